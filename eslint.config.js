@@ -1,0 +1,43 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '**/.types/**', '**/coverage/**', '**/storybook-static/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // Tests assert on values they just checked; `!` there reads better than a guard per line.
+    files: ['**/*.test.ts', '**/*.test.tsx', '**/test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    // The React package's core must stay framework-free (TanStack Query's split): no React in src/core.
+    files: ['packages/ai-react/src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'react', message: 'src/core is framework-free; React belongs in src/react.' },
+            { name: 'react-dom', message: 'src/core is framework-free; React belongs in src/react.' },
+          ],
+          patterns: [{ group: ['react/*', 'react-dom/*'], message: 'src/core is framework-free.' }],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,23 @@
+import type { TokenCounts } from '../billing.js';
+import { IMAGE_OUTPUT_TOKENS, type ChatPlan } from './plan.js';
+
+/** What the whole answer costs in tokens. */
+export function fullCounts(plan: ChatPlan): TokenCounts {
+  return {
+    promptTokens: plan.promptTokens,
+    completionTokens: plan.completionTokens,
+    reasoningTokens: plan.reasoningPieces.length,
+    imageTokens: plan.images.length * IMAGE_OUTPUT_TOKENS,
+  };
+}
+
+/** What the part produced before a cancel, drop or error costs: reasoning comes first, images once sent. */
+export function sentCounts(plan: ChatPlan, tokensSent: number, imagesSent: boolean): TokenCounts {
+  const imageTokens = imagesSent ? plan.images.length * IMAGE_OUTPUT_TOKENS : 0;
+  return {
+    promptTokens: plan.promptTokens,
+    completionTokens: tokensSent + imageTokens,
+    reasoningTokens: Math.min(tokensSent, plan.reasoningPieces.length),
+    imageTokens,
+  };
+}

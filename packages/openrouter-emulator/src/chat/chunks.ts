@@ -1,0 +1,78 @@
+import type { ChatPlan } from './plan.js';
+
+/**
+ * Builds chunk JSON by string concatenation around a fixed prefix: a 1,000-token stream must cost the emulator
+ * next to nothing, so the fields every chunk repeats are serialized once. Field order follows real captures.
+ */
+export class ChunkWriter {
+  readonly #prefix: string;
+  readonly #meta: string;
+
+  constructor(
+    readonly id: string,
+    readonly plan: ChatPlan,
+    readonly created: number,
+  ) {
+    const provider = JSON.stringify(plan.provider.name);
+    const model = JSON.stringify(plan.model.id);
+    this.#prefix = `{"id":${JSON.stringify(id)},"provider":${provider},"model":${model},"object":"chat.completion.chunk","created":${created},"choices":[{"index":0,"delta":`;
+    this.#meta = `"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${model},"provider":${provider}`;
+  }
+
+  #choice(delta: string, finish: string | null, native: string | null): string {
+    const finishText = finish === null ? 'null' : JSON.stringify(finish);
+    const nativeText = native === null ? 'null' : JSON.stringify(native);
+    return `${this.#prefix}${delta},"finish_reason":${finishText},"native_finish_reason":${nativeText},"logprobs":null}]}`;
+  }
+
+  content(piece: string): string {
+    return this.#choice(`{"role":"assistant","content":${JSON.stringify(piece)}}`, null, null);
+  }
+
+  reasoning(piece: string): string {
+    const text = JSON.stringify(piece);
+    return this.#choice(
+      `{"role":"assistant","content":"","reasoning":${text},"reasoning_details":[{"type":"reasoning.text","text":${text},"format":"unknown","index":0}]}`,
+      null,
+      null,
+    );
+  }
+
+  toolCallStart(index: number, callId: string, name: string): string {
+    return this.#choice(
+      `{"role":"assistant","content":null,"tool_calls":[{"index":${index},"id":${JSON.stringify(callId)},"type":"function","function":{"name":${JSON.stringify(name)},"arguments":""}}]}`,
+      null,
+      null,
+    );
+  }
+
+  toolCallArguments(index: number, piece: string): string {
+    return this.#choice(`{"role":"assistant","content":null,"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(piece)}}}]}`, null, null);
+  }
+
+  images(urls: readonly string[]): string {
+    const images = urls.map((url, index) => ({ type: 'image_url', image_url: { url }, index }));
+    return this.#choice(`{"role":"assistant","content":"","images":${JSON.stringify(images)}}`, null, null);
+  }
+
+  finish(): string {
+    return this.#choice('{"role":"assistant","content":""}', this.plan.finishReason, this.plan.nativeFinishReason);
+  }
+
+  /** Form A: one empty choice plus usage (every real capture); form B: `choices: []` plus usage (the reference). */
+  usage(usage: unknown, form: 'a' | 'b'): string {
+    const usageText = JSON.stringify(usage);
+    if (form === 'b') return `{${this.#meta},"choices":[],"usage":${usageText}}`;
+    const choice = this.#choice('{"role":"assistant","content":""}', null, null);
+    return `${choice.slice(0, -1)},"usage":${usageText}}`;
+  }
+
+  /** The mid-stream error event; the stream ends after it. */
+  error(code: number | string, message: string, errorType: string): string {
+    const error = JSON.stringify({ code, message, metadata: { error_type: errorType } });
+    return `{${this.#meta},"error":${error},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}`;
+  }
+}
+
+export const sseEvent = (data: string): string => `data: ${data}\n\n`;
+export const KEEP_ALIVE = ': OPENROUTER PROCESSING\n\n';

@@ -1,0 +1,189 @@
+import type { Catalog, TokenPrices } from '../catalog/catalog.js';
+import { pricesFor } from '../catalog/catalog.js';
+import { providerProfile, providersForModel, type ProviderProfile } from '../catalog/providers.js';
+import type { CatalogModel } from '../catalog/types.js';
+import type { EmulatorContext } from '../context.js';
+import { hashString } from '../content/hash.js';
+import { renderImage, sizeForAspectRatio } from '../content/png.js';
+import { composeReasoning, composeReply } from '../content/reply.js';
+import { sampleFromSchema } from '../content/structured.js';
+import { contentText, countPromptTokens, isRecord, splitTokens } from '../content/tokens.js';
+import { EmulatorHttpError } from '../http.js';
+import type { Scenario } from '../scenario.js';
+
+/** Tokens an output image is billed as (Gemini bills 1290 a picture). */
+export const IMAGE_OUTPUT_TOKENS = 1290;
+const DEFAULT_REPLY_TOKENS = 48;
+const REASONING_BY_EFFORT: Record<string, number> = { minimal: 8, low: 16, medium: 32, high: 64, xhigh: 96, max: 128 };
+
+export interface PlannedToolCall {
+  id: string;
+  name: string;
+  /** The arguments JSON, split into the pieces that stream as deltas. */
+  argumentPieces: string[];
+}
+
+/** Everything one chat generation will say, decided before the first byte goes out. */
+export interface ChatPlan {
+  model: CatalogModel;
+  provider: ProviderProfile;
+  prices: TokenPrices;
+  promptTokens: number;
+  reasoningPieces: string[];
+  /** Reasoning was produced and billed but `reasoning.exclude` keeps it out of the response. */
+  reasoningHidden: boolean;
+  contentPieces: string[];
+  toolCalls: PlannedToolCall[];
+  /** `data:image/png;base64,…` URLs. */
+  images: string[];
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  nativeFinishReason: string;
+  /** Completion tokens of the whole answer, reasoning and images included. */
+  completionTokens: number;
+}
+
+/** The served model: the first known id among `model` and the `models` fallback list. */
+export function resolveChatModel(catalog: Catalog, requested: string[], wantsImage: boolean): CatalogModel {
+  for (const id of requested) {
+    const model = catalog.find(id);
+    if (model && catalog.kindOf(model) === 'chat') return catalog.routeTarget(model, wantsImage);
+  }
+  const first = requested[0] ?? '';
+  const known = catalog.find(first);
+  if (known) throw new EmulatorHttpError(404, `No endpoints found for ${first}.`);
+  throw new EmulatorHttpError(400, `${first} is not a valid model ID`);
+}
+
+function lastOf<T>(items: readonly T[], test: (item: T) => boolean): T | undefined {
+  for (let index = items.length - 1; index >= 0; index -= 1) {
+    const item = items[index] as T;
+    if (test(item)) return item;
+  }
+  return undefined;
+}
+
+function reasoningBudget(body: Record<string, unknown>, model: CatalogModel, scenario: Scenario): number {
+  const reasoning = isRecord(body['reasoning']) ? body['reasoning'] : undefined;
+  const disabled = reasoning?.['enabled'] === false || reasoning?.['effort'] === 'none' || body['include_reasoning'] === false;
+  const asked = reasoning !== undefined || body['include_reasoning'] === true;
+  const byModel = model.reasoning?.mandatory === true || model.reasoning?.default_enabled === true;
+  if (model.reasoning?.mandatory !== true && (disabled || (!asked && !byModel))) return 0;
+  if (scenario.reasoningTokens !== undefined) return scenario.reasoningTokens;
+  if (typeof reasoning?.['max_tokens'] === 'number') return Math.min(reasoning['max_tokens'], 256);
+  const effort = typeof reasoning?.['effort'] === 'string' ? reasoning['effort'] : 'low';
+  return REASONING_BY_EFFORT[effort] ?? 16;
+}
+
+function planToolCall(body: Record<string, unknown>, userText: string, generation: string): PlannedToolCall | undefined {
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
+  const choice = body['tool_choice'];
+  if (tools.length === 0 || choice === 'none') return undefined;
+  const named = isRecord(choice) && isRecord(choice['function']) ? choice['function']['name'] : undefined;
+  const tool = tools.find((candidate) => isRecord(candidate['function']) && candidate['function']['name'] === named) ?? tools[0];
+  const fn = tool && isRecord(tool['function']) ? tool['function'] : undefined;
+  if (!fn || typeof fn['name'] !== 'string') return undefined;
+  const args = JSON.stringify(sampleFromSchema(fn['parameters'] ?? { type: 'object' }, userText));
+  return { id: `call_${generation.slice(-12)}`, name: fn['name'], argumentPieces: splitTokens(args) };
+}
+
+function applyStop(text: string, stop: unknown): { text: string; stopped: boolean } {
+  const sequences = (Array.isArray(stop) ? stop : [stop]).filter((entry): entry is string => typeof entry === 'string' && entry !== '');
+  let cut = -1;
+  for (const sequence of sequences) {
+    const at = text.indexOf(sequence);
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  return cut < 0 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
+}
+
+function structuredContent(body: Record<string, unknown>, userText: string, reply: string): string | undefined {
+  const format = isRecord(body['response_format']) ? body['response_format'] : undefined;
+  if (format?.['type'] === 'json_object') return JSON.stringify({ answer: reply });
+  if (format?.['type'] === 'json_schema' && isRecord(format['json_schema'])) {
+    return JSON.stringify(sampleFromSchema(format['json_schema']['schema'], userText));
+  }
+  return undefined;
+}
+
+/** Decides the whole answer of a chat request: pure given the request, the scenario and the repeat count. */
+export function planChat(
+  context: EmulatorContext,
+  body: Record<string, unknown>,
+  model: CatalogModel,
+  scenario: Scenario,
+  generation: string,
+): ChatPlan {
+  const messages = body['messages'] as Array<Record<string, unknown>>;
+  const promptTokens = countPromptTokens(messages, body['tools']);
+  const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? 4096) as number;
+  const contextLength = model.context_length ?? model.top_provider.context_length;
+  const askedOutput = (body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) as number;
+  if (contextLength && promptTokens + askedOutput > contextLength) {
+    throw new EmulatorHttpError(
+      400,
+      `This endpoint's maximum context length is ${contextLength} tokens. However, you requested about ${promptTokens + askedOutput} tokens (${promptTokens} of text input, ${askedOutput} in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`,
+      { error_type: 'context_length_exceeded' },
+    );
+  }
+  const provider = providerProfile(scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI');
+  const lastUser = lastOf(messages, (message) => message['role'] === 'user');
+  const userText = contentText(lastUser?.['content']);
+  const systemPrompt = messages.filter((message) => message['role'] === 'system' || message['role'] === 'developer').map((message) => contentText(message['content'])).join('\n');
+  const lastMessage = messages[messages.length - 1];
+  const toolResult = lastMessage?.['role'] === 'tool' ? contentText(lastMessage['content']) : undefined;
+
+  const promptHash = hashString(`${model.id}\u0000${JSON.stringify(messages)}`);
+  const repeat = context.repeats.get(promptHash) ?? 0;
+  if (context.repeats.size > 10_000) context.repeats.clear();
+  context.repeats.set(promptHash, repeat + 1);
+  const seed = `${model.id}|${body['seed'] ?? `repeat-${repeat}`}`;
+
+  const reasoningTokens = Math.min(reasoningBudget(body, model, scenario), Math.floor(limit / 2));
+  const reasoningPieces = reasoningTokens > 0 ? splitTokens(composeReasoning(userText, reasoningTokens, seed)).slice(0, reasoningTokens) : [];
+  const reasoningExcluded = isRecord(body['reasoning']) && body['reasoning']['exclude'] === true;
+  const contentLimit = Math.max(0, limit - reasoningPieces.length);
+
+  const toolCall = toolResult === undefined ? planToolCall(body, userText, generation) : undefined;
+  const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
+  if (wantsImage && !model.architecture.output_modalities.includes('image')) {
+    throw new EmulatorHttpError(404, `No endpoints found that support the requested output modalities: image`);
+  }
+  const images: string[] = [];
+  if (wantsImage) {
+    const config = isRecord(body['image_config']) ? body['image_config'] : {};
+    const { width, height } = sizeForAspectRatio(config['aspect_ratio'] as string | undefined, config['image_size'] as string | undefined);
+    const seedValue = typeof body['seed'] === 'number' ? body['seed'] : repeat;
+    images.push(`data:image/png;base64,${renderImage({ prompt: userText, width, height, seed: seedValue }).toString('base64')}`);
+  }
+
+  let contentPieces: string[] = [];
+  let finish: ChatPlan['finishReason'] = 'stop';
+  if (toolCall) {
+    finish = 'tool_calls';
+  } else {
+    const target = wantsImage ? 12 : (scenario.replyTokens ?? DEFAULT_REPLY_TOKENS);
+    const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, seed }, target);
+    const structured = structuredContent(body, userText, reply);
+    const stopped = applyStop(structured ?? reply, body['stop']);
+    contentPieces = splitTokens(stopped.text);
+    if (contentPieces.length > contentLimit) {
+      contentPieces = contentPieces.slice(0, contentLimit);
+      finish = 'length';
+    }
+  }
+  const toolTokens = toolCall ? toolCall.argumentPieces.length + 1 : 0;
+  return {
+    model,
+    provider,
+    prices: pricesFor(model.pricing, promptTokens),
+    promptTokens,
+    reasoningPieces,
+    reasoningHidden: reasoningExcluded,
+    contentPieces,
+    toolCalls: toolCall ? [toolCall] : [],
+    images,
+    finishReason: finish,
+    nativeFinishReason: provider.nativeFinish[finish],
+    completionTokens: reasoningPieces.length + contentPieces.length + toolTokens + images.length * IMAGE_OUTPUT_TOKENS,
+  };
+}

@@ -1,0 +1,154 @@
+import type { ServerResponse } from 'node:http';
+import { bill, chatUsage } from '../billing.js';
+import type { EmulatorContext } from '../context.js';
+import { now, type GenerationProbe } from '../generations.js';
+import { errorTypeFor } from '../http.js';
+import { ConnectionWatch, tokenDueAt } from '../pacing.js';
+import type { Scenario } from '../scenario.js';
+import { fullCounts, sentCounts } from './billing-counts.js';
+import { ChunkWriter, KEEP_ALIVE, sseEvent } from './chunks.js';
+import type { ChatPlan } from './plan.js';
+
+interface StreamStep {
+  /** The chunk JSON, or undefined for hidden reasoning that takes time and tokens but is not sent. */
+  data: string | undefined;
+  tokens: number;
+  images?: boolean;
+}
+
+function* streamSteps(plan: ChatPlan, writer: ChunkWriter): Generator<StreamStep> {
+  for (const piece of plan.reasoningPieces) yield { data: plan.reasoningHidden ? undefined : writer.reasoning(piece), tokens: 1 };
+  if (plan.images.length > 0) yield { data: writer.images(plan.images), tokens: 0, images: true };
+  for (const piece of plan.contentPieces) yield { data: writer.content(piece), tokens: 1 };
+  for (const [index, call] of plan.toolCalls.entries()) {
+    yield { data: writer.toolCallStart(index, call.id, call.name), tokens: 1 };
+    for (const piece of call.argumentPieces) yield { data: writer.toolCallArguments(index, piece), tokens: 1 };
+  }
+}
+
+/** Bytes gathered before a write: at unlimited pace a whole answer leaves in a few writes, not one per token. */
+const FLUSH_BYTES = 16 * 1024;
+
+/**
+ * Streams a planned answer as OpenRouter's SSE: a keep-alive comment first, one chunk per token at the
+ * scenario's pace, the finish chunk, the usage chunk (form A or B), `[DONE]`; or the fault the scenario asks for.
+ */
+export async function streamChat(
+  context: EmulatorContext,
+  res: ServerResponse,
+  plan: ChatPlan,
+  probe: GenerationProbe,
+  scenario: Scenario,
+): Promise<void> {
+  const watch = new ConnectionWatch(res, probe, context.generations);
+  const writer = new ChunkWriter(probe.id, plan, Math.floor(Date.now() / 1000));
+  const delay = scenario.generationDelayMs ?? 0;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-generation-id': probe.id,
+  });
+  let pending = KEEP_ALIVE;
+  let events = 0;
+  let tokenIndex = 0;
+  let imagesSent = false;
+  let start = now();
+  const ttft = scenario.ttftMs ?? 0;
+  const tps = scenario.tokensPerSecond ?? 0;
+  const keepAlive = scenario.keepAliveMs ?? 1000;
+
+  const flush = async () => {
+    if (!pending) return;
+    const ok = res.write(pending);
+    pending = '';
+    if (!ok && !watch.closed) await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  };
+  const waitUntil = async (due: number) => {
+    for (let remaining = due - now(); remaining > 0.5; remaining = due - now()) {
+      await flush();
+      const step = Math.min(remaining, keepAlive);
+      if (!(await watch.pause(step))) return false;
+      if (due - now() > 0.5) pending += KEEP_ALIVE;
+    }
+    return !watch.closed;
+  };
+  const settle = (status: 'completed' | 'cancelled' | 'failed' | 'dropped', full: boolean) => {
+    const counts = full ? fullCounts(plan) : sentCounts(plan, probe.tokensSent, imagesSent);
+    context.generations.finish(probe, status, bill(plan.prices, counts), delay);
+  };
+  const cancelledBilling = () => (scenario.cancelBilling ?? (plan.provider.stopsOnCancel ? 'sent' : 'full')) === 'full';
+
+  if (scenario.errorBody) {
+    const code = scenario.errorCode ?? 502;
+    pending += sseEvent(writer.error(code, 'Provider returned error', errorTypeFor(code)));
+    if (scenario.doneAfterError) pending += sseEvent('[DONE]');
+    await flush();
+    res.end();
+    probe.finishReason = 'error';
+    settle('failed', false);
+    return;
+  }
+
+  for (const step of streamSteps(plan, writer)) {
+    if (step.tokens > 0) {
+      if (probe.tokensSent === scenario.errorAfter) {
+        const code = scenario.errorCode ?? 502;
+        pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, code === 429 ? 'Rate limit exceeded' : 'Provider returned error', errorTypeFor(code)));
+        if (scenario.doneAfterError) pending += sseEvent('[DONE]');
+        await flush();
+        res.end();
+        probe.finishReason = 'error';
+        settle('failed', false);
+        return;
+      }
+      if (probe.tokensSent === scenario.dropAfter) {
+        await flush();
+        await new Promise<void>((resolve) => res.write('', () => resolve()));
+        res.socket?.destroy();
+        settle('dropped', false);
+        return;
+      }
+      if (probe.tokensSent === scenario.stallAfter && scenario.stallMs) {
+        await flush();
+        if (!(await watch.pause(scenario.stallMs))) break;
+        start += scenario.stallMs;
+      }
+      if (!(await waitUntil(tokenDueAt(start, ttft, tps, tokenIndex)))) break;
+      tokenIndex += step.tokens;
+    }
+    if (watch.closed) break;
+    if (step.data !== undefined) {
+      pending += sseEvent(step.data);
+      events += 1;
+      if (scenario.commentEvery && events % scenario.commentEvery === 0) pending += KEEP_ALIVE;
+    }
+    if (step.images) imagesSent = true;
+    probe.tokensSent += step.tokens;
+    if (probe.firstByteAt === null && step.data !== undefined) probe.firstByteAt = now();
+    if (pending.length >= FLUSH_BYTES) await flush();
+  }
+
+  if (watch.closed) {
+    settle('cancelled', cancelledBilling());
+    context.generations.notify(probe);
+    return;
+  }
+  probe.finishReason = plan.finishReason;
+  probe.nativeFinishReason = plan.nativeFinishReason;
+  const billed = bill(plan.prices, fullCounts(plan));
+  pending += sseEvent(writer.finish());
+  pending += sseEvent(writer.usage(chatUsage(plan.prices, billed), scenario.usageForm ?? 'a'));
+  pending += sseEvent('[DONE]');
+  await flush();
+  res.end();
+  settle('completed', true);
+}

@@ -1,0 +1,12 @@
+export { startEmulator, createEmulatorServer } from './server.js';
+export type { Emulator, EmulatorOptions } from './server.js';
+export { parseScenario, splitModelScenario, SCENARIO_KNOBS, ScenarioError } from './scenario.js';
+export type { Scenario } from './scenario.js';
+export type { RuleInput } from './routes/control.js';
+export type { ScenarioRule } from './context.js';
+export type { GenerationProbe, GenerationKind, GenerationStatus, BilledUsage } from './generations.js';
+export type { KeyAccount, KeyOptions } from './keys.js';
+export { generateKey } from './keys.js';
+export { createCatalog, pricesFor } from './catalog/catalog.js';
+export type { Catalog, CatalogSource, TokenPrices } from './catalog/catalog.js';
+export type { CatalogModel, ModelPricing, ModelKind } from './catalog/types.js';

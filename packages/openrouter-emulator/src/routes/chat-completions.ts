@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pricesFor } from '../catalog/catalog.js';
+import { providersForModel } from '../catalog/providers.js';
+import { planChat, resolveChatModel } from '../chat/plan.js';
+import { respondJson } from '../chat/respond-json.js';
+import { streamChat } from '../chat/stream.js';
+import { validateChatRequest } from '../chat/validate.js';
+import { attributionHeaders, authenticate, matchText, resolveScenario, type EmulatorContext } from '../context.js';
+import { countPromptTokens } from '../content/tokens.js';
+import { checkCredit, faultError, moderationError } from '../faults.js';
+import { generationId } from '../generations.js';
+import { readJsonBody, sleep } from '../http.js';
+import { splitModelScenario } from '../scenario.js';
+
+const DEFAULT_MODEL = 'openai/gpt-4o-mini';
+
+/** `POST /api/v1/chat/completions`: JSON or SSE, at the pace and with the faults the scenario asks for. */
+export async function handleChatCompletions(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const account = authenticate(context, req);
+  const body = await readJsonBody(req);
+  validateChatRequest(body);
+  const fallbacks = Array.isArray(body['models']) ? (body['models'] as string[]) : [];
+  const rawModel = typeof body['model'] === 'string' ? body['model'] : (fallbacks[0] ?? DEFAULT_MODEL);
+  const { model: requested, scenario } = resolveScenario(context, req, 'chat', body, rawModel, account);
+  const candidates = [requested, ...fallbacks.map((model) => splitModelScenario(model).model)];
+  const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
+  const model = resolveChatModel(context.catalog, candidates, wantsImage);
+  const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
+
+  if (scenario.stallMs && scenario.stallAfter === undefined) await sleep(scenario.stallMs);
+  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
+  if (scenario.moderation) throw moderationError(model.id, provider, matchText('chat', body));
+
+  const promptTokens = countPromptTokens(body['messages'] as unknown[], body['tools']);
+  const maxTokens = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? Math.max(1, (model.context_length ?? 4096) - promptTokens)) as number;
+  checkCredit(context.keys, account, pricesFor(model.pricing, promptTokens), promptTokens, maxTokens);
+
+  const id = generationId();
+  const plan = planChat(context, body, model, scenario, id);
+  const streamed = body['stream'] === true;
+  const probe = context.generations.start({
+    id,
+    kind: 'chat',
+    requestedModel: requested,
+    model: model.id,
+    provider: plan.provider.name,
+    keyLabel: account.label,
+    streamed,
+    request: body,
+    headers: attributionHeaders(req),
+    scenario: { ...scenario },
+    promptTokens: plan.promptTokens,
+    plannedTokens: plan.completionTokens,
+    user: typeof body['user'] === 'string' ? body['user'] : null,
+  });
+  const charge = () => {
+    if (probe.billed) context.keys.charge(account, probe.billed.cost);
+  };
+  try {
+    if (streamed) await streamChat(context, res, plan, probe, scenario);
+    else await respondJson(context, res, plan, probe, scenario);
+  } finally {
+    charge();
+  }
+}

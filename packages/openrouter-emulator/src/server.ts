@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createCatalog, type Catalog, type CatalogSource } from './catalog/catalog.js';
+import { scenarioOfRequest, type EmulatorContext, type ScenarioRule } from './context.js';
+import { GenerationStore, type GenerationKind, type GenerationProbe, type GenerationStatus } from './generations.js';
+import { EmulatorHttpError, sendError, sendJson } from './http.js';
+import { KeyRegistry, type KeyAccount, type KeyOptions } from './keys.js';
+import { handleGeneration, handleKey } from './routes/account.js';
+import { handleChatCompletions } from './routes/chat-completions.js';
+import { addRule, handleControl, type RuleInput } from './routes/control.js';
+import { handleEmbeddings } from './routes/embeddings.js';
+import { handleImages } from './routes/images.js';
+import { handleModelEndpoints, handleModels } from './routes/models.js';
+import { parseScenario, type Scenario } from './scenario.js';
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to bind; loopback by default. */
+  host?: string;
+  /** Accepted keys: secrets, or key options with credit limits. Default: one fresh unlimited key. */
+  keys?: Array<string | KeyOptions>;
+  /** Scenario under every request, e.g. `{ ttftMs: 300, tokensPerSecond: 40 }` or `'ttft=300;tps=40'`. */
+  scenario?: Scenario | string;
+  /** Replace the shipped model catalog. */
+  catalog?: CatalogSource;
+  /** How many finished generations the probes keep (oldest dropped first). Default 20,000. */
+  generationCapacity?: number;
+  /** Called with one line per request (method, path, status, model, duration); never with a key. */
+  log?: (line: string) => void;
+}
+
+export interface Emulator {
+  /** The API base URL to give a client, e.g. `http://127.0.0.1:8787/api/v1`. */
+  readonly url: string;
+  /** `http://host:port`, where `/_emulator` control routes live too. */
+  readonly origin: string;
+  readonly port: number;
+  /** The first accepted key. */
+  readonly apiKey: string;
+  readonly catalog: Catalog;
+  readonly server: Server;
+  /** Adds an accepted key, e.g. `{ limit: 0.01 }` for a key with one cent of credit. */
+  addKey(options?: KeyOptions): KeyAccount;
+  /** The account of a key (limit, usage), or undefined. */
+  account(key: string): KeyAccount | undefined;
+  /** Applies a scenario to matching requests (the first matching rule wins); `times` makes it expire. */
+  addRule(rule: RuleInput): { id: number; remove(): void };
+  clearRules(): void;
+  /** Replaces the scenario under every request (pace, usage form…). */
+  setDefaults(scenario: Scenario | string): void;
+  /** The probe of one generation. */
+  probe(id: string): GenerationProbe | undefined;
+  generations(filter?: { model?: string; kind?: GenerationKind; status?: GenerationStatus }): GenerationProbe[];
+  /** Resolves when the generation has ended (or `test` holds), rejecting after `timeoutMs`. */
+  waitForGeneration(id: string, test?: (probe: GenerationProbe) => boolean, timeoutMs?: number): Promise<GenerationProbe>;
+  /** USD billed over every generation since start or the last reset. */
+  billedTotal(): { cost: number; generations: number };
+  /** Forgets generations, rules and counters; keys and their spend stay. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function createContext(options: EmulatorOptions): EmulatorContext {
+  const keys = new KeyRegistry();
+  for (const key of options.keys ?? [{}]) keys.add(typeof key === 'string' ? { key } : key);
+  const defaults = typeof options.scenario === 'string' ? parseScenario(options.scenario) : (options.scenario ?? {});
+  return {
+    catalog: createCatalog(options.catalog),
+    keys,
+    generations: new GenerationStore(options.generationCapacity),
+    rules: [],
+    defaults,
+    faultCounts: new Map(),
+    repeats: new Map(),
+    nextRuleId: 1,
+  };
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, content-type, http-referer, x-title, x-openrouter-title, x-emulator-scenario',
+  'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+  'access-control-expose-headers': 'x-generation-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset',
+};
+
+async function route(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const method = req.method ?? 'GET';
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (path.startsWith('/_emulator')) return handleControl(context, req, res, path.slice('/_emulator'.length), url.searchParams);
+  if (!path.startsWith('/api/v1/')) {
+    if (path === '/' && method === 'GET') return sendJson(res, 200, { name: 'openrouter-emulator', api: '/api/v1', control: '/_emulator' });
+    throw new EmulatorHttpError(404, 'Not Found');
+  }
+  const endpoint = path.slice('/api/v1'.length);
+  const post = method === 'POST';
+  const get = method === 'GET';
+  if (post && endpoint === '/chat/completions') return handleChatCompletions(context, req, res);
+  if (post && endpoint === '/embeddings') return handleEmbeddings(context, req, res);
+  if (post && endpoint === '/images') return handleImages(context, req, res);
+  if (get && endpoint === '/models') return handleModels(context, res, url.searchParams, 'chat');
+  if (get && endpoint === '/embeddings/models') return handleModels(context, res, url.searchParams, 'embedding');
+  if (get && endpoint === '/images/models') return handleModels(context, res, url.searchParams, 'image');
+  if (get && (endpoint === '/key' || endpoint === '/auth/key')) return handleKey(context, req, res);
+  if (get && endpoint === '/generation') return handleGeneration(context, req, res, url.searchParams);
+  const endpoints = /^\/models\/(.+)\/endpoints$/.exec(endpoint);
+  if (get && endpoints?.[1]) return handleModelEndpoints(context, res, decodeURIComponent(endpoints[1]));
+  throw new EmulatorHttpError(404, 'Not Found');
+}
+
+/** Creates the emulator's HTTP server without listening (for mounting in tests or another server). */
+export function createEmulatorServer(options: EmulatorOptions = {}): { server: Server; context: EmulatorContext } {
+  const context = createContext(options);
+  const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    const started = performance.now();
+    for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (options.log) {
+      res.on('close', () => options.log?.(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`));
+    }
+    route(context, req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof EmulatorHttpError) {
+        sendError(res, error, scenarioOfRequest.get(req)?.stringErrorCode === true);
+        return;
+      }
+      sendError(res, new EmulatorHttpError(500, 'Internal Server Error'));
+      options.log?.(`emulator error: ${error instanceof Error ? error.stack : String(error)}`);
+    });
+  });
+  return { server, context };
+}
+
+/**
+ * Starts an OpenRouter emulator.
+ * @example
+ * const emulator = await startEmulator({ scenario: { tokensPerSecond: 50 } });
+ * const client = new OpenAI({ baseURL: emulator.url, apiKey: emulator.apiKey });
+ * await emulator.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const { server, context } = createEmulatorServer(options);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const firstKey = options.keys?.[0];
+  const apiKey = typeof firstKey === 'string' ? firstKey : (firstKey?.key ?? [...keysOf(context)][0] ?? '');
+  return {
+    url: `${origin}/api/v1`,
+    origin,
+    port,
+    apiKey,
+    catalog: context.catalog,
+    server,
+    addKey: (keyOptions) => context.keys.add(keyOptions),
+    account: (key) => context.keys.get(key),
+    addRule(input) {
+      const rule = addRule(context, input);
+      return { id: rule.id, remove: () => void (context.rules = context.rules.filter((other) => other !== rule)) };
+    },
+    clearRules: () => void (context.rules = []),
+    setDefaults: (scenario) => void (context.defaults = typeof scenario === 'string' ? parseScenario(scenario) : scenario),
+    probe: (id) => context.generations.get(id),
+    generations: (filter) => context.generations.list(filter),
+    waitForGeneration: (id, test = (probe) => probe.status !== 'running', timeoutMs) => context.generations.waitFor(id, test, timeoutMs),
+    billedTotal: () => context.generations.billedTotal(),
+    reset() {
+      context.generations.reset();
+      context.rules = [];
+      context.faultCounts.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function* keysOf(context: EmulatorContext): Generator<string> {
+  yield* context.keys.secrets();
+}
+
+export type { ScenarioRule };

@@ -1,0 +1,21 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is checked field by field in the tests */
+import type { Emulator } from '../src/index.js';
+
+/** Posts JSON to an emulator endpoint with the emulator's key (or `key`), plus optional headers. */
+export function post(emulator: Emulator, path: string, body: unknown, headers: Record<string, string> = {}, key = emulator.apiKey, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${emulator.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+export const chatBody = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: 'openai/gpt-4o-mini',
+  messages: [{ role: 'user', content }],
+  ...extra,
+});
+
+/** A response body as loosely typed JSON: tests check the wire format field by field. */
+export const json = (response: Response): Promise<any> => response.json();

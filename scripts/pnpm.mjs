@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Runs the pnpm version this repository is pinned to, without assuming pnpm is installed globally.
+// A global `pnpm` is used only when it is exactly the pinned version; otherwise npm fetches the pinned
+// version once into its own cache (`npm exec --yes pnpm@X -- …`), which needs nothing but Node and npm.
+//
+//   node scripts/pnpm.mjs install            # same as `pnpm install`, with the pinned pnpm
+//   import { runPnpm } from './pnpm.mjs';    # from other scripts
+//
+// Set INSFORGE_FORCE_NPM_EXEC=1 to skip the global pnpm (this is how a machine without one is tested).
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PNPM_VERSION = '12.21.0';
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const isWindows = process.platform === 'win32';
+
+/** @type {{ command: string, prefixArgs: string[], description: string } | undefined} */
+let resolved;
+
+/**
+ * Finds how to run the pinned pnpm: the global one when it has the right version, else `npm exec`.
+ * @returns {{ command: string, prefixArgs: string[], description: string }}
+ */
+export function resolvePnpm() {
+  if (resolved) return resolved;
+  if (!process.env.INSFORGE_FORCE_NPM_EXEC && globalPnpmVersion() === PNPM_VERSION) {
+    resolved = { command: 'pnpm', prefixArgs: [], description: `pnpm ${PNPM_VERSION} (global)` };
+  } else {
+    resolved = { ...npmCommand(), description: `pnpm ${PNPM_VERSION} (via npm exec)` };
+    resolved.prefixArgs.push('exec', '--yes', `pnpm@${PNPM_VERSION}`, '--');
+  }
+  return resolved;
+}
+
+/**
+ * Runs the pinned pnpm and waits for it; stdin is ignored so pnpm can never stop at a prompt.
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} [options]
+ * @returns {number} the exit code (1 when pnpm could not be started or was killed)
+ */
+export function runPnpm(args, options = {}) {
+  const { command, prefixArgs } = resolvePnpm();
+  const result = spawnSync(command, [...prefixArgs, ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    shell: isWindows,
+    ...options,
+  });
+  if (result.error) {
+    console.error(`Could not run ${command}: ${result.error.message}`);
+    return 1;
+  }
+  return result.status ?? 1;
+}
+
+function globalPnpmVersion() {
+  const result = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: isWindows, stdio: ['ignore', 'pipe', 'ignore'] });
+  return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+// Inside an npm script, npm tells us where its own CLI is, which avoids PATH and Windows shim quirks.
+function npmCommand() {
+  const npmCli = process.env.npm_execpath;
+  if (npmCli && /npm-cli\.c?js$/.test(npmCli)) return { command: process.execPath, prefixArgs: [npmCli] };
+  return { command: 'npm', prefixArgs: [] };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { command, prefixArgs } = resolvePnpm();
+  // Interactive use keeps stdin, and forwards Ctrl+C handling to pnpm itself.
+  const child = spawn(command, [...prefixArgs, ...process.argv.slice(2)], { stdio: 'inherit', shell: isWindows });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    console.error(`Could not run ${command}: ${error.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// `npm test`: every check this repository has, in order, stopping at the first failure.
+// Extra arguments go to vitest: `npm test -- emulator` runs only the tests whose path matches "emulator".
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot, runPnpm } from './pnpm.mjs';
+
+const vitestArgs = process.argv.slice(2);
+// vitest's JSON report, read back for the closing count line (node_modules is never committed).
+const vitestReport = path.join(repoRoot, 'node_modules', '.cache', 'insforge-test', 'vitest-report.json');
+mkdirSync(path.dirname(vitestReport), { recursive: true });
+rmSync(vitestReport, { force: true });
+
+/** Each step is a name and a function returning an exit code; add a step by adding a line. */
+const steps = [
+  { name: 'lint (eslint)', run: () => runBin('eslint', ['.']) },
+  { name: 'typecheck (tsc -b)', run: () => runBin('tsc', ['-b']) },
+  { name: 'build packages (pnpm -r build)', run: () => runPnpm(['-r', 'build']) },
+  {
+    name: 'unit and integration tests (vitest run)',
+    run: () => runBin('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...vitestArgs]),
+  },
+];
+
+const startedAt = performance.now();
+let failed;
+for (const [index, step] of steps.entries()) {
+  console.log(`\n━━ [${index + 1}/${steps.length}] ${step.name}`);
+  const stepStartedAt = performance.now();
+  const status = step.run();
+  console.log(`━━ ${status === 0 ? 'ok' : `FAILED (exit code ${status})`}: ${step.name} in ${seconds(stepStartedAt)}`);
+  if (status !== 0) {
+    failed = step.name;
+    process.exitCode = status;
+    break;
+  }
+}
+
+printTestCounts();
+console.log(`\n${failed ? `FAILED at "${failed}"` : `All ${steps.length} steps passed`} in ${seconds(startedAt)}.`);
+
+/** Runs a tool installed in the root node_modules/.bin. @param {string} name @param {string[]} args */
+function runBin(name, args) {
+  const isWindows = process.platform === 'win32';
+  const bin = path.join(repoRoot, 'node_modules', '.bin', isWindows ? `${name}.cmd` : name);
+  const result = spawnSync(bin, args, { cwd: repoRoot, stdio: 'inherit', shell: isWindows });
+  if (result.error) console.error(`Could not run ${name}: ${result.error.message}`);
+  return result.status ?? 1;
+}
+
+// One plain "N passed, N failed" line, so a CI log says how many tests ran whatever the reporter printed.
+function printTestCounts() {
+  try {
+    const report = JSON.parse(readFileSync(vitestReport, 'utf8'));
+    const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    console.log(`\ntests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
+  } catch {
+    // vitest did not run (an earlier step failed) or wrote no report.
+  }
+}
+
+/** @param {number} since */
+function seconds(since) {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}

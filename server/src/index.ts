@@ -1,0 +1,2 @@
+// The public surface of @insforge/ai-server: names are exported one by one.
+export {};

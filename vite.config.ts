@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const sourceOf = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Workspace packages resolve to their sources in tests, so a test never runs against a stale build.
+const alias = {
+  '@insforge/openrouter-emulator': sourceOf('./packages/openrouter-emulator/src/index.ts'),
+  '@insforge/ai-server': sourceOf('./server/src/index.ts'),
+  '@insforge/ai-react': sourceOf('./packages/ai-react/src/index.ts'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'openrouter-emulator',
+          root: sourceOf('./packages/openrouter-emulator'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'ai-server',
+          root: sourceOf('./server'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+          passWithNoTests: true,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'ai-react',
+          root: sourceOf('./packages/ai-react'),
+          include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+          environment: 'node',
+          passWithNoTests: true,
+        },
+      },
+    ],
+  },
+});
