@@ -21,6 +21,8 @@ const steps = [
     name: 'unit and integration tests (vitest run)',
     run: () => runBin('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...vitestArgs]),
   },
+  // Benchmarks run briefly so they cannot rot; they print figures and assert no timing.
+  { name: 'emulator benchmark, short mode', run: () => runPnpm(['--filter', '@insforge/openrouter-emulator', 'bench', '--short']) },
 ];
 
 const startedAt = performance.now();

@@ -76,7 +76,7 @@ export function composeReply(input: ReplyInput, tokens: number): string {
   while (used < tokens) {
     const sentence = pick(SENTENCES).replace('{t}', pick(topics));
     paragraph.push(sentence);
-    used += countTokens(sentence) + 1;
+    used += countTokens(sentence);
     if (paragraph.length >= 3 + Math.floor(random() * 3) || used >= tokens) {
       parts.push(paragraph.join(' '));
       paragraph = [];

@@ -98,7 +98,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
     }
     if (scenario.errorAfter !== undefined || scenario.errorBody) {
       context.generations.finish(probe, 'failed', nothing, delay);
-      throw new EmulatorHttpError(502, 'Provider returned error', { error_type: 'provider_unavailable', provider_name: provider });
+      throw new EmulatorHttpError(502, 'Provider returned error', { error_type: 'provider_unavailable', provider_name: provider }, { 'x-generation-id': id });
     }
     const data = Array.from({ length: count as number }, (_, index) => ({ b64_json: render(index), media_type: 'image/png' }));
     probe.tokensSent = imageTokens;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenario, ScenarioError, splitModelScenario } from './scenario.js';
+
+describe('parseScenario', () => {
+  it('reads knobs separated by ; or , with bare switches', () => {
+    expect(parseScenario('ttft=200;tps=50, usage=b;error-body;error-done=0')).toEqual({
+      ttftMs: 200,
+      tokensPerSecond: 50,
+      usageForm: 'b',
+      errorBody: true,
+      doneAfterError: false,
+    });
+  });
+
+  it('names the knob that is unknown or malformed', () => {
+    expect(() => parseScenario('tsp=5')).toThrow(/unknown scenario knob "tsp"/);
+    expect(() => parseScenario('tps=-1')).toThrow(ScenarioError);
+    expect(() => parseScenario('usage=c')).toThrow(/a\|b/);
+    expect(() => parseScenario('status=200')).toThrow(/≥ 400/);
+  });
+
+  it('splits a model id from its scenario suffix', () => {
+    expect(splitModelScenario('openai/gpt-4o#ttft=5')).toEqual({ model: 'openai/gpt-4o', scenario: 'ttft=5' });
+    expect(splitModelScenario('openai/gpt-4o')).toEqual({ model: 'openai/gpt-4o', scenario: undefined });
+  });
+});

@@ -1,0 +1,271 @@
+import { OpenRouter } from '@openrouter/sdk';
+import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
+import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
+import {
+  BadRequestResponseError,
+  OpenRouterError,
+  PaymentRequiredResponseError,
+  TooManyRequestsResponseError,
+  UnauthorizedResponseError,
+} from '@openrouter/sdk/models/errors';
+import type { SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../src/index.js';
+
+// The official OpenRouter SDK validates every response with zod schemas, so a response it parses is a response
+// whose shape matches OpenRouter's published API. Its schemas strip unknown fields: `provider` on a completion
+// never reaches the caller, so the provider is checked on the emulator's probe instead.
+
+const MODEL = 'openai/gpt-4o-mini';
+const REASONING_MODEL = 'deepseek/deepseek-r1';
+const EMBEDDING_MODEL = 'openai/text-embedding-3-small';
+const SCENARIO = 'X-Emulator-Scenario';
+
+let emulator: Emulator;
+let client: OpenRouter;
+
+const clientWithKey = (apiKey: string) => new OpenRouter({ apiKey, serverURL: emulator.url, retryConfig: { strategy: 'none' } });
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  client = clientWithKey(emulator.apiKey);
+});
+
+afterAll(() => emulator.close());
+
+function resultOf(response: SendChatCompletionRequestResponse): ChatResult {
+  if (response instanceof EventStream) throw new Error('expected a JSON completion, got a stream');
+  return response;
+}
+
+async function chunksOf(response: SendChatCompletionRequestResponse): Promise<ChatStreamChunk[]> {
+  if (!(response instanceof EventStream)) throw new Error('expected a stream, got a JSON completion');
+  const chunks: ChatStreamChunk[] = [];
+  for await (const chunk of response) chunks.push(chunk);
+  return chunks;
+}
+
+const contentOf = (chunks: ChatStreamChunk[]) => chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the request to fail');
+}
+
+const user = (content: string) => [{ role: 'user' as const, content }];
+
+describe('OpenRouter SDK: chat', () => {
+  it('parses a completion with the last user message, finish reason and usage with cost details', async () => {
+    const question = 'What is a good name for a grey cat?';
+    const completion = resultOf(await client.chat.send({ chatRequest: { model: MODEL, messages: user(question) } }));
+    expect(completion.id).toMatch(/^gen-\d+-[A-Za-z0-9]{20}$/);
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.model).toBe(MODEL);
+    expect(completion.systemFingerprint).toMatch(/^fp_/);
+    const choice = completion.choices[0];
+    expect(choice?.finishReason).toBe('stop');
+    expect(choice?.message.role).toBe('assistant');
+    expect(choice?.message.content).toContain(`You asked: "${question}".`);
+    const usage = completion.usage;
+    expect(usage?.totalTokens).toBe((usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0));
+    expect(usage?.cost).toBeGreaterThan(0);
+    expect(usage?.isByok).toBe(false);
+    expect(usage?.costDetails?.upstreamInferenceCost).toBe(usage?.cost);
+    expect((usage?.costDetails?.upstreamInferencePromptCost ?? 0) + (usage?.costDetails?.upstreamInferenceCompletionsCost ?? 0)).toBeCloseTo(usage?.cost ?? 0, 15);
+    expect(usage?.promptTokensDetails?.cachedTokens).toBe(0);
+    expect(emulator.probe(completion.id)?.provider).toBe('OpenAI');
+  });
+
+  it('streams deltas that join into the JSON answer, with usage in form A', async () => {
+    const chatRequest = { model: MODEL, seed: 11, messages: user('Describe a quiet morning in the mountains') };
+    const json = resultOf(await client.chat.send({ chatRequest }));
+    const chunks = await chunksOf(await client.chat.send({ chatRequest: { ...chatRequest, stream: true } }));
+    expect(contentOf(chunks)).toBe(json.choices[0]?.message.content);
+    expect(chunks.map((chunk) => chunk.choices[0]?.finishReason).filter(Boolean)).toEqual(['stop']);
+    const last = chunks.at(-1);
+    expect(last?.choices).toHaveLength(1);
+    expect(last?.usage?.completionTokens).toBe(chunks.filter((chunk) => chunk.choices[0]?.delta.content).length);
+    expect(last?.usage?.cost).toBeCloseTo(json.usage?.cost ?? 0, 15);
+    expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1);
+  });
+
+  it('reads usage from a form B chunk with no choices (header passed per call)', async () => {
+    const response = await client.chat.send(
+      { chatRequest: { model: MODEL, stream: true, messages: user('List three uses for baking soda') } },
+      { headers: { [SCENARIO]: 'usage=b' } },
+    );
+    const chunks = await chunksOf(response);
+    const last = chunks.at(-1);
+    expect(last?.choices).toEqual([]);
+    expect(last?.usage?.completionTokens).toBe(chunks.filter((chunk) => chunk.choices[0]?.delta.content).length);
+    expect(last?.usage?.costDetails?.upstreamInferenceCost).toBe(last?.usage?.cost);
+    expect(contentOf(chunks)).toContain('You asked: "List three uses for baking soda".');
+  });
+
+  it('streams tool-call deltas that assemble into valid JSON arguments', async () => {
+    const response = await client.chat.send({
+      chatRequest: {
+        model: MODEL,
+        stream: true,
+        messages: user('Book a table for two tonight'),
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'book_table',
+              parameters: { type: 'object', properties: { guests: { type: 'integer' }, time: { type: 'string' } }, required: ['guests', 'time'] },
+            },
+          },
+        ],
+      },
+    });
+    const calls = (await chunksOf(response)).flatMap((chunk) => chunk.choices[0]?.delta.toolCalls ?? []);
+    const start = calls.find((call) => call.id !== undefined);
+    expect(start).toMatchObject({ index: 0, type: 'function', function: { name: 'book_table' } });
+    expect(start?.id).toMatch(/^call_/);
+    expect(calls.every((call) => call.index === 0)).toBe(true);
+    const args = JSON.parse(calls.map((call) => call.function?.arguments ?? '').join('')) as { guests: unknown; time: unknown };
+    expect(Number.isInteger(args.guests)).toBe(true);
+    expect(typeof args.time).toBe('string');
+  });
+
+  it('streams reasoning deltas with reasoning details, counted in usage', async () => {
+    const response = await client.chat.send({
+      chatRequest: { model: REASONING_MODEL, stream: true, reasoning: { effort: 'low' }, messages: user('Why is the sky blue?') },
+    });
+    const chunks = await chunksOf(response);
+    const reasoning = chunks.filter((chunk) => chunk.choices[0]?.delta.reasoning);
+    expect(reasoning).toHaveLength(16);
+    expect(reasoning.map((chunk) => chunk.choices[0]?.delta.reasoning).join('')).toContain('Why is the sky blue?');
+    expect(reasoning[0]?.choices[0]?.delta.reasoningDetails?.[0]).toMatchObject({ type: 'reasoning.text', format: 'unknown' });
+    expect(chunks.at(-1)?.usage?.completionTokensDetails?.reasoningTokens).toBe(16);
+    expect(contentOf(chunks)).toContain('You asked: "Why is the sky blue?".');
+  });
+
+  it('parses a mid-stream error chunk (model-id suffix scenario) and the stream then ends', async () => {
+    const response = await client.chat.send({ chatRequest: { model: `${MODEL}#error-after=3`, stream: true, messages: user('Tell me about rivers') } });
+    const chunks = await chunksOf(response);
+    expect(chunks).toHaveLength(4);
+    const last = chunks.at(-1);
+    expect(last?.error).toMatchObject({ code: 502, message: 'Provider returned error', metadata: { errorType: 'provider_unavailable' } });
+    expect(last?.choices[0]?.finishReason).toBe('error');
+    expect(contentOf(chunks.slice(0, 3)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('OpenRouter SDK: models, embeddings, account', () => {
+  it('lists the whole catalog in one page with string prices', async () => {
+    const page = await client.models.list();
+    const models = page.result.data;
+    expect(models.length).toBeGreaterThanOrEqual(345);
+    expect(page.next()).toBeNull();
+    expect(models.find((model) => model.id === MODEL)?.pricing).toMatchObject({ prompt: '0.00000015', completion: '0.0000006' });
+    for (const model of models) {
+      expect(typeof model.pricing.prompt).toBe('string');
+      expect(Number.isFinite(Number(model.pricing.completion))).toBe(true);
+    }
+  });
+
+  it('returns deterministic float embeddings of the requested dimensions', async () => {
+    const generate = async (input: string | string[], dimensions?: number) => {
+      const response = await client.embeddings.generate({ requestBody: { model: EMBEDDING_MODEL, input, encodingFormat: 'float', ...(dimensions ? { dimensions } : {}) } });
+      if (typeof response === 'string') throw new Error('expected a JSON body');
+      return response;
+    };
+    const first = await generate(['north wind', 'south wind']);
+    const again = await generate('north wind');
+    const short = await generate('north wind', 128);
+    expect(first.object).toBe('list');
+    expect(first.model).toBe(EMBEDDING_MODEL);
+    expect(first.data.map((entry) => entry.index)).toEqual([0, 1]);
+    const [north, south] = first.data.map((entry) => entry.embedding);
+    expect(Array.isArray(north) && north.length).toBe(1536);
+    expect(again.data[0]?.embedding).toEqual(north);
+    expect(south).not.toEqual(north);
+    expect(Array.isArray(short.data[0]?.embedding) && short.data[0]?.embedding.length).toBe(128);
+    expect(first.usage?.promptTokens).toBeGreaterThan(0);
+  });
+
+  it('returns base64 embeddings as the same little-endian float32 bytes', async () => {
+    const response = await client.embeddings.generate({ requestBody: { model: EMBEDDING_MODEL, input: 'east wind', encodingFormat: 'base64' } });
+    const floats = await client.embeddings.generate({ requestBody: { model: EMBEDDING_MODEL, input: 'east wind', encodingFormat: 'float' } });
+    if (typeof response === 'string' || typeof floats === 'string') throw new Error('expected JSON bodies');
+    const encoded = response.data[0]?.embedding;
+    expect(typeof encoded).toBe('string');
+    const bytes = Buffer.from(encoded as string, 'base64');
+    expect([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)]).toEqual(floats.data[0]?.embedding);
+  });
+
+  // KNOWN INCOMPATIBILITY (expected to fail until the emulator's GET /key sends the fields the SDK requires):
+  // `allowed_data_regions`, `creator_user_id`, `free_model_daily_requests`, `organization_id`, `workspace_id`.
+  // When this starts passing, turn `it.fails` into `it`.
+  it.fails('reads the current key through apiKeys.getCurrentKeyMetadata', async () => {
+    const account = emulator.addKey({ limit: 5, label: 'sdk-test' });
+    const { data } = await clientWithKey(account.key).apiKeys.getCurrentKeyMetadata();
+    expect(data).toMatchObject({ label: 'sdk-test', limit: 5, limitRemaining: 5, usage: 0, isFreeTier: false, isManagementKey: false });
+  });
+
+  // KNOWN INCOMPATIBILITY (expected to fail until GET /generation sends `data_region`, `http_referer`,
+  // `native_tokens_completion_images`, `num_fetches`, `num_input_audio_prompt`, `preset_id`, `router`,
+  // `service_tier`, `user_agent`, `web_search_engine`, `workspace_id`). When this starts passing, use `it`.
+  it.fails('reads a finished generation through generations.getGeneration', async () => {
+    const completion = resultOf(await client.chat.send({ chatRequest: { model: MODEL, messages: user('Good morning') } }));
+    await emulator.waitForGeneration(completion.id);
+    const { data } = await client.generations.getGeneration({ id: completion.id });
+    expect(data).toMatchObject({ id: completion.id, model: MODEL, providerName: 'OpenAI', apiType: 'completions', streamed: false, cancelled: false });
+    expect(data.totalCost).toBeCloseTo(completion.usage?.cost ?? 0, 15);
+    expect(data.tokensCompletion).toBe(completion.usage?.completionTokens);
+  });
+});
+
+describe('OpenRouter SDK: typed errors', () => {
+  const send = (api: OpenRouter, extra: { model?: string; temperature?: number; maxTokens?: number } = {}, headers: Record<string, string> = {}) =>
+    api.chat.send({ chatRequest: { model: MODEL, messages: user('Hello'), ...extra } }, { headers });
+
+  it('400 for an unknown model is a BadRequestResponseError', async () => {
+    const error = await rejectionOf(send(client, { model: 'acme/no-such-model' }));
+    expect(error).toBeInstanceOf(BadRequestResponseError);
+    expect((error as BadRequestResponseError).statusCode).toBe(400);
+    expect((error as BadRequestResponseError).error).toMatchObject({ code: 400, message: 'acme/no-such-model is not a valid model ID' });
+  });
+
+  it('400 for an out-of-range temperature is a BadRequestResponseError naming the parameter', async () => {
+    const error = await rejectionOf(send(client, { temperature: 5 }));
+    expect(error).toBeInstanceOf(BadRequestResponseError);
+    expect((error as BadRequestResponseError).error.metadata).toEqual({ param: 'temperature' });
+  });
+
+  it('401 for an unknown key is an UnauthorizedResponseError', async () => {
+    const error = await rejectionOf(send(clientWithKey(`sk-or-v1-${'0'.repeat(64)}`)));
+    expect(error).toBeInstanceOf(UnauthorizedResponseError);
+    expect((error as UnauthorizedResponseError).statusCode).toBe(401);
+    expect((error as UnauthorizedResponseError).error.code).toBe(401);
+  });
+
+  it('402 for a key without credit is a PaymentRequiredResponseError', async () => {
+    const error = await rejectionOf(send(clientWithKey(emulator.addKey({ limit: 0 }).key)));
+    expect(error).toBeInstanceOf(PaymentRequiredResponseError);
+    expect((error as PaymentRequiredResponseError).statusCode).toBe(402);
+    expect((error as PaymentRequiredResponseError).message).toContain('Insufficient credits');
+  });
+
+  it('402 when the remaining credit cannot cover max_tokens', async () => {
+    const error = await rejectionOf(send(clientWithKey(emulator.addKey({ limit: 0.0001 }).key), { maxTokens: 10_000 }));
+    expect(error).toBeInstanceOf(PaymentRequiredResponseError);
+    expect((error as PaymentRequiredResponseError).message).toMatch(/You requested up to 10000 tokens, but can only afford \d+\./);
+  });
+
+  it('429 is a TooManyRequestsResponseError with Retry-After and retry metadata', async () => {
+    const error = await rejectionOf(send(client, {}, { [SCENARIO]: 'status=429;retry-after=2' }));
+    expect(error).toBeInstanceOf(TooManyRequestsResponseError);
+    expect(error).toBeInstanceOf(OpenRouterError);
+    const rateLimited = error as TooManyRequestsResponseError;
+    expect(rateLimited.statusCode).toBe(429);
+    expect(rateLimited.headers.get('retry-after')).toBe('2');
+    expect(rateLimited.error.metadata).toMatchObject({ retry_after_seconds: 2, provider_name: 'OpenAI' });
+  });
+});
