@@ -100,6 +100,11 @@ export class KeyRegistry {
       is_management_key: false,
       is_provisioning_key: false,
       expires_at: null,
+      allowed_data_regions: ['global'],
+      creator_user_id: null,
+      organization_id: null,
+      workspace_id: null,
+      free_model_daily_requests: { limit: 50, remaining: 50, used: 0 },
       rate_limit: { requests: -1, interval: '10s', note: 'This field is deprecated and safe to ignore.' },
     };
   }

@@ -38,6 +38,20 @@ describe('pace', () => {
   });
 });
 
+describe('routing and reasoning knobs', () => {
+  it('serves from the provider a scenario names, with its native finish reasons', async () => {
+    const answer = await json(await post(emulator, '/chat/completions', chatBody('which provider'), { 'x-emulator-scenario': 'provider=Google Vertex' }));
+    expect(answer.provider).toBe('Google Vertex');
+    expect(answer.choices[0].native_finish_reason).toBe('STOP');
+  });
+
+  it('produces as many reasoning tokens as the reasoning knob says', async () => {
+    const answer = await json(await post(emulator, '/chat/completions', chatBody('ponder', { reasoning: { enabled: true } }), { 'x-emulator-scenario': 'reasoning=40' }));
+    expect(answer.usage.completion_tokens_details.reasoning_tokens).toBe(40);
+    expect(answer.choices[0].message.reasoning.length).toBeGreaterThan(100);
+  });
+});
+
 describe('usage forms', () => {
   it('sends form A by default: a last chunk with one empty choice and the usage', async () => {
     const parsed = parseSse(await (await stream('form a', '')).text());

@@ -200,19 +200,13 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     expect([...new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)]).toEqual(floats.data[0]?.embedding);
   });
 
-  // KNOWN INCOMPATIBILITY (expected to fail until the emulator's GET /key sends the fields the SDK requires):
-  // `allowed_data_regions`, `creator_user_id`, `free_model_daily_requests`, `organization_id`, `workspace_id`.
-  // When this starts passing, turn `it.fails` into `it`.
-  it.fails('reads the current key through apiKeys.getCurrentKeyMetadata', async () => {
+  it('reads the current key through apiKeys.getCurrentKeyMetadata', async () => {
     const account = emulator.addKey({ limit: 5, label: 'sdk-test' });
     const { data } = await clientWithKey(account.key).apiKeys.getCurrentKeyMetadata();
     expect(data).toMatchObject({ label: 'sdk-test', limit: 5, limitRemaining: 5, usage: 0, isFreeTier: false, isManagementKey: false });
   });
 
-  // KNOWN INCOMPATIBILITY (expected to fail until GET /generation sends `data_region`, `http_referer`,
-  // `native_tokens_completion_images`, `num_fetches`, `num_input_audio_prompt`, `preset_id`, `router`,
-  // `service_tier`, `user_agent`, `web_search_engine`, `workspace_id`). When this starts passing, use `it`.
-  it.fails('reads a finished generation through generations.getGeneration', async () => {
+  it('reads a finished generation through generations.getGeneration', async () => {
     const completion = resultOf(await client.chat.send({ chatRequest: { model: MODEL, messages: user('Good morning') } }));
     await emulator.waitForGeneration(completion.id);
     const { data } = await client.generations.getGeneration({ id: completion.id });

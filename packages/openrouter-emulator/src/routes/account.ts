@@ -46,7 +46,18 @@ export function generationRecord(probe: GenerationProbe) {
     is_byok: false,
     api_type: API_TYPES[probe.kind],
     external_user: probe.user,
-    provider_responses: [{ provider: probe.provider, status: probe.status === 'failed' ? 502 : 200, latency: Math.round((probe.firstByteAt ?? endedAt) - probe.startedAt) }],
+    data_region: 'global',
+    http_referer: probe.headers['http-referer'] ?? null,
+    user_agent: probe.headers['user-agent'] ?? null,
+    native_tokens_completion_images: billed && billed.imageTokens > 0 ? billed.imageTokens : null,
+    num_fetches: null,
+    num_input_audio_prompt: null,
+    preset_id: null,
+    router: null,
+    service_tier: null,
+    web_search_engine: null,
+    workspace_id: null,
+    provider_responses: [{ provider_name: probe.provider, status: probe.status === 'failed' ? 502 : 200, latency: Math.round((probe.firstByteAt ?? endedAt) - probe.startedAt) }],
   };
 }
 
