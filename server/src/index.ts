@@ -1,2 +1,13 @@
-// The public surface of @insforge/ai-server: names are exported one by one.
-export {};
+export { createAiGateway } from './create-ai-gateway.js';
+export type { AiGateway, AiGatewayOptions } from './create-ai-gateway.js';
+export { GatewayError } from './errors.js';
+export type { GatewayErrorCode, OpenAIErrorBody } from './errors.js';
+export type { Identity, Authenticate, ClientKeyVerifier, StaticClientKey } from './auth/identity.js';
+export { MemoryFeatureStore } from './features/feature-store.js';
+export type { FeatureStore } from './features/feature-store.js';
+export { featureSchema, parseFeature, OVERRIDABLE_PARAMETERS } from './features/feature.js';
+export type { Feature, FeatureInput, FeatureParams, Modality } from './features/feature.js';
+export { MemoryUsageSink } from './usage/usage-record.js';
+export type { UsageRecord, UsageSink } from './usage/usage-record.js';
+export type { GatewayLogger } from './gateway/logger.js';
+export type { RetryPolicy } from './gateway/with-fallbacks.js';

@@ -1,0 +1,67 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import { GatewayError } from '../errors.js';
+
+/** Who is calling: the project whose features and quotas apply, the end user, and their role. */
+export interface Identity {
+  projectId: string;
+  userId?: string;
+  role: 'admin' | 'user';
+  /** Set when a bearer client key authenticated the request. */
+  clientKeyId?: string;
+}
+
+/** Maps the host app's own session or JWT to an identity; `undefined` means "not signed in here". */
+export type Authenticate = (req: Request) => Identity | undefined | null | Promise<Identity | undefined | null>;
+
+/** Verifies bearer client keys (the built-in alternative to `authenticate`). */
+export interface ClientKeyVerifier {
+  verify(token: string): Promise<Identity | undefined>;
+}
+
+export interface StaticClientKey {
+  key: string;
+  projectId?: string;
+  userId?: string;
+  role?: Identity['role'];
+  /** A name for logs and usage records; defaults to the key's hash prefix. */
+  id?: string;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Client keys given in options or the environment, compared in constant time through their hashes. */
+export function staticClientKeys(keys: StaticClientKey[], defaultProjectId: string): ClientKeyVerifier {
+  const entries = keys.map((entry) => ({ hash: digest(entry.key), entry }));
+  return {
+    async verify(token) {
+      const hash = digest(token);
+      const match = entries.find((candidate) => timingSafeEqual(candidate.hash, hash));
+      if (!match) return undefined;
+      const { entry } = match;
+      const identity: Identity = {
+        projectId: entry.projectId ?? defaultProjectId,
+        role: entry.role ?? 'user',
+        clientKeyId: entry.id ?? `key_${match.hash.toString('hex').slice(0, 8)}`,
+      };
+      if (entry.userId !== undefined) identity.userId = entry.userId;
+      return identity;
+    },
+  };
+}
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/** The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. */
+export async function identify(req: Request, authenticate: Authenticate | undefined, keys: ClientKeyVerifier): Promise<Identity> {
+  const fromHost = authenticate ? await authenticate(req) : undefined;
+  if (fromHost) return fromHost;
+  const token = bearerToken(req);
+  const fromKey = token ? await keys.verify(token) : undefined;
+  if (fromKey) return fromKey;
+  throw new GatewayError('unauthorized', token ? 'The API key is not valid.' : 'Sign in or send an API key (Authorization: Bearer <key>).');
+}

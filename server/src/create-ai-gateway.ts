@@ -1,0 +1,137 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type StaticClientKey } from './auth/identity.js';
+import { gatewayErrorHandler, GatewayError } from './errors.js';
+import type { FeatureInput } from './features/feature.js';
+import { MemoryFeatureStore, type FeatureStore } from './features/feature-store.js';
+import type { GatewayContext } from './gateway/context.js';
+import { consoleLogger, redactingLogger, type GatewayLogger } from './gateway/logger.js';
+import type { RawModelPolicy } from './gateway/resolve-target.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
+import { chatCompletionsHandler } from './routes/chat-completions.js';
+import { healthHandler } from './routes/health.js';
+import { identityMiddleware } from './routes/identity-middleware.js';
+import { ModelCatalog } from './upstream/model-catalog.js';
+import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
+import { MemoryUsageSink, type UsageSink } from './usage/usage-record.js';
+
+export interface AiGatewayOptions {
+  /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
+  upstream?: {
+    baseUrl?: string;
+    /** The key, or a function returning the current one; default `process.env.OPENROUTER_API_KEY`. */
+    apiKey?: string | (() => string | undefined | Promise<string | undefined>);
+    referer?: string;
+    title?: string;
+    timeouts?: Partial<UpstreamTimeouts>;
+  };
+  /** The features of each project: a store, or a list for the default project. */
+  features?: FeatureStore | FeatureInput[];
+  /** Maps the host app's session or JWT to an identity; bearer client keys are tried when it returns nothing. */
+  authenticate?: Authenticate;
+  /** Bearer keys that authenticate clients (static list or a verifier backed by a database). */
+  clientKeys?: StaticClientKey[] | ClientKeyVerifier;
+  /** A bearer token that makes the caller an admin of the default project. */
+  adminToken?: string;
+  /** The project of identities that do not name one. Default `"default"`. */
+  defaultProjectId?: string;
+  /** Whether requests may name raw OpenRouter model ids besides features (per project with a function). Default false. */
+  allowRawModels?: RawModelPolicy;
+  retry?: Partial<RetryPolicy>;
+  /** Silence after which streaming clients get an SSE comment. Default 15 s. */
+  heartbeatMs?: number;
+  /** Largest request body. Default 10 MB (images in messages are large). */
+  maxBodyBytes?: number;
+  /** How long the model catalog is cached. Default 10 minutes. */
+  catalogTtlMs?: number;
+  /** Where usage records go. Default: the last 10,000 in memory. */
+  usage?: UsageSink;
+  logger?: GatewayLogger;
+}
+
+const optionsSchema = z.object({
+  upstream: z
+    .object({
+      baseUrl: z.url().optional(),
+      referer: z.string().optional(),
+      title: z.string().optional(),
+      timeouts: z.object({ connectMs: z.number().positive(), firstByteMs: z.number().positive(), betweenChunksMs: z.number().positive() }).partial().optional(),
+    })
+    .passthrough()
+    .optional(),
+  heartbeatMs: z.number().int().min(100).optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+  catalogTtlMs: z.number().int().nonnegative().optional(),
+  retry: z.object({ maxRetries: z.number().int().min(0).max(10), baseDelayMs: z.number().nonnegative(), maxDelayMs: z.number().nonnegative(), maxRetryAfterMs: z.number().nonnegative() }).partial().optional(),
+  defaultProjectId: z.string().min(1).optional(),
+  adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
+});
+
+/** A router with its context, for the CLI and tests that need to close the upstream pool. */
+export interface AiGateway extends Router {
+  readonly context: GatewayContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the gateway router. Options are checked once, here; a host app mounts it with one line.
+ * @example
+ * app.use('/ai', createAiGateway({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini', systemPrompt: 'Be brief.' }] }));
+ */
+export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`createAiGateway: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const defaultProjectId = options.defaultProjectId ?? 'default';
+  const apiKeyOption = options.upstream?.apiKey ?? (() => process.env['OPENROUTER_API_KEY']);
+  const upstream = new OpenRouterClient({
+    baseUrl: (options.upstream?.baseUrl ?? OPENROUTER_BASE_URL).replace(/\/+$/, ''),
+    apiKey: apiKeyOption,
+    ...(options.upstream?.referer ? { referer: options.upstream.referer } : {}),
+    ...(options.upstream?.title ? { title: options.upstream.title } : {}),
+    timeouts: { connectMs: 10_000, firstByteMs: 60_000, betweenChunksMs: 60_000, ...options.upstream?.timeouts },
+  });
+  const staticKeys: StaticClientKey[] = Array.isArray(options.clientKeys) ? [...options.clientKeys] : [];
+  if (options.adminToken) staticKeys.push({ key: options.adminToken, role: 'admin', id: 'admin-token' });
+  const keyVerifier = options.clientKeys && !Array.isArray(options.clientKeys) ? options.clientKeys : undefined;
+  const fromList = staticClientKeys(staticKeys, defaultProjectId);
+  const clientKeys: ClientKeyVerifier = keyVerifier
+    ? { verify: async (token) => (await fromList.verify(token)) ?? keyVerifier.verify(token) }
+    : fromList;
+  let currentKey: string | undefined;
+  const secrets = () => [currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY']];
+  const logger = redactingLogger(options.logger ?? consoleLogger(), secrets);
+  const features = Array.isArray(options.features) || options.features === undefined
+    ? new MemoryFeatureStore({ [defaultProjectId]: (options.features as FeatureInput[] | undefined) ?? [] })
+    : options.features;
+  const context: GatewayContext = {
+    upstream,
+    catalog: new ModelCatalog(upstream, options.catalogTtlMs),
+    features,
+    allowRawModels: options.allowRawModels ?? false,
+    authenticate: options.authenticate,
+    clientKeys,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    usage: options.usage ?? new MemoryUsageSink(),
+    logger,
+  };
+  // Remember the key in use so the logger can redact it even when it comes from a function.
+  const apiKey = upstream.apiKey.bind(upstream);
+  upstream.apiKey = async () => (currentKey = await apiKey());
+
+  const router = Router() as AiGateway;
+  router.use(express.json({ limit: options.maxBodyBytes ?? 10 * 1024 * 1024 }));
+  router.get('/health', healthHandler(context));
+  router.use(identityMiddleware(context));
+  router.post('/v1/chat/completions', chatCompletionsHandler(context));
+  router.use((req) => {
+    throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
+  });
+  router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error })));
+  Object.defineProperty(router, 'context', { value: context });
+  Object.defineProperty(router, 'close', { value: () => upstream.close() });
+  return router;
+}

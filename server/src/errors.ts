@@ -1,0 +1,124 @@
+import type { ErrorRequestHandler, Response } from 'express';
+
+/** The OpenAI error body every failure of the gateway is answered with. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string | null; param: string | null };
+}
+
+/** Stable codes a client can switch on; the HTTP status of each is fixed in `STATUS_OF`. */
+export type GatewayErrorCode =
+  | 'invalid_request'
+  | 'invalid_parameter'
+  | 'parameter_not_allowed'
+  | 'model_not_found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'request_too_large'
+  | 'quota_exceeded'
+  | 'rate_limit_exceeded'
+  | 'context_length_exceeded'
+  | 'content_policy_violation'
+  | 'upstream_auth'
+  | 'upstream_insufficient_credits'
+  | 'upstream_model_unavailable'
+  | 'upstream_error'
+  | 'upstream_timeout'
+  | 'upstream_stream_truncated'
+  | 'service_unavailable'
+  | 'internal_error';
+
+const STATUS_OF: Record<GatewayErrorCode, number> = {
+  invalid_request: 400,
+  invalid_parameter: 400,
+  parameter_not_allowed: 400,
+  model_not_found: 400,
+  context_length_exceeded: 400,
+  unauthorized: 401,
+  quota_exceeded: 402,
+  forbidden: 403,
+  content_policy_violation: 403,
+  not_found: 404,
+  request_too_large: 413,
+  rate_limit_exceeded: 429,
+  internal_error: 500,
+  upstream_auth: 502,
+  upstream_insufficient_credits: 502,
+  upstream_model_unavailable: 502,
+  upstream_error: 502,
+  upstream_stream_truncated: 502,
+  service_unavailable: 503,
+  upstream_timeout: 504,
+};
+
+const TYPE_OF_STATUS: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'insufficient_quota',
+  403: 'permission_error',
+  404: 'invalid_request_error',
+  413: 'invalid_request_error',
+  429: 'rate_limit_error',
+};
+
+/** A failure with a stable code, mapped to its HTTP status and the OpenAI error shape in one place. */
+export class GatewayError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    readonly options: { param?: string; retryAfterSeconds?: number; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.status = STATUS_OF[code];
+  }
+
+  /** `{error:{message,type,code,param}}`. */
+  toBody(): OpenAIErrorBody {
+    return {
+      error: {
+        message: this.message,
+        type: TYPE_OF_STATUS[this.status] ?? (this.status >= 500 ? 'server_error' : 'invalid_request_error'),
+        code: this.code,
+        param: this.options.param ?? null,
+      },
+    };
+  }
+
+  headers(): Record<string, string> {
+    const headers = { ...this.options.headers };
+    if (this.options.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(0, Math.ceil(this.options.retryAfterSeconds)));
+    return headers;
+  }
+}
+
+/** Any thrown value as a GatewayError: an unknown failure is a 500 whose message says nothing internal. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const status = (error as { status?: unknown; type?: unknown } | null)?.status;
+  const type = (error as { type?: unknown } | null)?.type;
+  if (status === 413 || type === 'entity.too.large') return new GatewayError('request_too_large', 'The request body is too large.', { cause: error });
+  if (type === 'entity.parse.failed') return new GatewayError('invalid_request', 'The request body is not valid JSON.', { cause: error });
+  return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
+}
+
+/** Sends an error with its real status and headers; never a 200, never after headers went out. */
+export function sendGatewayError(res: Response, error: GatewayError): void {
+  if (res.headersSent) return;
+  res.status(error.status).set(error.headers()).json(error.toBody());
+}
+
+/** The router's one error handler: everything thrown in a route ends here as an OpenAI error body. */
+export function gatewayErrorHandler(onInternalError: (error: unknown) => void): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code === 'internal_error') onInternalError(error);
+    sendGatewayError(res, gatewayError);
+  };
+}

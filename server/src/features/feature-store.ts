@@ -1,0 +1,42 @@
+import { parseFeature, type Feature, type FeatureInput } from './feature.js';
+
+/** Where features live; the persistent stores implement the same three methods. */
+export interface FeatureStore {
+  get(projectId: string, name: string): Promise<Feature | undefined>;
+  list(projectId: string): Promise<Feature[]>;
+  put(projectId: string, feature: Feature): Promise<Feature>;
+}
+
+/** Features in memory, per project. */
+export class MemoryFeatureStore implements FeatureStore {
+  readonly #projects = new Map<string, Map<string, Feature>>();
+
+  constructor(initial: Record<string, FeatureInput[]> = {}) {
+    for (const [projectId, features] of Object.entries(initial)) {
+      for (const feature of features) this.#project(projectId).set(feature.name, parseFeature(feature));
+    }
+  }
+
+  async get(projectId: string, name: string): Promise<Feature | undefined> {
+    return this.#projects.get(projectId)?.get(name);
+  }
+
+  async list(projectId: string): Promise<Feature[]> {
+    return [...(this.#projects.get(projectId)?.values() ?? [])];
+  }
+
+  async put(projectId: string, feature: Feature): Promise<Feature> {
+    const parsed = parseFeature(feature);
+    this.#project(projectId).set(parsed.name, parsed);
+    return parsed;
+  }
+
+  #project(projectId: string): Map<string, Feature> {
+    let features = this.#projects.get(projectId);
+    if (!features) {
+      features = new Map();
+      this.#projects.set(projectId, features);
+    }
+    return features;
+  }
+}

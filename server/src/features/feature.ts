@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** Parameters a feature may set and a client may be allowed to override. */
+export const OVERRIDABLE_PARAMETERS = [
+  'temperature',
+  'top_p',
+  'top_k',
+  'max_tokens',
+  'presence_penalty',
+  'frequency_penalty',
+  'repetition_penalty',
+  'min_p',
+  'stop',
+  'seed',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'reasoning',
+  'modalities',
+  'image_config',
+] as const;
+export type OverridableParameter = (typeof OVERRIDABLE_PARAMETERS)[number];
+
+/** The ranges OpenRouter accepts, which are also the widest a feature can allow. */
+export const PARAMETER_RANGES: Partial<Record<OverridableParameter, { min: number; max: number }>> = {
+  temperature: { min: 0, max: 2 },
+  top_p: { min: 0, max: 1 },
+  top_k: { min: 1, max: 1_000_000 },
+  max_tokens: { min: 1, max: 10_000_000 },
+  presence_penalty: { min: -2, max: 2 },
+  frequency_penalty: { min: -2, max: 2 },
+  repetition_penalty: { min: 0, max: 2 },
+  min_p: { min: 0, max: 1 },
+  top_logprobs: { min: 0, max: 20 },
+};
+
+const bound = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
+
+export const featureParamsSchema = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    presence_penalty: z.number().min(-2).max(2).optional(),
+    frequency_penalty: z.number().min(-2).max(2).optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+    response_format: z.record(z.string(), z.unknown()).optional(),
+    /** Free-form upstream parameters (e.g. `reasoning`, `provider`); a client cannot override them. */
+    extra: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const featureSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/i, 'a feature name is 1–64 letters, digits, ".", "_" or "-"'),
+    modality: z.enum(['text', 'image', 'embedding']).default('text'),
+    model: z.string().min(1),
+    fallbackModels: z.array(z.string().min(1)).max(8).default([]),
+    systemPrompt: z.string().max(100_000).default(''),
+    params: featureParamsSchema.default({}),
+    /**
+     * What a client may override: `false` forbids a parameter, `{min,max}` narrows its range, `true` allows it
+     * within OpenRouter's range. Parameters not listed are allowed within OpenRouter's range; `max_tokens` is
+     * always clamped to the feature's ceiling (`clientOverrides.max_tokens.max`, else `params.max_tokens`).
+     */
+    clientOverrides: z.partialRecord(z.enum(OVERRIDABLE_PARAMETERS), z.union([z.boolean(), bound])).default({}),
+  })
+  .strict();
+
+/** A named AI feature of a project: the model it serves, its fallbacks, its system prompt and parameter policy. */
+export type Feature = z.infer<typeof featureSchema>;
+export type FeatureInput = z.input<typeof featureSchema>;
+export type FeatureParams = z.infer<typeof featureParamsSchema>;
+export type Modality = Feature['modality'];
+
+/** Parses a feature, throwing a readable message naming the field at fault. */
+export function parseFeature(input: unknown): Feature {
+  const result = featureSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'feature';
+  throw new Error(`invalid feature: ${where}: ${issue?.message ?? 'invalid'}`);
+}

@@ -1,0 +1,70 @@
+import type { Identity } from '../auth/identity.js';
+import { toTransportError } from '../upstream/openrouter-client.js';
+import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import type { ChatRequest } from './chat-request.js';
+import type { GatewayContext } from './context.js';
+import { resolveParameters } from './parameter-policy.js';
+import { resolveTarget, type Target } from './resolve-target.js';
+import { withFallbacks } from './with-fallbacks.js';
+
+/** A chat request after policy: where it goes and exactly what is sent (the model is set per attempt). */
+export interface ChatRun {
+  identity: Identity;
+  requestedModel: string;
+  target: Target;
+  body: Record<string, unknown>;
+  includeUsage: boolean;
+  startedAt: number;
+}
+
+/** The OpenRouter completion body; fields the gateway reads are typed, the rest pass through. */
+export interface UpstreamCompletion {
+  id: string;
+  model: string;
+  provider?: string;
+  usage?: unknown;
+  error?: { code?: unknown; message?: unknown };
+  [field: string]: unknown;
+}
+
+/**
+ * Resolves the feature, applies its parameter policy and puts its system prompt first: a client's own system
+ * messages stay, after it, so they can add to the server's instructions but never remove or replace them.
+ */
+export async function prepareChat(context: GatewayContext, identity: Identity, request: ChatRequest): Promise<ChatRun> {
+  const target = await resolveTarget(context, identity, request.model, 'text');
+  const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, ...rest } = request;
+  const params = resolveParameters(target.feature, rest);
+  const system = target.feature.systemPrompt;
+  const body: Record<string, unknown> = {
+    ...params,
+    messages: system ? [{ role: 'system', content: system }, ...messages] : messages,
+  };
+  const endUser = identity.userId ?? user ?? undefined;
+  if (endUser) body['user'] = endUser;
+  return {
+    identity,
+    requestedModel: request.model,
+    target,
+    body,
+    includeUsage: streamOptions?.include_usage === true,
+    startedAt: performance.now(),
+  };
+}
+
+/** Sends a non-streaming chat through retries and fallbacks; an error inside a 200 counts as a failure. */
+export async function completeChat(context: GatewayContext, run: ChatRun, signal: AbortSignal, onAttempt: () => void): Promise<UpstreamCompletion> {
+  return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
+    onAttempt();
+    const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: false }, signal });
+    if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
+    let completion: UpstreamCompletion;
+    try {
+      completion = (await response.body.json()) as UpstreamCompletion;
+    } catch (error) {
+      throw toTransportError(error, signal);
+    }
+    if (completion.error) throw classifyUpstreamError(statusOfErrorCode(completion.error.code), completion.error as Record<string, unknown>);
+    return completion;
+  });
+}

@@ -1,0 +1,23 @@
+import type { ClientKeyVerifier, Authenticate } from '../auth/identity.js';
+import type { FeatureStore } from '../features/feature-store.js';
+import type { UsageSink } from '../usage/usage-record.js';
+import type { ModelCatalog } from '../upstream/model-catalog.js';
+import type { OpenRouterClient } from '../upstream/openrouter-client.js';
+import type { GatewayLogger } from './logger.js';
+import type { RawModelPolicy } from './resolve-target.js';
+import type { RetryPolicy } from './with-fallbacks.js';
+
+/** What every route of one gateway shares, built once from the options. */
+export interface GatewayContext {
+  upstream: OpenRouterClient;
+  catalog: ModelCatalog;
+  features: FeatureStore;
+  allowRawModels: RawModelPolicy;
+  authenticate: Authenticate | undefined;
+  clientKeys: ClientKeyVerifier;
+  retry: RetryPolicy;
+  /** Milliseconds of silence after which a streaming client gets an SSE comment. */
+  heartbeatMs: number;
+  usage: UsageSink;
+  logger: GatewayLogger;
+}

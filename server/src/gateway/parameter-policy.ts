@@ -1,0 +1,47 @@
+import { GatewayError } from '../errors.js';
+import { OVERRIDABLE_PARAMETERS, PARAMETER_RANGES, type Feature, type OverridableParameter } from '../features/feature.js';
+
+/**
+ * Merges what a client asked for with what the feature allows: the feature's defaults first, then the client's
+ * values where the feature lets it set them and within bounds (a 400 naming the parameter otherwise), then the
+ * feature's free-form extras, which a client can never override. `max_tokens` is clamped to the ceiling.
+ */
+export function resolveParameters(feature: Feature, request: Record<string, unknown>): Record<string, unknown> {
+  const { extra, ...defaults } = feature.params;
+  const params: Record<string, unknown> = { ...defaults };
+  const requested = { ...request };
+  if (requested['max_completion_tokens'] != null && requested['max_tokens'] == null) requested['max_tokens'] = requested['max_completion_tokens'];
+  for (const name of OVERRIDABLE_PARAMETERS) {
+    const value = requested[name];
+    if (value === undefined || value === null) continue;
+    const rule = feature.clientOverrides[name];
+    if (rule === false) {
+      throw new GatewayError('parameter_not_allowed', `${name} cannot be set by clients of the "${feature.name}" feature.`, { param: name });
+    }
+    if (name !== 'max_tokens') checkBounds(feature, name, value, rule);
+    params[name] = value;
+  }
+  const ceiling = maxTokensCeiling(feature);
+  if (typeof requested['max_tokens'] === 'number') {
+    checkBounds(feature, 'max_tokens', requested['max_tokens'], { min: 1 });
+    params['max_tokens'] = ceiling === undefined ? requested['max_tokens'] : Math.min(requested['max_tokens'], ceiling);
+  }
+  return { ...params, ...extra };
+}
+
+/** The most output tokens a client of this feature can get. */
+export function maxTokensCeiling(feature: Feature): number | undefined {
+  const rule = feature.clientOverrides.max_tokens;
+  return (typeof rule === 'object' ? rule.max : undefined) ?? feature.params.max_tokens;
+}
+
+function checkBounds(feature: Feature, name: OverridableParameter, value: unknown, rule: boolean | { min?: number | undefined; max?: number | undefined } | undefined): void {
+  const range = PARAMETER_RANGES[name];
+  if (!range || typeof value !== 'number') return;
+  const narrowed = typeof rule === 'object' ? rule : {};
+  const min = Math.max(range.min, narrowed.min ?? -Infinity);
+  const max = Math.min(range.max, narrowed.max ?? Infinity);
+  if (value < min || value > max) {
+    throw new GatewayError('invalid_parameter', `${name} must be between ${min} and ${max} for the "${feature.name}" feature (got ${value}).`, { param: name });
+  }
+}

@@ -1,0 +1,56 @@
+import type { GatewayError } from '../errors.js';
+import { usageFigures } from '../usage/usage-record.js';
+import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
+
+const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+
+/** True when a chunk carries nothing for the client: OpenRouter's form-A usage chunk once its usage is taken. */
+function isEmptyChunk(chunk: UpstreamChunk): boolean {
+  const choices = chunk.choices ?? [];
+  return choices.every((choice) => {
+    if (choice.finish_reason) return false;
+    const delta = choice.delta ?? {};
+    return Object.entries(delta).every(([key, value]) => key === 'role' || value === '' || value === null || value === undefined);
+  });
+}
+
+/**
+ * OpenAI's chunk stream: chunks as OpenRouter sent them minus `usage` (real model and provider included), a
+ * final `choices: []` usage chunk only when the client asked with `stream_options.include_usage`, then `[DONE]`.
+ */
+export function openAIStreamFormat(includeUsage: boolean): StreamFormat {
+  return {
+    chunk(chunk) {
+      if (isEmptyChunk(chunk)) return undefined;
+      if (chunk.usage === undefined) return event(chunk);
+      const { usage: _usage, ...rest } = chunk;
+      return event(rest);
+    },
+    error: (error: GatewayError) => event(error.toBody()),
+    end(summary) {
+      const usage = includeUsage && summary.usage
+        ? event({ id: summary.id, object: 'chat.completion.chunk', created: summary.created, model: summary.model, provider: summary.provider, choices: [], usage: summary.usage })
+        : '';
+      return `${usage}data: [DONE]\n\n`;
+    },
+  };
+}
+
+/** InsForge's stream (seed 000): `{chunk}` per piece of text, then `{done, tokenUsage}`; errors as `{error}`. */
+export function insforgeStreamFormat(): StreamFormat {
+  return {
+    chunk(chunk) {
+      const content = chunk.choices?.[0]?.delta?.['content'];
+      return typeof content === 'string' && content !== '' ? event({ chunk: content }) : undefined;
+    },
+    error: (error: GatewayError) => event({ error: true, code: error.code, message: error.message }),
+    end(summary) {
+      const figures = usageFigures(summary.usage);
+      return event({
+        done: true,
+        model: summary.model,
+        tokenUsage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },
+      });
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import type { Response } from 'express';
+import { GatewayError, sendGatewayError, toGatewayError } from '../errors.js';
+import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
+import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
+import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import type { ChatRun } from './chat.js';
+import type { GatewayContext } from './context.js';
+import { withFallbacks } from './with-fallbacks.js';
+
+/** One parsed upstream chunk; fields the gateway reads are typed. */
+export interface UpstreamChunk {
+  id?: string;
+  model?: string;
+  provider?: string;
+  created?: number;
+  choices?: Array<{ index?: number; delta?: Record<string, unknown>; finish_reason?: string | null }>;
+  usage?: unknown;
+  error?: { code?: unknown; message?: unknown; metadata?: Record<string, unknown> };
+  [field: string]: unknown;
+}
+
+/** How a client protocol writes a stream: the OpenAI chunks, or the InsForge `{chunk}`…`{done}` events. */
+export interface StreamFormat {
+  /** The text for one upstream chunk, or undefined to send nothing for it. */
+  chunk(chunk: UpstreamChunk): string | undefined;
+  error(error: GatewayError): string;
+  /** The closing events after a complete answer (a usage chunk, `[DONE]`, `{done}`…). */
+  end(summary: StreamSummary): string;
+}
+
+export interface StreamSummary {
+  id: string | undefined;
+  model: string | undefined;
+  provider: string | undefined;
+  created: number | undefined;
+  usage: unknown;
+}
+
+export interface StreamOutcome {
+  status: 'ok' | 'error' | 'cancelled';
+  summary: StreamSummary;
+  generationId: string | undefined;
+  timeToFirstTokenMs: number | undefined;
+  attempts: number;
+  error?: GatewayError;
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+
+interface OpenedStream {
+  items: AsyncGenerator<SseItem>;
+  first: UpstreamChunk | undefined;
+  generationId: string | undefined;
+}
+
+/**
+ * Streams a chat from OpenRouter to the client. Until the first chunk is forwarded, upstream failures are retried
+ * and fall back to the next model, and (unless the heartbeat already committed the response) are answered with
+ * their real HTTP status. Afterwards nothing is retried: a mid-stream error, a stall or a connection that ends
+ * without `[DONE]` becomes an error event, so no stream ever ends looking like success when it was not. A client
+ * that hangs up aborts the upstream request at once.
+ */
+export async function proxyChatStream(context: GatewayContext, run: ChatRun, res: Response, format: StreamFormat): Promise<StreamOutcome> {
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!res.writableEnded) abort.abort();
+  };
+  res.on('close', onClose);
+  let committed = false;
+  let lastWrite = performance.now();
+  let attempts = 0;
+  let timeToFirstTokenMs: number | undefined;
+  const summary: StreamSummary = { id: undefined, model: undefined, provider: undefined, created: undefined, usage: undefined };
+  const write = (text: string) => {
+    if (!committed) {
+      committed = true;
+      res.status(200).set(SSE_HEADERS);
+    }
+    lastWrite = performance.now();
+    res.write(text);
+  };
+  const heartbeat = setInterval(() => {
+    if (performance.now() - lastWrite >= context.heartbeatMs - 1 && !res.writableEnded) write(': heartbeat\n\n');
+  }, context.heartbeatMs);
+  const outcome = (status: StreamOutcome['status'], generationId: string | undefined, error?: GatewayError): StreamOutcome => ({
+    status,
+    summary,
+    generationId,
+    timeToFirstTokenMs,
+    attempts,
+    ...(error ? { error } : {}),
+  });
+  const forward = (chunk: UpstreamChunk) => {
+    summary.id ??= chunk.id;
+    summary.model ??= chunk.model;
+    summary.provider ??= chunk.provider;
+    summary.created ??= chunk.created;
+    if (chunk.usage) summary.usage = chunk.usage;
+    const text = format.chunk(chunk);
+    if (text === undefined) return;
+    timeToFirstTokenMs ??= performance.now() - run.startedAt;
+    write(text);
+  };
+
+  let opened: OpenedStream;
+  try {
+    opened = await withFallbacks(run.target.models, context.retry, abort.signal, async ({ model }) => {
+      attempts += 1;
+      const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal: abort.signal });
+      if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
+      const items = readSseEvents(response.body);
+      try {
+        const first = await firstChunk(items);
+        return { items, first, generationId: headerValue(response.headers, 'x-generation-id') ?? first?.id };
+      } catch (error) {
+        response.body.destroy();
+        throw error instanceof UpstreamFailure ? error : toTransportError(error, abort.signal);
+      }
+    });
+  } catch (error) {
+    clearInterval(heartbeat);
+    res.off('close', onClose);
+    if (abort.signal.aborted) return outcome('cancelled', undefined);
+    const gatewayError = toGatewayError(error);
+    if (committed) {
+      res.end(format.error(gatewayError));
+    } else {
+      sendGatewayError(res, gatewayError);
+    }
+    return outcome('error', undefined, gatewayError);
+  }
+
+  let failure: GatewayError | undefined;
+  let sawDone = opened.first === undefined;
+  try {
+    if (opened.first) forward(opened.first);
+    for await (const item of opened.items) {
+      if (item.kind === 'comment') continue;
+      if (item.data === '[DONE]') {
+        sawDone = true;
+        break;
+      }
+      const chunk = JSON.parse(item.data) as UpstreamChunk;
+      if (chunk.error) {
+        failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
+        break;
+      }
+      forward(chunk);
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) {
+      failure = toTransportError(error).kind === 'timeout'
+        ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
+        : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
+    }
+  } finally {
+    clearInterval(heartbeat);
+    res.off('close', onClose);
+    await opened.items.return(undefined);
+  }
+  if (abort.signal.aborted) return outcome('cancelled', opened.generationId);
+  if (!failure && !sawDone) failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
+  res.end(failure ? format.error(failure) : format.end(summary));
+  return outcome(failure ? 'error' : 'ok', opened.generationId, failure);
+}
+
+/** Reads up to the first data event: keep-alives are skipped, an error event is a failure still worth retrying. */
+async function firstChunk(items: AsyncGenerator<SseItem>): Promise<UpstreamChunk | undefined> {
+  for (;;) {
+    const next = await items.next();
+    if (next.done) throw new UpstreamFailure(new GatewayError('upstream_stream_truncated', 'The model provider closed the stream before answering.'), true, true);
+    if (next.value.kind === 'comment') continue;
+    if (next.value.data === '[DONE]') return undefined;
+    const chunk = JSON.parse(next.value.data) as UpstreamChunk;
+    if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error);
+    return chunk;
+  }
+}

@@ -1,0 +1,64 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { GatewayError } from '../errors.js';
+import { UpstreamTransportError } from '../upstream/openrouter-client.js';
+import { UpstreamFailure, classifyTransportError } from '../upstream/upstream-errors.js';
+
+export interface RetryPolicy {
+  /** Retries on the same model after the first attempt. Default 2. */
+  maxRetries: number;
+  /** First backoff; doubles each retry, with jitter. Default 250 ms. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A `Retry-After` longer than this skips to the next fallback instead of waiting. Default 10 s. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 250, maxDelayMs: 4_000, maxRetryAfterMs: 10_000 };
+
+export interface AttemptContext {
+  model: string;
+  /** 0 for the first try of this model. */
+  retry: number;
+  /** Attempts made before this one, over every model. */
+  attempt: number;
+}
+
+/**
+ * Runs `attempt` on each model in order: retryable failures are retried with backoff (honouring `Retry-After`),
+ * then the next model is tried; a failure that is the caller's (bad input, the operator's key) stops at once.
+ * `attempt` must only throw before anything reached the client: after that, nothing is retried.
+ */
+export async function withFallbacks<T>(
+  models: readonly string[],
+  policy: RetryPolicy,
+  signal: AbortSignal,
+  attempt: (context: AttemptContext) => Promise<T>,
+  onFailure?: (failure: UpstreamFailure, context: AttemptContext) => void,
+): Promise<T> {
+  let lastFailure: UpstreamFailure | undefined;
+  let attempts = 0;
+  for (const model of models) {
+    for (let retry = 0; retry <= policy.maxRetries; retry += 1) {
+      const context = { model, retry, attempt: attempts };
+      attempts += 1;
+      try {
+        return await attempt(context);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        const failure = error instanceof UpstreamTransportError ? classifyTransportError(error) : error;
+        if (!(failure instanceof UpstreamFailure)) throw error;
+        lastFailure = failure;
+        onFailure?.(failure, context);
+        if (!failure.retryable && !failure.tryFallback) throw failure.error;
+        if (!failure.retryable || retry === policy.maxRetries) break;
+        const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry) * (0.5 + Math.random() / 2);
+        const wait = failure.retryAfterMs ?? backoff;
+        if (wait > policy.maxRetryAfterMs) break;
+        await delay(wait, undefined, { signal });
+      }
+    }
+    if (lastFailure && !lastFailure.tryFallback) break;
+  }
+  if (!lastFailure) throw new GatewayError('internal_error', 'No model was configured to try.');
+  throw lastFailure.error;
+}

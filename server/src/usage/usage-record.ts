@@ -1,0 +1,63 @@
+/** The outcome of one request, as the usage ledger stores it. */
+export interface UsageRecord {
+  requestId: string;
+  endpoint: 'chat' | 'embeddings' | 'images';
+  projectId: string;
+  userId?: string;
+  clientKeyId?: string;
+  /** The feature name, when `model` named one. */
+  feature?: string;
+  requestedModel: string;
+  servedModel?: string;
+  provider?: string;
+  generationId?: string;
+  status: 'ok' | 'error' | 'cancelled' | 'rejected';
+  streamed: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  imageCount?: number;
+  imageResolution?: string;
+  /** OpenRouter's own `usage.cost` in USD; undefined when the response carried none (to reconcile later). */
+  costUsd?: number;
+  latencyMs: number;
+  timeToFirstTokenMs?: number;
+  errorCode?: string;
+  attempts: number;
+  startedAt: Date;
+}
+
+/** Where usage records go; the ledger of the usage issue implements it over SQLite or Postgres. */
+export interface UsageSink {
+  record(record: UsageRecord): void;
+}
+
+/** Keeps the last `capacity` records in memory: for tests, and for a gateway without a ledger. */
+export class MemoryUsageSink implements UsageSink {
+  readonly records: UsageRecord[] = [];
+
+  constructor(private readonly capacity = 10_000) {}
+
+  record(record: UsageRecord): void {
+    this.records.push(record);
+    if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
+  }
+}
+
+/** Token counts and cost from an OpenRouter `usage` object (both chat and embeddings shapes). */
+export function usageFigures(usage: unknown): Pick<UsageRecord, 'promptTokens' | 'completionTokens' | 'reasoningTokens'> & { costUsd?: number } {
+  const value = (usage ?? {}) as {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    cost?: unknown;
+    completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+  };
+  const number = (field: unknown) => (typeof field === 'number' && Number.isFinite(field) ? field : 0);
+  const figures: Pick<UsageRecord, 'promptTokens' | 'completionTokens' | 'reasoningTokens'> & { costUsd?: number } = {
+    promptTokens: number(value.prompt_tokens),
+    completionTokens: number(value.completion_tokens),
+    reasoningTokens: number(value.completion_tokens_details?.reasoning_tokens),
+  };
+  if (typeof value.cost === 'number') figures.costUsd = value.cost;
+  return figures;
+}
