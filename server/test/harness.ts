@@ -41,7 +41,6 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
   const usage = new MemoryUsageSink();
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) => logs.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`);
   const gateway = createAiGateway({
-    upstream: { baseUrl: emulator.url, apiKey: upstreamKey, referer: 'https://acme.example', title: 'Acme' },
     features: DEFAULT_FEATURES,
     clientKeys: [{ key: CLIENT_KEY, userId: 'user-1' }],
     adminToken: ADMIN_TOKEN,
@@ -49,6 +48,7 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     ...gatewayOptions,
+    upstream: { baseUrl: emulator.url, apiKey: upstreamKey, referer: 'https://acme.example', title: 'Acme', ...gatewayOptions.upstream },
   });
   const app = express();
   app.use((_req, res, next) => {

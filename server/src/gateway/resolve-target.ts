@@ -38,6 +38,9 @@ export async function resolveTarget(resolver: TargetResolver, identity: Identity
     if (feature.modality !== modality) {
       throw new GatewayError('invalid_request', `"${model}" is a ${feature.modality} feature; call ${MODALITY_ROUTES[feature.modality]} with it.`, { param: 'model' });
     }
+    if (!feature.roles.includes(identity.role)) {
+      throw new GatewayError('forbidden', `The "${model}" feature is not available to your role.`, { param: 'model' });
+    }
     return { feature, isFeature: true, models: [feature.model, ...feature.fallbackModels] };
   }
   if (await rawModelsAllowed(resolver.allowRawModels, identity.projectId)) {
