@@ -119,4 +119,10 @@ describe('the error table: every failure is an OpenAI error body with its real s
     expect(rejected.at(-1)).toMatchObject({ requestedModel: 'code', errorCode: 'invalid_parameter' });
     expect(harness.usage.records.some((record) => record.status === 'error' && record.errorCode === 'upstream_timeout')).toBe(true);
   });
+
+  it('never shows the upstream key in any response body or log line of this suite', () => {
+    expect(harness.bodies.length).toBeGreaterThan(10);
+    const leaks = [...harness.bodies, ...harness.logs].filter((text) => text.includes(harness.upstreamKey));
+    expect(leaks).toEqual([]);
+  });
 });
