@@ -8,6 +8,7 @@
 //
 // Set INSFORGE_FORCE_NPM_EXEC=1 to skip the global pnpm (this is how a machine without one is tested).
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,7 @@ export function runPnpm(args, options = {}) {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
     shell: isWindows,
+    env: { ...process.env, ...nativeBuildEnv() },
     ...options,
   });
   if (result.error) {
@@ -53,6 +55,18 @@ export function runPnpm(args, options = {}) {
     return 1;
   }
   return result.status ?? 1;
+}
+
+/**
+ * Native addons (better-sqlite3) compile from source where no prebuilt binary can be downloaded. node-gyp then
+ * needs Node's headers: when the running Node ships them (`<prefix>/include/node/node.h`), point node-gyp there
+ * instead of letting it download them, which fails on a machine with no access to nodejs.org.
+ * @returns {Record<string, string>}
+ */
+export function nativeBuildEnv() {
+  if (process.env.npm_config_nodedir) return {};
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  return existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? { npm_config_nodedir: prefix } : {};
 }
 
 function globalPnpmVersion() {
@@ -70,7 +84,7 @@ function npmCommand() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { command, prefixArgs } = resolvePnpm();
   // Interactive use keeps stdin, and forwards Ctrl+C handling to pnpm itself.
-  const child = spawn(command, [...prefixArgs, ...process.argv.slice(2)], { stdio: 'inherit', shell: isWindows });
+  const child = spawn(command, [...prefixArgs, ...process.argv.slice(2)], { stdio: 'inherit', shell: isWindows, env: { ...process.env, ...nativeBuildEnv() } });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => {
     console.error(`Could not run ${command}: ${error.message}`);
