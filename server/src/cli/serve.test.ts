@@ -1,0 +1,202 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import type { CliIo } from './cli-io.js';
+import { runCli } from './run.js';
+import { serve, type ServeHandle } from './serve.js';
+
+const run = promisify(execFile);
+const UPSTREAM_KEY = generateKey();
+const CLIENT_KEY = 'ik_cli_client_key_0123456789';
+const FEATURES = [
+  { name: 'chat', model: 'openai/gpt-4o-mini', systemPrompt: 'You are the Acme assistant.', params: { temperature: 0.5, max_tokens: 512 } },
+  { name: 'code', model: 'anthropic/claude-sonnet-4', systemPrompt: 'You write TypeScript.' },
+];
+const ENV = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY };
+
+let emulator: Emulator;
+let directory: string;
+let featuresFile: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ keys: [UPSTREAM_KEY] });
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-cli-'));
+  featuresFile = join(directory, 'features.json');
+  await writeFile(featuresFile, JSON.stringify(FEATURES));
+});
+afterAll(async () => {
+  await emulator?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+function recordingIo(): CliIo & { out: (line: string) => void; lines: string[]; text: () => string } {
+  const lines: string[] = [];
+  return { lines, out: (line) => lines.push(line), err: (line) => lines.push(line), text: () => lines.join('\n') };
+}
+
+/** The README's curl example, run with the real curl binary. */
+async function curlChat(url: string, content: string): Promise<{ id: string; model: string; choices: Array<{ message: { content: string } }> }> {
+  const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content }] });
+  const { stdout } = await run('curl', ['-sS', '--fail-with-body', `${url}/v1/chat/completions`, '-H', `Authorization: Bearer ${CLIENT_KEY}`, '-H', 'Content-Type: application/json', '-d', body]);
+  return JSON.parse(stdout) as Awaited<ReturnType<typeof curlChat>>;
+}
+
+describe('insforge-ai serve --upstream <emulator>', () => {
+  let server: ServeHandle;
+  const io = recordingIo();
+  beforeAll(async () => {
+    expect(() => execFileSync('curl', ['--version']), 'these tests run the real curl binary; install curl').not.toThrow();
+    server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--referer', 'https://acme.example', '--title', 'Acme'], ENV, io);
+  });
+  afterAll(() => server?.close());
+
+  it('prints the URL it listens on and the routes', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(io.lines[0]).toBe(`InsForge AI gateway listening on ${server.url}`);
+    expect(io.text()).toMatch(/POST\s+\/v1\/chat\/completions/);
+    expect(io.text()).toContain('chat (text: openai/gpt-4o-mini)');
+    expect(io.text()).toContain('OpenRouter key set');
+  });
+
+  it('answers curl through the feature in the features file, with its system prompt first upstream', async () => {
+    const completion = await curlChat(server.url, 'Hello from curl');
+    expect(completion.choices[0]?.message.content).toContain('Hello from curl');
+    expect(completion.model).toBe('openai/gpt-4o-mini');
+    const probe = emulator.probe(completion.id)!;
+    const messages = (probe.request as { messages: Array<{ role: string; content: string }> }).messages;
+    expect(messages[0]).toEqual({ role: 'system', content: 'You are the Acme assistant.' });
+    expect(probe.headers['http-referer']).toBe('https://acme.example');
+    expect(probe.headers['x-title']).toBe('Acme');
+  });
+
+  it('streams a chat to the openai SDK', async () => {
+    const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+    const stream = await openai.chat.completions.create({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'Stream to the SDK' }] });
+    let text = '';
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks += 1;
+      text += chunk.choices[0]?.delta?.content ?? '';
+    }
+    expect(chunks).toBeGreaterThan(2);
+    expect(text).toContain('Stream to the SDK');
+  });
+
+  it('rejects a client without the client key', async () => {
+    const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'ik_wrong_key_0123456789', maxRetries: 0 });
+    await expect(openai.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('never prints the OpenRouter key or the client key', () => {
+    expect(io.lines.length).toBeGreaterThan(3);
+    expect(io.text()).not.toContain(UPSTREAM_KEY);
+    expect(io.text()).not.toContain(CLIENT_KEY);
+  });
+});
+
+describe('insforge-ai serve: refusing to start', () => {
+  async function failure(argv: string[], env: Record<string, string> = ENV) {
+    const io = recordingIo();
+    const result = await runCli(argv, env, io);
+    if (typeof result !== 'number') {
+      await result.close();
+      throw new Error('the command started a server');
+    }
+    return { exitCode: result, output: io.text() };
+  }
+
+  it('names the feature index and field of a bad features file, exit code 1', async () => {
+    const bad = join(directory, 'bad-features.json');
+    await writeFile(bad, JSON.stringify([FEATURES[0], { name: 'code', model: 'x/y', params: { temperature: 7 } }]));
+    const { exitCode, output } = await failure(['serve', '--port', '0', '--features', bad]);
+    expect(exitCode).toBe(1);
+    expect(output).toContain(`insforge-ai serve: the features file ${bad}: feature [1] ("code"): invalid feature: params.temperature:`);
+  });
+
+  it('says what is wrong with a features file that is not JSON, not an array, or repeats a name', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['{"name": ', /is not valid JSON/],
+      ['{"name":"chat","model":"a/b"}', /must hold a JSON array of features/],
+      [JSON.stringify([FEATURES[0], FEATURES[0]]), /feature \[1\] is named "chat" like feature \[0\]/],
+    ];
+    for (const [text, message] of cases) {
+      const file = join(directory, 'case.json');
+      await writeFile(file, text);
+      const { exitCode, output } = await failure(['serve', '--port', '0', '--features', file]);
+      expect(exitCode).toBe(1);
+      expect(output).toMatch(message);
+    }
+    const missing = await failure(['serve', '--features', join(directory, 'absent.json')]);
+    expect(missing).toMatchObject({ exitCode: 1, output: expect.stringContaining('no such file') });
+  });
+
+  it('exits 2 with a clear message on an unknown command, flag or bad flag value', async () => {
+    expect(await failure(['srve'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('unknown command "srve"') });
+    expect(await failure(['serve', '--prot', '80'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('unknown option --prot') });
+    expect(await failure(['serve', '--port', 'eighty'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('--port must be a port number') });
+    expect(await failure(['serve', '--upstream', 'openrouter.ai'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('--upstream must be an http(s) URL') });
+    expect(await failure(['serve'], { ...ENV, PORT: '99999' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('PORT must be a port number') });
+    expect(await failure(['serve', '--port', '0'], { INSFORGE_AI_ADMIN_TOKEN: 'short' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('INSFORGE_AI_ADMIN_TOKEN must be at least 16') });
+  });
+
+  it('shows help with exit code 0', async () => {
+    const io = recordingIo();
+    expect(await runCli(['serve', '--help'], {}, io)).toBe(0);
+    expect(io.text()).toContain('Usage: insforge-ai serve');
+    expect(io.text()).toContain('INSFORGE_AI_CLIENT_KEY');
+  });
+});
+
+describe('insforge-ai serve without a client key', () => {
+  it('warns that no client can call it, and indeed answers 401', async () => {
+    const io = recordingIo();
+    const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile], { OPENROUTER_API_KEY: UPSTREAM_KEY }, io);
+    try {
+      expect(io.text()).toMatch(/warning: INSFORGE_AI_CLIENT_KEY is not set .* no client can call the API/);
+      const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(response.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the insforge-ai bin', () => {
+  it('starts as a real process, answers curl, and shuts down on SIGTERM', async () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', '0', '--upstream', emulator.url, '--features', featuresFile], {
+      cwd: root,
+      env: { ...process.env, ...ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (data: Buffer) => {
+          output += data.toString('utf8');
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match) resolve(match[1]!);
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        void exited.then((code) => reject(new Error(`insforge-ai exited with ${code} before listening:\n${output}`)));
+      });
+      const completion = await curlChat(url, 'Hello from the bin');
+      expect(completion.choices[0]?.message.content).toContain('Hello from the bin');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toContain('SIGTERM: shutting down');
+      expect(output).not.toContain(UPSTREAM_KEY);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
+});

@@ -1,0 +1,211 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import express, { type Router } from 'express';
+import { createAiGateway, type AiGateway, type AiGatewayOptions } from '../create-ai-gateway.js';
+import type { Feature } from '../features/feature.js';
+import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
+import { CliError, toUsageError, usageError } from './cli-error.js';
+import { jsonLinesLogger, processIo, type CliIo } from './cli-io.js';
+import { loadFeaturesFile } from './features-file.js';
+
+export const SERVE_USAGE = `Usage: insforge-ai serve [options]
+
+Runs the gateway as a standalone HTTP server with its routes at "/" (the OpenAI-compatible API under /v1).
+
+Options:
+  --port N             port to listen on (default: $PORT or 8080; 0 picks a free one)
+  --host HOST          interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  --upstream URL       OpenRouter's API base URL (default: $OPENROUTER_BASE_URL or ${OPENROUTER_BASE_URL})
+  --features FILE      a JSON array of features to serve, e.g.
+                       [{"name":"chat","model":"openai/gpt-4o-mini","systemPrompt":"Be brief.","params":{"max_tokens":512}}]
+  --allow-raw-models   let clients name OpenRouter model ids as well as features
+  --referer URL        HTTP-Referer sent to OpenRouter (default: $OPENROUTER_REFERER)
+  --title TEXT         X-Title sent to OpenRouter (default: $OPENROUTER_TITLE)
+  --verbose            info-level logs as well as warnings and errors
+  -h, --help           show this help
+
+Environment:
+  OPENROUTER_API_KEY        the OpenRouter key (never printed)
+  INSFORGE_AI_CLIENT_KEY    a bearer key for clients (role user, project "default")
+  INSFORGE_AI_ADMIN_TOKEN   a bearer token for the admin of project "default" (16 characters or more)
+  PORT, OPENROUTER_BASE_URL, OPENROUTER_REFERER, OPENROUTER_TITLE: defaults of the flags above`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  upstream: { type: 'string' },
+  features: { type: 'string' },
+  'allow-raw-models': { type: 'boolean' },
+  referer: { type: 'string' },
+  title: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const;
+
+const DEFAULT_PORT = 8080;
+const DEFAULT_HOST = '127.0.0.1';
+/** How long in-flight requests (long streams) get to finish after a shutdown signal before they are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export type CliEnvironment = Readonly<Record<string, string | undefined>>;
+
+/** A running `insforge-ai serve`: where it listens, and how to stop it. */
+export interface ServeHandle {
+  /** `http://HOST:PORT`, without a trailing slash; the OpenAI base URL is `${url}/v1`. */
+  readonly url: string;
+  readonly gateway: AiGateway;
+  /** Stops accepting connections, lets in-flight requests finish (up to 10 s), then closes the upstream pool. */
+  close(): Promise<void>;
+}
+
+/**
+ * `insforge-ai serve`: mounts `createAiGateway` at `/` in an Express app, with options from flags and environment.
+ * Throws a `CliError` (exit code 2 for a wrong invocation, 1 otherwise) before listening when anything is wrong.
+ * @example
+ * const server = await serve(['--port', '0', '--features', 'features.json'], process.env);
+ * await fetch(`${server.url}/health`);
+ * await server.close();
+ */
+export async function serve(argv: readonly string[], env: CliEnvironment, io: CliIo = processIo): Promise<ServeHandle> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw toUsageError(error);
+  }
+  const setting = (name: string) => (env[name] === '' ? undefined : env[name]);
+  const port = parsePort(values.port ?? setting('PORT'), values.port !== undefined ? '--port' : 'PORT');
+  const host = values.host ?? DEFAULT_HOST;
+  const upstreamUrl = parseHttpUrl(values.upstream ?? setting('OPENROUTER_BASE_URL') ?? OPENROUTER_BASE_URL, values.upstream !== undefined ? '--upstream' : 'OPENROUTER_BASE_URL');
+  const referer = values.referer ?? setting('OPENROUTER_REFERER');
+  const title = values.title ?? setting('OPENROUTER_TITLE');
+  const apiKey = setting('OPENROUTER_API_KEY');
+  const clientKey = setting('INSFORGE_AI_CLIENT_KEY');
+  const adminToken = setting('INSFORGE_AI_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) throw usageError('INSFORGE_AI_ADMIN_TOKEN must be at least 16 characters long');
+  const features: Feature[] = values.features !== undefined ? await loadFeaturesFile(values.features) : [];
+  const allowRawModels = values['allow-raw-models'] ?? false;
+
+  const options: AiGatewayOptions = {
+    upstream: {
+      baseUrl: upstreamUrl,
+      // Always a string (possibly empty) so the gateway reads this environment, not `process.env`.
+      apiKey: apiKey ?? '',
+      ...(referer !== undefined ? { referer } : {}),
+      ...(title !== undefined ? { title } : {}),
+    },
+    features,
+    clientKeys: clientKey !== undefined ? [{ key: clientKey, role: 'user', id: 'INSFORGE_AI_CLIENT_KEY' }] : [],
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    allowRawModels,
+    logger: jsonLinesLogger(io, values.verbose ?? false),
+  };
+  let gateway: AiGateway;
+  try {
+    gateway = createAiGateway(options);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/', gateway);
+  const server = createServer(app);
+  try {
+    await listen(server, port, host);
+  } catch (error) {
+    await gateway.close();
+    const code = error instanceof Error && 'code' in error ? error.code : undefined;
+    const reason = code === 'EADDRINUSE' ? 'the address is in use (choose another with --port or PORT)' : error instanceof Error ? error.message : String(error);
+    throw new CliError(`cannot listen on ${host}:${port}: ${reason}`, 1, { cause: error });
+  }
+  const url = `http://${displayHost(host)}:${(server.address() as AddressInfo).port}`;
+
+  io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
+  io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (OpenRouter key ${apiKey ? 'set' : 'NOT set'})`);
+  io.out(`  features      ${features.length > 0 ? features.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
+  io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
+  io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
+  io.out('Routes:');
+  for (const route of listRoutes(gateway)) io.out(`  ${route.method.padEnd(6)} ${route.path}`);
+  const chatFeature = features.find((feature) => feature.modality === 'text');
+  if (chatFeature && clientKey) {
+    io.out(`Try: curl ${url}/v1/chat/completions -H "Authorization: Bearer $INSFORGE_AI_CLIENT_KEY" -H "Content-Type: application/json" -d '{"model":"${chatFeature.name}","messages":[{"role":"user","content":"Hello"}]}'`);
+  }
+
+  if (!apiKey) io.err('warning: OPENROUTER_API_KEY is not set; every upstream call will fail with 502 upstream_auth.');
+  if (!clientKey) {
+    io.err(`warning: INSFORGE_AI_CLIENT_KEY is not set and the standalone server has no authenticate hook, so ${adminToken ? 'only the admin token' : 'no client'} can call the API (everything else gets 401).`);
+  }
+  if (features.length === 0) io.err(`warning: no features loaded (--features FILE)${allowRawModels ? '; clients can only name raw model ids' : ' and raw model ids are not allowed, so every model request gets 400 model_not_found'}.`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    gateway,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        cut.unref();
+        await closed;
+        clearTimeout(cut);
+        await gateway.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function parsePort(text: string | undefined, source: string): number {
+  if (text === undefined) return DEFAULT_PORT;
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65_535)) throw usageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+function parseHttpUrl(text: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw usageError(`${source} must be an http(s) URL, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${source} must be an http(s) URL, got "${text}"`);
+  return text;
+}
+
+function withoutCredentials(text: string): string {
+  const url = new URL(text);
+  if (!url.username && !url.password) return text;
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '[::]';
+const displayHost = (host: string) => (isWildcard(host) ? 'localhost' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The routes the gateway router declares, read from Express's own table so the summary never drifts. */
+export function listRoutes(router: Router): Array<{ method: string; path: string }> {
+  const routes: Array<{ method: string; path: string }> = [];
+  for (const layer of router.stack) {
+    const route = layer.route as { path?: unknown; methods?: Record<string, boolean> } | undefined;
+    if (!route || typeof route.path !== 'string') continue;
+    for (const [method, enabled] of Object.entries(route.methods ?? {})) {
+      if (enabled && method !== '_all') routes.push({ method: method.toUpperCase(), path: route.path });
+    }
+  }
+  return routes;
+}
