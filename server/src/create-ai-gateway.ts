@@ -3,14 +3,21 @@ import { z } from 'zod';
 import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type StaticClientKey } from './auth/identity.js';
 import { gatewayErrorHandler, GatewayError } from './errors.js';
 import type { FeatureInput } from './features/feature.js';
-import { MemoryFeatureStore, type FeatureStore } from './features/feature-store.js';
+import type { FeatureStore } from './features/feature-store.js';
+import { parseFeature } from './features/feature.js';
+import type { OpenDatabase } from './store/database.js';
+import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
 import { consoleLogger, redactingLogger, type GatewayLogger } from './gateway/logger.js';
 import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';
+import { embeddingsHandler } from './routes/embeddings.js';
 import { healthHandler } from './routes/health.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
+import { imageGenerationHandler } from './routes/images.js';
+import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
+import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
 import { MemoryUsageSink, type UsageSink } from './usage/usage-record.js';
@@ -25,7 +32,15 @@ export interface AiGatewayOptions {
     title?: string;
     timeouts?: Partial<UpstreamTimeouts>;
   };
-  /** The features of each project: a store, or a list for the default project. */
+  /**
+   * Where configuration, keys and the audit log live: a `postgres://` URL, a SQLite file path, or `:memory:`.
+   * Default: `DATABASE_URL`, else `./.insforge-ai/ai.db`. Migrations run at start.
+   */
+  database?: string | OpenDatabase;
+  /**
+   * Features: a list is created in the default project where no feature of that name exists yet (so admin edits
+   * survive restarts); a `FeatureStore` replaces the database for features.
+   */
   features?: FeatureStore | FeatureInput[];
   /** Maps the host app's session or JWT to an identity; bearer client keys are tried when it returns nothing. */
   authenticate?: Authenticate;
@@ -67,9 +82,10 @@ const optionsSchema = z.object({
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
 });
 
-/** A router with its context, for the CLI and tests that need to close the upstream pool. */
+/** A router with its context and stores, for the CLI and tests; `ready` settles once the database is migrated. */
 export interface AiGateway extends Router {
   readonly context: GatewayContext;
+  readonly ready: Promise<GatewayStores>;
   close(): Promise<void>;
 }
 
@@ -97,17 +113,36 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   if (options.adminToken) staticKeys.push({ key: options.adminToken, role: 'admin', id: 'admin-token' });
   const keyVerifier = options.clientKeys && !Array.isArray(options.clientKeys) ? options.clientKeys : undefined;
   const fromList = staticClientKeys(staticKeys, defaultProjectId);
-  const clientKeys: ClientKeyVerifier = keyVerifier
-    ? { verify: async (token) => (await fromList.verify(token)) ?? keyVerifier.verify(token) }
-    : fromList;
+  const lookups = [fromList, ...(keyVerifier ? [keyVerifier] : [])];
+  const clientKeys: ClientKeyVerifier = {
+    async verify(token) {
+      for (const verifier of [...lookups, storedKeys]) {
+        const identity = await verifier.verify(token);
+        if (identity) return identity;
+      }
+      return undefined;
+    },
+  };
   let currentKey: string | undefined;
   const secrets = () => [currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY']];
   const logger = redactingLogger(options.logger ?? consoleLogger(), secrets);
-  const features = Array.isArray(options.features) || options.features === undefined
-    ? new MemoryFeatureStore({ [defaultProjectId]: (options.features as FeatureInput[] | undefined) ?? [] })
-    : options.features;
+  const seedFeatures = Array.isArray(options.features) ? options.features.map(parseFeature) : [];
+  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures });
+  // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
+  ready.then(
+    (stores) => (context.databaseLocation = stores.database.location),
+    (error: unknown) => logger.error('the gateway database could not be opened', { error }),
+  );
+  const customFeatures = options.features !== undefined && !Array.isArray(options.features) ? options.features : undefined;
+  const features: FeatureStore = customFeatures ?? {
+    get: async (projectId, name) => (await ready).features.get(projectId, name),
+    list: async (projectId) => (await ready).features.list(projectId),
+    put: async (projectId, feature) => (await ready).features.put(projectId, feature),
+  };
+  const storedKeys: ClientKeyVerifier = { verify: async (token) => (await ready).clientKeys.verify(token) };
   const context: GatewayContext = {
     upstream,
+    upstreamKey: () => upstream.apiKey(),
     catalog: new ModelCatalog(upstream, options.catalogTtlMs),
     features,
     allowRawModels: options.allowRawModels ?? false,
@@ -123,15 +158,35 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   upstream.apiKey = async () => (currentKey = await apiKey());
 
   const router = Router() as AiGateway;
+  const checkStore = async () => {
+    const stores = await ready;
+    await stores.database.db.selectFrom('projects').select('id').limit(1).execute();
+  };
+  router.get('/health', healthHandler(context, checkStore));
+  router.use(async (_req, _res, next) => {
+    await ready;
+    next();
+  });
   router.use(express.json({ limit: options.maxBodyBytes ?? 10 * 1024 * 1024 }));
-  router.get('/health', healthHandler(context));
   router.use(identityMiddleware(context));
   router.post('/v1/chat/completions', chatCompletionsHandler(context));
+  router.post('/v1/embeddings', embeddingsHandler(context));
+  router.get('/v1/models', listModelsHandler(context));
+  router.get('/v1/models/*id', retrieveModelHandler(context));
+  router.post('/v1/images/generations', imageGenerationHandler(context));
+  router.post('/api/ai/chat/completion', insforgeChatHandler(context));
+  router.post('/api/ai/image/generation', insforgeImageHandler(context));
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
   router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error })));
   Object.defineProperty(router, 'context', { value: context });
-  Object.defineProperty(router, 'close', { value: () => upstream.close() });
+  Object.defineProperty(router, 'ready', { value: ready });
+  Object.defineProperty(router, 'close', {
+    value: async () => {
+      await upstream.close();
+      await (await ready.catch(() => undefined))?.close();
+    },
+  });
   return router;
 }

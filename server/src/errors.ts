@@ -14,6 +14,9 @@ export type GatewayErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'version_conflict'
+  | 'invalid_provider_key'
+  | 'encryption_key_missing'
   | 'request_too_large'
   | 'quota_exceeded'
   | 'rate_limit_exceeded'
@@ -39,6 +42,9 @@ const STATUS_OF: Record<GatewayErrorCode, number> = {
   forbidden: 403,
   content_policy_violation: 403,
   not_found: 404,
+  version_conflict: 409,
+  invalid_provider_key: 400,
+  encryption_key_missing: 500,
   request_too_large: 413,
   rate_limit_exceeded: 429,
   internal_error: 500,
@@ -57,6 +63,7 @@ const TYPE_OF_STATUS: Record<number, string> = {
   402: 'insufficient_quota',
   403: 'permission_error',
   404: 'invalid_request_error',
+  409: 'invalid_request_error',
   413: 'invalid_request_error',
   429: 'rate_limit_error',
 };

@@ -47,6 +47,7 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
     usage,
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
+    database: ':memory:',
     ...gatewayOptions,
     upstream: { baseUrl: emulator.url, apiKey: upstreamKey, referer: 'https://acme.example', title: 'Acme', ...gatewayOptions.upstream },
   });
@@ -70,6 +71,7 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
     next();
   });
   app.use('/ai', gateway);
+  await gateway.ready;
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

@@ -52,7 +52,7 @@ describe('insforge-ai serve --upstream <emulator>', () => {
   const io = recordingIo();
   beforeAll(async () => {
     expect(() => execFileSync('curl', ['--version']), 'these tests run the real curl binary; install curl').not.toThrow();
-    server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--referer', 'https://acme.example', '--title', 'Acme'], ENV, io);
+    server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', ':memory:', '--referer', 'https://acme.example', '--title', 'Acme'], ENV, io);
   });
   afterAll(() => server?.close());
 
@@ -156,7 +156,7 @@ describe('insforge-ai serve: refusing to start', () => {
 describe('insforge-ai serve without a client key', () => {
   it('warns that no client can call it, and indeed answers 401', async () => {
     const io = recordingIo();
-    const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile], { OPENROUTER_API_KEY: UPSTREAM_KEY }, io);
+    const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', ':memory:'], { OPENROUTER_API_KEY: UPSTREAM_KEY }, io);
     try {
       expect(io.text()).toMatch(/warning: INSFORGE_AI_CLIENT_KEY is not set .* no client can call the API/);
       const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -171,7 +171,7 @@ describe('the insforge-ai bin', () => {
   it('starts as a real process, answers curl, and shuts down on SIGTERM', async () => {
     const root = fileURLToPath(new URL('../../../', import.meta.url));
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', '0', '--upstream', emulator.url, '--features', featuresFile], {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', ':memory:'], {
       cwd: root,
       env: { ...process.env, ...ENV },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,7 +17,9 @@ Options:
   --port N             port to listen on (default: $PORT or 8080; 0 picks a free one)
   --host HOST          interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   --upstream URL       OpenRouter's API base URL (default: $OPENROUTER_BASE_URL or ${OPENROUTER_BASE_URL})
-  --features FILE      a JSON array of features to serve, e.g.
+  --database URL       where configuration lives: a postgres:// URL or a SQLite file
+                       (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+  --features FILE      a JSON array of features to create where none of that name exists yet, e.g.
                        [{"name":"chat","model":"openai/gpt-4o-mini","systemPrompt":"Be brief.","params":{"max_tokens":512}}]
   --allow-raw-models   let clients name OpenRouter model ids as well as features
   --referer URL        HTTP-Referer sent to OpenRouter (default: $OPENROUTER_REFERER)
@@ -29,13 +31,15 @@ Environment:
   OPENROUTER_API_KEY        the OpenRouter key (never printed)
   INSFORGE_AI_CLIENT_KEY    a bearer key for clients (role user, project "default")
   INSFORGE_AI_ADMIN_TOKEN   a bearer token for the admin of project "default" (16 characters or more)
-  PORT, OPENROUTER_BASE_URL, OPENROUTER_REFERER, OPENROUTER_TITLE: defaults of the flags above`;
+  INSFORGE_AI_ENCRYPTION_KEY  the master key that encrypts stored OpenRouter keys (openssl rand -base64 32)
+  PORT, DATABASE_URL, OPENROUTER_BASE_URL, OPENROUTER_REFERER, OPENROUTER_TITLE: defaults of the flags above`;
 
 const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   upstream: { type: 'string' },
   features: { type: 'string' },
+  database: { type: 'string' },
   'allow-raw-models': { type: 'boolean' },
   referer: { type: 'string' },
   title: { type: 'string' },
@@ -85,6 +89,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   if (adminToken !== undefined && adminToken.length < 16) throw usageError('INSFORGE_AI_ADMIN_TOKEN must be at least 16 characters long');
   const features: Feature[] = values.features !== undefined ? await loadFeaturesFile(values.features) : [];
   const allowRawModels = values['allow-raw-models'] ?? false;
+  const database = values.database ?? setting('DATABASE_URL');
 
   const options: AiGatewayOptions = {
     upstream: {
@@ -95,6 +100,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
       ...(title !== undefined ? { title } : {}),
     },
     features,
+    ...(database !== undefined ? { database } : {}),
     clientKeys: clientKey !== undefined ? [{ key: clientKey, role: 'user', id: 'INSFORGE_AI_CLIENT_KEY' }] : [],
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowRawModels,
@@ -107,6 +113,12 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
   }
 
+  try {
+    await gateway.ready;
+  } catch (error) {
+    await gateway.close();
+    throw new CliError(`cannot open the database: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+  }
   const app = express();
   app.disable('x-powered-by');
   app.use('/', gateway);
@@ -124,6 +136,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
   io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (OpenRouter key ${apiKey ? 'set' : 'NOT set'})`);
   io.out(`  features      ${features.length > 0 ? features.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
+  io.out(`  database      ${gateway.context.databaseLocation ?? 'custom'}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   io.out('Routes:');

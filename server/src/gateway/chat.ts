@@ -15,6 +15,8 @@ export interface ChatRun {
   body: Record<string, unknown>;
   includeUsage: boolean;
   startedAt: number;
+  /** The OpenRouter key of the caller's project. */
+  apiKey: string;
 }
 
 /** The OpenRouter completion body; fields the gateway reads are typed, the rest pass through. */
@@ -44,6 +46,7 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
   if (endUser) body['user'] = endUser;
   return {
     identity,
+    apiKey: await context.upstreamKey(identity.projectId),
     requestedModel: request.model,
     target,
     body,
@@ -56,7 +59,7 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
 export async function completeChat(context: GatewayContext, run: ChatRun, signal: AbortSignal, onAttempt: () => void): Promise<UpstreamCompletion> {
   return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
     onAttempt();
-    const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: false }, signal });
+    const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: false }, signal, apiKey: run.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
     let completion: UpstreamCompletion;
     try {

@@ -10,6 +10,8 @@ import type { RetryPolicy } from './with-fallbacks.js';
 /** What every route of one gateway shares, built once from the options. */
 export interface GatewayContext {
   upstream: OpenRouterClient;
+  /** The OpenRouter key for a project: its stored key, else the gateway's; a 502 `upstream_auth` when none. */
+  upstreamKey(projectId: string): Promise<string>;
   catalog: ModelCatalog;
   features: FeatureStore;
   allowRawModels: RawModelPolicy;
@@ -19,5 +21,7 @@ export interface GatewayContext {
   /** Milliseconds of silence after which a streaming client gets an SSE comment. */
   heartbeatMs: number;
   usage: UsageSink;
+  /** Where the gateway's database lives (no password), or undefined before it is open. */
+  databaseLocation?: string;
   logger: GatewayLogger;
 }

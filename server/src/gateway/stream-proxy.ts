@@ -106,7 +106,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   try {
     opened = await withFallbacks(run.target.models, context.retry, abort.signal, async ({ model }) => {
       attempts += 1;
-      const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal: abort.signal });
+      const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal: abort.signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       const items = readSseEvents(response.body);
       try {

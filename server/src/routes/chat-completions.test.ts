@@ -62,6 +62,6 @@ describe('GET /health', () => {
   it('reports liveness and the upstream\'s readiness', async () => {
     const response = await fetch(`${harness.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', live: true, checks: { upstream: { status: 'ok' } } });
+    expect(await response.json()).toMatchObject({ status: 'ok', live: true, checks: { store: { status: 'ok' }, upstream: { status: 'ok' } } });
   });
 });

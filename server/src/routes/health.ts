@@ -3,22 +3,27 @@ import type { GatewayContext } from '../gateway/context.js';
 
 const UPSTREAM_CHECK_TTL_MS = 15_000;
 
+type Check = { status: 'ok' } | { status: 'unavailable'; error: string };
+
+async function run(check: () => Promise<unknown>): Promise<Check> {
+  try {
+    await check();
+    return { status: 'ok' };
+  } catch (error) {
+    return { status: 'unavailable', error: error instanceof Error ? error.message : 'unavailable' };
+  }
+}
+
 /**
- * `GET /health`: liveness (the process answers) and readiness (the upstream catalog can be had; checked at most
- * every 15 s). 200 when ready, 503 when not, with the reason; never the key.
+ * `GET /health`: liveness (the process answers) and readiness: the database answers a query, and the upstream
+ * catalog can be had (checked at most every 15 s). 200 when ready, 503 with the reasons when not; never a secret.
  */
-export function healthHandler(context: GatewayContext): RequestHandler {
-  let last: { at: number; ok: boolean; error?: string } | undefined;
+export function healthHandler(context: GatewayContext, checkStore: () => Promise<void>): RequestHandler {
+  let upstream: { at: number; check: Check } | undefined;
   return async (_req, res) => {
-    if (!last || Date.now() - last.at > UPSTREAM_CHECK_TTL_MS) {
-      try {
-        await context.catalog.snapshot();
-        last = { at: Date.now(), ok: true };
-      } catch (error) {
-        last = { at: Date.now(), ok: false, error: error instanceof Error ? error.message : 'unreachable' };
-      }
-    }
-    const upstream = last.ok ? { status: 'ok' } : { status: 'unavailable', error: last.error };
-    res.status(last.ok ? 200 : 503).json({ status: last.ok ? 'ok' : 'degraded', live: true, checks: { upstream } });
+    if (!upstream || Date.now() - upstream.at > UPSTREAM_CHECK_TTL_MS) upstream = { at: Date.now(), check: await run(() => context.catalog.snapshot()) };
+    const store = await run(checkStore);
+    const ok = store.status === 'ok' && upstream.check.status === 'ok';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', live: true, checks: { store, upstream: upstream.check } });
   };
 }

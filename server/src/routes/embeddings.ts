@@ -1,0 +1,108 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { toGatewayError } from '../errors.js';
+import { parseRequest } from '../gateway/chat-request.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { resolveTarget } from '../gateway/resolve-target.js';
+import { withFallbacks } from '../gateway/with-fallbacks.js';
+import { toTransportError } from '../upstream/openrouter-client.js';
+import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
+import { identityOf } from './identity-middleware.js';
+
+const tokenArray = z.array(z.number().int().nonnegative()).min(1);
+
+/** OpenAI's embeddings request; fields not named here never reach OpenRouter. */
+export const embeddingsRequestSchema = z.object({
+  model: z.string().min(1, 'model names an embedding feature (e.g. "embed") or a model id'),
+  input: z.union(
+    [z.string().min(1), z.array(z.string().min(1)).min(1).max(2048), tokenArray, z.array(tokenArray).min(1).max(2048)],
+    { error: 'input must be a non-empty string, up to 2048 strings, a token array or up to 2048 token arrays' },
+  ),
+  encoding_format: z.enum(['float', 'base64']).nullish(),
+  dimensions: z.number().int().positive().nullish(),
+  user: z.string().max(256).nullish(),
+});
+
+export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
+
+/** OpenRouter's embeddings body: OpenAI's shape plus `id`, `provider` and `usage.cost`; the rest passes through. */
+interface UpstreamEmbeddings {
+  id?: string;
+  model?: string;
+  provider?: string;
+  usage?: unknown;
+  error?: { code?: unknown; message?: unknown };
+  [field: string]: unknown;
+}
+
+/**
+ * `POST /v1/embeddings`: resolves the embedding feature (or an allowed raw model id), tries its models in order
+ * and answers OpenRouter's body, which is already OpenAI's shape. A client that hangs up aborts the upstream call.
+ */
+export function embeddingsHandler(context: GatewayContext): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const identity = identityOf(res);
+    const startedAt = performance.now();
+    let attempts = 0;
+    let feature: string | undefined;
+    const requestedModel = typeof (req.body as { model?: unknown } | undefined)?.model === 'string' ? (req.body as { model: string }).model : '';
+    const record = (fields: Pick<RequestOutcome, 'status'> & Partial<RequestOutcome>) =>
+      recordRequest(context, { endpoint: 'embeddings', identity, requestedModel, feature, streamed: false, startedAt, attempts, ...fields });
+
+    let request: EmbeddingsRequest;
+    let models: string[];
+    let extra: Record<string, unknown> | undefined;
+    let apiKey: string;
+    try {
+      request = parseRequest(embeddingsRequestSchema, req.body);
+      const target = await resolveTarget(context, identity, request.model, 'embedding');
+      feature = target.isFeature ? target.feature.name : undefined;
+      models = target.models;
+      extra = target.feature.params.extra;
+      apiKey = await context.upstreamKey(identity.projectId);
+    } catch (error) {
+      record({ status: 'rejected', errorCode: toGatewayError(error).code });
+      throw error;
+    }
+
+    const { model: _model, user, ...options } = request;
+    // Nulls mean "not set" to OpenAI clients; OpenRouter gets only what was set, then the feature's extras.
+    const body: Record<string, unknown> = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== null && value !== undefined));
+    const endUser = identity.userId ?? user ?? undefined;
+    if (endUser) body['user'] = endUser;
+    Object.assign(body, extra);
+
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableEnded) abort.abort();
+    };
+    res.on('close', onClose);
+    try {
+      const embeddings = await withFallbacks(models, context.retry, abort.signal, async ({ model }) => {
+        attempts += 1;
+        const response = await context.upstream.send('/embeddings', { body: { ...body, model }, signal: abort.signal, apiKey });
+        if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
+        let parsed: UpstreamEmbeddings;
+        try {
+          parsed = (await response.body.json()) as UpstreamEmbeddings;
+        } catch (error) {
+          throw toTransportError(error, abort.signal);
+        }
+        if (parsed.error) throw classifyUpstreamError(statusOfErrorCode(parsed.error.code), parsed.error as Record<string, unknown>);
+        return parsed;
+      });
+      res.json(embeddings);
+      record({ status: 'ok', usage: embeddings.usage, servedModel: embeddings.model, provider: embeddings.provider, generationId: embeddings.id });
+    } catch (error) {
+      if (abort.signal.aborted) {
+        record({ status: 'cancelled' });
+        return;
+      }
+      record({ status: 'error', errorCode: toGatewayError(error).code });
+      throw error;
+    } finally {
+      res.off('close', onClose);
+    }
+  };
+}

@@ -1,0 +1,162 @@
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { generateImage } from 'ai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+
+let harness: Harness;
+let openai: OpenAI;
+beforeAll(async () => {
+  harness = await startHarness();
+  openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+});
+afterAll(() => harness.close());
+
+/** Width and height from a PNG's IHDR chunk; throws when the bytes are not a PNG. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const buffer = Buffer.from(bytes);
+  if (buffer.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a' || buffer.subarray(12, 16).toString('latin1') !== 'IHDR') throw new Error('not a PNG');
+  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
+}
+
+const post = (body: unknown) =>
+  fetch(`${harness.url}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+const upstreamRequestOf = (generationId: string | undefined) => harness.emulator.probe(generationId!)!.request as Record<string, unknown>;
+
+describe('POST /v1/images/generations', () => {
+  it('returns b64_json PNGs of the requested size and count, and records them', async () => {
+    const before = harness.usage.records.length;
+    const response = await openai.images.generate({ model: 'image', prompt: 'a red fox in the snow', n: 2, size: '512x512' });
+    expect(response.data).toHaveLength(2);
+    for (const image of response.data!) expect(pngSize(Buffer.from(image.b64_json!, 'base64'))).toEqual({ width: 512, height: 512 });
+    expect(response.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+    const [record] = harness.usage.records.slice(before);
+    expect(record).toMatchObject({
+      endpoint: 'images',
+      status: 'ok',
+      feature: 'image',
+      servedModel: 'black-forest-labs/flux.2-pro',
+      imageCount: 2,
+      imageResolution: '512x512',
+      userId: 'user-1',
+      promptTokens: response.usage!.input_tokens,
+      completionTokens: response.usage!.output_tokens,
+      attempts: 1,
+    });
+    expect(record?.costUsd).toBeGreaterThan(0);
+    expect(upstreamRequestOf(record?.generationId)).toEqual({ model: 'black-forest-labs/flux.2-pro', prompt: 'a red fox in the snow', n: 2, size: '512x512', user: 'user-1' });
+  });
+
+  it('returns data URLs for response_format url, with style as a prompt suffix and quality passed through', async () => {
+    const before = harness.usage.records.length;
+    const response = await openai.images.generate({ prompt: 'a lighthouse at dusk', size: '1792x1024', quality: 'hd', style: 'vivid', response_format: 'url' });
+    const [image] = response.data!;
+    expect(image?.url).toMatch(/^data:image\/png;base64,/);
+    expect(pngSize(Buffer.from(image!.url!.slice(image!.url!.indexOf(',') + 1), 'base64'))).toEqual({ width: 1792, height: 1024 });
+    expect(image?.revised_prompt).toMatch(/^a lighthouse at dusk\n\nStyle: vivid/);
+    const [record] = harness.usage.records.slice(before);
+    expect(record).toMatchObject({ requestedModel: 'image', feature: 'image', imageCount: 1, imageResolution: '1792x1024' });
+    expect(upstreamRequestOf(record?.generationId)).toMatchObject({ prompt: image?.revised_prompt, quality: 'hd', n: 1 });
+  });
+
+  it('defaults to the "image" feature, one 1024x1024 picture, as b64_json', async () => {
+    const response = await post({ prompt: 'a plain default' });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: Array<{ b64_json: string; revised_prompt?: string }>; model: string };
+    expect(body.model).toBe('black-forest-labs/flux.2-pro');
+    expect(body.data).toHaveLength(1);
+    expect(body.data[0]?.revised_prompt).toBeUndefined();
+    expect(pngSize(Buffer.from(body.data[0]!.b64_json, 'base64'))).toEqual({ width: 1024, height: 1024 });
+  });
+
+  it('works with the AI SDK\'s generateImage', async () => {
+    const provider = createOpenAICompatible({ name: 'insforge', baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY });
+    const result = await generateImage({ model: provider.imageModel('image'), prompt: 'a watercolour teapot', n: 2, size: '256x256', maxRetries: 0 });
+    expect(result.images).toHaveLength(2);
+    for (const image of result.images) expect(pngSize(image.uint8Array)).toEqual({ width: 256, height: 256 });
+  });
+
+  it('stops the upstream request when the client disconnects, and records it as cancelled', async () => {
+    harness.emulator.addRule({ match: { kind: 'images', contains: 'slow-picture' }, scenario: 'ttft=3000', times: 1 });
+    const before = harness.usage.records.length;
+    const abort = new AbortController();
+    const request = fetch(`${harness.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'slow-picture' }),
+      signal: abort.signal,
+    });
+    await expect.poll(() => harness.emulator.generations({ kind: 'images', status: 'running' }).length).toBe(1);
+    const [running] = harness.emulator.generations({ kind: 'images', status: 'running' });
+    const abortedAt = performance.timeOrigin + performance.now();
+    abort.abort();
+    await expect(request).rejects.toThrow();
+    const probe = await harness.emulator.waitForGeneration(running!.id, undefined, 2000);
+    expect(probe.status).toBe('cancelled');
+    expect(probe.clientClosedAt! - abortedAt).toBeLessThan(100);
+    await expect.poll(() => harness.usage.records.slice(before)).toEqual([expect.objectContaining({ endpoint: 'images', status: 'cancelled' })]);
+  });
+
+  it('falls back to the next model of the feature when the first fails', async () => {
+    const fallback = await startHarness({
+      features: [{ name: 'image', modality: 'image', model: 'black-forest-labs/flux.2-pro', fallbackModels: ['bytedance-seed/seedream-4.5'] }],
+    });
+    try {
+      fallback.emulator.addRule({ match: { kind: 'images', model: 'black-forest-labs/flux.2-pro' }, scenario: 'status=503' });
+      const client = new OpenAI({ baseURL: `${fallback.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+      const response = await client.images.generate({ model: 'image', prompt: 'fallback please', size: '256x256' });
+      expect((response as unknown as { model: string }).model).toBe('bytedance-seed/seedream-4.5');
+      expect(fallback.usage.records.at(-1)).toMatchObject({ status: 'ok', servedModel: 'bytedance-seed/seedream-4.5', attempts: 4 });
+    } finally {
+      await fallback.close();
+    }
+  });
+});
+
+describe('POST /v1/images/generations errors', () => {
+  it('rejects invalid parameters with a 400 naming each, and records them as rejected', async () => {
+    const before = harness.usage.records.length;
+    for (const [body, param] of [
+      [{ model: 'image' }, 'prompt'],
+      [{ prompt: 'x', n: 5 }, 'n'],
+      [{ prompt: 'x', n: 0 }, 'n'],
+      [{ prompt: 'x', size: 'big' }, 'size'],
+      [{ prompt: 'x', size: '8x8' }, 'size'],
+      [{ prompt: 'x', quality: 'ultra' }, 'quality'],
+      [{ prompt: 'x', style: 'gothic' }, 'style'],
+      [{ prompt: 'x', response_format: 'jpeg' }, 'response_format'],
+    ] as const) {
+      const response = await post(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(((await response.json()) as { error: { param: string; code: string } }).error).toMatchObject({ param, code: 'invalid_parameter' });
+    }
+    expect(harness.usage.records.slice(before).map((record) => `${record.endpoint}:${record.status}`)).toEqual(Array(8).fill('images:rejected'));
+  });
+
+  it('rejects a feature of another modality and an unknown model', async () => {
+    const chat = await openai.images.generate({ model: 'chat', prompt: 'x' }).catch((caught: unknown) => caught);
+    expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((chat as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ code: 'invalid_request', param: 'model' });
+    const unknown = await post({ model: 'nope', prompt: 'x' });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'model_not_found', message: expect.stringContaining('Available: image') } });
+  });
+
+  it('answers 502 when the upstream keeps failing, after retries', async () => {
+    harness.emulator.addRule({ match: { kind: 'images', contains: 'always-broken' }, scenario: 'status=502' });
+    const before = harness.usage.records.length;
+    const response = await post({ prompt: 'always-broken' });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: { code: 'upstream_error', type: 'server_error' } });
+    expect(harness.usage.records.slice(before)).toEqual([expect.objectContaining({ endpoint: 'images', status: 'error', errorCode: 'upstream_error', attempts: 3 })]);
+  });
+
+  it('answers 429 with Retry-After when the upstream rate limit outlasts the retry budget', async () => {
+    harness.emulator.addRule({ match: { kind: 'images', contains: 'rate-limited' }, scenario: 'status=429;retry-after=30' });
+    const response = await post({ prompt: 'rate-limited' });
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('30');
+    expect(await response.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', type: 'rate_limit_error' } });
+  });
+});

@@ -1,0 +1,62 @@
+import type { Feature } from '../features/feature.js';
+import { AuditLog } from './audit-log.js';
+import { ChangeNotifier } from './change-notifier.js';
+import { SqlClientKeyStore } from './client-key-store.js';
+import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
+import { SqlFeatureStore } from './sql-feature-store.js';
+
+/** Everything the gateway keeps in its database, opened and migrated together. */
+export interface GatewayStores {
+  database: OpenDatabase;
+  notifier: ChangeNotifier;
+  audit: AuditLog;
+  features: SqlFeatureStore;
+  clientKeys: SqlClientKeyStore;
+  close(): Promise<void>;
+}
+
+export interface StoresOptions {
+  /** An open database, or a URL (`postgres://…`, a SQLite path, `:memory:`); default `./.insforge-ai/ai.db`. */
+  database?: string | OpenDatabase | undefined;
+  defaultProjectId: string;
+  /** Created in the default project where no feature of that name exists yet. */
+  seedFeatures?: Feature[];
+  /** How long an instance may serve a cached feature before reading it again. Default 2 s. */
+  featureCacheTtlMs?: number;
+}
+
+/** Opens the database, runs pending migrations, listens for other instances' changes and seeds features. */
+export async function openGatewayStores(options: StoresOptions): Promise<GatewayStores> {
+  const database = typeof options.database === 'object' ? options.database : openDatabase(options.database);
+  try {
+    await migrateToLatest(database);
+    const notifier = new ChangeNotifier(database.pool);
+    await notifier.start();
+    const audit = new AuditLog(database.db);
+    const features = new SqlFeatureStore(database.db, audit, notifier, options.featureCacheTtlMs);
+    const clientKeys = new SqlClientKeyStore(database.db, audit, notifier);
+    const now = Date.now();
+    await database.db
+      .insertInto('projects')
+      .values({ id: options.defaultProjectId, name: 'Default project', allow_raw_models: 0, created_at: now, updated_at: now })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+    if (options.seedFeatures?.length) await features.seed(options.defaultProjectId, options.seedFeatures);
+    return {
+      database,
+      notifier,
+      audit,
+      features,
+      clientKeys,
+      async close() {
+        features.close();
+        clientKeys.close();
+        await notifier.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}

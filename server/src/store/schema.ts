@@ -1,0 +1,93 @@
+/**
+ * The tables, as one Kysely schema over SQLite and Postgres. Times are epoch milliseconds (`bigint`), JSON is
+ * text, booleans are 0/1: the types both databases store the same way, so one query layer serves both.
+ */
+export interface Database {
+  projects: ProjectTable;
+  features: FeatureTable;
+  feature_versions: FeatureVersionTable;
+  client_keys: ClientKeyTable;
+  provider_keys: ProviderKeyTable;
+  audit_log: AuditTable;
+}
+
+export interface ProjectTable {
+  id: string;
+  name: string;
+  allow_raw_models: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface FeatureTable {
+  /** Stable id, the seeds' `/configurations/:id`. */
+  id: string;
+  project_id: string;
+  name: string;
+  version: number;
+  /** The feature's configuration (JSON of `Feature`). */
+  config: string;
+  /** What "reset to defaults" restores (JSON of `Feature`): the configuration it was created or seeded with. */
+  defaults: string;
+  created_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface FeatureVersionTable {
+  id: string;
+  feature_id: string;
+  project_id: string;
+  name: string;
+  version: number;
+  config: string;
+  action: 'create' | 'update' | 'restore' | 'reset' | 'seed';
+  changed_by: string;
+  changed_at: number;
+}
+
+export interface ClientKeyTable {
+  id: string;
+  project_id: string;
+  label: string;
+  /** SHA-256 of the key, hex; the key itself is shown once and never stored. */
+  key_hash: string;
+  /** The first characters, so a person can tell keys apart. */
+  prefix: string;
+  role: 'admin' | 'user';
+  user_id: string | null;
+  created_at: number;
+  created_by: string;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ProviderKeyTable {
+  project_id: string;
+  /** AES-256-GCM ciphertext, IV and tag (base64), under master key `key_id`. */
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  key_id: string;
+  masked: string;
+  label: string | null;
+  limit_usd: number | null;
+  limit_remaining_usd: number | null;
+  usage_usd: number | null;
+  is_free_tier: number;
+  validated_at: number;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface AuditTable {
+  id: string;
+  project_id: string;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON of the state before and after; never a secret. */
+  before: string | null;
+  after: string | null;
+  created_at: number;
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { GatewayError } from '../errors.js';
+import { parseFeature, type Feature } from '../features/feature.js';
+import type { FeatureStore } from '../features/feature-store.js';
+import type { AuditLog } from './audit-log.js';
+import type { ChangeNotifier } from './change-notifier.js';
+import type { Database, FeatureVersionTable } from './schema.js';
+
+/** A stored feature with its bookkeeping. */
+export interface FeatureRecord {
+  id: string;
+  projectId: string;
+  feature: Feature;
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface FeatureVersion {
+  version: number;
+  feature: Feature;
+  action: FeatureVersionTable['action'];
+  changedBy: string;
+  changedAt: number;
+}
+
+type Row = Database['features'];
+
+const toRecord = (row: Row): FeatureRecord => ({
+  id: row.id,
+  projectId: row.project_id,
+  feature: parseFeature(JSON.parse(row.config)),
+  version: row.version,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  updatedBy: row.updated_by,
+});
+
+/**
+ * Features in SQLite or Postgres, with a version per save and the history of every version. Reads come from a
+ * per-project cache that a local save drops at once, another instance's save drops through the change notifier,
+ * and that expires after `cacheTtlMs` in any case, so every instance serves a change within seconds.
+ */
+export class SqlFeatureStore implements FeatureStore {
+  readonly #cache = new Map<string, { at: number; features: Map<string, Feature> }>();
+  readonly #unsubscribe: () => void;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly audit: AuditLog,
+    private readonly notifier: ChangeNotifier,
+    private readonly cacheTtlMs = 2_000,
+  ) {
+    this.#unsubscribe = notifier.subscribe((event) => {
+      if (event.kind === 'features') this.#cache.delete(event.projectId);
+    });
+  }
+
+  async get(projectId: string, name: string): Promise<Feature | undefined> {
+    return (await this.#project(projectId)).get(name);
+  }
+
+  async list(projectId: string): Promise<Feature[]> {
+    return [...(await this.#project(projectId)).values()];
+  }
+
+  /** Creates or replaces by name, whatever the version (the `FeatureStore` contract, used for seeding and the CLI). */
+  async put(projectId: string, feature: Feature, actor = 'system'): Promise<Feature> {
+    const existing = await this.record(projectId, feature.name);
+    if (!existing) return (await this.create(projectId, feature, actor)).feature;
+    return (await this.update(projectId, existing.id, feature, existing.version, actor)).feature;
+  }
+
+  async records(projectId: string): Promise<FeatureRecord[]> {
+    const rows = await this.db.selectFrom('features').selectAll().where('project_id', '=', projectId).orderBy('name').execute();
+    return rows.map(toRecord);
+  }
+
+  /** A feature by id or by name. */
+  async record(projectId: string, idOrName: string): Promise<FeatureRecord | undefined> {
+    const row = await this.db
+      .selectFrom('features')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Creates a feature; its configuration becomes the defaults that `reset` restores. 409 if the name is taken. */
+  async create(projectId: string, input: Feature, actor: string, action: 'create' | 'seed' = 'create'): Promise<FeatureRecord> {
+    const feature = parseFeature(input);
+    const now = Date.now();
+    const row: Row = { id: randomUUID(), project_id: projectId, name: feature.name, version: 1, config: JSON.stringify(feature), defaults: JSON.stringify(feature), created_at: now, updated_at: now, updated_by: actor };
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('features').values(row).execute();
+        await this.#addVersion(trx, row, action, actor);
+        await this.audit.record({ projectId, actor, action: `feature.${action}`, target: `feature:${feature.name}`, before: null, after: feature }, trx);
+      });
+    } catch (error) {
+      if (await this.record(projectId, feature.name)) throw new GatewayError('version_conflict', `A feature named "${feature.name}" already exists.`, { param: 'name' });
+      throw error;
+    }
+    await this.#changed(projectId);
+    return toRecord(row);
+  }
+
+  /** Saves a new configuration if `expectedVersion` is still current; 409 with the current version otherwise. */
+  async update(projectId: string, idOrName: string, input: Feature, expectedVersion: number, actor: string, action: 'update' | 'restore' | 'reset' = 'update'): Promise<FeatureRecord> {
+    const feature = parseFeature(input);
+    const current = await this.#require(projectId, idOrName);
+    if (feature.name !== current.feature.name && (await this.record(projectId, feature.name))) {
+      throw new GatewayError('version_conflict', `A feature named "${feature.name}" already exists.`, { param: 'name' });
+    }
+    const now = Date.now();
+    const updated = await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('features')
+        .set({ name: feature.name, config: JSON.stringify(feature), version: expectedVersion + 1, updated_at: now, updated_by: actor })
+        .where('id', '=', current.id)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return undefined;
+      const row = await trx.selectFrom('features').selectAll().where('id', '=', current.id).executeTakeFirstOrThrow();
+      await this.#addVersion(trx, row, action, actor);
+      await this.audit.record({ projectId, actor, action: `feature.${action}`, target: `feature:${feature.name}`, before: current.feature, after: feature }, trx);
+      return row;
+    });
+    if (!updated) {
+      const latest = await this.#require(projectId, current.id);
+      throw new GatewayError('version_conflict', `The feature "${latest.feature.name}" was changed by someone else: it is at version ${latest.version}, not ${expectedVersion}. Reload and apply your changes again.`, {
+        param: 'version',
+        headers: { 'x-current-version': String(latest.version) },
+      });
+    }
+    await this.#changed(projectId);
+    return toRecord(updated);
+  }
+
+  async remove(projectId: string, idOrName: string, actor: string): Promise<void> {
+    const current = await this.#require(projectId, idOrName);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('features').where('id', '=', current.id).execute();
+      await this.audit.record({ projectId, actor, action: 'feature.delete', target: `feature:${current.feature.name}`, before: current.feature, after: null }, trx);
+    });
+    await this.#changed(projectId);
+  }
+
+  /** Every saved version, newest first. */
+  async history(projectId: string, idOrName: string): Promise<FeatureVersion[]> {
+    const current = await this.#require(projectId, idOrName);
+    const rows = await this.db.selectFrom('feature_versions').selectAll().where('feature_id', '=', current.id).orderBy('version', 'desc').execute();
+    return rows.map((row) => ({ version: row.version, feature: parseFeature(JSON.parse(row.config)), action: row.action, changedBy: row.changed_by, changedAt: row.changed_at }));
+  }
+
+  /** Saves an earlier version's configuration as the newest version. */
+  async restore(projectId: string, idOrName: string, version: number, expectedVersion: number, actor: string): Promise<FeatureRecord> {
+    const current = await this.#require(projectId, idOrName);
+    const old = await this.db.selectFrom('feature_versions').select('config').where('feature_id', '=', current.id).where('version', '=', version).executeTakeFirst();
+    if (!old) throw new GatewayError('not_found', `The feature "${current.feature.name}" has no version ${version}.`, { param: 'version' });
+    return this.update(projectId, current.id, parseFeature(JSON.parse(old.config)), expectedVersion, actor, 'restore');
+  }
+
+  /** Saves the configuration the feature was created or seeded with as the newest version. */
+  async reset(projectId: string, idOrName: string, expectedVersion: number, actor: string): Promise<FeatureRecord> {
+    const current = await this.#require(projectId, idOrName);
+    const row = await this.db.selectFrom('features').select('defaults').where('id', '=', current.id).executeTakeFirstOrThrow();
+    return this.update(projectId, current.id, parseFeature(JSON.parse(row.defaults)), expectedVersion, actor, 'reset');
+  }
+
+  /** Creates the given features where none of that name exists yet; returns the names created. */
+  async seed(projectId: string, features: Feature[], actor = 'seed'): Promise<string[]> {
+    const created: string[] = [];
+    for (const feature of features) {
+      if (await this.record(projectId, feature.name)) continue;
+      try {
+        await this.create(projectId, feature, actor, 'seed');
+        created.push(feature.name);
+      } catch (error) {
+        // Another instance seeding at the same moment created it first: that is the outcome we wanted.
+        if (!(error instanceof GatewayError && error.code === 'version_conflict')) throw error;
+      }
+    }
+    return created;
+  }
+
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  async #project(projectId: string): Promise<Map<string, Feature>> {
+    const cached = this.#cache.get(projectId);
+    if (cached && Date.now() - cached.at < this.cacheTtlMs) return cached.features;
+    const records = await this.records(projectId);
+    const features = new Map(records.map((record) => [record.feature.name, record.feature]));
+    this.#cache.set(projectId, { at: Date.now(), features });
+    return features;
+  }
+
+  async #require(projectId: string, idOrName: string): Promise<FeatureRecord> {
+    const record = await this.record(projectId, idOrName);
+    if (!record) throw new GatewayError('not_found', `No feature "${idOrName}" in this project.`, { param: 'id' });
+    return record;
+  }
+
+  async #addVersion(trx: Transaction<Database>, row: Row, action: FeatureVersionTable['action'], actor: string): Promise<void> {
+    await trx
+      .insertInto('feature_versions')
+      .values({ id: randomUUID(), feature_id: row.id, project_id: row.project_id, name: row.name, version: row.version, config: row.config, action, changed_by: actor, changed_at: row.updated_at })
+      .execute();
+  }
+
+  async #changed(projectId: string): Promise<void> {
+    this.#cache.delete(projectId);
+    await this.notifier.publish({ kind: 'features', projectId });
+  }
+}
