@@ -23,6 +23,7 @@ const steps = [
   },
   // Benchmarks run briefly so they cannot rot; they print figures and assert no timing.
   { name: 'emulator benchmark, short mode', run: () => runPnpm(['--filter', '@insforge/openrouter-emulator', 'bench', '--short']) },
+  { name: 'gateway idle memory benchmark', run: () => runPnpm(['--filter', '@insforge/ai-server', 'bench:rss']) },
 ];
 
 const startedAt = performance.now();
