@@ -1,11 +1,9 @@
 import type { Identity } from '../auth/identity.js';
-import { toTransportError } from '../upstream/openrouter-client.js';
-import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
-import { withFallbacks } from './with-fallbacks.js';
+import { postWithFallbacks } from './upstream-json.js';
 
 /** A chat request after policy: where it goes and exactly what is sent (the model is set per attempt). */
 export interface ChatRun {
@@ -25,7 +23,7 @@ export interface UpstreamCompletion {
   model: string;
   provider?: string;
   usage?: unknown;
-  error?: { code?: unknown; message?: unknown };
+  error?: { code?: unknown; message?: unknown } | undefined;
   [field: string]: unknown;
 }
 
@@ -57,17 +55,7 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
 
 /** Sends a non-streaming chat through retries and fallbacks; an error inside a 200 counts as a failure. */
 export async function completeChat(context: GatewayContext, run: ChatRun, signal: AbortSignal, onAttempt: () => void): Promise<UpstreamCompletion> {
-  return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-    onAttempt();
-    const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: false }, signal, apiKey: run.apiKey });
-    if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-    let completion: UpstreamCompletion;
-    try {
-      completion = (await response.body.json()) as UpstreamCompletion;
-    } catch (error) {
-      throw toTransportError(error, signal);
-    }
-    if (completion.error) throw classifyUpstreamError(statusOfErrorCode(completion.error.code), completion.error as Record<string, unknown>);
-    return completion;
-  });
+  const body = { ...run.body, stream: false };
+  const { result } = await postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal, onAttempt });
+  return result;
 }

@@ -4,6 +4,7 @@ import { completeChat, prepareChat, type ChatRun, type UpstreamCompletion } from
 import { chatRequestSchema, parseRequest, type ChatRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
+import { abortOnDisconnect } from '../gateway/upstream-json.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { identityOf } from './identity-middleware.js';
@@ -60,26 +61,22 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
       });
       return;
     }
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableEnded) abort.abort();
-    };
-    res.on('close', onClose);
+    const connection = abortOnDisconnect(res);
     let attempts = 0;
     const outcome = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>): RequestOutcome => ({ ...base(request.model, feature, false), attempts, ...fields });
     try {
-      const completion = await completeChat(context, run, abort.signal, () => (attempts += 1));
+      const completion = await completeChat(context, run, connection.signal, () => (attempts += 1));
       res.json(protocol.toJson(completion));
       recordRequest(context, outcome({ status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }));
     } catch (error) {
-      if (abort.signal.aborted) {
+      if (connection.signal.aborted) {
         recordRequest(context, outcome({ status: 'cancelled' }));
         return;
       }
       recordRequest(context, outcome({ status: 'error', errorCode: toGatewayError(error).code }));
       throw error;
     } finally {
-      res.off('close', onClose);
+      connection.release();
     }
   };
 }

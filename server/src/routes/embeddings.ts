@@ -4,9 +4,7 @@ import { toGatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
-import { withFallbacks } from '../gateway/with-fallbacks.js';
-import { toTransportError } from '../upstream/openrouter-client.js';
-import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { identityOf } from './identity-middleware.js';
 
@@ -32,7 +30,7 @@ interface UpstreamEmbeddings {
   model?: string;
   provider?: string;
   usage?: unknown;
-  error?: { code?: unknown; message?: unknown };
+  error?: { code?: unknown; message?: unknown } | undefined;
   [field: string]: unknown;
 }
 
@@ -73,36 +71,27 @@ export function embeddingsHandler(context: GatewayContext): RequestHandler {
     if (endUser) body['user'] = endUser;
     Object.assign(body, extra);
 
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableEnded) abort.abort();
-    };
-    res.on('close', onClose);
+    const connection = abortOnDisconnect(res);
     try {
-      const embeddings = await withFallbacks(models, context.retry, abort.signal, async ({ model }) => {
-        attempts += 1;
-        const response = await context.upstream.send('/embeddings', { body: { ...body, model }, signal: abort.signal, apiKey });
-        if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-        let parsed: UpstreamEmbeddings;
-        try {
-          parsed = (await response.body.json()) as UpstreamEmbeddings;
-        } catch (error) {
-          throw toTransportError(error, abort.signal);
-        }
-        if (parsed.error) throw classifyUpstreamError(statusOfErrorCode(parsed.error.code), parsed.error as Record<string, unknown>);
-        return parsed;
+      const { result: embeddings } = await postWithFallbacks<UpstreamEmbeddings>(context, {
+        path: '/embeddings',
+        models,
+        body,
+        apiKey,
+        signal: connection.signal,
+        onAttempt: () => (attempts += 1),
       });
       res.json(embeddings);
       record({ status: 'ok', usage: embeddings.usage, servedModel: embeddings.model, provider: embeddings.provider, generationId: embeddings.id });
     } catch (error) {
-      if (abort.signal.aborted) {
+      if (connection.signal.aborted) {
         record({ status: 'cancelled' });
         return;
       }
       record({ status: 'error', errorCode: toGatewayError(error).code });
       throw error;
     } finally {
-      res.off('close', onClose);
+      connection.release();
     }
   };
 }

@@ -4,9 +4,9 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
-import { withFallbacks } from '../gateway/with-fallbacks.js';
-import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
-import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
+import { headerValue } from '../upstream/openrouter-client.js';
+import { UpstreamFailure } from '../upstream/upstream-errors.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { usageFigures } from '../usage/usage-record.js';
 import { identityOf } from './identity-middleware.js';
@@ -125,7 +125,7 @@ interface UpstreamImages {
   created?: number;
   data?: Array<{ b64_json?: string; media_type?: string }>;
   usage?: unknown;
-  error?: { code?: unknown; message?: unknown };
+  error?: { code?: unknown; message?: unknown } | undefined;
 }
 
 /**
@@ -177,28 +177,22 @@ export function imageGenerationHandler(context: GatewayContext, protocol: ImageP
     if (endUser) body['user'] = endUser;
     Object.assign(body, extra);
 
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableEnded) abort.abort();
-    };
-    res.on('close', onClose);
+    const connection = abortOnDisconnect(res);
     try {
-      const { upstream, model, generationId } = await withFallbacks(models, context.retry, abort.signal, async ({ model }) => {
-        attempts += 1;
-        const response = await context.upstream.send('/images', { body: { ...body, model }, signal: abort.signal, apiKey });
-        if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-        let parsed: UpstreamImages;
-        try {
-          parsed = (await response.body.json()) as UpstreamImages;
-        } catch (error) {
-          throw toTransportError(error, abort.signal);
-        }
-        if (parsed.error) throw classifyUpstreamError(statusOfErrorCode(parsed.error.code), parsed.error as Record<string, unknown>);
-        if (!parsed.data?.length || parsed.data.some((image) => typeof image.b64_json !== 'string')) {
-          throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);
-        }
-        return { upstream: parsed, model, generationId: headerValue(response.headers, 'x-generation-id') };
+      const { result: upstream, model, headers } = await postWithFallbacks<UpstreamImages>(context, {
+        path: '/images',
+        models,
+        body,
+        apiKey,
+        signal: connection.signal,
+        onAttempt: () => (attempts += 1),
+        check: (parsed) => {
+          if (!parsed.data?.length || parsed.data.some((image) => typeof image.b64_json !== 'string')) {
+            throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);
+          }
+        },
       });
+      const generationId = headerValue(headers, 'x-generation-id');
       const result: GeneratedImages = {
         created: upstream.created ?? Math.floor(Date.now() / 1000),
         model,
@@ -209,14 +203,14 @@ export function imageGenerationHandler(context: GatewayContext, protocol: ImageP
       res.json(protocol.toJson(result, request));
       record({ status: 'ok', usage: upstream.usage, servedModel: model, generationId, imageCount: result.images.length });
     } catch (error) {
-      if (abort.signal.aborted) {
+      if (connection.signal.aborted) {
         record({ status: 'cancelled' });
         return;
       }
       record({ status: 'error', errorCode: toGatewayError(error).code });
       throw error;
     } finally {
-      res.off('close', onClose);
+      connection.release();
     }
   };
 }
