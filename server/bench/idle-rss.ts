@@ -41,8 +41,10 @@ try {
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('serve has no process id');
   await sleep(1_000);
-  const started = rssMb(child.pid!);
+  const started = rssMb(pid);
   for (let index = 0; index < 200; index += 1) {
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
@@ -52,7 +54,7 @@ try {
     await response.text();
   }
   await sleep(2_000);
-  const afterTraffic = rssMb(child.pid!);
+  const afterTraffic = rssMb(pid);
   const verdict = (mb: number) => (mb < 150 ? 'meets goal (< 150 MB)' : 'MISSES goal (< 150 MB)');
   console.log(`insforge-ai serve on SQLite, idle RSS after start: ${started.toFixed(1)} MB — ${verdict(started)}`);
   console.log(`insforge-ai serve on SQLite, idle RSS after 200 requests: ${afterTraffic.toFixed(1)} MB — ${verdict(afterTraffic)}`);

@@ -5,6 +5,7 @@ import { gatewayErrorHandler, GatewayError } from './errors.js';
 import type { FeatureInput } from './features/feature.js';
 import type { FeatureStore } from './features/feature-store.js';
 import { parseFeature } from './features/feature.js';
+import { KeyEncryption } from './crypto/key-encryption.js';
 import type { OpenDatabase } from './store/database.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
@@ -15,6 +16,7 @@ import { chatCompletionsHandler } from './routes/chat-completions.js';
 import { embeddingsHandler } from './routes/embeddings.js';
 import { healthHandler } from './routes/health.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
+import { lazyAdminRouter } from './routes/admin/index.js';
 import { imageGenerationHandler } from './routes/images.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
@@ -48,6 +50,11 @@ export interface AiGatewayOptions {
   clientKeys?: StaticClientKey[] | ClientKeyVerifier;
   /** A bearer token that makes the caller an admin of the default project. */
   adminToken?: string;
+  /**
+   * Master keys for stored OpenRouter keys. Default: read from `INSFORGE_AI_ENCRYPTION_KEY` and
+   * `INSFORGE_AI_PREVIOUS_ENCRYPTION_KEYS`; `null` to refuse storing keys.
+   */
+  encryption?: KeyEncryption | null;
   /** The project of identities that do not name one. Default `"default"`. */
   defaultProjectId?: string;
   /** Whether requests may name raw OpenRouter model ids besides features (per project with a function). Default false. */
@@ -124,10 +131,18 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     },
   };
   let currentKey: string | undefined;
-  const secrets = () => [currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY']];
+  // Stored keys in use, so the logger can redact them too (bounded: keys change rarely).
+  const storedSecrets = new Set<string>();
+  const rememberSecret = (secret: string) => {
+    if (storedSecrets.size > 1_000) storedSecrets.clear();
+    storedSecrets.add(secret);
+  };
+  const secrets = () => [...storedSecrets, currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY']];
   const logger = redactingLogger(options.logger ?? consoleLogger(), secrets);
   const seedFeatures = Array.isArray(options.features) ? options.features.map(parseFeature) : [];
-  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures });
+  // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
+  const encryption = options.encryption === undefined ? KeyEncryption.fromEnvironment(process.env) : options.encryption;
+  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, encryption: encryption ?? undefined });
   // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
   ready.then(
     (stores) => (context.databaseLocation = stores.database.location),
@@ -142,7 +157,11 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const storedKeys: ClientKeyVerifier = { verify: async (token) => (await ready).clientKeys.verify(token) };
   const context: GatewayContext = {
     upstream,
-    upstreamKey: () => upstream.apiKey(),
+    upstreamKey: async (projectId) => {
+      const stored = await (await ready).providerKeys.secret(projectId);
+      if (stored) rememberSecret(stored);
+      return stored ?? upstream.apiKey();
+    },
     catalog: new ModelCatalog(upstream, options.catalogTtlMs),
     features,
     allowRawModels: options.allowRawModels ?? false,
@@ -176,6 +195,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.post('/v1/images/generations', imageGenerationHandler(context));
   router.post('/api/ai/chat/completion', insforgeChatHandler(context));
   router.post('/api/ai/image/generation', insforgeImageHandler(context));
+  router.use(lazyAdminRouter(context, ready));
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });

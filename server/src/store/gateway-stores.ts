@@ -1,8 +1,10 @@
+import type { KeyEncryption } from '../crypto/key-encryption.js';
 import type { Feature } from '../features/feature.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
+import { ProviderKeyStore } from './provider-key-store.js';
 import { SqlFeatureStore } from './sql-feature-store.js';
 
 /** Everything the gateway keeps in its database, opened and migrated together. */
@@ -12,6 +14,7 @@ export interface GatewayStores {
   audit: AuditLog;
   features: SqlFeatureStore;
   clientKeys: SqlClientKeyStore;
+  providerKeys: ProviderKeyStore;
   close(): Promise<void>;
 }
 
@@ -21,6 +24,8 @@ export interface StoresOptions {
   defaultProjectId: string;
   /** Created in the default project where no feature of that name exists yet. */
   seedFeatures?: Feature[];
+  /** The master keys that encrypt stored OpenRouter keys; without them, storing a key is refused. */
+  encryption?: KeyEncryption | undefined;
   /** How long an instance may serve a cached feature before reading it again. Default 2 s. */
   featureCacheTtlMs?: number;
 }
@@ -35,6 +40,7 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
     const audit = new AuditLog(database.db);
     const features = new SqlFeatureStore(database.db, audit, notifier, options.featureCacheTtlMs);
     const clientKeys = new SqlClientKeyStore(database.db, audit, notifier);
+    const providerKeys = new ProviderKeyStore(database.db, options.encryption, audit, notifier);
     const now = Date.now();
     await database.db
       .insertInto('projects')
@@ -48,9 +54,11 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
       audit,
       features,
       clientKeys,
+      providerKeys,
       async close() {
         features.close();
         clientKeys.close();
+        providerKeys.close();
         await notifier.close();
         await database.close();
       },

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { generateKey } from '@insforge/openrouter-emulator';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeyEncryption, type MasterKey } from '../crypto/key-encryption.js';
 import { GatewayError } from '../errors.js';
 import type { KeyFacts } from '../upstream/key-validation.js';
@@ -33,7 +33,7 @@ async function throwawayPostgres(): Promise<{ database: OpenDatabase; drop(): Pr
   }
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  const database = openDatabase(url.toString(), { poolSize: 4 });
+  const database = openDatabase(url.toString(), { poolSize: 10 });
   return {
     database,
     async drop() {
@@ -81,11 +81,12 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     await migrateToLatest(database);
     audit = new AuditLog(database.db);
   });
-  afterAll(async () => {
-    for (const store of stores) store.close();
-    for (const notifier of notifiers) await notifier.close();
-    await drop?.();
+  // Each instance's notifier holds a pooled connection for LISTEN on Postgres: give them back after every test.
+  afterEach(async () => {
+    for (const store of stores.splice(0)) store.close();
+    for (const notifier of notifiers.splice(0)) await notifier.close();
   });
+  afterAll(() => drop?.());
 
   /** A store as one gateway instance would build it: its own notifier (listening on Postgres). */
   async function instance(encryption: KeyEncryption | undefined, options: { cacheMs?: number } = {}) {
@@ -98,7 +99,10 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
   }
 
   const rawRow = (projectId: string) => database.db.selectFrom('provider_keys').selectAll().where('project_id', '=', projectId).executeTakeFirst();
-  const auditRows = (projectId: string) => database.db.selectFrom('audit_log').selectAll().where('project_id', '=', projectId).orderBy('created_at').execute();
+  const auditRows = (projectId: string) => database.db.selectFrom('audit_log').selectAll().where('project_id', '=', projectId).execute();
+  /** One audited action of a project, and the sorted list of all (entries within one millisecond have no order). */
+  const audited = async (projectId: string, action: string) => (await auditRows(projectId)).find((entry) => entry.action === action)!;
+  const auditedActions = async (projectId: string) => (await auditRows(projectId)).map((entry) => entry.action).sort();
 
   it.skipIf(skip)('stores only ciphertext: the raw row and the audit log never contain the key', async () => {
     const { store } = await instance(new KeyEncryption([masterKey('k1')]));
@@ -112,10 +116,9 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(row).toMatchObject({ key_id: 'k1', masked: description.masked, label: 'Production', limit_usd: 10, limit_remaining_usd: 7.5, usage_usd: 2.5, is_free_tier: 0 });
     expect(JSON.stringify(row)).not.toContain(key);
     expect(JSON.stringify(row)).not.toContain(key.slice(9));
-    const entries = await auditRows(projectId);
-    expect(entries.map((entry) => entry.action)).toEqual(['provider_key.set']);
-    expect(JSON.parse(entries[0]!.after!)).toEqual({ masked: description.masked, label: 'Production' });
-    expect(JSON.stringify(entries)).not.toContain(key);
+    expect(await auditedActions(projectId)).toEqual(['provider_key.set']);
+    expect(JSON.parse((await audited(projectId, 'provider_key.set')).after!)).toEqual({ masked: description.masked, label: 'Production' });
+    expect(JSON.stringify(await auditRows(projectId))).not.toContain(key);
   });
 
   it.skipIf(skip)('describes and decrypts the stored key; replacing it is audited with masked forms only', async () => {
@@ -132,9 +135,11 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(await store.secret(projectId)).toBe(second);
     expect(await store.describe(projectId)).toMatchObject({ masked: maskProviderKey(second), label: 'Staging', updatedBy: 'bob' });
 
+    expect(await auditedActions(projectId)).toEqual(['provider_key.replace', 'provider_key.set']);
+    const replace = await audited(projectId, 'provider_key.replace');
+    expect(JSON.parse(replace.before!)).toEqual({ masked: maskProviderKey(first), label: 'Production' });
+    expect(JSON.parse(replace.after!)).toEqual({ masked: maskProviderKey(second), label: 'Staging' });
     const entries = await auditRows(projectId);
-    expect(entries.map((entry) => entry.action)).toEqual(['provider_key.set', 'provider_key.replace']);
-    expect(JSON.parse(entries[1]!.before!)).toEqual({ masked: maskProviderKey(first), label: 'Production' });
     expect(JSON.stringify(entries)).not.toContain(first);
     expect(JSON.stringify(entries)).not.toContain(second);
   });
@@ -148,7 +153,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(await store.remove(projectId, 'alice')).toBe(false);
     expect(await store.describe(projectId)).toBeUndefined();
     expect(await store.secret(projectId)).toBeUndefined();
-    expect((await auditRows(projectId)).map((entry) => entry.action)).toEqual(['provider_key.set', 'provider_key.remove']);
+    expect(await auditedActions(projectId)).toEqual(['provider_key.remove', 'provider_key.set']);
   });
 
   it.skipIf(skip)('records fresh facts after a test', async () => {
@@ -210,9 +215,10 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     const { store: withoutOld } = await instance(new KeyEncryption([next]));
     expect(await withoutOld.secret(rotatedProject)).toBe(key);
 
-    const entries = await auditRows(rotatedProject);
-    expect(entries.at(-1)).toMatchObject({ action: 'provider_key.reencrypt', actor: 'ops' });
-    expect(JSON.parse(entries.at(-1)!.after!)).toEqual({ masked: oldRow.masked, keyId: 'next' });
+    const reencrypt = await audited(rotatedProject, 'provider_key.reencrypt');
+    expect(reencrypt).toMatchObject({ actor: 'ops' });
+    expect(JSON.parse(reencrypt.before!)).toEqual({ masked: oldRow.masked, keyId: 'old' });
+    expect(JSON.parse(reencrypt.after!)).toEqual({ masked: oldRow.masked, keyId: 'next' });
     expect((await after.rotate('ops')).reencrypted).not.toContain(rotatedProject);
   });
 

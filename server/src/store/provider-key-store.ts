@@ -134,10 +134,10 @@ export class ProviderKeyStore {
   }
 
   /** Records what a fresh `GET /key` said about the stored key; false when the project has none. */
-  async updateFacts(projectId: string, facts: KeyFacts): Promise<boolean> {
+  async updateFacts(projectId: string, facts: KeyFacts, validatedAt = Date.now()): Promise<boolean> {
     const result = await this.db
       .updateTable('provider_keys')
-      .set({ ...factColumns(facts), validated_at: Date.now() })
+      .set({ ...factColumns(facts), validated_at: validatedAt })
       .where('project_id', '=', projectId)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
