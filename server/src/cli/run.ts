@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { CliError } from './cli-error.js';
 import { processIo, type CliIo } from './cli-io.js';
+import { featuresCommand, FEATURES_USAGE } from './features-command.js';
+import { keyCommand, KEY_USAGE } from './key-command.js';
+import { keysCommand, KEYS_USAGE } from './keys-command.js';
+import { migrateCommand, MIGRATE_USAGE } from './migrate-command.js';
 import { serve, SERVE_USAGE, type CliEnvironment } from './serve.js';
 
 /** A command that keeps running (a server) until the process is told to stop. */
@@ -15,9 +19,13 @@ interface Command {
   run(argv: readonly string[], env: CliEnvironment, io: CliIo): Promise<number | RunningCommand>;
 }
 
-/** The subcommands; `features`, `key`, `keys`, `usage` and `migrate` join this table as they are built. */
+/** The subcommands; `usage` joins this table when it is built. */
 const COMMANDS = new Map<string, Command>([
   ['serve', { summary: 'run the gateway as a standalone HTTP server', usage: SERVE_USAGE, run: serve }],
+  ['features', { summary: 'list, show and set the stored features (list | get NAME | set FILE|-)', usage: FEATURES_USAGE, run: featuresCommand }],
+  ['keys', { summary: 'client API keys (create --label L | list | revoke ID)', usage: KEYS_USAGE, run: keysCommand }],
+  ['key', { summary: 'the OpenRouter key, stored encrypted (set | test | show | remove | rotate)', usage: KEY_USAGE, run: keyCommand }],
+  ['migrate', { summary: 'bring the database schema up to date', usage: MIGRATE_USAGE, run: migrateCommand }],
 ]);
 
 const HELP_FLAGS = new Set(['-h', '--help']);
@@ -30,6 +38,9 @@ Usage: insforge-ai <command> [options]
 
 Commands:
 ${[...COMMANDS].map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`).join('\n')}
+
+Every command but serve works on the database in --database (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+and the project in --project (default: "default").
 
 Run "insforge-ai <command> --help" for a command's options; "insforge-ai --version" for the version.`;
 }

@@ -1,0 +1,101 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGatewayStores } from '../store/gateway-stores.js';
+import type { CliIo } from './cli-io.js';
+import { runCli } from './run.js';
+
+let directory: string;
+let database: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-keys-'));
+  database = join(directory, 'ai.db');
+});
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+async function cli(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line) };
+  const result = await runCli([...argv, '--database', database], {}, io);
+  if (typeof result !== 'number') throw new Error('the command kept running');
+  return { exitCode: result, out, err: err.join('\n') };
+}
+
+/** Asks a fresh store (no cache) who a key belongs to, as a gateway would. */
+async function verify(key: string) {
+  const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
+  try {
+    return await stores.clientKeys.verify(key);
+  } finally {
+    await stores.close();
+  }
+}
+
+describe('insforge-ai keys', () => {
+  let key: string;
+  let id: string;
+
+  it('creates a key, prints it alone on stdout once with a warning, and the key verifies', async () => {
+    const created = await cli(['keys', 'create', '--label', 'web app']);
+    expect(created.exitCode).toBe(0);
+    expect(created.out).toHaveLength(1);
+    key = created.out[0]!;
+    expect(key).toMatch(/^ik_[A-Za-z0-9_-]{32}$/);
+    expect(created.err).toContain('"web app", role user, project "default"');
+    expect(created.err).toContain('will not be shown again');
+    expect(created.err).not.toContain(key);
+    id = /client key (\S+) /.exec(created.err)![1]!;
+    expect(await verify(key)).toEqual({ projectId: 'default', role: 'user', clientKeyId: id });
+  });
+
+  it('creates an admin key tied to a user', async () => {
+    const created = await cli(['keys', 'create', '--label', 'ops', '--role', 'admin', '--user', 'u-42', '--project', 'acme']);
+    expect(created.exitCode).toBe(0);
+    expect(await verify(created.out[0]!)).toMatchObject({ projectId: 'acme', role: 'admin', userId: 'u-42' });
+  });
+
+  it('lists keys without the keys themselves', async () => {
+    const list = await cli(['keys', 'list']);
+    expect(list.exitCode).toBe(0);
+    expect(list.out[0]).toMatch(/^ID\s+LABEL\s+PREFIX\s+ROLE\s+CREATED\s+LAST USED\s+REVOKED$/);
+    expect(list.out).toHaveLength(2);
+    expect(list.out[1]).toContain(id);
+    expect(list.out[1]).toContain('web app');
+    expect(list.out[1]).toContain(`${key.slice(0, 10)}…`);
+    expect(list.out[1]).toMatch(/\s-$/);
+    expect(list.out.join('\n')).not.toContain(key);
+    expect(list.out.join('\n')).not.toContain('ops');
+  });
+
+  it('revokes a key: it stops verifying, the list shows when, and the audit log says the CLI did it', async () => {
+    const revoked = await cli(['keys', 'revoke', id]);
+    expect(revoked).toMatchObject({ exitCode: 0, out: [`Revoked client key ${id} ("web app", ${key.slice(0, 10)}…).`] });
+    expect(await verify(key)).toBeUndefined();
+    expect((await cli(['keys', 'list'])).out[1]).toMatch(/\d\d:\d\d:\d\dZ$/);
+    expect((await cli(['keys', 'revoke', id])).out[0]).toContain('was already revoked at');
+
+    const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
+    try {
+      const { entries } = await stores.audit.list('default');
+      expect(entries.map((entry) => [entry.action, entry.actor])).toEqual([
+        ['client_key.revoke', 'cli'],
+        ['client_key.create', 'cli'],
+      ]);
+      expect(JSON.stringify(entries)).not.toContain(key);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('says what is wrong with a bad invocation or an unknown id', async () => {
+    expect(await cli(['keys', 'revoke', 'no-such-id'])).toMatchObject({ exitCode: 1, err: expect.stringContaining('no client key no-such-id in project "default"') });
+    expect(await cli(['keys', 'create'])).toMatchObject({ exitCode: 2, err: expect.stringContaining('keys create needs --label') });
+    expect(await cli(['keys', 'create', '--label', 'x', '--role', 'root'])).toMatchObject({ exitCode: 2, err: expect.stringContaining('--role must be user or admin, got "root"') });
+    expect(await cli(['keys', 'list', 'extra'])).toMatchObject({ exitCode: 2, err: expect.stringContaining('unexpected "extra"') });
+  });
+});
