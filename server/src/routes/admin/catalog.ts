@@ -1,0 +1,62 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { GatewayError } from '../../errors.js';
+import type { Modality } from '../../features/feature.js';
+import { parseRequest } from '../../gateway/chat-request.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import type { CatalogSnapshot, UpstreamModel } from '../../upstream/model-catalog.js';
+import { requireAdmin } from '../identity-middleware.js';
+
+/** An OpenRouter model as listed upstream, with the feature modalities it can serve. */
+export type CatalogEntry = UpstreamModel & { modalities: Modality[] };
+
+const ModelsQuery = z.object({
+  modality: z.enum(['text', 'image', 'embedding']).optional(),
+  search: z.string().trim().max(200).optional(),
+});
+
+/**
+ * What a feature of each modality could use the model for: embedding models embed; a model that outputs text
+ * can chat and one that outputs images can draw (Gemini's image models do both).
+ */
+export function modalitiesOf(model: UpstreamModel): Modality[] {
+  const outputs = model.architecture?.output_modalities ?? [];
+  if (outputs.includes('embeddings')) return ['embedding'];
+  const modalities: Modality[] = [];
+  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
+  if (outputs.includes('image')) modalities.push('image');
+  return modalities;
+}
+
+/**
+ * `GET /api/ai/models?modality=&search=`: OpenRouter's chat, embedding and image models, for picking a feature's
+ * model. The catalog is cached and fetched once however many requests arrive together; `search` matches the id
+ * or name, case-insensitively.
+ *
+ * @example
+ * router.use(catalogRouter(context));
+ */
+export function catalogRouter(context: GatewayContext): Router {
+  const router = Router();
+  // Every route below is for admins only: 403 for a user.
+  router.use('/api/ai/models', requireAdmin);
+  router.get('/api/ai/models', async (req, res) => {
+    const { modality, search } = parseRequest(ModelsQuery, req.query);
+    let snapshot: CatalogSnapshot;
+    try {
+      snapshot = await context.catalog.snapshot();
+    } catch (error) {
+      throw new GatewayError('upstream_error', 'The model catalog cannot be fetched from OpenRouter right now.', { cause: error });
+    }
+    const needle = search?.toLowerCase();
+    const data: CatalogEntry[] = [];
+    for (const model of snapshot.models) {
+      const modalities = modalitiesOf(model);
+      if (modality && !modalities.includes(modality)) continue;
+      if (needle && !model.id.toLowerCase().includes(needle) && !(model.name ?? '').toLowerCase().includes(needle)) continue;
+      data.push({ ...model, modalities });
+    }
+    res.json({ data });
+  });
+  return router;
+}

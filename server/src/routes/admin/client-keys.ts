@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseRequest } from '../../gateway/chat-request.js';
+import type { ClientKeyRecord, SqlClientKeyStore } from '../../store/client-key-store.js';
+import { identityOf, requireAdmin } from '../identity-middleware.js';
+import { adminActor, isoTime } from './admin-actor.js';
+
+/** A client key as the admin API shows it: never the key, only its first characters. */
+export interface ClientKeyResponse extends Omit<ClientKeyRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'> {
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const CreateKeyBody = z
+  .object({
+    label: z.string().trim().min(1, 'label is required: say who or what the key is for').max(200),
+    role: z.enum(['admin', 'user']).optional(),
+    userId: z.string().trim().min(1).max(256).optional(),
+  })
+  .strict();
+
+const toResponse = (record: ClientKeyRecord): ClientKeyResponse => ({
+  ...record,
+  createdAt: isoTime(record.createdAt),
+  lastUsedAt: isoTime(record.lastUsedAt),
+  revokedAt: isoTime(record.revokedAt),
+});
+
+/**
+ * Client API keys of the project: create (the key is in that one response only), list, revoke.
+ *
+ * @example
+ * router.use(clientKeysRouter(stores.clientKeys));
+ */
+export function clientKeysRouter(keys: SqlClientKeyStore): Router {
+  const router = Router();
+  const path = '/api/ai/keys';
+  // Every route below is for admins only: 403 for a user.
+  router.use(path, requireAdmin);
+
+  router.post(path, async (req, res) => {
+    const identity = identityOf(res);
+    const { label, role, userId } = parseRequest(CreateKeyBody, req.body);
+    const created = await keys.create(identity.projectId, { label, ...(role ? { role } : {}), ...(userId ? { userId } : {}) }, adminActor(identity));
+    res.status(201).json({ key: created.key, ...toResponse(created.record) });
+  });
+
+  router.get(path, async (_req, res) => {
+    res.json({ data: (await keys.list(identityOf(res).projectId)).map(toResponse) });
+  });
+
+  // Revoking keeps the record (label, last use) for the audit trail; the key stops authenticating at once.
+  router.delete(`${path}/:id` as const, async (req, res) => {
+    const identity = identityOf(res);
+    res.json(toResponse(await keys.revoke(identity.projectId, req.params.id, adminActor(identity))));
+  });
+
+  return router;
+}

@@ -1,0 +1,93 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { GatewayError } from '../../errors.js';
+import { parseRequest } from '../../gateway/chat-request.js';
+import type { FeatureRecord, SqlFeatureStore } from '../../store/sql-feature-store.js';
+import { identityOf, requireAdmin } from '../identity-middleware.js';
+import { adminActor } from './admin-actor.js';
+import { configurationBodySchema, expectedVersionOf, featureFromBody, toConfigurationRecord, toConfigurationVersion } from './configuration-records.js';
+
+export const CONFIGURATIONS_PATH = '/api/ai/configurations';
+
+const RestoreBody = z.object({ version: z.number().int().positive(), expectedVersion: z.number().int().positive().optional() }).strict();
+const ResetBody = z.object({ expectedVersion: z.number().int().positive().optional() }).strict();
+
+/** Answers with a configuration and its version as the ETag, which `If-Match` takes back on the next write. */
+function sendRecord(res: Response, record: FeatureRecord, status = 200): void {
+  res.status(status).set('ETag', `"${record.version}"`).json(toConfigurationRecord(record));
+}
+
+/**
+ * The seeds' configuration routes over the project's features: list, read (by id or name), create, update (a
+ * partial body merged over the saved configuration, with the version it was read at), delete, plus each
+ * feature's history, restore and reset. A stale version is a 409 whose message and `x-current-version` header
+ * carry the current one.
+ *
+ * @example
+ * router.use(configurationsRouter(stores.features));
+ */
+export function configurationsRouter(features: SqlFeatureStore): Router {
+  const router = Router();
+  const one = `${CONFIGURATIONS_PATH}/:id` as const;
+  // Every route below is for admins only: 403 for a user.
+  router.use(CONFIGURATIONS_PATH, requireAdmin);
+
+  router.get(CONFIGURATIONS_PATH, async (_req, res) => {
+    const records = await features.records(identityOf(res).projectId);
+    res.json({ data: records.map(toConfigurationRecord) });
+  });
+
+  router.post(CONFIGURATIONS_PATH, async (req, res) => {
+    const identity = identityOf(res);
+    const { fields } = parseRequest(configurationBodySchema, req.body);
+    const record = await features.create(identity.projectId, featureFromBody(fields), adminActor(identity));
+    sendRecord(res, record, 201);
+  });
+
+  router.get(one, async (req, res) => {
+    sendRecord(res, await requireRecord(features, identityOf(res).projectId, req.params.id));
+  });
+
+  router.patch(one, async (req, res) => {
+    const identity = identityOf(res);
+    const { fields, version } = parseRequest(configurationBodySchema, req.body);
+    const expectedVersion = expectedVersionOf(req, version, 'version');
+    const current = await requireRecord(features, identity.projectId, req.params.id);
+    const feature = featureFromBody(fields, current.feature);
+    sendRecord(res, await features.update(identity.projectId, current.id, feature, expectedVersion, adminActor(identity)));
+  });
+
+  router.delete(one, async (req, res) => {
+    const identity = identityOf(res);
+    await features.remove(identity.projectId, req.params.id, adminActor(identity));
+    res.status(204).end();
+  });
+
+  router.get(`${one}/history` as const, async (req, res) => {
+    const versions = await features.history(identityOf(res).projectId, req.params.id);
+    res.json({ data: versions.map(toConfigurationVersion) });
+  });
+
+  router.post(`${one}/restore` as const, async (req, res) => {
+    const identity = identityOf(res);
+    const body = parseRequest(RestoreBody, req.body ?? {});
+    const expectedVersion = expectedVersionOf(req, body.expectedVersion, 'expectedVersion');
+    sendRecord(res, await features.restore(identity.projectId, req.params.id, body.version, expectedVersion, adminActor(identity)));
+  });
+
+  router.post(`${one}/reset` as const, async (req, res) => {
+    const identity = identityOf(res);
+    const body = parseRequest(ResetBody, req.body ?? {});
+    const expectedVersion = expectedVersionOf(req, body.expectedVersion, 'expectedVersion');
+    sendRecord(res, await features.reset(identity.projectId, req.params.id, expectedVersion, adminActor(identity)));
+  });
+
+  return router;
+}
+
+/** The feature by id or name; a 404 naming `id` when the project has none. */
+export async function requireRecord(features: SqlFeatureStore, projectId: string, idOrName: string): Promise<FeatureRecord> {
+  const record = await features.record(projectId, idOrName);
+  if (!record) throw new GatewayError('not_found', `No configuration "${idOrName}" in this project.`, { param: 'id' });
+  return record;
+}

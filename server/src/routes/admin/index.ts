@@ -1,0 +1,43 @@
+import { Router, type RequestHandler } from 'express';
+import type { GatewayContext } from '../../gateway/context.js';
+import type { GatewayStores } from '../../store/gateway-stores.js';
+import { auditRouter } from './audit.js';
+import { catalogRouter } from './catalog.js';
+import { clientKeysRouter } from './client-keys.js';
+import { configurationsRouter } from './configurations.js';
+import { liveTestRouter } from './live-test.js';
+import { providerKeyRouter } from './provider-key.js';
+
+/**
+ * The admin API (`/api/ai/models`, `/configurations…`, `/keys…`, `/provider-key…`, `/audit`): every route needs
+ * the admin role, so mount it after the identity middleware.
+ *
+ * @example
+ * router.use(identityMiddleware(context));
+ * router.use(adminRouter(context, stores));
+ */
+export function adminRouter(context: GatewayContext, stores: GatewayStores): Router {
+  const router = Router();
+  router.use(catalogRouter(context));
+  router.use(liveTestRouter(context, stores.features, stores.audit));
+  router.use(configurationsRouter(stores.features));
+  router.use(clientKeysRouter(stores.clientKeys));
+  router.use(providerKeyRouter(context, stores.providerKeys, stores.audit));
+  router.use(auditRouter(stores.audit));
+  return router;
+}
+
+/**
+ * The admin API for a gateway whose stores are still opening: the router is built once `ready` resolves, and
+ * requests that arrive before then wait for it.
+ *
+ * @example
+ * router.use(lazyAdminRouter(context, ready));
+ */
+export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>): RequestHandler {
+  let admin: Promise<Router> | undefined;
+  return async function adminRoutes(req, res, next) {
+    admin ??= ready.then((stores) => adminRouter(context, stores));
+    (await admin)(req, res, next);
+  };
+}

@@ -1,0 +1,154 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { Identity } from '../../auth/identity.js';
+import { GatewayError, toGatewayError } from '../../errors.js';
+import type { Feature } from '../../features/feature.js';
+import { completeChat, type ChatRun, type UpstreamCompletion } from '../../gateway/chat.js';
+import { parseRequest } from '../../gateway/chat-request.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import { resolveParameters } from '../../gateway/parameter-policy.js';
+import type { AuditLog } from '../../store/audit-log.js';
+import type { SqlFeatureStore } from '../../store/sql-feature-store.js';
+import { recordRequest, type RequestOutcome } from '../../usage/record-request.js';
+import { usageFigures } from '../../usage/usage-record.js';
+import { identityOf, requireAdmin } from '../identity-middleware.js';
+import { adminActor } from './admin-actor.js';
+import { configurationBodySchema, featureFromBody } from './configuration-records.js';
+import { CONFIGURATIONS_PATH, requireRecord } from './configurations.js';
+
+/** What the settings dialog's test button shows. */
+export interface LiveTestResult {
+  feature: string;
+  answer: string;
+  /** The model that answered (a fallback when the first failed). */
+  model: string;
+  provider: string | null;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  /** OpenRouter's charge in USD; null when the response carried none. */
+  costUsd: number | null;
+  latencyMs: number;
+  finishReason: string | null;
+}
+
+const LiveTestBody = z
+  .object({
+    prompt: z.string().trim().min(1, 'prompt is required: the message to send to the feature').max(100_000),
+    draft: configurationBodySchema.optional(),
+  })
+  .strict();
+
+/** The name a draft gets when it has none yet (usage records and the audit log name it). */
+const UNNAMED_DRAFT = 'draft';
+
+/** The text of the first choice, whether the provider sent a string or content parts. */
+function answerOf(completion: UpstreamCompletion): { answer: string; finishReason: string | null } {
+  const choices = Array.isArray(completion['choices']) ? (completion['choices'] as unknown[]) : [];
+  const choice = (choices[0] ?? {}) as { message?: { content?: unknown }; finish_reason?: unknown };
+  const content = choice.message?.content;
+  const answer = typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((part: unknown) => (typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : '')).join('')
+      : '';
+  return { answer, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null };
+}
+
+/**
+ * Runs one feature configuration on one prompt through the same upstream path as `/v1/chat/completions`
+ * (parameters, system prompt, retries and fallbacks), not streamed, and records the usage under the feature.
+ * The feature's roles do not apply: an admin tests what users will get.
+ */
+export async function runLiveTest(context: GatewayContext, identity: Identity, feature: Feature, prompt: string, signal: AbortSignal): Promise<LiveTestResult> {
+  if (feature.modality !== 'text') {
+    throw new GatewayError('invalid_request', `The live test runs text features; "${feature.name}" is an ${feature.modality} feature.`, { param: 'modality' });
+  }
+  const startedAt = performance.now();
+  const messages = [...(feature.systemPrompt ? [{ role: 'system', content: feature.systemPrompt }] : []), { role: 'user', content: prompt }];
+  const body: Record<string, unknown> = { ...resolveParameters(feature, {}), messages };
+  if (identity.userId) body['user'] = identity.userId;
+  const run: ChatRun = {
+    identity,
+    requestedModel: feature.name,
+    target: { feature, isFeature: true, models: [feature.model, ...feature.fallbackModels] },
+    body,
+    includeUsage: false,
+    startedAt,
+    apiKey: await context.upstreamKey(identity.projectId),
+  };
+  let attempts = 0;
+  const outcome = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>): RequestOutcome => ({
+    endpoint: 'chat',
+    identity,
+    requestedModel: feature.name,
+    feature: feature.name,
+    streamed: false,
+    startedAt,
+    attempts,
+    ...fields,
+  });
+  let completion: UpstreamCompletion;
+  try {
+    completion = await completeChat(context, run, signal, () => (attempts += 1));
+  } catch (error) {
+    recordRequest(context, outcome(signal.aborted ? { status: 'cancelled' } : { status: 'error', errorCode: toGatewayError(error).code }));
+    throw error;
+  }
+  recordRequest(context, outcome({ status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }));
+  const figures = usageFigures(completion.usage);
+  return {
+    feature: feature.name,
+    ...answerOf(completion),
+    model: completion.model,
+    provider: completion.provider ?? null,
+    usage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },
+    costUsd: figures.costUsd ?? null,
+    latencyMs: Math.round(performance.now() - startedAt),
+  };
+}
+
+/**
+ * The "live test" routes: `POST /api/ai/configurations/:id/test` runs a saved feature (with `draft` fields, if
+ * given, over it: the dialog's unsaved edits), `POST /api/ai/configurations/test` runs a draft not saved yet.
+ *
+ * @example
+ * router.use(liveTestRouter(context, stores.features, stores.audit));
+ */
+export function liveTestRouter(context: GatewayContext, features: SqlFeatureStore, audit: AuditLog): Router {
+  const router = Router();
+  // Every route below is for admins only: 403 for a user.
+  router.use(CONFIGURATIONS_PATH, requireAdmin);
+
+  const respond = async (identity: Identity, feature: Feature, prompt: string, saved: boolean, res: Response) => {
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableEnded) abort.abort();
+    };
+    res.on('close', onClose);
+    try {
+      const result = await runLiveTest(context, identity, feature, prompt, abort.signal);
+      // A test spends the project's credit, so it is an admin action like any other.
+      const after = { saved, model: result.model, totalTokens: result.usage.totalTokens, costUsd: result.costUsd };
+      await audit.record({ projectId: identity.projectId, actor: adminActor(identity), action: 'feature.test', target: `feature:${feature.name}`, before: null, after });
+      res.json(result);
+    } finally {
+      res.off('close', onClose);
+    }
+  };
+
+  router.post(`${CONFIGURATIONS_PATH}/test`, async (req, res) => {
+    const identity = identityOf(res);
+    const { prompt, draft } = parseRequest(LiveTestBody, req.body);
+    if (!draft) throw new GatewayError('invalid_parameter', 'draft is required: the configuration to test (or test a saved one with POST /api/ai/configurations/:id/test).', { param: 'draft' });
+    await respond(identity, featureFromBody(draft.fields, { name: UNNAMED_DRAFT }, 'draft'), prompt, false, res);
+  });
+
+  router.post(`${CONFIGURATIONS_PATH}/:id/test` as const, async (req, res) => {
+    const identity = identityOf(res);
+    const { prompt, draft } = parseRequest(LiveTestBody, req.body);
+    const saved = await requireRecord(features, identity.projectId, req.params.id);
+    const feature = draft ? featureFromBody(draft.fields, saved.feature, 'draft') : saved.feature;
+    await respond(identity, feature, prompt, !draft, res);
+  });
+
+  return router;
+}
