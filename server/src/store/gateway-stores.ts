@@ -3,6 +3,7 @@ import type { Feature } from '../features/feature.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';
+import { SqlConversationStore } from './conversation-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
 import { ProviderKeyStore } from './provider-key-store.js';
 import { SqlFeatureStore } from './sql-feature-store.js';
@@ -15,6 +16,7 @@ export interface GatewayStores {
   features: SqlFeatureStore;
   clientKeys: SqlClientKeyStore;
   providerKeys: ProviderKeyStore;
+  conversations: SqlConversationStore;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
       features,
       clientKeys,
       providerKeys,
+      conversations: new SqlConversationStore(database.db),
       async close() {
         features.close();
         clientKeys.close();

@@ -9,6 +9,8 @@ export interface Database {
   client_keys: ClientKeyTable;
   provider_keys: ProviderKeyTable;
   audit_log: AuditTable;
+  conversations: ConversationTable;
+  conversation_messages: ConversationMessageTable;
 }
 
 export interface ProjectTable {
@@ -89,5 +91,29 @@ export interface AuditTable {
   /** JSON of the state before and after; never a secret. */
   before: string | null;
   after: string | null;
+  created_at: number;
+}
+
+export interface ConversationTable {
+  /** Surrogate key the messages point at; `id` is the client's, unique per project and owner. */
+  key: string;
+  id: string;
+  project_id: string;
+  /** The caller's user id, else client key id, else `anonymous`. */
+  owner: string;
+  title: string | null;
+  feature: string | null;
+  created_at: number;
+  updated_at: number;
+  message_count: number;
+}
+
+export interface ConversationMessageTable {
+  conversation_key: string;
+  /** 0-based order within the conversation. */
+  position: number;
+  message_id: string;
+  /** The message as the client sent it (JSON object). */
+  body: string;
   created_at: number;
 }

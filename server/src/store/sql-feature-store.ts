@@ -28,6 +28,15 @@ export interface FeatureVersion {
 
 type Row = Database['features'];
 
+/** A feature given to a save, checked: an invalid one is the caller's 400 naming the field, never a 500. */
+function checkedFeature(input: unknown): Feature {
+  try {
+    return parseFeature(input);
+  } catch (error) {
+    throw new GatewayError('invalid_parameter', error instanceof Error ? error.message : 'invalid feature', { cause: error });
+  }
+}
+
 const toRecord = (row: Row): FeatureRecord => ({
   id: row.id,
   projectId: row.project_id,
@@ -91,7 +100,7 @@ export class SqlFeatureStore implements FeatureStore {
 
   /** Creates a feature; its configuration becomes the defaults that `reset` restores. 409 if the name is taken. */
   async create(projectId: string, input: Feature, actor: string, action: 'create' | 'seed' = 'create'): Promise<FeatureRecord> {
-    const feature = parseFeature(input);
+    const feature = checkedFeature(input);
     const now = Date.now();
     const row: Row = { id: randomUUID(), project_id: projectId, name: feature.name, version: 1, config: JSON.stringify(feature), defaults: JSON.stringify(feature), created_at: now, updated_at: now, updated_by: actor };
     try {
@@ -110,7 +119,7 @@ export class SqlFeatureStore implements FeatureStore {
 
   /** Saves a new configuration if `expectedVersion` is still current; 409 with the current version otherwise. */
   async update(projectId: string, idOrName: string, input: Feature, expectedVersion: number, actor: string, action: 'update' | 'restore' | 'reset' = 'update'): Promise<FeatureRecord> {
-    const feature = parseFeature(input);
+    const feature = checkedFeature(input);
     const current = await this.#require(projectId, idOrName);
     if (feature.name !== current.feature.name && (await this.record(projectId, feature.name))) {
       throw new GatewayError('version_conflict', `A feature named "${feature.name}" already exists.`, { param: 'name' });

@@ -71,6 +71,11 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect((await features.get('p1', 'chat'))?.systemPrompt).not.toBe('Seeded again.');
   });
 
+  it('refuses an invalid feature with a 400 naming the field', async () => {
+    const invalid = { ...chat, params: { temperature: 7 } } as unknown as typeof chat;
+    await expect(features.update('p1', 'chat', invalid, 1, 'x')).rejects.toMatchObject({ code: 'invalid_parameter', status: 400, message: expect.stringContaining('params.temperature') });
+  });
+
   it('deletes a feature', async () => {
     await features.remove('p1', 'code', 'grace');
     expect(await features.get('p1', 'code')).toBeUndefined();
