@@ -20,6 +20,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/ai-react/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Tests assert on values they just checked; `!` there reads better than a guard per line.
     files: ['**/*.test.ts', '**/*.test.tsx', '**/test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },

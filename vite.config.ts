@@ -36,12 +36,25 @@ export default defineConfig({
         },
       },
       {
+        // The framework-free core runs in Node, without a DOM, as a server-side renderer or a worker would.
         resolve: { alias },
         test: {
-          name: 'ai-react',
+          name: 'ai-react-core',
           root: sourceOf('./packages/ai-react'),
-          include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+          include: ['src/core/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 20_000,
+          passWithNoTests: true,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'ai-react-dom',
+          root: sourceOf('./packages/ai-react'),
+          include: ['src/react/**/*.test.ts', 'src/react/**/*.test.tsx'],
+          environment: 'jsdom',
+          testTimeout: 20_000,
           passWithNoTests: true,
         },
       },
