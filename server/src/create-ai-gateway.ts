@@ -17,6 +17,7 @@ import { embeddingsHandler } from './routes/embeddings.js';
 import { healthHandler } from './routes/health.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
+import { lazyConversationsRouter } from './routes/conversations.js';
 import { imageGenerationHandler } from './routes/images.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
@@ -195,6 +196,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.post('/v1/images/generations', imageGenerationHandler(context));
   router.post('/api/ai/chat/completion', insforgeChatHandler(context));
   router.post('/api/ai/image/generation', insforgeImageHandler(context));
+  router.use(lazyConversationsRouter(ready));
   router.use(lazyAdminRouter(context, ready));
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);

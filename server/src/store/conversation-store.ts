@@ -134,7 +134,7 @@ export class SqlConversationStore implements ConversationStore {
         .values(row)
         .onConflict((conflict) => conflict.columns(['project_id', 'owner', 'id']).doNothing())
         .executeTakeFirst();
-      if (Number(result.numInsertedRows ?? 0) !== 1) return false;
+      if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
       await insertMessages(trx, row.key, 0, messages, now);
       return true;
     });

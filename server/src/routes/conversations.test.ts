@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import type { ConversationResponse, ConversationSummaryResponse } from './conversations.js';
+
+let harness: Harness;
+let otherUserKey: string;
+beforeAll(async () => {
+  harness = await startHarness();
+  otherUserKey = (await (await harness.gateway.ready).clientKeys.create('default', { label: 'other', userId: 'user-2' }, 'test')).key;
+});
+afterAll(() => harness.close());
+
+type ErrorBody = { error: { message: string; code: string; param: string | null } };
+type Page = { data: ConversationSummaryResponse[]; next: string | null };
+
+async function call<T>(method: string, path: string, body?: unknown, key = CLIENT_KEY) {
+  const response = await fetch(`${harness.url}/api/ai/conversations${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T & ErrorBody };
+}
+
+const message = (id: string, extra: Record<string, unknown> = {}) => ({ id, role: 'user', parts: [{ type: 'text', text: `text of ${id}` }], ...extra });
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+describe('the conversations API', () => {
+  it('creates, lists, reads, renames, appends, replaces and deletes a conversation', async () => {
+    const created = await call<ConversationResponse>('POST', '', { title: 'Trip', feature: 'chat', messages: [message('m1'), message('m2', { role: 'assistant', status: 'stopped' })] });
+    expect(created.status).toBe(201);
+    const { id } = created.body;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created.body).toEqual({ id, title: 'Trip', feature: 'chat', createdAt: expect.stringMatching(ISO) as string, updatedAt: expect.stringMatching(ISO) as string, messages: [message('m1'), message('m2', { role: 'assistant', status: 'stopped' })] });
+
+    const list = await call<Page>('GET', '');
+    expect(list.status).toBe(200);
+    expect(list.body.data[0]).toEqual({ id, title: 'Trip', feature: 'chat', createdAt: created.body.createdAt, updatedAt: created.body.updatedAt, messageCount: 2 });
+    expect(list.body.next).toBeNull();
+
+    expect((await call<ConversationResponse>('GET', `/${id}`)).body).toEqual(created.body);
+
+    const renamed = await call<ConversationSummaryResponse>('PATCH', `/${id}`, { title: 'Trip to Lisbon' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id, title: 'Trip to Lisbon', messageCount: 2 });
+
+    const appended = await call('POST', `/${id}/messages`, { messages: [message('m3'), message('m4')] });
+    expect(appended).toEqual({ status: 200, body: { appended: 2, messageCount: 4 } });
+    expect((await call('POST', `/${id}/messages`, { messages: [message('m4')] })).body).toEqual({ appended: 0, messageCount: 4 });
+    expect((await call<ConversationResponse>('GET', `/${id}`)).body.messages.map((entry) => entry.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
+
+    const replaced = await call<ConversationResponse>('PUT', `/${id}`, { messages: [message('m1'), message('m5', { status: 'failed' })] });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ id, title: 'Trip to Lisbon', feature: 'chat', createdAt: created.body.createdAt, messages: [message('m1'), message('m5', { status: 'failed' })] });
+    expect((await call<ConversationResponse>('GET', `/${id}`)).body).toEqual(replaced.body);
+
+    expect((await call('DELETE', `/${id}`)).status).toBe(204);
+    expect((await call('GET', `/${id}`)).status).toBe(404);
+    expect((await call('DELETE', `/${id}`)).status).toBe(404);
+  });
+
+  it('creates with the id a client chose, 409 when that id exists, and PUT creates one that does not', async () => {
+    expect((await call('POST', '', { id: 'chosen-1' })).status).toBe(201);
+    const again = await call('POST', '', { id: 'chosen-1' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'version_conflict', param: 'id' });
+
+    const saved = await call<ConversationResponse>('PUT', '/saved-by-adapter', { title: 'Saved', feature: 'chat', messages: [message('a')] });
+    expect(saved.status).toBe(201);
+    expect(saved.body).toMatchObject({ id: 'saved-by-adapter', title: 'Saved', feature: 'chat', messages: [message('a')] });
+    expect((await call<ConversationResponse>('GET', '/saved-by-adapter')).body.messages).toEqual([message('a')]);
+  });
+
+  it('shows every caller only their own conversations: 404 for another user’s, even for an admin', async () => {
+    const mine = await call<ConversationResponse>('POST', '', { id: 'private', title: 'Mine' });
+    expect(mine.status).toBe(201);
+    for (const key of [otherUserKey, ADMIN_TOKEN]) {
+      expect((await call('GET', '/private', undefined, key)).status).toBe(404);
+      expect((await call('PATCH', '/private', { title: 'Stolen' }, key)).status).toBe(404);
+      expect((await call('POST', '/private/messages', { messages: [message('x')] }, key)).status).toBe(404);
+      expect((await call('DELETE', '/private', undefined, key)).status).toBe(404);
+      expect((await call<Page>('GET', '', undefined, key)).body.data.map((entry) => entry.id)).not.toContain('private');
+    }
+    // The same id is free for another user, and their conversation is theirs alone.
+    expect((await call('POST', '', { id: 'private', title: 'Theirs' }, otherUserKey)).status).toBe(201);
+    expect((await call<ConversationResponse>('GET', '/private')).body.title).toBe('Mine');
+    expect((await call<ConversationResponse>('GET', '/private', undefined, otherUserKey)).body.title).toBe('Theirs');
+  });
+
+  it('pages the list newest updated first through `next`', async () => {
+    const key = (await (await harness.gateway.ready).clientKeys.create('default', { label: 'pager', userId: 'pager' }, 'test')).key;
+    for (const index of [0, 1, 2, 3, 4]) {
+      await call('POST', '', { id: `p${index}` }, key);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await call('PATCH', '/p1', { title: 'Touched last' }, key);
+    const first = await call<Page>('GET', '?limit=2', undefined, key);
+    expect(first.body.data.map((entry) => entry.id)).toEqual(['p1', 'p4']);
+    const second = await call<Page>('GET', `?limit=2&before=${encodeURIComponent(first.body.next!)}`, undefined, key);
+    expect(second.body.data.map((entry) => entry.id)).toEqual(['p3', 'p2']);
+    const third = await call<Page>('GET', `?limit=2&before=${encodeURIComponent(second.body.next!)}`, undefined, key);
+    expect(third.body).toEqual({ data: [expect.objectContaining({ id: 'p0' }) as unknown], next: null });
+  });
+
+  it('answers 400 naming the field for invalid input', async () => {
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '', { title: 'x'.repeat(201) }, 'title'],
+      ['POST', '', { id: 'has space' }, 'id'],
+      ['POST', '', { messages: [message('ok'), { role: 'user' }] }, 'messages.1.id'],
+      ['POST', '', { messages: ['just text'] }, 'messages.0'],
+      ['POST', '', { messages: [message('big', { text: 'x'.repeat(256 * 1024) })] }, 'messages.0'],
+      ['POST', '', { messages: [message('same'), message('same')] }, 'messages.1.id'],
+      ['POST', '', { feature: 42 }, 'feature'],
+      ['PUT', '/some-id', { title: 'no messages' }, 'messages'],
+      ['PATCH', '/chosen-1', {}, 'title'],
+      ['POST', '/chosen-1/messages', { messages: 'nope' }, 'messages'],
+      ['GET', '?limit=0', undefined, 'limit'],
+      ['GET', '?limit=many', undefined, 'limit'],
+      ['GET', '?before=garbage', undefined, 'before'],
+    ];
+    for (const [method, path, body, param] of cases) {
+      const response = await call(method, path, body);
+      expect({ method, path, status: response.status, param: response.body.error.param }).toEqual({ method, path, status: 400, param });
+      expect(response.body.error.message).toContain(param);
+    }
+    const tooMany = await call('PUT', '/too-many', { messages: Array.from({ length: 5_001 }, (_, index) => ({ id: `t${index}` })) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.param).toBe('messages');
+  });
+
+  it('needs a caller: 401 without a key', async () => {
+    const response = await fetch(`${harness.url}/api/ai/conversations`);
+    expect(response.status).toBe(401);
+  });
+});

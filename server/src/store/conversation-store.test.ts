@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import { CONVERSATION_LIMITS, SqlConversationStore, type ConversationMessage, type ConversationOwner } from './conversation-store.js';
+
+const alice: ConversationOwner = { projectId: 'p1', owner: 'alice' };
+const bob: ConversationOwner = { projectId: 'p1', owner: 'bob' };
+const aliceElsewhere: ConversationOwner = { projectId: 'p2', owner: 'alice' };
+
+const message = (id: string, extra: Record<string, unknown> = {}): ConversationMessage => ({ id, role: 'user', parts: [{ type: 'text', text: `text of ${id}` }], ...extra });
+
+describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
+  let test: TestDatabase;
+  let store: SqlConversationStore;
+  beforeAll(async () => {
+    test = await createTestDatabase(dialect);
+    store = new SqlConversationStore(test.database.db);
+  });
+  afterAll(() => test.drop());
+
+  it('creates a conversation and reads it back with its messages in order, exactly as sent', async () => {
+    const messages = [message('m1'), message('m2', { status: 'stopped', nested: { a: [1, null, 'é🙂'] } }), message('m3')];
+    const created = await store.create(alice, { id: 'c1', title: 'First', feature: 'chat', messages });
+    expect(created).toMatchObject({ id: 'c1', title: 'First', feature: 'chat', messages });
+    expect(created.createdAt).toBe(created.updatedAt);
+    expect(await store.get(alice, 'c1')).toEqual(created);
+  });
+
+  it('gives a conversation a UUID and null title and feature when none are given', async () => {
+    const created = await store.create(alice, {});
+    expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(created).toMatchObject({ title: null, feature: null, messages: [] });
+    expect(await store.get(alice, created.id)).toEqual(created);
+    await store.remove(alice, created.id);
+  });
+
+  it('keeps owners apart: another user or project neither sees nor touches the conversation', async () => {
+    expect(await store.get(bob, 'c1')).toBeUndefined();
+    expect(await store.get(aliceElsewhere, 'c1')).toBeUndefined();
+    expect((await store.list(bob)).data).toEqual([]);
+    await expect(store.rename(bob, 'c1', 'Mine now')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(store.append(bob, 'c1', [message('x')])).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.remove(bob, 'c1')).rejects.toMatchObject({ code: 'not_found' });
+    expect((await store.get(alice, 'c1'))?.messages).toHaveLength(3);
+  });
+
+  it('refuses an id the owner already has with 409, while another owner may use the same id', async () => {
+    await expect(store.create(alice, { id: 'c1' })).rejects.toMatchObject({ code: 'version_conflict', status: 409, options: { param: 'id' } });
+    const bobs = await store.create(bob, { id: 'c1', title: 'Bob’s' });
+    expect(bobs.title).toBe('Bob’s');
+    expect((await store.get(alice, 'c1'))?.title).toBe('First');
+  });
+
+  it('renames, moving the conversation to the top of the list', async () => {
+    const before = (await store.get(alice, 'c1'))!;
+    const renamed = await store.rename(alice, 'c1', 'Renamed');
+    expect(renamed).toMatchObject({ id: 'c1', title: 'Renamed', feature: 'chat', messageCount: 3 });
+    expect(renamed.updatedAt).toBeGreaterThanOrEqual(before.updatedAt);
+    expect((await store.rename(alice, 'c1', null)).title).toBeNull();
+    await store.rename(alice, 'c1', 'Renamed');
+  });
+
+  it('appends after the last message, skipping ids it already holds so a retried append adds nothing twice', async () => {
+    expect(await store.append(alice, 'c1', [message('m4'), message('m5')])).toEqual({ appended: 2, messageCount: 5 });
+    expect(await store.append(alice, 'c1', [message('m5'), message('m6')])).toEqual({ appended: 1, messageCount: 6 });
+    expect(await store.append(alice, 'c1', [])).toEqual({ appended: 0, messageCount: 6 });
+    expect((await store.get(alice, 'c1'))!.messages.map((entry) => entry.id)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect((await store.list(alice)).data.find((entry) => entry.id === 'c1')?.messageCount).toBe(6);
+  });
+
+  it('takes concurrent appends one after another, each message at its own position', async () => {
+    await store.create(alice, { id: 'busy' });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, index) => store.append(alice, 'busy', [message(`b${index}`)])));
+    expect(results.map((result) => result.messageCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
+    const stored = (await store.get(alice, 'busy'))!.messages.map((entry) => entry.id);
+    expect([...stored].sort()).toEqual(Array.from({ length: 12 }, (_, index) => `b${index}`).sort());
+    await store.remove(alice, 'busy');
+  });
+
+  it('refuses duplicate message ids and more than 5,000 messages, storing nothing', async () => {
+    await expect(store.create(alice, { id: 'dup', messages: [message('a'), message('a')] })).rejects.toMatchObject({ code: 'invalid_parameter', options: { param: 'messages.1.id' } });
+    expect(await store.get(alice, 'dup')).toBeUndefined();
+    await store.create(alice, { id: 'full', messages: Array.from({ length: CONVERSATION_LIMITS.messagesPerConversation - 1 }, (_, index) => message(`f${index}`)) });
+    await expect(store.append(alice, 'full', [message('one'), message('two')])).rejects.toMatchObject({ code: 'invalid_parameter', status: 400, options: { param: 'messages' } });
+    expect(await store.append(alice, 'full', [message('last')])).toEqual({ appended: 1, messageCount: CONVERSATION_LIMITS.messagesPerConversation });
+    await expect(store.save(alice, 'full', { messages: Array.from({ length: CONVERSATION_LIMITS.messagesPerConversation + 1 }, (_, index) => message(`g${index}`)) })).rejects.toMatchObject({ code: 'invalid_parameter' });
+    expect((await store.get(alice, 'full'))!.messages).toHaveLength(CONVERSATION_LIMITS.messagesPerConversation);
+    await store.remove(alice, 'full');
+  });
+
+  it('saves a whole conversation: creates it, then replaces its messages and keeps what the save leaves out', async () => {
+    const first = await store.save(alice, 'saved', { title: 'Draft', feature: 'code', messages: [message('s1'), message('s2')] });
+    expect(first.created).toBe(true);
+    expect(first.conversation).toMatchObject({ id: 'saved', title: 'Draft', feature: 'code', messages: [message('s1'), message('s2')] });
+    const second = await store.save(alice, 'saved', { messages: [message('s2', { edited: true }), message('s3')] });
+    expect(second.created).toBe(false);
+    expect(second.conversation).toMatchObject({ id: 'saved', title: 'Draft', feature: 'code', createdAt: first.conversation.createdAt });
+    expect(await store.get(alice, 'saved')).toEqual(second.conversation);
+    const third = await store.save(alice, 'saved', { title: null, messages: [] });
+    expect(third.conversation).toMatchObject({ title: null, feature: 'code', messages: [] });
+    expect((await store.list(alice)).data.find((entry) => entry.id === 'saved')?.messageCount).toBe(0);
+  });
+
+  it('lists newest updated first, a page at a time, also across equal update times', async () => {
+    const owner: ConversationOwner = { projectId: 'p1', owner: 'pager' };
+    const times = [5_000, 4_000, 4_000, 4_000, 3_000, 2_000, 1_000];
+    for (const [index, time] of times.entries()) {
+      await store.create(owner, { id: `page-${index}`, messages: index === 0 ? [message('only')] : [] });
+      await test.database.db.updateTable('conversations').set({ updated_at: time }).where('owner', '=', 'pager').where('id', '=', `page-${index}`).execute();
+    }
+    const seen: string[] = [];
+    let before: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.list(owner, { limit: 3, before });
+      expect(page.data.length).toBeLessThanOrEqual(3);
+      seen.push(...page.data.map((entry) => entry.id));
+      before = page.next ?? undefined;
+      pages += 1;
+    } while (before);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(['page-0', 'page-3', 'page-2', 'page-1', 'page-4', 'page-5', 'page-6']);
+    const top = (await store.list(owner, { limit: 1 })).data[0];
+    expect(top).toEqual({ id: 'page-0', title: null, feature: null, createdAt: expect.any(Number) as number, updatedAt: 5_000, messageCount: 1 });
+    expect((await store.list(owner, { before: new Date(3_000).toISOString() })).data.map((entry) => entry.id)).toEqual(['page-5', 'page-6']);
+    await expect(store.list(owner, { before: 'not-a-cursor' })).rejects.toMatchObject({ code: 'invalid_parameter', options: { param: 'before' } });
+  });
+
+  it('deletes a conversation with its messages', async () => {
+    await store.remove(alice, 'c1');
+    expect(await store.get(alice, 'c1')).toBeUndefined();
+    await expect(store.remove(alice, 'c1')).rejects.toMatchObject({ code: 'not_found' });
+    const orphans = await test.database.db
+      .selectFrom('conversation_messages')
+      .select('message_id')
+      .where('conversation_key', 'not in', test.database.db.selectFrom('conversations').select('key'))
+      .execute();
+    expect(orphans).toEqual([]);
+    expect(await store.get(bob, 'c1')).toBeDefined();
+  });
+});
