@@ -35,12 +35,22 @@ export class ChangeNotifier {
       }
     });
     client.on('error', () => {
+      // A lost connection (a restarted or dropped database) may report more than once, or after close().
+      if (this.#listener !== client) return;
       this.#listener = undefined;
       client.release(true);
       if (!this.#closed) setTimeout(() => void this.start().catch(() => undefined), 1_000).unref();
     });
-    await client.query(`LISTEN ${CHANNEL}`);
     this.#listener = client;
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      if (this.#listener === client) {
+        this.#listener = undefined;
+        client.release(true);
+      }
+      throw error;
+    }
   }
 
   /** Announces a change here and, on Postgres, to every other instance. */
