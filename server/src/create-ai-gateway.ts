@@ -6,6 +6,12 @@ import type { FeatureInput } from './features/feature.js';
 import type { FeatureStore } from './features/feature-store.js';
 import { parseFeature } from './features/feature.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
+import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
+import { MemoryBackend } from './limits/memory-backend.js';
+import { QuotaGuard } from './limits/quota-guard.js';
+import { FallbackBackend } from './limits/fallback-backend.js';
+import { RedisBackend } from './limits/redis-backend.js';
+import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
 import type { OpenDatabase } from './store/database.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
@@ -16,6 +22,7 @@ import { chatCompletionsHandler } from './routes/chat-completions.js';
 import { embeddingsHandler } from './routes/embeddings.js';
 import { healthHandler } from './routes/health.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
+import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
 import { lazyConversationsRouter } from './routes/conversations.js';
 import { imageGenerationHandler } from './routes/images.js';
@@ -23,7 +30,9 @@ import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js'
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
-import { MemoryUsageSink, type UsageSink } from './usage/usage-record.js';
+import { lazyUsageRouter } from './routes/usage.js';
+import { startGatewayUsage, usageLedgerSettingsSchema, type UsageLedgerSettings } from './usage/gateway-usage.js';
+import type { UsageSink } from './usage/usage-record.js';
 
 export interface AiGatewayOptions {
   /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
@@ -56,6 +65,14 @@ export interface AiGatewayOptions {
    * `INSFORGE_AI_PREVIOUS_ENCRYPTION_KEYS`; `null` to refuse storing keys.
    */
   encryption?: KeyEncryption | null;
+  /**
+   * Where limits are counted: in this process by default; in Redis (`redisUrl`, default `REDIS_URL`) when several
+   * gateway instances share limits. When Redis cannot be reached, `onRedisFailure` refuses requests with a 503
+   * (`fail-closed`, the default) or counts in this process until it returns (`fail-open`).
+   */
+  limits?: { redisUrl?: string; redisKeyPrefix?: string; onRedisFailure?: BackendFailurePolicy; backend?: QuotaBackend };
+  /** Called once per period when a project's spend passes an alert threshold (besides the project's webhook). */
+  onBudgetAlert?: (alert: BudgetAlert) => void | Promise<void>;
   /** The project of identities that do not name one. Default `"default"`. */
   defaultProjectId?: string;
   /** Whether requests may name raw OpenRouter model ids besides features (per project with a function). Default false. */
@@ -67,8 +84,10 @@ export interface AiGatewayOptions {
   maxBodyBytes?: number;
   /** How long the model catalog is cached. Default 10 minutes. */
   catalogTtlMs?: number;
-  /** Where usage records go. Default: the last 10,000 in memory. */
-  usage?: UsageSink;
+  /** Where usage records go. Default (also when `undefined`): the usage ledger in the gateway's database. */
+  usage?: UsageSink | undefined;
+  /** The usage ledger's batching, reconciliation with OpenRouter's `GET /generation`, and retention (90 days). */
+  ledger?: UsageLedgerSettings;
   logger?: GatewayLogger;
 }
 
@@ -88,6 +107,7 @@ const optionsSchema = z.object({
   retry: z.object({ maxRetries: z.number().int().min(0).max(10), baseDelayMs: z.number().nonnegative(), maxDelayMs: z.number().nonnegative(), maxRetryAfterMs: z.number().nonnegative() }).partial().optional(),
   defaultProjectId: z.string().min(1).optional(),
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
+  ledger: usageLedgerSettingsSchema.optional(),
 });
 
 /** A router with its context and stores, for the CLI and tests; `ready` settles once the database is migrated. */
@@ -156,6 +176,23 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     put: async (projectId, feature) => (await ready).features.put(projectId, feature),
   };
   const storedKeys: ClientKeyVerifier = { verify: async (token) => (await ready).clientKeys.verify(token) };
+  const redisUrl = options.limits?.redisUrl ?? process.env['REDIS_URL'];
+  const quotaBackend: QuotaBackend = options.limits?.backend ?? (redisUrl
+    ? new FallbackBackend({
+        primary: new RedisBackend({ url: redisUrl, ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}) }),
+        policy: options.limits?.onRedisFailure ?? 'fail-closed',
+        onPrimaryStateChange: (state, error) => (state === 'down' ? logger.error('Redis for limits is unreachable', { error }) : logger.info('Redis for limits is back')),
+      })
+    : new MemoryBackend());
+  const alerts = new BudgetAlertDispatcher(
+    quotaBackend,
+    async () => (await ready).limits,
+    async () => (await ready).audit,
+    logger,
+    options.onBudgetAlert,
+  );
+  const quota = new QuotaGuard(quotaBackend, async () => (await ready).limits, (report) => alerts.check(report));
+  const usage = startGatewayUsage(ready, () => context, { sink: options.usage, settings: options.ledger, logger });
   const context: GatewayContext = {
     upstream,
     upstreamKey: async (projectId) => {
@@ -170,7 +207,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     clientKeys,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
     heartbeatMs: options.heartbeatMs ?? 15_000,
-    usage: options.usage ?? new MemoryUsageSink(),
+    usage: usage.sink,
+    quota,
     logger,
   };
   // Remember the key in use so the logger can redact it even when it comes from a function.
@@ -197,7 +235,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.post('/api/ai/chat/completion', insforgeChatHandler(context));
   router.post('/api/ai/image/generation', insforgeImageHandler(context));
   router.use(lazyConversationsRouter(ready));
+  router.use(lazyLimitsRouter(context, ready));
   router.use(lazyAdminRouter(context, ready));
+  router.use(lazyUsageRouter(ready));
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
@@ -206,6 +246,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   Object.defineProperty(router, 'ready', { value: ready });
   Object.defineProperty(router, 'close', {
     value: async () => {
+      await quota.close();
+      await quotaBackend.close();
+      await usage.close();
       await upstream.close();
       await (await ready.catch(() => undefined))?.close();
     },

@@ -6,6 +6,7 @@ import { keyCommand, KEY_USAGE } from './key-command.js';
 import { keysCommand, KEYS_USAGE } from './keys-command.js';
 import { migrateCommand, MIGRATE_USAGE } from './migrate-command.js';
 import { serve, SERVE_USAGE, type CliEnvironment } from './serve.js';
+import { usageCommand, USAGE_COMMAND_USAGE } from './usage-command.js';
 
 /** A command that keeps running (a server) until the process is told to stop. */
 export interface RunningCommand {
@@ -19,13 +20,14 @@ interface Command {
   run(argv: readonly string[], env: CliEnvironment, io: CliIo): Promise<number | RunningCommand>;
 }
 
-/** The subcommands; `usage` joins this table when it is built. */
+/** The subcommands. */
 const COMMANDS = new Map<string, Command>([
   ['serve', { summary: 'run the gateway as a standalone HTTP server', usage: SERVE_USAGE, run: serve }],
   ['features', { summary: 'list, show and set the stored features (list | get NAME | set FILE|-)', usage: FEATURES_USAGE, run: featuresCommand }],
   ['keys', { summary: 'client API keys (create --label L | list | revoke ID)', usage: KEYS_USAGE, run: keysCommand }],
   ['key', { summary: 'the OpenRouter key, stored encrypted (set | test | show | remove | rotate)', usage: KEY_USAGE, run: keyCommand }],
   ['migrate', { summary: 'bring the database schema up to date', usage: MIGRATE_USAGE, run: migrateCommand }],
+  ['usage', { summary: 'usage by feature and model: requests, tokens, cost, errors (--period day|week|month|FROM..TO)', usage: USAGE_COMMAND_USAGE, run: usageCommand }],
 ]);
 
 const HELP_FLAGS = new Set(['-h', '--help']);

@@ -19,6 +19,10 @@ Options:
   --upstream URL       OpenRouter's API base URL (default: $OPENROUTER_BASE_URL or ${OPENROUTER_BASE_URL})
   --database URL       where configuration lives: a postgres:// URL or a SQLite file
                        (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+  --redis URL          count limits in Redis, shared by every instance (default: $REDIS_URL; else in process)
+  --redis-prefix TEXT  prefix of the gateway's Redis keys (default "insforge-ai:quota:")
+  --limits-on-redis-failure fail-closed|fail-open
+                       when Redis is unreachable: refuse requests (default) or count in process
   --features FILE      a JSON array of features to create where none of that name exists yet, e.g.
                        [{"name":"chat","model":"openai/gpt-4o-mini","systemPrompt":"Be brief.","params":{"max_tokens":512}}]
   --allow-raw-models   let clients name OpenRouter model ids as well as features
@@ -40,6 +44,9 @@ const OPTIONS = {
   upstream: { type: 'string' },
   features: { type: 'string' },
   database: { type: 'string' },
+  redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  'limits-on-redis-failure': { type: 'string' },
   'allow-raw-models': { type: 'boolean' },
   referer: { type: 'string' },
   title: { type: 'string' },
@@ -90,6 +97,9 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const features: Feature[] = values.features !== undefined ? await loadFeaturesFile(values.features) : [];
   const allowRawModels = values['allow-raw-models'] ?? false;
   const database = values.database ?? setting('DATABASE_URL');
+  const redisUrl = values.redis ?? setting('REDIS_URL');
+  const onRedisFailure = values['limits-on-redis-failure'] ?? 'fail-closed';
+  if (onRedisFailure !== 'fail-closed' && onRedisFailure !== 'fail-open') throw usageError('--limits-on-redis-failure must be fail-closed or fail-open');
 
   const options: AiGatewayOptions = {
     upstream: {
@@ -101,6 +111,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     },
     features,
     ...(database !== undefined ? { database } : {}),
+    limits: { ...(redisUrl !== undefined ? { redisUrl } : {}), ...(values['redis-prefix'] ? { redisKeyPrefix: values['redis-prefix'] } : {}), onRedisFailure },
     clientKeys: clientKey !== undefined ? [{ key: clientKey, role: 'user', id: 'INSFORGE_AI_CLIENT_KEY' }] : [],
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowRawModels,

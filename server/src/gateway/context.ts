@@ -1,5 +1,6 @@
 import type { ClientKeyVerifier, Authenticate } from '../auth/identity.js';
 import type { FeatureStore } from '../features/feature-store.js';
+import type { QuotaGuard } from '../limits/quota-guard.js';
 import type { UsageSink } from '../usage/usage-record.js';
 import type { ModelCatalog } from '../upstream/model-catalog.js';
 import type { OpenRouterClient } from '../upstream/openrouter-client.js';
@@ -21,6 +22,8 @@ export interface GatewayContext {
   /** Milliseconds of silence after which a streaming client gets an SSE comment. */
   heartbeatMs: number;
   usage: UsageSink;
+  /** Checks and reserves the caller's limits before a request is forwarded. */
+  quota: QuotaGuard;
   /** Where the gateway's database lives (no password), or undefined before it is open. */
   databaseLocation?: string;
   logger: GatewayLogger;

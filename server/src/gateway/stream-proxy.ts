@@ -38,6 +38,8 @@ export interface StreamSummary {
 
 export interface StreamOutcome {
   status: 'ok' | 'error' | 'cancelled';
+  /** Characters of answer (content and reasoning) forwarded, for an estimate when no usage arrived. */
+  forwardedCharacters: number;
   summary: StreamSummary;
   generationId: string | undefined;
   timeToFirstTokenMs: number | undefined;
@@ -70,6 +72,9 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   let lastWrite = performance.now();
   let attempts = 0;
   let timeToFirstTokenMs: number | undefined;
+  let forwardedCharacters = 0;
+  // The generation of the latest attempt, known from its headers even if the client leaves before any chunk.
+  let latestGenerationId: string | undefined;
   const summary: StreamSummary = { id: undefined, model: undefined, provider: undefined, created: undefined, usage: undefined };
   const write = (text: string) => {
     if (!committed) {
@@ -84,6 +89,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   }, context.heartbeatMs);
   const outcome = (status: StreamOutcome['status'], generationId: string | undefined, error?: GatewayError): StreamOutcome => ({
     status,
+    forwardedCharacters,
     summary,
     generationId,
     timeToFirstTokenMs,
@@ -96,6 +102,11 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
     summary.provider ??= chunk.provider;
     summary.created ??= chunk.created;
     if (chunk.usage) summary.usage = chunk.usage;
+    const delta = chunk.choices?.[0]?.delta;
+    for (const field of ['content', 'reasoning'] as const) {
+      const piece = delta?.[field];
+      if (typeof piece === 'string') forwardedCharacters += piece.length;
+    }
     const text = format.chunk(chunk);
     if (text === undefined) return;
     timeToFirstTokenMs ??= performance.now() - run.startedAt;
@@ -108,6 +119,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
       attempts += 1;
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal: abort.signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
+      latestGenerationId = headerValue(response.headers, 'x-generation-id');
       const items = readSseEvents(response.body);
       try {
         const first = await firstChunk(items);
@@ -120,7 +132,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   } catch (error) {
     clearInterval(heartbeat);
     res.off('close', onClose);
-    if (abort.signal.aborted) return outcome('cancelled', undefined);
+    if (abort.signal.aborted) return outcome('cancelled', latestGenerationId);
     const gatewayError = toGatewayError(error);
     if (committed) {
       res.end(format.error(gatewayError));

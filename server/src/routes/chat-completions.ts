@@ -4,7 +4,9 @@ import { completeChat, prepareChat, type ChatRun, type UpstreamCompletion } from
 import { chatRequestSchema, parseRequest, type ChatRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
+import { estimateChat } from '../gateway/quota-estimate.js';
 import { abortOnDisconnect } from '../gateway/upstream-json.js';
+import type { Admission } from '../limits/quota-guard.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { identityOf } from './identity-middleware.js';
@@ -46,6 +48,14 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
       throw error;
     }
     const feature = run.target.isFeature ? run.target.feature.name : undefined;
+    let admission: Admission;
+    try {
+      admission = await context.quota.admit({ identity, feature }, await estimateChat(context, run.target.models, run.body));
+    } catch (error) {
+      recordRequest(context, { ...base(request.model, feature, request.stream === true), status: 'rejected', attempts: 0, errorCode: toGatewayError(error).code });
+      throw error;
+    }
+    res.set(admission.headers);
     if (request.stream) {
       const outcome = await proxyChatStream(context, run, res, protocol.streamFormat(run));
       recordRequest(context, {
@@ -58,19 +68,22 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
         generationId: outcome.generationId,
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         errorCode: outcome.error?.code,
+        admission,
+        promptCharacters: JSON.stringify(run.body['messages']).length,
+        completionCharacters: outcome.forwardedCharacters,
       });
       return;
     }
     const connection = abortOnDisconnect(res);
     let attempts = 0;
-    const outcome = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>): RequestOutcome => ({ ...base(request.model, feature, false), attempts, ...fields });
+    const outcome = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>): RequestOutcome => ({ ...base(request.model, feature, false), attempts, admission, ...fields });
     try {
       const completion = await completeChat(context, run, connection.signal, () => (attempts += 1));
       res.json(protocol.toJson(completion));
       recordRequest(context, outcome({ status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }));
     } catch (error) {
       if (connection.signal.aborted) {
-        recordRequest(context, outcome({ status: 'cancelled' }));
+        recordRequest(context, outcome({ status: 'cancelled', promptCharacters: JSON.stringify(run.body['messages']).length }));
         return;
       }
       recordRequest(context, outcome({ status: 'error', errorCode: toGatewayError(error).code }));

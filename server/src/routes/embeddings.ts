@@ -4,7 +4,9 @@ import { toGatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
+import { estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
+import type { Admission } from '../limits/quota-guard.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { identityOf } from './identity-middleware.js';
 
@@ -45,8 +47,9 @@ export function embeddingsHandler(context: GatewayContext): RequestHandler {
     let attempts = 0;
     let feature: string | undefined;
     const requestedModel = typeof (req.body as { model?: unknown } | undefined)?.model === 'string' ? (req.body as { model: string }).model : '';
+    let admission: Admission | undefined;
     const record = (fields: Pick<RequestOutcome, 'status'> & Partial<RequestOutcome>) =>
-      recordRequest(context, { endpoint: 'embeddings', identity, requestedModel, feature, streamed: false, startedAt, attempts, ...fields });
+      recordRequest(context, { endpoint: 'embeddings', identity, requestedModel, feature, streamed: false, startedAt, attempts, admission, ...fields });
 
     let request: EmbeddingsRequest;
     let models: string[];
@@ -59,6 +62,8 @@ export function embeddingsHandler(context: GatewayContext): RequestHandler {
       models = target.models;
       extra = target.feature.params.extra;
       apiKey = await context.upstreamKey(identity.projectId);
+      admission = await context.quota.admit({ identity, feature }, await estimateEmbeddings(context, models, request.input));
+      res.set(admission.headers);
     } catch (error) {
       record({ status: 'rejected', errorCode: toGatewayError(error).code });
       throw error;

@@ -4,7 +4,9 @@ import { GatewayError, toGatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
+import { estimateImages } from '../gateway/quota-estimate.js';
 import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
+import type { Admission } from '../limits/quota-guard.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
@@ -141,8 +143,10 @@ export function imageGenerationHandler(context: GatewayContext, protocol: ImageP
     let feature: string | undefined;
     let requestedModel = typeof (req.body as { model?: unknown } | undefined)?.model === 'string' ? (req.body as { model: string }).model : DEFAULT_IMAGE_FEATURE;
     let request: ImageGenerationRequest | undefined;
+    let admission: Admission | undefined;
     const record = (fields: Pick<RequestOutcome, 'status'> & Partial<RequestOutcome>) =>
       recordRequest(context, {
+        admission,
         endpoint: 'images',
         identity,
         requestedModel,
@@ -165,6 +169,8 @@ export function imageGenerationHandler(context: GatewayContext, protocol: ImageP
       models = target.models;
       extra = target.feature.params.extra;
       apiKey = await context.upstreamKey(identity.projectId);
+      admission = await context.quota.admit({ identity, feature }, await estimateImages(context, models, request.prompt, request.n, request.size));
+      res.set(admission.headers);
     } catch (error) {
       record({ status: 'rejected', errorCode: toGatewayError(error).code });
       throw error;

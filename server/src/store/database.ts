@@ -34,6 +34,8 @@ export function openDatabase(url?: string, options: { poolSize?: number } = {}):
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
+    // Nor may a checked-out one (pg-pool listens only to idle clients): its query fails, and the pool drops it on release.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const parsed = new URL(url);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', location: `postgres://${parsed.host}${parsed.pathname}`, pool, close: () => db.destroy() };

@@ -1,5 +1,6 @@
 import type { KeyEncryption } from '../crypto/key-encryption.js';
 import type { Feature } from '../features/feature.js';
+import { LimitPolicyStore } from '../limits/limit-policy-store.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';
@@ -17,6 +18,7 @@ export interface GatewayStores {
   clientKeys: SqlClientKeyStore;
   providerKeys: ProviderKeyStore;
   conversations: SqlConversationStore;
+  limits: LimitPolicyStore;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
     const features = new SqlFeatureStore(database.db, audit, notifier, options.featureCacheTtlMs);
     const clientKeys = new SqlClientKeyStore(database.db, audit, notifier);
     const providerKeys = new ProviderKeyStore(database.db, options.encryption, audit, notifier);
+    const limits = new LimitPolicyStore(database.db, audit, notifier);
     const now = Date.now();
     await database.db
       .insertInto('projects')
@@ -58,7 +61,9 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
       clientKeys,
       providerKeys,
       conversations: new SqlConversationStore(database.db),
+      limits,
       async close() {
+        limits.close();
         features.close();
         clientKeys.close();
         providerKeys.close();

@@ -11,6 +11,21 @@ export interface Database {
   audit_log: AuditTable;
   conversations: ConversationTable;
   conversation_messages: ConversationMessageTable;
+  usage_records: UsageRecordTable;
+  limit_policies: LimitPolicyTable;
+}
+
+export interface LimitPolicyTable {
+  project_id: string;
+  /** JSON of `LimitPolicy`. */
+  policy: string;
+  /** JSON of `BudgetAlerts`. */
+  alerts: string;
+  stopped: number;
+  stop_reason: string | null;
+  version: number;
+  updated_at: number;
+  updated_by: string;
 }
 
 export interface ProjectTable {
@@ -116,4 +131,38 @@ export interface ConversationMessageTable {
   /** The message as the client sent it (JSON object). */
   body: string;
   created_at: number;
+}
+
+/** One request in the usage ledger (`UsageRecord` as stored); the id is the gateway's request id. */
+export interface UsageRecordTable {
+  id: string;
+  project_id: string;
+  endpoint: 'chat' | 'embeddings' | 'images';
+  /** The feature name, when the request named one. */
+  feature: string | null;
+  user_id: string | null;
+  client_key_id: string | null;
+  requested_model: string;
+  served_model: string | null;
+  provider: string | null;
+  generation_id: string | null;
+  status: 'ok' | 'error' | 'cancelled' | 'rejected';
+  streamed: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  reasoning_tokens: number;
+  image_count: number | null;
+  image_resolution: string | null;
+  /** USD. */
+  cost_usd: number;
+  /** `upstream`: OpenRouter's `usage.cost`; `reconciled`: its `GET /generation`; `estimated`: tokens × catalog prices. */
+  cost_source: 'upstream' | 'estimated' | 'reconciled';
+  latency_ms: number;
+  time_to_first_token_ms: number | null;
+  error_code: string | null;
+  cache_hit: number;
+  attempts: number;
+  /** When the request started. */
+  created_at: number;
+  reconciled_at: number | null;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
 import type { GatewayContext } from '../gateway/context.js';
+import type { Admission } from '../limits/quota-guard.js';
 import { usageFigures, type UsageRecord } from './usage-record.js';
 
 export interface RequestOutcome {
@@ -20,6 +21,11 @@ export interface RequestOutcome {
   errorCode?: string | undefined;
   imageCount?: number;
   imageResolution?: string;
+  /** Sizes of the prompt and of the answer forwarded, for an estimate when the cost never arrived. */
+  promptCharacters?: number | undefined;
+  completionCharacters?: number | undefined;
+  /** The quota admission of the request, settled here with the real figures. */
+  admission?: Admission | undefined;
 }
 
 /** Hands one record per request to the usage sink; a sink that throws never fails the request. */
@@ -48,11 +54,18 @@ export function recordRequest(context: GatewayContext, outcome: RequestOutcome):
     errorCode: outcome.errorCode,
     imageCount: outcome.imageCount,
     imageResolution: outcome.imageResolution,
+    promptCharacters: outcome.promptCharacters,
+    completionCharacters: outcome.completionCharacters,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) (record as unknown as Record<string, unknown>)[key] = value;
   try {
     context.usage.record(record);
   } catch (error) {
     context.logger.error('usage sink failed to take a record', { error, requestId: record.requestId });
+  }
+  if (outcome.admission) {
+    void outcome.admission
+      .settle({ tokens: record.promptTokens + record.completionTokens, costUsd: record.costUsd, generationId: record.generationId })
+      .catch((error: unknown) => context.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
 }

@@ -23,6 +23,14 @@ export interface UsageRecord {
   latencyMs: number;
   timeToFirstTokenMs?: number;
   errorCode?: string;
+  /** Answered from a cache without calling OpenRouter. */
+  cacheHit?: boolean;
+  /**
+   * When usage is missing (a cancelled stream): the characters of the prompt sent and of the answer forwarded so
+   * far, so the ledger's estimate is not 0 until OpenRouter's figure arrives.
+   */
+  promptCharacters?: number;
+  completionCharacters?: number;
   attempts: number;
   startedAt: Date;
 }

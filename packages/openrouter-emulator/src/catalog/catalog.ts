@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CatalogModel, ModelKind, ModelPricing } from './types.js';
 
 /** Default output dimension of each embedding model; `dimensions` may shorten it where the model allows. */
@@ -38,8 +40,11 @@ export interface CatalogSource {
   imageModels?: CatalogModel[];
 }
 
+// A path, not `new URL(…, import.meta.url)`: bundlers rewrite that pattern into an asset URL, which breaks reading.
+const DATA_DIRECTORY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+
 function readData<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../data/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(path.join(DATA_DIRECTORY, name), 'utf8')) as T;
 }
 
 /** Loads the catalog once; lookups are map reads. */

@@ -30,6 +30,9 @@ const ADMIN_ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
   { method: 'DELETE', path: '/api/ai/provider-key' },
   { method: 'POST', path: '/api/ai/provider-key/test' },
   { method: 'GET', path: '/api/ai/audit' },
+  { method: 'GET', path: '/api/ai/limits/policy' },
+  { method: 'PUT', path: '/api/ai/limits/policy', body: { version: 0, policy: { project: { requestsPerMinute: 5 } } } },
+  { method: 'POST', path: '/api/ai/emergency-stop', body: { stopped: true } },
 ];
 
 const call = (route: (typeof ADMIN_ROUTES)[number], key: string | null) =>

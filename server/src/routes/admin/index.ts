@@ -5,6 +5,7 @@ import { auditRouter } from './audit.js';
 import { catalogRouter } from './catalog.js';
 import { clientKeysRouter } from './client-keys.js';
 import { configurationsRouter } from './configurations.js';
+import { limitsAdminRouter } from './limits.js';
 import { liveTestRouter } from './live-test.js';
 import { providerKeyRouter } from './provider-key.js';
 
@@ -24,6 +25,7 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores): Rou
   router.use(clientKeysRouter(stores.clientKeys));
   router.use(providerKeyRouter(context, stores.providerKeys, stores.audit));
   router.use(auditRouter(stores.audit));
+  router.use(limitsAdminRouter(stores.limits));
   return router;
 }
 

@@ -1,11 +1,15 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { conversations } from './0002-conversations.js';
+import { usage } from './0003-usage.js';
+import { limits } from './0004-limits.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-conversations': conversations,
+  '0003-usage': usage,
+  '0004-limits': limits,
 };
 
 export const migrationProvider: MigrationProvider = {

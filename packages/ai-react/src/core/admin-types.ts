@@ -1,0 +1,167 @@
+// The admin API's shapes (`/api/ai/configurations…`, `/provider-key…`, `/keys…`, `/audit`, usage and limits),
+// as the gateway answers them; times are ISO strings.
+
+export type FeatureModality = 'text' | 'image' | 'embedding';
+
+export interface FeatureParams {
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  stop?: string | string[];
+  response_format?: Record<string, unknown>;
+  /** Free-form upstream parameters a client can never override. */
+  extra?: Record<string, unknown>;
+}
+
+/** `false` forbids a parameter, `{ min, max }` narrows its range, `true` allows it within OpenRouter's range. */
+export type ClientOverride = boolean | { min?: number; max?: number };
+
+/** The fields of a feature an admin edits. */
+export interface FeatureConfigFields {
+  modality: FeatureModality;
+  model: string;
+  fallbackModels: string[];
+  systemPrompt: string;
+  params: FeatureParams;
+  clientOverrides: Record<string, ClientOverride>;
+  roles: Array<'admin' | 'user'>;
+}
+
+/** A saved feature: its fields, its version (send it back to save) and who changed it last. */
+export interface FeatureConfig extends FeatureConfigFields {
+  id: string;
+  name: string;
+  provider: 'openrouter';
+  /** The seeds' name for `model`. */
+  modelId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface FeatureConfigInput extends Partial<FeatureConfigFields> {
+  name: string;
+  model: string;
+}
+
+/** A partial update, with the version it was read at (a newer saved version makes it a `conflict`). */
+export interface FeatureConfigUpdate extends Partial<FeatureConfigFields> {
+  version: number;
+}
+
+export interface FeatureConfigVersion {
+  version: number;
+  action: string;
+  changedBy: string;
+  changedAt: string;
+  configuration: Omit<FeatureConfig, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'updatedBy'>;
+}
+
+/** A live test of a saved feature (`feature`), or of unsaved `draft` fields over it (or over nothing). */
+export interface FeatureTestRequest {
+  feature?: string;
+  prompt: string;
+  draft?: Partial<FeatureConfigFields> & { name?: string };
+}
+
+/** What a live test answered: the text, model, tokens, cost and latency. */
+export interface FeatureTestResult {
+  feature: string;
+  answer: string;
+  model: string;
+  provider: string | null;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  costUsd: number | null;
+  latencyMs: number;
+  finishReason: string | null;
+}
+
+/** The OpenRouter key in use, masked, with what OpenRouter said about it. */
+export interface ProviderKeyState {
+  configured: boolean;
+  source: 'stored' | 'environment' | 'none';
+  masked?: string;
+  label?: string | null;
+  limit?: number | null;
+  limitRemaining?: number | null;
+  usage?: number | null;
+  isFreeTier?: boolean;
+  validatedAt?: string;
+  /** Set by `providerKey.test()`. */
+  valid?: boolean;
+}
+
+export interface ClientKey {
+  id: string;
+  projectId: string;
+  label: string;
+  /** The first characters of the key, to tell keys apart. */
+  prefix: string;
+  role: 'admin' | 'user';
+  userId: string | null;
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** A new key: `key` is shown in this answer only. */
+export interface CreatedClientKey extends ClientKey {
+  key: string;
+}
+
+export interface ClientKeyInput {
+  label: string;
+  role?: 'admin' | 'user';
+  userId?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  /** Pass as `before` for the next page; `null` on the last one. */
+  next: string | null;
+}
+
+export interface UsageSummaryParams {
+  period?: 'day' | 'week' | 'month' | (string & {});
+  groupBy?: 'feature' | 'model' | 'user' | 'day' | (string & {});
+  from?: string;
+  to?: string;
+}
+
+/** Usage figures of one group (or the totals). */
+export interface UsageFigures {
+  requests?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  costUsd?: number;
+  [figure: string]: unknown;
+}
+
+/**
+ * `GET /api/ai/usage/summary` (experimental: the route is not on the gateway yet, so the shape is the server's,
+ * passed through with the fields a chart needs typed loosely).
+ */
+export interface UsageSummary {
+  totals?: UsageFigures;
+  groups?: Array<UsageFigures & { key?: string }>;
+  [field: string]: unknown;
+}
+
+/** `GET /api/ai/limits` (experimental, as `UsageSummary`): the project's caps and what is left of them. */
+export interface AiLimits {
+  [field: string]: unknown;
+}

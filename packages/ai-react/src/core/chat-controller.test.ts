@@ -1,0 +1,216 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
+import { createChatController, type ChatControllerOptions } from './chat-controller.js';
+import { shownAnswer, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
+import { createAiClient, type AiClient } from './client.js';
+import type { ConversationState } from './conversation-store.js';
+import type { FrameScheduler } from './frame-scheduler.js';
+
+let harness: Harness;
+let client: AiClient;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  client = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+});
+afterAll(() => harness.close());
+afterEach(() => harness.emulator.clearRules());
+
+const chat = (options: Partial<ChatControllerOptions> = {}) => createChatController({ client, feature: 'chat', ...options });
+const turnAt = (state: ConversationState, index: number) => state.messages[index] as AssistantTurn;
+const lastAnswer = (state: ConversationState) => shownAnswer(state.messages.at(-1) as AssistantTurn);
+const lastContent = (state: ConversationState) => (state.messages.at(-1)?.role === 'assistant' ? lastAnswer(state).content : '');
+const upstreamRequest = (id: string) => harness.emulator.probe(id)!.request as { messages: Array<{ role: string; content: string }> };
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('createChatController', () => {
+  it('sends a message and streams the answer: submitted, streaming, then ready with usage and cost', async () => {
+    const controller = chat();
+    const statuses = new Set<string>();
+    controller.store.subscribe((state) => statuses.add(state.status));
+    await controller.send('Hello controller');
+    const state = controller.store.getState();
+    expect(state.status).toBe('ready');
+    // `streaming` shows only if a frame passed before the end: a short, fast answer may go straight to ready.
+    expect([...statuses][0]).toBe('submitted');
+    expect([...statuses].at(-1)).toBe('ready');
+    expect(state.title).toBe('Hello controller');
+    expect(state.messages).toHaveLength(2);
+    expect(state.messages[0]).toMatchObject({ role: 'user', content: 'Hello controller' });
+    const answer = lastAnswer(state);
+    expect(answer).toMatchObject({ status: 'done', model: 'openai/gpt-4o-mini', provider: 'OpenAI', finishReason: 'stop', costUsd: expect.any(Number) });
+    expect(answer.content).toContain('Hello controller');
+    expect(answer.usage?.completionTokens).toBeGreaterThan(0);
+    expect(answer.timing.ttftMs).toEqual(expect.any(Number));
+  });
+
+  it('Stop aborts the request, the gateway ends the upstream generation, and the partial answer is kept as stopped', async () => {
+    harness.emulator.addRule({ match: { contains: 'long story' }, scenario: 'tps=40;tokens=400' });
+    const finished: string[] = [];
+    const controller = chat({ onFinish: (answer) => finished.push(answer.status) });
+    const sending = controller.send('Tell me a long story');
+    await until(() => lastContent(controller.store.getState()).length > 20);
+    const [running] = harness.emulator.generations({ status: 'running' });
+    expect(running).toBeDefined();
+    controller.stop();
+    const state = controller.store.getState();
+    expect(state.status).toBe('ready');
+    const stopped = lastAnswer(state);
+    expect(stopped.status).toBe('stopped');
+    const probe = await harness.emulator.waitForGeneration(running!.id, (generation) => generation.clientClosed);
+    expect(probe.clientClosed).toBe(true);
+    expect(probe.tokensSent).toBeLessThan(probe.plannedTokens);
+    await sending;
+    // Nothing that was still in flight changes the stopped answer afterwards.
+    expect(lastAnswer(controller.store.getState())).toBe(stopped);
+    expect(finished).toEqual(['stopped']);
+  });
+
+  it('regenerate adds a version to the last turn and keeps the earlier ones to flip through', async () => {
+    const controller = chat();
+    await controller.send('Pick a colour');
+    const first = lastAnswer(controller.store.getState());
+    await controller.regenerate();
+    const state = controller.store.getState();
+    expect(state.messages).toHaveLength(2);
+    const turn = turnAt(state, 1);
+    expect(turn.versions).toHaveLength(2);
+    expect(turn.selected).toBe(1);
+    expect(turn.versions[0]).toBe(first);
+    expect(turn.versions[1]!.status).toBe('done');
+    // The regenerated request carries the history up to the user message, not the answer being replaced.
+    expect(upstreamRequest(harness.emulator.generations({ kind: 'chat' }).at(-1)!.id).messages.map((message) => message.role)).toEqual(['system', 'user']);
+    controller.selectVersion(turn.id, 0);
+    expect(shownAnswer(turnAt(controller.store.getState(), 1))).toBe(first);
+    controller.selectVersion(turn.id, 7);
+    expect(turnAt(controller.store.getState(), 1).selected).toBe(0);
+  });
+
+  it('edit re-sends from that user message and drops what followed it', async () => {
+    const controller = chat();
+    await controller.send('First question');
+    await controller.send('Second question');
+    const firstUser = controller.store.getState().messages[0] as UserMessage;
+    await controller.edit(firstUser.id, 'First question, edited');
+    const state = controller.store.getState();
+    expect(state.messages).toHaveLength(2);
+    expect(state.messages[0]).toMatchObject({ id: firstUser.id, content: 'First question, edited' });
+    expect(lastAnswer(state).content).toContain('First question, edited');
+    const sent = upstreamRequest(harness.emulator.generations({ kind: 'chat' }).at(-1)!.id).messages;
+    expect(sent.filter((message) => message.role !== 'system')).toEqual([{ role: 'user', content: 'First question, edited' }]);
+    await expect(controller.edit('no-such-message', 'x')).rejects.toThrow(RangeError);
+  });
+
+  it('sends the conversation so far as history, the shown version of each answer', async () => {
+    const controller = chat();
+    await controller.send('Remember the word teal');
+    await controller.send('Which word?');
+    const sent = upstreamRequest(harness.emulator.generations({ kind: 'chat' }).at(-1)!.id).messages;
+    expect(sent.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(sent[2]!.content).toBe(shownAnswer(turnAt(controller.store.getState(), 1)).content);
+  });
+
+  it('shows a failure on the answer and in the state, with the user message kept', async () => {
+    harness.emulator.addRule({ match: { contains: 'busy' }, scenario: 'status=429;retry-after=30' });
+    const errors: string[] = [];
+    const controller = chat({ onError: (error) => errors.push(error.code) });
+    await controller.send('are you busy?');
+    const state = controller.store.getState();
+    expect(state.status).toBe('error');
+    expect(state.error).toMatchObject({ code: 'rate_limited', retryAfter: 30 });
+    expect(lastAnswer(state)).toMatchObject({ status: 'error', content: '', error: { code: 'rate_limited', retryAfter: 30 } });
+    expect(errors).toEqual(['rate_limited']);
+    // A failed answer is not sent back to the model as something it said.
+    harness.emulator.clearRules();
+    await controller.send('try again');
+    expect(controller.store.getState().status).toBe('ready');
+    const sent = upstreamRequest(harness.emulator.generations({ kind: 'chat' }).at(-1)!.id).messages;
+    expect(sent.map((message) => message.role)).toEqual(['system', 'user', 'user']);
+  });
+
+  it('keeps a mid-stream failure\'s partial text next to the error', async () => {
+    harness.emulator.addRule({ match: { contains: 'midway' }, scenario: 'error-after=6' });
+    const controller = chat();
+    await controller.send('break midway');
+    const answer = lastAnswer(controller.store.getState());
+    expect(answer.status).toBe('error');
+    expect(answer.content.length).toBeGreaterThan(0);
+    expect(answer.error?.code).toBe('upstream_unavailable');
+  });
+
+  it('clear stops and empties the conversation', async () => {
+    harness.emulator.addRule({ match: { contains: 'slow' }, scenario: 'tps=40;tokens=200' });
+    const controller = chat();
+    const sending = controller.send('a slow one');
+    await until(() => controller.store.getState().status === 'streaming');
+    await controller.clear();
+    await sending;
+    expect(controller.store.getState()).toMatchObject({ messages: [], status: 'ready', title: null });
+  });
+
+  it('publishes streamed tokens at most once per frame, and earlier messages keep their identity', async () => {
+    // A frame clock ticking every 16 ms, as requestAnimationFrame would at 60 Hz.
+    const queued: Array<() => void> = [];
+    let framesWithWork = 0;
+    const scheduler: FrameScheduler = (callback) => {
+      queued.push(callback);
+      return () => queued.splice(queued.indexOf(callback) >>> 0, 1);
+    };
+    const clock = setInterval(() => {
+      const due = queued.splice(0);
+      if (due.length > 0) framesWithWork += 1;
+      for (const callback of due) callback();
+    }, 16);
+    try {
+      harness.emulator.addRule({ match: { contains: 'five hundred' }, scenario: 'tps=1000;tokens=500' });
+      const controller = chat({ scheduler });
+      await controller.send('Warm up');
+      const before = controller.store.getState().messages;
+      const snapshots: ConversationState[] = [];
+      controller.store.subscribe((state) => snapshots.push(state));
+      await controller.send('Write five hundred tokens');
+      const answer = lastAnswer(controller.store.getState());
+      expect(answer.status).toBe('done');
+      expect(answer.usage?.completionTokens).toBeGreaterThanOrEqual(500);
+      expect(answer.timing.deltas).toBeGreaterThanOrEqual(500);
+      const streamed = snapshots.filter((state) => state.status === 'streaming');
+      // One notification per frame that had tokens to show: ~0.5 s of streaming is ~31 frames, not 500 updates.
+      expect(streamed.length).toBeLessThanOrEqual(framesWithWork);
+      expect(streamed.length).toBeLessThan(answer.timing.deltas / 4);
+      // Submitted (user message appended), the frames, and the final state: nothing else notified.
+      expect(snapshots.length).toBe(streamed.length + 2);
+      for (const state of snapshots) {
+        expect(state.messages[0]).toBe(before[0]);
+        expect(state.messages[1]).toBe(before[1]);
+      }
+    } finally {
+      clearInterval(clock);
+    }
+  });
+
+  it('two controllers share nothing', async () => {
+    const a = chat();
+    const b = chat();
+    await a.send('Only in A');
+    expect(b.store.getState().messages).toEqual([]);
+    expect(a.store.getState().id).not.toBe(b.store.getState().id);
+    expect(a.store).not.toBe(b.store);
+  });
+
+  it('starts from initial messages when there is no saved conversation', async () => {
+    const initial: ConversationMessage[] = [{ id: 'u0', role: 'user', content: 'Seeded', createdAt: 1 }];
+    const controller = chat({ initialMessages: initial });
+    await controller.ready;
+    expect(controller.store.getState().messages).toEqual(initial);
+    await controller.regenerate();
+    expect(controller.store.getState().messages).toHaveLength(2);
+    expect(lastAnswer(controller.store.getState()).content).toContain('Seeded');
+  });
+});

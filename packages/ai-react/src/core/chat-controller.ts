@@ -1,0 +1,226 @@
+import type { StoreApi } from 'zustand/vanilla';
+import {
+  createAssistantMessage,
+  createId,
+  restoreMessages,
+  shownAnswer,
+  toRequestMessages,
+  type AssistantMessage,
+  type AssistantTurn,
+  type ConversationMessage,
+  type UserMessage,
+} from './chat-messages.js';
+import { reduceChatEvent } from './chat-reducer.js';
+import type { ChatCompletionRequest } from './chat-types.js';
+import type { AiClient } from './client.js';
+import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, toStoredConversation, type ConversationState } from './conversation-store.js';
+import { AiError, toAiError } from './errors.js';
+import { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './frame-scheduler.js';
+import type { ConversationStorage } from './storage/conversation-storage.js';
+
+export interface ChatControllerOptions {
+  client: Pick<AiClient, 'chat'>;
+  /** The feature every answer is asked of (sent as `model`). */
+  feature: string;
+  /** Where the conversation is kept; none keeps it in the store only. */
+  storage?: ConversationStorage;
+  /** Continue this conversation (loaded from `storage`); default a new one with a random id. */
+  conversationId?: string;
+  /** Shown when storage has nothing under `conversationId`. */
+  initialMessages?: readonly ConversationMessage[];
+  /** Request parameters sent with every answer (temperature, tools…), within what the feature allows. */
+  params?: Omit<Partial<ChatCompletionRequest>, 'model' | 'messages' | 'stream'>;
+  /** An answer finished or was stopped (not called for failures). */
+  onFinish?: (answer: AssistantMessage) => void;
+  onError?: (error: AiError) => void;
+  /** When streamed updates reach subscribers; default once per animation frame. */
+  scheduler?: FrameScheduler;
+  now?: () => number;
+  createId?: () => string;
+}
+
+export interface ChatController {
+  store: StoreApi<ConversationState>;
+  /** Settles once the saved conversation is loaded (at once without storage). */
+  ready: Promise<void>;
+  /** Sends a user message and streams the answer; resolves when the answer is over (failures are in the state). */
+  send(text: string): Promise<void>;
+  /** Aborts the answer (the gateway aborts the model) and keeps what arrived, marked `stopped`. */
+  stop(): void;
+  /** Asks again for the last answer; the earlier versions stay on the turn. */
+  regenerate(): Promise<void>;
+  /** Replaces a user message's text and asks again from there; what followed it is dropped. */
+  edit(messageId: string, text: string): Promise<void>;
+  /** Stops, empties the conversation and removes it from storage. */
+  clear(): Promise<void>;
+  /** Shows another version of an assistant turn. */
+  selectVersion(messageId: string, index: number): void;
+  /** Settles when every save so far is written. */
+  persisted(): Promise<void>;
+  /** Stops any answer and cancels pending frames: call when the chat unmounts. */
+  dispose(): void;
+}
+
+interface Run {
+  readonly abort: AbortController;
+  readonly turnId: string;
+  answer: AssistantMessage;
+  error: AiError | undefined;
+  finished: boolean;
+  batcher: FrameBatcher;
+}
+
+const isOver = (answer: AssistantMessage) => answer.status === 'done' || answer.status === 'stopped' || answer.status === 'error';
+
+/**
+ * The logic of a chat over a conversation store: send, stop, regenerate, edit, clear and versions, with streamed
+ * updates published at most once per frame. One controller per mounted chat.
+ *
+ * @example
+ * const chat = createChatController({ client, feature: 'chat', storage: localStorageAdapter() });
+ * chat.store.subscribe((state) => render(state.messages));
+ * await chat.send('Hello');
+ */
+export function createChatController(options: ChatControllerOptions): ChatController {
+  const { client, feature, storage, params, onFinish, onError, scheduler, now = Date.now, createId: newId = createId } = options;
+  const restoring = storage !== undefined && options.conversationId !== undefined;
+  const store = createConversationStore({ id: options.conversationId ?? newId(), feature, messages: options.initialMessages ?? [], loaded: !restoring, now: now() });
+  let run: Run | undefined;
+  let saving = Promise.resolve();
+
+  const storageFailed = (error: unknown) => store.setState({ storageError: toAiError(error) });
+  const persist = () => {
+    if (!storage) return;
+    const snapshot = toStoredConversation(store.getState());
+    // One save at a time, in order: a slow early save never lands after a later one.
+    saving = saving.then(() => storage.save(snapshot)).catch(storageFailed);
+  };
+
+  const ready = (async () => {
+    if (!restoring) return;
+    try {
+      const saved = await storage.load(store.getState().id);
+      if (saved) store.setState({ title: saved.title, createdAt: saved.createdAt, updatedAt: saved.updatedAt, messages: restoreMessages(saved.messages) });
+    } catch (error) {
+      storageFailed(error);
+    } finally {
+      store.setState({ loaded: true });
+    }
+  })();
+
+  // Called at most once per frame while tokens arrive: only the streaming turn gets a new object.
+  const publish = (current: Run) => {
+    const messages = replaceAnswer(store.getState().messages, current.turnId, current.answer);
+    store.setState({ messages, status: current.answer.status === 'pending' ? 'submitted' : 'streaming' });
+  };
+
+  const finishRun = (current: Run) => {
+    if (current.finished) return;
+    current.finished = true;
+    current.batcher.cancel();
+    const active = run === current;
+    if (active) run = undefined;
+    const messages = replaceAnswer(store.getState().messages, current.turnId, current.answer);
+    const failed = current.answer.status === 'error';
+    const error = failed ? (current.error ?? AiError.fromJSON(current.answer.error ?? { code: 'unknown', message: 'The answer failed.', userMessage: 'Something went wrong; try again.', retryable: false })) : undefined;
+    store.setState(active ? { messages, status: failed ? 'error' : 'ready', error, updatedAt: now() } : { messages });
+    persist();
+    if (error) onError?.(error);
+    else onFinish?.(current.answer);
+  };
+
+  const stop = () => {
+    const current = run;
+    if (!current) return;
+    // Aborting the fetch closes the connection; the gateway then aborts the upstream generation at once.
+    current.abort.abort();
+    current.answer = reduceChatEvent(current.answer, { type: 'error', error: new AiError({ code: 'aborted', message: 'Stopped by the user.' }), at: now() });
+    finishRun(current);
+  };
+
+  /** Streams the answer of the turn at `turnIndex` (its shown version, new and pending) of `messages`. */
+  const respond = async (messages: readonly ConversationMessage[], turnIndex: number): Promise<void> => {
+    const turn = messages[turnIndex] as AssistantTurn;
+    const current: Run = { abort: new AbortController(), turnId: turn.id, answer: shownAnswer(turn), error: undefined, finished: false, batcher: undefined as never };
+    current.batcher = createFrameBatcher(() => publish(current), scheduler);
+    run = current;
+    const state = store.getState();
+    const firstUser = messages.find((message): message is UserMessage => message.role === 'user');
+    store.setState({ messages, status: 'submitted', error: undefined, updatedAt: now(), title: state.title ?? (firstUser ? titleFrom(firstUser.content) : null) });
+    persist();
+    const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, turnIndex)) };
+    try {
+      await client.chat.stream(request, {
+        signal: current.abort.signal,
+        now,
+        onEvent(event) {
+          if (current.finished) return;
+          if (event.type === 'error') current.error = event.error;
+          current.answer = reduceChatEvent(current.answer, event);
+          if (event.type === 'chunk') current.batcher.schedule();
+        },
+      });
+    } catch (thrown) {
+      // The final event already carried a stream failure; this catches what happened outside the stream.
+      if (!current.finished && !isOver(current.answer)) {
+        current.error = toAiError(thrown);
+        current.answer = reduceChatEvent(current.answer, { type: 'error', error: current.error, at: now() });
+      }
+    }
+    finishRun(current);
+  };
+
+  const newTurn = (): AssistantTurn => ({ id: newId(), role: 'assistant', versions: [createAssistantMessage(newId(), now())], selected: 0 });
+
+  return {
+    store,
+    ready,
+    stop,
+    async send(text) {
+      await ready;
+      if (text.trim() === '') return;
+      stop();
+      const user: UserMessage = { id: newId(), role: 'user', content: text, createdAt: now() };
+      const messages = [...store.getState().messages, user, newTurn()];
+      await respond(messages, messages.length - 1);
+    },
+    async regenerate() {
+      await ready;
+      stop();
+      const messages = store.getState().messages;
+      const last = messages.at(-1);
+      if (!last) return;
+      // A user message left without an answer gets one; otherwise the last turn gets a new version.
+      if (last.role === 'user') return respond([...messages, newTurn()], messages.length);
+      const versions = [...last.versions, createAssistantMessage(newId(), now())];
+      await respond([...messages.slice(0, -1), { ...last, versions, selected: versions.length - 1 }], messages.length - 1);
+    },
+    async edit(messageId, text) {
+      await ready;
+      stop();
+      const messages = store.getState().messages;
+      const index = messages.findIndex((message) => message.role === 'user' && message.id === messageId);
+      const message = messages[index];
+      if (message?.role !== 'user') throw new RangeError(`edit: no user message "${messageId}" in this conversation.`);
+      await respond([...messages.slice(0, index), { ...message, content: text }, newTurn()], index + 1);
+    },
+    async clear() {
+      await ready;
+      stop();
+      store.setState({ messages: [], status: 'ready', error: undefined, title: null, updatedAt: now() });
+      if (!storage) return;
+      const { id } = store.getState();
+      saving = saving.then(() => storage.remove(id)).catch(storageFailed);
+      await saving;
+    },
+    selectVersion(messageId, index) {
+      const state = store.getState();
+      const messages = selectTurnVersion(state.messages, messageId, index);
+      if (messages === state.messages) return;
+      store.setState({ messages });
+      persist();
+    },
+    persisted: () => saving,
+    dispose: stop,
+  };
+}

@@ -1,0 +1,154 @@
+import type { AiErrorInfo } from './errors.js';
+import type { ChatMessageParam } from './chat-types.js';
+
+/** Where one answer is: waiting for its first token, arriving, finished, stopped by the user, or failed. */
+export type AnswerStatus = 'pending' | 'streaming' | 'done' | 'stopped' | 'error';
+
+export interface UserMessage {
+  id: string;
+  role: 'user';
+  content: string;
+  createdAt: number;
+}
+
+export interface ToolCall {
+  index: number;
+  id: string;
+  type: 'function';
+  name: string;
+  /** JSON text, concatenated from the streamed pieces. */
+  arguments: string;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  reasoningTokens?: number;
+  cachedTokens?: number;
+}
+
+/** Epoch milliseconds, and what follows from them: time to first token and tokens per second. */
+export interface AnswerTiming {
+  startedAt: number;
+  firstTokenAt?: number;
+  finishedAt?: number;
+  ttftMs?: number;
+  tokensPerSecond?: number;
+  /** Deltas received: tokens per second falls back to it when no usage arrived. */
+  deltas: number;
+}
+
+/** One answer of the assistant, built by `reduceChatEvent` from stream events; plain JSON, so it can be stored. */
+export interface AssistantMessage {
+  id: string;
+  role: 'assistant';
+  status: AnswerStatus;
+  content: string;
+  reasoning: string;
+  toolCalls: readonly ToolCall[];
+  /** Image URLs (data URLs from the gateway). */
+  images: readonly string[];
+  usage?: TokenUsage;
+  costUsd?: number;
+  model?: string;
+  provider?: string;
+  finishReason?: string;
+  error?: AiErrorInfo;
+  timing: AnswerTiming;
+}
+
+/** An assistant reply with every version generated for it (regenerate adds one); `versions[selected]` is shown. */
+export interface AssistantTurn {
+  id: string;
+  role: 'assistant';
+  versions: readonly AssistantMessage[];
+  selected: number;
+}
+
+export type ConversationMessage = UserMessage | AssistantTurn;
+
+export interface ConversationSummary {
+  id: string;
+  title: string | null;
+  feature: string | null;
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+}
+
+/** A conversation as storage adapters keep it. */
+export interface StoredConversation {
+  id: string;
+  title: string | null;
+  feature: string | null;
+  createdAt: number;
+  updatedAt: number;
+  messages: ConversationMessage[];
+}
+
+/**
+ * A new, empty answer, waiting for its first token.
+ *
+ * @example
+ * const answer = createAssistantMessage('a1', Date.now());
+ */
+export function createAssistantMessage(id: string, startedAt: number): AssistantMessage {
+  return { id, role: 'assistant', status: 'pending', content: '', reasoning: '', toolCalls: [], images: [], timing: { startedAt, deltas: 0 } };
+}
+
+/**
+ * The version of a turn on screen (and sent as history).
+ *
+ * @example
+ * const answer = shownAnswer(turn); answer.content;
+ */
+export function shownAnswer(turn: AssistantTurn): AssistantMessage {
+  const answer = turn.versions[turn.selected] ?? turn.versions.at(-1);
+  if (!answer) throw new Error(`The assistant turn ${turn.id} has no answer.`);
+  return answer;
+}
+
+/**
+ * The request history for a conversation: user messages, and each turn's shown answer when it has text (a failed
+ * or empty answer is left out, so the model does not read an error as something it said).
+ *
+ * @example
+ * client.chat.stream({ model: 'chat', messages: toRequestMessages(state.messages) }, { onEvent });
+ */
+export function toRequestMessages(messages: readonly ConversationMessage[]): ChatMessageParam[] {
+  const history: ChatMessageParam[] = [];
+  for (const message of messages) {
+    if (message.role === 'user') {
+      history.push({ role: 'user', content: message.content });
+      continue;
+    }
+    const answer = shownAnswer(message);
+    if (answer.content !== '') history.push({ role: 'assistant', content: answer.content });
+  }
+  return history;
+}
+
+/**
+ * Messages as read back from storage: an answer saved while it was still arriving (the page closed mid-stream) is
+ * shown as stopped, since nothing will finish it; stopped and failed answers stay as they were.
+ *
+ * @example
+ * store.setState({ messages: restoreMessages(saved.messages) });
+ */
+export function restoreMessages(messages: readonly ConversationMessage[]): ConversationMessage[] {
+  return messages.map((message) => {
+    if (message.role === 'user' || message.versions.every((answer) => answer.status !== 'pending' && answer.status !== 'streaming')) return message;
+    const versions = message.versions.map((answer) => (answer.status === 'pending' || answer.status === 'streaming' ? { ...answer, status: 'stopped' as const } : answer));
+    return { ...message, versions };
+  });
+}
+
+/** A random id: `crypto.randomUUID` where the page is a secure context, else 16 random base-36 characters. */
+export function createId(): string {
+  const crypto = globalThis.crypto as Crypto | undefined;
+  if (typeof crypto?.randomUUID === 'function') return crypto.randomUUID();
+  let id = '';
+  while (id.length < 16) id += Math.random().toString(36).slice(2);
+  return id.slice(0, 16);
+}

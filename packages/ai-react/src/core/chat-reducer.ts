@@ -1,0 +1,107 @@
+import type { AssistantMessage, TokenUsage, ToolCall } from './chat-messages.js';
+import type { ChatStreamEvent } from './chat-stream.js';
+import type { ChatCompletionChunk, CompletionUsage, ToolCallDelta } from './chat-types.js';
+import { toAiError } from './errors.js';
+
+function toUsage(usage: CompletionUsage): TokenUsage {
+  const result: TokenUsage = {
+    promptTokens: usage.prompt_tokens ?? 0,
+    completionTokens: usage.completion_tokens ?? 0,
+    totalTokens: usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0),
+  };
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number') result.reasoningTokens = reasoning;
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === 'number') result.cachedTokens = cached;
+  return result;
+}
+
+/** Tool calls merged by `index`: the first delta names the call, later ones add pieces of its arguments. */
+function mergeToolCalls(calls: readonly ToolCall[], deltas: readonly ToolCallDelta[]): readonly ToolCall[] {
+  const merged = [...calls];
+  for (const delta of deltas) {
+    const index = typeof delta.index === 'number' ? delta.index : merged.length;
+    const at = merged.findIndex((call) => call.index === index);
+    const call = merged[at];
+    const piece = delta.function?.arguments ?? '';
+    if (!call) {
+      merged.push({ index, id: delta.id ?? '', type: 'function', name: delta.function?.name ?? '', arguments: piece });
+      continue;
+    }
+    merged[at] = { ...call, id: call.id || (delta.id ?? ''), name: call.name || (delta.function?.name ?? ''), arguments: call.arguments + piece };
+  }
+  return merged;
+}
+
+/** Time to first token and tokens per second, once the answer is over. */
+function finishTiming(message: AssistantMessage, at: number): AssistantMessage['timing'] {
+  const timing = { ...message.timing, finishedAt: at };
+  const tokens = message.usage?.completionTokens ?? timing.deltas;
+  if (timing.firstTokenAt !== undefined && at > timing.firstTokenAt && tokens > 0) {
+    timing.tokensPerSecond = Math.round((tokens / ((at - timing.firstTokenAt) / 1000)) * 10) / 10;
+  }
+  return timing;
+}
+
+function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: number): AssistantMessage {
+  const next = { ...message };
+  let changed = false;
+  let produced = false;
+  if (chunk.model && chunk.model !== message.model) [next.model, changed] = [chunk.model, true];
+  if (chunk.provider && chunk.provider !== message.provider) [next.provider, changed] = [chunk.provider, true];
+  if (chunk.usage) {
+    next.usage = toUsage(chunk.usage);
+    if (typeof chunk.usage.cost === 'number') next.costUsd = chunk.usage.cost;
+    changed = true;
+  }
+  // Only the first choice is an answer here (requests ask for one); other indexes would interleave.
+  const choice = chunk.choices.find((candidate) => (candidate.index ?? 0) === 0);
+  const delta = choice?.delta;
+  if (delta) {
+    if (typeof delta.content === 'string' && delta.content !== '') [next.content, produced] = [message.content + delta.content, true];
+    const reasoning = delta.reasoning ?? delta.reasoning_content;
+    if (typeof reasoning === 'string' && reasoning !== '') [next.reasoning, produced] = [message.reasoning + reasoning, true];
+    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) [next.toolCalls, produced] = [mergeToolCalls(message.toolCalls, delta.tool_calls), true];
+    const images = Array.isArray(delta.images) ? delta.images.map((image) => image.image_url?.url).filter((url): url is string => typeof url === 'string') : [];
+    if (images.length > 0) [next.images, produced] = [[...message.images, ...images], true];
+  }
+  if (choice?.finish_reason) [next.finishReason, changed] = [choice.finish_reason, true];
+  if (produced) {
+    changed = true;
+    if (message.status === 'pending') next.status = 'streaming';
+    const timing = { ...message.timing, deltas: message.timing.deltas + 1 };
+    if (timing.firstTokenAt === undefined) {
+      timing.firstTokenAt = at;
+      timing.ttftMs = at - timing.startedAt;
+    }
+    next.timing = timing;
+  }
+  // An empty chunk (a role-only delta, a usage chunk already seen) keeps the message's identity.
+  return changed ? next : message;
+}
+
+/**
+ * The one reducer of an answer: applies a stream event (a chunk, the end, or an error) to the message, and returns
+ * the same object when the event changed nothing. Pure: time comes from the event.
+ *
+ * @example
+ * let answer = createAssistantMessage('a1', Date.now());
+ * for (const event of events) answer = reduceChatEvent(answer, event);
+ */
+export function reduceChatEvent(message: AssistantMessage, event: ChatStreamEvent): AssistantMessage {
+  // A finished answer takes nothing more (a late event after Stop, a second final event).
+  if (message.status === 'done' || message.status === 'stopped' || message.status === 'error') return message;
+  switch (event.type) {
+    case 'chunk': {
+      const { chunk, at } = event;
+      if (chunk.error) return reduceChatEvent(message, { type: 'error', error: toAiError(chunk), at });
+      return applyChunk(message, chunk, at);
+    }
+    case 'done':
+      return { ...message, status: 'done', timing: finishTiming(message, event.at) };
+    case 'error': {
+      if (event.error.code === 'aborted') return { ...message, status: 'stopped', timing: finishTiming(message, event.at) };
+      return { ...message, status: 'error', error: event.error.toJSON(), timing: finishTiming(message, event.at) };
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { requestJson, type RequestOptions, type Transport } from './http-transport.js';
+
+/** A stored message: any JSON object with a string `id`, kept and returned as sent. */
+export type RemoteMessage = { id: string } & Record<string, unknown>;
+
+export interface RemoteConversationSummary {
+  id: string;
+  title: string | null;
+  feature: string | null;
+  /** Epoch milliseconds (the server's ISO times, read). */
+  createdAt: number;
+  updatedAt: number;
+  messageCount: number;
+}
+
+export interface RemoteConversation<M extends RemoteMessage = RemoteMessage> extends Omit<RemoteConversationSummary, 'messageCount'> {
+  messages: M[];
+}
+
+export interface ConversationInput<M extends RemoteMessage = RemoteMessage> {
+  id?: string;
+  title?: string | null;
+  feature?: string | null;
+  messages?: M[];
+}
+
+/** The caller's conversations on the server (`/api/ai/conversations…`). */
+export interface ConversationsApi {
+  /** Most recently updated first, a page at a time. */
+  list(query?: { limit?: number; before?: string }, options?: RequestOptions): Promise<{ data: RemoteConversationSummary[]; next: string | null }>;
+  get<M extends RemoteMessage = RemoteMessage>(id: string, options?: RequestOptions): Promise<RemoteConversation<M>>;
+  create<M extends RemoteMessage = RemoteMessage>(input?: ConversationInput<M>, options?: RequestOptions): Promise<RemoteConversation<M>>;
+  rename(id: string, title: string | null, options?: RequestOptions): Promise<RemoteConversationSummary>;
+  remove(id: string, options?: RequestOptions): Promise<void>;
+  /** Adds messages at the end; a message whose id is already stored is skipped, so a retry adds nothing twice. */
+  append(id: string, messages: RemoteMessage[], options?: RequestOptions): Promise<{ appended: number; messageCount: number }>;
+  /** Creates the conversation or replaces it whole (a title or feature left out keeps the stored one). */
+  replace<M extends RemoteMessage = RemoteMessage>(id: string, body: { title?: string | null; feature?: string | null; messages: M[] }, options?: RequestOptions): Promise<RemoteConversation<M>>;
+}
+
+type Timed = { createdAt: string | number; updatedAt: string | number };
+
+const epoch = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value));
+
+function readTimes<T extends Timed>(value: T): Omit<T, keyof Timed> & { createdAt: number; updatedAt: number } {
+  return { ...value, createdAt: epoch(value.createdAt), updatedAt: epoch(value.updatedAt) };
+}
+
+/**
+ * The conversations REST API as typed calls.
+ *
+ * @example
+ * const api = createConversationsApi(transport);
+ * await api.replace('c1', { title: 'Trip', messages });
+ */
+export function createConversationsApi(transport: Transport): ConversationsApi {
+  const path = '/api/ai/conversations';
+  const one = (id: string) => `${path}/${encodeURIComponent(id)}`;
+  return {
+    async list(query = {}, options = {}) {
+      const page = await requestJson<{ data: Array<RemoteConversationSummary & Timed>; next: string | null }>(transport, path, { query: { limit: query.limit, before: query.before }, signal: options.signal });
+      return { data: page.data.map(readTimes), next: page.next };
+    },
+    async get<M extends RemoteMessage>(id: string, options: RequestOptions = {}) {
+      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, one(id), { signal: options.signal }));
+    },
+    async create<M extends RemoteMessage>(input: ConversationInput<M> = {}, options: RequestOptions = {}) {
+      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, path, { method: 'POST', body: input, signal: options.signal }));
+    },
+    async rename(id, title, options = {}) {
+      return readTimes(await requestJson<RemoteConversationSummary & Timed>(transport, one(id), { method: 'PATCH', body: { title }, signal: options.signal }));
+    },
+    async remove(id, options = {}) {
+      await requestJson<unknown>(transport, one(id), { method: 'DELETE', signal: options.signal });
+    },
+    append: (id, messages, options = {}) => requestJson(transport, `${one(id)}/messages`, { method: 'POST', body: { messages }, signal: options.signal }),
+    async replace<M extends RemoteMessage>(id: string, body: { title?: string | null; feature?: string | null; messages: M[] }, options: RequestOptions = {}) {
+      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, one(id), { method: 'PUT', body, signal: options.signal }));
+    },
+  };
+}

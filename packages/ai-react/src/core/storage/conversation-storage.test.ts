@@ -1,0 +1,164 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../../server/test/harness.js';
+import { createChatController } from '../chat-controller.js';
+import { createAssistantMessage, shownAnswer, type AssistantTurn, type StoredConversation } from '../chat-messages.js';
+import { createAiClient, type AiClient } from '../client.js';
+import { localStorageAdapter, type WebStorage } from './local-storage.js';
+import { memoryStorage, type ConversationStorage } from './conversation-storage.js';
+import { serverStorage } from './server-storage.js';
+
+let harness: Harness;
+let client: AiClient;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  client = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+});
+afterAll(() => harness.close());
+afterEach(() => harness.emulator.clearRules());
+
+/** Web Storage over a Map, as `localStorage` behaves (strings in, strings out). */
+function mapStorage(): WebStorage & { map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return {
+    map,
+    getItem: (key) => map.get(key) ?? null,
+    setItem: (key, value) => void map.set(key, String(value)),
+    removeItem: (key) => void map.delete(key),
+    key: (index) => [...map.keys()][index] ?? null,
+    get length() {
+      return map.size;
+    },
+  };
+}
+
+const adapters: Array<[string, () => ConversationStorage]> = [
+  ['memoryStorage', () => memoryStorage()],
+  ['localStorageAdapter', () => localStorageAdapter({ storage: mapStorage() })],
+  ['serverStorage', () => serverStorage(client)],
+];
+
+let sequence = 0;
+const conversation = (overrides: Partial<StoredConversation> = {}): StoredConversation => {
+  sequence += 1;
+  const answer = { ...createAssistantMessage(`a-${sequence}`, 1_000), status: 'done' as const, content: 'Hi there.' };
+  return {
+    id: `conversation-${sequence}-${Math.random().toString(36).slice(2, 8)}`,
+    title: 'Greeting',
+    feature: 'chat',
+    createdAt: 1_000,
+    updatedAt: 2_000 + sequence,
+    messages: [
+      { id: `u-${sequence}`, role: 'user', content: 'Hello', createdAt: 1_000 },
+      { id: `t-${sequence}`, role: 'assistant', versions: [answer], selected: 0 },
+    ],
+    ...overrides,
+  };
+};
+
+describe.each(adapters)('%s', (_name, create) => {
+  it('saves, loads, replaces and removes a conversation', async () => {
+    const storage = create();
+    const saved = conversation();
+    expect(await storage.load(saved.id)).toBeUndefined();
+    await storage.save(saved);
+    expect(await storage.load(saved.id)).toMatchObject({ id: saved.id, title: 'Greeting', feature: 'chat', messages: saved.messages });
+    const replaced = { ...saved, title: 'Renamed', messages: saved.messages.slice(0, 1) };
+    await storage.save(replaced);
+    expect(await storage.load(saved.id)).toMatchObject({ title: 'Renamed', messages: replaced.messages });
+    await storage.remove(saved.id);
+    expect(await storage.load(saved.id)).toBeUndefined();
+    // Removing what is not there is not an error.
+    await storage.remove(saved.id);
+  });
+
+  it('lists summaries, most recently updated first', async () => {
+    const storage = create();
+    const older = conversation();
+    const newer = conversation();
+    await storage.save(older);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await storage.save(newer);
+    const listed = (await storage.list()).filter((summary) => summary.id === older.id || summary.id === newer.id);
+    expect(listed.map((summary) => summary.id)).toEqual([newer.id, older.id]);
+    expect(listed[0]).toMatchObject({ title: 'Greeting', feature: 'chat', messageCount: 2 });
+  });
+
+  it('restores stopped and failed answers as they were, and an interrupted one as stopped', async () => {
+    harness.emulator.addRule({ match: { contains: 'long story' }, scenario: 'tps=40;tokens=400' });
+    harness.emulator.addRule({ match: { contains: 'busy' }, scenario: 'status=429;retry-after=30' });
+    const storage = create();
+    const first = createChatController({ client, feature: 'chat', storage });
+    const sending = first.send('Tell me a long story');
+    const partial = () => (first.store.getState().messages.at(-1) as AssistantTurn | undefined)?.versions[0]?.content ?? '';
+    while (partial().length < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+    first.stop();
+    await sending;
+    await first.send('are you busy?');
+    await first.persisted();
+    const { id, messages } = first.store.getState();
+
+    const reloaded = createChatController({ client, feature: 'chat', storage, conversationId: id });
+    expect(reloaded.store.getState().loaded).toBe(false);
+    await reloaded.ready;
+    const state = reloaded.store.getState();
+    expect(state.loaded).toBe(true);
+    expect(state.storageError).toBeUndefined();
+    expect(state.title).toBe('Tell me a long story');
+    expect(state.messages).toEqual(messages);
+    const [stopped, failed] = [state.messages[1], state.messages[3]].map((turn) => shownAnswer(turn as AssistantTurn));
+    expect(stopped).toMatchObject({ status: 'stopped', content: shownAnswer(messages[1] as AssistantTurn).content });
+    expect(failed).toMatchObject({ status: 'error', error: { code: 'rate_limited', retryAfter: 30, userMessage: 'Too many requests — try again in 30 seconds.' } });
+
+    // Saved while still streaming (the page closed): nothing will finish it, so it comes back stopped.
+    const interrupted = conversation();
+    const turn = interrupted.messages[1] as AssistantTurn;
+    await storage.save({ ...interrupted, messages: [interrupted.messages[0]!, { ...turn, versions: [{ ...turn.versions[0]!, status: 'streaming', content: 'Half' }] }] });
+    const restored = createChatController({ client, feature: 'chat', storage, conversationId: interrupted.id });
+    await restored.ready;
+    expect(shownAnswer(restored.store.getState().messages[1] as AssistantTurn)).toMatchObject({ status: 'stopped', content: 'Half' });
+  });
+});
+
+describe('localStorageAdapter', () => {
+  it('keeps one key per conversation under its prefix, and ignores keys it did not write', async () => {
+    const web = mapStorage();
+    web.setItem('unrelated', '{}');
+    web.setItem('acme:broken', 'not json');
+    const storage = localStorageAdapter({ prefix: 'acme:', storage: web });
+    const saved = conversation();
+    await storage.save(saved);
+    expect([...web.map.keys()]).toContain(`acme:${saved.id}`);
+    expect((await storage.list()).map((summary) => summary.id)).toEqual([saved.id]);
+  });
+
+  it('is an empty store that keeps nothing where there is no localStorage (server rendering)', async () => {
+    const storage = localStorageAdapter();
+    await storage.save(conversation());
+    expect(await storage.list()).toEqual([]);
+    expect(await storage.load('anything')).toBeUndefined();
+  });
+});
+
+describe('serverStorage', () => {
+  it('keeps each user\'s conversations apart', async () => {
+    const saved = conversation();
+    await serverStorage(client).save(saved);
+    const admin = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const { key } = await admin.clientKeys.create({ label: 'another user', userId: 'user-2' });
+    const otherUser = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${key}` } });
+    expect(await serverStorage(otherUser).load(saved.id)).toBeUndefined();
+    expect((await serverStorage(otherUser).list()).map((summary) => summary.id)).not.toContain(saved.id);
+    expect(await serverStorage(client).load(saved.id)).toMatchObject({ id: saved.id });
+  });
+
+  it('reports a failed save in storageError, and the chat goes on', async () => {
+    // The server refuses this id (spaces are not allowed), so every save fails.
+    const controller = createChatController({ client, feature: 'chat', storage: serverStorage(client), conversationId: 'has a space' });
+    await controller.ready;
+    await controller.send('Hello');
+    await controller.persisted();
+    expect(controller.store.getState().status).toBe('ready');
+    expect(controller.store.getState().storageError).toMatchObject({ code: 'invalid_request', status: 400 });
+  });
+});

@@ -1,0 +1,57 @@
+import type { ConversationSummary, StoredConversation } from '../chat-messages.js';
+
+/**
+ * Where conversations are kept: four methods, so a host app can write its own (IndexedDB, its own API). Every
+ * method is async, so a synchronous store and a remote one fit the same contract.
+ */
+export interface ConversationStorage {
+  /** The conversation, or undefined when there is none with that id. */
+  load(id: string): Promise<StoredConversation | undefined>;
+  /** Creates or replaces the conversation whole. */
+  save(conversation: StoredConversation): Promise<void>;
+  /** Deletes it; removing one that does not exist is not an error. */
+  remove(id: string): Promise<void>;
+  /** Summaries, most recently updated first. */
+  list(): Promise<ConversationSummary[]>;
+}
+
+/**
+ * The summary of a stored conversation, as `list()` answers.
+ *
+ * @example
+ * const summaries = conversations.map(summarizeConversation);
+ */
+export function summarizeConversation(conversation: StoredConversation): ConversationSummary {
+  const { id, title, feature, createdAt, updatedAt, messages } = conversation;
+  return { id, title, feature, createdAt, updatedAt, messageCount: messages.length };
+}
+
+/** Newest first, as every adapter lists. */
+export const byUpdatedAtDescending = (a: ConversationSummary, b: ConversationSummary): number => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1);
+
+/** A copy through JSON: what an adapter keeps is exactly what would survive a reload. */
+export const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/**
+ * Conversations in memory, for tests, server rendering and apps that keep no history. Each call of the factory
+ * is a separate store: two providers given two memory storages share nothing.
+ *
+ * @example
+ * const controller = createChatController({ client, feature: 'chat', storage: memoryStorage() });
+ */
+export function memoryStorage(initial: StoredConversation[] = []): ConversationStorage {
+  const conversations = new Map(initial.map((conversation) => [conversation.id, jsonCopy(conversation)]));
+  return {
+    load: async (id) => {
+      const conversation = conversations.get(id);
+      return conversation ? jsonCopy(conversation) : undefined;
+    },
+    save: async (conversation) => {
+      conversations.set(conversation.id, jsonCopy(conversation));
+    },
+    remove: async (id) => {
+      conversations.delete(id);
+    },
+    list: async () => [...conversations.values()].map(summarizeConversation).sort(byUpdatedAtDescending),
+  };
+}

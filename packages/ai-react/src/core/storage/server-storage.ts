@@ -1,0 +1,46 @@
+import type { ConversationMessage } from '../chat-messages.js';
+import type { AiClient } from '../client.js';
+import { isAiError } from '../errors.js';
+import type { RemoteMessage } from '../conversations-client.js';
+import type { ConversationStorage } from './conversation-storage.js';
+
+/** The page size the server allows at most: `list()` shows the 100 most recent conversations. */
+const LIST_LIMIT = 100;
+
+// A missing conversation, not a server without the conversations API (whose catch-all says "No route …").
+const isMissing = (error: unknown) => isAiError(error) && error.code === 'not_found' && !/^no route/i.test(error.message);
+
+/**
+ * Conversations on the gateway (`/api/ai/conversations`), per signed-in user: the same history on every device.
+ * Each save replaces the conversation whole (`PUT`), so a regenerated or edited answer is saved like a new one.
+ *
+ * @example
+ * const storage = serverStorage(client);
+ */
+export function serverStorage(client: Pick<AiClient, 'conversations'>): ConversationStorage {
+  const api = client.conversations;
+  return {
+    async load(id) {
+      try {
+        const conversation = await api.get<RemoteMessage & ConversationMessage>(id);
+        return { ...conversation, messages: conversation.messages };
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    },
+    async save({ id, title, feature, messages }) {
+      await api.replace(id, { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage> });
+    },
+    async remove(id) {
+      try {
+        await api.remove(id);
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    },
+    async list() {
+      return (await api.list({ limit: LIST_LIMIT })).data;
+    },
+  };
+}

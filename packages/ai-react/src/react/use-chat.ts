@@ -1,0 +1,83 @@
+'use client';
+import { useMemo } from 'react';
+import type { AssistantMessage, ConversationMessage } from '../core/chat-messages.js';
+import { createChatController, type ChatController, type ChatControllerOptions } from '../core/chat-controller.js';
+import type { ChatStatus } from '../core/conversation-store.js';
+import type { AiError } from '../core/errors.js';
+import { useAiContext } from './ai-provider.js';
+import { useInstance } from './use-instance.js';
+import { useLatest } from './use-latest.js';
+import { useStoreState } from './use-store-state.js';
+
+export interface UseChatOptions {
+  /** The feature every answer is asked of; default the provider's `defaults.feature`, else "chat". */
+  feature?: string | undefined;
+  /** Continue this conversation from the provider's storage; default a new one. Changing it switches chats. */
+  conversationId?: string | undefined;
+  /** Shown when storage has nothing under `conversationId` (read once, when the chat is created). */
+  initialMessages?: readonly ConversationMessage[] | undefined;
+  /** Request parameters sent with every answer (read once, when the chat is created). */
+  params?: ChatControllerOptions['params'] | undefined;
+  /** An answer finished or was stopped; the latest function is called. */
+  onFinish?: ((answer: AssistantMessage) => void) | undefined;
+  /** An answer failed; the latest function is called. */
+  onError?: ((error: AiError) => void) | undefined;
+}
+
+export interface UseChatResult {
+  /** The conversation's id (pass it back as `conversationId` to continue it after a reload). */
+  id: string;
+  /** User messages and assistant turns; an entry that did not change keeps its identity (memoize on it). */
+  messages: readonly ConversationMessage[];
+  status: ChatStatus;
+  /** The failure of the last answer, with a `userMessage` to show. */
+  error: AiError | undefined;
+  /** False until the saved conversation was read from storage. */
+  loaded: boolean;
+  /** The last failure to load or save the conversation; the chat keeps working. */
+  storageError: AiError | undefined;
+  send: ChatController['send'];
+  stop: ChatController['stop'];
+  regenerate: ChatController['regenerate'];
+  edit: ChatController['edit'];
+  clear: ChatController['clear'];
+  selectVersion: ChatController['selectVersion'];
+}
+
+/**
+ * A chat over the nearest provider's client and storage: streamed answers (at most one update per animation
+ * frame), Stop that ends the model's generation, versions on regenerate, edit and re-send. The chat is disposed
+ * (any answer stopped) when the component unmounts.
+ *
+ * @example
+ * const { messages, status, send, stop } = useChat({ feature: 'chat' });
+ * <form onSubmit={(event) => { event.preventDefault(); void send(text); }}>…</form>
+ */
+export function useChat(options: UseChatOptions = {}): UseChatResult {
+  const { client, storage, defaults } = useAiContext('useChat');
+  const feature = options.feature ?? defaults.feature ?? 'chat';
+  const { conversationId } = options;
+  const latest = useLatest(options);
+  const controller = useInstance(
+    [client, storage, feature, conversationId],
+    () =>
+      createChatController({
+        client,
+        storage,
+        feature,
+        ...(conversationId === undefined ? {} : { conversationId }),
+        // Read from this render's options: a chat created for a new conversation takes the options given with it.
+        ...(options.initialMessages ? { initialMessages: options.initialMessages } : {}),
+        ...(options.params ? { params: options.params } : {}),
+        onFinish: (answer) => latest.current.onFinish?.(answer),
+        onError: (error) => latest.current.onError?.(error),
+      }),
+    (created) => created.dispose(),
+  );
+  const { id, messages, status, error, loaded, storageError } = useStoreState(controller.store);
+  const { send, stop, regenerate, edit, clear, selectVersion } = controller;
+  return useMemo(
+    () => ({ id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion }),
+    [id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion],
+  );
+}

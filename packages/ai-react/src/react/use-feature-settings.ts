@@ -1,0 +1,65 @@
+'use client';
+import { useEffect, useMemo } from 'react';
+import type { FeatureConfigVersion } from '../core/admin-types.js';
+import { createSettingsDraftStore, type SettingsDraftState } from '../core/settings-draft-store.js';
+import { useAiContext } from './ai-provider.js';
+import { createResourceStore } from './resource-store.js';
+import { useInstance } from './use-instance.js';
+import { useStoreState } from './use-store-state.js';
+
+export interface UseFeatureSettingsResult {
+  /** The configuration as saved (with its `version`), once read. */
+  config: SettingsDraftState['base'];
+  /** The fields being edited: the saved ones with the edits over them. */
+  draft: SettingsDraftState['draft'];
+  /** Fields whose draft differs from the saved configuration. */
+  dirty: SettingsDraftState['dirty'];
+  change: SettingsDraftState['change'];
+  /** Drops the edits. */
+  discard: SettingsDraftState['discard'];
+  /** Saves the edits with the version read; a newer saved version makes it fail with `error.code === 'conflict'`. */
+  save: SettingsDraftState['save'];
+  /** Back to the configuration the feature was created with (saved as a new version). */
+  reset: SettingsDraftState['reset'];
+  /** Saves an earlier version's configuration as the newest. */
+  restore: SettingsDraftState['restore'];
+  /** Reads the saved configuration again (after a conflict: the newer one, the edits kept over it). */
+  reload: SettingsDraftState['load'];
+  /** Every saved version, newest first; read again after each save. */
+  history: readonly FeatureConfigVersion[];
+  /** Runs the draft on a prompt against the real model; saves nothing. */
+  test: SettingsDraftState['runTest'];
+  /** The live test's status, answer (text, model, tokens, cost, latency) or error. */
+  testState: SettingsDraftState['test'];
+  status: SettingsDraftState['status'];
+  /** `conflict`, `admin_unavailable` (no admin routes on this server), `forbidden`… with a `userMessage`. */
+  error: SettingsDraftState['error'];
+}
+
+/**
+ * The settings of one feature for an admin: read, edit as a draft, save with a version check, reset, history
+ * and restore, and a live test of the draft.
+ *
+ * @example
+ * const settings = useFeatureSettings('chat');
+ * settings.change({ systemPrompt: 'Answer in French.' });
+ * await settings.save(); // settings.error?.code === 'conflict' when someone saved first
+ */
+export function useFeatureSettings(feature: string): UseFeatureSettingsResult {
+  const { client } = useAiContext('useFeatureSettings');
+  const store = useInstance([client, feature], () => createSettingsDraftStore({ client, feature }));
+  const history = useInstance([client, feature], () => createResourceStore<FeatureConfigVersion[]>(), (created) => created.dispose());
+  const state = useStoreState(store);
+  const versions = useStoreState(history.store).data;
+  useEffect(() => void store.getState().load(), [store]);
+  // Each saved version (a save, reset or restore, here or read after a conflict) adds a line to the history.
+  const { version } = state;
+  useEffect(() => {
+    if (version !== undefined) void history.load((signal) => client.features.history(feature, { signal }));
+  }, [history, client, feature, version]);
+  const { base, draft, dirty, change, discard, save, reset, restore, load, runTest, test, status, error } = state;
+  return useMemo(
+    () => ({ config: base, draft, dirty, change, discard, save, reset, restore, reload: load, history: versions ?? [], test: runTest, testState: test, status, error }),
+    [base, draft, dirty, change, discard, save, reset, restore, load, versions, runTest, test, status, error],
+  );
+}

@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBackend } from './memory-backend.js';
+import { RedisBackend } from './redis-backend.js';
+import type { ConsumeResult, QuotaBackend } from './types.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Unique per test file run, so parallel runs never share keys; every key under it is deleted afterwards. */
+const KEY_PREFIX = `test:quota:${randomUUID()}:`;
+const redisReachable = await pingRedis(REDIS_URL);
+// In CI the Redis suite must run: an unreachable Redis fails it instead of skipping it.
+const runRedis = redisReachable || process.env.CI === 'true';
+
+/** Name, how to open a backend (Redis ones share every limit through the prefix), and whether to run. */
+const implementations: [string, () => QuotaBackend, boolean][] = [
+  ['memory', () => new MemoryBackend(), true],
+  ['redis', () => new RedisBackend({ url: REDIS_URL, keyPrefix: KEY_PREFIX }), runRedis],
+];
+
+let keyCounter = 0;
+const uniqueKey = (name: string): string => `${name}:${++keyCounter}`;
+const allowedOf = (results: ConsumeResult[]): ConsumeResult[] => results.filter((result) => result.allowed);
+
+describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabled) => {
+  const opened: QuotaBackend[] = [];
+  const open = (): QuotaBackend => {
+    const backend = create();
+    opened.push(backend);
+    return backend;
+  };
+
+  beforeAll(() => {
+    if (name === 'redis' && enabled && !redisReachable) throw new Error(`CI=true requires Redis at ${REDIS_URL}`);
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((backend) => backend.close()));
+  });
+
+  describe.runIf(enabled)('windows', () => {
+    it('allows exactly N of 10·N concurrent requests and tells when the window resets', async () => {
+      const backend = open();
+      const key = uniqueKey('rpm');
+      const before = Date.now();
+      const results = await Promise.all(Array.from({ length: 100 }, () => backend.consumeWindow(key, 1, 10, 60_000)));
+
+      const allowed = allowedOf(results);
+      expect(allowed).toHaveLength(10);
+      expect(allowed.map((result) => result.used).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      for (const result of results) {
+        expect(result.limit).toBe(10);
+        expect(result.resetAt).toBeGreaterThan(before);
+        expect(result.resetAt).toBeLessThanOrEqual(Date.now() + 60_000);
+      }
+      for (const rejected of results.filter((result) => !result.allowed)) expect(rejected.used).toBe(10);
+      expect(await backend.current(key)).toBe(10);
+    });
+
+    it('does not count a request that would pass the limit', async () => {
+      const backend = open();
+      const key = uniqueKey('tpm');
+      expect(await backend.consumeWindow(key, 800, 1000, 60_000)).toMatchObject({ allowed: true, used: 800 });
+      expect(await backend.consumeWindow(key, 300, 1000, 60_000)).toMatchObject({ allowed: false, used: 800 });
+      expect(await backend.consumeWindow(key, 200, 1000, 60_000)).toMatchObject({ allowed: true, used: 1000 });
+      expect(await backend.consumeWindow(uniqueKey('tpm'), 1001, 1000, 60_000)).toMatchObject({ allowed: false, used: 0 });
+    });
+
+    it('never lets concurrent amounts of different sizes pass the limit together', async () => {
+      const backend = open();
+      const key = uniqueKey('tpm');
+      const amounts = Array.from({ length: 60 }, (_, index) => 10 + ((index * 37) % 90));
+      const results = await Promise.all(amounts.map((amount) => backend.consumeWindow(key, amount, 1000, 60_000)));
+      const admitted = amounts.filter((_, index) => results[index]!.allowed).reduce((sum, amount) => sum + amount, 0);
+
+      expect(admitted).toBeLessThanOrEqual(1000);
+      expect(await backend.current(key)).toBe(admitted);
+      // Every rejection saw a total that really had no room for it.
+      for (const [index, result] of results.entries()) {
+        if (!result.allowed) expect(result.used + amounts[index]!).toBeGreaterThan(1000);
+      }
+    });
+
+    it('gives back refunds, never below zero', async () => {
+      const backend = open();
+      const key = uniqueKey('tpm');
+      await backend.consumeWindow(key, 900, 1000, 60_000);
+      await backend.refundWindow(key, 600, 60_000);
+      expect(await backend.current(key)).toBe(300);
+      expect(await backend.consumeWindow(key, 700, 1000, 60_000)).toMatchObject({ allowed: true, used: 1000 });
+
+      await backend.refundWindow(key, 5000, 60_000);
+      expect(await backend.current(key)).toBe(0);
+      await backend.refundWindow(uniqueKey('never-used'), 10, 60_000);
+      expect(await backend.consumeWindow(key, 1000, 1000, 60_000)).toMatchObject({ allowed: true, used: 1000 });
+    });
+
+    it('starts a new window when the last one ends', async () => {
+      const backend = open();
+      const key = uniqueKey('rps');
+      const first = await backend.consumeWindow(key, 2, 2, 1000);
+      expect(await backend.consumeWindow(key, 1, 2, 1000)).toMatchObject({ allowed: false });
+      await sleep(Math.max(0, first.resetAt - Date.now()) + 50);
+      expect(await backend.consumeWindow(key, 1, 2, 1000)).toMatchObject({ allowed: true, used: 1 });
+    });
+
+    it('rejects amounts and windows it cannot count', async () => {
+      const backend = open();
+      await expect(backend.consumeWindow('k', -1, 10, 60_000)).rejects.toThrow(RangeError);
+      await expect(backend.consumeWindow('k', 1.5, 10, 60_000)).rejects.toThrow(RangeError);
+      await expect(backend.consumeWindow('k', 1, 10, 1500)).rejects.toThrow(RangeError);
+    });
+  });
+
+  describe.runIf(enabled)('concurrency slots', () => {
+    it('grants exactly `limit` slots to concurrent requests and frees one on release', async () => {
+      const backend = open();
+      const key = uniqueKey('concurrent');
+      const results = await Promise.all(Array.from({ length: 30 }, () => backend.acquireSlot(key, 3, 60_000)));
+
+      const granted = results.filter((result) => result.allowed);
+      expect(granted).toHaveLength(3);
+      expect(new Set(granted.map((result) => result.slotId)).size).toBe(3);
+      for (const result of granted) expect(result.slotId).not.toBe('');
+      for (const result of results.filter((result) => !result.allowed)) {
+        expect(result).toMatchObject({ used: 3, limit: 3, slotId: '' });
+        expect(result.resetAt).toBeGreaterThan(Date.now());
+      }
+      expect(await backend.current(key)).toBe(3);
+
+      await backend.releaseSlot(key, granted[0]!.slotId);
+      await backend.releaseSlot(key, 'not-a-slot');
+      expect(await backend.current(key)).toBe(2);
+      expect(await backend.acquireSlot(key, 3, 60_000)).toMatchObject({ allowed: true, used: 3 });
+      expect(await backend.acquireSlot(key, 3, 60_000)).toMatchObject({ allowed: false });
+    });
+
+    it('expires a slot whose holder never released it', async () => {
+      const backend = open();
+      const key = uniqueKey('concurrent');
+      const held = await backend.acquireSlot(key, 1, 150);
+      expect(held.allowed).toBe(true);
+      expect(await backend.acquireSlot(key, 1, 150)).toMatchObject({ allowed: false });
+      await sleep(250);
+      expect(await backend.current(key)).toBe(0);
+      expect(await backend.acquireSlot(key, 1, 150)).toMatchObject({ allowed: true, used: 1 });
+    });
+  });
+
+  describe.runIf(enabled)('budgets', () => {
+    const periodEnd = (): number => Date.now() + 3_600_000;
+
+    it('never lets 50 concurrent reservations pass the limit together', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const end = periodEnd();
+      const results = await Promise.all(Array.from({ length: 50 }, () => backend.reserve(key, 150, 1000, end)));
+
+      expect(allowedOf(results)).toHaveLength(6);
+      expect(await backend.current(key)).toBe(900);
+      for (const result of results) expect(result).toMatchObject({ limit: 1000, resetAt: end });
+    });
+
+    it('refuses every concurrent reservation larger than what is left', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const end = periodEnd();
+      await backend.reserve(key, 900, 1000, end);
+      const results = await Promise.all(Array.from({ length: 50 }, () => backend.reserve(key, 101, 1000, end)));
+
+      expect(allowedOf(results)).toHaveLength(0);
+      for (const result of results) expect(result.used).toBe(900);
+      expect(await backend.current(key)).toBe(900);
+    });
+
+    it('settles with less than reserved and frees the rest', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const end = periodEnd();
+      await backend.reserve(key, 500, 1000, end);
+      await backend.settle(key, 500, 200, end);
+      expect(await backend.current(key)).toBe(200);
+      expect(await backend.reserve(key, 800, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
+      expect(await backend.reserve(key, 1, 1000, end)).toMatchObject({ allowed: false, used: 1000 });
+    });
+
+    it('settles with more than reserved and counts the real amount', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const end = periodEnd();
+      await backend.reserve(key, 100, 1000, end);
+      await backend.settle(key, 100, 400, end);
+      expect(await backend.current(key)).toBe(400);
+      expect(await backend.reserve(key, 601, 1000, end)).toMatchObject({ allowed: false, used: 400 });
+      expect(await backend.reserve(key, 600, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
+    });
+
+    it('keeps each period apart', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-month');
+      const thisPeriod = periodEnd();
+      const nextPeriod = thisPeriod + 3_600_000;
+      expect(await backend.reserve(key, 1000, 1000, thisPeriod)).toMatchObject({ allowed: true });
+      expect(await backend.reserve(key, 1, 1000, thisPeriod)).toMatchObject({ allowed: false });
+      expect(await backend.reserve(key, 1000, 1000, nextPeriod)).toMatchObject({ allowed: true, used: 1000, resetAt: nextPeriod });
+      // A late settle for the earlier period lands there, not in the next one.
+      await backend.settle(key, 1000, 10, thisPeriod);
+      expect(await backend.reserve(key, 1, 1000, nextPeriod)).toMatchObject({ allowed: false, used: 1000 });
+      expect(await backend.reserve(key, 990, 1000, thisPeriod)).toMatchObject({ allowed: true, used: 1000 });
+    });
+
+    it('counts large nano-dollar amounts exactly', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-month');
+      const end = periodEnd();
+      const limit = 1_000_000 * 1_000_000_000; // $1M in nano-dollars
+      await backend.reserve(key, limit - 7, limit, end);
+      await backend.settle(key, limit - 7, limit - 3, end);
+      expect(await backend.current(key)).toBe(limit - 3);
+      expect(await backend.reserve(key, 4, limit, end)).toMatchObject({ allowed: false, used: limit - 3 });
+      expect(await backend.reserve(key, 3, limit, end)).toMatchObject({ allowed: true, used: limit });
+    });
+  });
+
+  it.runIf(enabled)('reports 0 for a key it knows nothing about', async () => {
+    expect(await open().current(uniqueKey('unknown'))).toBe(0);
+  });
+
+  describe.runIf(enabled && name === 'redis')('across instances sharing Redis', () => {
+    it('allows exactly N of a 10·N burst spread over two instances', async () => {
+      const [first, second] = [open(), open()];
+      const key = uniqueKey('rpm');
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? first : second).consumeWindow(key, 1, 10, 60_000)),
+      );
+      expect(allowedOf(results)).toHaveLength(10);
+      expect(await first.current(key)).toBe(10);
+      expect(await second.current(key)).toBe(10);
+    });
+
+    it('never lets reservations from two instances pass the budget together', async () => {
+      const [first, second] = [open(), open()];
+      const key = uniqueKey('spend-day');
+      const end = Date.now() + 3_600_000;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, index) => (index % 2 === 0 ? first : second).reserve(key, 150, 1000, end)),
+      );
+      expect(allowedOf(results)).toHaveLength(6);
+      expect(await second.current(key)).toBe(900);
+    });
+
+    it('shares concurrency slots between instances', async () => {
+      const [first, second] = [open(), open()];
+      const key = uniqueKey('concurrent');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? first : second).acquireSlot(key, 4, 60_000)),
+      );
+      const granted = results.filter((result) => result.allowed);
+      expect(granted).toHaveLength(4);
+      await second.releaseSlot(key, granted[0]!.slotId);
+      expect(await first.current(key)).toBe(3);
+    });
+  });
+});
+
+afterAll(async () => {
+  if (!redisReachable) return;
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+async function pingRedis(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}

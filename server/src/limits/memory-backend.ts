@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { ConsumeResult, QuotaBackend } from './types.js';
+
+/** How long a budget outlives its period, so a request that straddles the period end still settles into it. */
+export const BUDGET_GRACE_MS = 24 * 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** Checks a count or amount given to a backend: a non-negative safe integer (tokens, requests, nano-dollars). */
+export function assertCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative integer (got ${String(value)}).`);
+  }
+}
+
+/** Checks a window length: whole seconds, because rate-limiter-flexible's Redis store counts windows in seconds. */
+export function assertWindowMs(windowMs: number): void {
+  if (!Number.isSafeInteger(windowMs) || windowMs < 1000 || windowMs % 1000 !== 0) {
+    throw new RangeError(`windowMs must be a positive whole number of seconds in milliseconds (got ${String(windowMs)}).`);
+  }
+}
+
+/** Checks a duration or an epoch time in milliseconds. */
+export function assertPositiveMs(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer of milliseconds (got ${String(value)}).`);
+  }
+}
+
+/** Runs the steps given for one key one after another, so a read-then-write on that key is one atomic step. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, step: () => Promise<T>): Promise<T> {
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(step);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+interface BudgetState {
+  used: number;
+  reserved: number;
+}
+
+/**
+ * The in-process `QuotaBackend`, for a gateway that runs as one instance (and the fail-open fallback for Redis).
+ * Windows are counted by rate-limiter-flexible's `RateLimiterMemory`; slots and budgets are plain maps changed
+ * synchronously, so every call is atomic within the process.
+ *
+ * @example
+ * const backend = new MemoryBackend();
+ * const result = await backend.consumeWindow('rpm:project', 1, 60, 60_000);
+ * if (!result.allowed) retryAfter(result.resetAt);
+ */
+export class MemoryBackend implements QuotaBackend {
+  /**
+   * One limiter per window length, not per limit: `RateLimiterMemory` keeps counts inside each instance, so a key
+   * must always land in the same one (a refund carries no limit, and a changed limit must see earlier use). The
+   * limit is checked here instead, because the library counts a request that goes over before rejecting it.
+   */
+  private readonly windows = new Map<number, RateLimiterMemory>();
+  private readonly windowQueue = new KeyedQueue();
+  private readonly slots = new Map<string, Map<string, number>>();
+  private readonly budgets = new Map<string, Map<number, BudgetState>>();
+  private nextSweepAt = Date.now() + SWEEP_INTERVAL_MS;
+
+  async consumeWindow(key: string, amount: number, limit: number, windowMs: number): Promise<ConsumeResult> {
+    assertCount('amount', amount);
+    assertCount('limit', limit);
+    assertWindowMs(windowMs);
+    const limiter = this.windowLimiter(windowMs);
+    return this.windowQueue.run(key, async () => {
+      const now = Date.now();
+      const window = await limiter.get(key);
+      const live = window !== null && window.msBeforeNext > 0;
+      const used = live ? window.consumedPoints : 0;
+      if (used + amount > limit) {
+        return { allowed: false, used, limit, resetAt: now + (live ? window.msBeforeNext : windowMs) };
+      }
+      const consumed = await limiter.consume(key, amount);
+      return { allowed: true, used: consumed.consumedPoints, limit, resetAt: now + consumed.msBeforeNext };
+    });
+  }
+
+  async refundWindow(key: string, amount: number, windowMs: number): Promise<void> {
+    assertCount('amount', amount);
+    assertWindowMs(windowMs);
+    const limiter = this.windowLimiter(windowMs);
+    return this.windowQueue.run(key, async () => {
+      const window = await limiter.get(key);
+      if (window === null || window.msBeforeNext <= 0) return;
+      const refund = Math.min(amount, window.consumedPoints);
+      if (refund > 0) await limiter.reward(key, refund);
+    });
+  }
+
+  async acquireSlot(key: string, limit: number, ttlMs: number): Promise<ConsumeResult & { slotId: string }> {
+    assertCount('limit', limit);
+    assertPositiveMs('ttlMs', ttlMs);
+    const now = this.sweep();
+    const held = this.liveSlots(key, now) ?? new Map<string, number>();
+    if (held.size >= limit) {
+      return { allowed: false, used: held.size, limit, resetAt: earliestExpiry(held, now), slotId: '' };
+    }
+    const slotId = randomUUID();
+    held.set(slotId, now + ttlMs);
+    this.slots.set(key, held);
+    return { allowed: true, used: held.size, limit, resetAt: earliestExpiry(held, now), slotId };
+  }
+
+  async releaseSlot(key: string, slotId: string): Promise<void> {
+    const held = this.slots.get(key);
+    if (held === undefined) return;
+    held.delete(slotId);
+    if (held.size === 0) this.slots.delete(key);
+  }
+
+  async reserve(key: string, amount: number, limit: number, periodEnd: number): Promise<ConsumeResult> {
+    assertCount('amount', amount);
+    assertCount('limit', limit);
+    assertPositiveMs('periodEnd', periodEnd);
+    this.sweep();
+    const budget = this.budget(key, periodEnd);
+    const held = budget.used + budget.reserved;
+    if (held + amount > limit) return { allowed: false, used: held, limit, resetAt: periodEnd };
+    budget.reserved += amount;
+    return { allowed: true, used: held + amount, limit, resetAt: periodEnd };
+  }
+
+  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<void> {
+    assertCount('reserved', reserved);
+    assertCount('actual', actual);
+    assertPositiveMs('periodEnd', periodEnd);
+    const budget = this.budget(key, periodEnd);
+    budget.reserved = Math.max(0, budget.reserved - reserved);
+    budget.used += actual;
+  }
+
+  async current(key: string): Promise<number> {
+    const now = Date.now();
+    let total = this.liveSlots(key, now)?.size ?? 0;
+    for (const limiter of this.windows.values()) {
+      const window = await limiter.get(key);
+      if (window !== null && window.msBeforeNext > 0) total += window.consumedPoints;
+    }
+    const periods = this.budgets.get(key);
+    if (periods !== undefined && periods.size > 0) {
+      const latest = Math.max(...periods.keys());
+      const budget = periods.get(latest);
+      if (budget !== undefined && latest > now) total += budget.used + budget.reserved;
+    }
+    return total;
+  }
+
+  async close(): Promise<void> {
+    for (const limiter of this.windows.values()) {
+      for (const key of limiter.dump().storage.map((entry) => entry.key)) await limiter.delete(key);
+    }
+    this.windows.clear();
+    this.slots.clear();
+    this.budgets.clear();
+  }
+
+  private windowLimiter(windowMs: number): RateLimiterMemory {
+    let limiter = this.windows.get(windowMs);
+    if (limiter === undefined) {
+      limiter = new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: windowMs / 1000, keyPrefix: '' });
+      this.windows.set(windowMs, limiter);
+    }
+    return limiter;
+  }
+
+  /** The slots of `key` that have not expired (expired ones are dropped), or undefined when none are held. */
+  private liveSlots(key: string, now: number): Map<string, number> | undefined {
+    const held = this.slots.get(key);
+    if (held === undefined) return undefined;
+    for (const [slotId, expiresAt] of held) if (expiresAt <= now) held.delete(slotId);
+    if (held.size > 0) return held;
+    this.slots.delete(key);
+    return undefined;
+  }
+
+  private budget(key: string, periodEnd: number): BudgetState {
+    let periods = this.budgets.get(key);
+    if (periods === undefined) {
+      periods = new Map();
+      this.budgets.set(key, periods);
+    }
+    let budget = periods.get(periodEnd);
+    if (budget === undefined) {
+      budget = { used: 0, reserved: 0 };
+      periods.set(periodEnd, budget);
+    }
+    return budget;
+  }
+
+  /** Drops expired slots and finished budgets now and then, so keys that are never used again do not pile up. */
+  private sweep(): number {
+    const now = Date.now();
+    if (now < this.nextSweepAt) return now;
+    this.nextSweepAt = now + SWEEP_INTERVAL_MS;
+    for (const key of [...this.slots.keys()]) this.liveSlots(key, now);
+    for (const [key, periods] of this.budgets) {
+      for (const periodEnd of periods.keys()) if (periodEnd + BUDGET_GRACE_MS <= now) periods.delete(periodEnd);
+      if (periods.size === 0) this.budgets.delete(key);
+    }
+    return now;
+  }
+}
+
+function earliestExpiry(held: Map<string, number>, now: number): number {
+  return held.size === 0 ? now : Math.min(...held.values());
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { startServeProcess, type ServeProcess } from '../../test/serve-process.js';
+
+const ADMIN = 'ik_multi_instance_admin_0123';
+const CLIENT = 'ik_multi_instance_client_0123';
+const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const prefix = `insforge-test:${randomBytes(6).toString('hex')}:`;
+const upstreamKey = generateKey();
+let emulator: Emulator;
+let postgres: TestDatabase;
+let directory: string;
+let one: ServeProcess;
+let two: ServeProcess;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ keys: [upstreamKey] });
+  postgres = await createTestDatabase('postgres');
+  directory = mkdtempSync(path.join(tmpdir(), 'insforge-multi-'));
+  const features = path.join(directory, 'features.json');
+  writeFileSync(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }, { name: 'code', model: 'anthropic/claude-sonnet-4' }]));
+  const args = ['--upstream', emulator.url, '--database', postgres.url, '--redis', REDIS_URL, '--redis-prefix', prefix, '--features', features];
+  const env = { OPENROUTER_API_KEY: upstreamKey, INSFORGE_AI_ADMIN_TOKEN: ADMIN, INSFORGE_AI_CLIENT_KEY: CLIENT };
+  [one, two] = await Promise.all([startServeProcess(args, env), startServeProcess(args, env)]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([one?.stop(), two?.stop()]);
+  await emulator.close();
+  await postgres.drop();
+  rmSync(directory, { recursive: true, force: true });
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+let version = 0;
+const setPolicy = async (project: Record<string, number>) => {
+  const response = await fetch(`${one.url}/api/ai/limits/policy`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ version, policy: { project } }),
+  });
+  expect(response.status).toBe(200);
+  version = ((await response.json()) as { version: number }).version;
+  // Both instances must see the policy before the burst: Postgres notifications make that immediate.
+  for (const instance of [one, two]) {
+    await expect
+      .poll(async () => ((await (await fetch(`${instance.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT}` } })).json()) as { data: Array<{ kind: string; limit: number }> }).data.map((entry) => `${entry.kind}=${entry.limit}`).sort())
+      .toEqual(Object.entries(project).map(([kind, limit]) => `${kind}=${limit}`).sort());
+  }
+};
+const chat = (instance: ServeProcess, model: string, content: string, extra: Record<string, unknown> = {}) =>
+  fetch(`${instance.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content }], ...extra }),
+  });
+
+describe('limits shared by two gateway processes through Redis and Postgres', () => {
+  it('lets exactly N of a burst of 10·N requests spread over both instances through a limit of N per minute', async () => {
+    const limit = 7;
+    await setPolicy({ requestsPerMinute: limit });
+    const responses = await Promise.all(Array.from({ length: 10 * limit }, (_, index) => chat(index % 2 === 0 ? one : two, 'chat', `burst ${index}`)));
+    const statuses = responses.map((response) => response.status);
+    await Promise.all(responses.map((response) => response.text()));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(limit);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(9 * limit);
+  }, 30_000);
+
+  it('never lets 50 concurrent requests over both instances spend past the cap', async () => {
+    emulator.reset();
+    emulator.addRule({ match: { contains: 'spend' }, scenario: 'tokens=400' });
+    const cap = 0.012;
+    await setPolicy({ spendPerDayUsd: cap });
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, index) => chat(index % 2 === 0 ? one : two, 'code', `spend ${index}`, { max_tokens: 100 })));
+    const statuses = responses.map((response) => response.status);
+    await Promise.all(responses.map((response) => response.text()));
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(4);
+    expect(statuses.filter((status) => status === 402).length).toBeGreaterThan(0);
+    expect(emulator.billedTotal().cost).toBeLessThanOrEqual(cap);
+  }, 30_000);
+});

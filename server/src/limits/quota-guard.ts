@@ -1,0 +1,297 @@
+import type { Identity } from '../auth/identity.js';
+import { GatewayError } from '../errors.js';
+import type { LimitPolicyStore } from './limit-policy-store.js';
+import { dayPeriod, monthPeriod } from './periods.js';
+import { fromNanoUsd, toNanoUsd, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
+
+/** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
+export interface QuotaEstimate {
+  tokens: number;
+  costUsd: number;
+}
+
+export interface QuotaSubject {
+  identity: Identity;
+  feature: string | undefined;
+}
+
+/** One limit that applies to a caller, and where it stands. */
+export interface LimitStatus {
+  scope: 'project' | 'feature' | 'user';
+  /** The feature name or user id the limit belongs to, where the scope has one. */
+  target: string | null;
+  kind: LimitKind;
+  limit: number;
+  used: number;
+  remaining: number;
+  resetsAt: string;
+}
+
+interface Scope {
+  scope: LimitStatus['scope'];
+  target: string | null;
+  tag: string;
+  settings: LimitSettings;
+}
+
+type Hold =
+  | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
+  | { type: 'slot'; key: string; slotId: string }
+  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; scope: Scope; kind: LimitKind; limit: number };
+
+const MINUTE_MS = 60_000;
+/** A slot outlives its request by far only if an instance died holding it; then it frees itself. */
+const SLOT_TTL_MS = 10 * MINUTE_MS;
+/** How long an unknown cost waits for reconciliation before the reserved worst case stands. */
+const PENDING_COST_TTL_MS = 10 * MINUTE_MS;
+
+/** What a settled spend budget reports, for budget alerts. */
+export interface SpendReport {
+  projectId: string;
+  scope: Scope['scope'];
+  target: string | null;
+  kind: 'spendPerDayUsd' | 'spendPerMonthUsd';
+  limitUsd: number;
+  spentUsd: number;
+  period: string;
+  periodEnd: number;
+}
+
+export interface ActualUse {
+  tokens: number;
+  /** What OpenRouter charged; undefined when the answer carried no cost (a cancelled or broken stream). */
+  costUsd: number | undefined;
+  /** The generation to reconcile later when the cost is unknown. */
+  generationId?: string | undefined;
+}
+
+/** An admitted request: headers for the response, and `settle` to give back what it did not use. */
+export interface Admission {
+  headers: Record<string, string>;
+  /**
+   * Settles every reservation with the real figures. Runs once. An unknown cost with a generation id keeps the
+   * spend reservation until `settleCost` brings the reconciled cost (or, failing that, for good); an unknown cost
+   * without one means nothing was generated, so nothing is spent.
+   */
+  settle(actual: ActualUse): Promise<void>;
+}
+
+
+
+const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined };
+
+function describeScope(scope: Scope): string {
+  if (scope.scope === 'feature') return `the "${scope.target}" feature`;
+  if (scope.scope === 'user') return 'your account';
+  return 'this project';
+}
+
+const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+
+/**
+ * Checks and reserves every limit that applies to a request (project, feature, user) in one pass, atomically per
+ * counter in the backend, and rolls back what it took when any limit refuses. Rate limits answer 429 with
+ * `Retry-After` and `RateLimit-*`; token and spend caps answer 402 `quota_exceeded` with the cap and its reset.
+ * Spend caps reserve the worst case first, so concurrent requests can never together overshoot.
+ */
+export class QuotaGuard {
+  readonly #pendingCost = new Map<string, { holds: Hold[]; tokens: number; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly backend: QuotaBackend,
+    private readonly policies: () => Promise<LimitPolicyStore>,
+    private readonly onSpend: (report: SpendReport) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async admit(subject: QuotaSubject, estimate: QuotaEstimate): Promise<Admission> {
+    const limits = await (await this.policies()).get(subject.identity.projectId);
+    if (limits.stopped) {
+      throw new GatewayError('service_unavailable', `AI features are paused for this project by an administrator${limits.stopReason ? `: ${limits.stopReason}` : ''}.`);
+    }
+    const scopes = applicableScopes(limits.policy, subject);
+    if (scopes.length === 0) return NO_LIMITS;
+    const holds: Hold[] = [];
+    const headers: Record<string, string> = {};
+    try {
+      for (const scope of scopes) await this.#take(scope, subject, estimate, holds, headers);
+    } catch (error) {
+      await this.#release(holds, undefined);
+      throw error;
+    }
+    let settled = false;
+    return {
+      headers,
+      settle: async (actual) => {
+        if (settled) return;
+        settled = true;
+        if (actual.costUsd !== undefined || actual.generationId === undefined) {
+          await this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0 });
+          return;
+        }
+        const money = holds.filter((hold) => hold.type === 'budget' && hold.money);
+        await this.#release(holds.filter((hold) => !money.includes(hold)), actual);
+        if (money.length === 0) return;
+        const generationId = actual.generationId;
+        const timer = setTimeout(() => void this.settleCost(generationId, undefined), PENDING_COST_TTL_MS);
+        timer.unref();
+        this.#pendingCost.set(generationId, { holds: money, tokens: actual.tokens, timer });
+      },
+    };
+  }
+
+  /** Settles the spend a request reserved once its real cost is known (reconciliation); `undefined` keeps the worst case. */
+  async settleCost(generationId: string, costUsd: number | undefined): Promise<void> {
+    const pending = this.#pendingCost.get(generationId);
+    if (!pending) return;
+    this.#pendingCost.delete(generationId);
+    clearTimeout(pending.timer);
+    await this.#release(pending.holds, { tokens: pending.tokens, costUsd });
+  }
+
+  /** Settles every spend still waiting for reconciliation at its reserved worst case (on shutdown). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#pendingCost.keys()].map((generationId) => this.settleCost(generationId, undefined)));
+  }
+
+  /** Where the caller stands against each limit that applies to them. */
+  async consumption(subject: QuotaSubject): Promise<LimitStatus[]> {
+    const limits = await (await this.policies()).get(subject.identity.projectId);
+    const now = this.now();
+    const statuses: LimitStatus[] = [];
+    for (const scope of applicableScopes(limits.policy, subject)) {
+      for (const [kind, limit] of Object.entries(scope.settings) as Array<[LimitKind, number | undefined]>) {
+        if (limit === undefined) continue;
+        const { key, resetsAt, money } = this.#counter(subject, scope, kind, now);
+        const raw = await this.backend.current(key);
+        const used = money ? fromNanoUsd(raw) : raw;
+        statuses.push({ scope: scope.scope, target: scope.target, kind, limit, used, remaining: Math.max(0, limit - used), resetsAt: new Date(resetsAt).toISOString() });
+      }
+    }
+    return statuses;
+  }
+
+  #counter(subject: QuotaSubject, scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
+    const base = `q:${subject.identity.projectId}:${scope.tag}`;
+    switch (kind) {
+      case 'requestsPerMinute':
+        return { key: `${base}:rpm`, resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
+      case 'tokensPerMinute':
+        return { key: `${base}:tpm`, resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
+      case 'concurrentRequests':
+        return { key: `${base}:concurrent`, resetsAt: now, money: false };
+      case 'tokensPerDay': {
+        const day = dayPeriod(now);
+        return { key: `${base}:tokens:${day.id}`, resetsAt: day.end, money: false };
+      }
+      case 'spendPerDayUsd': {
+        const day = dayPeriod(now);
+        return { key: `${base}:spend:${day.id}`, resetsAt: day.end, money: true };
+      }
+      case 'spendPerMonthUsd': {
+        const month = monthPeriod(now);
+        return { key: `${base}:spend:${month.id}`, resetsAt: month.end, money: true };
+      }
+    }
+  }
+
+  async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Promise<void> {
+    const now = this.now();
+    const { settings } = scope;
+    const where = describeScope(scope);
+    if (settings.requestsPerMinute !== undefined) {
+      const { key } = this.#counter(subject, scope, 'requestsPerMinute', now);
+      const result = await this.backend.consumeWindow(key, 1, settings.requestsPerMinute, MINUTE_MS);
+      const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
+      const rateHeaders = { 'RateLimit-Limit': String(result.limit), 'RateLimit-Remaining': String(Math.max(0, result.limit - result.used)), 'RateLimit-Reset': String(resetSeconds), 'RateLimit-Policy': `${result.limit};w=60` };
+      if (!result.allowed) {
+        throw new GatewayError('rate_limit_exceeded', `Too many requests: ${where} allows ${settings.requestsPerMinute} per minute. Try again in ${resetSeconds} seconds.`, { retryAfterSeconds: resetSeconds, headers: { ...rateHeaders, 'RateLimit-Remaining': '0' } });
+      }
+      holds.push({ type: 'window', key, amount: 1, windowMs: MINUTE_MS, tokens: false });
+      if (!headers['RateLimit-Remaining'] || Number(rateHeaders['RateLimit-Remaining']) < Number(headers['RateLimit-Remaining'])) Object.assign(headers, rateHeaders);
+    }
+    if (settings.tokensPerMinute !== undefined) {
+      const { key } = this.#counter(subject, scope, 'tokensPerMinute', now);
+      const result = await this.backend.consumeWindow(key, estimate.tokens, settings.tokensPerMinute, MINUTE_MS);
+      if (!result.allowed) {
+        const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
+        throw new GatewayError('rate_limit_exceeded', `Too many tokens: ${where} allows ${settings.tokensPerMinute} tokens per minute (this request may use up to ${estimate.tokens}). Try again in ${resetSeconds} seconds.`, {
+          retryAfterSeconds: resetSeconds,
+          headers: { 'RateLimit-Limit': String(result.limit), 'RateLimit-Remaining': String(Math.max(0, result.limit - result.used)), 'RateLimit-Reset': String(resetSeconds) },
+        });
+      }
+      holds.push({ type: 'window', key, amount: estimate.tokens, windowMs: MINUTE_MS, tokens: true });
+    }
+    if (settings.concurrentRequests !== undefined) {
+      const { key } = this.#counter(subject, scope, 'concurrentRequests', now);
+      const result = await this.backend.acquireSlot(key, settings.concurrentRequests, SLOT_TTL_MS);
+      if (!result.allowed) {
+        throw new GatewayError('rate_limit_exceeded', `Too many requests at once: ${where} allows ${settings.concurrentRequests} at a time. Try again when one finishes.`, { retryAfterSeconds: 1 });
+      }
+      holds.push({ type: 'slot', key, slotId: result.slotId });
+    }
+    const budgets: Array<[LimitKind, number | undefined, number, boolean]> = [
+      ['tokensPerDay', settings.tokensPerDay, estimate.tokens, false],
+      ['spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), true],
+      ['spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), true],
+    ];
+    for (const [kind, limit, amount, money] of budgets) {
+      if (limit === undefined) continue;
+      const { key, resetsAt } = this.#counter(subject, scope, kind, now);
+      const result = await this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt);
+      if (!result.allowed) {
+        const reset = new Date(resetsAt).toISOString();
+        const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
+        const message = money
+          ? `The ${period} spending limit of ${usd(limit)} for ${where} is reached; it resets at ${reset}.`
+          : `The daily token limit of ${limit} for ${where} is reached; it resets at ${reset}.`;
+        throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
+      }
+      holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, scope, kind, limit });
+    }
+  }
+
+  /** Gives back what was taken: all of it on a refusal (`actual` undefined), the unused part after a request. */
+  async #release(holds: Hold[], actual: { tokens: number; costUsd: number | undefined } | undefined): Promise<void> {
+    await Promise.all(
+      holds.map(async (hold) => {
+        if (hold.type === 'slot') return this.backend.releaseSlot(hold.key, hold.slotId);
+        if (hold.type === 'window') {
+          const used = actual === undefined ? 0 : hold.tokens ? actual.tokens : hold.amount;
+          if (used < hold.amount) await this.backend.refundWindow(hold.key, hold.amount - used, hold.windowMs);
+          return undefined;
+        }
+        const real = actual === undefined ? 0 : hold.money ? (actual.costUsd === undefined ? hold.amount : toNanoUsd(actual.costUsd)) : actual.tokens;
+        await this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
+        if (actual !== undefined && hold.money && (hold.kind === 'spendPerDayUsd' || hold.kind === 'spendPerMonthUsd')) {
+          const spent = fromNanoUsd(await this.backend.current(hold.key));
+          const date = new Date(hold.periodEnd - 1).toISOString();
+          this.onSpend({
+            projectId: hold.key.split(':')[1] ?? '',
+            scope: hold.scope.scope,
+            target: hold.scope.target,
+            kind: hold.kind,
+            limitUsd: hold.limit,
+            spentUsd: spent,
+            period: hold.kind === 'spendPerDayUsd' ? date.slice(0, 10) : date.slice(0, 7),
+            periodEnd: hold.periodEnd,
+          });
+        }
+        return undefined;
+      }),
+    );
+  }
+}
+
+/** The project's limits, the feature's, and the user's (their override, else the default for every user). */
+function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
+  const scopes: Scope[] = [{ scope: 'project', target: null, tag: 'project', settings: policy.project }];
+  const featureSettings = subject.feature === undefined ? undefined : policy.features[subject.feature];
+  if (subject.feature !== undefined && featureSettings) scopes.push({ scope: 'feature', target: subject.feature, tag: `feature:${subject.feature}`, settings: featureSettings });
+  const user = subject.identity.userId ?? (subject.identity.clientKeyId ? `key:${subject.identity.clientKeyId}` : undefined);
+  if (user !== undefined) {
+    const settings = policy.users.overrides[user] ?? policy.users.default;
+    scopes.push({ scope: 'user', target: user, tag: `user:${user}`, settings });
+  }
+  return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));
+}

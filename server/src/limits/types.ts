@@ -1,0 +1,69 @@
+/**
+ * Quotas: what can be limited, at which scope, and the backend that counts consumption atomically — in process
+ * for one instance, in Redis for several. Amounts of money are integer nano-dollars (1e-9 USD) in backends, so
+ * sums are exact; settings and APIs speak USD.
+ */
+
+/** The limits one scope can set; absent means unlimited. */
+export interface LimitSettings {
+  requestsPerMinute?: number | undefined;
+  tokensPerMinute?: number | undefined;
+  concurrentRequests?: number | undefined;
+  tokensPerDay?: number | undefined;
+  spendPerDayUsd?: number | undefined;
+  spendPerMonthUsd?: number | undefined;
+}
+
+export type LimitKind = keyof LimitSettings;
+
+/** A project's limits: for the whole project, per feature, and per user (a default for every user plus overrides). */
+export interface LimitPolicy {
+  project: LimitSettings;
+  features: Record<string, LimitSettings>;
+  users: { default: LimitSettings; overrides: Record<string, LimitSettings> };
+}
+
+export const EMPTY_POLICY: LimitPolicy = { project: {}, features: {}, users: { default: {}, overrides: {} } };
+
+export type LimitScope = { kind: 'project' } | { kind: 'feature'; feature: string } | { kind: 'user'; userId: string };
+
+export const NANO_USD_PER_USD = 1_000_000_000;
+export const toNanoUsd = (usd: number): number => Math.round(usd * NANO_USD_PER_USD);
+export const fromNanoUsd = (nano: number): number => nano / NANO_USD_PER_USD;
+
+/** The outcome of consuming from a window or reserving from a budget. */
+export interface ConsumeResult {
+  allowed: boolean;
+  /** Consumed (or reserved) in the current window/period, including this request when allowed. */
+  used: number;
+  limit: number;
+  /** Epoch milliseconds when the window or period resets. */
+  resetAt: number;
+}
+
+/**
+ * Counts consumption atomically. Every method is one atomic step in the backend (a Redis script, or synchronous
+ * code in process), so concurrent requests on any number of instances can never together pass a limit.
+ */
+export interface QuotaBackend {
+  /** Fixed window of `windowMs` (e.g. a minute): adds `amount` if the total stays within `limit`. */
+  consumeWindow(key: string, amount: number, limit: number, windowMs: number): Promise<ConsumeResult>;
+  /** Gives back part of a window's consumption (an estimate that turned out too high). Never below zero. */
+  refundWindow(key: string, amount: number, windowMs: number): Promise<void>;
+  /** Takes one of `limit` concurrency slots; slots expire after `ttlMs` in case an instance dies holding one. */
+  acquireSlot(key: string, limit: number, ttlMs: number): Promise<ConsumeResult & { slotId: string }>;
+  releaseSlot(key: string, slotId: string): Promise<void>;
+  /**
+   * Reserves `amount` from a budget that resets at `periodEnd` (epoch ms): succeeds only if used + reserved +
+   * amount ≤ limit. Reservations are later settled with the real amount.
+   */
+  reserve(key: string, amount: number, limit: number, periodEnd: number): Promise<ConsumeResult>;
+  /** Replaces a reservation with the real amount (which may be more or less than reserved). */
+  settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<void>;
+  /** What a window, budget or slot set holds now (0 when unknown). */
+  current(key: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What the backend does when it cannot be reached: refuse requests (default) or fall back to an in-process backend. */
+export type BackendFailurePolicy = 'fail-closed' | 'fail-open';

@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseRequest } from '../../gateway/chat-request.js';
+import { budgetAlertsSchema, limitPolicySchema, type LimitPolicyStore, type ProjectLimits } from '../../limits/limit-policy-store.js';
+import { identityOf, requireAdmin } from '../identity-middleware.js';
+import { adminActor, isoTime } from './admin-actor.js';
+
+const saveSchema = z.object({
+  policy: limitPolicySchema.optional(),
+  alerts: budgetAlertsSchema.optional(),
+  /** The version read before editing; 0 for a project whose limits were never set. */
+  version: z.number().int().min(0),
+});
+
+const stopSchema = z.object({ stopped: z.boolean(), reason: z.string().trim().max(500).optional() });
+
+const view = (limits: ProjectLimits) => ({
+  policy: limits.policy,
+  alerts: limits.alerts,
+  stopped: limits.stopped,
+  stopReason: limits.stopReason,
+  version: limits.version,
+  updatedAt: isoTime(limits.updatedAt),
+  updatedBy: limits.updatedBy,
+});
+
+/**
+ * `GET|PUT /api/ai/limits/policy`: the project's limits (project, per feature, per user with a default and
+ * overrides) and budget alert settings, saved with a version check. `POST /api/ai/emergency-stop`: stops or
+ * restarts all AI traffic of the project at once. Both audited.
+ */
+export function limitsAdminRouter(limits: LimitPolicyStore): Router {
+  const router = Router();
+  router.use('/api/ai/limits/policy', requireAdmin);
+  router.use('/api/ai/emergency-stop', requireAdmin);
+  router.get('/api/ai/limits/policy', async (_req, res) => {
+    res.json(view(await limits.get(identityOf(res).projectId)));
+  });
+  router.put('/api/ai/limits/policy', async (req, res) => {
+    const identity = identityOf(res);
+    const body = parseRequest(saveSchema, req.body);
+    const change = { ...(body.policy ? { policy: body.policy } : {}), ...(body.alerts ? { alerts: body.alerts } : {}) };
+    res.json(view(await limits.save(identity.projectId, change, body.version, adminActor(identity))));
+  });
+  router.post('/api/ai/emergency-stop', async (req, res) => {
+    const identity = identityOf(res);
+    const body = parseRequest(stopSchema, req.body);
+    res.json(view(await limits.setStopped(identity.projectId, body.stopped, body.reason ?? null, adminActor(identity))));
+  });
+  return router;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { GatewayContext } from '../gateway/context.js';
+import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayStores } from '../store/gateway-stores.js';
+import { catalogPrices } from './estimate.js';
+import { UsageLedger } from './ledger.js';
+import { openRouterGenerations } from './reconciler.js';
+import { startUsageRetention, type UsageRetention } from './retention.js';
+import type { UsageSink } from './usage-record.js';
+
+/** The gateway's `ledger` option: how usage is written, reconciled and kept. */
+export interface UsageLedgerSettings {
+  /** Default 250 ms. */
+  flushIntervalMs?: number;
+  /** Default 200 records per insert. */
+  batchSize?: number;
+  /** Records kept in memory while the database is down. Default 100,000. */
+  maxBuffered?: number;
+  /** Lookups of `GET /generation` for records without a cost, `false` to keep estimates. Defaults: 5 attempts from 1 s, doubling. */
+  reconcile?: { attempts?: number; firstDelayMs?: number; maxDelayMs?: number } | false;
+  /** Days usage is kept, `false` to keep it forever. Default 90. */
+  retentionDays?: number | false;
+  /** Time between retention runs. Default 1 hour. */
+  retentionIntervalMs?: number;
+}
+
+/** Checks `UsageLedgerSettings`; the gateway validates its options with it before opening anything. */
+export const usageLedgerSettingsSchema = z
+  .object({
+    flushIntervalMs: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).max(1_000).optional(),
+    maxBuffered: z.number().int().min(1).optional(),
+    reconcile: z.union([z.literal(false), z.object({ attempts: z.number().int().min(1).max(20), firstDelayMs: z.number().int().min(1), maxDelayMs: z.number().int().min(1) }).partial().strict()]).optional(),
+    retentionDays: z.union([z.literal(false), z.number().positive()]).optional(),
+    retentionIntervalMs: z.number().int().min(1_000).optional(),
+  })
+  .strict();
+
+/** The usage side of one gateway: its ledger (unless the host app brought its own sink) and retention. */
+export interface GatewayUsage {
+  /** Where the routes hand their records: the host app's sink, else the ledger. */
+  readonly sink: UsageSink;
+  /** The ledger, for its `stats()`; undefined when the host app passed its own sink. */
+  readonly ledger: UsageLedger | undefined;
+  /** Writes what the ledger holds and stops retention; call before the stores close. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the ledger over the gateway's database (records that arrive while it opens wait in the ledger's buffer),
+ * prices estimates from the catalog, reconciles them with the project's own OpenRouter key, and schedules
+ * retention. `context` is read lazily: the gateway builds it after this.
+ * @example
+ * const usage = startGatewayUsage(ready, () => context, { sink: options.usage, settings: options.ledger, logger });
+ */
+export function startGatewayUsage(
+  ready: Promise<GatewayStores>,
+  context: () => GatewayContext,
+  options: { sink?: UsageSink | undefined; settings?: UsageLedgerSettings | undefined; logger: GatewayLogger },
+): GatewayUsage {
+  const parsed = usageLedgerSettingsSchema.safeParse(options.settings ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`createAiGateway: ledger.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const { reconcile, retentionDays, retentionIntervalMs, ...writing } = parsed.data;
+  const { logger } = options;
+  const database = ready.then((stores) => stores.database.db);
+  // The gateway reports a database that cannot open; here it only must not become an unhandled rejection.
+  database.catch(() => undefined);
+  const newLedger = () =>
+    new UsageLedger(database, {
+        ...withoutUndefined(writing),
+        prices: (record) => catalogPrices(context().catalog, context().features)(record),
+        ...(reconcile === false
+          ? {}
+          : {
+              reconcile: {
+                ...withoutUndefined(reconcile ?? {}),
+                lookup: async (job, signal) => {
+                  const found = await openRouterGenerations(context().upstream, (projectId) => context().upstreamKey(projectId))(job, signal);
+                  // A spend cap reserved the worst case for this request; the real cost now replaces it.
+                  if (typeof found === 'object') await context().quota.settleCost(job.generationId, found.costUsd);
+                  else if (found === 'failed') await context().quota.settleCost(job.generationId, undefined);
+                  return found;
+                },
+              },
+            }),
+        logger,
+      });
+  let ledger: UsageLedger | undefined;
+  const sink = options.sink ?? (ledger = newLedger());
+  const retention: UsageRetention | undefined = retentionDays === false ? undefined : startUsageRetention(database, { days: retentionDays ?? 90, ...withoutUndefined({ intervalMs: retentionIntervalMs }), logger });
+  return {
+    sink,
+    ledger,
+    async close() {
+      await retention?.stop();
+      await ledger?.close();
+    },
+  };
+}
+
+/** The object without its undefined fields, as `exactOptionalPropertyTypes` options want them. */
+function withoutUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

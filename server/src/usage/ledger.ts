@@ -1,0 +1,331 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { GatewayLogger } from '../gateway/logger.js';
+import type { Database, UsageRecordTable } from '../store/schema.js';
+import { estimateCost, type PriceLookup } from './estimate.js';
+import { GenerationReconciler, type GenerationFigures, type GenerationLookup, type ReconcileJob, type ReconcilerOptions, type ReconcilerStats } from './reconciler.js';
+import type { UsageRecord, UsageSink } from './usage-record.js';
+
+export type UsageRow = Insertable<UsageRecordTable>;
+
+export interface UsageLedgerOptions {
+  /** Longest a record waits in memory before its batch is written. Default 250 ms. */
+  flushIntervalMs?: number;
+  /** Records per insert; a full batch is written at once. Default 200. */
+  batchSize?: number;
+  /** Records kept while the database cannot be written; beyond it new records are dropped and counted. Default 100,000. */
+  maxBuffered?: number;
+  /** Wait after a failed write, doubled per failure up to `retryMaxMs`. Defaults 250 ms and 30 s. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** How long `close()` keeps trying to write what is left. Default 10 s. */
+  closeTimeoutMs?: number;
+  /** Prices for records without OpenRouter's cost; without it their estimate is 0 (still marked `estimated`). */
+  prices?: PriceLookup;
+  /** Longest wait for `prices` before estimating without them. Default 2 s. */
+  pricesTimeoutMs?: number;
+  /** Reconciles estimated records that carry a generation id with OpenRouter's figures. */
+  reconcile?: Omit<ReconcilerOptions, 'apply' | 'logger' | 'lookup'> & { lookup: GenerationLookup };
+  logger?: GatewayLogger;
+}
+
+/** What the ledger holds and has done, for metrics and health checks. */
+export interface UsageLedgerStats {
+  /** Records taken but not yet written. */
+  buffered: number;
+  /** Records lost because the buffer was full (or the ledger closed). */
+  dropped: number;
+  written: number;
+  /** Failed writes since the start; `lastWriteError` is the latest one's message. */
+  writeFailures: number;
+  lastWriteError: string | undefined;
+  /** Reconciled figures waiting to be written. */
+  pendingUpdates: number;
+  reconciliation: ReconcilerStats;
+}
+
+interface Pending {
+  record: UsageRecord;
+  row?: Promise<UsageRow>;
+  /** Times the database refused this record alone. */
+  refusals?: number;
+}
+
+/** One multi-row insert. The request id is the key: a batch retried after an uncertain failure writes nothing twice. */
+async function insertRows(db: Kysely<Database>, rows: UsageRow[]): Promise<void> {
+  await db
+    .insertInto('usage_records')
+    .values(rows)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
+}
+
+async function isReachable(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * The usage ledger: one row per request in `usage_records`. `record()` only queues (no request waits for the
+ * database); a timer writes batches in one multi-row insert. While the database is unreachable records stay
+ * queued, up to a bound, and writes are retried with backoff; `close()` writes what it can. Records without
+ * OpenRouter's cost are written at once as `estimated` and, when they name a generation, reconciled later.
+ * @example
+ * const ledger = new UsageLedger(database.db, { prices: catalogPrices(catalog, features) });
+ * ledger.record(record);
+ * await ledger.close();
+ */
+export class UsageLedger implements UsageSink {
+  readonly #database: PromiseLike<Kysely<Database>>;
+  readonly #options: Required<Omit<UsageLedgerOptions, 'prices' | 'reconcile' | 'logger'>>;
+  readonly #prices: PriceLookup | undefined;
+  readonly #logger: GatewayLogger | undefined;
+  readonly #reconciler: GenerationReconciler | undefined;
+  #pending: Pending[] = [];
+  readonly #updates = new Map<string, { job: ReconcileJob; figures: GenerationFigures; at: number }>();
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #timerDueAt = 0;
+  #retryAt = 0;
+  #failuresInRow = 0;
+  #closing = false;
+  #databaseFailed = false;
+  #closed = false;
+  #dropped = 0;
+  #written = 0;
+  #writeFailures = 0;
+  #lastWriteError: string | undefined;
+
+  constructor(database: Kysely<Database> | PromiseLike<Kysely<Database>>, options: UsageLedgerOptions = {}) {
+    this.#database = Promise.resolve(database);
+    // A database that never opens is retried like an outage, never an unhandled rejection.
+    this.#database.then(undefined, () => (this.#databaseFailed = true));
+    this.#options = {
+      flushIntervalMs: options.flushIntervalMs ?? 250,
+      batchSize: options.batchSize ?? 200,
+      maxBuffered: options.maxBuffered ?? 100_000,
+      retryMinMs: options.retryMinMs ?? 250,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+      pricesTimeoutMs: options.pricesTimeoutMs ?? 2_000,
+    };
+    this.#prices = options.prices;
+    this.#logger = options.logger;
+    if (options.reconcile) {
+      this.#reconciler = new GenerationReconciler({
+        ...options.reconcile,
+        apply: (job, figures) => this.#reconciled(job, figures),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    }
+  }
+
+  /** Queues one record; never waits and never throws. */
+  record(record: UsageRecord): void {
+    if (this.#closed || this.#pending.length >= this.#options.maxBuffered) {
+      this.#dropped += 1;
+      // One line per thousand, so an outage does not flood the log.
+      if (this.#dropped % 1_000 === 1) this.#logger?.error('usage ledger dropped records: its buffer is full or it is closed', { dropped: this.#dropped, buffered: this.#pending.length });
+      return;
+    }
+    this.#pending.push({ record });
+    this.#schedule(this.#pending.length >= this.#options.batchSize ? 0 : this.#options.flushIntervalMs);
+  }
+
+  stats(): UsageLedgerStats {
+    return {
+      buffered: this.#pending.length,
+      dropped: this.#dropped,
+      written: this.#written,
+      writeFailures: this.#writeFailures,
+      lastWriteError: this.#lastWriteError,
+      pendingUpdates: this.#updates.size,
+      reconciliation: this.#reconciler?.stats() ?? { pending: 0, reconciled: 0, gaveUp: 0 },
+    };
+  }
+
+  /** Writes what is queued now; resolves when the queue is empty or a write failed (then a retry is scheduled). */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#drain().finally(() => {
+      this.#flushing = undefined;
+      if (this.#pending.length > 0 || this.#updates.size > 0) this.#schedule(this.#options.flushIntervalMs);
+    });
+    return this.#flushing;
+  }
+
+  /** Stops reconciling and writes what is left, retrying until `closeTimeoutMs`; later records are dropped. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closing = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#reconciler?.close();
+    const deadline = Date.now() + this.#options.closeTimeoutMs;
+    for (;;) {
+      await this.flush();
+      if ((this.#pending.length === 0 && this.#updates.size === 0) || this.#databaseFailed || Date.now() >= deadline) break;
+      await sleep(Math.max(0, Math.min(this.#retryAt - Date.now(), deadline - Date.now())));
+    }
+    this.#closed = true;
+    const lost = this.#pending.length + this.#updates.size;
+    if (lost > 0) this.#logger?.error('usage ledger closed with records it could not write', { records: this.#pending.length, updates: this.#updates.size, error: this.#lastWriteError });
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#flushing || this.#closing) return;
+    const dueAt = Math.max(Date.now() + delayMs, this.#retryAt);
+    if (this.#timer && this.#timerDueAt <= dueAt) return;
+    clearTimeout(this.#timer);
+    this.#timerDueAt = dueAt;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, dueAt - Date.now());
+    this.#timer.unref();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0 || this.#updates.size > 0) {
+      try {
+        const db = await this.#database;
+        if (this.#pending.length > 0) await this.#insertBatch(db);
+        // Between batches too, so reconciled figures are not held back by steady traffic.
+        if (this.#updates.size > 0) await this.#writeUpdates(db);
+        this.#failuresInRow = 0;
+        this.#retryAt = 0;
+      } catch (error) {
+        this.#failuresInRow += 1;
+        this.#writeFailures += 1;
+        this.#lastWriteError = error instanceof Error ? error.message : String(error);
+        this.#retryAt = Date.now() + Math.min(this.#options.retryMinMs * 2 ** (this.#failuresInRow - 1), this.#options.retryMaxMs);
+        if (this.#failuresInRow === 1 || this.#failuresInRow % 20 === 0) {
+          this.#logger?.warn('usage ledger cannot write to the database; records stay buffered and the write is retried', { buffered: this.#pending.length, failures: this.#failuresInRow, error });
+        }
+        return;
+      }
+    }
+  }
+
+  async #insertBatch(db: Kysely<Database>): Promise<void> {
+    const batch = this.#pending.slice(0, this.#options.batchSize);
+    const rows = await Promise.all(batch.map((entry) => (entry.row ??= this.#toRow(entry.record))));
+    try {
+      await insertRows(db, rows);
+    } catch (error) {
+      // An outage: keep everything and retry later. A database that answers refused something in this batch.
+      if (!(await isReachable(db))) throw error;
+      return this.#insertOneByOne(db, batch, rows, error);
+    }
+    // Only this loop removes from the front, and `record()` only appends, so the batch is still the head.
+    this.#pending.splice(0, batch.length);
+    this.#wrote(rows);
+  }
+
+  /** Writes a refused batch row by row, so one bad record cannot hold back the others; it is dropped after 3 refusals. */
+  async #insertOneByOne(db: Kysely<Database>, batch: Pending[], rows: UsageRow[], batchError: unknown): Promise<void> {
+    const kept: Pending[] = [];
+    for (const [index, entry] of batch.entries()) {
+      const row = rows[index] as UsageRow;
+      try {
+        await insertRows(db, [row]);
+        this.#wrote([row]);
+      } catch (error) {
+        entry.refusals = (entry.refusals ?? 0) + 1;
+        if (entry.refusals < 3) kept.push(entry);
+        else {
+          this.#dropped += 1;
+          this.#logger?.error('usage ledger dropped a record the database refuses', { requestId: row.id, error });
+        }
+      }
+    }
+    this.#pending.splice(0, batch.length, ...kept);
+    // Back off before trying the kept ones again, as after any failed write.
+    if (kept.length > 0) throw batchError;
+  }
+
+  #wrote(rows: readonly UsageRow[]): void {
+    this.#written += rows.length;
+    for (const row of rows) {
+      if (row.cost_source === 'estimated' && row.generation_id) this.#reconciler?.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id });
+    }
+  }
+
+  async #writeUpdates(db: Kysely<Database>): Promise<void> {
+    const updates = [...this.#updates.values()].slice(0, this.#options.batchSize);
+    await db.transaction().execute(async (transaction) => {
+      for (const { job, figures, at } of updates) {
+        await transaction
+          .updateTable('usage_records')
+          .set({
+            cost_usd: figures.costUsd,
+            cost_source: 'reconciled',
+            prompt_tokens: figures.promptTokens,
+            completion_tokens: figures.completionTokens,
+            reasoning_tokens: figures.reasoningTokens,
+            reconciled_at: at,
+          })
+          .where('id', '=', job.requestId)
+          .execute();
+      }
+    });
+    for (const { job } of updates) this.#updates.delete(job.requestId);
+  }
+
+  #reconciled(job: ReconcileJob, figures: GenerationFigures): void {
+    this.#updates.set(job.requestId, { job, figures, at: Date.now() });
+    this.#schedule(this.#options.flushIntervalMs);
+  }
+
+  async #toRow(record: UsageRecord): Promise<UsageRow> {
+    const hasCost = record.costUsd !== undefined && Number.isFinite(record.costUsd);
+    const costUsd = hasCost ? (record.costUsd as number) : estimateCost(record, await this.#pricesFor(record));
+    const startedAt = new Date(record.startedAt).getTime();
+    return {
+      id: record.requestId,
+      project_id: record.projectId,
+      endpoint: record.endpoint,
+      feature: record.feature ?? null,
+      user_id: record.userId ?? null,
+      client_key_id: record.clientKeyId ?? null,
+      requested_model: record.requestedModel,
+      served_model: record.servedModel ?? null,
+      provider: record.provider ?? null,
+      generation_id: record.generationId ?? null,
+      status: record.status,
+      streamed: record.streamed ? 1 : 0,
+      prompt_tokens: Math.round(record.promptTokens),
+      completion_tokens: Math.round(record.completionTokens),
+      reasoning_tokens: Math.round(record.reasoningTokens),
+      image_count: record.imageCount ?? null,
+      image_resolution: record.imageResolution ?? null,
+      cost_usd: costUsd,
+      cost_source: hasCost ? 'upstream' : 'estimated',
+      latency_ms: Math.round(record.latencyMs),
+      time_to_first_token_ms: record.timeToFirstTokenMs === undefined ? null : Math.round(record.timeToFirstTokenMs),
+      error_code: record.errorCode ?? null,
+      cache_hit: record.cacheHit ? 1 : 0,
+      attempts: record.attempts,
+      created_at: Number.isFinite(startedAt) ? startedAt : Date.now(),
+      reconciled_at: null,
+    };
+  }
+
+  async #pricesFor(record: UsageRecord) {
+    // Nothing reached OpenRouter: nothing to price, and no catalog call to make.
+    if (!this.#prices || record.attempts === 0 || record.cacheHit) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.#options.pricesTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.#prices(record).catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import { usageRow } from '../../test/usage-rows.js';
+import type { UsageRow } from './ledger.js';
+import { parsePeriod, parseTime, UsageQuery } from './usage-query.js';
+
+const DAY = 86_400_000;
+const DAY_ONE = Date.parse('2026-03-01T00:00:00Z');
+
+describe.each(DIALECTS)('usage queries on %s', (dialect) => {
+  let test: TestDatabase;
+  let usage: UsageQuery;
+  beforeAll(async () => {
+    test = await createTestDatabase(dialect);
+    usage = new UsageQuery(test.database.db);
+    const rows: UsageRow[] = [];
+    // Day one: 100 successful chat requests with latencies 1..100 ms, by two users.
+    for (let index = 1; index <= 100; index += 1) rows.push(usageRow({ latency_ms: index, created_at: DAY_ONE + index * 1_000, user_id: index % 2 === 0 ? 'u2' : 'u1' }));
+    // Day two: a code feature on another model, with an error, a cancelled request and a rejected one.
+    rows.push(usageRow({ feature: 'code', served_model: 'anthropic/claude-sonnet-4', requested_model: 'code', cost_usd: 0.01, prompt_tokens: 100, completion_tokens: 200, reasoning_tokens: 50, latency_ms: 900, created_at: DAY_ONE + DAY + 1 }));
+    rows.push(usageRow({ feature: 'code', served_model: 'anthropic/claude-sonnet-4', requested_model: 'code', status: 'error', error_code: 'upstream_error', cost_usd: 0, prompt_tokens: 0, completion_tokens: 0, latency_ms: 5_000, created_at: DAY_ONE + DAY + 2 }));
+    rows.push(usageRow({ status: 'cancelled', cost_usd: 0.0005, cost_source: 'estimated', generation_id: 'gen-x', latency_ms: 3_000, created_at: DAY_ONE + DAY + 3 }));
+    rows.push(usageRow({ feature: null, requested_model: 'openai/gpt-4o', served_model: null, status: 'rejected', cost_usd: 0, cost_source: 'estimated', prompt_tokens: 0, completion_tokens: 0, attempts: 0, latency_ms: 1, user_id: null, created_at: DAY_ONE + DAY + 4 }));
+    // Another project's records never show.
+    rows.push(usageRow({ project_id: 'p2', cost_usd: 99, created_at: DAY_ONE + 5 }));
+    await test.database.db.insertInto('usage_records').values(rows).execute();
+  });
+  afterAll(() => test.drop());
+
+  it('sums requests, tokens, cost and outcomes, with nearest-rank latency percentiles of successful requests', async () => {
+    const { totals, groups } = await usage.summarize({ projectId: 'p1' });
+    expect(groups).toEqual([]);
+    expect(totals).toMatchObject({ requests: 104, promptTokens: 1_110, completionTokens: 2_220, reasoningTokens: 50, totalTokens: 3_330, errors: 1, cancelled: 1, rejected: 1, estimatedCosts: 2 });
+    expect(totals.costUsd).toBeCloseTo(100 * 0.001 + 0.01 + 0.0005, 12);
+    // 101 successful latencies: 1..100 and 900; rank ceil(0.5·101) = 51, ceil(0.95·101) = 96.
+    expect(totals).toMatchObject({ latencyP50Ms: 51, latencyP95Ms: 96 });
+  });
+
+  it('groups by day, in order', async () => {
+    const { groups } = await usage.summarize({ projectId: 'p1' }, ['day']);
+    expect(groups.map((group) => [group.day, group.requests, group.errors, group.latencyP50Ms, group.latencyP95Ms])).toEqual([
+      ['2026-03-01', 100, 0, 50, 95],
+      ['2026-03-02', 4, 1, 900, 900],
+    ]);
+  });
+
+  it('groups by model, feature and user, most expensive first', async () => {
+    const byModel = await usage.summarize({ projectId: 'p1' }, ['model']);
+    expect(byModel.groups.map((group) => [group.model, group.requests])).toEqual([
+      ['openai/gpt-4o-mini', 101],
+      ['anthropic/claude-sonnet-4', 2],
+      ['openai/gpt-4o', 1],
+    ]);
+    const byFeature = await usage.summarize({ projectId: 'p1' }, ['feature']);
+    expect(byFeature.groups.map((group) => [group.feature, group.requests, group.errors])).toEqual([
+      ['chat', 101, 0],
+      ['code', 2, 1],
+      [null, 1, 0],
+    ]);
+    const byUser = await usage.summarize({ projectId: 'p1', status: 'ok' }, ['user']);
+    expect(byUser.groups.map((group) => [group.user, group.requests])).toEqual([
+      ['u1', 51],
+      ['u2', 50],
+    ]);
+    const both = await usage.summarize({ projectId: 'p1', from: DAY_ONE + DAY }, ['feature', 'model']);
+    expect(both.groups.map((group) => [group.feature, group.model, group.requests])).toEqual([
+      ['code', 'anthropic/claude-sonnet-4', 2],
+      ['chat', 'openai/gpt-4o-mini', 1],
+      [null, 'openai/gpt-4o', 1],
+    ]);
+    expect(both.groups[0]!.latencyP50Ms).toBe(900);
+  });
+
+  it('lists newest first a page at a time, and filters by period, feature, model, user and status', async () => {
+    const first = await usage.list({ projectId: 'p1' }, { limit: 3 });
+    expect(first.entries.map((entry) => entry.status)).toEqual(['rejected', 'cancelled', 'error']);
+    expect(first.entries[0]).toMatchObject({ feature: null, requestedModel: 'openai/gpt-4o', servedModel: null, streamed: true, cacheHit: false, createdAt: DAY_ONE + DAY + 4 });
+    const second = await usage.list({ projectId: 'p1' }, { limit: 3, before: first.next! });
+    expect(second.entries.map((entry) => entry.createdAt)).toEqual([DAY_ONE + DAY + 1, DAY_ONE + 100_000, DAY_ONE + 99_000]);
+    const all = [];
+    for await (const entry of usage.entries({ projectId: 'p1' }, 7)) all.push(entry.id);
+    expect(new Set(all).size).toBe(104);
+
+    const count = async (filter: Parameters<UsageQuery['list']>[0]) => (await usage.list(filter, { limit: 1_000 })).entries.length;
+    expect(await count({ projectId: 'p1', from: DAY_ONE + DAY })).toBe(4);
+    expect(await count({ projectId: 'p1', to: DAY_ONE + DAY })).toBe(100);
+    expect(await count({ projectId: 'p1', feature: 'code' })).toBe(2);
+    expect(await count({ projectId: 'p1', model: 'openai/gpt-4o' })).toBe(1);
+    expect(await count({ projectId: 'p1', userId: 'u2' })).toBe(50);
+    expect(await count({ projectId: 'p1', status: 'cancelled' })).toBe(1);
+    expect(await count({ projectId: 'p2' })).toBe(1);
+  });
+});
+
+describe('periods', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+
+  it('reads day, week and month as the last 24 hours, 7 and 30 days', () => {
+    expect(parsePeriod('day', now)).toEqual({ from: now - DAY });
+    expect(parsePeriod('week', now)).toEqual({ from: now - 7 * DAY });
+    expect(parsePeriod('month', now)).toEqual({ from: now - 30 * DAY });
+  });
+
+  it('reads FROM..TO with dates (the end day included), date-times and open ends', () => {
+    expect(parsePeriod('2026-01-01..2026-01-31')).toEqual({ from: Date.parse('2026-01-01T00:00:00Z'), to: Date.parse('2026-02-01T00:00:00Z') });
+    expect(parsePeriod('2026-01-01T10:00:00Z..')).toEqual({ from: Date.parse('2026-01-01T10:00:00Z') });
+    expect(parsePeriod('..2026-01-01T10:00:00+02:00')).toEqual({ to: Date.parse('2026-01-01T08:00:00Z') });
+    expect(parseTime('2026-01-31', 'end')).toBe(Date.parse('2026-02-01T00:00:00Z'));
+  });
+
+  it('refuses anything else', () => {
+    for (const text of ['year', '..', '2026-01-31..2026-01-01', 'yesterday..today', '2026-13-01..', '1700000000']) expect(parsePeriod(text, now)).toBeUndefined();
+  });
+});

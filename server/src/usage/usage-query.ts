@@ -1,0 +1,282 @@
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { Database, UsageRecordTable } from '../store/schema.js';
+
+export type UsageStatus = UsageRecordTable['status'];
+export const USAGE_STATUSES = ['ok', 'error', 'cancelled', 'rejected'] as const satisfies readonly UsageStatus[];
+
+/** Which records a query reads: one project, optionally a period `[from, to)` (epoch ms) and exact matches. */
+export interface UsageFilter {
+  projectId: string;
+  from?: number | undefined;
+  to?: number | undefined;
+  feature?: string | undefined;
+  /** The served model, or the requested one when nothing was served. */
+  model?: string | undefined;
+  userId?: string | undefined;
+  status?: UsageStatus | undefined;
+}
+
+/** One record as the API and the CLI show it; times are epoch milliseconds. */
+export interface UsageEntry {
+  id: string;
+  endpoint: UsageRecordTable['endpoint'];
+  feature: string | null;
+  userId: string | null;
+  clientKeyId: string | null;
+  requestedModel: string;
+  servedModel: string | null;
+  provider: string | null;
+  generationId: string | null;
+  status: UsageStatus;
+  streamed: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  imageCount: number | null;
+  imageResolution: string | null;
+  costUsd: number;
+  costSource: UsageRecordTable['cost_source'];
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  errorCode: string | null;
+  cacheHit: boolean;
+  attempts: number;
+  createdAt: number;
+  reconciledAt: number | null;
+}
+
+/** The position after a page: the last entry's time and id. */
+export interface UsageCursor {
+  createdAt: number;
+  id: string;
+}
+
+export type UsageDimension = 'day' | 'model' | 'feature' | 'user';
+export const USAGE_DIMENSIONS = ['day', 'model', 'feature', 'user'] as const satisfies readonly UsageDimension[];
+
+export interface UsageTotals {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  reasoningTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  /** Requests with status `error`; `cancelled` and `rejected` are counted apart. */
+  errors: number;
+  cancelled: number;
+  rejected: number;
+  /** Requests whose cost is our estimate (not yet, or never, confirmed by OpenRouter). */
+  estimatedCosts: number;
+  /** Latency percentiles (nearest rank) over successful requests; null when there were none. */
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+}
+
+/** One group of a summary: the totals plus the value of each dimension it is grouped by (`day` as `YYYY-MM-DD`). */
+export type UsageGroup = UsageTotals & { day?: string; model?: string | null; feature?: string | null; user?: string | null };
+
+export interface UsageSummary {
+  totals: UsageTotals;
+  groups: UsageGroup[];
+}
+
+const DAY_MS = 86_400_000;
+
+const DIMENSION_SQL: Record<UsageDimension, RawBuilder<unknown>> = {
+  day: sql`(created_at / ${sql.lit(DAY_MS)})`,
+  model: sql`coalesce(served_model, requested_model)`,
+  feature: sql.ref('feature'),
+  user: sql.ref('user_id'),
+};
+
+type AggregateRow = Record<string, unknown> & {
+  requests: number;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  errors: number | null;
+  cancelled: number | null;
+  rejected: number | null;
+  estimated: number | null;
+};
+type PercentileRow = Record<string, unknown> & { p50: number | null; p95: number | null };
+
+/**
+ * Reads the usage ledger: pages of records newest first, every matching record for export, and summaries
+ * grouped by day, model, feature and user. The same SQL runs on SQLite and Postgres (percentiles with window
+ * functions, which both have).
+ * @example
+ * const summary = await new UsageQuery(db).summarize({ projectId: 'default', from: Date.now() - 7 * 86_400_000 }, ['feature', 'model']);
+ */
+export class UsageQuery {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async list(filter: UsageFilter, page: { limit?: number; before?: UsageCursor | undefined } = {}): Promise<{ entries: UsageEntry[]; next: UsageCursor | null }> {
+    const limit = Math.min(Math.max(page.limit ?? 50, 1), 1_000);
+    let query = this.db.selectFrom('usage_records').selectAll().where(conditions(filter));
+    const cursor = page.before;
+    if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const entries = rows.slice(0, limit).map(toEntry);
+    const last = entries.at(-1);
+    return { entries, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+  }
+
+  /** Every matching record, newest first, read a page at a time (for CSV export of any size). */
+  async *entries(filter: UsageFilter, pageSize = 1_000): AsyncGenerator<UsageEntry> {
+    let before: UsageCursor | undefined;
+    for (;;) {
+      const page = await this.list(filter, { limit: pageSize, before });
+      yield* page.entries;
+      if (!page.next) return;
+      before = page.next;
+    }
+  }
+
+  async summarize(filter: UsageFilter, groupBy: readonly UsageDimension[] = []): Promise<UsageSummary> {
+    const dimensions = [...new Set(groupBy)];
+    const [totals] = await this.#groups(filter, []);
+    const groups = dimensions.length > 0 ? await this.#groups(filter, dimensions) : [];
+    if (dimensions.includes('day')) groups.sort((a, b) => (a.day ?? '').localeCompare(b.day ?? ''));
+    else groups.sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests);
+    return { totals: totals ?? emptyTotals(), groups };
+  }
+
+  async #groups(filter: UsageFilter, dimensions: readonly UsageDimension[]): Promise<UsageGroup[]> {
+    const where = conditions(filter);
+    const keys = dimensions.map((dimension, index) => sql`${DIMENSION_SQL[dimension]} as ${sql.ref(`d${index}`)}`);
+    const keyList = (items: readonly RawBuilder<unknown>[]) => (items.length > 0 ? sql`${sql.join(items)}, ` : sql``);
+    const groupBy = dimensions.length > 0 ? sql`group by ${sql.join(dimensions.map((dimension) => DIMENSION_SQL[dimension]))}` : sql``;
+    const aggregates = await sql<AggregateRow>`
+      select ${keyList(keys)}
+        count(*) as requests,
+        sum(prompt_tokens) as prompt_tokens,
+        sum(completion_tokens) as completion_tokens,
+        sum(reasoning_tokens) as reasoning_tokens,
+        sum(cost_usd) as cost_usd,
+        sum(case when status = 'error' then 1 else 0 end) as errors,
+        sum(case when status = 'cancelled' then 1 else 0 end) as cancelled,
+        sum(case when status = 'rejected' then 1 else 0 end) as rejected,
+        sum(case when cost_source = 'estimated' then 1 else 0 end) as estimated
+      from usage_records where ${where} ${groupBy}`.execute(this.db);
+    // Nearest-rank percentiles: the value at rank ceil(p × n), in integer arithmetic both databases share.
+    const partition = dimensions.length > 0 ? sql`partition by ${sql.join(dimensions.map((dimension) => DIMENSION_SQL[dimension]))}` : sql``;
+    const outerKeys = dimensions.map((_, index) => sql.ref(`d${index}`));
+    const percentiles = await sql<PercentileRow>`
+      select ${keyList(outerKeys)}
+        max(case when rank_in_group = (group_size + 1) / 2 then latency_ms end) as p50,
+        max(case when rank_in_group = (95 * group_size + 99) / 100 then latency_ms end) as p95
+      from (
+        select ${keyList(keys)} latency_ms,
+          row_number() over (${partition} order by latency_ms) as rank_in_group,
+          count(*) over (${partition}) as group_size
+        from usage_records where ${where} and status = 'ok'
+      ) ranked
+      ${outerKeys.length > 0 ? sql`group by ${sql.join(outerKeys)}` : sql``}`.execute(this.db);
+    const keyOf = (row: Record<string, unknown>) => JSON.stringify(dimensions.map((_, index) => row[`d${index}`] ?? null));
+    const latency = new Map(percentiles.rows.map((row) => [keyOf(row), row]));
+    return aggregates.rows.map((row) => {
+      const p = latency.get(keyOf(row));
+      const group: UsageGroup = {
+        requests: Number(row.requests),
+        promptTokens: Number(row.prompt_tokens ?? 0),
+        completionTokens: Number(row.completion_tokens ?? 0),
+        reasoningTokens: Number(row.reasoning_tokens ?? 0),
+        totalTokens: Number(row.prompt_tokens ?? 0) + Number(row.completion_tokens ?? 0),
+        costUsd: Number(row.cost_usd ?? 0),
+        errors: Number(row.errors ?? 0),
+        cancelled: Number(row.cancelled ?? 0),
+        rejected: Number(row.rejected ?? 0),
+        estimatedCosts: Number(row.estimated ?? 0),
+        latencyP50Ms: p?.p50 === null || p?.p50 === undefined ? null : Number(p.p50),
+        latencyP95Ms: p?.p95 === null || p?.p95 === undefined ? null : Number(p.p95),
+      };
+      dimensions.forEach((dimension, index) => {
+        const value = row[`d${index}`];
+        if (dimension === 'day') group.day = new Date(Number(value) * DAY_MS).toISOString().slice(0, 10);
+        else group[dimension] = value === null || value === undefined ? null : String(value);
+      });
+      return group;
+    });
+  }
+}
+
+function emptyTotals(): UsageTotals {
+  return { requests: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, totalTokens: 0, costUsd: 0, errors: 0, cancelled: 0, rejected: 0, estimatedCosts: 0, latencyP50Ms: null, latencyP95Ms: null };
+}
+
+/** The filter as one SQL condition (the same for the query builder and the raw summary queries). */
+function conditions(filter: UsageFilter): RawBuilder<boolean> {
+  const parts: RawBuilder<unknown>[] = [sql`project_id = ${filter.projectId}`];
+  if (filter.from !== undefined) parts.push(sql`created_at >= ${filter.from}`);
+  if (filter.to !== undefined) parts.push(sql`created_at < ${filter.to}`);
+  if (filter.feature !== undefined) parts.push(sql`feature = ${filter.feature}`);
+  if (filter.model !== undefined) parts.push(sql`coalesce(served_model, requested_model) = ${filter.model}`);
+  if (filter.userId !== undefined) parts.push(sql`user_id = ${filter.userId}`);
+  if (filter.status !== undefined) parts.push(sql`status = ${filter.status}`);
+  return sql<boolean>`(${sql.join(parts, sql` and `)})`;
+}
+
+function toEntry(row: Selectable<UsageRecordTable>): UsageEntry {
+  return {
+    id: row.id,
+    endpoint: row.endpoint,
+    feature: row.feature,
+    userId: row.user_id,
+    clientKeyId: row.client_key_id,
+    requestedModel: row.requested_model,
+    servedModel: row.served_model,
+    provider: row.provider,
+    generationId: row.generation_id,
+    status: row.status,
+    streamed: row.streamed === 1,
+    promptTokens: row.prompt_tokens,
+    completionTokens: row.completion_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    imageCount: row.image_count,
+    imageResolution: row.image_resolution,
+    costUsd: row.cost_usd,
+    costSource: row.cost_source,
+    latencyMs: row.latency_ms,
+    timeToFirstTokenMs: row.time_to_first_token_ms,
+    errorCode: row.error_code,
+    cacheHit: row.cache_hit === 1,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    reconciledAt: row.reconciled_at,
+  };
+}
+
+export const PERIODS = { day: DAY_MS, week: 7 * DAY_MS, month: 30 * DAY_MS } as const;
+export type PeriodName = keyof typeof PERIODS;
+
+/**
+ * A time as epoch ms from an ISO date or date-time. A date alone is the start of that day (UTC), or with
+ * `end` the start of the next one, so `to=2026-01-31` includes the 31st.
+ */
+export function parseTime(text: string, edge: 'start' | 'end' = 'start'): number | undefined {
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  if (!dateOnly && !/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
+  const time = Date.parse(dateOnly ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(time)) return undefined;
+  return dateOnly && edge === 'end' ? time + DAY_MS : time;
+}
+
+/**
+ * `day`, `week` and `month` are the last 24 hours, 7 days and 30 days; `FROM..TO` names dates or date-times
+ * (either end may be left open). Undefined when the text is none of these.
+ * @example
+ * parsePeriod('2026-01-01..2026-01-31'); // { from: Jan 1 00:00Z, to: Feb 1 00:00Z }
+ */
+export function parsePeriod(text: string, now = Date.now()): { from?: number; to?: number } | undefined {
+  if (Object.hasOwn(PERIODS, text)) return { from: now - PERIODS[text as PeriodName] };
+  const match = /^(.*)\.\.(.*)$/.exec(text);
+  if (!match) return undefined;
+  const [, start = '', end = ''] = match;
+  const from = start === '' ? undefined : parseTime(start, 'start');
+  const to = end === '' ? undefined : parseTime(end, 'end');
+  if ((start !== '' && from === undefined) || (end !== '' && to === undefined) || (start === '' && end === '')) return undefined;
+  if (from !== undefined && to !== undefined && to <= from) return undefined;
+  return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+}
