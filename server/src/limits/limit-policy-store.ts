@@ -71,7 +71,14 @@ export class LimitPolicyStore {
   async get(projectId: string): Promise<ProjectLimits> {
     const cached = this.#cache.get(projectId);
     if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.limits;
-    const row = await this.db.selectFrom('limit_policies').selectAll().where('project_id', '=', projectId).executeTakeFirst();
+    let row: Database['limit_policies'] | undefined;
+    try {
+      row = await this.db.selectFrom('limit_policies').selectAll().where('project_id', '=', projectId).executeTakeFirst();
+    } catch (error) {
+      // The database is down: the limits read last stay in force until it is back.
+      if (cached) return cached.limits;
+      throw error;
+    }
     const limits: ProjectLimits = row
       ? {
           policy: limitPolicySchema.parse(JSON.parse(row.policy)),

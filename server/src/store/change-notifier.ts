@@ -39,7 +39,7 @@ export class ChangeNotifier {
       if (this.#listener !== client) return;
       this.#listener = undefined;
       client.release(true);
-      if (!this.#closed) setTimeout(() => void this.start().catch(() => undefined), 1_000).unref();
+      this.#restartSoon();
     });
     this.#listener = client;
     try {
@@ -51,6 +51,14 @@ export class ChangeNotifier {
       }
       throw error;
     }
+  }
+
+  /** Listens again once the database is back, trying every second; changes meanwhile are caught by cache expiry. */
+  #restartSoon(): void {
+    if (this.#closed) return;
+    setTimeout(() => {
+      this.start().catch(() => this.#restartSoon());
+    }, 1_000).unref();
   }
 
   /** Announces a change here and, on Postgres, to every other instance. */

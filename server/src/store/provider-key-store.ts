@@ -127,7 +127,14 @@ export class ProviderKeyStore {
     const cached = this.#cache.get(projectId);
     if (cached && cached.expiresAt > Date.now()) return cached.key;
     const generation = this.#generations.get(projectId) ?? 0;
-    const row = await this.db.selectFrom('provider_keys').select(['ciphertext', 'iv', 'tag', 'key_id']).where('project_id', '=', projectId).executeTakeFirst();
+    let row: { ciphertext: string; iv: string; tag: string; key_id: string } | undefined;
+    try {
+      row = await this.db.selectFrom('provider_keys').select(['ciphertext', 'iv', 'tag', 'key_id']).where('project_id', '=', projectId).executeTakeFirst();
+    } catch (error) {
+      // The database is down: the key known last keeps requests flowing until it is back.
+      if (cached) return cached.key;
+      throw error;
+    }
     const key = row ? this.#decrypt(projectId, row) : undefined;
     if ((this.#generations.get(projectId) ?? 0) === generation) this.#cache.set(projectId, { key, expiresAt: Date.now() + this.#cacheMs });
     return key;

@@ -203,7 +203,14 @@ export class SqlFeatureStore implements FeatureStore {
   async #project(projectId: string): Promise<Map<string, Feature>> {
     const cached = this.#cache.get(projectId);
     if (cached && Date.now() - cached.at < this.cacheTtlMs) return cached.features;
-    const records = await this.records(projectId);
+    let records: FeatureRecord[];
+    try {
+      records = await this.records(projectId);
+    } catch (error) {
+      // The database is down: the features read last keep requests flowing until it is back.
+      if (cached) return cached.features;
+      throw error;
+    }
     const features = new Map(records.map((record) => [record.feature.name, record.feature]));
     this.#cache.set(projectId, { at: Date.now(), features });
     return features;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import type { UsageLedger } from './ledger.js';
 
-const REQUESTS = 100;
+const REQUESTS = 500;
 const ABORT_EVERY = 5;
 let harness: Harness;
 
