@@ -7,7 +7,7 @@ import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
 import type { Admission } from '../limits/quota-guard.js';
-import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
+import { recordFailedCall, recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { identityOf } from './identity-middleware.js';
 
 const tokenArray = z.array(z.number().int().nonnegative()).min(1);
@@ -89,12 +89,7 @@ export function embeddingsHandler(context: GatewayContext): RequestHandler {
       res.json(embeddings);
       record({ status: 'ok', usage: embeddings.usage, servedModel: embeddings.model, provider: embeddings.provider, generationId: embeddings.id });
     } catch (error) {
-      if (connection.signal.aborted) {
-        record({ status: 'cancelled' });
-        return;
-      }
-      record({ status: 'error', errorCode: toGatewayError(error).code });
-      throw error;
+      recordFailedCall(connection.signal, record, error);
     } finally {
       connection.release();
     }

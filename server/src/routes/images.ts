@@ -9,7 +9,7 @@ import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.j
 import type { Admission } from '../limits/quota-guard.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
-import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
+import { recordFailedCall, recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { usageFigures } from '../usage/usage-record.js';
 import { identityOf } from './identity-middleware.js';
 
@@ -209,12 +209,7 @@ export function imageGenerationHandler(context: GatewayContext, protocol: ImageP
       res.json(protocol.toJson(result, request));
       record({ status: 'ok', usage: upstream.usage, servedModel: model, generationId, imageCount: result.images.length });
     } catch (error) {
-      if (connection.signal.aborted) {
-        record({ status: 'cancelled' });
-        return;
-      }
-      record({ status: 'error', errorCode: toGatewayError(error).code });
-      throw error;
+      recordFailedCall(connection.signal, record, error);
     } finally {
       connection.release();
     }

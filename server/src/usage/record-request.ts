@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
+import { toGatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Admission } from '../limits/quota-guard.js';
 import { usageFigures, type UsageRecord } from './usage-record.js';
@@ -68,4 +69,17 @@ export function recordRequest(context: GatewayContext, outcome: RequestOutcome):
       .settle({ tokens: record.promptTokens + record.completionTokens, costUsd: record.costUsd, generationId: record.generationId })
       .catch((error: unknown) => context.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
+}
+
+/**
+ * Records an upstream call that threw: `cancelled` when the client hung up (nothing to answer), else `error`,
+ * and rethrows the error for the router's error handler.
+ */
+export function recordFailedCall(signal: AbortSignal, record: (fields: Pick<RequestOutcome, 'status'> & Partial<RequestOutcome>) => void, error: unknown): void {
+  if (signal.aborted) {
+    record({ status: 'cancelled' });
+    return;
+  }
+  record({ status: 'error', errorCode: toGatewayError(error).code });
+  throw error;
 }

@@ -87,27 +87,26 @@ export async function streamChat(
   };
   const cancelledBilling = () => (scenario.cancelBilling ?? (plan.provider.stopsOnCancel ? 'sent' : 'full')) === 'full';
 
-  if (scenario.errorBody) {
+  /** Ends the stream with OpenRouter's error event (and `[DONE]` when the scenario asks), billing what was sent. */
+  const fail = async () => {
     const code = scenario.errorCode ?? 502;
-    pending += sseEvent(writer.error(code, 'Provider returned error', errorTypeFor(code)));
+    pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, code === 429 ? 'Rate limit exceeded' : 'Provider returned error', errorTypeFor(code)));
     if (scenario.doneAfterError) pending += sseEvent('[DONE]');
     await flush();
     res.end();
     probe.finishReason = 'error';
     settle('failed', false);
+  };
+
+  if (scenario.errorBody) {
+    await fail();
     return;
   }
 
   for (const step of streamSteps(plan, writer)) {
     if (step.tokens > 0) {
       if (probe.tokensSent === scenario.errorAfter) {
-        const code = scenario.errorCode ?? 502;
-        pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, code === 429 ? 'Rate limit exceeded' : 'Provider returned error', errorTypeFor(code)));
-        if (scenario.doneAfterError) pending += sseEvent('[DONE]');
-        await flush();
-        res.end();
-        probe.finishReason = 'error';
-        settle('failed', false);
+        await fail();
         return;
       }
       if (probe.tokensSent === scenario.dropAfter) {
