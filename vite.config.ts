@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const sourceOf = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -41,7 +41,7 @@ export default defineConfig({
         test: {
           name: 'ai-react-core',
           root: sourceOf('./packages/ai-react'),
-          include: ['src/core/**/*.test.ts'],
+          include: ['src/core/**/*.test.ts', 'src/testing/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
           passWithNoTests: true,
@@ -52,10 +52,27 @@ export default defineConfig({
         test: {
           name: 'ai-react-dom',
           root: sourceOf('./packages/ai-react'),
-          include: ['src/react/**/*.test.ts', 'src/react/**/*.test.tsx'],
+          include: ['src/react/**/*.test.ts', 'src/react/**/*.test.tsx', 'src/components/**/*.test.ts', 'src/components/**/*.test.tsx', 'src/markdown/**/*.test.ts', 'src/markdown/**/*.test.tsx', 'src/admin/**/*.test.ts', 'src/admin/**/*.test.tsx'],
+          // Real-browser tests belong to ai-react-browser, wherever they sit.
+          exclude: [...configDefaults.exclude, '**/*.browser.test.ts', '**/*.browser.test.tsx'],
           environment: 'jsdom',
           testTimeout: 20_000,
           passWithNoTests: true,
+        },
+      },
+      {
+        // Real Chromium against the static Storybook: axe on every story, hostile output, component flows.
+        // The global setup builds storybook-static when its sources changed, serves it and starts one browser.
+        resolve: { alias },
+        test: {
+          name: 'ai-react-browser',
+          root: sourceOf('./packages/ai-react'),
+          include: ['test/browser/**/*.browser.test.ts', 'src/**/*.browser.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+          maxConcurrency: 4,
         },
       },
     ],

@@ -17,6 +17,8 @@ const steps = [
   { name: 'lint (eslint)', run: () => runBin('eslint', ['.']) },
   { name: 'typecheck (tsc -b)', run: () => runBin('tsc', ['-b']) },
   { name: 'build packages (pnpm -r build)', run: () => runPnpm(['-r', 'build']) },
+  // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium; vitest reuses it.
+  { name: 'storybook build (static, no server, no key)', run: () => runBin('storybook', ['build', '--disable-telemetry', '--quiet', '-o', 'storybook-static']) },
   {
     name: 'unit and integration tests (vitest run)',
     run: () => runBin('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...vitestArgs]),

@@ -1,5 +1,5 @@
-// Reports the bundle size of the chat core: what an app pays for `useChat` (client + chat controller), minified
-// and gzipped, react and react-dom external. Prints figures against the target; never fails the build.
+// Reports bundle sizes: the chat core (what an app pays for `useChat`), each component and each entry point,
+// minified and gzipped, react and react-dom external, CSS separate. Prints figures against the target; never fails the build.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -10,7 +10,12 @@ const TARGET_GZIP_BYTES = 12 * 1024;
 /** The entries measured: each a few exports of the public index, bundled as an app would import them. */
 const entries = [
   { name: 'useChat core (createAiClient + createChatController)', code: "export { createAiClient, createChatController } from './src/index.ts';", target: TARGET_GZIP_BYTES },
-  { name: 'whole core (every export of src/index.ts)', code: "export * from './src/index.ts';" },
+  { name: 'ChatPanel (react external, CSS separate)', code: "export { ChatPanel } from './src/index.ts';", target: 35 * 1024 },
+  { name: 'ImageGenerator', code: "export { ImageGenerator } from './src/index.ts';" },
+  { name: 'ModelPicker', code: "export { ModelPicker } from './src/index.ts';" },
+  { name: 'SettingsDialog', code: "export { SettingsDialog } from './src/index.ts';" },
+  { name: 'admin entry (@insforge/ai-react/admin)', code: "export * from './src/admin/index.ts';" },
+  { name: 'whole root entry (every export of src/index.ts)', code: "export * from './src/index.ts';" },
 ];
 
 async function measure(code) {

@@ -106,3 +106,71 @@ export { useUsage } from './react/use-usage.js';
 export type { UseUsageResult } from './react/use-usage.js';
 export { useLimits } from './react/use-limits.js';
 export type { UseLimitsResult } from './react/use-limits.js';
+
+// Components: ModelPicker (a combobox over the catalog, windowed) and the small parts it is made of
+export { ModelPicker } from './components/model-picker/model-picker.js';
+export type { ModelPickerProps } from './components/model-picker/model-picker.js';
+export { ModelCombobox } from './components/model-picker/model-combobox.js';
+export type { ModelComboboxProps } from './components/model-picker/model-combobox.js';
+export { ModelFacts, modelFactsOf } from './components/model-picker/model-facts.js';
+export type { ModelFactsProps } from './components/model-picker/model-facts.js';
+export type { ModelPickerClassNames, ModelPickerSlot } from './components/model-picker/model-option.js';
+export type { ModelPickerFilterValues } from './components/model-picker/model-picker-filters.js';
+export { defaultModelPickerLabels } from './components/model-picker/model-picker-labels.js';
+export type { ModelPickerLabels } from './components/model-picker/model-picker-labels.js';
+export { filterModels, groupModelsByProvider, isFreeModel, providersOf, sortModels } from './components/model-picker/model-filters.js';
+export type { ModelFilters, ModelGroup, ModelModality, ModelPickerSort } from './components/model-picker/model-filters.js';
+
+// Components: ImageGenerator (prompt, options, progress, gallery, errors, history) and its parts
+export { ImageGenerator } from './components/image-generator/image-generator.js';
+export type { ImageGeneratorProps } from './components/image-generator/image-generator.js';
+export { ImageGallery } from './components/image-generator/image-gallery.js';
+export type { ImageGalleryProps } from './components/image-generator/image-gallery.js';
+export { ImageHistory } from './components/image-generator/image-history.js';
+export type { ImageHistoryProps } from './components/image-generator/image-history.js';
+export { GenerationProgress } from './components/image-generator/generation-progress.js';
+export type { GenerationProgressProps } from './components/image-generator/generation-progress.js';
+export { GenerationError } from './components/image-generator/generation-error.js';
+export type { GenerationErrorProps } from './components/image-generator/generation-error.js';
+export { defaultImageGeneratorLabels } from './components/image-generator/image-generator-labels.js';
+export type { ImageGeneratorLabels } from './components/image-generator/image-generator-labels.js';
+export type { ImageGeneratorClassNames, ImageGeneratorSlot } from './components/image-generator/image-generator-classes.js';
+export { copyImage, imageFileName } from './components/image-generator/image-file.js';
+export { useElapsedSeconds } from './components/image-generator/use-elapsed-seconds.js';
+
+// Components: SettingsDialog (an admin's settings of a feature, driven by what the chosen model supports)
+export { SettingsDialog } from './components/settings-dialog/settings-dialog.js';
+export type { SettingsDialogProps } from './components/settings-dialog/settings-dialog.js';
+export { DEFAULT_SETTINGS_DIALOG_LABELS } from './components/settings-dialog/settings-dialog-labels.js';
+export type { SettingsDialogLabels } from './components/settings-dialog/settings-dialog-labels.js';
+export type { SettingsDialogSlot } from './components/settings-dialog/settings-dialog-context.js';
+
+// Components: ChatPanel (a complete chat) and the parts it is built from; Markdown (safe, stream-tolerant)
+export { ChatPanel } from './components/chat-panel/chat-panel.js';
+export type { ChatPanelProps } from './components/chat-panel/chat-panel.js';
+export { ChatRoot, useChatConfig, useChatState } from './components/chat-panel/chat-root.js';
+export type { ChatActions, ChatClassNames, ChatConfig, ChatRootProps, ChatSlot } from './components/chat-panel/chat-root.js';
+export { ChatMessageList } from './components/chat-panel/chat-message-list.js';
+export type { ChatMessageListProps } from './components/chat-panel/chat-message-list.js';
+export { ChatMessage } from './components/chat-panel/chat-message.js';
+export type { ChatMessageProps, MessageActionsContext, RenderMessageActions } from './components/chat-panel/chat-message.js';
+export { ChatComposer } from './components/chat-panel/chat-composer.js';
+export type { ChatComposerProps } from './components/chat-panel/chat-composer.js';
+export { ChatError, chatErrorAction } from './components/chat-panel/chat-error.js';
+export type { ChatErrorAction } from './components/chat-panel/chat-error.js';
+export { ChatAnnouncer } from './components/chat-panel/chat-announcer.js';
+export { ModelInfo, modelFacts } from './components/chat-panel/model-info.js';
+export type { ModelInfoProps } from './components/chat-panel/model-info.js';
+export { useStickToBottom } from './components/chat-panel/use-stick-to-bottom.js';
+export type { StickToBottom } from './components/chat-panel/use-stick-to-bottom.js';
+export { defaultChatLabels } from './components/chat-panel/chat-labels.js';
+export type { ChatLabels } from './components/chat-panel/chat-labels.js';
+export { Markdown } from './markdown/markdown.js';
+export type { MarkdownLabels, MarkdownProps } from './markdown/markdown.js';
+export { CopyButton } from './markdown/copy-button.js';
+export type { CopyButtonProps, CopyState } from './markdown/copy-button.js';
+export { parseMarkdown } from './markdown/parse-blocks.js';
+export type { MarkdownBlock, SourceBlock, TableAlign } from './markdown/parse-blocks.js';
+export { parseInline } from './markdown/parse-inline.js';
+export type { InlineNode } from './markdown/parse-inline.js';
+export { safeHref } from './markdown/safe-url.js';

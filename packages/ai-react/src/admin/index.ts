@@ -1,3 +1,13 @@
 'use client';
 // The admin entry point (`@insforge/ai-react/admin`): settings and usage widgets, kept out of the chat bundle.
-export {};
+export { UsagePanel } from './usage-panel.js';
+export type { UsagePanelProps, UsagePanelSlot } from './usage-panel.js';
+export { FeatureHistory } from './feature-history.js';
+export type { FeatureHistoryProps, FeatureHistorySlot } from './feature-history.js';
+export { DEFAULT_FEATURE_HISTORY_LABELS, DEFAULT_USAGE_PANEL_LABELS } from './admin-labels.js';
+export type { FeatureHistoryLabels, UsagePanelLabels, UsagePeriod } from './admin-labels.js';
+export type { UsageCsvReader } from './usage-csv.js';
+export type { UsageMetric } from './usage-series.js';
+// The settings dialog lives in the main entry (a chat app may offer it to its admins) and is re-exported here.
+export { SettingsDialog } from '../components/settings-dialog/index.js';
+export type { SettingsDialogLabels, SettingsDialogProps, SettingsDialogSlot } from '../components/settings-dialog/index.js';

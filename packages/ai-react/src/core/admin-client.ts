@@ -57,7 +57,11 @@ export interface AdminApi {
   clientKeys: ClientKeysApi;
   audit: { list(query?: { limit?: number; before?: string }, options?: RequestOptions): Promise<Page<AuditEntry>> };
   /** `admin_unavailable` until the server has the route. */
-  usage: { summary(params?: UsageSummaryParams, options?: RequestOptions): Promise<UsageSummary> };
+  usage: {
+    summary(params?: UsageSummaryParams, options?: RequestOptions): Promise<UsageSummary>;
+    /** The usage records of a period as CSV (`GET /api/ai/usage?format=csv`). */
+    csv(params?: Pick<UsageSummaryParams, 'period' | 'from' | 'to'>, options?: RequestOptions): Promise<string>;
+  };
   /** `admin_unavailable` until the server has the route. */
   limits: { get(options?: RequestOptions): Promise<AiLimits> };
 }
@@ -106,6 +110,7 @@ export function createAdminApi(transport: Transport): AdminApi {
     },
     usage: {
       summary: (params = {}, options) => call('/api/ai/usage/summary', { query: { period: params.period, groupBy: params.groupBy, from: params.from, to: params.to }, ...signalOf(options) }),
+      csv: (params = {}, options) => call<string>('/api/ai/usage', { query: { format: 'csv', period: params.period, from: params.from, to: params.to }, as: 'text', ...signalOf(options) }),
     },
     limits: {
       get: (options) => call('/api/ai/limits', signalOf(options)),

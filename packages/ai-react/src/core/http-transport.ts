@@ -17,6 +17,8 @@ export interface RequestOptions {
 }
 
 export interface JsonRequest extends RequestOptions {
+  /** Read the body as text instead of JSON (CSV downloads). */
+  as?: 'json' | 'text';
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   query?: Record<string, string | number | undefined>;
@@ -83,6 +85,7 @@ export async function requestJson<T>(transport: Transport, path: string, request
   const text = await response.text().catch((thrown: unknown) => {
     throw networkError(thrown, signal);
   });
+  if (request.as === 'text') return text as T;
   if (text === '') return undefined as T;
   try {
     return JSON.parse(text) as T;

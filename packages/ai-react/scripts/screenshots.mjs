@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// `npm run screenshots`: the README's pictures of ChatPanel, ImageGenerator, ModelPicker and SettingsDialog, in
+// light and dark, taken from the static Storybook in the machine's Chromium and written to docs/screenshots/.
+// A story that does not exist yet is skipped with a message. `--force-build` rebuilds Storybook first.
+/* global document, requestAnimationFrame -- the waitForFunction and evaluate callbacks run in the page */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_EXECUTABLE,
+  ensureStorybookBuilt,
+  REPO_ROOT,
+  serveStatic,
+  storyEntries,
+  storyUrl,
+  waitForStory,
+} from '../test/browser/storybook-static.mjs';
+
+/** The stories pictured (ids by convention: `<component>--<story>`), the file names, and a frame that fits them. */
+const SHOTS = [
+  { id: 'chatpanel--conversation', file: 'chat-panel', viewport: { width: 900, height: 720 } },
+  { id: 'imagegenerator--gallery', file: 'image-generator', viewport: { width: 1000, height: 760 } },
+  { id: 'modelpicker--open', file: 'model-picker', viewport: { width: 900, height: 720 } },
+  { id: 'settingsdialog--open', file: 'settings-dialog', viewport: { width: 1000, height: 900 } },
+];
+const THEMES = ['light', 'dark'];
+const OUTPUT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+
+const build = ensureStorybookBuilt({ force: process.argv.includes('--force-build'), quiet: false });
+console.log(build.built ? `storybook-static built in ${(build.ms / 1000).toFixed(1)} s` : 'storybook-static is up to date');
+const available = new Set(storyEntries().map((entry) => entry.id));
+const wanted = SHOTS.filter((shot) => {
+  if (available.has(shot.id)) return true;
+  console.log(`skipped ${shot.id}: no such story yet`);
+  return false;
+});
+
+mkdirSync(OUTPUT_DIR, { recursive: true });
+const server = await serveStatic();
+const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS, headless: true });
+let failures = 0;
+try {
+  for (const shot of wanted) {
+    for (const theme of THEMES) {
+      // One retry: on a loaded machine a first page load can miss its deadline.
+      const ok = (await takeShot(shot, theme)) || (await takeShot(shot, theme));
+      if (!ok) failures += 1;
+    }
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+/** Renders one story in one theme to its PNG; false (with the reason printed) when it could not. */
+async function takeShot(shot, theme) {
+  const context = await browser.newContext({ viewport: shot.viewport, colorScheme: theme, reducedMotion: 'reduce', deviceScaleFactor: 1 });
+  try {
+    const page = await context.newPage();
+    await page.goto(storyUrl(server.url, shot.id, theme), { timeout: 30_000 });
+    await waitForStory(page, shot.id, 30_000);
+    // A streaming answer or a loading catalog settles first: nothing busy, then two quiet frames.
+    await page
+      .waitForFunction(() => document.querySelectorAll('[aria-busy="true"], [data-status="streaming"], [data-state="loading"]').length === 0, null, { timeout: 15_000 })
+      .catch(() => console.log(`  ${shot.id} (${theme}) still busy after 15 s; pictured as it is`));
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    const file = path.join(OUTPUT_DIR, `${shot.file}-${theme}.png`);
+    await page.screenshot({ path: file, animations: 'disabled' });
+    console.log(`wrote ${path.relative(REPO_ROOT, file)}`);
+    return true;
+  } catch (error) {
+    console.error(`failed ${shot.id} (${theme}): ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  } finally {
+    await context.close();
+  }
+}
+
+console.log(`${wanted.length * THEMES.length - failures} screenshots written, ${SHOTS.length - wanted.length} stories skipped, ${failures} failed.`);
+if (failures > 0) process.exitCode = 1;

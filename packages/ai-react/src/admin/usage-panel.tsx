@@ -1,0 +1,190 @@
+'use client';
+import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { toAiError } from '../core/errors.js';
+import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
+import { useControllableState } from '../primitives/use-controllable-state.js';
+import { useAiContext } from '../react/ai-provider.js';
+import { useUsage } from '../react/use-usage.js';
+import { DEFAULT_USAGE_PANEL_LABELS, type UsagePanelLabels, type UsagePeriod } from './admin-labels.js';
+import { UsageBarChart } from './usage-bar-chart.js';
+import { csvReaderOf, saveFile, type UsageCsvReader } from './usage-csv.js';
+import { dailySeries, USAGE_METRICS, usageRowOf, usageRowsOf, type BarDatum, type UsageMetric, type UsageRow } from './usage-series.js';
+import { UsageTable } from './usage-table.js';
+
+/** The parts of the usage panel an app can add class names to. */
+export type UsagePanelSlot = 'root' | 'header' | 'title' | 'controls' | 'input' | 'button' | 'totals' | 'chart' | 'table' | 'status' | 'error';
+
+export interface UsagePanelProps {
+  /** The period shown (controlled); default "week". */
+  period?: UsagePeriod | undefined;
+  defaultPeriod?: UsagePeriod | undefined;
+  onPeriodChange?: ((period: UsagePeriod) => void) | undefined;
+  /** What the charts draw (controlled): cost (default), tokens or requests. */
+  metric?: UsageMetric | undefined;
+  defaultMetric?: UsageMetric | undefined;
+  onMetricChange?: ((metric: UsageMetric) => void) | undefined;
+  /** Reads the CSV for "Download CSV"; default the client's `usage.csv` (the button is hidden without either). */
+  readCsv?: UsageCsvReader | undefined;
+  labels?: Partial<UsagePanelLabels> | undefined;
+  classNames?: Partial<Record<UsagePanelSlot, string>> | undefined;
+  unstyled?: boolean | undefined;
+  theme?: AiTheme | undefined;
+}
+
+type Download = { status: 'idle' | 'running' } | { status: 'done'; fileName: string } | { status: 'error'; message: string };
+
+const PERIODS: readonly UsagePeriod[] = ['day', 'week', 'month'];
+
+/**
+ * The project's AI usage for an admin: cost, tokens and requests over time, by feature and by model (SVG charts,
+ * each with its data as a table), and the usage records as CSV.
+ *
+ * @example
+ * import { UsagePanel } from '@insforge/ai-react/admin';
+ * <UsagePanel defaultPeriod="month" />
+ */
+export function UsagePanel(props: UsagePanelProps): ReactNode {
+  const { classNames, unstyled, theme = 'system' } = props;
+  const { client } = useAiContext('UsagePanel');
+  const labels = useMemo(() => ({ ...DEFAULT_USAGE_PANEL_LABELS, ...props.labels }), [props.labels]);
+  const [period, setPeriod] = useControllableState({ value: props.period, defaultValue: props.defaultPeriod ?? 'week', onChange: props.onPeriodChange });
+  const [metric, setMetric] = useControllableState({ value: props.metric, defaultValue: props.defaultMetric ?? 'costUsd', onChange: props.onMetricChange });
+  const overTime = useUsage({ period, groupBy: 'day' });
+  const byFeature = useUsage({ period, groupBy: 'feature' });
+  const byModel = useUsage({ period, groupBy: 'model' });
+  const id = useId();
+  const cx = (slot: UsagePanelSlot, own: string, ...extra: string[]) => classes(unstyled, own, ...extra.map((name) => (unstyled ? undefined : name)), classNames?.[slot]);
+
+  const reads = [overTime, byFeature, byModel];
+  const error = reads.find((read) => read.status === 'error')?.error;
+  const loaded = reads.every((read) => read.summary !== undefined);
+  const state = error ? 'error' : !loaded ? 'loading' : reads.some((read) => read.status === 'loading') ? 'refreshing' : 'ready';
+  const refresh = () => Promise.all(reads.map((read) => read.refresh()));
+
+  const read = props.readCsv ?? csvReaderOf(client);
+  const [download, setDownload] = useState<Download>({ status: 'idle' });
+  const running = useRef<AbortController | undefined>(undefined);
+  const downloadCsv = async () => {
+    if (!read) return;
+    running.current?.abort();
+    const abort = new AbortController();
+    running.current = abort;
+    setDownload({ status: 'running' });
+    try {
+      const content = await read({ period }, { signal: abort.signal });
+      const fileName = `usage-${period}.csv`;
+      saveFile(content, fileName);
+      setDownload({ status: 'done', fileName });
+    } catch (thrown) {
+      if (!abort.signal.aborted) setDownload({ status: 'error', message: toAiError(thrown, { admin: true }).userMessage });
+    }
+  };
+
+  const metricName = labels.metrics[metric];
+  const format = (value: number) => (metric === 'costUsd' ? labels.formatMoney(value) : labels.formatNumber(value));
+  const describe = (data: readonly BarDatum[]) => {
+    const highest = data.reduce<BarDatum | undefined>((best, datum) => (best === undefined || datum.value > best.value ? datum : best), undefined);
+    const total = data.reduce((sum, datum) => sum + datum.value, 0);
+    return labels.chartSummary(data.length, highest && highest.value > 0 ? `${highest.label}, ${format(highest.value)}` : undefined, format(total));
+  };
+  const bars = (rows: readonly UsageRow[]) => [...rows].sort((a, b) => b[metric] - a[metric]).map((row) => ({ label: row.key ?? labels.none, value: row[metric] }));
+  const days = dailySeries(overTime.summary, metric, Date.now());
+  const features = usageRowsOf(byFeature.groups, 'feature');
+  const models = usageRowsOf(byModel.groups, 'model');
+  const totals = usageRowOf(byFeature.totals ?? overTime.totals ?? {});
+
+  return (
+    <AiRoot theme={theme} unstyled={unstyled ?? false} role="region" aria-labelledby={`${id}-title`} aria-busy={state === 'loading' || state === 'refreshing' || undefined} className={cx('root', 'ia-usage')} data-state={state}>
+      <div className={cx('header', 'ia-usage__header')}>
+        <h2 id={`${id}-title`} className={cx('title', 'ia-usage__title')}>
+          {labels.title}
+        </h2>
+        <div className={cx('controls', 'ia-usage__controls')}>
+          <label className={unstyled ? undefined : 'ia-usage__label'}>
+            {labels.period}{' '}
+            <select className={cx('input', 'ia-usage__input')} value={period} onChange={(event) => setPeriod(event.target.value as UsagePeriod)}>
+              {PERIODS.map((name) => (
+                <option key={name} value={name}>
+                  {labels.periods[name]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset className={unstyled ? undefined : 'ia-usage__metrics'}>
+            <legend className={unstyled ? undefined : 'ia-usage__label'}>{labels.metric}</legend>
+            {USAGE_METRICS.map((name) => (
+              <label key={name} className={unstyled ? undefined : 'ia-usage__metric'} data-state={name === metric ? 'checked' : 'unchecked'}>
+                <input type="radio" name={`${id}-metric`} value={name} checked={name === metric} onChange={() => setMetric(name)} /> {labels.metrics[name]}
+              </label>
+            ))}
+          </fieldset>
+          <button type="button" className={cx('button', 'ia-usage__button')} onClick={() => void refresh()}>
+            {labels.refresh}
+          </button>
+          {read && (
+            <button type="button" className={cx('button', 'ia-usage__button', 'ia-usage__button--primary')} disabled={download.status === 'running'} onClick={() => void downloadCsv()}>
+              {labels.downloadCsv}
+            </button>
+          )}
+        </div>
+      </div>
+      <p role="status" className={cx('status', 'ia-usage__status')}>
+        {state === 'loading' ? labels.loading : download.status === 'running' ? labels.downloading : download.status === 'done' ? labels.downloaded(download.fileName) : ''}
+      </p>
+      {error && (
+        <p role="alert" className={cx('error', 'ia-usage__error')}>
+          {error.userMessage}
+        </p>
+      )}
+      {download.status === 'error' && (
+        <p role="alert" className={cx('error', 'ia-usage__error')}>
+          {download.message}
+        </p>
+      )}
+      {loaded && (
+        <>
+          <h3 className="ia-visually-hidden">{labels.totals}</h3>
+          <dl className={cx('totals', 'ia-usage__totals')} data-testid="usage-totals">
+            <div>
+              <dt>{labels.requests}</dt>
+              <dd>{labels.formatNumber(totals.requests)}</dd>
+            </div>
+            <div>
+              <dt>{labels.metrics.totalTokens}</dt>
+              <dd>{labels.formatNumber(totals.totalTokens)}</dd>
+            </div>
+            <div>
+              <dt>{labels.cost}</dt>
+              <dd>{labels.formatMoney(totals.costUsd)}</dd>
+            </div>
+          </dl>
+          {totals.requests === 0 && <p className={unstyled ? undefined : 'ia-usage__empty'}>{labels.empty}</p>}
+          <UsageBarChart
+            title={labels.overTime(metricName)}
+            description={describe(days)}
+            data={days}
+            format={format}
+            layout="columns"
+            dataTable={{ summary: labels.showData, labelHeader: labels.day, valueHeader: metricName }}
+            className={cx('chart', 'ia-usage__chart')}
+            unstyled={unstyled}
+          />
+          <div className={unstyled ? undefined : 'ia-usage__breakdowns'}>
+            {[
+              { name: 'feature', title: labels.byFeature(metricName), header: labels.feature, rows: features },
+              { name: 'model', title: labels.byModel(metricName), header: labels.model, rows: models },
+            ].map((breakdown) => (
+              <div key={breakdown.name} className={unstyled ? undefined : 'ia-usage__breakdown'} data-breakdown={breakdown.name}>
+                <UsageBarChart title={breakdown.title} description={describe(bars(breakdown.rows))} data={bars(breakdown.rows)} format={format} layout="rows" className={cx('chart', 'ia-usage__chart')} unstyled={unstyled} />
+                {/* Focusable, so a keyboard can scroll a table wider than its column. */}
+                <div className={unstyled ? undefined : 'ia-usage__table-scroll'} role="group" aria-label={breakdown.title} tabIndex={0}>
+                  <UsageTable caption={breakdown.title} keyHeader={breakdown.header} rows={breakdown.rows} labels={labels} className={cx('table', 'ia-usage__table')} />
+                </div>
+              </div>
+            ))}
+          </div>
+        </>
+      )}
+    </AiRoot>
+  );
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FEATURE_HISTORY_LABELS } from './admin-labels.js';
+import { describeConfigurationChange } from './configuration-changes.js';
+import { dailySeries, usageRowOf } from './usage-series.js';
+
+describe('usage series', () => {
+  it('draws a bar for every day of the period, days without requests at zero', () => {
+    const summary = {
+      from: '2026-03-01T12:00:00.000Z',
+      to: '2026-03-04T08:00:00.000Z',
+      groupBy: ['day'],
+      groups: [
+        { day: '2026-03-02', requests: 3, costUsd: 0.25, promptTokens: 10, completionTokens: 5 },
+        { day: '2026-03-04', requests: 1, costUsd: 0.5, promptTokens: 1, completionTokens: 1 },
+      ],
+    };
+    expect(dailySeries(summary, 'costUsd', Date.parse('2026-03-04T08:00:00Z'))).toEqual([
+      { label: '2026-03-01', value: 0 },
+      { label: '2026-03-02', value: 0.25 },
+      { label: '2026-03-03', value: 0 },
+      { label: '2026-03-04', value: 0.5 },
+    ]);
+    expect(dailySeries(summary, 'totalTokens', 0)[1]).toEqual({ label: '2026-03-02', value: 15 });
+    expect(dailySeries(undefined, 'requests', 0)).toEqual([]);
+  });
+
+  it('reads a group defensively', () => {
+    expect(usageRowOf({ model: null, requests: 2, costUsd: Number.NaN }, 'model')).toMatchObject({ key: null, requests: 2, costUsd: 0, totalTokens: 0, latencyP50Ms: null });
+  });
+});
+
+describe('configuration changes', () => {
+  const base = { name: 'chat', modality: 'text' as const, provider: 'openrouter' as const, modelId: 'a', model: 'a', fallbackModels: [], systemPrompt: 'One.', params: { temperature: 0.3, top_p: 0.9 }, clientOverrides: {}, roles: ['admin' as const, 'user' as const] };
+
+  it('says what changed from one version to the next', () => {
+    const next = { ...base, model: 'b', fallbackModels: ['c'], params: { temperature: 0.5, extra: { seed: 1 } }, roles: ['admin' as const] };
+    expect(describeConfigurationChange(base, next, DEFAULT_FEATURE_HISTORY_LABELS)).toEqual([
+      'Model: a → b',
+      'Fallback models: — → c',
+      'temperature: 0.3 → 0.5',
+      'seed set to 1',
+      "top_p removed (the model's default)",
+      'Who may call it: admin, user → admin',
+    ]);
+    expect(describeConfigurationChange(base, { ...base, roles: ['user', 'admin'] }, DEFAULT_FEATURE_HISTORY_LABELS)).toEqual(['Saved with no change.']);
+  });
+});

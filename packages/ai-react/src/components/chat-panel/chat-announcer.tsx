@@ -1,0 +1,33 @@
+'use client';
+import { useEffect, useRef, useState, type HTMLAttributes } from 'react';
+import { shownAnswer } from '../../core/chat-messages.js';
+import { isBusy, useChatConfig, useChatState, visuallyHidden } from './chat-root.js';
+
+/**
+ * A polite status region, visually hidden, that says "Generating…" when an answer starts and "Answer complete"
+ * (or "Stopped") when it ends: screen readers hear the answer's progress without every token. Failures are
+ * announced by `ChatError` (`role="alert"`).
+ *
+ * @example
+ * <ChatAnnouncer />
+ */
+export function ChatAnnouncer({ className, style, ...props }: HTMLAttributes<HTMLDivElement>) {
+  const { status, messages } = useChatState('ChatAnnouncer');
+  const { labels, className: classNameOf } = useChatConfig('ChatAnnouncer');
+  const [announcement, setAnnouncement] = useState('');
+  const previous = useRef(status);
+  const last = messages.at(-1);
+  const lastStatus = last?.role === 'assistant' ? shownAnswer(last).status : undefined;
+  useEffect(() => {
+    const was = previous.current;
+    previous.current = status;
+    if (isBusy(status) === isBusy(was)) return;
+    if (isBusy(status)) setAnnouncement(labels.generating);
+    else setAnnouncement(status === 'error' ? '' : lastStatus === 'stopped' ? labels.stopped : labels.answerComplete);
+  }, [status, lastStatus, labels]);
+  return (
+    <div role="status" aria-live="polite" aria-atomic="true" {...props} className={classNameOf('status', 'ia-chat-status', className)} style={{ ...visuallyHidden, ...style }}>
+      {announcement}
+    </div>
+  );
+}

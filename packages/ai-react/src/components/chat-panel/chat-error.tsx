@@ -1,0 +1,107 @@
+'use client';
+import { useEffect, useState, type HTMLAttributes } from 'react';
+import type { AiError } from '../../core/errors.js';
+import { useChatConfig, useChatState } from './chat-root.js';
+
+/** What the user can do about a failure: try again (maybe after a wait), ask an administrator, or start over. */
+export type ChatErrorAction = 'retry' | 'contact-admin' | 'new-conversation' | 'none';
+
+/**
+ * The action that helps with an error: a quota, a bad provider key or a missing feature need an administrator;
+ * a conversation too long for the model needs a new one; a refused message needs rewording; the rest can be tried
+ * again (after `retryAfter` seconds when the server said so).
+ *
+ * @example
+ * chatErrorAction(error) === 'contact-admin';
+ */
+export function chatErrorAction(error: AiError): ChatErrorAction {
+  switch (error.code) {
+    case 'quota_exceeded':
+    case 'provider_key_invalid':
+    case 'model_not_found':
+    case 'admin_unavailable':
+      return 'contact-admin';
+    case 'forbidden':
+      return error.serverCode === 'content_policy_violation' ? 'none' : 'contact-admin';
+    case 'invalid_request':
+      return error.serverCode === 'context_length_exceeded' ? 'new-conversation' : 'none';
+    case 'aborted':
+      return 'none';
+    default:
+      return 'retry';
+  }
+}
+
+/** Seconds left of `seconds`, counted down once a second from when `key` last changed. */
+function useCountdown(seconds: number, key: unknown): number {
+  const [left, setLeft] = useState(seconds);
+  useEffect(() => {
+    setLeft(seconds);
+    if (seconds <= 0) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const remaining = Math.max(0, Math.ceil(seconds - (Date.now() - started) / 1000));
+      setLeft(remaining);
+      if (remaining === 0) clearInterval(timer);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [seconds, key]);
+  return left;
+}
+
+/**
+ * The failure of the last answer, in plain words, with what to do: "Try again" (disabled while a rate limit's
+ * wait counts down), "New conversation", or the advice to contact an administrator. `role="alert"`, so it is
+ * announced once; the countdown beside it is not.
+ *
+ * @example
+ * <ChatError />
+ */
+export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
+  const { error, status } = useChatState('ChatError');
+  const config = useChatConfig('ChatError');
+  const { labels, className: classNameOf, actions } = config;
+  const shown = status === 'error' ? error : undefined;
+  const wait = useCountdown(shown?.retryAfter ?? 0, shown);
+  if (!shown) return null;
+  const action = chatErrorAction(shown);
+  return (
+    <div role="alert" data-code={shown.code} data-action={action} {...props} className={classNameOf('error', 'ia-chat-error', className)}>
+      <p>{labels.errorMessage(shown)}</p>
+      {action === 'retry' ? (
+        <div className={classNameOf('actions', 'ia-chat-actions')}>
+          <button
+            type="button"
+            className={classNameOf('button', 'ia-chat-button')}
+            disabled={wait > 0}
+            onClick={() => {
+              void actions.regenerate();
+              config.focusComposer();
+            }}
+          >
+            {labels.tryAgain}
+          </button>
+          {wait > 0 ? (
+            <span aria-hidden="true" data-state="waiting">
+              {labels.retryIn(wait)}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+      {action === 'new-conversation' ? (
+        <div className={classNameOf('actions', 'ia-chat-actions')}>
+          <button
+            type="button"
+            className={classNameOf('button', 'ia-chat-button')}
+            onClick={() => {
+              void actions.clear();
+              config.focusComposer();
+            }}
+          >
+            {labels.newConversation}
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import type { AiError } from '../../core/errors.js';
+import type { MarkdownLabels } from '../../markdown/markdown.js';
+
+/** Every visible (and screen-reader) string of ChatPanel; pass some of them as `labels` to translate or reword. */
+export interface ChatLabels extends MarkdownLabels {
+  /** The composer's accessible name. */
+  message: string;
+  send: string;
+  stop: string;
+  regenerate: string;
+  copy: string;
+  edit: string;
+  /** The accessible name of the inline textbox that edits a sent message. */
+  editMessage: string;
+  cancel: string;
+  /** The name of the version switcher group, and its buttons. */
+  versions: string;
+  previousVersion: string;
+  nextVersion: string;
+  versionCount: (current: number, total: number) => string;
+  /** The scrollable conversation region. */
+  conversation: string;
+  you: string;
+  assistant: string;
+  emptyState: string;
+  thinking: string;
+  reasoning: string;
+  /** Marks an answer stopped by the user; also announced. */
+  stopped: string;
+  /** Marks an answer that failed (the error itself shows below the conversation). */
+  failed: string;
+  /** Announced while an answer is generated, and when it is complete. */
+  generating: string;
+  answerComplete: string;
+  jumpToLatest: string;
+  /** Above the messages of a long conversation that are not shown yet. */
+  showEarlier: string;
+  modelInfo: string;
+  model: string;
+  provider: string;
+  tokens: string;
+  tokensInOut: (input: number, output: number) => string;
+  cost: string;
+  timeToFirstToken: string;
+  tokensPerSecond: string;
+  finishReason: string;
+  /** Shown for a figure the answer does not have (no usage reported, still streaming…). */
+  notAvailable: string;
+  /** The error text; default the error's own `userMessage`. */
+  errorMessage: (error: AiError) => string;
+  tryAgain: string;
+  /** Next to the disabled "Try again" button while the wait of a rate limit runs. */
+  retryIn: (seconds: number) => string;
+  newConversation: string;
+}
+
+/** The English defaults. */
+export const defaultChatLabels: ChatLabels = {
+  message: 'Message',
+  send: 'Send',
+  stop: 'Stop',
+  regenerate: 'Regenerate',
+  copy: 'Copy',
+  copyCode: 'Copy',
+  copied: 'Copied',
+  copyFailed: 'Copy failed',
+  edit: 'Edit',
+  editMessage: 'Edit message',
+  cancel: 'Cancel',
+  versions: 'Versions',
+  previousVersion: 'Previous version',
+  nextVersion: 'Next version',
+  versionCount: (current, total) => `${current} / ${total}`,
+  conversation: 'Conversation',
+  you: 'You',
+  assistant: 'Assistant',
+  emptyState: 'Ask anything to get started.',
+  thinking: 'Thinking…',
+  reasoning: 'Reasoning',
+  stopped: 'Stopped',
+  failed: 'No answer: the request failed.',
+  generating: 'Generating…',
+  answerComplete: 'Answer complete',
+  jumpToLatest: 'Jump to latest',
+  showEarlier: 'Show earlier messages',
+  modelInfo: 'Model info',
+  model: 'Model',
+  provider: 'Provider',
+  tokens: 'Tokens',
+  tokensInOut: (input, output) => `${input.toLocaleString()} in / ${output.toLocaleString()} out`,
+  cost: 'Cost',
+  timeToFirstToken: 'Time to first token',
+  tokensPerSecond: 'Tokens per second',
+  finishReason: 'Finish reason',
+  notAvailable: '—',
+  errorMessage: (error) => error.userMessage,
+  tryAgain: 'Try again',
+  retryIn: (seconds) => `You can try again in ${seconds} s.`,
+  newConversation: 'New conversation',
+};

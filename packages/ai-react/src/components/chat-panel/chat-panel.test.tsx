@@ -1,0 +1,467 @@
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { userEvent } from '@testing-library/user-event';
+import axe from 'axe-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../../server/test/harness.js';
+import extraModels from '../../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '../../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { memoryStorage } from '../../core/storage/conversation-storage.js';
+import { AiProvider, type AiProviderProps } from '../../react/ai-provider.js';
+import { mockClient } from '../../testing/mock-gateway.js';
+import { ChatComposer } from './chat-composer.js';
+import { ChatPanel, type ChatPanelProps } from './chat-panel.js';
+import { sampleConversation } from './sample-conversation.js';
+
+// Every flow talks to a real gateway with the emulator behind it, over real sockets (jsdom keeps Node's fetch).
+const nodeFetch = globalThis.fetch;
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({ emulator: { catalog: { models: chatModels.data, embeddingModels: extraModels.embeddings, imageModels: extraModels.images } } });
+});
+afterAll(() => harness.close());
+afterEach(() => {
+  cleanup();
+  harness.emulator.clearRules();
+});
+
+function renderPanel(props: Partial<ChatPanelProps> = {}, provider: Partial<AiProviderProps> = {}) {
+  const user = userEvent.setup();
+  const view = render(
+    <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${CLIENT_KEY}` }} fetch={nodeFetch} storage={memoryStorage()} {...provider}>
+      <ChatPanel feature="chat" {...props} />
+    </AiProvider>,
+  );
+  return { user, ...view };
+}
+
+const composer = () => screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Message' });
+const announcer = () => screen.getByRole('status');
+const messageList = (container: HTMLElement) => container.querySelector('ol.ia-chat-list') as HTMLOListElement;
+const answers = (container: HTMLElement) => Array.from(container.querySelectorAll<HTMLLIElement>('li[data-role="assistant"]'));
+const lastAnswer = (container: HTMLElement) => answers(container).at(-1);
+const waitForAnswer = (container: HTMLElement, status = 'done') => waitFor(() => expect(lastAnswer(container)?.getAttribute('data-status')).toBe(status), { timeout: 10_000 });
+
+async function send(user: ReturnType<typeof userEvent.setup>, text: string) {
+  await user.click(composer());
+  // user-event reads `[` and `{` as key names; doubled, they are typed as they are.
+  await user.type(composer(), text.replace(/[[{]/g, '$&$&'));
+  await user.keyboard('{Enter}');
+}
+
+async function adminJson(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ version: number }> {
+  const response = await nodeFetch(`${harness.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  expect(response.ok).toBe(true);
+  return (await response.json()) as { version: number };
+}
+
+describe('ChatPanel: sending and streaming', () => {
+  it('Enter sends; the answer streams into a list that is no live region, busy meanwhile; the status says Generating… then Answer complete', async () => {
+    harness.emulator.addRule({ match: { contains: 'Hello panel' }, scenario: 'tps=80;tokens=60' });
+    const { user, container } = renderPanel();
+    expect(screen.getByText('Ask anything to get started.')).toBeTruthy();
+    await send(user, 'Hello panel');
+    expect(composer().value).toBe('');
+    expect(document.activeElement).toBe(composer());
+    await waitFor(() => expect(announcer().textContent).toBe('Generating…'));
+    const list = messageList(container);
+    expect(list.getAttribute('aria-live')).toBe('off');
+    expect(list.getAttribute('aria-busy')).toBe('true');
+    expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Send' })).toBeNull();
+    await waitForAnswer(container);
+    expect(announcer().textContent).toBe('Answer complete');
+    expect(list.getAttribute('aria-busy')).toBe('false');
+    expect(lastAnswer(container)?.textContent).toContain('Hello panel');
+    expect(container.querySelector('li[data-role="user"]')?.textContent).toContain('Hello panel');
+    expect(container.querySelector('[data-insforge-ai]')?.getAttribute('data-status')).toBe('ready');
+    expect(document.activeElement).toBe(composer());
+  });
+
+  it('Shift+Enter adds a line; the Send button sends the lines and gives focus back to the textbox', async () => {
+    const { user, container } = renderPanel();
+    await user.click(composer());
+    await user.type(composer(), 'line one{Shift>}{Enter}{/Shift}line two');
+    expect(composer().value).toBe('line one\nline two');
+    expect(container.querySelector('li')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Send' }));
+    expect(container.querySelector('li[data-role="user"] .ia-chat-content')?.textContent).toBe('line one\nline two');
+    expect(document.activeElement).toBe(composer());
+    await waitForAnswer(container);
+  });
+
+  it('sends nothing while an input method composes (isComposing, keyCode 229)', async () => {
+    const { container } = renderPanel();
+    fireEvent.change(composer(), { target: { value: 'にほんご' } });
+    fireEvent.keyDown(composer(), { key: 'Enter', isComposing: true });
+    fireEvent.keyDown(composer(), { key: 'Enter', keyCode: 229 });
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(container.querySelector('li')).toBeNull();
+    expect(composer().value).toBe('にほんご');
+    fireEvent.keyDown(composer(), { key: 'Enter' });
+    await waitFor(() => expect(container.querySelector('li[data-role="user"]')?.textContent).toContain('にほんご'));
+    await waitForAnswer(container);
+  });
+
+  it('Stop ends the generation, marks the answer stopped, says so, and gives focus back to the composer', async () => {
+    harness.emulator.addRule({ match: { contains: 'long story' }, scenario: 'tps=40;tokens=400' });
+    const { user, container } = renderPanel();
+    await send(user, 'Tell me a long story');
+    await waitFor(() => expect(lastAnswer(container)?.textContent?.length).toBeGreaterThan(40));
+    const running = harness.emulator.generations({ status: 'running' }).find((probe) => JSON.stringify(probe.request).includes('long story'));
+    await user.click(screen.getByRole('button', { name: 'Stop' }));
+    await waitForAnswer(container, 'stopped');
+    expect(within(lastAnswer(container)!).getByText('Stopped')).toBeTruthy();
+    expect(announcer().textContent).toBe('Stopped');
+    expect(document.activeElement).toBe(composer());
+    expect(screen.getByRole('button', { name: 'Send' })).toBeTruthy();
+    const probe = await harness.emulator.waitForGeneration(running!.id, (generation) => generation.clientClosed);
+    expect(probe.tokensSent).toBeLessThan(probe.plannedTokens);
+  });
+
+  it('Escape stops a streaming answer', async () => {
+    harness.emulator.addRule({ match: { contains: 'endless tale' }, scenario: 'tps=40;tokens=400' });
+    const { user, container } = renderPanel();
+    await send(user, 'An endless tale');
+    await waitFor(() => expect(lastAnswer(container)?.getAttribute('data-status')).toBe('streaming'));
+    await user.keyboard('{Escape}');
+    await waitForAnswer(container, 'stopped');
+    expect(document.activeElement).toBe(composer());
+  });
+});
+
+describe('ChatPanel: message actions', () => {
+  it('Regenerate adds a version; the switcher shows "2 / 2" and flips back; focus returns to the composer', async () => {
+    const { user, container } = renderPanel();
+    await send(user, 'Pick a colour');
+    await waitForAnswer(container);
+    const first = lastAnswer(container)!.querySelector('.ia-markdown')!.textContent;
+    await user.click(screen.getByRole('button', { name: 'Regenerate' }));
+    expect(document.activeElement).toBe(composer());
+    await waitFor(() => expect(screen.getByRole('group', { name: 'Versions' }).textContent).toContain('2 / 2'), { timeout: 10_000 });
+    await waitForAnswer(container);
+    const versions = screen.getByRole('group', { name: 'Versions' });
+    expect(within(versions).getByRole<HTMLButtonElement>('button', { name: 'Next version' }).disabled).toBe(true);
+    await user.click(within(versions).getByRole('button', { name: 'Previous version' }));
+    expect(screen.getByRole('group', { name: 'Versions' }).textContent).toContain('1 / 2');
+    expect(lastAnswer(container)!.querySelector('.ia-markdown')!.textContent).toBe(first);
+  });
+
+  it('Edit opens an inline textbox; Send asks again from there, Cancel gives focus back to Edit', async () => {
+    const { user, container } = renderPanel();
+    await send(user, 'first question');
+    await waitForAnswer(container);
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    const editor = screen.getByRole<HTMLTextAreaElement>('textbox', { name: 'Edit message' });
+    expect(document.activeElement).toBe(editor);
+    expect(editor.value).toBe('first question');
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('textbox', { name: 'Edit message' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Edit' }));
+
+    await user.click(screen.getByRole('button', { name: 'Edit' }));
+    await user.clear(screen.getByRole('textbox', { name: 'Edit message' }));
+    await user.type(screen.getByRole('textbox', { name: 'Edit message' }), 'edited question');
+    const form = screen.getByRole('textbox', { name: 'Edit message' }).closest('form')!;
+    await user.click(within(form).getByRole('button', { name: 'Send' }));
+    expect(document.activeElement).toBe(composer());
+    await waitFor(() => expect(container.querySelector('li[data-role="user"] .ia-chat-content')?.textContent).toBe('edited question'));
+    await waitForAnswer(container);
+    expect(container.querySelectorAll('li')).toHaveLength(2);
+    expect(lastAnswer(container)?.textContent).toContain('edited question');
+  });
+
+  it('Copy puts the answer on the clipboard and says "Copied"', async () => {
+    const { user, container } = renderPanel();
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    try {
+      await send(user, 'Copy this answer');
+      await waitForAnswer(container);
+      await user.click(within(lastAnswer(container)!).getByRole('button', { name: 'Copy' }));
+      expect(writeText).toHaveBeenCalledWith(expect.stringContaining('Copy this answer'));
+      expect(within(lastAnswer(container)!).getByRole('button', { name: 'Copied' })).toBeTruthy();
+    } finally {
+      Reflect.deleteProperty(navigator, 'clipboard');
+    }
+  });
+
+  it('Model info opens on focus and hover, lists model, provider, tokens, cost, timing and finish reason, and closes on Escape', async () => {
+    harness.emulator.addRule({ match: { contains: 'about models' }, scenario: 'tps=200;tokens=40' });
+    const { user, container } = renderPanel();
+    await send(user, 'Tell me about models');
+    await waitForAnswer(container);
+    const trigger = screen.getByRole('button', { name: 'Model info' });
+    expect(screen.queryByRole('tooltip')).toBeNull();
+    act(() => trigger.focus());
+    const tooltip = screen.getByRole('tooltip');
+    expect(trigger.getAttribute('aria-describedby')).toBe(tooltip.id);
+    const facts = Object.fromEntries(Array.from(tooltip.querySelectorAll('dt')).map((term) => [term.textContent, term.nextElementSibling?.textContent]));
+    expect(facts).toMatchObject({ Model: 'openai/gpt-4o-mini', 'Finish reason': 'stop' });
+    expect(facts['Provider']).not.toBe('—');
+    expect(facts['Tokens']).toMatch(/^\d[\d,]* in \/ \d[\d,]* out$/);
+    expect(facts['Cost']).toMatch(/\$/);
+    expect(facts['Time to first token']).toMatch(/ms$/);
+    expect(facts['Tokens per second']).toMatch(/^\d/);
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('tooltip')).toBeNull();
+    expect(lastAnswer(container)?.getAttribute('data-status')).toBe('done');
+    act(() => trigger.blur());
+    await user.hover(trigger);
+    expect(screen.getByRole('tooltip')).toBeTruthy();
+    await user.unhover(trigger);
+    expect(screen.queryByRole('tooltip')).toBeNull();
+  });
+});
+
+describe('ChatPanel: errors in plain words, with the action to take', () => {
+  it('rate limited: says how long to wait, counts down, then "Try again" works', async () => {
+    const rule = harness.emulator.addRule({ match: { contains: 'too busy' }, scenario: 'status=429;retry-after=1' });
+    const { user, container } = renderPanel();
+    await send(user, 'are you too busy?');
+    const alert = await screen.findByRole('alert', {}, { timeout: 10_000 });
+    expect(alert.getAttribute('data-code')).toBe('rate_limited');
+    expect(alert.textContent).toMatch(/Too many requests/);
+    const retry = within(alert).getByRole<HTMLButtonElement>('button', { name: 'Try again' });
+    expect(retry.disabled).toBe(true);
+    expect(alert.textContent).toMatch(/You can try again in \d s\./);
+    rule.remove();
+    await waitFor(() => expect(retry.disabled).toBe(false), { timeout: 4000 });
+    await user.click(retry);
+    expect(document.activeElement).toBe(composer());
+    await waitForAnswer(container);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('offline: says so, and "Try again" is ready at once', async () => {
+    const { user } = renderPanel({}, { baseUrl: 'http://127.0.0.1:9/ai' });
+    await send(user, 'Hello');
+    const alert = await screen.findByRole('alert');
+    expect(alert.getAttribute('data-code')).toBe('offline');
+    expect(alert.textContent).toMatch(/offline/);
+    expect(within(alert).getByRole<HTMLButtonElement>('button', { name: 'Try again' }).disabled).toBe(false);
+  });
+
+  it('upstream error: the service is unavailable, try again', async () => {
+    harness.emulator.addRule({ match: { contains: 'broken upstream' }, scenario: 'status=502' });
+    const { user } = renderPanel();
+    await send(user, 'broken upstream please');
+    const alert = await screen.findByRole('alert', {}, { timeout: 10_000 });
+    expect(alert.getAttribute('data-code')).toBe('upstream_unavailable');
+    expect(within(alert).getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+
+  it('quota reached: tells the user to contact the administrator, with no retry', async () => {
+    const { version } = await adminJson('/api/ai/limits/policy');
+    const saved = await adminJson('/api/ai/limits/policy', { method: 'PUT', body: { version, policy: { project: { tokensPerDay: 1 } } } });
+    try {
+      const { user } = renderPanel();
+      await send(user, 'Hello');
+      const alert = await screen.findByRole('alert');
+      expect(alert.getAttribute('data-code')).toBe('quota_exceeded');
+      expect(alert.getAttribute('data-action')).toBe('contact-admin');
+      expect(alert.textContent).toMatch(/administrator/);
+      expect(within(alert).queryByRole('button')).toBeNull();
+    } finally {
+      await adminJson('/api/ai/limits/policy', { method: 'PUT', body: { version: saved.version, policy: { project: {} } } });
+    }
+  });
+
+  it('provider key invalid: an administrator must fix it', async () => {
+    const { user } = renderPanel({}, { client: mockClient({ scenario: 'upstream-auth' }) });
+    await send(user, 'Hello');
+    const alert = await screen.findByRole('alert');
+    expect(alert.getAttribute('data-code')).toBe('provider_key_invalid');
+    expect(alert.getAttribute('data-action')).toBe('contact-admin');
+    expect(alert.textContent).toMatch(/administrator/);
+  });
+
+  it('error text is a label too', async () => {
+    const { user } = renderPanel({ labels: { errorMessage: (error) => `Fehler: ${error.code}` } }, { baseUrl: 'http://127.0.0.1:9/ai' });
+    await send(user, 'Hello');
+    expect((await screen.findByRole('alert')).textContent).toContain('Fehler: offline');
+  });
+});
+
+describe('ChatPanel: auto-scroll', () => {
+  /** jsdom has no layout: the region gets a height, and content as tall as its text. */
+  function layOut(region: HTMLElement) {
+    let top = 0;
+    const height = () => 400 + (region.textContent?.length ?? 0) * 4;
+    Object.defineProperty(region, 'clientHeight', { configurable: true, get: () => 400 });
+    Object.defineProperty(region, 'scrollHeight', { configurable: true, get: height });
+    Object.defineProperty(region, 'scrollTop', {
+      configurable: true,
+      get: () => top,
+      set: (value: number) => {
+        top = Math.max(0, Math.min(value, height() - 400));
+      },
+    });
+    const scrollTo = (value: number) => {
+      region.scrollTop = value;
+      fireEvent.scroll(region);
+    };
+    return { scrollTo, bottom: () => height() - 400 };
+  }
+
+  it('follows the answer, stops when the user scrolls up, offers "Jump to latest", and follows again at the bottom', async () => {
+    harness.emulator.addRule({ match: { contains: 'scroll story' }, scenario: 'tps=60;tokens=150' });
+    const { user, container } = renderPanel({ initialMessages: sampleConversation(6) });
+    const region = screen.getByRole('region', { name: 'Conversation' });
+    const { scrollTo, bottom } = layOut(region);
+    await send(user, 'A scroll story');
+    expect(region.scrollTop).toBe(bottom());
+    await waitFor(() => expect(lastAnswer(container)?.textContent?.length).toBeGreaterThan(60));
+    // While following, each update lands at the bottom.
+    await waitFor(() => expect(region.scrollTop).toBe(bottom()));
+    expect(screen.queryByRole('button', { name: 'Jump to latest' })).toBeNull();
+
+    scrollTo(region.scrollTop - 300);
+    const held = region.scrollTop;
+    const jump = await screen.findByRole('button', { name: 'Jump to latest' });
+    await waitFor(() => expect(bottom() - held).toBeGreaterThan(600));
+    expect(region.scrollTop).toBe(held);
+
+    await user.click(jump);
+    expect(region.scrollTop).toBe(bottom());
+    expect(screen.queryByRole('button', { name: 'Jump to latest' })).toBeNull();
+    expect(document.activeElement).toBe(composer());
+
+    scrollTo(region.scrollTop - 200);
+    expect(screen.getByRole('button', { name: 'Jump to latest' })).toBeTruthy();
+    scrollTo(bottom());
+    expect(screen.queryByRole('button', { name: 'Jump to latest' })).toBeNull();
+    await waitForAnswer(container);
+    expect(region.scrollTop).toBe(bottom());
+  });
+});
+
+describe('ChatPanel: a long conversation', () => {
+  it('typing renders no message, and a streamed answer renders none of the earlier ones', async () => {
+    const renders = new Map<string, number>();
+    const { user, container } = renderPanel({
+      initialMessages: sampleConversation(1000),
+      pageSize: 1000,
+      renderMessageActions: ({ message, defaultActions }) => {
+        renders.set(message.id, (renders.get(message.id) ?? 0) + 1);
+        return defaultActions;
+      },
+    });
+    expect(container.querySelectorAll('ol.ia-chat-list > li')).toHaveLength(1000);
+    renders.clear();
+    // Render counts, not timings (which depend on the machine): typing must render no message at all.
+    await user.click(composer());
+    await user.type(composer(), 'Typing stays local');
+    expect(composer().value).toBe('Typing stays local');
+    expect(renders.size).toBe(0);
+
+    await user.keyboard('{Enter}');
+    await waitForAnswer(container);
+    const earlier = sampleConversation(1000).map((message) => message.id);
+    const rerendered = earlier.filter((id) => renders.has(id));
+    // Only the previously last answer, which lost its "Regenerate" button.
+    expect(rerendered).toEqual(['turn-999']);
+  });
+
+  it('opens with the latest messages; "Show earlier messages" adds more above, keeping the reader in place', async () => {
+    const { user, container } = renderPanel({ initialMessages: sampleConversation(1000) });
+    const items = () => Array.from(container.querySelectorAll('ol.ia-chat-list > li'));
+    expect(items()).toHaveLength(60);
+    expect(items().at(-1)?.textContent).toContain('Handling');
+    const region = screen.getByRole('region', { name: 'Conversation' });
+    let top = 0;
+    const height = () => items().length * 100;
+    Object.defineProperty(region, 'scrollHeight', { configurable: true, get: height });
+    Object.defineProperty(region, 'clientHeight', { configurable: true, get: () => 400 });
+    Object.defineProperty(region, 'scrollTop', { configurable: true, get: () => top, set: (value: number) => (top = Math.max(0, Math.min(value, height() - 400))) });
+    region.scrollTop = 0;
+    await user.click(screen.getByRole('button', { name: 'Show earlier messages' }));
+    expect(items()).toHaveLength(120);
+    // 60 messages went in above: the view moved down by their height, showing the same message as before.
+    expect(region.scrollTop).toBe(6000);
+    expect(items()[60]?.textContent).toContain('Question 471');
+
+    // New messages add to the end; none disappear from the top.
+    await send(user, 'One more question');
+    await waitForAnswer(container);
+    expect(items()).toHaveLength(122);
+  });
+});
+
+describe('ChatPanel: safety, accessibility, customisation', () => {
+  it('renders hostile model output without running any of it', async () => {
+    const alert = vi.spyOn(window, 'alert').mockImplementation(() => undefined);
+    const { user, container } = renderPanel({}, { client: mockClient({ scenario: 'hostile', pacing: { ttftMs: 0, tokensPerSecond: Infinity } }) });
+    await send(user, 'Show me something nasty');
+    await waitForAnswer(container);
+    const answer = lastAnswer(container)!;
+    expect(answer.textContent).toContain('<script>alert(1)</script>');
+    expect(answer.querySelector('script, img, iframe, svg, object, embed')).toBeNull();
+    for (const element of Array.from(answer.querySelectorAll('*'))) {
+      expect(Array.from(element.attributes).filter((attribute) => attribute.name.startsWith('on'))).toEqual([]);
+      expect(element.getAttribute('href') ?? '').not.toMatch(/^\s*javascript:/i);
+    }
+    expect(alert).not.toHaveBeenCalled();
+    expect((window as { __pwned?: boolean }).__pwned).toBeUndefined();
+    alert.mockRestore();
+  });
+
+  it('has no axe violations when empty, with an answer and its tooltip, and with an error', async () => {
+    const check = async () => {
+      const results = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false }, region: { enabled: false } } });
+      expect(results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.html).join(', ')}`)).toEqual([]);
+    };
+    const { user, container } = renderPanel({}, { client: mockClient({ scenario: 'markdown', pacing: { ttftMs: 0, tokensPerSecond: Infinity } }) });
+    await check();
+    await send(user, 'Show a table');
+    await waitForAnswer(container);
+    act(() => screen.getByRole('button', { name: 'Model info' }).focus());
+    await check();
+    await send(user, 'Now fail [mock:rate-limited]');
+    await screen.findByRole('alert');
+    await check();
+  });
+
+  it('every string is a label; class names go to their slots; unstyled drops the own classes', async () => {
+    const { container } = renderPanel({
+      labels: { message: 'Nachricht', send: 'Senden', emptyState: 'Noch nichts hier.' },
+      classNames: { root: 'app-chat', composer: 'app-composer' },
+      unstyled: true,
+      placeholder: 'Frag etwas…',
+      theme: 'dark',
+    });
+    const box = screen.getByRole('textbox', { name: 'Nachricht' });
+    expect(box.getAttribute('placeholder')).toBe('Frag etwas…');
+    expect(screen.getByRole('button', { name: 'Senden' })).toBeTruthy();
+    expect(screen.getByText('Noch nichts hier.')).toBeTruthy();
+    const root = container.querySelector('[data-insforge-ai]')!;
+    expect(root.className).toBe('app-chat');
+    expect(root.getAttribute('data-theme')).toBe('dark');
+    expect(box.closest('form')?.className).toBe('app-composer');
+    expect(container.querySelector('[class*="ia-"]')).toBeNull();
+  });
+
+  it('a part outside ChatRoot says where it belongs', () => {
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(() => render(<ChatComposer />)).toThrow('`ChatComposer` must be used within `ChatRoot` (or `ChatPanel`)');
+    spy.mockRestore();
+  });
+
+  it('two panels on one page share nothing', async () => {
+    const user = userEvent.setup();
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${CLIENT_KEY}` }} fetch={nodeFetch} storage={memoryStorage()}>
+        <ChatPanel feature="chat" labels={{ message: 'First' }} />
+        <ChatPanel feature="chat" labels={{ message: 'Second' }} />
+      </AiProvider>,
+    );
+    await user.type(screen.getByRole('textbox', { name: 'First' }), 'only here{Enter}');
+    await waitFor(() => expect(screen.getAllByText('only here')).toHaveLength(1));
+    expect(screen.getAllByRole('region', { name: 'Conversation' })[1]!.querySelector('li')).toBeNull();
+    await waitFor(() => expect(screen.getAllByRole('status')[0]!.textContent).toBe('Answer complete'), { timeout: 10_000 });
+  });
+});

@@ -1,0 +1,109 @@
+'use client';
+import { useId, useState, type HTMLAttributes, type SyntheticEvent } from 'react';
+import type { AssistantMessage } from '../../core/chat-messages.js';
+import type { ChatLabels } from './chat-labels.js';
+import { useChatConfig } from './chat-root.js';
+
+export interface ModelInfoProps extends HTMLAttributes<HTMLDivElement> {
+  answer: AssistantMessage;
+}
+
+/** Room the tooltip needs above its button; with less (the top of the conversation), it opens below. */
+const TOOLTIP_HEIGHT_PX = 190;
+
+/** Above the button, unless the scrolling conversation (or the window) has too little room there. */
+function sideFor(element: Element): 'top' | 'bottom' {
+  const boundary = element.closest('[data-chat-log]')?.getBoundingClientRect().top ?? 0;
+  return element.getBoundingClientRect().top - boundary < TOOLTIP_HEIGHT_PX ? 'bottom' : 'top';
+}
+
+const costFormat = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 });
+const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+
+/** The facts the tooltip lists, as [term, value] rows. */
+export function modelFacts(answer: AssistantMessage, labels: ChatLabels): Array<[string, string]> {
+  const missing = labels.notAvailable;
+  const { usage, timing } = answer;
+  return [
+    [labels.model, answer.model ?? missing],
+    [labels.provider, answer.provider ?? missing],
+    [labels.tokens, usage ? labels.tokensInOut(usage.promptTokens, usage.completionTokens) : missing],
+    [labels.cost, answer.costUsd === undefined ? missing : costFormat.format(answer.costUsd)],
+    [labels.timeToFirstToken, timing.ttftMs === undefined ? missing : `${Math.round(timing.ttftMs).toLocaleString()} ms`],
+    [labels.tokensPerSecond, timing.tokensPerSecond === undefined ? missing : numberFormat.format(timing.tokensPerSecond)],
+    [labels.finishReason, answer.finishReason ?? (answer.status === 'stopped' ? labels.stopped : missing)],
+  ];
+}
+
+/**
+ * A "Model info" button with a tooltip (on hover and on focus; Escape closes it) listing the answer's model,
+ * provider, tokens in and out, cost, time to first token, tokens per second and finish reason.
+ *
+ * @example
+ * <ModelInfo answer={shownAnswer(turn)} />
+ */
+export function ModelInfo({ answer, className, onPointerEnter, onPointerLeave, ...props }: ModelInfoProps) {
+  const { labels, className: classNameOf } = useChatConfig('ModelInfo');
+  const [hovered, setHovered] = useState(false);
+  const [focused, setFocused] = useState(false);
+  const [dismissed, setDismissed] = useState(false);
+  const [side, setSide] = useState<'top' | 'bottom'>('top');
+  const place = (event: SyntheticEvent<Element>) => setSide(sideFor(event.currentTarget));
+  const id = useId();
+  const open = (hovered || focused) && !dismissed;
+  const state = open ? 'open' : 'closed';
+  return (
+    <div
+      className={classNameOf('modelInfo', 'ia-model-info', className)}
+      data-state={state}
+      // Hovering the tooltip itself keeps it open (it is inside this element), so it can be read and selected.
+      onPointerEnter={(event) => {
+        onPointerEnter?.(event);
+        place(event);
+        setHovered(true);
+        setDismissed(false);
+      }}
+      onPointerLeave={(event) => {
+        onPointerLeave?.(event);
+        setHovered(false);
+      }}
+      {...props}
+    >
+      <button
+        type="button"
+        className={classNameOf('button', 'ia-chat-button ia-model-info-trigger')}
+        aria-label={labels.modelInfo}
+        aria-describedby={open ? id : undefined}
+        aria-expanded={open}
+        data-state={state}
+        onFocus={(event) => {
+          place(event);
+          setFocused(true);
+          setDismissed(false);
+        }}
+        onBlur={() => setFocused(false)}
+        onClick={() => setDismissed(false)}
+        onKeyDown={(event) => {
+          if (event.key !== 'Escape' || !open) return;
+          // Handled here: the panel's own Escape (stop the answer) must not run as well.
+          event.preventDefault();
+          setDismissed(true);
+        }}
+      >
+        <span aria-hidden="true">i</span>
+      </button>
+      {open ? (
+        <div role="tooltip" id={id} className={classNameOf('tooltip', 'ia-model-tooltip')} data-state={state} data-side={side}>
+          <dl>
+            {modelFacts(answer, labels).map(([term, value]) => (
+              <div key={term}>
+                <dt>{term}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,262 @@
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { userEvent } from '@testing-library/user-event';
+import axe from 'axe-core';
+import type { ReactNode } from 'react';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CLIENT_KEY, startHarness, type Harness } from '../../../../../server/test/harness.js';
+import extraModels from '../../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '../../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { AiProvider } from '../../react/ai-provider.js';
+import { GenerationProgress } from './generation-progress.js';
+import { imageFileName } from './image-file.js';
+import { ImageGallery } from './image-gallery.js';
+import { ImageGenerator, type ImageGeneratorProps } from './image-generator.js';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  // The emulator's catalog passed in: jsdom's (client) transform rewrites the emulator's `new URL(…, import.meta.url)`.
+  harness = await startHarness({ emulator: { catalog: { models: chatModels.data, embeddingModels: extraModels.embeddings, imageModels: extraModels.images } } });
+});
+afterAll(() => harness.close());
+afterEach(() => {
+  cleanup();
+  harness.emulator.clearRules();
+  vi.useRealTimers();
+});
+
+function Gateway({ children }: { children: ReactNode }) {
+  return (
+    <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${CLIENT_KEY}` }} fetch={globalThis.fetch}>
+      {children}
+    </AiProvider>
+  );
+}
+
+function renderGenerator(props: ImageGeneratorProps = {}) {
+  const user = userEvent.setup();
+  const view = render(
+    <Gateway>
+      <ImageGenerator {...props} />
+    </Gateway>,
+  );
+  const prompt = screen.getByRole('textbox', { name: 'Prompt' }) as HTMLTextAreaElement;
+  const generate = async (text: string) => {
+    await user.clear(prompt);
+    await user.type(prompt, text);
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+  };
+  return { user, view, prompt, generate };
+}
+
+const runningImage = (text: string) => harness.emulator.generations({ kind: 'images', status: 'running' }).find((probe) => JSON.stringify(probe.request).includes(text));
+
+async function expectNoAxeViolations(container: Element) {
+  // jsdom lays nothing out, so contrast is checked in the browser tests; `region` is about whole pages.
+  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false }, region: { enabled: false } } });
+  expect(results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+describe('ImageGenerator', () => {
+  it('generates two images with the options chosen: each with a download link (data: URL, file name) and a copy button', async () => {
+    const onGenerationEnd = vi.fn();
+    const { user, view, prompt } = renderGenerator({ feature: 'image', onGenerationEnd });
+    expect(view.container.firstElementChild?.getAttribute('data-state')).toBe('idle');
+    expect(screen.getByText('Describe an image, then press Generate.')).toBeTruthy();
+    await expectNoAxeViolations(view.container);
+
+    await user.type(prompt, 'A lighthouse at dusk');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Images' }), '2');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Size' }), '1536x1024');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Quality' }), 'hd');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Style' }), 'natural');
+    await user.click(screen.getByRole('button', { name: 'Generate' }));
+
+    const progress = screen.getByRole('progressbar', { name: 'Generating images' });
+    expect(progress.getAttribute('aria-valuetext')).toMatch(/^Generating… \d+ s$/);
+    expect(screen.getByRole('status').textContent).toBe('Generating images…');
+    expect(view.container.firstElementChild?.getAttribute('data-state')).toBe('generating');
+
+    const gallery = await screen.findByRole('list', { name: 'Generated images' }, { timeout: 10_000 });
+    const images = within(gallery).getAllByRole('img');
+    expect(images).toHaveLength(2);
+    expect(images.map((image) => image.getAttribute('alt'))).toEqual(['A lighthouse at dusk', 'A lighthouse at dusk']);
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(screen.getByRole('status').textContent).toBe('2 images ready');
+    // By its label: a role query computes each link's style, which jsdom does slowly for an href this long.
+    const download = screen.getByLabelText('Download image 2 of 2');
+    expect(download.tagName).toBe('A');
+    expect(download.getAttribute('href')).toMatch(/^data:image\/png;base64,/);
+    expect(download.getAttribute('download')).toBe('a-lighthouse-at-dusk-2.png');
+    expect(images[1]!.getAttribute('src')).toBe(download.getAttribute('href'));
+    const [probe] = harness.emulator.generations({ kind: 'images' }).slice(-1);
+    expect(probe!.request).toMatchObject({ n: 2, size: '1536x1024', quality: 'hd', prompt: expect.stringMatching(/^A lighthouse at dusk[\s\S]*natural/) });
+    expect(onGenerationEnd).toHaveBeenCalledWith(expect.objectContaining({ status: 'done', images: expect.any(Array) }));
+
+    // Copy puts the image on the clipboard (its URL where the browser has no ClipboardItem, as jsdom).
+    await user.click(screen.getByRole('button', { name: 'Copy image 1 of 2' }));
+    const copied = await screen.findByRole('button', { name: 'Copy image 1 of 2 (Copied)' });
+    expect(copied.textContent).toBe('Copied');
+    expect(await navigator.clipboard.readText()).toBe(images[0]!.getAttribute('src'));
+    // No axe run here: jsdom's getComputedStyle takes seconds on a link whose href is a whole image. The gallery
+    // is checked below with small images, and in the browser tests with these.
+  });
+
+  it('Cancel stops the generation, and the gateway ends the upstream request', async () => {
+    harness.emulator.addRule({ match: { contains: 'slow lighthouse' }, scenario: 'ttft=10000' });
+    const { user, view, prompt, generate } = renderGenerator();
+    await generate('A slow lighthouse');
+    await waitFor(() => expect(runningImage('slow lighthouse')).toBeDefined());
+    const running = runningImage('slow lighthouse')!;
+    expect(screen.getByRole('progressbar', { name: 'Generating images' })).toBeTruthy();
+    // Generating again while one runs does nothing.
+    expect(screen.getByRole('button', { name: 'Generate' }).getAttribute('aria-disabled')).toBe('true');
+    await expectNoAxeViolations(view.container);
+
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    expect(screen.getByText('Cancelled.', { selector: 'p' })).toBeTruthy();
+    expect(view.container.firstElementChild?.getAttribute('data-state')).toBe('cancelled');
+    expect(document.activeElement).toBe(prompt);
+    expect(screen.queryByRole('img')).toBeNull();
+    expect((await harness.emulator.waitForGeneration(running.id, (generation) => generation.clientClosed)).clientClosed).toBe(true);
+  });
+
+  it('a rate limit says how long to wait, counts down, then retries the same request', async () => {
+    harness.emulator.addRule({ match: { contains: 'busy lighthouse' }, scenario: 'status=429;retry-after=1' });
+    const { user, view, generate } = renderGenerator();
+    await generate('A busy lighthouse');
+    // The gateway retries a 429 itself (after the wait asked) before it passes it on.
+    const alert = await screen.findByRole('alert', {}, { timeout: 8000 });
+    expect(alert.textContent).toMatch(/^Too many requests — (try again in \d+ seconds?|wait a moment and try again)\.$/);
+    expect(view.container.firstElementChild?.getAttribute('data-state')).toBe('error');
+    await expectNoAxeViolations(view.container);
+    const retry = await screen.findByRole('button', { name: 'Try again' }, { timeout: 5_000 });
+    expect(retry.hasAttribute('disabled')).toBe(false);
+    harness.emulator.clearRules();
+    await user.click(retry);
+    const gallery = await screen.findByRole('list', { name: 'Generated images' }, { timeout: 10_000 });
+    expect(within(gallery).getAllByRole('img')).toHaveLength(1);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('a retry waits as long as the server asked', async () => {
+    harness.emulator.addRule({ match: { contains: 'queued lighthouse' }, scenario: 'status=429;retry-after=30' });
+    const { generate } = renderGenerator();
+    await generate('A queued lighthouse');
+    const alert = await screen.findByRole('alert');
+    const seconds = Number(/try again in (\d+) seconds/.exec(alert.textContent ?? '')?.[1]);
+    expect(seconds).toBeGreaterThan(20);
+    const wait = screen.getByRole('button', { name: /^Try again in \d+ s$/ });
+    expect(wait.hasAttribute('disabled')).toBe(true);
+  });
+
+  it('a feature that does not exist says to ask an admin, with no retry', async () => {
+    const { generate } = renderGenerator({ feature: 'no-such-image-feature' });
+    await generate('Anything');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('This AI feature is not available; ask an administrator to configure it.');
+    expect(screen.queryByRole('button', { name: /Try again/ })).toBeNull();
+  });
+
+  it('a prompt refused by moderation offers to edit the prompt', async () => {
+    harness.emulator.addRule({ match: { contains: 'forbidden lighthouse' }, scenario: 'status=403' });
+    const { user, prompt, generate } = renderGenerator();
+    await generate('A forbidden lighthouse');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('The message was flagged by moderation; rephrase it and try again.');
+    expect(screen.queryByRole('button', { name: /Try again/ })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Edit prompt' }));
+    expect(document.activeElement).toBe(prompt);
+    expect(prompt.value).toBe('A forbidden lighthouse');
+  });
+
+  it('an unavailable service offers to try again at once', async () => {
+    harness.emulator.addRule({ match: { contains: 'stormy lighthouse' }, scenario: 'status=503' });
+    const { generate } = renderGenerator();
+    await generate('A stormy lighthouse');
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/^The AI service is unavailable right now; try again/);
+    expect(screen.getByRole('button', { name: 'Try again' }).hasAttribute('disabled')).toBe(false);
+  });
+
+  it("lists the session's earlier generations, shows one again, and reuses its prompt and options", async () => {
+    const { user, prompt, generate } = renderGenerator();
+    await generate('A red lighthouse');
+    await screen.findByRole('list', { name: 'Generated images' }, { timeout: 10_000 });
+    expect(screen.queryByRole('region', { name: 'History' })).toBeNull();
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Images' }), '3');
+    await generate('A blue lighthouse');
+    await waitFor(() => expect(within(screen.getByRole('list', { name: 'Generated images' })).getAllByRole('img')).toHaveLength(3), { timeout: 10_000 });
+
+    const history = screen.getByRole('region', { name: 'History' });
+    const items = within(history).getAllByRole('listitem');
+    expect(items.map((item) => item.textContent)).toEqual([expect.stringContaining('A blue lighthouse'), expect.stringContaining('A red lighthouse')]);
+    expect(items[0]!.textContent).toContain('3 images');
+    expect(within(items[0]!).getAllByRole('button')[0]!.getAttribute('aria-current')).toBe('true');
+
+    await user.click(within(items[1]!).getAllByRole('button')[0]!);
+    const shown = within(screen.getByRole('list', { name: 'Generated images' })).getAllByRole('img');
+    expect(shown.map((image) => image.getAttribute('alt'))).toEqual(['A red lighthouse']);
+
+    await user.click(screen.getByRole('button', { name: 'Reuse prompt: A blue lighthouse' }));
+    expect(prompt.value).toBe('A blue lighthouse');
+    expect((screen.getByRole('combobox', { name: 'Images' }) as HTMLSelectElement).value).toBe('3');
+    expect(document.activeElement).toBe(prompt);
+  });
+
+  it('takes labels, class names, a theme and unstyled', async () => {
+    const view = render(
+      <Gateway>
+        <ImageGenerator theme="dark" labels={{ prompt: 'Beschreibung', generate: 'Erzeugen' }} classNames={{ prompt: 'my-prompt' }} />
+      </Gateway>,
+    );
+    expect(view.container.firstElementChild?.getAttribute('data-theme')).toBe('dark');
+    expect(screen.getByRole('textbox', { name: 'Beschreibung' }).className).toBe('ia-image-generator__prompt my-prompt');
+    expect(screen.getByRole('button', { name: 'Erzeugen' })).toBeTruthy();
+    cleanup();
+    render(
+      <Gateway>
+        <ImageGenerator unstyled classNames={{ prompt: 'mine' }} />
+      </Gateway>,
+    );
+    expect(screen.getByRole('textbox', { name: 'Prompt' }).className).toBe('mine');
+  });
+});
+
+describe('ImageGallery', () => {
+  it('names each image, download and copy so they are told apart', async () => {
+    const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp', revisedPrompt: 'A lighthouse at dusk, oil' }];
+    const view = render(<ImageGallery images={images} prompt="A lighthouse at dusk" />);
+    expect(screen.getAllByRole('img').map((image) => image.getAttribute('alt'))).toEqual(['A lighthouse at dusk', 'A lighthouse at dusk']);
+    expect(screen.getAllByRole('link').map((link) => [link.getAttribute('aria-label'), link.getAttribute('download'), link.textContent])).toEqual([
+      ['Download image 1 of 2', 'a-lighthouse-at-dusk-1.png', 'Download'],
+      ['Download image 2 of 2', 'a-lighthouse-at-dusk-2.png', 'Download'],
+    ]);
+    expect(screen.getAllByRole('button').map((button) => button.textContent)).toEqual(['Copy', 'Copy']);
+    await expectNoAxeViolations(view.container);
+  });
+});
+
+describe('GenerationProgress', () => {
+  it('shows the seconds elapsed, once a second', () => {
+    vi.useFakeTimers();
+    const onCancel = vi.fn();
+    render(<GenerationProgress startedAt={Date.now()} onCancel={onCancel} />);
+    const bar = screen.getByRole('progressbar', { name: 'Generating images' });
+    expect(bar.getAttribute('aria-valuetext')).toBe('Generating… 0 s');
+    act(() => vi.advanceTimersByTime(3_100));
+    expect(bar.getAttribute('aria-valuetext')).toBe('Generating… 3 s');
+    expect(bar.textContent).toBe('Generating… 3 s');
+    act(() => screen.getByRole('button', { name: 'Cancel' }).click());
+    expect(onCancel).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('imageFileName', () => {
+  it('names the file after the prompt, numbered, with the type of the image', () => {
+    expect(imageFileName('A lighthouse at dusk!', 0, 'data:image/png;base64,AAAA')).toBe('a-lighthouse-at-dusk-1.png');
+    expect(imageFileName('Café — "crème"', 1, 'data:image/jpeg;base64,AAAA')).toBe('cafe-creme-2.jpg');
+    expect(imageFileName('***', 2, 'https://cdn.example/x.webp?sig=1')).toBe('image-3.webp');
+  });
+});

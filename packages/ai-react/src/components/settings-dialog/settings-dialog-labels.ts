@@ -1,0 +1,198 @@
+import type { CustomParameterMessages } from './custom-parameters.js';
+import type { NumericParameter, ParameterMessages } from './parameter-support.js';
+
+const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(value < 1 ? 4 : 2)}`;
+const count = (value: number) => value.toLocaleString('en-US');
+
+/** Every string the settings dialog shows; pass some of them as `labels` to translate or reword. */
+export interface SettingsDialogLabels extends ParameterMessages, CustomParameterMessages {
+  title: string;
+  description: string;
+  close: string;
+  feature: string;
+  loading: string;
+  sectionModel: string;
+  model: string;
+  systemPrompt: string;
+  systemPromptHint: string;
+  sectionParameters: string;
+  parameterNames: Record<NumericParameter, string>;
+  /** Under each field: what it inherits when left as saved, or empty. */
+  savedValue(value: string): string;
+  modelDefault: string;
+  maxOutputHint(max: number, model: string): string;
+  notSupportedBy(model: string): string;
+  resetField(field: string): string;
+  clearField(field: string): string;
+  sectionCustom: string;
+  customParameters: string;
+  customParametersHint: string;
+  sectionPreview: string;
+  previewHint: string;
+  previewUserMessage: string;
+  ignoredByModel(parameters: string[], model: string): string;
+  fallbacks(models: string[]): string;
+  sectionTest: string;
+  testPrompt: string;
+  defaultTestPrompt: string;
+  runTest: string;
+  testing: string;
+  testAnswer: string;
+  testModel: string;
+  testTokens: string;
+  testCost: string;
+  testLatency: string;
+  tokens(prompt: number, completion: number, total: number): string;
+  money(usd: number | null): string;
+  milliseconds(ms: number): string;
+  testUsesDraft: string;
+  sectionKey: string;
+  keyInUse(masked: string): string;
+  keySource: Record<'stored' | 'environment' | 'none', string>;
+  noKey: string;
+  newKey: string;
+  setKey: string;
+  replaceKey: string;
+  savingKey: string;
+  testKey: string;
+  removeKey: string;
+  confirmRemoveKey: string;
+  cancel: string;
+  keyAccepted(facts: { label?: string | null; limit?: number | null; limitRemaining?: number | null; isFreeTier?: boolean }): string;
+  keyWorks: string;
+  keyRemoved: string;
+  sectionLimits: string;
+  limitsReadOnly: string;
+  noLimits: string;
+  limitScope: string;
+  limitKind: string;
+  limitUsed: string;
+  limitResets: string;
+  limitKinds: Record<string, string>;
+  limitScopes: Record<string, string>;
+  stopped(reason: string | null): string;
+  resetAll: string;
+  save: string;
+  saving: string;
+  saved(version: number): string;
+  unchanged: string;
+  fixErrors: string;
+  conflictTitle: string;
+  conflictBody(who: string, when: string, version: number): string;
+  conflictTheyChanged(fields: string[]): string;
+  reloadTheirs: string;
+  keepMine: string;
+  unsavedTitle: string;
+  unsavedBody: string;
+  keepEditing: string;
+  discardChanges: string;
+  beforeUnload: string;
+  fieldNames: Record<string, string>;
+}
+
+export const DEFAULT_SETTINGS_DIALOG_LABELS: SettingsDialogLabels = {
+  title: 'AI settings',
+  description: 'The model, instructions and parameters every request of this feature uses. Users cannot override what is set here beyond the bounds you allow.',
+  close: 'Close',
+  feature: 'Feature',
+  loading: 'Loading the settings…',
+  sectionModel: 'Model and instructions',
+  model: 'Model',
+  systemPrompt: 'System prompt',
+  systemPromptHint: 'Sent first in every request; users cannot remove or replace it.',
+  sectionParameters: 'Parameters',
+  parameterNames: { temperature: 'Temperature', top_p: 'Top-p', max_tokens: 'Max tokens', presence_penalty: 'Presence penalty', frequency_penalty: 'Frequency penalty' },
+  savedValue: (value) => `Saved: ${value}`,
+  modelDefault: "the model's default",
+  maxOutputHint: (max, model) => `${model} writes at most ${count(max)} tokens.`,
+  notSupportedBy: (model) => `Not supported by ${model}`,
+  resetField: (field) => `Reset ${field}`,
+  clearField: (field) => `Clear ${field}`,
+  outOfRange: (min, max) => `Between ${min} and ${max}.`,
+  wholeNumber: 'A whole number.',
+  aboveMaxOutput: (max, model) => `At most ${count(max)}: the most ${model} can write.`,
+  sectionCustom: 'Custom parameters',
+  customParameters: 'Custom parameters (JSON)',
+  customParametersHint: 'A JSON object sent with every request, e.g. {"response_format": {"type": "json_object"}}. Users cannot override these.',
+  invalidJson: (detail) => `This is not valid JSON: ${detail}`,
+  notAnObject: 'Custom parameters must be a JSON object, like {"response_format": {"type": "json_object"}}.',
+  ownField: (key) => (key === 'model' || key === 'models' ? 'Choose the model with the Model field.' : `"${key}" is set elsewhere: use its own field, or leave it to the gateway.`),
+  responseFormat: 'response_format must be an object, like {"type": "json_object"}.',
+  stop: 'stop must be a string or a list of up to 4 strings.',
+  sectionPreview: 'Request preview',
+  previewHint: 'What the gateway sends OpenRouter for a user message, before the user’s own allowed parameters.',
+  previewUserMessage: '…the user’s message…',
+  ignoredByModel: (parameters, model) => `${model} ignores ${parameters.join(', ')}.`,
+  fallbacks: (models) => `If it fails, the gateway tries ${models.join(', then ')}.`,
+  sectionTest: 'Live test',
+  testPrompt: 'Test prompt',
+  defaultTestPrompt: 'Say hello in one sentence.',
+  runTest: 'Run test',
+  testing: 'Testing…',
+  testAnswer: 'Answer',
+  testModel: 'Model',
+  testTokens: 'Tokens',
+  testCost: 'Cost',
+  testLatency: 'Latency',
+  tokens: (prompt, completion, total) => `${count(prompt)} in, ${count(completion)} out (${count(total)})`,
+  money: (value) => (value === null ? 'not reported' : usd(value)),
+  milliseconds: (ms) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`),
+  testUsesDraft: 'The test runs your unsaved edits; nothing is saved.',
+  sectionKey: 'OpenRouter key',
+  keyInUse: (masked) => `Key in use: ${masked}`,
+  keySource: { stored: 'stored (encrypted) by an admin', environment: "the gateway's own key", none: 'none' },
+  noKey: 'No key: AI requests fail until one is set.',
+  newKey: 'New OpenRouter key',
+  setKey: 'Set key',
+  replaceKey: 'Replace key',
+  savingKey: 'Checking with OpenRouter…',
+  testKey: 'Test key',
+  removeKey: 'Remove key',
+  confirmRemoveKey: 'Yes, remove it',
+  cancel: 'Cancel',
+  keyAccepted: (facts) =>
+    [
+      'OpenRouter accepted the key',
+      facts.label ? ` "${facts.label}"` : '',
+      facts.isFreeTier ? ' (free tier)' : '',
+      typeof facts.limit === 'number' ? `; limit ${usd(facts.limit)}` : '',
+      typeof facts.limitRemaining === 'number' ? `, ${usd(facts.limitRemaining)} left` : '',
+      '.',
+    ].join(''),
+  keyWorks: 'The key works.',
+  keyRemoved: 'The stored key is removed.',
+  sectionLimits: 'Limits',
+  limitsReadOnly: 'Read only here: limits are set with the limits policy (API or CLI).',
+  noLimits: 'No limits apply.',
+  limitScope: 'Applies to',
+  limitKind: 'Limit',
+  limitUsed: 'Used',
+  limitResets: 'Resets',
+  limitKinds: {
+    requestsPerMinute: 'Requests per minute',
+    tokensPerMinute: 'Tokens per minute',
+    concurrentRequests: 'Concurrent requests',
+    tokensPerDay: 'Tokens per day',
+    spendPerDayUsd: 'Spend per day (USD)',
+    spendPerMonthUsd: 'Spend per month (USD)',
+  },
+  limitScopes: { project: 'The project', feature: 'This feature', user: 'Each user' },
+  stopped: (reason) => `All AI traffic of the project is stopped${reason ? `: ${reason}` : ''}.`,
+  resetAll: 'Reset all',
+  save: 'Save',
+  saving: 'Saving…',
+  saved: (version) => `Saved as version ${version}.`,
+  unchanged: 'No unsaved changes.',
+  fixErrors: 'Fix the highlighted fields to save.',
+  conflictTitle: 'Someone else saved first',
+  conflictBody: (who, when, version) => `${who} saved version ${version} on ${when}, while you were editing.`,
+  conflictTheyChanged: (fields) => `They changed: ${fields.join(', ')}.`,
+  reloadTheirs: 'Reload their version',
+  keepMine: 'Keep mine',
+  unsavedTitle: 'Discard unsaved changes?',
+  unsavedBody: 'Your edits to these settings have not been saved.',
+  keepEditing: 'Keep editing',
+  discardChanges: 'Discard changes',
+  beforeUnload: 'You have unsaved AI settings.',
+  fieldNames: { modality: 'modality', model: 'model', fallbackModels: 'fallback models', systemPrompt: 'system prompt', params: 'parameters', clientOverrides: 'client overrides', roles: 'roles' },
+};

@@ -1,0 +1,127 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { DEFAULT_MOCK_FEATURES } from '../../testing/mock-features.js';
+import { SettingsDialog } from './settings-dialog.js';
+
+const meta = {
+  title: 'SettingsDialog',
+  component: SettingsDialog,
+  args: { feature: 'chat', defaultOpen: true },
+  parameters: {
+    docs: { description: { component: 'The settings of an AI feature for an admin, driven by what the chosen model supports.' } },
+  },
+} satisfies Meta<typeof SettingsDialog>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+// The dialog renders in a portal, outside the story's canvas.
+const page = (canvasElement: HTMLElement) => within(canvasElement.ownerDocument.body);
+
+/** Open on the chat feature: what each field inherits, the request preview, the key and the limits. */
+export const Open: Story = {
+  play: async ({ canvasElement }) => {
+    await page(canvasElement).findByRole('textbox', { name: 'System prompt' });
+  },
+};
+
+/** Several features, with a switcher in the header. */
+export const SeveralFeatures: Story = {
+  args: { feature: undefined, features: ['chat', 'code', 'summarize'] },
+};
+
+/** A model without temperature, top-p or penalties (openai/gpt-5): those fields are disabled, saying why. */
+export const UnsupportedParameter: Story = {
+  args: { feature: 'summarize' },
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    await waitFor(() => expect(body.getByRole('spinbutton', { name: 'Temperature' })).toBeDisabled());
+  },
+};
+
+/** A saved temperature on a model that ignores it: the value stays visible, clearable, and the preview says so. */
+export const UnsupportedValueSet: Story = {
+  args: { feature: 'reasoning' },
+  parameters: {
+    gateway: {
+      features: [...DEFAULT_MOCK_FEATURES, { name: 'reasoning', model: 'anthropic/claude-opus-5', systemPrompt: 'Think step by step.', params: { temperature: 1, top_p: 0.9, max_tokens: 8000 } }],
+    },
+  },
+  play: async ({ canvasElement }) => {
+    await page(canvasElement).findByRole('button', { name: 'Clear Top-p' });
+  },
+};
+
+/** Someone saved first: who, and the two ways out. */
+export const Conflict: Story = {
+  parameters: { gateway: { scenarios: { admin: 'version-conflict' } } },
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    const prompt = await body.findByRole('textbox', { name: 'System prompt' });
+    await userEvent.type(prompt, ' Be brief.');
+    await userEvent.click(body.getByRole('button', { name: 'Save' }));
+    await body.findByRole('button', { name: 'Reload their version' });
+  },
+};
+
+/** A key OpenRouter refuses: said in plain words, and the key in use stays. */
+export const KeyInvalid: Story = {
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    await userEvent.type(await body.findByLabelText('New OpenRouter key'), 'sk-or-v1-not-a-real-key');
+    await userEvent.click(body.getByRole('button', { name: 'Replace key' }));
+    await body.findByText('OpenRouter rejected this key; check it and paste it again.');
+  },
+};
+
+/** Invalid JSON in the custom parameters: an error, and Save is blocked. */
+export const InvalidJson: Story = {
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    const editor = await body.findByRole('textbox', { name: 'Custom parameters (JSON)' });
+    await userEvent.clear(editor);
+    await userEvent.type(editor, '{{"response_format": ');
+    await body.findByText(/^This is not valid JSON/);
+  },
+};
+
+/** A live test of the draft: answer, model, tokens, cost and latency. */
+export const LiveTest: Story = {
+  parameters: { gateway: { pacing: { ttftMs: 0, tokensPerSecond: Infinity } } },
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    await userEvent.click(await body.findByRole('button', { name: 'Run test' }));
+    await body.findByText('Latency');
+  },
+};
+
+/** Closing with unsaved edits asks first. */
+export const UnsavedChanges: Story = {
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    await userEvent.type(await body.findByRole('textbox', { name: 'System prompt' }), ' Be kind.');
+    await userEvent.click(body.getByRole('button', { name: 'Close' }));
+    await body.findByRole('alertdialog', { name: 'Discard unsaved changes?' });
+  },
+};
+
+/** The dark theme. */
+export const Dark: Story = {
+  parameters: { theme: 'dark' },
+  play: async ({ canvasElement }) => {
+    await page(canvasElement).findByRole('textbox', { name: 'System prompt' });
+  },
+};
+
+/** A caller who is not an admin: the dialog says so plainly. */
+export const NotAnAdmin: Story = {
+  parameters: { gateway: { role: 'user' } },
+  play: async ({ canvasElement }) => {
+    await page(canvasElement).findByText(/You do not have permission/);
+  },
+};
+
+/** Closed, with its trigger. */
+export const WithTrigger: Story = {
+  args: { defaultOpen: false, trigger: <button type="button">AI settings</button> },
+};

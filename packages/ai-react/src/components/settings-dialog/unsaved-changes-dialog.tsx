@@ -1,0 +1,41 @@
+'use client';
+import * as Dialog from '@radix-ui/react-dialog';
+import type { ReactNode } from 'react';
+import { AiRoot, type AiTheme } from '../../primitives/ai-root.js';
+import { useSettingsDialogContext } from './settings-dialog-context.js';
+
+export interface UnsavedChangesDialogProps {
+  open: boolean;
+  theme: AiTheme | undefined;
+  unstyled: boolean | undefined;
+  onKeepEditing(): void;
+  onDiscard(): void;
+}
+
+/** Asks before edits are lost (closing the dialog, or switching to another feature): an alert dialog over it. */
+export function UnsavedChangesDialog({ open, theme, unstyled, onKeepEditing, onDiscard }: UnsavedChangesDialogProps): ReactNode {
+  const { labels, className } = useSettingsDialogContext('UnsavedChangesDialog');
+  return (
+    <Dialog.Root open={open} onOpenChange={(next) => !next && onKeepEditing()}>
+      <Dialog.Portal>
+        <AiRoot theme={theme ?? 'system'} unstyled={unstyled ?? false}>
+          <Dialog.Overlay className={className('overlay', 'ia-settings__overlay', 'ia-settings__overlay--confirm')} />
+          <Dialog.Content role="alertdialog" className={className('content', 'ia-settings__confirm')}>
+            <Dialog.Title className={className('title', 'ia-settings__title')}>{labels.unsavedTitle}</Dialog.Title>
+            <Dialog.Description className="ia-settings__hint">{labels.unsavedBody}</Dialog.Description>
+            <div className={className('footer', 'ia-settings__footer')}>
+              <Dialog.Close asChild>
+                <button type="button" className={className('button', 'ia-settings__button')}>
+                  {labels.keepEditing}
+                </button>
+              </Dialog.Close>
+              <button type="button" className={className('button', 'ia-settings__button', 'ia-settings__button--danger')} onClick={onDiscard}>
+                {labels.discardChanges}
+              </button>
+            </div>
+          </Dialog.Content>
+        </AiRoot>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

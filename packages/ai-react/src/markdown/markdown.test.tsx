@@ -1,0 +1,112 @@
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HOSTILE_REPLY } from '../testing/mock-replies.js';
+import { Markdown } from './markdown.js';
+import * as inline from './parse-inline.js';
+
+// Counts inline parses (one per rendered paragraph, heading or cell), to see which blocks render again.
+vi.mock('./parse-inline.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof inline>();
+  return { ...actual, parseInline: vi.fn(actual.parseInline) };
+});
+
+afterEach(cleanup);
+
+describe('Markdown', () => {
+  it('renders markdown to elements: headings, emphasis, lists, tables, quotes, code', () => {
+    const { container } = render(
+      <Markdown source={'## Plan\n\nUse **care** and *speed*, ~~not haste~~.\n\n1. one\n2. two\n   - nested\n\n| Name | Cost |\n| :-- | --: |\n| Small | $4 |\n\n> Quote\n\n```ts\nconst a = 1;\n```'} />,
+    );
+    expect(screen.getByRole('heading', { level: 2, name: 'Plan' })).toBeTruthy();
+    expect(container.querySelector('strong')?.textContent).toBe('care');
+    expect(container.querySelector('em')?.textContent).toBe('speed');
+    expect(container.querySelector('del')?.textContent).toBe('not haste');
+    expect(container.querySelector('ol > li > ul > li')?.textContent).toBe('nested');
+    expect(screen.getByRole('columnheader', { name: 'Cost' }).style.textAlign).toBe('right');
+    expect(screen.getByRole('cell', { name: 'Small' })).toBeTruthy();
+    expect(container.querySelector('blockquote')?.textContent).toBe('Quote');
+    expect(container.querySelector('pre code')?.textContent).toBe('const a = 1;');
+    expect(container.querySelector('.ia-code')?.getAttribute('data-state')).toBe('complete');
+  });
+
+  it('renders hostile output as inert text: no script, no image, no event handler, no javascript: link', () => {
+    const { container } = render(<Markdown source={HOSTILE_REPLY} />);
+    for (const tag of ['script', 'img', 'iframe', 'svg', 'div[onmouseover]', 'b']) expect(container.querySelector(`.ia-markdown ${tag}`), tag).toBeNull();
+    const everything = container.querySelectorAll('*');
+    for (const element of Array.from(everything)) {
+      for (const attribute of Array.from(element.attributes)) expect(attribute.name.startsWith('on'), `${element.tagName} ${attribute.name}`).toBe(false);
+    }
+    for (const link of Array.from(container.querySelectorAll('a'))) expect(link.getAttribute('href') ?? '').not.toMatch(/script:/i);
+    expect(container.textContent).toContain('<script>alert(1)</script>');
+    expect(container.textContent).toContain('<img src=x onerror=alert(1)>');
+    expect(screen.getByText('click').closest('a')).toBeNull();
+    expect(screen.getByText('sneaky one').closest('a')).toBeNull();
+    // The fenced HTML is code, shown as text.
+    expect(container.querySelector('pre code')?.textContent).toBe('<script>alert("this one is only code, shown as text")</script>');
+  });
+
+  it('opens safe links in a new tab without giving it the opener', () => {
+    render(<Markdown source="See [docs](https://example.com/docs)." />);
+    const link = screen.getByRole('link', { name: 'docs' });
+    expect(link.getAttribute('href')).toBe('https://example.com/docs');
+    expect(link.getAttribute('rel')).toContain('noopener');
+    expect(link.getAttribute('target')).toBe('_blank');
+  });
+
+  it('shows an unclosed code fence as a code block in progress, then complete', () => {
+    const { container, rerender } = render(<Markdown source={'```py\nprint(1)\n``'} />);
+    expect(container.querySelector('.ia-code')?.getAttribute('data-state')).toBe('streaming');
+    expect(container.querySelector('pre code')?.textContent).toBe('print(1)');
+    rerender(<Markdown source={'```py\nprint(1)\n```'} />);
+    expect(container.querySelector('.ia-code')?.getAttribute('data-state')).toBe('complete');
+  });
+
+  it('renders unclosed ** as text until it closes', () => {
+    const { container, rerender } = render(<Markdown source="Say **hel" />);
+    expect(container.textContent).toBe('Say **hel');
+    expect(container.querySelector('strong')).toBeNull();
+    rerender(<Markdown source="Say **hello*" />);
+    expect(container.querySelector('strong, em')).toBeNull();
+    rerender(<Markdown source="Say **hello**" />);
+    expect(container.querySelector('strong')?.textContent).toBe('hello');
+  });
+
+  it('re-renders only the last block while text streams in', () => {
+    const parse = vi.mocked(inline.parseInline);
+    const start = '# Title\n\nFirst paragraph.\n\nSecond paragraph.\n\nThe last one gro';
+    const { container, rerender } = render(<Markdown source={start} />);
+    parse.mockClear();
+    rerender(<Markdown source={`${start}ws`} />);
+    expect(parse.mock.calls.map(([text]) => text)).toEqual(['The last one grows']);
+    expect(container.querySelectorAll('p')).toHaveLength(3);
+  });
+
+  describe('code copy button', () => {
+    let writeText: ReturnType<typeof vi.fn>;
+    beforeEach(() => {
+      writeText = vi.fn(() => Promise.resolve());
+      Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    });
+    afterEach(() => {
+      Reflect.deleteProperty(navigator, 'clipboard');
+      vi.useRealTimers();
+    });
+
+    it('copies the code and shows "Copied" for a moment', async () => {
+      vi.useFakeTimers();
+      render(<Markdown source={'```sh\nnpm test\n```'} labels={{ copyCode: 'Copy code' }} />);
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy code' })));
+      expect(writeText).toHaveBeenCalledWith('npm test');
+      expect(screen.getByRole('button', { name: 'Copied' }).getAttribute('data-state')).toBe('copied');
+      await act(async () => vi.advanceTimersByTime(2100));
+      expect(screen.getByRole('button', { name: 'Copy code' }).getAttribute('data-state')).toBe('idle');
+    });
+
+    it('says so when the clipboard refuses', async () => {
+      writeText.mockImplementation(() => Promise.reject(new Error('denied')));
+      render(<Markdown source={'```\nx\n```'} />);
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy' })));
+      expect(screen.getByRole('button', { name: 'Copy failed' })).toBeTruthy();
+    });
+  });
+});

@@ -1,0 +1,157 @@
+'use client';
+import { createElement, memo, useMemo, type HTMLAttributes, type ReactNode } from 'react';
+import { classes } from '../primitives/ai-root.js';
+import { CopyButton } from './copy-button.js';
+import { parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
+import { parseInline, type InlineNode } from './parse-inline.js';
+
+/** The visible strings of rendered markdown (the code blocks' copy button). */
+export interface MarkdownLabels {
+  copyCode: string;
+  copied: string;
+  copyFailed: string;
+}
+
+const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed' };
+
+export interface MarkdownProps extends Omit<HTMLAttributes<HTMLDivElement>, 'children'> {
+  /** The markdown text; it may be half written (a stream still arriving). */
+  source: string;
+  labels?: Partial<MarkdownLabels> | undefined;
+  /** Drops the `ia-` classes. */
+  unstyled?: boolean | undefined;
+}
+
+interface RenderContext {
+  labels: MarkdownLabels;
+  unstyled: boolean | undefined;
+}
+
+function renderInline(nodes: readonly InlineNode[]): ReactNode[] {
+  return nodes.map((node, index) => {
+    if (typeof node === 'string') return node;
+    switch (node.type) {
+      case 'code':
+        return <code key={index}>{node.text}</code>;
+      case 'em':
+        return <em key={index}>{renderInline(node.children)}</em>;
+      case 'strong':
+        return <strong key={index}>{renderInline(node.children)}</strong>;
+      case 'del':
+        return <del key={index}>{renderInline(node.children)}</del>;
+      case 'break':
+        return <br key={index} />;
+      case 'link':
+        // An unsafe URL (javascript:, data:…) keeps its words and loses its link.
+        return node.href === undefined ? (
+          <span key={index} data-unsafe-link="">
+            {renderInline(node.children)}
+          </span>
+        ) : (
+          <a key={index} href={node.href} target="_blank" rel="noopener noreferrer nofollow">
+            {renderInline(node.children)}
+          </a>
+        );
+    }
+  });
+}
+
+const inline = (text: string) => renderInline(parseInline(text));
+
+function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: 'code' }>; context: RenderContext }) {
+  const { labels, unstyled } = context;
+  return (
+    <div className={classes(unstyled, 'ia-code')} data-state={block.closed ? 'complete' : 'streaming'} data-language={block.language || undefined}>
+      <div className={classes(unstyled, 'ia-code-header')}>
+        <span className={classes(unstyled, 'ia-code-language')}>{block.language}</span>
+        <CopyButton className={classes(unstyled, 'ia-code-copy')} value={block.code} labels={{ copy: labels.copyCode, copied: labels.copied, copyFailed: labels.copyFailed }} />
+      </div>
+      {/* Focusable, so a long line can be scrolled with the keyboard. */}
+      <pre tabIndex={0}>
+        <code>{block.code}</code>
+      </pre>
+    </div>
+  );
+}
+
+function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, tight = false): ReactNode {
+  switch (block.type) {
+    case 'paragraph':
+      return tight ? <span key={key}>{inline(block.text)}</span> : <p key={key}>{inline(block.text)}</p>;
+    case 'heading':
+      return createElement(`h${block.level}`, { key }, inline(block.text));
+    case 'code':
+      return <CodeBlock key={key} block={block} context={context} />;
+    case 'rule':
+      return <hr key={key} />;
+    case 'quote':
+      return <blockquote key={key}>{block.children.map((child, index) => renderBlock(child, index, context))}</blockquote>;
+    case 'list': {
+      const items = block.items.map((item, index) => <li key={index}>{item.map((child, at) => renderBlock(child, at, context, block.tight))}</li>);
+      return block.ordered ? (
+        <ol key={key} start={block.start === 1 ? undefined : block.start}>
+          {items}
+        </ol>
+      ) : (
+        <ul key={key}>{items}</ul>
+      );
+    }
+    case 'table':
+      return (
+        <div key={key} className={classes(context.unstyled, 'ia-table')} tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                {block.head.map((cell, index) => (
+                  <th key={index} scope="col" style={block.align[index] ? { textAlign: block.align[index] } : undefined}>
+                    {inline(cell)}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {block.rows.map((row, rowIndex) => (
+                <tr key={rowIndex}>
+                  {row.map((cell, index) => (
+                    <td key={index} style={block.align[index] ? { textAlign: block.align[index] } : undefined}>
+                      {inline(cell)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      );
+  }
+}
+
+/** One top-level block; it renders again only when its own source changed (streaming touches the last one). */
+const Block = memo(
+  function Block({ block, context }: { block: MarkdownBlock; raw: string; context: RenderContext }) {
+    return renderBlock(block, 0, context);
+  },
+  (previous, next) => previous.raw === next.raw && previous.context === next.context,
+);
+
+/**
+ * Markdown rendered to React elements, never to an HTML string: raw HTML shows as text, links keep only
+ * http(s), mailto and relative URLs, images become links. Paragraphs, headings, emphasis, strikethrough, code
+ * (fenced, with a Copy button), lists, GFM tables and quotes. While text streams in, only the last block renders
+ * again, and half-written syntax stays text until it is complete.
+ *
+ * @example
+ * <Markdown source={answer.content} />
+ */
+export const Markdown = memo(function Markdown({ source, labels, unstyled, className, ...props }: MarkdownProps) {
+  const blocks = useMemo(() => parseMarkdown(source), [source]);
+  const { copyCode, copied, copyFailed } = { ...DEFAULT_LABELS, ...labels };
+  const context = useMemo<RenderContext>(() => ({ labels: { copyCode, copied, copyFailed }, unstyled }), [copyCode, copied, copyFailed, unstyled]);
+  return (
+    <div className={classes(unstyled, 'ia-markdown', className)} {...props}>
+      {blocks.map((entry, index) => (
+        <Block key={index} block={entry.block} raw={entry.raw} context={context} />
+      ))}
+    </div>
+  );
+});

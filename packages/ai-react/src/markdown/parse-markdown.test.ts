@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
+import { parseInline } from './parse-inline.js';
+import { safeHref } from './safe-url.js';
+
+const blocks = (source: string): MarkdownBlock[] => parseMarkdown(source).map((entry) => entry.block);
+
+describe('parseMarkdown: blocks', () => {
+  it('reads headings, paragraphs, rules, quotes and fenced code', () => {
+    expect(blocks('# Title\n\nSome *text*\non two lines.\n\n---\n\n> quoted\n> more\n\n```ts\nconst a = 1;\n```')).toEqual([
+      { type: 'heading', level: 1, text: 'Title' },
+      { type: 'paragraph', text: 'Some *text*\non two lines.' },
+      { type: 'rule' },
+      { type: 'quote', children: [{ type: 'paragraph', text: 'quoted\nmore' }] },
+      { type: 'code', language: 'ts', code: 'const a = 1;', closed: true },
+    ]);
+  });
+
+  it('reads nested, ordered and loose lists', () => {
+    expect(blocks('- a\n- b\n  - c\n  - d\n- e')).toEqual([
+      {
+        type: 'list',
+        ordered: false,
+        start: 1,
+        tight: true,
+        items: [[{ type: 'paragraph', text: 'a' }], [{ type: 'paragraph', text: 'b' }, { type: 'list', ordered: false, start: 1, tight: true, items: [[{ type: 'paragraph', text: 'c' }], [{ type: 'paragraph', text: 'd' }]] }], [{ type: 'paragraph', text: 'e' }]],
+      },
+    ]);
+    const [ordered] = blocks('3. three\n4. four\n\n   more of four');
+    expect(ordered).toMatchObject({ type: 'list', ordered: true, start: 3, tight: false });
+    expect(ordered?.type === 'list' && ordered.items[1]).toEqual([
+      { type: 'paragraph', text: 'four' },
+      { type: 'paragraph', text: 'more of four' },
+    ]);
+  });
+
+  it('reads a GFM table with alignment, padding short rows', () => {
+    expect(blocks('| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 |\n| x \\| y | z | w |')).toEqual([
+      {
+        type: 'table',
+        align: ['left', 'center', 'right'],
+        head: ['a', 'b', 'c'],
+        rows: [
+          ['1', '2', ''],
+          ['x | y', 'z', 'w'],
+        ],
+      },
+    ]);
+  });
+
+  it('keeps a row of pipes without a delimiter row as a paragraph', () => {
+    expect(blocks('| a | b |\n| c | d |')).toEqual([{ type: 'paragraph', text: '| a | b |\n| c | d |' }]);
+  });
+
+  it('shows an unclosed fence as a code block in progress, without a half-arrived closing fence', () => {
+    expect(blocks('```js\nlet a = 1;')).toEqual([{ type: 'code', language: 'js', code: 'let a = 1;', closed: false }]);
+    expect(blocks('```js\nlet a = 1;\n``')).toEqual([{ type: 'code', language: 'js', code: 'let a = 1;', closed: false }]);
+    expect(blocks('```js\nlet a = 1;\n```')).toEqual([{ type: 'code', language: 'js', code: 'let a = 1;', closed: true }]);
+  });
+
+  it('gives each top-level block its source, so unchanged blocks can be memoized', () => {
+    const first = parseMarkdown('# A\n\npara one\n\n- x');
+    const later = parseMarkdown('# A\n\npara one\n\n- x\n- y');
+    expect(first.map((entry) => entry.raw)).toEqual(['# A', 'para one', '- x']);
+    expect(later.map((entry) => entry.raw)).toEqual(['# A', 'para one', '- x\n- y']);
+  });
+
+  it('keeps raw HTML as paragraph text', () => {
+    expect(blocks('<script>alert(1)</script>\n<img src=x onerror=alert(1)>')).toEqual([{ type: 'paragraph', text: '<script>alert(1)</script>\n<img src=x onerror=alert(1)>' }]);
+  });
+});
+
+describe('parseInline', () => {
+  it('reads emphasis, strong, strikethrough, code and links', () => {
+    expect(parseInline('**b** *i* ~~s~~ `c` [l](https://a.example/x)')).toEqual([
+      { type: 'strong', children: ['b'] },
+      ' ',
+      { type: 'em', children: ['i'] },
+      ' ',
+      { type: 'del', children: ['s'] },
+      ' ',
+      { type: 'code', text: 'c' },
+      ' ',
+      { type: 'link', href: 'https://a.example/x', children: ['l'] },
+    ]);
+    expect(parseInline('***both*** *a **b** c*')).toEqual([
+      { type: 'em', children: [{ type: 'strong', children: ['both'] }] },
+      ' ',
+      { type: 'em', children: ['a ', { type: 'strong', children: ['b'] }, ' c'] },
+    ]);
+  });
+
+  it('keeps unclosed emphasis as text at every step of a stream, never flipping to another form', () => {
+    const final = '**bold** end';
+    for (let length = 1; length < final.indexOf(' end') - 1; length++) {
+      const nodes = parseInline(final.slice(0, length));
+      expect(nodes.every((node) => typeof node === 'string')).toBe(true);
+    }
+    expect(parseInline('**bold**')).toEqual([{ type: 'strong', children: ['bold'] }]);
+  });
+
+  it('leaves snake_case, lone asterisks and escapes alone', () => {
+    expect(parseInline('snake_case_name 2 * 3 * 4 \\*not em\\*')).toEqual(['snake_case_name 2 * 3 * 4 *not em*']);
+  });
+
+  it('links autolinks and bare URLs, but never inside a link label', () => {
+    expect(parseInline('<https://a.example> see https://b.example/x.')).toEqual([
+      { type: 'link', href: 'https://a.example', children: ['https://a.example'] },
+      ' see ',
+      { type: 'link', href: 'https://b.example/x', children: ['https://b.example/x'] },
+      '.',
+    ]);
+    expect(parseInline('[https://a.example](https://a.example)')).toEqual([{ type: 'link', href: 'https://a.example', children: ['https://a.example'] }]);
+  });
+
+  it('turns an image into a link to it, so no model-chosen URL is loaded', () => {
+    expect(parseInline('![a cat](https://img.example/cat.png)')).toEqual([{ type: 'link', href: 'https://img.example/cat.png', children: ['a cat'] }]);
+  });
+
+  it('drops the link of javascript:, data: and other schemes, keeping the words', () => {
+    for (const url of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'java\tscript:alert(1)', ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox', '<javascript:alert(1)>']) {
+      const nodes = parseInline(`[click](${url})`);
+      // Either a link without its URL, or (a space in the URL) no link at all: the words stay, the URL never links.
+      expect(nodes.some((node) => typeof node === 'object' && node.type === 'link' && node.href !== undefined), url).toBe(false);
+      expect(JSON.stringify(nodes), url).toContain('click');
+    }
+    expect(parseInline('<javascript:alert(1)>')).toEqual([{ type: 'link', href: undefined, children: ['javascript:alert(1)'] }]);
+  });
+
+  it('stays fast on hostile input', () => {
+    const hostile = ['*a '.repeat(20_000), '['.repeat(60_000), '[a]('.repeat(20_000), '`'.repeat(60_000), '**a '.repeat(20_000), '_a '.repeat(20_000), '~~a '.repeat(20_000), '*'.repeat(60_000)];
+    const started = performance.now();
+    for (const text of hostile) parseInline(text);
+    parseMarkdown(`${'> '.repeat(5000)}deep`);
+    parseMarkdown(`${'- '.repeat(5000)}deep`);
+    parseMarkdown('```\n'.repeat(5000));
+    parseMarkdown('|a|\n|-|\n'.repeat(5000));
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('survives deep nesting without exhausting the stack', () => {
+    const deep = `${'*a '.repeat(2000)}${' a*'.repeat(2000)}`;
+    expect(() => parseInline(deep)).not.toThrow();
+    expect(() => parseInline(`${'['.repeat(5000)}x${'](u)'.repeat(5000)}`)).not.toThrow();
+  });
+});
+
+describe('safeHref', () => {
+  it('passes http(s), mailto and relative URLs', () => {
+    expect(['https://a.example/x?y#z', 'http://a.example', 'mailto:a@b.example', '/docs', 'docs/page', '#top', '?q=1', '//cdn.example/x'].map(safeHref)).toEqual([
+      'https://a.example/x?y#z',
+      'http://a.example',
+      'mailto:a@b.example',
+      '/docs',
+      'docs/page',
+      '#top',
+      '?q=1',
+      '//cdn.example/x',
+    ]);
+  });
+
+  it('refuses every other scheme, however it is disguised', () => {
+    for (const url of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', '\u0000javascript:alert(1)', 'java\nscript:alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', 'vbscript:x', 'file:///etc/passwd', 'blob:https://a', '', '   ']) {
+      expect(safeHref(url), JSON.stringify(url)).toBeUndefined();
+    }
+  });
+});
