@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: builds what the product needs, then runs its long-lived processes until Ctrl+C.
-// For now that is the OpenRouter emulator alone; the gateway and the demo app join `builds` and
-// `processes` when they exist. Extra arguments go to the emulator: `npm start -- --host 0.0.0.0`.
-// PORT sets the emulator's port (default 8787).
+// That is the demo (examples/demo): the gateway mounted in Express with the React app at /, on the embedded
+// database, and with the OpenRouter emulator in-process as upstream when OPENROUTER_API_KEY is not set.
+// PORT sets the port (default 8787); the demo prints the URL to open.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,14 +15,20 @@ if (!/^\d+$/.test(port) || Number(port) > 65_535) {
 }
 
 /** pnpm arguments run one after another before anything starts. */
-const builds = [['--filter', '@insforge/openrouter-emulator', 'build']];
+const builds = [
+  ['-r', '--filter', './packages/**', '--filter', './server', 'build'],
+  // `vite build` in examples/demo: the app the demo server serves at /.
+  ['--filter', '@insforge/demo', 'build'],
+];
 
 /** Long-lived processes started together; when one exits, the others are stopped. */
 const processes = [
   {
-    name: 'openrouter-emulator',
+    // One process: tsx loads in Node itself (no wrapper process), so Ctrl+C and SIGTERM reach the server directly.
+    name: 'demo',
     command: process.execPath,
-    args: [path.join(repoRoot, 'packages/openrouter-emulator/dist/cli.js'), '--port', port, ...process.argv.slice(2)],
+    args: ['--import', 'tsx', path.join(repoRoot, 'examples/demo/server.ts')],
+    env: { ...process.env, PORT: port },
   },
 ];
 
@@ -35,9 +41,9 @@ for (const args of builds) {
   }
 }
 
-for (const { name, args } of processes) {
-  if (args[0]?.endsWith('.js') && !existsSync(args[0])) {
-    console.error(`${name}: ${path.relative(repoRoot, args[0])} is missing after the build.`);
+for (const required of ['examples/demo/dist/index.html', 'server/dist/index.js', 'packages/openrouter-emulator/dist/index.js']) {
+  if (!existsSync(path.join(repoRoot, required))) {
+    console.error(`${required} is missing after the build; not starting.`);
     process.exit(1);
   }
 }
@@ -45,8 +51,8 @@ for (const { name, args } of processes) {
 let stopping = false;
 /** @type {number | undefined} */
 let firstExitCode;
-const children = processes.map(({ name, command, args }) => {
-  const child = spawn(command, args, { cwd: repoRoot, stdio: 'inherit' });
+const children = processes.map(({ name, command, args, env }) => {
+  const child = spawn(command, args, { cwd: repoRoot, stdio: 'inherit', env });
   child.on('error', (error) => stopAll(`${name} could not start: ${error.message}`, 1));
   child.on('exit', (code, signal) => stopAll(`${name} exited${signal ? ` on ${signal}` : ` with code ${code}`}`, code ?? 0));
   return child;

@@ -1,0 +1,76 @@
+import { AiProvider } from '@insforge/ai-react';
+import { useCallback, useEffect, type MouseEvent } from 'react';
+import { useDemoConfig } from './demo-config.js';
+import { useDemoRole, type DemoRole } from './demo-role.js';
+import { PAGES, usePage, type PagePath } from './location.js';
+import { AdminPage } from './pages/admin-page.js';
+import { ChatPage } from './pages/chat-page.js';
+import { CodePage } from './pages/code-page.js';
+import { ImagesPage } from './pages/images-page.js';
+import { SummarizePage } from './pages/summarize-page.js';
+
+const ROLES: ReadonlyArray<{ role: DemoRole; label: string }> = [
+  { role: 'user', label: 'User' },
+  { role: 'admin', label: 'Admin' },
+];
+
+export function App() {
+  const config = useDemoConfig();
+  const [role, setRole] = useDemoRole();
+  const [page, navigate] = usePage();
+  // AiProvider calls the latest getHeaders before every request, so the switch applies at once.
+  const getHeaders = useCallback(() => ({ 'x-demo-role': role }), [role]);
+  const title = PAGES.find((entry) => entry.path === page)?.label ?? 'Chat';
+  useEffect(() => {
+    document.title = `${title} · InsForge AI demo`;
+  }, [title]);
+
+  const follow = (path: PagePath) => (event: MouseEvent<HTMLAnchorElement>) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    navigate(path);
+  };
+
+  return (
+    <AiProvider baseUrl="/ai" getHeaders={getHeaders}>
+      <header className="demo-header">
+        <a className="demo-brand" href="/chat" onClick={follow('/chat')}>
+          InsForge AI <span>demo</span>
+        </a>
+        <nav aria-label="Demo pages">
+          <ul className="demo-nav">
+            {PAGES.map((entry) => (
+              <li key={entry.path}>
+                <a href={entry.path} aria-current={entry.path === page ? 'page' : undefined} onClick={follow(entry.path)}>
+                  {entry.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <fieldset className="demo-role">
+          <legend>Signed in as</legend>
+          {ROLES.map((entry) => (
+            <label key={entry.role} data-checked={entry.role === role ? '' : undefined}>
+              <input type="radio" name="demo-role" value={entry.role} checked={entry.role === role} onChange={() => setRole(entry.role)} />
+              {entry.label}
+            </label>
+          ))}
+        </fieldset>
+      </header>
+      {config?.offline ? (
+        <p className="demo-banner" role="status">
+          Answers come from the offline OpenRouter emulator — no key is set. Set <code>OPENROUTER_API_KEY</code> and restart to use OpenRouter.
+        </p>
+      ) : null}
+      {/* Keyed by role: every page starts over as the newly signed-in user (admin widgets re-read what they may see). */}
+      <main className="demo-main" key={role}>
+        {page === '/chat' ? <ChatPage /> : null}
+        {page === '/code' ? <CodePage /> : null}
+        {page === '/summarize' ? <SummarizePage /> : null}
+        {page === '/images' ? <ImagesPage /> : null}
+        {page === '/admin' ? <AdminPage role={role} /> : null}
+      </main>
+    </AiProvider>
+  );
+}

@@ -1,0 +1,12 @@
+import { ChatPanel } from '@insforge/ai-react';
+
+/** The chat assistant: the `chat` feature, its conversation kept across reloads. */
+export function ChatPage() {
+  return (
+    <section className="demo-page" aria-labelledby="chat-title">
+      <h1 id="chat-title">Chat</h1>
+      <p className="demo-lead">A general assistant: the <code>chat</code> feature, with its own model, fallback and system prompt set on the server.</p>
+      <ChatPanel className="demo-chat" feature="chat" conversationId="demo-chat" theme="light" placeholder="Ask anything…" aria-label="Chat assistant" />
+    </section>
+  );
+}
