@@ -1,0 +1,37 @@
+/**
+ * The floor for any Node gateway: a pass-through proxy with no logic. It pipes each request to the upstream origin
+ * over a keep-alive agent and pipes the answer back; a client that goes away destroys the upstream request.
+ * Run as a child process by bench/run.ts (BENCH_UPSTREAM_ORIGIN=http://127.0.0.1:PORT); prints its URL.
+ */
+import { Agent, createServer, request } from 'node:http';
+
+const upstream = new URL(process.env['BENCH_UPSTREAM_ORIGIN'] ?? '');
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 2048 });
+
+const server = createServer((req, res) => {
+  const upstreamRequest = request(
+    { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+    (upstreamResponse) => {
+      res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+      upstreamResponse.pipe(res);
+    },
+  );
+  upstreamRequest.on('error', () => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+    res.end();
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstreamRequest.destroy();
+  });
+  req.pipe(upstreamRequest);
+});
+server.keepAliveTimeout = 65_000;
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  if (address && typeof address === 'object') console.log(`listening on http://127.0.0.1:${address.port}`);
+});
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  process.exit(0);
+});

@@ -1,0 +1,192 @@
+/**
+ * Child processes of the benchmark: each target runs in its own process, so its resident memory (VmRSS) is its own.
+ * Our TypeScript entries are bundled once with esbuild (dependencies stay external) into server/node_modules/.cache,
+ * where Node resolves the server's dependencies, and run by plain `node`: no loader hooks in the measured process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** Inside server/node_modules so bundled code resolves the server's own dependencies (express, better-sqlite3…). */
+export const bundleDirectory = path.join(repoRoot, 'server', 'node_modules', '.cache', 'insforge-bench');
+
+/** Bundles a bench entry (TypeScript, sources of the workspace packages included) to an ES module with a source map. */
+export async function bundleEntry(entry: string): Promise<string> {
+  mkdirSync(bundleDirectory, { recursive: true });
+  const outfile = path.join(bundleDirectory, `${path.basename(entry, '.ts')}.mjs`);
+  await build({
+    entryPoints: [path.join(repoRoot, 'bench', entry)],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+export interface ChildOptions {
+  name: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** Log file for stdout and stderr (read back when the child fails). */
+  logFile: string;
+  /** How to know it is up: a line it prints (first capture group is returned), or a port that accepts connections. */
+  ready: { stdout: RegExp } | { port: number };
+  nodeArgs?: string[];
+}
+
+export interface ProcessMemory {
+  /** VmRSS right after a garbage collection. */
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory of Buffers and other C++ objects tied to JavaScript objects. */
+  external: number;
+}
+
+export interface Child {
+  name: string;
+  pid: number;
+  process: ChildProcess;
+  /** The first capture group of the ready pattern, or `http://127.0.0.1:PORT`. */
+  readyValue: string;
+  /** Asks the memory probe (bench/memory-probe.ts, when preloaded) to collect garbage and report. */
+  memory(): Promise<ProcessMemory>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<Child>();
+
+/** Starts a Node child process and resolves once it is ready (15 s at most). */
+export async function startChild(options: ChildOptions): Promise<Child> {
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...options.args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', log],
+  });
+  closeSync(log);
+  // Everything it prints is kept (the tail), so a ready line or a memory report can be read from it.
+  let printed = '';
+  let partialLine = '';
+  const listeners = new Set<() => void>();
+  const memoryWaiters: Array<(usage: Omit<ProcessMemory, 'rss'>) => void> = [];
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (text: string) => {
+    printed = (printed + text).slice(-65_536);
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('bench-memory ')) memoryWaiters.shift()?.(JSON.parse(line.slice(13)) as Omit<ProcessMemory, 'rss'>);
+    for (const listener of listeners) listener();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failure = (reason: string) => new Error(`${options.name} ${reason}; its log (${options.logFile}):\n${tail(options.logFile)}`);
+  const readyValue = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(failure('was not ready within 15 s')), 15_000);
+    void exited.then(() => reject(failure(`exited (code ${child.exitCode})`)));
+    const { ready } = options;
+    if ('stdout' in ready) {
+      const check = () => {
+        const match = ready.stdout.exec(printed);
+        if (match) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(match[1] ?? match[0]);
+        }
+      };
+      listeners.add(check);
+    } else {
+      void waitForPort(ready.port, 15_000).then(() => {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${ready.port}`);
+      }, reject);
+    }
+  });
+  if (child.pid === undefined) throw failure('has no process id');
+  const handle: Child = {
+    name: options.name,
+    pid: child.pid,
+    process: child,
+    readyValue,
+    memory() {
+      const pid = child.pid ?? 0;
+      return new Promise<ProcessMemory>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${options.name} did not report its memory (is bench/memory-probe.ts preloaded?)`)), 5_000);
+        memoryWaiters.push((usage) => {
+          clearTimeout(timer);
+          resolve({ rss: rssBytes(pid), heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external });
+        });
+        child.kill('SIGUSR2');
+      });
+    },
+    async stop() {
+      running.delete(handle);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+/** Stops every child still running (on errors and Ctrl-C). */
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...running].map((child) => child.stop()));
+}
+
+/** Resident set size of a process, in bytes (Linux `/proc/<pid>/status` VmRSS). */
+export function rssBytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmRSS:'));
+  return Number(line?.replace(/\D+/g, '') ?? NaN) * 1024;
+}
+
+/** A port nothing listens on right now (for a child that takes `--port=N`). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = address && typeof address === 'object' ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (open) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-3_000);
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * What an app pays for @insforge/ai-react: each public entry point of its `exports` map (from source, as an app would
+ * bundle the published files), minified and gzipped, react and react-dom external; plus the useChat core and, once it
+ * exists, the ChatPanel component.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, transform } from 'esbuild';
+import { repoRoot } from './child-process.js';
+
+const packageRoot = path.join(repoRoot, 'packages', 'ai-react');
+
+export interface BundleSize {
+  name: string;
+  /** What was bundled, e.g. `export * from "@insforge/ai-react/admin"`. */
+  what: string;
+  minifiedBytes?: number;
+  gzipBytes?: number;
+  goalBytes?: number;
+  /** Why there is no figure. */
+  missing?: string;
+}
+
+export const USE_CHAT_CORE_GOAL = 12 * 1024;
+export const CHAT_PANEL_GOAL = 35 * 1024;
+
+type ExportTarget = string | { import?: string; default?: string };
+
+export async function measureClientSizes(): Promise<BundleSize[]> {
+  const manifest = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { name: string; exports: Record<string, ExportTarget> };
+  const sizes: BundleSize[] = [];
+  const entrySources: string[] = [];
+  for (const [key, target] of Object.entries(manifest.exports)) {
+    if (key === './package.json') continue;
+    const file = typeof target === 'string' ? target : (target.import ?? target.default);
+    const specifier = `${manifest.name}${key === '.' ? '' : key.slice(1)}`;
+    if (!file) continue;
+    if (file.endsWith('.css')) {
+      sizes.push({ name: `entry ${specifier}`, what: 'src/styles/*.css, concatenated as the build does', ...(await cssSize()) });
+      continue;
+    }
+    const source = sourceOf(file);
+    if (!source) {
+      sizes.push({ name: `entry ${specifier}`, what: file, missing: `no source for ${file}` });
+      continue;
+    }
+    entrySources.push(source);
+    sizes.push({ name: `entry ${specifier}`, what: `export * from "${specifier}"`, ...(await bundleSize(`export * from './${source}';`)) });
+  }
+  sizes.push({
+    name: 'useChat core',
+    what: 'createAiClient + createChatController (what useChat runs on)',
+    goalBytes: USE_CHAT_CORE_GOAL,
+    ...(await bundleSize("export { createAiClient, createChatController } from './src/index.ts';")),
+  });
+  sizes.push({ name: 'useChat hook', what: 'AiProvider + useChat', ...(await bundleSize("export { AiProvider, useChat } from './src/index.ts';")) });
+  const panelSource = entrySources.find((source) => /\bChatPanel\b/.test(readFileSync(path.join(packageRoot, source), 'utf8')));
+  sizes.push(
+    panelSource
+      ? { name: 'ChatPanel', what: `ChatPanel from ${panelSource}`, goalBytes: CHAT_PANEL_GOAL, ...(await bundleSize(`export { ChatPanel } from './${panelSource}';`)) }
+      : { name: 'ChatPanel', what: 'the ChatPanel entry', goalBytes: CHAT_PANEL_GOAL, missing: 'not measured yet: no public entry exports ChatPanel (issue 7)' },
+  );
+  return sizes;
+}
+
+/** `./dist/admin/index.js` → `src/admin/index.ts` (or `.tsx`). */
+function sourceOf(distFile: string): string | undefined {
+  const base = distFile.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '');
+  for (const extension of ['.ts', '.tsx']) {
+    try {
+      readFileSync(path.join(packageRoot, `${base}${extension}`));
+      return `${base}${extension}`;
+    } catch {
+      // Try the next extension.
+    }
+  }
+  return undefined;
+}
+
+async function bundleSize(code: string): Promise<{ minifiedBytes: number; gzipBytes: number }> {
+  const result = await build({
+    stdin: { contents: code, resolveDir: packageRoot, sourcefile: 'size-entry.ts', loader: 'ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external: ['react', 'react-dom', 'react/*', 'react-dom/*'],
+    write: false,
+    logLevel: 'silent',
+    absWorkingDir: packageRoot,
+  });
+  const output = result.outputFiles[0]?.contents ?? new Uint8Array();
+  return { minifiedBytes: output.byteLength, gzipBytes: gzipSync(output, { level: 9 }).byteLength };
+}
+
+async function cssSize(): Promise<{ minifiedBytes: number; gzipBytes: number } | { missing: string }> {
+  const directory = path.join(packageRoot, 'src', 'styles');
+  let files: string[];
+  try {
+    files = readdirSync(directory).filter((name) => name.endsWith('.css'));
+  } catch {
+    return { missing: 'no src/styles' };
+  }
+  const css = `@layer insforge-ai {\n${files.map((name) => readFileSync(path.join(directory, name), 'utf8')).join('\n')}\n}`;
+  const { code } = await transform(css, { loader: 'css', minify: true });
+  return { minifiedBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).byteLength };
+}

@@ -1,0 +1,45 @@
+/**
+ * Our gateway, set up as in production: `createAiGateway` mounted in Express, a feature with a system prompt, the
+ * usage ledger on a SQLite file (the default sink), limits on (bench/run.ts saves the policy through the admin API).
+ * Run as a child process; configuration comes in BENCH_GATEWAY (JSON). Prints its URL. SIGTERM exits cleanly, so
+ * `--cpu-prof` writes its profile.
+ */
+import express from 'express';
+import { createAiGateway } from '../server/src/index.js';
+import { CHAT_MODEL, EMBEDDING_MODEL, SYSTEM_PROMPT } from './workload.js';
+
+interface GatewayServerConfig {
+  upstreamUrl: string;
+  upstreamKey: string;
+  database: string;
+  clientKey: string;
+  adminToken: string;
+}
+
+const config = JSON.parse(process.env['BENCH_GATEWAY'] ?? '{}') as GatewayServerConfig;
+const gateway = createAiGateway({
+  upstream: { baseUrl: config.upstreamUrl, apiKey: config.upstreamKey },
+  database: config.database,
+  features: [
+    { name: 'chat', model: CHAT_MODEL, systemPrompt: SYSTEM_PROMPT },
+    { name: 'embed', modality: 'embedding', model: EMBEDDING_MODEL },
+  ],
+  clientKeys: [{ key: config.clientKey, userId: 'bench-user' }],
+  adminToken: config.adminToken,
+  encryption: null,
+});
+await gateway.ready;
+
+const app = express();
+app.use('/ai', gateway);
+const server = app.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  if (address && typeof address === 'object') console.log(`listening on http://127.0.0.1:${address.port}`);
+});
+server.keepAliveTimeout = 65_000;
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  void gateway.close().finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 3_000).unref();
+});

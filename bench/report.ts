@@ -1,0 +1,290 @@
+/**
+ * Turns the figures into the report: markdown tables (printed as they are, and written to docs/benchmarks.md), and
+ * where each goal of issue 9 stands. Asserts nothing.
+ */
+import type { BundleSize } from './client-size.js';
+import type { LatencyRun } from './latency.js';
+import { percentile } from './load.js';
+import type { ProfileEntry, ProfileResult } from './profile.js';
+import type { SoakResult } from './soak.js';
+import type { StreamMemoryResult } from './stream-memory.js';
+import { TARGET_LABELS, type TargetName } from './targets.js';
+import type { ThroughputResult } from './throughput.js';
+import { REQUEST_KINDS, type RequestKind } from './workload.js';
+
+export interface BenchResults {
+  mode: 'short' | 'full';
+  command: string;
+  startedAt: Date;
+  durationMs: number;
+  machine: Array<[string, string]>;
+  versions: Array<[string, string]>;
+  settings: Array<[string, string]>;
+  /** Targets that could not be run, with the reason. */
+  unavailable: Map<TargetName, string>;
+  portkeySetup: string;
+  idleRss: Map<TargetName, number>;
+  latency: LatencyRun[];
+  throughput: Map<TargetName, ThroughputResult>;
+  streamMemory: Map<TargetName, StreamMemoryResult | { error: string }>;
+  soak: SoakResult | { skipped: string };
+  profile: ProfileResult | { skipped: string };
+  clientSizes: BundleSize[];
+  findings?: string;
+}
+
+export interface Goal {
+  goal: string;
+  figure: string;
+  status: 'meets' | 'MISSES' | 'not measured';
+}
+
+const GATEWAYS: TargetName[] = ['bare', 'ours', 'portkey'];
+const KIND_LABELS: Record<RequestKind, string> = { chat: 'chat (JSON)', stream: 'chat stream, 200 tokens', embed: 'embeddings' };
+
+const ms = (value: number, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : '—');
+const signedMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : '—');
+const mb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : '—');
+const kb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KB` : '—');
+const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
+const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '—');
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** Added latency of a target over the emulator, for one statistic of one request kind. */
+export function added(run: LatencyRun | undefined, target: TargetName, kind: RequestKind, p: number, of: 'total' | 'ttft' = 'total'): number {
+  const own = run?.samples.get(target)?.[kind][of];
+  const direct = run?.samples.get('direct')?.[kind][of];
+  if (!own?.length || !direct?.length) return NaN;
+  return percentile(own, p) - percentile(direct, p);
+}
+
+const runAt = (results: BenchResults, concurrency: number) => results.latency.find((run) => run.concurrency === concurrency);
+/** The run with the most concurrent requests (500 in full mode). */
+const heaviest = (results: BenchResults) => results.latency.reduce<LatencyRun | undefined>((most, run) => (!most || run.concurrency > most.concurrency ? run : most), undefined);
+
+export function evaluateGoals(results: BenchResults): Goal[] {
+  const sequential = runAt(results, 1);
+  const heavy = heaviest(results);
+  const heavyLabel = heavy && heavy.concurrency !== 500 ? ` (this run: ${heavy.concurrency}, short mode)` : '';
+  const goals: Goal[] = [];
+  const seqAdded = REQUEST_KINDS.map((kind) => [kind, added(sequential, 'ours', kind, 50)] as const);
+  goals.push({
+    goal: 'Added latency p50 ≤ 0.5 ms, sequential (each request kind)',
+    figure: seqAdded.map(([kind, value]) => `${kind} ${signedMs(value)} ms`).join(', '),
+    status: seqAdded.some(([, value]) => !Number.isFinite(value)) ? 'not measured' : seqAdded.every(([, value]) => value <= 0.5) ? 'meets' : 'MISSES',
+  });
+  const heavyP99 = added(heavy, 'ours', 'stream', 99);
+  goals.push({
+    goal: 'Added latency p99 ≤ 5 ms at 500 concurrent streams',
+    figure: `${signedMs(heavyP99)} ms${heavyLabel}`,
+    status: !Number.isFinite(heavyP99) ? 'not measured' : heavyP99 <= 5 ? 'meets' : 'MISSES',
+  });
+  if (results.unavailable.has('portkey')) {
+    goals.push({ goal: "Added latency ≤ half of Portkey's (same run)", figure: `Portkey not run: ${results.unavailable.get('portkey')}`, status: 'not measured' });
+  } else {
+    const pairs = [
+      ...REQUEST_KINDS.map((kind) => [`${kind} p50 sequential`, added(sequential, 'ours', kind, 50), added(sequential, 'portkey', kind, 50)] as const),
+      [`stream p99 at ${heavy?.concurrency ?? 500}`, heavyP99, added(heavy, 'portkey', 'stream', 99)] as const,
+    ];
+    goals.push({
+      goal: "Added latency ≤ half of Portkey's (same run)",
+      figure: pairs.map(([label, ours, theirs]) => `${label}: ${signedMs(ours)} vs ${signedMs(theirs)} ms`).join('; '),
+      status: pairs.some(([, ours, theirs]) => !Number.isFinite(ours) || !Number.isFinite(theirs)) ? 'not measured' : pairs.every(([, ours, theirs]) => ours <= theirs / 2) ? 'meets' : 'MISSES',
+    });
+  }
+  const ours = results.throughput.get('ours');
+  const bare = results.throughput.get('bare');
+  const share = ours && bare ? ours.requestsPerSecond / bare.requestsPerSecond : NaN;
+  goals.push({
+    goal: "Throughput ≥ 60% of the bare proxy's",
+    figure: `${percent(share)} (${ours?.requestsPerSecond.toFixed(0) ?? '—'} vs ${bare?.requestsPerSecond.toFixed(0) ?? '—'} req/s)`,
+    status: !Number.isFinite(share) ? 'not measured' : share >= 0.6 ? 'meets' : 'MISSES',
+  });
+  const soak = results.soak;
+  goals.push(
+    'skipped' in soak
+      ? { goal: 'RSS growth < 5% over the soak', figure: soak.skipped, status: 'not measured' }
+      : {
+          goal: 'RSS growth < 5% over the soak',
+          figure: `${percent(soak.growth)} over ${(soak.options.durationMs / 60_000).toFixed(soak.options.durationMs < 60_000 ? 2 : 1)} min`,
+          status: !Number.isFinite(soak.growth) ? 'not measured' : soak.growth < 0.05 ? 'meets' : 'MISSES',
+        },
+  );
+  const memory = results.streamMemory.get('ours');
+  const perStream = memory && 'perStreamBytes' in memory ? memory.perStreamBytes : NaN;
+  goals.push({
+    goal: '< 30 KB per concurrent stream',
+    figure: memory && 'perStreamBytes' in memory ? `${kb(perStream)} (marginal ${kb(memory.marginalPerStreamBytes)})` : memory ? `failed: ${memory.error}` : '—',
+    status: !Number.isFinite(perStream) ? 'not measured' : perStream < 30 * 1024 ? 'meets' : 'MISSES',
+  });
+  for (const name of ['ChatPanel', 'useChat core']) {
+    const size = results.clientSizes.find((entry) => entry.name === name);
+    const goalBytes = size?.goalBytes ?? NaN;
+    goals.push({
+      goal: `${name} < ${kb(goalBytes)} gzip`,
+      figure: size?.gzipBytes !== undefined ? kb(size.gzipBytes) : (size?.missing ?? '—'),
+      status: size?.gzipBytes === undefined ? 'not measured' : size.gzipBytes < goalBytes ? 'meets' : 'MISSES',
+    });
+  }
+  goals.push({ goal: 'Chromium: commits per streamed token', figure: 'not measured yet: needs ChatPanel (issue 7)', status: 'not measured' });
+  goals.push({ goal: 'Chromium: input latency while typing in a 1,000-message conversation', figure: 'not measured yet: needs ChatPanel (issue 7)', status: 'not measured' });
+  return goals;
+}
+
+function latencySection(results: BenchResults, run: LatencyRun): string {
+  const present = GATEWAYS.filter((name) => run.samples.has(name));
+  const title = run.concurrency === 1 ? 'Sequential (one request at a time)' : `${run.concurrency} concurrent requests (batches of ${run.concurrency} of one kind)`;
+  const header = ['request', 'direct p50 / p99', ...present.map((name) => `${TARGET_LABELS[name]} added p50 / p99`)];
+  const rows: string[][] = [];
+  for (const kind of REQUEST_KINDS) {
+    const direct = run.samples.get('direct')?.[kind].total ?? [];
+    rows.push([
+      KIND_LABELS[kind],
+      `${ms(percentile(direct, 50))} / ${ms(percentile(direct, 99))}`,
+      ...present.map((name) => `${signedMs(added(run, name, kind, 50))} / ${signedMs(added(run, name, kind, 99))} ms`),
+    ]);
+  }
+  const ttft = run.samples.get('direct')?.stream.ttft ?? [];
+  rows.push([
+    'time to first token (stream)',
+    `${ms(percentile(ttft, 50))} / ${ms(percentile(ttft, 99))}`,
+    ...present.map((name) => `${signedMs(added(run, name, 'stream', 50, 'ttft'))} / ${signedMs(added(run, name, 'stream', 99, 'ttft'))} ms`),
+  ]);
+  const counts = [...run.samples.entries()].map(([name, kinds]) => {
+    const failed = REQUEST_KINDS.reduce((sum, kind) => sum + kinds[kind].failed, 0);
+    const error = REQUEST_KINDS.map((kind) => kinds[kind].firstError).find(Boolean);
+    return `${name} ${REQUEST_KINDS.map((kind) => kinds[kind].total.length).join('/')}${failed ? ` (**${failed} failed**: ${error ?? ''})` : ''}`;
+  });
+  return `### ${title}\n\n${table(header, rows)}\n\nSamples per target (chat/stream/embeddings): ${counts.join('; ')}.`;
+}
+
+function entriesTable(entries: ProfileEntry[], what: string): string {
+  return table([what, 'self time', 'share of busy time'], entries.map((entry) => [entry.name.replace(/\|/g, '\\|'), ms(entry.selfMs, 0), percent(entry.share)]));
+}
+
+export function renderReport(results: BenchResults): string {
+  const goals = evaluateGoals(results);
+  const sections: string[] = [];
+  sections.push(
+    `# Benchmarks\n\nWritten by \`npm run bench\` (bench/run.ts) on ${results.startedAt.toISOString()}, in ${(results.durationMs / 1000).toFixed(0)} s. ` +
+      'Every figure below comes from that one run; re-run the command to refresh them. The script prints the same tables and asserts nothing.',
+  );
+  sections.push(`Command: \`${results.command}\` (${results.mode} mode)`);
+  sections.push(`## Machine and versions\n\n${table(['', ''], [...results.machine, ...results.versions].map(([key, value]) => [key, value]))}`);
+  sections.push(`## Goals (issue 9)\n\n${table(['goal', 'this run', 'where it stands'], goals.map((goal) => [goal.goal, goal.figure, goal.status === 'MISSES' ? '**MISSES**' : goal.status]))}`);
+  sections.push(
+    '## Set-up\n\n' +
+      [
+        `- ${TARGET_LABELS.direct}: the OpenRouter emulator at unlimited pace, in its own process; every other target forwards to it.`,
+        `- ${TARGET_LABELS.bare}: node:http piping each request to the emulator over a keep-alive agent, no logic (bench/bare-proxy.ts): the floor for any Node gateway.`,
+        `- ${TARGET_LABELS.ours}: \`createAiGateway\` mounted in Express (bench/gateway-server.ts): features \`chat\` (with a system prompt) and \`embed\`, a static client key, the usage ledger on a SQLite file, limits on (a policy with generous per-minute, per-day and spend limits for the project, each feature and every user, saved through \`PUT /api/ai/limits/policy\`).`,
+        `- ${TARGET_LABELS.portkey}: ${results.portkeySetup}`,
+        '- The request mix: a chat completion (JSON), a streamed chat completion of 200 tokens (`stream_options.include_usage`), and an embedding. Targets other than ours get the system prompt in the request, so the emulator does the same work for every target.',
+        '- Each target runs in its own process (our entries bundled from source with esbuild, dependencies external, run by plain `node`); the load generator is a third process using node:http with one keep-alive agent. Everything shares 2 cores, so a gateway competes with the emulator and the load generator for CPU: added latency includes that contention, as it would on a small host.',
+        '- Interleaving: every iteration (or batch round) visits every target in a rotated order. "Added" is the target\'s percentile minus the emulator\'s same percentile.',
+        ...results.settings.map(([key, value]) => `- ${key}: ${value}`),
+        ...[...results.unavailable].map(([name, reason]) => `- **${TARGET_LABELS[name]} could not be run**: ${reason}`),
+      ].join('\n'),
+  );
+  sections.push(`## Added latency over the emulator\n\n${results.latency.map((run) => latencySection(results, run)).join('\n\n')}`);
+  const throughputRows = (['direct', ...GATEWAYS] as TargetName[]).flatMap((name) => {
+    const result = results.throughput.get(name);
+    if (!result) return [];
+    return [
+      [
+        TARGET_LABELS[name],
+        result.requestsPerSecond.toFixed(0),
+        result.failed ? String(result.failed) : '0',
+        ms(result.cpuMsPerRequest, 3),
+        name === 'direct' ? '— (emulator)' : mb(results.idleRss.get(name)),
+        name === 'direct' ? '— (emulator)' : mb(result.peakRssBytes),
+      ],
+    ];
+  });
+  sections.push(
+    '## Throughput at saturation and memory\n\n' +
+      table(['target', 'requests/s (mix)', 'failed', 'CPU per request (its process)', 'RSS idle', 'RSS under load (peak)'], throughputRows) +
+      '\n\nCPU per request of (a) is the emulator\'s own work; for (b)–(d) it is what the gateway process spends per request on top of it.',
+  );
+  const memoryRows = GATEWAYS.flatMap((name) => {
+    const memory = results.streamMemory.get(name);
+    if (!memory) return [];
+    if ('error' in memory) return [[TARGET_LABELS[name], `failed: ${memory.error}`, '', '', '', '']];
+    return [[
+      TARGET_LABELS[name],
+      mb(memory.idle.rss),
+      memory.steps.map((step) => `${step.streams}: ${mb(step.memory.rss)}`).join(', ') + (memory.failedToStart ? ` (${memory.failedToStart} did not start)` : ''),
+      `**${kb(memory.perStreamBytes)}**`,
+      `${kb(memory.heapPerStreamBytes)} / ${kb(memory.externalPerStreamBytes)}`,
+      kb(memory.marginalPerStreamBytes),
+    ]];
+  });
+  sections.push(
+    '## Memory per concurrent stream\n\nA fresh process of each target, warmed up (20 requests of each kind), then holding slow streams open (20 tokens/s); each reading is taken right after a forced garbage collection (`--expose-gc`, bench/memory-probe.ts), so it counts live memory.\n\n' +
+      table(['target', 'RSS idle', 'RSS with N streams open', 'per stream ((RSS − idle) / N)', 'of which JS heap / external per stream', 'marginal RSS per stream (between steps)'], memoryRows),
+  );
+  const ours = (name: TargetName) => results.throughput.get(name)?.requestsPerSecond ?? NaN;
+  const sequential = runAt(results, 1);
+  const heavy = heaviest(results);
+  const perStream = (name: TargetName) => {
+    const memory = results.streamMemory.get(name);
+    return memory && 'perStreamBytes' in memory ? memory.perStreamBytes : NaN;
+  };
+  const ratioRows: string[][] = [
+    ...REQUEST_KINDS.map((kind) => [`added p50, sequential, ${kind}`, ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio(added(sequential, 'ours', kind, 50) / added(sequential, other, kind, 50)))]),
+    [`added p99, ${heavy?.concurrency ?? 500} concurrent streams`, ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio(added(heavy, 'ours', 'stream', 99) / added(heavy, other, 'stream', 99)))],
+    ['added time to first token p50, sequential', ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio(added(sequential, 'ours', 'stream', 50, 'ttft') / added(sequential, other, 'stream', 50, 'ttft')))],
+    ['requests/s at saturation', ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio(ours('ours') / ours(other)))],
+    ['CPU per request', ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio((results.throughput.get('ours')?.cpuMsPerRequest ?? NaN) / (results.throughput.get(other)?.cpuMsPerRequest ?? NaN)))],
+    ['RSS idle', ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio((results.idleRss.get('ours') ?? NaN) / (results.idleRss.get(other) ?? NaN)))],
+    ['RSS under load', ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio((results.throughput.get('ours')?.peakRssBytes ?? NaN) / (results.throughput.get(other)?.peakRssBytes ?? NaN)))],
+    ['memory per concurrent stream', ...(['bare', 'portkey'] as TargetName[]).map((other) => ratio(perStream('ours') / perStream(other)))],
+  ];
+  sections.push(`## Ours against the floor and the peer\n\nRatios of ours to each (below 1× is better than it for latency, memory and CPU; above 1× is better for requests/s). An added latency near zero makes a ratio swing widely.\n\n${table(['figure', 'ours / bare proxy', 'ours / Portkey'], ratioRows)}`);
+  const soak = results.soak;
+  if ('skipped' in soak) sections.push(`## Soak\n\n${soak.skipped}`);
+  else {
+    const step = Math.max(1, Math.ceil(soak.samples.length / 12));
+    const shown = soak.samples.filter((_, index) => index % step === 0 || index === soak.samples.length - 1);
+    sections.push(
+      `## Soak\n\nOur gateway (a fresh process), ${soak.options.ratePerSecond} requests/s for ${(soak.options.durationMs / 60_000).toFixed(soak.options.durationMs < 60_000 ? 2 : 1)} min after ${(soak.options.warmupMs / 1000).toFixed(0)} s of warm-up: ` +
+        `1 in 5 a chat completion, 1 in 5 an embedding, 2 in 5 a stream of 200 tokens at 200 tokens/s, and 1 in 5 (20%) such a stream the client abandons after 20 chunks. ` +
+        `RSS sampled every ${(soak.options.sampleEveryMs / 1000).toFixed(0)} s. Sent ${soak.sent}, abandoned ${soak.aborted}, failed ${soak.failed}${soak.firstError ? ` (first: ${soak.firstError})` : ''}.\n\n` +
+        `Growth (mean of the last third of samples over the first third): **${percent(soak.growth)}**.\n\n` +
+        table(['time', 'RSS'], shown.map((sample) => [`${(sample.atMs / 1000).toFixed(0)} s`, mb(sample.rssBytes)])),
+    );
+  }
+  sections.push(
+    '## Client\n\nMinified + gzip (level 9) with esbuild, react and react-dom external, each public entry point of `@insforge/ai-react` bundled from source.\n\n' +
+      table(
+        ['bundle', 'what', 'minified', 'gzip', 'goal'],
+        results.clientSizes.map((size) => [size.name, size.what, size.missing ?? kb(size.minifiedBytes), size.missing ? '—' : kb(size.gzipBytes), size.goalBytes ? `< ${kb(size.goalBytes)}` : '']),
+      ) +
+      '\n\nIn Chromium (issue 9, item 4):\n\n' +
+      table(['figure', 'value'], [
+        ['commits per streamed token', 'not measured yet: needs ChatPanel (issue 7)'],
+        ['input latency while typing in a 1,000-message conversation', 'not measured yet: needs ChatPanel (issue 7)'],
+      ]),
+  );
+  const profile = results.profile;
+  if ('skipped' in profile) sections.push(`## Where our gateway spends its time\n\n${profile.skipped}`);
+  else {
+    sections.push(
+      `## Where our gateway spends its time\n\nA fresh gateway process under \`--cpu-prof\` (250 µs sampling) while 64 clients send the mix for ${(profile.durationMs / 1000).toFixed(0)} s: ` +
+        `${profile.requests} requests, ${ms(profile.busyMsPerRequest, 3)} of sampled busy time per request. Self time, attributed to source files through the bundle's source map.\n\n` +
+        `### By area\n\n${entriesTable(profile.areas, 'area')}\n\n### Our source files\n\n${entriesTable(profile.ourFiles, 'file')}\n\n### Heaviest functions\n\n${entriesTable(profile.functions, 'function — file:line')}`,
+    );
+  }
+  if (results.findings) sections.push(results.findings.trim());
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** The goals missed, one line each, for the console. */
+export function missedGoals(results: BenchResults): string[] {
+  return evaluateGoals(results)
+    .filter((goal) => goal.status === 'MISSES')
+    .map((goal) => `MISSES: ${goal.goal} — ${goal.figure}`);
+}

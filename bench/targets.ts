@@ -1,0 +1,171 @@
+/**
+ * The four targets of the benchmark, each in its own process: (a) the emulator itself, (b) a bare pass-through
+ * proxy, (c) our gateway set up as in production, (d) Portkey's open-source gateway forwarding to the same emulator.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleEntry, startChild, type Child } from './child-process.js';
+import { startPortkey } from './portkey.js';
+import { CHAT_MODEL, EMBEDDING_MODEL, type TargetAddress } from './workload.js';
+
+export type TargetName = 'direct' | 'bare' | 'ours' | 'portkey';
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'ours', 'portkey'];
+export const TARGET_LABELS: Record<TargetName, string> = {
+  direct: '(a) emulator directly',
+  bare: '(b) bare Node proxy',
+  ours: '(c) our gateway',
+  portkey: '(d) Portkey gateway',
+};
+
+export interface Target {
+  name: TargetName;
+  address: TargetAddress;
+  /** The process whose memory is the target's own (the emulator's for `direct`). */
+  child: Child;
+}
+
+export interface Emulator {
+  url: string;
+  origin: string;
+  apiKey: string;
+  child: Child;
+}
+
+const CLIENT_KEY = 'ik_bench_client_key_0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+
+/** Workspace for logs, bundles' output names and the gateway's SQLite files; removed by `close()`. */
+export class BenchWorkspace {
+  readonly directory = mkdtempSync(path.join(tmpdir(), 'insforge-bench-'));
+  #bundles = new Map<string, Promise<string>>();
+  #sequence = 0;
+
+  logFile(name: string): string {
+    return path.join(this.directory, `${name}.log`);
+  }
+
+  /** A fresh name in the workspace (a new gateway gets a new database file). */
+  fresh(name: string): string {
+    this.#sequence += 1;
+    return path.join(this.directory, `${name}-${this.#sequence}`);
+  }
+
+  bundle(entry: string): Promise<string> {
+    let bundled = this.#bundles.get(entry);
+    if (!bundled) {
+      bundled = bundleEntry(entry);
+      this.#bundles.set(entry, bundled);
+    }
+    return bundled;
+  }
+
+  /** Node flags for a measured process: the memory probe preloaded, and `gc()` for it to call. */
+  async measuredNodeArgs(extra: string[]): Promise<string[]> {
+    return ['--expose-gc', '--import', pathToFileURL(await this.bundle('memory-probe.ts')).href, ...extra];
+  }
+
+  close(): void {
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
+
+export async function startEmulatorProcess(workspace: BenchWorkspace): Promise<Emulator> {
+  // The emulator reads its catalog from its package folder, so it runs from source through tsx rather than bundled;
+  // its memory is not measured.
+  const child = await startChild({
+    name: 'emulator',
+    nodeArgs: ['--import', 'tsx'],
+    args: [path.join('bench', 'emulator-server.ts')],
+    logFile: workspace.logFile('emulator'),
+    ready: { stdout: /^(\{.*\})$/m },
+  });
+  const { url, origin, apiKey } = JSON.parse(child.readyValue) as { url: string; origin: string; apiKey: string };
+  return { url, origin, apiKey, child };
+}
+
+export function directTarget(emulator: Emulator): Target {
+  return {
+    name: 'direct',
+    child: emulator.child,
+    address: { baseUrl: emulator.url, headers: { authorization: `Bearer ${emulator.apiKey}` }, chatModel: CHAT_MODEL, embeddingModel: EMBEDDING_MODEL, addsSystemPrompt: false },
+  };
+}
+
+export async function startBareProxy(workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = []): Promise<Target> {
+  const child = await startChild({
+    name: 'bare proxy',
+    nodeArgs: await workspace.measuredNodeArgs(nodeArgs),
+    args: [await workspace.bundle('bare-proxy.ts')],
+    env: { BENCH_UPSTREAM_ORIGIN: emulator.origin },
+    logFile: workspace.logFile('bare-proxy'),
+    ready: { stdout: /listening on (http:\/\/\S+)/ },
+  });
+  const upstreamPath = new URL(emulator.url).pathname;
+  return {
+    name: 'bare',
+    child,
+    address: { baseUrl: `${child.readyValue}${upstreamPath}`, headers: { authorization: `Bearer ${emulator.apiKey}` }, chatModel: CHAT_MODEL, embeddingModel: EMBEDDING_MODEL, addsSystemPrompt: false },
+  };
+}
+
+/** Starts our gateway on a fresh SQLite file and turns limits on through the admin API. */
+export async function startOurGateway(workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = []): Promise<Target> {
+  const database = `${workspace.fresh('gateway')}.db`;
+  const child = await startChild({
+    name: 'our gateway',
+    nodeArgs: await workspace.measuredNodeArgs(nodeArgs),
+    args: [await workspace.bundle('gateway-server.ts')],
+    env: {
+      BENCH_GATEWAY: JSON.stringify({ upstreamUrl: emulator.url, upstreamKey: emulator.apiKey, database, clientKey: CLIENT_KEY, adminToken: ADMIN_TOKEN }),
+      NODE_ENV: 'production',
+    },
+    logFile: workspace.logFile('gateway'),
+    ready: { stdout: /listening on (http:\/\/\S+)/ },
+  });
+  await turnLimitsOn(`${child.readyValue}/ai`);
+  return {
+    name: 'ours',
+    child,
+    address: { baseUrl: `${child.readyValue}/ai/v1`, headers: { authorization: `Bearer ${CLIENT_KEY}` }, chatModel: 'chat', embeddingModel: 'embed', addsSystemPrompt: true },
+  };
+}
+
+/** Generous limits at every scope, so each request goes through the limit checks without ever being refused. */
+async function turnLimitsOn(gatewayUrl: string): Promise<void> {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const current = (await (await fetch(`${gatewayUrl}/api/ai/limits/policy`, { headers })).json()) as { version: number };
+  const generous = { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, spendPerDayUsd: 1_000_000 };
+  const response = await fetch(`${gatewayUrl}/api/ai/limits/policy`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({
+      version: current.version,
+      policy: { project: generous, features: { chat: generous, embed: generous }, users: { default: { requestsPerMinute: 1_000_000, tokensPerDay: 1_000_000_000_000 }, overrides: {} } },
+    }),
+  });
+  if (!response.ok) throw new Error(`saving the limits policy failed: ${response.status} ${await response.text()}`);
+}
+
+export async function startPortkeyTarget(workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = []): Promise<Target> {
+  const child = await startPortkey({ logFile: workspace.logFile('portkey'), nodeArgs: await workspace.measuredNodeArgs(nodeArgs) });
+  return {
+    name: 'portkey',
+    child,
+    address: {
+      baseUrl: `${child.readyValue}/v1`,
+      headers: { authorization: `Bearer ${emulator.apiKey}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': emulator.url },
+      chatModel: CHAT_MODEL,
+      embeddingModel: EMBEDDING_MODEL,
+      addsSystemPrompt: false,
+    },
+  };
+}
+
+/** Starts a fresh process of a target kind (not `direct`). */
+export function startTarget(name: Exclude<TargetName, 'direct'>, workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = []): Promise<Target> {
+  if (name === 'bare') return startBareProxy(workspace, emulator, nodeArgs);
+  if (name === 'ours') return startOurGateway(workspace, emulator, nodeArgs);
+  return startPortkeyTarget(workspace, emulator, nodeArgs);
+}

@@ -1,0 +1,57 @@
+/**
+ * The request mix every target receives, and the markers the emulator's rules key on. Targets other than ours get the
+ * feature's system prompt in the request body, so the emulator does the same work whoever forwards the request.
+ */
+export type RequestKind = 'chat' | 'stream' | 'embed';
+export const REQUEST_KINDS: readonly RequestKind[] = ['chat', 'stream', 'embed'];
+
+export const SYSTEM_PROMPT = 'You are the Acme assistant. Answer briefly and plainly.';
+export const CHAT_MODEL = 'openai/gpt-4o-mini';
+export const EMBEDDING_MODEL = 'openai/text-embedding-3-small';
+
+/** Emulator rules: the last user message carries one of these markers. */
+export const STREAM_MARKER = '[bench-stream]';
+export const SLOW_STREAM_MARKER = '[bench-slow-stream]';
+export const SOAK_STREAM_MARKER = '[bench-soak-stream]';
+export const EMULATOR_RULES = [
+  { match: { contains: STREAM_MARKER }, scenario: 'tokens=200' },
+  // Memory per concurrent stream: streams that stay open ~20 s.
+  { match: { contains: SLOW_STREAM_MARKER }, scenario: 'tps=20;tokens=400' },
+  // Soak: streams of about a second, so an abort lands mid-stream.
+  { match: { contains: SOAK_STREAM_MARKER }, scenario: 'tps=200;tokens=200' },
+];
+
+/** How a target is addressed: base URL of its OpenAI-compatible API, headers, and the model names it takes. */
+export interface TargetAddress {
+  /** e.g. `http://127.0.0.1:4000/api/v1`; requests go to `${baseUrl}/chat/completions` and `/embeddings`. */
+  baseUrl: string;
+  headers: Record<string, string>;
+  chatModel: string;
+  embeddingModel: string;
+  /** Whether the target adds the system prompt itself (ours, through the feature). */
+  addsSystemPrompt: boolean;
+}
+
+export interface RequestSpec {
+  kind: RequestKind;
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Builds one request of a kind; `marker` overrides the stream marker (slow and soak streams). */
+export function buildRequest(target: TargetAddress, kind: RequestKind, marker = STREAM_MARKER): RequestSpec {
+  const headers = { 'content-type': 'application/json', ...target.headers };
+  if (kind === 'embed') {
+    const body = JSON.stringify({ model: target.embeddingModel, input: 'The quick brown fox jumps over the lazy dog, for a benchmark.' });
+    return { kind, url: new URL(`${target.baseUrl}/embeddings`), headers, body };
+  }
+  const user = kind === 'stream' ? `Tell me about gateways ${marker}` : 'Tell me about gateways';
+  const messages = [...(target.addsSystemPrompt ? [] : [{ role: 'system', content: SYSTEM_PROMPT }]), { role: 'user', content: user }];
+  const body = JSON.stringify({
+    model: target.chatModel,
+    messages,
+    ...(kind === 'stream' ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+  return { kind, url: new URL(`${target.baseUrl}/chat/completions`), headers, body };
+}
