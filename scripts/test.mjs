@@ -16,8 +16,9 @@ rmSync(vitestReport, { force: true });
 const steps = [
   { name: 'lint (eslint)', run: () => runBin('eslint', ['.']) },
   { name: 'typecheck (tsc -b)', run: () => runBin('tsc', ['-b']) },
-  { name: 'typecheck the demo app', run: () => runBin('tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']) },
   { name: 'build packages (pnpm -r build)', run: () => runPnpm(['-r', 'build']) },
+  // The demo imports the packages as an app would, through their built `exports`, so it is checked after the build.
+  { name: 'typecheck the demo app', run: () => runBin('tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']) },
   // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium; vitest reuses it.
   { name: 'storybook build (static, no server, no key)', run: () => runBin('storybook', ['build', '--disable-telemetry', '--quiet', '-o', 'storybook-static']) },
   {
