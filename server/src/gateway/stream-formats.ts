@@ -20,9 +20,10 @@ function isEmptyChunk(chunk: UpstreamChunk): boolean {
  */
 export function openAIStreamFormat(includeUsage: boolean): StreamFormat {
   return {
-    chunk(chunk) {
+    chunk(chunk, raw) {
       if (isEmptyChunk(chunk)) return undefined;
-      if (chunk.usage === undefined) return event(chunk);
+      // Already OpenAI's chunk shape: forwarded as it came, without serializing it again.
+      if (chunk.usage === undefined) return raw.includes('\n') ? event(chunk) : `data: ${raw}\n\n`;
       const { usage: _usage, ...rest } = chunk;
       return event(rest);
     },

@@ -22,7 +22,8 @@ export interface UpstreamChunk {
 /** How a client protocol writes a stream: the OpenAI chunks, or the InsForge `{chunk}`…`{done}` events. */
 export interface StreamFormat {
   /** The text for one upstream chunk, or undefined to send nothing for it. */
-  chunk(chunk: UpstreamChunk): string | undefined;
+  /** `raw` is the event's text as the upstream sent it, which a format may forward as is. */
+  chunk(chunk: UpstreamChunk, raw: string): string | undefined;
   error(error: GatewayError): string;
   /** The closing events after a complete answer (a usage chunk, `[DONE]`, `{done}`…). */
   end(summary: StreamSummary): string;
@@ -51,7 +52,8 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 
 interface OpenedStream {
   items: AsyncGenerator<SseItem>;
-  first: UpstreamChunk | undefined;
+  /** The first chunk, parsed and as the upstream sent it. */
+  first: { chunk: UpstreamChunk; raw: string } | undefined;
   generationId: string | undefined;
 }
 
@@ -76,13 +78,25 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   // The generation of the latest attempt, known from its headers even if the client leaves before any chunk.
   let latestGenerationId: string | undefined;
   const summary: StreamSummary = { id: undefined, model: undefined, provider: undefined, created: undefined, usage: undefined };
+  // Events parsed from one upstream read leave in one write (one HTTP chunk), not one write per token.
+  let pending = '';
+  const flushPending = () => {
+    if (pending !== '' && !res.writableEnded && !res.destroyed) res.write(pending);
+    pending = '';
+  };
   const write = (text: string) => {
     if (!committed) {
       committed = true;
       res.status(200).set(SSE_HEADERS);
     }
     lastWrite = performance.now();
-    res.write(text);
+    if (pending === '') process.nextTick(flushPending);
+    pending += text;
+  };
+  const end = (text: string) => {
+    const rest = pending + text;
+    pending = '';
+    res.end(rest);
   };
   const heartbeat = setInterval(() => {
     if (performance.now() - lastWrite >= context.heartbeatMs - 1 && !res.writableEnded) write(': heartbeat\n\n');
@@ -96,7 +110,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
     attempts,
     ...(error ? { error } : {}),
   });
-  const forward = (chunk: UpstreamChunk) => {
+  const forward = (chunk: UpstreamChunk, raw: string) => {
     summary.id ??= chunk.id;
     summary.model ??= chunk.model;
     summary.provider ??= chunk.provider;
@@ -107,7 +121,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
       const piece = delta?.[field];
       if (typeof piece === 'string') forwardedCharacters += piece.length;
     }
-    const text = format.chunk(chunk);
+    const text = format.chunk(chunk, raw);
     if (text === undefined) return;
     timeToFirstTokenMs ??= performance.now() - run.startedAt;
     write(text);
@@ -123,7 +137,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
       const items = readSseEvents(response.body);
       try {
         const first = await firstChunk(items);
-        return { items, first, generationId: headerValue(response.headers, 'x-generation-id') ?? first?.id };
+        return { items, first, generationId: headerValue(response.headers, 'x-generation-id') ?? first?.chunk.id };
       } catch (error) {
         response.body.destroy();
         throw error instanceof UpstreamFailure ? error : toTransportError(error, abort.signal);
@@ -135,7 +149,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
     if (abort.signal.aborted) return outcome('cancelled', latestGenerationId);
     const gatewayError = toGatewayError(error);
     if (committed) {
-      res.end(format.error(gatewayError));
+      end(format.error(gatewayError));
     } else {
       sendGatewayError(res, gatewayError);
     }
@@ -145,7 +159,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   let failure: GatewayError | undefined;
   let sawDone = opened.first === undefined;
   try {
-    if (opened.first) forward(opened.first);
+    if (opened.first) forward(opened.first.chunk, opened.first.raw);
     for await (const item of opened.items) {
       if (item.kind === 'comment') continue;
       if (item.data === '[DONE]') {
@@ -157,7 +171,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
         failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
         break;
       }
-      forward(chunk);
+      forward(chunk, item.data);
     }
   } catch (error) {
     if (!abort.signal.aborted) {
@@ -172,12 +186,12 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   }
   if (abort.signal.aborted) return outcome('cancelled', opened.generationId);
   if (!failure && !sawDone) failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
-  res.end(failure ? format.error(failure) : format.end(summary));
+  end(failure ? format.error(failure) : format.end(summary));
   return outcome(failure ? 'error' : 'ok', opened.generationId, failure);
 }
 
 /** Reads up to the first data event: keep-alives are skipped, an error event is a failure still worth retrying. */
-async function firstChunk(items: AsyncGenerator<SseItem>): Promise<UpstreamChunk | undefined> {
+async function firstChunk(items: AsyncGenerator<SseItem>): Promise<OpenedStream['first']> {
   for (;;) {
     const next = await items.next();
     if (next.done) throw new UpstreamFailure(new GatewayError('upstream_stream_truncated', 'The model provider closed the stream before answering.'), true, true);
@@ -185,6 +199,6 @@ async function firstChunk(items: AsyncGenerator<SseItem>): Promise<UpstreamChunk
     if (next.value.data === '[DONE]') return undefined;
     const chunk = JSON.parse(next.value.data) as UpstreamChunk;
     if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error);
-    return chunk;
+    return { chunk, raw: next.value.data };
   }
 }
