@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, transform } from 'esbuild';
+import { transform } from 'esbuild';
+import { measureBundle } from '../packages/ai-react/scripts/bundle-size.ts';
 import { repoRoot } from './child-process.js';
 
 const packageRoot = path.join(repoRoot, 'packages', 'ai-react');
@@ -79,20 +80,8 @@ function sourceOf(distFile: string): string | undefined {
 }
 
 async function bundleSize(code: string): Promise<{ minifiedBytes: number; gzipBytes: number }> {
-  const result = await build({
-    stdin: { contents: code, resolveDir: packageRoot, sourcefile: 'size-entry.ts', loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    external: ['react', 'react-dom', 'react/*', 'react-dom/*'],
-    write: false,
-    logLevel: 'silent',
-    absWorkingDir: packageRoot,
-  });
-  const output = result.outputFiles[0]?.contents ?? new Uint8Array();
-  return { minifiedBytes: output.byteLength, gzipBytes: gzipSync(output, { level: 9 }).byteLength };
+  const { minifiedBytes, gzipBytes } = await measureBundle(code);
+  return { minifiedBytes, gzipBytes };
 }
 
 async function cssSize(): Promise<{ minifiedBytes: number; gzipBytes: number } | { missing: string }> {
