@@ -75,6 +75,18 @@ export default defineConfig({
           maxConcurrency: 4,
         },
       },
+      {
+        // The demo started the way the README starts it (`npm start`), driven in Chromium step by step.
+        test: {
+          name: 'demo-e2e',
+          root: sourceOf('./examples/demo'),
+          include: ['e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          globalSetup: ['e2e/global-setup.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -8,7 +8,8 @@ import express from 'express';
 import { createAiGateway, type Authenticate, type FeatureInput } from '@insforge/ai-server';
 import { startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 
-const DATA_DIR = path.resolve('.insforge-ai');
+/** Where the demo keeps its database and master key; DEMO_DATA_DIR moves it (the end-to-end tests use a fresh one). */
+const DATA_DIR = path.resolve(process.env['DEMO_DATA_DIR'] ?? '.insforge-ai');
 const MASTER_KEY_FILE = path.join(DATA_DIR, 'demo-master.key');
 const APP_DIR = path.join(import.meta.dirname, 'dist');
 const port = Number(process.env['PORT'] ?? 8787);
@@ -96,7 +97,11 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const address = server.address();
   const shownPort = typeof address === 'object' && address ? address.port : port;
-  if (emulator) console.log('No OPENROUTER_API_KEY: answers come from the offline OpenRouter emulator.');
+  if (emulator) {
+    console.log('No OPENROUTER_API_KEY: answers come from the offline OpenRouter emulator.');
+    // Its control API (/_emulator: generations with their upstream requests, rules, keys) is there for your tests.
+    console.log(`Emulator: ${emulator.origin} (OpenRouter API at ${emulator.url}, control API at ${emulator.origin}/_emulator)`);
+  }
   else console.log('Using OpenRouter with OPENROUTER_API_KEY.');
   console.log(`Demo: http://127.0.0.1:${shownPort}`);
 

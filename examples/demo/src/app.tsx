@@ -65,8 +65,8 @@ export function App() {
       ) : null}
       {/* Keyed by role: every page starts over as the newly signed-in user (admin widgets re-read what they may see). */}
       <main className="demo-main" key={role}>
-        {page === '/chat' ? <ChatPage /> : null}
-        {page === '/code' ? <CodePage /> : null}
+        {page === '/chat' ? <ChatPage role={role} /> : null}
+        {page === '/code' ? <CodePage role={role} /> : null}
         {page === '/summarize' ? <SummarizePage /> : null}
         {page === '/images' ? <ImagesPage /> : null}
         {page === '/admin' ? <AdminPage role={role} /> : null}

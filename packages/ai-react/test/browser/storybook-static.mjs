@@ -137,8 +137,7 @@ export async function serveStatic(dir = STATIC_DIR) {
 }
 
 /** The Debian Chromium, headless, with nothing that talks to the network on its own. */
-export const CHROMIUM_EXECUTABLE = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../../../scripts/chromium.mjs';
 
 /** The URL of one story alone (no Storybook UI), in a theme when given. */
 export function storyUrl(baseUrl, id, theme) {

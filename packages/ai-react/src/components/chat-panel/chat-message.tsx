@@ -91,7 +91,7 @@ function AssistantMessageView({ turn, config, isLast, renderActions, props }: { 
   const answer = shownAnswer(turn);
   const defaultActions = (
     <>
-      <CopyButton className={className('button', 'ia-chat-button')} value={answer.content} labels={{ copy: labels.copy, copied: labels.copied, copyFailed: labels.copyFailed }} />
+      {answer.content === '' ? null : <CopyButton className={className('button', 'ia-chat-button')} value={answer.content} labels={{ copy: labels.copy, copied: labels.copied, copyFailed: labels.copyFailed }} />}
       {isLast ? (
         <button
           type="button"

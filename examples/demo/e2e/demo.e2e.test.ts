@@ -1,0 +1,302 @@
+// End to end: Chromium drives the demo that `npm start` started (see global-setup.ts), as a person would, and the
+// emulator's control API says what reached "OpenRouter". One browser context for the whole file, so localStorage
+// (the sign-in switch, the saved conversation) carries from step to step like one person's session; the steps run
+// in order and each leaves a screenshot in test-artifacts/e2e.
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
+const demoUrl = inject('demoUrl');
+const emulatorUrl = inject('emulatorUrl');
+const artifactsDir = inject('artifactsDir');
+
+/** What the emulator recorded of one upstream request. */
+interface Generation {
+  id: string;
+  kind: string;
+  model: string;
+  request: { model?: string; messages?: Array<{ role: string; content: unknown }> };
+  startedAt: number;
+  clientClosed: boolean;
+  plannedTokens: number;
+  tokensSent: number;
+  status: 'running' | 'completed' | 'cancelled' | 'failed' | 'dropped';
+}
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+/** Uncaught page errors: none is allowed in any step. */
+const pageErrors: string[] = [];
+let shots = 0;
+
+beforeAll(async () => {
+  browser = await chromium.connect(inject('chromiumEndpoint'));
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.setDefaultTimeout(20_000);
+});
+
+// A step that failed with a dialog open must not fail the next ones: close what is left open.
+beforeEach(async () => {
+  for (let tries = 0; tries < 3 && (await page.getByRole('dialog').count()) > 0; tries += 1) await page.keyboard.press('Escape');
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  expect(pageErrors).toEqual([]);
+});
+
+/** A full-page screenshot named after the step, numbered in the order taken. */
+async function shot(name: string): Promise<void> {
+  shots += 1;
+  await page.screenshot({ path: path.join(artifactsDir, `${String(shots).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+async function emulator<T>(route: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(`${emulatorUrl}/_emulator${route}`, { ...init, headers: { 'content-type': 'application/json' } });
+  expect(response.ok, `${init?.method ?? 'GET'} /_emulator${route}: ${response.status}`).toBe(true);
+  return ((await response.json()) as { data: T }).data;
+}
+
+/** The newest upstream chat request, as the emulator saw it. */
+async function latestChatGeneration(): Promise<Generation> {
+  const all = await emulator<Generation[]>('/generations?kind=chat');
+  expect(all.length).toBeGreaterThan(0);
+  return all.reduce((latest, next) => (next.startedAt > latest.startedAt ? next : latest));
+}
+
+/** A call to the demo's gateway as the demo's admin (the same `x-demo-role` header the app sends). */
+async function asAdmin(method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${demoUrl}/ai${route}`, {
+    method,
+    headers: { 'x-demo-role': 'admin', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  expect(response.status, `${method} ${route}: ${JSON.stringify(json)}`).toBe(200);
+  return json;
+}
+
+async function signInAs(role: 'User' | 'Admin'): Promise<void> {
+  await page.getByRole('radio', { name: role }).check();
+  await expect.poll(() => page.getByRole('radio', { name: role }).isChecked()).toBe(true);
+}
+
+async function openPage(name: 'Chat' | 'Code' | 'Summarize' | 'Images' | 'Admin'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Demo pages' }).getByRole('link', { name }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+const assistantMessages = () => page.locator('li[data-role="assistant"]');
+const lastAnswer = () => assistantMessages().last();
+const textOf = async (locator: Locator) => ((await locator.locator('.ia-chat-content').textContent()) ?? '').trim();
+
+async function send(text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+describe.sequential('the demo that npm start serves', () => {
+  it('opens on the chat page with the offline banner', async () => {
+    await page.goto(demoUrl);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'offline OpenRouter emulator' }).count()).toBe(1);
+    await page.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
+    await shot('start');
+  });
+
+  it('chat: an answer streams in, Stop keeps the partial text and closes the upstream request', async () => {
+    await send('Tell me how streaming works, in detail.');
+    const answer = lastAnswer();
+    // Streaming: the text grows while the answer says it is streaming.
+    await expect.poll(async () => (await answer.getAttribute('data-status')) === 'streaming' && (await textOf(answer)).length > 0, { timeout: 20_000 }).toBe(true);
+    const early = await textOf(answer);
+    await expect.poll(async () => (await textOf(answer)).length, { timeout: 10_000 }).toBeGreaterThan(early.length + 20);
+    await shot('chat-streaming');
+
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => answer.getAttribute('data-status')).toBe('stopped');
+    const partial = await textOf(answer);
+    expect(partial.length).toBeGreaterThan(early.length);
+    await answer.getByText('Stopped', { exact: true }).waitFor();
+    await page.waitForTimeout(800);
+    expect(await textOf(answer)).toBe(partial);
+
+    // The emulator saw its client (the gateway) go away mid-answer: the upstream request was closed, not finished.
+    await expect.poll(async () => (await latestChatGeneration()).status, { timeout: 5_000 }).toBe('cancelled');
+    const upstream = await latestChatGeneration();
+    expect(upstream.clientClosed).toBe(true);
+    expect(upstream.tokensSent).toBeLessThan(upstream.plannedTokens);
+    await shot('chat-stopped');
+  });
+
+  it('chat: Regenerate produces a second version, and a reload restores the conversation', async () => {
+    // From here on the emulator answers quicker (the first answer showed the watchable pace).
+    await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 400, replyTokens: 120 } }) });
+    const stopped = await textOf(lastAnswer());
+    await lastAnswer().getByRole('button', { name: 'Regenerate' }).click();
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    const versions = page.getByRole('group', { name: 'Versions' });
+    await expect.poll(() => versions.textContent()).toContain('2 / 2');
+    const second = await textOf(lastAnswer());
+    expect(second.length).toBeGreaterThan(0);
+    await shot('chat-regenerated');
+
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
+    await expect.poll(() => page.locator('li[data-role="user"]').first().textContent()).toContain('Tell me how streaming works');
+    await expect.poll(() => page.getByRole('group', { name: 'Versions' }).textContent()).toContain('2 / 2');
+    expect(await textOf(lastAnswer())).toBe(second);
+    await page.getByRole('button', { name: 'Previous version' }).click();
+    await expect.poll(() => lastAnswer().getAttribute('data-status')).toBe('stopped');
+    expect(await textOf(lastAnswer())).toBe(stopped);
+    await shot('chat-restored-after-reload');
+    await page.getByRole('button', { name: 'Next version' }).click();
+  });
+
+  it("admin: the settings dialog changes the chat feature's model and system prompt, and the next answer uses them", async () => {
+    const newModel = 'mistralai/mistral-small-3.2-24b-instruct';
+    const newPrompt = 'You are a pirate. Answer every question like a pirate would.';
+    await signInAs('Admin');
+    await openPage('Admin');
+    await page.getByRole('button', { name: 'AI settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'AI settings' });
+    await dialog.waitFor();
+    const model = dialog.getByRole('combobox', { name: 'Model' });
+    await expect.poll(() => model.isEnabled(), { timeout: 20_000 }).toBe(true);
+    await model.click();
+    await model.fill(newModel);
+    await dialog.locator(`[role="option"][data-model-id="${newModel}"]`).click();
+    await expect.poll(() => dialog.getByText(newModel, { exact: false }).count()).toBeGreaterThan(0);
+    const prompt = dialog.getByRole('textbox', { name: 'System prompt' });
+    await prompt.fill(newPrompt);
+    await shot('admin-settings-edited');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.getByRole('status').allTextContents().then((texts) => texts.join(' ')), { timeout: 10_000 }).toMatch(/Saved/);
+    await shot('admin-settings-saved');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    await openPage('Chat');
+    await send('Which model are you?');
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    await lastAnswer().getByRole('button', { name: 'Model info' }).click();
+    const tooltip = page.getByRole('tooltip');
+    await expect.poll(() => tooltip.textContent()).toContain(newModel);
+    await shot('chat-answer-from-new-model');
+
+    const upstream = await latestChatGeneration();
+    expect(upstream.request.model).toBe(newModel);
+    expect(upstream.request.messages?.[0]).toEqual({ role: 'system', content: newPrompt });
+    await page.keyboard.press('Escape');
+  });
+
+  it('admin: a bad OpenRouter key is refused with a clear message; a good one is accepted and shown masked', async () => {
+    await openPage('Admin');
+    await page.getByRole('button', { name: 'AI settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'AI settings' });
+    const keyField = dialog.getByLabel('New OpenRouter key');
+    await keyField.scrollIntoViewIfNeeded();
+    await keyField.fill('sk-or-v1-this-key-does-not-exist-0000000000000000');
+    await dialog.getByRole('button', { name: /^(Set|Replace) key$/ }).click();
+    const refusal = dialog.getByRole('alert');
+    await expect.poll(() => refusal.textContent(), { timeout: 10_000 }).toMatch(/key/i);
+    const refusalText = (await refusal.textContent()) ?? '';
+    expect(refusalText).not.toMatch(/\bat \S+:\d+|TypeError|undefined|\{"/);
+    expect(refusalText).not.toContain('sk-or-v1-this-key');
+    await keyField.scrollIntoViewIfNeeded();
+    await shot('admin-key-refused');
+
+    // A key the emulator knows, as OpenRouter would know a real one.
+    const created = await emulator<{ key: string }>('/keys', { method: 'POST', body: JSON.stringify({ label: 'demo e2e' }) });
+    await keyField.fill(created.key);
+    await dialog.getByRole('button', { name: /^(Set|Replace) key$/ }).click();
+    const state = dialog.locator('.ia-settings__key-state');
+    const masked = `…${created.key.slice(-4)}`;
+    await expect.poll(() => state.textContent(), { timeout: 10_000 }).toContain(masked);
+    const shown = (await state.textContent()) ?? '';
+    expect(shown).not.toContain(created.key);
+    expect(await dialog.getByRole('status').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/accepted/i)]));
+    await shot('admin-key-accepted');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
+  it('images: two images appear and can be downloaded', async () => {
+    await openPage('Images');
+    await page.getByRole('textbox', { name: 'Prompt' }).fill('A lighthouse at dusk, watercolor');
+    await page.getByRole('combobox', { name: 'Images' }).selectOption('2');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const gallery = page.getByRole('list', { name: 'Generated images' });
+    await expect.poll(() => gallery.getByRole('img').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => gallery.getByRole('img').evaluateAll((images) => images.every((image) => (image as HTMLImageElement).complete && (image as HTMLImageElement).naturalWidth > 0))).toBe(true);
+    await shot('images-generated');
+
+    for (const index of [1, 2]) {
+      const [download] = await Promise.all([page.waitForEvent('download'), gallery.getByRole('link', { name: `Download image ${index} of 2` }).click()]);
+      expect(download.suggestedFilename()).toMatch(/\.(png|jpe?g|webp|svg)$/);
+      const saved = path.join(artifactsDir, `download-${index}-${download.suggestedFilename()}`);
+      await download.saveAs(saved);
+      expect(await download.failure()).toBeNull();
+    }
+  });
+
+  it('code and summarize: each feature answers with its own model and system prompt', async () => {
+    await openPage('Code');
+    await send('Write a function that reverses a string.');
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    const code = await latestChatGeneration();
+    expect(code.request.model).toBe('anthropic/claude-sonnet-4');
+    expect(code.request.messages?.[0]).toMatchObject({ role: 'system', content: expect.stringContaining('code assistant') });
+    await shot('code-answered');
+
+    await openPage('Summarize');
+    await page.getByRole('textbox', { name: 'Text to summarize' }).fill('The lighthouse keeper rose at dawn. He cleaned the lamp, logged the weather and rowed to town for supplies.');
+    await page.getByRole('radio', { name: 'Structured' }).check();
+    await page.getByRole('button', { name: 'Summarize' }).click();
+    const summary = page.getByRole('region', { name: 'Summary' }).or(page.locator('[data-answer-status]'));
+    await expect.poll(() => summary.first().getAttribute('data-answer-status'), { timeout: 20_000 }).toBe('done');
+    const summarize = await latestChatGeneration();
+    expect(summarize.request.model).toBe('google/gemini-2.5-flash');
+    expect(summarize.request.messages?.[0]).toMatchObject({ role: 'system', content: expect.stringContaining('You summarize the text') });
+    expect(JSON.stringify(summarize.request.messages?.at(-1))).toContain('structured summary with short headings');
+    await shot('summarize-answered');
+  });
+
+  it('quota: a user over a limit sees the friendly quota message, not an error dump', async () => {
+    const { version } = (await asAdmin('GET', '/api/ai/limits/policy')) as { version: number };
+    // The demo user may spend almost nothing today: any answer's worst case is over it.
+    await asAdmin('PUT', '/api/ai/limits/policy', { version, policy: { project: {}, features: {}, users: { default: {}, overrides: { 'demo-user': { spendPerDayUsd: 0.000001 } } } } });
+    await signInAs('User');
+    await openPage('Chat');
+    await send('One more question, please.');
+    const alert = page.locator('[data-insforge-ai]').getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 10_000 }).toContain('The usage limit is reached; contact your administrator.');
+    expect((await alert.textContent()) ?? '').not.toMatch(/\bat \S+:\d+|quota_exceeded|\{"|402/);
+    await shot('user-over-quota');
+  });
+
+  it('usage: the usage panel shows the requests just made, with their cost', async () => {
+    type Group = { feature?: string; requests: number; cancelled: number; rejected: number; costUsd: number };
+    const summary = async () => ((await asAdmin('GET', '/api/ai/usage/summary?groupBy=feature')) as { groups: Group[] }).groups;
+    // Chat: the stopped answer, its regeneration, the new model's answer and the rejected one; the ledger writes in batches.
+    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(4);
+    const groups = await summary();
+    const chat = groups.find((group) => group.feature === 'chat');
+    expect(chat).toMatchObject({ cancelled: 1, rejected: 1 });
+    expect(chat?.costUsd).toBeGreaterThan(0);
+    expect(groups.find((group) => group.feature === 'image')).toMatchObject({ requests: 1, costUsd: expect.any(Number) });
+
+    await signInAs('Admin');
+    await openPage('Admin');
+    // The panel's table by feature shows the same requests, with their cost.
+    const chatRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^chat/ });
+    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat4.*\$0\.\d*[1-9]/);
+    const imageRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^image/ });
+    expect(await imageRow.first().textContent()).toMatch(/^image1.*\$0\.\d*[1-9]/);
+    await shot('admin-usage');
+  });
+});
