@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.types/**', '**/coverage/**', '**/storybook-static/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', '**/.types/**', '**/coverage/**', '**/storybook-static/**', 'examples/readme/.run/**', 'test-artifacts/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.strict,

@@ -76,6 +76,18 @@ export default defineConfig({
         },
       },
       {
+        // Every code example of the README, run as written against the emulator (see the file's header).
+        resolve: { alias },
+        test: {
+          name: 'readme-examples',
+          root: sourceOf('./examples/readme'),
+          include: ['*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The demo started the way the README starts it (`npm start`), driven in Chromium step by step.
         test: {
           name: 'demo-e2e',

@@ -19,6 +19,7 @@ const steps = [
   { name: 'build packages (pnpm -r build)', run: () => runPnpm(['-r', 'build']) },
   // The demo imports the packages as an app would, through their built `exports`, so it is checked after the build.
   { name: 'typecheck the demo app', run: () => runBin('tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']) },
+  { name: "typecheck the README examples' runner", run: () => runBin('tsc', ['-p', 'examples/readme/tsconfig.json']) },
   // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium; vitest reuses it.
   { name: 'storybook build (static, no server, no key)', run: () => runBin('storybook', ['build', '--disable-telemetry', '--quiet', '-o', 'storybook-static']) },
   {

@@ -37,6 +37,7 @@ import type { UsageSink } from './usage/usage-record.js';
 export interface AiGatewayOptions {
   /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
   upstream?: {
+    /** OpenRouter's API base; default `process.env.OPENROUTER_BASE_URL`, else `https://openrouter.ai/api/v1`. */
     baseUrl?: string;
     /** The key, or a function returning the current one; default `process.env.OPENROUTER_API_KEY`. */
     apiKey?: string | (() => string | undefined | Promise<string | undefined>);
@@ -131,7 +132,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const defaultProjectId = options.defaultProjectId ?? 'default';
   const apiKeyOption = options.upstream?.apiKey ?? (() => process.env['OPENROUTER_API_KEY']);
   const upstream = new OpenRouterClient({
-    baseUrl: (options.upstream?.baseUrl ?? OPENROUTER_BASE_URL).replace(/\/+$/, ''),
+    baseUrl: (options.upstream?.baseUrl ?? (process.env['OPENROUTER_BASE_URL'] || OPENROUTER_BASE_URL)).replace(/\/+$/, ''),
     apiKey: apiKeyOption,
     ...(options.upstream?.referer ? { referer: options.upstream.referer } : {}),
     ...(options.upstream?.title ? { title: options.upstream.title } : {}),

@@ -11,4 +11,7 @@ const files = readdirSync(sources).filter((name) => name.endsWith('.css')).sort(
 const body = files.map((name) => `/* ${name} */\n${readFileSync(path.join(sources, name), 'utf8').trim()}`).join('\n\n');
 mkdirSync(path.join(root, 'dist'), { recursive: true });
 writeFileSync(path.join(root, 'dist', 'styles.css'), `@layer insforge-ai {\n${body}\n}\n`);
+// Types for `import '@insforge/ai-react/styles.css'`, so TypeScript resolves the side-effect import without a bundler's
+// own CSS declarations (TypeScript 6 checks side-effect imports by default).
+writeFileSync(path.join(root, 'dist', 'styles.css.d.ts'), 'export {};\n');
 console.log(`dist/styles.css: ${files.join(', ')}`);
