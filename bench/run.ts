@@ -1,6 +1,7 @@
 /**
  * The benchmark of issue 9, in one run: the emulator, a bare proxy, our gateway and Portkey's gateway, each in its
- * own process, measured on the same request mix; a soak of our gateway; the client bundle sizes. Prints the report
+ * own process, measured on the same request mix; a soak of our gateway; the client bundle sizes; ChatPanel in
+ * Chromium (commits per streamed token, input latency while typing; skipped without Chromium). Prints the report
  * and, in full mode, writes it to docs/benchmarks.md. Asserts nothing: a missed goal still exits 0.
  *
  *   npm run bench                          # full mode, 10-minute soak, writes docs/benchmarks.md
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, rssBytes, sleep, stopAllChildren } from './child-process.js';
+import { measureChromium, type ChromiumPlan } from './chromium.js';
 import { measureClientSizes } from './client-size.js';
 import { measureLatency } from './latency.js';
 import { agent, timeRequest } from './load.js';
@@ -51,6 +53,10 @@ const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 const plan = short
   ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, streamSteps: [10, 40], settleMs: 150, profileMs: 0, warmup: 3 }
   : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, streamSteps: [100, 500], settleMs: 1_000, profileMs: 10_000, warmup: 20 };
+/** ChatPanel in Chromium: answers at 1,000 and at 50 tokens/s, then typing into a 1,000-message conversation. */
+const chromiumPlan: ChromiumPlan = short
+  ? { streams: [{ tokensPerSecond: 1_000, tokens: 200, runs: 1 }, { tokensPerSecond: 50, tokens: 25, runs: 1 }], conversationMessages: 1_000, typedCharacters: 20, keystrokeDelayMs: 40 }
+  : { streams: [{ tokensPerSecond: 1_000, tokens: 500, runs: 3 }, { tokensPerSecond: 50, tokens: 500, runs: 1 }], conversationMessages: 1_000, typedCharacters: 100, keystrokeDelayMs: 80 };
 const soakPlan = short
   ? { durationMs: soakMinutes * 60_000, warmupMs: 500, ratePerSecond: 30, sampleEveryMs: 500 }
   : { durationMs: soakMinutes * 60_000, warmupMs: 30_000, ratePerSecond: 50, sampleEveryMs: 5_000 };
@@ -141,6 +147,10 @@ async function main(): Promise<BenchResults> {
 
   step('client bundle sizes');
   const clientSizes = await measureClientSizes();
+
+  step('ChatPanel in Chromium: commits per streamed token, input latency while typing');
+  const chromium = await measureChromium(workspace, emulator, chromiumPlan);
+  if ('skipped' in chromium) step(`Chromium part skipped: ${chromium.skipped}`);
   await emulator.child.stop();
   agent.destroy();
 
@@ -157,6 +167,11 @@ async function main(): Promise<BenchResults> {
       ['Saturation', `closed loop, ${plan.workers} clients cycling through the mix, ${plan.saturationRounds} × ${plan.saturationMs / 1000} s per target, interleaved`],
       ['Memory per stream', `streams held open at ${plan.streamSteps.join(' then ')}, RSS read after ${plan.settleMs} ms`],
       ['Soak', soakPlan.durationMs > 0 ? `${(soakPlan.durationMs / 60_000).toFixed(2)} min at ${soakPlan.ratePerSecond} requests/s` : 'skipped'],
+      [
+        'Chromium',
+        `answers of ${chromiumPlan.streams.map((stream) => `${stream.tokens} tokens at ${stream.tokensPerSecond.toLocaleString('en-US')} tokens/s (${stream.runs}×)`).join(' and ')}; ` +
+          `${chromiumPlan.typedCharacters} characters typed ${chromiumPlan.keystrokeDelayMs} ms apart into a ${chromiumPlan.conversationMessages.toLocaleString('en-US')}-message conversation`,
+      ],
     ],
     unavailable,
     portkeySetup:
@@ -170,6 +185,7 @@ async function main(): Promise<BenchResults> {
     soak,
     profile,
     clientSizes,
+    chromium,
     ...(existsSync(path.join(repoRoot, 'bench', 'findings.md')) ? { findings: readFileSync(path.join(repoRoot, 'bench', 'findings.md'), 'utf8') } : {}),
   };
 }

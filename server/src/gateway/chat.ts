@@ -3,7 +3,7 @@ import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
-import { postWithFallbacks } from './upstream-json.js';
+import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
 
 /** A chat request after policy: where it goes and exactly what is sent (the model is set per attempt). */
 export interface ChatRun {
@@ -53,9 +53,11 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
   };
 }
 
-/** Sends a non-streaming chat through retries and fallbacks; an error inside a 200 counts as a failure. */
-export async function completeChat(context: GatewayContext, run: ChatRun, signal: AbortSignal, onAttempt: () => void): Promise<UpstreamCompletion> {
+/**
+ * Sends a non-streaming chat through retries and fallbacks; an error inside a 200 counts as a failure. The answer
+ * holds the parsed completion and its bytes as they came, which the OpenAI route forwards unchanged.
+ */
+export async function completeChat(context: GatewayContext, run: ChatRun, signal: AbortSignal, onAttempt: () => void): Promise<JsonAnswer<UpstreamCompletion>> {
   const body = { ...run.body, stream: false };
-  const { result } = await postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal, onAttempt });
-  return result;
+  return postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal, onAttempt });
 }

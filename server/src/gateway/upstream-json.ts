@@ -16,28 +16,55 @@ export interface JsonPost<T> {
   check?: (parsed: T) => void;
 }
 
+/** A successful answer: the parsed body, and the same body as it came, for a route that forwards it unchanged. */
+export interface JsonAnswer<T> {
+  result: T;
+  /** The body's bytes as OpenRouter sent them, without a leading byte order mark or whitespace. */
+  raw: Buffer;
+  model: string;
+  headers: UpstreamResponse['headers'];
+}
+
 /**
  * Posts a JSON request to OpenRouter through retries and fallbacks. A non-200 status, an error inside a 200 and a
  * body that cannot be read all count as failures of that attempt.
  */
-export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(
-  context: GatewayContext,
-  post: JsonPost<T>,
-): Promise<{ result: T; model: string; headers: UpstreamResponse['headers'] }> {
+export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
     post.onAttempt?.();
     const response = await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
+    let raw: Buffer;
     let result: T;
     try {
-      result = (await response.body.json()) as T;
+      const bytes = await response.body.bytes();
+      raw = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      result = JSON.parse(raw.toString('utf8')) as T;
     } catch (error) {
       throw toTransportError(error, post.signal);
     }
     if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
     post.check?.(result);
-    return { result, model, headers: response.headers };
+    return { result, raw, model, headers: response.headers };
   });
+}
+
+/**
+ * Answers 200 with an upstream JSON body exactly as it came, for a route whose answer is already that body: no
+ * parse-and-stringify round trip, and no ETag (Express's `res.json` hashes every body it sends for one).
+ */
+export function sendUpstreamJson(res: Response, raw: Buffer): void {
+  res.status(200);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', raw.byteLength);
+  res.end(raw);
+}
+
+/** Skips a UTF-8 byte order mark and whitespace before the JSON value (JSON allows the whitespace; a BOM it does not). */
+function withoutLeadingWhitespace(bytes: Buffer): Buffer {
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start += 1;
+  return start === 0 ? bytes : bytes.subarray(start);
 }
 
 /** An abort signal that fires when the client hangs up before the response ended; `release()` stops watching. */

@@ -37,7 +37,7 @@ interface Scope {
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
   | { type: 'slot'; key: string; slotId: string }
-  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; scope: Scope; kind: LimitKind; limit: number };
+  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; scope: Scope; kind: LimitKind; limit: number; reportSpend: boolean };
 
 const MINUTE_MS = 60_000;
 /** A slot outlives its request by far only if an instance died holding it; then it frees itself. */
@@ -97,10 +97,14 @@ const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
 export class QuotaGuard {
   readonly #pendingCost = new Map<string, { holds: Hold[]; tokens: number; timer: NodeJS.Timeout }>();
 
+  /**
+   * `onSpend` gets the spend of each settled spend cap, read back from the backend after settling, for budget
+   * alerts; the read-back is skipped when nothing listens or the project has no alert threshold.
+   */
   constructor(
     private readonly backend: QuotaBackend,
     private readonly policies: () => Promise<LimitPolicyStore>,
-    private readonly onSpend: (report: SpendReport) => void = () => undefined,
+    private readonly onSpend?: (report: SpendReport) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -113,8 +117,11 @@ export class QuotaGuard {
     if (scopes.length === 0) return NO_LIMITS;
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
+    // Alerts are all the spend report is for: without a threshold none can fire, so the read-back would be wasted.
+    // The thresholds are those in force at admission, like the limits themselves.
+    const reportSpend = this.onSpend !== undefined && limits.alerts.thresholds.length > 0;
     try {
-      for (const scope of scopes) await this.#take(scope, subject, estimate, holds, headers);
+      for (const scope of scopes) await this.#take(scope, subject, estimate, holds, headers, reportSpend);
     } catch (error) {
       await this.#release(holds, undefined);
       throw error;
@@ -195,7 +202,7 @@ export class QuotaGuard {
     }
   }
 
-  async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Promise<void> {
+  async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>, reportSpend: boolean): Promise<void> {
     const now = this.now();
     const { settings } = scope;
     const where = describeScope(scope);
@@ -247,7 +254,7 @@ export class QuotaGuard {
           : `The daily token limit of ${limit} for ${where} is reached; it resets at ${reset}.`;
         throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
       }
-      holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, scope, kind, limit });
+      holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, scope, kind, limit, reportSpend: reportSpend && money });
     }
   }
 
@@ -263,7 +270,7 @@ export class QuotaGuard {
         }
         const real = actual === undefined ? 0 : hold.money ? (actual.costUsd === undefined ? hold.amount : toNanoUsd(actual.costUsd)) : actual.tokens;
         await this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
-        if (actual !== undefined && hold.money && (hold.kind === 'spendPerDayUsd' || hold.kind === 'spendPerMonthUsd')) {
+        if (actual !== undefined && hold.reportSpend && this.onSpend && (hold.kind === 'spendPerDayUsd' || hold.kind === 'spendPerMonthUsd')) {
           const spent = fromNanoUsd(await this.backend.current(hold.key));
           const date = new Date(hold.periodEnd - 1).toISOString();
           this.onSpend({

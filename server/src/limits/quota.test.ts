@@ -1,8 +1,9 @@
 import express from 'express';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import type { BudgetAlert } from './budget-alerts.js';
+import { MemoryBackend } from './memory-backend.js';
 import type { LimitPolicy } from './types.js';
 
 let harness: Harness;
@@ -136,6 +137,26 @@ describe('budget alerts', () => {
     const audit = await admin('GET', '/api/ai/audit?limit=100');
     const fired = (audit.body['data'] as Array<{ action: string; after: { cap?: string } | null }>).filter((entry) => entry.action === 'budget_alert.fired' && entry.after?.cap === 'spend_per_month_usd');
     expect(fired).toHaveLength(2);
+  });
+
+  it('reads the spend back after a request only when the project has an alert threshold', async () => {
+    const settle = vi.spyOn(MemoryBackend.prototype, 'settle');
+    const current = vi.spyOn(MemoryBackend.prototype, 'current');
+    try {
+      await setPolicy({ project: { spendPerDayUsd: 100 } }, { thresholds: [], webhookUrl: null });
+      await (await chat('no threshold')).text();
+      await expect.poll(() => settle.mock.calls.length).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(current).not.toHaveBeenCalled();
+
+      await setPolicy({ project: { spendPerDayUsd: 100 } }, { thresholds: [0.9], webhookUrl: null });
+      await (await chat('one threshold')).text();
+      await expect.poll(() => current.mock.calls.length).toBe(1);
+    } finally {
+      settle.mockRestore();
+      current.mockRestore();
+      await setPolicy({}, { thresholds: [0.8, 1], webhookUrl: null });
+    }
   });
 });
 

@@ -18,6 +18,22 @@ describe('POST /v1/chat/completions', () => {
     expect((completion as unknown as { provider: string }).provider).toBe('OpenAI');
   });
 
+  it('forwards the upstream completion as it came: its length, no ETag, OpenRouter\'s extra fields kept', async () => {
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'as it came' }] }),
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.byteLength);
+    expect(response.headers.get('etag')).toBeNull();
+    const completion = JSON.parse(bytes.toString('utf8')) as { object: string; provider: string; usage: { cost: number }; choices: Array<{ native_finish_reason: string }> };
+    expect(completion).toMatchObject({ object: 'chat.completion', provider: 'OpenAI', usage: { cost: expect.any(Number) } });
+    expect(completion.choices[0]?.native_finish_reason).toBeDefined();
+  });
+
   it('streams, with usage only when asked', async () => {
     const stream = await openai.chat.completions.create({ model: 'chat', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream please' }] });
     let text = '';

@@ -5,7 +5,7 @@ import { chatRequestSchema, parseRequest, type ChatRequest } from '../gateway/ch
 import type { GatewayContext } from '../gateway/context.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
-import { abortOnDisconnect } from '../gateway/upstream-json.js';
+import { abortOnDisconnect, sendUpstreamJson } from '../gateway/upstream-json.js';
 import type { Admission } from '../limits/quota-guard.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
 import { recordRequest, type RequestOutcome } from '../usage/record-request.js';
@@ -15,14 +15,15 @@ import { identityOf } from './identity-middleware.js';
 export interface ChatProtocol {
   toRequest(body: unknown): ChatRequest;
   streamFormat(run: ChatRun): StreamFormat;
-  toJson(completion: UpstreamCompletion): unknown;
+  /** The answer to a non-streaming request; without it, the upstream body is the answer and leaves as it came. */
+  toJson?(completion: UpstreamCompletion): unknown;
 }
 
 export const openAIProtocol: ChatProtocol = {
   toRequest: (body) => parseRequest(chatRequestSchema, body),
   streamFormat: (run) => openAIStreamFormat(run.includeUsage),
-  // OpenRouter's completion is OpenAI's shape plus `provider`, `native_finish_reason` and `usage.cost`.
-  toJson: (completion) => completion,
+  // No `toJson`: OpenRouter's completion is OpenAI's shape (plus `provider`, `native_finish_reason` and
+  // `usage.cost`), so its bytes are forwarded without being serialized again.
 };
 
 /** `POST /v1/chat/completions` (and, with InsForge's protocol, `POST /api/ai/chat/completion`). */
@@ -78,8 +79,9 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
     let attempts = 0;
     const outcome = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>): RequestOutcome => ({ ...base(request.model, feature, false), attempts, admission, ...fields });
     try {
-      const completion = await completeChat(context, run, connection.signal, () => (attempts += 1));
-      res.json(protocol.toJson(completion));
+      const { result: completion, raw } = await completeChat(context, run, connection.signal, () => (attempts += 1));
+      if (protocol.toJson) res.json(protocol.toJson(completion));
+      else sendUpstreamJson(res, raw);
       recordRequest(context, outcome({ status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }));
     } catch (error) {
       if (connection.signal.aborted) {

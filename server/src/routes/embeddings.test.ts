@@ -51,6 +51,16 @@ describe('POST /v1/embeddings', () => {
     expect(tokens.usage.prompt_tokens).toBe(5);
   });
 
+  it('forwards the upstream body as it came, with its length and no ETag', async () => {
+    const response = await post({ model: 'embed', input: 'as it came', encoding_format: 'float' });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.byteLength);
+    expect(response.headers.get('etag')).toBeNull();
+    expect(JSON.parse(bytes.toString('utf8'))).toMatchObject({ object: 'list', model: 'openai/text-embedding-3-small', usage: { prompt_tokens: expect.any(Number) } });
+  });
+
   it('sends only known fields upstream', async () => {
     const response = await post({ model: 'embed', input: 'allow list', encoding_format: 'float', provider: { only: ['x'] }, secret_field: 1 });
     expect(response.status).toBe(200);

@@ -5,7 +5,7 @@ import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateEmbeddings } from '../gateway/quota-estimate.js';
-import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
+import { abortOnDisconnect, postWithFallbacks, sendUpstreamJson } from '../gateway/upstream-json.js';
 import type { Admission } from '../limits/quota-guard.js';
 import { recordFailedCall, recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { identityOf } from './identity-middleware.js';
@@ -78,7 +78,7 @@ export function embeddingsHandler(context: GatewayContext): RequestHandler {
 
     const connection = abortOnDisconnect(res);
     try {
-      const { result: embeddings } = await postWithFallbacks<UpstreamEmbeddings>(context, {
+      const { result: embeddings, raw } = await postWithFallbacks<UpstreamEmbeddings>(context, {
         path: '/embeddings',
         models,
         body,
@@ -86,7 +86,8 @@ export function embeddingsHandler(context: GatewayContext): RequestHandler {
         signal: connection.signal,
         onAttempt: () => (attempts += 1),
       });
-      res.json(embeddings);
+      // Already OpenAI's shape: the bytes leave as they came, without being serialized again.
+      sendUpstreamJson(res, raw);
       record({ status: 'ok', usage: embeddings.usage, servedModel: embeddings.model, provider: embeddings.provider, generationId: embeddings.id });
     } catch (error) {
       recordFailedCall(connection.signal, record, error);

@@ -88,7 +88,7 @@ export async function runLiveTest(context: GatewayContext, identity: Identity, f
   });
   let completion: UpstreamCompletion;
   try {
-    completion = await completeChat(context, run, signal, () => (attempts += 1));
+    completion = (await completeChat(context, run, signal, () => (attempts += 1))).result;
   } catch (error) {
     recordRequest(context, outcome(signal.aborted ? { status: 'cancelled' } : { status: 'error', errorCode: toGatewayError(error).code }));
     throw error;
