@@ -5,7 +5,7 @@
  * profiling build and served on the gateway's own origin (Playwright answers its two URLs), so the panel calls the
  * gateway as an app on that origin would.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import type { ChatBenchConfig, StreamProbe, TypingProbe } from './chromium-page.
 import { repoRoot, sleep } from './child-process.js';
 import { percentile } from './load.js';
 import { startOurGateway, type BenchWorkspace, type Emulator } from './targets.js';
+import { composeStylesheet } from '../packages/ai-react/scripts/stylesheet.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../scripts/chromium.mjs';
 
 const VIEWPORT = { width: 1280, height: 800 };
@@ -76,7 +77,7 @@ const markerOf = (stream: { tokensPerSecond: number; tokens: number }) => `[benc
 export async function measureChromium(workspace: BenchWorkspace, emulator: Emulator, plan: ChromiumPlan): Promise<ChromiumResult> {
   if (!existsSync(CHROMIUM_EXECUTABLE)) return { skipped: `no Chromium at ${CHROMIUM_EXECUTABLE} (set CHROMIUM_PATH to measure ChatPanel)` };
   const script = await bundlePage();
-  const stylesheet = packageStylesheet();
+  const stylesheet = composeStylesheet().css;
   for (const stream of plan.streams) await addEmulatorRule(emulator, markerOf(stream), `tps=${stream.tokensPerSecond};tokens=${stream.tokens}`);
   const gateway = await startOurGateway(workspace, emulator);
   let context: BrowserContext | undefined;
@@ -194,15 +195,6 @@ async function bundlePage(): Promise<string> {
   const output = result.outputFiles[0];
   if (!output) throw new Error('esbuild wrote no page script');
   return output.text;
-}
-
-/** The package's stylesheet as its build makes it: base.css, then the rest in name order, in the `insforge-ai` layer. */
-function packageStylesheet(): string {
-  const directory = path.join(repoRoot, 'packages', 'ai-react', 'src', 'styles');
-  const files = readdirSync(directory)
-    .filter((name) => name.endsWith('.css'))
-    .sort((a, b) => (a === 'base.css' ? -1 : b === 'base.css' ? 1 : a.localeCompare(b)));
-  return `@layer insforge-ai {\n${files.map((name) => readFileSync(path.join(directory, name), 'utf8')).join('\n')}\n}`;
 }
 
 async function addEmulatorRule(emulator: Emulator, marker: string, scenario: string): Promise<void> {

@@ -3,12 +3,13 @@
  * bundle the published files), minified and gzipped, react and react-dom external; plus the useChat core and, once it
  * exists, the ChatPanel component.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { transform } from 'esbuild';
 import { measureBundle } from '../packages/ai-react/scripts/bundle-size.ts';
 import { repoRoot } from './child-process.js';
+import { composeStylesheet } from '../packages/ai-react/scripts/stylesheet.mjs';
 
 const packageRoot = path.join(repoRoot, 'packages', 'ai-react');
 
@@ -85,14 +86,12 @@ async function bundleSize(code: string): Promise<{ minifiedBytes: number; gzipBy
 }
 
 async function cssSize(): Promise<{ minifiedBytes: number; gzipBytes: number } | { missing: string }> {
-  const directory = path.join(packageRoot, 'src', 'styles');
-  let files: string[];
+  let css: string;
   try {
-    files = readdirSync(directory).filter((name) => name.endsWith('.css'));
+    css = composeStylesheet().css;
   } catch {
     return { missing: 'no src/styles' };
   }
-  const css = `@layer insforge-ai {\n${files.map((name) => readFileSync(path.join(directory, name), 'utf8')).join('\n')}\n}`;
   const { code } = await transform(css, { loader: 'css', minify: true });
   return { minifiedBytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).byteLength };
 }

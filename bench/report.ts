@@ -9,7 +9,7 @@ import { percentile } from './load.js';
 import type { ProfileEntry, ProfileResult } from './profile.js';
 import type { SoakResult } from './soak.js';
 import type { StreamMemoryResult } from './stream-memory.js';
-import { TARGET_LABELS, type TargetName } from './targets.js';
+import { GATEWAY_NAMES, TARGET_LABELS, type TargetName } from './targets.js';
 import type { ThroughputResult } from './throughput.js';
 import { REQUEST_KINDS, type RequestKind } from './workload.js';
 
@@ -43,7 +43,6 @@ export interface Goal {
   status: 'meets' | 'MISSES' | 'not measured' | 'reported';
 }
 
-const GATEWAYS: TargetName[] = ['bare', 'ours', 'portkey'];
 const KIND_LABELS: Record<RequestKind, string> = { chat: 'chat (JSON)', stream: 'chat stream, 200 tokens', embed: 'embeddings' };
 
 const ms = (value: number, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : '—');
@@ -178,7 +177,7 @@ function chromiumSection(chromium: ChromiumResult | undefined): string {
 }
 
 function latencySection(results: BenchResults, run: LatencyRun): string {
-  const present = GATEWAYS.filter((name) => run.samples.has(name));
+  const present = GATEWAY_NAMES.filter((name) => run.samples.has(name));
   const title = run.concurrency === 1 ? 'Sequential (one request at a time)' : `${run.concurrency} concurrent requests (batches of ${run.concurrency} of one kind)`;
   const header = ['request', 'direct p50 / p99', ...present.map((name) => `${TARGET_LABELS[name]} added p50 / p99`)];
   const rows: string[][] = [];
@@ -234,7 +233,7 @@ export function renderReport(results: BenchResults): string {
       ].join('\n'),
   );
   sections.push(`## Added latency over the emulator\n\n${results.latency.map((run) => latencySection(results, run)).join('\n\n')}`);
-  const throughputRows = (['direct', ...GATEWAYS] as TargetName[]).flatMap((name) => {
+  const throughputRows = (['direct', ...GATEWAY_NAMES] as TargetName[]).flatMap((name) => {
     const result = results.throughput.get(name);
     if (!result) return [];
     return [
@@ -253,7 +252,7 @@ export function renderReport(results: BenchResults): string {
       table(['target', 'requests/s (mix)', 'failed', 'CPU per request (its process)', 'RSS idle', 'RSS under load (peak)'], throughputRows) +
       '\n\nCPU per request of (a) is the emulator\'s own work; for (b)–(d) it is what the gateway process spends per request on top of it.',
   );
-  const memoryRows = GATEWAYS.flatMap((name) => {
+  const memoryRows = GATEWAY_NAMES.flatMap((name) => {
     const memory = results.streamMemory.get(name);
     if (!memory) return [];
     if ('error' in memory) return [[TARGET_LABELS[name], `failed: ${memory.error}`, '', '', '', '']];

@@ -26,7 +26,7 @@ import { profileOurGateway } from './profile.js';
 import { missedGoals, renderReport, evaluateGoals, type BenchResults } from './report.js';
 import { runSoak } from './soak.js';
 import { measureStreamMemory } from './stream-memory.js';
-import { BenchWorkspace, directTarget, startEmulatorProcess, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
+import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
 import { measureThroughput } from './throughput.js';
 import { buildRequest, REQUEST_KINDS } from './workload.js';
 
@@ -80,7 +80,7 @@ async function main(): Promise<BenchResults> {
   const emulator = await startEmulatorProcess(workspace);
   const unavailable = new Map<TargetName, string>();
   const targets: Target[] = [directTarget(emulator)];
-  for (const name of ['bare', 'ours', 'portkey'] as const) {
+  for (const name of GATEWAY_NAMES) {
     try {
       targets.push(await startTarget(name, workspace, emulator));
     } catch (error) {
@@ -117,7 +117,7 @@ async function main(): Promise<BenchResults> {
   for (const target of targets) if (target.name !== 'direct') await target.child.stop();
 
   const streamMemory: BenchResults['streamMemory'] = new Map();
-  for (const name of ['bare', 'ours', 'portkey'] as const) {
+  for (const name of GATEWAY_NAMES) {
     if (unavailable.has(name)) continue;
     step(`memory per stream: ${TARGET_LABELS[name]}, ${plan.streamSteps.join(' then ')} streams`);
     try {

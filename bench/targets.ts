@@ -11,7 +11,8 @@ import { startPortkey } from './portkey.js';
 import { CHAT_MODEL, EMBEDDING_MODEL, type TargetAddress } from './workload.js';
 
 export type TargetName = 'direct' | 'bare' | 'ours' | 'portkey';
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'bare', 'ours', 'portkey'];
+/** The targets that are gateways in front of the emulator, in the order every table lists them. */
+export const GATEWAY_NAMES = ['bare', 'ours', 'portkey'] as const satisfies readonly TargetName[];
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: '(a) emulator directly',
   bare: '(b) bare Node proxy',

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiGateway } from '@insforge/ai-server';
 import { startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../scripts/chromium.mjs';
+import { cleanEnv, freePort, stopProcessGroup, waitForOutput } from '../../scripts/processes.mjs';
 
 const HERE = import.meta.dirname;
 const REPO_ROOT = path.resolve(HERE, '../..');
@@ -57,14 +58,6 @@ function example(id: string): Example {
   return found;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** The ports an example names, swapped for free ones (and nothing else changed). */
 function withPorts(code: string, ports: Record<number, number>): string {
   let result = code;
@@ -72,13 +65,8 @@ function withPorts(code: string, ports: Record<number, number>): string {
   return result;
 }
 
-const SETTINGS = new Set(['OPENROUTER_API_KEY', 'OPENROUTER_BASE_URL', 'DATABASE_URL', 'REDIS_URL', 'INSFORGE_AI_ENCRYPTION_KEY', 'INSFORGE_AI_PREVIOUS_ENCRYPTION_KEYS', 'INSFORGE_AI_CLIENT_KEY', 'INSFORGE_AI_ADMIN_TOKEN', 'PORT']);
-
-/** A clean environment for an example: no key, database or upstream from the caller's shell. */
-function exampleEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([name]) => !SETTINGS.has(name));
-  return { ...Object.fromEntries(inherited), ...extra };
-}
+/** Every process the examples started; each one's whole group is stopped when the file ends. */
+const running: ChildProcess[] = [];
 
 interface Run {
   child: ChildProcess;
@@ -102,24 +90,6 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
   return { child, output: () => all, stdout: () => stdout, exited };
 }
 
-const running: ChildProcess[] = [];
-function stopGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    // Gone already.
-  }
-}
-
-async function waitForOutput(started: Run, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(started.output())) {
-    if (started.child.exitCode !== null) throw new Error(`exited (${started.child.exitCode}) before printing ${pattern}:\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 let emulator: Emulator;
 let workDir: string;
@@ -137,7 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  for (const child of running) stopGroup(child);
+  await Promise.all(running.map((child) => stopProcessGroup(child)));
   await emulator?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
@@ -206,9 +176,9 @@ function expressExample(): Promise<void> {
     writeFileSync(file, withPorts(code, { 3000: expressPort }));
     const server = run(process.execPath, ['--import', 'tsx', file], {
       cwd: workDir,
-      env: exampleEnv({ OPENROUTER_API_KEY: UPSTREAM_KEY, OPENROUTER_BASE_URL: emulator.url, DATABASE_URL: path.join(workDir, 'express.db') }),
+      env: cleanEnv({ OPENROUTER_API_KEY: UPSTREAM_KEY, OPENROUTER_BASE_URL: emulator.url, DATABASE_URL: path.join(workDir, 'express.db') }),
     });
-    await waitForOutput(server, new RegExp(`Listening on http://localhost:${expressPort}`));
+    await waitForOutput(server.child, server.output, new RegExp(`Listening on http://localhost:${expressPort}`));
   })();
   return expressStarted;
 }
@@ -246,7 +216,7 @@ const runners: Record<string, () => Promise<void>> = {
     const { code } = example('openai-sdk');
     const file = path.join(workDir, 'openai-sdk.ts');
     writeFileSync(file, withPorts(code, { 3000: expressPort }));
-    const sdk = run(process.execPath, ['--import', 'tsx', file], { cwd: workDir, env: exampleEnv({}) });
+    const sdk = run(process.execPath, ['--import', 'tsx', file], { cwd: workDir, env: cleanEnv({}) });
     expect(await sdk.exited, sdk.output()).toBe(0);
     const [first = '', ...rest] = sdk.stdout().split('\n');
     expect(first).toMatch(/^openai\/gpt-4o-mini \S/);
@@ -320,7 +290,7 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
     const { code } = example('serve');
     const [emulatorPort, servePort] = [await freePort(), await freePort()];
     const dir = mkdtempSync(path.join(workDir, 'serve-'));
-    const shell = run('bash', ['-c', withPorts(code, { 8787: emulatorPort, 8080: servePort })], { cwd: dir, env: exampleEnv({}) });
+    const shell = run('bash', ['-c', withPorts(code, { 8787: emulatorPort, 8080: servePort })], { cwd: dir, env: cleanEnv({}) });
     try {
       expect(await shell.exited, shell.output()).toBe(0);
       // The emulator and the gateway print their start-up lines to the same terminal; curl's answer is the JSON line.
@@ -331,7 +301,7 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
       expect(completion.choices[0]?.message.content.length).toBeGreaterThan(0);
       expect(existsSync(path.join(dir, '.insforge-ai', 'ai.db'))).toBe(true);
     } finally {
-      stopGroup(shell.child);
+      await stopProcessGroup(shell.child);
     }
   },
 
@@ -339,7 +309,7 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
     const { code } = example('cli');
     const dir = mkdtempSync(path.join(workDir, 'cli-'));
     // "With the environment of the example above": the upstream and its key, as `serve` exported them.
-    const shell = run('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd: dir, env: exampleEnv({ OPENROUTER_BASE_URL: emulator.url, OPENROUTER_API_KEY: UPSTREAM_KEY }) });
+    const shell = run('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd: dir, env: cleanEnv({ OPENROUTER_BASE_URL: emulator.url, OPENROUTER_API_KEY: UPSTREAM_KEY }) });
     expect(await shell.exited, shell.output()).toBe(0);
     const out = shell.stdout();
     expect(out).toMatch(/^chat\s+text\s+openai\/gpt-4o-mini\s+1\b/m);

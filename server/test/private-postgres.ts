@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/processes.mjs';
 
 /** A PostgreSQL server of the test's own, which it may stop and start (the shared one must keep running). */
 export interface PrivatePostgres {
@@ -18,16 +18,6 @@ function binDirectory(): string {
   const bin = versions.length > 0 ? path.join(root, versions.at(-1)!, 'bin') : '';
   if (!bin || !existsSync(path.join(bin, 'pg_ctl'))) throw new Error('PostgreSQL server binaries (initdb, pg_ctl) are not installed');
   return bin;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /**

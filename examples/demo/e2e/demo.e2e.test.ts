@@ -5,23 +5,14 @@
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { GenerationProbe } from '@insforge/openrouter-emulator';
 
 const demoUrl = inject('demoUrl');
 const emulatorUrl = inject('emulatorUrl');
 const artifactsDir = inject('artifactsDir');
 
-/** What the emulator recorded of one upstream request. */
-interface Generation {
-  id: string;
-  kind: string;
-  model: string;
-  request: { model?: string; messages?: Array<{ role: string; content: unknown }> };
-  startedAt: number;
-  clientClosed: boolean;
-  plannedTokens: number;
-  tokensSent: number;
-  status: 'running' | 'completed' | 'cancelled' | 'failed' | 'dropped';
-}
+/** What the emulator recorded of one upstream request (its control API sends the probe as JSON). */
+type Generation = Omit<GenerationProbe, 'request'> & { request: { model?: string; messages?: Array<{ role: string; content: unknown }> } };
 
 let browser: Browser;
 let context: BrowserContext;

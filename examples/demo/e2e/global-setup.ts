@@ -1,14 +1,14 @@
 // Once per `vitest run` of the demo-e2e project: the demo started exactly as the README starts it (`npm start`, with
 // PORT set and a fresh data folder), and one headless Chromium that the test files connect to. The demo prints the
 // URL to open and, offline, where its emulator's control API is; the tests read both from its output.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../../scripts/chromium.mjs';
+import { cleanEnv, freePort, stopProcessGroup, waitForOutput } from '../../../scripts/processes.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,64 +27,6 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 /** `npm start` builds the packages and the app first: minutes on a cold, loaded machine. */
 const START_TIMEOUT_MS = 240_000;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
-
-/** Resolves with the first capture of each pattern once all have appeared in the output; rejects if the process ends. */
-function waitForLines(child: ChildProcess, output: () => string, patterns: Record<string, RegExp>): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const found: Record<string, string> = {};
-      for (const [name, pattern] of Object.entries(patterns)) {
-        const match = pattern.exec(output());
-        if (!match?.[1]) return;
-        found[name] = match[1];
-      }
-      finish();
-      resolve(found);
-    };
-    const onExit = (code: number | null) => {
-      finish();
-      reject(new Error(`npm start exited (code ${code}) before the demo was up. Its output:\n${output()}`));
-    };
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`The demo was not up within ${START_TIMEOUT_MS / 1000} s. npm start printed:\n${output()}`));
-    }, START_TIMEOUT_MS);
-    const finish = () => {
-      clearTimeout(timer);
-      child.stdout?.off('data', check);
-      child.off('exit', onExit);
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', onExit);
-  });
-}
-
-/** SIGTERM to the whole process group (npm, start.mjs, the demo), then SIGKILL if it lingers. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal('SIGTERM');
-  const kill = setTimeout(() => signal('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(kill);
-}
-
 export default async function setup(project: TestProject) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'insforge-demo-e2e-'));
   const artifactsDir = path.join(REPO_ROOT, 'test-artifacts', 'e2e');
@@ -92,11 +34,9 @@ export default async function setup(project: TestProject) {
   mkdirSync(artifactsDir, { recursive: true });
   const port = await freePort();
 
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DEMO_DATA_DIR: dataDir };
-  // Offline by design: the tests read the emulator's probes. A key in the caller's environment must not reach here.
-  delete env['OPENROUTER_API_KEY'];
-  delete env['DATABASE_URL'];
-  delete env['INSFORGE_AI_ENCRYPTION_KEY'];
+  // Offline by design (the tests read the emulator's probes), and built for production as a user's `npm start` is:
+  // no key, database or NODE_ENV from the caller's environment.
+  const env = cleanEnv({ PORT: String(port), DEMO_DATA_DIR: dataDir });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const child = spawn(npm, ['start'], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -105,7 +45,9 @@ export default async function setup(project: TestProject) {
 
   let browser: Awaited<ReturnType<typeof chromium.launchServer>> | undefined;
   try {
-    const { demoUrl = '', emulatorUrl = '' } = await waitForLines(child, () => output, { demoUrl: /^Demo: (http:\/\/\S+)$/m, emulatorUrl: /^Emulator: (http:\/\/\S+)/m });
+    // The emulator's line comes first, then the URL to open.
+    const [, emulatorUrl = ''] = await waitForOutput(child, () => output, /^Emulator: (http:\/\/\S+)/m, START_TIMEOUT_MS);
+    const [, demoUrl = ''] = await waitForOutput(child, () => output, /^Demo: (http:\/\/\S+)$/m, START_TIMEOUT_MS);
     console.log(`demo started by npm start at ${demoUrl} (emulator ${emulatorUrl})`);
     browser = await chromium.launchServer({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS, headless: true });
     project.provide('demoUrl', demoUrl);
@@ -113,14 +55,14 @@ export default async function setup(project: TestProject) {
     project.provide('chromiumEndpoint', browser.wsEndpoint());
     project.provide('artifactsDir', artifactsDir);
   } catch (error) {
-    await stopGroup(child);
+    await stopProcessGroup(child);
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
 
   return async () => {
     await browser?.close();
-    await stopGroup(child);
+    await stopProcessGroup(child);
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

@@ -51,7 +51,7 @@ export function App() {
         <fieldset className="demo-role">
           <legend>Signed in as</legend>
           {ROLES.map((entry) => (
-            <label key={entry.role} data-checked={entry.role === role ? '' : undefined}>
+            <label key={entry.role}>
               <input type="radio" name="demo-role" value={entry.role} checked={entry.role === role} onChange={() => setRole(entry.role)} />
               {entry.label}
             </label>

@@ -19,3 +19,13 @@ export const chatBody = (content: string, extra: Record<string, unknown> = {}) =
 
 /** A response body as loosely typed JSON: tests check the wire format field by field. */
 export const json = (response: Response): Promise<any> => response.json();
+
+/** The error a promise rejects with; throws when it resolves instead. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the request to fail');
+}

@@ -2,6 +2,7 @@ import OpenAI, { APIError, AuthenticationError, BadRequestError, InternalServerE
 import type { ChatCompletionChunk, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pricesFor, startEmulator, type Emulator } from '../src/index.js';
+import { rejectionOf } from './client.js';
 
 // The official openai SDK, pointed at the emulator, must parse every response it sends and surface every
 // failure as its typed errors. OpenRouter's extra fields (`provider`, `usage.cost`) pass through untyped.
@@ -62,15 +63,6 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>) {
     }
   }
   return { text, contentDeltas, finishReason, usageChunk, toolCalls: [...toolCalls.values()] };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the request to fail');
 }
 
 describe('openai SDK: chat completions', () => {

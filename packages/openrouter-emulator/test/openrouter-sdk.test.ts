@@ -11,6 +11,7 @@ import {
 import type { SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/index.js';
+import { rejectionOf } from './client.js';
 
 // The official OpenRouter SDK validates every response with zod schemas, so a response it parses is a response
 // whose shape matches OpenRouter's published API. Its schemas strip unknown fields: `provider` on a completion
@@ -46,15 +47,6 @@ async function chunksOf(response: SendChatCompletionRequestResponse): Promise<Ch
 }
 
 const contentOf = (chunks: ChatStreamChunk[]) => chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 const user = (content: string) => [{ role: 'user' as const, content }];
 

@@ -1,0 +1,1 @@
+export declare function composeStylesheet(): { files: string[]; css: string };
