@@ -142,16 +142,6 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   if (options.adminToken) staticKeys.push({ key: options.adminToken, role: 'admin', id: 'admin-token' });
   const keyVerifier = options.clientKeys && !Array.isArray(options.clientKeys) ? options.clientKeys : undefined;
   const fromList = staticClientKeys(staticKeys, defaultProjectId);
-  const lookups = [fromList, ...(keyVerifier ? [keyVerifier] : [])];
-  const clientKeys: ClientKeyVerifier = {
-    async verify(token) {
-      for (const verifier of [...lookups, storedKeys]) {
-        const identity = await verifier.verify(token);
-        if (identity) return identity;
-      }
-      return undefined;
-    },
-  };
   let currentKey: string | undefined;
   // Stored keys in use, so the logger can redact them too (bounded: keys change rarely).
   const storedSecrets = new Set<string>();
@@ -177,6 +167,17 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     put: async (projectId, feature) => (await ready).features.put(projectId, feature),
   };
   const storedKeys: ClientKeyVerifier = { verify: async (token) => (await ready).clientKeys.verify(token) };
+  // Tried in order: the listed keys, the host's verifier, then the keys stored in the database.
+  const lookups: ClientKeyVerifier[] = [fromList, ...(keyVerifier ? [keyVerifier] : []), storedKeys];
+  const clientKeys: ClientKeyVerifier = {
+    async verify(token) {
+      for (const verifier of lookups) {
+        const identity = await verifier.verify(token);
+        if (identity) return identity;
+      }
+      return undefined;
+    },
+  };
   const redisUrl = options.limits?.redisUrl ?? process.env['REDIS_URL'];
   const quotaBackend: QuotaBackend = options.limits?.backend ?? (redisUrl
     ? new FallbackBackend({

@@ -57,14 +57,11 @@ const STATUS_OF: Record<GatewayErrorCode, number> = {
   upstream_timeout: 504,
 };
 
+/** OpenAI's error `type` where it is not the default: `server_error` from 500 up, else `invalid_request_error`. */
 const TYPE_OF_STATUS: Record<number, string> = {
-  400: 'invalid_request_error',
   401: 'authentication_error',
   402: 'insufficient_quota',
   403: 'permission_error',
-  404: 'invalid_request_error',
-  409: 'invalid_request_error',
-  413: 'invalid_request_error',
   429: 'rate_limit_error',
 };
 

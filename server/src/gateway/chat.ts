@@ -13,6 +13,8 @@ export interface ChatRun {
   body: Record<string, unknown>;
   includeUsage: boolean;
   startedAt: number;
+  /** The length of `body.messages` as JSON, measured once: the quota estimate and the usage record both read it. */
+  promptCharacters: number;
   /** The OpenRouter key of the caller's project. */
   apiKey: string;
 }
@@ -27,6 +29,11 @@ export interface UpstreamCompletion {
   [field: string]: unknown;
 }
 
+/** The size of a chat's messages as sent, in characters of JSON. */
+export function promptCharactersOf(messages: unknown[]): number {
+  return JSON.stringify(messages).length;
+}
+
 /**
  * Resolves the feature, applies its parameter policy and puts its system prompt first: a client's own system
  * messages stay, after it, so they can add to the server's instructions but never remove or replace them.
@@ -36,10 +43,8 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
   const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, ...rest } = request;
   const params = resolveParameters(target.feature, rest);
   const system = target.feature.systemPrompt;
-  const body: Record<string, unknown> = {
-    ...params,
-    messages: system ? [{ role: 'system', content: system }, ...messages] : messages,
-  };
+  const sent = system ? [{ role: 'system', content: system }, ...messages] : messages;
+  const body: Record<string, unknown> = { ...params, messages: sent };
   const endUser = identity.userId ?? user ?? undefined;
   if (endUser) body['user'] = endUser;
   return {
@@ -50,6 +55,7 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
     body,
     includeUsage: streamOptions?.include_usage === true,
     startedAt: performance.now(),
+    promptCharacters: promptCharactersOf(sent),
   };
 }
 

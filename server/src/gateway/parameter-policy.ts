@@ -30,7 +30,7 @@ export function resolveParameters(feature: Feature, request: Record<string, unkn
 }
 
 /** The most output tokens a client of this feature can get. */
-export function maxTokensCeiling(feature: Feature): number | undefined {
+function maxTokensCeiling(feature: Feature): number | undefined {
   const rule = feature.clientOverrides.max_tokens;
   return (typeof rule === 'object' ? rule.max : undefined) ?? feature.params.max_tokens;
 }

@@ -1,4 +1,5 @@
 import type { QuotaEstimate } from '../limits/quota-guard.js';
+import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 
 /** Output tokens assumed when neither the request, the feature nor the catalog bounds them. */
@@ -34,19 +35,22 @@ async function factsOf(context: GatewayContext, models: readonly string[]): Prom
   );
 }
 
-/** A rough prompt size: four characters a token, as OpenAI documents for English. */
-export function estimatePromptTokens(value: unknown): number {
-  return Math.ceil(JSON.stringify(value ?? '').length / 4);
+/** A rough token count: four characters a token, as OpenAI documents for English. */
+const tokensOfCharacters = (characters: number) => Math.ceil(characters / 4);
+
+/** A rough prompt size, from the prompt as JSON. */
+function estimatePromptTokens(value: unknown): number {
+  return tokensOfCharacters(JSON.stringify(value ?? '').length);
 }
 
 /**
  * The most a chat may consume: its prompt plus `max_tokens` (else the model's maximum output), priced at the
  * dearest of the models it may fall back to. Spend caps reserve this before forwarding.
  */
-export async function estimateChat(context: GatewayContext, models: readonly string[], body: Record<string, unknown>): Promise<QuotaEstimate> {
-  const prompt = estimatePromptTokens(body['messages']);
-  const facts = await factsOf(context, models);
-  const asked = typeof body['max_tokens'] === 'number' ? body['max_tokens'] : undefined;
+export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters'>): Promise<QuotaEstimate> {
+  const prompt = tokensOfCharacters(run.promptCharacters);
+  const facts = await factsOf(context, run.target.models);
+  const asked = typeof run.body['max_tokens'] === 'number' ? run.body['max_tokens'] : undefined;
   let tokens = 0;
   let costUsd = 0;
   for (const model of facts) {

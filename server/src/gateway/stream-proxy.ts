@@ -5,6 +5,7 @@ import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
+import { abortOnDisconnect } from './upstream-json.js';
 import { withFallbacks } from './with-fallbacks.js';
 
 /** One parsed upstream chunk; fields the gateway reads are typed. */
@@ -65,11 +66,8 @@ interface OpenedStream {
  * that hangs up aborts the upstream request at once.
  */
 export async function proxyChatStream(context: GatewayContext, run: ChatRun, res: Response, format: StreamFormat): Promise<StreamOutcome> {
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!res.writableEnded) abort.abort();
-  };
-  res.on('close', onClose);
+  const connection = abortOnDisconnect(res);
+  const { signal } = connection;
   let committed = false;
   let lastWrite = performance.now();
   let attempts = 0;
@@ -129,24 +127,25 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
 
   let opened: OpenedStream;
   try {
-    opened = await withFallbacks(run.target.models, context.retry, abort.signal, async ({ model }) => {
+    opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
       attempts += 1;
-      const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal: abort.signal, apiKey: run.apiKey });
+      const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-      latestGenerationId = headerValue(response.headers, 'x-generation-id');
+      const generationId = headerValue(response.headers, 'x-generation-id');
+      latestGenerationId = generationId;
       const items = readSseEvents(response.body);
       try {
         const first = await firstChunk(items);
-        return { items, first, generationId: headerValue(response.headers, 'x-generation-id') ?? first?.chunk.id };
+        return { items, first, generationId: generationId ?? first?.chunk.id };
       } catch (error) {
         response.body.destroy();
-        throw error instanceof UpstreamFailure ? error : toTransportError(error, abort.signal);
+        throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
       }
     });
   } catch (error) {
     clearInterval(heartbeat);
-    res.off('close', onClose);
-    if (abort.signal.aborted) return outcome('cancelled', latestGenerationId);
+    connection.release();
+    if (signal.aborted) return outcome('cancelled', latestGenerationId);
     const gatewayError = toGatewayError(error);
     if (committed) {
       end(format.error(gatewayError));
@@ -174,17 +173,17 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
       forward(chunk, item.data);
     }
   } catch (error) {
-    if (!abort.signal.aborted) {
+    if (!signal.aborted) {
       failure = toTransportError(error).kind === 'timeout'
         ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
         : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
     }
   } finally {
     clearInterval(heartbeat);
-    res.off('close', onClose);
+    connection.release();
     await opened.items.return(undefined);
   }
-  if (abort.signal.aborted) return outcome('cancelled', opened.generationId);
+  if (signal.aborted) return outcome('cancelled', opened.generationId);
   if (!failure && !sawDone) failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
   end(failure ? format.error(failure) : format.end(summary));
   return outcome(failure ? 'error' : 'ok', opened.generationId, failure);

@@ -17,10 +17,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 2, baseDelayMs: 2
 
 export interface AttemptContext {
   model: string;
-  /** 0 for the first try of this model. */
-  retry: number;
-  /** Attempts made before this one, over every model. */
-  attempt: number;
 }
 
 /**
@@ -33,22 +29,17 @@ export async function withFallbacks<T>(
   policy: RetryPolicy,
   signal: AbortSignal,
   attempt: (context: AttemptContext) => Promise<T>,
-  onFailure?: (failure: UpstreamFailure, context: AttemptContext) => void,
 ): Promise<T> {
   let lastFailure: UpstreamFailure | undefined;
-  let attempts = 0;
   for (const model of models) {
     for (let retry = 0; retry <= policy.maxRetries; retry += 1) {
-      const context = { model, retry, attempt: attempts };
-      attempts += 1;
       try {
-        return await attempt(context);
+        return await attempt({ model });
       } catch (error) {
         if (signal.aborted) throw error;
         const failure = error instanceof UpstreamTransportError ? classifyTransportError(error) : error;
         if (!(failure instanceof UpstreamFailure)) throw error;
         lastFailure = failure;
-        onFailure?.(failure, context);
         if (!failure.retryable && !failure.tryFallback) throw failure.error;
         if (!failure.retryable || retry === policy.maxRetries) break;
         const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry) * (0.5 + Math.random() / 2);

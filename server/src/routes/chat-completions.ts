@@ -51,7 +51,7 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
     const feature = run.target.isFeature ? run.target.feature.name : undefined;
     let admission: Admission;
     try {
-      admission = await context.quota.admit({ identity, feature }, await estimateChat(context, run.target.models, run.body));
+      admission = await context.quota.admit({ identity, feature }, await estimateChat(context, run));
     } catch (error) {
       recordRequest(context, { ...base(request.model, feature, request.stream === true), status: 'rejected', attempts: 0, errorCode: toGatewayError(error).code });
       throw error;
@@ -70,7 +70,7 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         errorCode: outcome.error?.code,
         admission,
-        promptCharacters: JSON.stringify(run.body['messages']).length,
+        promptCharacters: run.promptCharacters,
         completionCharacters: outcome.forwardedCharacters,
       });
       return;
@@ -85,7 +85,7 @@ export function chatCompletionsHandler(context: GatewayContext, protocol: ChatPr
       recordRequest(context, outcome({ status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }));
     } catch (error) {
       if (connection.signal.aborted) {
-        recordRequest(context, outcome({ status: 'cancelled', promptCharacters: JSON.stringify(run.body['messages']).length }));
+        recordRequest(context, outcome({ status: 'cancelled', promptCharacters: run.promptCharacters }));
         return;
       }
       recordRequest(context, outcome({ status: 'error', errorCode: toGatewayError(error).code }));

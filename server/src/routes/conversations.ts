@@ -6,6 +6,8 @@ import { parseRequest } from '../gateway/chat-request.js';
 import { CONVERSATION_LIMITS, type Conversation, type ConversationOwner, type ConversationStore, type ConversationSummary } from '../store/conversation-store.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { identityOf } from './identity-middleware.js';
+import { isoTime } from './iso-time.js';
+import { lazyRouter } from './lazy-router.js';
 
 export interface ConversationSummaryResponse extends Omit<ConversationSummary, 'createdAt' | 'updatedAt'> {
   createdAt: string;
@@ -42,9 +44,8 @@ const ListQuery = z.object({
 });
 
 /** Everyone sees only their own: the project's signed-in user, else the client key, else the shared `anonymous`. */
-export const conversationOwner = (identity: Identity): ConversationOwner => ({ projectId: identity.projectId, owner: identity.userId ?? identity.clientKeyId ?? 'anonymous' });
+const conversationOwner = (identity: Identity): ConversationOwner => ({ projectId: identity.projectId, owner: identity.userId ?? identity.clientKeyId ?? 'anonymous' });
 
-const isoTime = (epochMs: number) => new Date(epochMs).toISOString();
 const toSummaryResponse = (summary: ConversationSummary): ConversationSummaryResponse => ({ ...summary, createdAt: isoTime(summary.createdAt), updatedAt: isoTime(summary.updatedAt) });
 const toResponse = (conversation: Conversation): ConversationResponse => ({ ...conversation, createdAt: isoTime(conversation.createdAt), updatedAt: isoTime(conversation.updatedAt) });
 
@@ -114,9 +115,5 @@ const notFound = (id: string) => new GatewayError('not_found', `No conversation 
  * router.use(lazyConversationsRouter(ready));
  */
 export function lazyConversationsRouter(ready: Promise<GatewayStores>): RequestHandler {
-  let conversations: Promise<Router> | undefined;
-  return async function conversationRoutes(req, res, next) {
-    conversations ??= ready.then((stores) => conversationsRouter(stores.conversations));
-    (await conversations)(req, res, next);
-  };
+  return lazyRouter(ready, (stores) => conversationsRouter(stores.conversations));
 }

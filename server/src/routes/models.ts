@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { rawModelsAllowed } from '../gateway/resolve-target.js';
 import type { Feature, Modality } from '../features/feature.js';
-import type { CatalogSnapshot, UpstreamModel } from '../upstream/model-catalog.js';
+import { modalitiesOf, type CatalogSnapshot, type UpstreamModel } from '../upstream/model-catalog.js';
 import { identityOf } from './identity-middleware.js';
 
 /** What the gateway adds to OpenAI's model object: what a name serves and the details of that model. */
@@ -35,12 +35,9 @@ export interface ListedModel {
   details: ModelDetails;
 }
 
-/** The modality a raw catalog model serves, from what it outputs. */
+/** The modality a raw catalog model serves: the first it can serve (text before image), else text. */
 function modalityOf(model: UpstreamModel): Modality {
-  const outputs = model.architecture?.output_modalities ?? [];
-  if (outputs.includes('embeddings')) return 'embedding';
-  if (outputs.includes('image') && !outputs.includes('text')) return 'image';
-  return 'text';
+  return modalitiesOf(model)[0] ?? 'text';
 }
 
 function catalogDetails(model: UpstreamModel | undefined): Omit<ModelDetails, 'kind' | 'modality' | 'model' | 'fallback_models'> {

@@ -4,8 +4,11 @@ import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import type { SqlFeatureStore } from '../store/sql-feature-store.js';
-import { parsePeriod, parseTime, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageCursor, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
+import { parsePeriod, parseTime, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
 import { identityOf, requireAdmin } from './identity-middleware.js';
+import { isoTime } from './iso-time.js';
+import { lazyRouter } from './lazy-router.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 
 export const USAGE_PATH = '/api/ai/usage';
 
@@ -46,24 +49,13 @@ const PageQuery = FilterQuery.extend({
 });
 const SummaryQuery = FilterQuery.extend({ groupBy: groupBy.optional() });
 
-const cursorSchema = z.object({ createdAt: z.number().int().nonnegative(), id: z.string().min(1) }).strict();
-const encodeCursor = (cursor: UsageCursor): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-function decodeCursor(text: string): UsageCursor {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch (error) {
-    throw new GatewayError('invalid_parameter', 'before must be the "next" value of a previous page.', { param: 'before', cause: error });
-  }
-}
-
 /** The filter a query names; `period` fills in `from`/`to` that are not given, `fallbackMs` a period when none is. */
 function filterOf(res: Response, query: z.infer<typeof FilterQuery>, fallbackMs?: number): UsageFilter {
   const from = query.from ?? query.period?.from ?? (query.to === undefined && query.period === undefined && fallbackMs !== undefined ? Date.now() - fallbackMs : undefined);
   return { projectId: identityOf(res).projectId, from, to: query.to ?? query.period?.to, feature: query.feature, model: query.model, userId: query.user, status: query.status };
 }
 
-const iso = (epochMs: number | undefined | null) => (epochMs === undefined || epochMs === null ? null : new Date(epochMs).toISOString());
-const toResponse = (entry: UsageEntry) => ({ ...entry, createdAt: iso(entry.createdAt), reconciledAt: iso(entry.reconciledAt) });
+const toResponse = (entry: UsageEntry) => ({ ...entry, createdAt: isoTime(entry.createdAt), reconciledAt: isoTime(entry.reconciledAt) });
 
 const CSV_COLUMNS = [
   'createdAt', 'id', 'endpoint', 'feature', 'userId', 'clientKeyId', 'requestedModel', 'servedModel', 'provider', 'generationId', 'status', 'streamed',
@@ -116,8 +108,8 @@ export function usageRouter(usage: UsageQuery, features: SqlFeatureStore): Route
     const query = parseRequest(PageQuery, req.query);
     const filter = filterOf(res, query);
     if (query.format === 'csv' || req.path.endsWith('.csv')) return sendCsv(res, usage.entries(filter));
-    const page = await usage.list(filter, { limit: query.limit ?? 50, before: query.before === undefined ? undefined : decodeCursor(query.before) });
-    res.json({ data: page.entries.map(toResponse), next: page.next ? encodeCursor(page.next) : null });
+    const page = await usage.list(filter, { limit: query.limit ?? 50, before: query.before === undefined ? undefined : decodePageCursor(query.before) });
+    res.json({ data: page.entries.map(toResponse), next: page.next ? encodePageCursor(page.next) : null });
   };
   router.get(USAGE_PATH, requireAdmin, list);
   router.get(`${USAGE_PATH}.csv`, requireAdmin, list);
@@ -126,7 +118,7 @@ export function usageRouter(usage: UsageQuery, features: SqlFeatureStore): Route
     const query = parseRequest(SummaryQuery, req.query);
     const filter = filterOf(res, query, DEFAULT_SUMMARY_MS);
     const dimensions = query.groupBy ?? [];
-    res.json({ from: iso(filter.from), to: iso(filter.to), groupBy: dimensions, ...(await usage.summarize(filter, dimensions)) });
+    res.json({ from: isoTime(filter.from), to: isoTime(filter.to), groupBy: dimensions, ...(await usage.summarize(filter, dimensions)) });
   });
 
   router.get(`${USAGE_PATH}/config/:configId`, requireAdmin, async (req, res) => {
@@ -138,14 +130,14 @@ export function usageRouter(usage: UsageQuery, features: SqlFeatureStore): Route
     const filter = { ...filterOf(res, query, DEFAULT_SUMMARY_MS), feature: record?.feature.name ?? configId };
     const summary = await usage.summarize(filter, ['model']);
     if (!record && summary.totals.requests === 0) throw new GatewayError('not_found', `No configuration "${configId}" in this project.`, { param: 'configId' });
-    const page = await usage.list(filter, { limit: query.limit ?? 50, before: query.before === undefined ? undefined : decodeCursor(query.before) });
+    const page = await usage.list(filter, { limit: query.limit ?? 50, before: query.before === undefined ? undefined : decodePageCursor(query.before) });
     res.json({
       configuration: { id: record?.id ?? null, name: filter.feature, model: record?.feature.model ?? null },
-      from: iso(filter.from),
-      to: iso(filter.to),
+      from: isoTime(filter.from),
+      to: isoTime(filter.to),
       ...summary,
       data: page.entries.map(toResponse),
-      next: page.next ? encodeCursor(page.next) : null,
+      next: page.next ? encodePageCursor(page.next) : null,
     });
   });
 
@@ -160,9 +152,5 @@ export function usageRouter(usage: UsageQuery, features: SqlFeatureStore): Route
  * router.use(lazyUsageRouter(ready));
  */
 export function lazyUsageRouter(ready: Promise<GatewayStores>): RequestHandler {
-  let usage: Promise<Router> | undefined;
-  return async function usageRoutes(req, res, next) {
-    usage ??= ready.then((stores) => usageRouter(new UsageQuery(stores.database.db), stores.features));
-    (await usage)(req, res, next);
-  };
+  return lazyRouter(ready, (stores) => usageRouter(new UsageQuery(stores.database.db), stores.features));
 }

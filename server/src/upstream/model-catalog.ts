@@ -1,3 +1,4 @@
+import type { Modality } from '../features/feature.js';
 import type { OpenRouterClient } from './openrouter-client.js';
 
 /** A model as OpenRouter lists it; only the fields the gateway reads are typed, the rest pass through. */
@@ -13,6 +14,19 @@ export interface UpstreamModel {
   [field: string]: unknown;
 }
 
+/**
+ * What a feature of each modality could use the model for: embedding models embed; a model that outputs text
+ * can chat and one that outputs images can draw (Gemini's image models do both).
+ */
+export function modalitiesOf(model: UpstreamModel): Modality[] {
+  const outputs = model.architecture?.output_modalities ?? [];
+  if (outputs.includes('embeddings')) return ['embedding'];
+  const modalities: Modality[] = [];
+  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
+  if (outputs.includes('image')) modalities.push('image');
+  return modalities;
+}
+
 export interface CatalogSnapshot {
   models: UpstreamModel[];
   byId: Map<string, UpstreamModel>;
@@ -20,8 +34,9 @@ export interface CatalogSnapshot {
 }
 
 /**
- * OpenRouter's catalog (chat, embedding and image models), cached for `ttlMs`. Concurrent callers share one
- * upstream fetch; when a refresh fails, the last good copy keeps being served.
+ * OpenRouter's catalog (chat, embedding and image models), cached for `ttlMs`. Once the copy is older than that,
+ * callers keep getting it while one background fetch replaces it (stale-while-revalidate); only the very first
+ * callers wait for `/models`. When a refresh fails, the last good copy keeps being served.
  */
 export class ModelCatalog {
   #snapshot: CatalogSnapshot | undefined;
@@ -34,16 +49,10 @@ export class ModelCatalog {
 
   async snapshot(): Promise<CatalogSnapshot> {
     const current = this.#snapshot;
-    if (current && Date.now() - current.fetchedAt < this.ttlMs) return current;
-    this.#inflight ??= this.#fetch().finally(() => {
-      this.#inflight = undefined;
-    });
-    try {
-      return await this.#inflight;
-    } catch (error) {
-      if (current) return current;
-      throw error;
-    }
+    if (!current) return this.#refresh();
+    // A failed background refresh only means the current copy is served a while longer.
+    if (Date.now() - current.fetchedAt >= this.ttlMs) void this.#refresh().catch(() => undefined);
+    return current;
   }
 
   /** The model, or undefined when OpenRouter does not list it; `null` when the catalog cannot be had. */
@@ -53,6 +62,14 @@ export class ModelCatalog {
     } catch {
       return null;
     }
+  }
+
+  /** The fetch under way, or a new one: concurrent callers share one set of upstream requests. */
+  #refresh(): Promise<CatalogSnapshot> {
+    this.#inflight ??= this.#fetch().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
   }
 
   async #fetch(): Promise<CatalogSnapshot> {

@@ -4,7 +4,7 @@ import { GatewayError } from '../../errors.js';
 import type { Modality } from '../../features/feature.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import type { CatalogSnapshot, UpstreamModel } from '../../upstream/model-catalog.js';
+import { modalitiesOf, type CatalogSnapshot, type UpstreamModel } from '../../upstream/model-catalog.js';
 import { requireAdmin } from '../identity-middleware.js';
 
 /** An OpenRouter model as listed upstream, with the feature modalities it can serve. */
@@ -14,19 +14,6 @@ const ModelsQuery = z.object({
   modality: z.enum(['text', 'image', 'embedding']).optional(),
   search: z.string().trim().max(200).optional(),
 });
-
-/**
- * What a feature of each modality could use the model for: embedding models embed; a model that outputs text
- * can chat and one that outputs images can draw (Gemini's image models do both).
- */
-export function modalitiesOf(model: UpstreamModel): Modality[] {
-  const outputs = model.architecture?.output_modalities ?? [];
-  if (outputs.includes('embeddings')) return ['embedding'];
-  const modalities: Modality[] = [];
-  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
-  if (outputs.includes('image')) modalities.push('image');
-  return modalities;
-}
 
 /**
  * `GET /api/ai/models?modality=&search=`: OpenRouter's chat, embedding and image models, for picking a feature's

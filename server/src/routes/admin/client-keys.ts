@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { ClientKeyRecord, SqlClientKeyStore } from '../../store/client-key-store.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
-import { adminActor, isoTime } from './admin-actor.js';
+import { isoTime } from '../iso-time.js';
+import { adminActor } from './admin-actor.js';
 
 /** A client key as the admin API shows it: never the key, only its first characters. */
 export interface ClientKeyResponse extends Omit<ClientKeyRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'> {

@@ -4,7 +4,7 @@ import { GatewayError } from '../../errors.js';
 import { featureSchema, type Feature, type Modality } from '../../features/feature.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { FeatureRecord, FeatureVersion } from '../../store/sql-feature-store.js';
-import { isoTime } from './admin-actor.js';
+import { isoTime } from '../iso-time.js';
 
 /** A feature as the admin API shows it: the seeds' `_ai_configs` fields (`provider`, `modelId`) plus ours. */
 export interface ConfigurationRecord {

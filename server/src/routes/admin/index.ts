@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { GatewayStores } from '../../store/gateway-stores.js';
+import { lazyRouter } from '../lazy-router.js';
 import { auditRouter } from './audit.js';
 import { catalogRouter } from './catalog.js';
 import { clientKeysRouter } from './client-keys.js';
@@ -37,9 +38,5 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores): Rou
  * router.use(lazyAdminRouter(context, ready));
  */
 export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>): RequestHandler {
-  let admin: Promise<Router> | undefined;
-  return async function adminRoutes(req, res, next) {
-    admin ??= ready.then((stores) => adminRouter(context, stores));
-    (await admin)(req, res, next);
-  };
+  return lazyRouter(ready, (stores) => adminRouter(context, stores));
 }

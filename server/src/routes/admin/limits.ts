@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parseRequest } from '../../gateway/chat-request.js';
 import { budgetAlertsSchema, limitPolicySchema, type LimitPolicyStore, type ProjectLimits } from '../../limits/limit-policy-store.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
-import { adminActor, isoTime } from './admin-actor.js';
+import { isoTime } from '../iso-time.js';
+import { adminActor } from './admin-actor.js';
 
 const saveSchema = z.object({
   policy: limitPolicySchema.optional(),

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import type { Identity } from '../../auth/identity.js';
 import { GatewayError, toGatewayError } from '../../errors.js';
 import type { Feature } from '../../features/feature.js';
-import { completeChat, type ChatRun, type UpstreamCompletion } from '../../gateway/chat.js';
+import { completeChat, promptCharactersOf, type ChatRun, type UpstreamCompletion } from '../../gateway/chat.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { resolveParameters } from '../../gateway/parameter-policy.js';
+import { abortOnDisconnect } from '../../gateway/upstream-json.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { SqlFeatureStore } from '../../store/sql-feature-store.js';
 import { recordRequest, type RequestOutcome } from '../../usage/record-request.js';
@@ -58,7 +59,7 @@ function answerOf(completion: UpstreamCompletion): { answer: string; finishReaso
  * (parameters, system prompt, retries and fallbacks), not streamed, and records the usage under the feature.
  * The feature's roles do not apply: an admin tests what users will get.
  */
-export async function runLiveTest(context: GatewayContext, identity: Identity, feature: Feature, prompt: string, signal: AbortSignal): Promise<LiveTestResult> {
+async function runLiveTest(context: GatewayContext, identity: Identity, feature: Feature, prompt: string, signal: AbortSignal): Promise<LiveTestResult> {
   if (feature.modality !== 'text') {
     throw new GatewayError('invalid_request', `The live test runs text features; "${feature.name}" is an ${feature.modality} feature.`, { param: 'modality' });
   }
@@ -73,6 +74,7 @@ export async function runLiveTest(context: GatewayContext, identity: Identity, f
     body,
     includeUsage: false,
     startedAt,
+    promptCharacters: promptCharactersOf(messages),
     apiKey: await context.upstreamKey(identity.projectId),
   };
   let attempts = 0;
@@ -119,19 +121,15 @@ export function liveTestRouter(context: GatewayContext, features: SqlFeatureStor
   router.use(CONFIGURATIONS_PATH, requireAdmin);
 
   const respond = async (identity: Identity, feature: Feature, prompt: string, saved: boolean, res: Response) => {
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableEnded) abort.abort();
-    };
-    res.on('close', onClose);
+    const connection = abortOnDisconnect(res);
     try {
-      const result = await runLiveTest(context, identity, feature, prompt, abort.signal);
+      const result = await runLiveTest(context, identity, feature, prompt, connection.signal);
       // A test spends the project's credit, so it is an admin action like any other.
       const after = { saved, model: result.model, totalTokens: result.usage.totalTokens, costUsd: result.costUsd };
       await audit.record({ projectId: identity.projectId, actor: adminActor(identity), action: 'feature.test', target: `feature:${feature.name}`, before: null, after });
       res.json(result);
     } finally {
-      res.off('close', onClose);
+      connection.release();
     }
   };
 

@@ -7,7 +7,8 @@ import type { AuditLog } from '../../store/audit-log.js';
 import { maskProviderKey, type ProviderKeyStore } from '../../store/provider-key-store.js';
 import { validateOpenRouterKey, type KeyFacts } from '../../upstream/key-validation.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
-import { adminActor, isoTime } from './admin-actor.js';
+import { isoTime } from '../iso-time.js';
+import { adminActor } from './admin-actor.js';
 
 /** What an admin sees of the OpenRouter key in use: where it comes from, masked, and OpenRouter's facts. */
 export interface ProviderKeyState extends Partial<KeyFacts> {

@@ -1,0 +1,158 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ModelCatalog, modalitiesOf } from './model-catalog.js';
+import { OpenRouterClient } from './openrouter-client.js';
+
+/** A stand-in for OpenRouter whose `/models` answers only when the test lets it. */
+async function startUpstream() {
+  let version = 0;
+  const held: ServerResponse[] = [];
+  const upstream = {
+    modelsRequests: 0,
+    hold: false,
+    status: 200,
+    /** Answers the held `/models` requests with the current version. */
+    release() {
+      for (const res of held.splice(0)) answer(res);
+    },
+    bump() {
+      version += 1;
+    },
+  };
+  const answer = (res: ServerResponse) => {
+    if (upstream.status !== 200) {
+      res.writeHead(upstream.status).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: `model-v${version}` }] }));
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.url !== '/models') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
+      return;
+    }
+    upstream.modelsRequests += 1;
+    if (upstream.hold) held.push(res);
+    else answer(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new OpenRouterClient({
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey: 'sk-or-v1-test',
+    timeouts: { connectMs: 1_000, firstByteMs: 5_000, betweenChunksMs: 5_000 },
+  });
+  const close = async () => {
+    upstream.release();
+    await client.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { upstream, client, close };
+}
+
+/** The promise's value, or a failure when it takes longer than `ms` (the client would wait 5 s for /models). */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const ids = (snapshot: { models: { id: string }[] }) => snapshot.models.map((model) => model.id);
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+describe('ModelCatalog', () => {
+  it('waits for /models only when it has no copy yet', async () => {
+    const { upstream, client, close } = await startUpstream();
+    cleanup = close;
+    upstream.hold = true;
+    const catalog = new ModelCatalog(client, 60_000);
+    let settled = false;
+    const first = catalog.snapshot().then((snapshot) => {
+      settled = true;
+      return snapshot;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    upstream.release();
+    expect(ids(await first)).toEqual(['model-v0']);
+  });
+
+  it('answers from the expired copy without waiting for a slow /models, and refreshes it once in the background', async () => {
+    const { upstream, client, close } = await startUpstream();
+    cleanup = close;
+    const catalog = new ModelCatalog(client, 0);
+    expect(ids(await catalog.snapshot())).toEqual(['model-v0']);
+    expect(upstream.modelsRequests).toBe(1);
+
+    upstream.hold = true;
+    upstream.bump();
+    // Every copy is expired at once (ttl 0): these answer from the old copy while /models hangs.
+    const answers = await within(500, Promise.all([catalog.snapshot(), catalog.snapshot(), catalog.find('model-v0')]));
+    expect(ids(answers[0])).toEqual(['model-v0']);
+    expect(ids(answers[1])).toEqual(['model-v0']);
+    expect(answers[2]).toEqual({ id: 'model-v0' });
+    await expect.poll(() => upstream.modelsRequests).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(upstream.modelsRequests).toBe(2);
+
+    upstream.hold = false;
+    upstream.release();
+    await expect.poll(async () => ids(await catalog.snapshot())).toEqual(['model-v1']);
+  });
+
+  it('keeps serving the last good copy when a background refresh fails', async () => {
+    const { upstream, client, close } = await startUpstream();
+    cleanup = close;
+    const catalog = new ModelCatalog(client, 0);
+    expect(ids(await catalog.snapshot())).toEqual(['model-v0']);
+
+    upstream.status = 503;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(await catalog.find('model-v0')).toEqual({ id: 'model-v0' });
+      await expect.poll(() => upstream.modelsRequests).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await catalog.find('model-v0')).toEqual({ id: 'model-v0' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('reports the catalog as unavailable when the first fetch fails', async () => {
+    const { upstream, client, close } = await startUpstream();
+    cleanup = close;
+    upstream.status = 503;
+    const catalog = new ModelCatalog(client, 60_000);
+    expect(await catalog.find('model-v0')).toBeNull();
+    await expect(catalog.snapshot()).rejects.toThrow('GET /models answered 503');
+  });
+});
+
+describe('modalitiesOf', () => {
+  it('names what a feature of each modality could use the model for, from its outputs', () => {
+    const outputs = (output_modalities?: string[]) => modalitiesOf({ id: 'm', ...(output_modalities ? { architecture: { output_modalities } } : {}) });
+    expect(outputs()).toEqual(['text']);
+    expect(outputs([])).toEqual(['text']);
+    expect(outputs(['text'])).toEqual(['text']);
+    expect(outputs(['image'])).toEqual(['image']);
+    expect(outputs(['image', 'text'])).toEqual(['text', 'image']);
+    expect(outputs(['embeddings', 'text'])).toEqual(['embedding']);
+    expect(outputs(['audio'])).toEqual([]);
+  });
+});
