@@ -1,3 +1,4 @@
+import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import { openGatewayStores, type GatewayStores } from '../store/gateway-stores.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliEnvironment } from './serve.js';
@@ -8,7 +9,7 @@ export const STORE_OPTIONS = {
   project: { type: 'string' },
 } as const;
 
-export const STORE_OPTIONS_HELP = `  --database URL   a postgres:// URL or a SQLite file (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+export const STORE_OPTIONS_HELP = `  --database URL   a postgres:// URL or a SQLite file (default: $DATABASE_URL, else ./${DEFAULT_SQLITE_PATH})
   --project ID     the project to work on (default: "default")`;
 
 /** Which database and project a subcommand works on. */
@@ -40,11 +41,16 @@ export async function withGatewayStores<T>(target: StoreTarget, work: (stores: G
   try {
     stores = await openGatewayStores({ database: target.database, defaultProjectId: target.projectId });
   } catch (error) {
-    throw new CliError(`cannot open the database ${target.database ?? '(default ./.insforge-ai/ai.db)'}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+    throw cannotOpenDatabase(target.database, error);
   }
   try {
     return await work(stores);
   } finally {
     await stores.close();
   }
+}
+
+/** The failure to open `--database` (undefined: the default SQLite file), with the reason. */
+export function cannotOpenDatabase(database: string | undefined, error: unknown): CliError {
+  return new CliError(`cannot open the database ${database ?? `(default ./${DEFAULT_SQLITE_PATH})`}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { parseFeature, type Feature } from '../features/feature.js';
+import type { Feature } from '../features/feature.js';
 import { CliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores } from './cli-stores.js';
 import { stdinOf } from './cli-stdin.js';
+import { parseFeatureDocument, readFeatureText } from './features-file.js';
 import type { CliEnvironment } from './serve.js';
 import { expectPositionals, parseCommandArgs, runSubcommand } from './subcommand.js';
 import { formatTable, formatTime } from './text-table.js';
@@ -74,56 +74,20 @@ async function set(argv: readonly string[], env: CliEnvironment, io: CliIo): Pro
         io.out(`${feature.name}: unchanged (version ${before.version})`);
         continue;
       }
-      await stores.features.put(target.projectId, feature, ACTOR);
-      const after = await stores.features.record(target.projectId, feature.name);
-      const version = after ? `version ${after.version}` : 'saved';
-      io.out(before ? `${feature.name}: updated to ${version} (${describeChanges(before.feature, feature).join('; ')})` : `${feature.name}: created, ${version} (${feature.modality}: ${feature.model})`);
+      // Saving over the version read above: a change made in between is a version conflict, not overwritten.
+      const after = before ? await stores.features.update(target.projectId, before.id, feature, before.version, ACTOR) : await stores.features.create(target.projectId, feature, ACTOR);
+      io.out(before ? `${feature.name}: updated to version ${after.version} (${describeChanges(before.feature, feature).join('; ')})` : `${feature.name}: created, version ${after.version} (${feature.modality}: ${feature.model})`);
     }
   });
   return 0;
 }
 
 async function readSource(source: string, io: CliIo): Promise<string> {
-  if (source === '-') {
-    const stdin = stdinOf(io);
-    if (stdin.isTerminal) io.err('Paste the feature JSON, then press Ctrl-D.');
-    return stdin.readAll();
-  }
-  try {
-    return await readFile(source, 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
-    throw new CliError(`cannot read ${source}: ${reason}`, 1, { cause: error });
-  }
+  if (source !== '-') return readFeatureText(source, source);
+  const stdin = stdinOf(io);
+  if (stdin.isTerminal) io.err('Paste the feature JSON, then press Ctrl-D.');
+  return stdin.readAll();
 }
-
-/** A JSON feature or array of features, each checked with `parseFeature`; errors name the source, index and field. */
-export function parseFeatureDocument(text: string, source: string): Feature[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${source} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
-  }
-  const inputs: unknown[] = Array.isArray(json) ? json : [json];
-  if (inputs.length === 0) throw new CliError(`${source} holds no features: give a feature like {"name":"chat","model":"openai/gpt-4o-mini"} or an array of them`);
-  const seen = new Map<string, number>();
-  return inputs.map((input, index) => {
-    const where = Array.isArray(json) ? ` feature [${index}]${nameOf(input)}` : '';
-    let feature: Feature;
-    try {
-      feature = parseFeature(input);
-    } catch (error) {
-      throw new CliError(`${source}:${where} ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
-    }
-    const earlier = seen.get(feature.name);
-    if (earlier !== undefined) throw new CliError(`${source}:${where} is named "${feature.name}" like feature [${earlier}]; names must be unique`);
-    seen.set(feature.name, index);
-    return feature;
-  });
-}
-
-const nameOf = (input: unknown) => (typeof input === 'object' && input !== null && 'name' in input && typeof input.name === 'string' ? ` ("${input.name}")` : '');
 
 /** The top-level fields that differ: short values shown as `old → new`, the rest as "changed". */
 function describeChanges(before: Feature, after: Feature): string[] {

@@ -1,7 +1,6 @@
-import { migrateToLatest, openDatabase, type OpenDatabase } from '../store/database.js';
-import { CliError } from './cli-error.js';
+import { DEFAULT_SQLITE_PATH, migrateToLatest, openDatabase, type OpenDatabase } from '../store/database.js';
 import type { CliIo } from './cli-io.js';
-import { STORE_OPTIONS, storeTarget } from './cli-stores.js';
+import { cannotOpenDatabase, STORE_OPTIONS, storeTarget } from './cli-stores.js';
 import type { CliEnvironment } from './serve.js';
 import { expectPositionals, parseCommandArgs } from './subcommand.js';
 
@@ -11,7 +10,7 @@ Brings the database schema up to date and prints each migration it applies ("up 
 "serve" and every other command migrate on their own; run this to upgrade ahead of a deployment.
 
 Options:
-  --database URL   a postgres:// URL or a SQLite file (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+  --database URL   a postgres:// URL or a SQLite file (default: $DATABASE_URL, else ./${DEFAULT_SQLITE_PATH})
   -h, --help       show this help`;
 
 /**
@@ -28,7 +27,7 @@ export async function migrateCommand(argv: readonly string[], env: CliEnvironmen
   try {
     database = openDatabase(url);
   } catch (error) {
-    throw new CliError(`cannot open the database ${url ?? '(default ./.insforge-ai/ai.db)'}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+    throw cannotOpenDatabase(url, error);
   }
   try {
     const applied = (await migrateToLatest(database)).filter((result) => result.status === 'Success');

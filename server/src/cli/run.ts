@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import { CliError } from './cli-error.js';
 import { processIo, type CliIo } from './cli-io.js';
 import { featuresCommand, FEATURES_USAGE } from './features-command.js';
@@ -41,7 +42,7 @@ Usage: insforge-ai <command> [options]
 Commands:
 ${[...COMMANDS].map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`).join('\n')}
 
-Every command but serve works on the database in --database (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+Every command but serve works on the database in --database (default: $DATABASE_URL, else ./${DEFAULT_SQLITE_PATH})
 and the project in --project (default: "default").
 
 Run "insforge-ai <command> --help" for a command's options; "insforge-ai --version" for the version.`;

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import express, { type Router } from 'express';
 import { createAiGateway, type AiGateway, type AiGatewayOptions } from '../create-ai-gateway.js';
 import type { Feature } from '../features/feature.js';
+import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
 import { CliError, toUsageError, usageError } from './cli-error.js';
 import { jsonLinesLogger, processIo, type CliIo } from './cli-io.js';
@@ -18,7 +19,7 @@ Options:
   --host HOST          interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   --upstream URL       OpenRouter's API base URL (default: $OPENROUTER_BASE_URL or ${OPENROUTER_BASE_URL})
   --database URL       where configuration lives: a postgres:// URL or a SQLite file
-                       (default: $DATABASE_URL, else ./.insforge-ai/ai.db)
+                       (default: $DATABASE_URL, else ./${DEFAULT_SQLITE_PATH})
   --redis URL          count limits in Redis, shared by every instance (default: $REDIS_URL; else in process)
   --redis-prefix TEXT  prefix of the gateway's Redis keys (default "insforge-ai:quota:")
   --limits-on-redis-failure fail-closed|fail-open

@@ -62,13 +62,13 @@ export const featureSchema = z
     fallbackModels: z.array(z.string().min(1)).max(8).default([]),
     systemPrompt: z.string().max(100_000).default(''),
     params: featureParamsSchema.default({}),
+    /** Who may call the feature; a caller of another role gets 403. Default: everyone. */
+    roles: z.array(z.enum(['admin', 'user'])).min(1).default(['admin', 'user']),
     /**
      * What a client may override: `false` forbids a parameter, `{min,max}` narrows its range, `true` allows it
      * within OpenRouter's range. Parameters not listed are allowed within OpenRouter's range; `max_tokens` is
      * always clamped to the feature's ceiling (`clientOverrides.max_tokens.max`, else `params.max_tokens`).
      */
-    /** Who may call the feature; a caller of another role gets 403. Default: everyone. */
-    roles: z.array(z.enum(['admin', 'user'])).min(1).default(['admin', 'user']),
     clientOverrides: z.partialRecord(z.enum(OVERRIDABLE_PARAMETERS), z.union([z.boolean(), bound])).default({}),
   })
   .strict();

@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { MemoryBackend } from './memory-backend.js';
 import { RedisBackend } from './redis-backend.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Unique per test file run, so parallel runs never share keys; every key under it is deleted afterwards. */
 const KEY_PREFIX = `test:quota:${randomUUID()}:`;
-const redisReachable = await pingRedis(REDIS_URL);
+const redisReachable = await pingRedis(TEST_REDIS_URL);
 // In CI the Redis suite must run: an unreachable Redis fails it instead of skipping it.
 const runRedis = redisReachable || process.env.CI === 'true';
 
 /** Name, how to open a backend (Redis ones share every limit through the prefix), and whether to run. */
 const implementations: [string, () => QuotaBackend, boolean][] = [
   ['memory', () => new MemoryBackend(), true],
-  ['redis', () => new RedisBackend({ url: REDIS_URL, keyPrefix: KEY_PREFIX }), runRedis],
+  ['redis', () => new RedisBackend({ url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX }), runRedis],
 ];
 
 let keyCounter = 0;
@@ -32,7 +31,7 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
   };
 
   beforeAll(() => {
-    if (name === 'redis' && enabled && !redisReachable) throw new Error(`CI=true requires Redis at ${REDIS_URL}`);
+    if (name === 'redis' && enabled && !redisReachable) throw new Error(`CI=true requires Redis at ${TEST_REDIS_URL}`);
   });
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((backend) => backend.close()));
@@ -209,13 +208,28 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.reserve(key, 990, 1000, thisPeriod)).toMatchObject({ allowed: true, used: 1000 });
     });
 
+    it("answers the budget's new total for the settled period, with what other requests still hold", async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const thisPeriod = periodEnd();
+      const nextPeriod = thisPeriod + 3_600_000;
+      await backend.reserve(key, 300, 1000, thisPeriod);
+      await backend.reserve(key, 200, 1000, thisPeriod);
+      await backend.reserve(key, 50, 1000, nextPeriod);
+      expect(await backend.settle(key, 300, 120, thisPeriod)).toBe(320);
+      expect(await backend.settle(key, 200, 250, thisPeriod)).toBe(370);
+      // Settling more than is reserved never takes the reservations below zero.
+      expect(await backend.settle(key, 50, 5, nextPeriod)).toBe(5);
+      expect(await backend.settle(key, 50, 5, nextPeriod)).toBe(10);
+    });
+
     it('counts large nano-dollar amounts exactly', async () => {
       const backend = open();
       const key = uniqueKey('spend-month');
       const end = periodEnd();
       const limit = 1_000_000 * 1_000_000_000; // $1M in nano-dollars
       await backend.reserve(key, limit - 7, limit, end);
-      await backend.settle(key, limit - 7, limit - 3, end);
+      expect(await backend.settle(key, limit - 7, limit - 3, end)).toBe(limit - 3);
       expect(await backend.current(key)).toBe(limit - 3);
       expect(await backend.reserve(key, 4, limit, end)).toMatchObject({ allowed: false, used: limit - 3 });
       expect(await backend.reserve(key, 3, limit, end)).toMatchObject({ allowed: true, used: limit });
@@ -264,31 +278,5 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
 });
 
 afterAll(async () => {
-  if (!redisReachable) return;
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  if (redisReachable) await deleteRedisKeys(KEY_PREFIX);
 });
-
-async function pingRedis(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { GatewayError } from '../errors.js';
 import { FallbackBackend, type PrimaryState } from './fallback-backend.js';
 import { MemoryBackend } from './memory-backend.js';
 import { BackendUnavailableError, RedisBackend } from './redis-backend.js';
 import type { QuotaBackend } from './types.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY_PREFIX = `test:quota-fallback:${randomUUID()}:`;
-const redisReachable = await pingRedis(REDIS_URL);
+const redisReachable = await pingRedis(TEST_REDIS_URL);
 const runRedis = redisReachable || process.env.CI === 'true';
 const HOUR = 3_600_000;
 const deadPort = await unusedPort();
@@ -121,7 +120,8 @@ describe('FallbackBackend switching between primary and fallback', () => {
 
     await backend.releaseSlot('concurrent', slot.slotId);
     await backend.refundWindow('tpm', 200, 60_000);
-    await backend.settle('spend', 300, 100, end);
+    // The fallback held this reservation, so its total is the one the settle answers.
+    expect(await backend.settle('spend', 300, 100, end)).toBe(100);
 
     expect(await fallback.current('concurrent')).toBe(0);
     expect(await fallback.current('tpm')).toBe(300);
@@ -137,8 +137,18 @@ describe('FallbackBackend switching between primary and fallback', () => {
 
     await backend.reserve('spend', 300, 1000, end);
     primary.down = true;
-    await backend.settle('spend', 300, 100, end);
+    // The primary holds the reservation and cannot be asked, so the budget's total is unknown.
+    expect(await backend.settle('spend', 300, 100, end)).toBeUndefined();
     expect(await backend.reserve('spend', 901, 1000, end)).toMatchObject({ allowed: false, used: 100 });
+  });
+
+  it("answers the primary's budget total from a settle while the primary is up", async () => {
+    const primary = new MemoryBackend();
+    const backend = track(new FallbackBackend({ primary, policy: 'fail-open' }));
+    const end = Date.now() + HOUR;
+    await backend.reserve('spend', 300, 1000, end);
+    await primary.reserve('spend', 50, 1000, end);
+    expect(await backend.settle('spend', 300, 100, end)).toBe(150);
   });
 
   it('propagates errors that do not mean the primary is down', async () => {
@@ -157,13 +167,13 @@ describe('FallbackBackend switching between primary and fallback', () => {
 
 describe.runIf(runRedis)('FallbackBackend when a real Redis connection drops and comes back', () => {
   it('fails open while the connection is down and returns to Redis when it is back', async () => {
-    const proxy = new TcpProxy(new URL(REDIS_URL));
+    const proxy = new TcpProxy(new URL(TEST_REDIS_URL));
     await proxy.start();
     const key = `rpm:${randomUUID()}`;
     const backend = track(
       new FallbackBackend({ primary: new RedisBackend({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: KEY_PREFIX }), policy: 'fail-open' }),
     );
-    const direct = track(new RedisBackend({ url: REDIS_URL, keyPrefix: KEY_PREFIX }));
+    const direct = track(new RedisBackend({ url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX }));
     try {
       expect(await backend.consumeWindow(key, 1, 10, 60_000)).toMatchObject({ allowed: true, used: 1 });
 
@@ -192,14 +202,7 @@ describe.runIf(runRedis)('FallbackBackend when a real Redis connection drops and
 });
 
 afterAll(async () => {
-  if (!redisReachable) return;
-  const redis = new Redis(REDIS_URL);
-  try {
-    const keys = await redis.keys(`${KEY_PREFIX}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  if (redisReachable) await deleteRedisKeys(KEY_PREFIX);
 });
 
 /** A backend whose calls (but `close`) fail with `failure` (Redis unreachable by default) while `down` is set. */
@@ -264,17 +267,4 @@ async function unusedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === 'string') throw new Error('no port');
   return address.port;
-}
-
-async function pingRedis(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
 }

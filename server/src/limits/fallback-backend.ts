@@ -131,11 +131,17 @@ export class FallbackBackend implements QuotaBackend {
     );
   }
 
-  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<void> {
+  /**
+   * Answers the total of whichever backend held the reservation; `undefined` while the primary is down, since the
+   * fallback alone does not know what the primary counted.
+   */
+  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<number | undefined> {
     if (this.holdings.take(budgetId(key, periodEnd), reserved)) return this.fallback.settle(key, reserved, actual, periodEnd);
     const settled = await this.giveBack(() => this.primary.settle(key, reserved, actual, periodEnd));
+    if (settled) return settled.answer;
     // Fail-open keeps counting real spend in process, so the fallback budget sees what was spent during the outage.
-    if (!settled && this.policy === 'fail-open') await this.fallback.settle(key, reserved, actual, periodEnd);
+    if (this.policy === 'fail-open') await this.fallback.settle(key, reserved, actual, periodEnd);
+    return undefined;
   }
 
   async current(key: string): Promise<number> {
@@ -167,16 +173,19 @@ export class FallbackBackend implements QuotaBackend {
     }
   }
 
-  /** Gives something back to the primary; false when it is down (what was given back then expires there on its own). */
-  private async giveBack(onPrimary: () => Promise<void>): Promise<boolean> {
+  /**
+   * Gives something back to the primary, with its answer; `undefined` when it is down (what was given back then
+   * expires there on its own).
+   */
+  private async giveBack<T>(onPrimary: () => Promise<T>): Promise<{ answer: T } | undefined> {
     try {
-      await onPrimary();
+      const answer = await onPrimary();
       this.setState('up');
-      return true;
+      return { answer };
     } catch (error) {
       if (!this.isUnavailable(error)) throw error;
       this.setState('down', error);
-      return false;
+      return undefined;
     }
   }
 

@@ -132,13 +132,14 @@ export class MemoryBackend implements QuotaBackend {
     return { allowed: true, used: held + amount, limit, resetAt: periodEnd };
   }
 
-  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<void> {
+  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<number> {
     assertCount('reserved', reserved);
     assertCount('actual', actual);
     assertPositiveMs('periodEnd', periodEnd);
     const budget = this.budget(key, periodEnd);
     budget.reserved = Math.max(0, budget.reserved - reserved);
     budget.used += actual;
+    return budget.used + budget.reserved;
   }
 
   async current(key: string): Promise<number> {

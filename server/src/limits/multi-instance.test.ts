@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { startServeProcess, type ServeProcess } from '../../test/serve-process.js';
 
 const ADMIN = 'ik_multi_instance_admin_0123';
 const CLIENT = 'ik_multi_instance_client_0123';
-const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const prefix = `insforge-test:${randomBytes(6).toString('hex')}:`;
 const upstreamKey = generateKey();
 let emulator: Emulator;
@@ -25,7 +24,7 @@ beforeAll(async () => {
   directory = mkdtempSync(path.join(tmpdir(), 'insforge-multi-'));
   const features = path.join(directory, 'features.json');
   writeFileSync(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }, { name: 'code', model: 'anthropic/claude-sonnet-4' }]));
-  const args = ['--upstream', emulator.url, '--database', postgres.url, '--redis', REDIS_URL, '--redis-prefix', prefix, '--features', features];
+  const args = ['--upstream', emulator.url, '--database', postgres.url, '--redis', TEST_REDIS_URL, '--redis-prefix', prefix, '--features', features];
   const env = { OPENROUTER_API_KEY: upstreamKey, INSFORGE_AI_ADMIN_TOKEN: ADMIN, INSFORGE_AI_CLIENT_KEY: CLIENT };
   [one, two] = await Promise.all([startServeProcess(args, env), startServeProcess(args, env)]);
 }, 60_000);
@@ -34,10 +33,7 @@ afterAll(async () => {
   await emulator.close();
   await postgres.drop();
   rmSync(directory, { recursive: true, force: true });
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await deleteRedisKeys(prefix);
 });
 
 let version = 0;

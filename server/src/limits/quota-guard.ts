@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { LimitPolicyStore } from './limit-policy-store.js';
-import { dayPeriod, monthPeriod } from './periods.js';
+import { dayPeriod, monthPeriod, type Period } from './periods.js';
 import { fromNanoUsd, toNanoUsd, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
 
 /** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
@@ -34,10 +34,14 @@ interface Scope {
   settings: LimitSettings;
 }
 
+/** The caps counted per calendar period rather than per minute. */
+type BudgetKind = 'tokensPerDay' | 'spendPerDayUsd' | 'spendPerMonthUsd';
+
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
   | { type: 'slot'; key: string; slotId: string }
-  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; scope: Scope; kind: LimitKind; limit: number; reportSpend: boolean };
+  /** `spend` is what a spend cap reports once settled, all but the total; undefined for token caps. */
+  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; spend: Omit<SpendReport, 'spentUsd'> | undefined };
 
 const MINUTE_MS = 60_000;
 /** A slot outlives its request by far only if an instance died holding it; then it frees itself. */
@@ -97,10 +101,7 @@ const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
 export class QuotaGuard {
   readonly #pendingCost = new Map<string, { holds: Hold[]; tokens: number; timer: NodeJS.Timeout }>();
 
-  /**
-   * `onSpend` gets the spend of each settled spend cap, read back from the backend after settling, for budget
-   * alerts; the read-back is skipped when nothing listens or the project has no alert threshold.
-   */
+  /** `onSpend` gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
   constructor(
     private readonly backend: QuotaBackend,
     private readonly policies: () => Promise<LimitPolicyStore>,
@@ -117,11 +118,8 @@ export class QuotaGuard {
     if (scopes.length === 0) return NO_LIMITS;
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
-    // Alerts are all the spend report is for: without a threshold none can fire, so the read-back would be wasted.
-    // The thresholds are those in force at admission, like the limits themselves.
-    const reportSpend = this.onSpend !== undefined && limits.alerts.thresholds.length > 0;
     try {
-      for (const scope of scopes) await this.#take(scope, subject, estimate, holds, headers, reportSpend);
+      for (const scope of scopes) await this.#take(scope, subject, estimate, holds, headers);
     } catch (error) {
       await this.#release(holds, undefined);
       throw error;
@@ -187,22 +185,24 @@ export class QuotaGuard {
         return { key: `${base}:tpm`, resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
       case 'concurrentRequests':
         return { key: `${base}:concurrent`, resetsAt: now, money: false };
-      case 'tokensPerDay': {
-        const day = dayPeriod(now);
-        return { key: `${base}:tokens:${day.id}`, resetsAt: day.end, money: false };
-      }
-      case 'spendPerDayUsd': {
-        const day = dayPeriod(now);
-        return { key: `${base}:spend:${day.id}`, resetsAt: day.end, money: true };
-      }
-      case 'spendPerMonthUsd': {
-        const month = monthPeriod(now);
-        return { key: `${base}:spend:${month.id}`, resetsAt: month.end, money: true };
+      default: {
+        const { key, period, money } = this.#budgetCounter(subject, scope, kind, now);
+        return { key, resetsAt: period.end, money };
       }
     }
   }
 
-  async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>, reportSpend: boolean): Promise<void> {
+  #budgetCounter(subject: QuotaSubject, scope: Scope, kind: BudgetKind, now: number): { key: string; period: Period; money: boolean } {
+    const base = `q:${subject.identity.projectId}:${scope.tag}`;
+    if (kind === 'tokensPerDay') {
+      const day = dayPeriod(now);
+      return { key: `${base}:tokens:${day.id}`, period: day, money: false };
+    }
+    const period = kind === 'spendPerDayUsd' ? dayPeriod(now) : monthPeriod(now);
+    return { key: `${base}:spend:${period.id}`, period, money: true };
+  }
+
+  async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Promise<void> {
     const now = this.now();
     const { settings } = scope;
     const where = describeScope(scope);
@@ -237,14 +237,15 @@ export class QuotaGuard {
       }
       holds.push({ type: 'slot', key, slotId: result.slotId });
     }
-    const budgets: Array<[LimitKind, number | undefined, number, boolean]> = [
-      ['tokensPerDay', settings.tokensPerDay, estimate.tokens, false],
-      ['spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), true],
-      ['spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), true],
+    const budgets: Array<[BudgetKind, number | undefined, number]> = [
+      ['tokensPerDay', settings.tokensPerDay, estimate.tokens],
+      ['spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd)],
+      ['spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd)],
     ];
-    for (const [kind, limit, amount, money] of budgets) {
+    for (const [kind, limit, amount] of budgets) {
       if (limit === undefined) continue;
-      const { key, resetsAt } = this.#counter(subject, scope, kind, now);
+      const { key, period, money } = this.#budgetCounter(subject, scope, kind, now);
+      const resetsAt = period.end;
       const result = await this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt);
       if (!result.allowed) {
         const reset = new Date(resetsAt).toISOString();
@@ -254,7 +255,8 @@ export class QuotaGuard {
           : `The daily token limit of ${limit} for ${where} is reached; it resets at ${reset}.`;
         throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
       }
-      holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, scope, kind, limit, reportSpend: reportSpend && money });
+      const spend = kind === 'tokensPerDay' ? undefined : { projectId: subject.identity.projectId, scope: scope.scope, target: scope.target, kind, limitUsd: limit, period: period.id, periodEnd: period.end };
+      holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, spend });
     }
   }
 
@@ -269,21 +271,9 @@ export class QuotaGuard {
           return undefined;
         }
         const real = actual === undefined ? 0 : hold.money ? (actual.costUsd === undefined ? hold.amount : toNanoUsd(actual.costUsd)) : actual.tokens;
-        await this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
-        if (actual !== undefined && hold.reportSpend && this.onSpend && (hold.kind === 'spendPerDayUsd' || hold.kind === 'spendPerMonthUsd')) {
-          const spent = fromNanoUsd(await this.backend.current(hold.key));
-          const date = new Date(hold.periodEnd - 1).toISOString();
-          this.onSpend({
-            projectId: hold.key.split(':')[1] ?? '',
-            scope: hold.scope.scope,
-            target: hold.scope.target,
-            kind: hold.kind,
-            limitUsd: hold.limit,
-            spentUsd: spent,
-            period: hold.kind === 'spendPerDayUsd' ? date.slice(0, 10) : date.slice(0, 7),
-            periodEnd: hold.periodEnd,
-          });
-        }
+        // The total comes from the settle itself, for the hold's own period even when the request outlived it.
+        const total = await this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
+        if (actual !== undefined && hold.spend && total !== undefined) this.onSpend?.({ ...hold.spend, spentUsd: fromNanoUsd(total) });
         return undefined;
       }),
     );

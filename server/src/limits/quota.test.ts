@@ -139,19 +139,19 @@ describe('budget alerts', () => {
     expect(fired).toHaveLength(2);
   });
 
-  it('reads the spend back after a request only when the project has an alert threshold', async () => {
+  it('takes the spend for alerts from the settle itself, never reading it back', async () => {
     const settle = vi.spyOn(MemoryBackend.prototype, 'settle');
     const current = vi.spyOn(MemoryBackend.prototype, 'current');
     try {
       await setPolicy({ project: { spendPerDayUsd: 100 } }, { thresholds: [], webhookUrl: null });
       await (await chat('no threshold')).text();
       await expect.poll(() => settle.mock.calls.length).toBeGreaterThan(0);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(current).not.toHaveBeenCalled();
 
       await setPolicy({ project: { spendPerDayUsd: 100 } }, { thresholds: [0.9], webhookUrl: null });
       await (await chat('one threshold')).text();
-      await expect.poll(() => current.mock.calls.length).toBe(1);
+      await expect.poll(() => settle.mock.calls.length).toBeGreaterThan(1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(current).not.toHaveBeenCalled();
     } finally {
       settle.mockRestore();
       current.mockRestore();

@@ -87,14 +87,18 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return {1, held + tonumber(ARGV[1])}
 `;
 
-/** Budgets: reserved -= reserved (never below zero), used += actual. KEYS: hash, pointer. ARGV: reserved, actual, periodEnd, expireAt. */
+/**
+ * Budgets: reserved -= reserved (never below zero), used += actual; replies the new used + reserved.
+ * KEYS: hash, pointer. ARGV: reserved, actual, periodEnd, expireAt.
+ */
 const SETTLE_SCRIPT = `${POINT_TO_PERIOD}
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
-local release = math.min(tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0'), tonumber(ARGV[1]))
+local held = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
+local release = math.min(held, tonumber(ARGV[1]))
 if release > 0 then redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -release)) end
-redis.call('HINCRBY', KEYS[1], 'used', ARGV[2])
+local used = redis.call('HINCRBY', KEYS[1], 'used', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-return 1
+return used + held - release
 `;
 
 /** What a window, slot set and budget pointer hold now. KEYS: window, slots, pointer. */
@@ -229,20 +233,20 @@ export class RedisBackend implements QuotaBackend {
     });
   }
 
-  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<void> {
+  async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<number> {
     assertCount('reserved', reserved);
     assertCount('actual', actual);
     assertPositiveMs('periodEnd', periodEnd);
-    return this.call(async () => {
-      await this.client.quotaSettle(
+    return this.call(() =>
+      this.client.quotaSettle(
         this.budgetKey(key, periodEnd),
         this.periodPointerKey(key),
         reserved,
         actual,
         periodEnd,
         periodEnd + BUDGET_GRACE_MS,
-      );
-    });
+      ),
+    );
   }
 
   async current(key: string): Promise<number> {

@@ -25,8 +25,6 @@ export interface LimitPolicy {
 
 export const EMPTY_POLICY: LimitPolicy = { project: {}, features: {}, users: { default: {}, overrides: {} } };
 
-export type LimitScope = { kind: 'project' } | { kind: 'feature'; feature: string } | { kind: 'user'; userId: string };
-
 export const NANO_USD_PER_USD = 1_000_000_000;
 export const toNanoUsd = (usd: number): number => Math.round(usd * NANO_USD_PER_USD);
 export const fromNanoUsd = (nano: number): number => nano / NANO_USD_PER_USD;
@@ -58,8 +56,12 @@ export interface QuotaBackend {
    * amount ≤ limit. Reservations are later settled with the real amount.
    */
   reserve(key: string, amount: number, limit: number, periodEnd: number): Promise<ConsumeResult>;
-  /** Replaces a reservation with the real amount (which may be more or less than reserved). */
-  settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<void>;
+  /**
+   * Replaces a reservation with the real amount (which may be more or less than reserved), and answers the
+   * budget's new total (used + reserved) for the period ending at `periodEnd` — or `undefined` when the backend
+   * cannot know it (a shared backend that could not be reached).
+   */
+  settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<number | undefined>;
   /** What a window, budget or slot set holds now (0 when unknown). */
   current(key: string): Promise<number>;
   close(): Promise<void>;

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LimitPolicyStore, ProjectLimits } from './limit-policy-store.js';
+import { MemoryBackend } from './memory-backend.js';
+import { QuotaGuard, type QuotaSubject, type SpendReport } from './quota-guard.js';
+import { EMPTY_POLICY } from './types.js';
+
+const limits: ProjectLimits = {
+  policy: { ...EMPTY_POLICY, project: { spendPerDayUsd: 10, spendPerMonthUsd: 100 } },
+  alerts: { thresholds: [0.8, 1], webhookUrl: null },
+  stopped: false,
+  stopReason: null,
+  version: 1,
+  updatedAt: null,
+  updatedBy: null,
+};
+// The guard only reads a project's limits, so a store that answers one fixed set stands in for the database.
+const policies = async () => ({ get: async () => limits }) as unknown as LimitPolicyStore;
+const subject: QuotaSubject = { identity: { projectId: 'project-a', role: 'user' }, feature: undefined };
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('QuotaGuard spend reports', () => {
+  it('reports a request that outlives midnight under the period it was admitted in, with that period’s spend', async () => {
+    // The backend and the guard share one clock, set just before the end of a day that also ends a month.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-01-31T23:59:59.500Z'));
+    const reports: SpendReport[] = [];
+    const backend = new MemoryBackend();
+    const guard = new QuotaGuard(backend, policies, (report) => reports.push(report), () => Date.now());
+
+    const lateRequest = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    vi.setSystemTime(Date.parse('2026-02-01T00:00:01.000Z'));
+    const nextDayRequest = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    await nextDayRequest.settle({ tokens: 80, costUsd: 0.25 });
+    await lateRequest.settle({ tokens: 90, costUsd: 0.125 });
+
+    const late = reports.slice(2).map(({ kind, period, spentUsd, periodEnd }) => ({ kind, period, spentUsd, periodEnd }));
+    expect(late).toEqual([
+      { kind: 'spendPerDayUsd', period: '2026-01-31', spentUsd: 0.125, periodEnd: Date.parse('2026-02-01T00:00:00.000Z') },
+      { kind: 'spendPerMonthUsd', period: '2026-01', spentUsd: 0.125, periodEnd: Date.parse('2026-02-01T00:00:00.000Z') },
+    ]);
+    expect(reports.slice(0, 2).map(({ period, spentUsd }) => ({ period, spentUsd }))).toEqual([
+      { period: '2026-02-01', spentUsd: 0.25 },
+      { period: '2026-02', spentUsd: 0.25 },
+    ]);
+    expect(reports[0]).toMatchObject({ projectId: 'project-a', scope: 'project', target: null, limitUsd: 10 });
+    await backend.close();
+  });
+
+  it('reports nothing for a refused request, and nothing for a token cap', async () => {
+    const reports: SpendReport[] = [];
+    const backend = new MemoryBackend();
+    const tokenLimits: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1000, spendPerDayUsd: 1 } } };
+    const guard = new QuotaGuard(backend, async () => ({ get: async () => tokenLimits }) as unknown as LimitPolicyStore, (report) => reports.push(report));
+
+    await expect(guard.admit(subject, { tokens: 10, costUsd: 2 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    const admitted = await guard.admit(subject, { tokens: 10, costUsd: 0.5 });
+    await admitted.settle({ tokens: 8, costUsd: 0.25 });
+
+    expect(reports.map(({ kind, spentUsd }) => ({ kind, spentUsd }))).toEqual([{ kind: 'spendPerDayUsd', spentUsd: 0.25 }]);
+    await backend.close();
+  });
+});

@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+
+/** The Redis server the limit tests use; CI and our machines run one on 127.0.0.1:6379. */
+export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** Whether a Redis answers PING at `url` within about half a second (never retries, never throws). */
+export async function pingRedis(url = TEST_REDIS_URL): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Deletes every key under `prefix` (a test run's own prefix), walking the keyspace with SCAN so a large shared
+ * Redis is never blocked the way KEYS would block it.
+ * @example
+ * afterAll(() => deleteRedisKeys(KEY_PREFIX));
+ */
+export async function deleteRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
