@@ -136,7 +136,7 @@ export { defaultImageGeneratorLabels } from './components/image-generator/image-
 export type { ImageGeneratorLabels } from './components/image-generator/image-generator-labels.js';
 export type { ImageGeneratorClassNames, ImageGeneratorSlot } from './components/image-generator/image-generator-classes.js';
 export { copyImage, imageFileName } from './components/image-generator/image-file.js';
-export { useElapsedSeconds } from './components/image-generator/use-elapsed-seconds.js';
+export { useElapsedSeconds } from './react/use-elapsed-seconds.js';
 
 // Components: SettingsDialog (an admin's settings of a feature, driven by what the chosen model supports)
 export { SettingsDialog } from './components/settings-dialog/settings-dialog.js';

@@ -1,6 +1,7 @@
 'use client';
 import { useId, type ReactNode } from 'react';
 import { classes } from '../primitives/ai-root.js';
+import { visuallyHidden } from '../primitives/visually-hidden.js';
 import type { BarDatum } from './usage-series.js';
 
 export interface UsageBarChartProps {
@@ -46,7 +47,7 @@ export function UsageBarChart({ title, description, data, format, layout, dataTa
         <details className={own('ia-usage-chart__data')}>
           <summary>{dataTable.summary}</summary>
           <table className={own('ia-usage__table')}>
-            <caption className={own('ia-visually-hidden')}>{title}</caption>
+            <caption style={visuallyHidden}>{title}</caption>
             <thead>
               <tr>
                 <th scope="col">{dataTable.labelHeader}</th>

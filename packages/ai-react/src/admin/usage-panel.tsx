@@ -3,6 +3,7 @@ import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { toAiError } from '../core/errors.js';
 import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
 import { useControllableState } from '../primitives/use-controllable-state.js';
+import { visuallyHidden } from '../primitives/visually-hidden.js';
 import { useAiContext } from '../react/ai-provider.js';
 import { useUsage } from '../react/use-usage.js';
 import { DEFAULT_USAGE_PANEL_LABELS, type UsagePanelLabels, type UsagePeriod } from './admin-labels.js';
@@ -143,7 +144,7 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
       )}
       {loaded && (
         <>
-          <h3 className="ia-visually-hidden">{labels.totals}</h3>
+          <h3 style={visuallyHidden}>{labels.totals}</h3>
           <dl className={cx('totals', 'ia-usage__totals')} data-testid="usage-totals">
             <div>
               <dt>{labels.requests}</dt>

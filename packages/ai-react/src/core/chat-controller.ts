@@ -2,6 +2,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import {
   createAssistantMessage,
   createId,
+  isAnswerOver,
   restoreMessages,
   shownAnswer,
   toRequestMessages,
@@ -69,8 +70,6 @@ interface Run {
   finished: boolean;
   batcher: FrameBatcher;
 }
-
-const isOver = (answer: AssistantMessage) => answer.status === 'done' || answer.status === 'stopped' || answer.status === 'error';
 
 /**
  * The logic of a chat over a conversation store: send, stop, regenerate, edit, clear and versions, with streamed
@@ -162,7 +161,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       });
     } catch (thrown) {
       // The final event already carried a stream failure; this catches what happened outside the stream.
-      if (!current.finished && !isOver(current.answer)) {
+      if (!current.finished && !isAnswerOver(current.answer)) {
         current.error = toAiError(thrown);
         current.answer = reduceChatEvent(current.answer, { type: 'error', error: current.error, at: now() });
       }

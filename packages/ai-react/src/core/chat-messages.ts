@@ -72,6 +72,7 @@ export interface ConversationSummary {
   id: string;
   title: string | null;
   feature: string | null;
+  /** Epoch milliseconds. */
   createdAt: number;
   updatedAt: number;
   messageCount: number;
@@ -110,6 +111,17 @@ export function shownAnswer(turn: AssistantTurn): AssistantMessage {
 }
 
 /**
+ * Whether an answer is over: done, stopped or failed. Nothing changes it after that (late stream events are
+ * ignored), and its actions (copy, regenerate) show.
+ *
+ * @example
+ * if (isAnswerOver(shownAnswer(turn))) showActions();
+ */
+export function isAnswerOver(answer: AssistantMessage): boolean {
+  return answer.status === 'done' || answer.status === 'stopped' || answer.status === 'error';
+}
+
+/**
  * The request history for a conversation: user messages, and each turn's shown answer when it has text (a failed
  * or empty answer is left out, so the model does not read an error as something it said).
  *
@@ -138,8 +150,8 @@ export function toRequestMessages(messages: readonly ConversationMessage[]): Cha
  */
 export function restoreMessages(messages: readonly ConversationMessage[]): ConversationMessage[] {
   return messages.map((message) => {
-    if (message.role === 'user' || message.versions.every((answer) => answer.status !== 'pending' && answer.status !== 'streaming')) return message;
-    const versions = message.versions.map((answer) => (answer.status === 'pending' || answer.status === 'streaming' ? { ...answer, status: 'stopped' as const } : answer));
+    if (message.role === 'user' || message.versions.every(isAnswerOver)) return message;
+    const versions = message.versions.map((answer) => (isAnswerOver(answer) ? answer : { ...answer, status: 'stopped' as const }));
     return { ...message, versions };
   });
 }

@@ -1,4 +1,4 @@
-import type { AssistantMessage, TokenUsage, ToolCall } from './chat-messages.js';
+import { isAnswerOver, type AssistantMessage, type TokenUsage, type ToolCall } from './chat-messages.js';
 import type { ChatStreamEvent } from './chat-stream.js';
 import type { ChatCompletionChunk, CompletionUsage, ToolCallDelta } from './chat-types.js';
 import { toAiError } from './errors.js';
@@ -90,7 +90,7 @@ function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: n
  */
 export function reduceChatEvent(message: AssistantMessage, event: ChatStreamEvent): AssistantMessage {
   // A finished answer takes nothing more (a late event after Stop, a second final event).
-  if (message.status === 'done' || message.status === 'stopped' || message.status === 'error') return message;
+  if (isAnswerOver(message)) return message;
   switch (event.type) {
     case 'chunk': {
       const { chunk, at } = event;

@@ -1,17 +1,11 @@
+import type { ConversationSummary } from './chat-messages.js';
 import { requestJson, type RequestOptions, type Transport } from './http-transport.js';
 
 /** A stored message: any JSON object with a string `id`, kept and returned as sent. */
 export type RemoteMessage = { id: string } & Record<string, unknown>;
 
-export interface RemoteConversationSummary {
-  id: string;
-  title: string | null;
-  feature: string | null;
-  /** Epoch milliseconds (the server's ISO times, read). */
-  createdAt: number;
-  updatedAt: number;
-  messageCount: number;
-}
+/** A conversation on the server as listed: the same summary local storage gives (the server's ISO times, read). */
+export type RemoteConversationSummary = ConversationSummary;
 
 export interface RemoteConversation<M extends RemoteMessage = RemoteMessage> extends Omit<RemoteConversationSummary, 'messageCount'> {
   messages: M[];

@@ -9,7 +9,7 @@ export interface Pacing {
 export const DEFAULT_PACING: Required<Pacing> = { ttftMs: 350, tokensPerSecond: 60 };
 
 /** The abort error a browser's fetch rejects with: the signal's reason, else an `AbortError` DOMException. */
-export const abortReason = (signal: AbortSignal) =>
+const abortReason = (signal: AbortSignal) =>
   signal.reason instanceof Error || signal.reason instanceof DOMException ? signal.reason : new DOMException('The operation was aborted.', 'AbortError');
 
 /**

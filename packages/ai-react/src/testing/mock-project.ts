@@ -3,7 +3,7 @@ import type { ProviderKeyState } from '../core/admin-types.js';
 import type { ErrorAnswer } from './mock-scenarios.js';
 
 /** A key the mock accepts: OpenRouter's shape, `sk-or-v1-` and 64 hex digits. */
-export const VALID_PROVIDER_KEY = /^sk-or-v1-[0-9a-f]{64}$/;
+const VALID_PROVIDER_KEY = /^sk-or-v1-[0-9a-f]{64}$/;
 
 /** A key for stories and tests that passes validation. */
 export const EXAMPLE_PROVIDER_KEY = `sk-or-v1-${'0123456789abcdef'.repeat(4)}`;

@@ -33,7 +33,7 @@ export const HOSTILE_REPLY = [
  * @example
  * markdownReply('Compare the plans in a table')
  */
-export function markdownReply(userText: string): string {
+function markdownReply(userText: string): string {
   const topic = topicsOf(userText)[0] ?? 'this topic';
   return [
     `You asked: "${quote(userText, 300)}".`,

@@ -1,7 +1,8 @@
 'use client';
 import { useEffect, useRef, useState, type HTMLAttributes } from 'react';
 import { shownAnswer } from '../../core/chat-messages.js';
-import { isBusy, useChatConfig, useChatState, visuallyHidden } from './chat-root.js';
+import { visuallyHidden } from '../../primitives/visually-hidden.js';
+import { isBusy, useChatConfig, useChatState } from './chat-root.js';
 
 /**
  * A polite status region, visually hidden, that says "Generating…" when an answer starts and "Answer complete"

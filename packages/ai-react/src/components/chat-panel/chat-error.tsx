@@ -1,6 +1,7 @@
 'use client';
-import { useEffect, useState, type HTMLAttributes } from 'react';
+import { useState, type HTMLAttributes } from 'react';
 import type { AiError } from '../../core/errors.js';
+import { useElapsedSeconds } from '../../react/use-elapsed-seconds.js';
 import { useChatConfig, useChatState } from './chat-root.js';
 
 /** What the user can do about a failure: try again (maybe after a wait), ask an administrator, or start over. */
@@ -32,21 +33,17 @@ export function chatErrorAction(error: AiError): ChatErrorAction {
   }
 }
 
-/** Seconds left of `seconds`, counted down once a second from when `key` last changed. */
+/** Seconds left of `seconds`, counted down from when `key` last changed; the ticking stops at 0. */
 function useCountdown(seconds: number, key: unknown): number {
-  const [left, setLeft] = useState(seconds);
-  useEffect(() => {
-    setLeft(seconds);
-    if (seconds <= 0) return;
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const remaining = Math.max(0, Math.ceil(seconds - (Date.now() - started) / 1000));
-      setLeft(remaining);
-      if (remaining === 0) clearInterval(timer);
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [seconds, key]);
-  return left;
+  // When `key` changed (set during render, so the first frame of a new error already counts from it).
+  const [since, setSince] = useState(() => ({ key, at: Date.now() }));
+  let at = since.at;
+  if (!Object.is(since.key, key)) {
+    at = Date.now();
+    setSince({ key, at });
+  }
+  const elapsed = useElapsedSeconds(at, seconds > 0 && Date.now() - at < seconds * 1000);
+  return Math.max(0, seconds - elapsed);
 }
 
 /**

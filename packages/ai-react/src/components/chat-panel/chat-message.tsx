@@ -1,11 +1,12 @@
 'use client';
 import { memo, useEffect, useRef, useState, type HTMLAttributes, type ReactNode } from 'react';
-import { shownAnswer, type AssistantMessage, type AssistantTurn, type ConversationMessage, type UserMessage } from '../../core/chat-messages.js';
+import { isAnswerOver, shownAnswer, type AssistantMessage, type AssistantTurn, type ConversationMessage, type UserMessage } from '../../core/chat-messages.js';
 import { CopyButton } from '../../markdown/copy-button.js';
 import { Markdown } from '../../markdown/markdown.js';
 import { MessageEditor } from './message-editor.js';
 import { ModelInfo } from './model-info.js';
-import { useChatConfig, visuallyHidden, type ChatConfig } from './chat-root.js';
+import { visuallyHidden } from '../../primitives/visually-hidden.js';
+import { useChatConfig, type ChatConfig } from './chat-root.js';
 
 /** What `renderMessageActions` gets: the message, its shown answer (assistant turns), and the default actions. */
 export interface MessageActionsContext {
@@ -24,8 +25,6 @@ export interface ChatMessageProps extends HTMLAttributes<HTMLLIElement> {
   isLast?: boolean | undefined;
   renderActions?: RenderMessageActions | undefined;
 }
-
-const isOver = (answer: AssistantMessage) => answer.status === 'done' || answer.status === 'stopped' || answer.status === 'error';
 
 function VersionSwitcher({ turn, config }: { turn: AssistantTurn; config: ChatConfig }) {
   const { labels, className, actions } = config;
@@ -89,25 +88,30 @@ function UserMessageView({ message, config, isLast, renderActions, props }: { me
 function AssistantMessageView({ turn, config, isLast, renderActions, props }: { turn: AssistantTurn; config: ChatConfig; isLast: boolean; renderActions: RenderMessageActions | undefined; props: HTMLAttributes<HTMLLIElement> }) {
   const { labels, className, actions, unstyled } = config;
   const answer = shownAnswer(turn);
-  const defaultActions = (
-    <>
-      {answer.content === '' ? null : <CopyButton className={className('button', 'ia-chat-button')} value={answer.content} labels={{ copy: labels.copy, copied: labels.copied, copyFailed: labels.copyFailed }} />}
-      {isLast ? (
-        <button
-          type="button"
-          className={className('button', 'ia-chat-button')}
-          onClick={() => {
-            void actions.regenerate();
-            config.focusComposer();
-          }}
-        >
-          {labels.regenerate}
-        </button>
-      ) : null}
-      {turn.versions.length > 1 ? <VersionSwitcher turn={turn} config={config} /> : null}
-      <ModelInfo answer={answer} />
-    </>
-  );
+  // Actions show once the answer is over: nothing of them is built for the frames while it streams.
+  let actionBar: ReactNode = null;
+  if (isAnswerOver(answer)) {
+    const defaultActions = (
+      <>
+        {answer.content === '' ? null : <CopyButton className={className('button', 'ia-chat-button')} value={answer.content} labels={{ copy: labels.copy, copied: labels.copied, copyFailed: labels.copyFailed }} />}
+        {isLast ? (
+          <button
+            type="button"
+            className={className('button', 'ia-chat-button')}
+            onClick={() => {
+              void actions.regenerate();
+              config.focusComposer();
+            }}
+          >
+            {labels.regenerate}
+          </button>
+        ) : null}
+        {turn.versions.length > 1 ? <VersionSwitcher turn={turn} config={config} /> : null}
+        <ModelInfo answer={answer} />
+      </>
+    );
+    actionBar = <div className={className('actions', 'ia-chat-actions')}>{renderActions ? renderActions({ message: turn, answer, isLast, defaultActions }) : defaultActions}</div>;
+  }
   return (
     <li data-role="assistant" data-status={answer.status} {...props} className={className('message', 'ia-chat-message', props.className)}>
       <span style={visuallyHidden}>{labels.assistant}: </span>
@@ -127,7 +131,7 @@ function AssistantMessageView({ turn, config, isLast, renderActions, props }: { 
           {answer.status === 'stopped' ? labels.stopped : labels.failed}
         </p>
       ) : null}
-      {isOver(answer) ? <div className={className('actions', 'ia-chat-actions')}>{renderActions ? renderActions({ message: turn, answer, isLast, defaultActions }) : defaultActions}</div> : null}
+      {actionBar}
     </li>
   );
 }

@@ -190,6 +190,24 @@ describe('ChatPanel: message actions', () => {
     }
   });
 
+  it('an answer stopped before its first token, or failed with no text, offers no Copy (nothing to copy), only Regenerate', async () => {
+    harness.emulator.addRule({ match: { contains: 'never starts' }, scenario: 'ttft=10000' });
+    harness.emulator.addRule({ match: { contains: 'fails at once' }, scenario: 'status=502' });
+    const { user, container } = renderPanel();
+    await send(user, 'This one never starts');
+    await waitFor(() => expect(lastAnswer(container)?.getAttribute('data-status')).toBe('pending'));
+    expect(within(lastAnswer(container)!).queryByRole('button')).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Stop' }));
+    await waitForAnswer(container, 'stopped');
+    expect(within(lastAnswer(container)!).queryByRole('button', { name: 'Copy' })).toBeNull();
+    expect(within(lastAnswer(container)!).getByRole('button', { name: 'Regenerate' })).toBeTruthy();
+
+    await send(user, 'This one fails at once');
+    await waitForAnswer(container, 'error');
+    expect(within(lastAnswer(container)!).queryByRole('button', { name: 'Copy' })).toBeNull();
+    expect(within(lastAnswer(container)!).getByRole('button', { name: 'Regenerate' })).toBeTruthy();
+  });
+
   it('Model info opens on focus and hover, lists model, provider, tokens, cost, timing and finish reason, and closes on Escape', async () => {
     harness.emulator.addRule({ match: { contains: 'about models' }, scenario: 'tps=200;tokens=40' });
     const { user, container } = renderPanel();

@@ -1,5 +1,5 @@
 'use client';
-import { createContext, forwardRef, useContext, useMemo, useRef, type CSSProperties, type ReactNode, type RefObject } from 'react';
+import { createContext, forwardRef, useContext, useMemo, useRef, type ReactNode, type RefObject } from 'react';
 import { AiRoot, classes, type AiRootProps } from '../../primitives/ai-root.js';
 import type { UseChatResult } from '../../react/use-chat.js';
 import { useLatest } from '../../react/use-latest.js';
@@ -58,9 +58,6 @@ export function useChatState(part: string): UseChatResult {
   if (!chat) throw new Error(`\`${part}\` must be used within \`ChatRoot\` (or \`ChatPanel\`)`);
   return chat;
 }
-
-/** Hides an element visually but keeps it for screen readers; inline, so it also works unstyled. */
-export const visuallyHidden: CSSProperties = { position: 'absolute', width: 1, height: 1, margin: -1, padding: 0, overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap', border: 0 };
 
 export const isBusy = (status: UseChatResult['status']) => status === 'submitted' || status === 'streaming';
 

@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { slotClass, type ImageGeneratorClassNames } from './image-generator-classes.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
-import { useElapsedSeconds } from './use-elapsed-seconds.js';
+import { useElapsedSeconds } from '../../react/use-elapsed-seconds.js';
 
 export interface GenerationProgressProps {
   /** When the generation started (epoch ms). */

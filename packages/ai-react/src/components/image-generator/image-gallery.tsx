@@ -1,6 +1,7 @@
 'use client';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import type { GeneratedImage } from '../../core/chat-types.js';
+import { useCopyFeedback } from '../../markdown/copy-button.js';
 import { copyImage, imageFileName } from './image-file.js';
 import { slotClass, type ImageGeneratorClassNames } from './image-generator-classes.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
@@ -14,8 +15,6 @@ export interface ImageGalleryProps {
   unstyled?: boolean | undefined;
 }
 
-type CopyState = 'idle' | 'copied' | 'failed';
-
 interface CopyButtonProps extends Omit<ImageGalleryProps, 'images' | 'prompt' | 'labels'> {
   url: string;
   index: number;
@@ -24,17 +23,8 @@ interface CopyButtonProps extends Omit<ImageGalleryProps, 'images' | 'prompt' | 
 }
 
 function CopyButton({ url, index, count, labels, classNames, unstyled }: CopyButtonProps): ReactNode {
-  const [state, setState] = useState<CopyState>('idle');
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useEffect(() => () => clearTimeout(timer.current), []);
-  const copy = () => {
-    clearTimeout(timer.current);
-    copyImage(url).then(
-      () => setState('copied'),
-      () => setState('failed'),
-    );
-    timer.current = setTimeout(() => setState('idle'), 2_000);
-  };
+  const { state, track } = useCopyFeedback();
+  const copy = () => track(copyImage(url));
   const text = state === 'copied' ? labels.copied : state === 'failed' ? labels.copyFailed : labels.copy;
   return (
     <button type="button" className={slotClass('copy', { unstyled, classNames })} data-state={state} aria-label={`${labels.copyImage(index, count)}${state === 'idle' ? '' : ` (${text})`}`} onClick={copy}>

@@ -236,6 +236,32 @@ describe('ImageGallery', () => {
     expect(screen.getAllByRole('button').map((button) => button.textContent)).toEqual(['Copy', 'Copy']);
     await expectNoAxeViolations(view.container);
   });
+
+  it('says "Copied" when a slow copy lands, and for two seconds from then', async () => {
+    vi.useFakeTimers();
+    let land!: () => void;
+    const writeText = vi.fn(() => new Promise<void>((resolve) => (land = resolve)));
+    const original = Object.getOwnPropertyDescriptor(navigator, 'clipboard');
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    try {
+      render(<ImageGallery images={[{ url: 'data:image/png;base64,iVBORw0KGgo=' }]} prompt="A lighthouse at dusk" />);
+      const button = screen.getByRole('button', { name: 'Copy image 1 of 1' });
+      await act(async () => button.click());
+      await act(async () => vi.advanceTimersByTime(3_000));
+      expect(button.getAttribute('data-state')).toBe('idle');
+      await act(async () => land());
+      expect(writeText).toHaveBeenCalledWith('data:image/png;base64,iVBORw0KGgo=');
+      expect(button.getAttribute('data-state')).toBe('copied');
+      expect(button.getAttribute('aria-label')).toBe('Copy image 1 of 1 (Copied)');
+      await act(async () => vi.advanceTimersByTime(1_900));
+      expect(button.getAttribute('data-state')).toBe('copied');
+      await act(async () => vi.advanceTimersByTime(200));
+      expect(button.getAttribute('data-state')).toBe('idle');
+    } finally {
+      if (original) Object.defineProperty(navigator, 'clipboard', original);
+      else Reflect.deleteProperty(navigator, 'clipboard');
+    }
+  });
 });
 
 describe('GenerationProgress', () => {

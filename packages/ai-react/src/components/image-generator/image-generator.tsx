@@ -3,6 +3,7 @@ import { useId, useMemo, useRef, useState, type ComponentPropsWithoutRef, type F
 import type { ImageGenerationParams } from '../../core/chat-types.js';
 import type { ImageGeneration } from '../../core/image-store.js';
 import { AiRoot, type AiTheme } from '../../primitives/ai-root.js';
+import { visuallyHidden } from '../../primitives/visually-hidden.js';
 import { useImageGeneration } from '../../react/use-image-generation.js';
 import { GenerationError } from './generation-error.js';
 import { GenerationProgress } from './generation-progress.js';
@@ -65,7 +66,7 @@ export function ImageGenerator(props: ImageGeneratorProps): ReactNode {
   } = props;
   const labels = useMemo<ImageGeneratorLabels>(() => ({ ...defaultImageGeneratorLabels, ...labelOverrides }), [labelOverrides]);
   const slots = { unstyled, classNames };
-  const { generate, generations, cancel } = useImageGeneration(feature ? { feature } : {});
+  const { generate, generations, status, cancel } = useImageGeneration(feature ? { feature } : {});
 
   const [prompt, setPrompt] = useState(defaultPrompt);
   const [size, setSize] = useState(defaultSize ?? sizes[0] ?? DEFAULT_SIZE);
@@ -78,7 +79,8 @@ export function ImageGenerator(props: ImageGeneratorProps): ReactNode {
   const ids = useId();
 
   const shown = generations.find((generation) => generation.id === shownId) ?? generations.at(-1);
-  const pending = generations.some((generation) => generation.status === 'pending');
+  // `submitted` while any generation runs, not only the one on show.
+  const pending = status === 'submitted';
   const state = !shown ? 'idle' : shown.status === 'pending' ? 'generating' : shown.status;
 
   const run = (params: Omit<ImageGenerationParams, 'feature'>) => {
@@ -170,7 +172,7 @@ export function ImageGenerator(props: ImageGeneratorProps): ReactNode {
         </div>
       </form>
 
-      <div className="ia-visually-hidden" role="status">
+      <div style={visuallyHidden} role="status">
         {announcement}
       </div>
 

@@ -2,6 +2,7 @@
 import { memo, type CSSProperties, type ReactNode } from 'react';
 import type { ModelEntry } from '../../core/chat-types.js';
 import { classes } from '../../primitives/ai-root.js';
+import { visuallyHidden } from '../../primitives/visually-hidden.js';
 import { ModelFacts } from './model-facts.js';
 import { isFreeModel } from './model-filters.js';
 import type { ModelPickerLabels } from './model-picker-labels.js';
@@ -88,7 +89,7 @@ export const ModelOption = memo(function ModelOption(props: ModelOptionProps): R
         </span>{' '}
         <ModelFacts id={`${id}-facts`} model={model} labels={labels} unstyled={unstyled} className={classes(unstyled, 'ia-model-option__facts', classNames?.facts)} />
         {checked ? (
-          <span id={`${id}-checked`} className="ia-visually-hidden">
+          <span id={`${id}-checked`} style={visuallyHidden}>
             {labels.selected}
           </span>
         ) : null}

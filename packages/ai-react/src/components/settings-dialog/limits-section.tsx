@@ -22,7 +22,7 @@ export interface LimitRow {
  * @example
  * limitRowsOf(limits, 'chat'); // [{ scope: 'project', kind: 'tokensPerDay', limit: 100000, used: 1200, … }]
  */
-export function limitRowsOf(limits: AiLimits | undefined, feature: string): LimitRow[] {
+function limitRowsOf(limits: AiLimits | undefined, feature: string): LimitRow[] {
   const data = Array.isArray(limits?.['data']) ? (limits['data'] as unknown[]) : [];
   return data.flatMap((item): LimitRow[] => {
     if (typeof item !== 'object' || item === null) return [];

@@ -30,7 +30,7 @@ export function summarizeConversation(conversation: StoredConversation): Convers
 export const byUpdatedAtDescending = (a: ConversationSummary, b: ConversationSummary): number => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : -1);
 
 /** A copy through JSON: what an adapter keeps is exactly what would survive a reload. */
-export const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const jsonCopy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /**
  * Conversations in memory, for tests, server rendering and apps that keep no history. Each call of the factory
