@@ -15,7 +15,7 @@ import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
 import type { OpenDatabase } from './store/database.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
-import { consoleLogger, redactingLogger, type GatewayLogger } from './gateway/logger.js';
+import { consoleLogger, redactingLogger, type GatewayLogger } from './logger.js';
 import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';

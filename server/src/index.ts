@@ -9,5 +9,5 @@ export { featureSchema, parseFeature, OVERRIDABLE_PARAMETERS } from './features/
 export type { Feature, FeatureInput, FeatureParams, Modality } from './features/feature.js';
 export { MemoryUsageSink } from './usage/usage-record.js';
 export type { UsageRecord, UsageSink } from './usage/usage-record.js';
-export type { GatewayLogger } from './gateway/logger.js';
+export type { GatewayLogger } from './logger.js';
 export type { RetryPolicy } from './gateway/with-fallbacks.js';

@@ -1,4 +1,4 @@
-import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayLogger } from '../logger.js';
 
 /** Where the CLI writes: the process's streams in production, arrays in tests. */
 export interface CliIo {

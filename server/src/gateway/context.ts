@@ -4,7 +4,7 @@ import type { QuotaGuard } from '../limits/quota-guard.js';
 import type { UsageSink } from '../usage/usage-record.js';
 import type { ModelCatalog } from '../upstream/model-catalog.js';
 import type { OpenRouterClient } from '../upstream/openrouter-client.js';
-import type { GatewayLogger } from './logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { RawModelPolicy } from './resolve-target.js';
 import type { RetryPolicy } from './with-fallbacks.js';
 

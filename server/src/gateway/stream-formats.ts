@@ -1,5 +1,5 @@
 import type { GatewayError } from '../errors.js';
-import { usageFigures } from '../usage/usage-record.js';
+import { usageFigures } from '../upstream/usage-figures.js';
 import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 
 const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;

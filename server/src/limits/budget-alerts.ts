@@ -1,4 +1,4 @@
-import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { LimitPolicyStore } from './limit-policy-store.js';
 import type { SpendReport } from './quota-guard.js';

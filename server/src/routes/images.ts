@@ -10,7 +10,7 @@ import type { Admission } from '../limits/quota-guard.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
 import { recordFailedCall, recordRequest, type RequestOutcome } from '../usage/record-request.js';
-import { usageFigures } from '../usage/usage-record.js';
+import { usageFigures } from '../upstream/usage-figures.js';
 import { identityOf } from './identity-middleware.js';
 
 /** The feature an image request gets when it names none. */

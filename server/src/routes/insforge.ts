@@ -5,7 +5,7 @@ import { chatRequestSchema, parseRequest, type ChatMessage } from '../gateway/ch
 import type { UpstreamCompletion } from '../gateway/chat.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { insforgeStreamFormat } from '../gateway/stream-formats.js';
-import { usageFigures } from '../usage/usage-record.js';
+import { usageFigures } from '../upstream/usage-figures.js';
 import { chatCompletionsHandler, type ChatProtocol } from './chat-completions.js';
 import { DEFAULT_IMAGE_FEATURE, DEFAULT_IMAGE_SIZE, imageDataUrl, imageGenerationHandler, imageSizeSchema, type ImageGenerationRequest, type ImageProtocol } from './images.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GatewayContext } from '../gateway/context.js';
-import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { catalogPrices } from './estimate.js';
 import { UsageLedger } from './ledger.js';

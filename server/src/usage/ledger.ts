@@ -1,5 +1,5 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
-import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
 import { estimateCost, type PriceLookup } from './estimate.js';
 import { GenerationReconciler, type GenerationFigures, type GenerationLookup, type ReconcileJob, type ReconcilerOptions, type ReconcilerStats } from './reconciler.js';

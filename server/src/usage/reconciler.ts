@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { OpenRouterClient } from '../upstream/openrouter-client.js';
 
 /** A record whose cost is an estimate, and the generation that holds the real one. */

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
-import type { GatewayLogger } from '../gateway/logger.js';
+import type { GatewayLogger } from '../logger.js';
 import type { Database } from '../store/schema.js';
 
 const DAY_MS = 86_400_000;

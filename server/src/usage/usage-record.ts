@@ -51,21 +51,3 @@ export class MemoryUsageSink implements UsageSink {
     if (this.records.length > this.capacity) this.records.splice(0, this.records.length - this.capacity);
   }
 }
-
-/** Token counts and cost from an OpenRouter `usage` object (both chat and embeddings shapes). */
-export function usageFigures(usage: unknown): Pick<UsageRecord, 'promptTokens' | 'completionTokens' | 'reasoningTokens'> & { costUsd?: number } {
-  const value = (usage ?? {}) as {
-    prompt_tokens?: unknown;
-    completion_tokens?: unknown;
-    cost?: unknown;
-    completion_tokens_details?: { reasoning_tokens?: unknown } | null;
-  };
-  const number = (field: unknown) => (typeof field === 'number' && Number.isFinite(field) ? field : 0);
-  const figures: Pick<UsageRecord, 'promptTokens' | 'completionTokens' | 'reasoningTokens'> & { costUsd?: number } = {
-    promptTokens: number(value.prompt_tokens),
-    completionTokens: number(value.completion_tokens),
-    reasoningTokens: number(value.completion_tokens_details?.reasoning_tokens),
-  };
-  if (typeof value.cost === 'number') figures.costUsd = value.cost;
-  return figures;
-}

@@ -11,7 +11,7 @@ import { abortOnDisconnect } from '../../gateway/upstream-json.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { SqlFeatureStore } from '../../store/sql-feature-store.js';
 import { recordRequest, type RequestOutcome } from '../../usage/record-request.js';
-import { usageFigures } from '../../usage/usage-record.js';
+import { usageFigures } from '../../upstream/usage-figures.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
 import { adminActor } from './admin-actor.js';
 import { configurationBodySchema, featureFromBody } from './configuration-records.js';
