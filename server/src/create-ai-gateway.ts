@@ -32,6 +32,9 @@ import { ModelCatalog } from './upstream/model-catalog.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
 import { lazyUsageRouter } from './routes/usage.js';
 import { startGatewayUsage, usageLedgerSettingsSchema, type UsageLedgerSettings } from './usage/gateway-usage.js';
+import { catalogPrices } from './usage/estimate.js';
+import { openRouterGenerations } from './usage/reconciler.js';
+import { RequestLifecycle } from './gateway/metered-request.js';
 import type { UsageSink } from './usage/usage-record.js';
 
 export interface AiGatewayOptions {
@@ -81,6 +84,11 @@ export interface AiGatewayOptions {
   retry?: Partial<RetryPolicy>;
   /** Silence after which streaming clients get an SSE comment. Default 15 s. */
   heartbeatMs?: number;
+  /**
+   * The longest a request may take, from arrival to its last byte (an upstream that sends only keep-alives cannot
+   * hold it forever): a stream then ends with an error event, a JSON request with a 504. Default 10 minutes.
+   */
+  requestDeadlineMs?: number;
   /** Largest request body. Default 10 MB (images in messages are large). */
   maxBodyBytes?: number;
   /** How long the model catalog is cached. Default 10 minutes. */
@@ -103,6 +111,7 @@ const optionsSchema = z.object({
     .passthrough()
     .optional(),
   heartbeatMs: z.number().int().min(100).optional(),
+  requestDeadlineMs: z.number().int().min(1).optional(),
   maxBodyBytes: z.number().int().positive().optional(),
   catalogTtlMs: z.number().int().nonnegative().optional(),
   retry: z.object({ maxRetries: z.number().int().min(0).max(10), baseDelayMs: z.number().nonnegative(), maxDelayMs: z.number().nonnegative(), maxRetryAfterMs: z.number().nonnegative() }).partial().optional(),
@@ -115,6 +124,13 @@ const optionsSchema = z.object({
 export interface AiGateway extends Router {
   readonly context: GatewayContext;
   readonly ready: Promise<GatewayStores>;
+  /**
+   * Refuses new AI requests (503), waits up to `graceMs` for those in flight, then ends the rest cleanly (streams
+   * with an SSE error event, JSON requests with a 503) and resolves once each has its usage record. Call it before
+   * `close()` when the process is stopping.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** Writes what the usage ledger holds, settles pending reservations and closes every connection it opened. */
   close(): Promise<void>;
 }
 
@@ -194,7 +210,16 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     options.onBudgetAlert,
   );
   const quota = new QuotaGuard(quotaBackend, async () => (await ready).limits, (report) => alerts.check(report));
-  const usage = startGatewayUsage(ready, () => context, { sink: options.usage, settings: options.ledger, logger });
+  const usage = startGatewayUsage(
+    ready,
+    {
+      prices: (record) => catalogPrices(context.catalog, context.features)(record),
+      lookupGeneration: (job, signal) => openRouterGenerations(upstream, (projectId) => context.upstreamKey(projectId))(job, signal),
+      onReconciled: (generationId, figures) => quota.settleCost(generationId, figures && { costUsd: figures.costUsd, tokens: figures.promptTokens + figures.completionTokens }),
+    },
+    { sink: options.usage, settings: options.ledger, logger },
+  );
+  const lifecycle = new RequestLifecycle({ quota, usage: usage.sink, logger, deadlineMs: options.requestDeadlineMs ?? 10 * 60_000 });
   const context: GatewayContext = {
     upstream,
     upstreamKey: async (projectId) => {
@@ -211,6 +236,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     usage: usage.sink,
     quota,
+    lifecycle,
     logger,
   };
   // Remember the key in use so the logger can redact it even when it comes from a function.
@@ -246,6 +272,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error })));
   Object.defineProperty(router, 'context', { value: context });
   Object.defineProperty(router, 'ready', { value: ready });
+  Object.defineProperty(router, 'drain', { value: (graceMs: number) => lifecycle.drain(graceMs) });
   Object.defineProperty(router, 'close', {
     value: async () => {
       await quota.close();

@@ -1,6 +1,7 @@
 import type { Identity } from '../auth/identity.js';
 import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
+import type { MeteredRequest } from './metered-request.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
@@ -13,7 +14,10 @@ export interface ChatRun {
   body: Record<string, unknown>;
   includeUsage: boolean;
   startedAt: number;
-  /** The length of `body.messages` as JSON, measured once: the quota estimate and the usage record both read it. */
+  /**
+   * The length of everything billed as prompt (messages with their parts and tool results, tools, schemas…) as
+   * JSON, measured once: the quota estimate and the usage record both read it.
+   */
   promptCharacters: number;
   /** The OpenRouter key of the caller's project. */
   apiKey: string;
@@ -29,9 +33,9 @@ export interface UpstreamCompletion {
   [field: string]: unknown;
 }
 
-/** The size of a chat's messages as sent, in characters of JSON. */
-export function promptCharactersOf(messages: unknown[]): number {
-  return JSON.stringify(messages).length;
+/** The size of what a chat sends as prompt, in characters of JSON: its whole body, so no billed part is missed. */
+export function promptCharactersOf(body: Record<string, unknown>): number {
+  return JSON.stringify(body).length;
 }
 
 /**
@@ -55,7 +59,7 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
     body,
     includeUsage: streamOptions?.include_usage === true,
     startedAt: performance.now(),
-    promptCharacters: promptCharactersOf(sent),
+    promptCharacters: promptCharactersOf(body),
   };
 }
 
@@ -63,7 +67,7 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
  * Sends a non-streaming chat through retries and fallbacks; an error inside a 200 counts as a failure. The answer
  * holds the parsed completion and its bytes as they came, which the OpenAI route forwards unchanged.
  */
-export async function completeChat(context: GatewayContext, run: ChatRun, signal: AbortSignal, onAttempt: () => void): Promise<JsonAnswer<UpstreamCompletion>> {
+export async function completeChat(context: GatewayContext, run: ChatRun, meter: MeteredRequest): Promise<JsonAnswer<UpstreamCompletion>> {
   const body = { ...run.body, stream: false };
-  return postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal, onAttempt });
+  return postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal: meter.signal, onAttempt: () => meter.attempt() });
 }

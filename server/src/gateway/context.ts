@@ -5,6 +5,7 @@ import type { UsageSink } from '../usage/usage-record.js';
 import type { ModelCatalog } from '../upstream/model-catalog.js';
 import type { OpenRouterClient } from '../upstream/openrouter-client.js';
 import type { GatewayLogger } from '../logger.js';
+import type { RequestLifecycle } from './metered-request.js';
 import type { RawModelPolicy } from './resolve-target.js';
 import type { RetryPolicy } from './with-fallbacks.js';
 
@@ -24,6 +25,8 @@ export interface GatewayContext {
   usage: UsageSink;
   /** Checks and reserves the caller's limits before a request is forwarded. */
   quota: QuotaGuard;
+  /** Every metered request in flight, their deadline and their clean end at shutdown. */
+  lifecycle: RequestLifecycle;
   /** Where the gateway's database lives (no password), or undefined before it is open. */
   databaseLocation?: string;
   logger: GatewayLogger;

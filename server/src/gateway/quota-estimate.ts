@@ -43,18 +43,26 @@ function estimatePromptTokens(value: unknown): number {
   return tokensOfCharacters(JSON.stringify(value ?? '').length);
 }
 
+/** The reasoning budget a chat asks for (billed as output), 0 when it sets none. */
+function reasoningBudgetOf(body: Record<string, unknown>): number {
+  const budget = (body['reasoning'] as { max_tokens?: unknown } | null | undefined)?.max_tokens;
+  return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
+}
+
 /**
- * The most a chat may consume: its prompt plus `max_tokens` (else the model's maximum output), priced at the
- * dearest of the models it may fall back to. Spend caps reserve this before forwarding.
+ * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas,
+ * attachments) plus `max_tokens` (else the model's maximum output) plus its reasoning budget, priced at the
+ * dearest of the models it may fall back to. Spend and token caps reserve this before forwarding.
  */
 export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters'>): Promise<QuotaEstimate> {
   const prompt = tokensOfCharacters(run.promptCharacters);
   const facts = await factsOf(context, run.target.models);
   const asked = typeof run.body['max_tokens'] === 'number' ? run.body['max_tokens'] : undefined;
+  const reasoning = reasoningBudgetOf(run.body);
   let tokens = 0;
   let costUsd = 0;
   for (const model of facts) {
-    const output = asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + reasoning;
     tokens = Math.max(tokens, prompt + output);
     costUsd = Math.max(costUsd, prompt * model.promptPrice + output * model.completionPrice);
   }

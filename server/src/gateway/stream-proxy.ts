@@ -5,7 +5,7 @@ import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
-import { abortOnDisconnect } from './upstream-json.js';
+import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import { withFallbacks } from './with-fallbacks.js';
 
 /** One parsed upstream chunk; fields the gateway reads are typed. */
@@ -38,17 +38,6 @@ export interface StreamSummary {
   usage: unknown;
 }
 
-export interface StreamOutcome {
-  status: 'ok' | 'error' | 'cancelled';
-  /** Characters of answer (content and reasoning) forwarded, for an estimate when no usage arrived. */
-  forwardedCharacters: number;
-  summary: StreamSummary;
-  generationId: string | undefined;
-  timeToFirstTokenMs: number | undefined;
-  attempts: number;
-  error?: GatewayError;
-}
-
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 interface OpenedStream {
@@ -60,17 +49,19 @@ interface OpenedStream {
 
 /**
  * Streams a chat from OpenRouter to the client. Until the first chunk is forwarded, upstream failures are retried
- * and fall back to the next model, and (unless the heartbeat already committed the response) are answered with
- * their real HTTP status. Afterwards nothing is retried: a mid-stream error, a stall or a connection that ends
- * without `[DONE]` becomes an error event, so no stream ever ends looking like success when it was not. A client
- * that hangs up aborts the upstream request at once.
+ * and fall back to the next model. Nothing is committed before OpenRouter answered 200: a refusal before that
+ * (a rate limit, a bad request) is answered with its real HTTP status and `Retry-After`; heartbeats (SSE comments)
+ * start only once the status is known. Afterwards nothing is retried: a mid-stream error, a stall or a connection
+ * that ends without `[DONE]` becomes an error event (with `retry_after` when the upstream gave one), so no stream
+ * ever ends looking like success when it was not. A client that hangs up aborts the upstream request at once; a
+ * deadline or a shutdown ends the stream with an error event.
  */
-export async function proxyChatStream(context: GatewayContext, run: ChatRun, res: Response, format: StreamFormat): Promise<StreamOutcome> {
-  const connection = abortOnDisconnect(res);
-  const { signal } = connection;
+export async function proxyChatStream(context: GatewayContext, run: ChatRun, meter: MeteredRequest, res: Response, format: StreamFormat): Promise<ForwardResult> {
+  const { signal } = meter;
   let committed = false;
+  // Heartbeats may commit the response only once OpenRouter answered 200.
+  let statusKnown = false;
   let lastWrite = performance.now();
-  let attempts = 0;
   let timeToFirstTokenMs: number | undefined;
   let forwardedCharacters = 0;
   // The generation of the latest attempt, known from its headers even if the client leaves before any chunk.
@@ -97,17 +88,23 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
     res.end(rest);
   };
   const heartbeat = setInterval(() => {
-    if (performance.now() - lastWrite >= context.heartbeatMs - 1 && !res.writableEnded) write(': heartbeat\n\n');
+    if (statusKnown && performance.now() - lastWrite >= context.heartbeatMs - 1 && !res.writableEnded) write(': heartbeat\n\n');
   }, context.heartbeatMs);
-  const outcome = (status: StreamOutcome['status'], generationId: string | undefined, error?: GatewayError): StreamOutcome => ({
+  const result = (status: ForwardResult['status'], generationId: string | undefined, error?: GatewayError): ForwardResult => ({
     status,
-    forwardedCharacters,
-    summary,
+    usage: summary.usage,
+    servedModel: summary.model,
+    provider: summary.provider,
     generationId,
     timeToFirstTokenMs,
-    attempts,
-    ...(error ? { error } : {}),
+    completionCharacters: forwardedCharacters,
+    ...(error ? { errorCode: error.code } : {}),
   });
+  /** Ends the response with an error: an event once committed, else the real status. */
+  const fail = (error: GatewayError) => {
+    if (committed) end(format.error(error));
+    else sendGatewayError(res, error);
+  };
   const forward = (chunk: UpstreamChunk, raw: string) => {
     summary.id ??= chunk.id;
     summary.model ??= chunk.model;
@@ -128,9 +125,10 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
   let opened: OpenedStream;
   try {
     opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-      attempts += 1;
+      meter.attempt();
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
+      statusKnown = true;
       const generationId = headerValue(response.headers, 'x-generation-id');
       latestGenerationId = generationId;
       const items = readSseEvents(response.body);
@@ -144,15 +142,14 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
     });
   } catch (error) {
     clearInterval(heartbeat);
-    connection.release();
-    if (signal.aborted) return outcome('cancelled', latestGenerationId);
-    const gatewayError = toGatewayError(error);
-    if (committed) {
-      end(format.error(gatewayError));
-    } else {
-      sendGatewayError(res, gatewayError);
+    if (signal.aborted) {
+      const ended = meter.abortError();
+      if (ended) fail(ended);
+      return result(ended ? 'error' : 'cancelled', latestGenerationId, ended);
     }
-    return outcome('error', undefined, gatewayError);
+    const gatewayError = toGatewayError(error);
+    fail(gatewayError);
+    return result('error', undefined, gatewayError);
   }
 
   let failure: GatewayError | undefined;
@@ -180,13 +177,17 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, res
     }
   } finally {
     clearInterval(heartbeat);
-    connection.release();
     await opened.items.return(undefined);
   }
-  if (signal.aborted) return outcome('cancelled', opened.generationId);
+  if (signal.aborted) {
+    const ended = meter.abortError();
+    if (!ended) return result('cancelled', opened.generationId);
+    failure = ended;
+  }
   if (!failure && !sawDone) failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
-  end(failure ? format.error(failure) : format.end(summary));
-  return outcome(failure ? 'error' : 'ok', opened.generationId, failure);
+  if (failure) fail(failure);
+  else end(format.end(summary));
+  return result(failure ? 'error' : 'ok', opened.generationId, failure);
 }
 
 /** Reads up to the first data event: keep-alives are skipped, an error event is a failure still worth retrying. */

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
+import { GatewayError } from '../errors.js';
 import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
-import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
 import { withFallbacks } from './with-fallbacks.js';
 
@@ -25,9 +26,13 @@ export interface JsonAnswer<T> {
   headers: UpstreamResponse['headers'];
 }
 
+/** The list every successful OpenRouter answer of a path carries; an answer without it is not OpenRouter's. */
+const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completions': 'choices', '/embeddings': 'data', '/images': 'data' };
+
 /**
- * Posts a JSON request to OpenRouter through retries and fallbacks. A non-200 status, an error inside a 200 and a
- * body that cannot be read all count as failures of that attempt.
+ * Posts a JSON request to OpenRouter through retries and fallbacks. A non-200 status, an error inside a 200, a
+ * body that cannot be read and a body that is not what OpenRouter sends (an object with `choices` or `data`) all
+ * count as failures of that attempt; the last is a 502 `upstream_error`, never a success.
  */
 export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
@@ -43,10 +48,17 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     } catch (error) {
       throw toTransportError(error, post.signal);
     }
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
     if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
+    if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
     post.check?.(result);
     return { result, raw, model, headers: response.headers };
   });
+}
+
+/** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */
+function malformedAnswer(): UpstreamFailure {
+  return new UpstreamFailure(new GatewayError('upstream_error', 'The model provider sent an answer the gateway cannot read.'), false, true);
 }
 
 /**

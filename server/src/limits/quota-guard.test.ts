@@ -33,8 +33,8 @@ describe('QuotaGuard spend reports', () => {
     const lateRequest = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
     vi.setSystemTime(Date.parse('2026-02-01T00:00:01.000Z'));
     const nextDayRequest = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
-    await nextDayRequest.settle({ tokens: 80, costUsd: 0.25 });
-    await lateRequest.settle({ tokens: 90, costUsd: 0.125 });
+    await nextDayRequest.settle({ tokens: 80, costUsd: 0.25, mayBeBilled: true });
+    await lateRequest.settle({ tokens: 90, costUsd: 0.125, mayBeBilled: true });
 
     const late = reports.slice(2).map(({ kind, period, spentUsd, periodEnd }) => ({ kind, period, spentUsd, periodEnd }));
     expect(late).toEqual([
@@ -57,7 +57,7 @@ describe('QuotaGuard spend reports', () => {
 
     await expect(guard.admit(subject, { tokens: 10, costUsd: 2 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     const admitted = await guard.admit(subject, { tokens: 10, costUsd: 0.5 });
-    await admitted.settle({ tokens: 8, costUsd: 0.25 });
+    await admitted.settle({ tokens: 8, costUsd: 0.25, mayBeBilled: true });
 
     expect(reports.map(({ kind, spentUsd }) => ({ kind, spentUsd }))).toEqual([{ kind: 'spendPerDayUsd', spentUsd: 0.25 }]);
     await backend.close();

@@ -62,20 +62,32 @@ export interface SpendReport {
 }
 
 export interface ActualUse {
+  /** Tokens billed, from the answer's usage (0 when it carried none). */
   tokens: number;
   /** What OpenRouter charged; undefined when the answer carried no cost (a cancelled or broken stream). */
   costUsd: number | undefined;
   /** The generation to reconcile later when the cost is unknown. */
   generationId?: string | undefined;
+  /**
+   * Whether OpenRouter may have billed the request although no cost came back: it reached OpenRouter and was
+   * aborted, or a generation id names what it made. False for requests refused before or by the upstream.
+   */
+  mayBeBilled: boolean;
+}
+
+/** The real figures of a generation once reconciled; undefined when they could not be had (the worst case stands). */
+export interface ReconciledUse {
+  costUsd: number;
+  tokens: number;
 }
 
 /** An admitted request: headers for the response, and `settle` to give back what it did not use. */
 export interface Admission {
   headers: Record<string, string>;
   /**
-   * Settles every reservation with the real figures. Runs once. An unknown cost with a generation id keeps the
-   * spend reservation until `settleCost` brings the reconciled cost (or, failing that, for good); an unknown cost
-   * without one means nothing was generated, so nothing is spent.
+   * Settles every reservation with the real figures. Runs once. A request that may have been billed without a known
+   * cost keeps its spend and token reservations: until `settleCost` brings the reconciled figures when a generation
+   * id names it, for good when none does (the worst case stands). A request that was never billed gives all back.
    */
   settle(actual: ActualUse): Promise<void>;
 }
@@ -99,7 +111,7 @@ const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
  * Spend caps reserve the worst case first, so concurrent requests can never together overshoot.
  */
 export class QuotaGuard {
-  readonly #pendingCost = new Map<string, { holds: Hold[]; tokens: number; timer: NodeJS.Timeout }>();
+  readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout }>();
 
   /** `onSpend` gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
   constructor(
@@ -130,28 +142,36 @@ export class QuotaGuard {
       settle: async (actual) => {
         if (settled) return;
         settled = true;
-        if (actual.costUsd !== undefined || actual.generationId === undefined) {
+        if (actual.costUsd !== undefined || !actual.mayBeBilled) {
           await this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0 });
           return;
         }
-        const money = holds.filter((hold) => hold.type === 'budget' && hold.money);
-        await this.#release(holds.filter((hold) => !money.includes(hold)), actual);
-        if (money.length === 0) return;
+        // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
+        const budgets = holds.filter((hold) => hold.type === 'budget');
+        await this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true);
+        if (budgets.length === 0) return;
+        if (actual.generationId === undefined) {
+          await this.#release(budgets, { tokens: undefined, costUsd: undefined });
+          return;
+        }
         const generationId = actual.generationId;
         const timer = setTimeout(() => void this.settleCost(generationId, undefined), PENDING_COST_TTL_MS);
         timer.unref();
-        this.#pendingCost.set(generationId, { holds: money, tokens: actual.tokens, timer });
+        this.#pendingCost.set(generationId, { holds: budgets, timer });
       },
     };
   }
 
-  /** Settles the spend a request reserved once its real cost is known (reconciliation); `undefined` keeps the worst case. */
-  async settleCost(generationId: string, costUsd: number | undefined): Promise<void> {
+  /**
+   * Settles the spend and tokens a request reserved once its real figures are known (reconciliation); `undefined`
+   * keeps the worst case.
+   */
+  async settleCost(generationId: string, figures: ReconciledUse | undefined): Promise<void> {
     const pending = this.#pendingCost.get(generationId);
     if (!pending) return;
     this.#pendingCost.delete(generationId);
     clearTimeout(pending.timer);
-    await this.#release(pending.holds, { tokens: pending.tokens, costUsd });
+    await this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures?.costUsd });
   }
 
   /** Settles every spend still waiting for reconciliation at its reserved worst case (on shutdown). */
@@ -260,17 +280,22 @@ export class QuotaGuard {
     }
   }
 
-  /** Gives back what was taken: all of it on a refusal (`actual` undefined), the unused part after a request. */
-  async #release(holds: Hold[], actual: { tokens: number; costUsd: number | undefined } | undefined): Promise<void> {
+  /**
+   * Gives back what was taken: all of it on a refusal (`actual` undefined), the unused part after a request. An
+   * unknown figure (`tokens` or `costUsd` undefined) keeps the amount reserved; `keepWindows` keeps rate windows whole.
+   */
+  async #release(holds: Hold[], actual: { tokens: number | undefined; costUsd: number | undefined } | undefined, keepWindows = false): Promise<void> {
     await Promise.all(
       holds.map(async (hold) => {
         if (hold.type === 'slot') return this.backend.releaseSlot(hold.key, hold.slotId);
         if (hold.type === 'window') {
-          const used = actual === undefined ? 0 : hold.tokens ? actual.tokens : hold.amount;
+          if (keepWindows) return undefined;
+          const used = actual === undefined ? 0 : hold.tokens ? (actual.tokens ?? hold.amount) : hold.amount;
           if (used < hold.amount) await this.backend.refundWindow(hold.key, hold.amount - used, hold.windowMs);
           return undefined;
         }
-        const real = actual === undefined ? 0 : hold.money ? (actual.costUsd === undefined ? hold.amount : toNanoUsd(actual.costUsd)) : actual.tokens;
+        const known = hold.money ? actual?.costUsd : actual?.tokens;
+        const real = actual === undefined ? 0 : known === undefined ? hold.amount : hold.money ? toNanoUsd(known) : known;
         // The total comes from the settle itself, for the hold's own period even when the request outlived it.
         const total = await this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
         if (actual !== undefined && hold.spend && total !== undefined) this.onSpend?.({ ...hold.spend, spentUsd: fromNanoUsd(total) });

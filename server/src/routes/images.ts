@@ -1,17 +1,16 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { GatewayError, toGatewayError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
+import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateImages } from '../gateway/quota-estimate.js';
-import { abortOnDisconnect, postWithFallbacks } from '../gateway/upstream-json.js';
-import type { Admission } from '../limits/quota-guard.js';
+import { postWithFallbacks } from '../gateway/upstream-json.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
-import { recordFailedCall, recordRequest, type RequestOutcome } from '../usage/record-request.js';
 import { usageFigures } from '../upstream/usage-figures.js';
-import { identityOf } from './identity-middleware.js';
+import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
 /** The feature an image request gets when it names none. */
 export const DEFAULT_IMAGE_FEATURE = 'image';
@@ -130,88 +129,67 @@ interface UpstreamImages {
   error?: { code?: unknown; message?: unknown } | undefined;
 }
 
+/** What an image request sends, once its feature is resolved. */
+interface ImagePlan {
+  request: ImageGenerationRequest;
+  models: string[];
+  body: Record<string, unknown>;
+  prompt: string;
+  apiKey: string;
+}
+
+/** Image generation in the metered lifecycle, for one protocol. */
+export function imageRoute(context: GatewayContext, protocol: ImageProtocol): MeteredRoute<ImagePlan> {
+  return {
+    endpoint: 'images',
+    async plan(req, meter) {
+      meter.requestedModel = modelFieldOf(req.body, DEFAULT_IMAGE_FEATURE);
+      const request = protocol.toRequest(req.body);
+      meter.requestedModel = request.model;
+      meter.imageResolution = request.size;
+      const target = await resolveTarget(context, meter.identity, request.model, 'image');
+      meter.feature = target.isFeature ? target.feature.name : undefined;
+      const prompt = request.style ? `${request.prompt}\n\n${STYLE_SUFFIX[request.style]}` : request.prompt;
+      const body: Record<string, unknown> = { prompt, n: request.n, size: request.size };
+      if (request.quality) body['quality'] = request.quality;
+      const endUser = meter.identity.userId ?? request.user;
+      if (endUser) body['user'] = endUser;
+      Object.assign(body, target.feature.params.extra);
+      return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId) };
+    },
+    estimate: (plan) => estimateImages(context, plan.models, plan.request.prompt, plan.request.n, plan.request.size),
+    async forward(plan, meter, res) {
+      const { result: upstream, model, headers } = await postWithFallbacks<UpstreamImages>(context, {
+        path: '/images',
+        models: plan.models,
+        body: plan.body,
+        apiKey: plan.apiKey,
+        signal: meter.signal,
+        onAttempt: () => meter.attempt(),
+        check: (parsed) => {
+          if (!parsed.data?.length || parsed.data.some((image) => typeof image?.b64_json !== 'string')) {
+            throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);
+          }
+        },
+      });
+      const result: GeneratedImages = {
+        created: typeof upstream.created === 'number' ? upstream.created : Math.floor(Date.now() / 1000),
+        model,
+        images: (upstream.data ?? []).map((image) => ({ base64: image.b64_json ?? '', mediaType: typeof image.media_type === 'string' ? image.media_type : 'image/png' })),
+        revisedPrompt: plan.prompt === plan.request.prompt ? undefined : plan.prompt,
+        usage: upstream.usage,
+      };
+      res.json(protocol.toJson(result, plan.request));
+      return { status: 'ok', usage: upstream.usage, servedModel: model, generationId: headerValue(headers, 'x-generation-id'), imageCount: result.images.length };
+    },
+  };
+}
+
 /**
  * `POST /v1/images/generations` (and, with InsForge's protocol, `POST /api/ai/image/generation`): resolves the image
  * feature, sends OpenRouter's `POST /images` through retries and fallbacks, and records the images made. A client
  * that hangs up aborts the upstream call (OpenRouter bills nothing for an image it did not finish).
  */
 export function imageGenerationHandler(context: GatewayContext, protocol: ImageProtocol = openAIImageProtocol): RequestHandler {
-  return async (req: Request, res: Response) => {
-    const identity = identityOf(res);
-    const startedAt = performance.now();
-    let attempts = 0;
-    let feature: string | undefined;
-    let requestedModel = typeof (req.body as { model?: unknown } | undefined)?.model === 'string' ? (req.body as { model: string }).model : DEFAULT_IMAGE_FEATURE;
-    let request: ImageGenerationRequest | undefined;
-    let admission: Admission | undefined;
-    const record = (fields: Pick<RequestOutcome, 'status'> & Partial<RequestOutcome>) =>
-      recordRequest(context, {
-        admission,
-        endpoint: 'images',
-        identity,
-        requestedModel,
-        feature,
-        streamed: false,
-        startedAt,
-        attempts,
-        ...(request ? { imageResolution: request.size } : {}),
-        ...fields,
-      });
-
-    let models: string[];
-    let extra: Record<string, unknown> | undefined;
-    let apiKey: string;
-    try {
-      request = protocol.toRequest(req.body);
-      requestedModel = request.model;
-      const target = await resolveTarget(context, identity, request.model, 'image');
-      feature = target.isFeature ? target.feature.name : undefined;
-      models = target.models;
-      extra = target.feature.params.extra;
-      apiKey = await context.upstreamKey(identity.projectId);
-      admission = await context.quota.admit({ identity, feature }, await estimateImages(context, models, request.prompt, request.n, request.size));
-      res.set(admission.headers);
-    } catch (error) {
-      record({ status: 'rejected', errorCode: toGatewayError(error).code });
-      throw error;
-    }
-
-    const prompt = request.style ? `${request.prompt}\n\n${STYLE_SUFFIX[request.style]}` : request.prompt;
-    const body: Record<string, unknown> = { prompt, n: request.n, size: request.size };
-    if (request.quality) body['quality'] = request.quality;
-    const endUser = identity.userId ?? request.user;
-    if (endUser) body['user'] = endUser;
-    Object.assign(body, extra);
-
-    const connection = abortOnDisconnect(res);
-    try {
-      const { result: upstream, model, headers } = await postWithFallbacks<UpstreamImages>(context, {
-        path: '/images',
-        models,
-        body,
-        apiKey,
-        signal: connection.signal,
-        onAttempt: () => (attempts += 1),
-        check: (parsed) => {
-          if (!parsed.data?.length || parsed.data.some((image) => typeof image.b64_json !== 'string')) {
-            throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);
-          }
-        },
-      });
-      const generationId = headerValue(headers, 'x-generation-id');
-      const result: GeneratedImages = {
-        created: upstream.created ?? Math.floor(Date.now() / 1000),
-        model,
-        images: (upstream.data ?? []).map((image) => ({ base64: image.b64_json ?? '', mediaType: image.media_type ?? 'image/png' })),
-        revisedPrompt: prompt === request.prompt ? undefined : prompt,
-        usage: upstream.usage,
-      };
-      res.json(protocol.toJson(result, request));
-      record({ status: 'ok', usage: upstream.usage, servedModel: model, generationId, imageCount: result.images.length });
-    } catch (error) {
-      recordFailedCall(connection.signal, record, error);
-    } finally {
-      connection.release();
-    }
-  };
+  return meteredHandler(context.lifecycle, imageRoute(context, protocol));
 }

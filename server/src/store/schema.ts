@@ -155,8 +155,11 @@ export interface UsageRecordTable {
   image_resolution: string | null;
   /** USD. */
   cost_usd: number;
-  /** `upstream`: OpenRouter's `usage.cost`; `reconciled`: its `GET /generation`; `estimated`: tokens × catalog prices. */
-  cost_source: 'upstream' | 'estimated' | 'reconciled';
+  /**
+   * `upstream`: OpenRouter's `usage.cost`; `reconciled`: its `GET /generation`; `estimated`: tokens × catalog prices;
+   * `worst_case`: the reservation of a request aborted mid-call with no generation id to ask about.
+   */
+  cost_source: 'upstream' | 'estimated' | 'reconciled' | 'worst_case';
   latency_ms: number;
   time_to_first_token_ms: number | null;
   error_code: string | null;

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { GatewayContext } from '../gateway/context.js';
 import type { GatewayLogger } from '../logger.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
-import { catalogPrices } from './estimate.js';
+import type { PriceLookup } from './estimate.js';
 import { UsageLedger } from './ledger.js';
-import { openRouterGenerations } from './reconciler.js';
+import type { GenerationFigures, GenerationLookup } from './reconciler.js';
 import { startUsageRetention, type UsageRetention } from './retention.js';
 import type { UsageSink } from './usage-record.js';
 
@@ -46,16 +45,26 @@ export interface GatewayUsage {
   close(): Promise<void>;
 }
 
+/** What the usage side needs from the rest of the gateway: ports, wired by `createAiGateway`. */
+export interface GatewayUsagePorts {
+  /** Prices for records without OpenRouter's cost. */
+  prices: PriceLookup;
+  /** Looks a generation up (`GET /generation` with the project's key). */
+  lookupGeneration: GenerationLookup;
+  /** Hears each reconciliation's outcome: the figures, or undefined when they could not be had. */
+  onReconciled(generationId: string, figures: GenerationFigures | undefined): Promise<void>;
+}
+
 /**
  * Starts the ledger over the gateway's database (records that arrive while it opens wait in the ledger's buffer),
- * prices estimates from the catalog, reconciles them with the project's own OpenRouter key, and schedules
- * retention. `context` is read lazily: the gateway builds it after this.
+ * prices estimates, reconciles them through `lookupGeneration`, reports each outcome (a spend cap waits for it),
+ * and schedules retention.
  * @example
- * const usage = startGatewayUsage(ready, () => context, { sink: options.usage, settings: options.ledger, logger });
+ * const usage = startGatewayUsage(ready, { prices, lookupGeneration, onReconciled }, { sink: options.usage, settings: options.ledger, logger });
  */
 export function startGatewayUsage(
   ready: Promise<GatewayStores>,
-  context: () => GatewayContext,
+  ports: GatewayUsagePorts,
   options: { sink?: UsageSink | undefined; settings?: UsageLedgerSettings | undefined; logger: GatewayLogger },
 ): GatewayUsage {
   const parsed = usageLedgerSettingsSchema.safeParse(options.settings ?? {});
@@ -71,17 +80,17 @@ export function startGatewayUsage(
   const newLedger = () =>
     new UsageLedger(database, {
         ...withoutUndefined(writing),
-        prices: (record) => catalogPrices(context().catalog, context().features)(record),
+        prices: ports.prices,
         ...(reconcile === false
           ? {}
           : {
               reconcile: {
                 ...withoutUndefined(reconcile ?? {}),
                 lookup: async (job, signal) => {
-                  const found = await openRouterGenerations(context().upstream, (projectId) => context().upstreamKey(projectId))(job, signal);
-                  // A spend cap reserved the worst case for this request; the real cost now replaces it.
-                  if (typeof found === 'object') await context().quota.settleCost(job.generationId, found.costUsd);
-                  else if (found === 'failed') await context().quota.settleCost(job.generationId, undefined);
+                  const found = await ports.lookupGeneration(job, signal);
+                  // A spend cap reserved the worst case for this request; the real figures now replace it.
+                  if (typeof found === 'object') await ports.onReconciled(job.generationId, found);
+                  else if (found === 'failed') await ports.onReconciled(job.generationId, undefined);
                   return found;
                 },
               },

@@ -304,7 +304,7 @@ export class UsageLedger implements UsageSink {
       image_count: record.imageCount ?? null,
       image_resolution: record.imageResolution ?? null,
       cost_usd: costUsd,
-      cost_source: hasCost ? 'upstream' : 'estimated',
+      cost_source: !hasCost ? 'estimated' : record.costBasis === 'worst_case' ? 'worst_case' : 'upstream',
       latency_ms: Math.round(record.latencyMs),
       time_to_first_token_ms: record.timeToFirstTokenMs === undefined ? null : Math.round(record.timeToFirstTokenMs),
       error_code: record.errorCode ?? null,

@@ -20,6 +20,11 @@ export interface UsageRecord {
   imageResolution?: string;
   /** OpenRouter's own `usage.cost` in USD; undefined when the response carried none (to reconcile later). */
   costUsd?: number;
+  /**
+   * `worst_case`: the request reached OpenRouter and was aborted before any figure or generation id came back, so
+   * its real cost can never be known; `costUsd` is the worst case reserved for it.
+   */
+  costBasis?: 'worst_case';
   latencyMs: number;
   timeToFirstTokenMs?: number;
   errorCode?: string;

@@ -1,18 +1,18 @@
-import { Router, type Response } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Identity } from '../../auth/identity.js';
-import { GatewayError, toGatewayError } from '../../errors.js';
+import { GatewayError } from '../../errors.js';
 import type { Feature } from '../../features/feature.js';
 import { completeChat, promptCharactersOf, type ChatRun, type UpstreamCompletion } from '../../gateway/chat.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { GatewayContext } from '../../gateway/context.js';
+import type { MeteredRoute } from '../../gateway/metered-request.js';
 import { resolveParameters } from '../../gateway/parameter-policy.js';
-import { abortOnDisconnect } from '../../gateway/upstream-json.js';
+import { estimateChat } from '../../gateway/quota-estimate.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { SqlFeatureStore } from '../../store/sql-feature-store.js';
-import { recordRequest, type RequestOutcome } from '../../usage/record-request.js';
 import { usageFigures } from '../../upstream/usage-figures.js';
-import { identityOf, requireAdmin } from '../identity-middleware.js';
+import { requireAdmin } from '../identity-middleware.js';
+import { meteredHandler } from '../metered-handler.js';
 import { adminActor } from './admin-actor.js';
 import { configurationBodySchema, featureFromBody } from './configuration-records.js';
 import { CONFIGURATIONS_PATH, requireRecord } from './configurations.js';
@@ -54,57 +54,73 @@ function answerOf(completion: UpstreamCompletion): { answer: string; finishReaso
   return { answer, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null };
 }
 
+/** A live test after planning: the feature (a draft or a saved one) and the chat it sends. */
+interface LiveTestPlan {
+  feature: Feature;
+  saved: boolean;
+  run: ChatRun;
+}
+
 /**
- * Runs one feature configuration on one prompt through the same upstream path as `/v1/chat/completions`
- * (parameters, system prompt, retries and fallbacks), not streamed, and records the usage under the feature.
- * The feature's roles do not apply: an admin tests what users will get.
+ * Runs one feature configuration on one prompt through the same metered lifecycle as `/v1/chat/completions`
+ * (parameters, system prompt, retries and fallbacks, the emergency stop and every limit), not streamed, and records
+ * the usage under the feature. The feature's roles do not apply: an admin tests what users will get.
  */
-async function runLiveTest(context: GatewayContext, identity: Identity, feature: Feature, prompt: string, signal: AbortSignal): Promise<LiveTestResult> {
-  if (feature.modality !== 'text') {
-    throw new GatewayError('invalid_request', `The live test runs text features; "${feature.name}" is an ${feature.modality} feature.`, { param: 'modality' });
-  }
-  const startedAt = performance.now();
-  const messages = [...(feature.systemPrompt ? [{ role: 'system', content: feature.systemPrompt }] : []), { role: 'user', content: prompt }];
-  const body: Record<string, unknown> = { ...resolveParameters(feature, {}), messages };
-  if (identity.userId) body['user'] = identity.userId;
-  const run: ChatRun = {
-    identity,
-    requestedModel: feature.name,
-    target: { feature, isFeature: true, models: [feature.model, ...feature.fallbackModels] },
-    body,
-    includeUsage: false,
-    startedAt,
-    promptCharacters: promptCharactersOf(messages),
-    apiKey: await context.upstreamKey(identity.projectId),
-  };
-  let attempts = 0;
-  const outcome = (fields: Partial<RequestOutcome> & Pick<RequestOutcome, 'status'>): RequestOutcome => ({
-    endpoint: 'chat',
-    identity,
-    requestedModel: feature.name,
-    feature: feature.name,
-    streamed: false,
-    startedAt,
-    attempts,
-    ...fields,
-  });
-  let completion: UpstreamCompletion;
-  try {
-    completion = (await completeChat(context, run, signal, () => (attempts += 1))).result;
-  } catch (error) {
-    recordRequest(context, outcome(signal.aborted ? { status: 'cancelled' } : { status: 'error', errorCode: toGatewayError(error).code }));
-    throw error;
-  }
-  recordRequest(context, outcome({ status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }));
-  const figures = usageFigures(completion.usage);
+function liveTestRoute(context: GatewayContext, features: SqlFeatureStore, audit: AuditLog, savedId: (req: Request) => string | undefined): MeteredRoute<LiveTestPlan> {
   return {
-    feature: feature.name,
-    ...answerOf(completion),
-    model: completion.model,
-    provider: completion.provider ?? null,
-    usage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },
-    costUsd: figures.costUsd ?? null,
-    latencyMs: Math.round(performance.now() - startedAt),
+    endpoint: 'chat',
+    async plan(req, meter) {
+      const { identity } = meter;
+      const { prompt, draft } = parseRequest(LiveTestBody, req.body);
+      const id = savedId(req);
+      let feature: Feature;
+      if (id === undefined) {
+        if (!draft) throw new GatewayError('invalid_parameter', 'draft is required: the configuration to test (or test a saved one with POST /api/ai/configurations/:id/test).', { param: 'draft' });
+        feature = featureFromBody(draft.fields, { name: UNNAMED_DRAFT }, 'draft');
+      } else {
+        const saved = await requireRecord(features, identity.projectId, id);
+        feature = draft ? featureFromBody(draft.fields, saved.feature, 'draft') : saved.feature;
+      }
+      meter.requestedModel = feature.name;
+      meter.feature = feature.name;
+      if (feature.modality !== 'text') {
+        throw new GatewayError('invalid_request', `The live test runs text features; "${feature.name}" is an ${feature.modality} feature.`, { param: 'modality' });
+      }
+      const messages = [...(feature.systemPrompt ? [{ role: 'system', content: feature.systemPrompt }] : []), { role: 'user', content: prompt }];
+      const body: Record<string, unknown> = { ...resolveParameters(feature, {}), messages };
+      if (identity.userId) body['user'] = identity.userId;
+      const run: ChatRun = {
+        identity,
+        requestedModel: feature.name,
+        target: { feature, isFeature: true, models: [feature.model, ...feature.fallbackModels] },
+        body,
+        includeUsage: false,
+        startedAt: meter.startedAt,
+        promptCharacters: promptCharactersOf(body),
+        apiKey: await context.upstreamKey(identity.projectId),
+      };
+      meter.promptCharacters = run.promptCharacters;
+      return { feature, saved: id !== undefined && !draft, run };
+    },
+    estimate: (plan) => estimateChat(context, plan.run),
+    async forward({ feature, saved, run }, meter, res) {
+      const completion = (await completeChat(context, run, meter)).result;
+      const figures = usageFigures(completion.usage);
+      const result: LiveTestResult = {
+        feature: feature.name,
+        ...answerOf(completion),
+        model: completion.model,
+        provider: completion.provider ?? null,
+        usage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },
+        costUsd: figures.costUsd ?? null,
+        latencyMs: Math.round(performance.now() - meter.startedAt),
+      };
+      // A test spends the project's credit, so it is an admin action like any other.
+      const after = { saved, model: result.model, totalTokens: result.usage.totalTokens, costUsd: result.costUsd };
+      await audit.record({ projectId: meter.identity.projectId, actor: adminActor(meter.identity), action: 'feature.test', target: `feature:${feature.name}`, before: null, after });
+      res.json(result);
+      return { status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
+    },
   };
 }
 
@@ -119,34 +135,7 @@ export function liveTestRouter(context: GatewayContext, features: SqlFeatureStor
   const router = Router();
   // Every route below is for admins only: 403 for a user.
   router.use(CONFIGURATIONS_PATH, requireAdmin);
-
-  const respond = async (identity: Identity, feature: Feature, prompt: string, saved: boolean, res: Response) => {
-    const connection = abortOnDisconnect(res);
-    try {
-      const result = await runLiveTest(context, identity, feature, prompt, connection.signal);
-      // A test spends the project's credit, so it is an admin action like any other.
-      const after = { saved, model: result.model, totalTokens: result.usage.totalTokens, costUsd: result.costUsd };
-      await audit.record({ projectId: identity.projectId, actor: adminActor(identity), action: 'feature.test', target: `feature:${feature.name}`, before: null, after });
-      res.json(result);
-    } finally {
-      connection.release();
-    }
-  };
-
-  router.post(`${CONFIGURATIONS_PATH}/test`, async (req, res) => {
-    const identity = identityOf(res);
-    const { prompt, draft } = parseRequest(LiveTestBody, req.body);
-    if (!draft) throw new GatewayError('invalid_parameter', 'draft is required: the configuration to test (or test a saved one with POST /api/ai/configurations/:id/test).', { param: 'draft' });
-    await respond(identity, featureFromBody(draft.fields, { name: UNNAMED_DRAFT }, 'draft'), prompt, false, res);
-  });
-
-  router.post(`${CONFIGURATIONS_PATH}/:id/test` as const, async (req, res) => {
-    const identity = identityOf(res);
-    const { prompt, draft } = parseRequest(LiveTestBody, req.body);
-    const saved = await requireRecord(features, identity.projectId, req.params.id);
-    const feature = draft ? featureFromBody(draft.fields, saved.feature, 'draft') : saved.feature;
-    await respond(identity, feature, prompt, !draft, res);
-  });
-
+  router.post(`${CONFIGURATIONS_PATH}/test`, meteredHandler(context.lifecycle, liveTestRoute(context, features, audit, () => undefined)));
+  router.post(`${CONFIGURATIONS_PATH}/:id/test` as const, meteredHandler(context.lifecycle, liveTestRoute(context, features, audit, (req) => String(req.params['id']))));
   return router;
 }

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Identity } from '../auth/identity.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayLogger } from '../logger.js';
+import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard.js';
+import { usageFigures } from '../upstream/usage-figures.js';
+import type { UsageRecord, UsageSink } from '../usage/usage-record.js';
+
+/** What the forward stage reports about the upstream call, for the record and the settlement. */
+export interface ForwardResult {
+  status: 'ok' | 'error' | 'cancelled';
+  /** OpenRouter's `usage` object, when the answer carried one. */
+  usage?: unknown;
+  servedModel?: string | undefined;
+  provider?: string | undefined;
+  /** The generation that holds the real cost, when it is known (streams learn it from the headers). */
+  generationId?: string | undefined;
+  timeToFirstTokenMs?: number | undefined;
+  errorCode?: string | undefined;
+  /** Characters of answer forwarded, for an estimate when no usage arrived. */
+  completionCharacters?: number | undefined;
+  imageCount?: number | undefined;
+}
+
+/**
+ * A route in the metered lifecycle: it parses and plans (everything before the estimate), estimates the worst case,
+ * and forwards (calls OpenRouter and writes the answer in its protocol). Admission, settlement and the usage record
+ * are the lifecycle's, so no route can forget one.
+ */
+export interface MeteredRoute<Plan> {
+  endpoint: UsageRecord['endpoint'];
+  /** Parses the body and resolves the feature and its policy; sets `requestedModel`, `feature` and `streamed` on the meter. */
+  plan(req: Request, meter: MeteredRequest): Promise<Plan>;
+  /** The most the request may consume; spend and token caps reserve it before forwarding. */
+  estimate(plan: Plan, meter: MeteredRequest): Promise<QuotaEstimate>;
+  /**
+   * Calls OpenRouter (counting each attempt with `meter.attempt()`) and writes the answer. Throws only while nothing
+   * was written; after that, it ends the response itself and reports the failure in its result.
+   */
+  forward(plan: Plan, meter: MeteredRequest, res: Response): Promise<ForwardResult>;
+}
+
+/**
+ * A stage the gateway runs after admission and before forwarding (a response cache, an input guardrail). It may
+ * answer in place of the upstream (then it wrote the response) or throw a `GatewayError` to refuse the request.
+ */
+export interface ForwardStage {
+  name: string;
+  run(meter: MeteredRequest, plan: unknown, res: Response): Promise<ForwardResult | undefined>;
+}
+
+/** What the lifecycle needs from the gateway: ports, wired by `createAiGateway`. */
+export interface LifecyclePorts {
+  quota: QuotaGuard;
+  usage: UsageSink;
+  logger: GatewayLogger;
+  /** The longest a request may take from arrival to its last byte. */
+  deadlineMs: number;
+  /** Extra stages between admission and forwarding, in order. */
+  beforeForward?: ForwardStage[];
+  /** Called with every record once written, for metrics, traces and the host's own hooks. */
+  onRecord?: (record: UsageRecord, meter: MeteredRequest) => void;
+}
+
+/** Why a request was ended by the gateway rather than by its client. */
+type EndReason = 'deadline' | 'shutdown';
+
+/**
+ * One request on its way through the lifecycle. It carries what the record needs, the signal every upstream call
+ * listens to (client gone, deadline, shutdown), and `finish`, which settles the quota and writes the record exactly
+ * once whatever happened.
+ */
+export class MeteredRequest {
+  readonly requestId = randomUUID();
+  readonly startedAt = performance.now();
+  readonly signal: AbortSignal;
+  /** The stage the request is in: `plan`, `estimate`, `admit`, an extra stage's name, or `forward`. */
+  stage = 'plan';
+  requestedModel = '';
+  feature: string | undefined;
+  streamed = false;
+  /** The size of the prompt as sent (every part billed as prompt), for estimates. */
+  promptCharacters: number | undefined;
+  imageResolution: string | undefined;
+  estimate: QuotaEstimate | undefined;
+  admission: Admission | undefined;
+  attempts = 0;
+  readonly #abort = new AbortController();
+  #endReason: EndReason | undefined;
+  #clientGone = false;
+  #finished = false;
+  #deadline: NodeJS.Timeout;
+
+  constructor(
+    readonly identity: Identity,
+    readonly endpoint: UsageRecord['endpoint'],
+    private readonly res: Response,
+    private readonly ports: LifecyclePorts,
+    private readonly onDone: (meter: MeteredRequest) => void,
+  ) {
+    this.signal = this.#abort.signal;
+    res.on('close', this.#onClose);
+    this.#deadline = setTimeout(() => this.end('deadline'), ports.deadlineMs);
+    this.#deadline.unref();
+  }
+
+  #onClose = () => {
+    if (this.res.writableEnded) return;
+    this.#clientGone = true;
+    this.#abort.abort();
+  };
+
+  /** Counts one upstream attempt (a retry or a fallback is another). */
+  attempt(): void {
+    this.attempts += 1;
+  }
+
+  /** Ends the request on the gateway's side: the upstream call is aborted and the client gets `abortError()`. */
+  end(reason: EndReason): void {
+    if (this.#finished || this.signal.aborted) return;
+    this.#endReason = reason;
+    this.#abort.abort();
+  }
+
+  /** The error to answer with when the gateway ended the request; undefined when the client hung up (nobody to answer). */
+  abortError(): GatewayError | undefined {
+    if (this.#clientGone || this.#endReason === undefined) return undefined;
+    const minutes = Math.round(this.ports.deadlineMs / 60_000);
+    return this.#endReason === 'deadline'
+      ? new GatewayError('upstream_timeout', `The request took longer than this gateway allows (${minutes >= 1 ? `${minutes} min` : `${this.ports.deadlineMs} ms`}).`)
+      : new GatewayError('service_unavailable', 'The gateway is restarting; send the request again.', { retryAfterSeconds: 1 });
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Settles the admission and hands the record to the usage sink: once, whatever is called after. */
+  finish(result: ForwardResult | { status: 'rejected'; errorCode: string }): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#deadline);
+    this.res.off('close', this.#onClose);
+    this.onDone(this);
+    const figures = usageFigures('usage' in result ? result.usage : undefined);
+    // Reached OpenRouter and may have been billed: a generation id says so, and so does an abort mid-call.
+    const mayBeBilled = this.attempts > 0 && result.status !== 'rejected' && (('generationId' in result && result.generationId !== undefined) || this.signal.aborted);
+    const generationId = 'generationId' in result ? result.generationId : undefined;
+    // The real cost can never be known (no generation to ask): the worst case stands, and the record says so.
+    const worstCase = mayBeBilled && figures.costUsd === undefined && generationId === undefined && this.estimate !== undefined;
+    const record: UsageRecord = {
+      requestId: this.requestId,
+      endpoint: this.endpoint,
+      projectId: this.identity.projectId,
+      requestedModel: this.requestedModel,
+      status: result.status,
+      streamed: this.streamed,
+      promptTokens: figures.promptTokens,
+      completionTokens: figures.completionTokens,
+      reasoningTokens: figures.reasoningTokens,
+      latencyMs: performance.now() - this.startedAt,
+      attempts: this.attempts,
+      startedAt: new Date(Date.now() - (performance.now() - this.startedAt)),
+    };
+    const optional: { [K in keyof UsageRecord]?: UsageRecord[K] | undefined } = {
+      costUsd: worstCase ? this.estimate?.costUsd : figures.costUsd,
+      costBasis: worstCase ? 'worst_case' : undefined,
+      userId: this.identity.userId,
+      clientKeyId: this.identity.clientKeyId,
+      feature: this.feature,
+      generationId,
+      imageResolution: this.imageResolution,
+      promptCharacters: this.promptCharacters,
+      ...('servedModel' in result ? { servedModel: result.servedModel, provider: result.provider, timeToFirstTokenMs: result.timeToFirstTokenMs, completionCharacters: result.completionCharacters, imageCount: result.imageCount } : {}),
+      errorCode: result.errorCode,
+    };
+    for (const [key, value] of Object.entries(optional)) if (value !== undefined) (record as unknown as Record<string, unknown>)[key] = value;
+    try {
+      this.ports.usage.record(record);
+      this.ports.onRecord?.(record, this);
+    } catch (error) {
+      this.ports.logger.error('usage sink failed to take a record', { error, requestId: record.requestId });
+    }
+    if (!this.admission) return;
+    const tokens = figures.promptTokens + figures.completionTokens;
+    void this.admission
+      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled })
+      .catch((error: unknown) => this.ports.logger.error('quota settlement failed', { error, requestId: record.requestId }));
+  }
+}
+
+/**
+ * The requests in flight of one gateway, each with its deadline, so that shutdown can end them cleanly: every
+ * remaining stream gets an error event and every request its record.
+ */
+export class RequestLifecycle {
+  readonly #inFlight = new Set<MeteredRequest>();
+  #drained: (() => void) | undefined;
+  #closing = false;
+
+  constructor(readonly ports: LifecyclePorts) {}
+
+  /** Starts metering a request; once the gateway is shutting down, new requests get a 503 instead. */
+  begin(identity: Identity, endpoint: UsageRecord['endpoint'], res: Response): MeteredRequest {
+    if (this.#closing) throw new GatewayError('service_unavailable', 'The gateway is restarting; send the request again.', { retryAfterSeconds: 1 });
+    const meter = new MeteredRequest(identity, endpoint, res, this.ports, (done) => {
+      this.#inFlight.delete(done);
+      if (this.#inFlight.size === 0) this.#drained?.();
+    });
+    this.#inFlight.add(meter);
+    return meter;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Waits up to `graceMs` for the requests in flight to finish, then ends the rest (streams get an SSE error event,
+   * JSON requests a 503) and waits for their records. Resolves once every request is recorded.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#closing = true;
+    if (this.#inFlight.size === 0) return;
+    const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+    const timer = setTimeout(() => {
+      for (const meter of this.#inFlight) meter.end('shutdown');
+    }, graceMs);
+    await drained;
+    clearTimeout(timer);
+  }
+}

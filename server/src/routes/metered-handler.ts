@@ -1,0 +1,53 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { toGatewayError } from '../errors.js';
+import type { MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
+import { identityOf } from './identity-middleware.js';
+
+/**
+ * The Express handler of a metered route. Its stages run in order — plan (parse, identify, feature policy), estimate
+ * (the worst case), admit (limits and spend reservations), the gateway's extra stages before forwarding (each may
+ * answer in place of the upstream), forward (OpenRouter with retries and fallbacks) — and the record and the
+ * settlement are written exactly once whatever the outcome (ok, error, cancelled, rejected, timed out, shut down).
+ * @example
+ * router.post('/v1/embeddings', meteredHandler(lifecycle, embeddingsRoute(context)));
+ */
+export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: MeteredRoute<Plan>): RequestHandler {
+  const { quota, beforeForward = [] } = lifecycle.ports;
+  return async (req: Request, res: Response) => {
+    const meter = lifecycle.begin(identityOf(res), route.endpoint, res);
+    try {
+      meter.stage = 'plan';
+      const plan = await route.plan(req, meter);
+      meter.stage = 'estimate';
+      meter.estimate = await route.estimate(plan, meter);
+      meter.stage = 'admit';
+      meter.admission = await quota.admit({ identity: meter.identity, feature: meter.feature }, meter.estimate);
+      res.set(meter.admission.headers);
+      for (const stage of beforeForward) {
+        meter.stage = stage.name;
+        const answered = await stage.run(meter, plan, res);
+        if (answered) return meter.finish(answered);
+      }
+      meter.stage = 'forward';
+      meter.finish(await route.forward(plan, meter, res));
+    } catch (thrown) {
+      const endedByGateway = meter.signal.aborted ? meter.abortError() : undefined;
+      const clientGone = meter.signal.aborted && endedByGateway === undefined;
+      const error = endedByGateway ?? toGatewayError(thrown);
+      if (!meter.admission) meter.finish({ status: 'rejected', errorCode: error.code });
+      else meter.finish(clientGone ? { status: 'cancelled' } : { status: 'error', errorCode: error.code });
+      // The client hung up: there is nobody to answer.
+      if (clientGone) return;
+      throw endedByGateway ?? thrown;
+    } finally {
+      // A route that returned without finishing (it should not) still leaves its record.
+      if (!meter.finished) meter.finish({ status: 'error', errorCode: 'internal_error' });
+    }
+  };
+}
+
+/** The `model` field of a body not parsed yet, for the record of a request refused while parsing. */
+export function modelFieldOf(body: unknown, fallback: string): string {
+  const model = (body as { model?: unknown } | null | undefined)?.model;
+  return typeof model === 'string' ? model.slice(0, 256) : fallback;
+}
