@@ -23,7 +23,7 @@ export interface ScenarioRule {
 }
 
 /** Knobs that make a request fail; `times=N` limits these (and not the pace) to the first N requests. */
-const FAULT_KNOBS: Array<keyof Scenario> = ['failStatus', 'errorAfter', 'dropAfter', 'errorBody', 'stallMs', 'moderation'];
+const FAULT_KNOBS: Array<keyof Scenario> = ['failStatus', 'errorAfter', 'dropAfter', 'errorBody', 'stallMs', 'moderation', 'malformed'];
 
 /** The shared state every route reads. */
 export interface EmulatorContext {

@@ -1,6 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import type { TokenPrices } from './catalog/catalog.js';
 import { EmulatorHttpError, errorTypeFor } from './http.js';
 import type { KeyAccount, KeyRegistry } from './keys.js';
+import type { Scenario } from './scenario.js';
 
 const MESSAGES: Record<number, string> = {
   400: 'Bad request',
@@ -69,4 +71,15 @@ export function checkCredit(keys: KeyRegistry, account: KeyAccount, prices: Toke
     402,
     `This request requires more credits, or fewer max_tokens. You requested up to ${maxTokens} tokens, but can only afford ${affordable}. To increase, visit https://openrouter.ai/settings/credits and add more credits`,
   );
+}
+
+const MALFORMED_BODIES: Record<NonNullable<Scenario['malformed']>, string> = { object: '{}', array: '[1,2,3]', null: 'null', text: 'upstream says hello' };
+
+/** Answers a JSON request with a 200 whose body is not OpenRouter's (the `malformed=` knob); true when it did. */
+export function sendMalformed(res: ServerResponse, scenario: Scenario): boolean {
+  if (!scenario.malformed || res.headersSent) return false;
+  const text = MALFORMED_BODIES[scenario.malformed];
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+  return true;
 }

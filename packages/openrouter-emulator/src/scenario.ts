@@ -50,6 +50,11 @@ export interface Scenario {
   moderation?: boolean;
   /** Reasoning tokens to produce when reasoning is on. */
   reasoningTokens?: number;
+  /**
+   * Answer 200 with a body that is not OpenRouter's (an upstream that lies): `{}`, `[1,2,3]`, `null`, or text that
+   * is not JSON. JSON requests only; nothing is billed.
+   */
+  malformed?: 'object' | 'array' | 'null' | 'text';
 }
 
 export class ScenarioError extends Error {}
@@ -104,6 +109,7 @@ const KNOBS: Record<string, Knob> = {
   'string-code': ['stringErrorCode', flag('string-code')],
   moderation: ['moderation', flag('moderation')],
   reasoning: ['reasoningTokens', integer('reasoning')],
+  malformed: ['malformed', oneOf('malformed', ['object', 'array', 'null', 'text'] as const)],
 };
 
 /** The knob names accepted in the string form, for documentation and error messages. */

@@ -29,6 +29,9 @@ Options:
   --allow-raw-models   let clients name OpenRouter model ids as well as features
   --referer URL        HTTP-Referer sent to OpenRouter (default: $OPENROUTER_REFERER)
   --title TEXT         X-Title sent to OpenRouter (default: $OPENROUTER_TITLE)
+  --shutdown-grace S   seconds running AI requests get to finish on SIGTERM before they end with an error
+                       event and are recorded (default: $SHUTDOWN_GRACE_SECONDS or 10)
+  --deadline S         the longest one request may take, in seconds (default 600)
   --verbose            info-level logs as well as warnings and errors
   -h, --help           show this help
 
@@ -52,12 +55,16 @@ const OPTIONS = {
   referer: { type: 'string' },
   title: { type: 'string' },
   verbose: { type: 'boolean' },
+  'shutdown-grace': { type: 'string' },
+  deadline: { type: 'string' },
 } as const;
 
 const DEFAULT_PORT = 8080;
 const DEFAULT_HOST = '127.0.0.1';
 /** How long in-flight requests (long streams) get to finish after a shutdown signal before they are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** What other requests (admin, conversations) get after the AI requests drained, before their connections are cut. */
+const AFTER_DRAIN_MS = 2_000;
 
 export type CliEnvironment = Readonly<Record<string, string | undefined>>;
 
@@ -66,7 +73,10 @@ export interface ServeHandle {
   /** `http://HOST:PORT`, without a trailing slash; the OpenAI base URL is `${url}/v1`. */
   readonly url: string;
   readonly gateway: AiGateway;
-  /** Stops accepting connections, lets in-flight requests finish (up to 10 s), then closes the upstream pool. */
+  /**
+   * Stops accepting connections, lets in-flight AI requests finish (up to the grace period), ends the rest with an
+   * error event, records each, flushes the usage ledger and closes the upstream pool.
+   */
   close(): Promise<void>;
 }
 
@@ -101,6 +111,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const redisUrl = values.redis ?? setting('REDIS_URL');
   const onRedisFailure = values['limits-on-redis-failure'] ?? 'fail-closed';
   if (onRedisFailure !== 'fail-closed' && onRedisFailure !== 'fail-open') throw usageError('--limits-on-redis-failure must be fail-closed or fail-open');
+  const graceMs = parseSeconds(values['shutdown-grace'] ?? setting('SHUTDOWN_GRACE_SECONDS'), values['shutdown-grace'] !== undefined ? '--shutdown-grace' : 'SHUTDOWN_GRACE_SECONDS') ?? SHUTDOWN_GRACE_MS;
+  const deadlineMs = parseSeconds(values.deadline, '--deadline');
 
   const options: AiGatewayOptions = {
     upstream: {
@@ -116,6 +128,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     clientKeys: clientKey !== undefined ? [{ key: clientKey, role: 'user', id: 'INSFORGE_AI_CLIENT_KEY' }] : [],
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowRawModels,
+    ...(deadlineMs !== undefined ? { requestDeadlineMs: Math.max(1, deadlineMs) } : {}),
     logger: jsonLinesLogger(io, values.verbose ?? false),
   };
   let gateway: AiGateway;
@@ -172,7 +185,11 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        // AI requests get the grace period; those still running then end with an error event (never a TCP reset)
+        // and each leaves its usage record before the ledger is flushed.
+        await gateway.drain(graceMs);
+        server.closeIdleConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), AFTER_DRAIN_MS);
         cut.unref();
         await closed;
         clearTimeout(cut);
@@ -181,6 +198,14 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
       return closing;
     },
   };
+}
+
+/** Seconds (fractions allowed) as milliseconds; undefined when not given. */
+function parseSeconds(text: string | undefined, source: string): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 0 && seconds <= 86_400)) throw usageError(`${source} must be a number of seconds from 0 to 86400, got "${text}"`);
+  return Math.round(seconds * 1000);
 }
 
 function parsePort(text: string | undefined, source: string): number {

@@ -48,7 +48,7 @@ export async function resolveTarget(resolver: TargetResolver, identity: Identity
     // A catalog that cannot be fetched does not block raw ids: OpenRouter itself will refuse an unknown one.
     if (known !== undefined) return { feature: parseFeature({ name: 'raw', modality, model }), isFeature: false, models: [model] };
   }
-  const names = (await resolver.features.list(identity.projectId)).filter((candidate) => candidate.modality === modality).map((candidate) => candidate.name);
+  const names = (await resolver.features.list(identity.projectId)).filter((candidate) => candidate.modality === modality && candidate.roles.includes(identity.role)).map((candidate) => candidate.name);
   const hint = names.length > 0 ? ` Available: ${names.join(', ')}.` : '';
   throw new GatewayError('model_not_found', `The model "${model}" does not exist or is not available to you.${hint}`, { param: 'model' });
 }

@@ -4,6 +4,12 @@ import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 
 const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 
+/** Whole seconds to wait before trying again, when the error says. */
+function retryAfterOf(error: GatewayError): number | undefined {
+  const seconds = error.options.retryAfterSeconds;
+  return seconds === undefined ? undefined : Math.max(0, Math.ceil(seconds));
+}
+
 /** True when a chunk carries nothing for the client: OpenRouter's form-A usage chunk once its usage is taken. */
 function isEmptyChunk(chunk: UpstreamChunk): boolean {
   const choices = chunk.choices ?? [];
@@ -27,7 +33,11 @@ export function openAIStreamFormat(includeUsage: boolean): StreamFormat {
       const { usage: _usage, ...rest } = chunk;
       return event(rest);
     },
-    error: (error: GatewayError) => event(error.toBody()),
+    error: (error: GatewayError) => {
+      const body = error.toBody();
+      // A client can count down before trying again, as the Retry-After header would have told it.
+      return event(retryAfterOf(error) === undefined ? body : { error: { ...body.error, retry_after: retryAfterOf(error) } });
+    },
     end(summary) {
       const usage = includeUsage && summary.usage
         ? event({ id: summary.id, object: 'chat.completion.chunk', created: summary.created, model: summary.model, provider: summary.provider, choices: [], usage: summary.usage })
@@ -44,7 +54,7 @@ export function insforgeStreamFormat(): StreamFormat {
       const content = chunk.choices?.[0]?.delta?.['content'];
       return typeof content === 'string' && content !== '' ? event({ chunk: content }) : undefined;
     },
-    error: (error: GatewayError) => event({ error: true, code: error.code, message: error.message }),
+    error: (error: GatewayError) => event({ error: true, code: error.code, message: error.message, ...(retryAfterOf(error) === undefined ? {} : { retryAfter: retryAfterOf(error) }) }),
     end(summary) {
       const figures = usageFigures(summary.usage);
       return event({

@@ -91,9 +91,10 @@ async function catalogOf(context: GatewayContext): Promise<CatalogSnapshot | und
  */
 export function listModelsHandler(context: GatewayContext): RequestHandler {
   return async (_req, res) => {
-    const { projectId } = identityOf(res);
+    const { projectId, role } = identityOf(res);
     const [features, catalog, allowRaw] = await Promise.all([context.features.list(projectId), catalogOf(context), rawModelsAllowed(context.allowRawModels, projectId)]);
-    const data = features.map((feature) => featureEntry(feature, catalog));
+    // A feature the caller's role cannot use is not theirs to see.
+    const data = features.filter((feature) => feature.roles.includes(role)).map((feature) => featureEntry(feature, catalog));
     if (allowRaw && catalog) data.push(...catalog.models.map(rawEntry));
     res.json({ object: 'list', data });
   };
@@ -105,12 +106,12 @@ export function listModelsHandler(context: GatewayContext): RequestHandler {
  */
 export function retrieveModelHandler(context: GatewayContext): RequestHandler {
   return async (req, res) => {
-    const { projectId } = identityOf(res);
+    const { projectId, role } = identityOf(res);
     // Express 5 gives a `*id` wildcard as its decoded path segments.
     const segments: unknown = (req.params as Record<string, unknown>)['id'];
     const id = Array.isArray(segments) ? segments.join('/') : String(segments ?? '');
     const feature = await context.features.get(projectId, id);
-    if (feature) {
+    if (feature?.roles.includes(role)) {
       res.json(featureEntry(feature, await catalogOf(context)));
       return;
     }

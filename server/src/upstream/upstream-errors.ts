@@ -58,7 +58,7 @@ export function classifyUpstreamError(status: number, body: UpstreamErrorBody | 
     return new UpstreamFailure(new GatewayError('rate_limit_exceeded', 'The model provider is rate limiting requests. Try again shortly.', options), true, true, retryAfter);
   }
   const message = status === 503 ? 'No model provider is available right now.' : 'The model provider returned an error.';
-  return new UpstreamFailure(new GatewayError('upstream_error', message), RETRYABLE_STATUSES.has(status), true, retryAfter);
+  return new UpstreamFailure(new GatewayError('upstream_error', message, retrySeconds === undefined ? {} : { retryAfterSeconds: retrySeconds }), RETRYABLE_STATUSES.has(status), true, retryAfter);
 }
 
 /** A transport failure before the first byte: timeouts and dropped connections are retried. */

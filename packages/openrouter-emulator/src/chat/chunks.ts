@@ -67,9 +67,10 @@ export class ChunkWriter {
     return `${choice.slice(0, -1)},"usage":${usageText}}`;
   }
 
-  /** The mid-stream error event; the stream ends after it. */
-  error(code: number | string, message: string, errorType: string): string {
-    const error = JSON.stringify({ code, message, metadata: { error_type: errorType } });
+  /** The mid-stream error event; the stream ends after it. A rate limit says when to try again, as OpenRouter's 429 body does. */
+  error(code: number | string, message: string, errorType: string, retryAfterSeconds?: number): string {
+    const metadata = retryAfterSeconds === undefined ? { error_type: errorType } : { error_type: errorType, retry_after_seconds: retryAfterSeconds };
+    const error = JSON.stringify({ code, message, metadata });
     return `{${this.#meta},"error":${error},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}`;
   }
 }

@@ -90,7 +90,7 @@ export async function streamChat(
   /** Ends the stream with OpenRouter's error event (and `[DONE]` when the scenario asks), billing what was sent. */
   const fail = async () => {
     const code = scenario.errorCode ?? 502;
-    pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, code === 429 ? 'Rate limit exceeded' : 'Provider returned error', errorTypeFor(code)));
+    pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, code === 429 ? 'Rate limit exceeded' : 'Provider returned error', errorTypeFor(code), code === 429 ? (scenario.retryAfterSeconds ?? 1) : undefined));
     if (scenario.doneAfterError) pending += sseEvent('[DONE]');
     await flush();
     res.end();

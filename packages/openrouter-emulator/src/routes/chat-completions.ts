@@ -7,7 +7,7 @@ import { streamChat } from '../chat/stream.js';
 import { validateChatRequest } from '../chat/validate.js';
 import { attributionHeaders, authenticate, matchText, resolveScenario, type EmulatorContext } from '../context.js';
 import { countPromptTokens } from '../content/tokens.js';
-import { checkCredit, faultError, moderationError } from '../faults.js';
+import { checkCredit, faultError, moderationError, sendMalformed } from '../faults.js';
 import { generationId } from '../generations.js';
 import { readJsonBody, sleep } from '../http.js';
 import { splitModelScenario } from '../scenario.js';
@@ -30,6 +30,7 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
   if (scenario.stallMs && scenario.stallAfter === undefined) await sleep(scenario.stallMs);
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
   if (scenario.moderation) throw moderationError(model.id, provider, matchText('chat', body));
+  if (body['stream'] !== true && sendMalformed(res, scenario)) return;
 
   const promptTokens = countPromptTokens(body['messages'] as unknown[], body['tools']);
   const maxTokens = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? Math.max(1, (model.context_length ?? 4096) - promptTokens)) as number;

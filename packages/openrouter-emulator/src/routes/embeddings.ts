@@ -5,7 +5,7 @@ import { providersForModel } from '../catalog/providers.js';
 import { attributionHeaders, authenticate, resolveScenario, type EmulatorContext } from '../context.js';
 import { countTokens } from '../content/tokens.js';
 import { embedText, embedTokens, encodeEmbedding } from '../content/vectors.js';
-import { checkCredit, faultError } from '../faults.js';
+import { checkCredit, faultError, sendMalformed } from '../faults.js';
 import { generationId } from '../generations.js';
 import { EmulatorHttpError, readJsonBody, sendJson, sleep } from '../http.js';
 
@@ -47,6 +47,7 @@ export async function handleEmbeddings(context: EmulatorContext, req: IncomingMe
   const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
   if (scenario.stallMs) await sleep(scenario.stallMs);
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
+  if (sendMalformed(res, scenario)) return;
 
   const promptTokens = inputs.reduce((sum, input) => sum + (input.kind === 'text' ? countTokens(input.text) : input.tokens.length), 0);
   const prices = pricesFor(model.pricing, promptTokens);

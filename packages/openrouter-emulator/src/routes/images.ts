@@ -7,7 +7,7 @@ import { IMAGE_OUTPUT_TOKENS } from '../chat/plan.js';
 import { attributionHeaders, authenticate, resolveScenario, type EmulatorContext } from '../context.js';
 import { parseImageSize, renderImage, sizeForAspectRatio } from '../content/png.js';
 import { countTokens } from '../content/tokens.js';
-import { checkCredit, faultError } from '../faults.js';
+import { checkCredit, faultError, sendMalformed } from '../faults.js';
 import { generationId, now } from '../generations.js';
 import { EmulatorHttpError, errorTypeFor, readJsonBody, sendJson, sleep } from '../http.js';
 import { ConnectionWatch } from '../pacing.js';
@@ -54,6 +54,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
   const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
   if (scenario.stallMs) await sleep(scenario.stallMs);
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
+  if (sendMalformed(res, scenario)) return;
 
   const promptTokens = countTokens(prompt);
   const imageTokens = imageTokensFor(width, height) * (count as number);

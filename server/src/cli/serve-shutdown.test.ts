@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { parseSseBody } from '../../test/sse.js';
+
+const UPSTREAM_KEY = generateKey();
+const CLIENT_KEY = 'ik_shutdown_client_key_0123456789';
+
+let emulator: Emulator;
+let directory: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ keys: [UPSTREAM_KEY] });
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-shutdown-'));
+});
+afterAll(async () => {
+  await emulator?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe('insforge-ai serve on SIGTERM', () => {
+  it('lets a stream run through the grace period, then ends it with an error event (no reset), records it and exits 0', async () => {
+    const featuresFile = join(directory, 'features.json');
+    await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
+    const databaseFile = join(directory, 'ai.db');
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5'], {
+      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+      env: { ...process.env, OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (data: Buffer) => {
+          output += data.toString('utf8');
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match) resolve(match[1]!);
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        void exited.then((code) => reject(new Error(`insforge-ai exited with ${code} before listening:\n${output}`)));
+      });
+      emulator.addRule({ match: { contains: 'long' }, scenario: 'tps=10;tokens=500' });
+      const stream = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'a long answer please' }] }),
+      });
+      expect(stream.status).toBe(200);
+      // A quick request finishes inside the grace period and is recorded as ok.
+      const quick = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'quick' }] }),
+      });
+      expect(quick.status).toBe(200);
+      const body = stream.text();
+      child.kill('SIGTERM');
+      // The body ends normally (a reset would reject here) with the gateway's error event last.
+      const { events } = parseSseBody(await body);
+      expect(events.length).toBeGreaterThan(1);
+      expect(events.at(-1)).toMatchObject({ error: { code: 'service_unavailable' } });
+      expect(await exited).toBe(0);
+      expect(output).not.toContain('dropped');
+      const database = new Database(databaseFile, { readonly: true });
+      try {
+        const rows = database.prepare('select status, streamed, error_code from usage_records order by created_at').all() as Array<{ status: string; streamed: number; error_code: string | null }>;
+        expect(rows).toHaveLength(2);
+        expect(rows).toContainEqual({ status: 'ok', streamed: 0, error_code: null });
+        expect(rows).toContainEqual({ status: 'error', streamed: 1, error_code: 'service_unavailable' });
+      } finally {
+        database.close();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
