@@ -43,7 +43,11 @@ export function promptCharactersOf(body: Record<string, unknown>): number {
  * messages stay, after it, so they can add to the server's instructions but never remove or replace them.
  */
 export async function prepareChat(context: GatewayContext, identity: Identity, request: ChatRequest): Promise<ChatRun> {
-  const target = await resolveTarget(context, identity, request.model, 'text');
+  return chatRunFor(context, identity, await resolveTarget(context, identity, request.model, 'text'), request);
+}
+
+/** The chat a request sends to a target already resolved (a feature, a draft under test, or a raw model). */
+export async function chatRunFor(context: GatewayContext, identity: Identity, target: Target, request: ChatRequest): Promise<ChatRun> {
   const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, ...rest } = request;
   const params = resolveParameters(target.feature, rest);
   const system = target.feature.systemPrompt;
@@ -70,4 +74,17 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
 export async function completeChat(context: GatewayContext, run: ChatRun, meter: MeteredRequest): Promise<JsonAnswer<UpstreamCompletion>> {
   const body = { ...run.body, stream: false };
   return postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal: meter.signal, onAttempt: () => meter.attempt() });
+}
+
+/** The text of a completion's first choice, whether the provider sent a string or content parts, and why it ended. */
+export function firstAnswerOf(completion: UpstreamCompletion): { answer: string; finishReason: string | null } {
+  const choices = Array.isArray(completion['choices']) ? (completion['choices'] as unknown[]) : [];
+  const choice = (choices[0] ?? {}) as { message?: { content?: unknown }; finish_reason?: unknown };
+  const content = choice.message?.content;
+  const answer = typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((part: unknown) => (typeof (part as { text?: unknown } | null)?.text === 'string' ? (part as { text: string }).text : '')).join('')
+      : '';
+  return { answer, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null };
 }

@@ -78,13 +78,3 @@ function withoutLeadingWhitespace(bytes: Buffer): Buffer {
   while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start += 1;
   return start === 0 ? bytes : bytes.subarray(start);
 }
-
-/** An abort signal that fires when the client hangs up before the response ended; `release()` stops watching. */
-export function abortOnDisconnect(res: Response): { signal: AbortSignal; release(): void } {
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!res.writableEnded) abort.abort();
-  };
-  res.on('close', onClose);
-  return { signal: abort.signal, release: () => res.off('close', onClose) };
-}

@@ -63,3 +63,39 @@ describe('QuotaGuard spend reports', () => {
     await backend.close();
   });
 });
+
+describe('QuotaGuard settlement of requests whose cost is unknown', () => {
+  const capped: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000, spendPerDayUsd: 1 } } };
+  const guardOf = (backend: MemoryBackend) => new QuotaGuard(backend, async () => ({ get: async () => capped }) as unknown as LimitPolicyStore);
+  const used = async (guard: QuotaGuard) => Object.fromEntries((await guard.consumption(subject)).map((status) => [status.kind, status.used]));
+
+  it('keeps tokens and spend reserved until the generation is reconciled, then settles at the real figures', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 600, costUsd: 0.5 });
+    await admitted.settle({ tokens: 0, costUsd: undefined, generationId: 'gen-1', mayBeBilled: true });
+    expect(await used(guard)).toEqual({ tokensPerDay: 600, spendPerDayUsd: 0.5 });
+    await expect(guard.admit(subject, { tokens: 600, costUsd: 0.1 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    await guard.settleCost('gen-1', { costUsd: 0.02, tokens: 120 });
+    expect(await used(guard)).toEqual({ tokensPerDay: 120, spendPerDayUsd: 0.02 });
+    await backend.close();
+  });
+
+  it('settles at the worst case for good when no generation id can tell the real cost', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 600, costUsd: 0.5 });
+    await admitted.settle({ tokens: 0, costUsd: undefined, mayBeBilled: true });
+    expect(await used(guard)).toEqual({ tokensPerDay: 600, spendPerDayUsd: 0.5 });
+    await backend.close();
+  });
+
+  it('gives everything back for a request that was never billed', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 600, costUsd: 0.5 });
+    await admitted.settle({ tokens: 0, costUsd: undefined, mayBeBilled: false });
+    expect(await used(guard)).toEqual({ tokensPerDay: 0, spendPerDayUsd: 0 });
+    await backend.close();
+  });
+});

@@ -2,12 +2,13 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { chatRequestSchema, parseRequest, type ChatMessage } from '../gateway/chat-request.js';
-import type { UpstreamCompletion } from '../gateway/chat.js';
+import { firstAnswerOf, type UpstreamCompletion } from '../gateway/chat.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { insforgeStreamFormat } from '../gateway/stream-formats.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import { chatCompletionsHandler, type ChatProtocol } from './chat-completions.js';
-import { DEFAULT_IMAGE_FEATURE, DEFAULT_IMAGE_SIZE, imageDataUrl, imageGenerationHandler, imageSizeSchema, type ImageGenerationRequest, type ImageProtocol } from './images.js';
+import { insforgeImageProtocol } from './image-protocols.js';
+import { imageGenerationHandler } from './images.js';
 
 /** InsForge's chat message: OpenAI's roles and text, with pictures as a separate `images` list. */
 const insforgeMessage = z.object({
@@ -26,16 +27,6 @@ export const insforgeChatSchema = z.object({
   topP: z.number().optional(),
   // Accepted for compatibility and ignored: the system prompt is the feature's, and a client cannot replace it.
   systemPrompt: z.string().optional(),
-});
-
-/** `POST /api/ai/image/generation` (seed 000). */
-export const insforgeImageSchema = z.object({
-  model: z.string().min(1).optional(),
-  prompt: z.string().trim().min(1, 'prompt is required').max(32_000),
-  size: imageSizeSchema.optional(),
-  quality: z.enum(['standard', 'hd']).optional(),
-  numImages: z.number().int().min(1).max(4).optional(),
-  style: z.enum(['vivid', 'natural']).optional(),
 });
 
 function toChatMessage(message: z.infer<typeof insforgeMessage>): ChatMessage {
@@ -57,11 +48,9 @@ export const insforgeChatProtocol: ChatProtocol = {
   },
   streamFormat: () => insforgeStreamFormat(),
   toJson(completion: UpstreamCompletion) {
-    const choices = completion['choices'] as Array<{ message?: { content?: unknown } }> | undefined;
-    const content = choices?.[0]?.message?.content;
     const figures = usageFigures(completion.usage);
     return {
-      response: typeof content === 'string' ? content : '',
+      response: firstAnswerOf(completion).answer,
       model: completion.model,
       usage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },
     };
@@ -88,39 +77,6 @@ export function insforgeChatHandler(context: GatewayContext): RequestHandler {
     }
   };
 }
-
-/** InsForge's images: `numImages` in, `{model, images:[{type:'imageUrl', imageUrl}], count, usage}` out. */
-export const insforgeImageProtocol: ImageProtocol = {
-  toRequest(body) {
-    const parsed = parseRequest(insforgeImageSchema, body);
-    const request: ImageGenerationRequest = {
-      model: parsed.model ?? DEFAULT_IMAGE_FEATURE,
-      prompt: parsed.prompt,
-      n: parsed.numImages ?? 1,
-      size: parsed.size ?? DEFAULT_IMAGE_SIZE,
-      responseFormat: 'url',
-    };
-    if (parsed.quality) request.quality = parsed.quality;
-    if (parsed.style) request.style = parsed.style;
-    return request;
-  },
-  toJson(result) {
-    const figures = usageFigures(result.usage);
-    return {
-      model: result.model,
-      // Data URLs: the gateway stores no files (see imageDataUrl).
-      images: result.images.map((image) => ({ type: 'imageUrl', imageUrl: imageDataUrl(image) })),
-      count: result.images.length,
-      usage: {
-        promptTokens: figures.promptTokens,
-        completionTokens: figures.completionTokens,
-        totalTokens: figures.promptTokens + figures.completionTokens,
-        imageCount: result.images.length,
-        ...(figures.costUsd === undefined ? {} : { cost: figures.costUsd }),
-      },
-    };
-  },
-};
 
 /** `POST /api/ai/image/generation`: the images route with InsForge's protocol. */
 export function insforgeImageHandler(context: GatewayContext): RequestHandler {

@@ -2,11 +2,10 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import type { Feature } from '../../features/feature.js';
-import { completeChat, promptCharactersOf, type ChatRun, type UpstreamCompletion } from '../../gateway/chat.js';
+import { chatRunFor, completeChat, firstAnswerOf, type ChatRun } from '../../gateway/chat.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { MeteredRoute } from '../../gateway/metered-request.js';
-import { resolveParameters } from '../../gateway/parameter-policy.js';
 import { estimateChat } from '../../gateway/quota-estimate.js';
 import type { AuditLog } from '../../store/audit-log.js';
 import type { SqlFeatureStore } from '../../store/sql-feature-store.js';
@@ -41,19 +40,6 @@ const LiveTestBody = z
 /** The name a draft gets when it has none yet (usage records and the audit log name it). */
 const UNNAMED_DRAFT = 'draft';
 
-/** The text of the first choice, whether the provider sent a string or content parts. */
-function answerOf(completion: UpstreamCompletion): { answer: string; finishReason: string | null } {
-  const choices = Array.isArray(completion['choices']) ? (completion['choices'] as unknown[]) : [];
-  const choice = (choices[0] ?? {}) as { message?: { content?: unknown }; finish_reason?: unknown };
-  const content = choice.message?.content;
-  const answer = typeof content === 'string'
-    ? content
-    : Array.isArray(content)
-      ? content.map((part: unknown) => (typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : '')).join('')
-      : '';
-  return { answer, finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null };
-}
-
 /** A live test after planning: the feature (a draft or a saved one) and the chat it sends. */
 interface LiveTestPlan {
   feature: Feature;
@@ -86,19 +72,8 @@ function liveTestRoute(context: GatewayContext, features: SqlFeatureStore, audit
       if (feature.modality !== 'text') {
         throw new GatewayError('invalid_request', `The live test runs text features; "${feature.name}" is an ${feature.modality} feature.`, { param: 'modality' });
       }
-      const messages = [...(feature.systemPrompt ? [{ role: 'system', content: feature.systemPrompt }] : []), { role: 'user', content: prompt }];
-      const body: Record<string, unknown> = { ...resolveParameters(feature, {}), messages };
-      if (identity.userId) body['user'] = identity.userId;
-      const run: ChatRun = {
-        identity,
-        requestedModel: feature.name,
-        target: { feature, isFeature: true, models: [feature.model, ...feature.fallbackModels] },
-        body,
-        includeUsage: false,
-        startedAt: meter.startedAt,
-        promptCharacters: promptCharactersOf(body),
-        apiKey: await context.upstreamKey(identity.projectId),
-      };
+      const target = { feature, isFeature: true, models: [feature.model, ...feature.fallbackModels] };
+      const run = await chatRunFor(context, identity, target, { model: feature.name, messages: [{ role: 'user', content: prompt }] });
       meter.promptCharacters = run.promptCharacters;
       return { feature, saved: id !== undefined && !draft, run };
     },
@@ -108,7 +83,7 @@ function liveTestRoute(context: GatewayContext, features: SqlFeatureStore, audit
       const figures = usageFigures(completion.usage);
       const result: LiveTestResult = {
         feature: feature.name,
-        ...answerOf(completion),
+        ...firstAnswerOf(completion),
         model: completion.model,
         provider: completion.provider ?? null,
         usage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** The feature an image request gets when it names none. */
+export const DEFAULT_IMAGE_FEATURE = 'image';
+/** OpenAI's default size. */
+export const DEFAULT_IMAGE_SIZE = '1024x1024';
+
+/** `WIDTHxHEIGHT`, each side 64–4096 pixels (OpenAI's sizes and the larger ones image models take). */
+export const imageSizeSchema = z
+  .string()
+  .regex(/^\d{2,4}x\d{2,4}$/, 'size must look like 1024x1024')
+  .refine((size) => size.split('x').every((side) => Number(side) >= 64 && Number(side) <= 4096), 'each side of size must be 64 to 4096 pixels');
+
+/** An image request after each protocol's parsing: what the core needs, in one shape. */
+export interface ImageGenerationRequest {
+  /** A feature name, or a raw model id where the project allows it. */
+  model: string;
+  prompt: string;
+  n: number;
+  size: string;
+  quality?: 'standard' | 'hd';
+  style?: 'vivid' | 'natural';
+  /** How the OpenAI route returns each image; InsForge's route always wants data URLs. */
+  responseFormat: 'b64_json' | 'url';
+  user?: string;
+}
+
+export interface GeneratedImage {
+  base64: string;
+  mediaType: string;
+}
+
+/** What the upstream made, for a protocol to write. */
+export interface GeneratedImages {
+  created: number;
+  /** The model that answered (a fallback when the first failed). */
+  model: string;
+  images: GeneratedImage[];
+  /** The prompt sent upstream when the gateway changed it (a style suffix), else undefined. */
+  revisedPrompt: string | undefined;
+  /** OpenRouter's usage (`prompt_tokens`, `completion_tokens`, `cost`…). */
+  usage: unknown;
+}
+
+/** What differs between the OpenAI route and InsForge's: how the body is read and the answer written. */
+export interface ImageProtocol {
+  toRequest(body: unknown): ImageGenerationRequest;
+  toJson(result: GeneratedImages, request: ImageGenerationRequest): unknown;
+}
+
+// OpenRouter's images API has no `style`: a short suffix asks for it in words, as DALL·E 3 does internally.
+export const STYLE_SUFFIX: Record<NonNullable<ImageGenerationRequest['style']>, string> = {
+  vivid: 'Style: vivid (hyper-real, dramatic colour and lighting).',
+  natural: 'Style: natural (realistic, subdued, not hyper-real).',
+};
+
+/**
+ * A data URL for an image: the gateway stores no files, so `response_format: "url"` gets the picture inline as
+ * `data:image/png;base64,…` rather than a link to somewhere.
+ */
+export function imageDataUrl(image: GeneratedImage): string {
+  return `data:${image.mediaType};base64,${image.base64}`;
+}
+
+/** OpenRouter's `POST /images` answer. */
+export interface UpstreamImages {
+  created?: number;
+  data?: Array<{ b64_json?: string; media_type?: string }>;
+  usage?: unknown;
+  error?: { code?: unknown; message?: unknown } | undefined;
+}
+

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { parseRequest } from '../gateway/chat-request.js';
+import { DEFAULT_IMAGE_FEATURE, DEFAULT_IMAGE_SIZE, imageDataUrl, imageSizeSchema, type ImageGenerationRequest, type ImageProtocol } from '../gateway/image-request.js';
+import { usageFigures } from '../upstream/usage-figures.js';
+
+/** OpenAI's images request; fields not named here never reach OpenRouter. */
+export const imageGenerationSchema = z.object({
+  prompt: z.string().trim().min(1, 'prompt is required').max(32_000),
+  model: z.string().min(1).nullish(),
+  n: z.number().int().min(1).max(4).nullish(),
+  size: imageSizeSchema.nullish(),
+  quality: z.enum(['standard', 'hd']).nullish(),
+  style: z.enum(['vivid', 'natural']).nullish(),
+  response_format: z.enum(['b64_json', 'url']).nullish(),
+  user: z.string().max(256).nullish(),
+});
+
+export const openAIImageProtocol: ImageProtocol = {
+  toRequest(body) {
+    const parsed = parseRequest(imageGenerationSchema, body);
+    const request: ImageGenerationRequest = {
+      model: parsed.model ?? DEFAULT_IMAGE_FEATURE,
+      prompt: parsed.prompt,
+      n: parsed.n ?? 1,
+      size: parsed.size ?? DEFAULT_IMAGE_SIZE,
+      responseFormat: parsed.response_format ?? 'b64_json',
+    };
+    if (parsed.quality) request.quality = parsed.quality;
+    if (parsed.style) request.style = parsed.style;
+    if (parsed.user) request.user = parsed.user;
+    return request;
+  },
+  toJson(result, request) {
+    const revised = result.revisedPrompt === undefined ? {} : { revised_prompt: result.revisedPrompt };
+    const figures = usageFigures(result.usage);
+    const usage = {
+      input_tokens: figures.promptTokens,
+      output_tokens: figures.completionTokens,
+      total_tokens: figures.promptTokens + figures.completionTokens,
+      input_tokens_details: { text_tokens: figures.promptTokens, image_tokens: 0 },
+      ...(figures.costUsd === undefined ? {} : { cost: figures.costUsd }),
+    };
+    return {
+      created: result.created,
+      data: result.images.map((image) => (request.responseFormat === 'url' ? { url: imageDataUrl(image), ...revised } : { b64_json: image.base64, ...revised })),
+      // Extensions, as on chat completions: the real model, and OpenRouter's cost beside OpenAI's usage fields.
+      model: result.model,
+      ...(result.usage === undefined ? {} : { usage }),
+    };
+  },
+};
+
+/** `POST /api/ai/image/generation` . */
+export const insforgeImageSchema = z.object({
+  model: z.string().min(1).optional(),
+  prompt: z.string().trim().min(1, 'prompt is required').max(32_000),
+  size: imageSizeSchema.optional(),
+  quality: z.enum(['standard', 'hd']).optional(),
+  numImages: z.number().int().min(1).max(4).optional(),
+  style: z.enum(['vivid', 'natural']).optional(),
+});
+
+/** InsForge's images: `numImages` in, `{model, images:[{type:'imageUrl', imageUrl}], count, usage}` out. */
+export const insforgeImageProtocol: ImageProtocol = {
+  toRequest(body) {
+    const parsed = parseRequest(insforgeImageSchema, body);
+    const request: ImageGenerationRequest = {
+      model: parsed.model ?? DEFAULT_IMAGE_FEATURE,
+      prompt: parsed.prompt,
+      n: parsed.numImages ?? 1,
+      size: parsed.size ?? DEFAULT_IMAGE_SIZE,
+      responseFormat: 'url',
+    };
+    if (parsed.quality) request.quality = parsed.quality;
+    if (parsed.style) request.style = parsed.style;
+    return request;
+  },
+  toJson(result) {
+    const figures = usageFigures(result.usage);
+    return {
+      model: result.model,
+      // Data URLs: the gateway stores no files (see imageDataUrl).
+      images: result.images.map((image) => ({ type: 'imageUrl', imageUrl: imageDataUrl(image) })),
+      count: result.images.length,
+      usage: {
+        promptTokens: figures.promptTokens,
+        completionTokens: figures.completionTokens,
+        totalTokens: figures.promptTokens + figures.completionTokens,
+        imageCount: result.images.length,
+        ...(figures.costUsd === undefined ? {} : { cost: figures.costUsd }),
+      },
+    };
+  },
+};
+
