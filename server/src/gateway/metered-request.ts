@@ -95,18 +95,20 @@ export class MeteredRequest {
   constructor(
     readonly identity: Identity,
     readonly endpoint: UsageRecord['endpoint'],
-    private readonly res: Response,
+    /** Aborts when the caller is gone (an HTTP client hung up, a batch job was cancelled). */
+    private readonly callerGone: AbortSignal,
     private readonly ports: LifecyclePorts,
     private readonly onDone: (meter: MeteredRequest) => void,
   ) {
     this.signal = this.#abort.signal;
-    res.on('close', this.#onClose);
+    if (callerGone.aborted) this.#onClose();
+    else callerGone.addEventListener('abort', this.#onClose);
     this.#deadline = setTimeout(() => this.end('deadline'), ports.deadlineMs);
     this.#deadline.unref();
   }
 
   #onClose = () => {
-    if (this.res.writableEnded) return;
+    if (this.#finished) return;
     this.#clientGone = true;
     this.#abort.abort();
   };
@@ -141,7 +143,7 @@ export class MeteredRequest {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#deadline);
-    this.res.off('close', this.#onClose);
+    this.callerGone.removeEventListener('abort', this.#onClose);
     this.onDone(this);
     const figures = usageFigures('usage' in result ? result.usage : undefined);
     // Reached OpenRouter and may have been billed: a generation id says so, and so does an abort mid-call.
@@ -202,9 +204,9 @@ export class RequestLifecycle {
   constructor(readonly ports: LifecyclePorts) {}
 
   /** Starts metering a request; once the gateway is shutting down, new requests get a 503 instead. */
-  begin(identity: Identity, endpoint: UsageRecord['endpoint'], res: Response): MeteredRequest {
+  begin(identity: Identity, endpoint: UsageRecord['endpoint'], callerGone: AbortSignal): MeteredRequest {
     if (this.#closing) throw new GatewayError('service_unavailable', 'The gateway is restarting; send the request again.', { retryAfterSeconds: 1 });
-    const meter = new MeteredRequest(identity, endpoint, res, this.ports, (done) => {
+    const meter = new MeteredRequest(identity, endpoint, callerGone, this.ports, (done) => {
       this.#inFlight.delete(done);
       if (this.#inFlight.size === 0) this.#drained?.();
     });

@@ -14,7 +14,7 @@ import { identityOf } from './identity-middleware.js';
 export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: MeteredRoute<Plan>): RequestHandler {
   const { quota, beforeForward = [] } = lifecycle.ports;
   return async (req: Request, res: Response) => {
-    const meter = lifecycle.begin(identityOf(res), route.endpoint, res);
+    const meter = lifecycle.begin(identityOf(res), route.endpoint, clientGoneSignal(res));
     try {
       meter.stage = 'plan';
       const plan = await route.plan(req, meter);
@@ -50,4 +50,14 @@ export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: Metered
 export function modelFieldOf(body: unknown, fallback: string): string {
   const model = (body as { model?: unknown } | null | undefined)?.model;
   return typeof model === 'string' ? model.slice(0, 256) : fallback;
+}
+
+/** Aborts when the client hangs up before the response ended (not when it ends normally). */
+export function clientGoneSignal(res: Response): AbortSignal {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!res.writableEnded) gone.abort();
+  };
+  res.once('close', onClose);
+  return gone.signal;
 }
