@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
@@ -42,7 +43,7 @@ export function openDatabase(url?: string, options: { poolSize?: number } = {}):
   }
   const file = url ? url.replace(/^sqlite:(\/\/)?/, '') : DEFAULT_SQLITE_PATH;
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
+  const sqlite = new (loadSqliteDriver())(file);
   // WAL survives a killed process with every committed write; NORMAL sync is durable except on power loss.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -61,4 +62,17 @@ export async function migrateToLatest(database: OpenDatabase): Promise<Migration
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return results;
+}
+
+/**
+ * better-sqlite3, loaded only when SQLite is used: it is an optional peer dependency (a native module that compiles
+ * on install), so a Postgres-only deployment never needs it.
+ */
+function loadSqliteDriver(): typeof SqliteDatabase {
+  try {
+    return createRequire(import.meta.url)('better-sqlite3') as typeof SqliteDatabase;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error('The SQLite database needs the better-sqlite3 package: run "npm install better-sqlite3", or set DATABASE_URL to a postgres:// URL.', { cause: error });
+  }
 }
