@@ -52,7 +52,7 @@ export default defineConfig({
         test: {
           name: 'ai-react-dom',
           root: sourceOf('./packages/ai-react'),
-          include: ['src/react/**/*.test.ts', 'src/react/**/*.test.tsx', 'src/components/**/*.test.ts', 'src/components/**/*.test.tsx', 'src/markdown/**/*.test.ts', 'src/markdown/**/*.test.tsx', 'src/admin/**/*.test.ts', 'src/admin/**/*.test.tsx'],
+          include: ['src/react/**/*.test.ts', 'src/react/**/*.test.tsx', 'src/components/**/*.test.ts', 'src/components/**/*.test.tsx', 'src/markdown/**/*.test.ts', 'src/markdown/**/*.test.tsx', 'src/admin/**/*.test.ts', 'src/admin/**/*.test.tsx', 'src/primitives/**/*.test.tsx', 'src/icons/**/*.test.tsx'],
           // Real-browser tests belong to ai-react-browser, wherever they sit.
           exclude: [...configDefaults.exclude, '**/*.browser.test.ts', '**/*.browser.test.tsx'],
           environment: 'jsdom',
