@@ -18,6 +18,8 @@ const steps = [
   { name: 'lint (eslint)', run: () => runBin('eslint', ['.']) },
   { name: 'typecheck (tsc -b)', run: () => runBin('tsc', ['-b']) },
   { name: 'build packages (pnpm -r build)', run: () => runPnpm(['-r', 'build']) },
+  // What each package would publish: publint and Are the Types Wrong on its packed tarball.
+  { name: 'package checks (publint, attw)', run: () => runNode('scripts/check-packages.mjs') },
   // The demo imports the packages as an app would, through their built `exports`, so it is checked after the build.
   { name: 'typecheck the demo app', run: () => runBin('tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']) },
   { name: "typecheck the README examples' runner", run: () => runBin('tsc', ['-p', 'examples/readme/tsconfig.json']) },
@@ -62,6 +64,12 @@ function buildStorybook() {
     console.error(error instanceof Error ? error.message : error);
     return 1;
   }
+}
+
+/** Runs a script of this repository with the current Node. @param {string} script */
+function runNode(script) {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, script)], { cwd: repoRoot, stdio: 'inherit' });
+  return result.status ?? 1;
 }
 
 /** Runs a tool installed in the root node_modules/.bin. @param {string} name @param {string[]} args */
