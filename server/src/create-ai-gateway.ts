@@ -7,6 +7,7 @@ import type { FeatureStore } from './features/feature-store.js';
 import { parseFeature } from './features/feature.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
+import { createWebhookClient, type WebhookClientOptions } from './net/safe-webhook.js';
 import { MemoryBackend } from './limits/memory-backend.js';
 import { QuotaGuard } from './limits/quota-guard.js';
 import { FallbackBackend } from './limits/fallback-backend.js';
@@ -77,6 +78,12 @@ export interface AiGatewayOptions {
   limits?: { redisUrl?: string; redisKeyPrefix?: string; onRedisFailure?: BackendFailurePolicy; backend?: QuotaBackend };
   /** Called once per period when a project's spend passes an alert threshold (besides the project's webhook). */
   onBudgetAlert?: (alert: BudgetAlert) => void | Promise<void>;
+  /**
+   * Outgoing webhooks (budget alerts), whose URLs project admins choose: `https` to public addresses only, checked
+   * after DNS and when saved. `allowHttp` and `allowPrivateAddresses` open plain http and this host's own network
+   * (loopback, RFC 1918, CGNAT, ULA, link-local) for a trusted deployment; cloud metadata addresses stay refused.
+   */
+  webhooks?: WebhookClientOptions;
   /** The project of identities that do not name one. Default `"default"`. */
   defaultProjectId?: string;
   /** Whether requests may name raw OpenRouter model ids besides features (per project with a function). Default false. */
@@ -202,13 +209,15 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
         onPrimaryStateChange: (state, error) => (state === 'down' ? logger.error('Redis for limits is unreachable', { error }) : logger.info('Redis for limits is back')),
       })
     : new MemoryBackend());
-  const alerts = new BudgetAlertDispatcher(
-    quotaBackend,
-    async () => (await ready).limits,
-    async () => (await ready).audit,
+  const webhooks = createWebhookClient(options.webhooks);
+  const alerts = new BudgetAlertDispatcher({
+    backend: quotaBackend,
+    policies: async () => (await ready).limits,
+    audit: async () => (await ready).audit,
     logger,
-    options.onBudgetAlert,
-  );
+    webhooks,
+    callback: options.onBudgetAlert,
+  });
   const quota = new QuotaGuard(quotaBackend, async () => (await ready).limits, (report) => alerts.check(report));
   const usage = startGatewayUsage(
     ready,
@@ -264,7 +273,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.post('/api/ai/image/generation', insforgeImageHandler(context));
   router.use(lazyConversationsRouter(ready));
   router.use(lazyLimitsRouter(context, ready));
-  router.use(lazyAdminRouter(context, ready));
+  router.use(lazyAdminRouter(context, ready, webhooks));
   router.use(lazyUsageRouter(ready));
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);

@@ -13,3 +13,4 @@ export { MemoryUsageSink } from './usage/usage-record.js';
 export type { UsageRecord, UsageSink } from './usage/usage-record.js';
 export type { GatewayLogger } from './logger.js';
 export type { RetryPolicy } from './gateway/with-fallbacks.js';
+export type { WebhookClientOptions, WebhookLookup } from './net/safe-webhook.js';

@@ -1,4 +1,5 @@
 import type { GatewayLogger } from '../logger.js';
+import { WebhookError, type WebhookClient } from '../net/safe-webhook.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { LimitPolicyStore } from './limit-policy-store.js';
 import type { SpendReport } from './quota-guard.js';
@@ -17,22 +18,45 @@ export interface BudgetAlert {
   firedAt: string;
 }
 
-const WEBHOOK_TIMEOUT_MS = 5_000;
+/** What the dispatcher needs: where alerts are counted and audited, and how they are delivered. */
+export interface BudgetAlertDispatcherOptions {
+  /** Counts "fired once" per threshold and period, shared by every instance. */
+  backend: QuotaBackend;
+  policies: () => Promise<LimitPolicyStore>;
+  audit: () => Promise<AuditLog>;
+  logger: GatewayLogger;
+  /** Delivers to the project's webhook URL; every delivery re-checks where the URL leads. */
+  webhooks: WebhookClient;
+  /** The host's own callback, besides the webhook. */
+  callback?: ((alert: BudgetAlert) => void | Promise<void>) | undefined;
+  now?: () => number;
+}
 
 /**
  * Fires each threshold of each spend cap once per period: the "once" is an atomic counter in the quota backend,
  * so several instances crossing a threshold together still fire one alert. Delivery goes to the project's webhook
- * (POST JSON) and the host's callback, and is audited.
+ * (POST JSON, through the safe webhook client) and the host's callback, and is audited.
+ * @example
+ * const alerts = new BudgetAlertDispatcher({ backend, policies, audit, logger, webhooks: createWebhookClient() });
  */
 export class BudgetAlertDispatcher {
-  constructor(
-    private readonly backend: QuotaBackend,
-    private readonly policies: () => Promise<LimitPolicyStore>,
-    private readonly audit: () => Promise<AuditLog>,
-    private readonly logger: GatewayLogger,
-    private readonly callback?: (alert: BudgetAlert) => void | Promise<void>,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly backend: QuotaBackend;
+  private readonly policies: () => Promise<LimitPolicyStore>;
+  private readonly audit: () => Promise<AuditLog>;
+  private readonly logger: GatewayLogger;
+  private readonly webhooks: WebhookClient;
+  private readonly callback: ((alert: BudgetAlert) => void | Promise<void>) | undefined;
+  private readonly now: () => number;
+
+  constructor(options: BudgetAlertDispatcherOptions) {
+    this.backend = options.backend;
+    this.policies = options.policies;
+    this.audit = options.audit;
+    this.logger = options.logger;
+    this.webhooks = options.webhooks;
+    this.callback = options.callback;
+    this.now = options.now ?? Date.now;
+  }
 
   /** Checks a settled spend against the project's thresholds; never throws (alerts must not fail a request). */
   check(report: SpendReport): void {
@@ -62,11 +86,11 @@ export class BudgetAlertDispatcher {
 
   async #post(url: string, alert: BudgetAlert): Promise<void> {
     try {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'budget_alert', ...alert }), signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS) });
+      const response = await this.webhooks.post(url, { type: 'budget_alert', ...alert });
       if (!response.ok) this.logger.warn('budget alert webhook answered an error', { status: response.status, projectId: alert.projectId });
-      await response.body?.cancel();
     } catch (error) {
-      this.logger.warn('budget alert webhook could not be reached', { error, projectId: alert.projectId });
+      // The URL is the project admin's; its reason (refused address, timeout) is not a secret.
+      this.logger.warn('budget alert webhook could not be reached', { reason: error instanceof WebhookError ? error.message : 'unknown', error, projectId: alert.projectId });
     }
   }
 }

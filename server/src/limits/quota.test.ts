@@ -21,7 +21,8 @@ beforeAll(async () => {
   webhook = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => webhook.once('listening', resolve));
   webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`;
-  harness = await startHarness({ onBudgetAlert: (alert) => void callbackAlerts.push(alert) });
+  // The test webhook listens on loopback over plain http, which a host must opt in to.
+  harness = await startHarness({ onBudgetAlert: (alert) => void callbackAlerts.push(alert), webhooks: { allowHttp: true, allowPrivateAddresses: true } });
 });
 afterAll(async () => {
   webhook.close();

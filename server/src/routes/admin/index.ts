@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { GatewayContext } from '../../gateway/context.js';
+import { createWebhookClient, type WebhookClient } from '../../net/safe-webhook.js';
 import type { GatewayStores } from '../../store/gateway-stores.js';
 import { lazyRouter } from '../lazy-router.js';
 import { auditRouter } from './audit.js';
@@ -18,7 +19,7 @@ import { providerKeyRouter } from './provider-key.js';
  * router.use(identityMiddleware(context));
  * router.use(adminRouter(context, stores));
  */
-export function adminRouter(context: GatewayContext, stores: GatewayStores): Router {
+export function adminRouter(context: GatewayContext, stores: GatewayStores, webhooks: WebhookClient = createWebhookClient()): Router {
   const router = Router();
   router.use(catalogRouter(context));
   router.use(liveTestRouter(context, stores.features, stores.audit));
@@ -26,7 +27,7 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores): Rou
   router.use(clientKeysRouter(stores.clientKeys));
   router.use(providerKeyRouter(context, stores.providerKeys, stores.audit));
   router.use(auditRouter(stores.audit));
-  router.use(limitsAdminRouter(stores.limits));
+  router.use(limitsAdminRouter(stores.limits, webhooks));
   return router;
 }
 
@@ -37,6 +38,6 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores): Rou
  * @example
  * router.use(lazyAdminRouter(context, ready));
  */
-export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>): RequestHandler {
-  return lazyRouter(ready, (stores) => adminRouter(context, stores));
+export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>, webhooks?: WebhookClient): RequestHandler {
+  return lazyRouter(ready, (stores) => adminRouter(context, stores, webhooks));
 }

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseRequest } from '../../gateway/chat-request.js';
+import { GatewayError } from '../../errors.js';
 import { budgetAlertsSchema, limitPolicySchema, type LimitPolicyStore, type ProjectLimits } from '../../limits/limit-policy-store.js';
+import { WebhookError, type WebhookClient } from '../../net/safe-webhook.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
 import { isoTime } from '../iso-time.js';
 import { adminActor } from './admin-actor.js';
@@ -28,9 +30,10 @@ const view = (limits: ProjectLimits) => ({
 /**
  * `GET|PUT /api/ai/limits/policy`: the project's limits (project, per feature, per user with a default and
  * overrides) and budget alert settings, saved with a version check. `POST /api/ai/emergency-stop`: stops or
- * restarts all AI traffic of the project at once. Both audited.
+ * restarts all AI traffic of the project at once. Both audited. A budget alert webhook URL is checked where it leads
+ * (after DNS) before it is saved: one that reaches this gateway's own network is a 400.
  */
-export function limitsAdminRouter(limits: LimitPolicyStore): Router {
+export function limitsAdminRouter(limits: LimitPolicyStore, webhooks: WebhookClient): Router {
   const router = Router();
   router.use('/api/ai/limits/policy', requireAdmin);
   router.use('/api/ai/emergency-stop', requireAdmin);
@@ -40,6 +43,7 @@ export function limitsAdminRouter(limits: LimitPolicyStore): Router {
   router.put('/api/ai/limits/policy', async (req, res) => {
     const identity = identityOf(res);
     const body = parseRequest(saveSchema, req.body);
+    if (body.alerts?.webhookUrl) await checkWebhookUrl(webhooks, body.alerts.webhookUrl);
     const change = { ...(body.policy ? { policy: body.policy } : {}), ...(body.alerts ? { alerts: body.alerts } : {}) };
     res.json(view(await limits.save(identity.projectId, change, body.version, adminActor(identity))));
   });
@@ -49,4 +53,13 @@ export function limitsAdminRouter(limits: LimitPolicyStore): Router {
     res.json(view(await limits.setStopped(identity.projectId, body.stopped, body.reason ?? null, adminActor(identity))));
   });
   return router;
+}
+
+async function checkWebhookUrl(webhooks: WebhookClient, url: string): Promise<void> {
+  try {
+    await webhooks.check(url);
+  } catch (error) {
+    if (!(error instanceof WebhookError)) throw error;
+    throw new GatewayError('invalid_parameter', `alerts.webhookUrl is refused: ${error.message}.`, { param: 'alerts.webhookUrl', cause: error });
+  }
 }
