@@ -20,15 +20,52 @@ export interface SourceBlock {
 
 const BLANK = /^\s*$/;
 const FENCE = /^( {0,3})(`{3,}|~{3,})(.*)$/;
-const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const QUOTE = /^ {0,3}> ?(.*)$/;
 const LIST_ITEM = /^( *)([-*+]|\d{1,9}[.)])(?:([ \t]+)(.*))?$/;
-const DELIMITER_ROW = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
+const DELIMITER_CELL = /^:?-+:?$/;
 /** Nesting deeper than this (lists in quotes in lists…) is shown as a paragraph: bounded recursion. */
 const MAX_DEPTH = 16;
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
+
+// Headings and delimiter rows are read by hand, once forward: their regular expressions backtracked quadratically
+// on long runs of spaces (`# a` + spaces + `b` took seconds).
+const isBlank = (char: string | undefined) => char === ' ' || char === '\t';
+const trimBlanks = (text: string) => {
+  let start = 0;
+  let end = text.length;
+  while (isBlank(text[start])) start++;
+  while (end > start && isBlank(text[end - 1])) end--;
+  return text.slice(start, end);
+};
+
+/** An ATX heading (`## Title ##`): its level and text, or undefined. */
+function readHeading(line: string): { level: 1 | 2 | 3 | 4 | 5 | 6; text: string } | undefined {
+  let at = 0;
+  while (at < 3 && line[at] === ' ') at++;
+  let level = 0;
+  while (line[at + level] === '#') level++;
+  const after = at + level;
+  if (level < 1 || level > 6 || (after < line.length && !isBlank(line[after]))) return undefined;
+  let text = trimBlanks(line.slice(after));
+  // A closing run of #s goes when it is all there is, or follows a space.
+  let hashes = text.length;
+  while (hashes > 0 && text[hashes - 1] === '#') hashes--;
+  if (hashes < text.length && (hashes === 0 || isBlank(text[hashes - 1]))) text = trimBlanks(text.slice(0, hashes));
+  return { level: level as 1, text };
+}
+
+/** A table's delimiter row (`| :-- | --: |`): cells of dashes with optional colons, outer pipes optional. */
+function isDelimiterRow(line: string): boolean {
+  let lead = 0;
+  while (isBlank(line[lead])) lead++;
+  if (line[lead] === '|' && (lead > 3 || line.slice(0, lead).includes('\t'))) return false;
+  let row = trimBlanks(line);
+  if (row.startsWith('|')) row = row.slice(1);
+  if (row.endsWith('|')) row = row.slice(0, -1);
+  return row !== '' && row.split('|').every((cell) => DELIMITER_CELL.test(trimBlanks(cell)));
+}
 
 /** A table row's cells: split on unescaped pipes, outer pipes dropped, `\|` kept as a pipe. */
 function splitRow(line: string): string[] {
@@ -39,7 +76,7 @@ function splitRow(line: string): string[] {
 function tableAt(lines: readonly string[], at: number): { align: TableAlign[]; head: string[] } | undefined {
   const header = lines[at] ?? '';
   const delimiter = lines[at + 1] ?? '';
-  if (!header.includes('|') || !DELIMITER_ROW.test(delimiter)) return undefined;
+  if (!header.includes('|') || !isDelimiterRow(delimiter)) return undefined;
   const head = splitRow(header);
   const align = splitRow(delimiter).map((cell): TableAlign => {
     const left = cell.startsWith(':');
@@ -55,7 +92,7 @@ const interrupts = (lines: readonly string[], at: number) => {
   const item = LIST_ITEM.exec(line);
   // As in CommonMark, only an ordered list starting at 1 interrupts a paragraph ("2019. was a year" does not).
   const listStarts = item !== null && item[4] !== undefined && (item[1] ?? '').length < 4 && /^(?:[-*+]|1[.)])$/.test(item[2] ?? '');
-  return listStarts || FENCE.test(line) || HEADING.test(line) || RULE.test(line) || QUOTE.test(line) || tableAt(lines, at) !== undefined;
+  return listStarts || FENCE.test(line) || readHeading(line) !== undefined || RULE.test(line) || QUOTE.test(line) || tableAt(lines, at) !== undefined;
 };
 
 function parseFence(lines: readonly string[], at: number, match: RegExpExecArray): { block: MarkdownBlock; end: number } {
@@ -141,14 +178,14 @@ function parseLines(lines: readonly string[], depth = 0): Array<{ block: Markdow
       at = end;
     };
     const fence = FENCE.exec(line);
-    const heading = HEADING.exec(line);
+    const heading = readHeading(line);
     const item = LIST_ITEM.exec(line);
     const table = tableAt(lines, at);
     if (fence && !(fence[2]?.startsWith('`') && fence[3]?.includes('`'))) {
       const parsed = parseFence(lines, at, fence);
       add(parsed.block, parsed.end);
     } else if (heading) {
-      add({ type: 'heading', level: (heading[1] ?? '#').length as 1, text: heading[2] ?? '' }, at + 1);
+      add({ type: 'heading', ...heading }, at + 1);
     } else if (RULE.test(line)) {
       add({ type: 'rule' }, at + 1);
     } else if (depth < MAX_DEPTH && QUOTE.test(line)) {

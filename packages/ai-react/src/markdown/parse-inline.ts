@@ -15,7 +15,6 @@ const SPACE = /\s/;
 // Sticky expressions, matched at an index of the whole text: nothing is sliced per candidate.
 const AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^\s<>]*)>/iy;
 const BARE_URL = /(?:https?:\/\/|www\.)[^\s<]*[^\s<?!.,:;*_~"')\]]/iy;
-const DESTINATION = /\(\s*(?:<([^<>\n]*)>|((?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*))(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)/y;
 /** Deeper nesting than this is shown as text: hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 12;
 
@@ -23,6 +22,13 @@ interface Scan {
   text: string;
   /** Per delimiter, the earliest start from which a search for its closer already failed: later ones fail too. */
   failed: Map<string, number>;
+  /**
+   * Per delimiter, the last closer found and where that search started: a search starting between the two finds the
+   * same closer, so nested openers (`*a *a *a … a*`) do not each rescan the rest of the text.
+   */
+  found: Map<string, { from: number; at: number }>;
+  /** Per length, the starts of the backtick runs of exactly that length, in order (computed once per text). */
+  codeRuns?: Map<number, number[]>;
   /** The `]` matching each `[` (or -1), computed once per text with a stack. */
   labelClose?: Int32Array;
 }
@@ -38,17 +44,29 @@ const runLength = (text: string, at: number, char: string) => {
   return end - at;
 };
 
-/** The index of a closing code span of exactly `length` backticks after `from`, or -1. */
+/** The index of a closing code span of exactly `length` backticks after `from`, or -1 (a binary search). */
 function findCodeClose(scan: Scan, from: number, length: number): number {
-  const key = '`'.repeat(length);
-  if ((scan.failed.get(key) ?? Infinity) <= from) return -1;
-  for (let at = scan.text.indexOf('`', from); at !== -1; ) {
-    const run = runLength(scan.text, at, '`');
-    if (run === length) return at;
-    at = scan.text.indexOf('`', at + run);
+  if (!scan.codeRuns) {
+    const runs = new Map<number, number[]>();
+    for (let at = scan.text.indexOf('`'); at !== -1; ) {
+      const run = runLength(scan.text, at, '`');
+      const starts = runs.get(run);
+      if (starts) starts.push(at);
+      else runs.set(run, [at]);
+      at = scan.text.indexOf('`', at + run);
+    }
+    scan.codeRuns = runs;
   }
-  scan.failed.set(key, from);
-  return -1;
+  const starts = scan.codeRuns.get(length);
+  if (!starts) return -1;
+  let low = 0;
+  let high = starts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((starts[middle] as number) < from) low = middle + 1;
+    else high = middle;
+  }
+  return starts[low] ?? -1;
 }
 
 /**
@@ -58,6 +76,8 @@ function findCodeClose(scan: Scan, from: number, length: number): number {
 function findDelimiterClose(scan: Scan, from: number, char: string, length: number): number {
   const key = char.repeat(length);
   if ((scan.failed.get(key) ?? Infinity) <= from) return -1;
+  const known = scan.found.get(key);
+  if (known && known.from <= from && from < known.at) return known.at;
   const { text } = scan;
   for (let at = from; at < text.length; ) {
     const current = text[at];
@@ -70,7 +90,10 @@ function findDelimiterClose(scan: Scan, from: number, char: string, length: numb
     } else if (current === char) {
       const run = runLength(text, at, char);
       const after = text[at + run] ?? '';
-      if (run === length && at > from && !SPACE.test(text[at - 1] ?? ' ') && !(char === '_' && WORD.test(after))) return at;
+      if (run === length && at > from && !SPACE.test(text[at - 1] ?? ' ') && !(char === '_' && WORD.test(after))) {
+        scan.found.set(key, { from, at });
+        return at;
+      }
       at += run;
     } else {
       at++;
@@ -97,11 +120,69 @@ function findLabelClose(scan: Scan, open: number): number {
   return scan.labelClose[open] ?? -1;
 }
 
-/** `(destination "optional title")` at `open`: the destination and the index after `)`, or undefined. */
+const isSpace = (char: string | undefined) => char !== undefined && SPACE.test(char);
+const skipSpaces = (text: string, at: number) => {
+  while (isSpace(text[at])) at++;
+  return at;
+};
+
+/** The end of a bare destination from `at`: no spaces, escapes kept, parentheses balanced one level deep. */
+function bareDestinationEnd(text: string, at: number): number {
+  for (;;) {
+    const char = text[at];
+    if (char === undefined || isSpace(char) || char === ')') return at;
+    if (char === '\\') {
+      if (text[at + 1] === undefined || text[at + 1] === '\n') return at;
+      at += 2;
+    } else if (char === '(') {
+      let inner = at + 1;
+      while (text[inner] !== undefined && text[inner] !== ')' && text[inner] !== '(' && !isSpace(text[inner])) inner += text[inner] === '\\' && text[inner + 1] !== undefined && text[inner + 1] !== '\n' ? 2 : 1;
+      if (text[inner] !== ')') return at;
+      at = inner + 1;
+    } else {
+      at++;
+    }
+  }
+}
+
+/** After a destination: an optional title ("…", '…' or (…), after a space) and the closing `)`; the index after it, or -1. */
+function closeOfDestination(text: string, at: number): number {
+  const titleStart = skipSpaces(text, at);
+  const quote = text[titleStart];
+  if (titleStart > at && (quote === '"' || quote === "'" || quote === '(')) {
+    const closer = quote === '(' ? ')' : quote;
+    let end = titleStart + 1;
+    while (text[end] !== undefined && text[end] !== closer && text[end] !== '\n' && !(quote === '(' && text[end] === '(')) end++;
+    if (text[end] === closer) at = end + 1;
+  }
+  at = skipSpaces(text, at);
+  return text[at] === ')' ? at + 1 : -1;
+}
+
+/**
+ * `(destination "optional title")` at `open`: the destination and the index after `)`, or undefined. Read by hand,
+ * once forward: a regular expression here backtracked quadratically on `(` followed by spaces.
+ */
 function readDestination(text: string, open: number): { url: string; end: number } | undefined {
-  const match = text[open] === '(' ? matchAt(DESTINATION, text, open) : null;
-  if (!match) return undefined;
-  return { url: (match[1] ?? match[2] ?? '').replace(/\\([!-/:-@[-`{-~])/g, '$1'), end: open + match[0].length };
+  if (text[open] !== '(') return undefined;
+  const start = skipSpaces(text, open + 1);
+  let url: string | undefined;
+  let end = -1;
+  if (text[start] === '<') {
+    let close = start + 1;
+    while (text[close] !== undefined && text[close] !== '>' && text[close] !== '<' && text[close] !== '\n') close++;
+    if (text[close] === '>') {
+      end = closeOfDestination(text, close + 1);
+      url = text.slice(start + 1, close);
+    }
+  }
+  if (end === -1) {
+    const destinationEnd = bareDestinationEnd(text, start);
+    end = closeOfDestination(text, destinationEnd);
+    url = text.slice(start, destinationEnd);
+  }
+  if (end === -1 || url === undefined) return undefined;
+  return { url: url.replace(/\\([!-/:-@[-`{-~])/g, '$1'), end };
 }
 
 const link = (url: string, children: InlineNode[]): InlineNode => ({ type: 'link', href: safeHref(url), children });
@@ -136,7 +217,7 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
         continue;
       }
       let code = text.slice(at + run, close).replace(/\n/g, ' ');
-      if (/^ .*[^ ].* $/.test(code)) code = code.slice(1, -1);
+      if (code.length > 2 && code.startsWith(' ') && code.endsWith(' ') && /[^ ]/.test(code)) code = code.slice(1, -1);
       push({ type: 'code', text: code });
       at = close + run;
     } else if (char === '*' || char === '_' || char === '~') {
@@ -178,7 +259,9 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
       const url = autolink[0];
       push(link(url.startsWith('www.') ? `https://${url}` : url, [url]));
       at += url.length;
-    } else if (char === '\n' && / {2,}$/.test(buffer)) {
+    } else if (char === '\n' && buffer.length >= 2 && text[at - 1] === ' ' && text[at - 2] === ' ') {
+      // Read from the text, not the buffer: asking a string built a character at a time about its end flattens it,
+      // once per line. No construct ends in a space, so these two spaces are the buffer's last characters.
       buffer = buffer.trimEnd();
       push({ type: 'break' });
       at++;
@@ -199,5 +282,5 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
  * // [{ type: 'strong', children: ['Hi'] }, ' ', { type: 'link', href: 'https://example.com', children: ['docs'] }]
  */
 export function parseInline(text: string): InlineNode[] {
-  return parse({ text, failed: new Map() }, 0, text.length, 0, false);
+  return parse({ text, failed: new Map(), found: new Map() }, 0, text.length, 0, false);
 }
