@@ -93,14 +93,22 @@ describe('createChatController', () => {
     expect(turnAt(controller.store.getState(), 1).selected).toBe(0);
   });
 
-  it('edit re-sends from that user message and drops what followed it', async () => {
+  it('edit re-sends from that user message and keeps what followed it as the earlier branch', async () => {
     const controller = chat();
     await controller.send('First question');
     await controller.send('Second question');
-    const firstUser = controller.store.getState().messages[0] as UserMessage;
+    const before = controller.store.getState().messages;
+    const firstUser = before[0] as UserMessage;
     await controller.edit(firstUser.id, 'First question, edited');
     const state = controller.store.getState();
     expect(state.messages).toHaveLength(2);
+    expect(state.messages[0]).toMatchObject({ branch: 1, branches: [{ content: 'First question' }, { content: 'First question, edited' }] });
+    controller.selectVersion(firstUser.id, 0);
+    const restored = controller.store.getState().messages;
+    expect(restored.map((message) => (message.role === 'user' ? message.content : shownAnswer(message).content))).toEqual(before.map((message) => (message.role === 'user' ? message.content : shownAnswer(message).content)));
+    expect(restored.slice(1)).toEqual(before.slice(1));
+    controller.selectVersion(firstUser.id, 1);
+    expect(controller.store.getState().messages).toHaveLength(2);
     expect(state.messages[0]).toMatchObject({ id: firstUser.id, content: 'First question, edited' });
     expect(lastAnswer(state).content).toContain('First question, edited');
     const sent = upstreamRequest(harness.emulator.generations({ kind: 'chat' }).at(-1)!.id).messages;

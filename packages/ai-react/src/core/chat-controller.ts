@@ -12,6 +12,7 @@ import {
   type UserMessage,
 } from './chat-messages.js';
 import { reduceChatEvent } from './chat-reducer.js';
+import { editUserMessage, selectMessageBranch } from './message-branches.js';
 import type { ChatCompletionRequest } from './chat-types.js';
 import type { AiClient } from './client.js';
 import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, toStoredConversation, type ConversationState } from './conversation-store.js';
@@ -50,11 +51,14 @@ export interface ChatController {
   stop(): void;
   /** Asks again for the last answer; the earlier versions stay on the turn. */
   regenerate(): Promise<void>;
-  /** Replaces a user message's text and asks again from there; what followed it is dropped. */
+  /**
+   * Replaces a user message's text and asks again from there. The earlier text and what followed it stay as a
+   * branch of the message: `selectVersion(messageId, 0)` shows it again.
+   */
   edit(messageId: string, text: string): Promise<void>;
   /** Stops, empties the conversation and removes it from storage. */
   clear(): Promise<void>;
-  /** Shows another version of an assistant turn. */
+  /** Shows another version of an assistant turn, or another branch of an edited user message. */
   selectVersion(messageId: string, index: number): void;
   /** Settles when every save so far is written. */
   persisted(): Promise<void>;
@@ -199,9 +203,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       stop();
       const messages = store.getState().messages;
       const index = messages.findIndex((message) => message.role === 'user' && message.id === messageId);
-      const message = messages[index];
-      if (message?.role !== 'user') throw new RangeError(`edit: no user message "${messageId}" in this conversation.`);
-      await respond([...messages.slice(0, index), { ...message, content: text }, newTurn()], index + 1);
+      if (index === -1) throw new RangeError(`edit: no user message "${messageId}" in this conversation.`);
+      await respond(editUserMessage(messages, index, text, now(), newTurn()), index + 1);
     },
     async clear() {
       await ready;
@@ -214,8 +217,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     },
     selectVersion(messageId, index) {
       const state = store.getState();
-      const messages = selectTurnVersion(state.messages, messageId, index);
-      if (messages === state.messages) return;
+      const target = state.messages.find((message) => message.id === messageId);
+      // Another branch replaces the messages after this one: an answer streaming into them stops first.
+      if (target?.role === 'user' && run) stop();
+      const current = store.getState().messages;
+      const messages = target?.role === 'user' ? selectMessageBranch(current, messageId, index) : selectTurnVersion(current, messageId, index);
+      if (messages === current) return;
       store.setState({ messages });
       persist();
     },

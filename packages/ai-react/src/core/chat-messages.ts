@@ -9,6 +9,21 @@ export interface UserMessage {
   role: 'user';
   content: string;
   createdAt: number;
+  /**
+   * Every version of this message once it was edited, each with the conversation that followed it (editing keeps the
+   * earlier branch, `‹ 1/2 ›`). Absent until the first edit. The shown branch's `following` is empty: its messages
+   * are the ones after this message in the conversation.
+   */
+  branches?: readonly MessageBranch[];
+  /** Which of `branches` is shown. */
+  branch?: number;
+}
+
+/** One version of an edited user message and the messages that followed it. */
+export interface MessageBranch {
+  content: string;
+  createdAt: number;
+  following: readonly ConversationMessage[];
 }
 
 export interface ToolCall {
