@@ -21,7 +21,8 @@ import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';
 import { embeddingsHandler } from './routes/embeddings.js';
-import { healthHandler } from './routes/health.js';
+import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
+import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
 import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
@@ -229,10 +230,14 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     { sink: options.usage, settings: options.ledger, logger },
   );
   const lifecycle = new RequestLifecycle({ quota, usage: usage.sink, logger, deadlineMs: options.requestDeadlineMs ?? 10 * 60_000 });
+  // A stored key the master key cannot open: users get a generic 503, the log and admins which variable to set.
+  const withholdKeyFailure = keyFailureWithholder(logger);
   const context: GatewayContext = {
     upstream,
     upstreamKey: async (projectId) => {
-      const stored = await (await ready).providerKeys.secret(projectId);
+      const stored = await (await ready).providerKeys.secret(projectId).catch((error: unknown) => {
+        throw withholdKeyFailure(projectId, error);
+      });
       if (stored) rememberSecret(stored);
       return stored ?? upstream.apiKey();
     },
@@ -253,11 +258,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   upstream.apiKey = async () => (currentKey = await apiKey());
 
   const router = Router() as AiGateway;
-  const checkStore = async () => {
-    const stores = await ready;
-    await stores.database.db.selectFrom('projects').select('id').limit(1).execute();
-  };
-  router.get('/health', healthHandler(context, checkStore));
+  router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId })));
   router.use(async (_req, _res, next) => {
     await ready;
     next();
@@ -278,6 +279,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
+  router.use(revealToAdmins);
   router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error })));
   Object.defineProperty(router, 'context', { value: context });
   Object.defineProperty(router, 'ready', { value: ready });
