@@ -88,6 +88,18 @@ export default defineConfig({
         },
       },
       {
+        // The packed packages installed into fresh Vite, Express 4/5 and Next.js apps from the registry, built and run.
+        resolve: { alias },
+        test: {
+          name: 'consumers',
+          root: sourceOf('./examples/consumers'),
+          include: ['*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
         // The demo started the way the README starts it (`npm start`), driven in Chromium step by step.
         test: {
           name: 'demo-e2e',

@@ -197,6 +197,43 @@ const runners: Record<string, () => Promise<void>> = {
     expect(readFileSync(path.join(REPO_ROOT, '.ci/run'), 'utf8')).toMatch(/^npm test/m);
   },
 
+  install: async () => {
+    // The packages are not fetched from the registry here (the consumer tests install their packed tarballs the same
+    // way): each line must name a scoped package of this repository at the version its package.json has.
+    const versions = Object.fromEntries(
+      ['packages/ai-react', 'server', 'packages/openrouter-emulator'].map((dir) => {
+        const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, dir, 'package.json'), 'utf8')) as { name: string; version: string };
+        return [manifest.name, manifest.version];
+      }),
+    );
+    const named = [...example('install').code.matchAll(/(@insforge\/[a-z-]+)@(\S+)/g)].map((match) => [match[1], match[2]]);
+    expect(Object.fromEntries(named)).toEqual(versions);
+    for (const line of example('install').code.split('\n').filter(Boolean)) expect(line).toMatch(/^npm install /);
+  },
+
+  'nextjs-route': async () => {
+    const file = path.join(workDir, 'nextjs-route.ts');
+    writeFileSync(file, example('nextjs-route').code);
+    const driver = path.join(workDir, 'nextjs-route-driver.ts');
+    writeFileSync(
+      driver,
+      [
+        "import { GET, POST } from './nextjs-route.ts';",
+        "const chat = await POST(new Request('http://app.example/api/ai/v1/chat/completions', { method: 'POST', headers: { cookie: 'session=abc', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'Hello from Next.js' }] }) }));",
+        "const signedOut = await GET(new Request('http://app.example/api/ai/v1/models'));",
+        'console.log(JSON.stringify({ status: chat.status, type: chat.headers.get(\'content-type\'), body: await chat.text(), signedOut: signedOut.status }));',
+        'process.exit(0);',
+      ].join('\n'),
+    );
+    const child = run(process.execPath, ['--import', 'tsx', driver], { cwd: HERE, env: cleanEnv({ OPENROUTER_API_KEY: UPSTREAM_KEY, OPENROUTER_BASE_URL: emulator.url, DATABASE_URL: path.join(workDir, 'next.db') }) });
+    expect(await child.exited, child.output()).toBe(0);
+    const result = JSON.parse(child.stdout().trim().split('\n').at(-1)!) as { status: number; type: string; body: string; signedOut: number };
+    expect(result).toMatchObject({ status: 200, signedOut: 401 });
+    expect(result.type).toContain('text/event-stream');
+    expect(result.body).toContain('Hello from Next.js');
+    expect(result.body).toContain('data: [DONE]');
+  },
+
   'express-mount': async () => {
     await expressExample();
     const base = `http://127.0.0.1:${expressPort}/ai`;

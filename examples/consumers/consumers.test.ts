@@ -1,0 +1,167 @@
+// The packages as a developer gets them: each is packed into a tarball (`npm pack`, after `pnpm -r build`), and fresh
+// apps outside this workspace install those tarballs and everything else from the registry with npm — Vite with
+// React 19 and Express 5 on SQLite, Vite with React 18.3 and Express 4 on Postgres (no native driver installed), and a
+// Next.js App Router app on Postgres whose Server Component page imports the components. Each app is typechecked under
+// `strict` with `skipLibCheck: false` (bundler resolution for browser code, node16 for server code), built, started
+// against the emulator, and one answer is streamed into its ChatPanel in Chromium.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../scripts/chromium.mjs';
+import { nativeBuildEnv } from '../../scripts/pnpm.mjs';
+import { cleanEnv, freePort, stopProcessGroup, waitForOutput } from '../../scripts/processes.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../..');
+const PACKAGES = { 'ai-react': 'packages/ai-react', 'ai-server': 'server' } as const;
+const POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface ConsumerApp {
+  name: string;
+  /** SQLite (the default file) or a fresh Postgres database. */
+  database: 'sqlite' | 'postgres';
+  start(port: number): string[];
+}
+
+const APPS: ConsumerApp[] = [
+  { name: 'vite-express5', database: 'sqlite', start: () => ['node', 'dist-server/server.js'] },
+  { name: 'vite-express4-react18', database: 'postgres', start: () => ['node', 'dist-server/server.js'] },
+  { name: 'nextjs', database: 'postgres', start: (port) => ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'] },
+];
+
+const work = path.join(tmpdir(), `insforge-consumers-${randomBytes(4).toString('hex')}`);
+const upstreamKey = generateKey();
+let emulator: Emulator;
+let browser: Browser;
+const databases: string[] = [];
+
+/** Runs a command in an app folder; fails the test with its output when it exits non-zero. */
+function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: cleanEnv({ ...nativeBuildEnv(), ...env } as Record<string, string>), maxBuffer: 64 * 1024 * 1024 });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${path.basename(cwd)} (exit ${result.status}):\n${output.slice(-6_000)}`);
+  return output;
+}
+
+/** The same command, without blocking the event loop (installs run side by side). */
+function runAsync(cwd: string, command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: cleanEnv(nativeBuildEnv() as Record<string, string>) });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed in ${path.basename(cwd)} (exit ${code}):\n${output.slice(-6_000)}`))));
+  });
+}
+
+async function createPostgresDatabase(): Promise<string> {
+  const name = `insforge_consumer_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  databases.push(name);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+beforeAll(async () => {
+  for (const directory of Object.values(PACKAGES)) {
+    if (!existsSync(path.join(repoRoot, directory, 'dist'))) throw new Error(`${directory}/dist is missing: build the packages first (npm run build)`);
+  }
+  mkdirSync(path.join(work, 'tarballs'), { recursive: true });
+  const tarballs: Record<string, string> = {};
+  for (const [name, directory] of Object.entries(PACKAGES)) {
+    const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', path.join(work, 'tarballs')], { cwd: path.join(repoRoot, directory), encoding: 'utf8' });
+    if (pack.status !== 0) throw new Error(`npm pack failed in ${directory}:\n${pack.stderr}`);
+    const packed = JSON.parse(pack.stdout) as Array<{ filename: string }>;
+    tarballs[name] = path.join(work, 'tarballs', packed[0]!.filename);
+  }
+  for (const app of APPS) {
+    const folder = path.join(work, app.name);
+    cpSync(path.join(here, 'apps', app.name), folder, { recursive: true });
+    const manifest = readFileSync(path.join(folder, 'package.json'), 'utf8').replace(/"TARBALL:([a-z-]+)"/g, (_, name: string) => JSON.stringify(`file:${tarballs[name]}`));
+    writeFileSync(path.join(folder, 'package.json'), manifest);
+  }
+  const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+  await Promise.all(APPS.map((app) => runAsync(path.join(work, app.name), 'npm', install)));
+  emulator = await startEmulator({ keys: [upstreamKey], scenario: { tokensPerSecond: 200 } });
+  browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS, headless: true });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await emulator?.close();
+  if (databases.length > 0) {
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.each(APPS)('a fresh $name app with the packed packages', (app) => {
+  const folder = () => path.join(work, app.name);
+  let server: ChildProcess | undefined;
+  afterAll(async () => {
+    if (server) await stopProcessGroup(server, 5_000);
+  });
+
+  it('installs no native SQLite driver unless it uses SQLite', () => {
+    expect(existsSync(path.join(folder(), 'node_modules', 'better-sqlite3'))).toBe(app.database === 'sqlite');
+    // What the tarballs ship: built code, types, sources for the maps, README and LICENSE; no tests or fixtures.
+    const shipped = readdirSync(path.join(folder(), 'node_modules', '@insforge', 'ai-react'));
+    expect(shipped).toEqual(expect.arrayContaining(['dist', 'src', 'README.md', 'LICENSE', 'package.json']));
+    expect(existsSync(path.join(folder(), 'node_modules', '@insforge', 'ai-react', 'dist', 'components', 'chat-panel', 'sample-conversation.js'))).toBe(false);
+  });
+
+  it('typechecks under strict with skipLibCheck false, and builds', async () => {
+    const databaseUrl = app.database === 'postgres' ? await createPostgresDatabase() : undefined;
+    if (databaseUrl) process.env[`CONSUMER_DB_${app.name}`] = databaseUrl;
+    if (app.name !== 'nextjs') run(folder(), 'npm', ['run', 'typecheck']);
+    // next build typechecks with the app's tsconfig (strict, skipLibCheck false) before it builds.
+    run(folder(), 'npm', ['run', 'build'], { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), NEXT_TELEMETRY_DISABLED: '1' });
+  }, 300_000);
+
+  it('streams an answer into ChatPanel in Chromium, through the gateway, from the emulator', async () => {
+    const port = await freePort();
+    const databaseUrl = process.env[`CONSUMER_DB_${app.name}`];
+    const [command, ...args] = app.start(port);
+    let output = '';
+    server = spawn(command!, args, {
+      cwd: folder(),
+      detached: true,
+      env: cleanEnv({ PORT: String(port), OPENROUTER_BASE_URL: emulator.url, OPENROUTER_API_KEY: upstreamKey, NEXT_TELEMETRY_DISABLED: '1', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }),
+    });
+    server.stdout?.on('data', (data: Buffer) => (output += data.toString()));
+    server.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+    await waitForOutput(server, () => output, /(listening on|Ready in|started server on|Local:)/i, 60_000);
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    try {
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const box = page.getByRole('textbox', { name: 'Message' });
+      await box.fill(`Hello from ${app.name}`);
+      await box.press('Enter');
+      await expect.poll(() => page.getByText(`Hello from ${app.name}`).count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      const probe = emulator.generations().find((generation) => JSON.stringify(generation.request).includes(`Hello from ${app.name}`));
+      expect(probe?.streamed).toBe(true);
+      expect(errors, output).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
