@@ -17,6 +17,8 @@ let database: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'insforge-ai-features-'));
   database = join(directory, 'ai.db');
+  // Only migrate and serve create a database; the other commands need one.
+  await (await openGatewayStores({ database, defaultProjectId: 'default' })).close();
 });
 afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true });
@@ -94,6 +96,7 @@ describe('insforge-ai features', () => {
 
   it('keeps projects apart and takes --database over DATABASE_URL', async () => {
     const other = join(directory, 'other.db');
+    await (await openGatewayStores({ database: other, defaultProjectId: 'default' })).close();
     const feature = JSON.stringify({ name: 'acme-only', model: 'x/y' });
     expect((await cli(['features', 'set', '-', '--project', 'acme', '--database', other], { stdin: feature, env: { DATABASE_URL: database } })).exitCode).toBe(0);
     expect((await cli(['features', 'list', '--project', 'acme', '--database', other])).out).toContain('acme-only');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIoWithStdin } from './cli-stdin.js';
 import { runCli } from './run.js';
 
@@ -19,6 +20,8 @@ let directory: string;
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [{ key: GOOD_KEY, label: 'Production', limit: 10, usage: 2.5 }, { key: ENVIRONMENT_KEY, label: 'From env' }] });
   directory = await mkdtemp(join(tmpdir(), 'insforge-ai-key-'));
+  // Only migrate and serve create a database; the other commands need one.
+  for (const name of ['ai.db', 'empty.db', 'no-master.db', 'argv.db', 'stdin.db']) await (await openGatewayStores({ database: join(directory, name), defaultProjectId: 'default' })).close();
 });
 afterAll(async () => {
   await emulator?.close();

@@ -12,6 +12,8 @@ let database: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'insforge-ai-keys-'));
   database = join(directory, 'ai.db');
+  // Only migrate and serve create a database; the other commands need one.
+  await (await openGatewayStores({ database, defaultProjectId: 'default' })).close();
 });
 afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../store/migrations/index.js';
 import type { CliIo } from './cli-io.js';
+import { TEST_POSTGRES_URL } from '../../test/databases.js';
 import { runCli } from './run.js';
+
+const testServer = new URL(TEST_POSTGRES_URL);
+/** The test Postgres server with another database and login: `postgres('/db', 'user:password@')`. */
+const postgres = (database: string, login = testServer.username ? `${testServer.username}@` : '') => `postgres://${login}${testServer.host}${database}`;
+/** What messages call a database of the test server: never with a login. */
+const locationOf = (database: string) => `postgres://${testServer.host}${database}`;
 
 let directory: string;
 
@@ -24,11 +31,11 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 }
 
 describe('insforge-ai migrate', () => {
-  it('applies every migration to a new database, then says it is up to date', async () => {
+  it('creates a new database, says where, applies every migration, then says it is up to date', async () => {
     const database = join(directory, 'nested', 'ai.db');
     const names = Object.keys(await migrationProvider.getMigrations());
     const first = await cli(['migrate'], { DATABASE_URL: database });
-    expect(first).toEqual({ exitCode: 0, lines: [...names.map((name) => `applied ${name}`), `${database}: applied ${names.length} migration${names.length === 1 ? '' : 's'}`] });
+    expect(first).toEqual({ exitCode: 0, lines: [`created a new SQLite database at ${database}`, ...names.map((name) => `applied ${name}`), `${database}: applied ${names.length} migration${names.length === 1 ? '' : 's'}`] });
     const second = await cli(['migrate', '--database', database]);
     expect(second).toEqual({ exitCode: 0, lines: [`${database}: up to date, no migration to apply`] });
   });
@@ -39,5 +46,19 @@ describe('insforge-ai migrate', () => {
     const result = await cli(['migrate', '--database', join(file, 'ai.db')]);
     expect(result.exitCode).toBe(1);
     expect(result.lines.join('\n')).toMatch(/^insforge-ai migrate: cannot open the database .*a-file\/ai\.db: /);
+  });
+
+  it('calls a refused connection what it is, not a migration failure, and prints no password', async () => {
+    const result = await cli(['migrate', '--database', 'postgres://nobody:hunter2pass@127.0.0.1:1/test']);
+    expect(result.exitCode).toBe(1);
+    expect(result.lines[0]).toMatch(/^insforge-ai migrate: could not connect to postgres:\/\/127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    expect(result.lines.join('\n')).not.toMatch(/hunter2pass|migration/);
+  });
+
+  it('calls a refused login "login failed"', async () => {
+    const result = await cli(['migrate', '--database', postgres('/test', 'insforge_ai_no_such_role:hunter2pass@')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.lines[0]).toContain(`insforge-ai migrate: login failed for insforge_ai_no_such_role at ${locationOf('/test')}: `);
+    expect(result.lines.join('\n')).not.toContain('hunter2pass');
   });
 });

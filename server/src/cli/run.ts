@@ -43,7 +43,7 @@ Commands:
 ${[...COMMANDS].map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`).join('\n')}
 
 Every command but serve works on the database in --database (default: $DATABASE_URL, else ./${DEFAULT_SQLITE_PATH})
-and the project in --project (default: "default").
+and the project in --project (default: "default"). Only migrate and serve create a database that does not exist yet.
 
 Run "insforge-ai <command> --help" for a command's options; "insforge-ai --version" for the version.`;
 }

@@ -1,4 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +165,38 @@ describe('insforge-ai serve without a client key', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('insforge-ai serve and its database', () => {
+  it('says where it created a new database', async () => {
+    const io = recordingIo();
+    const database = join(directory, 'new', 'ai.db');
+    const server = await serve(['--port', '0', '--upstream', emulator.url, '--database', database], ENV, io);
+    try {
+      expect(io.lines).toContain(`  database      ${database} (created just now)`);
+    } finally {
+      await server.close();
+    }
+    const again = recordingIo();
+    const restarted = await serve(['--port', '0', '--upstream', emulator.url, '--database', database], ENV, again);
+    await restarted.close();
+    expect(again.lines).toContain(`  database      ${database}`);
+  });
+
+  it('exits 1 on an unknown database scheme, before creating anything, and prints no password', async () => {
+    const io = recordingIo();
+    const before = readdirSync(process.cwd());
+    expect(await runCli(['serve', '--port', '0', '--database', 'mysql://root:hunter2pass@db.internal/ai'], ENV, io)).toBe(1);
+    expect(io.text()).toBe('insforge-ai serve: unsupported database "mysql:" in mysql://db.internal/ai: use a postgres:// URL or a SQLite file path');
+    expect(readdirSync(process.cwd())).toEqual(before);
+  });
+
+  it('calls an unreachable Postgres server "could not connect", without the password', async () => {
+    const io = recordingIo();
+    expect(await runCli(['serve', '--port', '0', '--upstream', emulator.url, '--database', 'postgres://nobody:hunter2pass@127.0.0.1:1/ai'], ENV, io)).toBe(1);
+    expect(io.text()).toMatch(/insforge-ai serve: could not connect to postgres:\/\/127\.0\.0\.1:1\/ai: .*ECONNREFUSED/);
+    expect(io.text()).not.toMatch(/hunter2pass|migration/);
   });
 });
 

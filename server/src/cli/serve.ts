@@ -1,11 +1,15 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import express, { type Router } from 'express';
 import { createAiGateway, type AiGateway, type AiGatewayOptions } from '../create-ai-gateway.js';
 import type { Feature } from '../features/feature.js';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
+import { DatabaseConnectionError, parseDatabaseTarget, type DatabaseTarget } from '../store/database-target.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
+import { withoutUrlCredentials } from '../url-credentials.js';
 import { CliError, toUsageError, usageError } from './cli-error.js';
 import { jsonLinesLogger, processIo, type CliIo } from './cli-io.js';
 import { loadFeaturesFile } from './features-file.js';
@@ -108,6 +112,14 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const features: Feature[] = values.features !== undefined ? await loadFeaturesFile(values.features) : [];
   const allowRawModels = values['allow-raw-models'] ?? false;
   const database = values.database ?? setting('DATABASE_URL');
+  let databaseTarget: DatabaseTarget;
+  try {
+    databaseTarget = parseDatabaseTarget(database);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
+  }
+  // serve creates its database when there is none; it says so, so a mistyped path does not go unnoticed.
+  const newDatabaseFile = databaseTarget.dialect === 'sqlite' && databaseTarget.file !== ':memory:' && !existsSync(databaseTarget.file) ? path.resolve(databaseTarget.file) : undefined;
   const redisUrl = values.redis ?? setting('REDIS_URL');
   const onRedisFailure = values['limits-on-redis-failure'] ?? 'fail-closed';
   if (onRedisFailure !== 'fail-closed' && onRedisFailure !== 'fail-open') throw usageError('--limits-on-redis-failure must be fail-closed or fail-open');
@@ -142,7 +154,9 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     await gateway.ready;
   } catch (error) {
     await gateway.close();
-    throw new CliError(`cannot open the database: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+    const message = error instanceof Error ? error.message : String(error);
+    // A connection or login failure already names the server; never a password either way.
+    throw new CliError(withoutUrlCredentials(error instanceof DatabaseConnectionError ? message : `cannot open the database ${databaseTarget.location}: ${message}`), 1, { cause: error });
   }
   const app = express();
   app.disable('x-powered-by');
@@ -161,7 +175,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
   io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (OpenRouter key ${apiKey ? 'set' : 'NOT set'})`);
   io.out(`  features      ${features.length > 0 ? features.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
-  io.out(`  database      ${gateway.context.databaseLocation ?? 'custom'}`);
+  io.out(`  database      ${newDatabaseFile !== undefined ? `${newDatabaseFile} (created just now)` : (gateway.context.databaseLocation ?? 'custom')}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   io.out('Routes:');

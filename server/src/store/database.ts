@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from 'kysely';
 import pg from 'pg';
+import { connectionFailureOf, parseDatabaseTarget, postgresUserOf } from './database-target.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -20,7 +21,7 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export const DEFAULT_SQLITE_PATH = path.join('.insforge-ai', 'ai.db');
+export { DEFAULT_SQLITE_PATH } from './database-target.js';
 
 // Postgres returns int8 as a string to avoid precision loss; epoch milliseconds fit a double exactly.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -28,22 +29,26 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 
 /**
  * Opens the database a URL names: Postgres for `postgres://` / `postgresql://`, otherwise a SQLite file
- * (`sqlite:path`, a plain path, or the default `./.insforge-ai/ai.db`; `:memory:` for tests).
+ * (`sqlite:path`, a plain path, or the default `./.insforge-ai/ai.db`; `:memory:` for tests). Another scheme
+ * (`mysql://…`) throws. With `create: false`, a SQLite file that does not exist throws instead of being created.
  */
-export function openDatabase(url?: string, options: { poolSize?: number } = {}): OpenDatabase {
-  if (url && /^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+export function openDatabase(url?: string, options: { poolSize?: number; create?: boolean } = {}): OpenDatabase {
+  const target = parseDatabaseTarget(url);
+  if (target.dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     // Nor may a checked-out one (pg-pool listens only to idle clients): its query fails, and the pool drops it on release.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const parsed = new URL(url);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', location: `postgres://${parsed.host}${parsed.pathname}`, pool, close: () => db.destroy() };
+    return { db, dialect: 'postgres', location: target.location, pool, close: () => db.destroy() };
   }
-  const file = url ? url.replace(/^sqlite:(\/\/)?/, '') : DEFAULT_SQLITE_PATH;
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const sqlite = new (loadSqliteDriver())(file);
+  const { file } = target;
+  // Only commands that set a database up create one: a mistyped path must not become a new empty database.
+  const create = options.create ?? true;
+  if (file !== ':memory:' && !create && !existsSync(file)) throw new Error(`there is no database at ${path.resolve(file)}`);
+  if (file !== ':memory:' && create) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new (loadSqliteDriver())(file, { fileMustExist: !create });
   // WAL survives a killed process with every committed write; NORMAL sync is durable except on power loss.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -59,6 +64,9 @@ export async function migrateToLatest(database: OpenDatabase): Promise<Migration
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error');
+    // No migration ran: the database could not be reached or logged into, which is not a migration's fault.
+    const unreachable = failed ? undefined : connectionFailureOf(database.location, error, postgresUserOf(database.pool?.options.connectionString ?? ''));
+    if (unreachable) throw unreachable;
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return results;

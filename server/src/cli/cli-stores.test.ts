@@ -1,0 +1,100 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from './cli-io.js';
+import { TEST_POSTGRES_URL } from '../../test/databases.js';
+import { runCli } from './run.js';
+
+const testServer = new URL(TEST_POSTGRES_URL);
+/** The test Postgres server with another database and login: `postgres('/db', 'user:password@')`. */
+const postgres = (database: string, login = testServer.username ? `${testServer.username}@` : '') => `postgres://${login}${testServer.host}${database}`;
+/** What messages call a database of the test server: never with a login. */
+const locationOf = (database: string) => `postgres://${testServer.host}${database}`;
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-stores-'));
+});
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  const lines: string[] = [];
+  const io: CliIo = { out: (line) => lines.push(line), err: (line) => lines.push(line) };
+  const result = await runCli(argv, env, io);
+  if (typeof result !== 'number') throw new Error('the command kept running');
+  return { exitCode: result, text: lines.join('\n') };
+}
+
+/** Commands that read or change an existing database; none of them may create one. */
+const COMMANDS = [['features', 'list'], ['features', 'get', 'chat'], ['keys', 'list'], ['keys', 'create', '--label', 'x'], ['key', 'show'], ['usage']];
+
+describe('commands other than migrate and serve on a database that does not exist', () => {
+  it.each(COMMANDS.map((command) => [command.join(' '), command]))('%s exits 1, says so and creates nothing', async (_name, command) => {
+    const missing = join(directory, 'typo', 'ai.db');
+    const result = await cli([...(command as string[]), '--database', missing]);
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toContain(`there is no InsForge AI database at ${missing}`);
+    expect(result.text).toContain('insforge-ai migrate');
+    expect(existsSync(join(directory, 'typo'))).toBe(false);
+  });
+
+  it('reads DATABASE_URL the same way', async () => {
+    const missing = join(directory, 'from-env.db');
+    expect(await cli(['features', 'list'], { DATABASE_URL: missing })).toMatchObject({ exitCode: 1, text: expect.stringContaining(`there is no InsForge AI database at ${missing}`) });
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('refuses a SQLite file that holds no gateway tables, and leaves it as it was', async () => {
+    const foreign = join(directory, 'another-app.db');
+    const other = new SqliteDatabase(foreign);
+    other.exec('create table notes (id integer primary key)');
+    other.close();
+    const result = await cli(['keys', 'list', '--database', foreign]);
+    expect(result).toMatchObject({ exitCode: 1, text: expect.stringContaining(`there is no InsForge AI database at ${foreign}`) });
+    const reopened = new SqliteDatabase(foreign, { readonly: true });
+    expect(reopened.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([{ name: 'notes' }]);
+    reopened.close();
+  });
+
+  it('refuses an unknown scheme without making a folder of it, and never prints its password', async () => {
+    const before = readdirSync(process.cwd());
+    for (const command of [...COMMANDS, ['migrate']]) {
+      const result = await cli([...command, '--database', 'mysql://root:hunter2pass@db.internal/ai']);
+      expect(result.exitCode).toBe(1);
+      expect(result.text).toContain('unsupported database "mysql:" in mysql://db.internal/ai: use a postgres:// URL or a SQLite file path');
+      expect(result.text).not.toContain('hunter2pass');
+    }
+    expect(readdirSync(process.cwd())).toEqual(before);
+  });
+
+  it('says "could not connect" for a Postgres server that cannot be reached, without the password', async () => {
+    const result = await cli(['features', 'list', '--database', 'postgres://nobody:hunter2pass@127.0.0.1:1/test']);
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toMatch(/^insforge-ai features: could not connect to postgres:\/\/127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+    expect(result.text).not.toContain('hunter2pass');
+    expect(result.text).not.toContain('migration');
+  });
+
+  it('says "could not connect" for a Postgres database that does not exist', async () => {
+    const result = await cli(['keys', 'list', '--database', postgres('/insforge_ai_no_such_database')]);
+    expect(result).toMatchObject({ exitCode: 1, text: expect.stringContaining(`could not connect to ${locationOf('/insforge_ai_no_such_database')}: database "insforge_ai_no_such_database" does not exist`) });
+  });
+
+  it('says "login failed" for a Postgres login that is refused, without the password', async () => {
+    const result = await cli(['usage', '--database', postgres('/test', 'insforge_ai_no_such_role:hunter2pass@')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.text).toContain(`login failed for insforge_ai_no_such_role at ${locationOf('/test')}: `);
+    expect(result.text).not.toContain('hunter2pass');
+  });
+
+  it('works on a database that migrate created', async () => {
+    const database = join(directory, 'made.db');
+    expect((await cli(['migrate', '--database', database])).exitCode).toBe(0);
+    expect(await cli(['features', 'list', '--database', database])).toMatchObject({ exitCode: 0, text: expect.stringContaining('No features in project "default"') });
+  });
+});
