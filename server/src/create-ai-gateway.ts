@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type StaticClientKey } from './auth/identity.js';
@@ -128,8 +129,15 @@ const optionsSchema = z.object({
   ledger: usageLedgerSettingsSchema.optional(),
 });
 
-/** A router with its context and stores, for the CLI and tests; `ready` settles once the database is migrated. */
-export interface AiGateway extends Router {
+/**
+ * The gateway: a request handler any Express app (4 or 5) mounts with `app.use(path, gateway)` — typed with Node's own
+ * request and response so it fits every Express version's types — with its context and stores for the CLI and tests.
+ * `ready` settles once the database is migrated.
+ */
+export interface AiGateway {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** The Express router behind the handler (its route table, e.g. to list the routes). */
+  readonly router: Router;
   readonly context: GatewayContext;
   readonly ready: Promise<GatewayStores>;
   /**
@@ -257,7 +265,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const apiKey = upstream.apiKey.bind(upstream);
   upstream.apiKey = async () => (currentKey = await apiKey());
 
-  const router = Router() as AiGateway;
+  const router = Router();
   router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId })));
   router.use(async (_req, _res, next) => {
     await ready;
@@ -281,6 +289,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   });
   router.use(revealToAdmins);
   router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error })));
+  Object.defineProperty(router, 'router', { value: router });
   Object.defineProperty(router, 'context', { value: context });
   Object.defineProperty(router, 'ready', { value: ready });
   Object.defineProperty(router, 'drain', { value: (graceMs: number) => lifecycle.drain(graceMs) });
@@ -293,5 +302,5 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       await (await ready.catch(() => undefined))?.close();
     },
   });
-  return router;
+  return router as unknown as AiGateway;
 }

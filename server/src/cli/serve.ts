@@ -179,7 +179,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   io.out('Routes:');
-  for (const route of listRoutes(gateway)) io.out(`  ${route.method.padEnd(6)} ${route.path}`);
+  for (const route of listRoutes(gateway.router)) io.out(`  ${route.method.padEnd(6)} ${route.path}`);
   const chatFeature = features.find((feature) => feature.modality === 'text');
   if (chatFeature && clientKey) {
     io.out(`Try: curl ${url}/v1/chat/completions -H "Authorization: Bearer $INSFORGE_AI_CLIENT_KEY" -H "Content-Type: application/json" -d '{"model":"${chatFeature.name}","messages":[{"role":"user","content":"Hello"}]}'`);
