@@ -1,7 +1,7 @@
 // The packages as a developer gets them: each is packed into a tarball (`npm pack`, after `pnpm -r build`), and fresh
 // apps outside this workspace install those tarballs and everything else from the registry with npm — Vite with
 // React 19 and Express 5 on SQLite, Vite with React 18.3 and Express 4 on Postgres (no native driver installed), and a
-// Next.js App Router app on Postgres whose Server Component page imports the components. Each app is typechecked under
+// Next.js App Router app on Postgres (examples/nextjs) whose Server Component page imports the components. Each app is typechecked under
 // `strict` with `skipLibCheck: false` (bundler resolution for browser code, node16 for server code), built, started
 // against the emulator, and one answer is streamed into its ChatPanel in Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -25,15 +25,17 @@ const POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@12
 
 interface ConsumerApp {
   name: string;
+  /** Where the app's files are: an app of its own (examples/nextjs) or one kept for these tests (apps/). */
+  source: string;
   /** SQLite (the default file) or a fresh Postgres database. */
   database: 'sqlite' | 'postgres';
   start(port: number): string[];
 }
 
 const APPS: ConsumerApp[] = [
-  { name: 'vite-express5', database: 'sqlite', start: () => ['node', 'dist-server/server.js'] },
-  { name: 'vite-express4-react18', database: 'postgres', start: () => ['node', 'dist-server/server.js'] },
-  { name: 'nextjs', database: 'postgres', start: (port) => ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'] },
+  { name: 'vite-express5', source: path.join(here, 'apps', 'vite-express5'), database: 'sqlite', start: () => ['node', 'dist-server/server.js'] },
+  { name: 'vite-express4-react18', source: path.join(here, 'apps', 'vite-express4-react18'), database: 'postgres', start: () => ['node', 'dist-server/server.js'] },
+  { name: 'nextjs', source: path.join(repoRoot, 'examples', 'nextjs'), database: 'postgres', start: (port) => ['node', 'node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'] },
 ];
 
 const work = path.join(tmpdir(), `insforge-consumers-${randomBytes(4).toString('hex')}`);
@@ -87,9 +89,11 @@ beforeAll(async () => {
   }
   for (const app of APPS) {
     const folder = path.join(work, app.name);
-    cpSync(path.join(here, 'apps', app.name), folder, { recursive: true });
-    const manifest = readFileSync(path.join(folder, 'package.json'), 'utf8').replace(/"TARBALL:([a-z-]+)"/g, (_, name: string) => JSON.stringify(`file:${tarballs[name]}`));
-    writeFileSync(path.join(folder, 'package.json'), manifest);
+    cpSync(app.source, folder, { recursive: true, filter: (file) => !/[\\/](node_modules|\.next|dist|dist-server)$/.test(file) });
+    // The app names the published versions; here it gets the tarballs just packed instead.
+    const manifest = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const [name, tarball] of Object.entries(tarballs)) if (manifest.dependencies[`@insforge/${name}`]) manifest.dependencies[`@insforge/${name}`] = `file:${tarball}`;
+    writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
   }
   const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
   await Promise.all(APPS.map((app) => runAsync(path.join(work, app.name), 'npm', install)));
