@@ -55,6 +55,7 @@ export type {
 export type { ChatStreamEvent, ChatStreamOptions } from './core/chat-stream.js';
 export { reduceChatEvent } from './core/chat-reducer.js';
 export { createAssistantMessage, restoreMessages, shownAnswer, toRequestMessages } from './core/chat-messages.js';
+export { editUserMessage, selectMessageBranch, versionsOf } from './core/message-branches.js';
 export type {
   AnswerStatus,
   AnswerTiming,
@@ -62,6 +63,7 @@ export type {
   AssistantTurn,
   ConversationMessage,
   ConversationSummary,
+  MessageBranch,
   StoredConversation,
   TokenUsage,
   ToolCall,
@@ -88,6 +90,7 @@ export { memoryStorage } from './core/storage/conversation-storage.js';
 export { localStorageAdapter } from './core/storage/local-storage.js';
 export type { LocalStorageAdapterOptions, WebStorage } from './core/storage/local-storage.js';
 export { serverStorage } from './core/storage/server-storage.js';
+export { scopedStorage } from './core/storage/scoped-storage.js';
 
 // React bindings: a provider and thin hooks over the core (each file starts with 'use client'; this index does
 // not, so server code can import the core from here without becoming a client module).
@@ -149,19 +152,31 @@ export type { SettingsDialogSlot } from './components/settings-dialog/settings-d
 // Components: ChatPanel (a complete chat) and the parts it is built from; Markdown (safe, stream-tolerant)
 export { ChatPanel } from './components/chat-panel/chat-panel.js';
 export type { ChatPanelProps } from './components/chat-panel/chat-panel.js';
-export { ChatRoot, useChatConfig, useChatState } from './components/chat-panel/chat-root.js';
-export type { ChatActions, ChatClassNames, ChatConfig, ChatRootProps, ChatSlot } from './components/chat-panel/chat-root.js';
-export { ChatMessageList } from './components/chat-panel/chat-message-list.js';
-export type { ChatMessageListProps } from './components/chat-panel/chat-message-list.js';
-export { ChatMessage } from './components/chat-panel/chat-message.js';
-export type { ChatMessageProps, MessageActionsContext, RenderMessageActions } from './components/chat-panel/chat-message.js';
+export type { ChatClassNames, ChatSlot, MessageActionsContext, RenderMessageActions } from './components/chat-panel/chat-panel-context.js';
 export { ChatComposer } from './components/chat-panel/chat-composer.js';
 export type { ChatComposerProps } from './components/chat-panel/chat-composer.js';
+export { ChatEmptyState } from './components/chat-panel/chat-empty-state.js';
+export type { ChatEmptyStateProps } from './components/chat-panel/chat-empty-state.js';
+export { ChatAssistantMessage, ChatUserMessage } from './components/chat-panel/chat-message-views.js';
 export { ChatError, chatErrorAction } from './components/chat-panel/chat-error.js';
 export type { ChatErrorAction } from './components/chat-panel/chat-error.js';
 export { ChatAnnouncer } from './components/chat-panel/chat-announcer.js';
-export { ModelInfo, modelFacts } from './components/chat-panel/model-info.js';
-export type { ModelInfoProps } from './components/chat-panel/model-info.js';
+
+// Chat primitives: compound parts to build a chat of your own (each part reads only the state it needs).
+export * as Thread from './primitives/thread/thread.js';
+export * as Message from './primitives/message/message.js';
+export * as Composer from './primitives/composer/composer-parts.js';
+export * as ActionBar from './primitives/action-bar/action-bar-parts.js';
+export * as BranchPicker from './primitives/branch-picker/branch-picker-parts.js';
+export { ModelInfo, modelFacts } from './primitives/model-info.js';
+export type { ModelInfoProps } from './primitives/model-info.js';
+export { useThreadContext, useThreadSelector } from './primitives/thread/thread-context.js';
+export type { ThreadContextValue } from './primitives/thread/thread-context.js';
+export { useChatRuntime } from './react/use-chat-runtime.js';
+export type { ChatRuntime } from './react/use-chat-runtime.js';
+export { useStoreSelector } from './react/use-store-selector.js';
+export { Slot } from './primitives/slot.js';
+export { composeEventHandlers } from './primitives/compose-event-handlers.js';
 export { useStickToBottom } from './components/chat-panel/use-stick-to-bottom.js';
 export type { StickToBottom } from './components/chat-panel/use-stick-to-bottom.js';
 export { defaultChatLabels } from './components/chat-panel/chat-labels.js';

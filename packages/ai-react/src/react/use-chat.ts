@@ -1,12 +1,10 @@
 'use client';
 import { useMemo } from 'react';
 import type { AssistantMessage, ConversationMessage } from '../core/chat-messages.js';
-import { createChatController, type ChatController, type ChatControllerOptions } from '../core/chat-controller.js';
+import type { ChatController, ChatControllerOptions } from '../core/chat-controller.js';
 import type { ChatStatus } from '../core/conversation-store.js';
 import type { AiError } from '../core/errors.js';
-import { useAiContext } from './ai-provider.js';
-import { useInstance } from './use-instance.js';
-import { useLatest } from './use-latest.js';
+import { useChatRuntime } from './use-chat-runtime.js';
 import { useStoreState } from './use-store-state.js';
 
 export interface UseChatOptions {
@@ -14,6 +12,11 @@ export interface UseChatOptions {
   feature?: string | undefined;
   /** Continue this conversation from the provider's storage; default a new one. Changing it switches chats. */
   conversationId?: string | undefined;
+  /**
+   * Who is signed in: conversations are kept under this identity in the provider's storage, so two users of one
+   * browser never see each other's chats (server storage is per user already).
+   */
+  identity?: string | undefined;
   /** Shown when storage has nothing under `conversationId` (read once, when the chat is created). */
   initialMessages?: readonly ConversationMessage[] | undefined;
   /** Request parameters sent with every answer (read once, when the chat is created). */
@@ -54,26 +57,7 @@ export interface UseChatResult {
  * <form onSubmit={(event) => { event.preventDefault(); void send(text); }}>…</form>
  */
 export function useChat(options: UseChatOptions = {}): UseChatResult {
-  const { client, storage, defaults } = useAiContext('useChat');
-  const feature = options.feature ?? defaults.feature ?? 'chat';
-  const { conversationId } = options;
-  const latest = useLatest(options);
-  const controller = useInstance(
-    [client, storage, feature, conversationId],
-    () =>
-      createChatController({
-        client,
-        storage,
-        feature,
-        ...(conversationId === undefined ? {} : { conversationId }),
-        // Read from this render's options: a chat created for a new conversation takes the options given with it.
-        ...(options.initialMessages ? { initialMessages: options.initialMessages } : {}),
-        ...(options.params ? { params: options.params } : {}),
-        onFinish: (answer) => latest.current.onFinish?.(answer),
-        onError: (error) => latest.current.onError?.(error),
-      }),
-    (created) => created.dispose(),
-  );
+  const controller = useChatRuntime(options, 'useChat');
   const { id, messages, status, error, loaded, storageError } = useStoreState(controller.store);
   const { send, stop, regenerate, edit, clear, selectVersion } = controller;
   return useMemo(

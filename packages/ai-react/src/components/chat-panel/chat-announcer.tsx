@@ -2,7 +2,8 @@
 import { useEffect, useRef, useState, type HTMLAttributes } from 'react';
 import { shownAnswer } from '../../core/chat-messages.js';
 import { visuallyHidden } from '../../primitives/visually-hidden.js';
-import { isBusy, useChatConfig, useChatState } from './chat-root.js';
+import { isBusy, useThreadContext, useThreadSelector } from '../../primitives/thread/thread-context.js';
+import { useChatPanelContext } from './chat-panel-context.js';
 
 /**
  * A polite status region, visually hidden, that says "Generating…" when an answer starts and "Answer complete"
@@ -13,12 +14,15 @@ import { isBusy, useChatConfig, useChatState } from './chat-root.js';
  * <ChatAnnouncer />
  */
 export function ChatAnnouncer({ className, style, ...props }: HTMLAttributes<HTMLDivElement>) {
-  const { status, messages } = useChatState('ChatAnnouncer');
-  const { labels, className: classNameOf } = useChatConfig('ChatAnnouncer');
+  const { labels } = useThreadContext('ChatAnnouncer');
+  const { className: classNameOf } = useChatPanelContext('ChatAnnouncer');
+  const status = useThreadSelector('ChatAnnouncer', (state) => state.status);
+  const lastStatus = useThreadSelector('ChatAnnouncer', (state) => {
+    const last = state.messages.at(-1);
+    return last?.role === 'assistant' ? shownAnswer(last).status : undefined;
+  });
   const [announcement, setAnnouncement] = useState('');
   const previous = useRef(status);
-  const last = messages.at(-1);
-  const lastStatus = last?.role === 'assistant' ? shownAnswer(last).status : undefined;
   useEffect(() => {
     const was = previous.current;
     previous.current = status;

@@ -1,75 +1,38 @@
 'use client';
-import { useState, type FormHTMLAttributes } from 'react';
-import { isBusy, useChatConfig, useChatState } from './chat-root.js';
-import { isSendKey } from './message-editor.js';
+import type { ReactNode } from 'react';
+import { ArrowUpIcon } from '../../icons/arrow-up-icon.js';
+import { StopIcon } from '../../icons/stop-icon.js';
+import { ComposerInput, ComposerRoot, ComposerSend, ComposerStop, type ComposerRootProps } from '../../primitives/composer/composer.js';
+import { useChatPanelContext } from './chat-panel-context.js';
 
-export interface ChatComposerProps extends Omit<FormHTMLAttributes<HTMLFormElement>, 'children'> {
+export interface ChatComposerProps extends Omit<ComposerRootProps, 'children'> {
   placeholder?: string | undefined;
+  /** Beside the send button, on the left of the toolbar (an attach button, a model picker…). */
+  tools?: ReactNode;
 }
 
 /**
- * The message box: a textbox named "Message" (Enter sends, Shift+Enter adds a line, nothing is sent while an input
- * method composes) and "Send", which becomes "Stop" while an answer streams. Its text is its own state, so typing
- * renders nothing else; focus comes back to it after send, stop and regenerate.
+ * ChatPanel's composer: a rounded card with the growing textbox on top and a toolbar below, a round send arrow
+ * that becomes a square stop while an answer streams, in one place. Built from `Composer.*`.
  *
  * @example
  * <ChatComposer placeholder="Ask about your order…" />
  */
-export function ChatComposer({ placeholder, className, onSubmit, ...props }: ChatComposerProps) {
-  const { status } = useChatState('ChatComposer');
-  const config = useChatConfig('ChatComposer');
-  const { labels, className: classNameOf, actions } = config;
-  const [text, setText] = useState('');
-  const busy = isBusy(status);
-  const empty = text.trim() === '';
-  const send = () => {
-    if (busy || empty) return;
-    void actions.send(text);
-    setText('');
-    config.focusComposer();
-  };
+export function ChatComposer({ placeholder, tools, className, ...props }: ChatComposerProps) {
+  const { className: classNameOf } = useChatPanelContext('ChatComposer');
+  const round = classNameOf('button', 'ia-chat-button ia-chat-send');
   return (
-    <form
-      data-state={busy ? 'streaming' : 'idle'}
-      onSubmit={(event) => {
-        onSubmit?.(event);
-        event.preventDefault();
-        send();
-      }}
-      {...props}
-      className={classNameOf('composer', 'ia-chat-composer', className)}
-    >
-      <textarea
-        ref={config.composerRef}
-        className={classNameOf('input', 'ia-chat-input')}
-        aria-label={labels.message}
-        placeholder={placeholder}
-        rows={1}
-        value={text}
-        onChange={(event) => setText(event.target.value)}
-        onKeyDown={(event) => {
-          if (!isSendKey(event)) return;
-          event.preventDefault();
-          send();
-        }}
-      />
-      {busy ? (
-        <button
-          type="button"
-          className={classNameOf('button', 'ia-chat-button')}
-          data-action="stop"
-          onClick={() => {
-            actions.stop();
-            config.focusComposer();
-          }}
-        >
-          {labels.stop}
-        </button>
-      ) : (
-        <button type="submit" className={classNameOf('button', 'ia-chat-button')} data-action="send" data-variant="primary" disabled={empty}>
-          {labels.send}
-        </button>
-      )}
-    </form>
+    <ComposerRoot {...props} className={classNameOf('composer', 'ia-chat-composer', className)}>
+      <ComposerInput className={classNameOf('input', 'ia-chat-input')} placeholder={placeholder} />
+      <div className={classNameOf('actions', 'ia-chat-composer-toolbar')}>
+        <div className={classNameOf('actions', 'ia-chat-composer-tools')}>{tools}</div>
+        <ComposerSend className={round} data-variant="primary">
+          <ArrowUpIcon size={18} />
+        </ComposerSend>
+        <ComposerStop className={round}>
+          <StopIcon size={14} />
+        </ComposerStop>
+      </div>
+    </ComposerRoot>
   );
 }

@@ -2,7 +2,8 @@
 import { useState, type HTMLAttributes } from 'react';
 import type { AiError } from '../../core/errors.js';
 import { useElapsedSeconds } from '../../react/use-elapsed-seconds.js';
-import { useChatConfig, useChatState } from './chat-root.js';
+import { useThreadContext, useThreadSelector } from '../../primitives/thread/thread-context.js';
+import { useChatPanelContext } from './chat-panel-context.js';
 
 /** What the user can do about a failure: try again (maybe after a wait), ask an administrator, or start over. */
 export type ChatErrorAction = 'retry' | 'contact-admin' | 'new-conversation' | 'none';
@@ -55,10 +56,9 @@ function useCountdown(seconds: number, key: unknown): number {
  * <ChatError />
  */
 export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
-  const { error, status } = useChatState('ChatError');
-  const config = useChatConfig('ChatError');
-  const { labels, className: classNameOf, actions } = config;
-  const shown = status === 'error' ? error : undefined;
+  const { chat, labels, focusComposer } = useThreadContext('ChatError');
+  const { className: classNameOf } = useChatPanelContext('ChatError');
+  const shown = useThreadSelector('ChatError', (state) => (state.status === 'error' ? state.error : undefined));
   const wait = useCountdown(shown?.retryAfter ?? 0, shown);
   if (!shown) return null;
   const action = chatErrorAction(shown);
@@ -72,8 +72,8 @@ export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement
             className={classNameOf('button', 'ia-chat-button')}
             disabled={wait > 0}
             onClick={() => {
-              void actions.regenerate();
-              config.focusComposer();
+              void chat.regenerate();
+              focusComposer();
             }}
           >
             {labels.tryAgain}
@@ -91,8 +91,8 @@ export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement
             type="button"
             className={classNameOf('button', 'ia-chat-button')}
             onClick={() => {
-              void actions.clear();
-              config.focusComposer();
+              void chat.clear();
+              focusComposer();
             }}
           >
             {labels.newConversation}

@@ -9,6 +9,9 @@ export interface ChatLabels extends MarkdownLabels {
   stop: string;
   regenerate: string;
   copy: string;
+  /** The feedback buttons under an answer. */
+  goodAnswer: string;
+  badAnswer: string;
   edit: string;
   /** The accessible name of the inline textbox that edits a sent message. */
   editMessage: string;
@@ -22,13 +25,21 @@ export interface ChatLabels extends MarkdownLabels {
   conversation: string;
   you: string;
   assistant: string;
+  /** The empty conversation's heading (ChatPanel's `title` replaces it) and its line of help. */
+  emptyTitle: string;
   emptyState: string;
+  /** The name of the list of suggested prompts. */
+  suggestions: string;
+  /** Starts a new conversation (the current one stays in storage). */
+  newChat: string;
   thinking: string;
   reasoning: string;
   /** Marks an answer stopped by the user; also announced. */
   stopped: string;
-  /** Marks an answer that failed (the error itself shows below the conversation). */
+  /** Marks an answer that failed before any text (the error itself shows below the conversation). */
   failed: string;
+  /** Marks an answer a failure cut off after it had started: its partial text stays above this. */
+  interrupted: string;
   /** Announced while an answer is generated, and when it is complete. */
   generating: string;
   answerComplete: string;
@@ -61,6 +72,8 @@ export const defaultChatLabels: ChatLabels = {
   stop: 'Stop',
   regenerate: 'Regenerate',
   copy: 'Copy',
+  goodAnswer: 'Good answer',
+  badAnswer: 'Bad answer',
   copyCode: 'Copy',
   copied: 'Copied',
   copyFailed: 'Copy failed',
@@ -74,11 +87,15 @@ export const defaultChatLabels: ChatLabels = {
   conversation: 'Conversation',
   you: 'You',
   assistant: 'Assistant',
+  emptyTitle: 'How can I help you today?',
   emptyState: 'Ask anything to get started.',
+  suggestions: 'Suggestions',
+  newChat: 'New chat',
   thinking: 'Thinking…',
   reasoning: 'Reasoning',
   stopped: 'Stopped',
   failed: 'No answer: the request failed.',
+  interrupted: 'The answer was cut off: the request failed.',
   generating: 'Generating…',
   answerComplete: 'Answer complete',
   jumpToLatest: 'Jump to latest',

@@ -418,7 +418,10 @@ describe('ChatPanel: safety, accessibility, customisation', () => {
     await waitForAnswer(container);
     const answer = lastAnswer(container)!;
     expect(answer.textContent).toContain('<script>alert(1)</script>');
-    expect(answer.querySelector('script, img, iframe, svg, object, embed')).toBeNull();
+    // The answer's own icons (copy, regenerate) are the only SVG: none comes from the model's text.
+    expect(answer.querySelector('.ia-markdown')?.querySelector('script, img, iframe, svg, object, embed')).toBeNull();
+    expect(answer.querySelector('script, img, iframe, object, embed')).toBeNull();
+    expect(Array.from(answer.querySelectorAll('svg')).every((svg) => svg.getAttribute('aria-hidden') === 'true' && svg.closest('.ia-markdown') === null)).toBe(true);
     for (const element of Array.from(answer.querySelectorAll('*'))) {
       expect(Array.from(element.attributes).filter((attribute) => attribute.name.startsWith('on'))).toEqual([]);
       expect(element.getAttribute('href') ?? '').not.toMatch(/^\s*javascript:/i);
@@ -463,9 +466,9 @@ describe('ChatPanel: safety, accessibility, customisation', () => {
     expect(container.querySelector('[class*="ia-"]')).toBeNull();
   });
 
-  it('a part outside ChatRoot says where it belongs', () => {
+  it('a part outside ChatPanel says where it belongs', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    expect(() => render(<ChatComposer />)).toThrow('`ChatComposer` must be used within `ChatRoot` (or `ChatPanel`)');
+    expect(() => render(<ChatComposer />)).toThrow('`ChatComposer` must be used within `ChatPanel`');
     spy.mockRestore();
   });
 

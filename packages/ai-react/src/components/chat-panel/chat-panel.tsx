@@ -1,43 +1,121 @@
 'use client';
-import { forwardRef, type ReactNode } from 'react';
-import { useChat, type UseChatOptions } from '../../react/use-chat.js';
+import { forwardRef, useMemo, useState, type ReactNode } from 'react';
+import { createId, type AssistantMessage } from '../../core/chat-messages.js';
+import { ArrowDownIcon } from '../../icons/arrow-down-icon.js';
+import { PlusIcon } from '../../icons/plus-icon.js';
+import type { Feedback } from '../../primitives/action-bar/action-bar.js';
+import { AiRoot, classes, type AiRootProps } from '../../primitives/ai-root.js';
+import { useThreadContext, useThreadSelector } from '../../primitives/thread/thread-context.js';
+import { ThreadMessages } from '../../primitives/thread/thread-messages.js';
+import { ThreadRoot } from '../../primitives/thread/thread-root.js';
+import { ThreadScrollToBottom, ThreadViewport } from '../../primitives/thread/thread-viewport.js';
+import { useShallowStable } from '../../primitives/use-shallow-stable.js';
+import type { UseChatOptions } from '../../react/use-chat.js';
+import { useChatRuntime } from '../../react/use-chat-runtime.js';
 import { ChatAnnouncer } from './chat-announcer.js';
 import { ChatComposer } from './chat-composer.js';
+import { ChatEmptyState } from './chat-empty-state.js';
 import { ChatError } from './chat-error.js';
-import type { RenderMessageActions } from './chat-message.js';
-import { ChatMessageList } from './chat-message-list.js';
-import { ChatRoot, type ChatRootProps } from './chat-root.js';
+import type { ChatLabels } from './chat-labels.js';
+import { ChatAssistantMessage, ChatUserMessage } from './chat-message-views.js';
+import { ChatPanelContext, useChatPanelContext, type ChatClassNames, type ChatPanelContextValue, type RenderMessageActions } from './chat-panel-context.js';
 
-export interface ChatPanelProps extends Omit<ChatRootProps, 'chat' | 'children' | 'onError'>, UseChatOptions {
+export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, UseChatOptions {
+  labels?: Partial<ChatLabels> | undefined;
+  classNames?: ChatClassNames | undefined;
   /** The composer's placeholder (its accessible name stays the `message` label). */
   placeholder?: string | undefined;
-  /** Shown while the conversation is empty. */
+  /** The empty conversation's heading: the feature's name or a greeting (default the `emptyTitle` label). */
+  title?: ReactNode;
+  /** Prompts the empty conversation offers as buttons. */
+  suggestions?: readonly string[] | undefined;
+  /** Replaces what the empty conversation shows. */
   emptyState?: ReactNode;
   /** Replaces (or extends) the actions under each message. */
   renderMessageActions?: RenderMessageActions | undefined;
   /** How many of the latest messages show at first (and per "Show earlier messages"); default 60. */
   pageSize?: number | undefined;
+  /** The signed-in user's name: its first letter marks their messages. */
+  userName?: string | undefined;
+  /** Shows thumbs up/down under answers, and hears them. */
+  onFeedback?: ((feedback: Feedback | undefined, answer: AssistantMessage) => void) | undefined;
+  /** "New chat" started another conversation (its id); the one left stays in storage. */
+  onConversationIdChange?: ((conversationId: string) => void) | undefined;
 }
 
+/** "New chat": shown once the conversation has a message. */
+function NewChatButton({ onNewChat }: { onNewChat(): void }) {
+  const { labels, focusComposer } = useThreadContext('NewChatButton');
+  const { className } = useChatPanelContext('NewChatButton');
+  const started = useThreadSelector('NewChatButton', (state) => state.messages.length > 0);
+  if (!started) return null;
+  return (
+    <button
+      type="button"
+      className={className('button', 'ia-chat-button ia-chat-new')}
+      onClick={() => {
+        onNewChat();
+        focusComposer();
+      }}
+    >
+      <PlusIcon />
+      <span>{labels.newChat}</span>
+    </button>
+  );
+}
+
+const components = { UserMessage: ChatUserMessage, AssistantMessage: ChatAssistantMessage };
+
 /**
- * A complete chat for one feature: the conversation with safe markdown, a composer, Stop, Regenerate, versions,
- * edit and re-send, model info, errors with the action to take, and screen-reader announcements. Built from
- * `ChatRoot` and its parts, which can be composed differently. Needs an `<AiProvider>` above it.
+ * A complete chat for one feature: the conversation with safe markdown and lazily highlighted code, a composer,
+ * Stop, Regenerate, versions, edit (keeping the earlier branch), model info, errors with the action to take,
+ * "New chat", suggested prompts, and screen-reader announcements. It is a short composition of the `Thread`,
+ * `Message`, `Composer` and `ActionBar` primitives: copy it to change any part. Needs an `<AiProvider>` above it.
  *
  * @example
  * <AiProvider baseUrl="/ai"><ChatPanel feature="support" placeholder="Ask about your order…" /></AiProvider>
  */
 export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function ChatPanel(
-  { feature, conversationId, initialMessages, params, onFinish, onError, placeholder, emptyState, renderMessageActions, pageSize, ...props },
+  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, ...props },
   ref,
 ) {
-  const chat = useChat({ feature, conversationId, initialMessages, params, onFinish, onError });
+  // "New chat" moves to a fresh id; a `conversationId` given by the app wins (the app then follows the change).
+  const [ownId, setOwnId] = useState<string | undefined>(undefined);
+  const chat = useChatRuntime({ feature, conversationId: conversationId ?? ownId, identity, initialMessages: ownId === undefined ? initialMessages : undefined, params, onFinish, onError });
+  const stableClassNames = useShallowStable(classNames);
+  const panel = useMemo<ChatPanelContextValue>(
+    () => ({ unstyled, className: (slot, own, ...extra) => classes(unstyled, own, stableClassNames?.[slot], ...extra), renderMessageActions, userName, onFeedback }),
+    [unstyled, stableClassNames, renderMessageActions, userName, onFeedback],
+  );
+  const cls = panel.className;
+  const newChat = () => {
+    const id = createId();
+    if (conversationId === undefined) setOwnId(id);
+    onConversationIdChange?.(id);
+  };
   return (
-    <ChatRoot ref={ref} chat={chat} {...props}>
-      <ChatMessageList emptyState={emptyState} renderMessageActions={renderMessageActions} pageSize={pageSize} />
-      <ChatError />
-      <ChatComposer placeholder={placeholder} />
-      <ChatAnnouncer />
-    </ChatRoot>
+    <ChatPanelContext.Provider value={panel}>
+      <ThreadRoot chat={chat} labels={labels} asChild>
+        <AiRoot ref={ref} unstyled={unstyled} className={cls('root', 'ia-chat', className)} {...props}>
+          <div className={cls('header', 'ia-chat-header')}>
+            <NewChatButton onNewChat={newChat} />
+          </div>
+          <ThreadViewport className={cls('log', 'ia-chat-log')}>
+            <ChatEmptyState title={title} suggestions={suggestions}>
+              {emptyState}
+            </ChatEmptyState>
+            <ThreadMessages components={components} pageSize={pageSize} className={cls('list', 'ia-chat-list')} showEarlierClassName={cls('button', 'ia-chat-button ia-chat-earlier')} />
+            <ThreadScrollToBottom className={cls('jumpToLatest', 'ia-chat-jump')}>
+              <ArrowDownIcon />
+            </ThreadScrollToBottom>
+          </ThreadViewport>
+          <div className={cls('composer', 'ia-chat-footer')}>
+            <ChatError />
+            <ChatComposer placeholder={placeholder} />
+          </div>
+          <ChatAnnouncer />
+        </AiRoot>
+      </ThreadRoot>
+    </ChatPanelContext.Provider>
   );
 });

@@ -1,11 +1,23 @@
 'use client';
 import { useId, useState, type HTMLAttributes, type SyntheticEvent } from 'react';
-import type { AssistantMessage } from '../../core/chat-messages.js';
-import type { ChatLabels } from './chat-labels.js';
-import { useChatConfig } from './chat-root.js';
+import type { AssistantMessage } from '../core/chat-messages.js';
+import type { ChatLabels } from '../components/chat-panel/chat-labels.js';
+import { InfoIcon } from '../icons/info-icon.js';
+import { answerOf, useMessage } from './message/message-context.js';
+import { useThreadContext } from './thread/thread-context.js';
 
 export interface ModelInfoProps extends HTMLAttributes<HTMLDivElement> {
-  answer: AssistantMessage;
+  /** The answer to describe; default the answer of the enclosing `Message.Root`. */
+  answer?: AssistantMessage | undefined;
+  /** The classes of the trigger button and of the tooltip. */
+  triggerClassName?: string | undefined;
+  tooltipClassName?: string | undefined;
+}
+
+/** The answer of the enclosing message, read only when no `answer` was given (a scope is then required). */
+function MessageModelInfo(props: Omit<ModelInfoProps, 'answer'>) {
+  const answer = answerOf(useMessage('ModelInfo'));
+  return answer ? <ModelInfoView answer={answer} {...props} /> : null;
 }
 
 /** Room the tooltip needs above its button; with less (the top of the conversation), it opens below. */
@@ -37,13 +49,18 @@ export function modelFacts(answer: AssistantMessage, labels: ChatLabels): Array<
 
 /**
  * A "Model info" button with a tooltip (on hover and on focus; Escape closes it) listing the answer's model,
- * provider, tokens in and out, cost, time to first token, tokens per second and finish reason.
+ * provider, tokens in and out, cost, time to first token, tokens per second and finish reason. Inside a message's
+ * scope it describes that message's answer.
  *
  * @example
- * <ModelInfo answer={shownAnswer(turn)} />
+ * <Message.Actions><ModelInfo /></Message.Actions>
  */
-export function ModelInfo({ answer, className, onPointerEnter, onPointerLeave, ...props }: ModelInfoProps) {
-  const { labels, className: classNameOf } = useChatConfig('ModelInfo');
+export function ModelInfo({ answer, ...props }: ModelInfoProps) {
+  return answer ? <ModelInfoView answer={answer} {...props} /> : <MessageModelInfo {...props} />;
+}
+
+function ModelInfoView({ answer, triggerClassName, tooltipClassName, onPointerEnter, onPointerLeave, ...props }: ModelInfoProps & { answer: AssistantMessage }) {
+  const { labels } = useThreadContext('ModelInfo');
   const [hovered, setHovered] = useState(false);
   const [focused, setFocused] = useState(false);
   const [dismissed, setDismissed] = useState(false);
@@ -54,7 +71,6 @@ export function ModelInfo({ answer, className, onPointerEnter, onPointerLeave, .
   const state = open ? 'open' : 'closed';
   return (
     <div
-      className={classNameOf('modelInfo', 'ia-model-info', className)}
       data-state={state}
       // Hovering the tooltip itself keeps it open (it is inside this element), so it can be read and selected.
       onPointerEnter={(event) => {
@@ -71,7 +87,7 @@ export function ModelInfo({ answer, className, onPointerEnter, onPointerLeave, .
     >
       <button
         type="button"
-        className={classNameOf('button', 'ia-chat-button ia-model-info-trigger')}
+        className={triggerClassName}
         aria-label={labels.modelInfo}
         aria-describedby={open ? id : undefined}
         aria-expanded={open}
@@ -90,10 +106,10 @@ export function ModelInfo({ answer, className, onPointerEnter, onPointerLeave, .
           setDismissed(true);
         }}
       >
-        <span aria-hidden="true">i</span>
+        <InfoIcon />
       </button>
       {open ? (
-        <div role="tooltip" id={id} className={classNameOf('tooltip', 'ia-model-tooltip')} data-state={state} data-side={side}>
+        <div role="tooltip" id={id} className={tooltipClassName} data-state={state} data-side={side}>
           <dl>
             {modelFacts(answer, labels).map(([term, value]) => (
               <div key={term}>

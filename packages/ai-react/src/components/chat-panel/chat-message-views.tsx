@@ -1,0 +1,99 @@
+'use client';
+import type { ReactNode } from 'react';
+import { CheckIcon } from '../../icons/check-icon.js';
+import { CopyIcon } from '../../icons/copy-icon.js';
+import { EditIcon } from '../../icons/edit-icon.js';
+import { RegenerateIcon } from '../../icons/regenerate-icon.js';
+import { SparklesIcon } from '../../icons/sparkles-icon.js';
+import { ThumbsDownIcon } from '../../icons/thumbs-down-icon.js';
+import { ThumbsUpIcon } from '../../icons/thumbs-up-icon.js';
+import { WarningIcon } from '../../icons/warning-icon.js';
+import { ActionBarCopy, ActionBarEdit, ActionBarFeedback, ActionBarRegenerate, ActionBarRoot } from '../../primitives/action-bar/action-bar.js';
+import { answerOf, useMessage, useMessageContext } from '../../primitives/message/message-context.js';
+import { MessageActions, MessageAvatar, MessageContent, MessageEditor, MessageReasoning, MessageRoot, MessageStatus } from '../../primitives/message/message-parts.js';
+import { MessageVersionPicker } from '../../primitives/message/message-version-picker.js';
+import { ModelInfo } from '../../primitives/model-info.js';
+import { useChatPanelContext } from './chat-panel-context.js';
+
+/** The default actions, or what `renderMessageActions` makes of them. */
+function Actions({ defaults }: { defaults: ReactNode }) {
+  const { renderMessageActions } = useChatPanelContext('ChatPanel message actions');
+  const { isLast } = useMessageContext('ChatPanel message actions');
+  const message = useMessage('ChatPanel message actions');
+  if (!renderMessageActions || !message) return defaults;
+  return renderMessageActions({ message, answer: answerOf(message), isLast, defaultActions: defaults });
+}
+
+/** A user message as ChatPanel shows it: a neutral bubble on the right, edit and versions under it on hover. */
+export function ChatUserMessage() {
+  const { className, userName } = useChatPanelContext('ChatUserMessage');
+  const button = className('button', 'ia-chat-button');
+  const icon = className('button', 'ia-chat-button ia-chat-icon-button');
+  return (
+    <MessageRoot className={className('message', 'ia-chat-message')}>
+      {userName ? <MessageAvatar name={userName} className={className('avatar', 'ia-chat-avatar')} /> : null}
+      <div className={className('content', 'ia-chat-body')}>
+        <MessageContent className={className('content', 'ia-chat-content')} />
+        <MessageEditor className={className('composer', 'ia-chat-editor')} inputClassName={className('input', 'ia-chat-input')} buttonClassName={button} />
+        <MessageActions className={className('actions', 'ia-chat-actions')}>
+          <Actions
+            defaults={
+              <>
+                <ActionBarEdit className={icon}>
+                  <EditIcon />
+                </ActionBarEdit>
+                <MessageVersionPicker className={className('actions', 'ia-chat-versions')} buttonClassName={icon} countClassName={className('actions', 'ia-chat-version-count')} />
+              </>
+            }
+          />
+        </MessageActions>
+      </div>
+    </MessageRoot>
+  );
+}
+
+/** An answer as ChatPanel shows it: the assistant's avatar, plain text in the reading column, actions under it. */
+export function ChatAssistantMessage() {
+  const { className, unstyled, onFeedback } = useChatPanelContext('ChatAssistantMessage');
+  const message = useMessage('ChatAssistantMessage');
+  const icon = className('button', 'ia-chat-button ia-chat-icon-button');
+  const answer = answerOf(message);
+  return (
+    <MessageRoot className={className('message', 'ia-chat-message')}>
+      <MessageAvatar className={className('avatar', 'ia-chat-avatar')}>
+        <SparklesIcon size={16} />
+      </MessageAvatar>
+      <div className={className('content', 'ia-chat-body')}>
+        <MessageReasoning className={className('content', 'ia-chat-reasoning')} />
+        <MessageContent className={className('content', 'ia-chat-content')} unstyled={unstyled} />
+        <MessageStatus className={className('content', 'ia-chat-badge')} />
+        <MessageActions className={className('actions', 'ia-chat-actions')}>
+          <Actions
+            defaults={
+              <>
+                <ActionBarRoot className={className('actions', 'ia-chat-action-bar')} onFeedbackChange={onFeedback && answer ? (value) => onFeedback(value, answer) : undefined}>
+                  <ActionBarCopy className={icon}>{(state) => (state === 'copied' ? <CheckIcon /> : state === 'failed' ? <WarningIcon /> : <CopyIcon />)}</ActionBarCopy>
+                  <ActionBarRegenerate className={icon}>
+                    <RegenerateIcon />
+                  </ActionBarRegenerate>
+                  {onFeedback ? (
+                    <>
+                      <ActionBarFeedback value="up" className={icon}>
+                        <ThumbsUpIcon />
+                      </ActionBarFeedback>
+                      <ActionBarFeedback value="down" className={icon}>
+                        <ThumbsDownIcon />
+                      </ActionBarFeedback>
+                    </>
+                  ) : null}
+                </ActionBarRoot>
+                <MessageVersionPicker className={className('actions', 'ia-chat-versions')} buttonClassName={icon} countClassName={className('actions', 'ia-chat-version-count')} />
+                <ModelInfo className={className('modelInfo', 'ia-model-info')} triggerClassName={icon} tooltipClassName={className('tooltip', 'ia-model-tooltip')} />
+              </>
+            }
+          />
+        </MessageActions>
+      </div>
+    </MessageRoot>
+  );
+}

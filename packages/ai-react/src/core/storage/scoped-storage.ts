@@ -1,0 +1,23 @@
+import type { ConversationStorage } from './conversation-storage.js';
+
+/**
+ * The conversations of one identity (a signed-in user) within a storage shared by several: ids are kept under the
+ * identity's prefix and `list()` shows only that identity's, so two users of one browser never see each other's
+ * chats. Server storage is already per user; this is for browser storage.
+ *
+ * @example
+ * const storage = scopedStorage(localStorageAdapter(), user.id);
+ */
+export function scopedStorage(storage: ConversationStorage, identity: string): ConversationStorage {
+  // Encoded, so no identity is a prefix of another's ("ann" and "ann:x" stay apart).
+  const prefix = `${encodeURIComponent(identity)}:`;
+  return {
+    load: async (id) => {
+      const conversation = await storage.load(prefix + id);
+      return conversation ? { ...conversation, id } : undefined;
+    },
+    save: (conversation) => storage.save({ ...conversation, id: prefix + conversation.id }),
+    remove: (id) => storage.remove(prefix + id),
+    list: async () => (await storage.list()).flatMap((summary) => (summary.id.startsWith(prefix) ? [{ ...summary, id: summary.id.slice(prefix.length) }] : [])),
+  };
+}

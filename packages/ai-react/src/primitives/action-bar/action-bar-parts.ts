@@ -1,0 +1,3 @@
+// The parts of a message's action bar, as one namespace: `ActionBar.Root`, `ActionBar.Copy`…
+export { ActionBarCopy as Copy, ActionBarEdit as Edit, ActionBarFeedback as Feedback, ActionBarRegenerate as Regenerate, ActionBarRoot as Root } from './action-bar.js';
+export type { ActionBarCopyProps as CopyProps, ActionBarFeedbackProps as FeedbackProps, ActionBarRootProps as RootProps, Feedback as FeedbackValue } from './action-bar.js';

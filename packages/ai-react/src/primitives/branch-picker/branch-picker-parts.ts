@@ -1,0 +1,3 @@
+// The parts of a version picker, as one namespace: `BranchPicker.Root`, `BranchPicker.Previous`…
+export { BranchPickerCount as Count, BranchPickerNext as Next, BranchPickerPrevious as Previous, BranchPickerRoot as Root } from './branch-picker.js';
+export type { BranchPickerRootProps as RootProps } from './branch-picker.js';
