@@ -120,8 +120,13 @@ describe.each(APPS)('a fresh $name app with the packed packages', (app) => {
     if (server) await stopProcessGroup(server, 5_000);
   });
 
-  it('installs no native SQLite driver unless it uses SQLite', () => {
+  it('installs no native SQLite driver unless it uses SQLite, and says what to install when SQLite is asked for without it', () => {
     expect(existsSync(path.join(folder(), 'node_modules', 'better-sqlite3'))).toBe(app.database === 'sqlite');
+    if (app.database === 'postgres') {
+      const probe = "import('@insforge/ai-server').then(({ createAiGateway }) => createAiGateway({ database: 'app.db' }).ready).then(() => console.log('opened'), (error) => console.log(error.message)).finally(() => process.exit(0))";
+      const opened = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: folder(), encoding: 'utf8', env: cleanEnv() });
+      expect(opened.stdout.trim().split('\n').at(-1)).toBe('The SQLite database needs the better-sqlite3 package: run "npm install better-sqlite3", or set DATABASE_URL to a postgres:// URL.');
+    }
     // What the tarballs ship: built code, types, sources for the maps, README and LICENSE; no tests or fixtures.
     const shipped = readdirSync(path.join(folder(), 'node_modules', '@insforge', 'ai-react'));
     expect(shipped).toEqual(expect.arrayContaining(['dist', 'src', 'README.md', 'LICENSE', 'package.json']));
