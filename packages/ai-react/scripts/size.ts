@@ -18,8 +18,8 @@ const entries: Array<{ name: string; code: string; target?: number }> = [
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`;
 
 for (const entry of entries) {
-  const { minifiedBytes: minified, gzipBytes: gzip, inputs } = await measureBundle(entry.code);
+  const { minifiedBytes: minified, gzipBytes: gzip, lazyGzipBytes: lazy, inputs } = await measureBundle(entry.code);
   console.log(`${entry.name}`);
-  console.log(`  minified ${kb(minified)}, gzip ${kb(gzip)}${entry.target ? ` (target < ${kb(entry.target)} gzip: ${gzip < entry.target ? 'met' : 'NOT met'})` : ''}`);
+  console.log(`  initial: minified ${kb(minified)}, gzip ${kb(gzip)}${entry.target ? ` (target < ${kb(entry.target)} gzip: ${gzip < entry.target ? 'met' : 'NOT met'})` : ''}${lazy > 0 ? `; loaded on demand: gzip ${kb(lazy)}` : ''}`);
   console.log(`  largest inputs (minified bytes): ${inputs.slice(0, 5).map((input) => `${input.path} ${input.bytesInOutput}`).join(', ')}`);
 }

@@ -43,14 +43,19 @@ describe('markdown stays linear on hostile input', () => {
       // Warm the compiler on a fifth of the input, so the figure is the parser's and not the first JIT pass.
       render(<Markdown source={source.slice(0, SIZE / 5)} />).unmount();
       parseInline(source.slice(0, SIZE / 5));
-      let started = performance.now();
-      const { unmount } = render(<Markdown source={source} />);
-      const rendered = performance.now() - started;
-      unmount();
-      // A table cell or a heading is parsed inline whole: the inline parser must hold on its own too.
-      started = performance.now();
-      parseInline(source);
-      const inline = performance.now() - started;
+      // The fastest of three: other processes on a busy machine add noise, never a quadratic's seconds.
+      let rendered = Infinity;
+      let inline = Infinity;
+      for (let attempt = 0; attempt < 3 && (rendered >= 50 || inline >= 50); attempt++) {
+        let started = performance.now();
+        const { unmount } = render(<Markdown source={source} />);
+        rendered = Math.min(rendered, performance.now() - started);
+        unmount();
+        // A table cell or a heading is parsed inline whole: the inline parser must hold on its own too.
+        started = performance.now();
+        parseInline(source);
+        inline = Math.min(inline, performance.now() - started);
+      }
       expect({ rendered: rendered < 50, inline: inline < 50 }, `rendered in ${rendered.toFixed(1)} ms, inline in ${inline.toFixed(1)} ms`).toEqual({ rendered: true, inline: true });
     });
   }

@@ -1,4 +1,4 @@
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HOSTILE_REPLY } from '../testing/mock-replies.js';
 import { Markdown } from './markdown.js';
@@ -31,7 +31,9 @@ describe('Markdown', () => {
 
   it('renders hostile output as inert text: no script, no image, no event handler, no javascript: link', () => {
     const { container } = render(<Markdown source={HOSTILE_REPLY} />);
-    for (const tag of ['script', 'img', 'iframe', 'svg', 'div[onmouseover]', 'b']) expect(container.querySelector(`.ia-markdown ${tag}`), tag).toBeNull();
+    for (const tag of ['script', 'img', 'iframe', 'div[onmouseover]', 'b']) expect(container.querySelector(`.ia-markdown ${tag}`), tag).toBeNull();
+    // The only SVG is the code block's own button icons, never the model's.
+    expect(Array.from(container.querySelectorAll('.ia-markdown svg')).every((svg) => svg.closest('.ia-code-header button') !== null)).toBe(true);
     const everything = container.querySelectorAll('*');
     for (const element of Array.from(everything)) {
       for (const attribute of Array.from(element.attributes)) expect(attribute.name.startsWith('on'), `${element.tagName} ${attribute.name}`).toBe(false);
@@ -79,6 +81,28 @@ describe('Markdown', () => {
     rerender(<Markdown source={`${start}ws`} />);
     expect(parse.mock.calls.map(([text]) => text)).toEqual(['The last one grows']);
     expect(container.querySelectorAll('p')).toHaveLength(3);
+  });
+
+  describe('code blocks', () => {
+    it('highlight a complete block once the highlighter has loaded on demand, never one still streaming', async () => {
+      const { container, rerender } = render(<Markdown source={'```ts\nconst answer = 42;'} />);
+      await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+      expect(container.querySelector('[data-token]')).toBeNull();
+      rerender(<Markdown source={'```ts\nconst answer = 42;\n```'} />);
+      await waitFor(() => expect(container.querySelector('[data-token="keyword"]')?.textContent).toBe('const'));
+      expect(container.querySelector('code')?.textContent).toBe('const answer = 42;');
+      expect(container.querySelector('.ia-code-language')?.textContent).toBe('ts');
+    });
+
+    it('name the language, or "text", and wrap long lines on demand', async () => {
+      const { container } = render(<Markdown source={'```\nplain\n```'} />);
+      expect(container.querySelector('.ia-code-language')?.textContent).toBe('text');
+      const wrap = screen.getByRole('button', { name: 'Wrap lines' });
+      expect(wrap.getAttribute('aria-pressed')).toBe('false');
+      fireEvent.click(wrap);
+      expect(wrap.getAttribute('aria-pressed')).toBe('true');
+      expect(container.querySelector('.ia-code')?.hasAttribute('data-wrap')).toBe(true);
+    });
   });
 
   describe('code copy button', () => {

@@ -1,7 +1,12 @@
 'use client';
-import { createElement, memo, useMemo, type HTMLAttributes, type ReactNode } from 'react';
+import { createElement, memo, useEffect, useMemo, useState, type HTMLAttributes, type ReactNode } from 'react';
+import { CheckIcon } from '../icons/check-icon.js';
+import { CopyIcon } from '../icons/copy-icon.js';
+import { WarningIcon } from '../icons/warning-icon.js';
+import { WrapIcon } from '../icons/wrap-icon.js';
 import { classes } from '../primitives/ai-root.js';
-import { CopyButton } from './copy-button.js';
+import { useCopyFeedback } from './copy-button.js';
+import type { Token } from './highlight-code.js';
 import { parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
 import { parseInline, type InlineNode } from './parse-inline.js';
 
@@ -10,9 +15,42 @@ export interface MarkdownLabels {
   copyCode: string;
   copied: string;
   copyFailed: string;
+  /** The toggle that wraps a code block's long lines. */
+  wrapLines: string;
+  /** The language label of a code block whose fence names none. */
+  plainText: string;
 }
 
-const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed' };
+const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed', wrapLines: 'Wrap lines', plainText: 'text' };
+
+type Highlighter = typeof import('./highlight-code.js');
+let highlighter: Promise<Highlighter> | undefined;
+
+/**
+ * The code's tokens once the highlighter is loaded (a dynamic import, the first time a complete block shows), or
+ * undefined meanwhile, while the block still streams, and for languages it does not know: the code shows plain.
+ */
+function useHighlighted(code: string, language: string, complete: boolean): Token[] | undefined {
+  const [result, setResult] = useState<{ code: string; language: string; tokens: Token[] | undefined }>();
+  useEffect(() => {
+    if (!complete || language === '') return;
+    let live = true;
+    highlighter ??= import('./highlight-code.js');
+    highlighter.then(
+      (module) => {
+        if (live) setResult({ code, language, tokens: module.highlightCode(code, language) });
+      },
+      () => {
+        // A chunk that failed to load (offline) leaves the code plain, and the next block tries again.
+        highlighter = undefined;
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [code, language, complete]);
+  return result?.code === code && result.language === language ? result.tokens : undefined;
+}
 
 export interface MarkdownProps extends Omit<HTMLAttributes<HTMLDivElement>, 'children'> {
   /** The markdown text; it may be half written (a stream still arriving). */
@@ -60,15 +98,37 @@ const inline = (text: string) => renderInline(parseInline(text));
 
 function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: 'code' }>; context: RenderContext }) {
   const { labels, unstyled } = context;
+  const tokens = useHighlighted(block.code, block.language, block.closed);
+  const [wrap, setWrap] = useState(false);
+  const copy = useCopyFeedback();
+  const copyLabel = copy.state === 'copied' ? labels.copied : copy.state === 'failed' ? labels.copyFailed : labels.copyCode;
+  const button = classes(unstyled, 'ia-code-button');
   return (
-    <div className={classes(unstyled, 'ia-code')} data-state={block.closed ? 'complete' : 'streaming'} data-language={block.language || undefined}>
+    <div className={classes(unstyled, 'ia-code')} data-state={block.closed ? 'complete' : 'streaming'} data-language={block.language || undefined} data-wrap={wrap ? '' : undefined} data-highlighted={tokens ? '' : undefined}>
       <div className={classes(unstyled, 'ia-code-header')}>
-        <span className={classes(unstyled, 'ia-code-language')}>{block.language}</span>
-        <CopyButton className={classes(unstyled, 'ia-code-copy')} value={block.code} labels={{ copy: labels.copyCode, copied: labels.copied, copyFailed: labels.copyFailed }} />
+        <span className={classes(unstyled, 'ia-code-language')}>{block.language || labels.plainText}</span>
+        <button type="button" className={button} aria-label={labels.wrapLines} data-tooltip={labels.wrapLines} aria-pressed={wrap} onClick={() => setWrap(!wrap)}>
+          <WrapIcon />
+        </button>
+        <button
+          type="button"
+          className={classes(unstyled, 'ia-code-button ia-code-copy')}
+          aria-label={copyLabel}
+          data-tooltip={copyLabel}
+          data-state={copy.state}
+          onClick={() => {
+            const clipboard = globalThis.navigator?.clipboard as Clipboard | undefined;
+            // The clipboard exists only in secure contexts; elsewhere, say so instead of pretending.
+            if (!clipboard) return copy.settle('failed');
+            copy.track(clipboard.writeText(block.code));
+          }}
+        >
+          {copy.state === 'copied' ? <CheckIcon /> : copy.state === 'failed' ? <WarningIcon /> : <CopyIcon />}
+        </button>
       </div>
       {/* Focusable, so a long line can be scrolled with the keyboard. */}
       <pre tabIndex={0}>
-        <code>{block.code}</code>
+        <code>{tokens ? tokens.map(([kind, text], index) => (kind ? <span key={index} data-token={kind}>{text}</span> : text)) : block.code}</code>
       </pre>
     </div>
   );
@@ -145,8 +205,8 @@ const Block = memo(
  */
 export const Markdown = memo(function Markdown({ source, labels, unstyled, className, ...props }: MarkdownProps) {
   const blocks = useMemo(() => parseMarkdown(source), [source]);
-  const { copyCode, copied, copyFailed } = { ...DEFAULT_LABELS, ...labels };
-  const context = useMemo<RenderContext>(() => ({ labels: { copyCode, copied, copyFailed }, unstyled }), [copyCode, copied, copyFailed, unstyled]);
+  const { copyCode, copied, copyFailed, wrapLines, plainText } = { ...DEFAULT_LABELS, ...labels };
+  const context = useMemo<RenderContext>(() => ({ labels: { copyCode, copied, copyFailed, wrapLines, plainText }, unstyled }), [copyCode, copied, copyFailed, wrapLines, plainText, unstyled]);
   return (
     <div className={classes(unstyled, 'ia-markdown', className)} {...props}>
       {blocks.map((entry, index) => (

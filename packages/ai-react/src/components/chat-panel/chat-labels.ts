@@ -77,6 +77,8 @@ export const defaultChatLabels: ChatLabels = {
   copyCode: 'Copy',
   copied: 'Copied',
   copyFailed: 'Copy failed',
+  wrapLines: 'Wrap lines',
+  plainText: 'text',
   edit: 'Edit',
   editMessage: 'Edit message',
   cancel: 'Cancel',
