@@ -6,6 +6,7 @@ import { WarningIcon } from '../icons/warning-icon.js';
 import { WrapIcon } from '../icons/wrap-icon.js';
 import { classes } from '../primitives/ai-root.js';
 import { useCopyFeedback } from './copy-button.js';
+import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
 import { parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
 import { parseInline, type InlineNode } from './parse-inline.js';
@@ -23,7 +24,7 @@ export interface MarkdownLabels {
 
 const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed', wrapLines: 'Wrap lines', plainText: 'text' };
 
-type Highlighter = typeof import('./highlight-code.js');
+type Highlighter = typeof HighlightModule;
 let highlighter: Promise<Highlighter> | undefined;
 
 /**
