@@ -44,9 +44,20 @@ let emulator: Emulator;
 let browser: Browser;
 const databases: string[] = [];
 
+/**
+ * The environment of every command run in an app: without the caller's settings, and without NODE_PATH (the
+ * workspace's package manager sets it for the tools it starts, and it would let an app resolve packages it never
+ * installed).
+ */
+function appEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = cleanEnv({ ...(nativeBuildEnv() as Record<string, string>), ...extra });
+  delete env['NODE_PATH'];
+  return env;
+}
+
 /** Runs a command in an app folder; fails the test with its output when it exits non-zero. */
 function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: cleanEnv({ ...nativeBuildEnv(), ...env } as Record<string, string>), maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: appEnv(env as Record<string, string>), maxBuffer: 64 * 1024 * 1024 });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${path.basename(cwd)} (exit ${result.status}):\n${output.slice(-6_000)}`);
   return output;
@@ -55,7 +66,7 @@ function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEn
 /** The same command, without blocking the event loop (installs run side by side). */
 function runAsync(cwd: string, command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: cleanEnv(nativeBuildEnv() as Record<string, string>) });
+    const child = spawn(command, args, { cwd, env: appEnv() });
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     child.stderr.on('data', (data: Buffer) => (output += data.toString()));
@@ -124,8 +135,8 @@ describe.each(APPS)('a fresh $name app with the packed packages', (app) => {
     expect(existsSync(path.join(folder(), 'node_modules', 'better-sqlite3'))).toBe(app.database === 'sqlite');
     if (app.database === 'postgres') {
       const probe = "import('@insforge/ai-server').then(({ createAiGateway }) => createAiGateway({ database: 'app.db' }).ready).then(() => console.log('opened'), (error) => console.log(error.message)).finally(() => process.exit(0))";
-      const opened = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: folder(), encoding: 'utf8', env: cleanEnv() });
-      expect(opened.stdout.trim().split('\n').at(-1)).toBe('The SQLite database needs the better-sqlite3 package: run "npm install better-sqlite3", or set DATABASE_URL to a postgres:// URL.');
+      const opened = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: folder(), encoding: 'utf8', env: appEnv() });
+      expect(opened.stdout.trim().split('\n').at(-1), opened.stdout + opened.stderr).toBe('The SQLite database needs the better-sqlite3 package: run "npm install better-sqlite3", or set DATABASE_URL to a postgres:// URL.');
     }
     // What the tarballs ship: built code, types, sources for the maps, README and LICENSE; no tests or fixtures.
     const shipped = readdirSync(path.join(folder(), 'node_modules', '@insforge', 'ai-react'));
@@ -149,7 +160,7 @@ describe.each(APPS)('a fresh $name app with the packed packages', (app) => {
     server = spawn(command!, args, {
       cwd: folder(),
       detached: true,
-      env: cleanEnv({ PORT: String(port), OPENROUTER_BASE_URL: emulator.url, OPENROUTER_API_KEY: upstreamKey, NEXT_TELEMETRY_DISABLED: '1', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }),
+      env: appEnv({ PORT: String(port), OPENROUTER_BASE_URL: emulator.url, OPENROUTER_API_KEY: upstreamKey, NEXT_TELEMETRY_DISABLED: '1', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) }),
     });
     server.stdout?.on('data', (data: Buffer) => (output += data.toString()));
     server.stderr?.on('data', (data: Buffer) => (output += data.toString()));
