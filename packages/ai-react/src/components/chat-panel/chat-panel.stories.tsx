@@ -120,8 +120,36 @@ async function ask(canvasElement: HTMLElement, text: string) {
   return canvas;
 }
 
-/** A fresh conversation, waiting for the first message. */
-export const Empty: Story = {};
+/** A fresh conversation: the feature's name as the heading and suggested prompts (a click sends one). */
+export const Empty: Story = {
+  args: { title: 'How can I help with your project?', suggestions: ['How do I add the chat to my app?', 'Which models can I use?', 'Show a TypeScript example', 'What does a request cost?'] },
+};
+
+/** The same, with nothing passed: the default greeting. */
+export const EmptyDefault: Story = {};
+
+/** Waiting for the first token: the answer shows a shimmering "Thinking…". */
+export const Thinking: Story = {
+  parameters: { gateway: { pacing: { ttftMs: 600_000, tokensPerSecond: 40 } } },
+  play: async ({ canvasElement }) => {
+    const canvas = await ask(canvasElement, 'Think about it first');
+    await waitFor(() => expect(canvas.getByText('Thinking…')).toBeTruthy());
+  },
+};
+
+/** A failure cut the answer off half way: the partial text stays, marked as cut off, with the error under it. */
+export const CutOff: Story = {
+  parameters: { gateway: { scenario: 'mid-stream-error', pacing: { ttftMs: 0, tokensPerSecond: 400 } } },
+  play: async ({ canvasElement }) => {
+    const canvas = await ask(canvasElement, 'Tell me everything');
+    await canvas.findByText('The answer was cut off: the request failed.', {}, { timeout: 10_000 });
+  },
+};
+
+/** Thumbs up and down under answers (shown when the app passes `onFeedback`), and the user's initial. */
+export const WithFeedback: Story = {
+  args: { initialMessages: conversation, userName: 'Ada', onFeedback: () => undefined },
+};
 
 /** A conversation with code, a table, a regenerated answer (versions "2 / 2") and model info; type to continue it. */
 export const Conversation: Story = {
