@@ -230,7 +230,8 @@ const runners: Record<string, () => Promise<void>> = {
     const result = JSON.parse(child.stdout().trim().split('\n').at(-1)!) as { status: number; type: string; body: string; signedOut: number };
     expect(result).toMatchObject({ status: 200, signedOut: 401 });
     expect(result.type).toContain('text/event-stream');
-    expect(result.body).toContain('Hello from Next.js');
+    const answer = result.body.split('\n').filter((line) => line.startsWith('data: {')).map((line) => (JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content ?? '').join('');
+    expect(answer).toContain('Hello from Next.js');
     expect(result.body).toContain('data: [DONE]');
   },
 
@@ -363,7 +364,9 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
   'limits-policy': async () => {
     const policy = JSON.parse(example('limits-policy').code) as { version: number; policy: { users: { default: Record<string, number> } } };
     const adminToken = 'readme-admin-token-0123456789';
-    const gateway = createAiGateway({ database: ':memory:', adminToken, upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY } });
+    // No network here: the example's webhook host resolves to a public address (example.com's), as a real one would;
+    // the gateway refuses private, loopback and metadata addresses.
+    const gateway = createAiGateway({ database: ':memory:', adminToken, upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY }, webhooks: { lookup: async () => [{ address: '93.184.215.14', family: 4 }] } });
     const app = express().use(gateway);
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', resolve));
