@@ -19,6 +19,7 @@ import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, t
 import { AiError, toAiError } from './errors.js';
 import { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './frame-scheduler.js';
 import type { ConversationStorage } from './storage/conversation-storage.js';
+import { notifyStorageChanged } from './storage/storage-events.js';
 
 export interface ChatControllerOptions {
   client: Pick<AiClient, 'chat'>;
@@ -96,7 +97,10 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     if (!storage) return;
     const snapshot = toStoredConversation(store.getState());
     // One save at a time, in order: a slow early save never lands after a later one.
-    saving = saving.then(() => storage.save(snapshot)).catch(storageFailed);
+    saving = saving
+      .then(() => storage.save(snapshot))
+      .then(() => notifyStorageChanged(storage))
+      .catch(storageFailed);
   };
 
   const ready = (async () => {
@@ -212,7 +216,10 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       store.setState({ messages: [], status: 'ready', error: undefined, title: null, updatedAt: now() });
       if (!storage) return;
       const { id } = store.getState();
-      saving = saving.then(() => storage.remove(id)).catch(storageFailed);
+      saving = saving
+        .then(() => storage.remove(id))
+        .then(() => notifyStorageChanged(storage))
+        .catch(storageFailed);
       await saving;
     },
     selectVersion(messageId, index) {

@@ -1,4 +1,5 @@
 import type { ConversationStorage } from './conversation-storage.js';
+import { linkStorage } from './storage-events.js';
 
 /**
  * The conversations of one identity (a signed-in user) within a storage shared by several: ids are kept under the
@@ -11,7 +12,7 @@ import type { ConversationStorage } from './conversation-storage.js';
 export function scopedStorage(storage: ConversationStorage, identity: string): ConversationStorage {
   // Encoded, so no identity is a prefix of another's ("ann" and "ann:x" stay apart).
   const prefix = `${encodeURIComponent(identity)}:`;
-  return {
+  const scoped: ConversationStorage = {
     load: async (id) => {
       const conversation = await storage.load(prefix + id);
       return conversation ? { ...conversation, id } : undefined;
@@ -20,4 +21,6 @@ export function scopedStorage(storage: ConversationStorage, identity: string): C
     remove: (id) => storage.remove(prefix + id),
     list: async () => (await storage.list()).flatMap((summary) => (summary.id.startsWith(prefix) ? [{ ...summary, id: summary.id.slice(prefix.length) }] : [])),
   };
+  linkStorage(scoped, storage);
+  return scoped;
 }

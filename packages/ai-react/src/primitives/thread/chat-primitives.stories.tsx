@@ -128,7 +128,7 @@ function CustomComposer() {
         </div>
         <Composer.Send asChild>
           <button type="submit" className="ia-chat-button" data-variant="primary">
-            <ArrowUpIcon /> Ask
+            <ArrowUpIcon /> Send
           </button>
         </Composer.Send>
         <Composer.Stop className="ia-chat-button ia-chat-send">

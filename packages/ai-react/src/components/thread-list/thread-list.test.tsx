@@ -1,0 +1,91 @@
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { userEvent } from '@testing-library/user-event';
+import { useState } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StoredConversation } from '../../core/chat-messages.js';
+import { memoryStorage } from '../../core/storage/conversation-storage.js';
+import { scopedStorage } from '../../core/storage/scoped-storage.js';
+import { AiProvider } from '../../react/ai-provider.js';
+import { mockClient } from '../../testing/mock-gateway.js';
+import { ChatPanel } from '../chat-panel/chat-panel.js';
+import { ThreadList } from './thread-list.js';
+
+afterEach(cleanup);
+
+const saved = (id: string, question: string, updatedAt: number): StoredConversation => ({
+  id,
+  title: question,
+  feature: 'chat',
+  createdAt: updatedAt,
+  updatedAt,
+  messages: [{ id: `${id}-u`, role: 'user', content: question, createdAt: updatedAt }],
+});
+
+function Chats({ identity }: { identity?: string }) {
+  const [id, setId] = useState<string>('fresh');
+  return (
+    <>
+      <ThreadList activeId={id} onSelect={setId} onNewChat={() => setId(`new-${Date.now()}`)} identity={identity} />
+      <ChatPanel conversationId={id} identity={identity} />
+    </>
+  );
+}
+
+function renderChats(storage = memoryStorage([saved('lisbon', 'Plan a trip to Lisbon', 1), saved('taxes', 'Explain my tax return', 2)]), identity?: string) {
+  const user = userEvent.setup();
+  render(
+    <AiProvider client={mockClient({ pacing: { ttftMs: 0, tokensPerSecond: Infinity } })} storage={storage}>
+      <Chats {...(identity ? { identity } : {})} />
+    </AiProvider>,
+  );
+  return { user, storage };
+}
+
+const list = () => screen.getByRole('list', { name: 'Conversations' });
+const titles = () => within(list()).queryAllByRole('button', { name: /^(?!Rename|Delete)/ }).map((button) => button.textContent);
+
+describe('ThreadList', () => {
+  it('lists conversations newest first; opening one shows it in the chat, marked current', async () => {
+    const { user } = renderChats();
+    await waitFor(() => expect(titles()).toEqual(['Explain my tax return', 'Plan a trip to Lisbon']));
+    await user.click(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }));
+    await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain('Plan a trip to Lisbon'));
+    expect(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }).getAttribute('aria-current')).toBe('page');
+  });
+
+  it('a new chat appears in the list under a title made from its first message', async () => {
+    const { user } = renderChats();
+    await waitFor(() => expect(titles()).toHaveLength(2));
+    await user.click(screen.getAllByRole('button', { name: 'New chat' })[0]!);
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'What should I cook tonight?\nSomething quick{Enter}');
+    await waitFor(() => expect(titles()[0]).toBe('What should I cook tonight?'));
+  });
+
+  it('searches by title, renames with Enter (Escape keeps the title) and deletes', async () => {
+    const { user, storage } = renderChats();
+    await waitFor(() => expect(titles()).toHaveLength(2));
+    await user.type(screen.getByRole('searchbox', { name: 'Search conversations' }), 'lisb');
+    await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
+    await user.clear(screen.getByRole('searchbox', { name: 'Search conversations' }));
+    await user.click(screen.getByRole('button', { name: 'Rename “Plan a trip to Lisbon”' }));
+    await user.keyboard('{Escape}');
+    expect(titles()).toContain('Plan a trip to Lisbon');
+    await user.click(screen.getByRole('button', { name: 'Rename “Plan a trip to Lisbon”' }));
+    const box = screen.getByRole('textbox', { name: 'Title' });
+    await user.clear(box);
+    await user.type(box, 'Lisbon in May{Enter}');
+    await waitFor(() => expect(titles()).toContain('Lisbon in May'));
+    expect((await storage.load('lisbon'))?.title).toBe('Lisbon in May');
+    await user.click(screen.getByRole('button', { name: 'Delete “Explain my tax return”' }));
+    await waitFor(() => expect(titles()).toEqual(['Lisbon in May']));
+    expect(await storage.load('taxes')).toBeUndefined();
+  });
+
+  it("lists only the signed-in identity's conversations", async () => {
+    const shared = memoryStorage();
+    await scopedStorage(shared, 'bob').save(saved('b1', "Bob's secret plan", 3));
+    await scopedStorage(shared, 'alice').save(saved('a1', "Alice's question", 4));
+    renderChats(shared, 'alice');
+    await waitFor(() => expect(titles()).toEqual(["Alice's question"]));
+  });
+});

@@ -1,0 +1,79 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ConversationSummary } from './chat-messages.js';
+import { toAiError, type AiError } from './errors.js';
+import type { ConversationStorage } from './storage/conversation-storage.js';
+import { notifyStorageChanged, subscribeToStorage } from './storage/storage-events.js';
+
+export interface ConversationListState {
+  /** Most recently updated first. */
+  conversations: readonly ConversationSummary[];
+  /** False until the first list arrived. */
+  loaded: boolean;
+  /** The last failure to list, rename or delete; the list keeps what it had. */
+  error: AiError | undefined;
+}
+
+export interface ConversationList {
+  store: StoreApi<ConversationListState>;
+  /** Reads the list again (a chat's save does it by itself). */
+  refresh(): Promise<void>;
+  /** Gives a conversation another title (an empty one goes back to none). */
+  rename(id: string, title: string): Promise<void>;
+  /** Deletes a conversation. */
+  remove(id: string): Promise<void>;
+  /** Stops hearing the storage. */
+  dispose(): void;
+}
+
+/**
+ * The conversations of a storage, as a store a list renders from: it reads them, renames and deletes, and reads
+ * again whenever a chat saves through the same storage (or a scoped view of it).
+ *
+ * @example
+ * const list = createConversationList(storage);
+ * list.store.subscribe(({ conversations }) => render(conversations));
+ */
+export function createConversationList(storage: ConversationStorage, source: ConversationStorage = storage): ConversationList {
+  const store = createStore<ConversationListState>()(() => ({ conversations: [], loaded: false, error: undefined }));
+  let reading = 0;
+  const failed = (error: unknown) => store.setState({ error: toAiError(error) });
+  const refresh = async () => {
+    // Only the latest read lands: a slow early answer never replaces a newer list.
+    const ticket = ++reading;
+    try {
+      const conversations = await storage.list();
+      if (ticket === reading) store.setState({ conversations, loaded: true, error: undefined });
+    } catch (error) {
+      if (ticket === reading) store.setState({ loaded: true });
+      failed(error);
+    }
+  };
+  const unsubscribe = subscribeToStorage(source, () => void refresh());
+  void refresh();
+  return {
+    store,
+    refresh,
+    async rename(id, title) {
+      try {
+        const conversation = await storage.load(id);
+        if (!conversation) return;
+        await storage.save({ ...conversation, title: title.trim() === '' ? null : title.trim() });
+        notifyStorageChanged(storage);
+      } catch (error) {
+        failed(error);
+      }
+    },
+    async remove(id) {
+      // Gone from the list at once; the storage catches up.
+      store.setState({ conversations: store.getState().conversations.filter((conversation) => conversation.id !== id) });
+      try {
+        await storage.remove(id);
+        notifyStorageChanged(storage);
+      } catch (error) {
+        failed(error);
+        await refresh();
+      }
+    },
+    dispose: unsubscribe,
+  };
+}
