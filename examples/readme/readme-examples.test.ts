@@ -324,6 +324,43 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
     }
   },
 
+  'react-compose': async () => {
+    const { code } = example('react-compose');
+    writeFileSync(path.join(workDir, 'support-chat.tsx'), code);
+    // The page around the exported component, with the stylesheet an app would import.
+    const entry = path.join(workDir, 'react-compose-page.tsx');
+    writeFileSync(
+      entry,
+      `import { createRoot } from 'react-dom/client';
+import { AiProvider } from '@insforge/ai-react';
+import '@insforge/ai-react/styles.css';
+import { SupportChat } from './support-chat.tsx';
+createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" getHeaders={() => ({ authorization: 'Bearer bob-session' })}><SupportChat maxLength={40} /></AiProvider>);
+`,
+    );
+    await expressExample();
+    const app = await serveApp(entry, 'react-compose');
+    try {
+      const page = await openBrowserPage();
+      await page.goto(app.url);
+      const box = page.getByRole('textbox', { name: 'Message' });
+      // Over maxLength: the app's onSubmit cancels the send and the text stays.
+      await box.fill('This question is far too long for the limit the app set');
+      await box.press('Enter');
+      await expect.poll(() => box.inputValue()).toBe('This question is far too long for the limit the app set');
+      expect(await page.locator('li[data-role]').count()).toBe(0);
+      await box.fill('Hello, primitives');
+      await page.getByRole('button', { name: 'Send' }).click();
+      const answer = page.locator('li[data-role="assistant"]').last();
+      await expect.poll(() => answer.getAttribute('data-status')).toBe('done');
+      await answer.getByRole('button', { name: 'Copy' }).waitFor();
+      await answer.getByRole('button', { name: 'Regenerate' }).waitFor();
+      await page.close();
+    } finally {
+      await app.close();
+    }
+  },
+
   serve: async () => {
     const { code } = example('serve');
     const [emulatorPort, servePort] = [await freePort(), await freePort()];
