@@ -418,10 +418,10 @@ describe('ChatPanel: safety, accessibility, customisation', () => {
     await waitForAnswer(container);
     const answer = lastAnswer(container)!;
     expect(answer.textContent).toContain('<script>alert(1)</script>');
-    // The answer's own icons (copy, regenerate) are the only SVG: none comes from the model's text.
-    expect(answer.querySelector('.ia-markdown')?.querySelector('script, img, iframe, svg, object, embed')).toBeNull();
+    // The component's own icons (copy, regenerate, a code block's buttons) are the only SVG: none comes from the text.
     expect(answer.querySelector('script, img, iframe, object, embed')).toBeNull();
-    expect(Array.from(answer.querySelectorAll('svg')).every((svg) => svg.getAttribute('aria-hidden') === 'true' && svg.closest('.ia-markdown') === null)).toBe(true);
+    const svgs = Array.from(answer.querySelectorAll('svg'));
+    expect(svgs.every((svg) => svg.getAttribute('aria-hidden') === 'true' && (svg.closest('.ia-markdown') === null || svg.closest('.ia-code-header button') !== null))).toBe(true);
     for (const element of Array.from(answer.querySelectorAll('*'))) {
       expect(Array.from(element.attributes).filter((attribute) => attribute.name.startsWith('on'))).toEqual([]);
       expect(element.getAttribute('href') ?? '').not.toMatch(/^\s*javascript:/i);
