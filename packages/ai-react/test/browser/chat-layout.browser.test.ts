@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { openStory } from './story-page.js';
+
+// Layout promises of ChatPanel that only a real browser can check.
+describe('ChatPanel layout', () => {
+  it('"Copy" → "Copied" moves no neighbour: Regenerate stays exactly where it was', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--conversation', { viewport: { width: 1280, height: 800 }, test: { onTestFinished } });
+    const answer = page.locator('li[data-role="assistant"]').last();
+    await answer.hover();
+    const regenerate = answer.getByRole('button', { name: 'Regenerate' });
+    const before = await regenerate.boundingBox();
+    await answer.getByRole('button', { name: 'Copy' }).click();
+    // Copied, or "Copy failed" where the page has no clipboard permission: either way the label changed.
+    await expect.poll(() => answer.locator('[data-action="copy"]').getAttribute('data-state')).not.toBe('idle');
+    expect(await regenerate.boundingBox()).toEqual(before);
+  });
+
+  it('on a phone (390×844) the composer is pinned at the bottom, inside the screen, and nothing scrolls sideways', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--long-conversation', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    const composer = await page.getByRole('textbox', { name: 'Message' }).boundingBox();
+    expect(composer).not.toBeNull();
+    expect(composer!.y + composer!.height).toBeLessThanOrEqual(844);
+    expect(composer!.y).toBeGreaterThan(844 / 2);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+  });
+
+  it('at 360 px wide, code, tables and long words scroll or wrap inside the answer, never the page', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--markdown-showcase', { viewport: { width: 360, height: 740 }, test: { onTestFinished } });
+    await page.locator('.ia-table').first().waitFor();
+    const overflow = await page.evaluate(() => {
+      const log = document.querySelector('.ia-chat-log');
+      return { page: document.documentElement.scrollWidth - document.documentElement.clientWidth, log: log ? log.scrollWidth - log.clientWidth : -1 };
+    });
+    expect(overflow).toEqual({ page: 0, log: 0 });
+  });
+});
