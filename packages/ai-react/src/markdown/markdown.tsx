@@ -8,7 +8,7 @@ import { classes } from '../primitives/ai-root.js';
 import { useCopyFeedback } from './copy-button.js';
 import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
-import { parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
+import { continueMarkdown, type MarkdownBlock, type MarkdownParse } from './parse-blocks.js';
 import { parseInline, type InlineNode } from './parse-inline.js';
 
 /** The visible strings of rendered markdown (the code blocks' copy button). */
@@ -205,7 +205,11 @@ const Block = memo(
  * <Markdown source={answer.content} />
  */
 export const Markdown = memo(function Markdown({ source, labels, unstyled, className, ...props }: MarkdownProps) {
-  const blocks = useMemo(() => parseMarkdown(source), [source]);
+  // While a stream grows the text, each frame continues the last parse instead of parsing everything again.
+  const [parsed, setParsed] = useState<MarkdownParse | undefined>(undefined);
+  const current = parsed?.source === source ? parsed : continueMarkdown(parsed, source);
+  if (current !== parsed) setParsed(current);
+  const blocks = current.blocks;
   const { copyCode, copied, copyFailed, wrapLines, plainText } = { ...DEFAULT_LABELS, ...labels };
   const context = useMemo<RenderContext>(() => ({ labels: { copyCode, copied, copyFailed, wrapLines, plainText }, unstyled }), [copyCode, copied, copyFailed, wrapLines, plainText, unstyled]);
   return (

@@ -227,7 +227,39 @@ function parseLines(lines: readonly string[], depth = 0): Array<{ block: Markdow
  * parseMarkdown('# Title\n\n- one\n- two').map((entry) => entry.block.type); // ['heading', 'list']
  */
 export function parseMarkdown(source: string): SourceBlock[] {
-  // Leading tabs count as four spaces each, as CommonMark's tab stops mostly do.
-  const lines = source.replace(/\r\n?/g, '\n').split('\n').map((line) => line.replace(/^\t+/, (tabs) => '    '.repeat(tabs.length)));
-  return parseLines(lines).map(({ block, start, end }) => ({ block, raw: lines.slice(start, end).join('\n') }));
+  return continueMarkdown(undefined, source).blocks;
+}
+
+/** A parse that the next, longer text of a stream can continue from (see `continueMarkdown`). */
+export interface MarkdownParse {
+  source: string;
+  blocks: SourceBlock[];
+  /** The line each block starts on. */
+  starts: number[];
+}
+
+// Leading tabs count as four spaces each, as CommonMark's tab stops mostly do.
+const toLines = (source: string) => source.replace(/\r\n?/g, '\n').split('\n').map((line) => line.replace(/^\t+/, (tabs) => '    '.repeat(tabs.length)));
+
+/**
+ * Parses `source`, reusing a parse of text it continues (a stream's previous frame): only the last two blocks are
+ * parsed again, since text added at the end can change only the block it extends and, through its first line, the
+ * one before (a `#` that becomes `#a` is no heading but the paragraph's next line). Earlier blocks keep their
+ * objects, so their rendering is skipped too. Any other `previous` is ignored.
+ *
+ * @example
+ * let parse = continueMarkdown(undefined, 'Hello');
+ * parse = continueMarkdown(parse, 'Hello, world\n\n- one'); // parse.blocks: paragraph, list
+ */
+export function continueMarkdown(previous: MarkdownParse | undefined, source: string): MarkdownParse {
+  const lines = toLines(source);
+  const keep = previous && source.startsWith(previous.source) ? Math.max(0, previous.blocks.length - 2) : 0;
+  const from = keep > 0 ? (previous?.starts[keep] as number) : 0;
+  const blocks = previous ? previous.blocks.slice(0, keep) : [];
+  const starts = previous ? previous.starts.slice(0, keep) : [];
+  for (const { block, start, end } of parseLines(lines.slice(from))) {
+    blocks.push({ block, raw: lines.slice(from + start, from + end).join('\n') });
+    starts.push(from + start);
+  }
+  return { source, blocks, starts };
 }

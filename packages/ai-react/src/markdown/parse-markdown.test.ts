@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
+import { continueMarkdown, parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
 import { parseInline } from './parse-inline.js';
 import { safeHref } from './safe-url.js';
 
@@ -163,5 +163,60 @@ describe('safeHref', () => {
     for (const url of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', '\u0000javascript:alert(1)', 'java\nscript:alert(1)', 'data:text/html;base64,PHNjcmlwdD4=', 'vbscript:x', 'file:///etc/passwd', 'blob:https://a', '', '   ']) {
       expect(safeHref(url), JSON.stringify(url)).toBeUndefined();
     }
+  });
+});
+
+describe('continueMarkdown', () => {
+  const STREAM = [
+    '# Plan',
+    '',
+    'Intro line one',
+    'line two with **bold',
+    'still bold** and `code`',
+    '#not a heading',
+    '',
+    '- one',
+    '- two',
+    '  - nested',
+    '',
+    '| a | b |',
+    '| --- | ---: |',
+    '| 1 | 2 |',
+    '',
+    '> quote',
+    'lazy',
+    '',
+    '```ts',
+    'const x = 1;',
+    '```',
+    '',
+    '1. first',
+    '2. second',
+    '***',
+    'end\r\nwith CRLF\ttab',
+  ].join('\n');
+
+  it('gives the same blocks as a full parse at every step of a stream, whatever the chunk size', () => {
+    for (const size of [1, 3, 17]) {
+      let parse = continueMarkdown(undefined, '');
+      for (let end = 0; end <= STREAM.length; end += size) {
+        const text = STREAM.slice(0, end);
+        parse = continueMarkdown(parse, text);
+        expect(parse.blocks, `chunk ${size}, at ${end}`).toEqual(parseMarkdown(text));
+      }
+    }
+  });
+
+  it('keeps the objects of the blocks before the last two, so they are not parsed or rendered again', () => {
+    const first = continueMarkdown(undefined, 'One\n\nTwo\n\nThree\n\nFour');
+    const next = continueMarkdown(first, 'One\n\nTwo\n\nThree\n\nFour and more');
+    expect(next.blocks[0]).toBe(first.blocks[0]);
+    expect(next.blocks[1]).toBe(first.blocks[1]);
+    expect(next.blocks[3]?.raw).toBe('Four and more');
+  });
+
+  it('starts over when the text is not a continuation (an edit, another version)', () => {
+    const first = continueMarkdown(undefined, 'One\n\nTwo\n\nThree');
+    expect(continueMarkdown(first, 'Uno\n\nTwo').blocks).toEqual(parseMarkdown('Uno\n\nTwo'));
   });
 });
