@@ -38,7 +38,10 @@ import { startGatewayUsage, usageLedgerSettingsSchema, type UsageLedgerSettings 
 import { catalogPrices } from './usage/estimate.js';
 import { openRouterGenerations } from './usage/reconciler.js';
 import { RequestLifecycle } from './gateway/metered-request.js';
-import type { UsageSink } from './usage/usage-record.js';
+import type { UsageRecord, UsageSink } from './usage/usage-record.js';
+import { GatewayOperations, operationsOptionsSchema, type OperationsOptions } from './observability/gateway-operations.js';
+import { operationsRouter } from './observability/operations-router.js';
+import type { DegradationAlert } from './observability/degradation-alerts.js';
 
 export interface AiGatewayOptions {
   /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
@@ -107,6 +110,15 @@ export interface AiGatewayOptions {
   /** The usage ledger's batching, reconciliation with OpenRouter's `GET /generation`, and retention (90 days). */
   ledger?: UsageLedgerSettings;
   logger?: GatewayLogger;
+  /**
+   * Operations: circuit breakers per upstream model and provider (on by default; shared through Redis when
+   * `limits.redisUrl`/`REDIS_URL` is set) and service degradation alerts (a webhook under the `webhooks` rules).
+   */
+  operations?: Pick<OperationsOptions, 'circuitBreakers' | 'alerts'>;
+  /** Called with every finished request's usage record (no prompt or answer in it), e.g. to feed Langfuse or the host's logs. */
+  onRequestEnd?: (record: UsageRecord) => void;
+  /** Called when a circuit opens or closes, or a feature's error rate passes the alert threshold. */
+  onDegradation?: (alert: DegradationAlert) => void | Promise<void>;
 }
 
 const optionsSchema = z.object({
@@ -127,6 +139,7 @@ const optionsSchema = z.object({
   defaultProjectId: z.string().min(1).optional(),
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
   ledger: usageLedgerSettingsSchema.optional(),
+  operations: operationsOptionsSchema.optional(),
 });
 
 /**
@@ -140,6 +153,8 @@ export interface AiGateway {
   readonly router: Router;
   readonly context: GatewayContext;
   readonly ready: Promise<GatewayStores>;
+  /** Metrics, circuit breakers, the error log and instance connections (e.g. to serve metrics on another port). */
+  readonly operations: GatewayOperations;
   /**
    * Refuses new AI requests (503), waits up to `graceMs` for those in flight, then ends the rest cleanly (streams
    * with an SSE error event, JSON requests with a 503) and resolves once each has its usage record. Call it before
@@ -237,7 +252,17 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     },
     { sink: options.usage, settings: options.ledger, logger },
   );
-  const lifecycle = new RequestLifecycle({ quota, usage: usage.sink, logger, deadlineMs: options.requestDeadlineMs ?? 10 * 60_000 });
+  const operations: GatewayOperations = new GatewayOperations({
+    options: { ...options.operations, onRequestEnd: options.onRequestEnd, onDegradation: options.onDegradation },
+    redisUrl,
+    redisKeyPrefix: options.limits?.redisKeyPrefix,
+    requestsInFlight: () => lifecycle.inFlight,
+    streamsInFlight: () => lifecycle.inFlightStreams,
+    ledger: () => usage.ledger?.stats(),
+    webhooks,
+    logger,
+  });
+  const lifecycle: RequestLifecycle = new RequestLifecycle({ quota, usage: usage.sink, logger, deadlineMs: options.requestDeadlineMs ?? 10 * 60_000, observe: (meter) => operations.observe(meter) });
   // A stored key the master key cannot open: users get a generic 503, the log and admins which variable to set.
   const withholdKeyFailure = keyFailureWithholder(logger);
   const context: GatewayContext = {
@@ -266,13 +291,14 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   upstream.apiKey = async () => (currentKey = await apiKey());
 
   const router = Router();
-  router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId })));
+  router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId }), { openCircuits: () => operations.openCircuits() }));
   router.use(async (_req, _res, next) => {
     await ready;
     next();
   });
   router.use(express.json({ limit: options.maxBodyBytes ?? 10 * 1024 * 1024 }));
   router.use(identityMiddleware(context));
+  router.use(operationsRouter(operations, ready));
   router.post('/v1/chat/completions', chatCompletionsHandler(context));
   router.post('/v1/embeddings', embeddingsHandler(context));
   router.get('/v1/models', listModelsHandler(context));
@@ -292,12 +318,14 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   Object.defineProperty(router, 'router', { value: router });
   Object.defineProperty(router, 'context', { value: context });
   Object.defineProperty(router, 'ready', { value: ready });
+  Object.defineProperty(router, 'operations', { value: operations });
   Object.defineProperty(router, 'drain', { value: (graceMs: number) => lifecycle.drain(graceMs) });
   Object.defineProperty(router, 'close', {
     value: async () => {
       await quota.close();
       await quotaBackend.close();
       await usage.close();
+      await operations.close();
       await upstream.close();
       await (await ready.catch(() => undefined))?.close();
     },

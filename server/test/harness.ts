@@ -48,6 +48,9 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     retry: { baseDelayMs: 5, maxDelayMs: 20 },
     database: ':memory:',
+    // A test's deliberate failures must not open circuits for the next test on the same harness; tests of the
+    // breakers turn them on.
+    operations: { circuitBreakers: false },
     ...gatewayOptions,
     upstream: { baseUrl: emulator.url, apiKey: upstreamKey, referer: 'https://acme.example', title: 'Acme', ...gatewayOptions.upstream },
   });

@@ -6,6 +6,7 @@ import type { GatewayLogger } from '../logger.js';
 import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import type { UsageRecord, UsageSink } from '../usage/usage-record.js';
+import type { AttemptObserver } from './with-fallbacks.js';
 
 /** What the forward stage reports about the upstream call, for the record and the settlement. */
 export interface ForwardResult {
@@ -50,6 +51,17 @@ export interface ForwardStage {
   run(meter: MeteredRequest, plan: unknown, res: Response): Promise<ForwardResult | undefined>;
 }
 
+/**
+ * Watches one request from its start to its record (metrics, traces, an error log), and gates and watches its
+ * upstream attempts (circuit breakers). Made by the `observe` port when the request begins.
+ */
+export interface RequestObserver {
+  /** Passed to `withFallbacks` by the forward stage. */
+  attempts?: AttemptObserver;
+  /** Called once with the request's record, after the usage sink took it. */
+  ended?(record: UsageRecord): void;
+}
+
 /** What the lifecycle needs from the gateway: ports, wired by `createAiGateway`. */
 export interface LifecyclePorts {
   quota: QuotaGuard;
@@ -61,6 +73,8 @@ export interface LifecyclePorts {
   beforeForward?: ForwardStage[];
   /** Called with every record once written, for metrics, traces and the host's own hooks. */
   onRecord?: (record: UsageRecord, meter: MeteredRequest) => void;
+  /** Makes the observer of each request as it begins (operations: metrics, traces, circuit breakers). */
+  observe?: (meter: MeteredRequest) => RequestObserver;
 }
 
 /** Why a request was ended by the gateway rather than by its client. */
@@ -86,6 +100,8 @@ export class MeteredRequest {
   estimate: QuotaEstimate | undefined;
   admission: Admission | undefined;
   attempts = 0;
+  /** Sees the request's attempts and its end; see `LifecyclePorts.observe`. */
+  readonly observer: RequestObserver;
   readonly #abort = new AbortController();
   #endReason: EndReason | undefined;
   #clientGone = false;
@@ -101,6 +117,7 @@ export class MeteredRequest {
     private readonly onDone: (meter: MeteredRequest) => void,
   ) {
     this.signal = this.#abort.signal;
+    this.observer = ports.observe?.(this) ?? {};
     if (callerGone.aborted) this.#onClose();
     else callerGone.addEventListener('abort', this.#onClose);
     this.#deadline = setTimeout(() => this.end('deadline'), ports.deadlineMs);
@@ -184,6 +201,11 @@ export class MeteredRequest {
     } catch (error) {
       this.ports.logger.error('usage sink failed to take a record', { error, requestId: record.requestId });
     }
+    try {
+      this.observer.ended?.(record);
+    } catch (error) {
+      this.ports.logger.error('a request observer failed', { error, requestId: record.requestId });
+    }
     if (!this.admission) return;
     const tokens = figures.promptTokens + figures.completionTokens;
     void this.admission
@@ -216,6 +238,13 @@ export class RequestLifecycle {
 
   get inFlight(): number {
     return this.#inFlight.size;
+  }
+
+  /** Requests in flight that stream their answer. */
+  get inFlightStreams(): number {
+    let streams = 0;
+    for (const meter of this.#inFlight) if (meter.streamed) streams += 1;
+    return streams;
   }
 
   /**

@@ -139,7 +139,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
         response.body.destroy();
         throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
       }
-    });
+    }, meter.observer.attempts);
   } catch (error) {
     clearInterval(heartbeat);
     if (signal.aborted) {

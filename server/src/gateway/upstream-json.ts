@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
-import { withFallbacks } from './with-fallbacks.js';
+import { withFallbacks, type AttemptObserver } from './with-fallbacks.js';
 
 export interface JsonPost<T> {
   path: '/chat/completions' | '/embeddings' | '/images';
@@ -13,6 +13,8 @@ export interface JsonPost<T> {
   apiKey: string;
   signal: AbortSignal;
   onAttempt?: () => void;
+  /** Gates and watches each attempt (circuit breakers, metrics, spans): usually `meter.observer.attempts`. */
+  observer?: AttemptObserver | undefined;
   /** Extra checks of a parsed answer; throw an `UpstreamFailure` to retry or fall back. */
   check?: (parsed: T) => void;
 }
@@ -53,7 +55,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
     post.check?.(result);
     return { result, raw, model, headers: response.headers };
-  });
+  }, post.observer);
 }
 
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */

@@ -19,25 +19,50 @@ export interface AttemptContext {
   model: string;
 }
 
+/** How one upstream attempt ended: answered, failed (with the failure when it was an upstream one), or aborted. */
+export type AttemptOutcome = { ok: true; aborted?: false } | { ok: false; aborted: boolean; failure?: UpstreamFailure | undefined };
+
+/**
+ * Gates and watches the upstream attempts of one request (circuit breakers, metrics, trace spans). An attempt of a
+ * stream ends when its first chunk arrived: after that nothing is retried.
+ */
+export interface AttemptObserver {
+  /** Whether `model` may be tried now; false moves on to the next model without calling it. */
+  admits?(model: string): boolean | Promise<boolean>;
+  /** Called as an attempt starts; what it returns is called once, with how the attempt ended. */
+  started?(model: string): ((outcome: AttemptOutcome) => void) | undefined;
+}
+
 /**
  * Runs `attempt` on each model in order: retryable failures are retried with backoff (honouring `Retry-After`),
  * then the next model is tried; a failure that is the caller's (bad input, the operator's key) stops at once.
- * `attempt` must only throw before anything reached the client: after that, nothing is retried.
+ * `attempt` must only throw before anything reached the client: after that, nothing is retried. An `observer`
+ * hears each attempt and may skip a model (an open circuit): when every model is skipped the request is a 503.
  */
 export async function withFallbacks<T>(
   models: readonly string[],
   policy: RetryPolicy,
   signal: AbortSignal,
   attempt: (context: AttemptContext) => Promise<T>,
+  observer: AttemptObserver = {},
 ): Promise<T> {
   let lastFailure: UpstreamFailure | undefined;
+  let skipped = false;
   for (const model of models) {
     for (let retry = 0; retry <= policy.maxRetries; retry += 1) {
+      if (observer.admits && !(await observer.admits(model))) {
+        skipped = true;
+        break;
+      }
+      const ended = observer.started?.(model);
       try {
-        return await attempt({ model });
+        const answer = await attempt({ model });
+        ended?.({ ok: true });
+        return answer;
       } catch (error) {
-        if (signal.aborted) throw error;
         const failure = error instanceof UpstreamTransportError ? classifyTransportError(error) : error;
+        ended?.({ ok: false, aborted: signal.aborted, failure: failure instanceof UpstreamFailure ? failure : undefined });
+        if (signal.aborted) throw error;
         if (!(failure instanceof UpstreamFailure)) throw error;
         lastFailure = failure;
         if (!failure.retryable && !failure.tryFallback) throw failure.error;
@@ -50,6 +75,7 @@ export async function withFallbacks<T>(
     }
     if (lastFailure && !lastFailure.tryFallback) break;
   }
+  if (!lastFailure && skipped) throw new GatewayError('service_unavailable', 'The models of this request are failing right now and are paused; try again shortly.');
   if (!lastFailure) throw new GatewayError('internal_error', 'No model was configured to try.');
   throw lastFailure.error;
 }

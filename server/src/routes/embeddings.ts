@@ -68,6 +68,7 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
         apiKey: plan.apiKey,
         signal: meter.signal,
         onAttempt: () => meter.attempt(),
+        observer: meter.observer.attempts,
       });
       // Already OpenAI's shape: the bytes leave as they came, without being serialized again.
       sendUpstreamJson(res, raw);

@@ -17,6 +17,12 @@ export interface ReadinessChecks {
   providerKey(): Promise<string | undefined>;
 }
 
+/** What `GET /health` shows besides its checks, without changing its status. */
+export interface HealthExtras {
+  /** Models and providers whose circuit is open: their calls go to the fallbacks until a probe succeeds. */
+  openCircuits?: () => Promise<Array<{ scope: string; name: string; retryAt: Date | null }>>;
+}
+
 /** What the gateway's own readiness checks read. */
 export interface GatewayHealthSources {
   ready: Promise<GatewayStores>;
@@ -39,7 +45,7 @@ const PROBE_KEY = 'health:probe';
  * @example
  * router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota, defaultProjectId: 'default' })));
  */
-export function healthRouter(checks: ReadinessChecks): Router {
+export function healthRouter(checks: ReadinessChecks, extras: HealthExtras = {}): Router {
   const router = Router();
   let upstream: { at: number; check: HealthCheck } | undefined;
   router.get('/health/live', (_req, res) => {
@@ -47,14 +53,26 @@ export function healthRouter(checks: ReadinessChecks): Router {
   });
   router.get('/health', async (_req, res) => {
     const upstreamDue = !upstream || Date.now() - upstream.at > UPSTREAM_CHECK_TTL_MS;
-    const [store, limits, providerKey, fresh] = await Promise.all([run(checks.store), run(checks.limits), run(checks.providerKey), upstreamDue ? run(checks.upstream) : undefined]);
+    const [store, limits, providerKey, fresh, openCircuits] = await Promise.all([
+      run(checks.store),
+      run(checks.limits),
+      run(checks.providerKey),
+      upstreamDue ? run(checks.upstream) : undefined,
+      extras.openCircuits?.().catch(() => []),
+    ]);
     if (fresh) upstream = { at: Date.now(), check: fresh };
     const results = { store, upstream: fresh ?? upstream?.check ?? { status: 'unavailable', error: 'not checked yet' }, limits, providerKey } satisfies Record<keyof ReadinessChecks, HealthCheck>;
     const ok = Object.values(results).every((check) => check.status === 'ok');
     res
       .status(ok ? 200 : 503)
       .set('cache-control', 'no-store')
-      .json({ status: ok ? 'ok' : 'degraded', live: true, checks: results });
+      .json({
+        status: ok ? 'ok' : 'degraded',
+        live: true,
+        checks: results,
+        // An open circuit is served by fallbacks, so it is shown (while any is open) without making the instance unready.
+        ...(openCircuits && openCircuits.length > 0 ? { openCircuits: openCircuits.map((circuit) => ({ scope: circuit.scope, name: circuit.name, retryAt: circuit.retryAt?.toISOString() ?? null })) } : {}),
+      });
   });
   return router;
 }

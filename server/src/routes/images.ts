@@ -48,6 +48,7 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol): Me
         apiKey: plan.apiKey,
         signal: meter.signal,
         onAttempt: () => meter.attempt(),
+        observer: meter.observer.attempts,
         check: (parsed) => {
           if (!parsed.data?.length || parsed.data.some((image) => typeof image?.b64_json !== 'string')) {
             throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);

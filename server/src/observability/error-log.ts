@@ -1,0 +1,122 @@
+import { Redis } from 'ioredis';
+
+/** What kind of failure an entry is, for filtering: the model provider's, a timeout, a limit, the request's own, or ours. */
+export type ErrorClass = 'upstream' | 'timeout' | 'rate_limit' | 'limit' | 'request' | 'auth' | 'internal';
+
+/**
+ * One failure: a call to OpenRouter that failed (`attempt`, perhaps retried or replaced by a fallback) or a request
+ * that ended in an error or was refused (`request`). Codes and names only: never a message that could quote a
+ * prompt, never a key.
+ */
+export interface ErrorLogEntry {
+  at: number;
+  requestId: string;
+  projectId: string;
+  kind: 'attempt' | 'request';
+  class: ErrorClass;
+  /** The gateway's error code, as the API answers it (`upstream_timeout`, `quota_exceeded`…). */
+  code: string;
+  endpoint: string;
+  feature: string | null;
+  /** The model called (for an attempt) or requested (for a request). */
+  model: string;
+}
+
+const CLASS_OF: Record<string, ErrorClass> = {
+  upstream_timeout: 'timeout',
+  rate_limit_exceeded: 'rate_limit',
+  quota_exceeded: 'limit',
+  service_unavailable: 'limit',
+  upstream_error: 'upstream',
+  upstream_stream_truncated: 'upstream',
+  upstream_model_unavailable: 'upstream',
+  upstream_auth: 'auth',
+  upstream_insufficient_credits: 'auth',
+  unauthorized: 'auth',
+  forbidden: 'auth',
+  invalid_provider_key: 'auth',
+  encryption_key_missing: 'internal',
+  internal_error: 'internal',
+};
+
+/** The class of an error code; codes about the request itself (invalid input, unknown model, too large) are `request`. */
+export function errorClassOf(code: string): ErrorClass {
+  return Object.hasOwn(CLASS_OF, code) ? (CLASS_OF[code] as ErrorClass) : 'request';
+}
+
+export interface ErrorLogQuery {
+  projectId: string;
+  limit: number;
+  class?: ErrorClass | undefined;
+}
+
+/** The recent errors of each project, newest first, capped so it never grows without bound. */
+export interface ErrorLog {
+  add(entry: ErrorLogEntry): Promise<void>;
+  recent(query: ErrorLogQuery): Promise<ErrorLogEntry[]>;
+  close(): Promise<void>;
+}
+
+/** How many entries each project keeps. */
+export const ERROR_LOG_CAPACITY = 1_000;
+
+const matches = (entry: ErrorLogEntry, query: ErrorLogQuery) => query.class === undefined || entry.class === query.class;
+
+/** The error log of this process. */
+export class MemoryErrorLog implements ErrorLog {
+  readonly #entries = new Map<string, ErrorLogEntry[]>();
+
+  constructor(private readonly capacity = ERROR_LOG_CAPACITY) {}
+
+  async add(entry: ErrorLogEntry): Promise<void> {
+    const entries = this.#entries.get(entry.projectId) ?? [];
+    entries.unshift(entry);
+    if (entries.length > this.capacity) entries.length = this.capacity;
+    this.#entries.set(entry.projectId, entries);
+  }
+
+  async recent(query: ErrorLogQuery): Promise<ErrorLogEntry[]> {
+    return (this.#entries.get(query.projectId) ?? []).filter((entry) => matches(entry, query)).slice(0, query.limit);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The error log in Redis: every instance adds to one list per project, so any instance shows them all. */
+export class RedisErrorLog implements ErrorLog {
+  readonly #client: Redis;
+
+  constructor(
+    url: string,
+    private readonly keyPrefix = 'insforge-ai:errors:',
+    private readonly capacity = ERROR_LOG_CAPACITY,
+  ) {
+    this.#client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000 });
+    // Failures reach each call; an unhandled 'error' event would end the process.
+    this.#client.on('error', () => undefined);
+  }
+
+  async add(entry: ErrorLogEntry): Promise<void> {
+    const key = this.#key(entry.projectId);
+    await this.#client.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, this.capacity - 1).exec();
+  }
+
+  async recent(query: ErrorLogQuery): Promise<ErrorLogEntry[]> {
+    const rows = await this.#client.lrange(this.#key(query.projectId), 0, this.capacity - 1);
+    const entries: ErrorLogEntry[] = [];
+    for (const row of rows) {
+      const entry = JSON.parse(row) as ErrorLogEntry;
+      if (matches(entry, query)) entries.push(entry);
+      if (entries.length >= query.limit) break;
+    }
+    return entries;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+
+  #key(projectId: string): string {
+    return `${this.keyPrefix}${encodeURIComponent(projectId)}`;
+  }
+}
