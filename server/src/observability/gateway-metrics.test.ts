@@ -1,0 +1,114 @@
+import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  // The ledger in the gateway's database, not the harness's memory sink: the metrics are compared with it.
+  harness = await startHarness({ usage: undefined, ledger: { flushIntervalMs: 5 } });
+});
+afterAll(() => harness.close());
+
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }) =>
+  fetch(`${harness.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) }).then(async (response) => ({ status: response.status, text: await response.text() }));
+const chat = (content: string, extra: Record<string, unknown> = {}) => post('/v1/chat/completions', { model: 'chat', messages: [{ role: 'user', content }], ...extra });
+
+async function scrape(): Promise<PrometheusFamily[]> {
+  const response = await fetch(`${harness.url}/metrics`, { headers: admin });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parsePrometheusTextFormat(await response.text());
+}
+
+/** The sum of a family's samples whose labels include `labels`. */
+function sum(families: PrometheusFamily[], name: string, labels: Record<string, string> = {}): number {
+  const family = families.find((entry) => entry.name === name);
+  if (!family) throw new Error(`no metric ${name}`);
+  return family.metrics
+    .filter((sample) => Object.entries(labels).every(([label, value]) => sample.labels?.[label] === value))
+    .reduce((total, sample) => total + Number(sample.value ?? sample.count ?? 0), 0);
+}
+
+/**
+ * A histogram's observations with `labels`, read from the registry: the text parser keeps a labelled histogram's
+ * buckets but not its labels or count.
+ */
+async function histogramCount(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = harness.gateway.operations.metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values
+    .filter((value) => value.metricName === `${name}_count` && Object.entries(labels).every(([label, wanted]) => value.labels[label] === wanted))
+    .reduce((total, value) => total + value.value, 0);
+}
+
+interface SummaryGroup { model: string | null; feature: string | null; requests: number; errors: number; rejected: number; promptTokens: number; completionTokens: number; costUsd: number }
+
+async function ledgerSummary(query: string, expectedRequests: number): Promise<{ totals: SummaryGroup; groups: SummaryGroup[] }> {
+  for (let tries = 0; ; tries += 1) {
+    const response = await fetch(`${harness.url}/api/ai/usage/summary?${query}`, { headers: admin });
+    const summary = (await response.json()) as { totals: SummaryGroup; groups: SummaryGroup[] };
+    if (summary.totals.requests >= expectedRequests || tries > 100) return summary;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('GET /metrics', () => {
+  it('is for admins only: 401 without an identity, 403 for a user', async () => {
+    expect((await fetch(`${harness.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).status).toBe(403);
+  });
+
+  it('parses as the Prometheus text format, and after a known mix of requests its counters match the ledger', async () => {
+    expect((await chat('one')).status).toBe(200);
+    expect((await chat('two')).status).toBe(200);
+    expect((await chat('streamed', { stream: true })).status).toBe(200);
+    expect((await post('/v1/embeddings', { model: 'embed', input: 'vectors please' })).status).toBe(200);
+    harness.emulator.addRule({ match: { contains: 'refused upstream' }, scenario: 'status=400' });
+    expect((await chat('refused upstream')).status).toBe(400);
+    expect((await post('/v1/chat/completions', { model: 'no-such-feature', messages: [{ role: 'user', content: 'x' }] })).status).toBe(400);
+    expect((await post('/api/ai/emergency-stop', { stopped: true, reason: 'metrics test' }, admin)).status).toBe(200);
+    expect((await chat('while stopped')).status).toBe(503);
+    expect((await post('/api/ai/emergency-stop', { stopped: false }, admin)).status).toBe(200);
+    const requests = 7;
+
+    const families = await scrape();
+    const summary = await ledgerSummary('groupBy=model,feature&period=day', requests);
+    expect(summary.totals.requests).toBe(requests);
+    expect(sum(families, 'insforge_ai_requests_total')).toBe(requests);
+    for (const group of summary.groups) {
+      const labels = { model: group.model ?? '', feature: group.feature ?? '' };
+      expect(sum(families, 'insforge_ai_requests_total', labels), JSON.stringify(group)).toBe(group.requests);
+      expect(sum(families, 'insforge_ai_requests_total', { ...labels, outcome: 'error' })).toBe(group.errors);
+      expect(sum(families, 'insforge_ai_requests_total', { ...labels, outcome: 'rejected' })).toBe(group.rejected);
+      expect(sum(families, 'insforge_ai_tokens_total', { ...labels, kind: 'prompt' })).toBe(group.promptTokens);
+      expect(sum(families, 'insforge_ai_tokens_total', { ...labels, kind: 'completion' })).toBe(group.completionTokens);
+      expect(await histogramCount('insforge_ai_request_duration_seconds', labels)).toBe(group.requests);
+    }
+    // Costs as OpenRouter reported them with the answers (the ledger may add estimates for failures).
+    const answered = await ledgerSummary('status=ok&period=day', 4);
+    expect(sum(families, 'insforge_ai_cost_usd_total')).toBeCloseTo(answered.totals.costUsd, 9);
+    expect(answered.totals.costUsd).toBeGreaterThan(0);
+
+    expect(await histogramCount('insforge_ai_time_to_first_token_seconds', { feature: 'chat' })).toBe(1);
+    expect(families.find((family) => family.name === 'insforge_ai_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(sum(families, 'insforge_ai_limit_rejections_total', { kind: 'service_unavailable', feature: 'chat' })).toBe(1);
+    expect(sum(families, 'insforge_ai_upstream_errors_total', { class: 'invalid_request' })).toBe(1);
+    expect(sum(families, 'insforge_ai_upstream_attempts_total', { outcome: 'ok' })).toBe(4);
+    expect(sum(families, 'insforge_ai_streams_in_flight')).toBe(0);
+    expect(sum(families, 'insforge_ai_ledger_buffered_records')).toBeGreaterThanOrEqual(0);
+    expect(families.find((family) => family.name === 'insforge_ai_ledger_write_failures')?.type).toBe('GAUGE');
+    // No user id is a label.
+    const labelNames = new Set(families.flatMap((family) => family.metrics.flatMap((sample) => Object.keys(sample.labels ?? {}))));
+    expect([...labelNames].sort()).toEqual(['class', 'endpoint', 'feature', 'kind', 'model', 'outcome', 'provider']);
+  });
+
+  it('bounds the models a client can name: past 200 distinct values, the rest count as other', async () => {
+    for (let index = 0; index < 210; index += 1) await post('/v1/chat/completions', { model: `made-up-${index}`, messages: [{ role: 'user', content: 'x' }] });
+    const families = await scrape();
+    const models = new Set(families.find((family) => family.name === 'insforge_ai_requests_total')!.metrics.map((sample) => sample.labels?.['model']));
+    expect(models.size).toBeLessThanOrEqual(201);
+    expect(models.has('other')).toBe(true);
+  });
+});
