@@ -39,7 +39,8 @@ async function histogramCount(name: string, labels: Record<string, string>): Pro
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
   return values
-    .filter((value) => value.metricName === `${name}_count` && Object.entries(labels).every(([label, wanted]) => value.labels[label] === wanted))
+    // Histogram values carry the series they belong to (`_bucket`, `_sum`, `_count`) beyond the declared type.
+    .filter((value) => (value as { metricName?: string }).metricName === `${name}_count` && Object.entries(labels).every(([label, wanted]) => value.labels[label] === wanted))
     .reduce((total, value) => total + value.value, 0);
 }
 
