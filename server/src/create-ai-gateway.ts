@@ -41,6 +41,7 @@ import { RequestLifecycle } from './gateway/metered-request.js';
 import type { UsageRecord, UsageSink } from './usage/usage-record.js';
 import { GatewayOperations, operationsOptionsSchema, type OperationsOptions } from './observability/gateway-operations.js';
 import { operationsRouter } from './observability/operations-router.js';
+import { mcpRouter } from './mcp/mcp-http.js';
 import type { DegradationAlert } from './observability/degradation-alerts.js';
 
 export interface AiGatewayOptions {
@@ -299,6 +300,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(express.json({ limit: options.maxBodyBytes ?? 10 * 1024 * 1024 }));
   router.use(identityMiddleware(context));
   router.use(operationsRouter(operations, ready));
+  router.use(mcpRouter(router));
   router.post('/v1/chat/completions', chatCompletionsHandler(context));
   router.post('/v1/embeddings', embeddingsHandler(context));
   router.get('/v1/models', listModelsHandler(context));

@@ -5,6 +5,7 @@ import { processIo, type CliIo } from './cli-io.js';
 import { featuresCommand, FEATURES_USAGE } from './features-command.js';
 import { keyCommand, KEY_USAGE } from './key-command.js';
 import { keysCommand, KEYS_USAGE } from './keys-command.js';
+import { mcpCommand, MCP_USAGE } from './mcp-command.js';
 import { migrateCommand, MIGRATE_USAGE } from './migrate-command.js';
 import { serve, SERVE_USAGE, type CliEnvironment } from './serve.js';
 import { usageCommand, USAGE_COMMAND_USAGE } from './usage-command.js';
@@ -29,6 +30,7 @@ const COMMANDS = new Map<string, Command>([
   ['key', { summary: 'the OpenRouter key, stored encrypted (set | test | show | remove | rotate)', usage: KEY_USAGE, run: keyCommand }],
   ['migrate', { summary: 'bring the database schema up to date', usage: MIGRATE_USAGE, run: migrateCommand }],
   ['usage', { summary: 'usage by feature and model: requests, tokens, cost, errors (--period day|week|month|FROM..TO)', usage: USAGE_COMMAND_USAGE, run: usageCommand }],
+  ['mcp', { summary: 'the MCP server over stdio (usage, limits, features, model health, emergency stop)', usage: MCP_USAGE, run: mcpCommand }],
 ]);
 
 const HELP_FLAGS = new Set(['-h', '--help']);

@@ -39,6 +39,35 @@ const CLASS_OF: Record<string, ErrorClass> = {
   internal_error: 'internal',
 };
 
+/** Why a request with each code failed, in words an operator can act on; the API's own message said it to the client. */
+const REASONS: Record<string, string> = {
+  quota_exceeded: 'A spend or token budget (of the project, the feature or the user) was used up for its period.',
+  rate_limit_exceeded: 'A rate limit was reached: requests or tokens per minute, requests at once, or the model provider limiting the gateway.',
+  service_unavailable: 'AI features were paused by the emergency stop, every model of the request was paused by its circuit breaker, or the gateway was restarting.',
+  model_not_found: 'The request named a model or feature this project does not have (or one hidden from users).',
+  invalid_request: 'The request was not valid: its body, or the model provider refused its input.',
+  invalid_parameter: 'A parameter was outside what the feature allows.',
+  parameter_not_allowed: 'The request set a parameter the feature does not let clients set.',
+  context_length_exceeded: 'The conversation was longer than the model accepts.',
+  request_too_large: 'The request body was larger than the gateway or the model accepts.',
+  content_policy_violation: 'The model provider refused the input under its content policy.',
+  forbidden: 'The caller lacks the role the request needs.',
+  unauthorized: 'The caller was not signed in or its key was not valid.',
+  upstream_auth: 'OpenRouter refused the gateway\'s key: an administrator must set a valid one.',
+  upstream_insufficient_credits: 'The OpenRouter account is out of credit.',
+  upstream_model_unavailable: 'The model is not available upstream.',
+  upstream_error: 'The model provider failed (an error, a dropped connection or an unreadable answer) on every model tried.',
+  upstream_timeout: 'The model provider did not answer in time, or the request passed the gateway\'s deadline.',
+  upstream_stream_truncated: 'The answer stopped mid-way: the model provider ended the stream without finishing it.',
+  encryption_key_missing: 'The stored OpenRouter key cannot be opened with the configured master key.',
+  internal_error: 'The gateway failed; its log has the details.',
+};
+
+/** An operator's explanation of an error code. */
+export function reasonOf(code: string): string {
+  return Object.hasOwn(REASONS, code) ? (REASONS[code] as string) : `The request failed with ${code}.`;
+}
+
 /** The class of an error code; codes about the request itself (invalid input, unknown model, too large) are `request`. */
 export function errorClassOf(code: string): ErrorClass {
   return Object.hasOwn(CLASS_OF, code) ? (CLASS_OF[code] as ErrorClass) : 'request';
@@ -48,6 +77,7 @@ export interface ErrorLogQuery {
   projectId: string;
   limit: number;
   class?: ErrorClass | undefined;
+  requestId?: string | undefined;
 }
 
 /** The recent errors of each project, newest first, capped so it never grows without bound. */
@@ -60,7 +90,7 @@ export interface ErrorLog {
 /** How many entries each project keeps. */
 export const ERROR_LOG_CAPACITY = 1_000;
 
-const matches = (entry: ErrorLogEntry, query: ErrorLogQuery) => query.class === undefined || entry.class === query.class;
+const matches = (entry: ErrorLogEntry, query: ErrorLogQuery) => (query.class === undefined || entry.class === query.class) && (query.requestId === undefined || entry.requestId === query.requestId);
 
 /** The error log of this process. */
 export class MemoryErrorLog implements ErrorLog {

@@ -1,11 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import { identityOf, requireAdmin } from '../routes/identity-middleware.js';
 import { isoTime } from '../routes/iso-time.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { parseTime } from '../usage/usage-query.js';
-import type { ErrorClass } from './error-log.js';
+import { errorClassOf, reasonOf, type ErrorClass } from './error-log.js';
 import type { GatewayOperations } from './gateway-operations.js';
 import { modelPerformance } from './model-performance.js';
 
@@ -80,6 +81,35 @@ export function operationsRouter(operations: GatewayOperations, ready: Promise<G
     const query = parseRequest(ErrorsQuery, req.query);
     const entries = await operations.errorLog.recent({ projectId: identityOf(res).projectId, limit: query.limit ?? 100, class: query.class });
     res.set('cache-control', 'no-store').json({ data: entries.map(({ projectId: _projectId, ...entry }) => ({ ...entry, at: isoTime(entry.at) })) });
+  });
+
+  router.get('/api/ai/errors/:requestId', ...admin, async (req, res) => {
+    const projectId = identityOf(res).projectId;
+    const requestId = String(req.params['requestId']).slice(0, 100);
+    const [row, errors] = await Promise.all([
+      (await ready).database.db
+        .selectFrom('usage_records')
+        .select(['status', 'error_code', 'requested_model', 'served_model', 'feature', 'endpoint', 'attempts', 'created_at'])
+        .where('id', '=', requestId)
+        .where('project_id', '=', projectId)
+        .executeTakeFirst(),
+      operations.errorLog.recent({ projectId, requestId, limit: 50 }),
+    ]);
+    const final = errors.find((entry) => entry.kind === 'request');
+    if (!row && errors.length === 0) throw new GatewayError('not_found', `No request "${requestId}" in this project's usage or recent errors.`, { param: 'requestId' });
+    const code = row?.error_code ?? final?.code ?? null;
+    res.json({
+      requestId,
+      status: row?.status ?? (final ? 'error' : null),
+      code,
+      class: code === null ? null : errorClassOf(code),
+      reason: code === null ? null : reasonOf(code),
+      model: row?.served_model ?? row?.requested_model ?? final?.model ?? null,
+      feature: row?.feature ?? final?.feature ?? null,
+      attempts: row ? Number(row.attempts) : null,
+      at: isoTime(row ? Number(row.created_at) : final?.at),
+      errors: errors.map(({ projectId: _projectId, ...entry }) => ({ ...entry, at: isoTime(entry.at) })),
+    });
   });
 
   router.get('/api/ai/admin/connections', ...admin, async (_req, res) => {

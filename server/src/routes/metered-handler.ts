@@ -15,6 +15,8 @@ export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: Metered
   const { quota, beforeForward = [] } = lifecycle.ports;
   return async (req: Request, res: Response) => {
     const meter = lifecycle.begin(identityOf(res), route.endpoint, clientGoneSignal(res));
+    // The id of the usage record and the error log: what a client quotes when it asks why a request failed.
+    res.set('x-request-id', meter.requestId);
     try {
       meter.stage = 'plan';
       const plan = await route.plan(req, meter);

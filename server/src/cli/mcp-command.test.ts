@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { runCli } from './run.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+const folder = mkdtempSync(path.join(tmpdir(), 'insforge-mcp-'));
+const database = path.join(folder, 'ai.db');
+let harness: Harness;
+
+beforeAll(async () => {
+  // A gateway that served requests into the SQLite file the MCP process then reads.
+  harness = await startHarness({ database, usage: undefined, ledger: { flushIntervalMs: 5 } });
+});
+afterAll(async () => {
+  await harness.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function stdioClient(args: string[]): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ['--import', 'tsx', main, 'mcp', ...args],
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? root, OPENROUTER_BASE_URL: harness.emulator.url },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'mcp-stdio-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
+describe('insforge-ai mcp (stdio)', () => {
+  it('serves the tools over stdio to the official client, with a usage summary equal to the API\'s', async () => {
+    for (const content of ['one', 'two', 'three']) {
+      const response = await fetch(`${harness.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content }] }),
+      });
+      expect(response.status).toBe(200);
+    }
+    const query = 'groupBy=model,feature&from=2020-01-01';
+    let fromApi: { totals: { requests: number } } = { totals: { requests: 0 } };
+    for (let tries = 0; tries < 100 && fromApi.totals.requests < 3; tries += 1) {
+      fromApi = (await (await fetch(`${harness.url}/api/ai/usage/summary?${query}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as typeof fromApi;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(fromApi.totals.requests).toBe(3);
+
+    const { client, stderr } = await stdioClient(['--database', database]);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['usage_summary', 'usage_list', 'limits_get', 'request_explain', 'features_list', 'feature_set', 'model_health', 'emergency_stop']));
+      const result = await client.callTool({ name: 'usage_summary', arguments: { groupBy: ['model', 'feature'], from: '2020-01-01' } });
+      expect(result.structuredContent).toEqual(fromApi);
+      const features = await client.callTool({ name: 'features_list', arguments: {} });
+      expect(JSON.stringify(features.structuredContent)).toContain('"name":"chat"');
+    } finally {
+      await client.close();
+    }
+    expect(stderr()).toContain('serving project "default" over stdio');
+  });
+
+  it('refuses a database that does not exist, as every command but migrate and serve does', async () => {
+    const lines: string[] = [];
+    const missing = path.join(folder, 'missing.db');
+    const code = await runCli(['mcp', '--database', missing], {}, { out: (line) => lines.push(line), err: (line) => lines.push(line) });
+    expect(code).toBe(1);
+    expect(lines.join('\n')).toContain('there is no InsForge AI database at');
+  });
+});

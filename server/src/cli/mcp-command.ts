@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createAiGateway, type AiGateway } from '../create-ai-gateway.js';
+import { inProcessGatewayApi } from '../mcp/gateway-api.js';
+import { createGatewayMcpServer } from '../mcp/gateway-mcp-server.js';
+import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
+import { CliError } from './cli-error.js';
+import { jsonLinesLogger, type CliIo } from './cli-io.js';
+import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores } from './cli-stores.js';
+import type { RunningCommand } from './run.js';
+import type { CliEnvironment } from './serve.js';
+import { expectPositionals, parseCommandArgs } from './subcommand.js';
+
+export const MCP_USAGE = `Usage: insforge-ai mcp [options]
+
+Runs the gateway's MCP server over stdio, as the admin of the project, for an MCP client (Claude Desktop, an IDE,
+an agent) that starts it as a command. Tools: usage_summary, usage_list, limits_get, request_explain,
+features_list, feature_get, feature_history, feature_set, model_health, errors_list, emergency_stop. Resources:
+insforge-ai://features, insforge-ai://limits/policy. Only MCP messages go to stdout; logs go to stderr.
+
+Options:
+${STORE_OPTIONS_HELP}
+  --redis URL      read circuits and the error log shared by the gateway's instances (default: $REDIS_URL)
+  --verbose        info-level logs on stderr as well as warnings and errors
+  -h, --help       show this help`;
+
+/**
+ * `insforge-ai mcp`: the MCP server on stdin/stdout over an existing gateway database. Its tools call the gateway's
+ * API in-process as an admin of `--project`, with a token made for this process only.
+ * @example
+ * const running = await mcpCommand(['--database', 'postgres://…'], process.env, processIo);
+ */
+export async function mcpCommand(argv: readonly string[], env: CliEnvironment, io: CliIo): Promise<RunningCommand> {
+  const { values, positionals } = parseCommandArgs(argv, { ...STORE_OPTIONS, redis: { type: 'string' }, verbose: { type: 'boolean' } });
+  expectPositionals(positionals, [], 'mcp');
+  const target = storeTarget(values, env);
+  // Fails with the CLI's message when the database does not exist: only migrate and serve create one.
+  await withGatewayStores(target, async () => undefined);
+  const token = randomBytes(32).toString('base64url');
+  const redisUrl = values.redis ?? (env['REDIS_URL'] || undefined);
+  let gateway: AiGateway;
+  try {
+    gateway = createAiGateway({
+      ...(target.database !== undefined ? { database: target.database } : {}),
+      defaultProjectId: target.projectId,
+      clientKeys: [{ key: token, role: 'admin', projectId: target.projectId, id: 'mcp-stdio' }],
+      upstream: { baseUrl: env['OPENROUTER_BASE_URL'] || OPENROUTER_BASE_URL, apiKey: env['OPENROUTER_API_KEY'] ?? '' },
+      limits: redisUrl ? { redisUrl } : {},
+      logger: jsonLinesLogger(io, values.verbose ?? false),
+    });
+    await gateway.ready;
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
+  }
+  const server = createGatewayMcpServer(inProcessGatewayApi(gateway.router, { authorization: `Bearer ${token}` }));
+  const transport = new StdioServerTransport();
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await server.close();
+      await gateway.close();
+    })());
+  // The client closing our stdin is how an MCP host ends a stdio server.
+  process.stdin.once('end', () => void close().then(() => process.exit(0)));
+  await server.connect(transport);
+  io.err(`insforge-ai mcp: serving project "${target.projectId}" over stdio`);
+  return { close };
+}

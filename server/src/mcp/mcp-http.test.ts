@@ -1,0 +1,121 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+
+let harness: Harness;
+let client: Client;
+beforeAll(async () => {
+  harness = await startHarness({ usage: undefined, ledger: { flushIntervalMs: 5 } });
+  client = await connect(ADMIN_TOKEN);
+});
+afterAll(async () => {
+  await client.close();
+  await harness.close();
+});
+
+async function connect(token: string): Promise<Client> {
+  const connected = new Client({ name: 'mcp-http-test', version: '1.0.0' });
+  await connected.connect(new StreamableHTTPClientTransport(new URL(`${harness.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return connected;
+}
+const api = async (path: string, init: RequestInit = {}) => {
+  const response = await fetch(`${harness.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...init.headers } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+const chat = (content: string, model = 'chat') =>
+  fetch(`${harness.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
+  });
+const structured = (result: Awaited<ReturnType<Client['callTool']>>) => result.structuredContent as Record<string, unknown>;
+
+describe('the MCP server over streamable HTTP at /mcp', () => {
+  it('lists its tools, each with a description and an input schema, and its resources', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'emergency_stop', 'errors_list', 'feature_get', 'feature_history', 'feature_set', 'features_list', 'limits_get', 'model_health', 'request_explain', 'usage_list', 'usage_summary',
+    ]);
+    for (const tool of tools) {
+      expect(tool.description?.length).toBeGreaterThan(20);
+      expect(tool.inputSchema.type).toBe('object');
+    }
+    expect(tools.find((tool) => tool.name === 'usage_summary')?.inputSchema.properties).toHaveProperty('groupBy');
+    const { resources } = await client.listResources();
+    expect(resources.map((resource) => resource.uri).sort()).toEqual(['insforge-ai://features', 'insforge-ai://limits/policy']);
+  });
+
+  it('gives a usage summary equal to the API\'s', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    for (const content of ['one', 'two']) expect((await chat(content)).status).toBe(200);
+    expect((await chat('x', 'no-such-feature')).status).toBe(400);
+    let fromApi: Record<string, unknown> = {};
+    for (let tries = 0; tries < 100; tries += 1) {
+      fromApi = (await api(`/api/ai/usage/summary?groupBy=feature,model&from=${yesterday}&to=${today}`)).body;
+      if ((fromApi['totals'] as { requests: number }).requests >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const fromMcp = structured(await client.callTool({ name: 'usage_summary', arguments: { groupBy: ['feature', 'model'], from: yesterday, to: today } }));
+    expect(fromMcp).toEqual(fromApi);
+    expect((fromMcp['totals'] as { requests: number }).requests).toBe(3);
+  });
+
+  it('explains a refused request by the x-request-id its client got', async () => {
+    const response = await chat('x', 'not-a-feature');
+    const requestId = response.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const explained = structured(await client.callTool({ name: 'request_explain', arguments: { requestId } }));
+    expect(explained).toMatchObject({ requestId, code: 'model_not_found', class: 'request', model: 'not-a-feature' });
+    expect(explained['reason']).toMatch(/model or feature this project does not have/);
+  });
+
+  it('sets a feature through the API (audited, versioned) and answers API refusals as MCP errors with the API\'s message', async () => {
+    const created = structured(await client.callTool({ name: 'feature_set', arguments: { name: 'mcp-made', changes: { model: 'openai/gpt-4o-mini', systemPrompt: 'Be brief.' } } }));
+    expect(created).toMatchObject({ name: 'mcp-made', version: 1 });
+    const changed = structured(await client.callTool({ name: 'feature_set', arguments: { name: 'mcp-made', changes: { systemPrompt: 'Be very brief.' }, version: 1 } }));
+    expect(changed).toMatchObject({ version: 2, systemPrompt: 'Be very brief.' });
+    const audit = await api('/api/ai/audit');
+    expect(JSON.stringify(audit.body)).toContain('mcp-made');
+
+    const stale = await api('/api/ai/configurations/mcp-made', { method: 'PATCH', body: JSON.stringify({ systemPrompt: 'x', version: 1 }) });
+    expect(stale.status).toBe(409);
+    const message = (stale.body['error'] as { message: string }).message;
+    // A tool that the API refuses answers a tool error: the API's message as its text, the API's error as its content.
+    const refusal = await client.callTool({ name: 'feature_set', arguments: { name: 'mcp-made', changes: { systemPrompt: 'x' }, version: 1 } });
+    expect(refusal.isError).toBe(true);
+    expect(refusal.content).toEqual([{ type: 'text', text: message }]);
+    expect(structured(refusal)['error']).toMatchObject({ message, status: 409, code: 'version_conflict', param: 'version' });
+
+    const missing = await client.callTool({ name: 'feature_get', arguments: { id: 'nope' } });
+    expect(missing).toMatchObject({ isError: true, content: [{ type: 'text', text: 'No configuration "nope" in this project.' }] });
+    // A resource the API refuses is an MCP protocol error with the API's message.
+    const unknownResource = await client.readResource({ uri: 'insforge-ai://nothing' }).then(() => undefined, (error: unknown) => error);
+    expect(unknownResource).toBeInstanceOf(McpError);
+  });
+
+  it('stops and restarts the project, reads the resources, and shows model health', async () => {
+    expect(structured(await client.callTool({ name: 'emergency_stop', arguments: { stopped: true, reason: 'drill' } }))).toMatchObject({ stopped: true, stopReason: 'drill' });
+    expect((await chat('while stopped')).status).toBe(503);
+    await client.callTool({ name: 'emergency_stop', arguments: { stopped: false } });
+    const policy = await client.readResource({ uri: 'insforge-ai://limits/policy' });
+    expect(JSON.parse((policy.contents[0] as { text: string }).text)).toMatchObject({ stopped: false });
+    const features = await client.readResource({ uri: 'insforge-ai://features' });
+    expect((features.contents[0] as { text: string }).text).toContain('"name": "chat"');
+    const health = structured(await client.callTool({ name: 'model_health', arguments: { window: '1h' } }));
+    expect(health).toHaveProperty('circuits');
+    expect(health['models']).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'openai/gpt-4o-mini' })]));
+  });
+
+  it('is for admins only', async () => {
+    const response = await fetch(`${harness.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(403);
+    expect((await fetch(`${harness.url}/mcp`, { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+});

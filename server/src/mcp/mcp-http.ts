@@ -1,0 +1,49 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { Router } from 'express';
+import { requireAdmin } from '../routes/identity-middleware.js';
+import type { NodeHandler } from '../in-process-request.js';
+import { inProcessGatewayApi } from './gateway-api.js';
+import { createGatewayMcpServer } from './gateway-mcp-server.js';
+
+export const MCP_PATH = '/mcp';
+
+/** Headers of the MCP request that are about its own transport, not who the caller is. */
+const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'accept', 'accept-encoding', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
+
+/** The caller's own headers (authorization, cookies…), so each tool's API call identifies the same admin. */
+function identityHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || TRANSPORT_HEADERS.has(name)) continue;
+    kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return kept;
+}
+
+/**
+ * `POST /mcp`: the MCP server over streamable HTTP, for admins, stateless (each request gets its own server, so any
+ * instance can answer any request). Its tools call the gateway's API with the caller's own headers, so they see what
+ * the caller may see. `GET` and `DELETE` (streams and sessions of stateful servers) answer 405.
+ * @example
+ * router.use(identityMiddleware(context));
+ * router.use(mcpRouter(router));
+ */
+export function mcpRouter(gateway: NodeHandler | Router): Router {
+  const router = Router();
+  router.post(MCP_PATH, requireAdmin, async (req, res) => {
+    const server = createGatewayMcpServer(inProcessGatewayApi(gateway, identityHeaders(req.headers)));
+    // No session id generator: stateless.
+    const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
+    res.on('close', () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+  router.all(MCP_PATH, requireAdmin, (_req, res) => {
+    res.status(405).set('allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'This MCP server is stateless: send each JSON-RPC message with POST.' }, id: null });
+  });
+  return router;
+}
