@@ -36,6 +36,9 @@ Options:
   --shutdown-grace S   seconds running AI requests get to finish on SIGTERM before they end with an error
                        event and are recorded (default: $SHUTDOWN_GRACE_SECONDS or 10)
   --deadline S         the longest one request may take, in seconds (default 600)
+  --metrics-port N     also serve GET /metrics (Prometheus) without a token on this port, for a scraper on a
+                       private network; on the main port /metrics needs the admin token
+  --metrics-host HOST  interface of the metrics port (default: --host)
   --verbose            info-level logs as well as warnings and errors
   -h, --help           show this help
 
@@ -61,6 +64,8 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
   'shutdown-grace': { type: 'string' },
   deadline: { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
 } as const;
 
 const DEFAULT_PORT = 8080;
@@ -76,6 +81,8 @@ export type CliEnvironment = Readonly<Record<string, string | undefined>>;
 export interface ServeHandle {
   /** `http://HOST:PORT`, without a trailing slash; the OpenAI base URL is `${url}/v1`. */
   readonly url: string;
+  /** `http://HOST:PORT/metrics` of `--metrics-port`, when set. */
+  readonly metricsUrl: string | undefined;
   readonly gateway: AiGateway;
   /**
    * Stops accepting connections, lets in-flight AI requests finish (up to the grace period), ends the rest with an
@@ -125,6 +132,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   if (onRedisFailure !== 'fail-closed' && onRedisFailure !== 'fail-open') throw usageError('--limits-on-redis-failure must be fail-closed or fail-open');
   const graceMs = parseSeconds(values['shutdown-grace'] ?? setting('SHUTDOWN_GRACE_SECONDS'), values['shutdown-grace'] !== undefined ? '--shutdown-grace' : 'SHUTDOWN_GRACE_SECONDS') ?? SHUTDOWN_GRACE_MS;
   const deadlineMs = parseSeconds(values.deadline, '--deadline');
+  const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port'], '--metrics-port');
+  const metricsHost = values['metrics-host'] ?? host;
 
   const options: AiGatewayOptions = {
     upstream: {
@@ -171,12 +180,35 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     throw new CliError(`cannot listen on ${host}:${port}: ${reason}`, 1, { cause: error });
   }
   const url = `http://${displayHost(host)}:${(server.address() as AddressInfo).port}`;
+  let metricsServer: Server | undefined;
+  if (metricsPort !== undefined) {
+    // A listener of its own, answering only /metrics: the network it is bound to is what protects it.
+    metricsServer = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Only GET /metrics is served here.\n');
+        return;
+      }
+      gateway.operations.metrics.text().then(
+        (text) => res.writeHead(200, { 'content-type': gateway.operations.metrics.contentType, 'cache-control': 'no-store' }).end(text),
+        () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('The metrics could not be collected.\n'),
+      );
+    });
+    try {
+      await listen(metricsServer, metricsPort, metricsHost);
+    } catch (error) {
+      server.close();
+      await gateway.close();
+      throw new CliError(`cannot listen for metrics on ${metricsHost}:${metricsPort}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
+    }
+  }
+  const metricsUrl = metricsServer ? `http://${displayHost(metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
 
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
   io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (OpenRouter key ${apiKey ? 'set' : 'NOT set'})`);
   io.out(`  features      ${features.length > 0 ? features.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
   io.out(`  database      ${newDatabaseFile !== undefined ? `${newDatabaseFile} (created just now)` : (gateway.context.databaseLocation ?? 'custom')}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
+  if (metricsUrl) io.out(`  metrics       ${metricsUrl} (no token: keep this port private)`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   io.out('Routes:');
   for (const route of listRoutes(gateway.router)) io.out(`  ${route.method.padEnd(6)} ${route.path}`);
@@ -194,9 +226,12 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl,
     gateway,
     close() {
       closing ??= (async () => {
+        metricsServer?.closeAllConnections();
+        metricsServer?.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // AI requests get the grace period; those still running then end with an error event (never a TCP reset)
