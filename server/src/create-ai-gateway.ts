@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type StaticClientKey } from './auth/identity.js';
 import { gatewayErrorHandler, GatewayError } from './errors.js';
@@ -17,7 +17,7 @@ import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
 import type { OpenDatabase } from './store/database.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
-import { consoleLogger, redactingLogger, type GatewayLogger } from './logger.js';
+import { consoleLogger, redactingLogger, secretRedactor, type GatewayLogger } from './logger.js';
 import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';
@@ -25,6 +25,7 @@ import { embeddingsHandler } from './routes/embeddings.js';
 import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
+import { jsonBody, requestHygiene } from './routes/request-hygiene.js';
 import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
 import { lazyConversationsRouter } from './routes/conversations.js';
@@ -197,7 +198,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     if (storedSecrets.size > 1_000) storedSecrets.clear();
     storedSecrets.add(secret);
   };
-  const secrets = () => [...storedSecrets, currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY']];
+  const clientKeySecrets = staticKeys.map((entry) => entry.key);
+  const secrets = () => [...storedSecrets, currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY'], ...clientKeySecrets];
+  const redact = secretRedactor(secrets);
   const logger = redactingLogger(options.logger ?? consoleLogger(), secrets);
   const seedFeatures = Array.isArray(options.features) ? options.features.map(parseFeature) : [];
   // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
@@ -286,6 +289,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     quota,
     lifecycle,
     logger,
+    redact,
   };
   // Remember the key in use so the logger can redact it even when it comes from a function.
   const apiKey = upstream.apiKey.bind(upstream);
@@ -297,7 +301,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     await ready;
     next();
   });
-  router.use(express.json({ limit: options.maxBodyBytes ?? 10 * 1024 * 1024 }));
+  router.use(requestHygiene);
+  router.use(jsonBody(options.maxBodyBytes ?? 10 * 1024 * 1024));
   router.use(identityMiddleware(context));
   router.use(operationsRouter(operations, ready));
   router.use(mcpRouter(router));
@@ -316,7 +321,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
   router.use(revealToAdmins);
-  router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error })));
+  router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact));
   Object.defineProperty(router, 'router', { value: router });
   Object.defineProperty(router, 'context', { value: context });
   Object.defineProperty(router, 'ready', { value: ready });

@@ -18,6 +18,7 @@ export type GatewayErrorCode =
   | 'invalid_provider_key'
   | 'encryption_key_missing'
   | 'request_too_large'
+  | 'unsupported_media_type'
   | 'quota_exceeded'
   | 'rate_limit_exceeded'
   | 'context_length_exceeded'
@@ -46,6 +47,7 @@ const STATUS_OF: Record<GatewayErrorCode, number> = {
   invalid_provider_key: 400,
   encryption_key_missing: 500,
   request_too_large: 413,
+  unsupported_media_type: 415,
   rate_limit_exceeded: 429,
   internal_error: 500,
   upstream_auth: 502,
@@ -105,6 +107,13 @@ export function toGatewayError(error: unknown): GatewayError {
   const type = (error as { type?: unknown } | null)?.type;
   if (status === 413 || type === 'entity.too.large') return new GatewayError('request_too_large', 'The request body is too large.', { cause: error });
   if (type === 'entity.parse.failed') return new GatewayError('invalid_request', 'The request body is not valid JSON.', { cause: error });
+  if (type === 'charset.unsupported') return new GatewayError('unsupported_media_type', 'The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).', { cause: error });
+  if (type === 'encoding.unsupported') return new GatewayError('unsupported_media_type', 'The request body is in a Content-Encoding the gateway does not read (use gzip, deflate, br or none).', { cause: error });
+  // Errors the HTTP layer raised about the request itself (a body that does not decode as its Content-Encoding says,
+  // a path that is not valid percent-encoding): the client's fault, never a 500.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new GatewayError(status === 415 ? 'unsupported_media_type' : 'invalid_request', status === 415 ? 'The request body is in a format the gateway does not read.' : 'The request is malformed: its body or its path cannot be decoded.', { cause: error });
+  }
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
 }
 
@@ -114,8 +123,14 @@ export function sendGatewayError(res: Response, error: GatewayError): void {
   res.status(error.status).set(error.headers()).json(error.toBody());
 }
 
+/** The same error with every secret removed from its message (an upstream's text may repeat what it was sent). */
+export function redactedError(error: GatewayError, redact: (text: string) => string): GatewayError {
+  const message = redact(error.message);
+  return message === error.message ? error : new GatewayError(error.code, message, { ...error.options, cause: error });
+}
+
 /** The router's one error handler: everything thrown in a route ends here as an OpenAI error body. */
-export function gatewayErrorHandler(onInternalError: (error: unknown) => void): ErrorRequestHandler {
+export function gatewayErrorHandler(onInternalError: (error: unknown) => void, redact: (text: string) => string = (text) => text): ErrorRequestHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -123,6 +138,6 @@ export function gatewayErrorHandler(onInternalError: (error: unknown) => void): 
     }
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'internal_error') onInternalError(error);
-    sendGatewayError(res, gatewayError);
+    sendGatewayError(res, redactedError(gatewayError, redact));
   };
 }

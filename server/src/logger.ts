@@ -16,16 +16,30 @@ export function consoleLogger(verbose = false): GatewayLogger {
   };
 }
 
+/** Anything shaped like an OpenRouter key, even one the gateway was never told about or only a part of one. */
+const OPENROUTER_KEY_SHAPE = /sk-or-(?:v1-)?[A-Za-z0-9]{8,}/g;
+
+/**
+ * A function that removes every secret the gateway knows (longer than 7 characters) and anything shaped like an
+ * OpenRouter key from a text; for what reaches a log or a client.
+ * @example
+ * const redact = secretRedactor(() => [process.env.OPENROUTER_API_KEY]);
+ * redact('upstream said: bad key sk-or-v1-abc…'); // 'upstream said: bad key [redacted]'
+ */
+export function secretRedactor(secrets: () => Array<string | undefined>): (text: string) => string {
+  return (text) => {
+    let result = text;
+    for (const secret of secrets()) if (secret && secret.length >= 8 && result.includes(secret)) result = result.split(secret).join('[redacted]');
+    return result.includes('sk-or-') ? result.replace(OPENROUTER_KEY_SHAPE, '[redacted]') : result;
+  };
+}
+
 /**
  * Wraps a logger so no secret it is told about (the OpenRouter key, the admin token) can reach the output, even
  * inside an error's message or a field: defence in depth behind code that never logs them.
  */
 export function redactingLogger(inner: GatewayLogger, secrets: () => Array<string | undefined>): GatewayLogger {
-  const redact = (text: string) => {
-    let result = text;
-    for (const secret of secrets()) if (secret && secret.length >= 8) result = result.split(secret).join('[redacted]');
-    return result;
-  };
+  const redact = secretRedactor(secrets);
   const clean = (fields?: Record<string, unknown>) => (fields ? (JSON.parse(redact(JSON.stringify(fields, errorReplacer))) as Record<string, unknown>) : undefined);
   const wrap = (level: keyof GatewayLogger) => (message: string, fields?: Record<string, unknown>) => {
     const cleaned = clean(fields);

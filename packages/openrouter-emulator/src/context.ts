@@ -108,7 +108,8 @@ function withoutFaults(scenario: Scenario): Scenario {
 
 function finish(req: IncomingMessage, context: EmulatorContext, kind: GenerationKind, model: string, body: Record<string, unknown>, explicit: Scenario): ResolvedScenario {
   const rule = takeRule(context, kind, model, body);
-  const scenario = { ...context.defaults, ...rule?.scenario, ...explicit };
+  const scenario: Scenario = { ...context.defaults, ...rule?.scenario, ...explicit };
+  if (scenario.echoAuth && typeof req.headers.authorization === 'string') scenario.echoedAuthorization = req.headers.authorization;
   scenarioOfRequest.set(req, scenario);
   return { model, scenario };
 }

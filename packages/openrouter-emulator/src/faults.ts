@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { TokenPrices } from './catalog/catalog.js';
 import { EmulatorHttpError, errorTypeFor } from './http.js';
 import type { KeyAccount, KeyRegistry } from './keys.js';
-import type { Scenario } from './scenario.js';
+import { errorMessage, type Scenario } from './scenario.js';
 
 const MESSAGES: Record<number, string> = {
   400: 'Bad request',
@@ -21,8 +21,8 @@ const MESSAGES: Record<number, string> = {
 };
 
 /** The error a `status=` scenario answers with, shaped like OpenRouter's for that status. */
-export function faultError(status: number, model: string, provider: string, retryAfterSeconds: number | undefined): EmulatorHttpError {
-  const message = MESSAGES[status] ?? `Error ${status}`;
+export function faultError(status: number, model: string, provider: string, retryAfterSeconds: number | undefined, scenario: Scenario = {}): EmulatorHttpError {
+  const message = errorMessage(MESSAGES[status] ?? `Error ${status}`, scenario);
   const headers: Record<string, string> = {};
   const metadata: Record<string, unknown> = { error_type: errorTypeFor(status) };
   if (status === 429) {

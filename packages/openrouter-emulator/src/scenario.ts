@@ -55,6 +55,13 @@ export interface Scenario {
    * is not JSON. JSON requests only; nothing is billed.
    */
   malformed?: 'object' | 'array' | 'null' | 'text';
+  /**
+   * Error messages repeat the request's `Authorization` header, as a careless upstream would: for testing that a
+   * gateway never lets its key reach a client.
+   */
+  echoAuth?: boolean;
+  /** Filled in from the request when `echoAuth` is on. */
+  echoedAuthorization?: string;
 }
 
 export class ScenarioError extends Error {}
@@ -110,6 +117,7 @@ const KNOBS: Record<string, Knob> = {
   moderation: ['moderation', flag('moderation')],
   reasoning: ['reasoningTokens', integer('reasoning')],
   malformed: ['malformed', oneOf('malformed', ['object', 'array', 'null', 'text'] as const)],
+  'echo-auth': ['echoAuth', flag('echo-auth')],
 };
 
 /** The knob names accepted in the string form, for documentation and error messages. */
@@ -136,4 +144,9 @@ export function parseScenario(text: string): Scenario {
 export function splitModelScenario(model: string): { model: string; scenario: string | undefined } {
   const at = model.indexOf('#');
   return at < 0 ? { model, scenario: undefined } : { model: model.slice(0, at), scenario: model.slice(at + 1) };
+}
+
+/** An error message, with the request's Authorization header repeated when the `echo-auth` knob asks for it. */
+export function errorMessage(message: string, scenario: Scenario): string {
+  return scenario.echoAuth && scenario.echoedAuthorization ? `${message} (request sent with Authorization: ${scenario.echoedAuthorization})` : message;
 }

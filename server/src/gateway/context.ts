@@ -30,4 +30,6 @@ export interface GatewayContext {
   /** Where the gateway's database lives (no password), or undefined before it is open. */
   databaseLocation?: string;
   logger: GatewayLogger;
+  /** Removes every secret the gateway knows from a text that reaches a client or a log. */
+  redact(text: string): string;
 }

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { GatewayError, sendGatewayError, toGatewayError } from '../errors.js';
+import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
 import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -102,8 +102,9 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   });
   /** Ends the response with an error: an event once committed, else the real status. */
   const fail = (error: GatewayError) => {
-    if (committed) end(format.error(error));
-    else sendGatewayError(res, error);
+    const safe = redactedError(error, context.redact);
+    if (committed) end(format.error(safe));
+    else sendGatewayError(res, safe);
   };
   const forward = (chunk: UpstreamChunk, raw: string) => {
     summary.id ??= chunk.id;

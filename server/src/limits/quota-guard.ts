@@ -308,11 +308,12 @@ export class QuotaGuard {
 /** The project's limits, the feature's, and the user's (their override, else the default for every user). */
 function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
   const scopes: Scope[] = [{ scope: 'project', target: null, tag: 'project', settings: policy.project }];
-  const featureSettings = subject.feature === undefined ? undefined : policy.features[subject.feature];
+  // Own properties only: a name like `constructor` or `__proto__` must not read what every object inherits.
+  const featureSettings = subject.feature === undefined || !Object.hasOwn(policy.features, subject.feature) ? undefined : policy.features[subject.feature];
   if (subject.feature !== undefined && featureSettings) scopes.push({ scope: 'feature', target: subject.feature, tag: `feature:${subject.feature}`, settings: featureSettings });
   const user = subject.identity.userId ?? (subject.identity.clientKeyId ? `key:${subject.identity.clientKeyId}` : undefined);
   if (user !== undefined) {
-    const settings = policy.users.overrides[user] ?? policy.users.default;
+    const settings = (Object.hasOwn(policy.users.overrides, user) ? policy.users.overrides[user] : undefined) ?? policy.users.default;
     scopes.push({ scope: 'user', target: user, tag: `user:${user}`, settings });
   }
   return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));

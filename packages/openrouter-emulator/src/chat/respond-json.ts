@@ -4,7 +4,7 @@ import type { EmulatorContext } from '../context.js';
 import { now, type GenerationProbe } from '../generations.js';
 import { errorEnvelope, errorTypeFor, sendJson } from '../http.js';
 import { ConnectionWatch, tokenDueAt } from '../pacing.js';
-import type { Scenario } from '../scenario.js';
+import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
 import { IMAGE_OUTPUT_TOKENS, type ChatPlan } from './plan.js';
 
@@ -77,7 +77,7 @@ export async function respondJson(
     const code = scenario.errorCode ?? 502;
     probe.tokensSent = Math.min(tokens, scenario.errorAfter ?? 0);
     probe.finishReason = 'error';
-    const body = errorEnvelope(code, 'Provider returned error', { error_type: errorTypeFor(code), provider_name: plan.provider.name }, scenario.stringErrorCode);
+    const body = errorEnvelope(code, errorMessage('Provider returned error', scenario), { error_type: errorTypeFor(code), provider_name: plan.provider.name }, scenario.stringErrorCode);
     sendJson(res, 200, body, { 'x-generation-id': probe.id });
     context.generations.finish(probe, 'failed', bill(plan.prices, sentCounts(plan, probe.tokensSent, false)), delay);
     return;

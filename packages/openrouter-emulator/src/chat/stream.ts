@@ -4,7 +4,7 @@ import type { EmulatorContext } from '../context.js';
 import { now, type GenerationProbe } from '../generations.js';
 import { errorTypeFor } from '../http.js';
 import { ConnectionWatch, tokenDueAt } from '../pacing.js';
-import type { Scenario } from '../scenario.js';
+import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
 import { ChunkWriter, KEEP_ALIVE, sseEvent } from './chunks.js';
 import type { ChatPlan } from './plan.js';
@@ -90,7 +90,7 @@ export async function streamChat(
   /** Ends the stream with OpenRouter's error event (and `[DONE]` when the scenario asks), billing what was sent. */
   const fail = async () => {
     const code = scenario.errorCode ?? 502;
-    pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, code === 429 ? 'Rate limit exceeded' : 'Provider returned error', errorTypeFor(code), code === 429 ? (scenario.retryAfterSeconds ?? 1) : undefined));
+    pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, errorMessage(code === 429 ? 'Rate limit exceeded' : 'Provider returned error', scenario), errorTypeFor(code), code === 429 ? (scenario.retryAfterSeconds ?? 1) : undefined));
     if (scenario.doneAfterError) pending += sseEvent('[DONE]');
     await flush();
     res.end();

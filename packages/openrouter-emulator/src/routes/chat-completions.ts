@@ -28,7 +28,7 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
   const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
 
   if (scenario.stallMs && scenario.stallAfter === undefined) await sleep(scenario.stallMs);
-  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
+  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);
   if (scenario.moderation) throw moderationError(model.id, provider, matchText('chat', body));
   if (body['stream'] !== true && sendMalformed(res, scenario)) return;
 

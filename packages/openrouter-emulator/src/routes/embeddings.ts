@@ -46,7 +46,7 @@ export async function handleEmbeddings(context: EmulatorContext, req: IncomingMe
   }
   const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
   if (scenario.stallMs) await sleep(scenario.stallMs);
-  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
+  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);
   if (sendMalformed(res, scenario)) return;
 
   const promptTokens = inputs.reduce((sum, input) => sum + (input.kind === 'text' ? countTokens(input.text) : input.tokens.length), 0);

@@ -53,7 +53,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
   const seed = Number.isInteger(body['seed']) ? (body['seed'] as number) : 0;
   const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
   if (scenario.stallMs) await sleep(scenario.stallMs);
-  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds);
+  if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);
   if (sendMalformed(res, scenario)) return;
 
   const promptTokens = countTokens(prompt);

@@ -21,7 +21,13 @@ export interface ProviderKeyState extends Partial<KeyFacts> {
 }
 
 const SetKeyBody = z.object({
-  key: z.string().trim().min(1, 'Paste the OpenRouter key (it starts with sk-or-).').max(512, 'This is too long to be an OpenRouter key.'),
+  key: z
+    .string()
+    .trim()
+    .min(1, 'Paste the OpenRouter key (it starts with sk-or-).')
+    .max(512, 'This is too long to be an OpenRouter key.')
+    // A key is sent in a header: a line break or any control character in it could never work, or could inject one.
+    .regex(/^[^\p{Cc}]+$/u, 'The key contains a line break or another control character; paste it again without them.'),
 });
 
 const TARGET = 'provider_key:openrouter';

@@ -1,0 +1,152 @@
+import { request as httpRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import type { LimitPolicy } from '../limits/types.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+/** A raw request, so nothing (fetch, a client library) fixes up what the test sends. */
+function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<{ status: number; body: string }> {
+  const url = new URL(`${harness.url}${path.startsWith('/') ? path : `/${path}`}`);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: url.hostname, port: url.port, method, path: `${url.pathname}${path.includes('?') ? '' : url.search}`, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+/** `path` is sent as written (not normalised by URL), appended to the gateway's mount. */
+function rawPath(method: string, path: string, headers: Record<string, string>, body?: Buffer | string) {
+  const base = new URL(harness.url);
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = httpRequest({ host: base.hostname, port: base.port, method, path: `${base.pathname}${path}`, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+const asUser = { authorization: `Bearer ${CLIENT_KEY}` };
+const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const json = { 'content-type': 'application/json' };
+const chatBody = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }] });
+const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string; type: string; message: string } }).error;
+const internalErrors = () => harness.logs.filter((line) => line.includes('unhandled error'));
+
+describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => {
+  it('refuses a charset or content encoding it cannot read with 415, before authentication too', async () => {
+    for (const headers of [{}, asUser]) {
+      const latin1 = await raw('POST', '/v1/chat/completions', { ...headers, 'content-type': 'application/json; charset=latin1' }, chatBody);
+      expect(latin1.status).toBe(415);
+      expect(codeOf(latin1.body).code).toBe('unsupported_media_type');
+      const unknown = await raw('POST', '/v1/chat/completions', { ...headers, ...json, 'content-encoding': 'br-nope' }, chatBody);
+      expect(unknown.status).toBe(415);
+      const lying = await raw('POST', '/v1/chat/completions', { ...headers, ...json, 'content-encoding': 'gzip' }, chatBody);
+      expect(lying.status).toBe(400);
+      expect(codeOf(lying.body).code).toBe('invalid_request');
+    }
+    // A body that really is gzip is read.
+    const gzip = await raw('POST', '/v1/chat/completions', { ...asUser, ...json, 'content-encoding': 'gzip' }, gzipSync(chatBody));
+    expect(gzip.status).toBe(200);
+    expect(internalErrors()).toEqual([]);
+  });
+
+  it('answers a path with bad percent-encoding with 400', async () => {
+    for (const path of ['/v1/models/%E0%A4%A', '/api/ai/conversations/%C0', '/v1/models/%']) {
+      const answer = await rawPath('GET', path, asUser);
+      expect(answer.status, path).toBe(400);
+      expect(codeOf(answer.body).code).toBe('invalid_request');
+    }
+    expect(internalErrors()).toEqual([]);
+  });
+
+  it('refuses JSON nested deeper than 64 levels with 400 naming the limit', async () => {
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    const answer = await raw('POST', '/v1/chat/completions', { ...asUser, ...json }, `{"model":"chat","messages":${deep}}`);
+    expect(answer.status).toBe(400);
+    expect(codeOf(answer.body).message).toContain('64');
+    const fine = await raw('POST', '/v1/chat/completions', { ...asUser, ...json }, JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: [{ type: 'text', text: 'nested fine' }] }], response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'object', properties: { b: { type: 'string' } } } } } } } }));
+    expect(fine.status).toBe(200);
+    expect(internalErrors()).toEqual([]);
+  });
+
+  it('refuses NUL characters in bodies, paths and queries with 400 (no database can store them)', async () => {
+    const inBody = await raw('POST', '/v1/chat/completions', { ...asUser, ...json }, JSON.stringify({ model: 'chat\u0000', messages: [{ role: 'user', content: 'a\u0000b' }] }));
+    expect(inBody.status).toBe(400);
+    expect(codeOf(inBody.body).message).toContain('NUL');
+    const inPath = await rawPath('GET', '/api/ai/conversations/abc%00def', asUser);
+    expect(inPath.status).toBe(400);
+    const inQuery = await rawPath('GET', '/api/ai/usage?feature=chat%00', asAdmin);
+    expect(inQuery.status).toBe(400);
+    expect(internalErrors()).toEqual([]);
+  });
+
+  it('refuses a provider key with control characters with 400', async () => {
+    for (const key of ['sk-or-v1-abc\r\nX-Injected: 1', 'sk-or-v1-abc\u0007def']) {
+      const answer = await raw('PUT', '/api/ai/provider-key', { ...asAdmin, ...json }, JSON.stringify({ key }));
+      expect(answer.status, JSON.stringify(key)).toBe(400);
+      expect(codeOf(answer.body).code).toBe('invalid_parameter');
+    }
+    expect(internalErrors()).toEqual([]);
+  });
+
+  it('survives a battery of malformed bodies on every route, signed in or not', async () => {
+    const routes: Array<[string, string]> = [
+      ['POST', '/v1/chat/completions'], ['POST', '/v1/embeddings'], ['POST', '/v1/images/generations'], ['POST', '/api/ai/chat/completion'],
+      ['POST', '/api/ai/image/generation'], ['POST', '/api/ai/conversations'], ['PUT', '/api/ai/limits/policy'], ['PUT', '/api/ai/provider-key'],
+      ['POST', '/api/ai/configurations'], ['POST', '/api/ai/configurations/test'], ['POST', '/api/ai/emergency-stop'], ['POST', '/api/ai/keys'],
+    ];
+    const bodies = ['', 'null', '[]', '"text"', '12', '{', '{"model":', '{"model":null}', '{"messages":{}}', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', 'x'.repeat(1_000), `{"model":"${'a'.repeat(100_000)}"}`];
+    for (const [method, path] of routes) {
+      for (const headers of [{}, asUser, asAdmin]) {
+        for (const body of bodies) {
+          const answer = await raw(method, path, { ...headers, ...json }, body);
+          expect(answer.status, `${method} ${path} ${body.slice(0, 30)}`).toBeLessThan(500);
+          expect(() => codeOf(answer.body)).not.toThrow();
+        }
+      }
+    }
+    expect(internalErrors()).toEqual([]);
+  }, 60_000);
+});
+
+describe('per-user limits use own properties only', () => {
+  it('a user id named like an Object.prototype member is limited like any other', async () => {
+    let version = 0;
+    const put = async (policy: Partial<LimitPolicy>) => {
+      const answer = await raw('PUT', '/api/ai/limits/policy', { ...asAdmin, ...json }, JSON.stringify({ version, policy: { project: {}, features: {}, users: { default: { requestsPerMinute: 2 }, overrides: {} }, ...policy } }));
+      expect(answer.status, answer.body).toBe(200);
+      version = (JSON.parse(answer.body) as { version: number }).version;
+    };
+    await put({});
+    const local = await startHarness({ clientKeys: ['constructor', '__proto__', 'toString', 'hasOwnProperty'].map((userId, index) => ({ key: `ik_proto_user_key_${index}_0123456789`, userId })) });
+    try {
+      const policyAnswer = await fetch(`${local.url}/api/ai/limits/policy`, { method: 'PUT', headers: { ...asAdmin, ...json }, body: JSON.stringify({ version: 0, policy: { project: {}, features: {}, users: { default: { requestsPerMinute: 2 }, overrides: {} } } }) });
+      expect(policyAnswer.status).toBe(200);
+      for (const index of [0, 1, 2, 3]) {
+        const statuses = [];
+        for (let attempt = 0; attempt < 3; attempt += 1) {
+          const answer = await fetch(`${local.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ik_proto_user_key_${index}_0123456789`, ...json }, body: chatBody });
+          statuses.push(answer.status);
+          await answer.text();
+        }
+        expect(statuses, `user ${index}`).toEqual([200, 200, 429]);
+      }
+    } finally {
+      await local.close();
+      await put({ users: { default: {}, overrides: {} } });
+    }
+  });
+});

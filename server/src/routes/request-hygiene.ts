@@ -1,0 +1,69 @@
+import express, { type RequestHandler } from 'express';
+import { GatewayError } from '../errors.js';
+
+/** How deeply a request body's JSON may nest. Real requests (messages → content parts → JSON schemas) stay far below. */
+export const MAX_JSON_DEPTH = 64;
+
+const NUL_MESSAGE = 'NUL characters (\\u0000) are not accepted: no database the gateway stores into can hold them.';
+
+/**
+ * Scans a JSON text once, without parsing it: the deepest nesting outside strings, and whether a string holds an
+ * escaped NUL (`\u0000`; a raw NUL byte is already invalid JSON).
+ */
+export function scanJson(text: Buffer): { depth: number; nul: boolean } {
+  let depth = 0;
+  let deepest = 0;
+  let nul = false;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const byte = text[index];
+    if (inString) {
+      if (byte === 0x5c) {
+        // `\u0000`, case-insensitive hex digits are all zeros anyway.
+        if (text[index + 1] === 0x75 && text[index + 2] === 0x30 && text[index + 3] === 0x30 && text[index + 4] === 0x30 && text[index + 5] === 0x30) nul = true;
+        index += 1;
+      } else if (byte === 0x22) inString = false;
+      continue;
+    }
+    if (byte === 0x22) inString = true;
+    else if (byte === 0x5b || byte === 0x7b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (byte === 0x5d || byte === 0x7d) depth -= 1;
+  }
+  return { depth: deepest, nul };
+}
+
+/**
+ * The gateway's JSON body parser: Express's, with every failure a 4xx (unsupported charset or encoding 415, a body
+ * that does not decode or parse 400, too large 413) and, before parsing, a refusal of JSON nested deeper than
+ * `MAX_JSON_DEPTH` and of NUL characters.
+ */
+export function jsonBody(limit: number): RequestHandler {
+  return express.json({
+    limit,
+    verify: (_req, _res, buffer) => {
+      const { depth, nul } = scanJson(buffer);
+      if (depth > MAX_JSON_DEPTH) throw new GatewayError('invalid_request', `The request body's JSON nests ${depth} levels deep; the gateway accepts at most ${MAX_JSON_DEPTH}.`);
+      if (nul) throw new GatewayError('invalid_request', NUL_MESSAGE);
+    },
+  });
+}
+
+/**
+ * Refuses, before anything reads them, paths that are not valid percent-encoding and paths or queries that decode to
+ * a NUL character (400 in the OpenAI error shape).
+ */
+export const requestHygiene: RequestHandler = (req, _res, next) => {
+  const queryStart = req.originalUrl.indexOf('?');
+  const path = queryStart < 0 ? req.originalUrl : req.originalUrl.slice(0, queryStart);
+  const query = queryStart < 0 ? '' : req.originalUrl.slice(queryStart + 1);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path) + decodeURIComponent(query.replace(/\+/g, ' '));
+  } catch {
+    throw new GatewayError('invalid_request', 'The request path or query is not valid percent-encoding.');
+  }
+  if (decoded.includes('\u0000')) throw new GatewayError('invalid_request', NUL_MESSAGE);
+  next();
+};
