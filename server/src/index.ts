@@ -14,3 +14,8 @@ export type { UsageRecord, UsageSink } from './usage/usage-record.js';
 export type { GatewayLogger } from './logger.js';
 export type { RetryPolicy } from './gateway/with-fallbacks.js';
 export type { WebhookClientOptions, WebhookLookup } from './net/safe-webhook.js';
+export type { GatewayOperations, OperationsOptions } from './observability/gateway-operations.js';
+export type { DegradationAlert, DegradationAlertSettings } from './observability/degradation-alerts.js';
+export type { CircuitSettings, CircuitSnapshot, CircuitState } from './gateway/circuit-breaker.js';
+export type { ErrorLogEntry, ErrorClass } from './observability/error-log.js';
+export type { ModelPerformance } from './observability/model-performance.js';
