@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookClient, type WebhookClientOptions } from '../net/safe-webhook.js';
 import type { AuditLog } from '../store/audit-log.js';
 import { BudgetAlertDispatcher } from './budget-alerts.js';
-import type { LimitPolicyStore, ProjectLimits } from './limit-policy-store.js';
+import { MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
 import { MemoryBackend } from './memory-backend.js';
 import type { SpendReport } from './quota-guard.js';
 import { EMPTY_POLICY } from './types.js';
@@ -37,7 +37,7 @@ async function fire(webhookUrl: string, webhooks: WebhookClientOptions) {
   const limits: ProjectLimits = { policy: EMPTY_POLICY, alerts: { thresholds: [0.5], webhookUrl }, stopped: false, stopReason: null, version: 1, updatedAt: null, updatedBy: null };
   const dispatcher = new BudgetAlertDispatcher({
     backend: new MemoryBackend(),
-    policies: async () => ({ get: async () => limits }) as unknown as LimitPolicyStore,
+    policies: async () => new MemoryLimitPolicySource({ p: limits }),
     audit: async () => ({ record: async () => undefined }) as unknown as AuditLog,
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     webhooks: createWebhookClient(webhooks),

@@ -1,9 +1,14 @@
 import type { GatewayLogger } from '../logger.js';
 import { WebhookError, type WebhookClient } from '../net/safe-webhook.js';
-import type { AuditLog } from '../store/audit-log.js';
-import type { LimitPolicyStore } from './limit-policy-store.js';
+import type { LimitPolicySource } from './limit-policy.js';
 import type { SpendReport } from './quota-guard.js';
 import type { QuotaBackend } from './types.js';
+
+
+/** Where a fired alert is noted: the gateway's audit log (a port, so limits/ does not depend on the store). */
+export interface AlertAuditLog {
+  record(entry: { projectId: string; actor: string; action: string; target: string; before: unknown; after: unknown }): Promise<unknown>;
+}
 
 /** What a budget alert says: which cap, which period, how much of it is spent. */
 export interface BudgetAlert {
@@ -22,8 +27,8 @@ export interface BudgetAlert {
 export interface BudgetAlertDispatcherOptions {
   /** Counts "fired once" per threshold and period, shared by every instance. */
   backend: QuotaBackend;
-  policies: () => Promise<LimitPolicyStore>;
-  audit: () => Promise<AuditLog>;
+  policies: () => Promise<LimitPolicySource>;
+  audit: () => Promise<AlertAuditLog>;
   logger: GatewayLogger;
   /** Delivers to the project's webhook URL; every delivery re-checks where the URL leads. */
   webhooks: WebhookClient;
@@ -41,8 +46,8 @@ export interface BudgetAlertDispatcherOptions {
  */
 export class BudgetAlertDispatcher {
   private readonly backend: QuotaBackend;
-  private readonly policies: () => Promise<LimitPolicyStore>;
-  private readonly audit: () => Promise<AuditLog>;
+  private readonly policies: () => Promise<LimitPolicySource>;
+  private readonly audit: () => Promise<AlertAuditLog>;
   private readonly logger: GatewayLogger;
   private readonly webhooks: WebhookClient;
   private readonly callback: ((alert: BudgetAlert) => void | Promise<void>) | undefined;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LimitPolicyStore, ProjectLimits } from './limit-policy-store.js';
+import { MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
 import { MemoryBackend } from './memory-backend.js';
 import { QuotaGuard, type QuotaSubject, type SpendReport } from './quota-guard.js';
 import { EMPTY_POLICY } from './types.js';
@@ -14,7 +14,7 @@ const limits: ProjectLimits = {
   updatedBy: null,
 };
 // The guard only reads a project's limits, so a store that answers one fixed set stands in for the database.
-const policies = async () => ({ get: async () => limits }) as unknown as LimitPolicyStore;
+const policies = async () => new MemoryLimitPolicySource({ 'project-a': limits });
 const subject: QuotaSubject = { identity: { projectId: 'project-a', role: 'user' }, feature: undefined };
 
 afterEach(() => {
@@ -53,7 +53,7 @@ describe('QuotaGuard spend reports', () => {
     const reports: SpendReport[] = [];
     const backend = new MemoryBackend();
     const tokenLimits: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1000, spendPerDayUsd: 1 } } };
-    const guard = new QuotaGuard(backend, async () => ({ get: async () => tokenLimits }) as unknown as LimitPolicyStore, (report) => reports.push(report));
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': tokenLimits }), (report) => reports.push(report));
 
     await expect(guard.admit(subject, { tokens: 10, costUsd: 2 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     const admitted = await guard.admit(subject, { tokens: 10, costUsd: 0.5 });
@@ -66,7 +66,7 @@ describe('QuotaGuard spend reports', () => {
 
 describe('QuotaGuard settlement of requests whose cost is unknown', () => {
   const capped: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000, spendPerDayUsd: 1 } } };
-  const guardOf = (backend: MemoryBackend) => new QuotaGuard(backend, async () => ({ get: async () => capped }) as unknown as LimitPolicyStore);
+  const guardOf = (backend: MemoryBackend) => new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }));
   const used = async (guard: QuotaGuard) => Object.fromEntries((await guard.consumption(subject)).map((status) => [status.kind, status.used]));
 
   it('keeps tokens and spend reserved until the generation is reconciled, then settles at the real figures', async () => {

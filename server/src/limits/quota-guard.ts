@@ -1,6 +1,6 @@
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
-import type { LimitPolicyStore } from './limit-policy-store.js';
+import type { LimitPolicySource } from './limit-policy.js';
 import { dayPeriod, monthPeriod, type Period } from './periods.js';
 import { fromNanoUsd, toNanoUsd, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
 
@@ -116,7 +116,7 @@ export class QuotaGuard {
   /** `onSpend` gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
   constructor(
     private readonly backend: QuotaBackend,
-    private readonly policies: () => Promise<LimitPolicyStore>,
+    private readonly policies: () => Promise<LimitPolicySource>,
     private readonly onSpend?: (report: SpendReport) => void,
     private readonly now: () => number = Date.now,
   ) {}

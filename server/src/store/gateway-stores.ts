@@ -1,6 +1,6 @@
 import type { KeyEncryption } from '../crypto/key-encryption.js';
 import type { Feature } from '../features/feature.js';
-import { LimitPolicyStore } from '../limits/limit-policy-store.js';
+import { LimitPolicyStore } from './limit-policy-store.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';

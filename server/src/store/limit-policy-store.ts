@@ -1,60 +1,18 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { GatewayError } from '../errors.js';
-import type { AuditLog } from '../store/audit-log.js';
-import type { ChangeNotifier } from '../store/change-notifier.js';
-import type { Database } from '../store/schema.js';
-import { EMPTY_POLICY, type LimitPolicy } from './types.js';
+import { budgetAlertsSchema, DEFAULT_PROJECT_LIMITS, limitPolicySchema, type BudgetAlerts, type LimitPolicySource, type ProjectLimits } from '../limits/limit-policy.js';
+import type { LimitPolicy } from '../limits/types.js';
+import type { AuditLog } from './audit-log.js';
+import type { ChangeNotifier } from './change-notifier.js';
+import type { Database } from './schema.js';
 
-const positive = z.number().positive();
-const settingsSchema = z
-  .object({
-    requestsPerMinute: positive.int().optional(),
-    tokensPerMinute: positive.int().optional(),
-    concurrentRequests: positive.int().optional(),
-    tokensPerDay: positive.int().optional(),
-    spendPerDayUsd: positive.optional(),
-    spendPerMonthUsd: positive.optional(),
-  })
-  .strict();
-
-export const limitPolicySchema = z
-  .object({
-    project: settingsSchema.default({}),
-    features: z.record(z.string(), settingsSchema).default({}),
-    users: z.object({ default: settingsSchema.default({}), overrides: z.record(z.string(), settingsSchema).default({}) }).strict().default({ default: {}, overrides: {} }),
-  })
-  .strict();
-
-/** Budget alerts: fired once per period when the project's spend passes each threshold of a spend cap. */
-export const budgetAlertsSchema = z
-  .object({
-    /** Fractions of a spend cap, e.g. [0.8, 1]. */
-    thresholds: z.array(z.number().gt(0).max(1)).max(10).default([0.8, 1]),
-    /** POSTed a JSON alert; http(s) only. */
-    webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
-  })
-  .strict();
-export type BudgetAlerts = z.infer<typeof budgetAlertsSchema>;
-
-export interface ProjectLimits {
-  policy: LimitPolicy;
-  alerts: BudgetAlerts;
-  stopped: boolean;
-  stopReason: string | null;
-  version: number;
-  updatedAt: number | null;
-  updatedBy: string | null;
-}
-
-const DEFAULTS: ProjectLimits = { policy: EMPTY_POLICY, alerts: { thresholds: [0.8, 1], webhookUrl: null }, stopped: false, stopReason: null, version: 0, updatedAt: null, updatedBy: null };
 const CACHE_TTL_MS = 2_000;
 
 /**
  * Each project's limits, alert settings and emergency stop, read on every request through a cache that a change on
  * any instance drops (the change notifier), so a stop takes effect at once everywhere.
  */
-export class LimitPolicyStore {
+export class LimitPolicyStore implements LimitPolicySource {
   readonly #cache = new Map<string, { at: number; limits: ProjectLimits }>();
   readonly #unsubscribe: () => void;
 
@@ -89,7 +47,7 @@ export class LimitPolicyStore {
           updatedAt: row.updated_at,
           updatedBy: row.updated_by,
         }
-      : DEFAULTS;
+      : DEFAULT_PROJECT_LIMITS;
     this.#cache.set(projectId, { at: Date.now(), limits });
     return limits;
   }

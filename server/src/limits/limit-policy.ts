@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { EMPTY_POLICY, type LimitPolicy } from './types.js';
+
+const positive = z.number().positive();
+const settingsSchema = z
+  .object({
+    requestsPerMinute: positive.int().optional(),
+    tokensPerMinute: positive.int().optional(),
+    concurrentRequests: positive.int().optional(),
+    tokensPerDay: positive.int().optional(),
+    spendPerDayUsd: positive.optional(),
+    spendPerMonthUsd: positive.optional(),
+  })
+  .strict();
+
+export const limitPolicySchema = z
+  .object({
+    project: settingsSchema.default({}),
+    features: z.record(z.string(), settingsSchema).default({}),
+    users: z.object({ default: settingsSchema.default({}), overrides: z.record(z.string(), settingsSchema).default({}) }).strict().default({ default: {}, overrides: {} }),
+  })
+  .strict();
+
+/** Budget alerts: fired once per period when the project's spend passes each threshold of a spend cap. */
+export const budgetAlertsSchema = z
+  .object({
+    /** Fractions of a spend cap, e.g. [0.8, 1]. */
+    thresholds: z.array(z.number().gt(0).max(1)).max(10).default([0.8, 1]),
+    /** POSTed a JSON alert; http(s) only. */
+    webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  })
+  .strict();
+export type BudgetAlerts = z.infer<typeof budgetAlertsSchema>;
+
+export interface ProjectLimits {
+  policy: LimitPolicy;
+  alerts: BudgetAlerts;
+  stopped: boolean;
+  stopReason: string | null;
+  version: number;
+  updatedAt: number | null;
+  updatedBy: string | null;
+}
+
+/** A project nobody configured: no limits, alerts at 80% and 100% of a spend cap, nothing stopped. */
+export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { policy: EMPTY_POLICY, alerts: { thresholds: [0.8, 1], webhookUrl: null }, stopped: false, stopReason: null, version: 0, updatedAt: null, updatedBy: null };
+
+/** Where the quota guard and budget alerts read a project's limits: the database's store, or memory. */
+export interface LimitPolicySource {
+  get(projectId: string): Promise<ProjectLimits>;
+}
+
+/**
+ * Limits kept in memory, per project: for tests and for hosts that configure limits in code.
+ * @example
+ * const limits = new MemoryLimitPolicySource({ default: { ...DEFAULT_PROJECT_LIMITS, policy: { ...EMPTY_POLICY, project: { requestsPerMinute: 60 } } } });
+ */
+export class MemoryLimitPolicySource implements LimitPolicySource {
+  readonly #projects = new Map<string, ProjectLimits>();
+
+  constructor(projects: Record<string, ProjectLimits> = {}) {
+    for (const [projectId, limits] of Object.entries(projects)) this.#projects.set(projectId, limits);
+  }
+
+  async get(projectId: string): Promise<ProjectLimits> {
+    return this.#projects.get(projectId) ?? DEFAULT_PROJECT_LIMITS;
+  }
+
+  set(projectId: string, limits: ProjectLimits): void {
+    this.#projects.set(projectId, limits);
+  }
+}
