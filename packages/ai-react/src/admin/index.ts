@@ -8,6 +8,13 @@ export { DEFAULT_FEATURE_HISTORY_LABELS, DEFAULT_USAGE_PANEL_LABELS } from './ad
 export type { FeatureHistoryLabels, UsagePanelLabels, UsagePeriod } from './admin-labels.js';
 export type { UsageCsvReader } from './usage-csv.js';
 export type { UsageMetric } from './usage-series.js';
+export { ModelHealth } from './model-health.js';
+export type { ModelHealthProps, ModelHealthSlot } from './model-health.js';
+export { ErrorsTable } from './errors-table.js';
+export type { ErrorsTableProps, ErrorsTableSlot } from './errors-table.js';
+export { DEFAULT_ERRORS_TABLE_LABELS, DEFAULT_MODEL_HEALTH_LABELS } from './operations-labels.js';
+export type { ErrorsTableLabels, ModelHealthLabels } from './operations-labels.js';
+export type { CircuitInfo, GatewayErrorEntry, ModelHealthReport, ModelHealthWindow, ModelPerformanceRow } from '../core/operations-client.js';
 // The settings dialog lives in the main entry (a chat app may offer it to its admins) and is re-exported here.
 export { SettingsDialog } from '../components/settings-dialog/index.js';
 export type { SettingsDialogLabels, SettingsDialogProps, SettingsDialogSlot } from '../components/settings-dialog/index.js';

@@ -5,6 +5,7 @@ import { createConversationsApi, type ConversationsApi } from './conversations-c
 import { isAiError } from './errors.js';
 import { createTransport, requestJson, type AiClientOptions, type RequestOptions } from './http-transport.js';
 import { fromCatalogModel, fromListedModel, type CatalogModel, type ListedModel } from './model-entries.js';
+import { createOperationsApi, type OperationsApi } from './operations-client.js';
 
 /** A typed client of the gateway: chat, images and models for everyone; admin routes and conversations too. */
 export interface AiClient extends AdminApi {
@@ -22,6 +23,8 @@ export interface AiClient extends AdminApi {
     list(query?: ModelListQuery, options?: RequestOptions): Promise<ModelEntry[]>;
   };
   conversations: ConversationsApi;
+  /** Model health and recent errors, for admins. */
+  operations: OperationsApi;
 }
 
 interface ImagesResponse {
@@ -90,5 +93,6 @@ export function createAiClient(options: AiClientOptions): AiClient {
     },
     ...createAdminApi(transport),
     conversations: createConversationsApi(transport),
+    operations: createOperationsApi(transport),
   };
 }
