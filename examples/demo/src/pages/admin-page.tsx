@@ -1,10 +1,10 @@
-import { FeatureHistory, SettingsDialog, UsagePanel } from '@insforge/ai-react/admin';
+import { ErrorsTable, FeatureHistory, ModelHealth, SettingsDialog, UsagePanel } from '@insforge/ai-react/admin';
 import { useId, useState } from 'react';
 import type { DemoRole } from '../demo-role.js';
 
 const FEATURES = ['chat', 'code', 'summarize', 'image'] as const;
 
-/** For admins: the settings dialog over the four features, the usage panel and a feature's history. */
+/** For admins: the settings dialog over the four features, the usage panel, a feature's history, model health and recent errors. */
 export function AdminPage({ role }: { role: DemoRole }) {
   const [historyFeature, setHistoryFeature] = useState<string>('chat');
   // Saving in the dialog adds a version; bumping the key makes the history read it again.
@@ -52,6 +52,12 @@ export function AdminPage({ role }: { role: DemoRole }) {
           </select>
         </div>
         <FeatureHistory key={`${historyFeature}-${savedCount}`} feature={historyFeature} theme="light" />
+      </div>
+      <div className="demo-card">
+        <ModelHealth theme="light" />
+      </div>
+      <div className="demo-card">
+        <ErrorsTable theme="light" limit={20} />
       </div>
     </section>
   );
