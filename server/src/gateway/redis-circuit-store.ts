@@ -2,8 +2,10 @@ import { Redis } from 'ioredis';
 import type { CircuitRecord, CircuitStore, FailureEffect } from './circuit-breaker.js';
 
 export interface RedisCircuitStoreOptions {
-  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
-  url: string;
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS; or `client`, a connection shared with others. */
+  url?: string;
+  /** A connection the caller owns (and closes); the store's scripts are added to it. */
+  client?: Redis;
   /** Prefix of every key; instances that share circuits share it. Default `insforge-ai:circuit:`. */
   keyPrefix?: string;
   /** How long a call may wait for Redis before it fails (and the breaker lets the call through). Default 500 ms. */
@@ -61,18 +63,15 @@ interface CircuitCommands {
 export class RedisCircuitStore implements CircuitStore {
   readonly #client: Redis & CircuitCommands;
   readonly #prefix: string;
+  readonly #owned: boolean;
 
   constructor(options: RedisCircuitStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'insforge-ai:circuit:';
-    const client = new Redis(options.url, {
-      lazyConnect: false,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-      commandTimeout: options.commandTimeoutMs ?? 500,
-      connectTimeout: 1_000,
-    });
+    if (!options.client && !options.url) throw new TypeError('RedisCircuitStore needs a url or a client');
+    this.#owned = !options.client;
+    const client = options.client ?? new Redis(options.url as string, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
     // Errors reach each call (and the breaker's onStoreError); an unhandled 'error' event would crash the process.
-    client.on('error', () => undefined);
+    if (this.#owned) client.on('error', () => undefined);
     client.defineCommand('circuitAdmit', { numberOfKeys: 1, lua: ADMIT_SCRIPT });
     client.defineCommand('circuitFailure', { numberOfKeys: 2, lua: FAILURE_SCRIPT });
     client.defineCommand('circuitSuccess', { numberOfKeys: 1, lua: SUCCESS_SCRIPT });
@@ -105,7 +104,7 @@ export class RedisCircuitStore implements CircuitStore {
   }
 
   async close(): Promise<void> {
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    if (this.#owned) await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
   #key(key: string): string {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** What kind of failure an entry is, for filtering: the model provider's, a timeout, a limit, the request's own, or ours. */
 export type ErrorClass = 'upstream' | 'timeout' | 'rate_limit' | 'limit' | 'request' | 'auth' | 'internal';
@@ -92,6 +92,9 @@ export const ERROR_LOG_CAPACITY = 1_000;
 
 const matches = (entry: ErrorLogEntry, query: ErrorLogQuery) => (query.class === undefined || entry.class === query.class) && (query.requestId === undefined || entry.requestId === query.requestId);
 
+/** Projects the memory log keeps at once; the one that failed least recently is forgotten first. */
+const MAX_PROJECTS = 1_000;
+
 /** The error log of this process. */
 export class MemoryErrorLog implements ErrorLog {
   readonly #entries = new Map<string, ErrorLogEntry[]>();
@@ -102,7 +105,10 @@ export class MemoryErrorLog implements ErrorLog {
     const entries = this.#entries.get(entry.projectId) ?? [];
     entries.unshift(entry);
     if (entries.length > this.capacity) entries.length = this.capacity;
+    // Re-inserted, so the map's first key is the project that failed least recently.
+    this.#entries.delete(entry.projectId);
     this.#entries.set(entry.projectId, entries);
+    if (this.#entries.size > MAX_PROJECTS) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 
   async recent(query: ErrorLogQuery): Promise<ErrorLogEntry[]> {
@@ -114,25 +120,20 @@ export class MemoryErrorLog implements ErrorLog {
 
 /** The error log in Redis: every instance adds to one list per project, so any instance shows them all. */
 export class RedisErrorLog implements ErrorLog {
-  readonly #client: Redis;
-
   constructor(
-    url: string,
+    /** A connection the caller owns and closes. */
+    private readonly client: Redis,
     private readonly keyPrefix = 'insforge-ai:errors:',
     private readonly capacity = ERROR_LOG_CAPACITY,
-  ) {
-    this.#client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000 });
-    // Failures reach each call; an unhandled 'error' event would end the process.
-    this.#client.on('error', () => undefined);
-  }
+  ) {}
 
   async add(entry: ErrorLogEntry): Promise<void> {
     const key = this.#key(entry.projectId);
-    await this.#client.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, this.capacity - 1).exec();
+    await this.client.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, this.capacity - 1).exec();
   }
 
   async recent(query: ErrorLogQuery): Promise<ErrorLogEntry[]> {
-    const rows = await this.#client.lrange(this.#key(query.projectId), 0, this.capacity - 1);
+    const rows = await this.client.lrange(this.#key(query.projectId), 0, this.capacity - 1);
     const entries: ErrorLogEntry[] = [];
     for (const row of rows) {
       const entry = JSON.parse(row) as ErrorLogEntry;
@@ -142,9 +143,7 @@ export class RedisErrorLog implements ErrorLog {
     return entries;
   }
 
-  async close(): Promise<void> {
-    await this.#client.quit().catch(() => this.#client.disconnect());
-  }
+  async close(): Promise<void> {}
 
   #key(projectId: string): string {
     return `${this.keyPrefix}${encodeURIComponent(projectId)}`;

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CircuitBreakers, DEFAULT_CIRCUIT_SETTINGS, MemoryCircuitStore, type CircuitSettings } from '../gateway/circuit-breaker.js';
 import type { MeteredRequest, RequestObserver } from '../gateway/metered-request.js';
@@ -74,16 +75,24 @@ export class GatewayOperations {
   readonly connections: InstanceConnections;
   readonly alerts: DegradationAlerts;
   readonly #tracer;
+  /** One connection for circuits, the error log and connections (the limits keep their own). */
+  readonly #redis: Redis | undefined;
   #storeErrorLoggedAt = 0;
 
   constructor(private readonly ports: GatewayOperationsPorts) {
     const { options, redisUrl, logger } = ports;
     const prefix = ports.redisKeyPrefix ?? 'insforge-ai:';
+    if (redisUrl) {
+      this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000 });
+      // Failures reach each call, which goes on without Redis; an unhandled 'error' event would end the process.
+      this.#redis.on('error', () => undefined);
+    }
+    const redis = this.#redis;
     this.alerts = new DegradationAlerts({ settings: options.alerts, webhooks: ports.webhooks, callback: options.onDegradation, logger });
     this.breakers = options.circuitBreakers === false
       ? undefined
       : new CircuitBreakers({
-          store: redisUrl ? new RedisCircuitStore({ url: redisUrl, keyPrefix: `${prefix}circuit:` }) : new MemoryCircuitStore(),
+          store: redis ? new RedisCircuitStore({ client: redis, keyPrefix: `${prefix}circuit:` }) : new MemoryCircuitStore(),
           settings: { ...DEFAULT_CIRCUIT_SETTINGS, ...options.circuitBreakers },
           onChange: (event) => {
             logger[event.state === 'open' ? 'warn' : 'info'](`circuit ${event.state === 'open' ? 'opened' : 'closed'}`, { scope: event.scope, name: event.name });
@@ -91,8 +100,8 @@ export class GatewayOperations {
           },
           onStoreError: (error) => this.#storeFailed('circuit breakers', error),
         });
-    this.errorLog = redisUrl ? new RedisErrorLog(redisUrl, `${prefix}errors:`) : new MemoryErrorLog();
-    this.connections = new InstanceConnections({ requestsInFlight: ports.requestsInFlight, streamsInFlight: ports.streamsInFlight, redisUrl, keyPrefix: prefix });
+    this.errorLog = redis ? new RedisErrorLog(redis, `${prefix}errors:`) : new MemoryErrorLog();
+    this.connections = new InstanceConnections({ requestsInFlight: ports.requestsInFlight, streamsInFlight: ports.streamsInFlight, redis, keyPrefix: prefix });
     this.metrics = new GatewayMetrics({
       requestsInFlight: ports.requestsInFlight,
       streamsInFlight: ports.streamsInFlight,
@@ -156,6 +165,7 @@ export class GatewayOperations {
     await this.connections.close();
     await this.errorLog.close();
     await this.breakers?.close();
+    await this.#redis?.quit().catch(() => this.#redis?.disconnect());
   }
 
   /** A shared store (Redis) failing: requests go on; the log says so at most once a minute. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** What one gateway instance serves right now. */
 export interface InstanceReport {
@@ -17,8 +17,8 @@ export interface InstanceConnectionsOptions {
   /** Live figures of this instance. */
   requestsInFlight: () => number;
   streamsInFlight: () => number;
-  /** With Redis, every instance reports there and each lists them all; without it, only this instance is known. */
-  redisUrl?: string | undefined;
+  /** With Redis (a connection the caller owns), every instance reports there and each lists them all; without it, only this instance is known. */
+  redis?: Redis | undefined;
   keyPrefix?: string;
   /** How often an instance reports. Default 5 s; an instance silent for three periods is gone. */
   reportEveryMs?: number;
@@ -29,7 +29,7 @@ export interface InstanceConnectionsOptions {
  * every few seconds when it is set, so the admin view of any instance lists all of them; an instance that stops
  * reporting drops out of the list.
  * @example
- * const connections = new InstanceConnections({ requestsInFlight: () => lifecycle.inFlight, streamsInFlight: () => lifecycle.inFlightStreams, redisUrl });
+ * const connections = new InstanceConnections({ requestsInFlight: () => lifecycle.inFlight, streamsInFlight: () => lifecycle.inFlightStreams, redis });
  * const instances = await connections.list();
  */
 export class InstanceConnections {
@@ -43,9 +43,8 @@ export class InstanceConnections {
   constructor(private readonly options: InstanceConnectionsOptions) {
     this.#key = `${options.keyPrefix ?? 'insforge-ai:'}instances`;
     this.#everyMs = options.reportEveryMs ?? 5_000;
-    if (options.redisUrl) {
-      this.#client = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000 });
-      this.#client.on('error', () => undefined);
+    if (options.redis) {
+      this.#client = options.redis;
       this.#timer = setInterval(() => void this.report().catch(() => undefined), this.#everyMs);
       this.#timer.unref();
       void this.report().catch(() => undefined);
@@ -98,6 +97,5 @@ export class InstanceConnections {
     clearInterval(this.#timer);
     if (!this.#client) return;
     await this.#client.hdel(this.#key, this.instanceId).catch(() => undefined);
-    await this.#client.quit().catch(() => this.#client?.disconnect());
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
+import { createAiGateway } from '../create-ai-gateway.js';
 import type { UsageRecord } from '../usage/usage-record.js';
 
 const harnesses: Harness[] = [];
@@ -131,5 +132,13 @@ describe('onRequestEnd', () => {
     expect((await chat(harness, 'x', { model: 'no-such-feature' })).status).toBe(400);
     expect(ended.map((record) => [record.status, record.requestId])).toEqual(harness.usage.records.map((record) => [record.status, record.requestId]));
     expect(harness.logs.some((line) => line.includes('the onRequestEnd hook threw'))).toBe(true);
+  });
+});
+
+describe('operations options', () => {
+  it('are checked when the gateway is created, naming the option at fault', () => {
+    expect(() => createAiGateway({ database: ':memory:', operations: { circuitBreakers: { failureThreshold: 0 } } })).toThrow(/operations\.circuitBreakers\.failureThreshold/);
+    expect(() => createAiGateway({ database: ':memory:', operations: { alerts: { webhookUrl: 'not a url' } } })).toThrow(/operations\.alerts\.webhookUrl/);
+    expect(() => createAiGateway({ database: ':memory:', operations: { alerts: { errorRateThreshold: 2 } } })).toThrow(/operations\.alerts\.errorRateThreshold/);
   });
 });
