@@ -29,6 +29,7 @@ import { jsonBody, requestHygiene } from './routes/request-hygiene.js';
 import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
 import { lazyConversationsRouter } from './routes/conversations.js';
+import type { ConversationLimits } from './store/conversation-store.js';
 import { imageGenerationHandler } from './routes/images.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
@@ -44,6 +45,9 @@ import { GatewayOperations, operationsOptionsSchema, type OperationsOptions } fr
 import { operationsRouter } from './observability/operations-router.js';
 import { mcpRouter } from './mcp/mcp-http.js';
 import type { DegradationAlert } from './observability/degradation-alerts.js';
+import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
+import { RedisCacheStore } from './cache/redis-cache-store.js';
+import { ResponseCache } from './cache/response-cache.js';
 
 export interface AiGatewayOptions {
   /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
@@ -103,6 +107,11 @@ export interface AiGatewayOptions {
    * hold it forever): a stream then ends with an error event, a JSON request with a 504. Default 10 minutes.
    */
   requestDeadlineMs?: number;
+  /**
+   * What one caller (a user, a client key) may keep through the conversations API: `conversationsPerOwner` (1,000),
+   * `messagesPerConversation` (5,000), `messageBytes` (256 KB) and `bytesPerOwner` (50 MB).
+   */
+  conversations?: Partial<ConversationLimits>;
   /** Largest request body. Default 10 MB (images in messages are large). */
   maxBodyBytes?: number;
   /** How long the model catalog is cached. Default 10 minutes. */
@@ -121,6 +130,12 @@ export interface AiGatewayOptions {
   onRequestEnd?: (record: UsageRecord) => void;
   /** Called when a circuit opens or closes, or a feature's error rate passes the alert threshold. */
   onDegradation?: (alert: DegradationAlert) => void | Promise<void>;
+  /**
+   * Where the response cache keeps answers (features turn it on; see `Feature.cache`): an in-process LRU of
+   * `maxBytes` (64 MB) by default, Redis when `redisUrl` (default `limits.redisUrl`, else `REDIS_URL`) is set, so
+   * every instance shares hits; or a `store` of your own.
+   */
+  cache?: { store?: CacheStore; redisUrl?: string; redisKeyPrefix?: string; maxBytes?: number };
 }
 
 const optionsSchema = z.object({
@@ -205,7 +220,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const seedFeatures = Array.isArray(options.features) ? options.features.map(parseFeature) : [];
   // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
   const encryption = options.encryption === undefined ? KeyEncryption.fromEnvironment(process.env) : options.encryption;
-  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, encryption: encryption ?? undefined });
+  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined });
   // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
   ready.then(
     (stores) => (context.databaseLocation = stores.database.location),
@@ -266,7 +281,19 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     webhooks,
     logger,
   });
-  const lifecycle: RequestLifecycle = new RequestLifecycle({ quota, usage: usage.sink, logger, deadlineMs: options.requestDeadlineMs ?? 10 * 60_000, observe: (meter) => operations.observe(meter) });
+  const cacheRedisUrl = options.cache?.redisUrl ?? redisUrl;
+  const cacheStore: CacheStore = options.cache?.store ?? (cacheRedisUrl
+    ? new RedisCacheStore({ url: cacheRedisUrl, ...(options.cache?.redisKeyPrefix ? { keyPrefix: options.cache.redisKeyPrefix } : {}) })
+    : new MemoryCacheStore(options.cache?.maxBytes === undefined ? {} : { maxBytes: options.cache.maxBytes }));
+  const responseCache = new ResponseCache({ store: cacheStore, logger, redact });
+  const lifecycle: RequestLifecycle = new RequestLifecycle({
+    quota,
+    usage: usage.sink,
+    logger,
+    deadlineMs: options.requestDeadlineMs ?? 10 * 60_000,
+    observe: (meter) => operations.observe(meter),
+    beforeForward: [responseCache.stage()],
+  });
   // A stored key the master key cannot open: users get a generic 503, the log and admins which variable to set.
   const withholdKeyFailure = keyFailureWithholder(logger);
   const context: GatewayContext = {
@@ -313,7 +340,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.post('/v1/images/generations', imageGenerationHandler(context));
   router.post('/api/ai/chat/completion', insforgeChatHandler(context));
   router.post('/api/ai/image/generation', insforgeImageHandler(context));
-  router.use(lazyConversationsRouter(ready));
+  // Conversation calls count against the caller's rate limits like AI calls (never against spend or the stop).
+  router.use(lazyConversationsRouter(ready, (identity) => quota.admitCall(identity)));
   router.use(lazyLimitsRouter(context, ready));
   router.use(lazyAdminRouter(context, ready, webhooks));
   router.use(lazyUsageRouter(ready));
@@ -333,6 +361,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       await quotaBackend.close();
       await usage.close();
       await operations.close();
+      await cacheStore.close();
       await upstream.close();
       await (await ready.catch(() => undefined))?.close();
     },

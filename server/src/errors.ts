@@ -15,6 +15,7 @@ export type GatewayErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'version_conflict'
+  | 'conversation_limit_exceeded'
   | 'invalid_provider_key'
   | 'encryption_key_missing'
   | 'request_too_large'
@@ -44,6 +45,7 @@ const STATUS_OF: Record<GatewayErrorCode, number> = {
   content_policy_violation: 403,
   not_found: 404,
   version_conflict: 409,
+  conversation_limit_exceeded: 409,
   invalid_provider_key: 400,
   encryption_key_missing: 500,
   request_too_large: 413,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { featureCacheSchema, guardrailConfigSchema } from './feature-policies.js';
 
 /** Parameters a feature may set and a client may be allowed to override. */
 export const OVERRIDABLE_PARAMETERS = [
@@ -70,6 +71,12 @@ export const featureSchema = z
      * always clamped to the feature's ceiling (`clientOverrides.max_tokens.max`, else `params.max_tokens`).
      */
     clientOverrides: z.partialRecord(z.enum(OVERRIDABLE_PARAMETERS), z.union([z.boolean(), bound])).default({}),
+    /** The response cache; absent means the modality's default (on for embeddings only). */
+    cache: featureCacheSchema.optional(),
+    /** Checks of the input and the answer, in order; see `GuardrailConfig`. */
+    guardrails: z.array(guardrailConfigSchema).max(20).optional(),
+    /** What a client is told when a guardrail blocks a request and the guardrail has no message of its own. */
+    guardrailMessage: z.string().min(1).max(500).optional(),
   })
   .strict();
 

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
+import type { Feature } from '../features/feature.js';
 import type { GatewayLogger } from '../logger.js';
 import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import type { UsageRecord, UsageSink } from '../usage/usage-record.js';
+import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 import type { AttemptObserver } from './with-fallbacks.js';
 
 /** What the forward stage reports about the upstream call, for the record and the settlement. */
@@ -40,6 +42,48 @@ export interface MeteredRoute<Plan> {
    * was written; after that, it ends the response itself and reports the failure in its result.
    */
   forward(plan: Plan, meter: MeteredRequest, res: Response): Promise<ForwardResult>;
+  /** What the stages around the upstream call (a response cache, guardrails) may read and answer with. */
+  exchange?: RouteExchange<Plan>;
+}
+
+/** What a request sends upstream, for the stages before forwarding: a stage may read it or change it in place. */
+export interface OutgoingRequest {
+  kind: 'chat' | 'embeddings';
+  /** The resolved feature (its settings), or undefined for a raw model id. */
+  feature: Feature | undefined;
+  /** The models tried in order. */
+  models: readonly string[];
+  /** The body sent to each model (without `model` and `stream`); redaction edits it in place. */
+  body: Record<string, unknown>;
+  /** The caller's OpenRouter key, for a stage's own upstream calls (a moderation model). */
+  apiKey: string;
+}
+
+/**
+ * A route's hooks for the stages before forwarding: what it will send, and how to write an answer in its own
+ * protocol when a stage answers in place of the upstream (a cached or coalesced answer).
+ */
+export interface RouteExchange<Plan> {
+  outgoing(plan: Plan): OutgoingRequest;
+  /** Writes a stream in the route's protocol (chat). */
+  streamFormat?(plan: Plan): StreamFormat;
+  /** The JSON answer for an OpenRouter body (a completion or embeddings); undefined sends the body as it is. */
+  toJson?(plan: Plan, body: Record<string, unknown>): unknown;
+}
+
+/**
+ * Sees the answer as the forward stage writes it (output guardrails, a response cache). Chunk and body hooks run
+ * before the text is written: throwing a `GatewayError` refuses it (a stream then ends with that error event).
+ */
+export interface AnswerTap {
+  /** Each chunk of a stream, in order, before it is written. */
+  chunk?(chunk: UpstreamChunk): void | Promise<void>;
+  /** Before the closing events of a complete stream are written. */
+  streamEnd?(): void | Promise<void>;
+  /** A complete JSON answer, before it is written. */
+  body?(body: Record<string, unknown>): void | Promise<void>;
+  /** The request's outcome, once (the answer written or failed). */
+  finished?(result: ForwardResult | { status: 'rejected'; errorCode: string }): void;
 }
 
 /**
@@ -48,7 +92,7 @@ export interface MeteredRoute<Plan> {
  */
 export interface ForwardStage {
   name: string;
-  run(meter: MeteredRequest, plan: unknown, res: Response): Promise<ForwardResult | undefined>;
+  run(meter: MeteredRequest, plan: unknown, res: Response, route: MeteredRoute<unknown>): Promise<ForwardResult | undefined>;
 }
 
 /**
@@ -102,6 +146,11 @@ export class MeteredRequest {
   attempts = 0;
   /** Sees the request's attempts and its end; see `LifecyclePorts.observe`. */
   readonly observer: RequestObserver;
+  /** Watchers of the answer, added by the stages before forwarding. */
+  readonly answerTaps: AnswerTap[] = [];
+  /** Fields the stages add to the usage record (a cache hit, the cost saved, guardrail decisions). */
+  readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd'>> = {};
+  #holds = 0;
   readonly #abort = new AbortController();
   #endReason: EndReason | undefined;
   #clientGone = false;
@@ -127,8 +176,24 @@ export class MeteredRequest {
   #onClose = () => {
     if (this.#finished) return;
     this.#clientGone = true;
-    this.#abort.abort();
+    // Others still wait for this request's upstream answer (coalesced followers): it goes on until they leave.
+    if (this.#holds === 0) this.#abort.abort();
   };
+
+  /**
+   * Keeps the upstream call going if this request's caller leaves, until the returned release is called: for
+   * requests that receive the same answer (coalesced followers), whom a cancelled leader must not cancel.
+   */
+  hold(): () => void {
+    this.#holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds -= 1;
+      if (this.#holds === 0 && this.#clientGone && !this.#finished) this.#abort.abort();
+    };
+  }
 
   /** Counts one upstream attempt (a retry or a fallback is another). */
   attempt(): void {
@@ -193,6 +258,7 @@ export class MeteredRequest {
       promptCharacters: this.promptCharacters,
       ...('servedModel' in result ? { servedModel: result.servedModel, provider: result.provider, timeToFirstTokenMs: result.timeToFirstTokenMs, completionCharacters: result.completionCharacters, imageCount: result.imageCount } : {}),
       errorCode: result.errorCode,
+      ...this.recordFields,
     };
     for (const [key, value] of Object.entries(optional)) if (value !== undefined) (record as unknown as Record<string, unknown>)[key] = value;
     try {
@@ -200,6 +266,13 @@ export class MeteredRequest {
       this.ports.onRecord?.(record, this);
     } catch (error) {
       this.ports.logger.error('usage sink failed to take a record', { error, requestId: record.requestId });
+    }
+    for (const tap of this.answerTaps) {
+      try {
+        tap.finished?.(result);
+      } catch (error) {
+        this.ports.logger.error('an answer tap failed', { error, requestId: record.requestId });
+      }
     }
     try {
       this.observer.ended?.(record);

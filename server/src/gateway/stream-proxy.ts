@@ -38,7 +38,7 @@ export interface StreamSummary {
   usage: unknown;
 }
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 interface OpenedStream {
   items: AsyncGenerator<SseItem>;
@@ -106,7 +106,9 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
     if (committed) end(format.error(safe));
     else sendGatewayError(res, safe);
   };
-  const forward = (chunk: UpstreamChunk, raw: string) => {
+  const forward = async (chunk: UpstreamChunk, raw: string) => {
+    // Output guardrails and a cache see each chunk before it is written; a guardrail may stop the stream here.
+    for (const tap of meter.answerTaps) await tap.chunk?.(chunk);
     summary.id ??= chunk.id;
     summary.model ??= chunk.model;
     summary.provider ??= chunk.provider;
@@ -156,7 +158,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   let failure: GatewayError | undefined;
   let sawDone = opened.first === undefined;
   try {
-    if (opened.first) forward(opened.first.chunk, opened.first.raw);
+    if (opened.first) await forward(opened.first.chunk, opened.first.raw);
     for await (const item of opened.items) {
       if (item.kind === 'comment') continue;
       if (item.data === '[DONE]') {
@@ -168,10 +170,13 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
         failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
         break;
       }
-      forward(chunk, item.data);
+      await forward(chunk, item.data);
     }
+    if (sawDone) for (const tap of meter.answerTaps) await tap.streamEnd?.();
   } catch (error) {
-    if (!signal.aborted) {
+    // A tap refused the answer (an output guardrail): the stream ends with its error.
+    if (error instanceof GatewayError) failure = error;
+    else if (!signal.aborted) {
       failure = toTransportError(error).kind === 'timeout'
         ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
         : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');

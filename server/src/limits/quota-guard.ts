@@ -163,6 +163,35 @@ export class QuotaGuard {
   }
 
   /**
+   * Counts one call that is not an AI request (the conversations API) against the caller's rate limits — requests
+   * per minute and at once, never spend — whatever the emergency stop says; `release` frees its slot.
+   */
+  async admitCall(identity: Identity): Promise<{ headers: Record<string, string>; release(): void }> {
+    const limits = await (await this.policies()).get(identity.projectId);
+    const holds: Hold[] = [];
+    const headers: Record<string, string> = {};
+    const subject: QuotaSubject = { identity, feature: undefined };
+    try {
+      for (const scope of applicableScopes(limits.policy, subject)) {
+        const rates: LimitSettings = { requestsPerMinute: scope.settings.requestsPerMinute, concurrentRequests: scope.settings.concurrentRequests };
+        if (rates.requestsPerMinute !== undefined || rates.concurrentRequests !== undefined) await this.#take({ ...scope, settings: rates }, subject, { tokens: 0, costUsd: 0 }, holds, headers);
+      }
+    } catch (error) {
+      await this.#release(holds, undefined);
+      throw error;
+    }
+    let released = false;
+    return {
+      headers,
+      release: () => {
+        if (released) return;
+        released = true;
+        void this.#release(holds, undefined, true).catch(() => undefined);
+      },
+    };
+  }
+
+  /**
    * Settles the spend and tokens a request reserved once its real figures are known (reconciliation); `undefined`
    * keeps the worst case.
    */

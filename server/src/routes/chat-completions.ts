@@ -42,9 +42,17 @@ export function chatRoute(context: GatewayContext, protocol: ChatProtocol): Mete
     async forward(run, meter, res) {
       if (meter.streamed) return proxyChatStream(context, run, meter, res, protocol.streamFormat(run));
       const { result: completion, raw } = await completeChat(context, run, meter);
+      for (const tap of meter.answerTaps) await tap.body?.(completion);
+      // A tap may have changed the answer (an output guardrail's redaction): then it is serialized again.
       if (protocol.toJson) res.json(protocol.toJson(completion));
+      else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) res.json(completion);
       else sendUpstreamJson(res, raw);
       return { status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
+    },
+    exchange: {
+      outgoing: (run) => ({ kind: 'chat', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),
+      streamFormat: (run) => protocol.streamFormat(run),
+      toJson: (_run, body) => (protocol.toJson ? protocol.toJson(body as UpstreamCompletion) : body),
     },
   };
 }

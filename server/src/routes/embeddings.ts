@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
+import type { Feature } from '../features/feature.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateEmbeddings } from '../gateway/quota-estimate.js';
@@ -40,6 +41,7 @@ interface EmbeddingsPlan {
   body: Record<string, unknown>;
   input: EmbeddingsRequest['input'];
   apiKey: string;
+  feature: Feature | undefined;
 }
 
 /** Embeddings in the metered lifecycle: the feature's model and fallbacks, OpenRouter's body forwarded as it came. */
@@ -57,7 +59,7 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
       const endUser = meter.identity.userId ?? user ?? undefined;
       if (endUser) body['user'] = endUser;
       Object.assign(body, target.feature.params.extra);
-      return { models: target.models, body, input: request.input, apiKey: await context.upstreamKey(meter.identity.projectId) };
+      return { models: target.models, body, input: request.input, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined };
     },
     estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input),
     async forward(plan, meter, res) {
@@ -70,9 +72,13 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
         onAttempt: () => meter.attempt(),
         observer: meter.observer.attempts,
       });
+      for (const tap of meter.answerTaps) await tap.body?.(result);
       // Already OpenAI's shape: the bytes leave as they came, without being serialized again.
       sendUpstreamJson(res, raw);
       return { status: 'ok', usage: result.usage, servedModel: result.model, provider: result.provider, generationId: result.id };
+    },
+    exchange: {
+      outgoing: (plan) => ({ kind: 'embeddings', feature: plan.feature, models: plan.models, body: plan.body, apiKey: plan.apiKey }),
     },
   };
 }

@@ -27,7 +27,7 @@ export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: Metered
       res.set(meter.admission.headers);
       for (const stage of beforeForward) {
         meter.stage = stage.name;
-        const answered = await stage.run(meter, plan, res);
+        const answered = await stage.run(meter, plan, res, route as MeteredRoute<unknown>);
         if (answered) return meter.finish(answered);
       }
       meter.stage = 'forward';

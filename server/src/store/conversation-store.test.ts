@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
-import { CONVERSATION_LIMITS, SqlConversationStore, type ConversationMessage, type ConversationOwner } from './conversation-store.js';
+import { DEFAULT_CONVERSATION_LIMITS, SqlConversationStore, type ConversationMessage, type ConversationOwner } from './conversation-store.js';
 
 const alice: ConversationOwner = { projectId: 'p1', owner: 'alice' };
 const bob: ConversationOwner = { projectId: 'p1', owner: 'bob' };
@@ -22,14 +22,14 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     const created = await store.create(alice, { id: 'c1', title: 'First', feature: 'chat', messages });
     expect(created).toMatchObject({ id: 'c1', title: 'First', feature: 'chat', messages });
     expect(created.createdAt).toBe(created.updatedAt);
-    expect(await store.get(alice, 'c1')).toEqual(created);
+    expect(await store.get(alice, 'c1')).toEqual({ ...created, messageCount: created.messages.length, earlier: null });
   });
 
   it('gives a conversation a UUID and null title and feature when none are given', async () => {
     const created = await store.create(alice, {});
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created).toMatchObject({ title: null, feature: null, messages: [] });
-    expect(await store.get(alice, created.id)).toEqual(created);
+    expect(await store.get(alice, created.id)).toEqual({ ...created, messageCount: 0, earlier: null });
     await store.remove(alice, created.id);
   });
 
@@ -77,13 +77,17 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
   });
 
   it('refuses duplicate message ids and more than 5,000 messages, storing nothing', async () => {
+    const max = DEFAULT_CONVERSATION_LIMITS.messagesPerConversation;
     await expect(store.create(alice, { id: 'dup', messages: [message('a'), message('a')] })).rejects.toMatchObject({ code: 'invalid_parameter', options: { param: 'messages.1.id' } });
     expect(await store.get(alice, 'dup')).toBeUndefined();
-    await store.create(alice, { id: 'full', messages: Array.from({ length: CONVERSATION_LIMITS.messagesPerConversation - 1 }, (_, index) => message(`f${index}`)) });
-    await expect(store.append(alice, 'full', [message('one'), message('two')])).rejects.toMatchObject({ code: 'invalid_parameter', status: 400, options: { param: 'messages' } });
-    expect(await store.append(alice, 'full', [message('last')])).toEqual({ appended: 1, messageCount: CONVERSATION_LIMITS.messagesPerConversation });
-    await expect(store.save(alice, 'full', { messages: Array.from({ length: CONVERSATION_LIMITS.messagesPerConversation + 1 }, (_, index) => message(`g${index}`)) })).rejects.toMatchObject({ code: 'invalid_parameter' });
-    expect((await store.get(alice, 'full'))!.messages).toHaveLength(CONVERSATION_LIMITS.messagesPerConversation);
+    await store.create(alice, { id: 'full', messages: Array.from({ length: max - 1 }, (_, index) => message(`f${index}`)) });
+    await expect(store.append(alice, 'full', [message('one'), message('two')])).rejects.toMatchObject({ code: 'request_too_large', status: 413, options: { param: 'messages' } });
+    expect(await store.append(alice, 'full', [message('last')])).toEqual({ appended: 1, messageCount: max });
+    await expect(store.save(alice, 'full', { messages: Array.from({ length: max + 1 }, (_, index) => message(`g${index}`)) })).rejects.toMatchObject({ code: 'request_too_large' });
+    const latest = (await store.get(alice, 'full'))!;
+    expect(latest).toMatchObject({ messageCount: max, earlier: max - 100 });
+    expect(latest.messages).toHaveLength(100);
+    expect(latest.messages.at(-1)).toEqual(message('last'));
     await store.remove(alice, 'full');
   });
 
@@ -94,7 +98,7 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     const second = await store.save(alice, 'saved', { messages: [message('s2', { edited: true }), message('s3')] });
     expect(second.created).toBe(false);
     expect(second.conversation).toMatchObject({ id: 'saved', title: 'Draft', feature: 'code', createdAt: first.conversation.createdAt });
-    expect(await store.get(alice, 'saved')).toEqual(second.conversation);
+    expect(await store.get(alice, 'saved')).toEqual({ ...second.conversation, messageCount: 2, earlier: null });
     const third = await store.save(alice, 'saved', { title: null, messages: [] });
     expect(third.conversation).toMatchObject({ title: null, feature: 'code', messages: [] });
     expect((await store.list(alice)).data.find((entry) => entry.id === 'saved')?.messageCount).toBe(0);

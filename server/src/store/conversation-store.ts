@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { GatewayError } from '../errors.js';
 import type { Database } from './schema.js';
 
-/** Whose conversations: one project's caller (user id, else client key id, else `anonymous`). */
+/** Whose conversations: one project's caller, by kind (`user:<id>`, `key:<client key id>` or `anonymous`). */
 export interface ConversationOwner {
   projectId: string;
   owner: string;
@@ -23,6 +23,13 @@ export interface ConversationSummary {
 
 export interface Conversation extends Omit<ConversationSummary, 'messageCount'> {
   messages: ConversationMessage[];
+}
+
+/** A conversation with one page of its messages: the latest ones, or those before a position. */
+export interface ConversationMessagesPage extends Conversation {
+  messageCount: number;
+  /** Pass as `before` for the messages before this page; `null` when this page starts at the first message. */
+  earlier: number | null;
 }
 
 export interface ConversationPage {
@@ -46,18 +53,35 @@ export interface ConversationSave {
   messages: ConversationMessage[];
 }
 
-export const CONVERSATION_LIMITS = {
+/** What one owner (a user, a client key) may keep; `createAiGateway({ conversations })` changes them. */
+export interface ConversationLimits {
+  conversationsPerOwner: number;
+  messagesPerConversation: number;
+  /** One message serialized as JSON, in bytes. */
+  messageBytes: number;
+  /** Every message of every conversation of one owner, in bytes. */
+  bytesPerOwner: number;
+}
+
+export const DEFAULT_CONVERSATION_LIMITS: ConversationLimits = {
+  conversationsPerOwner: 1_000,
   messagesPerConversation: 5_000,
-  /** Serialized as JSON, in bytes. */
   messageBytes: 256 * 1024,
+  bytesPerOwner: 50 * 1024 * 1024,
+};
+
+export const CONVERSATION_LIMITS = {
   titleLength: 200,
+  /** Conversations per page of the list. */
   pageSize: { default: 20, max: 100 },
+  /** Messages per page of one conversation: a read never loads a whole large conversation. */
+  messagePage: { default: 100, max: 200 },
 } as const;
 
 /** Conversations per owner: list, read, create, save whole, rename, append messages, delete. */
 export interface ConversationStore {
   list(owner: ConversationOwner, options?: { limit?: number | undefined; before?: string | undefined }): Promise<ConversationPage>;
-  get(owner: ConversationOwner, id: string): Promise<Conversation | undefined>;
+  get(owner: ConversationOwner, id: string, page?: { limit?: number | undefined; before?: number | undefined }): Promise<ConversationMessagesPage | undefined>;
   create(owner: ConversationOwner, input: NewConversation): Promise<Conversation>;
   save(owner: ConversationOwner, id: string, input: ConversationSave): Promise<{ conversation: Conversation; created: boolean }>;
   rename(owner: ConversationOwner, id: string, title: string | null): Promise<ConversationSummary>;
@@ -75,7 +99,14 @@ const INSERT_BATCH = 500;
  * simply not found. Messages keep their order through a position; the list pages by (updated_at, id).
  */
 export class SqlConversationStore implements ConversationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly limits: ConversationLimits;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    limits: Partial<ConversationLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_CONVERSATION_LIMITS, ...limits };
+  }
 
   /** Most recently updated first; `before` is a previous page's `next`, or an ISO time. */
   async list(owner: ConversationOwner, options: { limit?: number | undefined; before?: string | undefined } = {}): Promise<ConversationPage> {
@@ -95,27 +126,30 @@ export class SqlConversationStore implements ConversationStore {
     return { data: page.map(toSummary), next: rows.length > limit && last ? encodeCursor(last) : null };
   }
 
-  async get(owner: ConversationOwner, id: string): Promise<Conversation | undefined> {
-    // One statement, so a concurrent save is seen whole or not at all.
-    const rows = await this.db
-      .selectFrom('conversations as c')
-      .leftJoin('conversation_messages as m', 'm.conversation_key', 'c.key')
-      .select(['c.key', 'c.id', 'c.project_id', 'c.owner', 'c.title', 'c.feature', 'c.created_at', 'c.updated_at', 'c.message_count', 'm.body'])
-      .where('c.project_id', '=', owner.projectId)
-      .where('c.owner', '=', owner.owner)
-      .where('c.id', '=', id)
-      .orderBy('m.position')
-      .execute();
-    const first = rows[0];
-    if (!first) return undefined;
-    const messages = rows.flatMap((row) => (row.body === null ? [] : [JSON.parse(row.body) as ConversationMessage]));
-    return toConversation(first, messages);
+  /** The conversation with its latest messages (or those before `before`, a position), a page at a time. */
+  async get(owner: ConversationOwner, id: string, page: { limit?: number | undefined; before?: number | undefined } = {}): Promise<ConversationMessagesPage | undefined> {
+    const limit = page.limit ?? CONVERSATION_LIMITS.messagePage.default;
+    // One transaction, so a concurrent save is seen whole or not at all.
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('conversations').selectAll().where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      let query = trx.selectFrom('conversation_messages').select(['position', 'body']).where('conversation_key', '=', row.key);
+      if (page.before !== undefined) query = query.where('position', '<', page.before);
+      const rows = (await query.orderBy('position', 'desc').limit(limit).execute()).reverse();
+      const first = rows[0];
+      return {
+        ...toConversation(row, rows.map((entry) => JSON.parse(entry.body) as ConversationMessage)),
+        messageCount: row.message_count,
+        earlier: first !== undefined && first.position > 0 ? first.position : null,
+      };
+    });
   }
 
   /** Creates a conversation; 409 `version_conflict` when this owner already has one with that id. */
   async create(owner: ConversationOwner, input: NewConversation): Promise<Conversation> {
     const messages = input.messages ?? [];
-    checkMessages(messages);
+    const bodies = this.#bodies(messages);
+    const bytes = sumBytes(bodies);
     const now = Date.now();
     const row: Row = {
       key: randomUUID(),
@@ -127,6 +161,7 @@ export class SqlConversationStore implements ConversationStore {
       created_at: now,
       updated_at: now,
       message_count: messages.length,
+      byte_count: bytes,
     };
     const created = await this.db.transaction().execute(async (trx) => {
       const result = await trx
@@ -135,7 +170,8 @@ export class SqlConversationStore implements ConversationStore {
         .onConflict((conflict) => conflict.columns(['project_id', 'owner', 'id']).doNothing())
         .executeTakeFirst();
       if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
-      await insertMessages(trx, row.key, 0, messages, now);
+      await this.#account(trx, owner, 1, bytes);
+      await insertMessages(trx, row.key, 0, messages, bodies, now);
       return true;
     });
     if (!created) throw new GatewayError('version_conflict', `A conversation with id "${row.id}" already exists.`, { param: 'id' });
@@ -144,21 +180,26 @@ export class SqlConversationStore implements ConversationStore {
 
   /** Creates the conversation or replaces its messages (and the title and feature given), in one transaction. */
   async save(owner: ConversationOwner, id: string, input: ConversationSave): Promise<{ conversation: Conversation; created: boolean }> {
-    checkMessages(input.messages);
+    const bodies = this.#bodies(input.messages);
+    const bytes = sumBytes(bodies);
     const now = Date.now();
     const key = randomUUID();
     const kept = { ...(input.title !== undefined ? { title: input.title } : {}), ...(input.feature !== undefined ? { feature: input.feature } : {}) };
     return this.db.transaction().execute(async (trx) => {
       // The upsert also locks an existing row on Postgres, so two saves of one conversation run one after the other.
+      // It leaves byte_count alone, so the row it returns still holds the bytes this save replaces.
       const row = await trx
         .insertInto('conversations')
-        .values({ key, id, project_id: owner.projectId, owner: owner.owner, title: null, feature: null, ...kept, created_at: now, updated_at: now, message_count: input.messages.length })
+        .values({ key, id, project_id: owner.projectId, owner: owner.owner, title: null, feature: null, ...kept, created_at: now, updated_at: now, message_count: input.messages.length, byte_count: bytes })
         .onConflict((conflict) => conflict.columns(['project_id', 'owner', 'id']).doUpdateSet({ ...kept, updated_at: now, message_count: input.messages.length }))
         .returningAll()
         .executeTakeFirstOrThrow();
+      const created = row.key === key;
+      if (!created) await trx.updateTable('conversations').set({ byte_count: bytes }).where('key', '=', row.key).execute();
+      await this.#account(trx, owner, created ? 1 : 0, bytes - (created ? 0 : Number(row.byte_count)));
       await trx.deleteFrom('conversation_messages').where('conversation_key', '=', row.key).execute();
-      await insertMessages(trx, row.key, 0, input.messages, now);
-      return { conversation: toConversation(row, input.messages), created: row.key === key };
+      await insertMessages(trx, row.key, 0, input.messages, bodies, now);
+      return { conversation: toConversation(row, input.messages), created };
     });
   }
 
@@ -180,7 +221,7 @@ export class SqlConversationStore implements ConversationStore {
    * adds nothing twice; `appended` counts the ones added.
    */
   async append(owner: ConversationOwner, id: string, messages: ConversationMessage[]): Promise<{ appended: number; messageCount: number }> {
-    checkMessages(messages);
+    this.#bodies(messages);
     const result = await this.db.transaction().execute(async (trx) => {
       // A no-op update takes the row lock on Postgres first, so concurrent appends take positions in turn.
       const row = await trx
@@ -197,13 +238,16 @@ export class SqlConversationStore implements ConversationStore {
       const known = new Set(stored.map((entry) => entry.message_id));
       const fresh = messages.filter((message) => !known.has(message.id));
       const messageCount = row.message_count + fresh.length;
-      if (messageCount > CONVERSATION_LIMITS.messagesPerConversation) {
-        throw new GatewayError('invalid_parameter', `messages: a conversation holds at most ${CONVERSATION_LIMITS.messagesPerConversation} messages; this one has ${row.message_count}.`, { param: 'messages' });
+      if (messageCount > this.limits.messagesPerConversation) {
+        throw new GatewayError('request_too_large', `messages: a conversation holds at most ${this.limits.messagesPerConversation} messages; this one has ${row.message_count}.`, { param: 'messages' });
       }
       if (fresh.length > 0) {
         const now = Date.now();
-        await insertMessages(trx, row.key, row.message_count, fresh, now);
-        await trx.updateTable('conversations').set({ message_count: messageCount, updated_at: now }).where('key', '=', row.key).execute();
+        const bodies = fresh.map((message) => JSON.stringify(message));
+        const bytes = sumBytes(bodies);
+        await this.#account(trx, owner, 0, bytes);
+        await insertMessages(trx, row.key, row.message_count, fresh, bodies, now);
+        await trx.updateTable('conversations').set((eb) => ({ message_count: messageCount, updated_at: now, byte_count: eb('byte_count', '+', bytes) })).where('key', '=', row.key).execute();
       }
       return { appended: fresh.length, messageCount };
     });
@@ -213,37 +257,73 @@ export class SqlConversationStore implements ConversationStore {
 
   async remove(owner: ConversationOwner, id: string): Promise<void> {
     const removed = await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('conversations').select('key').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
+      const row = await trx.selectFrom('conversations').select(['key', 'byte_count']).where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
       if (!row) return false;
       await trx.deleteFrom('conversation_messages').where('conversation_key', '=', row.key).execute();
       await trx.deleteFrom('conversations').where('key', '=', row.key).execute();
+      await this.#account(trx, owner, -1, -Number(row.byte_count));
       return true;
     });
     if (!removed) throw notFound(id);
   }
+
+  /** Checks a list of messages against the caps of one conversation; their JSON, for storing. */
+  #bodies(messages: ConversationMessage[]): string[] {
+    if (messages.length > this.limits.messagesPerConversation) {
+      throw new GatewayError('request_too_large', `messages: a conversation holds at most ${this.limits.messagesPerConversation} messages (got ${messages.length}).`, { param: 'messages' });
+    }
+    const seen = new Set<string>();
+    return messages.map((message, index) => {
+      if (seen.has(message.id)) throw new GatewayError('invalid_parameter', `messages.${index}.id: the id "${message.id}" appears twice.`, { param: `messages.${index}.id` });
+      seen.add(message.id);
+      const body = JSON.stringify(message);
+      const size = Buffer.byteLength(body);
+      if (size > this.limits.messageBytes) {
+        throw new GatewayError('request_too_large', `messages.${index}: a message is at most ${kb(this.limits.messageBytes)} as JSON; this one is ${kb(size)}.`, { param: `messages.${index}` });
+      }
+      return body;
+    });
+  }
+
+  /**
+   * Moves the owner's totals by the deltas, in the write's transaction, and refuses (rolling the write back) what
+   * would pass a cap: the owner's conversations, or the bytes of all their messages.
+   */
+  async #account(trx: Transaction<Database>, owner: ConversationOwner, conversations: number, bytes: number): Promise<void> {
+    const totals = await trx
+      .insertInto('conversation_owners')
+      .values({ project_id: owner.projectId, owner: owner.owner, conversation_count: Math.max(0, conversations), byte_count: Math.max(0, bytes) })
+      .onConflict((conflict) =>
+        conflict.columns(['project_id', 'owner']).doUpdateSet((eb) => ({
+          conversation_count: eb('conversation_owners.conversation_count', '+', conversations),
+          byte_count: eb('conversation_owners.byte_count', '+', bytes),
+        })),
+      )
+      .returning(['conversation_count', 'byte_count'])
+      .executeTakeFirstOrThrow();
+    if (conversations > 0 && Number(totals.conversation_count) > this.limits.conversationsPerOwner) {
+      throw new GatewayError('conversation_limit_exceeded', `You have ${Number(totals.conversation_count) - conversations} conversations; the most allowed is ${this.limits.conversationsPerOwner}. Delete one to start another.`);
+    }
+    if (bytes > 0 && Number(totals.byte_count) > this.limits.bytesPerOwner) {
+      throw new GatewayError('request_too_large', `Your saved conversations would hold ${mb(Number(totals.byte_count))}; the most allowed is ${mb(this.limits.bytesPerOwner)}. Delete some conversations first.`);
+    }
+  }
 }
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KB`;
+const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+const sumBytes = (bodies: string[]) => bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
 
 const notFound = (id: string) => new GatewayError('not_found', `No conversation "${id}".`, { param: 'id' });
 
-/** At most 5,000 messages, each id once (the table holds each id once per conversation). */
-function checkMessages(messages: ConversationMessage[]): void {
-  if (messages.length > CONVERSATION_LIMITS.messagesPerConversation) {
-    throw new GatewayError('invalid_parameter', `messages: a conversation holds at most ${CONVERSATION_LIMITS.messagesPerConversation} messages.`, { param: 'messages' });
-  }
-  const seen = new Set<string>();
-  for (const [index, message] of messages.entries()) {
-    if (seen.has(message.id)) throw new GatewayError('invalid_parameter', `messages.${index}.id: the id "${message.id}" appears twice.`, { param: `messages.${index}.id` });
-    seen.add(message.id);
-  }
-}
-
-async function insertMessages(trx: Transaction<Database>, conversationKey: string, from: number, messages: ConversationMessage[], now: number): Promise<void> {
+async function insertMessages(trx: Transaction<Database>, conversationKey: string, from: number, messages: ConversationMessage[], bodies: string[], now: number): Promise<void> {
   for (let start = 0; start < messages.length; start += INSERT_BATCH) {
     const rows = messages.slice(start, start + INSERT_BATCH).map((message, offset) => ({
       conversation_key: conversationKey,
       position: from + start + offset,
       message_id: message.id,
-      body: JSON.stringify(message),
+      body: bodies[start + offset] ?? JSON.stringify(message),
       created_at: now,
     }));
     await trx.insertInto('conversation_messages').values(rows).execute();

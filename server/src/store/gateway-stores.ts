@@ -4,7 +4,7 @@ import { LimitPolicyStore } from './limit-policy-store.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';
-import { SqlConversationStore } from './conversation-store.js';
+import { SqlConversationStore, type ConversationLimits } from './conversation-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
 import { ProviderKeyStore } from './provider-key-store.js';
 import { SqlFeatureStore } from './sql-feature-store.js';
@@ -28,6 +28,8 @@ export interface StoresOptions {
   defaultProjectId: string;
   /** Created in the default project where no feature of that name exists yet. */
   seedFeatures?: Feature[];
+  /** Caps on what one owner may keep in the conversations API. */
+  conversationLimits?: Partial<ConversationLimits> | undefined;
   /** The master keys that encrypt stored OpenRouter keys; without them, storing a key is refused. */
   encryption?: KeyEncryption | undefined;
   /** How long an instance may serve a cached feature before reading it again. Default 2 s. */
@@ -60,7 +62,7 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
       features,
       clientKeys,
       providerKeys,
-      conversations: new SqlConversationStore(database.db),
+      conversations: new SqlConversationStore(database.db, options.conversationLimits),
       limits,
       async close() {
         limits.close();

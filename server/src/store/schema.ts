@@ -10,6 +10,7 @@ export interface Database {
   provider_keys: ProviderKeyTable;
   audit_log: AuditTable;
   conversations: ConversationTable;
+  conversation_owners: ConversationOwnerTable;
   conversation_messages: ConversationMessageTable;
   usage_records: UsageRecordTable;
   limit_policies: LimitPolicyTable;
@@ -114,13 +115,23 @@ export interface ConversationTable {
   key: string;
   id: string;
   project_id: string;
-  /** The caller's user id, else client key id, else `anonymous`. */
+  /** Whose it is, by kind: `user:<user id>`, `key:<client key id>`, or `anonymous`. */
   owner: string;
   title: string | null;
   feature: string | null;
   created_at: number;
   updated_at: number;
   message_count: number;
+  /** The bytes of its messages as stored (JSON). */
+  byte_count: number;
+}
+
+/** Each owner's conversations and their bytes, kept with every write so caps are checked in one row. */
+export interface ConversationOwnerTable {
+  project_id: string;
+  owner: string;
+  conversation_count: number;
+  byte_count: number;
 }
 
 export interface ConversationMessageTable {

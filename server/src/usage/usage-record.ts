@@ -28,8 +28,14 @@ export interface UsageRecord {
   latencyMs: number;
   timeToFirstTokenMs?: number;
   errorCode?: string;
-  /** Answered from a cache without calling OpenRouter. */
+  /** Answered from a cache (or by joining an identical request in flight) without calling OpenRouter. */
   cacheHit?: boolean;
+  /** What the answer cost when it was generated, for a cache hit: the spend the cache saved. */
+  costSavedUsd?: number;
+  /** The guardrails that acted on the request: which one, and its verdict (`block` or `redact`). */
+  guardrails?: GuardrailDecision[];
+  /** What the guardrails' own model calls (a moderation model) cost, besides `costUsd`. */
+  guardrailCostUsd?: number;
   /**
    * When usage is missing (a cancelled stream): the characters of the prompt sent and of the answer forwarded so
    * far, so the ledger's estimate is not 0 until OpenRouter's figure arrives.
@@ -38,6 +44,13 @@ export interface UsageRecord {
   completionCharacters?: number;
   attempts: number;
   startedAt: Date;
+}
+
+/** What one guardrail did to a request. */
+export interface GuardrailDecision {
+  name: string;
+  stage: 'input' | 'output';
+  verdict: 'block' | 'redact';
 }
 
 /** Where usage records go; the ledger of the usage issue implements it over SQLite or Postgres. */

@@ -34,6 +34,9 @@ export interface ConversationsApi {
 
 type Timed = { createdAt: string | number; updatedAt: string | number };
 
+/** Messages asked for per page when reading a long conversation back (the server's largest page). */
+const MESSAGE_PAGE = 200;
+
 const epoch = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value));
 
 function readTimes<T extends Timed>(value: T): Omit<T, keyof Timed> & { createdAt: number; updatedAt: number } {
@@ -56,7 +59,16 @@ export function createConversationsApi(transport: Transport): ConversationsApi {
       return { data: page.data.map(readTimes), next: page.next };
     },
     async get<M extends RemoteMessage>(id: string, options: RequestOptions = {}) {
-      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, one(id), { signal: options.signal }));
+      // The server answers a conversation a page of messages at a time (the latest first): read back to the start.
+      type Page = RemoteConversation<M> & Timed & { earlier?: number | null; messageCount?: number };
+      const { earlier, messageCount: _count, ...first } = await requestJson<Page>(transport, one(id), { signal: options.signal });
+      const messages = [...first.messages];
+      for (let before = earlier; typeof before === 'number'; ) {
+        const page = await requestJson<Page>(transport, one(id), { query: { before, limit: MESSAGE_PAGE }, signal: options.signal });
+        messages.unshift(...page.messages);
+        before = page.earlier;
+      }
+      return readTimes({ ...first, messages });
     },
     async create<M extends RemoteMessage>(input: ConversationInput<M> = {}, options: RequestOptions = {}) {
       return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, path, { method: 'POST', body: input, signal: options.signal }));

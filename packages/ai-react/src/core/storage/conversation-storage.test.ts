@@ -141,6 +141,15 @@ describe('localStorageAdapter', () => {
 });
 
 describe('serverStorage', () => {
+  it('loads a long conversation whole, reading the server\'s pages back to the first message', async () => {
+    const long = conversation({
+      messages: Array.from({ length: 450 }, (_, index) => ({ id: `long-${index}`, role: 'user' as const, content: `message ${index}`, createdAt: 1_000 + index })),
+    });
+    await serverStorage(client).save(long);
+    const loaded = await serverStorage(client).load(long.id);
+    expect(loaded?.messages.map((entry) => entry.id)).toEqual(long.messages.map((entry) => entry.id));
+  });
+
   it('keeps each user\'s conversations apart', async () => {
     const saved = conversation();
     await serverStorage(client).save(saved);
