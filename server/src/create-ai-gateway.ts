@@ -157,6 +157,7 @@ const optionsSchema = z.object({
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
   ledger: usageLedgerSettingsSchema.optional(),
   operations: operationsOptionsSchema.optional(),
+  cache: z.object({ redisUrl: z.string().min(1).optional(), redisKeyPrefix: z.string().optional(), maxBytes: z.number().int().positive().optional() }).passthrough().optional(),
 });
 
 /**

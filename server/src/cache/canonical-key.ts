@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { OutgoingRequest } from '../gateway/metered-request.js';
+
+/**
+ * JSON with every object's keys sorted and no whitespace: two values that differ only in key order or formatting
+ * give the same text. Array order is kept (the order of messages and parts is meaningful).
+ * @example
+ * canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }] }); // '{"a":[2,{"c":4,"d":3}],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+/**
+ * The cache key of a request: its project, its feature's whole configuration (so any change to the feature, a new
+ * version, starts afresh), the models it tries and everything it sends (parameters, messages and their parts,
+ * tools). The end user's id is left out: equal requests of two users of one project share an answer.
+ * @example
+ * const key = cacheKeyOf('default', exchange.outgoing(plan));
+ */
+export function cacheKeyOf(projectId: string, request: OutgoingRequest): string {
+  const { user: _user, ...sent } = request.body;
+  const material = canonicalJson({ projectId, kind: request.kind, feature: request.feature ?? null, models: request.models, sent });
+  return createHash('sha256').update(material).digest('hex');
+}

@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis';
+import type { CacheStore } from './cache-store.js';
+
+export interface RedisCacheStoreOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key; instances that share hits share it. Default `insforge-ai:cache:`. */
+  keyPrefix?: string;
+  /** How long a call may wait for Redis before it fails (the request then goes upstream). Default 500 ms. */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * Cached answers in Redis, shared by every gateway instance that uses the same prefix; Redis expires them. A
+ * failing Redis makes a lookup a miss and a store a no-op for the caller (see `ResponseCache`), never an error.
+ * @example
+ * const store = new RedisCacheStore({ url: 'redis://127.0.0.1:6379' });
+ */
+export class RedisCacheStore implements CacheStore {
+  readonly #client: Redis;
+  readonly #prefix: string;
+
+  constructor(options: RedisCacheStoreOptions) {
+    this.#prefix = options.keyPrefix ?? 'insforge-ai:cache:';
+    this.#client = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
+    // Errors reach each call; an unhandled 'error' event would crash the process.
+    this.#client.on('error', () => undefined);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#client.get(this.#prefix + key)) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return;
+    await this.#client.set(this.#prefix + key, value, 'PX', Math.ceil(ttlMs));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#client.del(this.#prefix + key);
+  }
+
+  async close(): Promise<void> {
+    await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+}

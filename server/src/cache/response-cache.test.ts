@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
+import { parseSseBody } from '../../test/sse.js';
+import type { FeatureInput } from '../features/feature.js';
+
+const FEATURES: FeatureInput[] = [
+  ...DEFAULT_FEATURES,
+  { name: 'faq', model: 'openai/gpt-4o-mini', systemPrompt: 'Answer questions about Acme.', params: { temperature: 0 }, cache: { enabled: true } },
+  { name: 'creative', model: 'openai/gpt-4o-mini', params: { temperature: 0.9 }, cache: { enabled: true, cacheNonDeterministic: true } },
+  { name: 'sampled', model: 'openai/gpt-4o-mini', params: { temperature: 0.9 }, cache: { enabled: true } },
+];
+
+const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...extra });
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({ features: FEATURES });
+});
+afterAll(() => harness.close());
+afterEach(() => harness.emulator.reset());
+
+function post(path: string, body: string | object, extra: Record<string, string> = {}, signal?: AbortSignal) {
+  return fetch(`${harness.url}${path}`, { method: 'POST', headers: headers(extra), body: typeof body === 'string' ? body : JSON.stringify(body), ...(signal ? { signal } : {}) });
+}
+
+const chatGenerations = (text: string) => harness.emulator.generations({ kind: 'chat' }).filter((probe) => JSON.stringify(probe.request).includes(text));
+
+function contentOfEvents(events: Array<Record<string, unknown>>): string {
+  return events.map((event) => ((event['choices'] as Array<{ delta?: { content?: string } }> | undefined)?.[0]?.delta?.content ?? '')).join('');
+}
+
+const contentOf = (sse: string) => contentOfEvents(parseSseBody(sse).events);
+
+describe('the response cache', () => {
+  it('answers the same request twice with one generation: the second is a byte-for-byte hit, recorded with cost 0 and the cost saved', async () => {
+    const body = { model: 'faq', messages: [{ role: 'user', content: 'What are the opening hours? (twice)' }] };
+    const first = await post('/v1/chat/completions', body);
+    const firstText = await first.text();
+    expect(first.headers.get('x-cache')).toBe('miss');
+    const second = await post('/v1/chat/completions', body);
+    expect(second.headers.get('x-cache')).toBe('hit');
+    expect(await second.text()).toBe(firstText);
+    expect(chatGenerations('(twice)')).toHaveLength(1);
+    const [missRecord, hitRecord] = harness.usage.records.filter((record) => record.feature === 'faq').slice(-2);
+    expect(missRecord?.cacheHit).toBeUndefined();
+    expect(missRecord?.attempts).toBe(1);
+    expect(missRecord?.costUsd).toBeGreaterThan(0);
+    expect(hitRecord).toMatchObject({ status: 'ok', cacheHit: true, costUsd: 0, attempts: 0, costSavedUsd: missRecord?.costUsd });
+  });
+
+  it('hits with the JSON keys reordered and whitespace added', async () => {
+    await post('/v1/chat/completions', { model: 'faq', temperature: 0, messages: [{ role: 'user', content: 'Where is the shop? (reordered)' }] });
+    const reordered = `{\n  "messages": [ { "content": "Where is the shop? (reordered)", "role": "user" } ],\n  "temperature": 0,\n  "model": "faq"\n}`;
+    const again = await post('/v1/chat/completions', reordered);
+    expect(again.headers.get('x-cache')).toBe('hit');
+    expect(chatGenerations('(reordered)')).toHaveLength(1);
+  });
+
+  it('serves a streamed request from an answer cached as JSON, in the same chunk shape with its usage chunk, and the other way round', async () => {
+    const json = await (await post('/v1/chat/completions', { model: 'faq', messages: [{ role: 'user', content: 'Returns policy? (json first)' }] })).json() as { choices: Array<{ message: { content: string } }>; usage: unknown };
+    const streamed = await post('/v1/chat/completions', { model: 'faq', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Returns policy? (json first)' }] });
+    expect(streamed.headers.get('x-cache')).toBe('hit');
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    const sse = parseSseBody(await streamed.text());
+    expect(sse.done).toBe(true);
+    expect(contentOfEvents(sse.events)).toBe(json.choices[0]?.message.content);
+    const usageChunk = sse.events.at(-1) as { choices: unknown[]; usage: unknown; object: string };
+    expect(usageChunk).toMatchObject({ object: 'chat.completion.chunk', choices: [], usage: json.usage });
+
+    const stream = await post('/v1/chat/completions', { model: 'faq', stream: true, messages: [{ role: 'user', content: 'Delivery times? (stream first)' }] });
+    const streamedContent = contentOf(await stream.text());
+    const fromStream = await post('/v1/chat/completions', { model: 'faq', messages: [{ role: 'user', content: 'Delivery times? (stream first)' }] });
+    expect(fromStream.headers.get('x-cache')).toBe('hit');
+    const completion = await fromStream.json() as { object: string; choices: Array<{ message: { content: string }; finish_reason: string }>; usage: { completion_tokens: number } };
+    expect(completion).toMatchObject({ object: 'chat.completion', choices: [{ message: { content: streamedContent }, finish_reason: 'stop' }] });
+    expect(completion.usage.completion_tokens).toBeGreaterThan(0);
+    expect(chatGenerations('(json first)')).toHaveLength(1);
+    expect(chatGenerations('(stream first)')).toHaveLength(1);
+  });
+
+  it('replays in InsForge\'s protocol for its route: {response} as JSON, {chunk}…{done} as a stream', async () => {
+    const messages = [{ role: 'user', content: 'Gift cards? (insforge)' }];
+    const first = await (await post('/api/ai/chat/completion', { model: 'faq', messages })).json() as { response: string };
+    const hit = await post('/api/ai/chat/completion', { model: 'faq', messages });
+    expect(hit.headers.get('x-cache')).toBe('hit');
+    expect(await hit.json()).toMatchObject({ response: first.response, model: 'openai/gpt-4o-mini' });
+    const streamed = await post('/api/ai/chat/completion', { model: 'faq', stream: true, messages });
+    const events = parseSseBody(await streamed.text()).events;
+    expect(events.filter((event) => 'chunk' in event).map((event) => event['chunk']).join('')).toBe(first.response);
+    expect(events.at(-1)).toMatchObject({ done: true });
+    expect(chatGenerations('(insforge)')).toHaveLength(1);
+  });
+
+  it('makes 20 identical concurrent requests one generation and 20 complete answers', async () => {
+    harness.emulator.addRule({ match: { contains: '(twenty)' }, scenario: 'ttft=200;tps=400' });
+    const body = { model: 'faq', stream: true, messages: [{ role: 'user', content: 'Explain the loyalty program. (twenty)' }] };
+    const responses = await Promise.all(Array.from({ length: 20 }, () => post('/v1/chat/completions', body)));
+    const texts = await Promise.all(responses.map((response) => response.text()));
+    expect(chatGenerations('(twenty)')).toHaveLength(1);
+    const contents = texts.map(contentOf);
+    expect(new Set(contents).size).toBe(1);
+    expect(contents[0]?.length).toBeGreaterThan(50);
+    for (const text of texts) expect(parseSseBody(text).done).toBe(true);
+    expect(responses.map((response) => response.headers.get('x-cache')).sort()).toEqual([...Array<string>(19).fill('coalesced'), 'miss']);
+  });
+
+  it('does not cancel the followers when the leader\'s client leaves; they get every chunk', async () => {
+    harness.emulator.addRule({ match: { contains: '(leader leaves)' }, scenario: 'ttft=100;tps=60;tokens=40' });
+    const body = { model: 'faq', stream: true, messages: [{ role: 'user', content: 'History of Acme? (leader leaves)' }] };
+    const leaving = new AbortController();
+    const leader = await post('/v1/chat/completions', body, {}, leaving.signal);
+    expect(leader.headers.get('x-cache')).toBe('miss');
+    const follower = post('/v1/chat/completions', body);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    leaving.abort();
+    const followed = await follower;
+    expect(followed.headers.get('x-cache')).toBe('coalesced');
+    const sse = parseSseBody(await followed.text());
+    expect(sse.done).toBe(true);
+    const [generation] = chatGenerations('(leader leaves)');
+    const probe = await harness.emulator.waitForGeneration(generation?.id ?? '');
+    expect(probe.status).toBe('completed');
+    expect(contentOfEvents(sse.events)).toContain('History of Acme?');
+  });
+
+  it('bypasses the cache for Cache-Control: no-cache and stores nothing for no-store', async () => {
+    const body = { model: 'faq', messages: [{ role: 'user', content: 'Parking? (directives)' }] };
+    const noStore = await post('/v1/chat/completions', body, { 'cache-control': 'no-store' });
+    expect(noStore.headers.get('x-cache')).toBe('miss');
+    const stored = await post('/v1/chat/completions', body);
+    expect(stored.headers.get('x-cache')).toBe('miss');
+    const noCache = await post('/v1/chat/completions', body, { 'cache-control': 'no-cache' });
+    expect(noCache.headers.get('x-cache')).toBe('bypass');
+    expect((await post('/v1/chat/completions', body)).headers.get('x-cache')).toBe('hit');
+    expect(chatGenerations('(directives)')).toHaveLength(3);
+  });
+
+  it('caches sampled answers only where the feature allows non-deterministic caching, and never for features without a cache', async () => {
+    const ask = (model: string) => post('/v1/chat/completions', { model, messages: [{ role: 'user', content: `Write a slogan. (${model} sampled)` }] });
+    expect((await ask('sampled')).headers.get('x-cache')).toBe('bypass');
+    expect((await ask('sampled')).headers.get('x-cache')).toBe('bypass');
+    await ask('creative');
+    expect((await ask('creative')).headers.get('x-cache')).toBe('hit');
+    await ask('chat');
+    const plain = await ask('chat');
+    expect(plain.headers.get('x-cache')).toBeNull();
+    expect(chatGenerations('(sampled sampled)')).toHaveLength(2);
+    expect(chatGenerations('(creative sampled)')).toHaveLength(1);
+    expect(chatGenerations('(chat sampled)')).toHaveLength(2);
+  });
+
+  it('never caches errors, answers cut at max_tokens, or answers that call tools', async () => {
+    harness.emulator.addRule({ match: { contains: '(failing)' }, scenario: 'status=400', times: 1 });
+    const failing = { model: 'faq', messages: [{ role: 'user', content: 'Fail once (failing)' }] };
+    expect((await post('/v1/chat/completions', failing)).status).toBe(400);
+    expect((await post('/v1/chat/completions', failing)).headers.get('x-cache')).toBe('miss');
+
+    const cut = { model: 'faq', max_tokens: 3, messages: [{ role: 'user', content: 'A long story (cut)' }] };
+    await post('/v1/chat/completions', cut);
+    expect((await post('/v1/chat/completions', cut)).headers.get('x-cache')).toBe('miss');
+
+    const tools = [{ type: 'function', function: { name: 'lookup_order', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }];
+    const calling = { model: 'faq', tools, messages: [{ role: 'user', content: 'Where is my order? (tools)' }] };
+    await post('/v1/chat/completions', calling);
+    expect((await post('/v1/chat/completions', calling)).headers.get('x-cache')).toBe('miss');
+    expect(chatGenerations('(tools)')).toHaveLength(2);
+  });
+
+  it('caches embeddings by default', async () => {
+    const body = { model: 'embed', input: ['cache me (embeddings)'] };
+    const first = await post('/v1/embeddings', body);
+    const firstText = await first.text();
+    const second = await post('/v1/embeddings', body);
+    expect(second.headers.get('x-cache')).toBe('hit');
+    expect(await second.text()).toBe(firstText);
+    expect(harness.emulator.generations({ kind: 'embeddings' }).filter((probe) => JSON.stringify(probe.request).includes('(embeddings)'))).toHaveLength(1);
+  });
+});
+
+describe('the response cache in Redis', () => {
+  const prefix = `insforge-ai-test:response-cache:${randomUUID()}:`;
+  afterAll(() => deleteRedisKeys(prefix));
+
+  it('shares hits between two gateway instances', async () => {
+    const one = await startHarness({ features: FEATURES, cache: { redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix } });
+    const two = await startHarness({ features: FEATURES, cache: { redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix } });
+    try {
+      const body = JSON.stringify({ model: 'faq', messages: [{ role: 'user', content: 'Shared between instances?' }] });
+      const first = await fetch(`${one.url}/v1/chat/completions`, { method: 'POST', headers: headers(), body });
+      const firstText = await first.text();
+      expect(first.headers.get('x-cache')).toBe('miss');
+      const second = await fetch(`${two.url}/v1/chat/completions`, { method: 'POST', headers: headers(), body });
+      expect(second.headers.get('x-cache')).toBe('hit');
+      const [firstContent, secondContent] = [JSON.parse(firstText), await second.json()].map((completion: { choices: Array<{ message: { content: string } }> }) => completion.choices[0]?.message.content);
+      expect(secondContent).toBe(firstContent);
+      expect(two.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});

@@ -1,0 +1,257 @@
+import type { Request, Response } from 'express';
+import { GatewayError, redactedError } from '../errors.js';
+import { DEFAULT_CACHE_TTL_SECONDS } from '../features/feature-policies.js';
+import type { ForwardResult, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
+import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
+import { sendUpstreamJson } from '../gateway/upstream-json.js';
+import type { GatewayLogger } from '../logger.js';
+import { chunksFromCompletion, completionFromChunks, costOfAnswer, summaryOfChunks, uncacheableReason, type CachedAnswer } from './cached-answer.js';
+import type { CacheStore } from './cache-store.js';
+import { cacheKeyOf } from './canonical-key.js';
+
+/** What the `X-Cache` header of an answer says. */
+export type CacheStatus = 'hit' | 'miss' | 'bypass' | 'coalesced';
+
+/** Whether and how one request uses the cache. */
+type CacheUse = { use: false; header?: 'bypass' } | { use: true; read: boolean; write: boolean; ttlMs: number };
+
+/**
+ * How a request may use the cache: its feature's settings (off for chat unless enabled, on for embeddings), a
+ * chat sampled with `temperature` other than 0 only when the feature allows non-deterministic answers (an absent
+ * temperature is the model's default, which samples), and the client's `Cache-Control`: `no-cache` reads nothing
+ * (a fresh answer, which is still stored), `no-store` stores nothing.
+ */
+export function cacheUseOf(request: OutgoingRequest, cacheControl: string | undefined): CacheUse {
+  const settings = request.feature?.cache;
+  if (!request.feature || !(settings?.enabled ?? request.kind === 'embeddings')) return { use: false };
+  if (request.kind === 'chat' && request.body['temperature'] !== 0 && settings?.cacheNonDeterministic !== true) return { use: false, header: 'bypass' };
+  const directives = new Set((cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim()));
+  const read = !directives.has('no-cache');
+  const write = !directives.has('no-store');
+  if (!read && !write) return { use: false, header: 'bypass' };
+  return { use: true, read, write, ttlMs: (settings?.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS) * 1000 };
+}
+
+/** An identical request on its way upstream, which later ones wait for instead of calling OpenRouter again. */
+class Flight {
+  readonly chunks: UpstreamChunk[] = [];
+  body: Record<string, unknown> | undefined;
+  state: 'running' | 'ok' | 'failed' = 'running';
+  #waiters = new Set<() => void>();
+
+  constructor(readonly leader: MeteredRequest, readonly kind: CachedAnswer['kind']) {}
+
+  notify(): void {
+    for (const waiter of this.#waiters) waiter();
+    this.#waiters.clear();
+  }
+
+  /** Resolves at the next change (a chunk, the end) or when `signal` aborts. */
+  changed(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.#waiters.delete(done);
+        resolve();
+      };
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', done);
+      this.#waiters.add(done);
+    });
+  }
+
+  answer(): CachedAnswer {
+    return this.body ? { kind: this.kind, body: this.body } : { kind: this.kind, chunks: this.chunks };
+  }
+}
+
+export interface ResponseCacheOptions {
+  store: CacheStore;
+  logger: GatewayLogger;
+  /** Removes secrets from an error message before a client sees it. */
+  redact?: (text: string) => string;
+}
+
+/**
+ * The response cache as a stage before forwarding. A request whose feature caches is looked up by its canonical
+ * key (see `cacheKeyOf`); a hit is written in the route's own protocol (a stream from a JSON answer and back) and
+ * recorded with cost 0 and the cost it saved. A miss leads a flight: identical requests that arrive meanwhile join
+ * it and receive its chunks as they come, and its caller leaving does not cancel them. A complete answer is
+ * stored unless it failed, was cut off, asks for tool calls, or a guardrail changed the request or the answer.
+ * @example
+ * const cache = new ResponseCache({ store: new MemoryCacheStore(), logger });
+ * new RequestLifecycle({ ...ports, beforeForward: [cache.stage()] });
+ */
+export class ResponseCache {
+  readonly #flights = new Map<string, Flight>();
+
+  constructor(private readonly options: ResponseCacheOptions) {}
+
+  /** Requests leading a flight now (for tests and metrics). */
+  get flights(): number {
+    return this.#flights.size;
+  }
+
+  stage(): ForwardStage {
+    return { name: 'cache', run: (meter, plan, res, route) => this.#run(meter, plan, res, route.exchange) };
+  }
+
+  async #run(meter: MeteredRequest, plan: unknown, res: Response, exchange: RouteExchange<unknown> | undefined): Promise<ForwardResult | undefined> {
+    if (!exchange) return undefined;
+    const outgoing = exchange.outgoing(plan);
+    const use = cacheUseOf(outgoing, (res.req as Request | undefined)?.get('cache-control'));
+    // An input a guardrail changed is not the client's request: its answer is neither looked up nor kept.
+    if (!use.use || meter.recordFields.guardrails?.some((decision) => decision.verdict === 'redact')) {
+      if (use.use || use.header) res.set('x-cache', 'bypass');
+      return undefined;
+    }
+    const key = cacheKeyOf(meter.identity.projectId, outgoing);
+    while (use.read) {
+      const cached = await this.#read(key);
+      if (cached) {
+        res.set('x-cache', 'hit');
+        return this.#write(cached, { meter, plan, exchange, res, written: 0 });
+      }
+      const flight = this.#flights.get(key);
+      if (!flight || flight.leader.signal.aborted) break;
+      res.set('x-cache', 'coalesced');
+      const followed = await this.#follow(flight, meter, plan, exchange, res);
+      if (followed) return followed;
+      // The flight failed before this request got any of it: it looks again, and may lead the next one.
+      res.removeHeader('x-cache');
+    }
+    res.set('x-cache', use.read ? 'miss' : 'bypass');
+    this.#lead(key, meter, outgoing.kind, use);
+    return undefined;
+  }
+
+  async #read(key: string): Promise<CachedAnswer | undefined> {
+    try {
+      const text = await this.options.store.get(key);
+      return text === undefined ? undefined : (JSON.parse(text) as CachedAnswer);
+    } catch (error) {
+      // A cache that cannot be read is a miss, never a failed request.
+      this.options.logger.warn('the response cache could not be read', { error });
+      return undefined;
+    }
+  }
+
+  /**
+   * Watches the request's answer as it is forwarded: shares it with the followers of its flight (only requests
+   * that may read the cache lead one), then stores it.
+   */
+  #lead(key: string, meter: MeteredRequest, kind: CachedAnswer['kind'], use: Extract<CacheUse, { use: true }>): void {
+    const flight = new Flight(meter, kind);
+    if (use.read) this.#flights.set(key, flight);
+    meter.answerTaps.push({
+      chunk: (chunk) => {
+        flight.chunks.push(chunk);
+        flight.notify();
+      },
+      body: (body) => {
+        flight.body = body;
+      },
+      finished: (result) => {
+        if (this.#flights.get(key) === flight) this.#flights.delete(key);
+        flight.state = result.status === 'ok' ? 'ok' : 'failed';
+        flight.notify();
+        const answer = flight.answer();
+        if (result.status !== 'ok' || !use.write || meter.recordFields.guardrails?.length || uncacheableReason(answer)) return;
+        this.options.store.set(key, JSON.stringify(answer), use.ttlMs).catch((error: unknown) => this.options.logger.warn('the response cache could not store an answer', { error }));
+      },
+    });
+  }
+
+  /**
+   * Writes the leader's answer to a follower as it arrives (chunks of a stream as they come). Undefined when the
+   * leader failed before anything was written, so the follower can go upstream itself.
+   */
+  async #follow(flight: Flight, meter: MeteredRequest, plan: unknown, exchange: RouteExchange<unknown>, res: Response): Promise<ForwardResult | undefined> {
+    const release = flight.leader.hold();
+    const writing: Writing = { meter, plan, exchange, res, written: 0 };
+    try {
+      const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
+      for (;;) {
+        if (meter.signal.aborted) return this.#ended(writing);
+        if (format && !flight.body) {
+          for (; writing.written < flight.chunks.length; writing.written += 1) {
+            const chunk = flight.chunks[writing.written] as UpstreamChunk;
+            const text = format.chunk(chunk, JSON.stringify(chunk));
+            if (text !== undefined) commit(res).write(text);
+          }
+        }
+        if (flight.state === 'ok') return this.#write(flight.answer(), writing);
+        if (flight.state === 'failed') {
+          if (!res.headersSent) return undefined;
+          const error = new GatewayError('upstream_error', 'The identical request this one was answered with failed; send it again.');
+          res.end(format?.error(error));
+          return { status: 'error', errorCode: error.code };
+        }
+        await flight.changed(meter.signal);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Writes a complete answer (the rest of it, for a follower that has part already) in the route's protocol. */
+  #write(answer: CachedAnswer, writing: Writing): ForwardResult {
+    const { meter, plan, exchange, res } = writing;
+    if (meter.signal.aborted) return this.#ended(writing);
+    const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
+    const body = answer.body ?? completionFromChunks(answer.chunks ?? []);
+    let characters = 0;
+    if (format) {
+      const chunks = answer.chunks ?? chunksFromCompletion(body);
+      // A follower of a JSON request has nothing yet: it gets the whole stream rebuilt from the body.
+      const from = answer.chunks ? writing.written : 0;
+      let text = '';
+      for (const chunk of chunks.slice(from)) text += format.chunk(chunk, JSON.stringify(chunk)) ?? '';
+      commit(res).end(text + format.end(summaryOfChunks(chunks)));
+    } else {
+      const json = exchange.toJson ? exchange.toJson(plan, body) : body;
+      sendUpstreamJson(res, Buffer.from(JSON.stringify(json)));
+    }
+    for (const chunk of answer.chunks ?? chunksFromCompletion(body)) {
+      const delta = chunk.choices?.[0]?.delta;
+      if (typeof delta?.['content'] === 'string') characters += delta['content'].length;
+    }
+    meter.recordFields.cacheHit = true;
+    const saved = costOfAnswer(answer);
+    if (saved !== undefined) meter.recordFields.costSavedUsd = saved;
+    // Nothing was generated for this request: no tokens and no spend count against its limits.
+    return {
+      status: 'ok',
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0 },
+      servedModel: typeof body['model'] === 'string' ? body['model'] : undefined,
+      provider: typeof body['provider'] === 'string' ? body['provider'] : undefined,
+      completionCharacters: characters,
+    };
+  }
+
+  /** A follower whose caller left, or whose deadline passed. */
+  #ended({ meter, plan, exchange, res }: Writing): ForwardResult {
+    const ended = meter.abortError();
+    if (!ended) return { status: 'cancelled' };
+    const safe = this.options.redact ? redactedError(ended, this.options.redact) : ended;
+    const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
+    if (res.headersSent && format) res.end(format.error(safe));
+    else if (!res.headersSent) res.status(safe.status).json(safe.toBody());
+    return { status: 'error', errorCode: ended.code };
+  }
+}
+
+interface Writing {
+  meter: MeteredRequest;
+  plan: unknown;
+  exchange: RouteExchange<unknown>;
+  res: Response;
+  /** Chunks of the flight already written. */
+  written: number;
+}
+
+/** The response as a stream, its status and headers sent once. */
+function commit(res: Response): Response {
+  if (!res.headersSent) res.status(200).set(SSE_HEADERS);
+  return res;
+}
