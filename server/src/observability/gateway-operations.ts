@@ -140,7 +140,7 @@ export class GatewayOperations {
         },
       },
       ended: (record) => {
-        trace.end(record);
+        trace.end(record, meter.stage);
         this.metrics.recordRequest(record);
         this.alerts.requestEnded(record);
         if (record.status === 'error' || record.status === 'rejected') logError('request', record.errorCode ?? 'internal_error', record.requestedModel);

@@ -77,11 +77,24 @@ describe('traces', () => {
     expect(answered!.status.code).not.toBe(SpanStatusCode.ERROR);
   });
 
+  it('a request refused before forwarding has no attempt span, and its span says the stage that refused it', async () => {
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'no-such-feature', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    expect(response.status).toBe(400);
+    const { request, attempts } = spansOfLastRequest();
+    expect(request.name).toBe('chat no-such-feature');
+    expect(request.attributes).toMatchObject({ 'error.type': 'model_not_found', 'insforge.outcome': 'rejected', 'insforge.stage': 'plan' });
+    expect(attempts).toHaveLength(0);
+  });
+
   it('a failed request ends its span with the error type', async () => {
     harness.emulator.addRule({ match: { contains: 'bad input' }, scenario: 'status=400' });
     expect(await chat('bad input')).toBe(400);
     const { request, attempts } = spansOfLastRequest();
-    expect(request.attributes).toMatchObject({ 'error.type': 'invalid_request', 'insforge.outcome': 'error' });
+    expect(request.attributes).toMatchObject({ 'error.type': 'invalid_request', 'insforge.outcome': 'error', 'insforge.stage': 'forward' });
     expect(request.status.code).toBe(SpanStatusCode.ERROR);
     expect(attempts).toHaveLength(1);
   });

@@ -52,8 +52,8 @@ export class RequestTrace {
     this.#span.addEvent('circuit_open', { 'gen_ai.request.model': model });
   }
 
-  /** Ends the request span with what its record says. */
-  end(record: UsageRecord): void {
+  /** Ends the request span with what its record says, and the lifecycle stage it ended in (`plan`, `admit`, `forward`…). */
+  end(record: UsageRecord, stage: string): void {
     const span = this.#span;
     const model = record.servedModel ?? record.requestedModel;
     span.updateName(spanName(this.endpoint, record.requestedModel || model));
@@ -72,6 +72,7 @@ export class RequestTrace {
       'insforge.cost_usd': record.costUsd,
       'insforge.cache_hit': record.cacheHit,
       'insforge.time_to_first_token_ms': record.timeToFirstTokenMs,
+      'insforge.stage': stage,
     };
     for (const [name, value] of Object.entries(attributes)) if (value !== undefined) span.setAttribute(name, value);
     if (record.status === 'error' || record.status === 'rejected') {
