@@ -10,3 +10,4 @@ export { generateKey } from './keys.js';
 export { createCatalog, pricesFor } from './catalog/catalog.js';
 export type { Catalog, CatalogSource, TokenPrices } from './catalog/catalog.js';
 export type { CatalogModel, ModelPricing, ModelKind } from './catalog/types.js';
+export { MODERATION_MARKER } from './content/moderation.js';

@@ -5,6 +5,7 @@ import type { CatalogModel } from '../catalog/types.js';
 import type { EmulatorContext } from '../context.js';
 import { hashString } from '../content/hash.js';
 import { renderImage, sizeForAspectRatio } from '../content/png.js';
+import { isModerationModel, moderationVerdict } from '../content/moderation.js';
 import { composeReasoning, composeReply } from '../content/reply.js';
 import { sampleFromSchema } from '../content/structured.js';
 import { contentText, countPromptTokens, isRecord, splitTokens } from '../content/tokens.js';
@@ -160,6 +161,8 @@ export function planChat(
   let finish: ChatPlan['finishReason'] = 'stop';
   if (toolCall) {
     finish = 'tool_calls';
+  } else if (isModerationModel(model.id)) {
+    contentPieces = splitTokens(moderationVerdict(messages)).slice(0, Math.max(1, contentLimit));
   } else {
     const target = wantsImage ? 12 : (scenario.replyTokens ?? DEFAULT_REPLY_TOKENS);
     const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, seed }, target);
