@@ -4,6 +4,7 @@ import type { ClientKeyVerifier, Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
+import { NotifiedCache } from './notified-cache.js';
 import type { Database } from './schema.js';
 
 export interface ClientKeyRecord {
@@ -27,7 +28,14 @@ const CACHE_TTL_MS = 5_000;
 
 /** Client API keys: stored as SHA-256 hashes, shown once at creation, revocable, with label and last use. */
 export class SqlClientKeyStore implements ClientKeyVerifier {
-  readonly #cache = new Map<string, { at: number; identity: Identity | undefined; id?: string }>();
+  /** Identities by key hash (undefined for an unknown or revoked key); a revocation drops them on every instance. */
+  readonly #cache = new NotifiedCache<string, Identity | undefined>({
+    ttlMs: CACHE_TTL_MS,
+    load: async (hash) => {
+      const row = await this.db.selectFrom('client_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+      return row && row.revoked_at === null ? { projectId: row.project_id, role: row.role, clientKeyId: row.id, ...(row.user_id ? { userId: row.user_id } : {}) } : undefined;
+    },
+  });
   readonly #lastUseWritten = new Map<string, number>();
   readonly #unsubscribe: () => void;
 
@@ -37,7 +45,7 @@ export class SqlClientKeyStore implements ClientKeyVerifier {
     private readonly notifier: ChangeNotifier,
   ) {
     this.#unsubscribe = notifier.subscribe((event) => {
-      if (event.kind === 'client_keys') this.#cache.clear();
+      if (event.kind === 'client_keys') this.#cache.invalidateAll();
     });
   }
 
@@ -79,26 +87,15 @@ export class SqlClientKeyStore implements ClientKeyVerifier {
         await this.audit.record({ projectId, actor, action: 'client_key.revoke', target: `client_key:${id}`, before: { label: row.label, prefix: row.prefix }, after: { revokedAt } }, trx);
       });
       row.revoked_at = revokedAt;
-      this.#cache.clear();
+      this.#cache.invalidateAll();
       await this.notifier.publish({ kind: 'client_keys', projectId });
     }
     return toRecord(row);
   }
 
   async verify(token: string): Promise<Identity | undefined> {
-    const hash = hashKey(token);
-    const cached = this.#cache.get(hash);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS) {
-      if (cached.id) this.#touch(cached.id);
-      return cached.identity;
-    }
-    const row = await this.db.selectFrom('client_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
-    const identity: Identity | undefined = row && row.revoked_at === null
-      ? { projectId: row.project_id, role: row.role, clientKeyId: row.id, ...(row.user_id ? { userId: row.user_id } : {}) }
-      : undefined;
-    if (this.#cache.size > 10_000) this.#cache.clear();
-    this.#cache.set(hash, { at: Date.now(), identity, ...(identity && row ? { id: row.id } : {}) });
-    if (identity && row) this.#touch(row.id);
+    const identity = await this.#cache.get(hashKey(token));
+    if (identity?.clientKeyId) this.#touch(identity.clientKeyId);
     return identity;
   }
 

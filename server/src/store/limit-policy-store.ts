@@ -4,6 +4,7 @@ import { budgetAlertsSchema, DEFAULT_PROJECT_LIMITS, limitPolicySchema, type Bud
 import type { LimitPolicy } from '../limits/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
+import { NotifiedCache } from './notified-cache.js';
 import type { Database } from './schema.js';
 
 const CACHE_TTL_MS = 2_000;
@@ -13,7 +14,8 @@ const CACHE_TTL_MS = 2_000;
  * any instance drops (the change notifier), so a stop takes effect at once everywhere.
  */
 export class LimitPolicyStore implements LimitPolicySource {
-  readonly #cache = new Map<string, { at: number; limits: ProjectLimits }>();
+  // While the database is down, the limits read last stay in force until it is back (the cache serves them).
+  readonly #cache = new NotifiedCache<string, ProjectLimits>({ ttlMs: CACHE_TTL_MS, load: (projectId) => this.#load(projectId) });
   readonly #unsubscribe: () => void;
 
   constructor(
@@ -22,22 +24,17 @@ export class LimitPolicyStore implements LimitPolicySource {
     private readonly notifier: ChangeNotifier,
   ) {
     this.#unsubscribe = notifier.subscribe((event) => {
-      if (event.kind === 'limits') this.#cache.delete(event.projectId);
+      if (event.kind === 'limits') this.#cache.invalidate(event.projectId);
     });
   }
 
   async get(projectId: string): Promise<ProjectLimits> {
-    const cached = this.#cache.get(projectId);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.limits;
-    let row: Database['limit_policies'] | undefined;
-    try {
-      row = await this.db.selectFrom('limit_policies').selectAll().where('project_id', '=', projectId).executeTakeFirst();
-    } catch (error) {
-      // The database is down: the limits read last stay in force until it is back.
-      if (cached) return cached.limits;
-      throw error;
-    }
-    const limits: ProjectLimits = row
+    return this.#cache.get(projectId);
+  }
+
+  async #load(projectId: string): Promise<ProjectLimits> {
+    const row = await this.db.selectFrom('limit_policies').selectAll().where('project_id', '=', projectId).executeTakeFirst();
+    return row
       ? {
           policy: limitPolicySchema.parse(JSON.parse(row.policy)),
           alerts: budgetAlertsSchema.parse(JSON.parse(row.alerts)),
@@ -48,8 +45,6 @@ export class LimitPolicyStore implements LimitPolicySource {
           updatedBy: row.updated_by,
         }
       : DEFAULT_PROJECT_LIMITS;
-    this.#cache.set(projectId, { at: Date.now(), limits });
-    return limits;
   }
 
   /** Saves limits and alert settings if `expectedVersion` is current (0 for a project never configured); 409 otherwise. */
@@ -67,9 +62,9 @@ export class LimitPolicyStore implements LimitPolicySource {
     this.#unsubscribe();
   }
 
+  /** The stored limits as they are now, for a write (never from the cache). */
   async #read(projectId: string): Promise<ProjectLimits> {
-    this.#cache.delete(projectId);
-    return this.get(projectId);
+    return this.#load(projectId);
   }
 
   async #write(projectId: string, expectedVersion: number, actor: string, action: string, apply: (current: ProjectLimits) => ProjectLimits): Promise<ProjectLimits> {
@@ -105,7 +100,8 @@ export class LimitPolicyStore implements LimitPolicySource {
       const latest = await this.#read(projectId);
       throw new GatewayError('version_conflict', `The limits of this project changed meanwhile: they are at version ${latest.version}, not ${expectedVersion}.`, { param: 'version' });
     }
-    this.#cache.delete(projectId);
+    // In force on this instance at once; on the others when the notification arrives (or the TTL passes).
+    this.#cache.invalidate(projectId);
     await this.notifier.publish({ kind: 'limits', projectId });
     return next;
   }

@@ -4,6 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { KeyFacts } from '../upstream/key-validation.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
+import { NotifiedCache } from './notified-cache.js';
 import type { Database, ProviderKeyTable } from './schema.js';
 
 /** What may be shown about a stored provider key: never the key, only its masked form and OpenRouter's facts. */
@@ -49,11 +50,12 @@ const missingMasterKey = (what: string) =>
  * const key = (await store.secret(projectId)) ?? environmentKey;
  */
 export class ProviderKeyStore {
-  readonly #cache = new Map<string, { key: string | undefined; expiresAt: number }>();
-  /** Bumped on every invalidation, so a lookup that started before a change does not cache the old key. */
-  readonly #generations = new Map<string, number>();
+  /**
+   * The decrypted key per project (or why it cannot be decrypted). While the database is down, the key known last
+   * keeps requests flowing until it is back.
+   */
+  readonly #cache: NotifiedCache<string, { key: string | undefined } | { failure: unknown }>;
   readonly #unsubscribe: () => void;
-  readonly #cacheMs: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -62,7 +64,17 @@ export class ProviderKeyStore {
     private readonly notifier: ChangeNotifier,
     options: { cacheMs?: number } = {},
   ) {
-    this.#cacheMs = options.cacheMs ?? SECRET_CACHE_MS;
+    this.#cache = new NotifiedCache({
+      ttlMs: options.cacheMs ?? SECRET_CACHE_MS,
+      load: async (projectId: string) => {
+        const row = await this.db.selectFrom('provider_keys').select(['ciphertext', 'iv', 'tag', 'key_id']).where('project_id', '=', projectId).executeTakeFirst();
+        try {
+          return { key: row ? this.#decrypt(projectId, row) : undefined };
+        } catch (failure) {
+          return { failure };
+        }
+      },
+    });
     this.#unsubscribe = notifier.subscribe((event) => {
       if (event.kind === 'provider_key') this.#invalidate(event.projectId);
     });
@@ -124,20 +136,9 @@ export class ProviderKeyStore {
 
   /** The decrypted key, or undefined when none is stored; `encryption_key_missing` when it cannot be decrypted. */
   async secret(projectId: string): Promise<string | undefined> {
-    const cached = this.#cache.get(projectId);
-    if (cached && cached.expiresAt > Date.now()) return cached.key;
-    const generation = this.#generations.get(projectId) ?? 0;
-    let row: { ciphertext: string; iv: string; tag: string; key_id: string } | undefined;
-    try {
-      row = await this.db.selectFrom('provider_keys').select(['ciphertext', 'iv', 'tag', 'key_id']).where('project_id', '=', projectId).executeTakeFirst();
-    } catch (error) {
-      // The database is down: the key known last keeps requests flowing until it is back.
-      if (cached) return cached.key;
-      throw error;
-    }
-    const key = row ? this.#decrypt(projectId, row) : undefined;
-    if ((this.#generations.get(projectId) ?? 0) === generation) this.#cache.set(projectId, { key, expiresAt: Date.now() + this.#cacheMs });
-    return key;
+    const read = await this.#cache.get(projectId);
+    if ('failure' in read) throw read.failure;
+    return read.key;
   }
 
   /** Records what a fresh `GET /key` said about the stored key; false when the project has none. */
@@ -200,7 +201,7 @@ export class ProviderKeyStore {
   /** Stops listening for changes. */
   close(): void {
     this.#unsubscribe();
-    this.#cache.clear();
+    this.#cache.invalidateAll();
   }
 
   #decrypt(projectId: string, row: Pick<Row, 'ciphertext' | 'iv' | 'tag' | 'key_id'>): string {
@@ -219,8 +220,7 @@ export class ProviderKeyStore {
   }
 
   #invalidate(projectId: string): void {
-    this.#cache.delete(projectId);
-    this.#generations.set(projectId, (this.#generations.get(projectId) ?? 0) + 1);
+    this.#cache.invalidate(projectId);
   }
 
   async #changed(projectId: string): Promise<void> {

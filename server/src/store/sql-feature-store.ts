@@ -5,6 +5,7 @@ import { parseFeature, type Feature } from '../features/feature.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
+import { NotifiedCache } from './notified-cache.js';
 import type { Database, FeatureVersionTable } from './schema.js';
 
 /** A stored feature with its bookkeeping. */
@@ -53,17 +54,22 @@ const toRecord = (row: Row): FeatureRecord => ({
  * and that expires after `cacheTtlMs` in any case, so every instance serves a change within seconds.
  */
 export class SqlFeatureStore implements FeatureStore {
-  readonly #cache = new Map<string, { at: number; features: Map<string, Feature> }>();
+  // The database is down: the features read last keep requests flowing until it is back (the cache serves them).
+  readonly #cache: NotifiedCache<string, Map<string, Feature>>;
   readonly #unsubscribe: () => void;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
     private readonly notifier: ChangeNotifier,
-    private readonly cacheTtlMs = 2_000,
+    cacheTtlMs = 2_000,
   ) {
+    this.#cache = new NotifiedCache({
+      ttlMs: cacheTtlMs,
+      load: async (projectId: string) => new Map((await this.records(projectId)).map((record) => [record.feature.name, record.feature])),
+    });
     this.#unsubscribe = notifier.subscribe((event) => {
-      if (event.kind === 'features') this.#cache.delete(event.projectId);
+      if (event.kind === 'features') this.#cache.invalidate(event.projectId);
     });
   }
 
@@ -201,19 +207,7 @@ export class SqlFeatureStore implements FeatureStore {
   }
 
   async #project(projectId: string): Promise<Map<string, Feature>> {
-    const cached = this.#cache.get(projectId);
-    if (cached && Date.now() - cached.at < this.cacheTtlMs) return cached.features;
-    let records: FeatureRecord[];
-    try {
-      records = await this.records(projectId);
-    } catch (error) {
-      // The database is down: the features read last keep requests flowing until it is back.
-      if (cached) return cached.features;
-      throw error;
-    }
-    const features = new Map(records.map((record) => [record.feature.name, record.feature]));
-    this.#cache.set(projectId, { at: Date.now(), features });
-    return features;
+    return this.#cache.get(projectId);
   }
 
   async #require(projectId: string, idOrName: string): Promise<FeatureRecord> {
@@ -230,7 +224,7 @@ export class SqlFeatureStore implements FeatureStore {
   }
 
   async #changed(projectId: string): Promise<void> {
-    this.#cache.delete(projectId);
+    this.#cache.invalidate(projectId);
     await this.notifier.publish({ kind: 'features', projectId });
   }
 }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { NotifiedCache } from './notified-cache.js';
+
+/** A database read the test resolves or fails by hand, counting how many were made. */
+function controlledLoad() {
+  const pending: Array<{ key: string; resolve(value: string): void; reject(error: Error): void }> = [];
+  let reads = 0;
+  return {
+    load: (key: string) =>
+      new Promise<string>((resolve, reject) => {
+        reads += 1;
+        pending.push({ key, resolve, reject });
+      }),
+    next: () => pending.shift()!,
+    get reads() {
+      return reads;
+    },
+  };
+}
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('NotifiedCache', () => {
+  it('serves a value for its TTL, then reads again', async () => {
+    let clock = 0;
+    const db = controlledLoad();
+    const cache = new NotifiedCache({ ttlMs: 100, load: db.load, now: () => clock });
+    const first = cache.get('p');
+    db.next().resolve('v1');
+    expect(await first).toBe('v1');
+    clock = 99;
+    expect(await cache.get('p')).toBe('v1');
+    expect(db.reads).toBe(1);
+    clock = 100;
+    const second = cache.get('p');
+    db.next().resolve('v2');
+    expect(await second).toBe('v2');
+  });
+
+  it('shares one read between concurrent misses of a key', async () => {
+    const db = controlledLoad();
+    const cache = new NotifiedCache({ ttlMs: 1_000, load: db.load });
+    const reads = [cache.get('p'), cache.get('p'), cache.get('p')];
+    await settle();
+    expect(db.reads).toBe(1);
+    db.next().resolve('v');
+    expect(await Promise.all(reads)).toEqual(['v', 'v', 'v']);
+  });
+
+  it('drops a value at once on invalidation, and never caches a read that raced the invalidation', async () => {
+    const db = controlledLoad();
+    const cache = new NotifiedCache({ ttlMs: 60_000, load: db.load });
+    const before = cache.get('p');
+    await settle();
+    cache.invalidate('p');
+    // A read that starts after the invalidation does not join the one that started before it.
+    const after = cache.get('p');
+    await settle();
+    expect(db.reads).toBe(2);
+    db.next().resolve('old');
+    db.next().resolve('new');
+    expect(await before).toBe('old');
+    expect(await after).toBe('new');
+    expect(await cache.get('p')).toBe('new');
+    // The raced read was not cached over the newer value, and only the newer read was stored.
+    expect(db.reads).toBe(2);
+    cache.invalidateAll();
+    const again = cache.get('p');
+    db.next().resolve('newest');
+    expect(await again).toBe('newest');
+  });
+
+  it('serves the last known value while the database is down (reported once), and errors when there is none', async () => {
+    let clock = 0;
+    const db = controlledLoad();
+    const stale: string[] = [];
+    const cache = new NotifiedCache({ ttlMs: 10, load: db.load, now: () => clock, onStale: (key) => stale.push(key) });
+    const first = cache.get('p');
+    db.next().resolve('known');
+    await first;
+    clock = 50;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const read = cache.get('p');
+      db.next().reject(new Error('database down'));
+      expect(await read).toBe('known');
+    }
+    expect(stale).toEqual(['p']);
+    const unknown = cache.get('q');
+    db.next().reject(new Error('database down'));
+    await expect(unknown).rejects.toThrow('database down');
+    // Back up: fresh values again, and a later outage is reported again.
+    const back = cache.get('p');
+    db.next().resolve('fresh');
+    expect(await back).toBe('fresh');
+  });
+
+  it('keeps at most maxEntries values, dropping the oldest', async () => {
+    const cache = new NotifiedCache({ ttlMs: 60_000, maxEntries: 2, load: async (key: string) => `${key}@${Math.random()}` });
+    const a = await cache.get('a');
+    await cache.get('b');
+    await cache.get('c');
+    expect(await cache.get('a')).not.toBe(a);
+  });
+});
