@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { Migrator } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_POSTGRES_URL, createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
 import { SqlConversationStore, type ConversationMessage, type ConversationOwner } from './conversation-store.js';
-import { migrateToLatest, openDatabase, type DialectName, type OpenDatabase } from './database.js';
-import { migrationProvider } from './migrations/index.js';
+import type { DialectName } from './database.js';
 
 const message = (id: string, bytes = 0): ConversationMessage => ({ id, role: 'user', content: 'x'.repeat(bytes) });
 const opened: TestDatabase[] = [];
@@ -26,7 +22,7 @@ describe.each(DIALECTS)('conversation caps and paging on %s', (dialect) => {
     const store = await storeOn(dialect, { bytesPerOwner: 10_000 });
     await store.create(alice, { id: 'a', messages: [message('a1', 3_000)] });
     await store.save(alice, 'b', { messages: [message('b1', 3_000)] });
-    await expect(store.append(alice, 'a', [message('a2', 5_000)])).rejects.toMatchObject({ code: 'request_too_large', status: 413, message: expect.stringContaining('MB') });
+    await expect(store.append(alice, 'a', [message('a2', 5_000)])).rejects.toMatchObject({ code: 'request_too_large', status: 413, message: expect.stringMatching(/would hold 1[01]\.\d KB; the most allowed is 9\.8 KB/) as string });
     // The refused write left nothing behind: the conversation and the totals are as before.
     expect((await store.get(alice, 'a'))!.messageCount).toBe(1);
     await store.append(alice, 'a', [message('a2', 3_000)]);
@@ -37,6 +33,39 @@ describe.each(DIALECTS)('conversation caps and paging on %s', (dialect) => {
     await store.create(alice, { id: 'c', messages: [message('c1', 2_000)] });
     await store.remove(alice, 'a');
     await store.create(alice, { id: 'd', messages: [message('d1', 5_000)] });
+  });
+
+  it('keeps the owner\'s totals equal to what is stored through concurrent saves, appends and deletes', async () => {
+    const store = await storeOn(dialect);
+    const db = opened.at(-1)!.database.db;
+    await store.save(alice, 'shared', { messages: [message('s0', 10)] });
+    await Promise.all([
+      ...Array.from({ length: 8 }, (_, index) => store.save(alice, 'shared', { messages: [message(`s${index}`, 100 * (index + 1))] })),
+      ...Array.from({ length: 4 }, (_, index) => store.save(alice, `other-${index}`, { messages: [message('o', 50)] })),
+      ...Array.from({ length: 4 }, (_, index) => store.append(alice, 'shared', [message(`a${index}`, 30)]).catch(() => undefined)),
+    ]);
+    await Promise.all([store.remove(alice, 'other-0'), store.remove(alice, 'other-1')]);
+    const stored = await db.selectFrom('conversation_messages as m').innerJoin('conversations as c', 'c.key', 'm.conversation_key').select('m.body').where('c.owner', '=', alice.owner).execute();
+    const totals = await db.selectFrom('conversation_owners').selectAll().where('owner', '=', alice.owner).executeTakeFirstOrThrow();
+    expect({ conversations: Number(totals.conversation_count), bytes: Number(totals.byte_count) }).toEqual({
+      conversations: 3,
+      bytes: stored.reduce((sum, row) => sum + Buffer.byteLength(row.body), 0),
+    });
+    const perConversation = await db.selectFrom('conversations').select(['id', 'byte_count']).where('owner', '=', alice.owner).execute();
+    expect(perConversation.reduce((sum, row) => sum + Number(row.byte_count), 0)).toBe(Number(totals.byte_count));
+  });
+
+  it('takes the per-conversation caps it is given: messages per conversation and bytes per message, naming the figures', async () => {
+    const store = await storeOn(dialect, { messagesPerConversation: 3, messageBytes: 1_024 });
+    await expect(store.create(alice, { id: 'big', messages: [message('m', 2_000)] })).rejects.toMatchObject({
+      code: 'request_too_large',
+      options: { param: 'messages.0' },
+      message: expect.stringMatching(/at most 1 KB as JSON; this one is 2\.0 KB/) as string,
+    });
+    await store.create(alice, { id: 'three', messages: [message('a'), message('b'), message('c')] });
+    await expect(store.append(alice, 'three', [message('d')])).rejects.toMatchObject({ code: 'request_too_large', message: expect.stringContaining('at most 3 messages; this one has 3') as string });
+    await expect(store.save(alice, 'three', { messages: [message('a'), message('b'), message('c'), message('d')] })).rejects.toMatchObject({ code: 'request_too_large' });
+    expect((await store.get(alice, 'three'))!.messageCount).toBe(3);
   });
 
   it('keeps each owner under a conversation count cap, answered 409', async () => {
@@ -65,48 +94,5 @@ describe.each(DIALECTS)('conversation caps and paging on %s', (dialect) => {
       before = page.earlier;
     }
     expect(seen.map((entry) => entry.id)).toEqual(messages.map((entry) => entry.id));
-  });
-});
-
-describe.each(DIALECTS)('the owner migration on %s', (dialect) => {
-  it('names stored owners by kind: a client key of the project becomes key:…, anything else user:…, and totals are counted', async () => {
-    let database: OpenDatabase;
-    let drop = async () => undefined as unknown;
-    if (dialect === 'sqlite') {
-      database = openDatabase(':memory:');
-      drop = () => database.close();
-    } else {
-      const name = `insforge_migrate_${randomBytes(5).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(TEST_POSTGRES_URL);
-      url.pathname = `/${name}`;
-      database = openDatabase(url.toString());
-      drop = async () => {
-        await database.close();
-        const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-        await cleanup.connect();
-        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await cleanup.end();
-      };
-    }
-    try {
-      const migrator = new Migrator({ db: database.db, provider: migrationProvider, migrationTableName: 'insforge_ai_migrations', migrationLockTableName: 'insforge_ai_migration_lock' });
-      expect((await migrator.migrateTo('0004-limits')).error).toBeUndefined();
-      await database.db.insertInto('client_keys').values({ id: 'ck1', project_id: 'p', label: 'web', key_hash: 'h', prefix: 'ik_', role: 'user', user_id: null, created_at: 1, created_by: 'admin', last_used_at: null, revoked_at: null } as never).execute();
-      for (const [key, owner] of [['k1', 'ck1'], ['k2', 'alice'], ['k3', 'anonymous']] as const) {
-        await database.db.insertInto('conversations').values({ key, id: key, project_id: 'p', owner, title: null, feature: null, created_at: 1, updated_at: 1, message_count: 1 } as never).execute();
-        await database.db.insertInto('conversation_messages').values({ conversation_key: key, position: 0, message_id: 'm', body: '{"id":"m","content":"hello"}', created_at: 1 }).execute();
-      }
-      await migrateToLatest(database);
-      const owners = await database.db.selectFrom('conversations').select(['key', 'owner', 'byte_count']).orderBy('key').execute();
-      expect(owners.map((row) => [row.key, row.owner, Number(row.byte_count)])).toEqual([['k1', 'key:ck1', 28], ['k2', 'user:alice', 28], ['k3', 'anonymous', 28]]);
-      const totals = await database.db.selectFrom('conversation_owners').selectAll().orderBy('owner').execute();
-      expect(totals.map((row) => [row.owner, Number(row.conversation_count), Number(row.byte_count)])).toEqual([['anonymous', 1, 28], ['key:ck1', 1, 28], ['user:alice', 1, 28]]);
-    } finally {
-      await drop();
-    }
   });
 });

@@ -277,9 +277,9 @@ export class SqlConversationStore implements ConversationStore {
       if (seen.has(message.id)) throw new GatewayError('invalid_parameter', `messages.${index}.id: the id "${message.id}" appears twice.`, { param: `messages.${index}.id` });
       seen.add(message.id);
       const body = JSON.stringify(message);
-      const size = Buffer.byteLength(body);
-      if (size > this.limits.messageBytes) {
-        throw new GatewayError('request_too_large', `messages.${index}: a message is at most ${kb(this.limits.messageBytes)} as JSON; this one is ${kb(size)}.`, { param: `messages.${index}` });
+      const bytes = Buffer.byteLength(body);
+      if (bytes > this.limits.messageBytes) {
+        throw new GatewayError('request_too_large', `messages.${index}: a message is at most ${size(this.limits.messageBytes)} as JSON; this one is ${size(bytes)}.`, { param: `messages.${index}` });
       }
       return body;
     });
@@ -305,13 +305,16 @@ export class SqlConversationStore implements ConversationStore {
       throw new GatewayError('conversation_limit_exceeded', `You have ${Number(totals.conversation_count) - conversations} conversations; the most allowed is ${this.limits.conversationsPerOwner}. Delete one to start another.`);
     }
     if (bytes > 0 && Number(totals.byte_count) > this.limits.bytesPerOwner) {
-      throw new GatewayError('request_too_large', `Your saved conversations would hold ${mb(Number(totals.byte_count))}; the most allowed is ${mb(this.limits.bytesPerOwner)}. Delete some conversations first.`);
+      throw new GatewayError('request_too_large', `Your saved conversations would hold ${size(Number(totals.byte_count))}; the most allowed is ${size(this.limits.bytesPerOwner)}. Delete some conversations first.`);
     }
   }
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1)} KB`;
-const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+/** A size as a person reads it: `900 bytes`, `4 KB`, `12.5 KB`, `50 MB`. */
+function size(bytes: number): string {
+  const [value, unit] = bytes < 1024 ? [bytes, 'bytes'] : bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : [bytes / (1024 * 1024), 'MB'];
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}
 
 const sumBytes = (bodies: string[]) => bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
 

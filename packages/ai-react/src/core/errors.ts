@@ -64,6 +64,8 @@ const CODE_OF_SERVER_CODE: Record<string, AiErrorCode> = {
   content_policy_violation: 'forbidden',
   not_found: 'not_found',
   version_conflict: 'conflict',
+  // A cap on saved conversations: not someone else's change, so not a `conflict` (whose advice is to reload).
+  conversation_limit_exceeded: 'invalid_request',
   invalid_provider_key: 'provider_key_invalid',
   upstream_auth: 'provider_key_invalid',
   upstream_insufficient_credits: 'provider_key_invalid',

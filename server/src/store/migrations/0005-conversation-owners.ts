@@ -33,6 +33,10 @@ export const conversationOwners: Migration = {
       select project_id, owner, count(*), coalesce(sum(byte_count), 0) from conversations group by project_id, owner`.execute(db);
   },
   async down(db: Kysely<unknown>) {
+    await sql`update conversations set owner = case
+        when substr(owner, 1, 5) = 'user:' then substr(owner, 6)
+        when substr(owner, 1, 4) = 'key:' then substr(owner, 5)
+        else owner end`.execute(db);
     await db.schema.dropTable('conversation_owners').ifExists().execute();
     await db.schema.alterTable('conversations').dropColumn('byte_count').execute();
   },

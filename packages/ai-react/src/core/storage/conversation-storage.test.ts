@@ -3,6 +3,7 @@ import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../..
 import { createChatController } from '../chat-controller.js';
 import { createAssistantMessage, shownAnswer, type AssistantTurn, type StoredConversation } from '../chat-messages.js';
 import { createAiClient, type AiClient } from '../client.js';
+import { isAiError, type AiError } from '../errors.js';
 import { localStorageAdapter, type WebStorage } from './local-storage.js';
 import { memoryStorage, type ConversationStorage } from './conversation-storage.js';
 import { serverStorage } from './server-storage.js';
@@ -159,6 +160,35 @@ describe('serverStorage', () => {
     expect(await serverStorage(otherUser).load(saved.id)).toBeUndefined();
     expect((await serverStorage(otherUser).list()).map((summary) => summary.id)).not.toContain(saved.id);
     expect(await serverStorage(client).load(saved.id)).toMatchObject({ id: saved.id });
+  });
+
+  it('fails a save past the server\'s caps with an AiError carrying the server\'s message as the user message', async () => {
+    const capped = await startHarness({ conversations: { conversationsPerOwner: 1, bytesPerOwner: 4_096 } });
+    try {
+      const storage = serverStorage(createAiClient({ baseUrl: capped.url, headers: { authorization: `Bearer ${CLIENT_KEY}` } }));
+      const first = conversation({ id: 'first' });
+      await storage.save(first);
+      const second = await storage.save(conversation({ id: 'second' })).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isAiError(second)).toBe(true);
+      expect(second).toMatchObject({ code: 'invalid_request', status: 409, serverCode: 'conversation_limit_exceeded' });
+      expect((second as AiError).userMessage).toBe((second as AiError).message);
+      expect((second as AiError).userMessage).toMatch(/1 conversations; the most allowed is 1/);
+
+      const big = conversation({ id: 'first', messages: [{ id: 'u-big', role: 'user', content: 'x'.repeat(5_000), createdAt: 1_000 }] });
+      const tooBig = await storage.save(big).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(tooBig).toMatchObject({ code: 'invalid_request', status: 413, serverCode: 'request_too_large' });
+      expect((tooBig as AiError).userMessage).toMatch(/would hold [\d.]+ KB; the most allowed is 4 KB/);
+      // The refused save left the stored conversation as it was.
+      expect((await storage.load('first'))?.messages.map((entry) => entry.id)).toEqual(first.messages.map((entry) => entry.id));
+    } finally {
+      await capped.close();
+    }
   });
 
   it('reports a failed save in storageError, and the chat goes on', async () => {

@@ -1,6 +1,6 @@
 import type { ConversationMessage } from '../chat-messages.js';
 import type { AiClient } from '../client.js';
-import { isAiError } from '../errors.js';
+import { AiError, isAiError } from '../errors.js';
 import type { RemoteMessage } from '../conversations-client.js';
 import type { ConversationStorage } from './conversation-storage.js';
 
@@ -10,9 +10,20 @@ const LIST_LIMIT = 100;
 // A missing conversation, not a server without the conversations API (whose catch-all says "No route …").
 const isMissing = (error: unknown) => isAiError(error) && error.code === 'not_found' && !/^no route/i.test(error.message);
 
+/** The server's caps on what a caller keeps: its message names the cap and the figure, which is what a user needs. */
+const CAP_CODES: ReadonlySet<string | undefined> = new Set(['request_too_large', 'conversation_limit_exceeded']);
+
+function withServerMessage(error: unknown): unknown {
+  if (!isAiError(error) || !CAP_CODES.has(error.serverCode)) return error;
+  return new AiError({ ...error.toJSON(), userMessage: error.message, cause: error });
+}
+
 /**
  * Conversations on the gateway (`/api/ai/conversations`), per signed-in user: the same history on every device.
  * Each save replaces the conversation whole (`PUT`), so a regenerated or edited answer is saved like a new one.
+ * Loading reads a long conversation back a page of messages at a time. A save past one of the server's caps (its
+ * conversations, messages, or bytes per caller) fails with an `AiError` whose `userMessage` is the server's own
+ * message, naming the cap and the current figure.
  *
  * @example
  * const storage = serverStorage(client);
@@ -30,7 +41,11 @@ export function serverStorage(client: Pick<AiClient, 'conversations'>): Conversa
       }
     },
     async save({ id, title, feature, messages }) {
-      await api.replace(id, { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage> });
+      try {
+        await api.replace(id, { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage> });
+      } catch (error) {
+        throw withServerMessage(error);
+      }
     },
     async remove(id) {
       try {
