@@ -1,4 +1,4 @@
-import { ChatAnnouncer, ChatError, ChatRoot, Markdown, ModelInfo, shownAnswer, useChat } from '@insforge/ai-react';
+import { Markdown, ModelInfo, shownAnswer, useChat } from '@insforge/ai-react';
 import { useId, useState, type FormEvent } from 'react';
 
 const FORMATS = [
@@ -56,7 +56,8 @@ export function SummarizePage() {
           ) : null}
         </div>
       </form>
-      <ChatRoot chat={chat} theme="light" className="demo-summary" aria-label="Summary" data-answer-status={answer?.status}>
+      {/* data-insforge-ai scopes the library's design tokens (and follows the system theme) for its Markdown. */}
+      <section data-insforge-ai="" data-theme="system" className="demo-summary" aria-label="Summary" data-answer-status={answer?.status}>
         <h2>Summary</h2>
         {answer ? (
           <>
@@ -68,9 +69,11 @@ export function SummarizePage() {
         ) : (
           <p className="demo-muted">The summary appears here.</p>
         )}
-        <ChatError />
-        <ChatAnnouncer />
-      </ChatRoot>
+        {chat.error ? <p role="alert">{chat.error.userMessage}</p> : null}
+        <p role="status" className="demo-visually-hidden">
+          {busy ? 'Summarizing' : answer?.status === 'done' ? 'Summary complete' : ''}
+        </p>
+      </section>
     </section>
   );
 }
