@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { startServeProcess } from '../../test/serve-process.js';
 import { parseSseBody } from '../../test/sse.js';
 
 const UPSTREAM_KEY = generateKey();
@@ -28,25 +27,9 @@ describe('insforge-ai serve on SIGTERM', () => {
     const featuresFile = join(directory, 'features.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
     const databaseFile = join(directory, 'ai.db');
-    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', '--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5'], {
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-      env: { ...process.env, OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
+    const { url } = serve;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const onData = (data: Buffer) => {
-          output += data.toString('utf8');
-          const match = /listening on (http:\/\/\S+)/.exec(output);
-          if (match) resolve(match[1]!);
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        void exited.then((code) => reject(new Error(`insforge-ai exited with ${code} before listening:\n${output}`)));
-      });
       emulator.addRule({ match: { contains: 'long' }, scenario: 'tps=10;tokens=500' });
       const stream = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
@@ -62,13 +45,13 @@ describe('insforge-ai serve on SIGTERM', () => {
       });
       expect(quick.status).toBe(200);
       const body = stream.text();
-      child.kill('SIGTERM');
+      const exited = serve.stop('SIGTERM');
       // The body ends normally (a reset would reject here) with the gateway's error event last.
       const { events } = parseSseBody(await body);
       expect(events.length).toBeGreaterThan(1);
       expect(events.at(-1)).toMatchObject({ error: { code: 'service_unavailable' } });
       expect(await exited).toBe(0);
-      expect(output).not.toContain('dropped');
+      expect(serve.output()).not.toContain('dropped');
       const database = new Database(databaseFile, { readonly: true });
       try {
         const rows = database.prepare('select status, streamed, error_code from usage_records order by created_at').all() as Array<{ status: string; streamed: number; error_code: string | null }>;
@@ -79,7 +62,7 @@ describe('insforge-ai serve on SIGTERM', () => {
         database.close();
       }
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
     }
   }, 30_000);
 });
