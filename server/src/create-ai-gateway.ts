@@ -48,6 +48,8 @@ import type { DegradationAlert } from './observability/degradation-alerts.js';
 import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
 import { RedisCacheStore } from './cache/redis-cache-store.js';
 import { ResponseCache } from './cache/response-cache.js';
+import { Guardrails, type HostGuardrail } from './guardrails/guardrails.js';
+import { openRouterModeration } from './guardrails/moderation.js';
 
 export interface AiGatewayOptions {
   /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
@@ -136,6 +138,12 @@ export interface AiGatewayOptions {
    * every instance shares hits; or a `store` of your own.
    */
   cache?: { store?: CacheStore; redisUrl?: string; redisKeyPrefix?: string; maxBytes?: number };
+  /**
+   * The host's own guardrails, run on every AI request after the feature's: `{ name, stage: 'input' | 'output',
+   * check(context) }`, where `check` returns `{ verdict: 'block', message? }` to refuse (403
+   * `content_policy_violation`) and nothing to let the text through.
+   */
+  guardrails?: HostGuardrail[];
 }
 
 const optionsSchema = z.object({
@@ -293,7 +301,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     logger,
     deadlineMs: options.requestDeadlineMs ?? 10 * 60_000,
     observe: (meter) => operations.observe(meter),
-    beforeForward: [responseCache.stage()],
+    // Guardrails first: a refused request never reaches the cache, and an answer they changed is never stored.
+    beforeForward: [new Guardrails({ hooks: options.guardrails ?? [], moderate: openRouterModeration(() => context) }).stage(), responseCache.stage()],
   });
   // A stored key the master key cannot open: users get a generic 503, the log and admins which variable to set.
   const withholdKeyFailure = keyFailureWithholder(logger);

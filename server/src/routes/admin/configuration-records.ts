@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { featureSchema, type Feature, type Modality } from '../../features/feature.js';
+import { DEFAULT_CACHE_TTL_SECONDS, type FeatureCache, type GuardrailConfig } from '../../features/feature-policies.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { FeatureRecord, FeatureVersion } from '../../store/sql-feature-store.js';
 import { isoTime } from '../iso-time.js';
@@ -20,6 +21,12 @@ export interface ConfigurationRecord {
   params: Feature['params'];
   clientOverrides: Feature['clientOverrides'];
   roles: Feature['roles'];
+  /** The response cache as it applies (defaults filled in: on for embeddings only, one hour). */
+  cache: Required<FeatureCache>;
+  /** The feature's guardrails, in the order they run. */
+  guardrails: GuardrailConfig[];
+  /** What a client is told when a guardrail without a message of its own blocks a request; null for the default. */
+  guardrailMessage: string | null;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -45,6 +52,13 @@ const configurationOf = (feature: Feature) => ({
   params: feature.params,
   clientOverrides: feature.clientOverrides,
   roles: feature.roles,
+  cache: {
+    enabled: feature.cache?.enabled ?? feature.modality === 'embedding',
+    ttlSeconds: feature.cache?.ttlSeconds ?? DEFAULT_CACHE_TTL_SECONDS,
+    cacheNonDeterministic: feature.cache?.cacheNonDeterministic ?? false,
+  },
+  guardrails: feature.guardrails ?? [],
+  guardrailMessage: feature.guardrailMessage ?? null,
 });
 
 export function toConfigurationRecord(record: FeatureRecord): ConfigurationRecord {
@@ -68,13 +82,14 @@ export const configurationBodySchema = z
     modelId: z.string().min(1).optional(),
     provider: z.literal('openrouter', { error: 'provider must be "openrouter": every model is served through OpenRouter' }).optional(),
     systemPrompt: z.string().nullable().optional(),
+    guardrailMessage: z.string().nullable().optional(),
     id: z.unknown().optional(),
     createdAt: z.unknown().optional(),
     updatedAt: z.unknown().optional(),
     updatedBy: z.unknown().optional(),
   })
   .catchall(z.unknown())
-  .transform(({ version, modelId, provider: _provider, systemPrompt, id: _id, createdAt: _createdAt, updatedAt: _updatedAt, updatedBy: _updatedBy, ...rest }, context) => {
+  .transform(({ version, modelId, provider: _provider, systemPrompt, guardrailMessage, id: _id, createdAt: _createdAt, updatedAt: _updatedAt, updatedBy: _updatedBy, ...rest }, context) => {
     const fields: Record<string, unknown> = { ...rest };
     if (modelId !== undefined) {
       if (fields['model'] !== undefined && fields['model'] !== modelId) {
@@ -84,6 +99,8 @@ export const configurationBodySchema = z
       fields['model'] = modelId;
     }
     if (systemPrompt !== undefined) fields['systemPrompt'] = systemPrompt ?? '';
+    // null (as the record shows the default) clears the message.
+    if (guardrailMessage !== undefined) fields['guardrailMessage'] = guardrailMessage ?? undefined;
     return { fields, version };
   });
 

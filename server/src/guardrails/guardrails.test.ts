@@ -1,0 +1,141 @@
+import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { parseSseBody } from '../../test/sse.js';
+import type { FeatureInput } from '../features/feature.js';
+
+const FEATURES: FeatureInput[] = [
+  ...DEFAULT_FEATURES,
+  { name: 'private', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true }, guardrails: [{ type: 'pii', mode: 'redact', kinds: ['email', 'card'] }] },
+  { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
+  { name: 'answers-moderated', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'moderation', name: 'llama-guard', stage: 'output' }] },
+  { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', words: ['forbiddenword'], patterns: ['promo\\d{3}'], message: 'That word is not allowed here.' }] },
+  { name: 'answer-words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
+  { name: 'answer-pii', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact' }] },
+  { name: 'bounded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'size', maxMessages: 2, maxInputCharacters: 200 }] },
+];
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({
+    features: FEATURES,
+    guardrails: [{ name: 'no-secret-projects', stage: 'input', check: ({ text }) => (/project nightingale/i.test(text) ? { verdict: 'block', message: 'We cannot talk about unreleased projects.' } : undefined) }],
+  });
+});
+afterAll(() => harness.close());
+afterEach(() => harness.emulator.reset());
+
+const chat = (body: object, key = CLIENT_KEY) =>
+  fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const user = (content: string) => [{ role: 'user', content }];
+const lastRecord = () => harness.usage.records.at(-1);
+const contentOf = (events: Array<Record<string, unknown>>) => events.map((event) => ((event['choices'] as Array<{ delta?: { content?: string } }> | undefined)?.[0]?.delta?.content ?? '')).join('');
+
+describe('guardrails', () => {
+  it('redact an e-mail address and a card number before the message reaches the model, and never cache the answer', async () => {
+    const message = 'I am ada@example.com, card 4111 1111 1111 1111. Where is my order?';
+    const response = await chat({ model: 'private', messages: user(message) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-cache')).toBe('bypass');
+    const [generation] = harness.emulator.generations({ kind: 'chat' });
+    const sent = JSON.stringify(generation?.request);
+    expect(sent).toContain('I am [REDACTED_EMAIL], card [REDACTED_CARD]. Where is my order?');
+    expect(sent).not.toContain('ada@example.com');
+    expect(sent).not.toContain('4111');
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'pii', stage: 'input', verdict: 'redact' }]);
+    await chat({ model: 'private', messages: user(message) });
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(2);
+  });
+
+  it('refuse a message the moderation model flags with a 403 before any call to the model, with the feature\'s message', async () => {
+    const response = await chat({ model: 'moderated', messages: user(`Please ${MODERATION_MARKER} now`) });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: { message: "Let's keep this friendly.", type: 'permission_error', code: 'content_policy_violation', param: null } });
+    const generations = harness.emulator.generations({ kind: 'chat' });
+    expect(generations.map((generation) => generation.model)).toEqual(['meta-llama/llama-guard-4-12b']);
+    expect(lastRecord()).toMatchObject({ status: 'error', errorCode: 'content_policy_violation', guardrails: [{ name: 'moderation', stage: 'input', verdict: 'block' }] });
+    expect(lastRecord()?.guardrailCostUsd).toBeGreaterThan(0);
+  });
+
+  it('let a safe message through moderation of the input and of the answer', async () => {
+    const response = await chat({ model: 'moderated', messages: user('Tell me about tulips.') });
+    expect(response.status).toBe(200);
+    expect(harness.emulator.generations({ kind: 'chat' }).map((generation) => generation.model).sort()).toEqual(['meta-llama/llama-guard-4-12b', 'meta-llama/llama-guard-4-12b', 'openai/gpt-4o-mini']);
+  });
+
+  it('end a streamed answer the moderation model flags with an error event, recording the part already sent', async () => {
+    harness.emulator.addRule({ match: { contains: 'flagged answer' }, scenario: 'tokens=300' });
+    const response = await chat({ model: 'answers-moderated', stream: true, messages: user(`Write a flagged answer about ${MODERATION_MARKER}.`) });
+    expect(response.status).toBe(200);
+    const sse = parseSseBody(await response.text());
+    expect(sse.done).toBe(false);
+    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation', type: 'permission_error' } });
+    const sent = contentOf(sse.events);
+    expect(sent.length).toBeGreaterThan(300);
+    const record = lastRecord();
+    expect(record).toMatchObject({ status: 'error', errorCode: 'content_policy_violation', guardrails: [{ name: 'llama-guard', stage: 'output', verdict: 'block' }] });
+    expect(record?.completionCharacters).toBe(sent.length);
+  });
+
+  it('stop a stream before the last piece of a blocked word is sent, even when the word spans chunks', async () => {
+    const response = await chat({ model: 'answer-words', stream: true, messages: user('Describe the island of Zanzibar.') });
+    const sse = parseSseBody(await response.text());
+    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation' } });
+    expect(contentOf(sse.events).toLowerCase()).not.toContain('zanzibar');
+  });
+
+  it('block words and safe patterns of a blocklist with its own message', async () => {
+    for (const text of ['say forbiddenword please', 'use code PROMO123']) {
+      const response = await chat({ model: 'words', messages: user(text) });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toBe('That word is not allowed here.');
+    }
+    expect((await chat({ model: 'words', messages: user('forbiddenwords are fine, as is promo12') })).status).toBe(200);
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(1);
+  });
+
+  it('redact personal data in a JSON answer', async () => {
+    const response = await chat({ model: 'answer-pii', messages: user('Repeat bob@example.org back to me') });
+    const completion = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+    expect(completion.choices[0]?.message.content).toContain('[REDACTED_EMAIL]');
+    expect(completion.choices[0]?.message.content).not.toContain('bob@example.org');
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'pii', stage: 'output', verdict: 'redact' }]);
+  });
+
+  it('refuse requests over the size bounds with a 400', async () => {
+    const many = await chat({ model: 'bounded', messages: [...user('one'), { role: 'assistant', content: 'two' }, ...user('three')] });
+    expect(many.status).toBe(400);
+    expect(((await many.json()) as { error: { message: string; param: string } }).error).toMatchObject({ param: 'messages', message: expect.stringContaining('at most 2 messages') });
+    expect((await chat({ model: 'bounded', messages: user('x'.repeat(201)) })).status).toBe(400);
+    expect((await chat({ model: 'bounded', messages: user('short') })).status).toBe(200);
+  });
+
+  it('run the host app\'s guardrail hooks on every feature', async () => {
+    const response = await chat({ model: 'chat', messages: user('What is Project Nightingale?') });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe('We cannot talk about unreleased projects.');
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'no-secret-projects', stage: 'input', verdict: 'block' }]);
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+  });
+});
+
+describe('guardrail settings in the admin API', () => {
+  const admin = (method: string, path: string, body?: object) =>
+    fetch(`${harness.url}/api/ai/configurations${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+
+  it('shows the cache and guardrails of a feature, refuses a catastrophic pattern, and audits a change', async () => {
+    const current = (await (await admin('GET', '/words')).json()) as { version: number; cache: unknown; guardrails: unknown[]; guardrailMessage: unknown };
+    expect(current.cache).toEqual({ enabled: false, ttlSeconds: 3600, cacheNonDeterministic: false });
+    expect(current.guardrails).toHaveLength(1);
+    expect(current.guardrailMessage).toBeNull();
+    const refused = await admin('PATCH', '/words', { version: current.version, guardrails: [{ type: 'blocklist', patterns: ['(a+)+$'] }] });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('(a+)+$');
+    const saved = await admin('PATCH', '/words', { version: current.version, guardrails: [{ type: 'pii', mode: 'block' }], guardrailMessage: 'No personal data, please.', cache: { enabled: true, ttlSeconds: 60 } });
+    expect(saved.status).toBe(200);
+    expect(await saved.json()).toMatchObject({ guardrails: [{ type: 'pii', mode: 'block', stage: 'input' }], guardrailMessage: 'No personal data, please.', cache: { enabled: true, ttlSeconds: 60 } });
+    const audit = (await (await fetch(`${harness.url}/api/ai/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { data: Array<{ action: string; target: string; after: { guardrails?: unknown } | null }> };
+    const change = audit.data.find((entry) => entry.action === 'feature.update' && entry.target === 'feature:words');
+    expect(change?.after?.guardrails).toEqual([{ type: 'pii', mode: 'block', stage: 'input' }]);
+  });
+});

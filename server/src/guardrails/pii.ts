@@ -1,0 +1,105 @@
+import type { PiiKind } from '../features/feature-policies.js';
+
+/** One piece of personal data or secret found in a text. */
+export interface PiiMatch {
+  kind: PiiKind;
+  start: number;
+  end: number;
+}
+
+// Each pattern is linear: no nested quantifiers, so a hostile input cannot make detection slow.
+const PATTERNS: Record<PiiKind, RegExp> = {
+  email: /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g,
+  // International (+49 30 1234567) or grouped national numbers ((555) 123-4567, 555-123-4567).
+  phone: /(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]?\d{3,4}\b/g,
+  card: /\b\d(?:[ -]?\d){12,18}\b/g,
+  iban: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
+  secret: new RegExp(
+    [
+      'sk-or-v1-[A-Za-z0-9]{20,}', // OpenRouter
+      'sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}', // OpenAI, Anthropic
+      'AKIA[0-9A-Z]{16}', // AWS access key id
+      'gh[pousr]_[A-Za-z0-9]{36,}', // GitHub
+      'xox[abpr]-[A-Za-z0-9-]{10,}', // Slack
+      'AIza[0-9A-Za-z_-]{35}', // Google
+      'ik_[A-Za-z0-9_]{20,}', // this gateway's client keys
+      '-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----',
+    ].join('|'),
+    'g',
+  ),
+};
+
+/** The Luhn checksum every payment card number passes (and most random digit runs fail). */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index += 1) {
+    let digit = Number(digits[digits.length - 1 - index]);
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** ISO 13616's check: the IBAN, rearranged and read as a number, is 1 modulo 97. */
+export function passesIbanCheck(iban: string): boolean {
+  const compact = iban.replace(/ /g, '');
+  if (compact.length < 15 || compact.length > 34) return false;
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  let remainder = 0;
+  for (const char of rearranged) {
+    const value = /\d/.test(char) ? char : String(char.charCodeAt(0) - 55);
+    for (const digit of value) remainder = (remainder * 10 + Number(digit)) % 97;
+  }
+  return remainder === 1;
+}
+
+const PRECEDENCE: readonly PiiKind[] = ['secret', 'card', 'iban', 'email', 'phone'];
+
+const VALID: Partial<Record<PiiKind, (text: string) => boolean>> = {
+  card: (text) => {
+    const digits = text.replace(/\D/g, '');
+    return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits);
+  },
+  iban: passesIbanCheck,
+};
+
+/**
+ * The personal data and secrets in a text: e-mail addresses, phone numbers, payment cards (with a Luhn check),
+ * IBANs (with their check digits) and common API-key and private-key formats. Overlaps keep the earliest match.
+ * @example
+ * findPii('card 4111 1111 1111 1111', ['card']); // [{ kind: 'card', start: 5, end: 24 }]
+ */
+export function findPii(text: string, kinds: readonly PiiKind[]): PiiMatch[] {
+  const matches: PiiMatch[] = [];
+  // The most specific kinds first: a key or a card number can look like a phone number in part.
+  const ordered = [...kinds].sort((a, b) => PRECEDENCE.indexOf(a) - PRECEDENCE.indexOf(b));
+  for (const kind of ordered) {
+    for (const match of text.matchAll(PATTERNS[kind])) {
+      const start = match.index;
+      const end = start + match[0].length;
+      if (VALID[kind] && !VALID[kind](match[0])) continue;
+      if (matches.some((other) => start < other.end && other.start < end)) continue;
+      matches.push({ kind, start, end });
+    }
+  }
+  return matches.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The text with each match replaced by `[REDACTED_<KIND>]`.
+ * @example
+ * redactPii('mail ada@example.com', ['email']); // { text: 'mail [REDACTED_EMAIL]', count: 1 }
+ */
+export function redactPii(text: string, kinds: readonly PiiKind[]): { text: string; count: number } {
+  const matches = findPii(text, kinds);
+  let result = '';
+  let at = 0;
+  for (const match of matches) {
+    result += `${text.slice(at, match.start)}[REDACTED_${match.kind.toUpperCase()}]`;
+    at = match.end;
+  }
+  return { text: result + text.slice(at), count: matches.length };
+}
