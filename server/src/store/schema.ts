@@ -171,6 +171,12 @@ export interface UsageRecordTable {
    * `worst_case`: the reservation of a request aborted mid-call with no generation id to ask about.
    */
   cost_source: 'upstream' | 'estimated' | 'reconciled' | 'worst_case';
+  /** USD a cache hit saved: what the answer cost when it was generated. */
+  cost_saved_usd: number | null;
+  /** JSON of `GuardrailDecision[]`, when a guardrail blocked or redacted. */
+  guardrail_decisions: string | null;
+  /** USD of the guardrails' own model calls (moderation). */
+  guardrail_cost_usd: number | null;
   latency_ms: number;
   time_to_first_token_ms: number | null;
   error_code: string | null;

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, UsageRecordTable } from '../store/schema.js';
+import type { GuardrailDecision } from './usage-record.js';
 
 export type UsageStatus = UsageRecordTable['status'];
 export const USAGE_STATUSES = ['ok', 'error', 'cancelled', 'rejected'] as const satisfies readonly UsageStatus[];
@@ -40,6 +41,11 @@ export interface UsageEntry {
   timeToFirstTokenMs: number | null;
   errorCode: string | null;
   cacheHit: boolean;
+  /** For a cache hit: what the answer cost when it was generated. */
+  costSavedUsd: number | null;
+  /** The guardrails that blocked or redacted the request. */
+  guardrails: GuardrailDecision[];
+  guardrailCostUsd: number | null;
   attempts: number;
   createdAt: number;
   reconciledAt: number | null;
@@ -67,6 +73,16 @@ export interface UsageTotals {
   rejected: number;
   /** Requests whose cost is our estimate (not yet, or never, confirmed by OpenRouter). */
   estimatedCosts: number;
+  /** Requests answered from the response cache (or by an identical request in flight), at no cost. */
+  cacheHits: number;
+  /** `cacheHits` over the requests that were answered (status `ok`); 0 when none were. */
+  cacheHitRate: number;
+  /** What the cache hits would have cost. */
+  costSavedUsd: number;
+  /** Requests a guardrail refused. */
+  guardrailBlocks: number;
+  /** What the guardrails' own model calls (moderation) cost, besides `costUsd`. */
+  guardrailCostUsd: number;
   /** Latency percentiles (nearest rank) over successful requests; null when there were none. */
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
@@ -99,6 +115,11 @@ type AggregateRow = Record<string, unknown> & {
   cancelled: number | null;
   rejected: number | null;
   estimated: number | null;
+  cache_hits: number | null;
+  answered: number | null;
+  cost_saved_usd: number | null;
+  guardrail_blocks: number | null;
+  guardrail_cost_usd: number | null;
 };
 type PercentileRow = Record<string, unknown> & { p50: number | null; p95: number | null };
 
@@ -158,7 +179,12 @@ export class UsageQuery {
         sum(case when status = 'error' then 1 else 0 end) as errors,
         sum(case when status = 'cancelled' then 1 else 0 end) as cancelled,
         sum(case when status = 'rejected' then 1 else 0 end) as rejected,
-        sum(case when cost_source = 'estimated' then 1 else 0 end) as estimated
+        sum(case when cost_source = 'estimated' then 1 else 0 end) as estimated,
+        sum(cache_hit) as cache_hits,
+        sum(case when status = 'ok' then 1 else 0 end) as answered,
+        sum(cost_saved_usd) as cost_saved_usd,
+        sum(case when error_code = 'content_policy_violation' and guardrail_decisions is not null then 1 else 0 end) as guardrail_blocks,
+        sum(guardrail_cost_usd) as guardrail_cost_usd
       from usage_records where ${where} ${groupBy}`.execute(this.db);
     // Nearest-rank percentiles: the value at rank ceil(p × n), in integer arithmetic both databases share.
     const partition = dimensions.length > 0 ? sql`partition by ${sql.join(dimensions.map((dimension) => DIMENSION_SQL[dimension]))}` : sql``;
@@ -189,6 +215,11 @@ export class UsageQuery {
         cancelled: Number(row.cancelled ?? 0),
         rejected: Number(row.rejected ?? 0),
         estimatedCosts: Number(row.estimated ?? 0),
+        cacheHits: Number(row.cache_hits ?? 0),
+        cacheHitRate: Number(row.answered ?? 0) === 0 ? 0 : Number(row.cache_hits ?? 0) / Number(row.answered),
+        costSavedUsd: Number(row.cost_saved_usd ?? 0),
+        guardrailBlocks: Number(row.guardrail_blocks ?? 0),
+        guardrailCostUsd: Number(row.guardrail_cost_usd ?? 0),
         latencyP50Ms: p?.p50 === null || p?.p50 === undefined ? null : Number(p.p50),
         latencyP95Ms: p?.p95 === null || p?.p95 === undefined ? null : Number(p.p95),
       };
@@ -203,7 +234,7 @@ export class UsageQuery {
 }
 
 function emptyTotals(): UsageTotals {
-  return { requests: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, totalTokens: 0, costUsd: 0, errors: 0, cancelled: 0, rejected: 0, estimatedCosts: 0, latencyP50Ms: null, latencyP95Ms: null };
+  return { requests: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, totalTokens: 0, costUsd: 0, errors: 0, cancelled: 0, rejected: 0, estimatedCosts: 0, cacheHits: 0, cacheHitRate: 0, costSavedUsd: 0, guardrailBlocks: 0, guardrailCostUsd: 0, latencyP50Ms: null, latencyP95Ms: null };
 }
 
 /** The filter as one SQL condition (the same for the query builder and the raw summary queries). */
@@ -242,6 +273,9 @@ function toEntry(row: Selectable<UsageRecordTable>): UsageEntry {
     timeToFirstTokenMs: row.time_to_first_token_ms,
     errorCode: row.error_code,
     cacheHit: row.cache_hit === 1,
+    costSavedUsd: row.cost_saved_usd,
+    guardrails: row.guardrail_decisions ? (JSON.parse(row.guardrail_decisions) as GuardrailDecision[]) : [],
+    guardrailCostUsd: row.guardrail_cost_usd,
     attempts: row.attempts,
     createdAt: row.created_at,
     reconciledAt: row.reconciled_at,

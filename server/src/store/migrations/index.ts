@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { conversations } from './0002-conversations.js';
 import { usage } from './0003-usage.js';
 import { limits } from './0004-limits.js';
+import { cacheGuardrails } from './0006-cache-guardrails.js';
 import { conversationOwners } from './0005-conversation-owners.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-usage': usage,
   '0004-limits': limits,
   '0005-conversation-owners': conversationOwners,
+  '0006-cache-guardrails': cacheGuardrails,
 };
 
 export const migrationProvider: MigrationProvider = {
