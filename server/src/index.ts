@@ -19,3 +19,9 @@ export type { DegradationAlert, DegradationAlertSettings } from './observability
 export type { CircuitSettings, CircuitSnapshot, CircuitState } from './gateway/circuit-breaker.js';
 export type { ErrorLogEntry, ErrorClass } from './observability/error-log.js';
 export type { ModelPerformance } from './observability/model-performance.js';
+export { MemoryCacheStore } from './cache/cache-store.js';
+export type { CacheStore } from './cache/cache-store.js';
+export { RedisCacheStore } from './cache/redis-cache-store.js';
+export type { FeatureCache, GuardrailConfig, PiiKind } from './features/feature-policies.js';
+export type { HostGuardrail, GuardrailContext, GuardrailVerdict } from './guardrails/guardrails.js';
+export type { GuardrailDecision } from './usage/usage-record.js';
