@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGatewayStores } from '../store/gateway-stores.js';
+import type { CliIoWithStdin } from './cli-stdin.js';
+import { runCli } from './run.js';
+
+let directory: string;
+let database: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-guardrails-'));
+  database = join(directory, 'ai.db');
+  await (await openGatewayStores({ database, defaultProjectId: 'default' })).close();
+});
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], stdin: string) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIoWithStdin = {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    stdin: { isTerminal: false, readAll: async () => stdin, readHiddenLine: () => Promise.reject(new Error('no terminal in tests')) },
+  };
+  const result = await runCli(argv, { DATABASE_URL: database }, io);
+  return { exitCode: result, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('insforge-ai features set with a cache and guardrails', () => {
+  it('saves them, says what changed, and refuses a blocklist pattern that can backtrack catastrophically', async () => {
+    const feature = { name: 'support', model: 'openai/gpt-4o-mini', params: { temperature: 0 } };
+    expect((await cli(['features', 'set', '-'], JSON.stringify(feature))).exitCode).toBe(0);
+    const guarded = { ...feature, cache: { enabled: true, ttlSeconds: 600 }, guardrails: [{ type: 'pii', mode: 'redact' }, { type: 'moderation', stage: 'both' }], guardrailMessage: 'Please keep it civil.' };
+    const updated = await cli(['features', 'set', '-'], JSON.stringify(guarded));
+    expect(updated.exitCode).toBe(0);
+    expect(updated.out).toContain('support: updated to version 2 (cache changed; guardrails changed; guardrailMessage changed)');
+    const got = await cli(['features', 'get', 'support'], '');
+    expect(JSON.parse(got.out)).toMatchObject({ cache: { enabled: true, ttlSeconds: 600 }, guardrails: [{ type: 'pii', mode: 'redact', stage: 'input' }, { type: 'moderation', stage: 'both', model: 'meta-llama/llama-guard-4-12b' }] });
+
+    const unsafe = await cli(['features', 'set', '-'], JSON.stringify({ ...feature, guardrails: [{ type: 'blocklist', patterns: ['(a|aa)+$'] }] }));
+    expect(unsafe.exitCode).not.toBe(0);
+    expect(unsafe.err).toContain('guardrails.0.patterns.0');
+    expect(unsafe.err).toContain('backtrack catastrophically');
+  });
+});
