@@ -6,6 +6,7 @@
  */
 import express from 'express';
 import { createAiGateway } from '../server/src/index.js';
+import { CACHED_FEATURE } from './cache-hits.js';
 import { CHAT_MODEL, EMBEDDING_MODEL, SYSTEM_PROMPT } from './workload.js';
 
 interface GatewayServerConfig {
@@ -22,7 +23,9 @@ const gateway = createAiGateway({
   database: config.database,
   features: [
     { name: 'chat', model: CHAT_MODEL, systemPrompt: SYSTEM_PROMPT },
-    { name: 'embed', modality: 'embedding', model: EMBEDDING_MODEL },
+    // The cache stays off for the mix (embeddings cache by default), so every request of it goes upstream.
+    { name: 'embed', modality: 'embedding', model: EMBEDDING_MODEL, cache: { enabled: false } },
+    { name: CACHED_FEATURE, model: CHAT_MODEL, systemPrompt: SYSTEM_PROMPT, params: { temperature: 0 }, cache: { enabled: true } },
   ],
   clientKeys: [{ key: config.clientKey, userId: 'bench-user' }],
   adminToken: config.adminToken,

@@ -3,6 +3,7 @@
  * where each goal of issue 9 stands. Asserts nothing.
  */
 import type { ChromiumResult, StreamFigures, TypingFigures } from './chromium.js';
+import type { CacheHitResult, CachePath } from './cache-hits.js';
 import type { BundleSize } from './client-size.js';
 import type { LatencyRun } from './latency.js';
 import { percentile } from './load.js';
@@ -11,7 +12,7 @@ import type { SoakResult } from './soak.js';
 import type { StreamMemoryResult } from './stream-memory.js';
 import { GATEWAY_NAMES, TARGET_LABELS, type TargetName } from './targets.js';
 import type { ThroughputResult } from './throughput.js';
-import { REQUEST_KINDS, type RequestKind } from './workload.js';
+import { CACHE_MODEL_MS, REQUEST_KINDS, type RequestKind } from './workload.js';
 
 export interface BenchResults {
   mode: 'short' | 'full';
@@ -27,6 +28,8 @@ export interface BenchResults {
   idleRss: Map<TargetName, number>;
   latency: LatencyRun[];
   throughput: Map<TargetName, ThroughputResult>;
+  /** Absent in results saved before the response cache existed. */
+  cache?: CacheHitResult | { skipped: string };
   streamMemory: Map<TargetName, StreamMemoryResult | { error: string }>;
   soak: SoakResult | { skipped: string };
   profile: ProfileResult | { skipped: string };
@@ -176,6 +179,23 @@ function chromiumSection(chromium: ChromiumResult | undefined): string {
   );
 }
 
+function cacheSection(cache: CacheHitResult | { skipped: string }): string {
+  if ('skipped' in cache) return `## Response cache\n\n${cache.skipped}`;
+  const { direct, bare, miss, hit } = cache.paths;
+  const row = (label: string, path: CachePath, added: boolean) => [label, ms(path.p50Ms), ms(path.p95Ms), added ? signedMs(path.addedP50Ms) : '— (the floor)', path.requestsPerSecond.toFixed(0), String(path.unexpected)];
+  return (
+    '## Response cache\n\n' +
+    `The mix's JSON chat from a model that takes ${CACHE_MODEL_MS} ms to answer (the emulator's \`ttft\`; the mix's answers at once, which no model does), ${cache.iterations} sequential requests per path, then ${cache.workers} clients for ${(cache.durationMs / 1000).toFixed(1)} s. A miss asks a question never asked (it calls the model and stores the answer); a hit repeats one answered before.\n\n` +
+    table(['path', 'p50', 'p95', 'added p50 over the emulator (ms)', 'requests/s', 'failed or wrong X-Cache'], [
+      row('(a) emulator directly', direct, false),
+      row('(b) bare proxy', bare, true),
+      row('(c) our gateway, cache miss', miss, true),
+      row('(c) our gateway, cache hit', hit, true),
+    ]) +
+    `\n\nA hit ${hit.p50Ms < bare.p50Ms ? 'is faster than' : 'is NOT faster than'} the bare proxy path at p50 (${ms(hit.p50Ms)} against ${ms(bare.p50Ms)}), ${ratio(miss.p50Ms / hit.p50Ms)} faster than a miss, at ${ratio(hit.requestsPerSecond / miss.requestsPerSecond)} the requests/s.`
+  );
+}
+
 function latencySection(results: BenchResults, run: LatencyRun): string {
   const present = GATEWAY_NAMES.filter((name) => run.samples.has(name));
   const title = run.concurrency === 1 ? 'Sequential (one request at a time)' : `${run.concurrency} concurrent requests (batches of ${run.concurrency} of one kind)`;
@@ -252,6 +272,7 @@ export function renderReport(results: BenchResults): string {
       table(['target', 'requests/s (mix)', 'failed', 'CPU per request (its process)', 'RSS idle', 'RSS under load (peak)'], throughputRows) +
       '\n\nCPU per request of (a) is the emulator\'s own work; for (b)–(d) it is what the gateway process spends per request on top of it.',
   );
+  if (results.cache) sections.push(cacheSection(results.cache));
   const memoryRows = GATEWAY_NAMES.flatMap((name) => {
     const memory = results.streamMemory.get(name);
     if (!memory) return [];

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, rssBytes, sleep, stopAllChildren } from './child-process.js';
+import { measureCacheHits } from './cache-hits.js';
 import { measureChromium, type ChromiumPlan } from './chromium.js';
 import { measureClientSizes } from './client-size.js';
 import { measureLatency } from './latency.js';
@@ -57,6 +58,8 @@ const plan = short
 const chromiumPlan: ChromiumPlan = short
   ? { streams: [{ tokensPerSecond: 1_000, tokens: 200, runs: 1 }, { tokensPerSecond: 50, tokens: 25, runs: 1 }], conversationMessages: 1_000, typedCharacters: 20, keystrokeDelayMs: 40 }
   : { streams: [{ tokensPerSecond: 1_000, tokens: 500, runs: 3 }, { tokensPerSecond: 50, tokens: 500, runs: 1 }], conversationMessages: 1_000, typedCharacters: 100, keystrokeDelayMs: 80 };
+/** Cache hits beside misses: sequential requests per path, then a closed loop per path. */
+const cachePlan = short ? { iterations: 20, workers: 16, durationMs: 400 } : { iterations: 300, workers: 64, durationMs: 5_000 };
 const soakPlan = short
   ? { durationMs: soakMinutes * 60_000, warmupMs: 500, ratePerSecond: 30, sampleEveryMs: 500 }
   : { durationMs: soakMinutes * 60_000, warmupMs: 30_000, ratePerSecond: 50, sampleEveryMs: 5_000 };
@@ -114,6 +117,13 @@ async function main(): Promise<BenchResults> {
   latency.push(await measureLatency(targets, plan.heavy, plan.cHeavy, plan.concurrentWarmup));
   step(`throughput: ${plan.workers} clients, ${plan.saturationRounds} × ${plan.saturationMs / 1000} s per target`);
   const throughput = await measureThroughput(targets, plan.workers, plan.saturationMs, plan.saturationRounds);
+  const byName = (name: TargetName) => targets.find((target) => target.name === name);
+  const [directOne, bareTarget, oursTarget] = [byName('direct'), byName('bare'), byName('ours')];
+  let cache: BenchResults['cache'] = { skipped: 'Not measured: the bare proxy or our gateway did not run.' };
+  if (directOne && bareTarget && oursTarget) {
+    step(`cache hits beside misses: ${cachePlan.iterations} sequential, then ${cachePlan.workers} clients for ${cachePlan.durationMs / 1000} s per path`);
+    cache = await measureCacheHits(directOne, bareTarget, oursTarget, cachePlan);
+  }
   for (const target of targets) if (target.name !== 'direct') await target.child.stop();
 
   const streamMemory: BenchResults['streamMemory'] = new Map();
@@ -181,6 +191,7 @@ async function main(): Promise<BenchResults> {
     idleRss,
     latency,
     throughput,
+    cache,
     streamMemory,
     soak,
     profile,

@@ -13,12 +13,16 @@ export const EMBEDDING_MODEL = 'openai/text-embedding-3-small';
 export const STREAM_MARKER = '[bench-stream]';
 export const SLOW_STREAM_MARKER = '[bench-slow-stream]';
 export const SOAK_STREAM_MARKER = '[bench-soak-stream]';
+/** The response cache's section: a model that takes 50 ms to answer, as a fast one would. */
+export const CACHE_MARKER = '[bench-cache]';
+export const CACHE_MODEL_MS = 50;
 export const EMULATOR_RULES = [
   { match: { contains: STREAM_MARKER }, scenario: 'tokens=200' },
   // Memory per concurrent stream: streams that stay open ~20 s.
   { match: { contains: SLOW_STREAM_MARKER }, scenario: 'tps=20;tokens=400' },
   // Soak: streams of about a second, so an abort lands mid-stream.
   { match: { contains: SOAK_STREAM_MARKER }, scenario: 'tps=200;tokens=200' },
+  { match: { contains: CACHE_MARKER }, scenario: `ttft=${CACHE_MODEL_MS}` },
 ];
 
 /** How a target is addressed: base URL of its OpenAI-compatible API, headers, and the model names it takes. */
