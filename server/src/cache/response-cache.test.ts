@@ -10,6 +10,7 @@ const FEATURES: FeatureInput[] = [
   { name: 'faq', model: 'openai/gpt-4o-mini', systemPrompt: 'Answer questions about Acme.', params: { temperature: 0 }, cache: { enabled: true } },
   { name: 'creative', model: 'openai/gpt-4o-mini', params: { temperature: 0.9 }, cache: { enabled: true, cacheNonDeterministic: true } },
   { name: 'sampled', model: 'openai/gpt-4o-mini', params: { temperature: 0.9 }, cache: { enabled: true } },
+  { name: 'guarded-faq', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true }, guardrailMessage: 'Not a topic for us.', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
 ];
 
 const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...extra });
@@ -123,6 +124,19 @@ describe('the response cache', () => {
     const probe = await harness.emulator.waitForGeneration(generation?.id ?? '');
     expect(probe.status).toBe('completed');
     expect(contentOfEvents(sse.events)).toContain('History of Acme?');
+  });
+
+  it('ends a follower\'s stream with the guardrail\'s refusal when the shared answer is blocked, and stores nothing', async () => {
+    harness.emulator.addRule({ match: { contains: 'island of Zanzibar' }, scenario: 'ttft=150;tps=100' });
+    const body = { model: 'guarded-faq', stream: true, messages: [{ role: 'user', content: 'Describe the island of Zanzibar.' }] };
+    const [leader, follower] = await Promise.all([post('/v1/chat/completions', body), new Promise((resolve) => setTimeout(resolve, 50)).then(() => post('/v1/chat/completions', body))]);
+    expect(follower.headers.get('x-cache')).toBe('coalesced');
+    for (const response of [leader, follower]) {
+      const sse = parseSseBody(await response.text());
+      expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation' } });
+      expect(contentOfEvents(sse.events).toLowerCase()).not.toContain('zanzibar');
+    }
+    expect((await post('/v1/chat/completions', body)).headers.get('x-cache')).toBe('miss');
   });
 
   it('bypasses the cache for Cache-Control: no-cache and stores nothing for no-store', async () => {

@@ -4,6 +4,7 @@ import { DEFAULT_CACHE_TTL_SECONDS } from '../features/feature-policies.js';
 import type { ForwardResult, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
 import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
 import { sendUpstreamJson } from '../gateway/upstream-json.js';
+import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
 import { chunksFromCompletion, completionFromChunks, costOfAnswer, summaryOfChunks, uncacheableReason, type CachedAnswer } from './cached-answer.js';
 import type { CacheStore } from './cache-store.js';
@@ -37,6 +38,8 @@ class Flight {
   readonly chunks: UpstreamChunk[] = [];
   body: Record<string, unknown> | undefined;
   state: 'running' | 'ok' | 'failed' = 'running';
+  /** Why the leader's answer failed, which a follower that already has part of it ends with. */
+  errorCode: string | undefined;
   #waiters = new Set<() => void>();
 
   constructor(readonly leader: MeteredRequest, readonly kind: CachedAnswer['kind']) {}
@@ -154,6 +157,7 @@ export class ResponseCache {
       finished: (result) => {
         if (this.#flights.get(key) === flight) this.#flights.delete(key);
         flight.state = result.status === 'ok' ? 'ok' : 'failed';
+        flight.errorCode = 'errorCode' in result ? result.errorCode : undefined;
         flight.notify();
         const answer = flight.answer();
         if (result.status !== 'ok' || !use.write || meter.recordFields.guardrails?.length || uncacheableReason(answer)) return;
@@ -183,7 +187,10 @@ export class ResponseCache {
         if (flight.state === 'ok') return this.#write(flight.answer(), writing);
         if (flight.state === 'failed') {
           if (!res.headersSent) return undefined;
-          const error = new GatewayError('upstream_error', 'The identical request this one was answered with failed; send it again.');
+          // A guardrail stopped the shared answer: the follower is told what the feature tells its users.
+          const error = flight.errorCode === 'content_policy_violation'
+            ? new GatewayError('content_policy_violation', exchange.outgoing(plan).feature?.guardrailMessage ?? DEFAULT_GUARDRAIL_MESSAGE)
+            : new GatewayError('upstream_error', 'The identical request this one was answered with failed; send it again.');
           res.end(format?.error(error));
           return { status: 'error', errorCode: error.code };
         }
