@@ -135,7 +135,8 @@ export interface AiGatewayOptions {
   /**
    * Where the response cache keeps answers (features turn it on; see `Feature.cache`): an in-process LRU of
    * `maxBytes` (64 MB) by default, Redis when `redisUrl` (default `limits.redisUrl`, else `REDIS_URL`) is set, so
-   * every instance shares hits; or a `store` of your own.
+   * every instance shares hits (keys under `redisKeyPrefix`, default `limits.redisKeyPrefix` + `cache:`, else
+   * `insforge-ai:cache:`); or a `store` of your own.
    */
   cache?: { store?: CacheStore; redisUrl?: string; redisKeyPrefix?: string; maxBytes?: number };
   /**
@@ -291,8 +292,10 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     logger,
   });
   const cacheRedisUrl = options.cache?.redisUrl ?? redisUrl;
+  // Instances that keep their limits apart under a prefix keep their cached answers apart too.
+  const cacheKeyPrefix = options.cache?.redisKeyPrefix ?? (options.limits?.redisKeyPrefix ? `${options.limits.redisKeyPrefix}cache:` : undefined);
   const cacheStore: CacheStore = options.cache?.store ?? (cacheRedisUrl
-    ? new RedisCacheStore({ url: cacheRedisUrl, ...(options.cache?.redisKeyPrefix ? { keyPrefix: options.cache.redisKeyPrefix } : {}) })
+    ? new RedisCacheStore({ url: cacheRedisUrl, ...(cacheKeyPrefix ? { keyPrefix: cacheKeyPrefix } : {}) })
     : new MemoryCacheStore(options.cache?.maxBytes === undefined ? {} : { maxBytes: options.cache.maxBytes }));
   const responseCache = new ResponseCache({ store: cacheStore, logger, redact });
   const lifecycle: RequestLifecycle = new RequestLifecycle({
