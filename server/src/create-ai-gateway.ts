@@ -167,6 +167,9 @@ const optionsSchema = z.object({
   ledger: usageLedgerSettingsSchema.optional(),
   operations: operationsOptionsSchema.optional(),
   cache: z.object({ redisUrl: z.string().min(1).optional(), redisKeyPrefix: z.string().optional(), maxBytes: z.number().int().positive().optional() }).passthrough().optional(),
+  guardrails: z
+    .array(z.object({ name: z.string().min(1).max(64), stage: z.enum(['input', 'output']), check: z.custom<() => unknown>((value) => typeof value === 'function', 'check must be a function') }))
+    .optional(),
 });
 
 /**

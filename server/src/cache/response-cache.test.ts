@@ -193,6 +193,27 @@ describe('the response cache', () => {
   });
 });
 
+describe('a response cache that cannot be reached', () => {
+  it('makes every lookup a miss and every request still succeed', async () => {
+    const down = new Error('the cache is down');
+    const failing = { get: () => Promise.reject(down), set: () => Promise.reject(down), delete: () => Promise.reject(down), close: async () => undefined };
+    const broken = await startHarness({ features: FEATURES, cache: { store: failing } });
+    try {
+      const body = JSON.stringify({ model: 'faq', messages: [{ role: 'user', content: 'Still answered?' }] });
+      for (let index = 0; index < 2; index += 1) {
+        const response = await fetch(`${broken.url}/v1/chat/completions`, { method: 'POST', headers: headers(), body });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-cache')).toBe('miss');
+        await response.text();
+      }
+      expect(broken.emulator.generations({ kind: 'chat' })).toHaveLength(2);
+      expect(broken.logs.some((line) => line.startsWith('warn the response cache could not be read'))).toBe(true);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
 describe('the response cache in Redis', () => {
   const prefix = `insforge-ai-test:response-cache:${randomUUID()}:`;
   afterAll(() => deleteRedisKeys(prefix));

@@ -1,5 +1,6 @@
 import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createAiGateway } from '../create-ai-gateway.js';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { parseSseBody } from '../../test/sse.js';
 import type { FeatureInput } from '../features/feature.js';
@@ -116,6 +117,13 @@ describe('guardrails', () => {
     expect(((await response.json()) as { error: { message: string } }).error.message).toBe('We cannot talk about unreleased projects.');
     expect(lastRecord()?.guardrails).toEqual([{ name: 'no-secret-projects', stage: 'input', verdict: 'block' }]);
     expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+  });
+});
+
+describe('host guardrails given to createAiGateway', () => {
+  it('are checked once, at creation', () => {
+    expect(() => createAiGateway({ database: ':memory:', guardrails: [{ name: 'broken', stage: 'input' } as never] })).toThrow('createAiGateway: guardrails.0.check: check must be a function');
+    expect(() => createAiGateway({ database: ':memory:', guardrails: [{ name: 'late', stage: 'during' as never, check: () => undefined }] })).toThrow(/guardrails\.0\.stage/);
   });
 });
 
