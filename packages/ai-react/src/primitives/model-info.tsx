@@ -1,10 +1,10 @@
 'use client';
-import { useId, useState, type HTMLAttributes, type SyntheticEvent } from 'react';
+import { useContext, useId, useState, type HTMLAttributes, type SyntheticEvent } from 'react';
 import type { AssistantMessage } from '../core/chat-messages.js';
-import type { ChatLabels } from '../components/chat-panel/chat-labels.js';
+import { defaultChatLabels, type ChatLabels } from '../components/chat-panel/chat-labels.js';
 import { InfoIcon } from '../icons/info-icon.js';
 import { answerOf, useMessage } from './message/message-context.js';
-import { useThreadContext } from './thread/thread-context.js';
+import { ThreadContext } from './thread/thread-context.js';
 
 export interface ModelInfoProps extends HTMLAttributes<HTMLDivElement> {
   /** The answer to describe; default the answer of the enclosing `Message.Root`. */
@@ -60,7 +60,8 @@ export function ModelInfo({ answer, ...props }: ModelInfoProps) {
 }
 
 function ModelInfoView({ answer, triggerClassName, tooltipClassName, onPointerEnter, onPointerLeave, ...props }: ModelInfoProps & { answer: AssistantMessage }) {
-  const { labels } = useThreadContext('ModelInfo');
+  // Inside a thread its labels; given an `answer` outside any thread (a summary, a custom page), the defaults.
+  const labels = useContext(ThreadContext)?.labels ?? defaultChatLabels;
   const [hovered, setHovered] = useState(false);
   const [focused, setFocused] = useState(false);
   const [dismissed, setDismissed] = useState(false);
