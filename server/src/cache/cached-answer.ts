@@ -6,7 +6,7 @@ import { usageFigures } from '../upstream/usage-figures.js';
  * they came. Either serves both kinds of request: a stream is rebuilt from a body and a body from a stream.
  */
 export interface CachedAnswer {
-  kind: 'chat' | 'embeddings';
+  kind: 'chat' | 'embeddings' | 'images';
   body?: Record<string, unknown>;
   chunks?: UpstreamChunk[];
 }

@@ -24,7 +24,8 @@ type CacheUse = { use: false; header?: 'bypass' } | { use: true; read: boolean; 
  */
 export function cacheUseOf(request: OutgoingRequest, cacheControl: string | undefined): CacheUse {
   const settings = request.feature?.cache;
-  if (!request.feature || !(settings?.enabled ?? request.kind === 'embeddings')) return { use: false };
+  // Images are not cached: each generation is meant to be new, and their answers are large.
+  if (request.kind === 'images' || !request.feature || !(settings?.enabled ?? request.kind === 'embeddings')) return { use: false };
   if (request.kind === 'chat' && request.body['temperature'] !== 0 && settings?.cacheNonDeterministic !== true) return { use: false, header: 'bypass' };
   const directives = new Set((cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim()));
   const read = !directives.has('no-cache');

@@ -48,7 +48,7 @@ export interface MeteredRoute<Plan> {
 
 /** What a request sends upstream, for the stages before forwarding: a stage may read it or change it in place. */
 export interface OutgoingRequest {
-  kind: 'chat' | 'embeddings';
+  kind: 'chat' | 'embeddings' | 'images';
   /** The resolved feature (its settings), or undefined for a raw model id. */
   feature: Feature | undefined;
   /** The models tried in order. */

@@ -14,6 +14,7 @@ const FEATURES: FeatureInput[] = [
   { name: 'answer-words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
   { name: 'answer-pii', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact' }] },
   { name: 'bounded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'size', maxMessages: 2, maxInputCharacters: 200 }] },
+  { name: 'safe-images', modality: 'image', model: 'black-forest-labs/flux.2-pro', guardrails: [{ type: 'pii', mode: 'redact', kinds: ['email'] }, { type: 'blocklist', words: ['gore'] }] },
 ];
 
 let harness: Harness;
@@ -109,6 +110,18 @@ describe('guardrails', () => {
     expect(((await many.json()) as { error: { message: string; param: string } }).error).toMatchObject({ param: 'messages', message: expect.stringContaining('at most 2 messages') });
     expect((await chat({ model: 'bounded', messages: user('x'.repeat(201)) })).status).toBe(400);
     expect((await chat({ model: 'bounded', messages: user('short') })).status).toBe(200);
+  });
+
+  it('check image prompts too: redacted before the model sees them, or refused', async () => {
+    const image = (prompt: string) =>
+      fetch(`${harness.url}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'safe-images', prompt }) });
+    expect((await image('A poster with gore')).status).toBe(403);
+    expect(harness.emulator.generations({ kind: 'images' })).toHaveLength(0);
+    const redacted = await image('A postcard addressed to ada@example.com');
+    expect(redacted.status).toBe(200);
+    const [generation] = harness.emulator.generations({ kind: 'images' });
+    expect(JSON.stringify(generation?.request)).toContain('A postcard addressed to [REDACTED_EMAIL]');
+    expect(JSON.stringify(generation?.request)).not.toContain('ada@example.com');
   });
 
   it('run the host app\'s guardrail hooks on every feature', async () => {

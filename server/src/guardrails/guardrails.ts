@@ -56,6 +56,9 @@ interface Check {
   judge?: (text: string, stage: Stage, meter: MeteredRequest, request: OutgoingRequest) => Promise<{ blocked: boolean; message?: string | undefined }>;
 }
 
+/** The request field whose size a bound refers to. */
+const PARAM_OF_TEXT: Record<OutgoingRequest['kind'], string> = { chat: 'messages', embeddings: 'input', images: 'prompt' };
+
 const stagesOf = (stage: 'input' | 'output' | 'both'): ReadonlySet<Stage> => new Set(stage === 'both' ? ['input', 'output'] : [stage]);
 
 /**
@@ -153,7 +156,7 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
           : undefined;
       if (fault) {
         decide(meter, check, 'input', 'block');
-        throw new GatewayError('invalid_parameter', check.message ?? `This request is larger than this feature accepts: ${fault}.`, { param: request.kind === 'chat' ? 'messages' : 'input' });
+        throw new GatewayError('invalid_parameter', check.message ?? `This request is larger than this feature accepts: ${fault}.`, { param: PARAM_OF_TEXT[request.kind] });
       }
     }
     if (check.rule) {

@@ -7,12 +7,16 @@ export interface TextSlot {
 }
 
 /**
- * The texts a request sends that came from the client: each message's text (a string or its text parts) and each
- * embeddings input. The feature's own system prompt is left out: it is the server's, not the client's.
+ * The texts a request sends that came from the client: each message's text (a string or its text parts), each
+ * embeddings input, an image prompt. The feature's own system prompt is left out: it is the server's, not the client's.
  */
 export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
   const slots: TextSlot[] = [];
   const body = request.body;
+  if (request.kind === 'images') {
+    if (typeof body['prompt'] === 'string') slots.push({ text: body['prompt'], replace: (text) => (body['prompt'] = text) });
+    return { slots, messageCount: 0 };
+  }
   if (request.kind === 'embeddings') {
     const input = body['input'];
     if (typeof input === 'string') slots.push({ text: input, replace: (text) => (body['input'] = text) });

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors.js';
+import type { Feature } from '../features/feature.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
@@ -18,6 +19,7 @@ interface ImagePlan {
   body: Record<string, unknown>;
   prompt: string;
   apiKey: string;
+  feature: Feature | undefined;
 }
 
 /** Image generation in the metered lifecycle, for one protocol. */
@@ -37,7 +39,7 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol): Me
       const endUser = meter.identity.userId ?? request.user;
       if (endUser) body['user'] = endUser;
       Object.assign(body, target.feature.params.extra);
-      return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId) };
+      return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined };
     },
     estimate: (plan) => estimateImages(context, plan.models, plan.request.prompt, plan.request.n, plan.request.size),
     async forward(plan, meter, res) {
@@ -64,6 +66,9 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol): Me
       };
       res.json(protocol.toJson(result, plan.request));
       return { status: 'ok', usage: upstream.usage, servedModel: model, generationId: headerValue(headers, 'x-generation-id'), imageCount: result.images.length };
+    },
+    exchange: {
+      outgoing: (plan) => ({ kind: 'images', feature: plan.feature, models: plan.models, body: plan.body, apiKey: plan.apiKey }),
     },
   };
 }
