@@ -59,7 +59,13 @@ export function bearerToken(req: Request): string | undefined {
 /** The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. */
 export async function identify(req: Request, authenticate: Authenticate | undefined, keys: ClientKeyVerifier): Promise<Identity> {
   const fromHost = authenticate ? await authenticate(req) : undefined;
-  if (fromHost) return fromHost;
+  if (fromHost) {
+    // The host often reads these from what the client sent (a header, a token's claims); a NUL could never be stored.
+    if ([fromHost.projectId, fromHost.userId].some((id) => typeof id === 'string' && id.includes('\u0000'))) {
+      throw new GatewayError('invalid_request', 'The caller\'s user or project id contains a NUL character (\\u0000), which the gateway cannot store.');
+    }
+    return fromHost;
+  }
   const token = bearerToken(req);
   const fromKey = token ? await keys.verify(token) : undefined;
   if (fromKey) return fromKey;

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import { MAX_JSON_DEPTH, scanJson } from './request-hygiene.js';
+
+describe('scanJson', () => {
+  it('measures nesting outside strings only, and finds escaped NULs inside strings', () => {
+    expect(scanJson(Buffer.from('{"a":[1,{"b":"[[[{{{"}]}'))).toEqual({ depth: 3, nul: false });
+    expect(scanJson(Buffer.from('{"a":"x\\u0000y"}'))).toEqual({ depth: 1, nul: true });
+    // An escaped backslash followed by the letters u0000 is text, not a NUL.
+    expect(scanJson(Buffer.from('{"a":"x\\\\u0000y"}'))).toEqual({ depth: 1, nul: false });
+    expect(scanJson(Buffer.from(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`)).depth).toBe(MAX_JSON_DEPTH + 1);
+  });
+});
+
+/** The host's own sign-in, as many read it: a user id from a header, percent-decoded. */
+const USER_HEADER = 'x-test-user';
+
+describe.each(DIALECTS)('NUL characters are refused with 400 on %s, the same as on every database', (dialect) => {
+  let database: TestDatabase;
+  let harness: Harness;
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    harness = await startHarness({
+      database: database.url,
+      authenticate: (req) => {
+        const user = req.headers[USER_HEADER];
+        return typeof user === 'string' ? { projectId: 'default', userId: decodeURIComponent(user), role: 'user' } : undefined;
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await harness.close();
+    await database.drop();
+  });
+
+  const send = async (method: string, path: string, body: unknown, headers: Record<string, string>) => {
+    const response = await fetch(`${harness.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await response.text();
+    return { status: response.status, body: JSON.parse(text) as { error?: { code: string; message: string } } };
+  };
+  const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const asUser = { authorization: `Bearer ${CLIENT_KEY}` };
+  const conversation = (text: string) => ({ title: 'T', feature: 'chat', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text }] }] });
+
+  it("in a feature's system prompt", async () => {
+    const current = await send('GET', '/api/ai/configurations/chat', undefined, asAdmin);
+    const version = (current.body as { version: number }).version;
+    const refused = await send('PATCH', '/api/ai/configurations/chat', { systemPrompt: 'Be brief.\u0000', version }, asAdmin);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.message).toContain('NUL');
+    // The same change without the NUL is stored: the refusal is about the character, not the route.
+    expect((await send('PATCH', '/api/ai/configurations/chat', { systemPrompt: 'Be brief.', version }, asAdmin)).status).toBe(200);
+  });
+
+  it('in a conversation message', async () => {
+    const refused = await send('POST', '/api/ai/conversations', conversation('hello\u0000world'), asUser);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.code).toBe('invalid_request');
+    expect((await send('POST', '/api/ai/conversations', conversation('hello world'), asUser)).status).toBe(201);
+  });
+
+  it("in the user id the host's sign-in reads from a header", async () => {
+    for (const [method, path, body] of [['GET', '/api/ai/conversations', undefined], ['POST', '/api/ai/conversations', conversation('hi')], ['POST', '/v1/chat/completions', { model: 'chat', messages: [{ role: 'user', content: 'hi' }] }]] as const) {
+      const refused = await send(method, path, body, { [USER_HEADER]: 'user%00admin' });
+      expect(refused.status, `${method} ${path}`).toBe(400);
+      expect(refused.body.error?.message).toContain('NUL');
+      expect((await send(method, path, body, { [USER_HEADER]: 'user-two' })).status, `${method} ${path}`).toBeLessThan(300);
+    }
+  });
+
+  it('in a path or a query', async () => {
+    expect((await send('GET', '/api/ai/conversations/abc%00def', undefined, asUser)).status).toBe(400);
+    expect((await send('GET', '/api/ai/usage?feature=chat%00', undefined, asAdmin)).status).toBe(400);
+    expect(harness.logs.filter((line) => line.includes('unhandled error'))).toEqual([]);
+  });
+});
