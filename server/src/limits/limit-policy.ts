@@ -13,11 +13,22 @@ const settingsSchema = z
   })
   .strict();
 
+/**
+ * Settings per feature or user name. A JSON key `__proto__` would be dropped without a word when the record is built
+ * (assigning it sets a prototype), so an override for such a name is refused instead of silently not applying.
+ */
+const namedSettings = z.preprocess((value, context) => {
+  if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+    context.addIssue({ code: 'custom', message: '"__proto__" cannot name a feature or a user here.', path: ['__proto__'], input: value });
+  }
+  return value;
+}, z.record(z.string(), settingsSchema));
+
 export const limitPolicySchema = z
   .object({
     project: settingsSchema.default({}),
-    features: z.record(z.string(), settingsSchema).default({}),
-    users: z.object({ default: settingsSchema.default({}), overrides: z.record(z.string(), settingsSchema).default({}) }).strict().default({ default: {}, overrides: {} }),
+    features: namedSettings.default({}),
+    users: z.object({ default: settingsSchema.default({}), overrides: namedSettings.default({}) }).strict().default({ default: {}, overrides: {} }),
   })
   .strict();
 
