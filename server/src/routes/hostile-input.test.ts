@@ -96,8 +96,8 @@ describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => 
     expect(internalErrors()).toEqual([]);
   });
 
-  it('refuses a provider key with control characters with 400', async () => {
-    for (const key of ['sk-or-v1-abc\r\nX-Injected: 1', 'sk-or-v1-abc\u0007def']) {
+  it('refuses a provider key with control characters, or any character a header cannot carry, with 400', async () => {
+    for (const key of ['sk-or-v1-abc\r\nX-Injected: 1', 'sk-or-v1-abc\u0007def', 'sk-or-v1-abc😀def', 'sk-or-v1-abc\u2028def', 'sk-or-v1-abc\u00a0def', 'sk-or-v1-abc def']) {
       const answer = await raw('PUT', '/api/ai/provider-key', { ...asAdmin, ...json }, JSON.stringify({ key }));
       expect(answer.status, JSON.stringify(key)).toBe(400);
       expect(codeOf(answer.body).code).toBe('invalid_parameter');

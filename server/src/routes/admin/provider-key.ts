@@ -27,7 +27,10 @@ const SetKeyBody = z.object({
     .min(1, 'Paste the OpenRouter key (it starts with sk-or-).')
     .max(512, 'This is too long to be an OpenRouter key.')
     // A key is sent in a header: a line break or any control character in it could never work, or could inject one.
-    .regex(/^[^\p{Cc}]+$/u, 'The key contains a line break or another control character; paste it again without them.'),
+    .regex(/^[^\p{Cc}]+$/u, 'The key contains a line break or another control character; paste it again without them.')
+    // Anything else outside visible ASCII (a space, an emoji, a typographic dash) cannot be sent in a header either:
+    // checking it with OpenRouter would fail as if OpenRouter were down.
+    .regex(/^[\x21-\x7e]+$/, 'An OpenRouter key has only letters, digits and dashes; this one has a space or another character no key has.'),
 });
 
 const TARGET = 'provider_key:openrouter';
