@@ -9,7 +9,7 @@ describe('ModelInfo', () => {
     const answer = { ...createAssistantMessage('a1', 1_000), status: 'done' as const, content: 'Done.', model: 'google/gemini-2.5-flash', provider: 'Google' };
     render(<ModelInfo answer={answer} />);
     const button = screen.getByRole('button', { name: 'Model info' });
-    await userEvent.hover(button);
+    await userEvent.setup().hover(button);
     expect(await screen.findByText('google/gemini-2.5-flash')).toBeTruthy();
     expect(screen.getByText('Google')).toBeTruthy();
   });
