@@ -1,5 +1,5 @@
 import { render, screen } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
+import { userEvent } from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { createAssistantMessage } from '../core/chat-messages.js';
 import { ModelInfo } from './model-info.js';
