@@ -20,6 +20,16 @@ export function consoleLogger(verbose = false): GatewayLogger {
 const OPENROUTER_KEY_SHAPE = /sk-or-(?:v1-)?[A-Za-z0-9]{8,}/g;
 
 /**
+ * A text with anything shaped like an OpenRouter key replaced: for upstream text as it enters the gateway, before
+ * any writer (which also removes the secrets it knows) sees it.
+ * @example
+ * withoutKeyShapes('bad key sk-or-v1-0123456789abcdef'); // 'bad key [redacted]'
+ */
+export function withoutKeyShapes(text: string): string {
+  return text.includes('sk-or-') ? text.replace(OPENROUTER_KEY_SHAPE, '[redacted]') : text;
+}
+
+/**
  * A function that removes every secret the gateway knows (longer than 7 characters) and anything shaped like an
  * OpenRouter key from a text; for what reaches a log or a client.
  * @example
@@ -30,7 +40,7 @@ export function secretRedactor(secrets: () => Array<string | undefined>): (text:
   return (text) => {
     let result = text;
     for (const secret of secrets()) if (secret && secret.length >= 8 && result.includes(secret)) result = result.split(secret).join('[redacted]');
-    return result.includes('sk-or-') ? result.replace(OPENROUTER_KEY_SHAPE, '[redacted]') : result;
+    return withoutKeyShapes(result);
   };
 }
 

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import { withoutKeyShapes } from '../logger.js';
 import { headerValue, type UpstreamResponse, type UpstreamTransportError } from './openrouter-client.js';
 
 /** An upstream failure, with what the retry policy needs to know about it. */
@@ -39,7 +40,8 @@ function retryAfterMs(headerText: string | undefined, metadataSeconds: unknown):
  * replaced by a message for the operator, and the key never appears.
  */
 export function classifyUpstreamError(status: number, body: UpstreamErrorBody | undefined, headers?: UpstreamResponse['headers']): UpstreamFailure {
-  const upstreamMessage = typeof body?.message === 'string' ? body.message : `OpenRouter answered ${status}.`;
+  // The messages passed on below are the upstream's own words, which may repeat what it was sent (the key).
+  const upstreamMessage = typeof body?.message === 'string' ? withoutKeyShapes(body.message) : `OpenRouter answered ${status}.`;
   const errorType = body?.metadata?.error_type;
   const retryAfter = retryAfterMs(headers ? headerValue(headers, 'retry-after') : undefined, body?.metadata?.retry_after_seconds);
   const retrySeconds = retryAfter === undefined ? undefined : retryAfter / 1000;
