@@ -71,7 +71,7 @@ export function insforgeChatHandler(context: GatewayContext): RequestHandler {
       await handler(req, res, next);
     } catch (error) {
       const param = error instanceof GatewayError ? error.options.param : undefined;
-      const renamed = param === undefined ? undefined : INSFORGE_PARAMETER_NAMES[param];
+      const renamed = param === undefined || !Object.hasOwn(INSFORGE_PARAMETER_NAMES, param) ? undefined : INSFORGE_PARAMETER_NAMES[param];
       if (!(error instanceof GatewayError) || param === undefined || renamed === undefined) throw error;
       throw new GatewayError(error.code, error.message.replace(param, renamed), { ...error.options, param: renamed, cause: error });
     }
