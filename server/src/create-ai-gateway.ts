@@ -233,7 +233,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const seedFeatures = Array.isArray(options.features) ? options.features.map(parseFeature) : [];
   // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
   const encryption = options.encryption === undefined ? KeyEncryption.fromEnvironment(process.env) : options.encryption;
-  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined });
+  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
   // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
   ready.then(
     (stores) => (context.databaseLocation = stores.database.location),

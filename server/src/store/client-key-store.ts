@@ -4,7 +4,7 @@ import type { ClientKeyVerifier, Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import { NotifiedCache } from './notified-cache.js';
+import { NotifiedCache, type StoreCacheOptions } from './notified-cache.js';
 import type { Database } from './schema.js';
 
 export interface ClientKeyRecord {
@@ -29,13 +29,7 @@ const CACHE_TTL_MS = 5_000;
 /** Client API keys: stored as SHA-256 hashes, shown once at creation, revocable, with label and last use. */
 export class SqlClientKeyStore implements ClientKeyVerifier {
   /** Identities by key hash (undefined for an unknown or revoked key); a revocation drops them on every instance. */
-  readonly #cache = new NotifiedCache<string, Identity | undefined>({
-    ttlMs: CACHE_TTL_MS,
-    load: async (hash) => {
-      const row = await this.db.selectFrom('client_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
-      return row && row.revoked_at === null ? { projectId: row.project_id, role: row.role, clientKeyId: row.id, ...(row.user_id ? { userId: row.user_id } : {}) } : undefined;
-    },
-  });
+  readonly #cache: NotifiedCache<string, Identity | undefined>;
   readonly #lastUseWritten = new Map<string, number>();
   readonly #unsubscribe: () => void;
 
@@ -43,7 +37,17 @@ export class SqlClientKeyStore implements ClientKeyVerifier {
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
     private readonly notifier: ChangeNotifier,
+    cache: StoreCacheOptions = {},
   ) {
+    this.#cache = new NotifiedCache({
+      ttlMs: cache.ttlMs ?? CACHE_TTL_MS,
+      // The key's hash is left out of the report: it identifies a secret.
+      onStale: (_hash, error) => cache.onStale?.(error),
+      load: async (hash: string) => {
+        const row = await this.db.selectFrom('client_keys').selectAll().where('key_hash', '=', hash).executeTakeFirst();
+        return row && row.revoked_at === null ? { projectId: row.project_id, role: row.role, clientKeyId: row.id, ...(row.user_id ? { userId: row.user_id } : {}) } : undefined;
+      },
+    });
     this.#unsubscribe = notifier.subscribe((event) => {
       if (event.kind === 'client_keys') this.#cache.invalidateAll();
     });

@@ -1,5 +1,6 @@
 import type { KeyEncryption } from '../crypto/key-encryption.js';
 import type { Feature } from '../features/feature.js';
+import type { GatewayLogger } from '../logger.js';
 import { LimitPolicyStore } from './limit-policy-store.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
@@ -32,8 +33,13 @@ export interface StoresOptions {
   conversationLimits?: Partial<ConversationLimits> | undefined;
   /** The master keys that encrypt stored OpenRouter keys; without them, storing a key is refused. */
   encryption?: KeyEncryption | undefined;
-  /** How long an instance may serve a cached feature before reading it again. Default 2 s. */
-  featureCacheTtlMs?: number;
+  /**
+   * How long an instance may serve cached features, limits and client keys before reading them again (the change
+   * notifier drops them sooner on Postgres). Default 2 s for features and limits, 5 s for client keys.
+   */
+  cacheTtlMs?: number | undefined;
+  /** Told when the database cannot be read and the configuration read last is served meanwhile (once per outage). */
+  logger?: GatewayLogger | undefined;
 }
 
 /** Opens the database, runs pending migrations, listens for other instances' changes and seeds features. */
@@ -44,10 +50,14 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
     const notifier = new ChangeNotifier(database.pool);
     await notifier.start();
     const audit = new AuditLog(database.db);
-    const features = new SqlFeatureStore(database.db, audit, notifier, options.featureCacheTtlMs);
-    const clientKeys = new SqlClientKeyStore(database.db, audit, notifier);
-    const providerKeys = new ProviderKeyStore(database.db, options.encryption, audit, notifier);
-    const limits = new LimitPolicyStore(database.db, audit, notifier);
+    const cache = (what: string) => ({
+      ttlMs: options.cacheTtlMs,
+      onStale: (error: unknown) => options.logger?.warn(`the database could not be read: serving the ${what} read last until it is back`, { error }),
+    });
+    const features = new SqlFeatureStore(database.db, audit, notifier, cache('features'));
+    const clientKeys = new SqlClientKeyStore(database.db, audit, notifier, cache('client keys'));
+    const providerKeys = new ProviderKeyStore(database.db, options.encryption, audit, notifier, { onStale: cache('provider keys').onStale });
+    const limits = new LimitPolicyStore(database.db, audit, notifier, cache('limit policies'));
     const now = Date.now();
     await database.db
       .insertInto('projects')

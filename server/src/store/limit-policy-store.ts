@@ -4,7 +4,7 @@ import { budgetAlertsSchema, DEFAULT_PROJECT_LIMITS, limitPolicySchema, type Bud
 import type { LimitPolicy } from '../limits/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import { NotifiedCache } from './notified-cache.js';
+import { NotifiedCache, type StoreCacheOptions } from './notified-cache.js';
 import type { Database } from './schema.js';
 
 const CACHE_TTL_MS = 2_000;
@@ -15,14 +15,20 @@ const CACHE_TTL_MS = 2_000;
  */
 export class LimitPolicyStore implements LimitPolicySource {
   // While the database is down, the limits read last stay in force until it is back (the cache serves them).
-  readonly #cache = new NotifiedCache<string, ProjectLimits>({ ttlMs: CACHE_TTL_MS, load: (projectId) => this.#load(projectId) });
+  readonly #cache: NotifiedCache<string, ProjectLimits>;
   readonly #unsubscribe: () => void;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
     private readonly notifier: ChangeNotifier,
+    cache: StoreCacheOptions = {},
   ) {
+    this.#cache = new NotifiedCache({
+      ttlMs: cache.ttlMs ?? CACHE_TTL_MS,
+      onStale: (_projectId, error) => cache.onStale?.(error),
+      load: (projectId: string) => this.#load(projectId),
+    });
     this.#unsubscribe = notifier.subscribe((event) => {
       if (event.kind === 'limits') this.#cache.invalidate(event.projectId);
     });

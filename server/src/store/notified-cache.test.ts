@@ -56,10 +56,12 @@ describe('NotifiedCache', () => {
     const after = cache.get('p');
     await settle();
     expect(db.reads).toBe(2);
-    db.next().resolve('old');
-    db.next().resolve('new');
-    expect(await before).toBe('old');
+    const [raced, fresh] = [db.next(), db.next()];
+    // The newer read answers first; the raced one arrives last and must not overwrite it.
+    fresh.resolve('new');
     expect(await after).toBe('new');
+    raced.resolve('old');
+    expect(await before).toBe('old');
     expect(await cache.get('p')).toBe('new');
     // The raced read was not cached over the newer value, and only the newer read was stored.
     expect(db.reads).toBe(2);
@@ -69,28 +71,37 @@ describe('NotifiedCache', () => {
     expect(await again).toBe('newest');
   });
 
-  it('serves the last known value while the database is down (reported once), and errors when there is none', async () => {
+  it('serves the last known value while the database is down (reported once per outage, not per key or read), and errors when there is none', async () => {
     let clock = 0;
     const db = controlledLoad();
     const stale: string[] = [];
     const cache = new NotifiedCache({ ttlMs: 10, load: db.load, now: () => clock, onStale: (key) => stale.push(key) });
-    const first = cache.get('p');
-    db.next().resolve('known');
-    await first;
+    for (const key of ['p', 'r']) {
+      const first = cache.get(key);
+      db.next().resolve('known');
+      await first;
+    }
     clock = 50;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const read = cache.get('p');
-      db.next().reject(new Error('database down'));
-      expect(await read).toBe('known');
+      for (const key of ['p', 'r']) {
+        const read = cache.get(key);
+        db.next().reject(new Error('database down'));
+        expect(await read).toBe('known');
+      }
     }
-    expect(stale).toEqual(['p']);
     const unknown = cache.get('q');
     db.next().reject(new Error('database down'));
     await expect(unknown).rejects.toThrow('database down');
+    expect(stale).toEqual(['p']);
     // Back up: fresh values again, and a later outage is reported again.
     const back = cache.get('p');
     db.next().resolve('fresh');
     expect(await back).toBe('fresh');
+    clock = 100;
+    const down = cache.get('p');
+    db.next().reject(new Error('down again'));
+    expect(await down).toBe('fresh');
+    expect(stale).toEqual(['p', 'p']);
   });
 
   it('keeps at most maxEntries values, dropping the oldest', async () => {

@@ -4,11 +4,22 @@ export interface NotifiedCacheOptions<K, V> {
   ttlMs: number;
   /** Reads the current value (from the database). */
   load(key: K): Promise<V>;
-  /** Called when a read failed and the last known value was served instead (once per outage of a key). */
+  /**
+   * Called when a read failed and the last known value was served instead: once per outage (until a read succeeds
+   * again), however many keys and reads it affects, so a database that is down does not flood the log.
+   */
   onStale?(key: K, error: unknown): void;
   /** Entries kept at most; the oldest is dropped first. Default 10,000. */
   maxEntries?: number;
   now?: () => number;
+}
+
+/** How whoever opens a store sets up its configuration cache. */
+export interface StoreCacheOptions {
+  /** How long a value is served before it is read again. */
+  ttlMs?: number | undefined;
+  /** Told, once per outage, that the database could not be read and the values read last are served meanwhile. */
+  onStale?: ((error: unknown) => void) | undefined;
 }
 
 interface Entry<V> {
@@ -31,7 +42,7 @@ export class NotifiedCache<K, V> {
   readonly #entries = new Map<K, Entry<V>>();
   readonly #generations = new Map<K, number>();
   readonly #inFlight = new Map<K, { generation: string; promise: Promise<V> }>();
-  readonly #stale = new Set<K>();
+  #stale = false;
   #allGeneration = 0;
   readonly #now: () => number;
 
@@ -70,14 +81,14 @@ export class NotifiedCache<K, V> {
   async #read(key: K, generation: string): Promise<V> {
     try {
       const value = await this.options.load(key);
-      this.#stale.delete(key);
+      this.#stale = false;
       if (this.#generationOf(key) === generation) this.#store(key, value);
       return value;
     } catch (error) {
       const last = this.#entries.get(key);
       if (!last) throw error;
-      if (!this.#stale.has(key)) {
-        this.#stale.add(key);
+      if (!this.#stale) {
+        this.#stale = true;
         this.options.onStale?.(key, error);
       }
       return last.value;

@@ -89,7 +89,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
   afterAll(() => drop?.());
 
   /** A store as one gateway instance would build it: its own notifier (listening on Postgres). */
-  async function instance(encryption: KeyEncryption | undefined, options: { cacheMs?: number } = {}) {
+  async function instance(encryption: KeyEncryption | undefined, options: { ttlMs?: number } = {}) {
     const notifier = new ChangeNotifier(database.pool);
     await notifier.start();
     notifiers.push(notifier);
@@ -224,7 +224,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
 
   it.skipIf(skip)('keeps a decrypted key briefly, dropping it when a change is announced or its time is up', async () => {
     const encryption = new KeyEncryption([masterKey('k1')]);
-    const { store: reader, notifier } = await instance(encryption, { cacheMs: 200 });
+    const { store: reader, notifier } = await instance(encryption, { ttlMs: 200 });
     // Another instance whose announcements this one does not hear (no notifier in common, nor Postgres LISTEN).
     const writer = new ProviderKeyStore(database.db, encryption, audit, new ChangeNotifier());
     stores.push(writer);

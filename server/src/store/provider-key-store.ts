@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { KeyFacts } from '../upstream/key-validation.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import { NotifiedCache } from './notified-cache.js';
+import { NotifiedCache, type StoreCacheOptions } from './notified-cache.js';
 import type { Database, ProviderKeyTable } from './schema.js';
 
 /** What may be shown about a stored provider key: never the key, only its masked form and OpenRouter's facts. */
@@ -62,10 +62,11 @@ export class ProviderKeyStore {
     private readonly encryption: KeyEncryption | undefined,
     private readonly audit: AuditLog,
     private readonly notifier: ChangeNotifier,
-    options: { cacheMs?: number } = {},
+    cache: StoreCacheOptions = {},
   ) {
     this.#cache = new NotifiedCache({
-      ttlMs: options.cacheMs ?? SECRET_CACHE_MS,
+      ttlMs: cache.ttlMs ?? SECRET_CACHE_MS,
+      onStale: (_projectId, error) => cache.onStale?.(error),
       load: async (projectId: string) => {
         const row = await this.db.selectFrom('provider_keys').select(['ciphertext', 'iv', 'tag', 'key_id']).where('project_id', '=', projectId).executeTakeFirst();
         try {

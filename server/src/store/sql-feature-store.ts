@@ -5,7 +5,7 @@ import { parseFeature, type Feature } from '../features/feature.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
-import { NotifiedCache } from './notified-cache.js';
+import { NotifiedCache, type StoreCacheOptions } from './notified-cache.js';
 import type { Database, FeatureVersionTable } from './schema.js';
 
 /** A stored feature with its bookkeeping. */
@@ -51,7 +51,7 @@ const toRecord = (row: Row): FeatureRecord => ({
 /**
  * Features in SQLite or Postgres, with a version per save and the history of every version. Reads come from a
  * per-project cache that a local save drops at once, another instance's save drops through the change notifier,
- * and that expires after `cacheTtlMs` in any case, so every instance serves a change within seconds.
+ * and that expires after its TTL in any case, so every instance serves a change within seconds.
  */
 export class SqlFeatureStore implements FeatureStore {
   // The database is down: the features read last keep requests flowing until it is back (the cache serves them).
@@ -62,10 +62,11 @@ export class SqlFeatureStore implements FeatureStore {
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
     private readonly notifier: ChangeNotifier,
-    cacheTtlMs = 2_000,
+    cache: StoreCacheOptions = {},
   ) {
     this.#cache = new NotifiedCache({
-      ttlMs: cacheTtlMs,
+      ttlMs: cache.ttlMs ?? 2_000,
+      onStale: (_projectId, error) => cache.onStale?.(error),
       load: async (projectId: string) => new Map((await this.records(projectId)).map((record) => [record.feature.name, record.feature])),
     });
     this.#unsubscribe = notifier.subscribe((event) => {

@@ -20,7 +20,7 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     test = await createTestDatabase(dialect);
     notifier = new ChangeNotifier(test.database.pool);
     audit = new AuditLog(test.database.db);
-    features = new SqlFeatureStore(test.database.db, audit, notifier, 60_000);
+    features = new SqlFeatureStore(test.database.db, audit, notifier, { ttlMs: 60_000 });
     keys = new SqlClientKeyStore(test.database.db, audit, notifier);
   });
   afterAll(async () => {

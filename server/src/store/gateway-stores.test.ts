@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayLogger } from '../logger.js';
+import { openGatewayStores } from './gateway-stores.js';
+
+describe('openGatewayStores', () => {
+  it('logs once per store when the database cannot be read and the configuration read last is served instead', async () => {
+    const warnings: Array<{ message: string; fields: Record<string, unknown> | undefined }> = [];
+    const logger: GatewayLogger = { info: () => undefined, error: () => undefined, warn: (message, fields) => warnings.push({ message, fields }) };
+    const stores = await openGatewayStores({
+      database: ':memory:',
+      defaultProjectId: 'default',
+      seedFeatures: [{ name: 'chat', model: 'openai/gpt-4o-mini' }],
+      // Every read goes to the database, so each one below meets the outage.
+      cacheTtlMs: 0,
+      logger,
+    });
+    await stores.limits.setStopped('default', true, 'audit', 'alice');
+    expect((await stores.limits.get('default')).stopped).toBe(true);
+    expect(await stores.features.get('default', 'chat')).toMatchObject({ model: 'openai/gpt-4o-mini' });
+    await stores.database.close();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect((await stores.limits.get('default')).stopped).toBe(true);
+      expect(await stores.features.get('default', 'chat')).toMatchObject({ model: 'openai/gpt-4o-mini' });
+    }
+    expect(warnings.map((warning) => warning.message).sort()).toEqual([
+      'the database could not be read: serving the features read last until it is back',
+      'the database could not be read: serving the limit policies read last until it is back',
+    ]);
+    expect(warnings[0]?.fields?.['error']).toBeInstanceOf(Error);
+    await stores.close().catch(() => undefined);
+  });
+});
