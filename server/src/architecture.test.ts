@@ -23,6 +23,11 @@ const folderOf = (file: string) => {
   return relative.length > 1 ? relative[0]! : relative[0]!.replace(/\.(js|ts)$/, '');
 };
 
+/** The relative modules a source file imports: static, re-exported, side-effect only and dynamic, type-only included. */
+function importsOf(source: string): string[] {
+  return [...source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.[^'"]+)['"]/gm)].map((match) => match[1]!);
+}
+
 /** Folder → the folders its files import (relative imports only, type-only imports included). */
 function folderGraph(): Map<string, Set<string>> {
   const graph = new Map<string, Set<string>>();
@@ -30,8 +35,8 @@ function folderGraph(): Map<string, Set<string>> {
     const from = folderOf(file);
     const edges = graph.get(from) ?? new Set<string>();
     graph.set(from, edges);
-    for (const match of readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'(\.[^']+)'/g)) {
-      const target = folderOf(path.resolve(path.dirname(file), match[1]!));
+    for (const specifier of importsOf(readFileSync(file, 'utf8'))) {
+      const target = folderOf(path.resolve(path.dirname(file), specifier));
       if (target !== from) edges.add(target);
     }
   }
@@ -66,5 +71,17 @@ describe('the server folders', () => {
       ['d', new Set(['a'])],
     ]);
     expect(cyclesOf(graph)).toEqual(['a → b → c → a']);
+  });
+
+  it('reads every form of import a file can use to reach another folder', () => {
+    const source = [
+      "import { a } from '../a/a.js';",
+      "import type {\n  B,\n} from '../b/b.js';",
+      "export { c } from \"../c/c.js\";",
+      "import '../d/d.js';",
+      "const e = await import('../e/e.js');",
+      "import { f } from 'node:f';",
+    ].join('\n');
+    expect(importsOf(source)).toEqual(['../a/a.js', '../b/b.js', '../c/c.js', '../d/d.js', '../e/e.js']);
   });
 });
