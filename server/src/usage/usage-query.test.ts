@@ -49,7 +49,7 @@ describe.each(DIALECTS)('usage queries on %s', (dialect) => {
     expect(byModel.groups.map((group) => [group.model, group.requests])).toEqual([
       ['openai/gpt-4o-mini', 101],
       ['anthropic/claude-sonnet-4', 2],
-      ['openai/gpt-4o', 1],
+      [null, 1],
     ]);
     const byFeature = await usage.summarize({ projectId: 'p1' }, ['feature']);
     expect(byFeature.groups.map((group) => [group.feature, group.requests, group.errors])).toEqual([
@@ -66,9 +66,23 @@ describe.each(DIALECTS)('usage queries on %s', (dialect) => {
     expect(both.groups.map((group) => [group.feature, group.model, group.requests])).toEqual([
       ['code', 'anthropic/claude-sonnet-4', 2],
       ['chat', 'openai/gpt-4o-mini', 1],
-      [null, 'openai/gpt-4o', 1],
+      [null, null, 1],
     ]);
     expect(both.groups[0]!.latencyP50Ms).toBe(900);
+  });
+
+  it('groups requests no model answered under no model, not under the feature or model they asked for', async () => {
+    // A project of its own, so the other tests' totals stay as they are.
+    await test.database.db.insertInto('usage_records').values([
+      usageRow({ project_id: 'p3', feature: 'summarize', requested_model: 'summarize', served_model: null, status: 'rejected', cost_usd: 0, created_at: DAY_ONE + 1 }),
+      usageRow({ project_id: 'p3', feature: 'chat', requested_model: 'chat', served_model: null, status: 'error', cost_usd: 0, created_at: DAY_ONE + 2 }),
+      usageRow({ project_id: 'p3', feature: 'chat', requested_model: 'chat', served_model: 'openai/gpt-4o-mini', created_at: DAY_ONE + 3 }),
+    ]).execute();
+    const byModel = await usage.summarize({ projectId: 'p3' }, ['model']);
+    expect(byModel.groups.map((group) => [group.model, group.requests])).toEqual([
+      ['openai/gpt-4o-mini', 1],
+      [null, 2],
+    ]);
   });
 
   it('lists newest first a page at a time, and filters by period, feature, model, user and status', async () => {

@@ -89,6 +89,7 @@ export interface UsageTotals {
 }
 
 /** One group of a summary: the totals plus the value of each dimension it is grouped by (`day` as `YYYY-MM-DD`). */
+/** `model` is the served model, null for requests no model answered. */
 export type UsageGroup = UsageTotals & { day?: string; model?: string | null; feature?: string | null; user?: string | null };
 
 export interface UsageSummary {
@@ -100,7 +101,9 @@ const DAY_MS = 86_400_000;
 
 const DIMENSION_SQL: Record<UsageDimension, RawBuilder<unknown>> = {
   day: sql`(created_at / ${sql.lit(DAY_MS)})`,
-  model: sql`coalesce(served_model, requested_model)`,
+  // Only a served model: a request refused or failed before any model answered has no model (null, "not served"),
+  // while its requested model may name a feature or a model that never ran.
+  model: sql.ref('served_model'),
   feature: sql.ref('feature'),
   user: sql.ref('user_id'),
 };
