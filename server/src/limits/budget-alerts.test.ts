@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookClient, type WebhookClientOptions } from '../net/safe-webhook.js';
-import type { AuditLog } from '../store/audit-log.js';
 import { BudgetAlertDispatcher } from './budget-alerts.js';
 import { MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
 import { MemoryBackend } from './memory-backend.js';
@@ -38,7 +37,7 @@ async function fire(webhookUrl: string, webhooks: WebhookClientOptions) {
   const dispatcher = new BudgetAlertDispatcher({
     backend: new MemoryBackend(),
     policies: async () => new MemoryLimitPolicySource({ p: limits }),
-    audit: async () => ({ record: async () => undefined }) as unknown as AuditLog,
+    audit: async () => ({ record: async () => undefined }),
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     webhooks: createWebhookClient(webhooks),
     callback: () => delivered(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseFeature } from '../features/feature.js';
 import type { GatewayLogger } from '../logger.js';
 import { openGatewayStores } from './gateway-stores.js';
 
@@ -9,7 +10,7 @@ describe('openGatewayStores', () => {
     const stores = await openGatewayStores({
       database: ':memory:',
       defaultProjectId: 'default',
-      seedFeatures: [{ name: 'chat', model: 'openai/gpt-4o-mini' }],
+      seedFeatures: [parseFeature({ name: 'chat', model: 'openai/gpt-4o-mini' })],
       // Every read goes to the database, so each one below meets the outage.
       cacheTtlMs: 0,
       logger,
