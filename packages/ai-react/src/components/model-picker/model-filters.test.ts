@@ -54,8 +54,35 @@ describe('model filters', () => {
       ['Meta', [free.id]],
       ['OpenAI', ['openai/gpt-5', mini.id]],
       ['Anthropic', [sonnet.id]],
-      ['black-forest-labs', [flux.id]],
+      ['Black Forest Labs', [flux.id]],
     ]);
-    expect(providersOf(catalog).map((provider) => provider.label)).toEqual(['Anthropic', 'black-forest-labs', 'Meta', 'OpenAI']);
+    expect(providersOf(catalog).map((provider) => provider.label)).toEqual(['Anthropic', 'Black Forest Labs', 'Meta', 'OpenAI']);
+  });
+
+  it("lists each provider once with its name: OpenRouter's ~ aliases and Meta's two slugs joined, unprefixed names named", () => {
+    const aliased = [
+      entry('~anthropic/claude-sonnet-latest', { name: 'Claude Sonnet Latest' }),
+      entry('meta/llama-4', { name: 'Meta: Llama 4' }),
+      entry('~google/gemini-pro-latest', { name: 'Gemini Pro Latest' }),
+      entry('google/gemini-2.5-pro', { name: 'Google: Gemini 2.5 Pro' }),
+      entry('anthracite-org/magnum-v4-72b', { name: 'Magnum v4 72B' }),
+      entry('~x-ai/grok-latest', { name: 'xAI: Grok Latest' }),
+      entry('x-ai/grok-4', { name: 'xAI: Grok 4' }),
+      entry('deep-cogito/cogito', { name: 'Cogito' }),
+    ];
+    const providers = providersOf([...catalog, ...aliased]);
+    expect(providers.map(({ provider, label }) => [provider, label])).toEqual([
+      ['anthracite-org', 'Anthracite'],
+      ['anthropic', 'Anthropic'],
+      ['black-forest-labs', 'Black Forest Labs'],
+      ['deep-cogito', 'Deep Cogito'],
+      ['google', 'Google'],
+      ['meta', 'Meta'],
+      ['openai', 'OpenAI'],
+      ['x-ai', 'xAI'],
+    ]);
+    expect(filterModels(aliased, { provider: 'anthropic' }).map((model) => model.id)).toEqual(['~anthropic/claude-sonnet-latest']);
+    expect(filterModels([...catalog, ...aliased], { provider: 'meta' }).map((model) => model.id)).toEqual([free.id, 'meta/llama-4']);
+    expect(groupModelsByProvider(aliased.slice(2, 4)).map((group) => [group.label, group.models.length])).toEqual([['Google', 2]]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ModelEntry } from '../../core/chat-types.js';
+import { providerDisplayNameOf, providerIdOf, providerPrefixOf } from './provider-names.js';
 
 export type ModelModality = ModelEntry['modalities'][number];
 
@@ -10,6 +11,7 @@ export interface ModelFilters {
   /** Words that must all appear in the id, name or provider (any case, any order). */
   search?: string | undefined;
   modality?: ModelModality | undefined;
+  /** A provider as `providersOf` lists it: its slug without OpenRouter's `~` alias marker (`meta` for Meta). */
   provider?: string | undefined;
   /**
    * The highest input price per million tokens (OpenRouter's own catalog filters on the prompt price too); 0 keeps
@@ -23,7 +25,7 @@ export interface ModelFilters {
 /** The models of one provider, in the order they are shown. */
 export interface ModelGroup {
   provider: string;
-  /** The provider as people write it ("OpenAI"), taken from its models' names ("OpenAI: GPT-4o"). */
+  /** The provider as people write it ("OpenAI"), taken from its models' names ("OpenAI: GPT-4o") or a known name. */
   label: string;
   models: ModelEntry[];
 }
@@ -63,7 +65,7 @@ export function filterModels(models: readonly ModelEntry[], filters: ModelFilter
   const { modality, provider, maxPrice, minContext } = filters;
   return models.filter((entry) => {
     if (modality !== undefined && !entry.modalities.includes(modality)) return false;
-    if (provider !== undefined && entry.provider !== provider) return false;
+    if (provider !== undefined && providerIdOf(entry) !== provider) return false;
     // A ceiling of 0 means free: a zero prompt price with a price per image or completion is not.
     if (maxPrice === 0 && !isFreeModel(entry)) return false;
     if (maxPrice !== undefined && !((entry.pricing.promptPerMillion ?? (isFreeModel(entry) ? 0 : Infinity)) <= maxPrice)) return false;
@@ -94,7 +96,7 @@ const createdOf = (entry: ModelEntry): number | undefined => {
  */
 export function sortModels(models: readonly ModelEntry[], sort: ModelPickerSort): ModelEntry[] {
   const sorted = [...models];
-  if (sort === 'provider') sorted.sort((a, b) => a.provider.localeCompare(b.provider) || a.name.localeCompare(b.name));
+  if (sort === 'provider') sorted.sort((a, b) => providerIdOf(a).localeCompare(providerIdOf(b)) || a.name.localeCompare(b.name));
   if (sort === 'price') sorted.sort((a, b) => priceOf(a) - priceOf(b));
   if (sort === 'context') sorted.sort((a, b) => (b.contextLength ?? 0) - (a.contextLength ?? 0));
   if (sort === 'newest') {
@@ -108,12 +110,6 @@ export function sortModels(models: readonly ModelEntry[], sort: ModelPickerSort)
   return sorted;
 }
 
-/** "OpenAI" from "OpenAI: GPT-4o", else the provider's id as it is. */
-function providerLabelOf(entry: ModelEntry): string | undefined {
-  const colon = entry.name.indexOf(': ');
-  return colon > 0 ? entry.name.slice(0, colon) : undefined;
-}
-
 /**
  * Sorted models grouped by provider, each group where its first model falls, so the first model shown is still
  * the first the sort chose (the cheapest, the largest context…).
@@ -122,17 +118,20 @@ function providerLabelOf(entry: ModelEntry): string | undefined {
  * groupModelsByProvider(sortModels(models, 'price')).map((group) => group.label);
  */
 export function groupModelsByProvider(models: readonly ModelEntry[]): ModelGroup[] {
-  const groups = new Map<string, ModelGroup>();
+  const groups = new Map<string, ModelGroup & { named: boolean }>();
   for (const entry of models) {
-    let group = groups.get(entry.provider);
+    const provider = providerIdOf(entry);
+    let group = groups.get(provider);
     if (!group) {
-      group = { provider: entry.provider, label: entry.provider, models: [] };
-      groups.set(entry.provider, group);
+      group = { provider, label: providerDisplayNameOf(provider), models: [], named: false };
+      groups.set(provider, group);
     }
-    if (group.label === group.provider) group.label = providerLabelOf(entry) ?? group.label;
+    // The models' own prefix wins over a guessed name ("Z.ai", not "Z").
+    const prefix = group.named ? undefined : providerPrefixOf(entry);
+    if (prefix !== undefined) Object.assign(group, { label: prefix, named: true });
     group.models.push(entry);
   }
-  return [...groups.values()];
+  return [...groups.values()].map(({ provider, label, models: members }) => ({ provider, label, models: members }));
 }
 
 /**

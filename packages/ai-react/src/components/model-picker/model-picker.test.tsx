@@ -238,9 +238,13 @@ describe('ModelPicker', () => {
     expect(shownIds().every((id) => byId(id).modalities.includes('image'))).toBe(true);
     await user.selectOptions(screen.getByRole('combobox', { name: 'Modality' }), '');
 
+    // Each provider once, named: OpenRouter's `~anthropic` aliases are Anthropic's models too.
+    const providerNames = within(screen.getByRole('combobox', { name: 'Provider' })).getAllByRole('option').map((option) => option.textContent);
+    expect(new Set(providerNames).size).toBe(providerNames.length);
+    expect(providerNames.filter((name) => name?.startsWith('~'))).toEqual([]);
     await user.selectOptions(screen.getByRole('combobox', { name: 'Provider' }), 'anthropic');
-    expect(status.textContent).toBe(`${catalog.filter((model) => model.provider === 'anthropic').length} models`);
-    expect(shownIds().every((id) => id.startsWith('anthropic/'))).toBe(true);
+    expect(status.textContent).toBe(`${catalog.filter((model) => model.provider.replace('~', '') === 'anthropic').length} models`);
+    expect(shownIds().every((id) => /^~?anthropic\//.test(id))).toBe(true);
     expect(screen.getAllByRole('group', { name: 'Anthropic' })).toHaveLength(1);
     await user.selectOptions(screen.getByRole('combobox', { name: 'Provider' }), '');
 
