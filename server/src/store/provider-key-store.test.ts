@@ -1,84 +1,29 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { generateKey } from '@insforge/openrouter-emulator';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS } from '../../test/databases.js';
 import { KeyEncryption, type MasterKey } from '../crypto/key-encryption.js';
 import { GatewayError } from '../errors.js';
 import type { KeyFacts } from '../upstream/key-validation.js';
 import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
-import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
+import type { OpenDatabase } from './database.js';
 import { maskProviderKey, ProviderKeyStore } from './provider-key-store.js';
-
-const POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const IN_CI = process.env['CI'] === 'true';
 
 const FACTS: KeyFacts = { label: 'Production', limit: 10, limitRemaining: 7.5, usage: 2.5, isFreeTier: false };
 
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  /** A fresh, migrated database and how to throw it away. */
-  open(): Promise<{ database: OpenDatabase; drop(): Promise<void> }>;
-}
-
-/** A throwaway Postgres database per suite, dropped afterwards (with any connection still open). */
-async function throwawayPostgres(): Promise<{ database: OpenDatabase; drop(): Promise<void> }> {
-  const name = `insforge_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5_000 });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  const database = openDatabase(url.toString(), { poolSize: 10 });
-  return {
-    database,
-    async drop() {
-      await database.close();
-      const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => cleanup.end());
-    },
-  };
-}
-
-/** Outside CI a machine without Postgres skips its half; in CI a connection failure fails the suite. */
-async function postgresReachable(): Promise<boolean> {
-  if (IN_CI) return true;
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const BACKENDS: Backend[] = [
-  { name: 'sqlite', open: async () => ({ database: openDatabase(':memory:'), drop: async () => undefined }) },
-  { name: 'postgres', open: throwawayPostgres },
-];
-const withPostgres = await postgresReachable();
-
 const masterKey = (id: string): MasterKey => ({ id, key: randomBytes(32) });
 
-describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
+describe.each(DIALECTS)('ProviderKeyStore on %s', (dialect) => {
   let database: OpenDatabase;
   let drop: () => Promise<void>;
   let audit: AuditLog;
   const notifiers: ChangeNotifier[] = [];
   const stores: ProviderKeyStore[] = [];
-  const skip = backend.name === 'postgres' && !withPostgres;
 
   beforeAll(async () => {
-    if (skip) return;
-    ({ database, drop } = await backend.open());
-    await migrateToLatest(database);
+    // A Postgres that cannot be reached fails the suite: its half is never skipped.
+    ({ database, drop } = await createTestDatabase(dialect));
     audit = new AuditLog(database.db);
   });
   // Each instance's notifier holds a pooled connection for LISTEN on Postgres: give them back after every test.
@@ -104,7 +49,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
   const audited = async (projectId: string, action: string) => (await auditRows(projectId)).find((entry) => entry.action === action)!;
   const auditedActions = async (projectId: string) => (await auditRows(projectId)).map((entry) => entry.action).sort();
 
-  it.skipIf(skip)('stores only ciphertext: the raw row and the audit log never contain the key', async () => {
+  it('stores only ciphertext: the raw row and the audit log never contain the key', async () => {
     const { store } = await instance(new KeyEncryption([masterKey('k1')]));
     const projectId = randomUUID();
     const key = generateKey();
@@ -121,7 +66,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(JSON.stringify(await auditRows(projectId))).not.toContain(key);
   });
 
-  it.skipIf(skip)('describes and decrypts the stored key; replacing it is audited with masked forms only', async () => {
+  it('describes and decrypts the stored key; replacing it is audited with masked forms only', async () => {
     const { store } = await instance(new KeyEncryption([masterKey('k1')]));
     const projectId = randomUUID();
     expect(await store.describe(projectId)).toBeUndefined();
@@ -144,7 +89,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(JSON.stringify(entries)).not.toContain(second);
   });
 
-  it.skipIf(skip)('removes a key, audits it, and then has nothing to decrypt', async () => {
+  it('removes a key, audits it, and then has nothing to decrypt', async () => {
     const { store } = await instance(new KeyEncryption([masterKey('k1')]));
     const projectId = randomUUID();
     await store.set(projectId, generateKey(), FACTS, 'alice');
@@ -156,7 +101,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(await auditedActions(projectId)).toEqual(['provider_key.remove', 'provider_key.set']);
   });
 
-  it.skipIf(skip)('records fresh facts after a test', async () => {
+  it('records fresh facts after a test', async () => {
     const { store } = await instance(new KeyEncryption([masterKey('k1')]));
     const projectId = randomUUID();
     expect(await store.updateFacts(projectId, FACTS)).toBe(false);
@@ -165,7 +110,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(await store.describe(projectId)).toMatchObject({ limitRemaining: 1, usage: 9, isFreeTier: true });
   });
 
-  it.skipIf(skip)('refuses to store without a master key, saying how to set one', async () => {
+  it('refuses to store without a master key, saying how to set one', async () => {
     const { store } = await instance(undefined);
     const projectId = randomUUID();
     const error = await store.set(projectId, generateKey(), FACTS, 'alice').catch((caught: unknown) => caught);
@@ -176,7 +121,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     await expect(store.rotate('alice')).rejects.toMatchObject({ code: 'encryption_key_missing' });
   });
 
-  it.skipIf(skip)('will not decrypt a ciphertext copied into another project\'s row', async () => {
+  it('will not decrypt a ciphertext copied into another project\'s row', async () => {
     const encryption = new KeyEncryption([masterKey('k1')]);
     const { store } = await instance(encryption);
     const [victim, attacker] = [randomUUID(), randomUUID()];
@@ -188,7 +133,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     await expect(fresh.secret(attacker)).rejects.toMatchObject({ code: 'encryption_key_missing' });
   });
 
-  it.skipIf(skip)('rotation re-encrypts rows under previous keys, reports rows under unknown keys, and secret() keeps working', async () => {
+  it('rotation re-encrypts rows under previous keys, reports rows under unknown keys, and secret() keeps working', async () => {
     const [old, lost, next] = [masterKey('old'), masterKey('lost'), masterKey('next')];
     const { store: before } = await instance(new KeyEncryption([old]));
     const { store: unrelated } = await instance(new KeyEncryption([lost]));
@@ -222,7 +167,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect((await after.rotate('ops')).reencrypted).not.toContain(rotatedProject);
   });
 
-  it.skipIf(skip)('keeps a decrypted key briefly, dropping it when a change is announced or its time is up', async () => {
+  it('keeps a decrypted key briefly, dropping it when a change is announced or its time is up', async () => {
     const encryption = new KeyEncryption([masterKey('k1')]);
     const { store: reader, notifier } = await instance(encryption, { ttlMs: 200 });
     // Another instance whose announcements this one does not hear (no notifier in common, nor Postgres LISTEN).
@@ -241,7 +186,7 @@ describe.each(BACKENDS)('ProviderKeyStore on $name', (backend) => {
     expect(await reader.secret(projectId)).toBe(third);
   });
 
-  it.runIf(backend.name === 'postgres' && withPostgres)('another instance on the same Postgres sees a replaced key at once through notifications', async () => {
+  it.runIf(dialect === 'postgres')('another instance on the same Postgres sees a replaced key at once through notifications', async () => {
     const encryption = new KeyEncryption([masterKey('k1')]);
     const { store: writer } = await instance(encryption);
     const { store: reader } = await instance(encryption);
