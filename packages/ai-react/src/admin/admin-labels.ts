@@ -82,7 +82,8 @@ export interface FeatureHistoryLabels extends ConfigurationChangeLabels {
   empty: string;
   version(version: number): string;
   actions: Record<string, string>;
-  by(actor: string, when: string): string;
+  /** Who saved a version and when; `actor` is undefined for a version the gateway's own options created. */
+  by(actor: string | undefined, when: string): string;
   current: string;
   restore(version: number): string;
   restoring: string;
@@ -96,7 +97,7 @@ export const DEFAULT_FEATURE_HISTORY_LABELS: FeatureHistoryLabels = {
   empty: 'No saved versions yet.',
   version: (version) => `Version ${version}`,
   actions: { create: 'Created', seed: 'Created from the gateway options', update: 'Changed', restore: 'Restored', reset: 'Reset to the original' },
-  by: (actor, when) => `by ${actor}, ${when}`,
+  by: (actor, when) => (actor === undefined ? `, ${when}` : ` by ${actor}, ${when}`),
   current: 'Current',
   restore: (version) => `Restore version ${version}`,
   restoring: 'Restoring…',

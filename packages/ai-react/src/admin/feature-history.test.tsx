@@ -75,4 +75,16 @@ describe('FeatureHistory', () => {
     const [probe] = harness.emulator.generations({ kind: 'chat' }).slice(-1);
     expect(probe!.request).toMatchObject({ model: 'openai/gpt-4o-mini', temperature: 0.3, messages: [{ role: 'system', content: 'Answer from the FAQ.' }, { role: 'user', content: 'Hi' }] });
   });
+
+  it('says a version the gateway options created came from them, naming no "seed" as its author', async () => {
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={globalThis.fetch}>
+        <FeatureHistory feature="chat" />
+      </AiProvider>,
+    );
+    const version1 = (await screen.findByRole('heading', { name: 'Version 1' })).closest('li')!;
+    expect(version1.getAttribute('data-action')).toBe('seed');
+    expect(version1.textContent).toMatch(/Created from the gateway options, \S/);
+    expect(version1.textContent).not.toContain('seed');
+  });
 });

@@ -1,6 +1,6 @@
 'use client';
 import { useId, useMemo, useState, type ReactNode } from 'react';
-import type { FeatureConfig } from '../core/admin-types.js';
+import type { FeatureConfig, FeatureConfigVersion } from '../core/admin-types.js';
 import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
 import { useFeatureSettings } from '../react/use-feature-settings.js';
 import { DEFAULT_FEATURE_HISTORY_LABELS, type FeatureHistoryLabels } from './admin-labels.js';
@@ -19,6 +19,9 @@ export interface FeatureHistoryProps {
   unstyled?: boolean | undefined;
   theme?: AiTheme | undefined;
 }
+
+/** A version seeded from the gateway's options was saved by no one (the store names its actor "seed"). */
+const actorOf = (entry: FeatureConfigVersion) => (entry.action === 'seed' ? undefined : entry.changedBy);
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -72,7 +75,8 @@ export function FeatureHistory(props: FeatureHistoryProps): ReactNode {
                 <div className={unstyled ? undefined : 'ia-history__heading'}>
                   <h3 className={unstyled ? undefined : 'ia-history__version'}>{labels.version(entry.version)}</h3>
                   <p className={unstyled ? undefined : 'ia-history__meta'}>
-                    {labels.actions[entry.action] ?? entry.action} {labels.by(entry.changedBy, when(entry.changedAt))}
+                    {labels.actions[entry.action] ?? entry.action}
+                    {labels.by(actorOf(entry), when(entry.changedAt))}
                   </p>
                   {current ? (
                     <span className={unstyled ? undefined : 'ia-history__badge'}>{labels.current}</span>
