@@ -104,6 +104,32 @@ describe('NotifiedCache', () => {
     expect(stale).toEqual(['p', 'p']);
   });
 
+  it('does not cache a raced read even when its key was dropped for room meanwhile', async () => {
+    let clock = 0;
+    const db = controlledLoad();
+    const cache = new NotifiedCache({ ttlMs: 10, maxEntries: 1, load: db.load, now: () => clock });
+    const first = cache.get('a');
+    db.next().resolve('v1');
+    await first;
+    clock = 20;
+    const raced = cache.get('a');
+    await settle();
+    cache.invalidate('a');
+    // Reading another key makes room by dropping 'a' while its raced read is still running.
+    const other = cache.get('b');
+    await settle();
+    const [racedRead, otherRead] = [db.next(), db.next()];
+    otherRead.resolve('b1');
+    await other;
+    racedRead.resolve('stale');
+    expect(await raced).toBe('stale');
+    const again = cache.get('a');
+    await settle();
+    expect(db.reads).toBe(4);
+    db.next().resolve('v2');
+    expect(await again).toBe('v2');
+  });
+
   it('keeps at most maxEntries values, dropping the oldest', async () => {
     const cache = new NotifiedCache({ ttlMs: 60_000, maxEntries: 2, load: async (key: string) => `${key}@${Math.random()}` });
     const a = await cache.get('a');

@@ -63,8 +63,10 @@ export class NotifiedCache<K, V> {
 
   /** Drops one key's value: the next read goes to the database, and a read already running is not cached. */
   invalidate(key: K): void {
-    this.#generations.set(key, (this.#generations.get(key) ?? 0) + 1);
     const entry = this.#entries.get(key);
+    // Nothing cached and nothing being read: no generation to bump, so announcements for keys never read cost nothing.
+    if (!entry && !this.#inFlight.has(key)) return;
+    this.#generations.set(key, (this.#generations.get(key) ?? 0) + 1);
     if (entry) entry.at = -Infinity;
   }
 
@@ -104,7 +106,8 @@ export class NotifiedCache<K, V> {
     for (const oldest of this.#entries.keys()) {
       if (this.#entries.size <= max) break;
       this.#entries.delete(oldest);
-      this.#generations.delete(oldest);
+      // A read still running for it must keep seeing its invalidations, so its generation stays until then.
+      if (!this.#inFlight.has(oldest)) this.#generations.delete(oldest);
     }
   }
 }
