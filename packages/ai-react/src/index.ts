@@ -143,11 +143,31 @@ export { copyImage, imageFileName } from './components/image-generator/image-fil
 export { useElapsedSeconds } from './react/use-elapsed-seconds.js';
 
 // Components: SettingsDialog (an admin's settings of a feature, driven by what the chosen model supports)
-export { SettingsDialog } from './components/settings-dialog/settings-dialog.js';
-export type { SettingsDialogProps } from './components/settings-dialog/settings-dialog.js';
-export { DEFAULT_SETTINGS_DIALOG_LABELS } from './components/settings-dialog/settings-dialog-labels.js';
-export type { SettingsDialogLabels } from './components/settings-dialog/settings-dialog-labels.js';
-export type { SettingsDialogSlot } from './components/settings-dialog/settings-dialog-context.js';
+export {
+  SettingsDialog,
+  SettingsDialogContent,
+  SettingsDialogForm,
+  SettingsDialogRoot,
+  SettingsDialogTrigger,
+  defaultSettingsDialogLabels,
+  DEFAULT_SETTINGS_DIALOG_LABELS,
+  LimitsSection,
+  LiveTestSection,
+  ProviderKeySection,
+  RequestPreviewSection,
+  SettingsSection,
+} from './components/settings-dialog/index.js';
+export type {
+  LiveTestSectionProps,
+  SettingsDialogContentProps,
+  SettingsDialogLabels,
+  SettingsDialogProps,
+  SettingsDialogRootProps,
+  SettingsDialogSlot,
+  SettingsDialogTriggerProps,
+} from './components/settings-dialog/index.js';
+export { useAdminAccess } from './react/use-admin-access.js';
+export type { AdminAccess } from './react/use-admin-access.js';
 
 // Components: ChatPanel (a complete chat) and the parts it is built from; Markdown (safe, stream-tolerant)
 export { ChatPanel } from './components/chat-panel/chat-panel.js';

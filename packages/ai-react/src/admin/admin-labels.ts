@@ -42,7 +42,7 @@ export interface UsagePanelLabels {
   formatMilliseconds(ms: number | null): string;
 }
 
-export const DEFAULT_USAGE_PANEL_LABELS: UsagePanelLabels = {
+export const defaultUsagePanelLabels: UsagePanelLabels = {
   title: 'Usage',
   period: 'Period',
   periods: { day: 'Last 24 hours', week: 'Last 7 days', month: 'Last 30 days' },
@@ -91,7 +91,7 @@ export interface FeatureHistoryLabels extends ConfigurationChangeLabels {
   created: string;
 }
 
-export const DEFAULT_FEATURE_HISTORY_LABELS: FeatureHistoryLabels = {
+export const defaultFeatureHistoryLabels: FeatureHistoryLabels = {
   title: (feature) => `History of “${feature}”`,
   loading: 'Loading the history…',
   empty: 'No saved versions yet.',
@@ -114,3 +114,8 @@ export const DEFAULT_FEATURE_HISTORY_LABELS: FeatureHistoryLabels = {
   modality: (before, after) => `Modality: ${before} → ${after}`,
   none: 'Saved with no change.',
 };
+
+/** @deprecated The old name of `defaultUsagePanelLabels`. */
+export const DEFAULT_USAGE_PANEL_LABELS = defaultUsagePanelLabels;
+/** @deprecated The old name of `defaultFeatureHistoryLabels`. */
+export const DEFAULT_FEATURE_HISTORY_LABELS = defaultFeatureHistoryLabels;

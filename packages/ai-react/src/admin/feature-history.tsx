@@ -3,7 +3,7 @@ import { useId, useMemo, useState, type ReactNode } from 'react';
 import type { FeatureConfig, FeatureConfigVersion } from '../core/admin-types.js';
 import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
 import { useFeatureSettings } from '../react/use-feature-settings.js';
-import { DEFAULT_FEATURE_HISTORY_LABELS, type FeatureHistoryLabels } from './admin-labels.js';
+import { defaultFeatureHistoryLabels, type FeatureHistoryLabels } from './admin-labels.js';
 import { describeConfigurationChange } from './configuration-changes.js';
 
 /** The parts of the history an app can add class names to. */
@@ -35,7 +35,7 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
  */
 export function FeatureHistory(props: FeatureHistoryProps): ReactNode {
   const { feature, onRestored, classNames, unstyled, theme = 'system' } = props;
-  const labels = useMemo(() => ({ ...DEFAULT_FEATURE_HISTORY_LABELS, ...props.labels }), [props.labels]);
+  const labels = useMemo(() => ({ ...defaultFeatureHistoryLabels, ...props.labels }), [props.labels]);
   const settings = useFeatureSettings(feature);
   const { history, config, status, error } = settings;
   const [restored, setRestored] = useState<{ from: number; version: number }>();

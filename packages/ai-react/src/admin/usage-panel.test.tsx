@@ -7,7 +7,7 @@ import extraModels from '../../../openrouter-emulator/data/extra-models.json' wi
 import chatModels from '../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
 import { createAiClient, type AiClient } from '../core/client.js';
 import { AiProvider } from '../react/ai-provider.js';
-import { DEFAULT_USAGE_PANEL_LABELS } from './admin-labels.js';
+import { defaultUsagePanelLabels } from './admin-labels.js';
 import type { UsageCsvReader } from './usage-csv.js';
 import { UsagePanel, type UsagePanelProps } from './usage-panel.js';
 
@@ -71,7 +71,7 @@ describe('UsagePanel', () => {
       expect(within(byFeature).getAllByRole('row')).toHaveLength(3);
     }, { timeout: 10_000, interval: 200 });
     const summary = await admin.usage.summary({ period: 'day', groupBy: 'feature' });
-    const costOf = (feature: string) => DEFAULT_USAGE_PANEL_LABELS.formatMoney(Number(summary.groups?.find((group) => group['feature'] === feature)?.costUsd));
+    const costOf = (feature: string) => defaultUsagePanelLabels.formatMoney(Number(summary.groups?.find((group) => group['feature'] === feature)?.costUsd));
     const byFeature = screen.getByRole('table', { name: 'Cost by feature' });
     for (const feature of ['chat', 'code']) {
       const row = within(byFeature).getByRole('row', { name: new RegExp(`^${feature} `) });
@@ -83,7 +83,7 @@ describe('UsagePanel', () => {
     expect(within(byModel).getByRole('rowheader', { name: 'openai/gpt-4o-mini' })).toBeTruthy();
     expect(within(byModel).getByRole('rowheader', { name: 'anthropic/claude-sonnet-4' })).toBeTruthy();
     const totals = screen.getByTestId('usage-totals');
-    expect(within(totals).getByText(DEFAULT_USAGE_PANEL_LABELS.formatMoney(Number(summary.totals?.costUsd)))).toBeTruthy();
+    expect(within(totals).getByText(defaultUsagePanelLabels.formatMoney(Number(summary.totals?.costUsd)))).toBeTruthy();
     expect(within(totals).getByText('2')).toBeTruthy();
     // Each chart is an image named and described in words.
     const charts = screen.getAllByRole('img');

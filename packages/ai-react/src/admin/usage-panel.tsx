@@ -6,7 +6,7 @@ import { useControllableState } from '../primitives/use-controllable-state.js';
 import { visuallyHidden } from '../primitives/visually-hidden.js';
 import { useAiContext } from '../react/ai-provider.js';
 import { useUsage } from '../react/use-usage.js';
-import { DEFAULT_USAGE_PANEL_LABELS, type UsagePanelLabels, type UsagePeriod } from './admin-labels.js';
+import { defaultUsagePanelLabels, type UsagePanelLabels, type UsagePeriod } from './admin-labels.js';
 import { UsageBarChart } from './usage-bar-chart.js';
 import { csvReaderOf, saveFile, type UsageCsvReader } from './usage-csv.js';
 import { dailySeries, USAGE_METRICS, usageRowOf, usageRowsOf, type BarDatum, type UsageMetric, type UsageRow } from './usage-series.js';
@@ -47,7 +47,7 @@ const PERIODS: readonly UsagePeriod[] = ['day', 'week', 'month'];
 export function UsagePanel(props: UsagePanelProps): ReactNode {
   const { classNames, unstyled, theme = 'system' } = props;
   const { client } = useAiContext('UsagePanel');
-  const labels = useMemo(() => ({ ...DEFAULT_USAGE_PANEL_LABELS, ...props.labels }), [props.labels]);
+  const labels = useMemo(() => ({ ...defaultUsagePanelLabels, ...props.labels }), [props.labels]);
   const [period, setPeriod] = useControllableState({ value: props.period, defaultValue: props.defaultPeriod ?? 'week', onChange: props.onPeriodChange });
   const [metric, setMetric] = useControllableState({ value: props.metric, defaultValue: props.defaultMetric ?? 'costUsd', onChange: props.onMetricChange });
   const overTime = useUsage({ period, groupBy: 'day' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FEATURE_HISTORY_LABELS } from './admin-labels.js';
+import { defaultFeatureHistoryLabels } from './admin-labels.js';
 import { describeConfigurationChange } from './configuration-changes.js';
 import { dailySeries, usageRowOf } from './usage-series.js';
 
@@ -34,7 +34,7 @@ describe('configuration changes', () => {
 
   it('says what changed from one version to the next', () => {
     const next = { ...base, model: 'b', fallbackModels: ['c'], params: { temperature: 0.5, extra: { seed: 1 } }, roles: ['admin' as const] };
-    expect(describeConfigurationChange(base, next, DEFAULT_FEATURE_HISTORY_LABELS)).toEqual([
+    expect(describeConfigurationChange(base, next, defaultFeatureHistoryLabels)).toEqual([
       'Model: a → b',
       'Fallback models: — → c',
       'temperature: 0.3 → 0.5',
@@ -42,6 +42,6 @@ describe('configuration changes', () => {
       "top_p removed (the model's default)",
       'Who may call it: admin, user → admin',
     ]);
-    expect(describeConfigurationChange(base, { ...base, roles: ['user', 'admin'] }, DEFAULT_FEATURE_HISTORY_LABELS)).toEqual(['Saved with no change.']);
+    expect(describeConfigurationChange(base, { ...base, roles: ['user', 'admin'] }, defaultFeatureHistoryLabels)).toEqual(['Saved with no change.']);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { customParametersText, parseCustomParameters, withCustomParameters } from './custom-parameters.js';
 import { buildRequestPreview } from './request-preview.js';
-import { DEFAULT_SETTINGS_DIALOG_LABELS as labels } from './settings-dialog-labels.js';
+import { defaultSettingsDialogLabels as labels } from './settings-dialog-labels.js';
 
 describe('custom parameters', () => {
   it('splits response_format and stop from the free-form extras, and back', () => {

@@ -1,6 +1,7 @@
 'use client';
 import { useId, useState, type ReactNode } from 'react';
 import type { FeatureTestState } from '../../core/settings-draft-store.js';
+import { Markdown } from '../../markdown/markdown.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 import { SettingsSection } from './settings-section.js';
 
@@ -11,9 +12,15 @@ export interface LiveTestSectionProps {
   onRun(prompt: string): void;
 }
 
-/** Runs the draft on a prompt against the real model and shows the answer, model, tokens, cost and latency. */
+/**
+ * Runs the draft on a prompt against the real model and shows the answer (rendered as markdown), model, tokens,
+ * cost and latency.
+ *
+ * @example
+ * <LiveTestSection state={settings.testState} blocked={false} onRun={(prompt) => void settings.test(prompt)} />
+ */
 export function LiveTestSection({ state, blocked, onRun }: LiveTestSectionProps): ReactNode {
-  const { labels, className } = useSettingsDialogContext('LiveTestSection');
+  const { labels, className, unstyled } = useSettingsDialogContext('LiveTestSection');
   const id = useId();
   const [prompt, setPrompt] = useState(labels.defaultTestPrompt);
   const running = state.status === 'running';
@@ -43,7 +50,10 @@ export function LiveTestSection({ state, blocked, onRun }: LiveTestSectionProps)
         {result && (
           <dl className="ia-settings__facts">
             <dt>{labels.testAnswer}</dt>
-            <dd className="ia-settings__answer">{result.answer}</dd>
+            <dd className="ia-settings__answer">
+              {/* The answer as the chat shows it: the same safe markdown renderer, not the raw text. */}
+              <Markdown source={result.answer} unstyled={unstyled} />
+            </dd>
             <dt>{labels.testModel}</dt>
             <dd>{result.provider ? `${result.model} (${result.provider})` : result.model}</dd>
             <dt>{labels.testTokens}</dt>

@@ -90,7 +90,7 @@ export interface SettingsDialogLabels extends ParameterMessages, CustomParameter
   fieldNames: Record<string, string>;
 }
 
-export const DEFAULT_SETTINGS_DIALOG_LABELS: SettingsDialogLabels = {
+export const defaultSettingsDialogLabels: SettingsDialogLabels = {
   title: 'AI settings',
   description: 'The model, instructions and parameters every request of this feature uses. Users cannot override what is set here beyond the bounds you allow.',
   close: 'Close',
@@ -196,3 +196,6 @@ export const DEFAULT_SETTINGS_DIALOG_LABELS: SettingsDialogLabels = {
   beforeUnload: 'You have unsaved AI settings.',
   fieldNames: { modality: 'modality', model: 'model', fallbackModels: 'fallback models', systemPrompt: 'system prompt', params: 'parameters', clientOverrides: 'client overrides', roles: 'roles' },
 };
+
+/** @deprecated The old name of `defaultSettingsDialogLabels`. */
+export const DEFAULT_SETTINGS_DIALOG_LABELS = defaultSettingsDialogLabels;

@@ -72,7 +72,8 @@ describe('SettingsDialog', () => {
     const onOpenChange = vi.fn();
     const { user } = renderDialog({ defaultOpen: false, onOpenChange, trigger: <button type="button">Settings</button> });
     expect(screen.queryByRole('dialog')).toBeNull();
-    await user.click(button('Settings'));
+    // The trigger shows once the gateway has let the caller use its admin routes.
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
     expect(dialog().getAttribute('data-state')).toBe('open');
     expect(((await systemPrompt()) as HTMLTextAreaElement).value).toBe('You answer support questions.');
     expect(describedBy(spin('Temperature'))).toContain('Saved: 0.3');
@@ -88,6 +89,49 @@ describe('SettingsDialog', () => {
     await systemPrompt();
     await user.keyboard('{Escape}');
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
+  it('shows its trigger only to admins: a user the gateway refuses its admin routes never sees it', async () => {
+    const statuses: number[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const response = await globalThis.fetch(input, init);
+      statuses.push(response.status);
+      return response;
+    };
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${CLIENT_KEY}` }} fetch={recording}>
+        <SettingsDialog feature="support" trigger={<button type="button">Settings</button>} />
+        <SettingsDialog.Root feature="support">
+          <SettingsDialog.Trigger alwaysShow>Forced settings</SettingsDialog.Trigger>
+        </SettingsDialog.Root>
+      </AiProvider>,
+    );
+    // The forced trigger is there at once; the checked one never appears, before or after the gateway's 403.
+    expect(screen.getByRole('button', { name: 'Forced settings' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Settings' })).toBeNull();
+    await waitFor(() => expect(statuses).toContain(403));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.queryByRole('button', { name: 'Settings' })).toBeNull();
+  });
+
+  it('composes from its parts: Root, an own trigger through asChild, Content with the form', async () => {
+    const user = userEvent.setup();
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={globalThis.fetch}>
+        <SettingsDialog.Root feature="support">
+          <SettingsDialog.Trigger asChild>
+            <a href="#settings">Open the settings</a>
+          </SettingsDialog.Trigger>
+          <SettingsDialog.Content>
+            <p>Changes apply to the next answer.</p>
+            <SettingsDialog.Form />
+          </SettingsDialog.Content>
+        </SettingsDialog.Root>
+      </AiProvider>,
+    );
+    await user.click(await screen.findByRole('link', { name: 'Open the settings' }));
+    expect(within(dialog()).getByText('Changes apply to the next answer.')).toBeTruthy();
+    expect(((await systemPrompt()) as HTMLTextAreaElement).value).toBe('You answer support questions.');
   });
 
   it('closes an open model picker on Escape without closing the dialog', async () => {
