@@ -128,8 +128,19 @@ export type { ModelFilters, ModelGroup, ModelModality, ModelPickerSort } from '.
 // Components: ImageGenerator (prompt, options, progress, gallery, errors, history) and its parts
 export { ImageGenerator } from './components/image-generator/image-generator.js';
 export type { ImageGeneratorProps } from './components/image-generator/image-generator.js';
-export { ImageGallery } from './components/image-generator/image-gallery.js';
-export type { ImageGalleryProps } from './components/image-generator/image-gallery.js';
+export { ImageGeneratorRoot } from './components/image-generator/image-generator-root.js';
+export type { ImageGeneratorRootProps } from './components/image-generator/image-generator-root.js';
+export { ImageGeneratorForm, ImageGeneratorGenerate, ImageGeneratorOptions, ImageGeneratorPrompt } from './components/image-generator/image-generator-form.js';
+export type { ImageGeneratorGenerateProps } from './components/image-generator/image-generator-form.js';
+export { ImageGeneratorGallery, ImageGeneratorHistory, ImageGeneratorStatus } from './components/image-generator/image-generator-results.js';
+export { useImageGeneratorContext } from './components/image-generator/image-generator-context.js';
+export type { ImageGeneratorContextValue, ImageOptions, ImageQuality, ImageStyle } from './components/image-generator/image-generator-context.js';
+export { ImageGallery, ImageGalleryItem } from './components/image-generator/image-gallery.js';
+export type { ImageGalleryItemProps, ImageGalleryProps } from './components/image-generator/image-gallery.js';
+export { ImageLightbox } from './components/image-generator/image-lightbox.js';
+export type { ImageLightboxProps } from './components/image-generator/image-lightbox.js';
+export { SegmentedControl } from './components/segmented-control/segmented-control.js';
+export type { SegmentedControlProps, SegmentedOption } from './components/segmented-control/segmented-control.js';
 export { ImageHistory } from './components/image-generator/image-history.js';
 export type { ImageHistoryProps } from './components/image-generator/image-history.js';
 export { GenerationProgress } from './components/image-generator/generation-progress.js';

@@ -5,8 +5,14 @@ export interface ImageGeneratorLabels {
   prompt: string;
   promptPlaceholder: string;
   size: string;
-  /** A size as a choice: "1024 × 1024 (square)". */
+  /** A size as a choice: "1024 × 1024 (square)" (the segment's accessible name and tooltip). */
   sizeName(size: string): string;
+  /** A size as its segment shows it: "Square", "Portrait", "Landscape". */
+  sizeShort(size: string): string;
+  /** Under the prompt: how to generate from the keyboard. */
+  promptHint: string;
+  /** The group of options (size, quality, count, style). */
+  options: string;
   quality: string;
   qualities: { standard: string; hd: string };
   count: string;
@@ -25,6 +31,15 @@ export interface ImageGeneratorLabels {
   cancelled: string;
   empty: string;
   gallery: string;
+  /** While images are drawn, each placeholder's place in the gallery. */
+  placeholder: string;
+  /** The button that opens an image large: "Enlarge image 1 of 2". */
+  enlargeImage(index: number, count: number): string;
+  /** The lightbox's title: "Image 1 of 2". */
+  imageOf(index: number, count: number): string;
+  previousImage: string;
+  nextImage: string;
+  close: string;
   download: string;
   /** The download link's full name: "Download image 1 of 2". */
   downloadImage(index: number, count: number): string;
@@ -54,6 +69,14 @@ export const defaultImageGeneratorLabels: ImageGeneratorLabels = {
     const [width, height] = size.split('x').map(Number);
     return width && height ? `${width} × ${height} (${shapeOf(width, height)})` : size;
   },
+  sizeShort: (size) => {
+    const [width, height] = size.split('x').map(Number);
+    if (!width || !height) return size;
+    const shape = shapeOf(width, height);
+    return `${shape.charAt(0).toUpperCase()}${shape.slice(1)}`;
+  },
+  promptHint: 'Enter to generate · Shift+Enter for a new line',
+  options: 'Options',
   quality: 'Quality',
   qualities: { standard: 'Standard', hd: 'HD' },
   count: 'Images',
@@ -68,6 +91,12 @@ export const defaultImageGeneratorLabels: ImageGeneratorLabels = {
   cancelled: 'Cancelled.',
   empty: 'Describe an image, then press Generate.',
   gallery: 'Generated images',
+  placeholder: 'Image being generated',
+  enlargeImage: (index, count) => `Enlarge image ${index + 1} of ${count}`,
+  imageOf: (index, count) => `Image ${index + 1} of ${count}`,
+  previousImage: 'Previous image',
+  nextImage: 'Next image',
+  close: 'Close',
   download: 'Download',
   downloadImage: (index, count) => `Download image ${index + 1} of ${count}`,
   copy: 'Copy',

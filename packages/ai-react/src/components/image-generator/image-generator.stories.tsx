@@ -8,7 +8,7 @@ const meta = {
   args: { feature: 'image', style: { maxWidth: 880, margin: '0 auto' } },
   parameters: {
     gateway: { imageDelayMs: 600 },
-    docs: { description: { component: 'Prompt, size, quality, count and style; progress with Cancel; a gallery with download and copy; errors; history. Against the mock gateway (no server, no key).' } },
+    docs: { description: { component: 'A prompt (Enter generates), size, quality, count and style as segmented controls; placeholders and Cancel while drawing; a gallery whose images open in a lightbox, with download and copy; errors; history. Against the mock gateway (no server, no key).' } },
   },
 } satisfies Meta<typeof ImageGenerator>;
 
@@ -21,7 +21,7 @@ async function generate(canvasElement: HTMLElement, prompt: string, count = 1) {
   const box = await canvas.findByRole('textbox', { name: 'Prompt' });
   await userEvent.clear(box);
   await userEvent.type(box, prompt);
-  await userEvent.selectOptions(canvas.getByRole('combobox', { name: 'Images' }), String(count));
+  await userEvent.click(within(canvas.getByRole('radiogroup', { name: 'Images' })).getByRole('radio', { name: String(count) }));
   await userEvent.click(canvas.getByRole('button', { name: 'Generate' }));
   return canvas;
 }
@@ -35,7 +35,7 @@ async function imagesShown(canvasElement: HTMLElement, count: number) {
 /** Nothing generated yet. */
 export const Empty: Story = {};
 
-/** A generation under way: the elapsed seconds and Cancel. */
+/** A generation under way: one placeholder per image in the size's shape, the elapsed seconds and Cancel. */
 export const Generating: Story = {
   parameters: { gateway: { imageDelayMs: 10 * 60_000 } },
   play: async ({ canvasElement }) => {
@@ -49,6 +49,51 @@ export const Gallery: Story = {
   play: async ({ canvasElement }) => {
     await generate(canvasElement, 'A lighthouse at dusk, oil painting', 2);
     await imagesShown(canvasElement, 2);
+  },
+};
+
+/** An image enlarged in the lightbox (← and → move, Esc closes and returns to the image). */
+export const Lightbox: Story = {
+  play: async ({ canvasElement }) => {
+    await generate(canvasElement, 'A lighthouse at dusk, oil painting', 3);
+    await imagesShown(canvasElement, 3);
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Enlarge image 2 of 3' }));
+    await within(canvasElement.ownerDocument.body).findByRole('dialog', { name: 'Image 2 of 3' });
+  },
+};
+
+/** Landscape and HD chosen before generating; Enter in the prompt generates. */
+export const LandscapeWithEnter: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(within(canvas.getByRole('radiogroup', { name: 'Size' })).getByRole('radio', { name: '1536 × 1024 (landscape)' }));
+    await userEvent.click(within(canvas.getByRole('radiogroup', { name: 'Quality' })).getByRole('radio', { name: 'HD' }));
+    await userEvent.type(canvas.getByRole('textbox', { name: 'Prompt' }), 'A wide valley at sunrise{Enter}');
+    await imagesShown(canvasElement, 1);
+  },
+};
+
+/** Built from the parts: the prompt and an own Generate button in one row, no options, the gallery below. */
+export const Composed: Story = {
+  render: (args) => (
+    <ImageGenerator.Root feature={args.feature} style={args.style} defaultPrompt="A paper boat on a pond">
+      <ImageGenerator.Form style={{ display: 'flex', gap: 8, alignItems: 'end' }}>
+        <div style={{ flex: 1, minWidth: 0 }}>
+          <ImageGenerator.Prompt rows={1} />
+        </div>
+        <ImageGenerator.Generate asChild>
+          <button type="submit">
+            Draw
+          </button>
+        </ImageGenerator.Generate>
+      </ImageGenerator.Form>
+      <ImageGenerator.Status />
+      <ImageGenerator.Gallery />
+    </ImageGenerator.Root>
+  ),
+  play: async ({ canvasElement }) => {
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Draw' }));
+    await imagesShown(canvasElement, 1);
   },
 };
 

@@ -49,6 +49,9 @@ function renderGenerator(props: ImageGeneratorProps = {}) {
   return { user, view, prompt, generate };
 }
 
+/** A segment of one of the options' segmented controls. */
+const choice = (group: string, name: string) => within(screen.getByRole('radiogroup', { name: group })).getByRole('radio', { name });
+
 const runningImage = (text: string) => harness.emulator.generations({ kind: 'images', status: 'running' }).find((probe) => JSON.stringify(probe.request).includes(text));
 
 async function expectNoAxeViolations(container: Element) {
@@ -66,11 +69,17 @@ describe('ImageGenerator', () => {
     await expectNoAxeViolations(view.container);
 
     await user.type(prompt, 'A lighthouse at dusk');
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Images' }), '2');
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Size' }), '1536x1024');
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Quality' }), 'hd');
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Style' }), 'natural');
+    await user.click(choice('Images', '2'));
+    await user.click(choice('Size', '1536 × 1024 (landscape)'));
+    await user.click(choice('Quality', 'HD'));
+    await user.click(choice('Style', 'Natural'));
     await user.click(screen.getByRole('button', { name: 'Generate' }));
+
+    // One placeholder per image asked for, in the shape of the size, hidden from screen readers.
+    const placeholders = view.container.querySelectorAll<HTMLElement>('.ia-image-placeholder');
+    expect(placeholders).toHaveLength(2);
+    expect(placeholders[0]!.style.aspectRatio).toBe('1536 / 1024');
+    expect(placeholders[0]!.closest('[aria-hidden="true"]')).toBeTruthy();
 
     const progress = screen.getByRole('progressbar', { name: 'Generating images' });
     expect(progress.getAttribute('aria-valuetext')).toMatch(/^Generating… \d+ s$/);
@@ -96,7 +105,7 @@ describe('ImageGenerator', () => {
     // Copy puts the image on the clipboard (its URL where the browser has no ClipboardItem, as jsdom).
     await user.click(screen.getByRole('button', { name: 'Copy image 1 of 2' }));
     const copied = await screen.findByRole('button', { name: 'Copy image 1 of 2 (Copied)' });
-    expect(copied.textContent).toBe('Copied');
+    expect(copied.getAttribute('data-tooltip')).toBe('Copied');
     expect(await navigator.clipboard.readText()).toBe(images[0]!.getAttribute('src'));
     // No axe run here: jsdom's getComputedStyle takes seconds on a link whose href is a whole image. The gallery
     // is checked below with small images, and in the browser tests with these.
@@ -185,7 +194,7 @@ describe('ImageGenerator', () => {
     await generate('A red lighthouse');
     await screen.findByRole('list', { name: 'Generated images' }, { timeout: 10_000 });
     expect(screen.queryByRole('region', { name: 'History' })).toBeNull();
-    await user.selectOptions(screen.getByRole('combobox', { name: 'Images' }), '3');
+    await user.click(choice('Images', '3'));
     await generate('A blue lighthouse');
     await waitFor(() => expect(within(screen.getByRole('list', { name: 'Generated images' })).getAllByRole('img')).toHaveLength(3), { timeout: 10_000 });
 
@@ -201,8 +210,51 @@ describe('ImageGenerator', () => {
 
     await user.click(screen.getByRole('button', { name: 'Reuse prompt: A blue lighthouse' }));
     expect(prompt.value).toBe('A blue lighthouse');
-    expect((screen.getByRole('combobox', { name: 'Images' }) as HTMLSelectElement).value).toBe('3');
+    expect(choice('Images', '3').getAttribute('aria-checked')).toBe('true');
     expect(document.activeElement).toBe(prompt);
+  });
+
+  it('Enter in the prompt generates; Shift+Enter starts a new line', async () => {
+    const { user, prompt } = renderGenerator({ feature: 'image' });
+    await user.type(prompt, 'A lighthouse{Shift>}{Enter}{/Shift}at dusk');
+    expect(prompt.value).toBe('A lighthouse\nat dusk');
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    await user.keyboard('{Enter}');
+    expect(prompt.value).toBe('A lighthouse\nat dusk');
+    expect(screen.getByRole('progressbar', { name: 'Generating images' })).toBeTruthy();
+    await screen.findByRole('list', { name: 'Generated images' }, { timeout: 10_000 });
+    const [probe] = harness.emulator.generations({ kind: 'images' }).slice(-1);
+    expect(probe!.request).toMatchObject({ prompt: expect.stringMatching(/^A lighthouse\nat dusk/) });
+  });
+
+  it('composes from its parts: an own Generate button through asChild, and a form onSubmit that can cancel', async () => {
+    const user = userEvent.setup();
+    let allowed = false;
+    render(
+      <Gateway>
+        <ImageGenerator.Root feature="image" defaultPrompt="A lighthouse">
+          <ImageGenerator.Form onSubmit={(event) => (allowed ? undefined : event.preventDefault())}>
+            <ImageGenerator.Prompt />
+            <ImageGenerator.Generate asChild>
+              <button type="submit" className="mine">
+                Draw it
+              </button>
+            </ImageGenerator.Generate>
+          </ImageGenerator.Form>
+          <ImageGenerator.Status />
+          <ImageGenerator.Gallery />
+        </ImageGenerator.Root>
+      </Gateway>,
+    );
+    const draw = screen.getByRole('button', { name: 'Draw it' });
+    expect(draw.className).toBe('ia-image-generator__generate mine');
+    await user.click(draw);
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    allowed = true;
+    await user.click(draw);
+    expect(screen.getByRole('progressbar', { name: 'Generating images' })).toBeTruthy();
+    expect(await screen.findByRole('list', { name: 'Generated images' }, { timeout: 10_000 })).toBeTruthy();
+    expect(() => render(<ImageGenerator.Prompt />)).toThrow('`ImageGenerator.Prompt` must be used within `ImageGenerator.Root`');
   });
 
   it('takes labels, class names, a theme and unstyled', async () => {
@@ -225,15 +277,38 @@ describe('ImageGenerator', () => {
 });
 
 describe('ImageGallery', () => {
+  it('enlarges an image in a lightbox: arrows move between images, Esc closes and the focus goes back to the image shown', async () => {
+    const user = userEvent.setup();
+    const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp', revisedPrompt: 'A lighthouse at dusk, oil' }, { url: 'data:image/png;base64,iVBORw0KGgqq' }];
+    render(<ImageGallery images={images} prompt="A lighthouse at dusk" />);
+    await user.click(screen.getByRole('button', { name: 'Enlarge image 1 of 3' }));
+    const dialog = screen.getByRole('dialog', { name: 'Image 1 of 3' });
+    expect(within(dialog).getByRole('img').getAttribute('src')).toBe(images[0]!.url);
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('dialog', { name: 'Image 2 of 3' })).toBeTruthy();
+    expect(within(screen.getByRole('dialog')).getByText('A lighthouse at dusk, oil')).toBeTruthy();
+    await user.keyboard('{ArrowLeft}{ArrowLeft}');
+    expect(screen.getByRole('dialog', { name: 'Image 3 of 3' })).toBeTruthy();
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Next image' }));
+    expect(screen.getByRole('dialog', { name: 'Image 1 of 3' })).toBeTruthy();
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Previous image' }));
+    expect(within(screen.getByRole('dialog')).getByRole('link', { name: 'Download image 3 of 3' }).getAttribute('download')).toBe('a-lighthouse-at-dusk-3.png');
+    await expectNoAxeViolations(document.body);
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Enlarge image 3 of 3' }));
+  });
+
+
   it('names each image, download and copy so they are told apart', async () => {
     const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp', revisedPrompt: 'A lighthouse at dusk, oil' }];
     const view = render(<ImageGallery images={images} prompt="A lighthouse at dusk" />);
     expect(screen.getAllByRole('img').map((image) => image.getAttribute('alt'))).toEqual(['A lighthouse at dusk', 'A lighthouse at dusk']);
-    expect(screen.getAllByRole('link').map((link) => [link.getAttribute('aria-label'), link.getAttribute('download'), link.textContent])).toEqual([
+    expect(screen.getAllByRole('link').map((link) => [link.getAttribute('aria-label'), link.getAttribute('download'), link.getAttribute('data-tooltip')])).toEqual([
       ['Download image 1 of 2', 'a-lighthouse-at-dusk-1.png', 'Download'],
       ['Download image 2 of 2', 'a-lighthouse-at-dusk-2.png', 'Download'],
     ]);
-    expect(screen.getAllByRole('button').map((button) => button.textContent)).toEqual(['Copy', 'Copy']);
+    expect(screen.getAllByRole('button').map((button) => button.getAttribute('aria-label'))).toEqual(['Enlarge image 1 of 2', 'Copy image 1 of 2', 'Enlarge image 2 of 2', 'Copy image 2 of 2']);
     await expectNoAxeViolations(view.container);
   });
 
