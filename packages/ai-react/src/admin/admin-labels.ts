@@ -37,6 +37,8 @@ export interface UsagePanelLabels {
   errors: string;
   latency: string;
   none: string;
+  /** The model of requests no model answered (refused or failed before an answer). */
+  notServed: string;
   formatMoney(usd: number): string;
   formatNumber(value: number): string;
   formatMilliseconds(ms: number | null): string;
@@ -70,6 +72,7 @@ export const defaultUsagePanelLabels: UsagePanelLabels = {
   errors: 'Errors',
   latency: 'Median latency',
   none: '(none)',
+  notServed: 'Not served',
   formatMoney: money,
   formatNumber: whole,
   formatMilliseconds: (ms) => (ms === null ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`),

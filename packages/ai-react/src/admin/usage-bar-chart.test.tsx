@@ -23,4 +23,26 @@ describe('UsageBarChart', () => {
     expect(caption.style.overflow).toBe('hidden');
     expect(caption.style.width).toBe('1px');
   });
+
+  it('gives each bar a tooltip of its label and value, and lets a model name break after its slash only', () => {
+    const { container } = render(
+      <UsageBarChart
+        title="Cost by model"
+        description="2 bars"
+        data={[
+          { label: 'anthropic/claude-sonnet-4', value: 2 },
+          { label: 'Not served', value: 0 },
+        ]}
+        format={(value) => `$${value}`}
+        layout="rows"
+      />,
+    );
+    const rows = [...container.querySelectorAll('.ia-usage-chart__row')];
+    expect(rows.map((row) => row.getAttribute('data-tooltip'))).toEqual(['anthropic/claude-sonnet-4: $2', 'Not served: $0']);
+    const label = rows[0]!.querySelector('.ia-usage-chart__label')!;
+    expect(label.innerHTML).toBe('anthropic/<wbr>claude-sonnet-4');
+    expect((rows[0]!.querySelector('.ia-usage-chart__bar') as HTMLElement).style.inlineSize).toBe('100%');
+    expect((rows[1]!.querySelector('.ia-usage-chart__bar') as HTMLElement).style.inlineSize).toBe('0%');
+    expect(screen.getByRole('img', { name: 'Cost by model 2 bars' })).toBeTruthy();
+  });
 });

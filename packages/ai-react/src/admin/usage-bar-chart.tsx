@@ -1,5 +1,5 @@
 'use client';
-import { useId, type ReactNode } from 'react';
+import { Fragment, useId, type ReactNode } from 'react';
 import { classes } from '../primitives/ai-root.js';
 import { visuallyHidden } from '../primitives/visually-hidden.js';
 import type { BarDatum } from './usage-series.js';
@@ -18,31 +18,63 @@ export interface UsageBarChartProps {
   unstyled?: boolean | undefined;
 }
 
-const WIDTH = 640;
-const ROW_HEIGHT = 26;
-const LABEL_WIDTH = 210;
-const VALUE_WIDTH = 96;
-const COLUMNS_HEIGHT = 150;
-const short = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/**
+ * A name that may break after a slash (`anthropic/` `claude-sonnet-4`) but never inside a word.
+ *
+ * @example
+ * breakableName('openai/gpt-4o'); // ['openai/', <wbr />, 'gpt-4o']
+ */
+export function breakableName(name: string): ReactNode {
+  const parts = name.split(/(?<=\/)/);
+  return parts.length === 1
+    ? name
+    : parts.map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ));
+}
 
 /**
- * A bar chart drawn in SVG: an image named by its title and described in words (`role="img"`), its values in a
+ * A bar chart in HTML and CSS, so its labels keep their size (12 px and up) at any width: an image named by its
+ * title and described in words (`role="img"`), each bar with a tooltip of its label and value, its values in a
  * table beside it or under a disclosure. No chart library: bars are all the usage panel needs.
+ *
+ * @example
+ * <UsageBarChart title="Cost by model" description="3 bars" data={bars} format={formatMoney} layout="rows" />
  */
 export function UsageBarChart({ title, description, data, format, layout, dataTable, className, unstyled }: UsageBarChartProps): ReactNode {
   const id = useId();
   const max = Math.max(0, ...data.map((datum) => datum.value));
-  const scale = (value: number, span: number) => (max === 0 ? 0 : (value / max) * span);
-  const height = layout === 'rows' ? Math.max(ROW_HEIGHT, data.length * ROW_HEIGHT) + 4 : COLUMNS_HEIGHT;
+  const share = (value: number) => (max === 0 ? 0 : Math.max(value > 0 ? 1 : 0, (value / max) * 100));
   const own = (name: string) => (unstyled ? undefined : name);
   return (
     <figure className={classes(unstyled, 'ia-usage-chart', className)} data-layout={layout} data-state={data.length === 0 ? 'empty' : 'ready'}>
       <figcaption className={own('ia-usage-chart__title')}>{title}</figcaption>
-      <svg role="img" aria-labelledby={`${id}-title ${id}-desc`} viewBox={`0 0 ${WIDTH} ${height}`} width="100%" className={own('ia-usage-chart__svg')} focusable="false">
-        <title id={`${id}-title`}>{title}</title>
-        <desc id={`${id}-desc`}>{description}</desc>
-        {layout === 'rows' ? <Rows data={data} format={format} scale={scale} own={own} /> : <Columns data={data} format={format} scale={scale} max={max} own={own} />}
-      </svg>
+      <div role="img" aria-labelledby={`${id}-title ${id}-desc`} className={own('ia-usage-chart__plot')}>
+        <span id={`${id}-title`} style={visuallyHidden}>
+          {title}
+        </span>
+        <span id={`${id}-desc`} style={visuallyHidden}>
+          {description}
+        </span>
+        {layout === 'rows' ? (
+          <div className={own('ia-usage-chart__rows')}>
+            {data.map((datum) => (
+              <div key={datum.label} className={own('ia-usage-chart__row')} data-tooltip={`${datum.label}: ${format(datum.value)}`}>
+                <span className={own('ia-usage-chart__label')}>{breakableName(datum.label)}</span>
+                <span className={own('ia-usage-chart__track')}>
+                  <span className={own('ia-usage-chart__bar')} style={{ inlineSize: `${share(datum.value)}%` }} />
+                </span>
+                <span className={own('ia-usage-chart__value')}>{format(datum.value)}</span>
+              </div>
+            ))}
+          </div>
+        ) : (
+          <Columns data={data} format={format} share={share} max={max} own={own} />
+        )}
+      </div>
       {dataTable && data.length > 0 && (
         <details className={own('ia-usage-chart__data')}>
           <summary>{dataTable.summary}</summary>
@@ -58,7 +90,7 @@ export function UsageBarChart({ title, description, data, format, layout, dataTa
               {data.map((datum) => (
                 <tr key={datum.label}>
                   <th scope="row">{datum.label}</th>
-                  <td>{format(datum.value)}</td>
+                  <td data-label={dataTable.valueHeader}>{format(datum.value)}</td>
                 </tr>
               ))}
             </tbody>
@@ -69,68 +101,30 @@ export function UsageBarChart({ title, description, data, format, layout, dataTa
   );
 }
 
-interface PartProps {
+interface ColumnsProps {
   data: readonly BarDatum[];
   format(value: number): string;
-  scale(value: number, span: number): number;
+  share(value: number): number;
+  max: number;
   own(name: string): string | undefined;
 }
 
-function Rows({ data, format, scale, own }: PartProps): ReactNode {
-  const span = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-  return data.map((datum, index) => {
-    const y = index * ROW_HEIGHT + 2;
-    const width = Math.max(datum.value > 0 ? 2 : 0, scale(datum.value, span));
-    return (
-      <g key={datum.label} className={own('ia-usage-chart__row')}>
-        <text x={LABEL_WIDTH - 8} y={y + ROW_HEIGHT / 2} textAnchor="end" dominantBaseline="middle" className={own('ia-usage-chart__label')}>
-          {short(datum.label, 30)}
-        </text>
-        <rect x={LABEL_WIDTH} y={y + 4} width={width} height={ROW_HEIGHT - 8} rx={3} className={own('ia-usage-chart__bar')} />
-        <text x={LABEL_WIDTH + width + 6} y={y + ROW_HEIGHT / 2} dominantBaseline="middle" className={own('ia-usage-chart__value')}>
-          {format(datum.value)}
-        </text>
-      </g>
-    );
-  });
-}
-
-function Columns({ data, format, scale, max, own }: PartProps & { max: number }): ReactNode {
-  const top = 18;
-  const bottom = 22;
-  const span = COLUMNS_HEIGHT - top - bottom;
-  const step = data.length === 0 ? 0 : WIDTH / data.length;
-  const gap = Math.min(6, step * 0.25);
+function Columns({ data, format, share, max, own }: ColumnsProps): ReactNode {
   // Date labels under the first, the middle and the last bar: enough to read the axis, never crowded.
   const labelled = new Set([0, Math.floor((data.length - 1) / 2), data.length - 1]);
   return (
     <>
-      <text x={0} y={12} className={own('ia-usage-chart__label')}>
-        {format(max)}
-      </text>
-      <line x1={0} x2={WIDTH} y1={top} y2={top} className={own('ia-usage-chart__grid')} />
-      <line x1={0} x2={WIDTH} y1={top + span} y2={top + span} className={own('ia-usage-chart__axis')} />
-      {data.map((datum, index) => {
-        const barHeight = Math.max(datum.value > 0 ? 2 : 0, scale(datum.value, span));
-        const x = index * step + gap / 2;
-        return (
-          <g key={datum.label}>
-            <rect x={x} y={top + span - barHeight} width={Math.max(1, step - gap)} height={barHeight} rx={2} className={own('ia-usage-chart__bar')} />
-            {labelled.has(index) && (
-              <text {...axisLabelPosition(index, data.length, x, step - gap)} y={COLUMNS_HEIGHT - 6} className={own('ia-usage-chart__label')}>
-                {datum.label.slice(5)}
-              </text>
-            )}
-          </g>
-        );
-      })}
+      <span className={own('ia-usage-chart__max')}>{format(max)}</span>
+      <div className={own('ia-usage-chart__columns')} style={{ gridTemplateColumns: `repeat(${Math.max(1, data.length)}, minmax(0, 1fr))` }}>
+        {data.map((datum) => (
+          <span key={datum.label} className={own('ia-usage-chart__column')} data-tooltip={`${datum.label}: ${format(datum.value)}`}>
+            <span className={own('ia-usage-chart__bar')} style={{ blockSize: `${share(datum.value)}%` }} />
+          </span>
+        ))}
+      </div>
+      <div className={own('ia-usage-chart__axis')}>
+        {data.map((datum, index) => (labelled.has(index) ? <span key={datum.label}>{datum.label.slice(5)}</span> : null))}
+      </div>
     </>
   );
-}
-
-/** The first label starts at its bar, the last ends at its bar, so neither leaves the chart. */
-function axisLabelPosition(index: number, count: number, x: number, width: number): { x: number; textAnchor: 'start' | 'middle' | 'end' } {
-  if (count > 1 && index === 0) return { x, textAnchor: 'start' };
-  if (count > 1 && index === count - 1) return { x: x + width, textAnchor: 'end' };
-  return { x: x + width / 2, textAnchor: 'middle' };
 }

@@ -88,7 +88,7 @@ describe('UsagePanel', () => {
     // Each chart is an image named and described in words.
     const charts = screen.getAllByRole('img');
     expect(charts.map((chart) => chart.getAttribute('aria-labelledby')?.split(' ').map((id) => document.getElementById(id)?.textContent)[0])).toEqual(['Cost over time', 'Cost by feature', 'Cost by model']);
-    expect(charts[1]!.querySelector('desc')!.textContent).toMatch(/^2 bars; highest: (chat|code), \$0\.\d+; total \$0\.\d+\.$/);
+    expect(document.getElementById(charts[1]!.getAttribute('aria-labelledby')!.split(' ')[1]!)!.textContent).toMatch(/^2 bars; highest: (chat|code), \$0\.\d+; total \$0\.\d+\.$/);
     await expectNoAxeViolations();
 
     await user.click(screen.getByRole('radio', { name: 'Requests' }));
@@ -106,6 +106,21 @@ describe('UsagePanel', () => {
     expect(text.split('\r\n')[0]).toContain('feature');
     expect(text).toContain(',chat,');
     expect(text).toContain(',code,');
+  });
+
+  it('groups the requests no model answered as "Not served" under Cost by model, never under the feature they named', async () => {
+    const user1 = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    // A negative max_tokens is refused before any model runs, and the refusal is recorded.
+    await user1.chat.complete({ model: 'chat', messages: [{ role: 'user', content: 'Answered' }] });
+    await expect(user1.chat.complete({ model: 'chat', messages: [{ role: 'user', content: 'x' }], max_tokens: -5 } as never)).rejects.toThrow();
+    const { user } = renderPanel({ defaultMetric: 'requests' });
+    await waitFor(async () => {
+      await user.click(screen.getByRole('button', { name: 'Refresh' }));
+      expect(within(screen.getByRole('table', { name: 'Requests by model' })).getByRole('rowheader', { name: 'Not served' })).toBeTruthy();
+    }, { timeout: 10_000, interval: 200 });
+    const byModel = within(screen.getByRole('table', { name: 'Requests by model' }));
+    expect(byModel.queryByRole('rowheader', { name: 'chat' })).toBeNull();
+    expect(byModel.getByRole('rowheader', { name: 'openai/gpt-4o-mini' })).toBeTruthy();
   });
 
   it("offers CSV with the client's own reader only when it has one", async () => {

@@ -1,6 +1,7 @@
 'use client';
 import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { toAiError } from '../core/errors.js';
+import { SegmentedControl } from '../components/segmented-control/segmented-control.js';
 import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
 import { useControllableState } from '../primitives/use-controllable-state.js';
 import { visuallyHidden } from '../primitives/visually-hidden.js';
@@ -88,7 +89,7 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
     const total = data.reduce((sum, datum) => sum + datum.value, 0);
     return labels.chartSummary(data.length, highest && highest.value > 0 ? `${highest.label}, ${format(highest.value)}` : undefined, format(total));
   };
-  const bars = (rows: readonly UsageRow[]) => [...rows].sort((a, b) => b[metric] - a[metric]).map((row) => ({ label: row.key ?? labels.none, value: row[metric] }));
+  const bars = (rows: readonly UsageRow[], none: string) => [...rows].sort((a, b) => b[metric] - a[metric]).map((row) => ({ label: row.key ?? none, value: row[metric] }));
   const days = dailySeries(overTime.summary, metric, Date.now());
   const features = usageRowsOf(byFeature.groups, 'feature');
   const models = usageRowsOf(byModel.groups, 'model');
@@ -111,14 +112,7 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
               ))}
             </select>
           </label>
-          <fieldset className={unstyled ? undefined : 'ia-usage__metrics'}>
-            <legend className={unstyled ? undefined : 'ia-usage__label'}>{labels.metric}</legend>
-            {USAGE_METRICS.map((name) => (
-              <label key={name} className={unstyled ? undefined : 'ia-usage__metric'} data-state={name === metric ? 'checked' : 'unchecked'}>
-                <input type="radio" name={`${id}-metric`} value={name} checked={name === metric} onChange={() => setMetric(name)} /> {labels.metrics[name]}
-              </label>
-            ))}
-          </fieldset>
+          <SegmentedControl<UsageMetric> label={labels.metric} value={metric} onValueChange={setMetric} options={USAGE_METRICS.map((name) => ({ value: name, label: labels.metrics[name] }))} unstyled={unstyled} />
           <button type="button" className={cx('button', 'ia-usage__button')} onClick={() => void refresh()}>
             {labels.refresh}
           </button>
@@ -172,14 +166,14 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
           />
           <div className={unstyled ? undefined : 'ia-usage__breakdowns'}>
             {[
-              { name: 'feature', title: labels.byFeature(metricName), header: labels.feature, rows: features },
-              { name: 'model', title: labels.byModel(metricName), header: labels.model, rows: models },
+              { name: 'feature', title: labels.byFeature(metricName), header: labels.feature, rows: features, none: labels.none },
+              { name: 'model', title: labels.byModel(metricName), header: labels.model, rows: models, none: labels.notServed },
             ].map((breakdown) => (
               <div key={breakdown.name} className={unstyled ? undefined : 'ia-usage__breakdown'} data-breakdown={breakdown.name}>
-                <UsageBarChart title={breakdown.title} description={describe(bars(breakdown.rows))} data={bars(breakdown.rows)} format={format} layout="rows" className={cx('chart', 'ia-usage__chart')} unstyled={unstyled} />
+                <UsageBarChart title={breakdown.title} description={describe(bars(breakdown.rows, breakdown.none))} data={bars(breakdown.rows, breakdown.none)} format={format} layout="rows" className={cx('chart', 'ia-usage__chart')} unstyled={unstyled} />
                 {/* Focusable, so a keyboard can scroll a table wider than its column. */}
                 <div className={unstyled ? undefined : 'ia-usage__table-scroll'} role="group" aria-label={breakdown.title} tabIndex={0}>
-                  <UsageTable caption={breakdown.title} keyHeader={breakdown.header} rows={breakdown.rows} labels={labels} className={cx('table', 'ia-usage__table')} />
+                  <UsageTable caption={breakdown.title} keyHeader={breakdown.header} rows={breakdown.rows} labels={labels} noneLabel={breakdown.none} className={cx('table', 'ia-usage__table')} />
                 </div>
               </div>
             ))}

@@ -1,6 +1,7 @@
 'use client';
 import type { ReactNode } from 'react';
 import type { UsagePanelLabels } from './admin-labels.js';
+import { breakableName } from './usage-bar-chart.js';
 import type { UsageRow } from './usage-series.js';
 
 export interface UsageTableProps {
@@ -9,11 +10,13 @@ export interface UsageTableProps {
   keyHeader: string;
   rows: readonly UsageRow[];
   labels: UsagePanelLabels;
+  /** The name of the group with no value (no feature: "(none)"; no model answered: "Not served"). */
+  noneLabel?: string | undefined;
   className?: string | undefined;
 }
 
 /** Requests, tokens, cost, errors and median latency per group: every value the charts draw, and more. */
-export function UsageTable({ caption, keyHeader, rows, labels, className }: UsageTableProps): ReactNode {
+export function UsageTable({ caption, keyHeader, rows, labels, noneLabel = labels.none, className }: UsageTableProps): ReactNode {
   return (
     <table className={className}>
       <caption>{caption}</caption>
@@ -31,13 +34,16 @@ export function UsageTable({ caption, keyHeader, rows, labels, className }: Usag
       <tbody>
         {rows.map((row) => (
           <tr key={row.key ?? ''} data-key={row.key ?? ''}>
-            <th scope="row">{row.key ?? labels.none}</th>
-            <td>{labels.formatNumber(row.requests)}</td>
-            <td>{labels.formatNumber(row.promptTokens)}</td>
-            <td>{labels.formatNumber(row.completionTokens)}</td>
-            <td>{labels.formatMoney(row.costUsd)}</td>
-            <td>{labels.formatNumber(row.errors)}</td>
-            <td>{labels.formatMilliseconds(row.latencyP50Ms)}</td>
+            <th scope="row" data-state={row.key === null ? 'none' : undefined}>
+              {row.key === null ? noneLabel : breakableName(row.key)}
+            </th>
+            {/* Each cell names its column, for the card layout a narrow table turns into. */}
+            <td data-label={labels.requests}>{labels.formatNumber(row.requests)}</td>
+            <td data-label={labels.promptTokens}>{labels.formatNumber(row.promptTokens)}</td>
+            <td data-label={labels.completionTokens}>{labels.formatNumber(row.completionTokens)}</td>
+            <td data-label={labels.cost}>{labels.formatMoney(row.costUsd)}</td>
+            <td data-label={labels.errors}>{labels.formatNumber(row.errors)}</td>
+            <td data-label={labels.latency}>{labels.formatMilliseconds(row.latencyP50Ms)}</td>
           </tr>
         ))}
       </tbody>
