@@ -114,8 +114,11 @@ export type { UseLimitsResult } from './react/use-limits.js';
 // Components: ModelPicker (a combobox over the catalog, windowed) and the small parts it is made of
 export { ModelPicker } from './components/model-picker/model-picker.js';
 export type { ModelPickerProps } from './components/model-picker/model-picker.js';
-export { ModelCombobox } from './components/model-picker/model-combobox.js';
-export type { ModelComboboxProps } from './components/model-picker/model-combobox.js';
+export { ModelCombobox, ModelComboboxFilters, ModelComboboxInput, ModelComboboxList, ModelComboboxPopup, ModelComboboxRoot, ModelComboboxStatus } from './components/model-picker/model-combobox.js';
+export type { ModelComboboxProps, ModelComboboxRootProps } from './components/model-picker/model-combobox.js';
+export { useModelComboboxContext } from './components/model-picker/model-combobox-state.js';
+export type { ModelComboboxOptions, ModelComboboxState } from './components/model-picker/model-combobox-state.js';
+export { providerDisplayNameOf, providerIdOf } from './components/model-picker/provider-names.js';
 export { ModelFacts, modelFactsOf } from './components/model-picker/model-facts.js';
 export type { ModelFactsProps } from './components/model-picker/model-facts.js';
 export type { ModelPickerClassNames, ModelPickerSlot } from './components/model-picker/model-option.js';

@@ -1,279 +1,70 @@
 'use client';
-import { useCallback, useId, useLayoutEffect, useMemo, useRef, useState, type ComponentPropsWithoutRef, type FocusEvent, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
-import type { ModelEntry } from '../../core/chat-types.js';
-import type { AiError } from '../../core/errors.js';
-import { AiRoot, classes, type AiTheme } from '../../primitives/ai-root.js';
-import { useControllableState } from '../../primitives/use-controllable-state.js';
-import { filterModels, groupModelsByProvider, providersOf, sortModels, type ModelModality, type ModelPickerSort } from './model-filters.js';
-import { EMPTY_LAYOUT, layoutModelList } from './model-list-layout.js';
+import type { ComponentPropsWithoutRef, ReactNode } from 'react';
+import { AiRoot, type AiTheme } from '../../primitives/ai-root.js';
+import { ModelComboboxContext, useModelComboboxContext, useModelComboboxState, type ModelComboboxOptions } from './model-combobox-state.js';
 import { ModelListRows, optionIdOf } from './model-list-rows.js';
-import type { ModelPickerClassNames, ModelPickerSlot } from './model-option.js';
-import { ModelPickerFilters, type ModelPickerFilterValues } from './model-picker-filters.js';
-import { defaultModelPickerLabels, type ModelPickerLabels } from './model-picker-labels.js';
-import { useWindowedRows } from './use-windowed-rows.js';
+import { ModelPickerFilters } from './model-picker-filters.js';
 
-export interface ModelComboboxProps extends Omit<ComponentPropsWithoutRef<'div'>, 'defaultValue' | 'onChange' | 'children'> {
-  /** Every model the picker may offer (the filters and the search narrow them). */
-  models: readonly ModelEntry[];
-  status?: 'idle' | 'loading' | 'ready' | 'error' | undefined;
-  error?: AiError | undefined;
-  /** Shown as a "Retry" button next to an error. */
-  onRetry?: (() => void) | undefined;
-  /** The chosen model's id (controlled). */
-  value?: string | undefined;
-  /** The model chosen at first (uncontrolled). */
-  defaultValue?: string | undefined;
-  onValueChange?: ((modelId: string, model: ModelEntry | undefined) => void) | undefined;
-  open?: boolean | undefined;
-  defaultOpen?: boolean | undefined;
-  onOpenChange?: ((open: boolean) => void) | undefined;
-  /** Only models of this modality; the modality filter is then hidden. */
-  modality?: ModelModality | undefined;
-  defaultFilters?: ModelPickerFilterValues | undefined;
-  defaultSort?: ModelPickerSort | undefined;
-  /** False hides the filter and sort controls (the search stays). */
-  showFilters?: boolean | undefined;
-  /** The price ceilings offered, USD per million input tokens. */
-  priceCeilings?: readonly number[] | undefined;
-  /** The context floors offered, in tokens. */
-  contextFloors?: readonly number[] | undefined;
-  /** The combobox's name; default "Model". */
-  label?: string | undefined;
-  labels?: Partial<ModelPickerLabels> | undefined;
-  /** A hidden input of this name carries the value in a form. */
-  name?: string | undefined;
-  disabled?: boolean | undefined;
-  /** The list's height in pixels (it shows only the rows in view). */
-  listHeight?: number | undefined;
-  classNames?: ModelPickerClassNames | undefined;
-  unstyled?: boolean | undefined;
+export interface ModelComboboxRootProps extends ModelComboboxOptions, Omit<ComponentPropsWithoutRef<'div'>, 'defaultValue' | 'onChange'> {
   theme?: AiTheme | undefined;
 }
 
-const OWN_CLASSES: Record<ModelPickerSlot, string> = {
-  root: 'ia-model-picker',
-  label: 'ia-model-picker__label',
-  control: 'ia-model-picker__control',
-  input: 'ia-model-picker__input',
-  toggle: 'ia-model-picker__toggle',
-  popup: 'ia-model-picker__popup',
-  filters: 'ia-model-picker__filters',
-  filter: 'ia-model-picker__filter',
-  status: 'ia-model-picker__status',
-  listbox: 'ia-model-picker__listbox',
-  group: 'ia-model-picker__group',
-  groupLabel: 'ia-model-picker__group-label',
-  option: 'ia-model-option',
-  optionName: 'ia-model-option__name',
-  badge: 'ia-model-option__badge',
-  facts: 'ia-model-facts',
-};
+export type ModelComboboxProps = Omit<ModelComboboxRootProps, 'children'>;
 
-const PRICE_CEILINGS = [0, 0.5, 1, 3, 10];
-const CONTEXT_FLOORS = [8_000, 32_000, 128_000, 200_000, 1_000_000];
-const PAGE = 8;
-const NO_FILTERS: ModelPickerFilterValues = {};
-
-/** Where the highlight goes: an option's index, or the chosen model (else the first), or the last. */
-type Highlight = number | 'selected' | 'last';
+// Props the state or the root handles itself; every other one goes to the root element.
+const HANDLED = new Set<string>([
+  ...(['models', 'status', 'error', 'onRetry', 'value', 'defaultValue', 'onValueChange', 'open', 'defaultOpen', 'onOpenChange', 'modality'] satisfies Array<keyof ModelComboboxOptions>),
+  ...(['defaultFilters', 'defaultSort', 'showFilters', 'priceCeilings', 'contextFloors', 'label', 'labels', 'name', 'disabled', 'listHeight', 'classNames', 'unstyled'] satisfies Array<keyof ModelComboboxOptions>),
+  ...(['theme', 'className', 'children', 'onBlur', 'onKeyDown'] satisfies Array<keyof ModelComboboxRootProps>),
+]);
 
 /**
- * The model combobox without a data source: give it `models` (and `status`), get a searchable, filterable,
- * windowed list grouped by provider. `ModelPicker` is this with the provider's catalog.
+ * Holds the combobox's state for its parts and is its root element: a focus that leaves it closes the list, and
+ * Escape anywhere in it closes the list and returns to the text.
  *
  * @example
- * <ModelCombobox models={entries} value={model} onValueChange={setModel} />
+ * <ModelCombobox.Root models={entries} value={model} onValueChange={setModel}>
+ *   <ModelCombobox.Input />
+ *   <ModelCombobox.Popup />
+ * </ModelCombobox.Root>
  */
-export function ModelCombobox(props: ModelComboboxProps): ReactNode {
-  const {
-    models,
-    status = 'ready',
-    error,
-    onRetry,
-    value,
-    defaultValue,
-    onValueChange,
-    open: openProp,
-    defaultOpen,
-    onOpenChange,
-    modality,
-    defaultFilters,
-    defaultSort,
-    showFilters = true,
-    priceCeilings = PRICE_CEILINGS,
-    contextFloors = CONTEXT_FLOORS,
-    label,
-    labels: labelOverrides,
-    name,
-    disabled,
-    listHeight = 320,
-    classNames,
-    unstyled,
-    theme,
-    className,
-    onBlur,
-    onKeyDown,
-    ...rest
-  } = props;
-
-  const labels = useMemo<ModelPickerLabels>(() => ({ ...defaultModelPickerLabels, ...labelOverrides, ...(label ? { label } : {}) }), [labelOverrides, label]);
-  const cx = (slot: ModelPickerSlot, ...extra: Array<string | undefined>) => classes(unstyled, OWN_CLASSES[slot], classNames?.[slot], ...extra);
-  const baseId = useId();
-  const inputId = `${baseId}-input`;
-  const listboxId = `${baseId}-listbox`;
-  const inputRef = useRef<HTMLInputElement>(null);
-
-  const byId = useMemo(() => new Map(models.map((model) => [model.id, model])), [models]);
-  const [selectedId, setSelectedId] = useControllableState({ value, defaultValue: defaultValue ?? '', onChange: (next: string) => onValueChange?.(next, byId.get(next)) });
-  const [open, setOpen] = useControllableState({ value: openProp, defaultValue: defaultOpen ?? false, onChange: onOpenChange });
-  const [query, setQuery] = useState('');
-  // Until the user types, the text shows the chosen model's name and searches nothing.
-  const [typing, setTyping] = useState(false);
-  const [filters, setFilters] = useState<ModelPickerFilterValues>(defaultFilters ?? NO_FILTERS);
-  const [sort, setSort] = useState<ModelPickerSort>(defaultSort ?? 'provider');
-  const [highlight, setHighlight] = useState<Highlight>('selected');
-  // How the next highlight change scrolls: into the middle on opening, just into view on a key, not on hover.
-  const scrollToHighlight = useRef<'center' | 'nearest' | false>('center');
-
-  // Each step is memoised on its own inputs: a keystroke re-filters (one `includes` per word per model) and
-  // re-sorts; a closed picker does no work at all.
-  const search = typing ? query : '';
-  const effectiveModality = modality ?? filters.modality;
-  const filtered = useMemo(
-    () => (open ? filterModels(models, { search, modality: effectiveModality, provider: filters.provider, maxPrice: filters.maxPrice, minContext: filters.minContext }) : []),
-    [open, models, search, effectiveModality, filters.provider, filters.maxPrice, filters.minContext],
-  );
-  const layout = useMemo(() => (open ? layoutModelList(groupModelsByProvider(sortModels(filtered, sort))) : EMPTY_LAYOUT), [open, filtered, sort]);
-  const providers = useMemo(() => (open && showFilters ? providersOf(modality ? models : filterModels(models, { modality: filters.modality })) : []), [open, showFilters, models, modality, filters.modality]);
-  const windowed = useWindowedRows(layout.heights, listHeight);
-
-  const { options } = layout;
-  const selectedIndex = useMemo(() => options.findIndex((model) => model.id === selectedId), [options, selectedId]);
-  const activeIndex = options.length === 0 ? -1 : highlight === 'last' ? options.length - 1 : highlight === 'selected' ? Math.max(0, selectedIndex) : Math.min(highlight, options.length - 1);
-
-  const { scrollRowIntoView, scrollRowToCenter } = windowed;
-  useLayoutEffect(() => {
-    const mode = scrollToHighlight.current;
-    if (!open || activeIndex < 0 || !mode) return;
-    scrollToHighlight.current = false;
-    const row = layout.rowOfOption[activeIndex] ?? 0;
-    // The first model of a group brings its group's label into view with it.
-    if (mode === 'center' && activeIndex > 0) scrollRowToCenter(row);
-    else scrollRowIntoView(row, layout.rows[row - 1]?.kind === 'group' ? 1 : 0);
-  }, [open, activeIndex, layout, scrollRowIntoView, scrollRowToCenter]);
-
-  const moveHighlight = useCallback((next: Highlight, scroll: 'center' | 'nearest' = 'nearest') => {
-    scrollToHighlight.current = scroll;
-    setHighlight(next);
-  }, []);
-  // After a filter or sort change the chosen model stays highlighted where it is still listed.
-  const changeFilters = useCallback((next: ModelPickerFilterValues) => (setFilters(next), moveHighlight('selected')), [moveHighlight]);
-  const changeSort = useCallback((next: ModelPickerSort) => (setSort(next), moveHighlight('selected')), [moveHighlight]);
-  const openList = (next: Highlight = 'selected') => {
-    moveHighlight(next, 'center');
-    setOpen(true);
-  };
-  const close = useCallback(() => {
-    setOpen(false);
-    setTyping(false);
-    setQuery('');
-    setHighlight('selected');
-    scrollToHighlight.current = 'center';
-  }, [setOpen]);
-  const latestOptions = useRef(options);
-  latestOptions.current = options;
-  const select = useCallback(
-    (index: number) => {
-      const model = latestOptions.current[index];
-      if (!model) return;
-      setSelectedId(model.id);
-      close();
-      inputRef.current?.focus();
-    },
-    [setSelectedId, close],
-  );
-  const highlightByPointer = useCallback((index: number) => setHighlight(index), []);
-
-  const onInputKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.nativeEvent.isComposing) return;
-    const last = options.length - 1;
-    const from = activeIndex;
-    switch (event.key) {
-      case 'ArrowDown':
-        event.preventDefault();
-        if (!open) openList('selected');
-        else if (!event.altKey) moveHighlight(from < 0 ? 0 : Math.min(from + 1, last));
-        return;
-      case 'ArrowUp':
-        event.preventDefault();
-        if (!open) openList(selectedId ? 'selected' : 'last');
-        else if (event.altKey) close();
-        else moveHighlight(Math.max(from - 1, 0));
-        return;
-      case 'PageDown':
-      case 'PageUp':
-        if (!open) return;
-        event.preventDefault();
-        moveHighlight(Math.max(0, Math.min(last, from + (event.key === 'PageDown' ? PAGE : -PAGE))));
-        return;
-      case 'Home':
-      case 'End':
-        if (!open || options.length === 0) return;
-        event.preventDefault();
-        moveHighlight(event.key === 'Home' ? 0 : last);
-        return;
-      case 'Enter':
-        if (!open) return;
-        // Also keeps a surrounding form from being submitted while choosing.
-        event.preventDefault();
-        if (from >= 0) select(from);
-        return;
-      case 'Escape':
-        if (!open) return;
-        event.preventDefault();
-        // A dialog around the picker closes on its next Escape, not this one.
-        event.stopPropagation();
-        close();
-        return;
-    }
-  };
-
-  const onRootKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    onKeyDown?.(event);
-    // Escape in a filter closes the list and returns to the text, as it would from the text.
-    if (!event.defaultPrevented && event.key === 'Escape' && open) {
-      event.preventDefault();
-      event.stopPropagation();
-      close();
-      inputRef.current?.focus();
-    }
-  };
-  const onRootBlur = (event: FocusEvent<HTMLDivElement>) => {
-    onBlur?.(event);
-    if (open && !event.currentTarget.contains(event.relatedTarget as Node | null)) close();
-  };
-  // A press on the list's padding or scrollbar keeps the focus where it is, so the list stays open.
-  const keepFocus = (event: MouseEvent<HTMLDivElement>) => {
-    if (!(event.target as HTMLElement).closest('select, input, button, textarea, a')) event.preventDefault();
-  };
-
-  const selected = byId.get(selectedId);
-  const inputValue = typing ? query : (selected?.name ?? selectedId);
-  const state = open ? 'open' : 'closed';
-  const loading = status === 'loading' || (status === 'idle' && models.length === 0);
-
+export function ModelComboboxRoot(props: ModelComboboxRootProps): ReactNode {
+  const combobox = useModelComboboxState(props);
+  const { theme, className, children } = props;
+  // What is left are the root element's own attributes (id, style, data-*…).
+  const rest = Object.fromEntries(Object.entries(props).filter(([key]) => !HANDLED.has(key)));
+  const { cx, state, status, disabled, unstyled, onRootBlur, onRootKeyDown } = combobox;
   return (
-    <AiRoot
-      {...(theme ? { theme } : {})}
-      unstyled={unstyled === true}
-      data-state={state}
-      data-status={status}
-      data-disabled={disabled ? '' : undefined}
-      {...rest}
-      className={cx('root', className)}
-      onBlur={onRootBlur}
-      onKeyDown={onRootKeyDown}
-    >
+    <ModelComboboxContext.Provider value={combobox}>
+      <AiRoot
+        {...(theme ? { theme } : {})}
+        unstyled={unstyled === true}
+        data-state={state}
+        data-status={status}
+        data-disabled={disabled ? '' : undefined}
+        {...rest}
+        className={cx('root', className)}
+        onBlur={onRootBlur}
+        onKeyDown={onRootKeyDown}
+      >
+        {children}
+      </AiRoot>
+    </ModelComboboxContext.Provider>
+  );
+}
+
+/**
+ * The label and the text field (role combobox) with its toggle: type to search, arrows, Page, Home and End to
+ * move, Enter to choose, Escape to close.
+ *
+ * @example
+ * <ModelCombobox.Input />
+ */
+export function ModelComboboxInput(): ReactNode {
+  const { cx, labels, inputId, inputRef, listboxId, open, activeIndex, baseId, disabled, selected, inputValue, state, name, selectedId, setQuery, setTyping, moveHighlight, setOpen, onInputKeyDown, openList, close } =
+    useModelComboboxContext('ModelCombobox.Input');
+  return (
+    <>
       <label htmlFor={inputId} className={cx('label')}>
         {labels.label}
       </label>
@@ -330,64 +121,144 @@ export function ModelCombobox(props: ModelComboboxProps): ReactNode {
         </button>
         {name ? <input type="hidden" name={name} value={selectedId} /> : null}
       </div>
-      <div className={cx('popup')} data-state={state} hidden={!open} onMouseDown={keepFocus}>
-        {open && showFilters ? (
-          <ModelPickerFilters
-            filters={filters}
-            onFiltersChange={changeFilters}
-            sort={sort}
-            onSortChange={changeSort}
-            providers={providers}
-            showModality={!modality}
-            priceCeilings={priceCeilings}
-            contextFloors={contextFloors}
-            labels={labels}
-            classNames={classNames}
-            unstyled={unstyled}
-          />
-        ) : null}
-        {open && status === 'error' && error ? (
-          <div role="alert" className={cx('status')} data-state="error">
-            {error.userMessage}{' '}
-            {onRetry ? (
-              <button type="button" onClick={onRetry}>
-                {labels.retry}
-              </button>
-            ) : null}
-          </div>
-        ) : null}
-        <div role="status" className={cx('status')} data-state={loading ? 'loading' : options.length === 0 ? 'empty' : 'ready'}>
-          {open ? (loading ? labels.loading : options.length === 0 ? labels.empty : labels.count(options.length)) : null}
-        </div>
-        <div
-          ref={windowed.viewportRef}
-          role="listbox"
-          id={listboxId}
-          aria-label={labels.listbox}
-          tabIndex={-1}
-          className={cx('listbox')}
-          data-state={state}
-          style={{ maxHeight: listHeight, overflowY: 'auto', position: 'relative' }}
-          onScroll={windowed.onScroll}
-        >
-          {open ? (
-            <ModelListRows
-              idPrefix={baseId}
-              layout={layout}
-              start={windowed.start}
-              end={windowed.end}
-              offsets={windowed.offsets}
-              activeIndex={activeIndex}
-              selectedId={selectedId}
-              labels={labels}
-              classNames={classNames}
-              unstyled={unstyled}
-              onSelect={select}
-              onHighlight={highlightByPointer}
-            />
-          ) : null}
-        </div>
-      </div>
-    </AiRoot>
+    </>
   );
 }
+
+/**
+ * The list's popup: by default the filters, the status line and the list; give children to arrange your own.
+ *
+ * @example
+ * <ModelCombobox.Popup><ModelCombobox.Status /><ModelCombobox.List /></ModelCombobox.Popup>
+ */
+export function ModelComboboxPopup({ children }: { children?: ReactNode }): ReactNode {
+  const { cx, state, open, keepFocus } = useModelComboboxContext('ModelCombobox.Popup');
+  return (
+    <div className={cx('popup')} data-state={state} hidden={!open} onMouseDown={keepFocus}>
+      {children ?? (
+        <>
+          <ModelComboboxFilters />
+          <ModelComboboxStatus />
+          <ModelComboboxList />
+        </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Modality, provider, price, context and sort (hidden with `showFilters={false}`).
+ *
+ * @example
+ * <ModelCombobox.Filters />
+ */
+export function ModelComboboxFilters(): ReactNode {
+  const { open, showFilters, filters, changeFilters, sort, changeSort, providers, modality, priceCeilings, contextFloors, labels, classNames, unstyled } = useModelComboboxContext('ModelCombobox.Filters');
+  if (!open || !showFilters) return null;
+  return (
+    <ModelPickerFilters
+      filters={filters}
+      onFiltersChange={changeFilters}
+      sort={sort}
+      onSortChange={changeSort}
+      providers={providers}
+      showModality={!modality}
+      priceCeilings={priceCeilings}
+      contextFloors={contextFloors}
+      labels={labels}
+      classNames={classNames}
+      unstyled={unstyled}
+    />
+  );
+}
+
+/**
+ * A failed catalog read (with Retry) and the live count of models shown.
+ *
+ * @example
+ * <ModelCombobox.Status />
+ */
+export function ModelComboboxStatus(): ReactNode {
+  const { cx, open, status, error, onRetry, labels, loading, options } = useModelComboboxContext('ModelCombobox.Status');
+  return (
+    <>
+      {open && status === 'error' && error ? (
+        <div role="alert" className={cx('status')} data-state="error">
+          {error.userMessage}{' '}
+          {onRetry ? (
+            <button type="button" onClick={onRetry}>
+              {labels.retry}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      <div role="status" className={cx('status')} data-state={loading ? 'loading' : options.length === 0 ? 'empty' : 'ready'}>
+        {open ? (loading ? labels.loading : options.length === 0 ? labels.empty : labels.count(options.length)) : null}
+      </div>
+    </>
+  );
+}
+
+/**
+ * The listbox, grouped by provider, rendering only the rows in view.
+ *
+ * @example
+ * <ModelCombobox.List />
+ */
+export function ModelComboboxList(): ReactNode {
+  const { cx, windowed, listboxId, labels, state, listHeight, open, baseId, layout, activeIndex, selectedId, classNames, unstyled, select, highlightByPointer } = useModelComboboxContext('ModelCombobox.List');
+  return (
+    <div
+      ref={windowed.viewportRef}
+      role="listbox"
+      id={listboxId}
+      aria-label={labels.listbox}
+      tabIndex={-1}
+      className={cx('listbox')}
+      data-state={state}
+      style={{ maxHeight: listHeight, overflowY: 'auto', position: 'relative' }}
+      onScroll={windowed.onScroll}
+    >
+      {open ? (
+        <ModelListRows
+          idPrefix={baseId}
+          layout={layout}
+          start={windowed.start}
+          end={windowed.end}
+          offsets={windowed.offsets}
+          activeIndex={activeIndex}
+          selectedId={selectedId}
+          labels={labels}
+          classNames={classNames}
+          unstyled={unstyled}
+          onSelect={select}
+          onHighlight={highlightByPointer}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The model combobox without a data source: give it `models` (and `status`), get a searchable, filterable,
+ * windowed list grouped by provider. `ModelPicker` is this with the provider's catalog. Built from
+ * `ModelCombobox.Root`, `.Input`, `.Popup`, `.Filters`, `.Status` and `.List`.
+ *
+ * @example
+ * <ModelCombobox models={entries} value={model} onValueChange={setModel} />
+ */
+export function ModelCombobox(props: ModelComboboxProps): ReactNode {
+  return (
+    <ModelComboboxRoot {...props}>
+      <ModelComboboxInput />
+      <ModelComboboxPopup />
+    </ModelComboboxRoot>
+  );
+}
+
+ModelCombobox.Root = ModelComboboxRoot;
+ModelCombobox.Input = ModelComboboxInput;
+ModelCombobox.Popup = ModelComboboxPopup;
+ModelCombobox.Filters = ModelComboboxFilters;
+ModelCombobox.Status = ModelComboboxStatus;
+ModelCombobox.List = ModelComboboxList;

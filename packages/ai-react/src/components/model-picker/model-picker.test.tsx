@@ -417,3 +417,29 @@ describe('ModelCombobox on 400+ models', () => {
     expect(shownIds().every((id) => id.includes('gemini') && id.includes('flash'))).toBe(true);
   });
 });
+
+describe('ModelCombobox parts', () => {
+  const entry = (id: string, name: string): ModelEntry => ({ id, kind: 'model', name, provider: id.slice(0, id.indexOf('/')), model: id, modalities: ['text'], inputModalities: [], outputModalities: [], pricing: {}, supportedParameters: [] });
+  const models = [entry('openai/gpt-4o-mini', 'OpenAI: GPT-4o-mini'), entry('anthropic/claude-sonnet-4', 'Anthropic: Claude Sonnet 4')];
+
+  it('recomposes: a popup of the list alone (no filters), choosing with the keyboard as the ready-made one does', async () => {
+    const user = userEvent.setup();
+    const onValueChange = vi.fn();
+    render(
+      <ModelCombobox.Root models={models} onValueChange={onValueChange} data-testid="root">
+        <ModelCombobox.Input />
+        <ModelCombobox.Popup>
+          <ModelCombobox.List />
+        </ModelCombobox.Popup>
+      </ModelCombobox.Root>,
+    );
+    expect(screen.getByTestId('root').className).toBe('ia-model-picker');
+    const input = screen.getByRole('combobox', { name: 'Model' });
+    await user.click(input);
+    expect(screen.queryByRole('group', { name: 'Filters' })).toBeNull();
+    expect(screen.getAllByRole('option')).toHaveLength(2);
+    await user.type(input, 'claude{Enter}');
+    expect(onValueChange).toHaveBeenCalledWith('anthropic/claude-sonnet-4', models[1]);
+    expect(() => render(<ModelCombobox.List />)).toThrow('`ModelCombobox.List` must be used within `ModelCombobox.Root`');
+  });
+});
