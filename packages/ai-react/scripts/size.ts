@@ -11,6 +11,10 @@ const entries: Array<{ name: string; code: string; target?: number }> = [
   { name: 'ImageGenerator', code: "export { ImageGenerator } from './src/index.ts';" },
   { name: 'ModelPicker', code: "export { ModelPicker } from './src/index.ts';" },
   { name: 'SettingsDialog', code: "export { SettingsDialog } from './src/index.ts';" },
+  { name: 'ThreadList', code: "export { ThreadList } from './src/index.ts';" },
+  { name: 'UsagePanel', code: "export { UsagePanel } from './src/admin/index.ts';" },
+  { name: 'ModelHealth + ErrorsTable', code: "export { ModelHealth, ErrorsTable } from './src/admin/index.ts';" },
+  { name: 'chat primitives (Thread, Message, Composer, ActionBar)', code: "export { Thread, Message, Composer, ActionBar } from './src/index.ts';" },
   { name: 'admin entry (@insforge/ai-react/admin)', code: "export * from './src/admin/index.ts';" },
   { name: 'whole root entry (every export of src/index.ts)', code: "export * from './src/index.ts';" },
 ];
