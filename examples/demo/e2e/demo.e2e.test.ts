@@ -219,7 +219,7 @@ describe.sequential('the demo that npm start serves', () => {
   it('images: two images appear and can be downloaded', async () => {
     await openPage('Images');
     await page.getByRole('textbox', { name: 'Prompt' }).fill('A lighthouse at dusk, watercolor');
-    await page.getByRole('combobox', { name: 'Images' }).selectOption('2');
+    await page.getByRole('radiogroup', { name: 'Images' }).getByRole('radio', { name: '2' }).click();
     await page.getByRole('button', { name: 'Generate' }).click();
     const gallery = page.getByRole('list', { name: 'Generated images' });
     await expect.poll(() => gallery.getByRole('img').count(), { timeout: 30_000 }).toBe(2);
@@ -288,6 +288,59 @@ describe.sequential('the demo that npm start serves', () => {
     await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat4.*\$0\.\d*[1-9]/);
     const imageRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^image/ });
     expect(await imageRow.first().textContent()).toMatch(/^image1.*\$0\.\d*[1-9]/);
+    // At this laptop width every column, Median latency included, shows without scrolling the table.
+    const scrollers = page.locator('.ia-usage__table-scroll');
+    const overflows = await scrollers.evaluateAll((boxes) => boxes.map((box) => box.scrollWidth - box.clientWidth));
+    expect(overflows.length).toBeGreaterThanOrEqual(2);
+    expect(overflows.filter((overflow) => overflow > 0)).toEqual([]);
+    await expect.poll(() => page.getByRole('columnheader', { name: 'Median latency' }).first().isVisible()).toBe(true);
     await shot('admin-usage');
+  });
+
+  it('fits a 360 px phone: no page scrolls sideways, the chat composer is on screen, dialogs stay inside it', async () => {
+    const width = 360;
+    const height = 740;
+    await page.setViewportSize({ width, height });
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    try {
+      for (const role of ['User', 'Admin'] as const) {
+        await signInAs(role);
+        for (const name of ['Chat', 'Code', 'Summarize', 'Images', 'Admin'] as const) {
+          await openPage(name);
+          // Admin widgets load their data: measure once they have.
+          await page.waitForLoadState('networkidle');
+          expect(await sideways(), `${name} as ${role} scrolls sideways at ${width} px`).toBeLessThanOrEqual(0);
+          await shot(`phone-${role.toLowerCase()}-${name.toLowerCase()}`);
+        }
+      }
+      // The chat fills the screen with its composer at the bottom, inside the viewport.
+      await openPage('Chat');
+      const composer = await page.getByRole('textbox', { name: 'Message' }).boundingBox();
+      expect(composer).not.toBeNull();
+      expect(composer!.y + composer!.height).toBeLessThanOrEqual(height);
+      expect(composer!.y).toBeGreaterThan(height / 2);
+      // The settings dialog and the model picker in it stay inside the screen.
+      await openPage('Admin');
+      await page.getByRole('button', { name: 'AI settings' }).click();
+      const dialog = page.getByRole('dialog', { name: 'AI settings' });
+      await dialog.waitFor();
+      const model = dialog.getByRole('combobox', { name: 'Model' });
+      await expect.poll(() => model.isEnabled(), { timeout: 20_000 }).toBe(true);
+      await model.click();
+      const inside = async (locator: Locator) => {
+        const box = await locator.boundingBox();
+        return box !== null && box.x >= 0 && box.x + box.width <= width + 0.5;
+      };
+      expect(await inside(dialog)).toBe(true);
+      expect(await inside(dialog.locator('.ia-model-picker__popup'))).toBe(true);
+      expect(await dialog.evaluate((element) => element.scrollWidth - element.clientWidth)).toBeLessThanOrEqual(0);
+      expect(await sideways()).toBeLessThanOrEqual(0);
+      await shot('phone-admin-settings');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 });

@@ -31,46 +31,50 @@ export function App() {
     navigate(path);
   };
 
+  // The chat pages fill the screen, their composer pinned at the bottom; the others scroll as documents.
+  const fills = page === '/chat' || page === '/code';
   return (
     <AiProvider baseUrl="/ai" getHeaders={getHeaders}>
-      <header className="demo-header">
-        <a className="demo-brand" href="/chat" onClick={follow('/chat')}>
-          InsForge AI <span>demo</span>
-        </a>
-        <nav aria-label="Demo pages">
-          <ul className="demo-nav">
-            {PAGES.map((entry) => (
-              <li key={entry.path}>
-                <a href={entry.path} aria-current={entry.path === page ? 'page' : undefined} onClick={follow(entry.path)}>
-                  {entry.label}
-                </a>
-              </li>
+      <div className="demo-app" data-layout={fills ? 'fill' : 'document'}>
+        <header className="demo-header">
+          <a className="demo-brand" href="/chat" onClick={follow('/chat')}>
+            InsForge AI <span>demo</span>
+          </a>
+          <nav aria-label="Demo pages">
+            <ul className="demo-nav">
+              {PAGES.map((entry) => (
+                <li key={entry.path}>
+                  <a href={entry.path} aria-current={entry.path === page ? 'page' : undefined} onClick={follow(entry.path)}>
+                    {entry.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <fieldset className="demo-role">
+            <legend>Signed in as</legend>
+            {ROLES.map((entry) => (
+              <label key={entry.role}>
+                <input type="radio" name="demo-role" value={entry.role} checked={entry.role === role} onChange={() => setRole(entry.role)} />
+                {entry.label}
+              </label>
             ))}
-          </ul>
-        </nav>
-        <fieldset className="demo-role">
-          <legend>Signed in as</legend>
-          {ROLES.map((entry) => (
-            <label key={entry.role}>
-              <input type="radio" name="demo-role" value={entry.role} checked={entry.role === role} onChange={() => setRole(entry.role)} />
-              {entry.label}
-            </label>
-          ))}
-        </fieldset>
-      </header>
-      {config?.offline ? (
-        <p className="demo-banner" role="status">
-          Answers come from the offline OpenRouter emulator — no key is set. Set <code>OPENROUTER_API_KEY</code> and restart to use OpenRouter.
-        </p>
-      ) : null}
-      {/* Keyed by role: every page starts over as the newly signed-in user (admin widgets re-read what they may see). */}
-      <main className="demo-main" key={role}>
-        {page === '/chat' ? <ChatPage role={role} /> : null}
-        {page === '/code' ? <CodePage role={role} /> : null}
-        {page === '/summarize' ? <SummarizePage /> : null}
-        {page === '/images' ? <ImagesPage /> : null}
-        {page === '/admin' ? <AdminPage role={role} /> : null}
-      </main>
+          </fieldset>
+        </header>
+        {config?.offline ? (
+          <p className="demo-banner" role="status">
+            Answers come from the offline OpenRouter emulator — no key is set. Set <code>OPENROUTER_API_KEY</code> and restart to use OpenRouter.
+          </p>
+        ) : null}
+        {/* Keyed by role: every page starts over as the newly signed-in user (admin widgets re-read what they may see). */}
+        <main className="demo-main" key={role}>
+          {page === '/chat' ? <ChatPage role={role} /> : null}
+          {page === '/code' ? <CodePage role={role} /> : null}
+          {page === '/summarize' ? <SummarizePage role={role} /> : null}
+          {page === '/images' ? <ImagesPage /> : null}
+          {page === '/admin' ? <AdminPage role={role} /> : null}
+        </main>
+      </div>
     </AiProvider>
   );
 }

@@ -14,6 +14,9 @@ function readRole(): DemoRole {
   }
 }
 
+/** The user id the demo's server gives each role (see `authenticate` in server.ts): whose conversations are shown. */
+export const demoUserId = (role: DemoRole): string => (role === 'admin' ? 'demo-admin' : 'demo-user');
+
 /** The current role (remembered in localStorage), and a setter every component hears. */
 export function useDemoRole(): [DemoRole, (role: DemoRole) => void] {
   const role = useSyncExternalStore(

@@ -27,7 +27,6 @@ export function AdminPage({ role }: { role: DemoRole }) {
         <p className="demo-lead">Change each feature’s model, system prompt and parameters; the next answer uses them.</p>
         <SettingsDialog
           features={FEATURES}
-          theme="light"
           onSaved={() => setSavedCount((count) => count + 1)}
           trigger={
             <button type="button" className="demo-primary">
@@ -38,7 +37,7 @@ export function AdminPage({ role }: { role: DemoRole }) {
       </div>
       {/* The widgets carry their own headings ("Usage", "History of …"). */}
       <div className="demo-card">
-        <UsagePanel theme="light" />
+        <UsagePanel />
       </div>
       <div className="demo-card">
         <div className="demo-card-head">
@@ -51,13 +50,13 @@ export function AdminPage({ role }: { role: DemoRole }) {
             ))}
           </select>
         </div>
-        <FeatureHistory key={`${historyFeature}-${savedCount}`} feature={historyFeature} theme="light" />
+        <FeatureHistory key={`${historyFeature}-${savedCount}`} feature={historyFeature} />
       </div>
       <div className="demo-card">
-        <ModelHealth theme="light" />
+        <ModelHealth />
       </div>
       <div className="demo-card">
-        <ErrorsTable theme="light" limit={20} />
+        <ErrorsTable limit={20} />
       </div>
     </section>
   );

@@ -1,13 +1,32 @@
 import { ChatPanel } from '@insforge/ai-react';
-import type { DemoRole } from '../demo-role.js';
+import { useConversationId } from '../conversation-id.js';
+import { demoUserId, type DemoRole } from '../demo-role.js';
 
-/** The chat assistant: the `chat` feature; each signed-in role has its own conversation, kept across reloads. */
+const SUGGESTIONS = ['Plan a weekend in Lisbon', 'Explain how streaming answers work', 'Write a polite reminder email', 'Compare SQL and NoSQL in a table'];
+
+/**
+ * The chat assistant: the `chat` feature. Conversations are kept per signed-in user (`identity`), so the user and
+ * the admin of one browser never see each other's; "New chat" starts another and the page remembers it.
+ */
 export function ChatPage({ role }: { role: DemoRole }) {
+  const userId = demoUserId(role);
+  const [conversationId, setConversationId] = useConversationId('chat', userId);
   return (
-    <section className="demo-page" aria-labelledby="chat-title">
+    <section className="demo-page demo-page--chat" aria-labelledby="chat-title">
       <h1 id="chat-title">Chat</h1>
       <p className="demo-lead">A general assistant: the <code>chat</code> feature, with its own model, fallback and system prompt set on the server.</p>
-      <ChatPanel className="demo-chat" feature="chat" conversationId={`demo-chat-${role}`} theme="light" placeholder="Ask anything…" aria-label="Chat assistant" />
+      <ChatPanel
+        className="demo-chat"
+        feature="chat"
+        identity={userId}
+        conversationId={conversationId}
+        onConversationIdChange={setConversationId}
+        userName={role === 'admin' ? 'Admin' : 'User'}
+        title="How can I help you today?"
+        suggestions={SUGGESTIONS}
+        placeholder="Ask anything…"
+        aria-label="Chat assistant"
+      />
     </section>
   );
 }

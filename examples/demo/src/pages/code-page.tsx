@@ -1,13 +1,29 @@
 import { ChatPanel } from '@insforge/ai-react';
-import type { DemoRole } from '../demo-role.js';
+import { useConversationId } from '../conversation-id.js';
+import { demoUserId, type DemoRole } from '../demo-role.js';
 
-/** The code assistant: the `code` feature, a different model and a code-assistant system prompt. */
+const SUGGESTIONS = ['Reverse a string in TypeScript', 'Debounce a function', 'Write a SQL query for the top 5 customers'];
+
+/** The code assistant: the `code` feature, a different model and a code-assistant system prompt; per user, as the chat. */
 export function CodePage({ role }: { role: DemoRole }) {
+  const userId = demoUserId(role);
+  const [conversationId, setConversationId] = useConversationId('code', userId);
   return (
-    <section className="demo-page" aria-labelledby="code-title">
+    <section className="demo-page demo-page--chat" aria-labelledby="code-title">
       <h1 id="code-title">Code</h1>
       <p className="demo-lead">A code assistant: the <code>code</code> feature answers with runnable code and points out edge cases.</p>
-      <ChatPanel className="demo-chat" feature="code" conversationId={`demo-code-${role}`} theme="light" placeholder="Paste code or describe what to write…" aria-label="Code assistant" />
+      <ChatPanel
+        className="demo-chat"
+        feature="code"
+        identity={userId}
+        conversationId={conversationId}
+        onConversationIdChange={setConversationId}
+        userName={role === 'admin' ? 'Admin' : 'User'}
+        title="What are we building?"
+        suggestions={SUGGESTIONS}
+        placeholder="Paste code or describe what to write…"
+        aria-label="Code assistant"
+      />
     </section>
   );
 }

@@ -6,7 +6,7 @@ export function ImagesPage() {
     <section className="demo-page" aria-labelledby="images-title">
       <h1 id="images-title">Images</h1>
       <p className="demo-lead">Describe a picture: the <code>image</code> feature generates up to four at a time.</p>
-      <ImageGenerator feature="image" theme="light" aria-label="Image generator" />
+      <ImageGenerator feature="image" aria-label="Image generator" />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { Markdown, ModelInfo, shownAnswer, useChat } from '@insforge/ai-react';
 import { useId, useState, type FormEvent } from 'react';
+import { demoUserId, type DemoRole } from '../demo-role.js';
 
 const FORMATS = [
   { value: 'bullet points', label: 'Bullet points', instruction: 'as a short list of bullet points' },
@@ -10,8 +11,9 @@ const FORMATS = [
 type Format = (typeof FORMATS)[number]['value'];
 
 /** The summarizer: paste text, pick a format, and the `summarize` feature streams a summary in that format. */
-export function SummarizePage() {
-  const chat = useChat({ feature: 'summarize', conversationId: 'demo-summarize' });
+export function SummarizePage({ role }: { role: DemoRole }) {
+  // The last summary is kept per signed-in user, like the chats.
+  const chat = useChat({ feature: 'summarize', conversationId: 'demo-summarize', identity: demoUserId(role) });
   const [text, setText] = useState('');
   const [format, setFormat] = useState<Format>('bullet points');
   const textId = useId();
