@@ -1,7 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { DEFAULT_MOCK_FEATURES } from '../../testing/mock-features.js';
-import { SettingsDialog } from './settings-dialog.js';
+import { SettingsDialog, SettingsDialogContent, SettingsDialogForm, SettingsDialogRoot, SettingsDialogTrigger } from './settings-dialog.js';
 
 const meta = {
   title: 'SettingsDialog',
@@ -85,12 +85,15 @@ export const InvalidJson: Story = {
   },
 };
 
-/** A live test of the draft: answer, model, tokens, cost and latency. */
+/** A live test of the draft: the answer rendered as markdown (as the chat shows it), model, tokens, cost and latency. */
 export const LiveTest: Story = {
   parameters: { gateway: { pacing: { ttftMs: 0, tokensPerSecond: Infinity } } },
   play: async ({ canvasElement }) => {
     const body = page(canvasElement);
-    await userEvent.click(await body.findByRole('button', { name: 'Run test' }));
+    const prompt = await body.findByRole('textbox', { name: 'Test prompt' });
+    await userEvent.clear(prompt);
+    await userEvent.type(prompt, 'Answer in markdown, with a list.');
+    await userEvent.click(body.getByRole('button', { name: 'Run test' }));
     await body.findByText('Latency');
   },
 };
@@ -121,7 +124,46 @@ export const NotAnAdmin: Story = {
   },
 };
 
-/** Closed, with its trigger. */
+/** Closed, with its trigger (shown once the gateway lets the caller use its admin routes). */
 export const WithTrigger: Story = {
   args: { defaultOpen: false, trigger: <button type="button">AI settings</button> },
+  play: async ({ canvasElement }) => {
+    await page(canvasElement).findByRole('button', { name: 'AI settings' });
+  },
+};
+
+/** Signed in as a user: the trigger is not shown at all, rather than opening onto "no permission". */
+export const TriggerHiddenFromUsers: Story = {
+  args: { defaultOpen: false, trigger: <button type="button">AI settings</button> },
+  parameters: { gateway: { role: 'user' } },
+  render: (args) => (
+    <div>
+      <p>Signed in as a user: no settings button below.</p>
+      <SettingsDialog {...args} />
+    </div>
+  ),
+  play: async ({ canvasElement }) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(page(canvasElement).queryByRole('button', { name: 'AI settings' })).toBeNull();
+  },
+};
+
+/** Built from its parts: an own trigger through asChild, a note above the form. */
+export const Composed: Story = {
+  render: (args) => (
+    <SettingsDialogRoot feature={args.feature} theme={args.theme}>
+      <SettingsDialogTrigger asChild>
+        <button type="button">Tune the assistant</button>
+      </SettingsDialogTrigger>
+      <SettingsDialogContent>
+        <p style={{ margin: '12px 20px 0' }}>Changes apply to the next answer of every user.</p>
+        <SettingsDialogForm />
+      </SettingsDialogContent>
+    </SettingsDialogRoot>
+  ),
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    await userEvent.click(await body.findByRole('button', { name: 'Tune the assistant' }));
+    await body.findByRole('textbox', { name: 'System prompt' });
+  },
 };
