@@ -50,6 +50,8 @@ import { RedisCacheStore } from './cache/redis-cache-store.js';
 import { ResponseCache } from './cache/response-cache.js';
 import { Guardrails, type HostGuardrail } from './guardrails/guardrails.js';
 import { openRouterModeration } from './guardrails/moderation.js';
+import { batchJobOptionsSchema, startBatchJobs, type BatchJobOptions } from './jobs/batch-jobs.js';
+import { lazyJobsRouter } from './routes/jobs.js';
 
 export interface AiGatewayOptions {
   /** OpenRouter (or the emulator): base URL, key, attribution headers, timeouts. */
@@ -145,6 +147,11 @@ export interface AiGatewayOptions {
    * `content_policy_violation`) and nothing to let the text through.
    */
   guardrails?: HostGuardrail[];
+  /**
+   * Batch jobs (`/api/ai/jobs`, `/api/ai/summarize`): every instance works on jobs kept in the database unless
+   * `worker: false`; concurrency per instance, per job and per project, retries and leases.
+   */
+  jobs?: BatchJobOptions;
 }
 
 const optionsSchema = z.object({
@@ -170,6 +177,7 @@ const optionsSchema = z.object({
   guardrails: z
     .array(z.object({ name: z.string().min(1).max(64), stage: z.enum(['input', 'output']), check: z.custom<() => unknown>((value) => typeof value === 'function', 'check must be a function') }))
     .optional(),
+  jobs: batchJobOptionsSchema.optional(),
 });
 
 /**
@@ -334,6 +342,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     logger,
     redact,
   };
+  const batchJobs = startBatchJobs(context, ready, options.jobs);
   // Remember the key in use so the logger can redact it even when it comes from a function.
   const apiKey = upstream.apiKey.bind(upstream);
   upstream.apiKey = async () => (currentKey = await apiKey());
@@ -361,6 +370,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(lazyLimitsRouter(context, ready));
   router.use(lazyAdminRouter(context, ready, webhooks));
   router.use(lazyUsageRouter(ready));
+  router.use(lazyJobsRouter(context, batchJobs.service));
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
@@ -370,9 +380,15 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   Object.defineProperty(router, 'context', { value: context });
   Object.defineProperty(router, 'ready', { value: ready });
   Object.defineProperty(router, 'operations', { value: operations });
-  Object.defineProperty(router, 'drain', { value: (graceMs: number) => lifecycle.drain(graceMs) });
+  Object.defineProperty(router, 'drain', {
+    value: (graceMs: number) => {
+      batchJobs.stopTaking();
+      return lifecycle.drain(graceMs);
+    },
+  });
   Object.defineProperty(router, 'close', {
     value: async () => {
+      await batchJobs.close();
       await quota.close();
       await quotaBackend.close();
       await usage.close();

@@ -149,7 +149,7 @@ export class MeteredRequest {
   /** Watchers of the answer, added by the stages before forwarding. */
   readonly answerTaps: AnswerTap[] = [];
   /** Fields the stages add to the usage record (a cache hit, the cost saved, guardrail decisions). */
-  readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd'>> = {};
+  readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd' | 'jobId'>> = {};
   #holds = 0;
   readonly #abort = new AbortController();
   #endReason: EndReason | undefined;

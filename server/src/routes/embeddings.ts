@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
 import { parseRequest } from '../gateway/chat-request.js';
+import { embeddingsRequestSchema, type EmbeddingsRequest } from '../gateway/embeddings-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Feature } from '../features/feature.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
@@ -9,21 +9,8 @@ import { estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { postWithFallbacks, sendUpstreamJson } from '../gateway/upstream-json.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
-const tokenArray = z.array(z.number().int().nonnegative()).min(1);
-
-/** OpenAI's embeddings request; fields not named here never reach OpenRouter. */
-export const embeddingsRequestSchema = z.object({
-  model: z.string().min(1, 'model names an embedding feature (e.g. "embed") or a model id'),
-  input: z.union(
-    [z.string().min(1), z.array(z.string().min(1)).min(1).max(2048), tokenArray, z.array(tokenArray).min(1).max(2048)],
-    { error: 'input must be a non-empty string, up to 2048 strings, a token array or up to 2048 token arrays' },
-  ),
-  encoding_format: z.enum(['float', 'base64']).nullish(),
-  dimensions: z.number().int().positive().nullish(),
-  user: z.string().max(256).nullish(),
-});
-
-export type EmbeddingsRequest = z.infer<typeof embeddingsRequestSchema>;
+// The schema lives beside the chat request's so batch jobs check items with it too.
+export { embeddingsRequestSchema, type EmbeddingsRequest } from '../gateway/embeddings-request.js';
 
 /** OpenRouter's embeddings body: OpenAI's shape plus `id`, `provider` and `usage.cost`; the rest passes through. */
 interface UpstreamEmbeddings {

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /**
  * The tables, as one Kysely schema over SQLite and Postgres. Times are epoch milliseconds (`bigint`), JSON is
  * text, booleans are 0/1: the types both databases store the same way, so one query layer serves both.
@@ -14,6 +16,8 @@ export interface Database {
   conversation_messages: ConversationMessageTable;
   usage_records: UsageRecordTable;
   limit_policies: LimitPolicyTable;
+  batch_jobs: BatchJobTable;
+  batch_job_items: BatchJobItemTable;
 }
 
 export interface LimitPolicyTable {
@@ -185,4 +189,60 @@ export interface UsageRecordTable {
   /** When the request started. */
   created_at: number;
   reconciled_at: number | null;
+  /** The batch job the request was an item of (optional on insert: most requests belong to none). */
+  job_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface BatchJobTable {
+  id: string;
+  project_id: string;
+  user_id: string | null;
+  client_key_id: string | null;
+  /** The creator's role: items run with the identity that created the job. */
+  role: 'admin' | 'user';
+  kind: 'summarize' | 'chat' | 'embeddings';
+  status: 'queued' | 'running' | 'paused' | 'completed' | 'cancelled';
+  /** Why it is paused or cancelled. */
+  status_reason: string | null;
+  /**
+   * A job paused by a limit is tried again after this time (epoch ms): it goes on once the cap is raised or its
+   * period ends, and pauses again if not. Null for a job an admin paused, which waits to be resumed.
+   */
+  paused_until: number | null;
+  /** JSON of the job's options (summarization options, the feature). */
+  options: string;
+  total: number;
+  /** USD: the most the job could cost, checked against spend caps when it was created. */
+  worst_case_usd: number;
+  /** The worker holding the job, until `locked_until` (epoch ms): a worker that dies lets its lease expire. */
+  locked_by: string | null;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface BatchJobItemTable {
+  job_id: string;
+  position: number;
+  /** The item's idempotency key: `<job id>:<position>`. */
+  key: string;
+  status: 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** JSON of the item's request (an article, or a chat or embeddings body). */
+  input: string;
+  /** JSON of the result. */
+  output: string | null;
+  error_code: string | null;
+  error: string | null;
+  attempts: number;
+  /** When the item was last sent upstream: with no generation id yet, OpenRouter may or may not have it. */
+  sent_at: number | null;
+  /** OpenRouter's generation, persisted before the answer is read. */
+  generation_id: string | null;
+  request_id: string | null;
+  model: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cost_usd: number | null;
+  updated_at: number;
 }

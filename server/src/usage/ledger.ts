@@ -315,6 +315,7 @@ export class UsageLedger implements UsageSink {
       attempts: record.attempts,
       created_at: Number.isFinite(startedAt) ? startedAt : Date.now(),
       reconciled_at: null,
+      job_id: record.jobId ?? null,
     };
   }
 

@@ -42,6 +42,8 @@ export interface UsageRecord {
    */
   promptCharacters?: number;
   completionCharacters?: number;
+  /** The batch job the request was an item of. */
+  jobId?: string;
   attempts: number;
   startedAt: Date;
 }

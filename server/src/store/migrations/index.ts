@@ -5,6 +5,7 @@ import { usage } from './0003-usage.js';
 import { limits } from './0004-limits.js';
 import { cacheGuardrails } from './0006-cache-guardrails.js';
 import { conversationOwners } from './0005-conversation-owners.js';
+import { batchJobs } from './0007-batch-jobs.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-limits': limits,
   '0005-conversation-owners': conversationOwners,
   '0006-cache-guardrails': cacheGuardrails,
+  '0007-batch-jobs': batchJobs,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { GatewayContext } from '../gateway/context.js';
+import type { GatewayStores } from '../store/gateway-stores.js';
+import { openRouterGenerations } from '../usage/reconciler.js';
+import { DatabaseJobQueue } from './database-job-queue.js';
+import type { JobQueue } from './job-queue.js';
+import { JobRunner } from './job-runner.js';
+import { JobService } from './job-service.js';
+import { JobStore } from './job-store.js';
+
+export const batchJobOptionsSchema = z
+  .object({
+    /** Whether this instance works on jobs (every instance accepts them). Default true. */
+    worker: z.boolean().optional(),
+    /** Jobs this instance works on at once. Default 2. */
+    concurrency: z.number().int().min(1).max(100).optional(),
+    itemsPerJob: z.number().int().min(1).max(100).optional(),
+    itemsPerProject: z.number().int().min(1).max(1_000).optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+    backoffMs: z.number().int().min(0).optional(),
+    maxRateLimitWaitMs: z.number().int().min(0).optional(),
+    pauseRecheckMs: z.number().int().min(10).optional(),
+    statusPollMs: z.number().int().min(10).optional(),
+    generationWaitMs: z.number().int().min(0).optional(),
+    /** How long a job stays with a worker that stopped renewing its lease (its instance died). Default 15 s. */
+    leaseMs: z.number().int().min(100).optional(),
+    pollMs: z.number().int().min(10).optional(),
+  })
+  .strict();
+
+export type BatchJobOptions = z.infer<typeof batchJobOptionsSchema>;
+
+/** The batch jobs of one gateway: the service the routes call, and this instance's worker. */
+export interface BatchJobs {
+  service: Promise<JobService>;
+  /** Stops starting items (shutdown); items in flight are drained with the other requests. */
+  stopTaking(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts batch jobs once the database is open: jobs live in the gateway's database, and this instance works on them
+ * through a queue (leases in the database).
+ * @example
+ * const jobs = startBatchJobs(context, ready, { itemsPerJob: 8 });
+ */
+export function startBatchJobs(context: GatewayContext, ready: Promise<GatewayStores>, options: BatchJobOptions = {}): BatchJobs {
+  let runner: JobRunner | undefined;
+  let queue: JobQueue | undefined;
+  const service = ready.then((stores) => {
+    const store = new JobStore(stores.database.db);
+    runner = new JobRunner(context, store, openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId)), options);
+    queue = new DatabaseJobQueue({ store, logger: context.logger, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
+    const work = runner;
+    if (options.worker !== false) queue.start((jobId, signal) => work.run(jobId, signal));
+    return new JobService(context, store, queue, runner);
+  });
+  // A database that cannot open is reported by the gateway; the jobs routes answer its error.
+  service.catch(() => undefined);
+  return {
+    service,
+    stopTaking: () => runner?.stopTaking(),
+    async close() {
+      runner?.stopTaking();
+      await queue?.close();
+    },
+  };
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
+  return picked;
+}

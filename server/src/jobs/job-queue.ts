@@ -1,0 +1,16 @@
+/** Works on one job until it is done, paused or cancelled; `signal` aborts when the worker lost the job or closes. */
+export type JobWork = (jobId: string, signal: AbortSignal) => Promise<void>;
+
+/**
+ * Which instance works on which job. The database holds every job's items and their state; a queue only hands
+ * jobs to workers, at most one worker per job at a time, and gives a job whose worker died to another.
+ * Implementations: `DatabaseJobQueue` (leases in the gateway's database) and `BullJobQueue` (BullMQ on Redis).
+ */
+export interface JobQueue {
+  /** Offers a job to the workers: a new one, or one resumed or retried. */
+  enqueue(jobId: string): Promise<void>;
+  /** Starts working on jobs with `work`, as many at once as the queue's concurrency allows. */
+  start(work: JobWork): void;
+  /** Stops taking jobs, aborts the work in progress and waits for it to return. */
+  close(): Promise<void>;
+}

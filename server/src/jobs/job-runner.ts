@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Identity } from '../auth/identity.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayContext } from '../gateway/context.js';
+import type { GenerationLookup } from '../usage/reconciler.js';
+import { ItemFailure, runItem, type ItemAnswer } from './item-runner.js';
+import type { ItemRow, JobRow, JobStore } from './job-store.js';
+import { parseSummary, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
+
+export interface JobRunnerOptions {
+  /** Items of one job in flight at once on an instance. Default 4. */
+  itemsPerJob?: number | undefined;
+  /** Items of one project in flight at once on an instance, across its jobs. Default 8. */
+  itemsPerProject?: number | undefined;
+  /** Attempts of an item that keeps failing before it goes to the job's dead-letter list. Default 3. */
+  maxAttempts?: number | undefined;
+  /** First wait before an item is tried again; doubles each attempt. Default 1 s. */
+  backoffMs?: number | undefined;
+  /** The longest an item waits for a rate limit before trying again. Default 60 s. */
+  maxRateLimitWaitMs?: number | undefined;
+  /** How soon a job paused by a limit is tried again (it goes on once the cap allows). Default 60 s. */
+  pauseRecheckMs?: number | undefined;
+  /** How often a worker reads its job's status (a cancel or pause from another instance). Default 1 s. */
+  statusPollMs?: number | undefined;
+  /** How long a worker taking over a job waits for OpenRouter to know a generation before treating it as never made. Default 10 s. */
+  generationWaitMs?: number | undefined;
+}
+
+/** Errors worth trying an item again for: the upstream failed or timed out, or answered something unreadable. */
+const TRANSIENT = new Set(['upstream_error', 'upstream_timeout', 'upstream_stream_truncated', 'upstream_model_unavailable', 'service_unavailable']);
+
+export const BILLED_WITHOUT_ANSWER = 'The worker died after OpenRouter billed this item; it is not retried so it is never billed twice: retry it explicitly.';
+export const MAYBE_BILLED = 'The worker died after sending this item and before OpenRouter named its generation, so whether it was billed cannot be checked; it is not retried so it is never billed twice: retry it explicitly.';
+
+/**
+ * Works through one job's items on this instance: each item goes through the metered lifecycle with the job's id;
+ * rate limits wait, spend caps and the emergency stop pause the job, transient failures retry with backoff, and an
+ * item that keeps failing is kept with its error. A worker taking over a job from a dead one first settles the items
+ * it left running, through their generation ids, so none is billed twice.
+ */
+export class JobRunner {
+  readonly #options: { [K in keyof JobRunnerOptions]-?: number };
+  readonly #cancels = new Map<string, AbortController>();
+  readonly #projectSlots = new Map<string, number>();
+  readonly #slotWaiters = new Map<string, Array<() => void>>();
+  #closing = false;
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly store: JobStore,
+    private readonly lookupGeneration: GenerationLookup,
+    options: JobRunnerOptions = {},
+  ) {
+    this.#options = {
+      itemsPerJob: 4,
+      itemsPerProject: 8,
+      maxAttempts: 3,
+      backoffMs: 1_000,
+      maxRateLimitWaitMs: 60_000,
+      pauseRecheckMs: 60_000,
+      statusPollMs: 1_000,
+      generationWaitMs: 10_000,
+      ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    };
+  }
+
+  /** Stops starting items (the gateway is shutting down); items in flight finish or are aborted by the lifecycle. */
+  stopTaking(): void {
+    this.#closing = true;
+  }
+
+  /** Aborts a job's items in flight on this instance at once (after the job was marked cancelled). */
+  cancelLocal(jobId: string): void {
+    this.#cancels.get(jobId)?.abort();
+  }
+
+  /** Works on a job until it is completed, paused or cancelled, or `leaseSignal` says the worker lost it. */
+  async run(jobId: string, leaseSignal: AbortSignal): Promise<void> {
+    const job = await this.store.get(jobId);
+    if (!job) return;
+    if (!(await this.store.transition(jobId, [job.status === 'paused' ? 'paused' : job.status === 'queued' ? 'queued' : 'running'], 'running', null))) return;
+    const stop = new AbortController();
+    const cancel = new AbortController();
+    this.#cancels.set(jobId, cancel);
+    const onLease = () => stop.abort();
+    leaseSignal.addEventListener('abort', onLease);
+    cancel.signal.addEventListener('abort', () => stop.abort());
+    // A cancel or pause saved by another instance reaches this one at the next look.
+    const watch = setInterval(() => {
+      this.store.get(jobId).then((current) => {
+        if (current?.status === 'cancelled') cancel.abort();
+        else if (current?.status !== 'running') stop.abort();
+      }, () => undefined);
+    }, this.#options.statusPollMs);
+    const identity: Identity = { projectId: job.project_id, role: job.role, ...(job.user_id ? { userId: job.user_id } : {}), ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}) };
+    const state: JobState = { job, identity, options: JSON.parse(job.options) as JobOptions, stop, cancel, itemSignal: AbortSignal.any([cancel.signal, leaseSignal]) };
+    try {
+      for (const item of await this.store.running(jobId)) await this.#recover(state, item);
+      await Promise.all(Array.from({ length: this.#options.itemsPerJob }, () => this.#work(state)));
+      if (!stop.signal.aborted && !this.#closing) {
+        const summary = await this.store.summary(jobId);
+        if (summary && summary.counts.pending === 0 && summary.counts.running === 0) await this.store.transition(jobId, ['running'], 'completed');
+      }
+    } finally {
+      clearInterval(watch);
+      leaseSignal.removeEventListener('abort', onLease);
+      this.#cancels.delete(jobId);
+    }
+  }
+
+  async #work(state: JobState): Promise<void> {
+    while (!state.stop.signal.aborted && !this.#closing) {
+      const release = await this.#projectSlot(state.job.project_id, state.stop.signal);
+      if (!release) return;
+      try {
+        if (state.stop.signal.aborted || this.#closing) return;
+        const item = await this.store.startNext(state.job.id);
+        if (!item) return;
+        await this.#runItem(state, item);
+      } finally {
+        release();
+      }
+    }
+  }
+
+  async #runItem(state: JobState, item: ItemRow): Promise<void> {
+    const { job } = state;
+    let attempt = item.attempts;
+    for (;;) {
+      try {
+        const body = requestOf(job.kind, item, state.options);
+        const answer = await runItem(this.context, state.identity, job.kind === 'embeddings' ? 'embeddings' : 'chat', body, {
+          jobId: job.id,
+          signal: state.itemSignal,
+          sent: () => this.store.markSent(item),
+          generation: (id) => this.store.markGeneration(item, id),
+        });
+        await this.store.complete(item, { ...answer, output: outputOf(job.kind, item, state.options, answer) });
+        return;
+      } catch (thrown) {
+        const failure = thrown instanceof ItemFailure ? thrown : undefined;
+        // A summary that does not match its schema is the model's failure, worth another attempt.
+        const error = failure?.error ?? (thrown instanceof GatewayError ? thrown : undefined);
+        if (state.cancel.signal.aborted) return void (await this.store.cancelItem(item, failure?.requestId));
+        // The worker lost the job (or the gateway is closing): the item stays running for the next worker to settle.
+        if (state.itemSignal.aborted || (this.#closing && error?.code === 'service_unavailable' && !failure?.admitted)) return;
+        if (error?.code === 'rate_limit_exceeded') {
+          const waitMs = Math.min(this.#options.maxRateLimitWaitMs, Math.max(100, (error.options.retryAfterSeconds ?? 1) * 1000));
+          if (await this.#wait(waitMs, state.stop.signal)) continue;
+          return void (await this.store.requeue(item, false));
+        }
+        if (failure && !failure.admitted && (error?.code === 'quota_exceeded' || error?.code === 'service_unavailable')) {
+          // A spend cap or the emergency stop: nothing was sent; the whole job waits, and tries again later.
+          await this.store.requeue(item, false);
+          await this.store.transition(job.id, ['running'], 'paused', this.context.redact(error.message), Date.now() + this.#options.pauseRecheckMs);
+          state.stop.abort();
+          return;
+        }
+        attempt += 1;
+        const code = error?.code ?? 'internal_error';
+        if (TRANSIENT.has(code) && attempt < this.#options.maxAttempts) {
+          if (await this.#wait(Math.min(30_000, this.#options.backoffMs * 2 ** (attempt - 1)), state.stop.signal)) continue;
+          return void (await this.store.requeue(item, true));
+        }
+        const message = error ? this.context.redact(error.message) : 'The item failed in the gateway.';
+        if (!error) this.context.logger.error('a job item failed', { error: thrown, jobId: job.id, position: item.position });
+        await this.store.fail(item, { code, message, requestId: failure?.requestId });
+        return;
+      }
+    }
+  }
+
+  /**
+   * Settles an item a dead worker left running. Never sent: run it. Sent, and OpenRouter billed its generation:
+   * record that cost and keep it in the dead-letter list (its answer is lost; running it again would bill twice).
+   * Sent, and its generation unknown to OpenRouter or free: run it. Sent with no generation id yet: unknowable, so
+   * kept in the dead-letter list.
+   */
+  async #recover(state: JobState, item: ItemRow): Promise<void> {
+    if (item.sent_at === null) return this.store.requeue(item, false);
+    if (item.generation_id === null) return this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED });
+    const generationId = item.generation_id;
+    const deadline = Date.now() + this.#options.generationWaitMs;
+    for (;;) {
+      const found = await this.lookupGeneration({ requestId: item.key, projectId: state.job.project_id, generationId }, state.stop.signal).catch(() => 'error' as const);
+      if (typeof found === 'object') {
+        if (found.costUsd <= 0) return this.store.requeue(item, false);
+        if (!(await this.store.ledgerHas(generationId))) {
+          this.context.usage.record({
+            requestId: randomUUID(),
+            endpoint: state.job.kind === 'embeddings' ? 'embeddings' : 'chat',
+            projectId: state.job.project_id,
+            ...(state.job.user_id ? { userId: state.job.user_id } : {}),
+            ...(state.job.client_key_id ? { clientKeyId: state.job.client_key_id } : {}),
+            requestedModel: String((requestOf(state.job.kind, item, state.options) as { model?: unknown }).model ?? ''),
+            generationId,
+            status: 'cancelled',
+            streamed: state.job.kind !== 'embeddings',
+            promptTokens: found.promptTokens,
+            completionTokens: found.completionTokens,
+            reasoningTokens: 0,
+            costUsd: found.costUsd,
+            latencyMs: 0,
+            attempts: 1,
+            startedAt: new Date(item.sent_at),
+            jobId: state.job.id,
+          });
+        }
+        return this.store.fail(item, { code: 'worker_lost', message: BILLED_WITHOUT_ANSWER, costUsd: found.costUsd });
+      }
+      if (found === 'failed' || Date.now() >= deadline || state.stop.signal.aborted) {
+        // OpenRouter does not know the generation: it was never made, so running the item cannot bill it twice.
+        if (found !== 'error') return this.store.requeue(item, false);
+        return this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED });
+      }
+      await this.#wait(500, state.stop.signal);
+    }
+  }
+
+  /** Waits unless stopped first; true when the wait ran its course. */
+  async #wait(ms: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      await delay(ms, undefined, { signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One of the project's item slots on this instance; undefined when stopped while waiting. */
+  async #projectSlot(projectId: string, signal: AbortSignal): Promise<(() => void) | undefined> {
+    while ((this.#projectSlots.get(projectId) ?? 0) >= this.#options.itemsPerProject) {
+      if (signal.aborted) return undefined;
+      await new Promise<void>((resolve) => {
+        const waiters = this.#slotWaiters.get(projectId) ?? [];
+        waiters.push(resolve);
+        this.#slotWaiters.set(projectId, waiters);
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    if (signal.aborted) return undefined;
+    this.#projectSlots.set(projectId, (this.#projectSlots.get(projectId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#projectSlots.set(projectId, (this.#projectSlots.get(projectId) ?? 1) - 1);
+      this.#slotWaiters.get(projectId)?.shift()?.();
+    };
+  }
+}
+
+/** What a job keeps besides its items: the summarization options. */
+export interface JobOptions {
+  summarize?: SummarizeOptions;
+}
+
+interface JobState {
+  job: JobRow;
+  identity: Identity;
+  options: JobOptions;
+  /** Stops taking items: cancelled, paused, or the lease lost. */
+  stop: AbortController;
+  cancel: AbortController;
+  /** Aborts items in flight: a cancel, or the worker lost the job. */
+  itemSignal: AbortSignal;
+}
+
+/** The request an item sends: its body as given, or the summarization chat of its article. */
+export function requestOf(kind: JobRow['kind'], item: Pick<ItemRow, 'input'>, options: JobOptions): unknown {
+  const input = JSON.parse(item.input) as unknown;
+  if (kind !== 'summarize') return input;
+  return summarizeChatBody(input as Article, options.summarize as SummarizeOptions);
+}
+
+function outputOf(kind: JobRow['kind'], item: ItemRow, options: JobOptions, answer: ItemAnswer): unknown {
+  if (kind === 'summarize') {
+    const article = JSON.parse(item.input) as Article;
+    return { id: article.id, ...parseSummary(String(answer.content), options.summarize as SummarizeOptions) };
+  }
+  return kind === 'chat' ? { content: answer.content } : { data: answer.content };
+}

@@ -1,0 +1,115 @@
+import type { Identity } from '../auth/identity.js';
+import { GatewayError } from '../errors.js';
+import { prepareChat } from '../gateway/chat.js';
+import { chatRequestSchema, parseRequest } from '../gateway/chat-request.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { estimateChat, estimateEmbeddings } from '../gateway/quota-estimate.js';
+import { resolveTarget } from '../gateway/resolve-target.js';
+import type { LimitStatus, QuotaEstimate } from '../limits/quota-guard.js';
+import { embeddingsRequestSchema } from '../gateway/embeddings-request.js';
+import type { JobQueue } from './job-queue.js';
+import type { JobOptions, JobRunner } from './job-runner.js';
+import type { JobKind, JobRow, JobStore, JobSummary } from './job-store.js';
+import { summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
+
+/** The caps a job's worst case is checked against when it is created: those counted per day or month. */
+const BUDGET_KINDS = new Set<LimitStatus['kind']>(['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd']);
+
+const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+
+/**
+ * Creates, cancels, resumes and retries batch jobs. A job is checked whole before it is stored: every item must be
+ * a request its feature's policy accepts, and its worst case must fit the spend and token caps left, or it is
+ * refused with the reason.
+ */
+export class JobService {
+  constructor(
+    private readonly context: GatewayContext,
+    readonly store: JobStore,
+    private readonly queue: JobQueue,
+    private readonly runner: JobRunner,
+  ) {}
+
+  /** A job of chat or embeddings requests (the bodies one would send to `/v1/…`) or of articles to summarize. */
+  async create(identity: Identity, kind: JobKind, items: readonly unknown[], options: JobOptions = {}): Promise<JobSummary> {
+    const byFeature = new Map<string | undefined, QuotaEstimate>();
+    const total: QuotaEstimate = { tokens: 0, costUsd: 0 };
+    for (const [index, item] of items.entries()) {
+      const { feature, estimate } = await this.#check(identity, kind, item, options).catch((error: unknown) => {
+        throw inItem(error, kind === 'summarize' ? 'articles' : 'items', index);
+      });
+      const sum = byFeature.get(feature) ?? { tokens: 0, costUsd: 0 };
+      sum.tokens += estimate.tokens;
+      sum.costUsd += estimate.costUsd;
+      byFeature.set(feature, sum);
+      total.tokens += estimate.tokens;
+      total.costUsd += estimate.costUsd;
+    }
+    for (const [feature, estimate] of byFeature) {
+      for (const status of await this.context.quota.consumption({ identity, feature })) {
+        if (!BUDGET_KINDS.has(status.kind)) continue;
+        const needed = status.scope === 'feature' ? estimate : total;
+        const money = status.kind !== 'tokensPerDay';
+        const asked = money ? needed.costUsd : needed.tokens;
+        if (asked <= status.remaining) continue;
+        const what = status.scope === 'feature' ? `the "${status.target}" feature's` : status.scope === 'user' ? 'your' : "this project's";
+        const cap = status.kind === 'spendPerMonthUsd' ? 'monthly spend cap' : status.kind === 'spendPerDayUsd' ? 'daily spend cap' : 'daily token cap';
+        const amount = (value: number) => (money ? usd(value) : `${Math.ceil(value).toLocaleString('en')} tokens`);
+        throw new GatewayError(
+          'quota_exceeded',
+          `This job of ${items.length} items could use up to ${amount(asked)}, more than the ${amount(status.remaining)} left of ${what} ${cap} (${amount(status.limit)}, resets ${status.resetsAt}). Send fewer items, or ask an admin to raise the cap.`,
+          { headers: { 'X-Quota-Limit': `${status.kind}=${status.limit}`, 'X-Quota-Reset': status.resetsAt } },
+        );
+      }
+    }
+    const job = await this.store.create({ identity, kind, items, options: { ...options }, worstCaseUsd: total.costUsd });
+    await this.queue.enqueue(job.id);
+    return (await this.store.summary(job.id)) as JobSummary;
+  }
+
+  /** Stops a job: items not started are cancelled at once, and those in flight are aborted upstream. */
+  async cancel(job: JobRow): Promise<void> {
+    const cancelled = await this.store.transition(job.id, ['queued', 'running', 'paused'], 'cancelled', 'Cancelled.');
+    if (!cancelled) throw new GatewayError('version_conflict', `The job is ${job.status} and cannot be cancelled.`);
+    await this.store.cancelPending(job.id);
+    this.runner.cancelLocal(job.id);
+  }
+
+  /** Resumes a paused job now (an admin raised the cap, or the stop was lifted). */
+  async resume(job: JobRow): Promise<void> {
+    if (!(await this.store.transition(job.id, ['paused'], 'queued'))) throw new GatewayError('version_conflict', `The job is ${job.status}, not paused.`);
+    await this.queue.enqueue(job.id);
+  }
+
+  /** Runs failed items again (the dead-letter list, or some of it): they may be billed again, which is why it is explicit. */
+  async retry(job: JobRow, positions: readonly number[] | undefined): Promise<number> {
+    if (job.status === 'cancelled') throw new GatewayError('version_conflict', 'The job is cancelled.');
+    const count = await this.store.retryFailed(job.id, positions);
+    if (count > 0) {
+      await this.store.transition(job.id, ['completed', 'paused'], 'queued');
+      await this.queue.enqueue(job.id);
+    }
+    return count;
+  }
+
+  /** Plans one item as the worker will (policy and all) and estimates its worst case. */
+  async #check(identity: Identity, kind: JobKind, item: unknown, options: JobOptions): Promise<{ feature: string | undefined; estimate: QuotaEstimate }> {
+    if (kind === 'embeddings') {
+      const request = parseRequest(embeddingsRequestSchema, item);
+      const target = await resolveTarget(this.context, identity, request.model, 'embedding');
+      return { feature: target.isFeature ? target.feature.name : undefined, estimate: await estimateEmbeddings(this.context, target.models, request.input) };
+    }
+    const body = kind === 'summarize' ? summarizeChatBody(item as Article, options.summarize as SummarizeOptions) : item;
+    const { stream: _stream, stream_options: _streamOptions, ...request } = parseRequest(chatRequestSchema, body);
+    const run = await prepareChat(this.context, identity, request);
+    return { feature: run.target.isFeature ? run.target.feature.name : undefined, estimate: await estimateChat(this.context, run) };
+  }
+}
+
+/** An item's 400, naming the item: `items.3.messages: …`. */
+function inItem(error: unknown, list: string, index: number): unknown {
+  if (!(error instanceof GatewayError) || error.status >= 500) return error;
+  const param = `${list}.${index}${error.options.param ? `.${error.options.param}` : ''}`;
+  const message = error.message.startsWith(`${error.options.param}: `) ? error.message.slice(`${error.options.param}: `.length) : error.message;
+  return new GatewayError(error.code, `${param}: ${message}`, { ...error.options, param });
+}

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Identity } from '../auth/identity.js';
+import type { BatchJobItemTable, BatchJobTable, Database } from '../store/schema.js';
+
+export type JobKind = BatchJobTable['kind'];
+export type JobStatus = BatchJobTable['status'];
+export type ItemStatus = BatchJobItemTable['status'];
+export type JobRow = Selectable<BatchJobTable>;
+export type ItemRow = Selectable<BatchJobItemTable>;
+
+/** A job with its progress: items per status and the cost so far. */
+export interface JobSummary {
+  job: JobRow;
+  counts: Record<ItemStatus, number>;
+  costUsd: number;
+}
+
+export interface NewJob {
+  identity: Identity;
+  kind: JobKind;
+  options: Record<string, unknown>;
+  items: readonly unknown[];
+  worstCaseUsd: number;
+}
+
+/** What a finished item leaves: its result and the figures of the request that made it. */
+export interface ItemResult {
+  output: unknown;
+  requestId: string | undefined;
+  generationId: string | undefined;
+  model: string | undefined;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number | undefined;
+}
+
+const EMPTY_COUNTS: Record<ItemStatus, number> = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+/** Jobs a worker may take: new ones, and running ones whose worker let its lease expire. */
+const CLAIMABLE: JobStatus[] = ['queued', 'running'];
+const INSERT_BATCH = 200;
+
+/**
+ * Batch jobs and their items in the gateway's database (SQLite or Postgres). The job row carries the lease of the
+ * worker holding it (`locked_by`, `locked_until`), so the database itself is a durable queue; each item row carries
+ * the generation id of its upstream request, written before the answer is read.
+ */
+export class JobStore {
+  constructor(private readonly db: Kysely<Database>, private readonly now: () => number = Date.now) {}
+
+  /** Writes a job and all its items at once (a job is never seen half-created). */
+  async create(job: NewJob): Promise<JobRow> {
+    const now = this.now();
+    const row: JobRow = {
+      id: randomUUID(),
+      project_id: job.identity.projectId,
+      user_id: job.identity.userId ?? null,
+      client_key_id: job.identity.clientKeyId ?? null,
+      role: job.identity.role,
+      kind: job.kind,
+      status: 'queued',
+      status_reason: null,
+      paused_until: null,
+      options: JSON.stringify(job.options),
+      total: job.items.length,
+      worst_case_usd: job.worstCaseUsd,
+      locked_by: null,
+      locked_until: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('batch_jobs').values(row).execute();
+      for (let start = 0; start < job.items.length; start += INSERT_BATCH) {
+        const items = job.items.slice(start, start + INSERT_BATCH).map((input, offset) => ({
+          job_id: row.id,
+          position: start + offset,
+          key: `${row.id}:${start + offset}`,
+          status: 'pending' as const,
+          input: JSON.stringify(input),
+          attempts: 0,
+          updated_at: now,
+        }));
+        await trx.insertInto('batch_job_items').values(items).execute();
+      }
+    });
+    return row;
+  }
+
+  async get(id: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('batch_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** A project's jobs, newest first; only one user's when `userId` is given. */
+  async list(filter: { projectId: string; userId?: string | null | undefined; limit: number }): Promise<JobRow[]> {
+    let query = this.db.selectFrom('batch_jobs').selectAll().where('project_id', '=', filter.projectId);
+    if (filter.userId !== undefined) query = filter.userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', filter.userId);
+    return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
+  }
+
+  async summary(id: string): Promise<JobSummary | undefined> {
+    const job = await this.get(id);
+    if (!job) return undefined;
+    const rows = await this.db
+      .selectFrom('batch_job_items')
+      .select(['status', sql<number>`count(*)`.as('count'), sql<number | null>`sum(cost_usd)`.as('cost')])
+      .where('job_id', '=', id)
+      .groupBy('status')
+      .execute();
+    const counts = { ...EMPTY_COUNTS };
+    let costUsd = 0;
+    for (const row of rows) {
+      counts[row.status] = Number(row.count);
+      costUsd += Number(row.cost ?? 0);
+    }
+    return { job, counts, costUsd };
+  }
+
+  async items(id: string, page: { offset: number; limit: number } = { offset: 0, limit: 100_000 }): Promise<ItemRow[]> {
+    return this.db.selectFrom('batch_job_items').selectAll().where('job_id', '=', id).orderBy('position').offset(page.offset).limit(page.limit).execute();
+  }
+
+  /**
+   * Takes the oldest job no live worker holds, for `leaseMs`: a compare-and-set on the lease it saw, so two
+   * instances racing for one job never both get it.
+   */
+  async claim(workerId: string, leaseMs: number): Promise<JobRow | undefined> {
+    for (let tries = 0; tries < 5; tries += 1) {
+      const now = this.now();
+      const candidate = await this.db
+        .selectFrom('batch_jobs')
+        .selectAll()
+        .where((eb) => eb.or([eb('status', 'in', CLAIMABLE), eb.and([eb('status', '=', 'paused'), eb('paused_until', '<', now)])]))
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (!candidate) return undefined;
+      const seen = candidate.locked_until;
+      const taken = await this.db
+        .updateTable('batch_jobs')
+        .set({ locked_by: workerId, locked_until: now + leaseMs, updated_at: now })
+        .where('id', '=', candidate.id)
+        .where('status', '=', candidate.status)
+        .where((eb) => (seen === null ? eb('locked_until', 'is', null) : eb('locked_until', '=', seen)))
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) === 1) return { ...candidate, locked_by: workerId, locked_until: now + leaseMs };
+    }
+    return undefined;
+  }
+
+  /** Extends the lease; false when the worker no longer holds it (it expired and another took the job). */
+  async renew(id: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const now = this.now();
+    const result = await this.db.updateTable('batch_jobs').set({ locked_until: now + leaseMs }).where('id', '=', id).where('locked_by', '=', workerId).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async release(id: string, workerId: string): Promise<void> {
+    await this.db.updateTable('batch_jobs').set({ locked_by: null, locked_until: null }).where('id', '=', id).where('locked_by', '=', workerId).execute();
+  }
+
+  /** Moves a job to `status` if it is in one of `from`; false when it was not (cancelled meanwhile, say). */
+  async transition(id: string, from: readonly JobStatus[], status: JobStatus, reason: string | null = null, pausedUntil: number | null = null): Promise<boolean> {
+    const now = this.now();
+    const finished = status === 'completed' || status === 'cancelled';
+    const result = await this.db
+      .updateTable('batch_jobs')
+      .set({ status, status_reason: reason, paused_until: pausedUntil, updated_at: now, ...(finished ? { finished_at: now } : {}) })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Takes the next pending item of a job (compare-and-set, so no item is started twice). */
+  async startNext(jobId: string): Promise<ItemRow | undefined> {
+    for (let tries = 0; tries < 5; tries += 1) {
+      const item = await this.db.selectFrom('batch_job_items').selectAll().where('job_id', '=', jobId).where('status', '=', 'pending').orderBy('position').limit(1).executeTakeFirst();
+      if (!item) return undefined;
+      const result = await this.#updateItem(item, ['pending'], { status: 'running', attempts: item.attempts + 1, sent_at: null, generation_id: null });
+      if (result) return { ...item, status: 'running', attempts: item.attempts + 1, sent_at: null, generation_id: null };
+    }
+    return undefined;
+  }
+
+  /** Items a worker was running when it died (the job's lease expired with them still running). */
+  async running(jobId: string): Promise<ItemRow[]> {
+    return this.db.selectFrom('batch_job_items').selectAll().where('job_id', '=', jobId).where('status', '=', 'running').orderBy('position').execute();
+  }
+
+  /** Marks the moment an item goes upstream: from here until its generation id is known, OpenRouter may have it. */
+  async markSent(item: ItemRow): Promise<void> {
+    await this.#updateItem(item, ['running'], { sent_at: this.now() });
+  }
+
+  /** Persists the generation of an item's request; the answer is read only once this is durable. */
+  async markGeneration(item: ItemRow, generationId: string): Promise<void> {
+    await this.#updateItem(item, ['running'], { generation_id: generationId });
+  }
+
+  async complete(item: ItemRow, result: ItemResult): Promise<void> {
+    await this.#updateItem(item, ['running'], {
+      status: 'done',
+      output: JSON.stringify(result.output),
+      error_code: null,
+      error: null,
+      request_id: result.requestId ?? null,
+      generation_id: result.generationId ?? null,
+      model: result.model ?? null,
+      prompt_tokens: result.promptTokens,
+      completion_tokens: result.completionTokens,
+      cost_usd: result.costUsd ?? null,
+    });
+  }
+
+  /** Keeps an item with its error: the job's dead-letter list. `costUsd` is what it was billed anyway. */
+  async fail(item: ItemRow, error: { code: string; message: string; costUsd?: number | undefined; requestId?: string | undefined }): Promise<void> {
+    await this.#updateItem(item, ['running', 'pending'], { status: 'failed', error_code: error.code, error: error.message, cost_usd: error.costUsd ?? null, request_id: error.requestId ?? null });
+  }
+
+  /** Puts a running item back in line (a rate limit, a pause, a lost lease): nothing was billed for it. */
+  async requeue(item: ItemRow, keepAttempt: boolean): Promise<void> {
+    await this.#updateItem(item, ['running'], { status: 'pending', sent_at: null, generation_id: null, ...(keepAttempt ? {} : { attempts: Math.max(0, item.attempts - 1) }) });
+  }
+
+  /** An item stopped by its job's cancellation. */
+  async cancelItem(item: ItemRow, requestId: string | undefined): Promise<void> {
+    await this.#updateItem(item, ['running'], { status: 'cancelled', request_id: requestId ?? null });
+  }
+
+  /** Whether the usage ledger already holds a record of a generation (its worker wrote one before it stopped). */
+  async ledgerHas(generationId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('usage_records').select('id').where('generation_id', '=', generationId).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Cancels every item not started yet; returns how many. */
+  async cancelPending(jobId: string): Promise<number> {
+    const result = await this.db.updateTable('batch_job_items').set({ status: 'cancelled', updated_at: this.now() }).where('job_id', '=', jobId).where('status', '=', 'pending').executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Puts failed items (all, or the listed positions) back in line with a fresh attempt count; returns how many. */
+  async retryFailed(jobId: string, positions?: readonly number[]): Promise<number> {
+    let query = this.db
+      .updateTable('batch_job_items')
+      .set({ status: 'pending', attempts: 0, error: null, error_code: null, sent_at: null, generation_id: null, updated_at: this.now() })
+      .where('job_id', '=', jobId)
+      .where('status', '=', 'failed');
+    if (positions) query = query.where('position', 'in', positions.length > 0 ? [...positions] : [-1]);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async #updateItem(item: Pick<ItemRow, 'job_id' | 'position'>, from: ItemStatus[], values: Partial<Omit<ItemRow, 'job_id' | 'position'>>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('batch_job_items')
+      .set({ ...values, updated_at: this.now() })
+      .where('job_id', '=', item.job_id)
+      .where('position', '=', item.position)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
