@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run screenshots`: the README's pictures of ChatPanel, ImageGenerator, ModelPicker and SettingsDialog, in
-// light and dark, taken from the static Storybook in the machine's Chromium and written to docs/screenshots/.
+// `npm run screenshots`: the README's pictures of ChatPanel, ThreadList, ImageGenerator, ModelPicker, SettingsDialog
+// and the usage panel, in light and dark, on a laptop and (for the main ones) a phone, taken from the static
+// Storybook in the machine's Chromium and written to docs/screenshots/.
 // A story that does not exist yet is skipped with a message. `--force-build` rebuilds Storybook first.
 /* global document, requestAnimationFrame -- the waitForFunction and evaluate callbacks run in the page */
 import { mkdirSync } from 'node:fs';
@@ -18,11 +19,21 @@ import {
 } from '../test/browser/storybook-static.mjs';
 
 /** The stories pictured (ids by convention: `<component>--<story>`), the file names, and a frame that fits them. */
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
 const SHOTS = [
-  { id: 'chatpanel--conversation', file: 'chat-panel', viewport: { width: 900, height: 720 } },
-  { id: 'imagegenerator--gallery', file: 'image-generator', viewport: { width: 1000, height: 760 } },
-  { id: 'modelpicker--open', file: 'model-picker', viewport: { width: 900, height: 720 } },
-  { id: 'settingsdialog--open', file: 'settings-dialog', viewport: { width: 1000, height: 900 } },
+  { id: 'chatpanel--conversation', file: 'chat-panel', viewport: LAPTOP },
+  { id: 'chatpanel--conversation', file: 'chat-panel-phone', viewport: PHONE },
+  { id: 'chatpanel--empty', file: 'chat-panel-empty', viewport: LAPTOP },
+  { id: 'threadlist--with-chat', file: 'thread-list', viewport: LAPTOP },
+  { id: 'imagegenerator--gallery', file: 'image-generator', viewport: LAPTOP },
+  { id: 'imagegenerator--gallery', file: 'image-generator-phone', viewport: PHONE },
+  { id: 'imagegenerator--lightbox', file: 'image-lightbox', viewport: LAPTOP },
+  { id: 'modelpicker--open', file: 'model-picker', viewport: LAPTOP },
+  { id: 'settingsdialog--open', file: 'settings-dialog', viewport: LAPTOP },
+  { id: 'settingsdialog--open', file: 'settings-dialog-phone', viewport: PHONE },
+  { id: 'usagepanel--last-month', file: 'usage-panel', viewport: LAPTOP },
+  { id: 'usagepanel--last-month', file: 'usage-panel-phone', viewport: PHONE },
 ];
 const THEMES = ['light', 'dark'];
 const OUTPUT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');

@@ -1,6 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { useModels } from '../../react/use-models.js';
+import { ModelCombobox } from './model-combobox.js';
 import { ModelPicker } from './model-picker.js';
 
 const meta = {
@@ -104,5 +106,27 @@ export const Controlled: Story = {
         </p>
       </div>
     );
+  },
+};
+
+/** Built from the combobox's parts over the catalog of `useModels`: a list without filters, the count under it. */
+function ComposedPicker() {
+  const { models, status, error, refresh } = useModels({ modality: 'text' });
+  return (
+    <ModelCombobox.Root models={models} status={status} error={error} onRetry={() => void refresh()} defaultOpen defaultValue="anthropic/claude-sonnet-4" style={{ maxWidth: 480 }}>
+      <ModelCombobox.Input />
+      <ModelCombobox.Popup>
+        <ModelCombobox.List />
+        <ModelCombobox.Status />
+      </ModelCombobox.Popup>
+    </ModelCombobox.Root>
+  );
+}
+
+/** The parts of the combobox rearranged: no filters, the model count under the list. */
+export const Composed: Story = {
+  render: () => <ComposedPicker />,
+  play: async ({ canvasElement }) => {
+    await catalogListed(canvasElement);
   },
 };
