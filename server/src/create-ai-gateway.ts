@@ -342,7 +342,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     logger,
     redact,
   };
-  const batchJobs = startBatchJobs(context, ready, options.jobs);
+  const batchJobs = startBatchJobs(context, ready, options.jobs, { url: redisUrl, keyPrefix: options.limits?.redisKeyPrefix });
   // Remember the key in use so the logger can redact it even when it comes from a function.
   const apiKey = upstream.apiKey.bind(upstream);
   upstream.apiKey = async () => (currentKey = await apiKey());

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GatewayContext } from '../gateway/context.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { openRouterGenerations } from '../usage/reconciler.js';
+import { BullJobQueue } from './bull-job-queue.js';
 import { DatabaseJobQueue } from './database-job-queue.js';
 import type { JobQueue } from './job-queue.js';
 import { JobRunner } from './job-runner.js';
@@ -25,6 +26,10 @@ export const batchJobOptionsSchema = z
     /** How long a job stays with a worker that stopped renewing its lease (its instance died). Default 15 s. */
     leaseMs: z.number().int().min(100).optional(),
     pollMs: z.number().int().min(10).optional(),
+    /** BullMQ only: how long a worker may go silent before its job counts as stalled and moves on. Default 30 s. */
+    lockMs: z.number().int().min(500).optional(),
+    /** BullMQ only: the wait before a job cut short or held elsewhere is offered again. Default 2 s. */
+    retryDelayMs: z.number().int().min(10).optional(),
   })
   .strict();
 
@@ -40,17 +45,19 @@ export interface BatchJobs {
 
 /**
  * Starts batch jobs once the database is open: jobs live in the gateway's database, and this instance works on them
- * through a queue (leases in the database).
+ * through a queue: BullMQ when Redis is configured, else leases in the database.
  * @example
- * const jobs = startBatchJobs(context, ready, { itemsPerJob: 8 });
+ * const jobs = startBatchJobs(context, ready, { itemsPerJob: 8 }, { redisUrl: process.env.REDIS_URL });
  */
-export function startBatchJobs(context: GatewayContext, ready: Promise<GatewayStores>, options: BatchJobOptions = {}): BatchJobs {
+export function startBatchJobs(context: GatewayContext, ready: Promise<GatewayStores>, options: BatchJobOptions = {}, redis: { url?: string | undefined; keyPrefix?: string | undefined } = {}): BatchJobs {
   let runner: JobRunner | undefined;
   let queue: JobQueue | undefined;
   const service = ready.then((stores) => {
     const store = new JobStore(stores.database.db);
     runner = new JobRunner(context, store, openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId)), options);
-    queue = new DatabaseJobQueue({ store, logger: context.logger, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
+    queue = redis.url
+      ? new BullJobQueue({ store, logger: context.logger, redisUrl: redis.url, prefix: redis.keyPrefix ? `${redis.keyPrefix}jobs` : undefined, ...pick(options, ['concurrency', 'leaseMs', 'lockMs', 'retryDelayMs']) })
+      : new DatabaseJobQueue({ store, logger: context.logger, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
     const work = runner;
     if (options.worker !== false) queue.start((jobId, signal) => work.run(jobId, signal));
     return new JobService(context, store, queue, runner);

@@ -150,6 +150,22 @@ export class JobStore {
     return undefined;
   }
 
+  /**
+   * Takes one job's lease, if no live worker holds it and the job has work (queued, running, or paused past its
+   * recheck time): for a queue that names the job itself (BullMQ), with the database lease as the one guard.
+   */
+  async claimById(id: string, workerId: string, leaseMs: number): Promise<JobRow | undefined> {
+    const now = this.now();
+    const taken = await this.db
+      .updateTable('batch_jobs')
+      .set({ locked_by: workerId, locked_until: now + leaseMs, updated_at: now })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('status', 'in', CLAIMABLE), eb.and([eb('status', '=', 'paused'), eb('paused_until', '<', now)])]))
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(taken.numUpdatedRows) === 1 ? this.get(id) : undefined;
+  }
+
   /** Extends the lease; false when the worker no longer holds it (it expired and another took the job). */
   async renew(id: string, workerId: string, leaseMs: number): Promise<boolean> {
     const now = this.now();

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
+import type { GatewayLogger } from '../logger.js';
+import { BullJobQueue } from './bull-job-queue.js';
+import { DatabaseJobQueue } from './database-job-queue.js';
+import type { JobQueue } from './job-queue.js';
+import { JobStore } from './job-store.js';
+
+const logger: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const PREFIX = `insforge-test-jobs-${randomBytes(4).toString('hex')}`;
+
+interface Implementation {
+  name: string;
+  database: 'sqlite' | 'postgres';
+  make(store: JobStore): JobQueue;
+}
+
+const IMPLEMENTATIONS: Implementation[] = [
+  { name: 'database queue on SQLite', database: 'sqlite', make: (store) => new DatabaseJobQueue({ store, logger, leaseMs: 300, pollMs: 20 }) },
+  { name: 'database queue on Postgres', database: 'postgres', make: (store) => new DatabaseJobQueue({ store, logger, leaseMs: 300, pollMs: 20 }) },
+  { name: 'BullMQ on Redis with Postgres', database: 'postgres', make: (store) => new BullJobQueue({ store, logger, redisUrl: TEST_REDIS_URL, prefix: PREFIX, leaseMs: 300, lockMs: 1_000, retryDelayMs: 50 }) },
+];
+
+afterAll(() => deleteRedisKeys(PREFIX));
+
+const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe.each(IMPLEMENTATIONS)('job queue contract: $name', ({ database, make }) => {
+  let test: TestDatabase;
+  let store: JobStore;
+  const queues: JobQueue[] = [];
+  const queue = () => {
+    const made = make(store);
+    queues.push(made);
+    return made;
+  };
+  const newJob = async () => (await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{}], worstCaseUsd: 0 })).id;
+
+  beforeAll(async () => {
+    test = await createTestDatabase(database);
+    store = new JobStore(test.database.db);
+  });
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((made) => made.close()));
+  });
+  afterAll(() => test.drop());
+
+  it('works each job once, across two instances, with no job on two workers at a time', async () => {
+    const worked: string[] = [];
+    let inFlight = new Set<string>();
+    let overlapped = false;
+    const work = async (jobId: string) => {
+      if (inFlight.has(jobId)) overlapped = true;
+      inFlight.add(jobId);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      worked.push(jobId);
+      inFlight.delete(jobId);
+      await store.transition(jobId, ['queued', 'running'], 'completed');
+    };
+    const [first, second] = [queue(), queue()];
+    first.start(work);
+    second.start(work);
+    const ids = await Promise.all(Array.from({ length: 6 }, () => newJob()));
+    for (const id of ids) await (id.charCodeAt(0) % 2 ? first : second).enqueue(id);
+    await until(() => worked.length >= 6);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect([...worked].sort()).toEqual([...ids].sort());
+    expect(overlapped).toBe(false);
+    inFlight = new Set();
+  });
+
+  it('gives a job cut short with work left to a worker again', async () => {
+    let runs = 0;
+    const id = await newJob();
+    const only = queue();
+    only.start(async (jobId) => {
+      runs += 1;
+      // The first run stops early (a shutdown, say) leaving the job running; the next one finishes it.
+      if (runs === 1) return void (await store.transition(jobId, ['queued'], 'running'));
+      await store.transition(jobId, ['running'], 'completed');
+    });
+    await only.enqueue(id);
+    await until(async () => (await store.get(id))?.status === 'completed');
+    expect(runs).toBe(2);
+  });
+
+  it('aborts the work in progress when it closes, and takes no job after', async () => {
+    let aborted = false;
+    const id = await newJob();
+    const closing = queue();
+    let started = false;
+    closing.start(async (_jobId, signal) => {
+      started = true;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      aborted = true;
+    });
+    await closing.enqueue(id);
+    await until(() => started);
+    await closing.close();
+    expect(aborted).toBe(true);
+  });
+});
