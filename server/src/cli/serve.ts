@@ -39,6 +39,11 @@ Options:
   --metrics-port N     also serve GET /metrics (Prometheus) without a token on this port, for a scraper on a
                        private network; on the main port /metrics needs the admin token
   --metrics-host HOST  interface of the metrics port (default: --host)
+  --job-concurrency N  batch jobs this instance works on at once (default 2)
+  --job-items N        items of one job in flight at once on this instance (default 4)
+  --job-project-items N  items of one project in flight at once on this instance (default 8)
+  --job-lease S        seconds before a job whose instance stopped answering goes to another (default 15)
+  --no-job-worker      accept batch jobs but leave working on them to other instances
   --verbose            info-level logs as well as warnings and errors
   -h, --help           show this help
 
@@ -66,6 +71,11 @@ const OPTIONS = {
   deadline: { type: 'string' },
   'metrics-port': { type: 'string' },
   'metrics-host': { type: 'string' },
+  'job-concurrency': { type: 'string' },
+  'job-items': { type: 'string' },
+  'job-project-items': { type: 'string' },
+  'job-lease': { type: 'string' },
+  'no-job-worker': { type: 'boolean' },
 } as const;
 
 const DEFAULT_PORT = 8080;
@@ -151,6 +161,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     allowRawModels,
     ...(deadlineMs !== undefined ? { requestDeadlineMs: Math.max(1, deadlineMs) } : {}),
     logger: jsonLinesLogger(io, values.verbose ?? false),
+    jobs: jobOptionsOf(values),
   };
   let gateway: AiGateway;
   try {
@@ -255,6 +266,28 @@ function parseSeconds(text: string | undefined, source: string): number | undefi
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds >= 0 && seconds <= 86_400)) throw usageError(`${source} must be a number of seconds from 0 to 86400, got "${text}"`);
   return Math.round(seconds * 1000);
+}
+
+/** The batch job flags, as the gateway's `jobs` option. */
+function jobOptionsOf(values: { 'job-concurrency'?: string | undefined; 'job-items'?: string | undefined; 'job-project-items'?: string | undefined; 'job-lease'?: string | undefined; 'no-job-worker'?: boolean | undefined }): NonNullable<AiGatewayOptions['jobs']> {
+  const count = (text: string | undefined, flag: string) => {
+    if (text === undefined) return undefined;
+    const value = /^\d{1,4}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= 1 && value <= 100)) throw usageError(`${flag} must be a whole number from 1 to 100, got "${text}"`);
+    return value;
+  };
+  const leaseMs = parseSeconds(values['job-lease'], '--job-lease');
+  const jobs: NonNullable<AiGatewayOptions['jobs']> = {};
+  const concurrency = count(values['job-concurrency'], '--job-concurrency');
+  const itemsPerJob = count(values['job-items'], '--job-items');
+  const itemsPerProject = count(values['job-project-items'], '--job-project-items');
+  if (concurrency !== undefined) jobs.concurrency = concurrency;
+  if (itemsPerJob !== undefined) jobs.itemsPerJob = itemsPerJob;
+  if (itemsPerProject !== undefined) jobs.itemsPerProject = itemsPerProject;
+  // One figure for both queues: the database lease, and BullMQ's lock after which a silent worker counts as stalled.
+  if (leaseMs !== undefined) Object.assign(jobs, { leaseMs: Math.max(500, leaseMs), lockMs: Math.max(500, leaseMs) });
+  if (values['no-job-worker']) jobs.worker = false;
+  return jobs;
 }
 
 function parsePort(text: string | undefined, source: string): number {

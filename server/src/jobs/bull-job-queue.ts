@@ -35,7 +35,8 @@ const QUEUE_NAME = 'insforge-ai-jobs';
  * const queue = new BullJobQueue({ store, logger, redisUrl: process.env.REDIS_URL });
  */
 export class BullJobQueue implements JobQueue {
-  readonly workerId = `bull-worker-${randomUUID()}`;
+  // The process id says which instance holds a job (in `batch_jobs.locked_by`).
+  readonly workerId = `bull-worker-${process.pid}-${randomUUID()}`;
   readonly #queue: Queue;
   readonly #connections: Redis[] = [];
   #worker: Worker | undefined;

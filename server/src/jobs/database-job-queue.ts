@@ -23,7 +23,8 @@ export interface DatabaseJobQueueOptions {
  * queue.start((jobId, signal) => runner.run(jobId, signal));
  */
 export class DatabaseJobQueue implements JobQueue {
-  readonly workerId = `db-worker-${randomUUID()}`;
+  // The process id says which instance holds a job (in `batch_jobs.locked_by`).
+  readonly workerId = `db-worker-${process.pid}-${randomUUID()}`;
   readonly #options: { [K in 'concurrency' | 'leaseMs' | 'pollMs']-?: number };
   readonly #working = new Map<string, { abort: AbortController; done: Promise<void> }>();
   #work: JobWork | undefined;
