@@ -163,6 +163,15 @@ export {
   SettingsDialogForm,
   SettingsDialogRoot,
   SettingsDialogTrigger,
+  SettingsCustomParametersSection,
+  SettingsDefaultSections,
+  SettingsKeySection,
+  SettingsLimitsSection,
+  SettingsModelSection,
+  SettingsParametersSection,
+  SettingsPreviewSection,
+  SettingsTestSection,
+  useSettingsFormContext,
   defaultSettingsDialogLabels,
   DEFAULT_SETTINGS_DIALOG_LABELS,
   LimitsSection,
@@ -179,6 +188,7 @@ export type {
   SettingsDialogRootProps,
   SettingsDialogSlot,
   SettingsDialogTriggerProps,
+  SettingsFormValue,
 } from './components/settings-dialog/index.js';
 export { useAdminAccess } from './react/use-admin-access.js';
 export type { AdminAccess } from './react/use-admin-access.js';

@@ -3,7 +3,20 @@ export type { SettingsDialogContentProps, SettingsDialogProps, SettingsDialogRoo
 export { defaultSettingsDialogLabels, DEFAULT_SETTINGS_DIALOG_LABELS } from './settings-dialog-labels.js';
 export type { SettingsDialogLabels } from './settings-dialog-labels.js';
 export type { SettingsDialogSlot } from './settings-dialog-context.js';
-// The sections, to rebuild the dialog's body (inside `SettingsDialog.Root`).
+// The sections, to rebuild the dialog's body: inside `SettingsDialog.Form` they read its draft; the ones below them
+// take props, for a form of your own over `useFeatureSettings`.
+export {
+  SettingsCustomParametersSection,
+  SettingsDefaultSections,
+  SettingsKeySection,
+  SettingsLimitsSection,
+  SettingsModelSection,
+  SettingsParametersSection,
+  SettingsPreviewSection,
+  SettingsTestSection,
+} from './settings-form-sections.js';
+export { useSettingsFormContext } from './settings-form-context.js';
+export type { SettingsFormValue } from './settings-form-context.js';
 export { SettingsSection } from './settings-section.js';
 export { LiveTestSection } from './live-test-section.js';
 export type { LiveTestSectionProps } from './live-test-section.js';

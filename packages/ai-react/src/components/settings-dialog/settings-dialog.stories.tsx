@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { DEFAULT_MOCK_FEATURES } from '../../testing/mock-features.js';
 import { SettingsDialog, SettingsDialogContent, SettingsDialogForm, SettingsDialogRoot, SettingsDialogTrigger } from './settings-dialog.js';
+import { SettingsModelSection, SettingsTestSection } from './settings-form-sections.js';
 
 const meta = {
   title: 'SettingsDialog',
@@ -148,7 +149,7 @@ export const TriggerHiddenFromUsers: Story = {
   },
 };
 
-/** Built from its parts: an own trigger through asChild, a note above the form. */
+/** Built from its parts: an own trigger through asChild, a note above the form, and only the model and the live test. */
 export const Composed: Story = {
   render: (args) => (
     <SettingsDialogRoot feature={args.feature} theme={args.theme}>
@@ -157,7 +158,10 @@ export const Composed: Story = {
       </SettingsDialogTrigger>
       <SettingsDialogContent>
         <p style={{ margin: '12px 20px 0' }}>Changes apply to the next answer of every user.</p>
-        <SettingsDialogForm />
+        <SettingsDialogForm>
+          <SettingsModelSection />
+          <SettingsTestSection />
+        </SettingsDialogForm>
       </SettingsDialogContent>
     </SettingsDialogRoot>
   ),

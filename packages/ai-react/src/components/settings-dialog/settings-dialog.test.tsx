@@ -25,7 +25,7 @@ beforeAll(async () => {
     emulator: { catalog: { models: chatModels.data, embeddingModels: extraModels.embeddings, imageModels: extraModels.images } },
   });
   admin = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  for (const name of ['support', 'saved', 'conflicted', 'guarded', 'tested']) {
+  for (const name of ['support', 'saved', 'conflicted', 'guarded', 'tested', 'composed']) {
     await admin.features.create({ name, model: 'openai/gpt-4o-mini', systemPrompt: 'You answer support questions.', params: { temperature: 0.3 } });
   }
   await admin.features.create({ name: 'opus', model: 'anthropic/claude-opus-5', systemPrompt: 'You think hard.', params: { top_p: 0.9 } });
@@ -132,6 +132,31 @@ describe('SettingsDialog', () => {
     await user.click(await screen.findByRole('link', { name: 'Open the settings' }));
     expect(within(dialog()).getByText('Changes apply to the next answer.')).toBeTruthy();
     expect(((await systemPrompt()) as HTMLTextAreaElement).value).toBe('You answer support questions.');
+  });
+
+  it('shows the sections given to its Form, in their order, over one draft that saves', async () => {
+    const user = userEvent.setup();
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={globalThis.fetch}>
+        <SettingsDialog.Root feature="composed" defaultOpen>
+          <SettingsDialog.Content>
+            <SettingsDialog.Form>
+              <SettingsDialog.TestSection />
+              <SettingsDialog.ModelSection />
+            </SettingsDialog.Form>
+          </SettingsDialog.Content>
+        </SettingsDialog.Root>
+      </AiProvider>,
+    );
+    const prompt = await systemPrompt();
+    const sections = [...dialog().querySelectorAll('[data-section]')].map((section) => section.getAttribute('data-section'));
+    expect(sections).toEqual(['test', 'model']);
+    expect(screen.queryByRole('spinbutton', { name: 'Temperature' })).toBeNull();
+    await user.clear(prompt);
+    await user.type(prompt, 'Composed and saved.');
+    await user.click(button('Save'));
+    await waitFor(async () => expect((await admin.features.get('composed')).systemPrompt).toBe('Composed and saved.'));
+    expect(() => render(<SettingsDialog.ModelSection />)).toThrow('must be used within');
   });
 
   it('closes an open model picker on Escape without closing the dialog', async () => {

@@ -8,6 +8,15 @@ import { useControllableState } from '../../primitives/use-controllable-state.js
 import { useAdminAccess } from '../../react/use-admin-access.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { FeatureSettingsForm } from './feature-settings-form.js';
+import {
+  SettingsCustomParametersSection,
+  SettingsKeySection,
+  SettingsLimitsSection,
+  SettingsModelSection,
+  SettingsParametersSection,
+  SettingsPreviewSection,
+  SettingsTestSection,
+} from './settings-form-sections.js';
 import { slotClassNames, SettingsDialogContextProvider, useSettingsDialogContext, type SettingsDialogContextValue, type SettingsDialogSlot } from './settings-dialog-context.js';
 import { defaultSettingsDialogLabels, type SettingsDialogLabels } from './settings-dialog-labels.js';
 import { UnsavedChangesDialog } from './unsaved-changes-dialog.js';
@@ -190,15 +199,23 @@ export function SettingsDialogContent({ children }: SettingsDialogContentProps):
 }
 
 /**
- * Every section of the feature the dialog shows (model, prompt, parameters, custom JSON, preview, live test, key,
- * limits) and saving; remounted on a switch of feature so no edit crosses features.
+ * The feature's settings over one draft, and saving: by default every section (model, prompt, parameters, custom
+ * JSON, preview, live test, key, limits); give the sections you want, in your order, as children. Remounted on a
+ * switch of feature so no edit crosses features.
  *
  * @example
- * <SettingsDialog.Content><MyIntro /><SettingsDialog.Form /></SettingsDialog.Content>
+ * <SettingsDialog.Form>
+ *   <SettingsDialog.ModelSection />
+ *   <SettingsDialog.TestSection />
+ * </SettingsDialog.Form>
  */
-export function SettingsDialogForm(): ReactNode {
+export function SettingsDialogForm({ children }: { children?: ReactNode }): ReactNode {
   const { feature, onDirtyChange, onSaved } = useSettingsDialogState('SettingsDialog.Form');
-  return feature === '' ? null : <FeatureSettingsForm key={feature} feature={feature} onDirtyChange={onDirtyChange} onSaved={onSaved} />;
+  return feature === '' ? null : (
+    <FeatureSettingsForm key={feature} feature={feature} onDirtyChange={onDirtyChange} onSaved={onSaved}>
+      {children}
+    </FeatureSettingsForm>
+  );
 }
 
 /**
@@ -206,7 +223,8 @@ export function SettingsDialogForm(): ReactNode {
  * the system prompt and parameters, custom JSON parameters, a preview of the request, a live test, the OpenRouter
  * key and the limits; saved with a version check, and never closed on unsaved edits without asking. The trigger
  * shows only to callers the gateway lets use its admin routes. Compose your own from `SettingsDialog.Root`,
- * `.Trigger`, `.Content`, `.Form` and the exported sections.
+ * `.Trigger`, `.Content`, `.Form` and its sections (`.ModelSection`, `.ParametersSection`, `.CustomParametersSection`,
+ * `.PreviewSection`, `.TestSection`, `.KeySection`, `.LimitsSection`).
  *
  * @example
  * <SettingsDialog features={['chat', 'summarize']} trigger={<button type="button">AI settings</button>} />
@@ -224,3 +242,10 @@ SettingsDialog.Root = SettingsDialogRoot;
 SettingsDialog.Trigger = SettingsDialogTrigger;
 SettingsDialog.Content = SettingsDialogContent;
 SettingsDialog.Form = SettingsDialogForm;
+SettingsDialog.ModelSection = SettingsModelSection;
+SettingsDialog.ParametersSection = SettingsParametersSection;
+SettingsDialog.CustomParametersSection = SettingsCustomParametersSection;
+SettingsDialog.PreviewSection = SettingsPreviewSection;
+SettingsDialog.TestSection = SettingsTestSection;
+SettingsDialog.KeySection = SettingsKeySection;
+SettingsDialog.LimitsSection = SettingsLimitsSection;
