@@ -9,6 +9,7 @@ import { mcpCommand, MCP_USAGE } from './mcp-command.js';
 import { migrateCommand, MIGRATE_USAGE } from './migrate-command.js';
 import { serve, SERVE_USAGE, type CliEnvironment } from './serve.js';
 import { usageCommand, USAGE_COMMAND_USAGE } from './usage-command.js';
+import { jobsCommand, JOBS_USAGE } from './jobs-command.js';
 
 /** A command that keeps running (a server) until the process is told to stop. */
 export interface RunningCommand {
@@ -30,6 +31,7 @@ const COMMANDS = new Map<string, Command>([
   ['key', { summary: 'the OpenRouter key, stored encrypted (set | test | show | remove | rotate)', usage: KEY_USAGE, run: keyCommand }],
   ['migrate', { summary: 'bring the database schema up to date', usage: MIGRATE_USAGE, run: migrateCommand }],
   ['usage', { summary: 'usage by feature and model: requests, tokens, cost, errors (--period day|week|month|FROM..TO)', usage: USAGE_COMMAND_USAGE, run: usageCommand }],
+  ['jobs', { summary: 'batch jobs: list | show ID | cancel ID | results ID [--format json|csv]', usage: JOBS_USAGE, run: jobsCommand }],
   ['mcp', { summary: 'the MCP server over stdio (usage, limits, features, model health, emergency stop)', usage: MCP_USAGE, run: mcpCommand }],
 ]);
 

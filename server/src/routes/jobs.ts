@@ -44,7 +44,8 @@ export function jobResponse(summary: JobSummary, items?: ItemRow[]) {
   };
 }
 
-function itemResponse(item: ItemRow) {
+/** One item as the API answers it. */
+export function itemResponse(item: ItemRow) {
   return {
     index: item.position,
     key: item.key,
@@ -71,7 +72,8 @@ function canSee(identity: Identity, job: JobRow): boolean {
 
 const CSV_COLUMNS = ['index', 'id', 'status', 'summary', 'key_points', 'sentiment', 'sentiment_score', 'content', 'model', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'error_code', 'error'];
 
-function csvOf(items: ItemRow[]): string {
+/** A job's results as CSV (RFC 4180): one row per item, with its summary, answer or error. */
+export function jobResultsCsv(items: ItemRow[]): string {
   const line = (fields: readonly unknown[]) => `${fields.map(csvField).join(',')}\r\n`;
   let text = line(CSV_COLUMNS);
   for (const item of items) {
@@ -154,7 +156,7 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
     const job = await jobOf(res, req.params['id']);
     const items = await service.store.items(job.id);
     if (query.format === 'csv') {
-      res.status(200).set({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="job-${job.id}.csv"` }).send(csvOf(items));
+      res.status(200).set({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="job-${job.id}.csv"` }).send(jobResultsCsv(items));
       return;
     }
     res.json({ id: job.id, status: job.status, results: items.map(itemResponse) });
