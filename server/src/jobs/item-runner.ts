@@ -167,16 +167,15 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
     },
     estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input),
     async forward(plan, meter) {
+      // Stored before the request leaves: a worker that dies with it in flight leaves a trace the next one reads.
+      await hooks.sent();
       const { result } = await postWithFallbacks<{ id?: string; model?: string; provider?: string; usage?: unknown; data?: unknown; error?: { code?: unknown } }>(context, {
         path: '/embeddings',
         models: plan.models,
         body: plan.body,
         apiKey: plan.apiKey,
         signal: meter.signal,
-        onAttempt: () => {
-          meter.attempt();
-          void hooks.sent();
-        },
+        onAttempt: () => meter.attempt(),
         observer: meter.observer.attempts,
       });
       for (const tap of meter.answerTaps) await tap.body?.(result as Record<string, unknown>);

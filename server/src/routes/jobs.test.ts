@@ -143,6 +143,14 @@ describe('jobs of requests', () => {
     expect((probe?.request as { messages: Array<{ content: string }> }).messages[0]?.content).toBe('You are the chat assistant of Acme.');
     const embeddingsJob = await waitForJob(embeddings.body.id, ['completed']);
     expect(embeddingsJob.items[1].result.data).toHaveLength(2);
+    // The same embeddings again: the gateway's response cache answers them, as it would an HTTP request.
+    const generations = harness.emulator.generations().length;
+    const again = await call('POST', '/api/ai/jobs', { type: 'embeddings', items: [{ model: 'embed', input: 'one' }] });
+    const cached = await waitForJob(again.body.id, ['completed']);
+    expect(cached.items[0].result.data).toEqual(embeddingsJob.items[0].result.data);
+    expect(cached.items[0].costUsd).toBe(0);
+    expect(harness.emulator.generations().length).toBe(generations);
+    expect(harness.usage.records.find((record) => record.jobId === again.body.id)).toMatchObject({ cacheHit: true, status: 'ok' });
     const csv = await call('GET', `/api/ai/jobs/${chat.body.id}/results?format=csv`);
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = csv.text.trim().split('\r\n');
