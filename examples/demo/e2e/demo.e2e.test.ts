@@ -343,4 +343,26 @@ describe.sequential('the demo that npm start serves', () => {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
   });
+
+  it('follows the system theme: a dark preference turns the page and every component dark', async () => {
+    const lightness = (selector: string) =>
+      page.locator(selector).first().evaluate((element) => {
+        const [red = 0, green = 0, blue = 0] = (getComputedStyle(element).backgroundColor.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+        return (red + green + blue) / 3;
+      });
+    try {
+      await page.emulateMedia({ colorScheme: 'dark' });
+      for (const [name, component] of [['Chat', '.ia-chat'], ['Images', '.ia-image-generator__card'], ['Admin', '.ia-usage__totals > div']] as const) {
+        await openPage(name);
+        await page.locator(component).first().waitFor();
+        expect(await lightness('body'), `${name}: the page`).toBeLessThan(60);
+        expect(await lightness(component), `${name}: ${component}`).toBeLessThan(60);
+        await shot(`dark-${name.toLowerCase()}`);
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+      expect(await lightness('.ia-usage__totals > div')).toBeGreaterThan(200);
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+  });
 });
