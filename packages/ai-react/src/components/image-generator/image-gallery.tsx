@@ -1,5 +1,5 @@
 'use client';
-import { useRef, useState, type ReactNode } from 'react';
+import { Fragment, useRef, useState, type ReactNode } from 'react';
 import type { GeneratedImage } from '../../core/chat-types.js';
 import { CheckIcon } from '../../icons/check-icon.js';
 import { CopyIcon } from '../../icons/copy-icon.js';
@@ -18,9 +18,11 @@ export interface ImageGalleryProps {
   labels?: ImageGeneratorLabels | undefined;
   classNames?: ImageGeneratorClassNames | undefined;
   unstyled?: boolean | undefined;
+  /** Draws each image's tile; default `ImageGalleryItem` (spread its props to keep the lightbox and the focus). */
+  renderItem?: ((props: ImageGalleryItemProps) => ReactNode) | undefined;
 }
 
-export interface ImageGalleryItemProps extends Omit<ImageGalleryProps, 'images' | 'labels'> {
+export interface ImageGalleryItemProps extends Omit<ImageGalleryProps, 'images' | 'labels' | 'renderItem'> {
   image: GeneratedImage;
   index: number;
   count: number;
@@ -89,7 +91,7 @@ export function ImageGalleryItem({ image, index, count, prompt, labels, classNam
  * @example
  * <ImageGallery images={generation.images} prompt={generation.params.prompt} />
  */
-export function ImageGallery({ images, prompt, labels = defaultImageGeneratorLabels, classNames, unstyled }: ImageGalleryProps): ReactNode {
+export function ImageGallery({ images, prompt, labels = defaultImageGeneratorLabels, classNames, unstyled, renderItem = ImageGalleryItem }: ImageGalleryProps): ReactNode {
   const count = images.length;
   const [open, setOpen] = useState<number>();
   const tiles = useRef<Array<HTMLButtonElement | null>>([]);
@@ -97,20 +99,21 @@ export function ImageGallery({ images, prompt, labels = defaultImageGeneratorLab
     <>
       <ul aria-label={labels.gallery} className={slotClass('gallery', { unstyled, classNames })} data-count={count}>
         {images.map((image, index) => (
-          <ImageGalleryItem
-            key={`${index}-${image.url.slice(-24)}`}
-            image={image}
-            index={index}
-            count={count}
-            prompt={prompt}
-            labels={labels}
-            classNames={classNames}
-            unstyled={unstyled}
-            onEnlarge={() => setOpen(index)}
-            enlargeRef={(node) => {
-              tiles.current[index] = node;
-            }}
-          />
+          <Fragment key={`${index}-${image.url.slice(-24)}`}>
+            {renderItem({
+              image,
+              index,
+              count,
+              prompt,
+              labels,
+              classNames,
+              unstyled,
+              onEnlarge: () => setOpen(index),
+              enlargeRef: (node) => {
+                tiles.current[index] = node;
+              },
+            })}
+          </Fragment>
         ))}
       </ul>
       <ImageLightbox images={images} prompt={prompt} index={open} onIndexChange={setOpen} returnFocus={(index) => tiles.current[index]?.focus()} labels={labels} unstyled={unstyled} />

@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { GenerationError } from './generation-error.js';
 import { GenerationProgress } from './generation-progress.js';
-import { ImageGallery } from './image-gallery.js';
+import { ImageGallery, type ImageGalleryProps } from './image-gallery.js';
 import { slotClass } from './image-generator-classes.js';
 import { useImageGeneratorContext } from './image-generator-context.js';
 import { ImageHistory } from './image-history.js';
@@ -53,14 +53,15 @@ export function ImageGeneratorStatus(): ReactNode {
 
 /**
  * The images of the generation on show, enlarged on click; while it is drawn, one shimmering placeholder per image
- * asked for, in the shape of the size chosen (hidden from screen readers: the progress bar says it).
+ * asked for, in the shape of the size chosen (hidden from screen readers: the progress bar says it). `renderItem`
+ * draws each tile (default `ImageGalleryItem`).
  *
  * @example
- * <ImageGenerator.Gallery />
+ * <ImageGenerator.Gallery renderItem={(item) => <ImageGenerator.Item {...item} />} />
  */
-export function ImageGeneratorGallery(): ReactNode {
+export function ImageGeneratorGallery({ renderItem }: Pick<ImageGalleryProps, 'renderItem'>): ReactNode {
   const { shown, labels, classNames, unstyled } = useImageGeneratorContext('ImageGenerator.Gallery');
-  if (shown?.status === 'done') return <ImageGallery images={shown.images} prompt={shown.params.prompt} labels={labels} classNames={classNames} unstyled={unstyled} />;
+  if (shown?.status === 'done') return <ImageGallery images={shown.images} prompt={shown.params.prompt} labels={labels} classNames={classNames} unstyled={unstyled} renderItem={renderItem} />;
   if (shown?.status !== 'pending') return null;
   const count = shown.params.n ?? 1;
   const [width, height] = (shown.params.size ?? '1x1').split('x').map(Number);

@@ -9,7 +9,7 @@ import chatModels from '../../../../openrouter-emulator/data/openrouter-models.j
 import { AiProvider } from '../../react/ai-provider.js';
 import { GenerationProgress } from './generation-progress.js';
 import { imageFileName } from './image-file.js';
-import { ImageGallery } from './image-gallery.js';
+import { ImageGallery, ImageGalleryItem } from './image-gallery.js';
 import { ImageGenerator, type ImageGeneratorProps } from './image-generator.js';
 
 let harness: Harness;
@@ -299,6 +299,26 @@ describe('ImageGallery', () => {
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Enlarge image 3 of 3' }));
   });
 
+
+  it('draws each tile with renderItem, keeping the enlarge button and the lightbox of the default tile', async () => {
+    const user = userEvent.setup();
+    const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp' }];
+    render(
+      <ImageGallery
+        images={images}
+        prompt="A lighthouse at dusk"
+        renderItem={(item) => (
+          <>
+            <ImageGalleryItem {...item} />
+            <li>Take {item.index + 1}</li>
+          </>
+        )}
+      />,
+    );
+    expect(screen.getByText('Take 2')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Enlarge image 2 of 2' }));
+    expect(screen.getByRole('dialog', { name: 'Image 2 of 2' })).toBeTruthy();
+  });
 
   it('names each image, download and copy so they are told apart', async () => {
     const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp', revisedPrompt: 'A lighthouse at dusk, oil' }];

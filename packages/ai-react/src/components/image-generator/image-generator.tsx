@@ -1,5 +1,6 @@
 'use client';
 import type { ReactNode } from 'react';
+import { ImageGalleryItem } from './image-gallery.js';
 import { slotClass } from './image-generator-classes.js';
 import { ImageGeneratorForm, ImageGeneratorGenerate, ImageGeneratorOptions, ImageGeneratorPrompt } from './image-generator-form.js';
 import { ImageGeneratorGallery, ImageGeneratorHistory, ImageGeneratorStatus } from './image-generator-results.js';
@@ -12,7 +13,7 @@ export type ImageGeneratorProps = Omit<ImageGeneratorRootProps, 'children'>;
  * placeholders and the elapsed time with Cancel while it draws; a gallery whose images open large (a lightbox with
  * arrows) with download and copy; failures in plain words with retry (after the wait the server asks for); and
  * the session's earlier generations. Built from `ImageGenerator.Root`, `.Form`, `.Prompt`, `.Options`,
- * `.Generate`, `.Status`, `.Gallery` and `.History`: copy this composition to change it.
+ * `.Generate`, `.Status`, `.Gallery` (its tiles `.Item`) and `.History`: copy this composition to change it.
  *
  * @example
  * <ImageGenerator feature="image" sizes={['1024x1024', '1536x1024']} />
@@ -45,3 +46,4 @@ ImageGenerator.Generate = ImageGeneratorGenerate;
 ImageGenerator.Status = ImageGeneratorStatus;
 ImageGenerator.Gallery = ImageGeneratorGallery;
 ImageGenerator.History = ImageGeneratorHistory;
+ImageGenerator.Item = ImageGalleryItem;

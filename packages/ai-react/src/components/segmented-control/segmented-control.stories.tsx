@@ -7,7 +7,7 @@ import { SegmentedControl } from './segmented-control.js';
 function Quality({ disabled = false }: { disabled?: boolean }) {
   const [value, setValue] = useState('standard');
   return (
-    <SegmentedControl
+    <SegmentedControl<string>
       label="Quality"
       value={value}
       onValueChange={setValue}
