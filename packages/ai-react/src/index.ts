@@ -156,6 +156,22 @@ export type { ImageGeneratorClassNames, ImageGeneratorSlot } from './components/
 export { copyImage, imageFileName } from './components/image-generator/image-file.js';
 export { useElapsedSeconds } from './react/use-elapsed-seconds.js';
 
+// Summaries and batch jobs: the hooks, the client's types, reading articles, and the ready-made BatchSummarizer
+export { useJob } from './react/use-job.js';
+export type { UseJobOptions, UseJobResult } from './react/use-job.js';
+export { useSummarize } from './react/use-summarize.js';
+export type { UseSummarizeResult } from './react/use-summarize.js';
+export { createJobPoller } from './core/job-poller.js';
+export type { JobPoller, JobPollerState } from './core/job-poller.js';
+export { createJobsApi, isFinishedJob } from './core/jobs-client.js';
+export type { AiJob, ArticleInput, ArticleSummary, InlineSummary, JobItem, JobItemStatus, JobsApi, JobStatus, SentimentLabel, SummarizeOptions, SummarizeResponse, SummaryLength, SummaryStyle } from './core/jobs-client.js';
+export { parseArticles, summariesToCsv } from './core/article-input.js';
+export type { ArticleFormat } from './core/article-input.js';
+export { BatchSummarizer } from './components/batch-summarizer/batch-summarizer.js';
+export type { BatchSummarizerProps, BatchSummarizerSlot } from './components/batch-summarizer/batch-summarizer.js';
+export { defaultBatchSummarizerLabels } from './components/batch-summarizer/batch-summarizer-labels.js';
+export type { BatchSummarizerLabels } from './components/batch-summarizer/batch-summarizer-labels.js';
+
 // Components: SettingsDialog (an admin's settings of a feature, driven by what the chosen model supports)
 export {
   SettingsDialog,

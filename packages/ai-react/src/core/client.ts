@@ -6,6 +6,7 @@ import { isAiError } from './errors.js';
 import { createTransport, requestJson, type AiClientOptions, type RequestOptions } from './http-transport.js';
 import { fromCatalogModel, fromListedModel, type CatalogModel, type ListedModel } from './model-entries.js';
 import { createOperationsApi, type OperationsApi } from './operations-client.js';
+import { createJobsApi, type JobsApi } from './jobs-client.js';
 
 /** A typed client of the gateway: chat, images and models for everyone; admin routes and conversations too. */
 export interface AiClient extends AdminApi {
@@ -25,6 +26,8 @@ export interface AiClient extends AdminApi {
   conversations: ConversationsApi;
   /** Model health and recent errors, for admins. */
   operations: OperationsApi;
+  /** Summaries of articles, and batch jobs of any feature's requests. */
+  jobs: JobsApi;
 }
 
 interface ImagesResponse {
@@ -94,5 +97,6 @@ export function createAiClient(options: AiClientOptions): AiClient {
     ...createAdminApi(transport),
     conversations: createConversationsApi(transport),
     operations: createOperationsApi(transport),
+    jobs: createJobsApi(transport),
   };
 }
