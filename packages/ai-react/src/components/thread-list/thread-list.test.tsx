@@ -88,4 +88,14 @@ describe('ThreadList', () => {
     renderChats(shared, 'alice');
     await waitFor(() => expect(titles()).toEqual(["Alice's question"]));
   });
+
+  it("lists only one feature's conversations when given a feature", async () => {
+    const code = { ...saved('reverse', 'Reverse a string', 3), feature: 'code' };
+    render(
+      <AiProvider client={mockClient({ pacing: { ttftMs: 0, tokensPerSecond: Infinity } })} storage={memoryStorage([saved('lisbon', 'Plan a trip to Lisbon', 1), code])}>
+        <ThreadList feature="code" onSelect={() => undefined} />
+      </AiProvider>,
+    );
+    await waitFor(() => expect(titles()).toEqual(['Reverse a string']));
+  });
 });

@@ -21,6 +21,8 @@ export interface ThreadListProps extends Omit<AiRootProps, 'onSelect'> {
   onNewChat?: (() => void) | undefined;
   /** The signed-in identity whose conversations to list (the same as the chat's). */
   identity?: string | undefined;
+  /** Only the conversations of this feature (an app with a chat page per feature lists each page's own). */
+  feature?: string | undefined;
   labels?: Partial<ThreadListLabels> | undefined;
   classNames?: Partial<Record<ThreadListSlot, string>> | undefined;
 }
@@ -86,10 +88,11 @@ function Item({ conversation, active, labels, className, onSelect, onRename, onR
  * <ThreadList activeId={id} onSelect={setId} onNewChat={() => setId(crypto.randomUUID())} />
  * <ChatPanel conversationId={id} />
  */
-export const ThreadList = forwardRef<HTMLDivElement, ThreadListProps>(function ThreadList({ activeId, onSelect, onNewChat, identity, labels: givenLabels, classNames, unstyled = false, className, ...props }, ref) {
+export const ThreadList = forwardRef<HTMLDivElement, ThreadListProps>(function ThreadList({ activeId, onSelect, onNewChat, identity, feature, labels: givenLabels, classNames, unstyled = false, className, ...props }, ref) {
   const labels = { ...defaultThreadListLabels, ...givenLabels };
   const cls = (slot: ThreadListSlot, own: string, extra?: string) => classes(unstyled, own, classNames?.[slot], extra);
-  const { conversations, loaded, error, rename, remove } = useConversations({ identity });
+  const { conversations: all, loaded, error, rename, remove } = useConversations({ identity });
+  const conversations = feature === undefined ? all : all.filter((conversation) => conversation.feature === feature);
   const [query, setQuery] = useState('');
   const deferred = useDeferredValue(query.trim().toLowerCase());
   const shown = deferred === '' ? conversations : conversations.filter((conversation) => (conversation.title ?? labels.untitled).toLowerCase().includes(deferred));
