@@ -1,4 +1,4 @@
-import { ChatPanel } from '@insforge/ai-react';
+import { ChatPanel, ThreadList } from '@insforge/ai-react';
 import { useConversationId } from '../conversation-id.js';
 import { demoUserId, type DemoRole } from '../demo-role.js';
 
@@ -15,18 +15,22 @@ export function ChatPage({ role }: { role: DemoRole }) {
     <section className="demo-page demo-page--chat" aria-labelledby="chat-title">
       <h1 id="chat-title">Chat</h1>
       <p className="demo-lead">A general assistant: the <code>chat</code> feature, with its own model, fallback and system prompt set on the server.</p>
-      <ChatPanel
-        className="demo-chat"
-        feature="chat"
-        identity={userId}
-        conversationId={conversationId}
-        onConversationIdChange={setConversationId}
-        userName={role === 'admin' ? 'Admin' : 'User'}
-        title="How can I help you today?"
-        suggestions={SUGGESTIONS}
-        placeholder="Ask anything…"
-        aria-label="Chat assistant"
-      />
+      <div className="demo-chat-layout">
+        {/* The signed-in user's conversations (wide screens): open, rename, delete, search, New chat. */}
+        <ThreadList className="demo-threads" feature="chat" identity={userId} activeId={conversationId} onSelect={setConversationId} onNewChat={() => setConversationId(`chat-${Date.now()}`)} role="navigation" aria-label="Chat conversations" />
+        <ChatPanel
+          className="demo-chat"
+          feature="chat"
+          identity={userId}
+          conversationId={conversationId}
+          onConversationIdChange={setConversationId}
+          userName={role === 'admin' ? 'Admin' : 'User'}
+          title="How can I help you today?"
+          suggestions={SUGGESTIONS}
+          placeholder="Ask anything…"
+          aria-label="Chat assistant"
+        />
+      </div>
     </section>
   );
 }
