@@ -62,7 +62,7 @@ export function summarySchema(options: SummarizeOptions): Record<string, unknown
   if (options.include_sentiment) {
     properties['sentiment'] = {
       type: 'object',
-      properties: { label: { type: 'string', enum: ['positive', 'neutral', 'negative'] }, score: { type: 'number', minimum: -1, maximum: 1 } },
+      properties: { label: { type: 'string', enum: ['neutral', 'positive', 'negative'] }, score: { type: 'number', minimum: -1, maximum: 1 } },
       required: ['label', 'score'],
       additionalProperties: false,
     };

@@ -26,9 +26,9 @@ export function sampleFromSchema(schema: unknown, text: string, depth = 0): unkn
       return Array.from({ length: count }, () => sampleFromSchema(schema['items'], text, depth + 1));
     }
     case 'integer':
-      return typeof schema['minimum'] === 'number' ? Math.ceil(schema['minimum']) : 1;
+      return Math.ceil(numberIn(schema, 1));
     case 'number':
-      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 1.5;
+      return numberIn(schema, 1.5);
     case 'boolean':
       return true;
     case 'null':
@@ -38,4 +38,13 @@ export function sampleFromSchema(schema: unknown, text: string, depth = 0): unkn
       if (schema['format'] === 'date-time') return '2026-08-08T12:00:00Z';
       return quote(text, 60);
   }
+}
+
+/** A number a schema allows: the middle of its range when it has both ends (a score from -1 to 1 is 0), else its minimum. */
+function numberIn(schema: Record<string, unknown>, fallback: number): number {
+  const { minimum, maximum } = schema;
+  if (typeof minimum === 'number' && typeof maximum === 'number') return (minimum + maximum) / 2;
+  if (typeof minimum === 'number') return minimum;
+  if (typeof maximum === 'number') return Math.min(fallback, maximum);
+  return fallback;
 }
