@@ -257,6 +257,26 @@ describe.sequential('the demo that npm start serves', () => {
     await shot('summarize-answered');
   });
 
+  it('summarize: the batch mode runs a 10-article job with its progress bar to the end', async () => {
+    await openPage('Summarize');
+    await page.getByRole('radio', { name: 'Batch of articles' }).check();
+    const articles = Array.from({ length: 10 }, (_, index) => `# Story ${index + 1}\nOn day ${index + 1} the town council approved a new bridge over the river.`).join('\n\n');
+    await page.getByRole('textbox', { name: 'Articles' }).fill(articles);
+    await expect.poll(() => page.getByText('10 articles ready').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Summarize' }).click();
+    const bar = page.getByRole('progressbar', { name: 'Summarizing' });
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 30_000 }).toBe('10');
+    await expect.poll(() => page.locator('.ia-batch-summarizer').getAttribute('data-state')).toBe('completed');
+    expect(await bar.getAttribute('aria-valuetext')).toMatch(/^10 of 10 done · \$0\.\d{4} so far$/);
+    expect(await page.getByRole('list', { name: 'Summaries' }).getByRole('heading', { level: 3 }).count()).toBe(10);
+    // Each article went upstream once, through the summarize feature's model, asking for strict structured output.
+    const sent = (await emulator<Generation[]>('/generations?kind=chat')).filter((generation) => JSON.stringify(generation.request).includes('approved a new bridge'));
+    expect(sent).toHaveLength(10);
+    expect(sent.every((generation) => generation.request.model === 'google/gemini-2.5-flash')).toBe(true);
+    expect(JSON.stringify(sent[0]?.request)).toContain('"strict":true');
+    await shot('summarize-batch');
+  });
+
   it('quota: a user over a limit sees the friendly quota message, not an error dump', async () => {
     const { version } = (await asAdmin('GET', '/api/ai/limits/policy')) as { version: number };
     // The demo user may spend almost nothing today: any answer's worst case is over it.

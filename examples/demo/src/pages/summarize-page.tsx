@@ -1,6 +1,7 @@
 import { Markdown, ModelInfo, shownAnswer, useChat } from '@insforge/ai-react';
 import { useId, useState, type FormEvent } from 'react';
 import { demoUserId, type DemoRole } from '../demo-role.js';
+import { SummarizeBatch, SummarizeModeSwitch, type SummarizeMode } from './summarize-batch.js';
 
 const FORMATS = [
   { value: 'bullet points', label: 'Bullet points', instruction: 'as a short list of bullet points' },
@@ -20,6 +21,7 @@ export function SummarizePage({ role }: { role: DemoRole }) {
   const busy = chat.status === 'submitted' || chat.status === 'streaming';
   const last = chat.messages.at(-1);
   const answer = last?.role === 'assistant' ? shownAnswer(last) : undefined;
+  const [mode, setMode] = useState<SummarizeMode>('single');
 
   const summarize = async (event: FormEvent) => {
     event.preventDefault();
@@ -31,10 +33,22 @@ export function SummarizePage({ role }: { role: DemoRole }) {
     await chat.send(`Summarize the following text ${instruction}.\n\n---\n${source}`);
   };
 
+  if (mode === 'batch') {
+    return (
+      <section className="demo-page" aria-labelledby="summarize-title">
+        <h1 id="summarize-title">Summarize</h1>
+        <p className="demo-lead">Many articles at once: the gateway runs them as a batch job through the <code>summarize</code> feature, within the project's limits.</p>
+        <SummarizeModeSwitch mode={mode} onChange={setMode} />
+        <SummarizeBatch />
+      </section>
+    );
+  }
+
   return (
     <section className="demo-page" aria-labelledby="summarize-title">
       <h1 id="summarize-title">Summarize</h1>
       <p className="demo-lead">Paste text, pick a format: the <code>summarize</code> feature adds the format to your text and streams the summary.</p>
+      <SummarizeModeSwitch mode={mode} onChange={setMode} />
       <form className="demo-summarize-form" onSubmit={(event) => void summarize(event)}>
         <label htmlFor={textId}>Text to summarize</label>
         <textarea id={textId} rows={10} value={text} onChange={(event) => setText(event.target.value)} placeholder="Paste an article, notes or a long email…" />
