@@ -33,8 +33,8 @@ export interface ImageGeneratorRootProps extends Omit<ComponentPropsWithoutRef<'
 }
 
 const DEFAULT_SIZE = '1024x1024';
-export const DEFAULT_IMAGE_SIZES: readonly string[] = [DEFAULT_SIZE, '1024x1536', '1536x1024'];
-export const clampImageCount = (count: number) => Math.min(4, Math.max(1, Math.round(count)));
+const DEFAULT_IMAGE_SIZES: readonly string[] = [DEFAULT_SIZE, '1024x1536', '1536x1024'];
+const clampImageCount = (count: number) => Math.min(4, Math.max(1, Math.round(count)));
 
 /**
  * Holds an image generator's state for its parts (prompt, options, the session's generations, the one on show)

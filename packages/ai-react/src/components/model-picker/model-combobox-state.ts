@@ -51,7 +51,7 @@ export interface ModelComboboxOptions {
   theme?: AiTheme | undefined;
 }
 
-export const OWN_CLASSES: Record<ModelPickerSlot, string> = {
+const OWN_CLASSES: Record<ModelPickerSlot, string> = {
   root: 'ia-model-picker',
   label: 'ia-model-picker__label',
   control: 'ia-model-picker__control',
