@@ -66,7 +66,10 @@ export function startBatchJobs(context: GatewayContext, ready: Promise<GatewaySt
   service.catch(() => undefined);
   return {
     service,
-    stopTaking: () => runner?.stopTaking(),
+    stopTaking: () => {
+      runner?.stopTaking();
+      queue?.stopTaking();
+    },
     async close() {
       runner?.stopTaking();
       await queue?.close();

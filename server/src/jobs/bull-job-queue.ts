@@ -48,6 +48,7 @@ export class BullJobQueue implements JobQueue {
   }
 
   #down = false;
+  #stopped = false;
 
   /** Redis is unreachable: said once, until it answers again (ioredis reconnects by itself). */
   #reportDown(error: unknown): void {
@@ -67,6 +68,8 @@ export class BullJobQueue implements JobQueue {
       QUEUE_NAME,
       async (bullJob: Job<{ jobId: string }>) => {
         const { jobId } = bullJob.data;
+        // Fetched while the worker was pausing: handed back, for another instance after the retry delay.
+        if (this.#stopped) throw new Error('this instance is shutting down');
         const claimed = await store.claimById(jobId, this.workerId, leaseMs);
         if (!claimed) {
           const job = await store.get(jobId);
@@ -103,6 +106,12 @@ export class BullJobQueue implements JobQueue {
     );
     this.#worker.on('error', (error) => this.#reportDown(error));
     this.#worker.on('ready', () => (this.#down = false));
+  }
+
+  stopTaking(): void {
+    this.#stopped = true;
+    // Active jobs go on; none is fetched after this.
+    void this.#worker?.pause(true).catch(() => undefined);
   }
 
   async close(): Promise<void> {

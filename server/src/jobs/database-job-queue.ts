@@ -46,6 +46,11 @@ export class DatabaseJobQueue implements JobQueue {
     this.#wake();
   }
 
+  stopTaking(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);

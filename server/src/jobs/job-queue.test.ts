@@ -92,6 +92,33 @@ describe.each(IMPLEMENTATIONS)('job queue contract: $name', ({ database, make })
     expect(runs).toBe(2);
   });
 
+  it('lets the work in progress finish after stopTaking, and takes no new job', async () => {
+    const first = await newJob();
+    const draining = queue();
+    let release: () => void = () => undefined;
+    const started: string[] = [];
+    draining.start(async (jobId, signal) => {
+      started.push(jobId);
+      await new Promise<void>((resolve) => (release = resolve));
+      expect(signal.aborted).toBe(false);
+      await store.transition(jobId, ['queued', 'running'], 'completed');
+    });
+    await draining.enqueue(first);
+    await until(() => started.length === 1);
+    draining.stopTaking();
+    const second = await newJob();
+    await draining.enqueue(second);
+    release();
+    await until(async () => (await store.get(first))?.status === 'completed');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started).toEqual([first]);
+    // Another instance takes what this one left.
+    const other = queue();
+    other.start(async (jobId) => void (await store.transition(jobId, ['queued', 'running'], 'completed')));
+    await other.enqueue(second);
+    await until(async () => (await store.get(second))?.status === 'completed');
+  });
+
   it('aborts the work in progress when it closes, and takes no job after', async () => {
     let aborted = false;
     const id = await newJob();

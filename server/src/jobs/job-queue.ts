@@ -11,6 +11,8 @@ export interface JobQueue {
   enqueue(jobId: string): Promise<void>;
   /** Starts working on jobs with `work`, as many at once as the queue's concurrency allows. */
   start(work: JobWork): void;
+  /** Stops taking jobs (a shutdown has begun); the work in progress goes on. */
+  stopTaking(): void;
   /** Stops taking jobs, aborts the work in progress and waits for it to return. */
   close(): Promise<void>;
 }

@@ -102,3 +102,36 @@ describe('a worker taking over a dead worker’s job', () => {
     expect((await store.items(job.id))[0]?.status).toBe('failed');
   });
 });
+
+describe('the emergency stop and an admin resume', () => {
+  it('pauses a job while AI traffic is stopped, with the reason, and an admin resumes it once the stop is lifted', async () => {
+    const stop = (stopped: boolean) => call('POST', '/api/ai/emergency-stop', stopped ? { stopped, reason: 'Incident 42' } : { stopped }, ADMIN_TOKEN);
+    expect((await stop(true)).status).toBe(200);
+    try {
+      const created = await call('POST', '/api/ai/jobs', { type: 'chat', items: [chatItem('stopped one'), chatItem('stopped two')] });
+      expect(created.status).toBe(202);
+      const id = created.body['id'] as string;
+      const paused = await until(async () => {
+        const summary = await store.summary(id);
+        return summary?.job.status === 'paused' ? summary : undefined;
+      });
+      expect(paused.job.status_reason).toMatch(/paused for this project by an administrator: Incident 42/);
+      expect(paused.counts).toMatchObject({ pending: 2, failed: 0 });
+      // A user cannot resume; an admin can, and while the stop holds the job pauses again.
+      expect((await call('POST', `/api/ai/jobs/${id}/resume`)).status).toBe(403);
+      expect((await call('POST', `/api/ai/jobs/${id}/resume`, undefined, ADMIN_TOKEN)).status).toBe(200);
+      await until(async () => (await store.get(id))?.status === 'paused' && (await store.get(id))?.updated_at !== paused.job.updated_at);
+      await stop(false);
+      expect((await call('POST', `/api/ai/jobs/${id}/resume`, undefined, ADMIN_TOKEN)).status).toBe(200);
+      const done = await until(async () => {
+        const summary = await store.summary(id);
+        return summary?.job.status === 'completed' ? summary : undefined;
+      });
+      expect(done.counts).toMatchObject({ done: 2, failed: 0 });
+      expect((await call('POST', `/api/ai/jobs/${id}/resume`, undefined, ADMIN_TOKEN)).status).toBe(409);
+    } finally {
+      await stop(false);
+    }
+  });
+});
+

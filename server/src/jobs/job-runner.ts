@@ -77,6 +77,7 @@ export class JobRunner {
 
   /** Works on a job until it is completed, paused or cancelled, or `leaseSignal` says the worker lost it. */
   async run(jobId: string, leaseSignal: AbortSignal): Promise<void> {
+    if (this.#closing) return;
     const job = await this.store.get(jobId);
     if (!job) return;
     if (!(await this.store.transition(jobId, [job.status === 'paused' ? 'paused' : job.status === 'queued' ? 'queued' : 'running'], 'running', null))) return;
