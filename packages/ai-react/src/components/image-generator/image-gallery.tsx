@@ -1,5 +1,5 @@
 'use client';
-import { Fragment, useRef, useState, type ReactNode } from 'react';
+import { Fragment, lazy, Suspense, useRef, useState, type ReactNode } from 'react';
 import type { GeneratedImage } from '../../core/chat-types.js';
 import { CheckIcon } from '../../icons/check-icon.js';
 import { CopyIcon } from '../../icons/copy-icon.js';
@@ -9,7 +9,9 @@ import { useCopyFeedback } from '../../markdown/copy-button.js';
 import { copyImage, imageFileName } from './image-file.js';
 import { slotClass, type ImageGeneratorClassNames } from './image-generator-classes.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
-import { ImageLightbox } from './image-lightbox.js';
+
+// The lightbox (and the dialog it is built on) loads the first time an image is enlarged, not with the generator.
+const ImageLightbox = lazy(() => import('./image-lightbox.js').then((module) => ({ default: module.ImageLightbox })));
 
 export interface ImageGalleryProps {
   images: readonly GeneratedImage[];
@@ -94,6 +96,9 @@ export function ImageGalleryItem({ image, index, count, prompt, labels, classNam
 export function ImageGallery({ images, prompt, labels = defaultImageGeneratorLabels, classNames, unstyled, renderItem = ImageGalleryItem }: ImageGalleryProps): ReactNode {
   const count = images.length;
   const [open, setOpen] = useState<number>();
+  // Mounted from the first enlargement on, so it can animate closed and return the focus.
+  const [opened, setOpened] = useState(false);
+  if (open !== undefined && !opened) setOpened(true);
   const tiles = useRef<Array<HTMLButtonElement | null>>([]);
   return (
     <>
@@ -116,7 +121,11 @@ export function ImageGallery({ images, prompt, labels = defaultImageGeneratorLab
           </Fragment>
         ))}
       </ul>
-      <ImageLightbox images={images} prompt={prompt} index={open} onIndexChange={setOpen} returnFocus={(index) => tiles.current[index]?.focus()} labels={labels} unstyled={unstyled} />
+      {opened ? (
+        <Suspense fallback={null}>
+          <ImageLightbox images={images} prompt={prompt} index={open} onIndexChange={setOpen} returnFocus={(index) => tiles.current[index]?.focus()} labels={labels} unstyled={unstyled} />
+        </Suspense>
+      ) : null}
     </>
   );
 }

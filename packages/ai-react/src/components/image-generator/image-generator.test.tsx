@@ -282,7 +282,8 @@ describe('ImageGallery', () => {
     const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp', revisedPrompt: 'A lighthouse at dusk, oil' }, { url: 'data:image/png;base64,iVBORw0KGgqq' }];
     render(<ImageGallery images={images} prompt="A lighthouse at dusk" />);
     await user.click(screen.getByRole('button', { name: 'Enlarge image 1 of 3' }));
-    const dialog = screen.getByRole('dialog', { name: 'Image 1 of 3' });
+    // The lightbox loads on the first enlargement.
+    const dialog = await screen.findByRole('dialog', { name: 'Image 1 of 3' });
     expect(within(dialog).getByRole('img').getAttribute('src')).toBe(images[0]!.url);
     await user.keyboard('{ArrowRight}');
     expect(screen.getByRole('dialog', { name: 'Image 2 of 3' })).toBeTruthy();
@@ -317,7 +318,7 @@ describe('ImageGallery', () => {
     );
     expect(screen.getByText('Take 2')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Enlarge image 2 of 2' }));
-    expect(screen.getByRole('dialog', { name: 'Image 2 of 2' })).toBeTruthy();
+    expect(await screen.findByRole('dialog', { name: 'Image 2 of 2' })).toBeTruthy();
   });
 
   it('names each image, download and copy so they are told apart', async () => {
