@@ -108,7 +108,9 @@ export class GatewayMetrics {
   /** Counts one finished request from its usage record. */
   recordRequest(record: UsageRecord): void {
     const feature = this.#labels.value('feature', record.feature);
-    const model = this.#labels.value('model', record.servedModel ?? record.requestedModel);
+    // The model that answered, as the ledger groups it: a request nobody answered has none, so a client's made-up
+    // model names never become labels.
+    const model = this.#labels.value('model', record.servedModel);
     const provider = this.#labels.value('provider', record.provider);
     this.#requests.inc({ endpoint: record.endpoint, feature, model, provider, outcome: record.status });
     this.#latency.observe({ endpoint: record.endpoint, feature, model, outcome: record.status }, record.latencyMs / 1000);
