@@ -1,7 +1,8 @@
 'use client';
-import { useId, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { GatewayErrorEntry } from '../core/operations-client.js';
-import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
+import type { AiTheme } from '../primitives/ai-root.js';
+import { AdminPanel, ColumnHeaders, ScrollableTable, SelectField, slotClasses } from './admin-panel.js';
 import { useGatewayErrors } from '../react/use-gateway-errors.js';
 import { DEFAULT_ERRORS_TABLE_LABELS, type ErrorsTableLabels } from './operations-labels.js';
 
@@ -33,56 +34,30 @@ export function ErrorsTable(props: ErrorsTableProps): ReactNode {
   const labels = useMemo(() => ({ ...DEFAULT_ERRORS_TABLE_LABELS, ...props.labels }), [props.labels]);
   const [errorClass, setErrorClass] = useState<ClassFilter>('all');
   const { errors, status, error, refresh } = useGatewayErrors({ limit: props.limit ?? 50, class: errorClass === 'all' ? undefined : errorClass });
-  const id = useId();
-  const cx = (slot: ErrorsTableSlot, own: string, ...extra: string[]) => classes(unstyled, own, ...extra.map((name) => (unstyled ? undefined : name)), classNames?.[slot]);
+  const cx = slotClasses<ErrorsTableSlot>(unstyled, classNames);
   const loaded = status === 'ready' || (status === 'loading' && errors.length > 0);
   const state = error ? 'error' : !loaded ? 'loading' : status === 'loading' ? 'refreshing' : 'ready';
 
   return (
-    <AiRoot theme={theme} unstyled={unstyled ?? false} role="region" aria-labelledby={`${id}-title`} aria-busy={state === 'loading' || state === 'refreshing' || undefined} className={cx('root', 'ia-usage', 'ia-errors-table')} data-state={state}>
-      <div className={cx('header', 'ia-usage__header')}>
-        <h2 id={`${id}-title`} className={cx('title', 'ia-usage__title')}>
-          {labels.title}
-        </h2>
-        <div className={cx('controls', 'ia-usage__controls')}>
-          <label className={unstyled ? undefined : 'ia-usage__label'}>
-            {labels.class}{' '}
-            <select className={cx('input', 'ia-usage__input')} value={errorClass} onChange={(event) => setErrorClass(event.target.value as ClassFilter)}>
-              {CLASSES.map((name) => (
-                <option key={name} value={name}>
-                  {labels.classes[name]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" className={cx('button', 'ia-usage__button')} onClick={() => void refresh()}>
-            {labels.refresh}
-          </button>
-        </div>
-      </div>
-      <p role="status" className={cx('status', 'ia-usage__status')}>
-        {state === 'loading' ? labels.loading : ''}
-      </p>
-      {error && (
-        <p role="alert" className={cx('error', 'ia-usage__error')}>
-          {error.userMessage}
-        </p>
-      )}
+    <AdminPanel
+      cx={cx}
+      unstyled={unstyled}
+      theme={theme}
+      state={state}
+      rootClass="ia-errors-table"
+      title={labels.title}
+      controls={<SelectField label={labels.class} value={errorClass} options={CLASSES} optionLabel={(name) => labels.classes[name]} onChange={setErrorClass} cx={cx} unstyled={unstyled} />}
+      refreshLabel={labels.refresh}
+      onRefresh={() => void refresh()}
+      status={state === 'loading' ? labels.loading : ''}
+      alerts={[error?.userMessage]}
+    >
       {loaded && errors.length === 0 && <p className={unstyled ? undefined : 'ia-usage__empty'}>{labels.empty}</p>}
       {loaded && errors.length > 0 && (
-        // Focusable, so a keyboard can scroll a table wider than the panel.
-        <div className={unstyled ? undefined : 'ia-usage__table-scroll'} role="group" aria-label={labels.tableCaption} tabIndex={0}>
+        <ScrollableTable label={labels.tableCaption} unstyled={unstyled}>
           <table className={cx('table', 'ia-usage__table')}>
             <caption>{labels.tableCaption}</caption>
-            <thead>
-              <tr>
-                {[labels.time, labels.class, labels.code, labels.kind, labels.model, labels.feature, labels.requestId].map((header) => (
-                  <th key={header} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <ColumnHeaders headers={[labels.time, labels.class, labels.code, labels.kind, labels.model, labels.feature, labels.requestId]} />
             <tbody>
               {errors.map((entry, index) => (
                 <tr key={`${entry.requestId}-${entry.kind}-${index}`} data-class={entry.class} data-code={entry.code}>
@@ -101,8 +76,8 @@ export function ErrorsTable(props: ErrorsTableProps): ReactNode {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollableTable>
       )}
-    </AiRoot>
+    </AdminPanel>
   );
 }

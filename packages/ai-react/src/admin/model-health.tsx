@@ -1,8 +1,9 @@
 'use client';
-import { useId, useMemo, type ReactNode } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import type { ModelHealthWindow } from '../core/operations-client.js';
-import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
+import type { AiTheme } from '../primitives/ai-root.js';
 import { useControllableState } from '../primitives/use-controllable-state.js';
+import { AdminPanel, ColumnHeaders, ScrollableTable, SelectField, slotClasses } from './admin-panel.js';
 import { useModelHealth } from '../react/use-model-health.js';
 import { DEFAULT_MODEL_HEALTH_LABELS, type ModelHealthLabels } from './operations-labels.js';
 
@@ -38,41 +39,24 @@ export function ModelHealth(props: ModelHealthProps): ReactNode {
   const labels = useMemo(() => ({ ...DEFAULT_MODEL_HEALTH_LABELS, ...props.labels }), [props.labels]);
   const [window, setWindow] = useControllableState({ value: props.window, defaultValue: props.defaultWindow ?? '1h', onChange: props.onWindowChange });
   const { report, status, error, refresh } = useModelHealth({ window, refreshMs: props.refreshMs ?? 30_000 });
-  const id = useId();
-  const cx = (slot: ModelHealthSlot, own: string, ...extra: string[]) => classes(unstyled, own, ...extra.map((name) => (unstyled ? undefined : name)), classNames?.[slot]);
+  const cx = slotClasses<ModelHealthSlot>(unstyled, classNames);
   const state = error ? 'error' : report === undefined ? 'loading' : status === 'loading' ? 'refreshing' : 'ready';
   const unhealthy = report?.circuits.filter((circuit) => circuit.state !== 'closed') ?? [];
 
   return (
-    <AiRoot theme={theme} unstyled={unstyled ?? false} role="region" aria-labelledby={`${id}-title`} aria-busy={state === 'loading' || state === 'refreshing' || undefined} className={cx('root', 'ia-usage', 'ia-model-health')} data-state={state}>
-      <div className={cx('header', 'ia-usage__header')}>
-        <h2 id={`${id}-title`} className={cx('title', 'ia-usage__title')}>
-          {labels.title}
-        </h2>
-        <div className={cx('controls', 'ia-usage__controls')}>
-          <label className={unstyled ? undefined : 'ia-usage__label'}>
-            {labels.window}{' '}
-            <select className={cx('input', 'ia-usage__input')} value={window} onChange={(event) => setWindow(event.target.value as ModelHealthWindow)}>
-              {WINDOWS.map((name) => (
-                <option key={name} value={name}>
-                  {labels.windows[name]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="button" className={cx('button', 'ia-usage__button')} onClick={() => void refresh()}>
-            {labels.refresh}
-          </button>
-        </div>
-      </div>
-      <p role="status" className={cx('status', 'ia-usage__status')}>
-        {state === 'loading' ? labels.loading : ''}
-      </p>
-      {error && (
-        <p role="alert" className={cx('error', 'ia-usage__error')}>
-          {error.userMessage}
-        </p>
-      )}
+    <AdminPanel
+      cx={cx}
+      unstyled={unstyled}
+      theme={theme}
+      state={state}
+      rootClass="ia-model-health"
+      title={labels.title}
+      controls={<SelectField label={labels.window} value={window} options={WINDOWS} optionLabel={(name) => labels.windows[name]} onChange={setWindow} cx={cx} unstyled={unstyled} />}
+      refreshLabel={labels.refresh}
+      onRefresh={() => void refresh()}
+      status={state === 'loading' ? labels.loading : ''}
+      alerts={[error?.userMessage]}
+    >
       {report && (
         <>
           <h3 className={unstyled ? undefined : 'ia-model-health__subtitle'}>{labels.circuitsTitle}</h3>
@@ -96,19 +80,10 @@ export function ModelHealth(props: ModelHealthProps): ReactNode {
           {report.models.length === 0 ? (
             <p className={unstyled ? undefined : 'ia-usage__empty'}>{labels.empty}</p>
           ) : (
-            // Focusable, so a keyboard can scroll a table wider than the panel.
-            <div className={unstyled ? undefined : 'ia-usage__table-scroll'} role="group" aria-label={labels.tableCaption} tabIndex={0}>
+            <ScrollableTable label={labels.tableCaption} unstyled={unstyled}>
               <table className={cx('table', 'ia-usage__table')}>
                 <caption>{labels.tableCaption}</caption>
-                <thead>
-                  <tr>
-                    {[labels.model, labels.provider, labels.circuit, labels.requests, labels.errorRate, labels.latencyP50, labels.latencyP95, labels.firstToken, labels.tokensPerSecond, labels.costPerRequest].map((header) => (
-                      <th key={header} scope="col">
-                        {header}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
+                <ColumnHeaders headers={[labels.model, labels.provider, labels.circuit, labels.requests, labels.errorRate, labels.latencyP50, labels.latencyP95, labels.firstToken, labels.tokensPerSecond, labels.costPerRequest]} />
                 <tbody>
                   {report.models.map((row) => (
                     <tr key={`${row.model}\u0000${row.provider ?? ''}`} data-model={row.model} data-circuit={row.circuit}>
@@ -130,10 +105,10 @@ export function ModelHealth(props: ModelHealthProps): ReactNode {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollableTable>
           )}
         </>
       )}
-    </AiRoot>
+    </AdminPanel>
   );
 }

@@ -1,13 +1,14 @@
 'use client';
-import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { toAiError } from '../core/errors.js';
 import { SegmentedControl } from '../components/segmented-control/segmented-control.js';
-import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
+import type { AiTheme } from '../primitives/ai-root.js';
 import { useControllableState } from '../primitives/use-controllable-state.js';
 import { visuallyHidden } from '../primitives/visually-hidden.js';
 import { useAiContext } from '../react/ai-provider.js';
 import { useUsage } from '../react/use-usage.js';
 import { defaultUsagePanelLabels, type UsagePanelLabels, type UsagePeriod } from './admin-labels.js';
+import { AdminPanel, ScrollableTable, SelectField, slotClasses } from './admin-panel.js';
 import { UsageBarChart } from './usage-bar-chart.js';
 import { csvReaderOf, saveFile, type UsageCsvReader } from './usage-csv.js';
 import { dailySeries, USAGE_METRICS, usageRowOf, usageRowsOf, type BarDatum, type UsageMetric, type UsageRow } from './usage-series.js';
@@ -54,8 +55,7 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
   const overTime = useUsage({ period, groupBy: 'day' });
   const byFeature = useUsage({ period, groupBy: 'feature' });
   const byModel = useUsage({ period, groupBy: 'model' });
-  const id = useId();
-  const cx = (slot: UsagePanelSlot, own: string, ...extra: string[]) => classes(unstyled, own, ...extra.map((name) => (unstyled ? undefined : name)), classNames?.[slot]);
+  const cx = slotClasses<UsagePanelSlot>(unstyled, classNames);
 
   const reads = [overTime, byFeature, byModel];
   const error = reads.find((read) => read.status === 'error')?.error;
@@ -96,46 +96,30 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
   const totals = usageRowOf(byFeature.totals ?? overTime.totals ?? {});
 
   return (
-    <AiRoot theme={theme} unstyled={unstyled ?? false} role="region" aria-labelledby={`${id}-title`} aria-busy={state === 'loading' || state === 'refreshing' || undefined} className={cx('root', 'ia-usage')} data-state={state}>
-      <div className={cx('header', 'ia-usage__header')}>
-        <h2 id={`${id}-title`} className={cx('title', 'ia-usage__title')}>
-          {labels.title}
-        </h2>
-        <div className={cx('controls', 'ia-usage__controls')}>
-          <label className={unstyled ? undefined : 'ia-usage__label'}>
-            {labels.period}{' '}
-            <select className={cx('input', 'ia-usage__input')} value={period} onChange={(event) => setPeriod(event.target.value as UsagePeriod)}>
-              {PERIODS.map((name) => (
-                <option key={name} value={name}>
-                  {labels.periods[name]}
-                </option>
-              ))}
-            </select>
-          </label>
+    <AdminPanel
+      cx={cx}
+      unstyled={unstyled}
+      theme={theme}
+      state={state}
+      title={labels.title}
+      controls={
+        <>
+          <SelectField label={labels.period} value={period} options={PERIODS} optionLabel={(name) => labels.periods[name]} onChange={setPeriod} cx={cx} unstyled={unstyled} />
           <SegmentedControl<UsageMetric> label={labels.metric} value={metric} onValueChange={setMetric} options={USAGE_METRICS.map((name) => ({ value: name, label: labels.metrics[name] }))} unstyled={unstyled} />
-          <button type="button" className={cx('button', 'ia-usage__button')} onClick={() => void refresh()}>
-            {labels.refresh}
+        </>
+      }
+      refreshLabel={labels.refresh}
+      onRefresh={() => void refresh()}
+      actions={
+        read && (
+          <button type="button" className={cx('button', 'ia-usage__button', 'ia-usage__button--primary')} disabled={download.status === 'running'} onClick={() => void downloadCsv()}>
+            {labels.downloadCsv}
           </button>
-          {read && (
-            <button type="button" className={cx('button', 'ia-usage__button', 'ia-usage__button--primary')} disabled={download.status === 'running'} onClick={() => void downloadCsv()}>
-              {labels.downloadCsv}
-            </button>
-          )}
-        </div>
-      </div>
-      <p role="status" className={cx('status', 'ia-usage__status')}>
-        {state === 'loading' ? labels.loading : download.status === 'running' ? labels.downloading : download.status === 'done' ? labels.downloaded(download.fileName) : ''}
-      </p>
-      {error && (
-        <p role="alert" className={cx('error', 'ia-usage__error')}>
-          {error.userMessage}
-        </p>
-      )}
-      {download.status === 'error' && (
-        <p role="alert" className={cx('error', 'ia-usage__error')}>
-          {download.message}
-        </p>
-      )}
+        )
+      }
+      status={state === 'loading' ? labels.loading : download.status === 'running' ? labels.downloading : download.status === 'done' ? labels.downloaded(download.fileName) : ''}
+      alerts={[error?.userMessage, download.status === 'error' ? download.message : undefined]}
+    >
       {loaded && (
         <>
           <h3 style={visuallyHidden}>{labels.totals}</h3>
@@ -171,15 +155,14 @@ export function UsagePanel(props: UsagePanelProps): ReactNode {
             ].map((breakdown) => (
               <div key={breakdown.name} className={unstyled ? undefined : 'ia-usage__breakdown'} data-breakdown={breakdown.name}>
                 <UsageBarChart title={breakdown.title} description={describe(bars(breakdown.rows, breakdown.none))} data={bars(breakdown.rows, breakdown.none)} format={format} layout="rows" className={cx('chart', 'ia-usage__chart')} unstyled={unstyled} />
-                {/* Focusable, so a keyboard can scroll a table wider than its column. */}
-                <div className={unstyled ? undefined : 'ia-usage__table-scroll'} role="group" aria-label={breakdown.title} tabIndex={0}>
+                <ScrollableTable label={breakdown.title} unstyled={unstyled}>
                   <UsageTable caption={breakdown.title} keyHeader={breakdown.header} rows={breakdown.rows} labels={labels} noneLabel={breakdown.none} className={cx('table', 'ia-usage__table')} />
-                </div>
+                </ScrollableTable>
               </div>
             ))}
           </div>
         </>
       )}
-    </AiRoot>
+    </AdminPanel>
   );
 }
