@@ -46,7 +46,7 @@ import { operationsRouter } from './observability/operations-router.js';
 import { mcpRouter } from './mcp/mcp-http.js';
 import type { DegradationAlert } from './observability/degradation-alerts.js';
 import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
-import { RedisCacheStore } from './cache/redis-cache-store.js';
+import { cacheKeyPrefixFor, RedisCacheStore } from './cache/redis-cache-store.js';
 import { ResponseCache } from './cache/response-cache.js';
 import { Guardrails, type HostGuardrail } from './guardrails/guardrails.js';
 import { openRouterModeration } from './guardrails/moderation.js';
@@ -303,10 +303,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     logger,
   });
   const cacheRedisUrl = options.cache?.redisUrl ?? redisUrl;
-  // Instances that keep their limits apart under a prefix keep their cached answers apart too.
-  const cacheKeyPrefix = options.cache?.redisKeyPrefix ?? (options.limits?.redisKeyPrefix ? `${options.limits.redisKeyPrefix}cache:` : undefined);
   const cacheStore: CacheStore = options.cache?.store ?? (cacheRedisUrl
-    ? new RedisCacheStore({ url: cacheRedisUrl, ...(cacheKeyPrefix ? { keyPrefix: cacheKeyPrefix } : {}) })
+    ? new RedisCacheStore({ url: cacheRedisUrl, keyPrefix: options.cache?.redisKeyPrefix ?? cacheKeyPrefixFor(options.limits?.redisKeyPrefix) })
     : new MemoryCacheStore(options.cache?.maxBytes === undefined ? {} : { maxBytes: options.cache.maxBytes }));
   const responseCache = new ResponseCache({ store: cacheStore, logger, redact });
   const lifecycle: RequestLifecycle = new RequestLifecycle({
@@ -368,7 +366,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   // Conversation calls count against the caller's rate limits like AI calls (never against spend or the stop).
   router.use(lazyConversationsRouter(ready, (identity) => quota.admitCall(identity)));
   router.use(lazyLimitsRouter(context, ready));
-  router.use(lazyAdminRouter(context, ready, webhooks));
+  router.use(lazyAdminRouter(context, ready, webhooks, responseCache));
   router.use(lazyUsageRouter(ready));
   router.use(lazyJobsRouter(context, batchJobs.service));
   router.use((req) => {

@@ -31,6 +31,24 @@ describe.each(implementations)('the %s cache store', (_name, create) => {
     await store.close();
   });
 
+  it('forgets every key under a prefix, and only those, counting them', async () => {
+    const store = create();
+    await store.set('p1:chat:a', 'x', 60_000);
+    await store.set('p1:chat:b', 'x', 60_000);
+    await store.set('p1:code:a', 'x', 60_000);
+    await store.set('p2:chat:a', 'x', 60_000);
+    await store.set('p1*:chat:a', 'x', 60_000);
+    expect(await store.deletePrefix('p1:chat:')).toBe(2);
+    expect(await store.get('p1:chat:a')).toBeUndefined();
+    expect(await store.get('p1:code:a')).toBe('x');
+    // Glob characters in a prefix match only themselves.
+    expect(await store.deletePrefix('p1*')).toBe(1);
+    expect(await store.get('p2:chat:a')).toBe('x');
+    expect(await store.deletePrefix('p1:')).toBe(1);
+    expect(await store.deletePrefix('p1:')).toBe(0);
+    await store.close();
+  });
+
   it('forgets a value once its time to live has passed', async () => {
     const store = create();
     await store.set('short', 'x', 30);

@@ -7,6 +7,8 @@ export interface CacheStore {
   /** Stores `value` for `ttlMs`, replacing what the key held. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Forgets every key that starts with `prefix` (a purge); answers how many it forgot. */
+  deletePrefix(prefix: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,16 @@ export class MemoryCacheStore implements CacheStore {
     if (!entry) return;
     this.#entries.delete(key);
     this.#bytes -= entry.bytes;
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    for (const key of [...this.#entries.keys()]) {
+      if (!key.startsWith(prefix)) continue;
+      await this.delete(key);
+      deleted += 1;
+    }
+    return deleted;
   }
 
   async close(): Promise<void> {

@@ -15,15 +15,30 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+const digest = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+
 /**
- * The cache key of a request: its project, its feature's whole configuration (so any change to the feature, a new
- * version, starts afresh), the models it tries and everything it sends (parameters, messages and their parts,
- * tools). The end user's id is left out: equal requests of two users of one project share an answer.
+ * The prefix every cached answer of a project (and of one of its features) starts with, so a purge forgets them
+ * by prefix. Hex digests: nothing a project id or a feature name holds can reach into another's keys.
+ * @example
+ * await store.deletePrefix(cacheScopeOf('default', 'chat'));
+ */
+export function cacheScopeOf(projectId: string, featureName?: string | null): string {
+  const project = `${digest(projectId, 16)}:`;
+  if (featureName === undefined) return project;
+  return `${project}${featureName === null ? '-' : digest(featureName, 16)}:`;
+}
+
+/**
+ * The cache key of a request: its scope (project and feature name), then a digest of the feature's whole
+ * configuration (so any change to the feature, a new version, starts afresh), the models it tries and everything it
+ * sends (parameters, messages and their parts, tools). The end user's id is left out: equal requests of two users
+ * of one project share an answer.
  * @example
  * const key = cacheKeyOf('default', exchange.outgoing(plan));
  */
 export function cacheKeyOf(projectId: string, request: OutgoingRequest): string {
   const { user: _user, ...sent } = request.body;
   const material = canonicalJson({ projectId, kind: request.kind, feature: request.feature ?? null, models: request.models, sent });
-  return createHash('sha256').update(material).digest('hex');
+  return cacheScopeOf(projectId, request.feature?.name ?? null) + createHash('sha256').update(material).digest('hex');
 }

@@ -10,6 +10,14 @@ export interface RedisCacheStoreOptions {
   commandTimeoutMs?: number;
 }
 
+export const DEFAULT_CACHE_KEY_PREFIX = 'insforge-ai:cache:';
+
+/**
+ * The prefix of the cached answers of a gateway whose limits use `limitsPrefix` in Redis: instances that keep their
+ * limits apart under a prefix keep their cached answers apart too.
+ */
+export const cacheKeyPrefixFor = (limitsPrefix: string | undefined): string => (limitsPrefix ? `${limitsPrefix}cache:` : DEFAULT_CACHE_KEY_PREFIX);
+
 /**
  * Cached answers in Redis, shared by every gateway instance that uses the same prefix; Redis expires them. A
  * failing Redis makes a lookup a miss and a store a no-op for the caller (see `ResponseCache`), never an error.
@@ -21,7 +29,7 @@ export class RedisCacheStore implements CacheStore {
   readonly #prefix: string;
 
   constructor(options: RedisCacheStoreOptions) {
-    this.#prefix = options.keyPrefix ?? 'insforge-ai:cache:';
+    this.#prefix = options.keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX;
     this.#client = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
     // Errors reach each call; an unhandled 'error' event would crash the process.
     this.#client.on('error', () => undefined);
@@ -38,6 +46,19 @@ export class RedisCacheStore implements CacheStore {
 
   async delete(key: string): Promise<void> {
     await this.#client.del(this.#prefix + key);
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    // SCAN walks the keyspace in steps without blocking Redis; glob characters in the prefix match only themselves.
+    const pattern = `${(this.#prefix + prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const [next, keys] = await this.#client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await this.#client.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
   }
 
   async close(): Promise<void> {

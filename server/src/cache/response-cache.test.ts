@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { parseSseBody } from '../../test/sse.js';
 import type { FeatureInput } from '../features/feature.js';
@@ -196,7 +196,7 @@ describe('the response cache', () => {
 describe('a response cache that cannot be reached', () => {
   it('makes every lookup a miss and every request still succeed', async () => {
     const down = new Error('the cache is down');
-    const failing = { get: () => Promise.reject(down), set: () => Promise.reject(down), delete: () => Promise.reject(down), close: async () => undefined };
+    const failing = { get: () => Promise.reject(down), set: () => Promise.reject(down), delete: () => Promise.reject(down), deletePrefix: () => Promise.reject(down), close: async () => undefined };
     const broken = await startHarness({ features: FEATURES, cache: { store: failing } });
     try {
       const body = JSON.stringify({ model: 'faq', messages: [{ role: 'user', content: 'Still answered?' }] });
@@ -211,6 +211,48 @@ describe('a response cache that cannot be reached', () => {
     } finally {
       await broken.close();
     }
+  });
+});
+
+const purge = (url: string, path: string) => fetch(`${url}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+describe('purging the response cache', () => {
+  let own: Harness;
+  beforeAll(async () => {
+    own = await startHarness({ features: FEATURES });
+  });
+  afterAll(() => own.close());
+  const post = (path: string, body: object) => fetch(`${own.url}${path}`, { method: 'POST', headers: headers(), body: JSON.stringify(body) });
+
+  it('forgets one feature\'s answers and keeps the others\', and the purge is audited', async () => {
+    const harness = own;
+    const faq = { model: 'faq', messages: [{ role: 'user', content: 'Purged? (one feature)' }] };
+    const creative = { model: 'creative', messages: [{ role: 'user', content: 'Kept? (one feature)' }] };
+    await (await post('/v1/chat/completions', faq)).text();
+    await (await post('/v1/chat/completions', creative)).text();
+
+    const purged = await purge(harness.url, '/api/ai/cache/faq');
+    expect(purged.status).toBe(200);
+    expect(await purged.json()).toEqual({ purged: 1, feature: 'faq' });
+    expect((await post('/v1/chat/completions', faq)).headers.get('x-cache')).toBe('miss');
+    expect((await post('/v1/chat/completions', creative)).headers.get('x-cache')).toBe('hit');
+
+    const everything = await purge(harness.url, '/api/ai/cache');
+    expect(await everything.json()).toEqual({ purged: 2, feature: null });
+    expect((await post('/v1/chat/completions', creative)).headers.get('x-cache')).toBe('miss');
+
+    const audit = (await (await fetch(`${harness.url}/api/ai/audit`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { data: Array<{ action: string; target: string; after: unknown }> };
+    const purges = audit.data.filter((entry) => entry.action === 'cache.purge');
+    expect(purges.map((entry) => [entry.target, entry.after])).toEqual(expect.arrayContaining([['feature:faq', { purged: 1 }], ['cache', { purged: 2 }]]));
+  });
+
+  it('is for admins only, and names a feature that does not exist with a 404', async () => {
+    const harness = own;
+    const asUser = await fetch(`${harness.url}/api/ai/cache`, { method: 'DELETE', headers: headers() });
+    expect(asUser.status).toBe(403);
+    const missing = await purge(harness.url, '/api/ai/cache/no-such-feature');
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 });
 
@@ -231,6 +273,10 @@ describe('the response cache in Redis', () => {
       const [firstContent, secondContent] = [JSON.parse(firstText), await second.json()].map((completion: { choices: Array<{ message: { content: string } }> }) => completion.choices[0]?.message.content);
       expect(secondContent).toBe(firstContent);
       expect(two.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+
+      // A purge through one instance is seen by the other.
+      expect(await (await purge(one.url, '/api/ai/cache/faq')).json()).toEqual({ purged: 1, feature: 'faq' });
+      expect((await fetch(`${two.url}/v1/chat/completions`, { method: 'POST', headers: headers(), body })).headers.get('x-cache')).toBe('miss');
     } finally {
       await one.close();
       await two.close();

@@ -8,7 +8,7 @@ import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
 import { chunksFromCompletion, completionFromChunks, costOfAnswer, summaryOfChunks, uncacheableReason, type CachedAnswer } from './cached-answer.js';
 import type { CacheStore } from './cache-store.js';
-import { cacheKeyOf } from './canonical-key.js';
+import { cacheKeyOf, cacheScopeOf } from './canonical-key.js';
 
 /** What the `X-Cache` header of an answer says. */
 export type CacheStatus = 'hit' | 'miss' | 'bypass' | 'coalesced';
@@ -94,6 +94,14 @@ export class ResponseCache {
   /** Requests leading a flight now (for tests and metrics). */
   get flights(): number {
     return this.#flights.size;
+  }
+
+  /**
+   * Forgets the project's cached answers: one feature's, or all of them. A request already running when the purge
+   * happens may still store its answer.
+   */
+  purge(projectId: string, feature?: string): Promise<number> {
+    return this.options.store.deletePrefix(cacheScopeOf(projectId, feature));
   }
 
   stage(): ForwardStage {
@@ -190,7 +198,7 @@ export class ResponseCache {
           if (!res.headersSent) return undefined;
           // A guardrail stopped the shared answer: the follower is told what the feature tells its users.
           const error = flight.errorCode === 'content_policy_violation'
-            ? new GatewayError('content_policy_violation', exchange.outgoing(plan).feature?.guardrailMessage ?? DEFAULT_GUARDRAIL_MESSAGE)
+            ? new GatewayError('content_policy_violation', exchange.outgoing(plan).feature?.guardrailMessage ?? DEFAULT_GUARDRAIL_MESSAGE, { metadata: { source: 'guardrail' } })
             : new GatewayError('upstream_error', 'The identical request this one was answered with failed; send it again.');
           res.end(format?.error(error));
           return { status: 'error', errorCode: error.code };

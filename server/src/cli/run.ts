@@ -10,6 +10,7 @@ import { migrateCommand, MIGRATE_USAGE } from './migrate-command.js';
 import { serve, SERVE_USAGE, type CliEnvironment } from './serve.js';
 import { usageCommand, USAGE_COMMAND_USAGE } from './usage-command.js';
 import { jobsCommand, JOBS_USAGE } from './jobs-command.js';
+import { cacheCommand, CACHE_USAGE } from './cache-command.js';
 
 /** A command that keeps running (a server) until the process is told to stop. */
 export interface RunningCommand {
@@ -32,6 +33,7 @@ const COMMANDS = new Map<string, Command>([
   ['migrate', { summary: 'bring the database schema up to date', usage: MIGRATE_USAGE, run: migrateCommand }],
   ['usage', { summary: 'usage by feature and model: requests, tokens, cost, errors (--period day|week|month|FROM..TO)', usage: USAGE_COMMAND_USAGE, run: usageCommand }],
   ['jobs', { summary: 'batch jobs: list | show ID | cancel ID | results ID [--format json|csv]', usage: JOBS_USAGE, run: jobsCommand }],
+  ['cache', { summary: 'purge the response cache shared in Redis (purge [--feature NAME])', usage: CACHE_USAGE, run: cacheCommand }],
   ['mcp', { summary: 'the MCP server over stdio (usage, limits, features, model health, emergency stop)', usage: MCP_USAGE, run: mcpCommand }],
 ]);
 

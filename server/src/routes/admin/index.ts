@@ -3,7 +3,9 @@ import type { GatewayContext } from '../../gateway/context.js';
 import { createWebhookClient, type WebhookClient } from '../../net/safe-webhook.js';
 import type { GatewayStores } from '../../store/gateway-stores.js';
 import { lazyRouter } from '../lazy-router.js';
+import type { ResponseCache } from '../../cache/response-cache.js';
 import { auditRouter } from './audit.js';
+import { cacheAdminRouter } from './cache.js';
 import { catalogRouter } from './catalog.js';
 import { clientKeysRouter } from './client-keys.js';
 import { configurationsRouter } from './configurations.js';
@@ -12,14 +14,15 @@ import { liveTestRouter } from './live-test.js';
 import { providerKeyRouter } from './provider-key.js';
 
 /**
- * The admin API (`/api/ai/models`, `/configurations…`, `/keys…`, `/provider-key…`, `/audit`): every route needs
+ * The admin API (`/api/ai/models`, `/configurations…`, `/keys…`, `/provider-key…`, `/audit`, `/cache…` when a
+ * response cache is given): every route needs
  * the admin role, so mount it after the identity middleware.
  *
  * @example
  * router.use(identityMiddleware(context));
  * router.use(adminRouter(context, stores));
  */
-export function adminRouter(context: GatewayContext, stores: GatewayStores, webhooks: WebhookClient = createWebhookClient()): Router {
+export function adminRouter(context: GatewayContext, stores: GatewayStores, webhooks: WebhookClient = createWebhookClient(), cache?: Pick<ResponseCache, 'purge'>): Router {
   const router = Router();
   router.use(catalogRouter(context));
   router.use(liveTestRouter(context, stores.features, stores.audit));
@@ -28,6 +31,7 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores, webh
   router.use(providerKeyRouter(context, stores.providerKeys, stores.audit));
   router.use(auditRouter(stores.audit));
   router.use(limitsAdminRouter(stores.limits, webhooks));
+  if (cache) router.use(cacheAdminRouter(cache, stores.features, stores.audit));
   return router;
 }
 
@@ -38,6 +42,6 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores, webh
  * @example
  * router.use(lazyAdminRouter(context, ready));
  */
-export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>, webhooks?: WebhookClient): RequestHandler {
-  return lazyRouter(ready, (stores) => adminRouter(context, stores, webhooks));
+export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>, webhooks?: WebhookClient, cache?: Pick<ResponseCache, 'purge'>): RequestHandler {
+  return lazyRouter(ready, (stores) => adminRouter(context, stores, webhooks, cache));
 }
