@@ -2,7 +2,16 @@ import type { ErrorRequestHandler, Response } from 'express';
 
 /** The OpenAI error body every failure of the gateway is answered with. */
 export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string | null; param: string | null };
+  error: { message: string; type: string; code: string | null; param: string | null; metadata?: ErrorMetadata };
+}
+
+/**
+ * What an error says of where it came from, as OpenRouter's errors carry `metadata`. A refusal by one of the
+ * gateway's guardrails says `source: "guardrail"` (and which one): its message is the feature's own words for users.
+ */
+export interface ErrorMetadata {
+  source?: 'guardrail';
+  guardrail?: string;
 }
 
 /** Stable codes a client can switch on; the HTTP status of each is fixed in `STATUS_OF`. */
@@ -76,7 +85,7 @@ export class GatewayError extends Error {
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    readonly options: { param?: string; retryAfterSeconds?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    readonly options: { param?: string; retryAfterSeconds?: number; headers?: Record<string, string>; metadata?: ErrorMetadata; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
@@ -91,6 +100,7 @@ export class GatewayError extends Error {
         type: TYPE_OF_STATUS[this.status] ?? (this.status >= 500 ? 'server_error' : 'invalid_request_error'),
         code: this.code,
         param: this.options.param ?? null,
+        ...(this.options.metadata ? { metadata: this.options.metadata } : {}),
       },
     };
   }

@@ -54,7 +54,8 @@ export function insforgeStreamFormat(): StreamFormat {
       const content = chunk.choices?.[0]?.delta?.['content'];
       return typeof content === 'string' && content !== '' ? event({ chunk: content }) : undefined;
     },
-    error: (error: GatewayError) => event({ error: true, code: error.code, message: error.message, ...(retryAfterOf(error) === undefined ? {} : { retryAfter: retryAfterOf(error) }) }),
+    error: (error: GatewayError) =>
+      event({ error: true, code: error.code, message: error.message, ...(retryAfterOf(error) === undefined ? {} : { retryAfter: retryAfterOf(error) }), ...(error.options.metadata ? { metadata: error.options.metadata } : {}) }),
     end(summary) {
       const figures = usageFigures(summary.usage);
       return event({

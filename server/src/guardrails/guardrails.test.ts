@@ -52,7 +52,8 @@ describe('guardrails', () => {
   it('refuse a message the moderation model flags with a 403 before any call to the model, with the feature\'s message', async () => {
     const response = await chat({ model: 'moderated', messages: user(`Please ${MODERATION_MARKER} now`) });
     expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ error: { message: "Let's keep this friendly.", type: 'permission_error', code: 'content_policy_violation', param: null } });
+    // `metadata.source` tells a client the message is the feature's own words for its users.
+    expect(await response.json()).toEqual({ error: { message: "Let's keep this friendly.", type: 'permission_error', code: 'content_policy_violation', param: null, metadata: { source: 'guardrail', guardrail: 'moderation' } } });
     const generations = harness.emulator.generations({ kind: 'chat' });
     expect(generations.map((generation) => generation.model)).toEqual(['meta-llama/llama-guard-4-12b']);
     expect(lastRecord()).toMatchObject({ status: 'error', errorCode: 'content_policy_violation', guardrails: [{ name: 'moderation', stage: 'input', verdict: 'block' }] });
@@ -71,7 +72,7 @@ describe('guardrails', () => {
     expect(response.status).toBe(200);
     const sse = parseSseBody(await response.text());
     expect(sse.done).toBe(false);
-    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation', type: 'permission_error' } });
+    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation', type: 'permission_error', metadata: { source: 'guardrail', guardrail: 'llama-guard' } } });
     const sent = contentOf(sse.events);
     expect(sent.length).toBeGreaterThan(300);
     const record = lastRecord();
@@ -107,7 +108,7 @@ describe('guardrails', () => {
   it('refuse requests over the size bounds with a 400', async () => {
     const many = await chat({ model: 'bounded', messages: [...user('one'), { role: 'assistant', content: 'two' }, ...user('three')] });
     expect(many.status).toBe(400);
-    expect(((await many.json()) as { error: { message: string; param: string } }).error).toMatchObject({ param: 'messages', message: expect.stringContaining('at most 2 messages') });
+    expect(((await many.json()) as { error: { message: string; param: string } }).error).toMatchObject({ param: 'messages', message: expect.stringContaining('at most 2 messages'), metadata: { source: 'guardrail' } });
     expect((await chat({ model: 'bounded', messages: user('x'.repeat(201)) })).status).toBe(400);
     expect((await chat({ model: 'bounded', messages: user('short') })).status).toBe(200);
   });

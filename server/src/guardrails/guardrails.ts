@@ -139,7 +139,7 @@ function decide(meter: MeteredRequest, check: Check, stage: Stage, verdict: Guar
 /** Records the block and returns the refusal, with the guardrail's message, else the feature's, else ours. */
 function blocked(meter: MeteredRequest, check: Check, stage: Stage, request: OutgoingRequest, message?: string): GatewayError {
   decide(meter, check, stage, 'block');
-  return new GatewayError('content_policy_violation', message ?? check.message ?? request.feature?.guardrailMessage ?? DEFAULT_GUARDRAIL_MESSAGE);
+  return new GatewayError('content_policy_violation', message ?? check.message ?? request.feature?.guardrailMessage ?? DEFAULT_GUARDRAIL_MESSAGE, { metadata: { source: 'guardrail', guardrail: check.name } });
 }
 
 async function checkInput(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): Promise<void> {
@@ -156,7 +156,7 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
           : undefined;
       if (fault) {
         decide(meter, check, 'input', 'block');
-        throw new GatewayError('invalid_parameter', check.message ?? `This request is larger than this feature accepts: ${fault}.`, { param: PARAM_OF_TEXT[request.kind] });
+        throw new GatewayError('invalid_parameter', check.message ?? `This request is larger than this feature accepts: ${fault}.`, { param: PARAM_OF_TEXT[request.kind], metadata: { source: 'guardrail', guardrail: check.name } });
       }
     }
     if (check.rule) {
