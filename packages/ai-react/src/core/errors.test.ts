@@ -80,6 +80,18 @@ describe('toAiError', () => {
     expect(toAiError(body('invalid_parameter', 'temperature: too high', { param: 'temperature' }), { status: 400 }).param).toBe('temperature');
   });
 
+  it("shows a guardrail's refusal in the feature's own words, and a provider's moderation refusal in ours", () => {
+    const refused = toAiError(body('content_policy_violation', 'We only talk about gardening.', { metadata: { source: 'guardrail', guardrail: 'topics' } }), { status: 403 });
+    expect(refused).toMatchObject({ code: 'forbidden', guardrail: 'topics', userMessage: 'We only talk about gardening.' });
+    expect(AiError.fromJSON(JSON.parse(JSON.stringify(refused)))).toMatchObject({ guardrail: 'topics', userMessage: 'We only talk about gardening.' });
+    // InsForge's stream error event, and a size bound's 400.
+    expect(toAiError({ error: true, code: 'content_policy_violation', message: 'Not here.', metadata: { source: 'guardrail' } })).toMatchObject({ guardrail: 'guardrail', userMessage: 'Not here.' });
+    expect(toAiError(body('invalid_parameter', 'Keep it under 2,000 characters.', { metadata: { source: 'guardrail', guardrail: 'size' } }), { status: 400 }).userMessage).toBe('Keep it under 2,000 characters.');
+    const provider = toAiError(body('content_policy_violation', 'Input flagged by provider [violence]'), { status: 403 });
+    expect(provider.guardrail).toBeUndefined();
+    expect(provider.userMessage).toBe('The message was flagged by moderation; rephrase it and try again.');
+  });
+
   it('survives JSON: a stored failed answer shows the same error', () => {
     const error = toAiError(body('rate_limit_exceeded'), { status: 429, headers: new Headers({ 'retry-after': '3' }) });
     const back = AiError.fromJSON(JSON.parse(JSON.stringify(error)));

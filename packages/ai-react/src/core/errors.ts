@@ -27,6 +27,11 @@ export interface AiErrorInfo {
   serverCode?: string;
   param?: string;
   currentVersion?: number;
+  /**
+   * The gateway guardrail that refused the request or stopped the answer (its name, or `guardrail` when the gateway
+   * did not say which). `userMessage` is then the feature's own message for its users, as the admin wrote it.
+   */
+  guardrail?: string;
 }
 
 export interface AiErrorInit extends Omit<AiErrorInfo, 'userMessage' | 'retryable'> {
@@ -161,6 +166,8 @@ export class AiError extends Error {
   readonly param: string | undefined;
   /** For a `conflict`: the version saved on the server (`x-current-version`). */
   readonly currentVersion: number | undefined;
+  /** The gateway guardrail that refused; `userMessage` is then the feature's own message (see `AiErrorInfo`). */
+  readonly guardrail: string | undefined;
 
   constructor(init: AiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -170,6 +177,7 @@ export class AiError extends Error {
     this.serverCode = init.serverCode;
     this.param = init.param;
     this.currentVersion = init.currentVersion;
+    this.guardrail = init.guardrail;
     this.retryable = init.retryable ?? (RETRYABLE.has(init.code) || (init.code === 'unknown' && (init.status ?? 0) >= 500));
     this.userMessage = init.userMessage ?? userMessageOf(init);
   }
@@ -182,6 +190,7 @@ export class AiError extends Error {
     if (this.serverCode !== undefined) info.serverCode = this.serverCode;
     if (this.param !== undefined) info.param = this.param;
     if (this.currentVersion !== undefined) info.currentVersion = this.currentVersion;
+    if (this.guardrail !== undefined) info.guardrail = this.guardrail;
     return info;
   }
 
@@ -268,6 +277,12 @@ export function toAiError(value: unknown, context: AiErrorContext = {}): AiError
   if (retryAfter !== undefined) init.retryAfter = retryAfter;
   const currentVersion = Number(headers?.get('x-current-version') ?? NaN);
   if (Number.isInteger(currentVersion)) init.currentVersion = currentVersion;
+  // A guardrail's refusal carries the feature's own words for its users: shown as they are.
+  const metadata = isRecord(error['metadata']) ? error['metadata'] : isRecord(body['metadata']) ? body['metadata'] : {};
+  if (metadata['source'] === 'guardrail') {
+    init.guardrail = text(metadata['guardrail']) ?? 'guardrail';
+    init.userMessage = message;
+  }
   // A server that cannot encrypt keys answers 500, and no retry fixes its configuration.
   if (serverCode === 'encryption_key_missing') {
     init.retryable = false;

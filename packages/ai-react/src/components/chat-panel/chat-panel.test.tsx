@@ -289,6 +289,35 @@ describe('ChatPanel: errors in plain words, with the action to take', () => {
     }
   });
 
+  it("a guardrail's refusal shows the feature's own message, for a refused question and for an answer stopped mid-stream", async () => {
+    await adminJson('/api/ai/configurations', {
+      method: 'POST',
+      body: {
+        name: 'guarded-panel',
+        model: 'openai/gpt-4o-mini',
+        guardrailMessage: 'Our assistant only talks about gardening.',
+        guardrails: [
+          { type: 'blocklist', stage: 'input', words: ['lottery'] },
+          { type: 'blocklist', stage: 'output', words: ['zanzibar'], message: 'That answer mentioned a place we do not discuss.' },
+        ],
+      },
+    });
+    const { user } = renderPanel({ feature: 'guarded-panel' });
+    await send(user, 'Tell me the lottery numbers');
+    const refused = await screen.findByRole('alert');
+    expect(refused.textContent).toContain('Our assistant only talks about gardening.');
+    expect(refused.getAttribute('data-code')).toBe('forbidden');
+    expect(harness.emulator.generations({ kind: 'chat' }).some((generation) => JSON.stringify(generation.request).includes('lottery'))).toBe(false);
+
+    // A new conversation (the refused question would be sent again with the next one).
+    cleanup();
+    const again = renderPanel({ feature: 'guarded-panel' });
+    harness.emulator.addRule({ match: { contains: 'island trip' }, scenario: 'tokens=120' });
+    await send(again.user, 'Plan an island trip to Zanzibar');
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('That answer mentioned a place we do not discuss.'));
+    expect(lastAnswer(again.container)?.textContent?.toLowerCase()).not.toContain('zanzibar');
+  });
+
   it('provider key invalid: an administrator must fix it', async () => {
     const { user } = renderPanel({}, { client: mockClient({ scenario: 'upstream-auth' }) });
     await send(user, 'Hello');
