@@ -1,6 +1,7 @@
 import type {
   AiLimits,
   AuditEntry,
+  CachePurgeResult,
   ClientKey,
   ClientKeyInput,
   CreatedClientKey,
@@ -64,6 +65,8 @@ export interface AdminApi {
   };
   /** `admin_unavailable` until the server has the route. */
   limits: { get(options?: RequestOptions): Promise<AiLimits> };
+  /** The response cache: forget the cached answers of one feature, or of every feature. */
+  cache: { purge(feature?: string, options?: RequestOptions): Promise<CachePurgeResult> };
 }
 
 const CONFIGURATIONS = '/api/ai/configurations';
@@ -114,6 +117,9 @@ export function createAdminApi(transport: Transport): AdminApi {
     },
     limits: {
       get: (options) => call('/api/ai/limits', signalOf(options)),
+    },
+    cache: {
+      purge: (feature, options) => call(feature === undefined ? '/api/ai/cache' : `/api/ai/cache/${encodeURIComponent(feature)}`, { method: 'DELETE', ...signalOf(options) }),
     },
   };
 }

@@ -18,6 +18,36 @@ export interface FeatureParams {
 /** `false` forbids a parameter, `{ min, max }` narrows its range, `true` allows it within OpenRouter's range. */
 export type ClientOverride = boolean | { min?: number; max?: number };
 
+/** A feature's response cache as the gateway applies it (defaults filled in: on for embeddings only, one hour). */
+export interface FeatureCacheSettings {
+  enabled: boolean;
+  /** How long an answer stays cached, 1 s to 30 days. */
+  ttlSeconds: number;
+  /** Whether answers sampled with `temperature > 0` may be cached and shared too. */
+  cacheNonDeterministic: boolean;
+}
+
+/** Where a guardrail looks: the client's messages, the answer, or both. */
+export type GuardrailStage = 'input' | 'output' | 'both';
+export type GuardrailMode = 'block' | 'redact';
+export const PII_KINDS = ['email', 'phone', 'card', 'iban', 'secret'] as const;
+export type PiiKind = (typeof PII_KINDS)[number];
+
+/** One guardrail of a feature; they run in order. `message` is what users are told when it blocks. */
+export type GuardrailConfig =
+  | { type: 'pii'; name?: string; stage?: GuardrailStage; mode?: GuardrailMode; kinds?: PiiKind[]; message?: string }
+  | { type: 'blocklist'; name?: string; stage?: GuardrailStage; mode?: GuardrailMode; words?: string[]; patterns?: string[]; message?: string }
+  | { type: 'size'; name?: string; maxInputCharacters?: number; maxMessages?: number; message?: string }
+  | { type: 'moderation'; name?: string; stage?: GuardrailStage; model?: string; message?: string };
+
+export type GuardrailType = GuardrailConfig['type'];
+
+/** What a cache purge answers: how many answers were forgotten, of which feature (null: every feature). */
+export interface CachePurgeResult {
+  purged: number;
+  feature: string | null;
+}
+
 /** The fields of a feature an admin edits. */
 export interface FeatureConfigFields {
   modality: FeatureModality;
@@ -27,6 +57,10 @@ export interface FeatureConfigFields {
   params: FeatureParams;
   clientOverrides: Record<string, ClientOverride>;
   roles: Array<'admin' | 'user'>;
+  cache: FeatureCacheSettings;
+  guardrails: GuardrailConfig[];
+  /** What users are told when a guardrail without a message of its own blocks; null for the gateway's default. */
+  guardrailMessage: string | null;
 }
 
 /** A saved feature: its fields, its version (send it back to save) and who changed it last. */

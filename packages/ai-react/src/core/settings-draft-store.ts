@@ -5,7 +5,7 @@ import { toAiError, type AiError } from './errors.js';
 
 export type DraftField = keyof FeatureConfigFields;
 
-const FIELDS: readonly DraftField[] = ['modality', 'model', 'fallbackModels', 'systemPrompt', 'params', 'clientOverrides', 'roles'];
+const FIELDS: readonly DraftField[] = ['modality', 'model', 'fallbackModels', 'systemPrompt', 'params', 'clientOverrides', 'roles', 'cache', 'guardrails', 'guardrailMessage'];
 
 export interface FeatureTestState {
   status: 'idle' | 'running' | 'done' | 'error';
@@ -58,8 +58,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 const fieldsOf = (config: FeatureConfig): FeatureConfigFields => {
-  const { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles } = config;
-  return { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles };
+  const { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles, cache, guardrails, guardrailMessage } = config;
+  return { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles, cache, guardrails, guardrailMessage };
 };
 
 const dirtyFields = (base: FeatureConfigFields, draft: FeatureConfigFields) => FIELDS.filter((field) => !sameJson(base[field], draft[field]));

@@ -37,6 +37,9 @@ function configurationOf(fields: FeatureConfigFields & { name: string }): Config
     params: fields.params,
     clientOverrides: fields.clientOverrides,
     roles: fields.roles,
+    cache: fields.cache,
+    guardrails: fields.guardrails,
+    guardrailMessage: fields.guardrailMessage,
   };
 }
 
@@ -57,6 +60,10 @@ export function createFeatureStore(seeds: readonly MockFeatureSeed[], catalog: M
     params: seed.params ?? {},
     clientOverrides: seed.clientOverrides ?? {},
     roles: seed.roles ?? ['admin', 'user'],
+    // As the gateway fills them in: the cache on for embeddings only, for an hour; no guardrails.
+    cache: { enabled: (seed.modality ?? 'text') === 'embedding', ttlSeconds: 3600, cacheNonDeterministic: false, ...seed.cache },
+    guardrails: seed.guardrails ?? [],
+    guardrailMessage: seed.guardrailMessage ?? null,
   });
 
   const write = (entry: Entry, fields: FeatureConfigFields & { name: string }, action: string): FeatureConfig => {
@@ -89,6 +96,15 @@ export function createFeatureStore(seeds: readonly MockFeatureSeed[], catalog: M
       const value = (fields.params as Record<string, unknown>)[name];
       if (value !== undefined && (typeof value !== 'number' || value < min || value > max)) {
         return { code: 'invalid_parameter', message: `params.${name} must be a number from ${min} to ${max}.`, param: `params.${name}` };
+      }
+    }
+    // As the gateway refuses them when saved: a repeated group holding a quantifier can backtrack catastrophically.
+    for (const [index, guardrail] of fields.guardrails.entries()) {
+      const patterns = guardrail.type === 'blocklist' ? (guardrail.patterns ?? []) : [];
+      const unsafe = patterns.findIndex((pattern) => /\([^)]*[+*}][^)]*\)[+*{]/.test(pattern));
+      if (unsafe >= 0) {
+        const param = `guardrails.${index}.patterns.${unsafe}`;
+        return { code: 'invalid_parameter', message: `${param}: the pattern ${JSON.stringify(patterns[unsafe])} is refused: a repeated group contains another quantifier or an alternation, which can backtrack catastrophically`, param };
       }
     }
     const maxTokens = fields.params.max_tokens;

@@ -265,6 +265,14 @@ export function createMockGatewayFetch(options: MockGatewayOptions = {}): MockGa
       if (action === 'test' && method === 'POST') return liveTest(id, body, signal);
     }
 
+    // The mock caches nothing: a purge forgets no answers, but checks the feature as the gateway does.
+    const purge = /^\/api\/ai\/cache(?:\/([^/]+))?$/.exec(path);
+    if (purge && method === 'DELETE') {
+      const name = purge[1] === undefined ? undefined : decodeURIComponent(purge[1]);
+      if (name !== undefined && !features.list().some((feature) => feature.name === name)) return errorResponse({ code: 'not_found', message: `There is no feature named "${name}".` });
+      return json({ purged: 0, feature: name ?? null });
+    }
+
     if (path === '/api/ai/provider-key') {
       if (method === 'GET') return json(providerKey.get());
       if (method === 'PUT') return answer(providerKey.set(body));

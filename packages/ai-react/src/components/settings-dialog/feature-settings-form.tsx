@@ -5,6 +5,7 @@ import { useFeatureSettings } from '../../react/use-feature-settings.js';
 import { useModels } from '../../react/use-models.js';
 import { ConflictNotice } from './conflict-notice.js';
 import { customParametersText, parseCustomParameters, withCustomParameters } from './custom-parameters.js';
+import { policyProblems } from './policy-fields.js';
 import { ignoredParameters, NUMERIC_PARAMETERS, parameterProblem, type NumericParameter } from './parameter-support.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 import { SettingsFormContext, type SettingsFormValue } from './settings-form-context.js';
@@ -43,7 +44,8 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
   const customError = parsedCustom.ok ? undefined : parsedCustom.error;
 
   const problems = Object.fromEntries(NUMERIC_PARAMETERS.map((name) => [name, draft ? parameterProblem(name, draft.params[name], model, labels) : undefined])) as Record<NumericParameter, string | undefined>;
-  const invalid = customError !== undefined || Object.values(problems).some(Boolean);
+  const policy = draft ? policyProblems(draft, labels) : {};
+  const invalid = customError !== undefined || Object.values(problems).some(Boolean) || Object.keys(policy).length > 0;
   const unsaved = settings.dirty.length > 0 || customError !== undefined;
   useEffect(() => {
     onDirtyChange(unsaved);
@@ -103,6 +105,7 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
     custom: { text: custom.text, savedText: savedCustom, error: customError, dirty: customError !== undefined || draftCustom !== savedCustom, ignored: ignoredCustom },
     editCustom,
     problems,
+    policyProblems: policy,
     invalid,
   };
 
@@ -114,7 +117,8 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
           {conflict && <ConflictNotice feature={feature} base={config} currentVersion={error?.currentVersion} busy={busy} onReloadTheirs={() => void reloadTheirs()} onKeepMine={() => void keepMine()} />}
           {error && !conflict && (
             <p role="alert" className={className('error', 'ia-settings__error')}>
-              {error.userMessage}
+              {/* A refusal shown under its own field (cache, guardrails) is pointed at, not repeated. */}
+              {error.param !== undefined && /^(cache|guardrails|guardrailMessage)(\.|$)/.test(error.param) ? labels.fixErrors : error.userMessage}
             </p>
           )}
           <p role="status" className="ia-settings__status">

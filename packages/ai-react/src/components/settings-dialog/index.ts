@@ -15,6 +15,7 @@ export {
   SettingsPreviewSection,
   SettingsTestSection,
 } from './settings-form-sections.js';
+export { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
 export { useSettingsFormContext } from './settings-form-context.js';
 export type { SettingsFormValue } from './settings-form-context.js';
 export { SettingsSection } from './settings-section.js';

@@ -71,6 +71,47 @@ export interface SettingsDialogLabels extends ParameterMessages, CustomParameter
   limitKinds: Record<string, string>;
   limitScopes: Record<string, string>;
   stopped(reason: string | null): string;
+  sectionCache: string;
+  cacheHint: string;
+  cacheNeverImages: string;
+  cacheEnabled: string;
+  cacheTtl: string;
+  cacheTtlHint: string;
+  cacheNonDeterministic: string;
+  cacheNonDeterministicHint: string;
+  purgeCache: string;
+  purging: string;
+  purged(count: number): string;
+  sectionGuardrails: string;
+  guardrailsHint: string;
+  guardrailMessage: string;
+  guardrailMessageHint: string;
+  noGuardrails: string;
+  addGuardrail: string;
+  guardrailKind: string;
+  guardrailTypes: Record<'pii' | 'blocklist' | 'size' | 'moderation', string>;
+  guardrailTypeHints: Record<'pii' | 'blocklist' | 'size' | 'moderation', string>;
+  guardrailTitle(position: number, type: string): string;
+  moveUp(name: string): string;
+  moveDown(name: string): string;
+  removeGuardrail(name: string): string;
+  guardrailMoved(name: string, position: number): string;
+  guardrailStage: string;
+  guardrailStages: Record<'input' | 'output' | 'both', string>;
+  guardrailMode: string;
+  guardrailModes: Record<'block' | 'redact', string>;
+  piiKindsLegend: string;
+  piiKindsNeeded: string;
+  piiKinds: Record<'email' | 'phone' | 'card' | 'iban' | 'secret', string>;
+  blockedWords: string;
+  blockedPatterns: string;
+  onePerLine: string;
+  maxInputCharacters: string;
+  maxMessages: string;
+  moderationModel: string;
+  moderationModelHint: string;
+  ownMessage: string;
+  ownMessageHint: string;
   resetAll: string;
   save: string;
   saving: string;
@@ -178,6 +219,52 @@ export const defaultSettingsDialogLabels: SettingsDialogLabels = {
   },
   limitScopes: { project: 'The project', feature: 'This feature', user: 'Each user' },
   stopped: (reason) => `All AI traffic of the project is stopped${reason ? `: ${reason}` : ''}.`,
+  sectionCache: 'Response cache',
+  cacheHint: 'Identical requests are answered from the cache instead of calling the model again: faster, and free.',
+  cacheNeverImages: 'Image generations are never cached.',
+  cacheEnabled: 'Cache answers',
+  cacheTtl: 'Keep answers for (seconds)',
+  cacheTtlHint: 'From 1 second to 30 days (2,592,000). An hour is 3,600.',
+  cacheNonDeterministic: 'Also cache sampled answers',
+  cacheNonDeterministicHint: 'Answers made with a temperature above 0 differ each time; cached, every user gets the same one.',
+  purgeCache: 'Purge cached answers',
+  purging: 'Purging…',
+  purged: (count) => (count === 0 ? 'There were no cached answers to forget.' : `Forgot ${count.toLocaleString('en-US')} cached answer${count === 1 ? '' : 's'}.`),
+  sectionGuardrails: 'Guardrails',
+  guardrailsHint: 'Checks that run in order on every request of this feature, before the model sees it and on its answer.',
+  guardrailMessage: 'Message shown when a request is blocked',
+  guardrailMessageHint: 'Used by every guardrail without a message of its own. Leave empty for the default.',
+  noGuardrails: 'No guardrails: requests go to the model as they are.',
+  addGuardrail: 'Add guardrail',
+  guardrailKind: 'Kind of guardrail',
+  guardrailTypes: { pii: 'Personal data', blocklist: 'Blocked words', size: 'Size limits', moderation: 'Moderation model' },
+  guardrailTypeHints: {
+    pii: 'Finds e-mail addresses, phone numbers, payment cards, IBANs and secret keys; redacts them or refuses the request.',
+    blocklist: 'Whole words, or regular expressions checked to be safe when saved.',
+    size: 'Refuses requests longer than these bounds with a 400.',
+    moderation: 'Asks a moderation model through OpenRouter; its cost is recorded with the request.',
+  },
+  guardrailTitle: (position, type) => `${position}. ${type}`,
+  moveUp: (name) => `Move ${name} up`,
+  moveDown: (name) => `Move ${name} down`,
+  removeGuardrail: (name) => `Remove ${name}`,
+  guardrailMoved: (name, position) => `${name} moved to position ${position}.`,
+  guardrailStage: 'Checks',
+  guardrailStages: { input: 'The request', output: 'The answer', both: 'Both' },
+  guardrailMode: 'When found',
+  guardrailModes: { block: 'Block', redact: 'Redact' },
+  piiKindsLegend: 'Kinds of personal data',
+  piiKindsNeeded: 'Choose at least one kind.',
+  piiKinds: { email: 'E-mail addresses', phone: 'Phone numbers', card: 'Payment cards', iban: 'IBANs', secret: 'Secret keys' },
+  blockedWords: 'Words',
+  blockedPatterns: 'Regular expressions',
+  onePerLine: 'One per line; matched without regard to case.',
+  maxInputCharacters: 'Most characters in a request',
+  maxMessages: 'Most messages in a request',
+  moderationModel: 'Moderation model',
+  moderationModelHint: 'A Llama Guard–style model on OpenRouter. Default: meta-llama/llama-guard-4-12b.',
+  ownMessage: 'Its own message',
+  ownMessageHint: 'Shown to users when this guardrail blocks; leave empty for the feature’s message.',
   resetAll: 'Reset all',
   save: 'Save',
   saving: 'Saving…',
@@ -194,7 +281,7 @@ export const defaultSettingsDialogLabels: SettingsDialogLabels = {
   keepEditing: 'Keep editing',
   discardChanges: 'Discard changes',
   beforeUnload: 'You have unsaved AI settings.',
-  fieldNames: { modality: 'modality', model: 'model', fallbackModels: 'fallback models', systemPrompt: 'system prompt', params: 'parameters', clientOverrides: 'client overrides', roles: 'roles' },
+  fieldNames: { modality: 'modality', model: 'model', fallbackModels: 'fallback models', systemPrompt: 'system prompt', params: 'parameters', clientOverrides: 'client overrides', roles: 'roles', cache: 'response cache', guardrails: 'guardrails', guardrailMessage: 'guardrail message' },
 };
 
 /** @deprecated The old name of `defaultSettingsDialogLabels`. */

@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { DEFAULT_MOCK_FEATURES } from '../../testing/mock-features.js';
 import { SettingsDialog, SettingsDialogContent, SettingsDialogForm, SettingsDialogRoot, SettingsDialogTrigger } from './settings-dialog.js';
+import { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
 import { SettingsModelSection, SettingsTestSection } from './settings-form-sections.js';
 
 const meta = {
@@ -169,5 +170,47 @@ export const Composed: Story = {
     const body = page(canvasElement);
     await userEvent.click(await body.findByRole('button', { name: 'Tune the assistant' }));
     await body.findByRole('textbox', { name: 'System prompt' });
+  },
+};
+
+/**
+ * The response cache and the guardrails of a feature, on their own: a PII redaction and a blocklist, in the order they
+ * run. Saving a pattern that could backtrack catastrophically shows the gateway's refusal under its field.
+ */
+export const CacheAndGuardrails: Story = {
+  parameters: {
+    gateway: {
+      features: [
+        ...DEFAULT_MOCK_FEATURES.filter((feature) => feature.name !== 'chat'),
+        {
+          name: 'chat',
+          model: 'openai/gpt-4o-mini',
+          params: { temperature: 0 },
+          cache: { enabled: true, ttlSeconds: 3600, cacheNonDeterministic: false },
+          guardrailMessage: 'Let’s keep this chat about Acme.',
+          guardrails: [
+            { type: 'pii', stage: 'input', mode: 'redact', kinds: ['email', 'phone', 'card', 'iban', 'secret'] },
+            { type: 'blocklist', stage: 'both', mode: 'block', words: ['lottery'], patterns: ['promo\\d+'], message: 'Promotions are handled by the sales team.' },
+          ],
+        },
+      ],
+    },
+  },
+  render: (args) => (
+    <SettingsDialogRoot feature={args.feature} defaultOpen theme={args.theme}>
+      <SettingsDialogContent>
+        <SettingsDialogForm>
+          <SettingsCacheSection />
+          <SettingsGuardrailsSection />
+        </SettingsDialogForm>
+      </SettingsDialogContent>
+    </SettingsDialogRoot>
+  ),
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    const patterns = await body.findByRole('textbox', { name: 'Regular expressions' });
+    await userEvent.type(patterns, '{Enter}(a+)+$');
+    await userEvent.click(body.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(patterns).toHaveAttribute('aria-invalid', 'true'));
   },
 };

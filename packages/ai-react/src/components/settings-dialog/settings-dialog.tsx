@@ -8,6 +8,7 @@ import { useControllableState } from '../../primitives/use-controllable-state.js
 import { useAdminAccess } from '../../react/use-admin-access.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { FeatureSettingsForm } from './feature-settings-form.js';
+import { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
 import {
   SettingsCustomParametersSection,
   SettingsKeySection,
@@ -220,11 +221,11 @@ export function SettingsDialogForm({ children }: { children?: ReactNode }): Reac
 
 /**
  * The settings of an AI feature for an admin, in a dialog titled "AI settings": the model (and what it supports),
- * the system prompt and parameters, custom JSON parameters, a preview of the request, a live test, the OpenRouter
- * key and the limits; saved with a version check, and never closed on unsaved edits without asking. The trigger
+ * the system prompt and parameters, custom JSON parameters, a preview of the request, a live test, the response
+ * cache, the guardrails, the OpenRouter key and the limits; saved with a version check, and never closed on unsaved edits without asking. The trigger
  * shows only to callers the gateway lets use its admin routes. Compose your own from `SettingsDialog.Root`,
  * `.Trigger`, `.Content`, `.Form` and its sections (`.ModelSection`, `.ParametersSection`, `.CustomParametersSection`,
- * `.PreviewSection`, `.TestSection`, `.KeySection`, `.LimitsSection`).
+ * `.PreviewSection`, `.TestSection`, `.CacheSection`, `.GuardrailsSection`, `.KeySection`, `.LimitsSection`).
  *
  * @example
  * <SettingsDialog features={['chat', 'summarize']} trigger={<button type="button">AI settings</button>} />
@@ -247,5 +248,7 @@ SettingsDialog.ParametersSection = SettingsParametersSection;
 SettingsDialog.CustomParametersSection = SettingsCustomParametersSection;
 SettingsDialog.PreviewSection = SettingsPreviewSection;
 SettingsDialog.TestSection = SettingsTestSection;
+SettingsDialog.CacheSection = SettingsCacheSection;
+SettingsDialog.GuardrailsSection = SettingsGuardrailsSection;
 SettingsDialog.KeySection = SettingsKeySection;
 SettingsDialog.LimitsSection = SettingsLimitsSection;

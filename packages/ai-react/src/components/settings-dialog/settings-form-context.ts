@@ -18,6 +18,8 @@ export interface SettingsFormValue {
   editCustom(text: string): void;
   /** Each numeric parameter's problem with the draft's model, if any. */
   problems: Record<NumericParameter, string | undefined>;
+  /** What is wrong with the draft's cache and guardrails, by field path (see `policyProblems`). */
+  policyProblems: Record<string, string>;
   /** The draft has errors: it cannot be saved or tested as shown. */
   invalid: boolean;
 }

@@ -6,6 +6,7 @@ import { CustomParametersField } from './custom-parameters-field.js';
 import { LimitsSection } from './limits-section.js';
 import { LiveTestSection } from './live-test-section.js';
 import { NumberParameterField } from './number-parameter-field.js';
+import { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
 import { NUMERIC_PARAMETERS, rangeOf, supportsParameter, type NumericParameter } from './parameter-support.js';
 import { ProviderKeySection } from './provider-key-section.js';
 import { RequestPreviewSection } from './request-preview-section.js';
@@ -171,6 +172,8 @@ export function SettingsDefaultSections(): ReactNode {
       <SettingsCustomParametersSection />
       <SettingsPreviewSection />
       <SettingsTestSection />
+      <SettingsCacheSection />
+      <SettingsGuardrailsSection />
       <SettingsKeySection />
       <SettingsLimitsSection />
     </>
