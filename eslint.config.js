@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import boundaries from './scripts/eslint/package-boundaries.mjs';
 
 export default tseslint.config(
   {
@@ -12,7 +13,10 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
     },
+    plugins: { insforge: boundaries },
     rules: {
+      // Another package is imported by its name and exports, never by a relative path into it.
+      'insforge/package-boundaries': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -1,14 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { workspaceAliases } from './scripts/workspace-aliases.mjs';
 
 const sourceOf = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// Workspace packages resolve to their sources in tests, so a test never runs against a stale build.
-const alias = {
-  '@insforge/openrouter-emulator': sourceOf('./packages/openrouter-emulator/src/index.ts'),
-  '@insforge/ai-server': sourceOf('./server/src/index.ts'),
-  '@insforge/ai-react': sourceOf('./packages/ai-react/src/index.ts'),
-};
+// Workspace packages (and their subpath exports) resolve to their sources in tests, so a test never runs against a
+// stale build.
+const alias = workspaceAliases;
 
 export default defineConfig({
   resolve: { alias },
@@ -22,6 +20,24 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
+        },
+      },
+      {
+        // The wire's one definition: compiled with the server and the client, and changed to see both fail.
+        test: {
+          name: 'ai-protocol',
+          root: sourceOf('./packages/ai-protocol'),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        // The repository's own tooling: the lint rule that keeps packages apart.
+        test: {
+          name: 'repository',
+          root: sourceOf('./scripts'),
+          include: ['**/*.test.mjs'],
+          environment: 'node',
         },
       },
       {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './pnpm.mjs';
 
-const PACKAGES = ['packages/openrouter-emulator', 'server', 'packages/ai-react'];
+const PACKAGES = ['packages/ai-protocol', 'packages/openrouter-emulator', 'server', 'packages/ai-react'];
 const bin = (name) => path.join(repoRoot, 'node_modules', '.bin', name);
 
 let failed = 0;

@@ -1,4 +1,5 @@
-// The packages as a developer gets them: each is packed into a tarball (`npm pack`, after `pnpm -r build`), and fresh
+// The packages as a developer gets them: each is packed into a tarball (`pnpm pack`, after `pnpm -r build`, which
+// writes the versions in place of `workspace:` ranges as a publish does), and fresh
 // apps outside this workspace install those tarballs and everything else from the registry with npm — Vite with
 // React 19 and Express 5 on SQLite, Vite with React 18.3 and Express 4 on Postgres (no native driver installed), and a
 // Next.js App Router app on Postgres (examples/nextjs) whose Server Component page imports the components. Each app is typechecked under
@@ -15,12 +16,12 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../scripts/chromium.mjs';
-import { nativeBuildEnv } from '../../scripts/pnpm.mjs';
+import { nativeBuildEnv, resolvePnpm } from '../../scripts/pnpm.mjs';
 import { cleanEnv, freePort, stopProcessGroup, waitForOutput } from '../../scripts/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
-const PACKAGES = { 'ai-react': 'packages/ai-react', 'ai-server': 'server' } as const;
+const PACKAGES = { 'ai-protocol': 'packages/ai-protocol', 'ai-react': 'packages/ai-react', 'ai-server': 'server' } as const;
 const POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface ConsumerApp {
@@ -93,17 +94,20 @@ beforeAll(async () => {
   mkdirSync(path.join(work, 'tarballs'), { recursive: true });
   const tarballs: Record<string, string> = {};
   for (const [name, directory] of Object.entries(PACKAGES)) {
-    const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', path.join(work, 'tarballs')], { cwd: path.join(repoRoot, directory), encoding: 'utf8' });
-    if (pack.status !== 0) throw new Error(`npm pack failed in ${directory}:\n${pack.stderr}`);
-    const packed = JSON.parse(pack.stdout) as Array<{ filename: string }>;
-    tarballs[name] = path.join(work, 'tarballs', packed[0]!.filename);
+    const { command, prefixArgs } = resolvePnpm();
+    const pack = spawnSync(command, [...prefixArgs, 'pack', '--json', '--pack-destination', path.join(work, 'tarballs')], { cwd: path.join(repoRoot, directory), encoding: 'utf8' });
+    if (pack.status !== 0) throw new Error(`pnpm pack failed in ${directory}:\n${pack.stderr}`);
+    const packed = JSON.parse(pack.stdout) as { filename: string };
+    tarballs[name] = path.resolve(work, 'tarballs', packed.filename);
   }
   for (const app of APPS) {
     const folder = path.join(work, app.name);
     cpSync(app.source, folder, { recursive: true, filter: (file) => !/[\\/](node_modules|\.next|dist|dist-server)$/.test(file) });
-    // The app names the published versions; here it gets the tarballs just packed instead.
+    // The app names the published versions; here it gets the tarballs just packed instead. The protocol package,
+    // which the others depend on (and which is not on the registry from here), is named too, so npm takes its
+    // tarball for their `^0.2.0`.
     const manifest = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    for (const [name, tarball] of Object.entries(tarballs)) if (manifest.dependencies[`@insforge/${name}`]) manifest.dependencies[`@insforge/${name}`] = `file:${tarball}`;
+    for (const [name, tarball] of Object.entries(tarballs)) if (manifest.dependencies[`@insforge/${name}`] || name === 'ai-protocol') manifest.dependencies[`@insforge/${name}`] = `file:${tarball}`;
     writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
   }
   const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];

@@ -1,82 +1,8 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import { errorBody, GATEWAY_ERROR_STATUS, type ErrorMetadata, type GatewayErrorCode, type OpenAIErrorBody } from '@insforge/ai-protocol';
 
-/** The OpenAI error body every failure of the gateway is answered with. */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string | null; param: string | null; metadata?: ErrorMetadata };
-}
-
-/**
- * What an error says of where it came from, as OpenRouter's errors carry `metadata`. A refusal by one of the
- * gateway's guardrails says `source: "guardrail"` (and which one): its message is the feature's own words for users.
- */
-export interface ErrorMetadata {
-  source?: 'guardrail';
-  guardrail?: string;
-}
-
-/** Stable codes a client can switch on; the HTTP status of each is fixed in `STATUS_OF`. */
-export type GatewayErrorCode =
-  | 'invalid_request'
-  | 'invalid_parameter'
-  | 'parameter_not_allowed'
-  | 'model_not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'version_conflict'
-  | 'conversation_limit_exceeded'
-  | 'invalid_provider_key'
-  | 'encryption_key_missing'
-  | 'request_too_large'
-  | 'unsupported_media_type'
-  | 'quota_exceeded'
-  | 'rate_limit_exceeded'
-  | 'context_length_exceeded'
-  | 'content_policy_violation'
-  | 'upstream_auth'
-  | 'upstream_insufficient_credits'
-  | 'upstream_model_unavailable'
-  | 'upstream_error'
-  | 'upstream_timeout'
-  | 'upstream_stream_truncated'
-  | 'service_unavailable'
-  | 'internal_error';
-
-const STATUS_OF: Record<GatewayErrorCode, number> = {
-  invalid_request: 400,
-  invalid_parameter: 400,
-  parameter_not_allowed: 400,
-  model_not_found: 400,
-  context_length_exceeded: 400,
-  unauthorized: 401,
-  quota_exceeded: 402,
-  forbidden: 403,
-  content_policy_violation: 403,
-  not_found: 404,
-  version_conflict: 409,
-  conversation_limit_exceeded: 409,
-  invalid_provider_key: 400,
-  encryption_key_missing: 500,
-  request_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limit_exceeded: 429,
-  internal_error: 500,
-  upstream_auth: 502,
-  upstream_insufficient_credits: 502,
-  upstream_model_unavailable: 502,
-  upstream_error: 502,
-  upstream_stream_truncated: 502,
-  service_unavailable: 503,
-  upstream_timeout: 504,
-};
-
-/** OpenAI's error `type` where it is not the default: `server_error` from 500 up, else `invalid_request_error`. */
-const TYPE_OF_STATUS: Record<number, string> = {
-  401: 'authentication_error',
-  402: 'insufficient_quota',
-  403: 'permission_error',
-  429: 'rate_limit_error',
-};
+// The wire's error codes and body are the protocol's: the server and its clients compile against one definition.
+export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from '@insforge/ai-protocol';
 
 /** A failure with a stable code, mapped to its HTTP status and the OpenAI error shape in one place. */
 export class GatewayError extends Error {
@@ -89,20 +15,12 @@ export class GatewayError extends Error {
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
-    this.status = STATUS_OF[code];
+    this.status = GATEWAY_ERROR_STATUS[code];
   }
 
-  /** `{error:{message,type,code,param}}`. */
+  /** `{error:{message,type,code,param,metadata?}}`. */
   toBody(): OpenAIErrorBody {
-    return {
-      error: {
-        message: this.message,
-        type: TYPE_OF_STATUS[this.status] ?? (this.status >= 500 ? 'server_error' : 'invalid_request_error'),
-        code: this.code,
-        param: this.options.param ?? null,
-        ...(this.options.metadata ? { metadata: this.options.metadata } : {}),
-      },
-    };
+    return errorBody(this.code, this.message, { param: this.options.param ?? null, ...(this.options.metadata ? { metadata: this.options.metadata } : {}) });
   }
 
   headers(): Record<string, string> {

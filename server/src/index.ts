@@ -25,3 +25,4 @@ export { RedisCacheStore } from './cache/redis-cache-store.js';
 export type { FeatureCache, GuardrailConfig, PiiKind } from './features/feature-policies.js';
 export type { HostGuardrail, GuardrailContext, GuardrailVerdict } from './guardrails/guardrails.js';
 export type { GuardrailDecision } from './usage/usage-record.js';
+export { KeyEncryption } from './crypto/key-encryption.js';

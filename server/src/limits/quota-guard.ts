@@ -1,3 +1,4 @@
+import type { LimitStatus } from '@insforge/ai-protocol';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { LimitPolicySource } from './limit-policy.js';
@@ -15,17 +16,8 @@ export interface QuotaSubject {
   feature: string | undefined;
 }
 
-/** One limit that applies to a caller, and where it stands. */
-export interface LimitStatus {
-  scope: 'project' | 'feature' | 'user';
-  /** The feature name or user id the limit belongs to, where the scope has one. */
-  target: string | null;
-  kind: LimitKind;
-  limit: number;
-  used: number;
-  remaining: number;
-  resetsAt: string;
-}
+/** One limit that applies to a caller, and where it stands: the protocol's shape, as `GET /api/ai/limits` reports it. */
+export type { LimitStatus };
 
 interface Scope {
   scope: LimitStatus['scope'];

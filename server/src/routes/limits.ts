@@ -1,3 +1,4 @@
+import type { LimitsResponse } from '@insforge/ai-protocol';
 import { Router, type RequestHandler } from 'express';
 import type { GatewayContext } from '../gateway/context.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
@@ -13,7 +14,7 @@ export function lazyLimitsRouter(context: GatewayContext, ready: Promise<Gateway
     const identity = identityOf(res);
     const feature = typeof req.query['feature'] === 'string' && req.query['feature'] !== '' ? req.query['feature'] : undefined;
     const [data, project] = await Promise.all([context.quota.consumption({ identity, feature }), (await ready).limits.get(identity.projectId)]);
-    res.json({ data, stopped: project.stopped, stopReason: project.stopReason });
+    res.json({ data, stopped: project.stopped, stopReason: project.stopReason } satisfies LimitsResponse);
   });
   return router;
 }

@@ -1,31 +1,10 @@
-import type { Modality } from '../features/feature.js';
+import { modalitiesOf, type OpenRouterModel } from '@insforge/ai-protocol';
 import type { OpenRouterClient } from './openrouter-client.js';
 
-/** A model as OpenRouter lists it; only the fields the gateway reads are typed, the rest pass through. */
-export interface UpstreamModel {
-  id: string;
-  name?: string;
-  created?: number;
-  context_length?: number | null;
-  architecture?: { input_modalities?: string[]; output_modalities?: string[] };
-  pricing?: Record<string, unknown>;
-  top_provider?: { max_completion_tokens?: number | null; context_length?: number | null };
-  supported_parameters?: string[];
-  [field: string]: unknown;
-}
+/** A model as OpenRouter lists it (the protocol's shape): the fields the gateway reads typed, the rest passed through. */
+export type UpstreamModel = OpenRouterModel;
 
-/**
- * What a feature of each modality could use the model for: embedding models embed; a model that outputs text
- * can chat and one that outputs images can draw (Gemini's image models do both).
- */
-export function modalitiesOf(model: UpstreamModel): Modality[] {
-  const outputs = model.architecture?.output_modalities ?? [];
-  if (outputs.includes('embeddings')) return ['embedding'];
-  const modalities: Modality[] = [];
-  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
-  if (outputs.includes('image')) modalities.push('image');
-  return modalities;
-}
+export { modalitiesOf };
 
 export interface CatalogSnapshot {
   models: UpstreamModel[];

@@ -1,7 +1,9 @@
 // The admin API's shapes (`/api/ai/configurations…`, `/provider-key…`, `/keys…`, `/audit`, usage and limits),
 // as the gateway answers them; times are ISO strings.
+import type { LimitsResponse, Modality } from '@insforge/ai-protocol';
 
-export type FeatureModality = 'text' | 'image' | 'embedding';
+/** What a feature does: the protocol's `Modality`. */
+export type FeatureModality = Modality;
 
 export interface FeatureParams {
   temperature?: number;
@@ -195,7 +197,8 @@ export interface UsageSummary {
   [field: string]: unknown;
 }
 
-/** `GET /api/ai/limits` (experimental, as `UsageSummary`): the project's caps and what is left of them. */
-export interface AiLimits {
-  [field: string]: unknown;
-}
+/**
+ * `GET /api/ai/limits?feature=`: every limit that applies to the caller (the project's, the feature's, their own)
+ * with what is used and left, and whether an administrator stopped the project. The protocol's shape.
+ */
+export type AiLimits = LimitsResponse;

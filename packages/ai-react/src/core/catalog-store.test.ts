@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createCatalogStore, selectModels } from './catalog-store.js';
 import type { ModelEntry } from './chat-types.js';
 import { createAiClient, type AiClient } from './client.js';

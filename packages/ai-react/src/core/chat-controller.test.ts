@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
+import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createChatController, type ChatControllerOptions } from './chat-controller.js';
 import { shownAnswer, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
 import { createAiClient, type AiClient } from './client.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createAiClient, type AiClient } from './client.js';
 import type { ChatStreamEvent } from './chat-stream.js';
 import { isAiError, type AiError } from './errors.js';

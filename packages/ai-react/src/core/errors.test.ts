@@ -1,3 +1,4 @@
+import { errorBody, GATEWAY_ERROR_CODES, GATEWAY_ERROR_STATUS } from '@insforge/ai-protocol';
 import { describe, expect, it } from 'vitest';
 import { AiError, isAiError, readAiError, toAiError } from './errors.js';
 
@@ -26,6 +27,25 @@ describe('toAiError', () => {
     const error = toAiError(body(serverCode), { status });
     expect(error).toMatchObject({ code, status, serverCode, retryable, message: 'It failed.' });
     expect(error.userMessage).not.toBe('');
+  });
+
+  it('reads every code the gateway answers with (the protocol\'s list) as a known code, at its own status', () => {
+    for (const serverCode of GATEWAY_ERROR_CODES) {
+      const error = toAiError(errorBody(serverCode, 'It failed.'), { status: GATEWAY_ERROR_STATUS[serverCode] });
+      expect(error.serverCode).toBe(serverCode);
+      // Only a server's own misconfiguration has no better name than `unknown`.
+      if (serverCode !== 'encryption_key_missing') expect(error.code, serverCode).not.toBe('unknown');
+      expect(error.userMessage).not.toBe('');
+    }
+    expect(toAiError(errorBody('unsupported_media_type', 'Not JSON.'), { status: 415 }).code).toBe('invalid_request');
+    expect(toAiError(errorBody('encryption_key_missing', 'No key.'), { status: 500 })).toMatchObject({
+      code: 'unknown',
+      retryable: false,
+      userMessage: 'The server cannot store keys: it has no encryption key configured.',
+    });
+    // A name that only looks like a code is not one.
+    expect(toAiError(body('constructor'), { status: 400 }).code).toBe('invalid_request');
+    expect(toAiError(body('toString')).code).toBe('unknown');
   });
 
   it('says what to do, in plain words, for the failures a user meets', () => {

@@ -1,3 +1,4 @@
+import type { GatewayErrorCode } from '@insforge/ai-protocol';
 /** Stable codes a UI can switch on; the gateway's own code stays available as `serverCode`. */
 export type AiErrorCode =
   | 'rate_limited'
@@ -54,17 +55,19 @@ const MARKER = Symbol.for('insforge.ai.error');
 // is deliberately not retryable, unlike Vercel's rule: sending the same version again fails the same way.
 const RETRYABLE: ReadonlySet<AiErrorCode> = new Set(['rate_limited', 'upstream_unavailable', 'timeout', 'offline']);
 
-/** The gateway's codes (README error table), OpenAI's and OpenRouter's, in our vocabulary. */
-const CODE_OF_SERVER_CODE: Record<string, AiErrorCode> = {
+/**
+ * Every code of the gateway (the protocol's list, README error table) in our vocabulary: total, so a code the
+ * gateway gains fails this compile until it is given a meaning here.
+ */
+const CODE_OF_GATEWAY_CODE: Record<GatewayErrorCode, AiErrorCode> = {
   invalid_request: 'invalid_request',
   invalid_parameter: 'invalid_request',
   parameter_not_allowed: 'invalid_request',
   context_length_exceeded: 'invalid_request',
   request_too_large: 'invalid_request',
-  invalid_request_error: 'invalid_request',
+  unsupported_media_type: 'invalid_request',
   model_not_found: 'model_not_found',
   unauthorized: 'unauthorized',
-  invalid_api_key: 'unauthorized',
   forbidden: 'forbidden',
   content_policy_violation: 'forbidden',
   not_found: 'not_found',
@@ -75,15 +78,27 @@ const CODE_OF_SERVER_CODE: Record<string, AiErrorCode> = {
   upstream_auth: 'provider_key_invalid',
   upstream_insufficient_credits: 'provider_key_invalid',
   quota_exceeded: 'quota_exceeded',
-  insufficient_quota: 'quota_exceeded',
   rate_limit_exceeded: 'rate_limited',
   upstream_error: 'upstream_unavailable',
   upstream_model_unavailable: 'upstream_unavailable',
   upstream_stream_truncated: 'upstream_unavailable',
   service_unavailable: 'upstream_unavailable',
-  server_error: 'upstream_unavailable',
   upstream_timeout: 'timeout',
+  internal_error: 'upstream_unavailable',
+  // The server's configuration: no retry fixes it, and it is not the AI service's fault.
+  encryption_key_missing: 'unknown',
 };
+
+/** OpenAI's and OpenRouter's own codes, met when the client talks to them or they pass through. */
+const CODE_OF_OTHER_CODE: Record<string, AiErrorCode> = {
+  invalid_request_error: 'invalid_request',
+  invalid_api_key: 'unauthorized',
+  insufficient_quota: 'quota_exceeded',
+  server_error: 'upstream_unavailable',
+};
+
+const codeOfServerCode = (serverCode: string): AiErrorCode | undefined =>
+  Object.hasOwn(CODE_OF_GATEWAY_CODE, serverCode) ? CODE_OF_GATEWAY_CODE[serverCode as GatewayErrorCode] : Object.hasOwn(CODE_OF_OTHER_CODE, serverCode) ? CODE_OF_OTHER_CODE[serverCode] : undefined;
 
 function codeOfStatus(status: number | undefined): AiErrorCode {
   if (status === undefined) return 'unknown';
@@ -140,6 +155,7 @@ function userMessageOf(info: Omit<AiErrorInfo, 'userMessage' | 'retryable'>): st
     case 'admin_unavailable':
       return 'This server has no admin routes; change these settings where the AI server is configured.';
     case 'unknown':
+      if (serverCode === 'encryption_key_missing') return 'The server cannot store keys: it has no encryption key configured.';
       return 'Something went wrong; try again.';
   }
 }
@@ -263,7 +279,7 @@ export function toAiError(value: unknown, context: AiErrorContext = {}): AiError
   const status = context.status ?? (typeof rawCode === 'number' && rawCode >= 400 && rawCode < 600 ? rawCode : undefined);
   const serverCode = text(rawCode) ?? text(error['type']);
   const message = text(error['message']) ?? text(body['message']) ?? (value instanceof Error ? value.message : status ? `The server answered ${status}.` : 'The request failed.');
-  let code = (serverCode === undefined ? undefined : CODE_OF_SERVER_CODE[serverCode]) ?? codeOfStatus(status);
+  let code = (serverCode === undefined ? undefined : codeOfServerCode(serverCode)) ?? codeOfStatus(status);
   if (code === 'unknown' && text(error['type']) === 'rate_limit_error') code = 'rate_limited';
   // On an admin route, only the gateway's own `not_found` for a record is a missing record. Its catch-all ("No
   // route …"), an HTML page, or another server's 404 means this server has no admin API at all.
@@ -284,10 +300,7 @@ export function toAiError(value: unknown, context: AiErrorContext = {}): AiError
     init.userMessage = message;
   }
   // A server that cannot encrypt keys answers 500, and no retry fixes its configuration.
-  if (serverCode === 'encryption_key_missing') {
-    init.retryable = false;
-    init.userMessage = 'The server cannot store keys: it has no encryption key configured.';
-  }
+  if (serverCode === 'encryption_key_missing') init.retryable = false;
   return new AiError(init);
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
+import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createAiClient, type AiClient } from './client.js';
 import { createImageStore } from './image-store.js';
 

@@ -1,36 +1,17 @@
+import { modalitiesOf, ownerOf, type CatalogEntry, type ModelDetails } from '@insforge/ai-protocol';
 import type { ModelEntry, ModelPricing } from './chat-types.js';
 
-type Modality = ModelEntry['modalities'][number];
+/**
+ * OpenRouter's catalog model as `/api/ai/models` lists it (the protocol's `CatalogEntry`), read defensively: only
+ * the id is sure.
+ */
+export type CatalogModel = Partial<CatalogEntry> & { id: string };
 
-/** OpenRouter's catalog model as `/api/ai/models` lists it (plus the modalities a feature could use it for). */
-export interface CatalogModel {
-  id: string;
-  name?: string;
-  context_length?: number | null;
-  architecture?: { input_modalities?: string[]; output_modalities?: string[] };
-  pricing?: Record<string, unknown>;
-  top_provider?: { max_completion_tokens?: number | null; context_length?: number | null };
-  supported_parameters?: string[];
-  modalities?: Modality[];
-}
-
-/** `/v1/models` entries: OpenAI's model object with the gateway's `details` (absent on other servers). */
+/** `/v1/models` entries: OpenAI's model object with the gateway's `details` (the protocol's), absent on other servers. */
 export interface ListedModel {
   id: string;
   owned_by?: string;
-  details?: {
-    kind?: 'feature' | 'model';
-    modality?: Modality;
-    model?: string;
-    fallback_models?: string[];
-    name?: string | null;
-    context_length?: number | null;
-    max_output_tokens?: number | null;
-    pricing?: Record<string, unknown> | null;
-    input_modalities?: string[];
-    output_modalities?: string[];
-    supported_parameters?: string[];
-  };
+  details?: Partial<ModelDetails>;
 }
 
 /** OpenRouter's prices are strings of USD per token (per image or request for those keys). */
@@ -56,15 +37,7 @@ function toPricing(raw: Record<string, unknown> | null | undefined): ModelPricin
   return pricing;
 }
 
-const providerOf = (id: string, fallback = 'openrouter') => (id.includes('/') ? id.slice(0, id.indexOf('/')) : fallback);
-
-function modalitiesFromOutputs(outputs: string[]): Modality[] {
-  if (outputs.includes('embeddings')) return ['embedding'];
-  const modalities: Modality[] = [];
-  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
-  if (outputs.includes('image')) modalities.push('image');
-  return modalities;
-}
+const modalitiesFromOutputs = (outputs: string[]) => modalitiesOf({ architecture: { output_modalities: outputs } });
 
 function withLimits(entry: ModelEntry, contextLength: number | null | undefined, maxOutput: number | null | undefined): ModelEntry {
   if (typeof contextLength === 'number') entry.contextLength = contextLength;
@@ -84,7 +57,7 @@ export function fromCatalogModel(model: CatalogModel): ModelEntry {
     id: model.id,
     kind: 'model',
     name: model.name ?? model.id,
-    provider: providerOf(model.id),
+    provider: ownerOf(model.id),
     model: model.id,
     modalities: model.modalities ?? modalitiesFromOutputs(outputs),
     inputModalities: model.architecture?.input_modalities ?? [],
@@ -109,7 +82,7 @@ export function fromListedModel(model: ListedModel): ModelEntry {
     id: model.id,
     kind: details.kind ?? 'model',
     name: details.name ?? model.id,
-    provider: providerOf(served, model.owned_by),
+    provider: ownerOf(served, model.owned_by),
     model: served,
     modalities: details.modality ? [details.modality] : modalitiesFromOutputs(outputs),
     inputModalities: details.input_modalities ?? [],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startHarness, type Harness } from '../../../../server/test/harness.js';
+import { ADMIN_TOKEN, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createAiClient, type AiClient } from './client.js';
 import { createSettingsDraftStore, sameJson } from './settings-draft-store.js';
 

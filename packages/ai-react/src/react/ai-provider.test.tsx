@@ -1,9 +1,9 @@
 import { cleanup, render, renderHook, waitFor } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
-import extraModels from '../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
-import chatModels from '../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
+import extraModels from '@insforge/openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
 import { createAiClient } from '../core/client.js';
 import { memoryStorage } from '../core/storage/conversation-storage.js';
 import { AiProvider, useAiContext } from './ai-provider.js';

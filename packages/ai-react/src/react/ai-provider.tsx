@@ -2,6 +2,7 @@
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { createCatalogStore, type CatalogState } from '../core/catalog-store.js';
 import { createAiClient, type AiClient } from '../core/client.js';
+import { createQueryCache, type QueryCache } from '../core/query-cache.js';
 import type { ConversationStorage } from '../core/storage/conversation-storage.js';
 import { localStorageAdapter } from '../core/storage/local-storage.js';
 import type { StoreApi } from 'zustand/vanilla';
@@ -36,7 +37,7 @@ export interface AiProviderProps {
    */
   storage?: ConversationStorage | undefined;
   defaults?: AiDefaults | undefined;
-  /** How long the model catalog is cached; default 5 minutes. */
+  /** How long the model catalog (and every other server read of the hooks) stays fresh; default 5 minutes. */
   catalogTtlMs?: number | undefined;
   children?: ReactNode;
 }
@@ -46,8 +47,13 @@ export interface AiContextValue {
   client: AiClient;
   storage: ConversationStorage;
   defaults: AiDefaults;
-  /** The model catalog of this client, cached with a TTL and shared by this provider's `useModels`. */
+  /**
+   * @deprecated The hooks read the catalog through `queries` now (one entry per modality and source); this store is
+   * kept for code that reads it directly.
+   */
   catalog: StoreApi<CatalogState>;
+  /** This client's server reads (catalog, usage, limits, the OpenRouter key…) per key; see `createQueryCache`. */
+  queries: QueryCache;
 }
 
 const AiContext = createContext<AiContextValue | null>(null);
@@ -79,10 +85,11 @@ export function AiProvider(props: AiProviderProps): ReactNode {
   });
   const defaultStorage = useInstance([], () => localStorageAdapter());
   const catalog = useInstance([client, catalogTtlMs], () => createCatalogStore({ client, ...(catalogTtlMs === undefined ? {} : { ttlMs: catalogTtlMs }) }));
+  const queries = useInstance([client, catalogTtlMs], () => createQueryCache({ ...(catalogTtlMs === undefined ? {} : { staleMs: catalogTtlMs }), admin: (key) => key[0] !== 'models' }));
   const storage = givenStorage ?? defaultStorage;
   const feature = defaults?.feature;
   const imageFeature = defaults?.imageFeature;
-  const value = useMemo<AiContextValue>(() => ({ client, storage, catalog, defaults: { feature, imageFeature } }), [client, storage, catalog, feature, imageFeature]);
+  const value = useMemo<AiContextValue>(() => ({ client, storage, catalog, queries, defaults: { feature, imageFeature } }), [client, storage, catalog, queries, feature, imageFeature]);
   return <AiContext.Provider value={value}>{children}</AiContext.Provider>;
 }
 

@@ -1,9 +1,9 @@
 import { cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../server/test/harness.js';
-import extraModels from '../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
-import chatModels from '../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
+import extraModels from '@insforge/openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
 import { AiProvider } from './ai-provider.js';
 import { useAdminAccess } from './use-admin-access.js';
 

@@ -1,10 +1,10 @@
 'use client';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { FeatureConfigVersion } from '../core/admin-types.js';
 import { createSettingsDraftStore, type SettingsDraftState } from '../core/settings-draft-store.js';
 import { useAiContext } from './ai-provider.js';
-import { createResourceStore } from './resource-store.js';
 import { useInstance } from './use-instance.js';
+import { useQuery } from './use-query.js';
 import { useStoreState } from './use-store-state.js';
 
 export interface UseFeatureSettingsResult {
@@ -46,17 +46,19 @@ export interface UseFeatureSettingsResult {
  * await settings.save(); // settings.error?.code === 'conflict' when someone saved first
  */
 export function useFeatureSettings(feature: string): UseFeatureSettingsResult {
-  const { client } = useAiContext('useFeatureSettings');
+  const { client, queries } = useAiContext('useFeatureSettings');
   const store = useInstance([client, feature], () => createSettingsDraftStore({ client, feature }));
-  const history = useInstance([client, feature], () => createResourceStore<FeatureConfigVersion[]>(), (created) => created.dispose());
   const state = useStoreState(store);
-  const versions = useStoreState(history.store).data;
   useEffect(() => void store.getState().load(), [store]);
-  // Each saved version (a save, reset or restore, here or read after a conflict) adds a line to the history.
+  // Each saved version (a save, reset or restore, here or read after a conflict) adds a line to the history, and
+  // may change what the feature lists show.
   const { version } = state;
+  const versions = useQuery(['admin', 'features', feature, 'history', version ?? null], (signal) => client.features.history(feature, { signal }), { enabled: version !== undefined }).data;
+  const seen = useRef(version);
   useEffect(() => {
-    if (version !== undefined) void history.load((signal) => client.features.history(feature, { signal }));
-  }, [history, client, feature, version]);
+    if (seen.current !== undefined && version !== seen.current) queries.invalidate(['models']);
+    seen.current = version;
+  }, [queries, version]);
   const { base, draft, dirty, change, discard, save, reset, restore, load, runTest, test, status, error } = state;
   return useMemo(
     () => ({ config: base, draft, dirty, change, discard, save, reset, restore, reload: load, history: versions ?? [], test: runTest, testState: test, status, error }),

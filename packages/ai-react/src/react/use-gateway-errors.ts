@@ -1,15 +1,14 @@
 'use client';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { AiError } from '../core/errors.js';
 import type { GatewayErrorEntry } from '../core/operations-client.js';
 import { useAiContext } from './ai-provider.js';
-import { createResourceStore, type ResourceState } from './resource-store.js';
-import { useInstance } from './use-instance.js';
-import { useStoreState } from './use-store-state.js';
+import type { QueryState } from '../core/query-cache.js';
+import { LIVE, useQuery } from './use-query.js';
 
 export interface UseGatewayErrorsResult {
   errors: readonly GatewayErrorEntry[];
-  status: ResourceState<GatewayErrorEntry[]>['status'];
+  status: QueryState<GatewayErrorEntry[]>['status'];
   /** `admin_unavailable` when the server has no error log route; `forbidden` for a caller who is not an admin. */
   error: AiError | undefined;
   refresh(): Promise<GatewayErrorEntry[] | undefined>;
@@ -24,9 +23,6 @@ export interface UseGatewayErrorsResult {
 export function useGatewayErrors(params: { limit?: number | undefined; class?: GatewayErrorEntry['class'] | undefined } = {}): UseGatewayErrorsResult {
   const { client } = useAiContext('useGatewayErrors');
   const { limit, class: errorClass } = params;
-  const resource = useInstance([client], () => createResourceStore<GatewayErrorEntry[]>(), (created) => created.dispose());
-  const refresh = useCallback(() => resource.load((signal) => client.operations.errors({ limit, class: errorClass }, { signal })), [resource, client, limit, errorClass]);
-  useEffect(() => void refresh(), [refresh]);
-  const { data, status, error } = useStoreState(resource.store);
+  const { data, status, error, refresh } = useQuery(['admin', 'errors', limit, errorClass], (signal) => client.operations.errors({ limit, class: errorClass }, { signal }), LIVE);
   return useMemo(() => ({ errors: data ?? [], status, error, refresh }), [data, status, error, refresh]);
 }

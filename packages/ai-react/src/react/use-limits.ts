@@ -1,18 +1,17 @@
 'use client';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { AiLimits } from '../core/admin-types.js';
 import type { AiError } from '../core/errors.js';
 import { useAiContext } from './ai-provider.js';
-import { createResourceStore, type ResourceState } from './resource-store.js';
-import { useInstance } from './use-instance.js';
-import { useStoreState } from './use-store-state.js';
+import type { QueryState } from '../core/query-cache.js';
+import { LIVE, useQuery } from './use-query.js';
 
 export interface UseLimitsResult {
   /** Where the caller stands against each limit that applies to them, and whether the project is stopped. */
   limits: AiLimits | undefined;
   /** True while an administrator has stopped all AI traffic of the project. */
   stopped: boolean;
-  status: ResourceState<AiLimits>['status'];
+  status: QueryState<AiLimits>['status'];
   /** `admin_unavailable` when the server has no limits route. */
   error: AiError | undefined;
   refresh(): Promise<AiLimits | undefined>;
@@ -26,9 +25,6 @@ export interface UseLimitsResult {
  */
 export function useLimits(): UseLimitsResult {
   const { client } = useAiContext('useLimits');
-  const resource = useInstance([client], () => createResourceStore<AiLimits>(), (created) => created.dispose());
-  const refresh = useCallback(() => resource.load((signal) => client.limits.get({ signal })), [resource, client]);
-  useEffect(() => void refresh(), [refresh]);
-  const { data: limits, status, error } = useStoreState(resource.store);
-  return useMemo(() => ({ limits, stopped: limits?.['stopped'] === true, status, error, refresh }), [limits, status, error, refresh]);
+  const { data: limits, status, error, refresh } = useQuery(['limits'], (signal) => client.limits.get({ signal }), LIVE);
+  return useMemo(() => ({ limits, stopped: limits?.stopped === true, status, error, refresh }), [limits, status, error, refresh]);
 }

@@ -1,10 +1,10 @@
 'use client';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo } from 'react';
 import { selectModels, type CatalogState, type ModelSort } from '../core/catalog-store.js';
 import type { ModelEntry, ModelListQuery } from '../core/chat-types.js';
 import type { AiError } from '../core/errors.js';
 import { useAiContext } from './ai-provider.js';
-import { useStoreState } from './use-store-state.js';
+import { useQuery } from './use-query.js';
 
 export interface UseModelsOptions {
   /** Only models (or features) of this modality. */
@@ -26,36 +26,23 @@ export interface UseModelsResult {
 }
 
 /**
- * The models (admin catalog) or features a picker offers, from the provider's catalog store: fetched once per
- * TTL however many pickers ask, searched and sorted here without another request.
+ * The models (admin catalog) or features a picker offers, from the provider's query cache (one entry per source and
+ * modality): fetched once per `catalogTtlMs` however many pickers ask, searched and sorted here without another
+ * request.
  *
  * @example
  * const { models, status } = useModels({ modality: 'text', search, sort: 'price' });
  */
 export function useModels(options: UseModelsOptions = {}): UseModelsResult {
-  const { catalog } = useAiContext('useModels');
+  const { client } = useAiContext('useModels');
   const { modality, source, search, sort } = options;
-  const key = `${source ?? 'auto'}|${modality ?? ''}`;
-  const query = useMemo<ModelListQuery>(() => ({ ...(modality ? { modality } : {}), ...(source ? { source } : {}) }), [modality, source]);
-  // The store shows the query loaded last; when another picker of this provider loaded another query since,
-  // this one keeps showing what its own load answered (the store's cache serves both without a request).
-  const [own, setOwn] = useState<{ key: string; models: readonly ModelEntry[] }>();
-  useEffect(() => {
-    let live = true;
-    void catalog.getState().load(query).then((models) => live && setOwn({ key, models }));
-    return () => {
-      live = false;
-    };
-  }, [catalog, query, key]);
-  const state = useStoreState(catalog);
-  const current = `${state.query.source ?? 'auto'}|${state.query.modality ?? ''}` === key;
-  const loaded = current ? state.models : own?.key === key ? own.models : [];
-  const status: CatalogState['status'] = current ? state.status : own?.key === key ? 'ready' : 'loading';
-  const error = current ? state.error : undefined;
+  const query: ModelListQuery = { ...(modality ? { modality } : {}), ...(source ? { source } : {}) };
+  // One entry per source and modality: two pickers with different filters each show their own list.
+  const { data, status, error, refresh } = useQuery(['models', source ?? 'auto', modality ?? null], (signal) => client.models.list(query, { signal }));
+  const loaded = data ?? EMPTY;
   const models = useMemo(() => selectModels(loaded, { ...(search ? { search } : {}), ...(sort ? { sort } : {}) }), [loaded, search, sort]);
-  const refresh = useCallback(async () => {
-    const fresh = await catalog.getState().load(query, { force: true });
-    setOwn({ key, models: fresh });
-  }, [catalog, query, key]);
-  return useMemo(() => ({ models, status, error, refresh }), [models, status, error, refresh]);
+  const refreshed = useCallback(async () => void (await refresh()), [refresh]);
+  return useMemo(() => ({ models, status: status === 'saving' ? 'loading' : status, error, refresh: refreshed }), [models, status, error, refreshed]);
 }
+
+const EMPTY: readonly ModelEntry[] = [];

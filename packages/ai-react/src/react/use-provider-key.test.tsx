@@ -2,10 +2,10 @@ import { cleanup, renderHook, waitFor } from '@testing-library/react';
 import { randomBytes } from 'node:crypto';
 import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startHarness, type Harness } from '../../../../server/test/harness.js';
-import { KeyEncryption } from '../../../../server/src/crypto/key-encryption.js';
-import extraModels from '../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
-import chatModels from '../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { ADMIN_TOKEN, startHarness, type Harness } from '@insforge/ai-server/testing';
+import { KeyEncryption } from '@insforge/ai-server';
+import extraModels from '@insforge/openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
 import { AiProvider } from './ai-provider.js';
 import { useProviderKey } from './use-provider-key.js';
 

@@ -1,11 +1,10 @@
 'use client';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { ProviderKeyState } from '../core/admin-types.js';
 import type { AiError } from '../core/errors.js';
 import { useAiContext } from './ai-provider.js';
-import { createResourceStore, type ResourceState } from './resource-store.js';
-import { useInstance } from './use-instance.js';
-import { useStoreState } from './use-store-state.js';
+import type { QueryState } from '../core/query-cache.js';
+import { LIVE, useQuery } from './use-query.js';
 
 /** What OpenRouter said about the key when it was last validated. */
 export type ProviderKeyFacts = Pick<ProviderKeyState, 'label' | 'limit' | 'limitRemaining' | 'usage' | 'isFreeTier' | 'validatedAt' | 'valid'>;
@@ -26,7 +25,7 @@ export interface UseProviderKeyResult {
   /** Forgets the stored key (the gateway's own key, if any, is used again). */
   remove(): Promise<ProviderKeyState | undefined>;
   refresh(): Promise<ProviderKeyState | undefined>;
-  status: ResourceState<ProviderKeyState>['status'];
+  status: QueryState<ProviderKeyState>['status'];
   /** `admin_unavailable` when the server has no admin routes; `provider_key_invalid` for a key OpenRouter refused. */
   error: AiError | undefined;
 }
@@ -40,10 +39,7 @@ export interface UseProviderKeyResult {
  */
 export function useProviderKey(): UseProviderKeyResult {
   const { client } = useAiContext('useProviderKey');
-  const resource = useInstance([client], () => createResourceStore<ProviderKeyState>(), (created) => created.dispose());
-  const refresh = useCallback(() => resource.load((signal) => client.providerKey.get({ signal })), [resource, client]);
-  useEffect(() => void refresh(), [refresh]);
-  const { data: state, status, error } = useStoreState(resource.store);
+  const { data: state, status, error, refresh, write } = useQuery(['admin', 'provider-key'], (signal) => client.providerKey.get({ signal }), LIVE);
   return useMemo(() => {
     const { label, limit, limitRemaining, usage, isFreeTier, validatedAt, valid } = state ?? {};
     const facts = Object.fromEntries(Object.entries({ label, limit, limitRemaining, usage, isFreeTier, validatedAt, valid }).filter(([, value]) => value !== undefined)) as ProviderKeyFacts;
@@ -53,12 +49,12 @@ export function useProviderKey(): UseProviderKeyResult {
       source: state?.source,
       facts,
       state,
-      set: (key: string) => resource.write((signal) => client.providerKey.set(key, { signal })),
-      test: () => resource.write((signal) => client.providerKey.test({ signal })),
-      remove: () => resource.write((signal) => client.providerKey.remove({ signal })),
+      set: (key: string) => write((signal) => client.providerKey.set(key, { signal })),
+      test: () => write((signal) => client.providerKey.test({ signal })),
+      remove: () => write((signal) => client.providerKey.remove({ signal })),
       refresh,
       status,
       error,
     };
-  }, [state, status, error, resource, client, refresh]);
+  }, [state, status, error, write, client, refresh]);
 }

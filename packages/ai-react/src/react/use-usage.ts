@@ -1,18 +1,17 @@
 'use client';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useMemo } from 'react';
 import type { UsageFigures, UsageSummary, UsageSummaryParams } from '../core/admin-types.js';
 import type { AiError } from '../core/errors.js';
 import { useAiContext } from './ai-provider.js';
-import { createResourceStore, type ResourceState } from './resource-store.js';
-import { useInstance } from './use-instance.js';
-import { useStoreState } from './use-store-state.js';
+import type { QueryState } from '../core/query-cache.js';
+import { LIVE, useQuery } from './use-query.js';
 
 export interface UseUsageResult {
   /** The server's summary as it answered: totals, groups, and the period covered. */
   summary: UsageSummary | undefined;
   totals: UsageFigures | undefined;
   groups: ReadonlyArray<UsageFigures & { key?: string }>;
-  status: ResourceState<UsageSummary>['status'];
+  status: QueryState<UsageSummary>['status'];
   /** `admin_unavailable` when the server has no usage routes; `forbidden` for a caller who is not an admin. */
   error: AiError | undefined;
   refresh(): Promise<UsageSummary | undefined>;
@@ -28,12 +27,7 @@ export interface UseUsageResult {
 export function useUsage(params: UsageSummaryParams = {}): UseUsageResult {
   const { client } = useAiContext('useUsage');
   const { period, groupBy, from, to } = params;
-  const resource = useInstance([client], () => createResourceStore<UsageSummary>(), (created) => created.dispose());
-  const refresh = useCallback(() => {
-    const query: UsageSummaryParams = { ...(period ? { period } : {}), ...(groupBy ? { groupBy } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) };
-    return resource.load((signal) => client.usage.summary(query, { signal }));
-  }, [resource, client, period, groupBy, from, to]);
-  useEffect(() => void refresh(), [refresh]);
-  const { data: summary, status, error } = useStoreState(resource.store);
+  const query: UsageSummaryParams = { ...(period ? { period } : {}), ...(groupBy ? { groupBy } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) };
+  const { data: summary, status, error, refresh } = useQuery(['admin', 'usage', period, groupBy, from, to], (signal) => client.usage.summary(query, { signal }), LIVE);
   return useMemo(() => ({ summary, totals: summary?.totals, groups: summary?.groups ?? [], status, error, refresh }), [summary, status, error, refresh]);
 }

@@ -1,23 +1,12 @@
 // The emulator's real OpenRouter catalog (345 chat models, plus its embedding and image models), served as the
 // gateway serves it: `/api/ai/models` (admin) and `/v1/models` (features, then raw models).
-import catalogText from '../../../openrouter-emulator/data/openrouter-models.json?raw';
-import extraText from '../../../openrouter-emulator/data/extra-models.json?raw';
+import { catalogEntries, listedFeature, listedModel, type CatalogResponse, type ModelList, type Modality, type OpenRouterModel } from '@insforge/ai-protocol';
+import catalogText from '@insforge/openrouter-emulator/data/openrouter-models.json?raw';
+import extraText from '@insforge/openrouter-emulator/data/extra-models.json?raw';
 import type { FeatureConfig } from '../core/admin-types.js';
 
-type Modality = 'text' | 'image' | 'embedding';
-
 /** An OpenRouter model as its `/models` lists it (the fields the gateway reads). */
-export interface RawModel {
-  id: string;
-  name?: string;
-  created?: number;
-  context_length?: number | null;
-  architecture?: { input_modalities?: string[]; output_modalities?: string[] };
-  pricing?: Record<string, string>;
-  top_provider?: { context_length?: number | null; max_completion_tokens?: number | null };
-  supported_parameters?: string[];
-  [field: string]: unknown;
-}
+export type RawModel = OpenRouterModel;
 
 export interface MockCatalog {
   models: readonly RawModel[];
@@ -36,66 +25,20 @@ export function loadCatalog(): MockCatalog {
   return shared;
 }
 
-/** What a feature of each modality could use a model for (the gateway's `modalitiesOf`). */
-export function modalitiesOf(model: RawModel): Modality[] {
-  const outputs = model.architecture?.output_modalities ?? [];
-  if (outputs.includes('embeddings')) return ['embedding'];
-  const modalities: Modality[] = [];
-  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
-  if (outputs.includes('image')) modalities.push('image');
-  return modalities;
+/** `GET /api/ai/models?modality=&search=`: the gateway's own filter over the same catalog. */
+export function adminCatalog(catalog: MockCatalog, modality: string | null, search: string | null): CatalogResponse {
+  const known = MODALITIES.find((name) => name === modality);
+  // A modality no model has lists nothing (the gateway refuses it as a parameter).
+  if (modality && !known) return { data: [] };
+  return { data: catalogEntries(catalog.models, { modality: known, search }) };
 }
 
-/** `GET /api/ai/models?modality=&search=`: `{ data: [...model, modalities] }`. */
-export function adminCatalog(catalog: MockCatalog, modality: string | null, search: string | null) {
-  const needle = search?.trim().toLowerCase();
-  const data = [];
-  for (const model of catalog.models) {
-    const modalities = modalitiesOf(model);
-    if (modality && !modalities.includes(modality as Modality)) continue;
-    if (needle && !model.id.toLowerCase().includes(needle) && !(model.name ?? '').toLowerCase().includes(needle)) continue;
-    data.push({ ...model, modalities });
-  }
-  return { data };
-}
-
-function details(model: RawModel | undefined) {
-  return {
-    name: model?.name ?? null,
-    context_length: model?.context_length ?? model?.top_provider?.context_length ?? null,
-    max_output_tokens: model?.top_provider?.max_completion_tokens ?? null,
-    pricing: model?.pricing ?? null,
-    input_modalities: model?.architecture?.input_modalities ?? [],
-    output_modalities: model?.architecture?.output_modalities ?? [],
-    supported_parameters: model?.supported_parameters ?? [],
-  };
-}
+const MODALITIES: readonly Modality[] = ['text', 'image', 'embedding'];
 
 /** `GET /v1/models`: the project's features as OpenAI models with the gateway's `details`, then every raw model. */
-export function listedModels(catalog: MockCatalog, features: readonly FeatureConfig[], allowRawModels: boolean) {
-  const data: unknown[] = features.map((feature) => {
-    const model = catalog.byId.get(feature.model);
-    return {
-      id: feature.name,
-      object: 'model',
-      created: model?.created ?? 0,
-      owned_by: 'insforge',
-      details: { kind: 'feature', modality: feature.modality, model: feature.model, fallback_models: feature.fallbackModels, ...details(model) },
-    };
-  });
-  if (allowRawModels) {
-    for (const model of catalog.models) {
-      const outputs = model.architecture?.output_modalities ?? [];
-      const modality: Modality = outputs.includes('embeddings') ? 'embedding' : outputs.includes('image') && !outputs.includes('text') ? 'image' : 'text';
-      data.push({
-        id: model.id,
-        object: 'model',
-        created: model.created ?? 0,
-        owned_by: model.id.includes('/') ? model.id.slice(0, model.id.indexOf('/')) : 'openrouter',
-        details: { kind: 'model', modality, model: model.id, ...details(model) },
-      });
-    }
-  }
+export function listedModels(catalog: MockCatalog, features: readonly FeatureConfig[], allowRawModels: boolean): ModelList {
+  const data = features.map((feature) => listedFeature(feature, catalog.byId.get(feature.model)));
+  if (allowRawModels) data.push(...catalog.models.map(listedModel));
   return { object: 'list', data };
 }
 

@@ -1,12 +1,13 @@
 // `POST /v1/chat/completions` of the mock gateway: a feature (or raw model) resolved to a real catalog model, a
 // deterministic reply, and the gateway's OpenAI chunk stream with the real model, provider, usage and cost.
-import { providerProfile, providersForModel } from '../../../openrouter-emulator/src/catalog/providers.js';
-import { contentText, countPromptTokens, countTokens, splitTokens } from '../../../openrouter-emulator/src/content/tokens.js';
+import { errorBody } from '@insforge/ai-protocol';
+import { providerProfile, providersForModel } from '@insforge/openrouter-emulator/catalog';
+import { contentText, countPromptTokens, countTokens, splitTokens } from '@insforge/openrouter-emulator/content';
 import type { FeatureConfig } from '../core/admin-types.js';
 import { costOf, type MockCatalog } from './mock-catalog.js';
 import { composeMockReply } from './mock-replies.js';
 import { pacedEventStream, type Pacing, type StreamStep } from './mock-pacing.js';
-import { errorBody, scenarioOfText, withoutMarkers, type ErrorAnswer, type MockScenario } from './mock-scenarios.js';
+import { scenarioOfText, withoutMarkers, type ErrorAnswer, type MockScenario } from './mock-scenarios.js';
 
 export interface ChatUsage {
   prompt_tokens: number;

@@ -1,7 +1,8 @@
 // A fetch that answers like an InsForge AI gateway, entirely in the page (or in Node): Storybook stories and
 // tests get real catalog data, paced streams, admin state and every failure kind without a server or a key.
-import { countTokens } from '../../../openrouter-emulator/src/content/tokens.js';
-import { providerProfile, providersForModel } from '../../../openrouter-emulator/src/catalog/providers.js';
+import type { LimitsResponse } from '@insforge/ai-protocol';
+import { countTokens } from '@insforge/openrouter-emulator/content';
+import { providerProfile, providersForModel } from '@insforge/openrouter-emulator/catalog';
 import { createAiClient, type AiClient } from '../core/client.js';
 import { adminCatalog, costOf, IMAGE_OUTPUT_TOKENS, listedModels, loadCatalog } from './mock-catalog.js';
 import { chatCompletionBody, chatStreamResponse, lastUserText, planChatAnswer } from './mock-chat.js';
@@ -236,7 +237,7 @@ export function createMockGatewayFetch(options: MockGatewayOptions = {}): MockGa
     if (method === 'GET' && path === '/v1/models') return json(listedModels(catalog, features.list(), admin));
     if (path === '/api/ai/limits' && method === 'GET') {
       const feature = query.get('feature');
-      return json({ data: limits.filter((limit) => limit.scope !== 'feature' || !feature || limit.target === feature), stopped, stopReason });
+      return json({ data: limits.filter((limit) => limit.scope !== 'feature' || !feature || limit.target === feature), stopped, stopReason } satisfies LimitsResponse);
     }
     if (!path.startsWith('/api/ai/')) return errorResponse({ code: 'not_found', message: `No route ${method} ${path}.` });
     if (!admin) return errorResponse({ code: 'forbidden', message: 'This route is for admins only.' });

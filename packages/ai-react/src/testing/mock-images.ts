@@ -1,6 +1,6 @@
 // Pictures for `POST /v1/images/generations`: drawn on a canvas where there is one (a browser), so every prompt
 // gets its own colours and caption; a small static PNG elsewhere (Node).
-import { createRandom } from '../../../openrouter-emulator/src/content/hash.js';
+import { createRandom } from '@insforge/openrouter-emulator/content';
 
 /** A 32×32 gradient PNG, for runtimes without a canvas. */
 const STATIC_PNG_BASE64 =

@@ -1,4 +1,5 @@
 // The project's OpenRouter key (`/api/ai/provider-key`) and limits (`/api/ai/limits…`), in memory.
+import type { LimitStatus } from '@insforge/ai-protocol';
 import type { ProviderKeyState } from '../core/admin-types.js';
 import type { ErrorAnswer } from './mock-scenarios.js';
 
@@ -43,16 +44,8 @@ export function createProviderKeyStore(source: ProviderKeySource, now: () => num
   };
 }
 
-/** One limit and where the caller stands against it (`GET /api/ai/limits`). */
-export interface MockLimitStatus {
-  scope: 'project' | 'feature' | 'user';
-  target: string | null;
-  kind: 'requestsPerMinute' | 'tokensPerMinute' | 'concurrentRequests' | 'tokensPerDay' | 'spendPerDayUsd' | 'spendPerMonthUsd';
-  limit: number;
-  used: number;
-  remaining: number;
-  resetsAt: string;
-}
+/** One limit and where the caller stands against it (`GET /api/ai/limits`): the protocol's shape. */
+export type MockLimitStatus = LimitStatus;
 
 /** The limits a project starts with: a monthly budget, a rate, a chat token cap, and a per-user daily spend. */
 export function defaultLimits(now: number): MockLimitStatus[] {

@@ -1,5 +1,5 @@
 // What the mock model says: the emulator's deterministic prose, a markdown showcase, or hostile output.
-import { composeReply, quote, topicsOf } from '../../../openrouter-emulator/src/content/reply.js';
+import { composeReply, quote, topicsOf } from '@insforge/openrouter-emulator/content';
 
 /**
  * A reply that tries every way of running code a chat renderer must refuse: script elements, event-handler

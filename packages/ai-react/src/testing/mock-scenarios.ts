@@ -1,4 +1,5 @@
 // What can go wrong (or deliberately odd) in the mock gateway, and the gateway's own error answers for it.
+import { errorBody, GATEWAY_ERROR_STATUS, type GatewayErrorCode } from '@insforge/ai-protocol';
 
 /**
  * A behaviour of the mock gateway, chosen for a whole instance (`scenario`, `scenarios`) or for one request by a
@@ -65,69 +66,23 @@ export function scenarioOfText(text: string): MockScenario | undefined {
 /** A text without its `[mock:…]` markers, as a model would "see" it. */
 export const withoutMarkers = (text: string) => text.replace(new RegExp(MARKER.source, 'gi'), '').replace(/\s{2,}/g, ' ').trim();
 
-/** The gateway's error codes this mock answers with (README error table). */
-export type MockErrorCode =
-  | 'invalid_request'
-  | 'invalid_parameter'
-  | 'model_not_found'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'version_conflict'
-  | 'invalid_provider_key'
-  | 'quota_exceeded'
-  | 'rate_limit_exceeded'
-  | 'upstream_auth'
-  | 'upstream_error'
-  | 'upstream_stream_truncated';
-
-const STATUS_OF: Record<MockErrorCode, number> = {
-  invalid_request: 400,
-  invalid_parameter: 400,
-  model_not_found: 400,
-  invalid_provider_key: 400,
-  unauthorized: 401,
-  quota_exceeded: 402,
-  forbidden: 403,
-  not_found: 404,
-  version_conflict: 409,
-  rate_limit_exceeded: 429,
-  upstream_auth: 502,
-  upstream_error: 502,
-  upstream_stream_truncated: 502,
-};
-
-const TYPE_OF_STATUS: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  402: 'insufficient_quota',
-  403: 'permission_error',
-  429: 'rate_limit_error',
-};
-
-/** The OpenAI error body the gateway sends, `{error:{message,type,code,param}}`. */
-export function errorBody(code: MockErrorCode, message: string, param: string | null = null) {
-  const status = STATUS_OF[code];
-  return { error: { message, type: TYPE_OF_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error'), code, param } };
-}
-
 export interface ErrorAnswer {
-  code: MockErrorCode;
+  code: GatewayErrorCode;
   message: string;
   param?: string;
   headers?: Record<string, string>;
 }
 
-/** True for an ErrorAnswer (what a mock store returns instead of throwing): a `code` this mock answers with. */
+/** True for an ErrorAnswer (what a mock store returns instead of throwing): a `code` of the gateway's. */
 export function isErrorAnswer(value: unknown): value is ErrorAnswer {
   const code = (value as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && Object.hasOwn(STATUS_OF, code) && typeof (value as { message?: unknown }).message === 'string';
+  return typeof code === 'string' && Object.hasOwn(GATEWAY_ERROR_STATUS, code) && typeof (value as { message?: unknown }).message === 'string';
 }
 
 /** An error answer as a Response: its real status, JSON body and headers (Retry-After, x-current-version). */
 export function errorResponse({ code, message, param, headers }: ErrorAnswer): Response {
-  return new Response(JSON.stringify(errorBody(code, message, param ?? null)), {
-    status: STATUS_OF[code],
+  return new Response(JSON.stringify(errorBody(code, message, { param: param ?? null })), {
+    status: GATEWAY_ERROR_STATUS[code],
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
 }

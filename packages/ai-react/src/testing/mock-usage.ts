@@ -1,6 +1,6 @@
 // The usage ledger behind `/api/ai/usage…`: 30 days of plausible records (deterministic), plus every call the
 // mock answers; summaries grouped the way the gateway's SQL groups them.
-import { createRandom } from '../../../openrouter-emulator/src/content/hash.js';
+import { createRandom } from '@insforge/openrouter-emulator/content';
 import { costOf, IMAGE_OUTPUT_TOKENS, type MockCatalog } from './mock-catalog.js';
 
 const DAY_MS = 86_400_000;

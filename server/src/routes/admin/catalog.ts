@@ -1,14 +1,14 @@
+import { catalogEntries, type CatalogResponse } from '@insforge/ai-protocol';
 import { Router } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
-import type { Modality } from '../../features/feature.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { modalitiesOf, type CatalogSnapshot, type UpstreamModel } from '../../upstream/model-catalog.js';
+import type { CatalogSnapshot } from '../../upstream/model-catalog.js';
 import { requireAdmin } from '../identity-middleware.js';
 
-/** An OpenRouter model as listed upstream, with the feature modalities it can serve. */
-export type CatalogEntry = UpstreamModel & { modalities: Modality[] };
+/** An OpenRouter model as listed upstream, with the feature modalities it can serve (the protocol's shape). */
+export type { CatalogEntry } from '@insforge/ai-protocol';
 
 const ModelsQuery = z.object({
   modality: z.enum(['text', 'image', 'embedding']).optional(),
@@ -35,15 +35,7 @@ export function catalogRouter(context: GatewayContext): Router {
     } catch (error) {
       throw new GatewayError('upstream_error', 'The model catalog cannot be fetched from OpenRouter right now.', { cause: error });
     }
-    const needle = search?.toLowerCase();
-    const data: CatalogEntry[] = [];
-    for (const model of snapshot.models) {
-      const modalities = modalitiesOf(model);
-      if (modality && !modalities.includes(modality)) continue;
-      if (needle && !model.id.toLowerCase().includes(needle) && !(model.name ?? '').toLowerCase().includes(needle)) continue;
-      data.push({ ...model, modalities });
-    }
-    res.json({ data });
+    res.json({ data: catalogEntries(snapshot.models, { modality, search }) } satisfies CatalogResponse);
   });
   return router;
 }

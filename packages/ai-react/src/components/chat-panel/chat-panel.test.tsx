@@ -2,9 +2,9 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import { userEvent } from '@testing-library/user-event';
 import axe from 'axe-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../../server/test/harness.js';
-import extraModels from '../../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
-import chatModels from '../../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
+import extraModels from '@insforge/openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
 import { memoryStorage } from '../../core/storage/conversation-storage.js';
 import { AiProvider, type AiProviderProps } from '../../react/ai-provider.js';
 import { mockClient } from '../../testing/mock-gateway.js';

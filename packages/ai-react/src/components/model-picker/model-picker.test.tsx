@@ -3,9 +3,9 @@ import { userEvent } from '@testing-library/user-event';
 import axe from 'axe-core';
 import { useState, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN_TOKEN, startHarness, type Harness } from '../../../../../server/test/harness.js';
-import extraModels from '../../../../openrouter-emulator/data/extra-models.json' with { type: 'json' };
-import chatModels from '../../../../openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { ADMIN_TOKEN, startHarness, type Harness } from '@insforge/ai-server/testing';
+import extraModels from '@insforge/openrouter-emulator/data/extra-models.json' with { type: 'json' };
+import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
 import type { ModelEntry } from '../../core/chat-types.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { useModels } from '../../react/use-models.js';
@@ -301,6 +301,23 @@ describe('ModelPicker', () => {
     expect(screen.queryByRole('combobox', { name: 'Modality' })).toBeNull();
     expect(shownIds().length).toBeGreaterThan(0);
     expect(shownIds().every((id) => byId(id).modalities.includes('embedding'))).toBe(true);
+  });
+
+  it('two pickers of different modalities on one page each show their own list', async () => {
+    render(
+      <Gateway>
+        <ModelPicker open modality="image" label="Image model" labels={{ listbox: 'Image models' }} />
+        <ModelPicker open modality="embedding" label="Embedding model" labels={{ listbox: 'Embedding models' }} />
+      </Gateway>,
+    );
+    const idsIn = (name: string) => within(screen.getByRole('listbox', { name })).queryAllByRole('option').map((option) => option.getAttribute('data-model-id') ?? '');
+    await waitFor(() => {
+      expect(idsIn('Image models').length).toBeGreaterThan(0);
+      expect(idsIn('Embedding models').length).toBeGreaterThan(0);
+    });
+    expect(idsIn('Image models').every((id) => byId(id).modalities.includes('image'))).toBe(true);
+    expect(idsIn('Embedding models').every((id) => byId(id).modalities.includes('embedding'))).toBe(true);
+    expect(idsIn('Image models').some((id) => idsIn('Embedding models').includes(id))).toBe(false);
   });
 
   it('uncontrolled: starts from defaultValue and shows the chosen name', async () => {

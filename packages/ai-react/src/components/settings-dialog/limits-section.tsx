@@ -1,47 +1,31 @@
 'use client';
+import type { LimitStatus } from '@insforge/ai-protocol';
 import type { ReactNode } from 'react';
 import type { AiLimits } from '../../core/admin-types.js';
 import { useLimits } from '../../react/use-limits.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 import { SettingsSection } from './settings-section.js';
 
-/** One limit as `GET /api/ai/limits` reports it. */
-export interface LimitRow {
-  scope: string;
-  target: string | null;
-  kind: string;
-  limit: number;
-  used: number;
-  resetsAt: string | undefined;
-}
-
 /**
- * The limits that apply to a feature's requests, read defensively from the limits answer (typed loosely in the
- * core): the project's, the feature's own, and the per-user ones.
+ * The limits that apply to a feature's requests: the project's, the feature's own, and the per-user ones.
  *
  * @example
  * limitRowsOf(limits, 'chat'); // [{ scope: 'project', kind: 'tokensPerDay', limit: 100000, used: 1200, … }]
  */
-function limitRowsOf(limits: AiLimits | undefined, feature: string): LimitRow[] {
-  const data = Array.isArray(limits?.['data']) ? (limits['data'] as unknown[]) : [];
-  return data.flatMap((item): LimitRow[] => {
-    if (typeof item !== 'object' || item === null) return [];
-    const row = item as Record<string, unknown>;
-    const { scope, target, kind, limit, used, resetsAt } = row;
-    if (typeof scope !== 'string' || typeof kind !== 'string' || typeof limit !== 'number') return [];
-    if (scope === 'feature' && target !== feature) return [];
-    return [{ scope, target: typeof target === 'string' ? target : null, kind, limit, used: typeof used === 'number' ? used : 0, resetsAt: typeof resetsAt === 'string' ? resetsAt : undefined }];
-  });
+function limitRowsOf(limits: AiLimits | undefined, feature: string): LimitStatus[] {
+  // A server that is not this gateway may answer without `data`: nothing to show then.
+  const data = Array.isArray(limits?.data) ? limits.data : [];
+  return data.filter((row) => row.scope !== 'feature' || row.target === feature);
 }
 
-const time = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+const time = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** A read-only summary of the limits that apply to the feature (they are edited through the limits policy). */
 export function LimitsSection({ feature }: { feature: string }): ReactNode {
   const { labels, className } = useSettingsDialogContext('LimitsSection');
   const { limits, stopped, status, error } = useLimits();
   const rows = limitRowsOf(limits, feature);
-  const reason = typeof limits?.['stopReason'] === 'string' ? limits['stopReason'] : null;
+  const reason = limits?.stopReason ?? null;
   return (
     <SettingsSection name="limits" title={labels.sectionLimits}>
       <p className="ia-settings__hint">{labels.limitsReadOnly}</p>

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../../../../server/test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createChatController } from '../chat-controller.js';
 import { createAssistantMessage, shownAnswer, type AssistantTurn, type StoredConversation } from '../chat-messages.js';
 import { createAiClient, type AiClient } from '../client.js';

@@ -1,0 +1,141 @@
+/** What a feature does, and what a model can be used for: chat (text), draw (image) or embed. */
+export type Modality = 'text' | 'image' | 'embedding';
+
+/** A model as OpenRouter's `/models` lists it; only the fields the gateway reads are typed, the rest pass through. */
+export interface OpenRouterModel {
+  id: string;
+  name?: string;
+  created?: number;
+  context_length?: number | null;
+  architecture?: { input_modalities?: string[]; output_modalities?: string[] };
+  /** Strings of USD per token (per request or image for those keys), as OpenRouter sends them. */
+  pricing?: Record<string, unknown>;
+  top_provider?: { max_completion_tokens?: number | null; context_length?: number | null };
+  supported_parameters?: string[];
+  [field: string]: unknown;
+}
+
+/**
+ * What a feature of each modality could use the model for: embedding models embed; a model that outputs text can
+ * chat and one that outputs images can draw (Gemini's image models do both). No outputs listed means text.
+ *
+ * @example
+ * modalitiesOf({ architecture: { output_modalities: ['image', 'text'] } }); // ['text', 'image']
+ */
+export function modalitiesOf(model: Partial<OpenRouterModel>): Modality[] {
+  const outputs = model.architecture?.output_modalities ?? [];
+  if (outputs.includes('embeddings')) return ['embedding'];
+  const modalities: Modality[] = [];
+  if (outputs.length === 0 || outputs.includes('text')) modalities.push('text');
+  if (outputs.includes('image')) modalities.push('image');
+  return modalities;
+}
+
+/** OpenRouter ids are `author/slug`: the author owns the model. */
+export const ownerOf = (id: string, fallback = 'openrouter'): string => (id.includes('/') ? id.slice(0, id.indexOf('/')) : fallback);
+
+/** One model of the admin catalog (`GET /api/ai/models`): OpenRouter's, with the modalities a feature could use. */
+export type CatalogEntry = OpenRouterModel & { modalities: Modality[] };
+
+/** `GET /api/ai/models?modality=&search=`. */
+export interface CatalogResponse {
+  data: CatalogEntry[];
+}
+
+/**
+ * The admin catalog's entries of a modality whose id or name holds `search` (any case), in the catalog's order.
+ *
+ * @example
+ * catalogEntries(models, { modality: 'image', search: 'flux' });
+ */
+export function catalogEntries(models: readonly OpenRouterModel[], query: { modality?: Modality | null | undefined; search?: string | null | undefined } = {}): CatalogEntry[] {
+  const needle = query.search?.trim().toLowerCase();
+  const entries: CatalogEntry[] = [];
+  for (const model of models) {
+    const modalities = modalitiesOf(model);
+    if (query.modality && !modalities.includes(query.modality)) continue;
+    if (needle && !model.id.toLowerCase().includes(needle) && !(model.name ?? '').toLowerCase().includes(needle)) continue;
+    entries.push({ ...model, modalities });
+  }
+  return entries;
+}
+
+/** What the gateway adds to OpenAI's model object: what a name serves and the details of that model. */
+export interface ModelDetails {
+  /** `feature` for a project feature, `model` for a raw OpenRouter model id. */
+  kind: 'feature' | 'model';
+  modality: Modality;
+  /** The OpenRouter model that answers (a feature's first choice). */
+  model: string;
+  /** Tried in order when the model fails (features only). */
+  fallback_models?: string[];
+  /** The rest comes from OpenRouter's catalog; null when the catalog does not know the model or cannot be had. */
+  name: string | null;
+  context_length: number | null;
+  max_output_tokens: number | null;
+  /** OpenRouter's prices: strings, USD per token (or per request / image). */
+  pricing: Record<string, unknown> | null;
+  input_modalities: string[];
+  output_modalities: string[];
+  supported_parameters: string[];
+}
+
+/** An OpenAI model object (`GET /v1/models`, `/v1/models/{id}`), with the gateway's `details` extension. */
+export interface ListedModel {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  details: ModelDetails;
+}
+
+/** `GET /v1/models`: the caller's features, then (where the project allows raw ids) OpenRouter's catalog. */
+export interface ModelList {
+  object: 'list';
+  data: ListedModel[];
+}
+
+/** A feature as `/v1/models` needs it. */
+export interface ListedFeature {
+  name: string;
+  modality: Modality;
+  model: string;
+  fallbackModels: string[];
+}
+
+function catalogDetails(model: OpenRouterModel | undefined): Omit<ModelDetails, 'kind' | 'modality' | 'model' | 'fallback_models'> {
+  return {
+    name: model?.name ?? null,
+    context_length: model?.context_length ?? model?.top_provider?.context_length ?? null,
+    max_output_tokens: model?.top_provider?.max_completion_tokens ?? null,
+    pricing: model?.pricing ?? null,
+    input_modalities: model?.architecture?.input_modalities ?? [],
+    output_modalities: model?.architecture?.output_modalities ?? [],
+    supported_parameters: model?.supported_parameters ?? [],
+  };
+}
+
+/**
+ * A feature as `/v1/models` lists it, with the details of the model it serves (`model` undefined when the catalog
+ * does not know it or cannot be had: the details are null then).
+ */
+export function listedFeature(feature: ListedFeature, model: OpenRouterModel | undefined): ListedModel {
+  return {
+    id: feature.name,
+    object: 'model',
+    created: model?.created ?? 0,
+    owned_by: 'insforge',
+    details: { kind: 'feature', modality: feature.modality, model: feature.model, fallback_models: feature.fallbackModels, ...catalogDetails(model) },
+  };
+}
+
+/** A raw OpenRouter model as `/v1/models` lists it: it serves the first modality it can (text before image). */
+export function listedModel(model: OpenRouterModel): ListedModel {
+  return {
+    id: model.id,
+    object: 'model',
+    created: model.created ?? 0,
+    owned_by: ownerOf(model.id),
+    details: { kind: 'model', modality: modalitiesOf(model)[0] ?? 'text', model: model.id, ...catalogDetails(model) },
+  };
+}

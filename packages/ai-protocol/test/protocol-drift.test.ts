@@ -1,0 +1,74 @@
+// The protocol is the one definition the server and the client compile against: this test changes it the way a
+// careless edit would, compiles the server and the client against the changed copy (in memory, the files on disk
+// untouched), and expects each side to fail where it no longer agrees — and both to compile against the real one.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const protocolFile = (name: string) => path.join(repoRoot, 'packages/ai-protocol/src', name);
+
+/** Where each side builds or reads the protocol's shapes: the programs start there and follow the imports. */
+const SIDES = {
+  server: { tsconfig: 'server/tsconfig.json', roots: ['server/src/routes/limits.ts', 'server/src/limits/quota-guard.ts', 'server/src/errors.ts'] },
+  client: {
+    tsconfig: 'packages/ai-react/tsconfig.json',
+    roots: [
+      'packages/ai-react/src/core/errors.ts',
+      'packages/ai-react/src/components/settings-dialog/limits-section.tsx',
+      'packages/ai-react/src/testing/mock-gateway.ts',
+      // The mock's `?raw` imports, declared for the bundler.
+      'packages/ai-react/src/testing/raw-imports.d.ts',
+    ],
+  },
+} as const;
+
+/** The files of `side` with an error when the protocol's files read as `edits` say (path → new text). */
+function filesWithErrors(side: keyof typeof SIDES, edits: Record<string, string> = {}): string[] {
+  const { tsconfig, roots } = SIDES[side];
+  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(repoRoot, tsconfig), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (diagnostic) => { throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')); } });
+  if (!parsed) throw new Error(`${tsconfig} does not parse`);
+  // One program over both packages' sources (no project references, no output): the protocol is read as source.
+  const { rootDir: _rootDir, outDir: _outDir, ...compilerOptions } = parsed.options;
+  const options: ts.CompilerOptions = { ...compilerOptions, composite: false, declaration: false, declarationMap: false, noEmit: true, incremental: false };
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (file) => edits[path.resolve(file)] ?? readFile(file);
+  const program = ts.createProgram({ rootNames: roots.map((root) => path.join(repoRoot, root)), options, host });
+  const diagnostics = [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()];
+  const files = new Set(diagnostics.map((diagnostic) => (diagnostic.file ? path.relative(repoRoot, diagnostic.file.fileName) : '(options)')));
+  return [...files].sort();
+}
+
+/** The protocol file with `from` replaced by `to`, as an edit (fails if `from` is not there, so the test cannot go stale). */
+function edit(name: string, from: string, to: string): Record<string, string> {
+  const file = protocolFile(name);
+  const text = readFileSync(file, 'utf8');
+  expect(text).toContain(from);
+  return { [file]: text.replace(from, to) };
+}
+
+describe('the protocol types', () => {
+  it('compile with the server and the client as they are', () => {
+    expect(filesWithErrors('server')).toEqual([]);
+    expect(filesWithErrors('client')).toEqual([]);
+  }, 120_000);
+
+  it('a field that changes type breaks the server where it builds it and the client where it reads it', () => {
+    const changed = edit('limits.ts', '  used: number;', '  used: string;');
+    expect(filesWithErrors('server', changed)).toContain('server/src/limits/quota-guard.ts');
+    expect(filesWithErrors('client', changed)).toEqual(expect.arrayContaining(['packages/ai-react/src/components/settings-dialog/limits-section.tsx', 'packages/ai-react/src/testing/mock-project.ts']));
+  }, 120_000);
+
+  it('a new error code breaks the client until its error map says what the code means', () => {
+    const changed = edit('errors.ts', "  'internal_error',\n] as const;", "  'internal_error',\n  'payment_required',\n] as const;");
+    expect(filesWithErrors('client', changed)).toContain('packages/ai-react/src/core/errors.ts');
+  }, 120_000);
+
+  it('a limit kind the server counts but the protocol drops breaks the server', () => {
+    const changed = edit('limits.ts', " | 'concurrentRequests'", '');
+    expect(filesWithErrors('server', changed)).toContain('server/src/limits/quota-guard.ts');
+  }, 120_000);
+});
