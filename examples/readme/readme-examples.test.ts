@@ -422,6 +422,31 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
       await gateway.close();
     }
   },
+
+  'extensions-policy': async () => {
+    const extensions = JSON.parse(example('extensions-policy').code) as Record<string, unknown>;
+    const gateway = createAiGateway({ database: ':memory:', adminToken: 'readme-admin-token-0123456789', clientKeys: [{ key: 'ik_readme_extensions_0123456789' }], upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY }, features: [{ name: 'chat', model: 'openai/gpt-4o-mini', extensions }] });
+    const server = express().use(gateway).listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', resolve));
+    try {
+      await gateway.ready;
+      const chat = (body: Record<string, unknown>) =>
+        fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer ik_readme_extensions_0123456789', 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Oslo trams' }], ...body }),
+        });
+      const searched = await chat({ tools: [{ type: 'openrouter:web_search' }], provider: { order: ['OpenAI'] } });
+      expect(searched.status, await searched.clone().text()).toBe(200);
+      expect(((await searched.json()) as { choices: Array<{ message: { annotations?: unknown[] } }> }).choices[0]?.message.annotations?.length).toBeGreaterThan(0);
+      const refused = await chat({ models: ['openai/gpt-4o-mini'] });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('models');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.close();
+    }
+  },
 };
 
 describe('the README', () => {

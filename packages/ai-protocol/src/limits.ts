@@ -24,3 +24,20 @@ export interface LimitsResponse {
   stopped: boolean;
   stopReason: string | null;
 }
+
+/**
+ * `POST /api/ai/estimate` (a chat request as body): what the gateway would reserve for it at most, without calling
+ * OpenRouter, and whether every limit that applies to the caller has room for it.
+ */
+export interface EstimateResponse {
+  /** The feature the request names (absent for a raw model id). */
+  feature?: string;
+  /** The worst case the request may consume: prompt, attachments and fees, `max_tokens` and the reasoning budget. */
+  estimate: { tokens: number; costUsd: number };
+  /** Every limit that applies, as `GET /api/ai/limits` reports it. */
+  limits: LimitStatus[];
+  /** True when every limit has room for the estimate (and a request a minute, and one more at a time). */
+  admitted: boolean;
+  /** The first limit without room, when not admitted. */
+  blockedBy: LimitStatus | null;
+}

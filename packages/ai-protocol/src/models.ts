@@ -78,6 +78,21 @@ export interface ModelDetails {
   input_modalities: string[];
   output_modalities: string[];
   supported_parameters: string[];
+  /** What the feature accepts (features only). */
+  accepts?: FeatureAccepts;
+}
+
+/** A kind of attachment a chat message part can carry: `image_url`, `file` (PDF…) or `input_audio`. */
+export type AttachmentKind = 'image' | 'file' | 'audio';
+
+/**
+ * What a feature accepts beyond parameters, so a UI can adapt before sending: attachments by kind (`false` when
+ * refused), the OpenRouter server tools a client may add or that are always on, and OpenRouter's request options.
+ */
+export interface FeatureAccepts {
+  attachments: Record<AttachmentKind, false | { maxCount: number; maxBytes: number; mimeTypes?: string[] }>;
+  serverTools: Record<string, 'allow' | 'force'>;
+  options: Record<'plugins' | 'provider' | 'models' | 'transforms' | 'cache_control', boolean>;
 }
 
 /** An OpenAI model object (`GET /v1/models`, `/v1/models/{id}`), with the gateway's `details` extension. */
@@ -101,6 +116,7 @@ export interface ListedFeature {
   modality: Modality;
   model: string;
   fallbackModels: string[];
+  accepts?: FeatureAccepts | undefined;
 }
 
 function catalogDetails(model: OpenRouterModel | undefined): Omit<ModelDetails, 'kind' | 'modality' | 'model' | 'fallback_models'> {
@@ -125,7 +141,14 @@ export function listedFeature(feature: ListedFeature, model: OpenRouterModel | u
     object: 'model',
     created: model?.created ?? 0,
     owned_by: 'insforge',
-    details: { kind: 'feature', modality: feature.modality, model: feature.model, fallback_models: feature.fallbackModels, ...catalogDetails(model) },
+    details: {
+      kind: 'feature',
+      modality: feature.modality,
+      model: feature.model,
+      fallback_models: feature.fallbackModels,
+      ...catalogDetails(model),
+      ...(feature.accepts ? { accepts: feature.accepts } : {}),
+    },
   };
 }
 
@@ -138,4 +161,24 @@ export function listedModel(model: OpenRouterModel): ListedModel {
     owned_by: ownerOf(model.id),
     details: { kind: 'model', modality: modalitiesOf(model)[0] ?? 'text', model: model.id, ...catalogDetails(model) },
   };
+}
+
+/** `allow` sends what a client set as it came; `forbid` refuses it with a 400 naming the field. */
+export type ExtensionAccess = 'allow' | 'forbid';
+
+/** One kind of attachment: `false` refuses it; otherwise how many a request may hold, how large each, of which types. */
+export type AttachmentRule = false | { maxCount?: number | undefined; maxBytes?: number | undefined; mimeTypes?: string[] | undefined };
+
+/**
+ * A feature's policy for what a client adds beyond parameters (the feature's `extensions` field): OpenRouter's server
+ * tools by name (`force`: always sent), its request options, prompt caching and attachments by kind.
+ */
+export interface ExtensionPolicy {
+  serverTools?: Record<string, ExtensionAccess | 'force'> | undefined;
+  plugins?: ExtensionAccess | undefined;
+  provider?: ExtensionAccess | undefined;
+  models?: ExtensionAccess | undefined;
+  transforms?: ExtensionAccess | undefined;
+  cacheControl?: ExtensionAccess | undefined;
+  attachments?: { image?: AttachmentRule | undefined; file?: AttachmentRule | undefined; audio?: AttachmentRule | undefined } | undefined;
 }

@@ -1,4 +1,5 @@
 import type { TokenPrices } from './catalog/catalog.js';
+import { OCR_PAGE_USD } from './chat/attachments.js';
 import type { BilledUsage } from './generations.js';
 
 /** Rounds away float noise (1e-15 USD) so sums of costs compare exactly in tests. */
@@ -12,7 +13,14 @@ export interface TokenCounts {
   completionTokens: number;
   reasoningTokens: number;
   imageTokens: number;
+  /** Results of OpenRouter's web search (the server tool or the `web` plugin), billed per result. */
+  webSearchResults?: number;
+  /** PDF pages parsed by the file-parser plugin's OCR engine, billed per page. */
+  ocrPages?: number;
 }
+
+/** USD per web search result (OpenRouter's default engine: $4 per 1,000 results). */
+export const WEB_SEARCH_RESULT_USD = 0.004;
 
 /** Cost in USD from the catalog's per-token prices, split as OpenRouter's `cost_details` reports it. */
 export function priceTokens(prices: TokenPrices, counts: TokenCounts) {
@@ -21,7 +29,8 @@ export function priceTokens(prices: TokenPrices, counts: TokenCounts) {
   const completionCost = roundUsd(
     textTokens * prices.completion + counts.reasoningTokens * prices.reasoning + counts.imageTokens * prices.imageOutput,
   );
-  return { promptCost, completionCost, cost: roundUsd(promptCost + completionCost) };
+  const feesCost = roundUsd((counts.webSearchResults ?? 0) * WEB_SEARCH_RESULT_USD + (counts.ocrPages ?? 0) * OCR_PAGE_USD);
+  return { promptCost, completionCost, feesCost, cost: roundUsd(promptCost + completionCost + feesCost) };
 }
 
 export function bill(prices: TokenPrices, counts: TokenCounts): BilledUsage {
@@ -31,6 +40,7 @@ export function bill(prices: TokenPrices, counts: TokenCounts): BilledUsage {
 /** The `usage` object of chat responses, with cost, as OpenRouter always returns it. */
 export function chatUsage(prices: TokenPrices, billed: BilledUsage) {
   const { promptCost, completionCost, cost } = priceTokens(prices, billed);
+  const searches = billed.webSearchResults ? { server_tool_use_details: { web_search_requests: 1, tool_calls_requested: 1, tool_calls_executed: 1 } } : {};
   return {
     prompt_tokens: billed.promptTokens,
     completion_tokens: billed.completionTokens,
@@ -44,5 +54,6 @@ export function chatUsage(prices: TokenPrices, billed: BilledUsage) {
       upstream_inference_completions_cost: completionCost,
     },
     completion_tokens_details: { reasoning_tokens: billed.reasoningTokens, image_tokens: billed.imageTokens, audio_tokens: 0 },
+    ...searches,
   };
 }

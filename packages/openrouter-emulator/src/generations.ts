@@ -8,6 +8,10 @@ export interface BilledUsage {
   completionTokens: number;
   reasoningTokens: number;
   imageTokens: number;
+  /** Web search results billed (absent when the request searched nothing). */
+  webSearchResults?: number;
+  /** PDF pages billed to the OCR engine (absent when none). */
+  ocrPages?: number;
   /** USD charged to the key. */
   cost: number;
 }

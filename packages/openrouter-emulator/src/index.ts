@@ -11,3 +11,6 @@ export { createCatalog, pricesFor } from './catalog/catalog.js';
 export type { Catalog, CatalogSource, TokenPrices } from './catalog/catalog.js';
 export type { CatalogModel, ModelPricing, ModelKind } from './catalog/types.js';
 export { MODERATION_MARKER } from './content/moderation.js';
+// Attachments for tests: a real PNG of any size, and a PDF of N pages.
+export { renderImage } from './content/png.js';
+export { renderPdf } from './content/pdf.js';

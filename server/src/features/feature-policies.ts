@@ -1,3 +1,4 @@
+import type { ExtensionPolicy } from '@insforge/ai-protocol';
 import { z } from 'zod';
 import { unsafePatternReason } from './safe-pattern.js';
 
@@ -53,3 +54,46 @@ export const guardrailConfigSchema = z.discriminatedUnion('type', [
 ]);
 
 export type GuardrailConfig = z.infer<typeof guardrailConfigSchema>;
+
+const access = z.enum(['allow', 'forbid']);
+
+/** One kind of attachment: `false` forbids it; otherwise how many a request may hold, how large each, of which types. */
+const attachmentRule = z.union([
+  z.literal(false),
+  z
+    .object({
+      maxCount: z.number().int().min(1).max(100).optional(),
+      maxBytes: z.number().int().min(1).max(100 * 1024 * 1024).optional(),
+      /** MIME types accepted (`image/png`, `application/pdf`…); absent means any of the kind. */
+      mimeTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/i, 'a MIME type such as image/png')).min(1).max(20).optional(),
+    })
+    .strict(),
+]);
+
+/**
+ * What a client of the feature may add to a chat beyond the parameters (`clientOverrides`): OpenRouter's server
+ * tools by name (`allow`, `forbid`, or `force`: always sent), its request options (`plugins`, `provider`, `models`,
+ * `transforms`, `cache_control` on content parts) and attachments by kind. A forbidden one is a 400 naming the field;
+ * nothing a client sends is dropped without saying so. Defaults: server tools, `plugins`, `provider`, `models` and
+ * `transforms` forbidden (an admin forces them through `params.extra`); `cache_control` and attachments allowed,
+ * up to `DEFAULT_ATTACHMENT_RULE` each.
+ */
+export const extensionPolicySchema = z
+  .object({
+    serverTools: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a server tool name such as web_search'), z.enum(['allow', 'forbid', 'force'])).optional(),
+    plugins: access.optional(),
+    provider: access.optional(),
+    models: access.optional(),
+    transforms: access.optional(),
+    cacheControl: access.optional(),
+    attachments: z.object({ image: attachmentRule, file: attachmentRule, audio: attachmentRule }).partial().strict().optional(),
+  })
+  .strict();
+
+/** The protocol's shape; the schema above must read exactly it (checked both ways at compile time). */
+export type { ExtensionPolicy };
+type Parsed = z.infer<typeof extensionPolicySchema>;
+export const EXTENSION_POLICY_AGREES: [Parsed extends ExtensionPolicy ? true : false, ExtensionPolicy extends Parsed ? true : false] = [true, true];
+
+/** An attachment kind the policy does not mention: at most 10 a request, 10 MB each (the default body cap). */
+export const DEFAULT_ATTACHMENT_RULE = { maxCount: 10, maxBytes: 10 * 1024 * 1024 } as const;

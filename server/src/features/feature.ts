@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { featureCacheSchema, guardrailConfigSchema } from './feature-policies.js';
+import { extensionPolicySchema, featureCacheSchema, guardrailConfigSchema } from './feature-policies.js';
 
 /** Parameters a feature may set and a client may be allowed to override. */
 export const OVERRIDABLE_PARAMETERS = [
@@ -77,6 +77,8 @@ export const featureSchema = z
     guardrails: z.array(guardrailConfigSchema).max(20).optional(),
     /** What a client is told when a guardrail blocks a request and the guardrail has no message of its own. */
     guardrailMessage: z.string().min(1).max(500).optional(),
+    /** Server tools, OpenRouter's request options and attachments a client may use; see `ExtensionPolicy`. */
+    extensions: extensionPolicySchema.optional(),
   })
   .strict();
 

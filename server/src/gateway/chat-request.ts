@@ -31,13 +31,25 @@ export const chatRequestSchema = z
     stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
     seed: z.number().int().nullish(),
     response_format: z.object({ type: z.enum(['text', 'json_object', 'json_schema']) }).passthrough().nullish(),
-    tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).passthrough() }).passthrough()).nullish(),
+    // Function tools, or OpenRouter's server tools (`{"type":"openrouter:web_search"}`), which the feature's
+    // extension policy allows or refuses.
+    tools: z
+      .array(
+        z.union([
+          z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).passthrough() }).passthrough(),
+          z.object({ type: z.string().regex(/^openrouter:[a-z][a-z0-9_]*$/, 'a tool is a "function" or one of OpenRouter\'s server tools ("openrouter:web_search"…)') }).passthrough(),
+        ]),
+      )
+      .max(128)
+      .nullish(),
     tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function') }).passthrough()]).nullish(),
     parallel_tool_calls: z.boolean().nullish(),
     logit_bias: z.record(z.string(), z.number()).nullish(),
     logprobs: z.boolean().nullish(),
     top_logprobs: z.number().int().nullish(),
     reasoning: z.object({}).passthrough().nullish(),
+    /** OpenAI's spelling of `reasoning.effort` (the openai SDK sends it); read as `reasoning: { effort }`. */
+    reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']).nullish(),
     modalities: z.array(z.enum(['text', 'image'])).nullish(),
     image_config: z.object({}).passthrough().nullish(),
     user: z.string().max(256).nullish(),

@@ -2,6 +2,8 @@ import type { Identity } from '../auth/identity.js';
 import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
 import type { MeteredRequest } from './metered-request.js';
+import { attachmentFactsOf, type AttachmentFacts } from './attachment-estimate.js';
+import { applyExtensionPolicy } from './extension-policy.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
@@ -19,6 +21,8 @@ export interface ChatRun {
    * JSON, measured once: the quota estimate and the usage record both read it.
    */
   promptCharacters: number;
+  /** What the attachments may cost, read from their bytes (their base64 is not in `promptCharacters`). */
+  attachments: AttachmentFacts;
   /** The OpenRouter key of the caller's project. */
   apiKey: string;
 }
@@ -33,7 +37,10 @@ export interface UpstreamCompletion {
   [field: string]: unknown;
 }
 
-/** The size of what a chat sends as prompt, in characters of JSON: its whole body, so no billed part is missed. */
+/**
+ * The size of what a chat sends as prompt, in characters of JSON: its whole body, so no billed part is missed (a
+ * chat run leaves its attachments' base64 out, since they are priced by what they hold).
+ */
 export function promptCharactersOf(body: Record<string, unknown>): number {
   return JSON.stringify(body).length;
 }
@@ -48,11 +55,17 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
 
 /** The chat a request sends to a target already resolved (a feature, a draft under test, or a raw model). */
 export async function chatRunFor(context: GatewayContext, identity: Identity, target: Target, request: ChatRequest): Promise<ChatRun> {
-  const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, ...rest } = request;
+  const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, reasoning_effort: effort, ...asked } = request;
+  const extensions = applyExtensionPolicy(target.feature, request);
+  const { plugins: _plugins, provider: _provider, models: _models, transforms: _transforms, ...rest } = asked;
+  // OpenAI's `reasoning_effort` is OpenRouter's `reasoning.effort`, under the same policy as `reasoning`.
+  if (effort && rest.reasoning == null) rest.reasoning = { effort };
   const params = resolveParameters(target.feature, rest);
+  if (extensions.forcedTools.length > 0) params['tools'] = [...(Array.isArray(params['tools']) ? params['tools'] : []), ...extensions.forcedTools];
   const system = target.feature.systemPrompt;
   const sent = system ? [{ role: 'system', content: system }, ...messages] : messages;
-  const body: Record<string, unknown> = { ...params, messages: sent };
+  const body: Record<string, unknown> = { ...params, ...extensions.options, messages: sent };
+  const { payloadCharacters, ...attachments } = attachmentFactsOf(messages);
   const endUser = identity.userId ?? user ?? undefined;
   if (endUser) body['user'] = endUser;
   return {
@@ -63,7 +76,8 @@ export async function chatRunFor(context: GatewayContext, identity: Identity, ta
     body,
     includeUsage: streamOptions?.include_usage === true,
     startedAt: performance.now(),
-    promptCharacters: promptCharactersOf(body),
+    promptCharacters: promptCharactersOf(body) - payloadCharacters,
+    attachments,
   };
 }
 

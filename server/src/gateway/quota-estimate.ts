@@ -1,5 +1,6 @@
 import type { QuotaEstimate } from '../limits/quota-guard.js';
 import type { ChatRun } from './chat.js';
+import { OCR_PAGE_USD, PDF_PAGE_TOKENS, webSearchFeeOf } from './attachment-estimate.js';
 import type { GatewayContext } from './context.js';
 
 /** Output tokens assumed when neither the request, the feature nor the catalog bounds them. */
@@ -12,6 +13,8 @@ interface ModelFacts {
   completionPrice: number;
   imagePrice: number;
   maxOutput: number | undefined;
+  /** Reads PDFs itself; else OpenRouter parses them with its OCR engine, billed per page. */
+  readsFiles: boolean;
 }
 
 const price = (value: unknown) => {
@@ -30,6 +33,7 @@ async function factsOf(context: GatewayContext, models: readonly string[]): Prom
         completionPrice: price(pricing['completion']),
         imagePrice: price(pricing['image_output']) || price(pricing['completion']),
         maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
+        readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
       };
     }),
   );
@@ -49,22 +53,35 @@ function reasoningBudgetOf(body: Record<string, unknown>): number {
   return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
 }
 
+/** The PDF engine a chat asks for through the file-parser plugin, if any. */
+function pdfEngineOf(body: Record<string, unknown>): unknown {
+  const plugins = Array.isArray(body['plugins']) ? (body['plugins'] as unknown[]) : [];
+  const parser = plugins.find((plugin) => (plugin as { id?: unknown } | null)?.id === 'file-parser') as { pdf?: { engine?: unknown } } | undefined;
+  return parser?.pdf?.engine;
+}
+
 /**
- * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas,
- * attachments) plus `max_tokens` (else the model's maximum output) plus its reasoning budget, priced at the
+ * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas) plus its
+ * attachments by what they hold (images by pixel size, PDFs by page, with the OCR engine's fee where it applies,
+ * audio by length) and the web search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget, priced at the
  * dearest of the models it may fall back to. Spend and token caps reserve this before forwarding.
  */
-export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters'>): Promise<QuotaEstimate> {
-  const prompt = tokensOfCharacters(run.promptCharacters);
+export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters' | 'attachments'>): Promise<QuotaEstimate> {
+  const text = tokensOfCharacters(run.promptCharacters);
   const facts = await factsOf(context, run.target.models);
   const asked = typeof run.body['max_tokens'] === 'number' ? run.body['max_tokens'] : undefined;
   const reasoning = reasoningBudgetOf(run.body);
+  const engine = pdfEngineOf(run.body);
+  const { pdfPages } = run.attachments;
+  const searchFee = webSearchFeeOf(run.body);
   let tokens = 0;
   let costUsd = 0;
   for (const model of facts) {
+    const prompt = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
+    const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
     const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + reasoning;
     tokens = Math.max(tokens, prompt + output);
-    costUsd = Math.max(costUsd, prompt * model.promptPrice + output * model.completionPrice);
+    costUsd = Math.max(costUsd, prompt * model.promptPrice + output * model.completionPrice + ocr + searchFee);
   }
   return { tokens, costUsd };
 }

@@ -1,3 +1,4 @@
+import { renderImage } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 
@@ -64,7 +65,7 @@ describe('POST /api/ai/chat/completion', () => {
 
   it('sends message images upstream as image_url parts', async () => {
     const before = harness.usage.records.length;
-    const url = 'data:image/png;base64,iVBORw0KGgo=';
+    const url = `data:image/png;base64,${renderImage({ prompt: 'a cat', width: 8, height: 8 }).toString('base64')}`;
     const response = await post('/api/ai/chat/completion', { model: 'chat', messages: [{ role: 'user', content: 'What is this?', images: [{ url }] }] });
     expect(response.status).toBe(200);
     const [record] = harness.usage.records.slice(before);

@@ -44,8 +44,15 @@ describe('GET /v1/models', () => {
         input_modalities: upstream.architecture.input_modalities,
         output_modalities: upstream.architecture.output_modalities,
         supported_parameters: upstream.supported_parameters,
+        // What the feature accepts, defaults filled in: attachments up to 10 of 10 MB, no server tools or options.
+        accepts: {
+          attachments: { image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: { maxCount: 10, maxBytes: 10_485_760 } },
+          serverTools: {},
+          options: { plugins: false, provider: false, models: false, transforms: false, cache_control: true },
+        },
       },
     });
+    expect(models.find((model) => model.id === 'embed')?.details.accepts).toBeUndefined();
     expect(models.find((model) => model.id === 'embed')?.details).toMatchObject({ modality: 'embedding', model: 'openai/text-embedding-3-small', output_modalities: ['embeddings'] });
     expect(models.find((model) => model.id === 'image')?.details).toMatchObject({ modality: 'image', model: 'black-forest-labs/flux.2-pro', output_modalities: ['image'] });
   });

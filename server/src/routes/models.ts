@@ -5,13 +5,14 @@ import type { GatewayContext } from '../gateway/context.js';
 import { rawModelsAllowed } from '../gateway/resolve-target.js';
 import type { Feature } from '../features/feature.js';
 import type { CatalogSnapshot } from '../upstream/model-catalog.js';
+import { featureAccepts } from '../gateway/extension-policy.js';
 import { identityOf } from './identity-middleware.js';
 
 // The shapes listed are the protocol's (`ListedModel`, `ModelList`), built by its `listedFeature` and `listedModel`.
 export type { ListedModel, ModelDetails } from '@insforge/ai-protocol';
 
 function featureEntry(feature: Feature, catalog: CatalogSnapshot | undefined): ListedModel {
-  return listedFeature(feature, catalog?.byId.get(feature.model));
+  return listedFeature({ ...feature, accepts: feature.modality === 'text' ? featureAccepts(feature) : undefined }, catalog?.byId.get(feature.model));
 }
 
 /** The catalog, or undefined when OpenRouter cannot be reached and nothing is cached. */

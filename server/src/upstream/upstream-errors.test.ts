@@ -13,4 +13,17 @@ describe('classifyUpstreamError', () => {
     expect(context.code).toBe('context_length_exceeded');
     expect(context.message).toBe('too long for [redacted]');
   });
+
+  it('adds the provider\'s own words to "Provider returned error", keys removed and length capped', () => {
+    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    const raw = `Function call is missing a thought_signature (key ${key})`;
+    const { error } = classifyUpstreamError(400, { message: 'Provider returned error', code: 400, metadata: { raw, provider_name: 'Google' } });
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toBe('Provider returned error (Google: Function call is missing a thought_signature (key [redacted]))');
+    const long = classifyUpstreamError(400, { message: 'Provider returned error', metadata: { raw: 'x'.repeat(5_000) } }).error.message;
+    expect(long).toMatch(/^Provider returned error \(The provider: x+…\)$/);
+    expect(long.length).toBeLessThan(1_100);
+    // Nothing to add: the message stays as it came.
+    expect(classifyUpstreamError(400, { message: 'Bad', metadata: { raw: '  ' } }).error.message).toBe('Bad');
+  });
 });

@@ -34,6 +34,21 @@ function retryAfterMs(headerText: string | undefined, metadataSeconds: unknown):
   return undefined;
 }
 
+/** Most of a provider's own message that a client is shown. */
+const PROVIDER_WORDS_LIMIT = 1_000;
+
+/**
+ * OpenRouter's "Provider returned error" with the provider's own words (`metadata.raw`) after it: for a refused
+ * request they say what to fix (a missing thought signature, a malformed tool turn). Keys are removed, length capped.
+ */
+function withProviderWords(message: string, metadata: UpstreamErrorBody['metadata']): string {
+  const raw = typeof metadata?.raw === 'string' ? withoutKeyShapes(metadata.raw).trim() : '';
+  if (raw === '') return message;
+  const provider = typeof metadata?.['provider_name'] === 'string' ? withoutKeyShapes(metadata['provider_name']) : 'The provider';
+  const words = raw.length > PROVIDER_WORDS_LIMIT ? `${raw.slice(0, PROVIDER_WORDS_LIMIT - 1)}…` : raw;
+  return `${message} (${provider}: ${words})`;
+}
+
 /**
  * Maps an OpenRouter error (HTTP status, or the `code` of an error delivered inside a 200) to what the gateway
  * answers. Messages that are about the caller's input pass through; anything about the operator's account is
@@ -50,7 +65,7 @@ export function classifyUpstreamError(status: number, body: UpstreamErrorBody | 
     return new UpstreamFailure(new GatewayError('upstream_insufficient_credits', 'The OpenRouter account behind this gateway is out of credit. Contact the administrator.'), false, false);
   }
   if (status === 400 && errorType === 'context_length_exceeded') return new UpstreamFailure(new GatewayError('context_length_exceeded', upstreamMessage), false, false);
-  if (status === 400 || status === 422) return new UpstreamFailure(new GatewayError('invalid_request', upstreamMessage), false, false);
+  if (status === 400 || status === 422) return new UpstreamFailure(new GatewayError('invalid_request', withProviderWords(upstreamMessage, body?.metadata)), false, false);
   if (status === 403) return new UpstreamFailure(new GatewayError('content_policy_violation', upstreamMessage), false, true);
   if (status === 404) return new UpstreamFailure(new GatewayError('upstream_model_unavailable', `The model is not available upstream: ${upstreamMessage}`), false, true);
   if (status === 413) return new UpstreamFailure(new GatewayError('request_too_large', 'The request is too large for the model.'), false, false);

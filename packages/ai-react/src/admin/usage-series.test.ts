@@ -30,7 +30,7 @@ describe('usage series', () => {
 });
 
 describe('configuration changes', () => {
-  const base = { name: 'chat', modality: 'text' as const, provider: 'openrouter' as const, modelId: 'a', model: 'a', fallbackModels: [], systemPrompt: 'One.', params: { temperature: 0.3, top_p: 0.9 }, clientOverrides: {}, roles: ['admin' as const, 'user' as const], cache: { enabled: false, ttlSeconds: 3600, cacheNonDeterministic: false }, guardrails: [], guardrailMessage: null };
+  const base = { name: 'chat', modality: 'text' as const, provider: 'openrouter' as const, modelId: 'a', model: 'a', fallbackModels: [], systemPrompt: 'One.', params: { temperature: 0.3, top_p: 0.9 }, clientOverrides: {}, roles: ['admin' as const, 'user' as const], cache: { enabled: false, ttlSeconds: 3600, cacheNonDeterministic: false }, guardrails: [], guardrailMessage: null, extensions: {} };
 
   it('says what changed from one version to the next', () => {
     const next = { ...base, model: 'b', fallbackModels: ['c'], params: { temperature: 0.5, extra: { seed: 1 } }, roles: ['admin' as const] };

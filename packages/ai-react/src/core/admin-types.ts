@@ -1,6 +1,6 @@
 // The admin API's shapes (`/api/ai/configurations…`, `/provider-key…`, `/keys…`, `/audit`, usage and limits),
 // as the gateway answers them; times are ISO strings.
-import type { LimitsResponse, Modality } from '@insforge/ai-protocol';
+import type { ExtensionPolicy, LimitsResponse, Modality } from '@insforge/ai-protocol';
 
 /** What a feature does: the protocol's `Modality`. */
 export type FeatureModality = Modality;
@@ -63,6 +63,8 @@ export interface FeatureConfigFields {
   guardrails: GuardrailConfig[];
   /** What users are told when a guardrail without a message of its own blocks; null for the gateway's default. */
   guardrailMessage: string | null;
+  /** Server tools, OpenRouter's request options and attachments clients may use (`{}`: the gateway's defaults). */
+  extensions: ExtensionPolicy;
 }
 
 /** A saved feature: its fields, its version (send it back to save) and who changed it last. */

@@ -58,8 +58,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 const fieldsOf = (config: FeatureConfig): FeatureConfigFields => {
-  const { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles, cache, guardrails, guardrailMessage } = config;
-  return { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles, cache, guardrails, guardrailMessage };
+  const { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles, cache, guardrails, guardrailMessage, extensions } = config;
+  // A gateway older than the extension policy sends none: its defaults, as `{}` says.
+  return { modality, model, fallbackModels, systemPrompt, params, clientOverrides, roles, cache, guardrails, guardrailMessage, extensions: extensions ?? {} };
 };
 
 const dirtyFields = (base: FeatureConfigFields, draft: FeatureConfigFields) => FIELDS.filter((field) => !sameJson(base[field], draft[field]));

@@ -40,6 +40,7 @@ function configurationOf(fields: FeatureConfigFields & { name: string }): Config
     cache: fields.cache,
     guardrails: fields.guardrails,
     guardrailMessage: fields.guardrailMessage,
+    extensions: fields.extensions,
   };
 }
 
@@ -64,6 +65,7 @@ export function createFeatureStore(seeds: readonly MockFeatureSeed[], catalog: M
     cache: { enabled: (seed.modality ?? 'text') === 'embedding', ttlSeconds: 3600, cacheNonDeterministic: false, ...seed.cache },
     guardrails: seed.guardrails ?? [],
     guardrailMessage: seed.guardrailMessage ?? null,
+    extensions: seed.extensions ?? {},
   });
 
   const write = (entry: Entry, fields: FeatureConfigFields & { name: string }, action: string): FeatureConfig => {

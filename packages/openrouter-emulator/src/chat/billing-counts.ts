@@ -8,10 +8,12 @@ export function fullCounts(plan: ChatPlan): TokenCounts {
     completionTokens: plan.completionTokens,
     reasoningTokens: plan.reasoningPieces.length,
     imageTokens: plan.images.length * IMAGE_OUTPUT_TOKENS,
+    ...(plan.webSearchResults > 0 ? { webSearchResults: plan.webSearchResults } : {}),
+    ...(plan.ocrPages > 0 ? { ocrPages: plan.ocrPages } : {}),
   };
 }
 
-/** What the part produced before a cancel, drop or error costs: reasoning comes first, images once sent. */
+/** What the part produced before a cancel, drop or error costs: reasoning comes first, images once sent; the search ran before the first token. */
 export function sentCounts(plan: ChatPlan, tokensSent: number, imagesSent: boolean): TokenCounts {
   const imageTokens = imagesSent ? plan.images.length * IMAGE_OUTPUT_TOKENS : 0;
   return {
@@ -19,5 +21,7 @@ export function sentCounts(plan: ChatPlan, tokensSent: number, imagesSent: boole
     completionTokens: tokensSent + imageTokens,
     reasoningTokens: Math.min(tokensSent, plan.reasoningPieces.length),
     imageTokens,
+    ...(plan.webSearchResults > 0 ? { webSearchResults: plan.webSearchResults } : {}),
+    ...(plan.ocrPages > 0 ? { ocrPages: plan.ocrPages } : {}),
   };
 }

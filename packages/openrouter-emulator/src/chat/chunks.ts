@@ -1,4 +1,5 @@
 import type { ChatPlan } from './plan.js';
+import { reasoningDeltaOf } from './reasoning-details.js';
 
 /**
  * Builds chunk JSON by string concatenation around a fixed prefix: a 1,000-token stream must cost the emulator
@@ -30,12 +31,13 @@ export class ChunkWriter {
   }
 
   reasoning(piece: string): string {
-    const text = JSON.stringify(piece);
-    return this.#choice(
-      `{"role":"assistant","content":"","reasoning":${text},"reasoning_details":[{"type":"reasoning.text","text":${text},"format":"unknown","index":0}]}`,
-      null,
-      null,
-    );
+    const detail = JSON.stringify(reasoningDeltaOf(this.plan.reasoningStyle, piece));
+    return this.#choice(`{"role":"assistant","content":"","reasoning":${JSON.stringify(piece)},"reasoning_details":[${detail}]}`, null, null);
+  }
+
+  /** The signature and encrypted entries that close a reasoning (no text of their own). */
+  reasoningSeal(details: ReadonlyArray<Record<string, unknown>>): string {
+    return this.#choice(`{"role":"assistant","content":"","reasoning":"","reasoning_details":${JSON.stringify(details)}}`, null, null);
   }
 
   toolCallStart(index: number, callId: string, name: string): string {
@@ -48,6 +50,12 @@ export class ChunkWriter {
 
   toolCallArguments(index: number, piece: string): string {
     return this.#choice(`{"role":"assistant","content":null,"tool_calls":[{"index":${index},"function":{"arguments":${JSON.stringify(piece)}}}]}`, null, null);
+  }
+
+  /** The answer's sources, once its text has streamed (OpenRouter's web search). */
+  annotations(citations: ChatPlan['citations']): string {
+    const annotations = citations.map(({ url, title, content, start_index, end_index }) => ({ type: 'url_citation', url_citation: { url, title, content, start_index, end_index } }));
+    return this.#choice(`{"role":"assistant","content":"","annotations":${JSON.stringify(annotations)}}`, null, null);
   }
 
   images(urls: readonly string[]): string {

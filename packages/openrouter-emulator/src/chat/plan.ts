@@ -6,10 +6,12 @@ import type { EmulatorContext } from '../context.js';
 import { hashString } from '../content/hash.js';
 import { renderImage, sizeForAspectRatio } from '../content/png.js';
 import { isModerationModel, moderationVerdict } from '../content/moderation.js';
-import { composeReasoning, composeReply } from '../content/reply.js';
+import { composeReasoning, composeReply, quote } from '../content/reply.js';
 import { sampleFromSchema } from '../content/structured.js';
 import { contentText, countPromptTokens, isRecord, splitTokens } from '../content/tokens.js';
 import { EmulatorHttpError } from '../http.js';
+import { readAttachments } from './attachments.js';
+import { checkReasoningContinuity, reasoningStyleOf, type ReasoningStyle } from './reasoning-details.js';
 import type { Scenario } from '../scenario.js';
 
 /** Tokens an output image is billed as (Gemini bills 1290 a picture). */
@@ -24,6 +26,15 @@ export interface PlannedToolCall {
   argumentPieces: string[];
 }
 
+/** One web search result as a `url_citation` annotation: where its `[n]` marker stands in the answer. */
+export interface Citation {
+  url: string;
+  title: string;
+  content: string;
+  start_index: number;
+  end_index: number;
+}
+
 /** Everything one chat generation will say, decided before the first byte goes out. */
 export interface ChatPlan {
   model: CatalogModel;
@@ -33,10 +44,18 @@ export interface ChatPlan {
   reasoningPieces: string[];
   /** Reasoning was produced and billed but `reasoning.exclude` keeps it out of the response. */
   reasoningHidden: boolean;
+  /** How the model family hands its reasoning back (`reasoning_details` entries, signatures). */
+  reasoningStyle: ReasoningStyle;
   contentPieces: string[];
   toolCalls: PlannedToolCall[];
   /** `data:image/png;base64,…` URLs. */
   images: string[];
+  /** Web search results the answer cites (`message.annotations`); empty without web search. */
+  citations: Citation[];
+  /** Web search results found (and billed), cited or not; 0 without web search. */
+  webSearchResults: number;
+  /** PDF pages the OCR engine parsed (billed per page). */
+  ocrPages: number;
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string;
   /** Completion tokens of the whole answer, reasoning and images included. */
@@ -75,16 +94,80 @@ function reasoningBudget(body: Record<string, unknown>, model: CatalogModel, sce
   return REASONING_BY_EFFORT[effort] ?? 16;
 }
 
-function planToolCall(body: Record<string, unknown>, userText: string, generation: string): PlannedToolCall | undefined {
-  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
+/**
+ * The tool calls of an answer, decided from the request alone so tests can assert on them: `tool_choice: "none"`
+ * calls nothing; a named function is called alone; otherwise every tool whose name the user's message mentions is
+ * called, in the order the tools are listed (several calls in one answer, unless `parallel_tool_calls` is false),
+ * and the first tool when none is mentioned.
+ */
+function planToolCalls(body: Record<string, unknown>, userText: string, generation: string): PlannedToolCall[] {
+  const functions = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [])
+    .map((tool) => (isRecord(tool['function']) ? tool['function'] : undefined))
+    .filter((fn): fn is Record<string, unknown> & { name: string } => fn !== undefined && typeof fn['name'] === 'string');
   const choice = body['tool_choice'];
-  if (tools.length === 0 || choice === 'none') return undefined;
+  if (functions.length === 0 || choice === 'none') return [];
   const named = isRecord(choice) && isRecord(choice['function']) ? choice['function']['name'] : undefined;
-  const tool = tools.find((candidate) => isRecord(candidate['function']) && candidate['function']['name'] === named) ?? tools[0];
-  const fn = tool && isRecord(tool['function']) ? tool['function'] : undefined;
-  if (!fn || typeof fn['name'] !== 'string') return undefined;
-  const args = JSON.stringify(sampleFromSchema(fn['parameters'] ?? { type: 'object' }, userText));
-  return { id: `call_${generation.slice(-12)}`, name: fn['name'], argumentPieces: splitTokens(args) };
+  const text = userText.toLowerCase();
+  const mentioned = functions.filter((fn) => text.includes(fn.name.toLowerCase()));
+  let picked = named !== undefined ? functions.filter((fn) => fn.name === named).slice(0, 1) : mentioned.length > 0 ? mentioned : functions.slice(0, 1);
+  if (body['parallel_tool_calls'] === false) picked = picked.slice(0, 1);
+  return picked.map((fn, index) => ({
+    id: `call_${generation.slice(-12)}${index === 0 ? '' : `_${index}`}`,
+    name: fn.name,
+    argumentPieces: splitTokens(JSON.stringify(sampleFromSchema(fn['parameters'] ?? { type: 'object' }, userText))),
+  }));
+}
+
+/**
+ * The results a follow-up turn answers from: the `tool` messages after the last assistant message. One result is
+ * quoted as it is; several are named by the function each answers (from the assistant's `tool_calls`).
+ */
+function toolResultsOf(messages: ReadonlyArray<Record<string, unknown>>): string | undefined {
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]?.['role'] === 'tool') start -= 1;
+  const results = messages.slice(start);
+  if (results.length === 0) return undefined;
+  if (results.length === 1) return contentText(results[0]?.['content']);
+  const calls = messages[start - 1]?.['tool_calls'];
+  const nameOf = (id: unknown) => {
+    const call = Array.isArray(calls) ? calls.filter(isRecord).find((candidate) => candidate['id'] === id) : undefined;
+    return call && isRecord(call['function']) && typeof call['function']['name'] === 'string' ? call['function']['name'] : 'tool';
+  };
+  return results.map((result) => `${nameOf(result['tool_call_id'])}: ${contentText(result['content'])}`).join('; ');
+}
+
+const DEFAULT_SEARCH_RESULTS = 5;
+
+/**
+ * How many results a web search returns, when the request asks for one: the `openrouter:web_search` server tool
+ * (`parameters.max_results`), or the older `web` plugin (`max_results`); undefined when it asks for none.
+ */
+function webSearchResultsOf(body: Record<string, unknown>): number | undefined {
+  const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
+  const plugin = (Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : []).find((candidate) => candidate['id'] === 'web');
+  if (!tool && !plugin) return undefined;
+  const asked = tool ? (isRecord(tool['parameters']) ? tool['parameters']['max_results'] : tool['max_results']) : plugin?.['max_results'];
+  return typeof asked === 'number' && Number.isInteger(asked) ? Math.min(10, Math.max(1, asked)) : DEFAULT_SEARCH_RESULTS;
+}
+
+/** The answer with its sources listed at the end (`[1] [2]…`), and a citation for each marker. */
+function withSources(answer: string, userText: string, results: number): { text: string; citations: Citation[] } {
+  const slug = userText.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'search';
+  let text = `${answer}\n\nSources:`;
+  const citations: Citation[] = [];
+  for (let index = 1; index <= results; index += 1) {
+    text += ' ';
+    const marker = `[${index}]`;
+    citations.push({
+      url: `https://example.org/${slug}/${index}`,
+      title: `${quote(userText, 60)} (result ${index})`,
+      content: `A page about "${quote(userText, 120)}", found by the emulator's web search as result ${index}.`,
+      start_index: text.length,
+      end_index: text.length + marker.length,
+    });
+    text += marker;
+  }
+  return { text, citations };
 }
 
 function applyStop(text: string, stop: unknown): { text: string; stopped: boolean } {
@@ -115,7 +198,8 @@ export function planChat(
   generation: string,
 ): ChatPlan {
   const messages = body['messages'] as Array<Record<string, unknown>>;
-  const promptTokens = countPromptTokens(messages, body['tools']);
+  const attachments = readAttachments(body, model);
+  const promptTokens = countPromptTokens(messages, body['tools']) + attachments.tokens;
   const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? 4096) as number;
   const contextLength = model.context_length ?? model.top_provider.context_length;
   const askedOutput = (body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) as number;
@@ -127,11 +211,12 @@ export function planChat(
     );
   }
   const provider = providerProfile(scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI');
+  const reasoningStyle = reasoningStyleOf(model.id);
+  checkReasoningContinuity(reasoningStyle, messages, reasoningBudget(body, model, scenario) > 0);
   const lastUser = lastOf(messages, (message) => message['role'] === 'user');
   const userText = contentText(lastUser?.['content']);
   const systemPrompt = messages.filter((message) => message['role'] === 'system' || message['role'] === 'developer').map((message) => contentText(message['content'])).join('\n');
-  const lastMessage = messages[messages.length - 1];
-  const toolResult = lastMessage?.['role'] === 'tool' ? contentText(lastMessage['content']) : undefined;
+  const toolResult = toolResultsOf(messages);
 
   const promptHash = hashString(`${model.id}\u0000${JSON.stringify(messages)}`);
   const repeat = context.repeats.get(promptHash) ?? 0;
@@ -144,7 +229,7 @@ export function planChat(
   const reasoningExcluded = isRecord(body['reasoning']) && body['reasoning']['exclude'] === true;
   const contentLimit = Math.max(0, limit - reasoningPieces.length);
 
-  const toolCall = toolResult === undefined ? planToolCall(body, userText, generation) : undefined;
+  const toolCalls = toolResult === undefined ? planToolCalls(body, userText, generation) : [];
   const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
   if (wantsImage && !model.architecture.output_modalities.includes('image')) {
     throw new EmulatorHttpError(404, `No endpoints found that support the requested output modalities: image`);
@@ -158,23 +243,29 @@ export function planChat(
   }
 
   let contentPieces: string[] = [];
+  let citations: Citation[] = [];
+  const searchResults = webSearchResultsOf(body);
   let finish: ChatPlan['finishReason'] = 'stop';
-  if (toolCall) {
+  if (toolCalls.length > 0) {
     finish = 'tool_calls';
   } else if (isModerationModel(model.id)) {
     contentPieces = splitTokens(moderationVerdict(messages)).slice(0, Math.max(1, contentLimit));
   } else {
     const target = wantsImage ? 12 : (scenario.replyTokens ?? DEFAULT_REPLY_TOKENS);
-    const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, seed }, target);
+    const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, received: attachments.received, seed }, target);
     const structured = structuredContent(body, userText, reply);
-    const stopped = applyStop(structured ?? reply, body['stop']);
+    const searched = structured === undefined && searchResults !== undefined ? withSources(reply, userText, searchResults) : undefined;
+    const stopped = applyStop(structured ?? searched?.text ?? reply, body['stop']);
     contentPieces = splitTokens(stopped.text);
     if (contentPieces.length > contentLimit) {
       contentPieces = contentPieces.slice(0, contentLimit);
       finish = 'length';
     }
+    // A source whose marker was cut off (a stop sequence, max_tokens) is not cited.
+    const shown = contentPieces.join('').length;
+    citations = (searched?.citations ?? []).filter((citation) => citation.end_index <= shown);
   }
-  const toolTokens = toolCall ? toolCall.argumentPieces.length + 1 : 0;
+  const toolTokens = toolCalls.reduce((sum, call) => sum + call.argumentPieces.length + 1, 0);
   return {
     model,
     provider,
@@ -182,9 +273,13 @@ export function planChat(
     promptTokens,
     reasoningPieces,
     reasoningHidden: reasoningExcluded,
+    reasoningStyle,
     contentPieces,
-    toolCalls: toolCall ? [toolCall] : [],
+    toolCalls,
     images,
+    citations,
+    webSearchResults: searchResults ?? 0,
+    ocrPages: attachments.ocrPages,
     finishReason: finish,
     nativeFinishReason: provider.nativeFinish[finish],
     completionTokens: reasoningPieces.length + contentPieces.length + toolTokens + images.length * IMAGE_OUTPUT_TOKENS,

@@ -7,6 +7,7 @@ import { ConnectionWatch, tokenDueAt } from '../pacing.js';
 import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
 import { IMAGE_OUTPUT_TOKENS, type ChatPlan } from './plan.js';
+import { reasoningDetailsOf } from './reasoning-details.js';
 
 /** The `chat.completion` body, fields in the order of real captures. */
 export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
@@ -17,7 +18,7 @@ export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
     reasoning: plan.reasoningPieces.length > 0 && !plan.reasoningHidden ? plan.reasoningPieces.join('') : null,
   };
   if (message['reasoning'] !== null) {
-    message['reasoning_details'] = [{ type: 'reasoning.text', text: message['reasoning'], format: 'unknown', index: 0 }];
+    message['reasoning_details'] = reasoningDetailsOf(plan.reasoningStyle, plan.reasoningPieces.join(''));
   }
   if (plan.toolCalls.length > 0) {
     message['tool_calls'] = plan.toolCalls.map((call, index) => ({
@@ -27,6 +28,7 @@ export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
       function: { name: call.name, arguments: call.argumentPieces.join('') },
     }));
   }
+  if (plan.citations.length > 0) message['annotations'] = plan.citations.map(({ url, title, content, start_index, end_index }) => ({ type: 'url_citation', url_citation: { url, title, content, start_index, end_index } }));
   if (plan.images.length > 0) message['images'] = plan.images.map((url, index) => ({ type: 'image_url', image_url: { url }, index }));
   return {
     id,

@@ -8,6 +8,7 @@ import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
 import { ChunkWriter, KEEP_ALIVE, sseEvent } from './chunks.js';
 import type { ChatPlan } from './plan.js';
+import { reasoningSealOf } from './reasoning-details.js';
 
 interface StreamStep {
   /** The chunk JSON, or undefined for hidden reasoning that takes time and tokens but is not sent. */
@@ -18,8 +19,11 @@ interface StreamStep {
 
 function* streamSteps(plan: ChatPlan, writer: ChunkWriter): Generator<StreamStep> {
   for (const piece of plan.reasoningPieces) yield { data: plan.reasoningHidden ? undefined : writer.reasoning(piece), tokens: 1 };
+  const seal = plan.reasoningHidden || plan.reasoningPieces.length === 0 ? [] : reasoningSealOf(plan.reasoningStyle, plan.reasoningPieces.join(''));
+  if (seal.length > 0) yield { data: writer.reasoningSeal(seal), tokens: 0 };
   if (plan.images.length > 0) yield { data: writer.images(plan.images), tokens: 0, images: true };
   for (const piece of plan.contentPieces) yield { data: writer.content(piece), tokens: 1 };
+  if (plan.citations.length > 0) yield { data: writer.annotations(plan.citations), tokens: 0 };
   for (const [index, call] of plan.toolCalls.entries()) {
     yield { data: writer.toolCallStart(index, call.id, call.name), tokens: 1 };
     for (const piece of call.argumentPieces) yield { data: writer.toolCallArguments(index, piece), tokens: 1 };

@@ -11,10 +11,12 @@ describe('tokens', () => {
     expect(text.length / pieces.length).toBeGreaterThan(3);
   });
 
-  it('counts prompt tokens over messages, image parts and tools', () => {
+  it('counts prompt tokens over messages, parts of unknown kinds and tools; attachments are priced by the chat plan', () => {
     const plain = countPromptTokens([{ role: 'user', content: 'hello there' }]);
     const withImage = countPromptTokens([{ role: 'user', content: [{ type: 'text', text: 'hello there' }, { type: 'image_url', image_url: { url: 'x' } }] }]);
-    expect(withImage - plain).toBe(85);
+    expect(withImage).toBe(plain);
+    const withOther = countPromptTokens([{ role: 'user', content: [{ type: 'text', text: 'hello there' }, { type: 'video_url', video_url: { url: 'x' } }] }]);
+    expect(withOther - plain).toBe(85);
     expect(countPromptTokens([{ role: 'user', content: 'hello there' }], [{ type: 'function' }])).toBeGreaterThan(plain);
   });
 });

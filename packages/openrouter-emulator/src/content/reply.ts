@@ -39,6 +39,8 @@ export interface ReplyInput {
   systemPrompt?: string | undefined;
   /** The content of a tool result the answer should use. */
   toolResult?: string | undefined;
+  /** What the message carried besides text (`an image of 1024×768 pixels`), said back so a test sees it arrived. */
+  received?: readonly string[] | undefined;
   /** Mixed into the choice of sentences, so a different seed gives a different wording. */
   seed: string;
 }
@@ -68,6 +70,7 @@ export function composeReply(input: ReplyInput, tokens: number): string {
   let opening = input.toolResult !== undefined
     ? `The tool returned: "${quote(input.toolResult, 200)}". Here is what that means for "${quote(input.userText, 300)}".`
     : `You asked: "${quote(input.userText, 300)}".`;
+  if (input.received && input.received.length > 0) opening += ` I received ${input.received.join(', ')}.`;
   if (input.systemPrompt) opening += ` Following my instructions ("${quote(input.systemPrompt, 100)}"), here is my answer.`;
   parts.push(opening);
   let used = countTokens(opening);

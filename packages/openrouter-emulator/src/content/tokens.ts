@@ -18,8 +18,9 @@ export function countTokens(text: string): number {
   return count;
 }
 
-/** Tokens an image input costs, whatever its size (a flat figure, as low-detail vision inputs are billed). */
+/** Tokens a part of an unknown kind costs (a flat figure, as a low-detail vision input is billed). */
 const IMAGE_INPUT_TOKENS = 85;
+const ATTACHMENT_PARTS = new Set(['image_url', 'file', 'input_audio']);
 /** Per-message framing (role markers), as chat templates add. */
 const MESSAGE_OVERHEAD = 4;
 
@@ -39,12 +40,13 @@ function countContentTokens(content: unknown): number {
   for (const part of content) {
     if (!isRecord(part)) continue;
     if (part['type'] === 'text' && typeof part['text'] === 'string') tokens += countTokens(part['text']);
-    else tokens += IMAGE_INPUT_TOKENS;
+    // Attachments are priced by what they hold, where the model is known (the chat plan reads them).
+    else if (!ATTACHMENT_PARTS.has(String(part['type']))) tokens += IMAGE_INPUT_TOKENS;
   }
   return tokens;
 }
 
-/** Prompt tokens of a chat request: messages, tool calls in them, and tool definitions. */
+/** Prompt tokens of a chat request's text: messages, tool calls in them, and tool definitions (attachments apart). */
 export function countPromptTokens(messages: readonly unknown[], tools?: unknown): number {
   let tokens = 3;
   for (const message of messages) {

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { featureSchema, type Feature, type Modality } from '../../features/feature.js';
-import { DEFAULT_CACHE_TTL_SECONDS, type FeatureCache, type GuardrailConfig } from '../../features/feature-policies.js';
+import { DEFAULT_CACHE_TTL_SECONDS, type ExtensionPolicy, type FeatureCache, type GuardrailConfig } from '../../features/feature-policies.js';
 import { parseRequest } from '../../gateway/chat-request.js';
 import type { FeatureRecord, FeatureVersion } from '../../store/sql-feature-store.js';
 import { isoTime } from '../iso-time.js';
@@ -27,6 +27,8 @@ export interface ConfigurationRecord {
   guardrails: GuardrailConfig[];
   /** What a client is told when a guardrail without a message of its own blocks a request; null for the default. */
   guardrailMessage: string | null;
+  /** Server tools, OpenRouter's options and attachments clients may use, as set (`{}`: the defaults). */
+  extensions: ExtensionPolicy;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -59,6 +61,7 @@ const configurationOf = (feature: Feature) => ({
   },
   guardrails: feature.guardrails ?? [],
   guardrailMessage: feature.guardrailMessage ?? null,
+  extensions: feature.extensions ?? {},
 });
 
 export function toConfigurationRecord(record: FeatureRecord): ConfigurationRecord {

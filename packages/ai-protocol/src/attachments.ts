@@ -1,0 +1,86 @@
+/**
+ * What a chat attachment holds, read from its bytes without decoding it: an image's pixel size (PNG, JPEG, GIF,
+ * WebP) and a PDF's page count. The gateway sizes its quota reservation with them, the emulator bills with them,
+ * and a browser can check an attachment before sending it. Pure and dependency-free.
+ */
+
+/** The bytes of a `data:` URL and its MIME type; undefined for anything else (an https link). */
+export function dataUrlBytes(url: string): { mimeType: string; bytes: Uint8Array } | undefined {
+  if (!url.startsWith('data:')) return undefined;
+  const comma = url.indexOf(',');
+  if (comma < 0) return undefined;
+  const header = url.slice(5, comma);
+  const payload = url.slice(comma + 1);
+  const mimeType = (header.split(';')[0] ?? '').toLowerCase();
+  if (!header.includes(';base64')) return { mimeType, bytes: new TextEncoder().encode(decodeURIComponent(payload)) };
+  return { mimeType, bytes: base64Decode(payload) };
+}
+
+function base64Decode(text: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text.replace(/[^A-Za-z0-9+/]/g, ''));
+  } catch {
+    return new Uint8Array(0);
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+const u16be = (bytes: Uint8Array, at: number) => ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
+const u16le = (bytes: Uint8Array, at: number) => (bytes[at] ?? 0) | ((bytes[at + 1] ?? 0) << 8);
+const u24le = (bytes: Uint8Array, at: number) => u16le(bytes, at) | ((bytes[at + 2] ?? 0) << 16);
+const u32be = (bytes: Uint8Array, at: number) => ((bytes[at] ?? 0) * 2 ** 24) + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
+const ascii = (bytes: Uint8Array, at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
+
+/**
+ * An image's width and height in pixels from its header, or undefined when the bytes are no PNG, JPEG, GIF or WebP.
+ *
+ * @example
+ * imageSize(dataUrlBytes(url)!.bytes); // { width: 1024, height: 768 }
+ */
+export function imageSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length >= 24 && bytes[0] === 0x89 && ascii(bytes, 1, 3) === 'PNG' && ascii(bytes, 12, 4) === 'IHDR') return { width: u32be(bytes, 16), height: u32be(bytes, 20) };
+  if (bytes.length >= 10 && ascii(bytes, 0, 3) === 'GIF') return { width: u16le(bytes, 6), height: u16le(bytes, 8) };
+  if (bytes.length >= 30 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 4) === 'WEBP') {
+    const chunk = ascii(bytes, 12, 4);
+    if (chunk === 'VP8X') return { width: u24le(bytes, 24) + 1, height: u24le(bytes, 27) + 1 };
+    if (chunk === 'VP8L') {
+      const bits = (bytes[21] ?? 0) | ((bytes[22] ?? 0) << 8) | ((bytes[23] ?? 0) << 16) | ((bytes[24] ?? 0) << 24);
+      return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+    }
+    if (chunk === 'VP8 ') return { width: u16le(bytes, 26) & 0x3fff, height: u16le(bytes, 28) & 0x3fff };
+    return undefined;
+  }
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    // JPEG: walk the segments to the first start-of-frame marker (SOF0–SOF15 but DHT, JPG and DAC).
+    let at = 2;
+    while (at + 9 < bytes.length) {
+      if (bytes[at] !== 0xff) return undefined;
+      const marker = bytes[at + 1] ?? 0;
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { width: u16be(bytes, at + 7), height: u16be(bytes, at + 5) };
+      at += 2 + u16be(bytes, at + 2);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A PDF's page count: its page objects (`/Type /Page`, not `/Pages`), or undefined when the bytes are no PDF.
+ *
+ * @example
+ * pdfPageCount(dataUrlBytes(fileData)!.bytes); // 10
+ */
+export function pdfPageCount(bytes: Uint8Array): number | undefined {
+  if (ascii(bytes, 0, 5) !== '%PDF-') return undefined;
+  // Latin-1 keeps one character a byte, so binary streams cannot hide or fake a match by decoding.
+  const text = Array.from(bytes, (byte) => String.fromCharCode(byte)).join('');
+  return (text.match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
+}
+
+/**
+ * Tokens a vision model bills for an image, at most: one per 750 pixels, from 85 (a thumbnail) to 1,600 (what a
+ * large image is scaled down to), as Anthropic documents and OpenAI's tiles come to.
+ */
+export const imageInputTokens = (size: { width: number; height: number }): number => Math.min(1_600, Math.max(85, Math.ceil((size.width * size.height) / 750)));

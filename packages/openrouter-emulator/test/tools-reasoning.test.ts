@@ -1,0 +1,198 @@
+import { OpenRouter } from '@openrouter/sdk';
+import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
+import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
+import OpenAI, { BadRequestError } from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../src/index.js';
+import { rejectionOf } from './client.js';
+
+// Tool calls and reasoning as OpenRouter's providers answer them, through the official clients: several calls in
+// one answer, tool_choice and parallel_tool_calls, a follow-up that reads the results; reasoning_details in each
+// family's shape, and the continuation Anthropic and Gemini refuse when those details do not come back.
+
+let emulator: Emulator;
+let openai: OpenAI;
+let openrouter: OpenRouter;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  openai = new OpenAI({ baseURL: emulator.url, apiKey: emulator.apiKey, maxRetries: 0 });
+  openrouter = new OpenRouter({ apiKey: emulator.apiKey, serverURL: emulator.url, retryConfig: { strategy: 'none' } });
+});
+afterAll(() => emulator.close());
+
+const TOOLS: ChatCompletionTool[] = [
+  { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { timezone: { type: 'string' } }, required: ['timezone'] } } },
+  { type: 'function', function: { name: 'convert_units', parameters: { type: 'object', properties: { value: { type: 'number' }, to: { type: 'string' } }, required: ['value', 'to'] } } },
+];
+const ASK_BOTH = 'Use get_weather and get_time for Oslo, please.';
+
+/** The tool calls of a streamed answer, assembled by index as a client does. */
+async function streamedCalls(messages: ChatCompletionMessageParam[], extra: Partial<OpenAI.ChatCompletionCreateParamsStreaming> = {}) {
+  const stream = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, tools: TOOLS, messages, ...extra });
+  const calls = new Map<number, { id: string; name: string; arguments: string }>();
+  const indexesPerChunk: number[][] = [];
+  let finish: string | null = null;
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    finish = choice.finish_reason ?? finish;
+    indexesPerChunk.push((choice.delta.tool_calls ?? []).map((call) => call.index));
+    for (const call of choice.delta.tool_calls ?? []) {
+      const entry = calls.get(call.index) ?? { id: '', name: '', arguments: '' };
+      entry.id ||= call.id ?? '';
+      entry.name ||= call.function?.name ?? '';
+      entry.arguments += call.function?.arguments ?? '';
+      calls.set(call.index, entry);
+    }
+  }
+  return { calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call), finish, indexesPerChunk };
+}
+
+describe('tool calls', () => {
+  it('calls every tool the message names in one answer, each at its own index with valid arguments', async () => {
+    const { calls, finish, indexesPerChunk } = await streamedCalls([{ role: 'user', content: ASK_BOTH }]);
+    expect(finish).toBe('tool_calls');
+    expect(calls.map((call) => call.name)).toEqual(['get_weather', 'get_time']);
+    expect(new Set(calls.map((call) => call.id)).size).toBe(2);
+    expect(JSON.parse(calls[0]!.arguments)).toHaveProperty('city');
+    expect(JSON.parse(calls[1]!.arguments)).toHaveProperty('timezone');
+    // Deltas of index 1 follow those of index 0, as providers stream them.
+    expect(indexesPerChunk.flat()).toEqual([...indexesPerChunk.flat()].sort((a, b) => a - b));
+    const json = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', tools: TOOLS, messages: [{ role: 'user', content: ASK_BOTH }] });
+    expect(json.choices[0]?.message.tool_calls?.map((call) => (call.type === 'function' ? call.function.name : ''))).toEqual(['get_weather', 'get_time']);
+  });
+
+  it('follows tool_choice (none, required, a named function) and parallel_tool_calls', async () => {
+    const ask = [{ role: 'user' as const, content: ASK_BOTH }];
+    expect((await streamedCalls(ask, { parallel_tool_calls: false })).calls.map((call) => call.name)).toEqual(['get_weather']);
+    expect((await streamedCalls(ask, { tool_choice: { type: 'function', function: { name: 'convert_units' } } })).calls.map((call) => call.name)).toEqual(['convert_units']);
+    const none = await streamedCalls(ask, { tool_choice: 'none' });
+    expect(none.calls).toEqual([]);
+    expect(none.finish).toBe('stop');
+    // Nothing named: `required` (and `auto`) call the first tool.
+    expect((await streamedCalls([{ role: 'user', content: 'What now?' }], { tool_choice: 'required' })).calls.map((call) => call.name)).toEqual(['get_weather']);
+  });
+
+  it('answers a follow-up from every tool result, naming the function each came from', async () => {
+    const { calls } = await streamedCalls([{ role: 'user', content: ASK_BOTH }]);
+    const messages: ChatCompletionMessageParam[] = [
+      { role: 'user', content: ASK_BOTH },
+      { role: 'assistant', content: null, tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })) },
+      { role: 'tool', tool_call_id: calls[0]!.id, content: 'Light snow, -3°C' },
+      { role: 'tool', tool_call_id: calls[1]!.id, content: '14:05 CET' },
+    ];
+    const answer = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', tools: TOOLS, messages });
+    expect(answer.choices[0]?.finish_reason).toBe('stop');
+    expect(answer.choices[0]?.message.content).toContain('The tool returned: "get_weather: Light snow, -3°C; get_time: 14:05 CET"');
+    expect(answer.choices[0]?.message.tool_calls ?? []).toEqual([]);
+  });
+});
+
+function resultOf(response: ChatResult | EventStream<ChatStreamChunk>): ChatResult {
+  if (response instanceof EventStream) throw new Error('expected a JSON completion');
+  return response;
+}
+
+describe('reasoning details', () => {
+  it('signs Claude\'s thinking, seals Gemini\'s with an encrypted entry and summarizes OpenAI\'s; @openrouter/sdk parses each', async () => {
+    const ask = (model: string) => openrouter.chat.send({ chatRequest: { model, reasoning: { effort: 'low' }, messages: [{ role: 'user', content: 'Plan a trip to Oslo' }] } });
+    const claude = resultOf(await ask('anthropic/claude-sonnet-5')).choices[0]?.message.reasoningDetails;
+    expect(claude).toEqual([expect.objectContaining({ type: 'reasoning.text', format: 'anthropic-claude-v1', signature: expect.any(String), text: expect.stringMatching(/\S/) })]);
+    const gemini = resultOf(await ask('google/gemini-3.5-flash')).choices[0]?.message.reasoningDetails;
+    expect(gemini?.map((detail) => [detail.type, (detail as { format?: string }).format])).toEqual([
+      ['reasoning.text', 'google-gemini-v1'],
+      ['reasoning.encrypted', 'google-gemini-v1'],
+    ]);
+    const gpt = resultOf(await ask('openai/gpt-5.5')).choices[0]?.message.reasoningDetails;
+    expect(gpt?.map((detail) => detail.type)).toEqual(['reasoning.summary', 'reasoning.encrypted']);
+    const plain = resultOf(await ask('deepseek/deepseek-r1')).choices[0]?.message.reasoningDetails;
+    expect(plain).toEqual([expect.objectContaining({ type: 'reasoning.text', format: 'unknown' })]);
+  });
+
+  it('streams the details in pieces, closed by the signature, which @openrouter/sdk parses', async () => {
+    const response = await openrouter.chat.send({ chatRequest: { model: 'anthropic/claude-sonnet-5', stream: true, reasoning: { effort: 'low' }, messages: [{ role: 'user', content: 'Plan a trip to Oslo' }] } });
+    if (!(response instanceof EventStream)) throw new Error('expected a stream');
+    const details = [];
+    for await (const chunk of response) details.push(...(chunk.choices[0]?.delta.reasoningDetails ?? []));
+    expect(details.length).toBeGreaterThan(2);
+    expect(details.every((detail) => detail.type === 'reasoning.text' && detail.index === 0)).toBe(true);
+    expect(details.filter((detail) => detail.type === 'reasoning.text' && detail.signature)).toHaveLength(1);
+  });
+
+  for (const [model, provider, words] of [
+    ['google/gemini-3.5-flash', 'Google', 'missing a thought_signature'],
+    ['anthropic/claude-sonnet-5', 'Anthropic', 'must start with a thinking block'],
+  ] as const) {
+    it(`${provider}: a tool-call continuation is refused without the reasoning details, and answered with them`, async () => {
+      const first = await openai.chat.completions.create({ model, tools: TOOLS, reasoning_effort: 'low', messages: [{ role: 'user', content: 'Use get_weather for Oslo' }] });
+      const message = first.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_details?: unknown[] };
+      expect(message.tool_calls).toHaveLength(1);
+      expect(message.reasoning_details?.length).toBeGreaterThan(0);
+      const call = message.tool_calls![0]!;
+      const turn = (assistant: Record<string, unknown>) =>
+        openai.chat.completions.create({
+          model,
+          tools: TOOLS,
+          reasoning_effort: 'low',
+          messages: [{ role: 'user', content: 'Use get_weather for Oslo' }, assistant as unknown as ChatCompletionMessageParam, { role: 'tool', tool_call_id: call.id, content: 'Sunny' }],
+        });
+      const refused = await rejectionOf(turn({ role: 'assistant', content: null, tool_calls: message.tool_calls }));
+      expect(refused).toBeInstanceOf(BadRequestError);
+      expect((refused as BadRequestError).error).toMatchObject({ message: 'Provider returned error', metadata: { provider_name: provider, raw: expect.stringContaining(words) } });
+      // A forged signature or blob is refused too.
+      const forged = (message.reasoning_details ?? []).map((detail) => ({ ...(detail as object), signature: 'forged', data: 'Zm9yZ2Vk' }));
+      await expect(turn({ role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: forged })).rejects.toBeInstanceOf(BadRequestError);
+      const answered = await turn({ role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: message.reasoning_details });
+      expect(answered.choices[0]?.message.content).toContain('The tool returned: "Sunny"');
+    });
+  }
+});
+
+describe('web search', () => {
+  const SEARCH = { type: 'openrouter:web_search', parameters: { max_results: 3 } } as unknown as ChatCompletionTool;
+
+  it('cites its results as url_citation annotations whose [n] markers stand where they say, and bills each result', async () => {
+    const question = 'Latest Oslo tram timetable';
+    const plain = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', seed: 7, messages: [{ role: 'user', content: question }] });
+    const searched = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', seed: 7, tools: [SEARCH], messages: [{ role: 'user', content: question }] });
+    const message = searched.choices[0]!.message;
+    const content = message.content ?? '';
+    expect(message.annotations).toHaveLength(3);
+    message.annotations?.forEach((annotation, index) => {
+      expect(annotation.type).toBe('url_citation');
+      expect(annotation.url_citation.url).toMatch(/^https:\/\/example\.org\/latest-oslo-tram-timetable\/\d$/);
+      expect(content.slice(annotation.url_citation.start_index, annotation.url_citation.end_index)).toBe(`[${index + 1}]`);
+    });
+    expect(message.tool_calls ?? []).toEqual([]);
+    const usage = searched.usage as unknown as { cost: number; server_tool_use_details?: { web_search_requests: number } };
+    const plainCost = (plain.usage as unknown as { cost: number }).cost;
+    const tokenCost = usage.cost - 3 * 0.004;
+    // The sources add a few tokens; the three results add $0.012.
+    expect(tokenCost).toBeGreaterThanOrEqual(plainCost);
+    expect(tokenCost).toBeLessThan(plainCost + 0.001);
+    expect(usage.server_tool_use_details).toMatchObject({ web_search_requests: 1 });
+  });
+
+  it('streams the annotations after the text, and the older `web` plugin searches too; @openrouter/sdk parses both', async () => {
+    const response = await openrouter.chat.send({ chatRequest: { model: 'openai/gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Oslo weather' }], plugins: [{ id: 'web', maxResults: 2 }] } as never });
+    if (!(response instanceof EventStream)) throw new Error('expected a stream');
+    let usage: ChatStreamChunk['usage'];
+    for await (const chunk of response) usage = chunk.usage ?? usage;
+    expect(usage?.serverToolUseDetails?.webSearchRequests).toBe(1);
+    const stream = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, tools: [SEARCH], messages: [{ role: 'user', content: 'Oslo weather' }] });
+    const annotations: unknown[] = [];
+    let text = '';
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string | null; annotations?: unknown[] } | undefined;
+      if (delta?.annotations) {
+        expect(text).toContain('Sources: [1] [2] [3]');
+        annotations.push(...delta.annotations);
+      }
+      text += delta?.content ?? '';
+    }
+    expect(annotations).toHaveLength(3);
+  });
+});

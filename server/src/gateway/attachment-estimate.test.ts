@@ -1,0 +1,77 @@
+import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+
+// Attachments under a spend cap: the estimate prices what they hold (an image by its pixels, a PDF by its pages),
+// not their base64 as text — which made a 1 MB image reserve about 360,000 tokens, more than a $0.02 cap. Each is
+// admitted, its reservation stays within 3× of what the emulator bills (and never below it), and a feature that
+// does not take the kind refuses it with a 400 naming the part.
+
+let harness: Harness;
+const CAP_USD = 0.02;
+const PNG = `data:image/png;base64,${renderImage({ prompt: 'a fjord at dawn', width: 4096, height: 4096, seed: 3 }).toString('base64')}`;
+const PDF = `data:application/pdf;base64,${renderPdf(10).toString('base64')}`;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    features: [
+      { name: 'vision', model: 'openai/gpt-4o-mini', params: { max_tokens: 256 } },
+      { name: 'textonly', model: 'openai/gpt-4o-mini', params: { max_tokens: 256 }, extensions: { attachments: { image: false, file: false } } },
+    ],
+  });
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const current = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
+  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, {
+    method: 'PUT',
+    headers: admin,
+    body: JSON.stringify({ version: current.version, policy: { project: {}, features: { vision: { spendPerDayUsd: CAP_USD } }, users: { default: {}, overrides: {} } } }),
+  });
+  expect(saved.status, await saved.clone().text()).toBe(200);
+});
+afterAll(() => harness.close());
+
+const post = async (path: string, body: unknown) => {
+  const response = await fetch(`${harness.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string; param: string | null; message: string } } };
+};
+
+describe('attachments under a spend cap', () => {
+  expect(PNG.length).toBeGreaterThan(1_000_000);
+
+  for (const [name, part] of [
+    ['a 1 MB PNG', { type: 'image_url', image_url: { url: PNG } }],
+    ['a 10-page PDF', { type: 'file', file: { filename: 'report.pdf', file_data: PDF } }],
+  ] as const) {
+    it(`${name} is admitted, and its reservation is within 3× of the bill; refused by a feature that does not take it`, async () => {
+      const messages = [{ role: 'user', content: [{ type: 'text', text: 'What is in this?' }, part] }];
+      const estimated = await post('/api/ai/estimate', { model: 'vision', messages });
+      expect(estimated.status, JSON.stringify(estimated.json)).toBe(200);
+      const estimate = estimated.json['estimate'] as { tokens: number; costUsd: number };
+      expect(estimated.json).toMatchObject({ feature: 'vision', admitted: true, blockedBy: null });
+      expect(estimate.costUsd).toBeLessThan(CAP_USD);
+
+      const answered = await post('/v1/chat/completions', { model: 'vision', messages });
+      expect(answered.status, JSON.stringify(answered.json)).toBe(200);
+      const billed = harness.emulator.generations().at(-1)!.billed!;
+      expect(estimate.costUsd).toBeGreaterThanOrEqual(billed.cost);
+      expect(estimate.costUsd).toBeLessThanOrEqual(3 * billed.cost);
+      expect(estimate.tokens).toBeGreaterThanOrEqual(billed.promptTokens + billed.completionTokens);
+      expect(estimate.tokens).toBeLessThanOrEqual(3 * (billed.promptTokens + billed.completionTokens));
+
+      const refused = await post('/v1/chat/completions', { model: 'textonly', messages });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: 'parameter_not_allowed', param: 'messages.0.content.1' });
+      expect(refused.json.error?.message).toContain(part.type === 'file' ? 'file attachment' : 'image attachment');
+    });
+  }
+
+  it('says when a request would not fit, naming the limit, before anything is sent', async () => {
+    const generations = harness.emulator.generations().length;
+    const pdf = `data:application/pdf;base64,${renderPdf(200).toString('base64')}`;
+    const estimated = await post('/api/ai/estimate', { model: 'vision', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'big.pdf', file_data: pdf } }] }] });
+    expect(estimated.json).toMatchObject({ admitted: false, blockedBy: { scope: 'feature', target: 'vision', kind: 'spendPerDayUsd' } });
+    const refused = await post('/v1/chat/completions', { model: 'vision', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'big.pdf', file_data: pdf } }] }] });
+    expect(refused.status).toBe(402);
+    expect(harness.emulator.generations()).toHaveLength(generations);
+  });
+});

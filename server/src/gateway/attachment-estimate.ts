@@ -1,0 +1,78 @@
+import { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from '@insforge/ai-protocol';
+
+/** Tokens assumed for an image whose size cannot be read here (a link): the most any image is billed. */
+const UNKNOWN_IMAGE_TOKENS = 1_600;
+/** Tokens a PDF page may cost read natively, at most (models bill from a few hundred to about 1,500). */
+export const PDF_PAGE_TOKENS = 1_500;
+/** USD a page of the dearest PDF engine (`mistral-ocr`, $2 per 1,000 pages). */
+export const OCR_PAGE_USD = 0.002;
+/** Audio tokens per 1,000 bytes, at most (speech bills about 32 a second at 16 kHz). */
+const AUDIO_TOKENS_PER_KB = 2;
+
+/** What a chat's attachments may cost, read from their bytes: the estimate prices them, not their base64 text. */
+export interface AttachmentFacts {
+  /** Prompt tokens of images and audio, at most. */
+  tokens: number;
+  /** Pages of the PDFs, priced per model: tokens per page, and the OCR fee where the model cannot read files. */
+  pdfPages: number;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The size of a data URL's payload in characters (0 for a link), to leave out of the prompt's text. */
+const payloadLength = (url: unknown) => (typeof url === 'string' && url.startsWith('data:') ? url.length - url.indexOf(',') - 1 : 0);
+
+/**
+ * Reads the attachments of a chat's messages: their worst-case tokens and PDF pages, and how many characters of
+ * base64 they add to the body (which the prompt's character count leaves out, since they are not billed as text).
+ */
+export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts & { payloadCharacters: number } {
+  const facts = { tokens: 0, pdfPages: 0, payloadCharacters: 0 };
+  for (const message of messages) {
+    const content = isRecord(message) ? message['content'] : undefined;
+    if (!Array.isArray(content)) continue;
+    for (const part of content.filter(isRecord)) {
+      if (part['type'] === 'image_url') {
+        const url = isRecord(part['image_url']) ? part['image_url']['url'] : undefined;
+        const decoded = typeof url === 'string' ? dataUrlBytes(url) : undefined;
+        const size = decoded ? imageSize(decoded.bytes) : undefined;
+        facts.tokens += size ? imageInputTokens(size) : UNKNOWN_IMAGE_TOKENS;
+        facts.payloadCharacters += payloadLength(url);
+      } else if (part['type'] === 'file') {
+        const data = isRecord(part['file']) ? part['file']['file_data'] : undefined;
+        const decoded = typeof data === 'string' ? dataUrlBytes(data) : undefined;
+        const pages = decoded ? pdfPageCount(decoded.bytes) : undefined;
+        // Not a PDF the gateway can count: its bytes as text, four characters a token.
+        if (pages === undefined) facts.tokens += Math.ceil((decoded?.bytes.length ?? 0) / 4);
+        else facts.pdfPages += pages;
+        facts.payloadCharacters += payloadLength(data);
+      } else if (part['type'] === 'input_audio') {
+        const data = isRecord(part['input_audio']) ? part['input_audio']['data'] : undefined;
+        const length = typeof data === 'string' ? data.length : 0;
+        facts.tokens += Math.ceil(((length * 3) / 4 / 1_000) * AUDIO_TOKENS_PER_KB);
+        facts.payloadCharacters += length;
+      }
+    }
+  }
+  return facts;
+}
+
+/** USD a web search result (OpenRouter's default engine: $4 per 1,000 results). */
+const WEB_SEARCH_RESULT_USD = 0.004;
+/** Results a web search returns when the request does not say (OpenRouter's default). */
+const DEFAULT_SEARCH_RESULTS = 5;
+
+/**
+ * The fee of the web search a chat asks for (the `openrouter:web_search` server tool or the `web` plugin): its
+ * `max_results` (else OpenRouter's default of 5) at the per-result price; 0 without a search.
+ */
+export function webSearchFeeOf(body: Record<string, unknown>): number {
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
+  const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
+  const tool = tools.find((candidate) => candidate['type'] === 'openrouter:web_search');
+  const plugin = plugins.find((candidate) => candidate['id'] === 'web');
+  if (!tool && !plugin) return 0;
+  const asked = tool ? (isRecord(tool['parameters']) ? tool['parameters']['max_results'] : tool['max_results']) : plugin?.['max_results'];
+  const results = typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : DEFAULT_SEARCH_RESULTS;
+  return results * WEB_SEARCH_RESULT_USD;
+}

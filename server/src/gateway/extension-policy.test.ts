@@ -1,0 +1,131 @@
+import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
+import OpenAI, { BadRequestError } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+
+// The extension stage of the request lifecycle: what a client adds beyond parameters (OpenRouter's server tools and
+// request options, prompt caching, attachments) is checked against the feature's policy. Forbidden is a 400 naming
+// the field — nothing is dropped without a word — allowed is sent as it came, forced is sent whatever the client says.
+
+let harness: Harness;
+let openai: OpenAI;
+
+const PNG = `data:image/png;base64,${renderImage({ prompt: 'a large fjord', width: 256, height: 256 }).toString('base64')}`;
+const JPEG = `data:image/jpeg;base64,${Buffer.alloc(300, 7).toString('base64')}`;
+const PDF = `data:application/pdf;base64,${renderPdf(2).toString('base64')}`;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    features: [
+      ...DEFAULT_FEATURES,
+      { name: 'open', model: 'openai/gpt-4o-mini', extensions: { provider: 'allow', models: 'allow', plugins: 'allow', transforms: 'allow', serverTools: { web_search: 'allow' } } },
+      { name: 'researcher', model: 'openai/gpt-4o-mini', extensions: { serverTools: { web_search: 'force' } } },
+      { name: 'strict', model: 'openai/gpt-4o-mini', extensions: { cacheControl: 'forbid', attachments: { image: { maxCount: 1, maxBytes: 1_000, mimeTypes: ['image/png'] }, file: false, audio: false } } },
+    ],
+  });
+  openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+});
+afterAll(() => harness.close());
+
+/** A chat through the gateway with a raw body (OpenRouter's fields are not in the openai SDK's types). */
+async function chat(body: Record<string, unknown>): Promise<{ status: number; json: { error?: { code: string; param: string | null; message: string }; choices?: Array<{ message: { content: string; annotations?: unknown[] } }> } }> {
+  const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as never };
+}
+
+const lastUpstreamRequest = () => harness.emulator.generations().at(-1)?.request as Record<string, unknown> | undefined;
+const ask = (content: unknown) => [{ role: 'user', content }];
+
+describe('the extension stage', () => {
+  it('refuses OpenRouter options a feature does not allow, naming each, instead of dropping them', async () => {
+    for (const [param, value] of [
+      ['provider', { order: ['OpenAI'] }],
+      ['plugins', [{ id: 'web' }]],
+      ['models', ['openai/gpt-4o-mini']],
+      ['transforms', ['middle-out']],
+    ] as const) {
+      const { status, json } = await chat({ model: 'chat', messages: ask('Hi'), [param]: value });
+      expect(status, param).toBe(400);
+      expect(json.error).toMatchObject({ code: 'parameter_not_allowed', param });
+      expect(json.error?.message).toContain(`extensions.${param}`);
+    }
+    const tool = await chat({ model: 'chat', messages: ask('Hi'), tools: [{ type: 'openrouter:web_search' }] });
+    expect(tool.status).toBe(400);
+    expect(tool.json.error).toMatchObject({ code: 'parameter_not_allowed', param: 'tools.0' });
+    const unknown = await chat({ model: 'chat', messages: ask('Hi'), tools: [{ type: 'code_interpreter' }] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error?.param).toMatch(/^tools\.0/);
+  });
+
+  it('sends the options a feature allows as they came, and checks their shape', async () => {
+    const body = { model: 'open', messages: ask('Hi'), provider: { order: ['OpenAI'], allow_fallbacks: false }, transforms: ['middle-out'], models: ['openai/gpt-4o-mini'] };
+    expect((await chat(body)).status).toBe(200);
+    expect(lastUpstreamRequest()).toMatchObject({ provider: { order: ['OpenAI'], allow_fallbacks: false }, transforms: ['middle-out'], models: ['openai/gpt-4o-mini'] });
+    const bad = await chat({ model: 'open', messages: ask('Hi'), provider: 'OpenAI' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: 'invalid_parameter', param: 'provider' });
+  });
+
+  it('web search: allowed, it returns citations; forced, it runs for a client that did not ask; forbidden, a 400', async () => {
+    const allowed = await chat({ model: 'open', messages: ask('Oslo tram timetable'), tools: [{ type: 'openrouter:web_search', parameters: { max_results: 2 } }] });
+    expect(allowed.status).toBe(200);
+    expect(allowed.json.choices?.[0]?.message.annotations).toHaveLength(2);
+    const forced = await openai.chat.completions.create({ model: 'researcher', messages: [{ role: 'user', content: 'Oslo tram timetable' }] });
+    expect((forced.choices[0]?.message.annotations ?? []).length).toBeGreaterThan(0);
+    expect(lastUpstreamRequest()?.['tools']).toEqual([{ type: 'openrouter:web_search' }]);
+    // The search's fee is in the cost the ledger records.
+    const record = harness.usage.records.at(-1);
+    expect(record?.costUsd).toBeGreaterThan(5 * 0.004);
+    const forbidden = await chat({ model: 'chat', messages: ask('Oslo tram timetable'), tools: [{ type: 'openrouter:web_search' }] });
+    expect(forbidden.json.error).toMatchObject({ code: 'parameter_not_allowed', param: 'tools.0' });
+  });
+
+  it('checks attachments by kind, count, size and type, and prompt caching, naming the part at fault', async () => {
+    const image = (url: string) => ({ type: 'image_url', image_url: { url } });
+    const small = `data:image/png;base64,${renderImage({ prompt: 'a dot', width: 4, height: 4 }).toString('base64')}`;
+    expect(Buffer.from(small.split(',')[1]!, 'base64').length).toBeLessThan(1_000);
+    expect(Buffer.from(PNG.split(',')[1]!, 'base64').length).toBeGreaterThan(1_000);
+    expect((await chat({ model: 'strict', messages: ask([{ type: 'text', text: 'What is this?' }, image(small)]) })).status).toBe(200);
+    const cases: Array<[unknown[], number, string, string]> = [
+      [[{ type: 'text', text: 'Read this' }, { type: 'file', file: { filename: 'a.pdf', file_data: PDF } }], 400, 'parameter_not_allowed', 'messages.0.content.1'],
+      [[{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }], 400, 'parameter_not_allowed', 'messages.0.content.0'],
+      [[image(PNG)], 413, 'request_too_large', 'messages.0.content.0'],
+      [[image(JPEG)], 400, 'parameter_not_allowed', 'messages.0.content.0'],
+      [[image(small), image(small)], 400, 'invalid_parameter', 'messages.0.content.1'],
+      [[{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }], 400, 'parameter_not_allowed', 'messages.0.content.0.cache_control'],
+    ];
+    for (const [content, status, code, param] of cases) {
+      const { status: got, json } = await chat({ model: 'strict', messages: ask(content) });
+      expect({ got, code: json.error?.code, param: json.error?.param }, JSON.stringify(content).slice(0, 80)).toEqual({ got: status, code, param });
+    }
+    // The default policy takes a PDF.
+    expect((await chat({ model: 'chat', messages: ask([{ type: 'text', text: 'Read this' }, { type: 'file', file: { filename: 'a.pdf', file_data: PDF } }]) })).status).toBe(200);
+  });
+
+  it('reads OpenAI\'s reasoning_effort as reasoning.effort', async () => {
+    await openai.chat.completions.create({ model: 'chat', reasoning_effort: 'high', messages: [{ role: 'user', content: 'Think' }] });
+    expect(lastUpstreamRequest()?.['reasoning']).toEqual({ effort: 'high' });
+    expect(lastUpstreamRequest()).not.toHaveProperty('reasoning_effort');
+  });
+
+  it('tells clients what each feature accepts in /v1/models, and an admin sets the policy through the API (versioned)', async () => {
+    const listed = (await openai.models.list()).data as unknown as Array<{ id: string; details: { accepts?: { attachments: Record<string, unknown>; serverTools: Record<string, string>; options: Record<string, boolean> } } }>;
+    const strict = listed.find((model) => model.id === 'strict')!.details.accepts!;
+    expect(strict.attachments).toEqual({ image: { maxCount: 1, maxBytes: 1_000, mimeTypes: ['image/png'] }, file: false, audio: false });
+    expect(strict.options.cache_control).toBe(false);
+    expect(listed.find((model) => model.id === 'researcher')!.details.accepts!.serverTools).toEqual({ web_search: 'force' });
+
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const current = (await (await fetch(`${harness.url}/api/ai/configurations/chat`, { headers: admin })).json()) as { version: number; extensions: unknown };
+    expect(current.extensions).toEqual({});
+    const patched = await fetch(`${harness.url}/api/ai/configurations/chat`, { method: 'PATCH', headers: admin, body: JSON.stringify({ version: current.version, extensions: { serverTools: { web_search: 'allow' } } }) });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as { version: number }).version).toBe(current.version + 1);
+    const allowed = await chat({ model: 'chat', messages: ask('Oslo'), tools: [{ type: 'openrouter:web_search' }] });
+    expect(allowed.status).toBe(200);
+    const invalid = await fetch(`${harness.url}/api/ai/configurations/chat`, { method: 'PATCH', headers: admin, body: JSON.stringify({ version: current.version + 1, extensions: { serverTools: { 'Web Search': 'allow' } } }) });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { error: { param: string } }).error.param).toMatch(/^extensions\.serverTools/);
+    await expect(openai.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }], provider: { order: ['x'] } } as never)).rejects.toBeInstanceOf(BadRequestError);
+  });
+});

@@ -1,0 +1,153 @@
+import { GatewayError } from '../errors.js';
+import type { AttachmentKind, FeatureAccepts } from '@insforge/ai-protocol';
+import { DEFAULT_ATTACHMENT_RULE, type ExtensionPolicy } from '../features/feature-policies.js';
+import type { Feature } from '../features/feature.js';
+
+/** OpenRouter's request options a feature governs, each with the shape it must have. */
+const REQUEST_OPTIONS = {
+  plugins: (value: unknown) => Array.isArray(value) && value.every(isRecord),
+  provider: isRecord,
+  models: (value: unknown) => Array.isArray(value) && value.length <= 10 && value.every((model) => typeof model === 'string' && model !== ''),
+  transforms: (value: unknown) => Array.isArray(value) && value.every((transform) => typeof transform === 'string'),
+} as const;
+type RequestOption = keyof typeof REQUEST_OPTIONS;
+
+const SERVER_TOOL = /^openrouter:([a-z][a-z0-9_]{0,63})$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What the extension stage adds to the chat sent upstream. */
+export interface ExtensionResolution {
+  /** OpenRouter options the client sent and the feature allows, sent as they came. */
+  options: Partial<Record<RequestOption, unknown>>;
+  /** Server tools the feature forces, added to `tools` when the client did not send them. */
+  forcedTools: Array<{ type: string }>;
+}
+
+function attachmentRule(policy: ExtensionPolicy | undefined, kind: AttachmentKind): FeatureAccepts['attachments'][AttachmentKind] {
+  const rule = policy?.attachments?.[kind];
+  if (rule === false) return false;
+  return { maxCount: rule?.maxCount ?? DEFAULT_ATTACHMENT_RULE.maxCount, maxBytes: rule?.maxBytes ?? DEFAULT_ATTACHMENT_RULE.maxBytes, ...(rule?.mimeTypes ? { mimeTypes: rule.mimeTypes } : {}) };
+}
+
+/** The feature's extension policy with its defaults filled in: what `/v1/models` tells its clients it accepts. */
+export function featureAccepts(feature: Feature): FeatureAccepts {
+  const policy = feature.extensions;
+  const serverTools: FeatureAccepts['serverTools'] = {};
+  for (const [name, rule] of Object.entries(policy?.serverTools ?? {})) if (rule !== 'forbid') serverTools[name] = rule;
+  return {
+    attachments: { image: attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: attachmentRule(policy, 'audio') },
+    serverTools,
+    options: {
+      plugins: policy?.plugins === 'allow',
+      provider: policy?.provider === 'allow',
+      models: policy?.models === 'allow',
+      transforms: policy?.transforms === 'allow',
+      cache_control: policy?.cacheControl !== 'forbid',
+    },
+  };
+}
+
+function notAllowed(feature: Feature, param: string, what: string, remedy: string): GatewayError {
+  return new GatewayError('parameter_not_allowed', `${param}: ${what} is not allowed for clients of the "${feature.name}" feature; ${remedy}.`, { param });
+}
+
+/** An attachment part's kind, declared type and size in bytes (0 for a linked file, whose size is not known here). */
+function attachmentOf(part: Record<string, unknown>): { kind: AttachmentKind; mimeType: string | undefined; bytes: number } | undefined {
+  if (part['type'] === 'image_url') {
+    const url = isRecord(part['image_url']) ? part['image_url']['url'] : undefined;
+    return { kind: 'image', ...dataUrlFacts(url) };
+  }
+  if (part['type'] === 'file') {
+    const file = isRecord(part['file']) ? part['file'] : {};
+    const facts = dataUrlFacts(file['file_data']);
+    const byName = typeof file['filename'] === 'string' && /\.pdf$/i.test(file['filename']) ? 'application/pdf' : undefined;
+    return { kind: 'file', mimeType: facts.mimeType ?? byName, bytes: facts.bytes };
+  }
+  if (part['type'] === 'input_audio') {
+    const audio = isRecord(part['input_audio']) ? part['input_audio'] : {};
+    const data = typeof audio['data'] === 'string' ? audio['data'] : '';
+    return { kind: 'audio', mimeType: typeof audio['format'] === 'string' ? `audio/${audio['format']}` : undefined, bytes: base64Bytes(data) };
+  }
+  return undefined;
+}
+
+const base64Bytes = (base64: string) => Math.max(0, Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0));
+
+function dataUrlFacts(url: unknown): { mimeType: string | undefined; bytes: number } {
+  if (typeof url !== 'string' || !url.startsWith('data:')) return { mimeType: undefined, bytes: 0 };
+  const comma = url.indexOf(',');
+  const header = url.slice(5, comma < 0 ? undefined : comma);
+  const mimeType = header.split(';')[0]?.toLowerCase() || undefined;
+  const payload = comma < 0 ? '' : url.slice(comma + 1);
+  return { mimeType, bytes: header.includes(';base64') ? base64Bytes(payload) : payload.length };
+}
+
+function checkTools(feature: Feature, tools: unknown): void {
+  if (!Array.isArray(tools)) return;
+  for (const [index, tool] of tools.entries()) {
+    const type = isRecord(tool) ? tool['type'] : undefined;
+    if (type === 'function') continue;
+    const name = typeof type === 'string' ? SERVER_TOOL.exec(type)?.[1] : undefined;
+    if (name === undefined) throw new GatewayError('invalid_parameter', `tools.${index}.type: a tool is a "function" or one of OpenRouter's server tools ("openrouter:web_search"…).`, { param: `tools.${index}.type` });
+    const rule = feature.extensions?.serverTools?.[name] ?? 'forbid';
+    if (rule === 'forbid') throw notAllowed(feature, `tools.${index}`, `the ${type} server tool`, `an admin can allow it (extensions.serverTools.${name}: "allow")`);
+  }
+}
+
+function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: unknown }>): void {
+  const counts: Record<AttachmentKind, number> = { image: 0, file: 0, audio: 0 };
+  const cacheControl = feature.extensions?.cacheControl ?? 'allow';
+  for (const [index, message] of messages.entries()) {
+    if (!Array.isArray(message.content)) continue;
+    for (const [partIndex, part] of message.content.entries()) {
+      if (!isRecord(part)) continue;
+      const at = `messages.${index}.content.${partIndex}`;
+      if (part['cache_control'] !== undefined && cacheControl === 'forbid') {
+        throw notAllowed(feature, `${at}.cache_control`, 'prompt caching (cache_control)', 'an admin can allow it (extensions.cacheControl: "allow")');
+      }
+      const attachment = attachmentOf(part);
+      if (!attachment) continue;
+      const rule = attachmentRule(feature.extensions, attachment.kind);
+      if (rule === false) throw notAllowed(feature, at, `an ${attachment.kind} attachment`, `an admin can allow them (extensions.attachments.${attachment.kind})`);
+      counts[attachment.kind] += 1;
+      if (counts[attachment.kind] > rule.maxCount) {
+        throw new GatewayError('invalid_parameter', `${at}: at most ${rule.maxCount} ${attachment.kind} attachment${rule.maxCount === 1 ? '' : 's'} a request for the "${feature.name}" feature.`, { param: at });
+      }
+      if (attachment.bytes > rule.maxBytes) {
+        throw new GatewayError('request_too_large', `${at}: this ${attachment.kind} attachment is ${attachment.bytes} bytes; the "${feature.name}" feature takes at most ${rule.maxBytes}.`, { param: at });
+      }
+      if (rule.mimeTypes && attachment.mimeType !== undefined && !rule.mimeTypes.includes(attachment.mimeType)) {
+        throw notAllowed(feature, at, `an attachment of type ${attachment.mimeType}`, `it accepts ${rule.mimeTypes.join(', ')}`);
+      }
+    }
+  }
+}
+
+/**
+ * The lifecycle's extension stage: checks what a client adds beyond parameters against the feature's policy —
+ * server tools, OpenRouter's options, prompt caching, attachments by kind, count, size and type — and answers what
+ * to send. Anything forbidden is a 400 (413 for an attachment too large) naming the field.
+ */
+export function applyExtensionPolicy(feature: Feature, request: Record<string, unknown> & { messages: ReadonlyArray<{ content?: unknown }> }): ExtensionResolution {
+  const options: ExtensionResolution['options'] = {};
+  for (const name of Object.keys(REQUEST_OPTIONS) as RequestOption[]) {
+    const value = request[name];
+    if (value === undefined || value === null) continue;
+    if ((feature.extensions?.[name] ?? 'forbid') === 'forbid') {
+      throw notAllowed(feature, name, `\`${name}\``, `an admin can allow it (extensions.${name}: "allow") or set it for every request (params.extra.${name})`);
+    }
+    if (!REQUEST_OPTIONS[name](value)) throw new GatewayError('invalid_parameter', `${name}: not in the shape OpenRouter takes.`, { param: name });
+    options[name] = value;
+  }
+  checkTools(feature, request['tools']);
+  checkAttachments(feature, request.messages);
+  const sent = new Set((Array.isArray(request['tools']) ? request['tools'] : []).map((tool) => (isRecord(tool) ? tool['type'] : undefined)));
+  const forcedTools = Object.entries(feature.extensions?.serverTools ?? {})
+    .filter(([name, rule]) => rule === 'force' && !sent.has(`openrouter:${name}`))
+    .map(([name]) => ({ type: `openrouter:${name}` }));
+  return { options, forcedTools };
+}
+
