@@ -17,15 +17,29 @@ export interface TokenCounts {
   webSearchResults?: number;
   /** PDF pages parsed by the file-parser plugin's OCR engine, billed per page. */
   ocrPages?: number;
+  /** Prompt tokens (of `promptTokens`) read from the provider's cache, at its cache-read price. */
+  cachedTokens?: number;
+  /** Prompt tokens (of `promptTokens`) written to the cache, at its cache-write price. */
+  cacheWriteTokens?: number;
 }
 
 /** USD per web search result (OpenRouter's default engine: $4 per 1,000 results). */
 export const WEB_SEARCH_RESULT_USD = 0.004;
 
+/**
+ * What the cache saved (positive) or cost extra (negative, a write dearer than the prompt price) against the prompt
+ * price: OpenRouter's `cache_discount`.
+ */
+export function cacheDiscountOf(prices: TokenPrices, counts: TokenCounts): number {
+  return roundUsd((counts.cachedTokens ?? 0) * (prices.prompt - prices.cacheRead) + (counts.cacheWriteTokens ?? 0) * (prices.prompt - prices.cacheWrite));
+}
+
 /** Cost in USD from the catalog's per-token prices, split as OpenRouter's `cost_details` reports it. */
 export function priceTokens(prices: TokenPrices, counts: TokenCounts) {
   const textTokens = counts.completionTokens - counts.reasoningTokens - counts.imageTokens;
-  const promptCost = roundUsd(counts.promptTokens * prices.prompt + prices.request);
+  const cached = counts.cachedTokens ?? 0;
+  const written = counts.cacheWriteTokens ?? 0;
+  const promptCost = roundUsd((counts.promptTokens - cached - written) * prices.prompt + cached * prices.cacheRead + written * prices.cacheWrite + prices.request);
   const completionCost = roundUsd(
     textTokens * prices.completion + counts.reasoningTokens * prices.reasoning + counts.imageTokens * prices.imageOutput,
   );
@@ -34,7 +48,8 @@ export function priceTokens(prices: TokenPrices, counts: TokenCounts) {
 }
 
 export function bill(prices: TokenPrices, counts: TokenCounts): BilledUsage {
-  return { ...counts, cost: priceTokens(prices, counts).cost };
+  const cached = (counts.cachedTokens ?? 0) + (counts.cacheWriteTokens ?? 0) > 0;
+  return { ...counts, cost: priceTokens(prices, counts).cost, ...(cached ? { cacheDiscount: cacheDiscountOf(prices, counts) } : {}) };
 }
 
 /** The `usage` object of chat responses, with cost, as OpenRouter always returns it. */
@@ -47,7 +62,7 @@ export function chatUsage(prices: TokenPrices, billed: BilledUsage) {
     total_tokens: billed.promptTokens + billed.completionTokens,
     cost,
     is_byok: false,
-    prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, audio_tokens: 0, video_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: billed.cachedTokens ?? 0, cache_write_tokens: billed.cacheWriteTokens ?? 0, audio_tokens: 0, video_tokens: 0 },
     cost_details: {
       upstream_inference_cost: cost,
       upstream_inference_prompt_cost: promptCost,

@@ -37,6 +37,8 @@ export interface EmulatorContext {
   faultCounts: Map<string, number>;
   /** How often an identical prompt was seen, so a regenerated answer is worded differently. */
   repeats: Map<number, number>;
+  /** Prompt prefixes in the provider's cache (hash → expiry, epoch ms), for `cached_tokens` on a repeat. */
+  promptCache: Map<number, number>;
   nextRuleId: number;
 }
 

@@ -12,6 +12,11 @@ export interface BilledUsage {
   webSearchResults?: number;
   /** PDF pages billed to the OCR engine (absent when none). */
   ocrPages?: number;
+  /** Prompt tokens read from and written to the provider's cache. */
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
+  /** What the cache saved against the prompt price (negative when a write cost more). */
+  cacheDiscount?: number;
   /** USD charged to the key. */
   cost: number;
 }

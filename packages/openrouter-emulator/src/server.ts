@@ -73,6 +73,7 @@ function createContext(options: EmulatorOptions): EmulatorContext {
     defaults,
     faultCounts: new Map(),
     repeats: new Map(),
+    promptCache: new Map(),
     nextRuleId: 1,
   };
 }

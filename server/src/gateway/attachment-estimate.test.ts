@@ -17,6 +17,7 @@ beforeAll(async () => {
     features: [
       { name: 'vision', model: 'openai/gpt-4o-mini', params: { max_tokens: 256 } },
       { name: 'textonly', model: 'openai/gpt-4o-mini', params: { max_tokens: 256 }, extensions: { attachments: { image: false, file: false } } },
+      { name: 'claude', model: 'anthropic/claude-sonnet-4', params: { max_tokens: 256 } },
     ],
   });
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -64,6 +65,22 @@ describe('attachments under a spend cap', () => {
       expect(refused.json.error?.message).toContain(part.type === 'file' ? 'file attachment' : 'image attachment');
     });
   }
+
+  it('a prompt-cache write (dearer than the prompt) stays within its reservation, and a read costs less', async () => {
+    const messages = [
+      { role: 'system', content: [{ type: 'text', text: 'Tram facts. '.repeat(1_500), cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: 'When does line 11 run?' },
+    ];
+    const estimate = (await post('/api/ai/estimate', { model: 'claude', messages })).json['estimate'] as { costUsd: number };
+    expect((await post('/v1/chat/completions', { model: 'claude', messages })).status).toBe(200);
+    const written = harness.emulator.generations().at(-1)!.billed!;
+    expect(written.cacheWriteTokens).toBeGreaterThan(1_024);
+    expect(estimate.costUsd).toBeGreaterThanOrEqual(written.cost);
+    expect((await post('/v1/chat/completions', { model: 'claude', messages })).status).toBe(200);
+    const read = harness.emulator.generations().at(-1)!.billed!;
+    expect(read.cachedTokens).toBe(written.cacheWriteTokens);
+    expect(read.cost).toBeLessThan(written.cost);
+  });
 
   it('says when a request would not fit, naming the limit, before anything is sent', async () => {
     const generations = harness.emulator.generations().length;

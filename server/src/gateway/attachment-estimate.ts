@@ -15,6 +15,8 @@ export interface AttachmentFacts {
   tokens: number;
   /** Pages of the PDFs, priced per model: tokens per page, and the OCR fee where the model cannot read files. */
   pdfPages: number;
+  /** A part is marked `cache_control`: its prefix may be written to the provider's cache, dearer than the prompt. */
+  writesCache: boolean;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -27,11 +29,12 @@ const payloadLength = (url: unknown) => (typeof url === 'string' && url.startsWi
  * base64 they add to the body (which the prompt's character count leaves out, since they are not billed as text).
  */
 export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts & { payloadCharacters: number } {
-  const facts = { tokens: 0, pdfPages: 0, payloadCharacters: 0 };
+  const facts = { tokens: 0, pdfPages: 0, payloadCharacters: 0, writesCache: false };
   for (const message of messages) {
     const content = isRecord(message) ? message['content'] : undefined;
     if (!Array.isArray(content)) continue;
     for (const part of content.filter(isRecord)) {
+      if (part['cache_control'] !== undefined) facts.writesCache = true;
       if (part['type'] === 'image_url') {
         const url = isRecord(part['image_url']) ? part['image_url']['url'] : undefined;
         const decoded = typeof url === 'string' ? dataUrlBytes(url) : undefined;

@@ -15,6 +15,8 @@ interface ModelFacts {
   maxOutput: number | undefined;
   /** Reads PDFs itself; else OpenRouter parses them with its OCR engine, billed per page. */
   readsFiles: boolean;
+  /** A prompt token written to the provider's cache (Anthropic's: 1.25 times the prompt price). */
+  cacheWritePrice: number;
 }
 
 const price = (value: unknown) => {
@@ -34,6 +36,7 @@ async function factsOf(context: GatewayContext, models: readonly string[]): Prom
         imagePrice: price(pricing['image_output']) || price(pricing['completion']),
         maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
         readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
+        cacheWritePrice: price(pricing['input_cache_write']),
       };
     }),
   );
@@ -81,7 +84,9 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
     const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + reasoning;
     tokens = Math.max(tokens, prompt + output);
-    costUsd = Math.max(costUsd, prompt * model.promptPrice + output * model.completionPrice + ocr + searchFee);
+    // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
+    const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
+    costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + searchFee);
   }
   return { tokens, costUsd };
 }

@@ -96,6 +96,10 @@ export interface TokenPrices {
   request: number;
   imageOutput: number;
   reasoning: number;
+  /** A prompt token read from the provider's cache (the prompt price when the model lists none). */
+  cacheRead: number;
+  /** A prompt token written to the cache (the prompt price when the model lists none). */
+  cacheWrite: number;
 }
 
 /** Per-token prices for a prompt of the given size, with `pricing.overrides` tiers applied. */
@@ -114,5 +118,7 @@ export function pricesFor(pricing: ModelPricing, promptTokens: number): TokenPri
     request: price(pricing.request),
     imageOutput: price(tier?.image_output ?? pricing.image_output) || completion,
     reasoning: price(pricing.internal_reasoning) || completion,
+    cacheRead: price(pricing.input_cache_read) || price(tier?.prompt ?? pricing.prompt),
+    cacheWrite: price(pricing.input_cache_write) || price(tier?.prompt ?? pricing.prompt),
   };
 }

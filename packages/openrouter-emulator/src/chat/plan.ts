@@ -1,6 +1,6 @@
 import type { Catalog, TokenPrices } from '../catalog/catalog.js';
 import { pricesFor } from '../catalog/catalog.js';
-import { providerProfile, providersForModel, type ProviderProfile } from '../catalog/providers.js';
+import { NoProviderError, providerProfile, routeProvider, type ProviderProfile } from '../catalog/providers.js';
 import type { CatalogModel } from '../catalog/types.js';
 import type { EmulatorContext } from '../context.js';
 import { hashString } from '../content/hash.js';
@@ -11,6 +11,7 @@ import { sampleFromSchema } from '../content/structured.js';
 import { contentText, countPromptTokens, isRecord, splitTokens } from '../content/tokens.js';
 import { EmulatorHttpError } from '../http.js';
 import { readAttachments } from './attachments.js';
+import { promptCacheUse } from './prompt-cache.js';
 import { checkReasoningContinuity, reasoningStyleOf, type ReasoningStyle } from './reasoning-details.js';
 import type { Scenario } from '../scenario.js';
 
@@ -56,10 +57,28 @@ export interface ChatPlan {
   webSearchResults: number;
   /** PDF pages the OCR engine parsed (billed per page). */
   ocrPages: number;
+  /** Prompt tokens read from, and written to, the provider's prompt cache. */
+  cachedTokens: number;
+  cacheWriteTokens: number;
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string;
   /** Completion tokens of the whole answer, reasoning and images included. */
   completionTokens: number;
+}
+
+/**
+ * The provider that serves the request: the scenario's when it forces one, else OpenRouter's routing under the
+ * request's `provider` object; a 404 with OpenRouter's words when that object leaves none.
+ */
+export function providerFor(body: Record<string, unknown>, model: CatalogModel, scenario: Scenario): string {
+  if (scenario.provider) return scenario.provider;
+  const perMillion = (value: string | undefined) => Number(value ?? 0) * 1_000_000;
+  try {
+    return routeProvider(model.id, body['provider'], { prompt: perMillion(model.pricing.prompt), completion: perMillion(model.pricing.completion) });
+  } catch (error) {
+    if (error instanceof NoProviderError) throw new EmulatorHttpError(404, error.message);
+    throw error;
+  }
 }
 
 /** The served model: the first known id among `model` and the `models` fallback list. */
@@ -138,14 +157,22 @@ function toolResultsOf(messages: ReadonlyArray<Record<string, unknown>>): string
 
 const DEFAULT_SEARCH_RESULTS = 5;
 
+/** True when the request asks for context compression: `transforms: ["middle-out"]` or the `context-compression` plugin. */
+function compressesContext(body: Record<string, unknown>): boolean {
+  const transforms = Array.isArray(body['transforms']) ? body['transforms'] : [];
+  const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
+  return transforms.includes('middle-out') || plugins.some((plugin) => plugin['id'] === 'context-compression');
+}
+
 /**
  * How many results a web search returns, when the request asks for one: the `openrouter:web_search` server tool
- * (`parameters.max_results`), or the older `web` plugin (`max_results`); undefined when it asks for none.
+ * (`parameters.max_results`), the older `web` plugin (`max_results`) or `:online` suffix; undefined for none.
  */
 function webSearchResultsOf(body: Record<string, unknown>): number | undefined {
   const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
   const plugin = (Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : []).find((candidate) => candidate['id'] === 'web');
-  if (!tool && !plugin) return undefined;
+  // The older `:online` model suffix searches too, with the default number of results.
+  if (!tool && !plugin) return typeof body['model'] === 'string' && body['model'].endsWith(':online') ? DEFAULT_SEARCH_RESULTS : undefined;
   const asked = tool ? (isRecord(tool['parameters']) ? tool['parameters']['max_results'] : tool['max_results']) : plugin?.['max_results'];
   return typeof asked === 'number' && Number.isInteger(asked) ? Math.min(10, Math.max(1, asked)) : DEFAULT_SEARCH_RESULTS;
 }
@@ -199,18 +226,21 @@ export function planChat(
 ): ChatPlan {
   const messages = body['messages'] as Array<Record<string, unknown>>;
   const attachments = readAttachments(body, model);
-  const promptTokens = countPromptTokens(messages, body['tools']) + attachments.tokens;
+  const fullPromptTokens = countPromptTokens(messages, body['tools']) + attachments.tokens;
+  const cache = promptCacheUse(context, messages, model);
   const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? 4096) as number;
   const contextLength = model.context_length ?? model.top_provider.context_length;
   const askedOutput = (body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) as number;
-  if (contextLength && promptTokens + askedOutput > contextLength) {
+  // Context compression ("middle-out") drops messages from the middle until the prompt fits: billed as what fit.
+  const promptTokens = contextLength && compressesContext(body) ? Math.min(fullPromptTokens, Math.max(1, contextLength - askedOutput)) : fullPromptTokens;
+  if (contextLength && promptTokens + askedOutput > contextLength && !compressesContext(body)) {
     throw new EmulatorHttpError(
       400,
       `This endpoint's maximum context length is ${contextLength} tokens. However, you requested about ${promptTokens + askedOutput} tokens (${promptTokens} of text input, ${askedOutput} in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`,
       { error_type: 'context_length_exceeded' },
     );
   }
-  const provider = providerProfile(scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI');
+  const provider = providerProfile(providerFor(body, model, scenario));
   const reasoningStyle = reasoningStyleOf(model.id);
   checkReasoningContinuity(reasoningStyle, messages, reasoningBudget(body, model, scenario) > 0);
   const lastUser = lastOf(messages, (message) => message['role'] === 'user');
@@ -280,6 +310,7 @@ export function planChat(
     citations,
     webSearchResults: searchResults ?? 0,
     ocrPages: attachments.ocrPages,
+    ...cache,
     finishReason: finish,
     nativeFinishReason: provider.nativeFinish[finish],
     completionTokens: reasoningPieces.length + contentPieces.length + toolTokens + images.length * IMAGE_OUTPUT_TOKENS,

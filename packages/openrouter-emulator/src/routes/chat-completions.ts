@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pricesFor } from '../catalog/catalog.js';
-import { providersForModel } from '../catalog/providers.js';
-import { planChat, resolveChatModel } from '../chat/plan.js';
+import { planChat, providerFor, resolveChatModel } from '../chat/plan.js';
 import { respondJson } from '../chat/respond-json.js';
 import { streamChat } from '../chat/stream.js';
 import { validateChatRequest } from '../chat/validate.js';
@@ -25,7 +24,7 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
   const candidates = [requested, ...fallbacks.map((model) => splitModelScenario(model).model)];
   const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
   const model = resolveChatModel(context.catalog, candidates, wantsImage);
-  const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
+  const provider = providerFor(body, model, scenario);
 
   if (scenario.stallMs && scenario.stallAfter === undefined) await sleep(scenario.stallMs);
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);

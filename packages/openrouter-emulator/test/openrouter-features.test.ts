@@ -1,15 +1,16 @@
 import { OpenRouter } from '@openrouter/sdk';
 import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
 import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
-import OpenAI, { BadRequestError } from 'openai';
+import OpenAI, { BadRequestError, NotFoundError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { rejectionOf } from './client.js';
 
-// Tool calls and reasoning as OpenRouter's providers answer them, through the official clients: several calls in
-// one answer, tool_choice and parallel_tool_calls, a follow-up that reads the results; reasoning_details in each
-// family's shape, and the continuation Anthropic and Gemini refuse when those details do not come back.
+// What OpenRouter does beyond plain chat, through the official clients: several tool calls in one answer,
+// tool_choice and parallel_tool_calls, a follow-up that reads the results; reasoning_details in each family's shape,
+// and the continuation Anthropic and Gemini refuse when those details do not come back; web search with citations;
+// provider routing; prompt caching; context compression.
 
 let emulator: Emulator;
 let openai: OpenAI;
@@ -194,5 +195,100 @@ describe('web search', () => {
       text += delta?.content ?? '';
     }
     expect(annotations).toHaveLength(3);
+  });
+});
+
+describe('provider routing', () => {
+  const served = async (model: string, provider: Record<string, unknown>) => {
+    const answer = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], provider } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    return (answer as unknown as { provider: string }).provider;
+  };
+
+  it('picks the provider the `provider` object asks for: order, only, ignore, sort', async () => {
+    expect(await served('anthropic/claude-sonnet-4', {})).toBe('Anthropic');
+    expect(await served('anthropic/claude-sonnet-4', { order: ['amazon bedrock'] })).toBe('Amazon Bedrock');
+    expect(await served('anthropic/claude-sonnet-4', { only: ['Google Vertex'] })).toBe('Google Vertex');
+    expect(await served('anthropic/claude-sonnet-4', { ignore: ['Anthropic'] })).toBe('Amazon Bedrock');
+    expect(await served('anthropic/claude-sonnet-4', { order: ['Groq'], allow_fallbacks: true })).toBe('Anthropic');
+    const sorted = await served('meta-llama/llama-3.3-70b-instruct', { sort: 'price' });
+    expect(['Groq', 'DeepInfra', 'Together']).toContain(sorted);
+    expect(await served('meta-llama/llama-3.3-70b-instruct', { sort: 'price' })).toBe(sorted);
+    // The probe agrees with the answer.
+    expect(emulator.generations().at(-1)?.provider).toBe(sorted);
+  });
+
+  it('answers OpenRouter\'s 404 when nothing is left: no fallbacks, zero retention, no data collection, a price ceiling', async () => {
+    for (const [model, provider] of [
+      ['anthropic/claude-sonnet-4', { order: ['Groq'], allow_fallbacks: false }],
+      ['meta-llama/llama-3.3-70b-instruct', { zdr: true }],
+      ['anthropic/claude-sonnet-4', { max_price: { prompt: 1 } }],
+      ['anthropic/claude-sonnet-4', { only: ['Anthropic'], ignore: ['Anthropic'] }],
+    ] as const) {
+      const refused = await rejectionOf(served(model, provider));
+      expect(refused, JSON.stringify(provider)).toBeInstanceOf(NotFoundError);
+      expect((refused as NotFoundError).message).toContain('No allowed providers are available for the selected model.');
+    }
+  });
+});
+
+describe('prompt caching', () => {
+  const LONG = `You answer questions about the Oslo tram network. ${'Line 11 runs from Kjelsås to Majorstuen every ten minutes. '.repeat(150)}`;
+  type Usage = { cost: number; prompt_tokens: number; prompt_tokens_details: { cached_tokens: number; cache_write_tokens: number } };
+  const usageOf = (answer: OpenAI.ChatCompletion) => answer.usage as unknown as Usage;
+
+  it('cache_control writes a prefix once, then reads it at the cache price; /generation reports the discount', async () => {
+    const body = {
+      model: 'anthropic/claude-sonnet-4',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: 'When does line 11 run?' },
+      ],
+    } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
+    const first = usageOf(await openai.chat.completions.create(body));
+    expect(first.prompt_tokens_details.cache_write_tokens).toBeGreaterThan(1_024);
+    expect(first.prompt_tokens_details.cached_tokens).toBe(0);
+    const second = await openai.chat.completions.create(body);
+    const reused = usageOf(second);
+    expect(reused.prompt_tokens_details).toMatchObject({ cached_tokens: first.prompt_tokens_details.cache_write_tokens, cache_write_tokens: 0 });
+    expect(reused.prompt_tokens).toBe(first.prompt_tokens);
+    // Claude reads at a tenth of the prompt price and writes at 1.25 times it.
+    expect(reused.cost).toBeLessThan(first.cost / 3);
+    const generation = await fetch(`${emulator.url}/generation?id=${second.id}`, { headers: { authorization: `Bearer ${emulator.apiKey}` } });
+    const record = ((await generation.json()) as { data: { cache_discount: number; native_tokens_cached: number } }).data;
+    expect(record.native_tokens_cached).toBe(reused.prompt_tokens_details.cached_tokens);
+    expect(record.cache_discount).toBeGreaterThan(0);
+  });
+
+  it('OpenAI models cache a long prefix on their own; a short one is never cached', async () => {
+    const messages = [
+      { role: 'user' as const, content: LONG },
+      { role: 'assistant' as const, content: 'Ask me anything about the trams.' },
+      { role: 'user' as const, content: 'When does line 11 run?' },
+    ];
+    const first = usageOf(await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages }));
+    expect(first.prompt_tokens_details).toMatchObject({ cached_tokens: 0, cache_write_tokens: 0 });
+    const again = usageOf(await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages }));
+    expect(again.prompt_tokens_details.cached_tokens).toBeGreaterThan(1_024);
+    expect(again.cost).toBeLessThan(first.cost);
+    const short = [{ role: 'user' as const, content: 'Hi' }, { role: 'assistant' as const, content: 'Hello' }, { role: 'user' as const, content: 'Again' }];
+    await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: short });
+    expect(usageOf(await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: short })).prompt_tokens_details.cached_tokens).toBe(0);
+  });
+});
+
+describe('context compression and :online', () => {
+  it('middle-out (or the context-compression plugin) fits a prompt the context would refuse, billed as what fit', async () => {
+    const messages = [{ role: 'user' as const, content: 'Summarize: ' + 'the tram runs late again today '.repeat(4_000) }];
+    const refused = await rejectionOf(openai.chat.completions.create({ model: 'microsoft/phi-4', max_tokens: 100, messages }));
+    expect((refused as BadRequestError).message).toContain('maximum context length is 16384 tokens');
+    for (const extra of [{ transforms: ['middle-out'] }, { plugins: [{ id: 'context-compression' }] }]) {
+      const answer = await openai.chat.completions.create({ model: 'microsoft/phi-4', max_tokens: 100, messages, ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+      expect(answer.usage?.prompt_tokens).toBe(16_384 - 100);
+    }
+  });
+
+  it('the :online suffix searches the web', async () => {
+    const answer = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini:online', messages: [{ role: 'user', content: 'Oslo news' }] });
+    expect(answer.choices[0]?.message.annotations).toHaveLength(5);
   });
 });
