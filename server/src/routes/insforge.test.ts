@@ -1,4 +1,4 @@
-import { renderImage } from '@insforge/openrouter-emulator';
+import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 
@@ -75,6 +75,33 @@ describe('POST /api/ai/chat/completion', () => {
     });
   });
 
+  it('takes OpenAI\'s message parts (an image, a PDF) and runs a tool loop, answering toolCalls in its own words', async () => {
+    const image = `data:image/png;base64,${renderImage({ prompt: 'a tram', width: 64, height: 48 }).toString('base64')}`;
+    const pdf = `data:application/pdf;base64,${renderPdf(3).toString('base64')}`;
+    const send = async (body: unknown) => {
+      const response = await post('/api/ai/chat/completion', body);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const parts = await send({
+      model: 'chat',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What are these?' }, { type: 'image_url', image_url: { url: image } }, { type: 'file', file: { filename: 'timetable.pdf', file_data: pdf } }] }],
+    });
+    expect(parts.status).toBe(200);
+    expect((parts.body as { response: string }).response).toContain('I received an image of 64×48 pixels, a PDF of 3 pages ("timetable.pdf"');
+
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    const ask = { role: 'user', content: 'Use get_weather for Oslo.' };
+    const first = await send({ model: 'chat', tools, messages: [ask] });
+    const calls = (first.body as { toolCalls?: Array<{ id: string; function: { name: string } }> }).toolCalls;
+    expect(calls?.map((call) => call.function.name)).toEqual(['get_weather']);
+    const second = await send({ model: 'chat', tools, messages: [ask, { role: 'assistant', content: null, tool_calls: calls }, { role: 'tool', tool_call_id: calls![0]!.id, content: 'Sunny' }] });
+    expect(second.status).toBe(200);
+    expect((second.body as { response: string; toolCalls?: unknown }).response).toContain('The tool returned: "Sunny"');
+    expect((second.body as { toolCalls?: unknown }).toolCalls).toBeUndefined();
+    const badChoice = await send({ model: 'chat', tools, toolChoice: 'sometimes', messages: [ask] });
+    expect((badChoice.body as { error: { param: string } }).error.param).toBe('toolChoice');
+  });
+
   it('streams {chunk} events, then {done, tokenUsage}', async () => {
     const before = harness.usage.records.length;
     const response = await post('/api/ai/chat/completion', { model: 'chat', stream: true, messages: [{ role: 'user', content: 'Stream InsForge' }] });
@@ -108,7 +135,7 @@ describe('POST /api/ai/chat/completion', () => {
     for (const [body, param] of [
       [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
       [{ model: 'chat', messages: [] }, 'messages'],
-      [{ model: 'chat', messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.role'],
+      [{ model: 'chat', messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role'],
       [{ model: 'chat', messages: [{ role: 'user', content: 'x' }], maxTokens: 0 }, 'maxTokens'],
       [{ model: 'code', messages: [{ role: 'user', content: 'x' }], topP: 0.5 }, 'topP'],
       [{ model: 'code', messages: [{ role: 'user', content: 'x' }], temperature: 1.5 }, 'temperature'],

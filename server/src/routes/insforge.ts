@@ -10,11 +10,18 @@ import { chatCompletionsHandler, type ChatProtocol } from './chat-completions.js
 import { insforgeImageProtocol } from './image-protocols.js';
 import { imageGenerationHandler } from './images.js';
 
-/** InsForge's chat message: OpenAI's roles and text, with pictures as a separate `images` list. */
+/**
+ * InsForge's chat message: OpenAI's roles, its text (or OpenAI's content parts: text, `image_url`, `file`,
+ * `input_audio`), pictures also as a separate `images` list, and a tool loop's fields as OpenAI spells them
+ * (`tool_calls`, `tool_call_id`, `reasoning_details`, passed on untouched).
+ */
 const insforgeMessage = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(z.object({ type: z.string() }).passthrough()).max(256), z.null()]),
   images: z.array(z.object({ url: z.string().min(1) })).max(16).optional(),
+  tool_calls: z.array(z.object({ id: z.string(), type: z.string(), function: z.object({ name: z.string(), arguments: z.string() }).passthrough() }).passthrough()).max(128).optional(),
+  tool_call_id: z.string().optional(),
+  reasoning_details: z.array(z.object({ type: z.string() }).passthrough()).max(256).optional(),
 });
 
 /** `POST /api/ai/chat/completion` (seed 000); fields not named here are dropped. */
@@ -27,12 +34,28 @@ export const insforgeChatSchema = z.object({
   topP: z.number().optional(),
   // Accepted for compatibility and ignored: the system prompt is the feature's, and a client cannot replace it.
   systemPrompt: z.string().optional(),
+  /** Function tools and OpenRouter's server tools, as the OpenAI route takes them (the feature's policy applies). */
+  tools: z.array(z.object({ type: z.string() }).passthrough()).max(128).optional(),
+  toolChoice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function') }).passthrough()]).optional(),
+  reasoning: z.object({}).passthrough().optional(),
 });
 
 function toChatMessage(message: z.infer<typeof insforgeMessage>): ChatMessage {
-  if (!message.images?.length) return { role: message.role, content: message.content };
-  const parts = [{ type: 'text', text: message.content }, ...message.images.map((image) => ({ type: 'image_url', image_url: { url: image.url } }))];
-  return { role: message.role, content: parts };
+  const { images, content, ...rest } = message;
+  if (!images?.length) return { ...rest, content };
+  const parts = [...(typeof content === 'string' ? [{ type: 'text', text: content }] : (content ?? [])), ...images.map((image) => ({ type: 'image_url', image_url: { url: image.url } }))];
+  return { ...rest, content: parts };
+}
+
+/** The parts of an answer beyond its text, in InsForge's camelCase: tool calls, reasoning details, web citations. */
+function answerExtras(completion: UpstreamCompletion): Record<string, unknown> {
+  const choices = Array.isArray(completion['choices']) ? (completion['choices'] as Array<{ message?: Record<string, unknown> }>) : [];
+  const message = choices[0]?.message ?? {};
+  const extras: Record<string, unknown> = {};
+  if (Array.isArray(message['tool_calls']) && message['tool_calls'].length > 0) extras['toolCalls'] = message['tool_calls'];
+  if (Array.isArray(message['reasoning_details']) && message['reasoning_details'].length > 0) extras['reasoningDetails'] = message['reasoning_details'];
+  if (Array.isArray(message['annotations']) && message['annotations'].length > 0) extras['annotations'] = message['annotations'];
+  return extras;
 }
 
 /** InsForge's chat: camelCase parameters in, `{response, model, usage}` or `{chunk}`…`{done, tokenUsage}` out. */
@@ -44,6 +67,9 @@ export const insforgeChatProtocol: ChatProtocol = {
     if (parsed.temperature !== undefined) request['temperature'] = parsed.temperature;
     if (parsed.maxTokens !== undefined) request['max_tokens'] = parsed.maxTokens;
     if (parsed.topP !== undefined) request['top_p'] = parsed.topP;
+    if (parsed.tools !== undefined) request['tools'] = parsed.tools;
+    if (parsed.toolChoice !== undefined) request['tool_choice'] = parsed.toolChoice;
+    if (parsed.reasoning !== undefined) request['reasoning'] = parsed.reasoning;
     return parseRequest(chatRequestSchema, request);
   },
   streamFormat: () => insforgeStreamFormat(),
@@ -53,12 +79,13 @@ export const insforgeChatProtocol: ChatProtocol = {
       response: firstAnswerOf(completion).answer,
       model: completion.model,
       usage: { promptTokens: figures.promptTokens, completionTokens: figures.completionTokens, totalTokens: figures.promptTokens + figures.completionTokens },
+      ...answerExtras(completion),
     };
   },
 };
 
 /** The chat request's parameter names, as an InsForge client spelled them. */
-const INSFORGE_PARAMETER_NAMES: Record<string, string> = { max_tokens: 'maxTokens', top_p: 'topP' };
+const INSFORGE_PARAMETER_NAMES: Record<string, string> = { max_tokens: 'maxTokens', top_p: 'topP', tool_choice: 'toolChoice' };
 
 /**
  * `POST /api/ai/chat/completion`: the chat route with InsForge's protocol. The feature's parameter policy names
