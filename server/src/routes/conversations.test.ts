@@ -60,6 +60,31 @@ describe('the conversations API', () => {
     expect((await call('DELETE', `/${id}`)).status).toBe(404);
   });
 
+  it('keeps message parts as they were sent: attachments, tool calls and results, reasoning details, citations', async () => {
+    const loop = [
+      { id: 'u1', role: 'user', content: [{ type: 'text', text: 'Weather and the timetable?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }, { type: 'file', file: { filename: 't.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } }] },
+      {
+        id: 'a1',
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+          { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{"timezone":"CET"}' } },
+        ],
+        reasoning_details: [
+          { type: 'reasoning.text', text: 'Two lookups.', format: 'google-gemini-v1', index: 0 },
+          { type: 'reasoning.encrypted', data: 'ZW5jcnlwdGVk', format: 'google-gemini-v1', index: 1 },
+        ],
+      },
+      { id: 't1', role: 'tool', tool_call_id: 'call_1', content: 'Sunny' },
+      { id: 't2', role: 'tool', tool_call_id: 'call_2', content: '14:05' },
+      { id: 'a2', role: 'assistant', content: 'Sunny at 14:05 [1]', annotations: [{ type: 'url_citation', url_citation: { url: 'https://example.org/1', title: 'One', start_index: 14, end_index: 17 } }] },
+    ];
+    const created = await call<ConversationResponse>('POST', '', { feature: 'chat', messages: loop });
+    expect(created.status).toBe(201);
+    expect((await call<ConversationResponse>('GET', `/${created.body.id}`)).body.messages).toEqual(loop);
+  });
+
   it('creates with the id a client chose, 409 when that id exists, and PUT creates one that does not', async () => {
     expect((await call('POST', '', { id: 'chosen-1' })).status).toBe(201);
     const again = await call('POST', '', { id: 'chosen-1' });
