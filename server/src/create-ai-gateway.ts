@@ -46,6 +46,7 @@ import { operationsRouter } from './observability/operations-router.js';
 import { mcpRouter } from './mcp/mcp-http.js';
 import type { DegradationAlert } from './observability/degradation-alerts.js';
 import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
+import { ProviderPins } from './cache/provider-pins.js';
 import { cacheKeyPrefixFor, RedisCacheStore } from './cache/redis-cache-store.js';
 import { ResponseCache } from './cache/response-cache.js';
 import { Guardrails, type HostGuardrail } from './guardrails/guardrails.js';
@@ -313,8 +314,13 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     logger,
     deadlineMs: options.requestDeadlineMs ?? 10 * 60_000,
     observe: (meter) => operations.observe(meter),
-    // Guardrails first: a refused request never reaches the cache, and an answer they changed is never stored.
-    beforeForward: [new Guardrails({ hooks: options.guardrails ?? [], moderate: openRouterModeration(() => context) }).stage(), responseCache.stage()],
+    // Guardrails first: a refused request never reaches the cache, and an answer they changed is never stored. The
+    // provider pin comes before the cache, which keys on the body it completes.
+    beforeForward: [
+      new Guardrails({ hooks: options.guardrails ?? [], moderate: openRouterModeration(() => context) }).stage(),
+      new ProviderPins({ store: cacheStore, logger }).stage(),
+      responseCache.stage(),
+    ],
   });
   // A stored key the master key cannot open: users get a generic 503, the log and admins which variable to set.
   const withholdKeyFailure = keyFailureWithholder(logger);

@@ -124,7 +124,7 @@ describe('reasoning details', () => {
   });
 
   for (const [model, provider, words] of [
-    ['google/gemini-3.5-flash', 'Google', 'missing a thought_signature'],
+    ['google/gemini-3.5-flash', 'Google Vertex', 'missing a thought_signature'],
     ['anthropic/claude-sonnet-5', 'Anthropic', 'must start with a thinking block'],
   ] as const) {
     it(`${provider}: a tool-call continuation is refused without the reasoning details, and answered with them`, async () => {
@@ -148,6 +148,17 @@ describe('reasoning details', () => {
       await expect(turn({ role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: forged })).rejects.toBeInstanceOf(BadRequestError);
       const answered = await turn({ role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: message.reasoning_details });
       expect(answered.choices[0]?.message.content).toContain('The tool returned: "Sunny"');
+      // The same details on another provider of the model: its signature is not theirs.
+      const elsewhere = await rejectionOf(
+        openai.chat.completions.create({
+          model,
+          tools: TOOLS,
+          reasoning_effort: 'low',
+          provider: { ignore: [provider] },
+          messages: [{ role: 'user', content: 'Use get_weather for Oslo' }, { role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: message.reasoning_details } as unknown as ChatCompletionMessageParam, { role: 'tool', tool_call_id: call.id, content: 'Sunny' }],
+        } as OpenAI.ChatCompletionCreateParamsNonStreaming),
+      );
+      expect((elsewhere as BadRequestError).error).toMatchObject({ metadata: { raw: expect.stringMatching(/Corrupted thought signature|Invalid `signature`/) } });
     });
   }
 });

@@ -90,8 +90,60 @@ describe('tool loops through the gateway', () => {
     // Without them, Gemini refuses the turn, and the client is told why.
     const refused = await next({ role: 'assistant', content: null, tool_calls: message.tool_calls }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(BadRequestError);
-    expect((refused as BadRequestError).message).toContain('Provider returned error (Google: Function call is missing a thought_signature');
+    expect((refused as BadRequestError).message).toContain('Provider returned error (Google Vertex: Function call is missing a thought_signature');
     const answered = await next({ role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: message.reasoning_details });
     expect(answered.choices[0]?.message.content).toContain('The tool returned: "Sunny"');
+  });
+});
+
+describe('a tool continuation goes back to the provider that made the calls', () => {
+  let pinned: Harness;
+  let client: OpenAI;
+  beforeAll(async () => {
+    pinned = await startHarness({ features: [{ name: 'claude', model: 'anthropic/claude-sonnet-5', extensions: { provider: 'allow' } }] });
+    client = new OpenAI({ baseURL: `${pinned.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+  });
+  afterAll(() => pinned.close());
+
+  const ask: ChatCompletionMessageParam = { role: 'user', content: 'Use get_weather for Oslo.' };
+  const continuation = (message: Record<string, unknown>, callId: string, extra: Record<string, unknown> = {}) =>
+    client.chat.completions.create({ model: 'claude', tools: TOOLS, messages: [ask, message as unknown as ChatCompletionMessageParam, { role: 'tool', tool_call_id: callId, content: 'Sunny' }], ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+
+  it('JSON: calls made on Amazon Bedrock are continued there, where another provider refuses their signature', async () => {
+    const first = await client.chat.completions.create({ model: 'claude', tools: TOOLS, messages: [ask], provider: { order: ['Amazon Bedrock'] } } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect((first as unknown as { provider: string }).provider).toBe('Amazon Bedrock');
+    const message = first.choices[0]!.message as unknown as Record<string, unknown> & { tool_calls: Array<{ id: string }> };
+    const turn = { role: 'assistant', content: null, tool_calls: message.tool_calls, reasoning_details: message['reasoning_details'] };
+    const answered = await continuation(turn, message.tool_calls[0]!.id);
+    expect(answered.choices[0]?.message.content).toContain('The tool returned: "Sunny"');
+    expect(pinned.emulator.generations().at(-1)?.request).toMatchObject({ provider: { order: ['Amazon Bedrock'], allow_fallbacks: false } });
+    // A client that picks the provider itself is not overridden: on Anthropic the signature is refused.
+    const elsewhere = await continuation(turn, message.tool_calls[0]!.id, { provider: { order: ['Anthropic'] } }).catch((error: unknown) => error);
+    expect((elsewhere as BadRequestError).message).toContain('Invalid `signature`');
+  });
+
+  it('streamed: the pin is learned from the chunks', async () => {
+    const stream = await client.chat.completions.create({ model: 'claude', stream: true, tools: TOOLS, messages: [ask], provider: { order: ['Google Vertex'] } } as OpenAI.ChatCompletionCreateParamsStreaming);
+    const calls = new Map<number, { id: string; type: 'function'; function: { name: string; arguments: string } }>();
+    const details = new Map<number, Record<string, unknown>>();
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as (OpenAI.ChatCompletionChunk.Choice.Delta & { reasoning_details?: Array<Record<string, unknown> & { index: number; text?: string }> }) | undefined;
+      for (const call of delta?.tool_calls ?? []) {
+        const entry = calls.get(call.index) ?? { id: '', type: 'function' as const, function: { name: '', arguments: '' } };
+        entry.id ||= call.id ?? '';
+        entry.function.name ||= call.function?.name ?? '';
+        entry.function.arguments += call.function?.arguments ?? '';
+        calls.set(call.index, entry);
+      }
+      // reasoning_details arrive in pieces by index: texts join, the signature comes last.
+      for (const detail of delta?.reasoning_details ?? []) {
+        const held = details.get(detail.index) ?? {};
+        details.set(detail.index, { ...held, ...detail, text: `${(held['text'] as string | undefined) ?? ''}${detail.text ?? ''}` });
+      }
+    }
+    const toolCalls = [...calls.values()];
+    const answered = await continuation({ role: 'assistant', content: null, tool_calls: toolCalls, reasoning_details: [...details.values()] }, toolCalls[0]!.id);
+    expect(answered.choices[0]?.message.content).toContain('The tool returned: "Sunny"');
+    expect(pinned.emulator.generations().at(-1)?.provider).toBe('Google Vertex');
   });
 });

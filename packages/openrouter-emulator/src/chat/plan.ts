@@ -242,7 +242,7 @@ export function planChat(
   }
   const provider = providerProfile(providerFor(body, model, scenario));
   const reasoningStyle = reasoningStyleOf(model.id);
-  checkReasoningContinuity(reasoningStyle, messages, reasoningBudget(body, model, scenario) > 0);
+  checkReasoningContinuity(reasoningStyle, messages, reasoningBudget(body, model, scenario) > 0, provider.name);
   const lastUser = lastOf(messages, (message) => message['role'] === 'user');
   const userText = contentText(lastUser?.['content']);
   const systemPrompt = messages.filter((message) => message['role'] === 'system' || message['role'] === 'developer').map((message) => contentText(message['content'])).join('\n');

@@ -18,7 +18,7 @@ export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
     reasoning: plan.reasoningPieces.length > 0 && !plan.reasoningHidden ? plan.reasoningPieces.join('') : null,
   };
   if (message['reasoning'] !== null) {
-    message['reasoning_details'] = reasoningDetailsOf(plan.reasoningStyle, plan.reasoningPieces.join(''));
+    message['reasoning_details'] = reasoningDetailsOf(plan.reasoningStyle, plan.reasoningPieces.join(''), plan.provider.name);
   }
   if (plan.toolCalls.length > 0) {
     message['tool_calls'] = plan.toolCalls.map((call, index) => ({

@@ -19,7 +19,7 @@ interface StreamStep {
 
 function* streamSteps(plan: ChatPlan, writer: ChunkWriter): Generator<StreamStep> {
   for (const piece of plan.reasoningPieces) yield { data: plan.reasoningHidden ? undefined : writer.reasoning(piece), tokens: 1 };
-  const seal = plan.reasoningHidden || plan.reasoningPieces.length === 0 ? [] : reasoningSealOf(plan.reasoningStyle, plan.reasoningPieces.join(''));
+  const seal = plan.reasoningHidden || plan.reasoningPieces.length === 0 ? [] : reasoningSealOf(plan.reasoningStyle, plan.reasoningPieces.join(''), plan.provider.name);
   if (seal.length > 0) yield { data: writer.reasoningSeal(seal), tokens: 0 };
   if (plan.images.length > 0) yield { data: writer.images(plan.images), tokens: 0, images: true };
   for (const piece of plan.contentPieces) yield { data: writer.content(piece), tokens: 1 };
