@@ -1,10 +1,11 @@
 import { OpenRouter } from '@openrouter/sdk';
 import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
 import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
+import { NotFoundResponseError } from '@openrouter/sdk/models/errors';
 import OpenAI, { BadRequestError, NotFoundError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../src/index.js';
+import { renderImage, renderPdf, startEmulator, type Emulator } from '../src/index.js';
 import { rejectionOf } from './client.js';
 
 // What OpenRouter does beyond plain chat, through the official clients: several tool calls in one answer,
@@ -301,5 +302,32 @@ describe('context compression and :online', () => {
   it('the :online suffix searches the web', async () => {
     const answer = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini:online', messages: [{ role: 'user', content: 'Oslo news' }] });
     expect(answer.choices[0]?.message.annotations).toHaveLength(5);
+  });
+});
+
+describe('@openrouter/sdk parses each new answer', () => {
+  it('parallel tool calls streamed, an answer to attachments, cached usage, and routing and continuity refusals', async () => {
+    const stream = await openrouter.chat.send({ chatRequest: { model: 'openai/gpt-4o-mini', stream: true, tools: TOOLS as never, messages: [{ role: 'user', content: ASK_BOTH }] } });
+    if (!(stream instanceof EventStream)) throw new Error('expected a stream');
+    const indexes = new Set<number>();
+    for await (const chunk of stream) for (const call of chunk.choices[0]?.delta.toolCalls ?? []) indexes.add(call.index);
+    expect([...indexes]).toEqual([0, 1]);
+
+    const png = `data:image/png;base64,${renderImage({ prompt: 'a tram', width: 32, height: 32 }).toString('base64')}`;
+    const pdf = `data:application/pdf;base64,${renderPdf(2).toString('base64')}`;
+    const attached = resultOf(
+      await openrouter.chat.send({
+        chatRequest: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', imageUrl: { url: png } }, { type: 'file', file: { filename: 'a.pdf', fileData: pdf } }] }] } as never,
+      }),
+    );
+    expect(attached.choices[0]?.message.content).toContain('I received an image of 32×32 pixels, a PDF of 2 pages');
+
+    const long = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Tram facts. '.repeat(600) }, { role: 'assistant' as const, content: 'Noted.' }, { role: 'user' as const, content: 'Line 11?' }] };
+    await openrouter.chat.send({ chatRequest: long });
+    const cached = resultOf(await openrouter.chat.send({ chatRequest: long }));
+    expect(cached.usage?.promptTokensDetails?.cachedTokens).toBeGreaterThan(1_024);
+
+    const noProvider = await rejectionOf(openrouter.chat.send({ chatRequest: { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], provider: { only: ['Groq'] } } }));
+    expect(noProvider).toBeInstanceOf(NotFoundResponseError);
   });
 });
