@@ -65,6 +65,20 @@ function withPorts(code: string, ports: Record<number, number>): string {
   return result;
 }
 
+/** The JSON object that starts at the first `start` in `text`, whatever follows it on the same line. */
+function firstJsonObject(text: string, start: string): unknown {
+  const from = text.indexOf(start);
+  if (from < 0) throw new Error(`no ${start} in the output:\n${text}`);
+  for (let end = text.indexOf('}', from); end >= 0; end = text.indexOf('}', end + 1)) {
+    try {
+      return JSON.parse(text.slice(from, end + 1));
+    } catch {
+      // Not the whole object yet: its closing brace is further on.
+    }
+  }
+  throw new Error(`no whole JSON object after ${start} in the output:\n${text}`);
+}
+
 /** Every process the examples started; each one's whole group is stopped when the file ends. */
 const running: ChildProcess[] = [];
 
@@ -368,9 +382,9 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
     const shell = run('bash', ['-c', withPorts(code, { 8787: emulatorPort, 8080: servePort })], { cwd: dir, env: cleanEnv({}) });
     try {
       expect(await shell.exited, shell.output()).toBe(0);
-      // The emulator and the gateway print their start-up lines to the same terminal; curl's answer is the JSON line.
-      const answer = shell.stdout().split('\n').find((line) => line.startsWith('{')) ?? shell.output();
-      const completion = JSON.parse(answer) as { object: string; model: string; choices: Array<{ message: { content: string } }> };
+      // The emulator and the gateway print to the same terminal as curl, the emulator a line per request it served,
+      // which can land right after curl's answer: the answer is the JSON object that starts it.
+      const completion = firstJsonObject(shell.stdout(), '{"id"') as { object: string; model: string; choices: Array<{ message: { content: string } }> };
       expect(completion.object).toBe('chat.completion');
       expect(completion.model).toBe('openai/gpt-4o-mini');
       expect(completion.choices[0]?.message.content.length).toBeGreaterThan(0);
