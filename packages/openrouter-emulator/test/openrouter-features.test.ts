@@ -331,3 +331,16 @@ describe('@openrouter/sdk parses each new answer', () => {
     expect(noProvider).toBeInstanceOf(NotFoundResponseError);
   });
 });
+
+describe('models fallback', () => {
+  it('tries the next of `models` when one is down or rate limited, and fails with the last', async () => {
+    const served = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini#status=503', messages: [{ role: 'user', content: 'Hi' }], models: ['openai/gpt-4o-mini#status=503', 'mistralai/mistral-small-3.2-24b-instruct#status=429', 'anthropic/claude-sonnet-4'] } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(served.model).toBe('anthropic/claude-sonnet-4');
+    expect(emulator.generations().at(-1)?.model).toBe('anthropic/claude-sonnet-4');
+    // A client error does not fall back; nor does a fault of every model (the header's).
+    const refused = await rejectionOf(openai.chat.completions.create({ model: 'openai/gpt-4o-mini#status=400', messages: [{ role: 'user', content: 'Hi' }], models: ['anthropic/claude-sonnet-4'] } as OpenAI.ChatCompletionCreateParamsNonStreaming));
+    expect((refused as BadRequestError).status).toBe(400);
+    const down = await rejectionOf(openai.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], models: ['anthropic/claude-sonnet-4'] } as OpenAI.ChatCompletionCreateParamsNonStreaming, { headers: { 'X-Emulator-Scenario': 'status=503' } }));
+    expect((down as { status: number }).status).toBe(503);
+  });
+});

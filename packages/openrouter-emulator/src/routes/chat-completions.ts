@@ -12,6 +12,8 @@ import { readJsonBody, sleep } from '../http.js';
 import { splitModelScenario } from '../scenario.js';
 
 const DEFAULT_MODEL = 'openai/gpt-4o-mini';
+/** Failures after which OpenRouter tries the next of the `models`. */
+const FALLS_BACK = new Set([408, 429, 500, 502, 503, 524, 529]);
 
 /** `POST /api/v1/chat/completions`: JSON or SSE, at the pace and with the faults the scenario asks for. */
 export async function handleChatCompletions(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -20,8 +22,17 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
   validateChatRequest(body);
   const fallbacks = Array.isArray(body['models']) ? (body['models'] as string[]) : [];
   const rawModel = typeof body['model'] === 'string' ? body['model'] : (fallbacks[0] ?? DEFAULT_MODEL);
-  const { model: requested, scenario } = resolveScenario(context, req, 'chat', body, rawModel, account);
-  const candidates = [requested, ...fallbacks.map((model) => splitModelScenario(model).model)];
+  const rawCandidates = [rawModel, ...fallbacks.filter((model) => model !== rawModel)];
+  // OpenRouter tries the `models` in order when one fails (down, rate limited, timed out): a model whose scenario
+  // fails that way hands over to the next; the last one's answer, or failure, is the request's.
+  let start = 0;
+  let resolved = resolveScenario(context, req, 'chat', body, rawModel, account);
+  while (start < rawCandidates.length - 1 && resolved.scenario.failStatus !== undefined && FALLS_BACK.has(resolved.scenario.failStatus)) {
+    start += 1;
+    resolved = resolveScenario(context, req, 'chat', body, rawCandidates[start] as string, account);
+  }
+  const { model: requested, scenario } = resolved;
+  const candidates = [requested, ...rawCandidates.slice(start + 1).map((model) => splitModelScenario(model).model)];
   const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
   const model = resolveChatModel(context.catalog, candidates, wantsImage);
   const provider = providerFor(body, model, scenario);
