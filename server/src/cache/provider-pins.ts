@@ -1,6 +1,7 @@
 import type { CacheStore } from './cache-store.js';
 import type { GatewayLogger } from '../logger.js';
 import type { ForwardStage, MeteredRequest } from '../gateway/metered-request.js';
+import { isRecord } from '../records.js';
 
 /**
  * Models whose providers sign their reasoning (Claude, Gemini): a tool continuation must reach the provider that
@@ -9,8 +10,6 @@ import type { ForwardStage, MeteredRequest } from '../gateway/metered-request.js
 const SIGNING_FAMILIES = ['anthropic/', 'google/gemini'];
 /** How long a tool call's provider is remembered (a tool loop's turns are minutes apart at most). */
 const PIN_TTL_MS = 60 * 60_000;
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The ids of the tool calls of the last assistant message: the turn a continuation answers. */
 function continuedCallIds(messages: unknown): string[] {

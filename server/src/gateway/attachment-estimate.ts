@@ -1,4 +1,5 @@
 import { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from '@insforge/ai-protocol';
+import { isRecord } from '../records.js';
 
 /** Tokens assumed for an image whose size cannot be read here (a link): the most any image is billed. */
 const UNKNOWN_IMAGE_TOKENS = 1_600;
@@ -18,8 +19,6 @@ export interface AttachmentFacts {
   /** A part is marked `cache_control`: its prefix may be written to the provider's cache, dearer than the prompt. */
   writesCache: boolean;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The size of a data URL's payload in characters (0 for a link), to leave out of the prompt's text. */
 const payloadLength = (url: unknown) => (typeof url === 'string' && url.startsWith('data:') ? url.length - url.indexOf(',') - 1 : 0);

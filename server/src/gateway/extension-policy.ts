@@ -2,6 +2,7 @@ import { GatewayError } from '../errors.js';
 import type { AttachmentKind, FeatureAccepts } from '@insforge/ai-protocol';
 import { DEFAULT_ATTACHMENT_RULE, type ExtensionPolicy } from '../features/feature-policies.js';
 import type { Feature } from '../features/feature.js';
+import { isRecord } from '../records.js';
 
 /** OpenRouter's request options a feature governs, each with the shape it must have. */
 const REQUEST_OPTIONS = {
@@ -13,10 +14,6 @@ const REQUEST_OPTIONS = {
 type RequestOption = keyof typeof REQUEST_OPTIONS;
 
 const SERVER_TOOL = /^openrouter:([a-z][a-z0-9_]{0,63})$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** What the extension stage adds to the chat sent upstream. */
 export interface ExtensionResolution {
