@@ -29,3 +29,19 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected the request to fail');
 }
+
+/** A streamed tool call as a client assembles it, by `index`: the id and name once, the arguments piece by piece. */
+export interface AssembledToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** Adds one streamed tool-call delta (openai SDK shape) to the calls assembled so far. */
+export function addToolCallDelta(calls: Map<number, AssembledToolCall>, delta: { index: number; id?: string | undefined; function?: { name?: string | undefined; arguments?: string | undefined } | undefined }): void {
+  const entry = calls.get(delta.index) ?? { id: '', name: '', arguments: '' };
+  entry.id ||= delta.id ?? '';
+  entry.name ||= delta.function?.name ?? '';
+  entry.arguments += delta.function?.arguments ?? '';
+  calls.set(delta.index, entry);
+}

@@ -2,7 +2,7 @@ import OpenAI, { APIError, AuthenticationError, BadRequestError, InternalServerE
 import type { ChatCompletionChunk, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pricesFor, startEmulator, type Emulator } from '../src/index.js';
-import { rejectionOf } from './client.js';
+import { addToolCallDelta, rejectionOf, type AssembledToolCall } from './client.js';
 
 // The official openai SDK, pointed at the emulator, must parse every response it sends and surface every
 // failure as its typed errors. OpenRouter's extra fields (`provider`, `usage.cost`) pass through untyped.
@@ -44,7 +44,7 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>) {
   let contentDeltas = 0;
   let finishReason: string | null = null;
   let usageChunk: ChatCompletionChunk | undefined;
-  const toolCalls = new Map<number, { id: string; name: string; arguments: string }>();
+  const toolCalls = new Map<number, AssembledToolCall>();
   for await (const chunk of stream) {
     if (chunk.usage) usageChunk = chunk;
     for (const choice of chunk.choices) {
@@ -53,13 +53,7 @@ async function readStream(stream: AsyncIterable<ChatCompletionChunk>) {
         contentDeltas += 1;
       }
       finishReason = choice.finish_reason ?? finishReason;
-      for (const call of choice.delta.tool_calls ?? []) {
-        const entry = toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
-        entry.id ||= call.id ?? '';
-        entry.name ||= call.function?.name ?? '';
-        entry.arguments += call.function?.arguments ?? '';
-        toolCalls.set(call.index, entry);
-      }
+      for (const call of choice.delta.tool_calls ?? []) addToolCallDelta(toolCalls, call);
     }
   }
   return { text, contentDeltas, finishReason, usageChunk, toolCalls: [...toolCalls.values()] };

@@ -6,7 +6,7 @@ import OpenAI, { BadRequestError, NotFoundError } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderImage, renderPdf, startEmulator, type Emulator } from '../src/index.js';
-import { rejectionOf } from './client.js';
+import { addToolCallDelta, rejectionOf, type AssembledToolCall } from './client.js';
 
 // What OpenRouter does beyond plain chat, through the official clients: several tool calls in one answer,
 // tool_choice and parallel_tool_calls, a follow-up that reads the results; reasoning_details in each family's shape,
@@ -34,7 +34,7 @@ const ASK_BOTH = 'Use get_weather and get_time for Oslo, please.';
 /** The tool calls of a streamed answer, assembled by index as a client does. */
 async function streamedCalls(messages: ChatCompletionMessageParam[], extra: Partial<OpenAI.ChatCompletionCreateParamsStreaming> = {}) {
   const stream = await openai.chat.completions.create({ model: 'openai/gpt-4o-mini', stream: true, tools: TOOLS, messages, ...extra });
-  const calls = new Map<number, { id: string; name: string; arguments: string }>();
+  const calls = new Map<number, AssembledToolCall>();
   const indexesPerChunk: number[][] = [];
   let finish: string | null = null;
   for await (const chunk of stream) {
@@ -42,13 +42,7 @@ async function streamedCalls(messages: ChatCompletionMessageParam[], extra: Part
     if (!choice) continue;
     finish = choice.finish_reason ?? finish;
     indexesPerChunk.push((choice.delta.tool_calls ?? []).map((call) => call.index));
-    for (const call of choice.delta.tool_calls ?? []) {
-      const entry = calls.get(call.index) ?? { id: '', name: '', arguments: '' };
-      entry.id ||= call.id ?? '';
-      entry.name ||= call.function?.name ?? '';
-      entry.arguments += call.function?.arguments ?? '';
-      calls.set(call.index, entry);
-    }
+    for (const call of choice.delta.tool_calls ?? []) addToolCallDelta(calls, call);
   }
   return { calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call), finish, indexesPerChunk };
 }
