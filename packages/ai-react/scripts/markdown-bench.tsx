@@ -3,6 +3,7 @@
 // quadratic) and the goal of 50 ms at 100 KB. Prints figures; never fails. `--short` runs one round instead of five.
 import { renderToString } from 'react-dom/server';
 import { parseArgs } from 'node:util';
+import { highlightCode, MAX_HIGHLIGHTED } from '../src/markdown/highlight-code.js';
 import { Markdown } from '../src/markdown/markdown.js';
 import { parseMarkdown } from '../src/markdown/parse-blocks.js';
 import { parseInline } from '../src/markdown/parse-inline.js';
@@ -46,4 +47,22 @@ console.log(`Markdown on hostile answers, fastest of ${rounds} (Node ${process.v
 console.log('| input | parse 100 KB (ms) | render 100 KB (ms) | render 400 KB (ms) | growth ×4 input | goal < 50 ms at 100 KB |');
 console.log('|---|---:|---:|---:|---:|---|');
 for (const row of rows) console.log(row);
-console.log(`\n${rows.length - missed} of ${rows.length} inputs met the goal; the largest growth for 4× the input was ${worstGrowth.toFixed(1)}× (linear is 4×, quadratic 16×). Where it is above 4×, the time steps up once between 200 and 400 KB; from 400 KB to 1.6 MB each doubling costs about twice the time.`);
+
+// The syntax highlighter, on the largest code block it highlights (bigger blocks stay plain text).
+const hostileCode: Array<[name: string, language: string, code: string]> = [
+  ['an unterminated string', 'js', '"'.repeat(MAX_HIGHLIGHTED)],
+  ['an unterminated comment', 'js', `/*${'*'.repeat(MAX_HIGHLIGHTED - 2)}`],
+  ['tags never closed', 'html', '<a '.repeat(MAX_HIGHLIGHTED / 3)],
+  ['names and dashes', 'ts', 'a-'.repeat(MAX_HIGHLIGHTED / 2)],
+  ['triple quotes', 'python', "'''".repeat(MAX_HIGHLIGHTED / 3)],
+];
+console.log(`\nSyntax highlighting at ${MAX_HIGHLIGHTED / 1000} KB (fastest of ${rounds}):\n`);
+console.log('| input | language | highlight (ms) | goal < 50 ms |');
+console.log('|---|---|---:|---|');
+for (const [name, language, code] of hostileCode) {
+  const took = fastest(() => highlightCode(code, language));
+  if (took >= GOAL_MS) missed++;
+  console.log(`| ${name} | ${language} | ${ms(took)} | ${took < GOAL_MS ? 'met' : 'NOT met'} |`);
+}
+
+console.log(`\n${rows.length + hostileCode.length - missed} of ${rows.length + hostileCode.length} inputs met the goal. Among the ${rows.length} markdown answers, the largest growth for 4× the input was ${worstGrowth.toFixed(1)}× (linear is 4×, quadratic 16×). Where it is above 4×, the time steps up once between 200 and 400 KB; from 400 KB to 1.6 MB each doubling costs about twice the time.`);

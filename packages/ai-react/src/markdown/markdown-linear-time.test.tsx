@@ -1,6 +1,7 @@
 import { render } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { hostileMarkdown } from '../testing/hostile-markdown.js';
+import { timeGrowth } from '../testing/time-growth.js';
 import { Markdown } from './markdown.js';
 import { parseInline } from './parse-inline.js';
 
@@ -10,17 +11,10 @@ const LARGE = 100_000;
 const SMALL = LARGE / 8;
 const MAX_GROWTH = 24;
 
-/** The fastest of three runs of render-then-parse-inline, in ms: other processes add noise, never a quadratic's growth. */
-function fastest(source: string): number {
-  let best = Infinity;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const started = performance.now();
-    render(<Markdown source={source} />).unmount();
-    // A table cell or a heading is parsed inline whole: the inline parser must hold on its own too.
-    parseInline(source);
-    best = Math.min(best, performance.now() - started);
-  }
-  return best;
+/** Renders, then parses inline whole: a table cell or a heading is parsed inline whole, so that parser must hold on its own too. */
+function renderAndParse(source: string) {
+  render(<Markdown source={source} />).unmount();
+  parseInline(source);
 }
 
 describe('markdown stays linear on hostile input', () => {
@@ -30,9 +24,7 @@ describe('markdown stays linear on hostile input', () => {
     it(`renders ${name} in time that grows linearly (12.5 KB → 100 KB)`, () => {
       const [smallSource, largeSource] = [small[name]!, large[name]!];
       expect(largeSource.length).toBeGreaterThanOrEqual(LARGE * 0.99);
-      // Warm the compiler first, so neither figure is the first JIT pass.
-      fastest(smallSource);
-      const growth = fastest(largeSource) / Math.max(fastest(smallSource), 0.05);
+      const growth = timeGrowth(renderAndParse, smallSource, largeSource);
       expect(growth, `8× the input took ${growth.toFixed(1)}× the time`).toBeLessThan(MAX_GROWTH);
     });
   }
