@@ -25,6 +25,8 @@ const SHOTS = [
   { id: 'chatpanel--conversation', file: 'chat-panel', viewport: LAPTOP },
   { id: 'chatpanel--conversation', file: 'chat-panel-phone', viewport: PHONE },
   { id: 'chatpanel--empty', file: 'chat-panel-empty', viewport: LAPTOP },
+  { id: 'chatpanel--message-parts', file: 'chat-panel-parts', viewport: LAPTOP },
+  { id: 'chatpanel--message-parts', file: 'chat-panel-parts-phone', viewport: PHONE },
   { id: 'threadlist--with-chat', file: 'thread-list', viewport: LAPTOP },
   { id: 'imagegenerator--gallery', file: 'image-generator', viewport: LAPTOP },
   { id: 'imagegenerator--gallery', file: 'image-generator-phone', viewport: PHONE },

@@ -19,6 +19,9 @@ export type {
   ChatRole,
   CompletionUsage,
   ContentPart,
+  FileContentPart,
+  InputAudioPart,
+  UrlCitationAnnotation,
   GeneratedImage,
   ImageGenerationParams,
   ImageGenerationResult,
@@ -61,7 +64,30 @@ export type {
 // Core: streaming and the message model
 export type { ChatStreamEvent, ChatStreamOptions } from './core/chat-stream.js';
 export { reduceChatEvent } from './core/chat-reducer.js';
-export { createAssistantMessage, restoreMessages, shownAnswer, toRequestMessages } from './core/chat-messages.js';
+export { answerParts, createAssistantMessage, restoreMessages, shownAnswer, userMessageParts } from './core/chat-messages.js';
+export { toRequestMessages } from './core/request-messages.js';
+export { foldDelta, settleParts } from './core/answer-parts.js';
+export { jsonSchemaOf, toolDefinitions } from './core/tool-calls.js';
+export type {
+  AssistantMessagePart,
+  AttachmentKind,
+  ChatTool,
+  ChatTools,
+  JsonSchema,
+  MessageFilePart,
+  MessageImagePart,
+  MessagePart,
+  MessageReasoningPart,
+  MessageSourcePart,
+  MessageStepPart,
+  MessageTextPart,
+  MessageToolPart,
+  ReasoningDetail,
+  SchemaLike,
+  ToolCallState,
+  ToolExecutionContext,
+  UserMessagePart,
+} from './core/message-parts.js';
 export { editUserMessage, selectMessageBranch, versionsOf } from './core/message-branches.js';
 export type {
   AnswerStatus,
@@ -79,7 +105,7 @@ export type {
 
 // Core: stores and controllers (one per mounted provider or component)
 export { createChatController } from './core/chat-controller.js';
-export type { ChatController, ChatControllerOptions } from './core/chat-controller.js';
+export type { ChatController, ChatControllerOptions, SendOptions } from './core/chat-controller.js';
 export { createConversationStore } from './core/conversation-store.js';
 export type { ChatStatus, ConversationState } from './core/conversation-store.js';
 export { createImageStore } from './core/image-store.js';

@@ -5,15 +5,19 @@ import {
   isAnswerOver,
   restoreMessages,
   shownAnswer,
-  toRequestMessages,
   type AssistantMessage,
   type AssistantTurn,
   type ConversationMessage,
   type UserMessage,
 } from './chat-messages.js';
 import { reduceChatEvent } from './chat-reducer.js';
+import type { ChatTools, MessageFilePart, MessageToolPart } from './message-parts.js';
+import { toRequestMessages } from './request-messages.js';
+
+/** The tool loop's code, loaded by chats that offer tools only (the chat core stays small without them). */
+const loadToolCalls = () => import('./tool-calls.js');
 import { editUserMessage, selectMessageBranch } from './message-branches.js';
-import type { ChatCompletionRequest } from './chat-types.js';
+import type { ChatCompletionRequest, ToolDefinition } from './chat-types.js';
 import type { AiClient } from './client.js';
 import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, toStoredConversation, type ConversationState } from './conversation-store.js';
 import { AiError, toAiError } from './errors.js';
@@ -33,7 +37,14 @@ export interface ChatControllerOptions {
   initialMessages?: readonly ConversationMessage[];
   /** Request parameters sent with every answer (temperature, tools…), within what the feature allows. */
   params?: Omit<Partial<ChatCompletionRequest>, 'model' | 'messages' | 'stream'>;
-  /** An answer finished or was stopped (not called for failures). */
+  /**
+   * Tools the model may call. A tool with `execute` runs in the browser and its result goes back to the model at
+   * once (after the user approves, when it `needsApproval`); one without waits for `addToolOutput`.
+   */
+  tools?: ChatTools;
+  /** Model calls one answer may take in a tool loop (default 5); the loop ends there with the last results shown. */
+  maxSteps?: number;
+  /** An answer (or a step of a tool loop) finished or was stopped (not called for failures). */
   onFinish?: (answer: AssistantMessage) => void;
   onError?: (error: AiError) => void;
   /** When streamed updates reach subscribers; default once per animation frame. */
@@ -46,8 +57,15 @@ export interface ChatController {
   store: StoreApi<ConversationState>;
   /** Settles once the saved conversation is loaded (at once without storage). */
   ready: Promise<void>;
-  /** Sends a user message and streams the answer; resolves when the answer is over (failures are in the state). */
-  send(text: string): Promise<void>;
+  /**
+   * Sends a user message (with files, when given) and streams the answer; resolves when the answer is over, tool
+   * steps included, or waits for the user's approval (failures are in the state).
+   */
+  send(text: string, options?: SendOptions): Promise<void>;
+  /** Approves (runs) or denies a tool call waiting for approval; the answer goes on once every call has a result. */
+  respondToApproval(toolCallId: string, approved: boolean, reason?: string): Promise<void>;
+  /** Answers a tool call the app handles itself (a tool without `execute`); the answer goes on once every call has a result. */
+  addToolOutput(toolCallId: string, result: { output: unknown } | { errorText: string }): Promise<void>;
   /** Aborts the answer (the gateway aborts the model) and keeps what arrived, marked `stopped`. */
   stop(): void;
   /** Asks again for the last answer; the earlier versions stay on the turn. */
@@ -65,6 +83,11 @@ export interface ChatController {
   persisted(): Promise<void>;
   /** Stops any answer and cancels pending frames: call when the chat unmounts. */
   dispose(): void;
+}
+
+export interface SendOptions {
+  /** Files to send with the text (`readAttachment` makes them from a File). */
+  attachments?: readonly MessageFilePart[];
 }
 
 interface Run {
@@ -86,10 +109,14 @@ interface Run {
  * await chat.send('Hello');
  */
 export function createChatController(options: ChatControllerOptions): ChatController {
-  const { client, feature, storage, params, onFinish, onError, scheduler, now = Date.now, createId: newId = createId } = options;
+  const { client, feature, storage, params, tools, maxSteps = 5, onFinish, onError, scheduler, now = Date.now, createId: newId = createId } = options;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`maxSteps must be a whole number of at least 1, got ${maxSteps}.`);
+  const offersTools = tools !== undefined && Object.keys(tools).length > 0;
   const restoring = storage !== undefined && options.conversationId !== undefined;
   const store = createConversationStore({ id: options.conversationId ?? newId(), feature, messages: options.initialMessages ?? [], loaded: !restoring, now: now() });
   let run: Run | undefined;
+  /** Client tools running for an answer: Stop aborts them. */
+  let toolRun: { abort: AbortController; turnId: string } | undefined;
   let saving = Promise.resolve();
 
   const storageFailed = (error: unknown) => store.setState({ storageError: toAiError(error) });
@@ -137,6 +164,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   };
 
   const stop = () => {
+    stopTools();
     const current = run;
     if (!current) return;
     // Aborting the fetch closes the connection; the gateway then aborts the upstream generation at once.
@@ -145,8 +173,87 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     finishRun(current);
   };
 
-  /** Streams the answer of the turn at `turnIndex` (its shown version, new and pending) of `messages`. */
-  const respond = async (messages: readonly ConversationMessage[], turnIndex: number): Promise<void> => {
+  const answerOf = (turnId: string): AssistantMessage | undefined => {
+    const turn = store.getState().messages.find((message): message is AssistantTurn => message.role === 'assistant' && message.id === turnId);
+    return turn ? shownAnswer(turn) : undefined;
+  };
+  const setAnswer = (turnId: string, answer: AssistantMessage) => store.setState({ messages: replaceAnswer(store.getState().messages, turnId, answer) });
+
+  /** Stops client tools that are running: their calls fail as stopped, and the answer is stopped. */
+  const stopTools = () => {
+    const current = toolRun;
+    if (!current) return;
+    toolRun = undefined;
+    current.abort.abort();
+    const answer = answerOf(current.turnId);
+    if (answer) {
+      const parts = answer.parts.map((part) => (part.type === 'tool-call' && part.state === 'input-available' && !part.server ? { ...part, state: 'output-error' as const, errorText: 'Stopped by the user.' } : part));
+      setAnswer(current.turnId, { ...answer, parts, status: 'stopped' });
+    }
+    store.setState({ status: 'ready' });
+    persist();
+  };
+
+  /** Runs the given calls of a turn's answer and writes their results; false when Stop came first. */
+  const runTools = async (turnId: string, calls: readonly MessageToolPart[]): Promise<boolean> => {
+    if (calls.length === 0 || !tools) return true;
+    const { executeToolCall, updateToolCall } = await loadToolCalls();
+    const abort = new AbortController();
+    toolRun = { abort, turnId };
+    store.setState({ status: 'submitted' });
+    const changes = await Promise.all(calls.map(async (call) => [call.toolCallId, await executeToolCall(tools[call.name], call, abort.signal)] as const));
+    if (toolRun?.abort !== abort) return false;
+    toolRun = undefined;
+    const answer = answerOf(turnId);
+    if (!answer) return false;
+    setAnswer(turnId, { ...answer, parts: changes.reduce((parts, [id, change]) => updateToolCall(parts, id, change), answer.parts) });
+    return true;
+  };
+
+  /** Once every tool call of the latest step has a result, asks the model again in a new step of the same answer. */
+  const continueWhenAnswered = async (turnId: string): Promise<void> => {
+    const { stepAnswered } = await loadToolCalls();
+    const answer = answerOf(turnId);
+    const steps = (answer?.parts.filter((part) => part.type === 'step-start').length ?? 0) + 1;
+    if (!answer || !stepAnswered(answer.parts) || steps >= maxSteps) {
+      store.setState({ status: 'ready' });
+      persist();
+      return;
+    }
+    const { finishReason: _finished, ...rest } = answer;
+    const next: AssistantMessage = { ...rest, status: 'pending', parts: [...answer.parts, { type: 'step-start' }] };
+    const messages = replaceAnswer(store.getState().messages, turnId, next);
+    await respond(messages, messages.findIndex((message) => message.id === turnId), true);
+  };
+
+  /** After a model call that asked for tools: errors for bad calls, approvals asked, the rest run, then the next step. */
+  const advanceTools = async (turnId: string): Promise<void> => {
+    const answer = answerOf(turnId);
+    if (!tools || answer?.status !== 'done') return;
+    const { triageToolCalls } = await loadToolCalls();
+    const { parts, ready } = triageToolCalls(answer.parts, tools);
+    if (parts !== answer.parts) setAnswer(turnId, { ...answer, parts });
+    if (await runTools(turnId, ready.filter((call) => tools[call.name]?.execute))) await continueWhenAnswered(turnId);
+  };
+
+  /** The turn and answer holding a tool call, searched from the latest turn. */
+  const findToolCall = (toolCallId: string) => {
+    const messages = store.getState().messages;
+    for (let index = messages.length - 1; index >= 0; index -= 1) {
+      const turn = messages[index];
+      if (turn?.role !== 'assistant') continue;
+      const answer = shownAnswer(turn);
+      const call = answer.parts.find((part): part is MessageToolPart => part.type === 'tool-call' && part.toolCallId === toolCallId);
+      if (call) return { turnId: turn.id, answer, call };
+    }
+    throw new RangeError(`No tool call "${toolCallId}" in this conversation.`);
+  };
+
+  /**
+   * Streams the answer of the turn at `turnIndex` (its shown version, pending) of `messages`; `continuing` sends the
+   * answer's earlier steps too (a tool loop's next model call).
+   */
+  const respond = async (messages: readonly ConversationMessage[], turnIndex: number, continuing = false): Promise<void> => {
     const turn = messages[turnIndex] as AssistantTurn;
     const current: Run = { abort: new AbortController(), turnId: turn.id, answer: shownAnswer(turn), error: undefined, finished: false, batcher: undefined as never };
     current.batcher = createFrameBatcher(() => publish(current), scheduler);
@@ -155,7 +262,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     const firstUser = messages.find((message): message is UserMessage => message.role === 'user');
     store.setState({ messages, status: 'submitted', error: undefined, updatedAt: now(), title: state.title ?? (firstUser ? titleFrom(firstUser.content) : null) });
     persist();
-    const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, turnIndex)) };
+    const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, continuing ? turnIndex + 1 : turnIndex)) };
+    if (offersTools) request.tools = [...(Array.isArray(params?.tools) ? (params.tools as ToolDefinition[]) : []), ...(await loadToolCalls()).toolDefinitions(tools)];
     try {
       await client.chat.stream(request, {
         signal: current.abort.signal,
@@ -175,6 +283,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       }
     }
     finishRun(current);
+    if (current.answer.status === 'done') await advanceTools(current.turnId);
   };
 
   const newTurn = (): AssistantTurn => ({ id: newId(), role: 'assistant', versions: [createAssistantMessage(newId(), now())], selected: 0 });
@@ -183,11 +292,13 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     store,
     ready,
     stop,
-    async send(text) {
+    async send(text, sendOptions = {}) {
       await ready;
-      if (text.trim() === '') return;
+      const attachments = sendOptions.attachments ?? [];
+      if (text.trim() === '' && attachments.length === 0) return;
       stop();
       const user: UserMessage = { id: newId(), role: 'user', content: text, createdAt: now() };
+      if (attachments.length > 0) user.parts = [...(text.trim() === '' ? [] : [{ type: 'text' as const, text }]), ...attachments];
       const messages = [...store.getState().messages, user, newTurn()];
       await respond(messages, messages.length - 1);
     },
@@ -232,6 +343,29 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       if (messages === current) return;
       store.setState({ messages });
       persist();
+    },
+    async respondToApproval(toolCallId, approved, reason) {
+      await ready;
+      const { updateToolCall } = await loadToolCalls();
+      const { turnId, answer, call } = findToolCall(toolCallId);
+      if (call.state !== 'awaiting-approval') return;
+      if (!approved) {
+        setAnswer(turnId, { ...answer, parts: updateToolCall(answer.parts, toolCallId, { state: 'denied', ...(reason ? { errorText: reason } : {}) }) });
+        return continueWhenAnswered(turnId);
+      }
+      const approvedCall: MessageToolPart = { ...call, state: 'input-available' };
+      setAnswer(turnId, { ...answer, parts: updateToolCall(answer.parts, toolCallId, { state: 'input-available' }) });
+      // A tool without `execute` waits for addToolOutput once approved.
+      if (await runTools(turnId, tools?.[call.name]?.execute ? [approvedCall] : [])) await continueWhenAnswered(turnId);
+    },
+    async addToolOutput(toolCallId, result) {
+      await ready;
+      const { updateToolCall } = await loadToolCalls();
+      const { turnId, answer, call } = findToolCall(toolCallId);
+      if (call.state !== 'input-available' && call.state !== 'awaiting-approval') return;
+      const change: Partial<MessageToolPart> = 'errorText' in result ? { state: 'output-error', errorText: result.errorText } : { state: 'output-available', output: result.output ?? null };
+      setAnswer(turnId, { ...answer, parts: updateToolCall(answer.parts, toolCallId, change) });
+      await continueWhenAnswered(turnId);
     },
     persisted: () => saving,
     dispose: stop,

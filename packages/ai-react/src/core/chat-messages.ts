@@ -1,5 +1,5 @@
 import type { AiErrorInfo } from './errors.js';
-import type { ChatMessageParam } from './chat-types.js';
+import type { AssistantMessagePart, UserMessagePart } from './message-parts.js';
 
 /** Where one answer is: waiting for its first token, arriving, finished, stopped by the user, or failed. */
 export type AnswerStatus = 'pending' | 'streaming' | 'done' | 'stopped' | 'error';
@@ -8,6 +8,8 @@ export interface UserMessage {
   id: string;
   role: 'user';
   content: string;
+  /** The text and the attached files in order; absent on messages saved before parts (then one text part of `content`). */
+  parts?: readonly UserMessagePart[];
   createdAt: number;
   /**
    * Every version of this message once it was edited, each with the conversation that followed it (editing keeps the
@@ -59,6 +61,11 @@ export interface AssistantMessage {
   id: string;
   role: 'assistant';
   status: AnswerStatus;
+  /**
+   * What the answer said, thought, called, cited and drew, in order (steps of a tool loop included). The fields below
+   * summarise it for code that only needs the text.
+   */
+  parts: readonly AssistantMessagePart[];
   content: string;
   reasoning: string;
   toolCalls: readonly ToolCall[];
@@ -110,7 +117,7 @@ export interface StoredConversation {
  * const answer = createAssistantMessage('a1', Date.now());
  */
 export function createAssistantMessage(id: string, startedAt: number): AssistantMessage {
-  return { id, role: 'assistant', status: 'pending', content: '', reasoning: '', toolCalls: [], images: [], timing: { startedAt, deltas: 0 } };
+  return { id, role: 'assistant', status: 'pending', parts: [], content: '', reasoning: '', toolCalls: [], images: [], timing: { startedAt, deltas: 0 } };
 }
 
 /**
@@ -137,26 +144,6 @@ export function isAnswerOver(answer: AssistantMessage): boolean {
 }
 
 /**
- * The request history for a conversation: user messages, and each turn's shown answer when it has text (a failed
- * or empty answer is left out, so the model does not read an error as something it said).
- *
- * @example
- * client.chat.stream({ model: 'chat', messages: toRequestMessages(state.messages) }, { onEvent });
- */
-export function toRequestMessages(messages: readonly ConversationMessage[]): ChatMessageParam[] {
-  const history: ChatMessageParam[] = [];
-  for (const message of messages) {
-    if (message.role === 'user') {
-      history.push({ role: 'user', content: message.content });
-      continue;
-    }
-    const answer = shownAnswer(message);
-    if (answer.content !== '') history.push({ role: 'assistant', content: answer.content });
-  }
-  return history;
-}
-
-/**
  * Messages as read back from storage: an answer saved while it was still arriving (the page closed mid-stream) is
  * shown as stopped, since nothing will finish it; stopped and failed answers stay as they were.
  *
@@ -165,10 +152,42 @@ export function toRequestMessages(messages: readonly ConversationMessage[]): Cha
  */
 export function restoreMessages(messages: readonly ConversationMessage[]): ConversationMessage[] {
   return messages.map((message) => {
-    if (message.role === 'user' || message.versions.every(isAnswerOver)) return message;
-    const versions = message.versions.map((answer) => (isAnswerOver(answer) ? answer : { ...answer, status: 'stopped' as const }));
+    if (message.role === 'user' || message.versions.every((answer) => isAnswerOver(answer) && Array.isArray(answer.parts))) return message;
+    const versions = message.versions.map((saved) => {
+      const answer = Array.isArray(saved.parts) ? saved : { ...saved, parts: legacyParts(saved) };
+      return isAnswerOver(answer) ? answer : { ...answer, status: 'stopped' as const };
+    });
     return { ...message, versions };
   });
+}
+
+/**
+ * An answer's parts; for an answer saved before answers had parts, rebuilt from its summary fields.
+ *
+ * @example
+ * const sources = answerParts(answer).filter((part) => part.type === 'source');
+ */
+export function answerParts(answer: AssistantMessage): readonly AssistantMessagePart[] {
+  return Array.isArray(answer.parts) ? answer.parts : legacyParts(answer);
+}
+
+function legacyParts(answer: Omit<AssistantMessage, 'parts'>): AssistantMessagePart[] {
+  const parts: AssistantMessagePart[] = [];
+  if (answer.reasoning) parts.push({ type: 'reasoning', text: answer.reasoning, details: [] });
+  for (const call of answer.toolCalls ?? []) parts.push({ type: 'tool-call', toolCallId: call.id, index: call.index, name: call.name, input: call.arguments, state: 'input-available' });
+  if (answer.content) parts.push({ type: 'text', text: answer.content });
+  for (const url of answer.images ?? []) parts.push({ type: 'image', url });
+  return parts;
+}
+
+/**
+ * A user message's parts: its own, or one text part of its content for messages saved before parts.
+ *
+ * @example
+ * const files = userMessageParts(message).filter((part) => part.type === 'file');
+ */
+export function userMessageParts(message: UserMessage): readonly UserMessagePart[] {
+  return message.parts ?? (message.content === '' ? [] : [{ type: 'text', text: message.content }]);
 }
 
 /** A random id: `crypto.randomUUID` where the page is a secure context, else 16 random base-36 characters. */

@@ -1,3 +1,4 @@
+import { foldDelta, settleParts } from './answer-parts.js';
 import { isAnswerOver, type AssistantMessage, type TokenUsage, type ToolCall } from './chat-messages.js';
 import type { ChatStreamEvent } from './chat-stream.js';
 import type { ChatCompletionChunk, CompletionUsage, ToolCallDelta } from './chat-types.js';
@@ -58,6 +59,8 @@ function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: n
   const choice = chunk.choices.find((candidate) => (candidate.index ?? 0) === 0);
   const delta = choice?.delta;
   if (delta) {
+    const parts = foldDelta(message.parts, delta, at);
+    if (parts !== message.parts) [next.parts, produced] = [parts, true];
     if (typeof delta.content === 'string' && delta.content !== '') [next.content, produced] = [message.content + delta.content, true];
     const reasoning = delta.reasoning ?? delta.reasoning_content;
     if (typeof reasoning === 'string' && reasoning !== '') [next.reasoning, produced] = [message.reasoning + reasoning, true];
@@ -98,7 +101,7 @@ export function reduceChatEvent(message: AssistantMessage, event: ChatStreamEven
       return applyChunk(message, chunk, at);
     }
     case 'done':
-      return { ...message, status: 'done', timing: finishTiming(message, event.at) };
+      return { ...message, status: 'done', parts: settleParts(message.parts), timing: finishTiming(message, event.at) };
     case 'error': {
       if (event.error.code === 'aborted') return { ...message, status: 'stopped', timing: finishTiming(message, event.at) };
       return { ...message, status: 'error', error: event.error.toJSON(), timing: finishTiming(message, event.at) };

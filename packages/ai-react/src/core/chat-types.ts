@@ -1,3 +1,5 @@
+import type { ReasoningDetail } from './message-parts.js';
+
 // OpenAI's chat, images and models wire shapes as the gateway sends them (OpenRouter's extensions included),
 // written by hand: the client validates nothing at run time and reads every field defensively.
 
@@ -13,7 +15,25 @@ export interface ImageUrlPart {
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
 }
 
-export type ContentPart = TextPart | ImageUrlPart;
+/** A PDF (or another document) as OpenRouter takes it: a data URL in `file_data`. */
+export interface FileContentPart {
+  type: 'file';
+  file: { filename?: string; file_data: string };
+}
+
+/** Audio as OpenAI and OpenRouter take it: base64 without the data-URL prefix, and its format. */
+export interface InputAudioPart {
+  type: 'input_audio';
+  input_audio: { data: string; format: string };
+}
+
+export type ContentPart = TextPart | ImageUrlPart | FileContentPart | InputAudioPart;
+
+/** A web source cited by an answer (OpenRouter's web search). */
+export interface UrlCitationAnnotation {
+  type: 'url_citation';
+  url_citation: { url: string; title?: string; content?: string; start_index?: number; end_index?: number };
+}
 
 export interface ToolCallParam {
   id: string;
@@ -28,6 +48,8 @@ export interface ChatMessageParam {
   name?: string;
   tool_calls?: ToolCallParam[];
   tool_call_id?: string;
+  /** An assistant turn's reasoning, sent back exactly as it came: reasoning models refuse a continuation without it. */
+  reasoning_details?: ReasoningDetail[];
 }
 
 export interface ToolDefinition {
@@ -80,6 +102,8 @@ export interface ChatCompletionMessage {
   reasoning?: string | null;
   tool_calls?: ToolCallParam[];
   images?: GeneratedImagePart[];
+  reasoning_details?: ReasoningDetail[];
+  annotations?: UrlCitationAnnotation[];
 }
 
 /** A non-streamed answer: the real model and provider, and the usage with its cost. */
@@ -108,6 +132,9 @@ export interface ChatCompletionDelta {
   reasoning_content?: string | null;
   tool_calls?: ToolCallDelta[];
   images?: GeneratedImagePart[];
+  /** Pieces of OpenRouter's `reasoning_details`, merged by `index`. */
+  reasoning_details?: ReasoningDetail[];
+  annotations?: UrlCitationAnnotation[];
 }
 
 /**

@@ -1,6 +1,7 @@
 'use client';
 import { useMemo } from 'react';
 import { createChatController, type ChatController } from '../core/chat-controller.js';
+import type { ChatTool, ChatTools, ToolExecutionContext } from '../core/message-parts.js';
 import type { ConversationStorage } from '../core/storage/conversation-storage.js';
 import { scopedStorage } from '../core/storage/scoped-storage.js';
 import { useAiContext } from './ai-provider.js';
@@ -9,7 +10,30 @@ import { useInstance } from './use-instance.js';
 import { useLatest } from './use-latest.js';
 
 /** What chat primitives read: the conversation store and the chat's actions (stable for the chat's lifetime). */
-export type ChatRuntime = Pick<ChatController, 'store' | 'send' | 'stop' | 'regenerate' | 'edit' | 'clear' | 'selectVersion'>;
+export type ChatRuntime = Pick<ChatController, 'store' | 'send' | 'stop' | 'regenerate' | 'edit' | 'clear' | 'selectVersion' | 'respondToApproval' | 'addToolOutput'>;
+
+const asksApproval = (rule: ChatTool['needsApproval'], input: unknown): boolean => (typeof rule === 'function' ? rule(input as never) : rule === true);
+
+/**
+ * The tools as the chat was created with them, each calling the latest render's `execute` and `needsApproval`: a
+ * tool's closure may read props and state that changed since.
+ */
+function latestTools(tools: ChatTools, current: () => ChatTools | undefined): ChatTools {
+  return Object.fromEntries(
+    Object.entries(tools).map(([name, tool]) => {
+      const latest = () => current()?.[name] ?? tool;
+      const { execute, needsApproval } = tool;
+      return [
+        name,
+        {
+          ...tool,
+          ...(execute ? { execute: (input: unknown, context: ToolExecutionContext) => (latest().execute ?? execute)(input as never, context) } : {}),
+          ...(typeof needsApproval === 'function' ? { needsApproval: (input: unknown) => asksApproval(latest().needsApproval ?? needsApproval, input) } : {}),
+        },
+      ];
+    }),
+  );
+}
 
 /** The provider's storage, or the part of it that belongs to `identity`. */
 export function useScopedStorage(storage: ConversationStorage, identity: string | undefined): ConversationStorage {
@@ -42,6 +66,8 @@ export function useChatRuntime(options: UseChatOptions = {}, hook = 'useChatRunt
         // Read from this render's options: a chat created for a new conversation takes the options given with it.
         ...(options.initialMessages ? { initialMessages: options.initialMessages } : {}),
         ...(options.params ? { params: options.params } : {}),
+        ...(options.tools ? { tools: latestTools(options.tools, () => latest.current.tools) } : {}),
+        ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
         onFinish: (answer) => latest.current.onFinish?.(answer),
         onError: (error) => latest.current.onError?.(error),
       }),

@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import type { AssistantMessage, ConversationMessage } from '../core/chat-messages.js';
 import type { ChatController, ChatControllerOptions } from '../core/chat-controller.js';
 import type { ChatStatus } from '../core/conversation-store.js';
+import type { ChatTools } from '../core/message-parts.js';
 import type { AiError } from '../core/errors.js';
 import { useChatRuntime } from './use-chat-runtime.js';
 import { useStoreState } from './use-store-state.js';
@@ -21,6 +22,14 @@ export interface UseChatOptions {
   initialMessages?: readonly ConversationMessage[] | undefined;
   /** Request parameters sent with every answer (read once, when the chat is created). */
   params?: ChatControllerOptions['params'] | undefined;
+  /**
+   * Tools the model may call (read when the chat is created; each call runs the latest render's `execute`). A tool
+   * with `execute` runs in the browser, after the user approves when it `needsApproval`; one without waits for
+   * `addToolOutput`.
+   */
+  tools?: ChatTools | undefined;
+  /** Model calls one answer may take in a tool loop (default 5). */
+  maxSteps?: number | undefined;
   /** An answer finished or was stopped; the latest function is called. */
   onFinish?: ((answer: AssistantMessage) => void) | undefined;
   /** An answer failed; the latest function is called. */
@@ -45,6 +54,8 @@ export interface UseChatResult {
   edit: ChatController['edit'];
   clear: ChatController['clear'];
   selectVersion: ChatController['selectVersion'];
+  respondToApproval: ChatController['respondToApproval'];
+  addToolOutput: ChatController['addToolOutput'];
 }
 
 /**
@@ -59,9 +70,9 @@ export interface UseChatResult {
 export function useChat(options: UseChatOptions = {}): UseChatResult {
   const controller = useChatRuntime(options, 'useChat');
   const { id, messages, status, error, loaded, storageError } = useStoreState(controller.store);
-  const { send, stop, regenerate, edit, clear, selectVersion } = controller;
+  const { send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput } = controller;
   return useMemo(
-    () => ({ id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion }),
-    [id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion],
+    () => ({ id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput }),
+    [id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput],
   );
 }

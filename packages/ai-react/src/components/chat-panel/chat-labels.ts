@@ -1,3 +1,4 @@
+import type { ToolCallState } from '../../core/message-parts.js';
 import type { AiError } from '../../core/errors.js';
 import type { MarkdownLabels } from '../../markdown/markdown.js';
 
@@ -34,6 +35,29 @@ export interface ChatLabels extends MarkdownLabels {
   newChat: string;
   thinking: string;
   reasoning: string;
+  /** The reasoning's summary once it is over, from its first and last delta. */
+  thoughtFor: (seconds: number) => string;
+  /** Reasoning the provider keeps encrypted: nothing to read, but it goes back with the next turn. */
+  reasoningHidden: string;
+  /** A tool call's card: its group name, the web search server tool's name, each state, its sections. */
+  toolCall: string;
+  webSearch: string;
+  toolStates: Record<ToolCallState, string>;
+  toolArguments: string;
+  toolResult: string;
+  /** Asked on a call that needs the user's approval, with its two buttons. */
+  toolApprovalQuestion: string;
+  approve: string;
+  deny: string;
+  /** The list of sources under an answer that cites the web. */
+  sources: string;
+  /** A user message's files, and the words for those without a name. */
+  attachments: string;
+  attachedImage: string;
+  audio: string;
+  file: string;
+  /** The alternative text of a generated image (followed by its number). */
+  generatedImage: string;
   /** Marks an answer stopped by the user; also announced. */
   stopped: string;
   /** Marks an answer that failed before any text (the error itself shows below the conversation). */
@@ -95,6 +119,29 @@ export const defaultChatLabels: ChatLabels = {
   newChat: 'New chat',
   thinking: 'Thinking…',
   reasoning: 'Reasoning',
+  thoughtFor: (seconds) => (seconds < 1 ? 'Thought for a moment' : `Thought for ${Math.round(seconds)} s`),
+  reasoningHidden: 'The provider keeps this reasoning private.',
+  toolCall: 'Tool call',
+  webSearch: 'Web search',
+  toolStates: {
+    'input-streaming': 'Preparing…',
+    'input-available': 'Running…',
+    'awaiting-approval': 'Needs your approval',
+    'output-available': 'Done',
+    'output-error': 'Failed',
+    denied: 'Denied',
+  },
+  toolArguments: 'Arguments',
+  toolResult: 'Result',
+  toolApprovalQuestion: 'Allow this tool to run?',
+  approve: 'Approve',
+  deny: 'Deny',
+  sources: 'Sources',
+  attachments: 'Attachments',
+  attachedImage: 'Attached image',
+  audio: 'Audio',
+  file: 'File',
+  generatedImage: 'Generated image',
   stopped: 'Stopped',
   failed: 'No answer: the request failed.',
   interrupted: 'The answer was cut off: the request failed.',

@@ -11,6 +11,7 @@ import { WarningIcon } from '../../icons/warning-icon.js';
 import { ActionBarCopy, ActionBarEdit, ActionBarFeedback, ActionBarRegenerate, ActionBarRoot } from '../../primitives/action-bar/action-bar.js';
 import { answerOf, useMessage, useMessageContext } from '../../primitives/message/message-context.js';
 import { MessageActions, MessageAvatar, MessageContent, MessageEditor, MessageReasoning, MessageRoot, MessageStatus } from '../../primitives/message/message-parts.js';
+import { MessageAttachments, MessageImages, MessageSources, MessageToolCalls } from '../../primitives/message/message-tools.js';
 import { MessageVersionPicker } from '../../primitives/message/message-version-picker.js';
 import { ModelInfo } from '../../primitives/model-info.js';
 import { useChatPanelContext } from './chat-panel-context.js';
@@ -33,6 +34,7 @@ export function ChatUserMessage() {
     <MessageRoot className={className('message', 'ia-chat-message')}>
       {userName ? <MessageAvatar name={userName} className={className('avatar', 'ia-chat-avatar')} /> : null}
       <div className={className('content', 'ia-chat-body')}>
+        <MessageAttachments className={className('attachments', 'ia-chat-attachments')} />
         <MessageContent className={className('content', 'ia-chat-content')} />
         <MessageEditor className={className('composer', 'ia-chat-editor')} inputClassName={className('input', 'ia-chat-input')} buttonClassName={button} />
         <MessageActions className={className('actions', 'ia-chat-actions')}>
@@ -54,7 +56,7 @@ export function ChatUserMessage() {
 
 /** An answer as ChatPanel shows it: the assistant's avatar, plain text in the reading column, actions under it. */
 export function ChatAssistantMessage() {
-  const { className, unstyled, onFeedback } = useChatPanelContext('ChatAssistantMessage');
+  const { className, unstyled, onFeedback, toolComponents } = useChatPanelContext('ChatAssistantMessage');
   const message = useMessage('ChatAssistantMessage');
   const icon = className('button', 'ia-chat-button ia-chat-icon-button');
   const answer = answerOf(message);
@@ -65,7 +67,10 @@ export function ChatAssistantMessage() {
       </MessageAvatar>
       <div className={className('content', 'ia-chat-body')}>
         <MessageReasoning className={className('content', 'ia-chat-reasoning')} />
+        <MessageToolCalls className={className('toolCall', 'ia-chat-tool-calls')} cardClassName={className('toolCall', 'ia-chat-tool-call')} components={toolComponents} />
         <MessageContent className={className('content', 'ia-chat-content')} unstyled={unstyled} />
+        <MessageImages className={className('content', 'ia-chat-images')} />
+        <MessageSources className={className('sources', 'ia-chat-sources')} />
         <MessageStatus className={className('content', 'ia-chat-badge')} />
         <MessageActions className={className('actions', 'ia-chat-actions')}>
           <Actions

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { AssistantMessage, ConversationMessage } from '../../core/chat-messages.js';
 import { createScopedContext } from '../../primitives/create-scoped-context.js';
 import type { Feedback } from '../../primitives/action-bar/action-bar.js';
+import type { ToolComponents } from '../../primitives/message/message-tools.js';
 
 /** The elements of ChatPanel that take a class name through `classNames`. */
 export type ChatSlot =
@@ -23,7 +24,10 @@ export type ChatSlot =
   | 'jumpToLatest'
   | 'emptyState'
   | 'suggestion'
-  | 'status';
+  | 'status'
+  | 'toolCall'
+  | 'sources'
+  | 'attachments';
 
 export type ChatClassNames = Partial<Record<ChatSlot, string>>;
 
@@ -46,6 +50,7 @@ export interface ChatPanelContextValue {
   renderMessageActions: RenderMessageActions | undefined;
   userName: string | undefined;
   onFeedback: ((feedback: Feedback | undefined, answer: AssistantMessage) => void) | undefined;
+  toolComponents: ToolComponents | undefined;
 }
 
 export const [ChatPanelContext, useChatPanelContext] = createScopedContext<ChatPanelContextValue>('ChatPanel');

@@ -254,3 +254,56 @@ export const HostileOutput: Story = {
     await canvas.findByText('this one is only code, shown as text', { exact: false }, { timeout: 10_000 });
   },
 };
+
+/** A 64×40 picture drawn in SVG for the story's attachment (a data URL, as an attached file is kept). */
+const ATTACHED_IMAGE = `data:image/svg+xml;base64,${btoa('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#6366f1"/><stop offset="1" stop-color="#22d3ee"/></linearGradient></defs><rect width="640" height="400" fill="url(#g)"/><circle cx="470" cy="120" r="60" fill="#fde68a"/><path d="M0 400 L200 210 L330 320 L450 230 L640 400Z" fill="#1e293b" opacity=".8"/></svg>')}`;
+
+const partsConversation: ConversationMessage[] = [
+  {
+    id: 'p-u1',
+    role: 'user',
+    content: 'Where was this photo taken, and what does the report say about visitors?',
+    createdAt: 0,
+    parts: [
+      { type: 'text', text: 'Where was this photo taken, and what does the report say about visitors?' },
+      { type: 'file', kind: 'image', mediaType: 'image/png', name: 'trip.png', size: 412_000, url: ATTACHED_IMAGE, width: 640, height: 400 },
+      { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'visitor-report-2026.pdf', size: 1_240_000, url: 'data:application/pdf;base64,JVBERi0xLjQK' },
+    ],
+  },
+  {
+    id: 'p-t1',
+    role: 'assistant',
+    selected: 0,
+    versions: [
+      sampleAnswer('p-a1', 'The photo shows a mountain ridge at dusk; the report counts **1.2 million visitors** in 2026, up 8% [1]. It is 14 °C there now [2].', {
+        reasoning: 'The image is a ridge at sunset. The PDF has a table of visitors per year; 2026 is the last row. Check the weather too.',
+        parts: [
+          { type: 'reasoning', text: 'The image is a ridge at sunset. The PDF has a table of visitors per year; 2026 is the last row. Check the weather too.', details: [], startedAt: 0, finishedAt: 4_200 },
+          { type: 'tool-call', toolCallId: 'call-web', index: 0, name: 'web_search', input: '{"query":"ridge visitors 2026"}', state: 'output-available', server: true },
+          { type: 'tool-call', toolCallId: 'call-weather', index: 1, name: 'get_weather', input: '{"city":"Chamonix"}', state: 'output-available', output: { city: 'Chamonix', celsius: 14, sky: 'clear' } },
+          { type: 'step-start' },
+          { type: 'text', text: 'The photo shows a mountain ridge at dusk; the report counts **1.2 million visitors** in 2026, up 8% [1]. It is 14 °C there now [2].' },
+          { type: 'source', number: 1, url: 'https://tourism.example.org/reports/2026', title: 'Visitor report 2026' },
+          { type: 'source', number: 2, url: 'https://weather.example.com/chamonix', title: 'Chamonix — current weather' },
+        ],
+      }),
+    ],
+  },
+  { id: 'p-u2', role: 'user', content: 'Great, open a ticket to update our brochure.', createdAt: 0 },
+  {
+    id: 'p-t2',
+    role: 'assistant',
+    selected: 0,
+    versions: [
+      sampleAnswer('p-a2', '', {
+        finishReason: 'tool_calls',
+        parts: [{ type: 'tool-call', toolCallId: 'call-ticket', index: 0, name: 'create_ticket', input: '{"title":"Update brochure: 1.2M visitors in 2026","priority":"normal"}', state: 'awaiting-approval' }],
+      }),
+    ],
+  },
+];
+
+/** Message parts: attachments in the user's message, reasoning, a server tool and a client tool, numbered sources, and a call waiting for approval. */
+export const MessageParts: Story = {
+  args: { initialMessages: partsConversation, userName: 'Ada' },
+};

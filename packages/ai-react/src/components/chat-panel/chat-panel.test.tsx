@@ -515,3 +515,81 @@ describe('ChatPanel: safety, accessibility, customisation', () => {
     await waitFor(() => expect(screen.getAllByRole('status')[0]!.textContent).toBe('Answer complete'), { timeout: 10_000 });
   });
 });
+
+describe('ChatPanel: tools, sources and attachments', () => {
+  const violations = async () => {
+    const results = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false }, region: { enabled: false } } });
+    return results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.html).join(', ')}`);
+  };
+
+  it('shows a card that asks before running a tool; Approve runs it and the answer uses the result', async () => {
+    const created: unknown[] = [];
+    const tools: ChatPanelProps['tools'] = {
+      get_weather: { description: 'The weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, execute: () => ({ celsius: 19 }) },
+      create_ticket: { description: 'Opens a ticket', parameters: { type: 'object' }, needsApproval: true, execute: (input: unknown) => (created.push(input), 'ticket #7') },
+    };
+    const { user, container } = renderPanel({ tools });
+    await send(user, 'Check get_weather and create_ticket');
+    const card = await screen.findByRole('group', { name: 'Tool call: create_ticket' }, { timeout: 10_000 });
+    expect(card.getAttribute('data-state')).toBe('awaiting-approval');
+    expect(within(card).getByText('Allow this tool to run?')).toBeTruthy();
+    expect(screen.getByRole('group', { name: 'Tool call: get_weather' }).getAttribute('data-state')).toBe('output-available');
+    expect(await violations()).toEqual([]);
+    expect(created).toEqual([]);
+
+    await user.click(within(card).getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(lastAnswer(container)?.textContent).toContain('create_ticket: ticket #7'), { timeout: 10_000 });
+    expect(created).toHaveLength(1);
+    expect(card.getAttribute('data-state')).toBe('output-available');
+    expect(await violations()).toEqual([]);
+  });
+
+  it('Deny, reached with the keyboard, tells the model the call was denied', async () => {
+    const tools: ChatPanelProps['tools'] = { create_ticket: { parameters: { type: 'object' }, needsApproval: true, execute: () => 'never' } };
+    const { user, container } = renderPanel({ tools });
+    await send(user, 'Please create_ticket');
+    const card = await screen.findByRole('group', { name: 'Tool call: create_ticket' }, { timeout: 10_000 });
+    within(card).getByRole('button', { name: 'Deny' }).focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(lastAnswer(container)?.textContent).toContain('The user denied this call'), { timeout: 10_000 });
+    expect(card.getAttribute('data-state')).toBe('denied');
+  });
+
+  it("renders a tool's own component from toolComponents", async () => {
+    const tools: ChatPanelProps['tools'] = { get_weather: { parameters: { type: 'object' }, execute: () => ({ celsius: 23 }) } };
+    const WeatherCard: NonNullable<ChatPanelProps['toolComponents']>[string] = ({ part }) => <p data-testid="weather">{part.state === 'output-available' ? `It is ${(part.output as { celsius: number }).celsius} °C` : 'Looking…'}</p>;
+    const { user } = renderPanel({ tools, toolComponents: { get_weather: WeatherCard } });
+    await send(user, 'get_weather please');
+    await waitFor(() => expect(screen.getByTestId('weather').textContent).toBe('It is 23 °C'), { timeout: 10_000 });
+  });
+
+  it('shows attachments in the user message, sources under the answer, and the reasoning as "Thought for"', async () => {
+    const pixel = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const initialMessages: ChatPanelProps['initialMessages'] = [
+      { id: 'u1', role: 'user', content: 'What is in these?', createdAt: 0, parts: [{ type: 'text', text: 'What is in these?' }, { type: 'file', kind: 'image', mediaType: 'image/png', name: 'pixel.png', size: 68, url: pixel }, { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'report.pdf', size: 48_213, url: 'data:application/pdf;base64,JVBERi0xLjQK' }] },
+      {
+        id: 't1',
+        role: 'assistant',
+        selected: 0,
+        versions: [
+          {
+            id: 'a1', role: 'assistant', status: 'done', content: 'A pixel and a report [1].', reasoning: 'Look closely.', toolCalls: [], images: [],
+            parts: [{ type: 'reasoning', text: 'Look closely.', details: [], startedAt: 1_000, finishedAt: 4_000 }, { type: 'text', text: 'A pixel and a report [1].' }, { type: 'source', number: 1, url: 'https://example.com/pixels', title: 'All about pixels' }, { type: 'source', number: 2, url: 'javascript:alert(1)', title: 'Bad link' }],
+            timing: { startedAt: 0, deltas: 3 },
+          },
+        ],
+      },
+    ];
+    renderPanel({ initialMessages });
+    const attachments = await screen.findByRole('list', { name: 'Attachments' });
+    expect(within(attachments).getByRole('img', { name: 'pixel.png' })).toBeTruthy();
+    expect(within(attachments).getByText('report.pdf')).toBeTruthy();
+    expect(within(attachments).getByText('47 KB')).toBeTruthy();
+    expect(screen.getByText('Thought for 3 s')).toBeTruthy();
+    const sources = screen.getByRole('navigation', { name: 'Sources' });
+    expect(within(sources).getByRole('link', { name: /All about pixels/ }).getAttribute('href')).toBe('https://example.com/pixels');
+    // A source whose URL the markdown policy refuses is listed without a link.
+    expect(within(sources).getAllByRole('link')).toHaveLength(1);
+    expect(await violations()).toEqual([]);
+  });
+});

@@ -18,6 +18,7 @@ import { ChatEmptyState } from './chat-empty-state.js';
 import { ChatError } from './chat-error.js';
 import type { ChatLabels } from './chat-labels.js';
 import { ChatAssistantMessage, ChatUserMessage } from './chat-message-views.js';
+import type { ToolComponents } from '../../primitives/message/message-tools.js';
 import { ChatPanelContext, useChatPanelContext, type ChatClassNames, type ChatPanelContextValue, type RenderMessageActions } from './chat-panel-context.js';
 
 export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, UseChatOptions {
@@ -39,6 +40,8 @@ export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, 
   userName?: string | undefined;
   /** Shows thumbs up/down under answers, and hears them. */
   onFeedback?: ((feedback: Feedback | undefined, answer: AssistantMessage) => void) | undefined;
+  /** Components for some tools' calls, by tool name (`{ get_weather: WeatherCard }`); the others get the default card. */
+  toolComponents?: ToolComponents | undefined;
   /** "New chat" started another conversation (its id); the one left stays in storage. */
   onConversationIdChange?: ((conversationId: string) => void) | undefined;
 }
@@ -76,16 +79,16 @@ const components = { UserMessage: ChatUserMessage, AssistantMessage: ChatAssista
  * <AiProvider baseUrl="/ai"><ChatPanel feature="support" placeholder="Ask about your order…" /></AiProvider>
  */
 export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function ChatPanel(
-  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, ...props },
+  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, tools, maxSteps, toolComponents, ...props },
   ref,
 ) {
   // "New chat" moves to a fresh id; a `conversationId` given by the app wins (the app then follows the change).
   const [ownId, setOwnId] = useState<string | undefined>(undefined);
-  const chat = useChatRuntime({ feature, conversationId: conversationId ?? ownId, identity, initialMessages: ownId === undefined ? initialMessages : undefined, params, onFinish, onError });
+  const chat = useChatRuntime({ feature, conversationId: conversationId ?? ownId, identity, initialMessages: ownId === undefined ? initialMessages : undefined, params, tools, maxSteps, onFinish, onError });
   const stableClassNames = useShallowStable(classNames);
   const panel = useMemo<ChatPanelContextValue>(
-    () => ({ unstyled, className: (slot, own, ...extra) => classes(unstyled, own, stableClassNames?.[slot], ...extra), renderMessageActions, userName, onFeedback }),
-    [unstyled, stableClassNames, renderMessageActions, userName, onFeedback],
+    () => ({ unstyled, className: (slot, own, ...extra) => classes(unstyled, own, stableClassNames?.[slot], ...extra), renderMessageActions, userName, onFeedback, toolComponents }),
+    [unstyled, stableClassNames, renderMessageActions, userName, onFeedback, toolComponents],
   );
   const cls = panel.className;
   const newChat = () => {

@@ -8,6 +8,7 @@ export function sampleAnswer(id: string, content: string, overrides: Partial<Ass
     id,
     role: 'assistant',
     status: 'done',
+    parts: [{ type: 'text', text: content }],
     content,
     reasoning: '',
     toolCalls: [],

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createChatController } from '../chat-controller.js';
-import { createAssistantMessage, shownAnswer, type AssistantTurn, type StoredConversation } from '../chat-messages.js';
+import { createAssistantMessage, shownAnswer, type AssistantMessage, type AssistantTurn, type StoredConversation } from '../chat-messages.js';
+import { toRequestMessages } from '../request-messages.js';
 import { createAiClient, type AiClient } from '../client.js';
 import { isAiError, type AiError } from '../errors.js';
 import { localStorageAdapter, type WebStorage } from './local-storage.js';
@@ -40,6 +41,33 @@ const adapters: Array<[string, () => ConversationStorage]> = [
 ];
 
 let sequence = 0;
+
+/** A conversation that holds every kind of part, as a tool loop with web search and attachments leaves it. */
+function conversationWithEveryPart(): StoredConversation {
+  const base = conversation();
+  const pixel = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+  const answer: AssistantMessage = {
+    ...createAssistantMessage(`a-${sequence}-parts`, 1_000),
+    status: 'done',
+    content: 'It is sunny [1].',
+    parts: [
+      { type: 'reasoning', text: 'Look up the weather.', details: [{ type: 'reasoning.text', text: 'Look up the weather.', signature: 'c2lnbmVk', format: 'anthropic-claude-v1', index: 0 }], startedAt: 1_010, finishedAt: 1_200 },
+      { type: 'tool-call', toolCallId: 'call-1', index: 0, name: 'get_weather', input: '{"city":"Oslo"}', state: 'output-available', output: { celsius: 21 } },
+      { type: 'tool-call', toolCallId: 'call-2', index: 1, name: 'create_ticket', input: '{}', state: 'denied', errorText: 'not now' },
+      { type: 'step-start' },
+      { type: 'text', text: 'It is sunny [1].' },
+      { type: 'source', number: 1, url: 'https://weather.example/oslo', title: 'Oslo weather' },
+      { type: 'image', url: pixel },
+    ],
+  };
+  return {
+    ...base,
+    messages: [
+      { id: `u-${sequence}-parts`, role: 'user', content: 'Weather?', createdAt: 1_000, parts: [{ type: 'text', text: 'Weather?' }, { type: 'file', kind: 'image', mediaType: 'image/png', name: 'pixel.png', size: 68, url: pixel, width: 1, height: 1 }, { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'notes.pdf', size: 20, url: 'data:application/pdf;base64,JVBERi0xLjQKJSVFT0YK' }] },
+      { id: `t-${sequence}-parts`, role: 'assistant', versions: [answer], selected: 0 },
+    ],
+  };
+}
 const conversation = (overrides: Partial<StoredConversation> = {}): StoredConversation => {
   sequence += 1;
   const answer = { ...createAssistantMessage(`a-${sequence}`, 1_000), status: 'done' as const, content: 'Hi there.' };
@@ -71,6 +99,29 @@ describe.each(adapters)('%s', (_name, create) => {
     expect(await storage.load(saved.id)).toBeUndefined();
     // Removing what is not there is not an error.
     await storage.remove(saved.id);
+  });
+
+  it('keeps every message part as it was: attachments, reasoning details, tool calls in steps, sources, images', async () => {
+    const storage = create();
+    const saved = conversationWithEveryPart();
+    await storage.save(saved);
+    const loaded = await storage.load(saved.id);
+    expect(loaded?.messages).toEqual(saved.messages);
+    expect(toRequestMessages(loaded?.messages ?? [])).toEqual(toRequestMessages(saved.messages));
+  });
+
+  it('loads a conversation saved before messages had parts, and continues it', async () => {
+    const storage = create();
+    const saved = conversation();
+    const legacyAnswer: Record<string, unknown> = { ...(saved.messages[1] as AssistantTurn).versions[0] };
+    delete legacyAnswer['parts'];
+    await storage.save({ ...saved, messages: [saved.messages[0]!, { ...(saved.messages[1] as AssistantTurn), versions: [legacyAnswer as never] }] });
+    const restored = createChatController({ client, feature: 'chat', storage, conversationId: saved.id });
+    await restored.ready;
+    expect(shownAnswer(restored.store.getState().messages[1] as AssistantTurn).parts).toEqual([{ type: 'text', text: 'Hi there.' }]);
+    await restored.send('And then?');
+    expect(restored.store.getState().messages).toHaveLength(4);
+    expect(shownAnswer(restored.store.getState().messages[3] as AssistantTurn).status).toBe('done');
   });
 
   it('lists summaries, most recently updated first', async () => {

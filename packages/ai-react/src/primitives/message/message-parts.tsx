@@ -1,6 +1,7 @@
 'use client';
 import { forwardRef, useEffect, useRef, useState, type SubmitEvent, type HTMLAttributes, type ReactNode } from 'react';
-import { isAnswerOver } from '../../core/chat-messages.js';
+import { answerParts, isAnswerOver } from '../../core/chat-messages.js';
+import type { MessageReasoningPart } from '../../core/message-parts.js';
 import { Markdown } from '../../markdown/markdown.js';
 import { isSendKey } from '../composer/send-key.js';
 import { Slot } from '../slot.js';
@@ -78,7 +79,8 @@ export const MessageContent = forwardRef<HTMLDivElement, MessageContentProps>(fu
 });
 
 /**
- * The model's reasoning, folded (`details`) under the `reasoning` label; nothing when the answer has none.
+ * The model's reasoning, folded (`details`): open while the model thinks, then "Thought for N s"; reasoning the
+ * provider keeps encrypted says so. Nothing when the answer has none.
  *
  * @example
  * <Message.Reasoning />
@@ -86,11 +88,16 @@ export const MessageContent = forwardRef<HTMLDivElement, MessageContentProps>(fu
 export const MessageReasoning = forwardRef<HTMLDetailsElement, HTMLAttributes<HTMLDetailsElement>>(function MessageReasoning({ children, ...props }, ref) {
   const { labels } = useThreadContext('Message.Reasoning');
   const answer = answerOf(useMessage('Message.Reasoning'));
-  if (!answer?.reasoning) return null;
+  const parts = answer ? answerParts(answer).filter((part): part is MessageReasoningPart => part.type === 'reasoning') : [];
+  if (!answer || (!answer.reasoning && parts.length === 0)) return null;
+  const startedAt = parts[0]?.startedAt;
+  const finishedAt = parts.at(-1)?.finishedAt;
+  const thinking = (answer.status === 'streaming' || answer.status === 'pending') && answer.content === '';
+  const summary = thinking ? labels.thinking : startedAt !== undefined && finishedAt !== undefined ? labels.thoughtFor((finishedAt - startedAt) / 1000) : labels.reasoning;
   return (
-    <details ref={ref} data-status={answer.status} {...props}>
-      <summary>{children ?? labels.reasoning}</summary>
-      <p>{answer.reasoning}</p>
+    <details ref={ref} data-status={answer.status} data-state={thinking ? 'thinking' : 'done'} open={thinking || undefined} {...props}>
+      <summary>{children ?? summary}</summary>
+      <p>{answer.reasoning || labels.reasoningHidden}</p>
     </details>
   );
 });

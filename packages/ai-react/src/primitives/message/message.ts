@@ -5,3 +5,5 @@ export { MessageVersionPicker as VersionPicker } from './message-version-picker.
 export type { MessageVersionPickerProps as VersionPickerProps } from './message-version-picker.js';
 export { MessageScope as Scope, useMessage, useMessageContext } from './message-context.js';
 export type { MessageContextValue as ContextValue } from './message-context.js';
+export { MessageAttachments as Attachments, MessageImages as Images, MessageSources as Sources, MessageToolCalls as ToolCalls, ToolCallCard } from './message-tools.js';
+export type { MessageToolCallsProps as ToolCallsProps, ToolCallViewProps, ToolComponents } from './message-tools.js';

@@ -1,0 +1,123 @@
+import type { ChatCompletionDelta, ToolCallDelta, UrlCitationAnnotation } from './chat-types.js';
+import type { AssistantMessagePart, MessageReasoningPart, MessageSourcePart, MessageToolPart, ReasoningDetail } from './message-parts.js';
+
+type Parts = readonly AssistantMessagePart[];
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Where the current step starts: parts after the last `step-start` belong to the model call now streaming. */
+const stepStart = (parts: Parts) => parts.findLastIndex((part) => part.type === 'step-start') + 1;
+
+/**
+ * `reasoning_details` pieces merged by `index`, as OpenRouter streams them: text and summary pieces concatenate,
+ * a signature or an encrypted blob arrives whole on a later piece and is kept as it came.
+ */
+function mergeDetails(details: readonly ReasoningDetail[], pieces: readonly ReasoningDetail[]): ReasoningDetail[] {
+  const merged = [...details];
+  for (const piece of pieces) {
+    if (!isRecord(piece) || typeof piece.type !== 'string') continue;
+    const at = typeof piece['index'] === 'number' ? merged.findIndex((detail) => detail['index'] === piece['index'] && detail.type === piece.type) : -1;
+    const existing = merged[at];
+    if (!existing) {
+      merged.push({ ...piece });
+      continue;
+    }
+    const next: ReasoningDetail = { ...existing };
+    for (const [field, value] of Object.entries(piece)) {
+      if ((field === 'text' || field === 'summary') && typeof value === 'string') next[field] = `${typeof existing[field] === 'string' ? existing[field] : ''}${value}`;
+      else if (value !== '' && value !== null && value !== undefined) next[field] = value;
+    }
+    merged[at] = next;
+  }
+  return merged;
+}
+
+function foldReasoning(parts: AssistantMessagePart[], text: string, details: readonly ReasoningDetail[], at: number): void {
+  const last = parts.at(-1);
+  if (last?.type === 'reasoning') {
+    parts[parts.length - 1] = { ...last, text: last.text + text, details: details.length > 0 ? mergeDetails(last.details, details) : last.details, finishedAt: at };
+    return;
+  }
+  const part: MessageReasoningPart = { type: 'reasoning', text, details: mergeDetails([], details), startedAt: at, finishedAt: at };
+  parts.push(part);
+}
+
+/** Parallel tool calls of the current step, merged by `index`: the first delta names a call, later ones add arguments. */
+function foldToolCalls(parts: AssistantMessagePart[], deltas: readonly ToolCallDelta[]): void {
+  const from = stepStart(parts);
+  for (const delta of deltas) {
+    const existing = parts.findIndex((part, position) => position >= from && part.type === 'tool-call' && !part.server && part.index === (delta.index ?? -1));
+    const piece = delta.function?.arguments ?? '';
+    const call = parts[existing];
+    if (call?.type === 'tool-call') {
+      parts[existing] = { ...call, toolCallId: call.toolCallId || (delta.id ?? ''), name: call.name || (delta.function?.name ?? ''), input: call.input + piece };
+      continue;
+    }
+    const index = typeof delta.index === 'number' ? delta.index : parts.filter((part, position) => position >= from && part.type === 'tool-call').length;
+    const part: MessageToolPart = { type: 'tool-call', toolCallId: delta.id ?? '', index, name: delta.function?.name ?? '', input: piece, state: 'input-streaming' };
+    parts.push(part);
+  }
+}
+
+/** Cited sources, numbered in the order they first appear; a URL cited twice keeps its first number. */
+function foldCitations(parts: AssistantMessagePart[], annotations: readonly UrlCitationAnnotation[]): boolean {
+  let added = false;
+  for (const annotation of annotations) {
+    const citation = annotation?.type === 'url_citation' ? annotation.url_citation : undefined;
+    if (!citation || typeof citation.url !== 'string' || parts.some((part) => part.type === 'source' && part.url === citation.url)) continue;
+    const number = parts.filter((part) => part.type === 'source').length + 1;
+    const source: MessageSourcePart = { type: 'source', number, url: citation.url };
+    if (typeof citation.title === 'string' && citation.title !== '') source.title = citation.title;
+    if (typeof citation.content === 'string' && citation.content !== '') source.content = citation.content;
+    parts.push(source);
+    added = true;
+  }
+  return added;
+}
+
+/**
+ * One streamed delta folded into an answer's parts, in the order the answer happened: reasoning, tool calls, text,
+ * sources, images. Returns the same array when the delta added nothing.
+ *
+ * @example
+ * answer.parts = foldDelta(answer.parts, chunk.choices[0].delta, Date.now());
+ */
+export function foldDelta(previous: Parts, delta: ChatCompletionDelta, at: number): Parts {
+  const parts = [...previous];
+  let changed = false;
+  const reasoning = delta.reasoning ?? delta.reasoning_content;
+  const details = Array.isArray(delta.reasoning_details) ? delta.reasoning_details : [];
+  if ((typeof reasoning === 'string' && reasoning !== '') || details.length > 0) {
+    foldReasoning(parts, typeof reasoning === 'string' ? reasoning : '', details, at);
+    changed = true;
+  }
+  if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
+    foldToolCalls(parts, delta.tool_calls);
+    changed = true;
+  }
+  if (typeof delta.content === 'string' && delta.content !== '') {
+    const last = parts.at(-1);
+    if (last?.type === 'text') parts[parts.length - 1] = { type: 'text', text: last.text + delta.content };
+    else parts.push({ type: 'text', text: delta.content });
+    changed = true;
+  }
+  if (Array.isArray(delta.annotations) && foldCitations(parts, delta.annotations)) changed = true;
+  for (const image of Array.isArray(delta.images) ? delta.images : []) {
+    if (typeof image?.image_url?.url !== 'string') continue;
+    parts.push({ type: 'image', url: image.image_url.url });
+    changed = true;
+  }
+  return changed ? parts : previous;
+}
+
+/**
+ * The parts once the model call is over: tool calls whose arguments stopped arriving are complete
+ * (`input-available`). Returns the same array when nothing changed.
+ *
+ * @example
+ * answer.parts = settleParts(answer.parts);
+ */
+export function settleParts(previous: Parts): Parts {
+  if (!previous.some((part) => part.type === 'tool-call' && part.state === 'input-streaming')) return previous;
+  return previous.map((part) => (part.type === 'tool-call' && part.state === 'input-streaming' ? { ...part, state: 'input-available' as const } : part));
+}
