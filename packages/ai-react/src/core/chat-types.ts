@@ -1,3 +1,4 @@
+import type { FeatureAccepts } from '@insforge/ai-protocol';
 import type { ReasoningDetail } from './message-parts.js';
 
 // OpenAI's chat, images and models wire shapes as the gateway sends them (OpenRouter's extensions included),
@@ -206,6 +207,8 @@ export interface ModelEntry {
   pricing: ModelPricing;
   supportedParameters: string[];
   fallbackModels?: string[];
+  /** What a feature takes beyond parameters (attachments by kind, server tools), so a UI can check before sending. */
+  accepts?: FeatureAccepts;
 }
 
 export interface ModelListQuery {

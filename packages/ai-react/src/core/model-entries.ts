@@ -91,5 +91,6 @@ export function fromListedModel(model: ListedModel): ModelEntry {
     supportedParameters: details.supported_parameters ?? [],
   };
   if (details.fallback_models) entry.fallbackModels = details.fallback_models;
+  if (details.accepts) entry.accepts = details.accepts;
   return withLimits(entry, details.context_length, details.max_output_tokens);
 }

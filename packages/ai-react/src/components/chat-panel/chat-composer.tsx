@@ -1,6 +1,8 @@
 'use client';
 import type { ReactNode } from 'react';
 import { ArrowUpIcon } from '../../icons/arrow-up-icon.js';
+import { PaperclipIcon } from '../../icons/paperclip-icon.js';
+import { ComposerAttachButton, ComposerAttachmentList } from '../../primitives/composer/composer-attachments.js';
 import { StopIcon } from '../../icons/stop-icon.js';
 import { ComposerInput, ComposerRoot, ComposerSend, ComposerStop, type ComposerRootProps } from '../../primitives/composer/composer.js';
 import { useChatPanelContext } from './chat-panel-context.js';
@@ -23,9 +25,15 @@ export function ChatComposer({ placeholder, tools, className, ...props }: ChatCo
   const round = classNameOf('button', 'ia-chat-button ia-chat-send');
   return (
     <ComposerRoot {...props} className={classNameOf('composer', 'ia-chat-composer', className)}>
+      <ComposerAttachmentList className={classNameOf('attachments', 'ia-chat-attachment-drafts')} />
       <ComposerInput className={classNameOf('input', 'ia-chat-input')} placeholder={placeholder} />
       <div className={classNameOf('actions', 'ia-chat-composer-toolbar')}>
-        <div className={classNameOf('actions', 'ia-chat-composer-tools')}>{tools}</div>
+        <div className={classNameOf('actions', 'ia-chat-composer-tools')}>
+          <ComposerAttachButton className={classNameOf('button', 'ia-chat-button ia-chat-icon-button')}>
+            <PaperclipIcon />
+          </ComposerAttachButton>
+          {tools}
+        </div>
         <ComposerSend className={round} data-variant="primary">
           <ArrowUpIcon size={18} />
         </ComposerSend>

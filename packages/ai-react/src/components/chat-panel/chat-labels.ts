@@ -1,3 +1,4 @@
+import { byteSize, type AttachmentRefusal } from '../../core/attachments.js';
 import type { ToolCallState } from '../../core/message-parts.js';
 import type { AiError } from '../../core/errors.js';
 import type { MarkdownLabels } from '../../markdown/markdown.js';
@@ -58,6 +59,12 @@ export interface ChatLabels extends MarkdownLabels {
   file: string;
   /** The alternative text of a generated image (followed by its number). */
   generatedImage: string;
+  /** The composer's attach button, a file's remove button, a file being read, and why one cannot be sent. */
+  attachFiles: string;
+  removeAttachment: (name: string) => string;
+  readingAttachment: string;
+  attachmentRefused: (refusal: AttachmentRefusal) => string;
+  attachmentFailed: string;
   /** Marks an answer stopped by the user; also announced. */
   stopped: string;
   /** Marks an answer that failed before any text (the error itself shows below the conversation). */
@@ -142,6 +149,16 @@ export const defaultChatLabels: ChatLabels = {
   audio: 'Audio',
   file: 'File',
   generatedImage: 'Generated image',
+  attachFiles: 'Attach files',
+  removeAttachment: (name) => `Remove ${name}`,
+  readingAttachment: 'Reading…',
+  attachmentRefused: (refusal) => {
+    if (refusal.reason === 'kind') return `This assistant does not take ${{ image: 'images', pdf: 'documents', file: 'documents', audio: 'audio' }[refusal.kind]}.`;
+    if (refusal.reason === 'type') return `Files of type ${refusal.mediaType} are not accepted here.`;
+    if (refusal.reason === 'size') return `Too large: at most ${byteSize(refusal.maxBytes)} per file.`;
+    return `At most ${refusal.maxCount} of these per message.`;
+  },
+  attachmentFailed: 'This file could not be read.',
   stopped: 'Stopped',
   failed: 'No answer: the request failed.',
   interrupted: 'The answer was cut off: the request failed.',

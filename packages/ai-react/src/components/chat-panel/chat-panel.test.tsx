@@ -593,3 +593,49 @@ describe('ChatPanel: tools, sources and attachments', () => {
     expect(await violations()).toEqual([]);
   });
 });
+
+describe('ChatPanel: attachments in the composer', () => {
+  const pixelBytes = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='), (char) => char.charCodeAt(0));
+  const fileInput = (container: HTMLElement) => container.querySelector<HTMLInputElement>('input[type="file"]') as HTMLInputElement;
+
+  it('refuses a file the feature does not take, with the reason, before anything is sent', async () => {
+    const { user, container } = renderPanel();
+    const attach = await screen.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });
+    // The chat model reads images and files, not audio: the picker offers what it takes.
+    expect(fileInput(container).accept).toBe('image/*,application/pdf');
+    const before = harness.emulator.generations({ kind: 'chat' }).length;
+    // `applyAccept: false`: the file dialog would hide it, but a drop or a paste can still bring one.
+    const upload = userEvent.setup({ applyAccept: false });
+    await upload.upload(fileInput(container), new File([new Uint8Array(64)], 'voice.wav', { type: 'audio/wav' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('This assistant does not take audio.');
+    await user.type(composer(), 'What is in the recording?');
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
+    await user.keyboard('{Enter}');
+    expect(harness.emulator.generations({ kind: 'chat' }).length).toBe(before);
+    expect(composer().value).toBe('What is in the recording?');
+    expect(await violations()).toEqual([]);
+    await user.click(screen.getByRole('button', { name: 'Remove voice.wav' }));
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(false);
+    expect(attach).toBeTruthy();
+  });
+
+  it('sends a picked image with the text; the message shows it and the model received it', async () => {
+    const { user, container } = renderPanel();
+    await screen.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });
+    await user.upload(fileInput(container), new File([pixelBytes], 'pixel.png', { type: 'image/png' }));
+    const drafts = await screen.findByRole('list', { name: 'Attachments' });
+    await waitFor(() => expect(within(drafts).getByRole('listitem').getAttribute('data-status')).toBe('ready'));
+    await send(user, 'What is this?');
+    await waitForAnswer(container);
+    expect(lastAnswer(container)?.textContent).toContain('I received an image of 1×1 pixels');
+    const sent = screen.getAllByRole('list', { name: 'Attachments' }).at(-1) as HTMLElement;
+    expect(within(sent).getByRole('img', { name: 'pixel.png' })).toBeTruthy();
+    // The composer is empty again: the file went with the message.
+    expect(container.querySelector('[data-part="attachment-drafts"]')).toBeNull();
+  });
+});
+
+async function violations() {
+  const results = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false }, region: { enabled: false } } });
+  return results.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.html).join(', ')}`);
+}

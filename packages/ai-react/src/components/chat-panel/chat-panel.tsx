@@ -12,6 +12,7 @@ import { ThreadScrollToBottom, ThreadViewport } from '../../primitives/thread/th
 import { useShallowStable } from '../../primitives/use-shallow-stable.js';
 import type { UseChatOptions } from '../../react/use-chat.js';
 import { useChatRuntime } from '../../react/use-chat-runtime.js';
+import { useFeatureAccepts } from '../../react/use-feature-accepts.js';
 import { ChatAnnouncer } from './chat-announcer.js';
 import { ChatComposer } from './chat-composer.js';
 import { ChatEmptyState } from './chat-empty-state.js';
@@ -40,6 +41,11 @@ export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, 
   userName?: string | undefined;
   /** Shows thumbs up/down under answers, and hears them. */
   onFeedback?: ((feedback: Feedback | undefined, answer: AssistantMessage) => void) | undefined;
+  /**
+   * Files in the composer (pick, paste, drop), checked against what the feature takes (`/v1/models`) before sending;
+   * default true, shown only where the feature takes any.
+   */
+  attachments?: boolean | undefined;
   /** Components for some tools' calls, by tool name (`{ get_weather: WeatherCard }`); the others get the default card. */
   toolComponents?: ToolComponents | undefined;
   /** "New chat" started another conversation (its id); the one left stays in storage. */
@@ -79,13 +85,14 @@ const components = { UserMessage: ChatUserMessage, AssistantMessage: ChatAssista
  * <AiProvider baseUrl="/ai"><ChatPanel feature="support" placeholder="Ask about your order…" /></AiProvider>
  */
 export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function ChatPanel(
-  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, tools, maxSteps, toolComponents, ...props },
+  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, tools, maxSteps, toolComponents, attachments = true, ...props },
   ref,
 ) {
   // "New chat" moves to a fresh id; a `conversationId` given by the app wins (the app then follows the change).
   const [ownId, setOwnId] = useState<string | undefined>(undefined);
   const chat = useChatRuntime({ feature, conversationId: conversationId ?? ownId, identity, initialMessages: ownId === undefined ? initialMessages : undefined, params, tools, maxSteps, onFinish, onError });
   const stableClassNames = useShallowStable(classNames);
+  const accepts = useFeatureAccepts(feature, attachments);
   const panel = useMemo<ChatPanelContextValue>(
     () => ({ unstyled, className: (slot, own, ...extra) => classes(unstyled, own, stableClassNames?.[slot], ...extra), renderMessageActions, userName, onFeedback, toolComponents }),
     [unstyled, stableClassNames, renderMessageActions, userName, onFeedback, toolComponents],
@@ -114,7 +121,7 @@ export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function Cha
           </ThreadViewport>
           <div className={cls('composer', 'ia-chat-footer')}>
             <ChatError />
-            <ChatComposer placeholder={placeholder} />
+            <ChatComposer placeholder={placeholder} accepts={accepts} />
           </div>
           <ChatAnnouncer />
         </AiRoot>

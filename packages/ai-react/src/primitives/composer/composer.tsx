@@ -1,16 +1,22 @@
 'use client';
-import { forwardRef, useEffect, useLayoutEffect, useRef, type ButtonHTMLAttributes, type SubmitEvent, type FormHTMLAttributes, type HTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import type { FeatureAccepts } from '@insforge/ai-protocol';
+import { forwardRef, useEffect, useLayoutEffect, useRef, useState, type ButtonHTMLAttributes, type DragEvent, type SubmitEvent, type FormHTMLAttributes, type HTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { composeEventHandlers } from '../compose-event-handlers.js';
 import { createScopedContext } from '../create-scoped-context.js';
 import { composeRefs, Slot } from '../slot.js';
 import { isBusy, useThreadContext, useThreadSelector } from '../thread/thread-context.js';
 import { useControllableState } from '../use-controllable-state.js';
+import { acceptsAttachments } from '../../core/attachments.js';
 import { isSendKey } from './send-key.js';
+import { useAttachmentDrafts, type AttachmentDrafts } from './use-attachment-drafts.js';
 
 interface ComposerContextValue {
   text: string;
   setText(text: string): void;
   busy: boolean;
+  /** The files attached so far; adding works only where the feature takes attachments (`accepts`). */
+  attachments: AttachmentDrafts;
+  accepts: FeatureAccepts | undefined;
 }
 
 const [ComposerContext, useComposerContext] = createScopedContext<ComposerContextValue>('Composer.Root');
@@ -21,6 +27,11 @@ export interface ComposerRootProps extends FormHTMLAttributes<HTMLFormElement> {
   value?: string | undefined;
   defaultValue?: string | undefined;
   onValueChange?: ((text: string) => void) | undefined;
+  /**
+   * What the feature takes (a `/v1/models` entry's `accepts`): files can then be picked, pasted and dropped, each
+   * checked against it before anything is sent. Without it the composer takes text only.
+   */
+  accepts?: FeatureAccepts | undefined;
 }
 
 /**
@@ -31,10 +42,13 @@ export interface ComposerRootProps extends FormHTMLAttributes<HTMLFormElement> {
  * @example
  * <Composer.Root onSubmit={(event) => { if (!allowed) event.preventDefault(); }}><Composer.Input /><Composer.Send /></Composer.Root>
  */
-export const ComposerRoot = forwardRef<HTMLFormElement, ComposerRootProps>(function ComposerRoot({ asChild, value, defaultValue = '', onValueChange, onSubmit, ...props }, ref) {
+export const ComposerRoot = forwardRef<HTMLFormElement, ComposerRootProps>(function ComposerRoot({ asChild, value, defaultValue = '', onValueChange, onSubmit, accepts, onDragOver, onDragLeave, onDrop, ...props }, ref) {
   const { chat, focusComposer, fillComposer } = useThreadContext('Composer.Root');
   const busy = useThreadSelector('Composer.Root', (state) => isBusy(state.status));
   const [text, setText] = useControllableState({ value, defaultValue, onChange: onValueChange });
+  const attachments = useAttachmentDrafts(accepts);
+  const [dragging, setDragging] = useState(false);
+  const takesFiles = acceptsAttachments(accepts);
   useEffect(() => {
     fillComposer.current = setText;
     return () => {
@@ -43,20 +57,36 @@ export const ComposerRoot = forwardRef<HTMLFormElement, ComposerRootProps>(funct
   }, [fillComposer, setText]);
   const Element = asChild ? Slot : 'form';
   return (
-    <ComposerContext.Provider value={{ text, setText, busy }}>
+    <ComposerContext.Provider value={{ text, setText, busy, attachments, accepts }}>
       <Element
         ref={ref}
         data-state={busy ? 'busy' : 'idle'}
-        data-empty={text.trim() === '' ? '' : undefined}
+        data-empty={text.trim() === '' && attachments.drafts.length === 0 ? '' : undefined}
+        data-dragging={dragging ? '' : undefined}
         {...props}
+        onDragOver={composeEventHandlers(onDragOver, (event: DragEvent<HTMLFormElement>) => {
+          if (!takesFiles || !event.dataTransfer.types.includes('Files')) return;
+          event.preventDefault();
+          setDragging(true);
+        })}
+        onDragLeave={composeEventHandlers(onDragLeave, () => setDragging(false))}
+        onDrop={composeEventHandlers(onDrop, (event: DragEvent<HTMLFormElement>) => {
+          setDragging(false);
+          if (!takesFiles || event.dataTransfer.files.length === 0) return;
+          event.preventDefault();
+          attachments.add(Array.from(event.dataTransfer.files));
+        })}
         onSubmit={(event: SubmitEvent<HTMLFormElement>) => {
           onSubmit?.(event);
           const cancelled = event.defaultPrevented;
           // The page never navigates, whatever the app's handler did.
           event.preventDefault();
-          if (cancelled || busy || text.trim() === '') return;
-          void chat.send(text);
+          // A file still being read, or one the feature refuses, keeps the message here: nothing is sent with it.
+          const files = attachments.sendable();
+          if (cancelled || busy || files === undefined || (text.trim() === '' && files.length === 0)) return;
+          void chat.send(text, files.length > 0 ? { attachments: files } : undefined);
           setText('');
+          attachments.clear();
           focusComposer();
         }}
       />
@@ -76,9 +106,9 @@ export interface ComposerInputProps extends Omit<TextareaHTMLAttributes<HTMLText
  * @example
  * <Composer.Input placeholder="Ask anything…" />
  */
-export const ComposerInput = forwardRef<HTMLTextAreaElement, ComposerInputProps>(function ComposerInput({ maxHeight = 200, onChange, onKeyDown, ...props }, ref) {
+export const ComposerInput = forwardRef<HTMLTextAreaElement, ComposerInputProps>(function ComposerInput({ maxHeight = 200, onChange, onKeyDown, onPaste, ...props }, ref) {
   const { chat, labels, composerRef, editors } = useThreadContext('Composer.Input');
-  const { text, setText } = useComposerContext('Composer.Input');
+  const { text, setText, attachments, accepts } = useComposerContext('Composer.Input');
   const own = useRef<HTMLTextAreaElement | null>(null);
   useLayoutEffect(() => {
     const element = own.current;
@@ -98,6 +128,13 @@ export const ComposerInput = forwardRef<HTMLTextAreaElement, ComposerInputProps>
       ref={composeRefs(ref, own, composerRef)}
       value={text}
       onChange={composeEventHandlers(onChange, (event) => setText(event.target.value))}
+      onPaste={composeEventHandlers(onPaste, (event) => {
+        // A pasted screenshot or file becomes an attachment where the feature takes files; pasted text stays text.
+        const files = Array.from(event.clipboardData.files);
+        if (files.length === 0 || !acceptsAttachments(accepts)) return;
+        event.preventDefault();
+        attachments.add(files);
+      })}
       onKeyDown={composeEventHandlers(onKeyDown, (event) => {
         if (isSendKey(event)) {
           event.preventDefault();
@@ -129,10 +166,12 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
  */
 export const ComposerSend = forwardRef<HTMLButtonElement, ButtonProps>(function ComposerSend({ asChild, forceMount, ...props }, ref) {
   const { labels } = useThreadContext('Composer.Send');
-  const { text, busy } = useComposerContext('Composer.Send');
+  const { text, busy, attachments } = useComposerContext('Composer.Send');
   if (busy && !forceMount) return null;
   const Element = asChild ? Slot : 'button';
-  return <Element ref={ref} type="submit" aria-label={labels.send} data-tooltip={labels.send} data-action="send" disabled={busy || text.trim() === ''} {...props} />;
+  const blocked = attachments.drafts.some((draft) => draft.status !== 'ready');
+  const empty = text.trim() === '' && attachments.drafts.length === 0;
+  return <Element ref={ref} type="submit" aria-label={labels.send} data-tooltip={labels.send} data-action="send" disabled={busy || empty || blocked} {...props} />;
 });
 
 /**
@@ -177,3 +216,4 @@ export const ComposerAttachments = forwardRef<HTMLDivElement, HTMLAttributes<HTM
 
 /** The composer's text and its setter, for parts of your own (a character count, a template button). */
 export const useComposer = (part: string) => useComposerContext(part);
+export { useComposerContext };

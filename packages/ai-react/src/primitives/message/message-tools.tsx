@@ -1,5 +1,6 @@
 'use client';
 import { forwardRef, type ComponentType, type HTMLAttributes } from 'react';
+import { byteSize } from '../../core/attachments.js';
 import { answerParts, userMessageParts } from '../../core/chat-messages.js';
 import type { MessageFilePart, MessageImagePart, MessageSourcePart, MessageToolPart } from '../../core/message-parts.js';
 import { safeHref } from '../../markdown/safe-url.js';
@@ -153,13 +154,6 @@ export const MessageSources = forwardRef<HTMLElement, HTMLAttributes<HTMLElement
   );
 });
 
-/** Bytes in words: "820 B", "14 KB", "2.4 MB". */
-function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /**
  * A user message's files: images as thumbnails, PDFs and audio as a chip with name and size; nothing without files.
  *
@@ -181,7 +175,7 @@ export const MessageAttachments = forwardRef<HTMLUListElement, HTMLAttributes<HT
             <span data-part="file-chip">
               <span data-part="file-kind">{file.kind === 'pdf' ? 'PDF' : file.kind === 'audio' ? labels.audio : labels.file}</span>
               <span data-part="file-name">{file.name ?? labels.file}</span>
-              <span data-part="file-size">{sizeText(file.size)}</span>
+              <span data-part="file-size">{byteSize(file.size)}</span>
             </span>
           )}
         </li>
