@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from 'express';
 import { z } from 'zod';
-import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type StaticClientKey } from './auth/identity.js';
+import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type Identity, type StaticClientKey } from './auth/identity.js';
 import { gatewayErrorHandler, GatewayError } from './errors.js';
 import type { FeatureInput } from './features/feature.js';
 import type { FeatureStore } from './features/feature-store.js';
@@ -31,6 +31,12 @@ import { lazyAdminRouter } from './routes/admin/index.js';
 import { lazyConversationsRouter } from './routes/conversations.js';
 import type { ConversationLimits } from './store/conversation-store.js';
 import { imageGenerationHandler } from './routes/images.js';
+import { openAIImageProtocol } from './routes/image-protocols.js';
+import { lazyFilesRouter, lazySignedFilesRouter } from './routes/files.js';
+import { filesOptionsSchema, openGatewayFiles, type FilesOptions } from './files/gateway-files.js';
+import { ConversationAttachments } from './files/conversation-attachments.js';
+import { chatAttachments } from './files/chat-attachments.js';
+import { generatedImageStore } from './files/generated-images.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
@@ -117,6 +123,13 @@ export interface AiGatewayOptions {
    * `messagesPerConversation` (5,000), `messageBytes` (256 KB) and `bytesPerOwner` (50 MB).
    */
   conversations?: Partial<ConversationLimits>;
+  /**
+   * The file store (`/api/ai/files`), where conversations keep their attachments and `response_format: "url"` keeps
+   * generated images, stored once per project by content: the bytes in the database unless `directory` names a
+   * folder; `maxFileBytes` (10 MB) and `maxBytesPerOwner` (100 MB) per caller; signed URLs that work for
+   * `signedUrlTtlSeconds` (1 hour) under `publicUrl` (default: the address each request came to).
+   */
+  files?: FilesOptions;
   /** Largest request body. Default 10 MB (images in messages are large). */
   maxBodyBytes?: number;
   /** How long the model catalog is cached. Default 10 minutes. */
@@ -179,6 +192,7 @@ const optionsSchema = z.object({
     .array(z.object({ name: z.string().min(1).max(64), stage: z.enum(['input', 'output']), check: z.custom<() => unknown>((value) => typeof value === 'function', 'check must be a function') }))
     .optional(),
   jobs: batchJobOptionsSchema.optional(),
+  files: filesOptionsSchema.optional(),
 });
 
 /**
@@ -248,6 +262,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     (stores) => (context.databaseLocation = stores.database.location),
     (error: unknown) => logger.error('the gateway database could not be opened', { error }),
   );
+  const files = ready.then((stores) => openGatewayFiles(stores.database.db, options.files, encryption ?? undefined));
+  // A database that did not open is logged above; a file store that did not open on one that did, here.
+  files.catch((error: unknown) => ready.then(() => logger.error('the file store could not be opened', { error }), () => undefined));
   const customFeatures = options.features !== undefined && !Array.isArray(options.features) ? options.features : undefined;
   const features: FeatureStore = customFeatures ?? {
     get: async (projectId, name) => (await ready).features.get(projectId, name),
@@ -345,6 +362,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     lifecycle,
     logger,
     redact,
+    attachments: chatAttachments(files),
   };
   const batchJobs = startBatchJobs(context, ready, options.jobs, { url: redisUrl, keyPrefix: options.limits?.redisKeyPrefix });
   // Remember the key in use so the logger can redact it even when it comes from a function.
@@ -358,6 +376,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     next();
   });
   router.use(requestHygiene);
+  const admitCall = (identity: Identity) => quota.admitCall(identity);
+  // Before the identity middleware: a signed file URL is its own credential (an `<img src>` sends none).
+  router.use(lazySignedFilesRouter(files, admitCall));
   router.use(jsonBody(options.maxBodyBytes ?? 10 * 1024 * 1024));
   router.use(identityMiddleware(context));
   router.use(operationsRouter(operations, ready));
@@ -366,11 +387,14 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.post('/v1/embeddings', embeddingsHandler(context));
   router.get('/v1/models', listModelsHandler(context));
   router.get('/v1/models/*id', retrieveModelHandler(context));
-  router.post('/v1/images/generations', imageGenerationHandler(context));
+  router.post('/v1/images/generations', imageGenerationHandler(context, openAIImageProtocol, generatedImageStore(files)));
   router.post('/api/ai/chat/completion', insforgeChatHandler(context));
   router.post('/api/ai/image/generation', insforgeImageHandler(context));
   // Conversation calls count against the caller's rate limits like AI calls (never against spend or the stop).
-  router.use(lazyConversationsRouter(ready, (identity) => quota.admitCall(identity)));
+  const conversationFiles = files.then((opened) => new ConversationAttachments(opened));
+  conversationFiles.catch(() => undefined);
+  router.use(lazyConversationsRouter(ready, admitCall, conversationFiles));
+  router.use(lazyFilesRouter(files, admitCall));
   router.use(lazyLimitsRouter(context, ready));
   router.use(lazyAdminRouter(context, ready, webhooks, responseCache));
   router.use(lazyUsageRouter(ready));

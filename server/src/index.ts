@@ -26,3 +26,4 @@ export type { FeatureCache, GuardrailConfig, PiiKind } from './features/feature-
 export type { HostGuardrail, GuardrailContext, GuardrailVerdict } from './guardrails/guardrails.js';
 export type { GuardrailDecision } from './usage/usage-record.js';
 export { KeyEncryption } from './crypto/key-encryption.js';
+export type { FilesOptions } from './files/gateway-files.js';

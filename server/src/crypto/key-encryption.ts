@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /** A 32-byte AES-256 master key and the id stored beside everything encrypted under it. */
 export interface MasterKey {
@@ -83,6 +83,18 @@ export class KeyEncryption {
   /** Whether a master key with this id is configured. */
   has(keyId: string): boolean {
     return this.#keys.has(keyId);
+  }
+
+  /**
+   * 32-byte keys for another purpose (signing file URLs…), one per master key, derived with HKDF-SHA256 so they
+   * reveal nothing of the master keys; the current key's first.
+   *
+   * @example
+   * const [signingKey] = encryption.deriveKeys('insforge-ai/file-urls');
+   */
+  deriveKeys(purpose: string): Buffer[] {
+    const ordered = [this.currentKeyId, ...[...this.#keys.keys()].filter((id) => id !== this.currentKeyId)];
+    return ordered.map((id) => Buffer.from(hkdfSync('sha256', this.#keys.get(id) as Buffer, Buffer.alloc(0), purpose, KEY_BYTES)));
   }
 
   /** Encrypts under the current key with a fresh 12-byte IV; `aad` binds the result to its owner (a project id). */

@@ -54,7 +54,9 @@ export async function prepareChat(context: GatewayContext, identity: Identity, r
 }
 
 /** The chat a request sends to a target already resolved (a feature, a draft under test, or a raw model). */
-export async function chatRunFor(context: GatewayContext, identity: Identity, target: Target, request: ChatRequest): Promise<ChatRun> {
+export async function chatRunFor(context: GatewayContext, identity: Identity, target: Target, incoming: ChatRequest): Promise<ChatRun> {
+  // The attachment stage first: the extension policy and the estimate judge the files that will be sent.
+  const request = context.attachments ? { ...incoming, messages: await context.attachments.resolve(identity, incoming.messages) } : incoming;
   const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, reasoning_effort: effort, ...asked } = request;
   const extensions = applyExtensionPolicy(target.feature, request);
   const { plugins: _plugins, provider: _provider, models: _models, transforms: _transforms, ...rest } = asked;

@@ -5,6 +5,7 @@ import type { UsageSink } from '../usage/usage-record.js';
 import type { ModelCatalog } from '../upstream/model-catalog.js';
 import type { OpenRouterClient } from '../upstream/openrouter-client.js';
 import type { GatewayLogger } from '../logger.js';
+import type { AttachmentReferences } from './attachment-references.js';
 import type { RequestLifecycle } from './metered-request.js';
 import type { RawModelPolicy } from './resolve-target.js';
 import type { RetryPolicy } from './with-fallbacks.js';
@@ -27,6 +28,8 @@ export interface GatewayContext {
   quota: QuotaGuard;
   /** Every metered request in flight, their deadline and their clean end at shutdown. */
   lifecycle: RequestLifecycle;
+  /** Puts the bytes of the file store's files that a chat's messages name; without it, messages go as they came. */
+  attachments?: AttachmentReferences;
   /** Where the gateway's database lives (no password), or undefined before it is open. */
   databaseLocation?: string;
   logger: GatewayLogger;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Identity } from '../auth/identity.js';
 
 /** The feature an image request gets when it names none. */
 export const DEFAULT_IMAGE_FEATURE = 'image';
@@ -28,6 +29,19 @@ export interface ImageGenerationRequest {
 export interface GeneratedImage {
   base64: string;
   mediaType: string;
+  /** Where the image is kept (a signed URL of the gateway's file store), when it was stored. */
+  url?: string;
+}
+
+/**
+ * Where `response_format: "url"` keeps generated images: the gateway's file store, which answers signed URLs. The
+ * gateway wires it; without it, `url` gets data URLs.
+ */
+export interface GeneratedImageStore {
+  /** Refuses (413) before anything is generated when the caller's stored files are at their cap already. */
+  checkRoom(identity: Identity): Promise<void>;
+  /** Keeps each image for the caller and answers its signed URL, in order. */
+  save(identity: Identity, images: readonly GeneratedImage[], requestBase: string): Promise<string[]>;
 }
 
 /** What the upstream made, for a protocol to write. */
@@ -54,10 +68,7 @@ export const STYLE_SUFFIX: Record<NonNullable<ImageGenerationRequest['style']>, 
   natural: 'Style: natural (realistic, subdued, not hyper-real).',
 };
 
-/**
- * A data URL for an image: the gateway stores no files, so `response_format: "url"` gets the picture inline as
- * `data:image/png;base64,…` rather than a link to somewhere.
- */
+/** A data URL for an image: `data:image/png;base64,…`, what `url` holds when the image was not stored. */
 export function imageDataUrl(image: GeneratedImage): string {
   return `data:${image.mediaType};base64,${image.base64}`;
 }

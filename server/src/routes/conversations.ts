@@ -1,10 +1,14 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
+import { ownerOf } from '../auth/owner.js';
 import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
-import { CONVERSATION_LIMITS, type Conversation, type ConversationMessagesPage, type ConversationOwner, type ConversationStore, type ConversationSummary } from '../store/conversation-store.js';
+import { CONVERSATION_LIMITS, type Conversation, type ConversationMessage, type ConversationMessagesPage, type ConversationOwner, type ConversationStore, type ConversationSummary } from '../store/conversation-store.js';
+import type { AttachmentView, ConversationAttachments } from '../files/conversation-attachments.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
+import { requestBaseUrl } from './files.js';
 import { identityOf } from './identity-middleware.js';
 import { isoTime } from './iso-time.js';
 import { lazyRouter } from './lazy-router.js';
@@ -37,7 +41,11 @@ const SaveBody = z.object({ title: Title.optional(), feature: Feature.optional()
 const RenameBody = z.object({ title: Title });
 const AppendBody = z.object({ messages: Messages });
 const SaveParams = z.object({ id: ConversationId });
+// `reference` answers signed URLs for attachments instead of the data URLs they were sent as.
+const Attachments = z.enum(['inline', 'reference'], 'attachments is "inline" (the default) or "reference"').optional();
+const ViewQuery = z.object({ attachments: Attachments });
 const MessagesQuery = z.object({
+  attachments: Attachments,
   limit: z.coerce.number().int('limit is a whole number').min(1, 'limit is at least 1').max(messagePage.max, `limit is at most ${messagePage.max}`).optional(),
   before: z.coerce.number().int('before is the `earlier` value of the previous page').min(0).optional(),
 });
@@ -50,10 +58,7 @@ const ListQuery = z.object({
  * Everyone sees only their own: the project's signed-in user, else the client key, else the shared `anonymous`;
  * named by kind, so a user id can never equal a client key's id.
  */
-export const conversationOwner = (identity: Identity): ConversationOwner => ({
-  projectId: identity.projectId,
-  owner: identity.userId !== undefined ? `user:${identity.userId}` : identity.clientKeyId !== undefined ? `key:${identity.clientKeyId}` : 'anonymous',
-});
+export const conversationOwner = (identity: Identity): ConversationOwner => ownerOf(identity);
 
 /** Counts one call against the caller's rate limits (429 with Retry-After when over), released when it ends. */
 export type AdmitCall = (identity: Identity) => Promise<{ headers: Record<string, string>; release(): void }>;
@@ -63,13 +68,15 @@ const toResponse = <C extends Conversation>(conversation: C): Omit<C, 'createdAt
 
 /**
  * The caller's conversations (`/api/ai/conversations…`): list, create, read, save whole, rename, append, delete.
- * Any signed-in role may use it; mount it after the identity middleware.
+ * Any signed-in role may use it; mount it after the identity middleware. With `attachments`, the files in messages
+ * rest in the gateway's file store (held by the conversation) and are read back as sent, or as signed URLs with
+ * `?attachments=reference`.
  *
  * @example
  * router.use(identityMiddleware(context));
- * router.use(conversationsRouter(stores.conversations));
+ * router.use(conversationsRouter(stores.conversations, admitCall, new ConversationAttachments(files)));
  */
-export function conversationsRouter(store: ConversationStore, admitCall?: AdmitCall): Router {
+export function conversationsRouter(store: ConversationStore, admitCall?: AdmitCall, attachments?: ConversationAttachments): Router {
   const router = Router();
   const path = '/api/ai/conversations';
   const item = `${path}/:id` as const;
@@ -83,6 +90,39 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
     });
   }
 
+  /** Every message the conversation holds now, a page at a time. */
+  const everyMessage = async (res: Response, id: string): Promise<ConversationMessage[]> => {
+    const messages: ConversationMessage[] = [];
+    let before: number | undefined;
+    do {
+      const page = await store.get(owner(res), id, { limit: messagePage.max, before });
+      if (!page) break;
+      messages.unshift(...page.messages);
+      before = page.earlier ?? undefined;
+    } while (before !== undefined);
+    return messages;
+  };
+  /**
+   * Writes messages with their attachments moved into the file store (when the gateway has one): held by the write
+   * until it lands, then by the conversation; a save that replaced the messages lets go of the files no longer named.
+   */
+  const writing = async <T>(res: Response, id: string, messages: ConversationMessage[], how: 'replace' | 'add', write: (stored: ConversationMessage[]) => Promise<T>): Promise<T> => {
+    if (!attachments) return write(messages);
+    const prepared = await attachments.prepare(owner(res), messages);
+    const written = await write(prepared.messages).catch(async (error: unknown) => {
+      await attachments.discard(owner(res), prepared);
+      throw error;
+    });
+    await attachments.settle(owner(res), id, prepared, how === 'replace' ? () => everyMessage(res, id) : undefined);
+    return written;
+  };
+  /** Messages as the client reads them: as sent (`inline`), or with signed URLs for their attachments. */
+  const toRead = <M extends ConversationMessage>(req: Request, res: Response, messages: M[], view: AttachmentView | undefined, sent?: M[]): Promise<M[]> => {
+    if (!attachments) return Promise.resolve(messages);
+    if (sent && view !== 'reference') return Promise.resolve(sent);
+    return attachments.present(owner(res), messages, view ?? 'inline', requestBaseUrl(req));
+  };
+
   router.get(path, async (req, res) => {
     const { limit, before } = parseRequest(ListQuery, req.query);
     const page = await store.list(owner(res), { limit, before: before || undefined });
@@ -90,23 +130,29 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
   });
 
   router.post(path, async (req, res) => {
-    const conversation = await store.create(owner(res), parseRequest(CreateBody, req.body));
-    res.status(201).json(toResponse(conversation));
+    const { attachments: view } = parseRequest(ViewQuery, req.query);
+    const input = parseRequest(CreateBody, req.body);
+    const id = input.id ?? randomUUID();
+    const sent = input.messages ?? [];
+    const conversation = await writing(res, id, sent, 'add', (messages) => store.create(owner(res), { ...input, id, messages }));
+    res.status(201).json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view, sent) }));
   });
 
   // One page of messages at a time (the latest by default; `before` = the previous page's `earlier`).
   router.get(item, async (req, res) => {
-    const { limit, before } = parseRequest(MessagesQuery, req.query);
+    const { limit, before, attachments: view } = parseRequest(MessagesQuery, req.query);
     const conversation: ConversationMessagesPage | undefined = await store.get(owner(res), req.params.id, { limit, before });
     if (!conversation) throw notFound(req.params.id);
-    res.json(toResponse(conversation));
+    res.json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view) }));
   });
 
   // What a client's storage adapter saves with: create, or replace the messages; 201 when it created.
   router.put(item, async (req, res) => {
     const { id } = parseRequest(SaveParams, req.params);
-    const { conversation, created } = await store.save(owner(res), id, parseRequest(SaveBody, req.body));
-    res.status(created ? 201 : 200).json(toResponse(conversation));
+    const { attachments: view } = parseRequest(ViewQuery, req.query);
+    const input = parseRequest(SaveBody, req.body);
+    const { conversation, created } = await writing(res, id, input.messages, 'replace', (messages) => store.save(owner(res), id, { ...input, messages }));
+    res.status(created ? 201 : 200).json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view, input.messages) }));
   });
 
   router.patch(item, async (req, res) => {
@@ -116,12 +162,14 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
 
   router.delete(item, async (req, res) => {
     await store.remove(owner(res), req.params.id);
+    await attachments?.forget(owner(res), req.params.id);
     res.status(204).end();
   });
 
   router.post(`${item}/messages`, async (req, res) => {
     const { messages } = parseRequest(AppendBody, req.body);
-    res.json(await store.append(owner(res), req.params.id, messages));
+    const { id } = req.params;
+    res.json(await writing(res, id, messages, 'add', (stored) => store.append(owner(res), id, stored)));
   });
 
   return router;
@@ -136,6 +184,6 @@ const notFound = (id: string) => new GatewayError('not_found', `No conversation 
  * @example
  * router.use(lazyConversationsRouter(ready));
  */
-export function lazyConversationsRouter(ready: Promise<GatewayStores>, admitCall?: AdmitCall): RequestHandler {
-  return lazyRouter(ready, (stores) => conversationsRouter(stores.conversations, admitCall));
+export function lazyConversationsRouter(ready: Promise<GatewayStores>, admitCall?: AdmitCall, attachments?: Promise<ConversationAttachments>): RequestHandler {
+  return lazyRouter(Promise.all([ready, attachments]), ([stores, opened]) => conversationsRouter(stores.conversations, admitCall, opened));
 }

@@ -42,7 +42,7 @@ export const openAIImageProtocol: ImageProtocol = {
     };
     return {
       created: result.created,
-      data: result.images.map((image) => (request.responseFormat === 'url' ? { url: imageDataUrl(image), ...revised } : { b64_json: image.base64, ...revised })),
+      data: result.images.map((image) => (request.responseFormat === 'url' ? { url: image.url ?? imageDataUrl(image), ...revised } : { b64_json: image.base64, ...revised })),
       // Extensions, as on chat completions: the real model, and OpenRouter's cost beside OpenAI's usage fields.
       model: result.model,
       ...(result.usage === undefined ? {} : { usage }),
@@ -79,7 +79,7 @@ export const insforgeImageProtocol: ImageProtocol = {
     const figures = usageFigures(result.usage);
     return {
       model: result.model,
-      // Data URLs: the gateway stores no files (see imageDataUrl).
+      // Data URLs: only the OpenAI route's `response_format: "url"` keeps images in the file store.
       images: result.images.map((image) => ({ type: 'imageUrl', imageUrl: imageDataUrl(image) })),
       count: result.images.length,
       usage: {

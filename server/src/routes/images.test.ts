@@ -48,16 +48,43 @@ describe('POST /v1/images/generations', () => {
     expect(upstreamRequestOf(record?.generationId)).toEqual({ model: 'black-forest-labs/flux.2-pro', prompt: 'a red fox in the snow', n: 2, size: '512x512', user: 'user-1' });
   });
 
-  it('returns data URLs for response_format url, with style as a prompt suffix and quality passed through', async () => {
+  it('keeps the images of response_format url in the file store and answers signed URLs, with style as a prompt suffix and quality passed through', async () => {
     const before = harness.usage.records.length;
     const response = await openai.images.generate({ prompt: 'a lighthouse at dusk', size: '1792x1024', quality: 'hd', style: 'vivid', response_format: 'url' });
     const [image] = response.data!;
-    expect(image?.url).toMatch(/^data:image\/png;base64,/);
-    expect(pngSize(Buffer.from(image!.url!.slice(image!.url!.indexOf(',') + 1), 'base64'))).toEqual({ width: 1792, height: 1024 });
+    expect(image?.url).toMatch(new RegExp(`^${harness.url}/api/ai/files/[0-9a-f]{64}\\?expires=\\d+&signature=[\\w-]{43}$`));
+    // The URL works without credentials, as an <img src> would load it.
+    const loaded = await fetch(image!.url!);
+    expect(loaded.headers.get('content-type')).toBe('image/png');
+    expect(pngSize(new Uint8Array(await loaded.arrayBuffer()))).toEqual({ width: 1792, height: 1024 });
     expect(image?.revised_prompt).toMatch(/^a lighthouse at dusk\n\nStyle: vivid/);
     const [record] = harness.usage.records.slice(before);
     expect(record).toMatchObject({ requestedModel: 'image', feature: 'image', imageCount: 1, imageResolution: '1792x1024' });
-    expect(upstreamRequestOf(record?.generationId)).toMatchObject({ prompt: image?.revised_prompt, quality: 'hd', n: 1 });
+    const upstream = upstreamRequestOf(record?.generationId);
+    expect(upstream).toMatchObject({ prompt: image?.revised_prompt, quality: 'hd', n: 1 });
+    expect(upstream).not.toHaveProperty('response_format');
+  });
+
+  it('refuses response_format url with a 413 before generating when the caller\'s files are at their cap, and never loses an image it paid for', async () => {
+    const small = await startHarness({ files: { maxFileBytes: 20_000, maxBytesPerOwner: 20_000 } });
+    try {
+      const send = (body: unknown) => fetch(`${small.url}/v1/images/generations`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const filled = (await (await fetch(`${small.url}/api/ai/files`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/octet-stream' }, body: Buffer.alloc(20_000) })).json()) as { id: string };
+      const refused = await send({ prompt: 'a boat', size: '256x256', response_format: 'url' });
+      expect(refused.status).toBe(413);
+      expect(((await refused.json()) as { error: { code: string; param: string } }).error).toMatchObject({ code: 'request_too_large', param: 'response_format' });
+      expect(small.usage.records.at(-1)).toMatchObject({ status: 'rejected', attempts: 0 });
+      expect((await send({ prompt: 'a boat', size: '256x256' })).status).toBe(200);
+      // Room again, but this image is past the file cap: it comes back as a data URL rather than being lost.
+      await fetch(`${small.url}/api/ai/files/${filled.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+      const kept = await send({ prompt: 'a boat', size: '256x256', response_format: 'url' });
+      expect(kept.status).toBe(200);
+      const [image] = ((await kept.json()) as { data: Array<{ url: string }> }).data;
+      expect(pngSize(Buffer.from(image!.url.slice(image!.url.indexOf(',') + 1), 'base64'))).toEqual({ width: 256, height: 256 });
+      expect(small.logs.some((line) => line.includes('generated images could not be kept'))).toBe(true);
+    } finally {
+      await small.close();
+    }
   });
 
   it('defaults to the "image" feature, one 1024x1024 picture, as b64_json', async () => {

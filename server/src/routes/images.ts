@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
 import type { GatewayContext } from '../gateway/context.js';
@@ -8,7 +9,8 @@ import { estimateImages } from '../gateway/quota-estimate.js';
 import { postWithFallbacks } from '../gateway/upstream-json.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
-import { DEFAULT_IMAGE_FEATURE, STYLE_SUFFIX, type GeneratedImages, type ImageGenerationRequest, type ImageProtocol, type UpstreamImages } from '../gateway/image-request.js';
+import { DEFAULT_IMAGE_FEATURE, STYLE_SUFFIX, type GeneratedImages, type GeneratedImageStore, type ImageGenerationRequest, type ImageProtocol, type UpstreamImages } from '../gateway/image-request.js';
+import { requestBaseUrl } from './files.js';
 import { openAIImageProtocol } from './image-protocols.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
@@ -20,10 +22,16 @@ interface ImagePlan {
   prompt: string;
   apiKey: string;
   feature: Feature | undefined;
+  /** Where signed URLs point, when the images are to be stored. */
+  storeAt: string | undefined;
 }
 
-/** Image generation in the metered lifecycle, for one protocol. */
-export function imageRoute(context: GatewayContext, protocol: ImageProtocol): MeteredRoute<ImagePlan> {
+/**
+ * Image generation in the metered lifecycle, for one protocol. With `storage`, `response_format: "url"` keeps the
+ * images in the gateway's file store and answers signed URLs (data URLs when they cannot be kept: an image already
+ * paid for is never lost).
+ */
+export function imageRoute(context: GatewayContext, protocol: ImageProtocol, storage?: GeneratedImageStore): MeteredRoute<ImagePlan> {
   return {
     endpoint: 'images',
     async plan(req, meter) {
@@ -39,7 +47,10 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol): Me
       const endUser = meter.identity.userId ?? request.user;
       if (endUser) body['user'] = endUser;
       Object.assign(body, target.feature.params.extra);
-      return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined };
+      const stored = storage !== undefined && request.responseFormat === 'url';
+      // A caller whose files are at their cap learns it before paying for images that could not be kept.
+      if (stored) await storage.checkRoom(meter.identity);
+      return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined, storeAt: stored ? requestBaseUrl(req) : undefined };
     },
     estimate: (plan) => estimateImages(context, plan.models, plan.request.prompt, plan.request.n, plan.request.size),
     async forward(plan, meter, res) {
@@ -64,6 +75,7 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol): Me
         revisedPrompt: plan.prompt === plan.request.prompt ? undefined : plan.prompt,
         usage: upstream.usage,
       };
+      if (storage && plan.storeAt !== undefined) await keepImages(context, storage, meter.identity, result, plan.storeAt);
       res.json(protocol.toJson(result, plan.request));
       return { status: 'ok', usage: upstream.usage, servedModel: model, generationId: headerValue(headers, 'x-generation-id'), imageCount: result.images.length };
     },
@@ -73,11 +85,24 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol): Me
   };
 }
 
+/** Stores generated images and gives each its signed URL; on any failure they stay data URLs (and the log says why). */
+async function keepImages(context: GatewayContext, storage: GeneratedImageStore, identity: Identity, result: GeneratedImages, base: string): Promise<void> {
+  try {
+    const urls = await storage.save(identity, result.images, base);
+    result.images = result.images.map((image, index) => {
+      const url = urls[index];
+      return url === undefined ? image : { ...image, url };
+    });
+  } catch (error) {
+    context.logger.warn('generated images could not be kept in the file store; answering data URLs', { error, projectId: identity.projectId });
+  }
+}
+
 /**
  * `POST /v1/images/generations` (and, with InsForge's protocol, `POST /api/ai/image/generation`): resolves the image
  * feature, sends OpenRouter's `POST /images` through retries and fallbacks, and records the images made. A client
  * that hangs up aborts the upstream call (OpenRouter bills nothing for an image it did not finish).
  */
-export function imageGenerationHandler(context: GatewayContext, protocol: ImageProtocol = openAIImageProtocol): RequestHandler {
-  return meteredHandler(context.lifecycle, imageRoute(context, protocol));
+export function imageGenerationHandler(context: GatewayContext, protocol: ImageProtocol = openAIImageProtocol, storage?: GeneratedImageStore): RequestHandler {
+  return meteredHandler(context.lifecycle, imageRoute(context, protocol, storage));
 }

@@ -18,6 +18,11 @@ export interface Database {
   limit_policies: LimitPolicyTable;
   batch_jobs: BatchJobTable;
   batch_job_items: BatchJobItemTable;
+  file_blobs: FileBlobTable;
+  file_owners: FileOwnerTable;
+  file_holds: FileHoldTable;
+  file_owner_totals: FileOwnerTotalsTable;
+  gateway_secrets: GatewaySecretTable;
 }
 
 export interface LimitPolicyTable {
@@ -245,4 +250,52 @@ export interface BatchJobItemTable {
   completion_tokens: number | null;
   cost_usd: number | null;
   updated_at: number;
+}
+
+/** A file's bytes, stored once per project whoever holds them; `id` is the SHA-256 of the bytes (hex). */
+export interface FileBlobTable {
+  project_id: string;
+  id: string;
+  size: number;
+  /** The bytes, or null when they are kept in the file store's folder. */
+  bytes: Buffer | null;
+  /** How many owners hold it: the blob goes when the last one lets go. */
+  owner_count: number;
+  created_at: number;
+}
+
+/** One owner's reference to a blob, with what the owner said it is. */
+export interface FileOwnerTable {
+  project_id: string;
+  /** `user:<id>`, `key:<client key id>` or `anonymous`, as for conversations. */
+  owner: string;
+  file_id: string;
+  media_type: string;
+  name: string | null;
+  size: number;
+  created_at: number;
+}
+
+/** What keeps an owner's reference alive: an upload (`upload`) or a saved conversation (`conversation:<id>`). */
+export interface FileHoldTable {
+  project_id: string;
+  owner: string;
+  file_id: string;
+  holder: string;
+}
+
+/** Each owner's files and their bytes, kept with every write so the cap is checked in one row. */
+export interface FileOwnerTotalsTable {
+  project_id: string;
+  owner: string;
+  file_count: number;
+  byte_count: number;
+}
+
+/** Secrets the gateway makes for itself once and shares between instances (the file URL key without a master key). */
+export interface GatewaySecretTable {
+  name: string;
+  /** Base64. */
+  value: string;
+  created_at: number;
 }

@@ -6,6 +6,7 @@ import { limits } from './0004-limits.js';
 import { cacheGuardrails } from './0006-cache-guardrails.js';
 import { conversationOwners } from './0005-conversation-owners.js';
 import { batchJobs } from './0007-batch-jobs.js';
+import { files } from './0008-files.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-conversation-owners': conversationOwners,
   '0006-cache-guardrails': cacheGuardrails,
   '0007-batch-jobs': batchJobs,
+  '0008-files': files,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,98 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { KeyEncryption } from '../crypto/key-encryption.js';
+import type { Database } from '../store/schema.js';
+import { canonicalBase64, base64DataUrl } from './data-urls.js';
+import { DEFAULT_FILE_LIMITS, mediaTypeOf, type FileOwner, type FileStore, type StoredFile } from './file-store.js';
+import { fileUrlKeys } from './file-url-keys.js';
+import { FileUrlSigner, SIGNED_URL_TTL, type SignedFileUrl } from './file-urls.js';
+import { FolderBytes } from './folder-bytes.js';
+import { SqlFileStore } from './sql-file-store.js';
+
+/** `createAiGateway({ files })`: where the bytes go, the caps per file and per owner, and the signed URLs. */
+export interface FilesOptions {
+  /** A folder for the bytes (the metadata stays in the database). Default: the bytes in the database too. */
+  directory?: string;
+  /** The largest file, in bytes. Default 10 MB. */
+  maxFileBytes?: number;
+  /** Every file one caller holds, in bytes. Default 100 MB. */
+  maxBytesPerOwner?: number;
+  /** How long a signed file URL works, in seconds (60 to 604,800). Default one hour. */
+  signedUrlTtlSeconds?: number;
+  /**
+   * The gateway's address as browsers reach it (`https://app.example/ai`), for signed URLs. Default: read from each
+   * request (its protocol, `Host` and the gateway's mount path; behind a proxy, set Express's `trust proxy`).
+   */
+  publicUrl?: string;
+}
+
+export const filesOptionsSchema = z
+  .object({
+    directory: z.string().min(1, 'files.directory names a folder').optional(),
+    maxFileBytes: z.number().int().positive().optional(),
+    maxBytesPerOwner: z.number().int().positive().optional(),
+    signedUrlTtlSeconds: z.number().int().min(SIGNED_URL_TTL.min).max(SIGNED_URL_TTL.max).optional(),
+    publicUrl: z.url().optional(),
+  })
+  .strict();
+
+/**
+ * What a stored file becomes in a message: its data URL (or bare base64) as sent, given back byte for byte.
+ *
+ * @example
+ * inlineFile(file, 'url', 'image/png;base64'); // 'data:image/png;base64,iVBORw0…'
+ */
+export function inlineFile(file: StoredFile & { bytes: Buffer }, form: 'url' | 'base64', header: string | undefined): string {
+  const base64 = file.bytes.toString('base64');
+  if (header !== undefined) return `data:${header},${base64}`;
+  return form === 'base64' ? base64 : `data:${file.mediaType};base64,${base64}`;
+}
+
+/**
+ * The bytes a message string carries inline, with what to give it back with; undefined when it carries none.
+ *
+ * @example
+ * inlineBytesOf(audioBase64, 'base64', 'audio/wav'); // { bytes, mediaType: 'audio/wav', header: undefined }
+ */
+export function inlineBytesOf(value: string, form: 'url' | 'base64', mediaType: string | undefined): { bytes: Buffer; mediaType: string; header: string | undefined } | undefined {
+  const dataUrl = base64DataUrl(value);
+  if (dataUrl) return { bytes: dataUrl.bytes, mediaType: dataUrl.mediaType, header: dataUrl.header };
+  if (form !== 'base64') return undefined;
+  const bytes = canonicalBase64(value);
+  return bytes ? { bytes, mediaType: (mediaType && mediaTypeOf(mediaType)) ?? 'application/octet-stream', header: undefined } : undefined;
+}
+
+/**
+ * The gateway's files: the store, the signer of their URLs, and where the gateway is reached. Built once the database
+ * is open; routes, conversations and the chat's attachment stage share it.
+ *
+ * @example
+ * const files = await openGatewayFiles(database.db, { maxBytesPerOwner: 50e6 }, encryption);
+ * files.signedUrl(owner, id, 'https://app.example/ai');
+ */
+export class GatewayFiles {
+  constructor(
+    readonly store: FileStore,
+    readonly signer: FileUrlSigner,
+    private readonly publicUrl: string | undefined,
+  ) {}
+
+  /** A URL that serves the file to anyone who has it until it expires; `requestBase` unless `publicUrl` is set. */
+  signedUrl(owner: FileOwner, id: string, requestBase: string): string {
+    return this.signer.url(this.publicUrl ?? requestBase, owner, id);
+  }
+
+  /** The owner a signed URL was made for, when it is valid, unexpired and the owner still holds the file. */
+  async signedOwner(signed: SignedFileUrl): Promise<FileOwner | undefined> {
+    const owners = await this.store.owners(signed.id);
+    return owners.find((owner) => this.signer.verify(owner, signed.id, signed));
+  }
+}
+
+/** Opens the file store on the gateway's database (and folder), with its URL keys. */
+export async function openGatewayFiles(db: Kysely<Database>, options: FilesOptions = {}, encryption?: KeyEncryption): Promise<GatewayFiles> {
+  const limits = { maxFileBytes: options.maxFileBytes ?? DEFAULT_FILE_LIMITS.maxFileBytes, maxBytesPerOwner: options.maxBytesPerOwner ?? DEFAULT_FILE_LIMITS.maxBytesPerOwner };
+  const store = new SqlFileStore(db, { limits, folder: options.directory === undefined ? undefined : new FolderBytes(options.directory) });
+  const signer = new FileUrlSigner(await fileUrlKeys(db, encryption), { ttlSeconds: options.signedUrlTtlSeconds });
+  return new GatewayFiles(store, signer, options.publicUrl?.replace(/\/+$/, ''));
+}

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import type { ConversationResponse } from './conversations.js';
+
+let harness: Harness;
+let otherUserKey: string;
+beforeAll(async () => {
+  harness = await startHarness({ conversations: { messageBytes: 64 * 1024 } });
+  otherUserKey = (await (await harness.gateway.ready).clientKeys.create('default', { label: 'other', userId: 'user-2' }, 'test')).key;
+});
+afterAll(() => harness.close());
+
+type ErrorBody = { error: { message: string; code: string; param: string | null } };
+
+async function call<T>(method: string, path: string, body?: unknown, key = CLIENT_KEY) {
+  const response = await fetch(`${harness.url}/api/ai/conversations${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T & ErrorBody };
+}
+
+const dataUrl = (mediaType: string, bytes: Buffer) => `data:${mediaType};base64,${bytes.toString('base64')}`;
+const photo = renderImage({ prompt: 'a tram in Lisbon', width: 64, height: 48 });
+const large = randomBytes(200 * 1024);
+const pdf = renderPdf(2);
+const audio = randomBytes(3_000);
+const drawn = renderImage({ prompt: 'a drawn lighthouse', width: 40, height: 40 });
+
+/** A conversation with a file in every shape a message carries one: the client's parts and OpenAI's. */
+const messages = () => [
+  {
+    id: 'u1',
+    role: 'user',
+    parts: [
+      { type: 'text', text: 'What are these?' },
+      { type: 'file', kind: 'image', mediaType: 'image/png', name: 'tram.png', size: photo.length, url: dataUrl('image/png', photo) },
+      { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'timetable.pdf', size: pdf.length, url: `data:application/pdf;name=timetable.pdf;base64,${pdf.toString('base64')}` },
+      // Past the conversation's 64 KB message cap as text: only its reference counts.
+      { type: 'file', kind: 'file', mediaType: 'application/octet-stream', size: large.length, url: dataUrl('application/octet-stream', large) },
+    ],
+  },
+  { id: 'a1', role: 'assistant', parts: [{ type: 'text', text: 'A tram.' }, { type: 'image', url: dataUrl('image/png', drawn) }] },
+  {
+    id: 'u2',
+    role: 'user',
+    content: [
+      { type: 'image_url', image_url: { url: dataUrl('image/png', photo), detail: 'low' } },
+      { type: 'file', file: { filename: 'timetable.pdf', file_data: dataUrl('application/pdf', pdf) } },
+      { type: 'input_audio', input_audio: { data: audio.toString('base64'), format: 'wav' } },
+      // Left as sent: a link, percent-encoded text, base64 that would not encode back the same.
+      { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+      { type: 'file', file: { file_data: 'data:text/plain,hello%20there' } },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,QUJD\nRA==' } },
+    ],
+  },
+  { id: 'a2', role: 'assistant', content: 'Here it is.', images: [{ type: 'image_url', image_url: { url: dataUrl('image/png', drawn) } }] },
+];
+
+const partsOf = (message: unknown) => (message as { parts: Array<{ url?: string }> }).parts;
+
+/** Every URL (or audio base64) of a conversation's files, in order. */
+const fileStrings = (conversation: { messages: unknown[] }) => JSON.stringify(conversation.messages).match(/"(?:url|file_data|data)":"[^"]*"/g) ?? [];
+
+describe('attachments of saved conversations rest in the file store', () => {
+  it('saves messages with data URLs and reads them back exactly as they were sent, counting references, not bytes', async () => {
+    const sent = messages();
+    const saved = await call<ConversationResponse>('PUT', '/with-files', { title: 'Files', messages: sent });
+    expect(saved.status).toBe(201);
+    expect(saved.body.messages).toEqual(sent);
+    const read = await call<ConversationResponse>('GET', '/with-files');
+    expect(read.body.messages).toEqual(sent);
+
+    const { db } = (await harness.gateway.ready).database;
+    const stored = await db.selectFrom('conversation_messages').select('body').execute();
+    const text = stored.map((row) => row.body).join('');
+    expect(text).not.toContain(photo.toString('base64').slice(0, 100));
+    expect(text).toMatch(/insforge-file:[0-9a-f]{64}#application\/pdf;name=timetable\.pdf;base64/);
+    // The photo twice, the drawing twice, the PDF twice: each stored once.
+    const blobs = await db.selectFrom('file_blobs').select('size').execute();
+    expect(blobs.map((blob) => Number(blob.size)).sort((a, b) => a - b)).toEqual([audio.length, drawn.length, photo.length, pdf.length, large.length].sort((a, b) => a - b));
+    const totals = await db.selectFrom('conversation_owners').select('byte_count').where('owner', '=', 'user:user-1').executeTakeFirstOrThrow();
+    expect(Number(totals.byte_count)).toBeLessThan(5_000);
+    const files = await db.selectFrom('file_owner_totals').select('byte_count').where('owner', '=', 'user:user-1').executeTakeFirstOrThrow();
+    expect(Number(files.byte_count)).toBe(audio.length + drawn.length + photo.length + pdf.length + large.length);
+  });
+
+  it('answers signed URLs with ?attachments=reference that load without credentials, and keeps them as references when saved back', async () => {
+    const read = await call<ConversationResponse>('GET', '/with-files?attachments=reference');
+    expect(read.status).toBe(200);
+    const urls = fileStrings(read.body).map((entry) => entry.replace(/^"[a-z_]+":"|"$/g, ''));
+    const signed = urls.filter((url) => url.includes('/api/ai/files/'));
+    expect(signed).toHaveLength(8);
+    for (const url of signed) expect(url).toMatch(new RegExp(`^${harness.url}/api/ai/files/[0-9a-f]{64}\\?expires=\\d+&signature=[\\w-]{43}$`));
+    const image = await fetch(signed[0]!);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).equals(photo)).toBe(true);
+    // What is not in the store stays as sent.
+    expect(urls).toEqual(expect.arrayContaining(['https://example.com/cat.png', 'data:text/plain,hello%20there']));
+
+    // A client that saves what it read (signed URLs, which expire) saves the references they stand for.
+    const again = await call<ConversationResponse>('PUT', '/with-files', { messages: read.body.messages });
+    expect(again.status).toBe(200);
+    const { db } = (await harness.gateway.ready).database;
+    const bodies = (await db.selectFrom('conversation_messages').select('body').execute()).map((row) => row.body).join('');
+    expect(bodies).not.toContain('signature=');
+    const inline = await call<ConversationResponse>('GET', '/with-files');
+    expect(partsOf(inline.body.messages[0])[1]?.url).toBe(dataUrl('image/png', photo));
+    // A signed URL of someone else's file is not theirs to keep: it stays as sent, and the file stays theirs.
+    const foreign = await call<ConversationResponse>('PUT', '/foreign', { messages: [{ id: 'm', role: 'user', parts: [{ type: 'image', url: signed[0] }] }] }, otherUserKey);
+    expect(foreign.status).toBe(201);
+    expect((await call<ConversationResponse>('GET', '/foreign', undefined, otherUserKey)).body.messages[0]).toEqual({ id: 'm', role: 'user', parts: [{ type: 'image', url: signed[0] }] });
+  });
+
+  it('appends messages with files, and lets the files go with the conversation', async () => {
+    const extra = randomBytes(1_500);
+    await call('PUT', '/appended', { messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
+    const appended = await call('POST', '/appended/messages', { messages: [{ id: 'm2', role: 'user', parts: [{ type: 'file', kind: 'file', mediaType: 'application/zip', size: 1_500, url: dataUrl('application/zip', extra) }] }] });
+    expect(appended.body).toEqual({ appended: 1, messageCount: 2 });
+    const reference = await call<ConversationResponse>('GET', '/appended?attachments=reference');
+    const url = partsOf(reference.body.messages[1])[0]!.url!;
+    expect((await fetch(url)).status).toBe(200);
+    expect((await call<ConversationResponse>('GET', '/appended')).body.messages[1]).toMatchObject({ parts: [{ url: dataUrl('application/zip', extra) }] });
+
+    expect((await call('DELETE', '/appended')).status).toBe(204);
+    expect((await fetch(url)).status).toBe(404);
+    // Replacing a conversation lets go of the files it no longer names (the photo stays: other messages name it).
+    const before = await (await harness.gateway.ready).database.db.selectFrom('file_blobs').select('id').execute();
+    await call('PUT', '/with-files', { messages: messages().slice(0, 1).map((message) => ({ ...message, parts: message.parts?.slice(0, 2) })) });
+    const after = await (await harness.gateway.ready).database.db.selectFrom('file_blobs').select('id').execute();
+    expect(before.length - after.length).toBe(4);
+  });
+
+  it('keeps every file the last of several concurrent saves names, and no other', async () => {
+    const images = Array.from({ length: 6 }, () => randomBytes(800));
+    const saves = await Promise.all(images.map((bytes, index) => call('PUT', '/racing', { messages: [{ id: 'm', role: 'user', parts: [{ type: 'file', url: dataUrl('image/png', bytes) }], save: index }] })));
+    expect(saves.every((save) => save.status === 200 || save.status === 201)).toBe(true);
+    const read = await call<ConversationResponse>('GET', '/racing');
+    const { save } = read.body.messages[0] as unknown as { save: number };
+    expect(partsOf(read.body.messages[0])[0]?.url).toBe(dataUrl('image/png', images[save]!));
+    const { db } = (await harness.gateway.ready).database;
+    // One file is held, by the conversation: the other saves' files (and their writes' own holds) are gone.
+    const held = await db.selectFrom('file_holds').select(['file_id', 'holder']).where('owner', '=', 'user:user-1').where('holder', '!=', 'conversation:with-files').execute();
+    expect(held).toEqual([{ file_id: expect.any(String) as string, holder: 'conversation:racing' }]);
+    expect((await call('DELETE', '/racing')).status).toBe(204);
+  });
+
+  it('refuses a file past the file cap with a 413 naming the part, and keeps nothing of the refused save', async () => {
+    const tooBig = dataUrl('application/octet-stream', Buffer.alloc(10 * 1024 * 1024 + 1, 7));
+    const refused = await call('PUT', '/too-big', { messages: [{ id: 'm', role: 'user', parts: [{ type: 'text', text: 'x' }, { type: 'file', url: tooBig }] }] });
+    // The body itself is past the JSON cap first: either way a 413, never a 500.
+    expect(refused.status).toBe(413);
+    const small = await startHarness({ files: { maxFileBytes: 1_000 } });
+    try {
+      const response = await fetch(`${small.url}/api/ai/conversations/too-big`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+        body: JSON.stringify({ messages: [{ id: 'a', role: 'user', parts: [{ type: 'image', url: dataUrl('image/png', photo.subarray(0, 500)) }] }, { id: 'b', role: 'user', parts: [{ type: 'file', url: dataUrl('image/png', randomBytes(1_001)) }] }] }),
+      });
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as ErrorBody).error).toMatchObject({ code: 'request_too_large', param: 'messages.1.parts.0.url' });
+      const { db } = (await small.gateway.ready).database;
+      expect(await db.selectFrom('file_owners').selectAll().execute()).toEqual([]);
+      expect(await db.selectFrom('file_blobs').selectAll().execute()).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+});

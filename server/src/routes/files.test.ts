@@ -1,0 +1,219 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { renderImage } from '@insforge/openrouter-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { FileUrlSigner } from '../files/file-urls.js';
+import type { UploadedFileResponse } from './files.js';
+
+let harness: Harness;
+let small: Harness;
+let otherUserKey: string;
+beforeAll(async () => {
+  [harness, small] = await Promise.all([startHarness(), startHarness({ files: { maxFileBytes: 1_000, maxBytesPerOwner: 2_500 } })]);
+  otherUserKey = (await (await harness.gateway.ready).clientKeys.create('default', { label: 'other', userId: 'user-2' }, 'test')).key;
+});
+afterAll(async () => {
+  await Promise.all([harness.close(), small.close()]);
+});
+
+type ErrorBody = { error: { message: string; code: string; param: string | null } };
+const PNG = renderImage({ prompt: 'a harbour', width: 32, height: 24 });
+
+async function upload(body: Buffer | string, contentType: string, options: { key?: string; on?: Harness; query?: string } = {}) {
+  const { key = CLIENT_KEY, on = harness, query = '' } = options;
+  const response = await fetch(`${on.url}/api/ai/files${query}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
+  return { status: response.status, body: (await response.json()) as UploadedFileResponse & ErrorBody };
+}
+const read = (path: string, headers: Record<string, string> = {}, on = harness) => fetch(path.startsWith('http') ? path : `${on.url}/api/ai/files/${path}`, { headers });
+const asUser = (key = CLIENT_KEY) => ({ authorization: `Bearer ${key}` });
+
+/** The gateway's blob rows: how many times bytes are stored. */
+const blobCount = async (on = harness) => (await (await on.gateway.ready).database.db.selectFrom('file_blobs').select('id').execute()).length;
+
+describe('the file store routes', () => {
+  it('uploads raw bytes and serves them to their owner with their type, in a sandbox, cached for good', async () => {
+    const uploaded = await upload(PNG, 'image/png', { query: '?name=harbour.png' });
+    expect(uploaded.status).toBe(201);
+    expect(uploaded.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{64}$/) as string, mediaType: 'image/png', size: PNG.length, name: 'harbour.png', url: expect.stringContaining(`${harness.url}/api/ai/files/`) as string });
+    const response = await read(uploaded.body.id, asUser());
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).equals(PNG)).toBe(true);
+    expect(Object.fromEntries(['content-type', 'x-content-type-options', 'content-security-policy', 'content-disposition', 'cache-control', 'etag'].map((name) => [name, response.headers.get(name)]))).toEqual({
+      'content-type': 'image/png',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': 'sandbox',
+      'content-disposition': `inline; filename="harbour.png"; filename*=UTF-8''harbour.png`,
+      'cache-control': 'private, max-age=31536000, immutable',
+      etag: `"${uploaded.body.id}"`,
+    });
+    // Raw: fetch would add `Cache-Control: no-cache` to a conditional request, as a browser revalidating does not.
+    const revalidated = await raw('GET', `/api/ai/files/${uploaded.body.id}`, { ...asUser(), 'if-none-match': `"${uploaded.body.id}"` });
+    expect(revalidated).toEqual({ status: 304, body: '' });
+  });
+
+  it('answers a byte range, as audio players ask, and 416 for one past the end', async () => {
+    const audio = randomBytes(5_000);
+    const { body } = await upload(audio, 'audio/wav');
+    const part = await read(body.url, { range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/5000');
+    expect(part.headers.get('content-disposition')).toBe('inline');
+    expect(Buffer.from(await part.arrayBuffer()).equals(audio.subarray(100, 200))).toBe(true);
+    expect((await read(body.url, { range: 'bytes=4900-' })).headers.get('content-range')).toBe('bytes 4900-4999/5000');
+    expect((await read(body.url, { range: 'bytes=6000-7000' })).status).toBe(416);
+    expect((await read(body.url, { range: 'bytes=0-1,5-9' })).status).toBe(200);
+    expect((await read(body.url, { range: 'bytes=0-1', 'if-range': '"other"' })).status).toBe(200);
+  });
+
+  it('takes a JSON data URL too, and stores the same bytes once however often and by whomever they are sent', async () => {
+    const bytes = randomBytes(700);
+    const before = await blobCount();
+    const first = await upload(JSON.stringify({ data: `data:application/pdf;base64,${bytes.toString('base64')}`, name: 'notes.pdf' }), 'application/json');
+    const second = await upload(bytes, 'application/pdf');
+    const other = await upload(bytes, 'application/pdf', { key: otherUserKey });
+    expect([first.status, second.status, other.status]).toEqual([201, 201, 201]);
+    expect(new Set([first.body.id, second.body.id, other.body.id]).size).toBe(1);
+    expect(await blobCount()).toBe(before + 1);
+    const served = await read(first.body.id, asUser());
+    expect(served.headers.get('content-disposition')).toBe(`inline; filename="notes.pdf"; filename*=UTF-8''notes.pdf`);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('serves a signed URL without credentials, and answers 404 for a bad, expired or altered one', async () => {
+    const { body } = await upload(PNG, 'image/png');
+    const signed = await read(body.url);
+    expect(signed.status).toBe(200);
+    expect(Buffer.from(await signed.arrayBuffer()).equals(PNG)).toBe(true);
+    const url = new URL(body.url);
+    const signature = url.searchParams.get('signature')!;
+    const altered = (change: (target: URL) => void) => {
+      const copy = new URL(url);
+      change(copy);
+      return copy.toString();
+    };
+    const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+    const later = String(Number(url.searchParams.get('expires')) + 300);
+    const { db } = (await harness.gateway.ready).database;
+    const secret = await db.selectFrom('gateway_secrets').select('value').executeTakeFirstOrThrow();
+    const expired = new FileUrlSigner([Buffer.from(secret.value, 'base64')]).url(harness.url, { projectId: 'default', owner: 'user:user-1' }, body.id, Date.now() - 3 * 60 * 60 * 1000);
+    const bad = [
+      altered((target) => target.searchParams.set('signature', flipped)),
+      altered((target) => target.searchParams.set('expires', later)),
+      altered((target) => target.searchParams.set('signature', 'short')),
+      altered((target) => target.searchParams.delete('expires')),
+      altered((target) => target.searchParams.append('signature', signature)),
+      altered((target) => (target.pathname = target.pathname.replace(body.id, body.id.replace(/^./, (first) => (first === 'a' ? 'b' : 'a'))))),
+      expired,
+    ];
+    for (const candidate of bad) {
+      const response = await read(candidate);
+      expect({ candidate, status: response.status }).toEqual({ candidate, status: 404 });
+      expect(((await response.json()) as ErrorBody).error.code).toBe('not_found');
+    }
+  });
+
+  it('answers 404, never 403, for another caller\'s file, and deletes only the caller\'s own reference', async () => {
+    const bytes = randomBytes(100);
+    const { body } = await upload(bytes, 'application/octet-stream');
+    expect((await read(body.id, asUser(otherUserKey))).status).toBe(404);
+    expect((await read(body.id)).status).toBe(401);
+    expect((await fetch(`${harness.url}/api/ai/files/${body.id}`, { method: 'DELETE', headers: asUser(otherUserKey) })).status).toBe(404);
+    await upload(bytes, 'application/octet-stream', { key: otherUserKey });
+    expect((await fetch(`${harness.url}/api/ai/files/${body.id}`, { method: 'DELETE', headers: asUser() })).status).toBe(204);
+    expect((await read(body.id, asUser())).status).toBe(404);
+    expect((await read(body.url)).status).toBe(404);
+    expect((await read(body.id, asUser(otherUserKey))).status).toBe(200);
+  });
+
+  it('serves SVG, HTML and anything else that could run script as a download, never sniffed', async () => {
+    for (const [type, content] of [
+      ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'],
+      ['text/html', '<script>alert(document.cookie)</script>'],
+      ['application/octet-stream', '<html><script>alert(1)</script></html>'],
+    ] as const) {
+      const { body } = await upload(content, type, { query: '?name=x.html' });
+      for (const response of [await read(body.id, asUser()), await read(body.url)]) {
+        expect(response.headers.get('content-type')).toBe(type);
+        expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="x\.html"/);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('content-security-policy')).toBe('sandbox');
+      }
+    }
+  });
+
+  it('refuses a file past the file cap and an owner past theirs with a clear 413', async () => {
+    const tooBig = await upload(randomBytes(1_001), 'image/png', { on: small });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error).toMatchObject({ code: 'request_too_large', param: 'file', message: expect.stringContaining('at most 1000 bytes') as string });
+    const asJson = await upload(JSON.stringify({ data: `data:image/png;base64,${randomBytes(1_200).toString('base64')}` }), 'application/json', { on: small });
+    expect(asJson.status).toBe(413);
+    expect((await upload(randomBytes(1_000), 'image/png', { on: small })).status).toBe(201);
+    expect((await upload(randomBytes(1_000), 'image/png', { on: small })).status).toBe(201);
+    const full = await upload(randomBytes(900), 'image/png', { on: small });
+    expect(full.status).toBe(413);
+    expect(full.body.error.message).toMatch(/Your stored files would hold 2\.8 KB; the most allowed is 2\.4 KB/);
+  });
+});
+
+/** A raw request, so nothing (fetch) fixes up what the test sends: the path goes as written. */
+function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<{ status: number; body: string }> {
+  const base = new URL(harness.url);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: base.hostname, port: base.port, method, path: `${base.pathname}${path}`, headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('hostile uploads and file ids are 4xx, never 500', () => {
+  const internalErrors = () => [...harness.logs, ...small.logs].filter((line) => line.includes('unhandled error'));
+
+  it('refuses a huge upload as it streams, with a 413', async () => {
+    const huge = await upload(Buffer.alloc(12 * 1024 * 1024, 1), 'application/octet-stream', { on: small });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.message).toContain('a file is at most 1000 bytes');
+    const hugeJson = await upload(JSON.stringify({ data: `data:image/png;base64,${'A'.repeat(11 * 1024 * 1024)}` }), 'application/json');
+    expect(hugeJson.status).toBe(413);
+  });
+
+  it('refuses malformed data URLs, wrong base64, bad types and names, and empty files with a 400 naming the field', async () => {
+    const cases: Array<[string | Buffer, string, string, string?]> = [
+      [JSON.stringify({ data: 'not a data url' }), 'application/json', 'data'],
+      [JSON.stringify({ data: 'data:image/png;base64' }), 'application/json', 'data'],
+      [JSON.stringify({ data: 'data:image/png;base64,@@@@' }), 'application/json', 'data'],
+      [JSON.stringify({ data: 'data:image/png;base64,QUJD=' }), 'application/json', 'data'],
+      [JSON.stringify({ data: 'data:text/plain,%E0%A4%A' }), 'application/json', 'data'],
+      [JSON.stringify({ data: 'data:<script>;base64,QUJD' }), 'application/json', 'data'],
+      [JSON.stringify({ data: 42 }), 'application/json', 'data'],
+      [JSON.stringify({ data: 'data:image/png;base64,QUJD', name: '../../etc/passwd' }), 'application/json', 'name'],
+      [JSON.stringify({ data: 'data:image/png;base64,' }), 'application/json', 'file'],
+      [Buffer.alloc(0), 'image/png', 'file'],
+      [PNG, 'image/png', 'name', '?name=a%0Ab'],
+    ];
+    for (const [body, type, param, query] of cases) {
+      const response = await upload(body, type, query === undefined ? {} : { query });
+      expect({ body: String(body).slice(0, 60), status: response.status, param: response.body.error?.param }).toEqual({ body: String(body).slice(0, 60), status: 400, param });
+    }
+    const noType = await raw('POST', '/api/ai/files', { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'image' }, 'abc');
+    expect(noType.status).toBe(400);
+    expect(internalErrors()).toEqual([]);
+  });
+
+  it('answers 404 for ids that are no file: path traversal, encoded slashes, other lengths', async () => {
+    for (const id of ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', 'abc', 'a'.repeat(65), 'A'.repeat(64), `${'a'.repeat(63)}%00`]) {
+      for (const headers of [asUser(), {}]) {
+        const response = await raw('GET', `/api/ai/files/${id}?expires=9999999999&signature=${'A'.repeat(43)}`, headers);
+        expect({ id, status: response.status }).toEqual({ id, status: id.includes('%00') ? 400 : 404 });
+      }
+      expect((await raw('GET', `/api/ai/files/${id}`, asUser())).status).toBe(id.includes('%00') ? 400 : 404);
+      expect((await raw('DELETE', `/api/ai/files/${id}`, asUser())).status).toBe(id.includes('%00') ? 400 : 404);
+    }
+    expect((await raw('GET', '/api/ai/files/../../../etc/passwd', asUser())).status).toBe(404);
+    expect(internalErrors()).toEqual([]);
+  });
+});

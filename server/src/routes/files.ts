@@ -1,0 +1,192 @@
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { identityOfOwner, ownerOf } from '../auth/owner.js';
+import { GatewayError } from '../errors.js';
+import { decodeDataUrl } from '../files/data-urls.js';
+import { FILE_ID, fileTooLarge, formatBytes, mediaTypeOf, UPLOAD_HOLDER, type StoredFile } from '../files/file-store.js';
+import { FILES_PATH, signedQueryOf } from '../files/file-urls.js';
+import type { GatewayFiles } from '../files/gateway-files.js';
+import { parseRequest } from '../gateway/chat-request.js';
+import type { AdmitCall } from './conversations.js';
+import { identityOf } from './identity-middleware.js';
+import { lazyRouter } from './lazy-router.js';
+
+/** What an upload answers: the file as the caller holds it, and a URL that serves it without signing in. */
+export interface UploadedFileResponse {
+  id: string;
+  mediaType: string;
+  size: number;
+  name: string | null;
+  url: string;
+}
+
+const FileName = z
+  .string()
+  .min(1, 'name must not be empty')
+  .max(255, 'name is at most 255 characters')
+  .regex(/^[^\p{Cc}/\\]+$/u, 'name must not contain control characters or slashes');
+const JsonUpload = z.object({ data: z.string({ error: 'data is a data: URL (data:<media type>;base64,<bytes>)' }), name: FileName.optional() });
+const RawUploadQuery = z.object({ name: FileName.optional() });
+
+/** Types a browser shows without running anything: raster images, PDFs, audio. Anything else is a download. */
+const SHOWN_INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'application/pdf']);
+const showsInline = (mediaType: string) => SHOWN_INLINE.has(mediaType) || mediaType.startsWith('audio/');
+
+/**
+ * Where the gateway is reached, as the browser that sent `req` reached it: protocol, host and the mount path (behind
+ * a proxy, the host app's `trust proxy` setting decides whether the forwarded ones count).
+ *
+ * @example
+ * requestBaseUrl(req); // 'https://app.example/ai' for a gateway mounted at /ai
+ */
+export const requestBaseUrl = (req: Request): string => `${req.protocol}://${req.host}${req.baseUrl}`;
+
+/** `attachment` or `inline`, with the name (ASCII fallback, then UTF-8) when the file has one. */
+function dispositionOf(file: StoredFile): string {
+  const kind = showsInline(file.mediaType) ? 'inline' : 'attachment';
+  if (!file.name) return kind;
+  const ascii = file.name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`;
+}
+
+/**
+ * Writes a stored file: its type as stored, never sniffed, in a sandbox (no script runs on the gateway's origin, even
+ * from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately for good, since a file
+ * id is its content's hash; a single byte range when asked (audio players seek with them).
+ */
+function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }): void {
+  // Not `res.set`, which would add a charset the uploader never gave.
+  res.setHeader('Content-Type', file.mediaType);
+  res.set({
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': 'sandbox',
+    'Content-Disposition': dispositionOf(file),
+    'Cache-Control': 'private, max-age=31536000, immutable',
+    ETag: `"${file.id}"`,
+  });
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  res.set('Accept-Ranges', 'bytes');
+  const size = file.bytes.byteLength;
+  // One byte range (what audio players ask for); a range that does not fit is a 416, several ranges get the whole file.
+  const ranges = req.headers.range !== undefined && (req.headers['if-range'] === undefined || req.headers['if-range'] === `"${file.id}"`) ? req.range(size) : undefined;
+  if (ranges === -1) {
+    res.set('Content-Range', `bytes */${size}`).status(416).end();
+    return;
+  }
+  const range = Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0] : undefined;
+  if (range) {
+    res.set({ 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) }).status(206).end(file.bytes.subarray(range.start, range.end + 1));
+    return;
+  }
+  res.set('Content-Length', String(size)).status(200).end(file.bytes);
+}
+
+const notFound = (id: string) => new GatewayError('not_found', `No file "${id.slice(0, 80)}".`, { param: 'id' });
+
+/** Counts each call against the caller's rate limits, released when the response ends. */
+function admitting(admitCall: AdmitCall | undefined, identity: Parameters<AdmitCall>[0], res: Response): Promise<void> | undefined {
+  if (!admitCall) return undefined;
+  return admitCall(identity).then((admission) => {
+    res.set(admission.headers);
+    res.once('close', admission.release);
+  });
+}
+
+/**
+ * `GET /api/ai/files/:id?expires=…&signature=…`: a file for whoever has its signed URL (an `<img src>` sends no
+ * credentials), counted against its owner's rate limits. Mount it before the identity middleware; a request
+ * without a signature goes on to `filesRouter`. Anything that does not check out is a 404.
+ *
+ * @example
+ * router.use(signedFilesRouter(files));
+ * router.use(identityMiddleware(context));
+ */
+export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router {
+  const router = Router();
+  router.get(`${FILES_PATH}/:id`, async (req, res, next) => {
+    if (req.query['signature'] === undefined && req.query['expires'] === undefined) return next();
+    const { id } = req.params;
+    const signed = signedQueryOf({ expires: req.query['expires'], signature: req.query['signature'] });
+    const owner = signed && FILE_ID.test(id) ? await files.signedOwner({ id, ...signed }) : undefined;
+    if (!owner) throw notFound(id);
+    await admitting(admitCall, identityOfOwner(owner), res);
+    const file = await files.store.read(owner, id);
+    if (!file) throw notFound(id);
+    sendFile(req, res, file);
+  });
+  return router;
+}
+
+/** The file an upload carries: a JSON `{ data, name? }` with a data URL, or the raw bytes with their Content-Type. */
+function uploadOf(req: Request): { bytes: Buffer; mediaType: string; name: string | undefined } {
+  if (req.is('application/json')) {
+    const { data, name } = parseRequest(JsonUpload, req.body);
+    const decoded = decodeDataUrl(data);
+    if ('problem' in decoded) throw new GatewayError('invalid_parameter', `data: the value ${decoded.problem}.`, { param: 'data' });
+    return { ...decoded, name };
+  }
+  const { name } = parseRequest(RawUploadQuery, req.query);
+  const declared = req.get('content-type') ?? 'application/octet-stream';
+  const mediaType = mediaTypeOf(declared);
+  if (mediaType === undefined) throw new GatewayError('invalid_parameter', `Content-Type: "${declared.slice(0, 80)}" is not a media type (type/subtype, e.g. image/png).`, { param: 'Content-Type' });
+  return { bytes: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), mediaType, name };
+}
+
+/**
+ * The caller's files (`/api/ai/files…`): upload (`POST`, raw bytes with their Content-Type or JSON `{ data, name }`),
+ * read (`GET /:id`) and delete (`DELETE /:id`). Another caller's file is a 404, like one that does not exist.
+ * Mount it after the identity middleware.
+ *
+ * @example
+ * router.use(identityMiddleware(context));
+ * router.use(filesRouter(files, (identity) => quota.admitCall(identity)));
+ */
+export function filesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router {
+  const router = Router();
+  const { limits } = files.store;
+  const owner = (res: Response) => ownerOf(identityOf(res));
+  const rawBody = express.raw({ type: () => true, limit: limits.maxFileBytes });
+  // Read only here, with the file cap as its limit; a JSON body was parsed already (and is left alone).
+  const readRawBody: RequestHandler = (req, res, next: NextFunction) =>
+    rawBody(req, res, (error?: unknown) => next((error as { type?: unknown } | undefined)?.type === 'entity.too.large' ? new GatewayError('request_too_large', `file: a file is at most ${formatBytes(limits.maxFileBytes)}; this one is larger.`, { param: 'file', cause: error }) : error));
+
+  router.use(FILES_PATH, async (_req, res, next) => {
+    await admitting(admitCall, identityOf(res), res);
+    next();
+  });
+
+  router.post(FILES_PATH, readRawBody, async (req, res) => {
+    const upload = uploadOf(req);
+    if (upload.bytes.byteLength === 0) throw new GatewayError('invalid_parameter', 'file: the file is empty; send at least one byte.', { param: 'file' });
+    if (upload.bytes.byteLength > limits.maxFileBytes) throw fileTooLarge(limits, upload.bytes.byteLength);
+    const stored = await files.store.put(owner(res), upload, UPLOAD_HOLDER);
+    const body: UploadedFileResponse = { id: stored.id, mediaType: stored.mediaType, size: stored.size, name: stored.name, url: files.signedUrl(owner(res), stored.id, requestBaseUrl(req)) };
+    res.status(201).json(body);
+  });
+
+  router.get(`${FILES_PATH}/:id`, async (req, res) => {
+    const file = await files.store.read(owner(res), req.params.id);
+    if (!file) throw notFound(req.params.id);
+    sendFile(req, res, file);
+  });
+
+  router.delete(`${FILES_PATH}/:id`, async (req, res) => {
+    if (!(await files.store.release(owner(res), req.params.id))) throw notFound(req.params.id);
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** `filesRouter` for a gateway whose database is still opening. */
+export function lazyFilesRouter(files: Promise<GatewayFiles>, admitCall?: AdmitCall): RequestHandler {
+  return lazyRouter(files, (opened) => filesRouter(opened, admitCall));
+}
+
+/** `signedFilesRouter` for a gateway whose database is still opening. */
+export function lazySignedFilesRouter(files: Promise<GatewayFiles>, admitCall?: AdmitCall): RequestHandler {
+  return lazyRouter(files, (opened) => signedFilesRouter(opened, admitCall));
+}
