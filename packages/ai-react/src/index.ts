@@ -28,6 +28,7 @@ export type {
   ModelEntry,
   ModelListQuery,
   ModelPricing,
+  ServerToolUse,
   ToolCallDelta,
   ToolDefinition,
 } from './core/chat-types.js';
@@ -66,7 +67,7 @@ export type { ChatStreamEvent, ChatStreamOptions } from './core/chat-stream.js';
 export { reduceChatEvent } from './core/chat-reducer.js';
 export { answerParts, createAssistantMessage, restoreMessages, shownAnswer, userMessageParts } from './core/chat-messages.js';
 export { toRequestMessages } from './core/request-messages.js';
-export { foldDelta, settleParts } from './core/answer-parts.js';
+export { answerText, foldDelta, settleParts, WEB_SEARCH_TOOL, withServerSearch } from './core/answer-parts.js';
 export { jsonSchemaOf, toolDefinitions } from './core/tool-calls.js';
 export type {
   AssistantMessagePart,

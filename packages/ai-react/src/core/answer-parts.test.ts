@@ -28,6 +28,25 @@ describe('foldDelta', () => {
     expect(parts[0]).toMatchObject({ details: [{ type: 'reasoning.text', text: 'Hm', index: 0 }, { type: 'reasoning.encrypted', data: 'ZW5j', index: 1 }] });
   });
 
+  it('puts a signature that arrives after the tool calls on the reasoning it closes, not in a new block', () => {
+    const parts = fold([
+      { reasoning: 'Check.', reasoning_details: [{ type: 'reasoning.text', text: 'Check.', format: 'google-gemini-v1', index: 0 }] },
+      { tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { reasoning: '', reasoning_details: [{ type: 'reasoning.encrypted', data: 'c2ln', format: 'google-gemini-v1', index: 1 }] },
+    ]);
+    expect(parts.map((part) => part.type)).toEqual(['reasoning', 'tool-call']);
+    expect(parts[0]).toMatchObject({ details: [{ type: 'reasoning.text', index: 0 }, { type: 'reasoning.encrypted', data: 'c2ln', index: 1 }], finishedAt: 1000 });
+  });
+
+  it('starts another reasoning block when the model thinks again after writing', () => {
+    const parts = fold([{ reasoning: 'First.' }, { content: 'Hm.' }, { reasoning: 'Second.' }]);
+    expect(parts.map((part) => (part.type === 'reasoning' || part.type === 'text' ? [part.type, part.text] : part.type))).toEqual([
+      ['reasoning', 'First.'],
+      ['text', 'Hm.'],
+      ['reasoning', 'Second.'],
+    ]);
+  });
+
   it('folds parallel tool calls interleaved by index, then completes them when the call is over', () => {
     const parts = fold([
       { tool_calls: [{ index: 0, id: 'a', type: 'function', function: { name: 'get_weather', arguments: '' } }] },

@@ -11,11 +11,8 @@ import {
   type UserMessage,
 } from './chat-messages.js';
 import { reduceChatEvent } from './chat-reducer.js';
-import type { ChatTools, MessageFilePart, MessageToolPart } from './message-parts.js';
+import type { ChatTools, MessageFilePart } from './message-parts.js';
 import { toRequestMessages } from './request-messages.js';
-
-/** The tool loop's code, loaded by chats that offer tools only (the chat core stays small without them). */
-const loadToolCalls = () => import('./tool-calls.js');
 import { editUserMessage, selectMessageBranch } from './message-branches.js';
 import type { ChatCompletionRequest, ToolDefinition } from './chat-types.js';
 import type { AiClient } from './client.js';
@@ -24,6 +21,7 @@ import { AiError, toAiError } from './errors.js';
 import { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './frame-scheduler.js';
 import type { ConversationStorage } from './storage/conversation-storage.js';
 import { notifyStorageChanged } from './storage/storage-events.js';
+import type { ToolLoop } from './tool-loop.js';
 
 export interface ChatControllerOptions {
   client: Pick<AiClient, 'chat'>;
@@ -115,8 +113,6 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   const restoring = storage !== undefined && options.conversationId !== undefined;
   const store = createConversationStore({ id: options.conversationId ?? newId(), feature, messages: options.initialMessages ?? [], loaded: !restoring, now: now() });
   let run: Run | undefined;
-  /** Client tools running for an answer: Stop aborts them. */
-  let toolRun: { abort: AbortController; turnId: string } | undefined;
   let saving = Promise.resolve();
 
   const storageFailed = (error: unknown) => store.setState({ storageError: toAiError(error) });
@@ -164,7 +160,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   };
 
   const stop = () => {
-    stopTools();
+    toolLoop?.stop();
     const current = run;
     if (!current) return;
     // Aborting the fetch closes the connection; the gateway then aborts the upstream generation at once.
@@ -173,80 +169,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     finishRun(current);
   };
 
-  const answerOf = (turnId: string): AssistantMessage | undefined => {
-    const turn = store.getState().messages.find((message): message is AssistantTurn => message.role === 'assistant' && message.id === turnId);
-    return turn ? shownAnswer(turn) : undefined;
-  };
-  const setAnswer = (turnId: string, answer: AssistantMessage) => store.setState({ messages: replaceAnswer(store.getState().messages, turnId, answer) });
-
-  /** Stops client tools that are running: their calls fail as stopped, and the answer is stopped. */
-  const stopTools = () => {
-    const current = toolRun;
-    if (!current) return;
-    toolRun = undefined;
-    current.abort.abort();
-    const answer = answerOf(current.turnId);
-    if (answer) {
-      const parts = answer.parts.map((part) => (part.type === 'tool-call' && part.state === 'input-available' && !part.server ? { ...part, state: 'output-error' as const, errorText: 'Stopped by the user.' } : part));
-      setAnswer(current.turnId, { ...answer, parts, status: 'stopped' });
-    }
-    store.setState({ status: 'ready' });
-    persist();
-  };
-
-  /** Runs the given calls of a turn's answer and writes their results; false when Stop came first. */
-  const runTools = async (turnId: string, calls: readonly MessageToolPart[]): Promise<boolean> => {
-    if (calls.length === 0 || !tools) return true;
-    const { executeToolCall, updateToolCall } = await loadToolCalls();
-    const abort = new AbortController();
-    toolRun = { abort, turnId };
-    store.setState({ status: 'submitted' });
-    const changes = await Promise.all(calls.map(async (call) => [call.toolCallId, await executeToolCall(tools[call.name], call, abort.signal)] as const));
-    if (toolRun?.abort !== abort) return false;
-    toolRun = undefined;
-    const answer = answerOf(turnId);
-    if (!answer) return false;
-    setAnswer(turnId, { ...answer, parts: changes.reduce((parts, [id, change]) => updateToolCall(parts, id, change), answer.parts) });
-    return true;
-  };
-
-  /** Once every tool call of the latest step has a result, asks the model again in a new step of the same answer. */
-  const continueWhenAnswered = async (turnId: string): Promise<void> => {
-    const { stepAnswered } = await loadToolCalls();
-    const answer = answerOf(turnId);
-    const steps = (answer?.parts.filter((part) => part.type === 'step-start').length ?? 0) + 1;
-    if (!answer || !stepAnswered(answer.parts) || steps >= maxSteps) {
-      store.setState({ status: 'ready' });
-      persist();
-      return;
-    }
-    const { finishReason: _finished, ...rest } = answer;
-    const next: AssistantMessage = { ...rest, status: 'pending', parts: [...answer.parts, { type: 'step-start' }] };
-    const messages = replaceAnswer(store.getState().messages, turnId, next);
-    await respond(messages, messages.findIndex((message) => message.id === turnId), true);
-  };
-
-  /** After a model call that asked for tools: errors for bad calls, approvals asked, the rest run, then the next step. */
-  const advanceTools = async (turnId: string): Promise<void> => {
-    const answer = answerOf(turnId);
-    if (!tools || answer?.status !== 'done') return;
-    const { triageToolCalls } = await loadToolCalls();
-    const { parts, ready } = triageToolCalls(answer.parts, tools);
-    if (parts !== answer.parts) setAnswer(turnId, { ...answer, parts });
-    if (await runTools(turnId, ready.filter((call) => tools[call.name]?.execute))) await continueWhenAnswered(turnId);
-  };
-
-  /** The turn and answer holding a tool call, searched from the latest turn. */
-  const findToolCall = (toolCallId: string) => {
-    const messages = store.getState().messages;
-    for (let index = messages.length - 1; index >= 0; index -= 1) {
-      const turn = messages[index];
-      if (turn?.role !== 'assistant') continue;
-      const answer = shownAnswer(turn);
-      const call = answer.parts.find((part): part is MessageToolPart => part.type === 'tool-call' && part.toolCallId === toolCallId);
-      if (call) return { turnId: turn.id, answer, call };
-    }
-    throw new RangeError(`No tool call "${toolCallId}" in this conversation.`);
+  /** The tool loop, once loaded (the first answer of a chat with tools, or a tool call answered after a reload). */
+  let toolLoop: ToolLoop | undefined;
+  const loadToolLoop = async (): Promise<ToolLoop> => {
+    const { createToolLoop } = await import('./tool-loop.js');
+    toolLoop ??= createToolLoop({ tools: tools ?? {}, maxSteps, store, persist, respond: (messages, turnIndex) => respond(messages, turnIndex, true) });
+    return toolLoop;
   };
 
   /**
@@ -262,9 +190,10 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     const firstUser = messages.find((message): message is UserMessage => message.role === 'user');
     store.setState({ messages, status: 'submitted', error: undefined, updatedAt: now(), title: state.title ?? (firstUser ? titleFrom(firstUser.content) : null) });
     persist();
-    const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, continuing ? turnIndex + 1 : turnIndex)) };
-    if (offersTools) request.tools = [...(Array.isArray(params?.tools) ? (params.tools as ToolDefinition[]) : []), ...(await loadToolCalls()).toolDefinitions(tools)];
     try {
+      const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, continuing ? turnIndex + 1 : turnIndex)) };
+      // A tool whose parameters are not a schema fails this answer, named, before anything is sent.
+      if (offersTools) request.tools = [...(Array.isArray(params?.tools) ? (params.tools as ToolDefinition[]) : []), ...(await loadToolLoop()).definitions()];
       await client.chat.stream(request, {
         signal: current.abort.signal,
         now,
@@ -283,7 +212,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       }
     }
     finishRun(current);
-    if (current.answer.status === 'done') await advanceTools(current.turnId);
+    if (offersTools && current.answer.status === 'done') await (await loadToolLoop()).advance(current.turnId);
   };
 
   const newTurn = (): AssistantTurn => ({ id: newId(), role: 'assistant', versions: [createAssistantMessage(newId(), now())], selected: 0 });
@@ -346,26 +275,11 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     },
     async respondToApproval(toolCallId, approved, reason) {
       await ready;
-      const { updateToolCall } = await loadToolCalls();
-      const { turnId, answer, call } = findToolCall(toolCallId);
-      if (call.state !== 'awaiting-approval') return;
-      if (!approved) {
-        setAnswer(turnId, { ...answer, parts: updateToolCall(answer.parts, toolCallId, { state: 'denied', ...(reason ? { errorText: reason } : {}) }) });
-        return continueWhenAnswered(turnId);
-      }
-      const approvedCall: MessageToolPart = { ...call, state: 'input-available' };
-      setAnswer(turnId, { ...answer, parts: updateToolCall(answer.parts, toolCallId, { state: 'input-available' }) });
-      // A tool without `execute` waits for addToolOutput once approved.
-      if (await runTools(turnId, tools?.[call.name]?.execute ? [approvedCall] : [])) await continueWhenAnswered(turnId);
+      await (await loadToolLoop()).respondToApproval(toolCallId, approved, reason);
     },
     async addToolOutput(toolCallId, result) {
       await ready;
-      const { updateToolCall } = await loadToolCalls();
-      const { turnId, answer, call } = findToolCall(toolCallId);
-      if (call.state !== 'input-available' && call.state !== 'awaiting-approval') return;
-      const change: Partial<MessageToolPart> = 'errorText' in result ? { state: 'output-error', errorText: result.errorText } : { state: 'output-available', output: result.output ?? null };
-      setAnswer(turnId, { ...answer, parts: updateToolCall(answer.parts, toolCallId, change) });
-      await continueWhenAnswered(turnId);
+      await (await loadToolLoop()).addToolOutput(toolCallId, result);
     },
     persisted: () => saving,
     dispose: stop,

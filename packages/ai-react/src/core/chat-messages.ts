@@ -76,6 +76,11 @@ export interface AssistantMessage {
   model?: string;
   provider?: string;
   finishReason?: string;
+  /**
+   * True when a tool loop ended because it reached `maxSteps`: the last step's calls have their results, and the model
+   * was not asked again (send another message to go on).
+   */
+  stepLimitReached?: boolean;
   error?: AiErrorInfo;
   timing: AnswerTiming;
 }
@@ -145,20 +150,28 @@ export function isAnswerOver(answer: AssistantMessage): boolean {
 
 /**
  * Messages as read back from storage: an answer saved while it was still arriving (the page closed mid-stream) is
- * shown as stopped, since nothing will finish it; stopped and failed answers stay as they were.
+ * shown as stopped, since nothing will finish it; stopped and failed answers stay as they were. Answers saved before
+ * answers had parts get them from their text, reasoning, tool calls and images, in the earlier branches of edited
+ * messages too. Messages that need nothing keep their identity.
  *
  * @example
  * store.setState({ messages: restoreMessages(saved.messages) });
  */
 export function restoreMessages(messages: readonly ConversationMessage[]): ConversationMessage[] {
   return messages.map((message) => {
-    if (message.role === 'user' || message.versions.every((answer) => isAnswerOver(answer) && Array.isArray(answer.parts))) return message;
+    if (!needsRestoring(message)) return message;
+    if (message.role === 'user') return { ...message, branches: (message.branches ?? []).map((branch) => ({ ...branch, following: restoreMessages(branch.following) })) };
     const versions = message.versions.map((saved) => {
       const answer = Array.isArray(saved.parts) ? saved : { ...saved, parts: legacyParts(saved) };
       return isAnswerOver(answer) ? answer : { ...answer, status: 'stopped' as const };
     });
     return { ...message, versions };
   });
+}
+
+function needsRestoring(message: ConversationMessage): boolean {
+  if (message.role === 'user') return message.branches?.some((branch) => branch.following.some(needsRestoring)) ?? false;
+  return !message.versions.every((answer) => isAnswerOver(answer) && Array.isArray(answer.parts));
 }
 
 /**

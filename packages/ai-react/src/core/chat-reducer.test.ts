@@ -124,6 +124,33 @@ describe('reduceChatEvent', () => {
     expect(next.images).toBe(started.images);
   });
 
+  it('summarises a tool loop from its parts: calls of every step (not merged across steps by index), text a step apart', () => {
+    const call = (id: string, name: string) => delta({ content: null, tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '{}' } }] });
+    const first = run([delta({ content: 'Let me check.' }), call('c1', 'get_weather'), delta({}, 'tool_calls'), 'done']);
+    const continuing = { ...first, status: 'pending' as const, parts: [...first.parts, { type: 'step-start' as const }] };
+    const events: ChatStreamEvent[] = [call('c2', 'get_time'), delta({ content: 'It is ' }), delta({ content: 'noon.' })].map((chunk, index) => ({ type: 'chunk', chunk, at: 2000 + index }));
+    const second = events.reduce(reduceChatEvent, continuing);
+    expect(second.toolCalls.map((entry) => [entry.id, entry.name])).toEqual([
+      ['c1', 'get_weather'],
+      ['c2', 'get_time'],
+    ]);
+    expect(second.content).toBe('Let me check.\n\nIt is noon.');
+  });
+
+  it('shows a web search the usage reports even when the answer cites nothing, once', () => {
+    const searched: ChatCompletionChunk = { ...usageFormB, usage: { ...usage, server_tool_use_details: { web_search_requests: 1 } } };
+    const answer = run([...content, delta({}, 'stop'), searched, searched, 'done']);
+    expect(answer.parts).toEqual([{ type: 'tool-call', toolCallId: 'web_search-0', index: 0, name: 'web_search', input: '{}', state: 'output-available', server: true }, { type: 'text', text: 'Hello there' }]);
+    expect(run([...content, { ...usageFormB, usage: { ...usage, server_tool_use: { web_search_requests: 2 } } }, 'done']).parts[0]).toMatchObject({ name: 'web_search', server: true });
+  });
+
+  it("reads citations a server put on the last chunk's message, like those on the delta", () => {
+    const annotations = [{ type: 'url_citation' as const, url_citation: { url: 'https://a.example', title: 'A' } }];
+    const last: ChatCompletionChunk = { ...meta, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop', message: { annotations } }] };
+    const answer = run([...content, last, 'done']);
+    expect(answer.parts.filter((part) => part.type === 'source')).toEqual([{ type: 'source', number: 1, url: 'https://a.example', title: 'A' }]);
+  });
+
   it('stays pending until something is produced', () => {
     expect(run([delta({ content: '' })]).status).toBe('pending');
     expect(run([delta({ content: '' })]).timing.firstTokenAt).toBeUndefined();

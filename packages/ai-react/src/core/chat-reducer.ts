@@ -1,7 +1,7 @@
-import { foldDelta, settleParts } from './answer-parts.js';
-import { isAnswerOver, type AssistantMessage, type TokenUsage, type ToolCall } from './chat-messages.js';
+import { answerText, foldDelta, settleParts, toolCallsOf, withServerSearch } from './answer-parts.js';
+import { isAnswerOver, type AssistantMessage, type TokenUsage } from './chat-messages.js';
 import type { ChatStreamEvent } from './chat-stream.js';
-import type { ChatCompletionChunk, CompletionUsage, ToolCallDelta } from './chat-types.js';
+import type { ChatCompletionChunk, ChatCompletionDelta, CompletionUsage } from './chat-types.js';
 import { toAiError } from './errors.js';
 
 function toUsage(usage: CompletionUsage): TokenUsage {
@@ -17,23 +17,6 @@ function toUsage(usage: CompletionUsage): TokenUsage {
   return result;
 }
 
-/** Tool calls merged by `index`: the first delta names the call, later ones add pieces of its arguments. */
-function mergeToolCalls(calls: readonly ToolCall[], deltas: readonly ToolCallDelta[]): readonly ToolCall[] {
-  const merged = [...calls];
-  for (const delta of deltas) {
-    const index = typeof delta.index === 'number' ? delta.index : merged.length;
-    const at = merged.findIndex((call) => call.index === index);
-    const call = merged[at];
-    const piece = delta.function?.arguments ?? '';
-    if (!call) {
-      merged.push({ index, id: delta.id ?? '', type: 'function', name: delta.function?.name ?? '', arguments: piece });
-      continue;
-    }
-    merged[at] = { ...call, id: call.id || (delta.id ?? ''), name: call.name || (delta.function?.name ?? ''), arguments: call.arguments + piece };
-  }
-  return merged;
-}
-
 /** Time to first token and tokens per second, once the answer is over. */
 function finishTiming(message: AssistantMessage, at: number): AssistantMessage['timing'] {
   const timing = { ...message.timing, finishedAt: at };
@@ -42,6 +25,15 @@ function finishTiming(message: AssistantMessage, at: number): AssistantMessage['
     timing.tokensPerSecond = Math.round((tokens / ((at - timing.firstTokenAt) / 1000)) * 10) / 10;
   }
   return timing;
+}
+
+const count = (parts: AssistantMessage['parts'], type: AssistantMessage['parts'][number]['type']) => parts.reduce((total, part) => total + (part.type === type ? 1 : 0), 0);
+
+/** A choice's delta, with the annotations a server put on its `message` instead (read the same way). */
+function withMessageAnnotations(choice: ChatCompletionChunk['choices'][number] | undefined): ChatCompletionDelta | undefined {
+  const late = choice?.message?.annotations;
+  if (!choice || !Array.isArray(late) || late.length === 0) return choice?.delta;
+  return { ...choice.delta, annotations: [...(Array.isArray(choice.delta?.annotations) ? choice.delta.annotations : []), ...late] };
 }
 
 function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: number): AssistantMessage {
@@ -53,18 +45,24 @@ function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: n
   if (chunk.usage) {
     next.usage = toUsage(chunk.usage);
     if (typeof chunk.usage.cost === 'number') next.costUsd = chunk.usage.cost;
+    // A web search that cited nothing still ran (and was billed): the usage is all the stream says of it.
+    const searches = (chunk.usage.server_tool_use_details ?? chunk.usage.server_tool_use)?.web_search_requests;
+    if (typeof searches === 'number' && searches > 0) next.parts = withServerSearch(message.parts);
     changed = true;
   }
   // Only the first choice is an answer here (requests ask for one); other indexes would interleave.
   const choice = chunk.choices.find((candidate) => (candidate.index ?? 0) === 0);
-  const delta = choice?.delta;
+  const delta = withMessageAnnotations(choice);
   if (delta) {
-    const parts = foldDelta(message.parts, delta, at);
-    if (parts !== message.parts) [next.parts, produced] = [parts, true];
-    if (typeof delta.content === 'string' && delta.content !== '') [next.content, produced] = [message.content + delta.content, true];
-    const reasoning = delta.reasoning ?? delta.reasoning_content;
-    if (typeof reasoning === 'string' && reasoning !== '') [next.reasoning, produced] = [message.reasoning + reasoning, true];
-    if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) [next.toolCalls, produced] = [mergeToolCalls(message.toolCalls, delta.tool_calls), true];
+    const parts = foldDelta(next.parts, delta, at);
+    if (parts !== next.parts) {
+      // A new text part (after a tool call or a step) changes the separators; otherwise the text only grows.
+      if (typeof delta.content === 'string' && delta.content !== '') next.content = count(parts, 'text') === count(next.parts, 'text') ? message.content + delta.content : answerText(parts);
+      if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) next.toolCalls = toolCallsOf(parts);
+      const reasoning = delta.reasoning ?? delta.reasoning_content;
+      if (typeof reasoning === 'string' && reasoning !== '') next.reasoning = count(parts, 'reasoning') === count(next.parts, 'reasoning') || message.reasoning === '' ? message.reasoning + reasoning : `${message.reasoning}\n\n${reasoning}`;
+      [next.parts, produced] = [parts, true];
+    }
     const images = Array.isArray(delta.images) ? delta.images.map((image) => image.image_url?.url).filter((url): url is string => typeof url === 'string') : [];
     if (images.length > 0) [next.images, produced] = [[...message.images, ...images], true];
   }

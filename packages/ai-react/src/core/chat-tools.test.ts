@@ -6,6 +6,7 @@ import { createAiClient, type AiClient } from './client.js';
 import type { FrameScheduler } from './frame-scheduler.js';
 import type { ChatTools, MessageToolPart } from './message-parts.js';
 import { toRequestMessages } from './request-messages.js';
+import { memoryStorage } from './storage/conversation-storage.js';
 
 // The tool loop against a real gateway with the emulator behind it: the emulator calls every tool the last user
 // message names (in parallel, one `index` each) and, after `tool` messages, answers from their results.
@@ -107,7 +108,68 @@ describe('a chat with client tools', () => {
     const answer = answerOf(controller);
     expect(answer.parts.map((part) => part.type)).toEqual(['tool-call']);
     expect(toolParts(answer)[0]).toMatchObject({ state: 'output-available', output: 'sunny' });
+    expect(answer.stepLimitReached).toBe(true);
     expect(controller.store.getState().status).toBe('ready');
+    expect(harness.emulator.generations({ kind: 'chat' }).filter((probe) => JSON.stringify(probe.request).includes('get_weather for Paris'))).toHaveLength(1);
+  });
+
+  it('does not mark an answer that finished within maxSteps', async () => {
+    const controller = chat({ maxSteps: 2, tools: { get_weather: { parameters: weatherSchema, execute: () => 'sunny' } } });
+    await controller.send('get_weather for Rome');
+    expect(answerOf(controller)).toMatchObject({ status: 'done', finishReason: 'stop' });
+    expect(answerOf(controller).stepLimitReached).toBeUndefined();
+  });
+
+  it('Stop settles at once even when a tool ignores its signal', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const controller = chat({
+      tools: {
+        get_weather: {
+          parameters: weatherSchema,
+          execute: () => {
+            started();
+            return new Promise(() => undefined);
+          },
+        },
+      },
+    });
+    const sent = controller.send('get_weather forever');
+    await running;
+    controller.stop();
+    await sent;
+    expect(answerOf(controller).status).toBe('stopped');
+    expect(controller.store.getState().status).toBe('ready');
+  });
+
+  it('fails the answer, naming the tool, when its parameters are not a schema, and sends nothing', async () => {
+    const before = harness.emulator.generations({ kind: 'chat' }).length;
+    const controller = chat({ tools: { broken: { parameters: 'not a schema' as never, execute: () => 1 } } });
+    await controller.send('Call broken');
+    expect(answerOf(controller)).toMatchObject({ status: 'error', error: { message: expect.stringContaining('The tool "broken"') } });
+    expect(controller.store.getState().status).toBe('error');
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(before);
+  });
+
+  it('a reload while a call awaits approval shows it awaiting again, and approving it goes on', async () => {
+    const storage = memoryStorage();
+    const created: unknown[] = [];
+    const tools: ChatTools = { create_ticket: { parameters: { type: 'object' }, needsApproval: true, execute: (input: unknown) => (created.push(input), 'ticket #7') } };
+    const first = chat({ storage, tools });
+    await first.send('Please create_ticket now');
+    await first.persisted();
+    first.dispose();
+
+    const reloaded = chat({ storage, tools, conversationId: first.store.getState().id });
+    await reloaded.ready;
+    const call = toolParts(answerOf(reloaded))[0] as MessageToolPart;
+    expect(call.state).toBe('awaiting-approval');
+    await reloaded.respondToApproval(call.toolCallId, true);
+    expect(created).toHaveLength(1);
+    expect(answerOf(reloaded)).toMatchObject({ status: 'done' });
+    expect(answerOf(reloaded).content).toContain('ticket #7');
+    await reloaded.persisted();
+    expect(shownAnswer((await storage.load(first.store.getState().id))?.messages.at(-1) as AssistantTurn).parts.map((part) => part.type)).toEqual(['tool-call', 'step-start', 'text']);
   });
 
   it('answers a tool without execute through addToolOutput', async () => {

@@ -74,7 +74,8 @@ export interface ChatCompletionRequest {
   response_format?: { type: 'text' | 'json_object' | 'json_schema'; [field: string]: unknown };
   tools?: ToolDefinition[];
   tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
-  reasoning?: { effort?: 'low' | 'medium' | 'high'; max_tokens?: number; exclude?: boolean; enabled?: boolean };
+  /** OpenRouter's reasoning: an effort (which ones a model takes is in its `reasoning.supported_efforts`) or a token budget. */
+  reasoning?: { effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'; max_tokens?: number; exclude?: boolean; enabled?: boolean };
   modalities?: Array<'text' | 'image'>;
   user?: string;
   /** Any other OpenAI or OpenRouter parameter, sent as given. */
@@ -89,6 +90,16 @@ export interface CompletionUsage {
   cost?: number;
   prompt_tokens_details?: { cached_tokens?: number };
   completion_tokens_details?: { reasoning_tokens?: number; image_tokens?: number };
+  /** OpenRouter's server tools that ran upstream (web search); some responses name it `server_tool_use`. */
+  server_tool_use_details?: ServerToolUse;
+  server_tool_use?: ServerToolUse;
+}
+
+/** What OpenRouter's server tools did for one answer; the stream reports nothing else about them. */
+export interface ServerToolUse {
+  web_search_requests?: number;
+  tool_calls_requested?: number;
+  tool_calls_executed?: number;
 }
 
 export interface GeneratedImagePart {
@@ -148,7 +159,14 @@ export interface ChatCompletionChunk {
   created?: number;
   model?: string;
   provider?: string;
-  choices: Array<{ index: number; delta: ChatCompletionDelta; finish_reason: string | null; native_finish_reason?: string | null }>;
+  choices: Array<{
+    index: number;
+    delta: ChatCompletionDelta;
+    finish_reason: string | null;
+    native_finish_reason?: string | null;
+    /** Some OpenAI-compatible servers repeat the final message's `annotations` on the last chunk. */
+    message?: { annotations?: UrlCitationAnnotation[] };
+  }>;
   usage?: CompletionUsage | null;
   /** OpenRouter's in-chunk error (`finish_reason: "error"`). */
   error?: { code?: number | string; message?: string };

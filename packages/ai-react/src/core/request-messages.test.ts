@@ -72,6 +72,37 @@ describe('toRequestMessages', () => {
     ]);
   });
 
+  it('sends every other part as the model should read it: unfinished calls, images and sources left out or explained', () => {
+    const history = toRequestMessages([
+      { id: 'u', role: 'user', content: '', createdAt: 0, parts: [{ type: 'file', kind: 'audio', mediaType: 'audio/x-wav', size: 4, url: 'data:audio/x-wav;base64,UklG' }, { type: 'file', kind: 'file', mediaType: 'text/csv', size: 3, url: 'data:text/csv;base64,YSxi' }] },
+      turn([
+        { type: 'reasoning', text: 'Plain thoughts.', details: [] },
+        { type: 'text', text: 'Checking. ' },
+        { type: 'image', url: 'data:image/png;base64,AAA' },
+        { type: 'text', text: 'Still checking.' },
+        { type: 'tool-call', toolCallId: 'w', index: 0, name: 'wait', input: '{}', state: 'awaiting-approval' },
+        { type: 'tool-call', toolCallId: 'r', index: 1, name: 'run', input: '{"a":1}', state: 'input-available' },
+        { type: 'tool-call', toolCallId: 's', index: 2, name: 'cut', input: '{"a', state: 'input-streaming' },
+        { type: 'tool-call', toolCallId: 'o', index: 3, name: 'text', input: '{}', state: 'output-available', output: 'plain words' },
+      ]),
+    ]);
+    expect(history).toEqual([
+      { role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'UklG', format: 'wav' } }, { type: 'file', file: { file_data: 'data:text/csv;base64,YSxi' } }] },
+      {
+        role: 'assistant',
+        content: 'Checking. Still checking.',
+        tool_calls: [
+          { id: 'w', type: 'function', function: { name: 'wait', arguments: '{}' } },
+          { id: 'r', type: 'function', function: { name: 'run', arguments: '{"a":1}' } },
+          { id: 'o', type: 'function', function: { name: 'text', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'w', content: 'No result: the call was not completed.' },
+      { role: 'tool', tool_call_id: 'r', content: 'No result: the call was not completed.' },
+      { role: 'tool', tool_call_id: 'o', content: 'plain words' },
+    ]);
+  });
+
   it('leaves out answers with nothing to say, as before', () => {
     expect(toRequestMessages([{ id: 'u', role: 'user', content: 'Hi', createdAt: 0 }, turn([], 'error')])).toEqual([{ role: 'user', content: 'Hi' }]);
   });

@@ -7,33 +7,46 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 /**
  * A tool's parameters as JSON Schema: a schema object as given, or one a validation library describes (zod 4's
- * `toJSONSchema()`, or the Standard JSON Schema interface), without depending on that library.
+ * `toJSONSchema()`, or the Standard JSON Schema interface), without depending on that library. The `$schema`
+ * keyword is left out: it names a draft, which a tool's parameters do not need and some providers refuse.
  *
  * @example
  * jsonSchemaOf(z.object({ city: z.string() })); // { type: 'object', properties: { city: { type: 'string' } }, … }
  */
 export function jsonSchemaOf(parameters: JsonSchema | SchemaLike): JsonSchema {
-  if ('toJSONSchema' in parameters && typeof parameters.toJSONSchema === 'function') return (parameters as { toJSONSchema(): JsonSchema }).toJSONSchema();
-  const standard = (parameters as { '~standard'?: unknown })['~standard'];
-  if (isRecord(standard)) {
+  // Read as untyped: hosts pass schemas from libraries this package does not know.
+  const given: unknown = parameters;
+  if (!isRecord(given)) throw new TypeError("A tool's parameters must be a JSON Schema object, or a schema that describes itself as one (zod 4).");
+  let schema: unknown = given;
+  const standard = given['~standard'];
+  if (typeof given['toJSONSchema'] === 'function') schema = (given as { toJSONSchema(): unknown }).toJSONSchema();
+  else if (isRecord(standard)) {
     const jsonSchema = standard['jsonSchema'];
-    if (isRecord(jsonSchema) && typeof jsonSchema['input'] === 'function') return (jsonSchema['input'] as (options: { target: string }) => JsonSchema)({ target: 'draft-07' });
-    throw new TypeError('This schema cannot describe itself as JSON Schema: pass a JSON Schema object, or a zod 4 schema.');
+    if (!isRecord(jsonSchema) || typeof jsonSchema['input'] !== 'function') throw new TypeError('This schema cannot describe itself as JSON Schema: pass a JSON Schema object, or a zod 4 schema.');
+    schema = (jsonSchema['input'] as (options: { target: string }) => unknown)({ target: 'draft-07' });
   }
-  return parameters as JsonSchema;
+  if (!isRecord(schema)) throw new TypeError('The schema described itself as something other than a JSON Schema object.');
+  const { $schema: _draft, ...rest } = schema;
+  return rest;
 }
 
 /**
- * The `tools` of a request for the tools the browser offers.
+ * The `tools` of a request for the tools the browser offers; a tool whose parameters are not a schema fails here,
+ * named, before anything is sent.
  *
  * @example
  * request.tools = toolDefinitions({ convert: { description: 'Converts units', parameters: schema, execute } });
  */
 export function toolDefinitions(tools: ChatTools): ToolDefinition[] {
-  return Object.entries(tools).map(([name, tool]) => ({
-    type: 'function',
-    function: { name, ...(tool.description ? { description: tool.description } : {}), parameters: jsonSchemaOf(tool.parameters) },
-  }));
+  return Object.entries(tools).map(([name, tool]) => {
+    let parameters: JsonSchema;
+    try {
+      parameters = jsonSchemaOf(tool.parameters);
+    } catch (error) {
+      throw new TypeError(`The tool "${name}": ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    return { type: 'function', function: { name, ...(tool.description ? { description: tool.description } : {}), parameters } };
+  });
 }
 
 /** Where the current step starts: parts after the last `step-start` belong to the latest model call. */
