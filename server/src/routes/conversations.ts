@@ -185,5 +185,9 @@ const notFound = (id: string) => new GatewayError('not_found', `No conversation 
  * router.use(lazyConversationsRouter(ready));
  */
 export function lazyConversationsRouter(ready: Promise<GatewayStores>, admitCall?: AdmitCall, attachments?: Promise<ConversationAttachments>): RequestHandler {
-  return lazyRouter(Promise.all([ready, attachments]), ([stores, opened]) => conversationsRouter(stores.conversations, admitCall, opened));
+  const opening = Promise.all([ready, attachments]);
+  // A store that failed to open is logged where it opens and answered to each request by lazyRouter; until a request
+  // comes, this promise must not count as an unhandled rejection.
+  opening.catch(() => undefined);
+  return lazyRouter(opening, ([stores, opened]) => conversationsRouter(stores.conversations, admitCall, opened));
 }
