@@ -1,10 +1,9 @@
 import type { ChatCompletionDelta, ToolCallDelta, UrlCitationAnnotation } from './chat-types.js';
 import type { AssistantMessagePart, MessageReasoningPart, MessageSourcePart, MessageToolPart, ReasoningDetail } from './message-parts.js';
 import type { ToolCall } from './chat-messages.js';
+import { isRecord } from './json-records.js';
 
 type Parts = readonly AssistantMessagePart[];
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Where the current step starts: parts after the last `step-start` belong to the model call now streaming. */
 const stepStart = (parts: Parts) => parts.findLastIndex((part) => part.type === 'step-start') + 1;

@@ -1,9 +1,8 @@
 import type { ToolDefinition } from './chat-types.js';
 import type { AssistantMessagePart, ChatTool, ChatTools, JsonSchema, MessageToolPart, SchemaLike } from './message-parts.js';
+import { isRecord } from './json-records.js';
 
 type Parts = readonly AssistantMessagePart[];
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A tool's parameters as JSON Schema: a schema object as given, or one a validation library describes (zod 4's
