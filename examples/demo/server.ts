@@ -21,15 +21,23 @@ const features: FeatureInput[] = [
     name: 'chat',
     model: 'openai/gpt-4o-mini',
     fallbackModels: ['anthropic/claude-sonnet-4'],
-    systemPrompt: 'You are the InsForge demo assistant. Answer clearly and kindly; use markdown where it helps.',
+    systemPrompt:
+      'You are the InsForge demo assistant. Answer clearly and kindly; use markdown where it helps. Use convert_units for unit conversions and create_ticket when the user asks for a ticket; cite web results by their [n] markers.',
     params: { temperature: 0.7, max_tokens: 1024 },
+    // The app may ask for OpenRouter's web search (the composer's toggle) and attach images and PDFs.
+    extensions: {
+      serverTools: { web_search: 'allow' },
+      attachments: { image: { maxCount: 4, maxBytes: 5_000_000 }, file: { maxCount: 2, maxBytes: 10_000_000 }, audio: false },
+    },
   },
   {
     name: 'code',
     model: 'anthropic/claude-sonnet-4',
     systemPrompt:
       'You are a senior software engineer acting as a code assistant. Explain briefly, then give complete, runnable code in fenced blocks with the language named. Point out bugs and edge cases.',
-    params: { temperature: 0.2, max_tokens: 2048 },
+    params: { temperature: 0.2, max_tokens: 2048, extra: { reasoning: { effort: 'low' } } },
+    // Screenshots of an error or a UI, and nothing else.
+    extensions: { attachments: { image: { maxCount: 4, maxBytes: 5_000_000, mimeTypes: ['image/png', 'image/jpeg', 'image/webp'] }, file: false, audio: false } },
   },
   {
     name: 'summarize',
@@ -63,10 +71,13 @@ function ensureMasterKey(): void {
   process.env['INSFORGE_AI_ENCRYPTION_KEY'] = readFileSync(MASTER_KEY_FILE, 'utf8').trim();
 }
 
-/** Without a key, the emulator answers: at a pace a person can watch, several paragraphs unless max_tokens is lower. */
+/**
+ * Without a key, the emulator answers: at a pace a person can watch, several paragraphs unless max_tokens is lower,
+ * calling the chat's tools only when a message names them ("convert these units", "create a ticket").
+ */
 async function offlineUpstream(): Promise<Emulator | undefined> {
   if (process.env['OPENROUTER_API_KEY']) return undefined;
-  return startEmulator({ scenario: { ttftMs: 400, tokensPerSecond: 30, replyTokens: 300 } });
+  return startEmulator({ scenario: { ttftMs: 400, tokensPerSecond: 30, replyTokens: 300, toolCalls: 'mentioned' } });
 }
 
 async function main(): Promise<void> {

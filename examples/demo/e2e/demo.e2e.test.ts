@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { GenerationProbe } from '@insforge/openrouter-emulator';
+import { writeFileSync } from 'node:fs';
+import { renderImage, renderPdf, type GenerationProbe } from '@insforge/openrouter-emulator';
 
 const demoUrl = inject('demoUrl');
 const emulatorUrl = inject('emulatorUrl');
@@ -126,7 +127,7 @@ describe.sequential('the demo that npm start serves', () => {
 
   it('chat: Regenerate produces a second version, and a reload restores the conversation', async () => {
     // From here on the emulator answers quicker (the first answer showed the watchable pace).
-    await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 400, replyTokens: 120 } }) });
+    await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 400, replyTokens: 120, toolCalls: 'mentioned' } }) });
     const stopped = await textOf(lastAnswer());
     await lastAnswer().getByRole('button', { name: 'Regenerate' }).click();
     await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
@@ -136,6 +137,8 @@ describe.sequential('the demo that npm start serves', () => {
     expect(second.length).toBeGreaterThan(0);
     await shot('chat-regenerated');
 
+    // The conversation is saved on the gateway once the answer ends: reload after that save (no request in flight).
+    await page.waitForLoadState('networkidle');
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
     await expect.poll(() => page.locator('li[data-role="user"]').first().textContent()).toContain('Tell me how streaming works');
@@ -146,6 +149,98 @@ describe.sequential('the demo that npm start serves', () => {
     expect(await textOf(lastAnswer())).toBe(stopped);
     await shot('chat-restored-after-reload');
     await page.getByRole('button', { name: 'Next version' }).click();
+  });
+
+  it('chat: an image and a PDF go with a message, the answer names both, and both show in the message after a reload', async () => {
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await expect.poll(() => page.locator('li[data-role="user"]').count()).toBe(0);
+    const image = path.join(artifactsDir, 'harbour.png');
+    const pdf = path.join(artifactsDir, 'brief.pdf');
+    writeFileSync(image, renderImage({ prompt: 'a harbour at dusk', width: 320, height: 200 }));
+    writeFileSync(pdf, renderPdf(3, 'the brief'));
+    // The attach button opens this input; Chromium's file chooser is what a person would use.
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Attach files' }).click();
+    await (await chooser).setFiles([image, pdf]);
+    await page.getByRole('button', { name: 'Remove brief.pdf' }).waitFor();
+    await shot('chat-attachments-in-composer');
+    await send('What did I attach?');
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    const answer = await textOf(lastAnswer());
+    expect(answer).toContain('an image of 320×200 pixels');
+    expect(answer).toContain('a PDF of 3 pages ("brief.pdf"');
+    const sent = (await latestChatGeneration()).request.messages?.at(-1)?.content as Array<{ type: string }>;
+    expect(Array.isArray(sent) ? sent.map((part) => part.type).sort() : sent).toEqual(['file', 'image_url', 'text']);
+
+    await page.waitForLoadState('networkidle');
+    await page.reload();
+    const question = page.locator('li[data-role="user"]').last();
+    await expect.poll(() => question.textContent(), { timeout: 20_000 }).toContain('What did I attach?');
+    await question.getByRole('button', { name: /harbour\.png/ }).waitFor();
+    expect(await question.locator('img').first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+    await expect.poll(() => question.textContent()).toContain('brief.pdf');
+    await shot('chat-attachments-after-reload');
+  });
+
+  it('chat: a tool asks for approval, its card shows the result, and the answer uses it', async () => {
+    await send('Create a ticket: the trail map is out of date');
+    const card = lastAnswer().locator('[data-part="tool-call"]').filter({ hasText: 'create_ticket' });
+    await expect.poll(() => card.textContent(), { timeout: 20_000 }).toContain('Needs your approval');
+    // Nothing runs before the user says so: no ticket yet, and the model has not been asked again.
+    expect(await lastAnswer().textContent()).not.toMatch(/TCK-\d+/);
+    expect((await latestChatGeneration()).request.messages?.some((message) => message.role === 'tool')).toBe(false);
+    await shot('chat-tool-awaiting-approval');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    await expect.poll(() => card.textContent()).toContain('Done');
+    const followUp = await latestChatGeneration();
+    const result = followUp.request.messages?.find((message) => message.role === 'tool');
+    expect(String(result?.content)).toMatch(/"id":"TCK-\d+"/);
+    expect(await textOf(lastAnswer())).toMatch(/The tool returned: .*TCK-\d+/);
+    await card.getByRole('button', { name: /create_ticket/ }).click();
+    await expect.poll(() => card.textContent()).toMatch(/Result[\s\S]*TCK-\d+/);
+    await shot('chat-tool-result');
+  });
+
+  it('chat: with the web search toggle on, the answer cites numbered sources', async () => {
+    const toggle = page.getByRole('button', { name: 'Search the web' });
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+    await send('Oslo night trams');
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    expect((await latestChatGeneration()).request).toMatchObject({ tools: expect.arrayContaining([{ type: 'openrouter:web_search' }]) });
+    const sources = lastAnswer().getByRole('navigation', { name: 'Sources' });
+    await expect.poll(() => sources.getByRole('link').count()).toBe(5);
+    expect(await sources.getByRole('link').first().getAttribute('href')).toBe('https://example.org/oslo-night-trams/1');
+    // The [n] markers in the text link to them.
+    await lastAnswer().getByRole('link', { name: /^Source 1: / }).first().waitFor();
+    await shot('chat-web-search-sources');
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it("code: a reasoning model's second turn, after a reload, sends the first turn's signed reasoning back", async () => {
+    await openPage('Code');
+    // The code feature takes screenshots, and nothing else.
+    expect(await page.locator('input[type="file"]').getAttribute('accept')).toBe('image/png,image/jpeg,image/webp');
+    await send('Reverse a string in TypeScript');
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    await lastAnswer().getByRole('button', { name: /^Thought for / }).waitFor();
+    const first = await latestChatGeneration();
+    expect(first.request).toMatchObject({ reasoning: { effort: 'low' } });
+
+    await page.waitForLoadState('networkidle');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Code' }).waitFor();
+    await expect.poll(() => page.locator('li[data-role="user"]').count(), { timeout: 20_000 }).toBe(1);
+    await send('Now do it without split');
+    await expect.poll(() => page.locator('li[data-role="assistant"]').count()).toBe(2);
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
+    const second = await latestChatGeneration();
+    const earlier = second.request.messages?.find((message) => message.role === 'assistant') as { reasoning_details?: Array<{ type: string; signature?: string }> } | undefined;
+    expect(earlier?.reasoning_details).toEqual([expect.objectContaining({ type: 'reasoning.text', signature: expect.any(String) })]);
+    await shot('code-second-turn-after-reload');
+    await openPage('Chat');
   });
 
   it("admin: the settings dialog changes the chat feature's model and system prompt, and the next answer uses them", async () => {
@@ -293,8 +388,9 @@ describe.sequential('the demo that npm start serves', () => {
   it('usage: the usage panel shows the requests just made, with their cost', async () => {
     type Group = { feature?: string; requests: number; cancelled: number; rejected: number; costUsd: number };
     const summary = async () => ((await asAdmin('GET', '/api/ai/usage/summary?groupBy=feature')) as { groups: Group[] }).groups;
-    // Chat: the stopped answer, its regeneration, the new model's answer and the rejected one; the ledger writes in batches.
-    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(4);
+    // Chat: the stopped answer, its regeneration, the attachments' answer, the tool call and its follow-up, the web
+    // search, the new model's answer and the rejected one; the ledger writes in batches.
+    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(8);
     const groups = await summary();
     const chat = groups.find((group) => group.feature === 'chat');
     expect(chat).toMatchObject({ cancelled: 1, rejected: 1 });
@@ -305,7 +401,7 @@ describe.sequential('the demo that npm start serves', () => {
     await openPage('Admin');
     // The panel's table by feature shows the same requests, with their cost.
     const chatRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^chat/ });
-    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat4.*\$0\.\d*[1-9]/);
+    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat8.*\$0\.\d*[1-9]/);
     const imageRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^image/ });
     expect(await imageRow.first().textContent()).toMatch(/^image1.*\$0\.\d*[1-9]/);
     // At this laptop width every column, Median latency included, shows without scrolling the table.

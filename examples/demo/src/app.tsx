@@ -1,7 +1,7 @@
-import { AiProvider } from '@insforge/ai-react';
-import { useCallback, useEffect, type MouseEvent } from 'react';
+import { AiProvider, createAiClient, serverStorage } from '@insforge/ai-react';
+import { useEffect, useState, type MouseEvent } from 'react';
 import { useDemoConfig } from './demo-config.js';
-import { useDemoRole, type DemoRole } from './demo-role.js';
+import { readRole, useDemoRole, type DemoRole } from './demo-role.js';
 import { PAGES, usePage, type PagePath } from './location.js';
 import { AdminPage } from './pages/admin-page.js';
 import { ChatPage } from './pages/chat-page.js';
@@ -18,8 +18,11 @@ export function App() {
   const config = useDemoConfig();
   const [role, setRole] = useDemoRole();
   const [page, navigate] = usePage();
-  // AiProvider calls the latest getHeaders before every request, so the switch applies at once.
-  const getHeaders = useCallback(() => ({ 'x-demo-role': role }), [role]);
+  // One client for the app; every request reads the switch as it is sent, so a new role applies at once.
+  const [client] = useState(() => createAiClient({ baseUrl: '/ai', getHeaders: () => ({ 'x-demo-role': readRole() }) }));
+  // Conversations live on the gateway (per signed-in user), attachments in its file store: a reload, or another
+  // browser, shows them as sent.
+  const [storage] = useState(() => serverStorage(client));
   const title = PAGES.find((entry) => entry.path === page)?.label ?? 'Chat';
   useEffect(() => {
     document.title = `${title} · InsForge AI demo`;
@@ -34,7 +37,7 @@ export function App() {
   // The chat pages fill the screen, their composer pinned at the bottom; the others scroll as documents.
   const fills = page === '/chat' || page === '/code';
   return (
-    <AiProvider baseUrl="/ai" getHeaders={getHeaders}>
+    <AiProvider client={client} storage={storage}>
       <div className="demo-app" data-layout={fills ? 'fill' : 'document'}>
         <header className="demo-header">
           <a className="demo-brand" href="/chat" onClick={follow('/chat')}>

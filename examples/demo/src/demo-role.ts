@@ -6,7 +6,8 @@ export type DemoRole = 'user' | 'admin';
 const STORAGE_KEY = 'insforge-demo-role';
 const listeners = new Set<() => void>();
 
-function readRole(): DemoRole {
+/** The role the switch holds now (what every request is sent as). */
+export function readRole(): DemoRole {
   try {
     return localStorage.getItem(STORAGE_KEY) === 'admin' ? 'admin' : 'user';
   } catch {

@@ -24,6 +24,15 @@ describe('attachment facts', () => {
     expect(pdfPageCount(bytes('plain text'))).toBeUndefined();
   });
 
+  it('reads a PDF byte for byte: binary streams of every byte value neither hide nor fake a page, however large the file', () => {
+    const everyByte = Array.from({ length: 256 }, (_, byte) => byte);
+    const pdf = bytes('%PDF-1.7\n', everyByte, '1 0 obj << /Type /Page >> endobj\nstream\n', everyByte, 'endstream\n2 0 obj <</Type /Page>> endobj\n');
+    expect(pdfPageCount(pdf)).toBe(2);
+    const large = new Uint8Array(8 * 1024 * 1024);
+    large.set(pdf);
+    expect(pdfPageCount(large)).toBe(2);
+  });
+
   it('decodes data URLs (base64 or not), and prices an image in tokens within bounds', () => {
     const decoded = dataUrlBytes(dataUrl('image/png', bytes('abc')));
     expect(decoded?.mimeType).toBe('image/png');

@@ -74,8 +74,9 @@ export function imageSize(bytes: Uint8Array): { width: number; height: number } 
  */
 export function pdfPageCount(bytes: Uint8Array): number | undefined {
   if (ascii(bytes, 0, 5) !== '%PDF-') return undefined;
-  // Latin-1 keeps one character a byte, so binary streams cannot hide or fake a match by decoding.
-  const text = Array.from(bytes, (byte) => String.fromCharCode(byte)).join('');
+  // A single-byte decoding ('latin1' is windows-1252 to TextDecoder) keeps one character a byte and ASCII as it is,
+  // so binary streams cannot hide or fake a match; one pass, with no array of a character per byte.
+  const text = new TextDecoder('latin1').decode(bytes);
   return (text.match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
 }
 

@@ -36,8 +36,14 @@ export interface EstimateResponse {
   estimate: { tokens: number; costUsd: number };
   /** Every limit that applies, as `GET /api/ai/limits` reports it. */
   limits: LimitStatus[];
-  /** True when every limit has room for the estimate (and a request a minute, and one more at a time). */
+  /**
+   * True when every limit has room for the estimate (and a request a minute, and one more at a time) and the project
+   * is not stopped.
+   */
   admitted: boolean;
-  /** The first limit without room, when not admitted. */
+  /** The first limit without room, when not admitted (null when only the emergency stop refuses it). */
   blockedBy: LimitStatus | null;
+  /** An administrator's emergency stop, as `GET /api/ai/limits` reports it: the request would be refused (503). */
+  stopped: boolean;
+  stopReason: string | null;
 }

@@ -93,6 +93,8 @@ export interface FeatureAccepts {
   attachments: Record<AttachmentKind, false | { maxCount: number; maxBytes: number; mimeTypes?: string[] }>;
   serverTools: Record<string, 'allow' | 'force'>;
   options: Record<'plugins' | 'provider' | 'models' | 'transforms' | 'cache_control', boolean>;
+  /** OpenRouter's plugins the policy names by id (`response-healing`…) that a client may send or that are always on. */
+  plugins?: Record<string, 'allow' | 'force'> | undefined;
 }
 
 /** An OpenAI model object (`GET /v1/models`, `/v1/models/{id}`), with the gateway's `details` extension. */
@@ -175,7 +177,10 @@ export type AttachmentRule = false | { maxCount?: number | undefined; maxBytes?:
  */
 export interface ExtensionPolicy {
   serverTools?: Record<string, ExtensionAccess | 'force'> | undefined;
+  /** Every OpenRouter plugin not named in `pluginsById`. */
   plugins?: ExtensionAccess | undefined;
+  /** OpenRouter's plugins by id (`response-healing`, `context-compression`, `file-parser`, `web`; `force`: always sent). */
+  pluginsById?: Record<string, ExtensionAccess | 'force'> | undefined;
   provider?: ExtensionAccess | undefined;
   models?: ExtensionAccess | undefined;
   transforms?: ExtensionAccess | undefined;

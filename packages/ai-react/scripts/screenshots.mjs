@@ -2,7 +2,8 @@
 // `npm run screenshots`: the README's pictures of ChatPanel, ThreadList, ImageGenerator, ModelPicker, SettingsDialog
 // and the usage panel, in light and dark, on a laptop and (for the main ones) a phone, taken from the static
 // Storybook in the machine's Chromium and written to docs/screenshots/.
-// A story that does not exist yet is skipped with a message. `--force-build` rebuilds Storybook first.
+// A story that does not exist yet is skipped with a message. `--force-build` rebuilds Storybook first; `--only=`
+// takes a comma-separated list of file-name prefixes.
 /* global document, requestAnimationFrame -- the waitForFunction and evaluate callbacks run in the page */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +28,16 @@ const SHOTS = [
   { id: 'chatpanel--empty', file: 'chat-panel-empty', viewport: LAPTOP },
   { id: 'chatpanel--message-parts', file: 'chat-panel-parts', viewport: LAPTOP },
   { id: 'chatpanel--message-parts', file: 'chat-panel-parts-phone', viewport: PHONE },
+  { id: 'chatpanel-parts--reasoning-and-tools', file: 'chat-panel-tools', viewport: LAPTOP },
+  { id: 'chatpanel-parts--reasoning-and-tools', file: 'chat-panel-tools-phone', viewport: PHONE },
+  { id: 'chatpanel-parts--web-search', file: 'chat-panel-sources', viewport: LAPTOP },
+  { id: 'chatpanel-parts--web-search', file: 'chat-panel-sources-phone', viewport: PHONE },
+  { id: 'chatpanel-parts--user-attachments', file: 'chat-panel-attachments', viewport: LAPTOP },
+  { id: 'chatpanel-parts--user-attachments', file: 'chat-panel-attachments-phone', viewport: PHONE },
+  { id: 'chatpanel-parts--generated-image', file: 'chat-panel-image', viewport: LAPTOP },
+  { id: 'chatpanel-parts--generated-image-open', file: 'chat-panel-image-lightbox', viewport: LAPTOP },
+  { id: 'chatpanel-parts--composer-attachments', file: 'chat-panel-composer-files', viewport: LAPTOP },
+  { id: 'chatpanel-parts--composer-attachments', file: 'chat-panel-composer-files-phone', viewport: PHONE },
   { id: 'threadlist--with-chat', file: 'thread-list', viewport: LAPTOP },
   { id: 'imagegenerator--gallery', file: 'image-generator', viewport: LAPTOP },
   { id: 'imagegenerator--gallery', file: 'image-generator-phone', viewport: PHONE },
@@ -34,6 +45,18 @@ const SHOTS = [
   { id: 'modelpicker--open', file: 'model-picker', viewport: LAPTOP },
   { id: 'settingsdialog--open', file: 'settings-dialog', viewport: LAPTOP },
   { id: 'settingsdialog--open', file: 'settings-dialog-phone', viewport: PHONE },
+  { id: 'settingsdialog--extensions', file: 'settings-dialog-extensions', viewport: LAPTOP },
+  { id: 'settingsdialog--extensions', file: 'settings-dialog-extensions-phone', viewport: PHONE },
+  { id: 'settingsdialog--extensions-text-only-model', file: 'settings-dialog-extensions-text-only', viewport: LAPTOP },
+  { id: 'settingsdialog--extensions-text-only-model', file: 'settings-dialog-extensions-text-only-phone', viewport: PHONE },
+  { id: 'settingsdialog--extensions-provider-preferences', file: 'settings-dialog-extensions-provider', viewport: LAPTOP },
+  { id: 'settingsdialog--extensions-provider-preferences', file: 'settings-dialog-extensions-provider-phone', viewport: PHONE },
+  { id: 'chatpanel--with-budget', file: 'chat-panel-budget', viewport: LAPTOP },
+  { id: 'chatpanel--with-budget', file: 'chat-panel-budget-phone', viewport: PHONE },
+  { id: 'primitives-composerbudget--states', file: 'composer-budget', viewport: LAPTOP },
+  { id: 'primitives-composerbudget--states', file: 'composer-budget-phone', viewport: PHONE },
+  { id: 'primitives-composerbudget--near-the-cap', file: 'composer-budget-blocked', viewport: LAPTOP },
+  { id: 'primitives-composerbudget--near-the-cap', file: 'composer-budget-blocked-phone', viewport: PHONE },
   { id: 'usagepanel--last-month', file: 'usage-panel', viewport: LAPTOP },
   { id: 'usagepanel--last-month', file: 'usage-panel-phone', viewport: PHONE },
 ];
@@ -43,7 +66,10 @@ const OUTPUT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
 const build = ensureStorybookBuilt({ force: process.argv.includes('--force-build'), quiet: false });
 console.log(build.built ? `storybook-static built in ${(build.ms / 1000).toFixed(1)} s` : 'storybook-static is up to date');
 const available = new Set(storyEntries().map((entry) => entry.id));
-const wanted = SHOTS.filter((shot) => {
+// `--only=chat-panel-tools,chat-panel-image`: just the pictures whose file names start with one of these.
+const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',');
+const chosen = SHOTS.filter((shot) => only === undefined || only.some((prefix) => shot.file.startsWith(prefix)));
+const wanted = chosen.filter((shot) => {
   if (available.has(shot.id)) return true;
   console.log(`skipped ${shot.id}: no such story yet`);
   return false;
@@ -90,5 +116,5 @@ async function takeShot(shot, theme) {
   }
 }
 
-console.log(`${wanted.length * THEMES.length - failures} screenshots written, ${SHOTS.length - wanted.length} stories skipped, ${failures} failed.`);
+console.log(`${wanted.length * THEMES.length - failures} screenshots written, ${chosen.length - wanted.length} stories skipped, ${failures} failed.`);
 if (failures > 0) process.exitCode = 1;

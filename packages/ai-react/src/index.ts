@@ -30,6 +30,7 @@ export type {
   ModelPricing,
   ServerToolUse,
   ToolCallDelta,
+  ServerToolDefinition,
   ToolDefinition,
 } from './core/chat-types.js';
 export type {
@@ -106,15 +107,20 @@ export type {
 
 // Core: stores and controllers (one per mounted provider or component)
 export { createChatController } from './core/chat-controller.js';
-export type { ChatController, ChatControllerOptions, SendOptions } from './core/chat-controller.js';
+export type { ChatController, ChatControllerOptions, ChatParams, SendOptions } from './core/chat-controller.js';
 export { createConversationStore } from './core/conversation-store.js';
 export type { ChatStatus, ConversationState } from './core/conversation-store.js';
 export { createImageStore } from './core/image-store.js';
 export type { ImageGeneration, ImageGenerationStatus, ImageState, ImageStoreOptions } from './core/image-store.js';
 export { createCatalogStore, selectModels } from './core/catalog-store.js';
 export type { CatalogState, CatalogStoreOptions, ModelSort } from './core/catalog-store.js';
+export { limitInWords, messageBudgetOf, messageBudgetRequest } from './core/message-budget.js';
+export type { MessageBudget, MessageBudgetInput, MessageBudgetStatus } from './core/message-budget.js';
+export { createMessageBudgetStore } from './core/message-budget-store.js';
+export type { MessageBudgetState, MessageBudgetStore } from './core/message-budget-store.js';
 // The wire's shapes, shared with the gateway (@insforge/ai-protocol)
 export type { ErrorMetadata, GatewayErrorCode, LimitKind, LimitScope, LimitStatus, LimitsResponse, OpenAIErrorBody } from '@insforge/ai-protocol';
+export type { EstimateResponse } from '@insforge/ai-protocol';
 export { createQueryCache } from './core/query-cache.js';
 export type { QueryCache, QueryCacheOptions, QueryEntry, QueryFetcher, QueryKey, QueryState } from './core/query-cache.js';
 export { createSettingsDraftStore } from './core/settings-draft-store.js';
@@ -151,6 +157,8 @@ export { useUsage } from './react/use-usage.js';
 export type { UseUsageResult } from './react/use-usage.js';
 export { useLimits } from './react/use-limits.js';
 export type { UseLimitsResult } from './react/use-limits.js';
+export { useMessageBudget } from './react/use-message-budget.js';
+export type { UseMessageBudgetOptions, UseMessageBudgetResult } from './react/use-message-budget.js';
 
 // Components: ModelPicker (a combobox over the catalog, windowed) and the small parts it is made of
 export { ModelPicker } from './components/model-picker/model-picker.js';
@@ -223,6 +231,7 @@ export {
   SettingsCacheSection,
   SettingsCustomParametersSection,
   SettingsDefaultSections,
+  SettingsExtensionsSection,
   SettingsGuardrailsSection,
   SettingsKeySection,
   SettingsLimitsSection,
@@ -261,6 +270,7 @@ export type { ChatComposerProps } from './components/chat-panel/chat-composer.js
 export { ChatEmptyState } from './components/chat-panel/chat-empty-state.js';
 export type { ChatEmptyStateProps } from './components/chat-panel/chat-empty-state.js';
 export { ChatAssistantMessage, ChatUserMessage } from './components/chat-panel/chat-message-views.js';
+export { ChatAnswerImages } from './components/chat-panel/chat-answer-images.js';
 export { ChatError, chatErrorAction } from './components/chat-panel/chat-error.js';
 export type { ChatErrorAction } from './components/chat-panel/chat-error.js';
 export { ChatAnnouncer } from './components/chat-panel/chat-announcer.js';
@@ -273,6 +283,8 @@ export * as ActionBar from './primitives/action-bar/action-bar-parts.js';
 export * as BranchPicker from './primitives/branch-picker/branch-picker-parts.js';
 export { ModelInfo, modelFacts } from './primitives/model-info.js';
 export type { ModelInfoProps } from './primitives/model-info.js';
+export { ComposerBudget, composerBudgetText, defaultComposerBudgetLabels, useComposerBudget } from './primitives/composer-budget/index.js';
+export type { BudgetPeriod, ComposerBudgetLabels, ComposerBudgetProps } from './primitives/composer-budget/index.js';
 export { useThreadContext, useThreadSelector } from './primitives/thread/thread-context.js';
 export type { ThreadContextValue } from './primitives/thread/thread-context.js';
 // Conversations: a list of the user's conversations and the hook under it
@@ -290,6 +302,7 @@ export { notifyStorageChanged, subscribeToStorage } from './core/storage/storage
 export type { IconProps } from './icons/icon.js';
 export { ArrowDownIcon } from './icons/arrow-down-icon.js';
 export { ArrowUpIcon } from './icons/arrow-up-icon.js';
+export { BanIcon } from './icons/ban-icon.js';
 export { CheckIcon } from './icons/check-icon.js';
 export { ChevronDownIcon } from './icons/chevron-down-icon.js';
 export { ChevronLeftIcon } from './icons/chevron-left-icon.js';
@@ -300,8 +313,11 @@ export { CopyIcon } from './icons/copy-icon.js';
 export { DownloadIcon } from './icons/download-icon.js';
 export { EditIcon } from './icons/edit-icon.js';
 export { ExpandIcon } from './icons/expand-icon.js';
+export { FileIcon } from './icons/file-icon.js';
+export { GlobeIcon } from './icons/globe-icon.js';
 export { ImageIcon } from './icons/image-icon.js';
 export { InfoIcon } from './icons/info-icon.js';
+export { LoaderIcon } from './icons/loader-icon.js';
 export { MenuIcon } from './icons/menu-icon.js';
 export { MoonIcon } from './icons/moon-icon.js';
 export { MoreIcon } from './icons/more-icon.js';
@@ -309,6 +325,7 @@ export { PaperclipIcon } from './icons/paperclip-icon.js';
 export { PlusIcon } from './icons/plus-icon.js';
 export { RegenerateIcon } from './icons/regenerate-icon.js';
 export { SearchIcon } from './icons/search-icon.js';
+export { ShieldIcon } from './icons/shield-icon.js';
 export { SparklesIcon } from './icons/sparkles-icon.js';
 export { StopIcon } from './icons/stop-icon.js';
 export { SunIcon } from './icons/sun-icon.js';
@@ -331,7 +348,7 @@ export type { StickToBottom } from './components/chat-panel/use-stick-to-bottom.
 export { defaultChatLabels } from './components/chat-panel/chat-labels.js';
 export type { ChatLabels } from './components/chat-panel/chat-labels.js';
 export { Markdown } from './markdown/markdown.js';
-export type { MarkdownLabels, MarkdownProps } from './markdown/markdown.js';
+export type { MarkdownCitation, MarkdownLabels, MarkdownProps } from './markdown/markdown.js';
 export { CopyButton } from './markdown/copy-button.js';
 export type { CopyButtonProps, CopyState } from './markdown/copy-button.js';
 export { continueMarkdown, parseMarkdown } from './markdown/parse-blocks.js';

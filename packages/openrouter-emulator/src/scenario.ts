@@ -1,3 +1,5 @@
+import { JSON_DEFECTS, type JsonDefect } from './content/json-defects.js';
+
 /**
  * A scenario says how the emulator answers one request: its pace, its usage form, and the faults to inject.
  * It can be chosen per request with the `X-Emulator-Scenario` header, a `#knobs` suffix on the model id, or a
@@ -62,6 +64,17 @@ export interface Scenario {
   echoAuth?: boolean;
   /** Filled in from the request when `echoAuth` is on. */
   echoedAuthorization?: string;
+  /**
+   * Break the JSON of a structured answer (`response_format` `json_object` or `json_schema`) as a model that slips
+   * does: what OpenRouter's response-healing plugin repairs in a non-streamed answer.
+   */
+  brokenJson?: JsonDefect;
+  /**
+   * The tools an answer calls when the request offers some, lets the model choose (`tool_choice` `auto` or absent)
+   * and the user's message names none: the first tool (`first`, the default, so a test always sees a call), or none
+   * (`mentioned`: a model that calls a tool only when asked for it, as a demo wants).
+   */
+  toolCalls?: 'first' | 'mentioned';
 }
 
 export class ScenarioError extends Error {}
@@ -118,6 +131,8 @@ const KNOBS: Record<string, Knob> = {
   reasoning: ['reasoningTokens', integer('reasoning')],
   malformed: ['malformed', oneOf('malformed', ['object', 'array', 'null', 'text'] as const)],
   'echo-auth': ['echoAuth', flag('echo-auth')],
+  'broken-json': ['brokenJson', oneOf('broken-json', JSON_DEFECTS)],
+  'tool-calls': ['toolCalls', oneOf('tool-calls', ['first', 'mentioned'] as const)],
 };
 
 /** The knob names accepted in the string form, for documentation and error messages. */

@@ -72,6 +72,15 @@ describe('tool calls', () => {
     expect((await streamedCalls([{ role: 'user', content: 'What now?' }], { tool_choice: 'required' })).calls.map((call) => call.name)).toEqual(['get_weather']);
   });
 
+  it('under tool-calls=mentioned, calls only the tools a message names (by name or its words), as a model asked nothing of them', async () => {
+    const model = 'openai/gpt-4o-mini#tool-calls=mentioned';
+    const chat = await streamedCalls([{ role: 'user', content: 'What now?' }], { model });
+    expect(chat.calls).toEqual([]);
+    expect(chat.finish).toBe('stop');
+    expect((await streamedCalls([{ role: 'user', content: 'Please convert these units: 10 km to miles' }], { model })).calls.map((call) => call.name)).toEqual(['convert_units']);
+    expect((await streamedCalls([{ role: 'user', content: 'What now?' }], { model, tool_choice: 'required' })).calls.map((call) => call.name)).toEqual(['get_weather']);
+  });
+
   it('answers a follow-up from every tool result, naming the function each came from', async () => {
     const { calls } = await streamedCalls([{ role: 'user', content: ASK_BOTH }]);
     const messages: ChatCompletionMessageParam[] = [
@@ -291,6 +300,25 @@ describe('context compression and :online', () => {
       const answer = await openai.chat.completions.create({ model: 'microsoft/phi-4', max_tokens: 100, messages, ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming);
       expect(answer.usage?.prompt_tokens).toBe(16_384 - 100);
     }
+  });
+
+  it('the plugin turned off (`enabled: false`) compresses nothing; @openrouter/sdk sends it with its engine', async () => {
+    const messages = [{ role: 'user' as const, content: 'Summarize: ' + 'the tram runs late again today '.repeat(4_000) }];
+    const off = await rejectionOf(openai.chat.completions.create({ model: 'microsoft/phi-4', max_tokens: 100, messages, plugins: [{ id: 'context-compression', enabled: false }] } as OpenAI.ChatCompletionCreateParamsNonStreaming));
+    expect((off as BadRequestError).message).toContain('maximum context length is 16384 tokens');
+    const compressed = resultOf(await openrouter.chat.send({ chatRequest: { model: 'microsoft/phi-4', maxTokens: 100, messages, plugins: [{ id: 'context-compression', engine: 'middle-out' }] } }));
+    expect(compressed.usage?.promptTokens).toBe(16_384 - 100);
+    expect((emulator.generations().at(-1)?.request as Record<string, unknown> | undefined)?.['plugins']).toEqual([{ id: 'context-compression', engine: 'middle-out' }]);
+  });
+
+  it('a context of 8,192 tokens or less compresses by default, as OpenRouter does, unless `transforms: []` says not to', async () => {
+    const messages = [{ role: 'user' as const, content: 'Summarize: ' + 'the tram runs late again today '.repeat(2_000) }];
+    const answer = await openai.chat.completions.create({ model: 'openai/gpt-4', max_tokens: 100, messages });
+    expect(answer.usage?.prompt_tokens).toBe(8_191 - 100);
+    const refused = await rejectionOf(openai.chat.completions.create({ model: 'openai/gpt-4', max_tokens: 100, messages, transforms: [] } as OpenAI.ChatCompletionCreateParamsNonStreaming));
+    expect((refused as BadRequestError).message).toContain('maximum context length is 8191 tokens');
+    // A larger context is never compressed unasked.
+    await expect(openai.chat.completions.create({ model: 'microsoft/phi-4', max_tokens: 100, messages: [{ role: 'user', content: 'x '.repeat(40_000) }] })).rejects.toBeInstanceOf(BadRequestError);
   });
 
   it('the :online suffix searches the web', async () => {

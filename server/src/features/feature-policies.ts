@@ -72,16 +72,18 @@ const attachmentRule = z.union([
 
 /**
  * What a client of the feature may add to a chat beyond the parameters (`clientOverrides`): OpenRouter's server
- * tools by name (`allow`, `forbid`, or `force`: always sent), its request options (`plugins`, `provider`, `models`,
- * `transforms`, `cache_control` on content parts) and attachments by kind. A forbidden one is a 400 naming the field;
- * nothing a client sends is dropped without saying so. Defaults: server tools, `plugins`, `provider`, `models` and
- * `transforms` forbidden (an admin forces them through `params.extra`); `cache_control` and attachments allowed,
- * up to `DEFAULT_ATTACHMENT_RULE` each.
+ * tools by name (`allow`, `forbid`, or `force`: always sent), its plugins by id (`pluginsById`, the same three; any
+ * other plugin follows `plugins`), its request options (`plugins`, `provider`, `models`, `transforms`,
+ * `cache_control` on content parts) and attachments by kind. A forbidden one is a 400 naming the field; nothing a
+ * client sends is dropped without saying so. Defaults: server tools, plugins, `provider`, `models` and `transforms`
+ * forbidden (an admin forces them through `params.extra`); `cache_control` and attachments allowed, up to
+ * `DEFAULT_ATTACHMENT_RULE` each.
  */
 export const extensionPolicySchema = z
   .object({
     serverTools: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a server tool name such as web_search'), z.enum(['allow', 'forbid', 'force'])).optional(),
     plugins: access.optional(),
+    pluginsById: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'a plugin id such as response-healing'), z.enum(['allow', 'forbid', 'force'])).optional(),
     provider: access.optional(),
     models: access.optional(),
     transforms: access.optional(),

@@ -45,16 +45,38 @@ export function promptCharactersOf(body: Record<string, unknown>): number {
   return JSON.stringify(body).length;
 }
 
+/** A chat prepared but for the project's OpenRouter key: all an estimate reads, since it never calls upstream. */
+export type PreparedChat = Omit<ChatRun, 'apiKey'>;
+
 /**
  * Resolves the feature, applies its parameter policy and puts its system prompt first: a client's own system
  * messages stay, after it, so they can add to the server's instructions but never remove or replace them.
  */
 export async function prepareChat(context: GatewayContext, identity: Identity, request: ChatRequest): Promise<ChatRun> {
-  return chatRunFor(context, identity, await resolveTarget(context, identity, request.model, 'text'), request);
+  return withUpstreamKey(context, await prepareChatWithoutKey(context, identity, request));
+}
+
+/**
+ * `prepareChat` without fetching (and decrypting) the project's OpenRouter key, for what only estimates: it works
+ * while no key is configured or the key store fails.
+ *
+ * @example
+ * const estimate = await estimateChat(context, await prepareChatWithoutKey(context, identity, request));
+ */
+export async function prepareChatWithoutKey(context: GatewayContext, identity: Identity, request: ChatRequest): Promise<PreparedChat> {
+  return preparedChatFor(context, identity, await resolveTarget(context, identity, request.model, 'text'), request);
 }
 
 /** The chat a request sends to a target already resolved (a feature, a draft under test, or a raw model). */
 export async function chatRunFor(context: GatewayContext, identity: Identity, target: Target, incoming: ChatRequest): Promise<ChatRun> {
+  return withUpstreamKey(context, await preparedChatFor(context, identity, target, incoming));
+}
+
+async function withUpstreamKey(context: GatewayContext, prepared: PreparedChat): Promise<ChatRun> {
+  return { ...prepared, apiKey: await context.upstreamKey(prepared.identity.projectId) };
+}
+
+async function preparedChatFor(context: GatewayContext, identity: Identity, target: Target, incoming: ChatRequest): Promise<PreparedChat> {
   // The attachment stage first: the extension policy and the estimate judge the files that will be sent.
   const request = context.attachments ? { ...incoming, messages: await context.attachments.resolve(identity, incoming.messages) } : incoming;
   const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, reasoning_effort: effort, ...asked } = request;
@@ -72,7 +94,6 @@ export async function chatRunFor(context: GatewayContext, identity: Identity, ta
   if (endUser) body['user'] = endUser;
   return {
     identity,
-    apiKey: await context.upstreamKey(identity.projectId),
     requestedModel: request.model,
     target,
     body,

@@ -2,6 +2,8 @@ import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import OpenAI, { BadRequestError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { parseFeature } from '../features/feature.js';
+import { featureAccepts } from './extension-policy.js';
 
 // The extension stage of the request lifecycle: what a client adds beyond parameters (OpenRouter's server tools and
 // request options, prompt caching, attachments) is checked against the feature's policy. Forbidden is a 400 naming
@@ -21,6 +23,8 @@ beforeAll(async () => {
       { name: 'open', model: 'openai/gpt-4o-mini', extensions: { provider: 'allow', models: 'allow', plugins: 'allow', transforms: 'allow', serverTools: { web_search: 'allow' } } },
       { name: 'researcher', model: 'openai/gpt-4o-mini', extensions: { serverTools: { web_search: 'force' } } },
       { name: 'strict', model: 'openai/gpt-4o-mini', extensions: { cacheControl: 'forbid', attachments: { image: { maxCount: 1, maxBytes: 1_000, mimeTypes: ['image/png'] }, file: false, audio: false } } },
+      { name: 'healing', model: 'openai/gpt-4o-mini', extensions: { pluginsById: { 'response-healing': 'allow' } } },
+      { name: 'healed', model: 'openai/gpt-4o-mini', extensions: { plugins: 'allow', pluginsById: { 'response-healing': 'force', web: 'forbid' } } },
     ],
   });
   openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -64,6 +68,43 @@ describe('the extension stage', () => {
     const bad = await chat({ model: 'open', messages: ask('Hi'), provider: 'OpenAI' });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toMatchObject({ code: 'invalid_parameter', param: 'provider' });
+  });
+
+  it('rules plugins by id: response-healing allowed alone heals JSON and nothing else passes; forced, it runs whatever the client says', async () => {
+    // The emulator's model wraps this prompt's JSON in a markdown fence, as a slipping model does.
+    const rule = harness.emulator.addRule({ match: { contains: 'A tram pass listing' }, scenario: 'broken-json=fence' });
+    const schema = { type: 'object', properties: { name: { type: 'string' }, price: { type: 'number', minimum: 0, maximum: 100 } }, required: ['name', 'price'], additionalProperties: false };
+    const body = (model: string, plugins?: unknown[]) => ({ model, messages: ask('A tram pass listing'), response_format: { type: 'json_schema', json_schema: { name: 'pass', strict: true, schema } }, ...(plugins ? { plugins } : {}) });
+    const contentOf = (answer: Awaited<ReturnType<typeof chat>>) => answer.json.choices?.[0]?.message.content ?? '';
+    const fits = { name: expect.stringContaining('A tram pass listing'), price: 50 };
+    try {
+      expect(contentOf(await chat(body('healing')))).toMatch(/^```json\n/);
+      const healed = await chat(body('healing', [{ id: 'response-healing' }]));
+      expect(healed.status).toBe(200);
+      expect(JSON.parse(contentOf(healed))).toEqual(fits);
+      expect(lastUpstreamRequest()?.['plugins']).toEqual([{ id: 'response-healing' }]);
+      const web = await chat(body('healing', [{ id: 'response-healing' }, { id: 'web' }]));
+      expect(web.status).toBe(400);
+      expect(web.json.error).toMatchObject({ code: 'parameter_not_allowed', param: 'plugins.1' });
+      expect(web.json.error?.message).toContain('extensions.pluginsById["web"]');
+
+      // Forced: a client that does not ask gets it, one that turns it off too; a plugin named `forbid` beats `plugins: "allow"`.
+      expect(JSON.parse(contentOf(await chat(body('healed'))))).toEqual(fits);
+      expect(lastUpstreamRequest()?.['plugins']).toEqual([{ id: 'response-healing' }]);
+      const turnedOff = await chat(body('healed', [{ id: 'response-healing', enabled: false }, { id: 'context-compression' }]));
+      expect(JSON.parse(contentOf(turnedOff))).toEqual(fits);
+      expect(lastUpstreamRequest()?.['plugins']).toEqual([{ id: 'context-compression' }, { id: 'response-healing' }]);
+      expect((await chat(body('healed', [{ id: 'web' }]))).json.error).toMatchObject({ code: 'parameter_not_allowed', param: 'plugins.0' });
+      const unnamed = await chat(body('healing', [{ enabled: true }]));
+      expect(unnamed.json.error).toMatchObject({ code: 'invalid_parameter', param: 'plugins.0.id' });
+    } finally {
+      rule.remove();
+    }
+    const listed = (await openai.models.list()).data as unknown as Array<{ id: string; details: { accepts?: { plugins?: Record<string, string>; options: Record<string, boolean> } } }>;
+    const accepts = (id: string) => listed.find((model) => model.id === id)?.details.accepts;
+    expect(accepts('healing')).toMatchObject({ plugins: { 'response-healing': 'allow' }, options: { plugins: false } });
+    expect(accepts('healed')).toMatchObject({ plugins: { 'response-healing': 'force' }, options: { plugins: true } });
+    expect(accepts('chat')?.plugins).toBeUndefined();
   });
 
   it('web search: allowed, it returns citations; forced, it runs for a client that did not ask; forbidden, a 400', async () => {
@@ -127,5 +168,19 @@ describe('the extension stage', () => {
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { error: { param: string } }).error.param).toMatch(/^extensions\.serverTools/);
     await expect(openai.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }], provider: { order: ['x'] } } as never)).rejects.toBeInstanceOf(BadRequestError);
+  });
+});
+
+describe('what /v1/models says a feature accepts', () => {
+  const feature = parseFeature({ name: 'reader', model: 'some/model', extensions: { attachments: { audio: { maxCount: 1 } } } });
+
+  it("narrows attachments to what the model reads: no images for a text-only model, no audio for one that does not hear, PDFs always", () => {
+    const textOnly = featureAccepts(feature, ['text']).attachments;
+    expect(textOnly).toEqual({ image: false, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: false });
+    const hears = featureAccepts(feature, ['text', 'image', 'audio']).attachments;
+    expect(hears).toEqual({ image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: { maxCount: 1, maxBytes: 10_485_760 } });
+    // Without the catalog (OpenRouter unreachable), the policy alone.
+    expect(featureAccepts(feature).attachments.image).not.toBe(false);
+    expect(featureAccepts(feature, []).attachments.audio).not.toBe(false);
   });
 });

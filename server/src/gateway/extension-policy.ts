@@ -6,7 +6,7 @@ import { isRecord } from '../records.js';
 
 /** OpenRouter's request options a feature governs, each with the shape it must have. */
 const REQUEST_OPTIONS = {
-  plugins: (value: unknown) => Array.isArray(value) && value.every(isRecord),
+  plugins: (value: unknown): value is Array<Record<string, unknown>> => Array.isArray(value) && value.every(isRecord),
   provider: isRecord,
   models: (value: unknown) => Array.isArray(value) && value.length <= 10 && value.every((model) => typeof model === 'string' && model !== ''),
   transforms: (value: unknown) => Array.isArray(value) && value.every((transform) => typeof transform === 'string'),
@@ -15,9 +15,14 @@ type RequestOption = keyof typeof REQUEST_OPTIONS;
 
 const SERVER_TOOL = /^openrouter:([a-z][a-z0-9_]{0,63})$/;
 
+/** The rule for one of OpenRouter's plugins: its own (`pluginsById`), else the one for every plugin (`plugins`). */
+function pluginRule(policy: ExtensionPolicy | undefined, id: string): 'allow' | 'forbid' | 'force' {
+  return policy?.pluginsById?.[id] ?? policy?.plugins ?? 'forbid';
+}
+
 /** What the extension stage adds to the chat sent upstream. */
 export interface ExtensionResolution {
-  /** OpenRouter options the client sent and the feature allows, sent as they came. */
+  /** OpenRouter options the client sent and the feature allows, sent as they came (plus the plugins it forces). */
   options: Partial<Record<RequestOption, unknown>>;
   /** Server tools the feature forces, added to `tools` when the client did not send them. */
   forcedTools: Array<{ type: string }>;
@@ -29,13 +34,20 @@ function attachmentRule(policy: ExtensionPolicy | undefined, kind: AttachmentKin
   return { maxCount: rule?.maxCount ?? DEFAULT_ATTACHMENT_RULE.maxCount, maxBytes: rule?.maxBytes ?? DEFAULT_ATTACHMENT_RULE.maxBytes, ...(rule?.mimeTypes ? { mimeTypes: rule.mimeTypes } : {}) };
 }
 
-/** The feature's extension policy with its defaults filled in: what `/v1/models` tells its clients it accepts. */
-export function featureAccepts(feature: Feature): FeatureAccepts {
+/**
+ * The feature's extension policy with its defaults filled in, narrowed to what its model reads when its input
+ * modalities are known (no images for a text-only model, no audio for one that does not hear; PDFs stay, as
+ * OpenRouter parses them for any model): what `/v1/models` tells its clients it accepts.
+ */
+export function featureAccepts(feature: Feature, inputModalities?: readonly string[]): FeatureAccepts {
   const policy = feature.extensions;
+  const reads = (modality: string) => inputModalities === undefined || inputModalities.length === 0 || inputModalities.includes(modality);
   const serverTools: FeatureAccepts['serverTools'] = {};
   for (const [name, rule] of Object.entries(policy?.serverTools ?? {})) if (rule !== 'forbid') serverTools[name] = rule;
+  const plugins: NonNullable<FeatureAccepts['plugins']> = {};
+  for (const [id, rule] of Object.entries(policy?.pluginsById ?? {})) if (rule !== 'forbid') plugins[id] = rule;
   return {
-    attachments: { image: attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: attachmentRule(policy, 'audio') },
+    attachments: { image: reads('image') && attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: reads('audio') && attachmentRule(policy, 'audio') },
     serverTools,
     options: {
       plugins: policy?.plugins === 'allow',
@@ -44,6 +56,7 @@ export function featureAccepts(feature: Feature): FeatureAccepts {
       transforms: policy?.transforms === 'allow',
       cache_control: policy?.cacheControl !== 'forbid',
     },
+    ...(Object.keys(plugins).length > 0 ? { plugins } : {}),
   };
 }
 
@@ -80,6 +93,32 @@ function dataUrlFacts(url: unknown): { mimeType: string | undefined; bytes: numb
   const mimeType = header.split(';')[0]?.toLowerCase() || undefined;
   const payload = comma < 0 ? '' : url.slice(comma + 1);
   return { mimeType, bytes: header.includes(';base64') ? base64Bytes(payload) : payload.length };
+}
+
+/**
+ * The plugins to send: each the client lists, checked by id against the feature's rules (a forbidden one is a 400
+ * naming it), and each the feature forces, as `{ id }` in place of any entry of the client's for it. Undefined when
+ * there are none, so `params.extra.plugins` stays what the admin set.
+ */
+function checkPlugins(feature: Feature, value: unknown): unknown[] | undefined {
+  const policy = feature.extensions;
+  const forced = Object.entries(policy?.pluginsById ?? {}).filter(([, rule]) => rule === 'force').map(([id]) => ({ id }));
+  if (value === undefined || value === null) return forced.length > 0 ? forced : undefined;
+  const anyAllowed = policy?.plugins === 'allow' || Object.values(policy?.pluginsById ?? {}).some((rule) => rule !== 'forbid');
+  if (!anyAllowed) {
+    throw notAllowed(feature, 'plugins', '`plugins`', 'an admin can allow it (extensions.plugins: "allow", or one plugin in extensions.pluginsById) or set it for every request (params.extra.plugins)');
+  }
+  if (!REQUEST_OPTIONS.plugins(value)) throw new GatewayError('invalid_parameter', 'plugins: not in the shape OpenRouter takes.', { param: 'plugins' });
+  const sent: unknown[] = [];
+  for (const [index, plugin] of value.entries()) {
+    const id = plugin['id'];
+    if (typeof id !== 'string' || id === '') throw new GatewayError('invalid_parameter', `plugins.${index}.id: each plugin names its id ("response-healing"…).`, { param: `plugins.${index}.id` });
+    const rule = pluginRule(policy, id);
+    if (rule === 'forbid') throw notAllowed(feature, `plugins.${index}`, `the ${id} plugin`, `an admin can allow it (extensions.pluginsById["${id}"]: "allow")`);
+    if (rule === 'allow') sent.push(plugin);
+  }
+  const all = [...sent, ...forced];
+  return all.length > 0 ? all : undefined;
 }
 
 function checkTools(feature: Feature, tools: unknown): void {
@@ -125,14 +164,16 @@ function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: 
 
 /**
  * The lifecycle's extension stage: checks what a client adds beyond parameters against the feature's policy —
- * server tools, OpenRouter's options, prompt caching, attachments by kind, count, size and type — and answers what
- * to send. Anything forbidden is a 400 (413 for an attachment too large) naming the field.
+ * server tools, plugins by id, OpenRouter's options, prompt caching, attachments by kind, count, size and type — and
+ * answers what to send. Anything forbidden is a 400 (413 for an attachment too large) naming the field.
  */
 export function applyExtensionPolicy(feature: Feature, request: Record<string, unknown> & { messages: ReadonlyArray<{ content?: unknown }> }): ExtensionResolution {
   const options: ExtensionResolution['options'] = {};
+  const plugins = checkPlugins(feature, request['plugins']);
+  if (plugins) options.plugins = plugins;
   for (const name of Object.keys(REQUEST_OPTIONS) as RequestOption[]) {
     const value = request[name];
-    if (value === undefined || value === null) continue;
+    if (name === 'plugins' || value === undefined || value === null) continue;
     if ((feature.extensions?.[name] ?? 'forbid') === 'forbid') {
       throw notAllowed(feature, name, `\`${name}\``, `an admin can allow it (extensions.${name}: "allow") or set it for every request (params.extra.${name})`);
     }

@@ -1,6 +1,6 @@
 import type { EstimateResponse, LimitStatus, LimitsResponse } from '@insforge/ai-protocol';
 import { Router, type RequestHandler } from 'express';
-import { prepareChat } from '../gateway/chat.js';
+import { prepareChatWithoutKey } from '../gateway/chat.js';
 import { chatRequestSchema, parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
@@ -30,11 +30,12 @@ export function lazyLimitsRouter(context: GatewayContext, ready: Promise<Gateway
   // The lifecycle's parse, feature policy and estimate stages, without admitting or forwarding anything.
   router.post('/api/ai/estimate', async (req, res) => {
     const identity = identityOf(res);
-    const run = await prepareChat(context, identity, parseRequest(chatRequestSchema, req.body));
+    const run = await prepareChatWithoutKey(context, identity, parseRequest(chatRequestSchema, req.body));
     const feature = run.target.isFeature ? run.target.feature.name : undefined;
-    const [estimate, limits] = await Promise.all([estimateChat(context, run), context.quota.consumption({ identity, feature })]);
+    const [estimate, limits, project] = await Promise.all([estimateChat(context, run), context.quota.consumption({ identity, feature }), (await ready).limits.get(identity.projectId)]);
     const blockedBy = limits.find((limit) => limit.remaining < needOf(limit, estimate)) ?? null;
-    res.json({ ...(feature ? { feature } : {}), estimate, limits, admitted: blockedBy === null, blockedBy } satisfies EstimateResponse);
+    const { stopped, stopReason } = project;
+    res.json({ ...(feature ? { feature } : {}), estimate, limits, admitted: blockedBy === null && !stopped, blockedBy, stopped, stopReason } satisfies EstimateResponse);
   });
   return router;
 }

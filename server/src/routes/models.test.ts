@@ -44,9 +44,10 @@ describe('GET /v1/models', () => {
         input_modalities: upstream.architecture.input_modalities,
         output_modalities: upstream.architecture.output_modalities,
         supported_parameters: upstream.supported_parameters,
-        // What the feature accepts, defaults filled in: attachments up to 10 of 10 MB, no server tools or options.
+        // What the feature accepts, defaults filled in: attachments up to 10 of 10 MB, but no audio, which
+        // gpt-4o-mini does not hear; no server tools or options.
         accepts: {
-          attachments: { image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: { maxCount: 10, maxBytes: 10_485_760 } },
+          attachments: { image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: false },
           serverTools: {},
           options: { plugins: false, provider: false, models: false, transforms: false, cache_control: true },
         },

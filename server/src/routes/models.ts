@@ -12,7 +12,8 @@ import { identityOf } from './identity-middleware.js';
 export type { ListedModel, ModelDetails } from '@insforge/ai-protocol';
 
 function featureEntry(feature: Feature, catalog: CatalogSnapshot | undefined): ListedModel {
-  return listedFeature({ ...feature, accepts: feature.modality === 'text' ? featureAccepts(feature) : undefined }, catalog?.byId.get(feature.model));
+  const model = catalog?.byId.get(feature.model);
+  return listedFeature({ ...feature, accepts: feature.modality === 'text' ? featureAccepts(feature, model?.architecture?.input_modalities) : undefined }, model);
 }
 
 /** The catalog, or undefined when OpenRouter cannot be reached and nothing is cached. */

@@ -63,8 +63,8 @@ export interface AdminApi {
     /** The usage records of a period as CSV (`GET /api/ai/usage?format=csv`). */
     csv(params?: Pick<UsageSummaryParams, 'period' | 'from' | 'to'>, options?: RequestOptions): Promise<string>;
   };
-  /** `admin_unavailable` until the server has the route. */
-  limits: { get(options?: RequestOptions): Promise<AiLimits> };
+  /** `admin_unavailable` until the server has the route. `feature` adds that feature's own limits. */
+  limits: { get(options?: RequestOptions & { feature?: string | undefined }): Promise<AiLimits> };
   /** The response cache: forget the cached answers of one feature, or of every feature. */
   cache: { purge(feature?: string, options?: RequestOptions): Promise<CachePurgeResult> };
 }
@@ -116,7 +116,7 @@ export function createAdminApi(transport: Transport): AdminApi {
       csv: (params = {}, options) => call<string>('/api/ai/usage', { query: { format: 'csv', period: params.period, from: params.from, to: params.to }, as: 'text', ...signalOf(options) }),
     },
     limits: {
-      get: (options) => call('/api/ai/limits', signalOf(options)),
+      get: (options) => call('/api/ai/limits', { query: { feature: options?.feature }, ...signalOf(options) }),
     },
     cache: {
       purge: (feature, options) => call(feature === undefined ? '/api/ai/cache' : `/api/ai/cache/${encodeURIComponent(feature)}`, { method: 'DELETE', ...signalOf(options) }),

@@ -14,7 +14,7 @@ import { reduceChatEvent } from './chat-reducer.js';
 import type { ChatTools, MessageFilePart } from './message-parts.js';
 import { toRequestMessages } from './request-messages.js';
 import { editUserMessage, selectMessageBranch } from './message-branches.js';
-import type { ChatCompletionRequest, ToolDefinition } from './chat-types.js';
+import type { ChatCompletionRequest } from './chat-types.js';
 import type { AiClient } from './client.js';
 import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, toStoredConversation, type ConversationState } from './conversation-store.js';
 import { AiError, toAiError } from './errors.js';
@@ -22,6 +22,9 @@ import { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './fr
 import type { ConversationStorage } from './storage/conversation-storage.js';
 import { notifyStorageChanged } from './storage/storage-events.js';
 import type { ToolLoop } from './tool-loop.js';
+
+/** What a chat sends with every request beside its messages. */
+export type ChatParams = Omit<Partial<ChatCompletionRequest>, 'model' | 'messages' | 'stream'>;
 
 export interface ChatControllerOptions {
   client: Pick<AiClient, 'chat'>;
@@ -33,8 +36,11 @@ export interface ChatControllerOptions {
   conversationId?: string;
   /** Shown when storage has nothing under `conversationId`. */
   initialMessages?: readonly ConversationMessage[];
-  /** Request parameters sent with every answer (temperature, tools…), within what the feature allows. */
-  params?: Omit<Partial<ChatCompletionRequest>, 'model' | 'messages' | 'stream'>;
+  /**
+   * Request parameters sent with every answer (temperature, tools…), within what the feature allows; a function is
+   * read as each request is made (a toggle in the UI changes the next answer).
+   */
+  params?: ChatParams | (() => ChatParams | undefined);
   /**
    * Tools the model may call. A tool with `execute` runs in the browser and its result goes back to the model at
    * once (after the user approves, when it `needsApproval`); one without waits for `addToolOutput`.
@@ -107,7 +113,7 @@ interface Run {
  * await chat.send('Hello');
  */
 export function createChatController(options: ChatControllerOptions): ChatController {
-  const { client, feature, storage, params, tools, maxSteps = 5, onFinish, onError, scheduler, now = Date.now, createId: newId = createId } = options;
+  const { client, feature, storage, params: paramsOption, tools, maxSteps = 5, onFinish, onError, scheduler, now = Date.now, createId: newId = createId } = options;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`maxSteps must be a whole number of at least 1, got ${maxSteps}.`);
   const offersTools = tools !== undefined && Object.keys(tools).length > 0;
   const restoring = storage !== undefined && options.conversationId !== undefined;
@@ -191,9 +197,10 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     store.setState({ messages, status: 'submitted', error: undefined, updatedAt: now(), title: state.title ?? (firstUser ? titleFrom(firstUser.content) : null) });
     persist();
     try {
+      const params = typeof paramsOption === 'function' ? paramsOption() : paramsOption;
       const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, continuing ? turnIndex + 1 : turnIndex)) };
       // A tool whose parameters are not a schema fails this answer, named, before anything is sent.
-      if (offersTools) request.tools = [...(Array.isArray(params?.tools) ? (params.tools as ToolDefinition[]) : []), ...(await loadToolLoop()).definitions()];
+      if (offersTools) request.tools = [...(Array.isArray(params?.tools) ? params.tools : []), ...(await loadToolLoop()).definitions()];
       await client.chat.stream(request, {
         signal: current.abort.signal,
         now,

@@ -58,6 +58,12 @@ export interface ToolDefinition {
   function: { name: string; description?: string; parameters?: Record<string, unknown> };
 }
 
+/** One of OpenRouter's server tools (`openrouter:web_search`…): OpenRouter runs it, where the feature allows it. */
+export interface ServerToolDefinition {
+  type: `openrouter:${string}`;
+  parameters?: Record<string, unknown>;
+}
+
 /** `POST /v1/chat/completions`: `model` names a feature (e.g. "chat") or, where allowed, a model id. */
 export interface ChatCompletionRequest {
   model: string;
@@ -72,7 +78,7 @@ export interface ChatCompletionRequest {
   stop?: string | string[];
   seed?: number;
   response_format?: { type: 'text' | 'json_object' | 'json_schema'; [field: string]: unknown };
-  tools?: ToolDefinition[];
+  tools?: Array<ToolDefinition | ServerToolDefinition>;
   tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
   /** OpenRouter's reasoning: an effort (which ones a model takes is in its `reasoning.supported_efforts`) or a token budget. */
   reasoning?: { effort?: 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh'; max_tokens?: number; exclude?: boolean; enabled?: boolean };

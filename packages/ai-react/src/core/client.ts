@@ -1,3 +1,4 @@
+import type { EstimateResponse } from '@insforge/ai-protocol';
 import { createAdminApi, type AdminApi } from './admin-client.js';
 import { streamChat, type ChatStreamOptions } from './chat-stream.js';
 import type { ChatCompletion, ChatCompletionRequest, GeneratedImage, ImageGenerationParams, ImageGenerationResult, ModelEntry, ModelListQuery } from './chat-types.js';
@@ -15,6 +16,11 @@ export interface AiClient extends AdminApi {
     complete(request: ChatCompletionRequest, options?: RequestOptions): Promise<ChatCompletion>;
     /** Streams an answer as events; resolves after `done`, rejects with the AiError of a final `error`. */
     stream(request: ChatCompletionRequest, options?: ChatStreamOptions): Promise<void>;
+    /**
+     * What the gateway would reserve for this request at most, and whether the caller's limits have room for it
+     * (`POST /api/ai/estimate`): nothing is sent to the model. A server without the route answers `not_found`.
+     */
+    estimate(request: ChatCompletionRequest, options?: RequestOptions): Promise<EstimateResponse>;
   };
   images: {
     generate(params: ImageGenerationParams, options?: RequestOptions): Promise<ImageGenerationResult>;
@@ -70,6 +76,7 @@ export function createAiClient(options: AiClientOptions): AiClient {
     chat: {
       complete: (request, { signal } = {}) => requestJson(transport, '/v1/chat/completions', { body: { ...request, stream: false }, signal }),
       stream: (request, streamOptions) => streamChat(transport, request, streamOptions),
+      estimate: (request, { signal } = {}) => requestJson(transport, '/api/ai/estimate', { body: { ...request, stream: false }, signal }),
     },
     images: {
       async generate({ feature, prompt, size, quality, n, style }, { signal } = {}) {

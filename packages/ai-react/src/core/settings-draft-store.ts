@@ -5,7 +5,7 @@ import { toAiError, type AiError } from './errors.js';
 
 export type DraftField = keyof FeatureConfigFields;
 
-const FIELDS: readonly DraftField[] = ['modality', 'model', 'fallbackModels', 'systemPrompt', 'params', 'clientOverrides', 'roles', 'cache', 'guardrails', 'guardrailMessage'];
+const FIELDS: readonly DraftField[] = ['modality', 'model', 'fallbackModels', 'systemPrompt', 'params', 'clientOverrides', 'roles', 'cache', 'guardrails', 'guardrailMessage', 'extensions'];
 
 export interface FeatureTestState {
   status: 'idle' | 'running' | 'done' | 'error';

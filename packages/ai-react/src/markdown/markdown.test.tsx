@@ -73,6 +73,30 @@ describe('Markdown', () => {
     expect(container.querySelector('strong')?.textContent).toBe('hello');
   });
 
+  it('links [n] to source n as a superscript through the URL policy; without such a source it stays text', () => {
+    const citations = [
+      { number: 1, url: 'https://a.example/report', title: 'The report' },
+      { number: 2, url: 'javascript:alert(1)', title: 'Bad' },
+      { number: 3, url: 'https://b.example/x' },
+    ];
+    const { container } = render(<Markdown source={'Up 8% [1]. Also [2], [3] and [4].\n\n| a |\n| - |\n| [1] |'} citations={citations} labels={{ citation: (number, title) => `Quelle ${number}: ${title}` }} />);
+    const links = Array.from(container.querySelectorAll('sup[data-citation] > a'));
+    expect(links.map((link) => [link.textContent, link.getAttribute('href'), link.getAttribute('aria-label')])).toEqual([
+      ['1', 'https://a.example/report', 'Quelle 1: The report'],
+      ['3', 'https://b.example/x', 'Quelle 3: b.example'],
+      ['1', 'https://a.example/report', 'Quelle 1: The report'],
+    ]);
+    expect(links.every((link) => link.getAttribute('target') === '_blank' && link.getAttribute('rel') === 'noopener noreferrer nofollow')).toBe(true);
+    // The space before a linked number does not break: the number stays with its word.
+    expect(container.querySelector('p')?.textContent).toBe('Up 8%\u00a01. Also\u00a0[2],\u00a03 and [4].');
+  });
+
+  it('shows [n] as written when no citations are given', () => {
+    const { container } = render(<Markdown source="A list [1] of things." />);
+    expect(container.textContent).toBe('A list [1] of things.');
+    expect(container.querySelector('sup')).toBeNull();
+  });
+
   it('re-renders only the last block while text streams in', () => {
     const parse = vi.mocked(inline.parseInline);
     const start = '# Title\n\nFirst paragraph.\n\nSecond paragraph.\n\nThe last one gro';

@@ -5,6 +5,7 @@ import { CopyIcon } from '../icons/copy-icon.js';
 import { WarningIcon } from '../icons/warning-icon.js';
 import { WrapIcon } from '../icons/wrap-icon.js';
 import { classes } from '../primitives/ai-root.js';
+import { safeHref } from './safe-url.js';
 import { useCopyFeedback } from './copy-button.js';
 import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
@@ -20,9 +21,27 @@ export interface MarkdownLabels {
   wrapLines: string;
   /** The language label of a code block whose fence names none. */
   plainText: string;
+  /** The accessible name of a citation marker `[n]`: its number and its source's title (or host). */
+  citation: (number: number, title: string) => string;
 }
 
-const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed', wrapLines: 'Wrap lines', plainText: 'text' };
+const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed', wrapLines: 'Wrap lines', plainText: 'text', citation: (number, title) => `Source ${number}: ${title}` };
+
+/** A source that `[n]` markers in the text link to (an answer's `url_citation`s, numbered). */
+export interface MarkdownCitation {
+  number: number;
+  url: string;
+  title?: string | undefined;
+}
+
+/** The host of a URL ("developer.mozilla.org"), or the URL as written when it is none. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}
 
 type Highlighter = typeof HighlightModule;
 let highlighter: Promise<Highlighter> | undefined;
@@ -59,43 +78,68 @@ export interface MarkdownProps extends Omit<HTMLAttributes<HTMLDivElement>, 'chi
   labels?: Partial<MarkdownLabels> | undefined;
   /** Drops the `ia-` classes. */
   unstyled?: boolean | undefined;
+  /** The sources `[n]` markers link to (keep the array stable while a stream grows: a new one renders every block). */
+  citations?: readonly MarkdownCitation[] | undefined;
 }
 
 interface RenderContext {
   labels: MarkdownLabels;
   unstyled: boolean | undefined;
+  citations: ReadonlyMap<number, MarkdownCitation> | undefined;
 }
 
-function renderInline(nodes: readonly InlineNode[]): ReactNode[] {
+/** `[n]` as a superscript link to source n (through the same URL policy as links), or as written without one. */
+function renderCitation(number: number, key: number, context: RenderContext): ReactNode {
+  const source = context.citations?.get(number);
+  const href = source ? safeHref(source.url) : undefined;
+  if (!source || href === undefined) return `[${number}]`;
+  const title = source.title ?? hostOf(source.url);
+  return (
+    <sup key={key} data-citation={number}>
+      <a href={href} target="_blank" rel="noopener noreferrer nofollow" aria-label={context.labels.citation(number, title)} title={title}>
+        {number}
+      </a>
+    </sup>
+  );
+}
+
+/** Text before a linked citation ends in a no-break space: "turnover [1]." never wraps before the number. */
+function gluedToCitation(text: string, next: InlineNode | undefined, context: RenderContext): string {
+  return text.endsWith(' ') && typeof next === 'object' && next.type === 'citation' && context.citations?.has(next.number) ? `${text.slice(0, -1)}\u00a0` : text;
+}
+
+function renderInline(nodes: readonly InlineNode[], context: RenderContext): ReactNode[] {
   return nodes.map((node, index) => {
-    if (typeof node === 'string') return node;
+    if (typeof node === 'string') return gluedToCitation(node, nodes[index + 1], context);
     switch (node.type) {
       case 'code':
         return <code key={index}>{node.text}</code>;
       case 'em':
-        return <em key={index}>{renderInline(node.children)}</em>;
+        return <em key={index}>{renderInline(node.children, context)}</em>;
       case 'strong':
-        return <strong key={index}>{renderInline(node.children)}</strong>;
+        return <strong key={index}>{renderInline(node.children, context)}</strong>;
       case 'del':
-        return <del key={index}>{renderInline(node.children)}</del>;
+        return <del key={index}>{renderInline(node.children, context)}</del>;
+      case 'citation':
+        return renderCitation(node.number, index, context);
       case 'break':
         return <br key={index} />;
       case 'link':
         // An unsafe URL (javascript:, data:…) keeps its words and loses its link.
         return node.href === undefined ? (
           <span key={index} data-unsafe-link="">
-            {renderInline(node.children)}
+            {renderInline(node.children, context)}
           </span>
         ) : (
           <a key={index} href={node.href} target="_blank" rel="noopener noreferrer nofollow">
-            {renderInline(node.children)}
+            {renderInline(node.children, context)}
           </a>
         );
     }
   });
 }
 
-const inline = (text: string) => renderInline(parseInline(text));
+const inline = (text: string, context: RenderContext) => renderInline(parseInline(text), context);
 
 function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: 'code' }>; context: RenderContext }) {
   const { labels, unstyled } = context;
@@ -138,9 +182,9 @@ function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: '
 function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, tight = false): ReactNode {
   switch (block.type) {
     case 'paragraph':
-      return tight ? <span key={key}>{inline(block.text)}</span> : <p key={key}>{inline(block.text)}</p>;
+      return tight ? <span key={key}>{inline(block.text, context)}</span> : <p key={key}>{inline(block.text, context)}</p>;
     case 'heading':
-      return createElement(`h${block.level}`, { key }, inline(block.text));
+      return createElement(`h${block.level}`, { key }, inline(block.text, context));
     case 'code':
       return <CodeBlock key={key} block={block} context={context} />;
     case 'rule':
@@ -165,7 +209,7 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
               <tr>
                 {block.head.map((cell, index) => (
                   <th key={index} scope="col" style={block.align[index] ? { textAlign: block.align[index] } : undefined}>
-                    {inline(cell)}
+                    {inline(cell, context)}
                   </th>
                 ))}
               </tr>
@@ -175,7 +219,7 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
                 <tr key={rowIndex}>
                   {row.map((cell, index) => (
                     <td key={index} style={block.align[index] ? { textAlign: block.align[index] } : undefined}>
-                      {inline(cell)}
+                      {inline(cell, context)}
                     </td>
                   ))}
                 </tr>
@@ -198,20 +242,24 @@ const Block = memo(
 /**
  * Markdown rendered to React elements, never to an HTML string: raw HTML shows as text, links keep only
  * http(s), mailto and relative URLs, images become links. Paragraphs, headings, emphasis, strikethrough, code
- * (fenced, with a Copy button), lists, GFM tables and quotes. While text streams in, only the last block renders
+ * (fenced, with a Copy button), lists, GFM tables, quotes, and `[n]` citations linked to `citations` (superscript
+ * links through the same URL policy). While text streams in, only the last block renders
  * again, and half-written syntax stays text until it is complete.
  *
  * @example
  * <Markdown source={answer.content} />
  */
-export const Markdown = memo(function Markdown({ source, labels, unstyled, className, ...props }: MarkdownProps) {
+export const Markdown = memo(function Markdown({ source, labels, unstyled, citations, className, ...props }: MarkdownProps) {
   // While a stream grows the text, each frame continues the last parse instead of parsing everything again.
   const [parsed, setParsed] = useState<MarkdownParse | undefined>(undefined);
   const current = parsed?.source === source ? parsed : continueMarkdown(parsed, source);
   if (current !== parsed) setParsed(current);
   const blocks = current.blocks;
-  const { copyCode, copied, copyFailed, wrapLines, plainText } = { ...DEFAULT_LABELS, ...labels };
-  const context = useMemo<RenderContext>(() => ({ labels: { copyCode, copied, copyFailed, wrapLines, plainText }, unstyled }), [copyCode, copied, copyFailed, wrapLines, plainText, unstyled]);
+  const { copyCode, copied, copyFailed, wrapLines, plainText, citation } = { ...DEFAULT_LABELS, ...labels };
+  const context = useMemo<RenderContext>(
+    () => ({ labels: { copyCode, copied, copyFailed, wrapLines, plainText, citation }, unstyled, citations: citations && citations.length > 0 ? new Map(citations.map((entry) => [entry.number, entry])) : undefined }),
+    [copyCode, copied, copyFailed, wrapLines, plainText, citation, unstyled, citations],
+  );
   return (
     <div className={classes(unstyled, 'ia-markdown', className)} {...props}>
       {blocks.map((entry, index) => (

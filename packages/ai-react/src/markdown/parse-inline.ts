@@ -1,12 +1,14 @@
 import { safeHref } from './safe-url.js';
 
-/** Inline markdown: text, code spans, emphasis, strong, strikethrough, links and hard line breaks. */
+/** Inline markdown: text, code spans, emphasis, strong, strikethrough, links, citations and hard line breaks. */
 export type InlineNode =
   | string
   | { type: 'code'; text: string }
   | { type: 'em' | 'strong' | 'del'; children: InlineNode[] }
   /** `href` is undefined when the URL was unsafe: the label is then shown as plain text. */
   | { type: 'link'; href: string | undefined; children: InlineNode[] }
+  /** A numbered citation, `[3]`: a link to the answer's source 3 where there is one, else the text as written. */
+  | { type: 'citation'; number: number }
   | { type: 'break' };
 
 const PUNCTUATION = /[!-/:-@[-`{-~]/;
@@ -15,6 +17,8 @@ const SPACE = /\s/;
 // Sticky expressions, matched at an index of the whole text: nothing is sliced per candidate.
 const AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^\s<>]*)>/iy;
 const BARE_URL = /(?:https?:\/\/|www\.)[^\s<]*[^\s<?!.,:;*_~"')\]]/iy;
+/** `[1]` to `[999]`, as web-search answers number their sources. */
+const CITATION = /\[([1-9]\d{0,2})\]/y;
 /** Deeper nesting than this is shown as text: hostile input cannot exhaust the stack. */
 const MAX_DEPTH = 12;
 
@@ -243,6 +247,12 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
       const close = inLink ? -1 : findLabelClose(scan, open);
       const destination = close === -1 || close >= end ? undefined : readDestination(text, close + 1);
       if (!destination || destination.end > end) {
+        const citation = char === '[' && !inLink ? matchAt(CITATION, text, at) : null;
+        if (citation && at + citation[0].length <= end) {
+          push({ type: 'citation', number: Number(citation[1]) });
+          at += citation[0].length;
+          continue;
+        }
         buffer += text.slice(at, open + 1);
         at = open + 1;
         continue;

@@ -99,6 +99,18 @@ describe('parseInline', () => {
     expect(parseInline('**bold**')).toEqual([{ type: 'strong', children: ['bold'] }]);
   });
 
+  it('reads [n] as a citation, but not a link labelled with a number, an escaped bracket, [0] or four digits', () => {
+    expect(parseInline('Up 8% [1][2], see [3](https://a.example) or \\[4] [0] [1000] [x]')).toEqual([
+      'Up 8% ',
+      { type: 'citation', number: 1 },
+      { type: 'citation', number: 2 },
+      ', see ',
+      { type: 'link', href: 'https://a.example', children: ['3'] },
+      ' or [4] [0] [1000] [x]',
+    ]);
+    expect(parseInline('[**a** [2]](https://a.example)')).toEqual([{ type: 'link', href: 'https://a.example', children: [{ type: 'strong', children: ['a'] }, ' [2]'] }]);
+  });
+
   it('leaves snake_case, lone asterisks and escapes alone', () => {
     expect(parseInline('snake_case_name 2 * 3 * 4 \\*not em\\*')).toEqual(['snake_case_name 2 * 3 * 4 *not em*']);
   });

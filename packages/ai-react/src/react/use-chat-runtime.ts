@@ -65,7 +65,11 @@ export function useChatRuntime(options: UseChatOptions = {}, hook = 'useChatRunt
         ...(conversationId === undefined ? {} : { conversationId }),
         // Read from this render's options: a chat created for a new conversation takes the options given with it.
         ...(options.initialMessages ? { initialMessages: options.initialMessages } : {}),
-        ...(options.params ? { params: options.params } : {}),
+        // Read at each request: new params (a toggle, a setting) apply to the next answer without a new chat.
+        params: () => {
+          const { params } = latest.current;
+          return typeof params === 'function' ? params() : params;
+        },
         ...(options.tools ? { tools: latestTools(options.tools, () => latest.current.tools) } : {}),
         ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
         onFinish: (answer) => latest.current.onFinish?.(answer),

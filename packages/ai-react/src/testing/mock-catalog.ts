@@ -1,6 +1,6 @@
 // The emulator's real OpenRouter catalog (345 chat models, plus its embedding and image models), served as the
 // gateway serves it: `/api/ai/models` (admin) and `/v1/models` (features, then raw models).
-import { catalogEntries, listedFeature, listedModel, type CatalogResponse, type ModelList, type Modality, type OpenRouterModel } from '@insforge/ai-protocol';
+import { catalogEntries, listedFeature, listedModel, type AttachmentKind, type CatalogResponse, type ExtensionPolicy, type FeatureAccepts, type ModelList, type Modality, type OpenRouterModel } from '@insforge/ai-protocol';
 import catalogText from '@insforge/openrouter-emulator/data/openrouter-models.json?raw';
 import extraText from '@insforge/openrouter-emulator/data/extra-models.json?raw';
 import type { FeatureConfig } from '../core/admin-types.js';
@@ -35,9 +35,28 @@ export function adminCatalog(catalog: MockCatalog, modality: string | null, sear
 
 const MODALITIES: readonly Modality[] = ['text', 'image', 'embedding'];
 
+/** The gateway's default for an attachment kind a feature does not restrict (10 files of 10 MB). */
+const DEFAULT_ATTACHMENTS = { maxCount: 10, maxBytes: 10 * 1024 * 1024 } as const;
+
+/** What a feature accepts, as the gateway derives it from the feature's extension policy (its defaults filled in). */
+function acceptsOf(policy: ExtensionPolicy | undefined): FeatureAccepts {
+  const rule = (kind: AttachmentKind): FeatureAccepts['attachments'][AttachmentKind] => {
+    const set = policy?.attachments?.[kind];
+    if (set === false) return false;
+    return { maxCount: set?.maxCount ?? DEFAULT_ATTACHMENTS.maxCount, maxBytes: set?.maxBytes ?? DEFAULT_ATTACHMENTS.maxBytes, ...(set?.mimeTypes ? { mimeTypes: set.mimeTypes } : {}) };
+  };
+  const serverTools: FeatureAccepts['serverTools'] = {};
+  for (const [name, access] of Object.entries(policy?.serverTools ?? {})) if (access !== 'forbid') serverTools[name] = access;
+  return {
+    attachments: { image: rule('image'), file: rule('file'), audio: rule('audio') },
+    serverTools,
+    options: { plugins: policy?.plugins === 'allow', provider: policy?.provider === 'allow', models: policy?.models === 'allow', transforms: policy?.transforms === 'allow', cache_control: policy?.cacheControl !== 'forbid' },
+  };
+}
+
 /** `GET /v1/models`: the project's features as OpenAI models with the gateway's `details`, then every raw model. */
 export function listedModels(catalog: MockCatalog, features: readonly FeatureConfig[], allowRawModels: boolean): ModelList {
-  const data = features.map((feature) => listedFeature(feature, catalog.byId.get(feature.model)));
+  const data = features.map((feature) => listedFeature({ ...feature, accepts: acceptsOf(feature.extensions) }, catalog.byId.get(feature.model)));
   if (allowRawModels) data.push(...catalog.models.map(listedModel));
   return { object: 'list', data };
 }

@@ -10,6 +10,7 @@ import { createFeatureStore, DEFAULT_MOCK_FEATURES, type MockFeatureSeed } from 
 import { renderImage } from './mock-images.js';
 import { DEFAULT_PACING, sleep, type Pacing } from './mock-pacing.js';
 import { createProviderKeyStore, defaultLimits, policyOf, type MockLimitStatus, type ProviderKeySource } from './mock-project.js';
+import { mockEstimate } from './mock-estimate.js';
 import { composeMockReply } from './mock-replies.js';
 import { errorResponse, isErrorAnswer, scenarioError, scenarioOfText, withoutMarkers, type ErrorAnswer, type MockScenario, type RouteFamily } from './mock-scenarios.js';
 import { filterUsage, parseGroupBy, periodOf, seedUsage, summarizeUsage, usageCsv, usageRecord, usageResponse, type UsageRecord } from './mock-usage.js';
@@ -239,6 +240,7 @@ export function createMockGatewayFetch(options: MockGatewayOptions = {}): MockGa
       const feature = query.get('feature');
       return json({ data: limits.filter((limit) => limit.scope !== 'feature' || !feature || limit.target === feature), stopped, stopReason } satisfies LimitsResponse);
     }
+    if (path === '/api/ai/estimate' && method === 'POST') return answer(mockEstimate({ body: input, catalog, features: features.list(), limits, stopped, stopReason }));
     if (!path.startsWith('/api/ai/')) return errorResponse({ code: 'not_found', message: `No route ${method} ${path}.` });
     if (!admin) return errorResponse({ code: 'forbidden', message: 'This route is for admins only.' });
     return adminRoute(method, path, query, input, signal);

@@ -24,7 +24,8 @@ export interface AttachmentUse {
 
 /** The text a PDF shows, as a text engine extracts it: its `(…) Tj` strings. */
 function pdfText(bytes: Uint8Array): string {
-  const text = Array.from(bytes, (byte) => String.fromCharCode(byte)).join('');
+  // One character a byte, ASCII as it is ('latin1' is windows-1252 to TextDecoder), decoded in one pass.
+  const text = new TextDecoder('latin1').decode(bytes);
   return [...text.matchAll(/\(((?:\\.|[^\\)])*)\)\s*Tj/g)].map((match) => match[1]).join(' ');
 }
 

@@ -12,6 +12,7 @@ import { contentText, countPromptTokens, isRecord, splitTokens } from '../conten
 import { EmulatorHttpError } from '../http.js';
 import { readAttachments } from './attachments.js';
 import { promptCacheUse } from './prompt-cache.js';
+import { healedContent, structuredContent } from './structured-output.js';
 import { checkReasoningContinuity, reasoningStyleOf, type ReasoningStyle } from './reasoning-details.js';
 import type { Scenario } from '../scenario.js';
 
@@ -115,11 +116,12 @@ function reasoningBudget(body: Record<string, unknown>, model: CatalogModel, sce
 
 /**
  * The tool calls of an answer, decided from the request alone so tests can assert on them: `tool_choice: "none"`
- * calls nothing; a named function is called alone; otherwise every tool whose name the user's message mentions is
- * called, in the order the tools are listed (several calls in one answer, unless `parallel_tool_calls` is false),
- * and the first tool when none is mentioned.
+ * calls nothing; a named function (or `required`) is called alone; otherwise every tool the user's message mentions
+ * (its name, or all its name's words: "create a ticket" for `create_ticket`) is called, in the order the tools are listed
+ * (several calls in one answer, unless `parallel_tool_calls` is false), and when none is mentioned the first tool, or
+ * none under the scenario's `toolCalls: "mentioned"`.
  */
-function planToolCalls(body: Record<string, unknown>, userText: string, generation: string): PlannedToolCall[] {
+function planToolCalls(body: Record<string, unknown>, userText: string, generation: string, scenario: Scenario): PlannedToolCall[] {
   const functions = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [])
     .map((tool) => (isRecord(tool['function']) ? tool['function'] : undefined))
     .filter((fn): fn is Record<string, unknown> & { name: string } => fn !== undefined && typeof fn['name'] === 'string');
@@ -127,8 +129,11 @@ function planToolCalls(body: Record<string, unknown>, userText: string, generati
   if (functions.length === 0 || choice === 'none') return [];
   const named = isRecord(choice) && isRecord(choice['function']) ? choice['function']['name'] : undefined;
   const text = userText.toLowerCase();
-  const mentioned = functions.filter((fn) => text.includes(fn.name.toLowerCase()));
-  let picked = named !== undefined ? functions.filter((fn) => fn.name === named).slice(0, 1) : mentioned.length > 0 ? mentioned : functions.slice(0, 1);
+  // Named as it is, or by all of its name's words (`create_ticket`: "create a ticket").
+  const mentions = (name: string) => text.includes(name.toLowerCase()) || name.toLowerCase().split(/[_-]+/).every((word) => word !== '' && text.includes(word));
+  const mentioned = functions.filter((fn) => mentions(fn.name));
+  const unmentioned = choice === 'required' || scenario.toolCalls !== 'mentioned' ? functions.slice(0, 1) : [];
+  let picked = named !== undefined ? functions.filter((fn) => fn.name === named).slice(0, 1) : mentioned.length > 0 ? mentioned : unmentioned;
   if (body['parallel_tool_calls'] === false) picked = picked.slice(0, 1);
   return picked.map((fn, index) => ({
     id: `call_${generation.slice(-12)}${index === 0 ? '' : `_${index}`}`,
@@ -157,11 +162,19 @@ function toolResultsOf(messages: ReadonlyArray<Record<string, unknown>>): string
 
 const DEFAULT_SEARCH_RESULTS = 5;
 
-/** True when the request asks for context compression: `transforms: ["middle-out"]` or the `context-compression` plugin. */
-function compressesContext(body: Record<string, unknown>): boolean {
-  const transforms = Array.isArray(body['transforms']) ? body['transforms'] : [];
-  const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
-  return transforms.includes('middle-out') || plugins.some((plugin) => plugin['id'] === 'context-compression');
+/** Endpoints with this context length or less compress prompts unless the request says not to (OpenRouter's default). */
+const COMPRESSED_BY_DEFAULT = 8_192;
+
+/**
+ * Whether context compression ("middle-out") fits the prompt to the context: asked with the `context-compression`
+ * plugin (unless `enabled: false`) or the older `transforms: ["middle-out"]`; by default for a context of 8,192 tokens
+ * or less, which `transforms: []` or the disabled plugin turns off.
+ */
+function compressesContext(body: Record<string, unknown>, contextLength: number): boolean {
+  const transforms = Array.isArray(body['transforms']) ? body['transforms'] : undefined;
+  const plugin = (Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : []).find((candidate) => candidate['id'] === 'context-compression');
+  if (transforms?.includes('middle-out') || (plugin !== undefined && plugin['enabled'] !== false)) return true;
+  return contextLength <= COMPRESSED_BY_DEFAULT && transforms === undefined && plugin === undefined;
 }
 
 /**
@@ -207,15 +220,6 @@ function applyStop(text: string, stop: unknown): { text: string; stopped: boolea
   return cut < 0 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
 }
 
-function structuredContent(body: Record<string, unknown>, userText: string, reply: string): string | undefined {
-  const format = isRecord(body['response_format']) ? body['response_format'] : undefined;
-  if (format?.['type'] === 'json_object') return JSON.stringify({ answer: reply });
-  if (format?.['type'] === 'json_schema' && isRecord(format['json_schema'])) {
-    return JSON.stringify(sampleFromSchema(format['json_schema']['schema'], userText));
-  }
-  return undefined;
-}
-
 /** Decides the whole answer of a chat request: pure given the request, the scenario and the repeat count. */
 export function planChat(
   context: EmulatorContext,
@@ -232,8 +236,9 @@ export function planChat(
   const contextLength = model.context_length ?? model.top_provider.context_length;
   const askedOutput = (body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) as number;
   // Context compression ("middle-out") drops messages from the middle until the prompt fits: billed as what fit.
-  const promptTokens = contextLength && compressesContext(body) ? Math.min(fullPromptTokens, Math.max(1, contextLength - askedOutput)) : fullPromptTokens;
-  if (contextLength && promptTokens + askedOutput > contextLength && !compressesContext(body)) {
+  const compressed = contextLength !== null && compressesContext(body, contextLength);
+  const promptTokens = contextLength && compressed ? Math.min(fullPromptTokens, Math.max(1, contextLength - askedOutput)) : fullPromptTokens;
+  if (contextLength && promptTokens + askedOutput > contextLength && !compressed) {
     throw new EmulatorHttpError(
       400,
       `This endpoint's maximum context length is ${contextLength} tokens. However, you requested about ${promptTokens + askedOutput} tokens (${promptTokens} of text input, ${askedOutput} in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`,
@@ -259,7 +264,7 @@ export function planChat(
   const reasoningExcluded = isRecord(body['reasoning']) && body['reasoning']['exclude'] === true;
   const contentLimit = Math.max(0, limit - reasoningPieces.length);
 
-  const toolCalls = toolResult === undefined ? planToolCalls(body, userText, generation) : [];
+  const toolCalls = toolResult === undefined ? planToolCalls(body, userText, generation, scenario) : [];
   const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
   if (wantsImage && !model.architecture.output_modalities.includes('image')) {
     throw new EmulatorHttpError(404, `No endpoints found that support the requested output modalities: image`);
@@ -273,6 +278,8 @@ export function planChat(
   }
 
   let contentPieces: string[] = [];
+  // The tokens the model produced: the response-healing plugin may rewrite its JSON afterwards, free of charge.
+  let contentTokens = 0;
   let citations: Citation[] = [];
   const searchResults = webSearchResultsOf(body);
   let finish: ChatPlan['finishReason'] = 'stop';
@@ -280,10 +287,11 @@ export function planChat(
     finish = 'tool_calls';
   } else if (isModerationModel(model.id)) {
     contentPieces = splitTokens(moderationVerdict(messages)).slice(0, Math.max(1, contentLimit));
+    contentTokens = contentPieces.length;
   } else {
     const target = wantsImage ? 12 : (scenario.replyTokens ?? DEFAULT_REPLY_TOKENS);
     const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, received: attachments.received, seed }, target);
-    const structured = structuredContent(body, userText, reply);
+    const structured = structuredContent(body, userText, reply, scenario.brokenJson);
     const searched = structured === undefined && searchResults !== undefined ? withSources(reply, userText, searchResults) : undefined;
     const stopped = applyStop(structured ?? searched?.text ?? reply, body['stop']);
     contentPieces = splitTokens(stopped.text);
@@ -291,6 +299,10 @@ export function planChat(
       contentPieces = contentPieces.slice(0, contentLimit);
       finish = 'length';
     }
+    contentTokens = contentPieces.length;
+    const written = contentPieces.join('');
+    const healed = structured === undefined ? written : healedContent(body, written, finish === 'length');
+    if (healed !== written) contentPieces = splitTokens(healed);
     // A source whose marker was cut off (a stop sequence, max_tokens) is not cited.
     const shown = contentPieces.join('').length;
     citations = (searched?.citations ?? []).filter((citation) => citation.end_index <= shown);
@@ -313,6 +325,6 @@ export function planChat(
     ...cache,
     finishReason: finish,
     nativeFinishReason: provider.nativeFinish[finish],
-    completionTokens: reasoningPieces.length + contentPieces.length + toolTokens + images.length * IMAGE_OUTPUT_TOKENS,
+    completionTokens: reasoningPieces.length + contentTokens + toolTokens + images.length * IMAGE_OUTPUT_TOKENS,
   };
 }

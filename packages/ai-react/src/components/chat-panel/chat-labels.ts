@@ -38,16 +38,19 @@ export interface ChatLabels extends MarkdownLabels {
   reasoning: string;
   /** The reasoning's summary once it is over, from its first and last delta. */
   thoughtFor: (seconds: number) => string;
-  /** Reasoning the provider keeps encrypted: nothing to read, but it goes back with the next turn. */
-  reasoningHidden: string;
+  /** Reasoning the provider keeps encrypted (nothing to read, but it goes back with the next turn), and how long it took when known. */
+  reasoningHidden: (seconds: number | undefined) => string;
   /** A tool call's card: its group name, the web search server tool's name, each state, its sections. */
   toolCall: string;
   webSearch: string;
   toolStates: Record<ToolCallState, string>;
   toolArguments: string;
   toolResult: string;
-  /** Asked on a call that needs the user's approval, with its two buttons. */
-  toolApprovalQuestion: string;
+  /** A web search while it runs, and what it found. */
+  searchingWeb: string;
+  sourceCount: (count: number) => string;
+  /** Asked on a call that needs the user's approval (with the tool's name), with its two buttons. */
+  toolApprovalQuestion: (name: string) => string;
   approve: string;
   deny: string;
   /** The list of sources under an answer that cites the web. */
@@ -59,12 +62,23 @@ export interface ChatLabels extends MarkdownLabels {
   file: string;
   /** The alternative text of a generated image (followed by its number). */
   generatedImage: string;
+  /** The button that opens an image large (a generated one, or an attached one by its name). */
+  openImage: (name: string) => string;
+  /** The large view of an image: its title, moving between images, closing it, downloading it. */
+  imageOf: (index: number, count: number) => string;
+  previousImage: string;
+  nextImage: string;
+  closeImage: string;
+  download: string;
+  downloadImage: (index: number, count: number) => string;
   /** The composer's attach button, a file's remove button, a file being read, and why one cannot be sent. */
   attachFiles: string;
   removeAttachment: (name: string) => string;
   readingAttachment: string;
   attachmentRefused: (refusal: AttachmentRefusal) => string;
   attachmentFailed: string;
+  /** The composer's web search toggle (ChatPanel's `webSearch`). */
+  searchTheWeb: string;
   /** Marks an answer stopped by the user; also announced. */
   stopped: string;
   /** Marks an answer that failed before any text (the error itself shows below the conversation). */
@@ -110,6 +124,7 @@ export const defaultChatLabels: ChatLabels = {
   copyFailed: 'Copy failed',
   wrapLines: 'Wrap lines',
   plainText: 'text',
+  citation: (number, title) => `Source ${number}: ${title}`,
   edit: 'Edit',
   editMessage: 'Edit message',
   cancel: 'Cancel',
@@ -127,7 +142,7 @@ export const defaultChatLabels: ChatLabels = {
   thinking: 'Thinking…',
   reasoning: 'Reasoning',
   thoughtFor: (seconds) => (seconds < 1 ? 'Thought for a moment' : `Thought for ${Math.round(seconds)} s`),
-  reasoningHidden: 'The provider keeps this reasoning private.',
+  reasoningHidden: (seconds) => (seconds === undefined || seconds < 1 ? 'Reasoned (hidden by the provider)' : `Thought for ${Math.round(seconds)} s (hidden by the provider)`),
   toolCall: 'Tool call',
   webSearch: 'Web search',
   toolStates: {
@@ -140,7 +155,9 @@ export const defaultChatLabels: ChatLabels = {
   },
   toolArguments: 'Arguments',
   toolResult: 'Result',
-  toolApprovalQuestion: 'Allow this tool to run?',
+  searchingWeb: 'Searching the web…',
+  sourceCount: (count) => (count === 1 ? '1 source' : `${count} sources`),
+  toolApprovalQuestion: (name) => `Allow ${name} to run?`,
   approve: 'Approve',
   deny: 'Deny',
   sources: 'Sources',
@@ -149,7 +166,15 @@ export const defaultChatLabels: ChatLabels = {
   audio: 'Audio',
   file: 'File',
   generatedImage: 'Generated image',
+  openImage: (name) => `Open ${name}`,
+  imageOf: (index, count) => `Image ${index + 1} of ${count}`,
+  previousImage: 'Previous image',
+  nextImage: 'Next image',
+  closeImage: 'Close',
+  download: 'Download',
+  downloadImage: (index, count) => `Download image ${index + 1} of ${count}`,
   attachFiles: 'Attach files',
+  searchTheWeb: 'Search the web',
   removeAttachment: (name) => `Remove ${name}`,
   readingAttachment: 'Reading…',
   attachmentRefused: (refusal) => {

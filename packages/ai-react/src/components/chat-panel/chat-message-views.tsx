@@ -10,10 +10,14 @@ import { ThumbsUpIcon } from '../../icons/thumbs-up-icon.js';
 import { WarningIcon } from '../../icons/warning-icon.js';
 import { ActionBarCopy, ActionBarEdit, ActionBarFeedback, ActionBarRegenerate, ActionBarRoot } from '../../primitives/action-bar/action-bar.js';
 import { answerOf, useMessage, useMessageContext } from '../../primitives/message/message-context.js';
-import { MessageActions, MessageAvatar, MessageContent, MessageEditor, MessageReasoning, MessageRoot, MessageStatus } from '../../primitives/message/message-parts.js';
-import { MessageAttachments, MessageImages, MessageSources, MessageToolCalls } from '../../primitives/message/message-tools.js';
+import { MessageParts, type MessagePartComponents } from '../../primitives/message/message-part-list.js';
+import { MessageActions, MessageAvatar, MessageContent, MessageEditor, MessageRoot, MessageStatus } from '../../primitives/message/message-parts.js';
+import { MessageAttachments, MessageSources } from '../../primitives/message/message-tools.js';
 import { MessageVersionPicker } from '../../primitives/message/message-version-picker.js';
 import { ModelInfo } from '../../primitives/model-info.js';
+import { useThreadContext } from '../../primitives/thread/thread-context.js';
+import { ChatAnswerImages } from './chat-answer-images.js';
+import { useImageViewer } from './chat-image-viewer.js';
 import { useChatPanelContext } from './chat-panel-context.js';
 
 /** The default actions, or what `renderMessageActions` makes of them. */
@@ -25,16 +29,22 @@ function Actions({ defaults }: { defaults: ReactNode }) {
   return renderMessageActions({ message, answer: answerOf(message), isLast, defaultActions: defaults });
 }
 
-/** A user message as ChatPanel shows it: a neutral bubble on the right, edit and versions under it on hover. */
+/** A user message as ChatPanel shows it: its files above a neutral bubble on the right, edit and versions beside it on hover. */
 export function ChatUserMessage() {
   const { className, userName } = useChatPanelContext('ChatUserMessage');
+  const { labels } = useThreadContext('ChatUserMessage');
+  const { open, viewer } = useImageViewer();
   const button = className('button', 'ia-chat-button');
   const icon = className('button', 'ia-chat-button ia-chat-icon-button');
   return (
     <MessageRoot className={className('message', 'ia-chat-message')}>
       {userName ? <MessageAvatar name={userName} className={className('avatar', 'ia-chat-avatar')} /> : null}
       <div className={className('content', 'ia-chat-body')}>
-        <MessageAttachments className={className('attachments', 'ia-chat-attachments')} />
+        <MessageAttachments
+          className={className('attachments', 'ia-chat-attachments')}
+          onOpenImage={(index, images, trigger) => open(images, index, images[index]?.name ?? labels.attachedImage, Array.from(trigger.closest('ul')?.querySelectorAll<HTMLElement>('[data-part="attachment-open"]') ?? [trigger]))}
+        />
+        {viewer}
         <MessageContent className={className('content', 'ia-chat-content')} />
         <MessageEditor className={className('composer', 'ia-chat-editor')} inputClassName={className('input', 'ia-chat-input')} buttonClassName={button} />
         <MessageActions className={className('actions', 'ia-chat-actions')}>
@@ -54,7 +64,12 @@ export function ChatUserMessage() {
   );
 }
 
-/** An answer as ChatPanel shows it: the assistant's avatar, plain text in the reading column, actions under it. */
+const partComponents: MessagePartComponents = { Images: ChatAnswerImages };
+
+/**
+ * An answer as ChatPanel shows it: the assistant's avatar, then its parts in order (reasoning, tool cards, text with
+ * citations, images that open large), its sources, and the actions under it.
+ */
 export function ChatAssistantMessage() {
   const { className, unstyled, onFeedback, toolComponents } = useChatPanelContext('ChatAssistantMessage');
   const message = useMessage('ChatAssistantMessage');
@@ -66,10 +81,18 @@ export function ChatAssistantMessage() {
         <SparklesIcon size={16} />
       </MessageAvatar>
       <div className={className('content', 'ia-chat-body')}>
-        <MessageReasoning className={className('content', 'ia-chat-reasoning')} />
-        <MessageToolCalls className={className('toolCall', 'ia-chat-tool-calls')} cardClassName={className('toolCall', 'ia-chat-tool-call')} components={toolComponents} />
-        <MessageContent className={className('content', 'ia-chat-content')} unstyled={unstyled} />
-        <MessageImages className={className('content', 'ia-chat-images')} />
+        <MessageParts
+          className={className('content', 'ia-chat-parts')}
+          components={partComponents}
+          toolComponents={toolComponents}
+          unstyled={unstyled}
+          partClassNames={{
+            text: className('content', 'ia-chat-content'),
+            reasoning: className('reasoning', 'ia-chat-reasoning'),
+            toolCall: className('toolCall', 'ia-chat-tool-call'),
+            images: className('content', 'ia-chat-images'),
+          }}
+        />
         <MessageSources className={className('sources', 'ia-chat-sources')} />
         <MessageStatus className={className('content', 'ia-chat-badge')} />
         <MessageActions className={className('actions', 'ia-chat-actions')}>

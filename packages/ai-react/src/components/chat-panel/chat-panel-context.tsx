@@ -25,9 +25,11 @@ export type ChatSlot =
   | 'emptyState'
   | 'suggestion'
   | 'status'
+  | 'reasoning'
   | 'toolCall'
   | 'sources'
-  | 'attachments';
+  | 'attachments'
+  | 'budget';
 
 export type ChatClassNames = Partial<Record<ChatSlot, string>>;
 

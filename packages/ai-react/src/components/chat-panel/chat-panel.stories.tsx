@@ -307,3 +307,20 @@ const partsConversation: ConversationMessage[] = [
 export const MessageParts: Story = {
   args: { initialMessages: partsConversation, userName: 'Ada' },
 };
+
+const nextMidnight = () => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
+};
+
+/** `showBudget`: under the draft, what the message may cost and what is left today; a long one warns before it is sent. */
+export const WithBudget: Story = {
+  args: { initialMessages: conversation, showBudget: true },
+  parameters: { gateway: { limits: [{ scope: 'user', target: 'user-ada', kind: 'spendPerDayUsd', limit: 0.05, used: 0.0496, remaining: 0.0004, resetsAt: nextMidnight() }] } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole('textbox', { name: 'Message' }));
+    await userEvent.paste('Summarise the tram network timetable for me. '.repeat(300));
+    await waitFor(() => expect(canvasElement.querySelector('[data-part="budget"]')).toHaveAttribute('data-state', 'blocked'), { timeout: 5_000 });
+  },
+};

@@ -532,7 +532,7 @@ describe('ChatPanel: tools, sources and attachments', () => {
     await send(user, 'Check get_weather and create_ticket');
     const card = await screen.findByRole('group', { name: 'Tool call: create_ticket' }, { timeout: 10_000 });
     expect(card.getAttribute('data-state')).toBe('awaiting-approval');
-    expect(within(card).getByText('Allow this tool to run?')).toBeTruthy();
+    expect(within(card).getByText('Allow create_ticket to run?')).toBeTruthy();
     expect(screen.getByRole('group', { name: 'Tool call: get_weather' }).getAttribute('data-state')).toBe('output-available');
     expect(await violations()).toEqual([]);
     expect(created).toEqual([]);
@@ -584,7 +584,7 @@ describe('ChatPanel: tools, sources and attachments', () => {
     const attachments = await screen.findByRole('list', { name: 'Attachments' });
     expect(within(attachments).getByRole('img', { name: 'pixel.png' })).toBeTruthy();
     expect(within(attachments).getByText('report.pdf')).toBeTruthy();
-    expect(within(attachments).getByText('47 KB')).toBeTruthy();
+    expect(within(attachments).getByText('PDF · 47 KB')).toBeTruthy();
     expect(screen.getByText('Thought for 3 s')).toBeTruthy();
     const sources = screen.getByRole('navigation', { name: 'Sources' });
     expect(within(sources).getByRole('link', { name: /All about pixels/ }).getAttribute('href')).toBe('https://example.com/pixels');

@@ -10,11 +10,14 @@ import { ThreadMessages } from '../../primitives/thread/thread-messages.js';
 import { ThreadRoot } from '../../primitives/thread/thread-root.js';
 import { ThreadScrollToBottom, ThreadViewport } from '../../primitives/thread/thread-viewport.js';
 import { useShallowStable } from '../../primitives/use-shallow-stable.js';
+import type { ChatParams } from '../../core/chat-controller.js';
 import type { UseChatOptions } from '../../react/use-chat.js';
 import { useChatRuntime } from '../../react/use-chat-runtime.js';
 import { useFeatureAccepts } from '../../react/use-feature-accepts.js';
 import { ChatAnnouncer } from './chat-announcer.js';
+import { ComposerBudget } from '../../primitives/composer-budget/composer-budget.js';
 import { ChatComposer } from './chat-composer.js';
+import { ChatWebSearchToggle } from './chat-web-search.js';
 import { ChatEmptyState } from './chat-empty-state.js';
 import { ChatError } from './chat-error.js';
 import type { ChatLabels } from './chat-labels.js';
@@ -46,6 +49,18 @@ export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, 
    * default true, shown only where the feature takes any.
    */
   attachments?: boolean | undefined;
+  /**
+   * Shows, under the message being written, what the gateway would reserve for it at most and what is left of the
+   * caller's budget, and warns before a message the limits would refuse (`POST /api/ai/estimate`; no call reaches
+   * the model). Off by default.
+   */
+  showBudget?: boolean | undefined;
+  /**
+   * A "Search the web" toggle in the composer, where the feature lets clients ask for OpenRouter's web search
+   * (`extensions.serverTools.web_search: "allow"`); answers then cite their numbered sources. Default false. A
+   * feature that forces the search needs no toggle: every answer searches.
+   */
+  webSearch?: boolean | undefined;
   /** Components for some tools' calls, by tool name (`{ get_weather: WeatherCard }`); the others get the default card. */
   toolComponents?: ToolComponents | undefined;
   /** "New chat" started another conversation (its id); the one left stays in storage. */
@@ -85,14 +100,22 @@ const components = { UserMessage: ChatUserMessage, AssistantMessage: ChatAssista
  * <AiProvider baseUrl="/ai"><ChatPanel feature="support" placeholder="Ask about your order…" /></AiProvider>
  */
 export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function ChatPanel(
-  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, tools, maxSteps, toolComponents, attachments = true, ...props },
+  { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, tools, maxSteps, toolComponents, attachments = true, showBudget = false, webSearch = false, ...props },
   ref,
 ) {
   // "New chat" moves to a fresh id; a `conversationId` given by the app wins (the app then follows the change).
   const [ownId, setOwnId] = useState<string | undefined>(undefined);
-  const chat = useChatRuntime({ feature, conversationId: conversationId ?? ownId, identity, initialMessages: ownId === undefined ? initialMessages : undefined, params, tools, maxSteps, onFinish, onError });
+  const [searching, setSearching] = useState(false);
+  const featureAccepts = useFeatureAccepts(feature, attachments || webSearch);
+  const accepts = attachments ? featureAccepts : undefined;
+  const searchable = webSearch && featureAccepts?.serverTools['web_search'] === 'allow';
+  // Read at each request, so the toggle applies to the next answer.
+  const searchParams = (): ChatParams | undefined => {
+    const base = typeof params === 'function' ? params() : params;
+    return searchable && searching ? { ...base, tools: [...(Array.isArray(base?.tools) ? base.tools : []), { type: 'openrouter:web_search' }] } : base;
+  };
+  const chat = useChatRuntime({ feature, conversationId: conversationId ?? ownId, identity, initialMessages: ownId === undefined ? initialMessages : undefined, params: searchParams, tools, maxSteps, onFinish, onError });
   const stableClassNames = useShallowStable(classNames);
-  const accepts = useFeatureAccepts(feature, attachments);
   const panel = useMemo<ChatPanelContextValue>(
     () => ({ unstyled, className: (slot, own, ...extra) => classes(unstyled, own, stableClassNames?.[slot], ...extra), renderMessageActions, userName, onFeedback, toolComponents }),
     [unstyled, stableClassNames, renderMessageActions, userName, onFeedback, toolComponents],
@@ -121,7 +144,16 @@ export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function Cha
           </ThreadViewport>
           <div className={cls('composer', 'ia-chat-footer')}>
             <ChatError />
-            <ChatComposer placeholder={placeholder} accepts={accepts} />
+            <ChatComposer
+              placeholder={placeholder}
+              accepts={accepts}
+              tools={
+                <>
+                  {searchable && <ChatWebSearchToggle on={searching} onChange={setSearching} />}
+                  {showBudget && <ComposerBudget feature={feature} unstyled={unstyled} className={cls('budget', 'ia-chat-budget')} />}
+                </>
+              }
+            />
           </div>
           <ChatAnnouncer />
         </AiRoot>

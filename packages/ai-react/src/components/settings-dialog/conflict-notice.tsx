@@ -5,7 +5,7 @@ import { sameJson, type DraftField } from '../../core/settings-draft-store.js';
 import { useAiContext } from '../../react/ai-provider.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 
-const FIELDS: readonly DraftField[] = ['model', 'fallbackModels', 'systemPrompt', 'params', 'clientOverrides', 'roles', 'modality'];
+const FIELDS: readonly DraftField[] = ['model', 'fallbackModels', 'systemPrompt', 'params', 'clientOverrides', 'roles', 'modality', 'extensions'];
 
 export interface ConflictNoticeProps {
   feature: string;

@@ -5,6 +5,7 @@ import { useFeatureSettings } from '../../react/use-feature-settings.js';
 import { useModels } from '../../react/use-models.js';
 import { ConflictNotice } from './conflict-notice.js';
 import { customParametersText, parseCustomParameters, withCustomParameters } from './custom-parameters.js';
+import { extensionProblems } from './extension-policy.js';
 import { policyProblems } from './policy-fields.js';
 import { ignoredParameters, NUMERIC_PARAMETERS, parameterProblem, type NumericParameter } from './parameter-support.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
@@ -44,7 +45,7 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
   const customError = parsedCustom.ok ? undefined : parsedCustom.error;
 
   const problems = Object.fromEntries(NUMERIC_PARAMETERS.map((name) => [name, draft ? parameterProblem(name, draft.params[name], model, labels) : undefined])) as Record<NumericParameter, string | undefined>;
-  const policy = draft ? policyProblems(draft, labels) : {};
+  const policy = draft ? { ...policyProblems(draft, labels), ...extensionProblems(draft, labels) } : {};
   const invalid = customError !== undefined || Object.values(problems).some(Boolean) || Object.keys(policy).length > 0;
   const unsaved = settings.dirty.length > 0 || customError !== undefined;
   useEffect(() => {
@@ -118,7 +119,7 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
           {error && !conflict && (
             <p role="alert" className={className('error', 'ia-settings__error')}>
               {/* A refusal shown under its own field (cache, guardrails) is pointed at, not repeated. */}
-              {error.param !== undefined && /^(cache|guardrails|guardrailMessage)(\.|$)/.test(error.param) ? labels.fixErrors : error.userMessage}
+              {error.param !== undefined && /^(cache|guardrails|guardrailMessage|extensions|clientOverrides\.(tools|reasoning)|params\.extra\.provider)(\.|$)/.test(error.param) ? labels.fixErrors : error.userMessage}
             </p>
           )}
           <p role="status" className="ia-settings__status">

@@ -16,6 +16,7 @@ export {
   SettingsTestSection,
 } from './settings-form-sections.js';
 export { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
+export { SettingsExtensionsSection } from './extension-policy-section.js';
 export { useSettingsFormContext } from './settings-form-context.js';
 export type { SettingsFormValue } from './settings-form-context.js';
 export { SettingsSection } from './settings-section.js';

@@ -88,8 +88,11 @@ export function CheckboxField(props: FieldFrame & { checked: boolean; disabled?:
 
 const parseWhole = (text: string) => (text.trim() === '' ? undefined : Number(text));
 
-/** A whole number of the dialog; empty is `undefined` (unset), text that is no number is `NaN` (a problem). */
-export function WholeNumberField(props: FieldFrame & { value: number | undefined; min: number; max?: number | undefined; placeholder?: string | undefined; onValueChange(value: number | undefined): void }): ReactNode {
+/**
+ * A whole number of the dialog (or a decimal one with a `step` below 1); empty is `undefined` (unset), text that is no
+ * number is `NaN` (a problem).
+ */
+export function WholeNumberField(props: FieldFrame & { value: number | undefined; min: number; max?: number | undefined; step?: number | undefined; placeholder?: string | undefined; onValueChange(value: number | undefined): void }): ReactNode {
   const { className } = useSettingsDialogContext('WholeNumberField');
   const id = useId();
   // The text typed, kept while it reads as the value; a value set from outside (reset, reload) replaces it.
@@ -109,10 +112,10 @@ export function WholeNumberField(props: FieldFrame & { value: number | undefined
         id={id}
         className={className('input', 'ia-settings__input')}
         type="number"
-        inputMode="numeric"
+        inputMode={(props.step ?? 1) < 1 ? 'decimal' : 'numeric'}
         min={props.min}
         max={props.max}
-        step={1}
+        step={props.step ?? 1}
         value={text}
         placeholder={props.placeholder}
         aria-invalid={props.error ? true : undefined}
@@ -168,5 +171,76 @@ export function SelectField<Value extends string>(props: FieldFrame & { value: V
       </select>
       <FieldNotes id={id} hint={props.hint} error={props.error} />
     </div>
+  );
+}
+
+/**
+ * A choice between modes as a radio group (allow, forbid, always on): its name and hint beside the choices. An option
+ * the model cannot use is disabled, and why is said under them.
+ */
+export function ModeField<Mode extends string>(props: FieldFrame & { value: Mode; options: readonly Mode[]; optionLabel(mode: Mode): string; unavailable?: Partial<Record<Mode, string>> | undefined; onValueChange(mode: Mode): void }): ReactNode {
+  const { className } = useSettingsDialogContext('ModeField');
+  const id = useId();
+  const reasons = [...new Set(props.options.flatMap((mode) => props.unavailable?.[mode] ?? []))];
+  const describedBy = [ids(id, props), reasons.length > 0 ? `${id}-reason` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={className('field', 'ia-settings__field', 'ia-settings__mode-field')} data-field={props.name} data-state={props.dirty ? 'dirty' : 'saved'} data-value={props.value} data-invalid={props.error ? '' : undefined}>
+      <div className="ia-settings__mode-text">
+        <span id={`${id}-label`} className="ia-settings__label">
+          {props.label}
+        </span>
+        {props.hint && (
+          <p id={`${id}-hint`} className="ia-settings__hint">
+            {props.hint}
+          </p>
+        )}
+      </div>
+      <div role="radiogroup" aria-labelledby={`${id}-label`} aria-describedby={describedBy} className="ia-settings__modes">
+        {props.options.map((mode) => {
+          const reason = props.unavailable?.[mode];
+          return (
+            <label key={mode} className="ia-settings__mode" data-mode={mode} data-disabled={reason ? '' : undefined}>
+              <input type="radio" name={id} value={mode} checked={props.value === mode} disabled={reason !== undefined} onChange={() => props.onValueChange(mode)} />
+              <span>{props.optionLabel(mode)}</span>
+            </label>
+          );
+        })}
+      </div>
+      {reasons.length > 0 && (
+        <p id={`${id}-reason`} className="ia-settings__reason">
+          {reasons.join(' ')}
+        </p>
+      )}
+      <FieldNotes id={id} error={props.error} />
+    </div>
+  );
+}
+
+const splitList = (text: string) => text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+const joinList = (list: readonly string[] | undefined) => (list ?? []).join(', ');
+
+/** A short list typed as comma-separated text: kept as typed while it reads as the list, empty for none. */
+export function CommaListField(props: FieldFrame & { list: readonly string[] | undefined; placeholder?: string | undefined; onListChange(list: string[] | undefined): void }): ReactNode {
+  const [text, setText] = useState(joinList(props.list));
+  const [shown, setShown] = useState(joinList(props.list));
+  if (shown !== joinList(props.list)) {
+    setShown(joinList(props.list));
+    if (joinList(splitList(text)) !== joinList(props.list)) setText(joinList(props.list));
+  }
+  return (
+    <TextField
+      name={props.name}
+      label={props.label}
+      hint={props.hint}
+      error={props.error}
+      dirty={props.dirty}
+      placeholder={props.placeholder}
+      value={text}
+      onValueChange={(value) => {
+        setText(value);
+        const list = splitList(value);
+        props.onListChange(list.length > 0 ? list : undefined);
+      }}
+    />
   );
 }

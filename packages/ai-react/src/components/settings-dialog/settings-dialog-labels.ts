@@ -1,11 +1,13 @@
+import type { AttachmentKind } from '@insforge/ai-protocol';
 import type { CustomParameterMessages } from './custom-parameters.js';
+import type { ExtensionMode, ExtensionProblemMessages, ReasoningEffort } from './extension-policy.js';
 import type { NumericParameter, ParameterMessages } from './parameter-support.js';
 
 const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(value < 1 ? 4 : 2)}`;
 const count = (value: number) => value.toLocaleString('en-US');
 
 /** Every string the settings dialog shows; pass some of them as `labels` to translate or reword. */
-export interface SettingsDialogLabels extends ParameterMessages, CustomParameterMessages {
+export interface SettingsDialogLabels extends ParameterMessages, CustomParameterMessages, ExtensionProblemMessages {
   title: string;
   description: string;
   close: string;
@@ -112,6 +114,51 @@ export interface SettingsDialogLabels extends ParameterMessages, CustomParameter
   moderationModelHint: string;
   ownMessage: string;
   ownMessageHint: string;
+  sectionExtensions: string;
+  extensionsHint: string;
+  /** The choices of each extension: a client may use it, may not, or it is on for every request. */
+  extensionModes: Record<ExtensionMode, string>;
+  extensionGroups: Record<'tools' | 'attachments' | 'reasoning' | 'plugins' | 'options', string>;
+  /** A plugin's name in words (`response-healing` → "Response healing"); unknown ones are shown by id. */
+  pluginNames: Record<string, string>;
+  pluginHint(id: string): string;
+  noStructuredOutputs(model: string): string;
+  functionTools: string;
+  functionToolsHint: string;
+  /** A server tool's name in words (`web_search` → "Web search"); unknown ones are shown as named. */
+  serverToolNames: Record<string, string>;
+  serverToolHint(name: string): string;
+  cannotCallTools(model: string): string;
+  attachmentKinds: Record<AttachmentKind, string>;
+  attachmentHints: Record<AttachmentKind, string>;
+  cannotRead(kind: AttachmentKind, model: string): string;
+  filesParsed(model: string): string;
+  maxCount: string;
+  maxMegabytes: string;
+  maxMegabytesHint: string;
+  mediaTypes: string;
+  mediaTypesHint(kind: AttachmentKind): string;
+  reasoning: string;
+  reasoningHint: string;
+  cannotReason(model: string): string;
+  reasoningMin: string;
+  reasoningMax: string;
+  reasoningBoundHint: string;
+  reasoningEffort: string;
+  reasoningEfforts: Record<ReasoningEffort, string>;
+  requestOptions: Record<'plugins' | 'provider' | 'models' | 'transforms' | 'cacheControl', string>;
+  requestOptionHints: Record<'plugins' | 'provider' | 'models' | 'transforms' | 'cacheControl', string>;
+  /** What `force` means for provider preferences: the feature's own, sent with every request. */
+  providerForced: string;
+  providerOrder: string;
+  providerOnly: string;
+  providerIgnore: string;
+  providerListHint: string;
+  providerSort: string;
+  providerSorts: Record<'none' | 'price' | 'throughput' | 'latency', string>;
+  allowFallbacks: string;
+  dataCollection: string;
+  dataCollections: Record<'allow' | 'deny', string>;
   resetAll: string;
   save: string;
   saving: string;
@@ -265,6 +312,69 @@ export const defaultSettingsDialogLabels: SettingsDialogLabels = {
   moderationModelHint: 'A Llama Guard–style model on OpenRouter. Default: meta-llama/llama-guard-4-12b.',
   ownMessage: 'Its own message',
   ownMessageHint: 'Shown to users when this guardrail blocks; leave empty for the feature’s message.',
+  sectionExtensions: 'What clients may add',
+  extensionsHint: 'Beyond the parameters: tools, attachments, reasoning and OpenRouter’s options. A request that uses what is forbidden is refused with a 400 naming the field.',
+  extensionModes: { allow: 'Allow', forbid: 'Forbid', force: 'Always on' },
+  extensionGroups: { tools: 'Tools', attachments: 'Attachments', reasoning: 'Thinking', plugins: 'Plugins', options: 'OpenRouter options' },
+  pluginNames: { web: 'Web results plugin', 'file-parser': 'PDF parser', 'response-healing': 'Response healing', 'context-compression': 'Context compression' },
+  pluginHint: (id) =>
+    ({
+      web: 'OpenRouter searches once and puts the results in the prompt (web).',
+      'file-parser': 'How OpenRouter reads PDFs for models that cannot (file-parser: its engine and price).',
+      'response-healing': 'Repairs a JSON answer that is not quite valid (response-healing), at no charge.',
+      'context-compression': 'Shortens a prompt too long for the model’s context (context-compression).',
+    })[id] ?? `OpenRouter’s ${id} plugin.`,
+  noStructuredOutputs: (model) => `${model} does not answer in JSON on request.`,
+  functionTools: 'Function tools',
+  functionToolsHint: 'The app’s own tools (tools, tool_choice, parallel_tool_calls): the model asks, the app runs them.',
+  serverToolNames: { web_search: 'Web search', web_fetch: 'Web fetch' },
+  serverToolHint: (name) =>
+    name === 'web_search'
+      ? 'OpenRouter searches the web when the model asks ($4 per 1,000 results). Always on adds it to every request.'
+      : name === 'web_fetch'
+        ? 'OpenRouter reads a web page when the model asks. Always on adds it to every request.'
+        : `OpenRouter’s openrouter:${name} server tool.`,
+  cannotCallTools: (model) => `${model} cannot call tools.`,
+  attachmentKinds: { image: 'Images', file: 'PDFs and documents', audio: 'Audio' },
+  attachmentHints: { image: 'Photos and screenshots in a user’s message.', file: 'PDFs and other documents, read as text and pages.', audio: 'Recordings the model listens to.' },
+  cannotRead: (kind, model) => `${model} does not read ${kind === 'image' ? 'images' : kind === 'audio' ? 'audio' : 'files'}.`,
+  filesParsed: (model) => `${model} does not read PDFs itself: OpenRouter’s parser reads them for it (billed per page).`,
+  maxCount: 'Most per message',
+  maxMegabytes: 'Largest file (MB)',
+  maxMegabytesHint: 'Up to 100 MB; empty for the gateway’s 10 MB.',
+  mediaTypes: 'Accepted types',
+  mediaTypesHint: (kind) => `Comma-separated, e.g. ${kind === 'image' ? 'image/png, image/jpeg' : kind === 'audio' ? 'audio/wav, audio/mpeg' : 'application/pdf, text/plain'}; empty takes any of this kind.`,
+  reasoning: 'Reasoning',
+  reasoningHint: 'Whether clients may ask the model to think first (reasoning, reasoning_effort), and how much.',
+  cannotReason: (model) => `${model} does not reason.`,
+  reasoningMin: 'Smallest budget (tokens)',
+  reasoningMax: 'Largest budget (tokens)',
+  reasoningBoundHint: 'Bounds reasoning.max_tokens: below the smallest is refused, above the largest is lowered to it.',
+  reasoningEffort: 'Effort',
+  reasoningEfforts: { minimal: 'Minimal', low: 'Low', medium: 'Medium', high: 'High', xhigh: 'Highest' },
+  requestOptions: { plugins: 'Any other plugin', provider: 'Provider preferences', models: 'Model fallbacks', transforms: 'Transforms', cacheControl: 'Prompt caching' },
+  requestOptionHints: {
+    plugins: 'Any plugin not named above, a client names in plugins.',
+    provider: 'Which providers serve the model (provider: order, only, ignore, sort, fallbacks, data collection).',
+    models: 'A client’s own list of models to fall back to (models), tried after the feature’s.',
+    transforms: 'Prompt transforms such as middle-out, which trims a prompt too long for the model.',
+    cacheControl: 'cache_control on message parts: the provider caches the prompt up to it, cheaper on the next request.',
+  },
+  providerForced: 'Always on: these preferences go with every request; clients cannot send their own.',
+  providerOrder: 'Try these providers first',
+  providerOnly: 'Only these providers',
+  providerIgnore: 'Never these providers',
+  providerListHint: 'Comma-separated provider slugs, e.g. openai, azure.',
+  providerSort: 'Prefer',
+  providerSorts: { none: 'OpenRouter’s balance', price: 'The lowest price', throughput: 'The fastest output', latency: 'The quickest first token' },
+  allowFallbacks: 'Fall back to other providers when these fail',
+  dataCollection: 'Providers that may store prompts',
+  dataCollections: { allow: 'Allowed', deny: 'Not allowed' },
+  notMediaType: (value) => `“${value}” is not a media type such as image/png.`,
+  notOfKind: (value, kind) => `“${value}” is not ${kind === 'image' ? 'an image' : 'an audio'} type.`,
+  tooManyTypes: (max) => `At most ${max} types.`,
+  minAboveMax: 'The largest budget is smaller than the smallest.',
+  notProviderSlug: (value) => `“${value}” is not a provider slug such as openai.`,
   resetAll: 'Reset all',
   save: 'Save',
   saving: 'Saving…',
@@ -281,7 +391,7 @@ export const defaultSettingsDialogLabels: SettingsDialogLabels = {
   keepEditing: 'Keep editing',
   discardChanges: 'Discard changes',
   beforeUnload: 'You have unsaved AI settings.',
-  fieldNames: { modality: 'modality', model: 'model', fallbackModels: 'fallback models', systemPrompt: 'system prompt', params: 'parameters', clientOverrides: 'client overrides', roles: 'roles', cache: 'response cache', guardrails: 'guardrails', guardrailMessage: 'guardrail message' },
+  fieldNames: { modality: 'modality', model: 'model', fallbackModels: 'fallback models', systemPrompt: 'system prompt', params: 'parameters', clientOverrides: 'client overrides', roles: 'roles', cache: 'response cache', guardrails: 'guardrails', guardrailMessage: 'guardrail message', extensions: 'extension policy' },
 };
 
 /** @deprecated The old name of `defaultSettingsDialogLabels`. */

@@ -1,7 +1,9 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import type { AiTheme } from '../../primitives/ai-root.js';
 import { DEFAULT_MOCK_FEATURES } from '../../testing/mock-features.js';
 import { SettingsDialog, SettingsDialogContent, SettingsDialogForm, SettingsDialogRoot, SettingsDialogTrigger } from './settings-dialog.js';
+import { SettingsExtensionsSection } from './extension-policy-section.js';
 import { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
 import { SettingsModelSection, SettingsTestSection } from './settings-form-sections.js';
 
@@ -212,5 +214,70 @@ export const CacheAndGuardrails: Story = {
     await userEvent.type(patterns, '{Enter}(a+)+$');
     await userEvent.click(body.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(patterns).toHaveAttribute('aria-invalid', 'true'));
+  },
+};
+
+/** The dialog with only what clients may add: the form the extension stories render. */
+const extensionsOnly = (args: { feature?: string | undefined; theme?: AiTheme | undefined }) => (
+  <SettingsDialogRoot feature={args.feature} defaultOpen theme={args.theme}>
+    <SettingsDialogContent>
+      <SettingsDialogForm>
+        <SettingsExtensionsSection />
+      </SettingsDialogForm>
+    </SettingsDialogContent>
+  </SettingsDialogRoot>
+);
+
+/**
+ * What clients of a feature may add beyond its parameters, on a model that takes tools, images and reasoning: web
+ * search allowed, images bounded (count, size, types), no audio, reasoning within a budget, provider preferences
+ * left to the client.
+ */
+const EXTENDED_CHAT = {
+  name: 'chat',
+  model: 'anthropic/claude-sonnet-4',
+  params: { max_tokens: 1024 },
+  clientOverrides: { reasoning: { min: 1024, max: 16000 } },
+  extensions: {
+    serverTools: { web_search: 'allow' as const },
+    provider: 'allow' as const,
+    attachments: { image: { maxCount: 4, maxBytes: 5 * 1024 * 1024, mimeTypes: ['image/png', 'image/jpeg', 'image/webp'] }, audio: false as const },
+  },
+};
+const withExtendedChat = { gateway: { features: [...DEFAULT_MOCK_FEATURES.filter((feature) => feature.name !== 'chat'), EXTENDED_CHAT] } };
+
+export const Extensions: Story = {
+  parameters: withExtendedChat,
+  render: extensionsOnly,
+  play: async ({ canvasElement }) => {
+    const search = await page(canvasElement).findByRole('radiogroup', { name: 'Web search' });
+    await expect(within(search).getByRole('radio', { name: 'Allow' })).toBeChecked();
+  },
+};
+
+/** Provider preferences always on: the feature's own order, filters, sort, fallbacks and data collection, with every request. */
+export const ExtensionsProviderPreferences: Story = {
+  parameters: withExtendedChat,
+  render: extensionsOnly,
+  play: async ({ canvasElement }) => {
+    const body = page(canvasElement);
+    await userEvent.click(within(await body.findByRole('radiogroup', { name: 'Provider preferences' })).getByRole('radio', { name: 'Always on' }));
+    const order = await body.findByRole('textbox', { name: 'Try these providers first' });
+    await userEvent.type(order, 'anthropic, google-vertex');
+    await userEvent.selectOptions(body.getByRole('combobox', { name: 'Prefer' }), 'The lowest price');
+    order.closest('[data-extension="provider"]')?.scrollIntoView({ block: 'start' });
+  },
+};
+
+/** A text-only model without reasoning (ibm-granite/granite-4.1-8b): images, audio and reasoning are disabled, saying why. */
+export const ExtensionsTextOnlyModel: Story = {
+  parameters: {
+    gateway: { features: [...DEFAULT_MOCK_FEATURES.filter((feature) => feature.name !== 'chat'), { name: 'chat', model: 'ibm-granite/granite-4.1-8b', params: { max_tokens: 512 } }] },
+  },
+  render: extensionsOnly,
+  play: async ({ canvasElement }) => {
+    const images = await page(canvasElement).findByRole('radiogroup', { name: 'Images' });
+    await waitFor(() => expect(within(images).getByRole('radio', { name: 'Allow' })).toBeDisabled());
+    images.closest('[data-group="attachments"]')?.scrollIntoView({ block: 'start' });
   },
 };

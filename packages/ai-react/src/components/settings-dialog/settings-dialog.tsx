@@ -8,6 +8,7 @@ import { useControllableState } from '../../primitives/use-controllable-state.js
 import { useAdminAccess } from '../../react/use-admin-access.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { FeatureSettingsForm } from './feature-settings-form.js';
+import { SettingsExtensionsSection } from './extension-policy-section.js';
 import { SettingsCacheSection, SettingsGuardrailsSection } from './policy-sections.js';
 import {
   SettingsCustomParametersSection,
@@ -222,10 +223,12 @@ export function SettingsDialogForm({ children }: { children?: ReactNode }): Reac
 /**
  * The settings of an AI feature for an admin, in a dialog titled "AI settings": the model (and what it supports),
  * the system prompt and parameters, custom JSON parameters, a preview of the request, a live test, the response
- * cache, the guardrails, the OpenRouter key and the limits; saved with a version check, and never closed on unsaved edits without asking. The trigger
+ * cache, the guardrails, what clients may add (tools, attachments, reasoning, OpenRouter's options), the OpenRouter key
+ * and the limits; saved with a version check, and never closed on unsaved edits without asking. The trigger
  * shows only to callers the gateway lets use its admin routes. Compose your own from `SettingsDialog.Root`,
  * `.Trigger`, `.Content`, `.Form` and its sections (`.ModelSection`, `.ParametersSection`, `.CustomParametersSection`,
- * `.PreviewSection`, `.TestSection`, `.CacheSection`, `.GuardrailsSection`, `.KeySection`, `.LimitsSection`).
+ * `.PreviewSection`, `.TestSection`, `.CacheSection`, `.GuardrailsSection`, `.ExtensionsSection`, `.KeySection`,
+ * `.LimitsSection`).
  *
  * @example
  * <SettingsDialog features={['chat', 'summarize']} trigger={<button type="button">AI settings</button>} />
@@ -250,5 +253,6 @@ SettingsDialog.PreviewSection = SettingsPreviewSection;
 SettingsDialog.TestSection = SettingsTestSection;
 SettingsDialog.CacheSection = SettingsCacheSection;
 SettingsDialog.GuardrailsSection = SettingsGuardrailsSection;
+SettingsDialog.ExtensionsSection = SettingsExtensionsSection;
 SettingsDialog.KeySection = SettingsKeySection;
 SettingsDialog.LimitsSection = SettingsLimitsSection;

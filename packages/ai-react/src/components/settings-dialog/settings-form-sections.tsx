@@ -3,6 +3,7 @@ import { useId, type ReactNode } from 'react';
 import type { FeatureParams } from '../../core/admin-types.js';
 import { ModelPicker } from '../model-picker/model-picker.js';
 import { CustomParametersField } from './custom-parameters-field.js';
+import { SettingsExtensionsSection } from './extension-policy-section.js';
 import { LimitsSection } from './limits-section.js';
 import { LiveTestSection } from './live-test-section.js';
 import { NumberParameterField } from './number-parameter-field.js';
@@ -174,6 +175,7 @@ export function SettingsDefaultSections(): ReactNode {
       <SettingsTestSection />
       <SettingsCacheSection />
       <SettingsGuardrailsSection />
+      <SettingsExtensionsSection />
       <SettingsKeySection />
       <SettingsLimitsSection />
     </>

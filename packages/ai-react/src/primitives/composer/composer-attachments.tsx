@@ -1,6 +1,7 @@
 'use client';
 import { forwardRef, useRef, type ButtonHTMLAttributes, type HTMLAttributes } from 'react';
 import { acceptAttribute, acceptsAttachments, byteSize } from '../../core/attachments.js';
+import { CloseIcon } from '../../icons/close-icon.js';
 import { composeEventHandlers } from '../compose-event-handlers.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import { visuallyHidden } from '../visually-hidden.js';
@@ -75,7 +76,7 @@ export const ComposerAttachmentList = forwardRef<HTMLUListElement, HTMLAttribute
               </span>
             ) : null}
             <button type="button" data-action="remove" aria-label={labels.removeAttachment(draft.name || labels.file)} onClick={() => attachments.remove(draft.id)}>
-              ×
+              <CloseIcon size={14} />
             </button>
           </li>
         );

@@ -8,6 +8,7 @@ import { Slot } from '../slot.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import { visuallyHidden } from '../visually-hidden.js';
 import { answerOf, useMessage, useMessageContext } from './message-context.js';
+import { ReasoningBlock, type ReasoningBlockProps } from './reasoning-block.js';
 
 interface PartProps extends HTMLAttributes<HTMLElement> {
   asChild?: boolean | undefined;
@@ -79,27 +80,28 @@ export const MessageContent = forwardRef<HTMLDivElement, MessageContentProps>(fu
 });
 
 /**
- * The model's reasoning, folded (`details`): open while the model thinks, then "Thought for N s"; reasoning the
- * provider keeps encrypted says so. Nothing when the answer has none.
+ * The model's reasoning, all of it in one `ReasoningBlock`: open while the model thinks, then folded as "Thought
+ * for N s"; reasoning the provider keeps encrypted says so. Nothing when the answer has none. (`Message.Parts` shows
+ * each step's reasoning in its place instead.)
  *
  * @example
  * <Message.Reasoning />
  */
-export const MessageReasoning = forwardRef<HTMLDetailsElement, HTMLAttributes<HTMLDetailsElement>>(function MessageReasoning({ children, ...props }, ref) {
-  const { labels } = useThreadContext('Message.Reasoning');
+export const MessageReasoning = forwardRef<HTMLDivElement, Omit<ReasoningBlockProps, 'part' | 'thinking'>>(function MessageReasoning(props, ref) {
   const answer = answerOf(useMessage('Message.Reasoning'));
   const parts = answer ? answerParts(answer).filter((part): part is MessageReasoningPart => part.type === 'reasoning') : [];
-  if (!answer || (!answer.reasoning && parts.length === 0)) return null;
+  if (!answer || parts.length === 0) return null;
   const startedAt = parts[0]?.startedAt;
   const finishedAt = parts.at(-1)?.finishedAt;
+  const part: MessageReasoningPart = {
+    type: 'reasoning',
+    text: parts.map((each) => each.text).join('\n\n'),
+    details: parts.flatMap((each) => each.details),
+    ...(startedAt === undefined ? {} : { startedAt }),
+    ...(finishedAt === undefined ? {} : { finishedAt }),
+  };
   const thinking = (answer.status === 'streaming' || answer.status === 'pending') && answer.content === '';
-  const summary = thinking ? labels.thinking : startedAt !== undefined && finishedAt !== undefined ? labels.thoughtFor((finishedAt - startedAt) / 1000) : labels.reasoning;
-  return (
-    <details ref={ref} data-status={answer.status} data-state={thinking ? 'thinking' : 'done'} open={thinking || undefined} {...props}>
-      <summary>{children ?? summary}</summary>
-      <p>{answer.reasoning || labels.reasoningHidden}</p>
-    </details>
-  );
+  return <ReasoningBlock ref={ref} part={part} thinking={thinking} {...props} />;
 });
 
 /**

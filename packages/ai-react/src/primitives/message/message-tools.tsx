@@ -1,81 +1,20 @@
 'use client';
-import { forwardRef, type ComponentType, type HTMLAttributes } from 'react';
+import { forwardRef, type HTMLAttributes } from 'react';
 import { byteSize } from '../../core/attachments.js';
 import { answerParts, userMessageParts } from '../../core/chat-messages.js';
 import type { MessageFilePart, MessageImagePart, MessageSourcePart, MessageToolPart } from '../../core/message-parts.js';
+import { FileIcon } from '../../icons/file-icon.js';
+import { hostOf } from '../../markdown/markdown.js';
 import { safeHref } from '../../markdown/safe-url.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import { answerOf, useMessage } from './message-context.js';
+import { toolCallActions, type ToolComponents } from './tool-call-actions.js';
+import { ToolCallCard } from './tool-call-card.js';
 
-/** What a tool component gets: the call, and the actions that answer it. */
-export interface ToolCallViewProps {
-  part: MessageToolPart;
-  /** Approves (runs) or denies a call waiting for approval. */
-  respond(approved: boolean, reason?: string): void;
-  /** Answers a call the app handles itself (a tool without `execute`). */
-  addOutput(result: { output: unknown } | { errorText: string }): void;
-}
-
-/** Tool components by tool name: `{ get_weather: WeatherCard }`; other tools get the default card. */
-export type ToolComponents = Record<string, ComponentType<ToolCallViewProps>>;
-
-/** The arguments as indented JSON, or as they came when they are not JSON (still streaming, or broken). */
-function prettyJson(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
-}
-
-const resultText = (output: unknown) => (typeof output === 'string' ? output : JSON.stringify(output, null, 2));
-
-/**
- * The default card of a tool call: its name and state, the arguments and the result folded, Approve and Deny while
- * it waits for the user. `data-state` carries the call's state for styles.
- *
- * @example
- * <ToolCallCard part={part} respond={respond} addOutput={addOutput} />
- */
-export function ToolCallCard({ part, respond, className }: ToolCallViewProps & { className?: string | undefined }) {
-  const { labels } = useThreadContext('ToolCallCard');
-  const title = part.server ? labels.webSearch : part.name;
-  return (
-    <div className={className} data-part="tool-call" data-state={part.state} data-server={part.server ? '' : undefined} role="group" aria-label={`${labels.toolCall}: ${title}`}>
-      {/* Open while it waits for approval: the user sees what they are asked to allow. */}
-      <details open={part.state === 'awaiting-approval' || undefined}>
-        <summary>
-          <span data-part="tool-name">{title}</span>
-          <span data-part="tool-state">{labels.toolStates[part.state]}</span>
-        </summary>
-        {part.input !== '' && part.input !== '{}' ? (
-          <>
-            <p data-part="tool-heading">{labels.toolArguments}</p>
-            <pre>{prettyJson(part.input)}</pre>
-          </>
-        ) : null}
-        {part.state === 'output-available' && part.output !== undefined ? (
-          <>
-            <p data-part="tool-heading">{labels.toolResult}</p>
-            <pre>{resultText(part.output)}</pre>
-          </>
-        ) : null}
-      </details>
-      {part.errorText && (part.state === 'output-error' || part.state === 'denied') ? <p data-part="tool-error">{part.errorText}</p> : null}
-      {part.state === 'awaiting-approval' ? (
-        <div data-part="tool-approval">
-          <p>{labels.toolApprovalQuestion}</p>
-          <button type="button" data-action="approve" onClick={() => respond(true)}>
-            {labels.approve}
-          </button>
-          <button type="button" data-action="deny" onClick={() => respond(false)}>
-            {labels.deny}
-          </button>
-        </div>
-      ) : null}
-    </div>
-  );
-}
+export { ToolCallCard } from './tool-call-card.js';
+export type { ToolCallCardProps } from './tool-call-card.js';
+export { toolCallActions } from './tool-call-actions.js';
+export type { ToolCallViewProps, ToolComponents } from './tool-call-actions.js';
 
 export interface MessageToolCallsProps extends HTMLAttributes<HTMLDivElement> {
   /** Components for some tools by name; the others get `ToolCallCard`. */
@@ -86,6 +25,7 @@ export interface MessageToolCallsProps extends HTMLAttributes<HTMLDivElement> {
 
 /**
  * The answer's tool calls, each as its tool's component or the default card; nothing when it called none.
+ * (`Message.Parts` shows them in their place among the answer's other parts.)
  *
  * @example
  * <Message.ToolCalls components={{ get_weather: WeatherCard }} />
@@ -93,34 +33,24 @@ export interface MessageToolCallsProps extends HTMLAttributes<HTMLDivElement> {
 export const MessageToolCalls = forwardRef<HTMLDivElement, MessageToolCallsProps>(function MessageToolCalls({ components, cardClassName, ...props }, ref) {
   const { chat } = useThreadContext('Message.ToolCalls');
   const answer = answerOf(useMessage('Message.ToolCalls'));
-  const calls = answer ? answerParts(answer).filter((part): part is MessageToolPart => part.type === 'tool-call') : [];
+  const parts = answer ? answerParts(answer) : [];
+  const calls = parts.filter((part): part is MessageToolPart => part.type === 'tool-call');
   if (calls.length === 0) return null;
+  const sources = parts.filter((part): part is MessageSourcePart => part.type === 'source');
   return (
     <div ref={ref} data-part="tool-calls" {...props}>
       {calls.map((part) => {
         const View = components?.[part.name];
-        const actions = {
-          respond: (approved: boolean, reason?: string) => void chat.respondToApproval(part.toolCallId, approved, reason),
-          addOutput: (result: { output: unknown } | { errorText: string }) => void chat.addToolOutput(part.toolCallId, result),
-        };
-        return View ? <View key={part.toolCallId} part={part} {...actions} /> : <ToolCallCard key={part.toolCallId} part={part} className={cardClassName} {...actions} />;
+        const view = { part, ...toolCallActions(chat, part.toolCallId), sources: part.server ? sources : undefined };
+        return View ? <View key={part.toolCallId} {...view} /> : <ToolCallCard key={part.toolCallId} className={cardClassName} {...view} />;
       })}
     </div>
   );
 });
 
-/** The host of a URL, for a source's line ("developer.mozilla.org"). */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
 /**
- * The sources an answer cites, numbered as its `[n]` markers; links go through the markdown's URL policy and no
- * favicon or preview is ever fetched.
+ * The sources an answer cites, numbered as its `[n]` markers, each with its title and host; links go through the
+ * markdown's URL policy and no favicon or preview is ever fetched (no request to a third party).
  *
  * @example
  * <Message.Sources />
@@ -129,22 +59,34 @@ export const MessageSources = forwardRef<HTMLElement, HTMLAttributes<HTMLElement
   const { labels } = useThreadContext('Message.Sources');
   const answer = answerOf(useMessage('Message.Sources'));
   const sources = answer ? answerParts(answer).filter((part): part is MessageSourcePart => part.type === 'source') : [];
-  if (sources.length === 0) return null;
+  if (!answer || sources.length === 0) return null;
+  const headingId = `sources-${answer.id}`;
   return (
-    <nav ref={ref} data-part="sources" aria-label={labels.sources} {...props}>
-      <p data-part="sources-heading">{labels.sources}</p>
+    <nav ref={ref} data-part="sources" aria-labelledby={headingId} {...props}>
+      <p id={headingId} data-part="sources-heading">
+        {labels.sources}
+      </p>
       <ol>
         {sources.map((source) => {
           const href = safeHref(source.url);
+          const host = hostOf(source.url);
+          const body = (
+            <>
+              <span data-part="source-number" aria-hidden="true">
+                {source.number}
+              </span>
+              <span data-part="source-title">{source.title ?? host}</span>
+              <span data-part="source-host">{host}</span>
+            </>
+          );
           return (
-            <li key={source.number} id={`source-${answer?.id}-${source.number}`} value={source.number}>
+            <li key={source.number} value={source.number} data-linked={href ? '' : undefined}>
               {href ? (
                 <a href={href} target="_blank" rel="noopener noreferrer nofollow">
-                  <span data-part="source-title">{source.title ?? hostOf(source.url)}</span>
-                  <span data-part="source-host">{hostOf(source.url)}</span>
+                  {body}
                 </a>
               ) : (
-                <span data-part="source-title">{source.title ?? source.url}</span>
+                <span data-part="source-unlinked">{body}</span>
               )}
             </li>
           );
@@ -154,38 +96,70 @@ export const MessageSources = forwardRef<HTMLElement, HTMLAttributes<HTMLElement
   );
 });
 
+export interface MessageAttachmentsProps extends HTMLAttributes<HTMLUListElement> {
+  /** Makes each image a button that opens it (a lightbox): its position among the message's images, and the button. */
+  onOpenImage?: ((index: number, images: readonly MessageFilePart[], trigger: HTMLButtonElement) => void) | undefined;
+}
+
+/** A document's kind in a word: "PDF", "Audio", or its subtype ("CSV", "DOCX"). */
+function kindWord(file: MessageFilePart, labels: { audio: string; file: string }): string {
+  if (file.kind === 'pdf') return 'PDF';
+  if (file.kind === 'audio') return labels.audio;
+  const subtype = file.mediaType.split('/')[1]?.split(/[+.;-]/)[0];
+  return subtype && subtype.length <= 5 ? subtype.toUpperCase() : labels.file;
+}
+
 /**
- * A user message's files: images as thumbnails, PDFs and audio as a chip with name and size; nothing without files.
+ * A user message's files: images as thumbnails (buttons that open them, with `onOpenImage`), PDFs, audio and other
+ * files as a chip with an icon, the name, the kind and the size; nothing without files.
  *
  * @example
- * <Message.Attachments />
+ * <Message.Attachments onOpenImage={(index, images) => setLightbox({ index, images })} />
  */
-export const MessageAttachments = forwardRef<HTMLUListElement, HTMLAttributes<HTMLUListElement>>(function MessageAttachments(props, ref) {
+export const MessageAttachments = forwardRef<HTMLUListElement, MessageAttachmentsProps>(function MessageAttachments({ onOpenImage, ...props }, ref) {
   const { labels } = useThreadContext('Message.Attachments');
   const message = useMessage('Message.Attachments');
   const files = message?.role === 'user' ? userMessageParts(message).filter((part): part is MessageFilePart => part.type === 'file') : [];
   if (files.length === 0) return null;
+  const images = files.filter((file) => file.kind === 'image');
   return (
     <ul ref={ref} data-part="attachments" aria-label={labels.attachments} {...props}>
-      {files.map((file, index) => (
-        <li key={`${index}-${file.name ?? file.url.slice(-16)}`} data-kind={file.kind}>
-          {file.kind === 'image' ? (
-            <img src={file.url} alt={file.name ?? labels.attachedImage} width={file.width} height={file.height} loading="lazy" decoding="async" />
-          ) : (
+      {files.map((file, index) => {
+        const name = file.name ?? (file.kind === 'image' ? labels.attachedImage : labels.file);
+        if (file.kind === 'image') {
+          const image = <img src={file.url} alt={name} width={file.width} height={file.height} loading="lazy" decoding="async" />;
+          return (
+            <li key={`${index}-${name}`} data-kind="image">
+              {onOpenImage ? (
+                <button type="button" data-part="attachment-open" aria-label={labels.openImage(name)} onClick={(event) => onOpenImage(images.indexOf(file), images, event.currentTarget)}>
+                  {image}
+                </button>
+              ) : (
+                image
+              )}
+            </li>
+          );
+        }
+        return (
+          <li key={`${index}-${name}`} data-kind={file.kind}>
             <span data-part="file-chip">
-              <span data-part="file-kind">{file.kind === 'pdf' ? 'PDF' : file.kind === 'audio' ? labels.audio : labels.file}</span>
-              <span data-part="file-name">{file.name ?? labels.file}</span>
-              <span data-part="file-size">{byteSize(file.size)}</span>
+              <span data-part="file-icon">
+                <FileIcon size={18} />
+              </span>
+              <span data-part="file-name">{name}</span>
+              <span data-part="file-meta">
+                {kindWord(file, labels)} · {byteSize(file.size)}
+              </span>
             </span>
-          )}
-        </li>
-      ))}
+          </li>
+        );
+      })}
     </ul>
   );
 });
 
 /**
- * The images an answer generated, inline; nothing without images.
+ * The images an answer generated, all together; nothing without images. (`Message.Parts` shows them in their place.)
  *
  * @example
  * <Message.Images />

@@ -5,5 +5,9 @@ export { MessageVersionPicker as VersionPicker } from './message-version-picker.
 export type { MessageVersionPickerProps as VersionPickerProps } from './message-version-picker.js';
 export { MessageScope as Scope, useMessage, useMessageContext } from './message-context.js';
 export type { MessageContextValue as ContextValue } from './message-context.js';
-export { MessageAttachments as Attachments, MessageImages as Images, MessageSources as Sources, MessageToolCalls as ToolCalls, ToolCallCard } from './message-tools.js';
-export type { MessageToolCallsProps as ToolCallsProps, ToolCallViewProps, ToolComponents } from './message-tools.js';
+export { MessageAttachments as Attachments, MessageImages as Images, MessageSources as Sources, MessageToolCalls as ToolCalls, ToolCallCard, toolCallActions } from './message-tools.js';
+export type { MessageAttachmentsProps as AttachmentsProps, MessageToolCallsProps as ToolCallsProps, ToolCallCardProps, ToolCallViewProps, ToolComponents } from './message-tools.js';
+export { MessageParts as Parts } from './message-part-list.js';
+export type { ImagesPartProps, MessagePartComponents as PartComponents, MessagePartsProps as PartsProps, ReasoningPartProps, TextPartProps } from './message-part-list.js';
+export { ReasoningBlock } from './reasoning-block.js';
+export type { ReasoningBlockProps } from './reasoning-block.js';
