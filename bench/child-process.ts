@@ -14,12 +14,15 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 /** Inside server/node_modules so bundled code resolves the server's own dependencies (express, better-sqlite3…). */
 export const bundleDirectory = path.join(repoRoot, 'server', 'node_modules', '.cache', 'insforge-bench');
 
-/** Bundles a bench entry (TypeScript, sources of the workspace packages included) to an ES module with a source map. */
-export async function bundleEntry(entry: string): Promise<string> {
+/**
+ * Bundles a bench entry (TypeScript, sources of the workspace packages included) to an ES module with a source map;
+ * `from` bundles it from another checkout of the repository (bench/compare.ts), written under `name`.
+ */
+export async function bundleEntry(entry: string, from: { root: string; name: string } = { root: repoRoot, name: path.basename(entry, '.ts') }): Promise<string> {
   mkdirSync(bundleDirectory, { recursive: true });
-  const outfile = path.join(bundleDirectory, `${path.basename(entry, '.ts')}.mjs`);
+  const outfile = path.join(bundleDirectory, `${from.name}.mjs`);
   await build({
-    entryPoints: [path.join(repoRoot, 'bench', entry)],
+    entryPoints: [path.join(from.root, 'bench', entry)],
     outfile,
     bundle: true,
     packages: 'external',

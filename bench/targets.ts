@@ -111,13 +111,16 @@ export async function startBareProxy(workspace: BenchWorkspace, emulator: Emulat
   };
 }
 
-/** Starts our gateway on a fresh SQLite file and turns limits on through the admin API. */
-export async function startOurGateway(workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = []): Promise<Target> {
+/**
+ * Starts our gateway on a fresh SQLite file and turns limits on through the admin API; `bundle` runs another build of
+ * bench/gateway-server.ts (another commit's, for bench/compare.ts).
+ */
+export async function startOurGateway(workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = [], bundle?: string): Promise<Target> {
   const database = `${workspace.fresh('gateway')}.db`;
   const child = await startChild({
     name: 'our gateway',
     nodeArgs: await workspace.measuredNodeArgs(nodeArgs),
-    args: [await workspace.bundle('gateway-server.ts')],
+    args: [bundle ?? (await workspace.bundle('gateway-server.ts'))],
     env: {
       BENCH_GATEWAY: JSON.stringify({ upstreamUrl: emulator.url, upstreamKey: emulator.apiKey, database, clientKey: CLIENT_KEY, adminToken: ADMIN_TOKEN }),
       NODE_ENV: 'production',

@@ -36,6 +36,7 @@ const steps = [
   { name: 'gateway idle memory benchmark', run: () => runPnpm(['--filter', '@insforge/ai-server', 'bench:rss']) },
   { name: 'typecheck the benchmark', run: () => runBin('tsc', ['-p', 'bench/tsconfig.json']) },
   { name: 'gateway benchmark, short mode', run: () => runBin('tsx', ['bench/run.ts', '--short']) },
+  { name: 'before/after comparison, short mode', run: () => runBin('tsx', ['bench/compare.ts', '--base', 'HEAD', '--rounds', '1', '--seconds', '0.5', '--workers', '8']) },
 ];
 
 const startedAt = performance.now();

@@ -33,6 +33,7 @@ export function openAIStreamFormat(includeUsage: boolean): StreamFormat {
       const { usage: _usage, ...rest } = chunk;
       return event(rest);
     },
+    plain: (raw) => `data: ${raw}\n\n`,
     error: (error: GatewayError) => {
       const body = error.toBody();
       // A client can count down before trying again, as the Retry-After header would have told it.

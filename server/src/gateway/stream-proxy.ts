@@ -1,11 +1,12 @@
 import type { Response } from 'express';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
-import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
+import { readSseBatches, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
+import { PlainChunks } from './stream-chunk-scan.js';
 import { withFallbacks } from './with-fallbacks.js';
 
 /** One parsed upstream chunk; fields the gateway reads are typed. */
@@ -25,6 +26,11 @@ export interface StreamFormat {
   /** The text for one upstream chunk, or undefined to send nothing for it. */
   /** `raw` is the event's text as the upstream sent it, which a format may forward as is. */
   chunk(chunk: UpstreamChunk, raw: string): string | undefined;
+  /**
+   * The text for an ordinary content chunk known only by its raw text (`PlainChunks`), with no parse; absent, every
+   * chunk is parsed and given to `chunk`.
+   */
+  plain?(raw: string): string;
   error(error: GatewayError): string;
   /** The closing events after a complete answer (a usage chunk, `[DONE]`, `{done}`…). */
   end(summary: StreamSummary): string;
@@ -41,9 +47,11 @@ export interface StreamSummary {
 export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
 
 interface OpenedStream {
-  items: AsyncGenerator<SseItem>;
+  batches: AsyncGenerator<SseItem[]>;
   /** The first chunk, parsed and as the upstream sent it. */
   first: { chunk: UpstreamChunk; raw: string } | undefined;
+  /** The items that came in the same read as the first chunk, after it. */
+  rest: SseItem[];
   generationId: string | undefined;
 }
 
@@ -134,10 +142,10 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
       statusKnown = true;
       const generationId = headerValue(response.headers, 'x-generation-id');
       latestGenerationId = generationId;
-      const items = readSseEvents(response.body);
+      const batches = readSseBatches(response.body);
       try {
-        const first = await firstChunk(items);
-        return { items, first, generationId: generationId ?? first?.chunk.id };
+        const { first, rest } = await firstChunk(batches);
+        return { batches, first, rest, generationId: generationId ?? first?.chunk.id };
       } catch (error) {
         response.body.destroy();
         throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
@@ -158,19 +166,40 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   let failure: GatewayError | undefined;
   let sawDone = opened.first === undefined;
   try {
-    if (opened.first) await forward(opened.first.chunk, opened.first.raw);
-    for await (const item of opened.items) {
-      if (item.kind === 'comment') continue;
-      if (item.data === '[DONE]') {
-        sawDone = true;
-        break;
+    const plainChunks = format.plain && meter.answerTaps.length === 0 ? new PlainChunks() : undefined;
+    if (opened.first) {
+      plainChunks?.learn(opened.first.chunk, opened.first.raw);
+      await forward(opened.first.chunk, opened.first.raw);
+    }
+    /** Forwards one batch of items; false once the stream is over (`[DONE]` or an error event). */
+    const forwardBatch = async (items: SseItem[]): Promise<boolean> => {
+      for (const item of items) {
+        if (item.kind === 'comment') continue;
+        if (item.data === '[DONE]') {
+          sawDone = true;
+          return false;
+        }
+        // An ordinary piece of text leaves as it came, unparsed, when it is shaped as one already parsed and nothing
+        // (a guardrail, the cache) reads the chunks.
+        const plain = plainChunks?.length(item.data);
+        if (plain !== undefined && format.plain) {
+          forwardedCharacters += plain;
+          timeToFirstTokenMs ??= performance.now() - run.startedAt;
+          write(format.plain(item.data));
+          continue;
+        }
+        const chunk = JSON.parse(item.data) as UpstreamChunk;
+        if (chunk.error) {
+          failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
+          return false;
+        }
+        plainChunks?.learn(chunk, item.data);
+        await forward(chunk, item.data);
       }
-      const chunk = JSON.parse(item.data) as UpstreamChunk;
-      if (chunk.error) {
-        failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
-        break;
-      }
-      await forward(chunk, item.data);
+      return true;
+    };
+    if (await forwardBatch(opened.rest)) {
+      for await (const batch of opened.batches) if (!(await forwardBatch(batch))) break;
     }
     if (sawDone) for (const tap of meter.answerTaps) await tap.streamEnd?.();
   } catch (error) {
@@ -183,7 +212,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
     }
   } finally {
     clearInterval(heartbeat);
-    await opened.items.return(undefined);
+    await opened.batches.return(undefined);
   }
   if (signal.aborted) {
     const ended = meter.abortError();
@@ -196,15 +225,20 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   return result(failure ? 'error' : 'ok', opened.generationId, failure);
 }
 
-/** Reads up to the first data event: keep-alives are skipped, an error event is a failure still worth retrying. */
-async function firstChunk(items: AsyncGenerator<SseItem>): Promise<OpenedStream['first']> {
+/**
+ * Reads up to the first data event, and keeps what came after it in the same read: keep-alives are skipped, an error
+ * event is a failure still worth retrying.
+ */
+async function firstChunk(batches: AsyncGenerator<SseItem[]>): Promise<Pick<OpenedStream, 'first' | 'rest'>> {
   for (;;) {
-    const next = await items.next();
+    const next = await batches.next();
     if (next.done) throw new UpstreamFailure(new GatewayError('upstream_stream_truncated', 'The model provider closed the stream before answering.'), true, true);
-    if (next.value.kind === 'comment') continue;
-    if (next.value.data === '[DONE]') return undefined;
-    const chunk = JSON.parse(next.value.data) as UpstreamChunk;
-    if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error);
-    return { chunk, raw: next.value.data };
+    for (const [index, item] of next.value.entries()) {
+      if (item.kind === 'comment') continue;
+      if (item.data === '[DONE]') return { first: undefined, rest: [] };
+      const chunk = JSON.parse(item.data) as UpstreamChunk;
+      if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error);
+      return { first: { chunk, raw: item.data }, rest: next.value.slice(index + 1) };
+    }
   }
 }

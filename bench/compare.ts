@@ -1,0 +1,87 @@
+/**
+ * Before and after: our gateway at another commit against the working tree, each in its own process in front of the
+ * same emulator, in alternating rounds (so drift in the machine hits both alike), one request kind at a time at
+ * saturation. Prints requests per second and CPU time per request of each, and the ratio. Asserts nothing.
+ *
+ *   npm run bench:compare -- --base HEAD~1                       # stream, chat and embeddings, 4 rounds of 4 s
+ *   npm run bench:compare -- --base main --kinds stream --rounds 8 --seconds 5 --workers 64
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
+import { closedLoop } from './load.js';
+import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
+import { cpuMs } from './throughput.js';
+import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    kinds: { type: 'string', default: REQUEST_KINDS.join(',') },
+    rounds: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '64' },
+  },
+});
+const kinds = (values.kinds ?? '').split(',').filter((kind): kind is RequestKind => (REQUEST_KINDS as readonly string[]).includes(kind));
+const rounds = Number(values.rounds);
+const durationMs = Number(values.seconds) * 1_000;
+const workers = Number(values.workers);
+if (!values.base || kinds.length === 0 || !(rounds > 0) || !(durationMs > 0) || !(workers > 0)) {
+  console.error('usage: npm run bench:compare -- --base <commit> [--kinds stream,chat,embed] [--rounds N] [--seconds S] [--workers W]');
+  process.exit(2);
+}
+
+interface Tally {
+  completed: number;
+  failed: number;
+  elapsedMs: number;
+  cpuMs: number;
+}
+
+const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-compare-'));
+const workspace = new BenchWorkspace();
+try {
+  execFileSync('git', ['worktree', 'add', '--detach', checkout, values.base], { cwd: repoRoot, stdio: 'ignore' });
+  const base = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
+  const baseBundle = await bundleEntry('gateway-server.ts', { root: checkout, name: 'gateway-server-base' });
+  const emulator = await startEmulatorProcess(workspace);
+  const targets: Array<{ label: string; target: Target }> = [
+    { label: `base ${base}`, target: await startOurGateway(workspace, emulator, [], baseBundle) },
+    { label: 'working tree', target: await startOurGateway(workspace, emulator) },
+  ];
+  console.log(`${kinds.join(', ')}: ${rounds} rounds of ${durationMs / 1_000} s each, ${workers} clients, alternating`);
+  for (const kind of kinds) {
+    const tallies = targets.map((): Tally => ({ completed: 0, failed: 0, elapsedMs: 0, cpuMs: 0 }));
+    // A short warm-up of each (the JIT, the connection pools), not counted.
+    for (const { target } of targets) await closedLoop(() => buildRequest(target.address, kind), workers, 1_000);
+    for (let round = 0; round < rounds; round += 1) {
+      const order = round % 2 === 0 ? [0, 1] : [1, 0];
+      for (const index of order) {
+        const { target } = targets[index] as (typeof targets)[number];
+        const tally = tallies[index] as Tally;
+        const before = cpuMs(target.child.pid);
+        const run = await closedLoop(() => buildRequest(target.address, kind), workers, durationMs);
+        tally.cpuMs += cpuMs(target.child.pid) - before;
+        tally.completed += run.completed;
+        tally.failed += run.failed;
+        tally.elapsedMs += run.elapsedMs;
+      }
+    }
+    const figures = tallies.map((tally) => ({ rps: (tally.completed * 1_000) / tally.elapsedMs, cpu: tally.cpuMs / Math.max(1, tally.completed), failed: tally.failed }));
+    for (const [index, { label }] of targets.entries()) {
+      const figure = figures[index] as (typeof figures)[number];
+      console.log(`  ${kind.padEnd(6)} ${label.padEnd(14)} ${figure.rps.toFixed(0).padStart(6)} req/s  ${figure.cpu.toFixed(3)} ms CPU/request${figure.failed ? `  (${figure.failed} failed)` : ''}`);
+    }
+    const [before, after] = figures as [(typeof figures)[number], (typeof figures)[number]];
+    console.log(`  ${kind.padEnd(6)} after/before: ${(after.rps / before.rps).toFixed(2)}× requests per second, ${(after.cpu / before.cpu).toFixed(2)}× CPU per request`);
+  }
+} finally {
+  await stopAllChildren();
+  workspace.close();
+  execFileSync('git', ['worktree', 'remove', '--force', checkout], { cwd: repoRoot, stdio: 'ignore' });
+  rmSync(checkout, { recursive: true, force: true });
+}

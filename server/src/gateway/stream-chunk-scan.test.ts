@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { PlainChunks } from './stream-chunk-scan.js';
+
+const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}, finish: string | null = null) =>
+  JSON.stringify({ id: 'gen-1', provider: 'OpenAI', model: 'openai/gpt-4o-mini', object: 'chat.completion.chunk', created: 1, choices: [{ index: 0, delta, finish_reason: finish, native_finish_reason: finish, logprobs: null }], ...extra });
+
+function learned(raw: string): PlainChunks {
+  const plain = new PlainChunks();
+  plain.learn(JSON.parse(raw), raw);
+  return plain;
+}
+
+describe('PlainChunks', () => {
+  it('reads chunks shaped as a plain one it parsed: only the text differs, escapes counted as what they stand for', () => {
+    const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+    for (const text of [' world', 'a "quoted" word', 'line\nbreak\ttab', 'back\\slash', 'é ✓ 😀', '</script>', '"usage": 1', '{"error":"x"}', '\u0001']) {
+      expect(plain.length(chunk({ role: 'assistant', content: text })), text).toBe(text.length);
+    }
+  });
+
+  it('leaves to the parse whatever does not fit: other fields, a finish, usage, an error, reasoning, tool calls, no text', () => {
+    const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+    const parsed = [
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: 'no role' }),
+      chunk({ role: 'assistant' }),
+      chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, function: { arguments: '{' } }] }),
+      chunk({ role: 'assistant', content: 'x', reasoning: 'thinking' }),
+      chunk({ role: 'assistant', content: 'x' }, { usage: { total_tokens: 3 } }),
+      chunk({ role: 'assistant', content: 'x' }, {}, 'stop'),
+      JSON.stringify({ error: { code: 502, message: 'down' } }),
+      chunk({ role: 'assistant', content: 'x' }).replace('"gen-1"', '"gen-2"'),
+      // Text that would close the string early, or end inside an escape, is not one string: parsed.
+      chunk({ role: 'assistant', content: 'x' }).replace('"content":"x"', '"content":"x","usage":{"a":"1"}'),
+      chunk({ role: 'assistant', content: 'x' }).replace('"content":"x"', '"content":"x\\"'),
+    ];
+    for (const raw of parsed) expect(plain.length(raw), raw).toBeUndefined();
+  });
+
+  it('learns only from plain chunks, and nothing before it has learned', () => {
+    const raw = chunk({ role: 'assistant', content: 'Hello' });
+    expect(new PlainChunks().length(raw)).toBeUndefined();
+    for (const notPlain of [
+      chunk({ role: 'assistant', content: 'x', reasoning: 'r' }),
+      chunk({ role: 'assistant', content: 'x' }, { usage: { total_tokens: 1 } }),
+      chunk({ role: 'assistant', content: '' }),
+      JSON.stringify({ choices: [{ delta: { content: 'x' } }] }, null, 2),
+      // Two `"content":"` keys: which one is the delta's is not taken on trust.
+      JSON.stringify({ note: { content: 'y' }, choices: [{ delta: { content: 'x' } }] }),
+    ]) {
+      expect(learned(notPlain).length(raw), notPlain).toBeUndefined();
+    }
+  });
+});
