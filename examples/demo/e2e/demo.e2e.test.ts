@@ -191,12 +191,13 @@ describe.sequential('the demo that npm start serves', () => {
     expect((await latestChatGeneration()).request.messages?.some((message) => message.role === 'tool')).toBe(false);
     await shot('chat-tool-awaiting-approval');
     await card.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
     await expect.poll(() => card.textContent()).toContain('Done');
+    // The answer goes on from the result: the model is asked again with it, and its answer quotes the ticket.
+    await expect.poll(() => textOf(lastAnswer()), { timeout: 20_000 }).toMatch(/The tool returned: .*TCK-\d+/);
+    await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
     const followUp = await latestChatGeneration();
     const result = followUp.request.messages?.find((message) => message.role === 'tool');
     expect(String(result?.content)).toMatch(/"id":"TCK-\d+"/);
-    expect(await textOf(lastAnswer())).toMatch(/The tool returned: .*TCK-\d+/);
     await card.getByRole('button', { name: /create_ticket/ }).click();
     await expect.poll(() => card.textContent()).toMatch(/Result[\s\S]*TCK-\d+/);
     await shot('chat-tool-result');
@@ -206,7 +207,10 @@ describe.sequential('the demo that npm start serves', () => {
     const toggle = page.getByRole('button', { name: 'Search the web' });
     await toggle.click();
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+    const answers = await assistantMessages().count();
     await send('Oslo night trams');
+    // The new answer, not the one before it, has ended.
+    await expect.poll(() => assistantMessages().count()).toBe(answers + 1);
     await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
     expect((await latestChatGeneration()).request).toMatchObject({ tools: expect.arrayContaining([{ type: 'openrouter:web_search' }]) });
     const sources = lastAnswer().getByRole('navigation', { name: 'Sources' });
