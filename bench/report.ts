@@ -11,6 +11,7 @@ import type { ProfileEntry, ProfileResult } from './profile.js';
 import type { SoakResult } from './soak.js';
 import type { StreamMemoryResult } from './stream-memory.js';
 import { GATEWAY_NAMES, TARGET_LABELS, type TargetName } from './targets.js';
+import type { SaturationResult } from './saturation.js';
 import type { ThroughputResult } from './throughput.js';
 import { CACHE_MODEL_MS, REQUEST_KINDS, type RequestKind } from './workload.js';
 
@@ -28,6 +29,8 @@ export interface BenchResults {
   idleRss: Map<TargetName, number>;
   latency: LatencyRun[];
   throughput: Map<TargetName, ThroughputResult>;
+  /** Each request kind apart, with autocannon; absent in results saved before it was measured. */
+  saturation?: SaturationResult;
   /** Absent in results saved before the response cache existed. */
   cache?: CacheHitResult | { skipped: string };
   streamMemory: Map<TargetName, StreamMemoryResult | { error: string }>;
@@ -55,6 +58,28 @@ const kb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinit
 const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
 const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '—');
 
+/** Each request kind apart at saturation (autocannon), per target, with ours over the bare proxy and Portkey. */
+function saturationSection(saturation: SaturationResult): string {
+  const names = (['direct', ...GATEWAY_NAMES] as TargetName[]).filter((name) => saturation.has(name));
+  const rows = names.map((name) => [
+    TARGET_LABELS[name],
+    ...REQUEST_KINDS.map((kind) => {
+      const figure = saturation.get(name)?.[kind];
+      return figure ? `${figure.requestsPerSecond.toFixed(0)} (${ms(figure.cpuMsPerRequest, 3)} CPU${figure.failed ? `, ${figure.failed} failed` : ''})` : '—';
+    }),
+  ]);
+  const ours = saturation.get('ours');
+  for (const other of ['bare', 'portkey'] as const) {
+    const theirs = saturation.get(other);
+    if (ours && theirs) rows.push([`ours ÷ ${TARGET_LABELS[other]}`, ...REQUEST_KINDS.map((kind) => ratio(ours[kind].requestsPerSecond / theirs[kind].requestsPerSecond))]);
+  }
+  return (
+    '## Saturation per request kind (autocannon)\n\n' +
+    table(['target', ...REQUEST_KINDS.map((kind) => `${KIND_LABELS[kind]}: requests/s (CPU per request)`)], rows) +
+    '\n\nEach kind on its own, `autocannon` as the client (its connections kept alive), targets in rotated order each round.'
+  );
+}
+
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
@@ -70,6 +95,42 @@ export function added(run: LatencyRun | undefined, target: TargetName, kind: Req
 const runAt = (results: BenchResults, concurrency: number) => results.latency.find((run) => run.concurrency === concurrency);
 /** The run with the most concurrent requests (500 in full mode). */
 const heaviest = (results: BenchResults) => results.latency.reduce<LatencyRun | undefined>((most, run) => (!most || run.concurrency > most.concurrency ? run : most), undefined);
+
+/** The live heap read nearest in time to `atMs`; undefined without readings. */
+function nearestHeap(samples: Array<{ atMs: number; heapUsedBytes: number }> | undefined, atMs: number): number | undefined {
+  let nearest: { atMs: number; heapUsedBytes: number } | undefined;
+  for (const sample of samples ?? []) if (!nearest || Math.abs(sample.atMs - atMs) < Math.abs(nearest.atMs - atMs)) nearest = sample;
+  return nearest?.heapUsedBytes;
+}
+
+/** Each kind's requests per second at saturation, ours over another target's (autocannon). */
+function saturationRatio(results: BenchResults, other: TargetName, kind: RequestKind): number {
+  const ours = results.saturation?.get('ours')?.[kind].requestsPerSecond ?? NaN;
+  return ours / (results.saturation?.get(other)?.[kind].requestsPerSecond ?? NaN);
+}
+
+/** The saturation goals of issue 21: ≥ 0.75× the bare proxy for JSON chat and streams each, ≥ 2.5× Portkey. */
+function saturationGoals(results: BenchResults): Goal[] {
+  if (!results.saturation) return [{ goal: "Requests/s at saturation ≥ 0.75× the bare proxy's (JSON chat, streams)", figure: 'not measured in this run', status: 'not measured' }];
+  const bare = (['chat', 'stream'] as const).map((kind) => [kind, saturationRatio(results, 'bare', kind)] as const);
+  const goals: Goal[] = [
+    {
+      goal: "Requests/s at saturation ≥ 0.75× the bare proxy's (JSON chat, streams, each apart)",
+      figure: `${bare.map(([kind, value]) => `${kind} ${ratio(value)}`).join(', ')} (embeddings ${ratio(saturationRatio(results, 'bare', 'embed'))})`,
+      status: bare.some(([, value]) => !Number.isFinite(value)) ? 'not measured' : bare.every(([, value]) => value >= 0.75) ? 'meets' : 'MISSES',
+    },
+  ];
+  if (results.unavailable.has('portkey')) goals.push({ goal: "Requests/s at saturation ≥ 2.5× Portkey's", figure: `Portkey not run: ${results.unavailable.get('portkey')}`, status: 'not measured' });
+  else {
+    const portkey = REQUEST_KINDS.map((kind) => [kind, saturationRatio(results, 'portkey', kind)] as const);
+    goals.push({
+      goal: "Requests/s at saturation ≥ 2.5× Portkey's (each kind)",
+      figure: portkey.map(([kind, value]) => `${kind} ${ratio(value)}`).join(', '),
+      status: portkey.some(([, value]) => !Number.isFinite(value)) ? 'not measured' : portkey.every(([, value]) => value >= 2.5) ? 'meets' : 'MISSES',
+    });
+  }
+  return goals;
+}
 
 export function evaluateGoals(results: BenchResults): Goal[] {
   const sequential = runAt(results, 1);
@@ -109,6 +170,7 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     figure: `${percent(share)} (${ours?.requestsPerSecond.toFixed(0) ?? '—'} vs ${bare?.requestsPerSecond.toFixed(0) ?? '—'} req/s)`,
     status: !Number.isFinite(share) ? 'not measured' : share >= 0.6 ? 'meets' : 'MISSES',
   });
+  goals.push(...saturationGoals(results));
   const soak = results.soak;
   goals.push(
     'skipped' in soak
@@ -119,6 +181,15 @@ export function evaluateGoals(results: BenchResults): Goal[] {
           status: !Number.isFinite(soak.growth) ? 'not measured' : soak.growth < 0.05 ? 'meets' : 'MISSES',
         },
   );
+  if (!('skipped' in soak)) {
+    const rss = soak.plateauGrowth ?? NaN;
+    const heap = soak.heapPlateauGrowth ?? NaN;
+    goals.push({
+      goal: 'A plateau: over the last third of the soak (the last 15 minutes of 45) RSS growth < 2%, live heap flat (< 2%)',
+      figure: `RSS ${percent(rss)}, live heap ${percent(heap)}`,
+      status: !Number.isFinite(rss) || !Number.isFinite(heap) ? 'not measured' : rss < 0.02 && heap < 0.02 ? 'meets' : 'MISSES',
+    });
+  }
   const memory = results.streamMemory.get('ours');
   const perStream = memory && 'perStreamBytes' in memory ? memory.perStreamBytes : NaN;
   goals.push({
@@ -272,6 +343,7 @@ export function renderReport(results: BenchResults): string {
       table(['target', 'requests/s (mix)', 'failed', 'CPU per request (its process)', 'RSS idle', 'RSS under load (peak)'], throughputRows) +
       '\n\nCPU per request of (a) is the emulator\'s own work; for (b)–(d) it is what the gateway process spends per request on top of it.',
   );
+  if (results.saturation) sections.push(saturationSection(results.saturation));
   if (results.cache) sections.push(cacheSection(results.cache));
   const memoryRows = GATEWAY_NAMES.flatMap((name) => {
     const memory = results.streamMemory.get(name);
@@ -318,7 +390,8 @@ export function renderReport(results: BenchResults): string {
         `1 in 5 a chat completion, 1 in 5 an embedding, 2 in 5 a stream of 200 tokens at 200 tokens/s, and 1 in 5 (20%) such a stream the client abandons after 20 chunks. ` +
         `RSS sampled every ${(soak.options.sampleEveryMs / 1000).toFixed(0)} s. Sent ${soak.sent}, abandoned ${soak.aborted}, failed ${soak.failed}${soak.firstError ? ` (first: ${soak.firstError})` : ''}.\n\n` +
         `Growth (mean of the last third of samples over the first third): **${percent(soak.growth)}**.\n\n` +
-        table(['time', 'RSS'], shown.map((sample) => [`${(sample.atMs / 1000).toFixed(0)} s`, mb(sample.rssBytes)])),
+        `Over the last third (end against its start): RSS ${percent(soak.plateauGrowth ?? NaN)}, live heap ${percent(soak.heapPlateauGrowth ?? NaN)}.\n\n` +
+        table(['time', 'RSS', 'live heap (nearest reading, after a forced GC)'], shown.map((sample) => [`${(sample.atMs / 1000).toFixed(0)} s`, mb(sample.rssBytes), mb(nearestHeap(soak.heapSamples, sample.atMs))])),
     );
   }
   sections.push(

@@ -28,6 +28,7 @@ import { missedGoals, renderReport, evaluateGoals, type BenchResults } from './r
 import { runSoak } from './soak.js';
 import { measureStreamMemory } from './stream-memory.js';
 import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
+import { measureSaturation } from './saturation.js';
 import { measureThroughput } from './throughput.js';
 import { buildRequest, REQUEST_KINDS } from './workload.js';
 
@@ -52,8 +53,8 @@ const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
 /** How long and how hard each section runs. */
 const plan = short
-  ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, streamSteps: [10, 40], settleMs: 150, profileMs: 0, warmup: 3 }
-  : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, streamSteps: [100, 500], settleMs: 1_000, profileMs: 10_000, warmup: 20 };
+  ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, perKind: { connections: 16, durationSeconds: 1, rounds: 1 }, streamSteps: [10, 40], settleMs: 150, profileMs: 0, warmup: 3 }
+  : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, perKind: { connections: 64, durationSeconds: 5, rounds: 3 }, streamSteps: [100, 500], settleMs: 1_000, profileMs: 10_000, warmup: 20 };
 /** ChatPanel in Chromium: answers at 1,000 and at 50 tokens/s, then typing into a 1,000-message conversation. */
 const chromiumPlan: ChromiumPlan = short
   ? { streams: [{ tokensPerSecond: 1_000, tokens: 200, runs: 1 }, { tokensPerSecond: 50, tokens: 25, runs: 1 }], conversationMessages: 1_000, typedCharacters: 20, keystrokeDelayMs: 40 }
@@ -61,8 +62,8 @@ const chromiumPlan: ChromiumPlan = short
 /** Cache hits beside misses: sequential requests per path, then a closed loop per path. */
 const cachePlan = short ? { iterations: 20, workers: 16, durationMs: 400 } : { iterations: 300, workers: 64, durationMs: 5_000 };
 const soakPlan = short
-  ? { durationMs: soakMinutes * 60_000, warmupMs: 500, ratePerSecond: 30, sampleEveryMs: 500 }
-  : { durationMs: soakMinutes * 60_000, warmupMs: 30_000, ratePerSecond: 50, sampleEveryMs: 5_000 };
+  ? { durationMs: soakMinutes * 60_000, warmupMs: 500, ratePerSecond: 30, sampleEveryMs: 500, heapEveryMs: 1_000 }
+  : { durationMs: soakMinutes * 60_000, warmupMs: 30_000, ratePerSecond: 50, sampleEveryMs: 5_000, heapEveryMs: 30_000 };
 
 const startedAt = new Date();
 const loadAtStart = os.loadavg()[0] ?? NaN;
@@ -117,6 +118,8 @@ async function main(): Promise<BenchResults> {
   latency.push(await measureLatency(targets, plan.heavy, plan.cHeavy, plan.concurrentWarmup));
   step(`throughput: ${plan.workers} clients, ${plan.saturationRounds} × ${plan.saturationMs / 1000} s per target`);
   const throughput = await measureThroughput(targets, plan.workers, plan.saturationMs, plan.saturationRounds);
+  step(`saturation per request kind (autocannon): ${plan.perKind.connections} connections, ${plan.perKind.rounds} × ${plan.perKind.durationSeconds} s per target and kind`);
+  const saturation = await measureSaturation(targets, plan.perKind);
   const byName = (name: TargetName) => targets.find((target) => target.name === name);
   const [directOne, bareTarget, oursTarget] = [byName('direct'), byName('bare'), byName('ours')];
   let cache: BenchResults['cache'] = { skipped: 'Not measured: the bare proxy or our gateway did not run.' };
@@ -191,6 +194,7 @@ async function main(): Promise<BenchResults> {
     idleRss,
     latency,
     throughput,
+    saturation,
     cache,
     streamMemory,
     soak,
