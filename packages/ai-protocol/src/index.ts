@@ -3,6 +3,6 @@
 export { errorBody, errorTypeOf, GATEWAY_ERROR_CODES, GATEWAY_ERROR_STATUS } from './errors.js';
 export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from './errors.js';
 export type { EstimateResponse, LimitKind, LimitScope, LimitStatus, LimitsResponse } from './limits.js';
-export { catalogEntries, listedFeature, listedModel, modalitiesOf, ownerOf } from './models.js';
+export { acceptedByModel, catalogEntries, listedFeature, listedModel, modalitiesOf, ownerOf } from './models.js';
 export type { AttachmentKind, AttachmentRule, CatalogEntry, ExtensionAccess, ExtensionPolicy, CatalogResponse, FeatureAccepts, ListedFeature, ListedModel, ModelDetails, ModelList, Modality, OpenRouterModel } from './models.js';
 export { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from './attachments.js';

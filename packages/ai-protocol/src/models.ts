@@ -97,6 +97,22 @@ export interface FeatureAccepts {
   plugins?: Record<string, 'allow' | 'force'> | undefined;
 }
 
+/**
+ * What a feature's policy allows, narrowed to what its model reads: no images for a model without image input, no
+ * audio without audio input. PDFs stay (OpenRouter's file parser reads them for any model). Unknown modalities
+ * (none listed, or no catalog) narrow nothing. The gateway lists features with it, and a client narrows with it too.
+ *
+ * @example
+ * acceptedByModel(accepts, ['text']).attachments.image // false
+ */
+export function acceptedByModel(accepts: FeatureAccepts, inputModalities: readonly string[] | undefined): FeatureAccepts {
+  if (!inputModalities || inputModalities.length === 0) return accepts;
+  const attachments = { ...accepts.attachments };
+  if (!inputModalities.includes('image')) attachments.image = false;
+  if (!inputModalities.includes('audio')) attachments.audio = false;
+  return { ...accepts, attachments };
+}
+
 /** An OpenAI model object (`GET /v1/models`, `/v1/models/{id}`), with the gateway's `details` extension. */
 export interface ListedModel {
   id: string;

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import type { AttachmentKind, FeatureAccepts } from '@insforge/ai-protocol';
+import { acceptedByModel, type AttachmentKind, type FeatureAccepts } from '@insforge/ai-protocol';
 import { DEFAULT_ATTACHMENT_RULE, type ExtensionPolicy } from '../features/feature-policies.js';
 import type { Feature } from '../features/feature.js';
 import { isRecord } from '../records.js';
@@ -41,13 +41,12 @@ function attachmentRule(policy: ExtensionPolicy | undefined, kind: AttachmentKin
  */
 export function featureAccepts(feature: Feature, inputModalities?: readonly string[]): FeatureAccepts {
   const policy = feature.extensions;
-  const reads = (modality: string) => inputModalities === undefined || inputModalities.length === 0 || inputModalities.includes(modality);
   const serverTools: FeatureAccepts['serverTools'] = {};
   for (const [name, rule] of Object.entries(policy?.serverTools ?? {})) if (rule !== 'forbid') serverTools[name] = rule;
   const plugins: NonNullable<FeatureAccepts['plugins']> = {};
   for (const [id, rule] of Object.entries(policy?.pluginsById ?? {})) if (rule !== 'forbid') plugins[id] = rule;
-  return {
-    attachments: { image: reads('image') && attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: reads('audio') && attachmentRule(policy, 'audio') },
+  return acceptedByModel({
+    attachments: { image: attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: attachmentRule(policy, 'audio') },
     serverTools,
     options: {
       plugins: policy?.plugins === 'allow',
@@ -57,7 +56,7 @@ export function featureAccepts(feature: Feature, inputModalities?: readonly stri
       cache_control: policy?.cacheControl !== 'forbid',
     },
     ...(Object.keys(plugins).length > 0 ? { plugins } : {}),
-  };
+  }, inputModalities);
 }
 
 function notAllowed(feature: Feature, param: string, what: string, remedy: string): GatewayError {

@@ -1,4 +1,4 @@
-import type { FeatureAccepts } from '@insforge/ai-protocol';
+import { acceptedByModel as narrowedToModel, type FeatureAccepts } from '@insforge/ai-protocol';
 import type { AttachmentKind, MessageFilePart } from './message-parts.js';
 
 /** What a file part holds, from its media type: images, PDFs, audio; anything else is a plain file. */
@@ -48,19 +48,14 @@ export function attachmentRefusal(file: { type: string; size: number }, accepts:
 }
 
 /**
- * What the feature's policy allows, narrowed to what its model reads: no images for a model without image input, no
- * audio without audio input. PDFs stay (OpenRouter's file parser reads them for any model). Unknown modalities (a
- * server that does not list them) narrow nothing.
+ * What the feature's policy allows, narrowed to what its model reads (the protocol's `acceptedByModel`: no images
+ * without image input, no audio without audio input, PDFs always); undefined stays undefined.
  *
  * @example
  * const accepts = acceptedByModel(entry.accepts, entry.inputModalities);
  */
 export function acceptedByModel(accepts: FeatureAccepts | undefined, inputModalities: readonly string[]): FeatureAccepts | undefined {
-  if (!accepts || inputModalities.length === 0) return accepts;
-  const attachments = { ...accepts.attachments };
-  if (!inputModalities.includes('image')) attachments.image = false;
-  if (!inputModalities.includes('audio')) attachments.audio = false;
-  return { ...accepts, attachments };
+  return accepts && narrowedToModel(accepts, inputModalities);
 }
 
 /** Whether the feature takes any attachment at all (the composer shows its attach button then). */
