@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type Identity, type StaticClientKey } from './auth/identity.js';
 import { gatewayErrorHandler, GatewayError } from './errors.js';
@@ -26,6 +26,7 @@ import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
 import { jsonBody, requestHygiene } from './routes/request-hygiene.js';
+import { withHotRoutes } from './routes/hot-routes.js';
 import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
 import { lazyConversationsRouter } from './routes/conversations.js';
@@ -371,20 +372,26 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
 
   const router = Router();
   router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId }), { openCircuits: () => operations.openCircuits() }));
-  router.use(async (_req, _res, next) => {
-    await ready;
+  let opened = false;
+  void ready.then(() => (opened = true), () => undefined);
+  const awaitReady: RequestHandler = async (_req, _res, next) => {
+    if (!opened) await ready;
     next();
-  });
+  };
+  const parseBody = jsonBody(options.maxBodyBytes ?? 10 * 1024 * 1024);
+  const identifyCaller = identityMiddleware(context);
+  router.use(awaitReady);
   router.use(requestHygiene);
   const admitCall = (identity: Identity) => quota.admitCall(identity);
   // Before the identity middleware: a signed file URL is its own credential (an `<img src>` sends none).
   router.use(lazySignedFilesRouter(files, admitCall));
-  router.use(jsonBody(options.maxBodyBytes ?? 10 * 1024 * 1024));
-  router.use(identityMiddleware(context));
+  router.use(parseBody);
+  router.use(identifyCaller);
   router.use(operationsRouter(operations, ready));
   router.use(mcpRouter(router));
-  router.post('/v1/chat/completions', chatCompletionsHandler(context));
-  router.post('/v1/embeddings', embeddingsHandler(context));
+  const hotRoutes = { 'POST /v1/chat/completions': chatCompletionsHandler(context), 'POST /v1/embeddings': embeddingsHandler(context) };
+  router.post('/v1/chat/completions', hotRoutes['POST /v1/chat/completions']);
+  router.post('/v1/embeddings', hotRoutes['POST /v1/embeddings']);
   router.get('/v1/models', listModelsHandler(context));
   router.get('/v1/models/*id', retrieveModelHandler(context));
   router.post('/v1/images/generations', imageGenerationHandler(context, openAIImageProtocol, generatedImageStore(files)));
@@ -402,19 +409,21 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
-  router.use(revealToAdmins);
-  router.use(gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact));
-  Object.defineProperty(router, 'router', { value: router });
-  Object.defineProperty(router, 'context', { value: context });
-  Object.defineProperty(router, 'ready', { value: ready });
-  Object.defineProperty(router, 'operations', { value: operations });
-  Object.defineProperty(router, 'drain', {
+  const errorHandlers = [revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
+  for (const handler of errorHandlers) router.use(handler);
+  // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
+  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, parseBody, identifyCaller], onError: errorHandlers });
+  Object.defineProperty(gateway, 'router', { value: router });
+  Object.defineProperty(gateway, 'context', { value: context });
+  Object.defineProperty(gateway, 'ready', { value: ready });
+  Object.defineProperty(gateway, 'operations', { value: operations });
+  Object.defineProperty(gateway, 'drain', {
     value: (graceMs: number) => {
       batchJobs.stopTaking();
       return lifecycle.drain(graceMs);
     },
   });
-  Object.defineProperty(router, 'close', {
+  Object.defineProperty(gateway, 'close', {
     value: async () => {
       await batchJobs.close();
       await quota.close();
@@ -426,5 +435,5 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       await (await ready.catch(() => undefined))?.close();
     },
   });
-  return router as unknown as AiGateway;
+  return gateway as unknown as AiGateway;
 }

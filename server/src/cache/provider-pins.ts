@@ -68,6 +68,8 @@ export class ProviderPins {
       for (const call of Array.isArray(toolCalls) ? toolCalls.filter(isRecord) : []) if (typeof call['id'] === 'string' && call['id'] !== '') calls.add(call['id']);
     };
     meter.answerTaps.push({
+      // The provider comes with the first chunk (always parsed) and tool calls never in a plain piece of text.
+      skipsPlainText: true,
       chunk(chunk) {
         provider ??= typeof chunk.provider === 'string' ? chunk.provider : undefined;
         const delta = (chunk.choices?.[0] as { delta?: { tool_calls?: unknown } } | undefined)?.delta;

@@ -78,6 +78,12 @@ export interface RouteExchange<Plan> {
 export interface AnswerTap {
   /** Each chunk of a stream, in order, before it is written. */
   chunk?(chunk: UpstreamChunk): void | Promise<void>;
+  /**
+   * True when the tap reads nothing in a plain piece of text (text only: no usage, finish, tool calls or reasoning;
+   * never the first chunk): such chunks may then pass unparsed and it sees only the others. A tap that reads the
+   * text (a guardrail, the cache) leaves it unset.
+   */
+  skipsPlainText?: boolean;
   /** Before the closing events of a complete stream are written. */
   streamEnd?(): void | Promise<void>;
   /** A complete JSON answer, before it is written. */

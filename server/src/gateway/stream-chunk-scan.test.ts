@@ -51,4 +51,50 @@ describe('PlainChunks', () => {
       expect(learned(notPlain).length(raw), notPlain).toBeUndefined();
     }
   });
+
+  describe('plainRun: whole events in the bytes of the upstream body', () => {
+    const event = (text: string) => `data: ${chunk({ role: 'assistant', content: text })}\n\n`;
+    const texts = [' world', 'a "quoted" word', 'line\nbreak\ttab', 'back\\slash', 'é ✓ 😀 𝄞', '</script>', '"usage": 1', '\u0001'];
+
+    it('takes a run of plain events and counts their text as the string path counts it', () => {
+      const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+      const read = Buffer.from(texts.map(event).join(''));
+      expect(plain.plainRun(read, 0)).toEqual({ end: read.length, count: texts.reduce((sum, text) => sum + text.length, 0) });
+      for (const text of texts) expect(plain.plainRun(Buffer.from(event(text)), 0).count, text).toBe(plain.length(chunk({ role: 'assistant', content: text })));
+      // From any event boundary, not only the start.
+      const offset = Buffer.byteLength(event(texts[0] as string));
+      expect(plain.plainRun(read, offset).end).toBe(read.length);
+    });
+
+    it('stops at the first event that is not a whole plain one', () => {
+      const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+      const first = event('one');
+      const rests = [
+        '',
+        event('two').slice(0, -1),
+        event('two').slice(0, 40),
+        'data: [DONE]\n\n',
+        ': OPENROUTER PROCESSING\n\n',
+        event('two').replace('\n\n', '\r\n\r\n'),
+        event('two').replace('data: ', 'data:'),
+        `\n${event('two')}`,
+        event(''),
+        `data: ${chunk({ role: 'assistant', content: 'x' }, {}, 'stop')}\n\n`,
+        `data: ${chunk({ role: 'assistant', content: 'x' }, { usage: { total_tokens: 3 } })}\n\n`,
+        event('x').replace('"content":"x"', '"content":"x","usage":{"a":"1"}'),
+        event('x').replace('"content":"x"', '"content":"x\\"'),
+      ];
+      for (const rest of rests) expect(plain.plainRun(Buffer.from(first + rest), 0), JSON.stringify(rest)).toEqual({ end: Buffer.byteLength(first), count: 3 });
+      expect(plain.plainRun(Buffer.from(`data: [DONE]\n\n${first}`), 0)).toEqual({ end: 0, count: 0 });
+    });
+
+    it('takes nothing before it has learned, nor bytes that are not UTF-8', () => {
+      expect(new PlainChunks().plainRun(Buffer.from(event('one')), 0)).toEqual({ end: 0, count: 0 });
+      const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+      // A lone continuation byte inside the text: the decoder's path replaces it, so the run is refused whole.
+      const bytes = Buffer.from(event('one') + event('ab'));
+      bytes[bytes.lastIndexOf('ab')] = 0x80;
+      expect(plain.plainRun(bytes, 0)).toEqual({ end: 0, count: 0 });
+    });
+  });
 });

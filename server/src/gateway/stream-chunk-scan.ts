@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { UpstreamChunk } from './stream-proxy.js';
 
 const CONTENT = '"content":"';
@@ -15,10 +16,14 @@ const CONTENT = '"content":"';
  * const plain = new PlainChunks();
  * plain.learn(JSON.parse(raw), raw);
  * plain.length(nextRaw) // the characters of its text, or undefined: parse it
+ * plain.plainRun(bytes, 0) // the same for the events at the start of a read of the upstream body
  */
 export class PlainChunks {
   #prefix: string | undefined;
   #suffix: string | undefined;
+  /** The template as the bytes of whole events: `data: ` and the prefix, the suffix and the blank line. */
+  #prefixBytes: Buffer | undefined;
+  #suffixBytes: Buffer | undefined;
 
   /** The characters of text a chunk carries when it fits the template; undefined when it must be parsed. */
   length(raw: string): number | undefined {
@@ -27,6 +32,39 @@ export class PlainChunks {
     if (prefix === undefined || suffix === undefined || raw.length <= prefix.length + suffix.length) return undefined;
     if (!raw.startsWith(prefix) || !raw.endsWith(suffix)) return undefined;
     return stringLength(raw, prefix.length, raw.length - suffix.length);
+  }
+
+  /**
+   * The run of whole plain events in `bytes` from `from` on, each `data: <chunk>\n\n` with the template around its
+   * text, in valid UTF-8: where the run ends (`from` when the next event is not one) and the characters of its text
+   * (`count`).
+   * Such a run can leave as the bytes that came.
+   */
+  plainRun(bytes: Buffer, from: number): { end: number; count: number } {
+    const prefix = this.#prefixBytes;
+    const suffix = this.#suffixBytes;
+    let characters = 0;
+    let position = from;
+    if (prefix === undefined || suffix === undefined) return { end: from, count: 0 };
+    while (position < bytes.length) {
+      const start = position + prefix.length;
+      if (start > bytes.length || bytes.compare(prefix, 0, prefix.length, position, start) !== 0) break;
+      const text = utf8StringLength(bytes, start);
+      // Empty text is not a plain chunk (the parse decides what it is).
+      if (text === undefined || text.length === 0) break;
+      const end = text.quote + suffix.length;
+      if (end > bytes.length || bytes.compare(suffix, 0, suffix.length, text.quote, end) !== 0) break;
+      characters += text.length;
+      position = end;
+    }
+    // Bytes that are not UTF-8 are left to the decoder (which replaces them), so they never leave as they came.
+    if (position === from || !isUtf8(bytes.subarray(from, position))) return { end: from, count: 0 };
+    return { end: position, count: characters };
+  }
+
+  /** Whether a plain chunk has been seen (there is a template to read others by). */
+  get learned(): boolean {
+    return this.#prefixBytes !== undefined;
   }
 
   /** Takes a parsed chunk's text around its content as the template, when the chunk is plain. */
@@ -50,6 +88,8 @@ export class PlainChunks {
     if (end === undefined || JSON.parse(raw.slice(from - 1, end + 1)) !== text) return;
     this.#prefix = raw.slice(0, from);
     this.#suffix = raw.slice(end);
+    this.#prefixBytes = Buffer.from(`data: ${this.#prefix}`);
+    this.#suffixBytes = Buffer.from(`${this.#suffix}\n\n`);
   }
 }
 
@@ -79,4 +119,27 @@ function stringLength(raw: string, from: number, to: number): number | undefined
     length += 1;
   }
   return length;
+}
+
+/**
+ * `stringLength` on UTF-8 bytes: the characters (UTF-16 code units, as a JavaScript string counts them) of the JSON
+ * string text that starts at `from`, and the index of the quote that closes it; undefined for a control character or
+ * an escape cut by the end of the bytes. The bytes are valid UTF-8 (checked before): continuation bytes add nothing,
+ * a four-byte character is two code units.
+ */
+function utf8StringLength(bytes: Buffer, from: number): { length: number; quote: number } | undefined {
+  let length = 0;
+  for (let index = from; index < bytes.length; index += 1) {
+    const byte = bytes[index] as number;
+    if (byte === 34 /* " */) return { length, quote: index };
+    if (byte < 32) return undefined;
+    if (byte === 92 /* \ */) {
+      index += bytes[index + 1] === 117 /* u */ ? 5 : 1;
+      if (index >= bytes.length) return undefined;
+      length += 1;
+    } else if (byte < 0x80) length += 1;
+    else if (byte >= 0xf0) length += 2;
+    else if (byte >= 0xc0) length += 1;
+  }
+  return undefined;
 }

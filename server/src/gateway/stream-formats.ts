@@ -34,6 +34,7 @@ export function openAIStreamFormat(includeUsage: boolean): StreamFormat {
       return event(rest);
     },
     plain: (raw) => `data: ${raw}\n\n`,
+    plainAsSent: true,
     error: (error: GatewayError) => {
       const body = error.toBody();
       // A client can count down before trying again, as the Retry-After header would have told it.

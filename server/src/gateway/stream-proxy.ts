@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
-import { readSseBatches, type SseItem } from '../upstream/sse-events.js';
+import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
@@ -31,6 +31,11 @@ export interface StreamFormat {
    * chunk is parsed and given to `chunk`.
    */
   plain?(raw: string): string;
+  /**
+   * True when `plain(raw)` is the event as the upstream framed it (`data: <raw>\n\n`): then a read of the upstream
+   * body made only of plain chunks leaves as the bytes that came, neither decoded nor parsed.
+   */
+  plainAsSent?: boolean;
   error(error: GatewayError): string;
   /** The closing events after a complete answer (a usage chunk, `[DONE]`, `{done}`…). */
   end(summary: StreamSummary): string;
@@ -81,14 +86,23 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
     if (pending !== '' && !res.writableEnded && !res.destroyed) res.write(pending);
     pending = '';
   };
+  const commit = () => {
+    if (committed) return;
+    committed = true;
+    res.status(200).set(SSE_HEADERS);
+  };
   const write = (text: string) => {
-    if (!committed) {
-      committed = true;
-      res.status(200).set(SSE_HEADERS);
-    }
+    commit();
     lastWrite = performance.now();
     if (pending === '') process.nextTick(flushPending);
     pending += text;
+  };
+  /** A read of the upstream body forwarded as it came, after what is pending (so the order holds). */
+  const writeBytes = (bytes: Buffer) => {
+    commit();
+    lastWrite = performance.now();
+    flushPending();
+    if (!res.writableEnded && !res.destroyed) res.write(bytes);
   };
   const end = (text: string) => {
     const rest = pending + text;
@@ -133,6 +147,22 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
     write(text);
   };
 
+  // Plain pieces of text are read without a parse when nothing reads them (a guardrail, the cache), and leave as the
+  // bytes that came when the format sends them as the upstream did.
+  const plainChunks = format.plain && meter.answerTaps.every((tap) => tap.skipsPlainText === true) ? new PlainChunks() : undefined;
+  const rawEvents: RawEvents | undefined = plainChunks && format.plainAsSent
+    ? {
+        run: (bytes, from) => plainChunks.plainRun(bytes, from),
+        get learning() {
+          return !plainChunks.learned;
+        },
+        forward: (bytes, characters) => {
+          forwardedCharacters += characters;
+          timeToFirstTokenMs ??= performance.now() - run.startedAt;
+          writeBytes(bytes);
+        },
+      }
+    : undefined;
   let opened: OpenedStream;
   try {
     opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
@@ -142,7 +172,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
       statusKnown = true;
       const generationId = headerValue(response.headers, 'x-generation-id');
       latestGenerationId = generationId;
-      const batches = readSseBatches(response.body);
+      const batches = readSseBatches(response.body, rawEvents);
       try {
         const { first, rest } = await firstChunk(batches);
         return { batches, first, rest, generationId: generationId ?? first?.chunk.id };
@@ -166,7 +196,6 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   let failure: GatewayError | undefined;
   let sawDone = opened.first === undefined;
   try {
-    const plainChunks = format.plain && meter.answerTaps.length === 0 ? new PlainChunks() : undefined;
     if (opened.first) {
       plainChunks?.learn(opened.first.chunk, opened.first.raw);
       await forward(opened.first.chunk, opened.first.raw);

@@ -17,6 +17,11 @@ export interface JsonPost<T> {
   observer?: AttemptObserver | undefined;
   /** Extra checks of a parsed answer; throw an `UpstreamFailure` to retry or fall back. */
   check?: (parsed: T) => void;
+  /**
+   * Embeddings whose vectors nobody reads (no cache or tap takes the parsed body): each `"embedding": [numbers]` is
+   * parsed as `[]`, which spares the parse of thousands of numbers per input; `raw` still carries them.
+   */
+  skipVectors?: boolean;
 }
 
 /** A successful answer: the parsed body, and the same body as it came, for a route that forwards it unchanged. */
@@ -46,7 +51,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     try {
       const bytes = await response.body.bytes();
       raw = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      result = JSON.parse(raw.toString('utf8')) as T;
+      result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
     } catch (error) {
       throw toTransportError(error, post.signal);
     }
@@ -72,6 +77,31 @@ export function sendUpstreamJson(res: Response, raw: Buffer): void {
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', raw.byteLength);
   res.end(raw);
+}
+
+const VECTOR_START = Buffer.from('"embedding":[');
+
+/**
+ * An embeddings answer parsed with each vector as `[]`: the bytes from a vector's `[` to the first `]` after it (a
+ * vector holds numbers only) are left out. A key written that way cannot occur inside a JSON string (its quotes would
+ * be escaped); when what is left is not valid JSON (an answer shaped otherwise), the whole body is parsed instead.
+ */
+export function parseWithoutVectors(raw: Buffer): unknown {
+  let text = '';
+  let from = 0;
+  for (let at = raw.indexOf(VECTOR_START); at !== -1; at = raw.indexOf(VECTOR_START, from)) {
+    const open = at + VECTOR_START.length - 1;
+    const close = raw.indexOf(0x5d /* ] */, open);
+    if (close === -1) break;
+    text += `${raw.toString('utf8', from, open)}[]`;
+    from = close + 1;
+  }
+  if (from === 0) return JSON.parse(raw.toString('utf8'));
+  try {
+    return JSON.parse(text + raw.toString('utf8', from));
+  } catch {
+    return JSON.parse(raw.toString('utf8'));
+  }
 }
 
 /** Skips a UTF-8 byte order mark and whitespace before the JSON value (JSON allows the whitespace; a BOM it does not). */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
 /** How long a budget outlives its period, so a request that straddles the period end still settles into it. */
@@ -13,7 +12,7 @@ export function assertCount(name: string, value: number): void {
   }
 }
 
-/** Checks a window length: whole seconds, because rate-limiter-flexible's Redis store counts windows in seconds. */
+/** Checks a window length: whole seconds, because the Redis backend counts windows in seconds. */
 export function assertWindowMs(windowMs: number): void {
   if (!Number.isSafeInteger(windowMs) || windowMs < 1000 || windowMs % 1000 !== 0) {
     throw new RangeError(`windowMs must be a positive whole number of seconds in milliseconds (got ${String(windowMs)}).`);
@@ -27,19 +26,10 @@ export function assertPositiveMs(name: string, value: number): void {
   }
 }
 
-/** Runs the steps given for one key one after another, so a read-then-write on that key is one atomic step. */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, step: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(step);
-    const tail = result.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
+/** A fixed window: its count and when it ends (epoch ms). */
+interface WindowState {
+  points: number;
+  endsAt: number;
 }
 
 interface BudgetState {
@@ -49,8 +39,8 @@ interface BudgetState {
 
 /**
  * The in-process `QuotaBackend`, for a gateway that runs as one instance (and the fail-open fallback for Redis).
- * Windows are counted by rate-limiter-flexible's `RateLimiterMemory`; slots and budgets are plain maps changed
- * synchronously, so every call is atomic within the process.
+ * Windows, slots and budgets are plain maps changed synchronously, so every call is atomic within the process (and
+ * costs no more than its map lookups: a request checks up to nine counters).
  *
  * @example
  * const backend = new MemoryBackend();
@@ -59,12 +49,10 @@ interface BudgetState {
  */
 export class MemoryBackend implements QuotaBackend {
   /**
-   * One limiter per window length, not per limit: `RateLimiterMemory` keeps counts inside each instance, so a key
-   * must always land in the same one (a refund carries no limit, and a changed limit must see earlier use). The
-   * limit is checked here instead, because the library counts a request that goes over before rejecting it.
+   * Windows by length, then by key: a key always lands with the same length (a refund carries no limit, and a changed
+   * limit must see earlier use). A window starts at its first consumption and lasts its length.
    */
-  private readonly windows = new Map<number, RateLimiterMemory>();
-  private readonly windowQueue = new KeyedQueue();
+  private readonly windows = new Map<number, Map<string, WindowState>>();
   private readonly slots = new Map<string, Map<string, number>>();
   private readonly budgets = new Map<string, Map<number, BudgetState>>();
   private nextSweepAt = Date.now() + SWEEP_INTERVAL_MS;
@@ -73,30 +61,21 @@ export class MemoryBackend implements QuotaBackend {
     assertCount('amount', amount);
     assertCount('limit', limit);
     assertWindowMs(windowMs);
-    const limiter = this.windowLimiter(windowMs);
-    return this.windowQueue.run(key, async () => {
-      const now = Date.now();
-      const window = await limiter.get(key);
-      const live = window !== null && window.msBeforeNext > 0;
-      const used = live ? window.consumedPoints : 0;
-      if (used + amount > limit) {
-        return { allowed: false, used, limit, resetAt: now + (live ? window.msBeforeNext : windowMs) };
-      }
-      const consumed = await limiter.consume(key, amount);
-      return { allowed: true, used: consumed.consumedPoints, limit, resetAt: now + consumed.msBeforeNext };
-    });
+    const now = this.sweep();
+    const windows = this.windowsOf(windowMs);
+    const window = liveWindow(windows, key, now);
+    const used = window?.points ?? 0;
+    if (used + amount > limit) return { allowed: false, used, limit, resetAt: window?.endsAt ?? now + windowMs };
+    if (window) window.points += amount;
+    else windows.set(key, { points: amount, endsAt: now + windowMs });
+    return { allowed: true, used: used + amount, limit, resetAt: window?.endsAt ?? now + windowMs };
   }
 
   async refundWindow(key: string, amount: number, windowMs: number): Promise<void> {
     assertCount('amount', amount);
     assertWindowMs(windowMs);
-    const limiter = this.windowLimiter(windowMs);
-    return this.windowQueue.run(key, async () => {
-      const window = await limiter.get(key);
-      if (window === null || window.msBeforeNext <= 0) return;
-      const refund = Math.min(amount, window.consumedPoints);
-      if (refund > 0) await limiter.reward(key, refund);
-    });
+    const window = liveWindow(this.windowsOf(windowMs), key, Date.now());
+    if (window) window.points -= Math.min(amount, window.points);
   }
 
   async acquireSlot(key: string, limit: number, ttlMs: number): Promise<ConsumeResult & { slotId: string }> {
@@ -145,10 +124,7 @@ export class MemoryBackend implements QuotaBackend {
   async current(key: string): Promise<number> {
     const now = Date.now();
     let total = this.liveSlots(key, now)?.size ?? 0;
-    for (const limiter of this.windows.values()) {
-      const window = await limiter.get(key);
-      if (window !== null && window.msBeforeNext > 0) total += window.consumedPoints;
-    }
+    for (const windows of this.windows.values()) total += liveWindow(windows, key, now)?.points ?? 0;
     const periods = this.budgets.get(key);
     if (periods !== undefined && periods.size > 0) {
       const latest = Math.max(...periods.keys());
@@ -159,21 +135,18 @@ export class MemoryBackend implements QuotaBackend {
   }
 
   async close(): Promise<void> {
-    for (const limiter of this.windows.values()) {
-      for (const key of limiter.dump().storage.map((entry) => entry.key)) await limiter.delete(key);
-    }
     this.windows.clear();
     this.slots.clear();
     this.budgets.clear();
   }
 
-  private windowLimiter(windowMs: number): RateLimiterMemory {
-    let limiter = this.windows.get(windowMs);
-    if (limiter === undefined) {
-      limiter = new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: windowMs / 1000, keyPrefix: '' });
-      this.windows.set(windowMs, limiter);
+  private windowsOf(windowMs: number): Map<string, WindowState> {
+    let windows = this.windows.get(windowMs);
+    if (windows === undefined) {
+      windows = new Map();
+      this.windows.set(windowMs, windows);
     }
-    return limiter;
+    return windows;
   }
 
   /** The slots of `key` that have not expired (expired ones are dropped), or undefined when none are held. */
@@ -200,11 +173,12 @@ export class MemoryBackend implements QuotaBackend {
     return budget;
   }
 
-  /** Drops expired slots and finished budgets now and then, so keys that are never used again do not pile up. */
+  /** Drops ended windows, expired slots and finished budgets now and then, so keys never used again do not pile up. */
   private sweep(): number {
     const now = Date.now();
     if (now < this.nextSweepAt) return now;
     this.nextSweepAt = now + SWEEP_INTERVAL_MS;
+    for (const windows of this.windows.values()) for (const key of [...windows.keys()]) liveWindow(windows, key, now);
     for (const key of [...this.slots.keys()]) this.liveSlots(key, now);
     for (const [key, periods] of this.budgets) {
       for (const periodEnd of periods.keys()) if (periodEnd + BUDGET_GRACE_MS <= now) periods.delete(periodEnd);
@@ -212,6 +186,14 @@ export class MemoryBackend implements QuotaBackend {
     }
     return now;
   }
+}
+
+/** The window of `key` if it has not ended (an ended one is dropped). */
+function liveWindow(windows: Map<string, WindowState>, key: string, now: number): WindowState | undefined {
+  const window = windows.get(key);
+  if (window === undefined || window.endsAt > now) return window;
+  windows.delete(key);
+  return undefined;
 }
 
 function earliestExpiry(held: Map<string, number>, now: number): number {

@@ -6,14 +6,24 @@ export interface Period {
   end: number;
 }
 
+// The last period each function computed: every request asks for the current one, and it changes once a day (month).
+let lastDay: (Period & { start: number }) | undefined;
+let lastMonth: (Period & { start: number }) | undefined;
+
 export function dayPeriod(now: number): Period {
+  if (lastDay && now >= lastDay.start && now < lastDay.end) return lastDay;
   const date = new Date(now);
+  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
   const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
-  return { id: date.toISOString().slice(0, 10), end };
+  lastDay = Object.freeze({ id: date.toISOString().slice(0, 10), end, start });
+  return lastDay;
 }
 
 export function monthPeriod(now: number): Period {
+  if (lastMonth && now >= lastMonth.start && now < lastMonth.end) return lastMonth;
   const date = new Date(now);
+  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
   const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-  return { id: date.toISOString().slice(0, 7), end };
+  lastMonth = Object.freeze({ id: date.toISOString().slice(0, 7), end, start });
+  return lastMonth;
 }

@@ -58,6 +58,7 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
         signal: meter.signal,
         onAttempt: () => meter.attempt(),
         observer: meter.observer.attempts,
+        skipVectors: !meter.answerTaps.some((tap) => tap.body),
       });
       for (const tap of meter.answerTaps) await tap.body?.(result);
       // Already OpenAI's shape: the bytes leave as they came, without being serialized again.

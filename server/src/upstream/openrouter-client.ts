@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -42,8 +42,14 @@ export class UpstreamTransportError extends Error {
 /** Pooled keep-alive connections to OpenRouter, with connect, first-byte and between-chunk timeouts. */
 export class OpenRouterClient {
   readonly #agent: Agent;
+  /** The base URL taken apart once: each request goes to the agent with its origin and path, no URL to parse. */
+  readonly #origin: string;
+  readonly #basePath: string;
 
   constructor(readonly options: UpstreamOptions) {
+    const base = new URL(options.baseUrl);
+    this.#origin = base.origin;
+    this.#basePath = base.pathname.replace(/\/+$/, '');
     this.#agent = new Agent({
       connections: 512,
       keepAliveTimeout: 30_000,
@@ -73,11 +79,12 @@ export class OpenRouterClient {
       headers['x-openrouter-title'] = this.options.title;
     }
     try {
-      const response = await request(`${this.options.baseUrl}${path}`, {
+      const response = await this.#agent.request({
+        origin: this.#origin,
+        path: `${this.#basePath}${path}`,
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers,
         body: init.body === undefined ? null : JSON.stringify(init.body),
-        dispatcher: this.#agent,
         signal: init.signal ?? null,
       });
       return { status: response.statusCode, headers: response.headers, body: response.body };
