@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 
 export type SseItem = { kind: 'data'; data: string; event: string | undefined } | { kind: 'comment'; text: string };
@@ -20,53 +21,95 @@ export interface RawEvents {
  * With `raw`, each event boundary in the body's bytes is first offered to it: the run of whole events it takes is
  * neither decoded nor parsed, and it forwards that run itself once every item before it has been yielded and the
  * next batch asked for (so the order holds).
+ *
+ * A reader that stops after `[DONE]` (the body's end usually comes right after it) leaves a Node body to drain rather
+ * than destroyed, so its connection goes back to the pool without an abort (see `release`); one that stops before it
+ * (a guardrail ended the answer) destroys the body at once, which stops the generation upstream.
  */
 export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, raw?: RawEvents): AsyncGenerator<SseItem[]> {
   let queue: SseItem[] = [];
+  // Whether the answer said it is complete (`[DONE]`): only then is the rest of the body worth reading to its end.
+  let done = false;
   const parser = createParser({
-    onEvent: (event) => queue.push({ kind: 'data', data: event.data, event: event.event }),
+    onEvent: (event) => {
+      if (event.data === '[DONE]') done = true;
+      queue.push({ kind: 'data', data: event.data, event: event.event });
+    },
     onComment: (text) => queue.push({ kind: 'comment', text }),
   });
   const decoder = new TextDecoder();
   // Whether the parser and the decoder hold nothing: what was fed so far ended with a blank line.
   let atBoundary = true;
-  for await (const chunk of body) {
-    if (typeof chunk === 'string' || !raw) {
-      parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    } else {
-      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      let position = 0;
-      while (position < bytes.length) {
-        if (atBoundary) {
-          let run = raw.run(bytes, position);
-          // Items not yet yielded go first: now when a run follows them or they may teach `raw` what to take.
-          if (queue.length > 0 && (run.end > position || raw.learning)) {
-            const ready = queue;
-            queue = [];
-            yield ready;
-            run = raw.run(bytes, position);
+  const source = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body;
+  let finished = false;
+  try {
+    for await (const chunk of source) {
+      if (typeof chunk === 'string' || !raw) {
+        parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+      } else {
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        let position = 0;
+        while (position < bytes.length) {
+          if (atBoundary) {
+            let run = raw.run(bytes, position);
+            // Items not yet yielded go first: now when a run follows them or they may teach `raw` what to take.
+            if (queue.length > 0 && (run.end > position || raw.learning)) {
+              const ready = queue;
+              queue = [];
+              yield ready;
+              run = raw.run(bytes, position);
+            }
+            if (run.end > position) {
+              raw.forward(bytes.subarray(position, run.end), run.count);
+              position = run.end;
+              continue;
+            }
           }
-          if (run.end > position) {
-            raw.forward(bytes.subarray(position, run.end), run.count);
-            position = run.end;
-            continue;
-          }
+          // The next event (or the rest of the read, when no blank line ends one) goes to the parser.
+          const blank = bytes.indexOf(BLANK_LINE, position);
+          const end = blank === -1 ? bytes.length : blank + BLANK_LINE.length;
+          parser.feed(decoder.decode(bytes.subarray(position, end), { stream: true }));
+          atBoundary = blank !== -1;
+          position = end;
         }
-        // The next event (or the rest of the read, when no blank line ends one) goes to the parser.
-        const blank = bytes.indexOf(BLANK_LINE, position);
-        const end = blank === -1 ? bytes.length : blank + BLANK_LINE.length;
-        parser.feed(decoder.decode(bytes.subarray(position, end), { stream: true }));
-        atBoundary = blank !== -1;
-        position = end;
       }
+      if (queue.length === 0) continue;
+      const ready = queue;
+      queue = [];
+      yield ready;
     }
-    if (queue.length === 0) continue;
-    const ready = queue;
-    queue = [];
-    yield ready;
+    finished = true;
+  } finally {
+    if (!finished && body instanceof Readable) {
+      if (done) release(body);
+      else body.destroy();
+    }
   }
   parser.feed(decoder.decode());
   if (queue.length > 0) yield queue;
+}
+
+/** What is still read of a body left unfinished before it is destroyed instead: bytes, and time. */
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 2_000;
+
+/**
+ * Lets a body its reader stopped reading end by itself, up to `DRAIN_BYTES` more or `DRAIN_MS`, then destroys it. A
+ * body destroyed before its end aborts its request (an error built, with its stack, for every stream); the end of an
+ * SSE answer comes right after its `[DONE]`.
+ */
+function release(body: Readable): void {
+  if (body.destroyed || body.readableEnded) return;
+  let extra = 0;
+  const timer = setTimeout(() => body.destroy(), DRAIN_MS);
+  timer.unref();
+  body.on('data', (chunk: Uint8Array | string) => {
+    extra += chunk.length;
+    if (extra > DRAIN_BYTES) body.destroy();
+  });
+  body.once('close', () => clearTimeout(timer));
+  body.on('error', () => undefined);
+  body.resume();
 }
 
 const BLANK_LINE = Buffer.from('\n\n');

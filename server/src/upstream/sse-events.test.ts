@@ -1,0 +1,48 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { readSseBatches, type SseItem } from './sse-events.js';
+
+const event = (data: string) => `data: ${data}\n\n`;
+
+/** Reads batches until one holds `[DONE]` (or `stopAt` items were read), then stops reading. */
+async function readUntil(body: PassThrough, stopAt = Infinity): Promise<SseItem[]> {
+  const items: SseItem[] = [];
+  const batches = readSseBatches(body);
+  for await (const batch of batches) {
+    items.push(...batch);
+    if (items.length >= stopAt || batch.some((item) => item.kind === 'data' && item.data === '[DONE]')) break;
+  }
+  return items;
+}
+
+describe('readSseBatches on a Node body', () => {
+  it('lets a body the reader left after [DONE] end by itself, so its connection is not aborted', async () => {
+    const body = new PassThrough();
+    body.write(event('{"a":1}') + event('[DONE]'));
+    const items = await readUntil(body);
+    expect(items.map((item) => item.kind === 'data' && item.data)).toEqual(['{"a":1}', '[DONE]']);
+    expect(body.destroyed).toBe(false);
+    const ended = new Promise((resolve) => body.once('end', resolve));
+    body.end(': trailing comment\n\n');
+    await ended;
+    expect(body.readableEnded).toBe(true);
+  });
+
+  it('destroys such a body when it keeps sending past the drain allowance', async () => {
+    const body = new PassThrough();
+    body.write(event('[DONE]'));
+    await readUntil(body);
+    const closed = new Promise((resolve) => body.once('close', resolve));
+    for (let index = 0; index < 20 && !body.destroyed; index += 1) body.write(`: ${'x'.repeat(8 * 1024)}\n\n`);
+    await closed;
+    expect(body.destroyed).toBe(true);
+    expect(body.readableEnded).toBe(false);
+  });
+
+  it('destroys the body at once when the reader stops before [DONE] (a guardrail ended the answer)', async () => {
+    const body = new PassThrough();
+    body.write(event('{"a":1}'));
+    await readUntil(body, 1);
+    expect(body.destroyed).toBe(true);
+  });
+});
