@@ -25,7 +25,7 @@ import { embeddingsHandler } from './routes/embeddings.js';
 import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
-import { jsonBody, requestHygiene } from './routes/request-hygiene.js';
+import { jsonBody, plainJsonBody, requestHygiene } from './routes/request-hygiene.js';
 import { withHotRoutes } from './routes/hot-routes.js';
 import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
@@ -378,7 +378,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     if (!opened) await ready;
     next();
   };
-  const parseBody = jsonBody(options.maxBodyBytes ?? 10 * 1024 * 1024);
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const parseBody = jsonBody(maxBodyBytes);
   const identifyCaller = identityMiddleware(context);
   router.use(awaitReady);
   router.use(requestHygiene);
@@ -412,7 +413,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const errorHandlers = [revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
-  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, parseBody, identifyCaller], onError: errorHandlers });
+  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, plainJsonBody(maxBodyBytes, parseBody), identifyCaller], onError: errorHandlers });
   Object.defineProperty(gateway, 'router', { value: router });
   Object.defineProperty(gateway, 'context', { value: context });
   Object.defineProperty(gateway, 'ready', { value: ready });

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { GatewayError } from '../errors.js';
 
@@ -28,22 +28,21 @@ export interface StaticClientKey {
   id?: string;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
+const digest = (text: string) => hash('sha256', text, 'buffer');
 
 /** Client keys given in options or the environment, compared in constant time through their hashes. */
 export function staticClientKeys(keys: StaticClientKey[], defaultProjectId: string): ClientKeyVerifier {
-  const entries = keys.map((entry) => ({ hash: digest(entry.key), entry }));
+  const entries = keys.map((entry) => {
+    const keyHash = digest(entry.key);
+    return { hash: keyHash, entry, clientKeyId: entry.id ?? `key_${keyHash.toString('hex').slice(0, 8)}` };
+  });
   return {
     async verify(token) {
-      const hash = digest(token);
-      const match = entries.find((candidate) => timingSafeEqual(candidate.hash, hash));
+      const tokenHash = digest(token);
+      const match = entries.find((candidate) => timingSafeEqual(candidate.hash, tokenHash));
       if (!match) return undefined;
       const { entry } = match;
-      const identity: Identity = {
-        projectId: entry.projectId ?? defaultProjectId,
-        role: entry.role ?? 'user',
-        clientKeyId: entry.id ?? `key_${match.hash.toString('hex').slice(0, 8)}`,
-      };
+      const identity: Identity = { projectId: entry.projectId ?? defaultProjectId, role: entry.role ?? 'user', clientKeyId: match.clientKeyId };
       if (entry.userId !== undefined) identity.userId = entry.userId;
       return identity;
     },

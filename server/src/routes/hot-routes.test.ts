@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
@@ -88,5 +89,37 @@ describe('the hot routes in the gateway', () => {
     const embedded = await post('/v1/embeddings', JSON.stringify({ model: 'embed', input: 'hello' }));
     expect(embedded.status).toBe(200);
     expect(((await embedded.json()) as { data: Array<{ embedding: number[] }> }).data[0]?.embedding.length).toBeGreaterThan(100);
+  });
+
+  it('reads every kind of body on the hot path as the general parser does on the other spelling', async () => {
+    const chat = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }] });
+    const nested = `{"model":"chat","messages":[{"role":"user","content":"x"}],"metadata":${'['.repeat(70)}${']'.repeat(70)}}`;
+    const bodies: Array<{ name: string; body: Buffer | string; headers?: Record<string, string> }> = [
+      { name: 'plain', body: chat },
+      { name: 'byte order mark', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(chat)]) },
+      { name: 'leading whitespace', body: `\n\t ${chat}` },
+      { name: 'charset', body: chat, headers: { 'content-type': 'application/json; charset=UTF-8' } },
+      { name: 'not an object', body: '42' },
+      { name: 'a string', body: '"hello"' },
+      { name: 'malformed', body: '{"model": "chat",' },
+      { name: 'too deep', body: nested },
+      { name: 'NUL', body: chat.replace('hello', 'hel\\u0000lo') },
+      { name: 'empty', body: '' },
+      { name: 'latin-1', body: chat, headers: { 'content-type': 'application/json; charset=latin1' } },
+      { name: 'gzip', body: gzipSync(chat), headers: { 'content-encoding': 'gzip' } },
+      { name: 'vendor JSON type', body: chat, headers: { 'content-type': 'application/vnd.api+json' } },
+    ];
+    const answer = async (path: string, body: Buffer | string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${harness.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers }, body });
+      const json = (await response.json()) as { object?: string; error?: { code: string; message: string } };
+      return { status: response.status, kind: json.object ?? json.error?.code, message: json.error?.message };
+    };
+    const outcomes: Record<string, number> = {};
+    for (const { name, body, headers } of bodies) {
+      const hot = await answer('/v1/chat/completions', body, headers);
+      expect(hot, name).toEqual(await answer('/v1/chat/completions/', body, headers));
+      outcomes[name] = hot.status;
+    }
+    expect(outcomes).toEqual({ plain: 200, 'byte order mark': 200, 'leading whitespace': 200, charset: 200, 'not an object': 400, 'a string': 400, malformed: 400, 'too deep': 400, NUL: 400, empty: 400, 'latin-1': 415, gzip: 200, 'vendor JSON type': 400 });
   });
 });
