@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult, type SqliteDatabase as KyselySqlite } from 'kysely';
 import pg from 'pg';
 import { connectionFailureOf, parseDatabaseTarget, postgresUserOf } from './database-target.js';
 import { migrationProvider } from './migrations/index.js';
@@ -54,8 +54,32 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) });
   return { db, dialect: 'sqlite', location: file, pool: undefined, close: () => db.destroy() };
+}
+
+/** How many distinct statements a SQLite database keeps prepared (the usage ledger's inserts alone take up to 200). */
+const PREPARED_STATEMENTS = 512;
+
+/**
+ * The SQLite database as Kysely sees it, with each statement prepared once and kept: Kysely prepares on every query,
+ * which costs more than running a small one. A kept statement still being iterated is not shared (a fresh one is
+ * prepared); past `PREPARED_STATEMENTS` the oldest is dropped.
+ */
+function preparedOnce(sqlite: SqliteDatabase.Database): KyselySqlite {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      const kept = statements.get(sql);
+      if (kept && !kept.busy) return kept;
+      const statement = sqlite.prepare(sql);
+      if (kept) return statement;
+      if (statements.size >= PREPARED_STATEMENTS) statements.delete(statements.keys().next().value as string);
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 /** Runs every pending migration; throws with the failing migration's name. */
