@@ -24,6 +24,8 @@ export class PlainChunks {
   /** The template as the bytes of whole events: `data: ` and the prefix, the suffix and the blank line. */
   #prefixBytes: Buffer | undefined;
   #suffixBytes: Buffer | undefined;
+  /** The end of one plain event and the start of the next: the suffix, the blank line, `data: ` and the prefix. */
+  #jointBytes: Buffer | undefined;
 
   /** The characters of text a chunk carries when it fits the template; undefined when it must be parsed. */
   length(raw: string): number | undefined {
@@ -43,19 +45,31 @@ export class PlainChunks {
   plainRun(bytes: Buffer, from: number): { end: number; count: number } {
     const prefix = this.#prefixBytes;
     const suffix = this.#suffixBytes;
+    const joint = this.#jointBytes;
+    if (prefix === undefined || suffix === undefined || joint === undefined) return { end: from, count: 0 };
     let characters = 0;
     let position = from;
-    if (prefix === undefined || suffix === undefined) return { end: from, count: 0 };
-    while (position < bytes.length) {
-      const start = position + prefix.length;
-      if (start > bytes.length || bytes.compare(prefix, 0, prefix.length, position, start) !== 0) break;
+    // Where the text of the event at `position` starts, once its prefix is known to match.
+    let start = position + prefix.length;
+    if (start > bytes.length || bytes.compare(prefix, 0, prefix.length, position, start) !== 0) return { end: from, count: 0 };
+    for (;;) {
       const text = utf8StringLength(bytes, start);
       // Empty text is not a plain chunk (the parse decides what it is).
       if (text === undefined || text.length === 0) break;
+      // One comparison for the end of this event and the start of the next (they are adjacent), else the end alone.
+      const jointEnd = text.quote + joint.length;
+      if (jointEnd <= bytes.length && bytes.compare(joint, 0, joint.length, text.quote, jointEnd) === 0) {
+        characters += text.length;
+        position = text.quote + suffix.length;
+        start = jointEnd;
+        continue;
+      }
       const end = text.quote + suffix.length;
-      if (end > bytes.length || bytes.compare(suffix, 0, suffix.length, text.quote, end) !== 0) break;
-      characters += text.length;
-      position = end;
+      if (end <= bytes.length && bytes.compare(suffix, 0, suffix.length, text.quote, end) === 0) {
+        characters += text.length;
+        position = end;
+      }
+      break;
     }
     // Bytes that are not UTF-8 are left to the decoder (which replaces them), so they never leave as they came.
     if (position === from || !isUtf8(bytes.subarray(from, position))) return { end: from, count: 0 };
@@ -90,6 +104,7 @@ export class PlainChunks {
     this.#suffix = raw.slice(end);
     this.#prefixBytes = Buffer.from(`data: ${this.#prefix}`);
     this.#suffixBytes = Buffer.from(`${this.#suffix}\n\n`);
+    this.#jointBytes = Buffer.concat([this.#suffixBytes, this.#prefixBytes]);
   }
 }
 

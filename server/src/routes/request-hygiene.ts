@@ -51,7 +51,14 @@ function checkJson(buffer: Buffer): void {
 }
 
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
-const LEADING_WHITESPACE = /^[\x20\x09\x0a\x0d]*/;
+/** The first character of a JSON text after its whitespace (space, tab, line feed, carriage return). */
+function firstSignificant(text: string): string | undefined {
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) return text[index];
+  }
+  return undefined;
+}
 
 /** A body that is not JSON, with the status and type Express's parser gives one (the error handler reads them). */
 const notJson = (message: string) => Object.assign(new SyntaxError(message), { status: 400, type: 'entity.parse.failed' });
@@ -79,7 +86,7 @@ export function plainJsonBody(limit: number, parser: RequestHandler): RequestHan
         const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
         checkJson(bytes);
         const text = (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes).toString('utf8');
-        const first = text[LEADING_WHITESPACE.exec(text)?.[0].length ?? 0];
+        const first = firstSignificant(text);
         if (first !== '{' && first !== '[') throw notJson('The request body must be a JSON object or array.');
         try {
           body = JSON.parse(text);
