@@ -16,14 +16,16 @@ export const bundleDirectory = path.join(repoRoot, 'server', 'node_modules', '.c
 
 /**
  * Bundles a bench entry (TypeScript, sources of the workspace packages included) to an ES module with a source map;
- * `from` bundles it from another checkout of the repository (bench/compare.ts), written under `name`.
+ * `from` bundles it from another checkout of the repository (bench/compare.ts), written under `name`. With `split`,
+ * what the code imports on demand (`import()`) stays in chunks of its own, loaded only when asked for, as in the
+ * published package (a single file would load every dependency at start).
  */
-export async function bundleEntry(entry: string, from: { root: string; name: string } = { root: repoRoot, name: path.basename(entry, '.ts') }): Promise<string> {
+export async function bundleEntry(entry: string, from: { root: string; name: string } = { root: repoRoot, name: path.basename(entry, '.ts') }, split = false): Promise<string> {
   mkdirSync(bundleDirectory, { recursive: true });
-  const outfile = path.join(bundleDirectory, `${from.name}.mjs`);
+  const outdir = split ? path.join(bundleDirectory, from.name) : bundleDirectory;
   await build({
     entryPoints: [path.join(from.root, 'bench', entry)],
-    outfile,
+    ...(split ? { outdir, splitting: true, entryNames: from.name, outExtension: { '.js': '.mjs' } } : { outfile: path.join(outdir, `${from.name}.mjs`) }),
     bundle: true,
     packages: 'external',
     platform: 'node',
@@ -32,7 +34,7 @@ export async function bundleEntry(entry: string, from: { root: string; name: str
     sourcemap: 'linked',
     logLevel: 'error',
   });
-  return outfile;
+  return path.join(outdir, `${from.name}.mjs`);
 }
 
 export interface ChildOptions {

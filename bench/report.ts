@@ -1,6 +1,6 @@
 /**
  * Turns the figures into the report: markdown tables (printed as they are, and written to docs/benchmarks.md), and
- * where each goal of issue 9 stands. Asserts nothing.
+ * where each goal of issues 9 and 21 stands. Asserts nothing.
  */
 import type { ChromiumResult, StreamFigures, TypingFigures } from './chromium.js';
 import type { CacheHitResult, CachePath } from './cache-hits.js';
@@ -12,6 +12,7 @@ import type { SoakResult } from './soak.js';
 import type { StreamMemoryResult } from './stream-memory.js';
 import { GATEWAY_NAMES, TARGET_LABELS, type TargetName } from './targets.js';
 import type { SaturationResult } from './saturation.js';
+import type { ServeIdleResult } from './serve-idle.js';
 import type { ThroughputResult } from './throughput.js';
 import { CACHE_MODEL_MS, REQUEST_KINDS, type RequestKind } from './workload.js';
 
@@ -34,6 +35,8 @@ export interface BenchResults {
   /** Absent in results saved before the response cache existed. */
   cache?: CacheHitResult | { skipped: string };
   streamMemory: Map<TargetName, StreamMemoryResult | { error: string }>;
+  /** `insforge-ai serve` at rest; absent in results saved before it was measured. */
+  serveIdle?: ServeIdleResult | { error: string };
   soak: SoakResult | { skipped: string };
   profile: ProfileResult | { skipped: string };
   clientSizes: BundleSize[];
@@ -132,6 +135,43 @@ function saturationGoals(results: BenchResults): Goal[] {
   return goals;
 }
 
+/** The goals issue 21 adds that are not the saturation ones: latency against the floor, idle memory, cache hits. */
+function issue21Goals(results: BenchResults): Goal[] {
+  const sequential = runAt(results, 1);
+  const heavy = heaviest(results);
+  const goals: Goal[] = [];
+  const seqAdded = REQUEST_KINDS.map((kind) => [kind, added(sequential, 'ours', kind, 50)] as const);
+  goals.push({
+    goal: 'Added latency p50 ≤ 0.6 ms, sequential (each request kind)',
+    figure: seqAdded.map(([kind, value]) => `${kind} ${signedMs(value)} ms`).join(', '),
+    status: seqAdded.some(([, value]) => !Number.isFinite(value)) ? 'not measured' : seqAdded.every(([, value]) => value <= 0.6) ? 'meets' : 'MISSES',
+  });
+  const oursP99 = added(heavy, 'ours', 'stream', 99);
+  const bareP99 = added(heavy, 'bare', 'stream', 99);
+  goals.push({
+    goal: `Added latency p99 at ${heavy?.concurrency ?? 500} concurrent streams ≤ 2× the bare proxy's added p99`,
+    figure: `${signedMs(oursP99)} vs ${signedMs(bareP99)} ms (${ratio(oursP99 / bareP99)})`,
+    status: !Number.isFinite(oursP99) || !Number.isFinite(bareP99) ? 'not measured' : oursP99 <= 2 * Math.max(bareP99, 0) ? 'meets' : 'MISSES',
+  });
+  const serve = results.serveIdle;
+  goals.push({
+    goal: 'Idle RSS of `insforge-ai serve` on SQLite ≤ 100 MB',
+    figure: !serve ? 'not measured in this run' : 'error' in serve ? `failed: ${serve.error}` : `${mb(serve.memory.rss)} (live heap ${mb(serve.memory.heapUsed)}), ${(serve.settleMs / 1000).toFixed(1)} s after its readiness check`,
+    status: !serve || 'error' in serve ? 'not measured' : serve.memory.rss <= 100 * 1024 * 1024 ? 'meets' : 'MISSES',
+  });
+  const cache = results.cache;
+  goals.push(
+    !cache || 'skipped' in cache
+      ? { goal: 'A cache hit serves faster than the bare proxy path', figure: cache?.skipped ?? 'not measured in this run', status: 'not measured' }
+      : {
+          goal: 'A cache hit serves faster than the bare proxy path',
+          figure: `p50 ${ms(cache.paths.hit.p50Ms)} against ${ms(cache.paths.bare.p50Ms)} (a model of ${CACHE_MODEL_MS} ms); ${cache.paths.hit.requestsPerSecond.toFixed(0)} against ${cache.paths.bare.requestsPerSecond.toFixed(0)} requests/s`,
+          status: cache.paths.hit.p50Ms < cache.paths.bare.p50Ms && cache.paths.hit.requestsPerSecond > cache.paths.bare.requestsPerSecond ? 'meets' : 'MISSES',
+        },
+  );
+  return goals;
+}
+
 export function evaluateGoals(results: BenchResults): Goal[] {
   const sequential = runAt(results, 1);
   const heavy = heaviest(results);
@@ -170,7 +210,7 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     figure: `${percent(share)} (${ours?.requestsPerSecond.toFixed(0) ?? '—'} vs ${bare?.requestsPerSecond.toFixed(0) ?? '—'} req/s)`,
     status: !Number.isFinite(share) ? 'not measured' : share >= 0.6 ? 'meets' : 'MISSES',
   });
-  goals.push(...saturationGoals(results));
+  goals.push(...saturationGoals(results), ...issue21Goals(results));
   const soak = results.soak;
   goals.push(
     'skipped' in soak
@@ -308,7 +348,7 @@ export function renderReport(results: BenchResults): string {
   sections.push(`Command: \`${results.command}\` (${results.mode} mode)`);
   sections.push(`## Machine and versions\n\n${table(['', ''], [...results.machine, ...results.versions].map(([key, value]) => [key, value]))}`);
   const standing = (goal: Goal) => (goal.status === 'MISSES' ? '**MISSES**' : goal.status === 'reported' ? 'reported (no threshold)' : goal.status);
-  sections.push(`## Goals (issue 9)\n\n${table(['goal', 'this run', 'where it stands'], goals.map((goal) => [goal.goal, goal.figure, standing(goal)]))}`);
+  sections.push(`## Goals (issues 9 and 21)\n\n${table(['goal', 'this run', 'where it stands'], goals.map((goal) => [goal.goal, goal.figure, standing(goal)]))}`);
   sections.push(
     '## Set-up\n\n' +
       [

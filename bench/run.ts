@@ -29,6 +29,7 @@ import { runSoak } from './soak.js';
 import { measureStreamMemory } from './stream-memory.js';
 import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
 import { measureSaturation } from './saturation.js';
+import { measureServeIdle } from './serve-idle.js';
 import { measureThroughput } from './throughput.js';
 import { buildRequest, REQUEST_KINDS } from './workload.js';
 
@@ -53,8 +54,8 @@ const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
 /** How long and how hard each section runs. */
 const plan = short
-  ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, perKind: { connections: 16, durationSeconds: 1, rounds: 1 }, streamSteps: [10, 40], settleMs: 150, profileMs: 0, warmup: 3 }
-  : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, perKind: { connections: 64, durationSeconds: 5, rounds: 3 }, streamSteps: [100, 500], settleMs: 1_000, profileMs: 10_000, warmup: 20 };
+  ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, perKind: { connections: 16, durationSeconds: 1, rounds: 1 }, streamSteps: [10, 40], settleMs: 150, serveSettleMs: 500, profileMs: 0, warmup: 3 }
+  : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, perKind: { connections: 64, durationSeconds: 5, rounds: 3 }, streamSteps: [100, 500], settleMs: 1_000, serveSettleMs: 30_000, profileMs: 10_000, warmup: 20 };
 /** ChatPanel in Chromium: answers at 1,000 and at 50 tokens/s, then typing into a 1,000-message conversation. */
 const chromiumPlan: ChromiumPlan = short
   ? { streams: [{ tokensPerSecond: 1_000, tokens: 200, runs: 1 }, { tokensPerSecond: 50, tokens: 25, runs: 1 }], conversationMessages: 1_000, typedCharacters: 20, keystrokeDelayMs: 40 }
@@ -140,6 +141,14 @@ async function main(): Promise<BenchResults> {
     }
   }
 
+  step(`idle memory of insforge-ai serve on SQLite, after ${plan.serveSettleMs / 1000} s quiet`);
+  let serveIdle: BenchResults['serveIdle'];
+  try {
+    serveIdle = await measureServeIdle(workspace, emulator, plan.serveSettleMs);
+  } catch (error) {
+    serveIdle = { error: (error as Error).message.split('\n')[0] ?? 'failed' };
+  }
+
   let profile: BenchResults['profile'] = { skipped: 'Not profiled in this run (short mode or --skip-profile).' };
   if (plan.profileMs > 0 && !values['skip-profile']) {
     step(`CPU profile of our gateway: ${plan.profileMs / 1000} s`);
@@ -197,6 +206,7 @@ async function main(): Promise<BenchResults> {
     saturation,
     cache,
     streamMemory,
+    serveIdle,
     soak,
     profile,
     clientSizes,

@@ -53,10 +53,11 @@ export class BenchWorkspace {
     return path.join(this.directory, `${name}-${this.#sequence}`);
   }
 
-  bundle(entry: string): Promise<string> {
+  /** `split`: on-demand imports stay in their own chunks (see `bundleEntry`). */
+  bundle(entry: string, split = false): Promise<string> {
     let bundled = this.#bundles.get(entry);
     if (!bundled) {
-      bundled = bundleEntry(entry);
+      bundled = bundleEntry(entry, undefined, split);
       this.#bundles.set(entry, bundled);
     }
     return bundled;

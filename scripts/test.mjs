@@ -33,7 +33,6 @@ const steps = [
   // Benchmarks run briefly so they cannot rot; they print figures and assert no timing.
   { name: 'emulator benchmark, short mode', run: () => runPnpm(['--filter', '@insforge/openrouter-emulator', 'bench', '--short']) },
   { name: 'markdown on hostile answers, short mode', run: () => runPnpm(['--filter', '@insforge/ai-react', 'bench:markdown', '--short']) },
-  { name: 'gateway idle memory benchmark', run: () => runPnpm(['--filter', '@insforge/ai-server', 'bench:rss']) },
   { name: 'typecheck the benchmark', run: () => runBin('tsc', ['-p', 'bench/tsconfig.json']) },
   { name: 'gateway benchmark, short mode', run: () => runBin('tsx', ['bench/run.ts', '--short']) },
   { name: 'before/after comparison, short mode', run: () => runBin('tsx', ['bench/compare.ts', '--base', 'HEAD', '--rounds', '1', '--seconds', '0.5', '--workers', '8']) },

@@ -1,8 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createAiGateway, type AiGateway } from '../create-ai-gateway.js';
-import { inProcessGatewayApi } from '../mcp/gateway-api.js';
-import { createGatewayMcpServer } from '../mcp/gateway-mcp-server.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
 import { CliError } from './cli-error.js';
 import { jsonLinesLogger, type CliIo } from './cli-io.js';
@@ -52,6 +49,8 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
   }
+  // The MCP SDK loads when this command runs, not with every other command of the CLI.
+  const [{ StdioServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }] = await Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('../mcp/gateway-api.js'), import('../mcp/gateway-mcp-server.js')]);
   const server = createGatewayMcpServer(inProcessGatewayApi(gateway.router, { authorization: `Bearer ${token}` }));
   const transport = new StdioServerTransport();
   let closing: Promise<void> | undefined;

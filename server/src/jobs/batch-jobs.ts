@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { GatewayContext } from '../gateway/context.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { openRouterGenerations } from '../usage/reconciler.js';
-import { BullJobQueue } from './bull-job-queue.js';
 import { DatabaseJobQueue } from './database-job-queue.js';
 import type { JobQueue } from './job-queue.js';
 import { JobRunner } from './job-runner.js';
@@ -52,10 +51,12 @@ export interface BatchJobs {
 export function startBatchJobs(context: GatewayContext, ready: Promise<GatewayStores>, options: BatchJobOptions = {}, redis: { url?: string | undefined; keyPrefix?: string | undefined } = {}): BatchJobs {
   let runner: JobRunner | undefined;
   let queue: JobQueue | undefined;
-  const service = ready.then((stores) => {
+  const service = ready.then(async (stores) => {
     const store = new JobStore(stores.database.db);
     runner = new JobRunner(context, store, openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId)), options);
-    queue = redis.url
+    // BullMQ (and its Redis client) load only where Redis is configured: a gateway without Redis never holds them.
+    const BullJobQueue = redis.url ? (await import('./bull-job-queue.js')).BullJobQueue : undefined;
+    queue = BullJobQueue && redis.url
       ? new BullJobQueue({ store, logger: context.logger, redisUrl: redis.url, prefix: redis.keyPrefix ? `${redis.keyPrefix}jobs` : undefined, ...pick(options, ['concurrency', 'leaseMs', 'lockMs', 'retryDelayMs']) })
       : new DatabaseJobQueue({ store, logger: context.logger, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
     const work = runner;

@@ -1,12 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Router } from 'express';
 import { requireAdmin } from '../routes/identity-middleware.js';
 import type { NodeHandler } from '../in-process-request.js';
-import { inProcessGatewayApi } from './gateway-api.js';
-import { createGatewayMcpServer } from './gateway-mcp-server.js';
 
 export const MCP_PATH = '/mcp';
+
+/** The MCP SDK and the gateway's server on it, loaded at the first MCP request: a gateway nobody asks never holds them. */
+const importMcp = () => Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./gateway-api.js'), import('./gateway-mcp-server.js')]);
+let mcpModules: ReturnType<typeof importMcp> | undefined;
+const loadMcp = () => (mcpModules ??= importMcp());
 
 /** Headers of the MCP request that are about its own transport, not who the caller is. */
 const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'accept', 'accept-encoding', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
@@ -32,6 +34,7 @@ function identityHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 export function mcpRouter(gateway: NodeHandler | Router): Router {
   const router = Router();
   router.post(MCP_PATH, requireAdmin, async (req, res) => {
+    const [{ StreamableHTTPServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }] = await loadMcp();
     const server = createGatewayMcpServer(inProcessGatewayApi(gateway, identityHeaders(req.headers)));
     // No session id generator: stateless.
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResult, type SqliteDatabase as KyselySqlite } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { connectionFailureOf, parseDatabaseTarget, postgresUserOf } from './database-target.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -23,10 +23,6 @@ export interface OpenDatabase {
 
 export { DEFAULT_SQLITE_PATH } from './database-target.js';
 
-// Postgres returns int8 as a string to avoid precision loss; epoch milliseconds fit a double exactly.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
-
 /**
  * Opens the database a URL names: Postgres for `postgres://` / `postgresql://`, otherwise a SQLite file
  * (`sqlite:path`, a plain path, or the default `./.insforge-ai/ai.db`; `:memory:` for tests). Another scheme
@@ -35,7 +31,7 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
 export function openDatabase(url?: string, options: { poolSize?: number; create?: boolean } = {}): OpenDatabase {
   const target = parseDatabaseTarget(url);
   if (target.dialect === 'postgres') {
-    const pool = new pg.Pool({ connectionString: target.url, max: options.poolSize ?? 10 });
+    const pool = new (loadPg().Pool)({ connectionString: target.url, max: options.poolSize ?? 10 });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     // Nor may a checked-out one (pg-pool listens only to idle clients): its query fails, and the pool drops it on release.
@@ -100,6 +96,22 @@ export async function migrateToLatest(database: OpenDatabase): Promise<Migration
  * better-sqlite3, loaded only when SQLite is used: it is an optional peer dependency (a native module that compiles
  * on install), so a Postgres-only deployment never needs it.
  */
+let pgLoaded: typeof pg | undefined;
+
+/**
+ * The Postgres driver, loaded with the first Postgres database (a SQLite deployment never holds it). Postgres returns
+ * int8 and numeric as strings to avoid precision loss; epoch milliseconds and costs fit a double exactly, so they are
+ * read as numbers.
+ */
+function loadPg(): typeof pg {
+  if (pgLoaded) return pgLoaded;
+  const loaded = createRequire(import.meta.url)('pg') as typeof pg;
+  loaded.types.setTypeParser(loaded.types.builtins.INT8, (value) => Number(value));
+  loaded.types.setTypeParser(loaded.types.builtins.NUMERIC, (value) => Number(value));
+  pgLoaded = loaded;
+  return loaded;
+}
+
 function loadSqliteDriver(): typeof SqliteDatabase {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof SqliteDatabase;

@@ -4,6 +4,13 @@ import { readSseBatches, type SseItem } from './sse-events.js';
 
 const event = (data: string) => `data: ${data}\n\n`;
 
+/** A body that errors when destroyed before its end, as undici's does (its request aborted). */
+class AbortingBody extends PassThrough {
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    callback(error ?? (this.readableEnded ? null : Object.assign(new Error('Request aborted'), { code: 'UND_ERR_ABORTED' })));
+  }
+}
+
 /** Reads batches until one holds `[DONE]` (or `stopAt` items were read), then stops reading. */
 async function readUntil(body: PassThrough, stopAt = Infinity): Promise<SseItem[]> {
   const items: SseItem[] = [];
@@ -44,5 +51,26 @@ describe('readSseBatches on a Node body', () => {
     body.write(event('{"a":1}'));
     await readUntil(body, 1);
     expect(body.destroyed).toBe(true);
+  });
+
+  it('leaves no error unhandled when a body errors as it is destroyed, before [DONE] or past the drain allowance', async () => {
+    const unhandled: unknown[] = [];
+    const onUncaught = (error: unknown) => unhandled.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const early = new AbortingBody();
+      early.write(event('{"a":1}'));
+      await readUntil(early, 1);
+      const late = new AbortingBody();
+      late.write(event('[DONE]'));
+      await readUntil(late);
+      for (let index = 0; index < 20 && !late.destroyed; index += 1) late.write(`: ${'x'.repeat(8 * 1024)}\n\n`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect([early.destroyed, late.destroyed]).toEqual([true, true]);
+      expect(early.errored ?? late.errored).toMatchObject({ code: 'UND_ERR_ABORTED' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
   });
 });

@@ -81,6 +81,8 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
     finished = true;
   } finally {
     if (!finished && body instanceof Readable) {
+      // Destroyed before its end, an undici body errors (the request aborted): nobody reads that error.
+      body.on('error', () => undefined);
       if (done) release(body);
       else body.destroy();
     }
@@ -108,7 +110,6 @@ function release(body: Readable): void {
     if (extra > DRAIN_BYTES) body.destroy();
   });
   body.once('close', () => clearTimeout(timer));
-  body.on('error', () => undefined);
   body.resume();
 }
 
