@@ -34,6 +34,31 @@ describe('attachments', () => {
     expect(answer.usage!.prompt_tokens - plain.usage!.prompt_tokens).toBeLessThan(1_048 + 20);
   });
 
+  it('a later turn names only its own attachments, while every earlier one is still billed', async () => {
+    const image: ChatCompletionContentPart = { type: 'image_url', image_url: { url: png } };
+    const first = await ask('openai/gpt-4o-mini', [image]);
+    const later = await openai.chat.completions.create({
+      model: 'openai/gpt-4o-mini',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is attached?' }, image] },
+        { role: 'assistant', content: first.choices[0]?.message.content ?? '' },
+        { role: 'user', content: 'And what colour is it?' },
+      ],
+    });
+    expect(later.choices[0]?.message.content).not.toContain('I received');
+    expect(later.usage!.prompt_tokens).toBeGreaterThan(first.usage!.prompt_tokens);
+    const again = await openai.chat.completions.create({
+      model: 'google/gemini-3.5-flash',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is attached?' }, image] },
+        { role: 'assistant', content: 'An image.' },
+        { role: 'user', content: [{ type: 'text', text: 'And this one?' }, { type: 'input_audio', input_audio: { data: Buffer.alloc(3_000).toString('base64'), format: 'mp3' } }] },
+      ],
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(again.choices[0]?.message.content).toContain('I received 3000 bytes of mp3 audio.');
+    expect(again.choices[0]?.message.content).not.toContain('pixels');
+  });
+
   it('a model without image or audio input refuses them as OpenRouter does', async () => {
     const refused = await rejectionOf(ask('deepseek/deepseek-r1', [{ type: 'image_url', image_url: { url: png } }]));
     expect(refused).toBeInstanceOf(NotFoundError);

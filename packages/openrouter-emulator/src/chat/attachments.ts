@@ -46,8 +46,11 @@ export function readAttachments(body: Record<string, unknown>, model: CatalogMod
   const use: AttachmentUse = { tokens: 0, ocrPages: 0, received: [] };
   const messages = Array.isArray(body['messages']) ? body['messages'].filter(isRecord) : [];
   const inputs = model.architecture.input_modalities;
+  // Every attachment of the conversation is billed; the answer names those of the message it answers.
+  const answered = messages.findLast((message) => message['role'] === 'user');
   for (const message of messages) {
     if (!Array.isArray(message['content'])) continue;
+    const received = message === answered ? use.received : [];
     for (const part of message['content'].filter(isRecord)) {
       if (part['type'] === 'image_url') {
         if (!inputs.includes('image')) throw new EmulatorHttpError(404, 'No endpoints found that support image input');
@@ -56,7 +59,7 @@ export function readAttachments(body: Record<string, unknown>, model: CatalogMod
         const size = decoded ? imageSize(decoded.bytes) : undefined;
         if (decoded && !size) throw new EmulatorHttpError(400, `Invalid image: the data URL does not hold a PNG, JPEG, GIF or WebP image (${decoded.mimeType || 'no type'}).`);
         use.tokens += size ? imageInputTokens(size) : 85;
-        use.received.push(size ? `an image of ${size.width}×${size.height} pixels` : `an image at ${url.slice(0, 80)}`);
+        received.push(size ? `an image of ${size.width}×${size.height} pixels` : `an image at ${url.slice(0, 80)}`);
       } else if (part['type'] === 'file') {
         const file = isRecord(part['file']) ? part['file'] : {};
         const name = typeof file['filename'] === 'string' ? file['filename'] : 'a file';
@@ -67,14 +70,14 @@ export function readAttachments(body: Record<string, unknown>, model: CatalogMod
         if (engine === 'native') use.tokens += pages * NATIVE_PDF_PAGE_TOKENS;
         else use.tokens += countTokens(pdfText(decoded.bytes));
         if (engine === 'mistral-ocr') use.ocrPages += pages;
-        use.received.push(`a PDF of ${pages} page${pages === 1 ? '' : 's'} ("${name}", read with ${engine})`);
+        received.push(`a PDF of ${pages} page${pages === 1 ? '' : 's'} ("${name}", read with ${engine})`);
       } else if (part['type'] === 'input_audio') {
         if (!inputs.includes('audio')) throw new EmulatorHttpError(404, 'No endpoints found that support input audio');
         const audio = isRecord(part['input_audio']) ? part['input_audio'] : {};
         const data = typeof audio['data'] === 'string' ? audio['data'] : '';
         const bytes = Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
         use.tokens += Math.max(1, Math.ceil((bytes / 1_000) * AUDIO_TOKENS_PER_KB));
-        use.received.push(`${bytes} bytes of ${typeof audio['format'] === 'string' ? audio['format'] : 'audio'} audio`);
+        received.push(`${bytes} bytes of ${typeof audio['format'] === 'string' ? audio['format'] : 'audio'} audio`);
       }
     }
   }
