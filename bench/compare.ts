@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
-import { closedLoop } from './load.js';
+import { alternatingLines, measureAlternating } from './alternating.js';
 import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
-import { cpuMs } from './throughput.js';
-import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
+import { REQUEST_KINDS, type RequestKind } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,13 +34,6 @@ if (!values.base || kinds.length === 0 || !(rounds > 0) || !(durationMs > 0) || 
   process.exit(2);
 }
 
-interface Tally {
-  completed: number;
-  failed: number;
-  elapsedMs: number;
-  cpuMs: number;
-}
-
 const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-compare-'));
 const workspace = new BenchWorkspace();
 try {
@@ -50,34 +42,16 @@ try {
   const baseBundle = await bundleEntry('gateway-server.ts', { root: checkout, name: 'gateway-server-base' });
   const emulator = await startEmulatorProcess(workspace);
   const targets: Array<{ label: string; target: Target }> = [
-    { label: `base ${base}`, target: await startOurGateway(workspace, emulator, [], baseBundle) },
+    { label: `base ${base}`, target: await startOurGateway(workspace, emulator, [], { bundle: baseBundle }) },
     { label: 'working tree', target: await startOurGateway(workspace, emulator) },
   ];
   console.log(`${kinds.join(', ')}: ${rounds} rounds of ${durationMs / 1_000} s each, ${workers} clients, alternating`);
-  for (const kind of kinds) {
-    const tallies = targets.map((): Tally => ({ completed: 0, failed: 0, elapsedMs: 0, cpuMs: 0 }));
-    // A short warm-up of each (the JIT, the connection pools), not counted.
-    for (const { target } of targets) await closedLoop(() => buildRequest(target.address, kind), workers, 1_000);
-    for (let round = 0; round < rounds; round += 1) {
-      const order = round % 2 === 0 ? [0, 1] : [1, 0];
-      for (const index of order) {
-        const { target } = targets[index] as (typeof targets)[number];
-        const tally = tallies[index] as Tally;
-        const before = cpuMs(target.child.pid);
-        const run = await closedLoop(() => buildRequest(target.address, kind), workers, durationMs);
-        tally.cpuMs += cpuMs(target.child.pid) - before;
-        tally.completed += run.completed;
-        tally.failed += run.failed;
-        tally.elapsedMs += run.elapsedMs;
-      }
-    }
-    const figures = tallies.map((tally) => ({ rps: (tally.completed * 1_000) / tally.elapsedMs, cpu: tally.cpuMs / Math.max(1, tally.completed), failed: tally.failed }));
-    for (const [index, { label }] of targets.entries()) {
-      const figure = figures[index] as (typeof figures)[number];
-      console.log(`  ${kind.padEnd(6)} ${label.padEnd(14)} ${figure.rps.toFixed(0).padStart(6)} req/s  ${figure.cpu.toFixed(3)} ms CPU/request${figure.failed ? `  (${figure.failed} failed)` : ''}`);
-    }
-    const [before, after] = figures as [(typeof figures)[number], (typeof figures)[number]];
-    console.log(`  ${kind.padEnd(6)} after/before: ${(after.rps / before.rps).toFixed(2)}× requests per second, ${(after.cpu / before.cpu).toFixed(2)}× CPU per request`);
+  const labels = targets.map(({ label }) => label);
+  const figures = await measureAlternating(targets.map(({ target }) => target), kinds, { rounds, durationMs, workers });
+  for (const [kind, kindFigures] of figures) {
+    for (const line of alternatingLines(kind, labels, kindFigures)) console.log(line);
+    const [before, after] = kindFigures;
+    if (before && after) console.log(`  ${kind.padEnd(6)} after/before: ${(after.requestsPerSecond / before.requestsPerSecond).toFixed(2)}× requests per second, ${(after.cpuMsPerRequest / before.cpuMsPerRequest).toFixed(2)}× CPU per request`);
   }
 } finally {
   await stopAllChildren();

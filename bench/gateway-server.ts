@@ -15,11 +15,19 @@ interface GatewayServerConfig {
   database: string;
   clientKey: string;
   adminToken: string;
+  /** The upstream over TLS: whether to offer HTTP/2, and the certificate to trust. */
+  upstreamHttp2?: boolean;
+  upstreamCa?: string;
 }
 
 const config = JSON.parse(process.env['BENCH_GATEWAY'] ?? '{}') as GatewayServerConfig;
 const gateway = createAiGateway({
-  upstream: { baseUrl: config.upstreamUrl, apiKey: config.upstreamKey },
+  upstream: {
+    baseUrl: config.upstreamUrl,
+    apiKey: config.upstreamKey,
+    ...(config.upstreamHttp2 !== undefined ? { http2: config.upstreamHttp2 } : {}),
+    ...(config.upstreamCa ? { ca: config.upstreamCa } : {}),
+  },
   database: config.database,
   features: [
     { name: 'chat', model: CHAT_MODEL, systemPrompt: SYSTEM_PROMPT },

@@ -135,7 +135,7 @@ async function main(): Promise<BenchResults> {
     if (unavailable.has(name)) continue;
     step(`memory per stream: ${TARGET_LABELS[name]}, ${plan.streamSteps.join(' then ')} streams`);
     try {
-      streamMemory.set(name, await measureStreamMemory(name, workspace, emulator, plan.streamSteps, plan.settleMs));
+      streamMemory.set(name, await measureStreamMemory(() => startTarget(name, workspace, emulator), plan.streamSteps, plan.settleMs));
     } catch (error) {
       streamMemory.set(name, { error: (error as Error).message.split('\n')[0] ?? 'failed' });
     }

@@ -5,8 +5,7 @@
  */
 import { sleep, type ProcessMemory } from './child-process.js';
 import { startRequest, timeRequest, type RunningRequest } from './load.js';
-import type { BenchWorkspace, Emulator, Target, TargetName } from './targets.js';
-import { startTarget } from './targets.js';
+import type { Target } from './targets.js';
 import { buildRequest, REQUEST_KINDS, SLOW_STREAM_MARKER } from './workload.js';
 
 export interface StreamMemoryResult {
@@ -49,14 +48,9 @@ async function openStreams(target: Target, count: number): Promise<{ streams: Ru
   return { streams, failed };
 }
 
-export async function measureStreamMemory(
-  name: Exclude<TargetName, 'direct'>,
-  workspace: BenchWorkspace,
-  emulator: Emulator,
-  streamSteps: readonly number[],
-  settleMs: number,
-): Promise<StreamMemoryResult> {
-  const target = await startTarget(name, workspace, emulator);
+/** `start` starts a fresh process of the target (e.g. `() => startTarget('ours', workspace, emulator)`). */
+export async function measureStreamMemory(start: () => Promise<Target>, streamSteps: readonly number[], settleMs: number): Promise<StreamMemoryResult> {
+  const target = await start();
   const held: RunningRequest[] = [];
   try {
     for (let index = 0; index < 20; index += 1) for (const kind of REQUEST_KINDS) await timeRequest(buildRequest(target.address, kind));

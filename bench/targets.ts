@@ -31,6 +31,8 @@ export interface Emulator {
   url: string;
   origin: string;
   apiKey: string;
+  /** Over TLS: the emulator's certificate, which the targets trust. */
+  ca?: string;
   child: Child;
 }
 
@@ -73,18 +75,20 @@ export class BenchWorkspace {
   }
 }
 
-export async function startEmulatorProcess(workspace: BenchWorkspace): Promise<Emulator> {
+/** `tls`: the emulator serves HTTPS with HTTP/2 beside HTTP/1.1, as OpenRouter does. */
+export async function startEmulatorProcess(workspace: BenchWorkspace, options: { tls?: boolean } = {}): Promise<Emulator> {
   // The emulator reads its catalog from its package folder, so it runs from source through tsx rather than bundled;
   // its memory is not measured.
   const child = await startChild({
     name: 'emulator',
     nodeArgs: ['--import', 'tsx'],
     args: [path.join('bench', 'emulator-server.ts')],
-    logFile: workspace.logFile('emulator'),
+    env: options.tls ? { BENCH_EMULATOR_TLS: '1' } : {},
+    logFile: workspace.logFile(options.tls ? 'emulator-tls' : 'emulator'),
     ready: { stdout: /^(\{.*\})$/m },
   });
-  const { url, origin, apiKey } = JSON.parse(child.readyValue) as { url: string; origin: string; apiKey: string };
-  return { url, origin, apiKey, child };
+  const { url, origin, apiKey, ca } = JSON.parse(child.readyValue) as { url: string; origin: string; apiKey: string; ca?: string };
+  return { url, origin, apiKey, ...(ca ? { ca } : {}), child };
 }
 
 export function directTarget(emulator: Emulator): Target {
@@ -100,7 +104,7 @@ export async function startBareProxy(workspace: BenchWorkspace, emulator: Emulat
     name: 'bare proxy',
     nodeArgs: await workspace.measuredNodeArgs(nodeArgs),
     args: [await workspace.bundle('bare-proxy.ts')],
-    env: { BENCH_UPSTREAM_ORIGIN: emulator.origin },
+    env: { BENCH_UPSTREAM_ORIGIN: emulator.origin, ...(emulator.ca ? { BENCH_UPSTREAM_CA: emulator.ca } : {}) },
     logFile: workspace.logFile('bare-proxy'),
     ready: { stdout: /listening on (http:\/\/\S+)/ },
   });
@@ -114,16 +118,31 @@ export async function startBareProxy(workspace: BenchWorkspace, emulator: Emulat
 
 /**
  * Starts our gateway on a fresh SQLite file and turns limits on through the admin API; `bundle` runs another build of
- * bench/gateway-server.ts (another commit's, for bench/compare.ts).
+ * bench/gateway-server.ts (another commit's, for bench/compare.ts); `http2: false` holds an upstream over TLS to
+ * HTTP/1.1.
  */
-export async function startOurGateway(workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = [], bundle?: string): Promise<Target> {
+export async function startOurGateway(
+  workspace: BenchWorkspace,
+  emulator: Emulator,
+  nodeArgs: string[] = [],
+  options: { bundle?: string; http2?: boolean } = {},
+): Promise<Target> {
+  const { bundle, http2 } = options;
   const database = `${workspace.fresh('gateway')}.db`;
   const child = await startChild({
     name: 'our gateway',
     nodeArgs: await workspace.measuredNodeArgs(nodeArgs),
     args: [bundle ?? (await workspace.bundle('gateway-server.ts'))],
     env: {
-      BENCH_GATEWAY: JSON.stringify({ upstreamUrl: emulator.url, upstreamKey: emulator.apiKey, database, clientKey: CLIENT_KEY, adminToken: ADMIN_TOKEN }),
+      BENCH_GATEWAY: JSON.stringify({
+        upstreamUrl: emulator.url,
+        upstreamKey: emulator.apiKey,
+        database,
+        clientKey: CLIENT_KEY,
+        adminToken: ADMIN_TOKEN,
+        ...(http2 !== undefined ? { upstreamHttp2: http2 } : {}),
+        ...(emulator.ca ? { upstreamCa: emulator.ca } : {}),
+      }),
       NODE_ENV: 'production',
     },
     logFile: workspace.logFile('gateway'),

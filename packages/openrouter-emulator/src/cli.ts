@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './server.js';
 import { SCENARIO_KNOBS } from './scenario.js';
@@ -6,7 +9,7 @@ import { SCENARIO_KNOBS } from './scenario.js';
 const USAGE = `openrouter-emulator — an offline stand-in for OpenRouter's API
 
 Usage: openrouter-emulator [--port 8787] [--host 127.0.0.1] [--key sk-or-v1-…] [--limit USD]
-                           [--ttft MS] [--tps N] [--reply-tokens N] [--scenario KNOBS] [--quiet]
+                           [--ttft MS] [--tps N] [--reply-tokens N] [--scenario KNOBS] [--tls [--ca-file FILE]] [--quiet]
 
   --port          port to listen on (default: $PORT or 8787; 0 picks a free one)
   --host          interface to bind (default 127.0.0.1)
@@ -15,6 +18,9 @@ Usage: openrouter-emulator [--port 8787] [--host 127.0.0.1] [--key sk-or-v1-…]
   --ttft, --tps   pace: time to first token in ms, tokens per second (default: as fast as possible)
   --reply-tokens  length of answers before max_tokens cuts them (default 48)
   --scenario      default scenario knobs for every request, e.g. "usage=b;keepalive=500"
+  --tls           serve HTTPS with HTTP/2 (and HTTP/1.1), as OpenRouter does, on a fresh self-signed certificate
+  --ca-file       where --tls writes that certificate for clients to trust, e.g. NODE_EXTRA_CA_CERTS=FILE
+                  (default: openrouter-emulator-PORT.pem in the temporary directory)
   --quiet         no request log
 
 Scenario knobs (also per request: header X-Emulator-Scenario, or a model suffix "model#knobs"):
@@ -31,6 +37,8 @@ function main(): void {
       tps: { type: 'string' },
       'reply-tokens': { type: 'string' },
       scenario: { type: 'string' },
+      tls: { type: 'boolean' },
+      'ca-file': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -58,12 +66,20 @@ function main(): void {
     host: values.host ?? '127.0.0.1',
     keys,
     scenario: pace,
+    tls: values.tls ?? false,
     ...(values.quiet ? {} : { log: (line: string) => console.log(line) }),
   }).then(
     (emulator) => {
       console.log(`OpenRouter emulator listening on ${emulator.url}`);
       console.log(`API key: ${emulator.apiKey}`);
-      console.log(`Try: curl ${emulator.url}/chat/completions -H "Authorization: Bearer ${emulator.apiKey}" -H "Content-Type: application/json" -d '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`);
+      let cacert = '';
+      if (emulator.ca) {
+        const caFile = values['ca-file'] ?? join(tmpdir(), `openrouter-emulator-${emulator.port}.pem`);
+        writeFileSync(caFile, emulator.ca);
+        console.log(`Certificate: ${caFile} (trust it, e.g. NODE_EXTRA_CA_CERTS=${caFile})`);
+        cacert = `--cacert ${caFile} `;
+      }
+      console.log(`Try: curl ${cacert}${emulator.url}/chat/completions -H "Authorization: Bearer ${emulator.apiKey}" -H "Content-Type: application/json" -d '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`);
       const stop = () => void emulator.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import { generationId } from './generations.js';
 
 /** `error.metadata.error_type` per status, as OpenRouter sends them. */
@@ -97,3 +98,13 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Cuts a response off mid-way as a lost connection does: the socket over HTTP/1.1; over HTTP/2, where one connection
+ * carries many requests, the stream alone (RST_STREAM with INTERNAL_ERROR, what a client sees of an upstream failure).
+ */
+export function dropConnection(res: ServerResponse): void {
+  const { stream } = res as ServerResponse & { stream?: ServerHttp2Stream };
+  if (stream) stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+  else res.socket?.destroy();
+}

@@ -11,7 +11,8 @@ export class ConnectionWatch {
 
   constructor(res: ServerResponse, probe: GenerationProbe, generations: GenerationStore) {
     res.on('close', () => {
-      if (res.writableFinished) return;
+      // Ended by the emulator, not the client. (Over HTTP/2 a reset stream also reads as finished, so not that flag.)
+      if (res.writableEnded) return;
       this.closed = true;
       generations.clientClosed(probe);
       for (const wake of this.#wakers) wake();

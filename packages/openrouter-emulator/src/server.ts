@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import { createCatalog, type Catalog, type CatalogSource } from './catalog/catalog.js';
 import { scenarioOfRequest, type EmulatorContext, type ScenarioRule } from './context.js';
 import { GenerationStore, type GenerationKind, type GenerationProbe, type GenerationStatus } from './generations.js';
@@ -12,6 +13,7 @@ import { handleEmbeddings } from './routes/embeddings.js';
 import { handleImages } from './routes/images.js';
 import { handleModelEndpoints, handleModels } from './routes/models.js';
 import { parseScenario, type Scenario } from './scenario.js';
+import { createSelfSignedCertificate, type SelfSignedCertificate } from './tls-certificate.js';
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -28,6 +30,11 @@ export interface EmulatorOptions {
   generationCapacity?: number;
   /** Called with one line per request (method, path, status, model, duration); never with a key. */
   log?: (line: string) => void;
+  /**
+   * Serve HTTPS as OpenRouter does, HTTP/2 to clients that offer it (ALPN) and HTTP/1.1 to the rest: `true` makes a
+   * self-signed certificate for the host (clients trust `emulator.ca`), or give your own key and certificate.
+   */
+  tls?: boolean | SelfSignedCertificate;
 }
 
 export interface Emulator {
@@ -39,7 +46,10 @@ export interface Emulator {
   /** The first accepted key. */
   readonly apiKey: string;
   readonly catalog: Catalog;
-  readonly server: Server;
+  /** A `node:http` server, or with `tls` a `node:http2` secure server that also speaks HTTP/1.1. */
+  readonly server: Server | Http2SecureServer;
+  /** With `tls`: the certificate (PEM) clients trust, e.g. undici's `connect: { ca }` or `NODE_EXTRA_CA_CERTS`. */
+  readonly ca: string | undefined;
   /** Adds an accepted key, e.g. `{ limit: 0.01 }` for a key with one cent of credit. */
   addKey(options?: KeyOptions): KeyAccount;
   /** The account of a key (limit, usage), or undefined. */
@@ -110,10 +120,9 @@ async function route(context: EmulatorContext, req: IncomingMessage, res: Server
   throw new EmulatorHttpError(404, 'Not Found');
 }
 
-/** Creates the emulator's HTTP server without listening (for mounting in tests or another server). */
-export function createEmulatorServer(options: EmulatorOptions = {}): { server: Server; context: EmulatorContext } {
-  const context = createContext(options);
-  const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+/** Answers one request: CORS, the request log, the routes, and errors in OpenRouter's envelope. */
+function createRequestHandler(context: EmulatorContext, options: EmulatorOptions) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     for (const [name, value] of Object.entries(CORS_HEADERS)) res.setHeader(name, value);
     if (req.method === 'OPTIONS') {
@@ -135,7 +144,29 @@ export function createEmulatorServer(options: EmulatorOptions = {}): { server: S
       sendError(res, new EmulatorHttpError(500, 'Internal Server Error'));
       options.log?.(`emulator error: ${error instanceof Error ? error.stack : String(error)}`);
     });
-  });
+  };
+}
+
+/** Creates the emulator's HTTP server without listening (for mounting in tests or another server). */
+export function createEmulatorServer(options: EmulatorOptions = {}): { server: Server; context: EmulatorContext } {
+  const context = createContext(options);
+  const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, createRequestHandler(context, options));
+  return { server, context };
+}
+
+/**
+ * The emulator's HTTPS server without listening: HTTP/2 where the client offers it, HTTP/1.1 otherwise, as OpenRouter.
+ * Node's HTTP/2 compatibility API gives the routes the request and response they use over HTTP/1.1.
+ */
+export function createSecureEmulatorServer(
+  options: EmulatorOptions & { tls: SelfSignedCertificate },
+): { server: Http2SecureServer; context: EmulatorContext } {
+  const context = createContext(options);
+  const handler = createRequestHandler(context, options) as unknown as Parameters<typeof createSecureServer>[1];
+  const server = createSecureServer({ key: options.tls.key, cert: options.tls.cert, allowHTTP1: true }, handler);
+  // node:http turns Nagle's algorithm off on its sockets; without that here, each small write of an HTTP/1.1 answer
+  // waits on the client's delayed acknowledgement (~40 ms).
+  server.on('secureConnection', (socket: Socket) => socket.setNoDelay(true));
   return { server, context };
 }
 
@@ -147,8 +178,17 @@ export function createEmulatorServer(options: EmulatorOptions = {}): { server: S
  * await emulator.close();
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { server, context } = createEmulatorServer(options);
   const host = options.host ?? '127.0.0.1';
+  const tls = options.tls === true ? createSelfSignedCertificate(['localhost', '127.0.0.1', '::1', host]) : options.tls || undefined;
+  const { server, context } = tls ? createSecureEmulatorServer({ ...options, tls }) : createEmulatorServer(options);
+  // The HTTP/2 server has no closeAllConnections: close() ends every TLS connection it has accepted.
+  const secureSockets = new Set<Socket>();
+  if (tls) {
+    server.on('secureConnection', (socket: Socket) => {
+      secureSockets.add(socket);
+      socket.once('close', () => secureSockets.delete(socket));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -157,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const firstKey = options.keys?.[0];
   const apiKey = typeof firstKey === 'string' ? firstKey : (firstKey?.key ?? [...keysOf(context)][0] ?? '');
   return {
@@ -167,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     apiKey,
     catalog: context.catalog,
     server,
+    ca: tls?.cert,
     addKey: (keyOptions) => context.keys.add(keyOptions),
     account: (key) => context.keys.get(key),
     addRule(input) {
@@ -187,7 +228,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        for (const socket of secureSockets) socket.destroy();
       }),
   };
 }

@@ -52,7 +52,14 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
     // breakers turn them on.
     operations: { circuitBreakers: false },
     ...gatewayOptions,
-    upstream: { baseUrl: emulator.url, apiKey: upstreamKey, referer: 'https://acme.example', title: 'Acme', ...gatewayOptions.upstream },
+    upstream: {
+      baseUrl: emulator.url,
+      apiKey: upstreamKey,
+      referer: 'https://acme.example',
+      title: 'Acme',
+      ...(emulator.ca ? { ca: emulator.ca } : {}),
+      ...gatewayOptions.upstream,
+    },
   });
   const app = express();
   app.use((_req, res, next) => {

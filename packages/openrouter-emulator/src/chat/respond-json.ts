@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { bill, chatUsage } from '../billing.js';
 import type { EmulatorContext } from '../context.js';
 import { now, type GenerationProbe } from '../generations.js';
-import { errorEnvelope, errorTypeFor, sendJson } from '../http.js';
+import { dropConnection, errorEnvelope, errorTypeFor, sendJson } from '../http.js';
 import { ConnectionWatch, tokenDueAt } from '../pacing.js';
 import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
@@ -71,7 +71,7 @@ export async function respondJson(
   }
   if (scenario.dropAfter !== undefined) {
     probe.tokensSent = Math.min(tokens, scenario.dropAfter);
-    res.socket?.destroy();
+    dropConnection(res);
     context.generations.finish(probe, 'dropped', bill(plan.prices, sentCounts(plan, probe.tokensSent, false)), delay);
     return;
   }

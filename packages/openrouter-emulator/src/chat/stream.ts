@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { bill, chatUsage } from '../billing.js';
 import type { EmulatorContext } from '../context.js';
 import { now, type GenerationProbe } from '../generations.js';
-import { errorTypeFor } from '../http.js';
+import { dropConnection, errorTypeFor } from '../http.js';
 import { ConnectionWatch, tokenDueAt } from '../pacing.js';
 import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
@@ -50,7 +50,6 @@ export async function streamChat(
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
-    connection: 'keep-alive',
     'x-generation-id': probe.id,
   });
   let pending = KEEP_ALIVE;
@@ -116,7 +115,7 @@ export async function streamChat(
       if (probe.tokensSent === scenario.dropAfter) {
         await flush();
         await new Promise<void>((resolve) => res.write('', () => resolve()));
-        res.socket?.destroy();
+        dropConnection(res);
         settle('dropped', false);
         return;
       }

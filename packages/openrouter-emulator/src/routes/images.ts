@@ -110,7 +110,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
     return;
   }
 
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-generation-id': id });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-generation-id': id });
   res.write(': OPENROUTER PROCESSING\n\n');
   const send = (type: string, payload: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
   for (let index = 0; index < (count as number); index += 1) {

@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { startServeProcess } from '../../test/serve-process.js';
+
+const UPSTREAM_KEY = generateKey();
+const CLIENT_KEY = 'ik_http2_client_key_0123456789';
+
+let emulator: Emulator;
+let directory: string;
+const versions: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ keys: [UPSTREAM_KEY], tls: true });
+  emulator.server.on('request', (request: IncomingMessage) => {
+    if (request.method === 'POST') versions.push(request.httpVersion);
+  });
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-http2-'));
+});
+afterAll(async () => {
+  await emulator?.close();
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+describe('insforge-ai serve --upstream-http2', () => {
+  it('reaches an https upstream over HTTP/2, trusting the certificates of NODE_EXTRA_CA_CERTS', async () => {
+    const featuresFile = join(directory, 'features.json');
+    await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
+    const caFile = join(directory, 'emulator-ca.pem');
+    await writeFile(caFile, emulator.ca ?? '');
+    const env = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY, NODE_EXTRA_CA_CERTS: caFile };
+    const ask = (url: string) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'over h2' }] }),
+      });
+    for (const [flags, version] of [[['--upstream-http2'], '2.0'], [[], '1.1']] as const) {
+      versions.length = 0;
+      const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', ':memory:', ...flags], env);
+      try {
+        expect(serve.output()).toContain(flags.length ? 'HTTP/2 offered' : 'OpenRouter key set)');
+        const response = await ask(serve.url);
+        expect(response.status).toBe(200);
+        expect(versions).toEqual([version]);
+      } finally {
+        expect(await serve.stop()).toBe(0);
+      }
+    }
+  });
+});
