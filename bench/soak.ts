@@ -40,10 +40,11 @@ export interface SoakResult {
  * The end over the start of the last third, minus one: the mean of the last twelfth of the values over the mean of
  * the twelfth that starts at two thirds. NaN with fewer than 12 values.
  */
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
 export function plateauGrowth(values: readonly number[]): number {
   if (values.length < 12) return NaN;
   const width = Math.max(1, Math.floor(values.length / 12));
-  const mean = (slice: readonly number[]) => slice.reduce((sum, value) => sum + value, 0) / slice.length;
   const start = Math.floor((values.length * 2) / 3);
   return mean(values.slice(-width)) / mean(values.slice(start, start + width)) - 1;
 }
@@ -114,11 +115,11 @@ export async function runSoak(workspace: BenchWorkspace, emulator: Emulator, opt
     await Promise.race([Promise.all([...inFlight].map((running) => running.done)), sleep(5_000)]);
     await Promise.race([Promise.all(heapReads), sleep(5_000)]);
     result.heapSamples = heapSamples.sort((a, b) => a.atMs - b.atMs);
-    result.plateauGrowth = plateauGrowth(result.samples.map((sample) => sample.rssBytes));
+    const rss = result.samples.map((sample) => sample.rssBytes);
+    result.plateauGrowth = plateauGrowth(rss);
     result.heapPlateauGrowth = plateauGrowth(result.heapSamples.map((sample) => sample.heapUsedBytes));
-    const third = Math.max(1, Math.floor(result.samples.length / 3));
-    const mean = (values: Array<{ rssBytes: number }>) => values.reduce((sum, sample) => sum + sample.rssBytes, 0) / values.length;
-    if (result.samples.length >= 3) result.growth = mean(result.samples.slice(-third)) / mean(result.samples.slice(0, third)) - 1;
+    const third = Math.max(1, Math.floor(rss.length / 3));
+    if (rss.length >= 3) result.growth = mean(rss.slice(-third)) / mean(rss.slice(0, third)) - 1;
     return result;
   } finally {
     for (const running of inFlight) running.abort();

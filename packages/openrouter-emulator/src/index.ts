@@ -1,4 +1,6 @@
-export { startEmulator, createEmulatorServer } from './server.js';
+export { startEmulator, createEmulatorServer, createSecureEmulatorServer } from './server.js';
+export { createSelfSignedCertificate } from './tls-certificate.js';
+export type { SelfSignedCertificate } from './tls-certificate.js';
 export type { Emulator, EmulatorOptions } from './server.js';
 export { parseScenario, splitModelScenario, SCENARIO_KNOBS, ScenarioError } from './scenario.js';
 export type { Scenario } from './scenario.js';

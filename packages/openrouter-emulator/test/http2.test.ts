@@ -5,8 +5,7 @@ import { TooManyRequestsResponseError } from '@openrouter/sdk/models/errors';
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate } from '../src/tls-certificate.js';
-import { startEmulator, type Emulator } from '../src/index.js';
+import { createSelfSignedCertificate, startEmulator, type Emulator } from '../src/index.js';
 import { rejectionOf } from './client.js';
 import { parseSse } from './sse.js';
 
@@ -149,6 +148,21 @@ describe('the emulator over TLS', () => {
       expect(probe.status).toBe('cancelled');
     } finally {
       await client.close();
+    }
+  });
+
+  it('serves on a certificate it is given', async () => {
+    const own = createSelfSignedCertificate(['localhost']);
+    const other = await startEmulator({ tls: own });
+    const client = new Agent({ allowH2: true, connect: { ca: own.cert } });
+    try {
+      expect(other.ca).toBe(own.cert);
+      const response = await client.request({ origin: `https://localhost:${other.port}`, path: '/api/v1/models', method: 'GET' });
+      expect(response.statusCode).toBe(200);
+      await response.body.text();
+    } finally {
+      await client.close();
+      await other.close();
     }
   });
 

@@ -42,7 +42,8 @@ describe('insforge-ai serve --upstream-http2', () => {
       versions.length = 0;
       const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', ':memory:', ...flags], env);
       try {
-        expect(serve.output()).toContain(flags.length ? 'HTTP/2 offered' : 'OpenRouter key set)');
+        // The summary follows the line that says it is listening.
+        await expect.poll(() => serve.output()).toContain(flags.length ? 'HTTP/2 offered' : 'OpenRouter key set)');
         const response = await ask(serve.url);
         expect(response.status).toBe(200);
         expect(versions).toEqual([version]);
