@@ -60,7 +60,8 @@ const ECDSA_WITH_SHA256 = sequence(objectId('1.2.840.10045.4.3.2'));
 export function createSelfSignedCertificate(hosts: string[] = ['localhost', '127.0.0.1', '::1'], days = 30): SelfSignedCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f; // a positive INTEGER
+  // A positive INTEGER in its shortest form: the first byte neither 0 (a leading zero is illegal padding) nor ≥ 0x80.
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   const name = sequence(der(0x31, sequence(objectId('2.5.4.3'), der(0x0c, Buffer.from('openrouter-emulator')))));
   const now = Date.now();
   const altNames = hosts.map((host) => (isIP(host) ? der(0x87, ipBytes(host)) : der(0x82, Buffer.from(host))));
