@@ -176,6 +176,9 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`nothing listened on port ${port} within ${timeoutMs} ms`);
 }
 
+/** The first line of a failure's message, for a report's table cell. */
+export const firstLineOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? 'failed';
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function tail(file: string): string {

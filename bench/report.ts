@@ -54,11 +54,11 @@ export interface Goal {
 
 const KIND_LABELS: Record<RequestKind, string> = { chat: 'chat (JSON)', stream: 'chat stream, 200 tokens', embed: 'embeddings' };
 
-const ms = (value: number, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : '—');
+export const ms = (value: number, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : '—');
 const signedMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : '—');
-const mb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : '—');
-const kb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KB` : '—');
-const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
+export const mb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : '—');
+export const kb = (bytes: number | undefined) => (bytes !== undefined && Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KB` : '—');
+export const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
 const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '—');
 
 /** Each request kind apart at saturation (autocannon), per target, with ours over the bare proxy and Portkey. */
@@ -83,7 +83,7 @@ function saturationSection(saturation: SaturationResult): string {
   );
 }
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 

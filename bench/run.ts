@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot, rssBytes, sleep, stopAllChildren } from './child-process.js';
+import { firstLineOf, repoRoot, rssBytes, sleep, stopAllChildren } from './child-process.js';
 import { measureCacheHits } from './cache-hits.js';
 import { measureChromium, type ChromiumPlan } from './chromium.js';
 import { measureClientSizes } from './client-size.js';
@@ -89,7 +89,7 @@ async function main(): Promise<BenchResults> {
     try {
       targets.push(await startTarget(name, workspace, emulator));
     } catch (error) {
-      unavailable.set(name, (error as Error).message.split('\n')[0] ?? String(error));
+      unavailable.set(name, firstLineOf(error));
       step(`${TARGET_LABELS[name]} could not be started: ${(error as Error).message}`);
     }
   }
@@ -137,7 +137,7 @@ async function main(): Promise<BenchResults> {
     try {
       streamMemory.set(name, await measureStreamMemory(() => startTarget(name, workspace, emulator), plan.streamSteps, plan.settleMs));
     } catch (error) {
-      streamMemory.set(name, { error: (error as Error).message.split('\n')[0] ?? 'failed' });
+      streamMemory.set(name, { error: firstLineOf(error) });
     }
   }
 
@@ -146,7 +146,7 @@ async function main(): Promise<BenchResults> {
   try {
     serveIdle = await measureServeIdle(workspace, emulator, plan.serveSettleMs);
   } catch (error) {
-    serveIdle = { error: (error as Error).message.split('\n')[0] ?? 'failed' };
+    serveIdle = { error: firstLineOf(error) };
   }
 
   let profile: BenchResults['profile'] = { skipped: 'Not profiled in this run (short mode or --skip-profile).' };

@@ -3,15 +3,13 @@
  * file, the emulator as OpenRouter, no Redis. It answers its readiness check (the database, OpenRouter and limits
  * checked once), then stays quiet for `settleMs`; the reading is VmRSS right after a forced garbage collection.
  */
-import { startChild, type ProcessMemory } from './child-process.js';
+import { sleep, startChild, type ProcessMemory } from './child-process.js';
 import type { BenchWorkspace, Emulator } from './targets.js';
 
 export interface ServeIdleResult {
   memory: ProcessMemory;
   settleMs: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function measureServeIdle(workspace: BenchWorkspace, emulator: Emulator, settleMs: number): Promise<ServeIdleResult> {
   const child = await startChild({

@@ -11,8 +11,9 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureAlternating, type AlternatingFigure } from './alternating.js';
-import { stopAllChildren } from './child-process.js';
+import { firstLineOf, stopAllChildren } from './child-process.js';
 import { agent, median, timeRequest } from './load.js';
+import { kb, mb, ms, ratio, table } from './report.js';
 import { measureStreamMemory, type StreamMemoryResult } from './stream-memory.js';
 import { BenchWorkspace, startBareProxy, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
 import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
@@ -62,47 +63,37 @@ async function sequentialMedians(targets: readonly Target[]): Promise<Array<Reco
   return samples.map((byKind) => Object.fromEntries(REQUEST_KINDS.map((kind) => [kind, median(byKind[kind])])) as Record<RequestKind, number>);
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const kilobytes = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-
 function report(latency: Array<Record<RequestKind, number>>, saturation: Map<RequestKind, AlternatingFigure[]>, memory: Map<Variant, StreamMemoryResult | { error: string }>): string {
-  const lines = [
-    '## The upstream over TLS: HTTP/2 beside HTTP/1.1',
-    '',
-    `The emulator serves HTTPS (HTTP/2 on offer, as OpenRouter); ${rounds} alternating rounds of ${durationMs / 1_000} s per kind at ${workers} clients; ${sequential} sequential iterations per kind.`,
-    '',
-    '| Target | Kind | p50 sequential | Requests/s | CPU ms/request | × bare proxy (req/s) |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
-  ];
-  for (const kind of REQUEST_KINDS) {
+  const speedRows = REQUEST_KINDS.flatMap((kind) => {
     const figures = saturation.get(kind) ?? [];
     const bare = figures[0]?.requestsPerSecond ?? NaN;
-    for (const [index, variant] of VARIANTS.entries()) {
+    return VARIANTS.flatMap((variant, index) => {
       const figure = figures[index];
-      const p50 = latency[index]?.[kind] ?? NaN;
-      if (!figure) continue;
-      lines.push(`| ${LABELS[variant]} | ${kind} | ${p50.toFixed(2)} ms | ${figure.requestsPerSecond.toFixed(0)}${figure.failed ? ` (${figure.failed} failed)` : ''} | ${figure.cpuMsPerRequest.toFixed(3)} | ${(figure.requestsPerSecond / bare).toFixed(2)}× |`);
-    }
-  }
-  lines.push('', `Memory with streams held open (${streamSteps.join(' then ')}; RSS after a garbage collection):`, '', '| Target | Idle RSS | RSS at the most streams | Per stream (RSS) | Per stream (JS heap) |', '| --- | ---: | ---: | ---: | ---: |');
-  for (const variant of VARIANTS) {
+      if (!figure) return [];
+      const failed = figure.failed ? ` (${figure.failed} failed)` : '';
+      return [[LABELS[variant], kind, ms(latency[index]?.[kind] ?? NaN), `${figure.requestsPerSecond.toFixed(0)}${failed}`, ms(figure.cpuMsPerRequest, 3), ratio(figure.requestsPerSecond / bare)]];
+    });
+  });
+  const memoryRows = VARIANTS.flatMap((variant) => {
     const result = memory.get(variant);
-    if (!result) continue;
-    if ('error' in result) {
-      lines.push(`| ${LABELS[variant]} | failed: ${result.error} | | | |`);
-      continue;
-    }
-    const last = result.steps.at(-1);
-    lines.push(`| ${LABELS[variant]} | ${megabytes(result.idle.rss)} | ${last ? megabytes(last.memory.rss) : '–'} | ${kilobytes(result.perStreamBytes)} | ${kilobytes(result.heapPerStreamBytes)} |`);
-  }
+    if (!result) return [];
+    if ('error' in result) return [[LABELS[variant], `failed: ${result.error}`, '', '', '']];
+    return [[LABELS[variant], mb(result.idle.rss), mb(result.steps.at(-1)?.memory.rss), kb(result.perStreamBytes), kb(result.heapPerStreamBytes)]];
+  });
+  const h2OverH1 = REQUEST_KINDS.map((kind) => {
+    const [, one, two] = saturation.get(kind) ?? [];
+    return one && two ? `${kind} ${ratio(two.requestsPerSecond / one.requestsPerSecond)} req/s, ${ratio(two.cpuMsPerRequest / one.cpuMsPerRequest)} CPU` : kind;
+  });
   const [, h1, h2] = VARIANTS.map((variant) => memory.get(variant));
-  if (h1 && h2 && !('error' in h1) && !('error' in h2)) {
-    lines.push('', `HTTP/2 over HTTP/1.1 for ours: ${REQUEST_KINDS.map((kind) => {
-      const [, one, two] = saturation.get(kind) ?? [];
-      return one && two ? `${kind} ${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}× req/s, ${(two.cpuMsPerRequest / one.cpuMsPerRequest).toFixed(2)}× CPU` : kind;
-    }).join('; ')}; memory per stream ${(h2.perStreamBytes / h1.perStreamBytes).toFixed(2)}×.`);
-  }
-  return `${lines.join('\n')}\n`;
+  if (h1 && h2 && !('error' in h1) && !('error' in h2)) h2OverH1.push(`memory per stream ${ratio(h2.perStreamBytes / h1.perStreamBytes)}`);
+  return [
+    '## The upstream over TLS: HTTP/2 beside HTTP/1.1',
+    `The emulator serves HTTPS (HTTP/2 on offer, as OpenRouter); ${rounds} alternating rounds of ${durationMs / 1_000} s per kind at ${workers} clients; ${sequential} sequential iterations per kind.`,
+    table(['target', 'kind', 'p50 sequential', 'requests/s', 'CPU per request', '× bare proxy (requests/s)'], speedRows),
+    `Memory with streams held open (${streamSteps.join(' then ')}; RSS after a garbage collection):`,
+    table(['target', 'idle RSS', 'RSS at the most streams', 'per stream (RSS)', 'per stream (JS heap)'], memoryRows),
+    `HTTP/2 over HTTP/1.1 for ours: ${h2OverH1.join('; ')}.`,
+  ].join('\n\n') + '\n';
 }
 
 try {
@@ -131,7 +122,7 @@ try {
     try {
       memory.set(variant, await measureStreamMemory(start[variant], streamSteps, 1_000));
     } catch (error) {
-      memory.set(variant, { error: (error as Error).message.split('\n')[0] ?? 'failed' });
+      memory.set(variant, { error: firstLineOf(error) });
     }
   }
   const text = report(latency, saturation, memory);

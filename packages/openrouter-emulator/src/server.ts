@@ -179,16 +179,14 @@ export function createSecureEmulatorServer(
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
-  const tls = options.tls === true ? createSelfSignedCertificate(['localhost', '127.0.0.1', '::1', host]) : options.tls || undefined;
+  const tls = options.tls === true ? createSelfSignedCertificate([...new Set(['localhost', '127.0.0.1', '::1', host])]) : options.tls || undefined;
   const { server, context } = tls ? createSecureEmulatorServer({ ...options, tls }) : createEmulatorServer(options);
-  // The HTTP/2 server has no closeAllConnections: close() ends every TLS connection it has accepted.
-  const secureSockets = new Set<Socket>();
-  if (tls) {
-    server.on('secureConnection', (socket: Socket) => {
-      secureSockets.add(socket);
-      socket.once('close', () => secureSockets.delete(socket));
-    });
-  }
+  // close() ends every connection the server accepted, of either kind (the HTTP/2 server has no closeAllConnections).
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -228,8 +226,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        for (const socket of secureSockets) socket.destroy();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

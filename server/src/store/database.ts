@@ -92,10 +92,6 @@ export async function migrateToLatest(database: OpenDatabase): Promise<Migration
   return results;
 }
 
-/**
- * better-sqlite3, loaded only when SQLite is used: it is an optional peer dependency (a native module that compiles
- * on install), so a Postgres-only deployment never needs it.
- */
 let pgLoaded: typeof pg | undefined;
 
 /**
@@ -112,6 +108,10 @@ function loadPg(): typeof pg {
   return loaded;
 }
 
+/**
+ * better-sqlite3, loaded only when SQLite is used: it is an optional peer dependency (a native module that compiles
+ * on install), so a Postgres-only deployment never needs it.
+ */
 function loadSqliteDriver(): typeof SqliteDatabase {
   try {
     return createRequire(import.meta.url)('better-sqlite3') as typeof SqliteDatabase;

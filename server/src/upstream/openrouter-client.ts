@@ -74,7 +74,6 @@ export class OpenRouterClient {
       connections: 512,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
-      allowH2: http2,
       connect: (connectOptions, callback) =>
         connector(connectOptions, (...result) => {
           negotiated = result[1] instanceof TLSSocket ? result[1].alpnProtocol : null;
