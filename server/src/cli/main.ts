@@ -13,7 +13,7 @@ if (typeof result === 'number') {
       process.exit(130);
     }
     stopping = true;
-    processIo.err(`${signal}: shutting down (in-flight requests get up to 10 s; press Ctrl-C again to force)`);
+    processIo.err(`${signal}: shutting down (${result.stopping ? `${result.stopping}; ` : ''}press Ctrl-C again to force)`);
     result.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -15,6 +15,8 @@ import { cacheCommand, CACHE_USAGE } from './cache-command.js';
 /** A command that keeps running (a server) until the process is told to stop. */
 export interface RunningCommand {
   close(): Promise<void>;
+  /** What stopping waits for, for the message on SIGTERM, e.g. "in-flight requests get up to 10 s". */
+  readonly stopping?: string;
 }
 
 interface Command {

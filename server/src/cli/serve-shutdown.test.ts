@@ -51,6 +51,7 @@ describe('insforge-ai serve on SIGTERM', () => {
       expect(events.length).toBeGreaterThan(1);
       expect(events.at(-1)).toMatchObject({ error: { code: 'service_unavailable' } });
       expect(await exited).toBe(0);
+      expect(serve.output()).toContain('SIGTERM: shutting down (in-flight requests get up to 0.5 s; press Ctrl-C again to force)');
       expect(serve.output()).not.toContain('dropped');
       const database = new Database(databaseFile, { readonly: true });
       try {

@@ -97,6 +97,8 @@ export interface ServeHandle {
   /** `http://HOST:PORT/metrics` of `--metrics-port`, when set. */
   readonly metricsUrl: string | undefined;
   readonly gateway: AiGateway;
+  /** The grace period, as the message on SIGTERM says it. */
+  readonly stopping: string;
   /**
    * Stops accepting connections, lets in-flight AI requests finish (up to the grace period), ends the rest with an
    * error event, records each, flushes the usage ledger and closes the upstream pool.
@@ -243,6 +245,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     url,
     metricsUrl,
     gateway,
+    stopping: `in-flight requests get up to ${graceMs / 1000} s`,
     close() {
       closing ??= (async () => {
         metricsServer?.closeAllConnections();
