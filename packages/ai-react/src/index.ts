@@ -6,7 +6,7 @@ export { createAiClient } from './core/client.js';
 export type { AiClient } from './core/client.js';
 export type { AiClientOptions, RequestOptions } from './core/http-transport.js';
 export type { AdminApi, ClientKeysApi, FeaturesApi, ProviderKeyApi } from './core/admin-client.js';
-export type { ConversationInput, ConversationsApi, RemoteConversation, RemoteConversationSummary, RemoteMessage } from './core/conversations-client.js';
+export type { ConversationInput, ConversationReplacement, ConversationsApi, RemoteConversation, RemoteConversationSummary, RemoteMessage } from './core/conversations-client.js';
 export { AiError, isAiError, readAiError, toAiError } from './core/errors.js';
 export type { AiErrorCode, AiErrorContext, AiErrorInfo, AiErrorInit } from './core/errors.js';
 export type {
@@ -129,7 +129,7 @@ export { animationFrameScheduler, createFrameBatcher } from './core/frame-schedu
 export type { FrameBatcher, FrameScheduler } from './core/frame-scheduler.js';
 
 // Core: conversation storage
-export type { ConversationStorage } from './core/storage/conversation-storage.js';
+export type { ConversationStorage, SaveOptions } from './core/storage/conversation-storage.js';
 export { memoryStorage } from './core/storage/conversation-storage.js';
 export { localStorageAdapter } from './core/storage/local-storage.js';
 export type { LocalStorageAdapterOptions, WebStorage } from './core/storage/local-storage.js';

@@ -95,6 +95,14 @@ describe('the conversations API', () => {
     expect(saved.status).toBe(201);
     expect(saved.body).toMatchObject({ id: 'saved-by-adapter', title: 'Saved', feature: 'chat', messages: [message('a')] });
     expect((await call<ConversationResponse>('GET', '/saved-by-adapter')).body.messages).toEqual([message('a')]);
+
+    // A save with an order is refused when the same writer's later save is already stored (a page's last save sent
+    // on its way out, overtaking an earlier one still in flight).
+    expect((await call('PUT', '/saved-by-adapter', { messages: [message('b')], order: { writer: 'tab-1', sequence: 7 } })).status).toBe(200);
+    const stale = await call('PUT', '/saved-by-adapter', { messages: [message('a')], order: { writer: 'tab-1', sequence: 6 } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'version_conflict', param: 'order' });
+    expect((await call<ConversationResponse>('GET', '/saved-by-adapter')).body.messages).toEqual([message('b')]);
   });
 
   it('shows every caller only their own conversations: 404 for another user’s, even for an admin', async () => {
@@ -137,6 +145,10 @@ describe('the conversations API', () => {
       ['POST', '', { messages: [message('same'), message('same')] }, 'messages.1.id'],
       ['POST', '', { feature: 42 }, 'feature'],
       ['PUT', '/some-id', { title: 'no messages' }, 'messages'],
+      ['PUT', '/some-id', { messages: [], order: { writer: '', sequence: 1 } }, 'order.writer'],
+      ['PUT', '/some-id', { messages: [], order: { writer: 'tab', sequence: 1.5 } }, 'order.sequence'],
+      ['PUT', '/some-id', { messages: [], order: { writer: 'tab', sequence: -1 } }, 'order.sequence'],
+      ['PUT', '/some-id', { messages: [], order: 'first' }, 'order'],
       ['PATCH', '/chosen-1', {}, 'title'],
       ['POST', '/chosen-1/messages', { messages: 'nope' }, 'messages'],
       ['GET', '?limit=0', undefined, 'limit'],

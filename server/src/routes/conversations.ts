@@ -37,7 +37,11 @@ const Message = z.looseObject({ id: z.string().min(1, 'a message needs a string 
 const Messages = z.array(Message);
 
 const CreateBody = z.object({ id: ConversationId.optional(), title: Title.optional(), feature: Feature.optional(), messages: Messages.optional() });
-const SaveBody = z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages });
+const Order = z.object({
+  writer: z.string().min(1, 'order.writer must not be empty').max(200, 'order.writer is at most 200 characters'),
+  sequence: z.number().int('order.sequence is a whole number').min(0, 'order.sequence is at least 0').max(Number.MAX_SAFE_INTEGER),
+});
+const SaveBody = z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages, order: Order.optional() });
 const RenameBody = z.object({ title: Title });
 const AppendBody = z.object({ messages: Messages });
 const SaveParams = z.object({ id: ConversationId });

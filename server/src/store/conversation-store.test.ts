@@ -104,6 +104,33 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     expect((await store.list(alice)).data.find((entry) => entry.id === 'saved')?.messageCount).toBe(0);
   });
 
+  it("refuses a save that arrives after a later one of the same writer, and takes other writers' saves as they come", async () => {
+    const texts = async () => (await store.get(alice, 'ordered'))?.messages.map((entry) => entry.id);
+    const save = (ids: string[], order?: { writer: string; sequence: number }) => store.save(alice, 'ordered', { messages: ids.map((id) => message(id)), order });
+    await save(['a2'], { writer: 'tab-1', sequence: 2 });
+    const totals = await store.list(alice);
+    for (const sequence of [1, 2]) {
+      await expect(save(['stale'], { writer: 'tab-1', sequence })).rejects.toMatchObject({ code: 'version_conflict', status: 409, options: { param: 'order' } });
+    }
+    expect(await texts()).toEqual(['a2']);
+    expect((await store.list(alice)).data).toEqual(totals.data);
+    await save(['a3'], { writer: 'tab-1', sequence: 3 });
+    expect(await texts()).toEqual(['a3']);
+    // Another writer (a reloaded page) starts its own order; the first writer's next save then lands again.
+    await save(['b0'], { writer: 'tab-2', sequence: 0 });
+    expect(await texts()).toEqual(['b0']);
+    await save(['a1'], { writer: 'tab-1', sequence: 1 });
+    expect(await texts()).toEqual(['a1']);
+    await save(['plain']);
+    await save(['a0'], { writer: 'tab-1', sequence: 0 });
+    expect(await texts()).toEqual(['a0']);
+    // Sent together, the later save wins whichever the database takes first.
+    const results = await Promise.allSettled([save(['a9'], { writer: 'tab-1', sequence: 9 }), save(['a8'], { writer: 'tab-1', sequence: 8 })]);
+    expect(results[0].status).toBe('fulfilled');
+    expect(await texts()).toEqual(['a9']);
+    await store.remove(alice, 'ordered');
+  });
+
   it('lists newest updated first, a page at a time, also across equal update times', async () => {
     const owner: ConversationOwner = { projectId: 'p1', owner: 'pager' };
     const times = [5_000, 4_000, 4_000, 4_000, 3_000, 2_000, 1_000];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { GatewayError } from '../errors.js';
 import type { Database } from './schema.js';
 
@@ -51,6 +51,19 @@ export interface ConversationSave {
   title?: string | null | undefined;
   feature?: string | null | undefined;
   messages: ConversationMessage[];
+  /**
+   * This save's place among one writer's saves (a browser tab, say): a save that arrives after a later one of the
+   * same writer is refused (409 `version_conflict`) instead of overwriting it. Saves of other writers, or without an
+   * order, replace the conversation as they come.
+   */
+  order?: SaveOrder | undefined;
+}
+
+export interface SaveOrder {
+  /** Who saves: any stable string of theirs, e.g. a random id per open page. */
+  writer: string;
+  /** Grows with each save of this writer. */
+  sequence: number;
 }
 
 /** What one owner (a user, a client key) may keep; `createAiGateway({ conversations })` changes them. */
@@ -162,6 +175,8 @@ export class SqlConversationStore implements ConversationStore {
       updated_at: now,
       message_count: messages.length,
       byte_count: bytes,
+      writer: null,
+      writer_sequence: null,
     };
     const created = await this.db.transaction().execute(async (trx) => {
       const result = await trx
@@ -185,15 +200,23 @@ export class SqlConversationStore implements ConversationStore {
     const now = Date.now();
     const key = randomUUID();
     const kept = { ...(input.title !== undefined ? { title: input.title } : {}), ...(input.feature !== undefined ? { feature: input.feature } : {}) };
+    const order = { writer: input.order?.writer ?? null, writer_sequence: input.order?.sequence ?? null };
     return this.db.transaction().execute(async (trx) => {
       // The upsert also locks an existing row on Postgres, so two saves of one conversation run one after the other.
-      // It leaves byte_count alone, so the row it returns still holds the bytes this save replaces.
+      // It leaves byte_count alone, so the row it returns still holds the bytes this save replaces. It updates nothing
+      // (and returns no row) when the stored conversation is a later save of the same writer.
       const row = await trx
         .insertInto('conversations')
-        .values({ key, id, project_id: owner.projectId, owner: owner.owner, title: null, feature: null, ...kept, created_at: now, updated_at: now, message_count: input.messages.length, byte_count: bytes })
-        .onConflict((conflict) => conflict.columns(['project_id', 'owner', 'id']).doUpdateSet({ ...kept, updated_at: now, message_count: input.messages.length }))
+        .values({ key, id, project_id: owner.projectId, owner: owner.owner, title: null, feature: null, ...kept, created_at: now, updated_at: now, message_count: input.messages.length, byte_count: bytes, ...order })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['project_id', 'owner', 'id'])
+            .doUpdateSet({ ...kept, updated_at: now, message_count: input.messages.length, ...order })
+            .where(sql<boolean>`conversations.writer is null or excluded.writer is null or conversations.writer <> excluded.writer or conversations.writer_sequence < excluded.writer_sequence`),
+        )
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (!row) throw new GatewayError('version_conflict', `Conversation "${id}" already holds a later save of writer "${order.writer}"; this one was not written.`, { param: 'order' });
       const created = row.key === key;
       if (!created) await trx.updateTable('conversations').set({ byte_count: bytes }).where('key', '=', row.key).execute();
       await this.#account(trx, owner, created ? 1 : 0, bytes - (created ? 0 : Number(row.byte_count)));

@@ -133,6 +133,9 @@ export interface ConversationTable {
   message_count: number;
   /** The bytes of its messages as stored (JSON). */
   byte_count: number;
+  /** Who saved it last with an order (`ConversationSave.order`), and that save's place in the writer's order. */
+  writer: string | null;
+  writer_sequence: number | null;
 }
 
 /** Each owner's conversations and their bytes, kept with every write so caps are checked in one row. */

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createChatController, type ChatControllerOptions } from './chat-controller.js';
 import { shownAnswer, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
 import { createAiClient, type AiClient } from './client.js';
 import type { ConversationState } from './conversation-store.js';
 import type { FrameScheduler } from './frame-scheduler.js';
+import { memoryStorage, type ConversationStorage, type SaveOptions } from './storage/conversation-storage.js';
 
 let harness: Harness;
 let client: AiClient;
@@ -220,5 +221,80 @@ describe('createChatController', () => {
     await controller.regenerate();
     expect(controller.store.getState().messages).toHaveLength(2);
     expect(lastAnswer(controller.store.getState()).content).toContain('Seeded');
+  });
+});
+
+describe('the page going away', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** Memory storage whose saves wait while `held`, recording each save's order, answer and whether it was unloading. */
+  function heldStorage() {
+    const inner = memoryStorage();
+    const saves: Array<{ sequence: number | undefined; unloading: boolean; answer: { status: string; content: string } | undefined }> = [];
+    let release = () => {};
+    const gate = { held: true as boolean, opened: Promise.resolve() };
+    gate.opened = new Promise<void>((resolve) => (release = resolve));
+    const storage: ConversationStorage = {
+      ...inner,
+      async save(conversation, options: SaveOptions = {}) {
+        const turn = conversation.messages.findLast((message) => message.role === 'assistant') as AssistantTurn | undefined;
+        const answer = turn ? shownAnswer(turn) : undefined;
+        saves.push({ sequence: options.order?.sequence, unloading: options.unloading === true, answer: answer && { status: answer.status, content: answer.content } });
+        if (!options.unloading && gate.held) await gate.opened;
+        await inner.save(conversation);
+      },
+    };
+    return { storage, saves, open: () => ((gate.held = false), release()) };
+  }
+
+  it('sends the finished answer at once, with keepalive, when its save is still queued behind an earlier one', async () => {
+    const page = new EventTarget();
+    vi.stubGlobal('window', page);
+    const { storage, saves, open } = heldStorage();
+    const controller = chat({ storage });
+    await controller.send('Remember this answer');
+    // The answer is over; its save waits behind the first one (the question), which the network still holds.
+    expect(saves.map((save) => save.sequence)).toEqual([1]);
+    page.dispatchEvent(new Event('pagehide'));
+    expect(saves).toHaveLength(2);
+    expect(saves[1]).toMatchObject({ sequence: 2, unloading: true, answer: { status: 'done' } });
+    expect(saves[1]!.answer!.content).toContain('Remember this answer');
+    open();
+    await controller.persisted();
+    // The queued save is not sent again: the one sent on the way out carried it.
+    expect(saves.map((save) => save.sequence)).toEqual([1, 2]);
+    expect(controller.store.getState().storageError).toBeUndefined();
+    // Nothing is unsaved now: another pagehide sends nothing; after dispose the page is no longer watched.
+    page.dispatchEvent(new Event('pagehide'));
+    controller.dispose();
+    page.dispatchEvent(new Event('pagehide'));
+    expect(saves).toHaveLength(2);
+  });
+
+  it('stops an answer that is streaming and sends what arrived, marked stopped', async () => {
+    harness.emulator.addRule({ match: { contains: 'long story' }, scenario: 'tps=40;tokens=400' });
+    const page = new EventTarget();
+    vi.stubGlobal('window', page);
+    const { storage, saves, open } = heldStorage();
+    open();
+    const controller = chat({ storage });
+    const sending = controller.send('Tell me a long story');
+    await until(() => lastContent(controller.store.getState()).length > 20);
+    await controller.persisted();
+    page.dispatchEvent(new Event('pagehide'));
+    const last = saves.at(-1)!;
+    expect(last).toMatchObject({ unloading: true, answer: { status: 'stopped' } });
+    expect(last.answer!.content.length).toBeGreaterThan(20);
+    expect(lastAnswer(controller.store.getState()).status).toBe('stopped');
+    await sending;
+  });
+
+  it('is not watched where there is no page', async () => {
+    const { storage, saves, open } = heldStorage();
+    open();
+    const controller = chat({ storage });
+    await controller.send('No window here');
+    await controller.persisted();
+    expect(saves.every((save) => !save.unloading)).toBe(true);
   });
 });

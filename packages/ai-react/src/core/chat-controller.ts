@@ -8,6 +8,7 @@ import {
   type AssistantMessage,
   type AssistantTurn,
   type ConversationMessage,
+  type StoredConversation,
   type UserMessage,
 } from './chat-messages.js';
 import { reduceChatEvent } from './chat-reducer.js';
@@ -122,15 +123,36 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   let saving = Promise.resolve();
 
   const storageFailed = (error: unknown) => store.setState({ storageError: toAiError(error) });
+  // This chat's saves are numbered (one writer per controller): the latest asked for, the latest sent and the latest
+  // written, so the save sent as the page goes away knows whether the latest state is written yet.
+  const writer = newId();
+  const saves = { asked: 0, sent: 0, written: 0, latest: undefined as StoredConversation | undefined };
+  const save = (target: ConversationStorage, sequence: number, snapshot: StoredConversation, unloading: boolean) => {
+    saves.sent = Math.max(saves.sent, sequence);
+    return target.save(snapshot, { order: { writer, sequence }, ...(unloading ? { unloading } : {}) }).then(() => {
+      saves.written = Math.max(saves.written, sequence);
+    });
+  };
   const persist = () => {
     if (!storage) return;
     const snapshot = toStoredConversation(store.getState());
-    // One save at a time, in order: a slow early save never lands after a later one.
+    const sequence = ++saves.asked;
+    saves.latest = snapshot;
+    unload.watch();
+    // One save at a time, in order: a slow early save never lands after a later one. One already overtaken by the
+    // save sent as the page went away is not sent.
     saving = saving
-      .then(() => storage.save(snapshot))
+      .then(() => (sequence > saves.sent ? save(storage, sequence, snapshot, false) : undefined))
       .then(() => notifyStorageChanged(storage))
       .catch(storageFailed);
   };
+  // The page going away (a reload, a link) stops the answer where it is and sends the latest state if it is not
+  // written yet, in a request that outlives the page: otherwise a save still queued, or not yet on the wire, is lost.
+  const unload = watchPageHide(() => {
+    stop();
+    if (!storage || !saves.latest || saves.written >= saves.asked) return;
+    save(storage, saves.asked, saves.latest, true).catch(storageFailed);
+  });
 
   const ready = (async () => {
     if (!restoring) return;
@@ -289,6 +311,30 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       await (await loadToolLoop()).addToolOutput(toolCallId, result);
     },
     persisted: () => saving,
-    dispose: stop,
+    dispose() {
+      stop();
+      unload.unwatch();
+    },
+  };
+}
+
+/**
+ * Calls `onPageHide` when the page goes away (`pagehide`), once watched; nothing where there is no page (a server,
+ * a worker). Watched again on demand, so a controller used after `dispose` (React's strict mode) is watched again.
+ */
+function watchPageHide(onPageHide: () => void): { watch(): void; unwatch(): void } {
+  const page = typeof window === 'undefined' || typeof window.addEventListener !== 'function' ? undefined : window;
+  let watching = false;
+  return {
+    watch() {
+      if (!page || watching) return;
+      watching = true;
+      page.addEventListener('pagehide', onPageHide);
+    },
+    unwatch() {
+      if (!page || !watching) return;
+      watching = false;
+      page.removeEventListener('pagehide', onPageHide);
+    },
   };
 }

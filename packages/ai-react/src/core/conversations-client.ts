@@ -29,7 +29,15 @@ export interface ConversationsApi {
   /** Adds messages at the end; a message whose id is already stored is skipped, so a retry adds nothing twice. */
   append(id: string, messages: RemoteMessage[], options?: RequestOptions): Promise<{ appended: number; messageCount: number }>;
   /** Creates the conversation or replaces it whole (a title or feature left out keeps the stored one). */
-  replace<M extends RemoteMessage = RemoteMessage>(id: string, body: { title?: string | null; feature?: string | null; messages: M[] }, options?: RequestOptions): Promise<RemoteConversation<M>>;
+  replace<M extends RemoteMessage = RemoteMessage>(id: string, body: ConversationReplacement<M>, options?: RequestOptions): Promise<RemoteConversation<M>>;
+}
+
+export interface ConversationReplacement<M extends RemoteMessage = RemoteMessage> {
+  title?: string | null;
+  feature?: string | null;
+  messages: M[];
+  /** This save's place among one writer's saves: the server refuses it (409 `version_conflict`) after a later one. */
+  order?: { writer: string; sequence: number };
 }
 
 type Timed = { createdAt: string | number; updatedAt: string | number };
@@ -80,8 +88,8 @@ export function createConversationsApi(transport: Transport): ConversationsApi {
       await requestJson<unknown>(transport, one(id), { method: 'DELETE', signal: options.signal });
     },
     append: (id, messages, options = {}) => requestJson(transport, `${one(id)}/messages`, { method: 'POST', body: { messages }, signal: options.signal }),
-    async replace<M extends RemoteMessage>(id: string, body: { title?: string | null; feature?: string | null; messages: M[] }, options: RequestOptions = {}) {
-      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, one(id), { method: 'PUT', body, signal: options.signal }));
+    async replace<M extends RemoteMessage>(id: string, body: ConversationReplacement<M>, options: RequestOptions = {}) {
+      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, one(id), { method: 'PUT', body, signal: options.signal, keepalive: options.keepalive }));
     },
   };
 }

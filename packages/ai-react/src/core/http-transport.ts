@@ -14,7 +14,15 @@ export interface AiClientOptions {
 
 export interface RequestOptions {
   signal?: AbortSignal | undefined;
+  /**
+   * Let the request outlive the page (a save as the page goes away). Browsers refuse such a request with a body over
+   * 64 KB, so a larger body is sent as an ordinary request, which the page's end may cancel.
+   */
+  keepalive?: boolean | undefined;
 }
+
+/** The most a browser lets requests with `keepalive` carry (the Fetch standard's quota, in bytes). */
+const KEEPALIVE_QUOTA = 64 * 1024;
 
 export interface JsonRequest extends RequestOptions {
   /** Read the body as text instead of JSON (CSV downloads). */
@@ -74,6 +82,7 @@ export async function requestJson<T>(transport: Transport, path: string, request
   };
   if (body !== undefined) init.body = JSON.stringify(body);
   if (signal) init.signal = signal;
+  if (request.keepalive && utf8Length(init.body ?? '') <= KEEPALIVE_QUOTA) init.keepalive = true;
   let response: Response;
   try {
     response = await transport.fetch(transport.url(path, query), init);
@@ -92,6 +101,12 @@ export async function requestJson<T>(transport: Transport, path: string, request
   } catch (cause) {
     throw new AiError({ code: 'unknown', status: response.status, message: `The server answered ${path} with something that is not JSON.`, cause });
   }
+}
+
+/** Bytes of a string as UTF-8, counted only when its length alone does not settle it. */
+function utf8Length(text: BodyInit): number {
+  if (typeof text !== 'string') return Number.POSITIVE_INFINITY;
+  return text.length * 3 <= KEEPALIVE_QUOTA ? text.length : new TextEncoder().encode(text).length;
 }
 
 /**

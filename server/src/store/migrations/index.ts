@@ -7,6 +7,7 @@ import { cacheGuardrails } from './0006-cache-guardrails.js';
 import { conversationOwners } from './0005-conversation-owners.js';
 import { batchJobs } from './0007-batch-jobs.js';
 import { files } from './0008-files.js';
+import { conversationRevisions } from './0009-conversation-revisions.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-cache-guardrails': cacheGuardrails,
   '0007-batch-jobs': batchJobs,
   '0008-files': files,
+  '0009-conversation-revisions': conversationRevisions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -242,6 +242,35 @@ describe('serverStorage', () => {
     }
   });
 
+  it('keeps the later of two saves of one chat whichever arrives last, and sends a save on unload with keepalive', async () => {
+    const sent: Array<{ method: string | undefined; keepalive: boolean | undefined; order: unknown }> = [];
+    const recording = createAiClient({
+      baseUrl: harness.url,
+      headers: { authorization: `Bearer ${CLIENT_KEY}` },
+      fetch: (input, init) => {
+        if (init?.method === 'PUT') sent.push({ method: init.method, keepalive: init.keepalive, order: (JSON.parse(String(init.body)) as { order?: unknown }).order });
+        return fetch(input, init);
+      },
+    });
+    const storage = serverStorage(recording);
+    const saved = conversation();
+    const later = { ...saved, title: 'Later' };
+    await storage.save(later, { order: { writer: 'tab-1', sequence: 2 }, unloading: true });
+    // The earlier save arriving after it changes nothing and is no failure: what it was for is written.
+    await storage.save(saved, { order: { writer: 'tab-1', sequence: 1 } });
+    expect((await storage.load(saved.id))?.title).toBe('Later');
+    // A body over the 64 KB a browser lets outlive the page goes as an ordinary request.
+    const large = { ...later, messages: [{ id: 'u-large', role: 'user' as const, content: 'x'.repeat(70_000), createdAt: 1_000 }] };
+    await storage.save(large, { order: { writer: 'tab-1', sequence: 3 }, unloading: true });
+    expect(sent).toEqual([
+      { method: 'PUT', keepalive: true, order: { writer: 'tab-1', sequence: 2 } },
+      { method: 'PUT', keepalive: undefined, order: { writer: 'tab-1', sequence: 1 } },
+      { method: 'PUT', keepalive: undefined, order: { writer: 'tab-1', sequence: 3 } },
+    ]);
+    // Another writer's failure is still a failure.
+    await expect(serverStorage(recording).save({ ...saved, id: 'has a space' }, { order: { writer: 'tab-1', sequence: 9 } })).rejects.toMatchObject({ code: 'invalid_request', status: 400 });
+  });
+
   it('reports a failed save in storageError, and the chat goes on', async () => {
     // The server refuses this id (spaces are not allowed), so every save fails.
     const controller = createChatController({ client, feature: 'chat', storage: serverStorage(client), conversationId: 'has a space' });

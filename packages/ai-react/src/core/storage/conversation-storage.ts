@@ -8,11 +8,22 @@ export interface ConversationStorage {
   /** The conversation, or undefined when there is none with that id. */
   load(id: string): Promise<StoredConversation | undefined>;
   /** Creates or replaces the conversation whole. */
-  save(conversation: StoredConversation): Promise<void>;
+  save(conversation: StoredConversation, options?: SaveOptions): Promise<void>;
   /** Deletes it; removing one that does not exist is not an error. */
   remove(id: string): Promise<void>;
   /** Summaries, most recently updated first. */
   list(): Promise<ConversationSummary[]>;
+}
+
+/** What a chat tells its storage about a save; a storage that keeps conversations at once may ignore both. */
+export interface SaveOptions {
+  /**
+   * This save's place among the saves of one chat (one per open page): a storage that can receive them out of order
+   * (over the network) keeps the later one. `serverStorage` sends it, and the gateway refuses the earlier save.
+   */
+  order?: { writer: string; sequence: number };
+  /** The page is going away: send the save so that it outlives the page (`fetch` with `keepalive`). */
+  unloading?: boolean;
 }
 
 /**

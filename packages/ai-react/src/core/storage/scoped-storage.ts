@@ -17,7 +17,7 @@ export function scopedStorage(storage: ConversationStorage, identity: string): C
       const conversation = await storage.load(prefix + id);
       return conversation ? { ...conversation, id } : undefined;
     },
-    save: (conversation) => storage.save({ ...conversation, id: prefix + conversation.id }),
+    save: (conversation, options) => storage.save({ ...conversation, id: prefix + conversation.id }, options),
     remove: (id) => storage.remove(prefix + id),
     list: async () => (await storage.list()).flatMap((summary) => (summary.id.startsWith(prefix) ? [{ ...summary, id: summary.id.slice(prefix.length) }] : [])),
   };

@@ -9,6 +9,8 @@ const LIST_LIMIT = 100;
 
 // A missing conversation, not a server without the conversations API (whose catch-all says "No route …").
 const isMissing = (error: unknown) => isAiError(error) && error.code === 'not_found' && !/^no route/i.test(error.message);
+// The server holds a later (or this very) save of the same chat: what this save was for is already written.
+const isOvertaken = (error: unknown) => isAiError(error) && error.serverCode === 'version_conflict' && error.param === 'order';
 
 /** The server's caps on what a caller keeps: its message names the cap and the figure, which is what a user needs. */
 const CAP_CODES: ReadonlySet<string | undefined> = new Set(['request_too_large', 'conversation_limit_exceeded']);
@@ -20,7 +22,9 @@ function withServerMessage(error: unknown): unknown {
 
 /**
  * Conversations on the gateway (`/api/ai/conversations`), per signed-in user: the same history on every device.
- * Each save replaces the conversation whole (`PUT`), so a regenerated or edited answer is saved like a new one.
+ * Each save replaces the conversation whole (`PUT`), so a regenerated or edited answer is saved like a new one; a
+ * chat's saves carry their order, so one that arrives late never overwrites a later one, and the save a chat sends as
+ * its page goes away outlives the page (up to the 64 KB a browser lets such a request carry).
  * Loading reads a long conversation back a page of messages at a time. A save past one of the server's caps (its
  * conversations, messages, or bytes per caller) fails with an `AiError` whose `userMessage` is the server's own
  * message, naming the cap and the current figure.
@@ -40,10 +44,12 @@ export function serverStorage(client: Pick<AiClient, 'conversations'>): Conversa
         throw error;
       }
     },
-    async save({ id, title, feature, messages }) {
+    async save({ id, title, feature, messages }, options = {}) {
       try {
-        await api.replace(id, { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage> });
+        const body = { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage>, ...(options.order ? { order: options.order } : {}) };
+        await api.replace(id, body, { keepalive: options.unloading === true });
       } catch (error) {
+        if (options.order && isOvertaken(error)) return;
         throw withServerMessage(error);
       }
     },
