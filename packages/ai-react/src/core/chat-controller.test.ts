@@ -289,6 +289,21 @@ describe('the page going away', () => {
     await sending;
   });
 
+  it('sends nothing for a conversation cleared while its last save was queued', async () => {
+    const page = new EventTarget();
+    vi.stubGlobal('window', page);
+    const { storage, saves, open } = heldStorage();
+    const controller = chat({ storage });
+    await controller.send('Forget this');
+    const clearing = controller.clear();
+    await until(() => controller.store.getState().messages.length === 0);
+    page.dispatchEvent(new Event('pagehide'));
+    expect(saves.filter((save) => save.unloading)).toEqual([]);
+    open();
+    await clearing;
+    expect(await storage.load(controller.store.getState().id)).toBeUndefined();
+  });
+
   it('is not watched where there is no page', async () => {
     const { storage, saves, open } = heldStorage();
     open();

@@ -284,6 +284,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       stop();
       store.setState({ messages: [], status: 'ready', error: undefined, title: null, updatedAt: now() });
       if (!storage) return;
+      // Nothing is left to send as the page goes away: the conversation is being removed.
+      saves.latest = undefined;
       const { id } = store.getState();
       saving = saving
         .then(() => storage.remove(id))
