@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../net/redis-client.js';
 import type { CacheStore } from './cache-store.js';
 
 export interface RedisCacheStoreOptions {
@@ -30,7 +31,7 @@ export class RedisCacheStore implements CacheStore {
 
   constructor(options: RedisCacheStoreOptions) {
     this.#prefix = options.keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX;
-    this.#client = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
+    this.#client = createRedisClient(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
     // Errors reach each call; an unhandled 'error' event would crash the process.
     this.#client.on('error', () => undefined);
   }

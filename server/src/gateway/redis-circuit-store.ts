@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../net/redis-client.js';
 import type { CircuitRecord, CircuitStore, FailureEffect } from './circuit-breaker.js';
 
 export interface RedisCircuitStoreOptions {
@@ -69,7 +70,7 @@ export class RedisCircuitStore implements CircuitStore {
     this.#prefix = options.keyPrefix ?? 'insforge-ai:circuit:';
     if (!options.client && !options.url) throw new TypeError('RedisCircuitStore needs a url or a client');
     this.#owned = !options.client;
-    const client = options.client ?? new Redis(options.url as string, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
+    const client = options.client ?? createRedisClient(options.url as string, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
     // Errors reach each call (and the breaker's onStoreError); an unhandled 'error' event would crash the process.
     if (this.#owned) client.on('error', () => undefined);
     client.defineCommand('circuitAdmit', { numberOfKeys: 1, lua: ADMIT_SCRIPT });

@@ -51,6 +51,7 @@ export interface BatchJobs {
 export function startBatchJobs(context: GatewayContext, ready: Promise<GatewayStores>, options: BatchJobOptions = {}, redis: { url?: string | undefined; keyPrefix?: string | undefined } = {}): BatchJobs {
   let runner: JobRunner | undefined;
   let queue: JobQueue | undefined;
+  let closing = false;
   const service = ready.then(async (stores) => {
     const store = new JobStore(stores.database.db);
     runner = new JobRunner(context, store, openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId)), options);
@@ -60,7 +61,8 @@ export function startBatchJobs(context: GatewayContext, ready: Promise<GatewaySt
       ? new BullJobQueue({ store, logger: context.logger, redisUrl: redis.url, prefix: redis.keyPrefix ? `${redis.keyPrefix}jobs` : undefined, ...pick(options, ['concurrency', 'leaseMs', 'lockMs', 'retryDelayMs']) })
       : new DatabaseJobQueue({ store, logger: context.logger, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
     const work = runner;
-    if (options.worker !== false) queue.start((jobId, signal) => work.run(jobId, signal));
+    // Closed while BullMQ was loading: no worker starts (it would hold its Redis connections, and the process, open).
+    if (options.worker !== false && !closing) queue.start((jobId, signal) => work.run(jobId, signal));
     return new JobService(context, store, queue, runner);
   });
   // A database that cannot open is reported by the gateway; the jobs routes answer its error.
@@ -72,7 +74,10 @@ export function startBatchJobs(context: GatewayContext, ready: Promise<GatewaySt
       queue?.stopTaking();
     },
     async close() {
+      closing = true;
       runner?.stopTaking();
+      // The queue may still be on its way (BullMQ loads on demand): close it once it exists.
+      await service.catch(() => undefined);
       await queue?.close();
     },
   };

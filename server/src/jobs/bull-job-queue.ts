@@ -118,7 +118,11 @@ export class BullJobQueue implements JobQueue {
     for (const abort of this.#aborts) abort.abort();
     // With Redis gone, BullMQ's close would wait for it: after a grace, the connections are cut instead.
     const closed = Promise.all([this.#worker?.close(), this.#queue.close()]).catch(() => undefined);
-    await Promise.race([closed, delay(this.#down ? 0 : this.options.closeTimeoutMs ?? 5_000)]);
+    // The grace's timer goes once BullMQ closed: left running, it held the process open for the rest of the grace.
+    const grace = new AbortController();
+    const graceOver = delay(this.#down ? 0 : this.options.closeTimeoutMs ?? 5_000, undefined, { signal: grace.signal }).catch(() => undefined);
+    await Promise.race([closed, graceOver]);
+    grace.abort();
     for (const connection of this.#connections) connection.disconnect();
   }
 

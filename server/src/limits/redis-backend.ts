@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import type { RateLimiterRedis } from 'rate-limiter-flexible';
+import { createRedisClient, loadRateLimiterFlexible } from '../net/redis-client.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
@@ -139,6 +140,7 @@ export class RedisBackend implements QuotaBackend {
   private readonly firstConnection: Promise<void>;
   /** rate-limiter-flexible sets points and duration per limiter, so there is one per (limit, window). */
   private readonly windowLimiters = new Map<string, RateLimiterRedis>();
+  private readonly limiters = loadRateLimiterFlexible();
 
   constructor(options: RedisBackendOptions) {
     const url = parseRedisUrl(options.url);
@@ -150,7 +152,7 @@ export class RedisBackend implements QuotaBackend {
     assertPositiveMs('commandTimeoutMs', commandTimeout);
 
     // Fail fast instead of queueing: a limiter that waits for Redis holds every request up with it.
-    const client = new Redis(url, {
+    const client = createRedisClient(url, {
       connectTimeout,
       commandTimeout,
       maxRetriesPerRequest: 1,
@@ -183,7 +185,7 @@ export class RedisBackend implements QuotaBackend {
         const consumed = await limiter.consume(key, amount);
         return { allowed: true, used: consumed.consumedPoints, limit, resetAt: Date.now() + consumed.msBeforeNext };
       } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        if (!(rejection instanceof this.limiters.RateLimiterRes)) throw rejection;
         // The script reports what the total would have been; nothing was added.
         return { allowed: false, used: rejection.consumedPoints - amount, limit, resetAt: Date.now() + rejection.msBeforeNext };
       }
@@ -285,7 +287,7 @@ export class RedisBackend implements QuotaBackend {
     const cacheKey = `${limit}:${windowMs}`;
     let limiter = this.windowLimiters.get(cacheKey);
     if (limiter === undefined) {
-      limiter = new RateLimiterRedis({
+      limiter = new this.limiters.RateLimiterRedis({
         storeClient: this.client,
         points: limit,
         duration: windowMs / 1000,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CircuitBreakers, DEFAULT_CIRCUIT_SETTINGS, MemoryCircuitStore, type CircuitSettings } from '../gateway/circuit-breaker.js';
 import type { MeteredRequest, RequestObserver } from '../gateway/metered-request.js';
@@ -6,6 +6,7 @@ import { RedisCircuitStore } from '../gateway/redis-circuit-store.js';
 import type { AttemptOutcome } from '../gateway/with-fallbacks.js';
 import type { GatewayLogger } from '../logger.js';
 import type { WebhookClient } from '../net/safe-webhook.js';
+import { createRedisClient } from '../net/redis-client.js';
 import type { UsageLedgerStats } from '../usage/ledger.js';
 import type { UsageRecord } from '../usage/usage-record.js';
 import { DegradationAlerts, degradationAlertsSchema, type DegradationAlert, type DegradationAlertSettings } from './degradation-alerts.js';
@@ -83,7 +84,7 @@ export class GatewayOperations {
     const { options, redisUrl, logger } = ports;
     const prefix = ports.redisKeyPrefix ?? 'insforge-ai:';
     if (redisUrl) {
-      this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000 });
+      this.#redis = createRedisClient(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000, connectTimeout: 1_000 });
       // Failures reach each call, which goes on without Redis; an unhandled 'error' event would end the process.
       this.#redis.on('error', () => undefined);
     }
