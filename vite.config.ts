@@ -11,6 +11,9 @@ const alias = workspaceAliases;
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Two test files at a time, also on a 2-core machine (vitest's default there is one): most files wait on sockets,
+    // child processes and Chromium as much as they compute. `--maxWorkers=1` runs them one by one.
+    maxWorkers: 2,
     projects: [
       {
         resolve: { alias },
