@@ -247,15 +247,20 @@ describe('the page going away', () => {
     return { storage, saves, open: () => ((gate.held = false), release()) };
   }
 
-  it('sends the finished answer at once, with keepalive, when its save is still queued behind an earlier one', async () => {
+  /** A chat on held storage in a page (a stubbed `window`) that the test makes go away with `leave()`. */
+  function chatInPage() {
     const page = new EventTarget();
     vi.stubGlobal('window', page);
-    const { storage, saves, open } = heldStorage();
-    const controller = chat({ storage });
+    const held = heldStorage();
+    return { ...held, controller: chat({ storage: held.storage }), leave: () => page.dispatchEvent(new Event('pagehide')) };
+  }
+
+  it('sends the finished answer at once, with keepalive, when its save is still queued behind an earlier one', async () => {
+    const { saves, open, controller, leave } = chatInPage();
     await controller.send('Remember this answer');
     // The answer is over; its save waits behind the first one (the question), which the network still holds.
     expect(saves.map((save) => save.sequence)).toEqual([1]);
-    page.dispatchEvent(new Event('pagehide'));
+    leave();
     expect(saves).toHaveLength(2);
     expect(saves[1]).toMatchObject({ sequence: 2, unloading: true, answer: { status: 'done' } });
     expect(saves[1]!.answer!.content).toContain('Remember this answer');
@@ -265,23 +270,20 @@ describe('the page going away', () => {
     expect(saves.map((save) => save.sequence)).toEqual([1, 2]);
     expect(controller.store.getState().storageError).toBeUndefined();
     // Nothing is unsaved now: another pagehide sends nothing; after dispose the page is no longer watched.
-    page.dispatchEvent(new Event('pagehide'));
+    leave();
     controller.dispose();
-    page.dispatchEvent(new Event('pagehide'));
+    leave();
     expect(saves).toHaveLength(2);
   });
 
   it('stops an answer that is streaming and sends what arrived, marked stopped', async () => {
     harness.emulator.addRule({ match: { contains: 'long story' }, scenario: 'tps=40;tokens=400' });
-    const page = new EventTarget();
-    vi.stubGlobal('window', page);
-    const { storage, saves, open } = heldStorage();
+    const { saves, open, controller, leave } = chatInPage();
     open();
-    const controller = chat({ storage });
     const sending = controller.send('Tell me a long story');
     await until(() => lastContent(controller.store.getState()).length > 20);
     await controller.persisted();
-    page.dispatchEvent(new Event('pagehide'));
+    leave();
     const last = saves.at(-1)!;
     expect(last).toMatchObject({ unloading: true, answer: { status: 'stopped' } });
     expect(last.answer!.content.length).toBeGreaterThan(20);
@@ -290,14 +292,11 @@ describe('the page going away', () => {
   });
 
   it('sends nothing for a conversation cleared while its last save was queued', async () => {
-    const page = new EventTarget();
-    vi.stubGlobal('window', page);
-    const { storage, saves, open } = heldStorage();
-    const controller = chat({ storage });
+    const { storage, saves, open, controller, leave } = chatInPage();
     await controller.send('Forget this');
     const clearing = controller.clear();
     await until(() => controller.store.getState().messages.length === 0);
-    page.dispatchEvent(new Event('pagehide'));
+    leave();
     expect(saves.filter((save) => save.unloading)).toEqual([]);
     open();
     await clearing;
