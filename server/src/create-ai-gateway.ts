@@ -176,6 +176,26 @@ export interface AiGatewayOptions {
   jobs?: BatchJobOptions;
 }
 
+/** Every option's name, kept in step with `AiGatewayOptions` by the compiler: a misspelt option fails at once. */
+const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
+  upstream: true, database: true, features: true, authenticate: true, clientKeys: true, adminToken: true, encryption: true, limits: true,
+  onBudgetAlert: true, webhooks: true, defaultProjectId: true, allowRawModels: true, retry: true, heartbeatMs: true, requestDeadlineMs: true,
+  conversations: true, files: true, maxBodyBytes: true, catalogTtlMs: true, usage: true, ledger: true, logger: true, operations: true,
+  onRequestEnd: true, onDegradation: true, cache: true, guardrails: true, jobs: true,
+} satisfies Record<keyof AiGatewayOptions, true>));
+const UPSTREAM_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
+  baseUrl: true, apiKey: true, referer: true, title: true, timeouts: true, http2: true, ca: true,
+} satisfies Record<keyof NonNullable<AiGatewayOptions['upstream']>, true>));
+
+/** The first option that is not one (JavaScript callers have no compiler to say so), with the names there are. */
+function unknownOption(options: AiGatewayOptions): string | undefined {
+  const unknown = (value: object, names: ReadonlySet<string>, prefix: string) => {
+    const name = Object.keys(value).find((key) => !names.has(key));
+    return name === undefined ? undefined : `unknown option "${prefix}${name}"; the options are ${[...names].map((known) => prefix + known).join(', ')}`;
+  };
+  return unknown(options, OPTION_NAMES, '') ?? (options.upstream && typeof options.upstream === 'object' ? unknown(options.upstream, UPSTREAM_OPTION_NAMES, 'upstream.') : undefined);
+}
+
 const optionsSchema = z.object({
   upstream: z
     .object({
@@ -234,6 +254,8 @@ export interface AiGateway {
  * app.use('/ai', createAiGateway({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini', systemPrompt: 'Be brief.' }] }));
  */
 export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
+  const unknown = unknownOption(options);
+  if (unknown) throw new TypeError(`createAiGateway: ${unknown}.`);
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
