@@ -151,7 +151,19 @@ export async function stopAllChildren(): Promise<void> {
 
 /** Resident set size of a process, in bytes (Linux `/proc/<pid>/status` VmRSS). */
 export function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith('VmRSS:'));
+  return statusBytes(pid, 'VmRSS');
+}
+
+/**
+ * The resident set in its two parts: pages of files (node's binary and libraries, as far as they were touched) and
+ * anonymous memory (the heaps). The first depends on the machine as much as on the program.
+ */
+export function rssParts(pid: number): { file: number; anonymous: number } {
+  return { file: statusBytes(pid, 'RssFile'), anonymous: statusBytes(pid, 'RssAnon') };
+}
+
+function statusBytes(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((entry) => entry.startsWith(`${field}:`));
   return Number(line?.replace(/\D+/g, '') ?? NaN) * 1024;
 }
 

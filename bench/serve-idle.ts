@@ -3,11 +3,13 @@
  * file, the emulator as OpenRouter, no Redis. It answers its readiness check (the database, OpenRouter and limits
  * checked once), then stays quiet for `settleMs`; the reading is VmRSS right after a forced garbage collection.
  */
-import { sleep, startChild, type ProcessMemory } from './child-process.js';
+import { rssParts, sleep, startChild, type ProcessMemory } from './child-process.js';
 import type { BenchWorkspace, Emulator } from './targets.js';
 
 export interface ServeIdleResult {
   memory: ProcessMemory;
+  /** The resident set's file-backed and anonymous parts at the same moment (Linux `RssFile`, `RssAnon`). */
+  rss?: { file: number; anonymous: number };
   settleMs: number;
 }
 
@@ -25,7 +27,8 @@ export async function measureServeIdle(workspace: BenchWorkspace, emulator: Emul
     const health = await fetch(`${child.readyValue}/health`);
     if (!health.ok) throw new Error(`insforge-ai serve answered GET /health with ${health.status}: ${await health.text()}`);
     await sleep(settleMs);
-    return { memory: await child.memory(), settleMs };
+    const memory = await child.memory();
+    return { memory, rss: rssParts(child.pid), settleMs };
   } finally {
     await child.stop();
   }
