@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { workspaceAliases } from './scripts/workspace-aliases.mjs';
 
 const sourceOf = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -8,12 +9,37 @@ const sourceOf = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 // stale build.
 const alias = workspaceAliases;
 
+/**
+ * The files that take a minute or more (a clean CI run: 50–120 s each), longest first. Vitest runs projects one after
+ * another in name order, so these came last and ran with little beside them; started first, the short files run
+ * beside them.
+ */
+const LONGEST_FIRST = [
+  'examples/consumers/consumers.test.ts',
+  'examples/readme/readme-examples.test.ts',
+  'packages/ai-react/test/browser/stories-axe.browser.test.ts',
+  'packages/ai-react/test/browser/stories-layout.browser.test.ts',
+  'examples/demo/e2e/demo.e2e.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification) => {
+      const index = LONGEST_FIRST.findIndex((file) => spec.moduleId.replaceAll('\\', '/').endsWith(file));
+      return index === -1 ? LONGEST_FIRST.length : index;
+    };
+    return sorted.map((spec, order) => ({ spec, order })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.order - b.order).map(({ spec }) => spec);
+  }
+}
+
 export default defineConfig({
   resolve: { alias },
   test: {
     // Two test files at a time, also on a 2-core machine (vitest's default there is one): most files wait on sockets,
     // child processes and Chromium as much as they compute. `--maxWorkers=1` runs them one by one.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         resolve: { alias },
