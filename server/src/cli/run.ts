@@ -2,15 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import { CliError } from './cli-error.js';
 import { processIo, type CliIo } from './cli-io.js';
-import { featuresCommand, FEATURES_USAGE } from './features-command.js';
-import { keyCommand, KEY_USAGE } from './key-command.js';
-import { keysCommand, KEYS_USAGE } from './keys-command.js';
-import { mcpCommand, MCP_USAGE } from './mcp-command.js';
-import { migrateCommand, MIGRATE_USAGE } from './migrate-command.js';
-import { serve, SERVE_USAGE, type CliEnvironment } from './serve.js';
-import { usageCommand, USAGE_COMMAND_USAGE } from './usage-command.js';
-import { jobsCommand, JOBS_USAGE } from './jobs-command.js';
-import { cacheCommand, CACHE_USAGE } from './cache-command.js';
+import type { CliEnvironment } from './serve.js';
 
 /** A command that keeps running (a server) until the process is told to stop. */
 export interface RunningCommand {
@@ -19,24 +11,32 @@ export interface RunningCommand {
   readonly stopping?: string;
 }
 
-interface Command {
-  summary: string;
+interface LoadedCommand {
   usage: string;
   /** An exit code when done, or a running command that `main` stops on SIGINT/SIGTERM. */
   run(argv: readonly string[], env: CliEnvironment, io: CliIo): Promise<number | RunningCommand>;
 }
 
+interface Command {
+  summary: string;
+  /**
+   * The command's module, imported only when it is asked for: `features list` does not load the gateway that `serve`
+   * runs (about half of each command's start-up time).
+   */
+  load(): Promise<LoadedCommand>;
+}
+
 /** The subcommands. */
 const COMMANDS = new Map<string, Command>([
-  ['serve', { summary: 'run the gateway as a standalone HTTP server', usage: SERVE_USAGE, run: serve }],
-  ['features', { summary: 'list, show and set the stored features (list | get NAME | set FILE|-)', usage: FEATURES_USAGE, run: featuresCommand }],
-  ['keys', { summary: 'client API keys (create --label L | list | revoke ID)', usage: KEYS_USAGE, run: keysCommand }],
-  ['key', { summary: 'the OpenRouter key, stored encrypted (set | test | show | remove | rotate)', usage: KEY_USAGE, run: keyCommand }],
-  ['migrate', { summary: 'bring the database schema up to date', usage: MIGRATE_USAGE, run: migrateCommand }],
-  ['usage', { summary: 'usage by feature and model: requests, tokens, cost, errors (--period day|week|month|FROM..TO)', usage: USAGE_COMMAND_USAGE, run: usageCommand }],
-  ['jobs', { summary: 'batch jobs: list | show ID | cancel ID | results ID [--format json|csv]', usage: JOBS_USAGE, run: jobsCommand }],
-  ['cache', { summary: 'purge the response cache shared in Redis (purge [--feature NAME])', usage: CACHE_USAGE, run: cacheCommand }],
-  ['mcp', { summary: 'the MCP server over stdio (usage, limits, features, model health, emergency stop)', usage: MCP_USAGE, run: mcpCommand }],
+  ['serve', { summary: 'run the gateway as a standalone HTTP server', load: async () => import('./serve.js').then((m) => ({ usage: m.SERVE_USAGE, run: m.serve })) }],
+  ['features', { summary: 'list, show and set the stored features (list | get NAME | set FILE|-)', load: async () => import('./features-command.js').then((m) => ({ usage: m.FEATURES_USAGE, run: m.featuresCommand })) }],
+  ['keys', { summary: 'client API keys (create --label L | list | revoke ID)', load: async () => import('./keys-command.js').then((m) => ({ usage: m.KEYS_USAGE, run: m.keysCommand })) }],
+  ['key', { summary: 'the OpenRouter key, stored encrypted (set | test | show | remove | rotate)', load: async () => import('./key-command.js').then((m) => ({ usage: m.KEY_USAGE, run: m.keyCommand })) }],
+  ['migrate', { summary: 'bring the database schema up to date', load: async () => import('./migrate-command.js').then((m) => ({ usage: m.MIGRATE_USAGE, run: m.migrateCommand })) }],
+  ['usage', { summary: 'usage by feature and model: requests, tokens, cost, errors (--period day|week|month|FROM..TO)', load: async () => import('./usage-command.js').then((m) => ({ usage: m.USAGE_COMMAND_USAGE, run: m.usageCommand })) }],
+  ['jobs', { summary: 'batch jobs: list | show ID | cancel ID | results ID [--format json|csv]', load: async () => import('./jobs-command.js').then((m) => ({ usage: m.JOBS_USAGE, run: m.jobsCommand })) }],
+  ['cache', { summary: 'purge the response cache shared in Redis (purge [--feature NAME])', load: async () => import('./cache-command.js').then((m) => ({ usage: m.CACHE_USAGE, run: m.cacheCommand })) }],
+  ['mcp', { summary: 'the MCP server over stdio (usage, limits, features, model health, emergency stop)', load: async () => import('./mcp-command.js').then((m) => ({ usage: m.MCP_USAGE, run: m.mcpCommand })) }],
 ]);
 
 const HELP_FLAGS = new Set(['-h', '--help']);
@@ -80,18 +80,19 @@ export async function runCli(argv: readonly string[], env: CliEnvironment, io: C
     const topic = rest[0];
     const command = topic === undefined ? undefined : COMMANDS.get(topic);
     if (topic !== undefined && !command) return unknownCommand(topic, io);
-    io.out(command?.usage ?? usage());
+    io.out(command ? (await command.load()).usage : usage());
     return 0;
   }
   const command = COMMANDS.get(name);
   if (!command) return name.startsWith('-') ? fail(`unknown option ${name}`, 2, undefined, io) : unknownCommand(name, io);
-  // Help wins over everything else on the line, so `serve --port x --help` still shows help.
-  if (rest.some((arg) => HELP_FLAGS.has(arg))) {
-    io.out(command.usage);
-    return 0;
-  }
   try {
-    return await command.run(rest, env, io);
+    const loaded = await command.load();
+    // Help wins over everything else on the line, so `serve --port x --help` still shows help.
+    if (rest.some((arg) => HELP_FLAGS.has(arg))) {
+      io.out(loaded.usage);
+      return 0;
+    }
+    return await loaded.run(rest, env, io);
   } catch (error) {
     if (error instanceof CliError) return fail(error.message, error.exitCode, name, io);
     return fail(error instanceof Error ? error.message : String(error), 1, name, io);
