@@ -33,6 +33,13 @@ class LongestFirst extends BaseSequencer {
   }
 }
 
+/**
+ * `expect.poll` in the projects that drive Chromium, servers and child processes: vitest's default deadline is 1 s,
+ * which a page waiting on a gateway and an emulator misses on a loaded 2-core CI machine (an image generated in a
+ * README example did). A poll still fails when what it waits for never happens.
+ */
+const BROWSER_EXPECT = { poll: { timeout: 15_000, interval: 50 } };
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -117,6 +124,7 @@ export default defineConfig({
           globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 30_000,
+          expect: BROWSER_EXPECT,
           maxConcurrency: 4,
         },
       },
@@ -130,6 +138,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          expect: BROWSER_EXPECT,
         },
       },
       {
@@ -142,6 +151,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          expect: BROWSER_EXPECT,
         },
       },
       {
@@ -154,6 +164,7 @@ export default defineConfig({
           globalSetup: ['e2e/global-setup.ts'],
           testTimeout: 90_000,
           hookTimeout: 30_000,
+          expect: BROWSER_EXPECT,
         },
       },
     ],
