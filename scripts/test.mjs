@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: every check this repository has, in order, stopping at the first failure.
+// `npm test`: every check this repository has, in order, stopping at the first failure. Steps that need nothing from
+// each other (the linters, typechecks, package checks and the Storybook build) run side by side, one per core.
 // Extra arguments go to vitest: `npm test -- emulator` runs only the tests whose path matches "emulator".
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { ensureStorybookBuilt } from '../packages/ai-react/test/browser/storybook-static.mjs';
-import { repoRoot, runPnpm } from './pnpm.mjs';
+import { pathToFileURL } from 'node:url';
+import { nativeBuildEnv, repoRoot, resolvePnpm } from './pnpm.mjs';
 
 const vitestArgs = process.argv.slice(2);
 // vitest's JSON report, read back for the closing count line (node_modules is never committed).
@@ -13,73 +15,131 @@ const vitestReport = path.join(repoRoot, 'node_modules', '.cache', 'insforge-tes
 mkdirSync(path.dirname(vitestReport), { recursive: true });
 rmSync(vitestReport, { force: true });
 
-/** Each step is a name and a function returning an exit code; add a step by adding a line. */
-const steps = [
-  { name: 'lint (eslint)', run: () => runBin('eslint', ['.']) },
-  { name: 'typecheck (tsc -b)', run: () => runBin('tsc', ['-b']) },
-  { name: 'build packages (pnpm -r build)', run: () => runPnpm(['-r', 'build']) },
-  // What each package would publish: publint and Are the Types Wrong on its packed tarball.
-  { name: 'package checks (publint, attw)', run: () => runNode('scripts/check-packages.mjs') },
-  // The demo imports the packages as an app would, through their built `exports`, so it is checked after the build.
-  { name: 'typecheck the demo app', run: () => runBin('tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']) },
-  { name: "typecheck the README examples' runner", run: () => runBin('tsc', ['-p', 'examples/readme/tsconfig.json']) },
-  // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium, built the way their
-  // global setup builds it (skipped when up to date; under its lock; swapped in whole), so vitest reuses it.
-  { name: 'storybook build (static, no server, no key)', run: buildStorybook },
+/**
+ * @typedef {{ name: string, file: string, args: string[], env?: Record<string, string> }} Step
+ *   a name and the command it runs; add a step by adding a line
+ * @typedef {{ together: Step[] }} Group steps that need nothing from each other, run side by side (as many at once
+ *   as the machine has cores), each one's output printed whole when it ends
+ */
+
+/** @type {Array<Step | Group>} */
+const plan = [
+  { together: [bin('lint (eslint)', 'eslint', ['.']), bin('typecheck (tsc -b)', 'tsc', ['-b'])] },
+  pnpm('build packages (pnpm -r build)', ['-r', 'build']),
   {
-    name: 'unit and integration tests (vitest run)',
-    run: () => runBin('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...vitestArgs]),
+    together: [
+      // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium, built the way their
+      // global setup builds it (skipped when up to date; under its lock; swapped in whole), so vitest reuses it.
+      node('storybook build (static, no server, no key)', ['--input-type=module', '-e', storybookScript()]),
+      // What each package would publish: publint and Are the Types Wrong on its packed tarball.
+      node('package checks (publint, attw)', [path.join(repoRoot, 'scripts/check-packages.mjs')]),
+      // The demo imports the packages as an app would, through their built `exports`, so it is checked after the build.
+      bin('typecheck the demo app', 'tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']),
+      bin("typecheck the README examples' runner", 'tsc', ['-p', 'examples/readme/tsconfig.json']),
+      bin('typecheck the benchmark', 'tsc', ['-p', 'bench/tsconfig.json']),
+    ],
   },
-  // Benchmarks run briefly so they cannot rot; they print figures and assert no timing.
-  { name: 'emulator benchmark, short mode', run: () => runPnpm(['--filter', '@insforge/openrouter-emulator', 'bench', '--short']) },
-  { name: 'markdown on hostile answers, short mode', run: () => runPnpm(['--filter', '@insforge/ai-react', 'bench:markdown', '--short']) },
-  { name: 'typecheck the benchmark', run: () => runBin('tsc', ['-p', 'bench/tsconfig.json']) },
-  { name: 'gateway benchmark, short mode', run: () => runBin('tsx', ['bench/run.ts', '--short']) },
-  { name: 'before/after comparison, short mode', run: () => runBin('tsx', ['bench/compare.ts', '--base', 'HEAD', '--rounds', '1', '--seconds', '0.5', '--workers', '8']) },
+  bin('unit and integration tests (vitest run)', 'vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...vitestArgs]),
+  // Benchmarks run briefly so they cannot rot; they print figures and assert no timing. One at a time, so the
+  // figures they print are not shared with another step.
+  pnpm('emulator benchmark, short mode', ['--filter', '@insforge/openrouter-emulator', 'bench', '--short']),
+  pnpm('markdown on hostile answers, short mode', ['--filter', '@insforge/ai-react', 'bench:markdown', '--short']),
+  bin('gateway benchmark, short mode', 'tsx', ['bench/run.ts', '--short']),
+  bin('before/after comparison, short mode', 'tsx', ['bench/compare.ts', '--base', 'HEAD', '--rounds', '1', '--seconds', '0.5', '--workers', '8']),
 ];
 
+const total = plan.reduce((count, entry) => count + ('together' in entry ? entry.together.length : 1), 0);
 const startedAt = performance.now();
+let number = 0;
 let failed;
-for (const [index, step] of steps.entries()) {
-  console.log(`\n━━ [${index + 1}/${steps.length}] ${step.name}`);
-  const stepStartedAt = performance.now();
-  const status = step.run();
-  console.log(`━━ ${status === 0 ? 'ok' : `FAILED (exit code ${status})`}: ${step.name} in ${seconds(stepStartedAt)}`);
-  if (status !== 0) {
-    failed = step.name;
-    process.exitCode = status;
-    break;
-  }
+for (const entry of plan) {
+  failed = 'together' in entry ? await runTogether(entry.together) : await runStep(entry, { capture: false });
+  if (failed) break;
 }
 
 printTestCounts();
-console.log(`\n${failed ? `FAILED at "${failed}"` : `All ${steps.length} steps passed`} in ${seconds(startedAt)}.`);
+console.log(`\n${failed ? `FAILED at "${failed}"` : `All ${total} steps passed`} in ${seconds(startedAt)}.`);
 
-/** @returns {number} */
-function buildStorybook() {
-  try {
-    const { built, ms } = ensureStorybookBuilt({ quiet: false });
-    console.log(built ? `storybook-static built in ${(ms / 1000).toFixed(1)} s` : 'storybook-static is up to date');
-    return 0;
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    return 1;
-  }
+/**
+ * Runs one step; with `capture`, its output is kept and printed whole when it ends, so steps run side by side do not
+ * interleave their lines. Returns the step's name when it failed.
+ * @param {Step} step @param {{ capture: boolean }} options @returns {Promise<string | undefined>}
+ */
+async function runStep(step, { capture }) {
+  const header = `\n━━ [${(number += 1)}/${total}] ${step.name}`;
+  if (!capture) console.log(header);
+  const stepStartedAt = performance.now();
+  const { status, output } = await spawnStep(step, capture);
+  if (capture) process.stdout.write(`${header}\n${output}`);
+  console.log(`━━ ${status === 0 ? 'ok' : `FAILED (exit code ${status})`}: ${step.name} in ${seconds(stepStartedAt)}`);
+  if (status === 0) return undefined;
+  process.exitCode = status;
+  return step.name;
 }
 
-/** Runs a script of this repository with the current Node. @param {string} script */
-function runNode(script) {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, script)], { cwd: repoRoot, stdio: 'inherit' });
-  return result.status ?? 1;
+/**
+ * Runs steps side by side, as many at once as there are cores; after a failure it starts no more of them and waits
+ * for those running. Returns the first failed step's name.
+ * @param {Step[]} group @returns {Promise<string | undefined>}
+ */
+async function runTogether(group) {
+  const queue = [...group];
+  let firstFailed;
+  const lane = async () => {
+    for (let step = queue.shift(); step && !firstFailed; step = queue.shift()) firstFailed = (await runStep(step, { capture: true })) ?? firstFailed;
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), group.length)) }, lane));
+  return firstFailed;
 }
 
-/** Runs a tool installed in the root node_modules/.bin. @param {string} name @param {string[]} args */
-function runBin(name, args) {
+/** @param {Step} step @param {boolean} capture @returns {Promise<{ status: number, output: string }>} */
+function spawnStep(step, capture) {
   const isWindows = process.platform === 'win32';
-  const bin = path.join(repoRoot, 'node_modules', '.bin', isWindows ? `${name}.cmd` : name);
-  const result = spawnSync(bin, args, { cwd: repoRoot, stdio: 'inherit', shell: isWindows });
-  if (result.error) console.error(`Could not run ${name}: ${result.error.message}`);
-  return result.status ?? 1;
+  return new Promise((resolve) => {
+    const child = spawn(step.file, step.args, {
+      cwd: repoRoot,
+      stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
+      shell: isWindows && !step.file.endsWith('.exe'),
+      env: { ...process.env, ...step.env },
+    });
+    /** @type {Buffer[]} */
+    const chunks = [];
+    child.stdout?.on('data', (chunk) => chunks.push(chunk));
+    child.stderr?.on('data', (chunk) => chunks.push(chunk));
+    child.on('error', (error) => chunks.push(Buffer.from(`Could not run ${step.file}: ${error.message}\n`)));
+    child.on('close', (code) => resolve({ status: code ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+/** A tool installed in the root node_modules/.bin. @param {string} name @param {string} tool @param {string[]} args @returns {Step} */
+function bin(name, tool, args) {
+  return { name, file: path.join(repoRoot, 'node_modules', '.bin', process.platform === 'win32' ? `${tool}.cmd` : tool), args };
+}
+
+/** The pinned pnpm. @param {string} name @param {string[]} args @returns {Step} */
+function pnpm(name, args) {
+  const { command, prefixArgs } = resolvePnpm();
+  return { name, file: command, args: [...prefixArgs, ...args], env: nativeBuildEnv() };
+}
+
+/** The current Node. @param {string} name @param {string[]} args @returns {Step} */
+function node(name, args) {
+  return { name, file: process.execPath, args };
+}
+
+/** The storybook step's script: the browser tests' own build function, run in a process of its own. */
+function storybookScript() {
+  const module = pathToFileURL(path.join(repoRoot, 'packages/ai-react/test/browser/storybook-static.mjs')).href;
+  return [
+    `const { ensureStorybookBuilt } = await import(${JSON.stringify(module)});`,
+    'try {',
+    '  const { built, ms } = ensureStorybookBuilt({ quiet: false });',
+    "  console.log(built ? `storybook-static built in ${(ms / 1000).toFixed(1)} s` : 'storybook-static is up to date');",
+    '} catch (error) {',
+    '  console.error(error instanceof Error ? error.message : error);',
+    '  process.exitCode = 1;',
+    '}',
+  ].join('\n');
 }
 
 // One plain "N passed, N failed" line, so a CI log says how many tests ran whatever the reporter printed.
