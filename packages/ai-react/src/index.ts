@@ -6,7 +6,7 @@ export { createAiClient } from './core/client.js';
 export type { AiClient } from './core/client.js';
 export type { AiClientOptions, RequestOptions } from './core/http-transport.js';
 export type { AdminApi, ClientKeysApi, FeaturesApi, ProviderKeyApi } from './core/admin-client.js';
-export type { ConversationInput, ConversationReplacement, ConversationsApi, RemoteConversation, RemoteConversationSummary, RemoteMessage } from './core/conversations-client.js';
+export type { ConversationInput, ConversationReplacement, ConversationsApi, RemoveRequestOptions, RemoteConversation, RemoteConversationSummary, RemoteMessage } from './core/conversations-client.js';
 export { AiError, isAiError, readAiError, toAiError } from './core/errors.js';
 export type { AiErrorCode, AiErrorContext, AiErrorInfo, AiErrorInit } from './core/errors.js';
 export type {

@@ -103,6 +103,17 @@ describe('the conversations API', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: 'version_conflict', param: 'order' });
     expect((await call<ConversationResponse>('GET', '/saved-by-adapter')).body.messages).toEqual([message('b')]);
+
+    // A removal with an order (the chat cleared): refused after a later save of the writer; once done, a save of the
+    // writer sent before it is refused, so the conversation does not come back.
+    const early = await call('DELETE', '/saved-by-adapter?writer=tab-1&sequence=5');
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatchObject({ code: 'version_conflict', param: 'order' });
+    expect((await call('DELETE', '/saved-by-adapter?writer=tab-1&sequence=9')).status).toBe(204);
+    expect((await call('PUT', '/saved-by-adapter', { messages: [message('c')], order: { writer: 'tab-1', sequence: 8 } })).status).toBe(409);
+    expect((await call('GET', '/saved-by-adapter')).status).toBe(404);
+    expect((await call('PUT', '/saved-by-adapter', { messages: [message('d')], order: { writer: 'tab-1', sequence: 10 } })).status).toBe(201);
+    expect((await call('DELETE', '/saved-by-adapter')).status).toBe(204);
   });
 
   it('shows every caller only their own conversations: 404 for another user’s, even for an admin', async () => {
@@ -149,6 +160,11 @@ describe('the conversations API', () => {
       ['PUT', '/some-id', { messages: [], order: { writer: 'tab', sequence: 1.5 } }, 'order.sequence'],
       ['PUT', '/some-id', { messages: [], order: { writer: 'tab', sequence: -1 } }, 'order.sequence'],
       ['PUT', '/some-id', { messages: [], order: 'first' }, 'order'],
+      ['DELETE', '/some-id?writer=tab', undefined, 'sequence'],
+      ['DELETE', '/some-id?sequence=3', undefined, 'sequence'],
+      ['DELETE', '/some-id?writer=tab&sequence=1.5', undefined, 'sequence'],
+      ['DELETE', '/some-id?writer=tab&sequence=-2', undefined, 'sequence'],
+      ['DELETE', `/some-id?writer=${'w'.repeat(201)}&sequence=1`, undefined, 'writer'],
       ['PATCH', '/chosen-1', {}, 'title'],
       ['POST', '/chosen-1/messages', { messages: 'nope' }, 'messages'],
       ['GET', '?limit=0', undefined, 'limit'],

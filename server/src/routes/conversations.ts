@@ -41,6 +41,13 @@ const Order = z.object({
   writer: z.string().min(1, 'order.writer must not be empty').max(200, 'order.writer is at most 200 characters'),
   sequence: z.number().int('order.sequence is a whole number').min(0, 'order.sequence is at least 0').max(Number.MAX_SAFE_INTEGER),
 });
+// A removal's order travels in the query (a DELETE has no body everywhere): both parts, or neither.
+const RemoveQuery = z
+  .object({
+    writer: z.string().min(1, 'writer must not be empty').max(200, 'writer is at most 200 characters').optional(),
+    sequence: z.coerce.number().int('sequence is a whole number').min(0, 'sequence is at least 0').max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((query) => (query.writer === undefined) === (query.sequence === undefined), { message: 'writer and sequence go together: send both, or neither', path: ['sequence'] });
 const SaveBody = z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages, order: Order.optional() });
 const RenameBody = z.object({ title: Title });
 const AppendBody = z.object({ messages: Messages });
@@ -164,8 +171,11 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
     res.json(toSummaryResponse(await store.rename(owner(res), req.params.id, title)));
   });
 
+  // With `writer` and `sequence` (the removal's place in that writer's order), a save of the writer sent before the
+  // removal is refused when it arrives later, and the removal is refused (409) after a later save of the writer.
   router.delete(item, async (req, res) => {
-    await store.remove(owner(res), req.params.id);
+    const { writer, sequence } = parseRequest(RemoveQuery, req.query);
+    await store.remove(owner(res), req.params.id, writer !== undefined && sequence !== undefined ? { writer, sequence } : undefined);
     await attachments?.forget(owner(res), req.params.id);
     res.status(204).end();
   });

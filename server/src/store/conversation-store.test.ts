@@ -131,6 +131,64 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     await store.remove(alice, 'ordered');
   });
 
+  it('keeps a removed conversation removed when a save of the same writer sent before the removal arrives after it', async () => {
+    const texts = async () => (await store.get(alice, 'cleared'))?.messages.map((entry) => entry.id);
+    const save = (ids: string[], order?: { writer: string; sequence: number }) => store.save(alice, 'cleared', { messages: ids.map((id) => message(id)), order });
+    const before = (await store.list(alice)).data.length;
+    await save(['a1'], { writer: 'tab-1', sequence: 1 });
+    // The page sent its removal (sequence 3) on the way out while its save 2 was still on the wire.
+    await store.remove(alice, 'cleared', { writer: 'tab-1', sequence: 3 });
+    await expect(save(['a2'], { writer: 'tab-1', sequence: 2 })).rejects.toMatchObject({ code: 'version_conflict', status: 409, options: { param: 'order' } });
+    expect(await texts()).toBeUndefined();
+    expect((await store.list(alice)).data).toHaveLength(before);
+    // The removal left no content behind: its place only.
+    const kept = await test.database.db.selectFrom('conversation_removals').selectAll().where('id', '=', 'cleared').execute();
+    expect(kept.map(({ writer, writer_sequence }) => [writer, Number(writer_sequence)])).toEqual([['tab-1', 3]]);
+    // The same chat going on after it was cleared, another writer, and a save without an order all save again.
+    await save(['a4'], { writer: 'tab-1', sequence: 4 });
+    expect(await texts()).toEqual(['a4']);
+    await save(['b0'], { writer: 'tab-2', sequence: 0 });
+    await save(['plain']);
+    expect(await texts()).toEqual(['plain']);
+    await store.remove(alice, 'cleared');
+  });
+
+  it('refuses a removal that arrives after a later save of the same writer, and removes what is not there without a trace of content', async () => {
+    const save = (ids: string[], sequence: number) => store.save(alice, 'kept', { messages: ids.map((id) => message(id)), order: { writer: 'tab-1', sequence } });
+    await save(['a5'], 5);
+    await expect(store.remove(alice, 'kept', { writer: 'tab-1', sequence: 4 })).rejects.toMatchObject({ code: 'version_conflict', options: { param: 'order' } });
+    expect((await store.get(alice, 'kept'))?.messages.map((entry) => entry.id)).toEqual(['a5']);
+    // Removals of one writer keep the later; a conversation that is not there is still not found, and its place kept.
+    await store.remove(alice, 'kept', { writer: 'tab-1', sequence: 7 });
+    await expect(store.remove(alice, 'kept', { writer: 'tab-1', sequence: 6 })).rejects.toMatchObject({ code: 'version_conflict' });
+    await expect(store.remove(alice, 'kept', { writer: 'tab-1', sequence: 8 })).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(save(['a7'], 7)).rejects.toMatchObject({ code: 'version_conflict' });
+    // Bob's conversation of the same id is his own: Alice's removal does not hold his saves back.
+    await store.save(bob, 'kept', { messages: [message('b1')], order: { writer: 'tab-1', sequence: 1 } });
+    expect((await store.get(bob, 'kept'))?.messages).toHaveLength(1);
+    await store.remove(bob, 'kept');
+  });
+
+  it('runs a save and a removal of one writer sent together one after the other: the removal, the later, wins', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      const id = `together-${round}`;
+      await store.save(alice, id, { messages: [message('first')], order: { writer: 'tab-1', sequence: 1 } });
+      const results = await Promise.allSettled([store.save(alice, id, { messages: [message('late')], order: { writer: 'tab-1', sequence: 2 } }), store.remove(alice, id, { writer: 'tab-1', sequence: 3 })]);
+      expect(results[1].status).toBe('fulfilled');
+      expect(await store.get(alice, id)).toBeUndefined();
+    }
+  });
+
+  it('forgets a removal after a day', async () => {
+    await store.save(alice, 'old', { messages: [message('a1')], order: { writer: 'tab-9', sequence: 1 } });
+    await store.remove(alice, 'old', { writer: 'tab-9', sequence: 2 });
+    await test.database.db.updateTable('conversation_removals').set({ removed_at: Date.now() - 25 * 60 * 60 * 1000 }).where('id', '=', 'old').execute();
+    await store.save(alice, 'other', { messages: [], order: { writer: 'tab-9', sequence: 3 } });
+    await store.remove(alice, 'other', { writer: 'tab-9', sequence: 4 });
+    const left = await test.database.db.selectFrom('conversation_removals').select('id').where('writer', '=', 'tab-9').execute();
+    expect(left.map((row) => row.id)).toEqual(['other']);
+  });
+
   it('lists newest updated first, a page at a time, also across equal update times', async () => {
     const owner: ConversationOwner = { projectId: 'p1', owner: 'pager' };
     const times = [5_000, 4_000, 4_000, 4_000, 3_000, 2_000, 1_000];

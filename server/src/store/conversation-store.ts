@@ -99,10 +99,17 @@ export interface ConversationStore {
   save(owner: ConversationOwner, id: string, input: ConversationSave): Promise<{ conversation: Conversation; created: boolean }>;
   rename(owner: ConversationOwner, id: string, title: string | null): Promise<ConversationSummary>;
   append(owner: ConversationOwner, id: string, messages: ConversationMessage[]): Promise<{ appended: number; messageCount: number }>;
-  remove(owner: ConversationOwner, id: string): Promise<void>;
+  /**
+   * Deletes the conversation. With an order, a save of the same writer that arrives later but was sent before this
+   * removal is refused, and the removal is refused (409 `version_conflict`) when a later save of that writer is stored.
+   */
+  remove(owner: ConversationOwner, id: string, order?: SaveOrder): Promise<void>;
 }
 
 type Row = Database['conversations'];
+
+/** How long a removal keeps a writer's place (`remove` with an order): far longer than any request is on the wire. */
+const REMOVAL_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /** Rows per INSERT: well under SQLite's and Postgres's limits on bound parameters. */
 const INSERT_BATCH = 500;
@@ -202,6 +209,10 @@ export class SqlConversationStore implements ConversationStore {
     const kept = { ...(input.title !== undefined ? { title: input.title } : {}), ...(input.feature !== undefined ? { feature: input.feature } : {}) };
     const order = { writer: input.order?.writer ?? null, writer_sequence: input.order?.sequence ?? null };
     return this.db.transaction().execute(async (trx) => {
+      if (input.order) {
+        await this.#lockOwner(trx, owner);
+        if (await removedAfter(trx, owner, id, input.order)) throw overtaken(id, input.order.writer);
+      }
       // The upsert also locks an existing row on Postgres, so two saves of one conversation run one after the other.
       // It leaves byte_count alone, so the row it returns still holds the bytes this save replaces. It updates nothing
       // (and returns no row) when the stored conversation is a later save of the same writer.
@@ -216,7 +227,7 @@ export class SqlConversationStore implements ConversationStore {
         )
         .returningAll()
         .executeTakeFirst();
-      if (!row) throw new GatewayError('version_conflict', `Conversation "${id}" already holds a later save of writer "${order.writer}"; this one was not written.`, { param: 'order' });
+      if (!row) throw overtaken(id, order.writer);
       const created = row.key === key;
       if (!created) await trx.updateTable('conversations').set({ byte_count: bytes }).where('key', '=', row.key).execute();
       await this.#account(trx, owner, created ? 1 : 0, bytes - (created ? 0 : Number(row.byte_count)));
@@ -278,9 +289,15 @@ export class SqlConversationStore implements ConversationStore {
     return result;
   }
 
-  async remove(owner: ConversationOwner, id: string): Promise<void> {
+  async remove(owner: ConversationOwner, id: string, order?: SaveOrder): Promise<void> {
     const removed = await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('conversations').select(['key', 'byte_count']).where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
+      if (order) await this.#lockOwner(trx, owner);
+      const row = await trx.selectFrom('conversations').select(['key', 'byte_count', 'writer', 'writer_sequence']).where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
+      if (order) {
+        if (row && row.writer === order.writer && Number(row.writer_sequence) > order.sequence) throw overtaken(id, order.writer);
+        if (await removedAfter(trx, owner, id, order)) throw overtaken(id, order.writer);
+        await this.#keepRemoval(trx, owner, id, order);
+      }
       if (!row) return false;
       await trx.deleteFrom('conversation_messages').where('conversation_key', '=', row.key).execute();
       await trx.deleteFrom('conversations').where('key', '=', row.key).execute();
@@ -288,6 +305,25 @@ export class SqlConversationStore implements ConversationStore {
       return true;
     });
     if (!removed) throw notFound(id);
+  }
+
+  /**
+   * Takes the owner's row lock (Postgres; SQLite runs one write at a time anyway) before an ordered save or removal
+   * reads the other's place, so a save and a removal of one writer arriving together run one after the other.
+   */
+  async #lockOwner(trx: Transaction<Database>, owner: ConversationOwner): Promise<void> {
+    await this.#account(trx, owner, 0, 0);
+  }
+
+  /** Keeps the writer's place of a removal (its latest), and lets go of those past their day. */
+  async #keepRemoval(trx: Transaction<Database>, owner: ConversationOwner, id: string, order: SaveOrder): Promise<void> {
+    const now = Date.now();
+    await trx.deleteFrom('conversation_removals').where('removed_at', '<', now - REMOVAL_KEPT_MS).execute();
+    await trx
+      .insertInto('conversation_removals')
+      .values({ project_id: owner.projectId, owner: owner.owner, id, writer: order.writer, writer_sequence: order.sequence, removed_at: now })
+      .onConflict((conflict) => conflict.columns(['project_id', 'owner', 'id', 'writer']).doUpdateSet({ writer_sequence: order.sequence, removed_at: now }))
+      .execute();
   }
 
   /** Checks a list of messages against the caps of one conversation; their JSON, for storing. */
@@ -342,6 +378,22 @@ function size(bytes: number): string {
 const sumBytes = (bodies: string[]) => bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
 
 const notFound = (id: string) => new GatewayError('not_found', `No conversation "${id}".`, { param: 'id' });
+
+const overtaken = (id: string, writer: string | null) =>
+  new GatewayError('version_conflict', `Conversation "${id}" already holds a later save or removal of writer "${writer}"; this one was not carried out.`, { param: 'order' });
+
+/** True when the writer removed the conversation after this place in its order. */
+async function removedAfter(trx: Transaction<Database>, owner: ConversationOwner, id: string, order: SaveOrder): Promise<boolean> {
+  const removal = await trx
+    .selectFrom('conversation_removals')
+    .select('writer_sequence')
+    .where('project_id', '=', owner.projectId)
+    .where('owner', '=', owner.owner)
+    .where('id', '=', id)
+    .where('writer', '=', order.writer)
+    .executeTakeFirst();
+  return removal !== undefined && Number(removal.writer_sequence) > order.sequence;
+}
 
 async function insertMessages(trx: Transaction<Database>, conversationKey: string, from: number, messages: ConversationMessage[], bodies: string[], now: number): Promise<void> {
   for (let start = 0; start < messages.length; start += INSERT_BATCH) {

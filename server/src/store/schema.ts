@@ -14,6 +14,7 @@ export interface Database {
   conversations: ConversationTable;
   conversation_owners: ConversationOwnerTable;
   conversation_messages: ConversationMessageTable;
+  conversation_removals: ConversationRemovalTable;
   usage_records: UsageRecordTable;
   limit_policies: LimitPolicyTable;
   batch_jobs: BatchJobTable;
@@ -136,6 +137,16 @@ export interface ConversationTable {
   /** Who saved it last with an order (`ConversationSave.order`), and that save's place in the writer's order. */
   writer: string | null;
   writer_sequence: number | null;
+}
+
+/** The latest removal of a conversation by each writer that removed it in its order; no content. Kept a day. */
+export interface ConversationRemovalTable {
+  project_id: string;
+  owner: string;
+  id: string;
+  writer: string;
+  writer_sequence: number;
+  removed_at: number;
 }
 
 /** Each owner's conversations and their bytes, kept with every write so caps are checked in one row. */

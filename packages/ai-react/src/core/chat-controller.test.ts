@@ -231,6 +231,7 @@ describe('the page going away', () => {
   function heldStorage() {
     const inner = memoryStorage();
     const saves: Array<{ sequence: number | undefined; unloading: boolean; answer: { status: string; content: string } | undefined }> = [];
+    const removals: Array<{ sequence: number | undefined; unloading: boolean }> = [];
     let release = () => {};
     const gate = { held: true as boolean, opened: Promise.resolve() };
     gate.opened = new Promise<void>((resolve) => (release = resolve));
@@ -243,8 +244,13 @@ describe('the page going away', () => {
         if (!options.unloading && gate.held) await gate.opened;
         await inner.save(conversation);
       },
+      async remove(id, options: SaveOptions = {}) {
+        removals.push({ sequence: options.order?.sequence, unloading: options.unloading === true });
+        if (!options.unloading && gate.held) await gate.opened;
+        await inner.remove(id);
+      },
     };
-    return { storage, saves, open: () => ((gate.held = false), release()) };
+    return { storage, saves, removals, open: () => ((gate.held = false), release()) };
   }
 
   /** A chat on held storage in a page (a stubbed `window`) that the test makes go away with `leave()`. */
@@ -291,16 +297,36 @@ describe('the page going away', () => {
     await sending;
   });
 
-  it('sends nothing for a conversation cleared while its last save was queued', async () => {
-    const { storage, saves, open, controller, leave } = chatInPage();
+  it('sends the removal at once, with keepalive, for a conversation cleared while its saves were queued', async () => {
+    const { saves, removals, open, controller, leave } = chatInPage();
     await controller.send('Forget this');
     const clearing = controller.clear();
     await until(() => controller.store.getState().messages.length === 0);
+    // Question saving (held), answer and removal queued: the removal goes now, carrying its place after both saves.
     leave();
-    expect(saves.filter((save) => save.unloading)).toEqual([]);
+    expect(removals).toEqual([{ sequence: 3, unloading: true }]);
     open();
     await clearing;
+    // The answer's queued save is not sent: the removal overtook it. Nothing is left to send on another pagehide.
+    expect(saves.map((save) => save.sequence)).toEqual([1]);
+    leave();
+    expect(removals).toHaveLength(1);
+    expect(controller.store.getState().storageError).toBeUndefined();
+  });
+
+  it('removes a cleared conversation in order with its saves when the page stays', async () => {
+    const { storage, saves, removals, open, controller } = chatInPage();
+    open();
+    await controller.send('Forget this too');
+    await controller.clear();
+    expect(saves.map((save) => save.sequence)).toEqual([1, 2]);
+    expect(removals).toEqual([{ sequence: 3, unloading: false }]);
     expect(await storage.load(controller.store.getState().id)).toBeUndefined();
+    // The chat goes on under the same id, after its removal in the order.
+    await controller.send('A new start');
+    await controller.persisted();
+    expect(saves.at(-1)?.sequence).toBe(5);
+    expect(await storage.load(controller.store.getState().id)).toBeDefined();
   });
 
   it('is not watched where there is no page', async () => {

@@ -123,35 +123,38 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   let saving = Promise.resolve();
 
   const storageFailed = (error: unknown) => store.setState({ storageError: toAiError(error) });
-  // This chat's saves are numbered (one writer per controller): the latest asked for, the latest sent and the latest
-  // written, so the save sent as the page goes away knows whether the latest state is written yet.
+  // This chat's writes (saves, and the removal that clearing it makes) are numbered (one writer per controller): the
+  // latest asked for, the latest sent and the latest written, so the write sent as the page goes away knows whether
+  // the latest one is written yet.
   const writer = newId();
-  const saves = { asked: 0, sent: 0, written: 0, latest: undefined as StoredConversation | undefined };
-  const save = (target: ConversationStorage, sequence: number, snapshot: StoredConversation, unloading: boolean) => {
+  const saves = { asked: 0, sent: 0, written: 0, latest: undefined as StorageWrite | undefined };
+  const write = (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
     saves.sent = Math.max(saves.sent, sequence);
-    return target.save(snapshot, { order: { writer, sequence }, ...(unloading ? { unloading } : {}) }).then(() => {
+    const options = { order: { writer, sequence }, ...(unloading ? { unloading } : {}) };
+    return (latest.kind === 'save' ? target.save(latest.conversation, options) : target.remove(latest.id, options)).then(() => {
       saves.written = Math.max(saves.written, sequence);
     });
   };
-  const persist = () => {
-    if (!storage) return;
-    const snapshot = toStoredConversation(store.getState());
+  // One write at a time, in order: a slow early save never lands after a later one. One already overtaken by the write
+  // sent as the page went away is not sent.
+  const queueWrite = (target: ConversationStorage, latest: StorageWrite) => {
     const sequence = ++saves.asked;
-    saves.latest = snapshot;
+    saves.latest = latest;
     unload.watch();
-    // One save at a time, in order: a slow early save never lands after a later one. One already overtaken by the
-    // save sent as the page went away is not sent.
     saving = saving
-      .then(() => (sequence > saves.sent ? save(storage, sequence, snapshot, false) : undefined))
-      .then(() => notifyStorageChanged(storage))
+      .then(() => (sequence > saves.sent ? write(target, sequence, latest, false) : undefined))
+      .then(() => notifyStorageChanged(target))
       .catch(storageFailed);
   };
-  // The page going away (a reload, a link) stops the answer where it is and sends the latest state if it is not
-  // written yet, in a request that outlives the page: otherwise a save still queued, or not yet on the wire, is lost.
+  const persist = () => {
+    if (storage) queueWrite(storage, { kind: 'save', conversation: toStoredConversation(store.getState()) });
+  };
+  // The page going away (a reload, a link) stops the answer where it is and sends the latest write if it is not
+  // written yet, in a request that outlives the page: otherwise a write still queued, or not yet on the wire, is lost.
   const unload = watchPageHide(() => {
     stop();
     if (!storage || !saves.latest || saves.written >= saves.asked) return;
-    save(storage, saves.asked, saves.latest, true).catch(storageFailed);
+    write(storage, saves.asked, saves.latest, true).catch(storageFailed);
   });
 
   const ready = (async () => {
@@ -284,13 +287,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       stop();
       store.setState({ messages: [], status: 'ready', error: undefined, title: null, updatedAt: now() });
       if (!storage) return;
-      // Nothing is left to send as the page goes away: the conversation is being removed.
-      saves.latest = undefined;
-      const { id } = store.getState();
-      saving = saving
-        .then(() => storage.remove(id))
-        .then(() => notifyStorageChanged(storage))
-        .catch(storageFailed);
+      queueWrite(storage, { kind: 'remove', id: store.getState().id });
       await saving;
     },
     selectVersion(messageId, index) {
@@ -319,6 +316,9 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     },
   };
 }
+
+/** A write to the chat's storage: the conversation saved whole, or removed (the chat cleared). */
+type StorageWrite = { kind: 'save'; conversation: StoredConversation } | { kind: 'remove'; id: string };
 
 /**
  * Calls `onPageHide` when the page goes away (`pagehide`), once watched; nothing where there is no page (a server,

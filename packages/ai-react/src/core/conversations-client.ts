@@ -25,7 +25,8 @@ export interface ConversationsApi {
   get<M extends RemoteMessage = RemoteMessage>(id: string, options?: RequestOptions): Promise<RemoteConversation<M>>;
   create<M extends RemoteMessage = RemoteMessage>(input?: ConversationInput<M>, options?: RequestOptions): Promise<RemoteConversation<M>>;
   rename(id: string, title: string | null, options?: RequestOptions): Promise<RemoteConversationSummary>;
-  remove(id: string, options?: RequestOptions): Promise<void>;
+  /** Deletes it; with an `order`, the server refuses a save of that writer sent before this removal. */
+  remove(id: string, options?: RemoveRequestOptions): Promise<void>;
   /** Adds messages at the end; a message whose id is already stored is skipped, so a retry adds nothing twice. */
   append(id: string, messages: RemoteMessage[], options?: RequestOptions): Promise<{ appended: number; messageCount: number }>;
   /** Creates the conversation or replaces it whole (a title or feature left out keeps the stored one). */
@@ -38,6 +39,11 @@ export interface ConversationReplacement<M extends RemoteMessage = RemoteMessage
   messages: M[];
   /** This save's place among one writer's saves: the server refuses it (409 `version_conflict`) after a later one. */
   order?: { writer: string; sequence: number };
+}
+
+export interface RemoveRequestOptions extends RequestOptions {
+  /** This removal's place among one writer's saves: the server refuses it (409 `version_conflict`) after a later one. */
+  order?: { writer: string; sequence: number } | undefined;
 }
 
 type Timed = { createdAt: string | number; updatedAt: string | number };
@@ -85,7 +91,8 @@ export function createConversationsApi(transport: Transport): ConversationsApi {
       return readTimes(await requestJson<RemoteConversationSummary & Timed>(transport, one(id), { method: 'PATCH', body: { title }, signal: options.signal }));
     },
     async remove(id, options = {}) {
-      await requestJson<unknown>(transport, one(id), { method: 'DELETE', signal: options.signal });
+      const query = { writer: options.order?.writer, sequence: options.order?.sequence };
+      await requestJson<unknown>(transport, one(id), { method: 'DELETE', query, signal: options.signal, keepalive: options.keepalive });
     },
     append: (id, messages, options = {}) => requestJson(transport, `${one(id)}/messages`, { method: 'POST', body: { messages }, signal: options.signal }),
     async replace<M extends RemoteMessage>(id: string, body: ConversationReplacement<M>, options: RequestOptions = {}) {

@@ -8,6 +8,7 @@ import { conversationOwners } from './0005-conversation-owners.js';
 import { batchJobs } from './0007-batch-jobs.js';
 import { files } from './0008-files.js';
 import { conversationRevisions } from './0009-conversation-revisions.js';
+import { conversationRemovals } from './0010-conversation-removals.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-batch-jobs': batchJobs,
   '0008-files': files,
   '0009-conversation-revisions': conversationRevisions,
+  '0010-conversation-removals': conversationRemovals,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -271,6 +271,35 @@ describe('serverStorage', () => {
     await expect(serverStorage(recording).save({ ...saved, id: 'has a space' }, { order: { writer: 'tab-1', sequence: 9 } })).rejects.toMatchObject({ code: 'invalid_request', status: 400 });
   });
 
+  it('sends a removal in its order, with keepalive on unload, and keeps an earlier save arriving after it from bringing the conversation back', async () => {
+    const sent: Array<{ method: string | undefined; url: string; keepalive: boolean | undefined }> = [];
+    const recording = createAiClient({
+      baseUrl: harness.url,
+      headers: { authorization: `Bearer ${CLIENT_KEY}` },
+      fetch: (input, init) => {
+        if (init?.method === 'DELETE') sent.push({ method: init.method, url: String(input).replace(harness.url, ''), keepalive: init.keepalive });
+        return fetch(input, init);
+      },
+    });
+    const storage = serverStorage(recording);
+    const saved = { ...conversation(), id: 'cleared-on-unload' };
+    await storage.save(saved, { order: { writer: 'tab-1', sequence: 1 } });
+    await storage.remove(saved.id, { order: { writer: 'tab-1', sequence: 3 }, unloading: true });
+    // The save sent before the removal, arriving after it: no failure, and nothing comes back.
+    await storage.save({ ...saved, title: 'Stale' }, { order: { writer: 'tab-1', sequence: 2 } });
+    expect(await storage.load(saved.id)).toBeUndefined();
+    // A removal overtaken by a later save of the chat is no failure either, and removes nothing.
+    await storage.save(saved, { order: { writer: 'tab-1', sequence: 5 } });
+    await storage.remove(saved.id, { order: { writer: 'tab-1', sequence: 4 } });
+    expect((await storage.load(saved.id))?.messages).toHaveLength(saved.messages.length);
+    await storage.remove(saved.id);
+    expect(sent).toEqual([
+      { method: 'DELETE', url: '/api/ai/conversations/cleared-on-unload?writer=tab-1&sequence=3', keepalive: true },
+      { method: 'DELETE', url: '/api/ai/conversations/cleared-on-unload?writer=tab-1&sequence=4', keepalive: undefined },
+      { method: 'DELETE', url: '/api/ai/conversations/cleared-on-unload', keepalive: undefined },
+    ]);
+  });
+
   it('reports a failed save in storageError, and the chat goes on', async () => {
     // The server refuses this id (spaces are not allowed), so every save fails.
     const controller = createChatController({ client, feature: 'chat', storage: serverStorage(client), conversationId: 'has a space' });

@@ -10,19 +10,23 @@ export interface ConversationStorage {
   /** Creates or replaces the conversation whole. */
   save(conversation: StoredConversation, options?: SaveOptions): Promise<void>;
   /** Deletes it; removing one that does not exist is not an error. */
-  remove(id: string): Promise<void>;
+  remove(id: string, options?: SaveOptions): Promise<void>;
   /** Summaries, most recently updated first. */
   list(): Promise<ConversationSummary[]>;
 }
 
-/** What a chat tells its storage about a save; a storage that keeps conversations at once may ignore both. */
+/**
+ * What a chat tells its storage about a save or a removal (clearing the chat); a storage that keeps conversations at
+ * once may ignore both.
+ */
 export interface SaveOptions {
   /**
-   * This save's place among the saves of one chat (one per open page): a storage that can receive them out of order
-   * (over the network) keeps the later one. `serverStorage` sends it, and the gateway refuses the earlier save.
+   * This write's place among the saves and removals of one chat (one per open page): a storage that can receive them
+   * out of order (over the network) keeps the later one. `serverStorage` sends it, and the gateway refuses the
+   * earlier write: a save that arrives after a later removal does not bring the conversation back.
    */
   order?: { writer: string; sequence: number };
-  /** The page is going away: send the save so that it outlives the page (`fetch` with `keepalive`). */
+  /** The page is going away: send the write so that it outlives the page (`fetch` with `keepalive`). */
   unloading?: boolean;
 }
 

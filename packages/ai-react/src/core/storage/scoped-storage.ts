@@ -18,7 +18,7 @@ export function scopedStorage(storage: ConversationStorage, identity: string): C
       return conversation ? { ...conversation, id } : undefined;
     },
     save: (conversation, options) => storage.save({ ...conversation, id: prefix + conversation.id }, options),
-    remove: (id) => storage.remove(prefix + id),
+    remove: (id, options) => storage.remove(prefix + id, options),
     list: async () => (await storage.list()).flatMap((summary) => (summary.id.startsWith(prefix) ? [{ ...summary, id: summary.id.slice(prefix.length) }] : [])),
   };
   linkStorage(scoped, storage);

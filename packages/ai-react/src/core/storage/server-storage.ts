@@ -23,8 +23,9 @@ function withServerMessage(error: unknown): unknown {
 /**
  * Conversations on the gateway (`/api/ai/conversations`), per signed-in user: the same history on every device.
  * Each save replaces the conversation whole (`PUT`), so a regenerated or edited answer is saved like a new one; a
- * chat's saves carry their order, so one that arrives late never overwrites a later one, and the save a chat sends as
- * its page goes away outlives the page (up to the 64 KB a browser lets such a request carry).
+ * chat's saves (and its removal, when cleared) carry their order, so one that arrives late never overwrites a later
+ * one nor brings a removed conversation back, and the write a chat sends as its page goes away outlives the page (up to
+ * the 64 KB a browser lets such a request carry).
  * Loading reads a long conversation back a page of messages at a time. A save past one of the server's caps (its
  * conversations, messages, or bytes per caller) fails with an `AiError` whose `userMessage` is the server's own
  * message, naming the cap and the current figure.
@@ -53,11 +54,12 @@ export function serverStorage(client: Pick<AiClient, 'conversations'>): Conversa
         throw withServerMessage(error);
       }
     },
-    async remove(id) {
+    async remove(id, options = {}) {
       try {
-        await api.remove(id);
+        await api.remove(id, { ...(options.order ? { order: options.order } : {}), keepalive: options.unloading === true });
       } catch (error) {
-        if (!isMissing(error)) throw error;
+        if (isMissing(error) || (options.order && isOvertaken(error))) return;
+        throw error;
       }
     },
     async list() {
