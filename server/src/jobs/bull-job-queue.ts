@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { GatewayLogger } from '../logger.js';
+import { createRedisClient } from '../net/redis-client.js';
 import type { JobQueue, JobWork } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 
@@ -140,7 +141,7 @@ export class BullJobQueue implements JobQueue {
 
   #connect(): Redis {
     // BullMQ's blocking reads need commands that wait as long as Redis does.
-    const connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    const connection = createRedisClient(this.options.redisUrl, { maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
     this.#connections.push(connection);
     return connection;
