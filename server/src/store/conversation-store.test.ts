@@ -179,6 +179,17 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     }
   });
 
+  it('keeps the places of at most as many removals per owner as the owner may have conversations, the latest', async () => {
+    const capped = new SqlConversationStore(test.database.db, { conversationsPerOwner: 3 });
+    const owner: ConversationOwner = { projectId: 'p1', owner: 'remover' };
+    for (let index = 0; index < 10; index += 1) {
+      await expect(capped.remove(owner, `made-up-${index}`, { writer: 'tab-1', sequence: index })).rejects.toMatchObject({ code: 'not_found' });
+      await test.database.db.updateTable('conversation_removals').set({ removed_at: Date.now() - 1_000 + index }).where('owner', '=', 'remover').where('id', '=', `made-up-${index}`).execute();
+    }
+    const kept = await test.database.db.selectFrom('conversation_removals').select('id').where('owner', '=', 'remover').orderBy('id').execute();
+    expect(kept.map((row) => row.id)).toEqual(['made-up-7', 'made-up-8', 'made-up-9']);
+  });
+
   it('forgets a removal after a day', async () => {
     await store.save(alice, 'old', { messages: [message('a1')], order: { writer: 'tab-9', sequence: 1 } });
     await store.remove(alice, 'old', { writer: 'tab-9', sequence: 2 });

@@ -315,10 +315,19 @@ export class SqlConversationStore implements ConversationStore {
     await this.#account(trx, owner, 0, 0);
   }
 
-  /** Keeps the writer's place of a removal (its latest), and lets go of those past their day. */
+  /**
+   * Keeps the writer's place of a removal (its latest), and lets go of those past their day, and of an owner's oldest
+   * beyond as many as the owner may have conversations (removals are not capped otherwise: a client could add one for
+   * every id it makes up).
+   */
   async #keepRemoval(trx: Transaction<Database>, owner: ConversationOwner, id: string, order: SaveOrder): Promise<void> {
     const now = Date.now();
     await trx.deleteFrom('conversation_removals').where('removed_at', '<', now - REMOVAL_KEPT_MS).execute();
+    const ownerRemovals = () => trx.selectFrom('conversation_removals').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner);
+    const oldestKept = await ownerRemovals().select('removed_at').orderBy('removed_at', 'desc').offset(this.limits.conversationsPerOwner - 1).limit(1).executeTakeFirst();
+    if (oldestKept) {
+      await trx.deleteFrom('conversation_removals').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('removed_at', '<=', oldestKept.removed_at).execute();
+    }
     await trx
       .insertInto('conversation_removals')
       .values({ project_id: owner.projectId, owner: owner.owner, id, writer: order.writer, writer_sequence: order.sequence, removed_at: now })
