@@ -121,6 +121,7 @@ export default defineConfig({
           // Real-browser tests belong to ai-react-browser, wherever they sit; files that mock a module run isolated.
           exclude: [...configDefaults.exclude, '**/*.browser.test.ts', '**/*.browser.test.tsx', ...MOCKING_MODULES],
           environment: 'jsdom',
+          setupFiles: ['test/dom-setup.ts'],
           isolate: false,
           testTimeout: 20_000,
           passWithNoTests: true,
@@ -135,6 +136,7 @@ export default defineConfig({
           root: sourceOf('./packages/ai-react'),
           include: MOCKING_MODULES,
           environment: 'jsdom',
+          setupFiles: ['test/dom-setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -1,4 +1,4 @@
-import { cleanup, configure, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import axe from 'axe-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,9 +10,6 @@ import { AiProvider } from '../react/ai-provider.js';
 import { defaultUsagePanelLabels } from './admin-labels.js';
 import type { UsageCsvReader } from './usage-csv.js';
 import { UsagePanel, type UsagePanelProps } from './usage-panel.js';
-
-// Every wait goes through a real gateway and its ledger: give it time when the whole suite runs at once.
-configure({ asyncUtilTimeout: 5_000 });
 
 type HarnessOptions = NonNullable<Parameters<typeof startHarness>[0]>;
 

@@ -1,4 +1,4 @@
-import { cleanup, configure, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import axe from 'axe-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +8,6 @@ import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.jso
 import { createAiClient, type AiClient } from '../../core/client.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { SettingsDialog } from './settings-dialog.js';
-
-// Every wait goes through a real gateway: give it time when the whole suite runs at once.
-configure({ asyncUtilTimeout: 5_000 });
 
 let harness: Harness;
 let admin: AiClient;

@@ -1,5 +1,5 @@
 import type { LimitStatus } from '@insforge/ai-protocol';
-import { cleanup, configure, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import axe from 'axe-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,6 @@ import { ChatPanel } from '../../components/chat-panel/chat-panel.js';
 import { ComposerBudget } from './composer-budget.js';
 import { defaultComposerBudgetLabels } from './composer-budget-labels.js';
 
-configure({ asyncUtilTimeout: 5_000 });
 afterEach(() => cleanup());
 
 async function expectNoAxeViolations() {
