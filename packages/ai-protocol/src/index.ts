@@ -6,3 +6,4 @@ export type { EstimateResponse, LimitKind, LimitScope, LimitStatus, LimitsRespon
 export { acceptedByModel, catalogEntries, listedFeature, listedModel, modalitiesOf, ownerOf } from './models.js';
 export type { AttachmentKind, AttachmentRule, CatalogEntry, ExtensionAccess, ExtensionPolicy, CatalogResponse, FeatureAccepts, ListedFeature, ListedModel, ModelDetails, ModelList, Modality, OpenRouterModel } from './models.js';
 export { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from './attachments.js';
+export type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationMessageBody, ConversationPageBody, ConversationRemoveQuery, ConversationSaveRequest, ConversationSummaryBody, WriteOrder } from './conversations.js';

@@ -12,13 +12,14 @@ const protocolFile = (name: string) => path.join(repoRoot, 'packages/ai-protocol
 
 /** Where each side builds or reads the protocol's shapes: the programs start there and follow the imports. */
 const SIDES = {
-  server: { tsconfig: 'server/tsconfig.json', roots: ['server/src/routes/limits.ts', 'server/src/limits/quota-guard.ts', 'server/src/errors.ts'] },
+  server: { tsconfig: 'server/tsconfig.json', roots: ['server/src/routes/limits.ts', 'server/src/limits/quota-guard.ts', 'server/src/errors.ts', 'server/src/routes/conversations.ts'] },
   client: {
     tsconfig: 'packages/ai-react/tsconfig.json',
     roots: [
       'packages/ai-react/src/core/errors.ts',
       'packages/ai-react/src/components/settings-dialog/limits-section.tsx',
       'packages/ai-react/src/testing/mock-gateway.ts',
+      'packages/ai-react/src/core/storage/server-storage.ts',
       // The mock's `?raw` imports, declared for the bundler.
       'packages/ai-react/src/testing/raw-imports.d.ts',
     ],
@@ -70,5 +71,14 @@ describe('the protocol types', () => {
   it('a limit kind the server counts but the protocol drops breaks the server', () => {
     const changed = edit('limits.ts', " | 'concurrentRequests'", '');
     expect(filesWithErrors('server', changed)).toContain('server/src/limits/quota-guard.ts');
+  }, 120_000);
+
+  it("a conversation's field that changes type breaks the route that answers it and the client that sends it", () => {
+    const answered = edit('conversations.ts', '  updatedAt: string;\n  messageCount: number;', '  updatedAt: string;\n  messageCount: string;');
+    expect(filesWithErrors('server', answered)).toContain('server/src/routes/conversations.ts');
+    // A save's order the server would no longer take (its schema checks a number).
+    const sent = edit('conversations.ts', '  sequence: number;', '  sequence: string;');
+    expect(filesWithErrors('server', sent)).toContain('server/src/routes/conversations.ts');
+    expect(filesWithErrors('client', sent)).toContain('packages/ai-react/src/core/storage/server-storage.ts');
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
-import type { ConversationResponse } from './conversations.js';
+import type { ConversationBody } from '@insforge/ai-protocol';
 import type { UploadedFileResponse } from './files.js';
 
 let harness: Harness;
@@ -65,7 +65,7 @@ describe('a chat request names files of the store instead of carrying them', () 
       body: JSON.stringify({ messages: [{ id: 'm1', role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${image.toString('base64')}` } }] }] }),
     });
     expect(saved.status).toBe(201);
-    const reloaded = (await (await fetch(`${harness.url}/api/ai/conversations/reload?attachments=reference`, { headers: headers() })).json()) as ConversationResponse;
+    const reloaded = (await (await fetch(`${harness.url}/api/ai/conversations/reload?attachments=reference`, { headers: headers() })).json()) as ConversationBody;
     const { url } = (reloaded.messages[0] as unknown as { content: Array<{ image_url: { url: string } }> }).content[0]!.image_url;
     expect(url).toContain('signature=');
     const expired = url.replace(/expires=\d+/, 'expires=1000');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
-import type { ConversationResponse } from './conversations.js';
+import type { ConversationBody } from '@insforge/ai-protocol';
 
 let harness: Harness;
 let otherUserKey: string;
@@ -69,10 +69,10 @@ const fileStrings = (conversation: { messages: unknown[] }) => JSON.stringify(co
 describe('attachments of saved conversations rest in the file store', () => {
   it('saves messages with data URLs and reads them back exactly as they were sent, counting references, not bytes', async () => {
     const sent = messages();
-    const saved = await call<ConversationResponse>('PUT', '/with-files', { title: 'Files', messages: sent });
+    const saved = await call<ConversationBody>('PUT', '/with-files', { title: 'Files', messages: sent });
     expect(saved.status).toBe(201);
     expect(saved.body.messages).toEqual(sent);
-    const read = await call<ConversationResponse>('GET', '/with-files');
+    const read = await call<ConversationBody>('GET', '/with-files');
     expect(read.body.messages).toEqual(sent);
 
     const { db } = (await harness.gateway.ready).database;
@@ -90,7 +90,7 @@ describe('attachments of saved conversations rest in the file store', () => {
   });
 
   it('answers signed URLs with ?attachments=reference that load without credentials, and keeps them as references when saved back', async () => {
-    const read = await call<ConversationResponse>('GET', '/with-files?attachments=reference');
+    const read = await call<ConversationBody>('GET', '/with-files?attachments=reference');
     expect(read.status).toBe(200);
     const urls = fileStrings(read.body).map((entry) => entry.replace(/^"[a-z_]+":"|"$/g, ''));
     const signed = urls.filter((url) => url.includes('/api/ai/files/'));
@@ -104,17 +104,17 @@ describe('attachments of saved conversations rest in the file store', () => {
     expect(urls).toEqual(expect.arrayContaining(['https://example.com/cat.png', 'data:text/plain,hello%20there']));
 
     // A client that saves what it read (signed URLs, which expire) saves the references they stand for.
-    const again = await call<ConversationResponse>('PUT', '/with-files', { messages: read.body.messages });
+    const again = await call<ConversationBody>('PUT', '/with-files', { messages: read.body.messages });
     expect(again.status).toBe(200);
     const { db } = (await harness.gateway.ready).database;
     const bodies = (await db.selectFrom('conversation_messages').select('body').execute()).map((row) => row.body).join('');
     expect(bodies).not.toContain('signature=');
-    const inline = await call<ConversationResponse>('GET', '/with-files');
+    const inline = await call<ConversationBody>('GET', '/with-files');
     expect(partsOf(inline.body.messages[0])[1]?.url).toBe(dataUrl('image/png', photo));
     // A signed URL of someone else's file is not theirs to keep: it stays as sent, and the file stays theirs.
-    const foreign = await call<ConversationResponse>('PUT', '/foreign', { messages: [{ id: 'm', role: 'user', parts: [{ type: 'image', url: signed[0] }] }] }, otherUserKey);
+    const foreign = await call<ConversationBody>('PUT', '/foreign', { messages: [{ id: 'm', role: 'user', parts: [{ type: 'image', url: signed[0] }] }] }, otherUserKey);
     expect(foreign.status).toBe(201);
-    expect((await call<ConversationResponse>('GET', '/foreign', undefined, otherUserKey)).body.messages[0]).toEqual({ id: 'm', role: 'user', parts: [{ type: 'image', url: signed[0] }] });
+    expect((await call<ConversationBody>('GET', '/foreign', undefined, otherUserKey)).body.messages[0]).toEqual({ id: 'm', role: 'user', parts: [{ type: 'image', url: signed[0] }] });
   });
 
   it('appends messages with files, and lets the files go with the conversation', async () => {
@@ -122,10 +122,10 @@ describe('attachments of saved conversations rest in the file store', () => {
     await call('PUT', '/appended', { messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] });
     const appended = await call('POST', '/appended/messages', { messages: [{ id: 'm2', role: 'user', parts: [{ type: 'file', kind: 'file', mediaType: 'application/zip', size: 1_500, url: dataUrl('application/zip', extra) }] }] });
     expect(appended.body).toEqual({ appended: 1, messageCount: 2 });
-    const reference = await call<ConversationResponse>('GET', '/appended?attachments=reference');
+    const reference = await call<ConversationBody>('GET', '/appended?attachments=reference');
     const url = partsOf(reference.body.messages[1])[0]!.url!;
     expect((await fetch(url)).status).toBe(200);
-    expect((await call<ConversationResponse>('GET', '/appended')).body.messages[1]).toMatchObject({ parts: [{ url: dataUrl('application/zip', extra) }] });
+    expect((await call<ConversationBody>('GET', '/appended')).body.messages[1]).toMatchObject({ parts: [{ url: dataUrl('application/zip', extra) }] });
 
     expect((await call('DELETE', '/appended')).status).toBe(204);
     expect((await fetch(url)).status).toBe(404);
@@ -140,7 +140,7 @@ describe('attachments of saved conversations rest in the file store', () => {
     const images = Array.from({ length: 6 }, () => randomBytes(800));
     const saves = await Promise.all(images.map((bytes, index) => call('PUT', '/racing', { messages: [{ id: 'm', role: 'user', parts: [{ type: 'file', url: dataUrl('image/png', bytes) }], save: index }] })));
     expect(saves.every((save) => save.status === 200 || save.status === 201)).toBe(true);
-    const read = await call<ConversationResponse>('GET', '/racing');
+    const read = await call<ConversationBody>('GET', '/racing');
     const { save } = read.body.messages[0] as unknown as { save: number };
     expect(partsOf(read.body.messages[0])[0]?.url).toBe(dataUrl('image/png', images[save]!));
     const { db } = (await harness.gateway.ready).database;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
-import type { ConversationResponse, ConversationSummaryResponse } from './conversations.js';
+import type { ConversationBody, ConversationSummaryBody } from '@insforge/ai-protocol';
 
 let harness: Harness;
 let otherUserKey: string;
@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 type ErrorBody = { error: { message: string; code: string; param: string | null } };
-type Page = { data: ConversationSummaryResponse[]; next: string | null };
+type Page = { data: ConversationSummaryBody[]; next: string | null };
 
 async function call<T>(method: string, path: string, body?: unknown, key = CLIENT_KEY) {
   const response = await fetch(`${harness.url}/api/ai/conversations${path}`, {
@@ -28,7 +28,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('the conversations API', () => {
   it('creates, lists, reads, renames, appends, replaces and deletes a conversation', async () => {
-    const created = await call<ConversationResponse>('POST', '', { title: 'Trip', feature: 'chat', messages: [message('m1'), message('m2', { role: 'assistant', status: 'stopped' })] });
+    const created = await call<ConversationBody>('POST', '', { title: 'Trip', feature: 'chat', messages: [message('m1'), message('m2', { role: 'assistant', status: 'stopped' })] });
     expect(created.status).toBe(201);
     const { id } = created.body;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -39,21 +39,21 @@ describe('the conversations API', () => {
     expect(list.body.data[0]).toEqual({ id, title: 'Trip', feature: 'chat', createdAt: created.body.createdAt, updatedAt: created.body.updatedAt, messageCount: 2 });
     expect(list.body.next).toBeNull();
 
-    expect((await call<ConversationResponse>('GET', `/${id}`)).body).toEqual({ ...created.body, messageCount: 2, earlier: null });
+    expect((await call<ConversationBody>('GET', `/${id}`)).body).toEqual({ ...created.body, messageCount: 2, earlier: null });
 
-    const renamed = await call<ConversationSummaryResponse>('PATCH', `/${id}`, { title: 'Trip to Lisbon' });
+    const renamed = await call<ConversationSummaryBody>('PATCH', `/${id}`, { title: 'Trip to Lisbon' });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ id, title: 'Trip to Lisbon', messageCount: 2 });
 
     const appended = await call('POST', `/${id}/messages`, { messages: [message('m3'), message('m4')] });
     expect(appended).toEqual({ status: 200, body: { appended: 2, messageCount: 4 } });
     expect((await call('POST', `/${id}/messages`, { messages: [message('m4')] })).body).toEqual({ appended: 0, messageCount: 4 });
-    expect((await call<ConversationResponse>('GET', `/${id}`)).body.messages.map((entry) => entry.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
+    expect((await call<ConversationBody>('GET', `/${id}`)).body.messages.map((entry) => entry.id)).toEqual(['m1', 'm2', 'm3', 'm4']);
 
-    const replaced = await call<ConversationResponse>('PUT', `/${id}`, { messages: [message('m1'), message('m5', { status: 'failed' })] });
+    const replaced = await call<ConversationBody>('PUT', `/${id}`, { messages: [message('m1'), message('m5', { status: 'failed' })] });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ id, title: 'Trip to Lisbon', feature: 'chat', createdAt: created.body.createdAt, messages: [message('m1'), message('m5', { status: 'failed' })] });
-    expect((await call<ConversationResponse>('GET', `/${id}`)).body).toEqual({ ...replaced.body, messageCount: replaced.body.messages.length, earlier: null });
+    expect((await call<ConversationBody>('GET', `/${id}`)).body).toEqual({ ...replaced.body, messageCount: replaced.body.messages.length, earlier: null });
 
     expect((await call('DELETE', `/${id}`)).status).toBe(204);
     expect((await call('GET', `/${id}`)).status).toBe(404);
@@ -80,9 +80,9 @@ describe('the conversations API', () => {
       { id: 't2', role: 'tool', tool_call_id: 'call_2', content: '14:05' },
       { id: 'a2', role: 'assistant', content: 'Sunny at 14:05 [1]', annotations: [{ type: 'url_citation', url_citation: { url: 'https://example.org/1', title: 'One', start_index: 14, end_index: 17 } }] },
     ];
-    const created = await call<ConversationResponse>('POST', '', { feature: 'chat', messages: loop });
+    const created = await call<ConversationBody>('POST', '', { feature: 'chat', messages: loop });
     expect(created.status).toBe(201);
-    expect((await call<ConversationResponse>('GET', `/${created.body.id}`)).body.messages).toEqual(loop);
+    expect((await call<ConversationBody>('GET', `/${created.body.id}`)).body.messages).toEqual(loop);
   });
 
   it('creates with the id a client chose, 409 when that id exists, and PUT creates one that does not', async () => {
@@ -91,10 +91,10 @@ describe('the conversations API', () => {
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ code: 'version_conflict', param: 'id' });
 
-    const saved = await call<ConversationResponse>('PUT', '/saved-by-adapter', { title: 'Saved', feature: 'chat', messages: [message('a')] });
+    const saved = await call<ConversationBody>('PUT', '/saved-by-adapter', { title: 'Saved', feature: 'chat', messages: [message('a')] });
     expect(saved.status).toBe(201);
     expect(saved.body).toMatchObject({ id: 'saved-by-adapter', title: 'Saved', feature: 'chat', messages: [message('a')] });
-    expect((await call<ConversationResponse>('GET', '/saved-by-adapter')).body.messages).toEqual([message('a')]);
+    expect((await call<ConversationBody>('GET', '/saved-by-adapter')).body.messages).toEqual([message('a')]);
 
     // A save with an order is refused when the same writer's later save is already stored (a page's last save sent
     // on its way out, overtaking an earlier one still in flight).
@@ -102,7 +102,7 @@ describe('the conversations API', () => {
     const stale = await call('PUT', '/saved-by-adapter', { messages: [message('a')], order: { writer: 'tab-1', sequence: 6 } });
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: 'version_conflict', param: 'order' });
-    expect((await call<ConversationResponse>('GET', '/saved-by-adapter')).body.messages).toEqual([message('b')]);
+    expect((await call<ConversationBody>('GET', '/saved-by-adapter')).body.messages).toEqual([message('b')]);
 
     // A removal with an order (the chat cleared): refused after a later save of the writer; once done, a save of the
     // writer sent before it is refused, so the conversation does not come back.
@@ -117,7 +117,7 @@ describe('the conversations API', () => {
   });
 
   it('shows every caller only their own conversations: 404 for another user’s, even for an admin', async () => {
-    const mine = await call<ConversationResponse>('POST', '', { id: 'private', title: 'Mine' });
+    const mine = await call<ConversationBody>('POST', '', { id: 'private', title: 'Mine' });
     expect(mine.status).toBe(201);
     for (const key of [otherUserKey, ADMIN_TOKEN]) {
       expect((await call('GET', '/private', undefined, key)).status).toBe(404);
@@ -128,8 +128,8 @@ describe('the conversations API', () => {
     }
     // The same id is free for another user, and their conversation is theirs alone.
     expect((await call('POST', '', { id: 'private', title: 'Theirs' }, otherUserKey)).status).toBe(201);
-    expect((await call<ConversationResponse>('GET', '/private')).body.title).toBe('Mine');
-    expect((await call<ConversationResponse>('GET', '/private', undefined, otherUserKey)).body.title).toBe('Theirs');
+    expect((await call<ConversationBody>('GET', '/private')).body.title).toBe('Mine');
+    expect((await call<ConversationBody>('GET', '/private', undefined, otherUserKey)).body.title).toBe('Theirs');
   });
 
   it('pages the list newest updated first through `next`', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationPageBody, ConversationRemoveQuery, ConversationSaveRequest, ConversationSummaryBody } from '@insforge/ai-protocol';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
@@ -13,15 +14,14 @@ import { identityOf } from './identity-middleware.js';
 import { isoTime } from './iso-time.js';
 import { lazyRouter } from './lazy-router.js';
 
-export interface ConversationSummaryResponse extends Omit<ConversationSummary, 'createdAt' | 'updatedAt'> {
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ConversationResponse extends Omit<Conversation, 'createdAt' | 'updatedAt'> {
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * A request body schema that takes every body of the wire's type (`@insforge/ai-protocol`, which the React library
+ * sends): the compiler refuses the schema otherwise.
+ */
+const takes =
+  <Wire>() =>
+  <Schema extends z.ZodType>(schema: Schema & (Wire extends z.input<Schema> ? unknown : never)): Schema =>
+    schema;
 
 const { titleLength, pageSize, messagePage } = CONVERSATION_LIMITS;
 
@@ -36,19 +36,19 @@ const Feature = z.string().min(1, 'feature must not be empty').max(200, 'feature
 const Message = z.looseObject({ id: z.string().min(1, 'a message needs a string id').max(256, 'a message id is at most 256 characters') });
 const Messages = z.array(Message);
 
-const CreateBody = z.object({ id: ConversationId.optional(), title: Title.optional(), feature: Feature.optional(), messages: Messages.optional() });
+const CreateBody = takes<ConversationCreateRequest>()(z.object({ id: ConversationId.optional(), title: Title.optional(), feature: Feature.optional(), messages: Messages.optional() }));
 const Order = z.object({
   writer: z.string().min(1, 'order.writer must not be empty').max(200, 'order.writer is at most 200 characters'),
   sequence: z.number().int('order.sequence is a whole number').min(0, 'order.sequence is at least 0').max(Number.MAX_SAFE_INTEGER),
 });
 // A removal's order travels in the query (a DELETE has no body everywhere): both parts, or neither.
-const RemoveQuery = z
+const RemoveQuery = takes<ConversationRemoveQuery>()(z
   .object({
     writer: z.string().min(1, 'writer must not be empty').max(200, 'writer is at most 200 characters').optional(),
     sequence: z.coerce.number().int('sequence is a whole number').min(0, 'sequence is at least 0').max(Number.MAX_SAFE_INTEGER).optional(),
   })
-  .refine((query) => (query.writer === undefined) === (query.sequence === undefined), { message: 'writer and sequence go together: send both, or neither', path: ['sequence'] });
-const SaveBody = z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages, order: Order.optional() });
+  .refine((query) => (query.writer === undefined) === (query.sequence === undefined), { message: 'writer and sequence go together: send both, or neither', path: ['sequence'] }));
+const SaveBody = takes<ConversationSaveRequest>()(z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages, order: Order.optional() }));
 const RenameBody = z.object({ title: Title });
 const AppendBody = z.object({ messages: Messages });
 const SaveParams = z.object({ id: ConversationId });
@@ -74,7 +74,7 @@ export const conversationOwner = (identity: Identity): ConversationOwner => owne
 /** Counts one call against the caller's rate limits (429 with Retry-After when over), released when it ends. */
 export type AdmitCall = (identity: Identity) => Promise<{ headers: Record<string, string>; release(): void }>;
 
-const toSummaryResponse = (summary: ConversationSummary): ConversationSummaryResponse => ({ ...summary, createdAt: isoTime(summary.createdAt), updatedAt: isoTime(summary.updatedAt) });
+const toSummaryResponse = (summary: ConversationSummary): ConversationSummaryBody => ({ ...summary, createdAt: isoTime(summary.createdAt), updatedAt: isoTime(summary.updatedAt) });
 const toResponse = <C extends Conversation>(conversation: C): Omit<C, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string } => ({ ...conversation, createdAt: isoTime(conversation.createdAt), updatedAt: isoTime(conversation.updatedAt) });
 
 /**
@@ -137,7 +137,7 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
   router.get(path, async (req, res) => {
     const { limit, before } = parseRequest(ListQuery, req.query);
     const page = await store.list(owner(res), { limit, before: before || undefined });
-    res.json({ data: page.data.map(toSummaryResponse), next: page.next });
+    res.json({ data: page.data.map(toSummaryResponse), next: page.next } satisfies ConversationListBody);
   });
 
   router.post(path, async (req, res) => {
@@ -146,7 +146,7 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
     const id = input.id ?? randomUUID();
     const sent = input.messages ?? [];
     const conversation = await writing(res, id, sent, 'add', (messages) => store.create(owner(res), { ...input, id, messages }));
-    res.status(201).json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view, sent) }));
+    res.status(201).json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view, sent) }) satisfies ConversationBody);
   });
 
   // One page of messages at a time (the latest by default; `before` = the previous page's `earlier`).
@@ -154,7 +154,7 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
     const { limit, before, attachments: view } = parseRequest(MessagesQuery, req.query);
     const conversation: ConversationMessagesPage | undefined = await store.get(owner(res), req.params.id, { limit, before });
     if (!conversation) throw notFound(req.params.id);
-    res.json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view) }));
+    res.json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view) }) satisfies ConversationPageBody);
   });
 
   // What a client's storage adapter saves with: create, or replace the messages; 201 when it created.
@@ -163,7 +163,7 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
     const { attachments: view } = parseRequest(ViewQuery, req.query);
     const input = parseRequest(SaveBody, req.body);
     const { conversation, created } = await writing(res, id, input.messages, 'replace', (messages) => store.save(owner(res), id, { ...input, messages }));
-    res.status(created ? 201 : 200).json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view, input.messages) }));
+    res.status(created ? 201 : 200).json(toResponse({ ...conversation, messages: await toRead(req, res, conversation.messages, view, input.messages) }) satisfies ConversationBody);
   });
 
   router.patch(item, async (req, res) => {
@@ -183,7 +183,7 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
   router.post(`${item}/messages`, async (req, res) => {
     const { messages } = parseRequest(AppendBody, req.body);
     const { id } = req.params;
-    res.json(await writing(res, id, messages, 'add', (stored) => store.append(owner(res), id, stored)));
+    res.json((await writing(res, id, messages, 'add', (stored) => store.append(owner(res), id, stored))) satisfies ConversationAppendResponse);
   });
 
   return router;

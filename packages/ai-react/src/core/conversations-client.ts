@@ -1,8 +1,9 @@
+import type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationMessageBody, ConversationPageBody, ConversationSaveRequest, ConversationSummaryBody, WriteOrder } from '@insforge/ai-protocol';
 import type { ConversationSummary } from './chat-messages.js';
 import { requestJson, type RequestOptions, type Transport } from './http-transport.js';
 
 /** A stored message: any JSON object with a string `id`, kept and returned as sent. */
-export type RemoteMessage = { id: string } & Record<string, unknown>;
+export type RemoteMessage = ConversationMessageBody;
 
 /** A conversation on the server as listed: the same summary local storage gives (the server's ISO times, read). */
 export type RemoteConversationSummary = ConversationSummary;
@@ -11,12 +12,8 @@ export interface RemoteConversation<M extends RemoteMessage = RemoteMessage> ext
   messages: M[];
 }
 
-export interface ConversationInput<M extends RemoteMessage = RemoteMessage> {
-  id?: string;
-  title?: string | null;
-  feature?: string | null;
-  messages?: M[];
-}
+/** What `create` takes (the wire's `ConversationCreateRequest`). */
+export type ConversationInput<M extends RemoteMessage = RemoteMessage> = ConversationCreateRequest<M>;
 
 /** The caller's conversations on the server (`/api/ai/conversations…`). */
 export interface ConversationsApi {
@@ -28,22 +25,21 @@ export interface ConversationsApi {
   /** Deletes it; with an `order`, the server refuses a save of that writer sent before this removal. */
   remove(id: string, options?: RemoveRequestOptions): Promise<void>;
   /** Adds messages at the end; a message whose id is already stored is skipped, so a retry adds nothing twice. */
-  append(id: string, messages: RemoteMessage[], options?: RequestOptions): Promise<{ appended: number; messageCount: number }>;
+  append(id: string, messages: RemoteMessage[], options?: RequestOptions): Promise<ConversationAppendResponse>;
   /** Creates the conversation or replaces it whole (a title or feature left out keeps the stored one). */
   replace<M extends RemoteMessage = RemoteMessage>(id: string, body: ConversationReplacement<M>, options?: RequestOptions): Promise<RemoteConversation<M>>;
 }
 
-export interface ConversationReplacement<M extends RemoteMessage = RemoteMessage> {
-  title?: string | null;
-  feature?: string | null;
-  messages: M[];
-  /** This save's place among one writer's saves: the server refuses it (409 `version_conflict`) after a later one. */
-  order?: { writer: string; sequence: number };
-}
+/**
+ * What `replace` takes (the wire's `ConversationSaveRequest`): the messages, a title or feature (left out, the stored
+ * ones stay), and the save's `order` among one writer's saves, which the server refuses (409 `version_conflict`)
+ * after a later one.
+ */
+export type ConversationReplacement<M extends RemoteMessage = RemoteMessage> = ConversationSaveRequest<M>;
 
 export interface RemoveRequestOptions extends RequestOptions {
   /** This removal's place among one writer's saves: the server refuses it (409 `version_conflict`) after a later one. */
-  order?: { writer: string; sequence: number } | undefined;
+  order?: WriteOrder | undefined;
 }
 
 type Timed = { createdAt: string | number; updatedAt: string | number };
@@ -69,12 +65,12 @@ export function createConversationsApi(transport: Transport): ConversationsApi {
   const one = (id: string) => `${path}/${encodeURIComponent(id)}`;
   return {
     async list(query = {}, options = {}) {
-      const page = await requestJson<{ data: Array<RemoteConversationSummary & Timed>; next: string | null }>(transport, path, { query: { limit: query.limit, before: query.before }, signal: options.signal });
+      const page = await requestJson<ConversationListBody>(transport, path, { query: { limit: query.limit, before: query.before }, signal: options.signal });
       return { data: page.data.map(readTimes), next: page.next };
     },
     async get<M extends RemoteMessage>(id: string, options: RequestOptions = {}) {
       // The server answers a conversation a page of messages at a time (the latest first): read back to the start.
-      type Page = RemoteConversation<M> & Timed & { earlier?: number | null; messageCount?: number };
+      type Page = ConversationPageBody<M>;
       const { earlier, messageCount: _count, ...first } = await requestJson<Page>(transport, one(id), { signal: options.signal });
       const messages = [...first.messages];
       for (let before = earlier; typeof before === 'number'; ) {
@@ -85,18 +81,18 @@ export function createConversationsApi(transport: Transport): ConversationsApi {
       return readTimes({ ...first, messages });
     },
     async create<M extends RemoteMessage>(input: ConversationInput<M> = {}, options: RequestOptions = {}) {
-      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, path, { method: 'POST', body: input, signal: options.signal }));
+      return readTimes(await requestJson<ConversationBody<M>>(transport, path, { method: 'POST', body: input, signal: options.signal }));
     },
     async rename(id, title, options = {}) {
-      return readTimes(await requestJson<RemoteConversationSummary & Timed>(transport, one(id), { method: 'PATCH', body: { title }, signal: options.signal }));
+      return readTimes(await requestJson<ConversationSummaryBody>(transport, one(id), { method: 'PATCH', body: { title }, signal: options.signal }));
     },
     async remove(id, options = {}) {
       const query = { writer: options.order?.writer, sequence: options.order?.sequence };
       await requestJson<unknown>(transport, one(id), { method: 'DELETE', query, signal: options.signal, keepalive: options.keepalive });
     },
-    append: (id, messages, options = {}) => requestJson(transport, `${one(id)}/messages`, { method: 'POST', body: { messages }, signal: options.signal }),
+    append: (id, messages, options = {}) => requestJson<ConversationAppendResponse>(transport, `${one(id)}/messages`, { method: 'POST', body: { messages }, signal: options.signal }),
     async replace<M extends RemoteMessage>(id: string, body: ConversationReplacement<M>, options: RequestOptions = {}) {
-      return readTimes(await requestJson<RemoteConversation<M> & Timed>(transport, one(id), { method: 'PUT', body, signal: options.signal, keepalive: options.keepalive }));
+      return readTimes(await requestJson<ConversationBody<M>>(transport, one(id), { method: 'PUT', body, signal: options.signal, keepalive: options.keepalive }));
     },
   };
 }
