@@ -4,9 +4,10 @@
 // database, and with the OpenRouter emulator in-process as upstream when OPENROUTER_API_KEY is not set.
 // PORT sets the port (default 8787); the demo prints the URL to open.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, runPnpm } from './pnpm.mjs';
+import { isUpToDate } from './up-to-date.mjs';
 
 const port = process.env.PORT || '8787';
 if (!/^\d+$/.test(port) || Number(port) > 65_535) {
@@ -14,11 +15,29 @@ if (!/^\d+$/.test(port) || Number(port) > 65_535) {
   process.exit(1);
 }
 
-/** pnpm arguments run one after another before anything starts. */
+/** Read by every build: a change to one of them builds everything again. */
+const SHARED_INPUTS = ['tsconfig.base.json', 'pnpm-lock.yaml'];
+const PACKAGES = ['packages/ai-protocol', 'packages/openrouter-emulator', 'packages/ai-react', 'server'];
+const inFolder = (folder, names) => names.map((name) => `${folder}/${name}`);
+
+/**
+ * pnpm arguments run one after another before anything starts. A build is skipped when every folder it makes
+ * (`outputs`) was written after the newest of what it is made from (`inputs`): a second `npm start` starts at once.
+ * A build this script started and did not see finish (Ctrl+C, a crash) is done again. Delete an output folder to
+ * build it again regardless.
+ */
 const builds = [
-  ['-r', '--filter', './packages/**', '--filter', './server', 'build'],
-  // `vite build` in examples/demo: the app the demo server serves at /.
-  ['--filter', '@insforge/demo', 'build'],
+  {
+    args: ['-r', '--filter', './packages/**', '--filter', './server', 'build'],
+    inputs: [...SHARED_INPUTS, ...PACKAGES.flatMap((folder) => inFolder(folder, ['src', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']))],
+    outputs: PACKAGES.map((folder) => `${folder}/dist`),
+  },
+  {
+    // `vite build` in examples/demo: the app the demo server serves at /, made with the packages' builds.
+    args: ['--filter', '@insforge/demo', 'build'],
+    inputs: [...SHARED_INPUTS, ...inFolder('examples/demo', ['src', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json']), ...PACKAGES.map((folder) => `${folder}/dist`)],
+    outputs: ['examples/demo/dist'],
+  },
 ];
 
 /** Long-lived processes started together; when one exits, the others are stopped. */
@@ -32,13 +51,24 @@ const processes = [
   },
 ];
 
-for (const args of builds) {
+const fromRoot = (paths) => paths.map((relative) => path.join(repoRoot, relative));
+// One marker per build while it runs: left behind, it says the output may be half written.
+const markers = path.join(repoRoot, 'node_modules', '.cache', 'insforge-start');
+mkdirSync(markers, { recursive: true });
+for (const [index, { args, inputs, outputs }] of builds.entries()) {
+  const marker = path.join(markers, `build-${index}.running`);
+  if (!existsSync(marker) && isUpToDate(fromRoot(outputs), fromRoot(inputs))) {
+    console.log(`Up to date: ${outputs.join(', ')} (newer than their sources; pnpm ${args.join(' ')} skipped)`);
+    continue;
+  }
   console.log(`Building: pnpm ${args.join(' ')}`);
+  writeFileSync(marker, args.join(' '));
   const status = runPnpm(args);
   if (status !== 0) {
     console.error(`Build failed (exit code ${status}); not starting.`);
     process.exit(status);
   }
+  rmSync(marker, { force: true });
 }
 
 for (const required of ['examples/demo/dist/index.html', 'server/dist/index.js', 'packages/openrouter-emulator/dist/index.js']) {

@@ -2,25 +2,17 @@
 // served over node:http on 127.0.0.1, opened in the machine's Chromium. Plain ESM so a script can use it as is.
 /* global document, window -- the waitForFunction callbacks run in the page */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from '../../../../scripts/up-to-date.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const STATIC_DIR = path.join(REPO_ROOT, 'storybook-static');
 
 /** What a static Storybook is built from: a change to any of these makes the build stale. */
 const SOURCES = ['.storybook', 'packages/ai-react/src', 'packages/openrouter-emulator/src/content', 'packages/openrouter-emulator/src/catalog', 'packages/openrouter-emulator/data'];
-
-function newestMtime(target) {
-  if (!existsSync(target)) return 0;
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)));
-  return newest;
-}
 
 /** True when storybook-static is missing or older than a file it is built from. */
 export function isStorybookStale() {
