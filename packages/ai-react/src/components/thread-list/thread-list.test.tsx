@@ -81,6 +81,24 @@ describe('ThreadList', () => {
     expect(await storage.load('taxes')).toBeUndefined();
   });
 
+  it('deleting the conversation shown starts a new chat, and the focus moves to the conversation that took its place', async () => {
+    const { user, storage } = renderChats();
+    await waitFor(() => expect(titles()).toHaveLength(2));
+    await user.click(within(list()).getByRole('button', { name: 'Explain my tax return' }));
+    await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain('Explain my tax return'));
+    await user.click(screen.getByRole('button', { name: 'Delete “Explain my tax return”' }));
+    await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
+    // The chat beside the list no longer shows what was deleted, and nothing in the list is current.
+    await waitFor(() => expect(document.querySelector('li[data-role="user"]')).toBeNull());
+    expect(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }).getAttribute('aria-current')).toBeNull();
+    expect(await storage.load('taxes')).toBeUndefined();
+    expect(document.activeElement).toBe(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }));
+    // The last one gone, the focus goes to the search box.
+    await user.click(screen.getByRole('button', { name: 'Delete “Plan a trip to Lisbon”' }));
+    await waitFor(() => expect(titles()).toEqual([]));
+    expect(document.activeElement).toBe(screen.getByRole('searchbox', { name: 'Search conversations' }));
+  });
+
   it("lists only the signed-in identity's conversations", async () => {
     const shared = memoryStorage();
     await scopedStorage(shared, 'bob').save(saved('b1', "Bob's secret plan", 3));

@@ -1,11 +1,12 @@
 'use client';
-import { forwardRef, useDeferredValue, useState } from 'react';
+import { forwardRef, useDeferredValue, useLayoutEffect, useRef, useState } from 'react';
 import type { ConversationSummary } from '../../core/chat-messages.js';
 import { EditIcon } from '../../icons/edit-icon.js';
 import { PlusIcon } from '../../icons/plus-icon.js';
 import { SearchIcon } from '../../icons/search-icon.js';
 import { TrashIcon } from '../../icons/trash-icon.js';
 import { AiRoot, classes, type AiRootProps } from '../../primitives/ai-root.js';
+import { composeRefs } from '../../primitives/slot.js';
 import { useConversations } from '../../react/use-conversations.js';
 import { defaultThreadListLabels, type ThreadListLabels } from './thread-list-labels.js';
 
@@ -17,7 +18,10 @@ export interface ThreadListProps extends Omit<AiRootProps, 'onSelect'> {
   activeId?: string | undefined;
   /** A conversation was chosen. */
   onSelect(conversationId: string): void;
-  /** "New chat" was chosen (show a fresh conversation); without it the button is not shown. */
+  /**
+   * "New chat" was chosen (show a fresh conversation); without it the button is not shown. Also called when the
+   * conversation shown (`activeId`) is deleted, so the chat beside the list does not go on showing it.
+   */
   onNewChat?: (() => void) | undefined;
   /** The signed-in identity whose conversations to list (the same as the chat's). */
   identity?: string | undefined;
@@ -63,7 +67,7 @@ function Item({ conversation, active, labels, className, onSelect, onRename, onR
           }}
         />
       ) : (
-        <button type="button" className={className('button', 'ia-thread-open')} aria-current={active ? 'page' : undefined} onClick={onSelect}>
+        <button type="button" className={className('button', 'ia-thread-open')} data-thread-open="" aria-current={active ? 'page' : undefined} onClick={onSelect}>
           {title}
         </button>
       )}
@@ -96,8 +100,24 @@ export const ThreadList = forwardRef<HTMLDivElement, ThreadListProps>(function T
   const [query, setQuery] = useState('');
   const deferred = useDeferredValue(query.trim().toLowerCase());
   const shown = deferred === '' ? conversations : conversations.filter((conversation) => (conversation.title ?? labels.untitled).toLowerCase().includes(deferred));
+  // A deleted item takes its delete button (and the keyboard focus) with it: the focus goes to the conversation that
+  // took its place, else the one before it, else the search box.
+  const root = useRef<HTMLDivElement>(null);
+  const refocus = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    const index = refocus.current;
+    if (index === undefined || !root.current) return;
+    refocus.current = undefined;
+    const items = root.current.querySelectorAll<HTMLElement>('[data-thread-open]');
+    (items[Math.min(index, items.length - 1)] ?? root.current.querySelector<HTMLElement>('input[type="search"]'))?.focus();
+  }, [shown]);
+  const removeAt = (index: number, id: string) => {
+    if (root.current?.contains(document.activeElement)) refocus.current = index;
+    void remove(id);
+    if (id === activeId) onNewChat?.();
+  };
   return (
-    <AiRoot ref={ref} unstyled={unstyled} className={cls('root', 'ia-thread-list', className)} {...props}>
+    <AiRoot ref={composeRefs(ref, root)} unstyled={unstyled} className={cls('root', 'ia-thread-list', className)} {...props}>
       <div className={cls('header', 'ia-thread-header')}>
         {onNewChat ? (
           <button type="button" className={cls('button', 'ia-chat-button ia-thread-new')} onClick={onNewChat}>
@@ -113,7 +133,7 @@ export const ThreadList = forwardRef<HTMLDivElement, ThreadListProps>(function T
       {error ? <p className={cls('list', 'ia-thread-note')} role="alert">{labels.failed}</p> : null}
       {loaded && shown.length === 0 ? <p className={cls('list', 'ia-thread-note')}>{deferred === '' ? labels.empty : labels.noMatch}</p> : null}
       <ul className={cls('list', 'ia-thread-items')} aria-label={labels.conversations} aria-busy={!loaded}>
-        {shown.map((conversation) => (
+        {shown.map((conversation, index) => (
           <Item
             key={conversation.id}
             conversation={conversation}
@@ -124,7 +144,7 @@ export const ThreadList = forwardRef<HTMLDivElement, ThreadListProps>(function T
             onRename={(title) => {
               if (title.trim() !== (conversation.title ?? '')) void rename(conversation.id, title);
             }}
-            onRemove={() => void remove(conversation.id)}
+            onRemove={() => removeAt(index, conversation.id)}
           />
         ))}
       </ul>
