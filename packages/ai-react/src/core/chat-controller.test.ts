@@ -5,7 +5,9 @@ import { shownAnswer, type AssistantTurn, type ConversationMessage, type UserMes
 import { createAiClient, type AiClient } from './client.js';
 import type { ConversationState } from './conversation-store.js';
 import type { FrameScheduler } from './frame-scheduler.js';
+import { createConversationList } from './conversation-list.js';
 import { memoryStorage, type ConversationStorage, type SaveOptions } from './storage/conversation-storage.js';
+import { scopedStorage } from './storage/scoped-storage.js';
 
 let harness: Harness;
 let client: AiClient;
@@ -327,6 +329,76 @@ describe('the page going away', () => {
     await controller.persisted();
     expect(saves.at(-1)?.sequence).toBe(5);
     expect(await storage.load(controller.store.getState().id)).toBeDefined();
+  });
+
+  it('lets a conversation list remove the conversation: waits for the save on the wire, skips the one queued, writes nothing more until the chat goes on', async () => {
+    const inner = memoryStorage();
+    const saves: Array<number | undefined> = [];
+    const removals: Array<number | undefined> = [];
+    let gate: Promise<void> | undefined;
+    let release = () => {};
+    const storage: ConversationStorage = {
+      ...inner,
+      async save(conversation, options = {}) {
+        saves.push(options.order?.sequence);
+        if (gate) await gate;
+        await inner.save(conversation);
+      },
+      async remove(id, options = {}) {
+        removals.push(options.order?.sequence);
+        await inner.remove(id);
+      },
+    };
+    const controller = chat({ storage });
+    await controller.send('Delete me soon');
+    await controller.persisted();
+    const { id } = controller.store.getState();
+    const list = createConversationList(storage);
+    const listed = () => list.store.getState().conversations.map((conversation) => conversation.id);
+    await list.refresh();
+    expect(listed()).toEqual([id]);
+    // A regenerated answer: its start's save held on the wire, its end's save queued behind it.
+    gate = new Promise((resolve) => (release = () => ((gate = undefined), resolve())));
+    await controller.regenerate();
+    expect(saves).toEqual([1, 2, 3]);
+    let removed = false;
+    const removing = list.remove(id).then(() => (removed = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The removal waits for the save on the wire; the list leaves the conversation out meanwhile, also from a read of
+    // the storage that still holds it.
+    expect([removed, removals]).toEqual([false, []]);
+    await list.refresh();
+    expect(listed()).toEqual([]);
+    expect(await storage.load(id)).toBeDefined();
+    release();
+    await removing;
+    expect(saves).toEqual([1, 2, 3]);
+    expect(removals).toEqual([undefined]);
+    await controller.persisted();
+    expect(await storage.load(id)).toBeUndefined();
+    // The chat going on writes the conversation again.
+    await controller.send('Still here');
+    await controller.persisted();
+    expect((await storage.load(id))?.messages).toHaveLength(4);
+    list.dispose();
+    controller.dispose();
+  });
+
+  it('stops an answer streaming into a conversation removed through another view of the same storage', async () => {
+    harness.emulator.addRule({ match: { contains: 'endless tale' }, scenario: 'tps=40;tokens=400' });
+    const shared = memoryStorage();
+    // The chat and the list each scope the storage for Alice themselves, as a panel and a thread list do.
+    const controller = chat({ storage: scopedStorage(shared, 'alice') });
+    const list = createConversationList(scopedStorage(shared, 'alice'));
+    const sending = controller.send('Tell me an endless tale');
+    await until(() => lastContent(controller.store.getState()).length > 20);
+    await list.remove(controller.store.getState().id);
+    await sending;
+    expect(lastAnswer(controller.store.getState()).status).toBe('stopped');
+    await controller.persisted();
+    expect(await shared.list()).toEqual([]);
+    list.dispose();
+    controller.dispose();
   });
 
   it('is not watched where there is no page', async () => {

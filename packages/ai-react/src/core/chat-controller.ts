@@ -21,7 +21,7 @@ import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, t
 import { AiError, toAiError } from './errors.js';
 import { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './frame-scheduler.js';
 import type { ConversationStorage } from './storage/conversation-storage.js';
-import { notifyStorageChanged } from './storage/storage-events.js';
+import { notifyStorageChanged, registerWriter, type ConversationWriter } from './storage/storage-events.js';
 import type { ToolLoop } from './tool-loop.js';
 
 /** What a chat sends with every request beside its messages. */
@@ -128,6 +128,17 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // the latest one is written yet.
   const writer = newId();
   const saves = { asked: 0, sent: 0, written: 0, latest: undefined as StorageWrite | undefined };
+  // Removed elsewhere (a conversation list): nothing is written until the chat changes the conversation again, so a
+  // save of this chat (the answer it stops, one still queued) does not bring the conversation back.
+  let removedElsewhere = false;
+  let unregisterWriter: (() => void) | undefined;
+  const conversationWriter: ConversationWriter = {
+    stopWriting: async () => {
+      removedElsewhere = true;
+      stop();
+      await saving;
+    },
+  };
   const write = (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
     saves.sent = Math.max(saves.sent, sequence);
     const options = { order: { writer, sequence }, ...(unloading ? { unloading } : {}) };
@@ -138,11 +149,13 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // One write at a time, in order: a slow early save never lands after a later one. One already overtaken by the write
   // sent as the page went away is not sent.
   const queueWrite = (target: ConversationStorage, latest: StorageWrite) => {
+    if (removedElsewhere) return;
+    unregisterWriter ??= registerWriter(target, store.getState().id, conversationWriter);
     const sequence = ++saves.asked;
     saves.latest = latest;
     unload.watch();
     saving = saving
-      .then(() => (sequence > saves.sent ? write(target, sequence, latest, false) : undefined))
+      .then(() => (sequence > saves.sent && !removedElsewhere ? write(target, sequence, latest, false) : undefined))
       .then(() => notifyStorageChanged(target))
       .catch(storageFailed);
   };
@@ -153,7 +166,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // written yet, in a request that outlives the page: otherwise a write still queued, or not yet on the wire, is lost.
   const unload = watchPageHide(() => {
     stop();
-    if (!storage || !saves.latest || saves.written >= saves.asked) return;
+    if (!storage || !saves.latest || saves.written >= saves.asked || removedElsewhere) return;
     write(storage, saves.asked, saves.latest, true).catch(storageFailed);
   });
 
@@ -213,6 +226,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
    * answer's earlier steps too (a tool loop's next model call).
    */
   const respond = async (messages: readonly ConversationMessage[], turnIndex: number, continuing = false): Promise<void> => {
+    removedElsewhere = false;
     const turn = messages[turnIndex] as AssistantTurn;
     const current: Run = { abort: new AbortController(), turnId: turn.id, answer: shownAnswer(turn), error: undefined, finished: false, batcher: undefined as never };
     current.batcher = createFrameBatcher(() => publish(current), scheduler);
@@ -299,6 +313,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       const messages = target?.role === 'user' ? selectMessageBranch(current, messageId, index) : selectTurnVersion(current, messageId, index);
       if (messages === current) return;
       store.setState({ messages });
+      removedElsewhere = false;
       persist();
     },
     async respondToApproval(toolCallId, approved, reason) {
@@ -313,6 +328,10 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     dispose() {
       stop();
       unload.unwatch();
+      // Still a writer until what it sent is written: a removal meanwhile waits for it.
+      const unregister = unregisterWriter;
+      unregisterWriter = undefined;
+      if (unregister) void saving.finally(unregister);
     },
   };
 }

@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConversationSummary } from './chat-messages.js';
 import { toAiError, type AiError } from './errors.js';
 import type { ConversationStorage } from './storage/conversation-storage.js';
-import { notifyStorageChanged, subscribeToStorage } from './storage/storage-events.js';
+import { notifyStorageChanged, stopWriters, subscribeToStorage } from './storage/storage-events.js';
 
 export interface ConversationListState {
   /** Most recently updated first. */
@@ -36,12 +36,15 @@ export interface ConversationList {
 export function createConversationList(storage: ConversationStorage, source: ConversationStorage = storage): ConversationList {
   const store = createStore<ConversationListState>()(() => ({ conversations: [], loaded: false, error: undefined }));
   let reading = 0;
+  /** Conversations being removed: deleted from the list already, whatever a read meanwhile says. */
+  const removing = new Set<string>();
   const failed = (error: unknown) => store.setState({ error: toAiError(error) });
   const refresh = async () => {
     // Only the latest read lands: a slow early answer never replaces a newer list.
     const ticket = ++reading;
     try {
-      const conversations = await storage.list();
+      const listed = await storage.list();
+      const conversations = removing.size === 0 ? listed : listed.filter((conversation) => !removing.has(conversation.id));
       if (ticket === reading) store.setState({ conversations, loaded: true, error: undefined });
     } catch (error) {
       if (ticket === reading) store.setState({ loaded: true });
@@ -64,12 +67,17 @@ export function createConversationList(storage: ConversationStorage, source: Con
       }
     },
     async remove(id) {
-      // Gone from the list at once; the storage catches up.
+      // Gone from the list at once, and kept out of the reads that land meanwhile; the storage catches up once the
+      // chats writing it have stopped (a save of theirs landing after the removal would bring it back).
+      removing.add(id);
       store.setState({ conversations: store.getState().conversations.filter((conversation) => conversation.id !== id) });
       try {
+        await stopWriters(storage, id);
         await storage.remove(id);
+        removing.delete(id);
         notifyStorageChanged(storage);
       } catch (error) {
+        removing.delete(id);
         failed(error);
         await refresh();
       }

@@ -99,6 +99,26 @@ describe('ThreadList', () => {
     expect(document.activeElement).toBe(screen.getByRole('searchbox', { name: 'Search conversations' }));
   });
 
+  it('a conversation deleted while its answer streams stays deleted', async () => {
+    const user = userEvent.setup();
+    const storage = memoryStorage([saved('lisbon', 'Plan a trip to Lisbon', 1)]);
+    render(
+      <AiProvider client={mockClient({ pacing: { ttftMs: 0, tokensPerSecond: 40 } })} storage={storage}>
+        <Chats />
+      </AiProvider>,
+    );
+    await waitFor(() => expect(titles()).toHaveLength(1));
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'Tell me a long story{Enter}');
+    await waitFor(() => expect(titles()).toContain('Tell me a long story'));
+    await waitFor(() => expect(document.querySelector('li[data-role="assistant"]')?.textContent?.length).toBeGreaterThan(5));
+    await user.click(screen.getByRole('button', { name: 'Delete “Tell me a long story”' }));
+    await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
+    // The stopped answer's save, and any save still queued, do not bring it back.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(titles()).toEqual(['Plan a trip to Lisbon']);
+    expect((await storage.list()).map((conversation) => conversation.title)).toEqual(['Plan a trip to Lisbon']);
+  });
+
   it("lists only the signed-in identity's conversations", async () => {
     const shared = memoryStorage();
     await scopedStorage(shared, 'bob').save(saved('b1', "Bob's secret plan", 3));

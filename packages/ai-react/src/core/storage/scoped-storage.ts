@@ -21,6 +21,6 @@ export function scopedStorage(storage: ConversationStorage, identity: string): C
     remove: (id, options) => storage.remove(prefix + id, options),
     list: async () => (await storage.list()).flatMap((summary) => (summary.id.startsWith(prefix) ? [{ ...summary, id: summary.id.slice(prefix.length) }] : [])),
   };
-  linkStorage(scoped, storage);
+  linkStorage(scoped, storage, (id) => prefix + id);
   return scoped;
 }

@@ -2,11 +2,21 @@ import type { ConversationStorage } from './conversation-storage.js';
 
 // Keyed by storage object, so two providers with two storages never hear each other; weak, so nothing leaks.
 const listeners = new WeakMap<ConversationStorage, Set<() => void>>();
-const sources = new WeakMap<ConversationStorage, ConversationStorage>();
+const sources = new WeakMap<ConversationStorage, { source: ConversationStorage; idInSource: (id: string) => string }>();
 
-/** Records that `view` shows part of `source` (a scoped storage): a change through it is a change of its source. */
-export function linkStorage(view: ConversationStorage, source: ConversationStorage): void {
-  sources.set(view, source);
+/**
+ * Records that `view` shows part of `source` (a scoped storage), its conversation `id` being `idInSource(id)` there: a
+ * change through the view is a change of its source.
+ */
+export function linkStorage(view: ConversationStorage, source: ConversationStorage, idInSource: (id: string) => string = (id) => id): void {
+  sources.set(view, { source, idInSource });
+}
+
+/** The storage at the end of the views' links, and the conversation's id there. */
+function rootOf(storage: ConversationStorage, id: string): { storage: ConversationStorage; id: string } {
+  let current = { storage, id };
+  for (let link = sources.get(current.storage); link; link = sources.get(current.storage)) current = { storage: link.source, id: link.idInSource(current.id) };
+  return current;
 }
 
 /**
@@ -30,7 +40,49 @@ export function subscribeToStorage(storage: ConversationStorage, listener: () =>
  * await storage.save(conversation); notifyStorageChanged(storage);
  */
 export function notifyStorageChanged(storage: ConversationStorage): void {
-  for (let current: ConversationStorage | undefined = storage; current; current = sources.get(current)) {
+  for (let current: ConversationStorage | undefined = storage; current; current = sources.get(current)?.source) {
     for (const listener of listeners.get(current) ?? []) listener();
   }
+}
+
+/** A chat writing a conversation: told the conversation was removed, it stops writing it and settles its writes. */
+export interface ConversationWriter {
+  /** Writes nothing more until the chat changes the conversation again; resolves once its writes already sent end. */
+  stopWriting(): Promise<void>;
+}
+
+const writers = new WeakMap<ConversationStorage, Map<string, Set<ConversationWriter>>>();
+
+/**
+ * Records a chat that writes conversation `id` through `storage` (or a view of the same storage), until the returned
+ * function is called.
+ *
+ * @example
+ * const unregister = registerWriter(storage, conversationId, { stopWriting: async () => { … } });
+ */
+export function registerWriter(storage: ConversationStorage, id: string, writer: ConversationWriter): () => void {
+  const root = rootOf(storage, id);
+  let byId = writers.get(root.storage);
+  if (!byId) writers.set(root.storage, (byId = new Map()));
+  let set = byId.get(root.id);
+  if (!set) byId.set(root.id, (set = new Set()));
+  // One entry per registration, so a registration ended late (a disposed chat's writes settling) never ends a newer one.
+  const entry: ConversationWriter = { stopWriting: () => writer.stopWriting() };
+  set.add(entry);
+  return () => {
+    set.delete(entry);
+    if (set.size === 0 && byId.get(root.id) === set) byId.delete(root.id);
+  };
+}
+
+/**
+ * Tells every chat writing conversation `id` of this storage (through any view of it) to stop, and waits for the
+ * writes they already sent: a removal sent after it is not overtaken by a save that brings the conversation back.
+ *
+ * @example
+ * await stopWriters(storage, id); await storage.remove(id);
+ */
+export async function stopWriters(storage: ConversationStorage, id: string): Promise<void> {
+  const root = rootOf(storage, id);
+  await Promise.all([...(writers.get(root.storage)?.get(root.id) ?? [])].map((writer) => writer.stopWriting()));
 }
