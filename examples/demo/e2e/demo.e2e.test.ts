@@ -231,6 +231,32 @@ describe.sequential('the demo that npm start serves', () => {
     await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
   });
 
+  it('chat: a conversation deleted from the list while its answer streams is gone, also after a reload', async () => {
+    const threads = page.getByRole('navigation', { name: 'Chat conversations' });
+    await threads.getByRole('button', { name: 'New chat' }).click();
+    await expect.poll(() => assistantMessages().count()).toBe(0);
+    await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 30, replyTokens: 400, toolCalls: 'mentioned' } }) });
+    try {
+      await send('A long answer to delete halfway');
+      await expect.poll(async () => (await lastAnswer().getAttribute('data-status')) === 'streaming' && (await textOf(lastAnswer())).length > 20, { timeout: 20_000 }).toBe(true);
+      const title = 'A long answer to delete halfway';
+      await expect.poll(() => threads.getByRole('button', { name: title, exact: true }).count()).toBe(1);
+      await threads.getByRole('button', { name: `Delete “${title}”` }).click();
+      // The panel starts a new chat, and the stopped answer's save does not bring the conversation back.
+      await expect.poll(() => assistantMessages().count()).toBe(0);
+      await page.waitForTimeout(1_000);
+      expect(await threads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
+      await threads.getByRole('button', { name: /^Delete “/ }).first().waitFor();
+      expect(await threads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
+      const stored = (await (await fetch(`${demoUrl}/ai/api/ai/conversations?limit=100`, { headers: { 'x-demo-role': 'user' } })).json()) as { data: Array<{ title: string | null }> };
+      expect(stored.data.map((conversation) => conversation.title)).not.toContain(title);
+    } finally {
+      await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 400, replyTokens: 120, toolCalls: 'mentioned' } }) });
+    }
+  });
+
   it("code: a reasoning model's second turn, after a reload, sends the first turn's signed reasoning back", async () => {
     await openPage('Code');
     // The code feature takes screenshots, and nothing else.
@@ -401,11 +427,12 @@ describe.sequential('the demo that npm start serves', () => {
     type Group = { feature?: string; requests: number; cancelled: number; rejected: number; costUsd: number };
     const summary = async () => ((await asAdmin('GET', '/api/ai/usage/summary?groupBy=feature')) as { groups: Group[] }).groups;
     // Chat: the stopped answer, its regeneration, the attachments' answer, the tool call and its follow-up, the web
-    // search, the new model's answer and the rejected one; the ledger writes in batches.
-    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(8);
+    // search, the answer stopped by its conversation's deletion, the new model's answer and the rejected one; the
+    // ledger writes in batches.
+    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(9);
     const groups = await summary();
     const chat = groups.find((group) => group.feature === 'chat');
-    expect(chat).toMatchObject({ cancelled: 1, rejected: 1 });
+    expect(chat).toMatchObject({ cancelled: 2, rejected: 1 });
     expect(chat?.costUsd).toBeGreaterThan(0);
     expect(groups.find((group) => group.feature === 'image')).toMatchObject({ requests: 1, costUsd: expect.any(Number) });
 
@@ -413,7 +440,7 @@ describe.sequential('the demo that npm start serves', () => {
     await openPage('Admin');
     // The panel's table by feature shows the same requests, with their cost.
     const chatRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^chat/ });
-    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat8.*\$0\.\d*[1-9]/);
+    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat9.*\$0\.\d*[1-9]/);
     const imageRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^image/ });
     expect(await imageRow.first().textContent()).toMatch(/^image1.*\$0\.\d*[1-9]/);
     // At this laptop width every column, Median latency included, shows without scrolling the table.
