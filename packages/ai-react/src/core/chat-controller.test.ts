@@ -384,6 +384,30 @@ describe('the page going away', () => {
     controller.dispose();
   });
 
+  it('takes a title a conversation list gives, and saves it with its latest messages, also while it restores them', async () => {
+    const storage = memoryStorage();
+    const first = chat({ storage });
+    await first.send('Plan a trip');
+    await first.persisted();
+    const { id } = first.store.getState();
+    first.dispose();
+    // Opened again: the list renames it while the chat is still reading it back.
+    const controller = chat({ storage, conversationId: id });
+    const list = createConversationList(storage);
+    await list.rename(id, '  Trip to Porto ');
+    await controller.ready;
+    await controller.persisted();
+    expect(controller.store.getState().title).toBe('Trip to Porto');
+    expect(await storage.load(id)).toMatchObject({ title: 'Trip to Porto', messages: [expect.anything(), expect.anything()] });
+    // The chat's next save keeps it.
+    await controller.send('And Lisbon?');
+    await controller.persisted();
+    expect(await storage.load(id)).toMatchObject({ title: 'Trip to Porto' });
+    expect((await storage.load(id))?.messages).toHaveLength(4);
+    list.dispose();
+    controller.dispose();
+  });
+
   it('stops an answer streaming into a conversation removed through another view of the same storage', async () => {
     harness.emulator.addRule({ match: { contains: 'endless tale' }, scenario: 'tps=40;tokens=400' });
     const shared = memoryStorage();

@@ -132,11 +132,21 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // save of this chat (the answer it stops, one still queued) does not bring the conversation back.
   let removedElsewhere = false;
   let unregisterWriter: (() => void) | undefined;
+  // Disposed, a chat takes no title (what it holds may be older than a chat opened since); used again, it does.
+  let disposed = false;
   const conversationWriter: ConversationWriter = {
     stopWriting: async () => {
       removedElsewhere = true;
       stop();
       await saving;
+    },
+    // After the conversation is restored: a save before that would write it without its messages.
+    retitle: (title) => {
+      if (disposed) return;
+      void ready.then(() => {
+        store.setState({ title });
+        persist();
+      });
     },
   };
   const write = (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
@@ -150,6 +160,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // sent as the page went away is not sent.
   const queueWrite = (target: ConversationStorage, latest: StorageWrite) => {
     if (removedElsewhere) return;
+    disposed = false;
     unregisterWriter ??= registerWriter(target, store.getState().id, conversationWriter);
     const sequence = ++saves.asked;
     saves.latest = latest;
@@ -181,6 +192,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       store.setState({ loaded: true });
     }
   })();
+  // A conversation list reaches the chat through its storage: to rename the conversation, or to remove it.
+  if (storage) unregisterWriter = registerWriter(storage, store.getState().id, conversationWriter);
 
   // Called at most once per frame while tokens arrive: only the streaming turn gets a new object.
   const publish = (current: Run) => {
@@ -327,6 +340,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     persisted: () => saving,
     dispose() {
       stop();
+      disposed = true;
       unload.unwatch();
       // Still a writer until what it sent is written: a removal meanwhile waits for it.
       const unregister = unregisterWriter;

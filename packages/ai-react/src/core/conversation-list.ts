@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConversationSummary } from './chat-messages.js';
 import { toAiError, type AiError } from './errors.js';
 import type { ConversationStorage } from './storage/conversation-storage.js';
-import { notifyStorageChanged, stopWriters, subscribeToStorage } from './storage/storage-events.js';
+import { notifyStorageChanged, retitleThroughWriters, stopWriters, subscribeToStorage } from './storage/storage-events.js';
 
 export interface ConversationListState {
   /** Most recently updated first. */
@@ -57,10 +57,15 @@ export function createConversationList(storage: ConversationStorage, source: Con
     store,
     refresh,
     async rename(id, title) {
+      const given = title.trim() === '' ? null : title.trim();
       try {
-        const conversation = await storage.load(id);
-        if (!conversation) return;
-        await storage.save({ ...conversation, title: title.trim() === '' ? null : title.trim() });
+        // A chat writing the conversation saves the title with its latest messages (a copy read here could be older
+        // than what it writes next, and its next save would put the old title back).
+        if (!retitleThroughWriters(storage, id, given)) {
+          const conversation = await storage.load(id);
+          if (!conversation) return;
+          await storage.save({ ...conversation, title: given });
+        }
         notifyStorageChanged(storage);
       } catch (error) {
         failed(error);

@@ -119,6 +119,23 @@ describe('ThreadList', () => {
     expect((await storage.list()).map((conversation) => conversation.title)).toEqual(['Plan a trip to Lisbon']);
   });
 
+  it('keeps a new title given to the conversation shown when the chat saves it again', async () => {
+    const { user, storage } = renderChats();
+    await waitFor(() => expect(titles()).toHaveLength(2));
+    await user.click(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }));
+    await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain('Plan a trip to Lisbon'));
+    await user.click(screen.getByRole('button', { name: 'Rename “Plan a trip to Lisbon”' }));
+    const box = screen.getByRole('textbox', { name: 'Title' });
+    await user.clear(box);
+    await user.type(box, 'Lisbon in May{Enter}');
+    await waitFor(() => expect(titles()).toContain('Lisbon in May'));
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'And Porto?{Enter}');
+    await waitFor(() => expect(document.querySelectorAll('li[data-role="user"]')).toHaveLength(2));
+    await waitFor(async () => expect((await storage.load('lisbon'))?.messages.length).toBeGreaterThanOrEqual(3));
+    expect((await storage.load('lisbon'))?.title).toBe('Lisbon in May');
+    await waitFor(() => expect(titles()).toContain('Lisbon in May'));
+  });
+
   it("lists only the signed-in identity's conversations", async () => {
     const shared = memoryStorage();
     await scopedStorage(shared, 'bob').save(saved('b1', "Bob's secret plan", 3));

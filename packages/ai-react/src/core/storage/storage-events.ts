@@ -45,10 +45,15 @@ export function notifyStorageChanged(storage: ConversationStorage): void {
   }
 }
 
-/** A chat writing a conversation: told the conversation was removed, it stops writing it and settles its writes. */
+/**
+ * A chat writing a conversation. Told the conversation was removed, it stops writing it and settles its writes; told
+ * it was renamed, it takes the title and saves it with the rest, so its own saves never put the old title back.
+ */
 export interface ConversationWriter {
   /** Writes nothing more until the chat changes the conversation again; resolves once its writes already sent end. */
   stopWriting(): Promise<void>;
+  /** Takes this title (null: none) and saves the conversation with it. */
+  retitle(title: string | null): void;
 }
 
 const writers = new WeakMap<ConversationStorage, Map<string, Set<ConversationWriter>>>();
@@ -67,7 +72,7 @@ export function registerWriter(storage: ConversationStorage, id: string, writer:
   let set = byId.get(root.id);
   if (!set) byId.set(root.id, (set = new Set()));
   // One entry per registration, so a registration ended late (a disposed chat's writes settling) never ends a newer one.
-  const entry: ConversationWriter = { stopWriting: () => writer.stopWriting() };
+  const entry: ConversationWriter = { stopWriting: () => writer.stopWriting(), retitle: (title) => writer.retitle(title) };
   set.add(entry);
   return () => {
     set.delete(entry);
@@ -85,4 +90,18 @@ export function registerWriter(storage: ConversationStorage, id: string, writer:
 export async function stopWriters(storage: ConversationStorage, id: string): Promise<void> {
   const root = rootOf(storage, id);
   await Promise.all([...(writers.get(root.storage)?.get(root.id) ?? [])].map((writer) => writer.stopWriting()));
+}
+
+/**
+ * Gives the title to every chat writing conversation `id` of this storage (through any view of it), which saves the
+ * conversation with it; false when no chat writes it (the caller then saves the title itself).
+ *
+ * @example
+ * if (!retitleThroughWriters(storage, id, title)) await storage.save({ ...(await storage.load(id)), title });
+ */
+export function retitleThroughWriters(storage: ConversationStorage, id: string, title: string | null): boolean {
+  const root = rootOf(storage, id);
+  const found = [...(writers.get(root.storage)?.get(root.id) ?? [])];
+  for (const writer of found) writer.retitle(title);
+  return found.length > 0;
 }
