@@ -408,6 +408,26 @@ describe('the page going away', () => {
     controller.dispose();
   });
 
+  it('stays reachable by a conversation list through a garbage collection, while the chat is kept', async () => {
+    const { setFlagsFromString } = await import('node:v8');
+    const { runInNewContext } = await import('node:vm');
+    setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const storage = memoryStorage();
+    const controller = chat({ storage });
+    await controller.send('Keep me listed');
+    await controller.persisted();
+    for (let round = 0; round < 3; round += 1) collect();
+    const list = createConversationList(storage);
+    await list.rename(controller.store.getState().id, 'Kept');
+    await controller.persisted();
+    // The chat took the title and saved it itself, with its messages.
+    expect(controller.store.getState().title).toBe('Kept');
+    expect(await storage.load(controller.store.getState().id)).toMatchObject({ title: 'Kept', messages: [expect.anything(), expect.anything()] });
+    list.dispose();
+    controller.dispose();
+  });
+
   it('stops an answer streaming into a conversation removed through another view of the same storage', async () => {
     harness.emulator.addRule({ match: { contains: 'endless tale' }, scenario: 'tps=40;tokens=400' });
     const shared = memoryStorage();

@@ -131,22 +131,24 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // Removed elsewhere (a conversation list): nothing is written until the chat changes the conversation again, so a
   // save of this chat (the answer it stops, one still queued) does not bring the conversation back.
   let removedElsewhere = false;
-  let unregisterWriter: (() => void) | undefined;
-  // Disposed, a chat takes no title (what it holds may be older than a chat opened since); used again, it does.
-  let disposed = false;
+  // Whether the chat is in use and has written the conversation: only then does it save a title a list gives (a chat
+  // disposed, or one never used, may hold a copy older than one opened since).
+  let writing = false;
   const conversationWriter: ConversationWriter = {
     stopWriting: async () => {
       removedElsewhere = true;
       stop();
       await saving;
     },
-    // After the conversation is restored: a save before that would write it without its messages.
+    // After the conversation is restored: the restore would put the old title back, and a save before it would
+    // write the conversation without its messages.
     retitle: (title) => {
-      if (disposed) return;
+      const saving = writing && !removedElsewhere;
       void ready.then(() => {
         store.setState({ title });
-        persist();
+        if (saving) persist();
       });
+      return saving;
     },
   };
   const write = (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
@@ -160,8 +162,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // sent as the page went away is not sent.
   const queueWrite = (target: ConversationStorage, latest: StorageWrite) => {
     if (removedElsewhere) return;
-    disposed = false;
-    unregisterWriter ??= registerWriter(target, store.getState().id, conversationWriter);
+    writing = true;
     const sequence = ++saves.asked;
     saves.latest = latest;
     unload.watch();
@@ -193,7 +194,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     }
   })();
   // A conversation list reaches the chat through its storage: to rename the conversation, or to remove it.
-  if (storage) unregisterWriter = registerWriter(storage, store.getState().id, conversationWriter);
+  if (storage) registerWriter(storage, store.getState().id, store, conversationWriter);
 
   // Called at most once per frame while tokens arrive: only the streaming turn gets a new object.
   const publish = (current: Run) => {
@@ -340,12 +341,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     persisted: () => saving,
     dispose() {
       stop();
-      disposed = true;
+      writing = false;
       unload.unwatch();
-      // Still a writer until what it sent is written: a removal meanwhile waits for it.
-      const unregister = unregisterWriter;
-      unregisterWriter = undefined;
-      if (unregister) void saving.finally(unregister);
     },
   };
 }

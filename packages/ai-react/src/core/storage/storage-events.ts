@@ -46,62 +46,77 @@ export function notifyStorageChanged(storage: ConversationStorage): void {
 }
 
 /**
- * A chat writing a conversation. Told the conversation was removed, it stops writing it and settles its writes; told
- * it was renamed, it takes the title and saves it with the rest, so its own saves never put the old title back.
+ * A chat showing a conversation, as a conversation list reaches it. Told the conversation was removed, it stops
+ * writing it and settles its writes; told it was renamed, it takes the title, so its own saves never put the old one
+ * back.
  */
 export interface ConversationWriter {
   /** Writes nothing more until the chat changes the conversation again; resolves once its writes already sent end. */
   stopWriting(): Promise<void>;
-  /** Takes this title (null: none) and saves the conversation with it. */
-  retitle(title: string | null): void;
+  /**
+   * Takes this title (null: none). True when the chat also saves the conversation with it (it is in use and has
+   * written the conversation): its copy is the latest, so the caller need not save one it read.
+   */
+  retitle(title: string | null): boolean;
 }
 
-const writers = new WeakMap<ConversationStorage, Map<string, Set<ConversationWriter>>>();
+// Held weakly, through an object the chat keeps (its store): a chat that is never disposed (one React created and
+// dropped) is not kept alive by being listed here.
+const writers = new WeakMap<ConversationStorage, Map<string, Set<WeakRef<object>>>>();
+const writerOf = new WeakMap<object, ConversationWriter>();
 
 /**
- * Records a chat that writes conversation `id` through `storage` (or a view of the same storage), until the returned
- * function is called.
+ * Records a chat showing conversation `id` through `storage` (or a view of the same storage), for as long as `owner`
+ * (an object the chat keeps) lives.
  *
  * @example
- * const unregister = registerWriter(storage, conversationId, { stopWriting: async () => { … } });
+ * registerWriter(storage, conversationId, store, { stopWriting: async () => { … }, retitle: (title) => { … } });
  */
-export function registerWriter(storage: ConversationStorage, id: string, writer: ConversationWriter): () => void {
+export function registerWriter(storage: ConversationStorage, id: string, owner: object, writer: ConversationWriter): void {
   const root = rootOf(storage, id);
   let byId = writers.get(root.storage);
   if (!byId) writers.set(root.storage, (byId = new Map()));
   let set = byId.get(root.id);
   if (!set) byId.set(root.id, (set = new Set()));
-  // One entry per registration, so a registration ended late (a disposed chat's writes settling) never ends a newer one.
-  const entry: ConversationWriter = { stopWriting: () => writer.stopWriting(), retitle: (title) => writer.retitle(title) };
-  set.add(entry);
-  return () => {
-    set.delete(entry);
-    if (set.size === 0 && byId.get(root.id) === set) byId.delete(root.id);
-  };
+  writerOf.set(owner, writer);
+  set.add(new WeakRef(owner));
+}
+
+/** The live chats showing conversation `id` of this storage (through any view of it); those collected are let go. */
+function writersOf(storage: ConversationStorage, id: string): ConversationWriter[] {
+  const root = rootOf(storage, id);
+  const byId = writers.get(root.storage);
+  const set = byId?.get(root.id);
+  if (!byId || !set) return [];
+  const live: ConversationWriter[] = [];
+  for (const reference of set) {
+    const owner = reference.deref();
+    const writer = owner && writerOf.get(owner);
+    if (writer) live.push(writer);
+    else set.delete(reference);
+  }
+  if (set.size === 0) byId.delete(root.id);
+  return live;
 }
 
 /**
- * Tells every chat writing conversation `id` of this storage (through any view of it) to stop, and waits for the
- * writes they already sent: a removal sent after it is not overtaken by a save that brings the conversation back.
+ * Tells every chat showing conversation `id` of this storage (through any view of it) to stop writing it, and waits
+ * for the writes they already sent: a removal sent after it is not overtaken by a save that brings it back.
  *
  * @example
  * await stopWriters(storage, id); await storage.remove(id);
  */
 export async function stopWriters(storage: ConversationStorage, id: string): Promise<void> {
-  const root = rootOf(storage, id);
-  await Promise.all([...(writers.get(root.storage)?.get(root.id) ?? [])].map((writer) => writer.stopWriting()));
+  await Promise.all(writersOf(storage, id).map((writer) => writer.stopWriting()));
 }
 
 /**
- * Gives the title to every chat writing conversation `id` of this storage (through any view of it), which saves the
- * conversation with it; false when no chat writes it (the caller then saves the title itself).
+ * Gives the title to every chat showing conversation `id` of this storage (through any view of it); true when one of
+ * them saves the conversation with it (else the caller saves the title itself).
  *
  * @example
  * if (!retitleThroughWriters(storage, id, title)) await storage.save({ ...(await storage.load(id)), title });
  */
 export function retitleThroughWriters(storage: ConversationStorage, id: string, title: string | null): boolean {
-  const root = rootOf(storage, id);
-  const found = [...(writers.get(root.storage)?.get(root.id) ?? [])];
-  for (const writer of found) writer.retitle(title);
-  return found.length > 0;
+  return writersOf(storage, id).map((writer) => writer.retitle(title)).includes(true);
 }
