@@ -323,8 +323,15 @@ export class SqlConversationStore implements ConversationStore {
   async #keepRemoval(trx: Transaction<Database>, owner: ConversationOwner, id: string, order: SaveOrder): Promise<void> {
     const now = Date.now();
     await trx.deleteFrom('conversation_removals').where('removed_at', '<', now - REMOVAL_KEPT_MS).execute();
-    const ownerRemovals = () => trx.selectFrom('conversation_removals').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner);
-    const oldestKept = await ownerRemovals().select('removed_at').orderBy('removed_at', 'desc').offset(this.limits.conversationsPerOwner - 1).limit(1).executeTakeFirst();
+    const oldestKept = await trx
+      .selectFrom('conversation_removals')
+      .select('removed_at')
+      .where('project_id', '=', owner.projectId)
+      .where('owner', '=', owner.owner)
+      .orderBy('removed_at', 'desc')
+      .offset(this.limits.conversationsPerOwner - 1)
+      .limit(1)
+      .executeTakeFirst();
     if (oldestKept) {
       await trx.deleteFrom('conversation_removals').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('removed_at', '<=', oldestKept.removed_at).execute();
     }
