@@ -143,12 +143,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     // After the conversation is restored: the restore would put the old title back, and a save before it would
     // write the conversation without its messages.
     retitle: (title) => {
-      const saving = writing && !removedElsewhere;
+      const savesIt = writing && !removedElsewhere;
       void ready.then(() => {
         store.setState({ title });
-        if (saving) persist();
+        if (savesIt) persist();
       });
-      return saving;
+      return savesIt;
     },
   };
   const write = (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {

@@ -61,9 +61,10 @@ export interface ConversationWriter {
 }
 
 // Held weakly, through an object the chat keeps (its store): a chat that is never disposed (one React created and
-// dropped) is not kept alive by being listed here.
+// dropped) is not kept alive by being listed here, and its entry goes when it is collected.
 const writers = new WeakMap<ConversationStorage, Map<string, Set<WeakRef<object>>>>();
 const writerOf = new WeakMap<object, ConversationWriter>();
+const collected = new FinalizationRegistry<() => void>((forget) => forget());
 
 /**
  * Records a chat showing conversation `id` through `storage` (or a view of the same storage), for as long as `owner`
@@ -74,29 +75,27 @@ const writerOf = new WeakMap<object, ConversationWriter>();
  */
 export function registerWriter(storage: ConversationStorage, id: string, owner: object, writer: ConversationWriter): void {
   const root = rootOf(storage, id);
-  let byId = writers.get(root.storage);
-  if (!byId) writers.set(root.storage, (byId = new Map()));
-  let set = byId.get(root.id);
-  if (!set) byId.set(root.id, (set = new Set()));
+  const byId = writers.get(root.storage) ?? new Map<string, Set<WeakRef<object>>>();
+  writers.set(root.storage, byId);
+  const set = byId.get(root.id) ?? new Set<WeakRef<object>>();
+  byId.set(root.id, set);
+  const reference = new WeakRef(owner);
   writerOf.set(owner, writer);
-  set.add(new WeakRef(owner));
+  set.add(reference);
+  collected.register(owner, () => {
+    set.delete(reference);
+    if (set.size === 0 && byId.get(root.id) === set) byId.delete(root.id);
+  });
 }
 
-/** The live chats showing conversation `id` of this storage (through any view of it); those collected are let go. */
+/** The live chats showing conversation `id` of this storage (through any view of it). */
 function writersOf(storage: ConversationStorage, id: string): ConversationWriter[] {
   const root = rootOf(storage, id);
-  const byId = writers.get(root.storage);
-  const set = byId?.get(root.id);
-  if (!byId || !set) return [];
-  const live: ConversationWriter[] = [];
-  for (const reference of set) {
+  return [...(writers.get(root.storage)?.get(root.id) ?? [])].flatMap((reference) => {
     const owner = reference.deref();
     const writer = owner && writerOf.get(owner);
-    if (writer) live.push(writer);
-    else set.delete(reference);
-  }
-  if (set.size === 0) byId.delete(root.id);
-  return live;
+    return writer ? [writer] : [];
+  });
 }
 
 /**
