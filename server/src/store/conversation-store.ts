@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { WriteOrder } from '@insforge/ai-protocol';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { GatewayError } from '../errors.js';
 import type { Database } from './schema.js';
@@ -59,12 +60,8 @@ export interface ConversationSave {
   order?: SaveOrder | undefined;
 }
 
-export interface SaveOrder {
-  /** Who saves: any stable string of theirs, e.g. a random id per open page. */
-  writer: string;
-  /** Grows with each save of this writer. */
-  sequence: number;
-}
+/** A save's or a removal's place among one writer's writes: the wire's `WriteOrder`. */
+export type SaveOrder = WriteOrder;
 
 /** What one owner (a user, a client key) may keep; `createAiGateway({ conversations })` changes them. */
 export interface ConversationLimits {

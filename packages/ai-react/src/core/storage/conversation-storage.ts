@@ -1,3 +1,4 @@
+import type { WriteOrder } from '@insforge/ai-protocol';
 import type { ConversationSummary, StoredConversation } from '../chat-messages.js';
 
 /**
@@ -25,7 +26,7 @@ export interface SaveOptions {
    * out of order (over the network) keeps the later one. `serverStorage` sends it, and the gateway refuses the
    * earlier write: a save that arrives after a later removal does not bring the conversation back.
    */
-  order?: { writer: string; sequence: number };
+  order?: WriteOrder;
   /** The page is going away: send the write so that it outlives the page (`fetch` with `keepalive`). */
   unloading?: boolean;
 }
