@@ -4,9 +4,11 @@
  * Run as a child process; configuration comes in BENCH_GATEWAY (JSON). Prints its URL. SIGTERM exits cleanly, so
  * `--cpu-prof` writes its profile.
  */
+import { createServer, type RequestListener } from 'node:http';
 import express from 'express';
-import { createAiGateway } from '../server/src/index.js';
+import { createAiGateway, MemoryUsageSink } from '../server/src/index.js';
 import { CACHED_FEATURE } from './cache-hits.js';
+import type { GatewayPart } from './targets.js';
 import { CHAT_MODEL, EMBEDDING_MODEL, SYSTEM_PROMPT } from './workload.js';
 
 interface GatewayServerConfig {
@@ -18,6 +20,8 @@ interface GatewayServerConfig {
   /** The upstream over TLS: whether to offer HTTP/2, and the certificate to trust. */
   upstreamHttp2?: boolean;
   upstreamCa?: string;
+  /** Parts left out, to measure what each costs (bench/floors.ts); limits are left off by not saving a policy. */
+  without?: GatewayPart[];
 }
 
 const config = JSON.parse(process.env['BENCH_GATEWAY'] ?? '{}') as GatewayServerConfig;
@@ -38,12 +42,24 @@ const gateway = createAiGateway({
   clientKeys: [{ key: config.clientKey, userId: 'bench-user' }],
   adminToken: config.adminToken,
   encryption: null,
+  ...(config.without?.includes('ledger') ? { usage: new MemoryUsageSink(1) } : {}),
+  ...(config.without?.includes('breakers') ? { operations: { circuitBreakers: false } } : {}),
 });
 await gateway.ready;
 
 const app = express();
 app.use('/ai', gateway);
-const server = app.listen(0, '127.0.0.1', () => {
+/** What `app.handle` does to a request before its router runs, then the gateway called as mounted at `/ai`. */
+const withoutHost: RequestListener = (req, res) => {
+  const request = Object.assign(Object.setPrototypeOf(req, app.request) as express.Request, { res, originalUrl: req.url ?? '', baseUrl: '/ai' });
+  Object.assign(Object.setPrototypeOf(res, app.response) as express.Response, { req, locals: Object.create(null) as Record<string, unknown> });
+  request.url = request.originalUrl.startsWith('/ai/') ? request.originalUrl.slice(3) : request.originalUrl;
+  gateway(request, res as express.Response, (error?: unknown) => {
+    res.statusCode = error ? 500 : 404;
+    res.end();
+  });
+};
+const server = createServer(config.without?.includes('express-host') ? withoutHost : app).listen(0, '127.0.0.1', () => {
   const address = server.address();
   if (address && typeof address === 'object') console.log(`listening on http://127.0.0.1:${address.port}`);
 });

@@ -10,6 +10,14 @@ import { bundleEntry, startChild, type Child } from './child-process.js';
 import { startPortkey } from './portkey.js';
 import { CHAT_MODEL, EMBEDDING_MODEL, type TargetAddress } from './workload.js';
 
+/**
+ * Parts of our gateway a measurement may leave out, to see what each costs (bench/floors.ts). `limits`: no policy
+ * is saved, so no limit applies; `ledger`: records go to a sink that keeps the last one (no database writes);
+ * `breakers`: no circuit breakers; `express-host`: the host app's request handling (its router walk to the mount) is
+ * skipped, the gateway still gets Express's request and response, as `app.handle` makes them.
+ */
+export type GatewayPart = 'limits' | 'ledger' | 'breakers' | 'express-host';
+
 export type TargetName = 'direct' | 'bare' | 'ours' | 'portkey';
 /** The targets that are gateways in front of the emulator, in the order every table lists them. */
 export const GATEWAY_NAMES = ['bare', 'ours', 'portkey'] as const satisfies readonly TargetName[];
@@ -125,9 +133,9 @@ export async function startOurGateway(
   workspace: BenchWorkspace,
   emulator: Emulator,
   nodeArgs: string[] = [],
-  options: { bundle?: string; http2?: boolean } = {},
+  options: { bundle?: string; http2?: boolean; without?: GatewayPart[] } = {},
 ): Promise<Target> {
-  const { bundle, http2 } = options;
+  const { bundle, http2, without = [] } = options;
   const database = `${workspace.fresh('gateway')}.db`;
   const child = await startChild({
     name: 'our gateway',
@@ -142,13 +150,14 @@ export async function startOurGateway(
         adminToken: ADMIN_TOKEN,
         ...(http2 !== undefined ? { upstreamHttp2: http2 } : {}),
         ...(emulator.ca ? { upstreamCa: emulator.ca } : {}),
+        without,
       }),
       NODE_ENV: 'production',
     },
     logFile: workspace.logFile('gateway'),
     ready: { stdout: /listening on (http:\/\/\S+)/ },
   });
-  await turnLimitsOn(`${child.readyValue}/ai`);
+  if (!without.includes('limits')) await turnLimitsOn(`${child.readyValue}/ai`);
   return {
     name: 'ours',
     child,

@@ -253,20 +253,29 @@ export class MeteredRequest {
       attempts: this.attempts,
       startedAt: new Date(Date.now() - (performance.now() - this.startedAt)),
     };
-    const optional: { [K in keyof UsageRecord]?: UsageRecord[K] | undefined } = {
-      costUsd: worstCase ? this.estimate?.costUsd : figures.costUsd,
-      costBasis: worstCase ? 'worst_case' : undefined,
-      userId: this.identity.userId,
-      clientKeyId: this.identity.clientKeyId,
-      feature: this.feature,
-      generationId,
-      imageResolution: this.imageResolution,
-      promptCharacters: this.promptCharacters,
-      ...('servedModel' in result ? { servedModel: result.servedModel, provider: result.provider, timeToFirstTokenMs: result.timeToFirstTokenMs, completionCharacters: result.completionCharacters, imageCount: result.imageCount } : {}),
-      errorCode: result.errorCode,
-      ...this.recordFields,
-    };
-    for (const [key, value] of Object.entries(optional)) if (value !== undefined) (record as unknown as Record<string, unknown>)[key] = value;
+    // Only the fields that have a value: a record never carries a key set to undefined.
+    defined(record, 'costUsd', worstCase ? this.estimate?.costUsd : figures.costUsd);
+    if (worstCase) record.costBasis = 'worst_case';
+    defined(record, 'userId', this.identity.userId);
+    defined(record, 'clientKeyId', this.identity.clientKeyId);
+    defined(record, 'feature', this.feature);
+    defined(record, 'generationId', generationId);
+    defined(record, 'imageResolution', this.imageResolution);
+    defined(record, 'promptCharacters', this.promptCharacters);
+    if ('servedModel' in result) {
+      defined(record, 'servedModel', result.servedModel);
+      defined(record, 'provider', result.provider);
+      defined(record, 'timeToFirstTokenMs', result.timeToFirstTokenMs);
+      defined(record, 'completionCharacters', result.completionCharacters);
+      defined(record, 'imageCount', result.imageCount);
+    }
+    defined(record, 'errorCode', result.errorCode);
+    const fields = this.recordFields;
+    defined(record, 'cacheHit', fields.cacheHit);
+    defined(record, 'costSavedUsd', fields.costSavedUsd);
+    defined(record, 'guardrails', fields.guardrails);
+    defined(record, 'guardrailCostUsd', fields.guardrailCostUsd);
+    defined(record, 'jobId', fields.jobId);
     try {
       this.ports.usage.record(record);
       this.ports.onRecord?.(record, this);
@@ -291,6 +300,11 @@ export class MeteredRequest {
       .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled })
       .catch((error: unknown) => this.ports.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
+}
+
+/** Sets an optional field of a record when it has a value. */
+function defined<K extends keyof UsageRecord>(record: UsageRecord, key: K, value: UsageRecord[K] | undefined): void {
+  if (value !== undefined) record[key] = value;
 }
 
 /**

@@ -57,6 +57,18 @@ export interface ProjectLimits {
 export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { policy: EMPTY_POLICY, alerts: { thresholds: [0.8, 1], webhookUrl: null }, stopped: false, stopReason: null, version: 0, updatedAt: null, updatedBy: null };
 
 /** Where the quota guard and budget alerts read a project's limits: the database's store, or memory. */
+/**
+ * Freezes a policy and everything in it: read on every request from a cache, it must never change in place, and the
+ * quota guard keeps what it derives from a frozen one (which limits apply to whom) for as long as it is in use.
+ */
+export function freezePolicy(policy: LimitPolicy): LimitPolicy {
+  for (const settings of [policy.project, policy.users.default, ...Object.values(policy.features), ...Object.values(policy.users.overrides)]) Object.freeze(settings);
+  Object.freeze(policy.features);
+  Object.freeze(policy.users.overrides);
+  Object.freeze(policy.users);
+  return Object.freeze(policy);
+}
+
 export interface LimitPolicySource {
   get(projectId: string): Promise<ProjectLimits>;
 }

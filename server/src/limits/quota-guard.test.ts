@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
+import { freezePolicy, MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
 import { MemoryBackend } from './memory-backend.js';
 import { QuotaGuard, type QuotaSubject, type SpendReport } from './quota-guard.js';
 import { EMPTY_POLICY } from './types.js';
@@ -97,5 +97,38 @@ describe('QuotaGuard settlement of requests whose cost is unknown', () => {
     await admitted.settle({ tokens: 0, costUsd: undefined, mayBeBilled: false });
     expect(await used(guard)).toEqual({ tokensPerDay: 0, spendPerDayUsd: 0 });
     await backend.close();
+  });
+});
+
+describe('QuotaGuard and policies', () => {
+  const user: QuotaSubject = { identity: { projectId: 'project-b', role: 'user', userId: 'ada' }, feature: 'chat' };
+  const configured = (policy: ProjectLimits['policy']): ProjectLimits => ({ ...limits, policy });
+
+  it('sees a host’s policy changed in place on the next request', async () => {
+    const policy = { project: {}, features: {}, users: { default: {}, overrides: {} } } as ProjectLimits['policy'];
+    const guard = new QuotaGuard(new MemoryBackend(), async () => new MemoryLimitPolicySource({ 'project-b': configured(policy) }));
+    await guard.admit(user, { tokens: 1, costUsd: 0 });
+    policy.features['chat'] = { requestsPerMinute: 1 };
+    await guard.admit(user, { tokens: 1, costUsd: 0 });
+    await expect(guard.admit(user, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    policy.users.overrides['ada'] = { tokensPerDay: 5 };
+    policy.features['chat'] = {};
+    await guard.admit(user, { tokens: 5, costUsd: 0 });
+    await expect(guard.admit(user, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+  });
+
+  it('applies a frozen policy’s limits to each caller apart, and a new policy in its place at once', async () => {
+    let current = freezePolicy({ project: {}, features: { chat: { requestsPerMinute: 2 } }, users: { default: { requestsPerMinute: 1 }, overrides: { ada: { requestsPerMinute: 3 } } } });
+    const guard = new QuotaGuard(new MemoryBackend(), async () => new MemoryLimitPolicySource({ 'project-b': configured(current) }));
+    const grace: QuotaSubject = { identity: { projectId: 'project-b', role: 'user', userId: 'grace' }, feature: undefined };
+    await guard.admit(grace, { tokens: 1, costUsd: 0 });
+    await expect(guard.admit(grace, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    // Ada's override allows 3, the feature 2.
+    await guard.admit(user, { tokens: 1, costUsd: 0 });
+    await guard.admit(user, { tokens: 1, costUsd: 0 });
+    await expect(guard.admit(user, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ message: expect.stringContaining('the "chat" feature') });
+    current = freezePolicy({ project: {}, features: {}, users: { default: {}, overrides: {} } });
+    await guard.admit(grace, { tokens: 1, costUsd: 0 });
+    await guard.admit(user, { tokens: 1, costUsd: 0 });
   });
 });

@@ -22,7 +22,8 @@ export type { LimitStatus };
 interface Scope {
   scope: LimitStatus['scope'];
   target: string | null;
-  tag: string;
+  /** Where its counters' keys start: `q:<project>:<scope>`. */
+  base: string;
   settings: LimitSettings;
 }
 
@@ -208,7 +209,7 @@ export class QuotaGuard {
     for (const scope of applicableScopes(limits.policy, subject)) {
       for (const [kind, limit] of Object.entries(scope.settings) as Array<[LimitKind, number | undefined]>) {
         if (limit === undefined) continue;
-        const { key, resetsAt, money } = this.#counter(subject, scope, kind, now);
+        const { key, resetsAt, money } = this.#counter(scope, kind, now);
         const raw = await this.backend.current(key);
         const used = money ? fromNanoUsd(raw) : raw;
         statuses.push({ scope: scope.scope, target: scope.target, kind, limit, used, remaining: Math.max(0, limit - used), resetsAt: new Date(resetsAt).toISOString() });
@@ -217,8 +218,8 @@ export class QuotaGuard {
     return statuses;
   }
 
-  #counter(subject: QuotaSubject, scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
-    const base = `q:${subject.identity.projectId}:${scope.tag}`;
+  #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
+    const { base } = scope;
     switch (kind) {
       case 'requestsPerMinute':
         return { key: `${base}:rpm`, resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
@@ -227,14 +228,14 @@ export class QuotaGuard {
       case 'concurrentRequests':
         return { key: `${base}:concurrent`, resetsAt: now, money: false };
       default: {
-        const { key, period, money } = this.#budgetCounter(subject, scope, kind, now);
+        const { key, period, money } = this.#budgetCounter(scope, kind, now);
         return { key, resetsAt: period.end, money };
       }
     }
   }
 
-  #budgetCounter(subject: QuotaSubject, scope: Scope, kind: BudgetKind, now: number): { key: string; period: Period; money: boolean } {
-    const base = `q:${subject.identity.projectId}:${scope.tag}`;
+  #budgetCounter(scope: Scope, kind: BudgetKind, now: number): { key: string; period: Period; money: boolean } {
+    const { base } = scope;
     if (kind === 'tokensPerDay') {
       const day = dayPeriod(now);
       return { key: `${base}:tokens:${day.id}`, period: day, money: false };
@@ -246,24 +247,25 @@ export class QuotaGuard {
   async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Promise<void> {
     const now = this.now();
     const { settings } = scope;
-    const where = describeScope(scope);
     if (settings.requestsPerMinute !== undefined) {
-      const { key } = this.#counter(subject, scope, 'requestsPerMinute', now);
+      const { key } = this.#counter(scope, 'requestsPerMinute', now);
       const result = await this.backend.consumeWindow(key, 1, settings.requestsPerMinute, MINUTE_MS);
       const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
-      const rateHeaders = { 'RateLimit-Limit': String(result.limit), 'RateLimit-Remaining': String(Math.max(0, result.limit - result.used)), 'RateLimit-Reset': String(resetSeconds), 'RateLimit-Policy': `${result.limit};w=60` };
+      const remaining = Math.max(0, result.limit - result.used);
+      const rateHeaders = () => ({ 'RateLimit-Limit': String(result.limit), 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(resetSeconds), 'RateLimit-Policy': `${result.limit};w=60` });
       if (!result.allowed) {
-        throw new GatewayError('rate_limit_exceeded', `Too many requests: ${where} allows ${settings.requestsPerMinute} per minute. Try again in ${resetSeconds} seconds.`, { retryAfterSeconds: resetSeconds, headers: { ...rateHeaders, 'RateLimit-Remaining': '0' } });
+        throw new GatewayError('rate_limit_exceeded', `Too many requests: ${describeScope(scope)} allows ${settings.requestsPerMinute} per minute. Try again in ${resetSeconds} seconds.`, { retryAfterSeconds: resetSeconds, headers: { ...rateHeaders(), 'RateLimit-Remaining': '0' } });
       }
       holds.push({ type: 'window', key, amount: 1, windowMs: MINUTE_MS, tokens: false });
-      if (!headers['RateLimit-Remaining'] || Number(rateHeaders['RateLimit-Remaining']) < Number(headers['RateLimit-Remaining'])) Object.assign(headers, rateHeaders);
+      // The response reports the scope closest to its limit.
+      if (!headers['RateLimit-Remaining'] || remaining < Number(headers['RateLimit-Remaining'])) Object.assign(headers, rateHeaders());
     }
     if (settings.tokensPerMinute !== undefined) {
-      const { key } = this.#counter(subject, scope, 'tokensPerMinute', now);
+      const { key } = this.#counter(scope, 'tokensPerMinute', now);
       const result = await this.backend.consumeWindow(key, estimate.tokens, settings.tokensPerMinute, MINUTE_MS);
       if (!result.allowed) {
         const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
-        throw new GatewayError('rate_limit_exceeded', `Too many tokens: ${where} allows ${settings.tokensPerMinute} tokens per minute (this request may use up to ${estimate.tokens}). Try again in ${resetSeconds} seconds.`, {
+        throw new GatewayError('rate_limit_exceeded', `Too many tokens: ${describeScope(scope)} allows ${settings.tokensPerMinute} tokens per minute (this request may use up to ${estimate.tokens}). Try again in ${resetSeconds} seconds.`, {
           retryAfterSeconds: resetSeconds,
           headers: { 'RateLimit-Limit': String(result.limit), 'RateLimit-Remaining': String(Math.max(0, result.limit - result.used)), 'RateLimit-Reset': String(resetSeconds) },
         });
@@ -271,34 +273,33 @@ export class QuotaGuard {
       holds.push({ type: 'window', key, amount: estimate.tokens, windowMs: MINUTE_MS, tokens: true });
     }
     if (settings.concurrentRequests !== undefined) {
-      const { key } = this.#counter(subject, scope, 'concurrentRequests', now);
+      const { key } = this.#counter(scope, 'concurrentRequests', now);
       const result = await this.backend.acquireSlot(key, settings.concurrentRequests, SLOT_TTL_MS);
       if (!result.allowed) {
-        throw new GatewayError('rate_limit_exceeded', `Too many requests at once: ${where} allows ${settings.concurrentRequests} at a time. Try again when one finishes.`, { retryAfterSeconds: 1 });
+        throw new GatewayError('rate_limit_exceeded', `Too many requests at once: ${describeScope(scope)} allows ${settings.concurrentRequests} at a time. Try again when one finishes.`, { retryAfterSeconds: 1 });
       }
       holds.push({ type: 'slot', key, slotId: result.slotId });
     }
-    const budgets: Array<[BudgetKind, number | undefined, number]> = [
-      ['tokensPerDay', settings.tokensPerDay, estimate.tokens],
-      ['spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd)],
-      ['spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd)],
-    ];
-    for (const [kind, limit, amount] of budgets) {
-      if (limit === undefined) continue;
-      const { key, period, money } = this.#budgetCounter(subject, scope, kind, now);
-      const resetsAt = period.end;
-      const result = await this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt);
-      if (!result.allowed) {
-        const reset = new Date(resetsAt).toISOString();
-        const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
-        const message = money
-          ? `The ${period} spending limit of ${usd(limit)} for ${where} is reached; it resets at ${reset}.`
-          : `The daily token limit of ${limit} for ${where} is reached; it resets at ${reset}.`;
-        throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
-      }
-      const spend = kind === 'tokensPerDay' ? undefined : { projectId: subject.identity.projectId, scope: scope.scope, target: scope.target, kind, limitUsd: limit, period: period.id, periodEnd: period.end };
-      holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, spend });
+    if (settings.tokensPerDay !== undefined) await this.#reserve(scope, subject, 'tokensPerDay', settings.tokensPerDay, estimate.tokens, now, holds);
+    if (settings.spendPerDayUsd !== undefined) await this.#reserve(scope, subject, 'spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), now, holds);
+    if (settings.spendPerMonthUsd !== undefined) await this.#reserve(scope, subject, 'spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), now, holds);
+  }
+
+  /** Reserves a request's worst case against one token or spend cap of a scope. */
+  async #reserve(scope: Scope, subject: QuotaSubject, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Promise<void> {
+    const { key, period, money } = this.#budgetCounter(scope, kind, now);
+    const resetsAt = period.end;
+    const result = await this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt);
+    if (!result.allowed) {
+      const reset = new Date(resetsAt).toISOString();
+      const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
+      const message = money
+        ? `The ${period} spending limit of ${usd(limit)} for ${describeScope(scope)} is reached; it resets at ${reset}.`
+        : `The daily token limit of ${limit} for ${describeScope(scope)} is reached; it resets at ${reset}.`;
+      throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
     }
+    const spend = kind === 'tokensPerDay' ? undefined : { projectId: subject.identity.projectId, scope: scope.scope, target: scope.target, kind, limitUsd: limit, period: period.id, periodEnd: period.end };
+    holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, spend });
   }
 
   /**
@@ -326,16 +327,39 @@ export class QuotaGuard {
   }
 }
 
-/** The project's limits, the feature's, and the user's (their override, else the default for every user). */
+/** Scopes derived from a frozen policy (`freezePolicy`, as the stored limits are), by subject. */
+const scopeCache = new WeakMap<LimitPolicy, Map<string, Scope[]>>();
+/** Subjects remembered per policy; past it the memory starts over (many users each sending once). */
+const SCOPE_CACHE_LIMIT = 10_000;
+
+/**
+ * The project's limits, the feature's, and the user's (their override, else the default for every user). A policy
+ * that may still change in place (a host's own object in `MemoryLimitPolicySource`) is read anew every time.
+ */
 function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
-  const scopes: Scope[] = [{ scope: 'project', target: null, tag: 'project', settings: policy.project }];
-  // Own properties only: a name like `constructor` or `__proto__` must not read what every object inherits.
-  const featureSettings = subject.feature === undefined || !Object.hasOwn(policy.features, subject.feature) ? undefined : policy.features[subject.feature];
-  if (subject.feature !== undefined && featureSettings) scopes.push({ scope: 'feature', target: subject.feature, tag: `feature:${subject.feature}`, settings: featureSettings });
   const user = subject.identity.userId ?? (subject.identity.clientKeyId ? `key:${subject.identity.clientKeyId}` : undefined);
+  if (!Object.isFrozen(policy)) return scopesOf(policy, subject.identity.projectId, subject.feature, user);
+  const key = JSON.stringify([subject.identity.projectId, subject.feature ?? null, user ?? null]);
+  let bySubject = scopeCache.get(policy);
+  if (!bySubject) scopeCache.set(policy, (bySubject = new Map()));
+  let scopes = bySubject.get(key);
+  if (!scopes) {
+    if (bySubject.size >= SCOPE_CACHE_LIMIT) bySubject.clear();
+    scopes = scopesOf(policy, subject.identity.projectId, subject.feature, user);
+    bySubject.set(key, scopes);
+  }
+  return scopes;
+}
+
+function scopesOf(policy: LimitPolicy, projectId: string, feature: string | undefined, user: string | undefined): Scope[] {
+  const base = (tag: string) => `q:${projectId}:${tag}`;
+  const scopes: Scope[] = [{ scope: 'project', target: null, base: base('project'), settings: policy.project }];
+  // Own properties only: a name like `constructor` or `__proto__` must not read what every object inherits.
+  const featureSettings = feature === undefined || !Object.hasOwn(policy.features, feature) ? undefined : policy.features[feature];
+  if (feature !== undefined && featureSettings) scopes.push({ scope: 'feature', target: feature, base: base(`feature:${feature}`), settings: featureSettings });
   if (user !== undefined) {
     const settings = (Object.hasOwn(policy.users.overrides, user) ? policy.users.overrides[user] : undefined) ?? policy.users.default;
-    scopes.push({ scope: 'user', target: user, tag: `user:${user}`, settings });
+    scopes.push({ scope: 'user', target: user, base: base(`user:${user}`), settings });
   }
   return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));
 }

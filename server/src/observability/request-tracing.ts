@@ -55,6 +55,11 @@ export class RequestTrace {
   /** Ends the request span with what its record says, and the lifecycle stage it ended in (`plan`, `admit`, `forward`…). */
   end(record: UsageRecord, stage: string): void {
     const span = this.#span;
+    // Without a tracer provider (or when the sampler dropped it) the span records nothing: spare the attributes.
+    if (!span.isRecording()) {
+      span.end();
+      return;
+    }
     const model = record.servedModel ?? record.requestedModel;
     span.updateName(spanName(this.endpoint, record.requestedModel || model));
     const attributes: Record<string, string | number | boolean | undefined> = {

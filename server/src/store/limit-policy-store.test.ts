@@ -97,6 +97,18 @@ describe.each(DIALECTS)('LimitPolicyStore on %s, on the instance that saves', (d
     expect((await store.get(projectId)).policy.project).toEqual({ requestsPerMinute: 3 });
   });
 
+  it('serves limits that cannot be changed in place: a change is a save', async () => {
+    const { store } = await instance(await database());
+    const projectId = randomUUID();
+    await store.save(projectId, { policy: { project: {}, features: { chat: { tokensPerDay: 9 } }, users: { default: {}, overrides: { ada: { requestsPerMinute: 2 } } } } }, 0, 'alice');
+    const { policy } = await store.get(projectId);
+    expect(() => Object.assign(policy.project, { requestsPerMinute: 1 })).toThrow(TypeError);
+    expect(() => Object.assign(policy.features, { images: {} })).toThrow(TypeError);
+    expect(() => Object.assign(policy.features['chat'] ?? {}, { tokensPerDay: 1 })).toThrow(TypeError);
+    expect(() => Object.assign(policy.users.overrides['ada'] ?? {}, { requestsPerMinute: 9 })).toThrow(TypeError);
+    expect(policy).toEqual({ project: {}, features: { chat: { tokensPerDay: 9 } }, users: { default: {}, overrides: { ada: { requestsPerMinute: 2 } } } });
+  });
+
   it('never caches a read that was under way when the stop was saved', async () => {
     const { store, control } = await instance(await database(), { ttlMs: 60_000 });
     const projectId = randomUUID();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { GatewayError } from '../errors.js';
-import { budgetAlertsSchema, DEFAULT_PROJECT_LIMITS, limitPolicySchema, type BudgetAlerts, type LimitPolicySource, type ProjectLimits } from '../limits/limit-policy.js';
+import { budgetAlertsSchema, DEFAULT_PROJECT_LIMITS, freezePolicy, limitPolicySchema, type BudgetAlerts, type LimitPolicySource, type ProjectLimits } from '../limits/limit-policy.js';
 import type { LimitPolicy } from '../limits/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
@@ -42,7 +42,7 @@ export class LimitPolicyStore implements LimitPolicySource {
     const row = await this.db.selectFrom('limit_policies').selectAll().where('project_id', '=', projectId).executeTakeFirst();
     return row
       ? {
-          policy: limitPolicySchema.parse(JSON.parse(row.policy)),
+          policy: freezePolicy(limitPolicySchema.parse(JSON.parse(row.policy))),
           alerts: budgetAlertsSchema.parse(JSON.parse(row.alerts)),
           stopped: row.stopped === 1,
           stopReason: row.stop_reason,
