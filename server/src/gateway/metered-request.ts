@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
@@ -6,6 +5,7 @@ import type { Feature } from '../features/feature.js';
 import type { GatewayLogger } from '../logger.js';
 import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard.js';
 import { usageFigures } from '../upstream/usage-figures.js';
+import { newRequestId } from '../usage/request-id.js';
 import type { UsageRecord, UsageSink } from '../usage/usage-record.js';
 import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 import type { AttemptObserver } from './with-fallbacks.js';
@@ -136,7 +136,7 @@ type EndReason = 'deadline' | 'shutdown';
  * once whatever happened.
  */
 export class MeteredRequest {
-  readonly requestId = randomUUID();
+  readonly requestId = newRequestId();
   readonly startedAt = performance.now();
   readonly signal: AbortSignal;
   /** The stage the request is in: `plan`, `estimate`, `admit`, an extra stage's name, or `forward`. */

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { GenerationLookup } from '../usage/reconciler.js';
+import { newRequestId } from '../usage/request-id.js';
 import { ItemFailure, runItem, type ItemAnswer } from './item-runner.js';
 import type { ItemRow, JobRow, JobStore } from './job-store.js';
 import { parseSummary, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
@@ -189,7 +189,7 @@ export class JobRunner {
         if (found.costUsd <= 0) return this.store.requeue(item, false);
         if (!(await this.store.ledgerHas(generationId))) {
           this.context.usage.record({
-            requestId: randomUUID(),
+            requestId: newRequestId(),
             endpoint: state.job.kind === 'embeddings' ? 'embeddings' : 'chat',
             projectId: state.job.project_id,
             ...(state.job.user_id ? { userId: state.job.user_id } : {}),

@@ -248,7 +248,8 @@ export class JobStore {
 
   /** Whether the usage ledger already holds a record of a generation (its worker wrote one before it stopped). */
   async ledgerHas(generationId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('usage_records').select('id').where('generation_id', '=', generationId).limit(1).executeTakeFirst();
+    // Every job item's record carries its job id: the partial index on generation ids holds only those.
+    const row = await this.db.selectFrom('usage_records').select('id').where('generation_id', '=', generationId).where('job_id', 'is not', null).limit(1).executeTakeFirst();
     return row !== undefined;
   }
 

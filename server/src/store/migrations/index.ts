@@ -9,6 +9,7 @@ import { batchJobs } from './0007-batch-jobs.js';
 import { files } from './0008-files.js';
 import { conversationRevisions } from './0009-conversation-revisions.js';
 import { conversationRemovals } from './0010-conversation-removals.js';
+import { jobGenerationIndex } from './0011-job-generation-index.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-files': files,
   '0009-conversation-revisions': conversationRevisions,
   '0010-conversation-removals': conversationRemovals,
+  '0011-job-generation-index': jobGenerationIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

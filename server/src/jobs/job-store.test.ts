@@ -1,0 +1,34 @@
+import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import { newRequestId } from '../usage/request-id.js';
+import { JobStore } from './job-store.js';
+
+describe.each(DIALECTS)('JobStore on %s', (dialect) => {
+  let test: TestDatabase | undefined;
+  const database = async () => (test ??= await createTestDatabase(dialect)).database;
+  afterAll(async () => test?.drop());
+
+  it('finds a job item’s record by its generation through the index kept for job items alone', async () => {
+    const { db } = await database();
+    const row = (generationId: string, jobId: string | null) => ({
+      id: newRequestId(), project_id: 'p', endpoint: 'chat', requested_model: 'chat', generation_id: generationId, status: 'ok', streamed: 0,
+      prompt_tokens: 1, completion_tokens: 1, reasoning_tokens: 0, cost_usd: 0.001, cost_source: 'upstream', latency_ms: 1, attempts: 1, created_at: Date.now(), job_id: jobId,
+    });
+    await db.insertInto('usage_records').values([row('gen-of-an-item', 'job-1'), row('gen-of-a-chat', null)]).execute();
+    // The query `ledgerHas` runs, as compiled, to ask the database how it would run it.
+    const seen: RootOperationNode[] = [];
+    const capture: KyselyPlugin = { transformQuery: ({ node }) => (seen.push(node), node), transformResult: async ({ result }) => result };
+    const store = new JobStore(db.withPlugin(capture));
+    expect(await store.ledgerHas('gen-of-an-item')).toBe(true);
+    expect(await store.ledgerHas('gen-of-a-chat')).toBe(false);
+    const query = db.getExecutor().compileQuery(seen[0] as RootOperationNode, { queryId: 'ledger-has' });
+    const plan = await db.transaction().execute(async (transaction) => {
+      // A table this small is read whole by Postgres whatever its indexes; without that option, it shows the index it would use.
+      if (dialect === 'postgres') await transaction.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
+      const explained = await transaction.executeQuery(CompiledQuery.raw(`${dialect === 'postgres' ? 'explain' : 'explain query plan'} ${query.sql}`, [...query.parameters]));
+      return JSON.stringify(explained.rows);
+    });
+    expect(plan).toContain('usage_records_job_generation');
+  });
+});
