@@ -5,7 +5,24 @@
 import { closedLoop } from './load.js';
 import type { Target } from './targets.js';
 import { cpuMs } from './throughput.js';
-import { buildRequest, type RequestKind } from './workload.js';
+import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
+
+/** The options of a measurement in alternating rounds, for `parseArgs`: rounds, seconds per round, clients. */
+export const alternatingOptions = (rounds: number) =>
+  ({
+    rounds: { type: 'string', default: String(rounds) },
+    seconds: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '64' },
+  }) as const;
+
+/** The plan `alternatingOptions` give; undefined when one of them is not a positive number (whole, but the seconds). */
+export function alternatingPlanOf(values: { rounds?: string | undefined; seconds?: string | undefined; workers?: string | undefined }): AlternatingPlan | undefined {
+  const plan = { rounds: Number(values.rounds), durationMs: Number(values.seconds) * 1_000, workers: Number(values.workers) };
+  return Number.isInteger(plan.rounds) && Number.isInteger(plan.workers) && plan.rounds > 0 && plan.workers > 0 && plan.durationMs > 0 ? plan : undefined;
+}
+
+/** The request kinds a `--kinds` list names, in its order; unknown names are left out. */
+export const kindsOf = (list: string | undefined): RequestKind[] => (list ?? '').split(',').filter((kind): kind is RequestKind => (REQUEST_KINDS as readonly string[]).includes(kind));
 
 export interface AlternatingPlan {
   rounds: number;

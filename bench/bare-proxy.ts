@@ -6,6 +6,7 @@
  */
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { serveChild } from './child-server.js';
 
 const upstream = new URL(process.env['BENCH_UPSTREAM_ORIGIN'] ?? '');
 const secure = upstream.protocol === 'https:';
@@ -32,13 +33,4 @@ const server = createServer((req, res) => {
   });
   req.pipe(upstreamRequest);
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  if (address && typeof address === 'object') console.log(`listening on http://127.0.0.1:${address.port}`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-  process.exit(0);
-});
+serveChild(server);

@@ -12,27 +12,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
-import { alternatingLines, measureAlternating } from './alternating.js';
+import { alternatingLines, alternatingOptions, alternatingPlanOf, kindsOf, measureAlternating } from './alternating.js';
 import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
-import { REQUEST_KINDS, type RequestKind } from './workload.js';
+import { REQUEST_KINDS } from './workload.js';
 
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
     kinds: { type: 'string', default: REQUEST_KINDS.join(',') },
-    rounds: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '64' },
+    ...alternatingOptions(4),
   },
 });
-const kinds = (values.kinds ?? '').split(',').filter((kind): kind is RequestKind => (REQUEST_KINDS as readonly string[]).includes(kind));
-const rounds = Number(values.rounds);
-const durationMs = Number(values.seconds) * 1_000;
-const workers = Number(values.workers);
-if (!values.base || kinds.length === 0 || !(rounds > 0) || !(durationMs > 0) || !(workers > 0)) {
+const kinds = kindsOf(values.kinds);
+const plan = alternatingPlanOf(values);
+if (!values.base || kinds.length === 0 || !plan) {
   console.error('usage: npm run bench:compare -- --base <commit> [--kinds stream,chat,embed] [--rounds N] [--seconds S] [--workers W]');
   process.exit(2);
 }
+const { rounds, durationMs, workers } = plan;
 
 const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-compare-'));
 const workspace = new BenchWorkspace();

@@ -3,38 +3,38 @@
  * metering gateway does (bench/metering-floor.ts) served by node:http alone and mounted in Express, our gateway
  * mounted in Express, and ours again with one part left out at a time (limits, ledger, circuit breakers, the host's
  * Express routing), each in its own process in front of one emulator, rounds alternating, one request kind at a time
- * at saturation. Prints requests per second and CPU per request of each, each over the bare proxy, and what each
- * part of ours costs, as Markdown; asserts nothing.
+ * at saturation, and one request at a time. Prints requests per second, CPU per request, each over the bare proxy,
+ * added latency at p50 one at a time, and what each part of ours costs, as Markdown; asserts nothing.
  *
- *   npm run bench:floors                                   # chat, stream, embed: 4 rounds of 4 s, 64 clients
- *   npm run bench:floors -- --kinds chat --rounds 6 --seconds 5 --out /tmp/floors.md
+ *   npm run bench:floors                     # chat, stream, embed: 200 sequential, then 4 rounds of 4 s at 64 clients
+ *   npm run bench:floors -- --kinds chat --rounds 6 --seconds 5 --sequential 500 --out /tmp/floors.md
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { measureAlternating } from './alternating.js';
+import { alternatingOptions, alternatingPlanOf, kindsOf, measureAlternating } from './alternating.js';
 import { startChild, stopAllChildren } from './child-process.js';
 import { agent, timeRequest } from './load.js';
 import { ms, ratio, table } from './report.js';
-import { BenchWorkspace, startBareProxy, startEmulatorProcess, startOurGateway, type Emulator, type GatewayPart, type Target } from './targets.js';
-import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
+import { sequentialMedians } from './latency.js';
+import { BenchWorkspace, directTarget, startBareProxy, startEmulatorProcess, startOurGateway, type Emulator, type GatewayPart, type Target } from './targets.js';
+import { buildRequest, REQUEST_KINDS } from './workload.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '64' },
+    ...alternatingOptions(4),
     kinds: { type: 'string', default: REQUEST_KINDS.join(',') },
+    sequential: { type: 'string', default: '200' },
     out: { type: 'string' },
   },
 });
-const rounds = Number(values.rounds);
-const durationMs = Number(values.seconds) * 1_000;
-const workers = Number(values.workers);
-const kinds = (values.kinds ?? '').split(',').filter((kind): kind is RequestKind => (REQUEST_KINDS as readonly string[]).includes(kind));
-if (![rounds, durationMs, workers].every((value) => Number.isInteger(value) && value > 0) || kinds.length === 0) {
-  console.error('usage: npm run bench:floors -- [--kinds chat,stream,embed] [--rounds N] [--seconds S] [--workers W] [--out FILE]');
+const plan = alternatingPlanOf(values);
+const sequential = Number(values.sequential);
+const kinds = kindsOf(values.kinds);
+if (!plan || !Number.isInteger(sequential) || sequential <= 0 || kinds.length === 0) {
+  console.error('usage: npm run bench:floors -- [--kinds chat,stream,embed] [--rounds N] [--seconds S] [--workers W] [--sequential N] [--out FILE]');
   process.exit(2);
 }
+const { rounds, durationMs, workers } = plan;
 
 /** Ours with one part left out, after ours whole (the fourth target). */
 const PARTS: ReadonlyArray<{ part: GatewayPart; label: string }> = [
@@ -65,14 +65,18 @@ try {
   const emulator = await startEmulatorProcess(workspace);
   const targets = [await startBareProxy(workspace, emulator), await startFloor(emulator, 'http'), await startFloor(emulator, 'express'), await startOurGateway(workspace, emulator)];
   for (const { part } of PARTS) targets.push(await startOurGateway(workspace, emulator, [], { without: [part] }));
+  // Every kind answers through every target before anything is measured, whichever kinds are.
   for (const [index, target] of targets.entries()) {
-    for (const kind of kinds) {
+    for (const kind of REQUEST_KINDS) {
       const timing = await timeRequest(buildRequest(target.address, kind));
       if (!timing.ok) throw new Error(`${LABELS[index]}: a ${kind} request failed (${timing.error ?? timing.status}); logs in ${workspace.directory}`);
     }
   }
   console.error(`[bench:floors] ${rounds} rounds of ${durationMs / 1_000} s per kind, ${workers} clients, alternating`);
   const saturation = await measureAlternating(targets, kinds, { rounds, durationMs, workers });
+  // After the load, so every target is warm.
+  console.error(`[bench:floors] sequential: ${sequential} iterations per kind, straight to the emulator and through each target, interleaved`);
+  const [direct, ...medians] = await sequentialMedians([directTarget(emulator), ...targets], sequential);
   const rows = kinds.flatMap((kind) => {
     const figures = saturation.get(kind) ?? [];
     const bare = figures[0];
@@ -83,6 +87,7 @@ try {
       ms(figure.cpuMsPerRequest, 3),
       ratio(figure.requestsPerSecond / (bare?.requestsPerSecond ?? NaN)),
       ms(figure.cpuMsPerRequest - (bare?.cpuMsPerRequest ?? NaN), 3),
+      ms((medians[index]?.[kind] ?? NaN) - (direct?.[kind] ?? NaN)),
     ]);
   });
   // What a part costs: CPU per request of ours whole less that of ours without it.
@@ -95,8 +100,8 @@ try {
   ]);
   const text = [
     '## The floors under the bare proxy',
-    `${rounds} alternating rounds of ${durationMs / 1_000} s per kind at ${workers} clients. The metering floor reads and parses the request, adds the system prompt, calls the emulator with undici and reads the usage from the answer — nothing else (bench/metering-floor.ts).`,
-    table(['target', 'kind', 'requests/s', 'CPU per request', '× bare proxy (requests/s)', 'CPU above the bare proxy'], rows),
+    `${rounds} alternating rounds of ${durationMs / 1_000} s per kind at ${workers} clients; added latency: p50 of ${sequential} requests one at a time, less the emulator's own. The metering floor reads and parses the request, adds the system prompt, calls the emulator with undici and reads the usage from the answer — nothing else (bench/metering-floor.ts).`,
+    table(['target', 'kind', 'requests/s', 'CPU per request', '× bare proxy (requests/s)', 'CPU above the bare proxy', 'added p50, sequential'], rows),
     'What each part of ours costs (CPU per request of ours whole, less ours without it; differences within a few hundredths of a millisecond are noise):',
     table(['part', ...kinds.map((kind) => `${kind}: CPU per request`)], partRows),
   ].join('\n\n') + '\n';

@@ -8,6 +8,7 @@ import { createServer, type RequestListener } from 'node:http';
 import express from 'express';
 import { createAiGateway, MemoryUsageSink } from '../server/src/index.js';
 import { CACHED_FEATURE } from './cache-hits.js';
+import { serveChild } from './child-server.js';
 import type { GatewayPart } from './targets.js';
 import { CHAT_MODEL, EMBEDDING_MODEL, SYSTEM_PROMPT } from './workload.js';
 
@@ -59,14 +60,4 @@ const withoutHost: RequestListener = (req, res) => {
     res.end();
   });
 };
-const server = createServer(config.without?.includes('express-host') ? withoutHost : app).listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  if (address && typeof address === 'object') console.log(`listening on http://127.0.0.1:${address.port}`);
-});
-server.keepAliveTimeout = 65_000;
-process.on('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-  void gateway.close().finally(() => process.exit(0));
-  setTimeout(() => process.exit(0), 3_000).unref();
-});
+serveChild(createServer(config.without?.includes('express-host') ? withoutHost : app), () => gateway.close());

@@ -2,7 +2,7 @@
  * Latency of the request mix through each target, interleaved: each iteration visits every target (in a rotated
  * order), so drift in the machine hits all alike. Sequential, or in batches of `concurrency` simultaneous requests.
  */
-import { runConcurrently, timeRequest, type Timing } from './load.js';
+import { median, runConcurrently, timeRequest, type Timing } from './load.js';
 import type { Target, TargetName } from './targets.js';
 import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
 
@@ -54,4 +54,18 @@ export async function measureLatency(targets: readonly Target[], concurrency: nu
     }
   }
   return { concurrency, rounds, samples };
+}
+
+/** Sequential time of each kind through each target, iterations interleaved across targets: the median per kind. */
+export async function sequentialMedians(targets: readonly Target[], iterations: number): Promise<Array<Record<RequestKind, number>>> {
+  const samples = targets.map(() => Object.fromEntries(REQUEST_KINDS.map((kind) => [kind, [] as number[]])) as Record<RequestKind, number[]>);
+  for (let iteration = 0; iteration < iterations; iteration += 1) {
+    for (const [index, target] of targets.entries()) {
+      for (const kind of REQUEST_KINDS) {
+        const timing = await timeRequest(buildRequest(target.address, kind));
+        if (timing.ok) samples[index]?.[kind].push(timing.totalMs);
+      }
+    }
+  }
+  return samples.map((byKind) => Object.fromEntries(REQUEST_KINDS.map((kind) => [kind, median(byKind[kind])])) as Record<RequestKind, number>);
 }

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import express from 'express';
 import { Agent } from 'undici';
 import { parseWithoutVectors } from '../server/src/gateway/upstream-json.js';
+import { serveChild } from './child-server.js';
 import { CHAT_MODEL, EMBEDDING_MODEL, SYSTEM_PROMPT } from './workload.js';
 
 const upstream = new URL(process.env['BENCH_UPSTREAM_URL'] ?? '');
@@ -95,14 +96,4 @@ function expressApp(): express.Express {
   return app;
 }
 
-const server = createServer(host === 'express' ? expressApp() : (req, res) => handle(req, res, req.url ?? ''));
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  if (address && typeof address === 'object') console.log(`listening on http://127.0.0.1:${address.port}`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  server.closeAllConnections();
-  process.exit(0);
-});
+serveChild(createServer(host === 'express' ? expressApp() : (req, res) => handle(req, res, req.url ?? '')));

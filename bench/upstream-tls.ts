@@ -10,9 +10,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { measureAlternating, type AlternatingFigure } from './alternating.js';
+import { alternatingOptions, alternatingPlanOf, measureAlternating, type AlternatingFigure } from './alternating.js';
+import { sequentialMedians } from './latency.js';
 import { firstLineOf, stopAllChildren } from './child-process.js';
-import { agent, median, timeRequest } from './load.js';
+import { agent, timeRequest } from './load.js';
 import { kb, mb, ms, ratio, table } from './report.js';
 import { measureStreamMemory, type StreamMemoryResult } from './stream-memory.js';
 import { BenchWorkspace, startBareProxy, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
@@ -20,23 +21,20 @@ import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
-    seconds: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '64' },
+    ...alternatingOptions(3),
     sequential: { type: 'string', default: '200' },
     streams: { type: 'string', default: '100,500' },
     out: { type: 'string' },
   },
 });
-const rounds = Number(values.rounds);
-const durationMs = Number(values.seconds) * 1_000;
-const workers = Number(values.workers);
+const plan = alternatingPlanOf(values);
 const sequential = Number(values.sequential);
 const streamSteps = (values.streams ?? '').split(',').map(Number);
-if (![rounds, durationMs, workers, sequential, ...streamSteps].every((value) => Number.isInteger(value) && value > 0)) {
+if (!plan || ![sequential, ...streamSteps].every((value) => Number.isInteger(value) && value > 0)) {
   console.error('usage: npm run bench:tls -- [--rounds N] [--seconds S] [--workers W] [--sequential N] [--streams 100,500] [--out FILE]');
   process.exit(2);
 }
+const { rounds, durationMs, workers } = plan;
 
 type Variant = 'bare' | 'h1' | 'h2';
 const VARIANTS: readonly Variant[] = ['bare', 'h1', 'h2'];
@@ -48,20 +46,6 @@ const LABELS: Record<Variant, string> = {
 
 const workspace = new BenchWorkspace();
 const log = (message: string) => console.error(`[bench:tls] ${message}`);
-
-/** Sequential time of each kind through each target, iterations interleaved across targets: the median per kind. */
-async function sequentialMedians(targets: readonly Target[]): Promise<Array<Record<RequestKind, number>>> {
-  const samples = targets.map(() => Object.fromEntries(REQUEST_KINDS.map((kind) => [kind, [] as number[]])) as Record<RequestKind, number[]>);
-  for (let iteration = 0; iteration < sequential; iteration += 1) {
-    for (const [index, target] of targets.entries()) {
-      for (const kind of REQUEST_KINDS) {
-        const timing = await timeRequest(buildRequest(target.address, kind));
-        if (timing.ok) samples[index]?.[kind].push(timing.totalMs);
-      }
-    }
-  }
-  return samples.map((byKind) => Object.fromEntries(REQUEST_KINDS.map((kind) => [kind, median(byKind[kind])])) as Record<RequestKind, number>);
-}
 
 function report(latency: Array<Record<RequestKind, number>>, saturation: Map<RequestKind, AlternatingFigure[]>, memory: Map<Variant, StreamMemoryResult | { error: string }>): string {
   const speedRows = REQUEST_KINDS.flatMap((kind) => {
@@ -112,7 +96,7 @@ try {
     }
   }
   log(`sequential: ${sequential} iterations per kind`);
-  const latency = await sequentialMedians(targets);
+  const latency = await sequentialMedians(targets, sequential);
   log(`saturation: ${rounds} rounds of ${durationMs / 1_000} s per kind, ${workers} clients`);
   const saturation = await measureAlternating(targets, REQUEST_KINDS, { rounds, durationMs, workers });
   for (const target of targets) await target.child.stop();

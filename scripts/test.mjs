@@ -46,6 +46,7 @@ const plan = [
   pnpm('markdown on hostile answers, short mode', ['--filter', '@insforge/ai-react', 'bench:markdown', '--short']),
   bin('gateway benchmark, short mode', 'tsx', ['bench/run.ts', '--short']),
   bin('before/after comparison, short mode', 'tsx', ['bench/compare.ts', '--base', 'HEAD', '--rounds', '1', '--seconds', '0.5', '--workers', '8']),
+  bin('floors and parts, short mode', 'tsx', ['bench/floors.ts', '--kinds', 'chat', '--rounds', '1', '--seconds', '0.5', '--workers', '8', '--sequential', '3']),
 ];
 
 const total = plan.reduce((count, entry) => count + ('together' in entry ? entry.together.length : 1), 0);

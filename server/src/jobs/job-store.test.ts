@@ -1,6 +1,7 @@
 import { CompiledQuery, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import type { UsageRow } from '../usage/ledger.js';
 import { newRequestId } from '../usage/request-id.js';
 import { JobStore } from './job-store.js';
 
@@ -11,9 +12,9 @@ describe.each(DIALECTS)('JobStore on %s', (dialect) => {
 
   it('finds a job item’s record by its generation through the index kept for job items alone', async () => {
     const { db } = await database();
-    const row = (generationId: string, jobId: string | null) => ({
+    const row = (generationId: string, jobId: string | null): UsageRow => ({
       id: newRequestId(), project_id: 'p', endpoint: 'chat', requested_model: 'chat', generation_id: generationId, status: 'ok', streamed: 0,
-      prompt_tokens: 1, completion_tokens: 1, reasoning_tokens: 0, cost_usd: 0.001, cost_source: 'upstream', latency_ms: 1, attempts: 1, created_at: Date.now(), job_id: jobId,
+      prompt_tokens: 1, completion_tokens: 1, reasoning_tokens: 0, cost_usd: 0.001, cost_source: 'upstream', latency_ms: 1, cache_hit: 0, attempts: 1, created_at: Date.now(), job_id: jobId,
     });
     await db.insertInto('usage_records').values([row('gen-of-an-item', 'job-1'), row('gen-of-a-chat', null)]).execute();
     // The query `ledgerHas` runs, as compiled, to ask the database how it would run it.
