@@ -270,12 +270,9 @@ export class MeteredRequest {
       defined(record, 'imageCount', result.imageCount);
     }
     defined(record, 'errorCode', result.errorCode);
-    const fields = this.recordFields;
-    defined(record, 'cacheHit', fields.cacheHit);
-    defined(record, 'costSavedUsd', fields.costSavedUsd);
-    defined(record, 'guardrails', fields.guardrails);
-    defined(record, 'guardrailCostUsd', fields.guardrailCostUsd);
-    defined(record, 'jobId', fields.jobId);
+    // Whatever the stages added (usually nothing): every field of theirs, so a new one is never left out.
+    const fields: Record<string, unknown> = this.recordFields;
+    for (const key in fields) if (fields[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = fields[key];
     try {
       this.ports.usage.record(record);
       this.ports.onRecord?.(record, this);

@@ -56,7 +56,6 @@ export interface ProjectLimits {
 /** A project nobody configured: no limits, alerts at 80% and 100% of a spend cap, nothing stopped. */
 export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { policy: EMPTY_POLICY, alerts: { thresholds: [0.8, 1], webhookUrl: null }, stopped: false, stopReason: null, version: 0, updatedAt: null, updatedBy: null };
 
-/** Where the quota guard and budget alerts read a project's limits: the database's store, or memory. */
 /**
  * Freezes a policy and everything in it: read on every request from a cache, it must never change in place, and the
  * quota guard keeps what it derives from a frozen one (which limits apply to whom) for as long as it is in use.
@@ -69,6 +68,7 @@ export function freezePolicy(policy: LimitPolicy): LimitPolicy {
   return Object.freeze(policy);
 }
 
+/** Where the quota guard and budget alerts read a project's limits: the database's store, or memory. */
 export interface LimitPolicySource {
   get(projectId: string): Promise<ProjectLimits>;
 }
