@@ -27,6 +27,9 @@ const SIDES = {
   },
 } as const;
 
+/** The source files each side has parsed, by name: a side's programs share its compiler options, hence its parses. */
+const PARSED: Record<keyof typeof SIDES, Map<string, ts.SourceFile>> = { server: new Map(), client: new Map() };
+
 /** The files of `side` with an error when the protocol's files read as `edits` say (path → new text). */
 function filesWithErrors(side: keyof typeof SIDES, edits: Record<string, string> = {}): string[] {
   const { tsconfig, roots } = SIDES[side];
@@ -38,6 +41,19 @@ function filesWithErrors(side: keyof typeof SIDES, edits: Record<string, string>
   const host = ts.createCompilerHost(options);
   const readFile = host.readFile.bind(host);
   host.readFile = (file) => edits[path.resolve(file)] ?? readFile(file);
+  // Every file but the edited ones is parsed once per side and shared by that side's programs, as an editor's
+  // language service shares them (each program still checks all of them).
+  const getSourceFile = host.getSourceFile.bind(host);
+  const sources = PARSED[side];
+  host.getSourceFile = (file, languageVersion, onError, shouldCreate) => {
+    if (edits[path.resolve(file)] !== undefined) return getSourceFile(file, languageVersion, onError, shouldCreate);
+    let source = sources.get(file);
+    if (!source) {
+      source = getSourceFile(file, languageVersion, onError, shouldCreate);
+      if (source) sources.set(file, source);
+    }
+    return source;
+  };
   const program = ts.createProgram({ rootNames: roots.map((root) => path.join(repoRoot, root)), options, host });
   const diagnostics = [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()];
   const files = new Set(diagnostics.map((diagnostic) => (diagnostic.file ? path.relative(repoRoot, diagnostic.file.fileName) : '(options)')));
