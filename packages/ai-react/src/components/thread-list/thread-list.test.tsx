@@ -43,13 +43,17 @@ function renderChats(storage = memoryStorage([saved('lisbon', 'Plan a trip to Li
 
 const list = () => screen.getByRole('list', { name: 'Conversations' });
 const titles = () => within(list()).queryAllByRole('button', { name: /^(?!Rename|Delete)/ }).map((button) => button.textContent);
+/** Opens a listed conversation and waits until the chat beside the list shows its question. */
+async function openConversation(user: ReturnType<typeof userEvent.setup>, title: string): Promise<void> {
+  await user.click(within(list()).getByRole('button', { name: title }));
+  await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain(title));
+}
 
 describe('ThreadList', () => {
   it('lists conversations newest first; opening one shows it in the chat, marked current', async () => {
     const { user } = renderChats();
     await waitFor(() => expect(titles()).toEqual(['Explain my tax return', 'Plan a trip to Lisbon']));
-    await user.click(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }));
-    await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain('Plan a trip to Lisbon'));
+    await openConversation(user, 'Plan a trip to Lisbon');
     expect(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }).getAttribute('aria-current')).toBe('page');
   });
 
@@ -84,8 +88,7 @@ describe('ThreadList', () => {
   it('deleting the conversation shown starts a new chat, and the focus moves to the conversation that took its place', async () => {
     const { user, storage } = renderChats();
     await waitFor(() => expect(titles()).toHaveLength(2));
-    await user.click(within(list()).getByRole('button', { name: 'Explain my tax return' }));
-    await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain('Explain my tax return'));
+    await openConversation(user, 'Explain my tax return');
     await user.click(screen.getByRole('button', { name: 'Delete “Explain my tax return”' }));
     await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
     // The chat beside the list no longer shows what was deleted, and nothing in the list is current.
@@ -122,8 +125,7 @@ describe('ThreadList', () => {
   it('keeps a new title given to the conversation shown when the chat saves it again', async () => {
     const { user, storage } = renderChats();
     await waitFor(() => expect(titles()).toHaveLength(2));
-    await user.click(within(list()).getByRole('button', { name: 'Plan a trip to Lisbon' }));
-    await waitFor(() => expect(document.querySelector('li[data-role="user"]')?.textContent).toContain('Plan a trip to Lisbon'));
+    await openConversation(user, 'Plan a trip to Lisbon');
     await user.click(screen.getByRole('button', { name: 'Rename “Plan a trip to Lisbon”' }));
     const box = screen.getByRole('textbox', { name: 'Title' });
     await user.clear(box);
