@@ -60,12 +60,16 @@ async function forward(req: IncomingMessage, res: ServerResponse, path: '/chat/c
   });
   if (body['stream'] === true && answer.statusCode === 200) {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    let last = '';
+    // The last two reads: the usage event may start in the one before the last.
+    let previous: Buffer = Buffer.alloc(0);
+    let last: Buffer = Buffer.alloc(0);
     for await (const chunk of answer.body as AsyncIterable<Buffer>) {
       res.write(chunk);
-      last = chunk.toString('utf8', Math.max(0, chunk.length - 2_048));
+      previous = last;
+      last = chunk;
     }
-    streamUsage(last);
+    const tail = Buffer.concat([previous, last]);
+    streamUsage(tail.toString('utf8', Math.max(0, tail.length - 4_096)));
     res.end();
     return;
   }
