@@ -1,8 +1,8 @@
 /**
  * Where the bare proxy's throughput is out of reach, and what each part of ours costs: the bare proxy, the least a
  * metering gateway does (bench/metering-floor.ts) served by node:http alone and mounted in Express, our gateway
- * mounted in Express, and ours again with one part left out at a time (limits, ledger, circuit breakers, the host's
- * Express routing), each in its own process in front of one emulator, rounds alternating, one request kind at a time
+ * mounted in Express, and ours again with one part left out at a time (limits, ledger, circuit breakers, Express on the
+ * hot routes), each in its own process in front of one emulator, rounds alternating, one request kind at a time
  * at saturation, and one request at a time. Prints requests per second, CPU per request, each over the bare proxy,
  * added latency at p50 one at a time, and what each part of ours costs, as Markdown; asserts nothing.
  *
@@ -41,7 +41,7 @@ const PARTS: ReadonlyArray<{ part: GatewayPart; label: string }> = [
   { part: 'limits', label: 'ours without limits (no policy)' },
   { part: 'ledger', label: 'ours without the ledger (records kept in memory)' },
   { part: 'breakers', label: 'ours without circuit breakers' },
-  { part: 'express-host', label: "ours without the host's Express routing" },
+  { part: 'express', label: 'ours without Express on its hot routes (as `insforge-ai serve`)' },
 ];
 const OURS = 3;
 const LABELS = ['bare proxy (node:http, pipes bytes)', 'metering floor on node:http', 'metering floor mounted in Express', 'ours mounted in Express', ...PARTS.map(({ label }) => label)];

@@ -4,9 +4,10 @@
  * Run as a child process; configuration comes in BENCH_GATEWAY (JSON). Prints its URL. SIGTERM exits cleanly, so
  * `--cpu-prof` writes its profile.
  */
-import { createServer, type RequestListener } from 'node:http';
+import { createServer } from 'node:http';
 import express from 'express';
 import { createAiGateway, MemoryUsageSink } from '../server/src/index.js';
+import { hotRoutesListener } from '../server/src/routes/hot-routes.js';
 import { CACHED_FEATURE } from './cache-hits.js';
 import { serveChild } from './child-server.js';
 import type { GatewayPart } from './targets.js';
@@ -49,15 +50,7 @@ const gateway = createAiGateway({
 await gateway.ready;
 
 const app = express();
-app.use('/ai', gateway);
-/** What `app.handle` does to a request before its router runs, then the gateway called as mounted at `/ai`. */
-const withoutHost: RequestListener = (req, res) => {
-  const request = Object.assign(Object.setPrototypeOf(req, app.request) as express.Request, { res, originalUrl: req.url ?? '', baseUrl: '/ai' });
-  Object.assign(Object.setPrototypeOf(res, app.response) as express.Response, { req, locals: Object.create(null) as Record<string, unknown> });
-  request.url = request.originalUrl.startsWith('/ai/') ? request.originalUrl.slice(3) : request.originalUrl;
-  gateway(request, res as express.Response, (error?: unknown) => {
-    res.statusCode = error ? 500 : 404;
-    res.end();
-  });
-};
-serveChild(createServer(config.without?.includes('express-host') ? withoutHost : app), () => gateway.close());
+// As users mount it at `/ai`; or, without Express on the hot routes, at the root as `insforge-ai serve` runs it.
+const serveLike = config.without?.includes('express') ?? false;
+app.use(serveLike ? '/' : '/ai', gateway);
+serveChild(createServer(serveLike ? hotRoutesListener(gateway, app) : app), () => gateway.close());

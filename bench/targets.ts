@@ -13,10 +13,11 @@ import { CHAT_MODEL, EMBEDDING_MODEL, type TargetAddress } from './workload.js';
 /**
  * Parts of our gateway a measurement may leave out, to see what each costs (bench/floors.ts). `limits`: no policy
  * is saved, so no limit applies; `ledger`: records go to a sink that keeps the last one (no database writes);
- * `breakers`: no circuit breakers; `express-host`: the host app's request handling (its router walk to the mount) is
- * skipped, the gateway still gets Express's request and response, as `app.handle` makes them.
+ * `breakers`: no circuit breakers; `express`: the hot routes run on node:http's own request and response, without
+ * the host app or Express's prototypes, as `insforge-ai serve` runs them (`hotRoutesListener`; the gateway is then
+ * at the server's root).
  */
-export type GatewayPart = 'limits' | 'ledger' | 'breakers' | 'express-host';
+export type GatewayPart = 'limits' | 'ledger' | 'breakers' | 'express';
 
 export type TargetName = 'direct' | 'bare' | 'ours' | 'portkey';
 /** The targets that are gateways in front of the emulator, in the order every table lists them. */
@@ -157,11 +158,12 @@ export async function startOurGateway(
     logFile: workspace.logFile('gateway'),
     ready: { stdout: /listening on (http:\/\/\S+)/ },
   });
-  if (!without.includes('limits')) await turnLimitsOn(`${child.readyValue}/ai`);
+  const gatewayUrl = `${child.readyValue}${without.includes('express') ? '' : '/ai'}`;
+  if (!without.includes('limits')) await turnLimitsOn(gatewayUrl);
   return {
     name: 'ours',
     child,
-    address: { baseUrl: `${child.readyValue}/ai/v1`, headers: { authorization: `Bearer ${CLIENT_KEY}` }, chatModel: 'chat', embeddingModel: 'embed', addsSystemPrompt: true },
+    address: { baseUrl: `${gatewayUrl}/v1`, headers: { authorization: `Bearer ${CLIENT_KEY}` }, chatModel: 'chat', embeddingModel: 'embed', addsSystemPrompt: true },
   };
 }
 

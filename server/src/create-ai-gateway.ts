@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type Identity, type StaticClientKey } from './auth/identity.js';
 import { gatewayErrorHandler, GatewayError } from './errors.js';
@@ -18,6 +18,7 @@ import type { OpenDatabase } from './store/database.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
 import { consoleLogger, redactingLogger, secretRedactor, type GatewayLogger } from './logger.js';
+import type { PlainHandler } from './plain-http.js';
 import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';
@@ -407,7 +408,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId }), { openCircuits: () => operations.openCircuits() }));
   let opened = false;
   void ready.then(() => (opened = true), () => undefined);
-  const awaitReady: RequestHandler = async (_req, _res, next) => {
+  const awaitReady: PlainHandler = async (_req, _res, next) => {
     if (!opened) await ready;
     next();
   };
@@ -446,7 +447,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const errorHandlers = [revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
-  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, plainJsonBody(maxBodyBytes, parseBody), identifyCaller], onError: errorHandlers });
+  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, plainJsonBody(maxBodyBytes, parseBody), identifyCaller], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
   Object.defineProperty(gateway, 'router', { value: router });
   Object.defineProperty(gateway, 'context', { value: context });
   Object.defineProperty(gateway, 'ready', { value: ready });

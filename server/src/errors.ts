@@ -1,5 +1,6 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { errorBody, GATEWAY_ERROR_STATUS, type ErrorMetadata, type GatewayErrorCode, type OpenAIErrorBody } from '@insforge/ai-protocol';
+import { sendJson, setHeaders, type PlainErrorHandler } from './plain-http.js';
 
 // The wire's error codes and body are the protocol's: the server and its clients compile against one definition.
 export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from '@insforge/ai-protocol';
@@ -48,9 +49,10 @@ export function toGatewayError(error: unknown): GatewayError {
 }
 
 /** Sends an error with its real status and headers; never a 200, never after headers went out. */
-export function sendGatewayError(res: Response, error: GatewayError): void {
+export function sendGatewayError(res: ServerResponse, error: GatewayError): void {
   if (res.headersSent) return;
-  res.status(error.status).set(error.headers()).json(error.toBody());
+  setHeaders(res, error.headers());
+  sendJson(res, error.status, error.toBody());
 }
 
 /** The same error with every secret removed from its message (an upstream's text may repeat what it was sent). */
@@ -60,7 +62,7 @@ export function redactedError(error: GatewayError, redact: (text: string) => str
 }
 
 /** The router's one error handler: everything thrown in a route ends here as an OpenAI error body. */
-export function gatewayErrorHandler(onInternalError: (error: unknown) => void, redact: (text: string) => string = (text) => text): ErrorRequestHandler {
+export function gatewayErrorHandler(onInternalError: (error: unknown) => void, redact: (text: string) => string = (text) => text): PlainErrorHandler {
   return (error, _req, res, next) => {
     if (res.headersSent) {
       next(error);

@@ -1,6 +1,7 @@
 import express from 'express';
 import { createAiGateway, type AiGateway, type AiGatewayOptions } from './create-ai-gateway.js';
 import { bridge } from './in-process-request.js';
+import { hotRoutesListener } from './routes/hot-routes.js';
 
 export interface AiFetchHandlerOptions extends AiGatewayOptions {
   /**
@@ -36,7 +37,9 @@ export function createAiFetchHandler(options: AiFetchHandlerOptions = {}): AiFet
   const app = express();
   app.disable('x-powered-by');
   app.use(mount, gateway);
-  const handler = (request: Request) => bridge(app, request);
+  // The hot routes skip the app (no Express prototypes); everything else goes through it.
+  const listener = hotRoutesListener(gateway, app, mount);
+  const handler = (request: Request) => bridge(listener, request);
   Object.defineProperty(handler, 'gateway', { value: gateway });
   Object.defineProperty(handler, 'close', {
     value: async (graceMs = 10_000) => {

@@ -1,4 +1,5 @@
 import { hash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import { GatewayError } from '../errors.js';
 
@@ -49,15 +50,21 @@ export function staticClientKeys(keys: StaticClientKey[], defaultProjectId: stri
   };
 }
 
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];
 }
 
-/** The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. */
-export async function identify(req: Request, authenticate: Authenticate | undefined, keys: ClientKeyVerifier): Promise<Identity> {
-  const fromHost = authenticate ? await authenticate(req) : undefined;
+/**
+ * The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. Without a hook, only
+ * the request's headers are read, so a request that never went through Express (`insforge-ai serve`'s hot routes)
+ * is identified the same way.
+ */
+export async function identify(req: IncomingMessage, authenticate: Authenticate | undefined, keys: ClientKeyVerifier): Promise<Identity> {
+  // The host's hook gets what its app gave the gateway: an Express request (the hot-route listener of
+  // `insforge-ai serve`, the only caller without Express, has no hook; `hotRoutesListener` refuses one).
+  const fromHost = authenticate ? await authenticate(req as Request) : undefined;
   if (fromHost) {
     // The host often reads these from what the client sent (a header, a token's claims); a NUL could never be stored.
     if ([fromHost.projectId, fromHost.userId].some((id) => typeof id === 'string' && id.includes('\u0000'))) {

@@ -1,4 +1,3 @@
-import type { Request, Response } from 'express';
 import { GatewayError, redactedError } from '../errors.js';
 import { DEFAULT_CACHE_TTL_SECONDS } from '../features/feature-policies.js';
 import type { ForwardResult, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
@@ -6,6 +5,7 @@ import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
 import { sendUpstreamJson } from '../gateway/upstream-json.js';
 import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
+import { sendJson, setHeaders, type PlainResponse } from '../plain-http.js';
 import { chunksFromCompletion, completionFromChunks, costOfAnswer, summaryOfChunks, uncacheableReason, type CachedAnswer } from './cached-answer.js';
 import type { CacheStore } from './cache-store.js';
 import { cacheKeyOf, cacheScopeOf } from './canonical-key.js';
@@ -108,31 +108,31 @@ export class ResponseCache {
     return { name: 'cache', run: (meter, plan, res, route) => this.#run(meter, plan, res, route.exchange) };
   }
 
-  async #run(meter: MeteredRequest, plan: unknown, res: Response, exchange: RouteExchange<unknown> | undefined): Promise<ForwardResult | undefined> {
+  async #run(meter: MeteredRequest, plan: unknown, res: PlainResponse, exchange: RouteExchange<unknown> | undefined): Promise<ForwardResult | undefined> {
     if (!exchange) return undefined;
     const outgoing = exchange.outgoing(plan);
-    const use = cacheUseOf(outgoing, (res.req as Request | undefined)?.get('cache-control'));
+    const use = cacheUseOf(outgoing, res.req?.headers['cache-control']);
     // An input a guardrail changed is not the client's request: its answer is neither looked up nor kept.
     if (!use.use || meter.recordFields.guardrails?.some((decision) => decision.verdict === 'redact')) {
-      if (use.use || use.header) res.set('x-cache', 'bypass');
+      if (use.use || use.header) res.setHeader('x-cache', 'bypass');
       return undefined;
     }
     const key = cacheKeyOf(meter.identity.projectId, outgoing);
     while (use.read) {
       const cached = await this.#read(key);
       if (cached) {
-        res.set('x-cache', 'hit');
+        res.setHeader('x-cache', 'hit');
         return this.#write(cached, { meter, plan, exchange, res, written: 0 });
       }
       const flight = this.#flights.get(key);
       if (!flight || flight.leader.signal.aborted) break;
-      res.set('x-cache', 'coalesced');
+      res.setHeader('x-cache', 'coalesced');
       const followed = await this.#follow(flight, meter, plan, exchange, res);
       if (followed) return followed;
       // The flight failed before this request got any of it: it looks again, and may lead the next one.
       res.removeHeader('x-cache');
     }
-    res.set('x-cache', use.read ? 'miss' : 'bypass');
+    res.setHeader('x-cache', use.read ? 'miss' : 'bypass');
     this.#lead(key, meter, outgoing.kind, use);
     return undefined;
   }
@@ -179,7 +179,7 @@ export class ResponseCache {
    * Writes the leader's answer to a follower as it arrives (chunks of a stream as they come). Undefined when the
    * leader failed before anything was written, so the follower can go upstream itself.
    */
-  async #follow(flight: Flight, meter: MeteredRequest, plan: unknown, exchange: RouteExchange<unknown>, res: Response): Promise<ForwardResult | undefined> {
+  async #follow(flight: Flight, meter: MeteredRequest, plan: unknown, exchange: RouteExchange<unknown>, res: PlainResponse): Promise<ForwardResult | undefined> {
     const release = flight.leader.hold();
     const writing: Writing = { meter, plan, exchange, res, written: 0 };
     try {
@@ -252,7 +252,7 @@ export class ResponseCache {
     const safe = this.options.redact ? redactedError(ended, this.options.redact) : ended;
     const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
     if (res.headersSent && format) res.end(format.error(safe));
-    else if (!res.headersSent) res.status(safe.status).json(safe.toBody());
+    else if (!res.headersSent) sendJson(res, safe.status, safe.toBody());
     return { status: 'error', errorCode: ended.code };
   }
 }
@@ -261,13 +261,16 @@ interface Writing {
   meter: MeteredRequest;
   plan: unknown;
   exchange: RouteExchange<unknown>;
-  res: Response;
+  res: PlainResponse;
   /** Chunks of the flight already written. */
   written: number;
 }
 
 /** The response as a stream, its status and headers sent once. */
-function commit(res: Response): Response {
-  if (!res.headersSent) res.status(200).set(SSE_HEADERS);
+function commit(res: PlainResponse): PlainResponse {
+  if (!res.headersSent) {
+    res.statusCode = 200;
+    setHeaders(res, SSE_HEADERS);
+  }
   return res;
 }

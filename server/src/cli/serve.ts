@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import express, { type Router } from 'express';
 import { createAiGateway, type AiGateway, type AiGatewayOptions } from '../create-ai-gateway.js';
 import type { Feature } from '../features/feature.js';
+import { hotRoutesListener } from '../routes/hot-routes.js';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import { DatabaseConnectionError, parseDatabaseTarget, type DatabaseTarget } from '../store/database-target.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
@@ -187,7 +188,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const app = express();
   app.disable('x-powered-by');
   app.use('/', gateway);
-  const server = createServer(app);
+  // The server is the gateway alone: its hot routes run on node:http's own objects, everything else through the app.
+  const server = createServer(hotRoutesListener(gateway, app));
   try {
     await listen(server, port, host);
   } catch (error) {

@@ -1,9 +1,9 @@
-import type { Request, Response } from 'express';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
 import type { GatewayLogger } from '../logger.js';
 import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard.js';
+import type { PlainRequest, PlainResponse } from '../plain-http.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import { newRequestId } from '../usage/request-id.js';
 import type { UsageRecord, UsageSink } from '../usage/usage-record.js';
@@ -31,17 +31,17 @@ export interface ForwardResult {
  * and forwards (calls OpenRouter and writes the answer in its protocol). Admission, settlement and the usage record
  * are the lifecycle's, so no route can forget one.
  */
-export interface MeteredRoute<Plan> {
+export interface MeteredRoute<Plan, Req extends PlainRequest = PlainRequest> {
   endpoint: UsageRecord['endpoint'];
   /** Parses the body and resolves the feature and its policy; sets `requestedModel`, `feature` and `streamed` on the meter. */
-  plan(req: Request, meter: MeteredRequest): Promise<Plan>;
+  plan(req: Req, meter: MeteredRequest): Promise<Plan>;
   /** The most the request may consume; spend and token caps reserve it before forwarding. */
   estimate(plan: Plan, meter: MeteredRequest): Promise<QuotaEstimate>;
   /**
    * Calls OpenRouter (counting each attempt with `meter.attempt()`) and writes the answer. Throws only while nothing
    * was written; after that, it ends the response itself and reports the failure in its result.
    */
-  forward(plan: Plan, meter: MeteredRequest, res: Response): Promise<ForwardResult>;
+  forward(plan: Plan, meter: MeteredRequest, res: PlainResponse): Promise<ForwardResult>;
   /** What the stages around the upstream call (a response cache, guardrails) may read and answer with. */
   exchange?: RouteExchange<Plan>;
 }
@@ -98,7 +98,7 @@ export interface AnswerTap {
  */
 export interface ForwardStage {
   name: string;
-  run(meter: MeteredRequest, plan: unknown, res: Response, route: MeteredRoute<unknown>): Promise<ForwardResult | undefined>;
+  run(meter: MeteredRequest, plan: unknown, res: PlainResponse, route: MeteredRoute<unknown>): Promise<ForwardResult | undefined>;
 }
 
 /**

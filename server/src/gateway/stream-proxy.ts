@@ -1,5 +1,6 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
+import { setHeaders } from '../plain-http.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
 import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -69,7 +70,7 @@ interface OpenedStream {
  * ever ends looking like success when it was not. A client that hangs up aborts the upstream request at once; a
  * deadline or a shutdown ends the stream with an error event.
  */
-export async function proxyChatStream(context: GatewayContext, run: ChatRun, meter: MeteredRequest, res: Response, format: StreamFormat): Promise<ForwardResult> {
+export async function proxyChatStream(context: GatewayContext, run: ChatRun, meter: MeteredRequest, res: ServerResponse, format: StreamFormat): Promise<ForwardResult> {
   const { signal } = meter;
   let committed = false;
   // Heartbeats may commit the response only once OpenRouter answered 200.
@@ -89,7 +90,8 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   const commit = () => {
     if (committed) return;
     committed = true;
-    res.status(200).set(SSE_HEADERS);
+    res.statusCode = 200;
+    setHeaders(res, SSE_HEADERS);
   };
   const write = (text: string) => {
     commit();

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -72,8 +72,8 @@ function malformedAnswer(): UpstreamFailure {
  * Answers 200 with an upstream JSON body exactly as it came, for a route whose answer is already that body: no
  * parse-and-stringify round trip, and no ETag (Express's `res.json` hashes every body it sends for one).
  */
-export function sendUpstreamJson(res: Response, raw: Buffer): void {
-  res.status(200);
+export function sendUpstreamJson(res: ServerResponse, raw: Buffer): void {
+  res.statusCode = 200;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', raw.byteLength);
   res.end(raw);

@@ -1,7 +1,7 @@
-import type { Response } from 'express';
 import { GatewayError } from '../errors.js';
 import { PII_KINDS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { AnswerTap, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
+import type { PlainResponse } from '../plain-http.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
 import { blocklistMatches, blocklistPattern } from './blocklist.js';
 import { findPii, redactPii } from './pii.js';
@@ -76,7 +76,7 @@ export class Guardrails {
     return { name: 'guardrails', run: (meter, plan, res, route) => this.#run(meter, plan, res, route.exchange) };
   }
 
-  async #run(meter: MeteredRequest, plan: unknown, _res: Response, exchange: RouteExchange<unknown> | undefined): Promise<undefined> {
+  async #run(meter: MeteredRequest, plan: unknown, _res: PlainResponse, exchange: RouteExchange<unknown> | undefined): Promise<undefined> {
     if (!exchange) return undefined;
     const request = exchange.outgoing(plan);
     const checks = this.#checksOf(request);

@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import { completeChat, prepareChat, type ChatRun, type UpstreamCompletion } from '../gateway/chat.js';
 import { chatRequestSchema, parseRequest, type ChatRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
@@ -7,6 +6,7 @@ import { estimateChat } from '../gateway/quota-estimate.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
 import { sendUpstreamJson } from '../gateway/upstream-json.js';
+import { sendJson, type PlainHandler } from '../plain-http.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
 /** What differs between the OpenAI route and InsForge's: how the body is read and the answer written. */
@@ -44,8 +44,8 @@ export function chatRoute(context: GatewayContext, protocol: ChatProtocol): Mete
       const { result: completion, raw } = await completeChat(context, run, meter);
       for (const tap of meter.answerTaps) await tap.body?.(completion);
       // A tap may have changed the answer (an output guardrail's redaction): then it is serialized again.
-      if (protocol.toJson) res.json(protocol.toJson(completion));
-      else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) res.json(completion);
+      if (protocol.toJson) sendJson(res, 200, protocol.toJson(completion));
+      else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, completion);
       else sendUpstreamJson(res, raw);
       return { status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
     },
@@ -58,6 +58,6 @@ export function chatRoute(context: GatewayContext, protocol: ChatProtocol): Mete
 }
 
 /** `POST /v1/chat/completions` (and, with InsForge's protocol, `POST /api/ai/chat/completion`). */
-export function chatCompletionsHandler(context: GatewayContext, protocol: ChatProtocol = openAIProtocol): RequestHandler {
+export function chatCompletionsHandler(context: GatewayContext, protocol: ChatProtocol = openAIProtocol): PlainHandler {
   return meteredHandler(context.lifecycle, chatRoute(context, protocol));
 }

@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import { parseRequest } from '../gateway/chat-request.js';
 import { embeddingsRequestSchema, type EmbeddingsRequest } from '../gateway/embeddings-request.js';
 import type { GatewayContext } from '../gateway/context.js';
@@ -7,6 +6,7 @@ import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { postWithFallbacks, sendUpstreamJson } from '../gateway/upstream-json.js';
+import type { PlainHandler } from '../plain-http.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
 // The schema lives beside the chat request's so batch jobs check items with it too.
@@ -75,6 +75,6 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
  * `POST /v1/embeddings`: resolves the embedding feature (or an allowed raw model id), tries its models in order
  * and answers OpenRouter's body, which is already OpenAI's shape. A client that hangs up aborts the upstream call.
  */
-export function embeddingsHandler(context: GatewayContext): RequestHandler {
+export function embeddingsHandler(context: GatewayContext): PlainHandler {
   return meteredHandler(context.lifecycle, embeddingsRoute(context));
 }

@@ -1,8 +1,11 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
-import { withHotRoutes } from './hot-routes.js';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import type { PlainErrorHandler, PlainHandler } from '../plain-http.js';
+import { hotRoutesListener, withHotRoutes } from './hot-routes.js';
 
 type Call = (req: object, res: object, next: (error?: unknown) => void) => void;
 
@@ -14,7 +17,7 @@ function dispatch(handler: ReturnType<typeof withHotRoutes>, method: string, url
   });
 }
 
-const step = (name: string, act?: () => Promise<void>): RequestHandler => async (req, _res, next) => {
+const step = (name: string, act?: () => Promise<void>): PlainHandler => async (req, _res, next) => {
   (req as unknown as { trail: string[] }).trail.push(name);
   await act?.();
   next();
@@ -25,7 +28,7 @@ describe('withHotRoutes', () => {
     (req as { trail: string[] }).trail.push('router');
     next('from router');
   };
-  const onError: ErrorRequestHandler[] = [
+  const onError: PlainErrorHandler[] = [
     (error, req, _res, next) => {
       (req as unknown as { trail: string[] }).trail.push(`first handler: ${String((error as Error).message ?? error)}`);
       next(error);
@@ -37,7 +40,7 @@ describe('withHotRoutes', () => {
   ];
 
   it('runs the hot routes as a list with the same before-handlers, and everything else through the router', async () => {
-    const handler = withHotRoutes(router as never, { routes: { 'POST /v1/x': step('route') }, before: [step('a'), step('b', async () => undefined)], onError });
+    const handler = withHotRoutes(router as never, { routes: { 'POST /v1/x': step('route') }, before: [step('a'), step('b', async () => undefined)], onError, withoutExpress: false });
     expect((await dispatch(handler, 'POST', '/v1/x')).trail).toEqual(['a', 'b', 'route']);
     for (const [method, url] of [['GET', '/v1/x'], ['POST', '/v1/x/'], ['POST', '/v1/x?stream=1'], ['POST', '/V1/X']] as const) {
       expect(await dispatch(handler, method, url)).toEqual({ outcome: 'from router', trail: ['router'] });
@@ -45,7 +48,7 @@ describe('withHotRoutes', () => {
   });
 
   it('gives a thrown error, a rejected promise and next(error) to the error handlers in order, then to the caller', async () => {
-    const failures: Record<string, RequestHandler> = {
+    const failures: Record<string, PlainHandler> = {
       thrown: () => {
         throw new Error('thrown');
       },
@@ -55,7 +58,7 @@ describe('withHotRoutes', () => {
       passed: (_req, _res, next) => next(new Error('passed')),
     };
     for (const [name, failing] of Object.entries(failures)) {
-      const handler = withHotRoutes(router as never, { routes: { 'POST /v1/x': step('route') }, before: [step('a'), failing], onError });
+      const handler = withHotRoutes(router as never, { routes: { 'POST /v1/x': step('route') }, before: [step('a'), failing], onError, withoutExpress: false });
       const { outcome, trail } = await dispatch(handler, 'POST', '/v1/x');
       expect((outcome as Error).message).toBe(name);
       expect(trail).toEqual(['a', `first handler: ${name}`, 'last handler']);
@@ -120,5 +123,139 @@ describe('the hot routes in the gateway', () => {
       outcomes[name] = hot.status;
     }
     expect(outcomes).toEqual({ plain: 200, 'byte order mark': 200, 'leading whitespace': 200, charset: 200, 'not an object': 400, 'a string': 400, malformed: 400, 'too deep': 400, NUL: 400, empty: 400, 'latin-1': 415, gzip: 200, 'vendor JSON type': 400 });
+  });
+});
+
+describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai serve runs them)', () => {
+  let harness: Harness;
+  let server: Server;
+  let plainUrl: string;
+  /** Requests the listener handed to the Express app. */
+  const toExpress: string[] = [];
+  beforeAll(async () => {
+    harness = await startHarness();
+    const app = express();
+    app.use('/', harness.gateway);
+    server = createServer(
+      hotRoutesListener(harness.gateway, (req, res) => {
+        toExpress.push(`${req.method} ${req.url}`);
+        app(req, res);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    plainUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await harness.close();
+  });
+  const admin = (path: string, init: RequestInit) => fetch(`${harness.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } });
+
+  /** What a client can tell of an answer: status, the headers that carry meaning, and the body with its ids taken out. */
+  async function answer(base: string, path: string, body: Buffer | string, headers: Record<string, string> = {}) {
+    const response = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers }, body });
+    const text = await response.text();
+    const kept = ['content-type', 'cache-control', 'retry-after', 'x-cache', 'ratelimit-limit', 'ratelimit-policy', 'x-accel-buffering'];
+    return {
+      status: response.status,
+      headers: Object.fromEntries(kept.flatMap((name) => (response.headers.has(name) ? [[name, response.headers.get(name)]] : []))),
+      requestId: /^[0-9a-f-]{36}$/.test(response.headers.get('x-request-id') ?? '') || response.status === 404,
+      body: shapeOf(text),
+    };
+  }
+  /** A body without what differs between two answers to one request (ids, times, the emulator's words). */
+  function shapeOf(text: string): unknown {
+    if (text.startsWith('data: ')) return { events: text.includes('"chat.completion.chunk"'), usage: /"usage":\{"prompt_tokens"/.test(text), done: text.endsWith('data: [DONE]\n\n') };
+    const json = JSON.parse(text) as { error?: unknown; object?: string; model?: string; usage?: object };
+    return json.error ? json : { object: json.object, model: json.model, usage: Object.keys(json.usage ?? {}) };
+  }
+  const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }], ...extra });
+
+  it('answers every kind of request as the gateway mounted in Express does, and never runs Express for them', async () => {
+    // The two sides share one gateway and its cache: each side embeds its own text, to see its own miss and hit.
+    const embed = (side: string) => JSON.stringify({ model: 'embed', input: `hot path, ${side}` });
+    const cases: Array<{ name: string; path?: string; body: Buffer | string | ((side: string) => string); headers?: Record<string, string> }> = [
+      { name: 'JSON chat', body: chat() },
+      { name: 'stream', body: chat({ stream: true, stream_options: { include_usage: true } }) },
+      { name: 'embeddings (cache miss)', path: '/v1/embeddings', body: embed },
+      { name: 'embeddings again (cache hit)', path: '/v1/embeddings', body: embed },
+      { name: 'bad key', body: chat(), headers: { authorization: 'Bearer sk-nobody' } },
+      { name: 'malformed', body: '{"model":' },
+      { name: 'NUL', body: chat().replace('hello', 'hel\\u0000lo') },
+      { name: 'unknown model', body: chat({ model: 'nope' }) },
+      { name: 'invalid parameter', body: chat({ temperature: 'hot' }) },
+      { name: 'gzip (the general parser)', body: gzipSync(chat()), headers: { 'content-encoding': 'gzip' } },
+      { name: 'latin-1 (the general parser)', body: chat(), headers: { 'content-type': 'application/json; charset=latin1' } },
+      { name: 'too large', body: `{"model":"chat","messages":[],"pad":"${'x'.repeat(11 * 1024 * 1024)}"}` },
+    ];
+    const statuses: Record<string, number> = {};
+    for (const { name, path = '/v1/chat/completions', body, headers } of cases) {
+      const mounted = await answer(harness.url, path, typeof body === 'function' ? body('mounted') : body, headers);
+      const plain = await answer(plainUrl, path, typeof body === 'function' ? body('plain') : body, headers);
+      expect(plain, name).toEqual(mounted);
+      statuses[name] = plain.status;
+    }
+    expect(statuses).toEqual({
+      'JSON chat': 200, stream: 200, 'embeddings (cache miss)': 200, 'embeddings again (cache hit)': 200, 'bad key': 401, malformed: 400, NUL: 400,
+      'unknown model': 400, 'invalid parameter': 400, 'gzip (the general parser)': 200, 'latin-1 (the general parser)': 415, 'too large': 413,
+    });
+    expect(toExpress).toEqual([]);
+  });
+
+  it('refuses over a rate limit with the same 429 and headers, and sends every other request to the app', async () => {
+    const current = (await (await admin('/api/ai/limits/policy', { method: 'GET' })).json()) as { version: number };
+    const saved = await admin('/api/ai/limits/policy', { method: 'PUT', body: JSON.stringify({ version: current.version, policy: { project: {}, features: {}, users: { default: { requestsPerMinute: 2 }, overrides: {} } } }) });
+    expect(saved.status).toBe(200);
+    const plain = [await answer(plainUrl, '/v1/chat/completions', chat()), await answer(plainUrl, '/v1/chat/completions', chat()), await answer(plainUrl, '/v1/chat/completions', chat())];
+    expect(plain.map(({ status }) => status)).toEqual([200, 200, 429]);
+    expect(plain[2]?.headers['retry-after']).toMatch(/^\d+$/);
+    expect(plain[2]?.headers['ratelimit-limit']).toBeDefined();
+    expect(await answer(harness.url, '/v1/chat/completions', chat())).toEqual(plain[2]);
+    expect(toExpress).toEqual([]);
+    for (const spelling of ['/v1/chat/completions/', '/v1/chat/completions?x=1']) expect((await answer(plainUrl, spelling, chat())).status).toBe(429);
+    const models = await fetch(`${plainUrl}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    expect(models.status).toBe(200);
+    expect(toExpress).toEqual(['POST /v1/chat/completions/', 'POST /v1/chat/completions?x=1', 'GET /v1/models']);
+    const reset = await admin('/api/ai/limits/policy', { method: 'PUT', body: JSON.stringify({ version: ((await saved.json()) as { version: number }).version, policy: { project: {}, features: {}, users: { default: {}, overrides: {} } } }) });
+    expect(reset.status).toBe(200);
+  });
+
+  it('records a stream the client cancels, as cancelled', async () => {
+    harness.emulator.addRule({ match: { contains: 'slow and cancelled' }, scenario: 'tps=20' });
+    const aborted = new AbortController();
+    const response = await fetch(`${plainUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'code', stream: true, messages: [{ role: 'user', content: 'slow and cancelled' }] }),
+      signal: aborted.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    aborted.abort();
+    await expect.poll(() => harness.usage.records.find((record) => record.feature === 'code' && record.streamed)?.status).toBe('cancelled');
+    harness.emulator.clearRules();
+  });
+
+  it('leaves a gateway with an authenticate hook (given an Express request) to the app', async () => {
+    const hooked = await startHarness({ authenticate: (req) => (req.get('authorization') === `Bearer ${CLIENT_KEY}` ? { projectId: 'default', role: 'user', userId: 'hooked' } : undefined) });
+    const seen: string[] = [];
+    const app = express();
+    app.use('/', hooked.gateway);
+    const listener = hotRoutesListener(hooked.gateway, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      app(req, res);
+    });
+    const hookedServer = createServer(listener);
+    await new Promise<void>((resolve) => hookedServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(hookedServer.address() as AddressInfo).port}`;
+      expect((await answer(url, '/v1/chat/completions', chat())).status).toBe(200);
+      expect(seen).toEqual(['POST /v1/chat/completions']);
+    } finally {
+      hookedServer.closeAllConnections();
+      await new Promise((resolve) => hookedServer.close(resolve));
+      await hooked.close();
+    }
   });
 });

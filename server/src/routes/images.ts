@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
@@ -7,6 +7,7 @@ import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateImages } from '../gateway/quota-estimate.js';
 import { postWithFallbacks } from '../gateway/upstream-json.js';
+import { sendJson } from '../plain-http.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
 import { DEFAULT_IMAGE_FEATURE, STYLE_SUFFIX, type GeneratedImages, type GeneratedImageStore, type ImageGenerationRequest, type ImageProtocol, type UpstreamImages } from '../gateway/image-request.js';
@@ -31,7 +32,7 @@ interface ImagePlan {
  * images in the gateway's file store and answers signed URLs (data URLs when they cannot be kept: an image already
  * paid for is never lost).
  */
-export function imageRoute(context: GatewayContext, protocol: ImageProtocol, storage?: GeneratedImageStore): MeteredRoute<ImagePlan> {
+export function imageRoute(context: GatewayContext, protocol: ImageProtocol, storage?: GeneratedImageStore): MeteredRoute<ImagePlan, Request> {
   return {
     endpoint: 'images',
     async plan(req, meter) {
@@ -76,7 +77,7 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
         usage: upstream.usage,
       };
       if (storage && plan.storeAt !== undefined) await keepImages(context, storage, meter.identity, result, plan.storeAt);
-      res.json(protocol.toJson(result, plan.request));
+      sendJson(res, 200, protocol.toJson(result, plan.request));
       return { status: 'ok', usage: upstream.usage, servedModel: model, generationId: headerValue(headers, 'x-generation-id'), imageCount: result.images.length };
     },
     exchange: {

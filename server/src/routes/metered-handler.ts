@@ -1,6 +1,7 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
 import type { MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
+import { setHeaders, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import { identityOf } from './identity-middleware.js';
 
 /**
@@ -11,12 +12,12 @@ import { identityOf } from './identity-middleware.js';
  * @example
  * router.post('/v1/embeddings', meteredHandler(lifecycle, embeddingsRoute(context)));
  */
-export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: MeteredRoute<Plan>): RequestHandler {
+export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(lifecycle: RequestLifecycle, route: MeteredRoute<Plan, Req>): PlainHandler<Req> {
   const { quota, beforeForward = [] } = lifecycle.ports;
-  return async (req: Request, res: Response) => {
+  return async (req, res) => {
     const meter = lifecycle.begin(identityOf(res), route.endpoint, clientGoneSignal(res));
     // The id of the usage record and the error log: what a client quotes when it asks why a request failed.
-    res.set('x-request-id', meter.requestId);
+    res.setHeader('x-request-id', meter.requestId);
     try {
       meter.stage = 'plan';
       const plan = await route.plan(req, meter);
@@ -24,10 +25,10 @@ export function meteredHandler<Plan>(lifecycle: RequestLifecycle, route: Metered
       meter.estimate = await route.estimate(plan, meter);
       meter.stage = 'admit';
       meter.admission = await quota.admit({ identity: meter.identity, feature: meter.feature }, meter.estimate);
-      res.set(meter.admission.headers);
+      setHeaders(res, meter.admission.headers);
       for (const stage of beforeForward) {
         meter.stage = stage.name;
-        const answered = await stage.run(meter, plan, res, route as MeteredRoute<unknown>);
+        const answered = await stage.run(meter, plan, res, route as MeteredRoute<unknown, PlainRequest>);
         if (answered) return meter.finish(answered);
       }
       meter.stage = 'forward';
@@ -55,7 +56,7 @@ export function modelFieldOf(body: unknown, fallback: string): string {
 }
 
 /** Aborts when the client hangs up before the response ended (not when it ends normally). */
-export function clientGoneSignal(res: Response): AbortSignal {
+export function clientGoneSignal(res: ServerResponse): AbortSignal {
   const gone = new AbortController();
   const onClose = () => {
     if (!res.writableEnded) gone.abort();

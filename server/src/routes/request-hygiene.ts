@@ -1,5 +1,6 @@
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import { GatewayError } from '../errors.js';
+import type { PlainHandler } from '../plain-http.js';
 
 /** How deeply a request body's JSON may nest. Real requests (messages → content parts → JSON schemas) stay far below. */
 export const MAX_JSON_DEPTH = 64;
@@ -39,7 +40,7 @@ export function scanJson(text: Buffer): { depth: number; nul: boolean } {
  * that does not decode or parse 400, too large 413) and, before parsing, a refusal of JSON nested deeper than
  * `MAX_JSON_DEPTH` and of NUL characters.
  */
-export function jsonBody(limit: number): RequestHandler {
+export function jsonBody(limit: number): PlainHandler {
   return express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer) });
 }
 
@@ -68,7 +69,7 @@ const notJson = (message: string) => Object.assign(new SyntaxError(message), { s
  * within the limit — is read and parsed here with the same checks and the same errors, without the general parser's
  * work per request; any other body goes to `parser` (the gateway's `jsonBody`).
  */
-export function plainJsonBody(limit: number, parser: RequestHandler): RequestHandler {
+export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler {
   return (req, res, next) => {
     const { headers } = req;
     const length = Number(headers['content-length']);
@@ -123,7 +124,7 @@ export function plainJsonBody(limit: number, parser: RequestHandler): RequestHan
  * Refuses, before anything reads them, paths that are not valid percent-encoding and paths or queries that decode to
  * a NUL character (400 in the OpenAI error shape).
  */
-export const requestHygiene: RequestHandler = (req, _res, next) => {
+export const requestHygiene: PlainHandler = (req, _res, next) => {
   const queryStart = req.originalUrl.indexOf('?');
   const path = queryStart < 0 ? req.originalUrl : req.originalUrl.slice(0, queryStart);
   const query = queryStart < 0 ? '' : req.originalUrl.slice(queryStart + 1);

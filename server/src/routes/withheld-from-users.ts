@@ -1,7 +1,7 @@
-import type { ErrorRequestHandler } from 'express';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayLogger } from '../logger.js';
+import type { PlainErrorHandler } from '../plain-http.js';
 
 /** What a user is told when the gateway's own configuration is broken: nothing they could act on or misuse. */
 export const UNAVAILABLE_FOR_USERS = 'AI is not available right now; an administrator has been notified.';
@@ -45,7 +45,7 @@ export function keyFailureWithholder(logger: GatewayLogger, intervalMs = LOG_INT
  * An error handler placed before the gateway's last one: an admin caller gets the detail of a
  * `WithheldFromUsersError` (what to set, and where), everyone else the generic 503.
  */
-export const revealToAdmins: ErrorRequestHandler = (error, _req, res, next) => {
+export const revealToAdmins: PlainErrorHandler = (error, _req, res, next) => {
   const identity = res.locals['identity'] as Identity | undefined;
   next(error instanceof WithheldFromUsersError && identity?.role === 'admin' ? error.detail : error);
 };

@@ -8,6 +8,7 @@ import type { GatewayContext } from '../../gateway/context.js';
 import type { MeteredRoute } from '../../gateway/metered-request.js';
 import { estimateChat } from '../../gateway/quota-estimate.js';
 import type { AuditLog } from '../../store/audit-log.js';
+import { sendJson } from '../../plain-http.js';
 import type { SqlFeatureStore } from '../../store/sql-feature-store.js';
 import { usageFigures } from '../../upstream/usage-figures.js';
 import { requireAdmin } from '../identity-middleware.js';
@@ -52,7 +53,7 @@ interface LiveTestPlan {
  * (parameters, system prompt, retries and fallbacks, the emergency stop and every limit), not streamed, and records
  * the usage under the feature. The feature's roles do not apply: an admin tests what users will get.
  */
-function liveTestRoute(context: GatewayContext, features: SqlFeatureStore, audit: AuditLog, savedId: (req: Request) => string | undefined): MeteredRoute<LiveTestPlan> {
+function liveTestRoute(context: GatewayContext, features: SqlFeatureStore, audit: AuditLog, savedId: (req: Request) => string | undefined): MeteredRoute<LiveTestPlan, Request> {
   return {
     endpoint: 'chat',
     async plan(req, meter) {
@@ -93,7 +94,7 @@ function liveTestRoute(context: GatewayContext, features: SqlFeatureStore, audit
       // A test spends the project's credit, so it is an admin action like any other.
       const after = { saved, model: result.model, totalTokens: result.usage.totalTokens, costUsd: result.costUsd };
       await audit.record({ projectId: meter.identity.projectId, actor: adminActor(meter.identity), action: 'feature.test', target: `feature:${feature.name}`, before: null, after });
-      res.json(result);
+      sendJson(res, 200, result);
       return { status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
     },
   };

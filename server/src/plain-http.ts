@@ -1,0 +1,45 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+/**
+ * What the gateway's hot path reads of a request: node:http's own, with the parsed body and the URL as it came (the
+ * body parser and the hot-route dispatcher set both). An Express request is one, so the same handlers serve a request
+ * that went through an Express app and one that came straight from node:http (`insforge-ai serve`), which never gets
+ * Express's prototypes: swapping them in costs more CPU per request than the router's walk.
+ */
+export interface PlainRequest extends IncomingMessage {
+  body?: unknown;
+  /** The URL before any mount path was taken off it (Express's `originalUrl`). */
+  originalUrl: string;
+}
+
+/** node:http's response with the per-request `locals` Express gives one (the caller's identity lives there). */
+export interface PlainResponse extends ServerResponse {
+  locals: Record<string, unknown>;
+}
+
+/** Sets each header of `headers` (Express's `res.set(object)` on node:http alone; names and values as given). */
+export function setHeaders(res: ServerResponse, headers: OutgoingHttpHeaders): void {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+}
+
+/**
+ * Answers `body` as JSON with `status` (what Express's `res.status(status).json(body)` sends, without the ETag it
+ * hashes the body for: answers to POSTs are not cached by validators).
+ */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** Passes a request on (no argument) or an error to the next error handler (Express's `next`). */
+export type Next = (error?: unknown) => void;
+/** A handler of the hot path: Express calls it as a `RequestHandler`, the hot-route dispatcher on node:http alone. */
+export type PlainHandler<Req extends PlainRequest = PlainRequest> = (req: Req, res: PlainResponse, next: Next) => unknown;
+/** An error handler of the hot path (Express's `ErrorRequestHandler`, on node:http's objects). */
+export type PlainErrorHandler = (error: unknown, req: PlainRequest, res: PlainResponse, next: Next) => unknown;
