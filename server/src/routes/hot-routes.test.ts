@@ -237,6 +237,37 @@ describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai s
     harness.emulator.clearRules();
   });
 
+  it('serves the hot routes below a mount path (as the fetch handler mounts the gateway), and nothing outside it', async () => {
+    const seen: string[] = [];
+    const app = express();
+    app.use('/api/ai', harness.gateway);
+    const mounted = createServer(
+      hotRoutesListener(
+        harness.gateway,
+        (req, res) => {
+          seen.push(`${req.method} ${req.url}`);
+          app(req, res);
+        },
+        '/api/ai/',
+      ),
+    );
+    await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(mounted.address() as AddressInfo).port}`;
+      expect((await answer(url, '/api/ai/v1/chat/completions', chat())).status).toBe(200);
+      expect((await answer(url, '/api/ai/v1/embeddings', JSON.stringify({ model: 'embed', input: 'mounted' }))).status).toBe(200);
+      expect(seen).toEqual([]);
+      // Outside the mount, the app answers (its own 404).
+      for (const path of ['/v1/chat/completions', '/api/aiv1/chat/completions']) {
+        expect((await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: chat() })).status).toBe(404);
+      }
+      expect(seen).toEqual(['POST /v1/chat/completions', 'POST /api/aiv1/chat/completions']);
+    } finally {
+      mounted.closeAllConnections();
+      await new Promise((resolve) => mounted.close(resolve));
+    }
+  });
+
   it('leaves a gateway with an authenticate hook (given an Express request) to the app', async () => {
     const hooked = await startHarness({ authenticate: (req) => (req.get('authorization') === `Bearer ${CLIENT_KEY}` ? { projectId: 'default', role: 'user', userId: 'hooked' } : undefined) });
     const seen: string[] = [];
