@@ -63,7 +63,7 @@ const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).to
 
 /** Each request kind apart at saturation (autocannon), per target, with ours over the bare proxy and Portkey. */
 function saturationSection(saturation: SaturationResult): string {
-  const names = (['direct', ...GATEWAY_NAMES] as TargetName[]).filter((name) => saturation.has(name));
+  const names = (['direct', ...GATEWAY_NAMES, 'serve'] as TargetName[]).filter((name) => saturation.has(name));
   const rows = names.map((name) => [
     TARGET_LABELS[name],
     ...REQUEST_KINDS.map((kind) => {
@@ -71,15 +71,18 @@ function saturationSection(saturation: SaturationResult): string {
       return figure ? `${figure.requestsPerSecond.toFixed(0)} (${ms(figure.cpuMsPerRequest, 3)} CPU${figure.failed ? `, ${figure.failed} failed` : ''})` : '—';
     }),
   ]);
-  const ours = saturation.get('ours');
-  for (const other of ['bare', 'portkey'] as const) {
-    const theirs = saturation.get(other);
-    if (ours && theirs) rows.push([`ours ÷ ${TARGET_LABELS[other]}`, ...REQUEST_KINDS.map((kind) => ratio(ours[kind].requestsPerSecond / theirs[kind].requestsPerSecond))]);
+  for (const form of ['ours', 'serve'] as const) {
+    const ours = saturation.get(form);
+    for (const other of ['bare', 'portkey'] as const) {
+      const theirs = saturation.get(other);
+      if (ours && theirs) rows.push([`${TARGET_LABELS[form]} ÷ ${TARGET_LABELS[other]}`, ...REQUEST_KINDS.map((kind) => ratio(ours[kind].requestsPerSecond / theirs[kind].requestsPerSecond))]);
+    }
   }
   return (
     '## Saturation per request kind (autocannon)\n\n' +
     table(['target', ...REQUEST_KINDS.map((kind) => `${KIND_LABELS[kind]}: requests/s (CPU per request)`)], rows) +
-    '\n\nEach kind on its own, `autocannon` as the client (its connections kept alive), targets in rotated order each round.'
+    '\n\nEach kind on its own, `autocannon` as the client (its connections kept alive), targets in rotated order each round. ' +
+    (saturation.has('serve') ? `${TARGET_LABELS.serve}: the same gateway with its hot routes on node:http's own request and response, without Express (\`hotRoutesListener\`), as \`insforge-ai serve\` and the fetch handler run it; ${TARGET_LABELS.ours} is mounted in an Express app, as a host app mounts it.` : '')
   );
 }
 
@@ -106,10 +109,19 @@ function nearestHeap(samples: Array<{ atMs: number; heapUsedBytes: number }> | u
   return nearest?.heapUsedBytes;
 }
 
-/** Each kind's requests per second at saturation, ours over another target's (autocannon). */
-function saturationRatio(results: BenchResults, other: TargetName, kind: RequestKind): number {
-  const ours = results.saturation?.get('ours')?.[kind].requestsPerSecond ?? NaN;
+/** Each kind's requests per second at saturation, ours (mounted in Express, or as `serve`) over another target's (autocannon). */
+function saturationRatio(results: BenchResults, other: TargetName, kind: RequestKind, form: 'ours' | 'serve' = 'ours'): number {
+  const ours = results.saturation?.get(form)?.[kind].requestsPerSecond ?? NaN;
   return ours / (results.saturation?.get(other)?.[kind].requestsPerSecond ?? NaN);
+}
+
+/**
+ * The same ratios for ours as `insforge-ai serve` runs it (hot routes without Express), after those of ours mounted in
+ * Express, which the goal's status follows: a host that mounts the gateway keeps its Express app.
+ */
+function asServe(results: BenchResults, other: TargetName): string {
+  if (!results.saturation?.has('serve')) return '';
+  return `; as \`insforge-ai serve\`: ${REQUEST_KINDS.map((kind) => `${kind} ${ratio(saturationRatio(results, other, kind, 'serve'))}`).join(', ')}`;
 }
 
 /** The saturation goals of issue 21: ≥ 0.75× the bare proxy for JSON chat and streams each, ≥ 2.5× Portkey. */
@@ -119,7 +131,7 @@ function saturationGoals(results: BenchResults): Goal[] {
   const goals: Goal[] = [
     {
       goal: "Requests/s at saturation ≥ 0.75× the bare proxy's (JSON chat, streams, each apart)",
-      figure: `${bare.map(([kind, value]) => `${kind} ${ratio(value)}`).join(', ')} (embeddings ${ratio(saturationRatio(results, 'bare', 'embed'))})`,
+      figure: `${bare.map(([kind, value]) => `${kind} ${ratio(value)}`).join(', ')} (embeddings ${ratio(saturationRatio(results, 'bare', 'embed'))})${asServe(results, 'bare')}`,
       status: bare.some(([, value]) => !Number.isFinite(value)) ? 'not measured' : bare.every(([, value]) => value >= 0.75) ? 'meets' : 'MISSES',
     },
   ];
@@ -128,7 +140,7 @@ function saturationGoals(results: BenchResults): Goal[] {
     const portkey = REQUEST_KINDS.map((kind) => [kind, saturationRatio(results, 'portkey', kind)] as const);
     goals.push({
       goal: "Requests/s at saturation ≥ 2.5× Portkey's (each kind)",
-      figure: portkey.map(([kind, value]) => `${kind} ${ratio(value)}`).join(', '),
+      figure: `${portkey.map(([kind, value]) => `${kind} ${ratio(value)}`).join(', ')}${asServe(results, 'portkey')}`,
       status: portkey.some(([, value]) => !Number.isFinite(value)) ? 'not measured' : portkey.every(([, value]) => value >= 2.5) ? 'meets' : 'MISSES',
     });
   }

@@ -21,13 +21,13 @@ import { measureCacheHits } from './cache-hits.js';
 import { measureChromium, type ChromiumPlan } from './chromium.js';
 import { measureClientSizes } from './client-size.js';
 import { measureLatency } from './latency.js';
-import { agent, timeRequest } from './load.js';
+import { agent, closedLoop, timeRequest } from './load.js';
 import { portkeyVersions } from './portkey.js';
 import { profileOurGateway } from './profile.js';
 import { missedGoals, renderReport, evaluateGoals, type BenchResults } from './report.js';
 import { runSoak } from './soak.js';
 import { measureStreamMemory } from './stream-memory.js';
-import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
+import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, startOurGateway, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
 import { measureSaturation } from './saturation.js';
 import { measureServeIdle } from './serve-idle.js';
 import { measureThroughput } from './throughput.js';
@@ -120,7 +120,15 @@ async function main(): Promise<BenchResults> {
   step(`throughput: ${plan.workers} clients, ${plan.saturationRounds} × ${plan.saturationMs / 1000} s per target`);
   const throughput = await measureThroughput(targets, plan.workers, plan.saturationMs, plan.saturationRounds);
   step(`saturation per request kind (autocannon): ${plan.perKind.connections} connections, ${plan.perKind.rounds} × ${plan.perKind.durationSeconds} s per target and kind`);
-  const saturation = await measureSaturation(targets, plan.perKind);
+  // Ours as `insforge-ai serve` runs it too (its hot routes without Express), beside ours mounted in Express.
+  const serveTarget = await startOurGateway(workspace, emulator, [], { without: ['express'] }).catch((error: unknown) => {
+    unavailable.set('serve', firstLineOf(error));
+    return undefined;
+  });
+  // Started just now: warmed with each kind at load (the others are warm from the latency and throughput runs).
+  if (serveTarget) for (const kind of REQUEST_KINDS) await closedLoop(() => buildRequest(serveTarget.address, kind), plan.workers, plan.saturationMs);
+  const saturation = await measureSaturation(serveTarget ? [...targets, serveTarget] : targets, plan.perKind);
+  await serveTarget?.child.stop();
   const byName = (name: TargetName) => targets.find((target) => target.name === name);
   const [directOne, bareTarget, oursTarget] = [byName('direct'), byName('bare'), byName('ours')];
   let cache: BenchResults['cache'] = { skipped: 'Not measured: the bare proxy or our gateway did not run.' };

@@ -19,7 +19,8 @@ import { CHAT_MODEL, EMBEDDING_MODEL, type TargetAddress } from './workload.js';
  */
 export type GatewayPart = 'limits' | 'ledger' | 'breakers' | 'express';
 
-export type TargetName = 'direct' | 'bare' | 'ours' | 'portkey';
+/** `serve`: ours with its hot routes on node:http alone, as `insforge-ai serve` runs them (measured at saturation). */
+export type TargetName = 'direct' | 'bare' | 'ours' | 'portkey' | 'serve';
 /** The targets that are gateways in front of the emulator, in the order every table lists them. */
 export const GATEWAY_NAMES = ['bare', 'ours', 'portkey'] as const satisfies readonly TargetName[];
 export const TARGET_LABELS: Record<TargetName, string> = {
@@ -27,6 +28,7 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   bare: '(b) bare Node proxy',
   ours: '(c) our gateway',
   portkey: '(d) Portkey gateway',
+  serve: '(e) our gateway as `insforge-ai serve`',
 };
 
 export interface Target {
@@ -161,7 +163,7 @@ export async function startOurGateway(
   const gatewayUrl = `${child.readyValue}${without.includes('express') ? '' : '/ai'}`;
   if (!without.includes('limits')) await turnLimitsOn(gatewayUrl);
   return {
-    name: 'ours',
+    name: without.includes('express') ? 'serve' : 'ours',
     child,
     address: { baseUrl: `${gatewayUrl}/v1`, headers: { authorization: `Bearer ${CLIENT_KEY}` }, chatModel: 'chat', embeddingModel: 'embed', addsSystemPrompt: true },
   };

@@ -5,7 +5,8 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import type { PlainErrorHandler, PlainHandler } from '../plain-http.js';
-import { hotRoutesListener, withHotRoutes } from './hot-routes.js';
+import { hotRoutesListener } from '../index.js';
+import { withHotRoutes } from './hot-routes.js';
 
 type Call = (req: object, res: object, next: (error?: unknown) => void) => void;
 
