@@ -58,12 +58,12 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 /**
  * The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. Without a hook, only
- * the request's headers are read, so a request that never went through Express (`insforge-ai serve`'s hot routes)
- * is identified the same way.
+ * the request's headers are read, so a request that never went through Express (the hot routes of
+ * `hotRoutesListener`) is identified the same way.
  */
 export async function identify(req: IncomingMessage, authenticate: Authenticate | undefined, keys: ClientKeyVerifier): Promise<Identity> {
-  // The host's hook gets what its app gave the gateway: an Express request (the hot-route listener of
-  // `insforge-ai serve`, the only caller without Express, has no hook; `hotRoutesListener` refuses one).
+  // The host's hook gets what its app gave the gateway: an Express request. Requests that skip Express
+  // (`hotRoutesListener`: `insforge-ai serve`, the fetch handler) come only to a gateway without a hook.
   const fromHost = authenticate ? await authenticate(req as Request) : undefined;
   if (fromHost) {
     // The host often reads these from what the client sent (a header, a token's claims); a NUL could never be stored.
