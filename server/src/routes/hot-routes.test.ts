@@ -249,7 +249,7 @@ describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai s
           seen.push(`${req.method} ${req.url}`);
           app(req, res);
         },
-        '/api/ai/',
+        'api/ai/',
       ),
     );
     await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve));

@@ -72,7 +72,9 @@ export function withHotRoutes(router: RouterHandler, hot: HotRoutes): NodeHandle
 export function hotRoutesListener(gateway: object, fallback: RequestListener, mountPath = '/'): RequestListener {
   const run = (gateway as { [RUN_WITHOUT_EXPRESS]?: PlainRunner })[RUN_WITHOUT_EXPRESS];
   if (!run) return fallback;
-  const prefix = mountPath.replace(/\/+$/, '');
+  // `/api/ai`, `api/ai/` and `/api/ai/` are one mount; `/` (or '') is the root.
+  const trimmed = mountPath.replace(/^\/+|\/+$/g, '');
+  const prefix = trimmed === '' ? '' : `/${trimmed}`;
   return (req, res) => {
     const url = req.url ?? '';
     if (!url.startsWith(`${prefix}/`) || !run(req, res, url.slice(prefix.length))) fallback(req, res);
