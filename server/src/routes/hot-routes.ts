@@ -59,11 +59,11 @@ export function withHotRoutes(router: RouterHandler, hot: HotRoutes): NodeHandle
 /**
  * A node:http listener that serves a gateway's hot routes (`POST /v1/chat/completions`, `POST /v1/embeddings`, spelt
  * exactly so, below `mountPath`) on node:http's own request and response, and hands every other request to
- * `fallback` (the Express app the gateway is mounted in at `mountPath`). Express gives each request and response its own
- * prototypes, and Node's HTTP code then runs slower on them: on the hot routes that, with the app's routing, costs
- * more CPU per request than the gateway's limits and ledger together (bench/findings.md). Nothing of the app runs
- * before the hot routes, so this is for a server that is the gateway alone (`insforge-ai serve`, the fetch handler); a
- * gateway with an `authenticate` hook (which reads an Express request) sends everything to `fallback`.
+ * `fallback` (the Express app the gateway is mounted in at `mountPath`). Express gives each request and response
+ * prototypes of its own, and Node's HTTP code then runs slower on them: with the app's routing, a quarter to a third
+ * of a JSON chat's CPU (bench/findings.md, change 23). Nothing of the app runs before the hot routes, so this is for a
+ * server that is the gateway alone (`insforge-ai serve`, the fetch handler); a gateway with an `authenticate` hook
+ * (which reads an Express request) sends everything to `fallback`.
  * @example
  * const app = express();
  * app.use('/', gateway);
