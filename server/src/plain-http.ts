@@ -26,15 +26,20 @@ export function setHeaders(res: ServerResponse, headers: OutgoingHttpHeaders): v
 }
 
 /**
- * Answers `body` as JSON with `status` (what Express's `res.status(status).json(body)` sends, without the ETag it
- * hashes the body for: answers to POSTs are not cached by validators).
+ * Answers JSON text as it is, with `status`: an upstream body as OpenRouter sent it (no parse-and-stringify round
+ * trip), or what `sendJson` serialised. No ETag, which Express's `res.json` hashes every body for: answers to POSTs
+ * are not cached by validators.
  */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+export function sendJsonText(res: ServerResponse, status: number, text: string | Buffer): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(text));
+  res.setHeader('content-length', typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength);
   res.end(text);
+}
+
+/** Answers `body` as JSON with `status` (what Express's `res.status(status).json(body)` sends, without the ETag). */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendJsonText(res, status, JSON.stringify(body));
 }
 
 /** Passes a request on (no argument) or an error to the next error handler (Express's `next`). */

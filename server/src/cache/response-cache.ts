@@ -2,7 +2,6 @@ import { GatewayError, redactedError } from '../errors.js';
 import { DEFAULT_CACHE_TTL_SECONDS } from '../features/feature-policies.js';
 import type { ForwardResult, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
 import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
-import { sendUpstreamJson } from '../gateway/upstream-json.js';
 import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
 import { sendJson, setHeaders, type PlainResponse } from '../plain-http.js';
@@ -226,7 +225,7 @@ export class ResponseCache {
       commit(res).end(text + format.end(summaryOfChunks(chunks)));
     } else {
       const json = exchange.toJson ? exchange.toJson(plan, body) : body;
-      sendUpstreamJson(res, Buffer.from(JSON.stringify(json)));
+      sendJson(res, 200, json);
     }
     for (const chunk of answer.chunks ?? chunksFromCompletion(body)) {
       const delta = chunk.choices?.[0]?.delta;

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.js';
 import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -66,17 +65,6 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */
 function malformedAnswer(): UpstreamFailure {
   return new UpstreamFailure(new GatewayError('upstream_error', 'The model provider sent an answer the gateway cannot read.'), false, true);
-}
-
-/**
- * Answers 200 with an upstream JSON body exactly as it came, for a route whose answer is already that body: no
- * parse-and-stringify round trip, and no ETag (Express's `res.json` hashes every body it sends for one).
- */
-export function sendUpstreamJson(res: ServerResponse, raw: Buffer): void {
-  res.statusCode = 200;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', raw.byteLength);
-  res.end(raw);
 }
 
 const VECTOR_START = Buffer.from('"embedding":[');

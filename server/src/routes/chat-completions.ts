@@ -5,8 +5,7 @@ import type { MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
-import { sendUpstreamJson } from '../gateway/upstream-json.js';
-import { sendJson, type PlainHandler } from '../plain-http.js';
+import { sendJson, sendJsonText, type PlainHandler } from '../plain-http.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
 /** What differs between the OpenAI route and InsForge's: how the body is read and the answer written. */
@@ -46,7 +45,7 @@ export function chatRoute(context: GatewayContext, protocol: ChatProtocol): Mete
       // A tap may have changed the answer (an output guardrail's redaction): then it is serialized again.
       if (protocol.toJson) sendJson(res, 200, protocol.toJson(completion));
       else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, completion);
-      else sendUpstreamJson(res, raw);
+      else sendJsonText(res, 200, raw);
       return { status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
     },
     exchange: {

@@ -5,8 +5,8 @@ import type { Feature } from '../features/feature.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { estimateEmbeddings } from '../gateway/quota-estimate.js';
-import { postWithFallbacks, sendUpstreamJson } from '../gateway/upstream-json.js';
-import type { PlainHandler } from '../plain-http.js';
+import { postWithFallbacks } from '../gateway/upstream-json.js';
+import { sendJsonText, type PlainHandler } from '../plain-http.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
 // The schema lives beside the chat request's so batch jobs check items with it too.
@@ -62,7 +62,7 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
       });
       for (const tap of meter.answerTaps) await tap.body?.(result);
       // Already OpenAI's shape: the bytes leave as they came, without being serialized again.
-      sendUpstreamJson(res, raw);
+      sendJsonText(res, 200, raw);
       return { status: 'ok', usage: result.usage, servedModel: result.model, provider: result.provider, generationId: result.id };
     },
     exchange: {
