@@ -127,28 +127,48 @@ describe('the hot routes in the gateway', () => {
   });
 });
 
-describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai serve runs them)', () => {
-  let harness: Harness;
-  let server: Server;
-  let plainUrl: string;
+/**
+ * A server of `hotRoutesListener` with the gateway mounted in an Express app at `mountPath`, as `serve` builds one;
+ * `listenerMount` is the same mount as the listener is told it (it may be written otherwise).
+ */
+async function listenThrough(gateway: Harness['gateway'], mountPath = '/', listenerMount = mountPath): Promise<{ url: string; toExpress: string[]; close(): Promise<void> }> {
   /** Requests the listener handed to the Express app. */
   const toExpress: string[] = [];
-  beforeAll(async () => {
-    harness = await startHarness();
-    const app = express();
-    app.use('/', harness.gateway);
-    server = createServer(
-      hotRoutesListener(harness.gateway, (req, res) => {
+  const app = express();
+  app.use(mountPath, gateway);
+  const server: Server = createServer(
+    hotRoutesListener(
+      gateway,
+      (req, res) => {
         toExpress.push(`${req.method} ${req.url}`);
         app(req, res);
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    plainUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      },
+      listenerMount,
+    ),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    toExpress,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai serve runs them)', () => {
+  let harness: Harness;
+  let plain: Awaited<ReturnType<typeof listenThrough>>;
+  let plainUrl: string;
+  let toExpress: string[];
+  beforeAll(async () => {
+    harness = await startHarness();
+    plain = await listenThrough(harness.gateway);
+    ({ url: plainUrl, toExpress } = plain);
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await plain.close();
     await harness.close();
   });
   const admin = (path: string, init: RequestInit) => fetch(`${harness.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } });
@@ -239,22 +259,9 @@ describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai s
   });
 
   it('serves the hot routes below a mount path (as the fetch handler mounts the gateway), and nothing outside it', async () => {
-    const seen: string[] = [];
-    const app = express();
-    app.use('/api/ai', harness.gateway);
-    const mounted = createServer(
-      hotRoutesListener(
-        harness.gateway,
-        (req, res) => {
-          seen.push(`${req.method} ${req.url}`);
-          app(req, res);
-        },
-        'api/ai/',
-      ),
-    );
-    await new Promise<void>((resolve) => mounted.listen(0, '127.0.0.1', resolve));
+    // Written without its leading slash: the same mount as `/api/ai`.
+    const { url, toExpress: seen, close } = await listenThrough(harness.gateway, '/api/ai', 'api/ai/');
     try {
-      const url = `http://127.0.0.1:${(mounted.address() as AddressInfo).port}`;
       expect((await answer(url, '/api/ai/v1/chat/completions', chat())).status).toBe(200);
       expect((await answer(url, '/api/ai/v1/embeddings', JSON.stringify({ model: 'embed', input: 'mounted' }))).status).toBe(200);
       expect(seen).toEqual([]);
@@ -264,29 +271,18 @@ describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai s
       }
       expect(seen).toEqual(['POST /v1/chat/completions', 'POST /api/aiv1/chat/completions']);
     } finally {
-      mounted.closeAllConnections();
-      await new Promise((resolve) => mounted.close(resolve));
+      await close();
     }
   });
 
   it('leaves a gateway with an authenticate hook (given an Express request) to the app', async () => {
     const hooked = await startHarness({ authenticate: (req) => (req.get('authorization') === `Bearer ${CLIENT_KEY}` ? { projectId: 'default', role: 'user', userId: 'hooked' } : undefined) });
-    const seen: string[] = [];
-    const app = express();
-    app.use('/', hooked.gateway);
-    const listener = hotRoutesListener(hooked.gateway, (req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      app(req, res);
-    });
-    const hookedServer = createServer(listener);
-    await new Promise<void>((resolve) => hookedServer.listen(0, '127.0.0.1', resolve));
+    const { url, toExpress: seen, close } = await listenThrough(hooked.gateway);
     try {
-      const url = `http://127.0.0.1:${(hookedServer.address() as AddressInfo).port}`;
       expect((await answer(url, '/v1/chat/completions', chat())).status).toBe(200);
       expect(seen).toEqual(['POST /v1/chat/completions']);
     } finally {
-      hookedServer.closeAllConnections();
-      await new Promise((resolve) => hookedServer.close(resolve));
+      await close();
       await hooked.close();
     }
   });
