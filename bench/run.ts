@@ -31,7 +31,7 @@ import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, star
 import { measureSaturation } from './saturation.js';
 import { measureServeIdle } from './serve-idle.js';
 import { measureThroughput } from './throughput.js';
-import { buildRequest, REQUEST_KINDS } from './workload.js';
+import { buildRequest, LONG_CONVERSATION_BYTES, REQUEST_KINDS } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -149,6 +149,19 @@ async function main(): Promise<BenchResults> {
     }
   }
 
+  // The same with a long conversation sent with each stream, as a chat app sends it: what a gateway keeps of a
+  // prompt while the answer streams.
+  const streamMemoryLongConversation: BenchResults['streamMemory'] = new Map();
+  for (const name of GATEWAY_NAMES) {
+    if (unavailable.has(name)) continue;
+    step(`memory per stream with a ${LONG_CONVERSATION_BYTES / 1024} KB conversation: ${TARGET_LABELS[name]}`);
+    try {
+      streamMemoryLongConversation.set(name, await measureStreamMemory(() => startTarget(name, workspace, emulator), plan.streamSteps, plan.settleMs, LONG_CONVERSATION_BYTES));
+    } catch (error) {
+      streamMemoryLongConversation.set(name, { error: firstLineOf(error) });
+    }
+  }
+
   step(`idle memory of insforge-ai serve on SQLite, after ${plan.serveSettleMs / 1000} s quiet`);
   let serveIdle: BenchResults['serveIdle'];
   try {
@@ -214,6 +227,7 @@ async function main(): Promise<BenchResults> {
     saturation,
     cache,
     streamMemory,
+    streamMemoryLongConversation,
     serveIdle,
     soak,
     profile,

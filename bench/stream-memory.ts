@@ -6,7 +6,7 @@
 import { sleep, type ProcessMemory } from './child-process.js';
 import { startRequest, timeRequest, type RunningRequest } from './load.js';
 import type { Target } from './targets.js';
-import { buildRequest, REQUEST_KINDS, SLOW_STREAM_MARKER } from './workload.js';
+import { buildRequest, REQUEST_KINDS, SLOW_STREAM_MARKER, withConversation } from './workload.js';
 
 export interface StreamMemoryResult {
   idle: ProcessMemory;
@@ -33,9 +33,12 @@ async function liveMemory(target: Target): Promise<ProcessMemory> {
   return reports[1] ?? reports[0] ?? { rss: NaN, heapUsed: NaN, heapTotal: NaN, external: NaN };
 }
 
-/** Opens `count` slow streams; resolves when each has sent its first content (or after 10 s). */
-async function openStreams(target: Target, count: number): Promise<{ streams: RunningRequest[]; failed: number }> {
-  const spec = buildRequest(target.address, 'stream', SLOW_STREAM_MARKER);
+/**
+ * Opens `count` slow streams, each sent with `conversationBytes` of earlier turns; resolves when each has sent its
+ * first content (or after 10 s).
+ */
+async function openStreams(target: Target, count: number, conversationBytes: number): Promise<{ streams: RunningRequest[]; failed: number }> {
+  const spec = withConversation(buildRequest(target.address, 'stream', SLOW_STREAM_MARKER), conversationBytes);
   const streams = Array.from({ length: count }, () => startRequest(spec));
   let failed = 0;
   await Promise.all(
@@ -48,8 +51,11 @@ async function openStreams(target: Target, count: number): Promise<{ streams: Ru
   return { streams, failed };
 }
 
-/** `start` starts a fresh process of the target (e.g. `() => startTarget('ours', workspace, emulator)`). */
-export async function measureStreamMemory(start: () => Promise<Target>, streamSteps: readonly number[], settleMs: number): Promise<StreamMemoryResult> {
+/**
+ * `start` starts a fresh process of the target (e.g. `() => startTarget('ours', workspace, emulator)`);
+ * `conversationBytes`: earlier turns sent with each stream (a long conversation), none by default.
+ */
+export async function measureStreamMemory(start: () => Promise<Target>, streamSteps: readonly number[], settleMs: number, conversationBytes = 0): Promise<StreamMemoryResult> {
   const target = await start();
   const held: RunningRequest[] = [];
   try {
@@ -60,7 +66,7 @@ export async function measureStreamMemory(start: () => Promise<Target>, streamSt
     let failedToStart = 0;
     for (const total of streamSteps) {
       const started = performance.now();
-      const opened = await openStreams(target, total - held.length);
+      const opened = await openStreams(target, total - held.length, conversationBytes);
       held.push(...opened.streams);
       failedToStart += opened.failed;
       const openedMs = performance.now() - started;

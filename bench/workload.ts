@@ -43,6 +43,20 @@ export interface RequestSpec {
   body: string;
 }
 
+/** The earlier turns of a long conversation, as a chat app sends with each new message (16 turns of about 1 KB). */
+export const LONG_CONVERSATION_BYTES = 16 * 1024;
+
+/** `spec` (a chat) with earlier turns of about `bytes` in all before its last message. */
+export function withConversation(spec: RequestSpec, bytes: number): RequestSpec {
+  if (bytes <= 0) return spec;
+  const body = JSON.parse(spec.body) as { messages: Array<{ role: string; content: string }> };
+  const turn = 'Gateways sit between an app and its models, and every request they meter passes through them. ';
+  const turns = Math.max(1, Math.round(bytes / 1024));
+  const history = Array.from({ length: turns }, (_, index) => ({ role: index % 2 === 0 ? 'user' : 'assistant', content: `${index}: ${turn.repeat(Math.ceil(1024 / turn.length))}`.slice(0, 1024) }));
+  body.messages.splice(body.messages.length - 1, 0, ...history);
+  return { ...spec, body: JSON.stringify(body) };
+}
+
 /** Builds one request of a kind; `marker` overrides the stream marker (slow and soak streams). */
 export function buildRequest(target: TargetAddress, kind: RequestKind, marker = STREAM_MARKER): RequestSpec {
   const headers = { 'content-type': 'application/json', ...target.headers };

@@ -8,6 +8,12 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
  */
 export interface PlainRequest extends IncomingMessage {
   body?: unknown;
+  /**
+   * Set on a request that nothing but the gateway sees (served by `hotRoutesListener`, with no app around it): its
+   * parsed body is let go once the route has read it, rather than held until the answer ends. An Express request
+   * keeps its body, which the host's own code may read after the gateway's.
+   */
+  bodyIsGateways?: true;
   /** The URL before any mount path was taken off it (Express's `originalUrl`). */
   originalUrl: string;
 }

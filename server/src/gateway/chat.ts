@@ -105,6 +105,15 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
 }
 
 /**
+ * Lets go of what a run sends (its messages, however long, and their files) once no attempt can follow: an open
+ * stream then holds what it forwards, not its prompt. Nothing reads the body after that; the model and the feature
+ * stay on the run.
+ */
+export function forgetPrompt(run: ChatRun): void {
+  run.body = {};
+}
+
+/**
  * Sends a non-streaming chat through retries and fallbacks; an error inside a 200 counts as a failure. The answer
  * holds the parsed completion and its bytes as they came, which the OpenAI route forwards unchanged.
  */

@@ -4,7 +4,7 @@ import { setHeaders } from '../plain-http.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
 import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
-import type { ChatRun } from './chat.js';
+import { forgetPrompt, type ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import { PlainChunks } from './stream-chunk-scan.js';
@@ -195,6 +195,8 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
     return result('error', undefined, gatewayError);
   }
 
+  // Answered 200 with a first chunk: nothing is retried from here, so the prompt is not needed again.
+  forgetPrompt(run);
   let failure: GatewayError | undefined;
   let sawDone = opened.first === undefined;
   try {

@@ -83,7 +83,8 @@ export class Guardrails {
     if (checks.length === 0) return undefined;
     await checkInput(checks, request, meter);
     const output = checks.filter((check) => check.stages.has('output'));
-    if (output.length > 0 && request.kind === 'chat') meter.answerTaps.push(outputTap(output, request, meter));
+    // The answer is judged, not the prompt: the tap, which lives as long as the stream, keeps no body.
+    if (output.length > 0 && request.kind === 'chat') meter.answerTaps.push(outputTap(output, { ...request, body: {} }, meter));
     return undefined;
   }
 

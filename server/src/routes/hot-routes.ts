@@ -48,7 +48,7 @@ export function withHotRoutes(router: RouterHandler, hot: HotRoutes): NodeHandle
     const handlers = routes.get(`${req.method} ${path}`);
     if (!handlers) return false;
     // What Express's app gives every request and response that the handlers read: the URL as it came, `locals`.
-    const request = Object.assign(req, { originalUrl: req.url ?? '' });
+    const request = Object.assign(req, { originalUrl: req.url ?? '', bodyIsGateways: true as const });
     const response = Object.assign(res, { locals: Object.create(null) as Record<string, unknown> });
     runHandlers(handlers, hot.onError, request, response, (error) => unanswered(response, error));
     return true;

@@ -21,6 +21,8 @@ export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(li
     try {
       meter.stage = 'plan';
       const plan = await route.plan(req, meter);
+      // The plan holds what is sent; the request's parse of it (a long conversation, its files) may go.
+      if (req.bodyIsGateways) req.body = undefined;
       meter.stage = 'estimate';
       meter.estimate = await route.estimate(plan, meter);
       meter.stage = 'admit';

@@ -102,7 +102,13 @@ export class OpenRouterClient {
   async send(path: string, init: { method?: 'GET' | 'POST'; body?: unknown; signal?: AbortSignal; apiKey?: string }): Promise<UpstreamResponse> {
     const key = init.apiKey ?? (await this.apiKey());
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json, text/event-stream' };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    let body: Iterable<Buffer> | null = null;
+    if (init.body !== undefined) {
+      const bytes = Buffer.from(JSON.stringify(init.body));
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(bytes.length);
+      body = sentOnce(bytes);
+    }
     if (this.options.referer) headers['http-referer'] = this.options.referer;
     if (this.options.title) {
       headers['x-title'] = this.options.title;
@@ -114,7 +120,8 @@ export class OpenRouterClient {
         path: `${this.#basePath}${path}`,
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
         headers,
-        body: init.body === undefined ? null : JSON.stringify(init.body),
+        // undici takes an iterable body (its documentation says so; its types do not list it yet).
+        body: body as Exclude<Dispatcher.DispatchOptions['body'], undefined>,
         signal: init.signal ?? null,
         // undici never retries on its own; this flag only lets HTTP/2 carry a POST beside others on one connection
         // (without it each POST in flight takes a connection of its own). HTTP/1.1 is unchanged: no pipelining.
@@ -129,6 +136,24 @@ export class OpenRouterClient {
   close(): Promise<void> {
     return this.#agent.close();
   }
+}
+
+/**
+ * A request body that undici lets go of once written. Given a string or a Buffer, undici keeps it (and a string's
+ * copy as bytes) until the answer has ended — a stream's whole life, so every open stream held its prompt, however
+ * long the conversation or large its images. The length travels in `content-length`, so it is not sent chunked.
+ */
+function sentOnce(bytes: Buffer): Iterable<Buffer> {
+  let unsent: Buffer | undefined = bytes;
+  return {
+    [Symbol.iterator]: () => ({
+      next: (): IteratorResult<Buffer> => {
+        const value = unsent;
+        unsent = undefined;
+        return value === undefined ? { done: true, value: undefined } : { done: false, value };
+      },
+    }),
+  };
 }
 
 /** Names the failure without echoing request details (the key travels in a header, never in these messages). */
