@@ -283,3 +283,27 @@ describe('the response cache in Redis', () => {
     }
   });
 });
+
+describe('a coalesced request when the gateway shuts down', () => {
+  it('answers the follower as the leader: 503 with Retry-After, so its client knows when to send again', async () => {
+    const local = await startHarness({ features: FEATURES });
+    try {
+      local.emulator.addRule({ match: { contains: '(drained)' }, scenario: 'ttft=5000' });
+      const send = () => fetch(`${local.url}/v1/chat/completions`, { method: 'POST', headers: headers(), body: JSON.stringify({ model: 'faq', messages: [{ role: 'user', content: 'Opening hours? (drained)' }] }) });
+      const leader = send();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const follower = send();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await local.gateway.drain(50);
+      const answers = await Promise.all([leader, follower]);
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.headers.get('retry-after')).toBe('1');
+        expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+      }
+      expect(answers.map((answer) => answer.headers.get('x-cache'))).toEqual(['miss', 'coalesced']);
+    } finally {
+      await local.close();
+    }
+  });
+});

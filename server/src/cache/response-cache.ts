@@ -1,4 +1,4 @@
-import { GatewayError, redactedError } from '../errors.js';
+import { GatewayError, redactedError, sendGatewayError } from '../errors.js';
 import { DEFAULT_CACHE_TTL_SECONDS } from '../features/feature-policies.js';
 import type { ForwardResult, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
 import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
@@ -251,7 +251,8 @@ export class ResponseCache {
     const safe = this.options.redact ? redactedError(ended, this.options.redact) : ended;
     const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
     if (res.headersSent && format) res.end(format.error(safe));
-    else if (!res.headersSent) sendJson(res, safe.status, safe.toBody());
+    // Not yet answered: the same answer the leader gets (a shutdown's Retry-After included).
+    else sendGatewayError(res, safe);
     return { status: 'error', errorCode: ended.code };
   }
 }
