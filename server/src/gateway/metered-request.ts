@@ -166,17 +166,25 @@ export class MeteredRequest {
   constructor(
     readonly identity: Identity,
     readonly endpoint: UsageRecord['endpoint'],
-    /** Aborts when the caller is gone (an HTTP client hung up, a batch job was cancelled). */
-    private readonly callerGone: AbortSignal,
+    /**
+     * Aborts when the caller is gone (a batch job was cancelled). An HTTP route calls `callerLeft()` instead, which
+     * spares every request an AbortController of its own.
+     */
+    private readonly callerGone: AbortSignal | undefined,
     private readonly ports: LifecyclePorts,
     private readonly onDone: (meter: MeteredRequest) => void,
   ) {
     this.signal = this.#abort.signal;
     this.observer = ports.observe?.(this) ?? {};
-    if (callerGone.aborted) this.#onClose();
-    else callerGone.addEventListener('abort', this.#onClose);
+    if (callerGone?.aborted) this.#onClose();
+    else callerGone?.addEventListener('abort', this.#onClose);
     this.#deadline = setTimeout(() => this.end('deadline'), ports.deadlineMs);
     this.#deadline.unref();
+  }
+
+  /** The caller is gone (an HTTP client hung up before its answer ended). */
+  callerLeft(): void {
+    this.#onClose();
   }
 
   #onClose = () => {
@@ -231,7 +239,7 @@ export class MeteredRequest {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#deadline);
-    this.callerGone.removeEventListener('abort', this.#onClose);
+    this.callerGone?.removeEventListener('abort', this.#onClose);
     this.onDone(this);
     const figures = usageFigures('usage' in result ? result.usage : undefined);
     // Reached OpenRouter and may have been billed: a generation id says so, and so does an abort mid-call.
@@ -316,7 +324,7 @@ export class RequestLifecycle {
   constructor(readonly ports: LifecyclePorts) {}
 
   /** Starts metering a request; once the gateway is shutting down, new requests get a 503 instead. */
-  begin(identity: Identity, endpoint: UsageRecord['endpoint'], callerGone: AbortSignal): MeteredRequest {
+  begin(identity: Identity, endpoint: UsageRecord['endpoint'], callerGone?: AbortSignal): MeteredRequest {
     if (this.#closing) throw new GatewayError('service_unavailable', 'The gateway is restarting; send the request again.', { retryAfterSeconds: 1 });
     const meter = new MeteredRequest(identity, endpoint, callerGone, this.ports, (done) => {
       this.#inFlight.delete(done);

@@ -15,7 +15,11 @@ import { identityOf } from './identity-middleware.js';
 export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(lifecycle: RequestLifecycle, route: MeteredRoute<Plan, Req>): PlainHandler<Req> {
   const { quota, beforeForward = [] } = lifecycle.ports;
   return async (req, res) => {
-    const meter = lifecycle.begin(identityOf(res), route.endpoint, clientGoneSignal(res));
+    const meter = lifecycle.begin(identityOf(res), route.endpoint);
+    // The client hung up before its answer ended (not when it ends normally).
+    res.once('close', () => {
+      if (!res.writableEnded) meter.callerLeft();
+    });
     // The id of the usage record and the error log: what a client quotes when it asks why a request failed.
     res.setHeader('x-request-id', meter.requestId);
     try {
