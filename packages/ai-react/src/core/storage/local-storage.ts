@@ -1,5 +1,6 @@
 import type { StoredConversation } from '../chat-messages.js';
 import { byUpdatedAtDescending, summarizeConversation, type ConversationStorage } from './conversation-storage.js';
+import { idsBeingWritten, notifyStorageChanged, stopWriters } from './storage-events.js';
 
 /** The Web Storage methods the adapter uses (a Map-backed stub in tests, `sessionStorage` if preferred). */
 export type WebStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
@@ -20,9 +21,50 @@ function browserStorage(): WebStorage | undefined {
   }
 }
 
+/** Each adapter's prefix and storage, for the `storage` events of other tabs. */
+const adapterSettings = new WeakMap<ConversationStorage, { prefix: string; storage: () => WebStorage | undefined }>();
+// Held weakly: an adapter the app drops is not kept alive by the page's one listener.
+const adapters = new Set<WeakRef<ConversationStorage>>();
+let hearingOtherTabs = false;
+
+/**
+ * Another tab of the same origin changed `localStorage` (the browser tells every other page): a conversation it
+ * removed stops being written by the chats showing it here, so their next save (the answer they were streaming) does
+ * not bring it back; lists of conversations read again.
+ */
+function onStorageEvent(event: StorageEvent): void {
+  for (const reference of adapters) {
+    const adapter = reference.deref();
+    const settings = adapter && adapterSettings.get(adapter);
+    if (!adapter || !settings) {
+      adapters.delete(reference);
+      continue;
+    }
+    const storage = settings.storage();
+    if (event.storageArea !== storage) continue;
+    // `key` is null when the other tab cleared the whole storage.
+    if (event.key !== null && !event.key.startsWith(settings.prefix)) continue;
+    const removed = event.key === null
+      ? idsBeingWritten(adapter).filter((id) => storage?.getItem(settings.prefix + id) === null)
+      : event.newValue === null ? [event.key.slice(settings.prefix.length)] : [];
+    void Promise.all(removed.map((id) => stopWriters(adapter, id))).then(() => notifyStorageChanged(adapter));
+  }
+}
+
+function hearOtherTabs(adapter: ConversationStorage): void {
+  const page = globalThis as { addEventListener?: (type: 'storage', listener: (event: StorageEvent) => void) => void };
+  if (typeof page.addEventListener !== 'function') return;
+  adapters.add(new WeakRef(adapter));
+  if (hearingOtherTabs) return;
+  hearingOtherTabs = true;
+  page.addEventListener('storage', onStorageEvent);
+}
+
 /**
  * Conversations in `localStorage`, one key per conversation. Where there is no storage (server rendering), it
- * behaves as an empty store that keeps nothing, so creating a chat there never throws.
+ * behaves as an empty store that keeps nothing, so creating a chat there never throws. A conversation another tab
+ * removes (through its conversation list) stops being written by the chats showing it in this one, and conversation
+ * lists here read again when another tab changes a conversation.
  *
  * @example
  * const storage = localStorageAdapter({ prefix: 'acme-chat:' });
@@ -40,7 +82,7 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): C
       return undefined;
     }
   };
-  return {
+  const adapter: ConversationStorage = {
     load: async (id) => read(prefix + id),
     // A full storage throws QuotaExceededError: the controller reports it as a storage error.
     save: async (conversation) => storage()?.setItem(prefix + conversation.id, JSON.stringify(conversation)),
@@ -59,4 +101,7 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): C
       }).sort(byUpdatedAtDescending);
     },
   };
+  adapterSettings.set(adapter, { prefix, storage });
+  hearOtherTabs(adapter);
+  return adapter;
 }

@@ -110,6 +110,14 @@ export async function stopWriters(storage: ConversationStorage, id: string): Pro
 }
 
 /**
+ * The conversations of this storage (by their id in it) that live chats are showing: what another tab's clearing of
+ * the whole storage may have removed under them.
+ */
+export function idsBeingWritten(storage: ConversationStorage): string[] {
+  return [...(writers.get(storage)?.keys() ?? [])];
+}
+
+/**
  * Gives the title to every chat showing conversation `id` of this storage (through any view of it); true when one of
  * them saves the conversation with it (else the caller saves the title itself).
  *
