@@ -204,5 +204,6 @@ export async function startPortkeyTarget(workspace: BenchWorkspace, emulator: Em
 export function startTarget(name: Exclude<TargetName, 'direct'>, workspace: BenchWorkspace, emulator: Emulator, nodeArgs: string[] = []): Promise<Target> {
   if (name === 'bare') return startBareProxy(workspace, emulator, nodeArgs);
   if (name === 'ours') return startOurGateway(workspace, emulator, nodeArgs);
+  if (name === 'serve') return startOurGateway(workspace, emulator, nodeArgs, { without: ['express'] });
   return startPortkeyTarget(workspace, emulator, nodeArgs);
 }
