@@ -22,9 +22,13 @@ function browserStorage(): WebStorage | undefined {
 }
 
 /** Each adapter's prefix and storage, for the `storage` events of other tabs. */
-const adapterSettings = new WeakMap<ConversationStorage, { prefix: string; storage: () => WebStorage | undefined }>();
-// Held weakly: an adapter the app drops is not kept alive by the page's one listener.
-const adapters = new Set<WeakRef<ConversationStorage>>();
+interface HeardAdapter {
+  // Held weakly: an adapter the app drops is not kept alive by the page's one listener.
+  adapter: WeakRef<ConversationStorage>;
+  prefix: string;
+  storage: () => WebStorage | undefined;
+}
+const adapters = new Set<HeardAdapter>();
 let hearingOtherTabs = false;
 
 /**
@@ -33,28 +37,27 @@ let hearingOtherTabs = false;
  * not bring it back; lists of conversations read again.
  */
 function onStorageEvent(event: StorageEvent): void {
-  for (const reference of adapters) {
-    const adapter = reference.deref();
-    const settings = adapter && adapterSettings.get(adapter);
-    if (!adapter || !settings) {
-      adapters.delete(reference);
+  for (const heard of adapters) {
+    const adapter = heard.adapter.deref();
+    if (!adapter) {
+      adapters.delete(heard);
       continue;
     }
-    const storage = settings.storage();
+    const storage = heard.storage();
     if (event.storageArea !== storage) continue;
     // `key` is null when the other tab cleared the whole storage.
-    if (event.key !== null && !event.key.startsWith(settings.prefix)) continue;
+    if (event.key !== null && !event.key.startsWith(heard.prefix)) continue;
     const removed = event.key === null
-      ? idsBeingWritten(adapter).filter((id) => storage?.getItem(settings.prefix + id) === null)
-      : event.newValue === null ? [event.key.slice(settings.prefix.length)] : [];
+      ? idsBeingWritten(adapter).filter((id) => storage?.getItem(heard.prefix + id) === null)
+      : event.newValue === null ? [event.key.slice(heard.prefix.length)] : [];
     void Promise.all(removed.map((id) => stopWriters(adapter, id))).then(() => notifyStorageChanged(adapter));
   }
 }
 
-function hearOtherTabs(adapter: ConversationStorage): void {
+function hearOtherTabs(adapter: ConversationStorage, prefix: string, storage: () => WebStorage | undefined): void {
   const page = globalThis as { addEventListener?: (type: 'storage', listener: (event: StorageEvent) => void) => void };
   if (typeof page.addEventListener !== 'function') return;
-  adapters.add(new WeakRef(adapter));
+  adapters.add({ adapter: new WeakRef(adapter), prefix, storage });
   if (hearingOtherTabs) return;
   hearingOtherTabs = true;
   page.addEventListener('storage', onStorageEvent);
@@ -101,7 +104,6 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): C
       }).sort(byUpdatedAtDescending);
     },
   };
-  adapterSettings.set(adapter, { prefix, storage });
-  hearOtherTabs(adapter);
+  hearOtherTabs(adapter, prefix, storage);
   return adapter;
 }
