@@ -58,6 +58,11 @@ export interface ConversationSaveRequest<M extends ConversationMessageBody = Con
   feature?: string | null;
   messages: M[];
   order?: WriteOrder;
+  /**
+   * Replace it only if it is stored (a save that continues what the writer already wrote): when it was removed
+   * meanwhile, from another tab or device, nothing is written and the answer is 404 `not_found` (`param: ifPresent`).
+   */
+  ifPresent?: boolean;
 }
 
 /** `POST /api/ai/conversations/:id/messages`: adds messages at the end; one whose id is stored is skipped. */

@@ -113,7 +113,15 @@ describe('the conversations API', () => {
     expect((await call('PUT', '/saved-by-adapter', { messages: [message('c')], order: { writer: 'tab-1', sequence: 8 } })).status).toBe(409);
     expect((await call('GET', '/saved-by-adapter')).status).toBe(404);
     expect((await call('PUT', '/saved-by-adapter', { messages: [message('d')], order: { writer: 'tab-1', sequence: 10 } })).status).toBe(201);
+
+    // A save that continues what its writer wrote (ifPresent) replaces the conversation while it is stored, and
+    // does not bring it back once another writer (a list in another tab, another device) removed it.
+    expect((await call('PUT', '/saved-by-adapter', { messages: [message('e')], order: { writer: 'tab-1', sequence: 11 }, ifPresent: true })).status).toBe(200);
     expect((await call('DELETE', '/saved-by-adapter')).status).toBe(204);
+    const gone = await call('PUT', '/saved-by-adapter', { messages: [message('f')], order: { writer: 'tab-1', sequence: 12 }, ifPresent: true });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toMatchObject({ code: 'not_found', param: 'ifPresent' });
+    expect((await call('GET', '/saved-by-adapter')).status).toBe(404);
   });
 
   it('shows every caller only their own conversations: 404 for another user’s, even for an admin', async () => {
@@ -160,6 +168,7 @@ describe('the conversations API', () => {
       ['PUT', '/some-id', { messages: [], order: { writer: 'tab', sequence: 1.5 } }, 'order.sequence'],
       ['PUT', '/some-id', { messages: [], order: { writer: 'tab', sequence: -1 } }, 'order.sequence'],
       ['PUT', '/some-id', { messages: [], order: 'first' }, 'order'],
+      ['PUT', '/some-id', { messages: [], ifPresent: 'yes' }, 'ifPresent'],
       ['DELETE', '/some-id?writer=tab', undefined, 'sequence'],
       ['DELETE', '/some-id?sequence=3', undefined, 'sequence'],
       ['DELETE', '/some-id?writer=tab&sequence=1.5', undefined, 'sequence'],

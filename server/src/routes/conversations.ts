@@ -48,7 +48,7 @@ const RemoveQuery = takes<ConversationRemoveQuery>()(z
     sequence: z.coerce.number().int('sequence is a whole number').min(0, 'sequence is at least 0').max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .refine((query) => (query.writer === undefined) === (query.sequence === undefined), { message: 'writer and sequence go together: send both, or neither', path: ['sequence'] }));
-const SaveBody = takes<ConversationSaveRequest>()(z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages, order: Order.optional() }));
+const SaveBody = takes<ConversationSaveRequest>()(z.object({ title: Title.optional(), feature: Feature.optional(), messages: Messages, order: Order.optional(), ifPresent: z.boolean('ifPresent is true or false').optional() }));
 const RenameBody = z.object({ title: Title });
 const AppendBody = z.object({ messages: Messages });
 const SaveParams = z.object({ id: ConversationId });

@@ -131,6 +131,23 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     await store.remove(alice, 'ordered');
   });
 
+  it('replaces a conversation with ifPresent only while it is stored: removed by any writer, it stays removed', async () => {
+    const save = (ids: string[], writer: string, sequence: number) => store.save(alice, 'continued', { messages: ids.map((id) => message(id)), order: { writer, sequence }, ifPresent: true });
+    await expect(save(['never'], 'tab-1', 1)).rejects.toMatchObject({ code: 'not_found', status: 404, options: { param: 'ifPresent' } });
+    expect(await store.get(alice, 'continued')).toBeUndefined();
+    await store.save(alice, 'continued', { messages: [message('a1')], order: { writer: 'tab-1', sequence: 1 } });
+    const totals = await store.list(alice);
+    expect((await save(['a1', 'a2'], 'tab-1', 2)).created).toBe(false);
+    // The same writer's earlier save arriving late is still refused as overtaken, not as absent.
+    await expect(save(['stale'], 'tab-1', 1)).rejects.toMatchObject({ code: 'version_conflict', options: { param: 'order' } });
+    expect((await store.get(alice, 'continued'))?.messages.map((entry) => entry.id)).toEqual(['a1', 'a2']);
+    // Another tab's list removes it (no order); this tab's next save, continuing its answer, writes nothing.
+    await store.remove(alice, 'continued');
+    await expect(save(['a1', 'a2', 'a3'], 'tab-1', 3)).rejects.toMatchObject({ code: 'not_found', options: { param: 'ifPresent' } });
+    expect(await store.get(alice, 'continued')).toBeUndefined();
+    expect((await store.list(alice)).data.length).toBe(totals.data.length - 1);
+  });
+
   it('keeps a removed conversation removed when a save of the same writer sent before the removal arrives after it', async () => {
     const texts = async () => (await store.get(alice, 'cleared'))?.messages.map((entry) => entry.id);
     const save = (ids: string[], order?: { writer: string; sequence: number }) => store.save(alice, 'cleared', { messages: ids.map((id) => message(id)), order });

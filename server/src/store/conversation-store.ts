@@ -58,6 +58,12 @@ export interface ConversationSave {
    * order, replace the conversation as they come.
    */
   order?: SaveOrder | undefined;
+  /**
+   * Replace the conversation only if it is stored: absent (removed since the writer last wrote it, from another tab
+   * or device), the save writes nothing and is refused (404 `not_found`, `param: ifPresent`) rather than bringing it
+   * back.
+   */
+  ifPresent?: boolean | undefined;
 }
 
 /** A save's or a removal's place among one writer's writes: the wire's `WriteOrder`. */
@@ -210,21 +216,36 @@ export class SqlConversationStore implements ConversationStore {
         await this.#lockOwner(trx, owner);
         if (await removedAfter(trx, owner, id, input.order)) throw overtaken(id, input.order.writer);
       }
-      // The upsert also locks an existing row on Postgres, so two saves of one conversation run one after the other.
-      // It leaves byte_count alone, so the row it returns still holds the bytes this save replaces. It updates nothing
-      // (and returns no row) when the stored conversation is a later save of the same writer.
-      const row = await trx
-        .insertInto('conversations')
-        .values({ key, id, project_id: owner.projectId, owner: owner.owner, title: null, feature: null, ...kept, created_at: now, updated_at: now, message_count: input.messages.length, byte_count: bytes, ...order })
-        .onConflict((conflict) =>
-          conflict
-            .columns(['project_id', 'owner', 'id'])
-            .doUpdateSet({ ...kept, updated_at: now, message_count: input.messages.length, ...order })
-            .where(sql<boolean>`conversations.writer is null or excluded.writer is null or conversations.writer <> excluded.writer or conversations.writer_sequence < excluded.writer_sequence`),
-        )
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw overtaken(id, order.writer);
+      // The upsert (or, with ifPresent, the update) also locks an existing row on Postgres, so two saves of one
+      // conversation run one after the other. It leaves byte_count alone, so the row it returns still holds the bytes
+      // this save replaces. It updates nothing (and returns no row) when the stored conversation is a later save of the
+      // same writer, or, with ifPresent, when there is none.
+      const update = { ...kept, updated_at: now, message_count: input.messages.length, ...order };
+      const row = input.ifPresent
+        ? await trx
+            .updateTable('conversations')
+            .set(update)
+            .where('project_id', '=', owner.projectId)
+            .where('owner', '=', owner.owner)
+            .where('id', '=', id)
+            .where((eb) => (input.order ? eb.or([eb('writer', 'is', null), eb('writer', '<>', input.order.writer), eb('writer_sequence', '<', input.order.sequence)]) : eb.lit(true)))
+            .returningAll()
+            .executeTakeFirst()
+        : await trx
+            .insertInto('conversations')
+            .values({ key, id, project_id: owner.projectId, owner: owner.owner, title: null, feature: null, ...kept, created_at: now, updated_at: now, message_count: input.messages.length, byte_count: bytes, ...order })
+            .onConflict((conflict) =>
+              conflict
+                .columns(['project_id', 'owner', 'id'])
+                .doUpdateSet(update)
+                .where(sql<boolean>`conversations.writer is null or excluded.writer is null or conversations.writer <> excluded.writer or conversations.writer_sequence < excluded.writer_sequence`),
+            )
+            .returningAll()
+            .executeTakeFirst();
+      if (!row) {
+        if (input.ifPresent && !(await this.#exists(trx, owner, id))) throw notStored(id);
+        throw overtaken(id, order.writer);
+      }
       const created = row.key === key;
       if (!created) await trx.updateTable('conversations').set({ byte_count: bytes }).where('key', '=', row.key).execute();
       await this.#account(trx, owner, created ? 1 : 0, bytes - (created ? 0 : Number(row.byte_count)));
@@ -308,6 +329,11 @@ export class SqlConversationStore implements ConversationStore {
    * Takes the owner's row lock (Postgres; SQLite runs one write at a time anyway) before an ordered save or removal
    * reads the other's place, so a save and a removal of one writer arriving together run one after the other.
    */
+  async #exists(trx: Transaction<Database>, owner: ConversationOwner, id: string): Promise<boolean> {
+    const row = await trx.selectFrom('conversations').select('key').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async #lockOwner(trx: Transaction<Database>, owner: ConversationOwner): Promise<void> {
     await this.#account(trx, owner, 0, 0);
   }
@@ -391,6 +417,9 @@ function size(bytes: number): string {
 const sumBytes = (bodies: string[]) => bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
 
 const notFound = (id: string) => new GatewayError('not_found', `No conversation "${id}".`, { param: 'id' });
+
+const notStored = (id: string) =>
+  new GatewayError('not_found', `No conversation "${id}": it was removed, and this save (ifPresent) does not bring it back.`, { param: 'ifPresent' });
 
 const overtaken = (id: string, writer: string | null) =>
   new GatewayError('version_conflict', `Conversation "${id}" already holds a later save or removal of writer "${writer}"; this one was not carried out.`, { param: 'order' });

@@ -134,6 +134,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // Whether the chat is in use and has written the conversation: only then does it save a title a list gives (a chat
   // disposed, or one never used, may hold a copy older than one opened since).
   let writing = false;
+  // Whether the storage holds the conversation as far as this chat knows (it loaded it, or its last write was a save),
+  // and the sequence of the latest save a user's change asked for (a message sent, an edit, another version shown).
+  // Once that save is written, the saves after it continue it (`ifPresent`): removed meanwhile elsewhere (another tab,
+  // another device), the conversation stays removed and the chat stops writing it.
+  let stored = false;
+  let changedAt = 0;
   const conversationWriter: ConversationWriter = {
     stopWriting: async () => {
       removedElsewhere = true;
@@ -151,12 +157,23 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       return savesIt;
     },
   };
-  const write = (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
+  const write = async (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
     saves.sent = Math.max(saves.sent, sequence);
     const options = { order: { writer, sequence }, ...(unloading ? { unloading } : {}) };
-    return (latest.kind === 'save' ? target.save(latest.conversation, options) : target.remove(latest.id, options)).then(() => {
-      saves.written = Math.max(saves.written, sequence);
-    });
+    if (latest.kind === 'remove') {
+      await target.remove(latest.id, options);
+      stored = false;
+    } else {
+      const continues = stored && saves.written >= changedAt;
+      const saved = await target.save(latest.conversation, { ...options, ...(continues ? { ifPresent: true } : {}) });
+      stored = saved !== false;
+      if (!stored) {
+        // Removed elsewhere since this chat last wrote it: as if a list had said so.
+        removedElsewhere = true;
+        stop();
+      }
+    }
+    saves.written = Math.max(saves.written, sequence);
   };
   // One write at a time, in order: a slow early save never lands after a later one. One already overtaken by the write
   // sent as the page went away is not sent.
@@ -174,6 +191,15 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   const persist = () => {
     if (storage) queueWrite(storage, { kind: 'save', conversation: toStoredConversation(store.getState()) });
   };
+  /** The next save is a user's change: it may store the conversation again if it was removed elsewhere. */
+  const changeBegins = () => {
+    removedElsewhere = false;
+    changedAt = saves.asked + 1;
+  };
+  const persistChange = () => {
+    changeBegins();
+    persist();
+  };
   // The page going away (a reload, a link) stops the answer where it is and sends the latest write if it is not
   // written yet, in a request that outlives the page: otherwise a write still queued, or not yet on the wire, is lost.
   const unload = watchPageHide(() => {
@@ -186,6 +212,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     if (!restoring) return;
     try {
       const saved = await storage.load(store.getState().id);
+      stored = saved !== undefined;
       if (saved) store.setState({ title: saved.title, createdAt: saved.createdAt, updatedAt: saved.updatedAt, messages: restoreMessages(saved.messages) });
     } catch (error) {
       storageFailed(error);
@@ -240,7 +267,6 @@ export function createChatController(options: ChatControllerOptions): ChatContro
    * answer's earlier steps too (a tool loop's next model call).
    */
   const respond = async (messages: readonly ConversationMessage[], turnIndex: number, continuing = false): Promise<void> => {
-    removedElsewhere = false;
     const turn = messages[turnIndex] as AssistantTurn;
     const current: Run = { abort: new AbortController(), turnId: turn.id, answer: shownAnswer(turn), error: undefined, finished: false, batcher: undefined as never };
     current.batcher = createFrameBatcher(() => publish(current), scheduler);
@@ -248,7 +274,9 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     const state = store.getState();
     const firstUser = messages.find((message): message is UserMessage => message.role === 'user');
     store.setState({ messages, status: 'submitted', error: undefined, updatedAt: now(), title: state.title ?? (firstUser ? titleFrom(firstUser.content) : null) });
-    persist();
+    // A tool loop's next model call continues the user's turn; anything else is a change of theirs.
+    if (continuing) persist();
+    else persistChange();
     try {
       const params = typeof paramsOption === 'function' ? paramsOption() : paramsOption;
       const request: ChatCompletionRequest = { ...params, model: feature, messages: toRequestMessages(messages.slice(0, continuing ? turnIndex + 1 : turnIndex)) };
@@ -327,15 +355,16 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       const messages = target?.role === 'user' ? selectMessageBranch(current, messageId, index) : selectTurnVersion(current, messageId, index);
       if (messages === current) return;
       store.setState({ messages });
-      removedElsewhere = false;
-      persist();
+      persistChange();
     },
     async respondToApproval(toolCallId, approved, reason) {
       await ready;
+      changeBegins();
       await (await loadToolLoop()).respondToApproval(toolCallId, approved, reason);
     },
     async addToolOutput(toolCallId, result) {
       await ready;
+      changeBegins();
       await (await loadToolLoop()).addToolOutput(toolCallId, result);
     },
     persisted: () => saving,

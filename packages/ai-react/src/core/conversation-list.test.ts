@@ -27,6 +27,19 @@ describe('createConversationList', () => {
     list.dispose();
   });
 
+  it('does not bring back a conversation another tab removed while it was being renamed', async () => {
+    const storage = memoryStorage([conversation('a', 'Old', 1)]);
+    // Another tab removes it between the rename's read and its write.
+    const racing = { ...storage, load: async (id: string) => storage.load(id).finally(() => void storage.remove(id)) };
+    const list = createConversationList(racing);
+    await settle();
+    await list.rename('a', 'New');
+    await settle();
+    expect(await storage.load('a')).toBeUndefined();
+    expect(list.store.getState().conversations).toEqual([]);
+    list.dispose();
+  });
+
   it('reads again when a chat saves through the same storage, even through a scoped view of it', async () => {
     const shared = memoryStorage();
     const alice = scopedStorage(shared, 'alice');

@@ -64,7 +64,8 @@ export function createConversationList(storage: ConversationStorage, source: Con
         if (!retitleThroughWriters(storage, id, given)) {
           const conversation = await storage.load(id);
           if (!conversation) return;
-          await storage.save({ ...conversation, title: given });
+          // Removed meanwhile (another tab): the rename does not bring it back.
+          await storage.save({ ...conversation, title: given }, { ifPresent: true });
         }
         notifyStorageChanged(storage);
       } catch (error) {

@@ -85,7 +85,53 @@ const conversation = (overrides: Partial<StoredConversation> = {}): StoredConver
   };
 };
 
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe.each(adapters)('%s', (_name, create) => {
+  it('with ifPresent, saves only a conversation still stored, and answers false (writing nothing) otherwise', async () => {
+    const storage = create();
+    const saved = conversation();
+    expect(await storage.save(saved, { ifPresent: true })).toBe(false);
+    expect(await storage.load(saved.id)).toBeUndefined();
+    await storage.save(saved);
+    expect(await storage.save({ ...saved, title: 'Continued' }, { ifPresent: true })).not.toBe(false);
+    expect((await storage.load(saved.id))?.title).toBe('Continued');
+    await storage.remove(saved.id);
+    expect(await storage.save({ ...saved, title: 'Back' }, { ifPresent: true, order: { writer: 'tab-1', sequence: 4 } })).toBe(false);
+    expect(await storage.load(saved.id)).toBeUndefined();
+  });
+
+  it('keeps a conversation removed elsewhere while a chat streams its answer removed; a message sent after stores it again', async () => {
+    harness.emulator.addRule({ match: { contains: 'slow answer' }, scenario: 'tps=40;tokens=60' });
+    const storage = create();
+    const controller = createChatController({ client, feature: 'chat', storage });
+    const { id } = controller.store.getState();
+    await controller.send('Hello');
+    await controller.persisted();
+    const answering = controller.send('A slow answer, please');
+    await until(() => controller.store.getState().status === 'streaming');
+    await controller.persisted();
+    expect((await storage.load(id))?.messages).toHaveLength(4);
+    // Another tab's or device's list removes it: this chat is not told, and its answer ends after the removal.
+    await storage.remove(id);
+    await answering;
+    await controller.persisted();
+    expect(controller.store.getState()).toMatchObject({ status: 'ready', storageError: undefined });
+    expect(await storage.load(id)).toBeUndefined();
+    // The user sends again from this chat: that is their change, and it stores the conversation as the chat shows it.
+    await controller.send('Still here?');
+    await controller.persisted();
+    expect((await storage.load(id))?.messages).toHaveLength(6);
+    controller.dispose();
+    await storage.remove(id);
+  });
+
   it('saves, loads, replaces and removes a conversation', async () => {
     const storage = create();
     const saved = conversation();

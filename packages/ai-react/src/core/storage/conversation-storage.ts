@@ -9,7 +9,12 @@ export interface ConversationStorage {
   /** The conversation, or undefined when there is none with that id. */
   load(id: string): Promise<StoredConversation | undefined>;
   /** Creates or replaces the conversation whole. */
-  save(conversation: StoredConversation, options?: SaveOptions): Promise<void>;
+  /**
+   * Saves it whole. With `ifPresent`, a storage that no longer holds it writes nothing and resolves `false` (one that
+   * ignores the option resolves as after any save).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a storage that returns nothing has saved
+  save(conversation: StoredConversation, options?: SaveOptions): Promise<void | false>;
   /** Deletes it; removing one that does not exist is not an error. */
   remove(id: string, options?: SaveOptions): Promise<void>;
   /** Summaries, most recently updated first. */
@@ -29,6 +34,13 @@ export interface SaveOptions {
   order?: WriteOrder;
   /** The page is going away: send the write so that it outlives the page (`fetch` with `keepalive`). */
   unloading?: boolean;
+  /**
+   * Save only if the conversation is still stored, and resolve `false` (writing nothing) if it is not: a chat sets it
+   * on the saves that continue what it already wrote (an answer's end, a tool's result, a title), so a conversation
+   * removed meanwhile elsewhere (another tab, another device) is not brought back by them. A save that a user's own
+   * change starts (a message sent, an edit) comes without it, and stores the conversation again.
+   */
+  ifPresent?: boolean;
 }
 
 /**
@@ -62,7 +74,8 @@ export function memoryStorage(initial: StoredConversation[] = []): ConversationS
       const conversation = conversations.get(id);
       return conversation ? jsonCopy(conversation) : undefined;
     },
-    save: async (conversation) => {
+    save: async (conversation, options) => {
+      if (options?.ifPresent && !conversations.has(conversation.id)) return false;
       conversations.set(conversation.id, jsonCopy(conversation));
     },
     remove: async (id) => {

@@ -88,7 +88,12 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): C
   const adapter: ConversationStorage = {
     load: async (id) => read(prefix + id),
     // A full storage throws QuotaExceededError: the controller reports it as a storage error.
-    save: async (conversation) => storage()?.setItem(prefix + conversation.id, JSON.stringify(conversation)),
+    save: async (conversation, options) => {
+      const target = storage();
+      // Another tab may have removed it since this one last wrote it (its storage event may not have arrived yet).
+      if (options?.ifPresent && target?.getItem(prefix + conversation.id) === null) return false;
+      target?.setItem(prefix + conversation.id, JSON.stringify(conversation));
+    },
     remove: async (id) => storage()?.removeItem(prefix + id),
     list: async () => {
       const target = storage();

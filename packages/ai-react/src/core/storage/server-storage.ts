@@ -25,7 +25,8 @@ function withServerMessage(error: unknown): unknown {
  * Each save replaces the conversation whole (`PUT`), so a regenerated or edited answer is saved like a new one; a
  * chat's saves (and its removal, when cleared) carry their order, so one that arrives late never overwrites a later
  * one nor brings a removed conversation back, and the write a chat sends as its page goes away outlives the page (up to
- * the 64 KB a browser lets such a request carry).
+ * the 64 KB a browser lets such a request carry). The saves that continue what a chat already wrote (`ifPresent`) are
+ * refused by the server once the conversation was removed anywhere else, so an open chat elsewhere does not restore it.
  * Loading reads a long conversation back a page of messages at a time. A save past one of the server's caps (its
  * conversations, messages, or bytes per caller) fails with an `AiError` whose `userMessage` is the server's own
  * message, naming the cap and the current figure.
@@ -47,10 +48,12 @@ export function serverStorage(client: Pick<AiClient, 'conversations'>): Conversa
     },
     async save({ id, title, feature, messages }, options = {}) {
       try {
-        const body = { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage>, ...(options.order ? { order: options.order } : {}) };
+        const body = { title, feature, messages: messages as Array<RemoteMessage & ConversationMessage>, ...(options.order ? { order: options.order } : {}), ...(options.ifPresent ? { ifPresent: true } : {}) };
         await api.replace(id, body, { keepalive: options.unloading === true });
       } catch (error) {
         if (options.order && isOvertaken(error)) return;
+        // Removed since (by a list, in another tab or on another device): this save does not bring it back.
+        if (options.ifPresent && isMissing(error)) return false;
         throw withServerMessage(error);
       }
     },
