@@ -257,35 +257,50 @@ describe.sequential('the demo that npm start serves', () => {
     }
   });
 
-  it('chat: a conversation deleted in another tab while this one streams its answer stays deleted', async () => {
-    const threads = page.getByRole('navigation', { name: 'Chat conversations' });
-    await threads.getByRole('button', { name: 'New chat' }).click();
-    await expect.poll(() => assistantMessages().count()).toBe(0);
-    await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 30, replyTokens: 90, toolCalls: 'mentioned' } }) });
-    const other = await context.newPage();
+  /**
+   * Deletes, from another page of the same person, the conversation whose answer streams here: `where` is another tab
+   * (this browser) or another device (a browser of its own). Resolves once that page's list no longer shows it.
+   */
+  async function deleteElsewhere(where: 'tab' | 'device', title: string): Promise<{ other: Page; close: () => Promise<void> }> {
+    const otherContext = where === 'tab' ? context : await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const other = await otherContext.newPage();
     other.on('pageerror', (error) => pageErrors.push(error.message));
-    try {
-      const title = 'An answer another tab deletes';
-      await send(title);
-      await expect.poll(async () => (await lastAnswer().getAttribute('data-status')) === 'streaming', { timeout: 20_000 }).toBe(true);
-      // The other tab (the same person) lists the conversation and deletes it; this tab is not told.
-      await other.goto(demoUrl);
-      const otherThreads = other.getByRole('navigation', { name: 'Chat conversations' });
-      await otherThreads.getByRole('button', { name: `Delete “${title}”` }).click();
-      await expect.poll(() => otherThreads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
-      // This tab's answer ends after the deletion: its save does not bring the conversation back, and its list drops it.
-      await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
-      await expect.poll(() => threads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
-      const stored = (await (await fetch(`${demoUrl}/ai/api/ai/conversations?limit=100`, { headers: { 'x-demo-role': 'user' } })).json()) as { data: Array<{ title: string | null }> };
-      expect(stored.data.map((conversation) => conversation.title)).not.toContain(title);
-      await other.reload();
-      await otherThreads.getByRole('button', { name: 'New chat' }).waitFor();
-      expect(await otherThreads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
-    } finally {
-      await other.close();
-      await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 400, replyTokens: 120, toolCalls: 'mentioned' } }) });
-    }
-  });
+    await other.goto(demoUrl);
+    const otherThreads = other.getByRole('navigation', { name: 'Chat conversations' });
+    await otherThreads.getByRole('button', { name: `Delete “${title}”` }).click();
+    await expect.poll(() => otherThreads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
+    return { other, close: () => (where === 'tab' ? other.close() : otherContext.close()) };
+  }
+
+  for (const where of ['device', 'tab'] as const) {
+    it(`chat: a conversation deleted in another ${where} while this one streams its answer stays deleted`, async () => {
+      const threads = page.getByRole('navigation', { name: 'Chat conversations' });
+      await threads.getByRole('button', { name: 'New chat' }).click();
+      await expect.poll(() => assistantMessages().count()).toBe(0);
+      await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 30, replyTokens: 90, toolCalls: 'mentioned' } }) });
+      const title = `An answer another ${where} deletes`;
+      let elsewhere: Awaited<ReturnType<typeof deleteElsewhere>> | undefined;
+      try {
+        await send(title);
+        await expect.poll(async () => (await lastAnswer().getAttribute('data-status')) === 'streaming', { timeout: 20_000 }).toBe(true);
+        elsewhere = await deleteElsewhere(where, title);
+        // Another tab of this browser tells this one at once: the answer stops. Another device cannot: the answer ends,
+        // and its save, which only continues a stored conversation, writes nothing.
+        await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe(where === 'tab' ? 'stopped' : 'done');
+        await expect.poll(() => threads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
+        await page.waitForTimeout(500);
+        const stored = (await (await fetch(`${demoUrl}/ai/api/ai/conversations?limit=100`, { headers: { 'x-demo-role': 'user' } })).json()) as { data: Array<{ title: string | null }> };
+        expect(stored.data.map((conversation) => conversation.title)).not.toContain(title);
+        await elsewhere.other.reload();
+        const otherThreads = elsewhere.other.getByRole('navigation', { name: 'Chat conversations' });
+        await otherThreads.getByRole('button', { name: 'New chat' }).waitFor();
+        expect(await otherThreads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
+      } finally {
+        await elsewhere?.close();
+        await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 400, replyTokens: 120, toolCalls: 'mentioned' } }) });
+      }
+    });
+  }
 
   it("code: a reasoning model's second turn, after a reload, sends the first turn's signed reasoning back", async () => {
     await openPage('Code');
@@ -457,12 +472,13 @@ describe.sequential('the demo that npm start serves', () => {
     type Group = { feature?: string; requests: number; cancelled: number; rejected: number; costUsd: number };
     const summary = async () => ((await asAdmin('GET', '/api/ai/usage/summary?groupBy=feature')) as { groups: Group[] }).groups;
     // Chat: the stopped answer, its regeneration, the attachments' answer, the tool call and its follow-up, the web
-    // search, the answer stopped by its conversation's deletion, the answer whose conversation another tab deleted, the
-    // new model's answer and the rejected one; the ledger writes in batches.
-    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(10);
+    // search, the answer stopped by its conversation's deletion, the answers whose conversation another device deleted
+    // (it ended) and another tab deleted (it stopped), the new model's answer and the rejected one; the ledger writes
+    // in batches.
+    await expect.poll(async () => (await summary()).find((group) => group.feature === 'chat')?.requests, { timeout: 5_000 }).toBe(11);
     const groups = await summary();
     const chat = groups.find((group) => group.feature === 'chat');
-    expect(chat).toMatchObject({ cancelled: 2, rejected: 1 });
+    expect(chat).toMatchObject({ cancelled: 3, rejected: 1 });
     expect(chat?.costUsd).toBeGreaterThan(0);
     expect(groups.find((group) => group.feature === 'image')).toMatchObject({ requests: 1, costUsd: expect.any(Number) });
 
@@ -470,7 +486,7 @@ describe.sequential('the demo that npm start serves', () => {
     await openPage('Admin');
     // The panel's table by feature shows the same requests, with their cost.
     const chatRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^chat/ });
-    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat10.*\$0\.\d*[1-9]/);
+    await expect.poll(() => chatRow.first().textContent(), { timeout: 20_000 }).toMatch(/^chat11.*\$0\.\d*[1-9]/);
     const imageRow = page.getByRole('table', { name: 'Cost by feature' }).getByRole('row').filter({ hasText: /^image/ });
     expect(await imageRow.first().textContent()).toMatch(/^image1.*\$0\.\d*[1-9]/);
     // At this laptop width every column, Median latency included, shows without scrolling the table.

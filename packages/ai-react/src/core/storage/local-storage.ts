@@ -1,6 +1,6 @@
 import type { StoredConversation } from '../chat-messages.js';
 import { byUpdatedAtDescending, summarizeConversation, type ConversationStorage } from './conversation-storage.js';
-import { idsBeingWritten, notifyStorageChanged, stopWriters } from './storage-events.js';
+import { heardFromOtherTab, idsBeingWritten } from './storage-events.js';
 
 /** The Web Storage methods the adapter uses (a Map-backed stub in tests, `sessionStorage` if preferred). */
 export type WebStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
@@ -50,7 +50,7 @@ function onStorageEvent(event: StorageEvent): void {
     const removed = event.key === null
       ? idsBeingWritten(adapter).filter((id) => storage?.getItem(heard.prefix + id) === null)
       : event.newValue === null ? [event.key.slice(heard.prefix.length)] : [];
-    void Promise.all(removed.map((id) => stopWriters(adapter, id))).then(() => notifyStorageChanged(adapter));
+    heardFromOtherTab(adapter, removed);
   }
 }
 

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 // A page's `localStorage` and its `storage` event, which the browser fires in every other tab of the origin; here the
-// other tab's change is made by hand and the event dispatched as the browser would.
+// other tab's change is made by hand and the event dispatched as the browser would. For `serverStorage`, the other
+// tab is a BroadcastChannel of the same name, as another page's would be.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createChatController } from '../chat-controller.js';
@@ -9,6 +10,7 @@ import { createAiClient, type AiClient } from '../client.js';
 import { createConversationList } from '../conversation-list.js';
 import { localStorageAdapter } from './local-storage.js';
 import { scopedStorage } from './scoped-storage.js';
+import { SERVER_STORAGE_CHANNEL, serverStorage } from './server-storage.js';
 
 let harness: Harness;
 let client: AiClient;
@@ -87,5 +89,48 @@ describe('a conversation removed in another tab', () => {
     await controller.persisted();
     expect(localStorage.getItem(key)).toBeNull();
     controller.dispose();
+  });
+});
+
+describe('serverStorage across the tabs of one origin', () => {
+  it("tells the other tabs what it saves and removes, and stops an answer here when another tab removes its conversation", async () => {
+    const otherTab = new BroadcastChannel(SERVER_STORAGE_CHANNEL);
+    const told: unknown[] = [];
+    otherTab.addEventListener('message', (event: MessageEvent<unknown>) => told.push(event.data));
+    try {
+      const storage = serverStorage(client);
+      const controller = createChatController({ client, feature: 'chat', storage });
+      const list = createConversationList(storage);
+      const { id } = controller.store.getState();
+      const sending = controller.send('Tell me an endless tale');
+      await until(() => lastAnswer(controller).content.length > 20 && told.length > 0);
+      expect(told).toContainEqual({ type: 'saved', id });
+      await until(() => list.store.getState().conversations.some((summary) => summary.id === id));
+
+      // Messages that are not ours change nothing.
+      otherTab.postMessage({ type: 'removed' });
+      otherTab.postMessage('removed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(lastAnswer(controller).status).toBe('streaming');
+
+      // The other tab deletes it on the server and says so: the answer here stops, nothing saves it back, the list drops it.
+      await client.conversations.remove(id);
+      otherTab.postMessage({ type: 'removed', id });
+      await sending;
+      expect(lastAnswer(controller).status).toBe('stopped');
+      await controller.persisted();
+      await expect(storage.load(id)).resolves.toBeUndefined();
+      await until(() => !list.store.getState().conversations.some((summary) => summary.id === id));
+
+      // Removing through this tab tells the others.
+      await controller.send('One more question');
+      await controller.persisted();
+      await storage.remove(id);
+      await until(() => told.some((message) => JSON.stringify(message) === JSON.stringify({ type: 'removed', id })));
+      list.dispose();
+      controller.dispose();
+    } finally {
+      otherTab.close();
+    }
   });
 });

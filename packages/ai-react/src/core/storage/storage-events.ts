@@ -127,3 +127,14 @@ export function idsBeingWritten(storage: ConversationStorage): string[] {
 export function retitleThroughWriters(storage: ConversationStorage, id: string, title: string | null): boolean {
   return writersOf(storage, id).map((writer) => writer.retitle(title)).includes(true);
 }
+
+/**
+ * What another tab did to this storage's conversations, as this page hears it: the chats showing one it removed stop
+ * writing it (an answer streaming into it stops, and nothing saves it back), then lists read again.
+ *
+ * @example
+ * heardFromOtherTab(storage, [removedId]);
+ */
+export function heardFromOtherTab(storage: ConversationStorage, removed: readonly string[]): void {
+  void Promise.all(removed.map((id) => stopWriters(storage, id))).then(() => notifyStorageChanged(storage));
+}
