@@ -55,7 +55,7 @@ export interface Goal {
 }
 
 /** Whose memory per stream is measured: the gateways, and ours as `insforge-ai serve`. */
-const MEMORY_TARGETS: readonly TargetName[] = [...GATEWAY_NAMES, 'serve'];
+export const MEMORY_TARGETS = [...GATEWAY_NAMES, 'serve'] as const;
 const KIND_LABELS: Record<RequestKind, string> = { chat: 'chat (JSON)', stream: 'chat stream, 200 tokens', embed: 'embeddings' };
 
 export const ms = (value: number, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : '—');

@@ -24,7 +24,7 @@ import { measureLatency } from './latency.js';
 import { agent, closedLoop, timeRequest } from './load.js';
 import { portkeyVersions } from './portkey.js';
 import { profileOurGateway } from './profile.js';
-import { missedGoals, renderReport, evaluateGoals, type BenchResults } from './report.js';
+import { MEMORY_TARGETS, missedGoals, renderReport, evaluateGoals, type BenchResults } from './report.js';
 import { runSoak } from './soak.js';
 import { measureStreamMemory } from './stream-memory.js';
 import { BenchWorkspace, directTarget, GATEWAY_NAMES, startEmulatorProcess, startOurGateway, startTarget, TARGET_LABELS, type Target, type TargetName } from './targets.js';
@@ -138,10 +138,10 @@ async function main(): Promise<BenchResults> {
   }
   for (const target of targets) if (target.name !== 'direct') await target.child.stop();
 
-  // Ours as `serve` too: under it the hot routes' request bodies are the gateway's alone (bench/findings.md, change 24).
-  const memoryTargets = [...GATEWAY_NAMES, 'serve'] as const;
+  // Ours as `serve` too (MEMORY_TARGETS): under it the hot routes' request bodies are the gateway's alone
+  // (bench/findings.md, change 24).
   const streamMemory: BenchResults['streamMemory'] = new Map();
-  for (const name of memoryTargets) {
+  for (const name of MEMORY_TARGETS) {
     if (unavailable.has(name)) continue;
     step(`memory per stream: ${TARGET_LABELS[name]}, ${plan.streamSteps.join(' then ')} streams`);
     try {
@@ -154,7 +154,7 @@ async function main(): Promise<BenchResults> {
   // The same with a long conversation sent with each stream, as a chat app sends it: what a gateway keeps of a
   // prompt while the answer streams.
   const streamMemoryLongConversation: BenchResults['streamMemory'] = new Map();
-  for (const name of memoryTargets) {
+  for (const name of MEMORY_TARGETS) {
     if (unavailable.has(name)) continue;
     step(`memory per stream with a ${LONG_CONVERSATION_BYTES / 1024} KB conversation: ${TARGET_LABELS[name]}`);
     try {
