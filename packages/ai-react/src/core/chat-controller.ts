@@ -60,8 +60,12 @@ export interface ChatControllerOptions {
 
 export interface ChatController {
   store: StoreApi<ConversationState>;
-  /** Settles once the saved conversation is loaded (at once without storage). */
-  ready: Promise<void>;
+  /**
+   * Settles once the saved conversation is loaded (at once without storage). Loading starts when the chat is first
+   * used or watched (this read, the store's first subscriber, a send), so a chat made and dropped unused (React's
+   * strict mode makes one) reads nothing.
+   */
+  readonly ready: Promise<void>;
   /**
    * Sends a user message (with files, when given) and streams the answer; resolves when the answer is over, tool
    * steps included, or waits for the user's approval (failures are in the state).
@@ -150,7 +154,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     // write the conversation without its messages.
     retitle: (title) => {
       const savesIt = writing && !removedElsewhere;
-      void ready.then(() => {
+      void ready().then(() => {
         store.setState({ title });
         if (savesIt) persist();
       });
@@ -208,7 +212,9 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     write(storage, saves.asked, saves.latest, true).catch(storageFailed);
   });
 
-  const ready = (async () => {
+  let loading: Promise<void> | undefined;
+  const ready = (): Promise<void> => (loading ??= restore());
+  const restore = async () => {
     if (!restoring) return;
     try {
       const saved = await storage.load(store.getState().id);
@@ -219,7 +225,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     } finally {
       store.setState({ loaded: true });
     }
-  })();
+  };
+  const subscribe = store.subscribe;
+  store.subscribe = (listener) => {
+    void ready();
+    return subscribe(listener);
+  };
   // A conversation list reaches the chat through its storage: to rename the conversation, or to remove it.
   if (storage) registerWriter(storage, store.getState().id, store, conversationWriter);
 
@@ -307,10 +318,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
 
   return {
     store,
-    ready,
+    get ready() {
+      return ready();
+    },
     stop,
     async send(text, sendOptions = {}) {
-      await ready;
+      await ready();
       const attachments = sendOptions.attachments ?? [];
       if (text.trim() === '' && attachments.length === 0) return;
       stop();
@@ -320,7 +333,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       await respond(messages, messages.length - 1);
     },
     async regenerate() {
-      await ready;
+      await ready();
       stop();
       const messages = store.getState().messages;
       const last = messages.at(-1);
@@ -331,7 +344,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       await respond([...messages.slice(0, -1), { ...last, versions, selected: versions.length - 1 }], messages.length - 1);
     },
     async edit(messageId, text) {
-      await ready;
+      await ready();
       stop();
       const messages = store.getState().messages;
       const index = messages.findIndex((message) => message.role === 'user' && message.id === messageId);
@@ -339,7 +352,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       await respond(editUserMessage(messages, index, text, now(), newTurn()), index + 1);
     },
     async clear() {
-      await ready;
+      await ready();
       stop();
       store.setState({ messages: [], status: 'ready', error: undefined, title: null, updatedAt: now() });
       if (!storage) return;
@@ -358,12 +371,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       persistChange();
     },
     async respondToApproval(toolCallId, approved, reason) {
-      await ready;
+      await ready();
       changeBegins();
       await (await loadToolLoop()).respondToApproval(toolCallId, approved, reason);
     },
     async addToolOutput(toolCallId, result) {
-      await ready;
+      await ready();
       changeBegins();
       await (await loadToolLoop()).addToolOutput(toolCallId, result);
     },

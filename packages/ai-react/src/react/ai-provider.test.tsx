@@ -88,6 +88,25 @@ describe('AiProvider', () => {
     expect(result.current.chat.messages).toHaveLength(2);
   });
 
+  it('reads a restored conversation once in StrictMode (the chat React makes and drops reads nothing)', async () => {
+    const stored = memoryStorage([{ id: 'restored', title: 'Kept', feature: 'chat', createdAt: 1, updatedAt: 2, messages: [{ id: 'u1', role: 'user', content: 'Hello', createdAt: 1 }] }]);
+    const loads: string[] = [];
+    const storage = { ...stored, load: (id: string) => (loads.push(id), stored.load(id)) };
+    const client = createAiClient({ baseUrl: harness.url, headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    const { result } = renderHook(() => useChat({ conversationId: 'restored' }), {
+      wrapper: ({ children }: { children: ReactNode }) => (
+        <StrictMode>
+          <AiProvider client={client} storage={storage}>
+            {children}
+          </AiProvider>
+        </StrictMode>
+      ),
+    });
+    await waitFor(() => expect(result.current.messages).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(loads).toEqual(['restored']);
+  });
+
   it('sends the latest headers without recreating the client or the chat', async () => {
     let token = 'ik_not_a_real_key_0123456789';
     const view = renderHook(() => ({ context: useAiContext(), chat: useChat() }), {
