@@ -136,8 +136,13 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     await expect(save(['never'], 'tab-1', 1)).rejects.toMatchObject({ code: 'not_found', status: 404, options: { param: 'ifPresent' } });
     expect(await store.get(alice, 'continued')).toBeUndefined();
     await store.save(alice, 'continued', { messages: [message('a1')], order: { writer: 'tab-1', sequence: 1 } });
+    // A conversation beside it, and another owner's of the same id: an ifPresent save touches neither.
+    await store.save(alice, 'beside', { messages: [message('x1')], order: { writer: 'tab-1', sequence: 1 } });
+    await store.save(bob, 'continued', { messages: [message('y1')] });
     const totals = await store.list(alice);
     expect((await save(['a1', 'a2'], 'tab-1', 2)).created).toBe(false);
+    expect((await store.get(alice, 'beside'))?.messages.map((entry) => entry.id)).toEqual(['x1']);
+    expect((await store.get(bob, 'continued'))?.messages.map((entry) => entry.id)).toEqual(['y1']);
     // The same writer's earlier save arriving late is still refused as overtaken, not as absent.
     await expect(save(['stale'], 'tab-1', 1)).rejects.toMatchObject({ code: 'version_conflict', options: { param: 'order' } });
     expect((await store.get(alice, 'continued'))?.messages.map((entry) => entry.id)).toEqual(['a1', 'a2']);
@@ -146,6 +151,8 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     await expect(save(['a1', 'a2', 'a3'], 'tab-1', 3)).rejects.toMatchObject({ code: 'not_found', options: { param: 'ifPresent' } });
     expect(await store.get(alice, 'continued')).toBeUndefined();
     expect((await store.list(alice)).data.length).toBe(totals.data.length - 1);
+    await store.remove(alice, 'beside');
+    await store.remove(bob, 'continued');
   });
 
   it('keeps a removed conversation removed when a save of the same writer sent before the removal arrives after it', async () => {

@@ -228,7 +228,7 @@ export class SqlConversationStore implements ConversationStore {
             .where('project_id', '=', owner.projectId)
             .where('owner', '=', owner.owner)
             .where('id', '=', id)
-            .where((eb) => (input.order ? eb.or([eb('writer', 'is', null), eb('writer', '<>', input.order.writer), eb('writer_sequence', '<', input.order.sequence)]) : eb.lit(true)))
+            .where(replaceable(input.order))
             .returningAll()
             .executeTakeFirst()
         : await trx
@@ -238,7 +238,7 @@ export class SqlConversationStore implements ConversationStore {
               conflict
                 .columns(['project_id', 'owner', 'id'])
                 .doUpdateSet(update)
-                .where(sql<boolean>`conversations.writer is null or excluded.writer is null or conversations.writer <> excluded.writer or conversations.writer_sequence < excluded.writer_sequence`),
+                .where(replaceable(input.order)),
             )
             .returningAll()
             .executeTakeFirst();
@@ -329,13 +329,13 @@ export class SqlConversationStore implements ConversationStore {
    * Takes the owner's row lock (Postgres; SQLite runs one write at a time anyway) before an ordered save or removal
    * reads the other's place, so a save and a removal of one writer arriving together run one after the other.
    */
+  async #lockOwner(trx: Transaction<Database>, owner: ConversationOwner): Promise<void> {
+    await this.#account(trx, owner, 0, 0);
+  }
+
   async #exists(trx: Transaction<Database>, owner: ConversationOwner, id: string): Promise<boolean> {
     const row = await trx.selectFrom('conversations').select('key').where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
     return row !== undefined;
-  }
-
-  async #lockOwner(trx: Transaction<Database>, owner: ConversationOwner): Promise<void> {
-    await this.#account(trx, owner, 0, 0);
   }
 
   /**
@@ -417,6 +417,10 @@ function size(bytes: number): string {
 const sumBytes = (bodies: string[]) => bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
 
 const notFound = (id: string) => new GatewayError('not_found', `No conversation "${id}".`, { param: 'id' });
+
+/** The stored row a save may replace: any, except a later save (or this very one) of the same writer (parenthesised: it is ANDed with the row's key). */
+const replaceable = (order: SaveOrder | undefined) =>
+  order ? sql<boolean>`(conversations.writer is null or conversations.writer <> ${order.writer} or conversations.writer_sequence < ${order.sequence})` : sql<boolean>`true`;
 
 const notStored = (id: string) =>
   new GatewayError('not_found', `No conversation "${id}": it was removed, and this save (ifPresent) does not bring it back.`, { param: 'ifPresent' });
