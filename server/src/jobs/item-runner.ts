@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { prepareChat, type ChatRun } from '../gateway/chat.js';
-import { chatRequestSchema, parseRequest } from '../gateway/chat-request.js';
+import { parseChatRequest, parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { ForwardResult, MeteredRequest, MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat, estimateEmbeddings } from '../gateway/quota-estimate.js';
@@ -125,7 +125,7 @@ function chatItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRoute<Cha
   return {
     endpoint: 'chat',
     async plan(body, meter) {
-      const { stream: _stream, stream_options: _options, ...request } = parseRequest(chatRequestSchema, body);
+      const { stream: _stream, stream_options: _options, ...request } = parseChatRequest(body);
       meter.requestedModel = request.model;
       meter.streamed = true;
       const run = await prepareChat(context, meter.identity, request);

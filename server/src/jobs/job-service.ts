@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import { prepareChat } from '../gateway/chat.js';
-import { chatRequestSchema, parseRequest } from '../gateway/chat-request.js';
+import { parseChatRequest, parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { estimateChat, estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
@@ -100,7 +100,7 @@ export class JobService {
       return { feature: target.isFeature ? target.feature.name : undefined, estimate: await estimateEmbeddings(this.context, target.models, request.input) };
     }
     const body = kind === 'summarize' ? summarizeChatBody(item as Article, options.summarize as SummarizeOptions) : item;
-    const { stream: _stream, stream_options: _streamOptions, ...request } = parseRequest(chatRequestSchema, body);
+    const { stream: _stream, stream_options: _streamOptions, ...request } = parseChatRequest(body);
     const run = await prepareChat(this.context, identity, request);
     return { feature: run.target.isFeature ? run.target.feature.name : undefined, estimate: await estimateChat(this.context, run) };
   }

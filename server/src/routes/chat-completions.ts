@@ -1,5 +1,5 @@
 import { completeChat, prepareChat, type ChatRun, type UpstreamCompletion } from '../gateway/chat.js';
-import { chatRequestSchema, parseRequest, type ChatRequest } from '../gateway/chat-request.js';
+import { parseChatRequest, type ChatRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
@@ -17,7 +17,7 @@ export interface ChatProtocol {
 }
 
 export const openAIProtocol: ChatProtocol = {
-  toRequest: (body) => parseRequest(chatRequestSchema, body),
+  toRequest: (body) => parseChatRequest(body),
   streamFormat: (run) => openAIStreamFormat(run.includeUsage),
   // No `toJson`: OpenRouter's completion is OpenAI's shape (plus `provider`, `native_finish_reason` and
   // `usage.cost`), so its bytes are forwarded without being serialized again.

@@ -1,7 +1,7 @@
 import type { EstimateResponse, LimitStatus, LimitsResponse } from '@insforge/ai-protocol';
 import { Router, type RequestHandler } from 'express';
 import { prepareChatWithoutKey } from '../gateway/chat.js';
-import { chatRequestSchema, parseRequest } from '../gateway/chat-request.js';
+import { parseChatRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
@@ -30,7 +30,7 @@ export function lazyLimitsRouter(context: GatewayContext, ready: Promise<Gateway
   // The lifecycle's parse, feature policy and estimate stages, without admitting or forwarding anything.
   router.post('/api/ai/estimate', async (req, res) => {
     const identity = identityOf(res);
-    const run = await prepareChatWithoutKey(context, identity, parseRequest(chatRequestSchema, req.body));
+    const run = await prepareChatWithoutKey(context, identity, parseChatRequest(req.body));
     const feature = run.target.isFeature ? run.target.feature.name : undefined;
     const [estimate, limits, project] = await Promise.all([estimateChat(context, run), context.quota.consumption({ identity, feature }), (await ready).limits.get(identity.projectId)]);
     const blockedBy = limits.find((limit) => limit.remaining < needOf(limit, estimate)) ?? null;
