@@ -122,6 +122,11 @@ describe('the conversations API', () => {
     expect(gone.status).toBe(404);
     expect(gone.body.error).toMatchObject({ code: 'not_found', param: 'ifPresent' });
     expect((await call('GET', '/saved-by-adapter')).status).toBe(404);
+    // Nor does it store one that was never saved; the error says it may be either.
+    const never = await call('PUT', '/never-saved', { messages: [message('g')], ifPresent: true });
+    expect(never.status).toBe(404);
+    expect(never.body.error).toMatchObject({ code: 'not_found', param: 'ifPresent', message: expect.stringMatching(/removed, or never saved/) });
+    expect((await call('GET', '/never-saved')).status).toBe(404);
   });
 
   it('shows every caller only their own conversations: 404 for another user’s, even for an admin', async () => {

@@ -423,7 +423,7 @@ const replaceable = (order: SaveOrder | undefined) =>
   order ? sql<boolean>`(conversations.writer is null or conversations.writer <> ${order.writer} or conversations.writer_sequence < ${order.sequence})` : sql<boolean>`true`;
 
 const notStored = (id: string) =>
-  new GatewayError('not_found', `No conversation "${id}": it was removed, and this save (ifPresent) does not bring it back.`, { param: 'ifPresent' });
+  new GatewayError('not_found', `No conversation "${id}" is stored (it was removed, or never saved): this save (ifPresent) only updates a stored conversation.`, { param: 'ifPresent' });
 
 const overtaken = (id: string, writer: string | null) =>
   new GatewayError('version_conflict', `Conversation "${id}" already holds a later save or removal of writer "${writer}"; this one was not carried out.`, { param: 'order' });
