@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors.js';
 import { BUDGET_GRACE_MS, MemoryBackend } from './memory-backend.js';
 import { BackendUnavailableError } from './redis-backend.js';
+import type { Awaitable } from './steps.js';
 import type { BackendFailurePolicy, ConsumeResult, QuotaBackend } from './types.js';
 
 /** Whether the shared backend answered the last call. */
@@ -156,7 +157,7 @@ export class FallbackBackend implements QuotaBackend {
   }
 
   /** A check that admits or refuses a request: the primary's answer, else the policy's. */
-  private async check<T>(onPrimary: () => Promise<T>, onFallback: () => Promise<T>): Promise<T> {
+  private async check<T>(onPrimary: () => Awaitable<T>, onFallback: () => Awaitable<T>): Promise<T> {
     try {
       const result = await onPrimary();
       this.setState('up');
@@ -177,7 +178,7 @@ export class FallbackBackend implements QuotaBackend {
    * Gives something back to the primary, with its answer; `undefined` when it is down (what was given back then
    * expires there on its own).
    */
-  private async giveBack<T>(onPrimary: () => Promise<T>): Promise<{ answer: T } | undefined> {
+  private async giveBack<T>(onPrimary: () => Awaitable<T>): Promise<{ answer: T } | undefined> {
     try {
       const answer = await onPrimary();
       this.setState('up');

@@ -3,7 +3,8 @@ import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { LimitPolicySource } from './limit-policy.js';
 import { dayPeriod, monthPeriod, type Period } from './periods.js';
-import { fromNanoUsd, toNanoUsd, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
+import { isPending, runSteps, type Awaitable, type Steps } from './steps.js';
+import { fromNanoUsd, toNanoUsd, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
 
 /** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
 export interface QuotaEstimate {
@@ -123,12 +124,7 @@ export class QuotaGuard {
     if (scopes.length === 0) return NO_LIMITS;
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
-    try {
-      for (const scope of scopes) await this.#take(scope, subject, estimate, holds, headers);
-    } catch (error) {
-      await this.#release(holds, undefined);
-      throw error;
-    }
+    await runSteps(this.#takeAll(scopes, subject, estimate, holds, headers));
     let settled = false;
     return {
       headers,
@@ -136,15 +132,15 @@ export class QuotaGuard {
         if (settled) return;
         settled = true;
         if (actual.costUsd !== undefined || !actual.mayBeBilled) {
-          await this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0 });
+          await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0 }));
           return;
         }
         // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
         const budgets = holds.filter((hold) => hold.type === 'budget');
-        await this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true);
+        await runSteps(this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true));
         if (budgets.length === 0) return;
         if (actual.generationId === undefined) {
-          await this.#release(budgets, { tokens: undefined, costUsd: undefined });
+          await runSteps(this.#release(budgets, { tokens: undefined, costUsd: undefined }));
           return;
         }
         const generationId = actual.generationId;
@@ -164,22 +160,20 @@ export class QuotaGuard {
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
     const subject: QuotaSubject = { identity, feature: undefined };
-    try {
-      for (const scope of applicableScopes(limits.policy, subject)) {
-        const rates: LimitSettings = { requestsPerMinute: scope.settings.requestsPerMinute, concurrentRequests: scope.settings.concurrentRequests };
-        if (rates.requestsPerMinute !== undefined || rates.concurrentRequests !== undefined) await this.#take({ ...scope, settings: rates }, subject, { tokens: 0, costUsd: 0 }, holds, headers);
-      }
-    } catch (error) {
-      await this.#release(holds, undefined);
-      throw error;
-    }
+    const rateScopes = applicableScopes(limits.policy, subject).flatMap((scope) => {
+      const rates: LimitSettings = { requestsPerMinute: scope.settings.requestsPerMinute, concurrentRequests: scope.settings.concurrentRequests };
+      return rates.requestsPerMinute !== undefined || rates.concurrentRequests !== undefined ? [{ ...scope, settings: rates }] : [];
+    });
+    await runSteps(this.#takeAll(rateScopes, subject, { tokens: 0, costUsd: 0 }, holds, headers));
     let released = false;
     return {
       headers,
       release: () => {
         if (released) return;
         released = true;
-        void this.#release(holds, undefined, true).catch(() => undefined);
+        void Promise.resolve()
+          .then(() => runSteps(this.#release(holds, undefined, true)))
+          .catch(() => undefined);
       },
     };
   }
@@ -193,7 +187,7 @@ export class QuotaGuard {
     if (!pending) return;
     this.#pendingCost.delete(generationId);
     clearTimeout(pending.timer);
-    await this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures?.costUsd });
+    await runSteps(this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures?.costUsd }));
   }
 
   /** Settles every spend still waiting for reconciliation at its reserved worst case (on shutdown). */
@@ -244,12 +238,25 @@ export class QuotaGuard {
     return { key: `${base}:spend:${period.id}`, period, money: true };
   }
 
-  async #take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Promise<void> {
+  /**
+   * Takes what every scope's limits allow, in order, into `holds`; the first refusal gives back what was taken and
+   * throws. Steps (`runSteps`): with the in-process backend a request's counters cost no promise each.
+   */
+  *#takeAll(scopes: readonly Scope[], subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Steps<void> {
+    try {
+      for (const scope of scopes) yield* this.#take(scope, subject, estimate, holds, headers);
+    } catch (error) {
+      yield* this.#release(holds, undefined);
+      throw error;
+    }
+  }
+
+  *#take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Steps<void> {
     const now = this.now();
     const { settings } = scope;
     if (settings.requestsPerMinute !== undefined) {
       const { key } = this.#counter(scope, 'requestsPerMinute', now);
-      const result = await this.backend.consumeWindow(key, 1, settings.requestsPerMinute, MINUTE_MS);
+      const result = (yield this.backend.consumeWindow(key, 1, settings.requestsPerMinute, MINUTE_MS)) as ConsumeResult;
       const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
       const remaining = Math.max(0, result.limit - result.used);
       const rateHeaders = () => ({ 'RateLimit-Limit': String(result.limit), 'RateLimit-Remaining': String(remaining), 'RateLimit-Reset': String(resetSeconds), 'RateLimit-Policy': `${result.limit};w=60` });
@@ -262,7 +269,7 @@ export class QuotaGuard {
     }
     if (settings.tokensPerMinute !== undefined) {
       const { key } = this.#counter(scope, 'tokensPerMinute', now);
-      const result = await this.backend.consumeWindow(key, estimate.tokens, settings.tokensPerMinute, MINUTE_MS);
+      const result = (yield this.backend.consumeWindow(key, estimate.tokens, settings.tokensPerMinute, MINUTE_MS)) as ConsumeResult;
       if (!result.allowed) {
         const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
         throw new GatewayError('rate_limit_exceeded', `Too many tokens: ${describeScope(scope)} allows ${settings.tokensPerMinute} tokens per minute (this request may use up to ${estimate.tokens}). Try again in ${resetSeconds} seconds.`, {
@@ -274,22 +281,22 @@ export class QuotaGuard {
     }
     if (settings.concurrentRequests !== undefined) {
       const { key } = this.#counter(scope, 'concurrentRequests', now);
-      const result = await this.backend.acquireSlot(key, settings.concurrentRequests, SLOT_TTL_MS);
+      const result = (yield this.backend.acquireSlot(key, settings.concurrentRequests, SLOT_TTL_MS)) as ConsumeResult & { slotId: string };
       if (!result.allowed) {
         throw new GatewayError('rate_limit_exceeded', `Too many requests at once: ${describeScope(scope)} allows ${settings.concurrentRequests} at a time. Try again when one finishes.`, { retryAfterSeconds: 1 });
       }
       holds.push({ type: 'slot', key, slotId: result.slotId });
     }
-    if (settings.tokensPerDay !== undefined) await this.#reserve(scope, subject, 'tokensPerDay', settings.tokensPerDay, estimate.tokens, now, holds);
-    if (settings.spendPerDayUsd !== undefined) await this.#reserve(scope, subject, 'spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), now, holds);
-    if (settings.spendPerMonthUsd !== undefined) await this.#reserve(scope, subject, 'spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), now, holds);
+    if (settings.tokensPerDay !== undefined) yield* this.#reserve(scope, subject, 'tokensPerDay', settings.tokensPerDay, estimate.tokens, now, holds);
+    if (settings.spendPerDayUsd !== undefined) yield* this.#reserve(scope, subject, 'spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), now, holds);
+    if (settings.spendPerMonthUsd !== undefined) yield* this.#reserve(scope, subject, 'spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), now, holds);
   }
 
   /** Reserves a request's worst case against one token or spend cap of a scope. */
-  async #reserve(scope: Scope, subject: QuotaSubject, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Promise<void> {
+  *#reserve(scope: Scope, subject: QuotaSubject, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Steps<void> {
     const { key, period, money } = this.#budgetCounter(scope, kind, now);
     const resetsAt = period.end;
-    const result = await this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt);
+    const result = (yield this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt)) as ConsumeResult;
     if (!result.allowed) {
       const reset = new Date(resetsAt).toISOString();
       const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
@@ -306,24 +313,29 @@ export class QuotaGuard {
    * Gives back what was taken: all of it on a refusal (`actual` undefined), the unused part after a request. An
    * unknown figure (`tokens` or `costUsd` undefined) keeps the amount reserved; `keepWindows` keeps rate windows whole.
    */
-  async #release(holds: Hold[], actual: { tokens: number | undefined; costUsd: number | undefined } | undefined, keepWindows = false): Promise<void> {
-    await Promise.all(
-      holds.map(async (hold) => {
-        if (hold.type === 'slot') return this.backend.releaseSlot(hold.key, hold.slotId);
-        if (hold.type === 'window') {
-          if (keepWindows) return undefined;
-          const used = actual === undefined ? 0 : hold.tokens ? (actual.tokens ?? hold.amount) : hold.amount;
-          if (used < hold.amount) await this.backend.refundWindow(hold.key, hold.amount - used, hold.windowMs);
-          return undefined;
-        }
-        const known = hold.money ? actual?.costUsd : actual?.tokens;
-        const real = actual === undefined ? 0 : known === undefined ? hold.amount : hold.money ? toNanoUsd(known) : known;
-        // The total comes from the settle itself, for the hold's own period even when the request outlived it.
-        const total = await this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
-        if (actual !== undefined && hold.spend && total !== undefined) this.onSpend?.({ ...hold.spend, spentUsd: fromNanoUsd(total) });
-        return undefined;
-      }),
-    );
+  *#release(holds: Hold[], actual: { tokens: number | undefined; costUsd: number | undefined } | undefined, keepWindows = false): Steps<void> {
+    // Every hold is given back at once (with Redis, one round trip's wait for all), then the spend totals are read.
+    const answers = holds.map((hold) => this.#giveBack(hold, actual, keepWindows));
+    const totals = answers.some(isPending) ? ((yield Promise.all(answers)) as unknown[]) : answers;
+    if (actual === undefined) return;
+    for (const [index, hold] of holds.entries()) {
+      const total = totals[index];
+      if (hold.type === 'budget' && hold.spend && typeof total === 'number') this.onSpend?.({ ...hold.spend, spentUsd: fromNanoUsd(total) });
+    }
+  }
+
+  /** Gives back one hold (see `#release`); a budget's answer is its new total. */
+  #giveBack(hold: Hold, actual: { tokens: number | undefined; costUsd: number | undefined } | undefined, keepWindows: boolean): Awaitable<unknown> {
+    if (hold.type === 'slot') return this.backend.releaseSlot(hold.key, hold.slotId);
+    if (hold.type === 'window') {
+      if (keepWindows) return undefined;
+      const used = actual === undefined ? 0 : hold.tokens ? (actual.tokens ?? hold.amount) : hold.amount;
+      return used < hold.amount ? this.backend.refundWindow(hold.key, hold.amount - used, hold.windowMs) : undefined;
+    }
+    const known = hold.money ? actual?.costUsd : actual?.tokens;
+    const real = actual === undefined ? 0 : known === undefined ? hold.amount : hold.money ? toNanoUsd(known) : known;
+    // The total comes from the settle itself, for the hold's own period even when the request outlived it.
+    return this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
   }
 }
 

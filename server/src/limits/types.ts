@@ -3,6 +3,7 @@
  * for one instance, in Redis for several. Amounts of money are integer nano-dollars (1e-9 USD) in backends, so
  * sums are exact; settings and APIs speak USD.
  */
+import type { Awaitable } from './steps.js';
 
 /** The limits one scope can set; absent means unlimited. */
 export interface LimitSettings {
@@ -41,30 +42,31 @@ export interface ConsumeResult {
 
 /**
  * Counts consumption atomically. Every method is one atomic step in the backend (a Redis script, or synchronous
- * code in process), so concurrent requests on any number of instances can never together pass a limit.
+ * code in process), so concurrent requests on any number of instances can never together pass a limit. A method
+ * may answer at once (the in-process backend does, so a request's counters cost no promise each) or with a promise.
  */
 export interface QuotaBackend {
   /** Fixed window of `windowMs` (e.g. a minute): adds `amount` if the total stays within `limit`. */
-  consumeWindow(key: string, amount: number, limit: number, windowMs: number): Promise<ConsumeResult>;
+  consumeWindow(key: string, amount: number, limit: number, windowMs: number): Awaitable<ConsumeResult>;
   /** Gives back part of a window's consumption (an estimate that turned out too high). Never below zero. */
-  refundWindow(key: string, amount: number, windowMs: number): Promise<void>;
+  refundWindow(key: string, amount: number, windowMs: number): Awaitable<void>;
   /** Takes one of `limit` concurrency slots; slots expire after `ttlMs` in case an instance dies holding one. */
-  acquireSlot(key: string, limit: number, ttlMs: number): Promise<ConsumeResult & { slotId: string }>;
-  releaseSlot(key: string, slotId: string): Promise<void>;
+  acquireSlot(key: string, limit: number, ttlMs: number): Awaitable<ConsumeResult & { slotId: string }>;
+  releaseSlot(key: string, slotId: string): Awaitable<void>;
   /**
    * Reserves `amount` from a budget that resets at `periodEnd` (epoch ms): succeeds only if used + reserved +
    * amount ≤ limit. Reservations are later settled with the real amount.
    */
-  reserve(key: string, amount: number, limit: number, periodEnd: number): Promise<ConsumeResult>;
+  reserve(key: string, amount: number, limit: number, periodEnd: number): Awaitable<ConsumeResult>;
   /**
    * Replaces a reservation with the real amount (which may be more or less than reserved), and answers the
    * budget's new total (used + reserved) for the period ending at `periodEnd` — or `undefined` when the backend
    * cannot know it (a shared backend that could not be reached).
    */
-  settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<number | undefined>;
+  settle(key: string, reserved: number, actual: number, periodEnd: number): Awaitable<number | undefined>;
   /** What a window, budget or slot set holds now (0 when unknown). */
-  current(key: string): Promise<number>;
-  close(): Promise<void>;
+  current(key: string): Awaitable<number>;
+  close(): Awaitable<void>;
 }
 
 /** What the backend does when it cannot be reached: refuse requests (default) or fall back to an in-process backend. */
