@@ -30,17 +30,22 @@ export interface AlternatingPlan {
   workers: number;
 }
 
-export interface AlternatingFigure {
+export interface RoundFigure {
   requestsPerSecond: number;
   cpuMsPerRequest: number;
+}
+
+export interface AlternatingFigure extends RoundFigure {
   failed: number;
+  /** Each round's own figures, in order: a target's round ran next to the other targets' of the same round. */
+  rounds: RoundFigure[];
 }
 
 /** Figures per kind, in the order of `targets`; each round reverses the order of the one before. */
 export async function measureAlternating(targets: readonly Target[], kinds: readonly RequestKind[], plan: AlternatingPlan): Promise<Map<RequestKind, AlternatingFigure[]>> {
   const result = new Map<RequestKind, AlternatingFigure[]>();
   for (const kind of kinds) {
-    const tallies = targets.map(() => ({ completed: 0, failed: 0, elapsedMs: 0, cpuMs: 0 }));
+    const tallies = targets.map(() => ({ completed: 0, failed: 0, elapsedMs: 0, cpuMs: 0, rounds: [] as RoundFigure[] }));
     // A short warm-up of each (the JIT, the connection pools), not counted.
     for (const target of targets) await closedLoop(() => buildRequest(target.address, kind), plan.workers, 1_000);
     for (let round = 0; round < plan.rounds; round += 1) {
@@ -51,7 +56,9 @@ export async function measureAlternating(targets: readonly Target[], kinds: read
         const tally = tallies[index] as (typeof tallies)[number];
         const before = cpuMs(target.child.pid);
         const run = await closedLoop(() => buildRequest(target.address, kind), plan.workers, plan.durationMs);
-        tally.cpuMs += cpuMs(target.child.pid) - before;
+        const used = cpuMs(target.child.pid) - before;
+        tally.rounds.push({ requestsPerSecond: (run.completed * 1_000) / run.elapsedMs, cpuMsPerRequest: used / Math.max(1, run.completed) });
+        tally.cpuMs += used;
         tally.completed += run.completed;
         tally.failed += run.failed;
         tally.elapsedMs += run.elapsedMs;
@@ -59,7 +66,7 @@ export async function measureAlternating(targets: readonly Target[], kinds: read
     }
     result.set(
       kind,
-      tallies.map((tally) => ({ requestsPerSecond: (tally.completed * 1_000) / tally.elapsedMs, cpuMsPerRequest: tally.cpuMs / Math.max(1, tally.completed), failed: tally.failed })),
+      tallies.map((tally) => ({ requestsPerSecond: (tally.completed * 1_000) / tally.elapsedMs, cpuMsPerRequest: tally.cpuMs / Math.max(1, tally.completed), failed: tally.failed, rounds: tally.rounds })),
     );
   }
   return result;
@@ -72,4 +79,18 @@ export function alternatingLines(kind: RequestKind, labels: readonly string[], f
     const failed = figure.failed ? `  (${figure.failed} failed)` : '';
     return `  ${kind.padEnd(6)} ${(labels[index] ?? '').padEnd(width)} ${figure.requestsPerSecond.toFixed(0).padStart(6)} req/s  ${figure.cpuMsPerRequest.toFixed(3)} ms CPU/request${failed}`;
   });
+}
+
+/**
+ * How `after` compares with `before` round by round (the two ran next to each other in each round, so drift that
+ * lasts a round hits both): the ratio of the totals, and the spread of the rounds' own ratios, which tells a change
+ * from this machine's noise: a change that did nothing comes out lower in 8 of 8 rounds once in 256 runs.
+ * @example
+ * pairedLine('chat', before, after); // '  chat   after/before: 1.09× requests per second, 0.92× CPU per request (per round: 0.86–0.97× CPU, lower in 8 of 8)'
+ */
+export function pairedLine(kind: RequestKind, before: AlternatingFigure, after: AlternatingFigure): string {
+  const cpu = after.rounds.map((round, index) => round.cpuMsPerRequest / (before.rounds[index]?.cpuMsPerRequest ?? Number.NaN)).filter(Number.isFinite);
+  const lower = cpu.filter((ratio) => ratio < 1).length;
+  const spread = cpu.length > 0 ? ` (per round: ${Math.min(...cpu).toFixed(2)}–${Math.max(...cpu).toFixed(2)}× CPU, lower in ${lower} of ${cpu.length})` : '';
+  return `  ${kind.padEnd(6)} after/before: ${(after.requestsPerSecond / before.requestsPerSecond).toFixed(2)}× requests per second, ${(after.cpuMsPerRequest / before.cpuMsPerRequest).toFixed(2)}× CPU per request${spread}`;
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
-import { alternatingLines, alternatingOptions, alternatingPlanOf, kindsOf, measureAlternating } from './alternating.js';
+import { alternatingLines, alternatingOptions, alternatingPlanOf, kindsOf, measureAlternating, pairedLine } from './alternating.js';
 import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
 import { REQUEST_KINDS } from './workload.js';
 
@@ -48,7 +48,7 @@ try {
   for (const [kind, kindFigures] of figures) {
     for (const line of alternatingLines(kind, labels, kindFigures)) console.log(line);
     const [before, after] = kindFigures;
-    if (before && after) console.log(`  ${kind.padEnd(6)} after/before: ${(after.requestsPerSecond / before.requestsPerSecond).toFixed(2)}× requests per second, ${(after.cpuMsPerRequest / before.cpuMsPerRequest).toFixed(2)}× CPU per request`);
+    if (before && after) console.log(pairedLine(kind, before, after));
   }
 } finally {
   await stopAllChildren();
