@@ -46,6 +46,10 @@ export interface ChildOptions {
   /** How to know it is up: a line it prints (first capture group is returned), or a port that accepts connections. */
   ready: { stdout: RegExp } | { port: number };
   nodeArgs?: string[];
+  /** A program Node runs under, with its arguments (`valgrind --tool=callgrind`); the child's pid is still Node's. */
+  wrapper?: string[];
+  /** How long it may take to be ready. Default 15 s. */
+  readyTimeoutMs?: number;
 }
 
 export interface ProcessMemory {
@@ -70,10 +74,11 @@ export interface Child {
 
 const running = new Set<Child>();
 
-/** Starts a Node child process and resolves once it is ready (15 s at most). */
+/** Starts a Node child process and resolves once it is ready (15 s at most, unless `readyTimeoutMs` says). */
 export async function startChild(options: ChildOptions): Promise<Child> {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...options.args], {
+  const [program = process.execPath, ...wrapperArgs] = options.wrapper ? [...options.wrapper, process.execPath] : [];
+  const child = spawn(program, [...wrapperArgs, ...(options.nodeArgs ?? []), ...options.args], {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', log],
@@ -95,7 +100,8 @@ export async function startChild(options: ChildOptions): Promise<Child> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failure = (reason: string) => new Error(`${options.name} ${reason}; its log (${options.logFile}):\n${tail(options.logFile)}`);
   const readyValue = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(failure('was not ready within 15 s')), 15_000);
+    const readyMs = options.readyTimeoutMs ?? 15_000;
+    const timer = setTimeout(() => reject(failure(`was not ready within ${readyMs / 1_000} s`)), readyMs);
     void exited.then(() => reject(failure(`exited (code ${child.exitCode})`)));
     const { ready } = options;
     if ('stdout' in ready) {
@@ -109,7 +115,7 @@ export async function startChild(options: ChildOptions): Promise<Child> {
       };
       listeners.add(check);
     } else {
-      void waitForPort(ready.port, 15_000).then(() => {
+      void waitForPort(ready.port, readyMs).then(() => {
         clearTimeout(timer);
         resolve(`http://127.0.0.1:${ready.port}`);
       }, reject);

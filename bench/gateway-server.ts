@@ -24,6 +24,8 @@ interface GatewayServerConfig {
   upstreamCa?: string;
   /** Parts left out, to measure what each costs (bench/floors.ts); limits are left off by not saving a policy. */
   without?: GatewayPart[];
+  /** The ledger writes only full batches (bench/instructions.ts): what it does then follows the count of requests, not the clock. */
+  ledgerByCount?: boolean;
 }
 
 const config = JSON.parse(process.env['BENCH_GATEWAY'] ?? '{}') as GatewayServerConfig;
@@ -45,6 +47,7 @@ const gateway = createAiGateway({
   adminToken: config.adminToken,
   encryption: null,
   ...(config.without?.includes('ledger') ? { usage: new MemoryUsageSink(1) } : {}),
+  ...(config.ledgerByCount ? { ledger: { flushIntervalMs: 3_600_000, reconcile: false as const } } : {}),
   ...(config.without?.includes('breakers') ? { operations: { circuitBreakers: false } } : {}),
 });
 await gateway.ready;

@@ -136,9 +136,17 @@ export async function startOurGateway(
   workspace: BenchWorkspace,
   emulator: Emulator,
   nodeArgs: string[] = [],
-  options: { bundle?: string; http2?: boolean; without?: GatewayPart[] } = {},
+  options: {
+    bundle?: string;
+    http2?: boolean;
+    without?: GatewayPart[];
+    /** Runs it under another program (`valgrind --tool=callgrind`, bench/instructions.ts), which may take minutes to start. */
+    wrapper?: string[];
+    /** The ledger writes full batches only (see bench/gateway-server.ts). */
+    ledgerByCount?: boolean;
+  } = {},
 ): Promise<Target> {
-  const { bundle, http2, without = [] } = options;
+  const { bundle, http2, without = [], wrapper, ledgerByCount } = options;
   const database = `${workspace.fresh('gateway')}.db`;
   const child = await startChild({
     name: 'our gateway',
@@ -154,11 +162,13 @@ export async function startOurGateway(
         ...(http2 !== undefined ? { upstreamHttp2: http2 } : {}),
         ...(emulator.ca ? { upstreamCa: emulator.ca } : {}),
         without,
+        ...(ledgerByCount ? { ledgerByCount } : {}),
       }),
       NODE_ENV: 'production',
     },
     logFile: workspace.logFile('gateway'),
     ready: { stdout: /listening on (http:\/\/\S+)/ },
+    ...(wrapper ? { wrapper, readyTimeoutMs: 300_000 } : {}),
   });
   const gatewayUrl = `${child.readyValue}${without.includes('express') ? '' : '/ai'}`;
   if (!without.includes('limits')) await turnLimitsOn(gatewayUrl);

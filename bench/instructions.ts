@@ -1,0 +1,110 @@
+/**
+ * Before and after in instructions, for changes smaller than a shared machine's noise in CPU time: our gateway at
+ * another commit and the working tree, each run by valgrind's callgrind (which counts instructions, whatever else
+ * the machine does), started side by side in pairs, as `insforge-ai serve` serves (no Express), with limits on, the
+ * ledger writing full batches only and V8 run `--predictable`, so that what each does follows the count of requests
+ * rather than the clock. Each gets its requests one at a time from this process: a warm-up, then the counted ones.
+ * Prints instructions per request of each pair and their ratio. Asserts nothing. Needs valgrind
+ * (`apt-get install valgrind`); a run of the defaults takes about ten minutes on two cores.
+ *
+ *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
+ *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
+ *
+ * Both builds run the working tree's bench/gateway-server.ts (the base's own server code), so the way they are set
+ * up is the same.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
+import { median, timeRequest } from './load.js';
+import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Emulator, type Target } from './targets.js';
+import { buildRequest, REQUEST_KINDS, type RequestKind, type TargetAddress } from './workload.js';
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    kind: { type: 'string', default: 'chat' },
+    requests: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '1600' },
+    pairs: { type: 'string', default: '3' },
+  },
+});
+const kind = values.kind as RequestKind;
+const [requests, warmup, pairs] = [Number(values.requests), Number(values.warmup), Number(values.pairs)];
+if (!values.base || !REQUEST_KINDS.includes(kind) || ![requests, warmup, pairs].every((value) => Number.isInteger(value) && value > 0)) {
+  console.error('usage: npm run bench:instructions -- --base <commit> [--kind chat|stream|embed] [--requests N] [--warmup N] [--pairs N]');
+  process.exit(2);
+}
+for (const tool of ['valgrind', 'callgrind_control']) {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.error(`bench:instructions needs ${tool} (valgrind's package: apt-get install valgrind).`);
+    process.exit(2);
+  }
+}
+
+/** Our gateway under callgrind, as `serve` runs it, with the file its counts go to. */
+async function startCounted(workspace: BenchWorkspace, emulator: Emulator, bundle: string, name: string): Promise<Target & { outFile: string }> {
+  const outFile = `${workspace.fresh(`callgrind-${name}`)}.out`;
+  const wrapper = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`];
+  // V8's `--predictable`: compilation and garbage collection on the main thread at points the work decides, not the
+  // clock (counts of one build then repeat within about 1.5% here, against 5% with its threads).
+  return { ...(await startOurGateway(workspace, emulator, ['--predictable'], { bundle, without: ['express'], wrapper, ledgerByCount: true })), outFile };
+}
+
+async function sendInTurn(address: TargetAddress, count: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) {
+    const timing = await timeRequest(buildRequest(address, kind));
+    if (!timing.ok) throw new Error(`a ${kind} request failed: ${timing.error ?? timing.status}`);
+  }
+}
+
+/** Instructions per counted request: the counts are zeroed after the warm-up and dumped after the last request. */
+async function countPerRequest(target: Target & { outFile: string }): Promise<number> {
+  await sendInTurn(target.address, warmup);
+  execFileSync('callgrind_control', ['--zero', String(target.child.pid)], { stdio: 'ignore' });
+  await sendInTurn(target.address, requests);
+  execFileSync('callgrind_control', ['--dump', String(target.child.pid)], { stdio: 'ignore' });
+  const dumps = readdirSync(path.dirname(target.outFile)).filter((file) => file.startsWith(`${path.basename(target.outFile)}.`));
+  const dump = readFileSync(path.join(path.dirname(target.outFile), dumps.sort().at(-1) ?? ''), 'utf8');
+  const total = /^(?:summary|totals): (\d+)/m.exec(dump)?.[1];
+  if (!total) throw new Error(`no total in callgrind's dump of ${target.child.name}`);
+  await target.child.stop();
+  return Number(total) / requests;
+}
+
+const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-instructions-'));
+const workspace = new BenchWorkspace();
+try {
+  execFileSync('git', ['worktree', 'add', '--detach', checkout, values.base], { cwd: repoRoot, stdio: 'ignore' });
+  const base = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
+  copyFileSync(path.join(repoRoot, 'bench', 'gateway-server.ts'), path.join(checkout, 'bench', 'gateway-server.ts'));
+  const builds = [
+    { label: `base ${base}`, bundle: await bundleEntry('gateway-server.ts', { root: checkout, name: 'gateway-server-base' }) },
+    { label: 'working tree', bundle: await workspace.bundle('gateway-server.ts') },
+  ];
+  const emulator = await startEmulatorProcess(workspace);
+  const pairsText = `${pairs} pair${pairs === 1 ? '' : 's'}`;
+  console.log(`${kind}: ${pairsText}, each build counting ${requests} requests one at a time after ${warmup}, side by side`);
+  const ratios: number[] = [];
+  for (let pair = 0; pair < pairs; pair += 1) {
+    // Which build starts first alternates, as which core or cache it meets first might.
+    const order = pair % 2 === 0 ? builds : [...builds].reverse();
+    const targets = await Promise.all(order.map((build, index) => startCounted(workspace, emulator, build.bundle, `${pair}-${index}`)));
+    const counts = await Promise.all(targets.map(countPerRequest));
+    const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
+    if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
+    ratios.push(after / before);
+    console.log(`  pair ${pair + 1}: ${builds[0]?.label} ${Math.round(before).toLocaleString('en-US')}, ${builds[1]?.label} ${Math.round(after).toLocaleString('en-US')} instructions per request: ${(after / before).toFixed(3)}×`);
+  }
+  console.log(`  after/before: ${median(ratios).toFixed(3)}× instructions per ${kind} (median of ${pairsText}; ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}×)`);
+} finally {
+  await stopAllChildren();
+  workspace.close();
+  execFileSync('git', ['worktree', 'remove', '--force', checkout], { cwd: repoRoot, stdio: 'ignore' });
+  rmSync(checkout, { recursive: true, force: true });
+}
