@@ -5,7 +5,8 @@
  * ledger writing full batches only and V8 run `--predictable`, so that what each does follows the count of requests
  * rather than the clock. Each gets its requests one at a time from this process: a warm-up, then the counted ones.
  * Prints instructions per request of each pair and their ratio. Asserts nothing. Needs valgrind
- * (`apt-get install valgrind`); a run of the defaults takes about ten minutes on two cores.
+ * (`apt-get install valgrind`); a run of the defaults takes about ten minutes on two cores. A pair of the same code
+ * differs by up to about 5%: read the median of several pairs, and changes of a few percent as a direction.
  *
  *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
  *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
@@ -51,8 +52,8 @@ for (const tool of ['valgrind', 'callgrind_control']) {
 async function startCounted(workspace: BenchWorkspace, emulator: Emulator, bundle: string, name: string): Promise<Target & { outFile: string }> {
   const outFile = `${workspace.fresh(`callgrind-${name}`)}.out`;
   const wrapper = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`];
-  // V8's `--predictable`: compilation and garbage collection on the main thread at points the work decides, not the
-  // clock (counts of one build then repeat within about 1.5% here, against 5% with its threads).
+  // V8's `--predictable`: compilation and garbage collection on the main thread at points the work decides rather
+  // than the clock. A pair of the same code still differs by up to about 5% (bench/findings.md, change 28).
   return { ...(await startOurGateway(workspace, emulator, ['--predictable'], { bundle, without: ['express'], wrapper, ledgerByCount: true })), outFile };
 }
 
