@@ -6,12 +6,8 @@
  *   npm run bench:compare -- --base HEAD~1                       # stream, chat and embeddings, 4 rounds of 4 s
  *   npm run bench:compare -- --base main --kinds stream --rounds 8 --seconds 5 --workers 64
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
+import { stopAllChildren, withBaseBuild } from './child-process.js';
 import { alternatingLines, alternatingOptions, alternatingPlanOf, kindsOf, measureAlternating, pairedLine } from './alternating.js';
 import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Target } from './targets.js';
 import { REQUEST_KINDS } from './workload.js';
@@ -31,28 +27,24 @@ if (!values.base || kinds.length === 0 || !plan) {
 }
 const { rounds, durationMs, workers } = plan;
 
-const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-compare-'));
-const workspace = new BenchWorkspace();
-try {
-  execFileSync('git', ['worktree', 'add', '--detach', checkout, values.base], { cwd: repoRoot, stdio: 'ignore' });
-  const base = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
-  const baseBundle = await bundleEntry('gateway-server.ts', { root: checkout, name: 'gateway-server-base' });
-  const emulator = await startEmulatorProcess(workspace);
-  const targets: Array<{ label: string; target: Target }> = [
-    { label: `base ${base}`, target: await startOurGateway(workspace, emulator, [], { bundle: baseBundle }) },
-    { label: 'working tree', target: await startOurGateway(workspace, emulator) },
-  ];
-  console.log(`${kinds.join(', ')}: ${rounds} rounds of ${durationMs / 1_000} s each, ${workers} clients, alternating`);
-  const labels = targets.map(({ label }) => label);
-  const figures = await measureAlternating(targets.map(({ target }) => target), kinds, { rounds, durationMs, workers });
-  for (const [kind, kindFigures] of figures) {
-    for (const line of alternatingLines(kind, labels, kindFigures)) console.log(line);
-    const [before, after] = kindFigures;
-    if (before && after) console.log(pairedLine(kind, before, after));
+await withBaseBuild(values.base, {}, async (base) => {
+  const workspace = new BenchWorkspace();
+  try {
+    const emulator = await startEmulatorProcess(workspace);
+    const targets: Array<{ label: string; target: Target }> = [
+      { label: base.label, target: await startOurGateway(workspace, emulator, [], { bundle: base.bundle }) },
+      { label: 'working tree', target: await startOurGateway(workspace, emulator) },
+    ];
+    console.log(`${kinds.join(', ')}: ${rounds} rounds of ${durationMs / 1_000} s each, ${workers} clients, alternating`);
+    const labels = targets.map(({ label }) => label);
+    const figures = await measureAlternating(targets.map(({ target }) => target), kinds, { rounds, durationMs, workers });
+    for (const [kind, kindFigures] of figures) {
+      for (const line of alternatingLines(kind, labels, kindFigures)) console.log(line);
+      const [before, after] = kindFigures;
+      if (before && after) console.log(pairedLine(kind, before, after));
+    }
+  } finally {
+    await stopAllChildren();
+    workspace.close();
   }
-} finally {
-  await stopAllChildren();
-  workspace.close();
-  execFileSync('git', ['worktree', 'remove', '--force', checkout], { cwd: repoRoot, stdio: 'ignore' });
-  rmSync(checkout, { recursive: true, force: true });
-}
+});

@@ -15,11 +15,10 @@
  * up is the same.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleEntry, repoRoot, stopAllChildren } from './child-process.js';
+import { stopAllChildren, withBaseBuild } from './child-process.js';
 import { median, timeRequest } from './load.js';
 import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Emulator, type Target } from './targets.js';
 import { buildRequest, REQUEST_KINDS, type RequestKind, type TargetAddress } from './workload.js';
@@ -78,34 +77,27 @@ async function countPerRequest(target: Target & { outFile: string }): Promise<nu
   return Number(total) / requests;
 }
 
-const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-instructions-'));
-const workspace = new BenchWorkspace();
-try {
-  execFileSync('git', ['worktree', 'add', '--detach', checkout, values.base], { cwd: repoRoot, stdio: 'ignore' });
-  const base = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
-  copyFileSync(path.join(repoRoot, 'bench', 'gateway-server.ts'), path.join(checkout, 'bench', 'gateway-server.ts'));
-  const builds = [
-    { label: `base ${base}`, bundle: await bundleEntry('gateway-server.ts', { root: checkout, name: 'gateway-server-base' }) },
-    { label: 'working tree', bundle: await workspace.bundle('gateway-server.ts') },
-  ];
-  const emulator = await startEmulatorProcess(workspace);
-  const pairsText = `${pairs} pair${pairs === 1 ? '' : 's'}`;
-  console.log(`${kind}: ${pairsText}, each build counting ${requests} requests one at a time after ${warmup}, side by side`);
-  const ratios: number[] = [];
-  for (let pair = 0; pair < pairs; pair += 1) {
-    // Which build starts first alternates, as which core or cache it meets first might.
-    const order = pair % 2 === 0 ? builds : [...builds].reverse();
-    const targets = await Promise.all(order.map((build, index) => startCounted(workspace, emulator, build.bundle, `${pair}-${index}`)));
-    const counts = await Promise.all(targets.map(countPerRequest));
-    const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
-    if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
-    ratios.push(after / before);
-    console.log(`  pair ${pair + 1}: ${builds[0]?.label} ${Math.round(before).toLocaleString('en-US')}, ${builds[1]?.label} ${Math.round(after).toLocaleString('en-US')} instructions per request: ${(after / before).toFixed(3)}×`);
+await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) => {
+  const workspace = new BenchWorkspace();
+  try {
+    const builds = [base, { label: 'working tree', bundle: await workspace.bundle('gateway-server.ts') }];
+    const emulator = await startEmulatorProcess(workspace);
+    const pairsText = `${pairs} pair${pairs === 1 ? '' : 's'}`;
+    console.log(`${kind}: ${pairsText}, each build counting ${requests} requests one at a time after ${warmup}, side by side`);
+    const ratios: number[] = [];
+    for (let pair = 0; pair < pairs; pair += 1) {
+      // Which build starts first alternates, as which core or cache it meets first might.
+      const order = pair % 2 === 0 ? builds : [...builds].reverse();
+      const targets = await Promise.all(order.map((build, index) => startCounted(workspace, emulator, build.bundle, `${pair}-${index}`)));
+      const counts = await Promise.all(targets.map(countPerRequest));
+      const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
+      if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
+      ratios.push(after / before);
+      console.log(`  pair ${pair + 1}: ${base.label} ${Math.round(before).toLocaleString('en-US')}, working tree ${Math.round(after).toLocaleString('en-US')} instructions per request: ${(after / before).toFixed(3)}×`);
+    }
+    console.log(`  after/before: ${median(ratios).toFixed(3)}× instructions per ${kind} (median of ${pairsText}; ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}×)`);
+  } finally {
+    await stopAllChildren();
+    workspace.close();
   }
-  console.log(`  after/before: ${median(ratios).toFixed(3)}× instructions per ${kind} (median of ${pairsText}; ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}×)`);
-} finally {
-  await stopAllChildren();
-  workspace.close();
-  execFileSync('git', ['worktree', 'remove', '--force', checkout], { cwd: repoRoot, stdio: 'ignore' });
-  rmSync(checkout, { recursive: true, force: true });
-}
+});
