@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
 import { parseSseBody } from '../../test/sse.js';
 
 // An upstream whose reads the test decides: whole plain events (which leave as the bytes that came), events cut in
@@ -25,37 +24,18 @@ const reads: Buffer[] = [
 ];
 
 let harness: Harness;
-let upstream: Server;
+let upstream: ScriptedUpstream;
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    void (async () => {
-      const body: Buffer[] = [];
-      for await (const piece of req) body.push(piece as Buffer);
-      if (req.method === 'POST' && req.url?.endsWith('/chat/completions')) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-pass-1' });
-        for (const read of reads) {
-          res.write(read);
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-        res.end();
-        return;
-      }
-      const answer = await fetch(`${harness.emulator.url}${req.url?.replace(/^\/api\/v1/, '') ?? ''}`, {
-        method: req.method ?? 'GET',
-        headers: { authorization: req.headers.authorization ?? '', 'content-type': 'application/json' },
-        ...(body.length > 0 ? { body: Buffer.concat(body) } : {}),
-      });
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    })();
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  upstream = await startScriptedUpstream(
+    ({ method, path }) => (method === 'POST' && path === '/chat/completions' ? { headers: { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-pass-1' }, reads, pauseMs: 25 } : undefined),
+    () => harness.emulator.url,
+  );
   // A model whose provider signs nothing, so no provider pin watches it (a pin skips plain text anyway).
-  harness = await startHarness({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], upstream: { baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/api/v1` } });
+  harness = await startHarness({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], upstream: { baseUrl: upstream.baseUrl } });
 });
 afterAll(async () => {
   await harness.close();
-  upstream.close();
+  await upstream.close();
 });
 
 describe('a stream of plain chunks', () => {

@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { EMPTY_POLICY, type LimitPolicy } from './types.js';
+import { EMPTY_POLICY, MAX_SPEND_CAP_USD, type LimitPolicy } from './types.js';
 
 const positive = z.number().positive();
+const spendCap = positive.max(MAX_SPEND_CAP_USD, `A spend cap can be at most ${MAX_SPEND_CAP_USD.toLocaleString('en-US')} USD (the most the limits count to the nano-dollar); leave it out for no cap.`);
 const settingsSchema = z
   .object({
     requestsPerMinute: positive.int().optional(),
     tokensPerMinute: positive.int().optional(),
     concurrentRequests: positive.int().optional(),
     tokensPerDay: positive.int().optional(),
-    spendPerDayUsd: positive.optional(),
-    spendPerMonthUsd: positive.optional(),
+    spendPerDayUsd: spendCap.optional(),
+    spendPerMonthUsd: spendCap.optional(),
   })
   .strict();
 

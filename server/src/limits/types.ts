@@ -27,7 +27,10 @@ export interface LimitPolicy {
 export const EMPTY_POLICY: LimitPolicy = { project: {}, features: {}, users: { default: {}, overrides: {} } };
 
 export const NANO_USD_PER_USD = 1_000_000_000;
-export const toNanoUsd = (usd: number): number => Math.round(usd * NANO_USD_PER_USD);
+/** The largest spend cap a backend counts exactly: about 9 million USD in nano-dollars. */
+export const MAX_SPEND_CAP_USD = Math.floor(Number.MAX_SAFE_INTEGER / NANO_USD_PER_USD);
+/** USD in nano-dollars; an amount past what a backend counts exactly (an upstream's absurd cost) counts as the most it can. */
+export const toNanoUsd = (usd: number): number => Math.min(Math.round(usd * NANO_USD_PER_USD), Number.MAX_SAFE_INTEGER);
 export const fromNanoUsd = (nano: number): number => nano / NANO_USD_PER_USD;
 
 /** The outcome of consuming from a window or reserving from a budget. */
