@@ -144,6 +144,22 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.current(key)).toBe(0);
       expect(await backend.acquireSlot(key, 1, 150)).toMatchObject({ allowed: true, used: 1 });
     });
+
+    it('expires slots of different lifetimes whatever order they were taken in, and reports the earliest expiry', async () => {
+      const backend = open();
+      const key = uniqueKey('concurrent');
+      const before = Date.now();
+      expect(await backend.acquireSlot(key, 2, 60_000)).toMatchObject({ allowed: true });
+      expect(await backend.acquireSlot(key, 2, 200)).toMatchObject({ allowed: true, used: 2 });
+      const refused = await backend.acquireSlot(key, 2, 60_000);
+      expect(refused).toMatchObject({ allowed: false, used: 2 });
+      // The slot taken second ends first.
+      expect(refused.resetAt).toBeLessThanOrEqual(Date.now() + 200);
+      expect(refused.resetAt).toBeGreaterThanOrEqual(before + 200);
+      await sleep(300);
+      expect(await backend.current(key)).toBe(1);
+      expect(await backend.acquireSlot(key, 2, 60_000)).toMatchObject({ allowed: true, used: 2 });
+    });
   });
 
   describe.runIf(enabled)('budgets', () => {

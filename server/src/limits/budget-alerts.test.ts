@@ -43,7 +43,7 @@ async function fire(webhookUrl: string, webhooks: WebhookClientOptions) {
     callback: () => delivered(),
   });
   reportCount += 1;
-  const report: SpendReport = { projectId: 'p', scope: 'project', target: null, kind: 'spendPerDayUsd', limitUsd: 1, spentUsd: 0.6, period: `2026-01-${reportCount}`, periodEnd: Date.now() + 60_000 };
+  const report: SpendReport = { projectId: 'p', scope: 'project', target: null, kind: 'spendPerDayUsd', limitUsd: 1, spentUsd: 0.6, period: `2026-01-${reportCount}`, periodEnd: Date.now() + 60_000, alertsFrom: 0.5 };
   dispatcher.check(report);
   await settled;
   return logs;
@@ -67,5 +67,32 @@ describe('BudgetAlertDispatcher webhooks', () => {
   it('delivers to a webhook the host allowed', async () => {
     await fire(`${base}/alerts`, { allowHttp: true, allowPrivateAddresses: true });
     expect(hits).toContain('/alerts');
+  });
+});
+
+describe('BudgetAlertDispatcher thresholds', () => {
+  it('leaves a spend below the lowest threshold the request was admitted under without reading the settings', async () => {
+    let reads = 0;
+    const alerts: number[] = [];
+    const limits: ProjectLimits = { policy: EMPTY_POLICY, alerts: { thresholds: [0.5, 0.9], webhookUrl: null }, stopped: false, stopReason: null, version: 1, updatedAt: null, updatedBy: null };
+    const dispatcher = new BudgetAlertDispatcher({
+      backend: new MemoryBackend(),
+      policies: async () => {
+        reads += 1;
+        return new MemoryLimitPolicySource({ p: limits });
+      },
+      audit: async () => ({ record: async () => undefined }),
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      webhooks: createWebhookClient({}),
+      callback: (alert) => void alerts.push(alert.threshold),
+    });
+    const report: SpendReport = { projectId: 'p', scope: 'project', target: null, kind: 'spendPerDayUsd', limitUsd: 10, spentUsd: 4.99, period: '2026-02-01', periodEnd: Date.now() + 60_000, alertsFrom: 0.5 };
+    dispatcher.check(report);
+    dispatcher.check({ ...report, spentUsd: 9, alertsFrom: Number.POSITIVE_INFINITY });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads).toBe(0);
+    dispatcher.check({ ...report, spentUsd: 5 });
+    await expect.poll(() => alerts).toEqual([0.5]);
+    expect(reads).toBe(1);
   });
 });

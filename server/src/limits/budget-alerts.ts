@@ -63,8 +63,13 @@ export class BudgetAlertDispatcher {
     this.now = options.now ?? Date.now;
   }
 
-  /** Checks a settled spend against the project's thresholds; never throws (alerts must not fail a request). */
+  /**
+   * Checks a settled spend against the project's thresholds; never throws (alerts must not fail a request). A spend
+   * below the lowest threshold the request was admitted under is left at once, without reading the settings: a
+   * threshold lowered since is met by the next settlement, spend only growing within a period.
+   */
   check(report: SpendReport): void {
+    if (report.spentUsd < report.limitUsd * report.alertsFrom) return;
     void this.#check(report).catch((error: unknown) => this.logger.error('budget alert check failed', { error, projectId: report.projectId }));
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
 /** How long a budget outlives its period, so a request that straddles the period end still settles into it. */
@@ -38,6 +37,37 @@ interface BudgetState {
 }
 
 /**
+ * The slots held under one key: expiry by slot id, in the order they were taken. While each slot expires no earlier
+ * than the one taken before it (one lifetime for all, as the quota guard gives them), the first is the next to expire,
+ * so dropping the expired and finding the earliest expiry stop at the first slot instead of reading every one.
+ */
+class HeldSlots {
+  readonly expiries = new Map<string, number>();
+  #inOrder = true;
+  #lastExpiry = 0;
+
+  add(slotId: string, expiresAt: number): void {
+    if (expiresAt < this.#lastExpiry) this.#inOrder = false;
+    this.#lastExpiry = expiresAt;
+    this.expiries.set(slotId, expiresAt);
+  }
+
+  dropExpired(now: number): void {
+    for (const [slotId, expiresAt] of this.expiries) {
+      if (expiresAt <= now) this.expiries.delete(slotId);
+      else if (this.#inOrder) return;
+    }
+  }
+
+  earliestExpiry(now: number): number {
+    if (this.#inOrder) return this.expiries.values().next().value ?? now;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const expiresAt of this.expiries.values()) earliest = Math.min(earliest, expiresAt);
+    return this.expiries.size === 0 ? now : earliest;
+  }
+}
+
+/**
  * The in-process `QuotaBackend`, for a gateway that runs as one instance (and the fail-open fallback for Redis).
  * Windows, slots and budgets are plain maps changed synchronously, so every call is atomic within the process (and
  * costs no more than its map lookups: a request checks up to nine counters). Each method answers at once, not with
@@ -54,7 +84,9 @@ export class MemoryBackend implements QuotaBackend {
    * limit must see earlier use). A window starts at its first consumption and lasts its length.
    */
   private readonly windows = new Map<number, Map<string, WindowState>>();
-  private readonly slots = new Map<string, Map<string, number>>();
+  private readonly slots = new Map<string, HeldSlots>();
+  /** Slot ids need only be unique within this process. */
+  private nextSlotId = 0;
   private readonly budgets = new Map<string, Map<number, BudgetState>>();
   private nextSweepAt = Date.now() + SWEEP_INTERVAL_MS;
 
@@ -83,21 +115,22 @@ export class MemoryBackend implements QuotaBackend {
     assertCount('limit', limit);
     assertPositiveMs('ttlMs', ttlMs);
     const now = this.sweep();
-    const held = this.liveSlots(key, now) ?? new Map<string, number>();
-    if (held.size >= limit) {
-      return { allowed: false, used: held.size, limit, resetAt: earliestExpiry(held, now), slotId: '' };
+    const held = this.liveSlots(key, now) ?? new HeldSlots();
+    if (held.expiries.size >= limit) {
+      return { allowed: false, used: held.expiries.size, limit, resetAt: held.earliestExpiry(now), slotId: '' };
     }
-    const slotId = randomUUID();
-    held.set(slotId, now + ttlMs);
+    this.nextSlotId += 1;
+    const slotId = `slot-${this.nextSlotId}`;
+    held.add(slotId, now + ttlMs);
     this.slots.set(key, held);
-    return { allowed: true, used: held.size, limit, resetAt: earliestExpiry(held, now), slotId };
+    return { allowed: true, used: held.expiries.size, limit, resetAt: held.earliestExpiry(now), slotId };
   }
 
   releaseSlot(key: string, slotId: string): void {
     const held = this.slots.get(key);
     if (held === undefined) return;
-    held.delete(slotId);
-    if (held.size === 0) this.slots.delete(key);
+    held.expiries.delete(slotId);
+    if (held.expiries.size === 0) this.slots.delete(key);
   }
 
   reserve(key: string, amount: number, limit: number, periodEnd: number): ConsumeResult {
@@ -124,7 +157,7 @@ export class MemoryBackend implements QuotaBackend {
 
   current(key: string): number {
     const now = Date.now();
-    let total = this.liveSlots(key, now)?.size ?? 0;
+    let total = this.liveSlots(key, now)?.expiries.size ?? 0;
     for (const windows of this.windows.values()) total += liveWindow(windows, key, now)?.points ?? 0;
     const periods = this.budgets.get(key);
     if (periods !== undefined && periods.size > 0) {
@@ -151,11 +184,11 @@ export class MemoryBackend implements QuotaBackend {
   }
 
   /** The slots of `key` that have not expired (expired ones are dropped), or undefined when none are held. */
-  private liveSlots(key: string, now: number): Map<string, number> | undefined {
+  private liveSlots(key: string, now: number): HeldSlots | undefined {
     const held = this.slots.get(key);
     if (held === undefined) return undefined;
-    for (const [slotId, expiresAt] of held) if (expiresAt <= now) held.delete(slotId);
-    if (held.size > 0) return held;
+    held.dropExpired(now);
+    if (held.expiries.size > 0) return held;
     this.slots.delete(key);
     return undefined;
   }
@@ -195,8 +228,4 @@ function liveWindow(windows: Map<string, WindowState>, key: string, now: number)
   if (window === undefined || window.endsAt > now) return window;
   windows.delete(key);
   return undefined;
-}
-
-function earliestExpiry(held: Map<string, number>, now: number): number {
-  return held.size === 0 ? now : Math.min(...held.values());
 }

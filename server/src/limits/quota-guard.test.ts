@@ -45,7 +45,8 @@ describe('QuotaGuard spend reports', () => {
       { period: '2026-02-01', spentUsd: 0.25 },
       { period: '2026-02', spentUsd: 0.25 },
     ]);
-    expect(reports[0]).toMatchObject({ projectId: 'project-a', scope: 'project', target: null, limitUsd: 10 });
+    // The lowest of the project's thresholds (0.8 and 1), for the dispatcher to leave a spend below it at once.
+    expect(reports[0]).toMatchObject({ projectId: 'project-a', scope: 'project', target: null, limitUsd: 10, alertsFrom: 0.8 });
     await backend.close();
   });
 

@@ -23,19 +23,43 @@ export type { LimitStatus };
 interface Scope {
   scope: LimitStatus['scope'];
   target: string | null;
+  projectId: string;
+  settings: LimitSettings;
+  /** Its rate counters' keys (`q:<project>:<scope>:rpm`…), built once with the scope. */
+  keys: Record<'requestsPerMinute' | 'tokensPerMinute' | 'concurrentRequests', string>;
   /** Where its counters' keys start: `q:<project>:<scope>`. */
   base: string;
-  settings: LimitSettings;
+  /** Its budget counters for the period each was last asked for: a request of the same period builds none anew. */
+  budgets: Partial<Record<BudgetKind, BudgetCounter>>;
 }
 
 /** The caps counted per calendar period rather than per minute. */
 type BudgetKind = 'tokensPerDay' | 'spendPerDayUsd' | 'spendPerMonthUsd';
 
+/** One budget of a scope in one period: its counter's key, and what a spend cap's settlement reports (all but the total). */
+interface BudgetCounter {
+  key: string;
+  period: Period;
+  money: boolean;
+  spend: SpendOf | undefined;
+}
+
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
   | { type: 'slot'; key: string; slotId: string }
   /** `spend` is what a spend cap reports once settled, all but the total; undefined for token caps. */
-  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; spend: Omit<SpendReport, 'spentUsd'> | undefined };
+  | { type: 'budget'; key: string; amount: number; periodEnd: number; money: boolean; spend: SpendOf | undefined };
+
+/** What a spend cap's settlement reports besides its total and the project's alert thresholds. */
+type SpendOf = Omit<SpendReport, 'spentUsd' | 'alertsFrom'>;
+
+/** What a request used when its holds are given back; undefined figures keep what was reserved. */
+interface Release {
+  tokens: number | undefined;
+  costUsd: number | undefined;
+  /** For spend reports: see `SpendReport.alertsFrom`. */
+  alertsFrom: number;
+}
 
 const MINUTE_MS = 60_000;
 /** A slot outlives its request by far only if an instance died holding it; then it frees itself. */
@@ -53,6 +77,11 @@ export interface SpendReport {
   spentUsd: number;
   period: string;
   periodEnd: number;
+  /**
+   * The lowest of the project's alert thresholds (a share of the cap) when the request was admitted: a spend below it
+   * fires no alert, so the dispatcher need not read the project's settings (Infinity: the project has none).
+   */
+  alertsFrom: number;
 }
 
 export interface ActualUse {
@@ -105,7 +134,7 @@ const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
  * Spend caps reserve the worst case first, so concurrent requests can never together overshoot.
  */
 export class QuotaGuard {
-  readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout }>();
+  readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number }>();
 
   /** `onSpend` gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
   constructor(
@@ -124,7 +153,8 @@ export class QuotaGuard {
     if (scopes.length === 0) return NO_LIMITS;
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
-    await runSteps(this.#takeAll(scopes, subject, estimate, holds, headers));
+    await runSteps(this.#takeAll(scopes, estimate, holds, headers));
+    const alertsFrom = Math.min(...limits.alerts.thresholds);
     let settled = false;
     return {
       headers,
@@ -132,7 +162,7 @@ export class QuotaGuard {
         if (settled) return;
         settled = true;
         if (actual.costUsd !== undefined || !actual.mayBeBilled) {
-          await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0 }));
+          await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0, alertsFrom }));
           return;
         }
         // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
@@ -140,13 +170,13 @@ export class QuotaGuard {
         await runSteps(this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true));
         if (budgets.length === 0) return;
         if (actual.generationId === undefined) {
-          await runSteps(this.#release(budgets, { tokens: undefined, costUsd: undefined }));
+          await runSteps(this.#release(budgets, { tokens: undefined, costUsd: undefined, alertsFrom }));
           return;
         }
         const generationId = actual.generationId;
         const timer = setTimeout(() => void this.settleCost(generationId, undefined), PENDING_COST_TTL_MS);
         timer.unref();
-        this.#pendingCost.set(generationId, { holds: budgets, timer });
+        this.#pendingCost.set(generationId, { holds: budgets, timer, alertsFrom });
       },
     };
   }
@@ -164,7 +194,7 @@ export class QuotaGuard {
       const rates: LimitSettings = { requestsPerMinute: scope.settings.requestsPerMinute, concurrentRequests: scope.settings.concurrentRequests };
       return rates.requestsPerMinute !== undefined || rates.concurrentRequests !== undefined ? [{ ...scope, settings: rates }] : [];
     });
-    await runSteps(this.#takeAll(rateScopes, subject, { tokens: 0, costUsd: 0 }, holds, headers));
+    await runSteps(this.#takeAll(rateScopes, { tokens: 0, costUsd: 0 }, holds, headers));
     let released = false;
     return {
       headers,
@@ -187,7 +217,7 @@ export class QuotaGuard {
     if (!pending) return;
     this.#pendingCost.delete(generationId);
     clearTimeout(pending.timer);
-    await runSteps(this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures?.costUsd }));
+    await runSteps(this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures?.costUsd, alertsFrom: pending.alertsFrom }));
   }
 
   /** Settles every spend still waiting for reconciliation at its reserved worst case (on shutdown). */
@@ -213,49 +243,37 @@ export class QuotaGuard {
   }
 
   #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
-    const { base } = scope;
     switch (kind) {
       case 'requestsPerMinute':
-        return { key: `${base}:rpm`, resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
       case 'tokensPerMinute':
-        return { key: `${base}:tpm`, resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
+        return { key: scope.keys[kind], resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
       case 'concurrentRequests':
-        return { key: `${base}:concurrent`, resetsAt: now, money: false };
+        return { key: scope.keys[kind], resetsAt: now, money: false };
       default: {
-        const { key, period, money } = this.#budgetCounter(scope, kind, now);
+        const { key, period, money } = budgetCounter(scope, kind, now);
         return { key, resetsAt: period.end, money };
       }
     }
-  }
-
-  #budgetCounter(scope: Scope, kind: BudgetKind, now: number): { key: string; period: Period; money: boolean } {
-    const { base } = scope;
-    if (kind === 'tokensPerDay') {
-      const day = dayPeriod(now);
-      return { key: `${base}:tokens:${day.id}`, period: day, money: false };
-    }
-    const period = kind === 'spendPerDayUsd' ? dayPeriod(now) : monthPeriod(now);
-    return { key: `${base}:spend:${period.id}`, period, money: true };
   }
 
   /**
    * Takes what every scope's limits allow, in order, into `holds`; the first refusal gives back what was taken and
    * throws. Steps (`runSteps`): with the in-process backend a request's counters cost no promise each.
    */
-  *#takeAll(scopes: readonly Scope[], subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Steps<void> {
+  *#takeAll(scopes: readonly Scope[], estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Steps<void> {
     try {
-      for (const scope of scopes) yield* this.#take(scope, subject, estimate, holds, headers);
+      for (const scope of scopes) yield* this.#take(scope, estimate, holds, headers);
     } catch (error) {
       yield* this.#release(holds, undefined);
       throw error;
     }
   }
 
-  *#take(scope: Scope, subject: QuotaSubject, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Steps<void> {
+  *#take(scope: Scope, estimate: QuotaEstimate, holds: Hold[], headers: Record<string, string>): Steps<void> {
     const now = this.now();
     const { settings } = scope;
     if (settings.requestsPerMinute !== undefined) {
-      const { key } = this.#counter(scope, 'requestsPerMinute', now);
+      const key = scope.keys.requestsPerMinute;
       const result = (yield this.backend.consumeWindow(key, 1, settings.requestsPerMinute, MINUTE_MS)) as ConsumeResult;
       const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
       const remaining = Math.max(0, result.limit - result.used);
@@ -268,7 +286,7 @@ export class QuotaGuard {
       if (!headers['RateLimit-Remaining'] || remaining < Number(headers['RateLimit-Remaining'])) Object.assign(headers, rateHeaders());
     }
     if (settings.tokensPerMinute !== undefined) {
-      const { key } = this.#counter(scope, 'tokensPerMinute', now);
+      const key = scope.keys.tokensPerMinute;
       const result = (yield this.backend.consumeWindow(key, estimate.tokens, settings.tokensPerMinute, MINUTE_MS)) as ConsumeResult;
       if (!result.allowed) {
         const resetSeconds = Math.max(1, Math.ceil((result.resetAt - now) / 1000));
@@ -280,21 +298,21 @@ export class QuotaGuard {
       holds.push({ type: 'window', key, amount: estimate.tokens, windowMs: MINUTE_MS, tokens: true });
     }
     if (settings.concurrentRequests !== undefined) {
-      const { key } = this.#counter(scope, 'concurrentRequests', now);
+      const key = scope.keys.concurrentRequests;
       const result = (yield this.backend.acquireSlot(key, settings.concurrentRequests, SLOT_TTL_MS)) as ConsumeResult & { slotId: string };
       if (!result.allowed) {
         throw new GatewayError('rate_limit_exceeded', `Too many requests at once: ${describeScope(scope)} allows ${settings.concurrentRequests} at a time. Try again when one finishes.`, { retryAfterSeconds: 1 });
       }
       holds.push({ type: 'slot', key, slotId: result.slotId });
     }
-    if (settings.tokensPerDay !== undefined) yield* this.#reserve(scope, subject, 'tokensPerDay', settings.tokensPerDay, estimate.tokens, now, holds);
-    if (settings.spendPerDayUsd !== undefined) yield* this.#reserve(scope, subject, 'spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), now, holds);
-    if (settings.spendPerMonthUsd !== undefined) yield* this.#reserve(scope, subject, 'spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), now, holds);
+    if (settings.tokensPerDay !== undefined) yield* this.#reserve(scope, 'tokensPerDay', settings.tokensPerDay, estimate.tokens, now, holds);
+    if (settings.spendPerDayUsd !== undefined) yield* this.#reserve(scope, 'spendPerDayUsd', settings.spendPerDayUsd, toNanoUsd(estimate.costUsd), now, holds);
+    if (settings.spendPerMonthUsd !== undefined) yield* this.#reserve(scope, 'spendPerMonthUsd', settings.spendPerMonthUsd, toNanoUsd(estimate.costUsd), now, holds);
   }
 
   /** Reserves a request's worst case against one token or spend cap of a scope. */
-  *#reserve(scope: Scope, subject: QuotaSubject, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Steps<void> {
-    const { key, period, money } = this.#budgetCounter(scope, kind, now);
+  *#reserve(scope: Scope, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Steps<void> {
+    const { key, period, money, spend } = budgetCounter(scope, kind, now);
     const resetsAt = period.end;
     const result = (yield this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt)) as ConsumeResult;
     if (!result.allowed) {
@@ -305,7 +323,6 @@ export class QuotaGuard {
         : `The daily token limit of ${limit} for ${describeScope(scope)} is reached; it resets at ${reset}.`;
       throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
     }
-    const spend = kind === 'tokensPerDay' ? undefined : { projectId: subject.identity.projectId, scope: scope.scope, target: scope.target, kind, limitUsd: limit, period: period.id, periodEnd: period.end };
     holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, spend });
   }
 
@@ -313,19 +330,19 @@ export class QuotaGuard {
    * Gives back what was taken: all of it on a refusal (`actual` undefined), the unused part after a request. An
    * unknown figure (`tokens` or `costUsd` undefined) keeps the amount reserved; `keepWindows` keeps rate windows whole.
    */
-  *#release(holds: Hold[], actual: { tokens: number | undefined; costUsd: number | undefined } | undefined, keepWindows = false): Steps<void> {
+  *#release(holds: Hold[], actual: Release | undefined, keepWindows = false): Steps<void> {
     // Every hold is given back at once (with Redis, one round trip's wait for all), then the spend totals are read.
     const answers = holds.map((hold) => this.#giveBack(hold, actual, keepWindows));
     const totals = answers.some(isPending) ? ((yield Promise.all(answers)) as unknown[]) : answers;
     if (actual === undefined) return;
     for (const [index, hold] of holds.entries()) {
       const total = totals[index];
-      if (hold.type === 'budget' && hold.spend && typeof total === 'number') this.onSpend?.({ ...hold.spend, spentUsd: fromNanoUsd(total) });
+      if (hold.type === 'budget' && hold.spend && typeof total === 'number') this.onSpend?.({ ...hold.spend, spentUsd: fromNanoUsd(total), alertsFrom: actual.alertsFrom });
     }
   }
 
   /** Gives back one hold (see `#release`); a budget's answer is its new total. */
-  #giveBack(hold: Hold, actual: { tokens: number | undefined; costUsd: number | undefined } | undefined, keepWindows: boolean): Awaitable<unknown> {
+  #giveBack(hold: Hold, actual: Release | undefined, keepWindows: boolean): Awaitable<unknown> {
     if (hold.type === 'slot') return this.backend.releaseSlot(hold.key, hold.slotId);
     if (hold.type === 'window') {
       if (keepWindows) return undefined;
@@ -364,14 +381,35 @@ function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
 }
 
 function scopesOf(policy: LimitPolicy, projectId: string, feature: string | undefined, user: string | undefined): Scope[] {
-  const base = (tag: string) => `q:${projectId}:${tag}`;
-  const scopes: Scope[] = [{ scope: 'project', target: null, base: base('project'), settings: policy.project }];
+  const scopeOf = (scope: Scope['scope'], target: string | null, settings: LimitSettings): Scope => {
+    const base = `q:${projectId}:${target === null ? scope : `${scope}:${target}`}`;
+    return { scope, target, projectId, settings, base, keys: { requestsPerMinute: `${base}:rpm`, tokensPerMinute: `${base}:tpm`, concurrentRequests: `${base}:concurrent` }, budgets: {} };
+  };
+  const scopes: Scope[] = [scopeOf('project', null, policy.project)];
   // Own properties only: a name like `constructor` or `__proto__` must not read what every object inherits.
   const featureSettings = feature === undefined || !Object.hasOwn(policy.features, feature) ? undefined : policy.features[feature];
-  if (feature !== undefined && featureSettings) scopes.push({ scope: 'feature', target: feature, base: base(`feature:${feature}`), settings: featureSettings });
+  if (feature !== undefined && featureSettings) scopes.push(scopeOf('feature', feature, featureSettings));
   if (user !== undefined) {
     const settings = (Object.hasOwn(policy.users.overrides, user) ? policy.users.overrides[user] : undefined) ?? policy.users.default;
-    scopes.push({ scope: 'user', target: user, base: base(`user:${user}`), settings });
+    scopes.push(scopeOf('user', user, settings));
   }
   return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));
+}
+
+/** A scope's budget counter of `kind` for the period `now` falls in: the one built before while the period lasts. */
+function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCounter {
+  const period = kind === 'spendPerMonthUsd' ? monthPeriod(now) : dayPeriod(now);
+  const known = scope.budgets[kind];
+  // The period functions hand out the same object all period long.
+  if (known?.period === period) return known;
+  const money = kind !== 'tokensPerDay';
+  const limitUsd = scope.settings[kind];
+  const counter: BudgetCounter = {
+    key: `${scope.base}:${money ? 'spend' : 'tokens'}:${period.id}`,
+    period,
+    money,
+    spend: kind === 'tokensPerDay' || limitUsd === undefined ? undefined : { projectId: scope.projectId, scope: scope.scope, target: scope.target, kind, limitUsd, period: period.id, periodEnd: period.end },
+  };
+  scope.budgets[kind] = counter;
+  return counter;
 }
