@@ -4,9 +4,12 @@
  * the machine does), started side by side in pairs, as `insforge-ai serve` serves (no Express), with limits on, the
  * ledger writing full batches only and V8 run `--predictable`, so that what each does follows the count of requests
  * rather than the clock. Each gets its requests one at a time from this process: a warm-up, then the counted ones.
- * Prints instructions per request of each pair and their ratio. Asserts nothing. Needs valgrind
+ * Prints instructions per request of each pair and their ratio, in all and outside V8's compilers: after thousands
+ * of requests V8 is still optimising, and about half of what is counted is its compiler's (bench/findings.md, change
+ * 29), which follows what code changed rather than what it costs to run. Asserts nothing. Needs valgrind
  * (`apt-get install valgrind`); a run of the defaults takes about ten minutes on two cores. A pair of the same code
- * differs by up to about 5%: read the median of several pairs, and changes of a few percent as a direction.
+ * differs by 1–2% most of the time and by 20% now and then: read several pairs, and for a change of a percent or two
+ * compare the dumps function by function.
  *
  *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
  *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
@@ -52,7 +55,7 @@ async function startCounted(workspace: BenchWorkspace, emulator: Emulator, bundl
   const outFile = `${workspace.fresh(`callgrind-${name}`)}.out`;
   const wrapper = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`];
   // V8's `--predictable`: compilation and garbage collection on the main thread at points the work decides rather
-  // than the clock. A pair of the same code still differs by up to about 5% (bench/findings.md, change 28).
+  // than the clock. A pair of the same code still differs, now and then by 20% (bench/findings.md, change 29).
   return { ...(await startOurGateway(workspace, emulator, ['--predictable'], { bundle, without: ['express'], wrapper, ledgerByCount: true })), outFile };
 }
 
@@ -63,18 +66,61 @@ async function sendInTurn(address: TargetAddress, count: number): Promise<void> 
   }
 }
 
+/** Instructions per request: all of them, and those outside V8's compilers. */
+interface Count {
+  total: number;
+  running: number;
+}
+
+/** V8's compilers and parser: what tiers code up (still busy after thousands of requests), not what runs it. */
+const COMPILING = /^v8::internal::(?:compiler|maglev|baseline|interpreter)::|^v8::internal::(?:Parser|Scanner|Compiler|OptimizingCompileDispatcher|Zone)\b|^v8::internal::(?:Pipeline|TurbofanCompilationJob)/;
+
+/**
+ * The instructions of a callgrind dump, all and outside V8's compilers: the self cost of each function (a cost line
+ * under `fn=`, except the one after a `calls=` line, which is a call's inclusive cost), names read through callgrind's
+ * name compression (`(id) name` defines, `(id)` refers).
+ */
+function countDump(dump: string): Count {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(text);
+    if (!match) return text;
+    const [, id = '', name] = match;
+    if (name !== undefined) names.set(id, name);
+    return names.get(id) ?? text;
+  };
+  let compiling = false;
+  let afterCall = false;
+  const count: Count = { total: 0, running: 0 };
+  for (const line of dump.split('\n')) {
+    if (line.startsWith('fn=')) compiling = COMPILING.test(nameOf(line.slice(3)));
+    else if (line.startsWith('cfn=')) nameOf(line.slice(4));
+    else if (line.startsWith('calls=')) afterCall = true;
+    else if (/^[+\-*\d]/.test(line)) {
+      if (afterCall) {
+        afterCall = false;
+        continue;
+      }
+      const cost = Number(line.split(' ')[1] ?? 0);
+      count.total += cost;
+      if (!compiling) count.running += cost;
+    }
+  }
+  return count;
+}
+
 /** Instructions per counted request: the counts are zeroed after the warm-up and dumped after the last request. */
-async function countPerRequest(target: Target & { outFile: string }): Promise<number> {
+async function countPerRequest(target: Target & { outFile: string }): Promise<Count> {
   await sendInTurn(target.address, warmup);
   execFileSync('callgrind_control', ['--zero', String(target.child.pid)], { stdio: 'ignore' });
   await sendInTurn(target.address, requests);
   execFileSync('callgrind_control', ['--dump', String(target.child.pid)], { stdio: 'ignore' });
   const dumps = readdirSync(path.dirname(target.outFile)).filter((file) => file.startsWith(`${path.basename(target.outFile)}.`));
   const dump = readFileSync(path.join(path.dirname(target.outFile), dumps.sort().at(-1) ?? ''), 'utf8');
-  const total = /^(?:summary|totals): (\d+)/m.exec(dump)?.[1];
-  if (!total) throw new Error(`no total in callgrind's dump of ${target.child.name}`);
+  const count = countDump(dump);
+  if (count.total === 0) throw new Error(`no costs in callgrind's dump of ${target.child.name}`);
   await target.child.stop();
-  return Number(total) / requests;
+  return { total: count.total / requests, running: count.running / requests };
 }
 
 await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) => {
@@ -84,7 +130,8 @@ await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) =
     const emulator = await startEmulatorProcess(workspace);
     const pairsText = `${pairs} pair${pairs === 1 ? '' : 's'}`;
     console.log(`${kind}: ${pairsText}, each build counting ${requests} requests one at a time after ${warmup}, side by side`);
-    const ratios: number[] = [];
+    const ratios: Count[] = [];
+    const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en-US')}k`;
     for (let pair = 0; pair < pairs; pair += 1) {
       // Which build starts first alternates, as which core or cache it meets first might.
       const order = pair % 2 === 0 ? builds : [...builds].reverse();
@@ -92,10 +139,14 @@ await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) =
       const counts = await Promise.all(targets.map(countPerRequest));
       const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
       if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
-      ratios.push(after / before);
-      console.log(`  pair ${pair + 1}: ${base.label} ${Math.round(before).toLocaleString('en-US')}, working tree ${Math.round(after).toLocaleString('en-US')} instructions per request: ${(after / before).toFixed(3)}×`);
+      const ratio = { total: after.total / before.total, running: after.running / before.running };
+      ratios.push(ratio);
+      console.log(`  pair ${pair + 1}: ${base.label} ${thousands(before.total)} (${thousands(before.running)} outside V8's compilers), working tree ${thousands(after.total)} (${thousands(after.running)}) instructions per request: ${ratio.total.toFixed(3)}× (${ratio.running.toFixed(3)}×)`);
     }
-    console.log(`  after/before: ${median(ratios).toFixed(3)}× instructions per ${kind} (median of ${pairsText}; ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}×)`);
+    for (const [part, label] of [['total', 'instructions'], ['running', 'instructions outside V8\'s compilers']] as const) {
+      const values = ratios.map((ratio) => ratio[part]);
+      console.log(`  after/before: ${median(values).toFixed(3)}× ${label} per ${kind} (median of ${pairsText}; ${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}×)`);
+    }
   } finally {
     await stopAllChildren();
     workspace.close();
