@@ -66,14 +66,20 @@ async function sendInTurn(address: TargetAddress, count: number): Promise<void> 
   }
 }
 
-/** Instructions per request: all of them, and those outside V8's compilers. */
+/** Instructions per request: all of them, those outside V8's compilers, and garbage collection's. */
 interface Count {
   total: number;
   running: number;
+  collecting: number;
 }
 
-/** V8's compilers and parser: what tiers code up (still busy after thousands of requests), not what runs it. */
-const COMPILING = /^v8::internal::(?:compiler|maglev|baseline|interpreter)::|^v8::internal::(?:Parser|Scanner|Compiler|OptimizingCompileDispatcher|Zone)\b|^v8::internal::(?:Pipeline|TurbofanCompilationJob)/;
+/**
+ * V8's compilers and parser: what tiers code up (still busy after thousands of requests), not what runs it. A name
+ * may start with its return type, or be a container of the compiler's types.
+ */
+const COMPILING = /(?:^|[\s<])v8::internal::(?:compiler|maglev|baseline|interpreter)::|(?:^|\s)v8::internal::(?:Parser|Scanner|Compiler|OptimizingCompileDispatcher|Zone|Pipeline|TurbofanCompilationJob)\b/;
+/** V8's garbage collector, to tell a run that collected more from one whose code did more. */
+const COLLECTING = /(?:^|\s)v8::internal::(?:Heap|Scavenger|MarkCompactCollector|MinorMarkCompactCollector|Sweeper|ConcurrentMarking|MarkingVisitor|MarkingWorklists|GCTracer|IncrementalMarking|Evacuator|MemoryAllocator)\b|(?:^|\s)(?:heap::base|cppgc)::|Scaveng|MarkCompact|PromotedObjectsVisitor/;
 
 /**
  * The instructions of a callgrind dump, all and outside V8's compilers: the self cost of each function (a cost line
@@ -90,10 +96,15 @@ function countDump(dump: string): Count {
     return names.get(id) ?? text;
   };
   let compiling = false;
+  let collecting = false;
   let afterCall = false;
-  const count: Count = { total: 0, running: 0 };
+  const count: Count = { total: 0, running: 0, collecting: 0 };
   for (const line of dump.split('\n')) {
-    if (line.startsWith('fn=')) compiling = COMPILING.test(nameOf(line.slice(3)));
+    if (line.startsWith('fn=')) {
+      const name = nameOf(line.slice(3));
+      compiling = COMPILING.test(name);
+      collecting = COLLECTING.test(name);
+    }
     else if (line.startsWith('cfn=')) nameOf(line.slice(4));
     else if (line.startsWith('calls=')) afterCall = true;
     else if (/^[+\-*\d]/.test(line)) {
@@ -104,6 +115,7 @@ function countDump(dump: string): Count {
       const cost = Number(line.split(' ')[1] ?? 0);
       count.total += cost;
       if (!compiling) count.running += cost;
+      if (collecting) count.collecting += cost;
     }
   }
   return count;
@@ -120,7 +132,7 @@ async function countPerRequest(target: Target & { outFile: string }): Promise<Co
   const count = countDump(dump);
   if (count.total === 0) throw new Error(`no costs in callgrind's dump of ${target.child.name}`);
   await target.child.stop();
-  return { total: count.total / requests, running: count.running / requests };
+  return { total: count.total / requests, running: count.running / requests, collecting: count.collecting / requests };
 }
 
 await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) => {
@@ -139,9 +151,10 @@ await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) =
       const counts = await Promise.all(targets.map(countPerRequest));
       const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
       if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
-      const ratio = { total: after.total / before.total, running: after.running / before.running };
+      const ratio = { total: after.total / before.total, running: after.running / before.running, collecting: after.collecting / before.collecting };
       ratios.push(ratio);
-      console.log(`  pair ${pair + 1}: ${base.label} ${thousands(before.total)} (${thousands(before.running)} outside V8's compilers), working tree ${thousands(after.total)} (${thousands(after.running)}) instructions per request: ${ratio.total.toFixed(3)}× (${ratio.running.toFixed(3)}×)`);
+      const parts = (count: Count) => `${thousands(count.total)} (${thousands(count.running)} outside V8's compilers, ${thousands(count.collecting)} collecting garbage)`;
+      console.log(`  pair ${pair + 1}: ${base.label} ${parts(before)}, working tree ${parts(after)} instructions per request: ${ratio.total.toFixed(3)}× (${ratio.running.toFixed(3)}×)`);
     }
     for (const [part, label] of [['total', 'instructions'], ['running', 'instructions outside V8\'s compilers']] as const) {
       const values = ratios.map((ratio) => ratio[part]);
