@@ -4,21 +4,22 @@
  * the machine does), started side by side in pairs, as `insforge-ai serve` serves (no Express), with limits on, the
  * ledger writing full batches only and V8 run `--predictable`, so that what each does follows the count of requests
  * rather than the clock. Each gets its requests one at a time from this process: a warm-up, then the counted ones.
- * Prints instructions per request of each pair and their ratio, in all and outside V8's compilers: after thousands
- * of requests V8 is still optimising, and about half of what is counted is its compiler's (bench/findings.md, change
- * 29), which follows what code changed rather than what it costs to run. Asserts nothing. Needs valgrind
- * (`apt-get install valgrind`); a run of the defaults takes about ten minutes on two cores. A pair of the same code
- * differs by 1–2% most of the time and by 20% now and then: read several pairs, and for a change of a percent or two
- * compare the dumps function by function.
+ * Prints instructions per request of each pair and their ratio, in all, outside V8's compilers and collecting
+ * garbage: after thousands of requests V8 is still optimising, and about half of what is counted is its compiler's
+ * (bench/findings.md, change 29), which follows what code changed rather than what it costs to run. Asserts nothing.
+ * Needs valgrind (`apt-get install valgrind`); a run of the defaults takes about ten minutes on two cores. A pair of
+ * the same code differs by up to about 2% outside the compilers (change 31): for a change of a percent or two, keep
+ * the dumps (`--keep-dumps`) and compare them function by function.
  *
  *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
  *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
+ *   npm run bench:instructions -- --base HEAD~1 --keep-dumps /tmp/dumps   # each process's dump, for callgrind_annotate
  *
  * Both builds run the working tree's bench/gateway-server.ts (the base's own server code), so the way they are set
  * up is the same.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopAllChildren, withBaseBuild } from './child-process.js';
@@ -33,12 +34,13 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '1600' },
     pairs: { type: 'string', default: '3' },
+    'keep-dumps': { type: 'string' },
   },
 });
 const kind = values.kind as RequestKind;
 const [requests, warmup, pairs] = [Number(values.requests), Number(values.warmup), Number(values.pairs)];
 if (!values.base || !REQUEST_KINDS.includes(kind) || ![requests, warmup, pairs].every((value) => Number.isInteger(value) && value > 0)) {
-  console.error('usage: npm run bench:instructions -- --base <commit> [--kind chat|stream|embed] [--requests N] [--warmup N] [--pairs N]');
+  console.error('usage: npm run bench:instructions -- --base <commit> [--kind chat|stream|embed] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
   process.exit(2);
 }
 for (const tool of ['valgrind', 'callgrind_control']) {
@@ -55,8 +57,12 @@ async function startCounted(workspace: BenchWorkspace, emulator: Emulator, bundl
   const outFile = `${workspace.fresh(`callgrind-${name}`)}.out`;
   const wrapper = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`];
   // V8's `--predictable`: compilation and garbage collection on the main thread at points the work decides rather
-  // than the clock. A pair of the same code still differs, now and then by 20% (bench/findings.md, change 29).
-  return { ...(await startOurGateway(workspace, emulator, ['--predictable'], { bundle, without: ['express'], wrapper, ledgerByCount: true })), outFile };
+  // than the clock. An old generation that starts large, and no memory reducer, leave out full collections: one fell
+  // inside the counted requests in about half the processes, some 200 k instructions per request (bench/findings.md,
+  // change 31). A collection forced before counting does not do instead: V8 then compiles and misses its inline
+  // caches anew.
+  const v8 = ['--predictable', '--initial-old-space-size=1024', '--no-memory-reducer'];
+  return { ...(await startOurGateway(workspace, emulator, v8, { bundle, without: ['express'], wrapper, ledgerByCount: true })), outFile };
 }
 
 async function sendInTurn(address: TargetAddress, count: number): Promise<void> {
@@ -78,8 +84,8 @@ interface Count {
  * may start with its return type, or be a container of the compiler's types.
  */
 const COMPILING = /(?:^|[\s<])v8::internal::(?:compiler|maglev|baseline|interpreter)::|(?:^|\s)v8::internal::(?:Parser|Scanner|Compiler|OptimizingCompileDispatcher|Zone|Pipeline|TurbofanCompilationJob)\b/;
-/** V8's garbage collector, to tell a run that collected more from one whose code did more. */
-const COLLECTING = /(?:^|\s)v8::internal::(?:Heap|Scavenger|MarkCompactCollector|MinorMarkCompactCollector|Sweeper|ConcurrentMarking|MarkingVisitor|MarkingWorklists|GCTracer|IncrementalMarking|Evacuator|MemoryAllocator)\b|(?:^|\s)(?:heap::base|cppgc)::|Scaveng|MarkCompact|PromotedObjectsVisitor/;
+/** V8's garbage collector (scavenges, marking, sweeping, compaction, the write barrier's marking part). */
+const COLLECTING = /Scaveng|Marking|MarkCompact|Sweep|Evacuat|(?:^|\s)v8::internal::(?:Heap|GCTracer|MemoryAllocator)::|(?:^|\s)(?:heap::base|cppgc)::|RememberedSet|RecordMigratedSlot|PointersUpdating|LiveObjectRange/;
 
 /**
  * The instructions of a callgrind dump, all and outside V8's compilers: the self cost of each function (a cost line
@@ -122,19 +128,22 @@ function countDump(dump: string): Count {
 }
 
 /** Instructions per counted request: the counts are zeroed after the warm-up and dumped after the last request. */
-async function countPerRequest(target: Target & { outFile: string }): Promise<Count> {
+async function countPerRequest(target: Target & { outFile: string; keepAs: string }): Promise<Count> {
   await sendInTurn(target.address, warmup);
   execFileSync('callgrind_control', ['--zero', String(target.child.pid)], { stdio: 'ignore' });
   await sendInTurn(target.address, requests);
   execFileSync('callgrind_control', ['--dump', String(target.child.pid)], { stdio: 'ignore' });
   const dumps = readdirSync(path.dirname(target.outFile)).filter((file) => file.startsWith(`${path.basename(target.outFile)}.`));
-  const dump = readFileSync(path.join(path.dirname(target.outFile), dumps.sort().at(-1) ?? ''), 'utf8');
+  const dumpFile = path.join(path.dirname(target.outFile), dumps.sort().at(-1) ?? '');
+  if (values['keep-dumps']) copyFileSync(dumpFile, path.join(values['keep-dumps'], `${target.keepAs}.callgrind`));
+  const dump = readFileSync(dumpFile, 'utf8');
   const count = countDump(dump);
   if (count.total === 0) throw new Error(`no costs in callgrind's dump of ${target.child.name}`);
   await target.child.stop();
   return { total: count.total / requests, running: count.running / requests, collecting: count.collecting / requests };
 }
 
+if (values['keep-dumps']) mkdirSync(values['keep-dumps'], { recursive: true });
 await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) => {
   const workspace = new BenchWorkspace();
   try {
@@ -148,7 +157,7 @@ await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) =
       // Which build starts first alternates, as which core or cache it meets first might.
       const order = pair % 2 === 0 ? builds : [...builds].reverse();
       const targets = await Promise.all(order.map((build, index) => startCounted(workspace, emulator, build.bundle, `${pair}-${index}`)));
-      const counts = await Promise.all(targets.map(countPerRequest));
+      const counts = await Promise.all(targets.map((target, index) => countPerRequest({ ...target, keepAs: `pair-${pair + 1}-${order[index] === base ? 'base' : 'working-tree'}` })));
       const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
       if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
       const ratio = { total: after.total / before.total, running: after.running / before.running, collecting: after.collecting / before.collecting };
