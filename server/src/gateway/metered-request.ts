@@ -242,9 +242,11 @@ export class MeteredRequest {
     this.callerGone?.removeEventListener('abort', this.#onClose);
     this.onDone(this);
     const figures = usageFigures('usage' in result ? result.usage : undefined);
-    // Reached OpenRouter and may have been billed: a generation id says so, and so does an abort mid-call.
-    const mayBeBilled = this.attempts > 0 && result.status !== 'rejected' && (('generationId' in result && result.generationId !== undefined) || this.signal.aborted);
-    const generationId = 'generationId' in result ? result.generationId : undefined;
+    // What the upstream named is a string or nothing: any other JSON there would cost the record its row.
+    const generationId = 'generationId' in result ? textOf(result.generationId) : undefined;
+    // Reached OpenRouter and may have been billed: a generation id says so, an answer does, and so does an abort
+    // mid-call. An answer without cost or id keeps its worst case (there is nothing to reconcile it with).
+    const mayBeBilled = this.attempts > 0 && result.status !== 'rejected' && (generationId !== undefined || result.status === 'ok' || this.signal.aborted);
     // The real cost can never be known (no generation to ask): the worst case stands, and the record says so.
     const worstCase = mayBeBilled && figures.costUsd === undefined && generationId === undefined && this.estimate !== undefined;
     const record: UsageRecord = {
@@ -271,8 +273,8 @@ export class MeteredRequest {
     defined(record, 'imageResolution', this.imageResolution);
     defined(record, 'promptCharacters', this.promptCharacters);
     if ('servedModel' in result) {
-      defined(record, 'servedModel', result.servedModel);
-      defined(record, 'provider', result.provider);
+      defined(record, 'servedModel', textOf(result.servedModel));
+      defined(record, 'provider', textOf(result.provider));
       defined(record, 'timeToFirstTokenMs', result.timeToFirstTokenMs);
       defined(record, 'completionCharacters', result.completionCharacters);
       defined(record, 'imageCount', result.imageCount);
@@ -306,6 +308,8 @@ export class MeteredRequest {
       .catch((error: unknown) => this.ports.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
 }
+
+const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** Sets an optional field of a record when it has a value. */
 function defined<K extends keyof UsageRecord>(record: UsageRecord, key: K, value: UsageRecord[K] | undefined): void {

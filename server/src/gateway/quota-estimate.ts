@@ -19,28 +19,40 @@ interface ModelFacts {
   cacheWritePrice: number;
 }
 
-const price = (value: unknown) => {
-  const parsed = Number(value ?? 0);
-  return Number.isFinite(parsed) && parsed > 0 ? parsed : 0;
-};
-
-/** The catalog facts of each model a request may be served by (unknown models count as free and unbounded). */
+/**
+ * The catalog facts of each model a request may be served by. A model the catalog does not list, and a price it
+ * lists as variable (negative: `openrouter/auto`'s `-1`), count at the dearest price any listed model has, so a spend
+ * cap holds whatever serves it; a price the model does not list is 0. Only when the catalog cannot be had at all do
+ * prices count as 0. Unknown models are unbounded in output (the default maximum applies).
+ */
 async function factsOf(context: GatewayContext, models: readonly string[]): Promise<ModelFacts[]> {
   return Promise.all(
     models.map(async (id) => {
       const model = await context.catalog.find(id);
+      const dearest = model === null ? {} : await context.catalog.dearest();
       const pricing = model?.pricing ?? {};
+      const price = (kind: string) => {
+        const listed = model ? Number(pricing[kind] ?? 0) : Number.NaN;
+        if (Number.isFinite(listed) && listed >= 0) return listed;
+        return model === null ? 0 : (dearest?.[kind] ?? 0);
+      };
       return {
-        promptPrice: price(pricing['prompt']),
-        completionPrice: price(pricing['completion']),
-        imagePrice: price(pricing['image_output']) || price(pricing['completion']),
+        promptPrice: price('prompt'),
+        completionPrice: price('completion'),
+        imagePrice: price('image_output') || price('completion'),
         maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
         readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
-        cacheWritePrice: price(pricing['input_cache_write']),
+        cacheWritePrice: price('input_cache_write'),
       };
     }),
   );
 }
+
+/**
+ * An estimate a quota backend can count: whole tokens, at most what it counts exactly (a reasoning budget of 1e300
+ * asks for more than any cap allows, and is refused as such).
+ */
+const countable = (estimate: QuotaEstimate): QuotaEstimate => ({ tokens: Math.min(Math.ceil(estimate.tokens), Number.MAX_SAFE_INTEGER), costUsd: estimate.costUsd });
 
 /** A rough token count: four characters a token, as OpenAI documents for English. */
 const tokensOfCharacters = (characters: number) => Math.ceil(characters / 4);
@@ -88,13 +100,22 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
     costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + searchFee);
   }
-  return { tokens, costUsd };
+  return countable({ tokens, costUsd });
+}
+
+/** An embeddings input's tokens: a token array (numbers) counts its length, text four characters a token. */
+function embeddingInputTokens(input: unknown): number {
+  const isTokenArray = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'number');
+  if (!Array.isArray(input) || isTokenArray(input)) return isTokenArray(input) ? (input as unknown[]).length : estimatePromptTokens(input);
+  const tokenArrays = input.filter(isTokenArray) as unknown[][];
+  const texts = input.filter((item) => !isTokenArray(item));
+  return tokenArrays.reduce((sum, tokens) => sum + tokens.length, 0) + (texts.length > 0 ? estimatePromptTokens(texts) : 0);
 }
 
 export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown): Promise<QuotaEstimate> {
-  const tokens = estimatePromptTokens(input);
+  const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
-  return { tokens, costUsd: Math.max(0, ...facts.map((model) => tokens * model.promptPrice)) };
+  return countable({ tokens, costUsd: Math.max(0, ...facts.map((model) => tokens * model.promptPrice)) });
 }
 
 export async function estimateImages(context: GatewayContext, models: readonly string[], prompt: string, count: number, size: string): Promise<QuotaEstimate> {
@@ -102,5 +123,5 @@ export async function estimateImages(context: GatewayContext, models: readonly s
   const imageTokens = Math.ceil(((width * height) / (1024 * 1024)) * IMAGE_TOKENS_PER_MEGAPIXEL) * count;
   const promptTokens = estimatePromptTokens(prompt);
   const facts = await factsOf(context, models);
-  return { tokens: promptTokens + imageTokens, costUsd: Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice)) };
+  return countable({ tokens: promptTokens + imageTokens, costUsd: Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice)) });
 }

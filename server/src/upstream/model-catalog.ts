@@ -10,6 +10,8 @@ export interface CatalogSnapshot {
   models: UpstreamModel[];
   byId: Map<string, UpstreamModel>;
   fetchedAt: number;
+  /** The highest price of each kind any listed model has (USD per token or image), read when first asked. */
+  dearest?: Record<string, number>;
 }
 
 /**
@@ -41,6 +43,31 @@ export class ModelCatalog {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The highest price of each kind (`prompt`, `completion`, `image_output`…) among the listed models: the worst case
+   * for a model whose price is not known (not listed, or variable as `openrouter/auto`'s `-1`); `null` when the
+   * catalog cannot be had.
+   */
+  async dearest(): Promise<Record<string, number> | null> {
+    let snapshot: CatalogSnapshot;
+    try {
+      snapshot = await this.snapshot();
+    } catch {
+      return null;
+    }
+    if (!snapshot.dearest) {
+      const dearest: Record<string, number> = {};
+      for (const model of snapshot.models) {
+        for (const [kind, value] of Object.entries(model.pricing ?? {})) {
+          const price = Number(value);
+          if (Number.isFinite(price) && price > (dearest[kind] ?? 0)) dearest[kind] = price;
+        }
+      }
+      snapshot.dearest = dearest;
+    }
+    return snapshot.dearest;
   }
 
   /** The fetch under way, or a new one: concurrent callers share one set of upstream requests. */

@@ -4,9 +4,10 @@ import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripte
 import { parseSseBody } from '../../test/sse.js';
 import { MAX_SPEND_CAP_USD, type LimitPolicy } from './types.js';
 
-// An upstream that answers every chat with the usage the test sets, well formed or not: limits settle, the ledger
-// records and nothing fails, whatever it says.
+// Figures nobody checked: an upstream that answers every chat with the usage and names the test sets, well formed or
+// not, and clients that ask for absurd amounts. Limits settle, every request keeps its record, nothing fails.
 let usage: Record<string, unknown> = {};
+let names: Record<string, unknown> = {};
 const chunk = (extra: Record<string, unknown>) => JSON.stringify({ id: 'gen-liar-1', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI', ...extra });
 
 let harness: Harness;
@@ -23,7 +24,7 @@ beforeAll(async () => {
         ],
       };
     }
-    return { reads: [JSON.stringify({ id: 'gen-liar-1', object: 'chat.completion', created: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage })] };
+    return { reads: [JSON.stringify({ id: 'gen-liar-1', object: 'chat.completion', created: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage, ...names })] };
   }, () => harness.emulator.url);
   harness = await startHarness({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], upstream: { baseUrl: upstream.baseUrl } });
 });
@@ -44,14 +45,15 @@ const putPolicy = async (project: LimitPolicy['project']) => {
   return { status: response.status, body };
 };
 afterEach(async () => {
+  names = {};
   expect((await putPolicy({})).status).toBe(200);
 });
 
-const chat = (stream: boolean) =>
+const chat = (stream: boolean, extra: Record<string, unknown> = {}) =>
   fetch(`${harness.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'chat', stream, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] }),
+    body: JSON.stringify({ model: 'chat', stream, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }], ...extra }),
   });
 const used = async () => {
   const response = await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
@@ -119,5 +121,46 @@ describe('a spend cap larger than limits count exactly', () => {
     const answer = await chat(false);
     expect(answer.status).toBe(200);
     await answer.json();
+  });
+});
+
+describe('an answer whose names are not strings, or that carries neither cost nor id', () => {
+  it('keeps the request\'s record, without the names', async () => {
+    usage = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, cost: 0.001 };
+    names = { model: { evil: 1 }, provider: ['x'], id: true };
+    const logged = errorLogs().length;
+    const answer = await chat(false);
+    expect(answer.status).toBe(200);
+    await answer.json();
+    await expect.poll(() => harness.usage.records.length).toBeGreaterThan(0);
+    const record = harness.usage.records.at(-1);
+    expect(record).toMatchObject({ status: 'ok', promptTokens: 5, completionTokens: 2, costUsd: 0.001 });
+    expect([record?.servedModel, record?.provider, record?.generationId]).toEqual([undefined, undefined, undefined]);
+    expect(errorLogs().slice(logged)).toEqual([]);
+    harness.usage.records.length = 0;
+  });
+
+  it('holds its worst case against the spend cap, where it counted nothing before', async () => {
+    // The month's counter: an earlier test here fills the day's.
+    expect((await putPolicy({ spendPerMonthUsd: 100 })).status).toBe(200);
+    const before = (await used())['spendPerMonthUsd'] ?? 0;
+    usage = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
+    names = { id: undefined };
+    const answer = await chat(false);
+    expect(answer.status).toBe(200);
+    await answer.json();
+    await expect.poll(() => harness.usage.records.at(-1)?.costBasis).toBe('worst_case');
+    expect(harness.usage.records.at(-1)?.costUsd).toBeGreaterThan(0);
+    expect((await used())['spendPerMonthUsd']).toBeCloseTo(before + (harness.usage.records.at(-1)?.costUsd ?? 0), 9);
+    harness.usage.records.length = 0;
+  });
+});
+
+describe('a client asking for more than limits count', () => {
+  it.each([1e300, 2 ** 53 + 2])('a reasoning budget of %d is refused as over the token cap, not a 500', async (budget) => {
+    expect((await putPolicy({ tokensPerDay: 100_000_000 })).status).toBe(200);
+    const answer = await chat(false, { reasoning: { max_tokens: budget } });
+    expect(answer.status).toBe(402);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('quota_exceeded');
   });
 });
