@@ -45,14 +45,19 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     post.onAttempt?.();
     const response = await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-    let raw: Buffer;
-    let result: T;
+    let bytes: Uint8Array;
     try {
-      const bytes = await response.body.bytes();
-      raw = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
+      bytes = await response.body.bytes();
     } catch (error) {
       throw toTransportError(error, post.signal);
+    }
+    const raw = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    let result: T;
+    try {
+      result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
+    } catch {
+      // The whole body came, and is not JSON (an HTML error page, a proxy's text): not a failed connection.
+      throw malformedAnswer();
     }
     if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
     if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);

@@ -8,14 +8,17 @@ import { MAX_SPEND_CAP_USD, type LimitPolicy } from './types.js';
 // not, and clients that ask for absurd amounts. Limits settle, every request keeps its record, nothing fails.
 let usage: Record<string, unknown> = {};
 let names: Record<string, unknown> = {};
+/** A whole body to answer chats with instead, when set. */
+let body: string | undefined;
 const chunk = (extra: Record<string, unknown>) => JSON.stringify({ id: 'gen-liar-1', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI', ...extra });
 
 let harness: Harness;
 let upstream: ScriptedUpstream;
 beforeAll(async () => {
-  upstream = await startScriptedUpstream(({ method, path, body }) => {
+  upstream = await startScriptedUpstream(({ method, path, body: sent }) => {
     if (method !== 'POST' || path !== '/chat/completions') return undefined;
-    if ((JSON.parse(body.toString('utf8')) as { stream?: boolean }).stream) {
+    if (body !== undefined) return { headers: { 'content-type': 'text/html' }, reads: [body] };
+    if ((JSON.parse(sent.toString('utf8')) as { stream?: boolean }).stream) {
       return {
         headers: { 'content-type': 'text/event-stream' },
         reads: [
@@ -46,6 +49,7 @@ const putPolicy = async (project: LimitPolicy['project']) => {
 };
 afterEach(async () => {
   names = {};
+  body = undefined;
   expect((await putPolicy({})).status).toBe(200);
 });
 
@@ -162,5 +166,16 @@ describe('a client asking for more than limits count', () => {
     const answer = await chat(false, { reasoning: { max_tokens: budget } });
     expect(answer.status).toBe(402);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('quota_exceeded');
+  });
+});
+
+describe('an answer that is not JSON', () => {
+  it('is a 502 saying the answer could not be read, not that the connection failed, and keeps its record', async () => {
+    body = '<html><body>502 Bad Gateway</body></html>';
+    const answer = await chat(false);
+    expect(answer.status).toBe(502);
+    expect(((await answer.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'upstream_error', message: 'The model provider sent an answer the gateway cannot read.' });
+    await expect.poll(() => harness.usage.records.at(-1)?.status).toBe('error');
+    harness.usage.records.length = 0;
   });
 });

@@ -49,6 +49,23 @@ const codeOf = (body: string) => (JSON.parse(body) as { error: { code: string; t
 const internalErrors = () => harness.logs.filter((line) => line.includes('unhandled error'));
 
 describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => {
+  it('refuses a body announced larger than the limit with 413 at once, without waiting for it', async () => {
+    const url = new URL(`${harness.url}/v1/chat/completions`);
+    const answer = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+      const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, headers: { ...asUser, ...json, 'content-length': '99999999999' } }, (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text, connection: response.headers.connection }));
+      });
+      request.on('error', reject);
+      // The first bytes of a body that never comes.
+      request.write('{"model":"chat","messages":[');
+    });
+    expect(answer.status).toBe(413);
+    expect(codeOf(answer.body).code).toBe('request_too_large');
+    expect(answer.connection).toBe('close');
+  });
+
   it('refuses a charset or content encoding it cannot read with 415, before authentication too', async () => {
     for (const headers of [{}, asUser]) {
       const latin1 = await raw('POST', '/v1/chat/completions', { ...headers, 'content-type': 'application/json; charset=latin1' }, chatBody);

@@ -35,13 +35,27 @@ export function scanJson(text: Buffer): { depth: number; nul: boolean } {
   return { depth: deepest, nul };
 }
 
+/** What Express's JSON parser reads (its default type); other bodies are left to their routes (file uploads). */
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+
 /**
  * The gateway's JSON body parser: Express's, with every failure a 4xx (unsupported charset or encoding 415, a body
  * that does not decode or parse 400, too large 413) and, before parsing, a refusal of JSON nested deeper than
  * `MAX_JSON_DEPTH` and of NUL characters.
  */
 export function jsonBody(limit: number): PlainHandler {
-  return express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer) });
+  const parse = express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer) });
+  return (req, res, next) => {
+    // A body announced larger than the limit is refused at once: Express's parser would read (and drop) all of it
+    // first, however long the client takes to send it. The connection closes with the answer.
+    const length = Number(req.headers['content-length']);
+    if (JSON_TYPE.test(req.headers['content-type'] ?? '') && Number.isSafeInteger(length) && length > limit) {
+      res.setHeader('Connection', 'close');
+      next(Object.assign(new Error(`The request body announces ${length} bytes; the gateway accepts at most ${limit}.`), { status: 413, type: 'entity.too.large' }));
+      return;
+    }
+    parse(req, res, next);
+  };
 }
 
 /** The checks before parsing: nesting depth and NUL characters. */

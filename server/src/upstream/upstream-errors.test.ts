@@ -26,4 +26,12 @@ describe('classifyUpstreamError', () => {
     // Nothing to add: the message stays as it came.
     expect(classifyUpstreamError(400, { message: 'Bad', metadata: { raw: '  ' } }).error.message).toBe('Bad');
   });
+
+  it('passes a Retry-After on as a day at most, whatever the upstream said', () => {
+    const header = (value: string) => classifyUpstreamError(429, { message: 'slow down' }, { 'retry-after': value }).error.headers()['Retry-After'];
+    expect(header('30')).toBe('30');
+    expect(header('1e308')).toBe('86400');
+    expect(header('Fri, 31 Dec 9999 23:59:59 GMT')).toBe('86400');
+    expect(classifyUpstreamError(503, { message: 'busy', metadata: { retry_after_seconds: 1e300 } }).error.headers()['Retry-After']).toBe('86400');
+  });
 });

@@ -24,12 +24,15 @@ interface UpstreamErrorBody {
   metadata?: { error_type?: unknown; retry_after_seconds?: unknown; raw?: unknown } & Record<string, unknown>;
 }
 
+/** The longest wait an upstream's Retry-After is passed on as: a day (a date in year 9999, or 1e308 s, says nothing more). */
+const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
 function retryAfterMs(headerText: string | undefined, metadataSeconds: unknown): number | undefined {
   const seconds = headerText !== undefined ? Number(headerText) : typeof metadataSeconds === 'number' ? metadataSeconds : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
   if (headerText) {
     const date = Date.parse(headerText);
-    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+    if (Number.isFinite(date)) return Math.min(Math.max(0, date - Date.now()), MAX_RETRY_AFTER_MS);
   }
   return undefined;
 }
