@@ -88,7 +88,7 @@ const COMPILING = /(?:^|[\s<])v8::internal::(?:compiler|maglev|baseline|interpre
 const COLLECTING = /Scaveng|Marking|MarkCompact|Sweep|Evacuat|(?:^|\s)v8::internal::(?:Heap|GCTracer|MemoryAllocator)::|(?:^|\s)(?:heap::base|cppgc)::|RememberedSet|RecordMigratedSlot|PointersUpdating|LiveObjectRange/;
 
 /**
- * The instructions of a callgrind dump, all and outside V8's compilers: the self cost of each function (a cost line
+ * The instructions of a callgrind dump, all, outside V8's compilers and collecting garbage: the self cost of each function (a cost line
  * under `fn=`, except the one after a `calls=` line, which is a call's inclusive cost), names read through callgrind's
  * name compression (`(id) name` defines, `(id)` refers).
  */
@@ -151,7 +151,7 @@ await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) =
     const emulator = await startEmulatorProcess(workspace);
     const pairsText = `${pairs} pair${pairs === 1 ? '' : 's'}`;
     console.log(`${kind}: ${pairsText}, each build counting ${requests} requests one at a time after ${warmup}, side by side`);
-    const ratios: Count[] = [];
+    const ratios: Array<Pick<Count, 'total' | 'running'>> = [];
     const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en-US')}k`;
     for (let pair = 0; pair < pairs; pair += 1) {
       // Which build starts first alternates, as which core or cache it meets first might.
@@ -160,7 +160,7 @@ await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) =
       const counts = await Promise.all(targets.map((target, index) => countPerRequest({ ...target, keepAs: `pair-${pair + 1}-${order[index] === base ? 'base' : 'working-tree'}` })));
       const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
       if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
-      const ratio = { total: after.total / before.total, running: after.running / before.running, collecting: after.collecting / before.collecting };
+      const ratio = { total: after.total / before.total, running: after.running / before.running };
       ratios.push(ratio);
       const parts = (count: Count) => `${thousands(count.total)} (${thousands(count.running)} outside V8's compilers, ${thousands(count.collecting)} collecting garbage)`;
       console.log(`  pair ${pair + 1}: ${base.label} ${parts(before)}, working tree ${parts(after)} instructions per request: ${ratio.total.toFixed(3)}× (${ratio.running.toFixed(3)}×)`);

@@ -29,12 +29,16 @@ async function factsOf(context: GatewayContext, models: readonly string[]): Prom
   return Promise.all(
     models.map(async (id) => {
       const model = await context.catalog.find(id);
-      const dearest = model === null ? {} : await context.catalog.dearest();
       const pricing = model?.pricing ?? {};
+      const listedPrice = (kind: string) => (model ? Number(pricing[kind] ?? 0) : Number.NaN);
+      const known = (value: number) => Number.isFinite(value) && value >= 0;
+      // The dearest prices are read only for a model that needs them, not for every request.
+      const needsDearest = model === undefined || Object.keys(pricing).some((kind) => !known(listedPrice(kind)));
+      const dearest = needsDearest ? await context.catalog.dearest() : null;
       const price = (kind: string) => {
-        const listed = model ? Number(pricing[kind] ?? 0) : Number.NaN;
-        if (Number.isFinite(listed) && listed >= 0) return listed;
-        return model === null ? 0 : (dearest?.[kind] ?? 0);
+        const listed = listedPrice(kind);
+        if (known(listed)) return listed;
+        return dearest?.[kind] ?? 0;
       };
       return {
         promptPrice: price('prompt'),
@@ -106,7 +110,8 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
 /** An embeddings input's tokens: a token array (numbers) counts its length, text four characters a token. */
 function embeddingInputTokens(input: unknown): number {
   const isTokenArray = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'number');
-  if (!Array.isArray(input) || isTokenArray(input)) return isTokenArray(input) ? (input as unknown[]).length : estimatePromptTokens(input);
+  if (isTokenArray(input)) return (input as unknown[]).length;
+  if (!Array.isArray(input)) return estimatePromptTokens(input);
   const tokenArrays = input.filter(isTokenArray) as unknown[][];
   const texts = input.filter((item) => !isTokenArray(item));
   return tokenArrays.reduce((sum, tokens) => sum + tokens.length, 0) + (texts.length > 0 ? estimatePromptTokens(texts) : 0);
