@@ -51,6 +51,9 @@ export function toGatewayError(error: unknown): GatewayError {
 /** Sends an error with its real status and headers; never a 200, never after headers went out. */
 export function sendGatewayError(res: ServerResponse, error: GatewayError): void {
   if (res.headersSent) return;
+  // Answered before the body was read (a body the route does not take): Node would read all of it after the answer
+  // to keep the connection, however large it is announced; the connection closes instead.
+  if (res.req?.complete === false) res.setHeader('Connection', 'close');
   setHeaders(res, error.headers());
   sendJson(res, error.status, error.toBody());
 }

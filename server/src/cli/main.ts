@@ -6,21 +6,31 @@ const result = await runCli(process.argv.slice(2), process.env, processIo);
 if (typeof result === 'number') {
   process.exitCode = result;
 } else {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // A second Ctrl-C means "now": skip waiting for in-flight streams.
-      process.exit(130);
-    }
-    stopping = true;
-    processIo.err(`${signal}: shutting down (${result.stopping ? `${result.stopping}; ` : ''}press Ctrl-C again to force)`);
-    result.close().then(
-      () => process.exit(0),
+  let signals = 0;
+  /** The exit code once stopped: 0, or 128 + the signal's number when a second signal forced the stop. */
+  let exitCode = 0;
+  const exitOnceStopped = (stopped: Promise<void>) =>
+    stopped.then(
+      () => process.exit(exitCode),
       (error: unknown) => {
         processIo.err(`insforge-ai: shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
         process.exit(1);
       },
     );
+  const stop = (signal: NodeJS.Signals) => {
+    signals += 1;
+    const forcedCode = signal === 'SIGINT' ? 130 : 143;
+    if (signals === 1) {
+      processIo.err(`${signal}: shutting down (${result.stopping ? `${result.stopping}; ` : ''}press Ctrl-C again to force)`);
+      void exitOnceStopped(result.close());
+    } else if (signals === 2 && result.closeNow) {
+      // npm and some supervisors pass a signal on twice: forcing still writes the records of the requests it ends.
+      processIo.err(`${signal}: ending in-flight requests now and writing their records (press Ctrl-C again to quit without them)`);
+      exitCode = forcedCode;
+      void exitOnceStopped(result.closeNow());
+    } else {
+      process.exit(forcedCode);
+    }
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

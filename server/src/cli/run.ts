@@ -7,6 +7,8 @@ import type { CliEnvironment } from './serve.js';
 /** A command that keeps running (a server) until the process is told to stop. */
 export interface RunningCommand {
   close(): Promise<void>;
+  /** Stops without waiting for work in flight, still leaving its records (a second Ctrl-C); `close` when absent. */
+  closeNow?(): Promise<void>;
   /** What stopping waits for, for the message on SIGTERM, e.g. "in-flight requests get up to 10 s". */
   readonly stopping?: string;
 }

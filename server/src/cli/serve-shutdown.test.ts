@@ -66,4 +66,47 @@ describe('insforge-ai serve on SIGTERM', () => {
       if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
     }
   }, 30_000);
+
+  it('on a second signal ends every request in flight at once, still with an error event and a record, and exits 143', async () => {
+    const featuresFile = join(directory, 'features-twice.json');
+    await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
+    const databaseFile = join(directory, 'ai-twice.db');
+    // A grace period far longer than the test: only the second signal can end these requests in time.
+    const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '600'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
+    const { url } = serve;
+    const ask = (content: string, stream: boolean) =>
+      fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', stream, messages: [{ role: 'user', content }] }),
+      });
+    emulator.reset();
+    emulator.addRule({ match: { contains: 'endless stream' }, scenario: 'tps=5;tokens=1000' });
+    emulator.addRule({ match: { contains: 'slow JSON' }, scenario: 'ttft=60000' });
+    try {
+      const streams = await Promise.all([1, 2, 3, 4].map(async (n) => ask(`endless stream ${n}`, true)));
+      for (const stream of streams) expect(stream.status).toBe(200);
+      const bodies = streams.map(async (stream) => stream.text());
+      const slowJson = ask('a slow JSON answer', false);
+      // The JSON request is in flight once the emulator runs its generation.
+      await expect.poll(() => emulator.generations({ status: 'running' }).length, { timeout: 5_000 }).toBe(5);
+      const exited = serve.stop('SIGTERM');
+      await expect.poll(() => serve.output(), { timeout: 5_000 }).toContain('SIGTERM: shutting down');
+      serve.child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(serve.output()).toContain('SIGTERM: ending in-flight requests now and writing their records');
+      for (const body of bodies) expect(parseSseBody(await body).events.at(-1)).toMatchObject({ error: { code: 'service_unavailable' } });
+      expect((await slowJson).status).toBe(503);
+      const database = new Database(databaseFile, { readonly: true });
+      try {
+        const rows = database.prepare('select status, streamed, error_code from usage_records').all();
+        expect(rows).toHaveLength(5);
+        expect(rows.filter((row) => (row as { error_code: string }).error_code === 'service_unavailable')).toHaveLength(5);
+      } finally {
+        database.close();
+      }
+    } finally {
+      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

@@ -105,6 +105,11 @@ export interface ServeHandle {
    * error event, records each, flushes the usage ledger and closes the upstream pool.
    */
   close(): Promise<void>;
+  /**
+   * `close()` without the grace period, for a second Ctrl-C: in-flight AI requests end at once (streams with an error
+   * event, JSON requests with a 503), each still leaves its usage record, and the ledger is flushed.
+   */
+  closeNow(): Promise<void>;
 }
 
 /**
@@ -243,28 +248,38 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   if (features.length === 0) io.err(`warning: no features loaded (--features FILE)${allowRawModels ? '; clients can only name raw model ids' : ' and raw model ids are not allowed, so every model request gets 400 model_not_found'}.`);
 
   let closing: Promise<void> | undefined;
+  let afterDrainMs = AFTER_DRAIN_MS;
+  const close = () => {
+    closing ??= (async () => {
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // AI requests get the grace period; those still running then end with an error event (never a TCP reset)
+      // and each leaves its usage record before the ledger is flushed.
+      await gateway.drain(graceMs);
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), afterDrainMs);
+      cut.unref();
+      await closed;
+      clearTimeout(cut);
+      await gateway.close();
+    })();
+    return closing;
+  };
   return {
     url,
     metricsUrl,
     gateway,
     stopping: `in-flight requests get up to ${graceMs / 1000} s`,
-    close() {
-      closing ??= (async () => {
-        metricsServer?.closeAllConnections();
-        metricsServer?.close();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        // AI requests get the grace period; those still running then end with an error event (never a TCP reset)
-        // and each leaves its usage record before the ledger is flushed.
-        await gateway.drain(graceMs);
-        server.closeIdleConnections();
-        const cut = setTimeout(() => server.closeAllConnections(), AFTER_DRAIN_MS);
-        cut.unref();
-        await closed;
-        clearTimeout(cut);
-        await gateway.close();
-      })();
-      return closing;
+    close,
+    closeNow() {
+      afterDrainMs = 0;
+      const stopped = close();
+      // Shortens the drain (under way, or just started) to nothing: the AI requests end now, each with its record;
+      // then the connections of any other request (admin, conversations) are cut.
+      void gateway.drain(0).then(() => server.closeAllConnections());
+      return stopped;
     },
   };
 }

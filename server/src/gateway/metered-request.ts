@@ -323,6 +323,7 @@ function defined<K extends keyof UsageRecord>(record: UsageRecord, key: K, value
 export class RequestLifecycle {
   readonly #inFlight = new Set<MeteredRequest>();
   #drained: (() => void) | undefined;
+  #draining: Promise<void> | undefined;
   #closing = false;
 
   constructor(readonly ports: LifecyclePorts) {}
@@ -351,16 +352,17 @@ export class RequestLifecycle {
 
   /**
    * Waits up to `graceMs` for the requests in flight to finish, then ends the rest (streams get an SSE error event,
-   * JSON requests a 503) and waits for their records. Resolves once every request is recorded.
+   * JSON requests a 503) and waits for their records. Resolves once every request is recorded. A second call while
+   * draining shortens the wait (`drain(0)` ends the rest at once, as a second Ctrl-C does); it never lengthens it.
    */
   async drain(graceMs: number): Promise<void> {
     this.#closing = true;
     if (this.#inFlight.size === 0) return;
-    const drained = new Promise<void>((resolve) => (this.#drained = resolve));
+    this.#draining ??= new Promise<void>((resolve) => (this.#drained = resolve));
     const timer = setTimeout(() => {
       for (const meter of this.#inFlight) meter.end('shutdown');
     }, graceMs);
-    await drained;
+    await this.#draining;
     clearTimeout(timer);
   }
 }

@@ -66,6 +66,25 @@ describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => 
     expect(answer.connection).toBe('close');
   });
 
+  it('closes the connection when it answers before reading a body, rather than reading all of it after', async () => {
+    for (const [path, headers] of [['/v1/chat/completions', { ...asUser, 'content-type': 'text/plain' }], ['/v1/nowhere', { 'content-type': 'application/octet-stream' }]] as const) {
+      const url = new URL(`${harness.url}${path}`);
+      const answer = await new Promise<{ status: number; connection: string | undefined; closed: Promise<void> }>((resolve, reject) => {
+        const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, headers: { ...headers, 'content-length': '99999999999' } }, (response) => {
+          const closed = new Promise<void>((done) => request.socket?.once('close', () => done()));
+          response.resume().on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, closed }));
+        });
+        request.on('error', () => undefined);
+        request.once('socket', (socket) => socket.once('error', reject));
+        request.write('a body that never ends');
+      });
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+      expect(answer.connection).toBe('close');
+      await answer.closed;
+    }
+  });
+
   it('refuses a charset or content encoding it cannot read with 415, before authentication too', async () => {
     for (const headers of [{}, asUser]) {
       const latin1 = await raw('POST', '/v1/chat/completions', { ...headers, 'content-type': 'application/json; charset=latin1' }, chatBody);

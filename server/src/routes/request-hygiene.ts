@@ -47,10 +47,9 @@ export function jsonBody(limit: number): PlainHandler {
   const parse = express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer) });
   return (req, res, next) => {
     // A body announced larger than the limit is refused at once: Express's parser would read (and drop) all of it
-    // first, however long the client takes to send it. The connection closes with the answer.
+    // first, however long the client takes to send it. The connection closes with the answer (`sendGatewayError`).
     const length = Number(req.headers['content-length']);
     if (JSON_TYPE.test(req.headers['content-type'] ?? '') && Number.isSafeInteger(length) && length > limit) {
-      res.setHeader('Connection', 'close');
       next(Object.assign(new Error(`The request body announces ${length} bytes; the gateway accepts at most ${limit}.`), { status: 413, type: 'entity.too.large' }));
       return;
     }
