@@ -10,7 +10,7 @@ import { KeyEncryption } from './crypto/key-encryption.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
 import { createWebhookClient, type WebhookClientOptions } from './net/safe-webhook.js';
 import { MemoryBackend } from './limits/memory-backend.js';
-import { QuotaGuard } from './limits/quota-guard.js';
+import { QuotaGuard, type BudgetScope } from './limits/quota-guard.js';
 import { FallbackBackend } from './limits/fallback-backend.js';
 import { RedisBackend } from './limits/redis-backend.js';
 import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
@@ -49,6 +49,7 @@ import { catalogPrices } from './usage/estimate.js';
 import { openRouterGenerations } from './usage/reconciler.js';
 import { RequestLifecycle } from './gateway/metered-request.js';
 import type { UsageRecord, UsageSink } from './usage/usage-record.js';
+import { UsageQuery } from './usage/usage-query.js';
 import { GatewayOperations, operationsOptionsSchema, type OperationsOptions } from './observability/gateway-operations.js';
 import { operationsRouter } from './observability/operations-router.js';
 import { mcpRouter } from './mcp/mcp-http.js';
@@ -335,7 +336,17 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     webhooks,
     callback: options.onBudgetAlert,
   });
-  const quota = new QuotaGuard(quotaBackend, async () => (await ready).limits, (report) => alerts.check(report));
+  const quota = new QuotaGuard(quotaBackend, async () => (await ready).limits, {
+    onSpend: (report) => alerts.check(report),
+    // Caps count what the ledger holds for their period (only the gateway's own ledger: a host's sink is not read).
+    ...(options.usage === undefined && {
+      spentSince: async (scope: BudgetScope, from: number) => {
+        await usage.ledger?.flush();
+        return new UsageQuery((await ready).database.db).spentSince(scope, from);
+      },
+    }),
+    onSeedFailure: (error) => logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it counts from now, and is read again in 30 s', { error }),
+  });
   const usage = startGatewayUsage(
     ready,
     {

@@ -210,6 +210,25 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.reserve(key, 600, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
     });
 
+    it('raises what a budget has used to what was spent before it counted, never lowering it', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const end = periodEnd();
+      await backend.raiseUsed(key, 700, end);
+      expect(await backend.current(key)).toBe(700);
+      expect(await backend.reserve(key, 301, 1000, end)).toMatchObject({ allowed: false, used: 700 });
+      expect(await backend.reserve(key, 200, 1000, end)).toMatchObject({ allowed: true, used: 900 });
+      // Again, by another instance or after a restart: no double count, and a lower figure changes nothing.
+      await backend.raiseUsed(key, 700, end);
+      await backend.raiseUsed(key, 100, end);
+      expect(await backend.current(key)).toBe(900);
+      await backend.settle(key, 200, 250, end);
+      await backend.raiseUsed(key, 800, end);
+      expect(await backend.current(key)).toBe(950);
+      await backend.raiseUsed(key, 990, end);
+      expect(await backend.reserve(key, 11, 1000, end)).toMatchObject({ allowed: false, used: 990 });
+    });
+
     it('keeps each period apart', async () => {
       const backend = open();
       const key = uniqueKey('spend-month');

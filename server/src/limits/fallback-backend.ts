@@ -145,6 +145,12 @@ export class FallbackBackend implements QuotaBackend {
     return undefined;
   }
 
+  /** Raises both: the fallback's counters, which fail-open counts in, must know the spend too. */
+  async raiseUsed(key: string, atLeast: number, periodEnd: number): Promise<void> {
+    await this.fallback.raiseUsed(key, atLeast, periodEnd);
+    await this.giveBack(() => this.primary.raiseUsed(key, atLeast, periodEnd));
+  }
+
   async current(key: string): Promise<number> {
     return this.check(
       () => this.primary.current(key),

@@ -155,6 +155,13 @@ export class MemoryBackend implements QuotaBackend {
     return budget.used + budget.reserved;
   }
 
+  raiseUsed(key: string, atLeast: number, periodEnd: number): void {
+    assertCount('atLeast', atLeast);
+    assertPositiveMs('periodEnd', periodEnd);
+    const budget = this.budget(key, periodEnd);
+    budget.used = Math.max(budget.used, atLeast);
+  }
+
   current(key: string): number {
     const now = Date.now();
     let total = this.liveSlots(key, now)?.expiries.size ?? 0;

@@ -2,13 +2,15 @@
 export interface Period {
   /** `2026-11-21` or `2026-11`. */
   id: string;
+  /** Epoch milliseconds of its start. */
+  start: number;
   /** Epoch milliseconds of the next period's start. */
   end: number;
 }
 
 // The last period each function computed: every request asks for the current one, and it changes once a day (month).
-let lastDay: (Period & { start: number }) | undefined;
-let lastMonth: (Period & { start: number }) | undefined;
+let lastDay: Period | undefined;
+let lastMonth: Period | undefined;
 
 export function dayPeriod(now: number): Period {
   if (lastDay && now >= lastDay.start && now < lastDay.end) return lastDay;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { freezePolicy, MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
 import { MemoryBackend } from './memory-backend.js';
-import { QuotaGuard, type QuotaSubject, type SpendReport } from './quota-guard.js';
+import { QuotaGuard, type BudgetScope, type QuotaSubject, type SpendReport } from './quota-guard.js';
 import { EMPTY_POLICY } from './types.js';
 
 const limits: ProjectLimits = {
@@ -28,7 +28,7 @@ describe('QuotaGuard spend reports', () => {
     vi.setSystemTime(Date.parse('2026-01-31T23:59:59.500Z'));
     const reports: SpendReport[] = [];
     const backend = new MemoryBackend();
-    const guard = new QuotaGuard(backend, policies, (report) => reports.push(report), () => Date.now());
+    const guard = new QuotaGuard(backend, policies, { onSpend: (report) => reports.push(report), now: () => Date.now() });
 
     const lateRequest = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
     vi.setSystemTime(Date.parse('2026-02-01T00:00:01.000Z'));
@@ -54,7 +54,7 @@ describe('QuotaGuard spend reports', () => {
     const reports: SpendReport[] = [];
     const backend = new MemoryBackend();
     const tokenLimits: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1000, spendPerDayUsd: 1 } } };
-    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': tokenLimits }), (report) => reports.push(report));
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': tokenLimits }), { onSpend: (report) => reports.push(report) });
 
     await expect(guard.admit(subject, { tokens: 10, costUsd: 2 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     const admitted = await guard.admit(subject, { tokens: 10, costUsd: 0.5 });
@@ -131,5 +131,77 @@ describe('QuotaGuard and policies', () => {
     current = freezePolicy({ project: {}, features: {}, users: { default: {}, overrides: {} } });
     await guard.admit(grace, { tokens: 1, costUsd: 0 });
     await guard.admit(user, { tokens: 1, costUsd: 0 });
+  });
+});
+
+describe('QuotaGuard caps count what was spent before they counted', () => {
+  const capped: ProjectLimits = {
+    ...limits,
+    policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000, spendPerDayUsd: 1 }, features: { chat: { spendPerMonthUsd: 5 } }, users: { default: { tokensPerDay: 900 }, overrides: {} } },
+  };
+  const chatSubject: QuotaSubject = { identity: { projectId: 'project-a', role: 'user', userId: 'u-1' }, feature: 'chat' };
+
+  it('raises each counter once to what its scope spent in its period, then counts on from there', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
+    const asked: Array<{ scope: unknown; from: string }> = [];
+    const spentSince = vi.fn(async (scope: BudgetScope, from: number) => {
+      asked.push({ scope, from: new Date(from).toISOString() });
+      return scope.feature === 'chat' ? { tokens: 0, costUsd: 4.5 } : scope.userId === 'u-1' ? { tokens: 100, costUsd: 0 } : { tokens: 700, costUsd: 0.25 };
+    });
+    const backend = new MemoryBackend();
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }), { spentSince, now: () => Date.now() });
+
+    // Concurrent first requests share the reads: one per counter.
+    const [first, second] = await Promise.all([guard.admit(chatSubject, { tokens: 100, costUsd: 0.2 }), guard.admit(chatSubject, { tokens: 100, costUsd: 0.2 })]);
+    expect(asked).toEqual([
+      { scope: { projectId: 'project-a' }, from: '2026-03-10T00:00:00.000Z' },
+      { scope: { projectId: 'project-a' }, from: '2026-03-10T00:00:00.000Z' },
+      { scope: { projectId: 'project-a', feature: 'chat' }, from: '2026-03-01T00:00:00.000Z' },
+      { scope: { projectId: 'project-a', userId: 'u-1' }, from: '2026-03-10T00:00:00.000Z' },
+    ]);
+    // 700 tokens earlier today + 2 × 100 reserved: one more 100 would pass the project's 1,000.
+    await expect(guard.admit(chatSubject, { tokens: 101, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded', message: expect.stringContaining('daily token limit of 1000 for this project has 100 tokens left') });
+    // $4.50 spent on chat this month + 2 × $0.20: $0.10 left of its $5.
+    await expect(guard.admit(chatSubject, { tokens: 1, costUsd: 0.11 })).rejects.toMatchObject({ message: expect.stringContaining('monthly spending limit of $5.00 for the "chat" feature has $0.1000 left') });
+    await first.settle({ tokens: 50, costUsd: 0.1, mayBeBilled: true });
+    await second.settle({ tokens: 50, costUsd: 0.1, mayBeBilled: true });
+    expect(spentSince).toHaveBeenCalledTimes(4);
+    const statuses = await guard.consumption(chatSubject);
+    expect(statuses.map(({ scope, kind, used }) => ({ scope, kind, used }))).toEqual([
+      { scope: 'project', kind: 'tokensPerDay', used: 800 },
+      { scope: 'project', kind: 'spendPerDayUsd', used: 0.45 },
+      { scope: 'feature', kind: 'spendPerMonthUsd', used: 4.7 },
+      { scope: 'user', kind: 'tokensPerDay', used: 200 },
+    ]);
+    // A new day starts from what the ledger holds for it.
+    vi.setSystemTime(Date.parse('2026-03-11T00:00:01.000Z'));
+    await guard.admit({ ...chatSubject, identity: { projectId: 'project-a', role: 'user', clientKeyId: 'ck-9' } }, { tokens: 1, costUsd: 0 });
+    expect(asked.slice(4).map(({ scope }) => scope)).toEqual([{ projectId: 'project-a' }, { projectId: 'project-a' }, { projectId: 'project-a', clientKeyId: 'ck-9' }]);
+    await backend.close();
+  });
+
+  it('admits on what it holds when the ledger cannot be read, and reads again 30 s later', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
+    const failures: unknown[] = [];
+    let ledgerUp = false;
+    const spentSince = vi.fn(async () => {
+      if (!ledgerUp) throw new Error('database is down');
+      return { tokens: 950, costUsd: 0 };
+    });
+    const backend = new MemoryBackend();
+    const projectOnly: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000 } } };
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince, onSeedFailure: (error) => failures.push(error), now: () => Date.now() });
+
+    await (await guard.admit(subject, { tokens: 100, costUsd: 0 })).settle({ tokens: 100, costUsd: 0, mayBeBilled: true });
+    expect(failures).toHaveLength(1);
+    ledgerUp = true;
+    await guard.admit(subject, { tokens: 100, costUsd: 0 });
+    expect(spentSince).toHaveBeenCalledTimes(1);
+    vi.setSystemTime(Date.parse('2026-03-10T12:00:31.000Z'));
+    await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    expect(spentSince).toHaveBeenCalledTimes(2);
+    await backend.close();
   });
 });

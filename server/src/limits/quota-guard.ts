@@ -42,7 +42,12 @@ interface BudgetCounter {
   period: Period;
   money: boolean;
   spend: SpendOf | undefined;
+  /** Whether the counter was raised to what the ledger holds for its period (`QuotaGuardOptions.spentSince`). */
+  seeded: boolean;
 }
+
+/** A counter's raise to what the ledger holds: done, running, or failed and to be tried again from a time. */
+type Seeding = { state: 'done' } | { state: 'running'; raise: Promise<void> } | { state: 'failed'; retryAt: number };
 
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
@@ -117,6 +122,33 @@ export interface Admission {
 
 
 
+/** Whose spend a budget counts, as the usage ledger is asked: a project, or one of its features, users or client keys. */
+export interface BudgetScope {
+  projectId: string;
+  feature?: string;
+  userId?: string;
+  clientKeyId?: string;
+}
+
+export interface QuotaGuardOptions {
+  /** Gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
+  onSpend?: (report: SpendReport) => void;
+  /**
+   * What a scope spent since a time (epoch ms), from the usage ledger. Each token and spend cap's counter is raised
+   * to it before it first counts in this process, so a cap set mid-period, or counted in process across a restart,
+   * still counts what was spent before. Without it, caps count from when they start counting.
+   */
+  spentSince?: (scope: BudgetScope, from: number) => Promise<{ tokens: number; costUsd: number }>;
+  /** Told when `spentSince` failed; the counter counts on from what it holds and is raised again later. */
+  onSeedFailure?: (error: unknown) => void;
+  now?: () => number;
+}
+
+/** How long after a failed read of the ledger a counter's raise is tried again. */
+const SEED_RETRY_MS = 30_000;
+/** Counters whose raise is remembered (users × caps × periods); past it the memory starts over. */
+const SEEDINGS_LIMIT = 50_000;
+
 const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined };
 
 function describeScope(scope: Scope): string {
@@ -125,7 +157,8 @@ function describeScope(scope: Scope): string {
   return 'this project';
 }
 
-const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+/** Dollars with cents, 4 decimals under $1, and two significant digits under a cent (a cap of $0.000001 is not $0.0000). */
+const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : value >= 0.01 || value <= 0 ? 4 : Math.min(12, 1 - Math.floor(Math.log10(value))))}`;
 
 /**
  * Checks and reserves every limit that applies to a request (project, feature, user) in one pass, atomically per
@@ -135,14 +168,26 @@ const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
  */
 export class QuotaGuard {
   readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number }>();
+  /**
+   * Budget counters' raises by key (which names the period): counters are rebuilt with every request under a policy
+   * that may change in place, and with every new policy, while a counter needs its raise once per process.
+   */
+  readonly #seedings = new Map<string, Seeding>();
+  private readonly onSpend: ((report: SpendReport) => void) | undefined;
+  private readonly spentSince: QuotaGuardOptions['spentSince'];
+  private readonly onSeedFailure: (error: unknown) => void;
+  private readonly now: () => number;
 
-  /** `onSpend` gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
   constructor(
     private readonly backend: QuotaBackend,
     private readonly policies: () => Promise<LimitPolicySource>,
-    private readonly onSpend?: (report: SpendReport) => void,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: QuotaGuardOptions = {},
+  ) {
+    this.onSpend = options.onSpend;
+    this.spentSince = options.spentSince;
+    this.onSeedFailure = options.onSeedFailure ?? (() => undefined);
+    this.now = options.now ?? Date.now;
+  }
 
   async admit(subject: QuotaSubject, estimate: QuotaEstimate): Promise<Admission> {
     const limits = await (await this.policies()).get(subject.identity.projectId);
@@ -233,7 +278,8 @@ export class QuotaGuard {
     for (const scope of applicableScopes(limits.policy, subject)) {
       for (const [kind, limit] of Object.entries(scope.settings) as Array<[LimitKind, number | undefined]>) {
         if (limit === undefined) continue;
-        const { key, resetsAt, money } = this.#counter(scope, kind, now);
+        const { key, resetsAt, money, seeding } = this.#counter(scope, kind, now);
+        await seeding;
         const raw = await this.backend.current(key);
         const used = money ? fromNanoUsd(raw) : raw;
         statuses.push({ scope: scope.scope, target: scope.target, kind, limit, used, remaining: Math.max(0, limit - used), resetsAt: new Date(resetsAt).toISOString() });
@@ -242,7 +288,7 @@ export class QuotaGuard {
     return statuses;
   }
 
-  #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
+  #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean; seeding?: Promise<void> | undefined } {
     switch (kind) {
       case 'requestsPerMinute':
       case 'tokensPerMinute':
@@ -250,8 +296,8 @@ export class QuotaGuard {
       case 'concurrentRequests':
         return { key: scope.keys[kind], resetsAt: now, money: false };
       default: {
-        const { key, period, money } = budgetCounter(scope, kind, now);
-        return { key, resetsAt: period.end, money };
+        const counter = budgetCounter(scope, kind, now);
+        return { key: counter.key, resetsAt: counter.period.end, money: counter.money, seeding: this.#seeding(scope, counter, now) };
       }
     }
   }
@@ -312,18 +358,63 @@ export class QuotaGuard {
 
   /** Reserves a request's worst case against one token or spend cap of a scope. */
   *#reserve(scope: Scope, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Steps<void> {
-    const { key, period, money, spend } = budgetCounter(scope, kind, now);
+    const counter = budgetCounter(scope, kind, now);
+    const seeding = this.#seeding(scope, counter, now);
+    if (seeding) yield seeding;
+    const { key, period, money, spend } = counter;
     const resetsAt = period.end;
     const result = (yield this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt)) as ConsumeResult;
     if (!result.allowed) {
       const reset = new Date(resetsAt).toISOString();
       const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
-      const message = money
-        ? `The ${period} spending limit of ${usd(limit)} for ${describeScope(scope)} is reached; it resets at ${reset}.`
-        : `The daily token limit of ${limit} for ${describeScope(scope)} is reached; it resets at ${reset}.`;
+      const cap = money ? `The ${period} spending limit of ${usd(limit)} for ${describeScope(scope)}` : `The daily token limit of ${limit} for ${describeScope(scope)}`;
+      const capUnits = money ? toNanoUsd(limit) : limit;
+      // Not reached, only too small for this request's worst case (a large max_tokens, a model priced high): say so,
+      // since a smaller request would pass.
+      const message =
+        result.used >= capUnits
+          ? `${cap} is reached; it resets at ${reset}.`
+          : money
+            ? `${cap} has ${usd(fromNanoUsd(capUnits - result.used))} left, and this request may cost up to ${usd(fromNanoUsd(amount))} (its worst case until its cost is known; lower max_tokens to ask for less). It resets at ${reset}.`
+            : `${cap} has ${capUnits - result.used} tokens left, and this request may use up to ${amount} (lower max_tokens to ask for less). It resets at ${reset}.`;
       throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
     }
     holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, spend });
+  }
+
+  /**
+   * Raises a budget counter to what its scope spent in its period before it first counts in this process (see
+   * `QuotaGuardOptions.spentSince`); undefined when there is nothing to wait for. Concurrent first requests share one
+   * raise; a raise that failed is tried again after `SEED_RETRY_MS`.
+   */
+  #seeding(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
+    if (counter.seeded || this.spentSince === undefined) return undefined;
+    const known = this.#seedings.get(counter.key);
+    if (known?.state === 'done') {
+      counter.seeded = true;
+      return undefined;
+    }
+    if (known?.state === 'running') return known.raise;
+    if (known?.state === 'failed' && now < known.retryAt) return undefined;
+    const spentSince = this.spentSince;
+    const raise = (async () => {
+      const spent = await spentSince(budgetScopeOf(scope), counter.period.start);
+      const amount = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
+      if (amount > 0) await this.backend.raiseUsed(counter.key, amount, counter.period.end);
+    })().then(
+      () => {
+        this.#seedings.set(counter.key, { state: 'done' });
+        counter.seeded = true;
+      },
+      (error: unknown) => {
+        this.#seedings.set(counter.key, { state: 'failed', retryAt: this.now() + SEED_RETRY_MS });
+        this.onSeedFailure(error);
+      },
+    );
+    // Keys of past periods are never asked for again; past this many the memory starts over (raises are idempotent).
+    if (this.#seedings.size >= SEEDINGS_LIMIT) this.#seedings.clear();
+    this.#seedings.set(counter.key, { state: 'running', raise });
+    return raise;
   }
 
   /**
@@ -396,6 +487,14 @@ function scopesOf(policy: LimitPolicy, projectId: string, feature: string | unde
   return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));
 }
 
+/** The ledger's name for a scope: a user scope's target is a user id, or `key:<id>` for a client key's own calls. */
+function budgetScopeOf(scope: Scope): BudgetScope {
+  const { projectId, target } = scope;
+  if (target === null) return { projectId };
+  if (scope.scope === 'feature') return { projectId, feature: target };
+  return target.startsWith('key:') ? { projectId, clientKeyId: target.slice('key:'.length) } : { projectId, userId: target };
+}
+
 /** A scope's budget counter of `kind` for the period `now` falls in: the one built before while the period lasts. */
 function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCounter {
   const period = kind === 'spendPerMonthUsd' ? monthPeriod(now) : dayPeriod(now);
@@ -409,6 +508,7 @@ function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCount
     period,
     money,
     spend: kind === 'tokensPerDay' || limitUsd === undefined ? undefined : { projectId: scope.projectId, scope: scope.scope, target: scope.target, kind, limitUsd, period: period.id, periodEnd: period.end },
+    seeded: false,
   };
   scope.budgets[kind] = counter;
   return counter;

@@ -110,6 +110,18 @@ describe('caps (402)', () => {
     expect(error).toMatchObject({ code: 'quota_exceeded', message: expect.stringContaining('daily token limit of 300 for the "chat" feature') });
   });
 
+  it('says what is left, and that a smaller request would pass, when only the worst case does not fit', async () => {
+    await setPolicy({ project: { tokensPerDay: 1_000 } });
+    const tokens = await errorOf(await costly('a long answer', 5_000));
+    expect(tokens).toMatchObject({ code: 'quota_exceeded', message: expect.stringMatching(/daily token limit of 1000 for this project has 1000 tokens left, and this request may use up to 50\d\d \(lower max_tokens/) });
+    expect((await costly('a short answer', 50)).status).toBe(200);
+    // Spend in this test would count against the next test's cap of the same day: only a refusal here.
+    await setPolicy({ project: { spendPerDayUsd: 0.002 } });
+    const spend = await errorOf(await costly('a dear answer', 900));
+    expect(spend).toMatchObject({ code: 'quota_exceeded', message: expect.stringMatching(/daily spending limit of \$0\.0020 for this project has \$0\.0020 left, and this request may cost up to \$0\.\d{4} \(its worst case/) });
+    expect(spend.message).not.toContain('is reached');
+  });
+
   it('never lets 50 concurrent requests overshoot a spend cap', async () => {
     // Each answer runs to max_tokens, so each costs about its reserved worst case (~$0.0015).
     harness.emulator.addRule({ match: { contains: 'spend' }, scenario: 'tokens=400' });

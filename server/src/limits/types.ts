@@ -67,6 +67,12 @@ export interface QuotaBackend {
    * cannot know it (a shared backend that could not be reached).
    */
   settle(key: string, reserved: number, actual: number, periodEnd: number): Awaitable<number | undefined>;
+  /**
+   * Makes a budget's used amount at least `atLeast` (what the ledger says was spent in the period before this counter
+   * counted it: a cap set mid-period, or an in-process counter after a restart). Never lowers it, so it can be
+   * repeated, by any number of instances.
+   */
+  raiseUsed(key: string, atLeast: number, periodEnd: number): Awaitable<void>;
   /** What a window, budget or slot set holds now (0 when unknown). */
   current(key: string): Awaitable<number>;
   close(): Awaitable<void>;

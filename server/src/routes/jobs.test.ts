@@ -204,7 +204,7 @@ describe('jobs and spend caps', () => {
     // The cap drops below what the project spent: the next item's admission is refused.
     await setPolicy({ project: { spendPerDayUsd: 0.000001 } });
     const paused = await waitForJob(id, ['paused']);
-    expect(paused.statusReason).toMatch(/daily spending limit .* is reached/);
+    expect(paused.statusReason).toMatch(/daily spending limit of \$0\.0000010 for this project (is reached|has \$0\.0000010 left, and this request may cost up to)/);
     expect(paused.progress.done).toBeLessThan(12);
     expect(paused.progress.failed).toBe(0);
     // Still paused at the next look while the cap holds.

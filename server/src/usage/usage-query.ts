@@ -17,6 +17,14 @@ export interface UsageFilter {
   status?: UsageStatus | undefined;
 }
 
+/** Whose spend a budget counts: a project, or one of its features, users or client keys. */
+export interface SpendScope {
+  projectId: string;
+  feature?: string | undefined;
+  userId?: string | undefined;
+  clientKeyId?: string | undefined;
+}
+
 /** One record as the API and the CLI show it; times are epoch milliseconds. */
 export interface UsageEntry {
   id: string;
@@ -145,6 +153,22 @@ export class UsageQuery {
     const entries = rows.slice(0, limit).map(toEntry);
     const last = entries.at(-1);
     return { entries, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+  }
+
+  /**
+   * What a budget's scope spent since `from` (epoch ms): tokens (prompt + completion) and cost in USD, as the limits
+   * count them. A client key's calls without a user are the key's (`clientKeyId`).
+   */
+  async spentSince(scope: SpendScope, from: number): Promise<{ tokens: number; costUsd: number }> {
+    const parts: RawBuilder<unknown>[] = [sql`project_id = ${scope.projectId}`, sql`created_at >= ${from}`];
+    if (scope.feature !== undefined) parts.push(sql`feature = ${scope.feature}`);
+    if (scope.userId !== undefined) parts.push(sql`user_id = ${scope.userId}`);
+    if (scope.clientKeyId !== undefined) parts.push(sql`client_key_id = ${scope.clientKeyId} and user_id is null`);
+    const { rows } = await sql<{ tokens: number | string | null; cost_usd: number | string | null }>`
+      select sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd) as cost_usd
+      from usage_records where ${sql.join(parts, sql` and `)}`.execute(this.db);
+    const row = rows[0];
+    return { tokens: Number(row?.tokens ?? 0), costUsd: Number(row?.cost_usd ?? 0) };
   }
 
   /** Every matching record, newest first, read a page at a time (for CSV export of any size). */

@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-caps-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** A gateway over `database` that writes its own ledger there (not the harness's in-memory sink). */
+const gatewayOn = (database: string) => startHarness({ database, usage: undefined });
+
+const chat = (harness: Harness, content: string, maxTokens = 100) =>
+  fetch(`${harness.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'chat', max_tokens: maxTokens, messages: [{ role: 'user', content }] }),
+  });
+const setCaps = async (harness: Harness, project: Record<string, number>) => {
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers })).json()) as { version: number };
+  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers, body: JSON.stringify({ version, policy: { project, features: {}, users: { default: {}, overrides: {} } } }) });
+  expect(saved.status).toBe(200);
+};
+const usedOf = async (harness: Harness) => {
+  const { data } = (await (await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { data: Array<{ kind: string; used: number }> };
+  return Object.fromEntries(data.map((entry) => [entry.kind, entry.used]));
+};
+
+describe.each(['sqlite', 'postgres'] as const)('caps count what was spent before they counted (%s)', (kind) => {
+  let database: TestDatabase | undefined;
+  const open = async () => {
+    if (kind === 'sqlite') return join(directory, `ai-${Math.random().toString(36).slice(2)}.db`);
+    database = await createTestDatabase('postgres');
+    await database.database.close();
+    return database.url;
+  };
+  afterAll(async () => {
+    await database?.drop().catch(() => undefined);
+  });
+
+  it('counts the spend of the day so far when a cap is set mid-day, and again after a restart', async () => {
+    const url = await open();
+    const first = await gatewayOn(url);
+    let spent: { cost: number; tokens: number };
+    try {
+      // Spent with no cap set: nothing counted it then.
+      for (let index = 0; index < 3; index += 1) expect((await chat(first, `before any cap ${index}`)).status).toBe(200);
+      await setCaps(first, { tokensPerDay: 100_000, spendPerDayUsd: 1 });
+      const used = await usedOf(first);
+      spent = { cost: first.emulator.billedTotal().cost, tokens: used['tokensPerDay'] ?? 0 };
+      expect(spent.cost).toBeGreaterThan(0);
+      expect(used['spendPerDayUsd']).toBeCloseTo(spent.cost, 9);
+      expect(spent.tokens).toBeGreaterThan(3 * 20);
+    } finally {
+      await first.close();
+    }
+    // A new process counts in process from nothing: it reads the ledger first.
+    const second = await gatewayOn(url);
+    try {
+      const used = await usedOf(second);
+      expect(used['spendPerDayUsd']).toBeCloseTo(spent.cost, 9);
+      expect(used['tokensPerDay']).toBe(spent.tokens);
+      // A cap just above what was spent refuses what no longer fits.
+      await setCaps(second, { tokensPerDay: spent.tokens + 150 });
+      const refused = await chat(second, 'one more, long', 400);
+      expect(refused.status).toBe(402);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('has');
+      expect((await chat(second, 'one more, short', 20)).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  }, 30_000);
+});
