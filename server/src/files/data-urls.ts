@@ -18,6 +18,30 @@ export function canonicalBase64(text: string): Buffer | undefined {
   return bytes.toString('base64') === text ? bytes : undefined;
 }
 
+/** The first bytes of each image format the gateway recognises, as latin1 text at their offset (all must match). */
+const IMAGE_SIGNATURES: ReadonlyArray<{ mediaType: string; parts: ReadonlyArray<readonly [offset: number, magic: string]> }> = [
+  { mediaType: 'image/png', parts: [[0, '\x89PNG\r\n\x1a\n']] },
+  { mediaType: 'image/jpeg', parts: [[0, '\xff\xd8\xff']] },
+  { mediaType: 'image/gif', parts: [[0, 'GIF87a']] },
+  { mediaType: 'image/gif', parts: [[0, 'GIF89a']] },
+  { mediaType: 'image/webp', parts: [[0, 'RIFF'], [8, 'WEBP']] },
+  { mediaType: 'image/avif', parts: [[4, 'ftypavif']] },
+  { mediaType: 'image/avif', parts: [[4, 'ftypavis']] },
+];
+
+/**
+ * The media type of image bytes, read from their signature (PNG, JPEG, GIF, WebP, AVIF); undefined for any other
+ * bytes. What the bytes are, whatever a sender called them.
+ *
+ * @example
+ * imageTypeOf(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')); // 'image/png'
+ * imageTypeOf(Buffer.from('ABC')); // undefined
+ */
+export function imageTypeOf(bytes: Buffer): string | undefined {
+  const matches = (offset: number, magic: string) => bytes.length >= offset + magic.length && bytes.toString('latin1', offset, offset + magic.length) === magic;
+  return IMAGE_SIGNATURES.find((signature) => signature.parts.every(([offset, magic]) => matches(offset, magic)))?.mediaType;
+}
+
 /** A base64 data URL split so it can be given back exactly: its header (between `data:` and the comma) and bytes. */
 export interface Base64DataUrl {
   /** As sent, e.g. `image/png;base64`. */

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { Identity } from '../auth/identity.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, sendGatewayError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
+import { canonicalBase64, imageTypeOf } from '../files/data-urls.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
@@ -10,7 +11,7 @@ import { postWithFallbacks } from '../gateway/upstream-json.js';
 import { sendJson } from '../plain-http.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { UpstreamFailure } from '../upstream/upstream-errors.js';
-import { DEFAULT_IMAGE_FEATURE, STYLE_SUFFIX, type GeneratedImages, type GeneratedImageStore, type ImageGenerationRequest, type ImageProtocol, type UpstreamImages } from '../gateway/image-request.js';
+import { DEFAULT_IMAGE_FEATURE, STYLE_SUFFIX, type GeneratedImage, type GeneratedImages, type GeneratedImageStore, type ImageGenerationRequest, type ImageProtocol, type UpstreamImages } from '../gateway/image-request.js';
 import { requestBaseUrl } from './files.js';
 import { openAIImageProtocol } from './image-protocols.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
@@ -63,27 +64,53 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
         signal: meter.signal,
         onAttempt: () => meter.attempt(),
         observer: meter.observer.attempts,
+        // An answer without a single image is worth the next fallback; one with images is read below.
         check: (parsed) => {
-          if (!parsed.data?.length || parsed.data.some((image) => typeof image?.b64_json !== 'string')) {
+          if (!parsed.data?.some((image) => typeof image?.b64_json === 'string')) {
             throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);
           }
         },
       });
+      const generationId = headerValue(headers, 'x-generation-id');
+      const sent = upstream.data ?? [];
+      const images = sent.flatMap((image) => readImage(image) ?? []);
+      if (images.length < sent.length) context.logger.warn('the model provider sent images the gateway cannot read', { model, unreadable: sent.length - images.length, of: sent.length, requestId: meter.requestId });
+      // Of several images the readable ones are answered: the provider billed them all, both protocols carry any
+      // count (InsForge's says it), and an unreadable one was never a picture to give. None readable is a 502, as for
+      // any answer the gateway cannot read, with the cost the provider reported kept in the record; it is not sent to
+      // the next model, which would bill a second generation and lose this one's cost from the record.
+      if (images.length === 0) {
+        sendGatewayError(res, new GatewayError('upstream_error', 'The model provider sent an answer the gateway cannot read.'));
+        return { status: 'error', errorCode: 'upstream_error', usage: upstream.usage, servedModel: model, generationId };
+      }
       const result: GeneratedImages = {
         created: typeof upstream.created === 'number' ? upstream.created : Math.floor(Date.now() / 1000),
         model,
-        images: (upstream.data ?? []).map((image) => ({ base64: image.b64_json ?? '', mediaType: typeof image.media_type === 'string' ? image.media_type : 'image/png' })),
+        images,
         revisedPrompt: plan.prompt === plan.request.prompt ? undefined : plan.prompt,
         usage: upstream.usage,
       };
       if (storage && plan.storeAt !== undefined) await keepImages(context, storage, meter.identity, result, plan.storeAt);
       sendJson(res, 200, protocol.toJson(result, plan.request));
-      return { status: 'ok', usage: upstream.usage, servedModel: model, generationId: headerValue(headers, 'x-generation-id'), imageCount: result.images.length };
+      return { status: 'ok', usage: upstream.usage, servedModel: model, generationId, imageCount: result.images.length };
     },
     exchange: {
       outgoing: (plan) => ({ kind: 'images', feature: plan.feature, models: plan.models, body: plan.body, apiKey: plan.apiKey }),
     },
   };
+}
+
+/**
+ * One image of OpenRouter's answer as the gateway gives it on, or undefined when it cannot be read: its `b64_json` must
+ * be canonical base64 (Node would decode junk to a few bytes or none) of bytes that are a picture the gateway
+ * recognises. Its type is what the bytes are: the provider's `media_type` is only a claim, and its text (a CRLF, a
+ * wrong type) would otherwise land in a data URL and in a stored file's Content-Type.
+ */
+function readImage(image: NonNullable<UpstreamImages['data']>[number] | null): GeneratedImage | undefined {
+  if (typeof image?.b64_json !== 'string') return undefined;
+  const bytes = canonicalBase64(image.b64_json);
+  const mediaType = bytes && imageTypeOf(bytes);
+  return mediaType ? { base64: image.b64_json, mediaType } : undefined;
 }
 
 /** Stores generated images and gives each its signed URL; on any failure they stay data URLs (and the log says why). */
