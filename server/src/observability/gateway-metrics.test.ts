@@ -1,6 +1,11 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { GatewayError } from '../errors.js';
+import { UpstreamFailure } from '../upstream/upstream-errors.js';
+import type { UsageLedgerStats } from '../usage/ledger.js';
+import type { UsageRecord } from '../usage/usage-record.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -111,5 +116,57 @@ describe('GET /metrics', () => {
     const models = new Set(families.find((family) => family.name === 'insforge_ai_requests_total')!.metrics.map((sample) => sample.labels?.['model']));
     expect([...models].some((model) => String(model).startsWith('made-up-'))).toBe(false);
     expect(models.size).toBeLessThanOrEqual(201);
+  });
+});
+
+describe('GatewayMetrics', () => {
+  const sources = {
+    requestsInFlight: () => 2,
+    streamsInFlight: () => 1,
+    // The metrics read three of the ledger's figures.
+    ledger: () => ({ buffered: 3, dropped: 0, writeFailures: 1 }) as UsageLedgerStats,
+    openCircuits: async () => [{ scope: 'model', name: 'openai/gpt-4o-mini' }],
+  };
+  let sequence = 0;
+  // `undefined` where a record leaves a field out (a request nobody answered has no served model).
+  const record = (fields: { [Field in keyof UsageRecord]?: UsageRecord[Field] | undefined }): UsageRecord => ({
+    requestId: `request-${(sequence += 1)}`, endpoint: 'chat', projectId: 'project', feature: 'chat', requestedModel: 'chat', servedModel: 'openai/gpt-4o-mini', provider: 'OpenAI',
+    status: 'ok', streamed: false, promptTokens: 12, completionTokens: 30, reasoningTokens: 0, costUsd: 0.000123, latencyMs: 120, attempts: 1, startedAt: new Date(0), ...fields,
+  }) as UsageRecord;
+  const failed = (code: 'upstream_error' | 'upstream_timeout') => ({ ok: false as const, aborted: false, failure: new UpstreamFailure(new GatewayError(code, 'failed'), true, true) });
+
+  it('exposes the text it always has for a varied sequence of records, also after the registry is reset', async () => {
+    const metrics = new GatewayMetrics(sources);
+    metrics.recordRequest(record({ timeToFirstTokenMs: 40 }));
+    // On bucket bounds, and costs whose sum is not exact in binary.
+    metrics.recordRequest(record({ latencyMs: 250, timeToFirstTokenMs: 100, costUsd: 0.0000456 }));
+    metrics.recordRequest(record({ latencyMs: 5000, streamed: true, servedModel: 'anthropic/claude-3.5-sonnet:beta', provider: 'Anthropic', reasoningTokens: 7, costUsd: undefined, timeToFirstTokenMs: 2900 }));
+    metrics.recordRequest(record({ endpoint: 'embeddings', feature: 'embed', servedModel: 'openai/text-embedding-3-small', latencyMs: 30, completionTokens: 0, costUsd: 0 }));
+    metrics.recordRequest(record({ status: 'error', servedModel: undefined, provider: undefined, latencyMs: 400_000, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'upstream_error' }));
+    metrics.recordRequest(record({ status: 'cancelled', streamed: true, latencyMs: 700, timeToFirstTokenMs: 90, completionTokens: 4 }));
+    metrics.recordRequest(record({ status: 'rejected', servedModel: undefined, provider: undefined, latencyMs: 1, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'quota_exceeded' }));
+    metrics.recordRequest(record({ status: 'rejected', feature: 'summarise', servedModel: undefined, provider: undefined, latencyMs: 2, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'rate_limit_exceeded' }));
+    metrics.recordRequest(record({ status: 'rejected', servedModel: undefined, provider: undefined, latencyMs: 2, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'invalid_request' }));
+    metrics.recordRequest(record({ cacheHit: true, latencyMs: 3, costUsd: 0 }));
+    metrics.recordRequest(record({ endpoint: 'images', feature: undefined, servedModel: 'google/gemini-2.5-flash-image', provider: 'Google', latencyMs: 9000, promptTokens: 0, completionTokens: 1290, costUsd: 0.039 }));
+    // Values the text format escapes, and one longer than a label keeps.
+    metrics.recordRequest(record({ servedModel: 'we"ird\\model\nname', provider: 'Odd, Inc: "x"' }));
+    metrics.recordRequest(record({ servedModel: `long/${'m'.repeat(130)}`, latencyMs: 80_000 }));
+    metrics.recordRequest(record({ timeToFirstTokenMs: 40 }));
+    metrics.recordAttempt('openai/gpt-4o-mini', { ok: true });
+    metrics.recordAttempt('openai/gpt-4o-mini', { ok: false, aborted: true });
+    metrics.recordAttempt('openai/gpt-4o-mini', failed('upstream_error'));
+    metrics.recordAttempt('anthropic/claude-3.5-sonnet:beta', failed('upstream_timeout'));
+    metrics.recordAttempt('anthropic/claude-3.5-sonnet:beta', { ok: false, aborted: false });
+    metrics.recordAttempt('openai/gpt-4o-mini', { ok: true });
+    const before = await metrics.text();
+
+    metrics.registry.resetMetrics();
+    metrics.recordRequest(record({ servedModel: 'anthropic/claude-3.5-sonnet:beta', provider: 'Anthropic', latencyMs: 60 }));
+    metrics.recordRequest(record({ latencyMs: 0 }));
+    metrics.recordAttempt('openai/gpt-4o-mini', failed('upstream_error'));
+    const after = await metrics.text();
+
+    await expect(`${before}\n# after registry.resetMetrics()\n\n${after}`).toMatchFileSnapshot('./__snapshots__/gateway-metrics.exposition.txt');
   });
 });

@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { UsageLedgerStats } from '../usage/ledger.js';
 import type { UsageRecord } from '../usage/usage-record.js';
 import type { AttemptOutcome } from '../gateway/with-fallbacks.js';
+import { LabelledCounter, LabelledHistogram } from './labelled-series.js';
 
 /** Live figures the metrics read when scraped. */
 export interface MetricsSources {
@@ -53,27 +54,20 @@ const LIMIT_CODES = new Set(['quota_exceeded', 'rate_limit_exceeded', 'service_u
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #labels = new BoundedLabels();
-  readonly #requests: Counter<'endpoint' | 'feature' | 'model' | 'provider' | 'outcome'>;
-  readonly #latency: Histogram<'endpoint' | 'feature' | 'model' | 'outcome'>;
-  readonly #firstToken: Histogram<'feature' | 'model'>;
-  readonly #tokens: Counter<'feature' | 'model' | 'provider' | 'kind'>;
-  readonly #cost: Counter<'feature' | 'model' | 'provider'>;
-  readonly #cacheHits: Counter<'feature'>;
-  readonly #limitRejections: Counter<'kind' | 'feature'>;
-  readonly #attempts: Counter<'model' | 'outcome'>;
-  readonly #upstreamErrors: Counter<'model' | 'class'>;
+  // Registered in this order, which is the order of the text. The counters and histograms each request touches find
+  // their series by label values (labelled-series.ts); the gauges, set only when scraped, are prom-client's own.
+  readonly #requests = new LabelledCounter({ name: 'insforge_ai_requests_total', help: 'AI requests by feature, served model, provider and outcome (ok, error, cancelled, rejected).', labelNames: ['endpoint', 'feature', 'model', 'provider', 'outcome'], registers: [this.registry] });
+  readonly #latency = new LabelledHistogram({ name: 'insforge_ai_request_duration_seconds', help: 'Time from arrival to the last byte of an AI request.', labelNames: ['endpoint', 'feature', 'model', 'outcome'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly #firstToken = new LabelledHistogram({ name: 'insforge_ai_time_to_first_token_seconds', help: 'Time from arrival to the first token forwarded of a streamed answer.', labelNames: ['feature', 'model'], buckets: FIRST_TOKEN_BUCKETS, registers: [this.registry] });
+  readonly #tokens = new LabelledCounter({ name: 'insforge_ai_tokens_total', help: 'Tokens by kind (prompt, completion, reasoning).', labelNames: ['feature', 'model', 'provider', 'kind'], registers: [this.registry] });
+  readonly #cost = new LabelledCounter({ name: 'insforge_ai_cost_usd_total', help: 'Cost in USD as OpenRouter reported it with the answer (reconciled costs arrive in the ledger later).', labelNames: ['feature', 'model', 'provider'], registers: [this.registry] });
+  readonly #cacheHits = new LabelledCounter({ name: 'insforge_ai_cache_hits_total', help: 'Requests answered from the response cache.', labelNames: ['feature'], registers: [this.registry] });
+  readonly #limitRejections = new LabelledCounter({ name: 'insforge_ai_limit_rejections_total', help: 'Requests refused by limits or the emergency stop, by kind.', labelNames: ['kind', 'feature'], registers: [this.registry] });
+  readonly #attempts = new LabelledCounter({ name: 'insforge_ai_upstream_attempts_total', help: 'Calls to OpenRouter (retries and fallbacks each count), by model and outcome.', labelNames: ['model', 'outcome'], registers: [this.registry] });
+  readonly #upstreamErrors = new LabelledCounter({ name: 'insforge_ai_upstream_errors_total', help: 'Failed calls to OpenRouter by model and class of error.', labelNames: ['model', 'class'], registers: [this.registry] });
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
-    this.#requests = new Counter({ name: 'insforge_ai_requests_total', help: 'AI requests by feature, served model, provider and outcome (ok, error, cancelled, rejected).', labelNames: ['endpoint', 'feature', 'model', 'provider', 'outcome'], registers });
-    this.#latency = new Histogram({ name: 'insforge_ai_request_duration_seconds', help: 'Time from arrival to the last byte of an AI request.', labelNames: ['endpoint', 'feature', 'model', 'outcome'], buckets: LATENCY_BUCKETS, registers });
-    this.#firstToken = new Histogram({ name: 'insforge_ai_time_to_first_token_seconds', help: 'Time from arrival to the first token forwarded of a streamed answer.', labelNames: ['feature', 'model'], buckets: FIRST_TOKEN_BUCKETS, registers });
-    this.#tokens = new Counter({ name: 'insforge_ai_tokens_total', help: 'Tokens by kind (prompt, completion, reasoning).', labelNames: ['feature', 'model', 'provider', 'kind'], registers });
-    this.#cost = new Counter({ name: 'insforge_ai_cost_usd_total', help: 'Cost in USD as OpenRouter reported it with the answer (reconciled costs arrive in the ledger later).', labelNames: ['feature', 'model', 'provider'], registers });
-    this.#cacheHits = new Counter({ name: 'insforge_ai_cache_hits_total', help: 'Requests answered from the response cache.', labelNames: ['feature'], registers });
-    this.#limitRejections = new Counter({ name: 'insforge_ai_limit_rejections_total', help: 'Requests refused by limits or the emergency stop, by kind.', labelNames: ['kind', 'feature'], registers });
-    this.#attempts = new Counter({ name: 'insforge_ai_upstream_attempts_total', help: 'Calls to OpenRouter (retries and fallbacks each count), by model and outcome.', labelNames: ['model', 'outcome'], registers });
-    this.#upstreamErrors = new Counter({ name: 'insforge_ai_upstream_errors_total', help: 'Failed calls to OpenRouter by model and class of error.', labelNames: ['model', 'class'], registers });
     new Gauge({ name: 'insforge_ai_requests_in_flight', help: 'AI requests being served now.', registers, collect() {
       this.set(sources.requestsInFlight());
     } });
@@ -112,21 +106,22 @@ export class GatewayMetrics {
     // model names never become labels.
     const model = this.#labels.value('model', record.servedModel);
     const provider = this.#labels.value('provider', record.provider);
-    this.#requests.inc({ endpoint: record.endpoint, feature, model, provider, outcome: record.status });
-    this.#latency.observe({ endpoint: record.endpoint, feature, model, outcome: record.status }, record.latencyMs / 1000);
-    if (record.timeToFirstTokenMs !== undefined) this.#firstToken.observe({ feature, model }, record.timeToFirstTokenMs / 1000);
-    for (const [kind, count] of [['prompt', record.promptTokens], ['completion', record.completionTokens], ['reasoning', record.reasoningTokens]] as const) {
-      if (count > 0) this.#tokens.inc({ feature, model, provider, kind }, count);
-    }
-    if (record.costUsd !== undefined && record.costUsd > 0) this.#cost.inc({ feature, model, provider }, record.costUsd);
-    if (record.cacheHit) this.#cacheHits.inc({ feature });
-    if (record.status === 'rejected' && record.errorCode !== undefined && LIMIT_CODES.has(record.errorCode)) this.#limitRejections.inc({ kind: record.errorCode, feature });
+    const { endpoint, status } = record;
+    this.#requests.inc([endpoint, feature, model, provider, status]);
+    this.#latency.observe([endpoint, feature, model, status], record.latencyMs / 1000);
+    if (record.timeToFirstTokenMs !== undefined) this.#firstToken.observe([feature, model], record.timeToFirstTokenMs / 1000);
+    if (record.promptTokens > 0) this.#tokens.inc([feature, model, provider, 'prompt'], record.promptTokens);
+    if (record.completionTokens > 0) this.#tokens.inc([feature, model, provider, 'completion'], record.completionTokens);
+    if (record.reasoningTokens > 0) this.#tokens.inc([feature, model, provider, 'reasoning'], record.reasoningTokens);
+    if (record.costUsd !== undefined && record.costUsd > 0) this.#cost.inc([feature, model, provider], record.costUsd);
+    if (record.cacheHit) this.#cacheHits.inc([feature]);
+    if (status === 'rejected' && record.errorCode !== undefined && LIMIT_CODES.has(record.errorCode)) this.#limitRejections.inc([record.errorCode, feature]);
   }
 
   /** Counts one call to OpenRouter. */
   recordAttempt(model: string, outcome: AttemptOutcome): void {
     const label = this.#labels.value('model', model);
-    this.#attempts.inc({ model: label, outcome: outcome.ok ? 'ok' : outcome.aborted ? 'aborted' : 'error' });
-    if (!outcome.ok && !outcome.aborted) this.#upstreamErrors.inc({ model: label, class: outcome.failure?.error.code ?? 'internal_error' });
+    this.#attempts.inc([label, outcome.ok ? 'ok' : outcome.aborted ? 'aborted' : 'error']);
+    if (!outcome.ok && !outcome.aborted) this.#upstreamErrors.inc([label, outcome.failure?.error.code ?? 'internal_error']);
   }
 }
