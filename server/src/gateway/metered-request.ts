@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { Feature } from '../features/feature.js';
-import type { GatewayLogger } from '../logger.js';
+import { withoutKeyShapes, type GatewayLogger } from '../logger.js';
 import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard.js';
 import type { PlainRequest, PlainResponse } from '../plain-http.js';
 import { usageFigures } from '../upstream/usage-figures.js';
@@ -309,7 +309,11 @@ export class MeteredRequest {
   }
 }
 
-const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+/**
+ * A field the upstream named (model, provider, generation id) as the record keeps it: a string or nothing, and nothing
+ * shaped like an OpenRouter key in it, which would otherwise reach the ledger, metric labels and traces.
+ */
+const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? withoutKeyShapes(value) : undefined);
 
 /** Sets an optional field of a record when it has a value. */
 function defined<K extends keyof UsageRecord>(record: UsageRecord, key: K, value: UsageRecord[K] | undefined): void {

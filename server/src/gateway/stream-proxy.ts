@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders } from '../plain-http.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
+import { SentKey } from '../upstream/sent-key.js';
 import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import { forgetPrompt, type ChatRun } from './chat.js';
@@ -165,6 +166,8 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
         },
       }
     : undefined;
+  // An upstream that echoes the request's key (a debugging proxy) never gets it to the client, a tap or the record.
+  const sentKey = SentKey.of(run.apiKey);
   let opened: OpenedStream;
   try {
     opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
@@ -172,9 +175,10 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       statusKnown = true;
-      const generationId = headerValue(response.headers, 'x-generation-id');
+      const header = headerValue(response.headers, 'x-generation-id');
+      const generationId = sentKey ? sentKey.replaceIn(header) : header;
       latestGenerationId = generationId;
-      const batches = readSseBatches(response.body, rawEvents);
+      const batches = readSseBatches(response.body, { raw: rawEvents, sentKey });
       try {
         const { first, rest } = await firstChunk(batches);
         return { batches, first, rest, generationId: generationId ?? first?.chunk.id };

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors.js';
-import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
+import { headerValue, toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
+import { SentKey } from '../upstream/sent-key.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
 import { withFallbacks, type AttemptObserver } from './with-fallbacks.js';
@@ -23,10 +24,13 @@ export interface JsonPost<T> {
   skipVectors?: boolean;
 }
 
-/** A successful answer: the parsed body, and the same body as it came, for a route that forwards it unchanged. */
+/**
+ * A successful answer: the parsed body, and the same body as it came, for a route that forwards it unchanged. The key
+ * the request was sent with is in neither, nor in the generation id header, should the upstream have echoed it.
+ */
 export interface JsonAnswer<T> {
   result: T;
-  /** The body's bytes as OpenRouter sent them, without a leading byte order mark or whitespace. */
+  /** The body's bytes as OpenRouter sent them, without a leading byte order mark or whitespace (or the key). */
   raw: Buffer;
   model: string;
   headers: UpstreamResponse['headers'];
@@ -41,6 +45,7 @@ const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completi
  * count as failures of that attempt; the last is a 502 `upstream_error`, never a success.
  */
 export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
+  const sentKey = SentKey.of(post.apiKey);
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
     post.onAttempt?.();
     const response = await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
@@ -51,7 +56,9 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     } catch (error) {
       throw toTransportError(error, post.signal);
     }
-    const raw = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // The key is replaced in the bytes before the parse, so the parsed body, the bytes forwarded and the record agree.
+    const body = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const raw = sentKey ? sentKey.replaceInBytes(body) : body;
     let result: T;
     try {
       result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
@@ -63,13 +70,20 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
     if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
     post.check?.(result);
-    return { result, raw, model, headers: response.headers };
+    return { result, raw, model, headers: sentKey ? withoutKeyInGenerationId(response.headers, sentKey) : response.headers };
   }, post.observer);
 }
 
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */
 function malformedAnswer(): UpstreamFailure {
   return new UpstreamFailure(new GatewayError('upstream_error', 'The model provider sent an answer the gateway cannot read.'), false, true);
+}
+
+/** The headers with the key replaced in the one a route reads into its record, the generation id. */
+function withoutKeyInGenerationId(headers: UpstreamResponse['headers'], sentKey: SentKey): UpstreamResponse['headers'] {
+  const generationId = headerValue(headers, 'x-generation-id');
+  const safe = sentKey.replaceIn(generationId);
+  return safe === generationId ? headers : { ...headers, 'x-generation-id': safe };
 }
 
 const VECTOR_START = Buffer.from('"embedding":[');

@@ -13,6 +13,7 @@ import { withFallbacks } from '../gateway/with-fallbacks.js';
 import { embeddingsRequestSchema } from '../gateway/embeddings-request.js';
 import type { Feature } from '../features/feature.js';
 import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
+import { SentKey } from '../upstream/sent-key.js';
 import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import { usageFigures } from '../upstream/usage-figures.js';
@@ -194,14 +195,17 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
  */
 async function streamChatItem(context: GatewayContext, run: ChatRun, meter: MeteredRequest, hooks: ItemHooks): Promise<{ result: ForwardResult; content: string }> {
   const { signal } = meter;
+  // An upstream that echoes the request's key never gets it into the item's answer or its record.
+  const sentKey = SentKey.of(run.apiKey);
   const opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
     meter.attempt();
     await hooks.sent();
     const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-    const generationId = headerValue(response.headers, 'x-generation-id');
+    const header = headerValue(response.headers, 'x-generation-id');
+    const generationId = sentKey ? sentKey.replaceIn(header) : header;
     if (generationId) await hooks.generation(generationId);
-    return { items: readSseEvents(response.body), generationId };
+    return { items: readSseEvents(response.body, sentKey), generationId };
   }, meter.observer.attempts);
   let generationId = opened.generationId;
   let text = '';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { UpstreamTransportError, type OpenRouterClient, type UpstreamResponse } from './openrouter-client.js';
+import { SentKey } from './sent-key.js';
 
 /** What OpenRouter's `GET /key` says about a key; amounts in USD, null when unlimited or not reported. */
 export interface KeyFacts {
@@ -50,5 +51,8 @@ export async function validateOpenRouterKey(client: OpenRouterClient, key: strin
   const parsed = KeyResponse.safeParse(await response.body.json().catch(() => undefined));
   if (!parsed.success) throw new GatewayError('upstream_error', 'OpenRouter answered the key check with a response the gateway does not understand.');
   const { data } = parsed.data;
-  return { label: data.label, limit: data.limit, limitRemaining: data.limit_remaining, usage: data.usage, isFreeTier: data.is_free_tier };
+  // The label is kept in the clear and audited: an upstream that echoes the key it was asked about (a debugging proxy)
+  // must not put the key there.
+  const label = data.label === null ? null : (SentKey.of(key)?.replaceIn(data.label) ?? data.label);
+  return { label, limit: data.limit, limitRemaining: data.limit_remaining, usage: data.usage, isFreeTier: data.is_free_tier };
 }

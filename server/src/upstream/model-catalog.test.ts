@@ -142,6 +142,24 @@ describe('ModelCatalog', () => {
     expect(await catalog.find('model-v0')).toBeNull();
     await expect(catalog.snapshot()).rejects.toThrow('GET /models answered 503');
   });
+
+  it('lists no model with the key it was fetched with in it, should the upstream echo the request (a debugging proxy)', async () => {
+    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: `echo${req.url}`, description: `sent with ${req.headers.authorization}` }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new OpenRouterClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: key, timeouts: { connectMs: 1_000, firstByteMs: 5_000, betweenChunksMs: 5_000 } });
+    cleanup = async () => {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    const snapshot = await new ModelCatalog(client, 60_000).snapshot();
+    expect(snapshot.models).toHaveLength(3);
+    expect(JSON.stringify(snapshot.models)).not.toContain(key);
+    expect(snapshot.byId.get('echo/models')).toMatchObject({ description: 'sent with Bearer [redacted]' });
+  });
 });
 
 describe('modalitiesOf', () => {

@@ -1,5 +1,6 @@
 import { modalitiesOf, type OpenRouterModel } from '@insforge/ai-protocol';
 import type { OpenRouterClient } from './openrouter-client.js';
+import { SentKey } from './sent-key.js';
 
 /** A model as OpenRouter lists it (the protocol's shape): the fields the gateway reads typed, the rest passed through. */
 export type UpstreamModel = OpenRouterModel;
@@ -79,15 +80,20 @@ export class ModelCatalog {
   }
 
   async #fetch(): Promise<CatalogSnapshot> {
+    // Models are listed to clients: an upstream that echoes the key it was sent into the catalog must not list it.
+    const apiKey = await this.client.apiKey();
+    const sentKey = SentKey.of(apiKey);
     const lists = await Promise.all(
       ['/models', '/embeddings/models', '/images/models'].map(async (path, index) => {
         try {
-          const response = await this.client.send(path, { method: 'GET' });
+          const response = await this.client.send(path, { method: 'GET', apiKey });
           if (response.status !== 200) {
             await response.body.dump();
             throw new Error(`GET ${path} answered ${response.status}`);
           }
-          return ((await response.body.json()) as { data?: UpstreamModel[] }).data ?? [];
+          const bytes = Buffer.from(await response.body.arrayBuffer());
+          const text = (sentKey ? sentKey.replaceInBytes(bytes) : bytes).toString('utf8');
+          return (JSON.parse(text) as { data?: UpstreamModel[] }).data ?? [];
         } catch (error) {
           if (index === 0) throw error;
           return [];

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readSseBatches, type SseItem } from './sse-events.js';
+import { SentKey } from './sent-key.js';
+import { readSseBatches, type RawEvents, type SseItem } from './sse-events.js';
 
 const event = (data: string) => `data: ${data}\n\n`;
 
@@ -72,5 +73,42 @@ describe('readSseBatches on a Node body', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+});
+
+describe('readSseBatches with the key the request was sent with', () => {
+  const key = SentKey.of('sk-or-v1-0123456789abcdef0123456789abcdef') as SentKey;
+  /** A body that arrives in exactly these reads. */
+  async function* reads(...parts: string[]): AsyncGenerator<Buffer> {
+    for (const part of parts) yield Buffer.from(part);
+  }
+  /** Takes every whole event at the start of a read, as the stream proxy's plain chunks may, and keeps what it forwards. */
+  const takeWholeEvents = (forwarded: string[]): RawEvents => ({
+    run: (bytes, from) => {
+      const blank = bytes.lastIndexOf('\n\n');
+      return blank + 2 > from ? { end: blank + 2, count: 1 } : { end: from, count: 0 };
+    },
+    learning: false,
+    forward: (bytes) => forwarded.push(bytes.toString('utf8')),
+  });
+  const dataOf = (items: SseItem[]) => items.flatMap((item) => (item.kind === 'data' ? [item.data] : []));
+
+  it('replaces the key in an event split across two reads, and forwards no run of whole events that holds it', async () => {
+    const split = event(`{"content":"Bearer ${key.text}"}`);
+    const cut = split.indexOf(key.text) + 10;
+    const forwarded: string[] = [];
+    const items: SseItem[] = [];
+    const body = reads(event('{"content":"clean"}'), `${event(`{"content":"whole ${key.text}"}`)}${split.slice(0, cut)}`, `${split.slice(cut)}${event('[DONE]')}`);
+    for await (const batch of readSseBatches(body, { raw: takeWholeEvents(forwarded), sentKey: key })) items.push(...batch);
+    expect(forwarded).toEqual([event('{"content":"clean"}'), event('[DONE]')]);
+    expect(dataOf(items)).toEqual(['{"content":"whole [redacted]"}', '{"content":"Bearer [redacted]"}']);
+  });
+
+  it('forwards runs as they came when they do not hold the key', async () => {
+    const forwarded: string[] = [];
+    const items: SseItem[] = [];
+    for await (const batch of readSseBatches(reads(event('{"a":1}') + event('{"a":2}'), event('[DONE]')), { raw: takeWholeEvents(forwarded), sentKey: key })) items.push(...batch);
+    expect(forwarded).toEqual([event('{"a":1}') + event('{"a":2}'), event('[DONE]')]);
+    expect(items).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
+import type { SentKey } from './sent-key.js';
 
 export type SseItem = { kind: 'data'; data: string; event: string | undefined } | { kind: 'comment'; text: string };
 
@@ -13,6 +14,14 @@ export interface RawEvents {
   forward(bytes: Buffer, count: number): void;
 }
 
+/** How `readSseBatches` reads a body. */
+export interface SseReading {
+  /** Takes runs of whole events as they came (see `readSseBatches`). */
+  raw?: RawEvents | undefined;
+  /** The key the request was sent with: replaced in every event's data, and never in a run `raw` forwards. */
+  sentKey?: SentKey | undefined;
+}
+
 /**
  * Turns an upstream body into SSE items, parsed once by a well-kept parser: data events in order, and the
  * keep-alive comments (`: OPENROUTER PROCESSING`) as separate items so they never reach JSON.parse. Items come in
@@ -22,18 +31,22 @@ export interface RawEvents {
  * neither decoded nor parsed, and it forwards that run itself once every item before it has been yielded and the
  * next batch asked for (so the order holds).
  *
+ * With `sentKey`, no event carries that key on: a run `raw` would take that holds it goes to the parser instead, and
+ * each parsed event's data has it replaced. Both see whole events only (the parser joins an event split across reads),
+ * so a key split across two reads is found like any other.
+ *
  * A reader that stops after `[DONE]` (the body's end usually comes right after it) leaves a Node body to drain rather
  * than destroyed, so its connection goes back to the pool without an abort (see `release`); one that stops before it
  * (a guardrail ended the answer) destroys the body at once, which stops the generation upstream.
  */
-export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, raw?: RawEvents): AsyncGenerator<SseItem[]> {
+export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, { raw, sentKey }: SseReading = {}): AsyncGenerator<SseItem[]> {
   let queue: SseItem[] = [];
   // Whether the answer said it is complete (`[DONE]`): only then is the rest of the body worth reading to its end.
   let done = false;
   const parser = createParser({
     onEvent: (event) => {
       if (event.data === '[DONE]') done = true;
-      queue.push({ kind: 'data', data: event.data, event: event.event });
+      queue.push({ kind: 'data', data: sentKey ? sentKey.replaceIn(event.data) : event.data, event: event.event });
     },
     onComment: (text) => queue.push({ kind: 'comment', text }),
   });
@@ -59,7 +72,7 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
               yield ready;
               run = raw.run(bytes, position);
             }
-            if (run.end > position) {
+            if (run.end > position && !sentKey?.foundInBytes(bytes, position, run.end)) {
               raw.forward(bytes.subarray(position, run.end), run.count);
               position = run.end;
               continue;
@@ -116,6 +129,6 @@ function release(body: Readable): void {
 const BLANK_LINE = Buffer.from('\n\n');
 
 /** `readSseBatches` one item at a time, for a reader that is not on the hot path. */
-export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseItem> {
-  for await (const batch of readSseBatches(body)) yield* batch;
+export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, sentKey?: SentKey): AsyncGenerator<SseItem> {
+  for await (const batch of readSseBatches(body, { sentKey })) yield* batch;
 }

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../test/harness.js';
+import { startScriptedUpstream, type ScriptedAnswer, type ScriptedUpstream } from '../test/scripted-upstream.js';
+import { parseSseBody } from '../test/sse.js';
+import { KeyEncryption } from './crypto/key-encryption.js';
+import type { UsageRecord } from './usage/usage-record.js';
+
+// An upstream that answers 200 with the key it was sent in the body (as a debugging proxy that echoes request headers
+// does) and in the generation id header. The script sees no headers: it echoes the key the test says the gateway sends.
+let echoed = '';
+/** The id, model and provider every answer names, when not the echoing ones. */
+let named: Record<string, string> | undefined;
+/** What streamed chats answer: the key in the envelope of every chunk, or in the text (a piece split across writes). */
+let streamed: 'envelope' | 'text' = 'text';
+
+const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+const USAGE = { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8, cost: 0.00001 };
+const json = (body: Record<string, unknown>): ScriptedAnswer => ({ headers: { 'content-type': 'application/json', 'x-generation-id': `gen-${echoed}` }, reads: [JSON.stringify(body)] });
+
+/** The key in each field a record or a client reads, as an echoing proxy could put it there. */
+const envelope = () => named ?? { id: `gen-${echoed}`, model: echoed, provider: `Bearer ${echoed}` };
+
+function streamAnswer(): ScriptedAnswer {
+  const named = streamed === 'envelope' ? envelope() : { id: 'gen-echo-1', model: 'openai/gpt-4o-mini', provider: 'OpenAI' };
+  const event = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ ...named, object: 'chat.completion.chunk', created: 1, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+  // The last piece of text is cut in the middle of the key: its event arrives in two reads.
+  const split = event({ role: 'assistant', content: `Bearer ${echoed}.` });
+  const cut = split.indexOf(echoed) + 20;
+  return {
+    headers: { 'content-type': 'text/event-stream', 'x-generation-id': `gen-${echoed}` },
+    pauseMs: 20,
+    reads: [
+      event({ role: 'assistant', content: 'You sent: ' }),
+      // Whole events shaped as the first: without the key, the gateway would forward these bytes as they came.
+      `${event({ role: 'assistant', content: `Bearer ${echoed}` })}${event({ role: 'assistant', content: ', and again: ' })}${split.slice(0, cut)}`,
+      `${split.slice(cut)}${event({}, { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: USAGE })}data: [DONE]\n\n`,
+    ],
+  };
+}
+
+let harness: Harness;
+let upstream: ScriptedUpstream;
+beforeAll(async () => {
+  upstream = await startScriptedUpstream(({ method, path, body }) => {
+    if (method !== 'POST') return undefined;
+    if (path === '/chat/completions') {
+      if ((JSON.parse(body.toString('utf8')) as { stream?: boolean }).stream) return streamAnswer();
+      return json({ ...envelope(), object: 'chat.completion', created: 1, choices: [{ index: 0, message: { role: 'assistant', content: `You sent Authorization: Bearer ${echoed}` }, finish_reason: 'stop' }], usage: USAGE });
+    }
+    if (path === '/embeddings') return json({ ...envelope(), object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], usage: USAGE, headers: { authorization: `Bearer ${echoed}` } });
+    if (path === '/images') return json({ created: 1, data: [{ b64_json: ONE_PIXEL_PNG, media_type: 'image/png' }], usage: USAGE, headers: { authorization: `Bearer ${echoed}` } });
+    return undefined;
+  }, () => harness.emulator.url);
+  // A chat feature without a fallback to a provider that signs its answers: no provider pin reads the stream, so its
+  // plain chunks may leave as the bytes that came.
+  const features = DEFAULT_FEATURES.map((feature) => (feature.name === 'chat' ? { name: 'chat', model: 'openai/gpt-4o-mini' } : feature));
+  harness = await startHarness({ features, upstream: { baseUrl: upstream.baseUrl }, encryption: new KeyEncryption([{ id: 'k1', key: randomBytes(32) }]), jobs: { pollMs: 50 } });
+  echoed = harness.upstreamKey;
+});
+afterAll(async () => {
+  // The harness fails its close if the upstream key appears in any response body or log line.
+  await harness.close();
+  await upstream.close();
+});
+afterEach(() => {
+  echoed = harness.upstreamKey;
+  named = undefined;
+  streamed = 'text';
+});
+
+const post = (path: string, body: Record<string, unknown>, token = CLIENT_KEY) =>
+  fetch(`${harness.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const chatBody = (stream: boolean) => ({ model: 'chat', stream, messages: [{ role: 'user', content: 'What did I send?' }], stream_options: stream ? { include_usage: true } : undefined });
+/** The record of the request that was sent last, once the sink has it. */
+async function recordAfter(count: number): Promise<UsageRecord> {
+  await expect.poll(() => harness.usage.records.length).toBeGreaterThan(count);
+  return harness.usage.records.at(-1) as UsageRecord;
+}
+/** What the client reads of a streamed chat: the text of its pieces, in either protocol. */
+function streamedText(body: string): string {
+  return parseSseBody(body).events.map((event) => {
+    const choices = event['choices'] as Array<{ delta?: { content?: string } }> | undefined;
+    return choices?.[0]?.delta?.content ?? (typeof event['chunk'] === 'string' ? event['chunk'] : '');
+  }).join('');
+}
+
+describe('a successful answer that repeats the key the gateway sent', () => {
+  it.each([
+    { name: 'OpenAI chat', path: '/v1/chat/completions', body: chatBody(false), answer: 'You sent Authorization: Bearer [redacted]' },
+    { name: 'InsForge chat', path: '/api/ai/chat/completion', body: { model: 'chat', messages: [{ role: 'user', content: 'What did I send?' }] }, answer: 'You sent Authorization: Bearer [redacted]' },
+    { name: 'embeddings', path: '/v1/embeddings', body: { model: 'embed', input: 'What did I send?' }, answer: undefined },
+    { name: 'OpenAI images', path: '/v1/images/generations', body: { model: 'image', prompt: 'What did I send?' }, answer: undefined },
+    { name: 'InsForge images', path: '/api/ai/image/generation', body: { model: 'image', prompt: 'What did I send?' }, answer: undefined },
+  ])('$name: the JSON answer and the record hold [redacted] where the key was (id, model, provider, text)', async ({ path, body, answer }) => {
+    const before = harness.usage.records.length;
+    const response = await post(path, body);
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(text).not.toContain(echoed);
+    if (answer !== undefined) expect(text).toContain(answer);
+    const record = await recordAfter(before);
+    expect(JSON.stringify(record)).not.toContain(echoed);
+    expect(record).toMatchObject({ status: 'ok', generationId: 'gen-[redacted]' });
+    if (!path.includes('image')) expect(record).toMatchObject({ servedModel: '[redacted]', provider: 'Bearer [redacted]' });
+  });
+
+  it.each([
+    { name: 'OpenAI chat', path: '/v1/chat/completions' },
+    { name: 'InsForge chat', path: '/api/ai/chat/completion' },
+  ])('$name stream: the key in a piece of text, whole in one read or split across two, reaches the client as [redacted]', async ({ path }) => {
+    const before = harness.usage.records.length;
+    const response = await post(path, chatBody(true));
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    expect(body).not.toContain(echoed);
+    expect(parseSseBody(body).events.at(-1)).not.toHaveProperty('error');
+    expect(streamedText(body)).toBe('You sent: Bearer [redacted], and again: Bearer [redacted].');
+    expect(JSON.stringify(await recordAfter(before))).not.toContain(echoed);
+  });
+
+  it('stream: the key in every chunk\'s id, model and provider and in the generation id header reaches neither the client nor the record', async () => {
+    streamed = 'envelope';
+    const before = harness.usage.records.length;
+    const response = await post('/v1/chat/completions', chatBody(true));
+    const body = await response.text();
+    expect(body).not.toContain(echoed);
+    const { events, done } = parseSseBody(body);
+    expect(done).toBe(true);
+    // The closing usage chunk repeats the first chunk's id, model and provider.
+    expect(events.at(-1)).toMatchObject({ id: 'gen-[redacted]', model: '[redacted]', provider: 'Bearer [redacted]' });
+    const record = await recordAfter(before);
+    expect(JSON.stringify(record)).not.toContain(echoed);
+    expect(record).toMatchObject({ status: 'ok', generationId: 'gen-[redacted]', servedModel: '[redacted]', provider: 'Bearer [redacted]' });
+  });
+
+  it('a project\'s stored key is replaced as the gateway\'s own is, in a JSON answer and in a stream', async () => {
+    const storedKey = harness.emulator.addKey({ label: 'stored' }).key;
+    const saved = await fetch(`${harness.url}/api/ai/provider-key`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: storedKey }) });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    echoed = storedKey;
+    try {
+      for (const stream of [false, true]) {
+        const before = harness.usage.records.length;
+        const text = await (await post('/v1/chat/completions', chatBody(stream))).text();
+        expect(text).toContain('[redacted]');
+        expect(text).not.toContain(storedKey);
+        expect(JSON.stringify(await recordAfter(before))).not.toContain(storedKey);
+      }
+    } finally {
+      await fetch(`${harness.url}/api/ai/provider-key`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    }
+  });
+
+  it('a key check whose answer repeats the key keeps no label with it: not in the answer, the stored state or the audit log', async () => {
+    const key = `sk-or-v1-${randomBytes(32).toString('hex')}`;
+    harness.emulator.addKey({ key, label: `Authorization: Bearer ${key}` });
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    try {
+      const saved = await fetch(`${harness.url}/api/ai/provider-key`, { method: 'PUT', headers: admin, body: JSON.stringify({ key }) });
+      const text = await saved.text();
+      expect(saved.status, text).toBe(200);
+      expect(JSON.parse(text)).toMatchObject({ label: 'Authorization: Bearer [redacted]' });
+      const tested = await (await fetch(`${harness.url}/api/ai/provider-key/test`, { method: 'POST', headers: admin })).text();
+      const audit = await (await fetch(`${harness.url}/api/ai/audit`, { headers: admin })).text();
+      for (const answer of [text, tested, audit]) expect(answer).not.toContain(key);
+    } finally {
+      await fetch(`${harness.url}/api/ai/provider-key`, { method: 'DELETE', headers: admin });
+    }
+  });
+
+  it('a batch job\'s chat item keeps the key out of its stored answer, its generation id and its record', async () => {
+    streamed = 'envelope';
+    const created = await post('/api/ai/jobs', { type: 'chat', items: [{ model: 'chat', messages: [{ role: 'user', content: 'What did I send?' }] }] });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    let job: { status: string; items: Array<{ generationId?: string; result?: { content?: string } }> } | undefined;
+    await expect.poll(async () => {
+      job = (await (await fetch(`${harness.url}/api/ai/jobs/${id}`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as typeof job;
+      return job?.status;
+    }, { timeout: 10_000 }).toBe('completed');
+    expect(JSON.stringify(job)).not.toContain(echoed);
+    expect(job?.items[0]).toMatchObject({ generationId: 'gen-[redacted]', result: { content: 'You sent: Bearer [redacted], and again: Bearer [redacted].' } });
+    expect(JSON.stringify(harness.usage.records.filter((record) => record.jobId === id))).not.toContain(echoed);
+  });
+});
+
+describe('fields an answer names, as the record keeps them', () => {
+  it('a provider, model or id shaped like an OpenRouter key (not the gateway\'s) is [redacted] in the record, and passed on to the client as it came', async () => {
+    const foreign = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    named = { id: `gen-${foreign}`, model: `${foreign}/model`, provider: `Provider ${foreign}` };
+    streamed = 'envelope';
+    for (const stream of [false, true]) {
+      const before = harness.usage.records.length;
+      const text = await (await post('/v1/chat/completions', chatBody(stream))).text();
+      expect(text).toContain(foreign);
+      const record = await recordAfter(before);
+      expect(JSON.stringify(record)).not.toContain('sk-or-');
+      expect(record).toMatchObject({ servedModel: '[redacted]/model', provider: 'Provider [redacted]' });
+    }
+  });
+});
