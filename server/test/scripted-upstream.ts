@@ -7,6 +7,8 @@ export interface ScriptedAnswer {
   headers?: Record<string, string>;
   reads: Array<string | Buffer>;
   pauseMs?: number;
+  /** Leaves the answer open after its reads, until the gateway hangs up or the upstream closes. */
+  holdOpen?: boolean;
 }
 
 export interface ScriptedUpstream {
@@ -33,7 +35,7 @@ export async function startScriptedUpstream(script: (request: { method: string; 
           if (index > 0 && answer.pauseMs) await new Promise((resolve) => setTimeout(resolve, answer.pauseMs));
           res.write(read);
         }
-        res.end();
+        if (!answer.holdOpen) res.end();
         return;
       }
       const relayed = await fetch(`${relayTo()}${path}`, {

@@ -26,6 +26,8 @@ beforeAll(async () => {
   const second = await store.startNext(finished);
   await store.fail(second!, { code: 'worker_lost', message: 'The worker died after OpenRouter billed this item.', costUsd: 0.0001 });
   await store.transition(finished, ['queued'], 'completed');
+  // Newest first is by creation time: the second job must not share the first one's millisecond.
+  await new Promise((resolve) => setTimeout(resolve, 5));
   waiting = (await store.create({ identity, kind: 'chat', options: {}, items: [{}, {}, {}], worstCaseUsd: 0 })).id;
   await store.create({ identity: { ...identity, projectId: 'acme' }, kind: 'chat', options: {}, items: [{}], worstCaseUsd: 0 });
   await stores.close();

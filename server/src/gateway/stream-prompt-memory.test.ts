@@ -1,10 +1,11 @@
-import { createServer, request as httpRequest, type ClientRequest, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { startScriptedUpstream, type ScriptedAnswer, type ScriptedUpstream } from '../../test/scripted-upstream.js';
 import { hotRoutesListener, type AiGatewayOptions } from '../index.js';
 
 setFlagsFromString('--expose-gc');
@@ -50,54 +51,27 @@ async function heldPerStream(url: string, content: string, model = 'chat'): Prom
  * dropped (the emulator keeps each request for its generation records, which would count here, in this process);
  * everything else goes to the emulator.
  */
-async function startHoldingUpstream(): Promise<{ url: string; relayTo(url: string): void; close(): Promise<void> }> {
-  let emulatorUrl = '';
-  const held = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
-      if (req.url?.endsWith('/chat/completions') && body.includes('hold open')) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-held' });
-        res.write(`data: ${JSON.stringify({ id: 'gen-held', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] })}\n\n`);
-        held.add(res);
-        res.on('close', () => held.delete(res));
-        return;
+const holdOpen = (request: { path: string; body: Buffer }): ScriptedAnswer | undefined =>
+  request.path.endsWith('/chat/completions') && request.body.includes('hold open')
+    ? {
+        headers: { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-held' },
+        reads: [`data: ${JSON.stringify({ id: 'gen-held', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] })}\n\n`],
+        holdOpen: true,
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && !['host', 'content-length', 'connection'].includes(entry[0])));
-      const answer = await fetch(`${emulatorUrl}${req.url ?? ''}`, { method: req.method ?? 'GET', headers, ...(body.length > 0 ? { body } : {}) });
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    relayTo: (url) => {
-      emulatorUrl = url;
-    },
-    async close() {
-      for (const res of held) res.destroy();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
+    : undefined;
 
 describe('an open stream does not hold its prompt', () => {
-  let upstream: Awaited<ReturnType<typeof startHoldingUpstream>>;
+  let upstream: ScriptedUpstream;
   let harness: Harness;
   let server: Server;
   let listenerUrl: string;
   beforeAll(async () => {
-    upstream = await startHoldingUpstream();
+    upstream = await startScriptedUpstream(holdOpen, () => harness.emulator.url);
     harness = await startHarness({
-      upstream: { baseUrl: upstream.url } as NonNullable<AiGatewayOptions['upstream']>,
+      upstream: { baseUrl: upstream.baseUrl } as NonNullable<AiGatewayOptions['upstream']>,
       // A guardrail on the answer watches every chunk for as long as the stream lasts.
       features: [...DEFAULT_FEATURES, { name: 'guarded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] }],
     });
-    upstream.relayTo(harness.emulator.url);
     const app = express();
     app.use('/', harness.gateway);
     server = createServer(hotRoutesListener(harness.gateway, app));
