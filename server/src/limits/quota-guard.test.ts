@@ -174,6 +174,8 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
       { scope: 'feature', kind: 'spendPerMonthUsd', used: 4.7 },
       { scope: 'user', kind: 'tokensPerDay', used: 200 },
     ]);
+    // Counted in nano-dollars: $5 − $4.70 is $0.30, not 0.2999999999999998.
+    expect(statuses.find((status) => status.kind === 'spendPerMonthUsd')?.remaining).toBe(0.3);
     // A new day starts from what the ledger holds for it.
     vi.setSystemTime(Date.parse('2026-03-11T00:00:01.000Z'));
     await guard.admit({ ...chatSubject, identity: { projectId: 'project-a', role: 'user', clientKeyId: 'ck-9' } }, { tokens: 1, costUsd: 0 });

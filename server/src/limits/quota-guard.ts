@@ -282,7 +282,9 @@ export class QuotaGuard {
         await seeding;
         const raw = await this.backend.current(key);
         const used = money ? fromNanoUsd(raw) : raw;
-        statuses.push({ scope: scope.scope, target: scope.target, kind, limit, used, remaining: Math.max(0, limit - used), resetsAt: new Date(resetsAt).toISOString() });
+        // Counted in nano-dollars, so what is left carries no float noise ($0.0002 − $0.00009855 is 0.00010145).
+        const remaining = money ? fromNanoUsd(Math.max(0, toNanoUsd(limit) - raw)) : Math.max(0, limit - used);
+        statuses.push({ scope: scope.scope, target: scope.target, kind, limit, used, remaining, resetsAt: new Date(resetsAt).toISOString() });
       }
     }
     return statuses;
