@@ -336,14 +336,17 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     webhooks,
     callback: options.onBudgetAlert,
   });
+  /** The ledger to read spend from, once what it holds in memory is written. */
+  const writtenLedger = async () => {
+    await usage.ledger?.flush();
+    return new UsageQuery((await ready).database.db);
+  };
   const quota = new QuotaGuard(quotaBackend, async () => (await ready).limits, {
     onSpend: (report) => alerts.check(report),
     // Caps count what the ledger holds for their period (only the gateway's own ledger: a host's sink is not read).
     ...(options.usage === undefined && {
-      spentSince: async (scope: BudgetScope, from: number) => {
-        await usage.ledger?.flush();
-        return new UsageQuery((await ready).database.db).spentSince(scope, from);
-      },
+      spentSince: async (scope: BudgetScope, from: number) => (await writtenLedger()).spentSince(scope, from),
+      spentByCallerSince: async (projectId: string, from: number) => (await writtenLedger()).spentByCallerSince(projectId, from),
     }),
     onSeedFailure: (error) => logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it counts from now, and is read again in 30 s', { error }),
   });

@@ -22,10 +22,10 @@ const chat = (harness: Harness, content: string, maxTokens = 100) =>
     headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'chat', max_tokens: maxTokens, messages: [{ role: 'user', content }] }),
   });
-const setCaps = async (harness: Harness, project: Record<string, number>) => {
+const setCaps = async (harness: Harness, project: Record<string, number>, everyUser: Record<string, number> = {}) => {
   const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers })).json()) as { version: number };
-  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers, body: JSON.stringify({ version, policy: { project, features: {}, users: { default: {}, overrides: {} } } }) });
+  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers, body: JSON.stringify({ version, policy: { project, features: {}, users: { default: everyUser, overrides: {} } } }) });
   expect(saved.status).toBe(200);
 };
 const usedOf = async (harness: Harness) => {
@@ -73,6 +73,12 @@ describe.each(['sqlite', 'postgres'] as const)('caps count what was spent before
       expect(refused.status).toBe(402);
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('has');
       expect((await chat(second, 'one more, short', 20)).status).toBe(200);
+      // A cap for every user counts what each spent (the harness's client key is user-1's).
+      const userSpent = (await usedOf(second))['tokensPerDay'] ?? 0;
+      await setCaps(second, {}, { tokensPerDay: userSpent + 150 });
+      const refusedUser = await chat(second, 'one more for the user, long', 400);
+      expect(refusedUser.status).toBe(402);
+      expect(((await refusedUser.json()) as { error: { message: string } }).error.message).toContain(`daily token limit of ${userSpent + 150} for your account has`);
     } finally {
       await second.close();
     }

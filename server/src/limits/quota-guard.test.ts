@@ -147,18 +147,22 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     const asked: Array<{ scope: unknown; from: string }> = [];
     const spentSince = vi.fn(async (scope: BudgetScope, from: number) => {
       asked.push({ scope, from: new Date(from).toISOString() });
-      return scope.feature === 'chat' ? { tokens: 0, costUsd: 4.5 } : scope.userId === 'u-1' ? { tokens: 100, costUsd: 0 } : { tokens: 700, costUsd: 0.25 };
+      return scope.feature === 'chat' ? { tokens: 0, costUsd: 4.5 } : { tokens: 700, costUsd: 0.25 };
+    });
+    const spentByCallerSince = vi.fn(async (projectId: string, from: number) => {
+      asked.push({ scope: { projectId, callers: true }, from: new Date(from).toISOString() });
+      return new Map([['u-1', { tokens: 100, costUsd: 0 }], ['u-2', { tokens: 900, costUsd: 0 }]]);
     });
     const backend = new MemoryBackend();
-    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }), { spentSince, now: () => Date.now() });
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }), { spentSince, spentByCallerSince, now: () => Date.now() });
 
-    // Concurrent first requests share the reads: one per counter.
+    // Concurrent first requests share the reads: one per counter, one for all of a project's callers.
     const [first, second] = await Promise.all([guard.admit(chatSubject, { tokens: 100, costUsd: 0.2 }), guard.admit(chatSubject, { tokens: 100, costUsd: 0.2 })]);
     expect(asked).toEqual([
       { scope: { projectId: 'project-a' }, from: '2026-03-10T00:00:00.000Z' },
       { scope: { projectId: 'project-a' }, from: '2026-03-10T00:00:00.000Z' },
       { scope: { projectId: 'project-a', feature: 'chat' }, from: '2026-03-01T00:00:00.000Z' },
-      { scope: { projectId: 'project-a', userId: 'u-1' }, from: '2026-03-10T00:00:00.000Z' },
+      { scope: { projectId: 'project-a', callers: true }, from: '2026-03-10T00:00:00.000Z' },
     ]);
     // 700 tokens earlier today + 2 × 100 reserved: one more 100 would pass the project's 1,000.
     await expect(guard.admit(chatSubject, { tokens: 101, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded', message: expect.stringContaining('daily token limit of 1000 for this project has 100 tokens left') });
@@ -166,7 +170,11 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     await expect(guard.admit(chatSubject, { tokens: 1, costUsd: 0.11 })).rejects.toMatchObject({ message: expect.stringContaining('monthly spending limit of $5.00 for the "chat" feature has $0.1000 left') });
     await first.settle({ tokens: 50, costUsd: 0.1, mayBeBilled: true });
     await second.settle({ tokens: 50, costUsd: 0.1, mayBeBilled: true });
-    expect(spentSince).toHaveBeenCalledTimes(4);
+    expect(spentSince).toHaveBeenCalledTimes(3);
+    // Another user's counter reads nothing more: 900 of their 900 is spent.
+    const other: QuotaSubject = { identity: { projectId: 'project-a', role: 'user', userId: 'u-2' }, feature: undefined };
+    await expect(guard.admit(other, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded', message: expect.stringContaining('daily token limit of 900 for your account is reached') });
+    expect(spentByCallerSince).toHaveBeenCalledTimes(1);
     const statuses = await guard.consumption(chatSubject);
     expect(statuses.map(({ scope, kind, used }) => ({ scope, kind, used }))).toEqual([
       { scope: 'project', kind: 'tokensPerDay', used: 800 },
@@ -179,7 +187,7 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     // A new day starts from what the ledger holds for it.
     vi.setSystemTime(Date.parse('2026-03-11T00:00:01.000Z'));
     await guard.admit({ ...chatSubject, identity: { projectId: 'project-a', role: 'user', clientKeyId: 'ck-9' } }, { tokens: 1, costUsd: 0 });
-    expect(asked.slice(4).map(({ scope }) => scope)).toEqual([{ projectId: 'project-a' }, { projectId: 'project-a' }, { projectId: 'project-a', clientKeyId: 'ck-9' }]);
+    expect(asked.slice(4).map(({ scope }) => scope)).toEqual([{ projectId: 'project-a' }, { projectId: 'project-a' }, { projectId: 'project-a', callers: true }]);
     await backend.close();
   });
 
@@ -204,6 +212,50 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     vi.setSystemTime(Date.parse('2026-03-10T12:00:31.000Z'));
     await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     expect(spentSince).toHaveBeenCalledTimes(2);
+    await backend.close();
+  });
+
+  it('raises anew under a new policy: a cap removed and set again counts what was spent meanwhile', async () => {
+    let spent = 300;
+    const spentSince = vi.fn(async () => ({ tokens: spent, costUsd: 0 }));
+    const capped = () => freezePolicy({ ...EMPTY_POLICY, project: { tokensPerDay: 1_000 }, users: { default: {}, overrides: {} } });
+    let current = capped();
+    const backend = new MemoryBackend();
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': { ...limits, policy: current } }), { spentSince });
+    await guard.admit(subject, { tokens: 1, costUsd: 0 });
+    await guard.admit(subject, { tokens: 1, costUsd: 0 });
+    expect(spentSince).toHaveBeenCalledTimes(1);
+    current = freezePolicy({ ...EMPTY_POLICY, users: { default: {}, overrides: {} } });
+    await guard.admit(subject, { tokens: 1, costUsd: 0 });
+    // Spent while no cap counted it.
+    spent = 950;
+    current = capped();
+    await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    expect(spentSince).toHaveBeenCalledTimes(2);
+    await backend.close();
+  });
+
+  it('waits at most 2 s for a slow read of the ledger, and raises the counter when the read ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    let answer: (spent: { tokens: number; costUsd: number }) => void = () => undefined;
+    const spentSince = vi.fn(() => new Promise<{ tokens: number; costUsd: number }>((resolve) => (answer = resolve)));
+    const backend = new MemoryBackend();
+    const projectOnly: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000 } } };
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince });
+    let admitted = false;
+    const first = guard.admit(subject, { tokens: 100, costUsd: 0 }).then((admission) => {
+      admitted = true;
+      return admission;
+    });
+    await vi.advanceTimersByTimeAsync(1_900);
+    expect(admitted).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(admitted).toBe(true);
+    await first;
+    answer({ tokens: 850, costUsd: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    expect(spentSince).toHaveBeenCalledTimes(1);
     await backend.close();
   });
 });

@@ -25,6 +25,8 @@ interface Scope {
   target: string | null;
   projectId: string;
   settings: LimitSettings;
+  /** The policy it comes from: a new policy raises its budget counters anew (a cap removed, then set again). */
+  policy: LimitPolicy;
   /** Its rate counters' keys (`q:<project>:<scope>:rpm`…), built once with the scope. */
   keys: Record<'requestsPerMinute' | 'tokensPerMinute' | 'concurrentRequests', string>;
   /** Where its counters' keys start: `q:<project>:<scope>`. */
@@ -46,8 +48,11 @@ interface BudgetCounter {
   seeded: boolean;
 }
 
-/** A counter's raise to what the ledger holds: done, running, or failed and to be tried again from a time. */
-type Seeding = { state: 'done' } | { state: 'running'; raise: Promise<void> } | { state: 'failed'; retryAt: number };
+/**
+ * A counter's raise to what the ledger holds: done, running (what a request waits for, at most `SEED_WAIT_MS`), or
+ * failed and to be tried again from a time.
+ */
+type Seeding = { state: 'done' } | { state: 'running'; wait: Promise<void> } | { state: 'failed'; retryAt: number };
 
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
@@ -120,14 +125,16 @@ export interface Admission {
   settle(actual: ActualUse): Promise<void>;
 }
 
-
-
-/** Whose spend a budget counts, as the usage ledger is asked: a project, or one of its features, users or client keys. */
+/** A project's or one of its features' budgets, as the usage ledger is asked for what they spent. */
 export interface BudgetScope {
   projectId: string;
   feature?: string;
-  userId?: string;
-  clientKeyId?: string;
+}
+
+/** Tokens (prompt + completion) and USD, as budgets count them. */
+export interface Spent {
+  tokens: number;
+  costUsd: number;
 }
 
 export interface QuotaGuardOptions {
@@ -138,16 +145,29 @@ export interface QuotaGuardOptions {
    * to it before it first counts in this process, so a cap set mid-period, or counted in process across a restart,
    * still counts what was spent before. Without it, caps count from when they start counting.
    */
-  spentSince?: (scope: BudgetScope, from: number) => Promise<{ tokens: number; costUsd: number }>;
-  /** Told when `spentSince` failed; the counter counts on from what it holds and is raised again later. */
+  spentSince?: (scope: BudgetScope, from: number) => Promise<Spent>;
+  /**
+   * The same for every caller of a project at once, by user id, or `key:<id>` for a client key's calls without a
+   * user: one read per project and period serves each user's counters (a read per user would scan the period's
+   * records once for every user). Without it, user caps count from when they start counting.
+   */
+  spentByCallerSince?: (projectId: string, from: number) => Promise<ReadonlyMap<string, Spent>>;
+  /** Told when a read of the ledger failed; the counter counts on from what it holds and is raised again later. */
   onSeedFailure?: (error: unknown) => void;
   now?: () => number;
 }
 
 /** How long after a failed read of the ledger a counter's raise is tried again. */
 const SEED_RETRY_MS = 30_000;
-/** Counters whose raise is remembered (users × caps × periods); past it the memory starts over. */
+/** Counters whose raise is remembered per policy (users × caps × periods); past it the memory starts over. */
 const SEEDINGS_LIMIT = 50_000;
+/**
+ * The longest a request waits for its counters' raise: reading a month of a large ledger can take seconds, which
+ * should not hold requests up; the raise lands when the read ends.
+ */
+const SEED_WAIT_MS = 2_000;
+/** Projects × current periods whose callers' spend is kept per policy; past it the memory starts over. */
+const CALLER_READS_LIMIT = 100;
 
 const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined };
 
@@ -169,12 +189,16 @@ const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : value >= 0.01 
 export class QuotaGuard {
   readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number }>();
   /**
-   * Budget counters' raises by key (which names the period): counters are rebuilt with every request under a policy
-   * that may change in place, and with every new policy, while a counter needs its raise once per process.
+   * Budget counters' raises per policy, by key (which names the period): counters are rebuilt with every request
+   * under a policy that may change in place, while a counter needs its raise once per policy and process. A new
+   * policy raises anew, as a cap removed and set again has not counted what was spent meanwhile.
    */
-  readonly #seedings = new Map<string, Seeding>();
+  readonly #seedings = new WeakMap<LimitPolicy, Map<string, Seeding>>();
   private readonly onSpend: ((report: SpendReport) => void) | undefined;
   private readonly spentSince: QuotaGuardOptions['spentSince'];
+  private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
+  /** Each project's callers' spend per policy, by `<project> <period>`: read once for all its users' counters. */
+  readonly #callers = new WeakMap<LimitPolicy, Map<string, { end: number; reading: Promise<ReadonlyMap<string, Spent>> }>>();
   private readonly onSeedFailure: (error: unknown) => void;
   private readonly now: () => number;
 
@@ -185,6 +209,7 @@ export class QuotaGuard {
   ) {
     this.onSpend = options.onSpend;
     this.spentSince = options.spentSince;
+    this.spentByCallerSince = options.spentByCallerSince;
     this.onSeedFailure = options.onSeedFailure ?? (() => undefined);
     this.now = options.now ?? Date.now;
   }
@@ -390,33 +415,68 @@ export class QuotaGuard {
    * raise; a raise that failed is tried again after `SEED_RETRY_MS`.
    */
   #seeding(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
-    if (counter.seeded || this.spentSince === undefined) return undefined;
-    const known = this.#seedings.get(counter.key);
+    if (counter.seeded) return undefined;
+    const read = this.#spentReader(scope, counter.period);
+    if (read === undefined) return undefined;
+    let seedings = this.#seedings.get(scope.policy);
+    if (seedings === undefined) this.#seedings.set(scope.policy, (seedings = new Map()));
+    const known = seedings.get(counter.key);
     if (known?.state === 'done') {
       counter.seeded = true;
       return undefined;
     }
-    if (known?.state === 'running') return known.raise;
+    if (known?.state === 'running') return known.wait;
     if (known?.state === 'failed' && now < known.retryAt) return undefined;
-    const spentSince = this.spentSince;
+    const ledger = seedings;
     const raise = (async () => {
-      const spent = await spentSince(budgetScopeOf(scope), counter.period.start);
+      const spent = await read();
       const amount = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
       if (amount > 0) await this.backend.raiseUsed(counter.key, amount, counter.period.end);
     })().then(
       () => {
-        this.#seedings.set(counter.key, { state: 'done' });
+        ledger.set(counter.key, { state: 'done' });
         counter.seeded = true;
       },
       (error: unknown) => {
-        this.#seedings.set(counter.key, { state: 'failed', retryAt: this.now() + SEED_RETRY_MS });
+        ledger.set(counter.key, { state: 'failed', retryAt: this.now() + SEED_RETRY_MS });
         this.onSeedFailure(error);
       },
     );
     // Keys of past periods are never asked for again; past this many the memory starts over (raises are idempotent).
-    if (this.#seedings.size >= SEEDINGS_LIMIT) this.#seedings.clear();
-    this.#seedings.set(counter.key, { state: 'running', raise });
-    return raise;
+    if (seedings.size >= SEEDINGS_LIMIT) seedings.clear();
+    const wait = atMost(raise, SEED_WAIT_MS);
+    seedings.set(counter.key, { state: 'running', wait });
+    return wait;
+  }
+
+  /** How to read what a scope spent in a period from the ledger; undefined when the guard was given no way to. */
+  #spentReader(scope: Scope, period: Period): (() => Promise<Spent>) | undefined {
+    const { projectId, target } = scope;
+    if (scope.scope !== 'user') {
+      const spentSince = this.spentSince;
+      return spentSince && (() => spentSince(target === null ? { projectId } : { projectId, feature: target }, period.start));
+    }
+    const spentByCallerSince = this.spentByCallerSince;
+    if (spentByCallerSince === undefined || target === null) return undefined;
+    return async () => {
+      let byPeriod = this.#callers.get(scope.policy);
+      if (byPeriod === undefined) this.#callers.set(scope.policy, (byPeriod = new Map()));
+      const id = `${projectId} ${period.id}`;
+      let callers = byPeriod.get(id);
+      if (callers === undefined) {
+        // Past periods are never asked for again: their reads go when a new one comes.
+        for (const [known, { end }] of byPeriod) if (end <= period.start) byPeriod.delete(known);
+        if (byPeriod.size >= CALLER_READS_LIMIT) byPeriod.clear();
+        callers = { end: period.end, reading: spentByCallerSince(projectId, period.start) };
+        byPeriod.set(id, callers);
+        // A failed read is not kept: the next raise reads again.
+        const failed = callers;
+        failed.reading.catch(() => {
+          if (byPeriod.get(id) === failed) byPeriod.delete(id);
+        });
+      }
+      return (await callers.reading).get(target) ?? { tokens: 0, costUsd: 0 };
+    };
   }
 
   /**
@@ -476,7 +536,7 @@ function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
 function scopesOf(policy: LimitPolicy, projectId: string, feature: string | undefined, user: string | undefined): Scope[] {
   const scopeOf = (scope: Scope['scope'], target: string | null, settings: LimitSettings): Scope => {
     const base = `q:${projectId}:${target === null ? scope : `${scope}:${target}`}`;
-    return { scope, target, projectId, settings, base, keys: { requestsPerMinute: `${base}:rpm`, tokensPerMinute: `${base}:tpm`, concurrentRequests: `${base}:concurrent` }, budgets: {} };
+    return { scope, target, projectId, settings, policy, base, keys: { requestsPerMinute: `${base}:rpm`, tokensPerMinute: `${base}:tpm`, concurrentRequests: `${base}:concurrent` }, budgets: {} };
   };
   const scopes: Scope[] = [scopeOf('project', null, policy.project)];
   // Own properties only: a name like `constructor` or `__proto__` must not read what every object inherits.
@@ -489,12 +549,14 @@ function scopesOf(policy: LimitPolicy, projectId: string, feature: string | unde
   return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));
 }
 
-/** The ledger's name for a scope: a user scope's target is a user id, or `key:<id>` for a client key's own calls. */
-function budgetScopeOf(scope: Scope): BudgetScope {
-  const { projectId, target } = scope;
-  if (target === null) return { projectId };
-  if (scope.scope === 'feature') return { projectId, feature: target };
-  return target.startsWith('key:') ? { projectId, clientKeyId: target.slice('key:'.length) } : { projectId, userId: target };
+/** Resolves when `work` does, or after `ms`, whichever is first; `work` goes on. */
+function atMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([work, waited]).finally(() => clearTimeout(timer));
 }
 
 /** A scope's budget counter of `kind` for the period `now` falls in: the one built before while the period lasts. */

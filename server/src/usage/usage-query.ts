@@ -17,12 +17,10 @@ export interface UsageFilter {
   status?: UsageStatus | undefined;
 }
 
-/** Whose spend a budget counts: a project, or one of its features, users or client keys. */
+/** Whose spend a budget counts: a project, or one of its features (callers: `spentByCallerSince`). */
 export interface SpendScope {
   projectId: string;
   feature?: string | undefined;
-  userId?: string | undefined;
-  clientKeyId?: string | undefined;
 }
 
 /** One record as the API and the CLI show it; times are epoch milliseconds. */
@@ -155,20 +153,35 @@ export class UsageQuery {
     return { entries, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
   }
 
-  /**
-   * What a budget's scope spent since `from` (epoch ms): tokens (prompt + completion) and cost in USD, as the limits
-   * count them. A client key's calls without a user are the key's (`clientKeyId`).
-   */
+  /** What a budget's scope spent since `from` (epoch ms): tokens (prompt + completion) and cost in USD, as the limits count them. */
   async spentSince(scope: SpendScope, from: number): Promise<{ tokens: number; costUsd: number }> {
     const parts: RawBuilder<unknown>[] = [sql`project_id = ${scope.projectId}`, sql`created_at >= ${from}`];
     if (scope.feature !== undefined) parts.push(sql`feature = ${scope.feature}`);
-    if (scope.userId !== undefined) parts.push(sql`user_id = ${scope.userId}`);
-    if (scope.clientKeyId !== undefined) parts.push(sql`client_key_id = ${scope.clientKeyId} and user_id is null`);
     const { rows } = await sql<{ tokens: number | string | null; cost_usd: number | string | null }>`
       select sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd) as cost_usd
       from usage_records where ${sql.join(parts, sql` and `)}`.execute(this.db);
     const row = rows[0];
     return { tokens: Number(row?.tokens ?? 0), costUsd: Number(row?.cost_usd ?? 0) };
+  }
+
+  /**
+   * What each caller of a project spent since `from` (epoch ms), in one read: by user id, and by `key:<id>` for a
+   * client key's calls without a user (as the limits name them). Callers who spent nothing are left out.
+   */
+  async spentByCallerSince(projectId: string, from: number): Promise<Map<string, { tokens: number; costUsd: number }>> {
+    const { rows } = await sql<{ user_id: string | null; client_key_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
+      select user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd) as cost_usd
+      from usage_records where project_id = ${projectId} and created_at >= ${from} and (user_id is not null or client_key_id is not null)
+      group by user_id, client_key_id`.execute(this.db);
+    const spent = new Map<string, { tokens: number; costUsd: number }>();
+    for (const row of rows) {
+      const caller = row.user_id ?? `key:${row.client_key_id ?? ''}`;
+      const known = spent.get(caller) ?? { tokens: 0, costUsd: 0 };
+      known.tokens += Number(row.tokens ?? 0);
+      known.costUsd += Number(row.cost_usd ?? 0);
+      if (known.tokens > 0 || known.costUsd > 0) spent.set(caller, known);
+    }
+    return spent;
   }
 
   /** Every matching record, newest first, read a page at a time (for CSV export of any size). */
