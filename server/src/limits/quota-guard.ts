@@ -44,15 +44,16 @@ interface BudgetCounter {
   period: Period;
   money: boolean;
   spend: SpendOf | undefined;
-  /** Whether the counter was raised to what the ledger holds for its period (`QuotaGuardOptions.spentSince`). */
-  seeded: boolean;
+  /** Until when the counter's raise to what the ledger holds (`QuotaGuardOptions.spentSince`) stands; 0 before it. */
+  seededUntil: number;
 }
 
 /**
- * A counter's raise to what the ledger holds: done, running (what a request waits for, at most `SEED_WAIT_MS`), or
- * failed and to be tried again from a time.
+ * A counter's raise to what the ledger holds: done (until it is read again), running (the first raise is what a
+ * request waits for, at most `SEED_WAIT_MS`; a later one is not waited for), or failed and to be tried again from a
+ * time.
  */
-type Seeding = { state: 'done' } | { state: 'running'; wait: Promise<void> } | { state: 'failed'; retryAt: number };
+type Seeding = { state: 'done'; until: number } | { state: 'running'; wait: Promise<void> | undefined } | { state: 'failed'; retryAt: number };
 
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
@@ -159,6 +160,11 @@ export interface QuotaGuardOptions {
 
 /** How long after a failed read of the ledger a counter's raise is tried again. */
 const SEED_RETRY_MS = 30_000;
+/**
+ * How long a raise stands before the ledger is read again: counters lost meanwhile (a Redis without persistence
+ * restarted, a raise that reached only the fallback while Redis was down) count what was spent again within it.
+ */
+const SEED_REFRESH_MS = 5 * 60_000;
 /** Counters whose raise is remembered per policy (users × caps × periods); past it the memory starts over. */
 const SEEDINGS_LIMIT = 50_000;
 /**
@@ -198,7 +204,7 @@ export class QuotaGuard {
   private readonly spentSince: QuotaGuardOptions['spentSince'];
   private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
   /** Each project's callers' spend per policy, by `<project> <period>`: read once for all its users' counters. */
-  readonly #callers = new WeakMap<LimitPolicy, Map<string, { end: number; reading: Promise<ReadonlyMap<string, Spent>> }>>();
+  readonly #callers = new WeakMap<LimitPolicy, Map<string, { end: number; readAt: number; reading: Promise<ReadonlyMap<string, Spent>> }>>();
   private readonly onSeedFailure: (error: unknown) => void;
   private readonly now: () => number;
 
@@ -415,18 +421,18 @@ export class QuotaGuard {
    * raise; a raise that failed is tried again after `SEED_RETRY_MS`.
    */
   #seeding(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
-    if (counter.seeded) return undefined;
-    const read = this.#spentReader(scope, counter.period);
-    if (read === undefined) return undefined;
+    if (now < counter.seededUntil) return undefined;
     let seedings = this.#seedings.get(scope.policy);
     if (seedings === undefined) this.#seedings.set(scope.policy, (seedings = new Map()));
     const known = seedings.get(counter.key);
-    if (known?.state === 'done') {
-      counter.seeded = true;
+    if (known?.state === 'done' && now < known.until) {
+      counter.seededUntil = known.until;
       return undefined;
     }
     if (known?.state === 'running') return known.wait;
     if (known?.state === 'failed' && now < known.retryAt) return undefined;
+    const read = this.#spentReader(scope, counter.period, now);
+    if (read === undefined) return undefined;
     const ledger = seedings;
     const raise = (async () => {
       const spent = await read();
@@ -434,8 +440,9 @@ export class QuotaGuard {
       if (amount > 0) await this.backend.raiseUsed(counter.key, amount, counter.period.end);
     })().then(
       () => {
-        ledger.set(counter.key, { state: 'done' });
-        counter.seeded = true;
+        const until = this.now() + SEED_REFRESH_MS;
+        ledger.set(counter.key, { state: 'done', until });
+        counter.seededUntil = until;
       },
       (error: unknown) => {
         ledger.set(counter.key, { state: 'failed', retryAt: this.now() + SEED_RETRY_MS });
@@ -444,13 +451,14 @@ export class QuotaGuard {
     );
     // Keys of past periods are never asked for again; past this many the memory starts over (raises are idempotent).
     if (seedings.size >= SEEDINGS_LIMIT) seedings.clear();
-    const wait = atMost(raise, SEED_WAIT_MS);
+    // Only the first raise holds requests up: a later one refreshes a counter that already counts.
+    const wait = known?.state === 'done' ? undefined : atMost(raise, SEED_WAIT_MS);
     seedings.set(counter.key, { state: 'running', wait });
     return wait;
   }
 
   /** How to read what a scope spent in a period from the ledger; undefined when the guard was given no way to. */
-  #spentReader(scope: Scope, period: Period): (() => Promise<Spent>) | undefined {
+  #spentReader(scope: Scope, period: Period, now: number): (() => Promise<Spent>) | undefined {
     const { projectId, target } = scope;
     if (scope.scope !== 'user') {
       const spentSince = this.spentSince;
@@ -463,11 +471,11 @@ export class QuotaGuard {
       if (byPeriod === undefined) this.#callers.set(scope.policy, (byPeriod = new Map()));
       const id = `${projectId} ${period.id}`;
       let callers = byPeriod.get(id);
-      if (callers === undefined) {
+      if (callers === undefined || now >= callers.readAt + SEED_REFRESH_MS) {
         // Past periods are never asked for again: their reads go when a new one comes.
         for (const [known, { end }] of byPeriod) if (end <= period.start) byPeriod.delete(known);
         if (byPeriod.size >= CALLER_READS_LIMIT) byPeriod.clear();
-        callers = { end: period.end, reading: spentByCallerSince(projectId, period.start) };
+        callers = { end: period.end, readAt: now, reading: spentByCallerSince(projectId, period.start) };
         byPeriod.set(id, callers);
         // A failed read is not kept: the next raise reads again.
         const failed = callers;
@@ -572,7 +580,7 @@ function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCount
     period,
     money,
     spend: kind === 'tokensPerDay' || limitUsd === undefined ? undefined : { projectId: scope.projectId, scope: scope.scope, target: scope.target, kind, limitUsd, period: period.id, periodEnd: period.end },
-    seeded: false,
+    seededUntil: 0,
   };
   scope.budgets[kind] = counter;
   return counter;
