@@ -348,6 +348,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       spentSince: async (scope: BudgetScope, from: number) => (await writtenLedger()).spentSince(scope, from),
       spentByCallerSince: async (projectId: string, from: number) => (await writtenLedger()).spentByCallerSince(projectId, from),
     }),
+    // Counters outside this process can be lost while it runs (a Redis that keeps nothing on disk restarts).
+    ...(!(quotaBackend instanceof MemoryBackend) && { seedRefreshMs: 5 * 60_000 }),
     onSeedFailure: (error) => logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it counts from now, and is read again in 30 s', { error }),
   });
   const usage = startGatewayUsage(

@@ -184,10 +184,10 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     ]);
     // Counted in nano-dollars: $5 − $4.70 is $0.30, not 0.2999999999999998.
     expect(statuses.find((status) => status.kind === 'spendPerMonthUsd')?.remaining).toBe(0.3);
-    // A new day starts from what the ledger holds for it; the month's counter, read 12 hours ago, is read again.
+    // A new day starts from what the ledger holds for it; the month's counter was read for good (no refresh).
     vi.setSystemTime(Date.parse('2026-03-11T00:00:01.000Z'));
     await guard.admit({ ...chatSubject, identity: { projectId: 'project-a', role: 'user', clientKeyId: 'ck-9' } }, { tokens: 1, costUsd: 0 });
-    expect(asked.slice(4).map(({ scope }) => scope)).toEqual([{ projectId: 'project-a' }, { projectId: 'project-a' }, { projectId: 'project-a', feature: 'chat' }, { projectId: 'project-a', callers: true }]);
+    expect(asked.slice(4).map(({ scope }) => scope)).toEqual([{ projectId: 'project-a' }, { projectId: 'project-a' }, { projectId: 'project-a', callers: true }]);
     await backend.close();
   });
 
@@ -259,13 +259,13 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     await backend.close();
   });
 
-  it('reads the ledger again after 5 minutes, without holding requests up, so a counter lost meanwhile counts again', async () => {
+  it('with a refresh, reads the ledger again after it, without holding requests up, so a counter lost meanwhile counts again', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
     const spentSince = vi.fn(async () => ({ tokens: 900, costUsd: 0 }));
     const backend = new MemoryBackend();
     const projectOnly: ProjectLimits = { ...limits, policy: freezePolicy({ ...EMPTY_POLICY, project: { tokensPerDay: 1_000 }, users: { default: {}, overrides: {} } }) };
-    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince, now: () => Date.now() });
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince, seedRefreshMs: 5 * 60_000, now: () => Date.now() });
     await expect(guard.admit(subject, { tokens: 101, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     // The counters are lost (a Redis without persistence restarted): they count from nothing until the next read.
     backend.close();

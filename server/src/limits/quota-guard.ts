@@ -153,6 +153,12 @@ export interface QuotaGuardOptions {
    * records once for every user). Without it, user caps count from when they start counting.
    */
   spentByCallerSince?: (projectId: string, from: number) => Promise<ReadonlyMap<string, Spent>>;
+  /**
+   * How often a counter's raise is read again, in the background, for counters that can be lost while this process
+   * runs (a Redis that keeps nothing on disk restarts; a raise reached only the fallback while Redis was down).
+   * Without it, once per counter, policy and process: enough for counters kept in process.
+   */
+  seedRefreshMs?: number;
   /** Told when a read of the ledger failed; the counter counts on from what it holds and is raised again later. */
   onSeedFailure?: (error: unknown) => void;
   now?: () => number;
@@ -160,11 +166,6 @@ export interface QuotaGuardOptions {
 
 /** How long after a failed read of the ledger a counter's raise is tried again. */
 const SEED_RETRY_MS = 30_000;
-/**
- * How long a raise stands before the ledger is read again: counters lost meanwhile (a Redis without persistence
- * restarted, a raise that reached only the fallback while Redis was down) count what was spent again within it.
- */
-const SEED_REFRESH_MS = 5 * 60_000;
 /** Counters whose raise is remembered per policy (users × caps × periods); past it the memory starts over. */
 const SEEDINGS_LIMIT = 50_000;
 /**
@@ -206,6 +207,7 @@ export class QuotaGuard {
   /** Each project's callers' spend per policy, by `<project> <period>`: read once for all its users' counters. */
   readonly #callers = new WeakMap<LimitPolicy, Map<string, { end: number; readAt: number; reading: Promise<ReadonlyMap<string, Spent>> }>>();
   private readonly onSeedFailure: (error: unknown) => void;
+  private readonly seedRefreshMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -217,6 +219,7 @@ export class QuotaGuard {
     this.spentSince = options.spentSince;
     this.spentByCallerSince = options.spentByCallerSince;
     this.onSeedFailure = options.onSeedFailure ?? (() => undefined);
+    this.seedRefreshMs = options.seedRefreshMs ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
   }
 
@@ -440,7 +443,7 @@ export class QuotaGuard {
       if (amount > 0) await this.backend.raiseUsed(counter.key, amount, counter.period.end);
     })().then(
       () => {
-        const until = this.now() + SEED_REFRESH_MS;
+        const until = this.now() + this.seedRefreshMs;
         ledger.set(counter.key, { state: 'done', until });
         counter.seededUntil = until;
       },
@@ -471,7 +474,7 @@ export class QuotaGuard {
       if (byPeriod === undefined) this.#callers.set(scope.policy, (byPeriod = new Map()));
       const id = `${projectId} ${period.id}`;
       let callers = byPeriod.get(id);
-      if (callers === undefined || now >= callers.readAt + SEED_REFRESH_MS) {
+      if (callers === undefined || now >= callers.readAt + this.seedRefreshMs) {
         // Past periods are never asked for again: their reads go when a new one comes.
         for (const [known, { end }] of byPeriod) if (end <= period.start) byPeriod.delete(known);
         if (byPeriod.size >= CALLER_READS_LIMIT) byPeriod.clear();
