@@ -350,7 +350,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     }),
     // Counters outside this process can be lost while it runs (a Redis that keeps nothing on disk restarts).
     ...(!(quotaBackend instanceof MemoryBackend) && { seedRefreshMs: 5 * 60_000 }),
-    onSeedFailure: (error) => logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it counts from now, and is read again in 30 s', { error }),
+    // A cap whose counters cannot be seeded refuses (or admits) requests as one whose Redis is down does.
+    onSeedFailure: options.limits?.onRedisFailure ?? 'fail-closed',
+    onSeedError: (error) => logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it is read again in 30 s', { error }),
   });
   const usage = startGatewayUsage(
     ready,

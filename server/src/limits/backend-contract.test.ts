@@ -210,23 +210,30 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.reserve(key, 600, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
     });
 
-    it('raises what a budget has used to what was spent before it counted, never lowering it', async () => {
+    it('seeds a budget with what was spent before it counted, once per period', async () => {
       const backend = open();
       const key = uniqueKey('spend-day');
       const end = periodEnd();
-      await backend.raiseUsed(key, 700, end);
+      expect(await backend.seedBudget(key, 700, end)).toBe(true);
       expect(await backend.current(key)).toBe(700);
       expect(await backend.reserve(key, 301, 1000, end)).toMatchObject({ allowed: false, used: 700 });
       expect(await backend.reserve(key, 200, 1000, end)).toMatchObject({ allowed: true, used: 900 });
-      // Again, by another instance or after a restart: no double count, and a lower figure changes nothing.
-      await backend.raiseUsed(key, 700, end);
-      await backend.raiseUsed(key, 100, end);
+      // Asked again (another instance, a refresh): a seeded budget is left alone, reservations and all.
+      expect(await backend.seedBudget(key, 950, end)).toBe(false);
       expect(await backend.current(key)).toBe(900);
       await backend.settle(key, 200, 250, end);
-      await backend.raiseUsed(key, 800, end);
       expect(await backend.current(key)).toBe(950);
-      await backend.raiseUsed(key, 990, end);
-      expect(await backend.reserve(key, 11, 1000, end)).toMatchObject({ allowed: false, used: 990 });
+      // A budget that counted before its seed (its counters were lost, then counted anew) is raised to the seed.
+      const recounted = uniqueKey('spend-day');
+      await backend.reserve(recounted, 100, 1000, end);
+      await backend.settle(recounted, 100, 80, end);
+      expect(await backend.seedBudget(recounted, 500, end)).toBe(true);
+      expect(await backend.current(recounted)).toBe(500);
+      expect(await backend.seedBudget(recounted, 900, end)).toBe(false);
+      // Another period of the same key has its own seed.
+      const next = end + 86_400_000;
+      expect(await backend.seedBudget(key, 40, next)).toBe(true);
+      expect(await backend.reserve(key, 961, 1000, next)).toMatchObject({ allowed: false, used: 40 });
     });
 
     it('keeps each period apart', async () => {

@@ -145,10 +145,14 @@ export class FallbackBackend implements QuotaBackend {
     return undefined;
   }
 
-  /** Raises both: the fallback's counters, which fail-open counts in, must know the spend too. */
-  async raiseUsed(key: string, atLeast: number, periodEnd: number): Promise<void> {
-    await this.fallback.raiseUsed(key, atLeast, periodEnd);
-    await this.giveBack(() => this.primary.raiseUsed(key, atLeast, periodEnd));
+  /**
+   * Seeds both: the fallback's counters, which fail-open counts in, must know the spend too. Answers the primary's
+   * answer; false while it is down (so the seed is asked again, and the primary's counters get it once it is back).
+   */
+  async seedBudget(key: string, used: number, periodEnd: number): Promise<boolean> {
+    await this.fallback.seedBudget(key, used, periodEnd);
+    const seeded = await this.giveBack(() => this.primary.seedBudget(key, used, periodEnd));
+    return seeded?.answer ?? false;
   }
 
   async current(key: string): Promise<number> {

@@ -34,6 +34,8 @@ interface WindowState {
 interface BudgetState {
   used: number;
   reserved: number;
+  /** Whether `seedBudget` seeded it. */
+  seeded?: boolean;
 }
 
 /**
@@ -155,11 +157,14 @@ export class MemoryBackend implements QuotaBackend {
     return budget.used + budget.reserved;
   }
 
-  raiseUsed(key: string, atLeast: number, periodEnd: number): void {
-    assertCount('atLeast', atLeast);
+  seedBudget(key: string, used: number, periodEnd: number): boolean {
+    assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
     const budget = this.budget(key, periodEnd);
-    budget.used = Math.max(budget.used, atLeast);
+    if (budget.seeded) return false;
+    budget.used = Math.max(budget.used, used);
+    budget.seeded = true;
+    return true;
   }
 
   current(key: string): number {

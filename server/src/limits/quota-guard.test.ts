@@ -191,75 +191,86 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     await backend.close();
   });
 
-  it('admits on what it holds when the ledger cannot be read, and reads again 30 s later', async () => {
+  it('answers 503 while the ledger cannot be read (fail-closed), or counts from what it holds (fail-open), and reads again 30 s later', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
-    const failures: unknown[] = [];
-    let ledgerUp = false;
-    const spentSince = vi.fn(async () => {
-      if (!ledgerUp) throw new Error('database is down');
-      return { tokens: 950, costUsd: 0 };
-    });
-    const backend = new MemoryBackend();
     const projectOnly: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000 } } };
-    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince, onSeedFailure: (error) => failures.push(error), now: () => Date.now() });
-
-    await (await guard.admit(subject, { tokens: 100, costUsd: 0 })).settle({ tokens: 100, costUsd: 0, mayBeBilled: true });
-    expect(failures).toHaveLength(1);
-    ledgerUp = true;
-    await guard.admit(subject, { tokens: 100, costUsd: 0 });
-    expect(spentSince).toHaveBeenCalledTimes(1);
-    vi.setSystemTime(Date.parse('2026-03-10T12:00:31.000Z'));
-    await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
-    expect(spentSince).toHaveBeenCalledTimes(2);
-    await backend.close();
+    for (const onSeedFailure of ['fail-closed', 'fail-open'] as const) {
+      vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
+      const errors: unknown[] = [];
+      let ledgerUp = false;
+      const spentSince = vi.fn(async () => {
+        if (!ledgerUp) throw new Error('database is down');
+        return { tokens: 950, costUsd: 0 };
+      });
+      const backend = new MemoryBackend();
+      const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince, onSeedFailure, onSeedError: (error) => errors.push(error), now: () => Date.now() });
+      const first = guard.admit(subject, { tokens: 100, costUsd: 0 });
+      if (onSeedFailure === 'fail-closed') {
+        await expect(first).rejects.toMatchObject({ code: 'service_unavailable', message: expect.stringContaining('Usage limits cannot be checked right now') });
+        // Until the next read, at once.
+        await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'service_unavailable' });
+      } else {
+        await (await first).settle({ tokens: 100, costUsd: 0, mayBeBilled: true });
+        await guard.admit(subject, { tokens: 100, costUsd: 0 });
+      }
+      expect(errors).toHaveLength(1);
+      expect(spentSince).toHaveBeenCalledTimes(1);
+      ledgerUp = true;
+      vi.setSystemTime(Date.parse('2026-03-10T12:00:31.000Z'));
+      // Read again: 950 spent (what fail-open settled meanwhile is in the ledger's figure, so the seed raises to it).
+      await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+      expect(spentSince).toHaveBeenCalledTimes(2);
+      if (onSeedFailure === 'fail-closed') await guard.admit(subject, { tokens: 50, costUsd: 0 });
+      backend.close();
+    }
   });
 
-  it('raises anew under a new policy: a cap removed and set again counts what was spent meanwhile', async () => {
-    let spent = 300;
-    const spentSince = vi.fn(async () => ({ tokens: spent, costUsd: 0 }));
+  it('reads the ledger once per counter and process: policies read anew (a new object each time) and refreshes do not count a seeded counter twice', async () => {
+    const spentSince = vi.fn(async () => ({ tokens: 300, costUsd: 0 }));
     const capped = () => freezePolicy({ ...EMPTY_POLICY, project: { tokensPerDay: 1_000 }, users: { default: {}, overrides: {} } });
     let current = capped();
     const backend = new MemoryBackend();
-    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': { ...limits, policy: current } }), { spentSince });
-    await guard.admit(subject, { tokens: 1, costUsd: 0 });
-    await guard.admit(subject, { tokens: 1, costUsd: 0 });
-    expect(spentSince).toHaveBeenCalledTimes(1);
-    current = freezePolicy({ ...EMPTY_POLICY, users: { default: {}, overrides: {} } });
-    await guard.admit(subject, { tokens: 1, costUsd: 0 });
-    // Spent while no cap counted it.
-    spent = 950;
-    current = capped();
-    await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
-    expect(spentSince).toHaveBeenCalledTimes(2);
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': { ...limits, policy: current } }), { spentSince, seedRefreshMs: 1 });
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0 });
+    for (let index = 0; index < 3; index += 1) {
+      current = capped();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await guard.admit(subject, { tokens: 1, costUsd: 0 });
+    }
+    // Refreshed in the background (seedRefreshMs 1), but the counter was seeded: 300 + 100 + 3 stays what it holds.
+    await vi.waitFor(() => expect(spentSince.mock.calls.length).toBeGreaterThan(1));
+    await admitted.settle({ tokens: 100, costUsd: 0, mayBeBilled: true });
+    expect(backend.current('q:project-a:project:tokens:' + new Date().toISOString().slice(0, 10))).toBe(403);
     await backend.close();
   });
 
-  it('waits at most 2 s for a slow read of the ledger, and raises the counter when the read ends', async () => {
+  it('waits 5 s at most for a slow read of the ledger, for all of a request\'s counters at once', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    let answer: (spent: { tokens: number; costUsd: number }) => void = () => undefined;
-    const spentSince = vi.fn(() => new Promise<{ tokens: number; costUsd: number }>((resolve) => (answer = resolve)));
+    const answers: Array<(spent: { tokens: number; costUsd: number }) => void> = [];
+    const spentSince = vi.fn(() => new Promise<{ tokens: number; costUsd: number }>((resolve) => answers.push(resolve)));
     const backend = new MemoryBackend();
-    const projectOnly: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000 } } };
-    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince });
-    let admitted = false;
-    const first = guard.admit(subject, { tokens: 100, costUsd: 0 }).then((admission) => {
-      admitted = true;
-      return admission;
-    });
-    await vi.advanceTimersByTimeAsync(1_900);
-    expect(admitted).toBe(false);
+    const everyCap: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000, spendPerDayUsd: 1, spendPerMonthUsd: 10 } } };
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': everyCap }), { spentSince });
+    let outcome: unknown;
+    void guard.admit(subject, { tokens: 100, costUsd: 0 }).then(
+      () => (outcome = 'admitted'),
+      (error: unknown) => (outcome = error),
+    );
+    await vi.advanceTimersByTimeAsync(4_900);
+    expect(outcome).toBeUndefined();
+    expect(spentSince).toHaveBeenCalledTimes(3);
     await vi.advanceTimersByTimeAsync(200);
-    expect(admitted).toBe(true);
-    await first;
-    answer({ tokens: 850, costUsd: 0 });
+    expect(outcome).toMatchObject({ code: 'service_unavailable' });
+    for (const answer of answers) answer({ tokens: 850, costUsd: 0.5 });
     await vi.advanceTimersByTimeAsync(0);
+    await expect(guard.admit(subject, { tokens: 100, costUsd: 0.1 })).resolves.toBeDefined();
     await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
-    expect(spentSince).toHaveBeenCalledTimes(1);
+    expect(spentSince).toHaveBeenCalledTimes(3);
     await backend.close();
   });
 
-  it('with a refresh, reads the ledger again after it, without holding requests up, so a counter lost meanwhile counts again', async () => {
+  it('with a refresh, seeds a counter that was lost meanwhile again, without holding requests up', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
     const spentSince = vi.fn(async () => ({ tokens: 900, costUsd: 0 }));
@@ -267,7 +278,7 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     const projectOnly: ProjectLimits = { ...limits, policy: freezePolicy({ ...EMPTY_POLICY, project: { tokensPerDay: 1_000 }, users: { default: {}, overrides: {} } }) };
     const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': projectOnly }), { spentSince, seedRefreshMs: 5 * 60_000, now: () => Date.now() });
     await expect(guard.admit(subject, { tokens: 101, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
-    // The counters are lost (a Redis without persistence restarted): they count from nothing until the next read.
+    // The counters are lost (a Redis that keeps nothing on disk restarted): they count anew until the next read.
     backend.close();
     await guard.admit(subject, { tokens: 101, costUsd: 0 });
     expect(spentSince).toHaveBeenCalledTimes(1);

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { LimitPolicySource } from './limit-policy.js';
 import { dayPeriod, monthPeriod, type Period } from './periods.js';
 import { isPending, runSteps, type Awaitable, type Steps } from './steps.js';
-import { fromNanoUsd, toNanoUsd, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
+import { fromNanoUsd, toNanoUsd, type BackendFailurePolicy, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
 
 /** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
 export interface QuotaEstimate {
@@ -25,8 +25,6 @@ interface Scope {
   target: string | null;
   projectId: string;
   settings: LimitSettings;
-  /** The policy it comes from: a new policy raises its budget counters anew (a cap removed, then set again). */
-  policy: LimitPolicy;
   /** Its rate counters' keys (`q:<project>:<scope>:rpm`…), built once with the scope. */
   keys: Record<'requestsPerMinute' | 'tokensPerMinute' | 'concurrentRequests', string>;
   /** Where its counters' keys start: `q:<project>:<scope>`. */
@@ -44,16 +42,19 @@ interface BudgetCounter {
   period: Period;
   money: boolean;
   spend: SpendOf | undefined;
-  /** Until when the counter's raise to what the ledger holds (`QuotaGuardOptions.spentSince`) stands; 0 before it. */
+  /** Until when the counter's seed from the ledger (`QuotaGuardOptions.spentSince`) stands; 0 before it. */
   seededUntil: number;
 }
 
 /**
- * A counter's raise to what the ledger holds: done (until it is read again), running (the first raise is what a
- * request waits for, at most `SEED_WAIT_MS`; a later one is not waited for), or failed and to be tried again from a
- * time.
+ * A counter's seed from the ledger (`QuotaBackend.seedBudget`): done (until it is read again), running (the first
+ * seed of a counter is what its requests wait for; a refresh is not waited for), or failed and to be tried again
+ * from a time.
  */
-type Seeding = { state: 'done'; until: number } | { state: 'running'; wait: Promise<void> | undefined } | { state: 'failed'; retryAt: number };
+type Seeding =
+  | { state: 'done'; until: number }
+  | { state: 'running'; seed: Promise<void>; first: boolean }
+  | { state: 'failed'; retryAt: number; error: unknown };
 
 type Hold =
   | { type: 'window'; key: string; amount: number; windowMs: number; tokens: boolean }
@@ -142,9 +143,10 @@ export interface QuotaGuardOptions {
   /** Gets the total of each settled spend cap for the period the request counted in, for budget alerts. */
   onSpend?: (report: SpendReport) => void;
   /**
-   * What a scope spent since a time (epoch ms), from the usage ledger. Each token and spend cap's counter is raised
-   * to it before it first counts in this process, so a cap set mid-period, or counted in process across a restart,
-   * still counts what was spent before. Without it, caps count from when they start counting.
+   * What a scope spent since a time (epoch ms), from the usage ledger. A token or spend cap's counter that holds
+   * nothing for its period yet starts from it (`QuotaBackend.seedBudget`), so a cap set mid-period, counters kept in
+   * process across a restart, or a Redis that lost its counters still count what was spent before. Without it,
+   * caps count from when they start counting.
    */
   spentSince?: (scope: BudgetScope, from: number) => Promise<Spent>;
   /**
@@ -154,27 +156,33 @@ export interface QuotaGuardOptions {
    */
   spentByCallerSince?: (projectId: string, from: number) => Promise<ReadonlyMap<string, Spent>>;
   /**
-   * How often a counter's raise is read again, in the background, for counters that can be lost while this process
-   * runs (a Redis that keeps nothing on disk restarts; a raise reached only the fallback while Redis was down).
-   * Without it, once per counter, policy and process: enough for counters kept in process.
+   * How often a counter's seed is asked again, in the background, for counters that can be lost while this process
+   * runs (a Redis that keeps nothing on disk restarts; a seed that reached only the fallback while Redis was down).
+   * Without it, once per counter and process: enough for counters kept in process.
    */
   seedRefreshMs?: number;
-  /** Told when a read of the ledger failed; the counter counts on from what it holds and is raised again later. */
-  onSeedFailure?: (error: unknown) => void;
+  /**
+   * What a request does when its counters' first seed cannot be read within `SEED_WAIT_MS` or failed: `fail-closed`
+   * (default) answers 503, as when Redis is down; `fail-open` counts from what the counters hold.
+   */
+  onSeedFailure?: BackendFailurePolicy;
+  /** Told when a read of the ledger failed (it is tried again 30 s later). */
+  onSeedError?: (error: unknown) => void;
   now?: () => number;
 }
 
-/** How long after a failed read of the ledger a counter's raise is tried again. */
+/** How long after a failed read of the ledger a counter's seed is tried again. */
 const SEED_RETRY_MS = 30_000;
-/** Counters whose raise is remembered per policy (users × caps × periods); past it the memory starts over. */
+/** Counters whose seed is remembered (users × caps × periods); past it the memory starts over (a seed is asked again). */
 const SEEDINGS_LIMIT = 50_000;
 /**
- * The longest a request waits for its counters' raise: reading a month of a large ledger can take seconds, which
- * should not hold requests up; the raise lands when the read ends.
+ * The longest a request waits for its counters' first seed, all at once: reading a month of a large ledger can take
+ * seconds; past it, `onSeedFailure` decides.
  */
-const SEED_WAIT_MS = 2_000;
-/** Projects × current periods whose callers' spend is kept per policy; past it the memory starts over. */
-const CALLER_READS_LIMIT = 100;
+const SEED_WAIT_MS = 5_000;
+/** Projects × periods whose callers' spend is kept; past it the memory starts over. */
+const CALLER_READS_LIMIT = 1_000;
+const BUDGET_KINDS: readonly BudgetKind[] = ['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd'];
 
 const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined };
 
@@ -195,18 +203,15 @@ const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : value >= 0.01 
  */
 export class QuotaGuard {
   readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number }>();
-  /**
-   * Budget counters' raises per policy, by key (which names the period): counters are rebuilt with every request
-   * under a policy that may change in place, while a counter needs its raise once per policy and process. A new
-   * policy raises anew, as a cap removed and set again has not counted what was spent meanwhile.
-   */
-  readonly #seedings = new WeakMap<LimitPolicy, Map<string, Seeding>>();
+  /** Budget counters' seeds by key (which names the period), for the whole process. */
+  readonly #seedings = new Map<string, Seeding>();
+  /** Each project's callers' spend by `<project> <period>`: read once for all its users' counters. */
+  readonly #callers = new Map<string, { end: number; readAt: number; reading: Promise<ReadonlyMap<string, Spent>> }>();
   private readonly onSpend: ((report: SpendReport) => void) | undefined;
   private readonly spentSince: QuotaGuardOptions['spentSince'];
   private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
-  /** Each project's callers' spend per policy, by `<project> <period>`: read once for all its users' counters. */
-  readonly #callers = new WeakMap<LimitPolicy, Map<string, { end: number; readAt: number; reading: Promise<ReadonlyMap<string, Spent>> }>>();
-  private readonly onSeedFailure: (error: unknown) => void;
+  private readonly onSeedFailure: BackendFailurePolicy;
+  private readonly onSeedError: (error: unknown) => void;
   private readonly seedRefreshMs: number;
   private readonly now: () => number;
 
@@ -218,7 +223,8 @@ export class QuotaGuard {
     this.onSpend = options.onSpend;
     this.spentSince = options.spentSince;
     this.spentByCallerSince = options.spentByCallerSince;
-    this.onSeedFailure = options.onSeedFailure ?? (() => undefined);
+    this.onSeedFailure = options.onSeedFailure ?? 'fail-closed';
+    this.onSeedError = options.onSeedError ?? (() => undefined);
     this.seedRefreshMs = options.seedRefreshMs ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
   }
@@ -230,6 +236,8 @@ export class QuotaGuard {
     }
     const scopes = applicableScopes(limits.policy, subject);
     if (scopes.length === 0) return NO_LIMITS;
+    const seeds = this.#seedsOf(scopes, this.now());
+    if (seeds) await this.#waitForSeeds(seeds);
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
     await runSteps(this.#takeAll(scopes, estimate, holds, headers));
@@ -309,11 +317,13 @@ export class QuotaGuard {
     const limits = await (await this.policies()).get(subject.identity.projectId);
     const now = this.now();
     const statuses: LimitStatus[] = [];
-    for (const scope of applicableScopes(limits.policy, subject)) {
+    const scopes = applicableScopes(limits.policy, subject);
+    // What the counters hold once seeded; when the ledger cannot be read, what they hold.
+    await this.#seedsOf(scopes, now)?.catch(() => undefined);
+    for (const scope of scopes) {
       for (const [kind, limit] of Object.entries(scope.settings) as Array<[LimitKind, number | undefined]>) {
         if (limit === undefined) continue;
-        const { key, resetsAt, money, seeding } = this.#counter(scope, kind, now);
-        await seeding;
+        const { key, resetsAt, money } = this.#counter(scope, kind, now);
         const raw = await this.backend.current(key);
         const used = money ? fromNanoUsd(raw) : raw;
         // Counted in nano-dollars, so what is left carries no float noise ($0.0002 − $0.00009855 is 0.00010145).
@@ -324,7 +334,7 @@ export class QuotaGuard {
     return statuses;
   }
 
-  #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean; seeding?: Promise<void> | undefined } {
+  #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
     switch (kind) {
       case 'requestsPerMinute':
       case 'tokensPerMinute':
@@ -332,8 +342,8 @@ export class QuotaGuard {
       case 'concurrentRequests':
         return { key: scope.keys[kind], resetsAt: now, money: false };
       default: {
-        const counter = budgetCounter(scope, kind, now);
-        return { key: counter.key, resetsAt: counter.period.end, money: counter.money, seeding: this.#seeding(scope, counter, now) };
+        const { key, period, money } = budgetCounter(scope, kind, now);
+        return { key, resetsAt: period.end, money };
       }
     }
   }
@@ -394,10 +404,7 @@ export class QuotaGuard {
 
   /** Reserves a request's worst case against one token or spend cap of a scope. */
   *#reserve(scope: Scope, kind: BudgetKind, limit: number, amount: number, now: number, holds: Hold[]): Steps<void> {
-    const counter = budgetCounter(scope, kind, now);
-    const seeding = this.#seeding(scope, counter, now);
-    if (seeding) yield seeding;
-    const { key, period, money, spend } = counter;
+    const { key, period, money, spend } = budgetCounter(scope, kind, now);
     const resetsAt = period.end;
     const result = (yield this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt)) as ConsumeResult;
     if (!result.allowed) {
@@ -419,45 +426,85 @@ export class QuotaGuard {
   }
 
   /**
-   * Raises a budget counter to what its scope spent in its period before it first counts in this process (see
-   * `QuotaGuardOptions.spentSince`); undefined when there is nothing to wait for. Concurrent first requests share one
-   * raise; a raise that failed is tried again after `SEED_RETRY_MS`.
+   * The first seeds the scopes' budget counters need before they count in this process (see
+   * `QuotaGuardOptions.spentSince`), all at once; undefined when there are none to wait for. Refreshes start in the
+   * background. Rejects when a seed could not be read.
    */
-  #seeding(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
-    if (now < counter.seededUntil) return undefined;
-    let seedings = this.#seedings.get(scope.policy);
-    if (seedings === undefined) this.#seedings.set(scope.policy, (seedings = new Map()));
-    const known = seedings.get(counter.key);
+  #seedsOf(scopes: readonly Scope[], now: number): Promise<unknown> | undefined {
+    let pending: Array<Promise<void>> | undefined;
+    for (const scope of scopes) {
+      for (const kind of BUDGET_KINDS) {
+        if (scope.settings[kind] === undefined) continue;
+        const counter = budgetCounter(scope, kind, now);
+        if (now < counter.seededUntil) continue;
+        const seed = this.#seed(scope, counter, now);
+        if (seed) (pending ??= []).push(seed);
+      }
+    }
+    if (pending === undefined) return undefined;
+    return pending.length === 1 ? pending[0] : Promise.all(pending);
+  }
+
+  /** Waits `SEED_WAIT_MS` at most for first seeds; a seed not had by then is `onSeedFailure`'s to decide. */
+  async #waitForSeeds(seeds: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SEED_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      const outcome = await Promise.race([seeds, late]);
+      if (outcome !== 'late') return;
+    } catch {
+      // Told to `onSeedError` where the seed failed.
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.onSeedFailure === 'fail-open') return;
+    throw new GatewayError('service_unavailable', 'Usage limits cannot be checked right now, so the request was not sent. Please try again in a moment.', { retryAfterSeconds: 5 });
+  }
+
+  /**
+   * Seeds a budget counter that holds nothing yet for its period with what its scope spent in it, once per counter
+   * and process (again after `seedRefreshMs`, in the background). Answers the first seed, for requests to wait for;
+   * a failed one is asked again after `SEED_RETRY_MS` (until then it answers the failure).
+   */
+  #seed(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
+    const known = this.#seedings.get(counter.key);
     if (known?.state === 'done' && now < known.until) {
       counter.seededUntil = known.until;
       return undefined;
     }
-    if (known?.state === 'running') return known.wait;
-    if (known?.state === 'failed' && now < known.retryAt) return undefined;
+    if (known?.state === 'running') return known.first ? known.seed : undefined;
+    if (known?.state === 'failed' && now < known.retryAt) return Promise.reject(known.error);
     const read = this.#spentReader(scope, counter.period, now);
-    if (read === undefined) return undefined;
-    const ledger = seedings;
-    const raise = (async () => {
+    if (read === undefined) {
+      counter.seededUntil = Number.POSITIVE_INFINITY;
+      return undefined;
+    }
+    const first = known?.state !== 'done';
+    const seed = (async () => {
       const spent = await read();
-      const amount = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
-      if (amount > 0) await this.backend.raiseUsed(counter.key, amount, counter.period.end);
-    })().then(
+      const used = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
+      // Even at 0: the mark keeps a later seed (a refresh) from counting again what the counter counts since.
+      await this.backend.seedBudget(counter.key, used, counter.period.end);
+    })();
+    // Keys of past periods are never asked for again; past this many the memory starts over.
+    if (this.#seedings.size >= SEEDINGS_LIMIT) this.#seedings.clear();
+    this.#seedings.set(counter.key, { state: 'running', seed, first });
+    seed.then(
       () => {
         const until = this.now() + this.seedRefreshMs;
-        ledger.set(counter.key, { state: 'done', until });
+        this.#seedings.set(counter.key, { state: 'done', until });
         counter.seededUntil = until;
       },
       (error: unknown) => {
-        ledger.set(counter.key, { state: 'failed', retryAt: this.now() + SEED_RETRY_MS });
-        this.onSeedFailure(error);
+        // A refresh that failed is asked again later; the counter counts on meanwhile.
+        this.#seedings.set(counter.key, first ? { state: 'failed', retryAt: this.now() + SEED_RETRY_MS, error } : { state: 'done', until: this.now() + SEED_RETRY_MS });
+        this.onSeedError(error);
       },
     );
-    // Keys of past periods are never asked for again; past this many the memory starts over (raises are idempotent).
-    if (seedings.size >= SEEDINGS_LIMIT) seedings.clear();
-    // Only the first raise holds requests up: a later one refreshes a counter that already counts.
-    const wait = known?.state === 'done' ? undefined : atMost(raise, SEED_WAIT_MS);
-    seedings.set(counter.key, { state: 'running', wait });
-    return wait;
+    return first ? seed : undefined;
   }
 
   /** How to read what a scope spent in a period from the ledger; undefined when the guard was given no way to. */
@@ -470,21 +517,19 @@ export class QuotaGuard {
     const spentByCallerSince = this.spentByCallerSince;
     if (spentByCallerSince === undefined || target === null) return undefined;
     return async () => {
-      let byPeriod = this.#callers.get(scope.policy);
-      if (byPeriod === undefined) this.#callers.set(scope.policy, (byPeriod = new Map()));
       const id = `${projectId} ${period.id}`;
-      let callers = byPeriod.get(id);
+      let callers = this.#callers.get(id);
       if (callers === undefined || now >= callers.readAt + this.seedRefreshMs) {
         // Past periods are never asked for again: their reads go when a new one comes.
-        for (const [known, { end }] of byPeriod) if (end <= period.start) byPeriod.delete(known);
-        if (byPeriod.size >= CALLER_READS_LIMIT) byPeriod.clear();
-        callers = { end: period.end, readAt: now, reading: spentByCallerSince(projectId, period.start) };
-        byPeriod.set(id, callers);
-        // A failed read is not kept: the next raise reads again.
-        const failed = callers;
-        failed.reading.catch(() => {
-          if (byPeriod.get(id) === failed) byPeriod.delete(id);
+        for (const [known, { end }] of this.#callers) if (end <= period.start) this.#callers.delete(known);
+        if (this.#callers.size >= CALLER_READS_LIMIT) this.#callers.clear();
+        const read = { end: period.end, readAt: now, reading: spentByCallerSince(projectId, period.start) };
+        this.#callers.set(id, read);
+        // A failed read is not kept: the next seed reads again.
+        read.reading.catch(() => {
+          if (this.#callers.get(id) === read) this.#callers.delete(id);
         });
+        callers = read;
       }
       return (await callers.reading).get(target) ?? { tokens: 0, costUsd: 0 };
     };
@@ -547,7 +592,7 @@ function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
 function scopesOf(policy: LimitPolicy, projectId: string, feature: string | undefined, user: string | undefined): Scope[] {
   const scopeOf = (scope: Scope['scope'], target: string | null, settings: LimitSettings): Scope => {
     const base = `q:${projectId}:${target === null ? scope : `${scope}:${target}`}`;
-    return { scope, target, projectId, settings, policy, base, keys: { requestsPerMinute: `${base}:rpm`, tokensPerMinute: `${base}:tpm`, concurrentRequests: `${base}:concurrent` }, budgets: {} };
+    return { scope, target, projectId, settings, base, keys: { requestsPerMinute: `${base}:rpm`, tokensPerMinute: `${base}:tpm`, concurrentRequests: `${base}:concurrent` }, budgets: {} };
   };
   const scopes: Scope[] = [scopeOf('project', null, policy.project)];
   // Own properties only: a name like `constructor` or `__proto__` must not read what every object inherits.
@@ -558,16 +603,6 @@ function scopesOf(policy: LimitPolicy, projectId: string, feature: string | unde
     scopes.push(scopeOf('user', user, settings));
   }
   return scopes.filter((scope) => Object.values(scope.settings).some((value) => value !== undefined));
-}
-
-/** Resolves when `work` does, or after `ms`, whichever is first; `work` goes on. */
-function atMost(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    timer.unref();
-  });
-  return Promise.race([work, waited]).finally(() => clearTimeout(timer));
 }
 
 /** A scope's budget counter of `kind` for the period `now` falls in: the one built before while the period lasts. */

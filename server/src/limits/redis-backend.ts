@@ -102,10 +102,12 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return used + held - release
 `;
 
-/** Budgets: used = max(used, atLeast). KEYS: hash, pointer. ARGV: atLeast, periodEnd, expireAt. */
-const RAISE_USED_SCRIPT = `${POINT_TO_PERIOD}
+/** Budgets: unless seeded, used = max(used, seed) and marked seeded. KEYS: hash, pointer. ARGV: used, periodEnd, expireAt. */
+const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}
+if redis.call('HGET', KEYS[1], 'seeded') == '1' then return 0 end
 pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
 if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then redis.call('HSET', KEYS[1], 'used', ARGV[1]) end
+redis.call('HSET', KEYS[1], 'seeded', 1)
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1
 `;
@@ -125,7 +127,7 @@ interface QuotaCommands {
   quotaReserve(hash: string, pointer: string, amount: number, limit: number, periodEnd: number, expireAt: number): Promise<[allowed: number, used: number]>;
   quotaSettle(hash: string, pointer: string, reserved: number, actual: number, periodEnd: number, expireAt: number): Promise<number>;
   quotaCurrent(window: string, slots: string, pointer: string): Promise<[window: number, slots: number, periodEnd: number]>;
-  quotaRaiseUsed(hash: string, pointer: string, atLeast: number, periodEnd: number, expireAt: number): Promise<number>;
+  quotaSeedBudget(hash: string, pointer: string, used: number, periodEnd: number, expireAt: number): Promise<number>;
 }
 
 /** Replies that mean "this Redis cannot serve now" rather than a bug in a script. */
@@ -172,7 +174,7 @@ export class RedisBackend implements QuotaBackend {
     client.defineCommand('quotaReserve', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
     client.defineCommand('quotaSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
     client.defineCommand('quotaCurrent', { numberOfKeys: 3, lua: CURRENT_SCRIPT });
-    client.defineCommand('quotaRaiseUsed', { numberOfKeys: 2, lua: RAISE_USED_SCRIPT });
+    client.defineCommand('quotaSeedBudget', { numberOfKeys: 2, lua: SEED_BUDGET_SCRIPT });
     const onConnectionError = options.onConnectionError ?? (() => undefined);
     client.on('error', (error: Error) => onConnectionError(error));
     this.firstConnection = new Promise((resolve) => {
@@ -261,10 +263,10 @@ export class RedisBackend implements QuotaBackend {
     );
   }
 
-  async raiseUsed(key: string, atLeast: number, periodEnd: number): Promise<void> {
-    assertCount('atLeast', atLeast);
+  async seedBudget(key: string, used: number, periodEnd: number): Promise<boolean> {
+    assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
-    await this.call(() => this.client.quotaRaiseUsed(this.budgetKey(key, periodEnd), this.periodPointerKey(key), atLeast, periodEnd, periodEnd + BUDGET_GRACE_MS));
+    return (await this.call(() => this.client.quotaSeedBudget(this.budgetKey(key, periodEnd), this.periodPointerKey(key), used, periodEnd, periodEnd + BUDGET_GRACE_MS))) === 1;
   }
 
   async current(key: string): Promise<number> {

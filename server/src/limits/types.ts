@@ -68,11 +68,13 @@ export interface QuotaBackend {
    */
   settle(key: string, reserved: number, actual: number, periodEnd: number): Awaitable<number | undefined>;
   /**
-   * Makes a budget's used amount at least `atLeast` (what the ledger says was spent in the period before this counter
-   * counted it: a cap set mid-period, or an in-process counter after a restart). Never lowers it, so it can be
-   * repeated, by any number of instances.
+   * Seeds a budget with what the ledger says was spent in the period before it counted (a cap set mid-period,
+   * in-process counters after a restart, a Redis that lost its counters): unless it was seeded already for that
+   * period, raises its used amount to at least `used` and marks it seeded. A seeded budget is left as it is, since
+   * what it holds and what the ledger holds overlap (a reservation whose record is in the ledger at its estimate); so
+   * it can be asked again, by any number of instances. Answers whether it seeded the budget.
    */
-  raiseUsed(key: string, atLeast: number, periodEnd: number): Awaitable<void>;
+  seedBudget(key: string, used: number, periodEnd: number): Awaitable<boolean>;
   /** What a window, budget or slot set holds now (0 when unknown). */
   current(key: string): Awaitable<number>;
   close(): Awaitable<void>;
