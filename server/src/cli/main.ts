@@ -2,6 +2,9 @@
 import { processIo } from './cli-io.js';
 import { runCli } from './run.js';
 
+/** How long a second signal waits for the records of the requests it ends before quitting anyway. */
+const FORCED_STOP_MS = 10_000;
+
 const result = await runCli(process.argv.slice(2), process.env, processIo);
 if (typeof result === 'number') {
   process.exitCode = result;
@@ -28,6 +31,11 @@ if (typeof result === 'number') {
       processIo.err(`${signal}: ending in-flight requests now and writing their records (press Ctrl-C again to quit without them)`);
       exitCode = forcedCode;
       void exitOnceStopped(result.closeNow());
+      // A database that hangs (a write that never ends) must not hold a forced stop for good.
+      setTimeout(() => {
+        processIo.err(`insforge-ai: the records were not all written within ${FORCED_STOP_MS / 1000} s; quitting without them`);
+        process.exit(forcedCode);
+      }, FORCED_STOP_MS).unref();
     } else {
       process.exit(forcedCode);
     }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import pg from 'pg';
+import { createTestDatabase } from '../../test/databases.js';
 import { startServeProcess } from '../../test/serve-process.js';
 import { parseSseBody } from '../../test/sse.js';
 
@@ -109,4 +111,32 @@ describe('insforge-ai serve on SIGTERM', () => {
       if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
     }
   }, 30_000);
+
+  it('on a second signal quits within 10 s even when the database hangs on a write', async () => {
+    const featuresFile = join(directory, 'features-hung.json');
+    await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
+    const database = await createTestDatabase('postgres');
+    const locker = new pg.Client({ connectionString: database.url });
+    const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', database.url, '--shutdown-grace', '600'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
+    try {
+      const ask = () => fetch(`${serve.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }] }) });
+      expect((await ask()).status).toBe(200);
+      // Every write to the ledger waits for this lock from now on.
+      await locker.connect();
+      await locker.query('begin');
+      await locker.query('lock table usage_records in access exclusive mode');
+      expect((await ask()).status).toBe(200);
+      const started = Date.now();
+      const exited = serve.stop('SIGTERM');
+      await expect.poll(() => serve.output(), { timeout: 5_000 }).toContain('SIGTERM: shutting down');
+      serve.child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(Date.now() - started).toBeLessThan(14_000);
+      expect(serve.output()).toContain('the records were not all written within 10 s; quitting without them');
+    } finally {
+      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
+      await locker.end().catch(() => undefined);
+      await database.drop();
+    }
+  }, 40_000);
 });
