@@ -1,10 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
 
 // An upstream whose image answers the test writes: pictures that are not what their media_type says, and base64 that
 // is not base64. Every answer is billed (a cost and a generation id), as a provider that made something would.
 let images: unknown[] | undefined;
+/** The image requests the scripted upstream answered. */
+let imagePosts = 0;
 const USAGE = { prompt_tokens: 9, completion_tokens: 1290, total_tokens: 1299, cost: 0.04 };
 
 /** A 1×1 PNG and the first bytes of a JPEG, as canonical base64. */
@@ -16,9 +18,13 @@ let upstream: ScriptedUpstream;
 beforeAll(async () => {
   upstream = await startScriptedUpstream(({ method, path }) => {
     if (method !== 'POST' || path !== '/images' || images === undefined) return undefined;
+    imagePosts += 1;
     return { headers: { 'content-type': 'application/json', 'x-generation-id': 'gen-liar-image' }, reads: [JSON.stringify({ created: 1, data: images, usage: USAGE })] };
   }, () => harness.emulator.url);
-  harness = await startHarness({ upstream: { baseUrl: upstream.baseUrl } });
+  harness = await startHarness({
+    upstream: { baseUrl: upstream.baseUrl },
+    features: [...DEFAULT_FEATURES, { name: 'image-with-fallback', modality: 'image', model: 'black-forest-labs/flux.2-pro', fallbackModels: ['google/gemini-3.1-flash-image'] }],
+  });
 });
 afterAll(async () => {
   await harness.close();
@@ -113,6 +119,21 @@ describe('an upstream whose b64_json is not an image', () => {
     } finally {
       await policy({}, version);
     }
+  });
+});
+
+describe('an upstream that bills an answer without an image', () => {
+  it.each([
+    ['no items', []],
+    ['items without b64_json', [{}, { url: 'https://cdn.example/picture.png' }]],
+    ['a string for an item', ['abc']],
+  ])('%s: a 502 whose record keeps the cost, with no second generation from a fallback', async (_name, data) => {
+    images = data;
+    const posts = imagePosts;
+    const response = await post('/v1/images/generations', { prompt: 'nothing to see', model: 'image-with-fallback' });
+    expect(response.status).toBe(502);
+    expect(recordsOf(response)).toEqual([expect.objectContaining({ status: 'error', errorCode: 'upstream_error', costUsd: 0.04, generationId: 'gen-liar-image', attempts: 1 })]);
+    expect(imagePosts - posts).toBe(1);
   });
 });
 

@@ -64,9 +64,10 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
         signal: meter.signal,
         onAttempt: () => meter.attempt(),
         observer: meter.observer.attempts,
-        // An answer without a single image is worth the next fallback; one with images is read below.
+        // An answer without a single image is worth the next fallback, unless the provider billed it: then it is read
+        // below (a 502 that keeps its cost), as a second generation would be billed too and this one's cost lost.
         check: (parsed) => {
-          if (!parsed.data?.some((image) => typeof image?.b64_json === 'string')) {
+          if (!parsed.data?.some((image) => typeof image?.b64_json === 'string') && !billed(parsed.usage)) {
             throw new UpstreamFailure(new GatewayError('upstream_error', 'The model provider returned no image.'), false, true);
           }
         },
@@ -98,6 +99,12 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
       outgoing: (plan) => ({ kind: 'images', feature: plan.feature, models: plan.models, body: plan.body, apiKey: plan.apiKey }),
     },
   };
+}
+
+/** Whether an answer's usage says the provider charged for it. */
+function billed(usage: UpstreamImages['usage']): boolean {
+  const cost = (usage as { cost?: unknown } | undefined)?.cost;
+  return typeof cost === 'number' && cost > 0;
 }
 
 /**
