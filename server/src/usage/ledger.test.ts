@@ -162,6 +162,31 @@ describe.each(DIALECTS)('usage ledger on %s', (dialect) => {
     expect(rejected).toMatchObject({ status: 'rejected', cost_source: 'estimated', cost_usd: 0 });
   });
 
+  it('writes the same row through a plugin that rewrites each insert, and a value left out as its column default', async () => {
+    // Every field, each with a value no other column has: a value in the wrong column would show.
+    const fields: Partial<UsageRecord> = {
+      userId: 'u1', clientKeyId: 'k1', provider: 'OpenAI', generationId: 'gen-1', promptTokens: 11, completionTokens: 22, reasoningTokens: 3,
+      imageCount: 4, imageResolution: '1024x1024', costUsd: 0.0007, latencyMs: 55.4, timeToFirstTokenMs: 66.6, errorCode: 'upstream_error',
+      cacheHit: true, streamed: false, costSavedUsd: 0.0008, guardrails: [{ name: 'pii', stage: 'input', verdict: 'redact' }], guardrailCostUsd: 0.0009,
+      attempts: 2, jobId: 'job-1', startedAt: new Date(Date.now() - 1_000),
+    };
+    const passed = usageRecord(fields);
+    const rewritten = usageRecord(fields);
+    const rewriting = db.withPlugin({ transformQuery: (args) => ({ ...args.node }), transformResult: async (args) => args.result });
+    const viaRewriting = new UsageLedger(rewriting, { flushIntervalMs: 20 });
+    ledgers.push(viaRewriting);
+    const ledger = newLedger();
+    ledger.record(passed);
+    viaRewriting.record(rewritten);
+    await Promise.all([ledger.flush(), viaRewriting.flush()]);
+    ledger.record({ ...usageRecord({ startedAt: new Date(Date.now() - 500) }), attempts: undefined as unknown as number });
+    await ledger.flush();
+    const written = await rows();
+    const byId = (id: string) => written.find((row) => row.id === id);
+    expect({ ...byId(rewritten.requestId), id: passed.requestId }).toEqual(byId(passed.requestId));
+    expect(written.filter((row) => row.id !== passed.requestId && row.id !== rewritten.requestId)).toMatchObject([{ attempts: 0 }]);
+  });
+
   it('writes a request once even when its batch is written again after a write that did land', async () => {
     const ledger = newLedger();
     probe.failAfterNextInsert = true;
