@@ -135,9 +135,12 @@ function checkTools(feature: Feature, tools: unknown): void {
 function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: unknown }>): void {
   const counts: Record<AttachmentKind, number> = { image: 0, file: 0, audio: 0 };
   const cacheControl = feature.extensions?.cacheControl ?? 'allow';
-  for (const [index, message] of messages.entries()) {
-    if (!Array.isArray(message.content)) continue;
-    for (const [partIndex, part] of message.content.entries()) {
+  // Indexes rather than `entries()`: nearly every message holds text only, and an iterator with a pair per message
+  // was most of what this check cost.
+  for (let index = 0; index < messages.length; index += 1) {
+    const content = messages[index]?.content;
+    if (!Array.isArray(content)) continue;
+    for (const [partIndex, part] of content.entries()) {
       if (!isRecord(part)) continue;
       const at = `messages.${index}.content.${partIndex}`;
       if (part['cache_control'] !== undefined && cacheControl === 'forbid') {

@@ -38,3 +38,18 @@ describe('a price the catalog does not know', () => {
     expect(await estimateEmbeddings(unreachable, ['embed/one-dollar'], [1, 2])).toEqual({ tokens: 2, costUsd: 0 });
   });
 });
+
+describe('prices read from catalog entries', () => {
+  it('counts a refreshed entry\'s prices at once, and variable prices at the dearest price of the moment', async () => {
+    const catalog: Record<string, { pricing: Record<string, string> }> = { 'embed/priced': { pricing: { prompt: '1' } }, 'embed/variable': { pricing: { prompt: '-1' } } };
+    let dearest = { prompt: 3 };
+    const refreshing = { catalog: { find: async (id: string) => catalog[id], dearest: async () => dearest } } as unknown as GatewayContext;
+    expect((await estimateEmbeddings(refreshing, ['embed/priced'], [1, 2])).costUsd).toBe(2);
+    expect((await estimateEmbeddings(refreshing, ['embed/priced'], [1, 2])).costUsd).toBe(2);
+    catalog['embed/priced'] = { pricing: { prompt: '5' } };
+    expect((await estimateEmbeddings(refreshing, ['embed/priced'], [1, 2])).costUsd).toBe(10);
+    expect((await estimateEmbeddings(refreshing, ['embed/variable'], [1, 2])).costUsd).toBe(6);
+    dearest = { prompt: 7 };
+    expect((await estimateEmbeddings(refreshing, ['embed/variable'], [1, 2])).costUsd).toBe(14);
+  });
+});

@@ -2,6 +2,7 @@ import type { QuotaEstimate } from '../limits/quota-guard.js';
 import type { ChatRun } from './chat.js';
 import { OCR_PAGE_USD, PDF_PAGE_TOKENS, webSearchFeeOf } from './attachment-estimate.js';
 import type { GatewayContext } from './context.js';
+import type { UpstreamModel } from '../upstream/model-catalog.js';
 
 /** Output tokens assumed when neither the request, the feature nor the catalog bounds them. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
@@ -26,30 +27,43 @@ interface ModelFacts {
  * prices count as 0. Unknown models are unbounded in output (the default maximum applies).
  */
 async function factsOf(context: GatewayContext, models: readonly string[]): Promise<ModelFacts[]> {
-  return Promise.all(
-    models.map(async (id) => {
-      const model = await context.catalog.find(id);
-      const pricing = model?.pricing ?? {};
-      const listedPrice = (kind: string) => (model ? Number(pricing[kind] ?? 0) : Number.NaN);
-      const known = (value: number) => Number.isFinite(value) && value >= 0;
-      // The dearest prices are read only for a model that needs them, not for every request.
-      const needsDearest = model === undefined || Object.keys(pricing).some((kind) => !known(listedPrice(kind)));
-      const dearest = needsDearest ? await context.catalog.dearest() : null;
-      const price = (kind: string) => {
-        const listed = listedPrice(kind);
-        if (known(listed)) return listed;
-        return dearest?.[kind] ?? 0;
-      };
-      return {
-        promptPrice: price('prompt'),
-        completionPrice: price('completion'),
-        imagePrice: price('image_output') || price('completion'),
-        maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
-        readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
-        cacheWritePrice: price('input_cache_write'),
-      };
-    }),
-  );
+  const facts: ModelFacts[] = [];
+  for (const id of models) facts.push(await modelFactsOf(context, id));
+  return facts;
+}
+
+/**
+ * The facts of catalog entries whose every price is listed, read once per entry rather than once per request (their
+ * prices are text): an entry is never changed, a refreshed catalog brings new ones. Facts that read the dearest
+ * prices are read anew, as those follow the whole catalog.
+ */
+const listedFacts = new WeakMap<UpstreamModel, ModelFacts>();
+
+async function modelFactsOf(context: GatewayContext, id: string): Promise<ModelFacts> {
+  const model = await context.catalog.find(id);
+  const listed = model ? listedFacts.get(model) : undefined;
+  if (listed) return listed;
+  const pricing = model?.pricing ?? {};
+  const listedPrice = (kind: string) => (model ? Number(pricing[kind] ?? 0) : Number.NaN);
+  const known = (value: number) => Number.isFinite(value) && value >= 0;
+  // The dearest prices are read only for a model that needs them, not for every request.
+  const needsDearest = model === undefined || Object.keys(pricing).some((kind) => !known(listedPrice(kind)));
+  const dearest = needsDearest ? await context.catalog.dearest() : null;
+  const price = (kind: string) => {
+    const value = listedPrice(kind);
+    if (known(value)) return value;
+    return dearest?.[kind] ?? 0;
+  };
+  const facts: ModelFacts = {
+    promptPrice: price('prompt'),
+    completionPrice: price('completion'),
+    imagePrice: price('image_output') || price('completion'),
+    maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
+    readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
+    cacheWritePrice: price('input_cache_write'),
+  };
+  if (model && !needsDearest) listedFacts.set(model, Object.freeze(facts));
+  return facts;
 }
 
 /**
