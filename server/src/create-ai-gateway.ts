@@ -431,7 +431,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     next();
   };
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
-  const parseBody = jsonBody(maxBodyBytes);
+  // JSON bodies as SDKs send them are read by the gateway's own reader; the rest by Express's parser.
+  const parseBody = plainJsonBody(maxBodyBytes, jsonBody(maxBodyBytes));
   const identifyCaller = identityMiddleware(context);
   router.use(awaitReady);
   router.use(requestHygiene);
@@ -465,7 +466,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const errorHandlers = [revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
-  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, plainJsonBody(maxBodyBytes, parseBody), identifyCaller], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
+  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, parseBody, identifyCaller], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
   Object.defineProperty(gateway, 'router', { value: router });
   Object.defineProperty(gateway, 'context', { value: context });
   Object.defineProperty(gateway, 'ready', { value: ready });

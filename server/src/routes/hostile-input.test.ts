@@ -85,6 +85,52 @@ describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => 
     }
   });
 
+  it('reads a chunked JSON body, and refuses one that passes the limit with 413 as soon as it does', async () => {
+    const small = await startHarness({ maxBodyBytes: 64 * 1024 });
+    try {
+      for (const path of ['/v1/chat/completions', '/api/ai/estimate']) {
+        const url = new URL(`${small.url}${path}`);
+        // A body sent in pieces, without a length, as a streaming client sends it.
+        const answer = await new Promise<{ status: number }>((resolve, reject) => {
+          const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, headers: { ...asUser, ...json, 'transfer-encoding': 'chunked' } }, (response) => {
+            response.resume().on('end', () => resolve({ status: response.statusCode ?? 0 }));
+          });
+          request.on('error', reject);
+          const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'in pieces' }] });
+          request.write(body.slice(0, 10));
+          request.end(body.slice(10));
+        });
+        expect(answer.status, path).toBe(200);
+        // A body that goes on and on: the answer comes once the limit is passed, not when the client stops.
+        const endless = await new Promise<{ status: number; connection: string | undefined; sent: number }>((resolve, reject) => {
+          let sent = 0;
+          const timers: NodeJS.Timeout[] = [];
+          const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, headers: { ...asUser, ...json, 'transfer-encoding': 'chunked' } }, (response) => {
+            timers.forEach(clearInterval);
+            response.resume().on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, sent }));
+          });
+          request.on('error', () => undefined);
+          request.once('socket', (socket) => socket.once('error', reject));
+          request.write('{"model":"chat","messages":[{"role":"user","content":"');
+          const timer = setInterval(() => {
+            request.write('x'.repeat(16 * 1024));
+            sent += 16 * 1024;
+            if (sent > 4 * 1024 * 1024) {
+              clearInterval(timer);
+              reject(new Error('no answer after 4 MB'));
+            }
+          }, 1);
+          timers.push(timer);
+        });
+        expect(endless.status, path).toBe(413);
+        expect(endless.connection).toBe('close');
+        expect(endless.sent).toBeLessThan(1024 * 1024);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a charset or content encoding it cannot read with 415, before authentication too', async () => {
     for (const headers of [{}, asUser]) {
       const latin1 = await raw('POST', '/v1/chat/completions', { ...headers, 'content-type': 'application/json; charset=latin1' }, chatBody);

@@ -64,6 +64,7 @@ function checkJson(buffer: Buffer): void {
   if (nul) throw new GatewayError('invalid_request', NUL_MESSAGE);
 }
 
+const EMPTY_OBJECT = Buffer.from('{}');
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 /** The first character of a JSON text after its whitespace (space, tab, line feed, carriage return). */
 function firstSignificant(text: string): string | undefined {
@@ -78,25 +79,38 @@ function firstSignificant(text: string): string | undefined {
 const notJson = (message: string) => Object.assign(new SyntaxError(message), { status: 400, type: 'entity.parse.failed' });
 
 /**
- * `jsonBody` for the hot routes: the body every SDK sends — UTF-8 JSON with a length, neither compressed nor chunked,
- * within the limit — is read and parsed here with the same checks and the same errors, without the general parser's
- * work per request; any other body goes to `parser` (the gateway's `jsonBody`).
+ * `jsonBody` in front: the body every SDK sends — UTF-8 JSON, not compressed, with a length within the limit or
+ * chunked — is read and parsed here with the same checks and the same errors, without the general parser's work per
+ * request; any other body goes to `parser` (the gateway's `jsonBody`). A chunked body that passes the limit is refused
+ * with 413 as soon as it does (Express's parser reads such a body to its end first, however long it goes on).
  */
 export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler {
   return (req, res, next) => {
     const { headers } = req;
     const length = Number(headers['content-length']);
-    const plain = PLAIN_JSON.test(headers['content-type'] ?? '') && headers['content-encoding'] === undefined && headers['transfer-encoding'] === undefined;
-    if (!plain || !Number.isSafeInteger(length) || length <= 0 || length > limit || (req as { _body?: boolean })._body) {
+    const chunked = headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined && /^chunked$/i.test(headers['transfer-encoding']);
+    const plain = PLAIN_JSON.test(headers['content-type'] ?? '') && headers['content-encoding'] === undefined && (chunked || headers['transfer-encoding'] === undefined);
+    if (!plain || (!chunked && (!Number.isSafeInteger(length) || length <= 0 || length > limit)) || (req as { _body?: boolean })._body) {
       parser(req, res, next);
       return;
     }
     const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => chunks.push(chunk);
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        stop();
+        next(Object.assign(new Error(`The request body is larger than the ${limit} bytes the gateway accepts.`), { status: 413, type: 'entity.too.large' }));
+        return;
+      }
+      chunks.push(chunk);
+    };
     const onEnd = () => {
       stop();
       let body: unknown;
       try {
+        // An empty (chunked) body reads as `{}`, as Express's parser reads it.
+        if (received === 0) chunks.push(EMPTY_OBJECT);
         const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
         checkJson(bytes);
         const text = (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes).toString('utf8');
