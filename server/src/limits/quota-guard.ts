@@ -465,9 +465,10 @@ export class QuotaGuard {
   }
 
   /**
-   * Seeds a budget counter that holds nothing yet for its period with what its scope spent in it, once per counter
-   * and process (again after `seedRefreshMs`, in the background). Answers the first seed, for requests to wait for;
-   * a failed one is asked again after `SEED_RETRY_MS` (until then it answers the failure).
+   * Seeds a budget counter with what its scope spent in its period (`QuotaBackend.seedBudget`: once per counter in
+   * the backend), asked once per counter and process (again after `seedRefreshMs`, in the background). Answers the
+   * first seed, for requests to wait for; a failed one is asked again after `SEED_RETRY_MS` (until then it answers
+   * the failure).
    */
   #seed(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
     const known = this.#seedings.get(counter.key);
