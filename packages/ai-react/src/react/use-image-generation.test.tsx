@@ -31,6 +31,8 @@ const runningImage = (text: string) => harness.emulator.generations({ kind: 'ima
 
 describe('useImageGeneration', () => {
   it('generates images with the prompt, size, quality, count and style asked for', async () => {
+    // Long enough to see `submitted`: an answer within waitFor's first interval would pass it by.
+    harness.emulator.addRule({ match: { contains: 'lighthouse at dusk' }, scenario: 'ttft=300' });
     const { result } = renderImages({ feature: 'image' });
     expect(result.current).toMatchObject({ status: 'ready', images: [], generations: [] });
     const generating = result.current.generate({ prompt: 'A lighthouse at dusk', size: '1024x1024', quality: 'hd', n: 2, style: 'natural' });
