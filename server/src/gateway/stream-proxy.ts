@@ -175,8 +175,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       statusKnown = true;
-      const header = headerValue(response.headers, 'x-generation-id');
-      const generationId = sentKey ? sentKey.replaceIn(header) : header;
+      const generationId = headerValue(response.headers, 'x-generation-id');
       latestGenerationId = generationId;
       const batches = readSseBatches(response.body, { raw: rawEvents, sentKey });
       try {

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { headerValue, toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
+import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { SentKey } from '../upstream/sent-key.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
@@ -26,7 +26,8 @@ export interface JsonPost<T> {
 
 /**
  * A successful answer: the parsed body, and the same body as it came, for a route that forwards it unchanged. The key
- * the request was sent with is in neither, nor in the generation id header, should the upstream have echoed it.
+ * the request was sent with is in neither (nor in the generation id header: `OpenRouterClient.send`), should the
+ * upstream have echoed it.
  */
 export interface JsonAnswer<T> {
   result: T;
@@ -70,20 +71,13 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
     if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
     if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
     post.check?.(result);
-    return { result, raw, model, headers: sentKey ? withoutKeyInGenerationId(response.headers, sentKey) : response.headers };
+    return { result, raw, model, headers: response.headers };
   }, post.observer);
 }
 
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */
 function malformedAnswer(): UpstreamFailure {
   return new UpstreamFailure(new GatewayError('upstream_error', 'The model provider sent an answer the gateway cannot read.'), false, true);
-}
-
-/** The headers with the key replaced in the one a route reads into its record, the generation id. */
-function withoutKeyInGenerationId(headers: UpstreamResponse['headers'], sentKey: SentKey): UpstreamResponse['headers'] {
-  const generationId = headerValue(headers, 'x-generation-id');
-  const safe = sentKey.replaceIn(generationId);
-  return safe === generationId ? headers : { ...headers, 'x-generation-id': safe };
 }
 
 const VECTOR_START = Buffer.from('"embedding":[');

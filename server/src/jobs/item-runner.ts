@@ -202,8 +202,7 @@ async function streamChatItem(context: GatewayContext, run: ChatRun, meter: Mete
     await hooks.sent();
     const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-    const header = headerValue(response.headers, 'x-generation-id');
-    const generationId = sentKey ? sentKey.replaceIn(header) : header;
+    const generationId = headerValue(response.headers, 'x-generation-id');
     if (generationId) await hooks.generation(generationId);
     return { items: readSseEvents(response.body, sentKey), generationId };
   }, meter.observer.attempts);

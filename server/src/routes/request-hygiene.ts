@@ -35,6 +35,9 @@ export function scanJson(text: Buffer): { depth: number; nul: boolean } {
   return { depth: deepest, nul };
 }
 
+/** A body past the limit, with the status and type Express's parser gives one (the error handler reads them). */
+const tooLarge = (message: string) => Object.assign(new Error(message), { status: 413, type: 'entity.too.large' });
+
 /** What Express's JSON parser reads (its default type); other bodies are left to their routes (file uploads). */
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 
@@ -50,7 +53,7 @@ export function jsonBody(limit: number): PlainHandler {
     // first, however long the client takes to send it. The connection closes with the answer (`sendGatewayError`).
     const length = Number(req.headers['content-length']);
     if (JSON_TYPE.test(req.headers['content-type'] ?? '') && Number.isSafeInteger(length) && length > limit) {
-      next(Object.assign(new Error(`The request body announces ${length} bytes; the gateway accepts at most ${limit}.`), { status: 413, type: 'entity.too.large' }));
+      next(tooLarge(`The request body announces ${length} bytes; the gateway accepts at most ${limit}.`));
       return;
     }
     parse(req, res, next);
@@ -100,7 +103,7 @@ export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler
       received += chunk.length;
       if (received > limit) {
         stop();
-        next(Object.assign(new Error(`The request body is larger than the ${limit} bytes the gateway accepts.`), { status: 413, type: 'entity.too.large' }));
+        next(tooLarge(`The request body is larger than the ${limit} bytes the gateway accepts.`));
         return;
       }
       chunks.push(chunk);

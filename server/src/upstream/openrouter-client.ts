@@ -1,6 +1,7 @@
 import { createSecureContext, rootCertificates, TLSSocket } from 'node:tls';
 import { Agent, buildConnector, Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError } from '../errors.js';
+import { SentKey } from './sent-key.js';
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 
@@ -127,7 +128,7 @@ export class OpenRouterClient {
         // (without it each POST in flight takes a connection of its own). HTTP/1.1 is unchanged: no pipelining.
         idempotent: true,
       });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      return { status: response.statusCode, headers: withoutKeyInGenerationId(response.headers, key), body: response.body };
     } catch (error) {
       throw toTransportError(error, init.signal);
     }
@@ -174,4 +175,15 @@ export function toTransportError(error: unknown, signal?: AbortSignal): Upstream
 export function headerValue(headers: UpstreamResponse['headers'], name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The headers with the key the request was sent with replaced in the one every reader puts into its record, the
+ * generation id: an upstream that echoes its request (a debugging proxy) must not get the key into a record.
+ */
+function withoutKeyInGenerationId(headers: UpstreamResponse['headers'], key: string): UpstreamResponse['headers'] {
+  const generationId = headers['x-generation-id'];
+  if (typeof generationId !== 'string') return headers;
+  const safe = SentKey.of(key)?.replaceIn(generationId) ?? generationId;
+  return safe === generationId ? headers : { ...headers, 'x-generation-id': safe };
 }
