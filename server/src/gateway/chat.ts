@@ -126,7 +126,7 @@ export function forgetPrompt(run: ChatRun): void {
  */
 export async function completeChat(context: GatewayContext, run: ChatRun, meter: MeteredRequest): Promise<JsonAnswer<UpstreamCompletion>> {
   const body = { ...run.body, stream: false };
-  return postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal: meter.signal, onAttempt: () => meter.attempt(), observer: meter.observer.attempts });
+  return postWithFallbacks<UpstreamCompletion>(context, { path: '/chat/completions', models: run.target.models, body, apiKey: run.apiKey, signal: meter.signal, meter, observer: meter.observer.attempts });
 }
 
 /** The text of a completion's first choice, whether the provider sent a string or content parts, and why it ended. */

@@ -150,6 +150,11 @@ export class MeteredRequest {
   estimate: QuotaEstimate | undefined;
   admission: Admission | undefined;
   attempts = 0;
+  /**
+   * Generations of attempts that OpenRouter answered 200 and that then failed (`answeredThenFailed`), in order; `null`
+   * where no generation id came. OpenRouter may have billed them: the record's cost and the caps count them.
+   */
+  readonly failedGenerations: Array<string | null> = [];
   /** Sees the request's attempts and its end; see `LifecyclePorts.observe`. */
   readonly observer: RequestObserver;
   /** Watchers of the answer, added by the stages before forwarding. */
@@ -157,6 +162,8 @@ export class MeteredRequest {
   /** Fields the stages add to the usage record (a cache hit, the cost saved, guardrail decisions). */
   readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd' | 'jobId'>> = {};
   #holds = 0;
+  /** How many of `failedGenerations` the attempts after them have reserved for (see `attempt`). */
+  #reservedAgain = 0;
   readonly #abort = new AbortController();
   #endReason: EndReason | undefined;
   #clientGone = false;
@@ -209,9 +216,25 @@ export class MeteredRequest {
     };
   }
 
-  /** Counts one upstream attempt (a retry or a fallback is another). */
-  attempt(): void {
+  /**
+   * Counts one upstream attempt (a retry or a fallback is another). After an attempt OpenRouter may have billed, the
+   * next one first reserves its own worst case against the caps (and throws their refusal): await what it returns.
+   */
+  attempt(): void | Promise<void> {
     this.attempts += 1;
+    if (this.failedGenerations.length > this.#reservedAgain && this.admission) {
+      this.#reservedAgain = this.failedGenerations.length;
+      return this.admission.reserveAgain();
+    }
+  }
+
+  /**
+   * An attempt that OpenRouter answered 200 and that then failed, not by this request's own abort: an error inside
+   * the answer, a body that cannot be read or broke off. Its generation may be billed though nothing of it is used.
+   */
+  answeredThenFailed(generationId: string | undefined): void {
+    if (this.signal.aborted) return;
+    this.failedGenerations.push(generationId === undefined ? null : (textOf(generationId) ?? null));
   }
 
   /** Ends the request on the gateway's side: the upstream call is aborted and the client gets `abortError()`. */
@@ -280,6 +303,7 @@ export class MeteredRequest {
       defined(record, 'imageCount', result.imageCount);
     }
     defined(record, 'errorCode', result.errorCode);
+    if (this.failedGenerations.length > 0) record.failedGenerations = [...this.failedGenerations];
     // Whatever the stages added (usually nothing): every field of theirs, so a new one is never left out.
     const fields: Record<string, unknown> = this.recordFields;
     for (const key in fields) if (fields[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = fields[key];
@@ -304,7 +328,7 @@ export class MeteredRequest {
     if (!this.admission) return;
     const tokens = figures.promptTokens + figures.completionTokens;
     void this.admission
-      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled })
+      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled, failedGenerations: this.failedGenerations })
       .catch((error: unknown) => this.ports.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
 }

@@ -171,7 +171,8 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   let opened: OpenedStream;
   try {
     opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-      meter.attempt();
+      const reserving = meter.attempt();
+      if (reserving) await reserving;
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       statusKnown = true;
@@ -183,6 +184,13 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
         return { batches, first, rest, generationId: generationId ?? first?.chunk.id };
       } catch (error) {
         response.body.destroy();
+        // Failed before its first chunk, after OpenRouter answered 200: a generation that may be billed, which the
+        // next attempt does not replace (and which a cancel from here on must not count twice). A cancel that ended
+        // it keeps it as the request's own.
+        if (!signal.aborted) {
+          meter.answeredThenFailed(generationId);
+          latestGenerationId = undefined;
+        }
         throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
       }
     }, meter.observer.attempts);

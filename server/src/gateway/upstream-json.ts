@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
+import { headerValue, toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { SentKey } from '../upstream/sent-key.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
@@ -12,7 +12,8 @@ export interface JsonPost<T> {
   body: Record<string, unknown>;
   apiKey: string;
   signal: AbortSignal;
-  onAttempt?: () => void;
+  /** Counts each attempt and hears of those that failed after a 200: usually the request's `MeteredRequest`. */
+  meter?: AttemptLog | undefined;
   /** Gates and watches each attempt (circuit breakers, metrics, spans): usually `meter.observer.attempts`. */
   observer?: AttemptObserver | undefined;
   /** Extra checks of a parsed answer; throw an `UpstreamFailure` to retry or fall back. */
@@ -22,6 +23,12 @@ export interface JsonPost<T> {
    * parsed as `[]`, which spares the parse of thousands of numbers per input; `raw` still carries them.
    */
   skipVectors?: boolean;
+}
+
+/** What counts a request's upstream attempts (`MeteredRequest`): see its `attempt` and `answeredThenFailed`. */
+export interface AttemptLog {
+  attempt(): void | Promise<void>;
+  answeredThenFailed(generationId: string | undefined): void;
 }
 
 /**
@@ -48,30 +55,37 @@ const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completi
 export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
   const sentKey = SentKey.of(post.apiKey);
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
-    post.onAttempt?.();
+    const reserving = post.meter?.attempt();
+    if (reserving) await reserving;
     const response = await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-    let bytes: Uint8Array;
     try {
-      bytes = await response.body.bytes();
+      let bytes: Uint8Array;
+      try {
+        bytes = await response.body.bytes();
+      } catch (error) {
+        throw toTransportError(error, post.signal);
+      }
+      // The key is replaced in the bytes before the parse, so the parsed body, the bytes forwarded and the record agree.
+      const body = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const raw = sentKey ? sentKey.replaceInBytes(body) : body;
+      let result: T;
+      try {
+        result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
+      } catch {
+        // The whole body came, and is not JSON (an HTML error page, a proxy's text): not a failed connection.
+        throw malformedAnswer();
+      }
+      if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
+      if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
+      if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
+      post.check?.(result);
+      return { result, raw, model, headers: response.headers };
     } catch (error) {
-      throw toTransportError(error, post.signal);
+      // OpenRouter answered 200, so the model began: its generation may be billed, whatever came of it.
+      post.meter?.answeredThenFailed(headerValue(response.headers, 'x-generation-id'));
+      throw error;
     }
-    // The key is replaced in the bytes before the parse, so the parsed body, the bytes forwarded and the record agree.
-    const body = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    const raw = sentKey ? sentKey.replaceInBytes(body) : body;
-    let result: T;
-    try {
-      result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
-    } catch {
-      // The whole body came, and is not JSON (an HTML error page, a proxy's text): not a failed connection.
-      throw malformedAnswer();
-    }
-    if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
-    if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
-    if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
-    post.check?.(result);
-    return { result, raw, model, headers: response.headers };
   }, post.observer);
 }
 

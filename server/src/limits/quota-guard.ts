@@ -117,6 +117,12 @@ export interface ActualUse {
    * aborted, or a generation id names what it made. False for requests refused before or by the upstream.
    */
   mayBeBilled: boolean;
+  /**
+   * Generations of earlier attempts that OpenRouter answered 200 and that then failed (an error inside the answer, a
+   * body the gateway could not read): billed, perhaps, though no answer came of them. Each keeps a worst case until
+   * `settleCost` brings its figures; `null` (no generation id came) keeps it for good.
+   */
+  failedGenerations?: ReadonlyArray<string | null> | undefined;
 }
 
 /** The real figures of a generation once reconciled; undefined when they could not be had (the worst case stands). */
@@ -134,6 +140,12 @@ export interface Admission {
    * id names it, for good when none does (the worst case stands). A request that was never billed gives all back.
    */
   settle(actual: ActualUse): Promise<void>;
+  /**
+   * Reserves the worst case once more against the request's token and spend caps, for an attempt that follows one
+   * OpenRouter may have billed (`ActualUse.failedGenerations`): each generation the request may be billed for has a
+   * reservation of its own. Throws the cap's refusal (nothing more is taken) when a cap has no room for it.
+   */
+  reserveAgain(): Promise<void>;
 }
 
 /** A project's or one of its features' budgets, as the usage ledger is asked for what they spent. */
@@ -193,7 +205,7 @@ const SEED_WAIT_MS = 5_000;
 const CALLER_READS_LIMIT = 1_000;
 const BUDGET_KINDS: readonly BudgetKind[] = ['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd'];
 
-const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined };
+const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined, reserveAgain: async () => undefined };
 
 function describeScope(scope: Scope): string {
   if (scope.scope === 'feature') return `the "${scope.target}" feature`;
@@ -251,30 +263,61 @@ export class QuotaGuard {
     const headers: Record<string, string> = {};
     await runSteps(this.#takeAll(scopes, estimate, holds, headers));
     const alertsFrom = Math.min(...limits.alerts.thresholds);
+    // The worst cases reserved again for attempts after a failed generation (`reserveAgain`), one list each.
+    const again: Hold[][] = [];
     let settled = false;
     return {
       headers,
       settle: async (actual) => {
         if (settled) return;
         settled = true;
-        if (actual.costUsd !== undefined || !actual.mayBeBilled) {
-          await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0, alertsFrom }));
-          return;
-        }
-        // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
-        const budgets = holds.filter((hold) => hold.type === 'budget');
-        await runSteps(this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true));
+        const failed = actual.failedGenerations ?? [];
+        if (failed.length === 0 && again.length === 0) return this.#settleOne(holds, actual, alertsFrom);
+        // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
+        // admission's own budgets, then those reserved again), the answer's (or the last attempt's) the next one.
+        const reserved = [holds.filter((hold) => hold.type === 'budget'), ...again];
+        await Promise.all(failed.map((generationId, index) => this.#awaitCost(reserved[index] ?? [], generationId ?? undefined, alertsFrom)));
+        const own = [...holds.filter((hold) => hold.type !== 'budget'), ...(reserved[failed.length] ?? [])];
+        await this.#settleOne(own, actual, alertsFrom);
+        // A worst case reserved for an attempt that never came (none follows a failed last attempt) is given back.
+        const unused = reserved.slice(failed.length + 1).flat();
+        if (unused.length > 0) await runSteps(this.#release(unused, undefined));
+      },
+      reserveAgain: async () => {
+        if (settled) return;
+        const budgets = scopes.flatMap((scope) => (BUDGET_KINDS.some((kind) => scope.settings[kind] !== undefined) ? [budgetsOnly(scope)] : []));
         if (budgets.length === 0) return;
-        if (actual.generationId === undefined) {
-          await runSteps(this.#release(budgets, { tokens: undefined, costUsd: undefined, alertsFrom }));
-          return;
-        }
-        const generationId = actual.generationId;
-        const timer = setTimeout(() => void this.settleCost(generationId, undefined), PENDING_COST_TTL_MS);
-        timer.unref();
-        this.#pendingCost.set(generationId, { holds: budgets, timer, alertsFrom });
+        const taken: Hold[] = [];
+        await runSteps(this.#takeAll(budgets, estimate, taken, {}));
+        again.push(taken);
       },
     };
+  }
+
+  /** Settles one generation's holds with what the request used (see `Admission.settle`). */
+  async #settleOne(holds: Hold[], actual: ActualUse, alertsFrom: number): Promise<void> {
+    if (actual.costUsd !== undefined || !actual.mayBeBilled) {
+      await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0, alertsFrom }));
+      return;
+    }
+    // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
+    await runSteps(this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true));
+    await this.#awaitCost(holds.filter((hold) => hold.type === 'budget'), actual.generationId, alertsFrom);
+  }
+
+  /**
+   * Keeps a generation's budget holds at their worst case until `settleCost` brings its figures (or for good when no
+   * generation id names it, or none come within `PENDING_COST_TTL_MS`).
+   */
+  async #awaitCost(budgets: Hold[], generationId: string | undefined, alertsFrom: number): Promise<void> {
+    if (budgets.length === 0) return;
+    if (generationId === undefined) {
+      await runSteps(this.#release(budgets, { tokens: undefined, costUsd: undefined, alertsFrom }));
+      return;
+    }
+    const timer = setTimeout(() => void this.settleCost(generationId, undefined), PENDING_COST_TTL_MS);
+    timer.unref();
+    this.#pendingCost.set(generationId, { holds: budgets, timer, alertsFrom });
   }
 
   /**
@@ -574,6 +617,12 @@ export class QuotaGuard {
     // The total comes from the settle itself, for the hold's own period even when the request outlived it.
     return this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
   }
+}
+
+/** A scope with its token and spend caps only: what `reserveAgain` takes once more. */
+function budgetsOnly(scope: Scope): Scope {
+  const { tokensPerDay, spendPerDayUsd, spendPerMonthUsd } = scope.settings;
+  return { ...scope, settings: { tokensPerDay, spendPerDayUsd, spendPerMonthUsd } };
 }
 
 /** Scopes derived from a frozen policy (`freezePolicy`, as the stored limits are), by subject. */

@@ -56,7 +56,7 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
         body: plan.body,
         apiKey: plan.apiKey,
         signal: meter.signal,
-        onAttempt: () => meter.attempt(),
+        meter,
         observer: meter.observer.attempts,
         skipVectors: !meter.answerTaps.some((tap) => tap.body),
       });

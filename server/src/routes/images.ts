@@ -62,7 +62,7 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
         body: plan.body,
         apiKey: plan.apiKey,
         signal: meter.signal,
-        onAttempt: () => meter.attempt(),
+        meter,
         observer: meter.observer.attempts,
         // An answer without a single image is worth the next fallback, unless the provider billed it: then it is read
         // below (a 502 that keeps its cost), as a second generation would be billed too and this one's cost lost.

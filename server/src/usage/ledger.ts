@@ -1,7 +1,7 @@
 import { createQueryId, sql, type Insertable, type Kysely, type RootOperationNode } from 'kysely';
 import type { GatewayLogger } from '../logger.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
-import { estimateCost, type PriceLookup } from './estimate.js';
+import { estimateCost, type ModelPrices, type PriceLookup } from './estimate.js';
 import { GenerationReconciler, type GenerationFigures, type GenerationLookup, type ReconcileJob, type ReconcilerOptions, type ReconcilerStats } from './reconciler.js';
 import type { UsageRecord, UsageSink } from './usage-record.js';
 
@@ -24,7 +24,7 @@ export interface UsageLedgerOptions {
   /** Longest wait for `prices` before estimating without them. Default 2 s. */
   pricesTimeoutMs?: number;
   /** Reconciles estimated records that carry a generation id with OpenRouter's figures. */
-  reconcile?: Omit<ReconcilerOptions, 'apply' | 'logger' | 'lookup'> & { lookup: GenerationLookup };
+  reconcile?: Omit<ReconcilerOptions, 'apply' | 'gaveUp' | 'logger' | 'lookup'> & { lookup: GenerationLookup };
   logger?: GatewayLogger;
 }
 
@@ -46,8 +46,29 @@ export interface UsageLedgerStats {
 interface Pending {
   record: UsageRecord;
   row?: Promise<UsageRow>;
+  /** For a record whose cost adds up several generations (`UsageRecord.failedGenerations`): see `Parts`. */
+  parts?: Parts;
   /** Times the database refused this record alone. */
   refusals?: number;
+}
+
+/**
+ * The cost of a record that adds up several generations: its answer's (or its last attempt's) and those of attempts
+ * that failed after OpenRouter answered 200. What is known so far, and the generations still to look up, each with the
+ * estimate that stands for it if its lookup gives up.
+ */
+interface Parts {
+  sum: GenerationFigures;
+  waiting: Map<string, GenerationFigures>;
+  /** Whether every part will be OpenRouter's own figure; `worst_case` when the answer's part is its worst case. */
+  exact: boolean;
+  worstCase: boolean;
+}
+
+const NO_FIGURES: GenerationFigures = { costUsd: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0 };
+
+function plus(a: GenerationFigures, b: GenerationFigures): GenerationFigures {
+  return { costUsd: a.costUsd + b.costUsd, promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, reasoningTokens: a.reasoningTokens + b.reasoningTokens };
 }
 
 /** The columns given, which must be every column of the ledger's row: a column a migration adds fails to compile here. */
@@ -159,7 +180,9 @@ export class UsageLedger implements UsageSink {
   readonly #reconciler: GenerationReconciler | undefined;
   #pending: Pending[] = [];
   #insert: LedgerInsert | undefined;
-  readonly #updates = new Map<string, { job: ReconcileJob; figures: GenerationFigures; at: number }>();
+  readonly #updates = new Map<string, { job: ReconcileJob; figures: GenerationFigures; at: number; source: 'reconciled' | 'estimated' | 'worst_case' }>();
+  /** Written records that add up several generations, by request id, until their last lookup ends. */
+  readonly #parts = new Map<string, Parts>();
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerDueAt = 0;
@@ -192,6 +215,7 @@ export class UsageLedger implements UsageSink {
       this.#reconciler = new GenerationReconciler({
         ...options.reconcile,
         apply: (job, figures) => this.#reconciled(job, figures),
+        gaveUp: (job) => this.#partGaveUp(job),
         ...(options.logger ? { logger: options.logger } : {}),
       });
     }
@@ -285,7 +309,7 @@ export class UsageLedger implements UsageSink {
 
   async #insertBatch(db: Kysely<Database>, insert: LedgerInsert): Promise<void> {
     const batch = this.#pending.slice(0, this.#options.batchSize);
-    const rows = await Promise.all(batch.map((entry) => (entry.row ??= this.#toRow(entry.record))));
+    const rows = await Promise.all(batch.map((entry) => (entry.row ??= this.#toRow(entry))));
     try {
       await insert.run(rows);
     } catch (error) {
@@ -295,7 +319,7 @@ export class UsageLedger implements UsageSink {
     }
     // Only this loop removes from the front, and `record()` only appends, so the batch is still the head.
     this.#pending.splice(0, batch.length);
-    this.#wrote(rows);
+    this.#wrote(rows, batch);
   }
 
   /** Writes a refused batch row by row, so one bad record cannot hold back the others; it is dropped after 3 refusals. */
@@ -305,7 +329,7 @@ export class UsageLedger implements UsageSink {
       const row = rows[index] as UsageRow;
       try {
         await insert.run([row]);
-        this.#wrote([row]);
+        this.#wrote([row], [entry]);
       } catch (error) {
         entry.refusals = (entry.refusals ?? 0) + 1;
         if (entry.refusals < 3) kept.push(entry);
@@ -320,22 +344,29 @@ export class UsageLedger implements UsageSink {
     if (kept.length > 0) throw batchError;
   }
 
-  #wrote(rows: readonly UsageRow[]): void {
+  #wrote(rows: readonly UsageRow[], entries: readonly Pending[]): void {
     this.#written += rows.length;
-    for (const row of rows) {
-      if (row.cost_source === 'estimated' && row.generation_id) this.#reconciler?.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id });
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index] as UsageRow;
+      const parts = entries[index]?.parts;
+      if (parts && parts.waiting.size > 0 && this.#reconciler) {
+        this.#parts.set(row.id, parts);
+        for (const generationId of parts.waiting.keys()) this.#reconciler.schedule({ requestId: row.id, projectId: row.project_id, generationId });
+      } else if (row.cost_source === 'estimated' && row.generation_id) {
+        this.#reconciler?.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id });
+      }
     }
   }
 
   async #writeUpdates(db: Kysely<Database>): Promise<void> {
     const updates = [...this.#updates.values()].slice(0, this.#options.batchSize);
     await db.transaction().execute(async (transaction) => {
-      for (const { job, figures, at } of updates) {
+      for (const { job, figures, at, source } of updates) {
         await transaction
           .updateTable('usage_records')
           .set({
             cost_usd: figures.costUsd,
-            cost_source: 'reconciled',
+            cost_source: source,
             prompt_tokens: figures.promptTokens,
             completion_tokens: figures.completionTokens,
             reasoning_tokens: figures.reasoningTokens,
@@ -349,13 +380,74 @@ export class UsageLedger implements UsageSink {
   }
 
   #reconciled(job: ReconcileJob, figures: GenerationFigures): void {
-    this.#updates.set(job.requestId, { job, figures, at: Date.now() });
+    const parts = this.#parts.get(job.requestId);
+    if (parts) return this.#partEnded(job, parts, figures, true);
+    this.#updates.set(job.requestId, { job, figures, at: Date.now(), source: 'reconciled' });
     this.#schedule(this.#options.flushIntervalMs);
   }
 
-  async #toRow(record: UsageRecord): Promise<UsageRow> {
+  /** A lookup of one of a record's several generations gave up: its estimate stands for it. */
+  #partGaveUp(job: ReconcileJob): void {
+    const parts = this.#parts.get(job.requestId);
+    const estimate = parts?.waiting.get(job.generationId);
+    if (parts && estimate) this.#partEnded(job, parts, estimate, false);
+  }
+
+  /** Adds one generation's figures to its record's; once none is awaited, the record's row gets the sum. */
+  #partEnded(job: ReconcileJob, parts: Parts, figures: GenerationFigures, exact: boolean): void {
+    if (!parts.waiting.delete(job.generationId)) return;
+    parts.sum = plus(parts.sum, figures);
+    parts.exact &&= exact;
+    if (parts.waiting.size > 0) return;
+    this.#parts.delete(job.requestId);
+    this.#updates.set(job.requestId, { job, figures: parts.sum, at: Date.now(), source: parts.worstCase ? 'worst_case' : parts.exact ? 'reconciled' : 'estimated' });
+    this.#schedule(this.#options.flushIntervalMs);
+  }
+
+  /**
+   * The parts of a record that adds up several generations, from what it carries: its answer's figures (looked up
+   * when they are an estimate and a generation id names them) and, per failed attempt, the prompt's estimate until
+   * its generation is looked up.
+   */
+  #partsOf(record: UsageRecord, failed: ReadonlyArray<string | null>, answerCost: number, answerSource: UsageRow['cost_source'], prices: ModelPrices | undefined): Parts {
+    const answer: GenerationFigures = { costUsd: answerCost, promptTokens: record.promptTokens, completionTokens: record.completionTokens, reasoningTokens: record.reasoningTokens };
+    // A failed attempt sent the whole prompt and, as far as the gateway knows, got nothing back.
+    const attempt: GenerationFigures = { ...NO_FIGURES, costUsd: estimateCost({ ...record, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, completionCharacters: 0 }, prices) };
+    const parts: Parts = { sum: NO_FIGURES, waiting: new Map(), exact: answerSource !== 'worst_case', worstCase: answerSource === 'worst_case' };
+    if (answerSource === 'estimated' && record.generationId !== undefined) parts.waiting.set(record.generationId, answer);
+    else if (answerSource === 'estimated' && record.status !== 'ok') {
+      // An error that names no generation of its own (nor a worst case): the last failed attempt, or a refusal after
+      // one, which is among the failed generations. Nothing more was billed.
+    } else {
+      parts.sum = answer;
+      parts.exact &&= answerSource !== 'estimated';
+    }
+    for (const generationId of failed) {
+      if (generationId !== null && !parts.waiting.has(generationId)) parts.waiting.set(generationId, attempt);
+      else {
+        parts.sum = plus(parts.sum, attempt);
+        parts.exact = false;
+      }
+    }
+    return parts;
+  }
+
+  async #toRow(entry: Pending): Promise<UsageRow> {
+    const { record } = entry;
     const hasCost = record.costUsd !== undefined && Number.isFinite(record.costUsd);
-    const costUsd = hasCost ? (record.costUsd as number) : estimateCost(record, await this.#pricesFor(record));
+    const failed = record.failedGenerations ?? [];
+    const prices = hasCost && failed.length === 0 ? undefined : await this.#pricesFor(record);
+    let costUsd = hasCost ? (record.costUsd as number) : estimateCost(record, prices);
+    let costSource: UsageRow['cost_source'] = !hasCost ? 'estimated' : record.costBasis === 'worst_case' ? 'worst_case' : 'upstream';
+    let tokens = { promptTokens: record.promptTokens, completionTokens: record.completionTokens, reasoningTokens: record.reasoningTokens };
+    if (failed.length > 0) {
+      // Until every lookup ends, the row holds what is known plus the estimates of what is not.
+      const parts = (entry.parts = this.#partsOf(record, failed, costUsd, costSource, prices));
+      const estimate = [...parts.waiting.values()].reduce(plus, parts.sum);
+      costUsd = estimate.costUsd;
+      tokens = estimate;
+      if (costSource !== 'worst_case') costSource = 'estimated';
+    }
     const startedAt = new Date(record.startedAt).getTime();
     return {
       id: record.requestId,
@@ -370,13 +462,13 @@ export class UsageLedger implements UsageSink {
       generation_id: record.generationId ?? null,
       status: record.status,
       streamed: record.streamed ? 1 : 0,
-      prompt_tokens: Math.round(record.promptTokens),
-      completion_tokens: Math.round(record.completionTokens),
-      reasoning_tokens: Math.round(record.reasoningTokens),
+      prompt_tokens: Math.round(tokens.promptTokens),
+      completion_tokens: Math.round(tokens.completionTokens),
+      reasoning_tokens: Math.round(tokens.reasoningTokens),
       image_count: record.imageCount ?? null,
       image_resolution: record.imageResolution ?? null,
       cost_usd: costUsd,
-      cost_source: !hasCost ? 'estimated' : record.costBasis === 'worst_case' ? 'worst_case' : 'upstream',
+      cost_source: costSource,
       latency_ms: Math.round(record.latencyMs),
       time_to_first_token_ms: record.timeToFirstTokenMs === undefined ? null : Math.round(record.timeToFirstTokenMs),
       error_code: record.errorCode ?? null,
@@ -391,7 +483,7 @@ export class UsageLedger implements UsageSink {
     };
   }
 
-  async #pricesFor(record: UsageRecord) {
+  async #pricesFor(record: UsageRecord): Promise<ModelPrices | undefined> {
     // Nothing reached OpenRouter: nothing to price, and no catalog call to make.
     if (!this.#prices || record.attempts === 0 || record.cacheHit) return undefined;
     let timer: NodeJS.Timeout | undefined;

@@ -27,6 +27,8 @@ export interface ReconcilerOptions {
   lookup: GenerationLookup;
   /** Takes the figures once found; the ledger queues them for its next write. */
   apply(job: ReconcileJob, figures: GenerationFigures): void;
+  /** Hears of a job given up on (its figures could not be had, or too many were pending). */
+  gaveUp?(job: ReconcileJob): void;
   /** Lookups per record before it stays `estimated`. Default 5. */
   attempts?: number;
   /** Wait before the first lookup, doubled before each next one. Default 1 s (5 attempts span ~31 s). */
@@ -61,7 +63,7 @@ interface Waiting {
  * const reconciler = new GenerationReconciler({ lookup: openRouterGenerations(upstream, key), apply: (job, figures) => ledger.reconciled(job, figures) });
  */
 export class GenerationReconciler {
-  readonly #options: Required<Omit<ReconcilerOptions, 'logger'>> & { logger: GatewayLogger | undefined };
+  readonly #options: Required<Omit<ReconcilerOptions, 'logger' | 'gaveUp'>> & Pick<ReconcilerOptions, 'gaveUp'> & { logger: GatewayLogger | undefined };
   readonly #waiting = new Set<Waiting>();
   readonly #ready: Waiting[] = [];
   readonly #abort = new AbortController();
@@ -78,6 +80,7 @@ export class GenerationReconciler {
     if (this.#closed) return;
     if (this.#waiting.size >= this.#options.maxPending) {
       this.#gaveUp += 1;
+      this.#options.gaveUp?.(job);
       return;
     }
     const waiting: Waiting = { job, attempt: 0, timer: undefined };
@@ -143,6 +146,7 @@ export class GenerationReconciler {
       this.#waiting.delete(waiting);
       this.#gaveUp += 1;
       this.#options.logger?.warn('usage record stays estimated: OpenRouter has no figures for its generation', { requestId: job.requestId, generationId: job.generationId });
+      this.#options.gaveUp?.(job);
       return;
     }
     this.#wait(waiting);

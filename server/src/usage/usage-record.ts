@@ -11,6 +11,12 @@ export interface UsageRecord {
   servedModel?: string;
   provider?: string;
   generationId?: string;
+  /**
+   * Generations of earlier attempts that OpenRouter answered 200 and that then failed (an error inside the answer, a
+   * body the gateway could not read), before a retry or fallback answered or the request failed; `null` where no
+   * generation id came. OpenRouter may have billed them: the ledger adds their cost to this record's.
+   */
+  failedGenerations?: Array<string | null>;
   status: 'ok' | 'error' | 'cancelled' | 'rejected';
   streamed: boolean;
   promptTokens: number;
