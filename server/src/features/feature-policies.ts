@@ -55,6 +55,13 @@ export const guardrailConfigSchema = z.discriminatedUnion('type', [
 
 export type GuardrailConfig = z.infer<typeof guardrailConfigSchema>;
 
+/**
+ * How a moderation guardrail calls its model, which is what it costs: each call asks for `answerTokens`; the input is
+ * read in one call, a JSON answer in one, and a streamed answer every `everyCharacters` (the latest
+ * `windowCharacters` of it) and once more at its end. A request's worst case reserves those calls.
+ */
+export const MODERATION_CALLS = { answerTokens: 20, everyCharacters: 400, windowCharacters: 2_000 } as const;
+
 const access = z.enum(['allow', 'forbid']);
 
 /** One kind of attachment: `false` forbids it; otherwise how many a request may hold, how large each, of which types. */

@@ -328,7 +328,7 @@ export class MeteredRequest {
     if (!this.admission) return;
     const tokens = figures.promptTokens + figures.completionTokens;
     void this.admission
-      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled, failedGenerations: this.failedGenerations })
+      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled, failedGenerations: this.failedGenerations, extraCostUsd: this.recordFields.guardrailCostUsd })
       .catch((error: unknown) => this.ports.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
 }

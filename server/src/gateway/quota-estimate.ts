@@ -1,3 +1,4 @@
+import { MODERATION_CALLS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { QuotaEstimate } from '../limits/quota-guard.js';
 import type { ChatRun } from './chat.js';
 import { OCR_PAGE_USD, PDF_PAGE_TOKENS, webSearchFeeOf } from './attachment-estimate.js';
@@ -72,8 +73,11 @@ async function modelFactsOf(context: GatewayContext, id: string): Promise<ModelF
  */
 const countable = (estimate: QuotaEstimate): QuotaEstimate => ({ tokens: Math.min(Math.ceil(estimate.tokens), Number.MAX_SAFE_INTEGER), costUsd: estimate.costUsd });
 
-/** A rough token count: four characters a token, as OpenAI documents for English. */
-const tokensOfCharacters = (characters: number) => Math.ceil(characters / 4);
+/** Four characters a token, as OpenAI documents for English. */
+const CHARACTERS_PER_TOKEN = 4;
+
+/** A rough token count. */
+const tokensOfCharacters = (characters: number) => Math.ceil(characters / CHARACTERS_PER_TOKEN);
 
 /** A rough prompt size, from the prompt as JSON. */
 function estimatePromptTokens(value: unknown): number {
@@ -109,16 +113,39 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   const searchFee = webSearchFeeOf(run.body);
   let tokens = 0;
   let costUsd = 0;
+  let mostOutput = 0;
   for (const model of facts) {
     const prompt = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
     const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + reasoning;
+    mostOutput = Math.max(mostOutput, output);
     tokens = Math.max(tokens, prompt + output);
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
     const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
     costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + searchFee);
   }
+  if (run.target.isFeature) costUsd += await moderationWorstCase(context, run.target.feature.guardrails, text, mostOutput);
   return countable({ tokens, costUsd });
+}
+
+/**
+ * The most a feature's moderation guardrails may spend on one request (`MODERATION_CALLS`): a call reading the input,
+ * and on the answer the dearer of one call reading it whole and the calls a stream of it makes, each reading at most
+ * the latest window; at the moderation model's prices. Its tokens are the moderation model's, not the request's, so
+ * only spend caps count them.
+ */
+async function moderationWorstCase(context: GatewayContext, guardrails: readonly GuardrailConfig[] | undefined, inputTokens: number, outputTokens: number): Promise<number> {
+  let costUsd = 0;
+  for (const guardrail of guardrails ?? []) {
+    if (guardrail.type !== 'moderation') continue;
+    const model = await modelFactsOf(context, guardrail.model);
+    const call = (tokens: number) => tokens * model.promptPrice + MODERATION_CALLS.answerTokens * model.completionPrice;
+    if (guardrail.stage !== 'output') costUsd += call(inputTokens);
+    if (guardrail.stage === 'input' || outputTokens === 0) continue;
+    const streamedCalls = Math.floor((outputTokens * CHARACTERS_PER_TOKEN) / MODERATION_CALLS.everyCharacters) + 1;
+    costUsd += Math.max(call(outputTokens), streamedCalls * call(Math.min(outputTokens, tokensOfCharacters(MODERATION_CALLS.windowCharacters))));
+  }
+  return costUsd;
 }
 
 /** An embeddings input's tokens: a token array (numbers) counts its length, text four characters a token. */
@@ -131,16 +158,20 @@ function embeddingInputTokens(input: unknown): number {
   return tokenArrays.reduce((sum, tokens) => sum + tokens.length, 0) + (texts.length > 0 ? estimatePromptTokens(texts) : 0);
 }
 
-export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown): Promise<QuotaEstimate> {
+/** The most embeddings may cost, with its feature's moderation guardrails reading its input. */
+export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
-  return countable({ tokens, costUsd: Math.max(0, ...facts.map((model) => tokens * model.promptPrice)) });
+  const moderation = await moderationWorstCase(context, guardrails, tokens, 0);
+  return countable({ tokens, costUsd: Math.max(0, ...facts.map((model) => tokens * model.promptPrice)) + moderation });
 }
 
-export async function estimateImages(context: GatewayContext, models: readonly string[], prompt: string, count: number, size: string): Promise<QuotaEstimate> {
+/** The most an image generation may cost, with its feature's moderation guardrails reading its prompt. */
+export async function estimateImages(context: GatewayContext, models: readonly string[], prompt: string, count: number, size: string, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const [width = 1024, height = 1024] = size.split('x').map(Number);
   const imageTokens = Math.ceil(((width * height) / (1024 * 1024)) * IMAGE_TOKENS_PER_MEGAPIXEL) * count;
   const promptTokens = estimatePromptTokens(prompt);
   const facts = await factsOf(context, models);
-  return countable({ tokens: promptTokens + imageTokens, costUsd: Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice)) });
+  const moderation = await moderationWorstCase(context, guardrails, promptTokens, 0);
+  return countable({ tokens: promptTokens + imageTokens, costUsd: Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice)) + moderation });
 }

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { PII_KINDS, type GuardrailConfig } from '../features/feature-policies.js';
+import { MODERATION_CALLS, PII_KINDS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { AnswerTap, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
 import type { PlainResponse } from '../plain-http.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
@@ -43,8 +43,8 @@ export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the conten
 /** Characters of the answer kept before each new chunk, so a phrase split across chunks is still matched. */
 const RULE_WINDOW = 256;
 /** How often (in characters of a streamed answer) the model and host checks run, and how much they read. */
-const MODEL_EVERY = 400;
-const MODEL_WINDOW = 2000;
+const MODEL_EVERY = MODERATION_CALLS.everyCharacters;
+const MODEL_WINDOW = MODERATION_CALLS.windowCharacters;
 
 /** One guardrail of a request, normalized: a rule over text (PII, blocklist), a bound, or an asynchronous check. */
 interface Check {

@@ -1,3 +1,4 @@
+import { MODERATION_CALLS } from '../features/feature-policies.js';
 import { firstAnswerOf, type UpstreamCompletion } from '../gateway/chat.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { postWithFallbacks } from '../gateway/upstream-json.js';
@@ -15,7 +16,7 @@ export function openRouterModeration(context: () => GatewayContext): Moderate {
     const { result } = await postWithFallbacks<UpstreamCompletion>(context(), {
       path: '/chat/completions',
       models: [model],
-      body: { messages: [{ role: 'user', content: text }], temperature: 0, max_tokens: 20 },
+      body: { messages: [{ role: 'user', content: text }], temperature: 0, max_tokens: MODERATION_CALLS.answerTokens },
       apiKey,
       signal,
     });

@@ -166,7 +166,7 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
       Object.assign(sent, target.feature.params.extra);
       return { models: target.models, body: sent, input: request.input, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined };
     },
-    estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input),
+    estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input, plan.feature?.guardrails),
     async forward(plan, meter) {
       // Stored before the request leaves: a worker that dies with it in flight leaves a trace the next one reads.
       await hooks.sent();

@@ -97,7 +97,7 @@ export class JobService {
     if (kind === 'embeddings') {
       const request = parseRequest(embeddingsRequestSchema, item);
       const target = await resolveTarget(this.context, identity, request.model, 'embedding');
-      return { feature: target.isFeature ? target.feature.name : undefined, estimate: await estimateEmbeddings(this.context, target.models, request.input) };
+      return { feature: target.isFeature ? target.feature.name : undefined, estimate: await estimateEmbeddings(this.context, target.models, request.input, target.isFeature ? target.feature.guardrails : undefined) };
     }
     const body = kind === 'summarize' ? summarizeChatBody(item as Article, options.summarize as SummarizeOptions) : item;
     const { stream: _stream, stream_options: _streamOptions, ...request } = parseChatRequest(body);

@@ -123,6 +123,8 @@ export interface ActualUse {
    * `settleCost` brings its figures; `null` (no generation id came) keeps it for good.
    */
   failedGenerations?: ReadonlyArray<string | null> | undefined;
+  /** What the request's own model calls besides its answer cost (a moderation guardrail's), known when it settles. */
+  extraCostUsd?: number | undefined;
 }
 
 /** The real figures of a generation once reconciled; undefined when they could not be had (the worst case stands). */
@@ -223,7 +225,8 @@ const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : value >= 0.01 
  * Spend caps reserve the worst case first, so concurrent requests can never together overshoot.
  */
 export class QuotaGuard {
-  readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number }>();
+  /** Budget holds waiting for a generation's reconciled cost, with what the request spent besides (its guardrails). */
+  readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number; extraCostUsd: number }>();
   /** Budget counters' seeds by key (which names the period), for the whole process. */
   readonly #seedings = new Map<string, Seeding>();
   /** Each project's callers' spend by `<project> <period>`: read once for all its users' counters. */
@@ -276,9 +279,12 @@ export class QuotaGuard {
         // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
         // admission's own budgets, then those reserved again), the answer's (or the last attempt's) the next one.
         const reserved = [holds.filter((hold) => hold.type === 'budget'), ...again];
-        await Promise.all(failed.map((generationId, index) => this.#awaitCost(reserved[index] ?? [], generationId ?? undefined, alertsFrom)));
-        const own = [...holds.filter((hold) => hold.type !== 'budget'), ...(reserved[failed.length] ?? [])];
-        await this.#settleOne(own, actual, alertsFrom);
+        const answers = reserved[failed.length];
+        // Without budgets of its own (its last attempt failed), the request's other costs go with that attempt's.
+        const extraOf = (index: number) => (answers === undefined && index === failed.length - 1 ? actual.extraCostUsd : 0);
+        await Promise.all(failed.map((generationId, index) => this.#awaitCost(reserved[index] ?? [], generationId ?? undefined, alertsFrom, extraOf(index))));
+        const own = [...holds.filter((hold) => hold.type !== 'budget'), ...(answers ?? [])];
+        await this.#settleOne(own, answers ? actual : { ...actual, extraCostUsd: 0 }, alertsFrom);
         // A worst case reserved for an attempt that never came (none follows a failed last attempt) is given back.
         const unused = reserved.slice(failed.length + 1).flat();
         if (unused.length > 0) await runSteps(this.#release(unused, undefined));
@@ -296,20 +302,21 @@ export class QuotaGuard {
 
   /** Settles one generation's holds with what the request used (see `Admission.settle`). */
   async #settleOne(holds: Hold[], actual: ActualUse, alertsFrom: number): Promise<void> {
+    const extra = actual.extraCostUsd ?? 0;
     if (actual.costUsd !== undefined || !actual.mayBeBilled) {
-      await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: actual.costUsd ?? 0, alertsFrom }));
+      await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: (actual.costUsd ?? 0) + extra, alertsFrom }));
       return;
     }
     // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
     await runSteps(this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true));
-    await this.#awaitCost(holds.filter((hold) => hold.type === 'budget'), actual.generationId, alertsFrom);
+    await this.#awaitCost(holds.filter((hold) => hold.type === 'budget'), actual.generationId, alertsFrom, extra);
   }
 
   /**
    * Keeps a generation's budget holds at their worst case until `settleCost` brings its figures (or for good when no
    * generation id names it, or none come within `PENDING_COST_TTL_MS`).
    */
-  async #awaitCost(budgets: Hold[], generationId: string | undefined, alertsFrom: number): Promise<void> {
+  async #awaitCost(budgets: Hold[], generationId: string | undefined, alertsFrom: number, extraCostUsd = 0): Promise<void> {
     if (budgets.length === 0) return;
     if (generationId === undefined) {
       await runSteps(this.#release(budgets, { tokens: undefined, costUsd: undefined, alertsFrom }));
@@ -317,7 +324,7 @@ export class QuotaGuard {
     }
     const timer = setTimeout(() => void this.settleCost(generationId, undefined), PENDING_COST_TTL_MS);
     timer.unref();
-    this.#pendingCost.set(generationId, { holds: budgets, timer, alertsFrom });
+    this.#pendingCost.set(generationId, { holds: budgets, timer, alertsFrom, extraCostUsd });
   }
 
   /**
@@ -356,7 +363,7 @@ export class QuotaGuard {
     if (!pending) return;
     this.#pendingCost.delete(generationId);
     clearTimeout(pending.timer);
-    await runSteps(this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures?.costUsd, alertsFrom: pending.alertsFrom }));
+    await runSteps(this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures && figures.costUsd + pending.extraCostUsd, alertsFrom: pending.alertsFrom }));
   }
 
   /** Settles every spend still waiting for reconciliation at its reserved worst case (on shutdown). */

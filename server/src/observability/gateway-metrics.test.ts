@@ -148,6 +148,7 @@ describe('GatewayMetrics', () => {
     metrics.recordRequest(record({ status: 'rejected', feature: 'summarise', servedModel: undefined, provider: undefined, latencyMs: 2, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'rate_limit_exceeded' }));
     metrics.recordRequest(record({ status: 'rejected', servedModel: undefined, provider: undefined, latencyMs: 2, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'invalid_request' }));
     metrics.recordRequest(record({ cacheHit: true, latencyMs: 3, costUsd: 0 }));
+    metrics.recordRequest(record({ status: 'error', feature: 'moderated', servedModel: undefined, provider: undefined, latencyMs: 20, promptTokens: 0, completionTokens: 0, costUsd: undefined, errorCode: 'content_policy_violation', guardrailCostUsd: 0.0003645 }));
     metrics.recordRequest(record({ endpoint: 'images', feature: undefined, servedModel: 'google/gemini-2.5-flash-image', provider: 'Google', latencyMs: 9000, promptTokens: 0, completionTokens: 1290, costUsd: 0.039 }));
     // Values the text format escapes, and one longer than a label keeps.
     metrics.recordRequest(record({ servedModel: 'we"ird\\model\nname', provider: 'Odd, Inc: "x"' }));

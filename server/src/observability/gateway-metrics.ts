@@ -61,6 +61,7 @@ export class GatewayMetrics {
   readonly #firstToken = new LabelledHistogram({ name: 'insforge_ai_time_to_first_token_seconds', help: 'Time from arrival to the first token forwarded of a streamed answer.', labelNames: ['feature', 'model'], buckets: FIRST_TOKEN_BUCKETS, registers: [this.registry] });
   readonly #tokens = new LabelledCounter({ name: 'insforge_ai_tokens_total', help: 'Tokens by kind (prompt, completion, reasoning).', labelNames: ['feature', 'model', 'provider', 'kind'], registers: [this.registry] });
   readonly #cost = new LabelledCounter({ name: 'insforge_ai_cost_usd_total', help: 'Cost in USD as OpenRouter reported it with the answer (reconciled costs arrive in the ledger later).', labelNames: ['feature', 'model', 'provider'], registers: [this.registry] });
+  readonly #guardrailCost = new LabelledCounter({ name: 'insforge_ai_guardrail_cost_usd_total', help: 'Cost in USD of the guardrails\' own model calls (moderation), besides the answers\'.', labelNames: ['feature'], registers: [this.registry] });
   readonly #cacheHits = new LabelledCounter({ name: 'insforge_ai_cache_hits_total', help: 'Requests answered from the response cache.', labelNames: ['feature'], registers: [this.registry] });
   readonly #limitRejections = new LabelledCounter({ name: 'insforge_ai_limit_rejections_total', help: 'Requests refused by limits or the emergency stop, by kind.', labelNames: ['kind', 'feature'], registers: [this.registry] });
   readonly #attempts = new LabelledCounter({ name: 'insforge_ai_upstream_attempts_total', help: 'Calls to OpenRouter (retries and fallbacks each count), by model and outcome.', labelNames: ['model', 'outcome'], registers: [this.registry] });
@@ -114,6 +115,7 @@ export class GatewayMetrics {
     if (record.completionTokens > 0) this.#tokens.inc([feature, model, provider, 'completion'], record.completionTokens);
     if (record.reasoningTokens > 0) this.#tokens.inc([feature, model, provider, 'reasoning'], record.reasoningTokens);
     if (record.costUsd !== undefined && record.costUsd > 0) this.#cost.inc([feature, model, provider], record.costUsd);
+    if (record.guardrailCostUsd !== undefined && record.guardrailCostUsd > 0) this.#guardrailCost.inc([feature], record.guardrailCostUsd);
     if (record.cacheHit) this.#cacheHits.inc([feature]);
     if (status === 'rejected' && record.errorCode !== undefined && LIMIT_CODES.has(record.errorCode)) this.#limitRejections.inc([record.errorCode, feature]);
   }

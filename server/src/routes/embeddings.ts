@@ -48,7 +48,7 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
       Object.assign(body, target.feature.params.extra);
       return { models: target.models, body, input: request.input, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined };
     },
-    estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input),
+    estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input, plan.feature?.guardrails),
     async forward(plan, meter, res) {
       const { result, raw } = await postWithFallbacks<UpstreamEmbeddings>(context, {
         path: '/embeddings',

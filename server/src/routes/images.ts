@@ -54,7 +54,7 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
       if (stored) await storage.checkRoom(meter.identity);
       return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined, storeAt: stored ? requestBaseUrl(req) : undefined };
     },
-    estimate: (plan) => estimateImages(context, plan.models, plan.request.prompt, plan.request.n, plan.request.size),
+    estimate: (plan) => estimateImages(context, plan.models, plan.request.prompt, plan.request.n, plan.request.size, plan.feature?.guardrails),
     async forward(plan, meter, res) {
       const { result: upstream, model, headers } = await postWithFallbacks<UpstreamImages>(context, {
         path: '/images',

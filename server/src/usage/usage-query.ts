@@ -158,7 +158,7 @@ export class UsageQuery {
     const parts: RawBuilder<unknown>[] = [sql`project_id = ${scope.projectId}`, sql`created_at >= ${from}`];
     if (scope.feature !== undefined) parts.push(sql`feature = ${scope.feature}`);
     const { rows } = await sql<{ tokens: number | string | null; cost_usd: number | string | null }>`
-      select sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd) as cost_usd
+      select sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
       from usage_records where ${sql.join(parts, sql` and `)}`.execute(this.db);
     const row = rows[0];
     return { tokens: Number(row?.tokens ?? 0), costUsd: Number(row?.cost_usd ?? 0) };
@@ -170,7 +170,7 @@ export class UsageQuery {
    */
   async spentByCallerSince(projectId: string, from: number): Promise<Map<string, { tokens: number; costUsd: number }>> {
     const { rows } = await sql<{ user_id: string | null; client_key_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
-      select user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd) as cost_usd
+      select user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
       from usage_records where project_id = ${projectId} and created_at >= ${from} and (user_id is not null or client_key_id is not null)
       group by user_id, client_key_id`.execute(this.db);
     const spent = new Map<string, { tokens: number; costUsd: number }>();

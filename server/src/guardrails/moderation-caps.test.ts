@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import type { FeatureInput } from '../features/feature.js';
+
+const FEATURES: FeatureInput[] = [
+  ...DEFAULT_FEATURES,
+  { name: 'moderated', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'moderation', stage: 'both' }] },
+  { name: 'plain', model: 'openai/gpt-4o-mini' },
+];
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-moderation-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** A gateway over a SQLite file of this test's, writing its own ledger there. */
+const gatewayOn = (database: string) => startHarness({ database, usage: undefined, features: FEATURES });
+
+const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
+// A long message, so that what the moderation model reads is worth counting.
+const FLAGGED = `${'Tell me a long story about the sea. '.repeat(60)}${MODERATION_MARKER}`;
+const chatBody = (model: string) => JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: FLAGGED }] });
+const chat = (harness: Harness, model = 'moderated') => fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers, body: chatBody(model) });
+const worstCase = async (harness: Harness, model: string) =>
+  ((await (await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers, body: chatBody(model) })).json()) as { estimate: { costUsd: number } }).estimate.costUsd;
+
+const setSpendCap = async (harness: Harness, spendPerDayUsd: number) => {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
+  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy: { project: { spendPerDayUsd }, features: {}, users: { default: {}, overrides: {} } } }) });
+  expect(saved.status).toBe(200);
+};
+const spentToday = async (harness: Harness) => {
+  const { data } = (await (await fetch(`${harness.url}/api/ai/limits`, { headers })).json()) as { data: Array<{ kind: string; used: number }> };
+  return data.find((entry) => entry.kind === 'spendPerDayUsd')?.used ?? 0;
+};
+
+describe('a moderation guardrail\'s own calls count against spend caps', () => {
+  it('reserves them with the request, counts what a blocked request spent, and refuses once the cap has no room', async () => {
+    const harness = await gatewayOn(join(directory, 'caps.db'));
+    try {
+      await setSpendCap(harness, 1);
+      // The worst case includes the moderation calls (the input's and the answer's).
+      expect(await worstCase(harness, 'moderated')).toBeGreaterThan(await worstCase(harness, 'plain'));
+
+      const blocked = await chat(harness);
+      expect(blocked.status).toBe(403);
+      const perBlock = harness.emulator.billedTotal().cost;
+      expect(perBlock).toBeGreaterThan(0);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(perBlock, 9);
+
+      // Room for the worst case and a couple of blocked requests more: then the cap refuses, and never overshoots.
+      const cap = (await spentToday(harness)) + (await worstCase(harness, 'moderated')) + 2.5 * perBlock;
+      await setSpendCap(harness, cap);
+      const statuses: number[] = [];
+      for (let index = 0; index < 20 && !statuses.includes(402); index += 1) statuses.push((await chat(harness)).status);
+      expect(statuses.at(-1)).toBe(402);
+      expect(statuses.filter((status) => status === 403).length).toBeGreaterThanOrEqual(2);
+      expect(harness.emulator.billedTotal().cost).toBeLessThanOrEqual(cap);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
+      // The metrics count them too, apart from the answers' cost.
+      const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+      const line = metrics.split('\n').find((text) => text.startsWith('insforge_ai_guardrail_cost_usd_total{feature="moderated"}'));
+      expect(Number(line?.split(' ').at(-1))).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('a cap seeded from the ledger counts what moderation spent before it counted', async () => {
+    const database = join(directory, 'seed.db');
+    const first = await gatewayOn(database);
+    let billed: number;
+    try {
+      expect((await chat(first)).status).toBe(403);
+      billed = first.emulator.billedTotal().cost;
+      expect(billed).toBeGreaterThan(0);
+    } finally {
+      await first.close();
+    }
+    const second = await gatewayOn(database);
+    try {
+      await setSpendCap(second, 1);
+      expect(await spentToday(second)).toBeCloseTo(billed, 9);
+    } finally {
+      await second.close();
+    }
+  });
+});
