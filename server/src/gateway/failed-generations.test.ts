@@ -126,7 +126,8 @@ describe('attempts that fail after OpenRouter answered 200 count in the record a
     expect(harness.emulator.generations({ model: FALLBACK })).toHaveLength(1);
     const rows = await settledRows(harness, 2);
     const last = rows.find((row) => row.status !== 'ok');
-    expect(last).toMatchObject({ error_code: 'quota_exceeded', attempts: 2 });
+    // The refused fallback was never an attempt: one reached OpenRouter.
+    expect(last).toMatchObject({ error_code: 'quota_exceeded', attempts: 1 });
     await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
     expect(harness.emulator.billedTotal().cost).toBeLessThanOrEqual(spent + worstCase * 1.5);
   });

@@ -216,16 +216,19 @@ export class MeteredRequest {
     };
   }
 
-  /**
-   * Counts one upstream attempt (a retry or a fallback is another). After an attempt OpenRouter may have billed, the
-   * next one first reserves its own worst case against the caps (and throws their refusal): await what it returns.
-   */
-  attempt(): void | Promise<void> {
+  /** Counts one upstream attempt (a retry or a fallback is another). */
+  attempt(): void {
     this.attempts += 1;
-    if (this.failedGenerations.length > this.#reservedAgain && this.admission) {
-      this.#reservedAgain = this.failedGenerations.length;
-      return this.admission.reserveAgain();
-    }
+  }
+
+  /**
+   * Readies the next attempt (`withFallbacks`' preparer): after one OpenRouter may have billed, it first reserves its
+   * own worst case against the caps, and throws their refusal.
+   */
+  beforeAttempt(): Promise<void> | undefined {
+    if (this.failedGenerations.length === this.#reservedAgain || !this.admission) return undefined;
+    this.#reservedAgain = this.failedGenerations.length;
+    return this.admission.reserveAgain();
   }
 
   /**

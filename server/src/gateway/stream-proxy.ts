@@ -171,8 +171,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
   let opened: OpenedStream;
   try {
     opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-      const reserving = meter.attempt();
-      if (reserving) await reserving;
+      meter.attempt();
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       statusKnown = true;
@@ -193,7 +192,7 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
         }
         throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
       }
-    }, meter.observer.attempts);
+    }, meter.observer.attempts, meter);
   } catch (error) {
     clearInterval(heartbeat);
     if (signal.aborted) {

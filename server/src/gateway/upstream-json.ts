@@ -3,7 +3,7 @@ import { headerValue, toTransportError, type UpstreamResponse } from '../upstrea
 import { SentKey } from '../upstream/sent-key.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
-import { withFallbacks, type AttemptObserver } from './with-fallbacks.js';
+import { withFallbacks, type AttemptObserver, type AttemptPreparer } from './with-fallbacks.js';
 
 export interface JsonPost<T> {
   path: '/chat/completions' | '/embeddings' | '/images';
@@ -25,9 +25,9 @@ export interface JsonPost<T> {
   skipVectors?: boolean;
 }
 
-/** What counts a request's upstream attempts (`MeteredRequest`): see its `attempt` and `answeredThenFailed`. */
-export interface AttemptLog {
-  attempt(): void | Promise<void>;
+/** What counts a request's upstream attempts (`MeteredRequest`): see its `attempt`, `beforeAttempt` and `answeredThenFailed`. */
+export interface AttemptLog extends AttemptPreparer {
+  attempt(): void;
   answeredThenFailed(generationId: string | undefined): void;
 }
 
@@ -55,8 +55,7 @@ const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completi
 export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
   const sentKey = SentKey.of(post.apiKey);
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
-    const reserving = post.meter?.attempt();
-    if (reserving) await reserving;
+    post.meter?.attempt();
     const response = await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
     try {
@@ -86,7 +85,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
       post.meter?.answeredThenFailed(headerValue(response.headers, 'x-generation-id'));
       throw error;
     }
-  }, post.observer);
+  }, post.observer, post.meter);
 }
 
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */

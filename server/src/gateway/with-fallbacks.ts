@@ -33,11 +33,18 @@ export interface AttemptObserver {
   started?(model: string): ((outcome: AttemptOutcome) => void) | undefined;
 }
 
+/** Prepares each attempt before it starts (`MeteredRequest`: a worst case reserved again after a billed failure). */
+export interface AttemptPreparer {
+  /** Resolves when the attempt may start; throws (a cap's refusal) when it may not, which ends the request. */
+  beforeAttempt(): Promise<void> | undefined;
+}
+
 /**
  * Runs `attempt` on each model in order: retryable failures are retried with backoff (honouring `Retry-After`),
  * then the next model is tried; a failure that is the caller's (bad input, the operator's key) stops at once.
  * `attempt` must only throw before anything reached the client: after that, nothing is retried. An `observer`
- * hears each attempt and may skip a model (an open circuit): when every model is skipped the request is a 503.
+ * hears each attempt and may skip a model (an open circuit): when every model is skipped the request is a 503. A
+ * `preparer` readies each attempt before it counts as one (what it throws is the request's, not the model's).
  */
 export async function withFallbacks<T>(
   models: readonly string[],
@@ -45,11 +52,14 @@ export async function withFallbacks<T>(
   signal: AbortSignal,
   attempt: (context: AttemptContext) => Promise<T>,
   observer: AttemptObserver = {},
+  preparer?: AttemptPreparer,
 ): Promise<T> {
   let lastFailure: UpstreamFailure | undefined;
   let skipped = false;
   for (const model of models) {
     for (let retry = 0; retry <= policy.maxRetries; retry += 1) {
+      const prepared = preparer?.beforeAttempt();
+      if (prepared) await prepared;
       if (observer.admits && !(await observer.admits(model))) {
         skipped = true;
         break;

@@ -198,7 +198,7 @@ async function streamChatItem(context: GatewayContext, run: ChatRun, meter: Mete
   // An upstream that echoes the request's key never gets it into the item's answer or its record.
   const sentKey = SentKey.of(run.apiKey);
   const opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-    await meter.attempt();
+    meter.attempt();
     await hooks.sent();
     const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
