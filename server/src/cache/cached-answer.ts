@@ -1,17 +1,18 @@
 import type { StreamSummary, UpstreamChunk } from '../gateway/stream-proxy.js';
+import { isRecord } from '../records.js';
 import { usageFigures } from '../upstream/usage-figures.js';
+import { assembleChunks, chunksFromCompletion, completionFromChunks } from './chat-answer-forms.js';
 
 /**
  * An answer as the cache keeps it: OpenRouter's JSON body, or the chunks of its stream (usage chunk included), as
- * they came. Either serves both kinds of request: a stream is rebuilt from a body and a body from a stream.
+ * they came. Either serves both kinds of request: a stream is rebuilt from a body and a body from a stream, whole
+ * (see `answerAs`).
  */
 export interface CachedAnswer {
   kind: 'chat' | 'embeddings' | 'images';
   body?: Record<string, unknown>;
   chunks?: UpstreamChunk[];
 }
-
-type Choice = NonNullable<UpstreamChunk['choices']>[number];
 
 /** OpenRouter's `usage` of an answer: the body's, else the last chunk that carried one. */
 export function usageOfAnswer(answer: CachedAnswer): unknown {
@@ -26,49 +27,50 @@ export function costOfAnswer(answer: CachedAnswer): number | undefined {
   return usageFigures(usageOfAnswer(answer)).costUsd;
 }
 
-/** The completion body a stream adds up to: its text, reasoning and finish reason in one message. */
-export function completionFromChunks(chunks: readonly UpstreamChunk[]): Record<string, unknown> {
-  const first = chunks[0] ?? {};
-  let content = '';
-  let reasoning = '';
-  let finishReason: string | null = null;
-  let nativeFinishReason: unknown;
-  for (const chunk of chunks) {
-    const choice: (Choice & { native_finish_reason?: unknown }) | undefined = chunk.choices?.[0];
-    const delta = choice?.delta ?? {};
-    if (typeof delta['content'] === 'string') content += delta['content'];
-    if (typeof delta['reasoning'] === 'string') reasoning += delta['reasoning'];
-    if (choice?.finish_reason) finishReason = choice.finish_reason;
-    if (choice?.native_finish_reason !== undefined && choice.native_finish_reason !== null) nativeFinishReason = choice.native_finish_reason;
+/** An answer in the form one request takes: a stream's chunks, or a JSON body. */
+export type AnswerForm = { stream: true; chunks: UpstreamChunk[] } | { stream: false; body: Record<string, unknown> };
+
+/**
+ * The answer as a stream or as a body, rebuilt from the other form where it was kept in that one; undefined when
+ * the other form would lose a part of it (a field it has no place for), so the request is not served from it.
+ * @example
+ * const form = answerAs(cached, meter.streamed);
+ * if (!form) return miss();
+ */
+export function answerAs(answer: CachedAnswer, stream: boolean): AnswerForm | undefined {
+  if (stream) {
+    const chunks = answer.chunks ?? (answer.body ? chunksFromCompletion(answer.body) : undefined);
+    return chunks && { stream, chunks };
   }
-  const message: Record<string, unknown> = { role: 'assistant', content };
-  if (reasoning !== '') message['reasoning'] = reasoning;
-  return {
-    id: first.id,
-    provider: first.provider,
-    model: first.model,
-    object: 'chat.completion',
-    created: first.created,
-    choices: [{ index: 0, message, finish_reason: finishReason, ...(nativeFinishReason === undefined ? {} : { native_finish_reason: nativeFinishReason }) }],
-    usage: usageOfAnswer({ kind: 'chat', chunks: [...chunks] }),
-  };
+  const body = answer.body ?? completionFromChunks(answer.chunks ?? []);
+  return body && { stream, body };
 }
 
-/** The chunks a completion body streams as: its reasoning and text, the finish reason, then the usage chunk. */
-export function chunksFromCompletion(body: Record<string, unknown>): UpstreamChunk[] {
-  const head = { id: body['id'], provider: body['provider'], model: body['model'], object: 'chat.completion.chunk', created: body['created'] } as UpstreamChunk;
-  const choice = (Array.isArray(body['choices']) ? body['choices'][0] : undefined) as { message?: Record<string, unknown>; finish_reason?: string | null; native_finish_reason?: unknown } | undefined;
-  const message = choice?.message ?? {};
-  const chunks: UpstreamChunk[] = [];
-  const delta = (fields: Record<string, unknown>, finishReason: string | null = null): UpstreamChunk => ({ ...head, choices: [{ index: 0, delta: { role: 'assistant', ...fields }, finish_reason: finishReason }] });
-  if (typeof message['reasoning'] === 'string' && message['reasoning'] !== '') chunks.push(delta({ content: '', reasoning: message['reasoning'] }));
-  const content = typeof message['content'] === 'string' ? message['content'] : '';
-  if (content !== '') chunks.push(delta({ content }));
-  const finish = delta({ content: '' }, choice?.finish_reason ?? 'stop');
-  if (choice?.native_finish_reason !== undefined) (finish.choices?.[0] as Record<string, unknown>)['native_finish_reason'] = choice.native_finish_reason;
-  chunks.push(finish);
-  if (body['usage'] !== undefined) chunks.push({ ...head, choices: [], usage: body['usage'] });
-  return chunks;
+/**
+ * The `usage` of an answer served again, which nothing was billed for: OpenRouter's fields as they were, every token
+ * count and cost 0 (what this request used and cost, as `usage` says of any answer).
+ * @example
+ * unbilledUsage({ prompt_tokens: 9, cost: 0.00001, is_byok: false }); // { prompt_tokens: 0, cost: 0, is_byok: false }
+ */
+export function unbilledUsage(usage: unknown): unknown {
+  if (typeof usage === 'number') return 0;
+  if (Array.isArray(usage)) return usage.map(unbilledUsage);
+  if (!isRecord(usage)) return usage;
+  return Object.fromEntries(Object.entries(usage).map(([key, value]) => [key, unbilledUsage(value)]));
+}
+
+/** Characters of answer text (`content`), as the ledger counts them for a completion. */
+export function contentCharactersOf(answer: CachedAnswer): number {
+  let characters = 0;
+  for (const chunk of answer.chunks ?? []) {
+    for (const choice of chunk.choices ?? []) if (typeof choice.delta?.['content'] === 'string') characters += choice.delta['content'].length;
+  }
+  const choices = Array.isArray(answer.body?.['choices']) ? (answer.body['choices'] as unknown[]) : [];
+  for (const choice of choices) {
+    const message = isRecord(choice) ? choice['message'] : undefined;
+    if (isRecord(message) && typeof message['content'] === 'string') characters += message['content'].length;
+  }
+  return characters;
 }
 
 /** The summary a stream format closes with, from the chunks that were written. */
@@ -90,7 +92,7 @@ export function summaryOfChunks(chunks: readonly UpstreamChunk[]): StreamSummary
  */
 export function uncacheableReason(answer: CachedAnswer): string | undefined {
   if (answer.kind !== 'chat') return undefined;
-  const completion = answer.body ?? completionFromChunks(answer.chunks ?? []);
+  const completion = answer.body ?? assembleChunks(answer.chunks ?? []).body;
   const choices = Array.isArray(completion['choices']) ? (completion['choices'] as Array<Record<string, unknown>>) : [];
   for (const choice of choices) {
     const message = (choice['message'] ?? {}) as Record<string, unknown>;

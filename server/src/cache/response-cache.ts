@@ -5,7 +5,7 @@ import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
 import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
 import { sendJson, setHeaders, type PlainResponse } from '../plain-http.js';
-import { chunksFromCompletion, completionFromChunks, costOfAnswer, summaryOfChunks, uncacheableReason, type CachedAnswer } from './cached-answer.js';
+import { answerAs, contentCharactersOf, costOfAnswer, summaryOfChunks, unbilledUsage, uncacheableReason, type AnswerForm, type CachedAnswer } from './cached-answer.js';
 import type { CacheStore } from './cache-store.js';
 import { cacheKeyOf, cacheScopeOf } from './canonical-key.js';
 
@@ -77,8 +77,9 @@ export interface ResponseCacheOptions {
 
 /**
  * The response cache as a stage before forwarding. A request whose feature caches is looked up by its canonical
- * key (see `cacheKeyOf`); a hit is written in the route's own protocol (a stream from a JSON answer and back) and
- * recorded with cost 0 and the cost it saved. A miss leads a flight: identical requests that arrive meanwhile join
+ * key (see `cacheKeyOf`); a hit is written in the route's own protocol (a stream from a JSON answer and back, every
+ * part of the message kept, else it is a miss), its usage 0 as nothing was billed, and recorded with cost 0 and the
+ * cost it saved. A miss leads a flight: identical requests that arrive meanwhile join
  * it and receive its chunks as they come, and its caller leaving does not cancel them. A complete answer is
  * stored unless it failed, was cut off, asks for tool calls, or a guardrail changed the request or the answer.
  * @example
@@ -117,11 +118,14 @@ export class ResponseCache {
       return undefined;
     }
     const key = cacheKeyOf(meter.identity.projectId, outgoing);
+    const streamed = meter.streamed && exchange.streamFormat !== undefined;
     while (use.read) {
       const cached = await this.#read(key);
-      if (cached) {
+      // An answer this protocol cannot carry whole is a miss; the new answer takes its place.
+      const form = cached && answerAs(cached, streamed);
+      if (cached && form) {
         res.setHeader('x-cache', 'hit');
-        return this.#write(cached, { meter, plan, exchange, res, written: 0 });
+        return this.#write(cached, form, { meter, plan, exchange, res, written: 0 });
       }
       const flight = this.#flights.get(key);
       if (!flight || flight.leader.signal.aborted) break;
@@ -187,13 +191,18 @@ export class ResponseCache {
         if (meter.signal.aborted) return this.#ended(writing);
         if (format && !flight.body) {
           for (; writing.written < flight.chunks.length; writing.written += 1) {
-            const chunk = flight.chunks[writing.written] as UpstreamChunk;
+            const chunk = unbilledChunk(flight.chunks[writing.written] as UpstreamChunk);
             const text = format.chunk(chunk, JSON.stringify(chunk));
             if (text !== undefined) commit(res).write(text);
           }
         }
-        if (flight.state === 'ok') return this.#write(flight.answer(), writing);
-        if (flight.state === 'failed') {
+        if (flight.state === 'ok') {
+          const form = answerAs(flight.answer(), format !== undefined);
+          if (form) return this.#write(flight.answer(), form, writing);
+          // The leader's answer in the other protocol would lose a part: this request goes upstream itself.
+          if (!res.headersSent) return undefined;
+        }
+        if (flight.state !== 'running') {
           if (!res.headersSent) return undefined;
           // A guardrail stopped the shared answer: the follower is told what the feature tells its users.
           const error = flight.errorCode === 'content_policy_violation'
@@ -209,38 +218,36 @@ export class ResponseCache {
     }
   }
 
-  /** Writes a complete answer (the rest of it, for a follower that has part already) in the route's protocol. */
-  #write(answer: CachedAnswer, writing: Writing): ForwardResult {
+  /**
+   * Writes a complete answer (the rest of it, for a follower that has part already) in the route's protocol, `form`
+   * being the answer in that protocol. Its usage says what this request was billed: nothing.
+   */
+  #write(answer: CachedAnswer, form: AnswerForm, writing: Writing): ForwardResult {
     const { meter, plan, exchange, res } = writing;
     if (meter.signal.aborted) return this.#ended(writing);
     const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
-    const body = answer.body ?? completionFromChunks(answer.chunks ?? []);
-    let characters = 0;
-    if (format) {
-      const chunks = answer.chunks ?? chunksFromCompletion(body);
+    if (form.stream && format) {
+      const chunks = form.chunks.map(unbilledChunk);
       // A follower of a JSON request has nothing yet: it gets the whole stream rebuilt from the body.
       const from = answer.chunks ? writing.written : 0;
       let text = '';
       for (const chunk of chunks.slice(from)) text += format.chunk(chunk, JSON.stringify(chunk)) ?? '';
       commit(res).end(text + format.end(summaryOfChunks(chunks)));
-    } else {
-      const json = exchange.toJson ? exchange.toJson(plan, body) : body;
-      sendJson(res, 200, json);
-    }
-    for (const chunk of answer.chunks ?? chunksFromCompletion(body)) {
-      const delta = chunk.choices?.[0]?.delta;
-      if (typeof delta?.['content'] === 'string') characters += delta['content'].length;
+    } else if (!form.stream) {
+      const body = form.body['usage'] === undefined ? form.body : { ...form.body, usage: unbilledUsage(form.body['usage']) };
+      sendJson(res, 200, exchange.toJson ? exchange.toJson(plan, body) : body);
     }
     meter.recordFields.cacheHit = true;
     const saved = costOfAnswer(answer);
     if (saved !== undefined) meter.recordFields.costSavedUsd = saved;
     // Nothing was generated for this request: no tokens and no spend count against its limits.
+    const head = answer.body ?? answer.chunks?.[0] ?? {};
     return {
       status: 'ok',
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0 },
-      servedModel: typeof body['model'] === 'string' ? body['model'] : undefined,
-      provider: typeof body['provider'] === 'string' ? body['provider'] : undefined,
-      completionCharacters: characters,
+      servedModel: typeof head['model'] === 'string' ? head['model'] : undefined,
+      provider: typeof head['provider'] === 'string' ? head['provider'] : undefined,
+      completionCharacters: contentCharactersOf(answer),
     };
   }
 
@@ -264,6 +271,11 @@ interface Writing {
   res: PlainResponse;
   /** Chunks of the flight already written. */
   written: number;
+}
+
+/** A chunk as a hit writes it: its usage, if it carries one, billed nothing. */
+function unbilledChunk(chunk: UpstreamChunk): UpstreamChunk {
+  return chunk.usage === undefined ? chunk : { ...chunk, usage: unbilledUsage(chunk.usage) };
 }
 
 /** The response as a stream, its status and headers sent once. */
