@@ -15,7 +15,7 @@ beforeAll(async () => {
     usage: undefined,
     ledger: { flushIntervalMs: 10 },
     // Jobs are taken only when one is offered: the test sets up a dead worker's job before any worker looks.
-    jobs: { pollMs: 60_000, generationWaitMs: 300, statusPollMs: 50 },
+    jobs: { pollMs: 60_000, generationWaitMs: 1_500, statusPollMs: 50 },
   });
   database = (await harness.gateway.ready).database;
   store = new JobStore(database.db);
@@ -40,7 +40,7 @@ async function until<T>(read: () => Promise<T | undefined | false>, timeoutMs = 
 }
 
 describe('a worker taking over a dead worker’s job', () => {
-  it('records a billed item’s cost and keeps it in the dead-letter list, and runs again what OpenRouter never billed', async () => {
+  it('records a billed item’s cost and keeps it in the dead-letter list, and runs again what was never sent', async () => {
     // What the dead worker sent for item 0 reached OpenRouter, which billed it; its answer died with the worker.
     const direct = await fetch(`${harness.emulator.url}/chat/completions`, {
       method: 'POST',
@@ -76,23 +76,28 @@ describe('a worker taking over a dead worker’s job', () => {
       const summary = await store.summary(job.id);
       return summary?.job.status === 'completed' ? summary : undefined;
     });
-    expect(settled.counts).toMatchObject({ done: 3, failed: 2, running: 0, pending: 0 });
+    expect(settled.counts).toMatchObject({ done: 2, failed: 3, running: 0, pending: 0 });
     const items = await store.items(job.id);
     expect(items[0]).toMatchObject({ status: 'failed', error_code: 'worker_lost', error: BILLED_WITHOUT_ANSWER, cost_usd: billedCost });
+    // OpenRouter named a generation, so it was sent: never run again by itself, even when its record never shows up.
+    expect(items[2]).toMatchObject({ status: 'failed', error_code: 'worker_lost', error: MAYBE_BILLED, cost_usd: null });
     expect(items[3]).toMatchObject({ status: 'failed', error_code: 'worker_lost', error: MAYBE_BILLED });
-    expect(items.filter((item) => item.status === 'done').map((item) => item.position)).toEqual([1, 2, 4]);
-    // Only the three items run again reached OpenRouter (and the nudge): the billed one was not sent twice.
+    expect(items.filter((item) => item.status === 'done').map((item) => item.position)).toEqual([1, 4]);
+    // Only the two items never sent reached OpenRouter (and the nudge): no sent one was sent twice.
     const sent = harness.emulator.generations().slice(generationsBefore).map((generation) => JSON.stringify(generation.request));
-    expect(sent.filter((request) => request.includes('billed-before-death'))).toHaveLength(0);
-    expect(sent.filter((request) => /never-sent|unknown-generation|not-started/.test(request))).toHaveLength(3);
+    expect(sent.filter((request) => /billed-before-death|unknown-generation|no-generation-yet/.test(request))).toHaveLength(0);
+    expect(sent.filter((request) => /never-sent|not-started/.test(request))).toHaveLength(2);
 
-    // The ledger holds the billed generation once, with the job's id, and a row per item run.
+    // The ledger holds the billed generation once, with the job's id, a row per item run, and an estimate for the
+    // generation whose figures could not be had.
     const rows = await until(async () => {
       const found = await database.db.selectFrom('usage_records').selectAll().where('job_id', '=', job.id).execute();
       return found.length >= 4 ? found : undefined;
     });
-    expect(rows.filter((row) => row.generation_id === billedId)).toMatchObject([{ cost_usd: billedCost, status: 'cancelled', user_id: 'user-1' }]);
-    expect(rows.filter((row) => row.status === 'ok')).toHaveLength(3);
+    expect(rows.filter((row) => row.generation_id === billedId)).toMatchObject([{ cost_usd: billedCost, cost_source: 'upstream', status: 'cancelled', user_id: 'user-1' }]);
+    expect(rows.filter((row) => row.generation_id === 'gen-that-openrouter-never-made')).toMatchObject([{ cost_source: 'estimated', status: 'cancelled', error_code: 'worker_lost', feature: 'chat' }]);
+    expect(rows.find((row) => row.generation_id === 'gen-that-openrouter-never-made')?.cost_usd).toBeGreaterThan(0);
+    expect(rows.filter((row) => row.status === 'ok')).toHaveLength(2);
 
     // An admin retries the item nobody could check: it runs (and may be billed) again, on purpose.
     expect((await call('POST', `/api/ai/jobs/${job.id}/retry`, { items: [3] })).status).toBe(403);
@@ -101,6 +106,71 @@ describe('a worker taking over a dead worker’s job', () => {
     await until(async () => (await store.summary(job.id))?.job.status === 'completed' && (await store.items(job.id))[3]?.status === 'done');
     expect((await store.items(job.id))[0]?.status).toBe('failed');
   });
+
+  it('never runs again an item whose generation OpenRouter is slow to know, and its ledger adds up to what OpenRouter billed', async () => {
+    // OpenRouter's `GET /generation` answers 404 for a while after a generation ends: briefly for one, longer than the
+    // worker's wait for the other two.
+    const late = harness.emulator.addRule({ match: { contains: 'late-record' }, scenario: 'generation-delay=700' });
+    const lagging = harness.emulator.addRule({ match: { contains: 'lagging-record' }, scenario: 'generation-delay=4000' });
+    const billedBefore = harness.emulator.billedTotal();
+    const contents = ['late-record-0', 'lagging-record-1', 'lagging-record-2', 'fresh-3'];
+    // What the dead worker sent for items 0-2 reached OpenRouter, which billed it; the answers died with the worker.
+    const generationIds = await Promise.all(contents.slice(0, 3).map(async (content) => {
+      const direct = await fetch(`${harness.emulator.url}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${harness.upstreamKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content }] }),
+      });
+      const id = ((await direct.json()) as { id: string }).id;
+      await harness.emulator.waitForGeneration(id);
+      return id;
+    }));
+    try {
+      const job = await store.create({ identity: { projectId: 'default', role: 'user', userId: 'user-1', clientKeyId: 'ck' }, kind: 'chat', options: {}, items: contents.map(chatItem), worstCaseUsd: 1 });
+      const now = Date.now();
+      await database.db.updateTable('batch_jobs').set({ status: 'running', locked_by: 'dead-worker', locked_until: now - 1 }).where('id', '=', job.id).execute();
+      for (const [position, generationId] of generationIds.entries()) {
+        await database.db.updateTable('batch_job_items').set({ status: 'running', attempts: 1, sent_at: now - 1_000, generation_id: generationId }).where('job_id', '=', job.id).where('position', '=', position).execute();
+      }
+
+      const nudge = await call('POST', '/api/ai/jobs', { type: 'embeddings', items: [{ model: 'embed', input: 'wake up again' }] });
+      expect(nudge.status).toBe(202);
+      const settled = await until(async () => {
+        const summary = await store.summary(job.id);
+        return summary?.job.status === 'completed' ? summary : undefined;
+      });
+      expect(settled.counts).toMatchObject({ done: 1, failed: 3, running: 0, pending: 0 });
+      const items = await store.items(job.id);
+      expect(items[0]).toMatchObject({ status: 'failed', error_code: 'worker_lost', error: BILLED_WITHOUT_ANSWER });
+      expect(items[0]?.cost_usd).toBeGreaterThan(0);
+      for (const item of items.slice(1, 3)) expect(item).toMatchObject({ status: 'failed', error_code: 'worker_lost', error: MAYBE_BILLED });
+      expect(items[3]?.status).toBe('done');
+
+      // No item was billed twice: each item's content reached OpenRouter once.
+      for (const content of contents) {
+        const billed = harness.emulator.generations().filter((generation) => JSON.stringify(generation.request).includes(content) && (generation.billed?.cost ?? 0) > 0);
+        expect(billed, content).toHaveLength(1);
+      }
+      // Once the ledger has reconciled its estimates, it holds every generation OpenRouter billed since: the
+      // dead worker's three, the item run, and the nudge.
+      const billedCost = harness.emulator.billedTotal().cost - billedBefore.cost;
+      const ledger = async () => {
+        const rows = await database.db.selectFrom('usage_records').selectAll().where('job_id', 'in', [job.id, nudge.body['id'] as string]).execute();
+        return { rows, cost: rows.reduce((sum, row) => sum + row.cost_usd, 0) };
+      };
+      const reconciled = await until(async () => {
+        const found = await ledger();
+        return Math.abs(found.cost - billedCost) < 1e-12 ? found : undefined;
+      }, 20_000).catch(async () => ledger());
+      expect(reconciled.cost).toBeCloseTo(billedCost, 12);
+      expect(reconciled.rows).toHaveLength(5);
+      for (const generationId of generationIds) expect(reconciled.rows.filter((row) => row.generation_id === generationId)).toMatchObject([{ status: 'cancelled', error_code: 'worker_lost', job_id: job.id }]);
+      expect(reconciled.rows.map((row) => row.cost_source).sort()).toEqual(['reconciled', 'reconciled', 'upstream', 'upstream', 'upstream']);
+    } finally {
+      late.remove();
+      lagging.remove();
+    }
+  }, 40_000);
 });
 
 describe('the emergency stop and an admin resume', () => {

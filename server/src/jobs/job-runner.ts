@@ -1,9 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
+import { promptCharactersOf } from '../gateway/chat.js';
 import type { GatewayContext } from '../gateway/context.js';
-import type { GenerationLookup } from '../usage/reconciler.js';
+import type { GenerationFigures, GenerationLookup } from '../usage/reconciler.js';
 import { newRequestId } from '../usage/request-id.js';
+import type { UsageRecord } from '../usage/usage-record.js';
 import { ItemFailure, runItem, type ItemAnswer } from './item-runner.js';
 import type { ItemRow, JobRow, JobStore } from './job-store.js';
 import { parseSummary, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
@@ -23,7 +25,10 @@ export interface JobRunnerOptions {
   pauseRecheckMs?: number | undefined;
   /** How often a worker reads its job's status (a cancel or pause from another instance). Default 1 s. */
   statusPollMs?: number | undefined;
-  /** How long a worker taking over a job waits for OpenRouter to know a generation before treating it as never made. Default 10 s. */
+  /**
+   * How long a worker taking over a job keeps looking up, with backoff, a generation OpenRouter does not show yet (its
+   * record lags the generation's end) before the item goes to the dead-letter list as maybe billed. Default 60 s.
+   */
   generationWaitMs?: number | undefined;
 }
 
@@ -31,7 +36,11 @@ export interface JobRunnerOptions {
 const TRANSIENT = new Set(['upstream_error', 'upstream_timeout', 'upstream_stream_truncated', 'upstream_model_unavailable', 'service_unavailable']);
 
 export const BILLED_WITHOUT_ANSWER = 'The worker died after OpenRouter billed this item; it is not retried so it is never billed twice: retry it explicitly.';
-export const MAYBE_BILLED = 'The worker died after sending this item and before OpenRouter named its generation, so whether it was billed cannot be checked; it is not retried so it is never billed twice: retry it explicitly.';
+export const MAYBE_BILLED = 'The worker died after sending this item, and whether OpenRouter billed it cannot be checked; it is not retried so it is never billed twice: retry it explicitly.';
+
+/** The first wait between two lookups of a lost item's generation, doubled after each, and the longest. */
+const LOOKUP_FIRST_WAIT_MS = 500;
+const LOOKUP_MAX_WAIT_MS = 8_000;
 
 /**
  * Works through one job's items on this instance: each item goes through the metered lifecycle with the job's id;
@@ -60,7 +69,7 @@ export class JobRunner {
       maxRateLimitWaitMs: 60_000,
       pauseRecheckMs: 60_000,
       statusPollMs: 1_000,
-      generationWaitMs: 10_000,
+      generationWaitMs: 60_000,
       ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
     };
   }
@@ -97,7 +106,8 @@ export class JobRunner {
     const identity: Identity = { projectId: job.project_id, role: job.role, ...(job.user_id ? { userId: job.user_id } : {}), ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}) };
     const state: JobState = { job, identity, options: JSON.parse(job.options) as JobOptions, stop, cancel, itemSignal: AbortSignal.any([cancel.signal, leaseSignal]) };
     try {
-      for (const item of await this.store.running(jobId)) await this.#recover(state, item);
+      // At once: each may wait a while for OpenRouter to show its generation.
+      await Promise.all((await this.store.running(jobId)).map((item) => this.#recover(state, item)));
       await Promise.all(Array.from({ length: this.#options.itemsPerJob }, () => this.#work(state)));
       if (!stop.signal.aborted && !this.#closing) {
         const summary = await this.store.summary(jobId);
@@ -173,50 +183,78 @@ export class JobRunner {
   }
 
   /**
-   * Settles an item a dead worker left running. Never sent: run it. Sent, and OpenRouter billed its generation:
-   * record that cost and keep it in the dead-letter list (its answer is lost; running it again would bill twice).
-   * Sent, and its generation unknown to OpenRouter or free: run it. Sent with no generation id yet: unknowable, so
-   * kept in the dead-letter list.
+   * Settles an item a dead worker left running. Never sent: run it. Sent with no generation id: OpenRouter may have
+   * billed it and nobody can tell, so it goes to the dead-letter list. Sent with a generation id: OpenRouter answered
+   * it, so it is never run again by itself. Its generation is looked up: free, run it; billed, record that cost and
+   * keep it in the dead-letter list (its answer is lost). When OpenRouter still does not show it, the item goes to the
+   * dead-letter list as maybe billed, with an estimate in the ledger that the ledger reconciles later.
    */
   async #recover(state: JobState, item: ItemRow): Promise<void> {
     if (item.sent_at === null) return this.store.requeue(item, false);
-    if (item.generation_id === null) return this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED });
     const generationId = item.generation_id;
+    if (generationId === null) return void (await this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED }));
+    const found = await this.#lostGeneration(state, item, generationId);
+    // The worker lost the job, or it was paused: the item stays running for the next worker to settle.
+    if (found === 'stopped') return;
+    if (found !== 'unknown' && found.costUsd <= 0) return this.store.requeue(item, false);
+    const figures = found === 'unknown' ? undefined : found;
+    const settled = await this.store.fail(item, figures ? { code: 'worker_lost', message: BILLED_WITHOUT_ANSWER, costUsd: figures.costUsd } : { code: 'worker_lost', message: MAYBE_BILLED });
+    // Recorded by the one worker that settled the item, unless the worker that lost it recorded it (it lost the job alive).
+    if (!settled || (await this.store.ledgerHas(generationId))) return;
+    if (!figures) this.context.logger.warn('a job item lost with its worker goes to the dead-letter list as maybe billed: OpenRouter does not show its generation; its cost is estimated', { jobId: state.job.id, position: item.position, generationId });
+    this.context.usage.record(await this.#lostItemRecord(state, item, generationId, figures));
+  }
+
+  /**
+   * Looks up the generation of an item a dead worker left, with backoff, for `generationWaitMs`: its figures,
+   * `unknown` when OpenRouter does not show them by then (or the job was cancelled), or `stopped` when this worker
+   * stopped working on the job.
+   */
+  async #lostGeneration(state: JobState, item: ItemRow, generationId: string): Promise<GenerationFigures | 'unknown' | 'stopped'> {
     const deadline = Date.now() + this.#options.generationWaitMs;
-    for (;;) {
-      const found = await this.lookupGeneration({ requestId: item.key, projectId: state.job.project_id, generationId }, state.stop.signal).catch(() => 'error' as const);
-      if (typeof found === 'object') {
-        if (found.costUsd <= 0) return this.store.requeue(item, false);
-        if (!(await this.store.ledgerHas(generationId))) {
-          this.context.usage.record({
-            requestId: newRequestId(),
-            endpoint: state.job.kind === 'embeddings' ? 'embeddings' : 'chat',
-            projectId: state.job.project_id,
-            ...(state.job.user_id ? { userId: state.job.user_id } : {}),
-            ...(state.job.client_key_id ? { clientKeyId: state.job.client_key_id } : {}),
-            requestedModel: String((requestOf(state.job.kind, item, state.options) as { model?: unknown }).model ?? ''),
-            generationId,
-            status: 'cancelled',
-            streamed: state.job.kind !== 'embeddings',
-            promptTokens: found.promptTokens,
-            completionTokens: found.completionTokens,
-            reasoningTokens: 0,
-            costUsd: found.costUsd,
-            latencyMs: 0,
-            attempts: 1,
-            startedAt: new Date(item.sent_at),
-            jobId: state.job.id,
-          });
-        }
-        return this.store.fail(item, { code: 'worker_lost', message: BILLED_WITHOUT_ANSWER, costUsd: found.costUsd });
-      }
-      if (found === 'failed' || Date.now() >= deadline || state.stop.signal.aborted) {
-        // OpenRouter does not know the generation: it was never made, so running the item cannot bill it twice.
-        if (found !== 'error') return this.store.requeue(item, false);
-        return this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED });
-      }
-      await this.#wait(500, state.stop.signal);
+    for (let waitMs = LOOKUP_FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, LOOKUP_MAX_WAIT_MS)) {
+      if (state.cancel.signal.aborted) return 'unknown';
+      if (state.stop.signal.aborted) return 'stopped';
+      // A thrown error (a 5xx, a timeout) is asked again, like a 404 while OpenRouter's record lags.
+      const found = await this.lookupGeneration({ requestId: item.key, projectId: state.job.project_id, generationId }, state.stop.signal).catch(() => 'pending' as const);
+      if (typeof found === 'object') return found;
+      const left = deadline - Date.now();
+      if (found === 'failed' || left <= 0) return state.stop.signal.aborted && !state.cancel.signal.aborted ? 'stopped' : 'unknown';
+      await this.#wait(Math.min(waitMs, left), state.stop.signal);
     }
+  }
+
+  /**
+   * The ledger record of a lost item's generation: OpenRouter's figures, or without them an estimate from its prompt,
+   * which the ledger reconciles through the generation id once OpenRouter shows it.
+   */
+  async #lostItemRecord(state: JobState, item: ItemRow, generationId: string, figures: GenerationFigures | undefined): Promise<UsageRecord> {
+    const { job } = state;
+    const body = requestOf(job.kind, item, state.options) as Record<string, unknown>;
+    const requestedModel = String(body['model'] ?? '');
+    // The feature prices the estimate: its name is not a model the catalog knows.
+    const feature = figures ? undefined : await this.context.features.get(job.project_id, requestedModel).catch(() => undefined);
+    return {
+      requestId: newRequestId(),
+      endpoint: job.kind === 'embeddings' ? 'embeddings' : 'chat',
+      projectId: job.project_id,
+      ...(job.user_id ? { userId: job.user_id } : {}),
+      ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}),
+      ...(feature ? { feature: feature.name } : {}),
+      requestedModel,
+      generationId,
+      status: 'cancelled',
+      errorCode: 'worker_lost',
+      streamed: job.kind !== 'embeddings',
+      promptTokens: figures?.promptTokens ?? 0,
+      completionTokens: figures?.completionTokens ?? 0,
+      reasoningTokens: figures?.reasoningTokens ?? 0,
+      ...(figures ? { costUsd: figures.costUsd } : { promptCharacters: promptCharactersOf(body) }),
+      latencyMs: 0,
+      attempts: 1,
+      startedAt: new Date(item.sent_at ?? Date.now()),
+      jobId: job.id,
+    };
   }
 
   /** Waits unless stopped first; true when the wait ran its course. */

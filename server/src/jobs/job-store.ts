@@ -231,9 +231,12 @@ export class JobStore {
     });
   }
 
-  /** Keeps an item with its error: the job's dead-letter list. `costUsd` is what it was billed anyway. */
-  async fail(item: ItemRow, error: { code: string; message: string; costUsd?: number | undefined; requestId?: string | undefined }): Promise<void> {
-    await this.#updateItem(item, ['running', 'pending'], { status: 'failed', error_code: error.code, error: error.message, cost_usd: error.costUsd ?? null, request_id: error.requestId ?? null });
+  /**
+   * Keeps an item with its error: the job's dead-letter list. `costUsd` is what it was billed anyway. False when the
+   * item was not running or pending any more (another worker settled it).
+   */
+  async fail(item: ItemRow, error: { code: string; message: string; costUsd?: number | undefined; requestId?: string | undefined }): Promise<boolean> {
+    return this.#updateItem(item, ['running', 'pending'], { status: 'failed', error_code: error.code, error: error.message, cost_usd: error.costUsd ?? null, request_id: error.requestId ?? null });
   }
 
   /** Puts a running item back in line (a rate limit, a pause, a lost lease): nothing was billed for it. */
