@@ -13,6 +13,9 @@ const FEATURES: FeatureInput[] = [
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', words: ['forbiddenword'], patterns: ['promo\\d{3}'], message: 'That word is not allowed here.' }] },
   { name: 'answer-words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
   { name: 'answer-pii', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact' }] },
+  { name: 'reasoning-words', model: 'anthropic/claude-sonnet-4', guardrails: [{ type: 'blocklist', stage: 'output', words: ['identify', 'pineapple'] }] },
+  { name: 'reasoning-pii', model: 'deepseek/deepseek-r1', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
+  { name: 'signed-reasoning-pii', model: 'anthropic/claude-sonnet-4', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'bounded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'size', maxMessages: 2, maxInputCharacters: 200 }] },
   { name: 'safe-images', modality: 'image', model: 'black-forest-labs/flux.2-pro', guardrails: [{ type: 'pii', mode: 'redact', kinds: ['email'] }, { type: 'blocklist', words: ['gore'] }] },
 ];
@@ -31,7 +34,21 @@ const chat = (body: object, key = CLIENT_KEY) =>
   fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const user = (content: string) => [{ role: 'user', content }];
 const lastRecord = () => harness.usage.records.at(-1);
-const contentOf = (events: Array<Record<string, unknown>>) => events.map((event) => ((event['choices'] as Array<{ delta?: { content?: string } }> | undefined)?.[0]?.delta?.content ?? '')).join('');
+type Delta = { content?: string; reasoning?: string; tool_calls?: Array<{ function?: { arguments?: string } }> };
+const deltaOf = (event: Record<string, unknown>) => (event['choices'] as Array<{ delta?: Delta }> | undefined)?.[0]?.delta;
+const contentOf = (events: Array<Record<string, unknown>>) => events.map((event) => deltaOf(event)?.content ?? '').join('');
+const reasoningOf = (events: Array<Record<string, unknown>>) => events.map((event) => deltaOf(event)?.reasoning ?? '').join('');
+const argumentsOf = (events: Array<Record<string, unknown>>) => events.map((event) => (deltaOf(event)?.tool_calls ?? []).map((call) => call.function?.arguments ?? '').join('')).join('');
+const lookup = (description = 'Looks a phrase up.', parameter = 'The phrase.') => [
+  { type: 'function', function: { name: 'lookup', description, parameters: { type: 'object', properties: { q: { type: 'string', description: parameter } }, required: ['q'] } } },
+];
+/** A conversation whose assistant turn called `lookup` with these arguments, and the tool's answer. */
+const afterLookup = (args: string, extra: Record<string, unknown> = {}) => [
+  ...user('Look it up, please.'),
+  { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: args } }], ...extra },
+  { role: 'tool', tool_call_id: 'call_1', content: 'nothing found' },
+];
+type Answer = { choices: Array<{ message: { content: string | null; reasoning?: string; reasoning_details?: Array<{ text?: string }>; tool_calls?: Array<{ function: { arguments: string } }> } }> };
 
 describe('guardrails', () => {
   it('redact an e-mail address and a card number before the message reaches the model, and never cache the answer', async () => {
@@ -103,6 +120,86 @@ describe('guardrails', () => {
     expect(completion.choices[0]?.message.content).toContain('[REDACTED_EMAIL]');
     expect(completion.choices[0]?.message.content).not.toContain('bob@example.org');
     expect(lastRecord()?.guardrails).toEqual([{ name: 'pii', stage: 'output', verdict: 'redact' }]);
+  });
+
+  it('block a word of an output blocklist in the reasoning of a JSON answer', async () => {
+    const response = await chat({ model: 'reasoning-words', seed: 7, reasoning: { max_tokens: 300 }, messages: user('Tell me about apples.') });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'content_policy_violation', metadata: { source: 'guardrail', guardrail: 'blocklist' } } });
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'blocklist', stage: 'output', verdict: 'block' }]);
+  });
+
+  it('stop a stream before a blocked word of its reasoning is sent', async () => {
+    const response = await chat({ model: 'reasoning-words', seed: 7, stream: true, reasoning: { max_tokens: 300 }, messages: user('Tell me about apples.') });
+    const sse = parseSseBody(await response.text());
+    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation' } });
+    expect(reasoningOf(sse.events)).toContain('The user is');
+    expect(reasoningOf(sse.events).toLowerCase()).not.toContain('identify');
+    expect(JSON.stringify(sse.events).toLowerCase()).not.toContain('identify');
+  });
+
+  it('block a word of an output blocklist in the arguments of a tool call, in a JSON answer and in a stream', async () => {
+    const body = { model: 'reasoning-words', tools: lookup(), messages: user('lookup pineapple') };
+    const json = await chat(body);
+    expect(json.status).toBe(403);
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'blocklist', stage: 'output', verdict: 'block' }]);
+    const sse = parseSseBody(await (await chat({ ...body, stream: true })).text());
+    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation' } });
+    expect(argumentsOf(sse.events)).toContain('lookup');
+    expect(argumentsOf(sse.events).toLowerCase()).not.toContain('pineapple');
+  });
+
+  it('redact personal data in the reasoning and in tool-call arguments of a JSON answer, keeping the arguments JSON', async () => {
+    const reasoned = (await (await chat({ model: 'reasoning-pii', seed: 7, reasoning: { max_tokens: 300 }, messages: user('Repeat bob@example.org back to me') })).json()) as Answer;
+    const message = reasoned.choices[0]?.message;
+    expect(message?.reasoning).toContain('[REDACTED_EMAIL]');
+    expect(message?.reasoning_details?.[0]?.text).toBe(message?.reasoning);
+    expect(JSON.stringify(reasoned)).not.toContain('bob@example.org');
+    const called = (await (await chat({ model: 'reasoning-pii', reasoning: { enabled: false }, tools: lookup(), messages: user('lookup bob@example.org') })).json()) as Answer;
+    const args = called.choices[0]?.message.tool_calls?.[0]?.function.arguments ?? '';
+    expect(JSON.parse(args)).toEqual({ q: expect.stringContaining('[REDACTED_EMAIL]') as unknown });
+    expect(args).not.toContain('bob@example.org');
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'pii', stage: 'output', verdict: 'redact' }]);
+  });
+
+  it('refuse, rather than redact, personal data in reasoning its provider signed', async () => {
+    const response = await chat({ model: 'signed-reasoning-pii', seed: 7, reasoning: { max_tokens: 300 }, messages: user('Repeat bob@example.org back to me') });
+    expect(response.status).toBe(403);
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'pii', stage: 'output', verdict: 'block' }]);
+  });
+
+  it('redact personal data in the tool-call arguments of the history and in tool definitions before the model sees them', async () => {
+    const response = await chat({
+      model: 'private',
+      tools: lookup('Mail carol@example.com for help.', 'A phrase, such as dave@example.com.'),
+      messages: afterLookup('{"q":"carol@example.com", "also": "erin\\u0040example.com"}', { reasoning: 'I will look up frank@example.com.' }),
+    });
+    expect(response.status).toBe(200);
+    const [generation] = harness.emulator.generations({ kind: 'chat' });
+    const request = generation?.request as { messages: Array<{ reasoning?: string; tool_calls?: Array<{ function: { arguments: string } }> }>; tools: ReturnType<typeof lookup> };
+    expect(JSON.parse(request.messages[1]?.tool_calls?.[0]?.function.arguments ?? '')).toEqual({ q: '[REDACTED_EMAIL]', also: '[REDACTED_EMAIL]' });
+    expect(request.messages[1]?.reasoning).toBe('I will look up [REDACTED_EMAIL].');
+    expect(request.tools[0]?.function.description).toBe('Mail [REDACTED_EMAIL] for help.');
+    expect(request.tools[0]?.function.parameters.properties.q.description).toBe('A phrase, such as [REDACTED_EMAIL].');
+    expect(JSON.stringify(generation?.request)).not.toMatch(/carol|dave|erin|frank/);
+  });
+
+  it('block a blocked word in the tool calls of the history, a tool\'s description or a parameter\'s', async () => {
+    for (const body of [
+      { messages: afterLookup('{"q":"say forbiddenword"}') },
+      { messages: afterLookup('{"q":"say forbidd\\u0065nword"}') },
+      { messages: user('Look it up.'), tools: lookup('Use it for forbiddenword.') },
+      { messages: user('Look it up.'), tools: lookup(undefined, 'Try PROMO123.') },
+    ]) {
+      const response = await chat({ model: 'words', ...body });
+      expect(response.status).toBe(403);
+    }
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+  });
+
+  it('count tool calls and tool definitions in the size bound', async () => {
+    expect((await chat({ model: 'bounded', tools: lookup('x'.repeat(201)), messages: user('short') })).status).toBe(400);
+    expect((await chat({ model: 'bounded', messages: afterLookup(JSON.stringify({ q: 'x'.repeat(201) })).slice(1, 2) })).status).toBe(400);
   });
 
   it('refuse requests over the size bounds with a 400', async () => {

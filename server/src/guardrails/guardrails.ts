@@ -5,11 +5,11 @@ import type { PlainResponse } from '../plain-http.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
 import { blocklistMatches, blocklistPattern } from './blocklist.js';
 import { findPii, redactPii } from './pii.js';
-import { textSlotsOf } from './text-slots.js';
+import { jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
 type Stage = 'input' | 'output';
 
-/** What a host guardrail is shown: the text to judge (the client's messages, or the answer so far) and who sent it. */
+/** What a host guardrail is shown: the text to judge (the client's texts, or the answer so far) and who sent it. */
 export interface GuardrailContext {
   stage: Stage;
   text: string;
@@ -46,12 +46,19 @@ const RULE_WINDOW = 256;
 const MODEL_EVERY = MODERATION_CALLS.everyCharacters;
 const MODEL_WINDOW = MODERATION_CALLS.windowCharacters;
 
+/** A rule over text (PII, blocklist): where it matches, the text with its matches redacted, and what it does. */
+interface Rule {
+  find(text: string): Array<{ start: number; end: number }>;
+  redact(text: string): string;
+  mode: 'block' | 'redact';
+}
+
 /** One guardrail of a request, normalized: a rule over text (PII, blocklist), a bound, or an asynchronous check. */
 interface Check {
   name: string;
   stages: ReadonlySet<Stage>;
   message: string | undefined;
-  rule?: { find(text: string): Array<{ start: number; end: number }>; redact(text: string): string; mode: 'block' | 'redact' };
+  rule?: Rule;
   bounds?: { maxInputCharacters?: number | undefined; maxMessages?: number | undefined };
   judge?: (text: string, stage: Stage, meter: MeteredRequest, request: OutgoingRequest) => Promise<{ blocked: boolean; message?: string | undefined }>;
 }
@@ -63,9 +70,10 @@ const stagesOf = (stage: 'input' | 'output' | 'both'): ReadonlySet<Stage> => new
 
 /**
  * The guardrails: a stage before forwarding that runs a feature's guardrails (then the host's) in order on the
- * input — refusing with a 403 `content_policy_violation` (a 400 for size bounds) before any upstream call, or
- * redacting in place — and a tap on the answer: a JSON answer is checked whole, a stream on a sliding window, and a
- * blocked stream ends with an error event after the part already sent. Each decision goes to the usage record.
+ * client's texts (`textSlotsOf`) — refusing with a 403 `content_policy_violation` (a 400 for size bounds) before any
+ * upstream call, or redacting in place — and a tap on the answer (`outputTap`): a JSON answer is checked whole, a
+ * stream on a sliding window, and a blocked stream ends with an error event after the part already sent. Each
+ * decision goes to the usage record.
  * @example
  * new RequestLifecycle({ ...ports, beforeForward: [new Guardrails({ hooks, moderate }).stage(), cache.stage()] });
  */
@@ -160,15 +168,7 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
         throw new GatewayError('invalid_parameter', check.message ?? `This request is larger than this feature accepts: ${fault}.`, { param: PARAM_OF_TEXT[request.kind], metadata: { source: 'guardrail', guardrail: check.name } });
       }
     }
-    if (check.rule) {
-      for (const slot of slots) {
-        if (check.rule.find(slot.text).length === 0) continue;
-        if (check.rule.mode === 'block') throw blocked(meter, check, 'input', request);
-        slot.text = check.rule.redact(slot.text);
-        slot.replace(slot.text);
-        decide(meter, check, 'input', 'redact');
-      }
-    }
+    if (check.rule) applyRule(check, check.rule, slots, 'input', meter, request);
     if (check.judge) {
       const verdict = await check.judge(slots.map((slot) => slot.text).join('\n\n'), 'input', meter, request);
       if (verdict.blocked) throw blocked(meter, check, 'input', request, verdict.message);
@@ -176,14 +176,59 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
   }
 }
 
+/** True when a rule matches a slot: its text, and for tool-call arguments the strings their JSON decodes to. */
+function slotMatches(rule: Rule, slot: TextSlot): boolean {
+  if (rule.find(slot.text).length > 0) return true;
+  // Without an escape, each decoded string is a piece of the text already searched.
+  return slot.rewrite === 'json' && slot.text.includes('\\') && (jsonStrings(slot.text)?.some((text) => rule.find(text).length > 0) ?? false);
+}
+
 /**
- * The answer's checks. A JSON answer is checked whole (a rule in `redact` mode rewrites it). A stream is checked
- * chunk by chunk: rules see each new piece after the last `RULE_WINDOW` characters, so a match is stopped before
- * its last piece is sent (a stream cannot take back what it sent, so `redact` blocks there); model and host checks
- * run every `MODEL_EVERY` characters on the latest `MODEL_WINDOW`, and once more at the end.
+ * The slot's text with the rule's matches redacted, or undefined where that cannot be done, and the rule blocks:
+ * signed reasoning, and tool-call arguments whose JSON is broken or still matches once its strings are redacted (a
+ * match in a key, a number or across the JSON's syntax), as redacting the raw text could leave it no longer JSON.
+ */
+function redactSlot(rule: Rule, slot: TextSlot): string | undefined {
+  if (slot.rewrite === 'text') return rule.redact(slot.text);
+  if (slot.rewrite === 'none') return undefined;
+  const redacted = mapJsonStrings(slot.text, (text) => rule.redact(text));
+  return redacted !== undefined && !slotMatches(rule, { ...slot, text: redacted }) ? redacted : undefined;
+}
+
+/**
+ * Runs a rule over texts: a match is refused in `block` mode, or where it cannot be redacted (then nothing is
+ * rewritten), else redacted in place.
+ */
+function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], stage: Stage, meter: MeteredRequest, request: OutgoingRequest): void {
+  const redactions: Array<[TextSlot, string]> = [];
+  for (const slot of slots) {
+    if (!slotMatches(rule, slot)) continue;
+    const redacted = rule.mode === 'redact' ? redactSlot(rule, slot) : undefined;
+    if (redacted === undefined) throw blocked(meter, check, stage, request);
+    redactions.push([slot, redacted]);
+  }
+  for (const [slot, redacted] of redactions) {
+    slot.text = redacted;
+    slot.replace(redacted);
+  }
+  if (redactions.length > 0) decide(meter, check, stage, 'redact');
+}
+
+/**
+ * The answer's checks, on every text of it the client reads: the content, the reasoning (`reasoning` and the text of
+ * `reasoning_details`) and the arguments of tool calls. A JSON answer is checked whole (a rule in `redact` mode
+ * rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own: rules see each new
+ * piece after the last `RULE_WINDOW` characters of the same text, so a match is stopped before its last piece is sent
+ * (a stream cannot take back what it sent, so `redact` blocks there); model and host checks run every `MODEL_EVERY`
+ * characters on the latest `MODEL_WINDOW` of all of them, and once more at the end.
  */
 function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): AnswerTap {
-  let answer = '';
+  const judged = checks.some((check) => check.judge);
+  /** The last `RULE_WINDOW` characters of each text of the stream, by choice and place (content, reasoning, a tool call). */
+  const tails = new Map<string, string>();
+  /** The stream's texts in the order they came, for the model and host checks (a blank line where the text changes). */
+  let transcript = '';
+  let transcriptKey: string | undefined;
   let unjudged = 0;
   const judge = async (text: string) => {
     for (const check of checks) {
@@ -192,37 +237,64 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       if (verdict.blocked) throw blocked(meter, check, 'output', request, verdict.message);
     }
   };
+  const take = (key: string, piece: unknown) => {
+    if (typeof piece !== 'string' || piece === '') return;
+    const window = tails.get(key) ?? '';
+    const text = window + piece;
+    for (const check of checks) {
+      if (check.rule?.find(text).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
+    }
+    tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
+    if (!judged) return;
+    transcript += transcriptKey === undefined || transcriptKey === key ? piece : `\n\n${piece}`;
+    transcriptKey = key;
+    if (transcript.length > 2 * MODEL_WINDOW) transcript = transcript.slice(-MODEL_WINDOW);
+    unjudged += piece.length;
+  };
   return {
     async chunk(chunk) {
-      const piece = chunk.choices?.[0]?.delta?.['content'];
-      if (typeof piece !== 'string' || piece === '') return;
-      const window = answer.slice(-RULE_WINDOW);
-      for (const check of checks) {
-        if (check.rule?.find(window + piece).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
+      for (const choice of chunk.choices ?? []) {
+        const delta = choice.delta;
+        if (!delta) continue;
+        const at = choice.index ?? 0;
+        take(`${at}:content`, delta['content']);
+        take(`${at}:reasoning`, delta['reasoning']);
+        const details = delta['reasoning_details'];
+        if (Array.isArray(details)) {
+          details.forEach((detail: unknown, position) => {
+            if (!isRecord(detail)) return;
+            const key = `${at}:details:${String(detail['index'] ?? position)}`;
+            take(key, detail['text']);
+            take(`${key}:summary`, detail['summary']);
+          });
+        }
+        const calls = delta['tool_calls'];
+        if (Array.isArray(calls)) {
+          calls.forEach((call: unknown, position) => {
+            if (isRecord(call) && isRecord(call['function'])) take(`${at}:tool:${String(call['index'] ?? position)}`, call['function']['arguments']);
+          });
+        }
       }
-      answer += piece;
-      unjudged += piece.length;
       if (unjudged >= MODEL_EVERY) {
         unjudged = 0;
-        await judge(answer.slice(-MODEL_WINDOW));
+        await judge(transcript.slice(-MODEL_WINDOW));
       }
     },
     async streamEnd() {
-      if (unjudged > 0) await judge(answer.slice(-MODEL_WINDOW));
+      if (unjudged > 0) await judge(transcript.slice(-MODEL_WINDOW));
     },
     async body(body) {
-      const choices = Array.isArray(body['choices']) ? (body['choices'] as Array<{ message?: Record<string, unknown> }>) : [];
+      const choices = Array.isArray(body['choices']) ? (body['choices'] as unknown[]) : [];
       for (const choice of choices) {
-        const message = choice.message;
-        if (!message || typeof message['content'] !== 'string') continue;
-        for (const check of checks) {
-          if (!check.rule || check.rule.find(message['content'] as string).length === 0) continue;
-          if (check.rule.mode === 'block') throw blocked(meter, check, 'output', request);
-          message['content'] = check.rule.redact(message['content'] as string);
-          decide(meter, check, 'output', 'redact');
-        }
-        await judge(message['content'] as string);
+        if (!isRecord(choice) || !isRecord(choice['message'])) continue;
+        const slots = messageSlots(choice['message']);
+        for (const check of checks) if (check.rule) applyRule(check, check.rule, slots, 'output', meter, request);
+        // Reasoning comes as `reasoning` and again as the text of its details: a model or host check reads it once.
+        const texts = [...new Set(slots.map((slot) => slot.text))];
+        if (texts.length > 0) await judge(texts.join('\n\n'));
       }
     },
   };
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
