@@ -52,7 +52,7 @@ import type { UsageRecord, UsageSink } from './usage/usage-record.js';
 import { UsageQuery } from './usage/usage-query.js';
 import { GatewayOperations, operationsOptionsSchema, type OperationsOptions } from './observability/gateway-operations.js';
 import { operationsRouter } from './observability/operations-router.js';
-import { mcpRouter } from './mcp/mcp-http.js';
+import { mcpBodyErrorHandler, mcpRouter } from './mcp/mcp-http.js';
 import type { DegradationAlert } from './observability/degradation-alerts.js';
 import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
 import { ProviderPins } from './cache/provider-pins.js';
@@ -463,7 +463,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
-  const errorHandlers = [revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
+  const errorHandlers = [mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
   const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, parseBody, identifyCaller], onError: errorHandlers, withoutExpress: options.authenticate === undefined });

@@ -37,7 +37,7 @@ export function toGatewayError(error: unknown): GatewayError {
   const status = (error as { status?: unknown; type?: unknown } | null)?.status;
   const type = (error as { type?: unknown } | null)?.type;
   if (status === 413 || type === 'entity.too.large') return new GatewayError('request_too_large', 'The request body is too large.', { cause: error });
-  if (type === 'entity.parse.failed') return new GatewayError('invalid_request', 'The request body is not valid JSON.', { cause: error });
+  if (type === 'entity.parse.failed') return new GatewayError('invalid_request', unparsedBody(error).message, { cause: error });
   if (type === 'charset.unsupported') return new GatewayError('unsupported_media_type', 'The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8).', { cause: error });
   if (type === 'encoding.unsupported') return new GatewayError('unsupported_media_type', 'The request body is in a Content-Encoding the gateway does not read (use gzip, deflate, br or none).', { cause: error });
   // Errors the HTTP layer raised about the request itself (a body that does not decode as its Content-Encoding says,
@@ -46,6 +46,24 @@ export function toGatewayError(error: unknown): GatewayError {
     return new GatewayError(status === 415 ? 'unsupported_media_type' : 'invalid_request', status === 415 ? 'The request body is in a format the gateway does not read.' : 'The request is malformed: its body or its path cannot be decoded.', { cause: error });
   }
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
+}
+
+/** The JSON types a body that parses but is no object or array can be, as a message names them. */
+const jsonKind = (value: unknown) => (value === null ? 'null' : typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : 'a boolean');
+
+/**
+ * What is wrong with a body the JSON parser refused: not JSON at all, or JSON that is no object or array (`null`,
+ * `42`, `"text"`), which the gateway's routes never take. Both parsers leave the body's text on the error.
+ */
+export function unparsedBody(error: unknown): { json: boolean; message: string } {
+  const text = (error as { body?: unknown } | null)?.body;
+  const notJson = { json: false, message: 'The request body is not valid JSON.' };
+  if (typeof text !== 'string') return notJson;
+  try {
+    return { json: true, message: `The request body is JSON ${jsonKind(JSON.parse(text))}; it must be a JSON object (or an array, where a route takes a batch).` };
+  } catch {
+    return notJson;
+  }
 }
 
 /** Sends an error with its real status and headers; never a 200, never after headers went out. */

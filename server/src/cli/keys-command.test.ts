@@ -100,4 +100,12 @@ describe('insforge-ai keys', () => {
     expect(await cli(['keys', 'create', '--label', 'x', '--role', 'root'])).toMatchObject({ exitCode: 2, err: expect.stringContaining('--role must be user or admin, got "root"') });
     expect(await cli(['keys', 'list', 'extra'])).toMatchObject({ exitCode: 2, err: expect.stringContaining('unexpected "extra"') });
   });
+
+  it('refuses a label or a user id longer than the admin API takes, and creates nothing', async () => {
+    const before = (await cli(['keys', 'list'])).out.length;
+    expect(await cli(['keys', 'create', '--label', 'x'.repeat(100_000)])).toMatchObject({ exitCode: 2, err: expect.stringContaining('--label is at most 200 characters, got 100000') });
+    expect(await cli(['keys', 'create', '--label', 'ok', '--user', 'u'.repeat(257)])).toMatchObject({ exitCode: 2, err: expect.stringContaining('--user is at most 256 characters, got 257') });
+    expect((await cli(['keys', 'list'])).out.length).toBe(before);
+    expect(await cli(['keys', 'create', '--label', 'x'.repeat(200)])).toMatchObject({ exitCode: 0 });
+  });
 });

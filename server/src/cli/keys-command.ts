@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import { CLIENT_KEY_LIMITS } from '../store/client-key-store.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores } from './cli-stores.js';
@@ -13,7 +14,8 @@ shown once, when it is created.
 
   insforge-ai keys create --label L [--role user|admin] [--user ID]
                                    creates a key and prints it (alone on stdout, so KEY=$(…) works); role user
-                                   by default; --user ties usage and quotas to that end user
+                                   by default; --user ties usage and quotas to that end user; a label is at
+                                   most 200 characters, a user id at most 256
   insforge-ai keys list            a table of the project's keys (never the keys): id, label, prefix, role,
                                    created, last used, revoked
   insforge-ai keys revoke ID       revokes a key; requests with it get 401 from then on
@@ -39,9 +41,11 @@ async function create(argv: readonly string[], env: CliEnvironment, io: CliIo): 
   expectPositionals(positionals, [], 'keys create');
   const label = values.label?.trim();
   if (!label) throw usageError('keys create needs --label, e.g. --label "web app"');
+  if (label.length > CLIENT_KEY_LIMITS.labelLength) throw usageError(`--label is at most ${CLIENT_KEY_LIMITS.labelLength} characters, got ${label.length}`);
   const role = ROLES.find((candidate) => candidate === (values.role ?? 'user'));
   if (!role) throw usageError(`--role must be user or admin, got "${values.role}"`);
   if (values.user !== undefined && values.user.trim() === '') throw usageError('--user must not be empty');
+  if (values.user !== undefined && values.user.trim().length > CLIENT_KEY_LIMITS.userIdLength) throw usageError(`--user is at most ${CLIENT_KEY_LIMITS.userIdLength} characters, got ${values.user.trim().length}`);
   const target = storeTarget(values, env);
   const { key, record } = await withGatewayStores(target, (stores) =>
     stores.clientKeys.create(target.projectId, { label, role, ...(values.user !== undefined ? { userId: values.user } : {}) }, ACTOR),

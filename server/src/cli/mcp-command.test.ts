@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -68,6 +70,19 @@ describe('insforge-ai mcp (stdio)', () => {
       await client.close();
     }
     expect(stderr()).toContain('serving project "default" over stdio');
+  });
+
+  it('answers a line that is not JSON with a -32700 parse error, and goes on serving', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'mcp', '--database', database], { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? root }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    try {
+      child.stdin.write('not json at all\n');
+      expect(JSON.parse(String((await lines.next()).value))).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })}\n`);
+      expect(JSON.parse(String((await lines.next()).value))).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+    } finally {
+      child.kill();
+    }
   });
 
   it('refuses a database that does not exist, as every command but migrate and serve does', async () => {

@@ -50,7 +50,12 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
     throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
   }
   // The MCP SDK loads when this command runs, not with every other command of the CLI.
-  const [{ StdioServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }] = await Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('../mcp/gateway-api.js'), import('../mcp/gateway-mcp-server.js')]);
+  const [{ StdioServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }, { connectGatewayMcp }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+    import('../mcp/gateway-api.js'),
+    import('../mcp/gateway-mcp-server.js'),
+    import('../mcp/json-rpc-edges.js'),
+  ]);
   const server = createGatewayMcpServer(inProcessGatewayApi(gateway.router, { authorization: `Bearer ${token}` }));
   const transport = new StdioServerTransport();
   let closing: Promise<void> | undefined;
@@ -61,7 +66,7 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
     })());
   // The client closing our stdin is how an MCP host ends a stdio server.
   process.stdin.once('end', () => void close().then(() => process.exit(0)));
-  await server.connect(transport);
+  await connectGatewayMcp(server, transport, { answerUnreadableLines: true });
   io.err(`insforge-ai mcp: serving project "${target.projectId}" over stdio`);
   return { close };
 }

@@ -77,6 +77,10 @@ describe('insforge-ai usage', () => {
     const bad = await cli(['--period', 'fortnight']);
     expect(bad.exitCode).toBe(2);
     expect(bad.err).toContain('--period must be day, week, month or FROM..TO');
+    const reversed = await cli(['--period', '2027-01-01..2026-01-01']);
+    expect(reversed.exitCode).toBe(2);
+    expect(reversed.err).toContain('--period 2027-01-01..2026-01-01 runs backwards: its end is before its start (2026-01-01..2027-01-01 is the other way round)');
+    expect(reversed.err).not.toContain('must be day, week, month');
     const help = await cli(['--help']);
     expect(help.out.join('\n')).toContain('Usage: insforge-ai usage');
   });

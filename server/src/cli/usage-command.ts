@@ -1,4 +1,4 @@
-import { parsePeriod, UsageQuery, type UsageTotals } from '../usage/usage-query.js';
+import { parsePeriod, reversedPeriodProblem, UsageQuery, type UsageTotals } from '../usage/usage-query.js';
 import { usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores } from './cli-stores.js';
@@ -31,7 +31,10 @@ export async function usageCommand(argv: readonly string[], env: CliEnvironment,
   const now = Date.now();
   const periodText = values.period ?? 'month';
   const period = parsePeriod(periodText, now);
-  if (!period) throw usageError(`--period must be day, week, month or FROM..TO with ISO dates, got "${periodText}"`);
+  if (!period) {
+    const reversed = reversedPeriodProblem(periodText);
+    throw usageError(reversed ? `--period ${periodText} ${reversed}` : `--period must be day, week, month or FROM..TO with ISO dates, got "${periodText}"`);
+  }
   const target = storeTarget(values, env);
   const filter = { projectId: target.projectId, from: period.from, to: period.to };
   const summary = await withGatewayStores(target, (stores) => new UsageQuery(stores.database.db).summarize(filter, ['feature', 'model']));

@@ -23,6 +23,16 @@ export const OVERRIDABLE_PARAMETERS = [
   'reasoning',
   'modalities',
   'image_config',
+  // OpenRouter's other documented request fields that change the answer or label the request, but cost nothing of
+  // their own (`prediction`'s rejected tokens are counted in the worst-case estimate as output).
+  'top_a',
+  'verbosity',
+  'prediction',
+  'structured_outputs',
+  'usage',
+  'metadata',
+  'session_id',
+  'trace',
 ] as const;
 export type OverridableParameter = (typeof OVERRIDABLE_PARAMETERS)[number];
 
@@ -37,6 +47,7 @@ export const PARAMETER_RANGES: Partial<Record<OverridableParameter, { min: numbe
   repetition_penalty: { min: 0, max: 2 },
   min_p: { min: 0, max: 1 },
   top_logprobs: { min: 0, max: 20 },
+  top_a: { min: 0, max: 1 },
 };
 
 const bound = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();

@@ -65,16 +65,36 @@ const WEB_SEARCH_RESULT_USD = 0.004;
 const DEFAULT_SEARCH_RESULTS = 5;
 
 /**
+ * USD a model's own (native) web search may cost a request, at most: OpenAI's price at its largest search context
+ * ($50 per 1,000 requests), which `web_search_options.search_context_size: "high"` asks for.
+ */
+const NATIVE_SEARCH_USD = 0.05;
+
+const resultsFee = (asked: unknown) => (typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : DEFAULT_SEARCH_RESULTS) * WEB_SEARCH_RESULT_USD;
+
+/**
  * The fee of the web search a chat asks for (the `openrouter:web_search` server tool or the `web` plugin): its
- * `max_results` (else OpenRouter's default of 5) at the per-result price; 0 without a search.
+ * `max_results` (else OpenRouter's default of 5) at the per-result price. `web_search_options` may have the model
+ * search natively instead, so it counts the dearer of that and the results' fee. 0 without a search.
  */
 export function webSearchFeeOf(body: Record<string, unknown>): number {
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
   const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
   const tool = tools.find((candidate) => candidate['type'] === 'openrouter:web_search');
   const plugin = plugins.find((candidate) => candidate['id'] === 'web');
-  if (!tool && !plugin) return 0;
+  const options = isRecord(body['web_search_options']) ? body['web_search_options'] : undefined;
   const asked = tool ? (isRecord(tool['parameters']) ? tool['parameters']['max_results'] : tool['max_results']) : plugin?.['max_results'];
-  const results = typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : DEFAULT_SEARCH_RESULTS;
-  return results * WEB_SEARCH_RESULT_USD;
+  const searchFee = tool || plugin ? resultsFee(asked) : 0;
+  return options ? Math.max(searchFee, resultsFee(options['max_results'] ?? asked), NATIVE_SEARCH_USD) : searchFee;
+}
+
+/**
+ * The tokens of a predicted output (`prediction.content`): those the model does not use are billed as output on
+ * top of the answer, so the estimate counts them all. Four characters a token, as the prompt's.
+ */
+export function predictionTokensOf(body: Record<string, unknown>): number {
+  const prediction = body['prediction'];
+  if (!isRecord(prediction) || prediction['content'] === undefined) return 0;
+  const content = prediction['content'];
+  return Math.ceil((typeof content === 'string' ? content.length : JSON.stringify(content).length) / 4);
 }

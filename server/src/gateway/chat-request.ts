@@ -53,6 +53,19 @@ export const chatRequestSchema = z
     modalities: z.array(z.enum(['text', 'image'])).nullish(),
     image_config: z.object({}).passthrough().nullish(),
     user: z.string().max(256).nullish(),
+    // OpenRouter's other documented fields, checked for shape; what becomes of each (sent under the feature's
+    // policy, or refused) is the parameter and extension policies'.
+    top_a: z.number().nullish(),
+    verbosity: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+    prediction: z.object({ type: z.literal('content'), content: z.union([z.string(), z.array(contentPart)]) }).passthrough().nullish(),
+    structured_outputs: z.boolean().nullish(),
+    usage: z.object({ include: z.boolean().optional() }).passthrough().nullish(),
+    metadata: z.record(z.string().max(64), z.string().max(512)).refine((pairs) => Object.keys(pairs).length <= 16, 'metadata holds at most 16 pairs').nullish(),
+    session_id: z.string().max(256).nullish(),
+    trace: z.object({}).passthrough().nullish(),
+    web_search_options: z.object({}).passthrough().nullish(),
+    cache_control: z.object({ type: z.string() }).passthrough().nullish(),
+    route: z.string().nullish(),
   })
   .passthrough();
 

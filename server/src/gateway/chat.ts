@@ -97,6 +97,8 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
   const sent = system ? [{ role: 'system', content: system }, ...messages] : messages;
   const body: Record<string, unknown> = { ...params, ...extensions.options, messages: sent };
   const { payloadCharacters, ...attachments } = attachmentFactsOf(messages);
+  // A top-level `cache_control` marks the prompt's last cacheable block: a cache write, as one on a part is.
+  if (body['cache_control'] != null) attachments.writesCache = true;
   const endUser = identity.userId ?? user ?? undefined;
   if (endUser) body['user'] = endUser;
   return {
@@ -104,7 +106,8 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
     requestedModel: request.model,
     target,
     body,
-    includeUsage: streamOptions?.include_usage === true,
+    // OpenRouter's `usage: { include: true }` asks for the same as OpenAI's `stream_options.include_usage`.
+    includeUsage: streamOptions?.include_usage === true || request.usage?.include === true,
     startedAt: performance.now(),
     promptCharacters: promptCharactersOf(body) - payloadCharacters,
     attachments,

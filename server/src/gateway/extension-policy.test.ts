@@ -25,6 +25,7 @@ beforeAll(async () => {
       { name: 'strict', model: 'openai/gpt-4o-mini', extensions: { cacheControl: 'forbid', attachments: { image: { maxCount: 1, maxBytes: 1_000, mimeTypes: ['image/png'] }, file: false, audio: false } } },
       { name: 'healing', model: 'openai/gpt-4o-mini', extensions: { pluginsById: { 'response-healing': 'allow' } } },
       { name: 'healed', model: 'openai/gpt-4o-mini', extensions: { plugins: 'allow', pluginsById: { 'response-healing': 'force', web: 'forbid' } } },
+      { name: 'terse', model: 'openai/gpt-4o-mini', clientOverrides: { verbosity: false, session_id: false } },
     ],
   });
   openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -182,5 +183,67 @@ describe('what /v1/models says a feature accepts', () => {
     // Without the catalog (OpenRouter unreachable), the policy alone.
     expect(featureAccepts(feature).attachments.image).not.toBe(false);
     expect(featureAccepts(feature, []).attachments.audio).not.toBe(false);
+  });
+});
+
+describe('OpenRouter\'s other request fields: each sent under the feature\'s policy or refused, never dropped', () => {
+  const ask = { model: 'chat', messages: [{ role: 'user', content: 'Hi' }] };
+
+  it('sends those that change the answer or label the request as they came', async () => {
+    const fields = {
+      verbosity: 'low',
+      prediction: { type: 'content', content: 'Hello there' },
+      usage: { include: true },
+      session_id: 'conversation-42',
+      metadata: { screen: 'checkout' },
+      trace: { trace_id: 't-1' },
+      top_a: 0.2,
+      structured_outputs: true,
+    };
+    const { status } = await chat({ ...ask, ...fields });
+    expect(status).toBe(200);
+    expect(lastUpstreamRequest()).toMatchObject(fields);
+  });
+
+  it('lets a feature forbid one of them, as any parameter (clientOverrides)', async () => {
+    const refused = await chat({ ...ask, model: 'terse', verbosity: 'high' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({ code: 'parameter_not_allowed', param: 'verbosity' });
+  });
+
+  it('refuses, naming the field, those that would replace what the feature decides', async () => {
+    const generations = harness.emulator.generations().length;
+    for (const [field, value, why] of [
+      ['preset', 'my-preset', /preset brings its own model, system prompt/],
+      ['debug', { echo_upstream_body: true }, /echoes the request sent upstream/],
+      ['max_price', { prompt: 1 }, /provider\.max_price/],
+      ['prompt', 'Say hi', /takes `messages`/],
+    ] as const) {
+      const refused = await chat({ ...ask, [field]: value });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: 'parameter_not_allowed', param: field });
+      expect(refused.json.error?.message).toMatch(why);
+    }
+    expect(harness.emulator.generations()).toHaveLength(generations);
+  });
+
+  it('sends web_search_options, route and a top-level cache_control only where the feature allows what they qualify', async () => {
+    for (const [field, value] of [['web_search_options', { search_context_size: 'low' }], ['route', 'fallback']] as const) {
+      // `healing` allows neither web search nor `models` (`chat` allows web search by an earlier test's change).
+      const refused = await chat({ ...ask, model: 'healing', [field]: value });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: 'parameter_not_allowed', param: field });
+      expect((await chat({ ...ask, model: 'open', [field]: value })).status).toBe(200);
+      expect(lastUpstreamRequest()?.[field]).toEqual(value);
+    }
+    const cached = await chat({ ...ask, cache_control: { type: 'ephemeral' } });
+    expect(cached.status).toBe(200);
+    expect(lastUpstreamRequest()?.['cache_control']).toEqual({ type: 'ephemeral' });
+    expect((await chat({ ...ask, model: 'strict', cache_control: { type: 'ephemeral' } })).json.error).toMatchObject({ param: 'cache_control' });
+  });
+
+  it('reads usage: { include: true } as asking for the usage chunk of a stream', async () => {
+    const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...ask, stream: true, usage: { include: true } }) });
+    expect(await response.text()).toMatch(/"usage":\{"prompt_tokens"/);
   });
 });

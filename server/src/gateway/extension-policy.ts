@@ -20,10 +20,35 @@ function pluginRule(policy: ExtensionPolicy | undefined, id: string): 'allow' | 
   return policy?.pluginsById?.[id] ?? policy?.plugins ?? 'forbid';
 }
 
+/**
+ * OpenRouter's documented request options that no feature lets a client send, each with why: they would replace
+ * what the feature decides (its model, system prompt, routing) or show what it keeps from clients.
+ */
+const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
+  preset: 'an OpenRouter preset brings its own model, system prompt and parameters, which are the feature\'s to set',
+  debug: 'it echoes the request sent upstream, the feature\'s system prompt with it',
+  max_price: 'a price ceiling picks among providers, which is provider routing: send it as provider.max_price where the feature allows `provider`',
+  prompt: 'the gateway takes `messages`, after the feature\'s system prompt',
+};
+
+/** Web search, in any of OpenRouter's forms (the server tool, the `web` plugin), is allowed for the feature's clients. */
+const allowsWebSearch = (feature: Feature) => (feature.extensions?.serverTools?.['web_search'] ?? 'forbid') !== 'forbid' || pluginRule(feature.extensions, 'web') !== 'forbid';
+
+/**
+ * OpenRouter's request options that follow a rule the feature has for something else: `web_search_options` tunes a
+ * web search (and may cost more: the estimate counts it), `route` qualifies `models`, a top-level `cache_control`
+ * is prompt caching. Each with whether the feature allows it and, when not, how an admin would.
+ */
+const DEPENDENT_OPTIONS: Readonly<Record<string, { allowed: (feature: Feature) => boolean; remedy: string }>> = {
+  web_search_options: { allowed: allowsWebSearch, remedy: 'an admin can allow web search (extensions.serverTools.web_search: "allow")' },
+  route: { allowed: (feature) => feature.extensions?.models === 'allow', remedy: 'it qualifies `models`, which an admin can allow (extensions.models: "allow")' },
+  cache_control: { allowed: (feature) => feature.extensions?.cacheControl !== 'forbid', remedy: 'an admin can allow prompt caching (extensions.cacheControl: "allow")' },
+};
+
 /** What the extension stage adds to the chat sent upstream. */
 export interface ExtensionResolution {
   /** OpenRouter options the client sent and the feature allows, sent as they came (plus the plugins it forces). */
-  options: Partial<Record<RequestOption, unknown>>;
+  options: Record<string, unknown>;
   /** Server tools the feature forces, added to `tools` when the client did not send them. */
   forcedTools: Array<{ type: string }>;
 }
@@ -180,6 +205,17 @@ export function applyExtensionPolicy(feature: Feature, request: Record<string, u
       throw notAllowed(feature, name, `\`${name}\``, `an admin can allow it (extensions.${name}: "allow") or set it for every request (params.extra.${name})`);
     }
     if (!REQUEST_OPTIONS[name](value)) throw new GatewayError('invalid_parameter', `${name}: not in the shape OpenRouter takes.`, { param: name });
+    options[name] = value;
+  }
+  for (const name of Object.keys(REFUSED_OPTIONS)) {
+    if (request[name] !== undefined && request[name] !== null) {
+      throw new GatewayError('parameter_not_allowed', `${name}: not accepted through the gateway; ${REFUSED_OPTIONS[name]}.`, { param: name });
+    }
+  }
+  for (const [name, rule] of Object.entries(DEPENDENT_OPTIONS)) {
+    const value = request[name];
+    if (value === undefined || value === null) continue;
+    if (!rule.allowed(feature)) throw notAllowed(feature, name, `\`${name}\``, rule.remedy);
     options[name] = value;
   }
   checkTools(feature, request['tools']);

@@ -1,7 +1,7 @@
 import { MODERATION_CALLS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { QuotaEstimate } from '../limits/quota-guard.js';
 import type { ChatRun } from './chat.js';
-import { OCR_PAGE_USD, PDF_PAGE_TOKENS, webSearchFeeOf } from './attachment-estimate.js';
+import { OCR_PAGE_USD, PDF_PAGE_TOKENS, predictionTokensOf, webSearchFeeOf } from './attachment-estimate.js';
 import type { GatewayContext } from './context.js';
 import type { UpstreamModel } from '../upstream/model-catalog.js';
 
@@ -100,14 +100,16 @@ function pdfEngineOf(body: Record<string, unknown>): unknown {
 /**
  * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas) plus its
  * attachments by what they hold (images by pixel size, PDFs by page, with the OCR engine's fee where it applies,
- * audio by length) and the web search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget, priced at the
+ * audio by length) and the web search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget
+ * and a predicted output's tokens (billed as output where unused), priced at the
  * dearest of the models it may fall back to. Spend and token caps reserve this before forwarding.
  */
 export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters' | 'attachments'>): Promise<QuotaEstimate> {
   const text = tokensOfCharacters(run.promptCharacters);
   const facts = await factsOf(context, run.target.models);
   const asked = typeof run.body['max_tokens'] === 'number' ? run.body['max_tokens'] : undefined;
-  const reasoning = reasoningBudgetOf(run.body);
+  // Output beyond the answer's own: the reasoning budget, and a predicted output's unused tokens.
+  const extraOutput = reasoningBudgetOf(run.body) + predictionTokensOf(run.body);
   const engine = pdfEngineOf(run.body);
   const { pdfPages } = run.attachments;
   const searchFee = webSearchFeeOf(run.body);
@@ -117,7 +119,7 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   for (const model of facts) {
     const prompt = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
-    const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + reasoning;
+    const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + extraOutput;
     mostOutput = Math.max(mostOutput, output);
     tokens = Math.max(tokens, prompt + output);
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.

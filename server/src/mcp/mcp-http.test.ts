@@ -109,6 +109,20 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     expect(health['models']).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'openai/gpt-4o-mini' })]));
   });
 
+  it('answers malformed JSON-RPC as JSON-RPC 2.0 says: -32700 for no JSON, -32600 for JSON null, -32602 for null arguments', async () => {
+    const post = async (body: string) => {
+      const response = await fetch(`${harness.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+      return { status: response.status, body: (await response.json()) as { id: unknown; error?: { code: number; message: string }; result?: unknown } };
+    };
+    expect(await post('null')).toEqual({ status: 400, body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: The request body is JSON null; it must be a JSON object (or an array, where a route takes a batch).' } } });
+    expect(await post('{"jsonrpc":')).toMatchObject({ status: 400, body: { id: null, error: { code: -32700, message: 'Parse error: The request body is not valid JSON.' } } });
+    const nullArguments = await post(JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'features_list', arguments: null } }));
+    expect(nullArguments).toMatchObject({ status: 200, body: { id: 5, error: { code: -32602, message: 'Invalid params for tools/call: params.arguments: Invalid input: expected record, received null' } } });
+    // Another route keeps the gateway's error shape, with the same words.
+    const chatNull = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: 'null' });
+    expect([chatNull.status, ((await chatNull.json()) as { error: { message: string } }).error.message]).toEqual([400, 'The request body is JSON null; it must be a JSON object (or an array, where a route takes a batch).']);
+  });
+
   it('is for admins only', async () => {
     const response = await fetch(`${harness.url}/mcp`, {
       method: 'POST',

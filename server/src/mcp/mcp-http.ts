@@ -2,11 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Router } from 'express';
 import { requireAdmin } from '../routes/identity-middleware.js';
 import type { NodeHandler } from '../in-process-request.js';
+import { unparsedBody } from '../errors.js';
+import { sendJson, type PlainErrorHandler } from '../plain-http.js';
 
 export const MCP_PATH = '/mcp';
 
 /** The MCP SDK and the gateway's server on it, loaded at the first MCP request: a gateway nobody asks never holds them. */
-const importMcp = () => Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./gateway-api.js'), import('./gateway-mcp-server.js')]);
+const importMcp = () => Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./gateway-api.js'), import('./gateway-mcp-server.js'), import('./json-rpc-edges.js')]);
 let mcpModules: ReturnType<typeof importMcp> | undefined;
 const loadMcp = () => (mcpModules ??= importMcp());
 
@@ -34,7 +36,7 @@ function identityHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 export function mcpRouter(gateway: NodeHandler | Router): Router {
   const router = Router();
   router.post(MCP_PATH, requireAdmin, async (req, res) => {
-    const [{ StreamableHTTPServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }] = await loadMcp();
+    const [{ StreamableHTTPServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }, { connectGatewayMcp }] = await loadMcp();
     const server = createGatewayMcpServer(inProcessGatewayApi(gateway, identityHeaders(req.headers)));
     // No session id generator: stateless.
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
@@ -42,7 +44,7 @@ export function mcpRouter(gateway: NodeHandler | Router): Router {
       void transport.close();
       void server.close();
     });
-    await server.connect(transport);
+    await connectGatewayMcp(server, transport);
     await transport.handleRequest(req, res, req.body);
   });
   router.all(MCP_PATH, requireAdmin, (_req, res) => {
@@ -50,3 +52,15 @@ export function mcpRouter(gateway: NodeHandler | Router): Router {
   });
   return router;
 }
+
+/**
+ * A `POST /mcp` body the JSON parser refused, answered as JSON-RPC 2.0 says (id null, HTTP 400 as the SDK's transport
+ * answers its own): not JSON is -32700 parse error, JSON that is no object or array (`null`) -32600 invalid request,
+ * each saying what is wrong. Any other error, and any other path, goes on to the gateway's error handler.
+ */
+export const mcpBodyErrorHandler: PlainErrorHandler = (error, req, res, next) => {
+  const path = (req.url ?? '').split('?', 1)[0];
+  if (path !== MCP_PATH || req.method !== 'POST' || (error as { type?: unknown } | null)?.type !== 'entity.parse.failed' || res.headersSent) return next(error);
+  const { json, message } = unparsedBody(error);
+  sendJson(res, 400, { jsonrpc: '2.0', id: null, error: json ? { code: -32600, message: `Invalid Request: ${message}` } : { code: -32700, message: `Parse error: ${message}` } });
+};

@@ -169,4 +169,18 @@ describe('POST /api/ai/estimate', () => {
     expect(missing.status).toBe(400);
     expect(missing.json.error).toMatchObject({ param: expect.stringMatching(/^messages\.0\.content\.1/) as string });
   });
+
+  it('counts web_search_options at the dearest search it may run, and a predicted output as output, in the reservation', async () => {
+    const base = { ...user('Latest tram news?'), model: 'searching' };
+    const plain = (await estimate(base)).json.estimate;
+    const searched = await estimate({ ...base, web_search_options: { search_context_size: 'high' } });
+    expect(searched.status).toBe(200);
+    expect(searched.json.estimate.costUsd - plain.costUsd).toBeGreaterThanOrEqual(0.05 - 1e-9);
+    const predicted = await estimate({ ...base, prediction: { type: 'content', content: 'x'.repeat(4_000) } });
+    // The prediction's 1,000 tokens count as output (its unused tokens are billed so), beyond its length in the prompt.
+    expect(predicted.json.estimate.tokens - plain.tokens).toBeGreaterThanOrEqual(1_000 + 1_000);
+    // Web search options where the feature allows no search: the same 400 as the request would get.
+    const refused = await estimate({ ...user('news?'), web_search_options: {} });
+    expect([refused.status, refused.json.error?.param]).toEqual([400, 'web_search_options']);
+  });
 });

@@ -66,6 +66,19 @@ describe('the file store routes', () => {
     expect((await read(body.url, { range: 'bytes=0-1', 'if-range': '"other"' })).status).toBe(200);
   });
 
+  it('answers a suffix range longer than the file with the whole file, and the last bytes for a shorter one', async () => {
+    const audio = randomBytes(5_000);
+    const { body } = await upload(audio, 'audio/wav');
+    for (const range of ['bytes=-99999999999999999999', 'bytes=-5001']) {
+      const whole = await read(body.url, { range });
+      expect([whole.status, whole.headers.get('content-range'), whole.headers.get('content-length')]).toEqual([206, 'bytes 0-4999/5000', '5000']);
+      expect(Buffer.from(await whole.arrayBuffer()).equals(audio)).toBe(true);
+    }
+    const tail = await read(body.url, { range: 'bytes=-10' });
+    expect([tail.status, tail.headers.get('content-range')]).toEqual([206, 'bytes 4990-4999/5000']);
+    expect((await read(body.url, { range: 'bytes=-0' })).status).toBe(416);
+  });
+
   it('takes a JSON data URL too, and stores the same bytes once however often and by whomever they are sent', async () => {
     const bytes = randomBytes(700);
     const before = await blobCount();

@@ -72,6 +72,11 @@ function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffe
   const size = file.bytes.byteLength;
   // One byte range (what audio players ask for); a range that does not fit is a 416, several ranges get the whole file.
   const ranges = req.headers.range !== undefined && (req.headers['if-range'] === undefined || req.headers['if-range'] === `"${file.id}"`) ? req.range(size) : undefined;
+  // A suffix longer than the file selects all of it (RFC 9110 §14.1.2), which the range parser refuses as unsatisfiable.
+  if (ranges === -1 && size > 0 && isSuffixRange(req.headers.range)) {
+    res.set({ 'Content-Range': `bytes 0-${size - 1}/${size}`, 'Content-Length': String(size) }).status(206).end(file.bytes);
+    return;
+  }
   if (ranges === -1) {
     res.set('Content-Range', `bytes */${size}`).status(416).end();
     return;
@@ -83,6 +88,9 @@ function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffe
   }
   res.set('Content-Length', String(size)).status(200).end(file.bytes);
 }
+
+/** `bytes=-N` with N > 0: the last N bytes, or the whole file when it is shorter. */
+const isSuffixRange = (header: string | undefined) => header !== undefined && /^bytes=[ \t]*-0*[1-9]\d*[ \t]*$/i.test(header);
 
 const notFound = (id: string) => new GatewayError('not_found', `No file "${id.slice(0, 80)}".`, { param: 'id' });
 

@@ -78,8 +78,11 @@ function firstSignificant(text: string): string | undefined {
   return undefined;
 }
 
-/** A body that is not JSON, with the status and type Express's parser gives one (the error handler reads them). */
-const notJson = (message: string) => Object.assign(new SyntaxError(message), { status: 400, type: 'entity.parse.failed' });
+/**
+ * A body that is not JSON, or not a JSON object or array, with the status, type and text Express's parser gives
+ * one (the error handler reads them).
+ */
+const notJson = (message: string, body: string) => Object.assign(new SyntaxError(message), { status: 400, type: 'entity.parse.failed', body });
 
 /**
  * `jsonBody` in front: the body every SDK sends — UTF-8 JSON, not compressed, with a length within the limit or
@@ -118,11 +121,11 @@ export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler
         checkJson(bytes);
         const text = (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes).toString('utf8');
         const first = firstSignificant(text);
-        if (first !== '{' && first !== '[') throw notJson('The request body must be a JSON object or array.');
+        if (first !== '{' && first !== '[') throw notJson('The request body must be a JSON object or array.', text);
         try {
           body = JSON.parse(text);
         } catch (error) {
-          throw notJson((error as Error).message);
+          throw notJson((error as Error).message, text);
         }
       } catch (error) {
         next(error);

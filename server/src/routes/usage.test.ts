@@ -84,6 +84,9 @@ describe('the usage API', () => {
     expect((await get('/usage?before=nope')).body.error.param).toBe('before');
     expect((await get('/usage/summary?groupBy=week')).body.error.param).toBe('groupBy');
     expect((await get('/usage/summary?period=year')).status).toBe(400);
+    const reversed = await get('/usage/summary?period=2027-01-01..2026-01-01');
+    expect([reversed.status, reversed.body.error.param]).toEqual([400, 'period']);
+    expect(JSON.stringify(reversed.body)).toContain('runs backwards: its end is before its start');
   });
 
   it('summarizes the last 30 days by default: requests, tokens, cost, errors and latency percentiles', async () => {

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import type { SqlFeatureStore } from '../store/sql-feature-store.js';
-import { parsePeriod, parseTime, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
+import { parsePeriod, parseTime, reversedPeriodProblem, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
 import { identityOf, requireAdmin } from './identity-middleware.js';
 import { isoTime } from './iso-time.js';
 import { lazyRouter } from './lazy-router.js';
@@ -23,7 +23,7 @@ const time = (edge: 'start' | 'end') =>
   });
 const period = z.string().transform((text, context) => {
   const parsed = parsePeriod(text);
-  if (!parsed) context.addIssue({ code: 'custom', message: 'day, week, month or FROM..TO (ISO dates)' });
+  if (!parsed) context.addIssue({ code: 'custom', message: reversedPeriodProblem(text) ?? 'day, week, month or FROM..TO (ISO dates)' });
   return parsed ?? {};
 });
 const groupBy = z.string().transform((text, context) => {

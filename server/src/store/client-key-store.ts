@@ -21,6 +21,9 @@ export interface ClientKeyRecord {
   revokedAt: number | null;
 }
 
+/** The longest label and end-user id a client key may have (the admin API and the CLI refuse longer ones). */
+export const CLIENT_KEY_LIMITS = { labelLength: 200, userIdLength: 256 } as const;
+
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 /** How often a key's last-used time is written: at most once a minute, so verification stays a read. */
 const LAST_USED_RESOLUTION_MS = 60_000;

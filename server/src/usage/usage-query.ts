@@ -354,3 +354,17 @@ export function parsePeriod(text: string, now = Date.now()): { from?: number; to
   if (from !== undefined && to !== undefined && to <= from) return undefined;
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 }
+
+/**
+ * Why `parsePeriod` refuses a `FROM..TO` whose two ends read but whose end is not after its start; undefined for
+ * any other text, which is refused (or not) for its format.
+ * @example
+ * reversedPeriodProblem('2027-01-01..2026-01-01'); // 'runs backwards: its end is before its start (2026-01-01..2027-01-01 is the other way round)'
+ */
+export function reversedPeriodProblem(text: string): string | undefined {
+  const match = /^(.+)\.\.(.+)$/.exec(text);
+  if (!match || parsePeriod(text) !== undefined) return undefined;
+  const [, start = '', end = ''] = match;
+  if (parseTime(start, 'start') === undefined || parseTime(end, 'end') === undefined) return undefined;
+  return `runs backwards: its end is before its start (${end}..${start} is the other way round)`;
+}

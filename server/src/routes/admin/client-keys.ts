@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseRequest } from '../../gateway/chat-request.js';
-import type { ClientKeyRecord, SqlClientKeyStore } from '../../store/client-key-store.js';
+import { CLIENT_KEY_LIMITS, type ClientKeyRecord, type SqlClientKeyStore } from '../../store/client-key-store.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
 import { isoTime } from '../iso-time.js';
 import { adminActor } from './admin-actor.js';
@@ -15,9 +15,9 @@ export interface ClientKeyResponse extends Omit<ClientKeyRecord, 'createdAt' | '
 
 const CreateKeyBody = z
   .object({
-    label: z.string().trim().min(1, 'label is required: say who or what the key is for').max(200),
+    label: z.string().trim().min(1, 'label is required: say who or what the key is for').max(CLIENT_KEY_LIMITS.labelLength),
     role: z.enum(['admin', 'user']).optional(),
-    userId: z.string().trim().min(1).max(256).optional(),
+    userId: z.string().trim().min(1).max(CLIENT_KEY_LIMITS.userIdLength).optional(),
   })
   .strict();
 

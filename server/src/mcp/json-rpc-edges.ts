@@ -1,0 +1,55 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ClientRequestSchema, ErrorCode, isJSONRPCRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+/** The schema of each request a client may send, by method: what the SDK checks a request against before its handler. */
+const REQUEST_SCHEMAS = new Map(ClientRequestSchema.options.map((schema) => [schema.shape.method.value as string, schema]));
+
+/** `"params.arguments: expected an object…"`: the first problem of a request's params, in words. */
+function paramsProblem(message: JSONRPCMessage): string | undefined {
+  if (!isJSONRPCRequest(message)) return undefined;
+  const result = REQUEST_SCHEMAS.get(message.method)?.safeParse(message);
+  const issue = result && !result.success ? result.error.issues[0] : undefined;
+  if (!issue) return undefined;
+  const where = issue.path.map(String).join('.') || 'params';
+  return `Invalid params for ${message.method}: ${where}: ${issue.message}`;
+}
+
+/**
+ * A JSON-RPC error response. JSON-RPC 2.0 answers a message whose id cannot be read with `"id": null`, which the SDK's
+ * type leaves out (its HTTP transport sends it all the same); the transports write the object as it is.
+ */
+const errorAnswer = (id: RequestId | null, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } }) as JSONRPCMessage;
+
+/**
+ * Connects the gateway's MCP server to a transport, answering the malformed messages the SDK (1.32) answers wrongly
+ * or not at all, as JSON-RPC 2.0 says: a request whose params its method's schema refuses (`"arguments": null`) gets
+ * -32602 invalid params with the problem in words, where the SDK answers -32603 internal error with a dump of zod's
+ * issues; with `answerUnreadableLines` (stdio, where the SDK only logs them), a line that is not JSON gets -32700
+ * parse error and JSON that is not a JSON-RPC message gets -32600 invalid request, each with id null. Over HTTP the
+ * SDK's transport answers those itself.
+ * @example
+ * await connectGatewayMcp(server, new StdioServerTransport(), { answerUnreadableLines: true });
+ */
+export async function connectGatewayMcp(server: McpServer, transport: Transport, options: { answerUnreadableLines?: boolean } = {}): Promise<void> {
+  await server.connect(transport);
+  // Wrapped after `connect`, which installs the SDK's own handlers: a refused request never reaches them.
+  const handle = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const problem = paramsProblem(message);
+    if (problem === undefined) return handle?.(message, extra);
+    void transport.send(errorAnswer((message as { id: RequestId }).id, ErrorCode.InvalidParams, problem)).catch((error: unknown) => transport.onerror?.(error as Error));
+  };
+  if (!options.answerUnreadableLines) return;
+  const onError = transport.onerror;
+  transport.onerror = (error) => {
+    onError?.(error);
+    // What the stdio transport's line reader throws: JSON.parse's SyntaxError, or zod's error for a non-message.
+    const answer = error instanceof SyntaxError
+      ? errorAnswer(null, ErrorCode.ParseError, `Parse error: a line is not JSON (${error.message})`)
+      : error.name === 'ZodError'
+        ? errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: a line is JSON but not a JSON-RPC 2.0 message (an object with "jsonrpc": "2.0" and a "method", or a response).')
+        : undefined;
+    if (answer) void transport.send(answer).catch(() => undefined);
+  };
+}
