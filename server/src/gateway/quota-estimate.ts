@@ -126,9 +126,12 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
     costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + searchFee);
   }
-  if (run.target.isFeature) costUsd += await moderationWorstCase(context, run.target.feature.guardrails, text, mostOutput);
+  if (run.target.isFeature && moderated(run.target.feature.guardrails)) costUsd += await moderationWorstCase(context, run.target.feature.guardrails, text, mostOutput);
   return countable({ tokens, costUsd });
 }
+
+/** Whether a feature's guardrails call a moderation model (most features have none: no estimate to wait for). */
+const moderated = (guardrails: readonly GuardrailConfig[] | undefined): guardrails is readonly GuardrailConfig[] => guardrails?.some((guardrail) => guardrail.type === 'moderation') === true;
 
 /**
  * The most a feature's moderation guardrails may spend on one request (`MODERATION_CALLS`): a call reading the input,
@@ -164,7 +167,7 @@ function embeddingInputTokens(input: unknown): number {
 export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
-  const moderation = await moderationWorstCase(context, guardrails, tokens, 0);
+  const moderation = moderated(guardrails) ? await moderationWorstCase(context, guardrails, tokens, 0) : 0;
   return countable({ tokens, costUsd: Math.max(0, ...facts.map((model) => tokens * model.promptPrice)) + moderation });
 }
 
@@ -174,6 +177,6 @@ export async function estimateImages(context: GatewayContext, models: readonly s
   const imageTokens = Math.ceil(((width * height) / (1024 * 1024)) * IMAGE_TOKENS_PER_MEGAPIXEL) * count;
   const promptTokens = estimatePromptTokens(prompt);
   const facts = await factsOf(context, models);
-  const moderation = await moderationWorstCase(context, guardrails, promptTokens, 0);
+  const moderation = moderated(guardrails) ? await moderationWorstCase(context, guardrails, promptTokens, 0) : 0;
   return countable({ tokens: promptTokens + imageTokens, costUsd: Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice)) + moderation });
 }

@@ -275,7 +275,10 @@ export class QuotaGuard {
         if (settled) return;
         settled = true;
         const failed = actual.failedGenerations ?? [];
-        if (failed.length === 0 && again.length === 0) return this.#settleOne(holds, actual, alertsFrom);
+        if (failed.length === 0 && again.length === 0) {
+          await this.#settleOne(holds, actual, alertsFrom);
+          return;
+        }
         // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
         // admission's own budgets, then those reserved again), the answer's (or the last attempt's) the next one.
         const reserved = [holds.filter((hold) => hold.type === 'budget'), ...again];
@@ -300,14 +303,18 @@ export class QuotaGuard {
     };
   }
 
-  /** Settles one generation's holds with what the request used (see `Admission.settle`). */
-  async #settleOne(holds: Hold[], actual: ActualUse, alertsFrom: number): Promise<void> {
+  /**
+   * Settles one generation's holds with what the request used (see `Admission.settle`): a known cost (the usual case)
+   * without a promise of its own when the backend answers at once.
+   */
+  #settleOne(holds: Hold[], actual: ActualUse, alertsFrom: number): Awaitable<void> {
     const extra = actual.extraCostUsd ?? 0;
-    if (actual.costUsd !== undefined || !actual.mayBeBilled) {
-      await runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: (actual.costUsd ?? 0) + extra, alertsFrom }));
-      return;
-    }
-    // Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took.
+    if (actual.costUsd !== undefined || !actual.mayBeBilled) return runSteps(this.#release(holds, { tokens: actual.tokens, costUsd: (actual.costUsd ?? 0) + extra, alertsFrom }));
+    return this.#settleLater(holds, actual, alertsFrom, extra);
+  }
+
+  /** Budgets (tokens and money) wait for the real figures; slots and rate windows keep what they took. */
+  async #settleLater(holds: Hold[], actual: ActualUse, alertsFrom: number, extra: number): Promise<void> {
     await runSteps(this.#release(holds.filter((hold) => hold.type !== 'budget'), undefined, true));
     await this.#awaitCost(holds.filter((hold) => hold.type === 'budget'), actual.generationId, alertsFrom, extra);
   }
