@@ -36,16 +36,11 @@ export const guardrailConfigSchema = z.discriminatedUnion('type', [
       stage: stage.default('both'),
       mode: z.enum(['block', 'redact']).default('block'),
       words: z.array(z.string().min(1).max(200)).max(1000).default([]),
-      /** Regular expressions (case-insensitive), checked when saved: a pattern that can backtrack catastrophically is refused. */
-      patterns: z
-        .array(
-          z.string().min(1).max(200).superRefine((pattern, context) => {
-            const reason = unsafePatternReason(pattern);
-            if (reason) context.addIssue({ code: 'custom', message: `the pattern ${JSON.stringify(pattern)} is refused: ${reason}` });
-          }),
-        )
-        .max(100)
-        .default([]),
+      /**
+       * Regular expressions (case-insensitive), checked when saved (`unsafePatternIssues`): a pattern that can backtrack
+       * catastrophically is refused.
+       */
+      patterns: z.array(z.string().min(1).max(200)).max(100).default([]),
       message,
     })
     .strict(),
@@ -54,6 +49,21 @@ export const guardrailConfigSchema = z.discriminatedUnion('type', [
 ]);
 
 export type GuardrailConfig = z.infer<typeof guardrailConfigSchema>;
+
+/**
+ * Adds an issue for each blocklist pattern that is refused (`unsafePatternReason`), at its path in the feature. A save
+ * checks it; a feature already stored is read without it, so a rule made stricter later never makes a project's
+ * features unreadable (its patterns still run within the blocklist's bounded windows).
+ */
+export function unsafePatternIssues(guardrails: readonly GuardrailConfig[] | undefined, context: z.RefinementCtx): void {
+  guardrails?.forEach((guardrail, index) => {
+    if (guardrail.type !== 'blocklist') return;
+    guardrail.patterns.forEach((pattern, at) => {
+      const reason = unsafePatternReason(pattern);
+      if (reason) context.addIssue({ code: 'custom', path: ['guardrails', index, 'patterns', at], message: `the pattern ${JSON.stringify(pattern)} is refused: ${reason}` });
+    });
+  });
+}
 
 /**
  * How a moderation guardrail calls its model, which is what it costs: each call asks for `answerTokens`; the input is

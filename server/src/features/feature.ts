@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { extensionPolicySchema, featureCacheSchema, guardrailConfigSchema } from './feature-policies.js';
+import { extensionPolicySchema, featureCacheSchema, guardrailConfigSchema, unsafePatternIssues } from './feature-policies.js';
 
 /** Parameters a feature may set and a client may be allowed to override. */
 export const OVERRIDABLE_PARAMETERS = [
@@ -66,7 +66,8 @@ export const featureParamsSchema = z
   })
   .strict();
 
-export const featureSchema = z
+/** A feature as stored: what a save checked, perhaps under an older rule (see `featureSchema`). */
+const storedFeatureSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/i, 'a feature name is 1–64 letters, digits, ".", "_" or "-"'),
     modality: z.enum(['text', 'image', 'embedding']).default('text'),
@@ -93,6 +94,9 @@ export const featureSchema = z
   })
   .strict();
 
+/** A feature as a save checks it: the stored shape, and blocklist patterns that cannot backtrack catastrophically. */
+export const featureSchema = storedFeatureSchema.superRefine((feature, context) => unsafePatternIssues(feature.guardrails, context));
+
 /** A named AI feature of a project: the model it serves, its fallbacks, its system prompt and parameter policy. */
 export type Feature = z.infer<typeof featureSchema>;
 export type FeatureInput = z.input<typeof featureSchema>;
@@ -101,7 +105,19 @@ export type Modality = Feature['modality'];
 
 /** Parses a feature, throwing a readable message naming the field at fault. */
 export function parseFeature(input: unknown): Feature {
-  const result = featureSchema.safeParse(input);
+  return parsedWith(featureSchema, input);
+}
+
+/**
+ * Parses a feature read back from storage: as `parseFeature`, without the checks a save makes that may have become
+ * stricter since it was saved (blocklist patterns), so no project's features become unreadable with an upgrade.
+ */
+export function parseStoredFeature(input: unknown): Feature {
+  return parsedWith(storedFeatureSchema, input);
+}
+
+function parsedWith(schema: typeof storedFeatureSchema, input: unknown): Feature {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'feature';

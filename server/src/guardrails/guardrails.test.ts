@@ -1,9 +1,10 @@
 import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAiGateway } from '../create-ai-gateway.js';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { parseSseBody } from '../../test/sse.js';
 import type { FeatureInput } from '../features/feature.js';
+import { BLOCKLIST_REACH } from './blocklist.js';
 
 const FEATURES: FeatureInput[] = [
   ...DEFAULT_FEATURES,
@@ -11,6 +12,7 @@ const FEATURES: FeatureInput[] = [
   { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
   { name: 'answers-moderated', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'moderation', name: 'llama-guard', stage: 'output' }] },
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', words: ['forbiddenword'], patterns: ['promo\\d{3}'], message: 'That word is not allowed here.' }] },
+  { name: 'addresses', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', patterns: ['[\\w.+-]+@[\\w-]+\\.[\\w.]+'] }] },
   { name: 'answer-words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
   { name: 'answer-pii', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact' }] },
   { name: 'reasoning-words', model: 'anthropic/claude-sonnet-4', guardrails: [{ type: 'blocklist', stage: 'output', words: ['identify', 'pineapple'] }] },
@@ -112,6 +114,27 @@ describe('guardrails', () => {
     }
     expect((await chat({ model: 'words', messages: user('forbiddenwords are fine, as is promo12') })).status).toBe(200);
     expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(1);
+  });
+
+  it('screen a long message with a pattern that fails slowly in bounded steps, answering health checks meanwhile', async () => {
+    const exec = vi.spyOn(RegExp.prototype, 'exec');
+    const filler = 'a'.repeat(1_000_000);
+    let health = 0;
+    let screened = false;
+    const pending = chat({ model: 'addresses', messages: user(`${filler} mail ada@example.com`) }).then((response) => {
+      screened = true;
+      return { status: response.status, health };
+    });
+    while (!screened) if ((await fetch(`${harness.url}/health/live`)).ok) health += 1;
+    // Each attempt of the pattern read one window, never the whole message: the work grows with the text, not its square.
+    const read = exec.mock.contexts.flatMap((context, index) => ((context as RegExp).source.includes('[\\w.+-]+@') ? [String(exec.mock.calls[index]?.[0]).length] : []));
+    exec.mockRestore();
+    const { status, health: answeredWhileScreening } = await pending;
+    expect(status).toBe(403);
+    expect(read.length).toBeGreaterThan(filler.length / BLOCKLIST_REACH);
+    expect(Math.max(...read)).toBeLessThanOrEqual(2 * BLOCKLIST_REACH + 4);
+    expect(answeredWhileScreening).toBeGreaterThan(0);
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(0);
   });
 
   it('redact personal data in a JSON answer', async () => {

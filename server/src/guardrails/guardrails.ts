@@ -3,7 +3,7 @@ import { MODERATION_CALLS, PII_KINDS, type GuardrailConfig } from '../features/f
 import type { AnswerTap, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
 import type { PlainResponse } from '../plain-http.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
-import { blocklistMatches, blocklistPattern } from './blocklist.js';
+import { compileBlocklist } from './blocklist.js';
 import { findPii, redactPii } from './pii.js';
 import { jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
@@ -46,10 +46,15 @@ const RULE_WINDOW = 256;
 const MODEL_EVERY = MODERATION_CALLS.everyCharacters;
 const MODEL_WINDOW = MODERATION_CALLS.windowCharacters;
 
-/** A rule over text (PII, blocklist): where it matches, the text with its matches redacted, and what it does. */
+type Spans = Array<{ start: number; end: number }>;
+
+/**
+ * A rule over text (PII, blocklist): where it matches, the text with its matches redacted, and what it does. A
+ * blocklist answers asynchronously: it scans a long text in slices that let the event loop run between them.
+ */
 interface Rule {
-  find(text: string): Array<{ start: number; end: number }>;
-  redact(text: string): string;
+  find(text: string): Spans | Promise<Spans>;
+  redact(text: string): string | Promise<string>;
   mode: 'block' | 'redact';
 }
 
@@ -118,9 +123,9 @@ export class Guardrails {
         return { name, stages: stagesOf(config.stage), message: config.message, rule: { find: (text) => findPii(text, kinds), redact: (text) => redactPii(text, kinds).text, mode: config.mode } };
       }
       case 'blocklist': {
-        const pattern = blocklistPattern(config.words, config.patterns);
-        const find = (text: string) => (pattern ? blocklistMatches(pattern, text) : []);
-        const redact = (text: string) => (pattern ? text.replace(pattern, (match) => '*'.repeat(match.length)) : text);
+        const blocklist = compileBlocklist(config.words, config.patterns);
+        const find = async (text: string) => (blocklist ? blocklist.find(text) : []);
+        const redact = async (text: string) => (blocklist ? blocklist.redact(text) : text);
         return { name, stages: stagesOf(config.stage), message: config.message, rule: { find, redact, mode: config.mode } };
       }
       case 'size':
@@ -168,7 +173,7 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
         throw new GatewayError('invalid_parameter', check.message ?? `This request is larger than this feature accepts: ${fault}.`, { param: PARAM_OF_TEXT[request.kind], metadata: { source: 'guardrail', guardrail: check.name } });
       }
     }
-    if (check.rule) applyRule(check, check.rule, slots, 'input', meter, request);
+    if (check.rule) await applyRule(check, check.rule, slots, 'input', meter, request);
     if (check.judge) {
       const verdict = await check.judge(slots.map((slot) => slot.text).join('\n\n'), 'input', meter, request);
       if (verdict.blocked) throw blocked(meter, check, 'input', request, verdict.message);
@@ -177,10 +182,12 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
 }
 
 /** True when a rule matches a slot: its text, and for tool-call arguments the strings their JSON decodes to. */
-function slotMatches(rule: Rule, slot: TextSlot): boolean {
-  if (rule.find(slot.text).length > 0) return true;
+async function slotMatches(rule: Rule, slot: TextSlot): Promise<boolean> {
+  if ((await rule.find(slot.text)).length > 0) return true;
   // Without an escape, each decoded string is a piece of the text already searched.
-  return slot.rewrite === 'json' && slot.text.includes('\\') && (jsonStrings(slot.text)?.some((text) => rule.find(text).length > 0) ?? false);
+  if (slot.rewrite !== 'json' || !slot.text.includes('\\')) return false;
+  for (const text of jsonStrings(slot.text) ?? []) if ((await rule.find(text)).length > 0) return true;
+  return false;
 }
 
 /**
@@ -188,22 +195,25 @@ function slotMatches(rule: Rule, slot: TextSlot): boolean {
  * signed reasoning, and tool-call arguments whose JSON is broken or still matches once its strings are redacted (a
  * match in a key, a number or across the JSON's syntax), as redacting the raw text could leave it no longer JSON.
  */
-function redactSlot(rule: Rule, slot: TextSlot): string | undefined {
+async function redactSlot(rule: Rule, slot: TextSlot): Promise<string | undefined> {
   if (slot.rewrite === 'text') return rule.redact(slot.text);
   if (slot.rewrite === 'none') return undefined;
-  const redacted = mapJsonStrings(slot.text, (text) => rule.redact(text));
-  return redacted !== undefined && !slotMatches(rule, { ...slot, text: redacted }) ? redacted : undefined;
+  // The strings are redacted first (the rule may answer asynchronously), then put back in the JSON.
+  const redactedStrings = new Map<string, string>();
+  for (const text of new Set(jsonStrings(slot.text) ?? [])) redactedStrings.set(text, await rule.redact(text));
+  const redacted = mapJsonStrings(slot.text, (text) => redactedStrings.get(text) ?? text);
+  return redacted !== undefined && !(await slotMatches(rule, { ...slot, text: redacted })) ? redacted : undefined;
 }
 
 /**
  * Runs a rule over texts: a match is refused in `block` mode, or where it cannot be redacted (then nothing is
  * rewritten), else redacted in place.
  */
-function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], stage: Stage, meter: MeteredRequest, request: OutgoingRequest): void {
+async function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], stage: Stage, meter: MeteredRequest, request: OutgoingRequest): Promise<void> {
   const redactions: Array<[TextSlot, string]> = [];
   for (const slot of slots) {
-    if (!slotMatches(rule, slot)) continue;
-    const redacted = rule.mode === 'redact' ? redactSlot(rule, slot) : undefined;
+    if (!(await slotMatches(rule, slot))) continue;
+    const redacted = rule.mode === 'redact' ? await redactSlot(rule, slot) : undefined;
     if (redacted === undefined) throw blocked(meter, check, stage, request);
     redactions.push([slot, redacted]);
   }
@@ -237,12 +247,12 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       if (verdict.blocked) throw blocked(meter, check, 'output', request, verdict.message);
     }
   };
-  const take = (key: string, piece: unknown) => {
+  const take = async (key: string, piece: unknown) => {
     if (typeof piece !== 'string' || piece === '') return;
     const window = tails.get(key) ?? '';
     const text = window + piece;
     for (const check of checks) {
-      if (check.rule?.find(text).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
+      if (check.rule && (await check.rule.find(text)).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
     }
     tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
     if (!judged) return;
@@ -257,22 +267,22 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
         const delta = choice.delta;
         if (!delta) continue;
         const at = choice.index ?? 0;
-        take(`${at}:content`, delta['content']);
-        take(`${at}:reasoning`, delta['reasoning']);
-        const details = delta['reasoning_details'];
+        await take(`${at}:content`, delta['content']);
+        await take(`${at}:reasoning`, delta['reasoning']);
+        const details: unknown = delta['reasoning_details'];
         if (Array.isArray(details)) {
-          details.forEach((detail: unknown, position) => {
-            if (!isRecord(detail)) return;
+          for (const [position, detail] of details.entries()) {
+            if (!isRecord(detail)) continue;
             const key = `${at}:details:${String(detail['index'] ?? position)}`;
-            take(key, detail['text']);
-            take(`${key}:summary`, detail['summary']);
-          });
+            await take(key, detail['text']);
+            await take(`${key}:summary`, detail['summary']);
+          }
         }
-        const calls = delta['tool_calls'];
+        const calls: unknown = delta['tool_calls'];
         if (Array.isArray(calls)) {
-          calls.forEach((call: unknown, position) => {
-            if (isRecord(call) && isRecord(call['function'])) take(`${at}:tool:${String(call['index'] ?? position)}`, call['function']['arguments']);
-          });
+          for (const [position, call] of calls.entries()) {
+            if (isRecord(call) && isRecord(call['function'])) await take(`${at}:tool:${String(call['index'] ?? position)}`, call['function']['arguments']);
+          }
         }
       }
       if (unjudged >= MODEL_EVERY) {
@@ -288,7 +298,7 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       for (const choice of choices) {
         if (!isRecord(choice) || !isRecord(choice['message'])) continue;
         const slots = messageSlots(choice['message']);
-        for (const check of checks) if (check.rule) applyRule(check, check.rule, slots, 'output', meter, request);
+        for (const check of checks) if (check.rule) await applyRule(check, check.rule, slots, 'output', meter, request);
         // Reasoning comes as `reasoning` and again as the text of its details: a model or host check reads it once.
         const texts = [...new Set(slots.map((slot) => slot.text))];
         if (texts.length > 0) await judge(texts.join('\n\n'));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { GatewayError } from '../errors.js';
-import { parseFeature, type Feature } from '../features/feature.js';
+import { parseFeature, parseStoredFeature, type Feature } from '../features/feature.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
@@ -41,7 +41,7 @@ function checkedFeature(input: unknown): Feature {
 const toRecord = (row: Row): FeatureRecord => ({
   id: row.id,
   projectId: row.project_id,
-  feature: parseFeature(JSON.parse(row.config)),
+  feature: parseStoredFeature(JSON.parse(row.config)),
   version: row.version,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -169,7 +169,7 @@ export class SqlFeatureStore implements FeatureStore {
   async history(projectId: string, idOrName: string): Promise<FeatureVersion[]> {
     const current = await this.#require(projectId, idOrName);
     const rows = await this.db.selectFrom('feature_versions').selectAll().where('feature_id', '=', current.id).orderBy('version', 'desc').execute();
-    return rows.map((row) => ({ version: row.version, feature: parseFeature(JSON.parse(row.config)), action: row.action, changedBy: row.changed_by, changedAt: row.changed_at }));
+    return rows.map((row) => ({ version: row.version, feature: parseStoredFeature(JSON.parse(row.config)), action: row.action, changedBy: row.changed_by, changedAt: row.changed_at }));
   }
 
   /** Saves an earlier version's configuration as the newest version. */
@@ -177,14 +177,14 @@ export class SqlFeatureStore implements FeatureStore {
     const current = await this.#require(projectId, idOrName);
     const old = await this.db.selectFrom('feature_versions').select('config').where('feature_id', '=', current.id).where('version', '=', version).executeTakeFirst();
     if (!old) throw new GatewayError('not_found', `The feature "${current.feature.name}" has no version ${version}.`, { param: 'version' });
-    return this.update(projectId, current.id, parseFeature(JSON.parse(old.config)), expectedVersion, actor, 'restore');
+    return this.update(projectId, current.id, checkedFeature(JSON.parse(old.config)), expectedVersion, actor, 'restore');
   }
 
   /** Saves the configuration the feature was created or seeded with as the newest version. */
   async reset(projectId: string, idOrName: string, expectedVersion: number, actor: string): Promise<FeatureRecord> {
     const current = await this.#require(projectId, idOrName);
     const row = await this.db.selectFrom('features').select('defaults').where('id', '=', current.id).executeTakeFirstOrThrow();
-    return this.update(projectId, current.id, parseFeature(JSON.parse(row.defaults)), expectedVersion, actor, 'reset');
+    return this.update(projectId, current.id, checkedFeature(JSON.parse(row.defaults)), expectedVersion, actor, 'reset');
   }
 
   /** Creates the given features where none of that name exists yet; returns the names created. */
