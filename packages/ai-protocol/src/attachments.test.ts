@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from './attachments.js';
+import { dataUrlBytes, imageInputTokens, imageSize, isDataUrl, pdfPageCount } from './attachments.js';
 
 const bytes = (...parts: Array<string | number[]>) => Uint8Array.from(parts.flatMap((part) => (typeof part === 'string' ? [...part].map((char) => char.charCodeAt(0)) : part)));
 const u32 = (value: number) => [(value >>> 24) & 255, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
@@ -42,5 +42,15 @@ describe('attachment facts', () => {
     expect(imageInputTokens({ width: 10, height: 10 })).toBe(85);
     expect(imageInputTokens({ width: 1000, height: 750 })).toBe(1000);
     expect(imageInputTokens({ width: 8000, height: 8000 })).toBe(1600);
+  });
+
+  it('reads a data URL whatever the case of its scheme and of ;base64 (RFC 2397: both are case-insensitive)', () => {
+    for (const url of ['DATA:image/PNG;BASE64,YWJj', 'Data:image/png;Base64,YWJj']) {
+      expect(isDataUrl(url)).toBe(true);
+      expect(dataUrlBytes(url)?.mimeType).toBe('image/png');
+      expect(Array.from(dataUrlBytes(url)!.bytes)).toEqual([97, 98, 99]);
+    }
+    expect(isDataUrl('https://example.org/data:x')).toBe(false);
+    expect(isDataUrl('dat')).toBe(false);
   });
 });

@@ -4,15 +4,23 @@
  * and a browser can check an attachment before sending it. Pure and dependency-free.
  */
 
-/** The bytes of a `data:` URL and its MIME type; undefined for anything else (an https link). */
+/**
+ * Whether a string is a `data:` URL. Its scheme is case-insensitive (RFC 2397, RFC 3986): `DATA:` is one too.
+ *
+ * @example
+ * isDataUrl('DATA:image/png;base64,iVBOR'); // true
+ */
+export const isDataUrl = (value: string): boolean => value.length >= 5 && value.slice(0, 5).toLowerCase() === 'data:';
+
+/** The bytes of a `data:` URL (of any case) and its MIME type; undefined for anything else (an https link). */
 export function dataUrlBytes(url: string): { mimeType: string; bytes: Uint8Array } | undefined {
-  if (!url.startsWith('data:')) return undefined;
+  if (!isDataUrl(url)) return undefined;
   const comma = url.indexOf(',');
   if (comma < 0) return undefined;
   const header = url.slice(5, comma);
   const payload = url.slice(comma + 1);
   const mimeType = (header.split(';')[0] ?? '').toLowerCase();
-  if (!header.includes(';base64')) return { mimeType, bytes: new TextEncoder().encode(decodeURIComponent(payload)) };
+  if (!/;base64/i.test(header)) return { mimeType, bytes: new TextEncoder().encode(decodeURIComponent(payload)) };
   return { mimeType, bytes: base64Decode(payload) };
 }
 
@@ -33,6 +41,30 @@ const u16le = (bytes: Uint8Array, at: number) => (bytes[at] ?? 0) | ((bytes[at +
 const u24le = (bytes: Uint8Array, at: number) => u16le(bytes, at) | ((bytes[at + 2] ?? 0) << 16);
 const u32be = (bytes: Uint8Array, at: number) => ((bytes[at] ?? 0) * 2 ** 24) + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0);
 const ascii = (bytes: Uint8Array, at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
+
+/** The first bytes of each image format the gateway recognises, as latin1 text at their offset (all must match). */
+const IMAGE_SIGNATURES: ReadonlyArray<{ mediaType: string; parts: ReadonlyArray<readonly [offset: number, magic: string]> }> = [
+  { mediaType: 'image/png', parts: [[0, '\x89PNG\r\n\x1a\n']] },
+  { mediaType: 'image/jpeg', parts: [[0, '\xff\xd8\xff']] },
+  { mediaType: 'image/gif', parts: [[0, 'GIF87a']] },
+  { mediaType: 'image/gif', parts: [[0, 'GIF89a']] },
+  { mediaType: 'image/webp', parts: [[0, 'RIFF'], [8, 'WEBP']] },
+  { mediaType: 'image/avif', parts: [[4, 'ftypavif']] },
+  { mediaType: 'image/avif', parts: [[4, 'ftypavis']] },
+];
+
+/**
+ * The media type of image bytes, read from their signature (PNG, JPEG, GIF, WebP, AVIF); undefined for any other
+ * bytes. What the bytes are, whatever a sender called them.
+ *
+ * @example
+ * imageTypeOf(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)); // 'image/png'
+ * imageTypeOf(new TextEncoder().encode('ABC')); // undefined
+ */
+export function imageTypeOf(bytes: Uint8Array): string | undefined {
+  const matches = (offset: number, magic: string) => bytes.length >= offset + magic.length && [...magic].every((char, index) => bytes[offset + index] === char.charCodeAt(0));
+  return IMAGE_SIGNATURES.find((signature) => signature.parts.every(([offset, magic]) => matches(offset, magic)))?.mediaType;
+}
 
 /**
  * An image's width and height in pixels from its header, or undefined when the bytes are no PNG, JPEG, GIF or WebP.

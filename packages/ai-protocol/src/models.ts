@@ -82,8 +82,8 @@ export interface ModelDetails {
   accepts?: FeatureAccepts;
 }
 
-/** A kind of attachment a chat message part can carry: `image_url`, `file` (PDF…) or `input_audio`. */
-export type AttachmentKind = 'image' | 'file' | 'audio';
+/** A kind of attachment a chat message part can carry: `image_url`, `file` (PDF…), `input_audio` or `video_url`. */
+export type AttachmentKind = 'image' | 'file' | 'audio' | 'video';
 
 /**
  * What a feature accepts beyond parameters, so a UI can adapt before sending: attachments by kind (`false` when
@@ -99,7 +99,7 @@ export interface FeatureAccepts {
 
 /**
  * What a feature's policy allows, narrowed to what its model reads: no images for a model without image input, no
- * audio without audio input. PDFs stay (OpenRouter's file parser reads them for any model). Unknown modalities
+ * audio without audio input, no video without video input. PDFs stay (OpenRouter's file parser reads them for any model). Unknown modalities
  * (none listed, or no catalog) narrow nothing. The gateway lists features with it, and a client narrows with it too.
  *
  * @example
@@ -110,6 +110,7 @@ export function acceptedByModel(accepts: FeatureAccepts, inputModalities: readon
   const attachments = { ...accepts.attachments };
   if (!inputModalities.includes('image')) attachments.image = false;
   if (!inputModalities.includes('audio')) attachments.audio = false;
+  if (!inputModalities.includes('video')) attachments.video = false;
   return { ...accepts, attachments };
 }
 
@@ -201,5 +202,6 @@ export interface ExtensionPolicy {
   models?: ExtensionAccess | undefined;
   transforms?: ExtensionAccess | undefined;
   cacheControl?: ExtensionAccess | undefined;
-  attachments?: { image?: AttachmentRule | undefined; file?: AttachmentRule | undefined; audio?: AttachmentRule | undefined } | undefined;
+  /** By kind; a kind left out is allowed within the gateway's defaults, but `video`, which is refused until named. */
+  attachments?: { image?: AttachmentRule | undefined; file?: AttachmentRule | undefined; audio?: AttachmentRule | undefined; video?: AttachmentRule | undefined } | undefined;
 }

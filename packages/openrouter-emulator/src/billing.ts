@@ -17,6 +17,8 @@ export interface TokenCounts {
   webSearchResults?: number;
   /** PDF pages parsed by the file-parser plugin's OCR engine, billed per page. */
   ocrPages?: number;
+  /** Prompt tokens (of `promptTokens`) of input video, billed at the prompt price. */
+  videoTokens?: number;
   /** Prompt tokens (of `promptTokens`) read from the provider's cache, at its cache-read price. */
   cachedTokens?: number;
   /** Prompt tokens (of `promptTokens`) written to the cache, at its cache-write price. */
@@ -62,7 +64,7 @@ export function chatUsage(prices: TokenPrices, billed: BilledUsage) {
     total_tokens: billed.promptTokens + billed.completionTokens,
     cost,
     is_byok: false,
-    prompt_tokens_details: { cached_tokens: billed.cachedTokens ?? 0, cache_write_tokens: billed.cacheWriteTokens ?? 0, audio_tokens: 0, video_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: billed.cachedTokens ?? 0, cache_write_tokens: billed.cacheWriteTokens ?? 0, audio_tokens: 0, video_tokens: billed.videoTokens ?? 0 },
     cost_details: {
       upstream_inference_cost: cost,
       upstream_inference_prompt_cost: promptCost,

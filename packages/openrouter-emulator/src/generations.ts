@@ -12,6 +12,8 @@ export interface BilledUsage {
   webSearchResults?: number;
   /** PDF pages billed to the OCR engine (absent when none). */
   ocrPages?: number;
+  /** Prompt tokens (of `promptTokens`) of input video (absent when none). */
+  videoTokens?: number;
   /** Prompt tokens read from and written to the provider's cache. */
   cachedTokens?: number;
   cacheWriteTokens?: number;

@@ -24,6 +24,19 @@ const ask = (model: string, parts: ChatCompletionContentPart[], extra: Record<st
   openai.chat.completions.create({ model, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is attached?' }, ...parts] }], ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming);
 const textOnly = (model: string) => openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'What is attached?' }] });
 const costOf = (usage: unknown) => (usage as { cost: number }).cost;
+/** A minimal MP4: a `ftyp` box, then `moov` holding a version-0 `mvhd` of `seconds` at a timescale of 1,000. */
+function mp4Of(seconds: number): Buffer {
+  const box = (type: string, body: Buffer) => {
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(8 + body.length);
+    return Buffer.concat([size, Buffer.from(type, 'latin1'), body]);
+  };
+  const mvhd = Buffer.alloc(100);
+  mvhd.writeUInt32BE(1_000, 12);
+  mvhd.writeUInt32BE(seconds * 1_000, 16);
+  return Buffer.concat([box('ftyp', Buffer.from('isom\0\0\0\0isommp41', 'latin1')), box('moov', box('mvhd', mvhd)), box('mdat', Buffer.alloc(64))]);
+}
+const video = (url: string) => ({ type: 'video_url', video_url: { url } }) as unknown as ChatCompletionContentPart;
 
 describe('attachments', () => {
   it('an image is billed by its pixel size, and the answer says what it saw', async () => {
@@ -67,6 +80,30 @@ describe('attachments', () => {
     expect((audio as NotFoundError).message).toContain('No endpoints found that support input audio');
     const heard = await ask('google/gemini-3.5-flash', [{ type: 'input_audio', input_audio: { data: Buffer.alloc(32_000).toString('base64'), format: 'wav' } }]);
     expect(heard.choices[0]?.message.content).toContain('I received 32000 bytes of wav audio.');
+  });
+
+  it('a video is billed by its length (video_tokens in the usage), not as text; a model that does not watch refuses it', async () => {
+    const plain = await textOnly('google/gemini-3.5-flash');
+    const clip = await ask('google/gemini-3.5-flash', [video(`data:video/mp4;base64,${mp4Of(10).toString('base64')}`)]);
+    expect(clip.choices[0]?.message.content).toContain('I received a video of 10 seconds.');
+    const details = clip.usage as unknown as { prompt_tokens: number; prompt_tokens_details: { video_tokens: number } };
+    expect(details.prompt_tokens_details.video_tokens).toBe(2_630);
+    expect(details.prompt_tokens - plain.usage!.prompt_tokens).toBeGreaterThanOrEqual(2_630);
+    expect(details.prompt_tokens - plain.usage!.prompt_tokens).toBeLessThan(2_630 + 20);
+    // The legacy input_video part is the same video; a video with no header that says its length goes by its size.
+    const legacy = await ask('google/gemini-3.5-flash', [{ type: 'input_video', video_url: { url: `data:video/mp4;base64,${mp4Of(10).toString('base64')}` } } as unknown as ChatCompletionContentPart]);
+    expect((legacy.usage as unknown as typeof details).prompt_tokens_details.video_tokens).toBe(2_630);
+    const webm = await ask('google/gemini-3.5-flash', [video(`data:video/webm;base64,${Buffer.alloc(1_250_000, 1).toString('base64')}`)]);
+    expect((webm.usage as unknown as typeof details).prompt_tokens_details.video_tokens).toBe(10 * 263);
+    const refused = await rejectionOf(ask('openai/gpt-4o-mini', [video(`data:video/mp4;base64,${mp4Of(10).toString('base64')}`)]));
+    expect((refused as NotFoundError).message).toContain('No endpoints found that support video input');
+  });
+
+  it('reads a data URL whatever the case of its scheme (DATA:), as the scheme is case-insensitive', async () => {
+    const lower = await ask('openai/gpt-4o-mini', [{ type: 'image_url', image_url: { url: png } }]);
+    const upper = await ask('openai/gpt-4o-mini', [{ type: 'image_url', image_url: { url: `DATA:image/png;BASE64,${png.slice(png.indexOf(',') + 1)}` } }]);
+    expect(upper.choices[0]?.message.content).toContain('I received an image of 1024×768 pixels.');
+    expect(upper.usage!.prompt_tokens).toBe(lower.usage!.prompt_tokens);
   });
 
   it('a PDF: read natively by page, by a text engine for its text, or by OCR with its fee per page', async () => {

@@ -42,6 +42,27 @@ describe('chat content', () => {
     expect(parsed).toMatchObject({ title: expect.any(String), tags: [expect.any(String)], score: 3 });
   });
 
+  it('writes no more JSON than max_tokens holds, however many items a schema asks for, and answers others meanwhile', async () => {
+    const strings = { type: 'array', items: { type: 'string' }, minItems: 100_000_000 };
+    const nested = { type: 'array', items: { type: 'array', items: { type: 'integer' }, minItems: 5_000 }, minItems: 5_000 };
+    for (const schema of [strings, nested]) {
+      const started = performance.now();
+      const [answer, models] = await Promise.all([
+        chat(chatBody('a list', { max_tokens: 200, response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } })),
+        fetch(`${emulator.url}/models`).then((response) => response.status),
+      ]);
+      expect(models).toBe(200);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(answer.choices[0].finish_reason).toBe('length');
+      expect(answer.usage.completion_tokens).toBe(200);
+      expect(answer.choices[0].message.content).toMatch(/^\[/);
+    }
+    // Without max_tokens, the model's own output limit bounds it (gpt-4o-mini writes at most 16,384 tokens).
+    const unbounded = await chat(chatBody('a list', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: strings } } }));
+    expect(unbounded.choices[0].finish_reason).toBe('length');
+    expect(unbounded.usage.completion_tokens).toBe(16_384);
+  });
+
   it('calls the named tool with arguments that fit its schema, and answers a tool result', async () => {
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city'] } } }];
     const parsed = parseSse(await (await post(emulator, '/chat/completions', chatBody('Weather in Oslo?', { tools, stream: true }))).text());

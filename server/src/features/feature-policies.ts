@@ -94,7 +94,8 @@ const attachmentRule = z.union([
  * `cache_control` on content parts) and attachments by kind. A forbidden one is a 400 naming the field; nothing a
  * client sends is dropped without saying so. Defaults: server tools, plugins, `provider`, `models` and `transforms`
  * forbidden (an admin forces them through `params.extra`); `cache_control` and attachments allowed, up to
- * `DEFAULT_ATTACHMENT_RULE` each.
+ * `DEFAULT_ATTACHMENT_RULE` each, but video: the dearest input, which policies written before the gateway governed it
+ * could not refuse, is refused until the policy names it (`video: {}` takes the defaults).
  */
 export const extensionPolicySchema = z
   .object({
@@ -105,7 +106,7 @@ export const extensionPolicySchema = z
     models: access.optional(),
     transforms: access.optional(),
     cacheControl: access.optional(),
-    attachments: z.object({ image: attachmentRule, file: attachmentRule, audio: attachmentRule }).partial().strict().optional(),
+    attachments: z.object({ image: attachmentRule, file: attachmentRule, audio: attachmentRule, video: attachmentRule }).partial().strict().optional(),
   })
   .strict();
 

@@ -30,7 +30,7 @@ const NESTED: ReadonlyArray<readonly [key: string, field: string, form: Attachme
  * the original.
  *
  * @example
- * for (const slot of attachmentSlots(messages, 'messages')) if (slot.value.startsWith('data:')) slot.set(reference);
+ * for (const slot of attachmentSlots(messages, 'messages')) if (isDataUrl(slot.value)) slot.set(reference);
  */
 export function attachmentSlots(root: unknown, path: string): AttachmentSlot[] {
   const slots: AttachmentSlot[] = [];

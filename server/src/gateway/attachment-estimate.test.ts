@@ -18,6 +18,8 @@ beforeAll(async () => {
       { name: 'vision', model: 'openai/gpt-4o-mini', params: { max_tokens: 256 } },
       { name: 'textonly', model: 'openai/gpt-4o-mini', params: { max_tokens: 256 }, extensions: { attachments: { image: false, file: false } } },
       { name: 'claude', model: 'anthropic/claude-sonnet-4', params: { max_tokens: 256 } },
+      { name: 'watcher', model: 'google/gemini-2.5-flash', params: { max_tokens: 256 }, extensions: { attachments: { video: {} } } },
+      { name: 'capped-watcher', model: 'google/gemini-2.5-flash', params: { max_tokens: 256 }, extensions: { attachments: { video: {} } } },
     ],
   });
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -25,7 +27,7 @@ beforeAll(async () => {
   const saved = await fetch(`${harness.url}/api/ai/limits/policy`, {
     method: 'PUT',
     headers: admin,
-    body: JSON.stringify({ version: current.version, policy: { project: {}, features: { vision: { spendPerDayUsd: CAP_USD } }, users: { default: {}, overrides: {} } } }),
+    body: JSON.stringify({ version: current.version, policy: { project: {}, features: { vision: { spendPerDayUsd: CAP_USD }, 'capped-watcher': { spendPerDayUsd: CAP_USD } }, users: { default: {}, overrides: {} } } }),
   });
   expect(saved.status, await saved.clone().text()).toBe(200);
 });
@@ -80,6 +82,30 @@ describe('attachments under a spend cap', () => {
     const read = harness.emulator.generations().at(-1)!.billed!;
     expect(read.cachedTokens).toBe(written.cacheWriteTokens);
     expect(read.cost).toBeLessThan(written.cost);
+  });
+
+  it('a video reserves the model\'s whole context window (its length is not known before it is read), in any case of data: URL', async () => {
+    const clip = (scheme: string) => [{ role: 'user', content: [{ type: 'text', text: 'What happens?' }, { type: 'video_url', video_url: { url: `${scheme}:video/mp4;base64,${Buffer.alloc(3_000, 1).toString('base64')}` } }] }];
+    const plain = (await post('/api/ai/estimate', { model: 'watcher', messages: [{ role: 'user', content: 'What happens?' }] })).json['estimate'] as { tokens: number; costUsd: number };
+    for (const scheme of ['data', 'DATA']) {
+      const estimated = await post('/api/ai/estimate', { model: 'watcher', messages: clip(scheme) });
+      expect(estimated.status, JSON.stringify(estimated.json)).toBe(200);
+      const estimate = estimated.json['estimate'] as { tokens: number; costUsd: number };
+      // gemini-2.5-flash: a context of 1,048,576 tokens at $0.30 a million, and the video's base64 is not counted as text.
+      expect(estimate.tokens).toBe(1_048_576 + 256);
+      expect(estimate.costUsd).toBeGreaterThan(1_048_576 * 0.0000003);
+      expect(estimate.tokens).toBeGreaterThan(plain.tokens);
+    }
+    const answered = await post('/v1/chat/completions', { model: 'watcher', messages: clip('data') });
+    expect(answered.status, JSON.stringify(answered.json)).toBe(200);
+    const billed = harness.emulator.generations().at(-1)!.billed!;
+    expect(billed.videoTokens).toBeGreaterThan(0);
+    expect(billed.promptTokens + billed.completionTokens).toBeLessThan(1_048_576 + 256);
+
+    const generations = harness.emulator.generations().length;
+    const refused = await post('/v1/chat/completions', { model: 'capped-watcher', messages: clip('data') });
+    expect(refused.status).toBe(402);
+    expect(harness.emulator.generations()).toHaveLength(generations);
   });
 
   it('says when a request would not fit, naming the limit, before anything is sent', async () => {

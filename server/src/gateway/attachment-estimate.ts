@@ -1,4 +1,4 @@
-import { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from '@insforge/ai-protocol';
+import { dataUrlBytes, imageInputTokens, imageSize, isDataUrl, pdfPageCount } from '@insforge/ai-protocol';
 import { isRecord } from '../records.js';
 
 /** Tokens assumed for an image whose size cannot be read here (a link): the most any image is billed. */
@@ -16,19 +16,25 @@ export interface AttachmentFacts {
   tokens: number;
   /** Pages of the PDFs, priced per model: tokens per page, and the OCR fee where the model cannot read files. */
   pdfPages: number;
+  /**
+   * Videos (`video_url`, `input_video`), inline or linked. Providers bill a video by its length (Gemini about 260 to
+   * 300 tokens a second), which neither its bytes bound (a still scene encodes to almost nothing) nor its header
+   * proves, so the estimate reserves the model's whole context window for a prompt that holds one.
+   */
+  videos: number;
   /** A part is marked `cache_control`: its prefix may be written to the provider's cache, dearer than the prompt. */
   writesCache: boolean;
 }
 
 /** The size of a data URL's payload in characters (0 for a link), to leave out of the prompt's text. */
-const payloadLength = (url: unknown) => (typeof url === 'string' && url.startsWith('data:') ? url.length - url.indexOf(',') - 1 : 0);
+const payloadLength = (url: unknown) => (typeof url === 'string' && isDataUrl(url) ? url.length - url.indexOf(',') - 1 : 0);
 
 /**
- * Reads the attachments of a chat's messages: their worst-case tokens and PDF pages, and how many characters of
+ * Reads the attachments of a chat's messages: their worst-case tokens, PDF pages and videos, and how many characters of
  * base64 they add to the body (which the prompt's character count leaves out, since they are not billed as text).
  */
 export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts & { payloadCharacters: number } {
-  const facts = { tokens: 0, pdfPages: 0, payloadCharacters: 0, writesCache: false };
+  const facts = { tokens: 0, pdfPages: 0, videos: 0, payloadCharacters: 0, writesCache: false };
   for (const message of messages) {
     const content = isRecord(message) ? message['content'] : undefined;
     if (!Array.isArray(content)) continue;
@@ -53,6 +59,9 @@ export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts
         const length = typeof data === 'string' ? data.length : 0;
         facts.tokens += Math.ceil(((length * 3) / 4 / 1_000) * AUDIO_TOKENS_PER_KB);
         facts.payloadCharacters += length;
+      } else if (part['type'] === 'video_url' || part['type'] === 'input_video') {
+        facts.videos += 1;
+        facts.payloadCharacters += payloadLength(isRecord(part['video_url']) ? part['video_url']['url'] : undefined);
       }
     }
   }

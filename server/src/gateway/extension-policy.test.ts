@@ -26,6 +26,7 @@ beforeAll(async () => {
       { name: 'healing', model: 'openai/gpt-4o-mini', extensions: { pluginsById: { 'response-healing': 'allow' } } },
       { name: 'healed', model: 'openai/gpt-4o-mini', extensions: { plugins: 'allow', pluginsById: { 'response-healing': 'force', web: 'forbid' } } },
       { name: 'terse', model: 'openai/gpt-4o-mini', clientOverrides: { verbosity: false, session_id: false } },
+      { name: 'watcher', model: 'google/gemini-2.5-flash', extensions: { attachments: { video: { maxCount: 1, maxBytes: 3_000, mimeTypes: ['video/mp4'] } } } },
     ],
   });
   openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -144,6 +145,63 @@ describe('the extension stage', () => {
     expect((await chat({ model: 'chat', messages: ask([{ type: 'text', text: 'Read this' }, { type: 'file', file: { filename: 'a.pdf', file_data: PDF } }]) })).status).toBe(200);
   });
 
+  it('governs video as an attachment kind (refused until the policy names it), and refuses a part type it does not know', async () => {
+    const video = (url: string, type = 'video_url') => ({ type, video_url: { url } });
+    const clip = `data:video/mp4;base64,${Buffer.alloc(600, 1).toString('base64')}`;
+    const generations = harness.emulator.generations().length;
+    const cases: Array<[string, unknown[], number, string, string]> = [
+      ['chat', [{ type: 'text', text: 'Watch' }, video(clip)], 400, 'parameter_not_allowed', 'messages.0.content.1'],
+      ['strict', [video('https://www.youtube.com/watch?v=x')], 400, 'parameter_not_allowed', 'messages.0.content.0'],
+      ['chat', [video(clip, 'input_video')], 400, 'parameter_not_allowed', 'messages.0.content.0'],
+      ['watcher', [video(clip), video(clip)], 400, 'invalid_parameter', 'messages.0.content.1'],
+      ['watcher', [video(`data:video/mp4;base64,${Buffer.alloc(4_000, 1).toString('base64')}`)], 413, 'request_too_large', 'messages.0.content.0'],
+      ['watcher', [video(`data:video/webm;base64,${Buffer.alloc(600, 1).toString('base64')}`)], 400, 'parameter_not_allowed', 'messages.0.content.0'],
+      ['chat', [{ type: 'input_image', image_url: PNG }], 400, 'invalid_parameter', 'messages.0.content.0.type'],
+      ['chat', [{ type: 'text', text: 'Hi' }, { type: 'audio_url', audio_url: { url: 'https://example.org/a.mp3' } }], 400, 'invalid_parameter', 'messages.0.content.1.type'],
+    ];
+    for (const [model, content, status, code, param] of cases) {
+      const { status: got, json } = await chat({ model, messages: ask(content) });
+      expect({ got, code: json.error?.code, param: json.error?.param }, `${model} ${JSON.stringify(content).slice(0, 80)}`).toEqual({ got: status, code, param });
+    }
+    expect(harness.emulator.generations()).toHaveLength(generations);
+    const refused = await chat({ model: 'chat', messages: ask([video(clip)]) });
+    expect(refused.json.error?.message).toContain('extensions.attachments.video');
+    // Named by the policy, a video within its bounds goes through, billed by the emulator as video.
+    const watched = await chat({ model: 'watcher', messages: ask([{ type: 'text', text: 'What happens?' }, video(clip)]) });
+    expect(watched.status, JSON.stringify(watched.json)).toBe(200);
+    expect(lastUpstreamRequest()?.['messages']).toEqual(ask([{ type: 'text', text: 'What happens?' }, video(clip)]));
+  });
+
+  it('reads data URLs whatever the case of their scheme, and judges an image by its bytes, not its label', async () => {
+    const image = (url: string) => ({ type: 'image_url', image_url: { url } });
+    const payload = PNG.slice(PNG.indexOf(',') + 1);
+    const gif = Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1').toString('base64');
+    const small = renderImage({ prompt: 'a dot', width: 4, height: 4 }).toString('base64');
+    const cases: Array<[string, number, string, string]> = [
+      // Too large, whatever the case of `data:` and `;base64`.
+      [`DATA:image/png;base64,${payload}`, 413, 'request_too_large', 'messages.0.content.0'],
+      [`Data:image/png;BASE64,${payload}`, 413, 'request_too_large', 'messages.0.content.0'],
+      // A GIF labelled PNG: its bytes are not what it says.
+      [`data:image/png;base64,${gif}`, 400, 'invalid_parameter', 'messages.0.content.0'],
+      [`DATA:image/png;base64,${gif}`, 400, 'invalid_parameter', 'messages.0.content.0'],
+      // A GIF with no label, or bytes that are no image at all, are not of the PNG the feature takes.
+      [`data:;base64,${gif}`, 400, 'parameter_not_allowed', 'messages.0.content.0'],
+      [`data:image/png;base64,${Buffer.alloc(300, 7).toString('base64')}`, 400, 'parameter_not_allowed', 'messages.0.content.0'],
+    ];
+    for (const [url, status, code, param] of cases) {
+      const { status: got, json } = await chat({ model: 'strict', messages: ask([image(url)]) });
+      expect({ got, code: json.error?.code, param: json.error?.param }, url.slice(0, 40)).toEqual({ got: status, code, param });
+    }
+    const mislabelled = await chat({ model: 'strict', messages: ask([image(`data:image/png;base64,${gif}`)]) });
+    expect(mislabelled.json.error?.message).toContain('labelled image/png, but its bytes are image/gif');
+    // A PNG is taken in any case, with or without a label, and the emulator reads it.
+    for (const url of [`DATA:image/png;base64,${small}`, `data:;base64,${small}`, `data:image/png;base64,${small.replace(/(.{4})/g, '$1 ')}`]) {
+      const { status, json } = await chat({ model: 'strict', messages: ask([{ type: 'text', text: 'What is this?' }, image(url)]) });
+      expect(status, `${url.slice(0, 30)} ${JSON.stringify(json).slice(0, 200)}`).toBe(200);
+    }
+    expect(harness.emulator.generations().at(-2)?.billed?.promptTokens).toBeGreaterThanOrEqual(85);
+  });
+
   it('reads OpenAI\'s reasoning_effort as reasoning.effort', async () => {
     await openai.chat.completions.create({ model: 'chat', reasoning_effort: 'high', messages: [{ role: 'user', content: 'Think' }] });
     expect(lastUpstreamRequest()?.['reasoning']).toEqual({ effort: 'high' });
@@ -153,7 +211,8 @@ describe('the extension stage', () => {
   it('tells clients what each feature accepts in /v1/models, and an admin sets the policy through the API (versioned)', async () => {
     const listed = (await openai.models.list()).data as unknown as Array<{ id: string; details: { accepts?: { attachments: Record<string, unknown>; serverTools: Record<string, string>; options: Record<string, boolean> } } }>;
     const strict = listed.find((model) => model.id === 'strict')!.details.accepts!;
-    expect(strict.attachments).toEqual({ image: { maxCount: 1, maxBytes: 1_000, mimeTypes: ['image/png'] }, file: false, audio: false });
+    expect(strict.attachments).toEqual({ image: { maxCount: 1, maxBytes: 1_000, mimeTypes: ['image/png'] }, file: false, audio: false, video: false });
+    expect(listed.find((model) => model.id === 'watcher')!.details.accepts!.attachments['video']).toEqual({ maxCount: 1, maxBytes: 3_000, mimeTypes: ['video/mp4'] });
     expect(strict.options.cache_control).toBe(false);
     expect(listed.find((model) => model.id === 'researcher')!.details.accepts!.serverTools).toEqual({ web_search: 'force' });
 
@@ -177,9 +236,13 @@ describe('what /v1/models says a feature accepts', () => {
 
   it("narrows attachments to what the model reads: no images for a text-only model, no audio for one that does not hear, PDFs always", () => {
     const textOnly = featureAccepts(feature, ['text']).attachments;
-    expect(textOnly).toEqual({ image: false, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: false });
+    expect(textOnly).toEqual({ image: false, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: false, video: false });
     const hears = featureAccepts(feature, ['text', 'image', 'audio']).attachments;
-    expect(hears).toEqual({ image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: { maxCount: 1, maxBytes: 10_485_760 } });
+    expect(hears).toEqual({ image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: { maxCount: 1, maxBytes: 10_485_760 }, video: false });
+    // Video is refused until the policy names it; named, it is narrowed like the others.
+    const watcher = parseFeature({ name: 'watcher', model: 'some/model', extensions: { attachments: { video: {} } } });
+    expect(featureAccepts(watcher, ['text', 'video']).attachments.video).toEqual({ maxCount: 10, maxBytes: 10_485_760 });
+    expect(featureAccepts(watcher, ['text', 'image']).attachments.video).toBe(false);
     // Without the catalog (OpenRouter unreachable), the policy alone.
     expect(featureAccepts(feature).attachments.image).not.toBe(false);
     expect(featureAccepts(feature, []).attachments.audio).not.toBe(false);

@@ -3,6 +3,7 @@ import { acceptedByModel, type AttachmentKind, type FeatureAccepts } from '@insf
 import { DEFAULT_ATTACHMENT_RULE, type ExtensionPolicy } from '../features/feature-policies.js';
 import type { Feature } from '../features/feature.js';
 import { isRecord } from '../records.js';
+import { attachmentOf, isKnownPartType, KNOWN_PART_TYPES, type AttachmentPart } from './attachment-parts.js';
 
 /** OpenRouter's request options a feature governs, each with the shape it must have. */
 const REQUEST_OPTIONS = {
@@ -55,14 +56,15 @@ export interface ExtensionResolution {
 
 function attachmentRule(policy: ExtensionPolicy | undefined, kind: AttachmentKind): FeatureAccepts['attachments'][AttachmentKind] {
   const rule = policy?.attachments?.[kind];
-  if (rule === false) return false;
+  // Video, the dearest input, is refused until the policy names it: policies written before it was governed could not.
+  if (rule === false || (rule === undefined && kind === 'video')) return false;
   return { maxCount: rule?.maxCount ?? DEFAULT_ATTACHMENT_RULE.maxCount, maxBytes: rule?.maxBytes ?? DEFAULT_ATTACHMENT_RULE.maxBytes, ...(rule?.mimeTypes ? { mimeTypes: rule.mimeTypes } : {}) };
 }
 
 /**
  * The feature's extension policy with its defaults filled in, narrowed to what its model reads when its input
- * modalities are known (no images for a text-only model, no audio for one that does not hear; PDFs stay, as
- * OpenRouter parses them for any model): what `/v1/models` tells its clients it accepts.
+ * modalities are known (no images for a text-only model, no audio for one that does not hear, no video for one that
+ * does not watch; PDFs stay, as OpenRouter parses them for any model): what `/v1/models` tells its clients it accepts.
  */
 export function featureAccepts(feature: Feature, inputModalities?: readonly string[]): FeatureAccepts {
   const policy = feature.extensions;
@@ -71,7 +73,7 @@ export function featureAccepts(feature: Feature, inputModalities?: readonly stri
   const plugins: NonNullable<FeatureAccepts['plugins']> = {};
   for (const [id, rule] of Object.entries(policy?.pluginsById ?? {})) if (rule !== 'forbid') plugins[id] = rule;
   return acceptedByModel({
-    attachments: { image: attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: attachmentRule(policy, 'audio') },
+    attachments: { image: attachmentRule(policy, 'image'), file: attachmentRule(policy, 'file'), audio: attachmentRule(policy, 'audio'), video: attachmentRule(policy, 'video') },
     serverTools,
     options: {
       plugins: policy?.plugins === 'allow',
@@ -86,37 +88,6 @@ export function featureAccepts(feature: Feature, inputModalities?: readonly stri
 
 function notAllowed(feature: Feature, param: string, what: string, remedy: string): GatewayError {
   return new GatewayError('parameter_not_allowed', `${param}: ${what} is not allowed for clients of the "${feature.name}" feature; ${remedy}.`, { param });
-}
-
-/** An attachment part's kind, declared type and size in bytes (0 for a linked file, whose size is not known here). */
-function attachmentOf(part: Record<string, unknown>): { kind: AttachmentKind; mimeType: string | undefined; bytes: number } | undefined {
-  if (part['type'] === 'image_url') {
-    const url = isRecord(part['image_url']) ? part['image_url']['url'] : undefined;
-    return { kind: 'image', ...dataUrlFacts(url) };
-  }
-  if (part['type'] === 'file') {
-    const file = isRecord(part['file']) ? part['file'] : {};
-    const facts = dataUrlFacts(file['file_data']);
-    const byName = typeof file['filename'] === 'string' && /\.pdf$/i.test(file['filename']) ? 'application/pdf' : undefined;
-    return { kind: 'file', mimeType: facts.mimeType ?? byName, bytes: facts.bytes };
-  }
-  if (part['type'] === 'input_audio') {
-    const audio = isRecord(part['input_audio']) ? part['input_audio'] : {};
-    const data = typeof audio['data'] === 'string' ? audio['data'] : '';
-    return { kind: 'audio', mimeType: typeof audio['format'] === 'string' ? `audio/${audio['format']}` : undefined, bytes: base64Bytes(data) };
-  }
-  return undefined;
-}
-
-const base64Bytes = (base64: string) => Math.max(0, Math.floor((base64.length * 3) / 4) - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0));
-
-function dataUrlFacts(url: unknown): { mimeType: string | undefined; bytes: number } {
-  if (typeof url !== 'string' || !url.startsWith('data:')) return { mimeType: undefined, bytes: 0 };
-  const comma = url.indexOf(',');
-  const header = url.slice(5, comma < 0 ? undefined : comma);
-  const mimeType = header.split(';')[0]?.toLowerCase() || undefined;
-  const payload = comma < 0 ? '' : url.slice(comma + 1);
-  return { mimeType, bytes: header.includes(';base64') ? base64Bytes(payload) : payload.length };
 }
 
 /**
@@ -157,8 +128,26 @@ function checkTools(feature: Feature, tools: unknown): void {
   }
 }
 
+/**
+ * The type an attachment is judged by against a `mimeTypes` list: what its bytes are where the gateway can tell
+ * (images, PDFs), else what it says it is. A label its bytes contradict is a 400, so a GIF sent as `image/png`
+ * does not pass a PNG-only list; an inline image whose bytes are no image format the gateway knows cannot be shown
+ * to be of a listed type, and is refused under a list.
+ */
+function checkMediaType(feature: Feature, at: string, attachment: AttachmentPart, mimeTypes: readonly string[]): void {
+  const { kind, declaredType, contentType } = attachment;
+  if (contentType !== undefined && declaredType !== undefined && contentType !== declaredType) {
+    throw new GatewayError('invalid_parameter', `${at}: this ${kind} attachment is labelled ${declaredType}, but its bytes are ${contentType}; label it as what it is.`, { param: at });
+  }
+  if (kind === 'image' && attachment.inline && contentType === undefined) {
+    throw notAllowed(feature, at, 'an image whose bytes are no PNG, JPEG, GIF, WebP or AVIF image', `it accepts ${mimeTypes.join(', ')}`);
+  }
+  const type = contentType ?? declaredType;
+  if (type !== undefined && !mimeTypes.includes(type)) throw notAllowed(feature, at, `an attachment of type ${type}`, `it accepts ${mimeTypes.join(', ')}`);
+}
+
 function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: unknown }>): void {
-  const counts: Record<AttachmentKind, number> = { image: 0, file: 0, audio: 0 };
+  const counts: Record<AttachmentKind, number> = { image: 0, file: 0, audio: 0, video: 0 };
   const cacheControl = feature.extensions?.cacheControl ?? 'allow';
   // Indexes rather than `entries()`: nearly every message holds text only, and an iterator with a pair per message
   // was most of what this check cost.
@@ -171,10 +160,14 @@ function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: 
       if (part['cache_control'] !== undefined && cacheControl === 'forbid') {
         throw notAllowed(feature, `${at}.cache_control`, 'prompt caching (cache_control)', 'an admin can allow it (extensions.cacheControl: "allow")');
       }
+      // A part of a type the gateway does not know could carry anything past the checks below: refused, not passed.
+      if (!isKnownPartType(part['type'])) {
+        throw new GatewayError('invalid_parameter', `${at}.type: "${String(part['type']).slice(0, 40)}" is not a content part the gateway takes (${KNOWN_PART_TYPES.join(', ')}).`, { param: `${at}.type` });
+      }
       const attachment = attachmentOf(part);
       if (!attachment) continue;
       const rule = attachmentRule(feature.extensions, attachment.kind);
-      if (rule === false) throw notAllowed(feature, at, `an ${attachment.kind} attachment`, `an admin can allow them (extensions.attachments.${attachment.kind})`);
+      if (rule === false) throw notAllowed(feature, at, `${attachment.kind === 'file' || attachment.kind === 'video' ? 'a' : 'an'} ${attachment.kind} attachment`, `an admin can allow them (extensions.attachments.${attachment.kind})`);
       counts[attachment.kind] += 1;
       if (counts[attachment.kind] > rule.maxCount) {
         throw new GatewayError('invalid_parameter', `${at}: at most ${rule.maxCount} ${attachment.kind} attachment${rule.maxCount === 1 ? '' : 's'} a request for the "${feature.name}" feature.`, { param: at });
@@ -182,17 +175,16 @@ function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: 
       if (attachment.bytes > rule.maxBytes) {
         throw new GatewayError('request_too_large', `${at}: this ${attachment.kind} attachment is ${attachment.bytes} bytes; the "${feature.name}" feature takes at most ${rule.maxBytes}.`, { param: at });
       }
-      if (rule.mimeTypes && attachment.mimeType !== undefined && !rule.mimeTypes.includes(attachment.mimeType)) {
-        throw notAllowed(feature, at, `an attachment of type ${attachment.mimeType}`, `it accepts ${rule.mimeTypes.join(', ')}`);
-      }
+      if (rule.mimeTypes) checkMediaType(feature, at, attachment, rule.mimeTypes.map((type) => type.toLowerCase()));
     }
   }
 }
 
 /**
  * The lifecycle's extension stage: checks what a client adds beyond parameters against the feature's policy —
- * server tools, plugins by id, OpenRouter's options, prompt caching, attachments by kind, count, size and type — and
- * answers what to send. Anything forbidden is a 400 (413 for an attachment too large) naming the field.
+ * server tools, plugins by id, OpenRouter's options, prompt caching, content parts by type, attachments by kind,
+ * count, size and type — and answers what to send. Anything forbidden is a 400 (413 for an attachment too large)
+ * naming the field.
  */
 export function applyExtensionPolicy(feature: Feature, request: Record<string, unknown> & { messages: ReadonlyArray<{ content?: unknown }> }): ExtensionResolution {
   const options: ExtensionResolution['options'] = {};

@@ -9,12 +9,16 @@ import type { UpstreamModel } from '../upstream/model-catalog.js';
 const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
 /** Tokens an output image is billed as per megapixel (Gemini's figure for 1024×1024). */
 const IMAGE_TOKENS_PER_MEGAPIXEL = 1_290;
+/** The context window of a model the catalog does not list: the largest OpenRouter lists (2M tokens). */
+const UNKNOWN_CONTEXT_TOKENS = 2_000_000;
 
 interface ModelFacts {
   promptPrice: number;
   completionPrice: number;
   imagePrice: number;
   maxOutput: number | undefined;
+  /** The most prompt the model takes, in tokens (what a video may fill). */
+  contextLength: number;
   /** Reads PDFs itself; else OpenRouter parses them with its OCR engine, billed per page. */
   readsFiles: boolean;
   /** A prompt token written to the provider's cache (Anthropic's: 1.25 times the prompt price). */
@@ -60,6 +64,7 @@ async function modelFactsOf(context: GatewayContext, id: string): Promise<ModelF
     completionPrice: price('completion'),
     imagePrice: price('image_output') || price('completion'),
     maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
+    contextLength: model?.context_length ?? model?.top_provider?.context_length ?? UNKNOWN_CONTEXT_TOKENS,
     readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
     cacheWritePrice: price('input_cache_write'),
   };
@@ -100,8 +105,9 @@ function pdfEngineOf(body: Record<string, unknown>): unknown {
 /**
  * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas) plus its
  * attachments by what they hold (images by pixel size, PDFs by page, with the OCR engine's fee where it applies,
- * audio by length) and the web search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget
- * and a predicted output's tokens (billed as output where unused), priced at the
+ * audio by length, and with a video the model's whole context window) and the web search's fee, plus `max_tokens`
+ * (else the model's maximum output) plus its reasoning budget and a predicted output's tokens (billed as output where
+ * unused), priced at the
  * dearest of the models it may fall back to. Spend and token caps reserve this before forwarding.
  */
 export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters' | 'attachments'>): Promise<QuotaEstimate> {
@@ -117,7 +123,9 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   let costUsd = 0;
   let mostOutput = 0;
   for (const model of facts) {
-    const prompt = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
+    const listed = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
+    // A video's length is not known before the provider reads it: it may fill the whole context window.
+    const prompt = run.attachments.videos > 0 ? Math.max(listed, model.contextLength) : listed;
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
     const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + extraOutput;
     mostOutput = Math.max(mostOutput, output);

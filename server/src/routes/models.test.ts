@@ -45,9 +45,9 @@ describe('GET /v1/models', () => {
         output_modalities: upstream.architecture.output_modalities,
         supported_parameters: upstream.supported_parameters,
         // What the feature accepts, defaults filled in: attachments up to 10 of 10 MB, but no audio, which
-        // gpt-4o-mini does not hear; no server tools or options.
+        // gpt-4o-mini does not hear, and no video (refused until the policy names it); no server tools or options.
         accepts: {
-          attachments: { image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: false },
+          attachments: { image: { maxCount: 10, maxBytes: 10_485_760 }, file: { maxCount: 10, maxBytes: 10_485_760 }, audio: false, video: false },
           serverTools: {},
           options: { plugins: false, provider: false, models: false, transforms: false, cache_control: true },
         },

@@ -58,8 +58,9 @@ export function acceptedByModel(accepts: FeatureAccepts | undefined, inputModali
   return accepts && narrowedToModel(accepts, inputModalities);
 }
 
-/** Whether the feature takes any attachment at all (the composer shows its attach button then). */
-export const acceptsAttachments = (accepts: FeatureAccepts | undefined): boolean => accepts !== undefined && Object.values(accepts.attachments).some((rule) => rule !== false);
+/** Whether the feature takes any attachment the composer sends (it shows its attach button then; it sends no video). */
+export const acceptsAttachments = (accepts: FeatureAccepts | undefined): boolean =>
+  accepts !== undefined && Object.entries(accepts.attachments).some(([kind, rule]) => kind !== 'video' && rule !== false);
 
 /** The `accept` attribute of a file input for what the feature takes. */
 export function acceptAttribute(accepts: FeatureAccepts | undefined): string | undefined {

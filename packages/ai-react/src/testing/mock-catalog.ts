@@ -42,13 +42,14 @@ const DEFAULT_ATTACHMENTS = { maxCount: 10, maxBytes: 10 * 1024 * 1024 } as cons
 function acceptsOf(policy: ExtensionPolicy | undefined): FeatureAccepts {
   const rule = (kind: AttachmentKind): FeatureAccepts['attachments'][AttachmentKind] => {
     const set = policy?.attachments?.[kind];
-    if (set === false) return false;
+    // Video is refused until the policy names it, as the gateway does.
+    if (set === false || (set === undefined && kind === 'video')) return false;
     return { maxCount: set?.maxCount ?? DEFAULT_ATTACHMENTS.maxCount, maxBytes: set?.maxBytes ?? DEFAULT_ATTACHMENTS.maxBytes, ...(set?.mimeTypes ? { mimeTypes: set.mimeTypes } : {}) };
   };
   const serverTools: FeatureAccepts['serverTools'] = {};
   for (const [name, access] of Object.entries(policy?.serverTools ?? {})) if (access !== 'forbid') serverTools[name] = access;
   return {
-    attachments: { image: rule('image'), file: rule('file'), audio: rule('audio') },
+    attachments: { image: rule('image'), file: rule('file'), audio: rule('audio'), video: rule('video') },
     serverTools,
     options: { plugins: policy?.plugins === 'allow', provider: policy?.provider === 'allow', models: policy?.models === 'allow', transforms: policy?.transforms === 'allow', cache_control: policy?.cacheControl !== 'forbid' },
   };

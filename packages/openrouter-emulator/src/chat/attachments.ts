@@ -1,6 +1,7 @@
 import { dataUrlBytes, imageInputTokens, imageSize, pdfPageCount } from '@insforge/ai-protocol';
 import type { CatalogModel } from '../catalog/types.js';
 import { countTokens, isRecord } from '../content/tokens.js';
+import { VIDEO_TOKENS_PER_SECOND, videoInputTokens } from '../content/video.js';
 import { EmulatorHttpError } from '../http.js';
 
 /** Tokens a page of a PDF costs when the model reads the file itself (`native`). */
@@ -9,13 +10,17 @@ export const NATIVE_PDF_PAGE_TOKENS = 1_000;
 export const OCR_PAGE_USD = 0.002;
 /** Tokens of input audio per 1,000 bytes (about 32 a second of 16 kHz 16-bit speech). */
 const AUDIO_TOKENS_PER_KB = 1;
+/** The length a linked video (a YouTube link) is billed as: the emulator does not fetch it. */
+const LINKED_VIDEO_SECONDS = 60;
 
 export type PdfEngine = 'native' | 'mistral-ocr' | 'pdf-text';
 
 /** What the attachments of a chat cost and what the answer says it received. */
 export interface AttachmentUse {
-  /** Prompt tokens of the images, PDFs and audio (text parts are counted elsewhere). */
+  /** Prompt tokens of the images, PDFs, audio and video (text parts are counted elsewhere). */
   tokens: number;
+  /** Of `tokens`, those of video (`prompt_tokens_details.video_tokens`). */
+  videoTokens: number;
   /** PDF pages parsed by the OCR engine, each billed `OCR_PAGE_USD`. */
   ocrPages: number;
   /** One line an attachment, for the answer: `an image of 1024×768 pixels`, `a PDF of 10 pages ("report.pdf")`. */
@@ -39,11 +44,12 @@ function pdfEngineOf(body: Record<string, unknown>, model: CatalogModel): PdfEng
 
 /**
  * Reads every attachment of a chat as OpenRouter's providers do: an image costs tokens by its pixel size, a PDF by
- * its pages (or its text, with a text engine) plus the OCR engine's fee, audio by its length. A model whose
- * `input_modalities` lack images or audio refuses them as OpenRouter does (no endpoint supports the input).
+ * its pages (or its text, with a text engine) plus the OCR engine's fee, audio and video by their length. A model
+ * whose `input_modalities` lack images, audio or video refuses them as OpenRouter does (no endpoint supports the
+ * input). Data URLs are read in any case (`DATA:image/png;base64,…`), as their scheme is case-insensitive.
  */
 export function readAttachments(body: Record<string, unknown>, model: CatalogModel): AttachmentUse {
-  const use: AttachmentUse = { tokens: 0, ocrPages: 0, received: [] };
+  const use: AttachmentUse = { tokens: 0, videoTokens: 0, ocrPages: 0, received: [] };
   const messages = Array.isArray(body['messages']) ? body['messages'].filter(isRecord) : [];
   const inputs = model.architecture.input_modalities;
   // Every attachment of the conversation is billed; the answer names those of the message it answers.
@@ -78,6 +84,14 @@ export function readAttachments(body: Record<string, unknown>, model: CatalogMod
         const bytes = Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
         use.tokens += Math.max(1, Math.ceil((bytes / 1_000) * AUDIO_TOKENS_PER_KB));
         received.push(`${bytes} bytes of ${typeof audio['format'] === 'string' ? audio['format'] : 'audio'} audio`);
+      } else if (part['type'] === 'video_url' || part['type'] === 'input_video') {
+        if (!inputs.includes('video')) throw new EmulatorHttpError(404, 'No endpoints found that support video input');
+        const url = isRecord(part['video_url']) && typeof part['video_url']['url'] === 'string' ? part['video_url']['url'] : '';
+        const decoded = dataUrlBytes(url);
+        const video = decoded ? videoInputTokens(decoded.bytes) : { seconds: LINKED_VIDEO_SECONDS, tokens: LINKED_VIDEO_SECONDS * VIDEO_TOKENS_PER_SECOND };
+        use.tokens += video.tokens;
+        use.videoTokens += video.tokens;
+        received.push(decoded ? `a video of ${Math.round(video.seconds)} seconds` : `a video at ${url.slice(0, 80)}`);
       }
     }
   }

@@ -10,6 +10,7 @@ export function fullCounts(plan: ChatPlan): TokenCounts {
     imageTokens: plan.images.length * IMAGE_OUTPUT_TOKENS,
     ...(plan.webSearchResults > 0 ? { webSearchResults: plan.webSearchResults } : {}),
     ...(plan.ocrPages > 0 ? { ocrPages: plan.ocrPages } : {}),
+    ...(plan.videoTokens > 0 ? { videoTokens: plan.videoTokens } : {}),
     ...(plan.cachedTokens > 0 ? { cachedTokens: plan.cachedTokens } : {}),
     ...(plan.cacheWriteTokens > 0 ? { cacheWriteTokens: plan.cacheWriteTokens } : {}),
   };
@@ -25,6 +26,7 @@ export function sentCounts(plan: ChatPlan, tokensSent: number, imagesSent: boole
     imageTokens,
     ...(plan.webSearchResults > 0 ? { webSearchResults: plan.webSearchResults } : {}),
     ...(plan.ocrPages > 0 ? { ocrPages: plan.ocrPages } : {}),
+    ...(plan.videoTokens > 0 ? { videoTokens: plan.videoTokens } : {}),
     ...(plan.cachedTokens > 0 ? { cachedTokens: plan.cachedTokens } : {}),
     ...(plan.cacheWriteTokens > 0 ? { cacheWriteTokens: plan.cacheWriteTokens } : {}),
   };

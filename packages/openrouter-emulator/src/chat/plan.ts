@@ -19,6 +19,8 @@ import type { Scenario } from '../scenario.js';
 /** Tokens an output image is billed as (Gemini bills 1290 a picture). */
 export const IMAGE_OUTPUT_TOKENS = 1290;
 const DEFAULT_REPLY_TOKENS = 48;
+/** Output tokens of a model whose catalog entry bounds neither its output nor its context. */
+const DEFAULT_OUTPUT_TOKENS = 4_096;
 const REASONING_BY_EFFORT: Record<string, number> = { minimal: 8, low: 16, medium: 32, high: 64, xhigh: 96, max: 128 };
 
 export interface PlannedToolCall {
@@ -58,6 +60,8 @@ export interface ChatPlan {
   webSearchResults: number;
   /** PDF pages the OCR engine parsed (billed per page). */
   ocrPages: number;
+  /** Of `promptTokens`, those of input video. */
+  videoTokens: number;
   /** Prompt tokens read from, and written to, the provider's prompt cache. */
   cachedTokens: number;
   cacheWriteTokens: number;
@@ -121,7 +125,7 @@ function reasoningBudget(body: Record<string, unknown>, model: CatalogModel, sce
  * (several calls in one answer, unless `parallel_tool_calls` is false), and when none is mentioned the first tool, or
  * none under the scenario's `toolCalls: "mentioned"`.
  */
-function planToolCalls(body: Record<string, unknown>, userText: string, generation: string, scenario: Scenario): PlannedToolCall[] {
+function planToolCalls(body: Record<string, unknown>, userText: string, generation: string, scenario: Scenario, maxTokens: number): PlannedToolCall[] {
   const functions = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [])
     .map((tool) => (isRecord(tool['function']) ? tool['function'] : undefined))
     .filter((fn): fn is Record<string, unknown> & { name: string } => fn !== undefined && typeof fn['name'] === 'string');
@@ -138,7 +142,7 @@ function planToolCalls(body: Record<string, unknown>, userText: string, generati
   return picked.map((fn, index) => ({
     id: `call_${generation.slice(-12)}${index === 0 ? '' : `_${index}`}`,
     name: fn.name,
-    argumentPieces: splitTokens(JSON.stringify(sampleFromSchema(fn['parameters'] ?? { type: 'object' }, userText))),
+    argumentPieces: splitTokens(JSON.stringify(sampleFromSchema(fn['parameters'] ?? { type: 'object' }, userText, maxTokens))),
   }));
 }
 
@@ -232,7 +236,7 @@ export function planChat(
   const attachments = readAttachments(body, model);
   const fullPromptTokens = countPromptTokens(messages, body['tools']) + attachments.tokens;
   const cache = promptCacheUse(context, messages, model);
-  const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? 4096) as number;
+  const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? DEFAULT_OUTPUT_TOKENS) as number;
   const contextLength = model.context_length ?? model.top_provider.context_length;
   const askedOutput = (body['max_completion_tokens'] ?? body['max_tokens'] ?? 0) as number;
   // Context compression ("middle-out") drops messages from the middle until the prompt fits: billed as what fit.
@@ -263,8 +267,12 @@ export function planChat(
   const reasoningPieces = reasoningTokens > 0 ? splitTokens(composeReasoning(userText, reasoningTokens, seed)).slice(0, reasoningTokens) : [];
   const reasoningExcluded = isRecord(body['reasoning']) && body['reasoning']['exclude'] === true;
   const contentLimit = Math.max(0, limit - reasoningPieces.length);
+  // The most the model writes, whatever was asked: the bound on the JSON built for a schema (an answer is cut at
+  // its limit after; tool arguments are not cut, so they are bounded by the model's output alone).
+  const modelOutput = model.top_provider.max_completion_tokens ?? contextLength ?? DEFAULT_OUTPUT_TOKENS;
+  const writable = Math.min(contentLimit, modelOutput);
 
-  const toolCalls = toolResult === undefined ? planToolCalls(body, userText, generation, scenario) : [];
+  const toolCalls = toolResult === undefined ? planToolCalls(body, userText, generation, scenario, modelOutput) : [];
   const wantsImage = Array.isArray(body['modalities']) && body['modalities'].includes('image');
   if (wantsImage && !model.architecture.output_modalities.includes('image')) {
     throw new EmulatorHttpError(404, `No endpoints found that support the requested output modalities: image`);
@@ -291,7 +299,7 @@ export function planChat(
   } else {
     const target = wantsImage ? 12 : (scenario.replyTokens ?? DEFAULT_REPLY_TOKENS);
     const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, received: attachments.received, seed }, target);
-    const structured = structuredContent(body, userText, reply, scenario.brokenJson);
+    const structured = structuredContent(body, userText, reply, scenario.brokenJson, writable);
     const searched = structured === undefined && searchResults !== undefined ? withSources(reply, userText, searchResults) : undefined;
     const stopped = applyStop(structured ?? searched?.text ?? reply, body['stop']);
     contentPieces = splitTokens(stopped.text);
@@ -322,6 +330,7 @@ export function planChat(
     citations,
     webSearchResults: searchResults ?? 0,
     ocrPages: attachments.ocrPages,
+    videoTokens: attachments.videoTokens,
     ...cache,
     finishReason: finish,
     nativeFinishReason: provider.nativeFinish[finish],

@@ -5,13 +5,14 @@ import { isRecord } from '../content/tokens.js';
 
 /**
  * The JSON a model writes for `response_format` (`json_object`: `{"answer": …}`; `json_schema`: a value that fits
- * the schema), broken the way the scenario's `broken-json` knob says; undefined for a plain text answer.
+ * the schema, built for `maxTokens` at most), broken the way the scenario's `broken-json` knob says; undefined for a
+ * plain text answer.
  */
-export function structuredContent(body: Record<string, unknown>, userText: string, reply: string, defect: JsonDefect | undefined): string | undefined {
+export function structuredContent(body: Record<string, unknown>, userText: string, reply: string, defect: JsonDefect | undefined, maxTokens: number): string | undefined {
   const format = isRecord(body['response_format']) ? body['response_format'] : undefined;
   let json: string | undefined;
   if (format?.['type'] === 'json_object') json = JSON.stringify({ answer: reply });
-  else if (format?.['type'] === 'json_schema' && isRecord(format['json_schema'])) json = JSON.stringify(sampleFromSchema(format['json_schema']['schema'], userText));
+  else if (format?.['type'] === 'json_schema' && isRecord(format['json_schema'])) json = JSON.stringify(sampleFromSchema(format['json_schema']['schema'], userText, maxTokens));
   return json !== undefined && defect !== undefined ? breakJson(json, defect) : json;
 }
 

@@ -21,4 +21,16 @@ describe('sampleFromSchema', () => {
     expect(value.key_points).toHaveLength(1);
     expect(value.sentiment).toEqual({ label: 'neutral', score: 0 });
   });
+
+  it('builds no more than the token budget holds: a huge minItems, flat or nested, stops early, and a schema that fits is filled whole', () => {
+    const started = performance.now();
+    const flat = sampleFromSchema({ type: 'array', items: { type: 'string' }, minItems: 100_000_000 }, 'word', 1_000) as string[];
+    const nested = sampleFromSchema({ type: 'array', items: { type: 'array', items: { type: 'integer' }, minItems: 5_000 }, minItems: 5_000 }, 'x', 1_000) as number[][];
+    expect(performance.now() - started).toBeLessThan(500);
+    // At least enough for the budget (each item is more than a token), far from what was asked.
+    expect(JSON.stringify(flat).length).toBeGreaterThan(1_000 * 5);
+    expect(flat.length).toBeLessThan(10_000);
+    expect(nested.flat().length).toBeLessThan(10_000);
+    expect(sampleFromSchema({ type: 'array', items: { type: 'integer' }, minItems: 300 }, 'x', 1_000)).toHaveLength(300);
+  });
 });

@@ -2,41 +2,83 @@ import { quote } from './reply.js';
 import { isRecord } from './tokens.js';
 
 /**
+ * Characters of JSON that hold at least one token: the emulator's tokens are at most five characters after one
+ * space (the text it quotes has single spaces), two more for margin.
+ */
+const CHARACTERS_PER_TOKEN = 8;
+/** The tokens a value is built for when the caller names no budget (the emulator's default output). */
+const DEFAULT_TOKEN_BUDGET = 4_096;
+
+/**
  * A value that satisfies a JSON schema, filled from the user's text: what the emulator returns for
  * `response_format: json_schema` and as tool-call arguments.
+ *
+ * A model writes no more than its output budget, so the value is built for `maxTokens` tokens and no further: an
+ * array stops growing once its JSON would hold more than that (a `minItems` of 100,000,000 is not built), and an
+ * answer that long is cut at `maxTokens` anyway, so what is shown is the same. A schema that fits is filled whole.
+ *
+ * @example
+ * sampleFromSchema({ type: 'array', items: { type: 'string' }, minItems: 2 }, 'Hi'); // ['Hi', 'Hi']
  */
-export function sampleFromSchema(schema: unknown, text: string, depth = 0): unknown {
-  if (!isRecord(schema) || depth > 6) return quote(text, 60);
-  if ('const' in schema) return schema['const'];
-  if (Array.isArray(schema['enum']) && schema['enum'].length > 0) return schema['enum'][0];
+export function sampleFromSchema(schema: unknown, text: string, maxTokens = DEFAULT_TOKEN_BUDGET): unknown {
+  const tokens = Number.isFinite(maxTokens) ? Math.max(0, maxTokens) : DEFAULT_TOKEN_BUDGET;
+  return sample(schema, text, 0, { characters: (tokens + 2) * CHARACTERS_PER_TOKEN });
+}
+
+/** What is left of the JSON characters a value may take; spent as the value is built. */
+interface Budget {
+  characters: number;
+}
+
+/** A value and its JSON characters, spent from the budget. */
+function spent<T>(value: T, budget: Budget): T {
+  budget.characters -= JSON.stringify(value)?.length ?? 0;
+  return value;
+}
+
+function sample(schema: unknown, text: string, depth: number, budget: Budget): unknown {
+  if (!isRecord(schema) || depth > 6) return spent(quote(text, 60), budget);
+  if ('const' in schema) return spent(schema['const'], budget);
+  if (Array.isArray(schema['enum']) && schema['enum'].length > 0) return spent(schema['enum'][0], budget);
   for (const union of ['anyOf', 'oneOf', 'allOf'] as const) {
     const options = schema[union];
-    if (Array.isArray(options) && options.length > 0) return sampleFromSchema(options[0], text, depth + 1);
+    if (Array.isArray(options) && options.length > 0) return sample(options[0], text, depth + 1, budget);
   }
   const type = Array.isArray(schema['type']) ? schema['type'].find((name) => name !== 'null') : schema['type'];
   switch (type) {
     case 'object': {
       const properties = isRecord(schema['properties']) ? schema['properties'] : {};
       const result: Record<string, unknown> = {};
-      for (const [name, property] of Object.entries(properties)) result[name] = sampleFromSchema(property, text, depth + 1);
+      budget.characters -= 2;
+      for (const [name, property] of Object.entries(properties)) {
+        budget.characters -= name.length + 4;
+        result[name] = sample(property, text, depth + 1, budget);
+      }
       return result;
     }
     case 'array': {
       const count = typeof schema['minItems'] === 'number' ? Math.max(1, schema['minItems']) : 1;
-      return Array.from({ length: count }, () => sampleFromSchema(schema['items'], text, depth + 1));
+      const items: unknown[] = [];
+      budget.characters -= 2;
+      // Every item takes at least a character, so the budget bounds the work however many items the schema asks for.
+      for (let index = 0; index < count && (index === 0 || budget.characters > 0); index += 1) {
+        budget.characters -= 1;
+        items.push(sample(schema['items'], text, depth + 1, budget));
+      }
+      return items;
     }
     case 'integer':
-      return Math.ceil(numberIn(schema, 1));
+      return spent(Math.ceil(numberIn(schema, 1)), budget);
     case 'number':
-      return numberIn(schema, 1.5);
+      return spent(numberIn(schema, 1.5), budget);
     case 'boolean':
-      return true;
+      return spent(true, budget);
     case 'null':
-      return null;
+      return spent(null, budget);
     default:
-      if (schema['format'] === 'date') return '2026-08-08';
-      if (schema['format'] === 'date-time') return '2026-08-08T12:00:00Z';
-      return quote(text, 60);
+      if (schema['format'] === 'date') return spent('2026-08-08', budget);
+      if (schema['format'] === 'date-time') return spent('2026-08-08T12:00:00Z', budget);
+      return spent(quote(text, 60), budget);
   }
 }
 

@@ -20,7 +20,7 @@ export function countTokens(text: string): number {
 
 /** Tokens a part of an unknown kind costs (a flat figure, as a low-detail vision input is billed). */
 const IMAGE_INPUT_TOKENS = 85;
-const ATTACHMENT_PARTS = new Set(['image_url', 'file', 'input_audio']);
+const ATTACHMENT_PARTS = new Set(['image_url', 'file', 'input_audio', 'video_url', 'input_video']);
 /** Per-message framing (role markers), as chat templates add. */
 const MESSAGE_OVERHEAD = 4;
 

@@ -11,6 +11,7 @@ export type RequestOption = 'plugins' | 'provider' | 'models' | 'transforms' | '
 
 /** OpenRouter's server tools the dialog offers by name, besides any the saved policy names. */
 export const KNOWN_SERVER_TOOLS = ['web_search', 'web_fetch'] as const;
+/** The attachment kinds the dialog edits; video, refused until a policy names it, is set through the API. */
 export const ATTACHMENT_KINDS: readonly AttachmentKind[] = ['image', 'file', 'audio'];
 export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
@@ -158,7 +159,7 @@ export function extensionSupport(model: ModelEntry | undefined): ExtensionSuppor
     tools: supportsParameter(model, 'tools'),
     reasoning: supportsParameter(model, 'reasoning'),
     structuredOutputs: supportsParameter(model, 'response_format') || supportsParameter(model, 'structured_outputs'),
-    attachments: { image: reads('image'), file: true, audio: reads('audio') },
+    attachments: { image: reads('image'), file: true, audio: reads('audio'), video: reads('video') },
     readsFiles: reads('file'),
   };
 }
