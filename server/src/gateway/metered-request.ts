@@ -169,6 +169,8 @@ export class MeteredRequest {
   #clientGone = false;
   #finished = false;
   #deadline: NodeJS.Timeout;
+  /** The listener on `callerGone`, made only when there is one: an HTTP request (most of them) needs none. */
+  readonly #onCallerGone: (() => void) | undefined;
 
   constructor(
     readonly identity: Identity,
@@ -183,23 +185,26 @@ export class MeteredRequest {
   ) {
     this.signal = this.#abort.signal;
     this.observer = ports.observe?.(this) ?? {};
-    if (callerGone?.aborted) this.#onClose();
-    else callerGone?.addEventListener('abort', this.#onClose);
+    if (callerGone?.aborted) this.#callerIsGone();
+    else if (callerGone) {
+      this.#onCallerGone = () => this.#callerIsGone();
+      callerGone.addEventListener('abort', this.#onCallerGone);
+    }
     this.#deadline = setTimeout(() => this.end('deadline'), ports.deadlineMs);
     this.#deadline.unref();
   }
 
   /** The caller is gone (an HTTP client hung up before its answer ended). */
   callerLeft(): void {
-    this.#onClose();
+    this.#callerIsGone();
   }
 
-  #onClose = () => {
+  #callerIsGone(): void {
     if (this.#finished) return;
     this.#clientGone = true;
     // Others still wait for this request's upstream answer (coalesced followers): it goes on until they leave.
     if (this.#holds === 0) this.#abort.abort();
-  };
+  }
 
   /**
    * Keeps the upstream call going if this request's caller leaves, until the returned release is called: for
@@ -265,7 +270,7 @@ export class MeteredRequest {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#deadline);
-    this.callerGone?.removeEventListener('abort', this.#onClose);
+    if (this.#onCallerGone) this.callerGone?.removeEventListener('abort', this.#onCallerGone);
     this.onDone(this);
     const figures = usageFigures('usage' in result ? result.usage : undefined);
     // What the upstream named is a string or nothing: any other JSON there would cost the record its row.

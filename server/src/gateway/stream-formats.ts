@@ -20,11 +20,19 @@ function isEmptyChunk(chunk: UpstreamChunk): boolean {
   });
 }
 
+/** Its two forms, made once: a format holds no state, and every open stream would otherwise hold one of its own. */
+const OPENAI_WITH_USAGE = makeOpenAIStreamFormat(true);
+const OPENAI_WITHOUT_USAGE = makeOpenAIStreamFormat(false);
+
 /**
  * OpenAI's chunk stream: chunks as OpenRouter sent them minus `usage` (real model and provider included), a
  * final `choices: []` usage chunk only when the client asked with `stream_options.include_usage`, then `[DONE]`.
  */
 export function openAIStreamFormat(includeUsage: boolean): StreamFormat {
+  return includeUsage ? OPENAI_WITH_USAGE : OPENAI_WITHOUT_USAGE;
+}
+
+function makeOpenAIStreamFormat(includeUsage: boolean): StreamFormat {
   return {
     chunk(chunk, raw) {
       if (isEmptyChunk(chunk)) return undefined;

@@ -55,9 +55,9 @@ export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8',
 
 interface OpenedStream {
   batches: AsyncGenerator<SseItem[]>;
-  /** The first chunk, parsed and as the upstream sent it. */
+  /** The first chunk, parsed and as the upstream sent it; let go of once forwarded. */
   first: { chunk: UpstreamChunk; raw: string } | undefined;
-  /** The items that came in the same read as the first chunk, after it. */
+  /** The items that came in the same read as the first chunk, after it; let go of once forwarded. */
   rest: SseItem[];
   generationId: string | undefined;
 }
@@ -71,113 +71,110 @@ interface OpenedStream {
  * ever ends looking like success when it was not. A client that hangs up aborts the upstream request at once; a
  * deadline or a shutdown ends the stream with an error event.
  */
-export async function proxyChatStream(context: GatewayContext, run: ChatRun, meter: MeteredRequest, res: ServerResponse, format: StreamFormat): Promise<ForwardResult> {
-  const { signal } = meter;
-  let committed = false;
-  // Heartbeats may commit the response only once OpenRouter answered 200.
-  let statusKnown = false;
-  let lastWrite = performance.now();
-  let timeToFirstTokenMs: number | undefined;
-  let forwardedCharacters = 0;
-  // The generation of the latest attempt, known from its headers even if the client leaves before any chunk.
-  let latestGenerationId: string | undefined;
-  const summary: StreamSummary = { id: undefined, model: undefined, provider: undefined, created: undefined, usage: undefined };
-  // Events parsed from one upstream read leave in one write (one HTTP chunk), not one write per token.
-  let pending = '';
-  const flushPending = () => {
-    if (pending !== '' && !res.writableEnded && !res.destroyed) res.write(pending);
-    pending = '';
-  };
-  const commit = () => {
-    if (committed) return;
-    committed = true;
-    res.statusCode = 200;
-    setHeaders(res, SSE_HEADERS);
-  };
-  const write = (text: string) => {
-    commit();
-    lastWrite = performance.now();
-    if (pending === '') process.nextTick(flushPending);
-    pending += text;
-  };
-  /** A read of the upstream body forwarded as it came, after what is pending (so the order holds). */
-  const writeBytes = (bytes: Buffer) => {
-    commit();
-    lastWrite = performance.now();
-    flushPending();
-    if (!res.writableEnded && !res.destroyed) res.write(bytes);
-  };
-  const end = (text: string) => {
-    const rest = pending + text;
-    pending = '';
-    res.end(rest);
-  };
-  const heartbeat = setInterval(() => {
-    if (statusKnown && performance.now() - lastWrite >= context.heartbeatMs - 1 && !res.writableEnded) write(': heartbeat\n\n');
-  }, context.heartbeatMs);
-  const result = (status: ForwardResult['status'], generationId: string | undefined, error?: GatewayError): ForwardResult => ({
-    status,
-    usage: summary.usage,
-    servedModel: summary.model,
-    provider: summary.provider,
-    generationId,
-    timeToFirstTokenMs,
-    completionCharacters: forwardedCharacters,
-    ...(error ? { errorCode: error.code } : {}),
-  });
-  /** Ends the response with an error: an event once committed, else the real status. */
-  const fail = (error: GatewayError) => {
-    const safe = redactedError(error, context.redact);
-    if (committed) end(format.error(safe));
-    else sendGatewayError(res, safe);
-  };
-  const forward = async (chunk: UpstreamChunk, raw: string) => {
-    // Output guardrails and a cache see each chunk before it is written; a guardrail may stop the stream here.
-    for (const tap of meter.answerTaps) await tap.chunk?.(chunk);
-    summary.id ??= chunk.id;
-    summary.model ??= chunk.model;
-    summary.provider ??= chunk.provider;
-    summary.created ??= chunk.created;
-    if (chunk.usage) summary.usage = chunk.usage;
-    const delta = chunk.choices?.[0]?.delta;
-    for (const field of ['content', 'reasoning'] as const) {
-      const piece = delta?.[field];
-      if (typeof piece === 'string') forwardedCharacters += piece.length;
-    }
-    const text = format.chunk(chunk, raw);
-    if (text === undefined) return;
-    timeToFirstTokenMs ??= performance.now() - run.startedAt;
-    write(text);
-  };
+export function proxyChatStream(context: GatewayContext, run: ChatRun, meter: MeteredRequest, res: ServerResponse, format: StreamFormat): Promise<ForwardResult> {
+  return new ChatStream(context, run, meter, res, format).proxy();
+}
 
-  // Plain pieces of text are read without a parse when nothing reads them (a guardrail, the cache), and leave as the
-  // bytes that came when the format sends them as the upstream did.
-  const plainChunks = format.plain && meter.answerTaps.every((tap) => tap.skipsPlainText === true) ? new PlainChunks() : undefined;
-  const rawEvents: RawEvents | undefined = plainChunks && format.plainAsSent
-    ? {
-        run: (bytes, from) => plainChunks.plainRun(bytes, from),
-        get learning() {
-          return !plainChunks.learned;
-        },
-        forward: (bytes, characters) => {
-          forwardedCharacters += characters;
-          timeToFirstTokenMs ??= performance.now() - run.startedAt;
-          writeBytes(bytes);
-        },
+/**
+ * One stream's state, in one object with its steps as methods: an open stream holds it for minutes, and a dozen
+ * closures over the same variables (with their shared context) held about 1 KB more per stream.
+ */
+class ChatStream {
+  #committed = false;
+  /** Heartbeats may commit the response only once OpenRouter answered 200. */
+  #statusKnown = false;
+  #lastWrite = performance.now();
+  #timeToFirstTokenMs: number | undefined;
+  #forwardedCharacters = 0;
+  /** The generation of the latest attempt, known from its headers even if the client leaves before any chunk. */
+  #latestGenerationId: string | undefined;
+  readonly #summary: StreamSummary = { id: undefined, model: undefined, provider: undefined, created: undefined, usage: undefined };
+  /** Events parsed from one upstream read leave in one write (one HTTP chunk), not one write per token. */
+  #pending = '';
+  readonly #heartbeat: NodeJS.Timeout;
+  /**
+   * Plain pieces of text are read without a parse when nothing reads them (a guardrail, the cache), and leave as the
+   * bytes that came when the format sends them as the upstream did (`#rawEvents`).
+   */
+  readonly #plainChunks: PlainChunks | undefined;
+  readonly #rawEvents: RawEvents | undefined;
+  #failure: GatewayError | undefined;
+  #sawDone = false;
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly run: ChatRun,
+    private readonly meter: MeteredRequest,
+    private readonly res: ServerResponse,
+    private readonly format: StreamFormat,
+  ) {
+    this.#heartbeat = setInterval(sendHeartbeat, context.heartbeatMs, this);
+    this.#plainChunks = format.plain && meter.answerTaps.every((tap) => tap.skipsPlainText === true) ? new PlainChunks() : undefined;
+    this.#rawEvents = this.#plainChunks && format.plainAsSent ? new PlainRuns(this.#plainChunks, this) : undefined;
+  }
+
+  async proxy(): Promise<ForwardResult> {
+    const { signal } = this.meter;
+    let opened: OpenedStream;
+    try {
+      opened = await this.#open();
+    } catch (error) {
+      clearInterval(this.#heartbeat);
+      if (signal.aborted) {
+        const ended = this.meter.abortError();
+        if (ended) this.#fail(ended);
+        return this.#result(ended ? 'error' : 'cancelled', this.#latestGenerationId, ended);
       }
-    : undefined;
-  // An upstream that echoes the request's key (a debugging proxy) never gets it to the client, a tap or the record.
-  const sentKey = SentKey.of(run.apiKey);
-  let opened: OpenedStream;
-  try {
-    opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
+      const gatewayError = toGatewayError(error);
+      this.#fail(gatewayError);
+      return this.#result('error', undefined, gatewayError);
+    }
+
+    // Answered 200 with a first chunk: nothing is retried from here, so the prompt is not needed again.
+    forgetPrompt(this.run);
+    this.#sawDone = opened.first === undefined;
+    try {
+      if (await this.#forwardStart(opened)) {
+        for await (const batch of opened.batches) if (!(await this.#forwardBatch(batch))) break;
+      }
+      if (this.#sawDone) for (const tap of this.meter.answerTaps) await tap.streamEnd?.();
+    } catch (error) {
+      // A tap refused the answer (an output guardrail): the stream ends with its error.
+      if (error instanceof GatewayError) this.#failure = error;
+      else if (!signal.aborted) {
+        this.#failure = toTransportError(error).kind === 'timeout'
+          ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
+          : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
+      }
+    } finally {
+      clearInterval(this.#heartbeat);
+      await opened.batches.return(undefined);
+    }
+    if (signal.aborted) {
+      const ended = this.meter.abortError();
+      if (!ended) return this.#result('cancelled', opened.generationId);
+      this.#failure = ended;
+    }
+    if (!this.#failure && !this.#sawDone) this.#failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
+    if (this.#failure) this.#fail(this.#failure);
+    else this.#end(this.format.end(this.#summary));
+    return this.#result(this.#failure ? 'error' : 'ok', opened.generationId, this.#failure);
+  }
+
+  /** Calls OpenRouter through retries and fallbacks, up to a 200 with its first chunk. */
+  #open(): Promise<OpenedStream> {
+    const { context, run, meter } = this;
+    const { signal } = meter;
+    // An upstream that echoes the request's key (a debugging proxy) never gets it to the client, a tap or the record.
+    const sentKey = SentKey.of(run.apiKey);
+    return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
       meter.attempt();
       const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-      statusKnown = true;
+      this.#statusKnown = true;
       const generationId = headerValue(response.headers, 'x-generation-id');
-      latestGenerationId = generationId;
-      const batches = readSseBatches(response.body, { raw: rawEvents, sentKey });
+      this.#latestGenerationId = generationId;
+      const batches = readSseBatches(response.body, { raw: this.#rawEvents, sentKey });
       try {
         const { first, rest } = await firstChunk(batches);
         return { batches, first, rest, generationId: generationId ?? first?.chunk.id };
@@ -188,84 +185,183 @@ export async function proxyChatStream(context: GatewayContext, run: ChatRun, met
         // it keeps it as the request's own.
         if (!signal.aborted) {
           meter.answeredThenFailed(generationId);
-          latestGenerationId = undefined;
+          this.#latestGenerationId = undefined;
         }
         throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
       }
     }, meter.observer.attempts, meter);
-  } catch (error) {
-    clearInterval(heartbeat);
-    if (signal.aborted) {
-      const ended = meter.abortError();
-      if (ended) fail(ended);
-      return result(ended ? 'error' : 'cancelled', latestGenerationId, ended);
-    }
-    const gatewayError = toGatewayError(error);
-    fail(gatewayError);
-    return result('error', undefined, gatewayError);
   }
 
-  // Answered 200 with a first chunk: nothing is retried from here, so the prompt is not needed again.
-  forgetPrompt(run);
-  let failure: GatewayError | undefined;
-  let sawDone = opened.first === undefined;
-  try {
-    if (opened.first) {
-      plainChunks?.learn(opened.first.chunk, opened.first.raw);
-      await forward(opened.first.chunk, opened.first.raw);
+  /**
+   * Forwards the first chunk and the items of its read, and lets go of them (the stream goes on for minutes without
+   * them); false once the stream is over.
+   */
+  async #forwardStart(opened: OpenedStream): Promise<boolean> {
+    const { first, rest } = opened;
+    opened.first = undefined;
+    opened.rest = [];
+    if (first) {
+      this.#plainChunks?.learn(first.chunk, first.raw);
+      await this.#forward(first.chunk, first.raw);
     }
-    /** Forwards one batch of items; false once the stream is over (`[DONE]` or an error event). */
-    const forwardBatch = async (items: SseItem[]): Promise<boolean> => {
-      for (const item of items) {
-        if (item.kind === 'comment') continue;
-        if (item.data === '[DONE]') {
-          sawDone = true;
-          return false;
-        }
-        // An ordinary piece of text leaves as it came, unparsed, when it is shaped as one already parsed and nothing
-        // (a guardrail, the cache) reads the chunks.
-        const plain = plainChunks?.length(item.data);
-        if (plain !== undefined && format.plain) {
-          forwardedCharacters += plain;
-          timeToFirstTokenMs ??= performance.now() - run.startedAt;
-          write(format.plain(item.data));
-          continue;
-        }
-        const chunk = JSON.parse(item.data) as UpstreamChunk;
-        if (chunk.error) {
-          failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
-          return false;
-        }
-        plainChunks?.learn(chunk, item.data);
-        await forward(chunk, item.data);
+    return this.#forwardBatch(rest);
+  }
+
+  /** Forwards one batch of items; false once the stream is over (`[DONE]` or an error event). */
+  async #forwardBatch(items: SseItem[]): Promise<boolean> {
+    const plainChunks = this.#plainChunks;
+    const { format } = this;
+    for (const item of items) {
+      if (item.kind === 'comment') continue;
+      if (item.data === '[DONE]') {
+        this.#sawDone = true;
+        return false;
       }
-      return true;
+      // An ordinary piece of text leaves as it came, unparsed, when it is shaped as one already parsed and nothing
+      // (a guardrail, the cache) reads the chunks.
+      const plain = plainChunks?.length(item.data);
+      if (plain !== undefined && format.plain) {
+        this.#forwardedCharacters += plain;
+        this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
+        this.#write(format.plain(item.data));
+        continue;
+      }
+      const chunk = JSON.parse(item.data) as UpstreamChunk;
+      if (chunk.error) {
+        this.#failure = classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
+        return false;
+      }
+      plainChunks?.learn(chunk, item.data);
+      await this.#forward(chunk, item.data);
+    }
+    return true;
+  }
+
+  async #forward(chunk: UpstreamChunk, raw: string): Promise<void> {
+    // Output guardrails and a cache see each chunk before it is written; a guardrail may stop the stream here.
+    for (const tap of this.meter.answerTaps) await tap.chunk?.(chunk);
+    const summary = this.#summary;
+    summary.id ??= chunk.id;
+    summary.model ??= chunk.model;
+    summary.provider ??= chunk.provider;
+    summary.created ??= chunk.created;
+    if (chunk.usage) summary.usage = chunk.usage;
+    const delta = chunk.choices?.[0]?.delta;
+    for (const field of ['content', 'reasoning'] as const) {
+      const piece = delta?.[field];
+      if (typeof piece === 'string') this.#forwardedCharacters += piece.length;
+    }
+    const text = this.format.chunk(chunk, raw);
+    if (text === undefined) return;
+    this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
+    this.#write(text);
+  }
+
+  /** A run of plain events forwarded as the bytes that came (see `PlainRuns`). */
+  forwardRaw(bytes: Buffer, characters: number): void {
+    this.#forwardedCharacters += characters;
+    this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
+    this.#writeBytes(bytes);
+  }
+
+  heartbeat(): void {
+    if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
+  }
+
+  flushPending(): void {
+    const { res } = this;
+    if (this.#pending !== '' && !res.writableEnded && !res.destroyed) writeAfterHeaders(res, this.#pending);
+    this.#pending = '';
+  }
+
+  #commit(): void {
+    if (this.#committed) return;
+    this.#committed = true;
+    this.res.statusCode = 200;
+    setHeaders(this.res, SSE_HEADERS);
+  }
+
+  #write(text: string): void {
+    this.#commit();
+    this.#lastWrite = performance.now();
+    if (this.#pending === '') process.nextTick(flushPendingOf, this);
+    this.#pending += text;
+  }
+
+  /** A read of the upstream body forwarded as it came, after what is pending (so the order holds). */
+  #writeBytes(bytes: Buffer): void {
+    this.#commit();
+    this.#lastWrite = performance.now();
+    this.flushPending();
+    const { res } = this;
+    if (!res.writableEnded && !res.destroyed) writeAfterHeaders(res, bytes);
+  }
+
+  #end(text: string): void {
+    const rest = this.#pending + text;
+    this.#pending = '';
+    this.res.end(rest);
+  }
+
+  /** Ends the response with an error: an event once committed, else the real status. */
+  #fail(error: GatewayError): void {
+    const safe = redactedError(error, this.context.redact);
+    if (this.#committed) this.#end(this.format.error(safe));
+    else sendGatewayError(this.res, safe);
+  }
+
+  #result(status: ForwardResult['status'], generationId: string | undefined, error?: GatewayError): ForwardResult {
+    return {
+      status,
+      usage: this.#summary.usage,
+      servedModel: this.#summary.model,
+      provider: this.#summary.provider,
+      generationId,
+      timeToFirstTokenMs: this.#timeToFirstTokenMs,
+      completionCharacters: this.#forwardedCharacters,
+      ...(error ? { errorCode: error.code } : {}),
     };
-    if (await forwardBatch(opened.rest)) {
-      for await (const batch of opened.batches) if (!(await forwardBatch(batch))) break;
-    }
-    if (sawDone) for (const tap of meter.answerTaps) await tap.streamEnd?.();
-  } catch (error) {
-    // A tap refused the answer (an output guardrail): the stream ends with its error.
-    if (error instanceof GatewayError) failure = error;
-    else if (!signal.aborted) {
-      failure = toTransportError(error).kind === 'timeout'
-        ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
-        : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
-    }
-  } finally {
-    clearInterval(heartbeat);
-    await opened.batches.return(undefined);
   }
-  if (signal.aborted) {
-    const ended = meter.abortError();
-    if (!ended) return result('cancelled', opened.generationId);
-    failure = ended;
+}
+
+/** Module functions rather than a closure per stream: the timer and the tick get the stream as their argument. */
+const sendHeartbeat = (stream: ChatStream) => stream.heartbeat();
+const flushPendingOf = (stream: ChatStream) => stream.flushPending();
+
+/** The runs of plain events `readSseBatches` may forward as they came: those `PlainChunks` knows, to the stream. */
+class PlainRuns implements RawEvents {
+  constructor(
+    private readonly plainChunks: PlainChunks,
+    private readonly stream: ChatStream,
+  ) {}
+
+  run(bytes: Buffer, from: number): { end: number; count: number } {
+    return this.plainChunks.plainRun(bytes, from);
   }
-  if (!failure && !sawDone) failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
-  if (failure) fail(failure);
-  else end(format.end(summary));
-  return result(failure ? 'error' : 'ok', opened.generationId, failure);
+
+  get learning(): boolean {
+    return !this.plainChunks.learned;
+  }
+
+  forward(bytes: Buffer, characters: number): void {
+    this.stream.forwardRaw(bytes, characters);
+  }
+}
+
+/**
+ * Writes to a stream's response; the first write sends the header block on its own, in the same packet (corked). Sent
+ * with the first data, the block stays the rope of its ~40 pieces Node joined it from, which the response keeps for
+ * the stream's life (about 1 KB per open stream); written alone it is flattened as it is sent.
+ */
+function writeAfterHeaders(res: ServerResponse, data: string | Buffer): void {
+  if (res.headersSent) {
+    res.write(data);
+    return;
+  }
+  res.cork();
+  res.flushHeaders();
+  res.write(data);
+  res.uncork();
 }
 
 /**

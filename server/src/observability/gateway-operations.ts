@@ -115,31 +115,32 @@ export class GatewayOperations {
   /** The observer of one request: its span, its attempts' spans, metrics, circuits, error log entries and hooks. */
   observe(meter: MeteredRequest): RequestObserver {
     const trace = new RequestTrace(this.#tracer, meter.endpoint, meter.requestId);
-    const breakers = this.breakers?.observer();
+    const { breakers } = this;
     const logError = (kind: ErrorLogEntry['kind'], code: string, model: string) => {
       const entry: ErrorLogEntry = { at: Date.now(), requestId: meter.requestId, projectId: meter.identity.projectId, kind, class: errorClassOf(code), code, endpoint: meter.endpoint, feature: meter.feature ?? null, model: model.slice(0, 256) };
       this.errorLog.add(entry).catch((error: unknown) => this.#storeFailed('error log', error));
     };
+    const started = (model: string) => {
+      const spanEnded = trace.attempt(model);
+      return (outcome: AttemptOutcome) => {
+        spanEnded(outcome);
+        if (breakers) void breakers.record(model, outcome);
+        this.metrics.recordAttempt(model, outcome);
+        if (!outcome.ok && !outcome.aborted) logError('attempt', outcome.failure?.error.code ?? 'internal_error', model);
+      };
+    };
     return {
-      attempts: {
-        ...(breakers ? {
-          admits: async (model: string) => {
-            const admitted = await breakers.admits(model);
-            if (!admitted) trace.skipped(model);
-            return admitted;
-          },
-        } : {}),
-        started: (model) => {
-          const spanEnded = trace.attempt(model);
-          const circuitEnded = breakers?.started(model);
-          return (outcome: AttemptOutcome) => {
-            spanEnded(outcome);
-            circuitEnded?.(outcome);
-            this.metrics.recordAttempt(model, outcome);
-            if (!outcome.ok && !outcome.aborted) logError('attempt', outcome.failure?.error.code ?? 'internal_error', model);
-          };
-        },
-      },
+      // Either shape in one literal: a spread of the optional `admits` gave each request a hidden class of its own.
+      attempts: breakers
+        ? {
+            admits: async (model: string) => {
+              const admitted = await breakers.admits(model);
+              if (!admitted) trace.skipped(model);
+              return admitted;
+            },
+            started,
+          }
+        : { started },
       ended: (record) => {
         trace.end(record, meter.stage);
         this.metrics.recordRequest(record);

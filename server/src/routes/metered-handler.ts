@@ -16,8 +16,9 @@ export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(li
   const { quota, beforeForward = [] } = lifecycle.ports;
   return async (req, res) => {
     const meter = lifecycle.begin(identityOf(res), route.endpoint);
-    // The client hung up before its answer ended (not when it ends normally).
-    res.once('close', () => {
+    // The client hung up before its answer ended (not when it ends normally). A response closes once: `on` spares
+    // each open stream the wrapper `once` keeps.
+    res.on('close', () => {
       if (!res.writableEnded) meter.callerLeft();
     });
     // The id of the usage record and the error log: what a client quotes when it asks why a request failed.

@@ -145,16 +145,22 @@ export class OpenRouterClient {
  * long the conversation or large its images. The length travels in `content-length`, so it is not sent chunked.
  */
 function sentOnce(bytes: Buffer): Iterable<Buffer> {
-  let unsent: Buffer | undefined = bytes;
-  return {
-    [Symbol.iterator]: () => ({
-      next: (): IteratorResult<Buffer> => {
-        const value = unsent;
-        unsent = undefined;
-        return value === undefined ? { done: true, value: undefined } : { done: false, value };
-      },
-    }),
-  };
+  return new SentOnce(bytes);
+}
+
+/** `sentOnce`'s iterable as one small object (undici holds it until the answer ends): its own iterator, read once. */
+class SentOnce implements Iterable<Buffer>, Iterator<Buffer> {
+  constructor(private unsent: Buffer | undefined) {}
+
+  [Symbol.iterator](): Iterator<Buffer> {
+    return this;
+  }
+
+  next(): IteratorResult<Buffer> {
+    const value = this.unsent;
+    this.unsent = undefined;
+    return value === undefined ? { done: true, value: undefined } : { done: false, value };
+  }
 }
 
 /** Names the failure without echoing request details (the key travels in a header, never in these messages). */

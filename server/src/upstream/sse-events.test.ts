@@ -112,3 +112,36 @@ describe('readSseBatches with the key the request was sent with', () => {
     expect(items).toEqual([]);
   });
 });
+
+describe('readSseBatches decoding what it parses', () => {
+  /** A body that arrives in exactly these reads. */
+  async function* reads(...parts: Buffer[]): AsyncGenerator<Buffer> {
+    for (const part of parts) yield part;
+  }
+  /** Takes no run: every event goes to the parser, as before a stream's first plain chunk. */
+  const takesNothing: RawEvents = { run: (_bytes, from) => ({ end: from, count: 0 }), learning: false, forward: () => undefined };
+  const read = async (raw: RawEvents | undefined, parts: Buffer[]) => {
+    const items: SseItem[] = [];
+    for await (const batch of readSseBatches(reads(...parts), { raw })) items.push(...batch);
+    return items;
+  };
+  const bytes = (text: string) => Buffer.from(text);
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+
+  it('reads whole events as the decoder does: a byte order mark at the start dropped, one later kept, bad bytes replaced, a character split across reads joined', async () => {
+    const euro = bytes('data: {"a":"€"}\n\n');
+    const bodies: Buffer[][] = [
+      [Buffer.concat([bom, bytes('data: {"a":1}\n\n')]), bytes('data: {"a":2}\n\n')],
+      [bytes('data: {"a":1}\n\n'), Buffer.concat([bom, bytes('data: {"a":2}\n\n')])],
+      [Buffer.concat([bytes('data: {"a":"'), Buffer.from([0xff, 0xc3]), bytes('"}\n\n')]), bytes('data: {"a":3}\n\n')],
+      [euro.subarray(0, 13), euro.subarray(13), bytes('data: {"a":4}\n\n')],
+    ];
+    for (const parts of bodies) expect(await read(takesNothing, parts)).toEqual(await read(undefined, parts));
+    expect(await read(takesNothing, bodies[0]!)).toEqual([
+      { kind: 'data', data: '{"a":1}', event: undefined },
+      { kind: 'data', data: '{"a":2}', event: undefined },
+    ]);
+    expect((await read(takesNothing, bodies[2]!))[0]).toEqual({ kind: 'data', data: '{"a":"\ufffd\ufffd"}', event: undefined });
+    expect((await read(takesNothing, bodies[3]!))[0]).toEqual({ kind: 'data', data: '{"a":"€"}', event: undefined });
+  });
+});

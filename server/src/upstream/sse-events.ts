@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { createParser } from 'eventsource-parser';
 import type { SentKey } from './sent-key.js';
 
@@ -50,30 +52,70 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
     },
     onComment: (text) => queue.push({ kind: 'comment', text }),
   });
-  const decoder = new TextDecoder();
+  // Made when first needed: once used, a decoder holds about 0.6 KB of native memory for the stream's life, and whole
+  // events of valid UTF-8 (what a body nearly always brings) decode the same without one. Made after the body's first
+  // bytes, it must not take a byte order mark there for the stream's.
+  let decoder: TextDecoder | undefined;
+  let started = false;
+  const decode = (bytes: Uint8Array): string => {
+    decoder ??= new TextDecoder('utf-8', { ignoreBOM: started });
+    started = true;
+    return decoder.decode(bytes, { stream: true });
+  };
+  /**
+   * Feeds the parser `bytes` from `from` to `to`; `wholeEvents` when they end with a blank line and nothing is held
+   * before them. A whole event of valid UTF-8 is what the decoder would make of it (a byte order mark at the body's
+   * start aside, which the decoder takes off). The view of the bytes stays in this function's frame, not the
+   * generator's, which would keep the read it is cut from while it waits.
+   */
+  const feed = (bytes: Buffer, from: number, to: number, wholeEvents: boolean): void => {
+    const text = bytes.subarray(from, to);
+    const whole = wholeEvents && isUtf8(text) && (started || !startsWithByteOrderMark(text));
+    if (whole) started = true;
+    parser.feed(whole ? text.toString('utf8') : decode(text));
+  };
   // Whether the parser and the decoder hold nothing: what was fed so far ended with a blank line.
   let atBoundary = true;
   const source = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body;
+  const reads = source[Symbol.asyncIterator]();
   let finished = false;
+  // Whether `reads` is to be closed on the way out, as `for await` closes it: not once it ended or threw.
+  let open = true;
+  // Read by hand, not with `for await`, so that nothing of a read is left in this generator's frame while it waits
+  // for the next one: an open stream would hold its last read and last batch for minutes (about 1 KB per stream).
+  let read: IteratorResult<Uint8Array | string> | undefined;
+  let chunk: Uint8Array | string | undefined;
+  let bytes: Buffer | undefined;
+  let ready: SseItem[] | undefined;
   try {
-    for await (const chunk of source) {
+    for (;;) {
+      chunk = undefined;
+      bytes = undefined;
+      ready = undefined;
+      open = false;
+      read = await reads.next();
+      if (read.done === true) break;
+      open = true;
+      chunk = read.value;
+      read = undefined;
       if (typeof chunk === 'string' || !raw) {
-        parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+        parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
       } else {
-        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         let position = 0;
         while (position < bytes.length) {
           if (atBoundary) {
             let run = raw.run(bytes, position);
             // Items not yet yielded go first: now when a run follows them or they may teach `raw` what to take.
             if (queue.length > 0 && (run.end > position || raw.learning)) {
-              const ready = queue;
+              ready = queue;
               queue = [];
               yield ready;
+              ready = undefined;
               run = raw.run(bytes, position);
             }
             if (run.end > position && !sentKey?.foundInBytes(bytes, position, run.end)) {
-              raw.forward(bytes.subarray(position, run.end), run.count);
+              forwardRun(raw, bytes, position, run.end, run.count);
               position = run.end;
               continue;
             }
@@ -81,18 +123,19 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
           // The next event (or the rest of the read, when no blank line ends one) goes to the parser.
           const blank = bytes.indexOf(BLANK_LINE, position);
           const end = blank === -1 ? bytes.length : blank + BLANK_LINE.length;
-          parser.feed(decoder.decode(bytes.subarray(position, end), { stream: true }));
+          feed(bytes, position, end, atBoundary && blank !== -1);
           atBoundary = blank !== -1;
           position = end;
         }
       }
       if (queue.length === 0) continue;
-      const ready = queue;
+      ready = queue;
       queue = [];
       yield ready;
     }
     finished = true;
   } finally {
+    if (open) await reads.return?.();
     if (!finished && body instanceof Readable) {
       // Destroyed before its end, an undici body errors (the request aborted): nobody reads that error.
       body.on('error', () => undefined);
@@ -100,7 +143,7 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
       else body.destroy();
     }
   }
-  parser.feed(decoder.decode());
+  if (decoder) parser.feed(decoder.decode());
   if (queue.length > 0) yield queue;
 }
 
@@ -127,6 +170,13 @@ function release(body: Readable): void {
 }
 
 const BLANK_LINE = Buffer.from('\n\n');
+
+/** Hands `raw` its run; the view of the bytes is cut here, so the generator's frame keeps no read while it waits. */
+function forwardRun(raw: RawEvents, bytes: Buffer, from: number, to: number, count: number): void {
+  raw.forward(bytes.subarray(from, to), count);
+}
+
+const startsWithByteOrderMark = (bytes: Buffer): boolean => bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 
 /** `readSseBatches` one item at a time, for a reader that is not on the hot path. */
 export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, sentKey?: SentKey): AsyncGenerator<SseItem> {
