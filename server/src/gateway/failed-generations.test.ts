@@ -102,6 +102,28 @@ describe('attempts that fail after OpenRouter answered 200 count in the record a
     expect(row!.cost_usd).toBeCloseTo(harness.emulator.billedTotal().cost, 12);
   });
 
+  it.each([false, true])('an attempt OpenRouter had whole but did not answer in time keeps its worst case, in the record and the cap (stream: %s)', async (stream) => {
+    const harness = await startHarness({ usage: undefined, retry: { maxRetries: 0 }, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } }, upstream: { timeouts: { firstByteMs: 300 } } });
+    harnesses.push(harness);
+    await setSpendCap(harness, 1);
+    // The first model sends nothing for a second (no headers: no generation id), the fallback answers.
+    harness.emulator.addRule({ match: { model: PRIMARY }, scenario: 'stall=1000' });
+    const response = await chat(harness, 'slow to start', stream);
+    expect(response.status).toBe(200);
+    await response.text();
+    const worstCase = ((await (await fetch(`${harness.url}/api/ai/estimate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', max_tokens: 100, messages: [{ role: 'user', content: 'slow to start' }] }),
+    })).json()) as { estimate: { costUsd: number } }).estimate.costUsd;
+    const [row] = await settledRows(harness, 1);
+    expect(row).toMatchObject({ status: 'ok', served_model: FALLBACK, attempts: 2, cost_source: 'worst_case' });
+    const answered = harness.emulator.generations({ model: FALLBACK })[0]!.billed!.cost;
+    expect(row!.cost_usd).toBeCloseTo(answered + worstCase, 12);
+    // Whatever OpenRouter billed for the stalled attempt, the cap holds its worst case for good.
+    await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(answered + worstCase, 9);
+  });
+
   it('a spend cap counts the failed generation, and refuses a fallback it has no room for', async () => {
     const harness = await start();
     await setSpendCap(harness, 1);

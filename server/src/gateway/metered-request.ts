@@ -151,8 +151,8 @@ export class MeteredRequest {
   admission: Admission | undefined;
   attempts = 0;
   /**
-   * Generations of attempts that OpenRouter answered 200 and that then failed (`answeredThenFailed`), in order; `null`
-   * where no generation id came. OpenRouter may have billed them: the record's cost and the caps count them.
+   * Generations of attempts that failed after reaching OpenRouter (`failedAfterSending`), in order; `null` where no
+   * generation id came. OpenRouter may have billed them: the record's cost and the caps count them.
    */
   readonly failedGenerations: Array<string | null> = [];
   /** Sees the request's attempts and its end; see `LifecyclePorts.observe`. */
@@ -237,10 +237,11 @@ export class MeteredRequest {
   }
 
   /**
-   * An attempt that OpenRouter answered 200 and that then failed, not by this request's own abort: an error inside
-   * the answer, a body that cannot be read or broke off. Its generation may be billed though nothing of it is used.
+   * An attempt that failed after reaching OpenRouter, not by this request's own abort: answered 200, then an error
+   * inside the answer or a body that cannot be read or broke off; or no answer in time to a request it had whole
+   * (no generation id then). It may be billed though nothing of it is used.
    */
-  answeredThenFailed(generationId: string | undefined): void {
+  failedAfterSending(generationId: string | undefined): void {
     if (this.signal.aborted) return;
     this.failedGenerations.push(generationId === undefined ? null : (textOf(generationId) ?? null));
   }
@@ -311,7 +312,11 @@ export class MeteredRequest {
       defined(record, 'imageCount', result.imageCount);
     }
     defined(record, 'errorCode', result.errorCode);
-    if (this.failedGenerations.length > 0) record.failedGenerations = [...this.failedGenerations];
+    if (this.failedGenerations.length > 0) {
+      record.failedGenerations = [...this.failedGenerations];
+      // An attempt without a generation id can never be reconciled: its worst case stands for it.
+      if (this.failedGenerations.includes(null)) defined(record, 'failedWorstCaseUsd', this.estimate?.costUsd);
+    }
     // Whatever the stages added (usually nothing): every field of theirs, so a new one is never left out.
     const fields: Record<string, unknown> = this.recordFields;
     for (const key in fields) if (fields[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = fields[key];

@@ -152,13 +152,26 @@ async function moderationWorstCase(context: GatewayContext, guardrails: readonly
   for (const guardrail of guardrails ?? []) {
     if (guardrail.type !== 'moderation') continue;
     const model = await modelFactsOf(context, guardrail.model);
-    const call = (tokens: number) => tokens * model.promptPrice + MODERATION_CALLS.answerTokens * model.completionPrice;
+    // Every attempt of a call may be billed (one that fails after OpenRouter had it is retried).
+    const attempts = 1 + context.retry.maxRetries;
+    const call = (tokens: number) => attempts * moderationCallUsd(model, tokens);
     if (guardrail.stage !== 'output') costUsd += call(inputTokens);
     if (guardrail.stage === 'input' || outputTokens === 0) continue;
     const streamedCalls = Math.floor((outputTokens * CHARACTERS_PER_TOKEN) / MODERATION_CALLS.everyCharacters) + 1;
     costUsd += Math.max(call(outputTokens), streamedCalls * call(Math.min(outputTokens, tokensOfCharacters(MODERATION_CALLS.windowCharacters))));
   }
   return costUsd;
+}
+
+/** The most one attempt of a moderation call reading `tokens` may cost. */
+const moderationCallUsd = (model: ModelFacts, tokens: number) => tokens * model.promptPrice + MODERATION_CALLS.answerTokens * model.completionPrice;
+
+/**
+ * The most one attempt of a moderation call reading `text` may cost: what an attempt that fails after reaching
+ * OpenRouter (billed, perhaps, with no answer to say how much) is counted at.
+ */
+export async function moderationAttemptWorstCase(context: GatewayContext, model: string, text: string): Promise<number> {
+  return moderationCallUsd(await modelFactsOf(context, model), tokensOfCharacters(text.length));
 }
 
 /** An embeddings input's tokens: a token array (numbers) counts its length, text four characters a token. */

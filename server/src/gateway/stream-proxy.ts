@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders } from '../plain-http.js';
-import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
+import { headerValue, toTransportError, UpstreamTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { SentKey } from '../upstream/sent-key.js';
 import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -169,7 +169,14 @@ class ChatStream {
     const sentKey = SentKey.of(run.apiKey);
     return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
       meter.attempt();
-      const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
+      let response: UpstreamResponse;
+      try {
+        response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
+      } catch (error) {
+        // OpenRouter had the request but sent no headers in time: it may be generating, and billing.
+        if (error instanceof UpstreamTransportError && error.reachedUpstream) meter.failedAfterSending(undefined);
+        throw error;
+      }
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       this.#statusKnown = true;
       const generationId = headerValue(response.headers, 'x-generation-id');
@@ -184,7 +191,7 @@ class ChatStream {
         // next attempt does not replace (and which a cancel from here on must not count twice). A cancel that ended
         // it keeps it as the request's own.
         if (!signal.aborted) {
-          meter.answeredThenFailed(generationId);
+          meter.failedAfterSending(generationId);
           this.#latestGenerationId = undefined;
         }
         throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.js';
-import { headerValue, toTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
+import { headerValue, toTransportError, UpstreamTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
 import { SentKey } from '../upstream/sent-key.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
@@ -25,10 +25,10 @@ export interface JsonPost<T> {
   skipVectors?: boolean;
 }
 
-/** What counts a request's upstream attempts (`MeteredRequest`): see its `attempt`, `beforeAttempt` and `answeredThenFailed`. */
+/** What counts a request's upstream attempts (`MeteredRequest`): see its `attempt`, `beforeAttempt` and `failedAfterSending`. */
 export interface AttemptLog extends AttemptPreparer {
   attempt(): void;
-  answeredThenFailed(generationId: string | undefined): void;
+  failedAfterSending(generationId: string | undefined): void;
 }
 
 /**
@@ -56,7 +56,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
   const sentKey = SentKey.of(post.apiKey);
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
     post.meter?.attempt();
-    const response = await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
+    const response = await sent(context, post, model);
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
     try {
       let bytes: Uint8Array;
@@ -82,10 +82,20 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
       return { result, raw, model, headers: response.headers };
     } catch (error) {
       // OpenRouter answered 200, so the model began: its generation may be billed, whatever came of it.
-      post.meter?.answeredThenFailed(headerValue(response.headers, 'x-generation-id'));
+      post.meter?.failedAfterSending(headerValue(response.headers, 'x-generation-id'));
       throw error;
     }
   }, post.observer, post.meter);
+}
+
+/** Sends one attempt; one that OpenRouter had whole but did not answer in time is told to the meter (it may be billed). */
+async function sent(context: GatewayContext, post: JsonPost<never>, model: string): Promise<UpstreamResponse> {
+  try {
+    return await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
+  } catch (error) {
+    if (error instanceof UpstreamTransportError && error.reachedUpstream) post.meter?.failedAfterSending(undefined);
+    throw error;
+  }
 }
 
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */

@@ -35,8 +35,11 @@ export interface HostGuardrail {
   check(context: GuardrailContext): GuardrailVerdict | void | Promise<GuardrailVerdict | void>;
 }
 
-/** Asks a moderation model (through OpenRouter) whether a text is unsafe; its cost goes to the request's record. */
-export type Moderate = (request: { model: string; text: string; apiKey: string; signal: AbortSignal }) => Promise<{ flagged: boolean; costUsd?: number | undefined }>;
+/**
+ * Asks a moderation model (through OpenRouter) whether a text is unsafe; what its calls cost, answered or not, goes to
+ * `spent` (then to the request's record and its spend caps).
+ */
+export type Moderate = (request: { model: string; text: string; apiKey: string; signal: AbortSignal; spent(costUsd: number): void }) => Promise<{ flagged: boolean }>;
 
 export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the content policy of this app.';
 
@@ -136,8 +139,10 @@ export class Guardrails {
           stages: stagesOf(config.stage),
           message: config.message,
           judge: async (text, _stage, meter, request) => {
-            const { flagged, costUsd } = await this.options.moderate({ model: config.model, text, apiKey: request.apiKey, signal: meter.signal });
-            if (costUsd !== undefined) meter.recordFields.guardrailCostUsd = (meter.recordFields.guardrailCostUsd ?? 0) + costUsd;
+            const spent = (costUsd: number) => {
+              meter.recordFields.guardrailCostUsd = (meter.recordFields.guardrailCostUsd ?? 0) + costUsd;
+            };
+            const { flagged } = await this.options.moderate({ model: config.model, text, apiKey: request.apiKey, signal: meter.signal, spent });
             return { blocked: flagged };
           },
         };

@@ -74,6 +74,28 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
     }
   });
 
+  it('a moderation call that fails after OpenRouter had it counts at its worst case, in the record and the cap', async () => {
+    const harness = await gatewayOn(join(directory, 'failing.db'));
+    try {
+      await setSpendCap(harness, 1);
+      // The moderation model answers 200 with an error: each of its attempts may be billed, none says how much.
+      harness.emulator.addRule({ match: { model: 'meta-llama/llama-guard-4-12b' }, scenario: 'error-body' });
+      const failed = await chat(harness);
+      expect(failed.status).toBe(502);
+      const billed = harness.emulator.billedTotal();
+      expect(billed.generations).toBe(3);
+      const rows = async () => (await harness.gateway.ready).database.db.selectFrom('usage_records').selectAll().execute();
+      await expect.poll(async () => (await rows()).length, { timeout: 5_000, interval: 50 }).toBe(1);
+      const [row] = await rows();
+      expect(row!.guardrail_cost_usd).toBeGreaterThanOrEqual(billed.cost);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(row!.guardrail_cost_usd!, 9);
+      // The worst case reserved before the request covered all three attempts.
+      expect(await worstCase(harness, 'moderated')).toBeGreaterThanOrEqual(row!.guardrail_cost_usd!);
+    } finally {
+      await harness.close();
+    }
+  });
+
   it('a cap seeded from the ledger counts what moderation spent before it counted', async () => {
     const database = join(directory, 'seed.db');
     const first = await gatewayOn(database);

@@ -1,25 +1,38 @@
 import { MODERATION_CALLS } from '../features/feature-policies.js';
 import { firstAnswerOf, type UpstreamCompletion } from '../gateway/chat.js';
 import type { GatewayContext } from '../gateway/context.js';
-import { postWithFallbacks } from '../gateway/upstream-json.js';
+import { moderationAttemptWorstCase } from '../gateway/quota-estimate.js';
+import { postWithFallbacks, type AttemptLog } from '../gateway/upstream-json.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import type { Moderate } from './guardrails.js';
 
 /**
  * Moderation through OpenRouter with a Llama Guard–style model, which answers `safe` or `unsafe` and a category.
- * A moderation model that cannot answer fails the request (closed): an unchecked text never passes as checked.
+ * A moderation model that cannot answer fails the request (closed): an unchecked text never passes as checked. What
+ * each call costs goes to `spent`: the answer's cost, and for each attempt that failed after reaching OpenRouter (an
+ * error inside a 200, no answer in time), its worst case, since it may be billed with nothing to say how much.
  * @example
  * new Guardrails({ moderate: openRouterModeration(() => context) });
  */
 export function openRouterModeration(context: () => GatewayContext): Moderate {
-  return async ({ model, text, apiKey, signal }) => {
-    const { result } = await postWithFallbacks<UpstreamCompletion>(context(), {
-      path: '/chat/completions',
-      models: [model],
-      body: { messages: [{ role: 'user', content: text }], temperature: 0, max_tokens: MODERATION_CALLS.answerTokens },
-      apiKey,
-      signal,
-    });
-    return { flagged: /^\s*unsafe\b/i.test(firstAnswerOf(result).answer), costUsd: usageFigures(result.usage).costUsd };
+  return async ({ model, text, apiKey, signal, spent }) => {
+    const gateway = context();
+    let failed = 0;
+    const attempts: AttemptLog = { attempt: () => undefined, beforeAttempt: () => undefined, failedAfterSending: () => void (failed += 1) };
+    try {
+      const { result } = await postWithFallbacks<UpstreamCompletion>(gateway, {
+        path: '/chat/completions',
+        models: [model],
+        body: { messages: [{ role: 'user', content: text }], temperature: 0, max_tokens: MODERATION_CALLS.answerTokens },
+        apiKey,
+        signal,
+        meter: attempts,
+      });
+      const costUsd = usageFigures(result.usage).costUsd;
+      if (costUsd !== undefined) spent(costUsd);
+      return { flagged: /^\s*unsafe\b/i.test(firstAnswerOf(result).answer) };
+    } finally {
+      if (failed > 0) spent(failed * (await moderationAttemptWorstCase(gateway, model, text)));
+    }
   };
 }

@@ -47,10 +47,17 @@ export class UpstreamTransportError extends Error {
   constructor(
     readonly kind: 'timeout' | 'connection' | 'aborted',
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reachedUpstream?: boolean },
   ) {
     super(message, options);
+    this.reachedUpstream = options?.reachedUpstream ?? false;
   }
+
+  /**
+   * Whether OpenRouter had the whole request when it failed (it timed out waiting for the answer's headers or its
+   * next bytes): the model may be generating, and billing, though no answer comes of it.
+   */
+  readonly reachedUpstream: boolean;
 }
 
 /** Pooled keep-alive connections to OpenRouter, with connect, first-byte and between-chunk timeouts. */
@@ -167,13 +174,10 @@ class SentOnce implements Iterable<Buffer>, Iterator<Buffer> {
 export function toTransportError(error: unknown, signal?: AbortSignal): UpstreamTransportError {
   if (error instanceof UpstreamTransportError) return error;
   if (signal?.aborted) return new UpstreamTransportError('aborted', 'The request was cancelled.', { cause: error });
-  if (
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError ||
-    error instanceof undiciErrors.ConnectTimeoutError
-  ) {
-    return new UpstreamTransportError('timeout', 'OpenRouter did not answer in time.', { cause: error });
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamTransportError('timeout', 'OpenRouter did not answer in time.', { cause: error, reachedUpstream: true });
   }
+  if (error instanceof undiciErrors.ConnectTimeoutError) return new UpstreamTransportError('timeout', 'OpenRouter did not answer in time.', { cause: error });
   return new UpstreamTransportError('connection', 'The connection to OpenRouter failed.', { cause: error });
 }
 

@@ -407,7 +407,7 @@ export class UsageLedger implements UsageSink {
   /**
    * The parts of a record that adds up several generations, from what it carries: its answer's figures (looked up
    * when they are an estimate and a generation id names them) and, per failed attempt, the prompt's estimate until
-   * its generation is looked up.
+   * its generation is looked up, or the request's worst case where no generation id came.
    */
   #partsOf(record: UsageRecord, failed: ReadonlyArray<string | null>, answerCost: number, answerSource: UsageRow['cost_source'], prices: ModelPrices | undefined): Parts {
     const answer: GenerationFigures = { costUsd: answerCost, promptTokens: record.promptTokens, completionTokens: record.completionTokens, reasoningTokens: record.reasoningTokens };
@@ -424,7 +424,11 @@ export class UsageLedger implements UsageSink {
     }
     for (const generationId of failed) {
       if (generationId !== null && !parts.waiting.has(generationId)) parts.waiting.set(generationId, attempt);
-      else {
+      else if (generationId === null && record.failedWorstCaseUsd !== undefined) {
+        // Nothing can ever be asked about it: its worst case stands for good, as for a request cancelled unanswered.
+        parts.sum = plus(parts.sum, { ...NO_FIGURES, costUsd: record.failedWorstCaseUsd });
+        parts.worstCase = true;
+      } else {
         parts.sum = plus(parts.sum, attempt);
         parts.exact = false;
       }
@@ -446,7 +450,7 @@ export class UsageLedger implements UsageSink {
       const estimate = [...parts.waiting.values()].reduce(plus, parts.sum);
       costUsd = estimate.costUsd;
       tokens = estimate;
-      if (costSource !== 'worst_case') costSource = 'estimated';
+      costSource = parts.worstCase ? 'worst_case' : 'estimated';
     }
     const startedAt = new Date(record.startedAt).getTime();
     return {

@@ -13,10 +13,12 @@ export interface UsageRecord {
   generationId?: string;
   /**
    * Generations of earlier attempts that OpenRouter answered 200 and that then failed (an error inside the answer, a
-   * body the gateway could not read), before a retry or fallback answered or the request failed; `null` where no
-   * generation id came. OpenRouter may have billed them: the ledger adds their cost to this record's.
+   * body the gateway could not read, or no answer in time to a request OpenRouter had whole), before a retry or
+   * fallback answered or the request failed; `null` where no generation id came. OpenRouter may have billed them: the ledger adds their cost to this record's.
    */
   failedGenerations?: Array<string | null>;
+  /** What each of `failedGenerations` without a generation id stands at for good: the request's worst case. */
+  failedWorstCaseUsd?: number;
   status: 'ok' | 'error' | 'cancelled' | 'rejected';
   streamed: boolean;
   promptTokens: number;
