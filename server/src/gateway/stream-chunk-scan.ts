@@ -52,10 +52,11 @@ export class PlainChunks {
     // Where the text of the event at `position` starts, once its prefix is known to match.
     let start = position + joint.length - suffixLength;
     if (start > bytes.length || bytes.compare(joint, suffixLength, joint.length, position, start) !== 0) return { end: from, count: 0 };
+    // Filled in by each event's scan: one object per run rather than one per event (a few runs carry a whole answer).
+    const text: ScannedText = { length: 0, quote: 0 };
     for (;;) {
-      const text = utf8StringLength(bytes, start);
       // Empty text is not a plain chunk (the parse decides what it is).
-      if (text === undefined || text.length === 0) break;
+      if (!scanUtf8String(bytes, start, text) || text.length === 0) break;
       // One comparison for the end of this event and the start of the next (they are adjacent), else the end alone.
       const jointEnd = text.quote + joint.length;
       if (jointEnd <= bytes.length && bytes.compare(joint, 0, joint.length, text.quote, jointEnd) === 0) {
@@ -145,25 +146,35 @@ function stringLength(raw: string, from: number, to: number): number | undefined
   return length;
 }
 
+/** Where a JSON string's text in bytes ends: the index of its closing quote, and its characters. */
+interface ScannedText {
+  length: number;
+  quote: number;
+}
+
 /**
  * `stringLength` on UTF-8 bytes: the characters (UTF-16 code units, as a JavaScript string counts them) of the JSON
- * string text that starts at `from`, and the index of the quote that closes it; undefined for a control character or
- * an escape cut by the end of the bytes. The bytes are valid UTF-8 (checked before): continuation bytes add nothing,
- * a four-byte character is two code units.
+ * string text that starts at `from`, and the index of the quote that closes it, written into `text`; false for a
+ * control character or an escape cut by the end of the bytes. The bytes are valid UTF-8 (checked before):
+ * continuation bytes add nothing, a four-byte character is two code units.
  */
-function utf8StringLength(bytes: Buffer, from: number): { length: number; quote: number } | undefined {
+function scanUtf8String(bytes: Buffer, from: number, text: ScannedText): boolean {
   let length = 0;
   for (let index = from; index < bytes.length; index += 1) {
     const byte = bytes[index] as number;
-    if (byte === 34 /* " */) return { length, quote: index };
-    if (byte < 32) return undefined;
+    if (byte === 34 /* " */) {
+      text.length = length;
+      text.quote = index;
+      return true;
+    }
+    if (byte < 32) return false;
     if (byte === 92 /* \ */) {
       index += bytes[index + 1] === 117 /* u */ ? 5 : 1;
-      if (index >= bytes.length) return undefined;
+      if (index >= bytes.length) return false;
       length += 1;
     } else if (byte < 0x80) length += 1;
     else if (byte >= 0xf0) length += 2;
     else if (byte >= 0xc0) length += 1;
   }
-  return undefined;
+  return false;
 }

@@ -145,3 +145,33 @@ describe('readSseBatches decoding what it parses', () => {
     expect((await read(takesNothing, bodies[3]!))[0]).toEqual({ kind: 'data', data: '{"a":"€"}', event: undefined });
   });
 });
+
+describe('readSseBatches decoding the events it parses', () => {
+  it('reads them on the raw path as its decoder alone would: a byte order mark at the start dropped, bytes that are not UTF-8 replaced, characters split across reads joined', async () => {
+    const bytes = (...parts: Array<string | number[] | Buffer>) => Buffer.concat(parts.map((part) => (typeof part === 'string' || Array.isArray(part) ? Buffer.from(part) : part)));
+    const bom = [0xef, 0xbb, 0xbf];
+    const notUtf8 = [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98], [0xe0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80, 0xbf]];
+    const euro = Buffer.from('\u20ac');
+    const reads = [
+      bytes(bom, event('{"a":"\u00e9"}')),
+      ...notUtf8.map((invalid) => bytes('data: {"a":"', invalid, '"}\n\n', event(`{"b":"${String.fromCharCode(0xfeff)}"}`))),
+      bytes(event('{"c":1}'), 'data: {"d":"', euro.subarray(0, 1)),
+      bytes(euro.subarray(1), '"}\n\n', event('[DONE]')),
+    ];
+    async function* body(): AsyncGenerator<Buffer> {
+      for (const read of reads) yield read;
+    }
+    const read = async (raw?: RawEvents) => {
+      const items: SseItem[] = [];
+      for await (const batch of readSseBatches(body(), { raw })) items.push(...batch);
+      return items;
+    };
+    // A reader of whole events that takes none: every event goes to the parser, on the raw path's way.
+    const items = await read({ run: (_bytes, from) => ({ end: from, count: 0 }), learning: false, forward: () => undefined });
+    expect(items).toEqual(await read());
+    expect(items).toHaveLength(2 + 2 * notUtf8.length + 2);
+    expect(items[0]).toEqual({ kind: 'data', data: '{"a":"\u00e9"}', event: undefined });
+    expect(items.filter((item) => item.kind === 'data' && item.data.includes('\ufffd'))).toHaveLength(notUtf8.length);
+    expect(items.at(-2)).toEqual({ kind: 'data', data: '{"d":"\u20ac"}', event: undefined });
+  });
+});
