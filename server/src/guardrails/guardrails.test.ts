@@ -18,6 +18,7 @@ const FEATURES: FeatureInput[] = [
   { name: 'reasoning-words', model: 'anthropic/claude-sonnet-4', guardrails: [{ type: 'blocklist', stage: 'output', words: ['identify', 'pineapple'] }] },
   { name: 'reasoning-pii', model: 'deepseek/deepseek-r1', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'signed-reasoning-pii', model: 'anthropic/claude-sonnet-4', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
+  { name: 'answer-paths', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', patterns: ['c:\\\\windows\\\\system32'] }] },
   { name: 'bounded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'size', maxMessages: 2, maxInputCharacters: 200 }] },
   { name: 'safe-images', modality: 'image', model: 'black-forest-labs/flux.2-pro', guardrails: [{ type: 'pii', mode: 'redact', kinds: ['email'] }, { type: 'blocklist', words: ['gore'] }] },
 ];
@@ -172,6 +173,17 @@ describe('guardrails', () => {
     expect(argumentsOf(sse.events).toLowerCase()).not.toContain('pineapple');
   });
 
+  it('block a match that JSON escapes in the arguments of a streamed tool call, as in a JSON answer', async () => {
+    const run = [{ type: 'function', function: { name: 'run', parameters: { type: 'object', properties: { cmd: { type: 'string' } }, required: ['cmd'] } } }];
+    const body = { model: 'answer-paths', tools: run, messages: user('run del C:\\Windows\\System32\\drivers now') };
+    expect((await chat(body)).status).toBe(403);
+    const sse = parseSseBody(await (await chat({ ...body, stream: true })).text());
+    expect(sse.events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
+    expect(argumentsOf(sse.events)).toContain('Windows');
+    expect(argumentsOf(sse.events).toLowerCase()).not.toContain('system32');
+    expect(lastRecord()?.guardrails).toEqual([{ name: 'blocklist', stage: 'output', verdict: 'block' }]);
+  });
+
   it('redact personal data in the reasoning and in tool-call arguments of a JSON answer, keeping the arguments JSON', async () => {
     const reasoned = (await (await chat({ model: 'reasoning-pii', seed: 7, reasoning: { max_tokens: 300 }, messages: user('Repeat bob@example.org back to me') })).json()) as Answer;
     const message = reasoned.choices[0]?.message;
@@ -218,6 +230,22 @@ describe('guardrails', () => {
       expect(response.status).toBe(403);
     }
     expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+  });
+
+  it('screen a predicted output as the model reads it: redacted, refused, and counted in the size bound', async () => {
+    const response = await chat({ model: 'private', messages: user('Fix my note.'), prediction: { type: 'content', content: 'Mail carol@example.com, card 4111 1111 1111 1111.' } });
+    expect(response.status).toBe(200);
+    await chat({ model: 'private', messages: user('Fix my note.'), prediction: { type: 'content', content: [{ type: 'text', text: 'Mail dave@example.com.' }] } });
+    const predictions = harness.emulator.generations({ kind: 'chat' }).map((generation) => (generation.request as { prediction?: unknown }).prediction);
+    expect(predictions).toEqual([
+      { type: 'content', content: 'Mail [REDACTED_EMAIL], card [REDACTED_CARD].' },
+      { type: 'content', content: [{ type: 'text', text: 'Mail [REDACTED_EMAIL].' }] },
+    ]);
+    for (const content of ['say forbiddenword', [{ type: 'text', text: 'use PROMO123' }]]) {
+      expect((await chat({ model: 'words', messages: user('Fix my note.'), prediction: { type: 'content', content } })).status).toBe(403);
+    }
+    expect((await chat({ model: 'bounded', messages: user('short'), prediction: { type: 'content', content: 'x'.repeat(201) } })).status).toBe(400);
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(2);
   });
 
   it('count tool calls and tool definitions in the size bound', async () => {

@@ -5,7 +5,7 @@ import type { PlainResponse } from '../plain-http.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
 import { compileBlocklist } from './blocklist.js';
 import { findPii, redactPii } from './pii.js';
-import { jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+import { JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
 type Stage = 'input' | 'output';
 
@@ -234,8 +234,10 @@ async function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], s
  * `reasoning_details`) and the arguments of tool calls. A JSON answer is checked whole (a rule in `redact` mode
  * rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own: rules see each new
  * piece after the last `RULE_WINDOW` characters of the same text, so a match is stopped before its last piece is sent
- * (a stream cannot take back what it sent, so `redact` blocks there); model and host checks run every `MODEL_EVERY`
- * characters on the latest `MODEL_WINDOW` of all of them, and once more at the end.
+ * (a stream cannot take back what it sent, so `redact` blocks there). Tool-call arguments are read raw and, as
+ * `slotMatches` reads a JSON answer's, decoded: each string they hold on its own window, so an escape (`\\`,
+ * `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on the latest `MODEL_WINDOW` of
+ * all of them, and once more at the end.
  */
 function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): AnswerTap {
   const judged = checks.some((check) => check.judge);
@@ -252,14 +254,32 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       if (verdict.blocked) throw blocked(meter, check, 'output', request, verdict.message);
     }
   };
-  const take = async (key: string, piece: unknown) => {
-    if (typeof piece !== 'string' || piece === '') return;
+  const keep = (key: string, text: string) => tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
+  /** Runs the rules on a new piece of a text after the window kept of it, so only a match that ends in it counts. */
+  const screen = async (key: string, piece: string) => {
     const window = tails.get(key) ?? '';
     const text = window + piece;
     for (const check of checks) {
       if (check.rule && (await check.rule.find(text)).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
     }
-    tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
+    keep(key, text);
+  };
+  /** The decoders of the tool calls' arguments, by choice and call. */
+  const decoders = new Map<string, JsonStringDecoder>();
+  /** Screens the decoded strings of a tool call's arguments (without an escape, a string is raw text `take` screens). */
+  const screenDecoded = async (key: string, piece: string) => {
+    let decoder = decoders.get(key);
+    if (!decoder) decoders.set(key, (decoder = new JsonStringDecoder()));
+    const stringKey = `${key}:decoded`;
+    for (const run of decoder.write(piece)) {
+      if (run.opens) tails.delete(stringKey);
+      if (run.escaped && run.text !== '') await screen(stringKey, run.text);
+      else keep(stringKey, (tails.get(stringKey) ?? '') + run.text);
+    }
+  };
+  const take = async (key: string, piece: unknown) => {
+    if (typeof piece !== 'string' || piece === '') return;
+    await screen(key, piece);
     if (!judged) return;
     transcript += transcriptKey === undefined || transcriptKey === key ? piece : `\n\n${piece}`;
     transcriptKey = key;
@@ -286,7 +306,11 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
         const calls: unknown = delta['tool_calls'];
         if (Array.isArray(calls)) {
           for (const [position, call] of calls.entries()) {
-            if (isRecord(call) && isRecord(call['function'])) await take(`${at}:tool:${String(call['index'] ?? position)}`, call['function']['arguments']);
+            if (!isRecord(call) || !isRecord(call['function'])) continue;
+            const key = `${at}:tool:${String(call['index'] ?? position)}`;
+            const piece = call['function']['arguments'];
+            if (typeof piece === 'string' && piece !== '') await screenDecoded(key, piece);
+            await take(key, piece);
           }
         }
       }

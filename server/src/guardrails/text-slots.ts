@@ -21,6 +21,13 @@ function slotAt(slots: TextSlot[], holder: Json, key: string, rewrite: TextSlot[
   if (typeof text === 'string' && text !== '') slots.push({ text, rewrite, replace: (replacement) => (holder[key] = replacement) });
 }
 
+/** The slots of `holder.content`: the string, or the `text` of each of its parts. */
+function contentSlots(holder: Json, slots: TextSlot[]): void {
+  const content = holder['content'];
+  if (typeof content === 'string') slotAt(slots, holder, 'content');
+  else if (Array.isArray(content)) for (const part of content) if (isRecord(part)) slotAt(slots, part, 'text');
+}
+
 /**
  * The texts of one chat message the model reads (or the client reads, for an answer): its content (a string or
  * text parts), its reasoning (`reasoning`, and the text or summary of each `reasoning_details` entry; a signed one
@@ -29,9 +36,7 @@ function slotAt(slots: TextSlot[], holder: Json, key: string, rewrite: TextSlot[
  * messageSlots({ role: 'assistant', content: null, tool_calls: [{ function: { name: 'f', arguments: '{"q":"x"}' } }] }); // one `json` slot
  */
 export function messageSlots(message: Json, slots: TextSlot[] = []): TextSlot[] {
-  const content = message['content'];
-  if (typeof content === 'string') slotAt(slots, message, 'content');
-  else if (Array.isArray(content)) for (const part of content) if (isRecord(part)) slotAt(slots, part, 'text');
+  contentSlots(message, slots);
   slotAt(slots, message, 'reasoning');
   const details = message['reasoning_details'];
   if (Array.isArray(details)) {
@@ -65,8 +70,10 @@ function schemaSlots(schema: unknown, slots: TextSlot[]): void {
 /**
  * The texts a request sends that came from the client: each message's text (see `messageSlots`: content, reasoning
  * handed back, tool-call arguments), the descriptions of its function tools and of their parameters, and of a
- * `json_schema` response format; each embeddings input; an image prompt. The feature's own system prompt is left
- * out: it is the server's, not the client's.
+ * `json_schema` response format, and a predicted output (`prediction.content`, which the model reads as the answer
+ * it is likely to give); each embeddings input; an image prompt. The feature's own system prompt is left out: it is
+ * the server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`: labels OpenRouter keeps for
+ * its logs and never shows the model; and `web_search_options`, settings of the search, not text of the prompt.
  */
 export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
   const slots: TextSlot[] = [];
@@ -104,6 +111,7 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
     slotAt(slots, format['json_schema'], 'description');
     schemaSlots(format['json_schema']['schema'], slots);
   }
+  if (isRecord(body['prediction'])) contentSlots(body['prediction'], slots);
   return { slots, messageCount };
 }
 
@@ -166,5 +174,80 @@ export function mapJsonStrings(text: string, map: (text: string) => string): str
     return JSON.stringify(parsed.value);
   } catch {
     return undefined;
+  }
+}
+
+/** A run of the decoded text of one JSON string; `opens` when the string starts with it. */
+export interface DecodedText {
+  text: string;
+  opens: boolean;
+  /** The string has held an escape so far: only then can its decoded text differ from the raw text. */
+  escaped: boolean;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** What an escape sequence (from its backslash) decodes to, or undefined while it is incomplete. */
+function decodeEscape(sequence: string): string | undefined {
+  const kind = sequence[1];
+  if (kind === undefined) return undefined;
+  if (kind !== 'u') return SIMPLE_ESCAPES[kind] ?? kind;
+  if (sequence.length < 6) return undefined;
+  const hex = sequence.slice(2);
+  return /^[0-9a-f]{4}$/i.test(hex) ? String.fromCharCode(Number.parseInt(hex, 16)) : sequence;
+}
+
+const STRING_STOP = /["\\]/g;
+
+/**
+ * Decodes the strings (keys and values) of a JSON text that comes in pieces (streamed tool-call arguments), as a
+ * client that joins and parses it will read them; an escape split across pieces is decoded once it is whole. What
+ * lies between strings (syntax, numbers) is skipped.
+ * @example
+ * const decoder = new JsonStringDecoder();
+ * decoder.write('{"to":"ada\\u00'); // [{ text: 'to', opens: true, … }, { text: 'ada', opens: true, escaped: true }]
+ * decoder.write('40example.com"}'); // [{ text: '@example.com', opens: false, escaped: true }]
+ */
+export class JsonStringDecoder {
+  #inString = false;
+  #escaped = false;
+  /** The escape sequence read so far (from its backslash), or '' outside one. */
+  #escape = '';
+
+  write(piece: string): DecodedText[] {
+    const runs: DecodedText[] = [];
+    let run: DecodedText | undefined = this.#inString ? { text: '', opens: false, escaped: this.#escaped } : undefined;
+    if (run) runs.push(run);
+    let at = 0;
+    while (at < piece.length) {
+      if (!run) {
+        const quote = piece.indexOf('"', at);
+        if (quote < 0) break;
+        at = quote + 1;
+        this.#inString = true;
+        this.#escaped = false;
+        runs.push((run = { text: '', opens: true, escaped: false }));
+      } else if (this.#escape !== '') {
+        this.#escape += piece[at++];
+        const decoded = decodeEscape(this.#escape);
+        if (decoded === undefined) continue;
+        run.text += decoded;
+        this.#escape = '';
+      } else {
+        STRING_STOP.lastIndex = at;
+        const stop = STRING_STOP.exec(piece)?.index ?? piece.length;
+        run.text += piece.slice(at, stop);
+        at = stop + 1;
+        if (stop === piece.length) break;
+        if (piece[stop] === '"') {
+          this.#inString = false;
+          run = undefined;
+        } else {
+          this.#escape = '\\';
+          this.#escaped = run.escaped = true;
+        }
+      }
+    }
+    return runs.filter((decoded) => decoded.opens || decoded.text !== '');
   }
 }
