@@ -5,7 +5,7 @@ import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type Ident
 import { gatewayErrorHandler, GatewayError } from './errors.js';
 import type { FeatureInput } from './features/feature.js';
 import type { FeatureStore } from './features/feature-store.js';
-import { parseFeature } from './features/feature.js';
+import { parseSeedFeature } from './features/feature.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
 import { createWebhookClient, type WebhookClientOptions } from './net/safe-webhook.js';
@@ -58,6 +58,7 @@ import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
 import { ProviderPins } from './cache/provider-pins.js';
 import { cacheKeyPrefixFor, RedisCacheStore } from './cache/redis-cache-store.js';
 import { ResponseCache } from './cache/response-cache.js';
+import { BlocklistWorker } from './guardrails/blocklist-worker.js';
 import { Guardrails, type HostGuardrail } from './guardrails/guardrails.js';
 import { openRouterModeration } from './guardrails/moderation.js';
 import { batchJobOptionsSchema, startBatchJobs, type BatchJobOptions } from './jobs/batch-jobs.js';
@@ -172,6 +173,12 @@ export interface AiGatewayOptions {
    */
   guardrails?: HostGuardrail[];
   /**
+   * How long a feature's blocklist patterns may take on a text, in ms for each 25,600 characters they read (default
+   * 100). They run in a worker thread, off the event loop; a text they cannot finish in time is not screened, so its
+   * request is refused (503 `service_unavailable` naming the guardrail) and the pattern is logged once.
+   */
+  blocklistPatternBudgetMs?: number;
+  /**
    * Batch jobs (`/api/ai/jobs`, `/api/ai/summarize`): every instance works on jobs kept in the database unless
    * `worker: false`; concurrency per instance, per job and per project, retries and leases.
    */
@@ -183,7 +190,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
   upstream: true, database: true, features: true, authenticate: true, clientKeys: true, adminToken: true, encryption: true, limits: true,
   onBudgetAlert: true, webhooks: true, defaultProjectId: true, allowRawModels: true, retry: true, heartbeatMs: true, requestDeadlineMs: true,
   conversations: true, files: true, maxBodyBytes: true, catalogTtlMs: true, usage: true, ledger: true, logger: true, operations: true,
-  onRequestEnd: true, onDegradation: true, cache: true, guardrails: true, jobs: true,
+  onRequestEnd: true, onDegradation: true, cache: true, guardrails: true, blocklistPatternBudgetMs: true, jobs: true,
 } satisfies Record<keyof AiGatewayOptions, true>));
 const UPSTREAM_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
   baseUrl: true, apiKey: true, referer: true, title: true, timeouts: true, http2: true, ca: true,
@@ -223,6 +230,7 @@ const optionsSchema = z.object({
   guardrails: z
     .array(z.object({ name: z.string().min(1).max(64), stage: z.enum(['input', 'output']), check: z.custom<() => unknown>((value) => typeof value === 'function', 'check must be a function') }))
     .optional(),
+  blocklistPatternBudgetMs: z.number().int().min(1).optional(),
   jobs: batchJobOptionsSchema.optional(),
   files: filesOptionsSchema.optional(),
 });
@@ -289,7 +297,10 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const secrets = () => [...storedSecrets, currentKey, typeof apiKeyOption === 'string' ? apiKeyOption : undefined, options.adminToken, process.env['OPENROUTER_API_KEY'], ...clientKeySecrets];
   const redact = secretRedactor(secrets);
   const logger = redactingLogger(options.logger ?? consoleLogger(), secrets);
-  const seedFeatures = Array.isArray(options.features) ? options.features.map(parseFeature) : [];
+  // Features given at start load as stored ones do: a pattern the save check has since refused is logged, not fatal.
+  const seeds = Array.isArray(options.features) ? options.features.map(parseSeedFeature) : [];
+  for (const warning of seeds.flatMap((seed) => seed.warnings)) logger.warn(warning);
+  const seedFeatures = seeds.map((seed) => seed.feature);
   // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
   const encryption = options.encryption === undefined ? KeyEncryption.fromEnvironment(process.env) : options.encryption;
   const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
@@ -378,6 +389,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     ? new RedisCacheStore({ url: cacheRedisUrl, keyPrefix: options.cache?.redisKeyPrefix ?? cacheKeyPrefixFor(options.limits?.redisKeyPrefix) })
     : new MemoryCacheStore(options.cache?.maxBytes === undefined ? {} : { maxBytes: options.cache.maxBytes }));
   const responseCache = new ResponseCache({ store: cacheStore, logger, redact });
+  // Started on the first text a blocklist pattern screens: a gateway whose features have none runs no thread.
+  const blocklistWorker = new BlocklistWorker({ budgetMs: options.blocklistPatternBudgetMs });
   const lifecycle: RequestLifecycle = new RequestLifecycle({
     quota,
     usage: usage.sink,
@@ -387,7 +400,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     // Guardrails first: a refused request never reaches the cache, and an answer they changed is never stored. The
     // provider pin comes before the cache, which keys on the body it completes.
     beforeForward: [
-      new Guardrails({ hooks: options.guardrails ?? [], moderate: openRouterModeration(() => context) }).stage(),
+      new Guardrails({ hooks: options.guardrails ?? [], moderate: openRouterModeration(() => context), blocklistWorker, logger }).stage(),
       new ProviderPins({ store: cacheStore, logger }).stage(),
       responseCache.stage(),
     ],
@@ -486,6 +499,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       await operations.close();
       await cacheStore.close();
       await upstream.close();
+      await blocklistWorker.close();
       await (await ready.catch(() => undefined))?.close();
     },
   });

@@ -1,5 +1,5 @@
 // Run as a process of its own (node --import tsx): builds a gateway as `insforge-ai serve` does, on a SQLite file,
-// lets it get ready and answer one request, closes it, and prints as JSON which of the on-demand packages it loaded
+// lets it get ready and answer a request and one its blocklist pattern screens (in a worker thread), closes it, and prints as JSON which of the on-demand packages it loaded
 // and what still holds the process open a moment after the close (timers, sockets): nothing should.
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,13 +11,26 @@ import { createAiGateway } from '../src/index.js';
 const ON_DEMAND = ['ioredis', 'rate-limiter-flexible', 'bullmq', 'pg', '@modelcontextprotocol/sdk', 'better-sqlite3'];
 
 const folder = mkdtempSync(path.join(tmpdir(), 'insforge-loaded-'));
-const gateway = createAiGateway({ database: path.join(folder, 'ai.db'), upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: 'sk-or-v1-loaded-packages' }, features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }] });
+const ADMIN_TOKEN = 'loaded-packages-admin-token';
+const gateway = createAiGateway({
+  database: path.join(folder, 'ai.db'),
+  upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: 'sk-or-v1-loaded-packages' },
+  adminToken: ADMIN_TOKEN,
+  features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }, { name: 'guarded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', patterns: ['promo\\d+'] }] }],
+});
 await gateway.ready;
 const app = express().use(gateway);
 const server = app.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const { port } = server.address() as { port: number };
 await (await fetch(`http://127.0.0.1:${port}/v1/models`)).text();
+// A blocklist pattern screens this message (and refuses it before any upstream call): its worker thread starts.
+const screened = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'guarded', messages: [{ role: 'user', content: 'use PROMO42' }] }),
+});
+if (screened.status !== 403) throw new Error(`the blocklist pattern did not screen the message: ${screened.status} ${await screened.text()}`);
 await new Promise((resolve) => server.close(resolve));
 await gateway.close();
 rmSync(folder, { recursive: true, force: true });

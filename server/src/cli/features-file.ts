@@ -1,16 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { parseFeature, type Feature } from '../features/feature.js';
+import { parseFeature, parseSeedFeature, type Feature } from '../features/feature.js';
 import { CliError } from './cli-error.js';
 
 /**
- * Reads `--features FILE`: a JSON array of features, each checked with `parseFeature`. Any fault is a `CliError`
- * naming the file, the feature's index (and name when it has one) and the field.
+ * Reads `--features FILE`: a JSON array of features, each checked with `parseSeedFeature` (a blocklist pattern the
+ * save check refuses is not a fault here: the gateway loads it with a warning). Any fault is a `CliError` naming the
+ * file, the feature's index (and name when it has one) and the field.
  * @example
  * const features = await loadFeaturesFile('./features.json'); // [{ name: 'chat', model: 'openai/gpt-4o-mini', … }]
  */
 export async function loadFeaturesFile(path: string): Promise<Feature[]> {
   const source = `the features file ${path}`;
-  return parseFeatureDocument(await readFeatureText(path, source), source, { list: true });
+  return parseFeatureDocument(await readFeatureText(path, source), source, { list: true, seed: true });
 }
 
 /** Reads a file of feature JSON; a fault is a `CliError` that says "cannot read `source`" and why. */
@@ -29,6 +30,8 @@ export interface FeatureDocumentOptions {
    * single feature or a non-empty array is taken, as `features set` does.
    */
   list?: boolean;
+  /** Features given at start, read with `parseSeedFeature` rather than `parseFeature`. */
+  seed?: boolean;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface FeatureDocumentOptions {
  * @example
  * const [feature] = parseFeatureDocument('{"name":"chat","model":"openai/gpt-4o-mini"}', 'stdin');
  */
-export function parseFeatureDocument(text: string, source: string, { list = false }: FeatureDocumentOptions = {}): Feature[] {
+export function parseFeatureDocument(text: string, source: string, { list = false, seed = false }: FeatureDocumentOptions = {}): Feature[] {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -52,7 +55,7 @@ export function parseFeatureDocument(text: string, source: string, { list = fals
   return inputs.map((input, index) => {
     let feature: Feature;
     try {
-      feature = parseFeature(input);
+      feature = seed ? parseSeedFeature(input).feature : parseFeature(input);
     } catch (error) {
       // Both commands' messages are relied on as they are: `serve` puts a colon after the feature, `features set` not.
       const where = Array.isArray(json) ? ` feature [${index}]${nameOf(input)}${list ? ':' : ''}` : '';

@@ -184,6 +184,27 @@ describe('insforge-ai serve and its database', () => {
     expect(again.lines).toContain(`  database      ${database}`);
   });
 
+  it('starts with a features file whose blocklist pattern a stricter check now refuses, warning, and refuses only texts it cannot screen in time', async () => {
+    const file = join(directory, 'older-features.json');
+    const older = [...FEATURES, { name: 'guarded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', patterns: ['secret\\d+', '(a{1,20}){1,20}!'] }] }];
+    await writeFile(file, JSON.stringify(older));
+    const database = join(directory, 'older', 'ai.db');
+    // A fresh database (the feature is created from the file), then the same one again (it exists already).
+    for (const start of ['created', 'existing']) {
+      const io = recordingIo();
+      const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', file, '--database', database], ENV, io);
+      try {
+        expect(io.text(), start).toContain('feature \\"guarded\\": guardrails.0.patterns.1: the pattern \\"(a{1,20}){1,20}!\\" is refused');
+        const send = (content: string) => fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'guarded', messages: [{ role: 'user', content }] }) });
+        expect((await send('my secret42')).status).toBe(403);
+        expect((await send('a'.repeat(27))).status).toBe(503);
+        expect((await send('hello')).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
   it('exits 1 on an unknown database scheme, before creating anything, and prints no password', async () => {
     const io = recordingIo();
     const before = readdirSync(process.cwd());

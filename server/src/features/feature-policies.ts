@@ -52,17 +52,29 @@ export type GuardrailConfig = z.infer<typeof guardrailConfigSchema>;
 
 /**
  * Adds an issue for each blocklist pattern that is refused (`unsafePatternReason`), at its path in the feature. A save
- * checks it; a feature already stored is read without it, so a rule made stricter later never makes a project's
- * features unreadable (its patterns still run within the blocklist's bounded windows).
+ * checks it; a feature already stored, or given to the gateway at start (`createAiGateway({ features })`,
+ * `serve --features`), is read without it, so a rule made stricter later never makes a project's features unreadable
+ * or stops a gateway from starting: its patterns run under the blocklist worker's time budget.
  */
 export function unsafePatternIssues(guardrails: readonly GuardrailConfig[] | undefined, context: z.RefinementCtx): void {
+  for (const { path, message } of refusedPatterns(guardrails)) context.addIssue({ code: 'custom', path, message });
+}
+
+/**
+ * Each blocklist pattern a save would refuse, with its path in the feature and why.
+ * @example
+ * refusedPatterns([{ type: 'blocklist', patterns: ['(a+)+'] }])[0]?.path; // ['guardrails', 0, 'patterns', 0]
+ */
+export function refusedPatterns(guardrails: readonly GuardrailConfig[] | undefined): Array<{ path: Array<string | number>; pattern: string; message: string }> {
+  const refused: Array<{ path: Array<string | number>; pattern: string; message: string }> = [];
   guardrails?.forEach((guardrail, index) => {
     if (guardrail.type !== 'blocklist') return;
     guardrail.patterns.forEach((pattern, at) => {
       const reason = unsafePatternReason(pattern);
-      if (reason) context.addIssue({ code: 'custom', path: ['guardrails', index, 'patterns', at], message: `the pattern ${JSON.stringify(pattern)} is refused: ${reason}` });
+      if (reason) refused.push({ path: ['guardrails', index, 'patterns', at], pattern, message: `the pattern ${JSON.stringify(pattern)} is refused: ${reason}` });
     });
   });
+  return refused;
 }
 
 /**

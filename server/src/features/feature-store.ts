@@ -1,4 +1,4 @@
-import { parseFeature, type Feature, type FeatureInput } from './feature.js';
+import { parseFeature, parseSeedFeature, type Feature, type FeatureInput } from './feature.js';
 
 /** Where features live; the persistent stores implement the same three methods. */
 export interface FeatureStore {
@@ -7,13 +7,16 @@ export interface FeatureStore {
   put(projectId: string, feature: Feature): Promise<Feature>;
 }
 
-/** Features in memory, per project. */
+/**
+ * Features in memory, per project. The initial features are read as the gateway reads features given at start
+ * (`parseSeedFeature`): a blocklist pattern the save check has since made stricter loads; `put` checks it.
+ */
 export class MemoryFeatureStore implements FeatureStore {
   readonly #projects = new Map<string, Map<string, Feature>>();
 
   constructor(initial: Record<string, FeatureInput[]> = {}) {
     for (const [projectId, features] of Object.entries(initial)) {
-      for (const feature of features) this.#project(projectId).set(feature.name, parseFeature(feature));
+      for (const feature of features) this.#project(projectId).set(feature.name, parseSeedFeature(feature).feature);
     }
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { extensionPolicySchema, featureCacheSchema, guardrailConfigSchema, unsafePatternIssues } from './feature-policies.js';
+import { extensionPolicySchema, featureCacheSchema, guardrailConfigSchema, refusedPatterns, unsafePatternIssues } from './feature-policies.js';
 
 /** Parameters a feature may set and a client may be allowed to override. */
 export const OVERRIDABLE_PARAMETERS = [
@@ -114,6 +114,27 @@ export function parseFeature(input: unknown): Feature {
  */
 export function parseStoredFeature(input: unknown): Feature {
   return parsedWith(storedFeatureSchema, input);
+}
+
+/**
+ * Parses a feature the gateway is given at start (`createAiGateway({ features })`, `serve --features`, a
+ * `MemoryFeatureStore`'s initial features): as a stored feature, since the same file or code may have been written
+ * under an older, looser pattern check. A blocklist pattern the check now refuses is a warning, not an error: it still
+ * runs, under the blocklist worker's time budget. A pattern that is not a regular expression at all is still an error.
+ * @example
+ * const { feature, warnings } = parseSeedFeature({ name: 'chat', model: 'openai/gpt-4o-mini' }); // warnings: []
+ */
+export function parseSeedFeature(input: unknown): { feature: Feature; warnings: string[] } {
+  const feature = parseStoredFeature(input);
+  const warnings = refusedPatterns(feature.guardrails).map(({ path, pattern, message }) => {
+    try {
+      new RegExp(pattern, 'giu');
+    } catch {
+      throw new Error(`invalid feature: ${path.join('.')}: ${message}`);
+    }
+    return `feature "${feature.name}": ${path.join('.')}: ${message}. It still runs, and a text it cannot screen within the blocklist pattern budget is refused with a 503; rewrite it, as saving the feature requires.`;
+  });
+  return { feature, warnings };
 }
 
 function parsedWith(schema: typeof storedFeatureSchema, input: unknown): Feature {

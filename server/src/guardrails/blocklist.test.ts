@@ -1,9 +1,26 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { BLOCKLIST_REACH, compileBlocklist } from './blocklist.js';
+import { BlocklistWorker, PatternBudgetError } from './blocklist-worker.js';
+import { windowSpans } from './window-spans.js';
 
+const worker = new BlocklistWorker();
+afterAll(() => worker.close());
+
+/** What one pass of each word and pattern over the whole text matches, overlapping matches merged. */
 const everyMatch = (words: string[], patterns: string[], text: string) => {
-  const whole = new RegExp([...words.map((word) => `(?<![\\p{L}\\p{N}])${word}(?![\\p{L}\\p{N}])`), ...patterns.map((pattern) => `(?:${pattern})`)].join('|'), 'giu');
-  return [...text.matchAll(whole)].filter((match) => match[0] !== '').map((match) => ({ start: match.index, end: match.index + match[0].length }));
+  const parts = [...words.map((word) => `(?<![\\p{L}\\p{N}])${word}(?![\\p{L}\\p{N}])`), ...patterns.map((pattern) => `(?:${pattern})`)];
+  const spans = parts
+    .flatMap((part) => [...text.matchAll(new RegExp(part, 'giu'))])
+    .filter((match) => match[0] !== '')
+    .map((match) => ({ start: match.index, end: match.index + match[0].length }))
+    .sort((a, b) => a.start - b.start);
+  const merged: typeof spans = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span.start < last.end) last.end = Math.max(last.end, span.end);
+    else merged.push(span);
+  }
+  return merged;
 };
 
 /** A text of `length` characters from a small alphabet, the same for the same seed. */
@@ -24,7 +41,7 @@ describe('blocklist', () => {
   it('finds in a long text the same matches as one pass over it when no match is longer than the reach', async () => {
     const lists: Array<[string[], string[]]> = [[['ab', 'x1'], ['a\\d', '\\bb+@', '^a', 'x$', '[a-z]{2,8}\\.']], [[], ['a.{0,40}b', '[ab]+x']]];
     for (const [words, patterns] of lists) {
-      const blocklist = compileBlocklist(words, patterns);
+      const blocklist = compileBlocklist(words, patterns, worker);
       for (let seed = 1; seed <= 40; seed += 1) {
         const text = textOf(600 + seed * 97, seed);
         expect(await blocklist?.find(text), `${patterns.join(' ')} #${seed}`).toEqual(everyMatch(words, patterns, text));
@@ -34,9 +51,9 @@ describe('blocklist', () => {
 
   it('never reads more than two reaches (and the characters around them) in one attempt', async () => {
     const exec = vi.spyOn(RegExp.prototype, 'exec');
-    const blocklist = compileBlocklist([], ['[\\w.+-]+@[\\w-]+\\.[\\w.]+']);
     const text = `${'a'.repeat(200_000)} write to ada@example.com`;
-    expect(await blocklist?.find(text)).toEqual([{ start: text.indexOf('ada@'), end: text.length }]);
+    const spans = [...windowSpans(/[\w.+-]+@[\w-]+\.[\w.]+/giu, text, false, BLOCKLIST_REACH, 2)].filter((span) => span !== undefined);
+    expect(spans).toEqual([{ start: text.indexOf('ada@'), end: text.length }]);
     const read = exec.mock.calls.map(([input]) => String(input).length);
     expect(read.length).toBeGreaterThan(200_000 / BLOCKLIST_REACH);
     expect(Math.max(...read)).toBeLessThanOrEqual(2 * BLOCKLIST_REACH + 4);
@@ -44,15 +61,15 @@ describe('blocklist', () => {
 
   it('finds a match longer than the reach in part, unless the pattern asserts something at its edges', async () => {
     const token = 'k'.repeat(1000);
-    const long = await compileBlocklist([], ['k{20,}'])?.find(`key ${token} end`);
+    const long = await compileBlocklist([], ['k{20,}'], worker)?.find(`key ${token} end`);
     expect(long?.[0]?.start).toBe(4);
     expect(long?.reduce((sum, span) => sum + span.end - span.start, 0)).toBeGreaterThan(900);
     // `\d+\b` never matches inside digits followed by a letter, whatever a window's end would say.
-    expect(await compileBlocklist([], ['\\d+\\b'])?.find(`${'1'.repeat(2000)}x`)).toEqual([]);
+    expect(await compileBlocklist([], ['\\d+\\b'], worker)?.find(`${'1'.repeat(2000)}x`)).toEqual([]);
   });
 
   it('judges words at a window\'s edges by the characters around them', async () => {
-    const blocklist = compileBlocklist(['darn'], []);
+    const blocklist = compileBlocklist(['darn'], [], worker);
     for (let at = BLOCKLIST_REACH - 6; at <= BLOCKLIST_REACH + 6; at += 1) {
       const inside = `${'a'.repeat(at)}darn${' '.repeat(700)}`;
       const apart = `${'a'.repeat(at)} darn${' '.repeat(700)}`;
@@ -62,20 +79,51 @@ describe('blocklist', () => {
   });
 
   it('stars out every match', async () => {
-    const blocklist = compileBlocklist(['darn'], ['promo\\d+']);
+    const blocklist = compileBlocklist(['darn'], ['promo\\d+'], worker);
     expect(await blocklist?.redact('Darn, use PROMO42 now')).toBe('****, use ******* now');
     const long = `${'x '.repeat(400)}darn promo7`;
     expect(await blocklist?.redact(long)).toBe(`${'x '.repeat(400)}**** ******`);
-    expect(compileBlocklist([], [])).toBeUndefined();
+    expect(compileBlocklist([], [], worker)).toBeUndefined();
   });
 
-  it('lets the event loop run while it reads a long text', async () => {
-    const blocklist = compileBlocklist([], ['.*!']);
-    let turns = 0;
-    const timer = setInterval(() => (turns += 1), 1);
-    const spans = await blocklist?.find('a'.repeat(500_000));
-    clearInterval(timer);
-    expect(spans).toEqual([]);
-    expect(turns).toBeGreaterThan(0);
+  it('lets the event loop run while it reads a long text for words or patterns', async () => {
+    for (const blocklist of [compileBlocklist(['aaaab'], [], worker), compileBlocklist([], ['.*!'], worker)]) {
+      let turns = 0;
+      const timer = setInterval(() => (turns += 1), 1);
+      const spans = await blocklist?.find('a'.repeat(4_000_000));
+      clearInterval(timer);
+      expect(spans).toEqual([]);
+      expect(turns).toBeGreaterThan(0);
+    }
+  });
+
+  // Patterns the save check lets through (the first) or that an older check let through (the second) backtrack
+  // exponentially: without a bound, each text below kept the event loop for seconds.
+  it('refuses a text a pattern cannot finish within its budget, keeping the event loop free, and runs the next one', async () => {
+    const exponential: Array<[string, string]> = [
+      [`x${'a?(ab|b)'.repeat(24)}!`, `x${'ab'.repeat(24)}? `.repeat(4)],
+      ['(a{1,20}){1,20}!', 'a'.repeat(27)],
+    ];
+    for (const [pattern, text] of exponential) {
+      let latest = performance.now();
+      let longestGap = 0;
+      const timer = setInterval(() => {
+        longestGap = Math.max(longestGap, performance.now() - latest);
+        latest = performance.now();
+      }, 5);
+      const started = performance.now();
+      const refusal = await compileBlocklist(['darn'], ['promo\\d+', pattern], worker)?.find(text).catch((error: unknown) => error);
+      clearInterval(timer);
+      expect(refusal).toBeInstanceOf(PatternBudgetError);
+      expect(refusal).toMatchObject({ pattern, budgetMs: 100, characters: text.length });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(longestGap).toBeLessThan(1_000);
+      // The worker stopped with the pattern; a fresh one screens the next text.
+      expect(await compileBlocklist(['darn'], ['promo\\d+'], worker)?.redact('oh darn, PROMO42')).toBe('oh ****, *******');
+    }
+  });
+
+  it('merges what the words and patterns match where they overlap', async () => {
+    expect(await compileBlocklist(['secret'], ['secret\\d+', 'cret'], worker)?.find('my secret42 here')).toEqual([{ start: 3, end: 11 }]);
   });
 });

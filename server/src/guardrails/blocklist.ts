@@ -1,4 +1,6 @@
 import { parsePattern } from '../features/pattern-syntax.js';
+import type { BlocklistWorker } from './blocklist-worker.js';
+import { windowSpans, type Span } from './window-spans.js';
 
 /** Escapes a word for use inside a regular expression. */
 const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
@@ -15,11 +17,9 @@ const CONTEXT = 2;
 /** How long a scan of a long text keeps the event loop before it lets other requests (and health checks) run. */
 const SLICE_MS = 10;
 
-type Span = { start: number; end: number };
-
 /**
  * A blocklist compiled once per request: where it matches a text, and the text with those matches starred out.
- * Asynchronous because a long text is scanned in slices of `SLICE_MS`, between which the event loop runs.
+ * Asynchronous: its words are read on the event loop in slices of `SLICE_MS`, its patterns in the worker.
  */
 export interface Blocklist {
   find(text: string): Promise<Span[]>;
@@ -27,17 +27,25 @@ export interface Blocklist {
 }
 
 /**
- * A blocklist of whole words (or phrases) and regular expressions already checked to be safe when the feature was
- * saved, matched case-insensitively. Undefined when the list is empty.
+ * A blocklist of whole words (or phrases) and regular expressions, matched case-insensitively; undefined when the
+ * list is empty. The words, escaped, match in time linear in the text and are read here; the patterns, whatever the
+ * check at save time let through (or a feature saved before it was stricter), run in the gateway's `BlocklistWorker`,
+ * which refuses a text they cannot finish in time with a `PatternBudgetError`. A text's spans are those of every
+ * word and pattern, overlapping ones merged.
  * @example
- * compileBlocklist(['darn'], ['promo\\d+'])?.find('use PROMO42'); // [{ start: 4, end: 11 }]
+ * compileBlocklist(['darn'], ['promo\\d+'], worker)?.find('use PROMO42'); // [{ start: 4, end: 11 }]
  */
-export function compileBlocklist(words: readonly string[], patterns: readonly string[]): Blocklist | undefined {
-  const parts = [...words.map((word) => `(?<![\\p{L}\\p{N}])${escape(word)}(?![\\p{L}\\p{N}])`), ...patterns.map((pattern) => `(?:${pattern})`)];
-  if (parts.length === 0) return undefined;
-  const pattern = new RegExp(parts.join('|'), 'giu');
-  const edgeSensitive = patterns.some(assertsAtEdges);
-  const find = (text: string) => matchesOf(pattern, text, edgeSensitive);
+export function compileBlocklist(words: readonly string[], patterns: readonly string[], worker: BlocklistWorker): Blocklist | undefined {
+  if (words.length === 0 && patterns.length === 0) return undefined;
+  const wordPattern = words.length > 0 ? new RegExp(words.map((word) => `(?<![\\p{L}\\p{N}])${escape(word)}(?![\\p{L}\\p{N}])`).join('|'), 'giu') : undefined;
+  const workerPatterns = patterns.map((source) => ({ source, edgeSensitive: assertsAtEdges(source) }));
+  const find = async (text: string) => {
+    const [wordSpans, patternSpans] = await Promise.all([
+      wordPattern ? slicedSpans(wordPattern, text) : [],
+      workerPatterns.length > 0 ? worker.find(workerPatterns, text, BLOCKLIST_REACH, CONTEXT) : [],
+    ]);
+    return mergeSpans([...wordSpans, ...patternSpans]);
+  };
   return { find, redact: async (text) => redactSpans(text, await find(text)) };
 }
 
@@ -53,45 +61,29 @@ function assertsAtEdges(pattern: string): boolean {
   return false;
 }
 
-/**
- * The spans of a text the pattern matches (empty matches skipped), from left to right without overlap. A text
- * longer than two reaches is read window by window (see `BLOCKLIST_REACH`): every match of up to 256 characters
- * is found; a longer one is found as far as its window reaches, or, for a pattern with an assertion that would
- * judge the window's end instead of the text's, not at all.
- */
-async function matchesOf(pattern: RegExp, text: string, edgeSensitive: boolean): Promise<Span[]> {
+/** The spans of a text the words match (see `windowSpans`), read in slices of `SLICE_MS` between which the event loop runs. */
+async function slicedSpans(pattern: RegExp, text: string): Promise<Span[]> {
   const spans: Span[] = [];
-  if (text.length <= 2 * BLOCKLIST_REACH + CONTEXT) {
-    for (const match of text.matchAll(pattern)) if (match[0] !== '') spans.push({ start: match.index, end: match.index + match[0].length });
-    return spans;
-  }
-  let next = 0;
   let since = performance.now();
-  for (let start = 0; start < text.length; start += BLOCKLIST_REACH) {
-    if (performance.now() - since > SLICE_MS) {
-      // Between windows only: the pattern's lastIndex is set again for each one.
+  for (const span of windowSpans(pattern, text, false, BLOCKLIST_REACH, CONTEXT)) {
+    if (span) spans.push(span);
+    else if (performance.now() - since > SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       since = performance.now();
     }
-    const own = start + BLOCKLIST_REACH;
-    const offset = Math.max(0, start - CONTEXT);
-    const end = Math.min(text.length, start + 2 * BLOCKLIST_REACH + CONTEXT);
-    const window = text.slice(offset, end);
-    pattern.lastIndex = Math.max(start, next) - offset;
-    for (let match = pattern.exec(window); match; match = pattern.exec(window)) {
-      const from = offset + match.index;
-      if (from >= own) break;
-      const to = from + match[0].length;
-      if (match[0] === '' || (edgeSensitive && end < text.length && to > end - CONTEXT)) {
-        pattern.lastIndex = match.index + ((window.codePointAt(match.index) ?? 0) > 0xffff ? 2 : 1);
-        continue;
-      }
-      spans.push({ start: from, end: to });
-      next = to;
-    }
   }
-  pattern.lastIndex = 0;
   return spans;
+}
+
+/** Spans in order of their start, those that overlap merged into one (a single regular expression's never overlap). */
+function mergeSpans(spans: Span[]): Span[] {
+  const merged: Span[] = [];
+  for (const span of spans.sort((a, b) => a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && span.start < last.end) last.end = Math.max(last.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
 }
 
 /**

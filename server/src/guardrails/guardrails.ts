@@ -1,9 +1,11 @@
 import { GatewayError } from '../errors.js';
 import { MODERATION_CALLS, PII_KINDS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { AnswerTap, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
+import type { GatewayLogger } from '../logger.js';
 import type { PlainResponse } from '../plain-http.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
 import { compileBlocklist } from './blocklist.js';
+import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
 import { findPii, redactPii } from './pii.js';
 import { JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
@@ -53,7 +55,8 @@ type Spans = Array<{ start: number; end: number }>;
 
 /**
  * A rule over text (PII, blocklist): where it matches, the text with its matches redacted, and what it does. A
- * blocklist answers asynchronously: it scans a long text in slices that let the event loop run between them.
+ * blocklist answers asynchronously: it reads words in slices that let the event loop run between them, and runs
+ * patterns in its worker thread, which may refuse a text with a `PatternBudgetError`.
  */
 interface Rule {
   find(text: string): Spans | Promise<Spans>;
@@ -81,12 +84,16 @@ const stagesOf = (stage: 'input' | 'output' | 'both'): ReadonlySet<Stage> => new
  * client's texts (`textSlotsOf`) — refusing with a 403 `content_policy_violation` (a 400 for size bounds) before any
  * upstream call, or redacting in place — and a tap on the answer (`outputTap`): a JSON answer is checked whole, a
  * stream on a sliding window, and a blocked stream ends with an error event after the part already sent. Each
- * decision goes to the usage record.
+ * decision goes to the usage record. Blocklist patterns run in `blocklistWorker`: a text they cannot finish in time is
+ * not screened, so the request is refused (503 `service_unavailable` naming the guardrail) and the pattern is logged.
  * @example
- * new RequestLifecycle({ ...ports, beforeForward: [new Guardrails({ hooks, moderate }).stage(), cache.stage()] });
+ * new RequestLifecycle({ ...ports, beforeForward: [new Guardrails({ hooks, moderate, blocklistWorker, logger }).stage(), cache.stage()] });
  */
 export class Guardrails {
-  constructor(private readonly options: { hooks?: readonly HostGuardrail[]; moderate: Moderate }) {}
+  /** The feature and pattern of each budget overrun already logged, so a pattern is named once, not per request. */
+  readonly #overrunsLogged = new Set<string>();
+
+  constructor(private readonly options: { hooks?: readonly HostGuardrail[]; moderate: Moderate; blocklistWorker: BlocklistWorker; logger: GatewayLogger }) {}
 
   stage(): ForwardStage {
     return { name: 'guardrails', run: (meter, plan, res, route) => this.#run(meter, plan, res, route.exchange) };
@@ -105,7 +112,7 @@ export class Guardrails {
   }
 
   #checksOf(request: OutgoingRequest): Check[] {
-    const configured = (request.feature?.guardrails ?? []).map((config) => this.#checkOf(config));
+    const configured = (request.feature?.guardrails ?? []).map((config) => this.#checkOf(config, request.feature?.name));
     const hooks = (this.options.hooks ?? []).map((hook): Check => ({
       name: hook.name,
       stages: new Set([hook.stage]),
@@ -118,7 +125,7 @@ export class Guardrails {
     return [...configured, ...hooks];
   }
 
-  #checkOf(config: GuardrailConfig): Check {
+  #checkOf(config: GuardrailConfig, feature: string | undefined): Check {
     const name = config.name ?? config.type;
     switch (config.type) {
       case 'pii': {
@@ -126,9 +133,13 @@ export class Guardrails {
         return { name, stages: stagesOf(config.stage), message: config.message, rule: { find: (text) => findPii(text, kinds), redact: (text) => redactPii(text, kinds).text, mode: config.mode } };
       }
       case 'blocklist': {
-        const blocklist = compileBlocklist(config.words, config.patterns);
-        const find = async (text: string) => (blocklist ? blocklist.find(text) : []);
-        const redact = async (text: string) => (blocklist ? blocklist.redact(text) : text);
+        const blocklist = compileBlocklist(config.words, config.patterns, this.options.blocklistWorker);
+        const logged = async <T>(read: Promise<T>) => read.catch((error: unknown) => {
+          if (error instanceof PatternBudgetError) this.#logOverrun(error, feature, name);
+          throw error;
+        });
+        const find = async (text: string) => (blocklist ? logged(blocklist.find(text)) : []);
+        const redact = async (text: string) => (blocklist ? logged(blocklist.redact(text)) : text);
         return { name, stages: stagesOf(config.stage), message: config.message, rule: { find, redact, mode: config.mode } };
       }
       case 'size':
@@ -148,6 +159,17 @@ export class Guardrails {
         };
     }
   }
+
+  #logOverrun(error: PatternBudgetError, feature: string | undefined, guardrail: string): void {
+    const key = `${feature ?? ''}\u0000${error.pattern}`;
+    if (this.#overrunsLogged.has(key)) return;
+    if (this.#overrunsLogged.size >= 1_000) this.#overrunsLogged.clear();
+    this.#overrunsLogged.add(key);
+    this.options.logger.warn(
+      `the blocklist pattern ${JSON.stringify(error.pattern)} of feature "${feature ?? ''}" (guardrail "${guardrail}") did not finish within ${error.budgetMs} ms on a text of ${error.characters} characters: texts it cannot screen in time are refused with a 503. Rewrite the pattern so it cannot backtrack (saving the feature checks it), or raise blocklistPatternBudgetMs.`,
+      { feature, guardrail, pattern: error.pattern },
+    );
+  }
 }
 
 function decide(meter: MeteredRequest, check: Check, stage: Stage, verdict: GuardrailDecision['verdict']): void {
@@ -159,6 +181,20 @@ function decide(meter: MeteredRequest, check: Check, stage: Stage, verdict: Guar
 function blocked(meter: MeteredRequest, check: Check, stage: Stage, request: OutgoingRequest, message?: string): GatewayError {
   decide(meter, check, stage, 'block');
   return new GatewayError('content_policy_violation', message ?? check.message ?? request.feature?.guardrailMessage ?? DEFAULT_GUARDRAIL_MESSAGE, { metadata: { source: 'guardrail', guardrail: check.name } });
+}
+
+/**
+ * Reads texts with a rule; a text whose blocklist patterns ran past their budget was not screened, so the request is
+ * refused (fail closed) with a 503 naming the guardrail, and recorded as blocked.
+ */
+async function screened<T>(read: () => Promise<T>, meter: MeteredRequest, check: Check, stage: Stage): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof PatternBudgetError)) throw error;
+    decide(meter, check, stage, 'block');
+    throw new GatewayError('service_unavailable', `The guardrail "${check.name}" could not screen this text in time, so the request was refused.`, { cause: error, metadata: { source: 'guardrail', guardrail: check.name } });
+  }
 }
 
 async function checkInput(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): Promise<void> {
@@ -217,8 +253,8 @@ async function redactSlot(rule: Rule, slot: TextSlot): Promise<string | undefine
 async function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], stage: Stage, meter: MeteredRequest, request: OutgoingRequest): Promise<void> {
   const redactions: Array<[TextSlot, string]> = [];
   for (const slot of slots) {
-    if (!(await slotMatches(rule, slot))) continue;
-    const redacted = rule.mode === 'redact' ? await redactSlot(rule, slot) : undefined;
+    if (!(await screened(() => slotMatches(rule, slot), meter, check, stage))) continue;
+    const redacted = rule.mode === 'redact' ? await screened(() => redactSlot(rule, slot), meter, check, stage) : undefined;
     if (redacted === undefined) throw blocked(meter, check, stage, request);
     redactions.push([slot, redacted]);
   }
@@ -260,7 +296,8 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     const window = tails.get(key) ?? '';
     const text = window + piece;
     for (const check of checks) {
-      if (check.rule && (await check.rule.find(text)).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
+      const rule = check.rule;
+      if (rule && (await screened(async () => rule.find(text), meter, check, 'output')).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
     }
     keep(key, text);
   };

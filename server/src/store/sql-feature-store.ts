@@ -107,7 +107,8 @@ export class SqlFeatureStore implements FeatureStore {
 
   /** Creates a feature; its configuration becomes the defaults that `reset` restores. 409 if the name is taken. */
   async create(projectId: string, input: Feature, actor: string, action: 'create' | 'seed' = 'create'): Promise<FeatureRecord> {
-    const feature = checkedFeature(input);
+    // A seed was read as the gateway reads features given at start (`parseSeedFeature`), like a stored one.
+    const feature = action === 'seed' ? parseStoredFeature(input) : checkedFeature(input);
     const now = Date.now();
     const row: Row = { id: randomUUID(), project_id: projectId, name: feature.name, version: 1, config: JSON.stringify(feature), defaults: JSON.stringify(feature), created_at: now, updated_at: now, updated_by: actor };
     try {
