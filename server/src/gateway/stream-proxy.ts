@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders } from '../plain-http.js';
-import { headerValue, toTransportError, UpstreamTransportError, type UpstreamResponse } from '../upstream/openrouter-client.js';
+import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
 import { SentKey } from '../upstream/sent-key.js';
 import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
 import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -9,6 +9,7 @@ import { forgetPrompt, type ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import { PlainChunks } from './stream-chunk-scan.js';
+import { sendAttempt } from './upstream-json.js';
 import { withFallbacks } from './with-fallbacks.js';
 
 /** One parsed upstream chunk; fields the gateway reads are typed. */
@@ -169,14 +170,7 @@ class ChatStream {
     const sentKey = SentKey.of(run.apiKey);
     return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
       meter.attempt();
-      let response: UpstreamResponse;
-      try {
-        response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
-      } catch (error) {
-        // OpenRouter had the request but sent no headers in time: it may be generating, and billing.
-        if (error instanceof UpstreamTransportError && error.reachedUpstream) meter.failedAfterSending(undefined);
-        throw error;
-      }
+      const response = await sendAttempt(context, '/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey }, meter);
       if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
       this.#statusKnown = true;
       const generationId = headerValue(response.headers, 'x-generation-id');

@@ -56,7 +56,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
   const sentKey = SentKey.of(post.apiKey);
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
     post.meter?.attempt();
-    const response = await sent(context, post, model);
+    const response = await sendAttempt(context, post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey }, post.meter);
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
     try {
       let bytes: Uint8Array;
@@ -88,12 +88,15 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
   }, post.observer, post.meter);
 }
 
-/** Sends one attempt; one that OpenRouter had whole but did not answer in time is told to the meter (it may be billed). */
-async function sent(context: GatewayContext, post: JsonPost<never>, model: string): Promise<UpstreamResponse> {
+/**
+ * Sends one attempt, JSON or stream; one that OpenRouter had whole but did not answer in time is told to `meter`: it
+ * may be generating, and billing, with no generation id to ask about.
+ */
+export async function sendAttempt(context: GatewayContext, path: string, init: { body: Record<string, unknown>; signal: AbortSignal; apiKey: string }, meter: AttemptLog | undefined): Promise<UpstreamResponse> {
   try {
-    return await context.upstream.send(post.path, { body: { ...post.body, model }, signal: post.signal, apiKey: post.apiKey });
+    return await context.upstream.send(path, init);
   } catch (error) {
-    if (error instanceof UpstreamTransportError && error.reachedUpstream) post.meter?.failedAfterSending(undefined);
+    if (error instanceof UpstreamTransportError && error.reachedUpstream) meter?.failedAfterSending(undefined);
     throw error;
   }
 }

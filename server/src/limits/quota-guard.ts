@@ -118,8 +118,8 @@ export interface ActualUse {
    */
   mayBeBilled: boolean;
   /**
-   * Generations of earlier attempts that OpenRouter answered 200 and that then failed (an error inside the answer, a
-   * body the gateway could not read): billed, perhaps, though no answer came of them. Each keeps a worst case until
+   * Generations of earlier attempts that failed after reaching OpenRouter (an error inside a 200, a body the gateway
+   * could not read, no answer in time): billed, perhaps, though no answer came of them. Each keeps a worst case until
    * `settleCost` brings its figures; `null` (no generation id came) keeps it for good.
    */
   failedGenerations?: ReadonlyArray<string | null> | undefined;
