@@ -67,8 +67,9 @@ interface Parts {
 
 const NO_FIGURES: GenerationFigures = { costUsd: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0 };
 
+/** Two generations' figures added up, the cost without float noise (as OpenRouter's own figures and estimates are). */
 function plus(a: GenerationFigures, b: GenerationFigures): GenerationFigures {
-  return { costUsd: a.costUsd + b.costUsd, promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, reasoningTokens: a.reasoningTokens + b.reasoningTokens };
+  return { costUsd: Math.round((a.costUsd + b.costUsd) * 1e15) / 1e15, promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens, reasoningTokens: a.reasoningTokens + b.reasoningTokens };
 }
 
 /** The columns given, which must be every column of the ledger's row: a column a migration adds fails to compile here. */
