@@ -3,6 +3,7 @@ import { MODERATION_CALLS, PII_KINDS, type GuardrailConfig } from '../features/f
 import type { AnswerTap, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
 import type { GatewayLogger } from '../logger.js';
 import type { PlainResponse } from '../plain-http.js';
+import { isRecord } from '../records.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
 import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
@@ -372,5 +373,3 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     },
   };
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

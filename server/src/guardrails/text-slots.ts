@@ -1,3 +1,4 @@
+import { isRecord } from '../records.js';
 import type { OutgoingRequest } from '../gateway/metered-request.js';
 
 /** One piece of text a request sends (or an answer holds), which a guardrail reads and may replace in place. */
@@ -13,7 +14,6 @@ export interface TextSlot {
 }
 
 type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A slot for `holder[key]` when it is a non-empty string. */
 function slotAt(slots: TextSlot[], holder: Json, key: string, rewrite: TextSlot['rewrite'] = 'text'): void {
