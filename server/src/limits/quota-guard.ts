@@ -266,8 +266,9 @@ export class QuotaGuard {
     const headers: Record<string, string> = {};
     await runSteps(this.#takeAll(scopes, estimate, holds, headers));
     const alertsFrom = Math.min(...limits.alerts.thresholds);
-    // The worst cases reserved again for attempts after a failed generation (`reserveAgain`), one list each.
-    const again: Hold[][] = [];
+    // The worst cases reserved again for attempts after a failed generation (`reserveAgain`), one list each; made only
+    // for the rare request that needs it.
+    let again: Hold[][] | undefined;
     let settled = false;
     return {
       headers,
@@ -275,13 +276,13 @@ export class QuotaGuard {
         if (settled) return;
         settled = true;
         const failed = actual.failedGenerations ?? [];
-        if (failed.length === 0 && again.length === 0) {
+        if (failed.length === 0 && again === undefined) {
           await this.#settleOne(holds, actual, alertsFrom);
           return;
         }
         // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
         // admission's own budgets, then those reserved again), the answer's (or the last attempt's) the next one.
-        const reserved = [holds.filter((hold) => hold.type === 'budget'), ...again];
+        const reserved = [holds.filter((hold) => hold.type === 'budget'), ...(again ?? [])];
         const answers = reserved[failed.length];
         // Without budgets of its own (its last attempt failed), the request's other costs go with that attempt's.
         const extraOf = (index: number) => (answers === undefined && index === failed.length - 1 ? actual.extraCostUsd : 0);
@@ -298,7 +299,7 @@ export class QuotaGuard {
         if (budgets.length === 0) return;
         const taken: Hold[] = [];
         await runSteps(this.#takeAll(budgets, estimate, taken, {}));
-        again.push(taken);
+        (again ??= []).push(taken);
       },
     };
   }
