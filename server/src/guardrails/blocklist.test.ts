@@ -52,7 +52,7 @@ describe('blocklist', () => {
   it('never reads more than two reaches (and the characters around them) in one attempt', async () => {
     const exec = vi.spyOn(RegExp.prototype, 'exec');
     const text = `${'a'.repeat(200_000)} write to ada@example.com`;
-    const spans = [...windowSpans(/[\w.+-]+@[\w-]+\.[\w.]+/giu, text, false, BLOCKLIST_REACH, 2)].filter((span) => span !== undefined);
+    const spans = [...windowSpans(/[\w.+-]+@[\w-]+\.[\w.]+/giu, text, false, BLOCKLIST_REACH, 2)].filter((span) => typeof span === 'object');
     expect(spans).toEqual([{ start: text.indexOf('ada@'), end: text.length }]);
     const read = exec.mock.calls.map(([input]) => String(input).length);
     expect(read.length).toBeGreaterThan(200_000 / BLOCKLIST_REACH);
@@ -120,6 +120,57 @@ describe('blocklist', () => {
       expect(longestGap).toBeLessThan(1_000);
       // The worker stopped with the pattern; a fresh one screens the next text.
       expect(await compileBlocklist(['darn'], ['promo\\d+'], worker)?.redact('oh darn, PROMO42')).toBe('oh ****, *******');
+    }
+  });
+
+  // One worker screens every project's texts: before it took turns, a project's long text kept another's short one
+  // waiting for its whole screening (2 s here; 20 s with ten patterns).
+  it('takes turns between projects, so one project\'s long text delays another\'s by a slice', async () => {
+    const slow = compileBlocklist([], ['.*!'], worker, { owner: 'project-a' });
+    const quick = compileBlocklist([], ['promo\\d+'], worker, { owner: 'project-b' });
+    const long = 'a'.repeat(3_000_000);
+    const started = performance.now();
+    const longDone = slow?.find(long).then(() => performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const asked = performance.now();
+    expect(await quick?.find('use PROMO42')).toEqual([{ start: 4, end: 11 }]);
+    const quickMs = performance.now() - asked;
+    const longMs = await longDone;
+    expect(longMs).toBeGreaterThan(500);
+    expect(quickMs).toBeLessThan(longMs! / 4);
+    expect(quickMs).toBeLessThan(150);
+  });
+
+  it('finds the same spans in a text screened in many slices as in one pass', async () => {
+    const text = textOf(400_000, 7);
+    const patterns = ['a\\d', '\\bb+@', '[a-z]{2,8}\\.'];
+    expect(await compileBlocklist([], patterns, worker)?.find(text)).toEqual(everyMatch([], patterns, text));
+  });
+
+  it('drops a text whose request is gone, waiting or between slices, and goes on with the next', async () => {
+    const gone = new AbortController();
+    const dropped = compileBlocklist([], ['.*!'], worker, { owner: 'project-a', signal: gone.signal })?.find('a'.repeat(3_000_000)).catch((error: unknown) => error);
+    const waiting = new AbortController();
+    const neverRun = compileBlocklist([], ['.*!'], worker, { owner: 'project-a', signal: waiting.signal })?.find('a'.repeat(3_000_000)).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const abortedAt = performance.now();
+    gone.abort();
+    waiting.abort();
+    expect(await dropped).toMatchObject({ name: 'AbortError' });
+    expect(await neverRun).toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - abortedAt).toBeLessThan(150);
+    expect(await compileBlocklist([], ['promo\\d+'], worker)?.find('use PROMO42')).toEqual([{ start: 4, end: 11 }]);
+  });
+
+  it('refuses a text whose slices together pass its budget, without stopping the worker', async () => {
+    const tight = new BlocklistWorker({ budgetMs: 5 });
+    try {
+      const refusal = await compileBlocklist([], ['.*!'], tight)?.find('a'.repeat(600_000)).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(PatternBudgetError);
+      expect(refusal).toMatchObject({ pattern: '.*!', budgetMs: 5 * Math.ceil(600_000 / 25_600) });
+      expect(await compileBlocklist([], ['promo\\d+'], tight)?.find('use PROMO42')).toEqual([{ start: 4, end: 11 }]);
+    } finally {
+      await tight.close();
     }
   });
 

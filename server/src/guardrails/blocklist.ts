@@ -31,18 +31,19 @@ export interface Blocklist {
  * list is empty. The words, escaped, match in time linear in the text and are read here; the patterns, whatever the
  * check at save time let through (or a feature saved before it was stricter), run in the gateway's `BlocklistWorker`,
  * which refuses a text they cannot finish in time with a `PatternBudgetError`. A text's spans are those of every
- * word and pattern, overlapping ones merged.
+ * word and pattern, overlapping ones merged. `screening` says whom the texts are screened for (a project: the worker
+ * takes turns between them) and the signal that drops a text the request no longer needs.
  * @example
  * compileBlocklist(['darn'], ['promo\\d+'], worker)?.find('use PROMO42'); // [{ start: 4, end: 11 }]
  */
-export function compileBlocklist(words: readonly string[], patterns: readonly string[], worker: BlocklistWorker): Blocklist | undefined {
+export function compileBlocklist(words: readonly string[], patterns: readonly string[], worker: BlocklistWorker, screening: { owner?: string; signal?: AbortSignal } = {}): Blocklist | undefined {
   if (words.length === 0 && patterns.length === 0) return undefined;
   const wordPattern = words.length > 0 ? new RegExp(words.map((word) => `(?<![\\p{L}\\p{N}])${escape(word)}(?![\\p{L}\\p{N}])`).join('|'), 'giu') : undefined;
   const workerPatterns = patterns.map((source) => ({ source, edgeSensitive: assertsAtEdges(source) }));
   const find = async (text: string) => {
     const [wordSpans, patternSpans] = await Promise.all([
       wordPattern ? slicedSpans(wordPattern, text) : [],
-      workerPatterns.length > 0 ? worker.find(workerPatterns, text, BLOCKLIST_REACH, CONTEXT) : [],
+      workerPatterns.length > 0 ? worker.find(workerPatterns, text, BLOCKLIST_REACH, CONTEXT, screening) : [],
     ]);
     return mergeSpans([...wordSpans, ...patternSpans]);
   };
@@ -66,7 +67,7 @@ async function slicedSpans(pattern: RegExp, text: string): Promise<Span[]> {
   const spans: Span[] = [];
   let since = performance.now();
   for (const span of windowSpans(pattern, text, false, BLOCKLIST_REACH, CONTEXT)) {
-    if (span) spans.push(span);
+    if (typeof span === 'object') spans.push(span);
     else if (performance.now() - since > SLICE_MS) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       since = performance.now();

@@ -103,7 +103,7 @@ export class Guardrails {
   async #run(meter: MeteredRequest, plan: unknown, _res: PlainResponse, exchange: RouteExchange<unknown> | undefined): Promise<undefined> {
     if (!exchange) return undefined;
     const request = exchange.outgoing(plan);
-    const checks = this.#checksOf(request);
+    const checks = this.#checksOf(request, meter);
     if (checks.length === 0) return undefined;
     await checkInput(checks, request, meter);
     const output = checks.filter((check) => check.stages.has('output'));
@@ -112,8 +112,8 @@ export class Guardrails {
     return undefined;
   }
 
-  #checksOf(request: OutgoingRequest): Check[] {
-    const configured = (request.feature?.guardrails ?? []).map((config) => this.#checkOf(config, request.feature?.name));
+  #checksOf(request: OutgoingRequest, meter: MeteredRequest): Check[] {
+    const configured = (request.feature?.guardrails ?? []).map((config) => this.#checkOf(config, request.feature?.name, meter));
     const hooks = (this.options.hooks ?? []).map((hook): Check => ({
       name: hook.name,
       stages: new Set([hook.stage]),
@@ -126,7 +126,7 @@ export class Guardrails {
     return [...configured, ...hooks];
   }
 
-  #checkOf(config: GuardrailConfig, feature: string | undefined): Check {
+  #checkOf(config: GuardrailConfig, feature: string | undefined, meter: MeteredRequest): Check {
     const name = config.name ?? config.type;
     switch (config.type) {
       case 'pii': {
@@ -134,7 +134,8 @@ export class Guardrails {
         return { name, stages: stagesOf(config.stage), message: config.message, rule: { find: (text) => findPii(text, kinds), redact: (text) => redactPii(text, kinds).text, mode: config.mode } };
       }
       case 'blocklist': {
-        const blocklist = compileBlocklist(config.words, config.patterns, this.options.blocklistWorker);
+        // The worker takes turns between projects, and drops a text whose request is gone.
+        const blocklist = compileBlocklist(config.words, config.patterns, this.options.blocklistWorker, { owner: meter.identity.projectId, signal: meter.signal });
         const logged = async <T>(read: Promise<T>) => read.catch((error: unknown) => {
           if (error instanceof PatternBudgetError) this.#logOverrun(error, feature, name);
           throw error;
