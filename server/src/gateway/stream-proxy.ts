@@ -1,16 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders } from '../plain-http.js';
-import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
-import { SentKey } from '../upstream/sent-key.js';
-import { readSseBatches, type RawEvents, type SseItem } from '../upstream/sse-events.js';
-import { UpstreamFailure, classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import { toTransportError } from '../upstream/openrouter-client.js';
+import type { RawEvents, SseItem } from '../upstream/sse-events.js';
+import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import { forgetPrompt, type ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
+import { openChatStream, type OpenedStream } from './open-chat-stream.js';
 import { PlainChunks } from './stream-chunk-scan.js';
-import { sendAttempt } from './upstream-json.js';
-import { withFallbacks } from './with-fallbacks.js';
 
 /** One parsed upstream chunk; fields the gateway reads are typed. */
 export interface UpstreamChunk {
@@ -53,15 +51,6 @@ export interface StreamSummary {
 }
 
 export const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
-
-interface OpenedStream {
-  batches: AsyncGenerator<SseItem[]>;
-  /** The first chunk, parsed and as the upstream sent it; let go of once forwarded. */
-  first: { chunk: UpstreamChunk; raw: string } | undefined;
-  /** The items that came in the same read as the first chunk, after it; let go of once forwarded. */
-  rest: SseItem[];
-  generationId: string | undefined;
-}
 
 /**
  * Streams a chat from OpenRouter to the client. Until the first chunk is forwarded, upstream failures are retried
@@ -164,33 +153,16 @@ class ChatStream {
 
   /** Calls OpenRouter through retries and fallbacks, up to a 200 with its first chunk. */
   #open(): Promise<OpenedStream> {
-    const { context, run, meter } = this;
-    const { signal } = meter;
-    // An upstream that echoes the request's key (a debugging proxy) never gets it to the client, a tap or the record.
-    const sentKey = SentKey.of(run.apiKey);
-    return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-      meter.attempt();
-      const response = await sendAttempt(context, '/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey }, meter);
-      if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-      this.#statusKnown = true;
-      const generationId = headerValue(response.headers, 'x-generation-id');
-      this.#latestGenerationId = generationId;
-      const batches = readSseBatches(response.body, { raw: this.#rawEvents, sentKey });
-      try {
-        const { first, rest } = await firstChunk(batches);
-        return { batches, first, rest, generationId: generationId ?? first?.chunk.id };
-      } catch (error) {
-        response.body.destroy();
-        // Failed before its first chunk, after OpenRouter answered 200: a generation that may be billed, which the
-        // next attempt does not replace (and which a cancel from here on must not count twice). A cancel that ended
-        // it keeps it as the request's own.
-        if (!signal.aborted) {
-          meter.failedAfterSending(generationId);
-          this.#latestGenerationId = undefined;
-        }
-        throw error instanceof UpstreamFailure ? error : toTransportError(error, signal);
-      }
-    }, meter.observer.attempts, meter);
+    return openChatStream(this.context, this.run, this.meter, {
+      raw: this.#rawEvents,
+      answered: (generationId) => {
+        this.#statusKnown = true;
+        this.#latestGenerationId = generationId;
+      },
+      abandoned: () => {
+        this.#latestGenerationId = undefined;
+      },
+    });
   }
 
   /**
@@ -363,22 +335,4 @@ function writeAfterHeaders(res: ServerResponse, data: string | Buffer): void {
   res.flushHeaders();
   res.write(data);
   res.uncork();
-}
-
-/**
- * Reads up to the first data event, and keeps what came after it in the same read: keep-alives are skipped, an error
- * event is a failure still worth retrying.
- */
-async function firstChunk(batches: AsyncGenerator<SseItem[]>): Promise<Pick<OpenedStream, 'first' | 'rest'>> {
-  for (;;) {
-    const next = await batches.next();
-    if (next.done) throw new UpstreamFailure(new GatewayError('upstream_stream_truncated', 'The model provider closed the stream before answering.'), true, true);
-    for (const [index, item] of next.value.entries()) {
-      if (item.kind === 'comment') continue;
-      if (item.data === '[DONE]') return { first: undefined, rest: [] };
-      const chunk = JSON.parse(item.data) as UpstreamChunk;
-      if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error);
-      return { first: { chunk, raw: item.data }, rest: next.value.slice(index + 1) };
-    }
-  }
 }

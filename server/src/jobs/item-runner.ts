@@ -7,15 +7,14 @@ import type { ForwardResult, MeteredRequest, MeteredRoute } from '../gateway/met
 import { estimateChat, estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
+import { openChatStream, type OpenedStream } from '../gateway/open-chat-stream.js';
 import type { UpstreamChunk } from '../gateway/stream-proxy.js';
 import { postWithFallbacks } from '../gateway/upstream-json.js';
-import { withFallbacks } from '../gateway/with-fallbacks.js';
 import { embeddingsRequestSchema } from '../gateway/embeddings-request.js';
 import type { Feature } from '../features/feature.js';
-import { headerValue, toTransportError } from '../upstream/openrouter-client.js';
-import { SentKey } from '../upstream/sent-key.js';
-import { readSseEvents, type SseItem } from '../upstream/sse-events.js';
-import { classifyUpstreamError, readUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import { toTransportError } from '../upstream/openrouter-client.js';
+import type { SseItem } from '../upstream/sse-events.js';
+import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import { detachedResponse } from './detached-response.js';
 
@@ -190,64 +189,75 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
 }
 
 /**
- * Streams one chat from OpenRouter and collects its text. Retries and fallbacks apply until the first chunk, as for
- * a client's stream; the generation id is handed to `hooks.generation` (and awaited) before any chunk is read.
+ * Streams one chat from OpenRouter and collects its text. It opens as a client's stream does (`openChatStream`):
+ * retries and fallbacks apply until the first chunk, and an attempt that may be billed and failed before it counts in
+ * the item's record and its caps. Each attempt is marked sent before it leaves, and its generation id is handed to
+ * `hooks.generation` (and awaited) before its body is read.
  */
 async function streamChatItem(context: GatewayContext, run: ChatRun, meter: MeteredRequest, hooks: ItemHooks): Promise<{ result: ForwardResult; content: string }> {
   const { signal } = meter;
-  // An upstream that echoes the request's key never gets it into the item's answer or its record.
-  const sentKey = SentKey.of(run.apiKey);
-  const opened = await withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
-    meter.attempt();
-    await hooks.sent();
-    const response = await context.upstream.send('/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey });
-    if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
-    const generationId = headerValue(response.headers, 'x-generation-id');
-    if (generationId) await hooks.generation(generationId);
-    return { items: readSseEvents(response.body, sentKey), generationId };
-  }, meter.observer.attempts);
-  let generationId = opened.generationId;
+  let named: string | undefined;
+  const opened = await openChatStream(context, run, meter, {
+    sending: () => hooks.sent(),
+    async answered(generationId) {
+      named = generationId;
+      if (generationId) await hooks.generation(generationId);
+    },
+  });
+  const { generationId } = opened;
   let text = '';
   let usage: unknown;
   let servedModel: string | undefined;
   let provider: string | undefined;
   let timeToFirstTokenMs: number | undefined;
-  let done = false;
+  const take = async (chunk: UpstreamChunk) => {
+    for (const tap of meter.answerTaps) await tap.chunk?.(chunk);
+    servedModel ??= chunk.model;
+    provider ??= chunk.provider;
+    if (chunk.usage) usage = chunk.usage;
+    const piece = chunk.choices?.[0]?.delta?.['content'];
+    if (typeof piece === 'string' && piece !== '') {
+      timeToFirstTokenMs ??= performance.now() - run.startedAt;
+      text += piece;
+    }
+  };
+  // `[DONE]` before any chunk: an answer with nothing in it, complete.
+  let done = opened.first === undefined;
   try {
-    for await (const item of opened.items as AsyncGenerator<SseItem>) {
-      if (item.kind === 'comment') continue;
-      if (item.data === '[DONE]') {
-        done = true;
-        break;
-      }
-      const chunk = JSON.parse(item.data) as UpstreamChunk;
-      if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
-      if (!generationId && chunk.id) {
-        generationId = chunk.id;
-        await hooks.generation(chunk.id);
-      }
-      for (const tap of meter.answerTaps) await tap.chunk?.(chunk);
-      servedModel ??= chunk.model;
-      provider ??= chunk.provider;
-      if (chunk.usage) usage = chunk.usage;
-      const piece = chunk.choices?.[0]?.delta?.['content'];
-      if (typeof piece === 'string' && piece !== '') {
-        timeToFirstTokenMs ??= performance.now() - run.startedAt;
-        text += piece;
+    // No generation id in the headers: the first chunk's is stored before the chunk is used.
+    if (generationId && generationId !== named) await hooks.generation(generationId);
+    if (opened.first) {
+      await take(opened.first.chunk);
+      for await (const item of itemsAfterFirst(opened)) {
+        if (item.kind === 'comment') continue;
+        if (item.data === '[DONE]') {
+          done = true;
+          break;
+        }
+        const chunk = JSON.parse(item.data) as UpstreamChunk;
+        if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error).error;
+        await take(chunk);
       }
     }
     if (!done) throw new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
     for (const tap of meter.answerTaps) await tap.streamEnd?.();
   } catch (error) {
-    await opened.items.return(undefined);
     if (signal.aborted) throw error;
     const failure = error instanceof GatewayError ? error : toTransportError(error).kind === 'timeout'
       ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
       : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
     meter.finish({ status: 'error', errorCode: failure.code, usage, servedModel, provider, generationId, timeToFirstTokenMs, completionCharacters: text.length });
     throw failure;
+  } finally {
+    await opened.batches.return(undefined);
   }
   return { result: { status: 'ok', usage, servedModel, provider, generationId, timeToFirstTokenMs, completionCharacters: text.length }, content: text };
+}
+
+/** The items of an opened stream after its first chunk: those of the first chunk's read, then the rest of the body. */
+async function* itemsAfterFirst(opened: OpenedStream): AsyncGenerator<SseItem> {
+  yield* opened.rest;
+  for await (const batch of opened.batches) yield* batch;
 }
 
 /** The text of an OpenAI chunk stream (a replayed answer). */

@@ -177,8 +177,3 @@ function forwardRun(raw: RawEvents, bytes: Buffer, from: number, to: number, cou
 }
 
 const startsWithByteOrderMark = (bytes: Buffer): boolean => bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-
-/** `readSseBatches` one item at a time, for a reader that is not on the hot path. */
-export async function* readSseEvents(body: AsyncIterable<Uint8Array | string>, sentKey?: SentKey): AsyncGenerator<SseItem> {
-  for await (const batch of readSseBatches(body, { sentKey })) yield* batch;
-}
