@@ -12,6 +12,12 @@ describe('parseScenario', () => {
     });
   });
 
+  it('reads the tokenizer knobs', () => {
+    expect(parseScenario('tokenizer=bytes;token-chars=400')).toEqual({ tokenizer: 'bytes', tokenCharacters: 400 });
+    expect(() => parseScenario('tokenizer=chars')).toThrow(/words\|bytes/);
+    expect(() => parseScenario('token-chars=0')).toThrow(/≥ 1/);
+  });
+
   it('names the knob that is unknown or malformed', () => {
     expect(() => parseScenario('tsp=5')).toThrow(/unknown scenario knob "tsp"/);
     expect(() => parseScenario('tps=-1')).toThrow(ScenarioError);

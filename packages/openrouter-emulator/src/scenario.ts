@@ -1,4 +1,5 @@
 import { JSON_DEFECTS, type JsonDefect } from './content/json-defects.js';
+import type { Tokenizer } from './content/tokens.js';
 
 /**
  * A scenario says how the emulator answers one request: its pace, its usage form, and the faults to inject.
@@ -75,6 +76,16 @@ export interface Scenario {
    * (`mentioned`: a model that calls a tool only when asked for it, as a demo wants).
    */
   toolCalls?: 'first' | 'mentioned';
+  /**
+   * How prompt text is counted (chat, embeddings, image prompts): `words` (the default, about four characters a
+   * token) or `bytes` (a token per UTF-8 byte, the most a byte-level tokenizer makes: Chinese or Japanese text, emoji).
+   */
+  tokenizer?: Tokenizer;
+  /**
+   * Characters in each token of the answer and its reasoning, for a model whose tokens are long (runs of spaces, long
+   * words): the same number of tokens then carries that much more text.
+   */
+  tokenCharacters?: number;
 }
 
 export class ScenarioError extends Error {}
@@ -133,6 +144,8 @@ const KNOBS: Record<string, Knob> = {
   'echo-auth': ['echoAuth', flag('echo-auth')],
   'broken-json': ['brokenJson', oneOf('broken-json', JSON_DEFECTS)],
   'tool-calls': ['toolCalls', oneOf('tool-calls', ['first', 'mentioned'] as const)],
+  tokenizer: ['tokenizer', oneOf('tokenizer', ['words', 'bytes'] as const)],
+  'token-chars': ['tokenCharacters', integer('token-chars', 1)],
 };
 
 /** The knob names accepted in the string form, for documentation and error messages. */

@@ -52,6 +52,32 @@ describe('routing and reasoning knobs', () => {
   });
 });
 
+describe('tokenizer knobs', () => {
+  it('bills dense text a token per UTF-8 byte with tokenizer=bytes, in chats, embeddings and image prompts', async () => {
+    const dense = '你好世界，今天天气很好。😀'.repeat(20);
+    const usageOf = async (scenario: string) => (await json(await post(emulator, '/chat/completions', chatBody(dense, { max_tokens: 5 }), { 'x-emulator-scenario': scenario }))).usage;
+    const words = await usageOf('');
+    const bytes = await usageOf('tokenizer=bytes');
+    // Three framing tokens and four for the message, as with words.
+    expect(bytes.prompt_tokens).toBe(3 + 4 + Buffer.byteLength(dense));
+    expect(bytes.prompt_tokens).toBeGreaterThan(4 * words.prompt_tokens);
+    expect(bytes.cost).toBeGreaterThan(words.cost);
+    const embedded = await json(await post(emulator, '/embeddings', { model: 'openai/text-embedding-3-small', input: [dense, 'a b'] }, { 'x-emulator-scenario': 'tokenizer=bytes' }));
+    expect(embedded.usage.prompt_tokens).toBe(Buffer.byteLength(dense) + 3);
+    const drawn = await json(await post(emulator, '/images', { model: 'black-forest-labs/flux.2-pro', prompt: dense }, { 'x-emulator-scenario': 'tokenizer=bytes' }));
+    expect(drawn.usage.prompt_tokens).toBe(Buffer.byteLength(dense));
+  });
+
+  it('streams tokens of as many characters as token-chars says, answer and reasoning, billed as that many tokens', async () => {
+    const parsed = parseSse(await (await stream('long tokens', 'token-chars=400;reasoning=3', { max_tokens: 8, reasoning: { enabled: true } })).text());
+    const pieces = parsed.chunks.flatMap((chunk) => [chunk.choices?.[0]?.delta?.content, chunk.choices?.[0]?.delta?.reasoning]).filter((piece): piece is string => typeof piece === 'string' && piece !== '');
+    expect(pieces).toHaveLength(8);
+    expect(pieces.every((piece) => piece.length === 400)).toBe(true);
+    expect(parsed.chunks.at(-1)?.usage.completion_tokens).toBe(8);
+    expect(parsed.chunks.at(-1)?.usage.completion_tokens_details.reasoning_tokens).toBe(3);
+  });
+});
+
 describe('usage forms', () => {
   it('sends form A by default: a last chunk with one empty choice and the usage', async () => {
     const parsed = parseSse(await (await stream('form a', '')).text());

@@ -31,7 +31,7 @@ const payloadLength = (url: unknown) => (typeof url === 'string' && isDataUrl(ur
 
 /**
  * Reads the attachments of a chat's messages: their worst-case tokens, PDF pages and videos, and how many characters of
- * base64 they add to the body (which the prompt's character count leaves out, since they are not billed as text).
+ * base64 they add to the body (which the prompt's size leaves out, since they are not billed as text).
  */
 export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts & { payloadCharacters: number } {
   const facts = { tokens: 0, pdfPages: 0, videos: 0, payloadCharacters: 0, writesCache: false };
@@ -50,8 +50,8 @@ export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts
         const data = isRecord(part['file']) ? part['file']['file_data'] : undefined;
         const decoded = typeof data === 'string' ? dataUrlBytes(data) : undefined;
         const pages = decoded ? pdfPageCount(decoded.bytes) : undefined;
-        // Not a PDF the gateway can count: its bytes as text, four characters a token.
-        if (pages === undefined) facts.tokens += Math.ceil((decoded?.bytes.length ?? 0) / 4);
+        // Not a PDF the gateway can count: read as text, at most a token a byte.
+        if (pages === undefined) facts.tokens += decoded?.bytes.length ?? 0;
         else facts.pdfPages += pages;
         facts.payloadCharacters += payloadLength(data);
       } else if (part['type'] === 'input_audio') {
@@ -99,11 +99,12 @@ export function webSearchFeeOf(body: Record<string, unknown>): number {
 
 /**
  * The tokens of a predicted output (`prediction.content`): those the model does not use are billed as output on
- * top of the answer, so the estimate counts them all. Four characters a token, as the prompt's.
+ * top of the answer, so the estimate counts them all. At most a token a byte, as the prompt's (its text, or its
+ * parts as JSON).
  */
 export function predictionTokensOf(body: Record<string, unknown>): number {
   const prediction = body['prediction'];
   if (!isRecord(prediction) || prediction['content'] === undefined) return 0;
   const content = prediction['content'];
-  return Math.ceil((typeof content === 'string' ? content.length : JSON.stringify(content).length) / 4);
+  return Buffer.byteLength(typeof content === 'string' ? content : JSON.stringify(content));
 }

@@ -81,6 +81,13 @@ describe('parseChatRequest', () => {
     expect(quick).toBeGreaterThan(100);
   });
 
+  it('refuses a request for several answers (n), which OpenRouter would answer with one', () => {
+    const ask = (n: unknown) => () => parseChatRequest({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], n });
+    expect(ask(3)).toThrow(expect.objectContaining({ code: 'invalid_parameter', options: { param: 'n' }, message: expect.stringMatching(/^n: OpenRouter answers one choice per request/) }));
+    expect(ask(0)).toThrow(expect.objectContaining({ code: 'invalid_parameter', options: { param: 'n' } }));
+    expect(ask(1)()).toMatchObject({ n: 1 });
+  });
+
   it('gives a copy: nothing the gateway changes in it reaches the body the host parsed', () => {
     const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stop: ['a'], stream_options: { include_usage: true } };
     const request = parseChatRequest(body);

@@ -24,6 +24,8 @@ export const chatRequestSchema = z
     top_k: z.number().int().nullish(),
     max_tokens: z.number().int().positive().nullish(),
     max_completion_tokens: z.number().int().positive().nullish(),
+    // OpenRouter answers one choice whatever `n` says: a request for more is refused rather than answered with one.
+    n: z.number().int().min(1).max(1, 'OpenRouter answers one choice per request; send several requests for several answers').nullish(),
     presence_penalty: z.number().nullish(),
     frequency_penalty: z.number().nullish(),
     repetition_penalty: z.number().nullish(),

@@ -18,10 +18,15 @@ export interface ChatRun {
   startedAt: number;
   /**
    * The length of everything billed as prompt (messages with their parts and tool results, tools, schemas…) as
-   * JSON, measured once: the quota estimate and the usage record both read it.
+   * JSON, in characters: the usage record keeps it, for a probable cost when OpenRouter's figure is missing.
    */
   promptCharacters: number;
-  /** What the attachments may cost, read from their bytes (their base64 is not in `promptCharacters`). */
+  /**
+   * The same JSON's UTF-8 bytes, measured with it: the most tokens its text can be (`tokensOfText`), which the quota
+   * estimate reserves.
+   */
+  promptBytes: number;
+  /** What the attachments may cost, read from their bytes (their base64 is in neither size). */
   attachments: AttachmentFacts;
   /** The OpenRouter key of the caller's project. */
   apiKey: string;
@@ -79,8 +84,8 @@ export async function chatRunFor(context: GatewayContext, identity: Identity, ta
  */
 async function withUpstreamKey(context: GatewayContext, prepared: PreparedChat): Promise<ChatRun> {
   const apiKey = await context.upstreamKey(prepared.identity.projectId);
-  const { identity, requestedModel, target, body, includeUsage, startedAt, promptCharacters, attachments } = prepared;
-  return { identity, requestedModel, target, body, includeUsage, startedAt, promptCharacters, attachments, apiKey };
+  const { identity, requestedModel, target, body, includeUsage, startedAt, promptCharacters, promptBytes, attachments } = prepared;
+  return { identity, requestedModel, target, body, includeUsage, startedAt, promptCharacters, promptBytes, attachments, apiKey };
 }
 
 async function preparedChatFor(context: GatewayContext, identity: Identity, target: Target, incoming: ChatRequest): Promise<PreparedChat> {
@@ -101,6 +106,8 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
   if (body['cache_control'] != null) attachments.writesCache = true;
   const endUser = identity.userId ?? user ?? undefined;
   if (endUser) body['user'] = endUser;
+  // Measured once; the base64 of attachments is one byte a character.
+  const json = JSON.stringify(body);
   return {
     identity,
     requestedModel: request.model,
@@ -109,7 +116,8 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
     // OpenRouter's `usage: { include: true }` asks for the same as OpenAI's `stream_options.include_usage`.
     includeUsage: streamOptions?.include_usage === true || request.usage?.include === true,
     startedAt: performance.now(),
-    promptCharacters: promptCharactersOf(body) - payloadCharacters,
+    promptCharacters: json.length - payloadCharacters,
+    promptBytes: Buffer.byteLength(json) - payloadCharacters,
     attachments,
   };
 }

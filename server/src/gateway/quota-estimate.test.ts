@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from './context.js';
-import { estimateEmbeddings } from './quota-estimate.js';
+import type { PreparedChat } from './chat.js';
+import { estimateChat, estimateEmbeddings, estimateImages } from './quota-estimate.js';
 
 // A catalog that prices one model at $1 per token, one at $3, and one as variable (-1), so costs read as tokens.
 const listed: Record<string, { pricing: Record<string, string> }> = {
@@ -20,10 +21,12 @@ describe('estimateEmbeddings', () => {
     expect((await estimateEmbeddings(context, ['embed/one-dollar'], [tokens, tokens.slice(0, 10)])).tokens).toBe(4_010);
   });
 
-  it('counts text four characters a token, beside token arrays in the same input', async () => {
+  it('counts text a token per UTF-8 byte of its JSON, beside token arrays in the same input', async () => {
     const text = 'x'.repeat(398);
-    expect((await estimateEmbeddings(context, ['embed/one-dollar'], text)).tokens).toBe(100);
-    expect((await estimateEmbeddings(context, ['embed/one-dollar'], [[1, 2, 3], text])).tokens).toBe(3 + Math.ceil(JSON.stringify([text]).length / 4));
+    expect((await estimateEmbeddings(context, ['embed/one-dollar'], text)).tokens).toBe(400);
+    expect((await estimateEmbeddings(context, ['embed/one-dollar'], [[1, 2, 3], text])).tokens).toBe(3 + JSON.stringify([text]).length);
+    // Three bytes a character of Chinese, four an emoji: a byte-level tokenizer may bill each byte.
+    expect((await estimateEmbeddings(context, ['embed/one-dollar'], '你好😀')).tokens).toBe(2 + 3 + 3 + 4);
   });
 });
 
@@ -51,5 +54,37 @@ describe('prices read from catalog entries', () => {
     expect((await estimateEmbeddings(refreshing, ['embed/variable'], [1, 2])).costUsd).toBe(6);
     dearest = { prompt: 7 };
     expect((await estimateEmbeddings(refreshing, ['embed/variable'], [1, 2])).costUsd).toBe(14);
+  });
+});
+
+describe('estimateChat', () => {
+  // $1 a prompt token and $2 an output one, with a context of 1,000 tokens and at most 100 output tokens.
+  const chatContext = {
+    catalog: { find: async () => ({ pricing: { prompt: '1', completion: '2' }, context_length: 1_000, top_provider: { max_completion_tokens: 100 } }), dearest: async () => null },
+    retry: { maxRetries: 0 },
+  } as unknown as GatewayContext;
+  const run = (promptBytes: number, body: Record<string, unknown> = {}) =>
+    ({ target: { models: ['chat/model'], isFeature: false }, body, promptBytes, attachments: { tokens: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
+
+  it('reserves the prompt\'s bytes, never more than the model\'s context', async () => {
+    expect(await estimateChat(chatContext, run(300, { max_tokens: 10 }))).toEqual({ tokens: 310, costUsd: 320 });
+    expect(await estimateChat(chatContext, run(50_000, { max_tokens: 10 }))).toEqual({ tokens: 1_010, costUsd: 1_020 });
+  });
+
+  it('counts the larger of max_tokens and max_completion_tokens, and every answer asked for', async () => {
+    expect((await estimateChat(chatContext, run(0, { max_tokens: 10, max_completion_tokens: 40 }))).tokens).toBe(40);
+    expect((await estimateChat(chatContext, run(0, { max_tokens: 10, n: 3 }))).tokens).toBe(30);
+    expect((await estimateChat(chatContext, run(0, {}))).tokens).toBe(100);
+  });
+
+  it('counts a predicted output at its UTF-8 bytes, billed as output', async () => {
+    expect((await estimateChat(chatContext, run(0, { max_tokens: 10, prediction: { type: 'content', content: '日本' } }))).tokens).toBe(16);
+  });
+});
+
+describe('estimateImages', () => {
+  it('counts the prompt a token per UTF-8 byte of its JSON', async () => {
+    const images = { catalog: { find: async () => ({ pricing: { prompt: '1', image_output: '0' } }), dearest: async () => null } } as unknown as GatewayContext;
+    expect(await estimateImages(images, ['draw/model'], '山の絵', 1, '64x64')).toEqual({ tokens: 2 + 9 + 6, costUsd: 11 });
   });
 });

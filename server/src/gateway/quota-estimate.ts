@@ -76,18 +76,33 @@ async function modelFactsOf(context: GatewayContext, id: string): Promise<ModelF
  * An estimate a quota backend can count: whole tokens, at most what it counts exactly (a reasoning budget of 1e300
  * asks for more than any cap allows, and is refused as such).
  */
-const countable = (estimate: QuotaEstimate): QuotaEstimate => ({ tokens: Math.min(Math.ceil(estimate.tokens), Number.MAX_SAFE_INTEGER), costUsd: estimate.costUsd });
+const countable = (estimate: QuotaEstimate): QuotaEstimate => {
+  const tokens = Math.min(Math.ceil(estimate.tokens), Number.MAX_SAFE_INTEGER);
+  return estimate.guardrailCostUsd === undefined ? { tokens, costUsd: estimate.costUsd } : { tokens, costUsd: estimate.costUsd, guardrailCostUsd: estimate.guardrailCostUsd };
+};
 
-/** Four characters a token, as OpenAI documents for English. */
-const CHARACTERS_PER_TOKEN = 4;
+/**
+ * The most tokens a text can be: its UTF-8 bytes. A byte-level tokenizer (and SentencePiece with byte fallback) never
+ * makes more tokens than bytes, and dense text comes close (Chinese or Japanese, emoji, runs of one-letter words);
+ * four characters a token holds only for English. Counted on JSON, whose quotes and keys outnumber the special tokens
+ * a chat template adds per message.
+ */
+const tokensOfText = (text: string) => Buffer.byteLength(text);
 
-/** A rough token count. */
-const tokensOfCharacters = (characters: number) => Math.ceil(characters / CHARACTERS_PER_TOKEN);
+/** The same where only a length in UTF-16 units is known: a unit is at most three bytes of UTF-8 (a pair, four). */
+const tokensOfLength = (length: number) => 3 * length;
 
-/** A rough prompt size, from the prompt as JSON. */
-function estimatePromptTokens(value: unknown): number {
-  return tokensOfCharacters(JSON.stringify(value ?? '').length);
+/** The most tokens a value sent as JSON can be (an embeddings input, an image prompt). */
+function promptTokensOf(value: unknown): number {
+  return tokensOfText(JSON.stringify(value ?? ''));
 }
+
+/**
+ * Characters of an answer a token is assumed to be when counting how often a stream of it calls the moderation model:
+ * a token may be many more (runs of spaces, long words), and each call past those counted reserves its own worst case
+ * (`moderationCallWorstCase`), so this only sets what is reserved up front.
+ */
+const ANSWER_CHARACTERS_PER_TOKEN = 4;
 
 /** The reasoning budget a chat asks for (billed as output), 0 when it sets none. */
 function reasoningBudgetOf(body: Record<string, unknown>): number {
@@ -102,18 +117,34 @@ function pdfEngineOf(body: Record<string, unknown>): unknown {
   return parser?.pdf?.engine;
 }
 
+/** The output a chat asks for: the larger of `max_tokens` and `max_completion_tokens` (a feature's extras may set either). */
+function askedOutputOf(body: Record<string, unknown>): number | undefined {
+  const tokens = body['max_tokens'];
+  const completion = body['max_completion_tokens'];
+  const asked = typeof tokens === 'number' ? tokens : undefined;
+  return typeof completion === 'number' && completion > (asked ?? 0) ? completion : asked;
+}
+
+/** The answers a chat asks for (`n`, which a feature's extras may set; a client's is refused): each is billed. */
+function choicesOf(body: Record<string, unknown>): number {
+  const choices = body['n'];
+  return typeof choices === 'number' && Number.isInteger(choices) && choices > 1 ? choices : 1;
+}
+
 /**
- * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas) plus its
- * attachments by what they hold (images by pixel size, PDFs by page, with the OCR engine's fee where it applies,
- * audio by length, and with a video the model's whole context window) and the web search's fee, plus `max_tokens`
- * (else the model's maximum output) plus its reasoning budget and a predicted output's tokens (billed as output where
- * unused), priced at the
- * dearest of the models it may fall back to. Spend and token caps reserve this before forwarding.
+ * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas) at one token per
+ * byte of its JSON (`tokensOfText`), plus its attachments by what they hold (images by pixel size, PDFs by page, with
+ * the OCR engine's fee where it applies, audio by length, and with a video the model's whole context window), all of
+ * it at most the model's context (a longer prompt is refused unbilled, or cut to fit by middle-out), and the web
+ * search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget and a predicted output's
+ * tokens (billed as output where unused), for each answer asked for, priced at the dearest of the models it may fall
+ * back to. Spend and token caps reserve this before forwarding.
  */
-export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptCharacters' | 'attachments'>): Promise<QuotaEstimate> {
-  const text = tokensOfCharacters(run.promptCharacters);
+export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptBytes' | 'attachments'>): Promise<QuotaEstimate> {
+  const text = run.promptBytes;
   const facts = await factsOf(context, run.target.models);
-  const asked = typeof run.body['max_tokens'] === 'number' ? run.body['max_tokens'] : undefined;
+  const asked = askedOutputOf(run.body);
+  const choices = choicesOf(run.body);
   // Output beyond the answer's own: the reasoning budget, and a predicted output's unused tokens.
   const extraOutput = reasoningBudgetOf(run.body) + predictionTokensOf(run.body);
   const engine = pdfEngineOf(run.body);
@@ -125,27 +156,31 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   for (const model of facts) {
     const listed = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
     // A video's length is not known before the provider reads it: it may fill the whole context window.
-    const prompt = run.attachments.videos > 0 ? Math.max(listed, model.contextLength) : listed;
+    const prompt = run.attachments.videos > 0 ? model.contextLength : Math.min(listed, model.contextLength);
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
-    const output = (asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + extraOutput;
+    const output = choices * ((asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + extraOutput);
     mostOutput = Math.max(mostOutput, output);
     tokens = Math.max(tokens, prompt + output);
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
     const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
     costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + searchFee);
   }
-  if (run.target.isFeature && moderated(run.target.feature.guardrails)) costUsd += await moderationWorstCase(context, run.target.feature.guardrails, text, mostOutput);
-  return countable({ tokens, costUsd });
+  if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, costUsd });
+  // The input call reads the client's texts, a part of the prompt's JSON.
+  const guardrailCostUsd = await moderationWorstCase(context, run.target.feature.guardrails, text, mostOutput);
+  return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }
 
 /** Whether a feature's guardrails call a moderation model (most features have none: no estimate to wait for). */
 const moderated = (guardrails: readonly GuardrailConfig[] | undefined): guardrails is readonly GuardrailConfig[] => guardrails?.some((guardrail) => guardrail.type === 'moderation') === true;
 
 /**
- * The most a feature's moderation guardrails may spend on one request (`MODERATION_CALLS`): a call reading the input,
- * and on the answer the dearer of one call reading it whole and the calls a stream of it makes, each reading at most
- * the latest window; at the moderation model's prices. Its tokens are the moderation model's, not the request's, so
- * only spend caps count them.
+ * What a feature's moderation guardrails reserve up front for one request (`MODERATION_CALLS`): a call reading the
+ * input, and on the answer the dearer of one call reading it whole and the calls a stream of it makes at four
+ * characters a token, each reading at most the latest window (2,000 UTF-16 units, at most 6,000 tokens, and no more
+ * than the answer's); each call at most the moderation model's context, at its prices. Its tokens are the moderation
+ * model's, not the request's, so only spend caps count them. A call this does not cover (a stream whose tokens are
+ * long makes more calls; a text denser than assumed) reserves its own worst case before it is made.
  */
 async function moderationWorstCase(context: GatewayContext, guardrails: readonly GuardrailConfig[] | undefined, inputTokens: number, outputTokens: number): Promise<number> {
   let costUsd = 0;
@@ -153,51 +188,75 @@ async function moderationWorstCase(context: GatewayContext, guardrails: readonly
     if (guardrail.type !== 'moderation') continue;
     const model = await modelFactsOf(context, guardrail.model);
     // Every attempt of a call may be billed (one that fails after OpenRouter had it is retried).
-    const attempts = 1 + context.retry.maxRetries;
-    const call = (tokens: number) => attempts * moderationCallUsd(model, tokens);
+    const call = (tokens: number) => attemptsOf(context) * moderationCallUsd(model, tokens);
     if (guardrail.stage !== 'output') costUsd += call(inputTokens);
     if (guardrail.stage === 'input' || outputTokens === 0) continue;
-    const streamedCalls = Math.floor((outputTokens * CHARACTERS_PER_TOKEN) / MODERATION_CALLS.everyCharacters) + 1;
-    costUsd += Math.max(call(outputTokens), streamedCalls * call(Math.min(outputTokens, tokensOfCharacters(MODERATION_CALLS.windowCharacters))));
+    const streamedCalls = Math.floor((outputTokens * ANSWER_CHARACTERS_PER_TOKEN) / MODERATION_CALLS.everyCharacters) + 1;
+    const window = Math.min(outputTokens, tokensOfLength(MODERATION_CALLS.windowCharacters));
+    costUsd += Math.max(call(outputTokens), streamedCalls * call(window));
   }
   return costUsd;
 }
 
-/** The most one attempt of a moderation call reading `tokens` may cost. */
-const moderationCallUsd = (model: ModelFacts, tokens: number) => tokens * model.promptPrice + MODERATION_CALLS.answerTokens * model.completionPrice;
+/** The attempts a call may make, each of which may be billed (one that fails after OpenRouter had it is retried). */
+const attemptsOf = (context: GatewayContext) => 1 + context.retry.maxRetries;
+
+/** The most one attempt of a moderation call reading `tokens` may cost: no more than the model's context is billed. */
+const moderationCallUsd = (model: ModelFacts, tokens: number) => Math.min(tokens, model.contextLength) * model.promptPrice + MODERATION_CALLS.answerTokens * model.completionPrice;
+
+/** The most tokens a moderation call reading `text` sends: the bytes of its message as JSON. */
+const moderationTokensOf = (text: string) => tokensOfText(JSON.stringify([{ role: 'user', content: text }]));
 
 /**
  * The most one attempt of a moderation call reading `text` may cost: what an attempt that fails after reaching
  * OpenRouter (billed, perhaps, with no answer to say how much) is counted at.
  */
 export async function moderationAttemptWorstCase(context: GatewayContext, model: string, text: string): Promise<number> {
-  return moderationCallUsd(await modelFactsOf(context, model), tokensOfCharacters(text.length));
+  return moderationCallUsd(await modelFactsOf(context, model), moderationTokensOf(text));
 }
 
-/** An embeddings input's tokens: a token array (numbers) counts its length, text four characters a token. */
+/**
+ * The most a moderation call reading `text` may cost, every attempt of it: what it reserves before it is made when the
+ * request's estimate did not cover it.
+ * @example
+ * await reserve(await moderationCallWorstCase(context, 'meta-llama/llama-guard-4-12b', window));
+ */
+export async function moderationCallWorstCase(context: GatewayContext, model: string, text: string): Promise<number> {
+  return attemptsOf(context) * (await moderationAttemptWorstCase(context, model, text));
+}
+
+/** An embeddings input's tokens: a token array (numbers) counts its length, text one token a byte of its JSON. */
 function embeddingInputTokens(input: unknown): number {
   const isTokenArray = (value: unknown) => Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'number');
   if (isTokenArray(input)) return (input as unknown[]).length;
-  if (!Array.isArray(input)) return estimatePromptTokens(input);
+  if (!Array.isArray(input)) return promptTokensOf(input);
   const tokenArrays = input.filter(isTokenArray) as unknown[][];
   const texts = input.filter((item) => !isTokenArray(item));
-  return tokenArrays.reduce((sum, tokens) => sum + tokens.length, 0) + (texts.length > 0 ? estimatePromptTokens(texts) : 0);
+  return tokenArrays.reduce((sum, tokens) => sum + tokens.length, 0) + (texts.length > 0 ? promptTokensOf(texts) : 0);
 }
 
 /** The most embeddings may cost, with its feature's moderation guardrails reading its input. */
 export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
-  const moderation = moderated(guardrails) ? await moderationWorstCase(context, guardrails, tokens, 0) : 0;
-  return countable({ tokens, costUsd: Math.max(0, ...facts.map((model) => tokens * model.promptPrice)) + moderation });
+  const costUsd = Math.max(0, ...facts.map((model) => tokens * model.promptPrice));
+  if (!moderated(guardrails)) return countable({ tokens, costUsd });
+  const guardrailCostUsd = await moderationWorstCase(context, guardrails, tokens, 0);
+  return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }
 
-/** The most an image generation may cost, with its feature's moderation guardrails reading its prompt. */
+/**
+ * The most an image generation may cost (its prompt as sent, one token a byte of its JSON), with its feature's
+ * moderation guardrails reading its prompt.
+ */
 export async function estimateImages(context: GatewayContext, models: readonly string[], prompt: string, count: number, size: string, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const [width = 1024, height = 1024] = size.split('x').map(Number);
   const imageTokens = Math.ceil(((width * height) / (1024 * 1024)) * IMAGE_TOKENS_PER_MEGAPIXEL) * count;
-  const promptTokens = estimatePromptTokens(prompt);
+  const promptTokens = promptTokensOf(prompt);
   const facts = await factsOf(context, models);
-  const moderation = moderated(guardrails) ? await moderationWorstCase(context, guardrails, promptTokens, 0) : 0;
-  return countable({ tokens: promptTokens + imageTokens, costUsd: Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice)) + moderation });
+  const tokens = promptTokens + imageTokens;
+  const costUsd = Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice));
+  if (!moderated(guardrails)) return countable({ tokens, costUsd });
+  const guardrailCostUsd = await moderationWorstCase(context, guardrails, promptTokens, 0);
+  return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }

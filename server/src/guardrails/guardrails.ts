@@ -7,6 +7,7 @@ import { isRecord } from '../records.js';
 import type { GuardrailDecision } from '../usage/usage-record.js';
 import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
+import { ModerationAllowance } from './moderation-allowance.js';
 import { findPii, redactPii } from './pii.js';
 import { JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
@@ -39,10 +40,12 @@ export interface HostGuardrail {
 }
 
 /**
- * Asks a moderation model (through OpenRouter) whether a text is unsafe; what its calls cost, answered or not, goes to
- * `spent` (then to the request's record and its spend caps).
+ * Asks a moderation model (through OpenRouter) whether a text is unsafe. Before calling, it hands `reserve` the most
+ * the call may cost (every attempt of it), which throws the spend cap's refusal when the request's reservation lacks
+ * it and the cap has no room; what its calls cost, answered or not, goes to `spent` (then to the request's record and
+ * its spend caps).
  */
-export type Moderate = (request: { model: string; text: string; apiKey: string; signal: AbortSignal; spent(costUsd: number): void }) => Promise<{ flagged: boolean }>;
+export type Moderate = (request: { model: string; text: string; apiKey: string; signal: AbortSignal; reserve(worstCaseUsd: number): Promise<void>; spent(costUsd: number): void }) => Promise<{ flagged: boolean }>;
 
 export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the content policy of this app.';
 
@@ -113,7 +116,10 @@ export class Guardrails {
   }
 
   #checksOf(request: OutgoingRequest, meter: MeteredRequest): Check[] {
-    const configured = (request.feature?.guardrails ?? []).map((config) => this.#checkOf(config, request.feature?.name, meter));
+    const guardrails = request.feature?.guardrails ?? [];
+    // One allowance for all of the request's moderation calls, as its estimate reserved them together.
+    const allowance = guardrails.some((config) => config.type === 'moderation') ? new ModerationAllowance(meter) : undefined;
+    const configured = guardrails.map((config) => this.#checkOf(config, request.feature?.name, meter, allowance));
     const hooks = (this.options.hooks ?? []).map((hook): Check => ({
       name: hook.name,
       stages: new Set([hook.stage]),
@@ -126,7 +132,7 @@ export class Guardrails {
     return [...configured, ...hooks];
   }
 
-  #checkOf(config: GuardrailConfig, feature: string | undefined, meter: MeteredRequest): Check {
+  #checkOf(config: GuardrailConfig, feature: string | undefined, meter: MeteredRequest, allowance: ModerationAllowance | undefined): Check {
     const name = config.name ?? config.type;
     switch (config.type) {
       case 'pii': {
@@ -155,7 +161,8 @@ export class Guardrails {
             const spent = (costUsd: number) => {
               meter.recordFields.guardrailCostUsd = (meter.recordFields.guardrailCostUsd ?? 0) + costUsd;
             };
-            const { flagged } = await this.options.moderate({ model: config.model, text, apiKey: request.apiKey, signal: meter.signal, spent });
+            const reserve = async (worstCaseUsd: number) => allowance?.cover(worstCaseUsd);
+            const { flagged } = await this.options.moderate({ model: config.model, text, apiKey: request.apiKey, signal: meter.signal, reserve, spent });
             return { blocked: flagged };
           },
         };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { parseSseBody } from '../../test/sse.js';
 import type { FeatureInput } from '../features/feature.js';
 
 const FEATURES: FeatureInput[] = [
@@ -91,6 +92,43 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
       await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(row!.guardrail_cost_usd!, 9);
       // The worst case reserved before the request covered all three attempts.
       expect(await worstCase(harness, 'moderated')).toBeGreaterThanOrEqual(row!.guardrail_cost_usd!);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('a stream whose tokens are long calls moderation more often than its estimate counted: each call past it is reserved first, and counted', async () => {
+    const harness = await startHarness({ database: join(directory, 'long-tokens.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } } });
+    try {
+      // Every token of the answer is 400 characters (runs of spaces, long words): 20 tokens make 8,000 characters,
+      // a moderation call each, where four characters a token would make one.
+      harness.emulator.addRule({ match: { model: 'openai/gpt-4o-mini' }, scenario: 'token-chars=400' });
+      const body = JSON.stringify({ model: 'moderated', stream: true, max_tokens: 20, messages: [{ role: 'user', content: 'Tell me about the sea.' }] });
+      const stream = () => fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers, body });
+      const reserved = ((await (await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers, body })).json()) as { estimate: { costUsd: number } }).estimate.costUsd;
+      const moderationCalls = () => harness.emulator.generations({}).filter((generation) => generation.model === 'meta-llama/llama-guard-4-12b').length;
+
+      await setSpendCap(harness, 1);
+      const whole = parseSseBody(await (await stream()).text());
+      expect(whole.done).toBe(true);
+      expect(whole.events.some((event) => event['error'] !== undefined)).toBe(false);
+      // The input's call, and one per 400 characters of the answer.
+      expect(moderationCalls()).toBeGreaterThanOrEqual(1 + 20);
+      const spent = harness.emulator.billedTotal().cost;
+      expect(spent).toBeGreaterThan(reserved);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(spent, 9);
+
+      // Room for the estimate, not for every call the answer makes: the stream ends with the cap's error when the
+      // next call has no room, and the cap is never passed.
+      const cap = spent + (reserved + spent) / 2;
+      await setSpendCap(harness, cap);
+      const callsBefore = moderationCalls();
+      const cut = parseSseBody(await (await stream()).text());
+      expect(harness.emulator.billedTotal().cost).toBeLessThanOrEqual(cap);
+      const error = cut.events.find((event) => event['error'] !== undefined)?.['error'] as { code?: string } | undefined;
+      expect(error?.code).toBe('quota_exceeded');
+      expect(moderationCalls() - callsBefore).toBeGreaterThan(1);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
     } finally {
       await harness.close();
     }

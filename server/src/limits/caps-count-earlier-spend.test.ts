@@ -67,18 +67,19 @@ describe.each(['sqlite', 'postgres'] as const)('caps count what was spent before
       const used = await usedOf(second);
       expect(used['spendPerDayUsd']).toBeCloseTo(spent.cost, 9);
       expect(used['tokensPerDay']).toBe(spent.tokens);
-      // A cap just above what was spent refuses what no longer fits.
-      await setCaps(second, { tokensPerDay: spent.tokens + 150 });
+      // A cap just above what was spent refuses what no longer fits (a prompt reserves a token a byte of its JSON, about
+      // 170 here, besides its max_tokens).
+      await setCaps(second, { tokensPerDay: spent.tokens + 300 });
       const refused = await chat(second, 'one more, long', 400);
       expect(refused.status).toBe(402);
       expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('has');
       expect((await chat(second, 'one more, short', 20)).status).toBe(200);
       // A cap for every user counts what each spent (the harness's client key is user-1's).
       const userSpent = (await usedOf(second))['tokensPerDay'] ?? 0;
-      await setCaps(second, {}, { tokensPerDay: userSpent + 150 });
+      await setCaps(second, {}, { tokensPerDay: userSpent + 300 });
       const refusedUser = await chat(second, 'one more for the user, long', 400);
       expect(refusedUser.status).toBe(402);
-      expect(((await refusedUser.json()) as { error: { message: string } }).error.message).toContain(`daily token limit of ${userSpent + 150} for your account has`);
+      expect(((await refusedUser.json()) as { error: { message: string } }).error.message).toContain(`daily token limit of ${userSpent + 300} for your account has`);
     } finally {
       await second.close();
     }

@@ -101,6 +101,51 @@ describe('QuotaGuard settlement of requests whose cost is unknown', () => {
   });
 });
 
+describe('QuotaGuard reservations a request adds for its own calls (reserveMore)', () => {
+  const capped: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000, spendPerDayUsd: 1, spendPerMonthUsd: 0.9 } } };
+  const guardOf = (backend: MemoryBackend) => new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }));
+  const used = async (guard: QuotaGuard) => Object.fromEntries((await guard.consumption(subject)).map((status) => [status.kind, status.used]));
+
+  it('adds to every spend cap while there is room, all or none, and refuses past it', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    await admitted.reserveMore(0.3);
+    expect(await used(guard)).toEqual({ tokensPerDay: 100, spendPerDayUsd: 0.8, spendPerMonthUsd: 0.8 });
+    // The day has room for 0.15 more, the month not: neither takes it.
+    await expect(admitted.reserveMore(0.15)).rejects.toMatchObject({ code: 'quota_exceeded', message: expect.stringContaining('monthly spending limit of $0.9000 for this project has $0.1000 left, too little for the next call of its guardrails') });
+    expect(await used(guard)).toEqual({ tokensPerDay: 100, spendPerDayUsd: 0.8, spendPerMonthUsd: 0.8 });
+    await admitted.settle({ tokens: 60, costUsd: 0.25, extraCostUsd: 0.4, mayBeBilled: true });
+    expect(await used(guard)).toEqual({ tokensPerDay: 60, spendPerDayUsd: 0.65, spendPerMonthUsd: 0.65 });
+    await backend.close();
+  });
+
+  it('keeps what it added when the request\'s cost is never known', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    await admitted.reserveMore(0.2);
+    await admitted.settle({ tokens: 0, costUsd: undefined, extraCostUsd: 0.6, mayBeBilled: true });
+    expect(await used(guard)).toEqual({ tokensPerDay: 100, spendPerDayUsd: 0.7, spendPerMonthUsd: 0.7 });
+    await backend.close();
+  });
+
+  it('adds to the latest attempt\'s reservation, which settles with the request\'s other costs', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0.2 });
+    await admitted.reserveAgain();
+    await admitted.reserveMore(0.1);
+    expect(await used(guard)).toEqual({ tokensPerDay: 200, spendPerDayUsd: 0.5, spendPerMonthUsd: 0.5 });
+    // The failed first attempt is reconciled apart; the answer's reservation covers the answer and the extra calls.
+    await admitted.settle({ tokens: 50, costUsd: 0.05, extraCostUsd: 0.25, mayBeBilled: true, failedGenerations: ['gen-failed'] });
+    expect(await used(guard)).toEqual({ tokensPerDay: 150, spendPerDayUsd: 0.5, spendPerMonthUsd: 0.5 });
+    await guard.settleCost('gen-failed', { costUsd: 0.01, tokens: 10 });
+    expect(await used(guard)).toEqual({ tokensPerDay: 60, spendPerDayUsd: 0.31, spendPerMonthUsd: 0.31 });
+    await backend.close();
+  });
+});
+
 describe('QuotaGuard and policies', () => {
   const user: QuotaSubject = { identity: { projectId: 'project-b', role: 'user', userId: 'ada' }, feature: 'chat' };
   const configured = (policy: ProjectLimits['policy']): ProjectLimits => ({ ...limits, policy });

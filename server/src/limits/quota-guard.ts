@@ -4,12 +4,17 @@ import { GatewayError } from '../errors.js';
 import type { LimitPolicySource } from './limit-policy.js';
 import { dayPeriod, monthPeriod, type Period } from './periods.js';
 import { isPending, runSteps, type Awaitable, type Steps } from './steps.js';
-import { fromNanoUsd, toNanoUsd, type BackendFailurePolicy, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
+import { fromNanoUsd, NANO_USD_PER_USD, toNanoUsd, type BackendFailurePolicy, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
 
 /** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
 export interface QuotaEstimate {
   tokens: number;
   costUsd: number;
+  /**
+   * Of `costUsd`, what the request's own guardrail calls (a moderation model's) are reserved for up front; a call past
+   * it reserves more first (`Admission.reserveMore`). Absent when its guardrails call no model.
+   */
+  guardrailCostUsd?: number;
 }
 
 export interface QuotaSubject {
@@ -148,6 +153,13 @@ export interface Admission {
    * reservation of its own. Throws the cap's refusal (nothing more is taken) when a cap has no room for it.
    */
   reserveAgain(): Promise<void>;
+  /**
+   * Reserves `costUsd` more against the request's spend caps, for a call of its own beyond its answer that its
+   * estimate did not cover (a moderation call past those it counted): added to the reservation of its latest attempt,
+   * which settles with the request's other costs (`ActualUse.extraCostUsd`). Throws the cap's refusal (nothing more is
+   * taken) when a cap has no room for it.
+   */
+  reserveMore(costUsd: number): Promise<void>;
 }
 
 /** A project's or one of its features' budgets, as the usage ledger is asked for what they spent. */
@@ -207,9 +219,9 @@ const SEED_WAIT_MS = 5_000;
 const CALLER_READS_LIMIT = 1_000;
 const BUDGET_KINDS: readonly BudgetKind[] = ['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd'];
 
-const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined, reserveAgain: async () => undefined };
+const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined, reserveAgain: async () => undefined, reserveMore: async () => undefined };
 
-function describeScope(scope: Scope): string {
+function describeScope(scope: Pick<Scope, 'scope' | 'target'>): string {
   if (scope.scope === 'feature') return `the "${scope.target}" feature`;
   if (scope.scope === 'user') return 'your account';
   return 'this project';
@@ -301,7 +313,33 @@ export class QuotaGuard {
         await runSteps(this.#takeAll(budgets, estimate, taken, {}));
         (again ??= []).push(taken);
       },
+      reserveMore: async (costUsd) => {
+        if (settled || !(costUsd > 0)) return;
+        // The latest attempt's spend holds grow: they settle with the request's other costs, or keep them when its
+        // cost is never known.
+        const latest = again?.at(-1) ?? holds;
+        const spends = latest.filter((hold): hold is Extract<Hold, { type: 'budget' }> => hold.type === 'budget' && hold.spend !== undefined);
+        if (spends.length > 0) await runSteps(this.#reserveMore(spends, Math.ceil(costUsd * NANO_USD_PER_USD)));
+      },
     };
+  }
+
+  /** Reserves `amount` (nano-USD) more on each spend hold, all or none; see `Admission.reserveMore`. */
+  *#reserveMore(spends: ReadonlyArray<Extract<Hold, { type: 'budget' }>>, amount: number): Steps<void> {
+    const taken: Hold[] = [];
+    try {
+      for (const hold of spends) {
+        const spend = hold.spend as SpendOf;
+        const limit = toNanoUsd(spend.limitUsd);
+        const result = (yield this.backend.reserve(hold.key, amount, limit, hold.periodEnd)) as ConsumeResult;
+        if (!result.allowed) throw capRefusal(spend, spend.kind, spend.limitUsd, result.used, amount, hold.periodEnd, 'the next call of its guardrails');
+        taken.push({ ...hold, amount });
+      }
+    } catch (error) {
+      yield* this.#release(taken, undefined);
+      throw error;
+    }
+    for (const hold of spends) hold.amount += amount;
   }
 
   /**
@@ -474,21 +512,7 @@ export class QuotaGuard {
     const { key, period, money, spend } = budgetCounter(scope, kind, now);
     const resetsAt = period.end;
     const result = (yield this.backend.reserve(key, amount, money ? toNanoUsd(limit) : limit, resetsAt)) as ConsumeResult;
-    if (!result.allowed) {
-      const reset = new Date(resetsAt).toISOString();
-      const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
-      const cap = money ? `The ${period} spending limit of ${usd(limit)} for ${describeScope(scope)}` : `The daily token limit of ${limit} for ${describeScope(scope)}`;
-      const capUnits = money ? toNanoUsd(limit) : limit;
-      // Not reached, only too small for this request's worst case (a large max_tokens, a model priced high): say so,
-      // since a smaller request would pass.
-      const message =
-        result.used >= capUnits
-          ? `${cap} is reached; it resets at ${reset}.`
-          : money
-            ? `${cap} has ${usd(fromNanoUsd(capUnits - result.used))} left, and this request may cost up to ${usd(fromNanoUsd(amount))} (its worst case until its cost is known; lower max_tokens to ask for less). It resets at ${reset}.`
-            : `${cap} has ${capUnits - result.used} tokens left, and this request may use up to ${amount} (lower max_tokens to ask for less). It resets at ${reset}.`;
-      throw new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
-    }
+    if (!result.allowed) throw capRefusal(scope, kind, limit, result.used, amount, resetsAt);
     holds.push({ type: 'budget', key, amount, periodEnd: resetsAt, money, spend });
   }
 
@@ -632,6 +656,28 @@ export class QuotaGuard {
     // The total comes from the settle itself, for the hold's own period even when the request outlived it.
     return this.backend.settle(hold.key, hold.amount, real, hold.periodEnd);
   }
+}
+
+/**
+ * The 402 of a token or spend cap that has no room for `amount` (tokens, or nano-USD) more: reached, or only too small
+ * for it, which it says, since a smaller request would pass. `more` names what asked for more than the request's worst
+ * case, when something did.
+ */
+function capRefusal(scope: Pick<Scope, 'scope' | 'target'>, kind: BudgetKind, limit: number, used: number, amount: number, resetsAt: number, more?: string): GatewayError {
+  const money = kind !== 'tokensPerDay';
+  const reset = new Date(resetsAt).toISOString();
+  const period = kind === 'spendPerMonthUsd' ? 'monthly' : 'daily';
+  const cap = money ? `The ${period} spending limit of ${usd(limit)} for ${describeScope(scope)}` : `The daily token limit of ${limit} for ${describeScope(scope)}`;
+  const capUnits = money ? toNanoUsd(limit) : limit;
+  const message =
+    used >= capUnits
+      ? `${cap} is reached; it resets at ${reset}.`
+      : more !== undefined
+        ? `${cap} has ${usd(fromNanoUsd(capUnits - used))} left, too little for ${more} (up to ${usd(fromNanoUsd(amount))}). It resets at ${reset}.`
+        : money
+          ? `${cap} has ${usd(fromNanoUsd(capUnits - used))} left, and this request may cost up to ${usd(fromNanoUsd(amount))} (its worst case until its cost is known; lower max_tokens to ask for less). It resets at ${reset}.`
+          : `${cap} has ${capUnits - used} tokens left, and this request may use up to ${amount} (lower max_tokens to ask for less). It resets at ${reset}.`;
+  return new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
 }
 
 /** A scope with its token and spend caps only: what `reserveAgain` takes once more. */

@@ -54,7 +54,8 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
       if (stored) await storage.checkRoom(meter.identity);
       return { request, models: target.models, body, prompt, apiKey: await context.upstreamKey(meter.identity.projectId), feature: target.isFeature ? target.feature : undefined, storeAt: stored ? requestBaseUrl(req) : undefined };
     },
-    estimate: (plan) => estimateImages(context, plan.models, plan.request.prompt, plan.request.n, plan.request.size, plan.feature?.guardrails),
+    // What is sent: the prompt with its style suffix, and the count and size a feature's extras may set instead.
+    estimate: (plan) => estimateImages(context, plan.models, sentText(plan.body['prompt'], plan.prompt), sentCount(plan.body['n'], plan.request.n), sentText(plan.body['size'], plan.request.size), plan.feature?.guardrails),
     async forward(plan, meter, res) {
       const { result: upstream, model, headers } = await postWithFallbacks<UpstreamImages>(context, {
         path: '/images',
@@ -100,6 +101,11 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
     },
   };
 }
+
+/** A text field as sent: the body's (a feature's extras may set it), else what the request asked for. */
+const sentText = (sent: unknown, asked: string) => (typeof sent === 'string' ? sent : asked);
+/** The image count as sent: the body's when a whole number (a feature's extras may set it), else the request's. */
+const sentCount = (sent: unknown, asked: number) => (typeof sent === 'number' && Number.isInteger(sent) && sent > 0 ? sent : asked);
 
 /** Whether an answer's usage says the provider charged for it. */
 function billed(usage: UpstreamImages['usage']): boolean {

@@ -35,7 +35,9 @@ export function lazyLimitsRouter(context: GatewayContext, ready: Promise<Gateway
     const [estimate, limits, project] = await Promise.all([estimateChat(context, run), context.quota.consumption({ identity, feature }), (await ready).limits.get(identity.projectId)]);
     const blockedBy = limits.find((limit) => limit.remaining < needOf(limit, estimate)) ?? null;
     const { stopped, stopReason } = project;
-    res.json({ ...(feature ? { feature } : {}), estimate, limits, admitted: blockedBy === null && !stopped, blockedBy, stopped, stopReason } satisfies EstimateResponse);
+    // The protocol's figures only: how the reservation splits (`guardrailCostUsd`) is the gateway's own.
+    const { tokens, costUsd } = estimate;
+    res.json({ ...(feature ? { feature } : {}), estimate: { tokens, costUsd }, limits, admitted: blockedBy === null && !stopped, blockedBy, stopped, stopReason } satisfies EstimateResponse);
   });
   return router;
 }

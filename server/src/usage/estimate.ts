@@ -13,7 +13,11 @@ export interface ModelPrices {
 /** The prices that apply to a record (its served model, else its feature's), or undefined when unknown. */
 export type PriceLookup = (record: UsageRecord) => Promise<ModelPrices | undefined>;
 
-/** About four characters per token: the rule of thumb for English text and the usual tokenizers. */
+/**
+ * About four characters per token: the rule of thumb for English text and the usual tokenizers. A probable figure for
+ * the ledger, not a bound: dense text (Chinese or Japanese, emoji) uses up to a token per byte, which is what spend
+ * and token caps reserve (`tokensOfText` in the quota estimate).
+ */
 const CHARACTERS_PER_TOKEN = 4;
 
 /** A catalog entry's prices (strings of USD per token, as OpenRouter lists them); undefined without pricing. */
@@ -31,7 +35,7 @@ export function pricesOf(model: UpstreamModel | undefined | null): ModelPrices |
 /**
  * What a request probably cost when OpenRouter's figure is missing: its token counts, or when those are missing
  * too (a cancelled stream) its prompt and answer lengths, at the catalog prices. A request that never reached
- * OpenRouter cost nothing.
+ * OpenRouter cost nothing. An estimate for the ledger until the real cost is reconciled, never what a cap reserves.
  * @example
  * estimateCost(record, { prompt: 1.5e-7, completion: 6e-7, reasoning: 6e-7, request: 0 });
  */

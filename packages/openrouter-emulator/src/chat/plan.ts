@@ -224,6 +224,26 @@ function applyStop(text: string, stop: unknown): { text: string; stopped: boolea
   return cut < 0 ? { text, stopped: false } : { text: text.slice(0, cut), stopped: true };
 }
 
+/**
+ * An answer's token pieces: word pieces, or for a model whose tokens are long (the `token-chars` knob) pieces of that
+ * many characters (a surrogate pair is never split).
+ */
+function piecesOf(text: string, scenario: Scenario): string[] {
+  const size = scenario.tokenCharacters;
+  if (size === undefined) return splitTokens(text);
+  const pieces: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + size);
+    if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end += 1;
+    pieces.push(text.slice(at, end));
+    at = end;
+  }
+  return pieces;
+}
+
+/** How many word pieces of text to compose per token, so that long tokens (`token-chars`) still fill the answer. */
+const stretchOf = (scenario: Scenario) => (scenario.tokenCharacters === undefined ? 1 : Math.ceil(scenario.tokenCharacters / 3));
+
 /** Decides the whole answer of a chat request: pure given the request, the scenario and the repeat count. */
 export function planChat(
   context: EmulatorContext,
@@ -234,7 +254,7 @@ export function planChat(
 ): ChatPlan {
   const messages = body['messages'] as Array<Record<string, unknown>>;
   const attachments = readAttachments(body, model);
-  const fullPromptTokens = countPromptTokens(messages, body['tools']) + attachments.tokens;
+  const fullPromptTokens = countPromptTokens(messages, body['tools'], scenario.tokenizer) + attachments.tokens;
   const cache = promptCacheUse(context, messages, model);
   const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? DEFAULT_OUTPUT_TOKENS) as number;
   const contextLength = model.context_length ?? model.top_provider.context_length;
@@ -264,7 +284,7 @@ export function planChat(
   const seed = `${model.id}|${body['seed'] ?? `repeat-${repeat}`}`;
 
   const reasoningTokens = Math.min(reasoningBudget(body, model, scenario), Math.floor(limit / 2));
-  const reasoningPieces = reasoningTokens > 0 ? splitTokens(composeReasoning(userText, reasoningTokens, seed)).slice(0, reasoningTokens) : [];
+  const reasoningPieces = reasoningTokens > 0 ? piecesOf(composeReasoning(userText, reasoningTokens * stretchOf(scenario), seed), scenario).slice(0, reasoningTokens) : [];
   const reasoningExcluded = isRecord(body['reasoning']) && body['reasoning']['exclude'] === true;
   const contentLimit = Math.max(0, limit - reasoningPieces.length);
   // The most the model writes, whatever was asked: the bound on the JSON built for a schema (an answer is cut at
@@ -298,11 +318,11 @@ export function planChat(
     contentTokens = contentPieces.length;
   } else {
     const target = wantsImage ? 12 : (scenario.replyTokens ?? DEFAULT_REPLY_TOKENS);
-    const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, received: attachments.received, seed }, target);
+    const reply = composeReply({ userText, systemPrompt: systemPrompt || undefined, toolResult, received: attachments.received, seed }, target * stretchOf(scenario));
     const structured = structuredContent(body, userText, reply, scenario.brokenJson, writable);
     const searched = structured === undefined && searchResults !== undefined ? withSources(reply, userText, searchResults) : undefined;
     const stopped = applyStop(structured ?? searched?.text ?? reply, body['stop']);
-    contentPieces = splitTokens(stopped.text);
+    contentPieces = piecesOf(stopped.text, scenario);
     if (contentPieces.length > contentLimit) {
       contentPieces = contentPieces.slice(0, contentLimit);
       finish = 'length';

@@ -11,6 +11,11 @@ describe('tokens', () => {
     expect(text.length / pieces.length).toBeGreaterThan(3);
   });
 
+  it('counts a token per UTF-8 byte with the bytes tokenizer, as a byte-level tokenizer does at most', () => {
+    for (const text of ['plain ascii', 'é and ü', '日本語のテキスト', 'emoji 😀👍🏽', '\ud800 lone']) expect(countTokens(text, 'bytes')).toBe(new TextEncoder().encode(text).length);
+    expect(countPromptTokens([{ role: 'user', content: '日本語' }], undefined, 'bytes')).toBe(3 + 4 + 9);
+  });
+
   it('counts prompt tokens over messages, parts of unknown kinds and tools; attachments are priced by the chat plan', () => {
     const plain = countPromptTokens([{ role: 'user', content: 'hello there' }]);
     const withImage = countPromptTokens([{ role: 'user', content: [{ type: 'text', text: 'hello there' }, { type: 'image_url', image_url: { url: 'x' } }] }]);

@@ -42,7 +42,7 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
   if (scenario.moderation) throw moderationError(model.id, provider, matchText('chat', body));
   if (body['stream'] !== true && sendMalformed(res, scenario)) return;
 
-  const promptTokens = countPromptTokens(body['messages'] as unknown[], body['tools']);
+  const promptTokens = countPromptTokens(body['messages'] as unknown[], body['tools'], scenario.tokenizer);
   const maxTokens = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? Math.max(1, (model.context_length ?? 4096) - promptTokens)) as number;
   checkCredit(context.keys, account, pricesFor(model.pricing, promptTokens), promptTokens, maxTokens);
 

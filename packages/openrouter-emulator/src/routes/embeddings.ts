@@ -49,7 +49,7 @@ export async function handleEmbeddings(context: EmulatorContext, req: IncomingMe
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);
   if (sendMalformed(res, scenario)) return;
 
-  const promptTokens = inputs.reduce((sum, input) => sum + (input.kind === 'text' ? countTokens(input.text) : input.tokens.length), 0);
+  const promptTokens = inputs.reduce((sum, input) => sum + (input.kind === 'text' ? countTokens(input.text, scenario.tokenizer) : input.tokens.length), 0);
   const prices = pricesFor(model.pricing, promptTokens);
   checkCredit(context.keys, account, prices, promptTokens, 0);
   if (scenario.ttftMs) await sleep(scenario.ttftMs);

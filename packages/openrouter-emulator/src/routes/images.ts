@@ -56,7 +56,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);
   if (sendMalformed(res, scenario)) return;
 
-  const promptTokens = countTokens(prompt);
+  const promptTokens = countTokens(prompt, scenario.tokenizer);
   const imageTokens = imageTokensFor(width, height) * (count as number);
   const prices = pricesFor(model.pricing, promptTokens);
   checkCredit(context.keys, account, { ...prices, completion: prices.imageOutput }, promptTokens, imageTokens);
