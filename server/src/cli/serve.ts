@@ -39,6 +39,9 @@ Options:
   --shutdown-grace S   seconds running AI requests get to finish on SIGTERM before they end with an error
                        event and are recorded (default: $SHUTDOWN_GRACE_SECONDS or 10)
   --deadline S         the longest one request may take, in seconds (default 600)
+  --request-timeout S  seconds a client gets to send a whole request, headers and body; 408 after (default
+                       120: a 10 MB body over a 700 kbit/s link). An answer, a long stream too, is not bounded by it
+  --headers-timeout S  seconds a client gets to send a request's headers; 408 after (default 20)
   --metrics-port N     also serve GET /metrics (Prometheus) without a token on this port, for a scraper on a
                        private network; on the main port /metrics needs the admin token
   --metrics-host HOST  interface of the metrics port (default: --host)
@@ -73,6 +76,8 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
   'shutdown-grace': { type: 'string' },
   deadline: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'headers-timeout': { type: 'string' },
   'metrics-port': { type: 'string' },
   'metrics-host': { type: 'string' },
   'job-concurrency': { type: 'string' },
@@ -88,6 +93,16 @@ const DEFAULT_HOST = '127.0.0.1';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** What other requests (admin, conversations) get after the AI requests drained, before their connections are cut. */
 const AFTER_DRAIN_MS = 2_000;
+/**
+ * How long a client may take to send a request: its headers, then the whole request with its body. Node's defaults
+ * (60 s and 300 s) let a client that never finishes (a body that never ends, one byte at a time) hold a connection
+ * for five minutes. 120 s receives the largest body the gateway takes (10 MB) over a 700 kbit/s link. Node counts
+ * only the receiving, so an answer (a stream of minutes) is not bounded by them.
+ */
+const HEADERS_TIMEOUT_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+/** How often Node looks for requests past those timeouts: its default, 30 s, would let one run that much over. */
+const TIMEOUT_CHECK_MS = 1_000;
 
 export type CliEnvironment = Readonly<Record<string, string | undefined>>;
 
@@ -153,6 +168,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   if (onRedisFailure !== 'fail-closed' && onRedisFailure !== 'fail-open') throw usageError('--limits-on-redis-failure must be fail-closed or fail-open');
   const graceMs = parseSeconds(values['shutdown-grace'] ?? setting('SHUTDOWN_GRACE_SECONDS'), values['shutdown-grace'] !== undefined ? '--shutdown-grace' : 'SHUTDOWN_GRACE_SECONDS') ?? SHUTDOWN_GRACE_MS;
   const deadlineMs = parseSeconds(values.deadline, '--deadline');
+  const timeouts = serverTimeoutsOf(values['headers-timeout'], values['request-timeout']);
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port'], '--metrics-port');
   const metricsHost = values['metrics-host'] ?? host;
 
@@ -194,7 +210,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   app.disable('x-powered-by');
   app.use('/', gateway);
   // The server is the gateway alone: its hot routes run on node:http's own objects, everything else through the app.
-  const server = createServer(hotRoutesListener(gateway, app));
+  const server = createServer(timeouts, hotRoutesListener(gateway, app));
   try {
     await listen(server, port, host);
   } catch (error) {
@@ -207,7 +223,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   let metricsServer: Server | undefined;
   if (metricsPort !== undefined) {
     // A listener of its own, answering only /metrics: the network it is bound to is what protects it.
-    metricsServer = createServer((req, res) => {
+    metricsServer = createServer(timeouts, (req, res) => {
       if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Only GET /metrics is served here.\n');
         return;
@@ -232,6 +248,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`  features      ${features.length > 0 ? features.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
   io.out(`  database      ${newDatabaseFile !== undefined ? `${newDatabaseFile} (created just now)` : (gateway.context.databaseLocation ?? 'custom')}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
+  io.out(`  timeouts      ${timeouts.headersTimeout / 1000} s for a request's headers, ${timeouts.requestTimeout / 1000} s for the whole request (answers are not bounded)`);
   if (metricsUrl) io.out(`  metrics       ${metricsUrl} (no token: keep this port private)`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   io.out('Routes:');
@@ -290,6 +307,16 @@ function parseSeconds(text: string | undefined, source: string): number | undefi
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds >= 0 && seconds <= 86_400)) throw usageError(`${source} must be a number of seconds from 0 to 86400, got "${text}"`);
   return Math.round(seconds * 1000);
+}
+
+/** Node's server options bounding how long a client may take to send a request (see `REQUEST_TIMEOUT_MS`). */
+function serverTimeoutsOf(headers: string | undefined, request: string | undefined): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  const headersTimeout = parseSeconds(headers, '--headers-timeout') ?? HEADERS_TIMEOUT_MS;
+  const requestTimeout = parseSeconds(request, '--request-timeout') ?? REQUEST_TIMEOUT_MS;
+  if (headersTimeout <= 0 || requestTimeout <= 0) throw usageError('--headers-timeout and --request-timeout must be more than 0 seconds');
+  // Node refuses a headers timeout longer than the whole request's.
+  if (headersTimeout > requestTimeout) throw usageError('--headers-timeout must not be longer than --request-timeout');
+  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, headersTimeout) };
 }
 
 /** The batch job flags, as the gateway's `jobs` option. */

@@ -98,6 +98,16 @@ export function webSearchFeeOf(body: Record<string, unknown>): number {
 }
 
 /**
+ * The fee a model id ending in `:online` adds when it serves a chat: that of OpenRouter's `web` plugin, which the
+ * suffix runs, at its default results; none when the chat sends the plugin itself (the same search, counted by
+ * `webSearchFeeOf`).
+ */
+export function onlineSearchFeeOf(body: Record<string, unknown>): number {
+  const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
+  return plugins.some((plugin) => plugin['id'] === 'web') ? 0 : resultsFee(undefined);
+}
+
+/**
  * The tokens of a predicted output (`prediction.content`): those the model does not use are billed as output on
  * top of the answer, so the estimate counts them all. At most a token a byte, as the prompt's (its text, or its
  * parts as JSON).

@@ -20,6 +20,67 @@ export const KNOWN_PART_TYPES = Object.keys(PART_KINDS);
 /** Whether the gateway knows a content part's type: one it does not know could carry anything past the policy. */
 export const isKnownPartType = (type: unknown): boolean => typeof type === 'string' && Object.hasOwn(PART_KINDS, type);
 
+/** What is wrong with a content part's shape: the field at fault, under the part, and what it must be. */
+export interface PartShapeProblem {
+  field: string;
+  expected: string;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+/** The links a provider fetches, and inline bytes; any case, as the gateway reads data URLs. */
+const FETCHABLE = /^(?:https?:\/\/|data:)/i;
+
+/**
+ * The problem with where an attachment is, none for a link or a data URL. A reference to the gateway's file store
+ * (`insforge-file:…`) still here is malformed, or the gateway keeps no files: the attachment stage has put in the
+ * bytes of every reference it could read.
+ */
+function locationProblem(field: string, value: unknown, what: string): PartShapeProblem | undefined {
+  if (typeof value === 'string' && FETCHABLE.test(value)) return undefined;
+  if (typeof value === 'string' && value.toLowerCase().startsWith('insforge-file:')) return { field, expected: `a file of the gateway's store (\`insforge-file:\` and its 64-hex-digit id, where the gateway keeps files), or ${what}'s http(s) URL or data URL` };
+  return { field, expected: `${what}'s http(s) URL or data URL, a string` };
+}
+
+/** A part's object of fields (`image_url`, `file`…), then the problem with the one field it must hold. */
+function holderProblem(part: Record<string, unknown>, holder: string, check: (fields: Record<string, unknown>) => PartShapeProblem | undefined, shape: string): PartShapeProblem | undefined {
+  const fields = part[holder];
+  return isRecord(fields) ? check(fields) : { field: holder, expected: `an object ${shape}` };
+}
+
+/**
+ * What is wrong with the shape of a content part of a known type (`isKnownPartType`), checked whatever the feature's
+ * attachment policy: a part OpenRouter cannot read is a 400 here, not sent on (OpenRouter's shapes: `text` a string,
+ * `image_url.url` and `video_url.url` a link or data URL, `file.file_data` one too, `input_audio` its base64
+ * `data` and `format`). Undefined when it has its shape.
+ *
+ * @example
+ * partShapeProblem({ type: 'image_url', image_url: null });
+ * // { field: 'image_url', expected: 'an object { url }' }
+ */
+export function partShapeProblem(part: Record<string, unknown>): PartShapeProblem | undefined {
+  switch (part['type']) {
+    case 'text':
+      return typeof part['text'] === 'string' ? undefined : { field: 'text', expected: 'a string' };
+    case 'image_url':
+      return holderProblem(part, 'image_url', (fields) => locationProblem('image_url.url', fields['url'], 'the image'), '{ url }');
+    case 'video_url':
+    case 'input_video':
+      return holderProblem(part, 'video_url', (fields) => locationProblem('video_url.url', fields['url'], 'the video'), '{ url }');
+    case 'file':
+      return holderProblem(part, 'file', (fields) => {
+        if (fields['filename'] !== undefined && typeof fields['filename'] !== 'string') return { field: 'file.filename', expected: 'a string' };
+        return locationProblem('file.file_data', fields['file_data'], 'the file');
+      }, '{ filename, file_data }');
+    case 'input_audio':
+      return holderProblem(part, 'input_audio', (fields) => {
+        if (!isText(fields['data'])) return { field: 'input_audio.data', expected: 'the audio as base64, a string' };
+        return isText(fields['format']) ? undefined : { field: 'input_audio.format', expected: 'its format ("wav", "mp3"…), a string' };
+      }, '{ data, format }');
+    default:
+      return undefined;
+  }
+}
+
 /** What the policy judges of an attachment part. */
 export interface AttachmentPart {
   kind: AttachmentKind;

@@ -3,6 +3,7 @@ import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
 import type { MeteredRequest } from './metered-request.js';
 import { attachmentFactsOf, type AttachmentFacts } from './attachment-estimate.js';
+import { checkClientModels, clientModelsOf } from './client-models.js';
 import { applyExtensionPolicy } from './extension-policy.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
@@ -93,6 +94,7 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
   const request = context.attachments ? { ...incoming, messages: await context.attachments.resolve(identity, incoming.messages) } : incoming;
   const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, reasoning_effort: effort, ...asked } = request;
   const extensions = applyExtensionPolicy(target.feature, request);
+  await checkClientModels(context, identity, target.feature, clientModelsOf(extensions.options));
   const { plugins: _plugins, provider: _provider, models: _models, transforms: _transforms, ...rest } = asked;
   // OpenAI's `reasoning_effort` is OpenRouter's `reasoning.effort`, under the same policy as `reasoning`.
   if (effort && rest.reasoning == null) rest.reasoning = { effort };

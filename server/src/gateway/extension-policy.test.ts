@@ -172,6 +172,30 @@ describe('the extension stage', () => {
     expect(lastUpstreamRequest()?.['messages']).toEqual(ask([{ type: 'text', text: 'What happens?' }, video(clip)]));
   });
 
+  it('refuses a content part OpenRouter cannot read, naming its field, on a feature with no attachment policy too', async () => {
+    const generations = harness.emulator.generations().length;
+    const cases: Array<[unknown, string]> = [
+      [{ type: 'image_url', image_url: null }, 'image_url'],
+      [{ type: 'image_url', image_url: { url: 5 } }, 'image_url.url'],
+      [{ type: 'image_url', image_url: { url: 'insforge-file:zzzz' } }, 'image_url.url'],
+      [{ type: 'image_url', image_url: 'https://example.com/a.png' }, 'image_url'],
+      [{ type: 'file', file: 5 }, 'file'],
+      [{ type: 'file', file: { filename: 'a.pdf' } }, 'file.file_data'],
+      [{ type: 'file', file: { filename: 7, file_data: PDF } }, 'file.filename'],
+      [{ type: 'input_audio' }, 'input_audio'],
+      [{ type: 'input_audio', input_audio: { data: 'AAAA' } }, 'input_audio.format'],
+      [{ type: 'video_url', video_url: { url: 'javascript:alert(1)' } }, 'video_url.url'],
+      [{ type: 'text', text: null }, 'text'],
+    ];
+    for (const [part, field] of cases) {
+      const { status, json } = await chat({ model: 'chat', messages: ask([{ type: 'text', text: 'Look' }, part]) });
+      expect({ status, code: json.error?.code, param: json.error?.param }, JSON.stringify(part)).toEqual({ status: 400, code: 'invalid_parameter', param: `messages.0.content.1.${field}` });
+    }
+    expect(harness.emulator.generations()).toHaveLength(generations);
+    const reference = await chat({ model: 'chat', messages: ask([{ type: 'image_url', image_url: { url: 'insforge-file:zzzz' } }]) });
+    expect(reference.json.error?.message).toContain("gateway's store");
+  });
+
   it('reads data URLs whatever the case of their scheme, and judges an image by its bytes, not its label', async () => {
     const image = (url: string) => ({ type: 'image_url', image_url: { url } });
     const payload = PNG.slice(PNG.indexOf(',') + 1);

@@ -3,7 +3,7 @@ import { acceptedByModel, type AttachmentKind, type FeatureAccepts } from '@insf
 import { DEFAULT_ATTACHMENT_RULE, type ExtensionPolicy } from '../features/feature-policies.js';
 import type { Feature } from '../features/feature.js';
 import { isRecord } from '../records.js';
-import { attachmentOf, isKnownPartType, KNOWN_PART_TYPES, type AttachmentPart } from './attachment-parts.js';
+import { attachmentOf, isKnownPartType, KNOWN_PART_TYPES, partShapeProblem, type AttachmentPart } from './attachment-parts.js';
 
 /** OpenRouter's request options a feature governs, each with the shape it must have. */
 const REQUEST_OPTIONS = {
@@ -33,16 +33,17 @@ const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
 };
 
 /** Web search, in any of OpenRouter's forms (the server tool, the `web` plugin), is allowed for the feature's clients. */
-const allowsWebSearch = (feature: Feature) => (feature.extensions?.serverTools?.['web_search'] ?? 'forbid') !== 'forbid' || pluginRule(feature.extensions, 'web') !== 'forbid';
+export const allowsWebSearch = (feature: Feature) => (feature.extensions?.serverTools?.['web_search'] ?? 'forbid') !== 'forbid' || pluginRule(feature.extensions, 'web') !== 'forbid';
 
 /**
  * OpenRouter's request options that follow a rule the feature has for something else: `web_search_options` tunes a
  * web search (and may cost more: the estimate counts it), `route` qualifies `models`, a top-level `cache_control`
  * is prompt caching. Each with whether the feature allows it and, when not, how an admin would.
  */
-const DEPENDENT_OPTIONS: Readonly<Record<string, { allowed: (feature: Feature) => boolean; remedy: string }>> = {
+const DEPENDENT_OPTIONS: Readonly<Record<string, { allowed: (feature: Feature) => boolean; remedy: string; shape?: { check: (value: unknown) => boolean; expected: string } }>> = {
   web_search_options: { allowed: allowsWebSearch, remedy: 'an admin can allow web search (extensions.serverTools.web_search: "allow")' },
-  route: { allowed: (feature) => feature.extensions?.models === 'allow', remedy: 'it qualifies `models`, which an admin can allow (extensions.models: "allow")' },
+  // OpenRouter documents "fallback" alone: what it would make of another value is not the gateway's to guess.
+  route: { allowed: (feature) => feature.extensions?.models === 'allow', remedy: 'it qualifies `models`, which an admin can allow (extensions.models: "allow")', shape: { check: (value) => value === 'fallback', expected: '"fallback", the only routing OpenRouter documents' } },
   cache_control: { allowed: (feature) => feature.extensions?.cacheControl !== 'forbid', remedy: 'an admin can allow prompt caching (extensions.cacheControl: "allow")' },
 };
 
@@ -164,6 +165,8 @@ function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: 
       if (!isKnownPartType(part['type'])) {
         throw new GatewayError('invalid_parameter', `${at}.type: "${String(part['type']).slice(0, 40)}" is not a content part the gateway takes (${KNOWN_PART_TYPES.join(', ')}).`, { param: `${at}.type` });
       }
+      const problem = partShapeProblem(part);
+      if (problem) throw new GatewayError('invalid_parameter', `${at}.${problem.field}: must be ${problem.expected}.`, { param: `${at}.${problem.field}` });
       const attachment = attachmentOf(part);
       if (!attachment) continue;
       const rule = attachmentRule(feature.extensions, attachment.kind);
@@ -182,8 +185,8 @@ function checkAttachments(feature: Feature, messages: ReadonlyArray<{ content?: 
 
 /**
  * The lifecycle's extension stage: checks what a client adds beyond parameters against the feature's policy —
- * server tools, plugins by id, OpenRouter's options, prompt caching, content parts by type, attachments by kind,
- * count, size and type — and answers what to send. Anything forbidden is a 400 (413 for an attachment too large)
+ * server tools, plugins by id, OpenRouter's options, prompt caching, content parts by type and shape, attachments by
+ * kind, count, size and type — and answers what to send. Anything forbidden is a 400 (413 for an attachment too large)
  * naming the field.
  */
 export function applyExtensionPolicy(feature: Feature, request: Record<string, unknown> & { messages: ReadonlyArray<{ content?: unknown }> }): ExtensionResolution {
@@ -208,6 +211,7 @@ export function applyExtensionPolicy(feature: Feature, request: Record<string, u
     const value = request[name];
     if (value === undefined || value === null) continue;
     if (!rule.allowed(feature)) throw notAllowed(feature, name, `\`${name}\``, rule.remedy);
+    if (rule.shape && !rule.shape.check(value)) throw new GatewayError('invalid_parameter', `${name}: must be ${rule.shape.expected}.`, { param: name });
     options[name] = value;
   }
   checkTools(feature, request['tools']);

@@ -1,7 +1,8 @@
 import { MODERATION_CALLS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { QuotaEstimate } from '../limits/quota-guard.js';
 import type { ChatRun } from './chat.js';
-import { OCR_PAGE_USD, PDF_PAGE_TOKENS, predictionTokensOf, webSearchFeeOf } from './attachment-estimate.js';
+import { OCR_PAGE_USD, PDF_PAGE_TOKENS, onlineSearchFeeOf, predictionTokensOf, webSearchFeeOf } from './attachment-estimate.js';
+import { searchesOnline, servedModelsOf } from './client-models.js';
 import type { GatewayContext } from './context.js';
 import type { UpstreamModel } from '../upstream/model-catalog.js';
 
@@ -137,12 +138,15 @@ function choicesOf(body: Record<string, unknown>): number {
  * the OCR engine's fee where it applies, audio by length, and with a video the model's whole context window), all of
  * it at most the model's context (a longer prompt is refused unbilled, or cut to fit by middle-out), and the web
  * search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget and a predicted output's
- * tokens (billed as output where unused), for each answer asked for, priced at the dearest of the models it may fall
- * back to. Spend and token caps reserve this before forwarding.
+ * tokens (billed as output where unused), for each answer asked for, priced at the dearest of the models it may be
+ * served by (the feature's and the client's `models`), with the web search fee of an `:online` one. Spend and token
+ * caps reserve this before forwarding.
  */
 export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptBytes' | 'attachments'>): Promise<QuotaEstimate> {
   const text = run.promptBytes;
-  const facts = await factsOf(context, run.target.models);
+  // The client's `models` too: OpenRouter falls back to them on any attempt and bills the one that answered.
+  const served = servedModelsOf(run);
+  const facts = await factsOf(context, served);
   const asked = askedOutputOf(run.body);
   const choices = choicesOf(run.body);
   // Output beyond the answer's own: the reasoning budget, and a predicted output's unused tokens.
@@ -150,10 +154,12 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   const engine = pdfEngineOf(run.body);
   const { pdfPages } = run.attachments;
   const searchFee = webSearchFeeOf(run.body);
+  // A model id ending in `:online` runs the web plugin, with its fee, when it serves.
+  const onlineFee = onlineSearchFeeOf(run.body);
   let tokens = 0;
   let costUsd = 0;
   let mostOutput = 0;
-  for (const model of facts) {
+  for (const [index, model] of facts.entries()) {
     const listed = text + run.attachments.tokens + pdfPages * PDF_PAGE_TOKENS;
     // A video's length is not known before the provider reads it: it may fill the whole context window.
     const prompt = run.attachments.videos > 0 ? model.contextLength : Math.min(listed, model.contextLength);
@@ -163,7 +169,8 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     tokens = Math.max(tokens, prompt + output);
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
     const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
-    costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + searchFee);
+    const search = searchFee + (searchesOnline(served[index] ?? '') ? onlineFee : 0);
+    costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + search);
   }
   if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, costUsd });
   // The input call reads the client's texts, a part of the prompt's JSON.
