@@ -192,13 +192,16 @@ export class ResponseCache {
         if (format && !flight.body) {
           for (; writing.written < flight.chunks.length; writing.written += 1) {
             const chunk = unbilledChunk(flight.chunks[writing.written] as UpstreamChunk);
+            // This request's own output guardrails judge what it is sent, as they would its own answer.
+            const refused = await refusalOf(() => tapChunks(meter, [chunk], false));
+            if (refused) return refuse(refused, writing);
             const text = format.chunk(chunk, JSON.stringify(chunk));
             if (text !== undefined) commit(res).write(text);
           }
         }
         if (flight.state === 'ok') {
           const form = answerAs(flight.answer(), format !== undefined);
-          if (form) return this.#write(flight.answer(), form, writing);
+          if (form) return await this.#write(flight.answer(), form, writing, true);
           // The leader's answer in the other protocol would lose a part: this request goes upstream itself.
           if (!res.headersSent) return undefined;
         }
@@ -220,9 +223,11 @@ export class ResponseCache {
 
   /**
    * Writes a complete answer (the rest of it, for a follower that has part already) in the route's protocol, `form`
-   * being the answer in that protocol. Its usage says what this request was billed: nothing.
+   * being the answer in that protocol, once the request's answer taps (its output guardrails) have judged it as they
+   * judge a fresh answer: a refusal is the guardrail's error, before anything of the answer is written. Its usage says
+   * what this request was billed: nothing. `shared` when the answer is a flight's, which a tap must not change.
    */
-  #write(answer: CachedAnswer, form: AnswerForm, writing: Writing): ForwardResult {
+  async #write(answer: CachedAnswer, form: AnswerForm, writing: Writing, shared = false): Promise<ForwardResult> {
     const { meter, plan, exchange, res } = writing;
     if (meter.signal.aborted) return this.#ended(writing);
     const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
@@ -230,11 +235,19 @@ export class ResponseCache {
       const chunks = form.chunks.map(unbilledChunk);
       // A follower of a JSON request has nothing yet: it gets the whole stream rebuilt from the body.
       const from = answer.chunks ? writing.written : 0;
+      const refused = await refusalOf(() => tapChunks(meter, chunks.slice(from), true));
+      if (refused) return refuse(refused, writing);
       let text = '';
       for (const chunk of chunks.slice(from)) text += format.chunk(chunk, JSON.stringify(chunk)) ?? '';
       commit(res).end(text + format.end(summaryOfChunks(chunks)));
     } else if (!form.stream) {
-      const body = form.body['usage'] === undefined ? form.body : { ...form.body, usage: unbilledUsage(form.body['usage']) };
+      // A tap may rewrite the answer (a redaction): it gets this request's own copy.
+      const own = shared && meter.answerTaps.some((tap) => tap.body) ? structuredClone(form.body) : form.body;
+      const body = own['usage'] === undefined ? own : { ...own, usage: unbilledUsage(own['usage']) };
+      const refused = await refusalOf(async () => {
+        for (const tap of meter.answerTaps) await tap.body?.(body);
+      });
+      if (refused) return refuse(refused, writing);
       sendJson(res, 200, exchange.toJson ? exchange.toJson(plan, body) : body);
     }
     meter.recordFields.cacheHit = true;
@@ -271,6 +284,35 @@ interface Writing {
   res: PlainResponse;
   /** Chunks of the flight already written. */
   written: number;
+}
+
+/** Shows chunks of an answer written again to the request's taps, in order, and that it ended when `ends`. */
+async function tapChunks(meter: MeteredRequest, chunks: readonly UpstreamChunk[], ends: boolean): Promise<void> {
+  if (meter.answerTaps.length === 0) return;
+  for (const chunk of chunks) for (const tap of meter.answerTaps) await tap.chunk?.(chunk);
+  if (ends) for (const tap of meter.answerTaps) await tap.streamEnd?.();
+}
+
+/** The error a tap refused an answer with (an output guardrail's), or undefined when it let it through. */
+async function refusalOf(run: () => Promise<void>): Promise<GatewayError | undefined> {
+  try {
+    await run();
+    return undefined;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+}
+
+/**
+ * Ends a request whose answer a tap refused: thrown while nothing is written (the route answers with its status, a
+ * 403), else as the stream's error event after the part already sent.
+ */
+function refuse(error: GatewayError, { meter, plan, exchange, res }: Writing): ForwardResult {
+  const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
+  if (!res.headersSent || !format) throw error;
+  res.end(format.error(error));
+  return { status: 'error', errorCode: error.code };
 }
 
 /** A chunk as a hit writes it: its usage, if it carries one, billed nothing. */

@@ -27,6 +27,7 @@ beforeAll(async () => {
       { name: 'healed', model: 'openai/gpt-4o-mini', extensions: { plugins: 'allow', pluginsById: { 'response-healing': 'force', web: 'forbid' } } },
       { name: 'terse', model: 'openai/gpt-4o-mini', clientOverrides: { verbosity: false, session_id: false } },
       { name: 'watcher', model: 'google/gemini-2.5-flash', extensions: { attachments: { video: { maxCount: 1, maxBytes: 3_000, mimeTypes: ['video/mp4'] } } } },
+      { name: 'plain-files', model: 'openai/gpt-4o-mini', extensions: { attachments: { file: { mimeTypes: ['text/plain'] } } } },
     ],
   });
   openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -224,6 +225,24 @@ describe('the extension stage', () => {
       expect(status, `${url.slice(0, 30)} ${JSON.stringify(json).slice(0, 200)}`).toBe(200);
     }
     expect(harness.emulator.generations().at(-2)?.billed?.promptTokens).toBeGreaterThanOrEqual(85);
+  });
+
+  it('takes under a file type list only files whose type it can tell: a link or unlabelled data could be a PDF', async () => {
+    const file = (filename: string, data: string) => ({ type: 'file', file: { filename, file_data: data } });
+    const text = `data:text/plain;base64,${Buffer.from('Opening hours: 9 to 5.').toString('base64')}`;
+    // The policy passes a text file on (the emulator, as OpenRouter, then says which files it parses).
+    const taken = await chat({ model: 'plain-files', messages: ask([{ type: 'text', text: 'Read this' }, file('hours.txt', text)]) });
+    expect(taken.json.error?.code).not.toBe('parameter_not_allowed');
+    const cases: Array<[string, string, string]> = [
+      ['a PDF', 'a.pdf', PDF],
+      ['a PDF labelled as text', 'a.txt', `data:text/plain;base64,${PDF.slice(PDF.indexOf(',') + 1)}`],
+      ['a link', 'hours', 'https://example.org/hours'],
+      ['unlabelled data', 'hours', `data:;base64,${Buffer.from('%PDF-1.4').toString('base64')}`],
+    ];
+    for (const [what, filename, data] of cases) {
+      const { status, json } = await chat({ model: 'plain-files', messages: ask([{ type: 'text', text: 'Read this' }, file(filename, data)]) });
+      expect({ status, code: json.error?.code, param: json.error?.param }, what).toEqual({ status: 400, code: what === 'a PDF labelled as text' ? 'invalid_parameter' : 'parameter_not_allowed', param: 'messages.0.content.1' });
+    }
   });
 
   it('reads OpenAI\'s reasoning_effort as reasoning.effort', async () => {

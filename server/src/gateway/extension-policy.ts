@@ -132,8 +132,9 @@ function checkTools(feature: Feature, tools: unknown): void {
 /**
  * The type an attachment is judged by against a `mimeTypes` list: what its bytes are where the gateway can tell
  * (images, PDFs), else what it says it is. A label its bytes contradict is a 400, so a GIF sent as `image/png`
- * does not pass a PNG-only list; an inline image whose bytes are no image format the gateway knows cannot be shown
- * to be of a listed type, and is refused under a list.
+ * does not pass a PNG-only list; an inline image whose bytes are no image format the gateway knows, and a file whose
+ * type it cannot tell at all (a link without a `.pdf` name, data without a label), cannot be shown to be of a listed
+ * type, and are refused under a list: `file: { mimeTypes: ['text/plain'] }` takes only files guardrails can read.
  */
 function checkMediaType(feature: Feature, at: string, attachment: AttachmentPart, mimeTypes: readonly string[]): void {
   const { kind, declaredType, contentType } = attachment;
@@ -144,6 +145,8 @@ function checkMediaType(feature: Feature, at: string, attachment: AttachmentPart
     throw notAllowed(feature, at, 'an image whose bytes are no PNG, JPEG, GIF, WebP or AVIF image', `it accepts ${mimeTypes.join(', ')}`);
   }
   const type = contentType ?? declaredType;
+  // A file whose type cannot be told (a link, data without a label) could be anything, a PDF the guardrails cannot read.
+  if (kind === 'file' && type === undefined) throw notAllowed(feature, at, 'a file whose type cannot be told (a link, or data without a media type)', `it accepts ${mimeTypes.join(', ')}`);
   if (type !== undefined && !mimeTypes.includes(type)) throw notAllowed(feature, at, `an attachment of type ${type}`, `it accepts ${mimeTypes.join(', ')}`);
 }
 

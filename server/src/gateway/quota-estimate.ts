@@ -173,8 +173,9 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + search);
   }
   if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, costUsd });
-  // The input call reads the client's texts, a part of the prompt's JSON.
-  const guardrailCostUsd = await moderationWorstCase(context, run.target.feature.guardrails, text, mostOutput);
+  // The input call reads the client's texts, a part of the prompt's JSON, and the text of text files (their tokens
+  // are among the attachments'; an image's, counted with them, only makes the reservation larger).
+  const guardrailCostUsd = await moderationWorstCase(context, run.target.feature.guardrails, text + run.attachments.tokens, mostOutput);
   return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }
 

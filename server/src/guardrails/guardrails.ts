@@ -9,7 +9,7 @@ import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
 import { ModerationAllowance } from './moderation-allowance.js';
 import { findPii, redactPii } from './pii.js';
-import { JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, textSlotsOf, type TextSlot } from './text-slots.js';
 
 type Stage = 'input' | 'output';
 
@@ -51,6 +51,8 @@ export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the conten
 
 /** Characters of the answer kept before each new chunk, so a phrase split across chunks is still matched. */
 const RULE_WINDOW = 256;
+/** The place of a text of a streamed answer that comes whole (a name, a citation): screened on its own, no window kept. */
+const WHOLE = '';
 /** How often (in characters of a streamed answer) the model and host checks run, and how much they read. */
 const MODEL_EVERY = MODERATION_CALLS.everyCharacters;
 const MODEL_WINDOW = MODERATION_CALLS.windowCharacters;
@@ -108,7 +110,8 @@ export class Guardrails {
     const request = exchange.outgoing(plan);
     const checks = this.#checksOf(request, meter);
     if (checks.length === 0) return undefined;
-    await checkInput(checks, request, meter);
+    // The client's texts are gathered only when a check reads them.
+    if (checks.some((check) => check.stages.has('input'))) await checkInput(checks, request, meter);
     const output = checks.filter((check) => check.stages.has('output'));
     // The answer is judged, not the prompt: the tap, which lives as long as the stream, keeps no body.
     if (output.length > 0 && request.kind === 'chat') meter.answerTaps.push(outputTap(output, { ...request, body: {} }, meter));
@@ -275,14 +278,16 @@ async function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], s
 }
 
 /**
- * The answer's checks, on every text of it the client reads: the content, the reasoning (`reasoning` and the text of
- * `reasoning_details`) and the arguments of tool calls. A JSON answer is checked whole (a rule in `redact` mode
- * rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own: rules see each new
- * piece after the last `RULE_WINDOW` characters of the same text, so a match is stopped before its last piece is sent
- * (a stream cannot take back what it sent, so `redact` blocks there). Tool-call arguments are read raw and, as
+ * The answer's checks, on every text of it the client reads (`answerSlots`, the same for a JSON answer's message and a
+ * stream's delta): the content, refusal, reasoning (`reasoning` and the text of `reasoning_details`), citations,
+ * audio transcript, tool calls' names and arguments, and the tokens of `logprobs`. A JSON answer is checked whole (a
+ * rule in `redact` mode rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
+ * rules see each new piece after the last `RULE_WINDOW` characters of the same text (a text that comes whole, such as
+ * a name or a citation, on its own), so a match is stopped before its last piece is sent (a stream cannot take back
+ * what it sent, so `redact` blocks there). Tool-call arguments are read raw and, as
  * `slotMatches` reads a JSON answer's, decoded: each string they hold on its own window, so an escape (`\\`,
  * `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on the latest `MODEL_WINDOW` of
- * all of them, and once more at the end.
+ * all of them but the tokens (which spell the rest again), and once more at the end.
  */
 function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): AnswerTap {
   const judged = checks.some((check) => check.judge);
@@ -299,7 +304,9 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       if (verdict.blocked) throw blocked(meter, check, 'output', request, verdict.message);
     }
   };
-  const keep = (key: string, text: string) => tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
+  const keep = (key: string, text: string) => {
+    if (key !== WHOLE) tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
+  };
   /** Runs the rules on a new piece of a text after the window kept of it, so only a match that ends in it counts. */
   const screen = async (key: string, piece: string) => {
     const window = tails.get(key) ?? '';
@@ -323,41 +330,26 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       else keep(stringKey, (tails.get(stringKey) ?? '') + run.text);
     }
   };
-  const take = async (key: string, piece: unknown) => {
-    if (typeof piece !== 'string' || piece === '') return;
-    await screen(key, piece);
-    if (!judged) return;
-    transcript += transcriptKey === undefined || transcriptKey === key ? piece : `\n\n${piece}`;
-    transcriptKey = key;
+  /**
+   * Screens a new piece of a text of the answer at its place (`WHOLE` for a text that comes whole) and adds it to the
+   * transcript the model and host checks read, unless it is tokens that spell the rest.
+   */
+  const take = async (place: string, piece: string, tokens: boolean) => {
+    await screen(place, piece);
+    if (!judged || tokens) return;
+    transcript += transcriptKey === undefined || (place !== WHOLE && transcriptKey === place) ? piece : `\n\n${piece}`;
+    transcriptKey = place;
     if (transcript.length > 2 * MODEL_WINDOW) transcript = transcript.slice(-MODEL_WINDOW);
     unjudged += piece.length;
   };
   return {
     async chunk(chunk) {
       for (const choice of chunk.choices ?? []) {
-        const delta = choice.delta;
-        if (!delta) continue;
         const at = choice.index ?? 0;
-        await take(`${at}:content`, delta['content']);
-        await take(`${at}:reasoning`, delta['reasoning']);
-        const details: unknown = delta['reasoning_details'];
-        if (Array.isArray(details)) {
-          for (const [position, detail] of details.entries()) {
-            if (!isRecord(detail)) continue;
-            const key = `${at}:details:${String(detail['index'] ?? position)}`;
-            await take(key, detail['text']);
-            await take(`${key}:summary`, detail['summary']);
-          }
-        }
-        const calls: unknown = delta['tool_calls'];
-        if (Array.isArray(calls)) {
-          for (const [position, call] of calls.entries()) {
-            if (!isRecord(call) || !isRecord(call['function'])) continue;
-            const key = `${at}:tool:${String(call['index'] ?? position)}`;
-            const piece = call['function']['arguments'];
-            if (typeof piece === 'string' && piece !== '') await screenDecoded(key, piece);
-            await take(key, piece);
-          }
+        for (const slot of answerSlots(choice)) {
+          const place = slot.place === undefined ? WHOLE : `${at}:${slot.place}`;
+          if (slot.rewrite === 'json') await screenDecoded(place, slot.text);
+          await take(place, slot.text, slot.tokens === true);
         }
       }
       if (unjudged >= MODEL_EVERY) {
@@ -371,11 +363,11 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     async body(body) {
       const choices = Array.isArray(body['choices']) ? (body['choices'] as unknown[]) : [];
       for (const choice of choices) {
-        if (!isRecord(choice) || !isRecord(choice['message'])) continue;
-        const slots = messageSlots(choice['message']);
+        if (!isRecord(choice)) continue;
+        const slots = answerSlots(choice);
         for (const check of checks) if (check.rule) await applyRule(check, check.rule, slots, 'output', meter, request);
         // Reasoning comes as `reasoning` and again as the text of its details: a model or host check reads it once.
-        const texts = [...new Set(slots.map((slot) => slot.text))];
+        const texts = [...new Set(slots.filter((slot) => !slot.tokens).map((slot) => slot.text))];
         if (texts.length > 0) await judge(texts.join('\n\n'));
       }
     },

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf } from './text-slots.js';
+import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+
+const chatSlots = (body: Record<string, unknown>): TextSlot[] => textSlotsOf({ kind: 'chat', feature: undefined, models: [], body, apiKey: 'k' }).slots;
+const readable = (slots: TextSlot[]) => slots.map(({ text, rewrite }) => [text, rewrite]);
 
 describe('text slots', () => {
   it('read a message\'s content, reasoning and tool-call arguments, marking what a redaction may not rewrite as text', () => {
@@ -10,11 +13,12 @@ describe('text slots', () => {
       reasoning_details: [{ type: 'reasoning.text', text: 'Think.', signature: 'c2ln' }, { type: 'reasoning.summary', summary: 'In short.' }, { type: 'reasoning.encrypted', data: 'opaque' }],
       tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }],
     };
-    expect(messageSlots(message).map(({ text, rewrite }) => [text, rewrite])).toEqual([
+    expect(readable(messageSlots(message))).toEqual([
       ['Looking.', 'text'],
       ['Think.', 'text'],
       ['Think.', 'none'],
       ['In short.', 'text'],
+      ['lookup', 'none'],
       ['{"q":"x"}', 'json'],
     ]);
   });
@@ -27,7 +31,7 @@ describe('text slots', () => {
     };
     const { slots, messageCount } = textSlotsOf({ kind: 'chat', feature: undefined, models: [], body, apiKey: 'k' } as never);
     expect(messageCount).toBe(1);
-    expect(slots.map((slot) => slot.text).sort()).toEqual(['A result.', 'An answer.', 'Finds.', 'Query', 'What to find.', 'hi']);
+    expect(slots.filter((slot) => slot.rewrite === 'text').map((slot) => slot.text).sort()).toEqual(['A result.', 'An answer.', 'Finds.', 'Query', 'What to find.', 'hi']);
     slots.find((slot) => slot.text === 'What to find.')?.replace('[REDACTED]');
     expect(body.tools[0]?.function.parameters.properties.q.description).toBe('[REDACTED]');
   });
@@ -78,5 +82,75 @@ describe('text slots', () => {
       { text: 'x', opens: true, escaped: true },
     ]);
     expect(decoder.write('u0040y"}')).toEqual([{ text: '@y', opens: false, escaped: true }]);
+  });
+
+  it('read every string and key of tool parameters and of a json_schema, and the names of tools, rewriting only their prose', () => {
+    const parameters = {
+      type: 'object',
+      $comment: 'Comment word.',
+      properties: { 'Property word': { type: 'string', enum: ['Enum word'], default: 'Default word', examples: [{ description: 'Example word' }], const: 'Const word', pattern: 'Pattern word' } },
+    };
+    const body = {
+      messages: [],
+      tools: [{ type: 'function', function: { name: 'Tool word', parameters } }],
+      tool_choice: { type: 'function', function: { name: 'Chosen word' } },
+      response_format: { type: 'json_schema', json_schema: { name: 'Schema word', schema: { type: 'object', properties: { a: { type: 'string', enum: ['Format word'] } } } } },
+    };
+    const slots = chatSlots(body);
+    const read = slots.map((slot) => slot.text).join('\n');
+    for (const word of ['Comment', 'Property', 'Enum', 'Default', 'Example', 'Const', 'Pattern', 'Tool', 'Chosen', 'Schema', 'Format']) expect(read).toContain(`${word} word`);
+    // Only prose outside the schema's values may be rewritten; a name, a key, an enum entry or an example may not.
+    expect(readable(slots.filter((slot) => slot.rewrite === 'text'))).toEqual([['Comment word.', 'text']]);
+    for (const slot of slots) slot.replace('[REDACTED]');
+    expect(body.tools[0]?.function.name).toBe('Tool word');
+    expect(parameters.properties['Property word'].enum).toEqual(['Enum word']);
+    expect(parameters.$comment).toBe('[REDACTED]');
+  });
+
+  it('read the names, refusal, citations and audio transcript of a message, and a plugin\'s search prompt', () => {
+    const body = {
+      messages: [
+        { role: 'user', name: 'Name word', content: 'hi' },
+        { role: 'assistant', content: 'x', refusal: 'Refusal word', audio: { id: 'a1', transcript: 'Transcript word' }, annotations: [{ type: 'url_citation', url_citation: { url: 'https://a.test/Url-word', title: 'Title word', content: 'Cited word', start_index: 0, end_index: 1 } }] },
+      ],
+      plugins: [{ id: 'web', max_results: 3, search_prompt: 'Search word' }],
+    };
+    expect(readable(chatSlots(body))).toEqual([
+      ['hi', 'text'],
+      ['Name word', 'none'],
+      ['x', 'text'],
+      ['Refusal word', 'text'],
+      ['https://a.test/Url-word', 'text'],
+      ['Title word', 'text'],
+      ['Cited word', 'text'],
+      ['Transcript word', 'text'],
+      ['Search word', 'text'],
+    ]);
+  });
+
+  it('decode a text file sent as a data URL and write a redaction back into it; a PDF holds no text the gateway reads', () => {
+    const text = 'Mail ada@example.com, café.';
+    const file = { filename: 'notes.txt', file_data: `data:text/plain;base64,${Buffer.from(text).toString('base64')}` };
+    const pdf = { filename: 'report.pdf', file_data: `data:application/pdf;base64,${Buffer.from('%PDF-1.4 Mail ada@example.com').toString('base64')}` };
+    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: 'Read these.' }, { type: 'file', file }, { type: 'file', file: pdf }] }] };
+    const slots = chatSlots(body);
+    expect(readable(slots)).toEqual([['Read these.', 'text'], ['notes.txt', 'text'], [text, 'text'], ['report.pdf', 'text']]);
+    slots[2]?.replace('Mail [REDACTED_EMAIL], café.');
+    expect(file.file_data).toBe(`data:text/plain;base64,${Buffer.from('Mail [REDACTED_EMAIL], café.').toString('base64')}`);
+  });
+
+  it('read the texts of an answer\'s choice alike in a JSON message and a stream delta, with its logprobs tokens', () => {
+    const logprobs = { content: [{ token: 'night', logprob: -1, top_logprobs: [{ token: 'night', logprob: -1 }, { token: 'day', logprob: -2 }] }, { token: 'ingale', logprob: -1, top_logprobs: [] }] };
+    const message = { role: 'assistant', content: 'nightingale', tool_calls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'sing', arguments: '{}' } }] };
+    const fromJson = answerSlots({ index: 0, message, logprobs });
+    const fromDelta = answerSlots({ index: 0, delta: message, logprobs });
+    expect(fromDelta.map(({ text, rewrite, place, tokens }) => ({ text, rewrite, place, tokens }))).toEqual(fromJson.map(({ text, rewrite, place, tokens }) => ({ text, rewrite, place, tokens })));
+    expect(fromJson.map(({ text, place, tokens }) => [text, place, tokens])).toEqual([
+      ['nightingale', 'content', undefined],
+      ['sing', undefined, undefined],
+      ['{}', 'tool:0', undefined],
+      ['nightingale', 'logprobs:content', true],
+      ['night\nday\n', 'logprobs:content:top', true],
+    ]);
   });
 });

@@ -1,79 +1,224 @@
 import { isRecord } from '../records.js';
 import type { OutgoingRequest } from '../gateway/metered-request.js';
+import { dataUrlText } from './file-text.js';
 
 /** One piece of text a request sends (or an answer holds), which a guardrail reads and may replace in place. */
 export interface TextSlot {
   text: string;
   /**
    * How a redaction may rewrite it: `text` as it is; `json` only inside the strings of the JSON it holds (tool-call
-   * arguments, which must stay JSON); `none` when a rewrite would void it (reasoning its provider signed), so a
-   * match there is refused instead.
+   * arguments, which must stay JSON); `none` when a rewrite would void it or change what a program reads in it
+   * (reasoning its provider signed, a name, a schema's keys and values, tokens, a file not in UTF-8), so a match
+   * there is refused instead.
    */
   rewrite: 'text' | 'json' | 'none';
   replace(text: string): void;
+  /**
+   * Where the text goes on in a stream's next delta (`content`, `tool:0`…): a stream's rules read each piece after
+   * the last characters of the same place. Absent for a text that comes whole (a name, an annotation).
+   */
+  place?: string;
+  /**
+   * Tokens of the answer (`logprobs`): rules (PII, blocklist) read them, as a client may join them; a model or host
+   * check reads the text they spell instead, and is not shown the answer twice.
+   */
+  tokens?: true;
 }
 
 type Json = Record<string, unknown>;
+type Rewrite = TextSlot['rewrite'];
+
+/** The replacement of a slot whose text is never rewritten (`none`). */
+const unchanged = (): void => undefined;
 
 /** A slot for `holder[key]` when it is a non-empty string. */
-function slotAt(slots: TextSlot[], holder: Json, key: string, rewrite: TextSlot['rewrite'] = 'text'): void {
-  const text = holder[key];
-  if (typeof text === 'string' && text !== '') slots.push({ text, rewrite, replace: (replacement) => (holder[key] = replacement) });
-}
-
-/** The slots of `holder.content`: the string, or the `text` of each of its parts. */
-function contentSlots(holder: Json, slots: TextSlot[]): void {
-  const content = holder['content'];
-  if (typeof content === 'string') slotAt(slots, holder, 'content');
-  else if (Array.isArray(content)) for (const part of content) if (isRecord(part)) slotAt(slots, part, 'text');
+function slotAt(slots: TextSlot[], holder: Json | unknown[], key: string | number, rewrite: Rewrite = 'text', place?: string): void {
+  const fields = holder as Record<string | number, unknown>;
+  const text = fields[key];
+  if (typeof text !== 'string' || text === '') return;
+  const slot: TextSlot = { text, rewrite, replace: rewrite === 'none' ? unchanged : (replacement) => (fields[key] = replacement) };
+  if (place !== undefined) slot.place = place;
+  slots.push(slot);
 }
 
 /**
- * The texts of one chat message the model reads (or the client reads, for an answer): its content (a string or
- * text parts), its reasoning (`reasoning`, and the text or summary of each `reasoning_details` entry; a signed one
- * cannot be rewritten) and the arguments of its tool calls.
- * @example
- * messageSlots({ role: 'assistant', content: null, tool_calls: [{ function: { name: 'f', arguments: '{"q":"x"}' } }] }); // one `json` slot
+ * A slot for the text a `data:` URL at `holder[key]` holds, when its media type is text (`dataUrlText`): a redaction
+ * is encoded back into the URL, or refused where it cannot be (a charset other than UTF-8).
  */
-export function messageSlots(message: Json, slots: TextSlot[] = []): TextSlot[] {
-  contentSlots(message, slots);
-  slotAt(slots, message, 'reasoning');
-  const details = message['reasoning_details'];
-  if (Array.isArray(details)) {
-    for (const detail of details) {
-      if (!isRecord(detail)) continue;
-      const rewrite = typeof detail['signature'] === 'string' && detail['signature'] !== '' ? 'none' : 'text';
-      slotAt(slots, detail, 'text', rewrite);
-      slotAt(slots, detail, 'summary', rewrite);
-    }
-  }
-  const calls = message['tool_calls'];
-  if (Array.isArray(calls)) for (const call of calls) if (isRecord(call) && isRecord(call['function'])) slotAt(slots, call['function'], 'arguments', 'json');
-  return slots;
+function dataUrlSlot(slots: TextSlot[], holder: Json, key: string): void {
+  const decoded = dataUrlText(holder[key]);
+  if (!decoded || decoded.text === '') return;
+  const { rewrite } = decoded;
+  slots.push({ text: decoded.text, rewrite: rewrite ? 'text' : 'none', replace: rewrite ? (text) => (holder[key] = rewrite(text)) : unchanged });
 }
 
-/** The prose of a JSON schema the model reads: each `description` and `title` string, at any depth. */
-function schemaSlots(schema: unknown, slots: TextSlot[]): void {
-  const pending = [schema];
-  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
-    if (Array.isArray(value)) for (const item of value as unknown[]) pending.push(item);
-    else if (isRecord(value)) {
-      for (const [key, field] of Object.entries(value)) {
-        if (typeof field === 'string') {
-          if (key === 'description' || key === 'title') slotAt(slots, value, key);
-        } else if (typeof field === 'object' && field !== null) pending.push(field);
+/**
+ * The strings of a JSON value at any depth, read without recursion, each as `rewriteOf` says for the key it is
+ * under: undefined leaves it out, `text` makes it a slot of its own, `none` adds it to one slot of terms (a line
+ * each) that is never rewritten, as is each key with `keys`. Below a key in `data`, strings are values a program
+ * reads (`enum`, `default`…): `rewriteOf` is told so. One slot for the terms keeps a large schema from being
+ * hundreds of slots, each a rule's read.
+ */
+function nestedSlots(root: unknown, slots: TextSlot[], rewriteOf: (key: string, data: boolean) => Rewrite | undefined, options: { keys: boolean; data?: ReadonlySet<string> }): void {
+  let terms = '';
+  const pending: Array<{ value: unknown; key: string; data: boolean }> = [{ value: root, key: '', data: false }];
+  const take = (holder: Json | unknown[], key: string | number, under: string, data: boolean) => {
+    const text = (holder as Record<string | number, unknown>)[key] as string;
+    const rewrite = rewriteOf(under, data);
+    if (rewrite === 'none') terms += `${text}\n`;
+    else if (rewrite) slotAt(slots, holder, key, rewrite);
+  };
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const { value, key, data } = entry;
+    if (Array.isArray(value)) {
+      value.forEach((item: unknown, index) => {
+        if (typeof item === 'string') take(value as unknown[], index, key, data);
+        else if (typeof item === 'object' && item !== null) pending.push({ value: item, key, data });
+      });
+    } else if (isRecord(value)) {
+      for (const [field, inner] of Object.entries(value)) {
+        if (options.keys) terms += `${field}\n`;
+        const innerData = data || options.data?.has(field) === true;
+        if (typeof inner === 'string') take(value, field, field, innerData);
+        else if (typeof inner === 'object' && inner !== null) pending.push({ value: inner, key: field, data: innerData });
       }
     }
   }
+  if (terms.trim() !== '') slots.push({ text: terms, rewrite: 'none', replace: unchanged });
+}
+
+/** The prose of a JSON schema, which a redaction may rewrite; its other strings and its keys are the schema's terms. */
+const SCHEMA_PROSE = new Set(['description', 'title', '$comment']);
+/** Schema keywords whose strings are values a program compares with (an `enum` entry, a `default`). */
+const SCHEMA_DATA = new Set(['enum', 'const', 'default', 'examples', 'example']);
+
+/**
+ * Every string and key of a JSON schema the model reads: its prose (`description`, `title`, `$comment`), which a
+ * redaction rewrites, and its property names, `enum`, `const`, `default`, `examples`, `pattern`… which it may not
+ * (a client's program reads them), so a match there is refused.
+ */
+function schemaSlots(schema: unknown, slots: TextSlot[]): void {
+  nestedSlots(schema, slots, (key, data) => (!data && SCHEMA_PROSE.has(key) ? 'text' : 'none'), { keys: true, data: SCHEMA_DATA });
 }
 
 /**
- * The texts a request sends that came from the client: each message's text (see `messageSlots`: content, reasoning
- * handed back, tool-call arguments), the descriptions of its function tools and of their parameters, and of a
- * `json_schema` response format, and a predicted output (`prediction.content`, which the model reads as the answer
- * it is likely to give); each embeddings input; an image prompt. The feature's own system prompt is left out: it is
- * the server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`: labels OpenRouter keeps for
- * its logs and never shows the model; and `web_search_options`, settings of the search, not text of the prompt.
+ * The texts of a plugin or a server tool (`{ id: 'web', search_prompt }`): its search prompt, which a redaction
+ * rewrites, and its other strings, settings it may not rewrite; its `id` and `type` are the gateway's vocabulary.
+ */
+function settingsSlots(settings: Json, slots: TextSlot[]): void {
+  nestedSlots(settings, slots, (key) => (key === 'id' || key === 'type' ? undefined : key === 'search_prompt' ? 'text' : 'none'), { keys: false });
+}
+
+/**
+ * The texts of one content part: a text part's text, and a file's name and, for a file (or an image URL) whose
+ * `data:` URL holds text (`text/plain`, `application/json`…), that text decoded. A PDF, an image, audio or video
+ * holds no text the gateway can read.
+ */
+function partSlots(part: Json, slots: TextSlot[], place: string): void {
+  slotAt(slots, part, 'text', 'text', place);
+  const file = part['file'];
+  if (isRecord(file)) {
+    slotAt(slots, file, 'filename');
+    dataUrlSlot(slots, file, 'file_data');
+  }
+  if (isRecord(part['image_url'])) dataUrlSlot(slots, part['image_url'], 'url');
+}
+
+/** The slots of `holder.content`: the string, or the texts of each of its parts. */
+function contentSlots(holder: Json, slots: TextSlot[]): void {
+  const content = holder['content'];
+  if (typeof content === 'string') slotAt(slots, holder, 'content', 'text', 'content');
+  else if (Array.isArray(content)) {
+    content.forEach((part: unknown, index) => {
+      if (isRecord(part)) partSlots(part, slots, `content:${index}`);
+    });
+  }
+}
+
+/**
+ * The texts of one chat message the model reads (the client's history) or the client reads (an answer's message,
+ * or a stream's delta): its content (a string or parts, see `partSlots`), `refusal`, `name`, its reasoning
+ * (`reasoning`, and the text or summary of each `reasoning_details` entry; a signed one cannot be rewritten), the
+ * strings of its `annotations` (a citation's url, title and content), its audio's `transcript`, the text of an
+ * image given as a text `data:` URL, and its tool calls' names and arguments. Names cannot be rewritten (a call
+ * or a participant would no longer match), so a redaction there is refused.
+ * @example
+ * messageSlots({ role: 'assistant', content: null, tool_calls: [{ function: { name: 'f', arguments: '{"q":"x"}' } }] }); // `none` for 'f', `json` for the arguments
+ */
+export function messageSlots(message: Json, slots: TextSlot[] = []): TextSlot[] {
+  contentSlots(message, slots);
+  slotAt(slots, message, 'refusal', 'text', 'refusal');
+  slotAt(slots, message, 'name', 'none');
+  slotAt(slots, message, 'reasoning', 'text', 'reasoning');
+  const details = message['reasoning_details'];
+  if (Array.isArray(details)) {
+    details.forEach((detail: unknown, position) => {
+      if (!isRecord(detail)) return;
+      const rewrite = typeof detail['signature'] === 'string' && detail['signature'] !== '' ? 'none' : 'text';
+      const place = `details:${String(detail['index'] ?? position)}`;
+      slotAt(slots, detail, 'text', rewrite, place);
+      slotAt(slots, detail, 'summary', rewrite, `${place}:summary`);
+    });
+  }
+  const annotations = message['annotations'];
+  if (Array.isArray(annotations)) nestedSlots(annotations, slots, (key) => (key === 'type' ? undefined : 'text'), { keys: false });
+  if (isRecord(message['audio'])) slotAt(slots, message['audio'], 'transcript', 'text', 'audio');
+  const images = message['images'];
+  if (Array.isArray(images)) for (const image of images) if (isRecord(image) && isRecord(image['image_url'])) dataUrlSlot(slots, image['image_url'], 'url');
+  const calls = message['tool_calls'];
+  if (Array.isArray(calls)) {
+    calls.forEach((call: unknown, position) => {
+      if (!isRecord(call) || !isRecord(call['function'])) return;
+      slotAt(slots, call['function'], 'name', 'none');
+      slotAt(slots, call['function'], 'arguments', 'json', `tool:${String(call['index'] ?? position)}`);
+    });
+  }
+  return slots;
+}
+
+/**
+ * The tokens of a choice's `logprobs` (`content`, `refusal`): those chosen, joined as a client joins them, and the
+ * alternatives (`top_logprobs`), one a line. They repeat the answer, so they cannot be rewritten to match it.
+ */
+function logprobsSlots(logprobs: unknown, slots: TextSlot[]): void {
+  if (!isRecord(logprobs)) return;
+  for (const [list, entries] of Object.entries(logprobs)) {
+    if (!Array.isArray(entries)) continue;
+    let chosen = '';
+    let alternatives = '';
+    for (const entry of entries) {
+      if (!isRecord(entry)) continue;
+      if (typeof entry['token'] === 'string') chosen += entry['token'];
+      const top = entry['top_logprobs'];
+      if (Array.isArray(top)) for (const other of top) if (isRecord(other) && typeof other['token'] === 'string') alternatives += `${other['token']}\n`;
+    }
+    if (chosen !== '') slots.push({ text: chosen, rewrite: 'none', replace: unchanged, place: `logprobs:${list}`, tokens: true });
+    if (alternatives !== '') slots.push({ text: alternatives, rewrite: 'none', replace: unchanged, place: `logprobs:${list}:top`, tokens: true });
+  }
+}
+
+/**
+ * The texts of one choice of an answer the client reads, a JSON answer's (`message`) or a stream chunk's (`delta`):
+ * those of the message (see `messageSlots`) and the tokens of its `logprobs`.
+ * @example
+ * answerSlots({ index: 0, delta: { content: 'Hi' }, logprobs: { content: [{ token: 'Hi', top_logprobs: [] }] } }); // content, then its tokens
+ */
+export function answerSlots(choice: Json): TextSlot[] {
+  const message = isRecord(choice['message']) ? choice['message'] : isRecord(choice['delta']) ? choice['delta'] : undefined;
+  const slots = message ? messageSlots(message) : [];
+  logprobsSlots(choice['logprobs'], slots);
+  return slots;
+}
+
+/**
+ * The texts a request sends that came from the client: each message's texts (see `messageSlots`: content and the
+ * text of its files, names, reasoning handed back, refusals, citations, tool calls); its function tools' names, the
+ * descriptions and every string and key of their parameters, and the function `tool_choice` names; a `json_schema`
+ * response format's name, description and schema alike; a predicted output (`prediction.content`, which the model
+ * reads as the answer it is likely to give); the strings of its plugins and server tools (a web search's
+ * `search_prompt`); each embeddings input; an image prompt. The feature's own system prompt is left out: it is the
+ * server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`: labels OpenRouter keeps for its
+ * logs and never shows the model; and `web_search_options`, settings of the search, not text of the prompt.
  */
 export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
   const slots: TextSlot[] = [];
@@ -84,12 +229,8 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
   }
   if (request.kind === 'embeddings') {
     const input = body['input'];
-    if (typeof input === 'string') slots.push({ text: input, rewrite: 'text', replace: (text) => (body['input'] = text) });
-    else if (Array.isArray(input)) {
-      input.forEach((item, index) => {
-        if (typeof item === 'string') slots.push({ text: item, rewrite: 'text', replace: (text) => (input[index] = text) });
-      });
-    }
+    if (typeof input === 'string') slotAt(slots, body, 'input');
+    else if (Array.isArray(input)) input.forEach((_item: unknown, index) => slotAt(slots, input, index));
     return { slots, messageCount: 0 };
   }
   const messages = Array.isArray(body['messages']) ? (body['messages'] as Json[]) : [];
@@ -102,16 +243,27 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
   });
   const tools = Array.isArray(body['tools']) ? (body['tools'] as unknown[]) : [];
   for (const tool of tools) {
-    if (!isRecord(tool) || !isRecord(tool['function'])) continue;
-    slotAt(slots, tool['function'], 'description');
-    schemaSlots(tool['function']['parameters'], slots);
+    if (!isRecord(tool)) continue;
+    const fn = tool['function'];
+    if (!isRecord(fn)) {
+      settingsSlots(tool, slots);
+      continue;
+    }
+    slotAt(slots, fn, 'name', 'none');
+    slotAt(slots, fn, 'description');
+    schemaSlots(fn['parameters'], slots);
   }
+  const choice = body['tool_choice'];
+  if (isRecord(choice) && isRecord(choice['function'])) slotAt(slots, choice['function'], 'name', 'none');
   const format = body['response_format'];
   if (isRecord(format) && isRecord(format['json_schema'])) {
+    slotAt(slots, format['json_schema'], 'name', 'none');
     slotAt(slots, format['json_schema'], 'description');
     schemaSlots(format['json_schema']['schema'], slots);
   }
   if (isRecord(body['prediction'])) contentSlots(body['prediction'], slots);
+  const plugins = Array.isArray(body['plugins']) ? (body['plugins'] as unknown[]) : [];
+  for (const plugin of plugins) if (isRecord(plugin)) settingsSlots(plugin, slots);
   return { slots, messageCount };
 }
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { dataUrlText } from './file-text.js';
+
+describe('the text of a data URL', () => {
+  it('reads text-like media types, base64 or percent-encoded, and writes a changed text back the same way', () => {
+    const base64 = dataUrlText(`data:text/markdown;base64,${Buffer.from('# Héllo').toString('base64')}`);
+    expect(base64?.text).toBe('# Héllo');
+    expect(base64?.rewrite?.('# Bye')).toBe(`data:text/markdown;base64,${Buffer.from('# Bye').toString('base64')}`);
+    const percent = dataUrlText('DATA:application/json,%7B%22a%22%3A%22%C3%A9%22%7D');
+    expect(percent?.text).toBe('{"a":"é"}');
+    expect(percent?.rewrite?.('{}')).toBe('DATA:application/json,%7B%7D');
+    expect(dataUrlText('data:application/ld+json;base64,e30=')?.text).toBe('{}');
+  });
+
+  it('reads another charset, or bytes that are not UTF-8, without rewriting them', () => {
+    const latin1 = dataUrlText(`data:text/plain;charset=iso-8859-1;base64,${Buffer.from('café', 'latin1').toString('base64')}`);
+    expect(latin1).toEqual({ text: 'café', rewrite: undefined });
+    expect(dataUrlText(`data:text/plain;base64,${Buffer.from([0x61, 0xff, 0x62]).toString('base64')}`)).toEqual({ text: 'a\ufffdb', rewrite: undefined });
+  });
+
+  it('reads nothing of a PDF, an image, a link or what is not a data URL', () => {
+    expect(dataUrlText('data:application/pdf;base64,JVBERi0xLjQ=')).toBeUndefined();
+    expect(dataUrlText('data:image/png;base64,iVBORw0KGgo=')).toBeUndefined();
+    expect(dataUrlText('https://example.com/notes.txt')).toBeUndefined();
+    expect(dataUrlText(42)).toBeUndefined();
+  });
+});
