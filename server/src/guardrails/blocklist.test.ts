@@ -174,6 +174,52 @@ describe('blocklist', () => {
     }
   });
 
+  // Each of these reached the model before: a word was matched on the raw text, case-insensitively only.
+  const EVASIONS: Array<[string, string]> = [
+    ['a zero-width space', 'night\u200bingale'],
+    ['a soft hyphen', 'night\u00adingale'],
+    ['a word joiner and a variation selector', 'nigh\u2060tinga\ufe0fle'],
+    ['fullwidth letters', 'ｎｉｇｈｔｉｎｇａｌｅ'],
+    ['a Cyrillic look-alike', 'nightingаle'],
+    ['Greek capitals', 'ΝΙGΗΤΙΝGΑLΕ'],
+    ['mathematical letters', '𝐧𝐢𝐠𝐡𝐭𝐢𝐧𝐠𝐚𝐥𝐞'],
+  ];
+
+  it('finds a word written with invisible characters, compatibility forms or look-alike letters, and stars out exactly its characters', async () => {
+    const blocklist = compileBlocklist(['nightingale'], [], worker);
+    for (const [evasion, written] of EVASIONS) {
+      const text = `say ${written}\u200b, please`;
+      expect(await blocklist?.find(text), evasion).toEqual([{ start: 4, end: 4 + written.length }]);
+      expect(await blocklist?.redact(text), evasion).toBe(`say ${'*'.repeat(written.length)}\u200b, please`);
+    }
+    // Still a whole word: an invisible character joins what it splits.
+    expect(await blocklist?.find('nightingale\u200bs')).toEqual([]);
+  });
+
+  it('finds a pattern written the same ways, and a pattern in other scripts as written', async () => {
+    const blocklist = compileBlocklist([], ['promo\\d+', 'привет\\d'], worker);
+    for (const written of ['prom\u200bo42', 'ｐｒｏｍｏ４２', 'PRОMO42', 'pr\u00adomo42']) {
+      expect(await blocklist?.redact(`use ${written} now`), written).toBe(`use ${'*'.repeat(written.length)} now`);
+    }
+    expect(await blocklist?.find('скажи привет1')).toEqual([{ start: 6, end: 13 }]);
+  });
+
+  it('finds a word whose letters fold to Latin in either case', async () => {
+    const blocklist = compileBlocklist(['вода', 'νερό'], [], worker);
+    expect(await blocklist?.find('ВОДА и вода, ΝΕΡΌ and νερό')).toEqual([{ start: 0, end: 4 }, { start: 7, end: 11 }, { start: 13, end: 17 }, { start: 22, end: 26 }]);
+  });
+
+  it('finds a disguised word wherever the windows of a long text cut it', async () => {
+    const blocklist = compileBlocklist(['nightingale'], ['promo\\d+'], worker);
+    for (const [evasion, written] of EVASIONS) {
+      for (let at = BLOCKLIST_REACH - 14; at <= BLOCKLIST_REACH + 4; at += 3) {
+        const text = `${'ab '.repeat(at / 3)}${'x'.repeat(at % 3)} ${written} ${'-'.repeat(700)}`;
+        const start = text.indexOf(written);
+        expect(await blocklist?.find(text), `${evasion} at ${at}`).toEqual([{ start, end: start + written.length }]);
+      }
+    }
+  });
+
   it('merges what the words and patterns match where they overlap', async () => {
     expect(await compileBlocklist(['secret'], ['secret\\d+', 'cret'], worker)?.find('my secret42 here')).toEqual([{ start: 3, end: 11 }]);
   });

@@ -1,9 +1,7 @@
 import { parsePattern } from '../features/pattern-syntax.js';
 import type { BlocklistWorker } from './blocklist-worker.js';
+import { matchingView, matchingWordSource } from './matching-view.js';
 import { windowSpans, type Span } from './window-spans.js';
-
-/** Escapes a word for use inside a regular expression. */
-const escape = (word: string) => word.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
 /**
  * The longest match a blocklist is sure to find (the reach a streamed answer's window already has). Patterns are
@@ -27,25 +25,35 @@ export interface Blocklist {
 }
 
 /**
- * A blocklist of whole words (or phrases) and regular expressions, matched case-insensitively; undefined when the
- * list is empty. The words, escaped, match in time linear in the text and are read here; the patterns, whatever the
- * check at save time let through (or a feature saved before it was stricter), run in the gateway's `BlocklistWorker`,
- * which refuses a text they cannot finish in time with a `PatternBudgetError`. A text's spans are those of every
- * word and pattern, overlapping ones merged. `screening` says whom the texts are screened for (a project: the worker
- * takes turns between them) and the signal that drops a text the request no longer needs.
+ * A blocklist of whole words (or phrases) and regular expressions, matched case-insensitively on the text's
+ * `matchingView` (invisible code points dropped, compatibility forms and look-alike letters folded, the words read
+ * the same way), so `night\u200bingale`, `ｎｉｇｈｔｉｎｇａｌｅ` and `nightingаle` (Cyrillic `а`) are `nightingale`;
+ * spans are those of the text as sent. Patterns also read the text as sent, as one may name characters the view folds
+ * (a Cyrillic word, `\p{Script=Greek}`). Undefined when the list is empty. The words, escaped, match in time linear in
+ * the text and are read here; the patterns, whatever the check at save time let through (or a feature saved before it
+ * was stricter), run in the gateway's `BlocklistWorker`, which refuses a text they cannot finish in time with a
+ * `PatternBudgetError`. A text's spans are those of every word and pattern, overlapping ones merged. `screening` says
+ * whom the texts are screened for (a project: the worker takes turns between them) and the signal that drops a text
+ * the request no longer needs.
  * @example
  * compileBlocklist(['darn'], ['promo\\d+'], worker)?.find('use PROMO42'); // [{ start: 4, end: 11 }]
  */
 export function compileBlocklist(words: readonly string[], patterns: readonly string[], worker: BlocklistWorker, screening: { owner?: string; signal?: AbortSignal } = {}): Blocklist | undefined {
   if (words.length === 0 && patterns.length === 0) return undefined;
-  const wordPattern = words.length > 0 ? new RegExp(words.map((word) => `(?<![\\p{L}\\p{N}])${escape(word)}(?![\\p{L}\\p{N}])`).join('|'), 'giu') : undefined;
+  // A word of invisible code points only is nothing to look for.
+  const sources = words.map(matchingWordSource).filter((source) => source !== '');
+  const wordPattern = sources.length > 0 ? new RegExp(sources.map((source) => `(?<![\\p{L}\\p{N}])${source}(?![\\p{L}\\p{N}])`).join('|'), 'giu') : undefined;
   const workerPatterns = patterns.map((source) => ({ source, edgeSensitive: assertsAtEdges(source) }));
   const find = async (text: string) => {
-    const [wordSpans, patternSpans] = await Promise.all([
-      wordPattern ? slicedSpans(wordPattern, text) : [],
-      workerPatterns.length > 0 ? worker.find(workerPatterns, text, BLOCKLIST_REACH, CONTEXT, screening) : [],
+    const view = matchingView(text);
+    const folded = view.text !== text;
+    const [wordSpans, patternSpans, patternSpansAsSent] = await Promise.all([
+      wordPattern ? slicedSpans(wordPattern, view.text) : [],
+      workerPatterns.length > 0 ? worker.find(workerPatterns, view.text, BLOCKLIST_REACH, CONTEXT, screening) : [],
+      workerPatterns.length > 0 && folded ? worker.find(workerPatterns, text, BLOCKLIST_REACH, CONTEXT, screening) : [],
     ]);
-    return mergeSpans([...wordSpans, ...patternSpans]);
+    const viewSpans = [...wordSpans, ...patternSpans];
+    return mergeSpans([...(folded ? viewSpans.map((span) => view.original(span)) : viewSpans), ...patternSpansAsSent]);
   };
   return { find, redact: async (text) => redactSpans(text, await find(text)) };
 }

@@ -27,6 +27,14 @@ describe('PII detection', () => {
     expect(redactPii('nothing here', PII_KINDS)).toEqual({ text: 'nothing here', count: 0 });
   });
 
+  it('finds personal data written with invisible characters, fullwidth digits or look-alike letters, and redacts all of it', () => {
+    expect(redactPii('mail ada\u200b@example.com now', ['email'])).toEqual({ text: 'mail [REDACTED_EMAIL] now', count: 1 });
+    expect(redactPii('mail аda@exаmple.com now', ['email'])).toEqual({ text: 'mail [REDACTED_EMAIL] now', count: 1 });
+    expect(redactPii('card ４１１１ １１１１ １１１１ １１１１.', ['card'])).toEqual({ text: 'card [REDACTED_CARD].', count: 1 });
+    expect(redactPii('card 4111\u00ad1111\u200d1111\u20601111.', ['card'])).toEqual({ text: 'card [REDACTED_CARD].', count: 1 });
+    expect(kindsIn('key sk-or-v1-０１２３４５６７８９abcdef0123456789abcdef')).toEqual(['secret']);
+  });
+
   it('stays fast on a long hostile input', () => {
     const hostile = `${'1 '.repeat(50_000)}${'a@'.repeat(50_000)}`;
     const started = performance.now();

@@ -1,4 +1,5 @@
 import type { PiiKind } from '../features/feature-policies.js';
+import { matchingView } from './matching-view.js';
 
 /** One piece of personal data or secret found in a text. */
 export interface PiiMatch {
@@ -68,16 +69,19 @@ const VALID: Partial<Record<PiiKind, (text: string) => boolean>> = {
 
 /**
  * The personal data and secrets in a text: e-mail addresses, phone numbers, payment cards (with a Luhn check),
- * IBANs (with their check digits) and common API-key and private-key formats. Overlaps keep the earliest match.
+ * IBANs (with their check digits) and common API-key and private-key formats. Overlaps keep the earliest match. The
+ * text is read as a blocklist reads it (`matchingView`), so an invisible code point or a fullwidth digit hides
+ * nothing; each match covers the characters it came from.
  * @example
  * findPii('card 4111 1111 1111 1111', ['card']); // [{ kind: 'card', start: 5, end: 24 }]
  */
 export function findPii(text: string, kinds: readonly PiiKind[]): PiiMatch[] {
+  const view = matchingView(text);
   const matches: PiiMatch[] = [];
   // The most specific kinds first: a key or a card number can look like a phone number in part.
   const ordered = [...kinds].sort((a, b) => PRECEDENCE.indexOf(a) - PRECEDENCE.indexOf(b));
   for (const kind of ordered) {
-    for (const match of text.matchAll(PATTERNS[kind])) {
+    for (const match of view.text.matchAll(PATTERNS[kind])) {
       const start = match.index;
       const end = start + match[0].length;
       if (VALID[kind] && !VALID[kind](match[0])) continue;
@@ -85,7 +89,7 @@ export function findPii(text: string, kinds: readonly PiiKind[]): PiiMatch[] {
       matches.push({ kind, start, end });
     }
   }
-  return matches.sort((a, b) => a.start - b.start);
+  return matches.sort((a, b) => a.start - b.start).map((match) => ({ kind: match.kind, ...view.original(match) }));
 }
 
 /**

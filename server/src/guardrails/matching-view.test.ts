@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { matchingView, matchingWordSource } from './matching-view.js';
+
+/** The text as sent that a span of the view came from. */
+const sentOf = (text: string, start: number, end: number) => {
+  const span = matchingView(text).original({ start, end });
+  return text.slice(span.start, span.end);
+};
+
+/** A text of `length` characters from `alphabet`, the same for the same seed. */
+function textOf(alphabet: readonly string[], length: number, seed: number): string {
+  let state = seed;
+  let text = '';
+  for (let index = 0; index < length; index += 1) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    text += alphabet[state % alphabet.length];
+  }
+  return text;
+}
+
+describe('matchingView', () => {
+  it('drops invisible code points, keeping them inside the spans they split', () => {
+    const invisible = ['\u200b', '\u200c', '\u200d', '\u00ad', '\u2060', '\ufe0f', '\u202e', '\u2066', '\ufeff', '\u{e0041}', '\u180e', '\u034f'];
+    for (const mark of invisible) {
+      const text = `say night${mark}ingale${mark}.`;
+      const view = matchingView(text);
+      expect(view.text, JSON.stringify(mark)).toBe('say nightingale.');
+      expect(sentOf(text, 4, 15)).toBe(`night${mark}ingale`);
+    }
+  });
+
+  it('folds compatibility forms: fullwidth, ligatures, circled and mathematical letters', () => {
+    expect(matchingView('say ｎｉｇｈｔｉｎｇａｌｅ!').text).toBe('say nightingale!');
+    expect(matchingView('ⓝⓘⓖⓗⓣ 𝐧𝐢𝐠𝐡𝐭 𝓷𝓲𝓰𝓱𝓽 ﬁne ①').text).toBe('night night night fine 1');
+    // A span of the view covers whole characters as sent: a ligature, a surrogate pair.
+    expect(sentOf('ﬁne', 1, 4)).toBe('ﬁne');
+    expect(sentOf('a 𝐧𝐢𝐠𝐡𝐭', 2, 7)).toBe('𝐧𝐢𝐠𝐡𝐭');
+  });
+
+  it('makes Cyrillic and Greek look-alike letters Latin, keeping their case', () => {
+    expect(matchingView('nightingаle').text).toBe('nightingale');
+    expect(matchingView('Васе Рор АТМ').text).toBe('Bace Pop ATM');
+    expect(matchingView('ΑΒΕΗΙΚΜΝΟΡΤΥΧΖ οαρνιυγ').text).toBe('ABEHIKMNOPTYXZ oapviuy');
+    expect(matchingView('привет').text).toBe('пpивeт');
+    expect(sentOf('say nightingаle', 4, 15)).toBe('nightingаle');
+  });
+
+  it('reads each character as NFKC reads the whole text, invisible code points dropped', () => {
+    const alphabet = ['a', 'e', 'i', ' ', '\u0301', '\u0308', '\u0323', '\u200b', '\u00ad', 'ﬁ', 'Ａ', 'ｶ', 'ﾞ', 'ﾟ', '\u1100', '\u1161', '\u11a8', '가', 'ก', '\u0e33', 'क', '\u093f', '\u094d', 'ம', '\u0bc6', '\u0bbe', '😀', '\u{1d400}', '①', '½'];
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const text = textOf(alphabet, 40, seed);
+      const view = matchingView(text);
+      expect(view.text, JSON.stringify(text)).toBe(text.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFKC'));
+      // Any span of the view comes from characters whose own view holds it.
+      for (let start = 0; start < view.text.length; start += 3) {
+        const end = Math.min(view.text.length, start + 1 + (seed % 7));
+        expect(matchingView(sentOf(text, start, end)).text).toContain(view.text.slice(start, end));
+      }
+    }
+  });
+
+  it('is the text itself when nothing changes', () => {
+    for (const text of ['plain ASCII text', 'naïve café — 你好, 日本語, λέξη, with curly ’quotes’']) {
+      const view = matchingView(text);
+      expect(view.text).toBe(text);
+      expect(view.original({ start: 2, end: 9 })).toEqual({ start: 2, end: 9 });
+    }
+  });
+});
+
+describe('matchingWordSource', () => {
+  const matches = (word: string, text: string) => new RegExp(matchingWordSource(word), 'iu').test(matchingView(text).text);
+
+  it('reads a word as the view reads a text', () => {
+    expect(matches('nightingale', 'NIGHT\u200bINGALE')).toBe(true);
+    expect(matches('night\u00adingale', 'nightingale')).toBe(true);
+    expect(matches('ｎｉｇｈｔｉｎｇａｌｅ', 'nightingаle')).toBe(true);
+    expect(matchingWordSource('\u200b\u00ad')).toBe('');
+  });
+
+  it('matches a word of look-alike letters in either case', () => {
+    expect(matches('νερο', 'ΝΕΡΟ')).toBe(true);
+    expect(matches('ΝΕΡΟ', 'νερο')).toBe(true);
+    expect(matches('привет', 'ПРИВЕТ')).toBe(true);
+    expect(matches('ВОДА', 'вода')).toBe(true);
+    expect(matches('nightingale', 'nightingalе')).toBe(true);
+  });
+});

@@ -1,0 +1,220 @@
+import type { Span } from './window-spans.js';
+
+/**
+ * Letters of other scripts drawn exactly like a Latin letter, and the letter: the entries of Unicode's
+ * confusables.txt (UTS #39) that map a Cyrillic or Greek letter, or a Latin IPA letter, to one ASCII letter. Those
+ * are what homoglyph tools substitute into Latin text (Cyrillic `а`, `е`, `о`, `р`, `с`, `х`, Greek `ο`, `ν`, the
+ * capitals `Α Β Ε Η Κ Μ Ν Ο Ρ Τ Χ`…); compatibility forms (fullwidth, mathematical, circled letters) need no entry, as
+ * NFKC folds them first. A letter keeps its case, as PII patterns read case; capital I look-alikes fold to `I` rather
+ * than to confusables' `l`, as Latin `I` and `l` stay apart here.
+ */
+const LOOKALIKES: ReadonlyMap<number, string> = new Map(
+  Object.entries({
+    // Cyrillic
+    А: 'A', а: 'a', В: 'B', Е: 'E', е: 'e', ҽ: 'e', Ԍ: 'G', һ: 'h', Н: 'H', І: 'I', і: 'i', Ј: 'J', ј: 'j', К: 'K', Ӏ: 'l', ӏ: 'l',
+    М: 'M', О: 'O', о: 'o', Р: 'P', р: 'p', ԛ: 'q', г: 'r', Ѕ: 'S', ѕ: 's', С: 'C', с: 'c', ԁ: 'd', Т: 'T', Ѵ: 'V', ѵ: 'v',
+    Ԝ: 'W', ԝ: 'w', Х: 'X', х: 'x', У: 'Y', у: 'y', Ү: 'Y', ү: 'y',
+    // Greek
+    Α: 'A', α: 'a', Β: 'B', Ε: 'E', Η: 'H', Ι: 'I', ι: 'i', Ϳ: 'J', ϳ: 'j', Κ: 'K', Μ: 'M', Ν: 'N', ν: 'v', Ο: 'O', ο: 'o',
+    Ρ: 'P', ρ: 'p', Τ: 'T', υ: 'u', Υ: 'Y', γ: 'y', Χ: 'X', Ζ: 'Z',
+    // Latin letters that pass for others
+    ɑ: 'a', ɡ: 'g', ı: 'i', ɩ: 'i', ɪ: 'i', ȷ: 'j', ʋ: 'u', ɯ: 'w', ɣ: 'y', ʏ: 'y',
+  }).map(([letter, latin]) => [letter.codePointAt(0) ?? 0, latin]),
+);
+
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+const IGNORABLES = /\p{Default_Ignorable_Code_Point}/gu;
+const MARK = /\p{M}/u;
+const NOT_ASCII = /[^\p{ASCII}]/u;
+/**
+ * Code points the view may change or join to the one before: those NFKC and case folding change (the invisible ones
+ * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before) and look-alikes.
+ * Every other code point is read as it is.
+ */
+const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LOOKALIKES.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
+
+/** What the view does with a code point, learnt the first time it is met: `KNOWN`, and the flags that apply. */
+const KNOWN = 1;
+const CHANGES = 2;
+const JOINS = 4;
+const INVISIBLE = 8;
+const FLAGS = new Uint8Array(0x110000);
+/** The folded form of each code point that `CHANGES`: at most the 13,000 or so that `MAY_CHANGE` holds. */
+const FORMS = new Map<number, string>();
+/** The folded form of characters with marks (a base and what joins it), as a text repeats few of them. */
+const CHARACTERS = new Map<string, string>();
+
+function flagsOf(codePoint: number): number {
+  let flags = FLAGS[codePoint] ?? KNOWN;
+  if (flags === 0) {
+    flags = KNOWN;
+    const char = String.fromCodePoint(codePoint);
+    if (MAY_CHANGE.test(char)) {
+      const invisible = IGNORABLE.test(char);
+      const form = invisible ? '' : fold(char.normalize('NFKC'));
+      if (form !== char) {
+        flags |= CHANGES;
+        FORMS.set(codePoint, form);
+      }
+      // Hangul vowel and final jamo compose with the syllable before them, halfwidth voicing marks with their kana.
+      if (MARK.test(char) || (codePoint >= 0x1160 && codePoint <= 0x11ff) || (codePoint >= 0xd7b0 && codePoint <= 0xd7ff) || codePoint === 0xff9e || codePoint === 0xff9f) flags |= JOINS;
+      if (invisible) flags |= INVISIBLE;
+    }
+    FLAGS[codePoint] = flags;
+  }
+  return flags;
+}
+
+/** A text already in NFKC with its invisible code points dropped and its look-alike letters made Latin. */
+function fold(text: string): string {
+  let folded = '';
+  for (const char of text) {
+    const codePoint = char.codePointAt(0) ?? 0;
+    if (codePoint < 0x80) folded += char;
+    else if (!IGNORABLE.test(char)) folded += LOOKALIKES.get(codePoint) ?? char;
+  }
+  return folded;
+}
+
+/** The text a blocklist or PII rule reads, and where each of its spans lies in the text as sent. */
+export interface MatchingView {
+  readonly text: string;
+  /** The span of the text as sent that a span of the view came from (all of a character a span starts or ends in). */
+  original(span: Span): Span;
+}
+
+const asSent = (span: Span): Span => span;
+
+/**
+ * The text as a guardrail matches it: Unicode default-ignorable code points (zero-width spaces and joiners, the soft
+ * hyphen, the word joiner, variation selectors, bidirectional controls, tag characters) dropped, compatibility forms
+ * folded by NFKC (fullwidth letters, ligatures, circled and mathematical letters) and `LOOKALIKES` made Latin; case
+ * is left to the rules (blocklists match case-insensitively). NFKC is applied to each character (a base and the
+ * marks that follow it, invisible code points between them dropped), which gives what NFKC gives the whole text;
+ * spans of the view map back to whole characters of the text as sent, an invisible code point inside a span with
+ * them. A text of ASCII only, or that nothing changes, is its own view.
+ * @example
+ * const view = matchingView('say night\u200bingаle'); // Cyrillic а
+ * view.text; // 'say nightingale'
+ * view.original({ start: 4, end: 15 }); // { start: 4, end: 16 }
+ */
+export function matchingView(text: string): MatchingView {
+  if (!NOT_ASCII.test(text)) return { text, original: asSent };
+  const { length } = text;
+  let units = new Uint16Array(length + 16);
+  let size = 0;
+  let changed = false;
+  // Characters not read one code unit for one: each one's start and end in the view, then in the text as sent.
+  const moved: number[] = [];
+  for (let index = 0; index < length; ) {
+    const start = index;
+    const unit = text.charCodeAt(index);
+    const codePoint = unit >= 0xd800 && unit <= 0xdbff ? (text.codePointAt(index) ?? unit) : unit;
+    index += codePoint > 0xffff ? 2 : 1;
+    const flags = codePoint < 0x80 ? KNOWN : flagsOf(codePoint);
+    // What joins the character: its marks, and the invisible code points between them (not those after its last
+    // mark, which are characters of their own).
+    let joined = false;
+    let invisibleInside = false;
+    for (let ahead = index, skipped = false; ahead < length && !(flags & INVISIBLE); ) {
+      const following = text.codePointAt(ahead) ?? 0;
+      if (following < 0x300 && following !== 0xad) break;
+      const followingFlags = flagsOf(following);
+      if (!(followingFlags & (JOINS | INVISIBLE))) break;
+      ahead += following > 0xffff ? 2 : 1;
+      if (followingFlags & INVISIBLE) skipped = true;
+      else {
+        joined = true;
+        invisibleInside ||= skipped;
+        index = ahead;
+      }
+    }
+    let piece: string | undefined;
+    if (joined) {
+      const character = invisibleInside ? text.slice(start, index).replace(IGNORABLES, '') : text.slice(start, index);
+      piece = CHARACTERS.get(character);
+      if (piece === undefined) {
+        piece = fold(character.normalize('NFKC'));
+        if (CHARACTERS.size >= 10_000) CHARACTERS.clear();
+        CHARACTERS.set(character, piece);
+      }
+      if (!invisibleInside && piece === character) piece = undefined;
+    } else if (flags & CHANGES) piece = FORMS.get(codePoint) ?? '';
+    const pieceLength = piece === undefined ? index - start : piece.length;
+    if (size + pieceLength > units.length) {
+      const grown = new Uint16Array(Math.max(size + pieceLength, 2 * units.length));
+      grown.set(units);
+      units = grown;
+    }
+    if (piece === undefined) {
+      // Read as it is.
+      units[size] = unit;
+      size += 1;
+      for (let at = start + 1; at < index; at += 1, size += 1) units[size] = text.charCodeAt(at);
+      continue;
+    }
+    changed = true;
+    // A character that changed as a whole (composed, reordered, expanded, dropped) maps as a whole.
+    if (piece.length !== 1 || index - start !== 1) moved.push(size, size + piece.length, start, index);
+    for (let offset = 0; offset < piece.length; offset += 1, size += 1) units[size] = piece.charCodeAt(offset);
+  }
+  return changed ? { text: Buffer.from(units.buffer, 0, 2 * size).toString('utf16le'), original: originalOf(moved) } : { text, original: asSent };
+}
+
+/**
+ * Where spans of a view lie in the text as sent, given its characters not read one code unit for one (`moved`: view
+ * start, view end, start and end as sent, by view start); between them, a code unit of the view is one as sent,
+ * shifted by what the last of them added or dropped.
+ */
+function originalOf(moved: readonly number[]): (span: Span) => Span {
+  /** The last moved character starting at or before a position of the view (-1 for none), times 4. */
+  const before = (position: number) => {
+    let low = 0;
+    let high = moved.length / 4 - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if ((moved[4 * middle] ?? 0) <= position) {
+        found = 4 * middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    return found;
+  };
+  const shift = (at: number) => (moved[at + 3] ?? 0) - (moved[at + 1] ?? 0);
+  return ({ start, end }) => {
+    const first = before(start);
+    const from = first < 0 ? start : start < (moved[first + 1] ?? 0) ? (moved[first + 2] ?? 0) : start + shift(first);
+    if (end <= start) return { start: from, end: from };
+    const lastUnit = before(end - 1);
+    const to = lastUnit < 0 ? end : end - 1 < (moved[lastUnit + 1] ?? 0) ? (moved[lastUnit + 3] ?? 0) : end + shift(lastUnit);
+    return { start: from, end: to };
+  };
+}
+
+/**
+ * The source of a regular expression that matches a word in a `matchingView` case-insensitively (with the `iu`
+ * flags): the word read as the view reads text, where a letter whose two cases fold apart (Greek `ν`, a look-alike
+ * of `v`, and `Ν`, of `N`) matches either, as a text may hold it in either case.
+ * @example
+ * new RegExp(matchingWordSource('νερο'), 'iu').test(matchingView('ΝΕΡΟ').text); // true
+ */
+export function matchingWordSource(word: string): string {
+  let source = '';
+  // As the view reads a text, but with look-alikes kept, to fold each case of them.
+  for (const char of word.replace(IGNORABLES, '').normalize('NFKC')) {
+    const forms = new Map<string, string>();
+    for (const form of [char, char.toLowerCase(), char.toUpperCase()]) {
+      // A case whose form is longer (`ß` is `SS` in capitals) is matched, if at all, by the rule's own case folding.
+      if ([...form].length !== 1) continue;
+      const folded = fold(form);
+      if (!forms.has(folded.toLowerCase())) forms.set(folded.toLowerCase(), folded);
+    }
+    const escaped = [...forms.values()].map(escapeRegExp);
+    source += escaped.length === 1 ? escaped[0] : `(?:${escaped.join('|')})`;
+  }
+  return source;
+}
+
+/** Escapes a text for use inside a regular expression. */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
