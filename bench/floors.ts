@@ -12,11 +12,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { alternatingOptions, alternatingPlanOf, kindsOf, measureAlternating } from './alternating.js';
-import { startChild, stopAllChildren } from './child-process.js';
+import { stopAllChildren } from './child-process.js';
 import { agent, timeRequest } from './load.js';
 import { ms, ratio, table } from './report.js';
 import { sequentialMedians } from './latency.js';
-import { BenchWorkspace, directTarget, startBareProxy, startEmulatorProcess, startOurGateway, type Emulator, type GatewayPart, type Target } from './targets.js';
+import { BenchWorkspace, directTarget, startBareProxy, startEmulatorProcess, startMeteringFloor, startOurGateway, type GatewayPart } from './targets.js';
 import { buildRequest, REQUEST_KINDS } from './workload.js';
 
 const { values } = parseArgs({
@@ -47,23 +47,9 @@ const OURS = 3;
 const LABELS = ['bare proxy (node:http, pipes bytes)', 'metering floor on node:http', 'metering floor mounted in Express', 'ours mounted in Express', ...PARTS.map(({ label }) => label)];
 const workspace = new BenchWorkspace();
 
-async function startFloor(emulator: Emulator, host: 'http' | 'express'): Promise<Target> {
-  const child = await startChild({
-    name: `metering floor (${host})`,
-    nodeArgs: await workspace.measuredNodeArgs([]),
-    args: [await workspace.bundle('metering-floor.ts')],
-    env: { BENCH_UPSTREAM_URL: emulator.url, BENCH_UPSTREAM_KEY: emulator.apiKey, BENCH_FLOOR_HOST: host },
-    logFile: workspace.logFile(`metering-floor-${host}`),
-    ready: { stdout: /listening on (http:\/\/\S+)/ },
-  });
-  const mount = host === 'express' ? '/ai' : '';
-  // Addressed like ours: feature names for models, the system prompt added by the target.
-  return { name: 'bare', child, address: { baseUrl: `${child.readyValue}${mount}/v1`, headers: {}, chatModel: 'chat', embeddingModel: 'embed', addsSystemPrompt: true } };
-}
-
 try {
   const emulator = await startEmulatorProcess(workspace);
-  const targets = [await startBareProxy(workspace, emulator), await startFloor(emulator, 'http'), await startFloor(emulator, 'express'), await startOurGateway(workspace, emulator)];
+  const targets = [await startBareProxy(workspace, emulator), await startMeteringFloor(workspace, emulator, 'http'), await startMeteringFloor(workspace, emulator, 'express'), await startOurGateway(workspace, emulator)];
   for (const { part } of PARTS) targets.push(await startOurGateway(workspace, emulator, [], { without: [part] }));
   // Every kind answers through every target before anything is measured, whichever kinds are.
   for (const [index, target] of targets.entries()) {

@@ -128,6 +128,23 @@ export async function startBareProxy(workspace: BenchWorkspace, emulator: Emulat
 }
 
 /**
+ * The least a metering gateway does (bench/metering-floor.ts), served by node:http alone or mounted in Express at
+ * `/ai`; addressed like ours (feature names for models, the system prompt added by the target).
+ */
+export async function startMeteringFloor(workspace: BenchWorkspace, emulator: Emulator, host: 'http' | 'express'): Promise<Target> {
+  const child = await startChild({
+    name: `metering floor (${host})`,
+    nodeArgs: await workspace.measuredNodeArgs([]),
+    args: [await workspace.bundle('metering-floor.ts')],
+    env: { BENCH_UPSTREAM_URL: emulator.url, BENCH_UPSTREAM_KEY: emulator.apiKey, BENCH_FLOOR_HOST: host },
+    logFile: workspace.logFile(`metering-floor-${host}`),
+    ready: { stdout: /listening on (http:\/\/\S+)/ },
+  });
+  const mount = host === 'express' ? '/ai' : '';
+  return { name: 'bare', child, address: { baseUrl: `${child.readyValue}${mount}/v1`, headers: {}, chatModel: 'chat', embeddingModel: 'embed', addsSystemPrompt: true } };
+}
+
+/**
  * Starts our gateway on a fresh SQLite file and turns limits on through the admin API; `bundle` runs another build of
  * bench/gateway-server.ts (another commit's, for bench/compare.ts); `http2: false` holds an upstream over TLS to
  * HTTP/1.1.

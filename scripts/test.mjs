@@ -47,6 +47,7 @@ const plan = [
   bin('gateway benchmark, short mode', 'tsx', ['bench/run.ts', '--short']),
   bin('before/after comparison, short mode', 'tsx', ['bench/compare.ts', '--base', 'HEAD', '--rounds', '1', '--seconds', '0.5', '--workers', '8']),
   bin('floors and parts, short mode', 'tsx', ['bench/floors.ts', '--kinds', 'chat', '--rounds', '1', '--seconds', '0.5', '--workers', '8', '--sequential', '3']),
+  bin('latency after idle time, short mode', 'tsx', ['bench/idle-latency.ts', '--idle', '0,5', '--rounds', '1', '--requests', '2', '--seconds', '0.5']),
 ];
 
 const total = plan.reduce((count, entry) => count + ('together' in entry ? entry.together.length : 1), 0);
