@@ -160,7 +160,7 @@ export class MeteredRequest {
   /** Watchers of the answer, added by the stages before forwarding. */
   readonly answerTaps: AnswerTap[] = [];
   /** Fields the stages add to the usage record (a cache hit, the cost saved, guardrail decisions). */
-  readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd' | 'jobId'>> = {};
+  readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd' | 'guardrailGenerations' | 'jobId'>> = {};
   #holds = 0;
   /** How many of `failedGenerations` the attempts after them have reserved for (see `attempt`). */
   #reservedAgain = 0;
@@ -341,7 +341,7 @@ export class MeteredRequest {
     if (!this.admission) return;
     const tokens = figures.promptTokens + figures.completionTokens;
     void this.admission
-      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled, failedGenerations: this.failedGenerations, extraCostUsd: this.recordFields.guardrailCostUsd })
+      .settle({ tokens, costUsd: figures.costUsd, generationId, mayBeBilled, failedGenerations: this.failedGenerations, extraCostUsd: this.recordFields.guardrailCostUsd, extraGenerations: this.recordFields.guardrailGenerations })
       .catch((error: unknown) => this.ports.logger.error('quota settlement failed', { error, requestId: record.requestId }));
   }
 }

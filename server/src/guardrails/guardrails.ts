@@ -42,10 +42,11 @@ export interface HostGuardrail {
 /**
  * Asks a moderation model (through OpenRouter) whether a text is unsafe. Before calling, it hands `reserve` the most
  * the call may cost (every attempt of it), which throws the spend cap's refusal when the request's reservation lacks
- * it and the cap has no room; what its calls cost, answered or not, goes to `spent` (then to the request's record and
- * its spend caps).
+ * it and the cap has no room; what its calls cost, answered, failed or cancelled, goes to `spent` (then to the
+ * request's record and its spend caps): a worst case that stands for a generation whose cost is not known yet comes
+ * with its id, so the ledger and the caps settle it at OpenRouter's figure once reconciled.
  */
-export type Moderate = (request: { model: string; text: string; apiKey: string; signal: AbortSignal; reserve(worstCaseUsd: number): Promise<void>; spent(costUsd: number): void }) => Promise<{ flagged: boolean }>;
+export type Moderate = (request: { model: string; text: string; apiKey: string; signal: AbortSignal; reserve(worstCaseUsd: number): Promise<void>; spent(costUsd: number, generationId?: string): void }) => Promise<{ flagged: boolean }>;
 
 export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the content policy of this app.';
 
@@ -161,8 +162,9 @@ export class Guardrails {
           stages: stagesOf(config.stage),
           message: config.message,
           judge: async (text, _stage, meter, request) => {
-            const spent = (costUsd: number) => {
+            const spent = (costUsd: number, generationId?: string) => {
               meter.recordFields.guardrailCostUsd = (meter.recordFields.guardrailCostUsd ?? 0) + costUsd;
+              if (generationId !== undefined) (meter.recordFields.guardrailGenerations ??= []).push({ generationId, worstCaseUsd: costUsd });
             };
             const reserve = async (worstCaseUsd: number) => allowance?.cover(worstCaseUsd);
             const { flagged } = await this.options.moderate({ model: config.model, text, apiKey: request.apiKey, signal: meter.signal, reserve, spent });

@@ -75,12 +75,13 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
     }
   });
 
-  it('a moderation call that fails after OpenRouter had it counts at its worst case, in the record and the cap', async () => {
-    const harness = await gatewayOn(join(directory, 'failing.db'));
+  it('a moderation call that fails after OpenRouter had it counts at its worst case, in the record and the cap, until its generations are reconciled', async () => {
+    const harness = await startHarness({ database: join(directory, 'failing.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 10 } } });
     try {
       await setSpendCap(harness, 1);
-      // The moderation model answers 200 with an error: each of its attempts may be billed, none says how much.
-      harness.emulator.addRule({ match: { model: 'meta-llama/llama-guard-4-12b' }, scenario: 'error-body' });
+      // The moderation model answers 200 with an error: each of its attempts may be billed, none says how much, and
+      // OpenRouter has their records only seconds later.
+      harness.emulator.addRule({ match: { model: 'meta-llama/llama-guard-4-12b' }, scenario: 'error-body;generation-delay=3000' });
       const failed = await chat(harness);
       expect(failed.status).toBe(502);
       const billed = harness.emulator.billedTotal();
@@ -88,10 +89,13 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
       const rows = async () => (await harness.gateway.ready).database.db.selectFrom('usage_records').selectAll().execute();
       await expect.poll(async () => (await rows()).length, { timeout: 5_000, interval: 50 }).toBe(1);
       const [row] = await rows();
-      expect(row!.guardrail_cost_usd).toBeGreaterThanOrEqual(billed.cost);
-      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(row!.guardrail_cost_usd!, 9);
+      expect(row!.guardrail_cost_usd).toBeGreaterThan(billed.cost);
+      expect(await spentToday(harness)).toBeCloseTo(row!.guardrail_cost_usd!, 9);
       // The worst case reserved before the request covered all three attempts.
       expect(await worstCase(harness, 'moderated')).toBeGreaterThanOrEqual(row!.guardrail_cost_usd!);
+      // Once their generations are reconciled, the ledger and the cap count what OpenRouter billed.
+      await expect.poll(async () => (await rows())[0]!.guardrail_cost_usd, { timeout: 20_000, interval: 100 }).toBeCloseTo(billed.cost, 12);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(billed.cost, 9);
     } finally {
       await harness.close();
     }

@@ -146,6 +146,49 @@ describe('QuotaGuard reservations a request adds for its own calls (reserveMore)
   });
 });
 
+describe('QuotaGuard settlement of a request\'s own calls whose cost is unknown (extraGenerations)', () => {
+  const capped: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, project: { tokensPerDay: 1_000, spendPerDayUsd: 1 } } };
+  const guardOf = (backend: MemoryBackend) => new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }));
+  const used = async (guard: QuotaGuard) => Object.fromEntries((await guard.consumption(subject)).map((status) => [status.kind, status.used]));
+  const moderation = [{ generationId: 'gen-moderation', worstCaseUsd: 0.2 }];
+
+  it('keeps each one\'s worst case until its generation is reconciled, then counts what it cost', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    await admitted.settle({ tokens: 50, costUsd: 0.05, extraCostUsd: 0.25, extraGenerations: moderation, mayBeBilled: true });
+    expect(await used(guard)).toEqual({ tokensPerDay: 50, spendPerDayUsd: 0.3 });
+    await guard.settleCost('gen-moderation', { costUsd: 0.01, tokens: 300 });
+    expect(await used(guard)).toEqual({ tokensPerDay: 50, spendPerDayUsd: 0.11 });
+    await backend.close();
+  });
+
+  it('counts them for a request that never reached its own model (cancelled during its input\'s moderation)', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    await admitted.settle({ tokens: 0, costUsd: undefined, extraCostUsd: 0.2, extraGenerations: moderation, mayBeBilled: false });
+    expect(await used(guard)).toEqual({ tokensPerDay: 0, spendPerDayUsd: 0.2 });
+    // No figures (the lookup failed): the worst case stands.
+    await guard.settleCost('gen-moderation', undefined);
+    expect(await used(guard)).toEqual({ tokensPerDay: 0, spendPerDayUsd: 0.2 });
+    await backend.close();
+  });
+
+  it('settles them apart from a request\'s answer that waits for its own reconciliation', async () => {
+    const backend = new MemoryBackend();
+    const guard = guardOf(backend);
+    const admitted = await guard.admit(subject, { tokens: 100, costUsd: 0.5 });
+    await admitted.settle({ tokens: 0, costUsd: undefined, generationId: 'gen-answer', extraCostUsd: 0.25, extraGenerations: moderation, mayBeBilled: true });
+    expect(await used(guard)).toEqual({ tokensPerDay: 100, spendPerDayUsd: 0.5 });
+    await guard.settleCost('gen-moderation', { costUsd: 0.01, tokens: 300 });
+    expect(await used(guard)).toEqual({ tokensPerDay: 100, spendPerDayUsd: 0.31 });
+    await guard.settleCost('gen-answer', { costUsd: 0.1, tokens: 80 });
+    expect(await used(guard)).toEqual({ tokensPerDay: 80, spendPerDayUsd: 0.16 });
+    await backend.close();
+  });
+});
+
 describe('QuotaGuard and policies', () => {
   const user: QuotaSubject = { identity: { projectId: 'project-b', role: 'user', userId: 'ada' }, feature: 'chat' };
   const configured = (policy: ProjectLimits['policy']): ProjectLimits => ({ ...limits, policy });

@@ -130,6 +130,12 @@ export interface ActualUse {
   failedGenerations?: ReadonlyArray<string | null> | undefined;
   /** What the request's own model calls besides its answer cost (a moderation guardrail's), known when it settles. */
   extraCostUsd?: number | undefined;
+  /**
+   * Of `extraCostUsd`, the worst cases that stand for calls OpenRouter may have billed with no cost to say how much (a
+   * moderation attempt cancelled or failed after OpenRouter answered), by generation: each keeps its worst case
+   * reserved until `settleCost` brings its figures.
+   */
+  extraGenerations?: ReadonlyArray<{ generationId: string; worstCaseUsd: number }> | undefined;
 }
 
 /** The real figures of a generation once reconciled; undefined when they could not be had (the worst case stands). */
@@ -289,7 +295,7 @@ export class QuotaGuard {
         settled = true;
         const failed = actual.failedGenerations ?? [];
         if (failed.length === 0 && again === undefined) {
-          await this.#settleOne(holds, actual, alertsFrom);
+          await this.#settleOne(holds, this.#awaitExtraGenerations(holds, actual, alertsFrom), alertsFrom);
           return;
         }
         // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
@@ -297,10 +303,11 @@ export class QuotaGuard {
         const reserved = [holds.filter((hold) => hold.type === 'budget'), ...(again ?? [])];
         const answers = reserved[failed.length];
         // Without budgets of its own (its last attempt failed), the request's other costs go with that attempt's.
-        const extraOf = (index: number) => (answers === undefined && index === failed.length - 1 ? actual.extraCostUsd : 0);
+        const known = this.#awaitExtraGenerations(answers ?? reserved[failed.length - 1] ?? [], actual, alertsFrom);
+        const extraOf = (index: number) => (answers === undefined && index === failed.length - 1 ? known.extraCostUsd : 0);
         await Promise.all(failed.map((generationId, index) => this.#awaitCost(reserved[index] ?? [], generationId ?? undefined, alertsFrom, extraOf(index))));
         const own = [...holds.filter((hold) => hold.type !== 'budget'), ...(answers ?? [])];
-        await this.#settleOne(own, answers ? actual : { ...actual, extraCostUsd: 0 }, alertsFrom);
+        await this.#settleOne(own, answers ? known : { ...known, extraCostUsd: 0 }, alertsFrom);
         // A worst case reserved for an attempt that never came (none follows a failed last attempt) is given back.
         const unused = reserved.slice(failed.length + 1).flat();
         if (unused.length > 0) await runSteps(this.#release(unused, undefined));
@@ -340,6 +347,31 @@ export class QuotaGuard {
       throw error;
     }
     for (const hold of spends) hold.amount += amount;
+  }
+
+  /**
+   * Moves the worst case of each of the request's own calls whose cost is not known yet (`ActualUse.extraGenerations`)
+   * out of `holds` (the spend holds that carry the request's other costs) into a reservation of its own, kept until
+   * `settleCost` brings that call's figures. Answers what the holds settle with: the other costs without them. Runs
+   * before anything is awaited, so a call's reservation is waiting before its lookup can come.
+   */
+  #awaitExtraGenerations(holds: Hold[], actual: ActualUse, alertsFrom: number): ActualUse {
+    const generations = actual.extraGenerations;
+    if (generations === undefined || generations.length === 0) return actual;
+    let awaitedUsd = 0;
+    for (const { generationId, worstCaseUsd } of generations) {
+      const own: Hold[] = [];
+      for (const hold of holds) {
+        if (hold.type !== 'budget' || !hold.money) continue;
+        // The holds reserved at least what the calls spent; the cap never counts below what they settle with.
+        const amount = Math.min(hold.amount, toNanoUsd(worstCaseUsd));
+        hold.amount -= amount;
+        own.push({ ...hold, amount });
+      }
+      void this.#awaitCost(own, generationId, alertsFrom);
+      awaitedUsd += worstCaseUsd;
+    }
+    return { ...actual, extraCostUsd: Math.max(0, (actual.extraCostUsd ?? 0) - awaitedUsd) };
   }
 
   /**

@@ -314,6 +314,24 @@ describe.each(DIALECTS)('usage ledger on %s', (dialect) => {
       expect(probed.billed!.completionTokens).toBeLessThan(200);
     });
 
+    it('reconciles the generations of its guardrails\' calls apart: their worst cases give way to what OpenRouter billed', async () => {
+      const answer = await generate('Reconcile my answer');
+      const moderation = await generate('Reconcile my moderation call');
+      const unknown = 'gen-0-doesnotexist0000000000';
+      const { counting } = countingLookup();
+      const ledger = newLedger({ prices: async () => PRICES, reconcile: { lookup: counting, firstDelayMs: 100, attempts: 4 } });
+      const guardrailGenerations = [{ generationId: moderation, worstCaseUsd: 0.002 }, { generationId: unknown, worstCaseUsd: 0.001 }];
+      ledger.record(withoutCost({ generationId: answer, guardrailCostUsd: 0.0005 + 0.002 + 0.001, guardrailGenerations }));
+      await ledger.flush();
+      expect((await rows())[0]).toMatchObject({ cost_source: 'estimated', guardrail_cost_usd: 0.0035 });
+      await vi.waitFor(() => expect(ledger.stats().reconciliation).toMatchObject({ pending: 0, reconciled: 2, gaveUp: 1 }), { timeout: 15_000, interval: 50 });
+      await vi.waitFor(() => expect(ledger.stats().pendingUpdates).toBe(0), { timeout: 5_000, interval: 50 });
+      // The answer's cost, and the guardrails' with the call never found still at its worst case.
+      const [row] = await rows();
+      expect(row).toMatchObject({ cost_source: 'reconciled', cost_usd: emulator.probe(answer)!.billed!.cost });
+      expect(row!.guardrail_cost_usd).toBeCloseTo(0.0005 + emulator.probe(moderation)!.billed!.cost + 0.001, 12);
+    });
+
     it('leaves the record `estimated` when the generation never shows up', async () => {
       const { counting, results } = countingLookup();
       const ledger = newLedger({ prices: async () => PRICES, reconcile: { lookup: counting, firstDelayMs: 20, attempts: 3 } });

@@ -65,6 +65,20 @@ interface Parts {
   worstCase: boolean;
 }
 
+/** A written row's guardrail cost while generations of its guardrails' calls wait for their lookup, each at its worst case. */
+interface GuardrailParts {
+  costUsd: number;
+  waiting: Map<string, number>;
+}
+
+/** What a written row gets once lookups end: its cost and tokens, its guardrails' cost, or both. */
+interface RowUpdate {
+  job: ReconcileJob;
+  at: number;
+  cost?: { figures: GenerationFigures; source: 'reconciled' | 'estimated' | 'worst_case' };
+  guardrailCostUsd?: number;
+}
+
 const NO_FIGURES: GenerationFigures = { costUsd: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0 };
 
 /** Two generations' figures added up, the cost without float noise (as OpenRouter's own figures and estimates are). */
@@ -181,9 +195,11 @@ export class UsageLedger implements UsageSink {
   readonly #reconciler: GenerationReconciler | undefined;
   #pending: Pending[] = [];
   #insert: LedgerInsert | undefined;
-  readonly #updates = new Map<string, { job: ReconcileJob; figures: GenerationFigures; at: number; source: 'reconciled' | 'estimated' | 'worst_case' }>();
+  readonly #updates = new Map<string, RowUpdate>();
   /** Written records that add up several generations, by request id, until their last lookup ends. */
   readonly #parts = new Map<string, Parts>();
+  /** Written records whose guardrails' calls have generations to look up, by request id. */
+  readonly #guardrailParts = new Map<string, GuardrailParts>();
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerDueAt = 0;
@@ -356,39 +372,72 @@ export class UsageLedger implements UsageSink {
       } else if (row.cost_source === 'estimated' && row.generation_id) {
         this.#reconciler?.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id });
       }
+      const guardrailGenerations = entries[index]?.record.guardrailGenerations;
+      if (guardrailGenerations && guardrailGenerations.length > 0 && row.guardrail_cost_usd !== null && row.guardrail_cost_usd !== undefined && this.#reconciler) {
+        this.#guardrailParts.set(row.id, { costUsd: row.guardrail_cost_usd, waiting: new Map(guardrailGenerations.map(({ generationId, worstCaseUsd }) => [generationId, worstCaseUsd])) });
+        for (const { generationId } of guardrailGenerations) this.#reconciler.schedule({ requestId: row.id, projectId: row.project_id, generationId });
+      }
     }
   }
 
   async #writeUpdates(db: Kysely<Database>): Promise<void> {
     const updates = [...this.#updates.values()].slice(0, this.#options.batchSize);
     await db.transaction().execute(async (transaction) => {
-      for (const { job, figures, at, source } of updates) {
+      for (const { job, at, cost, guardrailCostUsd } of updates) {
         await transaction
           .updateTable('usage_records')
           .set({
-            cost_usd: figures.costUsd,
-            cost_source: source,
-            prompt_tokens: figures.promptTokens,
-            completion_tokens: figures.completionTokens,
-            reasoning_tokens: figures.reasoningTokens,
+            ...(cost && {
+              cost_usd: cost.figures.costUsd,
+              cost_source: cost.source,
+              prompt_tokens: cost.figures.promptTokens,
+              completion_tokens: cost.figures.completionTokens,
+              reasoning_tokens: cost.figures.reasoningTokens,
+            }),
+            ...(guardrailCostUsd !== undefined && { guardrail_cost_usd: guardrailCostUsd }),
             reconciled_at: at,
           })
           .where('id', '=', job.requestId)
           .execute();
       }
     });
-    for (const { job } of updates) this.#updates.delete(job.requestId);
+    // An update that changed while it was written (`#queueUpdate` replaces it) stays for the next write.
+    for (const update of updates) if (this.#updates.get(update.job.requestId) === update) this.#updates.delete(update.job.requestId);
+  }
+
+  /** Queues figures for a written row, with those already queued for it that this does not replace. */
+  #queueUpdate(job: ReconcileJob, change: Pick<RowUpdate, 'cost' | 'guardrailCostUsd'>): void {
+    this.#updates.set(job.requestId, { ...this.#updates.get(job.requestId), ...change, job, at: Date.now() });
+    this.#schedule(this.#options.flushIntervalMs);
   }
 
   #reconciled(job: ReconcileJob, figures: GenerationFigures): void {
+    if (this.#guardrailPartEnded(job, figures.costUsd)) return;
     const parts = this.#parts.get(job.requestId);
     if (parts) return this.#partEnded(job, parts, figures, true);
-    this.#updates.set(job.requestId, { job, figures, at: Date.now(), source: 'reconciled' });
-    this.#schedule(this.#options.flushIntervalMs);
+    this.#queueUpdate(job, { cost: { figures, source: 'reconciled' } });
+  }
+
+  /**
+   * One of the generations of a record's guardrail calls was looked up (its cost replaces the worst case that stood
+   * for it) or given up on (`costUsd` undefined: the worst case stands); false when the job is not one of them.
+   */
+  #guardrailPartEnded(job: ReconcileJob, costUsd: number | undefined): boolean {
+    const parts = this.#guardrailParts.get(job.requestId);
+    const worstCaseUsd = parts?.waiting.get(job.generationId);
+    if (parts === undefined || worstCaseUsd === undefined) return false;
+    parts.waiting.delete(job.generationId);
+    if (parts.waiting.size === 0) this.#guardrailParts.delete(job.requestId);
+    if (costUsd !== undefined) {
+      parts.costUsd = Math.max(0, Math.round((parts.costUsd - worstCaseUsd + costUsd) * 1e15) / 1e15);
+      this.#queueUpdate(job, { guardrailCostUsd: parts.costUsd });
+    }
+    return true;
   }
 
   /** A lookup of one of a record's several generations gave up: its estimate stands for it. */
   #partGaveUp(job: ReconcileJob): void {
+    if (this.#guardrailPartEnded(job, undefined)) return;
     const parts = this.#parts.get(job.requestId);
     const estimate = parts?.waiting.get(job.generationId);
     if (parts && estimate) this.#partEnded(job, parts, estimate, false);
@@ -401,8 +450,7 @@ export class UsageLedger implements UsageSink {
     parts.exact &&= exact;
     if (parts.waiting.size > 0) return;
     this.#parts.delete(job.requestId);
-    this.#updates.set(job.requestId, { job, figures: parts.sum, at: Date.now(), source: parts.worstCase ? 'worst_case' : parts.exact ? 'reconciled' : 'estimated' });
-    this.#schedule(this.#options.flushIntervalMs);
+    this.#queueUpdate(job, { cost: { figures: parts.sum, source: parts.worstCase ? 'worst_case' : parts.exact ? 'reconciled' : 'estimated' } });
   }
 
   /**

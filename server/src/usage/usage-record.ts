@@ -45,6 +45,11 @@ export interface UsageRecord {
   /** What the guardrails' own model calls (a moderation model) cost, besides `costUsd`. */
   guardrailCostUsd?: number;
   /**
+   * Generations of the guardrails' calls that OpenRouter may have billed with no cost to say how much (cancelled or
+   * failed after it answered): `guardrailCostUsd` counts each at its worst case until the ledger reconciles it.
+   */
+  guardrailGenerations?: Array<{ generationId: string; worstCaseUsd: number }>;
+  /**
    * When usage is missing (a cancelled stream): the characters of the prompt sent and of the answer forwarded so
    * far, so the ledger's estimate is not 0 until OpenRouter's figure arrives.
    */
