@@ -335,7 +335,12 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     ? new FallbackBackend({
         primary: new RedisBackend({ url: redisUrl, ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}) }),
         policy: options.limits?.onRedisFailure ?? 'fail-closed',
-        onPrimaryStateChange: (state, error) => (state === 'down' ? logger.error('Redis for limits is unreachable', { error }) : logger.info('Redis for limits is back')),
+        onPrimaryStateChange: (state, error) => {
+          if (state === 'down') logger.error('Redis for limits is unreachable', { error });
+          else logger.info('Redis for limits is back');
+          // Counters in process (down) or in Redis (back) may hold less than the ledger: each is read again from it.
+          quota.recount();
+        },
       })
     : new MemoryBackend());
   const webhooks = createWebhookClient(options.webhooks);

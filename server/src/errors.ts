@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody, GATEWAY_ERROR_STATUS, type ErrorMetadata, type GatewayErrorCode, type OpenAIErrorBody } from '@insforge/ai-protocol';
+import { isRedisUnavailableError } from './net/redis-client.js';
 import { sendJson, setHeaders, type PlainErrorHandler } from './plain-http.js';
 
 // The wire's error codes and body are the protocol's: the server and its clients compile against one definition.
@@ -31,9 +32,15 @@ export class GatewayError extends Error {
   }
 }
 
-/** Any thrown value as a GatewayError: an unknown failure is a 500 whose message says nothing internal. */
+/**
+ * Any thrown value as a GatewayError: an unknown failure is a 500 whose message says nothing internal, and Redis out of
+ * reach (the cache, the error log, the circuits, the job queue, wherever a route met it) a 503 to try again.
+ */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (isRedisUnavailableError(error)) {
+    return new GatewayError('service_unavailable', 'The gateway cannot reach its shared store (Redis) right now. Please try again in a moment.', { cause: error, retryAfterSeconds: 5 });
+  }
   const status = (error as { status?: unknown; type?: unknown } | null)?.status;
   const type = (error as { type?: unknown } | null)?.type;
   if (status === 413 || type === 'entity.too.large') return new GatewayError('request_too_large', 'The request body is too large.', { cause: error });

@@ -3,8 +3,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayLogger } from '../logger.js';
-import { createRedisClient } from '../net/redis-client.js';
-import type { JobQueue, JobWork } from './job-queue.js';
+import { createRedisClient, isRedisUnavailableError } from '../net/redis-client.js';
+import { JobQueueUnavailableError, type JobQueue, type JobWork } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 
 export interface BullJobQueueOptions {
@@ -23,9 +23,13 @@ export interface BullJobQueueOptions {
   retryDelayMs?: number | undefined;
   /** The longest `close` waits for BullMQ before cutting its connections. Default 5 s. */
   closeTimeoutMs?: number | undefined;
+  /** The longest `enqueue` waits for Redis to take a job; a Redis known to be down fails it at once. Default 5 s. */
+  enqueueTimeoutMs?: number | undefined;
 }
 
 const QUEUE_NAME = 'insforge-ai-jobs';
+/** Jobs offered again at once when Redis is back; more wait for the next time it comes back, or a resume. */
+const OFFER_AGAIN_LIMIT = 1_000;
 
 /**
  * Batch jobs on BullMQ (Redis): every gateway instance is a worker, a job whose instance dies is found stalled and
@@ -39,12 +43,23 @@ export class BullJobQueue implements JobQueue {
   // The process id says which instance holds a job (in `batch_jobs.locked_by`).
   readonly workerId = `bull-worker-${process.pid}-${randomUUID()}`;
   readonly #queue: Queue;
+  /** The queue's own connection: adding a job fails on it at once while Redis is down, instead of waiting. */
+  readonly #adding: Redis;
   readonly #connections: Redis[] = [];
   #worker: Worker | undefined;
   readonly #aborts = new Set<AbortController>();
+  /** Whether the first connection to Redis answered or failed: before, `enqueue` waits for it. */
+  #firstAttempted = false;
+  #offering = false;
 
   constructor(private readonly options: BullJobQueueOptions) {
-    this.#queue = new Queue(QUEUE_NAME, { connection: this.#connect(), prefix: options.prefix ?? 'insforge-ai' });
+    // Never queued in the client nor retried: a job whose offer cannot reach Redis now is for the caller to handle.
+    this.#adding = this.#connect({ maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.#adding.once('ready', () => (this.#firstAttempted = true)).once('error', () => (this.#firstAttempted = true));
+    // Each time Redis is up again, the jobs the database says have work are offered again: an offer may have failed
+    // meanwhile (a job resumed or retried while Redis was down), or been lost with a Redis that keeps nothing on disk.
+    this.#adding.on('ready', () => void this.#offerWaiting());
+    this.#queue = new Queue(QUEUE_NAME, { connection: this.#adding, prefix: options.prefix ?? 'insforge-ai' });
     this.#queue.on('error', (error) => this.#reportDown(error));
   }
 
@@ -59,7 +74,20 @@ export class BullJobQueue implements JobQueue {
   }
 
   async enqueue(jobId: string): Promise<void> {
-    await this.#add(jobId, 0);
+    if (this.#firstAttempted && this.#adding.status !== 'ready') throw new JobQueueUnavailableError('Redis for batch jobs is unreachable.');
+    const timeoutMs = this.options.enqueueTimeoutMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new JobQueueUnavailableError(`Redis for batch jobs did not take the job within ${timeoutMs} ms.`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.#add(jobId, 0), late]);
+    } catch (error) {
+      if (error instanceof JobQueueUnavailableError || !isRedisUnavailableError(error)) throw error;
+      throw new JobQueueUnavailableError('Redis for batch jobs is unreachable.', { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   start(work: JobWork): void {
@@ -127,6 +155,22 @@ export class BullJobQueue implements JobQueue {
     for (const connection of this.#connections) connection.disconnect();
   }
 
+  /** Offers again every job with work left that no worker holds (see the constructor); a paused one for its time. */
+  async #offerWaiting(): Promise<void> {
+    this.#down = false;
+    if (this.#offering || this.#stopped) return;
+    this.#offering = true;
+    try {
+      for (const { id, pausedUntil } of await this.options.store.waiting(OFFER_AGAIN_LIMIT)) {
+        await this.#add(id, pausedUntil === null ? 0 : Math.max(0, pausedUntil - Date.now()) + 10);
+      }
+    } catch (error) {
+      this.options.logger.warn('the jobs waiting in the database could not be offered to the queue again; they are when Redis is next back', { error });
+    } finally {
+      this.#offering = false;
+    }
+  }
+
   async #add(jobId: string, delayMs: number): Promise<void> {
     await this.#queue.add('job', { jobId }, {
       // One waiting entry per job and moment: a job offered twice at once is worked once.
@@ -139,9 +183,9 @@ export class BullJobQueue implements JobQueue {
     });
   }
 
-  #connect(): Redis {
-    // BullMQ's blocking reads need commands that wait as long as Redis does.
-    const connection = createRedisClient(this.options.redisUrl, { maxRetriesPerRequest: null });
+  /** A connection of its own; by default one whose commands wait as long as Redis does, as BullMQ's blocking reads need. */
+  #connect(options: { maxRetriesPerRequest: number | null; enableOfflineQueue?: boolean } = { maxRetriesPerRequest: null }): Redis {
+    const connection = createRedisClient(this.options.redisUrl, options);
     connection.on('error', () => undefined);
     this.#connections.push(connection);
     return connection;

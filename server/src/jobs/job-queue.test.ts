@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
+import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
 import type { GatewayLogger } from '../logger.js';
-import { BullJobQueue } from './bull-job-queue.js';
+import { BullJobQueue, type BullJobQueueOptions } from './bull-job-queue.js';
 import { DatabaseJobQueue } from './database-job-queue.js';
-import type { JobQueue } from './job-queue.js';
+import { JobQueueUnavailableError, type JobQueue } from './job-queue.js';
 import { JobStore } from './job-store.js';
 
 const logger: GatewayLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -133,5 +134,64 @@ describe.each(IMPLEMENTATIONS)('job queue contract: $name', ({ database, make })
     await until(() => started);
     await closing.close();
     expect(aborted).toBe(true);
+  });
+});
+
+describe('BullMQ job queue while Redis is down', () => {
+  let test: TestDatabase;
+  let store: JobStore;
+  let proxy: RedisProxy;
+  const queues: BullJobQueue[] = [];
+  const queue = (options: Partial<BullJobQueueOptions> = {}) => {
+    const made = new BullJobQueue({ store, logger, redisUrl: proxy.url, prefix: `${PREFIX}-outage`, leaseMs: 300, lockMs: 1_000, retryDelayMs: 50, ...options });
+    queues.push(made);
+    return made;
+  };
+  const newJob = async () => (await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{}], worstCaseUsd: 0 })).id;
+
+  beforeAll(async () => {
+    test = await createTestDatabase('sqlite');
+    store = new JobStore(test.database.db);
+  });
+  afterEach(async () => {
+    await proxy.close();
+    await Promise.all(queues.splice(0).map((made) => made.close()));
+  });
+  afterAll(() => test.drop());
+
+  it('refuses a job at once with JobQueueUnavailableError, instead of waiting for Redis to come back', async () => {
+    proxy = await startRedisProxy();
+    const only = queue({ enqueueTimeoutMs: 60_000 });
+    await only.enqueue(await newJob());
+    await proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await expect(only.enqueue(await newJob())).rejects.toBeInstanceOf(JobQueueUnavailableError);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('gives up after enqueueTimeoutMs when Redis was never reached', async () => {
+    proxy = await startRedisProxy();
+    await proxy.cut();
+    const only = queue({ enqueueTimeoutMs: 300 });
+    const started = Date.now();
+    await expect(only.enqueue(await newJob())).rejects.toBeInstanceOf(JobQueueUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('offers again, once Redis is back, the jobs the database holds as waiting (an offer lost in the outage)', async () => {
+    proxy = await startRedisProxy();
+    const worked: string[] = [];
+    const only = queue();
+    only.start(async (jobId) => {
+      worked.push(jobId);
+      await store.transition(jobId, ['queued', 'running'], 'completed');
+    });
+    await proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const resumed = await newJob();
+    await expect(only.enqueue(resumed)).rejects.toBeInstanceOf(JobQueueUnavailableError);
+    await proxy.restore();
+    await until(() => worked.includes(resumed));
   });
 });

@@ -7,7 +7,11 @@ export type JobWork = (jobId: string, signal: AbortSignal) => Promise<void>;
  * Implementations: `DatabaseJobQueue` (leases in the gateway's database) and `BullJobQueue` (BullMQ on Redis).
  */
 export interface JobQueue {
-  /** Offers a job to the workers: a new one, or one resumed or retried. */
+  /**
+   * Offers a job to the workers: a new one, or one resumed or retried. Rejects with `JobQueueUnavailableError` when
+   * the queue cannot take it within a bounded wait (its Redis is down); the job may still reach the queue later, so
+   * the caller decides what becomes of its row.
+   */
   enqueue(jobId: string): Promise<void>;
   /** Starts working on jobs with `work`, as many at once as the queue's concurrency allows. */
   start(work: JobWork): void;
@@ -15,4 +19,12 @@ export interface JobQueue {
   stopTaking(): void;
   /** Stops taking jobs, aborts the work in progress and waits for it to return. */
   close(): Promise<void>;
+}
+
+/** The queue could not take a job in time: its store (Redis) is unreachable or did not answer. */
+export class JobQueueUnavailableError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'JobQueueUnavailableError';
+  }
 }

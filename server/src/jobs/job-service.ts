@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import { prepareChat } from '../gateway/chat.js';
@@ -7,7 +8,7 @@ import { estimateChat, estimateEmbeddings } from '../gateway/quota-estimate.js';
 import { resolveTarget } from '../gateway/resolve-target.js';
 import type { LimitStatus, QuotaEstimate } from '../limits/quota-guard.js';
 import { embeddingsRequestSchema } from '../gateway/embeddings-request.js';
-import type { JobQueue } from './job-queue.js';
+import { JobQueueUnavailableError, type JobQueue } from './job-queue.js';
 import type { JobOptions, JobRunner } from './job-runner.js';
 import type { JobKind, JobRow, JobStore, JobSummary } from './job-store.js';
 import { summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
@@ -30,8 +31,16 @@ export class JobService {
     private readonly runner: JobRunner,
   ) {}
 
-  /** A job of chat or embeddings requests (the bodies one would send to `/v1/…`) or of articles to summarize. */
-  async create(identity: Identity, kind: JobKind, items: readonly unknown[], options: JobOptions = {}): Promise<JobSummary> {
+  /**
+   * A job of chat or embeddings requests (the bodies one would send to `/v1/…`) or of articles to summarize. With an
+   * `idempotencyKey`, the caller's job of that key if there is one (the same request sent again), else a new one.
+   * Refused with a 503 when its queue cannot take it: the job is then not kept, so it never runs behind the caller's
+   * back.
+   */
+  async create(identity: Identity, kind: JobKind, items: readonly unknown[], options: JobOptions = {}, { idempotencyKey }: { idempotencyKey?: string | undefined } = {}): Promise<JobSummary> {
+    const keyedId = idempotencyKey === undefined ? undefined : idempotentJobId(identity, idempotencyKey);
+    const earlier = keyedId === undefined ? undefined : await this.#sameJob(keyedId, kind, items, options);
+    if (earlier) return earlier;
     const byFeature = new Map<string | undefined, QuotaEstimate>();
     const total: QuotaEstimate = { tokens: 0, costUsd: 0 };
     for (const [index, item] of items.entries()) {
@@ -62,8 +71,18 @@ export class JobService {
         );
       }
     }
-    const job = await this.store.create({ identity, kind, items, options: { ...options }, worstCaseUsd: total.costUsd });
-    await this.queue.enqueue(job.id);
+    const fields = { identity, kind, items, options: { ...options }, worstCaseUsd: total.costUsd };
+    const job = keyedId === undefined ? await this.store.create(fields) : await this.store.createOnce(fields, keyedId);
+    // Created meanwhile by the same request sent twice at once.
+    if (!job) return (await this.#sameJob(keyedId as string, kind, items, options)) as JobSummary;
+    try {
+      await this.queue.enqueue(job.id);
+    } catch (error) {
+      // A worker took it meanwhile (the queue had it after all): it runs, and the caller is told so.
+      if (!(await this.store.withdraw(job.id))) return (await this.store.summary(job.id)) as JobSummary;
+      if (!(error instanceof JobQueueUnavailableError)) throw error;
+      throw new GatewayError('service_unavailable', 'The job could not be queued: the job queue (Redis) cannot be reached right now. It was not created and will not run; send it again in a moment.', { cause: error, retryAfterSeconds: 5 });
+    }
     return (await this.store.summary(job.id)) as JobSummary;
   }
 
@@ -78,7 +97,7 @@ export class JobService {
   /** Resumes a paused job now (an admin raised the cap, or the stop was lifted). */
   async resume(job: JobRow): Promise<void> {
     if (!(await this.store.transition(job.id, ['paused'], 'queued'))) throw new GatewayError('version_conflict', `The job is ${job.status}, not paused.`);
-    await this.queue.enqueue(job.id);
+    await this.#offerAgain(job.id);
   }
 
   /** Runs failed items again (the dead-letter list, or some of it): they may be billed again, which is why it is explicit. */
@@ -87,9 +106,36 @@ export class JobService {
     const count = await this.store.retryFailed(job.id, positions);
     if (count > 0) {
       await this.store.transition(job.id, ['completed', 'paused'], 'queued');
-      await this.queue.enqueue(job.id);
+      await this.#offerAgain(job.id);
     }
     return count;
+  }
+
+  /**
+   * Offers a job the database already holds as queued (resumed, retried): the change stands even when the queue
+   * cannot be told now, since the queue offers every waiting job again once its Redis is back.
+   */
+  async #offerAgain(jobId: string): Promise<void> {
+    try {
+      await this.queue.enqueue(jobId);
+    } catch (error) {
+      if (!(error instanceof JobQueueUnavailableError)) throw error;
+      this.context.logger.warn('a job could not be offered to the queue now; it is once Redis is back', { error, jobId });
+    }
+  }
+
+  /**
+   * The caller's job of an idempotency key, if it exists: the job a request sent again already created. The same key
+   * with another request is refused, so a key never answers for a job it did not ask for.
+   */
+  async #sameJob(id: string, kind: JobKind, items: readonly unknown[], options: JobOptions): Promise<JobSummary | undefined> {
+    const job = await this.store.get(id);
+    if (!job) return undefined;
+    const inputs = job.kind === kind && job.options === JSON.stringify(options) && job.total === items.length ? await this.store.items(id) : [];
+    if (inputs.length !== items.length || inputs.some((item) => item.input !== JSON.stringify(items[item.position]))) {
+      throw new GatewayError('invalid_request', 'This Idempotency-Key was sent before with another job. Send a new key for a new job.', { param: 'Idempotency-Key' });
+    }
+    return this.store.summary(id);
   }
 
   /** Plans one item as the worker will (policy and all) and estimates its worst case. */
@@ -104,6 +150,16 @@ export class JobService {
     const run = await prepareChat(this.context, identity, request);
     return { feature: run.target.isFeature ? run.target.feature.name : undefined, estimate: await estimateChat(this.context, run) };
   }
+}
+
+/**
+ * The id of a caller's job of an idempotency key: a UUID (version 8) from a hash of the key and who sent it, so the
+ * key is the caller's alone and a job sent again finds the row it created, with no column or index of its own.
+ */
+export function idempotentJobId(identity: Identity, key: string): string {
+  const hex = createHash('sha256').update(JSON.stringify([identity.projectId, identity.userId ?? null, identity.clientKeyId ?? null, key])).digest('hex');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** An item's 400, naming the item: `items.3.messages: …`. */

@@ -32,4 +32,24 @@ describe.each(DIALECTS)('JobStore on %s', (dialect) => {
     });
     expect(plan).toContain('usage_records_job_generation');
   });
+
+  it('creates a job of a given id once, and withdraws a job only while no worker has taken it', async () => {
+    const store = new JobStore((await database()).db);
+    const fields = { identity: { projectId: 'p', role: 'user' as const, userId: 'u' }, kind: 'chat' as const, options: {}, items: [{ n: 1 }, { n: 2 }], worstCaseUsd: 0 };
+    const id = '6f1c2a4e-0d3b-8a1f-9c2d-3e4f5a6b7c8d';
+    expect((await store.createOnce(fields, id))?.id).toBe(id);
+    expect(await store.createOnce({ ...fields, items: [{ n: 3 }] }, id)).toBeUndefined();
+    expect((await store.items(id)).map((item) => item.input)).toEqual(['{"n":1}', '{"n":2}']);
+    expect(await store.withdraw(id)).toBe(true);
+    expect(await store.get(id)).toBeUndefined();
+    expect(await store.items(id)).toEqual([]);
+
+    const taken = await store.create(fields);
+    expect(await store.claimById(taken.id, 'worker-1', 60_000)).toBeDefined();
+    expect(await store.withdraw(taken.id)).toBe(false);
+    expect((await store.get(taken.id))?.status).toBe('queued');
+    expect((await store.waiting(10)).map((job) => job.id)).not.toContain(taken.id);
+    await store.release(taken.id, 'worker-1');
+    expect((await store.waiting(10)).map((job) => job.id)).toContain(taken.id);
+  });
 });

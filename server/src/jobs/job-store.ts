@@ -50,9 +50,53 @@ export class JobStore {
 
   /** Writes a job and all its items at once (a job is never seen half-created). */
   async create(job: NewJob): Promise<JobRow> {
+    return (await this.#insert(job, randomUUID())) as JobRow;
+  }
+
+  /**
+   * Writes a job under an id of the caller's making (one derived from an idempotency key), unless a job has that id
+   * already: then nothing is written and it answers undefined.
+   */
+  async createOnce(job: NewJob, id: string): Promise<JobRow | undefined> {
+    return this.#insert(job, id);
+  }
+
+  /**
+   * Deletes a job that no worker has taken yet, with its items: a job its queue could not be told of, whose creator
+   * is told it was not created. False when a worker took it meanwhile (the queue had it after all) or it moved on.
+   */
+  async withdraw(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const deleted = await trx.deleteFrom('batch_jobs').where('id', '=', id).where('status', '=', 'queued').where('locked_by', 'is', null).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) !== 1) return false;
+      // Gone with the job where foreign keys cascade; said outright for a database that does not enforce them.
+      await trx.deleteFrom('batch_job_items').where('job_id', '=', id).execute();
+      return true;
+    });
+  }
+
+  /**
+   * Jobs with work left that no live worker holds, oldest first: queued, running with an expired lease, or paused
+   * until a time (`pausedUntil`). What a queue that keeps its own entries (BullMQ) offers again when its store is
+   * back, since an offer may have been lost with it.
+   */
+  async waiting(limit: number): Promise<Array<{ id: string; pausedUntil: number | null }>> {
+    const now = this.now();
+    const rows = await this.db
+      .selectFrom('batch_jobs')
+      .select(['id', 'status', 'paused_until'])
+      .where((eb) => eb.or([eb('status', 'in', CLAIMABLE), eb.and([eb('status', '=', 'paused'), eb('paused_until', 'is not', null)])]))
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, pausedUntil: row.status === 'paused' ? row.paused_until : null }));
+  }
+
+  async #insert(job: NewJob, id: string): Promise<JobRow | undefined> {
     const now = this.now();
     const row: JobRow = {
-      id: randomUUID(),
+      id,
       project_id: job.identity.projectId,
       user_id: job.identity.userId ?? null,
       client_key_id: job.identity.clientKeyId ?? null,
@@ -70,8 +114,9 @@ export class JobStore {
       updated_at: now,
       finished_at: null,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('batch_jobs').values(row).execute();
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('batch_jobs').values(row).onConflict((conflict) => conflict.column('id').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) return undefined;
       for (let start = 0; start < job.items.length; start += INSERT_BATCH) {
         const items = job.items.slice(start, start + INSERT_BATCH).map((input, offset) => ({
           job_id: row.id,
@@ -84,8 +129,8 @@ export class JobStore {
         }));
         await trx.insertInto('batch_job_items').values(items).execute();
       }
+      return row;
     });
-    return row;
   }
 
   async get(id: string): Promise<JobRow | undefined> {

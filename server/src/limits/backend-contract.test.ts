@@ -210,7 +210,7 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.reserve(key, 600, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
     });
 
-    it('seeds a budget with what was spent before it counted, once per period', async () => {
+    it('seeds a budget with what the ledger says was spent, raising it only where the ledger holds more', async () => {
       const backend = open();
       const key = uniqueKey('spend-day');
       const end = periodEnd();
@@ -218,18 +218,25 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.current(key)).toBe(700);
       expect(await backend.reserve(key, 301, 1000, end)).toMatchObject({ allowed: false, used: 700 });
       expect(await backend.reserve(key, 200, 1000, end)).toMatchObject({ allowed: true, used: 900 });
-      // Asked again (another instance, a refresh): a seeded budget is left alone, reservations and all.
-      expect(await backend.seedBudget(key, 950, end)).toBe(false);
+      // Asked again (another instance, a refresh) with what it holds already, reservation and all: left as it is.
+      expect(await backend.seedBudget(key, 900, end)).toBe(false);
+      expect(await backend.seedBudget(key, 650, end)).toBe(false);
       expect(await backend.current(key)).toBe(900);
-      await backend.settle(key, 200, 250, end);
+      // The ledger holds more than used + reserved (spend counted elsewhere while this counter could not be reached):
+      // raised by the difference, the reservation still held apart.
+      expect(await backend.seedBudget(key, 950, end)).toBe(true);
       expect(await backend.current(key)).toBe(950);
+      await backend.settle(key, 200, 150, end);
+      expect(await backend.current(key)).toBe(900);
+      expect(await backend.reserve(key, 101, 1000, end)).toMatchObject({ allowed: false, used: 900 });
       // A budget that counted before its seed (its counters were lost, then counted anew) is raised to the seed.
       const recounted = uniqueKey('spend-day');
       await backend.reserve(recounted, 100, 1000, end);
       await backend.settle(recounted, 100, 80, end);
       expect(await backend.seedBudget(recounted, 500, end)).toBe(true);
       expect(await backend.current(recounted)).toBe(500);
-      expect(await backend.seedBudget(recounted, 900, end)).toBe(false);
+      expect(await backend.seedBudget(recounted, 400, end)).toBe(false);
+      expect(await backend.current(recounted)).toBe(500);
       // Another period of the same key has its own seed.
       const next = end + 86_400_000;
       expect(await backend.seedBudget(key, 40, next)).toBe(true);

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { deleteRedisKeys } from '../../test/redis.js';
+import { startRedisProxy } from '../../test/redis-proxy.js';
 
 let directory: string;
 beforeAll(async () => {
@@ -82,6 +85,36 @@ describe.each(['sqlite', 'postgres'] as const)('caps count what was spent before
       expect(((await refusedUser.json()) as { error: { message: string } }).error.message).toContain(`daily token limit of ${userSpent + 300} for your account has`);
     } finally {
       await second.close();
+    }
+  }, 30_000);
+});
+
+describe('a fail-open gateway whose Redis went away and came back', () => {
+  it('counts in Redis what it spent in process meanwhile, once, so the cap holds after the outage', async () => {
+    const proxy = await startRedisProxy();
+    const prefix = `insforge-test:caps-outage:${randomUUID()}:`;
+    const gateway = await startHarness({
+      database: join(directory, `ai-${randomUUID()}.db`),
+      usage: undefined,
+      ledger: { flushIntervalMs: 5 },
+      limits: { redisUrl: proxy.url, redisKeyPrefix: prefix, onRedisFailure: 'fail-open' },
+    });
+    try {
+      await setCaps(gateway, { spendPerDayUsd: 1 });
+      expect((await chat(gateway, 'through Redis')).status).toBe(200);
+      await proxy.cut();
+      for (let index = 0; index < 3; index += 1) expect((await chat(gateway, `in process ${index}`)).status).toBe(200);
+      await proxy.restore();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await chat(gateway, 'through Redis again')).status).toBe(200);
+      // Every request is counted, in Redis, once: what OpenRouter billed for the five.
+      const billed = gateway.emulator.billedTotal();
+      expect(billed.generations).toBe(5);
+      expect((await usedOf(gateway))['spendPerDayUsd']).toBeCloseTo(billed.cost, 9);
+    } finally {
+      await gateway.close();
+      await proxy.close();
+      await deleteRedisKeys(prefix);
     }
   }, 30_000);
 });

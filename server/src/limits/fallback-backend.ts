@@ -16,7 +16,11 @@ export interface FallbackBackendOptions {
   fallback?: QuotaBackend;
   /** Which errors mean "the primary is down". Default: `BackendUnavailableError`; any other error propagates. */
   isUnavailable?: (error: unknown) => boolean;
-  /** Called when the primary goes down (with the error) and when it answers again; for logs and metrics. */
+  /**
+   * Called when the primary goes down (with the error) and when it answers again: for logs and metrics, and for
+   * `QuotaGuard.recount`, so the counters of whichever backend counts now start from what the ledger holds (spend
+   * counted in the fallback during an outage reaches the primary that way, never twice).
+   */
   onPrimaryStateChange?: (state: PrimaryState, error?: unknown) => void;
 }
 
@@ -147,7 +151,8 @@ export class FallbackBackend implements QuotaBackend {
 
   /**
    * Seeds both: the fallback's counters, which fail-open counts in, must know the spend too. Answers the primary's
-   * answer; false while it is down (so the seed is asked again, and the primary's counters get it once it is back).
+   * answer; false while it is down (its counters get the spend with the seed asked again once it is back, see
+   * `QuotaGuard.recount`).
    */
   async seedBudget(key: string, used: number, periodEnd: number): Promise<boolean> {
     await this.fallback.seedBudget(key, used, periodEnd);

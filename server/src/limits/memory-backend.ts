@@ -34,8 +34,6 @@ interface WindowState {
 interface BudgetState {
   used: number;
   reserved: number;
-  /** Whether `seedBudget` seeded it. */
-  seeded?: boolean;
 }
 
 /**
@@ -161,9 +159,9 @@ export class MemoryBackend implements QuotaBackend {
     assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
     const budget = this.budget(key, periodEnd);
-    if (budget.seeded) return false;
-    budget.used = Math.max(budget.used, used);
-    budget.seeded = true;
+    const held = budget.used + budget.reserved;
+    if (used <= held) return false;
+    budget.used += used - held;
     return true;
   }
 

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FallbackBackend } from './fallback-backend.js';
 import { freezePolicy, MemoryLimitPolicySource, type ProjectLimits } from './limit-policy.js';
 import { MemoryBackend } from './memory-backend.js';
 import { QuotaGuard, type BudgetScope, type QuotaSubject, type SpendReport } from './quota-guard.js';
-import { EMPTY_POLICY } from './types.js';
+import { BackendUnavailableError } from './redis-backend.js';
+import { EMPTY_POLICY, type QuotaBackend } from './types.js';
 
 const limits: ProjectLimits = {
   policy: { ...EMPTY_POLICY, project: { spendPerDayUsd: 10, spendPerMonthUsd: 100 } },
@@ -376,6 +378,63 @@ describe('QuotaGuard caps count what was spent before they counted', () => {
     await vi.waitFor(() => expect(backend.current('q:project-a:project:tokens:2026-03-10')).toBeGreaterThanOrEqual(900));
     await expect(guard.admit(subject, { tokens: 101, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     expect(spentSince).toHaveBeenCalledTimes(2);
+    await backend.close();
+  });
+});
+
+describe('QuotaGuard when the shared backend goes down and comes back (fail-open)', () => {
+  it('counts from the ledger on both sides of the outage: spend counted in process reaches the shared counter once', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-10T12:00:00.000Z'));
+    const key = 'q:project-a:project:spend:2026-03-10';
+    // The shared counters (Redis), out of reach while `down`.
+    const shared = new MemoryBackend();
+    let down = false;
+    const reach = () => {
+      if (down) throw new BackendUnavailableError('Redis is unreachable: connection refused');
+      return shared;
+    };
+    const primary: QuotaBackend = {
+      consumeWindow: (...args) => reach().consumeWindow(...args),
+      refundWindow: (...args) => reach().refundWindow(...args),
+      acquireSlot: (...args) => reach().acquireSlot(...args),
+      releaseSlot: (...args) => reach().releaseSlot(...args),
+      reserve: (...args) => reach().reserve(...args),
+      settle: (...args) => reach().settle(...args),
+      seedBudget: (...args) => reach().seedBudget(...args),
+      current: (...args) => reach().current(...args),
+      close: () => shared.close(),
+    };
+    const backend = new FallbackBackend({ primary, policy: 'fail-open', onPrimaryStateChange: () => guard.recount() });
+    // The ledger: what every settled request cost, written as it ends.
+    let ledgerUsd = 0;
+    const capped: ProjectLimits = { ...limits, policy: freezePolicy({ ...EMPTY_POLICY, project: { spendPerDayUsd: 1 }, users: { default: {}, overrides: {} } }) };
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': capped }), {
+      spentSince: async () => ({ tokens: 0, costUsd: ledgerUsd }),
+      seedRefreshMs: 5 * 60_000,
+      onSeedFailure: 'fail-open',
+      now: () => Date.now(),
+    });
+    const spend = async (costUsd: number) => {
+      await (await guard.admit(subject, { tokens: 10, costUsd })).settle({ tokens: 10, costUsd, mayBeBilled: true });
+      ledgerUsd += costUsd;
+    };
+
+    await spend(0.3);
+    down = true;
+    // In process, counting from the ledger's 0.3 (spent through Redis), not from nothing.
+    await spend(0.5);
+    await expect(guard.admit(subject, { tokens: 10, costUsd: 0.3 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    down = false;
+    // Back: the shared counter missed the 0.5; read from the ledger, it holds 0.8 before this request counts.
+    await expect(guard.admit(subject, { tokens: 10, costUsd: 0.3 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    expect(shared.current(key)).toBe(800_000_000);
+    await spend(0.2);
+    expect(shared.current(key)).toBe(1_000_000_000);
+    // Read again later: the ledger holds what the counter holds, and nothing is counted twice.
+    vi.setSystemTime(Date.parse('2026-03-10T12:05:01.000Z'));
+    await expect(guard.admit(subject, { tokens: 10, costUsd: 0.01 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+    await vi.waitFor(() => expect(shared.current(key)).toBe(1_000_000_000));
     await backend.close();
   });
 });

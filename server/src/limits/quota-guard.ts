@@ -49,16 +49,19 @@ interface BudgetCounter {
   spend: SpendOf | undefined;
   /** Until when the counter's seed from the ledger (`QuotaGuardOptions.spentSince`) stands; 0 before it. */
   seededUntil: number;
+  /** The guard's recount (`QuotaGuard.recount`) that seed belongs to: an earlier one's no longer stands. */
+  seededIn: number;
 }
 
 /**
- * A counter's seed from the ledger (`QuotaBackend.seedBudget`): done (until it is read again), running (the first
- * seed of a counter is what its requests wait for; a refresh is not waited for), or failed and to be tried again
- * from a time.
+ * A counter's seed from the ledger (`QuotaBackend.seedBudget`): done (until it is read again, or a recount), running,
+ * or failed and to be tried again from a time. Requests wait for a counter's first seed (its failure is
+ * `onSeedFailure`'s) and for the one after a recount (its failure leaves the counter as it is); a periodic refresh
+ * runs in the background. `recount` is the recount it belongs to.
  */
 type Seeding =
-  | { state: 'done'; until: number }
-  | { state: 'running'; seed: Promise<void>; first: boolean }
+  | { state: 'done'; until: number; recount: number }
+  | { state: 'running'; wait: Promise<void> | undefined; first: boolean; recount: number }
   | { state: 'failed'; retryAt: number; error: unknown };
 
 type Hold =
@@ -248,7 +251,9 @@ export class QuotaGuard {
   /** Budget counters' seeds by key (which names the period), for the whole process. */
   readonly #seedings = new Map<string, Seeding>();
   /** Each project's callers' spend by `<project> <period>`: read once for all its users' counters. */
-  readonly #callers = new Map<string, { end: number; readAt: number; reading: Promise<ReadonlyMap<string, Spent>> }>();
+  readonly #callers = new Map<string, { end: number; readAt: number; recount: number; reading: Promise<ReadonlyMap<string, Spent>> }>();
+  /** How many times `recount` was asked: a seed from before the latest one no longer stands. */
+  #recount = 0;
   private readonly onSpend: ((report: SpendReport) => void) | undefined;
   private readonly spentSince: QuotaGuardOptions['spentSince'];
   private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
@@ -271,6 +276,19 @@ export class QuotaGuard {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * Reads every budget counter's seed from the ledger again before its next request counts, which waits for it: for
+   * when the counters may hold less than the ledger says, since the backend that counts them changed. A shared
+   * backend that comes back has not counted what fail-open counted in process meanwhile, and its fallback did not
+   * count what was spent through it before; a seed only ever raises a counter (`QuotaBackend.seedBudget`).
+   *
+   * @example
+   * new FallbackBackend({ primary, onPrimaryStateChange: () => quota.recount() });
+   */
+  recount(): void {
+    this.#recount += 1;
+  }
+
   async admit(subject: QuotaSubject, estimate: QuotaEstimate): Promise<Admission> {
     const limits = await (await this.policies()).get(subject.identity.projectId);
     if (limits.stopped) {
@@ -278,11 +296,20 @@ export class QuotaGuard {
     }
     const scopes = applicableScopes(limits.policy, subject);
     if (scopes.length === 0) return NO_LIMITS;
+    const recount = this.#recount;
     const seeds = this.#seedsOf(scopes, this.now());
     if (seeds) await this.#waitForSeeds(seeds);
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
     await runSteps(this.#takeAll(scopes, estimate, holds, headers));
+    if (recount !== this.#recount) {
+      // The backend that counts changed while this request took its share (it was the first to find Redis gone or
+      // back): the share is given back and taken again from counters read again from the ledger.
+      await runSteps(this.#release(holds.splice(0), undefined));
+      const again = this.#seedsOf(scopes, this.now());
+      if (again) await this.#waitForSeeds(again);
+      await runSteps(this.#takeAll(scopes, estimate, holds, headers));
+    }
     const alertsFrom = Math.min(...limits.alerts.thresholds);
     // The worst cases reserved again for attempts after a failed generation (`reserveAgain`), one list each; made only
     // for the rare request that needs it.
@@ -549,9 +576,9 @@ export class QuotaGuard {
   }
 
   /**
-   * The first seeds the scopes' budget counters need before they count in this process (see
-   * `QuotaGuardOptions.spentSince`), all at once; undefined when there are none to wait for. Refreshes start in the
-   * background. Rejects when a seed could not be read.
+   * The seeds the scopes' budget counters need before they count in this process (see `QuotaGuardOptions.spentSince`),
+   * all at once: first seeds, and seeds after a recount; undefined when there are none to wait for. Refreshes start in
+   * the background. Rejects when a first seed could not be read.
    */
   #seedsOf(scopes: readonly Scope[], now: number): Promise<unknown> | undefined {
     let pending: Array<Promise<void>> | undefined;
@@ -559,7 +586,7 @@ export class QuotaGuard {
       for (const kind of BUDGET_KINDS) {
         if (scope.settings[kind] === undefined) continue;
         const counter = budgetCounter(scope, kind, now);
-        if (now < counter.seededUntil) continue;
+        if (now < counter.seededUntil && counter.seededIn === this.#recount) continue;
         const seed = this.#seed(scope, counter, now);
         if (seed) (pending ??= []).push(seed);
       }
@@ -568,7 +595,7 @@ export class QuotaGuard {
     return pending.length === 1 ? pending[0] : Promise.all(pending);
   }
 
-  /** Waits `SEED_WAIT_MS` at most for first seeds; a seed not had by then is `onSeedFailure`'s to decide. */
+  /** Waits `SEED_WAIT_MS` at most for seeds; a first seed not had by then is `onSeedFailure`'s to decide. */
   async #waitForSeeds(seeds: Promise<unknown>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
@@ -588,47 +615,53 @@ export class QuotaGuard {
   }
 
   /**
-   * Seeds a budget counter with what its scope spent in its period (`QuotaBackend.seedBudget`: once per counter in
-   * the backend), asked once per counter and process (again after `seedRefreshMs`, in the background). Answers the
-   * first seed, for requests to wait for; a failed one is asked again after `SEED_RETRY_MS` (until then it answers
-   * the failure).
+   * Seeds a budget counter with what its scope spent in its period (`QuotaBackend.seedBudget`, which only raises it),
+   * asked once per counter and process, again after `seedRefreshMs` in the background, and again after a `recount`.
+   * Answers what requests wait for: the first seed (a failed one is asked again after `SEED_RETRY_MS`, until then it
+   * answers the failure) and the seed after a recount (whose failure it does not answer: the counter counts on).
    */
   #seed(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
     const known = this.#seedings.get(counter.key);
-    if (known?.state === 'done' && now < known.until) {
+    const recount = this.#recount;
+    if (known?.state === 'done' && now < known.until && known.recount === recount) {
       counter.seededUntil = known.until;
+      counter.seededIn = recount;
       return undefined;
     }
-    if (known?.state === 'running') return known.first ? known.seed : undefined;
+    if (known?.state === 'running' && known.recount === recount) return known.wait;
     if (known?.state === 'failed' && now < known.retryAt) return Promise.reject(known.error);
     const read = this.#spentReader(scope, counter.period, now);
     if (read === undefined) {
       counter.seededUntil = Number.POSITIVE_INFINITY;
+      counter.seededIn = recount;
       return undefined;
     }
-    const first = known?.state !== 'done';
+    const first = known === undefined || known.state === 'failed' || (known.state === 'running' && known.first);
     const seed = (async () => {
       const spent = await read();
       const used = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
-      // Even at 0: the mark keeps a later seed (a refresh) from counting again what the counter counts since.
       await this.backend.seedBudget(counter.key, used, counter.period.end);
     })();
+    // A periodic refresh is not waited for; one after a recount is, though neither its failure nor its lateness
+    // refuses a request: the counter, seeded before, counts on.
+    const wait = first ? seed : known.recount !== recount ? settledWithin(seed, SEED_WAIT_MS) : undefined;
     // Keys of past periods are never asked for again; past this many the memory starts over.
     if (this.#seedings.size >= SEEDINGS_LIMIT) this.#seedings.clear();
-    this.#seedings.set(counter.key, { state: 'running', seed, first });
+    this.#seedings.set(counter.key, { state: 'running', wait, first, recount });
     seed.then(
       () => {
         const until = this.now() + this.seedRefreshMs;
-        this.#seedings.set(counter.key, { state: 'done', until });
+        this.#seedings.set(counter.key, { state: 'done', until, recount });
         counter.seededUntil = until;
+        counter.seededIn = recount;
       },
       (error: unknown) => {
         // A refresh that failed is asked again later; the counter counts on meanwhile.
-        this.#seedings.set(counter.key, first ? { state: 'failed', retryAt: this.now() + SEED_RETRY_MS, error } : { state: 'done', until: this.now() + SEED_RETRY_MS });
+        this.#seedings.set(counter.key, first ? { state: 'failed', retryAt: this.now() + SEED_RETRY_MS, error } : { state: 'done', until: this.now() + SEED_RETRY_MS, recount });
         this.onSeedError(error);
       },
     );
-    return first ? seed : undefined;
+    return wait;
   }
 
   /** How to read what a scope spent in a period from the ledger; undefined when the guard was given no way to. */
@@ -643,11 +676,11 @@ export class QuotaGuard {
     return async () => {
       const id = `${projectId} ${period.id}`;
       let callers = this.#callers.get(id);
-      if (callers === undefined || now >= callers.readAt + this.seedRefreshMs) {
+      if (callers === undefined || now >= callers.readAt + this.seedRefreshMs || callers.recount !== this.#recount) {
         // Past periods are never asked for again: their reads go when a new one comes.
         for (const [known, { end }] of this.#callers) if (end <= period.start) this.#callers.delete(known);
         if (this.#callers.size >= CALLER_READS_LIMIT) this.#callers.clear();
-        const read = { end: period.end, readAt: now, reading: spentByCallerSince(projectId, period.start) };
+        const read = { end: period.end, readAt: now, recount: this.#recount, reading: spentByCallerSince(projectId, period.start) };
         this.#callers.set(id, read);
         // A failed read is not kept: the next seed reads again.
         read.reading.catch(() => {
@@ -712,6 +745,19 @@ function capRefusal(scope: Pick<Scope, 'scope' | 'target'>, kind: BudgetKind, li
   return new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
 }
 
+/** Resolves once `work` settles (either way) or `ms` passed, whichever comes first. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    work.then(done, done);
+  });
+}
+
 /** A scope with its token and spend caps only: what `reserveAgain` takes once more. */
 function budgetsOnly(scope: Scope): Scope {
   const { tokensPerDay, spendPerDayUsd, spendPerMonthUsd } = scope.settings;
@@ -772,6 +818,7 @@ function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCount
     money,
     spend: kind === 'tokensPerDay' || limitUsd === undefined ? undefined : { projectId: scope.projectId, scope: scope.scope, target: scope.target, kind, limitUsd, period: period.id, periodEnd: period.end },
     seededUntil: 0,
+    seededIn: 0,
   };
   scope.budgets[kind] = counter;
   return counter;

@@ -102,12 +102,17 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return used + held - release
 `;
 
-/** Budgets: unless seeded, used = max(used, seed) and marked seeded. KEYS: hash, pointer. ARGV: used, periodEnd, expireAt. */
+/**
+ * Budgets: raises used so that used + reserved is at least the ledger's figure; never lowers it. Replies 1 when it
+ * raised. KEYS: hash, pointer. ARGV: spent, periodEnd, expireAt.
+ */
 const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}
-if redis.call('HGET', KEYS[1], 'seeded') == '1' then return 0 end
 pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
-if tonumber(ARGV[1]) > tonumber(redis.call('HGET', KEYS[1], 'used') or '0') then redis.call('HSET', KEYS[1], 'used', ARGV[1]) end
-redis.call('HSET', KEYS[1], 'seeded', 1)
+local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
+local used = tonumber(state[1]) or 0
+local missing = tonumber(ARGV[1]) - used - (tonumber(state[2]) or 0)
+if missing <= 0 then return 0 end
+redis.call('HSET', KEYS[1], 'used', string.format('%.0f', used + missing))
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1
 `;

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { deleteRedisKeys } from '../../test/redis.js';
+import { startRedisProxy } from '../../test/redis-proxy.js';
 import type { LimitPolicy } from '../limits/types.js';
 
 const USER_TWO_KEY = 'ik_test_client_key_second_user_01';
@@ -31,10 +34,10 @@ async function setPolicy(policy: Partial<LimitPolicy>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
-async function call(method: string, path: string, body?: unknown, key = CLIENT_KEY): Promise<{ status: number; body: Loose; text: string; headers: Headers }> {
-  const response = await fetch(`${harness.url}${path}`, {
+async function call(method: string, path: string, body?: unknown, key = CLIENT_KEY, headers: Record<string, string> = {}, url = harness.url): Promise<{ status: number; body: Loose; text: string; headers: Headers }> {
+  const response = await fetch(`${url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -182,6 +185,86 @@ describe('jobs of requests', () => {
     expect((await call('POST', `/api/ai/jobs/${id}/resume`)).status).toBe(403);
     await waitForJob(id, ['completed']);
   });
+});
+
+describe('creating a job with an Idempotency-Key', () => {
+  const chatJob = (content: string) => ({ type: 'chat', items: [{ model: 'chat', messages: [{ role: 'user', content }] }] });
+  const billedFor = (content: string) => harness.emulator.generations().filter((generation) => JSON.stringify(generation.request).includes(content)).length;
+
+  it('answers a request sent again with the job the key created, which runs once', async () => {
+    const key = { 'Idempotency-Key': `retry-${randomUUID()}` };
+    const first = await call('POST', '/api/ai/jobs', chatJob('idempotent once'), CLIENT_KEY, key);
+    expect(first.status).toBe(202);
+    const again = await call('POST', '/api/ai/jobs', chatJob('idempotent once'), CLIENT_KEY, key);
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    await waitForJob(first.body.id, ['completed']);
+    expect(billedFor('idempotent once')).toBe(1);
+    // Another caller's key of the same name is its own.
+    const theirs = await call('POST', '/api/ai/jobs', chatJob('idempotent once'), USER_TWO_KEY, key);
+    expect(theirs.status).toBe(202);
+    expect(theirs.body.id).not.toBe(first.body.id);
+    await waitForJob(theirs.body.id, ['completed'], 30_000, USER_TWO_KEY);
+  });
+
+  it('refuses the key sent with another job, and a malformed key, with a 400 naming the header', async () => {
+    const key = { 'Idempotency-Key': `other-${randomUUID()}` };
+    expect((await call('POST', '/api/ai/jobs', chatJob('first of a key'), CLIENT_KEY, key)).status).toBe(202);
+    const other = await call('POST', '/api/ai/jobs', chatJob('another job, same key'), CLIENT_KEY, key);
+    expect(other.status).toBe(400);
+    expect(other.body.error).toMatchObject({ code: 'invalid_request', param: 'Idempotency-Key' });
+    const malformed = await call('POST', '/api/ai/jobs', chatJob('bad key'), CLIENT_KEY, { 'Idempotency-Key': 'x'.repeat(256) });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.param).toBe('Idempotency-Key');
+    expect(billedFor('another job, same key') + billedFor('bad key')).toBe(0);
+  });
+});
+
+describe('creating a job while Redis is down', () => {
+  it('answers 503 at once and keeps no job to run later; the request sent again once Redis is back runs once', async () => {
+    const proxy = await startRedisProxy();
+    const prefix = `insforge-test:jobs-outage:${randomUUID()}:`;
+    const outage = await startHarness({
+      features: [...DEFAULT_FEATURES],
+      limits: { redisUrl: proxy.url, redisKeyPrefix: prefix },
+      jobs: { itemsPerJob: 2, backoffMs: 10, statusPollMs: 50, retryDelayMs: 50 },
+    });
+    try {
+      const job = { type: 'chat', items: [{ model: 'chat', messages: [{ role: 'user', content: 'ghost job item' }] }] };
+      const key = { 'Idempotency-Key': `outage-${randomUUID()}` };
+      const post = () => call('POST', '/api/ai/jobs', job, CLIENT_KEY, key, outage.url);
+      await proxy.cut();
+      const started = Date.now();
+      const refused = await post();
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('service_unavailable');
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect((await call('GET', '/api/ai/jobs', undefined, CLIENT_KEY, {}, outage.url)).body.data).toEqual([]);
+
+      await proxy.restore();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect((await call('GET', '/api/ai/jobs', undefined, CLIENT_KEY, {}, outage.url)).body.data).toEqual([]);
+      expect(outage.emulator.generations()).toHaveLength(0);
+
+      const created = await waitFor(async () => {
+        const answer = await post();
+        return answer.status === 202 ? answer : undefined;
+      });
+      const until = Date.now() + 30_000;
+      while ((await call('GET', `/api/ai/jobs/${created.body.id}`, undefined, CLIENT_KEY, {}, outage.url)).body.status !== 'completed') {
+        if (Date.now() > until) throw new Error('the job did not complete');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await call('GET', '/api/ai/jobs', undefined, CLIENT_KEY, {}, outage.url)).body.data).toHaveLength(1);
+      expect(outage.emulator.generations()).toHaveLength(1);
+    } finally {
+      await outage.close();
+      await proxy.close();
+      await deleteRedisKeys(prefix);
+    }
+  }, 60_000);
 });
 
 describe('jobs and spend caps', () => {

@@ -1,4 +1,4 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
@@ -25,6 +25,15 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).opti
 const resultsQuery = z.object({ format: z.enum(['json', 'csv']).optional() }).strict();
 const retryBody = z.object({ items: z.array(z.number().int().min(0)).max(MAX_JOB_ITEMS).optional() }).strict();
 const jobId = z.string().uuid('a job id');
+/** A client's name for one job it creates: printable ASCII, as a header carries it. */
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** The request's `Idempotency-Key`, if it sent one: a job sent again with the same key answers the job it created. */
+function idempotencyKeyOf(req: Request): { idempotencyKey: string | undefined } {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new GatewayError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', { param: 'Idempotency-Key' });
+  return { idempotencyKey: key };
+}
 
 /** A job as the API answers it: status, progress, cost so far, and (with items) each item's result or error. */
 export function jobResponse(summary: JobSummary, items?: ItemRow[]) {
@@ -108,7 +117,7 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
     const request = parseRequest(summarizeRequestSchema, req.body);
     const identity = identityOf(res);
     if (request.batch === true || request.articles.length > MAX_INLINE_ARTICLES) {
-      const summary = await service.create(identity, 'summarize', request.articles, { summarize: request.options });
+      const summary = await service.create(identity, 'summarize', request.articles, { summarize: request.options }, idempotencyKeyOf(req));
       res.status(202).location(`${req.baseUrl}${JOBS_PATH}/${summary.job.id}`).json({ job: jobResponse(summary) });
       return;
     }
@@ -133,8 +142,8 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
     const body = parseRequest(createJobSchema, req.body);
     const identity = identityOf(res);
     const summary = body.type === 'summarize'
-      ? await service.create(identity, 'summarize', body.articles, { summarize: body.options })
-      : await service.create(identity, body.type, body.items);
+      ? await service.create(identity, 'summarize', body.articles, { summarize: body.options }, idempotencyKeyOf(req))
+      : await service.create(identity, body.type, body.items, {}, idempotencyKeyOf(req));
     res.status(202).location(`${req.baseUrl}${JOBS_PATH}/${summary.job.id}`).json(jobResponse(summary));
   });
 
