@@ -7,6 +7,7 @@ import type { FeatureInput } from './features/feature.js';
 import type { FeatureStore } from './features/feature-store.js';
 import { parseSeedFeature } from './features/feature.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
+import { DEFAULT_INSTANCE_LEASE_MS, newGatewayInstance } from './gateway-instance.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
 import { createWebhookClient, type WebhookClientOptions } from './net/safe-webhook.js';
 import { MemoryBackend } from './limits/memory-backend.js';
@@ -183,6 +184,13 @@ export interface AiGatewayOptions {
    * `worker: false`; concurrency per instance, per job and per project, retries and leases.
    */
   jobs?: BatchJobOptions;
+  /**
+   * How long after its last heartbeat (sent every third of it) a gateway instance that stopped — killed, crashed, cut
+   * off from the database or Redis — is taken for gone: the requests it had in flight then get their usage records
+   * (at their worst case, or reconciled where OpenRouter had named the generation), and what it reserved in Redis
+   * counts as spent. A start on the same machine takes its predecessor's at once. Default 30 s.
+   */
+  instanceLeaseMs?: number;
 }
 
 /** Every option's name, kept in step with `AiGatewayOptions` by the compiler: a misspelt option fails at once. */
@@ -190,7 +198,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
   upstream: true, database: true, features: true, authenticate: true, clientKeys: true, adminToken: true, encryption: true, limits: true,
   onBudgetAlert: true, webhooks: true, defaultProjectId: true, allowRawModels: true, retry: true, heartbeatMs: true, requestDeadlineMs: true,
   conversations: true, files: true, maxBodyBytes: true, catalogTtlMs: true, usage: true, ledger: true, logger: true, operations: true,
-  onRequestEnd: true, onDegradation: true, cache: true, guardrails: true, blocklistPatternBudgetMs: true, jobs: true,
+  onRequestEnd: true, onDegradation: true, cache: true, guardrails: true, blocklistPatternBudgetMs: true, jobs: true, instanceLeaseMs: true,
 } satisfies Record<keyof AiGatewayOptions, true>));
 const UPSTREAM_OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
   baseUrl: true, apiKey: true, referer: true, title: true, timeouts: true, http2: true, ca: true,
@@ -233,6 +241,7 @@ const optionsSchema = z.object({
   blocklistPatternBudgetMs: z.number().int().min(1).optional(),
   jobs: batchJobOptionsSchema.optional(),
   files: filesOptionsSchema.optional(),
+  instanceLeaseMs: z.number().int().min(300).optional(),
 });
 
 /**
@@ -272,6 +281,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     throw new TypeError(`createAiGateway: ${issue?.path.join('.') || 'options'}: ${issue?.message ?? 'invalid'}`);
   }
   const defaultProjectId = options.defaultProjectId ?? 'default';
+  // What this gateway leaves in shared stores (requests in flight, Redis reservations) carries its id.
+  const instance = newGatewayInstance();
+  const instanceLeaseMs = options.instanceLeaseMs ?? DEFAULT_INSTANCE_LEASE_MS;
   const apiKeyOption = options.upstream?.apiKey ?? (() => process.env['OPENROUTER_API_KEY']);
   const upstream = new OpenRouterClient({
     baseUrl: (options.upstream?.baseUrl ?? (process.env['OPENROUTER_BASE_URL'] || OPENROUTER_BASE_URL)).replace(/\/+$/, ''),
@@ -333,7 +345,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const redisUrl = options.limits?.redisUrl ?? process.env['REDIS_URL'];
   const quotaBackend: QuotaBackend = options.limits?.backend ?? (redisUrl
     ? new FallbackBackend({
-        primary: new RedisBackend({ url: redisUrl, ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}) }),
+        primary: new RedisBackend({ url: redisUrl, instanceId: instance.id, leaseMs: instanceLeaseMs, ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}) }),
         policy: options.limits?.onRedisFailure ?? 'fail-closed',
         onPrimaryStateChange: (state, error) => {
           if (state === 'down') logger.error('Redis for limits is unreachable', { error });
@@ -377,8 +389,15 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       lookupGeneration: (job, signal) => openRouterGenerations(upstream, (projectId) => context.upstreamKey(projectId))(job, signal),
       onReconciled: (generationId, figures) => quota.settleCost(generationId, figures && { costUsd: figures.costUsd, tokens: figures.promptTokens + figures.completionTokens }),
     },
-    { sink: options.usage, settings: options.ledger, logger },
+    { sink: options.usage, settings: options.ledger, instance: { instance, leaseMs: instanceLeaseMs }, logger },
   );
+  // Requests wait for the stores, and for the records of what an earlier process left in flight: a cap seeded from
+  // the ledger then counts them.
+  const started = ready.then(async (stores) => {
+    await usage.started;
+    return stores;
+  });
+  started.catch(() => undefined);
   const operations: GatewayOperations = new GatewayOperations({
     options: { ...options.operations, onRequestEnd: options.onRequestEnd, onDegradation: options.onDegradation },
     redisUrl,
@@ -399,6 +418,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const lifecycle: RequestLifecycle = new RequestLifecycle({
     quota,
     usage: usage.sink,
+    inFlight: usage.ledger?.inFlight,
     logger,
     deadlineMs: options.requestDeadlineMs ?? 10 * 60_000,
     observe: (meter) => operations.observe(meter),
@@ -443,9 +463,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const router = Router();
   router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId }), { openCircuits: () => operations.openCircuits() }));
   let opened = false;
-  void ready.then(() => (opened = true), () => undefined);
+  void started.then(() => (opened = true), () => undefined);
   const awaitReady: PlainHandler = async (_req, _res, next) => {
-    if (!opened) await ready;
+    if (!opened) await started;
     next();
   };
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -487,7 +507,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, parseBody, identifyCaller], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
   Object.defineProperty(gateway, 'router', { value: router });
   Object.defineProperty(gateway, 'context', { value: context });
-  Object.defineProperty(gateway, 'ready', { value: ready });
+  Object.defineProperty(gateway, 'ready', { value: started });
   Object.defineProperty(gateway, 'operations', { value: operations });
   Object.defineProperty(gateway, 'drain', {
     value: (graceMs: number) => {
@@ -499,6 +519,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     value: async () => {
       await batchJobs.close();
       await quota.close();
+      // The alerts those last settlements raise are checked against the backend before it closes.
+      await alerts.idle();
       await quotaBackend.close();
       await usage.close();
       await operations.close();
@@ -506,6 +528,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       await upstream.close();
       await blocklistWorker.close();
       await (await ready.catch(() => undefined))?.close();
+      instance.ended();
     },
   });
   return gateway as unknown as AiGateway;

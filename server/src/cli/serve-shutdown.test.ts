@@ -112,6 +112,44 @@ describe('insforge-ai serve on SIGTERM', () => {
     }
   }, 30_000);
 
+  it('leaves cancelled streams waiting for their cost to the next start, which reconciles them once OpenRouter shows it', async () => {
+    const featuresFile = join(directory, 'features-resumed.json');
+    await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
+    const databaseFile = join(directory, 'ai-resumed.db');
+    const args = ['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5'];
+    const env = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY };
+    // OpenRouter shows what the cancelled streams cost 4 s after they end: after the gateway stopped.
+    emulator.addRule({ match: { contains: 'stopped by its user' }, scenario: 'tps=20;tokens=400;generation-delay=4000' });
+    const first = await startServeProcess(args, env);
+    let second: Awaited<ReturnType<typeof startServeProcess>> | undefined;
+    const database = new Database(databaseFile, { readonly: true });
+    const rows = () => database.prepare('select generation_id, cost_usd, cost_source, reconciled_at from usage_records').all() as Array<{ generation_id: string; cost_usd: number; cost_source: string; reconciled_at: number | null }>;
+    try {
+      const ids = await Promise.all([1, 2].map(async (n) => {
+        const response = await fetch(`${first.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: `stopped by its user ${n}` }] }),
+        });
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        let text = '';
+        while (!text.includes('"content"')) text += new TextDecoder().decode((await reader.read()).value);
+        await reader.cancel();
+        return /"id":"(gen-[^"]+)"/.exec(text)?.[1] as string;
+      }));
+      await expect.poll(() => rows().filter((row) => row.cost_source === 'estimated').length, { timeout: 5_000 }).toBe(2);
+      expect(await first.stop('SIGTERM')).toBe(0);
+      second = await startServeProcess(args, env);
+      const billed = await Promise.all(ids.map((id) => emulator.waitForGeneration(id)));
+      await expect.poll(() => rows().filter((row) => row.cost_source === 'reconciled').length, { timeout: 20_000 }).toBe(2);
+      for (const generation of billed) expect(rows().find((row) => row.generation_id === generation.id)).toMatchObject({ cost_usd: generation.billed?.cost });
+    } finally {
+      database.close();
+      await second?.stop();
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
+    }
+  }, 40_000);
+
   it('on a second signal quits within 10 s even when the database hangs on a write', async () => {
     const featuresFile = join(directory, 'features-hung.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));

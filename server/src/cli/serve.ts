@@ -50,6 +50,9 @@ Options:
   --job-project-items N  items of one project in flight at once on this instance (default 8)
   --job-lease S        seconds before a job whose instance stopped answering goes to another (default 15)
   --no-job-worker      accept batch jobs but leave working on them to other instances
+  --instance-lease S   seconds before an instance that stopped answering (killed, crashed) is taken for gone: its
+                       requests in flight get their usage records and its Redis reservations count as spent
+                       (default 30; a restart on the same machine takes its predecessor's at once)
   --verbose            info-level logs as well as warnings and errors
   -h, --help           show this help
 
@@ -85,6 +88,7 @@ const OPTIONS = {
   'job-project-items': { type: 'string' },
   'job-lease': { type: 'string' },
   'no-job-worker': { type: 'boolean' },
+  'instance-lease': { type: 'string' },
 } as const;
 
 const DEFAULT_PORT = 8080;
@@ -169,6 +173,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const graceMs = parseSeconds(values['shutdown-grace'] ?? setting('SHUTDOWN_GRACE_SECONDS'), values['shutdown-grace'] !== undefined ? '--shutdown-grace' : 'SHUTDOWN_GRACE_SECONDS') ?? SHUTDOWN_GRACE_MS;
   const deadlineMs = parseSeconds(values.deadline, '--deadline');
   const timeouts = serverTimeoutsOf(values['headers-timeout'], values['request-timeout']);
+  const instanceLeaseMs = parseSeconds(values['instance-lease'], '--instance-lease');
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port'], '--metrics-port');
   const metricsHost = values['metrics-host'] ?? host;
 
@@ -188,6 +193,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     ...(adminToken !== undefined ? { adminToken } : {}),
     allowRawModels,
     ...(deadlineMs !== undefined ? { requestDeadlineMs: Math.max(1, deadlineMs) } : {}),
+    ...(instanceLeaseMs !== undefined ? { instanceLeaseMs: Math.max(300, instanceLeaseMs) } : {}),
     logger: jsonLinesLogger(io, values.verbose ?? false),
     jobs: jobOptionsOf(values),
   };

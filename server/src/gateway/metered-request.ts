@@ -6,7 +6,7 @@ import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard
 import type { PlainRequest, PlainResponse } from '../plain-http.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import { newRequestId } from '../usage/request-id.js';
-import type { UsageRecord, UsageSink } from '../usage/usage-record.js';
+import type { InFlightLog, UsageRecord, UsageSink } from '../usage/usage-record.js';
 import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 import type { AttemptObserver } from './with-fallbacks.js';
 
@@ -116,6 +116,8 @@ export interface RequestObserver {
 export interface LifecyclePorts {
   quota: QuotaGuard;
   usage: UsageSink;
+  /** Where requests are noted as they are sent, so a crash cannot lose them (the ledger's); without it, nowhere. */
+  inFlight?: InFlightLog | undefined;
   logger: GatewayLogger;
   /** The longest a request may take from arrival to its last byte. */
   deadlineMs: number;
@@ -162,6 +164,10 @@ export class MeteredRequest {
   /** Fields the stages add to the usage record (a cache hit, the cost saved, guardrail decisions). */
   readonly recordFields: Partial<Pick<UsageRecord, 'cacheHit' | 'costSavedUsd' | 'guardrails' | 'guardrailCostUsd' | 'guardrailGenerations' | 'jobId'>> = {};
   #holds = 0;
+  /** Whether the request was noted in flight (`LifecyclePorts.inFlight`), before its first attempt. */
+  #noted = false;
+  /** The generation last noted with it (`named`). */
+  #named: string | undefined;
   /** How many of `failedGenerations` the attempts after them have reserved for (see `attempt`). */
   #reservedAgain = 0;
   readonly #abort = new AbortController();
@@ -227,13 +233,48 @@ export class MeteredRequest {
   }
 
   /**
-   * Readies the next attempt (`withFallbacks`' preparer): after one OpenRouter may have billed, it first reserves its
-   * own worst case against the caps, and throws their refusal.
+   * Readies the next attempt (`withFallbacks`' preparer): before the first, the request is noted in flight (durably
+   * where that costs no round trip); after one OpenRouter may have billed, it first reserves its own worst case
+   * against the caps, and throws their refusal.
    */
   beforeAttempt(): Promise<void> | undefined {
-    if (this.failedGenerations.length === this.#reservedAgain || !this.admission) return undefined;
+    const noted = this.#noted ? undefined : this.#note();
+    if (this.failedGenerations.length === this.#reservedAgain || !this.admission) return noted;
     this.#reservedAgain = this.failedGenerations.length;
-    return this.admission.reserveAgain();
+    const admission = this.admission;
+    return noted ? noted.then(() => admission.reserveAgain()) : admission.reserveAgain();
+  }
+
+  /** Notes the request in flight with what its record needs; the promise to wait for when the note must land first. */
+  #note(): Promise<void> | undefined {
+    this.#noted = true;
+    const inFlight = this.ports.inFlight;
+    if (!inFlight || !this.admission) return undefined;
+    return inFlight.opened({
+      requestId: this.requestId,
+      endpoint: this.endpoint,
+      projectId: this.identity.projectId,
+      userId: this.identity.userId,
+      clientKeyId: this.identity.clientKeyId,
+      feature: this.feature,
+      requestedModel: this.requestedModel,
+      streamed: this.streamed,
+      jobId: this.recordFields.jobId,
+      worstCaseUsd: this.estimate?.costUsd ?? 0,
+      startedAt: Date.now() - (performance.now() - this.startedAt),
+    });
+  }
+
+  /**
+   * The generation OpenRouter named for this request before its answer ended (a stream's): noted with the request in
+   * flight, so that a crash leaves a record that can be reconciled; `now`, or within a second (`InFlightLog.named`).
+   * Resolves once durable; nothing to wait for without a note.
+   */
+  named(generationId: string | undefined, when: 'now' | 'soon'): Promise<void> | undefined {
+    const id = textOf(generationId);
+    if (id === undefined || id === this.#named || !this.#noted || this.#finished) return undefined;
+    this.#named = id;
+    return this.ports.inFlight?.named(this.requestId, id, when);
   }
 
   /**

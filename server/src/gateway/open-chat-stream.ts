@@ -58,7 +58,11 @@ export function openChatStream(context: GatewayContext, run: ChatRun, meter: Met
       reading = true;
       const batches = readSseBatches(response.body, { raw: opening.raw, sentKey });
       const { first, rest } = await firstChunk(batches);
-      return { batches, first, rest, generationId: generationId ?? first?.chunk.id };
+      const named = generationId ?? first?.chunk.id;
+      // Noted with the request in flight, off its path, should it last: a crash then leaves a record that can be
+      // reconciled.
+      void meter.named(named, 'soon');
+      return { batches, first, rest, generationId: named };
     } catch (error) {
       response.body.destroy();
       // Failed before its first chunk, after OpenRouter answered 200: a generation that may be billed, which the

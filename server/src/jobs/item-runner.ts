@@ -24,8 +24,8 @@ export interface ItemHooks {
   jobId: string | undefined;
   /** The job's cancel signal: aborting it aborts the upstream request. */
   signal: AbortSignal;
-  /** Called right before each upstream attempt: from here OpenRouter may bill the item. */
-  sent(): Promise<void>;
+  /** Called right before each upstream attempt, with its request's id: from here OpenRouter may bill the item. */
+  sent(requestId: string): Promise<void>;
   /** Called with the generation id as soon as it is known, before the answer is read; awaited. */
   generation(id: string): Promise<void>;
 }
@@ -168,7 +168,7 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
     estimate: (plan) => estimateEmbeddings(context, plan.models, plan.input, plan.feature?.guardrails),
     async forward(plan, meter) {
       // Stored before the request leaves: a worker that dies with it in flight leaves a trace the next one reads.
-      await hooks.sent();
+      await hooks.sent(meter.requestId);
       const { result } = await postWithFallbacks<{ id?: string; model?: string; provider?: string; usage?: unknown; data?: unknown; error?: { code?: unknown } }>(context, {
         path: '/embeddings',
         models: plan.models,
@@ -197,13 +197,22 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
 async function streamChatItem(context: GatewayContext, run: ChatRun, meter: MeteredRequest, hooks: ItemHooks): Promise<{ result: ForwardResult; content: string }> {
   const { signal } = meter;
   let named: string | undefined;
-  const opened = await openChatStream(context, run, meter, {
-    sending: () => hooks.sent(),
-    async answered(generationId) {
-      named = generationId;
-      if (generationId) await hooks.generation(generationId);
-    },
-  });
+  // Both stores learn the generation before its answer is read: the job's item, and the note of the request in flight.
+  const persist = (generationId: string) => Promise.all([hooks.generation(generationId), meter.named(generationId, 'now')]);
+  let opened: OpenedStream;
+  try {
+    opened = await openChatStream(context, run, meter, {
+      sending: () => hooks.sent(meter.requestId),
+      async answered(generationId) {
+        named = generationId;
+        if (generationId) await persist(generationId);
+      },
+    });
+  } catch (error) {
+    // Cancelled (or shut down) after OpenRouter named the generation: the record carries it, to be reconciled.
+    if (signal.aborted) finishAborted(meter, { generationId: named });
+    throw error;
+  }
   const { generationId } = opened;
   let text = '';
   let usage: unknown;
@@ -225,7 +234,7 @@ async function streamChatItem(context: GatewayContext, run: ChatRun, meter: Mete
   let done = opened.first === undefined;
   try {
     // No generation id in the headers: the first chunk's is stored before the chunk is used.
-    if (generationId && generationId !== named) await hooks.generation(generationId);
+    if (generationId && generationId !== named) await persist(generationId);
     if (opened.first) {
       await take(opened.first.chunk);
       for await (const item of itemsAfterFirst(opened)) {
@@ -242,7 +251,10 @@ async function streamChatItem(context: GatewayContext, run: ChatRun, meter: Mete
     if (!done) throw new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
     for (const tap of meter.answerTaps) await tap.streamEnd?.();
   } catch (error) {
-    if (signal.aborted) throw error;
+    if (signal.aborted) {
+      finishAborted(meter, { usage, servedModel, provider, generationId, timeToFirstTokenMs, completionCharacters: text.length });
+      throw error;
+    }
     const failure = error instanceof GatewayError ? error : toTransportError(error).kind === 'timeout'
       ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
       : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
@@ -252,6 +264,15 @@ async function streamChatItem(context: GatewayContext, run: ChatRun, meter: Mete
     await opened.batches.return(undefined);
   }
   return { result: { status: 'ok', usage, servedModel, provider, generationId, timeToFirstTokenMs, completionCharacters: text.length }, content: text };
+}
+
+/**
+ * Finishes an item whose request was aborted mid-way, with what it knew (its generation, above all): `cancelled` when
+ * its job was, an error when the gateway ended it (its deadline, a shutdown).
+ */
+function finishAborted(meter: MeteredRequest, known: Omit<ForwardResult, 'status'>): void {
+  const ended = meter.abortError();
+  meter.finish(ended ? { ...known, status: 'error', errorCode: ended.code } : { ...known, status: 'cancelled' });
 }
 
 /** The items of an opened stream after its first chunk: those of the first chunk's read, then the rest of the body. */

@@ -11,9 +11,10 @@ let store: JobStore;
 beforeAll(async () => {
   harness = await startHarness({
     features: DEFAULT_FEATURES,
-    // The gateway's own ledger, in its database: the rows are read back with their job id.
+    // The gateway's own ledger, in its database: the rows are read back with their job id. Its lookups give up within
+    // a second, except for a generation that may show up late (a lost item's): that one is looked for again until found.
     usage: undefined,
-    ledger: { flushIntervalMs: 10 },
+    ledger: { flushIntervalMs: 10, reconcile: { attempts: 2, firstDelayMs: 100, maxDelayMs: 400 } },
     // Jobs are taken only when one is offered: the test sets up a dead worker's job before any worker looks.
     jobs: { pollMs: 60_000, generationWaitMs: 1_500, statusPollMs: 50 },
   });
@@ -94,7 +95,8 @@ describe('a worker taking over a dead worker’s job', () => {
       const found = await database.db.selectFrom('usage_records').selectAll().where('job_id', '=', job.id).execute();
       return found.length >= 4 ? found : undefined;
     });
-    expect(rows.filter((row) => row.generation_id === billedId)).toMatchObject([{ cost_usd: billedCost, cost_source: 'upstream', status: 'cancelled', user_id: 'user-1' }]);
+    // It counts in its feature's caps and usage, as the item's request would have.
+    expect(rows.filter((row) => row.generation_id === billedId)).toMatchObject([{ cost_usd: billedCost, cost_source: 'upstream', status: 'cancelled', user_id: 'user-1', feature: 'chat' }]);
     expect(rows.filter((row) => row.generation_id === 'gen-that-openrouter-never-made')).toMatchObject([{ cost_source: 'estimated', status: 'cancelled', error_code: 'worker_lost', feature: 'chat' }]);
     expect(rows.find((row) => row.generation_id === 'gen-that-openrouter-never-made')?.cost_usd).toBeGreaterThan(0);
     expect(rows.filter((row) => row.status === 'ok')).toHaveLength(2);
@@ -171,6 +173,37 @@ describe('a worker taking over a dead worker’s job', () => {
       lagging.remove();
     }
   }, 40_000);
+});
+
+describe('cancelling a running job', () => {
+  it('records its items in flight with their generations, reconciled to what OpenRouter billed, and counts them in its cost', async () => {
+    const slow = harness.emulator.addRule({ match: { contains: 'cancelled-mid-way' }, scenario: 'tps=5;tokens=400' });
+    try {
+      const created = await call('POST', '/api/ai/jobs', { type: 'chat', items: Array.from({ length: 6 }, (_, index) => chatItem(`cancelled-mid-way ${index}`)) });
+      expect(created.status).toBe(202);
+      const id = created.body['id'] as string;
+      // Each item in flight has answered its first words: the job's item rows hold their generations.
+      const running = await until(async () => {
+        const items = (await store.items(id)).filter((item) => item.status === 'running' && item.generation_id !== null);
+        return items.length === 4 ? items : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await call('POST', `/api/ai/jobs/${id}/cancel`)).status).toBe(200);
+      const billed = await Promise.all(running.map((item) => harness.emulator.waitForGeneration(item.generation_id as string)));
+      const billedCost = billed.reduce((sum, generation) => sum + (generation.billed?.cost ?? 0), 0);
+      expect(billedCost).toBeGreaterThan(0);
+      const rows = await until(async () => {
+        const found = await database.db.selectFrom('usage_records').selectAll().where('job_id', '=', id).execute();
+        return found.length === 4 && found.every((row) => row.cost_source === 'reconciled') ? found : undefined;
+      });
+      expect(rows.map((row) => row.generation_id).sort()).toEqual(running.map((item) => item.generation_id).sort());
+      for (const generation of billed) expect(rows.find((row) => row.generation_id === generation.id)).toMatchObject({ status: 'cancelled', cost_usd: generation.billed?.cost });
+      const job = await call('GET', `/api/ai/jobs/${id}`);
+      expect(job.body['costUsd']).toBeCloseTo(billedCost, 12);
+    } finally {
+      slow.remove();
+    }
+  }, 30_000);
 });
 
 describe('the emergency stop and an admin resume', () => {

@@ -144,7 +144,7 @@ export class JobRunner {
         const answer = await runItem(this.context, state.identity, job.kind === 'embeddings' ? 'embeddings' : 'chat', body, {
           jobId: job.id,
           signal: state.itemSignal,
-          sent: () => this.store.markSent(item),
+          sent: (requestId) => this.store.markSent(item, requestId),
           generation: (id) => this.store.markGeneration(item, id),
         });
         await this.store.complete(item, { ...answer, output: outputOf(job.kind, item, state.options, answer) });
@@ -226,16 +226,18 @@ export class JobRunner {
 
   /**
    * The ledger record of a lost item's generation: OpenRouter's figures, or without them an estimate from its prompt,
-   * which the ledger reconciles through the generation id once OpenRouter shows it.
+   * which the ledger reconciles through the generation id once OpenRouter shows it, however late. It takes the id of
+   * the item's request, whose note in flight also becomes a record when its instance is found gone: the one written
+   * first stands (this one replaces a note's worst case).
    */
   async #lostItemRecord(state: JobState, item: ItemRow, generationId: string, figures: GenerationFigures | undefined): Promise<UsageRecord> {
     const { job } = state;
     const body = requestOf(job.kind, item, state.options) as Record<string, unknown>;
     const requestedModel = String(body['model'] ?? '');
-    // The feature prices the estimate: its name is not a model the catalog knows.
-    const feature = figures ? undefined : await this.context.features.get(job.project_id, requestedModel).catch(() => undefined);
+    // Feature caps and usage by feature count it; the feature also prices the estimate (its name is not a model).
+    const feature = await this.context.features.get(job.project_id, requestedModel).catch(() => undefined);
     return {
-      requestId: newRequestId(),
+      requestId: item.request_id ?? newRequestId(),
       endpoint: job.kind === 'embeddings' ? 'embeddings' : 'chat',
       projectId: job.project_id,
       ...(job.user_id ? { userId: job.user_id } : {}),
@@ -249,7 +251,7 @@ export class JobRunner {
       promptTokens: figures?.promptTokens ?? 0,
       completionTokens: figures?.completionTokens ?? 0,
       reasoningTokens: figures?.reasoningTokens ?? 0,
-      ...(figures ? { costUsd: figures.costUsd } : { promptCharacters: promptCharactersOf(body) }),
+      ...(figures ? { costUsd: figures.costUsd } : { promptCharacters: promptCharactersOf(body), lateGeneration: true }),
       latencyMs: 0,
       attempts: 1,
       startedAt: new Date(item.sent_at ?? Date.now()),

@@ -153,8 +153,18 @@ export class JobStore {
       .where('job_id', '=', id)
       .groupBy('status')
       .execute();
+    // Items stopped mid-way (cancelled, lost with a worker) have no figure of their own: their requests' usage
+    // records hold what OpenRouter billed for them (estimated, or worst case, until reconciled).
+    const unpriced = await this.db
+      .selectFrom('batch_job_items')
+      .innerJoin('usage_records', 'usage_records.id', 'batch_job_items.request_id')
+      .select(sql<number | null>`sum(usage_records.cost_usd)`.as('cost'))
+      .where('batch_job_items.job_id', '=', id)
+      .where('batch_job_items.cost_usd', 'is', null)
+      .where('batch_job_items.status', 'in', ['cancelled', 'failed'])
+      .executeTakeFirst();
     const counts = { ...EMPTY_COUNTS };
-    let costUsd = 0;
+    let costUsd = Number(unpriced?.cost ?? 0);
     for (const row of rows) {
       counts[row.status] = Number(row.count);
       costUsd += Number(row.cost ?? 0);
@@ -251,9 +261,12 @@ export class JobStore {
     return this.db.selectFrom('batch_job_items').selectAll().where('job_id', '=', jobId).where('status', '=', 'running').orderBy('position').execute();
   }
 
-  /** Marks the moment an item goes upstream: from here until its generation id is known, OpenRouter may have it. */
-  async markSent(item: ItemRow): Promise<void> {
-    await this.#updateItem(item, ['running'], { sent_at: this.now() });
+  /**
+   * Marks the moment an item goes upstream, with the id of its request (its usage record's): from here until its
+   * generation id is known, OpenRouter may have it.
+   */
+  async markSent(item: ItemRow, requestId: string): Promise<void> {
+    await this.#updateItem(item, ['running'], { sent_at: this.now(), request_id: requestId });
   }
 
   /** Persists the generation of an item's request; the answer is read only once this is durable. */
@@ -281,7 +294,8 @@ export class JobStore {
    * item was not running or pending any more (another worker settled it).
    */
   async fail(item: ItemRow, error: { code: string; message: string; costUsd?: number | undefined; requestId?: string | undefined }): Promise<boolean> {
-    return this.#updateItem(item, ['running', 'pending'], { status: 'failed', error_code: error.code, error: error.message, cost_usd: error.costUsd ?? null, request_id: error.requestId ?? null });
+    // Without a request of its own, the item keeps the one it was sent with: its usage record's.
+    return this.#updateItem(item, ['running', 'pending'], { status: 'failed', error_code: error.code, error: error.message, cost_usd: error.costUsd ?? null, ...(error.requestId !== undefined ? { request_id: error.requestId } : {}) });
   }
 
   /** Puts a running item back in line (a rate limit, a pause, a lost lease): nothing was billed for it. */
@@ -291,7 +305,7 @@ export class JobStore {
 
   /** An item stopped by its job's cancellation. */
   async cancelItem(item: ItemRow, requestId: string | undefined): Promise<void> {
-    await this.#updateItem(item, ['running'], { status: 'cancelled', request_id: requestId ?? null });
+    await this.#updateItem(item, ['running'], { status: 'cancelled', ...(requestId !== undefined ? { request_id: requestId } : {}) });
   }
 
   /** Whether the usage ledger already holds a record of a generation (its worker wrote one before it stopped). */

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { MemoryBackend } from './memory-backend.js';
@@ -310,6 +313,74 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       );
       expect(allowedOf(results)).toHaveLength(6);
       expect(await second.current(key)).toBe(900);
+    });
+
+    /** A budget hash as Redis holds it: what is spent and what is reserved, in all and by instance. */
+    const budgetFields = async (key: string, periodEnd: number) => {
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        return await redis.hgetall(`${KEY_PREFIX}b:${periodEnd}:${key}`);
+      } finally {
+        redis.disconnect();
+      }
+    };
+    const leasedBackend = (options: { leaseMs: number; instanceId?: string }) => {
+      const backend = new RedisBackend({ url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, ...options });
+      opened.push(backend);
+      return backend;
+    };
+
+    it('counts what a killed instance reserved as spent once its lease lapses, and never gives it back', async () => {
+      const key = uniqueKey('spend-month');
+      const end = Date.now() + 3_600_000;
+      // A process of its own, killed with SIGKILL while it holds a reservation: nothing of it settles or closes.
+      const script = `import { RedisBackend } from ${JSON.stringify(fileURLToPath(new URL('./redis-backend.ts', import.meta.url)))};
+        const backend = new RedisBackend({ url: ${JSON.stringify(TEST_REDIS_URL)}, keyPrefix: ${JSON.stringify(KEY_PREFIX)}, leaseMs: 600 });
+        await backend.reserve(${JSON.stringify(key)}, 300, 1000, ${end});
+        console.log('reserved');
+        setInterval(() => undefined, 1000);`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (data: Buffer) => data.toString().includes('reserved') && resolve());
+        child.once('exit', (code) => reject(new Error(`the reserving process exited with ${code}`)));
+      });
+      child.kill('SIGKILL');
+      const survivor = leasedBackend({ leaseMs: 300 });
+      expect(await survivor.reserve(key, 700, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
+      await expect.poll(() => budgetFields(key, end), { timeout: 5_000 }).toMatchObject({ used: '300', reserved: '700' });
+      // Counted as spent: the cap stays where it was, and the survivor's own settlement leaves it so.
+      expect(await survivor.reserve(key, 1, 1000, end)).toMatchObject({ allowed: false, used: 1000 });
+      expect(await survivor.settle(key, 700, 0, end)).toBe(300);
+    }, 20_000);
+
+    it('settles into the spend it was counted in a reservation an instance still held when its lease lapsed', async () => {
+      const key = uniqueKey('spend-day');
+      const end = Date.now() + 3_600_000;
+      const instanceId = `lapsing-${keyCounter}`;
+      const lapsing = leasedBackend({ instanceId, leaseMs: 60_000 });
+      const watcher = leasedBackend({ leaseMs: 300 });
+      expect(await lapsing.reserve(key, 100, 1000, end)).toMatchObject({ allowed: true });
+      expect(await watcher.reserve(key, 50, 1000, end)).toMatchObject({ allowed: true });
+      // Its heartbeat missed (a long pause, Redis out of its reach): the lease lapses while it still works.
+      const redis = new Redis(TEST_REDIS_URL);
+      await redis.del(`${KEY_PREFIX}il:${instanceId}`);
+      redis.disconnect();
+      await expect.poll(() => budgetFields(key, end), { timeout: 5_000 }).toMatchObject({ used: '100', reserved: '50' });
+      // Its request ends and costs 30 of the 100: the real amount replaces what was counted for it.
+      expect(await lapsing.settle(key, 100, 30, end)).toBe(80);
+      expect(await watcher.settle(key, 50, 20, end)).toBe(50);
+      expect(await budgetFields(key, end)).toMatchObject({ used: '50', reserved: '0' });
+    }, 20_000);
+
+    it('counts what an instance still held when it closed as spent, at once', async () => {
+      const key = uniqueKey('spend-day');
+      const end = Date.now() + 3_600_000;
+      const closing = leasedBackend({ leaseMs: 60_000 });
+      expect(await closing.reserve(key, 400, 1000, end)).toMatchObject({ allowed: true });
+      expect(await closing.reserve(key, 100, 1000, end)).toMatchObject({ allowed: true });
+      await closing.settle(key, 100, 60, end);
+      await closing.close();
+      expect(await budgetFields(key, end)).toMatchObject({ used: '460', reserved: '0' });
     });
 
     it('shares concurrency slots between instances', async () => {

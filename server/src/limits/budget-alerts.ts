@@ -52,6 +52,8 @@ export class BudgetAlertDispatcher {
   private readonly webhooks: WebhookClient;
   private readonly callback: ((alert: BudgetAlert) => void | Promise<void>) | undefined;
   private readonly now: () => number;
+  /** Checks under way. */
+  readonly #checking = new Set<Promise<void>>();
 
   constructor(options: BudgetAlertDispatcherOptions) {
     this.backend = options.backend;
@@ -70,7 +72,15 @@ export class BudgetAlertDispatcher {
    */
   check(report: SpendReport): void {
     if (report.spentUsd < report.limitUsd * report.alertsFrom) return;
-    void this.#check(report).catch((error: unknown) => this.logger.error('budget alert check failed', { error, projectId: report.projectId }));
+    const checking = this.#check(report)
+      .catch((error: unknown) => this.logger.error('budget alert check failed', { error, projectId: report.projectId }))
+      .finally(() => this.#checking.delete(checking));
+    this.#checking.add(checking);
+  }
+
+  /** Resolves once every check under way has ended (before the backend it counts in closes). */
+  async idle(): Promise<void> {
+    while (this.#checking.size > 0) await Promise.all(this.#checking);
   }
 
   async #check(report: SpendReport): Promise<void> {

@@ -248,6 +248,9 @@ const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : value >= 0.01 
 export class QuotaGuard {
   /** Budget holds waiting for a generation's reconciled cost, with what the request spent besides (its guardrails). */
   readonly #pendingCost = new Map<string, { holds: Hold[]; timer: NodeJS.Timeout; alertsFrom: number; extraCostUsd: number }>();
+  /** Settlements under way, and who waits for the last of them to end (`close`). */
+  #settling = 0;
+  #settled: (() => void) | undefined;
   /** Budget counters' seeds by key (which names the period), for the whole process. */
   readonly #seedings = new Map<string, Seeding>();
   /** Each project's callers' spend by `<project> <period>`: read once for all its users' counters. */
@@ -320,24 +323,15 @@ export class QuotaGuard {
       settle: async (actual) => {
         if (settled) return;
         settled = true;
-        const failed = actual.failedGenerations ?? [];
-        if (failed.length === 0 && again === undefined) {
-          await this.#settleOne(holds, this.#awaitExtraGenerations(holds, actual, alertsFrom), alertsFrom);
-          return;
+        this.#settling += 1;
+        try {
+          const failed = actual.failedGenerations ?? [];
+          if (failed.length === 0 && again === undefined) await this.#settleOne(holds, this.#awaitExtraGenerations(holds, actual, alertsFrom), alertsFrom);
+          else await this.#settleSeveral(holds, again, failed, actual, alertsFrom);
+        } finally {
+          this.#settling -= 1;
+          if (this.#settling === 0) this.#settled?.();
         }
-        // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
-        // admission's own budgets, then those reserved again), the answer's (or the last attempt's) the next one.
-        const reserved = [holds.filter((hold) => hold.type === 'budget'), ...(again ?? [])];
-        const answers = reserved[failed.length];
-        // Without budgets of its own (its last attempt failed), the request's other costs go with that attempt's.
-        const known = this.#awaitExtraGenerations(answers ?? reserved[failed.length - 1] ?? [], actual, alertsFrom);
-        const extraOf = (index: number) => (answers === undefined && index === failed.length - 1 ? known.extraCostUsd : 0);
-        await Promise.all(failed.map((generationId, index) => this.#awaitCost(reserved[index] ?? [], generationId ?? undefined, alertsFrom, extraOf(index))));
-        const own = [...holds.filter((hold) => hold.type !== 'budget'), ...(answers ?? [])];
-        await this.#settleOne(own, answers ? known : { ...known, extraCostUsd: 0 }, alertsFrom);
-        // A worst case reserved for an attempt that never came (none follows a failed last attempt) is given back.
-        const unused = reserved.slice(failed.length + 1).flat();
-        if (unused.length > 0) await runSteps(this.#release(unused, undefined));
       },
       reserveAgain: async () => {
         if (settled) return;
@@ -399,6 +393,26 @@ export class QuotaGuard {
       awaitedUsd += worstCaseUsd;
     }
     return { ...actual, extraCostUsd: Math.max(0, (actual.extraCostUsd ?? 0) - awaitedUsd) };
+  }
+
+  /**
+   * Settles a request that may be billed for several generations (see `ActualUse.failedGenerations`), each with its
+   * own worst case: the admission's holds and those reserved again for the attempts after a failed one.
+   */
+  async #settleSeveral(holds: Hold[], again: Hold[][] | undefined, failed: ReadonlyArray<string | null>, actual: ActualUse, alertsFrom: number): Promise<void> {
+    // Each generation the request may be billed for takes one worst case, in order: the failed ones first (the
+    // admission's own budgets, then those reserved again), the answer's (or the last attempt's) the next one.
+    const reserved = [holds.filter((hold) => hold.type === 'budget'), ...(again ?? [])];
+    const answers = reserved[failed.length];
+    // Without budgets of its own (its last attempt failed), the request's other costs go with that attempt's.
+    const known = this.#awaitExtraGenerations(answers ?? reserved[failed.length - 1] ?? [], actual, alertsFrom);
+    const extraOf = (index: number) => (answers === undefined && index === failed.length - 1 ? known.extraCostUsd : 0);
+    await Promise.all(failed.map((generationId, index) => this.#awaitCost(reserved[index] ?? [], generationId ?? undefined, alertsFrom, extraOf(index))));
+    const own = [...holds.filter((hold) => hold.type !== 'budget'), ...(answers ?? [])];
+    await this.#settleOne(own, answers ? known : { ...known, extraCostUsd: 0 }, alertsFrom);
+    // A worst case reserved for an attempt that never came (none follows a failed last attempt) is given back.
+    const unused = reserved.slice(failed.length + 1).flat();
+    if (unused.length > 0) await runSteps(this.#release(unused, undefined));
   }
 
   /**
@@ -471,8 +485,12 @@ export class QuotaGuard {
     await runSteps(this.#release(pending.holds, { tokens: figures?.tokens, costUsd: figures && figures.costUsd + pending.extraCostUsd, alertsFrom: pending.alertsFrom }));
   }
 
-  /** Settles every spend still waiting for reconciliation at its reserved worst case (on shutdown). */
+  /**
+   * Waits for the settlements under way (the last requests'), then settles every spend still waiting for
+   * reconciliation at its reserved worst case (on shutdown).
+   */
   async close(): Promise<void> {
+    if (this.#settling > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
     await Promise.all([...this.#pendingCost.keys()].map((generationId) => this.settleCost(generationId, undefined)));
   }
 

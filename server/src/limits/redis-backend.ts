@@ -24,6 +24,14 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
   /** Connection errors (Redis down, reconnecting); they also surface as `BackendUnavailableError` from calls. */
   onConnectionError?: (error: Error) => void;
+  /** Names this instance's reservations (see `leaseMs`); unique per instance. Default: a random id. */
+  instanceId?: string;
+  /**
+   * How long this instance's reservations outlive its last heartbeat (it beats three times as often): an instance
+   * that stops without settling them (killed, cut off) has them counted as spent by the others once this lapses.
+   * Default 30 s.
+   */
+  leaseMs?: number;
 }
 
 /**
@@ -77,7 +85,11 @@ local function pointToPeriod(pointer, periodEnd, expireAt)
 end
 `;
 
-/** Budgets: check-and-add in one step. KEYS: hash, pointer. ARGV: amount, limit, periodEnd, expireAt. */
+/**
+ * Budgets: check-and-add in one step; the reservation is this instance's (`r:<instance>`), and the instance keeps the
+ * budgets it holds something in (a set), so another can count them as spent should it stop. KEYS: hash, pointer,
+ * instance's budgets, instances. ARGV: amount, limit, periodEnd, expireAt, instance id, how long the sets live.
+ */
 const RESERVE_SCRIPT = `${POINT_TO_PERIOD}
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
@@ -85,21 +97,81 @@ local held = (tonumber(state[1]) or 0) + (tonumber(state[2]) or 0)
 if held + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, held} end
 redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+if tonumber(ARGV[1]) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'r:' .. ARGV[5], ARGV[1])
+  redis.call('SADD', KEYS[3], KEYS[1])
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('SADD', KEYS[4], ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+end
 return {1, held + tonumber(ARGV[1])}
 `;
 
 /**
- * Budgets: reserved -= reserved (never below zero), used += actual; replies the new used + reserved.
- * KEYS: hash, pointer. ARGV: reserved, actual, periodEnd, expireAt.
+ * Budgets: the reservation leaves this instance's part of \`reserved\` (never below zero) and \`actual\` is added to
+ * \`used\`. A part this instance no longer held was counted as spent when its lease lapsed (\`s:<instance>\`): the actual
+ * amount replaces it in \`used\`. Replies the new used + reserved. KEYS: hash, pointer, instance's budgets. ARGV:
+ * reserved, actual, periodEnd, expireAt, instance id.
  */
 const SETTLE_SCRIPT = `${POINT_TO_PERIOD}
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
-local held = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
-local release = math.min(held, tonumber(ARGV[1]))
+local reserved = tonumber(ARGV[1])
+local mine = 'r:' .. ARGV[5]
+local state = redis.call('HMGET', KEYS[1], 'reserved', mine)
+local held = tonumber(state[1]) or 0
+local own = tonumber(state[2]) or 0
+local release = math.min(held, own, reserved)
 if release > 0 then redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -release)) end
-local used = redis.call('HINCRBY', KEYS[1], 'used', ARGV[2])
+if own > release then
+  redis.call('HINCRBY', KEYS[1], mine, string.format('%.0f', -release))
+elseif own > 0 or state[2] then
+  redis.call('HDEL', KEYS[1], mine)
+  redis.call('SREM', KEYS[3], KEYS[1])
+end
+local swept = 0
+if reserved > release then
+  local sweptField = 's:' .. ARGV[5]
+  local counted = tonumber(redis.call('HGET', KEYS[1], sweptField) or '0')
+  swept = math.min(counted, reserved - release)
+  if counted > swept then redis.call('HINCRBY', KEYS[1], sweptField, string.format('%.0f', -swept))
+  elseif counted > 0 then redis.call('HDEL', KEYS[1], sweptField) end
+end
+local used = redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', tonumber(ARGV[2]) - swept))
+if used < 0 then
+  redis.call('HSET', KEYS[1], 'used', 0)
+  used = 0
+end
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
 return used + held - release
+`;
+
+/**
+ * An instance gone (its lease lapsed): what it held in one budget is counted as spent, and remembered as its
+ * (\`s:<instance>\`) should it come back and settle. Nothing when the lease is back. KEYS: hash, instance's budgets,
+ * its lease. ARGV: instance id. Replies what it moved, or -1.
+ */
+const COUNT_GONE_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local mine = 'r:' .. ARGV[1]
+local own = tonumber(redis.call('HGET', KEYS[1], mine) or '0')
+if own > 0 then
+  local move = math.min(own, tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0'))
+  if move > 0 then
+    redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -move))
+    redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', move))
+    redis.call('HINCRBY', KEYS[1], 's:' .. ARGV[1], string.format('%.0f', move))
+  end
+end
+redis.call('HDEL', KEYS[1], mine)
+redis.call('SREM', KEYS[2], KEYS[1])
+return own
+`;
+
+/** Forgets an instance whose lease lapsed and that holds nothing. KEYS: instances, its budgets, its lease. ARGV: its id. */
+const FORGET_GONE_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+redis.call('SREM', KEYS[1], ARGV[1])
+return 1
 `;
 
 /**
@@ -129,11 +201,16 @@ return {window, slots, tonumber(redis.call('GET', KEYS[3]) or '0')}
 /** The scripts, as ioredis exposes them after `defineCommand`; they reply with arrays of integers. */
 interface QuotaCommands {
   quotaAcquireSlot(key: string, limit: number, ttlMs: number, slotId: string): Promise<[allowed: number, held: number, resetAt: number]>;
-  quotaReserve(hash: string, pointer: string, amount: number, limit: number, periodEnd: number, expireAt: number): Promise<[allowed: number, used: number]>;
-  quotaSettle(hash: string, pointer: string, reserved: number, actual: number, periodEnd: number, expireAt: number): Promise<number>;
+  quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number): Promise<[allowed: number, used: number]>;
+  quotaSettle(hash: string, pointer: string, instanceBudgets: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string): Promise<number>;
+  quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
+  quotaForgetGone(instances: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
   quotaCurrent(window: string, slots: string, pointer: string): Promise<[window: number, slots: number, periodEnd: number]>;
   quotaSeedBudget(hash: string, pointer: string, used: number, periodEnd: number, expireAt: number): Promise<number>;
 }
+
+/** How long the sets of instances and of the budgets each holds in live after their last use: past a month's budget. */
+const INSTANCE_SET_TTL_MS = 45 * 24 * 60 * 60 * 1000;
 
 /** Replies that mean "this Redis cannot serve now" rather than a bug in a script. */
 const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
@@ -143,7 +220,9 @@ const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BU
  * against the same limits. Each call is one Lua script (windows through rate-limiter-flexible's `RateLimiterRedis`),
  * so concurrent requests on any number of instances never pass a limit together. When Redis cannot be reached,
  * calls fail fast with `BackendUnavailableError`; wrap the backend in a `FallbackBackend` to choose what happens.
- * Needs Redis ≥ 5.
+ * A reservation is its instance's, under a lease the instance renews with a heartbeat: when an instance stops
+ * without settling what it reserved (killed, cut off past `leaseMs`, or closed), the others count it as spent, never
+ * give it back, since OpenRouter may bill it. Needs Redis ≥ 5.
  *
  * @example
  * const backend = new RedisBackend({ url: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:quota:' });
@@ -157,6 +236,10 @@ export class RedisBackend implements QuotaBackend {
   /** rate-limiter-flexible sets points and duration per limiter, so there is one per (limit, window). */
   private readonly windowLimiters = new Map<string, RateLimiterRedis>();
   private readonly limiters = loadRateLimiterFlexible();
+  private readonly instanceId: string;
+  private readonly leaseMs: number;
+  private readonly heartbeat: NodeJS.Timeout;
+  private beating: Promise<void> | undefined;
 
   constructor(options: RedisBackendOptions) {
     const url = parseRedisUrl(options.url);
@@ -166,6 +249,9 @@ export class RedisBackend implements QuotaBackend {
     const commandTimeout = options.commandTimeoutMs ?? 1000;
     assertPositiveMs('connectTimeoutMs', connectTimeout);
     assertPositiveMs('commandTimeoutMs', commandTimeout);
+    this.instanceId = options.instanceId ?? randomUUID();
+    this.leaseMs = options.leaseMs ?? 30_000;
+    assertPositiveMs('leaseMs', this.leaseMs);
 
     // Fail fast instead of queueing: a limiter that waits for Redis holds every request up with it.
     const client = createRedisClient(url, {
@@ -176,8 +262,10 @@ export class RedisBackend implements QuotaBackend {
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     });
     client.defineCommand('quotaAcquireSlot', { numberOfKeys: 1, lua: ACQUIRE_SLOT_SCRIPT });
-    client.defineCommand('quotaReserve', { numberOfKeys: 2, lua: RESERVE_SCRIPT });
-    client.defineCommand('quotaSettle', { numberOfKeys: 2, lua: SETTLE_SCRIPT });
+    client.defineCommand('quotaReserve', { numberOfKeys: 4, lua: RESERVE_SCRIPT });
+    client.defineCommand('quotaSettle', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
+    client.defineCommand('quotaCountGone', { numberOfKeys: 3, lua: COUNT_GONE_SCRIPT });
+    client.defineCommand('quotaForgetGone', { numberOfKeys: 3, lua: FORGET_GONE_SCRIPT });
     client.defineCommand('quotaCurrent', { numberOfKeys: 3, lua: CURRENT_SCRIPT });
     client.defineCommand('quotaSeedBudget', { numberOfKeys: 2, lua: SEED_BUDGET_SCRIPT });
     const onConnectionError = options.onConnectionError ?? (() => undefined);
@@ -190,6 +278,10 @@ export class RedisBackend implements QuotaBackend {
       client.on('ready', settle).on('error', settle).on('end', settle);
     });
     this.client = client as Redis & QuotaCommands;
+    // At once (the first beat also counts what gone instances left), then three times a lease.
+    void this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref();
   }
 
   async consumeWindow(key: string, amount: number, limit: number, windowMs: number): Promise<ConsumeResult> {
@@ -243,10 +335,14 @@ export class RedisBackend implements QuotaBackend {
       const [allowed, used] = await this.client.quotaReserve(
         this.budgetKey(key, periodEnd),
         this.periodPointerKey(key),
+        this.instanceBudgetsKey(this.instanceId),
+        this.instancesKey(),
         amount,
         limit,
         periodEnd,
         periodEnd + BUDGET_GRACE_MS,
+        this.instanceId,
+        INSTANCE_SET_TTL_MS,
       );
       return { allowed: allowed === 1, used, limit, resetAt: periodEnd };
     });
@@ -260,10 +356,12 @@ export class RedisBackend implements QuotaBackend {
       this.client.quotaSettle(
         this.budgetKey(key, periodEnd),
         this.periodPointerKey(key),
+        this.instanceBudgetsKey(this.instanceId),
         reserved,
         actual,
         periodEnd,
         periodEnd + BUDGET_GRACE_MS,
+        this.instanceId,
       ),
     );
   }
@@ -286,12 +384,54 @@ export class RedisBackend implements QuotaBackend {
     });
   }
 
+  /**
+   * Stops the heartbeat and counts what this instance still holds as spent (a settlement that comes later replaces
+   * it), then closes the connection.
+   */
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await this.beating;
     if (this.client.status === 'ready') {
+      try {
+        await this.client.del(this.leaseKey(this.instanceId));
+        await this.countGone(this.instanceId);
+      } catch {
+        // Its lease lapses, and another instance counts what it held.
+      }
       await this.client.quit().catch(() => this.client.disconnect());
     } else {
       this.client.disconnect();
     }
+  }
+
+  /** Renews this instance's lease, then counts as spent what instances whose lease lapsed held; never throws. */
+  private beat(): Promise<void> {
+    this.beating ??= (async () => {
+      try {
+        await this.call(async () => {
+          await this.client.set(this.leaseKey(this.instanceId), '1', 'PX', this.leaseMs);
+          const others = (await this.client.smembers(this.instancesKey())).filter((id) => id !== this.instanceId);
+          if (others.length === 0) return;
+          const leases = await this.client.mget(...others.map((id) => this.leaseKey(id)));
+          for (const [index, id] of others.entries()) if (leases[index] === null) await this.countGone(id);
+        });
+      } catch {
+        // Reported through `onConnectionError`; the next beat tries again.
+      } finally {
+        this.beating = undefined;
+      }
+    })();
+    return this.beating;
+  }
+
+  /** Counts as spent what a gone instance held in each budget, then forgets it (unless its lease is back). */
+  private async countGone(instanceId: string): Promise<void> {
+    const budgets = this.instanceBudgetsKey(instanceId);
+    const lease = this.leaseKey(instanceId);
+    for (const hash of await this.client.smembers(budgets)) {
+      if ((await this.client.quotaCountGone(hash, budgets, lease, instanceId)) === -1) return;
+    }
+    await this.client.quotaForgetGone(this.instancesKey(), budgets, lease, instanceId);
   }
 
   /** Runs one Redis step, turning "cannot reach Redis" into `BackendUnavailableError` (other errors stay as they are). */
@@ -322,7 +462,7 @@ export class RedisBackend implements QuotaBackend {
     return limiter;
   }
 
-  // Kinds get different namespaces (`w:`, `s:`, `b:`, `bp:`), so one name can never be read as another kind.
+  // Kinds get different namespaces (`w:`, `s:`, `b:`, `bp:`, `il:`, `ib:`), so one name can never be read as another kind.
   private windowKey(key: string): string {
     return `${this.keyPrefix}w:${key}`;
   }
@@ -337,6 +477,19 @@ export class RedisBackend implements QuotaBackend {
 
   private periodPointerKey(key: string): string {
     return `${this.keyPrefix}bp:${key}`;
+  }
+
+  // An instance's lease, and the budgets it holds a reservation in; the set of instances that may hold some.
+  private leaseKey(instanceId: string): string {
+    return `${this.keyPrefix}il:${instanceId}`;
+  }
+
+  private instanceBudgetsKey(instanceId: string): string {
+    return `${this.keyPrefix}ib:${instanceId}`;
+  }
+
+  private instancesKey(): string {
+    return `${this.keyPrefix}instances`;
   }
 }
 

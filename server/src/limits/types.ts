@@ -58,7 +58,11 @@ export interface QuotaBackend {
   releaseSlot(key: string, slotId: string): Awaitable<void>;
   /**
    * Reserves `amount` from a budget that resets at `periodEnd` (epoch ms): succeeds only if used + reserved +
-   * amount ≤ limit. Reservations are later settled with the real amount.
+   * amount ≤ limit. Reservations are later settled with the real amount. A reservation is never given back unsettled:
+   * one whose instance stops without settling it counts as spent (`used`), since OpenRouter may bill its request. In
+   * process, the counters go with the process (the next start seeds them from the ledger, which holds a record of each
+   * request the process left in flight); a shared backend counts a stopped instance's reservations as spent once its
+   * lease lapses, and those it still holds when it closes at once.
    */
   reserve(key: string, amount: number, limit: number, periodEnd: number): Awaitable<ConsumeResult>;
   /**

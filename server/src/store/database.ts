@@ -18,7 +18,19 @@ export interface OpenDatabase {
   location: string;
   /** The Postgres pool, for LISTEN/NOTIFY; undefined on SQLite. */
   pool: pg.Pool | undefined;
+  /** SQLite's statements run at once, outside Kysely (see `SqliteStatements`); undefined on Postgres. */
+  statements?: SqliteStatements | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * Statements run on SQLite's connection at once, without Kysely's turns of the event loop: for a small write that
+ * its caller waits for on every request (the note of a request in flight), committed when `run` returns.
+ */
+export interface SqliteStatements {
+  /** Whether a transaction is open on the connection: a statement run now would join it (Kysely's way waits instead). */
+  readonly inTransaction: boolean;
+  run(sql: string, parameters: readonly unknown[]): void;
 }
 
 export { DEFAULT_SQLITE_PATH } from './database-target.js';
@@ -50,8 +62,16 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) });
-  return { db, dialect: 'sqlite', location: file, pool: undefined, close: () => db.destroy() };
+  const database = preparedOnce(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const statements: SqliteStatements = {
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
+    // The values as one array: better-sqlite3 binds its items in order, without a spread's iteration.
+    run: (sql, parameters) => void (database.prepare(sql) as SqliteDatabase.Statement).run(parameters),
+  };
+  return { db, dialect: 'sqlite', location: file, pool: undefined, statements, close: () => db.destroy() };
 }
 
 /** How many distinct statements a SQLite database keeps prepared (the usage ledger's inserts alone take up to 200). */

@@ -16,6 +16,8 @@ export interface Database {
   conversation_messages: ConversationMessageTable;
   conversation_removals: ConversationRemovalTable;
   usage_records: UsageRecordTable;
+  open_requests: OpenRequestTable;
+  gateway_instances: GatewayInstanceTable;
   limit_policies: LimitPolicyTable;
   batch_jobs: BatchJobTable;
   batch_job_items: BatchJobItemTable;
@@ -210,6 +212,44 @@ export interface UsageRecordTable {
   reconciled_at: number | null;
   /** The batch job the request was an item of (optional on insert: most requests belong to none). */
   job_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * JSON of the generations of earlier attempts the record's cost adds up (`UsageRecord.failedGenerations`), `null`
+   * where no generation id came; null for a record of one generation (optional on insert: most have one).
+   */
+  failed_generations: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/**
+ * A request on its way to or from OpenRouter, noted before it is sent and removed by the write that stores its usage
+ * record: what is left of an instance that stopped is turned into records (`error_code: instance_lost`).
+ */
+export interface OpenRequestTable {
+  /** The request id, which its usage record takes. */
+  id: string;
+  instance_id: string;
+  project_id: string;
+  endpoint: 'chat' | 'embeddings' | 'images';
+  feature: string | null;
+  user_id: string | null;
+  client_key_id: string | null;
+  requested_model: string;
+  streamed: number;
+  job_id: string | null;
+  /** USD: the worst case its spend caps reserved, which stands for its cost when nothing better is known. */
+  worst_case_usd: number;
+  /** Once OpenRouter named it (a stream's headers): its cost can then be reconciled. */
+  generation_id: string | null;
+  started_at: number;
+}
+
+/** A gateway instance and its heartbeat; one whose `seen_until` passed is taken for gone. */
+export interface GatewayInstanceTable {
+  id: string;
+  /** The machine (`os.hostname()`) and process id: a start on the same machine can tell its predecessor is gone. */
+  host: string;
+  pid: number;
+  started_at: number;
+  seen_until: number;
 }
 
 export interface BatchJobTable {

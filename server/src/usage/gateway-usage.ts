@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import type { PriceLookup } from './estimate.js';
@@ -41,6 +42,11 @@ export interface GatewayUsage {
   readonly sink: UsageSink;
   /** The ledger, for its `stats()`; undefined when the host app passed its own sink. */
   readonly ledger: UsageLedger | undefined;
+  /**
+   * Resolves once what an earlier process left is taken care of (see `UsageLedger.start`): requests should wait for it,
+   * so that caps seeded from the ledger count the requests a crash left. Never rejects.
+   */
+  readonly started: Promise<void>;
   /** Writes what the ledger holds and stops retention; call before the stores close. */
   close(): Promise<void>;
 }
@@ -65,7 +71,13 @@ export interface GatewayUsagePorts {
 export function startGatewayUsage(
   ready: Promise<GatewayStores>,
   ports: GatewayUsagePorts,
-  options: { sink?: UsageSink | undefined; settings?: UsageLedgerSettings | undefined; logger: GatewayLogger },
+  options: {
+    sink?: UsageSink | undefined;
+    settings?: UsageLedgerSettings | undefined;
+    /** This gateway, and how long after its last heartbeat an instance is taken for gone (see `UsageLedgerOptions.openRequests`). */
+    instance?: { instance: GatewayInstance; leaseMs: number } | undefined;
+    logger: GatewayLogger;
+  },
 ): GatewayUsage {
   const parsed = usageLedgerSettingsSchema.safeParse(options.settings ?? {});
   if (!parsed.success) {
@@ -95,14 +107,17 @@ export function startGatewayUsage(
                 },
               },
             }),
+        ...(options.instance ? { openRequests: { ...options.instance, statements: ready.then((stores) => stores.database.statements) } } : {}),
         logger,
       });
   let ledger: UsageLedger | undefined;
   const sink = options.sink ?? (ledger = newLedger());
+  const started = ledger?.start() ?? Promise.resolve();
   const retention: UsageRetention | undefined = retentionDays === false ? undefined : startUsageRetention(database, { days: retentionDays ?? 90, ...withoutUndefined({ intervalMs: retentionIntervalMs }), logger });
   return {
     sink,
     ledger,
+    started,
     async close() {
       await retention?.stop();
       await ledger?.close();

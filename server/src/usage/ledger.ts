@@ -1,9 +1,13 @@
-import { createQueryId, sql, type Insertable, type Kysely, type RootOperationNode } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
+import type { SqliteStatements } from '../store/database.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
+import { CompiledInsert } from './compiled-insert.js';
 import { estimateCost, type ModelPrices, type PriceLookup } from './estimate.js';
+import { INSTANCE_LOST, OpenRequests } from './open-requests.js';
 import { GenerationReconciler, type GenerationFigures, type GenerationLookup, type ReconcileJob, type ReconcilerOptions, type ReconcilerStats } from './reconciler.js';
-import type { UsageRecord, UsageSink } from './usage-record.js';
+import type { InFlightLog, UsageRecord, UsageSink } from './usage-record.js';
 
 export type UsageRow = Insertable<UsageRecordTable>;
 
@@ -25,6 +29,12 @@ export interface UsageLedgerOptions {
   pricesTimeoutMs?: number;
   /** Reconciles estimated records that carry a generation id with OpenRouter's figures. */
   reconcile?: Omit<ReconcilerOptions, 'apply' | 'gaveUp' | 'logger' | 'lookup'> & { lookup: GenerationLookup };
+  /**
+   * Notes the requests in flight of this instance in the database (`inFlight`), with its heartbeat, so that what a
+   * crash leaves becomes records: see `OpenRequests`. `leaseMs`: how long after its last heartbeat an instance is
+   * taken for gone.
+   */
+  openRequests?: { instance: GatewayInstance; leaseMs: number; statements?: PromiseLike<SqliteStatements | undefined> | undefined };
   logger?: GatewayLogger;
 }
 
@@ -98,7 +108,7 @@ const COLUMNS = everyColumn([
   'id', 'project_id', 'endpoint', 'feature', 'user_id', 'client_key_id', 'requested_model', 'served_model', 'provider', 'generation_id',
   'status', 'streamed', 'prompt_tokens', 'completion_tokens', 'reasoning_tokens', 'image_count', 'image_resolution', 'cost_usd', 'cost_source',
   'latency_ms', 'time_to_first_token_ms', 'error_code', 'cache_hit', 'cost_saved_usd', 'guardrail_decisions', 'guardrail_cost_usd', 'attempts',
-  'created_at', 'reconciled_at', 'job_id',
+  'created_at', 'reconciled_at', 'job_id', 'failed_generations',
 ]);
 
 /** A row's values in `COLUMNS` order, each read by its name (a loop over the names would read every one megamorphically). */
@@ -106,65 +116,34 @@ const valuesOf = (row: UsageRow): unknown[] => [
   row.id, row.project_id, row.endpoint, row.feature, row.user_id, row.client_key_id, row.requested_model, row.served_model, row.provider, row.generation_id,
   row.status, row.streamed, row.prompt_tokens, row.completion_tokens, row.reasoning_tokens, row.image_count, row.image_resolution, row.cost_usd, row.cost_source,
   row.latency_ms, row.time_to_first_token_ms, row.error_code, row.cache_hit, row.cost_saved_usd, row.guardrail_decisions, row.guardrail_cost_usd, row.attempts,
-  row.created_at, row.reconciled_at, row.job_id,
+  row.created_at, row.reconciled_at, row.job_id, row.failed_generations,
 ];
 
-/** Distinct batch sizes whose insert is kept compiled (a full batch, and the sizes a flush left over). */
-const KEPT_INSERTS = 16;
-
 /**
- * The ledger's multi-row insert. The request id is the key: a batch retried after an uncertain failure writes nothing
- * twice. Kysely compiles the insert of `n` rows once (the dialect's placeholders and quoting); each batch then passes
- * its values in `COLUMNS` order. Built anew, a batch cost a node per value, frozen, then visited to compile it, and a
- * fresh SQL text of some 20 KB to hash for the statement cache: about 40% of a record's CPU in the ledger.
+ * The ledger's multi-row insert, compiled once per batch size (`CompiledInsert`). The request id is the key: a batch
+ * retried after an uncertain failure writes nothing twice. A request's own record replaces the one written for it when
+ * its instance was taken for gone (`instance_lost`: an instance cut off from the database past its lease, a worker
+ * that took over a job first).
  */
-class LedgerInsert {
-  readonly #statements = new Map<number, { node: RootOperationNode; sql: string }>();
-
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async run(rows: readonly UsageRow[]): Promise<void> {
-    const parameters: unknown[] = [];
-    for (const row of rows) {
-      for (const value of valuesOf(row)) {
-        // Kysely writes a missing value as the column's default: a row with one goes through it whole.
-        if (value === undefined) return this.#built(rows);
-        parameters.push(value);
-      }
-    }
-    const { node, sql } = this.#statement(rows.length);
-    const executor = this.db.getExecutor();
-    const queryId = createQueryId();
-    // Plugins see each insert, as Kysely shows them every query; one that rewrites it gets Kysely's own.
-    if (executor.transformQuery(node, queryId) !== node) return this.#built(rows);
-    await executor.executeQuery({ query: node, queryId, sql, parameters });
-  }
-
-  #statement(count: number): { node: RootOperationNode; sql: string } {
-    let statement = this.#statements.get(count);
-    if (statement === undefined) {
-      const placeholder = Object.fromEntries(COLUMNS.map((column) => [column, null])) as unknown as UsageRow;
-      // Without plugins: they see each batch's insert in `run`, not this one.
-      const db = this.db.withoutPlugins();
-      const node = this.#builder(db, Array.from({ length: count }, () => placeholder)).toOperationNode();
-      statement = { node, sql: db.getExecutor().compileQuery(node, createQueryId()).sql };
-      if (this.#statements.size >= KEPT_INSERTS) this.#statements.delete(this.#statements.keys().next().value as number);
-      this.#statements.set(count, statement);
-    }
-    return statement;
-  }
-
-  async #built(rows: readonly UsageRow[]): Promise<void> {
-    await this.#builder(this.db, rows).execute();
-  }
-
-  #builder(db: Kysely<Database>, rows: readonly UsageRow[]) {
-    return db
+function ledgerInsert(db: Kysely<Database>): CompiledInsert<UsageRow> {
+  const replaced = COLUMNS.filter((column) => column !== 'id');
+  return new CompiledInsert<UsageRow>(db, COLUMNS, valuesOf, (builder, rows) =>
+    builder
       .insertInto('usage_records')
       .values(rows)
-      .onConflict((conflict) => conflict.column('id').doNothing());
-  }
+      .onConflict((conflict) =>
+        conflict
+          .column('id')
+          .doUpdateSet((excluded) => Object.fromEntries(replaced.map((column) => [column, excluded.ref(`excluded.${column}` as 'excluded.id')])))
+          .where(sql.ref('usage_records.error_code'), '=', sql.lit(INSTANCE_LOST)),
+      ),
+  );
 }
+
+/** How far back a start looks for records still waiting for OpenRouter's figures (left by a process that stopped). */
+const RESUME_WINDOW_MS = 3 * 24 * 60 * 60_000;
+/** How long the generation of a request lost with its instance is looked for: OpenRouter may show it late. */
+const LATE_LOOKUP_MS = 60 * 60_000;
 
 async function isReachable(db: Kysely<Database>): Promise<boolean> {
   try {
@@ -189,12 +168,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class UsageLedger implements UsageSink {
   readonly #database: PromiseLike<Kysely<Database>>;
-  readonly #options: Required<Omit<UsageLedgerOptions, 'prices' | 'reconcile' | 'logger'>>;
+  readonly #options: Required<Omit<UsageLedgerOptions, 'prices' | 'reconcile' | 'logger' | 'openRequests'>>;
   readonly #prices: PriceLookup | undefined;
   readonly #logger: GatewayLogger | undefined;
   readonly #reconciler: GenerationReconciler | undefined;
+  readonly #open: OpenRequests | undefined;
   #pending: Pending[] = [];
-  #insert: LedgerInsert | undefined;
+  #insert: CompiledInsert<UsageRow> | undefined;
   readonly #updates = new Map<string, RowUpdate>();
   /** Written records that add up several generations, by request id, until their last lookup ends. */
   readonly #parts = new Map<string, Parts>();
@@ -236,12 +216,74 @@ export class UsageLedger implements UsageSink {
         ...(options.logger ? { logger: options.logger } : {}),
       });
     }
+    if (options.openRequests) {
+      this.#open = new OpenRequests(this.#database, {
+        ...options.openRequests,
+        logger: options.logger,
+        onRecovered: (records) => {
+          for (const record of records) {
+            if (record.generation_id) this.#reconciler?.schedule({ requestId: record.id, projectId: record.project_id, generationId: record.generation_id, lookUntil: Date.now() + LATE_LOOKUP_MS });
+          }
+        },
+      });
+    }
+  }
+
+  /** Where requests in flight are noted (see `UsageLedgerOptions.openRequests`); undefined without it. */
+  get inFlight(): InFlightLog | undefined {
+    return this.#open;
+  }
+
+  /**
+   * Readies what a crash left, before requests are served: starts the heartbeat, records the requests that gone
+   * instances left in flight, and resumes reconciling the records still waiting for OpenRouter's figures (a process
+   * that stopped left them estimated). Never throws: a failure is logged.
+   */
+  async start(): Promise<void> {
+    let db: Kysely<Database>;
+    try {
+      db = await this.#database;
+    } catch {
+      // The gateway reports a database that does not open.
+      return;
+    }
+    try {
+      await this.#open?.start();
+      await this.#resume(db);
+    } catch (error) {
+      this.#logger?.warn('the usage ledger could not resume what an earlier process left', { error });
+    }
+  }
+
+  /**
+   * Schedules the reconciliation of the latest records still `estimated` with a generation id (not those that add up
+   * several generations: their parts were known only to the process that wrote them), from the last 3 days.
+   */
+  async #resume(db: Kysely<Database>): Promise<void> {
+    const reconciler = this.#reconciler;
+    if (!reconciler) return;
+    const rows = await db
+      .selectFrom('usage_records')
+      .select(['id', 'project_id', 'generation_id', 'created_at'])
+      // Literals, as in the partial index that holds these rows: a bound value would not match its predicate.
+      .where('cost_source', '=', sql.lit('estimated'))
+      .where('reconciled_at', 'is', null)
+      .where('generation_id', 'is not', null)
+      .where('created_at', '>=', Date.now() - RESUME_WINDOW_MS)
+      .where('failed_generations', 'is', null)
+      .orderBy('created_at', 'desc')
+      .limit(Math.floor(reconciler.capacity / 2))
+      .execute();
+    for (const row of rows) reconciler.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id as string, lookUntil: row.created_at + LATE_LOOKUP_MS });
+    if (rows.length > 0) this.#logger?.info('usage records an earlier process left estimated are reconciled again', { records: rows.length });
   }
 
   /** Queues one record; never waits and never throws. */
   record(record: UsageRecord): void {
     if (this.#closed || this.#pending.length >= this.#options.maxBuffered) {
       this.#dropped += 1;
+      // Its note stays in the database: once this instance is gone, the request gets a record from it.
+      this.#open?.forget(record.requestId);
       // One line per thousand, so an outage does not flood the log.
       if (this.#dropped % 1_000 === 1) this.#logger?.error('usage ledger dropped records: its buffer is full or it is closed', { dropped: this.#dropped, buffered: this.#pending.length });
       return;
@@ -285,6 +327,7 @@ export class UsageLedger implements UsageSink {
       await sleep(Math.max(0, Math.min(this.#retryAt - Date.now(), deadline - Date.now())));
     }
     this.#closed = true;
+    await this.#open?.close(this.#pending.length === 0 && this.#dropped === 0);
     const lost = this.#pending.length + this.#updates.size;
     if (lost > 0) this.#logger?.error('usage ledger closed with records it could not write', { records: this.#pending.length, updates: this.#updates.size, error: this.#lastWriteError });
   }
@@ -306,7 +349,7 @@ export class UsageLedger implements UsageSink {
     while (this.#pending.length > 0 || this.#updates.size > 0) {
       try {
         const db = await this.#database;
-        if (this.#pending.length > 0) await this.#insertBatch(db, (this.#insert ??= new LedgerInsert(db)));
+        if (this.#pending.length > 0) await this.#insertBatch(db, (this.#insert ??= ledgerInsert(db)));
         // Between batches too, so reconciled figures are not held back by steady traffic.
         if (this.#updates.size > 0) await this.#writeUpdates(db);
         this.#failuresInRow = 0;
@@ -324,34 +367,48 @@ export class UsageLedger implements UsageSink {
     }
   }
 
-  async #insertBatch(db: Kysely<Database>, insert: LedgerInsert): Promise<void> {
+  async #insertBatch(db: Kysely<Database>, insert: CompiledInsert<UsageRow>): Promise<void> {
     const batch = this.#pending.slice(0, this.#options.batchSize);
     const rows = await Promise.all(batch.map((entry) => (entry.row ??= this.#toRow(entry))));
     try {
-      await insert.run(rows);
+      await this.#store(db, insert, rows);
     } catch (error) {
       // An outage: keep everything and retry later. A database that answers refused something in this batch.
       if (!(await isReachable(db))) throw error;
-      return this.#insertOneByOne(insert, batch, rows, error);
+      return this.#insertOneByOne(db, insert, batch, rows, error);
     }
     // Only this loop removes from the front, and `record()` only appends, so the batch is still the head.
     this.#pending.splice(0, batch.length);
     this.#wrote(rows, batch);
   }
 
+  /** Inserts rows, and removes the notes of their requests in flight in the same transaction. */
+  async #store(db: Kysely<Database>, insert: CompiledInsert<UsageRow>, rows: readonly UsageRow[]): Promise<void> {
+    const open = this.#open;
+    const noted = open ? rows.filter((row) => open.has(row.id)).map((row) => row.id) : [];
+    if (!open || noted.length === 0) return insert.run(rows);
+    await open.settled(noted);
+    await db.transaction().execute(async (transaction) => {
+      await insert.run(rows, transaction);
+      await transaction.deleteFrom('open_requests').where('id', 'in', noted).execute();
+    });
+    open.written(noted);
+  }
+
   /** Writes a refused batch row by row, so one bad record cannot hold back the others; it is dropped after 3 refusals. */
-  async #insertOneByOne(insert: LedgerInsert, batch: Pending[], rows: UsageRow[], batchError: unknown): Promise<void> {
+  async #insertOneByOne(db: Kysely<Database>, insert: CompiledInsert<UsageRow>, batch: Pending[], rows: UsageRow[], batchError: unknown): Promise<void> {
     const kept: Pending[] = [];
     for (const [index, entry] of batch.entries()) {
       const row = rows[index] as UsageRow;
       try {
-        await insert.run([row]);
+        await this.#store(db, insert, [row]);
         this.#wrote([row], [entry]);
       } catch (error) {
         entry.refusals = (entry.refusals ?? 0) + 1;
         if (entry.refusals < 3) kept.push(entry);
         else {
           this.#dropped += 1;
+          this.#open?.forget(row.id);
           this.#logger?.error('usage ledger dropped a record the database refuses', { requestId: row.id, error });
         }
       }
@@ -370,7 +427,8 @@ export class UsageLedger implements UsageSink {
         this.#parts.set(row.id, parts);
         for (const generationId of parts.waiting.keys()) this.#reconciler.schedule({ requestId: row.id, projectId: row.project_id, generationId });
       } else if (row.cost_source === 'estimated' && row.generation_id) {
-        this.#reconciler?.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id });
+        const late = entries[index]?.record.lateGeneration === true;
+        this.#reconciler?.schedule({ requestId: row.id, projectId: row.project_id, generationId: row.generation_id, ...(late ? { lookUntil: Date.now() + LATE_LOOKUP_MS } : {}) });
       }
       const guardrailGenerations = entries[index]?.record.guardrailGenerations;
       if (guardrailGenerations && guardrailGenerations.length > 0 && row.guardrail_cost_usd !== null && row.guardrail_cost_usd !== undefined && this.#reconciler) {
@@ -533,6 +591,7 @@ export class UsageLedger implements UsageSink {
       created_at: Number.isFinite(startedAt) ? startedAt : Date.now(),
       reconciled_at: null,
       job_id: record.jobId ?? null,
+      failed_generations: failed.length > 0 ? JSON.stringify(failed) : null,
     };
   }
 

@@ -7,6 +7,12 @@ export interface ReconcileJob {
   requestId: string;
   projectId: string;
   generationId: string;
+  /**
+   * Until when (epoch ms) a generation OpenRouter does not show yet is looked for again, every `maxDelayMs`, after the
+   * attempts ran out: for a generation that may show up late (a request lost with its instance, a record a stopped
+   * process left).
+   */
+  lookUntil?: number;
 }
 
 /** What OpenRouter finally billed for a generation. */
@@ -65,6 +71,8 @@ interface Waiting {
 export class GenerationReconciler {
   readonly #options: Required<Omit<ReconcilerOptions, 'logger' | 'gaveUp'>> & Pick<ReconcilerOptions, 'gaveUp'> & { logger: GatewayLogger | undefined };
   readonly #waiting = new Set<Waiting>();
+  /** The jobs waiting, by request and generation: one scheduled twice (resumed at start and recovered) is looked up once. */
+  readonly #keys = new Set<string>();
   readonly #ready: Waiting[] = [];
   readonly #abort = new AbortController();
   #running = 0;
@@ -78,6 +86,8 @@ export class GenerationReconciler {
 
   schedule(job: ReconcileJob): void {
     if (this.#closed) return;
+    const key = `${job.requestId} ${job.generationId}`;
+    if (this.#keys.has(key)) return;
     if (this.#waiting.size >= this.#options.maxPending) {
       this.#gaveUp += 1;
       this.#options.gaveUp?.(job);
@@ -85,7 +95,13 @@ export class GenerationReconciler {
     }
     const waiting: Waiting = { job, attempt: 0, timer: undefined };
     this.#waiting.add(waiting);
+    this.#keys.add(key);
     this.#wait(waiting);
+  }
+
+  /** How many jobs may wait at once (`maxPending`). */
+  get capacity(): number {
+    return this.#options.maxPending;
   }
 
   stats(): ReconcilerStats {
@@ -99,6 +115,7 @@ export class GenerationReconciler {
     for (const waiting of this.#waiting) clearTimeout(waiting.timer);
     this.#gaveUp += this.#waiting.size;
     this.#waiting.clear();
+    this.#keys.clear();
     this.#ready.length = 0;
   }
 
@@ -136,20 +153,26 @@ export class GenerationReconciler {
     }
     if (this.#closed) return;
     if (result !== 'pending' && result !== 'failed') {
-      this.#waiting.delete(waiting);
+      this.#forget(waiting);
       this.#reconciled += 1;
       this.#options.apply(job, result);
       return;
     }
     waiting.attempt += 1;
-    if (result === 'failed' || waiting.attempt >= this.#options.attempts) {
-      this.#waiting.delete(waiting);
+    const late = job.lookUntil !== undefined && Date.now() < job.lookUntil;
+    if (result === 'failed' || (waiting.attempt >= this.#options.attempts && !late)) {
+      this.#forget(waiting);
       this.#gaveUp += 1;
       this.#options.logger?.warn('usage record stays estimated: OpenRouter has no figures for its generation', { requestId: job.requestId, generationId: job.generationId });
       this.#options.gaveUp?.(job);
       return;
     }
     this.#wait(waiting);
+  }
+
+  #forget(waiting: Waiting): void {
+    this.#waiting.delete(waiting);
+    this.#keys.delete(`${waiting.job.requestId} ${waiting.job.generationId}`);
   }
 }
 

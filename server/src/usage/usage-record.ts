@@ -57,6 +57,11 @@ export interface UsageRecord {
   completionCharacters?: number;
   /** The batch job the request was an item of. */
   jobId?: string;
+  /**
+   * Its generation may show up at OpenRouter long after the request ended (a request whose instance stopped with it
+   * in flight): reconciliation keeps looking for it for an hour instead of half a minute.
+   */
+  lateGeneration?: boolean;
   attempts: number;
   startedAt: Date;
 }
@@ -66,6 +71,39 @@ export interface GuardrailDecision {
   name: string;
   stage: 'input' | 'output';
   verdict: 'block' | 'redact';
+}
+
+/** A request as it is sent to OpenRouter: what its record needs should its instance stop before writing it. */
+export interface OpenRequest {
+  requestId: string;
+  endpoint: UsageRecord['endpoint'];
+  projectId: string;
+  userId: string | undefined;
+  clientKeyId: string | undefined;
+  feature: string | undefined;
+  requestedModel: string;
+  streamed: boolean;
+  jobId: string | undefined;
+  /** What its spend caps reserved: what it stands at in the ledger when nothing better is known. */
+  worstCaseUsd: number;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
+/**
+ * Where the requests in flight are noted, so that a crash cannot lose them: a request is noted before it is sent, its
+ * generation once OpenRouter names it, and the write that stores its record removes the note. The notes of an
+ * instance that stopped become records. The ledger implements it over its database.
+ */
+export interface InFlightLog {
+  /** Notes a request about to be sent; resolves once the note is durable where it must be before the request leaves, else undefined. */
+  opened(request: OpenRequest): Promise<void> | undefined;
+  /**
+   * Notes the generation of a request in flight; resolves once durable (never rejects). `soon`: within a second,
+   * unless its record comes first (a request that short needs no note of it), which spares most requests a write;
+   * `now` for a caller that waits for it.
+   */
+  named(requestId: string, generationId: string, when: 'now' | 'soon'): Promise<void>;
 }
 
 /** Where usage records go; the ledger of the usage issue implements it over SQLite or Postgres. */

@@ -10,6 +10,7 @@ import { files } from './0008-files.js';
 import { conversationRevisions } from './0009-conversation-revisions.js';
 import { conversationRemovals } from './0010-conversation-removals.js';
 import { jobGenerationIndex } from './0011-job-generation-index.js';
+import { openRequests } from './0012-open-requests.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-conversation-revisions': conversationRevisions,
   '0010-conversation-removals': conversationRemovals,
   '0011-job-generation-index': jobGenerationIndex,
+  '0012-open-requests': openRequests,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator, type GenerationProbe } from '@insforge/openrouter-emulator';
+import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
+import { startServeProcess, type ServeProcess } from '../../test/serve-process.js';
+
+const ADMIN = 'ik_crash_admin_token_0123456789';
+const CLIENT = 'ik_crash_client_key_0123456789';
+const upstreamKey = generateKey();
+let emulator: Emulator;
+let directory: string;
+let features: string;
+const running: ServeProcess[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator({ keys: [upstreamKey] });
+  directory = mkdtempSync(path.join(tmpdir(), 'insforge-crash-'));
+  features = path.join(directory, 'features.json');
+  writeFileSync(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini', params: { max_tokens: 1000 } }]));
+});
+afterAll(async () => {
+  await Promise.all(running.map((process) => process.stop('SIGKILL')));
+  await emulator.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+const env = { OPENROUTER_API_KEY: upstreamKey, INSFORGE_AI_ADMIN_TOKEN: ADMIN, INSFORGE_AI_CLIENT_KEY: CLIENT };
+/** A gateway whose instances are taken for gone a second after their last heartbeat. */
+const serve = async (args: string[]) => {
+  const process = await startServeProcess(['--upstream', emulator.url, '--features', features, '--instance-lease', '1', ...args], env);
+  running.push(process);
+  return process;
+};
+
+const setSpendCap = async (url: string, spendPerMonthUsd: number) => {
+  const current = (await (await fetch(`${url}/api/ai/limits/policy`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { version: number };
+  const response = await fetch(`${url}/api/ai/limits/policy`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ version: current.version, policy: { project: { spendPerMonthUsd } } }),
+  });
+  expect(response.status).toBe(200);
+};
+
+/** The generations OpenRouter made for requests whose text carries `tag`. */
+const generationsOf = (tag: string): GenerationProbe[] => emulator.generations().filter((probe) => JSON.stringify(probe.request).includes(tag));
+
+/**
+ * Two JSON chats and two streams that take seconds to answer, sent to `url` and left in flight: the streams past their
+ * first chunk (the gateway knows their generation ids), the JSON chats generating at OpenRouter.
+ */
+async function requestsInFlight(url: string, tag: string): Promise<void> {
+  emulator.addRule({ match: { contains: tag }, scenario: 'tps=20;tokens=400;ttft=100' });
+  const send = (index: number, stream: boolean) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', stream, messages: [{ role: 'user', content: `${tag} request ${index}` }] }),
+    });
+  for (const index of [0, 1]) void send(index, false).then((response) => response.text()).catch(() => undefined);
+  await Promise.all(
+    [2, 3].map(async (index) => {
+      const response = await send(index, true);
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let text = '';
+      while (!text.includes('"content"')) text += new TextDecoder().decode((await reader.read()).value);
+      // The rest is read (and broken off by the kill) in the background.
+      void (async () => {
+        for (;;) if ((await reader.read()).done) return;
+      })().catch(() => undefined);
+    }),
+  );
+  await expect.poll(() => generationsOf(tag).filter((probe) => probe.status === 'running').length, { timeout: 5_000 }).toBe(4);
+  // A stream's generation is noted off its path, a second after OpenRouter named it (should it last that long).
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+}
+
+/** Waits until OpenRouter ended every generation of `tag` (the killed gateway's connections closed) and billed it. */
+async function billedGenerations(tag: string): Promise<GenerationProbe[]> {
+  await expect.poll(() => generationsOf(tag).every((probe) => probe.status !== 'running'), { timeout: 10_000 }).toBe(true);
+  const billed = generationsOf(tag).filter((probe) => (probe.billed?.cost ?? 0) > 0);
+  expect(billed).toHaveLength(4);
+  return billed;
+}
+
+interface LedgerRow {
+  generation_id: string | null;
+  cost_usd: number;
+  cost_source: string;
+  feature: string | null;
+  status: string;
+  streamed: number;
+}
+
+/** Each generation OpenRouter billed has its row: a stream's reconciled to what was billed, a JSON chat's at its worst case. */
+function expectOneRowPerBilledGeneration(rows: LedgerRow[], billed: GenerationProbe[]): void {
+  expect(rows).toHaveLength(billed.length);
+  for (const row of rows) expect(row).toMatchObject({ feature: 'chat', status: 'error' });
+  const streams = billed.filter((probe) => probe.streamed);
+  for (const probe of streams) {
+    expect(rows.find((row) => row.generation_id === probe.id)).toMatchObject({ cost_source: 'reconciled', cost_usd: probe.billed?.cost, streamed: 1 });
+  }
+  const json = rows.filter((row) => row.streamed === 0);
+  expect(json).toHaveLength(billed.length - streams.length);
+  const worstOfJson = Math.max(...billed.filter((probe) => !probe.streamed).map((probe) => probe.billed?.cost ?? 0));
+  for (const row of json) {
+    expect(row.cost_source).toBe('worst_case');
+    expect(row.cost_usd).toBeGreaterThanOrEqual(worstOfJson);
+  }
+}
+
+describe('insforge-ai serve killed with SIGKILL while requests are in flight', () => {
+  it('on SQLite: the next start writes a ledger row for every generation OpenRouter billed, and the spend cap counts them', async () => {
+    const tag = `sqlite-${randomBytes(4).toString('hex')}`;
+    const database = path.join(directory, 'killed.db');
+    const first = await serve(['--database', database]);
+    await setSpendCap(first.url, 100);
+    await requestsInFlight(first.url, tag);
+    await first.stop('SIGKILL');
+    const billed = await billedGenerations(tag);
+
+    const second = await serve(['--database', database]);
+    const ledger = new Database(database, { readonly: true });
+    try {
+      const rows = () => ledger.prepare('select generation_id, cost_usd, cost_source, feature, status, streamed from usage_records').all() as LedgerRow[];
+      await expect.poll(() => rows().filter((row) => row.cost_source !== 'estimated').length, { timeout: 20_000 }).toBe(4);
+      expectOneRowPerBilledGeneration(rows(), billed);
+      // The cap's counter, kept in process, starts from the ledger: what the killed process spent counts.
+      const limits = (await (await fetch(`${second.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT}` } })).json()) as { data: Array<{ kind: string; used: number }> };
+      const billedTotal = billed.reduce((sum, probe) => sum + (probe.billed?.cost ?? 0), 0);
+      expect(limits.data.find((limit) => limit.kind === 'spendPerMonthUsd')?.used).toBeGreaterThanOrEqual(billedTotal);
+    } finally {
+      ledger.close();
+      await second.stop();
+    }
+  }, 60_000);
+
+  describe('on Postgres with limits in Redis', () => {
+    let postgres: TestDatabase;
+    const prefix = `insforge-test:${randomBytes(6).toString('hex')}:`;
+    let redis: Redis;
+    beforeAll(async () => {
+      postgres = await createTestDatabase('postgres');
+      redis = new Redis(TEST_REDIS_URL);
+    });
+    afterAll(async () => {
+      redis?.disconnect();
+      await postgres?.drop();
+      await deleteRedisKeys(prefix);
+    });
+
+    /** The project's monthly spend counter in Redis (nano-USD). */
+    const spendCounter = async () => {
+      const [key] = (await redis.keys(`${prefix}b:*:q:default:project:spend:*`)).sort();
+      const fields = key ? await redis.hgetall(key) : {};
+      return { used: Number(fields['used'] ?? 0), reserved: Number(fields['reserved'] ?? 0) };
+    };
+
+    it('the next start writes a row for every billed generation, and the reservations the killed process held land in the spend counted', async () => {
+      const tag = `postgres-${randomBytes(4).toString('hex')}`;
+      const args = ['--database', postgres.url, '--redis', TEST_REDIS_URL, '--redis-prefix', prefix];
+      const first = await serve(args);
+      await setSpendCap(first.url, 100);
+      await requestsInFlight(first.url, tag);
+      const held = await spendCounter();
+      expect(held.reserved).toBeGreaterThan(0);
+      await first.stop('SIGKILL');
+      const billed = await billedGenerations(tag);
+
+      const second = await serve(args);
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      try {
+        const rows = async () => (await client.query<LedgerRow>('select generation_id, cost_usd, cost_source, feature, status, streamed from usage_records')).rows;
+        await expect.poll(async () => (await rows()).filter((row) => row.cost_source !== 'estimated').length, { timeout: 20_000 }).toBe(4);
+        expectOneRowPerBilledGeneration(await rows(), billed);
+        // Never given back while it may be billed: what was reserved is now spent, and nothing stays reserved.
+        await expect.poll(spendCounter, { timeout: 10_000 }).toEqual({ used: held.used + held.reserved, reserved: 0 });
+      } finally {
+        await client.end();
+        await second.stop();
+      }
+    }, 60_000);
+  });
+});

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
+import { usageRow } from '../../test/usage-rows.js';
+import { newGatewayInstance, type GatewayInstance } from '../gateway-instance.js';
+import { UsageLedger } from './ledger.js';
+import { INSTANCE_LOST } from './open-requests.js';
+import type { GenerationLookup } from './reconciler.js';
+import type { OpenRequest, UsageRecord } from './usage-record.js';
+
+/** What OpenRouter billed for the one generation it knows; every other one it does not show (yet). */
+const BILLED = { costUsd: 0.000042, promptTokens: 12, completionTokens: 60, reasoningTokens: 0 };
+const lookup: GenerationLookup = async (job) => (job.generationId === 'gen-billed' ? BILLED : 'pending');
+
+const openRequest = (overrides: Partial<OpenRequest> = {}): OpenRequest => ({
+  requestId: randomUUID(),
+  endpoint: 'chat',
+  projectId: 'p1',
+  userId: 'u1',
+  clientKeyId: undefined,
+  feature: 'chat',
+  requestedModel: 'chat',
+  streamed: true,
+  jobId: undefined,
+  worstCaseUsd: 0.0009,
+  startedAt: Date.now(),
+  ...overrides,
+});
+const recordOf = (request: OpenRequest, overrides: Partial<UsageRecord> = {}): UsageRecord => ({
+  requestId: request.requestId,
+  endpoint: 'chat',
+  projectId: request.projectId,
+  feature: 'chat',
+  requestedModel: 'chat',
+  status: 'ok',
+  streamed: true,
+  promptTokens: 10,
+  completionTokens: 20,
+  reasoningTokens: 0,
+  costUsd: 0.00002,
+  latencyMs: 40,
+  attempts: 1,
+  startedAt: new Date(request.startedAt),
+  ...overrides,
+});
+
+/** An instance on another machine: only its heartbeat tells whether it is alive. */
+const elsewhere = (): GatewayInstance => ({ id: `elsewhere-${randomUUID()}`, host: 'another-machine', pid: 4242 });
+
+describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
+  let test: TestDatabase;
+  const ledgers: UsageLedger[] = [];
+  /** A ledger of a new instance; `atOnce: false` leaves it without SQLite's statements run at once (Kysely's way only). */
+  const newLedger = (leaseMs = 300, atOnce = true) => {
+    const statements = atOnce ? test.database.statements : undefined;
+    const ledger = new UsageLedger(test.database.db, {
+      flushIntervalMs: 10,
+      openRequests: { instance: newGatewayInstance(), leaseMs, statements: Promise.resolve(statements) },
+      reconcile: { lookup, attempts: 2, firstDelayMs: 20, maxDelayMs: 50 },
+    });
+    ledgers.push(ledger);
+    return ledger;
+  };
+  const db = () => test.database.db;
+  const records = () => db().selectFrom('usage_records').selectAll().orderBy('created_at').execute();
+  const notes = () => db().selectFrom('open_requests').selectAll().execute();
+  /** What an instance leaves in the database: its heartbeat, and its requests in flight. */
+  const leftBy = async (instance: GatewayInstance, seenUntil: number, requests: Array<OpenRequest & { generationId?: string }>) => {
+    await db().insertInto('gateway_instances').values({ id: instance.id, host: instance.host, pid: instance.pid, started_at: Date.now() - 60_000, seen_until: seenUntil }).execute();
+    for (const request of requests) {
+      await db()
+        .insertInto('open_requests')
+        .values({
+          id: request.requestId, instance_id: instance.id, project_id: request.projectId, endpoint: request.endpoint, feature: request.feature ?? null, user_id: request.userId ?? null,
+          client_key_id: null, requested_model: request.requestedModel, streamed: request.streamed ? 1 : 0, job_id: null, worst_case_usd: request.worstCaseUsd,
+          generation_id: request.generationId ?? null, started_at: request.startedAt,
+        })
+        .execute();
+    }
+  };
+
+  beforeAll(async () => {
+    test = await createTestDatabase(dialect);
+  });
+  afterEach(async () => {
+    await Promise.all(ledgers.splice(0).map((ledger) => ledger.close()));
+    for (const table of ['usage_records', 'open_requests', 'gateway_instances'] as const) await db().deleteFrom(table).execute();
+  });
+  afterAll(() => test.drop());
+
+  it('keeps a request noted from before it is sent until the write that stores its record removes the note', async () => {
+    const ledger = newLedger();
+    await ledger.start();
+    const request = openRequest();
+    // SQLite: committed before `opened` returns, so before the request leaves; Postgres: written alongside the upstream
+    // call, which does not wait for it.
+    expect(ledger.inFlight?.opened(request)).toBeUndefined();
+    if (dialect === 'sqlite') expect(await notes()).toHaveLength(1);
+    await expect.poll(notes).toMatchObject([{ id: request.requestId, feature: 'chat', worst_case_usd: 0.0009, generation_id: null }]);
+    await ledger.inFlight?.named(request.requestId, 'gen-streaming', 'now');
+    expect(await notes()).toMatchObject([{ generation_id: 'gen-streaming' }]);
+    ledger.record(recordOf(request));
+    await ledger.flush();
+    expect(await notes()).toEqual([]);
+    expect(await records()).toMatchObject([{ id: request.requestId, status: 'ok', cost_source: 'upstream' }]);
+  });
+
+  it('writes a generation named `soon` within a second, and none for a request whose record came first', async () => {
+    const ledger = newLedger();
+    await ledger.start();
+    const [lasting, short] = [openRequest(), openRequest()];
+    for (const request of [lasting, short]) ledger.inFlight?.opened(request);
+    await expect.poll(notes).toHaveLength(2);
+    const lastingNamed = ledger.inFlight?.named(lasting.requestId, 'gen-lasting', 'soon');
+    void ledger.inFlight?.named(short.requestId, 'gen-short', 'soon');
+    ledger.record(recordOf(short, { generationId: 'gen-short' }));
+    await ledger.flush();
+    expect(await notes()).toMatchObject([{ id: lasting.requestId, generation_id: null }]);
+    const named = performance.now();
+    await lastingNamed;
+    expect(performance.now() - named).toBeLessThan(1_500);
+    expect(await notes()).toMatchObject([{ id: lasting.requestId, generation_id: 'gen-lasting' }]);
+  });
+
+  it.runIf(dialect === 'sqlite')('has a request wait for its note when SQLite cannot write it at once', async () => {
+    const ledger = newLedger(300, false);
+    await ledger.start();
+    const request = openRequest();
+    const noted = ledger.inFlight?.opened(request);
+    expect(noted).toBeInstanceOf(Promise);
+    await noted;
+    expect(await notes()).toMatchObject([{ id: request.requestId }]);
+  });
+
+  it('records what an instance that stopped beating left in flight: at its worst case, or reconciled through the generation OpenRouter named', async () => {
+    const gone = elsewhere();
+    const named = { ...openRequest({ worstCaseUsd: 0.0007 }), generationId: 'gen-billed' };
+    const unnamed = openRequest({ streamed: false, worstCaseUsd: 0.0005, userId: 'u2' });
+    await leftBy(gone, Date.now() - 1, [named, unnamed]);
+    const ledger = newLedger();
+    await ledger.start();
+    expect(await notes()).toEqual([]);
+    expect(await db().selectFrom('gateway_instances').select('id').where('id', '=', gone.id).execute()).toEqual([]);
+    await expect.poll(async () => (await records()).find((row) => row.id === named.requestId)?.cost_source).toBe('reconciled');
+    const rows = await records();
+    expect(rows.find((row) => row.id === named.requestId)).toMatchObject({ status: 'error', error_code: INSTANCE_LOST, generation_id: 'gen-billed', cost_usd: BILLED.costUsd, feature: 'chat', streamed: 1 });
+    expect(rows.find((row) => row.id === unnamed.requestId)).toMatchObject({ status: 'error', error_code: INSTANCE_LOST, cost_source: 'worst_case', cost_usd: 0.0005, user_id: 'u2', streamed: 0 });
+  });
+
+  it('leaves the requests of an instance alone while it beats, and records them once its lease lapses', async () => {
+    const quiet = elsewhere();
+    const request = openRequest();
+    await leftBy(quiet, Date.now() + 700, [request]);
+    const ledger = newLedger();
+    await ledger.start();
+    await sleep(300);
+    expect(await records()).toEqual([]);
+    expect(await notes()).toHaveLength(1);
+    // Its heartbeat stopped: a lease later, the next look records its request.
+    await expect.poll(records, { timeout: 3_000 }).toMatchObject([{ id: request.requestId, cost_source: 'worst_case', error_code: INSTANCE_LOST }]);
+    expect(await notes()).toEqual([]);
+  });
+
+  it("lets a request's own record replace the one written for it while its instance was taken for gone", async () => {
+    const ledger = newLedger();
+    await ledger.start();
+    const request = openRequest();
+    await ledger.inFlight?.opened(request);
+    await expect.poll(notes).toHaveLength(1);
+    // Another instance took this one for gone (it was cut off past its lease) and recorded the request at its worst case.
+    await db().updateTable('gateway_instances').set({ seen_until: 0 }).execute();
+    const other = newLedger();
+    await other.start();
+    expect(await records()).toMatchObject([{ id: request.requestId, error_code: INSTANCE_LOST, cost_source: 'worst_case', cost_usd: 0.0009 }]);
+    ledger.record(recordOf(request, { costUsd: 0.00003 }));
+    await ledger.flush();
+    expect(await records()).toMatchObject([{ id: request.requestId, error_code: null, status: 'ok', cost_source: 'upstream', cost_usd: 0.00003 }]);
+  });
+
+  it('leaves its requests noted when it closes without writing their records, for the next start to record', async () => {
+    const ledger = newLedger(60_000);
+    await ledger.start();
+    const request = openRequest();
+    await ledger.inFlight?.opened(request);
+    await expect.poll(notes).toHaveLength(1);
+    await ledger.close();
+    const next = newLedger(60_000);
+    await next.start();
+    expect(await records()).toMatchObject([{ id: request.requestId, error_code: INSTANCE_LOST }]);
+  });
+
+  it('resumes reconciling the records a stopped process left estimated, except those that add up several generations', async () => {
+    const now = Date.now();
+    await db()
+      .insertInto('usage_records')
+      .values([
+        usageRow({ id: 'left-estimated', generation_id: 'gen-billed', cost_source: 'estimated', cost_usd: 0.001, created_at: now - 60_000 }),
+        usageRow({ id: 'left-with-parts', generation_id: 'gen-billed', cost_source: 'estimated', cost_usd: 0.002, created_at: now - 60_000, failed_generations: JSON.stringify(['gen-other']) }),
+        usageRow({ id: 'already-reconciled', generation_id: 'gen-billed', cost_source: 'reconciled', cost_usd: 0.003, created_at: now - 60_000, reconciled_at: now - 30_000 }),
+      ])
+      .execute();
+    const ledger = newLedger();
+    await ledger.start();
+    await expect.poll(async () => (await records()).find((row) => row.id === 'left-estimated')?.cost_source).toBe('reconciled');
+    const rows = await records();
+    expect(rows.find((row) => row.id === 'left-estimated')).toMatchObject({ cost_usd: BILLED.costUsd, completion_tokens: 60 });
+    expect(rows.find((row) => row.id === 'left-with-parts')).toMatchObject({ cost_source: 'estimated', cost_usd: 0.002 });
+    expect(rows.find((row) => row.id === 'already-reconciled')).toMatchObject({ cost_source: 'reconciled', cost_usd: 0.003 });
+  });
+});

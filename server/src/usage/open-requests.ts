@@ -1,0 +1,419 @@
+import { SqliteAdapter, sql, type Insertable, type Kysely } from 'kysely';
+import { isGoneProcess, type GatewayInstance } from '../gateway-instance.js';
+import type { GatewayLogger } from '../logger.js';
+import type { SqliteStatements } from '../store/database.js';
+import type { Database, OpenRequestTable, UsageRecordTable } from '../store/schema.js';
+import { CompiledInsert } from './compiled-insert.js';
+import type { InFlightLog, OpenRequest } from './usage-record.js';
+
+type OpenRow = Insertable<OpenRequestTable>;
+type StandIn = Insertable<UsageRecordTable>;
+
+/** The error code of the record that stands for a request whose instance stopped before writing its own. */
+export const INSTANCE_LOST = 'instance_lost';
+
+export interface OpenRequestsOptions {
+  instance: GatewayInstance;
+  /** How long after its last heartbeat an instance is taken for gone; it beats three times as often. */
+  leaseMs: number;
+  /**
+   * SQLite's statements run at once (`OpenDatabase.statements`): a note is then written before `opened` returns, with
+   * no turn of the event loop. Without them (Postgres), notes are written in the next turn.
+   */
+  statements?: PromiseLike<SqliteStatements | undefined> | undefined;
+  /** Hears of the records written for the requests of instances found gone (to reconcile those with a generation). */
+  onRecovered?: (records: StandIn[]) => void;
+  logger?: GatewayLogger | undefined;
+  now?: () => number;
+}
+
+const OPEN_COLUMNS = ['id', 'instance_id', 'project_id', 'endpoint', 'feature', 'user_id', 'client_key_id', 'requested_model', 'streamed', 'job_id', 'worst_case_usd', 'generation_id', 'started_at'] as const satisfies ReadonlyArray<keyof OpenRow>;
+const openValuesOf = (row: OpenRow): unknown[] => [
+  row.id, row.instance_id, row.project_id, row.endpoint, row.feature, row.user_id, row.client_key_id, row.requested_model, row.streamed, row.job_id, row.worst_case_usd, row.generation_id, row.started_at,
+];
+/** How long a generation named `soon` waits to be written: most requests end sooner, and their notes go unwritten. */
+const NAME_SOON_MS = 1_000;
+/** A generation named for a request in flight, as SQLite runs it at once. */
+const NAME_NOW = 'update "open_requests" set "generation_id" = ? where "id" = ?';
+/** Stand-ins written per insert when many requests of gone instances are recovered at once. */
+const RECOVERY_BATCH = 200;
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 30_000;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/**
+ * The requests in flight of one instance, noted in the ledger's database (`open_requests`) so that a crash cannot
+ * lose them, and the heartbeat that says the instance is alive (`gateway_instances`). On SQLite a note is committed
+ * before `opened` returns (no round trip; a committed write survives a killed process in WAL mode), or, while a
+ * transaction holds the connection, its request waits for it. On Postgres notes are written in the next turn of the
+ * event loop, those of a turn in one insert, alongside the upstream calls: a few milliseconds behind them. The
+ * ledger removes a note in the write that stores its request's record. Every
+ * instance turns the notes of instances whose heartbeat stopped (or that are gone from this machine) into records:
+ * at the worst case their caps reserved (`worst_case`), or `estimated` at it until reconciled when OpenRouter had
+ * named the generation.
+ * @example
+ * const open = new OpenRequests(db, { instance, leaseMs: 30_000, onRecovered: (records) => reconcile(records) });
+ * await open.start();
+ */
+export class OpenRequests implements InFlightLog {
+  readonly #database: PromiseLike<Kysely<Database>>;
+  readonly #options: Required<Omit<OpenRequestsOptions, 'logger' | 'onRecovered' | 'statements'>> & Pick<OpenRequestsOptions, 'logger' | 'onRecovered'>;
+  /** On SQLite a request waits for its note (`opened` answers the write); known once the database is open. */
+  #waitForNotes = false;
+  #insert: CompiledInsert<OpenRow> | undefined;
+  /** SQLite's statements run at once, and the note's insert as they run it. */
+  #statements: SqliteStatements | undefined;
+  #insertNow: string | undefined;
+  /** Requests noted whose record is not written yet. */
+  readonly #open = new Set<string>();
+  /** Notes and generation ids waiting to be written. */
+  readonly #notes = new Map<string, OpenRow>();
+  readonly #names = new Map<string, string>();
+  /** Generations named `soon`, written a second after the first of them unless their records come first. */
+  readonly #namedSoon = new Map<string, string>();
+  #soon: Deferred | undefined;
+  #soonTimer: NodeJS.Timeout | undefined;
+  #next: Deferred | undefined;
+  #writing: Promise<void> | undefined;
+  #failures = 0;
+  #retry: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #recovering: Promise<void> | undefined;
+  readonly #startedAt: number;
+  #closed = false;
+
+  constructor(database: PromiseLike<Kysely<Database>>, options: OpenRequestsOptions) {
+    this.#database = database;
+    const { statements, ...rest } = options;
+    this.#options = { now: Date.now, ...rest };
+    this.#startedAt = this.#options.now();
+    const ready = Promise.all([database, statements]);
+    ready.then(([db, sqlite]) => {
+      this.#waitForNotes = db.getExecutor().adapter instanceof SqliteAdapter;
+      this.#insert = new CompiledInsert(db, OPEN_COLUMNS, openValuesOf, (builder, rows) => builder.insertInto('open_requests').values(rows).onConflict((conflict) => conflict.column('id').doNothing()));
+      if (sqlite && this.#waitForNotes) {
+        this.#statements = sqlite;
+        this.#insertNow = this.#insert.sql(1);
+      }
+    }, () => undefined);
+  }
+
+  opened(request: OpenRequest): Promise<void> | undefined {
+    if (this.#closed) return undefined;
+    this.#open.add(request.requestId);
+    const note: OpenRow = {
+      id: request.requestId,
+      instance_id: this.#options.instance.id,
+      project_id: request.projectId,
+      endpoint: request.endpoint,
+      feature: request.feature ?? null,
+      user_id: request.userId ?? null,
+      client_key_id: request.clientKeyId ?? null,
+      requested_model: request.requestedModel,
+      streamed: request.streamed ? 1 : 0,
+      job_id: request.jobId ?? null,
+      worst_case_usd: request.worstCaseUsd,
+      generation_id: null,
+      started_at: Math.round(request.startedAt),
+    };
+    // SQLite, outside a transaction (which the statement would join): committed before this returns.
+    if (this.#writeNow(this.#insertNow, openValuesOf(note))) return undefined;
+    this.#notes.set(note.id, note);
+    const written = this.#schedule();
+    // While notes fail to be written, requests go on without waiting for theirs.
+    return this.#waitForNotes && this.#failures === 0 ? written : undefined;
+  }
+
+  named(requestId: string, generationId: string, when: 'now' | 'soon'): Promise<void> {
+    if (!this.#open.has(requestId)) return Promise.resolve();
+    if (when === 'soon') {
+      this.#namedSoon.set(requestId, generationId);
+      this.#soon ??= deferred();
+      if (this.#soonTimer === undefined) {
+        this.#soonTimer = setTimeout(() => this.#nameSoon(), NAME_SOON_MS);
+        this.#soonTimer.unref();
+      }
+      return this.#soon.promise;
+    }
+    this.#namedSoon.delete(requestId);
+    const note = this.#notes.get(requestId);
+    if (note) note.generation_id = generationId;
+    else if (this.#writeNow(NAME_NOW, [generationId, requestId])) return Promise.resolve();
+    else this.#names.set(requestId, generationId);
+    return this.#schedule();
+  }
+
+  /** Writes the generations named `soon` of requests still in flight, with the next write. */
+  #nameSoon(): void {
+    this.#soonTimer = undefined;
+    const waiting = this.#soon;
+    this.#soon = undefined;
+    for (const [requestId, generationId] of this.#namedSoon) {
+      const note = this.#notes.get(requestId);
+      if (note) note.generation_id = generationId;
+      else this.#names.set(requestId, generationId);
+    }
+    this.#namedSoon.clear();
+    const written = this.#names.size > 0 || this.#notes.size > 0 ? this.#schedule() : Promise.resolve();
+    void written.then(() => waiting?.resolve());
+  }
+
+  /** Runs a statement at once on SQLite when it can; false when it must be queued instead. */
+  #writeNow(sql: string | undefined, parameters: readonly unknown[]): boolean {
+    const statements = this.#statements;
+    if (!statements || sql === undefined || statements.inTransaction || this.#failures > 0) return false;
+    try {
+      statements.run(sql, parameters);
+      return true;
+    } catch (error) {
+      // Queued, and written with the others (retried after a wait while it fails).
+      this.#options.logger?.warn('a request in flight could not be noted at once; it is queued', { error });
+      return false;
+    }
+  }
+
+  /** Whether a request has a note that its record's write must remove. */
+  has(requestId: string): boolean {
+    return this.#open.has(requestId);
+  }
+
+  /**
+   * Resolves once no note of `requestIds` is being written or waits to be (one that cannot be written stays queued),
+   * so that the write of their records, which removes their notes, comes after them.
+   */
+  async settled(requestIds: readonly string[]): Promise<void> {
+    if (this.#writing) await this.#writing;
+    if (!requestIds.some((id) => this.#notes.has(id))) return;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#next ??= deferred();
+    await (this.#writing ??= this.#drain());
+  }
+
+  /** Their records are written (with the removal of their notes): they are no longer in flight, nor to be noted. */
+  written(requestIds: readonly string[]): void {
+    for (const id of requestIds) {
+      this.#open.delete(id);
+      this.#notes.delete(id);
+      this.#names.delete(id);
+      this.#namedSoon.delete(id);
+    }
+  }
+
+  /** Forgets a request whose record will never be written (the ledger dropped it): its note stays for a later start. */
+  forget(requestId: string): void {
+    this.#open.delete(requestId);
+  }
+
+  /**
+   * Says this instance is alive and turns what gone instances left into records, then does both every third of the
+   * lease. Resolves once the first round is done (a failure is logged, and the next round tries again).
+   */
+  async start(): Promise<void> {
+    await this.#round();
+    if (this.#closed) return;
+    this.#heartbeat = setInterval(() => void this.#round(), Math.max(100, Math.floor(this.#options.leaseMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  /**
+   * Stops the heartbeat. With every request's record written, this instance's notes and heartbeat go (a note left is
+   * one that landed after its record); otherwise they stay, marked gone at once, for another instance or the next
+   * start to turn into records.
+   */
+  async close(everythingWritten: boolean): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#retry);
+    // What is still in flight keeps its generation for the records written from its note.
+    clearTimeout(this.#soonTimer);
+    if (this.#namedSoon.size > 0) this.#nameSoon();
+    await this.#recovering;
+    if (this.#writing) await this.#writing;
+    if (this.#notes.size > 0 || this.#names.size > 0) {
+      this.#next ??= deferred();
+      await (this.#writing ??= this.#drain());
+    }
+    const { id } = this.#options.instance;
+    try {
+      const db = await this.#database;
+      // A request still open here never handed its record over (the host closed without draining): it stays noted.
+      if (everythingWritten && this.#open.size === 0 && this.#notes.size === 0) {
+        await db.deleteFrom('open_requests').where('instance_id', '=', id).execute();
+        await db.deleteFrom('gateway_instances').where('id', '=', id).execute();
+      } else {
+        await db.updateTable('gateway_instances').set({ seen_until: 0 }).where('id', '=', id).execute();
+      }
+    } catch (error) {
+      this.#options.logger?.warn('the requests in flight could not be closed in the database; another instance or the next start records what is left', { error });
+    }
+  }
+
+  /** The next write, in the next turn of the event loop: what is noted until then goes with it. */
+  #schedule(): Promise<void> {
+    if (this.#next) return this.#next.promise;
+    const next = (this.#next = deferred());
+    if (this.#retry === undefined) setImmediate(() => void (this.#writing ??= this.#drain()));
+    return next.promise;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#next) {
+        const done = this.#next;
+        this.#next = undefined;
+        const notes = [...this.#notes.values()];
+        const names = [...this.#names];
+        this.#notes.clear();
+        this.#names.clear();
+        try {
+          await this.#write(notes, names);
+          this.#failures = 0;
+        } catch (error) {
+          // Kept while their records are not written, and tried again after a wait that grows with each failure.
+          for (const note of notes) if (this.#open.has(note.id) && !this.#notes.has(note.id)) this.#notes.set(note.id, note);
+          for (const [id, generationId] of names) if (this.#open.has(id) && !this.#names.has(id)) this.#names.set(id, generationId);
+          this.#failures += 1;
+          if (this.#failures === 1 || this.#failures % 20 === 0) this.#options.logger?.warn('requests in flight cannot be noted in the database; tried again', { notes: this.#notes.size, failures: this.#failures, error });
+          if (!this.#closed) {
+            this.#retry = setTimeout(() => {
+              this.#retry = undefined;
+              if (this.#notes.size > 0 || this.#names.size > 0) void this.#schedule();
+            }, Math.min(RETRY_MIN_MS * 2 ** (this.#failures - 1), RETRY_MAX_MS));
+            this.#retry.unref();
+          }
+          // Its requests go on: a note that cannot be written must not hold them up.
+          done.resolve();
+          return;
+        }
+        done.resolve();
+      }
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  async #write(notes: OpenRow[], names: Array<[string, string]>): Promise<void> {
+    const db = await this.#database;
+    const insert = this.#insert as CompiledInsert<OpenRow>;
+    if (names.length === 0) return insert.run(notes);
+    await db.transaction().execute(async (transaction) => {
+      if (notes.length > 0) await insert.run(notes, transaction);
+      const values = sql.join(names.map(([id, generationId]) => sql`(${id}, ${generationId})`));
+      // One statement for every name, in both dialects (SQLite has no column list on a VALUES alias).
+      await sql`with named (id, generation_id) as (values ${values})
+        update open_requests set generation_id = (select named.generation_id from named where named.id = open_requests.id)
+        where id in (select id from named)`.execute(transaction);
+    });
+  }
+
+  /** One heartbeat and one look for gone instances; never throws. */
+  #round(): Promise<void> {
+    this.#recovering ??= (async () => {
+      try {
+        await this.#beat();
+        const records = await this.#recover();
+        if (records.length > 0) {
+          this.#options.logger?.warn('requests in flight on a gateway instance that stopped are recorded at their worst case (reconciled where OpenRouter named the generation)', { records: records.length });
+          this.#options.onRecovered?.(records);
+        }
+      } catch (error) {
+        this.#options.logger?.warn('the heartbeat of this gateway instance, or the look for stopped ones, failed; tried again', { error });
+      } finally {
+        this.#recovering = undefined;
+      }
+    })();
+    return this.#recovering;
+  }
+
+  async #beat(): Promise<void> {
+    const db = await this.#database;
+    const { id, host, pid } = this.#options.instance;
+    const seenUntil = this.#options.now() + this.#options.leaseMs;
+    await db
+      .insertInto('gateway_instances')
+      .values({ id, host, pid, started_at: this.#startedAt, seen_until: seenUntil })
+      .onConflict((conflict) => conflict.column('id').doUpdateSet({ seen_until: seenUntil }))
+      .execute();
+  }
+
+  /**
+   * Turns the notes of gone instances into records, in one transaction that removes the notes (an instance racing
+   * for the same ones finds them gone), and forgets the instances. Answers the records written: a request whose record
+   * is already there (written by a worker that took over its job) keeps it.
+   */
+  async #recover(): Promise<StandIn[]> {
+    const db = await this.#database;
+    const now = this.#options.now();
+    const self = this.#options.instance;
+    const instances = await db.selectFrom('gateway_instances').selectAll().execute();
+    const alive = new Set(instances.filter((instance) => instance.id === self.id || (instance.seen_until >= now && !isGoneProcess(instance, self))).map((instance) => instance.id));
+    const holders = await db.selectFrom('open_requests').select('instance_id').distinct().execute();
+    const gone = [...new Set([...instances.map((instance) => instance.id), ...holders.map((holder) => holder.instance_id)])].filter((id) => !alive.has(id));
+    if (gone.length === 0) return [];
+    return db.transaction().execute(async (transaction) => {
+      const notes = await transaction.deleteFrom('open_requests').where('instance_id', 'in', gone).returningAll().execute();
+      const written: StandIn[] = [];
+      for (let start = 0; start < notes.length; start += RECOVERY_BATCH) {
+        const standIns = notes.slice(start, start + RECOVERY_BATCH).map((note) => standInOf(note));
+        const inserted = await transaction.insertInto('usage_records').values(standIns).onConflict((conflict) => conflict.column('id').doNothing()).returning('id').execute();
+        const ids = new Set(inserted.map((row) => row.id));
+        written.push(...standIns.filter((standIn) => ids.has(standIn.id)));
+      }
+      await transaction.deleteFrom('gateway_instances').where('id', 'in', gone).execute();
+      return written;
+    });
+  }
+}
+
+/**
+ * The record of a request whose instance stopped with it in flight: nothing came back, so it stands at the worst case
+ * its caps reserved; `estimated` at it when OpenRouter had named its generation (reconciled later), `worst_case` for
+ * good otherwise. Its latency is unknown (0).
+ */
+function standInOf(note: OpenRequestTable): StandIn {
+  return {
+    id: note.id,
+    project_id: note.project_id,
+    endpoint: note.endpoint,
+    feature: note.feature,
+    user_id: note.user_id,
+    client_key_id: note.client_key_id,
+    requested_model: note.requested_model,
+    served_model: null,
+    provider: null,
+    generation_id: note.generation_id,
+    status: 'error',
+    streamed: note.streamed,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    reasoning_tokens: 0,
+    image_count: null,
+    image_resolution: null,
+    cost_usd: note.worst_case_usd,
+    cost_source: note.generation_id === null ? 'worst_case' : 'estimated',
+    latency_ms: 0,
+    time_to_first_token_ms: null,
+    error_code: INSTANCE_LOST,
+    cache_hit: 0,
+    cost_saved_usd: null,
+    guardrail_decisions: null,
+    guardrail_cost_usd: null,
+    attempts: 1,
+    created_at: note.started_at,
+    reconciled_at: null,
+    job_id: note.job_id,
+    failed_generations: null,
+  };
+}
