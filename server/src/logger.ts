@@ -17,7 +17,7 @@ export function consoleLogger(verbose = false): GatewayLogger {
 }
 
 /** Anything shaped like an OpenRouter key, even one the gateway was never told about or only a part of one. */
-const OPENROUTER_KEY_SHAPE = /sk-or-(?:v1-)?[A-Za-z0-9]{8,}/g;
+const OPENROUTER_KEY_SHAPE = /sk-or-(?:v1-)?[A-Za-z0-9_-]{8,}/g;
 
 /**
  * A text with anything shaped like an OpenRouter key replaced: for upstream text as it enters the gateway, before
@@ -31,17 +31,36 @@ export function withoutKeyShapes(text: string): string {
 
 /**
  * A function that removes every secret the gateway knows (longer than 7 characters) and anything shaped like an
- * OpenRouter key from a text; for what reaches a log or a client.
+ * OpenRouter key from a text; for what reaches a log or a client. A secret is also found without its public `sk-or-v1-`
+ * prefix and broken by white space or written line breaks (`\n`), as a provider's error message may wrap it.
  * @example
  * const redact = secretRedactor(() => [process.env.OPENROUTER_API_KEY]);
  * redact('upstream said: bad key sk-or-v1-abc…'); // 'upstream said: bad key [redacted]'
  */
 export function secretRedactor(secrets: () => Array<string | undefined>): (text: string) => string {
+  const patterns = new Map<string, RegExp>();
   return (text) => {
     let result = text;
-    for (const secret of secrets()) if (secret && secret.length >= 8 && result.includes(secret)) result = result.split(secret).join('[redacted]');
+    for (const secret of secrets()) {
+      if (!secret || secret.length < 8) continue;
+      if (result.includes(secret)) result = result.split(secret).join('[redacted]');
+      result = result.replace(brokenSecretPattern(patterns, secret), '[redacted]');
+    }
     return withoutKeyShapes(result);
   };
+}
+
+/** What follows an OpenRouter key's public prefix, with white space or a written line break allowed between its characters. */
+function brokenSecretPattern(patterns: Map<string, RegExp>, secret: string): RegExp {
+  let pattern = patterns.get(secret);
+  if (pattern === undefined) {
+    const body = secret.replace(/^sk-or-(?:v1-)?/, '');
+    const characters = [...(body.length >= 8 ? body : secret)].map((character) => character.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'));
+    pattern = new RegExp(characters.join('(?:\\s|\\\\[nrt])*'), 'g');
+    if (patterns.size >= 1_000) patterns.clear();
+    patterns.set(secret, pattern);
+  }
+  return pattern;
 }
 
 /**

@@ -13,6 +13,8 @@ let echoed = '';
 let named: Record<string, string> | undefined;
 /** What streamed chats answer: the key in the envelope of every chunk, or in the text (a piece split across writes). */
 let streamed: 'envelope' | 'text' = 'text';
+/** Answers a test scripts itself, before the echoing ones above. */
+let scripted: ((path: string, body: { stream?: boolean }) => ScriptedAnswer | undefined) | undefined;
 
 const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const USAGE = { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8, cost: 0.00001 };
@@ -45,6 +47,8 @@ let upstream: ScriptedUpstream;
 beforeAll(async () => {
   upstream = await startScriptedUpstream(({ method, path, body }) => {
     if (method !== 'POST') return undefined;
+    const own = scripted?.(path, JSON.parse(body.toString('utf8')) as { stream?: boolean });
+    if (own) return own;
     if (path === '/chat/completions') {
       if ((JSON.parse(body.toString('utf8')) as { stream?: boolean }).stream) return streamAnswer();
       return json({ ...envelope(), object: 'chat.completion', created: 1, choices: [{ index: 0, message: { role: 'assistant', content: `You sent Authorization: Bearer ${echoed}` }, finish_reason: 'stop' }], usage: USAGE });
@@ -68,6 +72,7 @@ afterEach(() => {
   echoed = harness.upstreamKey;
   named = undefined;
   streamed = 'text';
+  scripted = undefined;
 });
 
 const post = (path: string, body: Record<string, unknown>, token = CLIENT_KEY) =>
@@ -199,5 +204,103 @@ describe('fields an answer names, as the record keeps them', () => {
       expect(JSON.stringify(record)).not.toContain('sk-or-');
       expect(record).toMatchObject({ servedModel: '[redacted]/model', provider: 'Provider [redacted]' });
     }
+  });
+});
+
+describe('the key spelled otherwise than as the bytes it was sent as', () => {
+  /** The key's secret: what follows its public `sk-or-v1-`. */
+  const secret = () => echoed.replace(/^sk-or-v1-/, '');
+  /** Every character of `text` as a `\u` escape, as a JSON writer may send it. */
+  const escaped = (text: string) => [...text].map((character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  const answerWith = (content: string): ScriptedAnswer => ({
+    reads: [JSON.stringify({ id: 'gen-spelled', model: 'openai/gpt-4o-mini', object: 'chat.completion', created: 1, choices: [{ index: 0, message: { role: 'assistant', content: 'KEY' }, finish_reason: 'stop' }], usage: USAGE }).replace('KEY', content)],
+  });
+  /** A stream of `deltas`, a few events per read (so whole runs of plain events arrive together), then usage and [DONE]. */
+  const streamOf = (deltas: Array<Record<string, unknown>>): ScriptedAnswer => {
+    const event = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({ id: 'gen-pieces', model: 'openai/gpt-4o-mini', provider: 'OpenAI', object: 'chat.completion.chunk', created: 1, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+    const events = deltas.map((delta) => event(delta));
+    const reads = [events[0] as string];
+    for (let index = 1; index < events.length; index += 3) reads.push(events.slice(index, index + 3).join(''));
+    reads.push(`${event({}, { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: USAGE })}data: [DONE]\n\n`);
+    return { headers: { 'content-type': 'text/event-stream' }, pauseMs: 2, reads };
+  };
+  /** What a client reads of a stream's deltas: the `field` of each joined. */
+  const joinedDeltas = (body: string, field: string) =>
+    parseSseBody(body).events.map((event) => (event['choices'] as Array<{ delta?: Record<string, unknown> }> | undefined)?.[0]?.delta?.[field] ?? '').join('');
+  const piecesOf = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, index) => text.slice(index * size, (index + 1) * size));
+
+  it.each([
+    { name: 'OpenAI chat', path: '/v1/chat/completions', read: (body: string) => (JSON.parse(body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content },
+    { name: 'InsForge chat', path: '/api/ai/chat/completion', read: (body: string) => (JSON.parse(body) as { text?: string; content?: string; message?: { content?: string } }).text ?? (JSON.parse(body) as { content?: string }).content },
+  ])('$name: a JSON answer that spells the key with \\u escapes reaches the client (decoded) and the record as [redacted]', async ({ path, read }) => {
+    scripted = (at) => (at === '/chat/completions' ? answerWith(`Your key: ${escaped(echoed)}, its secret: ${escaped(secret())}`) : undefined);
+    const before = harness.usage.records.length;
+    const response = await post(path, path.startsWith('/v1') ? chatBody(false) : { model: 'chat', messages: [{ role: 'user', content: 'What did I send?' }] });
+    const body = await response.text();
+    expect(response.status, body).toBe(200);
+    const content = read(body) ?? body;
+    expect(content).toContain('Your key: [redacted], its secret: [redacted]');
+    expect(JSON.stringify(JSON.parse(body))).not.toContain(secret());
+    expect(JSON.stringify(await recordAfter(before))).not.toContain(secret());
+  });
+
+  it.each([
+    { name: 'OpenAI chat', path: '/v1/chat/completions', size: 3 },
+    { name: 'OpenAI chat', path: '/v1/chat/completions', size: 1 },
+    { name: 'InsForge chat', path: '/api/ai/chat/completion', size: 5 },
+  ])('$name stream: the key repeated $size characters per event (text a client joins) reaches it as [redacted], less at most 3 characters of its secret', async ({ path, size }) => {
+    scripted = (at, body) => (at === '/chat/completions' && body.stream ? streamOf([{ role: 'assistant', content: 'You sent: ' }, ...piecesOf(`Bearer ${echoed} as asked.`, size).map((content) => ({ content }))]) : undefined);
+    const before = harness.usage.records.length;
+    const response = await post(path, chatBody(true));
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    const text = streamedText(body);
+    expect(text).toMatch(/^You sent: Bearer sk-or-v1-[0-9a-f]{0,3}\[redacted\] as asked\.$/);
+    expect(text).not.toContain(secret().slice(0, 4));
+    expect(JSON.stringify(await recordAfter(before))).not.toContain(secret().slice(0, 4));
+  });
+
+  it('stream: the key in reasoning and tool-call argument pieces reaches the client as [redacted]', async () => {
+    scripted = (at, body) =>
+      at === '/chat/completions' && body.stream
+        ? streamOf([
+            { role: 'assistant', content: 'Thinking.' },
+            ...piecesOf(echoed, 4).map((reasoning) => ({ reasoning })),
+            ...piecesOf(`{"key":"${echoed}"}`, 6).map((args, index) => ({ tool_calls: [{ index: 0, ...(index === 0 ? { id: 'call_1', type: 'function' } : {}), function: { ...(index === 0 ? { name: 'save' } : {}), arguments: args } }] })),
+          ])
+        : undefined;
+    const body = await (await post('/v1/chat/completions', chatBody(true))).text();
+    const events = parseSseBody(body).events;
+    const toolArguments = events.map((event) => (event['choices'] as Array<{ delta?: { tool_calls?: Array<{ function?: { arguments?: string } }> } }> | undefined)?.[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? '').join('');
+    expect(joinedDeltas(body, 'reasoning')).toMatch(/^sk-or-v1-[0-9a-f]{0,3}\[redacted\]$/);
+    expect(toolArguments).toMatch(/^\{"key":"sk-or-v1-[0-9a-f]{0,3}\[redacted\]"\}$/);
+    expect(body).not.toContain(secret().slice(0, 4));
+  });
+
+  it('stream: a piece that spells the whole key with \\u escapes reaches the client as [redacted]', async () => {
+    scripted = (at, body) => {
+      if (at !== '/chat/completions' || !body.stream) return undefined;
+      const answer = streamOf([{ role: 'assistant', content: 'You sent: ' }, { content: 'Bearer ' }, { content: 'KEY' }, { content: '.' }]);
+      return { ...answer, reads: answer.reads.map((read) => (typeof read === 'string' ? read.replace('KEY', escaped(echoed)) : read)) };
+    };
+    const before = harness.usage.records.length;
+    const body = await (await post('/v1/chat/completions', chatBody(true))).text();
+    // The secret is what is looked for: the public `sk-or-v1-` before it stays.
+    expect(streamedText(body)).toBe('You sent: Bearer sk-or-v1-[redacted].');
+    expect(JSON.stringify(await recordAfter(before))).not.toContain(secret());
+  });
+
+  it('an upstream error that quotes the secret alone, or broken across lines, reaches the client and the log without it', async () => {
+    const broken = `${secret().slice(0, 30)}\n${secret().slice(30)}`;
+    scripted = (at) => (at === '/chat/completions' ? { status: 400, reads: [JSON.stringify({ error: { code: 400, message: `Invalid header: ${secret()} and wrapped ${broken}`, metadata: { raw: `token=${broken}` } } })] } : undefined);
+    const logsBefore = harness.logs.length;
+    const response = await post('/v1/chat/completions', chatBody(false));
+    const body = await response.text();
+    expect(response.status).toBe(400);
+    const cleaned = body.replace(/\\n|\s/g, '');
+    expect(cleaned).not.toContain(secret());
+    expect(cleaned).not.toContain(secret().slice(0, 30));
+    expect(harness.logs.slice(logsBefore).join('\n').replace(/\\n|\s/g, '')).not.toContain(secret().slice(0, 30));
   });
 });

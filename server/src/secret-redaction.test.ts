@@ -105,4 +105,14 @@ describe('secretRedactor', () => {
     expect(redact('token admin-token-123456 twice admin-token-123456, short stays')).toBe('token [redacted] twice [redacted], short stays');
     expect(redact('key sk-or-v1-0123456789abcdef0123 in text')).toBe('key [redacted] in text');
   });
+
+  it('finds a key by its secret alone, and a secret broken by white space or a written line break', () => {
+    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    const redact = secretRedactor(() => [key]);
+    expect(redact('secret 0123456789abcdef0123456789abcdef.')).toBe('secret [redacted].');
+    expect(redact('wrapped sk-or-v1-0123456789abcdef\n0123456789 abcdef.')).toBe('wrapped sk-or-v1-[redacted].');
+    expect(redact('line 0123456789abcdef0123\n456789abcdef')).toBe('line [redacted]');
+    // A key shape takes its dashes and underscores with it, so no tail of one is left.
+    expect(secretRedactor(() => [])('bad sk-or-v1-emulator-key_2 here')).toBe('bad [redacted] here');
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KeyWatch } from '../upstream/key-watch.js';
 import { PlainChunks } from './stream-chunk-scan.js';
 
 const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}, finish: string | null = null) =>
@@ -64,6 +65,19 @@ describe('PlainChunks', () => {
       // From any event boundary, not only the start.
       const offset = Buffer.byteLength(event(texts[0] as string));
       expect(plain.plainRun(read, offset).end).toBe(read.length);
+    });
+
+    it('with a key watch, stops before the event that would hold or complete a piece of the secret, and counts only what it took', () => {
+      const secret = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+      const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+      const watch = new KeyWatch(secret);
+      const read = Buffer.from([' a', ' key 012', '345', ' more'].map(event).join(''));
+      const run = plain.plainRun(read, 0, watch);
+      expect(run).toEqual({ end: Buffer.byteLength(event(' a') + event(' key 012')), count: ' a key 012'.length });
+      // The event turned down was not taken into the watch: parsed next, it is held.
+      const out: unknown[] = [];
+      watch.take({ kind: 'data', data: chunk({ role: 'assistant', content: '345' }), event: undefined }, out as never[]);
+      expect(watch.holding).toBe(true);
     });
 
     it('stops at the first event that is not a whole plain one', () => {

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { KeyWatch } from '../upstream/key-watch.js';
 import type { UpstreamChunk } from './stream-proxy.js';
 
 const CONTENT = '"content":"';
@@ -40,10 +41,10 @@ export class PlainChunks {
   /**
    * The run of whole plain events in `bytes` from `from` on, each `data: <chunk>\n\n` with the template around its
    * text, in valid UTF-8: where the run ends (`from` when the next event is not one) and the characters of its text
-   * (`count`).
+   * (`count`). With `watch`, the run ends before an event whose text it turns down (see `KeyWatch.passesRaw`).
    * Such a run can leave as the bytes that came.
    */
-  plainRun(bytes: Buffer, from: number): { end: number; count: number } {
+  plainRun(bytes: Buffer, from: number, watch?: KeyWatch): { end: number; count: number } {
     const joint = this.#jointBytes;
     const suffixLength = this.#suffixLength;
     if (joint === undefined) return { end: from, count: 0 };
@@ -59,18 +60,14 @@ export class PlainChunks {
       if (!scanUtf8String(bytes, start, text) || text.length === 0) break;
       // One comparison for the end of this event and the start of the next (they are adjacent), else the end alone.
       const jointEnd = text.quote + joint.length;
-      if (jointEnd <= bytes.length && bytes.compare(joint, 0, joint.length, text.quote, jointEnd) === 0) {
-        characters += text.length;
-        position = text.quote + suffixLength;
-        start = jointEnd;
-        continue;
-      }
+      const next = jointEnd <= bytes.length && bytes.compare(joint, 0, joint.length, text.quote, jointEnd) === 0;
       const end = text.quote + suffixLength;
-      if (end <= bytes.length && bytes.compare(joint, 0, suffixLength, text.quote, end) === 0) {
-        characters += text.length;
-        position = end;
-      }
-      break;
+      if (!next && (end > bytes.length || bytes.compare(joint, 0, suffixLength, text.quote, end) !== 0)) break;
+      if (watch && !watch.passesRaw(bytes, start, text.quote)) break;
+      characters += text.length;
+      position = end;
+      if (!next) break;
+      start = jointEnd;
     }
     // Bytes that are not UTF-8 are left to the decoder (which replaces them), so they never leave as they came.
     if (position === from || !isUtf8(bytes.subarray(from, position))) return { end: from, count: 0 };

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders } from '../plain-http.js';
 import { toTransportError } from '../upstream/openrouter-client.js';
+import type { KeyWatch } from '../upstream/key-watch.js';
 import type { RawEvents, SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import { forgetPrompt, type ChatRun } from './chat.js';
@@ -308,8 +309,8 @@ class PlainRuns implements RawEvents {
     private readonly stream: ChatStream,
   ) {}
 
-  run(bytes: Buffer, from: number): { end: number; count: number } {
-    return this.plainChunks.plainRun(bytes, from);
+  run(bytes: Buffer, from: number, watch?: KeyWatch): { end: number; count: number } {
+    return this.plainChunks.plainRun(bytes, from, watch);
   }
 
   get learning(): boolean {

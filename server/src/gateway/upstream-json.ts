@@ -67,7 +67,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
       }
       // The key is replaced in the bytes before the parse, so the parsed body, the bytes forwarded and the record agree.
       const body = withoutLeadingWhitespace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      const raw = sentKey ? sentKey.replaceInBytes(body) : body;
+      let raw = sentKey ? sentKey.replaceInBytes(body) : body;
       let result: T;
       try {
         result = (post.skipVectors ? parseWithoutVectors(raw) : JSON.parse(raw.toString('utf8'))) as T;
@@ -76,6 +76,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
         throw malformedAnswer();
       }
       if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
+      if (sentKey && raw.includes(UNICODE_ESCAPE)) ({ result, raw } = withoutEscapedKey(sentKey, result, raw, post.skipVectors === true));
       if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
       if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
       post.check?.(result);
@@ -99,6 +100,19 @@ export async function sendAttempt(context: GatewayContext, path: string, init: {
     if (error instanceof UpstreamTransportError && error.reachedUpstream) meter?.failedAfterSending(undefined);
     throw error;
   }
+}
+
+const UNICODE_ESCAPE = Buffer.from('\\u');
+
+/**
+ * An answer whose `\u` escapes may spell the key where its bytes do not: the key replaced in its parsed strings, and
+ * the bytes written again from them when it was there (from a whole parse, when vectors were skipped).
+ */
+function withoutEscapedKey<T>(sentKey: SentKey, result: T, raw: Buffer, skippedVectors: boolean): { result: T; raw: Buffer } {
+  const whole = skippedVectors ? (JSON.parse(raw.toString('utf8')) as T) : result;
+  if (!sentKey.cleanParsed(whole)) return { result, raw };
+  if (skippedVectors) sentKey.cleanParsed(result);
+  return { result, raw: Buffer.from(JSON.stringify(whole)) };
 }
 
 /** An answer that is not OpenRouter's shape: worth the next fallback, not a retry of the same model. */

@@ -99,7 +99,9 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await gateway.close();
       await emulator.close();
-      const leaks = [...bodies, ...logs].filter((text) => text.includes(upstreamKey));
+      // The secret alone (without the public `sk-or-v1-`) is a leak too.
+      const secret = upstreamKey.replace(/^sk-or-v1-/, '');
+      const leaks = [...bodies, ...logs].filter((text) => text.includes(secret));
       if (leaks.length > 0) throw new Error(`the upstream key leaked into ${leaks.length} response bodies or log lines`);
     },
   };

@@ -160,6 +160,24 @@ describe('ModelCatalog', () => {
     expect(JSON.stringify(snapshot.models)).not.toContain(key);
     expect(snapshot.byId.get('echo/models')).toMatchObject({ description: 'sent with Bearer [redacted]' });
   });
+
+  it('lists no model with the key spelled in \\u escapes, as a JSON writer that escapes everything sends it', async () => {
+    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    const escaped = [...key].map((character) => `\\u00${character.charCodeAt(0).toString(16)}`).join('');
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"data":[{"id":"echo${req.url ?? ''}","description":"sent with Bearer ${escaped}"}]}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new OpenRouterClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: key, timeouts: { connectMs: 1_000, firstByteMs: 5_000, betweenChunksMs: 5_000 } });
+    cleanup = async () => {
+      await client.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    const snapshot = await new ModelCatalog(client, 60_000).snapshot();
+    expect(JSON.stringify(snapshot.models)).not.toContain(key.slice('sk-or-v1-'.length));
+    expect(snapshot.byId.get('echo/models')).toMatchObject({ description: 'sent with Bearer [redacted]' });
+  });
 });
 
 describe('modalitiesOf', () => {

@@ -93,7 +93,10 @@ export class ModelCatalog {
           }
           const bytes = Buffer.from(await response.body.arrayBuffer());
           const text = (sentKey ? sentKey.replaceInBytes(bytes) : bytes).toString('utf8');
-          return (JSON.parse(text) as { data?: UpstreamModel[] }).data ?? [];
+          const list = JSON.parse(text) as { data?: UpstreamModel[] };
+          // `\u` escapes may spell the key where the bytes do not.
+          if (sentKey && text.includes('\\u')) sentKey.cleanParsed(list);
+          return list.data ?? [];
         } catch (error) {
           if (index === 0) throw error;
           return [];

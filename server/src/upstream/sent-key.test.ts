@@ -21,6 +21,19 @@ describe('SentKey', () => {
     expect(key.foundInBytes(bytes, 0, 10)).toBe(false);
   });
 
+  it('finds the secret without its public prefix, and the key in parsed JSON where escapes spelled it', () => {
+    const key = SentKey.of(KEY) as SentKey;
+    const secret = KEY.slice('sk-or-v1-'.length);
+    expect(key.secret).toBe(secret);
+    expect(key.replaceIn(`token ${secret}, key ${KEY}`)).toBe('token [redacted], key [redacted]');
+    expect(key.replaceInBytes(Buffer.from(`token ${secret}`)).toString('utf8')).toBe('token [redacted]');
+    const escaped = [...KEY].map((character) => `\\u00${character.charCodeAt(0).toString(16)}`).join('');
+    const parsed = JSON.parse(`{"a":["x ${escaped}"],"${escaped}":{"b":1},"c":"clean"}`) as Record<string, unknown>;
+    expect(key.cleanParsed(parsed)).toBe(true);
+    expect(parsed).toEqual({ a: ['x [redacted]'], '[redacted]': { b: 1 }, c: 'clean' });
+    expect(key.cleanParsed({ a: 'clean' })).toBe(false);
+  });
+
   it('is made once per key, and not at all for a key too short to look for', () => {
     expect(SentKey.of(KEY)).toBe(SentKey.of(KEY));
     expect(SentKey.of('short')).toBeUndefined();

@@ -2,14 +2,19 @@ import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createParser } from 'eventsource-parser';
+import type { KeyWatch } from './key-watch.js';
 import type { SentKey } from './sent-key.js';
 
 export type SseItem = { kind: 'data'; data: string; event: string | undefined } | { kind: 'comment'; text: string };
 
 /** Whole events a reader of the body takes as they came, found in its bytes without decoding them. */
 export interface RawEvents {
-  /** Where the run of events it takes from `from` on ends (`from` for none), and its count of what they hold. */
-  run(bytes: Buffer, from: number): { end: number; count: number };
+  /**
+   * Where the run of events it takes from `from` on ends (`from` for none), and its count of what they hold. With
+   * `watch`, each event of the run is first offered to it (`KeyWatch.passesRaw`) and the run ends before one it turns
+   * down.
+   */
+  run(bytes: Buffer, from: number, watch?: KeyWatch): { end: number; count: number };
   /** True while it has yet to learn what to take: then the events parsed so far reach it before the next run. */
   readonly learning: boolean;
   /** Forwards a run it took (the reader's own writes of what came before are done). */
@@ -35,7 +40,9 @@ export interface SseReading {
  *
  * With `sentKey`, no event carries that key on: a run `raw` would take that holds it goes to the parser instead, and
  * each parsed event's data has it replaced. Both see whole events only (the parser joins an event split across reads),
- * so a key split across two reads is found like any other.
+ * so a key split across two reads is found like any other. A key spelled with `\u` escapes, or spread over the text of
+ * several events, is found by the key's `KeyWatch`: events that may be forming it are held back (raw runs stop before
+ * them) until it is cut or the text goes on with something else.
  *
  * A reader that stops after `[DONE]` (the body's end usually comes right after it) leaves a Node body to drain rather
  * than destroyed, so its connection goes back to the pool without an abort (see `release`); one that stops before it
@@ -45,12 +52,18 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
   let queue: SseItem[] = [];
   // Whether the answer said it is complete (`[DONE]`): only then is the rest of the body worth reading to its end.
   let done = false;
+  const watch = sentKey?.watch();
   const parser = createParser({
     onEvent: (event) => {
       if (event.data === '[DONE]') done = true;
-      queue.push({ kind: 'data', data: sentKey ? sentKey.replaceIn(event.data) : event.data, event: event.event });
+      const item: SseItem = { kind: 'data', data: sentKey ? sentKey.replaceIn(event.data) : event.data, event: event.event };
+      if (watch) watch.take(item, queue);
+      else queue.push(item);
     },
-    onComment: (text) => queue.push({ kind: 'comment', text }),
+    onComment: (text) => {
+      if (watch) watch.take({ kind: 'comment', text }, queue);
+      else queue.push({ kind: 'comment', text });
+    },
   });
   // Made when first needed: once used, a decoder holds about 0.6 KB of native memory for the stream's life, and whole
   // events of valid UTF-8 (what a body nearly always brings) decode the same without one. Made after the body's first
@@ -104,15 +117,17 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
         bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         let position = 0;
         while (position < bytes.length) {
-          if (atBoundary) {
-            let run = raw.run(bytes, position);
+          if (atBoundary && !watch?.holding) {
+            // The watch sees the run that is forwarded, only: a run looked at before items are yielded is looked at again.
+            const queued = queue.length > 0;
+            let run = raw.run(bytes, position, queued ? undefined : watch);
             // Items not yet yielded go first: now when a run follows them or they may teach `raw` what to take.
-            if (queue.length > 0 && (run.end > position || raw.learning)) {
+            if (queued && (run.end > position || raw.learning)) {
               ready = queue;
               queue = [];
               yield ready;
               ready = undefined;
-              run = raw.run(bytes, position);
+              run = raw.run(bytes, position, watch);
             }
             if (run.end > position && !sentKey?.foundInBytes(bytes, position, run.end)) {
               forwardRun(raw, bytes, position, run.end, run.count);
@@ -144,6 +159,7 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
     }
   }
   if (decoder) parser.feed(decoder.decode());
+  watch?.flush(queue);
   if (queue.length > 0) yield queue;
 }
 

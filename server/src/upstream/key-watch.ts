@@ -1,0 +1,319 @@
+import type { SseItem } from './sse-events.js';
+
+export const REDACTED = '[redacted]';
+/** Events held back at most while a key may be forming across them; past this they go on and the watch restarts. */
+const MAX_HELD = 64;
+
+type DataItem = Extract<SseItem, { kind: 'data' }>;
+
+/** A string value of a held (or the current) event whose characters may begin a key that later events complete. */
+interface Part {
+  item: DataItem;
+  /** The value's text inside its quotes in `item.data`. */
+  start: number;
+  end: number;
+}
+
+/** How far the text of one field (values under one key name, across events) has matched the key. */
+interface Field {
+  name: string;
+  state: number;
+  parts: Part[];
+}
+
+/**
+ * Watches a stream's events for a secret that arrives in pieces: a model (or a proxy) that repeats the key token by
+ * token puts it in the text a client joins from many events, where no single event holds it, or JSON-escaped
+ * (`\u0073k-…`), where the bytes do not. Each string value's decoded text is matched against the secret, field by
+ * field (values under the same key name continue one text across events, as a client joins `content` or
+ * `arguments`). An event whose field ends in the secret's first `hold` characters or more is held back, with every
+ * event after it, until the field goes on with something else (they go on as they came) or completes the secret (its
+ * characters are cut from the held events and the last becomes `[redacted]`). Fewer than `hold` characters of the
+ * secret may leave before it is known: `hold` is at most 4, a sixteenth of the secret.
+ *
+ * Made only for a secret of letters, digits and `-_.~`, which JSON writes only as themselves or as `\u` escapes.
+ *
+ * @example
+ * const watch = new KeyWatch('0123456789abcdef0123456789abcdef');
+ * const out: SseItem[] = [];
+ * for (const item of items) watch.take(item, out);
+ * watch.flush(out); // out: the items, with the secret cut wherever it formed
+ */
+export class KeyWatch {
+  readonly #needle: string;
+  readonly #failure: Int32Array;
+  readonly hold: number;
+  readonly #fields: Field[] = [];
+  #held: SseItem[] = [];
+  /** The item being scanned: its values may be rewritten like a held item's. */
+  #current: DataItem | undefined;
+
+  constructor(needle: string) {
+    this.#needle = needle;
+    this.#failure = failureTable(needle);
+    this.hold = Math.min(4, Math.max(1, Math.floor(needle.length / 16)));
+  }
+
+  /** Whether the watch can take this secret (see the class). */
+  static accepts(secret: string): boolean {
+    return /^[A-Za-z0-9._~-]+$/.test(secret);
+  }
+
+  /** True while events are held back: nothing may overtake them (a run of raw events included). */
+  get holding(): boolean {
+    return this.#held.length > 0;
+  }
+
+  /** Takes the stream's next item: `out` gets what may go on now, in order (nothing while it holds). */
+  take(item: SseItem, out: SseItem[]): void {
+    if (item.kind === 'comment') {
+      if (this.holding) this.#held.push(item);
+      else out.push(item);
+      return;
+    }
+    if (item.data === '[DONE]') {
+      this.flush(out);
+      out.push(item);
+      return;
+    }
+    this.#current = item;
+    this.#scan(item);
+    this.#current = undefined;
+    if (this.#fields.some((field) => field.state >= this.hold)) {
+      this.#held.push(item);
+      if (this.#held.length < MAX_HELD) return;
+      this.#fields.length = 0;
+      this.flush(out);
+      return;
+    }
+    this.flush(out);
+    out.push(item);
+  }
+
+  /** Lets every held item go on (the stream ended); what may still form a secret can leave no more of it. */
+  flush(out: SseItem[]): void {
+    for (const field of this.#fields) field.parts = [];
+    if (this.#held.length === 0) return;
+    out.push(...this.#held);
+    this.#held = [];
+  }
+
+  /**
+   * For a run of raw events: advances `content` over the JSON string text of one event (`bytes` from `start` to its
+   * closing quote at `end`) when that event may go on as it came, and says so; false (nothing advanced) when it must be
+   * parsed and taken instead (it holds, or completes, a piece of the secret). Costs one byte search when the text
+   * cannot touch the secret.
+   */
+  passesRaw(bytes: Buffer, start: number, end: number): boolean {
+    const field = this.#fieldNamed('content');
+    const entering = field?.state ?? 0;
+    if (entering === 0) {
+      const first = bytes.indexOf(this.#needle.charCodeAt(0), start);
+      if ((first === -1 || first >= end) && !hasUnicodeEscape(bytes, start, end)) return true;
+    }
+    const text = bytes.toString('latin1', start, end);
+    const state = this.#advance(text, 0, text.length, entering, !text.includes('\\u'));
+    if (state < 0 || state >= this.hold) return false;
+    if (field) field.state = state;
+    if (state === 0) this.#forget(field);
+    else if (!field) this.#fields.push({ name: 'content', state, parts: [] });
+    return true;
+  }
+
+  /** Matches every string value of an event's data, rewriting the data where the secret completes. */
+  #scan(item: DataItem): void {
+    const first = this.#needle[0] as string;
+    const plain = !item.data.includes('\\u');
+    let keyStart = 0;
+    let keyEnd = 0;
+    let position = 0;
+    // Where the secret's first character next appears: a value before it, with nothing matched, cannot touch it.
+    let nextFirst = -1;
+    for (;;) {
+      const data = item.data;
+      const open = data.indexOf('"', position);
+      if (open === -1) return;
+      const start = open + 1;
+      const end = closingQuote(data, start);
+      if (end === -1) return;
+      position = end + 1;
+      if (followedByColon(data, position)) {
+        keyStart = start;
+        keyEnd = end;
+        continue;
+      }
+      let field = this.#fieldAt(data, keyStart, keyEnd);
+      if (field === undefined && plain) {
+        if (nextFirst < start) {
+          nextFirst = data.indexOf(first, start);
+          if (nextFirst === -1) nextFirst = data.length;
+        }
+        if (nextFirst === data.length && this.#fields.length === 0) return;
+        if (nextFirst >= end) continue;
+      }
+      const state = this.#advance(data, start, end, field?.state ?? 0, plain);
+      if (state === 0) {
+        this.#forget(field);
+        continue;
+      }
+      field ??= this.#remember(data.slice(keyStart, keyEnd));
+      if (state > 0) {
+        field.state = state;
+        field.parts.push({ item, start, end });
+        continue;
+      }
+      // The secret completed at `-state - 1`: cut it, then read the rewritten value again from its start.
+      const moved = this.#cut(field, item, start, end, -state - 1);
+      this.#forget(field);
+      keyStart += moved;
+      keyEnd += moved;
+      position = start + moved - 1;
+      nextFirst = -1;
+    }
+  }
+
+  /**
+   * Advances `state` over the JSON string text `text[from, to)`, decoding escapes: the state after it, or `-(i + 1)`
+   * when the secret completes at index `i` (the last character of its last escape). With `plain` (no `\u` escape in
+   * the text) it skips to the secret's first character while nothing is matched.
+   */
+  #advance(text: string, from: number, to: number, state: number, plain: boolean): number {
+    const needle = this.#needle;
+    let current = state;
+    for (let index = from; index < to; index += 1) {
+      if (current === 0 && plain) {
+        const next = text.indexOf(needle[0] as string, index);
+        if (next === -1 || next >= to) return 0;
+        // A letter of an escape (`\n`) is not itself: step past it when an odd run of backslashes leads to it.
+        if (escaped(text, next, from)) {
+          index = next;
+          continue;
+        }
+        index = next;
+      }
+      let code = text.charCodeAt(index);
+      if (code === 92 /* \ */) {
+        const kind = text.charCodeAt(index + 1);
+        if (kind === 117 /* u */) {
+          code = Number.parseInt(text.slice(index + 2, index + 6), 16);
+          index += 5;
+        } else {
+          code = kind === 47 /* / */ ? 47 : 0;
+          index += 1;
+        }
+      }
+      while (current > 0 && code !== needle.charCodeAt(current)) current = this.#failure[current - 1] as number;
+      if (code === needle.charCodeAt(current)) current += 1;
+      if (current === needle.length) return -(index + 1);
+    }
+    return current;
+  }
+
+  /**
+   * Cuts a completed secret: in the value `item.data[start, end)` up to index `last`, and the characters before it
+   * from the field's held parts, latest first; the value keeps `[redacted]` where it was. How far the value moved
+   * (the parts cut before it in the same item).
+   */
+  #cut(field: Field, item: DataItem, start: number, end: number, last: number): number {
+    const value = decodeString(item.data, start, last + 1);
+    const kept = value.slice(0, Math.max(0, value.length - this.#needle.length));
+    this.#splice(item, start, end, kept + REDACTED + decodeString(item.data, last + 1, end));
+    let moved = 0;
+    let remaining = Math.max(0, this.#needle.length - value.length);
+    for (let index = field.parts.length - 1; index >= 0 && remaining > 0; index -= 1) {
+      const part = field.parts[index] as Part;
+      if (part.item !== this.#current && !this.#held.includes(part.item)) break;
+      const text = decodeString(part.item.data, part.start, part.end);
+      const cut = Math.min(remaining, text.length);
+      remaining -= cut;
+      const shift = this.#splice(part.item, part.start, part.end, text.slice(0, text.length - cut));
+      if (part.item === item && part.start < start) moved += shift;
+    }
+    return moved;
+  }
+
+  /**
+   * Writes `value` as the JSON string text `item.data[start, end)`, and moves the parts after it in the same item;
+   * how far they moved.
+   */
+  #splice(item: DataItem, start: number, end: number, value: string): number {
+    const written = JSON.stringify(value).slice(1, -1);
+    item.data = item.data.slice(0, start) + written + item.data.slice(end);
+    const shift = written.length - (end - start);
+    for (const field of this.#fields) {
+      for (const part of field.parts) {
+        if (part.item === item && part.start >= end) {
+          part.start += shift;
+          part.end += shift;
+        } else if (part.item === item && part.start === start) part.end = start + written.length;
+      }
+    }
+    return shift;
+  }
+
+  #fieldAt(data: string, keyStart: number, keyEnd: number): Field | undefined {
+    const length = keyEnd - keyStart;
+    for (const field of this.#fields) if (field.name.length === length && data.startsWith(field.name, keyStart)) return field;
+    return undefined;
+  }
+
+  #fieldNamed(name: string): Field | undefined {
+    return this.#fields.find((field) => field.name === name);
+  }
+
+  #remember(name: string): Field {
+    const field: Field = { name, state: 0, parts: [] };
+    this.#fields.push(field);
+    return field;
+  }
+
+  #forget(field: Field | undefined): void {
+    if (field === undefined) return;
+    const index = this.#fields.indexOf(field);
+    if (index !== -1) this.#fields.splice(index, 1);
+  }
+}
+
+/** KMP's table: for each prefix of `needle`, the length of its longest proper prefix that is also its suffix. */
+function failureTable(needle: string): Int32Array {
+  const table = new Int32Array(needle.length);
+  let length = 0;
+  for (let index = 1; index < needle.length; index += 1) {
+    while (length > 0 && needle[index] !== needle[length]) length = table[length - 1] as number;
+    if (needle[index] === needle[length]) length += 1;
+    table[index] = length;
+  }
+  return table;
+}
+
+/** The index of the quote that closes the JSON string whose text starts at `from`, or -1. */
+function closingQuote(text: string, from: number): number {
+  for (let quote = text.indexOf('"', from); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    if (!escaped(text, quote, from)) return quote;
+  }
+  return -1;
+}
+
+/** Whether the character at `index` follows an odd run of backslashes (which starts no earlier than `from`). */
+function escaped(text: string, index: number, from: number): boolean {
+  let backslashes = 0;
+  for (let at = index - 1; at >= from && text.charCodeAt(at) === 92; at -= 1) backslashes += 1;
+  return backslashes % 2 === 1;
+}
+
+/** Whether a colon (after spaces) comes at `from`: the string before it was an object's key. */
+function followedByColon(text: string, from: number): boolean {
+  let at = from;
+  while (at < text.length && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9 || text.charCodeAt(at) === 10 || text.charCodeAt(at) === 13)) at += 1;
+  return text.charCodeAt(at) === 58 /* : */;
+}
+
+function hasUnicodeEscape(bytes: Buffer, from: number, to: number): boolean {
+  const at = bytes.indexOf('\\u', from);
+  return at !== -1 && at < to;
+}
+
+/** The text a JSON string's escaped text `text[from, to)` stands for. */
+function decodeString(text: string, from: number, to: number): string {
+  return JSON.parse(`"${text.slice(from, to)}"`) as string;
+}
