@@ -213,7 +213,7 @@ export type { UseSummarizeResult } from './react/use-summarize.js';
 export { createJobPoller } from './core/job-poller.js';
 export type { JobPoller, JobPollerState } from './core/job-poller.js';
 export { createJobsApi, isFinishedJob } from './core/jobs-client.js';
-export type { AiJob, ArticleInput, ArticleSummary, InlineSummary, JobItem, JobItemStatus, JobsApi, JobStatus, SentimentLabel, SummarizeOptions, SummarizeResponse, SummaryLength, SummaryStyle } from './core/jobs-client.js';
+export type { AiJob, ArticleInput, ArticleSummary, CreateJobOptions, InlineSummary, JobItem, JobItemStatus, JobsApi, JobStatus, SentimentLabel, SummarizeOptions, SummarizeResponse, SummaryLength, SummaryStyle } from './core/jobs-client.js';
 export { parseArticles, summariesToCsv } from './core/article-input.js';
 export type { ArticleFormat } from './core/article-input.js';
 export { BatchSummarizer } from './components/batch-summarizer/batch-summarizer.js';

@@ -39,12 +39,12 @@ const serve = async (args: string[]) => {
   return process;
 };
 
-const setSpendCap = async (url: string, spendPerMonthUsd: number) => {
+const setCaps = async (url: string, project: { spendPerMonthUsd: number; tokensPerDay?: number }) => {
   const current = (await (await fetch(`${url}/api/ai/limits/policy`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { version: number };
   const response = await fetch(`${url}/api/ai/limits/policy`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ version: current.version, policy: { project: { spendPerMonthUsd } } }),
+    body: JSON.stringify({ version: current.version, policy: { project } }),
   });
   expect(response.status).toBe(200);
 };
@@ -118,11 +118,11 @@ function expectOneRowPerBilledGeneration(rows: LedgerRow[], billed: GenerationPr
 }
 
 describe('insforge-ai serve killed with SIGKILL while requests are in flight', () => {
-  it('on SQLite: the next start writes a ledger row for every generation OpenRouter billed, and the spend cap counts them', async () => {
+  it('on SQLite: the next start writes a ledger row for every generation OpenRouter billed, and the spend and token caps count them', async () => {
     const tag = `sqlite-${randomBytes(4).toString('hex')}`;
     const database = path.join(directory, 'killed.db');
     const first = await serve(['--database', database]);
-    await setSpendCap(first.url, 100);
+    await setCaps(first.url, { spendPerMonthUsd: 100, tokensPerDay: 10_000_000 });
     await requestsInFlight(first.url, tag);
     await first.stop('SIGKILL');
     const billed = await billedGenerations(tag);
@@ -137,6 +137,9 @@ describe('insforge-ai serve killed with SIGKILL while requests are in flight', (
       const limits = (await (await fetch(`${second.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT}` } })).json()) as { data: Array<{ kind: string; used: number }> };
       const billedTotal = billed.reduce((sum, probe) => sum + (probe.billed?.cost ?? 0), 0);
       expect(limits.data.find((limit) => limit.kind === 'spendPerMonthUsd')?.used).toBeGreaterThanOrEqual(billedTotal);
+      // The token cap too: the JSON chats' records carry the tokens their caps reserved (at least the feature's
+      // max_tokens of 1,000 each) for good, as nothing can reconcile them.
+      expect(limits.data.find((limit) => limit.kind === 'tokensPerDay')?.used).toBeGreaterThanOrEqual(2 * 1_000);
     } finally {
       ledger.close();
       await second.stop();
@@ -168,7 +171,7 @@ describe('insforge-ai serve killed with SIGKILL while requests are in flight', (
       const tag = `postgres-${randomBytes(4).toString('hex')}`;
       const args = ['--database', postgres.url, '--redis', TEST_REDIS_URL, '--redis-prefix', prefix];
       const first = await serve(args);
-      await setSpendCap(first.url, 100);
+      await setCaps(first.url, { spendPerMonthUsd: 100 });
       await requestsInFlight(first.url, tag);
       const held = await spendCounter();
       expect(held.reserved).toBeGreaterThan(0);

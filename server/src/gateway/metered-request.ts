@@ -6,7 +6,7 @@ import type { Admission, QuotaEstimate, QuotaGuard } from '../limits/quota-guard
 import type { PlainRequest, PlainResponse } from '../plain-http.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 import { newRequestId } from '../usage/request-id.js';
-import type { InFlightLog, UsageRecord, UsageSink } from '../usage/usage-record.js';
+import type { InFlightLog, OpenRequest, UsageRecord, UsageSink } from '../usage/usage-record.js';
 import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 import type { AttemptObserver } from './with-fallbacks.js';
 
@@ -261,6 +261,7 @@ export class MeteredRequest {
       streamed: this.streamed,
       jobId: this.recordFields.jobId,
       worstCaseUsd: this.estimate?.costUsd ?? 0,
+      worstCaseTokens: worstCaseTokensOf(this.estimate),
       startedAt: Date.now() - (performance.now() - this.startedAt),
     });
   }
@@ -392,6 +393,13 @@ export class MeteredRequest {
  * shaped like an OpenRouter key in it, which would otherwise reach the ledger, metric labels and traces.
  */
 const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? withoutKeyShapes(value) : undefined);
+
+/** The tokens an estimate reserves, its prompt's apart from its output's (all output where it does not tell them apart). */
+function worstCaseTokensOf(estimate: QuotaEstimate | undefined): OpenRequest['worstCaseTokens'] {
+  const tokens = estimate?.tokens ?? 0;
+  const prompt = Math.min(estimate?.promptTokens ?? 0, tokens);
+  return { prompt, completion: tokens - prompt };
+}
 
 /** Sets an optional field of a record when it has a value. */
 function defined<K extends keyof UsageRecord>(record: UsageRecord, key: K, value: UsageRecord[K] | undefined): void {

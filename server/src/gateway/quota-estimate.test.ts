@@ -17,7 +17,7 @@ const unreachable = { catalog: { find: async () => null, dearest: async () => nu
 describe('estimateEmbeddings', () => {
   it('counts a token array by its length, where its JSON would read as about half of it', async () => {
     const tokens = Array.from({ length: 4_000 }, (_, index) => index % 7);
-    expect(await estimateEmbeddings(context, ['embed/one-dollar'], tokens)).toEqual({ tokens: 4_000, costUsd: 4_000 });
+    expect(await estimateEmbeddings(context, ['embed/one-dollar'], tokens)).toEqual({ tokens: 4_000, promptTokens: 4_000, costUsd: 4_000 });
     expect((await estimateEmbeddings(context, ['embed/one-dollar'], [tokens, tokens.slice(0, 10)])).tokens).toBe(4_010);
   });
 
@@ -32,13 +32,13 @@ describe('estimateEmbeddings', () => {
 
 describe('a price the catalog does not know', () => {
   it('counts a model it does not list, or lists at a variable price, at the dearest listed price', async () => {
-    expect(await estimateEmbeddings(context, ['openrouter/auto'], [1, 2, 3, 4])).toEqual({ tokens: 4, costUsd: 12 });
-    expect(await estimateEmbeddings(context, ['someone/unlisted'], [1, 2])).toEqual({ tokens: 2, costUsd: 6 });
-    expect(await estimateEmbeddings(context, ['embed/one-dollar'], [1, 2])).toEqual({ tokens: 2, costUsd: 2 });
+    expect(await estimateEmbeddings(context, ['openrouter/auto'], [1, 2, 3, 4])).toEqual({ tokens: 4, promptTokens: 4, costUsd: 12 });
+    expect(await estimateEmbeddings(context, ['someone/unlisted'], [1, 2])).toEqual({ tokens: 2, promptTokens: 2, costUsd: 6 });
+    expect(await estimateEmbeddings(context, ['embed/one-dollar'], [1, 2])).toEqual({ tokens: 2, promptTokens: 2, costUsd: 2 });
   });
 
   it('counts prices as 0 only when the catalog cannot be had', async () => {
-    expect(await estimateEmbeddings(unreachable, ['embed/one-dollar'], [1, 2])).toEqual({ tokens: 2, costUsd: 0 });
+    expect(await estimateEmbeddings(unreachable, ['embed/one-dollar'], [1, 2])).toEqual({ tokens: 2, promptTokens: 2, costUsd: 0 });
   });
 });
 
@@ -67,8 +67,8 @@ describe('estimateChat', () => {
     ({ target: { models: ['chat/model'], isFeature: false }, body, promptBytes, attachments: { tokens: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
 
   it('reserves the prompt\'s bytes, never more than the model\'s context', async () => {
-    expect(await estimateChat(chatContext, run(300, { max_tokens: 10 }))).toEqual({ tokens: 310, costUsd: 320 });
-    expect(await estimateChat(chatContext, run(50_000, { max_tokens: 10 }))).toEqual({ tokens: 1_010, costUsd: 1_020 });
+    expect(await estimateChat(chatContext, run(300, { max_tokens: 10 }))).toEqual({ tokens: 310, promptTokens: 300, costUsd: 320 });
+    expect(await estimateChat(chatContext, run(50_000, { max_tokens: 10 }))).toEqual({ tokens: 1_010, promptTokens: 1_000, costUsd: 1_020 });
   });
 
   it('counts the larger of max_tokens and max_completion_tokens, and every answer asked for', async () => {
@@ -85,6 +85,6 @@ describe('estimateChat', () => {
 describe('estimateImages', () => {
   it('counts the prompt a token per UTF-8 byte of its JSON', async () => {
     const images = { catalog: { find: async () => ({ pricing: { prompt: '1', image_output: '0' } }), dearest: async () => null } } as unknown as GatewayContext;
-    expect(await estimateImages(images, ['draw/model'], '山の絵', 1, '64x64')).toEqual({ tokens: 2 + 9 + 6, costUsd: 11 });
+    expect(await estimateImages(images, ['draw/model'], '山の絵', 1, '64x64')).toEqual({ tokens: 2 + 9 + 6, promptTokens: 2 + 9, costUsd: 11 });
   });
 });

@@ -77,9 +77,10 @@ async function modelFactsOf(context: GatewayContext, id: string): Promise<ModelF
  * An estimate a quota backend can count: whole tokens, at most what it counts exactly (a reasoning budget of 1e300
  * asks for more than any cap allows, and is refused as such).
  */
-const countable = (estimate: QuotaEstimate): QuotaEstimate => {
+const countable = (estimate: QuotaEstimate & { promptTokens: number }): QuotaEstimate => {
   const tokens = Math.min(Math.ceil(estimate.tokens), Number.MAX_SAFE_INTEGER);
-  return estimate.guardrailCostUsd === undefined ? { tokens, costUsd: estimate.costUsd } : { tokens, costUsd: estimate.costUsd, guardrailCostUsd: estimate.guardrailCostUsd };
+  const promptTokens = Math.min(Math.ceil(estimate.promptTokens), tokens);
+  return estimate.guardrailCostUsd === undefined ? { tokens, promptTokens, costUsd: estimate.costUsd } : { tokens, promptTokens, costUsd: estimate.costUsd, guardrailCostUsd: estimate.guardrailCostUsd };
 };
 
 /**
@@ -157,6 +158,7 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   // A model id ending in `:online` runs the web plugin, with its fee, when it serves.
   const onlineFee = onlineSearchFeeOf(run.body);
   let tokens = 0;
+  let promptTokens = 0;
   let costUsd = 0;
   let mostOutput = 0;
   for (const [index, model] of facts.entries()) {
@@ -166,17 +168,20 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
     const output = choices * ((asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + extraOutput);
     mostOutput = Math.max(mostOutput, output);
-    tokens = Math.max(tokens, prompt + output);
+    if (prompt + output > tokens) {
+      tokens = prompt + output;
+      promptTokens = prompt;
+    }
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
     const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
     const search = searchFee + (searchesOnline(served[index] ?? '') ? onlineFee : 0);
     costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + search);
   }
-  if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, costUsd });
+  if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, promptTokens, costUsd });
   // The input call reads the client's texts, a part of the prompt's JSON, and the text of text files (their tokens
   // are among the attachments'; an image's, counted with them, only makes the reservation larger).
   const guardrailCostUsd = await moderationWorstCase(context, run.target.feature.guardrails, text + run.attachments.tokens, mostOutput);
-  return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
+  return countable({ tokens, promptTokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }
 
 /** Whether a feature's guardrails call a moderation model (most features have none: no estimate to wait for). */
@@ -248,9 +253,9 @@ export async function estimateEmbeddings(context: GatewayContext, models: readon
   const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
   const costUsd = Math.max(0, ...facts.map((model) => tokens * model.promptPrice));
-  if (!moderated(guardrails)) return countable({ tokens, costUsd });
+  if (!moderated(guardrails)) return countable({ tokens, promptTokens: tokens, costUsd });
   const guardrailCostUsd = await moderationWorstCase(context, guardrails, tokens, 0);
-  return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
+  return countable({ tokens, promptTokens: tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }
 
 /**
@@ -264,7 +269,7 @@ export async function estimateImages(context: GatewayContext, models: readonly s
   const facts = await factsOf(context, models);
   const tokens = promptTokens + imageTokens;
   const costUsd = Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice));
-  if (!moderated(guardrails)) return countable({ tokens, costUsd });
+  if (!moderated(guardrails)) return countable({ tokens, promptTokens, costUsd });
   const guardrailCostUsd = await moderationWorstCase(context, guardrails, promptTokens, 0);
-  return countable({ tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
+  return countable({ tokens, promptTokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { seededText } from '../../test/seeded-text.js';
 import { BLOCKLIST_REACH, compileBlocklist } from './blocklist.js';
 import { BlocklistWorker, PatternBudgetError } from './blocklist-worker.js';
 import { windowSpans } from './window-spans.js';
@@ -23,17 +24,8 @@ const everyMatch = (words: string[], patterns: string[], text: string) => {
   return merged;
 };
 
-/** A text of `length` characters from a small alphabet, the same for the same seed. */
-function textOf(length: number, seed: number): string {
-  const alphabet = 'ab @.-x1 \n';
-  let state = seed;
-  let text = '';
-  for (let index = 0; index < length; index += 1) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    text += alphabet[state % alphabet.length];
-  }
-  return text;
-}
+/** The characters of the texts made from a seed: letters, spaces, a newline and what e-mail addresses are made of. */
+const ALPHABET = 'ab @.-x1 \n';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -43,7 +35,7 @@ describe('blocklist', () => {
     for (const [words, patterns] of lists) {
       const blocklist = compileBlocklist(words, patterns, worker);
       for (let seed = 1; seed <= 40; seed += 1) {
-        const text = textOf(600 + seed * 97, seed);
+        const text = seededText(ALPHABET, 600 + seed * 97, seed);
         expect(await blocklist?.find(text), `${patterns.join(' ')} #${seed}`).toEqual(everyMatch(words, patterns, text));
       }
     }
@@ -142,7 +134,7 @@ describe('blocklist', () => {
   });
 
   it('finds the same spans in a text screened in many slices as in one pass', async () => {
-    const text = textOf(400_000, 7);
+    const text = seededText(ALPHABET, 400_000, 7);
     const patterns = ['a\\d', '\\bb+@', '[a-z]{2,8}\\.'];
     expect(await compileBlocklist([], patterns, worker)?.find(text)).toEqual(everyMatch([], patterns, text));
   });

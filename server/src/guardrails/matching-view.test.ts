@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededText } from '../../test/seeded-text.js';
 import { matchingView, matchingWordSource } from './matching-view.js';
 
 /** The text as sent that a span of the view came from. */
@@ -6,17 +7,6 @@ const sentOf = (text: string, start: number, end: number) => {
   const span = matchingView(text).original({ start, end });
   return text.slice(span.start, span.end);
 };
-
-/** A text of `length` characters from `alphabet`, the same for the same seed. */
-function textOf(alphabet: readonly string[], length: number, seed: number): string {
-  let state = seed;
-  let text = '';
-  for (let index = 0; index < length; index += 1) {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    text += alphabet[state % alphabet.length];
-  }
-  return text;
-}
 
 describe('matchingView', () => {
   it('drops invisible code points, keeping them inside the spans they split', () => {
@@ -48,7 +38,7 @@ describe('matchingView', () => {
   it('reads each character as NFKC reads the whole text, invisible code points dropped', () => {
     const alphabet = ['a', 'e', 'i', ' ', '\u0301', '\u0308', '\u0323', '\u200b', '\u00ad', 'ﬁ', 'Ａ', 'ｶ', 'ﾞ', 'ﾟ', '\u1100', '\u1161', '\u11a8', '가', 'ก', '\u0e33', 'क', '\u093f', '\u094d', 'ம', '\u0bc6', '\u0bbe', '😀', '\u{1d400}', '①', '½'];
     for (let seed = 1; seed <= 300; seed += 1) {
-      const text = textOf(alphabet, 40, seed);
+      const text = seededText(alphabet, 40, seed);
       const view = matchingView(text);
       expect(view.text, JSON.stringify(text)).toBe(text.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFKC'));
       // Any span of the view comes from characters whose own view holds it.

@@ -1,9 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import type { FeatureInput } from '../features/feature.js';
 
 const MODERATION_MODEL = 'meta-llama/llama-guard-4-12b';
@@ -13,28 +12,8 @@ const FEATURES: FeatureInput[] = [
   { name: 'moderated-output', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'moderation', stage: 'output' }] },
 ];
 
-let directory: string;
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-moderation-cancel-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
-
+const inDirectory = useTemporaryDirectory('insforge-ai-moderation-cancel-');
 const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
-
-const setSpendCap = async (harness: Harness, spendPerDayUsd: number) => {
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
-  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy: { project: { spendPerDayUsd }, features: {}, users: { default: {}, overrides: {} } } }) });
-  expect(saved.status).toBe(200);
-};
-const spentToday = async (harness: Harness) => {
-  const { data } = (await (await fetch(`${harness.url}/api/ai/limits`, { headers })).json()) as { data: Array<{ kind: string; used: number }> };
-  return data.find((entry) => entry.kind === 'spendPerDayUsd')?.used ?? 0;
-};
-const worstCase = async (harness: Harness, body: string) =>
-  ((await (await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers, body })).json()) as { estimate: { costUsd: number } }).estimate.costUsd;
 
 /** What the emulator billed for the moderation model's generations. */
 const moderationBilled = (harness: Harness) => harness.emulator.generations({ model: MODERATION_MODEL }).reduce((sum, generation) => sum + (generation.billed?.cost ?? 0), 0);
@@ -95,13 +74,13 @@ async function cancelUntilRefused(harness: Harness, body: string, cap: number): 
 
 describe('a moderation call the client hangs up on still counts against spend caps', () => {
   it('cancelled during the input\'s moderation call, again and again, requests never pass a spend cap', async () => {
-    const harness = await startHarness({ database: join(directory, 'input.db'), usage: undefined, features: FEATURES });
+    const harness = await startHarness({ database: inDirectory('input.db'), usage: undefined, features: FEATURES });
     try {
       // The moderation model takes its time: each request is cancelled while its input is being read, before the
       // request's own model is called.
       harness.emulator.addRule({ match: { model: MODERATION_MODEL }, scenario: 'ttft=600' });
       const body = JSON.stringify({ model: 'moderated-input', max_tokens: 50, messages: [{ role: 'user', content: 'Tell me a long story about the sea. '.repeat(150) }] });
-      await cancelUntilRefused(harness, body, 2 * (await worstCase(harness, body)));
+      await cancelUntilRefused(harness, body, 2 * (await worstCaseOf(harness, body)));
       expect(harness.emulator.generations({ model: 'openai/gpt-4o-mini' })).toHaveLength(0);
       await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeGreaterThanOrEqual(moderationBilled(harness));
     } finally {
@@ -110,12 +89,12 @@ describe('a moderation call the client hangs up on still counts against spend ca
   });
 
   it('cancelled during a moderation call on a streamed answer, again and again, requests never pass a spend cap', async () => {
-    const harness = await startHarness({ database: join(directory, 'output.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } } });
+    const harness = await startHarness({ database: inDirectory('output.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } } });
     try {
       harness.emulator.addRule({ match: { model: MODERATION_MODEL }, scenario: 'ttft=500' });
       harness.emulator.addRule({ match: { model: 'openai/gpt-4o-mini' }, scenario: 'tokens=200;tps=2000' });
       const body = JSON.stringify({ model: 'moderated-output', stream: true, max_tokens: 200, messages: [{ role: 'user', content: 'Tell me about the sea.' }] });
-      await cancelUntilRefused(harness, body, 3 * (await worstCase(harness, body)));
+      await cancelUntilRefused(harness, body, 3 * (await worstCaseOf(harness, body)));
       await expect.poll(() => spentToday(harness), { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(harness.emulator.billedTotal().cost);
     } finally {
       await harness.close();

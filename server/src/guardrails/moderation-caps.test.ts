@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
 import { parseSseBody } from '../../test/sse.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import type { FeatureInput } from '../features/feature.js';
 
 const FEATURES: FeatureInput[] = [
@@ -13,13 +12,7 @@ const FEATURES: FeatureInput[] = [
   { name: 'plain', model: 'openai/gpt-4o-mini' },
 ];
 
-let directory: string;
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-moderation-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const inDirectory = useTemporaryDirectory('insforge-ai-moderation-');
 
 /** A gateway over a SQLite file of this test's, writing its own ledger there. */
 const gatewayOn = (database: string) => startHarness({ database, usage: undefined, features: FEATURES });
@@ -29,23 +22,11 @@ const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'applic
 const FLAGGED = `${'Tell me a long story about the sea. '.repeat(60)}${MODERATION_MARKER}`;
 const chatBody = (model: string) => JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: FLAGGED }] });
 const chat = (harness: Harness, model = 'moderated') => fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers, body: chatBody(model) });
-const worstCase = async (harness: Harness, model: string) =>
-  ((await (await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers, body: chatBody(model) })).json()) as { estimate: { costUsd: number } }).estimate.costUsd;
-
-const setSpendCap = async (harness: Harness, spendPerDayUsd: number) => {
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
-  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy: { project: { spendPerDayUsd }, features: {}, users: { default: {}, overrides: {} } } }) });
-  expect(saved.status).toBe(200);
-};
-const spentToday = async (harness: Harness) => {
-  const { data } = (await (await fetch(`${harness.url}/api/ai/limits`, { headers })).json()) as { data: Array<{ kind: string; used: number }> };
-  return data.find((entry) => entry.kind === 'spendPerDayUsd')?.used ?? 0;
-};
+const worstCase = (harness: Harness, model: string) => worstCaseOf(harness, chatBody(model));
 
 describe('a moderation guardrail\'s own calls count against spend caps', () => {
   it('reserves them with the request, counts what a blocked request spent, and refuses once the cap has no room', async () => {
-    const harness = await gatewayOn(join(directory, 'caps.db'));
+    const harness = await gatewayOn(inDirectory('caps.db'));
     try {
       await setSpendCap(harness, 1);
       // The worst case includes the moderation calls (the input's and the answer's).
@@ -76,7 +57,7 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
   });
 
   it('a moderation call that fails after OpenRouter had it counts at its worst case, in the record and the cap, until its generations are reconciled', async () => {
-    const harness = await startHarness({ database: join(directory, 'failing.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 10 } } });
+    const harness = await startHarness({ database: inDirectory('failing.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 10 } } });
     try {
       await setSpendCap(harness, 1);
       // The moderation model answers 200 with an error: each of its attempts may be billed, none says how much, and
@@ -102,7 +83,7 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
   });
 
   it('a stream whose tokens are long calls moderation more often than its estimate counted: each call past it is reserved first, and counted', async () => {
-    const harness = await startHarness({ database: join(directory, 'long-tokens.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } } });
+    const harness = await startHarness({ database: inDirectory('long-tokens.db'), usage: undefined, features: FEATURES, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } } });
     try {
       // Every token of the answer is 400 characters (runs of spaces, long words): 20 tokens make 8,000 characters,
       // a moderation call each, where four characters a token would make one.
@@ -139,7 +120,7 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
   });
 
   it('a cap seeded from the ledger counts what moderation spent before it counted', async () => {
-    const database = join(directory, 'seed.db');
+    const database = inDirectory('seed.db');
     const first = await gatewayOn(database);
     let billed: number;
     try {

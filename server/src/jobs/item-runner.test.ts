@@ -50,6 +50,11 @@ async function settledRows(harness: Harness, jobId: string, count: number) {
   return rows();
 }
 
+/** The job's cost as the jobs API reports it. */
+async function jobCost(harness: Harness, id: string): Promise<number> {
+  return (await call(harness, 'GET', `/api/ai/jobs/${id}`)).body.costUsd as number;
+}
+
 async function setSpendCap(harness: Harness, spendPerDayUsd: number) {
   const { body } = await call(harness, 'GET', '/api/ai/limits/policy', undefined, ADMIN_TOKEN);
   const saved = await call(harness, 'PUT', '/api/ai/limits/policy', { version: body.version, policy: { project: { spendPerDayUsd }, features: {}, users: { default: {}, overrides: {} } } }, ADMIN_TOKEN);
@@ -84,6 +89,8 @@ describe('job items whose attempt failed after reaching OpenRouter', () => {
     const [row] = await settledRows(harness, id, 1);
     expect(row).toMatchObject({ status: 'ok', attempts: 2, cost_source: 'worst_case', generation_id: answered[0]!.id });
     expect(row!.cost_usd).toBeCloseTo(answeredCost + worstCase, 12);
+    // The job's cost is its ledger's: the failed attempt's worst case with the answer's cost.
+    expect(await jobCost(harness, id)).toBeCloseTo(row!.cost_usd, 12);
     await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(answeredCost + worstCase, 9);
   });
 
@@ -102,6 +109,7 @@ describe('job items whose attempt failed after reaching OpenRouter', () => {
     const [row] = await settledRows(harness, id, 1);
     expect(row).toMatchObject({ status: 'ok', attempts: 2, cost_source: 'reconciled', generation_id: generations[1]!.id });
     expect(row!.cost_usd).toBeCloseTo(billed.cost, 12);
+    expect(await jobCost(harness, id)).toBeCloseTo(billed.cost, 12);
     await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(billed.cost, 9);
   });
 
@@ -120,6 +128,7 @@ describe('job items whose attempt failed after reaching OpenRouter', () => {
     const [row] = await settledRows(harness, id, 1);
     expect(row).toMatchObject({ status: 'error', error_code: 'quota_exceeded', attempts: 1, cost_source: 'reconciled' });
     expect(row!.cost_usd).toBeCloseTo(harness.emulator.billedTotal().cost, 12);
+    expect(await jobCost(harness, id)).toBeCloseTo(row!.cost_usd, 12);
     await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
   });
 });

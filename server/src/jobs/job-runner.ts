@@ -198,11 +198,14 @@ export class JobRunner {
     if (found === 'stopped') return;
     if (found !== 'unknown' && found.costUsd <= 0) return this.store.requeue(item, false);
     const figures = found === 'unknown' ? undefined : found;
-    const settled = await this.store.fail(item, figures ? { code: 'worker_lost', message: BILLED_WITHOUT_ANSWER, costUsd: figures.costUsd } : { code: 'worker_lost', message: MAYBE_BILLED });
+    // The item names the request of its record, so that the job's cost counts that record once.
+    const requestId = item.request_id ?? newRequestId();
+    const failure = figures ? { code: 'worker_lost', message: BILLED_WITHOUT_ANSWER, costUsd: figures.costUsd, requestId } : { code: 'worker_lost', message: MAYBE_BILLED, requestId };
+    const settled = await this.store.fail(item, failure);
     // Recorded by the one worker that settled the item, unless the worker that lost it recorded it (it lost the job alive).
     if (!settled || (await this.store.ledgerHas(generationId))) return;
     if (!figures) this.context.logger.warn('a job item lost with its worker goes to the dead-letter list as maybe billed: OpenRouter does not show its generation; its cost is estimated', { jobId: state.job.id, position: item.position, generationId });
-    this.context.usage.record(await this.#lostItemRecord(state, item, generationId, figures));
+    this.context.usage.record(await this.#lostItemRecord(state, item, requestId, generationId, figures));
   }
 
   /**
@@ -230,14 +233,14 @@ export class JobRunner {
    * the item's request, whose note in flight also becomes a record when its instance is found gone: the one written
    * first stands (this one replaces a note's worst case).
    */
-  async #lostItemRecord(state: JobState, item: ItemRow, generationId: string, figures: GenerationFigures | undefined): Promise<UsageRecord> {
+  async #lostItemRecord(state: JobState, item: ItemRow, requestId: string, generationId: string, figures: GenerationFigures | undefined): Promise<UsageRecord> {
     const { job } = state;
     const body = requestOf(job.kind, item, state.options) as Record<string, unknown>;
     const requestedModel = String(body['model'] ?? '');
     // Feature caps and usage by feature count it; the feature also prices the estimate (its name is not a model).
     const feature = await this.context.features.get(job.project_id, requestedModel).catch(() => undefined);
     return {
-      requestId: item.request_id ?? newRequestId(),
+      requestId,
       endpoint: job.kind === 'embeddings' ? 'embeddings' : 'chat',
       projectId: job.project_id,
       ...(job.user_id ? { userId: job.user_id } : {}),

@@ -149,27 +149,30 @@ export class JobStore {
     if (!job) return undefined;
     const rows = await this.db
       .selectFrom('batch_job_items')
-      .select(['status', sql<number>`count(*)`.as('count'), sql<number | null>`sum(cost_usd)`.as('cost')])
+      .select(['status', sql<number>`count(*)`.as('count')])
       .where('job_id', '=', id)
       .groupBy('status')
       .execute();
-    // Items stopped mid-way (cancelled, lost with a worker) have no figure of their own: their requests' usage
-    // records hold what OpenRouter billed for them (estimated, or worst case, until reconciled).
-    const unpriced = await this.db
-      .selectFrom('batch_job_items')
-      .innerJoin('usage_records', 'usage_records.id', 'batch_job_items.request_id')
-      .select(sql<number | null>`sum(usage_records.cost_usd)`.as('cost'))
-      .where('batch_job_items.job_id', '=', id)
-      .where('batch_job_items.cost_usd', 'is', null)
-      .where('batch_job_items.status', 'in', ['cancelled', 'failed'])
-      .executeTakeFirst();
     const counts = { ...EMPTY_COUNTS };
-    let costUsd = Number(unpriced?.cost ?? 0);
-    for (const row of rows) {
-      counts[row.status] = Number(row.count);
-      costUsd += Number(row.cost ?? 0);
-    }
-    return { job, counts, costUsd };
+    for (const row of rows) counts[row.status] = Number(row.count);
+    return { job, counts, costUsd: await this.#costOf(id) };
+  }
+
+  /**
+   * What a job cost: its requests' usage records, as the ledger holds them — an item's attempts that failed after
+   * reaching OpenRouter, the runs of an item tried again, items stopped mid-way, each estimated or at its worst case
+   * until reconciled — plus the figures of finished items whose records are not written yet.
+   */
+  async #costOf(id: string): Promise<number> {
+    const recorded = await this.db.selectFrom('usage_records').select(sql<number | null>`sum(cost_usd)`.as('cost')).where('job_id', '=', id).executeTakeFirst();
+    const unrecorded = await this.db
+      .selectFrom('batch_job_items')
+      .leftJoin('usage_records', 'usage_records.id', 'batch_job_items.request_id')
+      .select(sql<number | null>`sum(batch_job_items.cost_usd)`.as('cost'))
+      .where('batch_job_items.job_id', '=', id)
+      .where('usage_records.id', 'is', null)
+      .executeTakeFirst();
+    return Number(recorded?.cost ?? 0) + Number(unrecorded?.cost ?? 0);
   }
 
   async items(id: string, page: { offset: number; limit: number } = { offset: 0, limit: 100_000 }): Promise<ItemRow[]> {

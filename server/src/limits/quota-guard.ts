@@ -9,6 +9,8 @@ import { fromNanoUsd, NANO_USD_PER_USD, toNanoUsd, type BackendFailurePolicy, ty
 /** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
 export interface QuotaEstimate {
   tokens: number;
+  /** Of `tokens`, the prompt's bound (the rest is output); absent where an estimate does not tell them apart. */
+  promptTokens?: number;
   costUsd: number;
   /**
    * Of `costUsd`, what the request's own guardrail calls (a moderation model's) are reserved for up front; a call past

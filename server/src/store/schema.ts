@@ -237,6 +237,9 @@ export interface OpenRequestTable {
   job_id: string | null;
   /** USD: the worst case its spend caps reserved, which stands for its cost when nothing better is known. */
   worst_case_usd: number;
+  /** Tokens its token caps reserved, its prompt's and its output's (0 in notes older than these columns). */
+  worst_case_prompt_tokens: ColumnType<number, number | undefined, number>;
+  worst_case_completion_tokens: ColumnType<number, number | undefined, number>;
   /** Once OpenRouter named it (a stream's headers): its cost can then be reconciled. */
   generation_id: string | null;
   started_at: number;

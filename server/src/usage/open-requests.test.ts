@@ -7,6 +7,7 @@ import { newGatewayInstance, type GatewayInstance } from '../gateway-instance.js
 import { UsageLedger } from './ledger.js';
 import { INSTANCE_LOST } from './open-requests.js';
 import type { GenerationLookup } from './reconciler.js';
+import { UsageQuery } from './usage-query.js';
 import type { OpenRequest, UsageRecord } from './usage-record.js';
 
 /** What OpenRouter billed for the one generation it knows; every other one it does not show (yet). */
@@ -24,6 +25,7 @@ const openRequest = (overrides: Partial<OpenRequest> = {}): OpenRequest => ({
   streamed: true,
   jobId: undefined,
   worstCaseUsd: 0.0009,
+  worstCaseTokens: { prompt: 200, completion: 1_000 },
   startedAt: Date.now(),
   ...overrides,
 });
@@ -74,6 +76,7 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
         .values({
           id: request.requestId, instance_id: instance.id, project_id: request.projectId, endpoint: request.endpoint, feature: request.feature ?? null, user_id: request.userId ?? null,
           client_key_id: null, requested_model: request.requestedModel, streamed: request.streamed ? 1 : 0, job_id: null, worst_case_usd: request.worstCaseUsd,
+          worst_case_prompt_tokens: request.worstCaseTokens.prompt, worst_case_completion_tokens: request.worstCaseTokens.completion,
           generation_id: request.generationId ?? null, started_at: request.startedAt,
         })
         .execute();
@@ -97,7 +100,7 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     // call, which does not wait for it.
     expect(ledger.inFlight?.opened(request)).toBeUndefined();
     if (dialect === 'sqlite') expect(await notes()).toHaveLength(1);
-    await expect.poll(notes).toMatchObject([{ id: request.requestId, feature: 'chat', worst_case_usd: 0.0009, generation_id: null }]);
+    await expect.poll(notes).toMatchObject([{ id: request.requestId, feature: 'chat', worst_case_usd: 0.0009, worst_case_prompt_tokens: 200, worst_case_completion_tokens: 1_000, generation_id: null }]);
     await ledger.inFlight?.named(request.requestId, 'gen-streaming', 'now');
     expect(await notes()).toMatchObject([{ generation_id: 'gen-streaming' }]);
     ledger.record(recordOf(request));
@@ -146,6 +149,28 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     const rows = await records();
     expect(rows.find((row) => row.id === named.requestId)).toMatchObject({ status: 'error', error_code: INSTANCE_LOST, generation_id: 'gen-billed', cost_usd: BILLED.costUsd, feature: 'chat', streamed: 1 });
     expect(rows.find((row) => row.id === unnamed.requestId)).toMatchObject({ status: 'error', error_code: INSTANCE_LOST, cost_source: 'worst_case', cost_usd: 0.0005, user_id: 'u2', streamed: 0 });
+  });
+
+  it('records what an instance that stopped left in flight at the tokens its caps reserved, which a token cap seeded from the ledger counts, until reconciled', async () => {
+    const gone = elsewhere();
+    const unnamed = openRequest({ streamed: false, worstCaseTokens: { prompt: 50, completion: 500 } });
+    const waiting = { ...openRequest({ worstCaseTokens: { prompt: 300, completion: 4_000 } }), generationId: 'gen-not-shown-yet' };
+    const billed = { ...openRequest({ worstCaseTokens: { prompt: 300, completion: 4_000 } }), generationId: 'gen-billed' };
+    // A note whose worst case passes what a row holds (a reasoning budget of billions) stands at the most it holds.
+    const vast = openRequest({ worstCaseTokens: { prompt: 300, completion: 9_000_000_000 } });
+    await leftBy(gone, Date.now() - 1, [unnamed, waiting, billed, vast]);
+    const ledger = newLedger();
+    await ledger.start();
+    const rowOf = async (request: OpenRequest) => (await records()).find((row) => row.id === request.requestId);
+    expect(await rowOf(unnamed)).toMatchObject({ error_code: INSTANCE_LOST, cost_source: 'worst_case', prompt_tokens: 50, completion_tokens: 500 });
+    expect(await rowOf(waiting)).toMatchObject({ error_code: INSTANCE_LOST, cost_source: 'estimated', prompt_tokens: 300, completion_tokens: 4_000 });
+    expect(await rowOf(vast)).toMatchObject({ prompt_tokens: 0, completion_tokens: 2_147_483_647 });
+    // Reconciled: OpenRouter's figures replace the worst case.
+    await expect.poll(async () => (await rowOf(billed))?.cost_source).toBe('reconciled');
+    expect(await rowOf(billed)).toMatchObject({ prompt_tokens: BILLED.promptTokens, completion_tokens: BILLED.completionTokens });
+    // What a token cap's seed reads: every request left in flight, at its worst case until reconciled.
+    const spent = await new UsageQuery(db()).spentSince({ projectId: 'p1' }, Date.now() - 60_000);
+    expect(spent.tokens).toBe(550 + 4_300 + BILLED.promptTokens + BILLED.completionTokens + 2_147_483_647);
   });
 
   it('leaves the requests of an instance alone while it beats, and records them once its lease lapses', async () => {

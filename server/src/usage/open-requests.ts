@@ -1,4 +1,4 @@
-import { SqliteAdapter, sql, type Insertable, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { isGoneProcess, type GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
 import type { SqliteStatements } from '../store/database.js';
@@ -27,9 +27,13 @@ export interface OpenRequestsOptions {
   now?: () => number;
 }
 
-const OPEN_COLUMNS = ['id', 'instance_id', 'project_id', 'endpoint', 'feature', 'user_id', 'client_key_id', 'requested_model', 'streamed', 'job_id', 'worst_case_usd', 'generation_id', 'started_at'] as const satisfies ReadonlyArray<keyof OpenRow>;
+const OPEN_COLUMNS = [
+  'id', 'instance_id', 'project_id', 'endpoint', 'feature', 'user_id', 'client_key_id', 'requested_model', 'streamed', 'job_id', 'worst_case_usd',
+  'worst_case_prompt_tokens', 'worst_case_completion_tokens', 'generation_id', 'started_at',
+] as const satisfies ReadonlyArray<keyof OpenRow>;
 const openValuesOf = (row: OpenRow): unknown[] => [
-  row.id, row.instance_id, row.project_id, row.endpoint, row.feature, row.user_id, row.client_key_id, row.requested_model, row.streamed, row.job_id, row.worst_case_usd, row.generation_id, row.started_at,
+  row.id, row.instance_id, row.project_id, row.endpoint, row.feature, row.user_id, row.client_key_id, row.requested_model, row.streamed, row.job_id, row.worst_case_usd,
+  row.worst_case_prompt_tokens, row.worst_case_completion_tokens, row.generation_id, row.started_at,
 ];
 /** How long a generation named `soon` waits to be written: most requests end sooner, and their notes go unwritten. */
 const NAME_SOON_MS = 1_000;
@@ -123,6 +127,8 @@ export class OpenRequests implements InFlightLog {
       streamed: request.streamed ? 1 : 0,
       job_id: request.jobId ?? null,
       worst_case_usd: request.worstCaseUsd,
+      worst_case_prompt_tokens: request.worstCaseTokens.prompt,
+      worst_case_completion_tokens: request.worstCaseTokens.completion,
       generation_id: null,
       started_at: Math.round(request.startedAt),
     };
@@ -377,12 +383,18 @@ export class OpenRequests implements InFlightLog {
   }
 }
 
+/** The most tokens a record's row holds: the ledger's token columns, and their sum, are 32-bit integers on Postgres. */
+const MAX_ROW_TOKENS = 2_147_483_647;
+
 /**
  * The record of a request whose instance stopped with it in flight: nothing came back, so it stands at the worst case
- * its caps reserved; `estimated` at it when OpenRouter had named its generation (reconciled later), `worst_case` for
- * good otherwise. Its latency is unknown (0).
+ * its caps reserved, cost and tokens (a token cap seeded from the ledger counts it as the cap did); `estimated` at it
+ * when OpenRouter had named its generation (reconciled later, with OpenRouter's figures), `worst_case` for good
+ * otherwise. Its latency is unknown (0).
  */
-function standInOf(note: OpenRequestTable): StandIn {
+function standInOf(note: Selectable<OpenRequestTable>): StandIn {
+  const completion = Math.min(Number(note.worst_case_completion_tokens), MAX_ROW_TOKENS);
+  const prompt = Math.min(Number(note.worst_case_prompt_tokens), MAX_ROW_TOKENS - completion);
   return {
     id: note.id,
     project_id: note.project_id,
@@ -396,8 +408,8 @@ function standInOf(note: OpenRequestTable): StandIn {
     generation_id: note.generation_id,
     status: 'error',
     streamed: note.streamed,
-    prompt_tokens: 0,
-    completion_tokens: 0,
+    prompt_tokens: prompt,
+    completion_tokens: completion,
     reasoning_tokens: 0,
     image_count: null,
     image_resolution: null,

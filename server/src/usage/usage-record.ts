@@ -86,6 +86,8 @@ export interface OpenRequest {
   jobId: string | undefined;
   /** What its spend caps reserved: what it stands at in the ledger when nothing better is known. */
   worstCaseUsd: number;
+  /** What its token caps reserved, the prompt's bound and the output it may make: its tokens in that record. */
+  worstCaseTokens: { prompt: number; completion: number };
   /** Epoch ms. */
   startedAt: number;
 }

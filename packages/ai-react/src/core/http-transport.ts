@@ -32,6 +32,8 @@ export interface JsonRequest extends RequestOptions {
   query?: Record<string, string | number | undefined>;
   /** An admin route: a missing route is `admin_unavailable`. */
   admin?: boolean;
+  /** Headers of this request alone (an `Idempotency-Key`), over the client's. */
+  headers?: Record<string, string>;
 }
 
 /** The options read once, and the two things every request needs: a URL and headers. */
@@ -76,10 +78,8 @@ export function createTransport(options: AiClientOptions): Transport {
  */
 export async function requestJson<T>(transport: Transport, path: string, request: JsonRequest = {}): Promise<T> {
   const { method = request.body === undefined ? 'GET' : 'POST', body, query, signal, admin } = request;
-  const init: RequestInit = {
-    method,
-    headers: await transport.headers(body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }),
-  };
+  const own = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
+  const init: RequestInit = { method, headers: await transport.headers(request.headers ? { ...own, ...request.headers } : own) };
   if (body !== undefined) init.body = JSON.stringify(body);
   if (signal) init.signal = signal;
   if (request.keepalive && utf8Length(init.body ?? '') <= KEEPALIVE_QUOTA) init.keepalive = true;

@@ -1,3 +1,5 @@
+import { createId } from './chat-messages.js';
+import { AiError, toAiError } from './errors.js';
 import { requestJson, type RequestOptions, type Transport } from './http-transport.js';
 
 /** An article to summarize. */
@@ -76,9 +78,25 @@ export interface AiJob {
 /** `POST /api/ai/summarize`: the summaries of a few articles, or the job made for many. */
 export type SummarizeResponse = { summaries: InlineSummary[]; job?: undefined } | { job: AiJob; summaries?: undefined };
 
+/** Options of a call that may create a job: `create`, and `summarize`. */
+export interface CreateJobOptions extends RequestOptions {
+  /**
+   * The `Idempotency-Key` the creation is sent with (1 to 255 printable ASCII characters): the gateway answers a key
+   * that already created a job with that job instead of creating another. Default: a new key for each call, reused by
+   * the client's own retries of it. Pass your own to send one creation again across calls (after a reload, say); a
+   * new job needs a new key.
+   */
+  idempotencyKey?: string | undefined;
+}
+
 export interface JobsApi {
-  summarize(request: { articles: ArticleInput[]; options?: SummarizeOptions; batch?: boolean }, options?: RequestOptions): Promise<SummarizeResponse>;
-  create(request: { type: 'chat' | 'embeddings'; items: unknown[] } | { type: 'summarize'; articles: ArticleInput[]; options?: SummarizeOptions }, options?: RequestOptions): Promise<AiJob>;
+  /**
+   * Summarizes articles: a few at once, more (or `batch: true`) as a job. A batch is sent again, with its key, after a
+   * failure that retrying may cure; articles answered at once never are (each may be billed).
+   */
+  summarize(request: { articles: ArticleInput[]; options?: SummarizeOptions; batch?: boolean }, options?: CreateJobOptions): Promise<SummarizeResponse>;
+  /** Creates a job; sent again, with its key, after a failure that retrying may cure (see `CreateJobOptions`). */
+  create(request: { type: 'chat' | 'embeddings'; items: unknown[] } | { type: 'summarize'; articles: ArticleInput[]; options?: SummarizeOptions }, options?: CreateJobOptions): Promise<AiJob>;
   list(options?: RequestOptions): Promise<AiJob[]>;
   get(id: string, options?: RequestOptions): Promise<AiJob>;
   cancel(id: string, options?: RequestOptions): Promise<AiJob>;
@@ -87,18 +105,62 @@ export interface JobsApi {
 /** Only the statuses a job leaves by itself; a paused job waits for its cap. */
 export const isFinishedJob = (job: Pick<AiJob, 'status'>): boolean => job.status === 'completed' || job.status === 'cancelled';
 
+/** Sends of one creation: the first, and two more after failures that retrying may cure. */
+const CREATE_SENDS = 3;
+/** The wait before the first send again when the server named none; doubled before the next. */
+const RESEND_FIRST_WAIT_MS = 250;
+/** The longest wait before sending again: a server that asks for longer gets its error answered instead. */
+const RESEND_MAX_WAIT_MS = 10_000;
+
 /**
- * The batch jobs and summarization routes (`/api/ai/summarize`, `/api/ai/jobs…`).
+ * Sends a creation with its `Idempotency-Key`, and sends it again with the same key after a failure that retrying may
+ * cure (no answer came, a 5xx, a 429, as `AiError.retryable` says), after the wait the server asked for: a creation
+ * that reached the gateway before its answer was lost answers the job it made, never a second one.
+ */
+async function sendCreation<T>(transport: Transport, path: string, body: unknown, options: CreateJobOptions, sendAgain: boolean): Promise<T> {
+  const { signal, idempotencyKey = createId() } = options;
+  const headers = { 'Idempotency-Key': idempotencyKey };
+  for (let send = 1; ; send += 1) {
+    try {
+      return await requestJson<T>(transport, path, { body, signal, headers });
+    } catch (thrown) {
+      const error = toAiError(thrown);
+      const waitMs = error.retryAfter === undefined ? RESEND_FIRST_WAIT_MS * 2 ** (send - 1) : error.retryAfter * 1_000;
+      if (!sendAgain || send >= CREATE_SENDS || !error.retryable || waitMs > RESEND_MAX_WAIT_MS || signal?.aborted) throw error;
+      await waitUnlessAborted(waitMs, signal);
+    }
+  }
+}
+
+/** Resolves after `ms`, or rejects with an `aborted` AiError as soon as `signal` aborts. */
+function waitUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(new AiError({ code: 'aborted', message: 'The request was aborted.' }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
+}
+
+/**
+ * The batch jobs and summarization routes (`/api/ai/summarize`, `/api/ai/jobs…`). Each creation carries an
+ * `Idempotency-Key` (`CreateJobOptions`), so the client's own retries never make a second job.
  *
  * @example
  * const jobs = createJobsApi(transport);
  * const { job } = await jobs.summarize({ articles, batch: true });
+ * const again = await jobs.create({ type: 'chat', items }, { idempotencyKey: savedKey });
  */
 export function createJobsApi(transport: Transport): JobsApi {
   const path = (id: string) => `/api/ai/jobs/${encodeURIComponent(id)}`;
   return {
-    summarize: (request, { signal } = {}) => requestJson(transport, '/api/ai/summarize', { body: request, signal }),
-    create: (request, { signal } = {}) => requestJson(transport, '/api/ai/jobs', { body: request, signal }),
+    summarize: (request, options = {}) => sendCreation(transport, '/api/ai/summarize', request, options, request.batch === true),
+    create: (request, options = {}) => sendCreation(transport, '/api/ai/jobs', request, options, true),
     list: async ({ signal } = {}) => (await requestJson<{ data: AiJob[] }>(transport, '/api/ai/jobs', { signal })).data,
     get: (id, { signal } = {}) => requestJson(transport, path(id), { signal }),
     cancel: (id, { signal } = {}) => requestJson(transport, `${path(id)}/cancel`, { method: 'POST', body: {}, signal }),

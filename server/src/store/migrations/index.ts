@@ -11,6 +11,7 @@ import { conversationRevisions } from './0009-conversation-revisions.js';
 import { conversationRemovals } from './0010-conversation-removals.js';
 import { jobGenerationIndex } from './0011-job-generation-index.js';
 import { openRequests } from './0012-open-requests.js';
+import { openRequestTokens } from './0013-open-request-tokens.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-conversation-removals': conversationRemovals,
   '0011-job-generation-index': jobGenerationIndex,
   '0012-open-requests': openRequests,
+  '0013-open-request-tokens': openRequestTokens,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,37 @@
+import { expect } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, type Harness } from './harness.js';
+
+const CLIENT_HEADERS = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
+const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+
+/**
+ * Sets the project's daily spend cap, and no other limit, through the admin API.
+ * @example
+ * await setSpendCap(harness, 0.01);
+ */
+export async function setSpendCap(harness: Harness, spendPerDayUsd: number): Promise<void> {
+  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: ADMIN_HEADERS })).json()) as { version: number };
+  const policy = { project: { spendPerDayUsd }, features: {}, users: { default: {}, overrides: {} } };
+  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers: ADMIN_HEADERS, body: JSON.stringify({ version, policy }) });
+  expect(saved.status).toBe(200);
+}
+
+/**
+ * What the project's daily spend cap counts now (0 without one), as the client key's `GET /api/ai/limits` reports it.
+ * @example
+ * await expect.poll(() => spentToday(harness)).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
+ */
+export async function spentToday(harness: Harness): Promise<number> {
+  const { data } = (await (await fetch(`${harness.url}/api/ai/limits`, { headers: CLIENT_HEADERS })).json()) as { data: Array<{ kind: string; used: number }> };
+  return data.find((entry) => entry.kind === 'spendPerDayUsd')?.used ?? 0;
+}
+
+/**
+ * The worst case a chat body (JSON text) reserves against spend caps, from `POST /api/ai/estimate`.
+ * @example
+ * const cap = 2 * (await worstCaseOf(harness, JSON.stringify({ model: 'chat', messages })));
+ */
+export async function worstCaseOf(harness: Harness, body: string): Promise<number> {
+  const answer = await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers: CLIENT_HEADERS, body });
+  return ((await answer.json()) as { estimate: { costUsd: number } }).estimate.costUsd;
+}
