@@ -101,23 +101,41 @@ export class KeyWatch {
   /**
    * For a run of raw events: advances `content` over the JSON string text of one event (`bytes` from `start` to its
    * closing quote at `end`) when that event may go on as it came, and says so; false (nothing advanced) when it must be
-   * parsed and taken instead (it holds, or completes, a piece of the secret). Costs one byte search when the text
-   * cannot touch the secret.
+   * parsed and taken instead (it holds, or completes, a piece of the secret). A text without the secret's first
+   * character or an escape, with nothing matched before it, passes after one look at each of its bytes.
    */
   passesRaw(bytes: Buffer, start: number, end: number): boolean {
     const field = this.#fieldNamed('content');
-    const entering = field?.state ?? 0;
-    if (entering === 0) {
-      const first = bytes.indexOf(this.#needle.charCodeAt(0), start);
-      if ((first === -1 || first >= end) && !hasUnicodeEscape(bytes, start, end)) return true;
+    const first = this.#needle.charCodeAt(0);
+    let state = field?.state ?? 0;
+    let candidate = state > 0;
+    let escapes = false;
+    for (let index = start; index < end; index += 1) {
+      const byte = bytes[index];
+      if (byte === 92 /* \ */) escapes = true;
+      else if (byte === first) candidate = true;
     }
-    const text = bytes.toString('latin1', start, end);
-    const state = this.#advance(text, 0, text.length, entering, !text.includes('\\u'));
+    if (!candidate && !escapes) return true;
+    if (escapes) {
+      const text = bytes.toString('latin1', start, end);
+      state = this.#advance(text, 0, text.length, state, !text.includes('\\u'));
+    } else {
+      for (let index = start; index < end && state >= 0; index += 1) state = this.#step(state, bytes[index] as number);
+    }
     if (state < 0 || state >= this.hold) return false;
     if (field) field.state = state;
     if (state === 0) this.#forget(field);
     else if (!field) this.#fields.push({ name: 'content', state, parts: [] });
     return true;
+  }
+
+  /** KMP's step: the state after `code`, or -1 when it completes the secret. */
+  #step(state: number, code: number): number {
+    const needle = this.#needle;
+    let current = state;
+    while (current > 0 && code !== needle.charCodeAt(current)) current = this.#failure[current - 1] as number;
+    if (code === needle.charCodeAt(current)) current += 1;
+    return current === needle.length ? -1 : current;
   }
 
   /** Matches every string value of an event's data, rewriting the data where the secret completes. */
@@ -202,9 +220,8 @@ export class KeyWatch {
           index += 1;
         }
       }
-      while (current > 0 && code !== needle.charCodeAt(current)) current = this.#failure[current - 1] as number;
-      if (code === needle.charCodeAt(current)) current += 1;
-      if (current === needle.length) return -(index + 1);
+      current = this.#step(current, code);
+      if (current < 0) return -(index + 1);
     }
     return current;
   }
@@ -258,7 +275,8 @@ export class KeyWatch {
   }
 
   #fieldNamed(name: string): Field | undefined {
-    return this.#fields.find((field) => field.name === name);
+    for (const field of this.#fields) if (field.name === name) return field;
+    return undefined;
   }
 
   #remember(name: string): Field {
@@ -306,11 +324,6 @@ function followedByColon(text: string, from: number): boolean {
   let at = from;
   while (at < text.length && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9 || text.charCodeAt(at) === 10 || text.charCodeAt(at) === 13)) at += 1;
   return text.charCodeAt(at) === 58 /* : */;
-}
-
-function hasUnicodeEscape(bytes: Buffer, from: number, to: number): boolean {
-  const at = bytes.indexOf('\\u', from);
-  return at !== -1 && at < to;
 }
 
 /** The text a JSON string's escaped text `text[from, to)` stands for. */
