@@ -43,6 +43,7 @@ import { generatedImageStore } from './files/generated-images.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
+import { cachedModelEndpoints } from './upstream/model-endpoints.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
 import { lazyUsageRouter } from './routes/usage.js';
 import { startGatewayUsage, usageLedgerSettingsSchema, type UsageLedgerSettings } from './usage/gateway-usage.js';
@@ -144,7 +145,7 @@ export interface AiGatewayOptions {
   files?: FilesOptions;
   /** Largest request body. Default 10 MB (images in messages are large). */
   maxBodyBytes?: number;
-  /** How long the model catalog is cached. Default 10 minutes. */
+  /** How long the model catalog, and each model's providers with their prices, are cached. Default 10 minutes. */
   catalogTtlMs?: number;
   /** Where usage records go. Default (also when `undefined`): the usage ledger in the gateway's database. */
   usage?: UsageSink | undefined;
@@ -441,7 +442,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       if (stored) rememberSecret(stored);
       return stored ?? upstream.apiKey();
     },
-    catalog: new ModelCatalog(upstream, options.catalogTtlMs),
+    catalog: modelCatalog(upstream, logger, options.catalogTtlMs),
     features,
     allowRawModels: options.allowRawModels ?? false,
     authenticate: options.authenticate,
@@ -532,4 +533,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     },
   });
   return gateway as unknown as AiGateway;
+}
+
+/** The model catalog, with each model's endpoints (its providers and their prices) kept as long as the catalog. */
+function modelCatalog(upstream: OpenRouterClient, logger: GatewayLogger, ttlMs = 10 * 60_000): ModelCatalog {
+  return new ModelCatalog(upstream, ttlMs, cachedModelEndpoints(upstream, ttlMs, (message, fields) => logger.warn(message, fields)));
 }

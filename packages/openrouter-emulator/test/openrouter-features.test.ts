@@ -246,6 +246,83 @@ describe('provider routing', () => {
   });
 });
 
+describe('provider prices', () => {
+  const LLAMA = 'meta-llama/llama-3.3-70b-instruct';
+  type Endpoint = { provider_name: string; tag: string; pricing: Record<string, string> & { overrides?: Array<{ min_prompt_tokens: number; prompt: string }> }; throughput_last_30m: { p50: number }; latency_last_30m: { p50: number } };
+  const endpointsOf = async (model: string) => ((await (await fetch(`${emulator.url}/models/${model}/endpoints`)).json()) as { data: { endpoints: Endpoint[] } }).data.endpoints;
+  /** What one request cost, the provider that served it and its prompt and completion tokens. */
+  const billed = async (model: string, provider?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const answer = await openai.chat.completions.create({ model, max_tokens: 20, messages: [{ role: 'user', content: 'How far is Bergen from Oslo?' }], ...(provider ? { provider } : {}) } as OpenAI.ChatCompletionCreateParamsNonStreaming, { headers });
+    const usage = answer.usage as unknown as { cost: number; prompt_tokens: number; completion_tokens: number };
+    return { provider: (answer as unknown as { provider: string }).provider, cost: usage.cost, prompt: usage.prompt_tokens, completion: usage.completion_tokens };
+  };
+  const at = (pricing: Record<string, string>, use: { prompt: number; completion: number }) => use.prompt * Number(pricing['prompt']) + use.completion * Number(pricing['completion']);
+
+  it('lists an open-weights model\'s hosts at their own prices: the first at the list price, later ones dearer', async () => {
+    const listed = emulator.catalog.find(LLAMA)!.pricing;
+    const endpoints = await endpointsOf(LLAMA);
+    expect(endpoints.map((endpoint) => endpoint.provider_name)).toEqual(['Groq', 'DeepInfra', 'Together']);
+    expect(endpoints.map((endpoint) => Number(endpoint.pricing['completion']) / Number(listed.completion))).toEqual([1, 1.5, 2]);
+    expect(endpoints[2]!.pricing['prompt']).toBe('0.00000026');
+    // A first-party model costs the same on every cloud that resells it.
+    const claude = await endpointsOf('anthropic/claude-sonnet-4');
+    expect(new Set(claude.map((endpoint) => endpoint.pricing['completion']))).toEqual(new Set([emulator.catalog.find('anthropic/claude-sonnet-4')!.pricing.completion]));
+    // Tiers are the host's too.
+    const tiers = (await endpointsOf('qwen/qwen3-max'))[1]!.pricing.overrides!;
+    const listedTiers = emulator.catalog.find('qwen/qwen3-max')!.pricing.overrides!;
+    expect(tiers.map((tier) => tier.min_prompt_tokens)).toEqual(listedTiers.map((tier) => tier.min_prompt_tokens));
+    tiers.forEach((tier, index) => expect(Number(tier.prompt)).toBeCloseTo(1.5 * Number(listedTiers[index]!.prompt), 15));
+  });
+
+  it('bills each request at the prices of the provider that served it, whatever routed it there', async () => {
+    const endpoints = await endpointsOf(LLAMA);
+    const priceOf = (provider: string) => endpoints.find((endpoint) => endpoint.provider_name === provider)!.pricing;
+    const fastest = [...endpoints].sort((a, b) => b.throughput_last_30m.p50 - a.throughput_last_30m.p50)[0]!.provider_name;
+    const routes = [
+      [undefined, {}],
+      [{ sort: 'throughput' }, {}],
+      [{ sort: { by: 'latency' } }, {}],
+      [{ order: ['together'] }, {}],
+      [{ only: ['deepinfra'] }, {}],
+      // OpenRouter's own load balancing, as a scenario: a provider the request did not choose.
+      [undefined, { 'x-emulator-scenario': 'provider=DeepInfra' }],
+    ] as const;
+    const served: string[] = [];
+    for (const [provider, headers] of routes) {
+      const answer = await billed(LLAMA, provider, headers);
+      served.push(answer.provider);
+      expect(answer.cost, JSON.stringify(provider ?? headers)).toBeCloseTo(at(priceOf(answer.provider), answer), 15);
+      expect(emulator.generations().at(-1)?.billed?.cost).toBe(answer.cost);
+    }
+    expect(fastest).toBe('Together');
+    expect(served).toEqual(['Groq', 'Together', 'Together', 'Together', 'DeepInfra', 'DeepInfra']);
+    // The dearest host bills twice what the list price would.
+    const dear = await billed(LLAMA, { sort: 'throughput' });
+    expect(dear.cost).toBeCloseTo(2 * at(emulator.catalog.find(LLAMA)!.pricing as unknown as Record<string, string>, dear), 15);
+  });
+
+  it('sort: "price" picks the cheapest host, and max_price leaves out only the hosts dearer than it', async () => {
+    expect((await billed(LLAMA, { sort: 'price', order: [] })).provider).toBe('Groq');
+    const listed = emulator.catalog.find(LLAMA)!.pricing;
+    const perMillion = (value: string, factor: number) => Number(value) * factor * 1_000_000;
+    // Under 1.75 times the list price: Together (twice) is left out, DeepInfra (1.5 times) stays.
+    expect((await billed(LLAMA, { order: ['Together', 'DeepInfra'], max_price: { completion: perMillion(listed.completion, 1.75) } })).provider).toBe('DeepInfra');
+    expect((await billed(LLAMA, { sort: 'throughput', max_price: { prompt: String(perMillion(listed.prompt, 1.25)) } })).provider).toBe('Groq');
+    const refused = await rejectionOf(billed(LLAMA, { max_price: { completion: perMillion(listed.completion, 0.5) } }));
+    expect((refused as NotFoundError).message).toContain('No allowed providers are available for the selected model.');
+  });
+
+  it('charges the credit check at the serving host\'s prices', async () => {
+    const listed = emulator.catalog.find(LLAMA)!.pricing;
+    // Credit for 1,000 output tokens at the list price, not at twice it.
+    const key = emulator.addKey({ limit: 1_000 * Number(listed.completion) * 1.2 });
+    const client = new OpenAI({ baseURL: emulator.url, apiKey: key.key, maxRetries: 0 });
+    const ask = (provider: Record<string, unknown>) => client.chat.completions.create({ model: LLAMA, max_tokens: 1_000, messages: [{ role: 'user', content: 'Hi' }], provider } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect((await ask({ order: ['Groq'] })).choices).toHaveLength(1);
+    expect(await rejectionOf(ask({ order: ['Together'] }))).toMatchObject({ status: 402 });
+  });
+});
+
 describe('prompt caching', () => {
   const LONG = `You answer questions about the Oslo tram network. ${'Line 11 runs from Kjelsås to Majorstuen every ten minutes. '.repeat(150)}`;
   type Usage = { cost: number; prompt_tokens: number; prompt_tokens_details: { cached_tokens: number; cache_write_tokens: number } };

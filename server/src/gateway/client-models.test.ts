@@ -110,7 +110,7 @@ describe('the estimate of a chat with client models', () => {
   // A catalog that prices one model at $1 a token and one at $3, so costs read as tokens; a variant it does not
   // list (`:online`, `:nitro`) counts at the dearest price, $3.
   const listed: Record<string, { pricing: Record<string, string> }> = { 'chat/one': { pricing: { prompt: '1', completion: '1' } }, 'chat/three': { pricing: { prompt: '3', completion: '3' } } };
-  const context = { catalog: { find: async (id: string) => listed[id], dearest: async () => ({ prompt: 3, completion: 3 }) } } as unknown as GatewayContext;
+  const context = { catalog: { find: async (id: string) => listed[id], dearest: async () => ({ prompt: 3, completion: 3 }), endpoints: async () => null } } as unknown as GatewayContext;
   const run = (body: Record<string, unknown>) => ({
     target: { feature: parseFeature({ name: 'raw', model: 'chat/one' }), isFeature: false, models: ['chat/one'] },
     body: { max_tokens: 10, ...body },

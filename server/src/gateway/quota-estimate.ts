@@ -4,74 +4,12 @@ import type { ChatRun } from './chat.js';
 import { OCR_PAGE_USD, PDF_PAGE_TOKENS, onlineSearchFeeOf, predictionTokensOf, webSearchFeeOf } from './attachment-estimate.js';
 import { searchesOnline, servedModelsOf } from './client-models.js';
 import type { GatewayContext } from './context.js';
-import type { UpstreamModel } from '../upstream/model-catalog.js';
+import { factsOf, modelFactsOf, type ModelFacts } from './model-facts.js';
 
 /** Output tokens assumed when neither the request, the feature nor the catalog bounds them. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
 /** Tokens an output image is billed as per megapixel (Gemini's figure for 1024×1024). */
 const IMAGE_TOKENS_PER_MEGAPIXEL = 1_290;
-/** The context window of a model the catalog does not list: the largest OpenRouter lists (2M tokens). */
-const UNKNOWN_CONTEXT_TOKENS = 2_000_000;
-
-interface ModelFacts {
-  promptPrice: number;
-  completionPrice: number;
-  imagePrice: number;
-  maxOutput: number | undefined;
-  /** The most prompt the model takes, in tokens (what a video may fill). */
-  contextLength: number;
-  /** Reads PDFs itself; else OpenRouter parses them with its OCR engine, billed per page. */
-  readsFiles: boolean;
-  /** A prompt token written to the provider's cache (Anthropic's: 1.25 times the prompt price). */
-  cacheWritePrice: number;
-}
-
-/**
- * The catalog facts of each model a request may be served by. A model the catalog does not list, and a price it
- * lists as variable (negative: `openrouter/auto`'s `-1`), count at the dearest price any listed model has, so a spend
- * cap holds whatever serves it; a price the model does not list is 0. Only when the catalog cannot be had at all do
- * prices count as 0. Unknown models are unbounded in output (the default maximum applies).
- */
-async function factsOf(context: GatewayContext, models: readonly string[]): Promise<ModelFacts[]> {
-  const facts: ModelFacts[] = [];
-  for (const id of models) facts.push(await modelFactsOf(context, id));
-  return facts;
-}
-
-/**
- * The facts of catalog entries whose every price is listed, read once per entry rather than once per request (their
- * prices are text): an entry is never changed, a refreshed catalog brings new ones. Facts that read the dearest
- * prices are read anew, as those follow the whole catalog.
- */
-const listedFacts = new WeakMap<UpstreamModel, ModelFacts>();
-
-async function modelFactsOf(context: GatewayContext, id: string): Promise<ModelFacts> {
-  const model = await context.catalog.find(id);
-  const listed = model ? listedFacts.get(model) : undefined;
-  if (listed) return listed;
-  const pricing = model?.pricing ?? {};
-  const listedPrice = (kind: string) => (model ? Number(pricing[kind] ?? 0) : Number.NaN);
-  const known = (value: number) => Number.isFinite(value) && value >= 0;
-  // The dearest prices are read only for a model that needs them, not for every request.
-  const needsDearest = model === undefined || Object.keys(pricing).some((kind) => !known(listedPrice(kind)));
-  const dearest = needsDearest ? await context.catalog.dearest() : null;
-  const price = (kind: string) => {
-    const value = listedPrice(kind);
-    if (known(value)) return value;
-    return dearest?.[kind] ?? 0;
-  };
-  const facts: ModelFacts = {
-    promptPrice: price('prompt'),
-    completionPrice: price('completion'),
-    imagePrice: price('image_output') || price('completion'),
-    maxOutput: model?.top_provider?.max_completion_tokens ?? undefined,
-    contextLength: model?.context_length ?? model?.top_provider?.context_length ?? UNKNOWN_CONTEXT_TOKENS,
-    readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
-    cacheWritePrice: price('input_cache_write'),
-  };
-  if (model && !needsDearest) listedFacts.set(model, Object.freeze(facts));
-  return facts;
-}
 
 /**
  * An estimate a quota backend can count: whole tokens, at most what it counts exactly (a reasoning budget of 1e300
@@ -140,14 +78,15 @@ function choicesOf(body: Record<string, unknown>): number {
  * it at most the model's context (a longer prompt is refused unbilled, or cut to fit by middle-out), and the web
  * search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget and a predicted output's
  * tokens (billed as output where unused), for each answer asked for, priced at the dearest of the models it may be
- * served by (the feature's and the client's `models`), with the web search fee of an `:online` one. Spend and token
- * caps reserve this before forwarding.
+ * served by (the feature's and the client's `models`) on the dearest provider its `provider` preferences let
+ * OpenRouter route it to (`modelFactsOf`), with the web search fee of an `:online` one. Spend and token caps reserve
+ * this before forwarding.
  */
 export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptBytes' | 'attachments'>): Promise<QuotaEstimate> {
   const text = run.promptBytes;
   // The client's `models` too: OpenRouter falls back to them on any attempt and bills the one that answered.
   const served = servedModelsOf(run);
-  const facts = await factsOf(context, served);
+  const facts = await factsOf(context, served, run.body['provider']);
   const asked = askedOutputOf(run.body);
   const choices = choicesOf(run.body);
   // Output beyond the answer's own: the reasoning budget, and a predicted output's unused tokens.
@@ -172,10 +111,11 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
       tokens = prompt + output;
       promptTokens = prompt;
     }
+    const prices = model.pricesAt(prompt);
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
-    const promptPrice = run.attachments.writesCache ? Math.max(model.promptPrice, model.cacheWritePrice) : model.promptPrice;
+    const promptPrice = run.attachments.writesCache ? Math.max(prices.prompt, prices.cacheWrite) : prices.prompt;
     const search = searchFee + (searchesOnline(served[index] ?? '') ? onlineFee : 0);
-    costUsd = Math.max(costUsd, prompt * promptPrice + output * model.completionPrice + ocr + search);
+    costUsd = Math.max(costUsd, prompt * promptPrice + output * prices.completion + ocr + search);
   }
   if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, promptTokens, costUsd });
   // The input call reads the client's texts, a part of the prompt's JSON, and the text of text files (their tokens
@@ -215,7 +155,11 @@ async function moderationWorstCase(context: GatewayContext, guardrails: readonly
 const attemptsOf = (context: GatewayContext) => 1 + context.retry.maxRetries;
 
 /** The most one attempt of a moderation call reading `tokens` may cost: no more than the model's context is billed. */
-const moderationCallUsd = (model: ModelFacts, tokens: number) => Math.min(tokens, model.contextLength) * model.promptPrice + MODERATION_CALLS.answerTokens * model.completionPrice;
+function moderationCallUsd(model: ModelFacts, tokens: number): number {
+  const prompt = Math.min(tokens, model.contextLength);
+  const prices = model.pricesAt(prompt);
+  return prompt * prices.prompt + MODERATION_CALLS.answerTokens * prices.completion;
+}
 
 /** The most tokens a moderation call reading `text` sends: the bytes of its message as JSON. */
 const moderationTokensOf = (text: string) => tokensOfText(JSON.stringify([{ role: 'user', content: text }]));
@@ -252,7 +196,7 @@ function embeddingInputTokens(input: unknown): number {
 export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
-  const costUsd = Math.max(0, ...facts.map((model) => tokens * model.promptPrice));
+  const costUsd = Math.max(0, ...facts.map((model) => tokens * model.pricesAt(tokens).prompt));
   if (!moderated(guardrails)) return countable({ tokens, promptTokens: tokens, costUsd });
   const guardrailCostUsd = await moderationWorstCase(context, guardrails, tokens, 0);
   return countable({ tokens, promptTokens: tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
@@ -268,7 +212,10 @@ export async function estimateImages(context: GatewayContext, models: readonly s
   const promptTokens = promptTokensOf(prompt);
   const facts = await factsOf(context, models);
   const tokens = promptTokens + imageTokens;
-  const costUsd = Math.max(0, ...facts.map((model) => promptTokens * model.promptPrice + imageTokens * model.imagePrice));
+  const costUsd = Math.max(0, ...facts.map((model) => {
+    const prices = model.pricesAt(promptTokens);
+    return promptTokens * prices.prompt + imageTokens * prices.image;
+  }));
   if (!moderated(guardrails)) return countable({ tokens, promptTokens, costUsd });
   const guardrailCostUsd = await moderationWorstCase(context, guardrails, promptTokens, 0);
   return countable({ tokens, promptTokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });

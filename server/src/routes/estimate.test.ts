@@ -44,13 +44,7 @@ const audio = (kilobytes: number) => Buffer.alloc(kilobytes * 1024, 7).toString(
 const internalErrors = () => harness.logs.filter((line) => line.includes('unhandled error'));
 
 describe('POST /api/ai/estimate', () => {
-  it('answers from the gateway alone, quickly: nothing reaches OpenRouter once the catalog is read', async () => {
-    // The first estimate may read the model catalog (prices); that read is shared and kept.
-    expect((await estimate(user('warm up'))).status).toBe(200);
-    // The listener hears OpenRouter's traffic (the catalog read at the latest).
-    expect(upstreamRequests.some((path) => path.endsWith('/models'))).toBe(true);
-    const before = upstreamRequests.length;
-    const generations = harness.emulator.generations().length;
+  it('answers from the gateway alone, quickly: nothing reaches OpenRouter once the catalog and the models\' providers are read', async () => {
     const bodies = [
       user('What does a tram pass cost?'),
       user([{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: PNG } }]),
@@ -58,6 +52,13 @@ describe('POST /api/ai/estimate', () => {
       { ...user('Latest tram news?'), model: 'searching', tools: [{ type: 'openrouter:web_search' }] },
       { ...user('Transcribe'), model: 'listen', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: audio(32), format: 'wav' } }] }] },
     ];
+    // The first estimates may read the model catalog and each model's providers (prices); those reads are shared and kept.
+    for (const body of bodies) expect((await estimate(body)).status).toBe(200);
+    // The listener hears OpenRouter's traffic (the catalog read at the latest, and the providers of the feature's model).
+    expect(upstreamRequests.some((path) => path.endsWith('/models'))).toBe(true);
+    expect(upstreamRequests).toContain('/api/v1/models/google/gemini-2.5-flash/endpoints');
+    const before = upstreamRequests.length;
+    const generations = harness.emulator.generations().length;
     const times: number[] = [];
     for (let round = 0; round < 4; round += 1) {
       for (const body of bodies) {

@@ -1,4 +1,5 @@
 import { modalitiesOf, type OpenRouterModel } from '@insforge/ai-protocol';
+import type { ModelEndpoint, ModelEndpointSource } from './model-endpoints.js';
 import type { OpenRouterClient } from './openrouter-client.js';
 import { SentKey } from './sent-key.js';
 
@@ -24,9 +25,14 @@ export class ModelCatalog {
   #snapshot: CatalogSnapshot | undefined;
   #inflight: Promise<CatalogSnapshot> | undefined;
 
+  /**
+   * @param endpointSource where each model's endpoints (its providers and their prices) are read, cached; without it
+   * none are known, and every provider counts at the catalog's price.
+   */
   constructor(
     private readonly client: OpenRouterClient,
     private readonly ttlMs = 10 * 60_000,
+    private readonly endpointSource?: ModelEndpointSource,
   ) {}
 
   async snapshot(): Promise<CatalogSnapshot> {
@@ -41,6 +47,19 @@ export class ModelCatalog {
   async find(id: string): Promise<UpstreamModel | undefined | null> {
     try {
       return (await this.snapshot()).byId.get(id);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The providers OpenRouter may route a listed model to, each with its own prices: undefined when it lists none,
+   * `null` when they cannot be had (the catalog's price then stands for every provider).
+   */
+  async endpoints(id: string): Promise<readonly ModelEndpoint[] | undefined | null> {
+    if (!this.endpointSource) return null;
+    try {
+      return await this.endpointSource.get(id);
     } catch {
       return null;
     }

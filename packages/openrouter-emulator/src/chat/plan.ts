@@ -1,6 +1,6 @@
 import type { Catalog, TokenPrices } from '../catalog/catalog.js';
 import { pricesFor } from '../catalog/catalog.js';
-import { NoProviderError, providerProfile, routeProvider, type ProviderProfile } from '../catalog/providers.js';
+import { NoProviderError, providerPricing, providerProfile, routeProvider, type ProviderProfile } from '../catalog/providers.js';
 import type { CatalogModel } from '../catalog/types.js';
 import type { EmulatorContext } from '../context.js';
 import { hashString } from '../content/hash.js';
@@ -43,6 +43,7 @@ export interface Citation {
 export interface ChatPlan {
   model: CatalogModel;
   provider: ProviderProfile;
+  /** The serving provider's prices (an open-weights model's later hosts charge more than the list price). */
   prices: TokenPrices;
   promptTokens: number;
   reasoningPieces: string[];
@@ -77,9 +78,8 @@ export interface ChatPlan {
  */
 export function providerFor(body: Record<string, unknown>, model: CatalogModel, scenario: Scenario): string {
   if (scenario.provider) return scenario.provider;
-  const perMillion = (value: string | undefined) => Number(value ?? 0) * 1_000_000;
   try {
-    return routeProvider(model.id, body['provider'], { prompt: perMillion(model.pricing.prompt), completion: perMillion(model.pricing.completion) });
+    return routeProvider(model, body['provider']);
   } catch (error) {
     if (error instanceof NoProviderError) throw new EmulatorHttpError(404, error.message);
     throw error;
@@ -339,7 +339,7 @@ export function planChat(
   return {
     model,
     provider,
-    prices: pricesFor(model.pricing, promptTokens),
+    prices: pricesFor(providerPricing(model, provider.name), promptTokens),
     promptTokens,
     reasoningPieces,
     reasoningHidden: reasoningExcluded,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pricesFor } from '../catalog/catalog.js';
+import { providerPricing } from '../catalog/providers.js';
 import { planChat, providerFor, resolveChatModel } from '../chat/plan.js';
 import { respondJson } from '../chat/respond-json.js';
 import { streamChat } from '../chat/stream.js';
@@ -44,7 +45,7 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
 
   const promptTokens = countPromptTokens(body['messages'] as unknown[], body['tools'], scenario.tokenizer);
   const maxTokens = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? Math.max(1, (model.context_length ?? 4096) - promptTokens)) as number;
-  checkCredit(context.keys, account, pricesFor(model.pricing, promptTokens), promptTokens, maxTokens);
+  checkCredit(context.keys, account, pricesFor(providerPricing(model, provider), promptTokens), promptTokens, maxTokens);
 
   const id = generationId();
   const plan = planChat(context, body, model, scenario, id);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bill } from '../billing.js';
 import { pricesFor } from '../catalog/catalog.js';
-import { providersForModel } from '../catalog/providers.js';
+import { providerPricing, providersForModel } from '../catalog/providers.js';
 import { attributionHeaders, authenticate, resolveScenario, type EmulatorContext } from '../context.js';
 import { countTokens } from '../content/tokens.js';
 import { embedText, embedTokens, encodeEmbedding } from '../content/vectors.js';
@@ -50,7 +50,7 @@ export async function handleEmbeddings(context: EmulatorContext, req: IncomingMe
   if (sendMalformed(res, scenario)) return;
 
   const promptTokens = inputs.reduce((sum, input) => sum + (input.kind === 'text' ? countTokens(input.text, scenario.tokenizer) : input.tokens.length), 0);
-  const prices = pricesFor(model.pricing, promptTokens);
+  const prices = pricesFor(providerPricing(model, provider), promptTokens);
   checkCredit(context.keys, account, prices, promptTokens, 0);
   if (scenario.ttftMs) await sleep(scenario.ttftMs);
   const data = inputs.map((input, index) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bill, priceTokens } from '../billing.js';
 import { pricesFor } from '../catalog/catalog.js';
-import { providersForModel } from '../catalog/providers.js';
+import { providerPricing, providersForModel } from '../catalog/providers.js';
 import type { CatalogModel } from '../catalog/types.js';
 import { IMAGE_OUTPUT_TOKENS } from '../chat/plan.js';
 import { attributionHeaders, authenticate, resolveScenario, type EmulatorContext } from '../context.js';
@@ -58,7 +58,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
 
   const promptTokens = countTokens(prompt, scenario.tokenizer);
   const imageTokens = imageTokensFor(width, height) * (count as number);
-  const prices = pricesFor(model.pricing, promptTokens);
+  const prices = pricesFor(providerPricing(model, provider), promptTokens);
   checkCredit(context.keys, account, { ...prices, completion: prices.imageOutput }, promptTokens, imageTokens);
   const counts = { promptTokens, completionTokens: imageTokens, reasoningTokens: 0, imageTokens };
   const id = generationId();

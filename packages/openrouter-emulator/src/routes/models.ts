@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { providersForModel } from '../catalog/providers.js';
+import { providerFigures, providerPricing, providersForModel } from '../catalog/providers.js';
 import type { CatalogModel, ModelKind } from '../catalog/types.js';
 import type { EmulatorContext } from '../context.js';
 import { EmulatorHttpError, sendJson } from '../http.js';
@@ -29,28 +29,35 @@ export function handleModels(context: EmulatorContext, res: ServerResponse, quer
   sendJson(res, 200, { data, total_count: data.length, links: { next: null } });
 }
 
-/** `GET /models/:author/:slug/endpoints`: the providers serving a model, with their prices and limits. */
+/**
+ * `GET /models/:author/:slug/endpoints`: the providers serving a model, in routing order, each with its own prices (an
+ * open-weights model's later hosts charge more than the list price), limits and the throughput and latency figures
+ * `provider.sort` reads.
+ */
 export function handleModelEndpoints(context: EmulatorContext, res: ServerResponse, slug: string): void {
   const model = context.catalog.find(slug);
   if (!model) throw new EmulatorHttpError(404, `Model ${slug} not found`);
-  const endpoints = providersForModel(model.id).map((provider, index) => ({
-    name: `${provider} | ${model.canonical_slug}`,
-    model_id: model.id,
-    model_name: model.name,
-    context_length: model.context_length,
-    pricing: { ...model.pricing, discount: 0 },
-    provider_name: provider,
-    tag: provider.toLowerCase().replace(/\s+/g, '-'),
-    quantization: null,
-    max_completion_tokens: model.top_provider.max_completion_tokens,
-    max_prompt_tokens: null,
-    supported_parameters: model.supported_parameters,
-    status: 0,
-    uptime_last_30m: 99.9 - index * 0.4,
-    latency_last_30m: { p50: 420 + index * 80, p75: 610 + index * 90, p90: 900 + index * 120, p99: 1800 + index * 200 },
-    throughput_last_30m: { p50: 72 - index * 8, p75: 64 - index * 8, p90: 51 - index * 6, p99: 30 - index * 4 },
-    supports_implicit_caching: false,
-  }));
+  const endpoints = providersForModel(model.id).map((provider, index) => {
+    const { throughput, latency } = providerFigures(provider);
+    return {
+      name: `${provider} | ${model.canonical_slug}`,
+      model_id: model.id,
+      model_name: model.name,
+      context_length: model.context_length,
+      pricing: { ...providerPricing(model, provider), discount: 0 },
+      provider_name: provider,
+      tag: provider.toLowerCase().replace(/\s+/g, '-'),
+      quantization: null,
+      max_completion_tokens: model.top_provider.max_completion_tokens,
+      max_prompt_tokens: null,
+      supported_parameters: model.supported_parameters,
+      status: 0,
+      uptime_last_30m: 99.9 - index * 0.4,
+      latency_last_30m: { p50: latency, p75: Math.round(latency * 1.4), p90: Math.round(latency * 2), p99: Math.round(latency * 4) },
+      throughput_last_30m: { p50: throughput, p75: Math.round(throughput * 0.85), p90: Math.round(throughput * 0.7), p99: Math.round(throughput * 0.4) },
+      supports_implicit_caching: false,
+    };
+  });
   const { id, name, created, description, architecture } = model;
   sendJson(res, 200, { data: { id, name, created, description, architecture, endpoints } });
 }
