@@ -43,7 +43,7 @@ import { generatedImageStore } from './files/generated-images.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
-import { cachedModelEndpoints } from './upstream/model-endpoints.js';
+import { cachedModelEndpoints } from './model-endpoint-cache.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
 import { lazyUsageRouter } from './routes/usage.js';
 import { startGatewayUsage, usageLedgerSettingsSchema, type UsageLedgerSettings } from './usage/gateway-usage.js';

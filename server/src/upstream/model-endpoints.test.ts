@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelCatalog } from './model-catalog.js';
-import { cachedModelEndpoints, fetchModelEndpoints } from './model-endpoints.js';
+import { cachedModelEndpoints } from '../model-endpoint-cache.js';
+import { fetchModelEndpoints } from './model-endpoints.js';
 import { OpenRouterClient } from './openrouter-client.js';
 
 /** A stand-in for OpenRouter's endpoints route: one model listed, one unknown, one whose read fails. */
