@@ -138,13 +138,18 @@ export class KeyWatch {
     return current === needle.length ? -1 : current;
   }
 
-  /** Matches every string value of an event's data, rewriting the data where the secret completes. */
+  /**
+   * Matches the string values of an event's data, rewriting the data where the secret completes. A match carries from
+   * one value to the next only in the fields a client joins across events (`JOINED_FIELDS`); in an event without `\u`
+   * escapes only those are read, from its `choices` on (every other value is whole in its event, where the search for
+   * the secret's bytes finds it), while an event with escapes has every value decoded.
+   */
   #scan(item: DataItem): void {
     const first = this.#needle[0] as string;
     const plain = !item.data.includes('\\u');
     let keyStart = 0;
     let keyEnd = 0;
-    let position = 0;
+    let position = plain ? choicesStart(item.data) : 0;
     // Where the secret's first character next appears: a value before it, with nothing matched, cannot touch it.
     let nextFirst = -1;
     for (;;) {
@@ -160,7 +165,9 @@ export class KeyWatch {
         keyEnd = end;
         continue;
       }
-      let field = this.#fieldAt(data, keyStart, keyEnd);
+      const joined = isJoinedField(data, keyStart, keyEnd);
+      if (!joined && plain) continue;
+      let field = joined ? this.#fieldAt(data, keyStart, keyEnd) : undefined;
       if (field === undefined && plain) {
         if (nextFirst < start) {
           nextFirst = data.indexOf(first, start);
@@ -174,14 +181,16 @@ export class KeyWatch {
         this.#forget(field);
         continue;
       }
-      field ??= this.#remember(data.slice(keyStart, keyEnd));
       if (state > 0) {
+        // A piece at the end of a value no client joins to the next goes nowhere.
+        if (!joined) continue;
+        field ??= this.#remember(data.slice(keyStart, keyEnd));
         field.state = state;
         field.parts.push({ item, start, end });
         continue;
       }
       // The secret completed at `-state - 1`: cut it, then read the rewritten value again from its start.
-      const moved = this.#cut(field, item, start, end, -state - 1);
+      const moved = this.#cut(field ?? { name: '', state: 0, parts: [] }, item, start, end, -state - 1);
       this.#forget(field);
       keyStart += moved;
       keyEnd += moved;
@@ -290,6 +299,24 @@ export class KeyWatch {
     const index = this.#fields.indexOf(field);
     if (index !== -1) this.#fields.splice(index, 1);
   }
+}
+
+/**
+ * The fields whose values a client joins across a stream's events: message text, reasoning (and its details' text and
+ * summaries), refusals, tool-call arguments, audio transcripts.
+ */
+const JOINED_FIELDS = ['content', 'reasoning', 'refusal', 'arguments', 'text', 'summary', 'transcript'];
+
+function isJoinedField(data: string, start: number, end: number): boolean {
+  const length = end - start;
+  for (const name of JOINED_FIELDS) if (name.length === length && data.startsWith(name, start)) return true;
+  return false;
+}
+
+/** Where an event's `choices` starts (0 when it has none, or the text found is inside a string). */
+function choicesStart(data: string): number {
+  const at = data.indexOf('"choices":');
+  return at > 0 && !escaped(data, at, 0) ? at : 0;
 }
 
 /** KMP's table: for each prefix of `needle`, the length of its longest proper prefix that is also its suffix. */
