@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
+import { InstanceConnections } from '../observability/instance-connections.js';
 import { MemoryBackend } from './memory-backend.js';
 import { RedisBackend } from './redis-backend.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
@@ -313,6 +314,23 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       );
       expect(allowedOf(results)).toHaveLength(6);
       expect(await second.current(key)).toBe(900);
+    });
+
+    it('shares a key prefix with the rest of the gateway (the instances\' connection report) without a clash of kinds', async () => {
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        // The connection report writes first, as it does at an instance's start: reservations must still work.
+        const connections = new InstanceConnections({ requestsInFlight: () => 0, streamsInFlight: () => 0, redis, keyPrefix: KEY_PREFIX, reportEveryMs: 60_000 });
+        await connections.report();
+        const backend = open();
+        const results = await Promise.all([backend.reserve(uniqueKey('spend-day'), 10, 100, Date.now() + 3_600_000), backend.reserve(uniqueKey('spend-day'), 10, 100, Date.now() + 3_600_000)]);
+        expect(allowedOf(results)).toHaveLength(2);
+        // And the report after a reservation.
+        await connections.report();
+        await connections.close();
+      } finally {
+        redis.disconnect();
+      }
     });
 
     /** A budget hash as Redis holds it: what is spent and what is reserved, in all and by instance. */

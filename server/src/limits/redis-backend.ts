@@ -488,8 +488,10 @@ export class RedisBackend implements QuotaBackend {
     return `${this.keyPrefix}ib:${instanceId}`;
   }
 
+  // Not `instances`: under a prefix the operator shares with the rest of the gateway (`--redis-prefix`), that name is
+  // the instances' connection report (a hash), and every reservation failed with WRONGTYPE.
   private instancesKey(): string {
-    return `${this.keyPrefix}instances`;
+    return `${this.keyPrefix}quota-instances`;
   }
 }
 
