@@ -26,15 +26,15 @@ export interface Blocklist {
 
 /**
  * A blocklist of whole words (or phrases) and regular expressions, matched case-insensitively on the text's
- * `matchingView` (invisible code points dropped, compatibility forms and look-alike letters folded, the words read
- * the same way), so `night\u200bingale`, `ｎｉｇｈｔｉｎｇａｌｅ` and `nightingаle` (Cyrillic `а`) are `nightingale`;
- * spans are those of the text as sent. Patterns also read the text as sent, as one may name characters the view folds
- * (a Cyrillic word, `\p{Script=Greek}`). Undefined when the list is empty. The words, escaped, match in time linear in
- * the text and are read here; the patterns, whatever the check at save time let through (or a feature saved before it
- * was stricter), run in the gateway's `BlocklistWorker`, which refuses a text they cannot finish in time with a
- * `PatternBudgetError`. A text's spans are those of every word and pattern, overlapping ones merged. `screening` says
- * whom the texts are screened for (a project: the worker takes turns between them) and the signal that drops a text
- * the request no longer needs.
+ * `matchingView` (invisible code points and accents dropped, compatibility forms and look-alike letters folded, the
+ * words read the same way), so `night\u200bingale`, `ｎｉｇｈｔｉｎｇａｌｅ`, `nightingаle` (Cyrillic `а`) and `nìghtingale` are
+ * `nightingale`; spans are those of the text as sent. Patterns also read the text as sent, as one may name characters
+ * the view folds (`crème`, a Cyrillic word, `\p{Script=Greek}`). Undefined when the list is empty. The words, escaped,
+ * match in time linear in the text and are read here; the patterns, whatever the check at save time let through (or a
+ * feature saved before it was stricter), run in the gateway's `BlocklistWorker`, which refuses a text they cannot
+ * finish in time with a `PatternBudgetError`. A text's spans are those of every word and pattern, overlapping ones
+ * merged. `screening` says whom the texts are screened for (a project: the worker takes turns between them) and the
+ * signal that drops a text the request no longer needs.
  * @example
  * compileBlocklist(['darn'], ['promo\\d+'], worker)?.find('use PROMO42'); // [{ start: 4, end: 11 }]
  */

@@ -18,6 +18,8 @@ const DISGUISES: Array<[string, string]> = [
   ['a soft hyphen', 'night\u00adingale'],
   ['fullwidth letters', 'ｎｉｇｈｔｉｎｇａｌｅ'],
   ['a Cyrillic look-alike', 'nightingаle'],
+  ['an accent', 'nightìngale'],
+  ['a combining accent', 'nightinga\u0301le'],
 ];
 
 let harness: Harness;

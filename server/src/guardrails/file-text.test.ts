@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataUrlText } from './file-text.js';
+import { dataUrlText, linkText } from './file-text.js';
 
 describe('the text of a data URL', () => {
   it('reads text-like media types, base64 or percent-encoded, and writes a changed text back the same way', () => {
@@ -23,5 +23,19 @@ describe('the text of a data URL', () => {
     expect(dataUrlText('data:image/png;base64,iVBORw0KGgo=')).toBeUndefined();
     expect(dataUrlText('https://example.com/notes.txt')).toBeUndefined();
     expect(dataUrlText(42)).toBeUndefined();
+  });
+});
+
+describe('the text of a link', () => {
+  it('reads an http(s) link with its escapes decoded and the spaces of its query', () => {
+    expect(linkText('https://birds.test/night%69ngale.png')).toBe('https://birds.test/nightingale.png');
+    expect(linkText('HTTP://birds.test/a+b/find?q=the+nightingale&to=ada%40example.com')).toBe('HTTP://birds.test/a+b/find?q=the nightingale&to=ada@example.com');
+    expect(linkText('https://birds.test/caf%C3%A9/%ff%')).toBe('https://birds.test/café/\ufffd%');
+  });
+
+  it('reads nothing of a data URL or what is not a link', () => {
+    expect(linkText('data:text/plain;base64,aGk=')).toBeUndefined();
+    expect(linkText('file-ref:abc')).toBeUndefined();
+    expect(linkText(42)).toBeUndefined();
   });
 });

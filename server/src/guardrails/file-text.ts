@@ -59,3 +59,19 @@ export function dataUrlText(url: unknown): DataUrlText | undefined {
     return { text: bytes.toString('latin1'), rewrite: undefined };
   }
 }
+
+const LINK = /^https?:\/\//i;
+
+/**
+ * The text of an `http(s)` link as a reader (and the server it names) reads it: percent-escapes decoded as UTF-8
+ * (a broken byte a replacement character), and `+` in the query a space, as a form's query spells one; undefined for
+ * what is not such a link (a `data:` URL, a file reference).
+ * @example
+ * linkText('https://birds.test/find?q=the+night%69ngale'); // 'https://birds.test/find?q=the nightingale'
+ */
+export function linkText(url: unknown): string | undefined {
+  if (typeof url !== 'string' || !LINK.test(url)) return undefined;
+  const query = url.indexOf('?');
+  const spelled = query < 0 ? url : url.slice(0, query) + url.slice(query).replaceAll('+', ' ');
+  return spelled.includes('%') ? new TextDecoder('utf-8').decode(percentDecoded(spelled)) : spelled;
+}

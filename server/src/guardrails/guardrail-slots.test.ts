@@ -80,6 +80,7 @@ const post = (path: string, body: unknown) =>
 const user = (extra: Record<string, unknown> = {}) => ({ role: 'user', content: 'Tell me about birds.', ...extra });
 const lookup = (fn: Record<string, unknown> = {}) => ({ type: 'function', function: { name: 'lookup', description: 'Looks up.', parameters: { type: 'object', properties: { q: { type: 'string' } } }, ...fn } });
 const parameters = (q: Record<string, unknown>) => lookup({ parameters: { type: 'object', properties: { q: { type: 'string', ...q } } } });
+const image = (url: string) => ({ type: 'image_url', image_url: { url } });
 const asText = (text: string, type = 'text/plain') => ({ type: 'file', file: { filename: 'notes.txt', file_data: `data:${type};base64,${Buffer.from(text).toString('base64')}` } });
 
 /** Requests that hide the word in one place the model reads, each beside an ordinary message. */
@@ -99,6 +100,15 @@ const INPUTS: Array<[string, Record<string, unknown>]> = [
   ['a JSON file sent percent-encoded', { messages: [user({ content: [{ type: 'text', text: 'Read this.' }, { type: 'file', file: { filename: 'a.json', file_data: `data:application/json,${encodeURIComponent(`{"bird":"${WORD}"}`)}` } }] })] }],
   ['the web plugin\'s search prompt', { messages: [user()], plugins: [{ id: 'web', search_prompt: `Search for ${WORD}.` }] }],
   ['an assistant turn\'s refusal', { messages: [user(), { role: 'assistant', content: 'No.', refusal: WORD }, user()] }],
+  ['a stop sequence', { messages: [user()], stop: ['END', WORD] }],
+  ['a stop string', { messages: [user()], stop: `The ${WORD}` }],
+  ['an image link\'s path', { messages: [user({ content: [{ type: 'text', text: 'Look.' }, image(`https://birds.test/${WORD}.png`)] })] }],
+  ['an image link\'s query, percent-encoded', { messages: [user({ content: [{ type: 'text', text: 'Look.' }, image('https://birds.test/find?q=night%69ngale')] })] }],
+  ['a phrase in an image link\'s query', { messages: [user({ content: [{ type: 'text', text: 'Look.' }, image('https://birds.test/find?q=the+nightingale+sings')] })] }],
+  ['a file link', { messages: [user({ content: [{ type: 'text', text: 'Read this.' }, { type: 'file', file: { filename: 'notes.pdf', file_data: `https://birds.test/${WORD}.pdf` } }] })] }],
+  ['an image link in an assistant turn handed back', { messages: [user(), { role: 'assistant', content: 'Here.', images: [image(`https://birds.test/${WORD}.png`)] }, user()] }],
+  ['readable reasoning handed back', { messages: [user(), { role: 'assistant', content: 'Fine.', reasoning_details: [{ type: 'reasoning.text', text: `A ${WORD} sang.`, format: 'unknown', index: 0 }] }, user()] }],
+  ['a reasoning summary handed back', { messages: [user(), { role: 'assistant', content: 'Fine.', reasoning_details: [{ type: 'reasoning.summary', summary: `About a ${WORD}.`, format: 'unknown', index: 0 }] }, user()] }],
   ['an assistant turn\'s citations', { messages: [user(), { role: 'assistant', content: 'See [1].', annotations: [{ type: 'url_citation', url_citation: { url: 'https://a.test', title: WORD, content: 'A bird.', start_index: 4, end_index: 7 } }] }, user()] }],
 ];
 
@@ -119,6 +129,21 @@ describe('input guardrails read every text the model reads', () => {
     expect(part?.file?.file_data).toBe(`data:text/plain;base64,${Buffer.from('Write to [REDACTED_EMAIL].').toString('base64')}`);
     const named = await post('/v1/chat/completions', { model: 'redacted', messages: [user({ name: EMAIL })] });
     expect(named.status).toBe(403);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('refuse an address in an image link or a stop sequence, which a redaction cannot rewrite without changing what they do', async () => {
+    for (const request of [{ messages: [user({ content: [{ type: 'text', text: 'Look.' }, image('https://mail.test/card?to=ada%40example.com')] })] }, { messages: [user()], stop: [EMAIL] }]) {
+      const response = await post('/v1/chat/completions', { model: 'redacted', ...request });
+      expect(response.status).toBe(403);
+    }
+    expect(sent).toHaveLength(0);
+  });
+
+  it('pass encrypted reasoning handed back unread: only its provider can read it', async () => {
+    const encrypted = { type: 'reasoning.encrypted', data: Buffer.from(`A ${WORD} sang.`).toString('base64'), format: 'unknown', index: 0 };
+    const response = await post('/v1/chat/completions', { model: 'screened', messages: [user(), { role: 'assistant', content: 'Fine.', reasoning_details: [encrypted] }, user()] });
+    expect(response.status).toBe(200);
     expect(sent).toHaveLength(1);
   });
 

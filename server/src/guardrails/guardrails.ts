@@ -8,6 +8,7 @@ import type { GuardrailDecision } from '../usage/usage-record.js';
 import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
 import { ModerationAllowance } from './moderation-allowance.js';
+import { matchingView } from './matching-view.js';
 import { findPii, redactPii } from './pii.js';
 import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, textSlotsOf, type TextSlot } from './text-slots.js';
 
@@ -50,8 +51,18 @@ export type Moderate = (request: { model: string; text: string; apiKey: string; 
 
 export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the content policy of this app.';
 
-/** Characters of the answer kept before each new chunk, so a phrase split across chunks is still matched. */
+/**
+ * Characters of the answer kept before each new chunk, so a phrase split across chunks is still matched: characters
+ * as the rules read them (`matchingView`), so invisible code points and accents inside a word do not count.
+ */
 const RULE_WINDOW = 256;
+/**
+ * The most code units of the answer as sent a window may take to hold its `RULE_WINDOW` characters: ordinary text
+ * takes 1 to 7 (an accented letter, an emoji with its joiners and selectors, a flag of tag characters). A window
+ * that would take more is padding a reader does not see; the stream ends with the guardrail's error there, as what
+ * comes next could not be screened with what came before.
+ */
+const RULE_WINDOW_LIMIT = 16 * RULE_WINDOW;
 /** The place of a text of a streamed answer that comes whole (a name, a citation): screened on its own, no window kept. */
 const WHOLE = '';
 /** How often (in characters of a streamed answer) the model and host checks run, and how much they read. */
@@ -280,20 +291,37 @@ async function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], s
 }
 
 /**
+ * The end of a text of a stream its next piece is screened after: from where its last `RULE_WINDOW` characters as the
+ * rules read them begin (invisible code points before them left out), or undefined when that is more than
+ * `RULE_WINDOW_LIMIT` code units as sent.
+ * @example
+ * ruleWindow(`Say night${'\u200b'.repeat(300)}`); // all of it: the padding reads as nothing
+ */
+function ruleWindow(text: string): string | undefined {
+  if (text.length <= RULE_WINDOW) return text;
+  const view = matchingView(text);
+  const { length } = view.text;
+  const { start } = view.original({ start: Math.max(0, length - RULE_WINDOW), end: length });
+  return text.length - start <= RULE_WINDOW_LIMIT ? text.slice(start) : undefined;
+}
+
+/**
  * The answer's checks, on every text of it the client reads (`answerSlots`, the same for a JSON answer's message and a
  * stream's delta): the content, refusal, reasoning (`reasoning` and the text of `reasoning_details`), citations,
  * audio transcript, tool calls' names and arguments, and the tokens of `logprobs`. A JSON answer is checked whole (a
  * rule in `redact` mode rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
- * rules see each new piece after the last `RULE_WINDOW` characters of the same text (a text that comes whole, such as
- * a name or a citation, on its own), so a match is stopped before its last piece is sent (a stream cannot take back
- * what it sent, so `redact` blocks there). Tool-call arguments are read raw and, as
- * `slotMatches` reads a JSON answer's, decoded: each string they hold on its own window, so an escape (`\\`,
- * `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on the latest `MODEL_WINDOW` of
+ * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
+ * comes whole, such as a name or a citation, on its own), so a match is stopped before its last piece is sent (a
+ * stream cannot take back what it sent, so `redact` blocks there); a window that would take more than
+ * `RULE_WINDOW_LIMIT` code units as sent ends the stream with the first rule's error. Tool-call arguments are read
+ * raw and, as `slotMatches` reads a JSON answer's, decoded: each string they hold on its own window, so an escape
+ * (`\\`, `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on the latest `MODEL_WINDOW` of
  * all of them but the tokens (which spell the rest again), and once more at the end.
  */
 function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): AnswerTap {
   const judged = checks.some((check) => check.judge);
-  /** The last `RULE_WINDOW` characters of each text of the stream, by choice and place (content, reasoning, a tool call). */
+  const ruled = checks.find((check) => check.rule);
+  /** The window of each text of the stream (`ruleWindow`), by choice and place (content, reasoning, a tool call). */
   const tails = new Map<string, string>();
   /** The stream's texts in the order they came, for the model and host checks (a blank line where the text changes). */
   let transcript = '';
@@ -307,7 +335,10 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     }
   };
   const keep = (key: string, text: string) => {
-    if (key !== WHOLE) tails.set(key, text.length > RULE_WINDOW ? text.slice(-RULE_WINDOW) : text);
+    if (key === WHOLE || !ruled) return;
+    const window = ruleWindow(text);
+    if (window === undefined) throw blocked(meter, ruled, 'output', request);
+    tails.set(key, window);
   };
   /** Runs the rules on a new piece of a text after the window kept of it, so only a match that ends in it counts. */
   const screen = async (key: string, piece: string) => {

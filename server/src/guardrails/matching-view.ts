@@ -27,9 +27,19 @@ const IGNORABLES = /\p{Default_Ignorable_Code_Point}/gu;
 const MARK = /\p{M}/u;
 const NOT_ASCII = /[^\p{ASCII}]/u;
 /**
+ * Marks a reader reads a word without: accents (the combining marks Unicode shares between scripts, its Inherited
+ * script: acute, grave, diaeresis, cedilla, tilde, ring, caron…, Greek tonos, Cyrillic breve, Arabic harakat) and the
+ * Hebrew points ordinary writing leaves out. Not the marks that make another letter or word of their script: the
+ * vowel signs and viramas of Indic scripts, Thai and Lao vowels and tones, the kana voicing marks (`か` and `が`).
+ */
+const ACCENTS = /(?![\u3099\u309a])[\p{Script=Inherited}\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]/gu;
+/** A text in NFKC without its `ACCENTS`: decomposed, the accents dropped, composed again. */
+const withoutAccents = (text: string): string => text.normalize('NFD').replace(ACCENTS, '').normalize('NFC');
+/**
  * Code points the view may change or join to the one before: those NFKC and case folding change (the invisible ones
- * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before) and look-alikes.
- * Every other code point is read as it is.
+ * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before) and look-alikes. A
+ * letter with an accent (`é`, which no fold above changes) is told by its canonical decomposition. Every other code
+ * point is read as it is.
  */
 const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LOOKALIKES.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
 
@@ -39,7 +49,7 @@ const CHANGES = 2;
 const JOINS = 4;
 const INVISIBLE = 8;
 const FLAGS = new Uint8Array(0x110000);
-/** The folded form of each code point that `CHANGES`: at most the 13,000 or so that `MAY_CHANGE` holds. */
+/** The folded form of each code point that `CHANGES`: some 10,500 (of `MAY_CHANGE`, and letters with accents). */
 const FORMS = new Map<number, string>();
 /** The folded form of characters with marks (a base and what joins it), as a text repeats few of them. */
 const CHARACTERS = new Map<string, string>();
@@ -49,9 +59,9 @@ function flagsOf(codePoint: number): number {
   if (flags === 0) {
     flags = KNOWN;
     const char = String.fromCodePoint(codePoint);
-    if (MAY_CHANGE.test(char)) {
+    if (MAY_CHANGE.test(char) || char.normalize('NFD') !== char) {
       const invisible = IGNORABLE.test(char);
-      const form = invisible ? '' : fold(char.normalize('NFKC'));
+      const form = invisible ? '' : readAs(char);
       if (form !== char) {
         flags |= CHANGES;
         FORMS.set(codePoint, form);
@@ -64,6 +74,12 @@ function flagsOf(codePoint: number): number {
   }
   return flags;
 }
+
+/**
+ * A character (a base and its marks) as the view reads it: in NFKC, accents and invisible code points dropped,
+ * look-alikes made Latin.
+ */
+const readAs = (character: string): string => fold(withoutAccents(character.normalize('NFKC')));
 
 /** A text already in NFKC with its invisible code points dropped and its look-alike letters made Latin. */
 function fold(text: string): string {
@@ -88,11 +104,12 @@ const asSent = (span: Span): Span => span;
 /**
  * The text as a guardrail matches it: Unicode default-ignorable code points (zero-width spaces and joiners, the soft
  * hyphen, the word joiner, variation selectors, bidirectional controls, tag characters) dropped, compatibility forms
- * folded by NFKC (fullwidth letters, ligatures, circled and mathematical letters) and `LOOKALIKES` made Latin; case
- * is left to the rules (blocklists match case-insensitively). NFKC is applied to each character (a base and the
- * marks that follow it, invisible code points between them dropped), which gives what NFKC gives the whole text;
- * spans of the view map back to whole characters of the text as sent, an invisible code point inside a span with
- * them. A text of ASCII only, or that nothing changes, is its own view.
+ * folded by NFKC (fullwidth letters, ligatures, circled and mathematical letters), `ACCENTS` dropped (`café` and
+ * `cafe` + U+0301 are `cafe`) and `LOOKALIKES` made Latin; case is left to the rules (blocklists match
+ * case-insensitively). This is applied to each character (a base and the marks that follow it, invisible code points
+ * between them dropped), which gives what it gives the whole text; spans of the view map back to whole characters of
+ * the text as sent (a letter with all its marks), an invisible code point inside a span with them. A text of ASCII
+ * only, or that nothing changes, is its own view.
  * @example
  * const view = matchingView('say night\u200bingаle'); // Cyrillic а
  * view.text; // 'say nightingale'
@@ -134,7 +151,7 @@ export function matchingView(text: string): MatchingView {
       const character = invisibleInside ? text.slice(start, index).replace(IGNORABLES, '') : text.slice(start, index);
       piece = CHARACTERS.get(character);
       if (piece === undefined) {
-        piece = fold(character.normalize('NFKC'));
+        piece = readAs(character);
         if (CHARACTERS.size >= 10_000) CHARACTERS.clear();
         CHARACTERS.set(character, piece);
       }
@@ -202,7 +219,7 @@ function originalOf(moved: readonly number[]): (span: Span) => Span {
 export function matchingWordSource(word: string): string {
   let source = '';
   // As the view reads a text, but with look-alikes kept, to fold each case of them.
-  for (const char of word.replace(IGNORABLES, '').normalize('NFKC')) {
+  for (const char of withoutAccents(word.replace(IGNORABLES, '').normalize('NFKC'))) {
     const forms = new Map<string, string>();
     for (const form of [char, char.toLowerCase(), char.toUpperCase()]) {
       // A case whose form is longer (`ß` is `SS` in capitals) is matched, if at all, by the rule's own case folding.

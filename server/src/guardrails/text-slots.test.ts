@@ -36,6 +36,24 @@ describe('text slots', () => {
     expect(body.tools[0]?.function.parameters.properties.q.description).toBe('[REDACTED]');
   });
 
+  it('read stop sequences and the links of images, files and videos, marking them as never rewritten', () => {
+    const parts = [
+      { type: 'image_url', image_url: { url: 'https://a.test/night%69ngale.png' } },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+      { type: 'file', file: { filename: 'a.pdf', file_data: 'https://a.test/a.pdf?q=two+words' } },
+      { type: 'video_url', video_url: { url: 'https://a.test/v.mp4' } },
+    ];
+    expect(readable(chatSlots({ messages: [{ role: 'user', content: parts }], stop: ['END', 'STOP'] }))).toEqual([
+      ['https://a.test/nightingale.png', 'none'],
+      ['a.pdf', 'text'],
+      ['https://a.test/a.pdf?q=two words', 'none'],
+      ['https://a.test/v.mp4', 'none'],
+      ['END', 'none'],
+      ['STOP', 'none'],
+    ]);
+    expect(readable(chatSlots({ messages: [], stop: 'END' }))).toEqual([['END', 'none']]);
+  });
+
   it('rewrite only the string values of JSON, keeping keys and numbers, and decode escapes when reading it', () => {
     expect(mapJsonStrings('{"to": "ada@example.com", "n": 5551234567, "list": ["ada@example.com"]}', (text) => text.replace('ada@example.com', 'X'))).toBe('{"to":"X","n":5551234567,"list":["X"]}');
     expect(mapJsonStrings('{"q": "unclosed', (text) => text)).toBeUndefined();

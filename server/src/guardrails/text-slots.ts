@@ -1,6 +1,6 @@
 import { isRecord } from '../records.js';
 import type { OutgoingRequest } from '../gateway/metered-request.js';
-import { dataUrlText } from './file-text.js';
+import { dataUrlText, linkText } from './file-text.js';
 
 /** One piece of text a request sends (or an answer holds), which a guardrail reads and may replace in place. */
 export interface TextSlot {
@@ -50,6 +50,16 @@ function dataUrlSlot(slots: TextSlot[], holder: Json, key: string): void {
   if (!decoded || decoded.text === '') return;
   const { rewrite } = decoded;
   slots.push({ text: decoded.text, rewrite: rewrite ? 'text' : 'none', replace: rewrite ? (text) => (holder[key] = rewrite(text)) : unchanged });
+}
+
+/**
+ * A slot for the text of an `http(s)` link at `holder[key]` (`linkText`): what it points to is fetched by the
+ * provider, out of the gateway's sight, but the link itself (its path, its query) reaches the provider and the
+ * server it names. Never rewritten: a redacted link would point elsewhere, so a match there is refused.
+ */
+function linkSlot(slots: TextSlot[], holder: Json, key: string): void {
+  const text = linkText(holder[key]);
+  if (text !== undefined) slots.push({ text, rewrite: 'none', replace: unchanged });
 }
 
 /**
@@ -111,8 +121,8 @@ function settingsSlots(settings: Json, slots: TextSlot[]): void {
 
 /**
  * The texts of one content part: a text part's text, and a file's name and, for a file (or an image URL) whose
- * `data:` URL holds text (`text/plain`, `application/json`…), that text decoded. A PDF, an image, audio or video
- * holds no text the gateway can read.
+ * `data:` URL holds text (`text/plain`, `application/json`…), that text decoded; the text of a file, image or video
+ * given by an `http(s)` link (`linkSlot`). A PDF, an image, audio or video holds no text the gateway can read.
  */
 function partSlots(part: Json, slots: TextSlot[], place: string): void {
   slotAt(slots, part, 'text', 'text', place);
@@ -120,8 +130,14 @@ function partSlots(part: Json, slots: TextSlot[], place: string): void {
   if (isRecord(file)) {
     slotAt(slots, file, 'filename');
     dataUrlSlot(slots, file, 'file_data');
+    linkSlot(slots, file, 'file_data');
   }
-  if (isRecord(part['image_url'])) dataUrlSlot(slots, part['image_url'], 'url');
+  if (isRecord(part['image_url'])) {
+    dataUrlSlot(slots, part['image_url'], 'url');
+    linkSlot(slots, part['image_url'], 'url');
+  }
+  // `input_video` carries its link under `video_url`, as `video_url` does.
+  if (isRecord(part['video_url'])) linkSlot(slots, part['video_url'], 'url');
 }
 
 /** The slots of `holder.content`: the string, or the texts of each of its parts. */
@@ -138,10 +154,11 @@ function contentSlots(holder: Json, slots: TextSlot[]): void {
 /**
  * The texts of one chat message the model reads (the client's history) or the client reads (an answer's message,
  * or a stream's delta): its content (a string or parts, see `partSlots`), `refusal`, `name`, its reasoning
- * (`reasoning`, and the text or summary of each `reasoning_details` entry; a signed one cannot be rewritten), the
- * strings of its `annotations` (a citation's url, title and content), its audio's `transcript`, the text of an
- * image given as a text `data:` URL, and its tool calls' names and arguments. Names cannot be rewritten (a call
- * or a participant would no longer match), so a redaction there is refused.
+ * (`reasoning`, and the text or summary of each `reasoning_details` entry, `reasoning.text` or `reasoning.summary`;
+ * a signed one cannot be rewritten; a `reasoning.encrypted` entry's `data` only its provider reads), the strings of
+ * its `annotations` (a citation's url, title and content), its audio's `transcript`, the text of an image given as a
+ * text `data:` URL or a link, and its tool calls' names and arguments. Names cannot be rewritten (a call or a
+ * participant would no longer match), so a redaction there is refused.
  * @example
  * messageSlots({ role: 'assistant', content: null, tool_calls: [{ function: { name: 'f', arguments: '{"q":"x"}' } }] }); // `none` for 'f', `json` for the arguments
  */
@@ -164,7 +181,11 @@ export function messageSlots(message: Json, slots: TextSlot[] = []): TextSlot[] 
   if (Array.isArray(annotations)) nestedSlots(annotations, slots, (key) => (key === 'type' ? undefined : 'text'), { keys: false });
   if (isRecord(message['audio'])) slotAt(slots, message['audio'], 'transcript', 'text', 'audio');
   const images = message['images'];
-  if (Array.isArray(images)) for (const image of images) if (isRecord(image) && isRecord(image['image_url'])) dataUrlSlot(slots, image['image_url'], 'url');
+  for (const image of Array.isArray(images) ? images : []) {
+    if (!isRecord(image) || !isRecord(image['image_url'])) continue;
+    dataUrlSlot(slots, image['image_url'], 'url');
+    linkSlot(slots, image['image_url'], 'url');
+  }
   const calls = message['tool_calls'];
   if (Array.isArray(calls)) {
     calls.forEach((call: unknown, position) => {
@@ -212,13 +233,14 @@ export function answerSlots(choice: Json): TextSlot[] {
 
 /**
  * The texts a request sends that came from the client: each message's texts (see `messageSlots`: content and the
- * text of its files, names, reasoning handed back, refusals, citations, tool calls); its function tools' names, the
- * descriptions and every string and key of their parameters, and the function `tool_choice` names; a `json_schema`
- * response format's name, description and schema alike; a predicted output (`prediction.content`, which the model
- * reads as the answer it is likely to give); the strings of its plugins and server tools (a web search's
- * `search_prompt`); each embeddings input; an image prompt. The feature's own system prompt is left out: it is the
- * server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`: labels OpenRouter keeps for its
- * logs and never shows the model; and `web_search_options`, settings of the search, not text of the prompt.
+ * text of its files, links, names, reasoning handed back, refusals, citations, tool calls); its function tools'
+ * names, the descriptions and every string and key of their parameters, and the function `tool_choice` names; its
+ * `stop` sequences; a `json_schema` response format's name, description and schema alike; a predicted output
+ * (`prediction.content`, which the model reads as the answer it is likely to give); the strings of its plugins and
+ * server tools (a web search's `search_prompt`); each embeddings input; an image prompt. The feature's own system
+ * prompt is left out: it is the server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`:
+ * labels OpenRouter keeps for its logs and never shows the model; and `web_search_options`, settings of the search,
+ * not text of the prompt.
  */
 export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
   const slots: TextSlot[] = [];
@@ -255,6 +277,10 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
   }
   const choice = body['tool_choice'];
   if (isRecord(choice) && isRecord(choice['function'])) slotAt(slots, choice['function'], 'name', 'none');
+  // Stop sequences go to the provider with the prompt; it compares them exactly, so they are never rewritten.
+  const stop = body['stop'];
+  if (typeof stop === 'string') slotAt(slots, body, 'stop', 'none');
+  else if (Array.isArray(stop)) stop.forEach((_sequence: unknown, index) => slotAt(slots, stop, index, 'none'));
   const format = body['response_format'];
   if (isRecord(format) && isRecord(format['json_schema'])) {
     slotAt(slots, format['json_schema'], 'name', 'none');

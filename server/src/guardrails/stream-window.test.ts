@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
+import { parseSseBody } from '../../test/sse.js';
+import type { FeatureInput } from '../features/feature.js';
+
+// A streamed answer is screened on a window of each of its texts: the window keeps the last characters the rules
+// read, so code points a reader does not see (padding inside a word) cannot push the start of a word out of it.
+const FEATURES: FeatureInput[] = [
+  ...DEFAULT_FEATURES,
+  { name: 'screened', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
+];
+
+const HEAD = { id: 'gen-window-1', model: 'openai/gpt-4o-mini', provider: 'OpenAI', created: 1 };
+const event = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+  `data: ${JSON.stringify({ ...HEAD, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
+
+/** The answers the scripted upstream streams, by the name a request asks for: each its content, piece by piece. */
+const answers = new Map<string, string[]>();
+
+let harness: Harness;
+let upstream: ScriptedUpstream;
+beforeAll(async () => {
+  upstream = await startScriptedUpstream(({ method, path, body }) => {
+    if (method !== 'POST' || path !== '/chat/completions') return undefined;
+    const request = JSON.parse(body.toString('utf8')) as { messages: Array<{ content: string }> };
+    const pieces = answers.get(request.messages.at(-1)?.content ?? '') ?? ['Fine.'];
+    return {
+      headers: { 'content-type': 'text/event-stream' },
+      reads: [event({ role: 'assistant', content: '' }), ...pieces.map((content) => event({ content })), `${event({}, 'stop')}data: [DONE]\n\n`],
+    };
+  }, () => harness.emulator.url);
+  harness = await startHarness({ features: FEATURES, upstream: { baseUrl: upstream.baseUrl } });
+});
+afterAll(async () => {
+  await harness.close();
+  await upstream.close();
+});
+
+/** Streams the answer made of `pieces`, and what the client read: the content, and the last event. */
+async function streamed(name: string, pieces: string[]) {
+  answers.set(name, pieces);
+  const response = await fetch(`${harness.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'screened', stream: true, messages: [{ role: 'user', content: name }] }),
+  });
+  const { events } = parseSseBody(await response.text());
+  const content = events.map((sse) => (sse['choices'] as Array<{ delta?: { content?: string } }> | undefined)?.[0]?.delta?.content ?? '').join('');
+  return { content, last: events.at(-1) };
+}
+
+/** `count` copies of `padding`, in pieces of 50. */
+const padded = (padding: string, count: number) => Array.from({ length: Math.ceil(count / 50) }, (_, index) => padding.repeat(Math.min(50, count - 50 * index)));
+
+describe('the window of a streamed answer', () => {
+  const PADDINGS: Array<[string, string]> = [
+    ['zero-width spaces', '\u200b'],
+    ['variation selectors', '\ufe0f'],
+    ['tag characters', '\u{e0041}'],
+    ['combining accents', '\u0301'],
+  ];
+
+  it.each(PADDINGS)('stops a blocked word padded inside with 300 %s before its last piece is sent', async (name, padding) => {
+    const { content, last } = await streamed(`inside ${name}`, ['Say night', ...padded(padding, 300), 'ingale now.']);
+    expect(last).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
+    expect(content).toContain('Say night');
+    expect(content).not.toContain('ingale');
+  });
+
+  it('ends a stream with the guardrail\'s error once its window would hold more than its bound of code points as sent', async () => {
+    const { content, last } = await streamed('past the bound', ['Say hello', ...padded('\u200b', 10_000), ' world.']);
+    expect(last).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
+    expect(content).not.toContain('world');
+    // Stopped at the bound, not at the end of the padding.
+    expect(content.length).toBeLessThan(5_000);
+  });
+
+  it('lets a long answer through whose invisible code points and marks are those of ordinary text', async () => {
+    const line = 'Un café à Zürich 👍🏽 ❤️ 👨‍👩‍👧 🏴󠁧󠁢󠁳󠁣󠁴󠁿 नमस्ते, かがみ. ';
+    const pieces = Array.from({ length: 60 }, () => line);
+    const { content, last } = await streamed('ordinary', pieces);
+    expect(last).not.toHaveProperty('error');
+    expect(content).toBe(pieces.join(''));
+  });
+});
