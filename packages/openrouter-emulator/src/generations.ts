@@ -10,6 +10,12 @@ export interface BilledUsage {
   imageTokens: number;
   /** Web search results billed (absent when the request searched nothing). */
   webSearchResults?: number;
+  /** Searches on the model's own engine billed (absent when none). */
+  webSearches?: number;
+  /** Prompt tokens (of `promptTokens`) of input audio (absent when none). */
+  audioTokens?: number;
+  /** Input images billed per image (absent when none). */
+  inputImages?: number;
   /** PDF pages billed to the OCR engine (absent when none). */
   ocrPages?: number;
   /** Prompt tokens (of `promptTokens`) of input video (absent when none). */

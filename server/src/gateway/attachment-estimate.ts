@@ -14,6 +14,10 @@ const AUDIO_TOKENS_PER_KB = 2;
 export interface AttachmentFacts {
   /** Prompt tokens of images and audio, at most. */
   tokens: number;
+  /** Of `tokens`, those of audio: a model may price them above its prompt tokens (`pricing.audio`). */
+  audioTokens: number;
+  /** Images (`image_url`), inline or linked: a model may bill each on top of its tokens (`pricing.image`). */
+  images: number;
   /** Pages of the PDFs, priced per model: tokens per page, and the OCR fee where the model cannot read files. */
   pdfPages: number;
   /**
@@ -34,7 +38,7 @@ const payloadLength = (url: unknown) => (typeof url === 'string' && isDataUrl(ur
  * base64 they add to the body (which the prompt's size leaves out, since they are not billed as text).
  */
 export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts & { payloadCharacters: number } {
-  const facts = { tokens: 0, pdfPages: 0, videos: 0, payloadCharacters: 0, writesCache: false };
+  const facts = { tokens: 0, audioTokens: 0, images: 0, pdfPages: 0, videos: 0, payloadCharacters: 0, writesCache: false };
   for (const message of messages) {
     const content = isRecord(message) ? message['content'] : undefined;
     if (!Array.isArray(content)) continue;
@@ -45,6 +49,7 @@ export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts
         const decoded = typeof url === 'string' ? dataUrlBytes(url) : undefined;
         const size = decoded ? imageSize(decoded.bytes) : undefined;
         facts.tokens += size ? imageInputTokens(size) : UNKNOWN_IMAGE_TOKENS;
+        facts.images += 1;
         facts.payloadCharacters += payloadLength(url);
       } else if (part['type'] === 'file') {
         const data = isRecord(part['file']) ? part['file']['file_data'] : undefined;
@@ -57,7 +62,9 @@ export function attachmentFactsOf(messages: readonly unknown[]): AttachmentFacts
       } else if (part['type'] === 'input_audio') {
         const data = isRecord(part['input_audio']) ? part['input_audio']['data'] : undefined;
         const length = typeof data === 'string' ? data.length : 0;
-        facts.tokens += Math.ceil(((length * 3) / 4 / 1_000) * AUDIO_TOKENS_PER_KB);
+        const tokens = Math.ceil(((length * 3) / 4 / 1_000) * AUDIO_TOKENS_PER_KB);
+        facts.tokens += tokens;
+        facts.audioTokens += tokens;
         facts.payloadCharacters += length;
       } else if (part['type'] === 'video_url' || part['type'] === 'input_video') {
         facts.videos += 1;
@@ -82,29 +89,34 @@ const NATIVE_SEARCH_USD = 0.05;
 const resultsFee = (asked: unknown) => (typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : DEFAULT_SEARCH_RESULTS) * WEB_SEARCH_RESULT_USD;
 
 /**
- * The fee of the web search a chat asks for (the `openrouter:web_search` server tool or the `web` plugin): its
- * `max_results` (else OpenRouter's default of 5) at the per-result price. `web_search_options` may have the model
- * search natively instead, so it counts the dearer of that and the results' fee. 0 without a search.
+ * The fee of the web searches a chat may run on a model whose own search (`pricing.web_search`) costs `nativeUsd`
+ * (0 where it has none), at most. A search asked for (the `openrouter:web_search` server tool or the `web` plugin)
+ * runs on OpenRouter's engine, its `max_results` (else OpenRouter's default of 5) at the per-result price, or on the
+ * model's own engine at its price (the plugin's default for Anthropic, OpenAI, Perplexity and xAI models): the dearer
+ * of the two. `web_search_options` has the model search natively, so it counts the dearest of that search, OpenAI's
+ * priciest (`NATIVE_SEARCH_USD`) and the results' fee. A model that searches whether asked or not (`searchesUnasked`)
+ * adds its own search to one asked for through OpenRouter's engine. 0 without a search.
  */
-export function webSearchFeeOf(body: Record<string, unknown>): number {
+export function webSearchFeeOf(body: Record<string, unknown>, nativeUsd: number, searchesUnasked: boolean): number {
   const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
   const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
   const tool = tools.find((candidate) => candidate['type'] === 'openrouter:web_search');
   const plugin = plugins.find((candidate) => candidate['id'] === 'web');
   const options = isRecord(body['web_search_options']) ? body['web_search_options'] : undefined;
   const asked = tool ? (isRecord(tool['parameters']) ? tool['parameters']['max_results'] : tool['max_results']) : plugin?.['max_results'];
-  const searchFee = tool || plugin ? resultsFee(asked) : 0;
-  return options ? Math.max(searchFee, resultsFee(options['max_results'] ?? asked), NATIVE_SEARCH_USD) : searchFee;
+  const searchFee = tool || plugin ? Math.max(resultsFee(asked), nativeUsd) : 0;
+  if (options) return Math.max(searchFee, resultsFee(options['max_results'] ?? asked), NATIVE_SEARCH_USD, nativeUsd);
+  return searchFee + (searchesUnasked ? nativeUsd : 0);
 }
 
 /**
  * The fee a model id ending in `:online` adds when it serves a chat: that of OpenRouter's `web` plugin, which the
- * suffix runs, at its default results; none when the chat sends the plugin itself (the same search, counted by
- * `webSearchFeeOf`).
+ * suffix runs, at its default results or on the model's own engine (`nativeUsd`), the dearer; none when the chat
+ * sends the plugin itself (the same search, counted by `webSearchFeeOf`).
  */
-export function onlineSearchFeeOf(body: Record<string, unknown>): number {
+export function onlineSearchFeeOf(body: Record<string, unknown>, nativeUsd: number): number {
   const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
-  return plugins.some((plugin) => plugin['id'] === 'web') ? 0 : resultsFee(undefined);
+  return plugins.some((plugin) => plugin['id'] === 'web') ? 0 : Math.max(resultsFee(undefined), nativeUsd);
 }
 
 /**

@@ -115,7 +115,7 @@ describe('the estimate of a chat with client models', () => {
     target: { feature: parseFeature({ name: 'raw', model: 'chat/one' }), isFeature: false, models: ['chat/one'] },
     body: { max_tokens: 10, ...body },
     promptBytes: 10,
-    attachments: { tokens: 0, pdfPages: 0, videos: 0, writesCache: false },
+    attachments: { tokens: 0, audioTokens: 0, images: 0, pdfPages: 0, videos: 0, writesCache: false },
   });
 
   it('prices every model the chat may be served by, the dearest of them', async () => {

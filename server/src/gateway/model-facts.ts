@@ -6,13 +6,23 @@ import type { UpstreamModel } from '../upstream/model-catalog.js';
 /** The context length of a model the catalog does not list: the largest OpenRouter lists (2M tokens). */
 const UNKNOWN_CONTEXT_TOKENS = 2_000_000;
 
-/** What a token (an output image, for `image`) costs, in USD. */
+/** What a token (an output image, for `image`) costs, in USD, and the fees billed per request, image or search. */
 export interface TokenPrices {
   prompt: number;
   completion: number;
   image: number;
   /** A prompt token written to the provider's cache (Anthropic's: 1.25 times the prompt price). */
   cacheWrite: number;
+  /** A reasoning token (`internal_reasoning`), billed as output; 0 where the completion price applies. */
+  reasoning: number;
+  /** An input audio token (`audio`), billed in the prompt; 0 where the prompt price applies. */
+  audio: number;
+  /** An input image (`image`), billed per image on top of its tokens. */
+  inputImage: number;
+  /** Each attempt OpenRouter answers (`request`), whatever its tokens. */
+  request: number;
+  /** A search on the model's own engine (`web_search`): a native web search, per request that runs one. */
+  webSearch: number;
 }
 
 /** What the estimate knows of a model, across the providers a request may be served by. */
@@ -27,6 +37,11 @@ export interface ModelFacts {
   contextLength: number;
   /** Reads PDFs itself; else OpenRouter parses them with its OCR engine, billed per page. */
   readsFiles: boolean;
+  /**
+   * Searches the web on every request, asked or not (it takes `web_search_options`: OpenAI's search models,
+   * Perplexity's Sonar), billed its `web_search` price each time; a model the catalog does not list may too.
+   */
+  searchesUnasked: boolean;
 }
 
 /** One provider's prices (or the catalog's): the base, and the tiers that apply past a prompt length. */
@@ -35,7 +50,20 @@ interface PriceList {
   tiers: Array<{ minPromptTokens: number; prices: TokenPrices }>;
 }
 
-const KINDS = { prompt: 'prompt', completion: 'completion', image: 'image_output', cacheWrite: 'input_cache_write' } as const;
+/** The pricing field each price is read from. */
+const KINDS = {
+  prompt: 'prompt',
+  completion: 'completion',
+  image: 'image_output',
+  cacheWrite: 'input_cache_write',
+  reasoning: 'internal_reasoning',
+  audio: 'audio',
+  inputImage: 'image',
+  request: 'request',
+  webSearch: 'web_search',
+} as const satisfies Record<keyof TokenPrices, string>;
+
+const NO_PRICES: TokenPrices = { prompt: 0, completion: 0, image: 0, cacheWrite: 0, reasoning: 0, audio: 0, inputImage: 0, request: 0, webSearch: 0 };
 
 /**
  * Reads a price list. A price listed as variable (negative: `openrouter/auto`'s `-1`) or unreadable counts at the
@@ -49,12 +77,11 @@ function priceListOf(pricing: Record<string, unknown> | null, dearest: Record<st
     return Number.isFinite(value) && value >= 0 ? value : (dearest?.[kind] ?? 0);
   };
   // An image price of 0 here means none listed: `dearestAt` counts the completion price for it.
-  const pricesOf = (prices: Record<string, unknown> | null, under: TokenPrices | undefined): TokenPrices => ({
-    prompt: read(prices, KINDS.prompt, under?.prompt ?? 0),
-    completion: read(prices, KINDS.completion, under?.completion ?? 0),
-    image: read(prices, KINDS.image, under?.image ?? 0),
-    cacheWrite: read(prices, KINDS.cacheWrite, under?.cacheWrite ?? 0),
-  });
+  const pricesOf = (prices: Record<string, unknown> | null, under: TokenPrices | undefined): TokenPrices => {
+    const listed = { ...NO_PRICES };
+    for (const kind of Object.keys(KINDS) as Array<keyof TokenPrices>) listed[kind] = read(prices, KINDS[kind], under?.[kind] ?? 0);
+    return listed;
+  };
   const base = pricesOf(pricing, undefined);
   const overrides = Array.isArray(pricing?.['overrides']) ? (pricing['overrides'] as unknown[]) : [];
   const tiers = overrides
@@ -78,11 +105,16 @@ const dearer = (a: TokenPrices, b: TokenPrices): TokenPrices => ({
   completion: Math.max(a.completion, b.completion),
   image: Math.max(a.image, b.image || b.completion),
   cacheWrite: Math.max(a.cacheWrite, b.cacheWrite),
+  reasoning: Math.max(a.reasoning, b.reasoning),
+  audio: Math.max(a.audio, b.audio),
+  inputImage: Math.max(a.inputImage, b.inputImage),
+  request: Math.max(a.request, b.request),
+  webSearch: Math.max(a.webSearch, b.webSearch),
 });
 
 /** The dearest prices among the lists for a prompt of so many tokens. */
 function dearestAt(lists: readonly PriceList[], promptTokens: number): TokenPrices {
-  let prices: TokenPrices = { prompt: 0, completion: 0, image: 0, cacheWrite: 0 };
+  let prices: TokenPrices = NO_PRICES;
   for (const list of lists) {
     prices = dearer(prices, list.base);
     for (const tier of list.tiers) if (promptTokens >= tier.minPromptTokens) prices = dearer(prices, tier.prices);
@@ -129,6 +161,7 @@ export async function modelFactsOf(context: GatewayContext, id: string, routing?
     maxOutput: largest(model?.top_provider?.max_completion_tokens, ...(endpoints ?? []).map((endpoint) => endpoint.max_completion_tokens)),
     contextLength: largest(model?.context_length ?? model?.top_provider?.context_length, ...(endpoints ?? []).map((endpoint) => endpoint.context_length)) ?? UNKNOWN_CONTEXT_TOKENS,
     readsFiles: model?.architecture?.input_modalities?.includes('file') ?? false,
+    searchesUnasked: model === undefined || (model?.supported_parameters?.includes('web_search_options') ?? false),
   });
   // A list narrowed for this request is its own array: keeping it would only hold memory.
   if (model && !needsDearest && (endpoints === undefined || endpoints === listed)) readFacts.set(key as object, { model, facts });

@@ -1,7 +1,8 @@
+import { llamaGuardPrompt } from '@insforge/ai-protocol';
 import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from './context.js';
 import type { PreparedChat } from './chat.js';
-import { estimateChat, estimateEmbeddings, estimateImages } from './quota-estimate.js';
+import { estimateChat, estimateEmbeddings, estimateImages, moderationCallWorstCase } from './quota-estimate.js';
 
 // A catalog that prices one model at $1 per token, one at $3, and one as variable (-1), so costs read as tokens.
 const listed: Record<string, { pricing: Record<string, string> }> = {
@@ -64,7 +65,7 @@ describe('estimateChat', () => {
     retry: { maxRetries: 0 },
   } as unknown as GatewayContext;
   const run = (promptBytes: number, body: Record<string, unknown> = {}) =>
-    ({ target: { models: ['chat/model'], isFeature: false }, body, promptBytes, attachments: { tokens: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
+    ({ target: { models: ['chat/model'], isFeature: false }, body, promptBytes, attachments: { tokens: 0, audioTokens: 0, images: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
 
   it('reserves the prompt\'s bytes, never more than the model\'s context', async () => {
     expect(await estimateChat(chatContext, run(300, { max_tokens: 10 }))).toEqual({ tokens: 310, promptTokens: 300, costUsd: 320 });
@@ -100,7 +101,7 @@ describe('prices of the providers a request may be served by', () => {
     retry: { maxRetries: 0 },
   } as unknown as GatewayContext;
   const run = (promptBytes: number, body: Record<string, unknown> = {}) =>
-    ({ target: { models: ['chat/hosted'], isFeature: false }, body: { max_tokens: 10, ...body }, promptBytes, attachments: { tokens: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
+    ({ target: { models: ['chat/hosted'], isFeature: false }, body: { max_tokens: 10, ...body }, promptBytes, attachments: { tokens: 0, audioTokens: 0, images: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
 
   it('counts the dearest provider the request may be routed to, not the price the catalog lists', async () => {
     expect((await estimateChat(context, run(100))).costUsd).toBe(100 * 3 + 10 * 4);
@@ -129,5 +130,63 @@ describe('estimateImages', () => {
   it('counts the prompt a token per UTF-8 byte of its JSON', async () => {
     const images = { catalog: { find: async () => ({ pricing: { prompt: '1', image_output: '0' } }), dearest: async () => null, endpoints: async () => null } } as unknown as GatewayContext;
     expect(await estimateImages(images, ['draw/model'], '山の絵', 1, '64x64')).toEqual({ tokens: 2 + 9 + 6, promptTokens: 2 + 9, costUsd: 11 });
+  });
+});
+
+describe('prices beside the prompt and completion', () => {
+  // $1 a prompt token and $2 an output one, plus whatever each case adds, with at most 100 output tokens.
+  const contextWith = (pricing: Record<string, string>, model: Record<string, unknown> = {}, maxRetries = 0) =>
+    ({
+      catalog: { find: async () => ({ pricing: { prompt: '1', completion: '2', ...pricing }, context_length: 100_000, top_provider: { max_completion_tokens: 100 }, ...model }), dearest: async () => null, endpoints: async () => null },
+      retry: { maxRetries },
+    }) as unknown as GatewayContext;
+  const NO_ATTACHMENTS = { tokens: 0, audioTokens: 0, images: 0, pdfPages: 0, videos: 0, writesCache: false };
+  const run = (body: Record<string, unknown> = {}, attachments: Partial<typeof NO_ATTACHMENTS> = {}, guardrails?: unknown[]) =>
+    ({
+      target: guardrails ? { models: ['chat/model'], isFeature: true, feature: { name: 'f', guardrails } } : { models: ['chat/model'], isFeature: false },
+      body: { max_tokens: 10, ...body },
+      promptBytes: 100,
+      attachments: { ...NO_ATTACHMENTS, ...attachments },
+    }) as unknown as PreparedChat;
+  const costOf = async (context: GatewayContext, chat: PreparedChat) => (await estimateChat(context, chat)).costUsd;
+
+  it('counts the model\'s fee per request once an attempt, and in embeddings and images too', async () => {
+    expect(await costOf(contextWith({ request: '7' }), run())).toBe(100 + 20 + 7);
+    expect((await estimateEmbeddings(contextWith({ request: '7' }), ['embed/model'], [1, 2])).costUsd).toBe(2 + 7);
+    // The prompt's 3 bytes, 6 tokens of a 64×64 image at the completion price (no image price listed), and the fee.
+    expect((await estimateImages(contextWith({ request: '7' }), ['draw/model'], 'x', 1, '64x64')).costUsd).toBe(3 + 6 * 2 + 7);
+  });
+
+  it('counts every output token at the reasoning price where it is dearer than the completion price', async () => {
+    expect(await costOf(contextWith({ internal_reasoning: '5' }), run())).toBe(100 + 10 * 5);
+    expect(await costOf(contextWith({ internal_reasoning: '5' }), run({ reasoning: { max_tokens: 20 } }))).toBe(100 + 30 * 5);
+    // A cheaper reasoning price leaves the completion price.
+    expect(await costOf(contextWith({ internal_reasoning: '1' }), run())).toBe(100 + 10 * 2);
+  });
+
+  it('counts audio tokens at the audio price where it is dearer, and the fee of each input image', async () => {
+    // 40 of the 100 prompt tokens of its attachments are audio.
+    expect(await costOf(contextWith({ audio: '4' }), run({}, { tokens: 60, audioTokens: 40 }))).toBe(160 + 40 * 3 + 20);
+    expect(await costOf(contextWith({ audio: '0.5' }), run({}, { tokens: 60, audioTokens: 40 }))).toBe(160 + 20);
+    expect(await costOf(contextWith({ image: '9' }), run({}, { tokens: 500, images: 2 }))).toBe(600 + 20 + 2 * 9);
+  });
+
+  it('counts a search on the model\'s own engine where it is dearer than OpenRouter\'s results, and a model that always searches', async () => {
+    const native = contextWith({ web_search: '0.01' });
+    expect(await costOf(native, run({ plugins: [{ id: 'web', max_results: 1 }] }))).toBeCloseTo(120 + 0.01, 9);
+    expect(await costOf(native, run({ plugins: [{ id: 'web', max_results: 5 }] }))).toBeCloseTo(120 + 0.02, 9);
+    expect(await costOf(native, run())).toBe(120);
+    const searching = contextWith({ web_search: '0.035' }, { supported_parameters: ['web_search_options'] });
+    expect(await costOf(searching, run())).toBeCloseTo(120 + 0.035, 9);
+    expect(await costOf(searching, run({ web_search_options: {} }))).toBeCloseTo(120 + 0.05, 9);
+  });
+
+  it('counts a moderation call\'s message inside Llama Guard\'s template, with its fee, for each attempt', async () => {
+    const input = [{ type: 'moderation', stage: 'input', model: 'guard/model' }];
+    const template = new TextEncoder().encode(llamaGuardPrompt('')).length;
+    const call = (100 + template) * 1 + 20 * 2;
+    expect((await estimateChat(contextWith({}), run({}, {}, input))).guardrailCostUsd).toBe(call);
+    expect((await estimateChat(contextWith({ request: '7' }, {}, 2), run({}, {}, input))).guardrailCostUsd).toBe(3 * (call + 7));
+    expect(await moderationCallWorstCase(contextWith({ request: '7' }), 'guard/model', 'hello')).toBe((5 + template) + 20 * 2 + 7);
   });
 });

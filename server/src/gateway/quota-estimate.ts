@@ -1,10 +1,11 @@
+import { llamaGuardPrompt } from '@insforge/ai-protocol';
 import { MODERATION_CALLS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { QuotaEstimate } from '../limits/quota-guard.js';
 import type { ChatRun } from './chat.js';
 import { OCR_PAGE_USD, PDF_PAGE_TOKENS, onlineSearchFeeOf, predictionTokensOf, webSearchFeeOf } from './attachment-estimate.js';
 import { searchesOnline, servedModelsOf } from './client-models.js';
 import type { GatewayContext } from './context.js';
-import { factsOf, modelFactsOf, type ModelFacts } from './model-facts.js';
+import { factsOf, modelFactsOf, type ModelFacts, type TokenPrices } from './model-facts.js';
 
 /** Output tokens assumed when neither the request, the feature nor the catalog bounds them. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
@@ -72,15 +73,26 @@ function choicesOf(body: Record<string, unknown>): number {
 }
 
 /**
+ * The price of an output token: the dearer of the completion price and the reasoning price (`internal_reasoning`).
+ * Any output token may be a reasoning token: a model that reasons by default, or must, does so unasked, and how many
+ * of its tokens go to reasoning is its own choice within the output bound; a request that turns reasoning off only
+ * over-reserves on a model whose reasoning is dearer, which few list.
+ */
+const outputPriceOf = (prices: TokenPrices) => Math.max(prices.completion, prices.reasoning);
+
+/**
  * The most a chat may consume: everything it sends as prompt (messages, tools, tool results, schemas) at one token per
- * byte of its JSON (`tokensOfText`), plus its attachments by what they hold (images by pixel size, PDFs by page, with
- * the OCR engine's fee where it applies, audio by length, and with a video the model's whole context window), all of
- * it at most the model's context (a longer prompt is refused unbilled, or cut to fit by middle-out), and the web
- * search's fee, plus `max_tokens` (else the model's maximum output) plus its reasoning budget and a predicted output's
- * tokens (billed as output where unused), for each answer asked for, priced at the dearest of the models it may be
- * served by (the feature's and the client's `models`) on the dearest provider its `provider` preferences let
- * OpenRouter route it to (`modelFactsOf`), with the web search fee of an `:online` one. Spend and token caps reserve
- * this before forwarding.
+ * byte of its JSON (`tokensOfText`), plus its attachments by what they hold (images by pixel size and the model's fee
+ * per image, PDFs by page, with the OCR engine's fee where it applies, audio by length at the dearer of the prompt and
+ * audio prices, and with a video the model's whole context window), all of it at most the model's context (a longer
+ * prompt is refused unbilled, or cut to fit by middle-out), and the web searches' fees (OpenRouter's engine or the
+ * model's own), plus `max_tokens` (else the model's maximum output) plus its reasoning budget and a predicted output's
+ * tokens (billed as output where unused) at the dearer of the completion and reasoning prices, for each answer asked
+ * for, plus the model's fee per request, priced at the dearest of the models it may be served by (the feature's and
+ * the client's `models`) on the dearest provider its `provider` preferences let OpenRouter route it to
+ * (`modelFactsOf`), with the web search fee of an `:online` one. This is one attempt's worst case: an attempt after
+ * one OpenRouter may have billed reserves it again (`Admission.reserveAgain`). Spend and token caps reserve this
+ * before forwarding.
  */
 export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'promptBytes' | 'attachments'>): Promise<QuotaEstimate> {
   const text = run.promptBytes;
@@ -92,10 +104,7 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   // Output beyond the answer's own: the reasoning budget, and a predicted output's unused tokens.
   const extraOutput = reasoningBudgetOf(run.body) + predictionTokensOf(run.body);
   const engine = pdfEngineOf(run.body);
-  const { pdfPages } = run.attachments;
-  const searchFee = webSearchFeeOf(run.body);
-  // A model id ending in `:online` runs the web plugin, with its fee, when it serves.
-  const onlineFee = onlineSearchFeeOf(run.body);
+  const { pdfPages, audioTokens, images } = run.attachments;
   let tokens = 0;
   let promptTokens = 0;
   let costUsd = 0;
@@ -114,8 +123,13 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const prices = model.pricesAt(prompt);
     // A cache write may bill the whole prompt at the write price, dearer than the prompt's.
     const promptPrice = run.attachments.writesCache ? Math.max(prices.prompt, prices.cacheWrite) : prices.prompt;
-    const search = searchFee + (searchesOnline(served[index] ?? '') ? onlineFee : 0);
-    costUsd = Math.max(costUsd, prompt * promptPrice + output * prices.completion + ocr + search);
+    // Audio tokens are among the prompt's, at the audio price where it is dearer.
+    const audio = Math.min(audioTokens, prompt) * Math.max(0, prices.audio - promptPrice);
+    // A model id ending in `:online` runs the web plugin, with its fee, when it serves.
+    const online = searchesOnline(served[index] ?? '') ? onlineSearchFeeOf(run.body, prices.webSearch) : 0;
+    const search = webSearchFeeOf(run.body, prices.webSearch, model.searchesUnasked) + online;
+    const fees = ocr + search + images * prices.inputImage + prices.request;
+    costUsd = Math.max(costUsd, prompt * promptPrice + audio + output * outputPriceOf(prices) + fees);
   }
   if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, promptTokens, costUsd });
   // The input call reads the client's texts, a part of the prompt's JSON, and the text of text files (their tokens
@@ -131,9 +145,10 @@ const moderated = (guardrails: readonly GuardrailConfig[] | undefined): guardrai
  * What a feature's moderation guardrails reserve up front for one request (`MODERATION_CALLS`): a call reading the
  * input, and on the answer the dearer of one call reading it whole and the calls a stream of it makes at four
  * characters a token, each reading at most the latest window (2,000 UTF-16 units, at most 6,000 tokens, and no more
- * than the answer's); each call at most the moderation model's context, at its prices. Its tokens are the moderation
- * model's, not the request's, so only spend caps count them. A call this does not cover (a stream whose tokens are
- * long makes more calls; a text denser than assumed) reserves its own worst case before it is made.
+ * than the answer's); each call its message in Llama Guard's template, at most the moderation model's context, at its
+ * prices and with its fee per request. Its tokens are the moderation model's, not the request's, so only spend caps
+ * count them. A call this does not cover (a stream whose tokens are long makes more calls; a text denser than assumed)
+ * reserves its own worst case before it is made.
  */
 async function moderationWorstCase(context: GatewayContext, guardrails: readonly GuardrailConfig[] | undefined, inputTokens: number, outputTokens: number): Promise<number> {
   let costUsd = 0;
@@ -154,22 +169,28 @@ async function moderationWorstCase(context: GatewayContext, guardrails: readonly
 /** The attempts a call may make, each of which may be billed (one that fails after OpenRouter had it is retried). */
 const attemptsOf = (context: GatewayContext) => 1 + context.retry.maxRetries;
 
-/** The most one attempt of a moderation call reading `tokens` may cost: no more than the model's context is billed. */
-function moderationCallUsd(model: ModelFacts, tokens: number): number {
-  const prompt = Math.min(tokens, model.contextLength);
-  const prices = model.pricesAt(prompt);
-  return prompt * prices.prompt + MODERATION_CALLS.answerTokens * prices.completion;
-}
+/**
+ * The prompt tokens a moderation call bills beside its message, at most: Llama Guard's chat template (its task, its
+ * 14 categories and its answer instructions) around the message, at a token a byte like any text.
+ */
+const MODERATION_TEMPLATE_TOKENS = tokensOfText(llamaGuardPrompt(''));
 
-/** The most tokens a moderation call reading `text` sends: the bytes of its message as JSON. */
-const moderationTokensOf = (text: string) => tokensOfText(JSON.stringify([{ role: 'user', content: text }]));
+/**
+ * The most one attempt of a moderation call whose message is `messageTokens` may cost: the message in the model's
+ * template (no more than its context is billed), its answer and its fee per request.
+ */
+function moderationCallUsd(model: ModelFacts, messageTokens: number): number {
+  const prompt = Math.min(messageTokens + MODERATION_TEMPLATE_TOKENS, model.contextLength);
+  const prices = model.pricesAt(prompt);
+  return prompt * prices.prompt + MODERATION_CALLS.answerTokens * outputPriceOf(prices) + prices.request;
+}
 
 /**
  * The most one attempt of a moderation call reading `text` may cost: what an attempt that fails after reaching
  * OpenRouter (billed, perhaps, with no answer to say how much) is counted at.
  */
 export async function moderationAttemptWorstCase(context: GatewayContext, model: string, text: string): Promise<number> {
-  return moderationCallUsd(await modelFactsOf(context, model), moderationTokensOf(text));
+  return moderationCallUsd(await modelFactsOf(context, model), tokensOfText(text));
 }
 
 /**
@@ -192,19 +213,25 @@ function embeddingInputTokens(input: unknown): number {
   return tokenArrays.reduce((sum, tokens) => sum + tokens.length, 0) + (texts.length > 0 ? promptTokensOf(texts) : 0);
 }
 
-/** The most embeddings may cost, with its feature's moderation guardrails reading its input. */
+/**
+ * The most embeddings may cost (with the model's fee per request), with its feature's moderation guardrails reading its
+ * input.
+ */
 export async function estimateEmbeddings(context: GatewayContext, models: readonly string[], input: unknown, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const tokens = embeddingInputTokens(input);
   const facts = await factsOf(context, models);
-  const costUsd = Math.max(0, ...facts.map((model) => tokens * model.pricesAt(tokens).prompt));
+  const costUsd = Math.max(0, ...facts.map((model) => {
+    const prices = model.pricesAt(tokens);
+    return tokens * prices.prompt + prices.request;
+  }));
   if (!moderated(guardrails)) return countable({ tokens, promptTokens: tokens, costUsd });
   const guardrailCostUsd = await moderationWorstCase(context, guardrails, tokens, 0);
   return countable({ tokens, promptTokens: tokens, costUsd: costUsd + guardrailCostUsd, guardrailCostUsd });
 }
 
 /**
- * The most an image generation may cost (its prompt as sent, one token a byte of its JSON), with its feature's
- * moderation guardrails reading its prompt.
+ * The most an image generation may cost (its prompt as sent, one token a byte of its JSON, and the model's fee per
+ * request), with its feature's moderation guardrails reading its prompt.
  */
 export async function estimateImages(context: GatewayContext, models: readonly string[], prompt: string, count: number, size: string, guardrails?: readonly GuardrailConfig[]): Promise<QuotaEstimate> {
   const [width = 1024, height = 1024] = size.split('x').map(Number);
@@ -214,7 +241,7 @@ export async function estimateImages(context: GatewayContext, models: readonly s
   const tokens = promptTokens + imageTokens;
   const costUsd = Math.max(0, ...facts.map((model) => {
     const prices = model.pricesAt(promptTokens);
-    return promptTokens * prices.prompt + imageTokens * prices.image;
+    return promptTokens * prices.prompt + imageTokens * prices.image + prices.request;
   }));
   if (!moderated(guardrails)) return countable({ tokens, promptTokens, costUsd });
   const guardrailCostUsd = await moderationWorstCase(context, guardrails, promptTokens, 0);

@@ -153,8 +153,9 @@ describe('input guardrails read every text the model reads', () => {
     const moderation = async (content: unknown) => (await worstCase('moderated', content)) - (await worstCase('unmoderated', content));
     const withFile = await moderation([{ type: 'text', text: 'Read this.' }, asText('The tide rises. '.repeat(5_000))]);
     const without = await moderation([{ type: 'text', text: 'Read this.' }]);
-    // The file's 80,000 characters are about 20,000 tokens more for the moderation model to read.
-    expect(withFile).toBeGreaterThan(without * 100);
+    // The file's 80,000 characters are up to 80,000 tokens more for the moderation model to read.
+    const promptPrice = Number(harness.emulator.catalog.find('meta-llama/llama-guard-4-12b')?.pricing.prompt);
+    expect(withFile - without).toBeGreaterThanOrEqual(80_000 * promptPrice);
   });
 
   it('refuse the same texts in a batch job\'s chat item, which fails without reaching the model', async () => {

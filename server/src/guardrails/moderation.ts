@@ -12,8 +12,8 @@ import type { Moderate } from './guardrails.js';
 /**
  * Moderation through OpenRouter with a Llama Guard–style model, which answers `safe` or `unsafe` and a category.
  * A moderation model that cannot answer fails the request (closed): an unchecked text never passes as checked. Each
- * call first `reserve`s its worst case (every attempt, at a token a byte of its message), so a call no spend cap has
- * room for is never made. What each call costs goes to `spent`: the answer's cost, and an attempt's worst case where
+ * call first `reserve`s its worst case (every attempt, at a token a byte of its message and of the Llama Guard template
+ * the provider reads it in, with the model's fee per request), so a call no spend cap has room for is never made. What each call costs goes to `spent`: the answer's cost, and an attempt's worst case where
  * it may be billed with nothing to say how much (`UncostedAttempts`), with its generation id when one came, for the
  * ledger and the caps to settle it at OpenRouter's figure once reconciled.
  * @example

@@ -93,9 +93,17 @@ export function createCatalog(source: CatalogSource = {}): Catalog {
 export interface TokenPrices {
   prompt: number;
   completion: number;
+  /** Each request answered, whatever its tokens (`pricing.request`). */
   request: number;
   imageOutput: number;
+  /** A reasoning token (`internal_reasoning`; the completion price when the model lists none). */
   reasoning: number;
+  /** An input audio token (`pricing.audio`; the prompt price when the model lists none). */
+  audio: number;
+  /** An input image, on top of its tokens (`pricing.image`; 0 when none). */
+  inputImage: number;
+  /** A search on the model's own engine (`pricing.web_search`; 0 when it has none). */
+  webSearch: number;
   /** A prompt token read from the provider's cache (the prompt price when the model lists none). */
   cacheRead: number;
   /** A prompt token written to the cache (the prompt price when the model lists none). */
@@ -112,12 +120,16 @@ export function pricesFor(pricing: ModelPricing, promptTokens: number): TokenPri
     return Number.isFinite(parsed) && parsed > 0 ? parsed : 0;
   };
   const completion = price(tier?.completion ?? pricing.completion);
+  const prompt = price(tier?.prompt ?? pricing.prompt);
   return {
-    prompt: price(tier?.prompt ?? pricing.prompt),
+    prompt,
     completion,
     request: price(pricing.request),
     imageOutput: price(tier?.image_output ?? pricing.image_output) || completion,
     reasoning: price(pricing.internal_reasoning) || completion,
+    audio: price(pricing.audio) || prompt,
+    inputImage: price(pricing.image),
+    webSearch: price(pricing.web_search),
     cacheRead: price(pricing.input_cache_read) || price(tier?.prompt ?? pricing.prompt),
     cacheWrite: price(pricing.input_cache_write) || price(tier?.prompt ?? pricing.prompt),
   };

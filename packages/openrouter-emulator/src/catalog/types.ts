@@ -30,10 +30,16 @@ export interface CatalogModel {
 export interface ModelPricing {
   prompt: string;
   completion: string;
+  /** USD per request answered, whatever its tokens. */
   request?: string;
+  /** USD per input image, on top of its tokens. */
   image?: string;
   image_output?: string;
   internal_reasoning?: string;
+  /** USD per input audio token. */
+  audio?: string;
+  /** USD per search on the model's own engine (a native web search). */
+  web_search?: string;
   input_cache_read?: string;
   input_cache_write?: string;
   /** Tiers that replace the base prices once a prompt reaches `min_prompt_tokens`. */

@@ -21,6 +21,10 @@ export interface AttachmentUse {
   tokens: number;
   /** Of `tokens`, those of video (`prompt_tokens_details.video_tokens`). */
   videoTokens: number;
+  /** Of `tokens`, those of audio (`prompt_tokens_details.audio_tokens`), at the model's audio price. */
+  audioTokens: number;
+  /** Images, each billed the model's image price on top of its tokens. */
+  images: number;
   /** PDF pages parsed by the OCR engine, each billed `OCR_PAGE_USD`. */
   ocrPages: number;
   /** One line an attachment, for the answer: `an image of 1024×768 pixels`, `a PDF of 10 pages ("report.pdf")`. */
@@ -43,13 +47,14 @@ function pdfEngineOf(body: Record<string, unknown>, model: CatalogModel): PdfEng
 }
 
 /**
- * Reads every attachment of a chat as OpenRouter's providers do: an image costs tokens by its pixel size, a PDF by
- * its pages (or its text, with a text engine) plus the OCR engine's fee, audio and video by their length. A model
+ * Reads every attachment of a chat as OpenRouter's providers do: an image costs tokens by its pixel size (and the
+ * model's fee per image), a PDF by its pages (or its text, with a text engine) plus the OCR engine's fee, audio and
+ * video by their length (audio at the model's audio price). A model
  * whose `input_modalities` lack images, audio or video refuses them as OpenRouter does (no endpoint supports the
  * input). Data URLs are read in any case (`DATA:image/png;base64,…`), as their scheme is case-insensitive.
  */
 export function readAttachments(body: Record<string, unknown>, model: CatalogModel): AttachmentUse {
-  const use: AttachmentUse = { tokens: 0, videoTokens: 0, ocrPages: 0, received: [] };
+  const use: AttachmentUse = { tokens: 0, videoTokens: 0, audioTokens: 0, images: 0, ocrPages: 0, received: [] };
   const messages = Array.isArray(body['messages']) ? body['messages'].filter(isRecord) : [];
   const inputs = model.architecture.input_modalities;
   // Every attachment of the conversation is billed; the answer names those of the message it answers.
@@ -65,6 +70,7 @@ export function readAttachments(body: Record<string, unknown>, model: CatalogMod
         const size = decoded ? imageSize(decoded.bytes) : undefined;
         if (decoded && !size) throw new EmulatorHttpError(400, `Invalid image: the data URL does not hold a PNG, JPEG, GIF or WebP image (${decoded.mimeType || 'no type'}).`);
         use.tokens += size ? imageInputTokens(size) : 85;
+        use.images += 1;
         received.push(size ? `an image of ${size.width}×${size.height} pixels` : `an image at ${url.slice(0, 80)}`);
       } else if (part['type'] === 'file') {
         const file = isRecord(part['file']) ? part['file'] : {};
@@ -82,7 +88,9 @@ export function readAttachments(body: Record<string, unknown>, model: CatalogMod
         const audio = isRecord(part['input_audio']) ? part['input_audio'] : {};
         const data = typeof audio['data'] === 'string' ? audio['data'] : '';
         const bytes = Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
-        use.tokens += Math.max(1, Math.ceil((bytes / 1_000) * AUDIO_TOKENS_PER_KB));
+        const tokens = Math.max(1, Math.ceil((bytes / 1_000) * AUDIO_TOKENS_PER_KB));
+        use.tokens += tokens;
+        use.audioTokens += tokens;
         received.push(`${bytes} bytes of ${typeof audio['format'] === 'string' ? audio['format'] : 'audio'} audio`);
       } else if (part['type'] === 'video_url' || part['type'] === 'input_video') {
         if (!inputs.includes('video')) throw new EmulatorHttpError(404, 'No endpoints found that support video input');

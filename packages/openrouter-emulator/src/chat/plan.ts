@@ -1,3 +1,4 @@
+import { llamaGuardPrompt } from '@insforge/ai-protocol';
 import type { Catalog, TokenPrices } from '../catalog/catalog.js';
 import { pricesFor } from '../catalog/catalog.js';
 import { NoProviderError, providerPricing, providerProfile, routeProvider, type ProviderProfile } from '../catalog/providers.js';
@@ -8,7 +9,7 @@ import { renderImage, sizeForAspectRatio } from '../content/png.js';
 import { isModerationModel, moderationVerdict } from '../content/moderation.js';
 import { composeReasoning, composeReply, quote } from '../content/reply.js';
 import { sampleFromSchema } from '../content/structured.js';
-import { contentText, countPromptTokens, isRecord, splitTokens } from '../content/tokens.js';
+import { contentText, countPromptTokens, countTokens, isRecord, splitTokens } from '../content/tokens.js';
 import { EmulatorHttpError } from '../http.js';
 import { readAttachments } from './attachments.js';
 import { promptCacheUse } from './prompt-cache.js';
@@ -57,8 +58,14 @@ export interface ChatPlan {
   images: string[];
   /** Web search results the answer cites (`message.annotations`); empty without web search. */
   citations: Citation[];
-  /** Web search results found (and billed), cited or not; 0 without web search. */
+  /** Results of OpenRouter's own web search (billed per result), cited or not; 0 without it or on a native search. */
   webSearchResults: number;
+  /** Searches on the model's own engine (billed at its `web_search` price): 0 or 1. */
+  webSearches: number;
+  /** Of `promptTokens`, those of input audio (billed at the audio price). */
+  audioTokens: number;
+  /** Input images, each billed the model's image price on top of its tokens. */
+  inputImages: number;
   /** PDF pages the OCR engine parsed (billed per page). */
   ocrPages: number;
   /** Of `promptTokens`, those of input video. */
@@ -194,6 +201,29 @@ function webSearchResultsOf(body: Record<string, unknown>): number | undefined {
   return typeof asked === 'number' && Number.isInteger(asked) ? Math.min(10, Math.max(1, asked)) : DEFAULT_SEARCH_RESULTS;
 }
 
+/** Providers whose own search engine OpenRouter's web search runs on unless the request names another. */
+const NATIVE_SEARCH_AUTHORS = new Set(['anthropic', 'openai', 'perplexity', 'x-ai']);
+
+/**
+ * The searches a chat runs on the model's own engine, billed its `web_search` price (none for a model without one):
+ * one for a model that takes `web_search_options` (OpenAI's search models and Perplexity's Sonar search on every
+ * request), one asked with `web_search_options`, and one asked through the `openrouter:web_search` tool, the `web`
+ * plugin or the `:online` suffix (`searchAsked`) whose engine is `native`, or left to OpenRouter (`auto`, or none) on a
+ * model of Anthropic, OpenAI, Perplexity or xAI. Such a search replaces OpenRouter's (`replacesResults`: no fee per
+ * result).
+ */
+function nativeSearchOf(body: Record<string, unknown>, model: CatalogModel, prices: TokenPrices, searchAsked: boolean): { searches: number; replacesResults: boolean } {
+  if (prices.webSearch <= 0) return { searches: 0, replacesResults: false };
+  const always = model.supported_parameters.includes('web_search_options');
+  const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
+  const plugin = (Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : []).find((candidate) => candidate['id'] === 'web');
+  const engine = tool ? (isRecord(tool['parameters']) ? tool['parameters']['engine'] : tool['engine']) : plugin?.['engine'];
+  const author = model.id.split('/')[0] ?? '';
+  const onModelEngine = engine === 'native' || ((engine === undefined || engine === 'auto') && NATIVE_SEARCH_AUTHORS.has(author));
+  const replacesResults = searchAsked && (onModelEngine || isRecord(body['web_search_options']));
+  return { searches: always || replacesResults || isRecord(body['web_search_options']) ? 1 : 0, replacesResults };
+}
+
 /** The answer with its sources listed at the end (`[1] [2]…`), and a citation for each marker. */
 function withSources(answer: string, userText: string, results: number): { text: string; citations: Citation[] } {
   const slug = userText.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'search';
@@ -254,7 +284,9 @@ export function planChat(
 ): ChatPlan {
   const messages = body['messages'] as Array<Record<string, unknown>>;
   const attachments = readAttachments(body, model);
-  const fullPromptTokens = countPromptTokens(messages, body['tools'], scenario.tokenizer) + attachments.tokens;
+  // A Llama Guard model reads the conversation inside its chat template, billed as prompt too.
+  const template = isModerationModel(model.id) ? countTokens(llamaGuardPrompt(''), scenario.tokenizer) : 0;
+  const fullPromptTokens = countPromptTokens(messages, body['tools'], scenario.tokenizer) + attachments.tokens + template;
   const cache = promptCacheUse(context, messages, model);
   const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? DEFAULT_OUTPUT_TOKENS) as number;
   const contextLength = model.context_length ?? model.top_provider.context_length;
@@ -336,10 +368,12 @@ export function planChat(
     citations = (searched?.citations ?? []).filter((citation) => citation.end_index <= shown);
   }
   const toolTokens = toolCalls.reduce((sum, call) => sum + call.argumentPieces.length + 1, 0);
+  const prices = pricesFor(providerPricing(model, provider.name), promptTokens);
+  const native = nativeSearchOf(body, model, prices, searchResults !== undefined);
   return {
     model,
     provider,
-    prices: pricesFor(providerPricing(model, provider.name), promptTokens),
+    prices,
     promptTokens,
     reasoningPieces,
     reasoningHidden: reasoningExcluded,
@@ -348,7 +382,10 @@ export function planChat(
     toolCalls,
     images,
     citations,
-    webSearchResults: searchResults ?? 0,
+    webSearchResults: native.replacesResults ? 0 : (searchResults ?? 0),
+    webSearches: native.searches,
+    audioTokens: Math.min(attachments.audioTokens, promptTokens),
+    inputImages: attachments.images,
     ocrPages: attachments.ocrPages,
     videoTokens: attachments.videoTokens,
     ...cache,
