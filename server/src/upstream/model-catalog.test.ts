@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelCatalog, modalitiesOf } from './model-catalog.js';
+import { ModelCatalog, modalitiesOf, type CatalogSnapshot } from './model-catalog.js';
 import { OpenRouterClient } from './openrouter-client.js';
 
 /** A stand-in for OpenRouter whose `/models` answers only when the test lets it. */
@@ -143,39 +143,33 @@ describe('ModelCatalog', () => {
     await expect(catalog.snapshot()).rejects.toThrow('GET /models answered 503');
   });
 
-  it('lists no model with the key it was fetched with in it, should the upstream echo the request (a debugging proxy)', async () => {
-    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+  const ECHOED_KEY = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+  /** The catalog as read from an upstream that answers each list with `body(path, authorization)`. */
+  async function catalogEchoing(body: (path: string, authorization: string) => string): Promise<CatalogSnapshot> {
     const server = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ id: `echo${req.url}`, description: `sent with ${req.headers.authorization}` }] }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body(req.url ?? '', req.headers.authorization ?? ''));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new OpenRouterClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: key, timeouts: { connectMs: 1_000, firstByteMs: 5_000, betweenChunksMs: 5_000 } });
+    const client = new OpenRouterClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: ECHOED_KEY, timeouts: { connectMs: 1_000, firstByteMs: 5_000, betweenChunksMs: 5_000 } });
     cleanup = async () => {
       await client.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     };
-    const snapshot = await new ModelCatalog(client, 60_000).snapshot();
+    return new ModelCatalog(client, 60_000).snapshot();
+  }
+
+  it('lists no model with the key it was fetched with in it, should the upstream echo the request (a debugging proxy)', async () => {
+    const snapshot = await catalogEchoing((path, authorization) => JSON.stringify({ data: [{ id: `echo${path}`, description: `sent with ${authorization}` }] }));
     expect(snapshot.models).toHaveLength(3);
-    expect(JSON.stringify(snapshot.models)).not.toContain(key);
+    expect(JSON.stringify(snapshot.models)).not.toContain(ECHOED_KEY);
     expect(snapshot.byId.get('echo/models')).toMatchObject({ description: 'sent with Bearer [redacted]' });
   });
 
   it('lists no model with the key spelled in \\u escapes, as a JSON writer that escapes everything sends it', async () => {
-    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
-    const escaped = [...key].map((character) => `\\u00${character.charCodeAt(0).toString(16)}`).join('');
-    const server = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"data":[{"id":"echo${req.url ?? ''}","description":"sent with Bearer ${escaped}"}]}`);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new OpenRouterClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: key, timeouts: { connectMs: 1_000, firstByteMs: 5_000, betweenChunksMs: 5_000 } });
-    cleanup = async () => {
-      await client.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    };
-    const snapshot = await new ModelCatalog(client, 60_000).snapshot();
-    expect(JSON.stringify(snapshot.models)).not.toContain(key.slice('sk-or-v1-'.length));
+    const escaped = [...ECHOED_KEY].map((character) => `\\u00${character.charCodeAt(0).toString(16)}`).join('');
+    const snapshot = await catalogEchoing((path) => `{"data":[{"id":"echo${path}","description":"sent with Bearer ${escaped}"}]}`);
+    expect(JSON.stringify(snapshot.models)).not.toContain(ECHOED_KEY.slice('sk-or-v1-'.length));
     expect(snapshot.byId.get('echo/models')).toMatchObject({ description: 'sent with Bearer [redacted]' });
   });
 });
