@@ -38,6 +38,17 @@ describe('PlainChunks', () => {
     for (const raw of parsed) expect(plain.length(raw), raw).toBeUndefined();
   });
 
+  it('says where a chunk that fits the template has its text, and nothing for one that only looks like it', () => {
+    const plain = learned(chunk({ role: 'assistant', content: 'Hello' }));
+    const raw = chunk({ role: 'assistant', content: 'a "b"' });
+    const text = plain.textOf(raw);
+    expect(text && raw.slice(text[0], text[1])).toBe('a \\"b\\"');
+    // The template around a text that closes its string and opens another field: not one piece of text.
+    const forged = chunk({ role: 'assistant', content: 'x' }).replace('"content":"x"', '"content":"x","reasoning":"y"');
+    expect(plain.textOf(forged)).toBeUndefined();
+    expect(plain.textOf(chunk({ content: 'no role' }))).toBeUndefined();
+  });
+
   it('learns only from plain chunks, and nothing before it has learned', () => {
     const raw = chunk({ role: 'assistant', content: 'Hello' });
     expect(new PlainChunks().length(raw)).toBeUndefined();

@@ -38,6 +38,14 @@ export class PlainChunks {
     return stringLength(raw, prefix.length, raw.length - suffix.length);
   }
 
+  /** Where a chunk that fits the template has its text (the content string's, inside its quotes); undefined otherwise. */
+  textOf(raw: string): readonly [start: number, end: number] | undefined {
+    const prefix = this.#prefix;
+    const suffix = this.#suffix;
+    if (this.length(raw) === undefined || prefix === undefined || suffix === undefined) return undefined;
+    return [prefix.length, raw.length - suffix.length];
+  }
+
   /**
    * The run of whole plain events in `bytes` from `from` on, each `data: <chunk>\n\n` with the template around its
    * text, in valid UTF-8: where the run ends (`from` when the next event is not one) and the characters of its text

@@ -320,6 +320,10 @@ class PlainRuns implements RawEvents {
   forward(bytes: Buffer, characters: number): void {
     this.stream.forwardRaw(bytes, characters);
   }
+
+  textOf(data: string): readonly [start: number, end: number] | undefined {
+    return this.plainChunks.textOf(data);
+  }
 }
 
 /**

@@ -64,8 +64,12 @@ export class KeyWatch {
     return this.#held.length > 0;
   }
 
-  /** Takes the stream's next item: `out` gets what may go on now, in order (nothing while it holds). */
-  take(item: SseItem, out: SseItem[]): void {
+  /**
+   * Takes the stream's next item: `out` gets what may go on now, in order (nothing while it holds). `text`, for an
+   * event the raw reader knows as a plain chunk, is where its one piece of text (`content`) lies in its data: only that
+   * is read.
+   */
+  take(item: SseItem, out: SseItem[], text?: readonly [start: number, end: number]): void {
     if (item.kind === 'comment') {
       if (this.holding) this.#held.push(item);
       else out.push(item);
@@ -77,9 +81,10 @@ export class KeyWatch {
       return;
     }
     this.#current = item;
-    this.#scan(item);
+    // A plain chunk's text follows `"content":"`; after a cut the whole event is read again.
+    if (!text || this.#matchValue(item, text[0] - CONTENT_KEY_TAIL, text[0] - 3, text[0], text[1], !hasUnicodeEscape(item.data, text[0], text[1]), true) >= 0) this.#scan(item);
     this.#current = undefined;
-    if (this.#fields.some((field) => field.state >= this.hold)) {
+    if (this.#forming()) {
       this.#held.push(item);
       if (this.#held.length < MAX_HELD) return;
       this.#fields.length = 0;
@@ -88,6 +93,12 @@ export class KeyWatch {
     }
     this.flush(out);
     out.push(item);
+  }
+
+  /** Whether a field's text ends in the secret's first `hold` characters or more. */
+  #forming(): boolean {
+    for (const field of this.#fields) if (field.state >= this.hold) return true;
+    return false;
   }
 
   /** Lets every held item go on (the stream ended); what may still form a secret can leave no more of it. */
@@ -145,13 +156,16 @@ export class KeyWatch {
    * the secret's bytes finds it), while an event with escapes has every value decoded.
    */
   #scan(item: DataItem): void {
-    const first = this.#needle[0] as string;
-    const plain = !item.data.includes('\\u');
+    const plain = item.data.indexOf('\\') === -1 || !item.data.includes('\\u');
+    // Compact JSON (what OpenRouter sends; a writer writes every pair alike, so the first tells): a string value under
+    // a key follows `":"`, so the joined ones are found without reading every string of the event.
+    if (plain && compact(item.data)) {
+      this.#scanPairs(item);
+      return;
+    }
     let keyStart = 0;
     let keyEnd = 0;
     let position = plain ? choicesStart(item.data) : 0;
-    // Where the secret's first character next appears: a value before it, with nothing matched, cannot touch it.
-    let nextFirst = -1;
     for (;;) {
       const data = item.data;
       const open = data.indexOf('"', position);
@@ -167,36 +181,63 @@ export class KeyWatch {
       }
       const joined = isJoinedField(data, keyStart, keyEnd);
       if (!joined && plain) continue;
-      let field = joined ? this.#fieldAt(data, keyStart, keyEnd) : undefined;
-      if (field === undefined && plain) {
-        if (nextFirst < start) {
-          nextFirst = data.indexOf(first, start);
-          if (nextFirst === -1) nextFirst = data.length;
-        }
-        if (nextFirst === data.length && this.#fields.length === 0) return;
-        if (nextFirst >= end) continue;
-      }
-      const state = this.#advance(data, start, end, field?.state ?? 0, plain);
-      if (state === 0) {
-        this.#forget(field);
-        continue;
-      }
-      if (state > 0) {
-        // A piece at the end of a value no client joins to the next goes nowhere.
-        if (!joined) continue;
-        field ??= this.#remember(data.slice(keyStart, keyEnd));
-        field.state = state;
-        field.parts.push({ item, start, end });
-        continue;
-      }
-      // The secret completed at `-state - 1`: cut it, then read the rewritten value again from its start.
-      const moved = this.#cut(field ?? { name: '', state: 0, parts: [] }, item, start, end, -state - 1);
-      this.#forget(field);
+      const moved = this.#matchValue(item, keyStart, keyEnd, start, end, plain, joined);
+      if (moved < 0) continue;
       keyStart += moved;
       keyEnd += moved;
       position = start + moved - 1;
-      nextFirst = -1;
     }
+  }
+
+  /** `#scan` for compact JSON without `\u` escapes: each `"key":"value"` from `choices` on whose key is joined. */
+  #scanPairs(item: DataItem): void {
+    let position = choicesStart(item.data);
+    for (;;) {
+      const data = item.data;
+      const colon = data.indexOf('":"', position);
+      if (colon === -1) return;
+      position = colon + 3;
+      // Inside a string the quotes are escaped: not a key and its value.
+      if (escaped(data, colon, 0)) continue;
+      const keyStart = data.lastIndexOf('"', colon - 1) + 1;
+      if (!isJoinedField(data, keyStart, colon)) continue;
+      const end = closingQuote(data, position);
+      if (end === -1) return;
+      const moved = this.#matchValue(item, keyStart, colon, position, end, true, true);
+      // After a cut, the value is read again from its (moved) start.
+      position = moved < 0 ? end + 1 : colon + moved;
+    }
+  }
+
+  /**
+   * Advances the field of one string value (`item.data[start, end)`, under the key at `[keyStart, keyEnd)`): -1 when
+   * nothing was cut, else how far the value moved (parts before it in the same event were cut) and it is to be read
+   * again.
+   */
+  #matchValue(item: DataItem, keyStart: number, keyEnd: number, start: number, end: number, plain: boolean, joined: boolean): number {
+    const data = item.data;
+    let field = joined ? this.#fieldAt(data, keyStart, keyEnd) : undefined;
+    if (field === undefined && plain) {
+      const first = data.indexOf(this.#needle[0] as string, start);
+      if (first === -1 || first >= end) return -1;
+    }
+    const state = this.#advance(data, start, end, field?.state ?? 0, plain);
+    if (state === 0) {
+      this.#forget(field);
+      return -1;
+    }
+    if (state > 0) {
+      // A piece at the end of a value no client joins to the next goes nowhere.
+      if (!joined) return -1;
+      field ??= this.#remember(data.slice(keyStart, keyEnd));
+      field.state = state;
+      field.parts.push({ item, start, end });
+      return -1;
+    }
+    // The secret completed at `-state - 1`: cut it.
+    const moved = this.#cut(field ?? { name: '', state: 0, parts: [] }, item, start, end, -state - 1);
+    this.#forget(field);
+    return moved;
   }
 
   /**
@@ -313,10 +354,26 @@ function isJoinedField(data: string, start: number, end: number): boolean {
   return false;
 }
 
+/** From the start of `content` to the start of its value: `content":"`. */
+const CONTENT_KEY_TAIL = 'content":"'.length;
+
+/** Whether the text `[from, to)` holds a `\u` escape. */
+function hasUnicodeEscape(text: string, from: number, to: number): boolean {
+  const at = text.indexOf('\\u', from);
+  return at !== -1 && at < to;
+}
+
+/** Whether an object's first key is followed by its colon and then its value, with no space between. */
+function compact(data: string): boolean {
+  const keyEnd = closingQuote(data, data.indexOf('"') + 1);
+  return keyEnd > 0 && data.charCodeAt(keyEnd + 1) === 58 /* : */ && data.charCodeAt(keyEnd + 2) !== 32;
+}
+
 /** Where an event's `choices` starts (0 when it has none, or the text found is inside a string). */
 function choicesStart(data: string): number {
-  const at = data.indexOf('"choices":');
-  return at > 0 && !escaped(data, at, 0) ? at : 0;
+  // Searched from its first letter (a quote is everywhere in JSON), and checked for the quote before it.
+  const at = data.indexOf('choices":') - 1;
+  return at > 0 && data.charCodeAt(at) === 34 && !escaped(data, at, 0) ? at : 0;
 }
 
 /** KMP's table: for each prefix of `needle`, the length of its longest proper prefix that is also its suffix. */

@@ -19,6 +19,8 @@ export interface RawEvents {
   readonly learning: boolean;
   /** Forwards a run it took (the reader's own writes of what came before are done). */
   forward(bytes: Buffer, count: number): void;
+  /** For an event of the kind its runs take, where its one piece of text lies in its data (see `KeyWatch.take`). */
+  textOf?(data: string): readonly [start: number, end: number] | undefined;
 }
 
 /** How `readSseBatches` reads a body. */
@@ -57,7 +59,7 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
     onEvent: (event) => {
       if (event.data === '[DONE]') done = true;
       const item: SseItem = { kind: 'data', data: sentKey ? sentKey.replaceIn(event.data) : event.data, event: event.event };
-      if (watch) watch.take(item, queue);
+      if (watch) watch.take(item, queue, raw?.textOf?.(item.data));
       else queue.push(item);
     },
     onComment: (text) => {
