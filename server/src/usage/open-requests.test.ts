@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +204,30 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     await ledger.flush();
     expect(await records()).toMatchObject([{ id: request.requestId, error_code: null, status: 'ok', cost_source: 'upstream', cost_usd: 0.00003 }]);
   });
+
+  it.runIf(dialect === 'postgres')('does not wait on a note another instance holds in an open transaction (paused mid-write): its start goes on, and a later round records it', async () => {
+    const gone = newLedger(60_000);
+    await gone.start();
+    const request = openRequest();
+    await gone.inFlight?.opened(request);
+    await expect.poll(notes).toHaveLength(1);
+    await db().updateTable('gateway_instances').set({ seen_until: 0 }).execute();
+    const paused = new pg.Client({ connectionString: test.url });
+    await paused.connect();
+    try {
+      await paused.query('begin');
+      await paused.query('select * from open_requests for update');
+      const started = performance.now();
+      const other = newLedger();
+      await other.start();
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(await records()).toEqual([]);
+      await paused.query('rollback');
+      await expect.poll(async () => (await records()).map((row) => row.error_code), { timeout: 5_000 }).toEqual([INSTANCE_LOST]);
+    } finally {
+      await paused.end();
+    }
+  }, 15_000);
 
   it('leaves its requests noted when it closes without writing their records, for the next start to record', async () => {
     const ledger = newLedger(60_000);

@@ -369,6 +369,10 @@ export class OpenRequests implements InFlightLog {
     const gone = [...new Set([...instances.map((instance) => instance.id), ...holders.map((holder) => holder.instance_id)])].filter((id) => !alive.has(id));
     if (gone.length === 0) return [];
     return db.transaction().execute(async (transaction) => {
+      // A row another instance holds in an open transaction (one paused, or frozen, mid-write) must not hold this
+      // round, and the heartbeats and the start that wait for it, as long as it stays paused: the round gives up and
+      // the next one tries again.
+      if (!(db.getExecutor().adapter instanceof SqliteAdapter)) await sql`set local lock_timeout = ${sql.lit(`${RECOVERY_LOCK_WAIT_MS}ms`)}`.execute(transaction);
       const notes = await transaction.deleteFrom('open_requests').where('instance_id', 'in', gone).returningAll().execute();
       const written: StandIn[] = [];
       for (let start = 0; start < notes.length; start += RECOVERY_BATCH) {
@@ -382,6 +386,9 @@ export class OpenRequests implements InFlightLog {
     });
   }
 }
+
+/** How long a recovery waits for a row another instance holds before it gives up until the next round. */
+const RECOVERY_LOCK_WAIT_MS = 2_000;
 
 /** The most tokens a record's row holds: the ledger's token columns, and their sum, are 32-bit integers on Postgres. */
 const MAX_ROW_TOKENS = 2_147_483_647;
