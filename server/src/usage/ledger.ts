@@ -85,7 +85,11 @@ interface GuardrailParts {
 interface RowUpdate {
   job: ReconcileJob;
   at: number;
-  cost?: { figures: GenerationFigures; source: 'reconciled' | 'estimated' | 'worst_case' };
+  /**
+   * `of`: the one generation the figures are of, for a row that has no other (written only where the row still names
+   * that generation alone: a row its own instance wrote again since, with the attempts it failed, keeps its sum).
+   */
+  cost?: { figures: GenerationFigures; source: 'reconciled' | 'estimated' | 'worst_case'; of?: string };
   guardrailCostUsd?: number;
 }
 
@@ -442,7 +446,7 @@ export class UsageLedger implements UsageSink {
     const updates = [...this.#updates.values()].slice(0, this.#options.batchSize);
     await db.transaction().execute(async (transaction) => {
       for (const { job, at, cost, guardrailCostUsd } of updates) {
-        await transaction
+        let update = transaction
           .updateTable('usage_records')
           .set({
             ...(cost && {
@@ -455,8 +459,9 @@ export class UsageLedger implements UsageSink {
             ...(guardrailCostUsd !== undefined && { guardrail_cost_usd: guardrailCostUsd }),
             reconciled_at: at,
           })
-          .where('id', '=', job.requestId)
-          .execute();
+          .where('id', '=', job.requestId);
+        if (cost?.of !== undefined) update = update.where('generation_id', '=', cost.of).where('failed_generations', 'is', null);
+        await update.execute();
       }
     });
     // An update that changed while it was written (`#queueUpdate` replaces it) stays for the next write.
@@ -473,7 +478,7 @@ export class UsageLedger implements UsageSink {
     if (this.#guardrailPartEnded(job, figures.costUsd)) return;
     const parts = this.#parts.get(job.requestId);
     if (parts) return this.#partEnded(job, parts, figures, true);
-    this.#queueUpdate(job, { cost: { figures, source: 'reconciled' } });
+    this.#queueUpdate(job, { cost: { figures, source: 'reconciled', of: job.generationId } });
   }
 
   /**

@@ -13,7 +13,9 @@ import type { OpenRequest, UsageRecord } from './usage-record.js';
 
 /** What OpenRouter billed for the one generation it knows; every other one it does not show (yet). */
 const BILLED = { costUsd: 0.000042, promptTokens: 12, completionTokens: 60, reasoningTokens: 0 };
-const lookup: GenerationLookup = async (job) => (job.generationId === 'gen-billed' ? BILLED : 'pending');
+/** Generations OpenRouter shows late: billed once a test releases them. */
+const released = new Set<string>();
+const lookup: GenerationLookup = async (job) => (job.generationId === 'gen-billed' || released.has(job.generationId) ? BILLED : 'pending');
 
 const openRequest = (overrides: Partial<OpenRequest> = {}): OpenRequest => ({
   requestId: randomUUID(),
@@ -228,6 +230,30 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
       await paused.end();
     }
   }, 15_000);
+
+  it('keeps the sum a request\'s own record came back with when the generation its stand-in named shows up later', async () => {
+    const ledger = newLedger(60_000);
+    await ledger.start();
+    const request = openRequest();
+    await ledger.inFlight?.opened(request);
+    await ledger.inFlight?.named(request.requestId, 'gen-late', 'now');
+    await expect.poll(async () => (await notes())[0]?.generation_id, { timeout: 5_000 }).toBe('gen-late');
+    await db().updateTable('gateway_instances').set({ seen_until: 0 }).execute();
+    // Another instance takes this one for gone: its stand-in names the last generation, to be reconciled once shown.
+    const other = newLedger();
+    await other.start();
+    expect(await records()).toMatchObject([{ id: request.requestId, error_code: INSTANCE_LOST, generation_id: 'gen-late' }]);
+    // The instance was only paused: its own record comes, with the attempt that failed before the answer.
+    ledger.record(recordOf(request, { generationId: 'gen-late', failedGenerations: ['gen-billed'], costUsd: 0.00003 }));
+    // Closed before it adds up its generations: the row keeps the sum of its estimates.
+    await ledger.close();
+    const own = (await records())[0];
+    expect(own).toMatchObject({ error_code: null, failed_generations: JSON.stringify(['gen-billed']) });
+    // OpenRouter shows the last generation: the stand-in's lookup must not put one generation's cost over the sum.
+    released.add('gen-late');
+    await sleep(500);
+    expect(await records()).toMatchObject([{ cost_usd: own?.cost_usd, cost_source: own?.cost_source, failed_generations: JSON.stringify(['gen-billed']) }]);
+  });
 
   it('leaves its requests noted when it closes without writing their records, for the next start to record', async () => {
     const ledger = newLedger(60_000);
