@@ -401,6 +401,35 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await budgetFields(key, end)).toMatchObject({ used: '460', reserved: '0' });
     });
 
+    it('frees a killed instance\'s concurrency slots within two of its leases, while a live instance keeps its own past them', async () => {
+      const key = uniqueKey('concurrent');
+      // A process of its own holding two of three slots, killed with SIGKILL: nothing of it releases or closes.
+      const script = `import { RedisBackend } from ${JSON.stringify(fileURLToPath(new URL('./redis-backend.ts', import.meta.url)))};
+        const backend = new RedisBackend({ url: ${JSON.stringify(TEST_REDIS_URL)}, keyPrefix: ${JSON.stringify(KEY_PREFIX)}, leaseMs: 300 });
+        await backend.acquireSlot(${JSON.stringify(key)}, 3, 600_000);
+        await backend.acquireSlot(${JSON.stringify(key)}, 3, 600_000);
+        console.log('acquired');
+        setInterval(() => undefined, 1000);`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (data: Buffer) => data.toString().includes('acquired') && resolve());
+        child.once('exit', (code) => reject(new Error(`the acquiring process exited with ${code}`)));
+      });
+      const live = leasedBackend({ leaseMs: 300 });
+      const own = await live.acquireSlot(key, 3, 600_000);
+      expect(own.allowed).toBe(true);
+      expect((await live.acquireSlot(key, 3, 600_000)).allowed).toBe(false);
+      child.kill('SIGKILL');
+      const killedAt = Date.now();
+      // The killed instance's two come free (their 10 minutes aside); the live one's stays, renewed by its beats.
+      await expect.poll(() => live.current(key), { timeout: 5_000, interval: 100 }).toBe(1);
+      expect(Date.now() - killedAt).toBeLessThan(2_000);
+      await sleep(1_000);
+      expect(await live.current(key)).toBe(1);
+      await live.releaseSlot(key, own.slotId);
+      expect(await live.current(key)).toBe(0);
+    }, 20_000);
+
     it('shares concurrency slots between instances', async () => {
       const [first, second] = [open(), open()];
       const key = uniqueKey('concurrent');

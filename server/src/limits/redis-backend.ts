@@ -75,6 +75,23 @@ local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 return {allowed, held, tonumber(earliest) or now}
 `;
 
+/**
+ * Slots: pushes the expiry of slots still held (by this instance) to so many ms from now; a slot already released or
+ * expired is not added back. ARGV: pairs of ttlMs and slotId.
+ */
+const REFRESH_SLOTS_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local longest = 0
+for index = 1, #ARGV, 2 do
+  local ttl = tonumber(ARGV[index])
+  redis.call('ZADD', KEYS[1], 'XX', string.format('%.0f', now + ttl), ARGV[index + 1])
+  if ttl > longest then longest = ttl end
+end
+if redis.call('PTTL', KEYS[1]) < longest then redis.call('PEXPIRE', KEYS[1], longest) end
+return 0
+`;
+
 /** Remembers the latest period a budget key was used in, so `current(key)` can find its hash. */
 const POINT_TO_PERIOD = `
 local function pointToPeriod(pointer, periodEnd, expireAt)
@@ -201,6 +218,7 @@ return {window, slots, tonumber(redis.call('GET', KEYS[3]) or '0')}
 /** The scripts, as ioredis exposes them after `defineCommand`; they reply with arrays of integers. */
 interface QuotaCommands {
   quotaAcquireSlot(key: string, limit: number, ttlMs: number, slotId: string): Promise<[allowed: number, held: number, resetAt: number]>;
+  quotaRefreshSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
   quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number): Promise<[allowed: number, used: number]>;
   quotaSettle(hash: string, pointer: string, instanceBudgets: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string): Promise<number>;
   quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
@@ -240,6 +258,12 @@ export class RedisBackend implements QuotaBackend {
   private readonly leaseMs: number;
   private readonly heartbeat: NodeJS.Timeout;
   private beating: Promise<void> | undefined;
+  /**
+   * The slots this instance holds, by key, each with when it is to expire at the latest (its `ttlMs` from when it was
+   * taken): each beat pushes their expiry a slot lease ahead (never past that), so a stopped instance's slots free
+   * themselves within one slot lease rather than at their `ttlMs`.
+   */
+  private readonly heldSlots = new Map<string, Map<string, number>>();
 
   constructor(options: RedisBackendOptions) {
     const url = parseRedisUrl(options.url);
@@ -262,6 +286,7 @@ export class RedisBackend implements QuotaBackend {
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     });
     client.defineCommand('quotaAcquireSlot', { numberOfKeys: 1, lua: ACQUIRE_SLOT_SCRIPT });
+    client.defineCommand('quotaRefreshSlots', { numberOfKeys: 1, lua: REFRESH_SLOTS_SCRIPT });
     client.defineCommand('quotaReserve', { numberOfKeys: 4, lua: RESERVE_SCRIPT });
     client.defineCommand('quotaSettle', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
     client.defineCommand('quotaCountGone', { numberOfKeys: 3, lua: COUNT_GONE_SCRIPT });
@@ -315,16 +340,45 @@ export class RedisBackend implements QuotaBackend {
     assertCount('limit', limit);
     assertPositiveMs('ttlMs', ttlMs);
     const slotId = randomUUID();
+    const slots = this.slotsKey(key);
     return this.call(async () => {
-      const [allowed, used, resetAt] = await this.client.quotaAcquireSlot(this.slotsKey(key), limit, ttlMs, slotId);
+      const [allowed, used, resetAt] = await this.client.quotaAcquireSlot(slots, limit, Math.min(ttlMs, this.slotLeaseMs()), slotId);
+      if (allowed === 1) {
+        const held = this.heldSlots.get(slots) ?? new Map<string, number>();
+        held.set(slotId, Date.now() + ttlMs);
+        this.heldSlots.set(slots, held);
+      }
       return { allowed: allowed === 1, used, limit, resetAt, slotId: allowed === 1 ? slotId : '' };
     });
   }
 
   async releaseSlot(key: string, slotId: string): Promise<void> {
+    const slots = this.slotsKey(key);
+    const held = this.heldSlots.get(slots);
+    held?.delete(slotId);
+    if (held?.size === 0) this.heldSlots.delete(slots);
     return this.call(async () => {
-      await this.client.zrem(this.slotsKey(key), slotId);
+      await this.client.zrem(slots, slotId);
     });
+  }
+
+  /** How long a slot lives past the last beat that saw it held: two leases (a beat comes every third of one). */
+  private slotLeaseMs(): number {
+    return 2 * this.leaseMs;
+  }
+
+  /** Pushes the expiry of every slot this instance holds a slot lease ahead, never past its own (see `heldSlots`). */
+  private async refreshSlots(): Promise<void> {
+    const now = Date.now();
+    for (const [slots, held] of this.heldSlots) {
+      const pairs: Array<number | string> = [];
+      for (const [slotId, expiresAt] of held) {
+        if (expiresAt <= now) held.delete(slotId);
+        else pairs.push(Math.min(expiresAt - now, this.slotLeaseMs()), slotId);
+      }
+      if (held.size === 0) this.heldSlots.delete(slots);
+      else await this.client.quotaRefreshSlots(slots, ...pairs);
+    }
   }
 
   async reserve(key: string, amount: number, limit: number, periodEnd: number): Promise<ConsumeResult> {
@@ -410,6 +464,7 @@ export class RedisBackend implements QuotaBackend {
       try {
         await this.call(async () => {
           await this.client.set(this.leaseKey(this.instanceId), '1', 'PX', this.leaseMs);
+          await this.refreshSlots();
           const others = (await this.client.smembers(this.instancesKey())).filter((id) => id !== this.instanceId);
           if (others.length === 0) return;
           const leases = await this.client.mget(...others.map((id) => this.leaseKey(id)));
