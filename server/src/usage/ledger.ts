@@ -182,6 +182,8 @@ export class UsageLedger implements UsageSink {
   readonly #updates = new Map<string, RowUpdate>();
   /** Written records that add up several generations, by request id, until their last lookup ends. */
   readonly #parts = new Map<string, Parts>();
+  /** Whether `start` resumed what earlier processes left: later, each round that finds instances gone resumes again. */
+  #started = false;
   /** Written records whose guardrails' calls have generations to look up, by request id. */
   readonly #guardrailParts = new Map<string, GuardrailParts>();
   #flushing: Promise<void> | undefined;
@@ -229,6 +231,11 @@ export class UsageLedger implements UsageSink {
             if (record.generation_id) this.#reconciler?.schedule({ requestId: record.id, projectId: record.project_id, generationId: record.generation_id, lookUntil: Date.now() + LATE_LOOKUP_MS });
           }
         },
+        // What a gone instance left estimated is taken up here and now, not at the next start of some instance (the
+        // start resumes it anyway; a record another instance still reconciles is looked up twice, at most).
+        onInstancesGone: () => {
+          if (this.#started) void this.#resumeAfterGone();
+        },
       });
     }
   }
@@ -254,8 +261,18 @@ export class UsageLedger implements UsageSink {
     try {
       await this.#open?.start();
       await this.#resume(db);
+      this.#started = true;
     } catch (error) {
       this.#logger?.warn('the usage ledger could not resume what an earlier process left', { error });
+    }
+  }
+
+  /** `#resume` once a round found instances gone; never throws (a failure is logged). */
+  async #resumeAfterGone(): Promise<void> {
+    try {
+      await this.#resume(await this.#database);
+    } catch (error) {
+      this.#logger?.warn('the usage ledger could not resume what a stopped instance left', { error });
     }
   }
 

@@ -255,6 +255,16 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     expect(await records()).toMatchObject([{ cost_usd: own?.cost_usd, cost_source: own?.cost_source, failed_generations: JSON.stringify(['gen-billed']) }]);
   });
 
+  it('reconciles what a gone instance left estimated as soon as it is found gone, not at the next start', async () => {
+    const survivor = newLedger();
+    await survivor.start();
+    // Another instance wrote a record still waiting for OpenRouter's figures, then was killed (its lease lapsed).
+    const gone = elsewhere();
+    await db().insertInto('gateway_instances').values({ id: gone.id, host: gone.host, pid: gone.pid, started_at: 0, seen_until: 0 }).execute();
+    await db().insertInto('usage_records').values(usageRow({ id: 'left-by-gone', generation_id: 'gen-billed', cost_source: 'estimated', cost_usd: 0.001, created_at: Date.now() })).execute();
+    await expect.poll(async () => (await records()).find((row) => row.id === 'left-by-gone')?.cost_source, { timeout: 5_000 }).toBe('reconciled');
+  });
+
   it('leaves its requests noted when it closes without writing their records, for the next start to record', async () => {
     const ledger = newLedger(60_000);
     await ledger.start();

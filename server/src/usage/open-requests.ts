@@ -23,6 +23,11 @@ export interface OpenRequestsOptions {
   statements?: PromiseLike<SqliteStatements | undefined> | undefined;
   /** Hears of the records written for the requests of instances found gone (to reconcile those with a generation). */
   onRecovered?: (records: StandIn[]) => void;
+  /**
+   * Called after a round found instances gone (with or without requests in flight): what they left waiting for
+   * OpenRouter's figures (their records `estimated`) has no one else to reconcile it.
+   */
+  onInstancesGone?: () => void;
   logger?: GatewayLogger | undefined;
   now?: () => number;
 }
@@ -71,7 +76,7 @@ function deferred(): Deferred {
  */
 export class OpenRequests implements InFlightLog {
   readonly #database: PromiseLike<Kysely<Database>>;
-  readonly #options: Required<Omit<OpenRequestsOptions, 'logger' | 'onRecovered' | 'statements'>> & Pick<OpenRequestsOptions, 'logger' | 'onRecovered'>;
+  readonly #options: Required<Omit<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone' | 'statements'>> & Pick<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone'>;
   /** On SQLite a request waits for its note (`opened` answers the write); known once the database is open. */
   #waitForNotes = false;
   #insert: CompiledInsert<OpenRow> | undefined;
@@ -329,11 +334,12 @@ export class OpenRequests implements InFlightLog {
     this.#recovering ??= (async () => {
       try {
         await this.#beat();
-        const records = await this.#recover();
+        const { records, gone } = await this.#recover();
         if (records.length > 0) {
           this.#options.logger?.warn('requests in flight on a gateway instance that stopped are recorded at their worst case (reconciled where OpenRouter named the generation)', { records: records.length });
           this.#options.onRecovered?.(records);
         }
+        if (gone > 0) this.#options.onInstancesGone?.();
       } catch (error) {
         this.#options.logger?.warn('the heartbeat of this gateway instance, or the look for stopped ones, failed; tried again', { error });
       } finally {
@@ -357,9 +363,9 @@ export class OpenRequests implements InFlightLog {
   /**
    * Turns the notes of gone instances into records, in one transaction that removes the notes (an instance racing
    * for the same ones finds them gone), and forgets the instances. Answers the records written: a request whose record
-   * is already there (written by a worker that took over its job) keeps it.
+   * is already there (written by a worker that took over its job) keeps it; and how many instances were gone.
    */
-  async #recover(): Promise<StandIn[]> {
+  async #recover(): Promise<{ records: StandIn[]; gone: number }> {
     const db = await this.#database;
     const now = this.#options.now();
     const self = this.#options.instance;
@@ -367,8 +373,8 @@ export class OpenRequests implements InFlightLog {
     const alive = new Set(instances.filter((instance) => instance.id === self.id || (instance.seen_until >= now && !isGoneProcess(instance, self))).map((instance) => instance.id));
     const holders = await db.selectFrom('open_requests').select('instance_id').distinct().execute();
     const gone = [...new Set([...instances.map((instance) => instance.id), ...holders.map((holder) => holder.instance_id)])].filter((id) => !alive.has(id));
-    if (gone.length === 0) return [];
-    return db.transaction().execute(async (transaction) => {
+    if (gone.length === 0) return { records: [], gone: 0 };
+    const records = await db.transaction().execute(async (transaction) => {
       // A row another instance holds in an open transaction (one paused, or frozen, mid-write) must not hold this
       // round, and the heartbeats and the start that wait for it, as long as it stays paused: the round gives up and
       // the next one tries again.
@@ -384,6 +390,7 @@ export class OpenRequests implements InFlightLog {
       await transaction.deleteFrom('gateway_instances').where('id', 'in', gone).execute();
       return written;
     });
+    return { records, gone: gone.length };
   }
 }
 
