@@ -265,6 +265,22 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     await expect.poll(async () => (await records()).find((row) => row.id === 'left-by-gone')?.cost_source, { timeout: 5_000 }).toBe('reconciled');
   });
 
+  it('takes a sibling that beats under this host name and process id (another PID namespace) for alive, and a predecessor for gone', async () => {
+    const { host } = newGatewayInstance();
+    // Beating a lease past this instance's start: a container on the host's network, its process 1 as this one's.
+    const sibling: GatewayInstance = { id: `sibling-${randomUUID()}`, host, pid: process.pid };
+    const request = openRequest();
+    await leftBy(sibling, Date.now() + 120_000, [request]);
+    // Under the same name and id, its lease not lapsed, but its last heartbeat came before this instance started.
+    const predecessor: GatewayInstance = { id: `predecessor-${randomUUID()}`, host, pid: process.pid };
+    const left = openRequest();
+    await leftBy(predecessor, Date.now() + 30_000, [left]);
+    const ledger = newLedger(60_000);
+    await ledger.start();
+    expect((await records()).map((row) => row.id)).toEqual([left.requestId]);
+    expect((await notes()).map((note) => note.id)).toEqual([request.requestId]);
+  });
+
   it('leaves its requests noted when it closes without writing their records, for the next start to record', async () => {
     const ledger = newLedger(60_000);
     await ledger.start();

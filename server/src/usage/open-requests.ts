@@ -370,7 +370,11 @@ export class OpenRequests implements InFlightLog {
     const now = this.#options.now();
     const self = this.#options.instance;
     const instances = await db.selectFrom('gateway_instances').selectAll().execute();
-    const alive = new Set(instances.filter((instance) => instance.id === self.id || (instance.seen_until >= now && !isGoneProcess(instance, self))).map((instance) => instance.id));
+    // Only a predecessor (its last heartbeat came before this instance started) is taken for gone by its process: a
+    // sibling that beats still may share this host name and process id from another PID namespace (containers on the
+    // host's network), where the process check cannot see it.
+    const predecessor = (instance: { seen_until: number }) => instance.seen_until - this.#options.leaseMs < this.#startedAt;
+    const alive = new Set(instances.filter((instance) => instance.id === self.id || (instance.seen_until >= now && !(predecessor(instance) && isGoneProcess(instance, self)))).map((instance) => instance.id));
     const holders = await db.selectFrom('open_requests').select('instance_id').distinct().execute();
     const gone = [...new Set([...instances.map((instance) => instance.id), ...holders.map((holder) => holder.instance_id)])].filter((id) => !alive.has(id));
     if (gone.length === 0) return { records: [], gone: 0 };
