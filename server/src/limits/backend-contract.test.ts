@@ -348,20 +348,26 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       return backend;
     };
 
+    /** A process of its own with a backend of this lease that has run `hold` (and holds what it took until killed). */
+    async function holdingProcess(leaseMs: number, hold: string): Promise<ReturnType<typeof spawn>> {
+      const script = `import { RedisBackend } from ${JSON.stringify(fileURLToPath(new URL('./redis-backend.ts', import.meta.url)))};
+        const backend = new RedisBackend({ url: ${JSON.stringify(TEST_REDIS_URL)}, keyPrefix: ${JSON.stringify(KEY_PREFIX)}, leaseMs: ${leaseMs} });
+        ${hold}
+        console.log('holding');
+        setInterval(() => undefined, 1000);`;
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (data: Buffer) => data.toString().includes('holding') && resolve());
+        child.once('exit', (code) => reject(new Error(`the holding process exited with ${code}`)));
+      });
+      return child;
+    }
+
     it('counts what a killed instance reserved as spent once its lease lapses, and never gives it back', async () => {
       const key = uniqueKey('spend-month');
       const end = Date.now() + 3_600_000;
       // A process of its own, killed with SIGKILL while it holds a reservation: nothing of it settles or closes.
-      const script = `import { RedisBackend } from ${JSON.stringify(fileURLToPath(new URL('./redis-backend.ts', import.meta.url)))};
-        const backend = new RedisBackend({ url: ${JSON.stringify(TEST_REDIS_URL)}, keyPrefix: ${JSON.stringify(KEY_PREFIX)}, leaseMs: 600 });
-        await backend.reserve(${JSON.stringify(key)}, 300, 1000, ${end});
-        console.log('reserved');
-        setInterval(() => undefined, 1000);`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (data: Buffer) => data.toString().includes('reserved') && resolve());
-        child.once('exit', (code) => reject(new Error(`the reserving process exited with ${code}`)));
-      });
+      const child = await holdingProcess(600, `await backend.reserve(${JSON.stringify(key)}, 300, 1000, ${end});`);
       child.kill('SIGKILL');
       const survivor = leasedBackend({ leaseMs: 300 });
       expect(await survivor.reserve(key, 700, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
@@ -404,17 +410,8 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
     it('frees a killed instance\'s concurrency slots within two of its leases, while a live instance keeps its own past them', async () => {
       const key = uniqueKey('concurrent');
       // A process of its own holding two of three slots, killed with SIGKILL: nothing of it releases or closes.
-      const script = `import { RedisBackend } from ${JSON.stringify(fileURLToPath(new URL('./redis-backend.ts', import.meta.url)))};
-        const backend = new RedisBackend({ url: ${JSON.stringify(TEST_REDIS_URL)}, keyPrefix: ${JSON.stringify(KEY_PREFIX)}, leaseMs: 300 });
-        await backend.acquireSlot(${JSON.stringify(key)}, 3, 600_000);
-        await backend.acquireSlot(${JSON.stringify(key)}, 3, 600_000);
-        console.log('acquired');
-        setInterval(() => undefined, 1000);`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (data: Buffer) => data.toString().includes('acquired') && resolve());
-        child.once('exit', (code) => reject(new Error(`the acquiring process exited with ${code}`)));
-      });
+      const slot = `await backend.acquireSlot(${JSON.stringify(key)}, 3, 600_000);`;
+      const child = await holdingProcess(300, `${slot} ${slot}`);
       const live = leasedBackend({ leaseMs: 300 });
       const own = await live.acquireSlot(key, 3, 600_000);
       expect(own.allowed).toBe(true);
