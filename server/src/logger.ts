@@ -20,6 +20,17 @@ export function consoleLogger(verbose = false): GatewayLogger {
 const OPENROUTER_KEY_SHAPE = /sk-or-(?:v1-)?[A-Za-z0-9_-]{8,}/g;
 
 /**
+ * The secret part of a key: what follows an OpenRouter key's public `sk-or-v1-` (or `sk-or-`) prefix, or the whole
+ * key when it has no such prefix or too little after it (fewer than 8 characters would match ordinary text).
+ * @example
+ * keySecret('sk-or-v1-0123456789abcdef'); // '0123456789abcdef'
+ */
+export function keySecret(key: string): string {
+  const secret = key.replace(/^sk-or-(?:v1-)?/, '');
+  return secret.length >= 8 ? secret : key;
+}
+
+/**
  * A text with anything shaped like an OpenRouter key replaced: for upstream text as it enters the gateway, before
  * any writer (which also removes the secrets it knows) sees it.
  * @example
@@ -54,8 +65,7 @@ export function secretRedactor(secrets: () => Array<string | undefined>): (text:
 function brokenSecretPattern(patterns: Map<string, RegExp>, secret: string): RegExp {
   let pattern = patterns.get(secret);
   if (pattern === undefined) {
-    const body = secret.replace(/^sk-or-(?:v1-)?/, '');
-    const characters = [...(body.length >= 8 ? body : secret)].map((character) => character.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'));
+    const characters = [...keySecret(secret)].map((character) => character.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'));
     pattern = new RegExp(characters.join('(?:\\s|\\\\[nrt])*'), 'g');
     if (patterns.size >= 1_000) patterns.clear();
     patterns.set(secret, pattern);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { generateKey, startEmulator, type Emulator, type EmulatorOptions } from '@insforge/openrouter-emulator';
 import { createAiGateway, MemoryUsageSink, type AiGateway, type AiGatewayOptions, type FeatureInput } from '../index.js';
+import { keySecret } from '../logger.js';
 
 export const CLIENT_KEY = 'ik_test_client_key_0123456789';
 export const ADMIN_TOKEN = 'ik_test_admin_token_0123456789';
@@ -100,7 +101,7 @@ export async function startHarness(options: Partial<AiGatewayOptions> & { emulat
       await gateway.close();
       await emulator.close();
       // The secret alone (without the public `sk-or-v1-`) is a leak too.
-      const secret = upstreamKey.replace(/^sk-or-v1-/, '');
+      const secret = keySecret(upstreamKey);
       const leaks = [...bodies, ...logs].filter((text) => text.includes(secret));
       if (leaks.length > 0) throw new Error(`the upstream key leaked into ${leaks.length} response bodies or log lines`);
     },

@@ -1,3 +1,4 @@
+import { keySecret } from '../logger.js';
 import { KeyWatch, REDACTED } from './key-watch.js';
 
 const REDACTED_BYTES = Buffer.from(REDACTED);
@@ -6,8 +7,6 @@ const MIN_LENGTH = 8;
 /** Keys already met, bounded as the redactor's stored secrets are (keys change rarely). */
 const MAX_KEPT = 1_000;
 const kept = new Map<string, SentKey>();
-/** What every OpenRouter key starts with: public, so the secret is what follows it. */
-const PUBLIC_PREFIX = /^sk-or-(?:v1-)?/;
 
 /**
  * The OpenRouter key a request sends upstream, as text and as bytes made once per key, so that what comes back can be
@@ -32,8 +31,7 @@ export class SentKey {
   readonly #keyBytes: Buffer;
 
   private constructor(readonly text: string) {
-    const secret = text.replace(PUBLIC_PREFIX, '');
-    this.secret = secret.length >= MIN_LENGTH ? secret : text;
+    this.secret = keySecret(text);
     this.bytes = Buffer.from(this.secret);
     this.#keyBytes = Buffer.from(text);
   }
@@ -68,9 +66,14 @@ export class SentKey {
     return replaceAllBytes(replaceAllBytes(bytes, this.#keyBytes), this.bytes);
   }
 
+  /** Whether JSON text may spell the key where its bytes do not: only with a `\u` escape in it (see `cleanParsed`). */
+  static mayEscapeIn(json: string | Buffer): boolean {
+    return json.includes('\\u');
+  }
+
   /**
    * Replaces the key in every string (and object key) of a parsed JSON value, in place; true when it found one. For
-   * JSON whose bytes hold `\u` escapes, which may spell the key where the bytes do not.
+   * JSON whose bytes hold `\u` escapes (`mayEscapeIn`), which may spell the key where the bytes do not.
    */
   cleanParsed(value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
