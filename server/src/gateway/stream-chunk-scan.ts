@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { KeyWatch } from '../upstream/key-watch.js';
+import { closingQuote, type KeyWatch } from '../upstream/key-watch.js';
 import type { UpstreamChunk } from './stream-proxy.js';
 
 const CONTENT = '"content":"';
@@ -105,7 +105,7 @@ export class PlainChunks {
     if (start === -1 || raw.indexOf(CONTENT, start + 1) !== -1) return;
     const from = start + CONTENT.length;
     const end = closingQuote(raw, from);
-    if (end === undefined || JSON.parse(raw.slice(from - 1, end + 1)) !== text) return;
+    if (end === -1 || JSON.parse(raw.slice(from - 1, end + 1)) !== text) return;
     this.#prefix = raw.slice(0, from);
     this.#suffix = raw.slice(end);
     this.#jointBytes = ownBytes(`${this.#suffix}\n\ndata: ${this.#prefix}`);
@@ -121,16 +121,6 @@ function ownBytes(text: string): Buffer {
   const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
   bytes.write(text);
   return bytes;
-}
-
-/** The index of the quote that closes the JSON string whose text starts at `from`. */
-function closingQuote(raw: string, from: number): number | undefined {
-  for (let index = from; index < raw.length; index += 1) {
-    const code = raw.charCodeAt(index);
-    if (code === 34 /* " */) return index;
-    if (code === 92 /* \ */) index += 1;
-  }
-  return undefined;
 }
 
 /**

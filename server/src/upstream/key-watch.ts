@@ -389,7 +389,7 @@ function failureTable(needle: string): Int32Array {
 }
 
 /** The index of the quote that closes the JSON string whose text starts at `from`, or -1. */
-function closingQuote(text: string, from: number): number {
+export function closingQuote(text: string, from: number): number {
   for (let quote = text.indexOf('"', from); quote !== -1; quote = text.indexOf('"', quote + 1)) {
     if (!escaped(text, quote, from)) return quote;
   }
