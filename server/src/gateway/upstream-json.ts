@@ -76,7 +76,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
         throw malformedAnswer();
       }
       if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
-      if (sentKey && raw.includes(UNICODE_ESCAPE)) ({ result, raw } = withoutEscapedKey(sentKey, result, raw, post.skipVectors === true));
+      if (sentKey && SentKey.mayEscapeIn(raw)) ({ result, raw } = withoutEscapedKey(sentKey, result, raw, post.skipVectors === true));
       if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
       if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
       post.check?.(result);
@@ -101,8 +101,6 @@ export async function sendAttempt(context: GatewayContext, path: string, init: {
     throw error;
   }
 }
-
-const UNICODE_ESCAPE = Buffer.from('\\u');
 
 /**
  * An answer whose `\u` escapes may spell the key where its bytes do not: the key replaced in its parsed strings, and

@@ -113,8 +113,7 @@ export class ModelCatalog {
           const bytes = Buffer.from(await response.body.arrayBuffer());
           const text = (sentKey ? sentKey.replaceInBytes(bytes) : bytes).toString('utf8');
           const list = JSON.parse(text) as { data?: UpstreamModel[] };
-          // `\u` escapes may spell the key where the bytes do not.
-          if (sentKey && text.includes('\\u')) sentKey.cleanParsed(list);
+          if (sentKey && SentKey.mayEscapeIn(text)) sentKey.cleanParsed(list);
           return list.data ?? [];
         } catch (error) {
           if (index === 0) throw error;
