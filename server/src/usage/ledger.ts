@@ -5,7 +5,7 @@ import type { SqliteStatements } from '../store/database.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
 import { CompiledInsert } from './compiled-insert.js';
 import { estimateCost, type ModelPrices, type PriceLookup } from './estimate.js';
-import { INSTANCE_LOST, OpenRequests } from './open-requests.js';
+import { INSTANCE_LOST, OpenRequests, requestColumnsOf } from './open-requests.js';
 import { GenerationReconciler, type GenerationFigures, type GenerationLookup, type ReconcileJob, type ReconcilerOptions, type ReconcilerStats } from './reconciler.js';
 import type { InFlightLog, UsageRecord, UsageSink } from './usage-record.js';
 
@@ -584,17 +584,11 @@ export class UsageLedger implements UsageSink {
     const startedAt = new Date(record.startedAt).getTime();
     return {
       id: record.requestId,
-      project_id: record.projectId,
-      endpoint: record.endpoint,
-      feature: record.feature ?? null,
-      user_id: record.userId ?? null,
-      client_key_id: record.clientKeyId ?? null,
-      requested_model: record.requestedModel,
+      ...requestColumnsOf(record),
       served_model: record.servedModel ?? null,
       provider: record.provider ?? null,
       generation_id: record.generationId ?? null,
       status: record.status,
-      streamed: record.streamed ? 1 : 0,
       prompt_tokens: Math.round(tokens.promptTokens),
       completion_tokens: Math.round(tokens.completionTokens),
       reasoning_tokens: Math.round(tokens.reasoningTokens),
@@ -612,7 +606,6 @@ export class UsageLedger implements UsageSink {
       attempts: record.attempts,
       created_at: Number.isFinite(startedAt) ? startedAt : Date.now(),
       reconciled_at: null,
-      job_id: record.jobId ?? null,
       failed_generations: failed.length > 0 ? JSON.stringify(failed) : null,
     };
   }

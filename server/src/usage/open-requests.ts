@@ -123,14 +123,7 @@ export class OpenRequests implements InFlightLog {
     const note: OpenRow = {
       id: request.requestId,
       instance_id: this.#options.instance.id,
-      project_id: request.projectId,
-      endpoint: request.endpoint,
-      feature: request.feature ?? null,
-      user_id: request.userId ?? null,
-      client_key_id: request.clientKeyId ?? null,
-      requested_model: request.requestedModel,
-      streamed: request.streamed ? 1 : 0,
-      job_id: request.jobId ?? null,
+      ...requestColumnsOf(request),
       worst_case_usd: request.worstCaseUsd,
       worst_case_prompt_tokens: request.worstCaseTokens.prompt,
       worst_case_completion_tokens: request.worstCaseTokens.completion,
@@ -396,6 +389,27 @@ export class OpenRequests implements InFlightLog {
     });
     return { records, gone: gone.length };
   }
+}
+
+/** What a request is, as its note and its usage record's row both keep it. */
+export type RequestColumns = Pick<OpenRequestTable, 'project_id' | 'endpoint' | 'feature' | 'user_id' | 'client_key_id' | 'requested_model' | 'streamed' | 'job_id'>;
+
+/**
+ * The columns that say what a request is, from a note's request or a usage record (their fields have the same names).
+ * @example
+ * const row = { id: record.requestId, ...requestColumnsOf(record), status: record.status };
+ */
+export function requestColumnsOf(request: Pick<OpenRequest, 'projectId' | 'endpoint' | 'requestedModel' | 'streamed'> & { feature?: string | undefined; userId?: string | undefined; clientKeyId?: string | undefined; jobId?: string | undefined }): RequestColumns {
+  return {
+    project_id: request.projectId,
+    endpoint: request.endpoint,
+    feature: request.feature ?? null,
+    user_id: request.userId ?? null,
+    client_key_id: request.clientKeyId ?? null,
+    requested_model: request.requestedModel,
+    streamed: request.streamed ? 1 : 0,
+    job_id: request.jobId ?? null,
+  };
 }
 
 /** How long a recovery waits for a row another instance holds before it gives up until the next round. */
