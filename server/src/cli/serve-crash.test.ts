@@ -146,6 +146,50 @@ describe('insforge-ai serve killed with SIGKILL while requests are in flight', (
     }
   }, 60_000);
 
+  it('on SQLite: a request killed during the attempt after a billed failure stands at what its caps reserved for both, not at the last generation', async () => {
+    const tag = `retried-${randomBytes(4).toString('hex')}`;
+    const database = path.join(directory, 'retried.db');
+    const withFallback = path.join(directory, 'features-fallback.json');
+    writeFileSync(withFallback, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini', fallbackModels: ['anthropic/claude-sonnet-4'], params: { max_tokens: 1000 } }]));
+    // The first model's stream fails at its first event (billed: OpenRouter read the prompt); the fallback streams slowly.
+    emulator.addRule({ match: { contains: tag, model: 'openai/gpt-4o-mini' }, scenario: 'error-body' });
+    emulator.addRule({ match: { contains: tag, model: 'anthropic/claude-sonnet-4' }, scenario: 'tps=20;tokens=400;ttft=100' });
+    const first = await serve(['--database', database, '--features', withFallback]);
+    await setCaps(first.url, { spendPerMonthUsd: 100 });
+    const response = await fetch(`${first.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: `${tag} fails, then falls back` }] }),
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('"content"')) text += new TextDecoder().decode((await reader.read()).value);
+    void (async () => {
+      for (;;) if ((await reader.read()).done) return;
+    })().catch(() => undefined);
+    // Past the second that a stream's generation takes to be noted.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await first.stop('SIGKILL');
+    await expect.poll(() => generationsOf(tag).every((probe) => probe.status !== 'running'), { timeout: 10_000 }).toBe(true);
+    const billed = generationsOf(tag).reduce((sum, probe) => sum + (probe.billed?.cost ?? 0), 0);
+    // The first model's attempts (its retries too), each billed, then the fallback's, cut off by the kill.
+    expect(generationsOf(tag).map((probe) => probe.model).at(-1)).toBe('anthropic/claude-sonnet-4');
+    expect(generationsOf(tag).filter((probe) => (probe.billed?.cost ?? 0) > 0).length).toBeGreaterThan(1);
+
+    const second = await serve(['--database', database, '--features', withFallback]);
+    const ledger = new Database(database, { readonly: true });
+    try {
+      const rows = () => ledger.prepare('select cost_usd, cost_source, error_code from usage_records').all() as Array<{ cost_usd: number; cost_source: string; error_code: string }>;
+      await expect.poll(() => rows().length, { timeout: 20_000 }).toBe(1);
+      // Reconciled to the fallback's generation alone, the row said less than was billed, and so did caps seeded from it.
+      expect(rows()[0]).toMatchObject({ cost_source: 'worst_case', error_code: 'instance_lost' });
+      expect(rows()[0]?.cost_usd).toBeGreaterThanOrEqual(billed);
+    } finally {
+      ledger.close();
+      await second.stop();
+    }
+  }, 60_000);
+
   describe('on Postgres with limits in Redis', () => {
     let postgres: TestDatabase;
     const prefix = `insforge-test:${randomBytes(6).toString('hex')}:`;

@@ -1,7 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { parseSseBody } from '../../test/sse.js';
+import type { QuotaGuard } from '../limits/quota-guard.js';
 import type { LimitPolicy } from '../limits/types.js';
+import { MemoryUsageSink, type InFlightLog } from '../usage/usage-record.js';
+import { RequestLifecycle } from './metered-request.js';
 
 // Features for the policy checks, beside the harness's usual ones.
 const FEATURES = [
@@ -257,5 +260,23 @@ describe('deadline and shutdown', () => {
     expect(local.usage.records.at(-1)).toMatchObject({ status: 'error', errorCode: 'service_unavailable', streamed: true });
     const refused = await send({ messages: [{ role: 'user', content: 'after' }] });
     expect(refused.status).toBe(503);
+  });
+});
+
+describe('what a request reserved in all, as its note in flight says', () => {
+  it('notes the worst case of every attempt after a billed failure, and what its own calls reserved past the estimate', async () => {
+    const reserved: unknown[] = [];
+    const inFlight: InFlightLog = { opened: () => undefined, named: async () => undefined, reserved: (_, worstCase) => void reserved.push(worstCase) };
+    const lifecycle = new RequestLifecycle({ quota: {} as QuotaGuard, usage: new MemoryUsageSink(), inFlight, logger: { info: () => undefined, warn: () => undefined, error: () => undefined }, deadlineMs: 60_000 });
+    const meter = lifecycle.begin({ projectId: 'p1', role: 'user' }, 'chat');
+    meter.estimate = { tokens: 1_200, promptTokens: 200, costUsd: 0.01 };
+    meter.admission = { headers: {}, settle: async () => undefined, reserveAgain: async () => undefined, reserveMore: async () => undefined };
+    await meter.beforeAttempt();
+    expect(reserved).toEqual([]);
+    meter.failedAfterSending('gen-failed');
+    await meter.beforeAttempt();
+    expect(reserved).toEqual([{ worstCaseUsd: 0.02, worstCaseTokens: { prompt: 400, completion: 2_000 } }]);
+    await meter.reserveMore(0.005);
+    expect(reserved.at(-1)).toEqual({ worstCaseUsd: 0.025, worstCaseTokens: { prompt: 400, completion: 2_000 } });
   });
 });

@@ -170,6 +170,8 @@ export class MeteredRequest {
   #named: string | undefined;
   /** How many of `failedGenerations` the attempts after them have reserved for (see `attempt`). */
   #reservedAgain = 0;
+  /** What its own calls beyond the answer reserved past the estimate (`reserveMore`). */
+  #reservedMoreUsd = 0;
   readonly #abort = new AbortController();
   #endReason: EndReason | undefined;
   #clientGone = false;
@@ -242,7 +244,36 @@ export class MeteredRequest {
     if (this.failedGenerations.length === this.#reservedAgain || !this.admission) return noted;
     this.#reservedAgain = this.failedGenerations.length;
     const admission = this.admission;
-    return noted ? noted.then(() => admission.reserveAgain()) : admission.reserveAgain();
+    const reserve = async () => {
+      await admission.reserveAgain();
+      await this.#noteWorstCase();
+    };
+    return noted ? noted.then(reserve) : reserve();
+  }
+
+  /**
+   * Reserves `costUsd` more against the request's spend caps, for a call of its own its estimate did not cover
+   * (`Admission.reserveMore`), and notes the request's new worst case in flight. Throws the caps' refusal.
+   */
+  async reserveMore(costUsd: number): Promise<void> {
+    if (!this.admission || !(costUsd > 0)) return;
+    await this.admission.reserveMore(costUsd);
+    this.#reservedMoreUsd += costUsd;
+    await this.#noteWorstCase();
+  }
+
+  /**
+   * Notes in flight what the request reserved in all, once it reserved more than its estimate: should its instance
+   * stop, its record stands at that, not at one generation's figures (`InFlightLog.reserved`).
+   */
+  #noteWorstCase(): Promise<void> | undefined {
+    if (!this.#noted || this.#finished) return undefined;
+    const times = 1 + this.#reservedAgain;
+    const tokens = worstCaseTokensOf(this.estimate);
+    return this.ports.inFlight?.reserved(this.requestId, {
+      worstCaseUsd: (this.estimate?.costUsd ?? 0) * times + this.#reservedMoreUsd,
+      worstCaseTokens: { prompt: tokens.prompt * times, completion: tokens.completion * times },
+    });
   }
 
   /** Notes the request in flight with what its record needs; the promise to wait for when the note must land first. */
@@ -274,6 +305,9 @@ export class MeteredRequest {
   named(generationId: string | undefined, when: 'now' | 'soon'): Promise<void> | undefined {
     const id = textOf(generationId);
     if (id === undefined || id === this.#named || !this.#noted || this.#finished) return undefined;
+    // Its guardrails' moderation calls are generations of their own: a record reconciled to the answer's alone would
+    // leave them out, so one left by a stopped instance stands at the worst case its caps reserved for all of them.
+    if ((this.estimate?.guardrailCostUsd ?? 0) > 0) return undefined;
     this.#named = id;
     return this.ports.inFlight?.named(this.requestId, id, when);
   }

@@ -14,20 +14,20 @@ import type { MeteredRequest } from '../gateway/metered-request.js';
 export class ModerationAllowance {
   #reservedUsd: number;
 
-  constructor(private readonly meter: Pick<MeteredRequest, 'estimate' | 'admission' | 'recordFields'>) {
+  constructor(private readonly meter: Pick<MeteredRequest, 'estimate' | 'reserveMore' | 'recordFields'>) {
     this.#reservedUsd = meter.estimate?.guardrailCostUsd ?? 0;
   }
 
   /**
    * Before a call whose attempts may cost `worstCaseUsd` at most: reserves what the request's reservation lacks for it
-   * against its spend caps (`Admission.reserveMore`), or throws their refusal.
+   * against its spend caps (`MeteredRequest.reserveMore`), or throws their refusal.
    */
   async cover(worstCaseUsd: number): Promise<void> {
     // What the guardrails spent is counted as it comes (`Moderate`'s `spent`), at a call's worst case when unknown.
     const spentUsd = this.meter.recordFields.guardrailCostUsd ?? 0;
     const lackingUsd = spentUsd + worstCaseUsd - this.#reservedUsd;
     if (lackingUsd <= 0) return;
-    await this.meter.admission?.reserveMore(lackingUsd);
+    await this.meter.reserveMore(lackingUsd);
     this.#reservedUsd += lackingUsd;
   }
 }

@@ -138,4 +138,29 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
       await second.close();
     }
   });
+
+  it('notes no generation for a moderated request in flight: should its instance stop, it stands at the worst case reserved for its moderation calls too', async () => {
+    const harness = await gatewayOn(inDirectory('in-flight.db'));
+    try {
+      harness.emulator.addRule({ match: { contains: 'slowly' }, scenario: 'tps=20;tokens=400;ttft=50' });
+      const readers = await Promise.all(
+        ['moderated', 'plain'].map(async (model) => {
+          const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model, stream: true, max_tokens: 400, messages: [{ role: 'user', content: `${model}, slowly` }] }) });
+          const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+          void (async () => {
+            for (;;) if ((await reader.read()).done) return;
+          })().catch(() => undefined);
+          return reader;
+        }),
+      );
+      const { db } = (await harness.gateway.ready).database;
+      const notes = () => db.selectFrom('open_requests').select(['feature', 'generation_id']).execute();
+      // A stream's generation is noted a second after OpenRouter names it.
+      await expect.poll(async () => (await notes()).find((note) => note.feature === 'plain')?.generation_id, { timeout: 5_000 }).toEqual(expect.any(String));
+      expect((await notes()).find((note) => note.feature === 'moderated')).toMatchObject({ generation_id: null });
+      await Promise.all(readers.map((reader) => reader.cancel()));
+    } finally {
+      await harness.close();
+    }
+  });
 });

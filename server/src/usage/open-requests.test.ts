@@ -129,6 +129,48 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     expect(await notes()).toMatchObject([{ id: lasting.requestId, generation_id: 'gen-lasting' }]);
   });
 
+  it('stands a request that reserved again at its whole worst case for good: no generation of it is noted after', async () => {
+    const ledger = newLedger();
+    await ledger.start();
+    const retried = openRequest();
+    // Reserved again before its note was written (Postgres writes it in the next turn) and after (SQLite at once).
+    const early = openRequest();
+    for (const request of [retried, early]) ledger.inFlight?.opened(request);
+    const whole = { worstCaseUsd: 0.0018, worstCaseTokens: { prompt: 400, completion: 2_000 } };
+    await ledger.inFlight?.reserved(early.requestId, whole);
+    await expect.poll(notes).toHaveLength(2);
+    await ledger.inFlight?.named(retried.requestId, 'gen-failed', 'now');
+    // A name still waiting to be written when the request reserves again is not written after it.
+    void ledger.inFlight?.named(retried.requestId, 'gen-next', 'soon');
+    await ledger.inFlight?.reserved(retried.requestId, whole);
+    await ledger.inFlight?.named(retried.requestId, 'gen-billed', 'now');
+    await ledger.inFlight?.named(early.requestId, 'gen-billed', 'now');
+    // Past the second a name `soon` waits.
+    await sleep(1_200);
+    const wholeColumns = { worst_case_usd: 0.0018, worst_case_prompt_tokens: 400, worst_case_completion_tokens: 2_000, generation_id: null };
+    const rows = await notes();
+    expect(rows).toHaveLength(2);
+    for (const request of [retried, early]) expect(rows.find((row) => row.id === request.requestId)).toMatchObject(wholeColumns);
+  });
+
+  it('records what a stopped instance left after a request reserved again at the worst case of every attempt, never reconciled to one generation', async () => {
+    const ledger = newLedger(60_000);
+    await ledger.start();
+    const retried = openRequest();
+    ledger.inFlight?.opened(retried);
+    await expect.poll(notes).toHaveLength(1);
+    // Its first attempt's generation is billed and shown: reconciled to it, the record would leave the next one out.
+    await ledger.inFlight?.named(retried.requestId, 'gen-billed', 'now');
+    await ledger.inFlight?.reserved(retried.requestId, { worstCaseUsd: 0.0018, worstCaseTokens: { prompt: 400, completion: 2_000 } });
+    // The instance stops without writing its record; the next one turns its note into one.
+    await ledger.close();
+    const next = newLedger(60_000);
+    await next.start();
+    // Long enough for a lookup of the generation, were one scheduled.
+    await sleep(300);
+    expect(await records()).toMatchObject([{ id: retried.requestId, error_code: INSTANCE_LOST, cost_source: 'worst_case', cost_usd: 0.0018, prompt_tokens: 400, completion_tokens: 2_000, generation_id: null }]);
+  });
+
   it.runIf(dialect === 'sqlite')('has a request wait for its note when SQLite cannot write it at once', async () => {
     const ledger = newLedger(300, false);
     await ledger.start();

@@ -4,7 +4,7 @@ import type { GatewayLogger } from '../logger.js';
 import type { SqliteStatements } from '../store/database.js';
 import type { Database, OpenRequestTable, UsageRecordTable } from '../store/schema.js';
 import { CompiledInsert } from './compiled-insert.js';
-import type { InFlightLog, OpenRequest } from './usage-record.js';
+import type { InFlightLog, OpenRequest, WorstCase } from './usage-record.js';
 
 type OpenRow = Insertable<OpenRequestTable>;
 type StandIn = Insertable<UsageRecordTable>;
@@ -44,6 +44,8 @@ const openValuesOf = (row: OpenRow): unknown[] => [
 const NAME_SOON_MS = 1_000;
 /** A generation named for a request in flight, as SQLite runs it at once. */
 const NAME_NOW = 'update "open_requests" set "generation_id" = ? where "id" = ?';
+/** A request's whole worst case, once it reserved more than its note said, as SQLite runs it at once. */
+const RESERVED_NOW = 'update "open_requests" set "worst_case_usd" = ?, "worst_case_prompt_tokens" = ?, "worst_case_completion_tokens" = ?, "generation_id" = null where "id" = ?';
 /** Stand-ins written per insert when many requests of gone instances are recovered at once. */
 const RECOVERY_BATCH = 200;
 const RETRY_MIN_MS = 250;
@@ -69,7 +71,7 @@ function deferred(): Deferred {
  * ledger removes a note in the write that stores its request's record. Every
  * instance turns the notes of instances whose heartbeat stopped (or that are gone from this machine) into records:
  * at the worst case their caps reserved (`worst_case`), or `estimated` at it until reconciled when OpenRouter had
- * named the generation.
+ * named the generation and the request reserved nothing more (`reserved`).
  * @example
  * const open = new OpenRequests(db, { instance, leaseMs: 30_000, onRecovered: (records) => reconcile(records) });
  * await open.start();
@@ -88,6 +90,13 @@ export class OpenRequests implements InFlightLog {
   /** Notes and generation ids waiting to be written. */
   readonly #notes = new Map<string, OpenRow>();
   readonly #names = new Map<string, string>();
+  /** Whole worst cases of requests that reserved more than their notes said, waiting to be written. */
+  readonly #reserves = new Map<string, WorstCase>();
+  /**
+   * Requests whose records stand at their worst case for good (`reserved`): a generation named later is not noted, as
+   * its figures alone are not the request's cost.
+   */
+  readonly #atWorstCase = new Set<string>();
   /** Generations named `soon`, written a second after the first of them unless their records come first. */
   readonly #namedSoon = new Map<string, string>();
   #soon: Deferred | undefined;
@@ -124,9 +133,7 @@ export class OpenRequests implements InFlightLog {
       id: request.requestId,
       instance_id: this.#options.instance.id,
       ...requestColumnsOf(request),
-      worst_case_usd: request.worstCaseUsd,
-      worst_case_prompt_tokens: request.worstCaseTokens.prompt,
-      worst_case_completion_tokens: request.worstCaseTokens.completion,
+      ...worstCaseColumnsOf(request),
       generation_id: null,
       started_at: Math.round(request.startedAt),
     };
@@ -139,7 +146,7 @@ export class OpenRequests implements InFlightLog {
   }
 
   named(requestId: string, generationId: string, when: 'now' | 'soon'): Promise<void> {
-    if (!this.#open.has(requestId)) return Promise.resolve();
+    if (!this.#open.has(requestId) || this.#atWorstCase.has(requestId)) return Promise.resolve();
     if (when === 'soon') {
       this.#namedSoon.set(requestId, generationId);
       this.#soon ??= deferred();
@@ -155,6 +162,24 @@ export class OpenRequests implements InFlightLog {
     else if (this.#writeNow(NAME_NOW, [generationId, requestId])) return Promise.resolve();
     else this.#names.set(requestId, generationId);
     return this.#schedule();
+  }
+
+  reserved(requestId: string, worstCase: WorstCase): Promise<void> | undefined {
+    if (!this.#open.has(requestId)) return undefined;
+    this.#atWorstCase.add(requestId);
+    this.#namedSoon.delete(requestId);
+    this.#names.delete(requestId);
+    const columns = worstCaseColumnsOf(worstCase);
+    const note = this.#notes.get(requestId);
+    if (note) {
+      Object.assign(note, columns, { generation_id: null });
+      return undefined;
+    }
+    // Not while a write is under way: a generation it names would land after this and undo it.
+    if (this.#writing === undefined && this.#writeNow(RESERVED_NOW, [columns.worst_case_usd, columns.worst_case_prompt_tokens, columns.worst_case_completion_tokens, requestId])) return undefined;
+    this.#reserves.set(requestId, worstCase);
+    const written = this.#schedule();
+    return this.#waitForNotes && this.#failures === 0 ? written : undefined;
   }
 
   /** Writes the generations named `soon` of requests still in flight, with the next write. */
@@ -211,12 +236,15 @@ export class OpenRequests implements InFlightLog {
       this.#notes.delete(id);
       this.#names.delete(id);
       this.#namedSoon.delete(id);
+      this.#reserves.delete(id);
+      this.#atWorstCase.delete(id);
     }
   }
 
   /** Forgets a request whose record will never be written (the ledger dropped it): its note stays for a later start. */
   forget(requestId: string): void {
     this.#open.delete(requestId);
+    this.#atWorstCase.delete(requestId);
   }
 
   /**
@@ -245,7 +273,7 @@ export class OpenRequests implements InFlightLog {
     if (this.#namedSoon.size > 0) this.#nameSoon();
     await this.#recovering;
     if (this.#writing) await this.#writing;
-    if (this.#notes.size > 0 || this.#names.size > 0) {
+    if (this.#notes.size > 0 || this.#names.size > 0 || this.#reserves.size > 0) {
       this.#next ??= deferred();
       await (this.#writing ??= this.#drain());
     }
@@ -279,21 +307,24 @@ export class OpenRequests implements InFlightLog {
         this.#next = undefined;
         const notes = [...this.#notes.values()];
         const names = [...this.#names];
+        const reserves = [...this.#reserves];
         this.#notes.clear();
         this.#names.clear();
+        this.#reserves.clear();
         try {
-          await this.#write(notes, names);
+          await this.#write(notes, names, reserves);
           this.#failures = 0;
         } catch (error) {
           // Kept while their records are not written, and tried again after a wait that grows with each failure.
           for (const note of notes) if (this.#open.has(note.id) && !this.#notes.has(note.id)) this.#notes.set(note.id, note);
-          for (const [id, generationId] of names) if (this.#open.has(id) && !this.#names.has(id)) this.#names.set(id, generationId);
+          for (const [id, generationId] of names) if (this.#open.has(id) && !this.#names.has(id) && !this.#atWorstCase.has(id)) this.#names.set(id, generationId);
+          for (const [id, worstCase] of reserves) if (this.#open.has(id) && !this.#reserves.has(id)) this.#reserves.set(id, worstCase);
           this.#failures += 1;
           if (this.#failures === 1 || this.#failures % 20 === 0) this.#options.logger?.warn('requests in flight cannot be noted in the database; tried again', { notes: this.#notes.size, failures: this.#failures, error });
           if (!this.#closed) {
             this.#retry = setTimeout(() => {
               this.#retry = undefined;
-              if (this.#notes.size > 0 || this.#names.size > 0) void this.#schedule();
+              if (this.#notes.size > 0 || this.#names.size > 0 || this.#reserves.size > 0) void this.#schedule();
             }, Math.min(RETRY_MIN_MS * 2 ** (this.#failures - 1), RETRY_MAX_MS));
             this.#retry.unref();
           }
@@ -308,17 +339,23 @@ export class OpenRequests implements InFlightLog {
     }
   }
 
-  async #write(notes: OpenRow[], names: Array<[string, string]>): Promise<void> {
+  async #write(notes: OpenRow[], names: Array<[string, string]>, reserves: Array<[string, WorstCase]>): Promise<void> {
     const db = await this.#database;
     const insert = this.#insert as CompiledInsert<OpenRow>;
-    if (names.length === 0) return insert.run(notes);
+    if (names.length === 0 && reserves.length === 0) return insert.run(notes);
     await db.transaction().execute(async (transaction) => {
       if (notes.length > 0) await insert.run(notes, transaction);
-      const values = sql.join(names.map(([id, generationId]) => sql`(${id}, ${generationId})`));
-      // One statement for every name, in both dialects (SQLite has no column list on a VALUES alias).
-      await sql`with named (id, generation_id) as (values ${values})
-        update open_requests set generation_id = (select named.generation_id from named where named.id = open_requests.id)
-        where id in (select id from named)`.execute(transaction);
+      if (names.length > 0) {
+        const values = sql.join(names.map(([id, generationId]) => sql`(${id}, ${generationId})`));
+        // One statement for every name, in both dialects (SQLite has no column list on a VALUES alias).
+        await sql`with named (id, generation_id) as (values ${values})
+          update open_requests set generation_id = (select named.generation_id from named where named.id = open_requests.id)
+          where id in (select id from named)`.execute(transaction);
+      }
+      // After the names: a request that reserved again keeps no generation. Rare (a retry after a billed failure).
+      for (const [id, worstCase] of reserves) {
+        await transaction.updateTable('open_requests').set({ ...worstCaseColumnsOf(worstCase), generation_id: null }).where('id', '=', id).execute();
+      }
     });
   }
 
@@ -410,6 +447,11 @@ export function requestColumnsOf(request: Pick<OpenRequest, 'projectId' | 'endpo
     streamed: request.streamed ? 1 : 0,
     job_id: request.jobId ?? null,
   };
+}
+
+/** A note's worst-case columns. */
+function worstCaseColumnsOf({ worstCaseUsd, worstCaseTokens }: WorstCase): Pick<OpenRow, 'worst_case_usd' | 'worst_case_prompt_tokens' | 'worst_case_completion_tokens'> {
+  return { worst_case_usd: worstCaseUsd, worst_case_prompt_tokens: worstCaseTokens.prompt, worst_case_completion_tokens: worstCaseTokens.completion };
 }
 
 /** How long a recovery waits for a row another instance holds before it gives up until the next round. */

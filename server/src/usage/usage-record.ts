@@ -106,7 +106,17 @@ export interface InFlightLog {
    * `now` for a caller that waits for it.
    */
   named(requestId: string, generationId: string, when: 'now' | 'soon'): Promise<void>;
+  /**
+   * Notes that a request in flight reserved more than its note says (an attempt after one OpenRouter may have billed,
+   * a call of its own its estimate did not cover): the note takes the request's whole worst case, and its record
+   * would stand at it for good, since no one generation's figures are the request's cost any more (its generation is
+   * no longer noted). Resolves once durable where the next attempt must wait for it, else undefined.
+   */
+  reserved(requestId: string, worstCase: WorstCase): Promise<void> | undefined;
 }
+
+/** What a request's caps reserved in all: spend, and tokens (the prompt's bound and the output it may make). */
+export type WorstCase = Pick<OpenRequest, 'worstCaseUsd' | 'worstCaseTokens'>;
 
 /** Where usage records go; the ledger of the usage issue implements it over SQLite or Postgres. */
 export interface UsageSink {
