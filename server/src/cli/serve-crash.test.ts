@@ -52,32 +52,33 @@ const setCaps = async (url: string, project: { spendPerMonthUsd: number; tokensP
 /** The generations OpenRouter made for requests whose text carries `tag`. */
 const generationsOf = (tag: string): GenerationProbe[] => emulator.generations().filter((probe) => JSON.stringify(probe.request).includes(tag));
 
+const chat = (url: string, content: string, stream: boolean) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'chat', stream, messages: [{ role: 'user', content }] }),
+  });
+
+/** Reads a stream until its first content, and the rest (broken off by a kill) in the background. */
+async function readPastFirstContent(response: Response): Promise<void> {
+  expect(response.status).toBe(200);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('"content"')) text += new TextDecoder().decode((await reader.read()).value);
+  void (async () => {
+    for (;;) if ((await reader.read()).done) return;
+  })().catch(() => undefined);
+}
+
 /**
  * Two JSON chats and two streams that take seconds to answer, sent to `url` and left in flight: the streams past their
  * first chunk (the gateway knows their generation ids), the JSON chats generating at OpenRouter.
  */
 async function requestsInFlight(url: string, tag: string): Promise<void> {
   emulator.addRule({ match: { contains: tag }, scenario: 'tps=20;tokens=400;ttft=100' });
-  const send = (index: number, stream: boolean) =>
-    fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'chat', stream, messages: [{ role: 'user', content: `${tag} request ${index}` }] }),
-    });
+  const send = (index: number, stream: boolean) => chat(url, `${tag} request ${index}`, stream);
   for (const index of [0, 1]) void send(index, false).then((response) => response.text()).catch(() => undefined);
-  await Promise.all(
-    [2, 3].map(async (index) => {
-      const response = await send(index, true);
-      expect(response.status).toBe(200);
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      let text = '';
-      while (!text.includes('"content"')) text += new TextDecoder().decode((await reader.read()).value);
-      // The rest is read (and broken off by the kill) in the background.
-      void (async () => {
-        for (;;) if ((await reader.read()).done) return;
-      })().catch(() => undefined);
-    }),
-  );
+  await Promise.all([2, 3].map(async (index) => readPastFirstContent(await send(index, true))));
   await expect.poll(() => generationsOf(tag).filter((probe) => probe.status === 'running').length, { timeout: 5_000 }).toBe(4);
   // A stream's generation is noted off its path, a second after OpenRouter named it (should it last that long).
   await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -156,17 +157,7 @@ describe('insforge-ai serve killed with SIGKILL while requests are in flight', (
     emulator.addRule({ match: { contains: tag, model: 'anthropic/claude-sonnet-4' }, scenario: 'tps=20;tokens=400;ttft=100' });
     const first = await serve(['--database', database, '--features', withFallback]);
     await setCaps(first.url, { spendPerMonthUsd: 100 });
-    const response = await fetch(`${first.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: `${tag} fails, then falls back` }] }),
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let text = '';
-    while (!text.includes('"content"')) text += new TextDecoder().decode((await reader.read()).value);
-    void (async () => {
-      for (;;) if ((await reader.read()).done) return;
-    })().catch(() => undefined);
+    await readPastFirstContent(await chat(first.url, `${tag} fails, then falls back`, true));
     // Past the second that a stream's generation takes to be noted.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await first.stop('SIGKILL');
