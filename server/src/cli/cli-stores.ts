@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { sql } from 'kysely';
+import { KeyEncryption } from '../crypto/key-encryption.js';
 import { DEFAULT_SQLITE_PATH, openDatabase, type OpenDatabase } from '../store/database.js';
 import { connectionFailureOf, DatabaseConnectionError, parseDatabaseTarget, postgresUserOf } from '../store/database-target.js';
 import { openGatewayStores, type GatewayStores } from '../store/gateway-stores.js';
@@ -24,6 +25,15 @@ export interface StoreTarget {
 }
 
 export const DEFAULT_PROJECT_ID = 'default';
+
+/** The master key from the environment; a malformed one is an error that does not echo it. */
+export function encryptionFrom(env: CliEnvironment): KeyEncryption | undefined {
+  try {
+    return KeyEncryption.fromEnvironment(env);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
+  }
+}
 
 /** Reads `--database` (else `DATABASE_URL`) and `--project` (else "default"); an unknown database scheme exits 1. */
 export function storeTarget(values: { database?: string | undefined; project?: string | undefined }, env: CliEnvironment): StoreTarget {

@@ -6,7 +6,7 @@ import { validateOpenRouterKey, type KeyFacts } from '../upstream/key-validation
 import { OPENROUTER_BASE_URL, OpenRouterClient } from '../upstream/openrouter-client.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
-import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores, type StoreTarget } from './cli-stores.js';
+import { encryptionFrom, STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores, type StoreTarget } from './cli-stores.js';
 import { stdinOf } from './cli-stdin.js';
 import type { CliEnvironment } from './serve.js';
 import { expectPositionals, parseCommandArgs, runSubcommand } from './subcommand.js';
@@ -185,14 +185,6 @@ function withProviderKeys<T>(target: StoreTarget, encryption: KeyEncryption | un
   });
 }
 
-/** The master key from the environment; a malformed one is an error that does not echo it. */
-function encryptionFrom(env: CliEnvironment): KeyEncryption | undefined {
-  try {
-    return KeyEncryption.fromEnvironment(env);
-  } catch (error) {
-    throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
-  }
-}
 
 async function checkWithOpenRouter(baseUrl: string, key: string): Promise<KeyFacts> {
   const client = new OpenRouterClient({ baseUrl, apiKey: undefined, timeouts: { connectMs: 10_000, firstByteMs: 30_000, betweenChunksMs: 30_000 } });

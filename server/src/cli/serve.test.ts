@@ -184,6 +184,38 @@ describe('insforge-ai serve and its database', () => {
     expect(again.lines).toContain(`  database      ${database}`);
   });
 
+  it('says which features and which OpenRouter key it serves when they come from the database, not the command line', async () => {
+    const database = join(directory, 'stored.db');
+    const adminToken = 'ik_cli_admin_token_0123456789';
+    const masterKey = Buffer.alloc(32, 7).toString('base64');
+    const first = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', database], { ...ENV, INSFORGE_AI_ADMIN_TOKEN: adminToken, INSFORGE_AI_ENCRYPTION_KEY: masterKey }, recordingIo());
+    try {
+      const stored = await fetch(`${first.url}/api/ai/provider-key`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: UPSTREAM_KEY }) });
+      expect(stored.status, await stored.clone().text()).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const masked = `${UPSTREAM_KEY.slice(0, 6)}…${UPSTREAM_KEY.slice(-4)}`;
+    // Neither --features nor OPENROUTER_API_KEY: the database's features and key serve.
+    const again = recordingIo();
+    const restarted = await serve(['--port', '0', '--upstream', emulator.url, '--database', database], { INSFORGE_AI_CLIENT_KEY: CLIENT_KEY, INSFORGE_AI_ENCRYPTION_KEY: masterKey }, again);
+    try {
+      expect(again.lines).toContain('  features      chat (text: openai/gpt-4o-mini), code (text: anthropic/claude-sonnet-4)');
+      expect(again.text()).toContain(`(stored OpenRouter key ${masked})`);
+      expect(again.text()).not.toContain('warning');
+      expect((await curlChat(restarted.url, 'Hello')).choices[0]?.message.content).toBeTruthy();
+    } finally {
+      await restarted.close();
+    }
+    // A master key that cannot decrypt it: said at start, not only by the 503s.
+    const wrongKey = recordingIo();
+    const locked = await serve(['--port', '0', '--upstream', emulator.url, '--database', database], { ...ENV, INSFORGE_AI_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64') }, wrongKey);
+    await locked.close();
+    expect(wrongKey.text()).toContain(`(stored OpenRouter key ${masked}, which cannot be decrypted)`);
+    expect(wrongKey.text()).toMatch(/warning: The stored OpenRouter key cannot be decrypted: .*INSFORGE_AI_PREVIOUS_ENCRYPTION_KEYS.* every AI request gets 503/);
+    expect(wrongKey.text()).not.toContain(UPSTREAM_KEY);
+  });
+
   it('starts with a features file whose blocklist pattern a stricter check now refuses, warning, and refuses only texts it cannot screen in time', async () => {
     const file = join(directory, 'older-features.json');
     const older = [...FEATURES, { name: 'guarded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', patterns: ['secret\\d+', '(a{1,20}){1,20}!'] }] }];

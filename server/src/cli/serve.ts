@@ -8,11 +8,13 @@ import { createAiGateway, type AiGateway, type AiGatewayOptions } from '../creat
 import type { Feature } from '../features/feature.js';
 import { hotRoutesListener } from '../routes/hot-routes.js';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
+import type { GatewayStores } from '../store/gateway-stores.js';
 import { DatabaseConnectionError, parseDatabaseTarget, type DatabaseTarget } from '../store/database-target.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
 import { withoutUrlCredentials } from '../url-credentials.js';
 import { CliError, toUsageError, usageError } from './cli-error.js';
 import { jsonLinesLogger, processIo, type CliIo } from './cli-io.js';
+import { DEFAULT_PROJECT_ID, encryptionFrom } from './cli-stores.js';
 import { loadFeaturesFile } from './features-file.js';
 
 export const SERVE_USAGE = `Usage: insforge-ai serve [options]
@@ -187,6 +189,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
       ...(values['upstream-http2'] ? { http2: true } : {}),
     },
     features,
+    // The master key of the environment given (as every command reads it), not necessarily `process.env`'s.
+    encryption: encryptionFrom(env) ?? null,
     ...(database !== undefined ? { database } : {}),
     limits: { ...(redisUrl !== undefined ? { redisUrl } : {}), ...(values['redis-prefix'] ? { redisKeyPrefix: values['redis-prefix'] } : {}), onRedisFailure },
     clientKeys: clientKey !== undefined ? [{ key: clientKey, role: 'user', id: 'INSFORGE_AI_CLIENT_KEY' }] : [],
@@ -204,8 +208,9 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
   }
 
+  let stores: GatewayStores;
   try {
-    await gateway.ready;
+    stores = await gateway.ready;
   } catch (error) {
     await gateway.close();
     const message = error instanceof Error ? error.message : String(error);
@@ -247,11 +252,14 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
       throw new CliError(`cannot listen for metrics on ${metricsHost}:${metricsPort}: ${error instanceof Error ? error.message : String(error)}`, 1, { cause: error });
     }
   }
+  // What the gateway serves: the database's features (those of --features among them) and its stored key, if any.
+  const served = await stores.features.list(DEFAULT_PROJECT_ID).catch(() => features);
+  const upstreamKey = await upstreamKeyOf(stores, apiKey);
   const metricsUrl = metricsServer ? `http://${displayHost(metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
 
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
-  io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (OpenRouter key ${apiKey ? 'set' : 'NOT set'}${values['upstream-http2'] ? '; HTTP/2 offered' : ''})`);
-  io.out(`  features      ${features.length > 0 ? features.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
+  io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (${upstreamKey.banner}${values['upstream-http2'] ? '; HTTP/2 offered' : ''})`);
+  io.out(`  features      ${served.length > 0 ? served.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
   io.out(`  database      ${newDatabaseFile !== undefined ? `${newDatabaseFile} (created just now)` : (gateway.context.databaseLocation ?? 'custom')}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
   io.out(`  timeouts      ${timeouts.headersTimeout / 1000} s for a request's headers, ${timeouts.requestTimeout / 1000} s for the whole request (answers are not bounded)`);
@@ -259,16 +267,16 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   io.out('Routes:');
   for (const route of listRoutes(gateway.router)) io.out(`  ${route.method.padEnd(6)} ${route.path}`);
-  const chatFeature = features.find((feature) => feature.modality === 'text');
+  const chatFeature = served.find((feature) => feature.modality === 'text');
   if (chatFeature && clientKey) {
     io.out(`Try: curl ${url}/v1/chat/completions -H "Authorization: Bearer $INSFORGE_AI_CLIENT_KEY" -H "Content-Type: application/json" -d '{"model":"${chatFeature.name}","messages":[{"role":"user","content":"Hello"}]}'`);
   }
 
-  if (!apiKey) io.err('warning: OPENROUTER_API_KEY is not set; every upstream call will fail with 502 upstream_auth.');
+  if (upstreamKey.warning) io.err(`warning: ${upstreamKey.warning}`);
   if (!clientKey) {
     io.err(`warning: INSFORGE_AI_CLIENT_KEY is not set and the standalone server has no authenticate hook, so ${adminToken ? 'only the admin token' : 'no client'} can call the API (everything else gets 401).`);
   }
-  if (features.length === 0) io.err(`warning: no features loaded (--features FILE)${allowRawModels ? '; clients can only name raw model ids' : ' and raw model ids are not allowed, so every model request gets 400 model_not_found'}.`);
+  if (served.length === 0) io.err(`warning: no features loaded (--features FILE)${allowRawModels ? '; clients can only name raw model ids' : ' and raw model ids are not allowed, so every model request gets 400 model_not_found'}.`);
 
   let closing: Promise<void> | undefined;
   let afterDrainMs = AFTER_DRAIN_MS;
@@ -308,6 +316,25 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
 }
 
 /** Seconds (fractions allowed) as milliseconds; undefined when not given. */
+/**
+ * Which OpenRouter key the gateway sends, as the start-up lines say it: a key stored in the database (`key set`, the
+ * admin API) comes before OPENROUTER_API_KEY, and one the master keys cannot decrypt stops AI requests (503) rather
+ * than fall back to another account's key.
+ */
+async function upstreamKeyOf(stores: GatewayStores, apiKey: string | undefined): Promise<{ banner: string; warning?: string }> {
+  const stored = await stores.providerKeys.describe(DEFAULT_PROJECT_ID).catch(() => undefined);
+  if (!stored) {
+    return apiKey ? { banner: 'OpenRouter key set' } : { banner: 'OpenRouter key NOT set', warning: 'OPENROUTER_API_KEY is not set and no key is stored; every upstream call will fail with 502 upstream_auth.' };
+  }
+  try {
+    await stores.providerKeys.secret(DEFAULT_PROJECT_ID);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { banner: `stored OpenRouter key ${stored.masked}, which cannot be decrypted`, warning: `${reason} Until then every AI request gets 503 service_unavailable.` };
+  }
+  return { banner: `stored OpenRouter key ${stored.masked}${apiKey ? ', used instead of OPENROUTER_API_KEY' : ''}` };
+}
+
 function parseSeconds(text: string | undefined, source: string): number | undefined {
   if (text === undefined) return undefined;
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
