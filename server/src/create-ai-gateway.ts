@@ -10,6 +10,7 @@ import { KeyEncryption } from './crypto/key-encryption.js';
 import { DEFAULT_INSTANCE_LEASE_MS, newGatewayInstance } from './gateway-instance.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
 import { createWebhookClient, type WebhookClientOptions } from './net/safe-webhook.js';
+import { InstancesSharingLimits } from './limits/instances-sharing-limits.js';
 import { MemoryBackend } from './limits/memory-backend.js';
 import { QuotaGuard, type BudgetScope } from './limits/quota-guard.js';
 import { FallbackBackend } from './limits/fallback-backend.js';
@@ -356,6 +357,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
         },
       })
     : new MemoryBackend());
+  const sharing = new InstancesSharingLimits(quotaBackend instanceof MemoryBackend, logger);
   const webhooks = createWebhookClient(options.webhooks);
   const alerts = new BudgetAlertDispatcher({
     backend: quotaBackend,
@@ -390,7 +392,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       lookupGeneration: (job, signal) => openRouterGenerations(upstream, (projectId) => context.upstreamKey(projectId))(job, signal),
       onReconciled: (generationId, figures) => quota.settleCost(generationId, figures && { costUsd: figures.costUsd, tokens: figures.promptTokens + figures.completionTokens }),
     },
-    { sink: options.usage, settings: options.ledger, instance: { instance, leaseMs: instanceLeaseMs }, logger },
+    { sink: options.usage, settings: options.ledger, instance: { instance, leaseMs: instanceLeaseMs, onInstancesAlive: (count) => sharing.heard(count) }, logger },
   );
   // Requests wait for the stores, and for the records of what an earlier process left in flight: a cap seeded from
   // the ledger then counts them.
@@ -462,7 +464,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   upstream.apiKey = async () => (currentKey = await apiKey());
 
   const router = Router();
-  router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId }), { openCircuits: () => operations.openCircuits() }));
+  router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId, limitsNote: () => sharing.note() }), { openCircuits: () => operations.openCircuits() }));
   let opened = false;
   void started.then(() => (opened = true), () => undefined);
   const awaitReady: PlainHandler = async (_req, _res, next) => {

@@ -30,6 +30,8 @@ export interface GatewayHealthSources {
   quota: QuotaBackend;
   /** The project whose stored OpenRouter key must open for requests to succeed. */
   defaultProjectId: string;
+  /** What the limits check says besides (instances that each count limits in process, see `InstancesSharingLimits`). */
+  limitsNote?: () => string | undefined;
 }
 
 const UPSTREAM_CHECK_TTL_MS = 15_000;
@@ -105,7 +107,7 @@ export function gatewayReadinessChecks(sources: GatewayHealthSources): Readiness
         throw new Error(`the limits store cannot be reached (${cause}) and limits fail closed, so every AI request is refused until it is back`, { cause: error });
       }
       if (sources.quota instanceof FallbackBackend && sources.quota.primaryState === 'down') return 'Redis cannot be reached; limits are counted in each process until it is back (fail-open)';
-      return undefined;
+      return sources.limitsNote?.();
     },
     async providerKey() {
       const stores = await sources.ready;

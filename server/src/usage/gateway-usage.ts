@@ -74,8 +74,11 @@ export function startGatewayUsage(
   options: {
     sink?: UsageSink | undefined;
     settings?: UsageLedgerSettings | undefined;
-    /** This gateway, and how long after its last heartbeat an instance is taken for gone (see `UsageLedgerOptions.openRequests`). */
-    instance?: { instance: GatewayInstance; leaseMs: number } | undefined;
+    /**
+     * This gateway, how long after its last heartbeat an instance is taken for gone, and who hears how many instances
+     * beat (see `UsageLedgerOptions.openRequests`).
+     */
+    instance?: { instance: GatewayInstance; leaseMs: number; onInstancesAlive?: (count: number) => void } | undefined;
     logger: GatewayLogger;
   },
 ): GatewayUsage {

@@ -1,11 +1,9 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
-import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
-import type { SqliteStatements } from '../store/database.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
 import { CompiledInsert } from './compiled-insert.js';
 import { estimateCost, type ModelPrices, type PriceLookup } from './estimate.js';
-import { INSTANCE_LOST, OpenRequests, requestColumnsOf } from './open-requests.js';
+import { INSTANCE_LOST, OpenRequests, requestColumnsOf, type OpenRequestsOptions } from './open-requests.js';
 import { GenerationReconciler, type GenerationFigures, type GenerationLookup, type ReconcileJob, type ReconcilerOptions, type ReconcilerStats } from './reconciler.js';
 import type { InFlightLog, UsageRecord, UsageSink } from './usage-record.js';
 
@@ -34,7 +32,7 @@ export interface UsageLedgerOptions {
    * crash leaves becomes records: see `OpenRequests`. `leaseMs`: how long after its last heartbeat an instance is
    * taken for gone.
    */
-  openRequests?: { instance: GatewayInstance; leaseMs: number; statements?: PromiseLike<SqliteStatements | undefined> | undefined };
+  openRequests?: Pick<OpenRequestsOptions, 'instance' | 'leaseMs' | 'statements' | 'onInstancesAlive'>;
   logger?: GatewayLogger;
 }
 

@@ -218,6 +218,15 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     expect(spent.tokens).toBe(550 + 4_300 + BILLED.promptTokens + BILLED.completionTokens + 2_147_483_647);
   });
 
+  it('tells after each round how many instances beat on the database, this one among them', async () => {
+    const counts: number[] = [];
+    await leftBy(elsewhere(), Date.now() + 60_000, []);
+    const ledger = new UsageLedger(db(), { openRequests: { instance: newGatewayInstance(), leaseMs: 60_000, onInstancesAlive: (count) => counts.push(count) } });
+    ledgers.push(ledger);
+    await ledger.start();
+    expect(counts).toEqual([2]);
+  });
+
   it('leaves the requests of an instance alone while it beats, and records them once its lease lapses', async () => {
     const quiet = elsewhere();
     const request = openRequest();

@@ -28,6 +28,8 @@ export interface OpenRequestsOptions {
    * OpenRouter's figures (their records `estimated`) has no one else to reconcile it.
    */
   onInstancesGone?: () => void;
+  /** Told after each round how many instances beat on this database, this one among them. */
+  onInstancesAlive?: (count: number) => void;
   logger?: GatewayLogger | undefined;
   now?: () => number;
 }
@@ -78,7 +80,8 @@ function deferred(): Deferred {
  */
 export class OpenRequests implements InFlightLog {
   readonly #database: PromiseLike<Kysely<Database>>;
-  readonly #options: Required<Omit<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone' | 'statements'>> & Pick<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone'>;
+  readonly #options: Required<Omit<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone' | 'onInstancesAlive' | 'statements'>> &
+    Pick<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone' | 'onInstancesAlive'>;
   /** On SQLite a request waits for its note (`opened` answers the write); known once the database is open. */
   #waitForNotes = false;
   #insert: CompiledInsert<OpenRow> | undefined;
@@ -364,7 +367,8 @@ export class OpenRequests implements InFlightLog {
     this.#recovering ??= (async () => {
       try {
         await this.#beat();
-        const { records, gone } = await this.#recover();
+        const { records, gone, alive } = await this.#recover();
+        this.#options.onInstancesAlive?.(alive);
         if (records.length > 0) {
           this.#options.logger?.warn('requests in flight on a gateway instance that stopped are recorded at their worst case (reconciled where OpenRouter named the generation)', { records: records.length });
           this.#options.onRecovered?.(records);
@@ -393,9 +397,10 @@ export class OpenRequests implements InFlightLog {
   /**
    * Turns the notes of gone instances into records, in one transaction that removes the notes (an instance racing
    * for the same ones finds them gone), and forgets the instances. Answers the records written: a request whose record
-   * is already there (written by a worker that took over its job) keeps it; and how many instances were gone.
+   * is already there (written by a worker that took over its job) keeps it; how many instances were gone, and how
+   * many beat.
    */
-  async #recover(): Promise<{ records: StandIn[]; gone: number }> {
+  async #recover(): Promise<{ records: StandIn[]; gone: number; alive: number }> {
     const db = await this.#database;
     const now = this.#options.now();
     const self = this.#options.instance;
@@ -407,7 +412,7 @@ export class OpenRequests implements InFlightLog {
     const alive = new Set(instances.filter((instance) => instance.id === self.id || (instance.seen_until >= now && !(predecessor(instance) && isGoneProcess(instance, self)))).map((instance) => instance.id));
     const holders = await db.selectFrom('open_requests').select('instance_id').distinct().execute();
     const gone = [...new Set([...instances.map((instance) => instance.id), ...holders.map((holder) => holder.instance_id)])].filter((id) => !alive.has(id));
-    if (gone.length === 0) return { records: [], gone: 0 };
+    if (gone.length === 0) return { records: [], gone: 0, alive: alive.size };
     const records = await db.transaction().execute(async (transaction) => {
       // A row another instance holds in an open transaction (one paused, or frozen, mid-write) must not hold this
       // round, and the heartbeats and the start that wait for it, as long as it stays paused: the round gives up and
@@ -424,7 +429,7 @@ export class OpenRequests implements InFlightLog {
       await transaction.deleteFrom('gateway_instances').where('id', 'in', gone).execute();
       return written;
     });
-    return { records, gone: gone.length };
+    return { records, gone: gone.length, alive: alive.size };
   }
 }
 
