@@ -17,6 +17,8 @@ export interface TokenCounts {
   webSearchResults?: number;
   /** Searches on the model's own engine (a native web search), billed at its `web_search` price each. */
   webSearches?: number;
+  /** Searches run on any engine, reported (`server_tool_use.web_search_requests`), billed by the two figures above. */
+  webSearchRequests?: number;
   /** Prompt tokens (of `promptTokens`) of input audio, at the audio price. */
   audioTokens?: number;
   /** Input images, each billed the model's image price on top of its tokens. */
@@ -78,7 +80,8 @@ export function bill(prices: TokenPrices, counts: TokenCounts): BilledUsage {
 export function chatUsage(prices: TokenPrices, billed: BilledUsage) {
   const { promptCost, completionCost, cost } = priceTokens(prices, billed);
   const searched = (billed.webSearchResults ?? 0) > 0 || (billed.webSearches ?? 0) > 0;
-  const searches = searched ? { server_tool_use_details: { web_search_requests: 1, tool_calls_requested: 1, tool_calls_executed: 1 } } : {};
+  const runs = Math.max(1, billed.webSearchRequests ?? 0);
+  const searches = searched ? { server_tool_use_details: { web_search_requests: runs, tool_calls_requested: runs, tool_calls_executed: runs } } : {};
   return {
     prompt_tokens: billed.promptTokens,
     completion_tokens: billed.completionTokens,

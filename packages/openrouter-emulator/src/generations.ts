@@ -12,6 +12,8 @@ export interface BilledUsage {
   webSearchResults?: number;
   /** Searches on the model's own engine billed (absent when none). */
   webSearches?: number;
+  /** Searches run, on any engine (absent when none): what `server_tool_use.web_search_requests` reports. */
+  webSearchRequests?: number;
   /** Prompt tokens (of `promptTokens`) of input audio (absent when none). */
   audioTokens?: number;
   /** Input images billed per image (absent when none). */

@@ -86,6 +86,12 @@ export interface Scenario {
    * words): the same number of tokens then carries that much more text.
    */
   tokenCharacters?: number;
+  /**
+   * Searches a model makes with the `openrouter:web_search` server tool in one request (1 by default), each billed, as
+   * OpenRouter bounds them: no more than the tool's `max_uses` (ignored by a model's own engine, but Anthropic's) and
+   * no more results than its `max_total_results` (50 by default).
+   */
+  searches?: number;
 }
 
 export class ScenarioError extends Error {}
@@ -146,6 +152,7 @@ const KNOBS: Record<string, Knob> = {
   'tool-calls': ['toolCalls', oneOf('tool-calls', ['first', 'mentioned'] as const)],
   tokenizer: ['tokenizer', oneOf('tokenizer', ['words', 'bytes'] as const)],
   'token-chars': ['tokenCharacters', integer('token-chars', 1)],
+  searches: ['searches', integer('searches', 1)],
 };
 
 /** The knob names accepted in the string form, for documentation and error messages. */

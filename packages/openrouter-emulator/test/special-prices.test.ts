@@ -109,6 +109,33 @@ describe('a model\'s own web search', () => {
   });
 });
 
+describe('the web search server tool', () => {
+  const tokensCost = (model: CatalogModel, usage: Usage) => usage.prompt_tokens * priceOf(model, 'prompt') + usage.completion_tokens * priceOf(model, 'completion');
+  const search = (parameters: Record<string, unknown>) => ({ tools: [{ type: 'openrouter:web_search', parameters }] });
+
+  it('bills every search the model runs, up to max_uses and max_total_results on OpenRouter\'s engine', async () => {
+    const mini = listed.find((candidate) => candidate.id === 'openai/gpt-4o-mini')!;
+    const four = await ask({ model: `${mini.id}#searches=4`, max_tokens: 20, ...search({ max_results: 3 }) });
+    expect(four.cost).toBeCloseTo(tokensCost(mini, four) + 4 * 3 * 0.004, 12);
+    expect(four.server_tool_use_details).toMatchObject({ web_search_requests: 4 });
+    const bounded = await ask({ model: `${mini.id}#searches=4`, max_tokens: 20, ...search({ max_results: 3, max_uses: 2 }) });
+    expect(bounded.cost).toBeCloseTo(tokensCost(mini, bounded) + 2 * 3 * 0.004, 12);
+    // 20 searches of 5 results stop at 50 results in all, or at max_total_results.
+    const many = await ask({ model: `${mini.id}#searches=20`, max_tokens: 20, ...search({}) });
+    expect(many.cost).toBeCloseTo(tokensCost(mini, many) + 50 * 0.004, 12);
+    const total = await ask({ model: `${mini.id}#searches=20`, max_tokens: 20, ...search({ max_total_results: 7 }) });
+    expect(total.cost).toBeCloseTo(tokensCost(mini, total) + 7 * 0.004, 12);
+  });
+
+  it('bills each native search at the model\'s price; Anthropic\'s honours max_uses', async () => {
+    const claude = listed.find((candidate) => candidate.id === 'anthropic/claude-sonnet-4')!;
+    const three = await ask({ model: `${claude.id}#searches=3`, max_tokens: 20, ...search({}) });
+    expect(three.cost).toBeCloseTo(tokensCost(claude, three) + 3 * 0.01, 12);
+    const bounded = await ask({ model: `${claude.id}#searches=3`, max_tokens: 20, ...search({ max_uses: 1 }) });
+    expect(bounded.cost).toBeCloseTo(tokensCost(claude, bounded) + 0.01, 12);
+  });
+});
+
 describe('Llama Guard', () => {
   it('bills the chat template its message is read in as prompt, about 200 tokens beside the message', async () => {
     const message = [{ role: 'user', content: 'Is this safe?' }];
@@ -117,5 +144,12 @@ describe('Llama Guard', () => {
     const template = countTokens(llamaGuardPrompt(''));
     expect(template).toBeGreaterThan(150);
     expect(guard.usage!.prompt_tokens - plain.usage!.prompt_tokens).toBe(template);
+  });
+
+  it('bills its template as English text even when the message is counted a token a byte', async () => {
+    const message = [{ role: 'user', content: 'Is this safe?' }];
+    const guard = await openai.chat.completions.create({ model: 'meta-llama/llama-guard-4-12b#tokenizer=bytes', messages: message } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const plain = await openai.chat.completions.create({ model: 'meta-llama/llama-3.3-70b-instruct#tokenizer=bytes', messages: message } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(guard.usage!.prompt_tokens - plain.usage!.prompt_tokens).toBe(countTokens(llamaGuardPrompt('')));
   });
 });

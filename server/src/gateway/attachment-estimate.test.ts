@@ -1,6 +1,7 @@
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { boundWebSearches, DEFAULT_MAX_SEARCHES } from './attachment-estimate.js';
 
 // Attachments under a spend cap: the estimate prices what they hold (an image by its pixels, a PDF by its pages),
 // not their base64 as text — which made a 1 MB image reserve about 360,000 tokens, more than a $0.02 cap. Each is
@@ -116,5 +117,21 @@ describe('attachments under a spend cap', () => {
     const refused = await post('/v1/chat/completions', { model: 'vision', messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'big.pdf', file_data: pdf } }] }] });
     expect(refused.status).toBe(402);
     expect(harness.emulator.generations()).toHaveLength(generations);
+  });
+});
+
+describe('boundWebSearches', () => {
+  it('sends the web search tool with max_uses 10 unless the request bounds its searches itself', () => {
+    const body: Record<string, unknown> = { tools: [{ type: 'function', function: { name: 'f' } }, { type: 'openrouter:web_search', parameters: { max_results: 3 } }] };
+    boundWebSearches(body);
+    expect(body['tools']).toEqual([{ type: 'function', function: { name: 'f' } }, { type: 'openrouter:web_search', parameters: { max_results: 3, max_uses: DEFAULT_MAX_SEARCHES } }]);
+    expect(DEFAULT_MAX_SEARCHES).toBe(10);
+    const own = { tools: [{ type: 'openrouter:web_search', parameters: { max_uses: 2 } }] };
+    boundWebSearches(own);
+    expect(own.tools).toEqual([{ type: 'openrouter:web_search', parameters: { max_uses: 2 } }]);
+    // A bound beside `type` goes where OpenRouter's schema has it; one that is no whole number is replaced.
+    const beside = { tools: [{ type: 'openrouter:web_search', max_uses: 3 }, { type: 'openrouter:web_search', parameters: { max_uses: 0 } }] };
+    boundWebSearches(beside);
+    expect(beside.tools).toEqual([{ type: 'openrouter:web_search', max_uses: 3, parameters: { max_uses: 3 } }, { type: 'openrouter:web_search', parameters: { max_uses: 10 } }]);
   });
 });

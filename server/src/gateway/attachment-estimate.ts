@@ -86,25 +86,76 @@ const DEFAULT_SEARCH_RESULTS = 5;
  */
 const NATIVE_SEARCH_USD = 0.05;
 
-const resultsFee = (asked: unknown) => (typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : DEFAULT_SEARCH_RESULTS) * WEB_SEARCH_RESULT_USD;
+const resultsOf = (asked: unknown) => (typeof asked === 'number' && Number.isFinite(asked) && asked > 0 ? Math.ceil(asked) : DEFAULT_SEARCH_RESULTS);
+const resultsFee = (asked: unknown) => resultsOf(asked) * WEB_SEARCH_RESULT_USD;
+
+/**
+ * Searches the `openrouter:web_search` server tool may run in one request when the request does not bound them
+ * (`parameters.max_uses`): the model calls it as often as it likes, each search billed, and OpenRouter only stops
+ * returning results after 50 in all (`max_total_results`' default), ten searches at its default of 5 results. The
+ * gateway sends this bound with every request that offers the tool without one (`boundWebSearches`), so the estimate
+ * has a number of searches to reserve.
+ */
+export const DEFAULT_MAX_SEARCHES = 10;
+/** Results OpenRouter's engines return across all of a request's searches when it does not say (`max_total_results`). */
+const DEFAULT_TOTAL_RESULTS = 50;
+
+/** A positive whole number a request set, else `fallback`. */
+const boundOf = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 1 ? Math.floor(value) : fallback);
+
+/**
+ * A setting of the `openrouter:web_search` tool a chat offers, the larger where it is set both in `parameters` and
+ * beside `type` (as some clients send it): whichever OpenRouter reads, the estimate counts the larger.
+ */
+function webSearchSettingOf(tool: Record<string, unknown>, name: string): number | undefined {
+  const parameters = isRecord(tool['parameters']) ? tool['parameters'] : {};
+  const set = [parameters[name], tool[name]].map((value) => boundOf(value, 0)).filter((value) => value > 0);
+  return set.length > 0 ? Math.max(...set) : undefined;
+}
+
+/**
+ * Bounds how often the `openrouter:web_search` server tool may search in one request: a tool sent without
+ * `max_uses` gets `DEFAULT_MAX_SEARCHES`, which OpenRouter enforces on its own engines (Exa, Parallel, Firecrawl,
+ * Perplexity) and forwards to Anthropic's native search; a client's own `max_uses` stands (the estimate counts it).
+ * The body is changed in place.
+ * @example
+ * boundWebSearches(body); // tools: [{ type: 'openrouter:web_search', parameters: { max_uses: 10 } }]
+ */
+export function boundWebSearches(body: Record<string, unknown>): void {
+  if (!Array.isArray(body['tools'])) return;
+  body['tools'] = body['tools'].map((tool: unknown) => {
+    if (!isRecord(tool) || tool['type'] !== 'openrouter:web_search') return tool;
+    const parameters = isRecord(tool['parameters']) ? tool['parameters'] : {};
+    // In `parameters`, where OpenRouter's schema has it, whatever the client wrote (one beside `type` is copied there).
+    const bound = webSearchSettingOf(tool, 'max_uses') ?? DEFAULT_MAX_SEARCHES;
+    return parameters['max_uses'] === bound ? tool : { ...tool, parameters: { ...parameters, max_uses: bound } };
+  });
+}
 
 /**
  * The fee of the web searches a chat may run on a model whose own search (`pricing.web_search`) costs `nativeUsd`
- * (0 where it has none), at most. A search asked for (the `openrouter:web_search` server tool or the `web` plugin)
- * runs on OpenRouter's engine, its `max_results` (else OpenRouter's default of 5) at the per-result price, or on the
- * model's own engine at its price (the plugin's default for Anthropic, OpenAI, Perplexity and xAI models): the dearer
- * of the two. `web_search_options` has the model search natively, so it counts the dearest of that search, OpenAI's
- * priciest (`NATIVE_SEARCH_USD`) and the results' fee. A model that searches whether asked or not (`searchesUnasked`)
- * adds its own search to one asked for through OpenRouter's engine. 0 without a search.
+ * (0 where it has none), at most. The `web` plugin searches once; the `openrouter:web_search` server tool as often as
+ * the model calls it, up to its `max_uses` (`DEFAULT_MAX_SEARCHES` where the request sets none). A search runs on
+ * OpenRouter's engine, its `max_results` (else OpenRouter's default of 5) at the per-result price, no more than
+ * `max_total_results` (else 50) in all, or on the model's own engine at its price per search (the default for
+ * Anthropic, OpenAI, Perplexity and xAI models): the dearer of the two. `web_search_options` has the model search
+ * natively, so it counts the dearest of that search, OpenAI's priciest (`NATIVE_SEARCH_USD`) and the results' fee. A
+ * model that searches whether asked or not (`searchesUnasked`) adds its own search to one asked for through
+ * OpenRouter's engine. 0 without a search.
  */
 export function webSearchFeeOf(body: Record<string, unknown>, nativeUsd: number, searchesUnasked: boolean): number {
-  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
   const plugins = Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : [];
+  const tools = Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : [];
   const tool = tools.find((candidate) => candidate['type'] === 'openrouter:web_search');
   const plugin = plugins.find((candidate) => candidate['id'] === 'web');
   const options = isRecord(body['web_search_options']) ? body['web_search_options'] : undefined;
-  const asked = tool ? (isRecord(tool['parameters']) ? tool['parameters']['max_results'] : tool['max_results']) : plugin?.['max_results'];
-  const searchFee = tool || plugin ? Math.max(resultsFee(asked), nativeUsd) : 0;
+  const asked = tool ? webSearchSettingOf(tool, 'max_results') : plugin?.['max_results'];
+  let searchFee = 0;
+  if (tool) {
+    const searches = webSearchSettingOf(tool, 'max_uses') ?? DEFAULT_MAX_SEARCHES;
+    const results = Math.min(searches * resultsOf(asked), webSearchSettingOf(tool, 'max_total_results') ?? DEFAULT_TOTAL_RESULTS);
+    searchFee = Math.max(results * WEB_SEARCH_RESULT_USD, searches * nativeUsd);
+  } else if (plugin) searchFee = Math.max(resultsFee(asked), nativeUsd);
   if (options) return Math.max(searchFee, resultsFee(options['max_results'] ?? asked), NATIVE_SEARCH_USD, nativeUsd);
   return searchFee + (searchesUnasked ? nativeUsd : 0);
 }

@@ -2,7 +2,7 @@ import type { Identity } from '../auth/identity.js';
 import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
 import type { MeteredRequest } from './metered-request.js';
-import { attachmentFactsOf, type AttachmentFacts } from './attachment-estimate.js';
+import { attachmentFactsOf, boundWebSearches, type AttachmentFacts } from './attachment-estimate.js';
 import { checkClientModels, clientModelsOf } from './client-models.js';
 import { applyExtensionPolicy } from './extension-policy.js';
 import { resolveParameters } from './parameter-policy.js';
@@ -103,6 +103,8 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
   const system = target.feature.systemPrompt;
   const sent = system ? [{ role: 'system', content: system }, ...messages] : messages;
   const body: Record<string, unknown> = { ...params, ...extensions.options, messages: sent };
+  // The web search tool searches as often as the model likes: a bound the estimate can reserve for goes with it.
+  boundWebSearches(body);
   const { payloadCharacters, ...attachments } = attachmentFactsOf(messages);
   // A top-level `cache_control` marks the prompt's last cacheable block: a cache write, as one on a part is.
   if (body['cache_control'] != null) attachments.writesCache = true;

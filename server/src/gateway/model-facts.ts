@@ -68,11 +68,14 @@ const NO_PRICES: TokenPrices = { prompt: 0, completion: 0, image: 0, cacheWrite:
 /**
  * Reads a price list. A price listed as variable (negative: `openrouter/auto`'s `-1`) or unreadable counts at the
  * dearest price any listed model has (`null` for a model the catalog does not list: every price is unknown); a price
- * the list does not name is 0 (a tier's: the base price).
+ * the list does not name is 0 (a tier's: the base price), except in the list of a router (a model with a variable
+ * price, as `openrouter/auto`): it bills the fees of the model it picks (per request, per search, per image), which
+ * its list cannot name, so those count at the dearest too.
  */
 function priceListOf(pricing: Record<string, unknown> | null, dearest: Record<string, number> | null): PriceList {
+  const routes = pricing !== null && Object.values(KINDS).some((kind) => Number(pricing[kind]) < 0);
   const read = (prices: Record<string, unknown> | null, kind: string, fallback: number) => {
-    if (prices !== null && prices[kind] == null) return fallback;
+    if (prices !== null && prices[kind] == null) return routes ? Math.max(fallback, dearest?.[kind] ?? 0) : fallback;
     const value = Number(prices?.[kind] ?? Number.NaN);
     return Number.isFinite(value) && value >= 0 ? value : (dearest?.[kind] ?? 0);
   };

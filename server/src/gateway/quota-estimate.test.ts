@@ -43,6 +43,24 @@ describe('a price the catalog does not know', () => {
   });
 });
 
+describe('a router (openrouter/auto)', () => {
+  it('counts the fees its price list cannot name (per request, per search, per output image) at the dearest listed', async () => {
+    const router = {
+      catalog: {
+        find: async () => ({ id: 'openrouter/auto', pricing: { prompt: '-1', completion: '-1' }, context_length: 1_000 }),
+        dearest: async () => ({ prompt: 3, completion: 5, request: 7, web_search: 0.035, image_output: 9 }),
+        endpoints: async () => null,
+      },
+      retry: { maxRetries: 0 },
+    } as unknown as GatewayContext;
+    const chat = (body: Record<string, unknown>) =>
+      ({ target: { models: ['openrouter/auto'], isFeature: false }, body: { max_tokens: 10, ...body }, promptBytes: 100, attachments: { tokens: 0, audioTokens: 0, images: 0, pdfPages: 0, videos: 0, writesCache: false } }) as unknown as PreparedChat;
+    expect((await estimateChat(router, chat({}))).costUsd).toBe(100 * 3 + 10 * 5 + 7);
+    expect((await estimateChat(router, chat({ plugins: [{ id: 'web' }] }))).costUsd).toBeCloseTo(357 + 0.035, 9);
+    expect((await estimateChat(router, chat({ modalities: ['image', 'text'] }))).costUsd).toBe(300 + (10 + 1_290) * 9 + 7);
+  });
+});
+
 describe('prices read from catalog entries', () => {
   it('counts a refreshed entry\'s prices at once, and variable prices at the dearest price of the moment', async () => {
     const catalog: Record<string, { pricing: Record<string, string> }> = { 'embed/priced': { pricing: { prompt: '1' } }, 'embed/variable': { pricing: { prompt: '-1' } } };
@@ -181,9 +199,39 @@ describe('prices beside the prompt and completion', () => {
     expect(await costOf(searching, run({ web_search_options: {} }))).toBeCloseTo(120 + 0.05, 9);
   });
 
+  it('counts every search the web search server tool may run, up to its max_uses (10 where the request sets none)', async () => {
+    const search = (parameters: Record<string, unknown> = {}) => ({ tools: [{ type: 'openrouter:web_search', parameters }] });
+    // OpenRouter's engine: 5 results a search at $0.004, no more than 50 results in all.
+    expect(await costOf(contextWith({}), run(search()))).toBeCloseTo(120 + 50 * 0.004, 9);
+    expect(await costOf(contextWith({}), run(search({ max_uses: 3 })))).toBeCloseTo(120 + 3 * 5 * 0.004, 9);
+    expect(await costOf(contextWith({}), run(search({ max_uses: 30, max_results: 10, max_total_results: 200 })))).toBeCloseTo(120 + 200 * 0.004, 9);
+    // The model's own engine bills each search at its price.
+    expect(await costOf(contextWith({ web_search: '0.035' }), run(search({ max_uses: 4 })))).toBeCloseTo(120 + 4 * 0.035, 9);
+    // The web plugin searches once.
+    expect(await costOf(contextWith({}), run({ plugins: [{ id: 'web' }] }))).toBeCloseTo(120 + 5 * 0.004, 9);
+  });
+
+  it('counts an answer\'s output at the image price when it asks for images, with an image\'s tokens beside max_tokens', async () => {
+    const image = contextWith({ image_output: '30' });
+    expect(await costOf(image, run({ modalities: ['image', 'text'] }))).toBe(100 + (10 + 1_290) * 30);
+    expect(await costOf(image, run({ modalities: ['image', 'text'], image_config: { image_size: '4K' } }))).toBe(100 + (10 + 2_000) * 30);
+    expect((await estimateChat(image, run({ modalities: ['image', 'text'], n: 2 }))).tokens).toBe(100 + 2 * (10 + 1_290));
+    // Text alone stays at the completion price; an image model without an image price bills images as completion.
+    expect(await costOf(image, run())).toBe(100 + 10 * 2);
+    expect(await costOf(contextWith({}), run({ modalities: ['image', 'text'] }))).toBe(100 + (10 + 1_290) * 2);
+  });
+
+  it('counts Llama Guard\'s template at a token per three characters, above its real count, not a token a byte', async () => {
+    const input = [{ type: 'moderation', stage: 'input', model: 'guard/model' }];
+    const template = Math.ceil(llamaGuardPrompt('').length / 3);
+    // 201 tokens by Llama 3's tokenizer (223 with its header tokens read as text); 853 at a token a byte.
+    expect(template).toBe(285);
+    expect((await estimateChat(contextWith({}), run({}, {}, input))).guardrailCostUsd).toBe(100 + 285 + 20 * 2);
+  });
+
   it('counts a moderation call\'s message inside Llama Guard\'s template, with its fee, for each attempt', async () => {
     const input = [{ type: 'moderation', stage: 'input', model: 'guard/model' }];
-    const template = new TextEncoder().encode(llamaGuardPrompt('')).length;
+    const template = Math.ceil(llamaGuardPrompt('').length / 3);
     const call = (100 + template) * 1 + 20 * 2;
     expect((await estimateChat(contextWith({}), run({}, {}, input))).guardrailCostUsd).toBe(call);
     expect((await estimateChat(contextWith({ request: '7' }, {}, 2), run({}, {}, input))).guardrailCostUsd).toBe(3 * (call + 7));

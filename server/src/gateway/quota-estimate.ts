@@ -66,6 +66,18 @@ function askedOutputOf(body: Record<string, unknown>): number | undefined {
   return typeof completion === 'number' && completion > (asked ?? 0) ? completion : asked;
 }
 
+/**
+ * The tokens each answer's output image may be billed as, beside the answer's `max_tokens` (an image is made whole or
+ * not at all): Gemini's 1,290 for an image up to 1024×1024 or 2K, 2,000 at 4K (`image_config.image_size`); none when
+ * the chat does not ask for images (`modalities`).
+ */
+function outputImageTokensOf(body: Record<string, unknown>): number {
+  const modalities = body['modalities'];
+  if (!Array.isArray(modalities) || !modalities.includes('image')) return 0;
+  const config = body['image_config'] as { image_size?: unknown } | null | undefined;
+  return config?.image_size === '4K' ? 2_000 : IMAGE_TOKENS_PER_MEGAPIXEL;
+}
+
 /** The answers a chat asks for (`n`, which a feature's extras may set; a client's is refused): each is billed. */
 function choicesOf(body: Record<string, unknown>): number {
   const choices = body['n'];
@@ -86,9 +98,10 @@ const outputPriceOf = (prices: TokenPrices) => Math.max(prices.completion, price
  * per image, PDFs by page, with the OCR engine's fee where it applies, audio by length at the dearer of the prompt and
  * audio prices, and with a video the model's whole context window), all of it at most the model's context (a longer
  * prompt is refused unbilled, or cut to fit by middle-out), and the web searches' fees (OpenRouter's engine or the
- * model's own), plus `max_tokens` (else the model's maximum output) plus its reasoning budget and a predicted output's
- * tokens (billed as output where unused) at the dearer of the completion and reasoning prices, for each answer asked
- * for, plus the model's fee per request, priced at the dearest of the models it may be served by (the feature's and
+ * model's own, each search the server tool's `max_uses` allows), plus `max_tokens` (else the model's maximum output)
+ * plus its reasoning budget and a predicted output's tokens (billed as output where unused) at the dearer of the
+ * completion and reasoning prices, and with images asked for an image's tokens more, all at the image output price
+ * where dearer, for each answer asked for, plus the model's fee per request, priced at the dearest of the models it may be served by (the feature's and
  * the client's `models`) on the dearest provider its `provider` preferences let OpenRouter route it to
  * (`modelFactsOf`), with the web search fee of an `:online` one. This is one attempt's worst case: an attempt after
  * one OpenRouter may have billed reserves it again (`Admission.reserveAgain`). Spend and token caps reserve this
@@ -104,6 +117,7 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
   // Output beyond the answer's own: the reasoning budget, and a predicted output's unused tokens.
   const extraOutput = reasoningBudgetOf(run.body) + predictionTokensOf(run.body);
   const engine = pdfEngineOf(run.body);
+  const imageTokens = choices * outputImageTokensOf(run.body);
   const { pdfPages, audioTokens, images } = run.attachments;
   let tokens = 0;
   let promptTokens = 0;
@@ -116,8 +130,8 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const ocr = engine === 'mistral-ocr' || (engine === undefined && !model.readsFiles) ? pdfPages * OCR_PAGE_USD : 0;
     const output = choices * ((asked ?? model.maxOutput ?? DEFAULT_MAX_OUTPUT_TOKENS) + extraOutput);
     mostOutput = Math.max(mostOutput, output);
-    if (prompt + output > tokens) {
-      tokens = prompt + output;
+    if (prompt + output + imageTokens > tokens) {
+      tokens = prompt + output + imageTokens;
       promptTokens = prompt;
     }
     const prices = model.pricesAt(prompt);
@@ -129,7 +143,9 @@ export async function estimateChat(context: GatewayContext, run: Pick<ChatRun, '
     const online = searchesOnline(served[index] ?? '') ? onlineSearchFeeOf(run.body, prices.webSearch) : 0;
     const search = webSearchFeeOf(run.body, prices.webSearch, model.searchesUnasked) + online;
     const fees = ocr + search + images * prices.inputImage + prices.request;
-    costUsd = Math.max(costUsd, prompt * promptPrice + audio + output * outputPriceOf(prices) + fees);
+    // With images asked for, any output token may be an image's, at the image price (`image_output`) where dearer.
+    const outputPrice = imageTokens > 0 ? Math.max(outputPriceOf(prices), prices.image) : outputPriceOf(prices);
+    costUsd = Math.max(costUsd, prompt * promptPrice + audio + (output + imageTokens) * outputPrice + fees);
   }
   if (!run.target.isFeature || !moderated(run.target.feature.guardrails)) return countable({ tokens, promptTokens, costUsd });
   // The input call reads the client's texts, a part of the prompt's JSON, and the text of text files (their tokens
@@ -171,9 +187,12 @@ const attemptsOf = (context: GatewayContext) => 1 + context.retry.maxRetries;
 
 /**
  * The prompt tokens a moderation call bills beside its message, at most: Llama Guard's chat template (its task, its
- * 14 categories and its answer instructions) around the message, at a token a byte like any text.
+ * 14 categories and its answer instructions) around the message, at a token per three of its characters (285). The
+ * template is fixed English text and header tokens, not a client's text, so it needs no byte-a-token bound: measured
+ * once, it is 201 tokens with Llama 3's tokenizer (Llama Guard 3's) and with o200k (of the size of Llama Guard 4's),
+ * 223 even with its header tokens read as plain text; at a token a byte (853) it was counted 4.2 times over.
  */
-const MODERATION_TEMPLATE_TOKENS = tokensOfText(llamaGuardPrompt(''));
+const MODERATION_TEMPLATE_TOKENS = Math.ceil(llamaGuardPrompt('').length / 3);
 
 /**
  * The most one attempt of a moderation call whose message is `messageTokens` may cost: the message in the model's

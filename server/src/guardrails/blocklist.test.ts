@@ -175,6 +175,8 @@ describe('blocklist', () => {
     ['a Cyrillic look-alike', 'nightingаle'],
     ['Greek capitals', 'ΝΙGΗΤΙΝGΑLΕ'],
     ['mathematical letters', '𝐧𝐢𝐠𝐡𝐭𝐢𝐧𝐠𝐚𝐥𝐞'],
+    ['capitals with a stroke', 'NIGĦŦINGAŁE'],
+    ['a letter with a stroke in lower case', 'nightingałe'],
   ];
 
   it('finds a word written with invisible characters, compatibility forms or look-alike letters, and stars out exactly its characters', async () => {
@@ -210,6 +212,13 @@ describe('blocklist', () => {
         expect(await blocklist?.find(text), `${evasion} at ${at}`).toEqual([{ start, end: start + written.length }]);
       }
     }
+  });
+
+  it('finds a word whose letter NFKC leaves a ligature (`ß`, `œ`, `æ`), and stars out the whole ligature', async () => {
+    const blocklist = compileBlocklist(['strasse', 'oeuvre', 'aether'], [], worker);
+    expect(await blocklist?.redact('die Straße, STRAẞE, ŒUVRE and æther.')).toBe('die ******, ******, ***** and *****.');
+    // A match that takes one letter of a ligature takes the ligature; a word is still whole.
+    expect(await compileBlocklist(['sse'], ['se\\b'], worker)?.redact('Straße')).toBe('Stra**');
   });
 
   it('merges what the words and patterns match where they overlap', async () => {

@@ -20,6 +20,7 @@ const DISGUISES: Array<[string, string]> = [
   ['a Cyrillic look-alike', 'nightingаle'],
   ['an accent', 'nightìngale'],
   ['a combining accent', 'nightinga\u0301le'],
+  ['a letter with a stroke', 'nightingałe'],
 ];
 
 let harness: Harness;

@@ -8,7 +8,7 @@ import type { GuardrailDecision } from '../usage/usage-record.js';
 import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
 import { ModerationAllowance } from './moderation-allowance.js';
-import { matchingView } from './matching-view.js';
+import { matchingView, viewLength } from './matching-view.js';
 import { findPii, redactPii } from './pii.js';
 import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, textSlotsOf, type TextSlot } from './text-slots.js';
 
@@ -57,15 +57,18 @@ export const DEFAULT_GUARDRAIL_MESSAGE = 'This request was blocked by the conten
  */
 const RULE_WINDOW = 256;
 /**
- * The most code units of the answer as sent a window may take to hold its `RULE_WINDOW` characters: ordinary text
- * takes 1 to 7 (an accented letter, an emoji with its joiners and selectors, a flag of tag characters). A window
- * that would take more is padding a reader does not see; the stream ends with the guardrail's error there, as what
- * comes next could not be screened with what came before.
+ * The most code units of the answer as sent a window may take for each of its characters as the rules read them:
+ * ordinary text takes 1 to 7 (an accented letter, an emoji with its joiners and selectors, a flag of tag
+ * characters). A window that would take more is padding a reader does not see; the stream ends with the guardrail's
+ * error there, as what comes next could not be screened with what came before.
  */
-const RULE_WINDOW_LIMIT = 16 * RULE_WINDOW;
+const UNITS_PER_CHARACTER = 16;
 /** The place of a text of a streamed answer that comes whole (a name, a citation): screened on its own, no window kept. */
 const WHOLE = '';
-/** How often (in characters of a streamed answer) the model and host checks run, and how much they read. */
+/**
+ * How often (in characters of a streamed answer as the rules read them) the model and host checks run, and how many
+ * of its last characters they read.
+ */
 const MODEL_EVERY = MODERATION_CALLS.everyCharacters;
 const MODEL_WINDOW = MODERATION_CALLS.windowCharacters;
 
@@ -291,18 +294,19 @@ async function applyRule(check: Check, rule: Rule, slots: readonly TextSlot[], s
 }
 
 /**
- * The end of a text of a stream its next piece is screened after: from where its last `RULE_WINDOW` characters as the
- * rules read them begin (invisible code points before them left out), or undefined when that is more than
- * `RULE_WINDOW_LIMIT` code units as sent.
+ * The end of a text of a stream that holds its last `characters` characters as the rules read them (invisible code
+ * points before them left out), or undefined when that is more than `UNITS_PER_CHARACTER` code units as sent for
+ * each: the window its next piece is screened after (`RULE_WINDOW`), and what the model and host checks read
+ * (`MODEL_WINDOW`).
  * @example
- * ruleWindow(`Say night${'\u200b'.repeat(300)}`); // all of it: the padding reads as nothing
+ * lastCharacters(`Say night${'\u200b'.repeat(300)}`, 256); // all of it: the padding reads as nothing
  */
-function ruleWindow(text: string): string | undefined {
-  if (text.length <= RULE_WINDOW) return text;
+function lastCharacters(text: string, characters: number): string | undefined {
+  if (text.length <= characters) return text;
   const view = matchingView(text);
   const { length } = view.text;
-  const { start } = view.original({ start: Math.max(0, length - RULE_WINDOW), end: length });
-  return text.length - start <= RULE_WINDOW_LIMIT ? text.slice(start) : undefined;
+  const { start } = view.original({ start: Math.max(0, length - characters), end: length });
+  return text.length - start <= UNITS_PER_CHARACTER * characters ? text.slice(start) : undefined;
 }
 
 /**
@@ -313,20 +317,32 @@ function ruleWindow(text: string): string | undefined {
  * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
  * comes whole, such as a name or a citation, on its own), so a match is stopped before its last piece is sent (a
  * stream cannot take back what it sent, so `redact` blocks there); a window that would take more than
- * `RULE_WINDOW_LIMIT` code units as sent ends the stream with the first rule's error. Tool-call arguments are read
- * raw and, as `slotMatches` reads a JSON answer's, decoded: each string they hold on its own window, so an escape
- * (`\\`, `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on the latest `MODEL_WINDOW` of
- * all of them but the tokens (which spell the rest again), and once more at the end.
+ * `UNITS_PER_CHARACTER` code units as sent for each of its characters ends the stream with the first rule's error.
+ * Tool-call arguments are read raw and, as `slotMatches` reads a JSON answer's, decoded: each string they hold on its
+ * own window, so an escape (`\\`, `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on
+ * the latest `MODEL_WINDOW` of all of them but the tokens (which spell the rest again), and once more at the end:
+ * characters as the rules read them, so padding a reader does not see neither pushes text out of what they read nor
+ * makes them run; a window that would take more than its bound of code units as sent ends the stream with the first
+ * such check's error.
  */
 function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): AnswerTap {
   const judged = checks.some((check) => check.judge);
   const ruled = checks.find((check) => check.rule);
-  /** The window of each text of the stream (`ruleWindow`), by choice and place (content, reasoning, a tool call). */
+  /** The window of each text of the stream (`lastCharacters`), by choice and place (content, reasoning, a tool call). */
   const tails = new Map<string, string>();
   /** The stream's texts in the order they came, for the model and host checks (a blank line where the text changes). */
   let transcript = '';
   let transcriptKey: string | undefined;
+  /** The transcript's length past which it is cut to what the checks read: twice that, so each cut reads it once. */
+  let trimAt = 2 * MODEL_WINDOW;
   let unjudged = 0;
+  /** The transcript's last `MODEL_WINDOW` characters as the rules read them; past their bound, the first check refuses. */
+  const judgedWindow = () => {
+    const window = lastCharacters(transcript, MODEL_WINDOW);
+    const judging = checks.find((check) => check.judge);
+    if (window === undefined && judging) throw blocked(meter, judging, 'output', request);
+    return window ?? '';
+  };
   const judge = async (text: string) => {
     for (const check of checks) {
       if (!check.judge) continue;
@@ -336,7 +352,7 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
   };
   const keep = (key: string, text: string) => {
     if (key === WHOLE || !ruled) return;
-    const window = ruleWindow(text);
+    const window = lastCharacters(text, RULE_WINDOW);
     if (window === undefined) throw blocked(meter, ruled, 'output', request);
     tails.set(key, window);
   };
@@ -372,8 +388,11 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     if (!judged || tokens) return;
     transcript += transcriptKey === undefined || (place !== WHOLE && transcriptKey === place) ? piece : `\n\n${piece}`;
     transcriptKey = place;
-    if (transcript.length > 2 * MODEL_WINDOW) transcript = transcript.slice(-MODEL_WINDOW);
-    unjudged += piece.length;
+    if (transcript.length > trimAt) {
+      transcript = judgedWindow();
+      trimAt = Math.max(2 * MODEL_WINDOW, 2 * transcript.length);
+    }
+    unjudged += viewLength(piece);
   };
   return {
     async chunk(chunk) {
@@ -387,11 +406,11 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       }
       if (unjudged >= MODEL_EVERY) {
         unjudged = 0;
-        await judge(transcript.slice(-MODEL_WINDOW));
+        await judge(judgedWindow());
       }
     },
     async streamEnd() {
-      if (unjudged > 0) await judge(transcript.slice(-MODEL_WINDOW));
+      if (unjudged > 0) await judge(judgedWindow());
     },
     async body(body) {
       const choices = Array.isArray(body['choices']) ? (body['choices'] as unknown[]) : [];

@@ -47,6 +47,18 @@ describe('matchingView', () => {
     expect(sentOf('cafe\u200b\u0301\u0323s', 0, 4)).toBe('cafe\u200b\u0301\u0323');
   });
 
+  it('folds letters drawn with a stroke or a bar, which NFD leaves whole, keeping their case', () => {
+    expect(matchingView('cøcaine, łódź, đuro, ħello, ŧest, ƀox, ŁÓDŹ, ØRE, ĐAN, Ðan, ǿ').text).toBe('cocaine, lodz, duro, hello, test, box, LODZ, ORE, DAN, Dan, o');
+    expect(sentOf('say cøcaine!', 4, 11)).toBe('cøcaine');
+  });
+
+  it('spells out the ligatures NFKC leaves whole, a span taking one of their letters mapping to the whole ligature', () => {
+    expect(matchingView('Æsir, œuvre, Straße, STRAẞE').text).toBe('AEsir, oeuvre, Strasse, STRASSE');
+    expect(sentOf('a Straße!', 2, 9)).toBe('Straße');
+    expect(sentOf('a Straße!', 7, 9)).toBe('ße');
+    expect(sentOf('a Straße!', 6, 7)).toBe('ß');
+  });
+
   it('drops the vowel points ordinary Arabic and Hebrew leave out, and keeps marks that make another letter of their script', () => {
     expect(matchingView('كَتَبَ שָׁלוֹם').text).toBe('كتب שלום');
     // Devanagari vowel signs and the virama, Thai vowels and tones, kana voicing marks: other words without them.
@@ -92,6 +104,14 @@ describe('matchingWordSource', () => {
     expect(matches('café', 'cafe')).toBe(true);
     expect(matches('cafe\u0301', 'café')).toBe(true);
     expect(matchingWordSource('\u0301')).toBe('');
+  });
+
+  it('matches a word with or without a stroke through a letter, or a ligature, in either case', () => {
+    expect(matches('cocaine', 'CØCAINE')).toBe(true);
+    expect(matches('cøcaine', 'cocaine')).toBe(true);
+    expect(matches('strasse', 'STRAẞE')).toBe(true);
+    expect(matches('Straße', 'strasse')).toBe(true);
+    expect(matches('œuvre', 'OEUVRE')).toBe(true);
   });
 
   it('matches a word of look-alike letters in either case', () => {

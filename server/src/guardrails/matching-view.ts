@@ -22,6 +22,23 @@ const LOOKALIKES: ReadonlyMap<number, string> = new Map(
   }).map(([letter, latin]) => [letter.codePointAt(0) ?? 0, latin]),
 );
 
+/**
+ * Latin letters NFD does not take apart, and what a reader reads them as: the letters drawn with a stroke or a bar
+ * through them (`ł`, `ø`, `đ`, `ħ`, `ŧ`, `ƀ`…, and the eth `ð`, drawn like `đ`), which are the letter without it as
+ * an accent's letter is, and the ligatures NFKC leaves whole (`æ`, `œ`, `ß`), spelt out as they are written without
+ * them. A letter keeps its case. A ligature reads as two letters: a span of the view that takes one of them maps to the
+ * whole ligature as sent.
+ */
+const LETTER_FOLDS: ReadonlyMap<number, string> = new Map(
+  Object.entries({
+    ƀ: 'b', Ƀ: 'B', ȼ: 'c', Ȼ: 'C', đ: 'd', Đ: 'D', ð: 'd', Ð: 'D', ɇ: 'e', Ɇ: 'E', ǥ: 'g', Ǥ: 'G', ꞡ: 'g', Ꞡ: 'G',
+    ħ: 'h', Ħ: 'H', ɨ: 'i', Ɨ: 'I', ɉ: 'j', Ɉ: 'J', ꝁ: 'k', Ꝁ: 'K', ꞣ: 'k', Ꞣ: 'K', ł: 'l', Ł: 'L', ƚ: 'l', Ƚ: 'L',
+    ꞥ: 'n', Ꞥ: 'N', ø: 'o', Ø: 'O', ᵽ: 'p', Ᵽ: 'P', ꝑ: 'p', Ꝑ: 'P', ꝗ: 'q', Ꝗ: 'Q', ɍ: 'r', Ɍ: 'R', ꞧ: 'r', Ꞧ: 'R',
+    ꞩ: 's', Ꞩ: 'S', ŧ: 't', Ŧ: 'T', ʉ: 'u', Ʉ: 'U', ɏ: 'y', Ɏ: 'Y', ƶ: 'z', Ƶ: 'Z',
+    æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ß: 'ss', ẞ: 'SS',
+  }).map(([letter, latin]) => [letter.codePointAt(0) ?? 0, latin]),
+);
+
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
 const IGNORABLES = /\p{Default_Ignorable_Code_Point}/gu;
 const MARK = /\p{M}/u;
@@ -37,11 +54,11 @@ const ACCENTS = /(?![\u3099\u309a])[\p{Script=Inherited}\u0591-\u05bd\u05bf\u05c
 const withoutAccents = (text: string): string => text.normalize('NFD').replace(ACCENTS, '').normalize('NFC');
 /**
  * Code points the view may change or join to the one before: those NFKC and case folding change (the invisible ones
- * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before) and look-alikes. A
- * letter with an accent (`é`, which no fold above changes) is told by its canonical decomposition. Every other code
- * point is read as it is.
+ * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before), look-alikes and
+ * `LETTER_FOLDS`. A letter with an accent (`é`, which no fold above changes) is told by its canonical decomposition.
+ * Every other code point is read as it is.
  */
-const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LOOKALIKES.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
+const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LOOKALIKES.keys(), ...LETTER_FOLDS.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
 
 /** What the view does with a code point, learnt the first time it is met: `KNOWN`, and the flags that apply. */
 const KNOWN = 1;
@@ -81,13 +98,16 @@ function flagsOf(codePoint: number): number {
  */
 const readAs = (character: string): string => fold(withoutAccents(character.normalize('NFKC')));
 
-/** A text already in NFKC with its invisible code points dropped and its look-alike letters made Latin. */
+/**
+ * A text already in NFKC with its invisible code points dropped, its look-alike letters made Latin and its
+ * `LETTER_FOLDS` folded.
+ */
 function fold(text: string): string {
   let folded = '';
   for (const char of text) {
     const codePoint = char.codePointAt(0) ?? 0;
     if (codePoint < 0x80) folded += char;
-    else if (!IGNORABLE.test(char)) folded += LOOKALIKES.get(codePoint) ?? char;
+    else if (!IGNORABLE.test(char)) folded += LOOKALIKES.get(codePoint) ?? LETTER_FOLDS.get(codePoint) ?? char;
   }
   return folded;
 }
@@ -105,11 +125,11 @@ const asSent = (span: Span): Span => span;
  * The text as a guardrail matches it: Unicode default-ignorable code points (zero-width spaces and joiners, the soft
  * hyphen, the word joiner, variation selectors, bidirectional controls, tag characters) dropped, compatibility forms
  * folded by NFKC (fullwidth letters, ligatures, circled and mathematical letters), `ACCENTS` dropped (`café` and
- * `cafe` + U+0301 are `cafe`) and `LOOKALIKES` made Latin; case is left to the rules (blocklists match
- * case-insensitively). This is applied to each character (a base and the marks that follow it, invisible code points
- * between them dropped), which gives what it gives the whole text; spans of the view map back to whole characters of
- * the text as sent (a letter with all its marks), an invisible code point inside a span with them. A text of ASCII
- * only, or that nothing changes, is its own view.
+ * `cafe` + U+0301 are `cafe`), `LOOKALIKES` made Latin and `LETTER_FOLDS` folded (`cøcaine` is `cocaine`); case is
+ * left to the rules (blocklists match case-insensitively). This is applied to each character (a base and the marks
+ * that follow it, invisible code points between them dropped), which gives what it gives the whole text; spans of the
+ * view map back to whole characters of the text as sent (a letter with all its marks), an invisible code point inside
+ * a span with them. A text of ASCII only, or that nothing changes, is its own view.
  * @example
  * const view = matchingView('say night\u200bingаle'); // Cyrillic а
  * view.text; // 'say nightingale'
@@ -176,6 +196,15 @@ export function matchingView(text: string): MatchingView {
     for (let offset = 0; offset < piece.length; offset += 1, size += 1) units[size] = piece.charCodeAt(offset);
   }
   return changed ? { text: Buffer.from(units.buffer, 0, 2 * size).toString('utf16le'), original: originalOf(moved) } : { text, original: asSent };
+}
+
+/**
+ * The length of a text's `matchingView`, read without making it when the text is ASCII.
+ * @example
+ * viewLength('night\u200bingale'); // 11
+ */
+export function viewLength(text: string): number {
+  return NOT_ASCII.test(text) ? matchingView(text).text.length : text.length;
 }
 
 /**

@@ -49,16 +49,23 @@ async function hangUpDuringModeration(harness: Harness, body: string): Promise<n
 
 /**
  * Hangs up during a moderation call again and again until the spend cap refuses: what the emulator billed never
- * passes the cap, and the ledger's guardrail cost covers what it billed for the moderation model.
+ * passes the cap, and the ledger's guardrail cost covers what it billed for the moderation model. The cap leaves room
+ * for the request's worst case and for two or three requests hung up on like the first.
  */
-async function cancelUntilRefused(harness: Harness, body: string, cap: number): Promise<void> {
-  await setSpendCap(harness, cap);
+async function cancelUntilRefused(harness: Harness, body: string): Promise<void> {
+  await setSpendCap(harness, 1);
   const outcomes: Array<number | 'cancelled'> = [];
-  for (let index = 0; index < 40 && !outcomes.includes(402); index += 1) {
+  const hangUp = async () => {
     outcomes.push(await hangUpDuringModeration(harness, body));
     // The next request comes once this one's answer is reconciled: a cap holds its worst case until then.
     await expect.poll(async () => reconciled(await ledgerRows(harness), outcomes.length), { timeout: 10_000, interval: 50 }).toBe(true);
-  }
+    await expect.poll(() => harness.emulator.generations({ status: 'running' }).length, { timeout: 10_000, interval: 50 }).toBe(0);
+  };
+  await hangUp();
+  const perRequest = harness.emulator.billedTotal().cost;
+  const cap = (await spentToday(harness)) + (await worstCaseOf(harness, body)) + 2.5 * perRequest;
+  await setSpendCap(harness, cap);
+  for (let index = 0; index < 40 && !outcomes.includes(402); index += 1) await hangUp();
   await expect.poll(() => harness.emulator.generations({ status: 'running' }).length, { timeout: 10_000, interval: 50 }).toBe(0);
   expect(harness.emulator.billedTotal().cost).toBeLessThanOrEqual(cap);
   expect(outcomes.filter((outcome) => outcome === 'cancelled').length).toBeGreaterThanOrEqual(2);
@@ -80,9 +87,28 @@ describe('a moderation call the client hangs up on still counts against spend ca
       // request's own model is called.
       harness.emulator.addRule({ match: { model: MODERATION_MODEL }, scenario: 'ttft=600' });
       const body = JSON.stringify({ model: 'moderated-input', max_tokens: 50, messages: [{ role: 'user', content: 'Tell me a long story about the sea. '.repeat(150) }] });
-      await cancelUntilRefused(harness, body, 2 * (await worstCaseOf(harness, body)));
+      await cancelUntilRefused(harness, body);
       expect(harness.emulator.generations({ model: 'openai/gpt-4o-mini' })).toHaveLength(0);
       await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeGreaterThanOrEqual(moderationBilled(harness));
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('a moderation call in flight when the client hangs up is let finish, and counted at what OpenRouter billed', async () => {
+    const harness = await startHarness({ database: inDirectory('finish.db'), usage: undefined, features: FEATURES });
+    try {
+      harness.emulator.addRule({ match: { model: MODERATION_MODEL }, scenario: 'ttft=300' });
+      const body = JSON.stringify({ model: 'moderated-input', max_tokens: 50, messages: [{ role: 'user', content: 'Tell me a long story about the sea. '.repeat(150) }] });
+      expect(await hangUpDuringModeration(harness, body)).toBe('cancelled');
+      await expect.poll(() => harness.emulator.generations({ status: 'running' }).length, { timeout: 10_000, interval: 50 }).toBe(0);
+      // OpenRouter bills a non-streamed call whole once it began: its answer says how much, where the call's worst
+      // case (its message a token a byte, at the dearest provider) was nine times that.
+      await expect.poll(async () => (await ledgerRows(harness))[0]?.guardrail_cost_usd, { timeout: 10_000, interval: 50 }).toBeCloseTo(moderationBilled(harness), 12);
+      expect(moderationBilled(harness)).toBeGreaterThan(0);
+      const [row] = await ledgerRows(harness);
+      expect(row!.status).toBe('cancelled');
+      expect(harness.emulator.generations({ model: 'openai/gpt-4o-mini' })).toHaveLength(0);
     } finally {
       await harness.close();
     }
@@ -94,7 +120,7 @@ describe('a moderation call the client hangs up on still counts against spend ca
       harness.emulator.addRule({ match: { model: MODERATION_MODEL }, scenario: 'ttft=500' });
       harness.emulator.addRule({ match: { model: 'openai/gpt-4o-mini' }, scenario: 'tokens=200;tps=2000' });
       const body = JSON.stringify({ model: 'moderated-output', stream: true, max_tokens: 200, messages: [{ role: 'user', content: 'Tell me about the sea.' }] });
-      await cancelUntilRefused(harness, body, 3 * (await worstCaseOf(harness, body)));
+      await cancelUntilRefused(harness, body);
       await expect.poll(() => spentToday(harness), { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(harness.emulator.billedTotal().cost);
     } finally {
       await harness.close();

@@ -9,7 +9,20 @@ import type { FeatureInput } from '../features/feature.js';
 const FEATURES: FeatureInput[] = [
   ...DEFAULT_FEATURES,
   { name: 'screened', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
+  // Judged by the host's hook alone: no rule window ends a padded stream first.
+  { name: 'judged', model: 'openai/gpt-4o-mini' },
 ];
+/** The longest text the host's check was given. */
+let longestJudged = 0;
+/** The host's check on the answer, which reads its window of the latest characters. */
+const HOOK = {
+  name: 'no-kestrel',
+  stage: 'output' as const,
+  check: ({ text }: { text: string }) => {
+    longestJudged = Math.max(longestJudged, text.length);
+    return text.includes('kestrel') ? { verdict: 'block' as const } : undefined;
+  },
+};
 
 const HEAD = { id: 'gen-window-1', model: 'openai/gpt-4o-mini', provider: 'OpenAI', created: 1 };
 const event = (delta: Record<string, unknown>, finishReason: string | null = null) =>
@@ -30,7 +43,7 @@ beforeAll(async () => {
       reads: [event({ role: 'assistant', content: '' }), ...pieces.map((content) => event({ content })), `${event({}, 'stop')}data: [DONE]\n\n`],
     };
   }, () => harness.emulator.url);
-  harness = await startHarness({ features: FEATURES, upstream: { baseUrl: upstream.baseUrl } });
+  harness = await startHarness({ features: FEATURES, upstream: { baseUrl: upstream.baseUrl }, guardrails: [HOOK] });
 });
 afterAll(async () => {
   await harness.close();
@@ -38,12 +51,12 @@ afterAll(async () => {
 });
 
 /** Streams the answer made of `pieces`, and what the client read: the content, and the last event. */
-async function streamed(name: string, pieces: string[]) {
+async function streamed(name: string, pieces: string[], model = 'screened') {
   answers.set(name, pieces);
   const response = await fetch(`${harness.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'screened', stream: true, messages: [{ role: 'user', content: name }] }),
+    body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: name }] }),
   });
   const { events } = parseSseBody(await response.text());
   const content = events.map((sse) => (sse['choices'] as Array<{ delta?: { content?: string } }> | undefined)?.[0]?.delta?.content ?? '').join('');
@@ -82,5 +95,17 @@ describe('the window of a streamed answer', () => {
     const { content, last } = await streamed('ordinary', pieces);
     expect(last).not.toHaveProperty('error');
     expect(content).toBe(pieces.join(''));
+  });
+
+  it('lets the host hooks read the latest 2,000 characters as the rules read them: padding does not push a word out', async () => {
+    const { last } = await streamed('padded past the hooks', ['Say kestrel', '\u200b'.repeat(2_500), ' now.'], 'judged');
+    expect(last).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'no-kestrel' } } });
+  });
+
+  it('ends a stream with the hook\'s error when what the hooks read would hold more than its bound of code units as sent', async () => {
+    longestJudged = 0;
+    const { last } = await streamed('past the hooks\' bound', ['Say hello', ...Array.from({ length: 20 }, () => '\u200b'.repeat(2_000)), ' world.'], 'judged');
+    expect(last).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'no-kestrel' } } });
+    expect(longestJudged).toBeLessThanOrEqual(32_000);
   });
 });

@@ -36,6 +36,8 @@ const FEATURES: FeatureInput[] = [
   { name: 'viewer', model: PER_IMAGE.id, params: { max_tokens: 10 } },
   { name: 'claude', model: 'anthropic/claude-sonnet-4', params: { max_tokens: 10 }, extensions: { plugins: 'allow' } },
   { name: 'searcher', model: 'openai/gpt-4o-search-preview', params: { max_tokens: 10 } },
+  { name: 'web-searcher', model: 'openai/gpt-4o-mini', params: { max_tokens: 10 }, extensions: { serverTools: { web_search: 'allow' } } },
+  { name: 'painter', model: 'google/gemini-2.5-flash-image', params: { max_tokens: 10 }, clientOverrides: { modalities: true } },
   // A free model: what a request costs is what its moderation call costs.
   { name: 'guarded', model: 'inclusionai/ling-3.0-flash:free', params: { max_tokens: 10 }, guardrails: [{ type: 'moderation', stage: 'input' }] },
 ];
@@ -144,6 +146,27 @@ describe('a spend cap holds whatever a model bills beside its tokens', () => {
     expect(worstCase).toBeGreaterThanOrEqual(one);
     expect(spent).toBeLessThanOrEqual(cap);
     expect(admitted).toBe(2);
+  });
+
+  it('the web search server tool is reserved for every search the model may run (ten where the request bounds none)', async () => {
+    const harness = await start();
+    // The model searches 12 times if it may; the gateway sends max_uses: 10, and OpenRouter stops at 50 results.
+    harness.emulator.addRule({ match: { model: 'openai/gpt-4o-mini' }, scenario: 'searches=12' });
+    const { one, worstCase, spent, cap, admitted } = await eightAtOnceUnderCap(harness, ask('web-searcher', 'Latest Oslo tram news?', { tools: [{ type: 'openrouter:web_search' }] }));
+    expect(harness.emulator.generations().at(-1)?.billed?.webSearchResults).toBe(50);
+    expect(one).toBeGreaterThan(50 * 0.004);
+    expect(worstCase).toBeGreaterThanOrEqual(one);
+    expect(spent).toBeLessThanOrEqual(cap);
+    expect(admitted).toBeGreaterThanOrEqual(2);
+  });
+
+  it('an image asked for in a chat is reserved at the image output price (Gemini 2.5 Flash Image: 12 times its completion price)', async () => {
+    const harness = await start();
+    const { one, worstCase, spent, cap, admitted } = await eightAtOnceUnderCap(harness, ask('painter', 'Draw a fjord.', { modalities: ['image', 'text'] }));
+    expect(harness.emulator.generations().at(-1)?.billed?.imageTokens).toBeGreaterThan(0);
+    expect(worstCase).toBeGreaterThanOrEqual(one);
+    expect(spent).toBeLessThanOrEqual(cap);
+    expect(admitted).toBeGreaterThanOrEqual(2);
   });
 
   it('a moderation call is reserved with the Llama Guard template its message is read in', async () => {

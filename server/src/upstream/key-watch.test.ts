@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyWatch } from './key-watch.js';
+import { holdFor, KeyWatch } from './key-watch.js';
 import type { SseItem } from './sse-events.js';
 
 const SECRET = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
@@ -27,16 +27,56 @@ const joined = (items: SseItem[], field = 'content') =>
   items.map((item) => (item.kind === 'data' && item.data !== '[DONE]' ? ((JSON.parse(item.data) as { choices: Array<{ delta: Record<string, string> }> }).choices[0]?.delta[field] ?? '') : '')).join('');
 
 describe('KeyWatch', () => {
-  it('cuts a secret streamed a few characters per event, leaving fewer than its hold characters of it', () => {
-    for (const size of [1, 2, 3, 5, 7, 64]) {
-      const events = [data(chunk({ content: 'Bearer sk-or-v1-' })), ...pieces(`${SECRET} and on`, size).map((piece) => data(chunk({ content: piece })))];
-      const { out } = watched(events);
-      expect(out).toHaveLength(events.length);
-      const text = joined(out);
-      const leaked = text.indexOf('[redacted]') - 'Bearer sk-or-v1-'.length;
-      expect(text.replace(SECRET.slice(0, leaked), ''), `pieces of ${size}`).toBe('Bearer sk-or-v1-[redacted] and on');
-      expect(leaked).toBeLessThan(4);
+  it('cuts a secret streamed a few characters per event, leaving fewer than its hold characters of it, under a quarter', () => {
+    for (const secret of [SECRET, 'emulator-key', '01234567']) {
+      for (const size of [1, 2, 3, 5, 7, 64]) {
+        const events = [data(chunk({ content: 'Bearer sk-or-v1-' })), ...pieces(`${secret} and on`, size).map((piece) => data(chunk({ content: piece })))];
+        const { out } = watched(events, secret);
+        expect(out).toHaveLength(events.length);
+        const text = joined(out);
+        const leaked = text.indexOf('[redacted]') - 'Bearer sk-or-v1-'.length;
+        expect(text.replace(secret.slice(0, leaked), ''), `${secret} in pieces of ${size}`).toBe('Bearer sk-or-v1-[redacted] and on');
+        expect(leaked).toBeLessThan(holdFor(secret.length));
+        expect(leaked).toBeLessThan(secret.length / 4);
+      }
     }
+  });
+
+  it('holds text ending in a short secret\'s first character no more: with the emulator\'s key, text ending in `e` goes on at once', () => {
+    const events = [data(chunk({ content: 'Here is the' })), data(chunk({ content: ' answer, emu' })), data(chunk({ content: 'lated' }))];
+    const { out, leftAfter } = watched(events, 'emulator-key');
+    expect(out).toEqual(events);
+    expect(leftAfter).toEqual([1, 3, 3]);
+    expect(holdFor('emulator-key'.length)).toBe(3);
+    expect(holdFor(SECRET.length)).toBe(4);
+  });
+
+  it('lets events held behind text ending in the start of the secret go on at the finish, not after 64 events or at the end', () => {
+    const toolCall = (call: Record<string, unknown>) => chunk({ tool_calls: [{ index: 0, ...call }] });
+    const events = [
+      data(chunk({ content: 'Let me look that up 0123' })),
+      data(toolCall({ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '' } })),
+      data(toolCall({ function: { arguments: '{"q":' } })),
+      data(toolCall({ function: { arguments: '"x"}' } })),
+      // Text that spells a finish is none: its quotes are escaped.
+      data(chunk({ reasoning: '{"finish_reason":"stop"}' })),
+      data(JSON.stringify({ id: 'gen-1', choices: [{ index: 0, delta: {}, finish_reason: null }] })),
+      data(JSON.stringify({ id: 'gen-1', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] })),
+      data(JSON.stringify({ id: 'gen-1', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } })),
+    ];
+    const { out, leftAfter } = watched(events);
+    expect(out).toEqual(events);
+    // Text may go on after a tool call (a model may write between its calls): until the finish, the events wait.
+    expect(leftAfter).toEqual([7, 7, 7, 7, 7, 7, 7, 8]);
+  });
+
+  it('still cuts the rest of a secret that completes after the events held before it went on (past 64)', () => {
+    const events = pieces(SECRET, 1).flatMap((piece) => [data(chunk({ content: piece })), data(chunk({ reasoning: 'thinking' }))]);
+    const { out } = watched(events);
+    const text = joined(out);
+    expect(text).not.toContain(SECRET);
+    expect(text).toMatch(/^[0-9a-f]{5,60}\[redacted\]$/);
+    expect(SECRET.startsWith(text.replace('[redacted]', ''))).toBe(true);
   });
 
   it('holds an event whose text ends in the start of the secret, and lets it go as it came when the text goes elsewhere', () => {

@@ -1,7 +1,7 @@
 import type { SseItem } from './sse-events.js';
 
 export const REDACTED = '[redacted]';
-/** Events held back at most while a key may be forming across them; past this they go on and the watch restarts. */
+/** Events held back at most while a key may be forming across them; past this they go on (see `KeyWatch`). */
 const MAX_HELD = 64;
 
 type DataItem = Extract<SseItem, { kind: 'data' }>;
@@ -27,9 +27,11 @@ interface Field {
  * (`\u0073k-…`), where the bytes do not. Each string value's decoded text is matched against the secret, field by
  * field (values under the same key name continue one text across events, as a client joins `content` or
  * `arguments`). An event whose field ends in the secret's first `hold` characters or more is held back, with every
- * event after it, until the field goes on with something else (they go on as they came) or completes the secret (its
- * characters are cut from the held events and the last becomes `[redacted]`). Fewer than `hold` characters of the
- * secret may leave before it is known: `hold` is at most 4, a sixteenth of the secret.
+ * event after it, until the field goes on with something else (they go on as they came), completes the secret (its
+ * characters are cut from the held events and the last becomes `[redacted]`) or can go on no more: an event with a
+ * `finish_reason` ends every field (a request asks for one choice). Fewer than `hold` characters of the secret may
+ * leave before it is known: `hold` is a quarter of the secret, at most 4 (see `holdFor`). Past `MAX_HELD` events the
+ * held ones go on; the fields keep their place, so the rest of a secret that completes later is still cut.
  *
  * Made only for a secret of letters, digits and `-_.~`, which JSON writes only as themselves or as `\u` escapes.
  *
@@ -51,7 +53,7 @@ export class KeyWatch {
   constructor(needle: string) {
     this.#needle = needle;
     this.#failure = failureTable(needle);
-    this.hold = Math.min(4, Math.max(1, Math.floor(needle.length / 16)));
+    this.hold = holdFor(needle.length);
   }
 
   /** Whether the watch can take this secret (see the class). */
@@ -84,10 +86,10 @@ export class KeyWatch {
     // A plain chunk's text follows `"content":"`; after a cut the whole event is read again.
     if (!text || this.#matchValue(item, text[0] - CONTENT_KEY_TAIL, text[0] - 3, text[0], text[1], !hasUnicodeEscape(item.data, text[0], text[1]), true) >= 0) this.#scan(item);
     this.#current = undefined;
-    if (this.#forming()) {
+    // Looked for only while something forms: a finish ends the fields, and what they hold can go on.
+    if (this.#forming() && !finishes(item.data)) {
       this.#held.push(item);
       if (this.#held.length < MAX_HELD) return;
-      this.#fields.length = 0;
       this.flush(out);
       return;
     }
@@ -95,13 +97,19 @@ export class KeyWatch {
     out.push(item);
   }
 
-  /** Whether a field's text ends in the secret's first `hold` characters or more. */
+  /**
+   * Whether a field's text ends in the secret's first `hold` characters or more, in events not yet gone on: once they
+   * went on (a finish, `MAX_HELD`), the field holds again only when it goes on.
+   */
   #forming(): boolean {
-    for (const field of this.#fields) if (field.state >= this.hold) return true;
+    for (const field of this.#fields) if (field.state >= this.hold && field.parts.length > 0) return true;
     return false;
   }
 
-  /** Lets every held item go on (the stream ended); what may still form a secret can leave no more of it. */
+  /**
+   * Lets every held item go on (the stream or its text ended, or too many were held). The fields keep how far they
+   * matched: what already went on can no longer be cut, but a secret that completes later still is, from there.
+   */
   flush(out: SseItem[]): void {
     for (const field of this.#fields) field.parts = [];
     if (this.#held.length === 0) return;
@@ -354,6 +362,40 @@ function isJoinedField(data: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * How many of a secret's first characters a field's text must end in for its event to be held: a quarter of the
+ * secret, at least 1 and at most 4. Fewer may leave before the secret is known, so less than a quarter of it (3 of a
+ * 64-character key's); more would hold more often: text ends in a secret's first character often (the emulator's
+ * `emulator-key`: any text ending in `e`), in its first three rarely.
+ * @example
+ * holdFor(64); // 4
+ * holdFor('emulator-key'.length); // 3
+ */
+export function holdFor(length: number): number {
+  return Math.min(4, Math.max(1, Math.floor(length / 4)));
+}
+
+/**
+ * Whether an event finishes its choice (a `finish_reason` that is a string, not `null`): after it no field goes on.
+ * Found as a key, so text that spells one (its quotes escaped) is no finish.
+ */
+function finishes(data: string): boolean {
+  for (let at = data.indexOf('"finish_reason"'); at !== -1; at = data.indexOf('"finish_reason"', at + 1)) {
+    if (escaped(data, at, 0)) continue;
+    let position = at + '"finish_reason"'.length;
+    while (isSpace(data.charCodeAt(position))) position += 1;
+    if (data.charCodeAt(position) !== 58 /* : */) continue;
+    position += 1;
+    while (isSpace(data.charCodeAt(position))) position += 1;
+    return data.charCodeAt(position) === 34 /* " */;
+  }
+  return false;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
 /** From the start of `content` to the start of its value: `content":"`. */
 const CONTENT_KEY_TAIL = 'content":"'.length;
 
@@ -406,7 +448,7 @@ function escaped(text: string, index: number, from: number): boolean {
 /** Whether a colon (after spaces) comes at `from`: the string before it was an object's key. */
 function followedByColon(text: string, from: number): boolean {
   let at = from;
-  while (at < text.length && (text.charCodeAt(at) === 32 || text.charCodeAt(at) === 9 || text.charCodeAt(at) === 10 || text.charCodeAt(at) === 13)) at += 1;
+  while (at < text.length && isSpace(text.charCodeAt(at))) at += 1;
   return text.charCodeAt(at) === 58 /* : */;
 }
 

@@ -60,8 +60,10 @@ export interface ChatPlan {
   citations: Citation[];
   /** Results of OpenRouter's own web search (billed per result), cited or not; 0 without it or on a native search. */
   webSearchResults: number;
-  /** Searches on the model's own engine (billed at its `web_search` price): 0 or 1. */
+  /** Searches on the model's own engine (billed at its `web_search` price each). */
   webSearches: number;
+  /** Searches the request ran, on any engine (`usage.server_tool_use.web_search_requests`); 0 without one. */
+  webSearchRequests: number;
   /** Of `promptTokens`, those of input audio (billed at the audio price). */
   audioTokens: number;
   /** Input images, each billed the model's image price on top of its tokens. */
@@ -201,6 +203,32 @@ function webSearchResultsOf(body: Record<string, unknown>): number | undefined {
   return typeof asked === 'number' && Number.isInteger(asked) ? Math.min(10, Math.max(1, asked)) : DEFAULT_SEARCH_RESULTS;
 }
 
+/** Results OpenRouter's engines return across all of a request's searches when the tool does not say. */
+const DEFAULT_TOTAL_RESULTS = 50;
+
+/**
+ * How often the model searches in one request: the `openrouter:web_search` server tool as often as the `searches`
+ * knob says, up to its `max_uses` where the engine honours it (OpenRouter's engines, and Anthropic's own search, to
+ * which OpenRouter forwards it); the `web` plugin and the `:online` suffix once.
+ */
+function searchCountOf(body: Record<string, unknown>, model: CatalogModel, scenario: Scenario, onModelEngine: boolean): number {
+  const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
+  if (!tool) return 1;
+  const settings = isRecord(tool['parameters']) ? tool['parameters'] : tool;
+  const bound = settings['max_uses'];
+  const honoured = !onModelEngine || model.id.startsWith('anthropic/');
+  const wanted = scenario.searches ?? 1;
+  return honoured && typeof bound === 'number' && Number.isInteger(bound) && bound >= 1 ? Math.min(wanted, bound) : wanted;
+}
+
+/** The most results a request's searches return in all (`max_total_results`, else 50). */
+function totalResultsOf(body: Record<string, unknown>): number {
+  const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
+  const settings = tool ? (isRecord(tool['parameters']) ? tool['parameters'] : tool) : {};
+  const total = settings['max_total_results'];
+  return typeof total === 'number' && Number.isInteger(total) && total >= 1 ? total : DEFAULT_TOTAL_RESULTS;
+}
+
 /** Providers whose own search engine OpenRouter's web search runs on unless the request names another. */
 const NATIVE_SEARCH_AUTHORS = new Set(['anthropic', 'openai', 'perplexity', 'x-ai']);
 
@@ -212,8 +240,8 @@ const NATIVE_SEARCH_AUTHORS = new Set(['anthropic', 'openai', 'perplexity', 'x-a
  * model of Anthropic, OpenAI, Perplexity or xAI. Such a search replaces OpenRouter's (`replacesResults`: no fee per
  * result).
  */
-function nativeSearchOf(body: Record<string, unknown>, model: CatalogModel, prices: TokenPrices, searchAsked: boolean): { searches: number; replacesResults: boolean } {
-  if (prices.webSearch <= 0) return { searches: 0, replacesResults: false };
+function nativeSearchOf(body: Record<string, unknown>, model: CatalogModel, prices: TokenPrices, searchAsked: boolean): { searches: number; replacesResults: boolean; onModelEngine: boolean } {
+  if (prices.webSearch <= 0) return { searches: 0, replacesResults: false, onModelEngine: false };
   const always = model.supported_parameters.includes('web_search_options');
   const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
   const plugin = (Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : []).find((candidate) => candidate['id'] === 'web');
@@ -221,7 +249,7 @@ function nativeSearchOf(body: Record<string, unknown>, model: CatalogModel, pric
   const author = model.id.split('/')[0] ?? '';
   const onModelEngine = engine === 'native' || ((engine === undefined || engine === 'auto') && NATIVE_SEARCH_AUTHORS.has(author));
   const replacesResults = searchAsked && (onModelEngine || isRecord(body['web_search_options']));
-  return { searches: always || replacesResults || isRecord(body['web_search_options']) ? 1 : 0, replacesResults };
+  return { searches: always || replacesResults || isRecord(body['web_search_options']) ? 1 : 0, replacesResults, onModelEngine };
 }
 
 /** The answer with its sources listed at the end (`[1] [2]…`), and a citation for each marker. */
@@ -285,7 +313,8 @@ export function planChat(
   const messages = body['messages'] as Array<Record<string, unknown>>;
   const attachments = readAttachments(body, model);
   // A Llama Guard model reads the conversation inside its chat template, billed as prompt too.
-  const template = isModerationModel(model.id) ? countTokens(llamaGuardPrompt(''), scenario.tokenizer) : 0;
+  // The template is fixed English text, whatever the knob says of the message's density (`tokenizer=bytes`).
+  const template = isModerationModel(model.id) ? countTokens(llamaGuardPrompt('')) : 0;
   const fullPromptTokens = countPromptTokens(messages, body['tools'], scenario.tokenizer) + attachments.tokens + template;
   const cache = promptCacheUse(context, messages, model);
   const limit = (body['max_completion_tokens'] ?? body['max_tokens'] ?? model.top_provider.max_completion_tokens ?? DEFAULT_OUTPUT_TOKENS) as number;
@@ -370,6 +399,10 @@ export function planChat(
   const toolTokens = toolCalls.reduce((sum, call) => sum + call.argumentPieces.length + 1, 0);
   const prices = pricesFor(providerPricing(model, provider.name), promptTokens);
   const native = nativeSearchOf(body, model, prices, searchResults !== undefined);
+  // Each search of the server tool is billed: its results on OpenRouter's engine (no more than the total allowed),
+  // or a search on the model's own.
+  const searches = searchResults === undefined ? 0 : searchCountOf(body, model, scenario, native.replacesResults && native.onModelEngine);
+  const results = Math.min(searches * (searchResults ?? 0), totalResultsOf(body));
   return {
     model,
     provider,
@@ -382,8 +415,9 @@ export function planChat(
     toolCalls,
     images,
     citations,
-    webSearchResults: native.replacesResults ? 0 : (searchResults ?? 0),
-    webSearches: native.searches,
+    webSearchResults: native.replacesResults ? 0 : results,
+    webSearches: native.replacesResults ? native.searches * searches : native.searches,
+    webSearchRequests: Math.max(searches, native.searches),
     audioTokens: Math.min(attachments.audioTokens, promptTokens),
     inputImages: attachments.images,
     ocrPages: attachments.ocrPages,
