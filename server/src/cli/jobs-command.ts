@@ -99,7 +99,7 @@ async function results(argv: readonly string[], env: CliEnvironment, io: CliIo):
 }
 
 function withJobs<T>(target: StoreTarget, work: (store: JobStore) => Promise<T>): Promise<T> {
-  return withGatewayStores(target, (stores) => work(new JobStore(stores.database.db)));
+  return withGatewayStores(target, (stores) => work(new JobStore(stores.database.db, stores.clock.now)));
 }
 
 async function jobIn(store: JobStore, target: StoreTarget, id: string): Promise<JobRow> {

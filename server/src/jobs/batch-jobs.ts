@@ -53,7 +53,8 @@ export function startBatchJobs(context: GatewayContext, ready: Promise<GatewaySt
   let queue: JobQueue | undefined;
   let closing = false;
   const service = ready.then(async (stores) => {
-    const store = new JobStore(stores.database.db);
+    // Leases in the database's clock: an instance whose clock runs ahead does not take over jobs others still run.
+    const store = new JobStore(stores.database.db, stores.clock.now);
     runner = new JobRunner(context, store, openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId)), options);
     // BullMQ (and its Redis client) load only where Redis is configured: a gateway without Redis never holds them.
     const BullJobQueue = redis.url ? (await import('./bull-job-queue.js')).BullJobQueue : undefined;

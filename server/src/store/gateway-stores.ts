@@ -7,6 +7,7 @@ import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';
 import { SqlConversationStore, type ConversationLimits } from './conversation-store.js';
 import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
+import { DatabaseClock } from './database-clock.js';
 import { ProviderKeyStore } from './provider-key-store.js';
 import { SqlFeatureStore } from './sql-feature-store.js';
 
@@ -20,6 +21,8 @@ export interface GatewayStores {
   providerKeys: ProviderKeyStore;
   conversations: SqlConversationStore;
   limits: LimitPolicyStore;
+  /** The database's clock, for the leases instances compare (see `DatabaseClock`). */
+  clock: DatabaseClock;
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
   const database = typeof options.database === 'object' ? options.database : openDatabase(options.database);
   try {
     await migrateToLatest(database);
+    const clock = await DatabaseClock.start(database.db, database.dialect);
     const notifier = new ChangeNotifier(database.pool);
     await notifier.start();
     const audit = new AuditLog(database.db);
@@ -74,7 +78,9 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
       providerKeys,
       conversations: new SqlConversationStore(database.db, options.conversationLimits),
       limits,
+      clock,
       async close() {
+        clock.stop();
         limits.close();
         features.close();
         clientKeys.close();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
+import type { DatabaseClock } from '../store/database-clock.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import type { PriceLookup } from './estimate.js';
 import { UsageLedger } from './ledger.js';
@@ -89,6 +90,10 @@ export function startGatewayUsage(
   }
   const { reconcile, retentionDays, retentionIntervalMs, ...writing } = parsed.data;
   const { logger } = options;
+  // Heartbeats in the database's clock, known once it is open (before the ledger starts, which waits for it).
+  let clock: DatabaseClock | undefined;
+  ready.then((stores) => (clock = stores.clock), () => undefined);
+  const now = () => (clock ? clock.now() : Date.now());
   const database = ready.then((stores) => stores.database.db);
   // The gateway reports a database that cannot open; here it only must not become an unhandled rejection.
   database.catch(() => undefined);
@@ -110,7 +115,7 @@ export function startGatewayUsage(
                 },
               },
             }),
-        ...(options.instance ? { openRequests: { ...options.instance, statements: ready.then((stores) => stores.database.statements) } } : {}),
+        ...(options.instance ? { openRequests: { ...options.instance, now, statements: ready.then((stores) => stores.database.statements) } } : {}),
         logger,
       });
   let ledger: UsageLedger | undefined;

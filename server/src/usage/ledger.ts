@@ -32,7 +32,7 @@ export interface UsageLedgerOptions {
    * crash leaves becomes records: see `OpenRequests`. `leaseMs`: how long after its last heartbeat an instance is
    * taken for gone.
    */
-  openRequests?: Pick<OpenRequestsOptions, 'instance' | 'leaseMs' | 'statements' | 'onInstancesAlive'>;
+  openRequests?: Pick<OpenRequestsOptions, 'instance' | 'leaseMs' | 'statements' | 'onInstancesAlive' | 'now'>;
   logger?: GatewayLogger;
 }
 

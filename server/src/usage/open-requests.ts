@@ -110,14 +110,14 @@ export class OpenRequests implements InFlightLog {
   #retry: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #recovering: Promise<void> | undefined;
-  readonly #startedAt: number;
+  /** When this instance started, by the clock the heartbeats are in (`now`): set by `start`. */
+  #startedAt = 0;
   #closed = false;
 
   constructor(database: PromiseLike<Kysely<Database>>, options: OpenRequestsOptions) {
     this.#database = database;
     const { statements, ...rest } = options;
     this.#options = { now: Date.now, ...rest };
-    this.#startedAt = this.#options.now();
     const ready = Promise.all([database, statements]);
     ready.then(([db, sqlite]) => {
       this.#waitForNotes = db.getExecutor().adapter instanceof SqliteAdapter;
@@ -255,6 +255,7 @@ export class OpenRequests implements InFlightLog {
    * lease. Resolves once the first round is done (a failure is logged, and the next round tries again).
    */
   async start(): Promise<void> {
+    this.#startedAt = this.#options.now();
     await this.#round();
     if (this.#closed) return;
     this.#heartbeat = setInterval(() => void this.#round(), Math.max(100, Math.floor(this.#options.leaseMs / 3)));
