@@ -347,7 +347,14 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const redisUrl = options.limits?.redisUrl ?? process.env['REDIS_URL'];
   const quotaBackend: QuotaBackend = options.limits?.backend ?? (redisUrl
     ? new FallbackBackend({
-        primary: new RedisBackend({ url: redisUrl, instanceId: instance.id, leaseMs: instanceLeaseMs, ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}) }),
+        primary: new RedisBackend({
+          url: redisUrl,
+          instanceId: instance.id,
+          leaseMs: instanceLeaseMs,
+          ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}),
+          // A Redis that restarted between two requests lost its counters unnoticed: they are read again from the ledger.
+          onReconnect: () => quota.recount(),
+        }),
         policy: options.limits?.onRedisFailure ?? 'fail-closed',
         onPrimaryStateChange: (state, error) => {
           if (state === 'down') logger.error('Redis for limits is unreachable', { error });

@@ -79,7 +79,7 @@ describe('insforge-ai jobs', () => {
   it('cancels a job that has not finished, and refuses one that has', async () => {
     const cancelled = await cli(['cancel', waiting]);
     expect(cancelled.exitCode).toBe(0);
-    expect(cancelled.err).toContain('3 items will not run');
+    expect(cancelled.err).toContain('3 unfinished items cancelled');
     expect((await cli(['show', waiting])).out).toContain('cancelled — Cancelled from the command line.');
     const again = await cli(['cancel', finished]);
     expect(again.exitCode).toBe(1);

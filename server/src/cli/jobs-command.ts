@@ -80,9 +80,9 @@ async function cancel(argv: readonly string[], env: CliEnvironment, io: CliIo): 
   const skipped = await withJobs(target, async (store) => {
     const job = await jobIn(store, target, id as string);
     if (!(await store.transition(job.id, ['queued', 'running', 'paused'], 'cancelled', 'Cancelled from the command line.'))) throw new CliError(`Job ${job.id} is ${job.status} and cannot be cancelled.`, 1);
-    return store.cancelPending(job.id);
+    return store.cancelUnfinished(job.id);
   });
-  io.err(`Cancelled job ${id}: ${skipped} items will not run; items in flight are aborted by the gateway working on it.`);
+  io.err(`Cancelled job ${id}: ${skipped} unfinished items cancelled; those in flight are aborted by the gateway working on it.`);
   return 0;
 }
 

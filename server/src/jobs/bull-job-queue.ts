@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayLogger } from '../logger.js';
 import { createRedisClient, isRedisUnavailableError } from '../net/redis-client.js';
@@ -25,6 +25,11 @@ export interface BullJobQueueOptions {
   closeTimeoutMs?: number | undefined;
   /** The longest `enqueue` waits for Redis to take a job; a Redis known to be down fails it at once. Default 5 s. */
   enqueueTimeoutMs?: number | undefined;
+  /**
+   * How often a worker offers again the jobs that have waited a lease for a worker with none taking them (their
+   * entries lost with Redis). Default: the lease.
+   */
+  sweepMs?: number | undefined;
 }
 
 const QUEUE_NAME = 'insforge-ai-jobs';
@@ -51,6 +56,7 @@ export class BullJobQueue implements JobQueue {
   /** Whether the first connection to Redis answered or failed: before, `enqueue` waits for it. */
   #firstAttempted = false;
   #offering = false;
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BullJobQueueOptions) {
     // Never queued in the client nor retried: a job whose offer cannot reach Redis now is for the caller to handle.
@@ -133,17 +139,27 @@ export class BullJobQueue implements JobQueue {
         maxStalledCount: 1_000,
       },
     );
-    this.#worker.on('error', (error) => this.#reportDown(error));
+    this.#worker.on('error', (error) => {
+      if (!isJobEntryError(error)) return this.#reportDown(error);
+      // Redis answered: it is up. Taken for an outage, this was reported as one, and hid the next real one.
+      this.options.logger.warn("a batch job's entry in BullMQ lapsed or is gone (this instance was paused or too busy to renew its lock, or Redis lost it); the database lease keeps the job on one worker", { error });
+    });
     this.#worker.on('ready', () => (this.#down = false));
+    // Offering again when Redis is back misses a job a live worker held then: its entry went with Redis, and when that
+    // worker dies nothing in Redis stalls or retries it. Each worker looks for such jobs, about once a lease.
+    this.#sweep = setInterval(() => void this.#offerStranded(leaseMs), this.options.sweepMs ?? leaseMs);
+    this.#sweep.unref();
   }
 
   stopTaking(): void {
     this.#stopped = true;
+    clearInterval(this.#sweep);
     // Active jobs go on; none is fetched after this.
     void this.#worker?.pause(true).catch(() => undefined);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#sweep);
     for (const abort of this.#aborts) abort.abort();
     // With Redis gone, BullMQ's close would wait for it: after a grace, the connections are cut instead.
     const closed = Promise.all([this.#worker?.close(), this.#queue.close()]).catch(() => undefined);
@@ -171,8 +187,30 @@ export class BullJobQueue implements JobQueue {
     }
   }
 
+  /**
+   * Offers again the jobs that have had no worker for a lease (see `start`). Under the job's own id: a job whose
+   * entry is still in the queue (waiting, active, retrying) is not added twice.
+   */
+  async #offerStranded(leaseMs: number): Promise<void> {
+    if (this.#offering || this.#stopped || this.#adding.status !== 'ready') return;
+    this.#offering = true;
+    try {
+      const stranded = await this.options.store.stranded(OFFER_AGAIN_LIMIT, Date.now() - leaseMs);
+      // In one round trip: a backlog of jobs waiting for a worker is found here each time, and deduplicated by BullMQ.
+      if (stranded.length > 0) await this.#queue.addBulk(stranded.map((jobId) => ({ name: 'job', data: { jobId }, opts: this.#entryOptions(jobId, 0) })));
+    } catch (error) {
+      this.options.logger.warn('the jobs no worker took could not be offered to the queue again; they are at the next look', { error });
+    } finally {
+      this.#offering = false;
+    }
+  }
+
   async #add(jobId: string, delayMs: number): Promise<void> {
-    await this.#queue.add('job', { jobId }, {
+    await this.#queue.add('job', { jobId }, this.#entryOptions(jobId, delayMs));
+  }
+
+  #entryOptions(jobId: string, delayMs: number): JobsOptions {
+    return {
       // One waiting entry per job and moment: a job offered twice at once is worked once.
       jobId: delayMs > 0 ? `${jobId}.${Date.now() + delayMs}` : jobId,
       delay: delayMs,
@@ -180,7 +218,7 @@ export class BullJobQueue implements JobQueue {
       backoff: { type: 'fixed', delay: this.options.retryDelayMs ?? 2_000 },
       removeOnComplete: true,
       removeOnFail: true,
-    });
+    };
   }
 
   /** A connection of its own; by default one whose commands wait as long as Redis does, as BullMQ's blocking reads need. */
@@ -190,4 +228,14 @@ export class BullJobQueue implements JobQueue {
     this.#connections.push(connection);
     return connection;
   }
+}
+
+/**
+ * BullMQ's errors about one job's entry, from a Redis that answered: its lock could not be renewed (lapsed, taken by
+ * the stalled-job check) or its key is gone (a Redis restarted without persistence). These carry BullMQ's numeric
+ * error code or its lock renewal message; a connection's errors carry a string code or ioredis' messages.
+ */
+function isJobEntryError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return typeof (error as { code?: unknown }).code === 'number' || error.message.startsWith('could not renew lock for job ');
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
@@ -134,6 +135,73 @@ describe.each(IMPLEMENTATIONS)('job queue contract: $name', ({ database, make })
     await until(() => started);
     await closing.close();
     expect(aborted).toBe(true);
+  });
+});
+
+describe('BullMQ job queue after Redis lost its entries', () => {
+  let test: TestDatabase;
+  let store: JobStore;
+  let queue: BullJobQueue | undefined;
+
+  beforeAll(async () => {
+    test = await createTestDatabase('sqlite');
+    store = new JobStore(test.database.db);
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await test.drop();
+  });
+
+  it('offers again a job whose worker held it when Redis lost its entry, once that worker dies', async () => {
+    const id = (await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{}], worstCaseUsd: 0 })).id;
+    // A worker holds the job, and Redis (no persistence) restarted meanwhile: the queue has no entry of it. When Redis
+    // came back, the job was not offered again, since its worker was alive; then that worker dies, its lease runs out.
+    await store.claimById(id, 'dying-worker', 1_500);
+    await store.transition(id, ['queued'], 'running');
+    const worked: string[] = [];
+    queue = new BullJobQueue({ store, logger, redisUrl: TEST_REDIS_URL, prefix: `${PREFIX}-lost`, leaseMs: 300, lockMs: 1_000, retryDelayMs: 50 });
+    queue.start(async (jobId) => {
+      worked.push(jobId);
+      await store.transition(jobId, ['running'], 'completed');
+    });
+    await until(async () => (await store.get(id))?.status === 'completed');
+    expect(worked).toEqual([id]);
+  });
+});
+
+describe('BullMQ job queue whose lock on a job lapsed', () => {
+  let test: TestDatabase;
+  let queue: BullJobQueue | undefined;
+  beforeAll(async () => {
+    test = await createTestDatabase('sqlite');
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await test.drop();
+  });
+
+  it('says its lock lapsed, not that Redis is unreachable, when it cannot renew it (a paused instance)', async () => {
+    const store = new JobStore(test.database.db);
+    const seen: Array<{ level: 'warn' | 'error'; message: string }> = [];
+    const watching: GatewayLogger = { info: () => undefined, warn: (message) => void seen.push({ level: 'warn', message }), error: (message) => void seen.push({ level: 'error', message }) };
+    const prefix = `${PREFIX}-lapsed`;
+    const id = (await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{}], worstCaseUsd: 0 })).id;
+    const redis = new Redis(TEST_REDIS_URL);
+    queue = new BullJobQueue({ store, logger: watching, redisUrl: TEST_REDIS_URL, prefix, leaseMs: 300, lockMs: 500, retryDelayMs: 50 });
+    try {
+      queue.start(async (jobId) => {
+        // What the stalled-job check does to the lock of a worker that stopped renewing it (SIGSTOP past its lock).
+        await redis.del(`${prefix}:insforge-ai-jobs:${jobId}:lock`);
+        await until(() => seen.length > 0);
+        await store.transition(jobId, ['queued', 'running'], 'completed');
+      });
+      await queue.enqueue(id);
+      await until(async () => (await store.get(id))?.status === 'completed');
+      expect(seen[0]).toEqual({ level: 'warn', message: expect.stringContaining('lapsed') as string });
+      expect(seen.filter((entry) => entry.message.includes('unreachable'))).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import type { OpenDatabase } from '../store/database.js';
+import { newRequestId } from '../usage/request-id.js';
 import { BILLED_WITHOUT_ANSWER, MAYBE_BILLED } from './job-runner.js';
 import { JobStore } from './job-store.js';
 
@@ -109,6 +110,25 @@ describe('a worker taking over a dead worker’s job', () => {
     expect((await store.items(job.id))[0]?.status).toBe('failed');
   });
 
+  it('records at its worst case an item its dead worker sent before the note of its request was written', async () => {
+    const job = await store.create({ identity: { projectId: 'default', role: 'user', userId: 'user-1', clientKeyId: 'ck' }, kind: 'chat', options: {}, items: [chatItem('sent-without-a-note')], worstCaseUsd: 1 });
+    await database.db.updateTable('batch_jobs').set({ status: 'running', locked_by: 'dead-worker', locked_until: Date.now() - 1 }).where('id', '=', job.id).execute();
+    // Marked sent, then killed before OpenRouter named the generation and before the request's note was written (on
+    // Postgres it goes with the next turn of the event loop): nothing else will ever record this request.
+    const requestId = newRequestId();
+    await database.db.updateTable('batch_job_items').set({ status: 'running', attempts: 1, sent_at: Date.now() - 1_000, request_id: requestId }).where('job_id', '=', job.id).execute();
+
+    const nudge = await call('POST', '/api/ai/jobs', { type: 'embeddings', items: [{ model: 'embed', input: 'wake up for the untraced' }] });
+    expect(nudge.status).toBe(202);
+    await until(async () => (await store.get(job.id))?.status === 'completed');
+    expect((await store.items(job.id))[0]).toMatchObject({ status: 'failed', error_code: 'worker_lost', error: MAYBE_BILLED });
+    const record = await until(() => database.db.selectFrom('usage_records').selectAll().where('id', '=', requestId).executeTakeFirst());
+    expect(record).toMatchObject({ job_id: job.id, status: 'error', error_code: 'instance_lost', cost_source: 'worst_case', feature: 'chat', user_id: 'user-1' });
+    expect(record.cost_usd).toBeGreaterThan(0);
+    expect(record.completion_tokens).toBeGreaterThan(0);
+    expect((await call('GET', `/api/ai/jobs/${job.id}`)).body['costUsd']).toBeCloseTo(record.cost_usd ?? 0, 12);
+  });
+
   it('never runs again an item whose generation OpenRouter is slow to know, and its ledger adds up to what OpenRouter billed', async () => {
     // OpenRouter's `GET /generation` answers 404 for a while after a generation ends: briefly for one, longer than the
     // worker's wait for the other two.
@@ -204,6 +224,23 @@ describe('cancelling a running job', () => {
       slow.remove();
     }
   }, 30_000);
+});
+
+describe('cancelling a job whose worker died', () => {
+  it('leaves no item running: the items the dead worker held are cancelled with the rest', async () => {
+    const job = await store.create({ identity: { projectId: 'default', role: 'user', userId: 'user-1', clientKeyId: 'ck' }, kind: 'chat', options: {}, items: [chatItem('held-by-the-dead'), chatItem('sent-by-the-dead'), chatItem('not-started')], worstCaseUsd: 1 });
+    const now = Date.now();
+    // Its worker was killed with two items in flight, and its lease has not run out yet: no worker settles them.
+    await database.db.updateTable('batch_jobs').set({ status: 'running', locked_by: 'dead-worker', locked_until: now + 60_000 }).where('id', '=', job.id).execute();
+    await database.db.updateTable('batch_job_items').set({ status: 'running', attempts: 1 }).where('job_id', '=', job.id).where('position', '=', 0).execute();
+    await database.db.updateTable('batch_job_items').set({ status: 'running', attempts: 1, sent_at: now - 1_000, request_id: 'req-of-the-dead', generation_id: 'gen-of-the-dead' }).where('job_id', '=', job.id).where('position', '=', 1).execute();
+
+    const cancelled = await call('POST', `/api/ai/jobs/${job.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body['progress']).toMatchObject({ running: 0, pending: 0, cancelled: 3 });
+    // The item sent keeps its request's id: the record its note in flight becomes counts in the job's cost.
+    expect((await store.items(job.id))[1]).toMatchObject({ status: 'cancelled', request_id: 'req-of-the-dead', generation_id: 'gen-of-the-dead' });
+  });
 });
 
 describe('the emergency stop and an admin resume', () => {

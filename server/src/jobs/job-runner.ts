@@ -6,7 +6,9 @@ import type { GatewayContext } from '../gateway/context.js';
 import type { GenerationFigures, GenerationLookup } from '../usage/reconciler.js';
 import { newRequestId } from '../usage/request-id.js';
 import type { UsageRecord } from '../usage/usage-record.js';
+import { INSTANCE_LOST } from '../usage/open-requests.js';
 import { ItemFailure, runItem, type ItemAnswer } from './item-runner.js';
+import { estimateJobItem } from './job-service.js';
 import type { ItemRow, JobRow, JobStore } from './job-store.js';
 import { parseSummary, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
 
@@ -192,7 +194,15 @@ export class JobRunner {
   async #recover(state: JobState, item: ItemRow): Promise<void> {
     if (item.sent_at === null) return this.store.requeue(item, false);
     const generationId = item.generation_id;
-    if (generationId === null) return void (await this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED }));
+    if (generationId === null) {
+      const settled = await this.store.fail(item, { code: 'worker_lost', message: MAYBE_BILLED });
+      // Its note in flight becomes its record once its instance is found gone. On Postgres the note is written alongside
+      // the upstream call, so a worker killed just after sending left none, and OpenRouter may have billed the request.
+      if (settled && item.request_id !== null && !(await this.store.requestTraced(item.request_id))) {
+        this.context.usage.record(await this.#untracedItemRecord(state, item, item.request_id));
+      }
+      return;
+    }
     const found = await this.#lostGeneration(state, item, generationId);
     // The worker lost the job, or it was paused: the item stays running for the next worker to settle.
     if (found === 'stopped') return;
@@ -255,6 +265,40 @@ export class JobRunner {
       completionTokens: figures?.completionTokens ?? 0,
       reasoningTokens: figures?.reasoningTokens ?? 0,
       ...(figures ? { costUsd: figures.costUsd } : { promptCharacters: promptCharactersOf(body), lateGeneration: true }),
+      latencyMs: 0,
+      attempts: 1,
+      startedAt: new Date(item.sent_at ?? Date.now()),
+      jobId: job.id,
+    };
+  }
+
+  /**
+   * The record of a lost item's request that left no note: the one its note would have become (`instance_lost`, at
+   * the worst case its caps reserved, for good, since no generation names it), so its own record, should the worker
+   * have been only cut off, replaces it.
+   */
+  async #untracedItemRecord(state: JobState, item: ItemRow, requestId: string): Promise<UsageRecord> {
+    const { job } = state;
+    const body = requestOf(job.kind, item, state.options) as Record<string, unknown>;
+    const planned = await estimateJobItem(this.context, state.identity, job.kind, JSON.parse(item.input), state.options).catch(() => undefined);
+    const tokens = planned?.estimate.tokens ?? 0;
+    const prompt = Math.min(planned?.estimate.promptTokens ?? 0, tokens);
+    return {
+      requestId,
+      endpoint: job.kind === 'embeddings' ? 'embeddings' : 'chat',
+      projectId: job.project_id,
+      ...(job.user_id ? { userId: job.user_id } : {}),
+      ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}),
+      ...(planned?.feature ? { feature: planned.feature } : {}),
+      requestedModel: String(body['model'] ?? ''),
+      status: 'error',
+      errorCode: INSTANCE_LOST,
+      streamed: job.kind !== 'embeddings',
+      promptTokens: prompt,
+      completionTokens: tokens - prompt,
+      reasoningTokens: 0,
+      // Without a plan (the feature changed since), an estimate from its prompt, priced by the ledger.
+      ...(planned ? { costUsd: planned.estimate.costUsd, costBasis: 'worst_case' as const } : { promptCharacters: promptCharactersOf(body) }),
       latencyMs: 0,
       attempts: 1,
       startedAt: new Date(item.sent_at ?? Date.now()),

@@ -44,7 +44,7 @@ export class JobService {
     const byFeature = new Map<string | undefined, QuotaEstimate>();
     const total: QuotaEstimate = { tokens: 0, costUsd: 0 };
     for (const [index, item] of items.entries()) {
-      const { feature, estimate } = await this.#check(identity, kind, item, options).catch((error: unknown) => {
+      const { feature, estimate } = await estimateJobItem(this.context, identity, kind, item, options).catch((error: unknown) => {
         throw inItem(error, kind === 'summarize' ? 'articles' : 'items', index);
       });
       const sum = byFeature.get(feature) ?? { tokens: 0, costUsd: 0 };
@@ -90,7 +90,7 @@ export class JobService {
   async cancel(job: JobRow): Promise<void> {
     const cancelled = await this.store.transition(job.id, ['queued', 'running', 'paused'], 'cancelled', 'Cancelled.');
     if (!cancelled) throw new GatewayError('version_conflict', `The job is ${job.status} and cannot be cancelled.`);
-    await this.store.cancelPending(job.id);
+    await this.store.cancelUnfinished(job.id);
     this.runner.cancelLocal(job.id);
   }
 
@@ -138,18 +138,23 @@ export class JobService {
     return this.store.summary(id);
   }
 
-  /** Plans one item as the worker will (policy and all) and estimates its worst case. */
-  async #check(identity: Identity, kind: JobKind, item: unknown, options: JobOptions): Promise<{ feature: string | undefined; estimate: QuotaEstimate }> {
-    if (kind === 'embeddings') {
-      const request = parseRequest(embeddingsRequestSchema, item);
-      const target = await resolveTarget(this.context, identity, request.model, 'embedding');
-      return { feature: target.isFeature ? target.feature.name : undefined, estimate: await estimateEmbeddings(this.context, target.models, request.input, target.isFeature ? target.feature.guardrails : undefined) };
-    }
-    const body = kind === 'summarize' ? summarizeChatBody(item as Article, options.summarize as SummarizeOptions) : item;
-    const { stream: _stream, stream_options: _streamOptions, ...request } = parseChatRequest(body);
-    const run = await prepareChat(this.context, identity, request);
-    return { feature: run.target.isFeature ? run.target.feature.name : undefined, estimate: await estimateChat(this.context, run) };
+}
+
+/**
+ * Plans one item as the worker will (policy and all) and estimates its worst case: what its request reserves.
+ * @example
+ * const { feature, estimate } = await estimateJobItem(context, identity, 'chat', { model: 'chat', messages }, {});
+ */
+export async function estimateJobItem(context: GatewayContext, identity: Identity, kind: JobKind, item: unknown, options: JobOptions): Promise<{ feature: string | undefined; estimate: QuotaEstimate }> {
+  if (kind === 'embeddings') {
+    const request = parseRequest(embeddingsRequestSchema, item);
+    const target = await resolveTarget(context, identity, request.model, 'embedding');
+    return { feature: target.isFeature ? target.feature.name : undefined, estimate: await estimateEmbeddings(context, target.models, request.input, target.isFeature ? target.feature.guardrails : undefined) };
   }
+  const body = kind === 'summarize' ? summarizeChatBody(item as Article, options.summarize as SummarizeOptions) : item;
+  const { stream: _stream, stream_options: _streamOptions, ...request } = parseChatRequest(body);
+  const run = await prepareChat(context, identity, request);
+  return { feature: run.target.isFeature ? run.target.feature.name : undefined, estimate: await estimateChat(context, run) };
 }
 
 /**

@@ -52,4 +52,26 @@ describe.each(DIALECTS)('JobStore on %s', (dialect) => {
     await store.release(taken.id, 'worker-1');
     expect((await store.waiting(10)).map((job) => job.id)).toContain(taken.id);
   });
+
+  it('counts the cost of an item retried by an admin once while its new request runs: the ledger holds the earlier run', async () => {
+    const { db } = await database();
+    const store = new JobStore(db);
+    const job = await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{ n: 1 }], worstCaseUsd: 1 });
+    const first = (await store.startNext(job.id)) as NonNullable<Awaited<ReturnType<JobStore['startNext']>>>;
+    const earlier = newRequestId();
+    await store.markSent(first, earlier);
+    // Its worker died after OpenRouter billed it: the item is a dead letter with that cost, which the ledger holds.
+    await store.fail(first, { code: 'worker_lost', message: 'billed, answer lost', costUsd: 0.002, requestId: earlier });
+    await db.insertInto('usage_records').values({
+      id: earlier, project_id: 'p', endpoint: 'chat', requested_model: 'chat', generation_id: 'gen-earlier', status: 'cancelled', streamed: 1,
+      prompt_tokens: 1, completion_tokens: 1, reasoning_tokens: 0, cost_usd: 0.002, cost_source: 'upstream', latency_ms: 0, cache_hit: 0, attempts: 1, created_at: Date.now(), job_id: job.id,
+    }).execute();
+    expect((await store.summary(job.id))?.costUsd).toBeCloseTo(0.002, 12);
+
+    expect(await store.retryFailed(job.id)).toBe(1);
+    const again = (await store.startNext(job.id)) as NonNullable<Awaited<ReturnType<JobStore['startNext']>>>;
+    await store.markSent(again, newRequestId());
+    // The new request has no cost yet: the earlier run's is counted once, from the ledger.
+    expect((await store.summary(job.id))?.costUsd).toBeCloseTo(0.002, 12);
+  });
 });

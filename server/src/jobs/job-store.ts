@@ -93,6 +93,28 @@ export class JobStore {
     return rows.map((row) => ({ id: row.id, pausedUntil: row.status === 'paused' ? row.paused_until : null }));
   }
 
+  /**
+   * Jobs that have been ready for a worker since `before` and that no worker took: queued or running with no live
+   * lease, or paused past their recheck time. A queue that keeps its own entries (BullMQ) offers them again, since
+   * their entries may be gone: lost with a Redis that keeps nothing on disk while a worker held the job, which then
+   * died.
+   */
+  async stranded(limit: number, before: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('batch_jobs')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', 'in', CLAIMABLE), eb.or([eb('locked_until', '<', before), eb.and([eb('locked_until', 'is', null), eb('updated_at', '<', before)])])]),
+          eb.and([eb('status', '=', 'paused'), eb('paused_until', '<', before), eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', before)])]),
+        ]),
+      )
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   async #insert(job: NewJob, id: string): Promise<JobRow | undefined> {
     const now = this.now();
     const row: JobRow = {
@@ -266,10 +288,11 @@ export class JobStore {
 
   /**
    * Marks the moment an item goes upstream, with the id of its request (its usage record's): from here until its
-   * generation id is known, OpenRouter may have it.
+   * generation id is known, OpenRouter may have it. The cost of an earlier run (an item retried) goes with that run's
+   * request: the ledger holds it, and the job's cost would count it twice as this request's until the answer.
    */
   async markSent(item: ItemRow, requestId: string): Promise<void> {
-    await this.#updateItem(item, ['running'], { sent_at: this.now(), request_id: requestId });
+    await this.#updateItem(item, ['running'], { sent_at: this.now(), request_id: requestId, cost_usd: null });
   }
 
   /** Persists the generation of an item's request; the answer is read only once this is durable. */
@@ -318,9 +341,24 @@ export class JobStore {
     return row !== undefined;
   }
 
-  /** Cancels every item not started yet; returns how many. */
-  async cancelPending(jobId: string): Promise<number> {
-    const result = await this.db.updateTable('batch_job_items').set({ status: 'cancelled', updated_at: this.now() }).where('job_id', '=', jobId).where('status', '=', 'pending').executeTakeFirst();
+  /**
+   * Whether a request left a trace that becomes, or is, its usage record: its note in flight (`open_requests`), or
+   * its record. The note is read first: the write that turns it into a record removes it in the same transaction.
+   */
+  async requestTraced(requestId: string): Promise<boolean> {
+    const note = await this.db.selectFrom('open_requests').select('id').where('id', '=', requestId).executeTakeFirst();
+    if (note) return true;
+    return (await this.db.selectFrom('usage_records').select('id').where('id', '=', requestId).executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * Cancels every item not finished yet, those in flight too; returns how many. An item in flight may be held by a
+   * worker that died, and no worker takes a cancelled job over to settle it: left running, it would stay so for good.
+   * A live worker aborts its own at its next look at the job; each keeps its request's id, so its record counts in
+   * the job's cost.
+   */
+  async cancelUnfinished(jobId: string): Promise<number> {
+    const result = await this.db.updateTable('batch_job_items').set({ status: 'cancelled', updated_at: this.now() }).where('job_id', '=', jobId).where('status', 'in', ['pending', 'running']).executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
-import { deleteRedisKeys } from '../../test/redis.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy } from '../../test/redis-proxy.js';
 
 let directory: string;
@@ -112,6 +113,39 @@ describe('a fail-open gateway whose Redis went away and came back', () => {
       expect(billed.generations).toBe(5);
       expect((await usedOf(gateway))['spendPerDayUsd']).toBeCloseTo(billed.cost, 9);
     } finally {
+      await gateway.close();
+      await proxy.close();
+      await deleteRedisKeys(prefix);
+    }
+  }, 30_000);
+});
+
+describe('a gateway whose Redis restarted between two requests, with nothing kept on disk', () => {
+  it('counts again from the ledger what was spent before, so the cap holds after the restart', async () => {
+    const proxy = await startRedisProxy();
+    const prefix = `insforge-test:caps-restart:${randomUUID()}:`;
+    const gateway = await startHarness({
+      database: join(directory, `ai-${randomUUID()}.db`),
+      usage: undefined,
+      ledger: { flushIntervalMs: 5 },
+      limits: { redisUrl: proxy.url, redisKeyPrefix: prefix },
+      // The instance's heartbeat writes its lease key every 200 ms: the test sees the connection is back by it.
+      instanceLeaseMs: 600,
+    });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await setCaps(gateway, { spendPerDayUsd: 1 });
+      for (let index = 0; index < 3; index += 1) expect((await chat(gateway, `before the restart ${index}`)).status).toBe(200);
+      const billed = gateway.emulator.billedTotal().cost;
+      await expect.poll(async () => (await usedOf(gateway))['spendPerDayUsd'], { timeout: 5_000 }).toBeCloseTo(billed, 9);
+      // Redis restarts while no request is in flight, so no call fails: its counters are gone when it is back.
+      await proxy.cut();
+      await deleteRedisKeys(prefix);
+      await proxy.restore();
+      await expect.poll(async () => (await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000))[1].length, { timeout: 5_000 }).toBeGreaterThan(0);
+      expect((await usedOf(gateway))['spendPerDayUsd']).toBeCloseTo(billed, 9);
+    } finally {
+      redis.disconnect();
       await gateway.close();
       await proxy.close();
       await deleteRedisKeys(prefix);

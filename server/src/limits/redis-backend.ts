@@ -24,6 +24,11 @@ export interface RedisBackendOptions {
   commandTimeoutMs?: number;
   /** Connection errors (Redis down, reconnecting); they also surface as `BackendUnavailableError` from calls. */
   onConnectionError?: (error: Error) => void;
+  /**
+   * The connection is ready again after it was lost. Redis may have restarted meanwhile, and one that keeps nothing on
+   * disk comes back without the counters: the caller seeds them again from its ledger (`QuotaGuard.recount`).
+   */
+  onReconnect?: () => void;
   /** Names this instance's reservations (see `leaseMs`); unique per instance. Default: a random id. */
   instanceId?: string;
   /**
@@ -295,6 +300,12 @@ export class RedisBackend implements QuotaBackend {
     client.defineCommand('quotaSeedBudget', { numberOfKeys: 2, lua: SEED_BUDGET_SCRIPT });
     const onConnectionError = options.onConnectionError ?? (() => undefined);
     client.on('error', (error: Error) => onConnectionError(error));
+    // No call may have failed while Redis was away (it restarted between two), so the wrapper saw no outage.
+    let connectedBefore = false;
+    client.on('ready', () => {
+      if (connectedBefore) options.onReconnect?.();
+      connectedBefore = true;
+    });
     this.firstConnection = new Promise((resolve) => {
       const settle = (): void => {
         client.off('ready', settle).off('error', settle).off('end', settle);
