@@ -250,25 +250,15 @@ export class JobRunner {
     // Feature caps and usage by feature count it; the feature also prices the estimate (its name is not a model).
     const feature = await this.context.features.get(job.project_id, requestedModel).catch(() => undefined);
     return {
-      requestId,
-      endpoint: job.kind === 'embeddings' ? 'embeddings' : 'chat',
-      projectId: job.project_id,
-      ...(job.user_id ? { userId: job.user_id } : {}),
-      ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}),
-      ...(feature ? { feature: feature.name } : {}),
+      ...lostItemRecordOf(job, item, requestId, feature?.name),
       requestedModel,
       generationId,
       status: 'cancelled',
       errorCode: 'worker_lost',
-      streamed: job.kind !== 'embeddings',
       promptTokens: figures?.promptTokens ?? 0,
       completionTokens: figures?.completionTokens ?? 0,
       reasoningTokens: figures?.reasoningTokens ?? 0,
       ...(figures ? { costUsd: figures.costUsd } : { promptCharacters: promptCharactersOf(body), lateGeneration: true }),
-      latencyMs: 0,
-      attempts: 1,
-      startedAt: new Date(item.sent_at ?? Date.now()),
-      jobId: job.id,
     };
   }
 
@@ -284,25 +274,15 @@ export class JobRunner {
     const tokens = planned?.estimate.tokens ?? 0;
     const prompt = Math.min(planned?.estimate.promptTokens ?? 0, tokens);
     return {
-      requestId,
-      endpoint: job.kind === 'embeddings' ? 'embeddings' : 'chat',
-      projectId: job.project_id,
-      ...(job.user_id ? { userId: job.user_id } : {}),
-      ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}),
-      ...(planned?.feature ? { feature: planned.feature } : {}),
+      ...lostItemRecordOf(job, item, requestId, planned?.feature),
       requestedModel: String(body['model'] ?? ''),
       status: 'error',
       errorCode: INSTANCE_LOST,
-      streamed: job.kind !== 'embeddings',
       promptTokens: prompt,
       completionTokens: tokens - prompt,
       reasoningTokens: 0,
       // Without a plan (the feature changed since), an estimate from its prompt, priced by the ledger.
       ...(planned ? { costUsd: planned.estimate.costUsd, costBasis: 'worst_case' as const } : { promptCharacters: promptCharactersOf(body) }),
-      latencyMs: 0,
-      attempts: 1,
-      startedAt: new Date(item.sent_at ?? Date.now()),
-      jobId: job.id,
     };
   }
 
@@ -368,4 +348,21 @@ function outputOf(kind: JobRow['kind'], item: ItemRow, options: JobOptions, answ
     return { id: article.id, ...parseSummary(String(answer.content), options.summarize as SummarizeOptions) };
   }
   return kind === 'chat' ? { content: answer.content } : { data: answer.content };
+}
+
+/** What every record of a lost item's request says: whose it is, which job, when it was sent; its latency is unknown. */
+function lostItemRecordOf(job: JobRow, item: ItemRow, requestId: string, feature: string | undefined) {
+  return {
+    requestId,
+    endpoint: job.kind === 'embeddings' ? ('embeddings' as const) : ('chat' as const),
+    projectId: job.project_id,
+    ...(job.user_id ? { userId: job.user_id } : {}),
+    ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}),
+    ...(feature ? { feature } : {}),
+    streamed: job.kind !== 'embeddings',
+    latencyMs: 0,
+    attempts: 1,
+    startedAt: new Date(item.sent_at ?? Date.now()),
+    jobId: job.id,
+  } satisfies Partial<UsageRecord>;
 }
