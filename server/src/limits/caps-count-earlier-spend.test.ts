@@ -103,6 +103,8 @@ describe('a fail-open gateway whose Redis went away and came back', () => {
     try {
       await setCaps(gateway, { spendPerDayUsd: 1 });
       expect((await chat(gateway, 'through Redis')).status).toBe(200);
+      // Settled in Redis before it goes: a settlement cut off would leave its reservation held there.
+      await expect.poll(async () => (await usedOf(gateway))['spendPerDayUsd'], { timeout: 5_000 }).toBeCloseTo(gateway.emulator.billedTotal().cost, 9);
       await proxy.cut();
       for (let index = 0; index < 3; index += 1) expect((await chat(gateway, `in process ${index}`)).status).toBe(200);
       await proxy.restore();

@@ -53,17 +53,21 @@ interface BudgetCounter {
   seededUntil: number;
   /** The guard's recount (`QuotaGuard.recount`) that seed belongs to: an earlier one's no longer stands. */
   seededIn: number;
+  /** The version of the project's limits that seed was made under (see `Seeding`). */
+  seededVersion: number;
 }
 
 /**
- * A counter's seed from the ledger (`QuotaBackend.seedBudget`): done (until it is read again, or a recount), running,
- * or failed and to be tried again from a time. Requests wait for a counter's first seed (its failure is
- * `onSeedFailure`'s) and for the one after a recount (its failure leaves the counter as it is); a periodic refresh
- * runs in the background. `recount` is the recount it belongs to.
+ * A counter's seed from the ledger (`QuotaBackend.seedBudget`): done (until it is read again, a recount, or a change of
+ * the project's limits), running, or failed and to be tried again from a time. Requests wait for a counter's first
+ * seed (its failure is `onSeedFailure`'s) and for the one after a recount or a change of limits (its failure leaves
+ * the counter as it is); a periodic refresh runs in the background. `recount` is the recount it belongs to, `version`
+ * the project's limits (`ProjectLimits.version`): a cap removed and set again counted nothing while it was absent, so
+ * its seed under the limits before does not stand for it.
  */
 type Seeding =
-  | { state: 'done'; until: number; recount: number }
-  | { state: 'running'; wait: Promise<void> | undefined; first: boolean; recount: number }
+  | { state: 'done'; until: number; recount: number; version: number }
+  | { state: 'running'; wait: Promise<void> | undefined; first: boolean; recount: number; version: number }
   | { state: 'failed'; retryAt: number; error: unknown };
 
 type Hold =
@@ -256,7 +260,7 @@ export class QuotaGuard {
   /** Budget counters' seeds by key (which names the period), for the whole process. */
   readonly #seedings = new Map<string, Seeding>();
   /** Each project's callers' spend by `<project> <period>`: read once for all its users' counters. */
-  readonly #callers = new Map<string, { end: number; readAt: number; recount: number; reading: Promise<ReadonlyMap<string, Spent>> }>();
+  readonly #callers = new Map<string, { end: number; readAt: number; recount: number; version: number; reading: Promise<ReadonlyMap<string, Spent>> }>();
   /** How many times `recount` was asked: a seed from before the latest one no longer stands. */
   #recount = 0;
   private readonly onSpend: ((report: SpendReport) => void) | undefined;
@@ -302,7 +306,7 @@ export class QuotaGuard {
     const scopes = applicableScopes(limits.policy, subject);
     if (scopes.length === 0) return NO_LIMITS;
     const recount = this.#recount;
-    const seeds = this.#seedsOf(scopes, this.now());
+    const seeds = this.#seedsOf(scopes, this.now(), limits.version);
     if (seeds) await this.#waitForSeeds(seeds);
     const holds: Hold[] = [];
     const headers: Record<string, string> = {};
@@ -311,7 +315,7 @@ export class QuotaGuard {
       // The backend that counts changed while this request took its share (it was the first to find Redis gone or
       // back): the share is given back and taken again from counters read again from the ledger.
       await runSteps(this.#release(holds.splice(0), undefined));
-      const again = this.#seedsOf(scopes, this.now());
+      const again = this.#seedsOf(scopes, this.now(), limits.version);
       if (again) await this.#waitForSeeds(again);
       await runSteps(this.#takeAll(scopes, estimate, holds, headers));
     }
@@ -503,7 +507,7 @@ export class QuotaGuard {
     const statuses: LimitStatus[] = [];
     const scopes = applicableScopes(limits.policy, subject);
     // What the counters hold once seeded; when the ledger cannot be read, what they hold.
-    await this.#seedsOf(scopes, now)?.catch(() => undefined);
+    await this.#seedsOf(scopes, now, limits.version)?.catch(() => undefined);
     for (const scope of scopes) {
       for (const [kind, limit] of Object.entries(scope.settings) as Array<[LimitKind, number | undefined]>) {
         if (limit === undefined) continue;
@@ -597,17 +601,17 @@ export class QuotaGuard {
 
   /**
    * The seeds the scopes' budget counters need before they count in this process (see `QuotaGuardOptions.spentSince`),
-   * all at once: first seeds, and seeds after a recount; undefined when there are none to wait for. Refreshes start in
-   * the background. Rejects when a first seed could not be read.
+   * all at once: first seeds, and seeds after a recount or a change of the project's limits (to `version`); undefined
+   * when there are none to wait for. Refreshes start in the background. Rejects when a first seed could not be read.
    */
-  #seedsOf(scopes: readonly Scope[], now: number): Promise<unknown> | undefined {
+  #seedsOf(scopes: readonly Scope[], now: number, version: number): Promise<unknown> | undefined {
     let pending: Array<Promise<void>> | undefined;
     for (const scope of scopes) {
       for (const kind of BUDGET_KINDS) {
         if (scope.settings[kind] === undefined) continue;
         const counter = budgetCounter(scope, kind, now);
-        if (now < counter.seededUntil && counter.seededIn === this.#recount) continue;
-        const seed = this.#seed(scope, counter, now);
+        if (now < counter.seededUntil && counter.seededIn === this.#recount && counter.seededVersion === version) continue;
+        const seed = this.#seed(scope, counter, now, version);
         if (seed) (pending ??= []).push(seed);
       }
     }
@@ -636,24 +640,27 @@ export class QuotaGuard {
 
   /**
    * Seeds a budget counter with what its scope spent in its period (`QuotaBackend.seedBudget`, which only raises it),
-   * asked once per counter and process, again after `seedRefreshMs` in the background, and again after a `recount`.
-   * Answers what requests wait for: the first seed (a failed one is asked again after `SEED_RETRY_MS`, until then it
-   * answers the failure) and the seed after a recount (whose failure it does not answer: the counter counts on).
+   * asked once per counter and process, again after `seedRefreshMs` in the background, and again after a `recount` or
+   * a change of the project's limits. Answers what requests wait for: the first seed (a failed one is asked again after
+   * `SEED_RETRY_MS`, until then it answers the failure) and the seed after a recount or a change of limits (whose
+   * failure it does not answer: the counter counts on).
    */
-  #seed(scope: Scope, counter: BudgetCounter, now: number): Promise<void> | undefined {
+  #seed(scope: Scope, counter: BudgetCounter, now: number, version: number): Promise<void> | undefined {
     const known = this.#seedings.get(counter.key);
     const recount = this.#recount;
-    if (known?.state === 'done' && now < known.until && known.recount === recount) {
+    if (known?.state === 'done' && now < known.until && known.recount === recount && known.version === version) {
       counter.seededUntil = known.until;
       counter.seededIn = recount;
+      counter.seededVersion = version;
       return undefined;
     }
-    if (known?.state === 'running' && known.recount === recount) return known.wait;
+    if (known?.state === 'running' && known.recount === recount && known.version === version) return known.wait;
     if (known?.state === 'failed' && now < known.retryAt) return Promise.reject(known.error);
-    const read = this.#spentReader(scope, counter.period, now);
+    const read = this.#spentReader(scope, counter.period, now, version);
     if (read === undefined) {
       counter.seededUntil = Number.POSITIVE_INFINITY;
       counter.seededIn = recount;
+      counter.seededVersion = version;
       return undefined;
     }
     const first = known === undefined || known.state === 'failed' || (known.state === 'running' && known.first);
@@ -662,22 +669,23 @@ export class QuotaGuard {
       const used = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
       await this.backend.seedBudget(counter.key, used, counter.period.end);
     })();
-    // A periodic refresh is not waited for; one after a recount is, though neither its failure nor its lateness
-    // refuses a request: the counter, seeded before, counts on.
-    const wait = first ? seed : known.recount !== recount ? settledWithin(seed, SEED_WAIT_MS) : undefined;
+    // A periodic refresh is not waited for; one after a recount or a change of limits is, though neither its failure nor
+    // its lateness refuses a request: the counter, seeded before, counts on.
+    const wait = first ? seed : known.recount !== recount || known.version !== version ? settledWithin(seed, SEED_WAIT_MS) : undefined;
     // Keys of past periods are never asked for again; past this many the memory starts over.
     if (this.#seedings.size >= SEEDINGS_LIMIT) this.#seedings.clear();
-    this.#seedings.set(counter.key, { state: 'running', wait, first, recount });
+    this.#seedings.set(counter.key, { state: 'running', wait, first, recount, version });
     seed.then(
       () => {
         const until = this.now() + this.seedRefreshMs;
-        this.#seedings.set(counter.key, { state: 'done', until, recount });
+        this.#seedings.set(counter.key, { state: 'done', until, recount, version });
         counter.seededUntil = until;
         counter.seededIn = recount;
+        counter.seededVersion = version;
       },
       (error: unknown) => {
         // A refresh that failed is asked again later; the counter counts on meanwhile.
-        this.#seedings.set(counter.key, first ? { state: 'failed', retryAt: this.now() + SEED_RETRY_MS, error } : { state: 'done', until: this.now() + SEED_RETRY_MS, recount });
+        this.#seedings.set(counter.key, first ? { state: 'failed', retryAt: this.now() + SEED_RETRY_MS, error } : { state: 'done', until: this.now() + SEED_RETRY_MS, recount, version });
         this.onSeedError(error);
       },
     );
@@ -685,7 +693,7 @@ export class QuotaGuard {
   }
 
   /** How to read what a scope spent in a period from the ledger; undefined when the guard was given no way to. */
-  #spentReader(scope: Scope, period: Period, now: number): (() => Promise<Spent>) | undefined {
+  #spentReader(scope: Scope, period: Period, now: number, version: number): (() => Promise<Spent>) | undefined {
     const { projectId, target } = scope;
     if (scope.scope !== 'user') {
       const spentSince = this.spentSince;
@@ -696,11 +704,11 @@ export class QuotaGuard {
     return async () => {
       const id = `${projectId} ${period.id}`;
       let callers = this.#callers.get(id);
-      if (callers === undefined || now >= callers.readAt + this.seedRefreshMs || callers.recount !== this.#recount) {
+      if (callers === undefined || now >= callers.readAt + this.seedRefreshMs || callers.recount !== this.#recount || callers.version !== version) {
         // Past periods are never asked for again: their reads go when a new one comes.
         for (const [known, { end }] of this.#callers) if (end <= period.start) this.#callers.delete(known);
         if (this.#callers.size >= CALLER_READS_LIMIT) this.#callers.clear();
-        const read = { end: period.end, readAt: now, recount: this.#recount, reading: spentByCallerSince(projectId, period.start) };
+        const read = { end: period.end, readAt: now, recount: this.#recount, version, reading: spentByCallerSince(projectId, period.start) };
         this.#callers.set(id, read);
         // A failed read is not kept: the next seed reads again.
         read.reading.catch(() => {
@@ -839,6 +847,7 @@ function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCount
     spend: kind === 'tokensPerDay' || limitUsd === undefined ? undefined : { projectId: scope.projectId, scope: scope.scope, target: scope.target, kind, limitUsd, period: period.id, periodEnd: period.end },
     seededUntil: 0,
     seededIn: 0,
+    seededVersion: 0,
   };
   scope.budgets[kind] = counter;
   return counter;

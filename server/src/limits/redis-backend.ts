@@ -130,10 +130,10 @@ return {1, held + tonumber(ARGV[1])}
 `;
 
 /**
- * Budgets: the reservation leaves this instance's part of \`reserved\` (never below zero) and \`actual\` is added to
- * \`used\`. A part this instance no longer held was counted as spent when its lease lapsed (\`s:<instance>\`): the actual
- * amount replaces it in \`used\`. Replies the new used + reserved. KEYS: hash, pointer, instance's budgets. ARGV:
- * reserved, actual, periodEnd, expireAt, instance id.
+ * Budgets: the reservation leaves this instance's part of `reserved` (never below zero) and `actual` is added to
+ * `used`. A part this instance no longer held was counted as spent when its lease lapsed (`lost`): the actual amount
+ * replaces it in `used`. Replies the new used + reserved. KEYS: hash, pointer, instance's budgets. ARGV: reserved,
+ * actual, periodEnd, expireAt, instance id.
  */
 const SETTLE_SCRIPT = `${POINT_TO_PERIOD}
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
@@ -152,11 +152,10 @@ elseif own > 0 or state[2] then
 end
 local swept = 0
 if reserved > release then
-  local sweptField = 's:' .. ARGV[5]
-  local counted = tonumber(redis.call('HGET', KEYS[1], sweptField) or '0')
-  swept = math.min(counted, reserved - release)
-  if counted > swept then redis.call('HINCRBY', KEYS[1], sweptField, string.format('%.0f', -swept))
-  elseif counted > 0 then redis.call('HDEL', KEYS[1], sweptField) end
+  local lost = tonumber(redis.call('HGET', KEYS[1], 'lost') or '0')
+  swept = math.min(lost, reserved - release)
+  if lost > swept then redis.call('HINCRBY', KEYS[1], 'lost', string.format('%.0f', -swept))
+  elseif lost > 0 then redis.call('HDEL', KEYS[1], 'lost') end
 end
 local used = redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', tonumber(ARGV[2]) - swept))
 if used < 0 then
@@ -168,9 +167,11 @@ return used + held - release
 `;
 
 /**
- * An instance gone (its lease lapsed): what it held in one budget is counted as spent, and remembered as its
- * (\`s:<instance>\`) should it come back and settle. Nothing when the lease is back. KEYS: hash, instance's budgets,
- * its lease. ARGV: instance id. Replies what it moved, or -1.
+ * An instance gone (its lease lapsed): what it held in one budget is counted as spent, and added to `lost` (the part
+ * of `used` that gone instances held) should it come back and settle. One field for all gone instances, not one each:
+ * a deployment that restarts often would otherwise leave a field per dead instance in every budget it held, for the
+ * rest of the period. Nothing when the lease is back. KEYS: hash, instance's budgets, its lease. ARGV: instance id.
+ * Replies what it moved, or -1.
  */
 const COUNT_GONE_SCRIPT = `
 if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
@@ -181,7 +182,7 @@ if own > 0 then
   if move > 0 then
     redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -move))
     redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', move))
-    redis.call('HINCRBY', KEYS[1], 's:' .. ARGV[1], string.format('%.0f', move))
+    redis.call('HINCRBY', KEYS[1], 'lost', string.format('%.0f', move))
   end
 end
 redis.call('HDEL', KEYS[1], mine)

@@ -73,11 +73,11 @@ export interface QuotaBackend {
   settle(key: string, reserved: number, actual: number, periodEnd: number): Awaitable<number | undefined>;
   /**
    * Seeds a budget with what the ledger says was spent in the period (`used`), for what it did not count: spend
-   * before a cap was set mid-period, before a restart of in-process counters, lost with a Redis that keeps nothing
-   * on disk, or counted in process by fail-open while Redis was down. Raises its used amount until used + reserved is
-   * at least `used`, and never lowers it: the ledger lags the counters (a request is written once it ends) and holds
-   * an unsettled request at its estimate, which its reservation already holds. So it can be asked again, by any
-   * number of instances, without counting anything twice. Answers whether it raised the budget.
+   * before a cap was set mid-period (or while it was removed), before a restart of in-process counters, lost with a
+   * Redis that keeps nothing on disk, or counted in process by fail-open while Redis was down. Raises its used amount
+   * until used + reserved is at least `used`, and never lowers it: the ledger lags the counters (a request is written
+   * once it ends) and holds an unsettled request at its estimate, which its reservation already holds. So it can be
+   * asked again, by any number of instances, without counting anything twice. Answers whether it raised the budget.
    */
   seedBudget(key: string, used: number, periodEnd: number): Awaitable<boolean>;
   /** What a window, budget or slot set holds now (0 when unknown). */
