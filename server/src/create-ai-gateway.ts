@@ -354,6 +354,12 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
           ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}),
           // A Redis that restarted between two requests lost its counters unnoticed: they are read again from the ledger.
           onReconnect: () => quota.recount(),
+          // It restarted keeping nothing on disk: the counters are read again from the ledger, and what this instance's
+          // requests in flight reserved is reserved again with each counter's seed (the ledger does not hold them yet).
+          onDataLost: () => {
+            logger.warn('Redis for limits lost its data: caps are counted again from the usage ledger and the requests in flight');
+            quota.recount();
+          },
         }),
         policy: options.limits?.onRedisFailure ?? 'fail-closed',
         onPrimaryStateChange: (state, error) => {

@@ -289,7 +289,9 @@ export class QuotaGuard {
    * Reads every budget counter's seed from the ledger again before its next request counts, which waits for it: for
    * when the counters may hold less than the ledger says, since the backend that counts them changed. A shared
    * backend that comes back has not counted what fail-open counted in process meanwhile, and its fallback did not
-   * count what was spent through it before; a seed only ever raises a counter (`QuotaBackend.seedBudget`).
+   * count what was spent through it before; a seed only ever raises a counter (`QuotaBackend.seedBudget`). A shared
+   * backend that lost its data reserves again, with a counter's seed, what this instance's requests in flight held in
+   * it (the ledger does not hold them yet): after a recount, counters are seeded even with no ledger to read.
    *
    * @example
    * new FallbackBackend({ primary, onPrimaryStateChange: () => quota.recount() });
@@ -656,14 +658,18 @@ export class QuotaGuard {
     }
     if (known?.state === 'running' && known.recount === recount && known.version === version) return known.wait;
     if (known?.state === 'failed' && now < known.retryAt) return Promise.reject(known.error);
-    const read = this.#spentReader(scope, counter.period, now, version);
+    // Without a ledger to read, a counter is still seeded (with nothing) after a recount: a shared backend that lost its
+    // counters reserves again, with a counter's seed, what this instance's requests in flight held in it.
+    const ledger = this.#spentReader(scope, counter.period, now, version);
+    const read = ledger ?? (recount > 0 ? nothingSpent : undefined);
     if (read === undefined) {
       counter.seededUntil = Number.POSITIVE_INFINITY;
       counter.seededIn = recount;
       counter.seededVersion = version;
       return undefined;
     }
-    const first = known === undefined || known.state === 'failed' || (known.state === 'running' && known.first);
+    // A seed with no ledger read is never a first seed: its failure refuses no request.
+    const first = ledger !== undefined && (known === undefined || known.state === 'failed' || (known.state === 'running' && known.first));
     const seed = (async () => {
       const spent = await read();
       const used = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
@@ -671,7 +677,7 @@ export class QuotaGuard {
     })();
     // A periodic refresh is not waited for; one after a recount or a change of limits is, though neither its failure nor
     // its lateness refuses a request: the counter, seeded before, counts on.
-    const wait = first ? seed : known.recount !== recount || known.version !== version ? settledWithin(seed, SEED_WAIT_MS) : undefined;
+    const wait = first ? seed : known === undefined || known.state === 'failed' || known.recount !== recount || known.version !== version ? settledWithin(seed, SEED_WAIT_MS) : undefined;
     // Keys of past periods are never asked for again; past this many the memory starts over.
     if (this.#seedings.size >= SEEDINGS_LIMIT) this.#seedings.clear();
     this.#seedings.set(counter.key, { state: 'running', wait, first, recount, version });
@@ -772,6 +778,8 @@ function capRefusal(scope: Pick<Scope, 'scope' | 'target'>, kind: BudgetKind, li
           : `${cap} has ${capUnits - used} tokens left, and this request may use up to ${amount} (lower max_tokens to ask for less). It resets at ${reset}.`;
   return new GatewayError('quota_exceeded', message, { headers: { 'X-Quota-Limit': `${kind}=${limit}`, 'X-Quota-Reset': reset } });
 }
+
+const nothingSpent = async (): Promise<Spent> => ({ tokens: 0, costUsd: 0 });
 
 /** Resolves once `work` settles (either way) or `ms` passed, whichever comes first. */
 function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RateLimiterRedis } from 'rate-limiter-flexible';
 import { createRedisClient, loadRateLimiterFlexible } from '../net/redis-client.js';
+import { HeldReservations } from './held-reservations.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
+import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, SEED_BUDGET_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
 /** Redis could not be reached (refused, closed, timed out, failing over); the fallback wrapper acts on this error. */
@@ -29,6 +31,13 @@ export interface RedisBackendOptions {
    * disk comes back without the counters: the caller seeds them again from its ledger (`QuotaGuard.recount`).
    */
   onReconnect?: () => void;
+  /**
+   * Redis came back without its data (it restarted keeping nothing on disk): told once this instance's concurrency
+   * slots are taken again, before any other call of this backend runs. Its budget reservations of requests still in
+   * flight are reserved again with each budget's next seed (`seedBudget`), after the seed, which the caller asks for
+   * (`QuotaGuard.recount`). Not told for a connection that was only lost, nor when Redis kept its data.
+   */
+  onDataLost?: () => void;
   /** Names this instance's reservations (see `leaseMs`); unique per instance. Default: a random id. */
   instanceId?: string;
   /**
@@ -39,199 +48,6 @@ export interface RedisBackendOptions {
   leaseMs?: number;
 }
 
-/**
- * Windows: rate-limiter-flexible's increment script, changed so a request that would pass the limit is rejected
- * without being counted, and a refund never takes a window below zero. ARGV: points, window seconds, limit.
- */
-const WINDOW_SCRIPT = `
-local points = tonumber(ARGV[1])
-local windowMs = 1000 * tonumber(ARGV[2])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -2 then
-  if points <= 0 then return {0, windowMs} end
-  if points > tonumber(ARGV[3]) then return {points, windowMs} end
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', windowMs)
-  return {points, windowMs}
-end
-if ttl == -1 then
-  redis.call('PEXPIRE', KEYS[1], windowMs)
-  ttl = windowMs
-end
-local consumed = tonumber(redis.call('GET', KEYS[1]))
-if points > 0 and consumed + points > tonumber(ARGV[3]) then return {consumed + points, ttl} end
-if consumed + points < 0 then points = -consumed end
-return {redis.call('INCRBY', KEYS[1], string.format('%.0f', points)), ttl}
-`;
-
-/** Slots: drop expired members, then add one if fewer than the limit are held. ARGV: limit, ttlMs, slotId. */
-const ACQUIRE_SLOT_SCRIPT = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local held = redis.call('ZCARD', KEYS[1])
-local allowed = 0
-if held < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[3])
-  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-  held = held + 1
-  allowed = 1
-end
-local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-return {allowed, held, tonumber(earliest) or now}
-`;
-
-/**
- * Slots: pushes the expiry of slots still held (by this instance) to so many ms from now; a slot already released or
- * expired is not added back. ARGV: pairs of ttlMs and slotId.
- */
-const REFRESH_SLOTS_SCRIPT = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local longest = 0
-for index = 1, #ARGV, 2 do
-  local ttl = tonumber(ARGV[index])
-  redis.call('ZADD', KEYS[1], 'XX', string.format('%.0f', now + ttl), ARGV[index + 1])
-  if ttl > longest then longest = ttl end
-end
-if redis.call('PTTL', KEYS[1]) < longest then redis.call('PEXPIRE', KEYS[1], longest) end
-return 0
-`;
-
-/** Remembers the latest period a budget key was used in, so `current(key)` can find its hash. */
-const POINT_TO_PERIOD = `
-local function pointToPeriod(pointer, periodEnd, expireAt)
-  if tonumber(periodEnd) >= tonumber(redis.call('GET', pointer) or '0') then
-    redis.call('SET', pointer, periodEnd)
-    redis.call('PEXPIREAT', pointer, expireAt)
-  end
-end
-`;
-
-/**
- * Budgets: check-and-add in one step; the reservation is this instance's (`r:<instance>`), and the instance keeps the
- * budgets it holds something in (a set), so another can count them as spent should it stop. KEYS: hash, pointer,
- * instance's budgets, instances. ARGV: amount, limit, periodEnd, expireAt, instance id, how long the sets live.
- */
-const RESERVE_SCRIPT = `${POINT_TO_PERIOD}
-pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
-local held = (tonumber(state[1]) or 0) + (tonumber(state[2]) or 0)
-if held + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, held} end
-redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-if tonumber(ARGV[1]) > 0 then
-  redis.call('HINCRBY', KEYS[1], 'r:' .. ARGV[5], ARGV[1])
-  redis.call('SADD', KEYS[3], KEYS[1])
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  redis.call('SADD', KEYS[4], ARGV[5])
-  redis.call('PEXPIRE', KEYS[4], ARGV[6])
-end
-return {1, held + tonumber(ARGV[1])}
-`;
-
-/**
- * Budgets: the reservation leaves this instance's part of `reserved` (never below zero) and `actual` is added to
- * `used`. A part this instance no longer held was counted as spent when its lease lapsed (`lost`): the actual amount
- * replaces it in `used`. Replies the new used + reserved. KEYS: hash, pointer, instance's budgets. ARGV: reserved,
- * actual, periodEnd, expireAt, instance id.
- */
-const SETTLE_SCRIPT = `${POINT_TO_PERIOD}
-pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
-local reserved = tonumber(ARGV[1])
-local mine = 'r:' .. ARGV[5]
-local state = redis.call('HMGET', KEYS[1], 'reserved', mine)
-local held = tonumber(state[1]) or 0
-local own = tonumber(state[2]) or 0
-local release = math.min(held, own, reserved)
-if release > 0 then redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -release)) end
-if own > release then
-  redis.call('HINCRBY', KEYS[1], mine, string.format('%.0f', -release))
-elseif own > 0 or state[2] then
-  redis.call('HDEL', KEYS[1], mine)
-  redis.call('SREM', KEYS[3], KEYS[1])
-end
-local swept = 0
-if reserved > release then
-  local lost = tonumber(redis.call('HGET', KEYS[1], 'lost') or '0')
-  swept = math.min(lost, reserved - release)
-  if lost > swept then redis.call('HINCRBY', KEYS[1], 'lost', string.format('%.0f', -swept))
-  elseif lost > 0 then redis.call('HDEL', KEYS[1], 'lost') end
-end
-local used = redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', tonumber(ARGV[2]) - swept))
-if used < 0 then
-  redis.call('HSET', KEYS[1], 'used', 0)
-  used = 0
-end
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-return used + held - release
-`;
-
-/**
- * An instance gone (its lease lapsed): what it held in one budget is counted as spent, and added to `lost` (the part
- * of `used` that gone instances held) should it come back and settle. One field for all gone instances, not one each:
- * a deployment that restarts often would otherwise leave a field per dead instance in every budget it held, for the
- * rest of the period. Nothing when the lease is back. KEYS: hash, instance's budgets, its lease. ARGV: instance id.
- * Replies what it moved, or -1.
- */
-const COUNT_GONE_SCRIPT = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-local mine = 'r:' .. ARGV[1]
-local own = tonumber(redis.call('HGET', KEYS[1], mine) or '0')
-if own > 0 then
-  local move = math.min(own, tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0'))
-  if move > 0 then
-    redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -move))
-    redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', move))
-    redis.call('HINCRBY', KEYS[1], 'lost', string.format('%.0f', move))
-  end
-end
-redis.call('HDEL', KEYS[1], mine)
-redis.call('SREM', KEYS[2], KEYS[1])
-return own
-`;
-
-/** Forgets an instance whose lease lapsed and that holds nothing. KEYS: instances, its budgets, its lease. ARGV: its id. */
-const FORGET_GONE_SCRIPT = `
-if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('SCARD', KEYS[2]) > 0 then return 0 end
-redis.call('SREM', KEYS[1], ARGV[1])
-return 1
-`;
-
-/**
- * Budgets: raises used so that used + reserved is at least the ledger's figure; never lowers it. Replies 1 when it
- * raised. KEYS: hash, pointer. ARGV: spent, periodEnd, expireAt.
- */
-const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}
-pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
-local used = tonumber(state[1]) or 0
-local missing = tonumber(ARGV[1]) - used - (tonumber(state[2]) or 0)
-if missing <= 0 then return 0 end
-redis.call('HSET', KEYS[1], 'used', string.format('%.0f', used + missing))
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-return 1
-`;
-
-/** What a window, slot set and budget pointer hold now. KEYS: window, slots, pointer. */
-const CURRENT_SCRIPT = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local window = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slots = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
-return {window, slots, tonumber(redis.call('GET', KEYS[3]) or '0')}
-`;
-
-/** The scripts, as ioredis exposes them after `defineCommand`; they reply with arrays of integers. */
-interface QuotaCommands {
-  quotaAcquireSlot(key: string, limit: number, ttlMs: number, slotId: string): Promise<[allowed: number, held: number, resetAt: number]>;
-  quotaRefreshSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
-  quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number): Promise<[allowed: number, used: number]>;
-  quotaSettle(hash: string, pointer: string, instanceBudgets: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string): Promise<number>;
-  quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
-  quotaForgetGone(instances: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
-  quotaCurrent(window: string, slots: string, pointer: string): Promise<[window: number, slots: number, periodEnd: number]>;
-  quotaSeedBudget(hash: string, pointer: string, used: number, periodEnd: number, expireAt: number): Promise<number>;
-}
 
 /** How long the sets of instances and of the budgets each holds in live after their last use: past a month's budget. */
 const INSTANCE_SET_TTL_MS = 45 * 24 * 60 * 60 * 1000;
@@ -246,7 +62,8 @@ const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BU
  * calls fail fast with `BackendUnavailableError`; wrap the backend in a `FallbackBackend` to choose what happens.
  * A reservation is its instance's, under a lease the instance renews with a heartbeat: when an instance stops
  * without settling what it reserved (killed, cut off past `leaseMs`, or closed), the others count it as spent, never
- * give it back, since OpenRouter may bill it. Needs Redis ≥ 5.
+ * give it back, since OpenRouter may bill it. When Redis comes back without its data (see `onDataLost`), the instance
+ * takes its slots again at once, and its budget reservations with each budget's next seed. Needs Redis ≥ 5.
  *
  * @example
  * const backend = new RedisBackend({ url: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:quota:' });
@@ -270,6 +87,14 @@ export class RedisBackend implements QuotaBackend {
    * themselves within one slot lease rather than at their `ttlMs`.
    */
   private readonly heldSlots = new Map<string, Map<string, number>>();
+  /** This instance's budget reservations, to be reserved again should Redis lose them (see `onDataLost`). */
+  private readonly heldReservations = new HeldReservations();
+  /** What Redis's data was when last read (`EPOCH_SCRIPT`); undefined before the first read. */
+  private epoch: string | undefined;
+  /** Whether the epoch was read since the connection was last ready: until it is, calls wait for the read. */
+  private epochChecked = false;
+  private epochCheck: Promise<void> | undefined;
+  private readonly onDataLost: () => void;
 
   constructor(options: RedisBackendOptions) {
     const url = parseRedisUrl(options.url);
@@ -292,18 +117,24 @@ export class RedisBackend implements QuotaBackend {
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     });
     client.defineCommand('quotaAcquireSlot', { numberOfKeys: 1, lua: ACQUIRE_SLOT_SCRIPT });
-    client.defineCommand('quotaRefreshSlots', { numberOfKeys: 1, lua: REFRESH_SLOTS_SCRIPT });
+    client.defineCommand('quotaRefreshSlots', { numberOfKeys: 1, lua: slotsScript('XX') });
+    client.defineCommand('quotaRestoreSlots', { numberOfKeys: 1, lua: slotsScript('NX') });
     client.defineCommand('quotaReserve', { numberOfKeys: 4, lua: RESERVE_SCRIPT });
     client.defineCommand('quotaSettle', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
     client.defineCommand('quotaCountGone', { numberOfKeys: 3, lua: COUNT_GONE_SCRIPT });
     client.defineCommand('quotaForgetGone', { numberOfKeys: 3, lua: FORGET_GONE_SCRIPT });
     client.defineCommand('quotaCurrent', { numberOfKeys: 3, lua: CURRENT_SCRIPT });
-    client.defineCommand('quotaSeedBudget', { numberOfKeys: 2, lua: SEED_BUDGET_SCRIPT });
+    client.defineCommand('quotaSeedBudget', { numberOfKeys: 4, lua: SEED_BUDGET_SCRIPT });
+    client.defineCommand('quotaEpoch', { numberOfKeys: 1, lua: EPOCH_SCRIPT });
+    this.onDataLost = options.onDataLost ?? (() => undefined);
     const onConnectionError = options.onConnectionError ?? (() => undefined);
     client.on('error', (error: Error) => onConnectionError(error));
     // No call may have failed while Redis was away (it restarted between two), so the wrapper saw no outage.
     let connectedBefore = false;
     client.on('ready', () => {
+      // Before any call runs on this connection: whether Redis kept its data (see `checkEpoch`).
+      this.epochChecked = false;
+      void this.checkEpoch();
       if (connectedBefore) options.onReconnect?.();
       connectedBefore = true;
     });
@@ -379,8 +210,11 @@ export class RedisBackend implements QuotaBackend {
     return 2 * this.leaseMs;
   }
 
-  /** Pushes the expiry of every slot this instance holds a slot lease ahead, never past its own (see `heldSlots`). */
-  private async refreshSlots(): Promise<void> {
+  /**
+   * Pushes the expiry of every slot this instance holds a slot lease ahead, never past its own (see `heldSlots`);
+   * `restore` takes again those Redis lost.
+   */
+  private async refreshSlots(restore = false): Promise<void> {
     const now = Date.now();
     for (const [slots, held] of this.heldSlots) {
       const pairs: Array<number | string> = [];
@@ -389,6 +223,7 @@ export class RedisBackend implements QuotaBackend {
         else pairs.push(Math.min(expiresAt - now, this.slotLeaseMs()), slotId);
       }
       if (held.size === 0) this.heldSlots.delete(slots);
+      else if (restore) await this.client.quotaRestoreSlots(slots, ...pairs);
       else await this.client.quotaRefreshSlots(slots, ...pairs);
     }
   }
@@ -397,9 +232,10 @@ export class RedisBackend implements QuotaBackend {
     assertCount('amount', amount);
     assertCount('limit', limit);
     assertPositiveMs('periodEnd', periodEnd);
+    const hash = this.budgetKey(key, periodEnd);
     return this.call(async () => {
       const [allowed, used] = await this.client.quotaReserve(
-        this.budgetKey(key, periodEnd),
+        hash,
         this.periodPointerKey(key),
         this.instanceBudgetsKey(this.instanceId),
         this.instancesKey(),
@@ -410,6 +246,7 @@ export class RedisBackend implements QuotaBackend {
         this.instanceId,
         INSTANCE_SET_TTL_MS,
       );
+      if (allowed === 1) this.heldReservations.reserved(hash, amount, periodEnd + BUDGET_GRACE_MS);
       return { allowed: allowed === 1, used, limit, resetAt: periodEnd };
     });
   }
@@ -418,12 +255,14 @@ export class RedisBackend implements QuotaBackend {
     assertCount('reserved', reserved);
     assertCount('actual', actual);
     assertPositiveMs('periodEnd', periodEnd);
+    const hash = this.budgetKey(key, periodEnd);
     return this.call(() =>
       this.client.quotaSettle(
-        this.budgetKey(key, periodEnd),
+        hash,
         this.periodPointerKey(key),
         this.instanceBudgetsKey(this.instanceId),
-        reserved,
+        // What Redis lost of the reservation, and was not reserved again, is not there to give back.
+        this.heldReservations.settled(hash, reserved),
         actual,
         periodEnd,
         periodEnd + BUDGET_GRACE_MS,
@@ -435,7 +274,18 @@ export class RedisBackend implements QuotaBackend {
   async seedBudget(key: string, used: number, periodEnd: number): Promise<boolean> {
     assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
-    return (await this.call(() => this.client.quotaSeedBudget(this.budgetKey(key, periodEnd), this.periodPointerKey(key), used, periodEnd, periodEnd + BUDGET_GRACE_MS))) === 1;
+    const hash = this.budgetKey(key, periodEnd);
+    return this.call(async () => {
+      const restore = this.heldReservations.takeLost(hash);
+      try {
+        const raised = await this.client.quotaSeedBudget(hash, this.periodPointerKey(key), this.instanceBudgetsKey(this.instanceId), this.instancesKey(), used, periodEnd, periodEnd + BUDGET_GRACE_MS, restore, this.instanceId, INSTANCE_SET_TTL_MS);
+        return raised === 1;
+      } catch (error) {
+        // Perhaps not run: reserved again with the next seed (at worst twice, which counts too much, never too little).
+        this.heldReservations.keepLost(hash, restore);
+        throw error;
+      }
+    });
   }
 
   async current(key: string): Promise<number> {
@@ -501,11 +351,40 @@ export class RedisBackend implements QuotaBackend {
     await this.client.quotaForgetGone(this.instancesKey(), budgets, lease, instanceId);
   }
 
+  /**
+   * Reads what Redis's data is (`EPOCH_SCRIPT`) once the connection is ready. When it is not what it was, Redis lost its
+   * data: this instance's slots are taken again, its budget reservations are to be reserved again with each budget's
+   * next seed, and `onDataLost` is told, all before another call runs. A read that failed is tried again by the next call.
+   */
+  private checkEpoch(): Promise<void> {
+    this.epochCheck ??= (async () => {
+      try {
+        const epoch = await this.client.quotaEpoch(this.epochKey(), randomUUID());
+        const lost = this.epoch !== undefined && epoch !== this.epoch;
+        if (lost) {
+          this.heldReservations.lose(Date.now());
+          // The lease first: until its next beat, another instance would take this one for gone.
+          await this.client.set(this.leaseKey(this.instanceId), '1', 'PX', this.leaseMs);
+          await this.refreshSlots(true);
+        }
+        this.epoch = epoch;
+        this.epochChecked = true;
+        if (lost) this.onDataLost();
+      } catch {
+        // Redis went away again, or cannot serve yet: the next call reads it again.
+      } finally {
+        this.epochCheck = undefined;
+      }
+    })();
+    return this.epochCheck;
+  }
+
   /** Runs one Redis step, turning "cannot reach Redis" into `BackendUnavailableError` (other errors stay as they are). */
   private async call<T>(step: () => Promise<T>): Promise<T> {
     if (this.client.status === 'wait' || this.client.status === 'connecting' || this.client.status === 'connect') {
       await this.firstConnection;
     }
+    if (!this.epochChecked) await this.checkEpoch();
     try {
       return await step();
     } catch (error) {
@@ -553,6 +432,11 @@ export class RedisBackend implements QuotaBackend {
 
   private instanceBudgetsKey(instanceId: string): string {
     return `${this.keyPrefix}ib:${instanceId}`;
+  }
+
+  // What the data under the prefix is (see `checkEpoch`); not `epoch`, a name the rest of the gateway could use too.
+  private epochKey(): string {
+    return `${this.keyPrefix}quota-epoch`;
   }
 
   // Not `instances`: under a prefix the operator shares with the rest of the gateway (`--redis-prefix`), that name is

@@ -78,6 +78,8 @@ export interface QuotaBackend {
    * until used + reserved is at least `used`, and never lowers it: the ledger lags the counters (a request is written
    * once it ends) and holds an unsettled request at its estimate, which its reservation already holds. So it can be
    * asked again, by any number of instances, without counting anything twice. Answers whether it raised the budget.
+   * A shared backend that lost its data (a Redis that keeps nothing on disk restarted) also reserves again, in the
+   * same step and after the seed, what this instance's requests in flight held in the budget.
    */
   seedBudget(key: string, used: number, periodEnd: number): Awaitable<boolean>;
   /** What a window, budget or slot set holds now (0 when unknown). */

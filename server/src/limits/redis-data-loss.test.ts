@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness } from '../../test/harness.js';
+import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
+import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
+import { freezePolicy, MemoryLimitPolicySource } from './limit-policy.js';
+import { QuotaGuard, type QuotaSubject } from './quota-guard.js';
+import { RedisBackend } from './redis-backend.js';
+import { EMPTY_POLICY } from './types.js';
+
+/**
+ * A Redis that keeps nothing on disk restarts while requests are in flight: their reservations go with its data, and
+ * the usage ledger the counters are seeded from does not hold them yet. A restart is a cut connection and the keys
+ * under the test's own prefix deleted.
+ */
+const redisReachable = await pingRedis(TEST_REDIS_URL);
+const runRedis = redisReachable || process.env.CI === 'true';
+const prefixes: string[] = [];
+const newPrefix = () => {
+  const prefix = `insforge-test:data-loss:${randomUUID()}:`;
+  prefixes.push(prefix);
+  return prefix;
+};
+const restart = async (proxy: RedisProxy, prefix: string, keepData = false) => {
+  await proxy.cut();
+  if (!keepData) await deleteRedisKeys(prefix);
+  await proxy.restore();
+};
+
+describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kept on disk', () => {
+  let proxy: RedisProxy;
+  let redis: Redis;
+  const opened: RedisBackend[] = [];
+  const end = Date.now() + 3_600_000;
+  const open = (prefix: string, onDataLost = vi.fn()) => {
+    const backend = new RedisBackend({ url: proxy.url, keyPrefix: prefix, leaseMs: 60_000, onDataLost });
+    opened.push(backend);
+    return { backend, onDataLost };
+  };
+  /** Until the backend answers again (a call that answers has read whether Redis kept its data). */
+  const reconnected = (backend: RedisBackend) => expect.poll(() => backend.current('probe').then(() => true, () => false), { timeout: 5_000, interval: 50 }).toBe(true);
+
+  beforeAll(async () => {
+    if (!redisReachable) throw new Error(`CI=true requires Redis at ${TEST_REDIS_URL}`);
+    proxy = await startRedisProxy();
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((backend) => backend.close()));
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await proxy.close();
+    for (const prefix of prefixes) await deleteRedisKeys(prefix);
+  });
+
+  it('reserves again what a request in flight held, with the budget\'s next seed, so no request passes the cap meanwhile', async () => {
+    const prefix = newPrefix();
+    const { backend, onDataLost } = open(prefix);
+    expect(await backend.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: true });
+    await restart(proxy, prefix);
+    await reconnected(backend);
+    expect(onDataLost).toHaveBeenCalledTimes(1);
+    // The ledger holds nothing yet: the request is in flight.
+    await backend.seedBudget('spend', 0, end);
+    expect(await backend.current('spend')).toBe(600);
+    expect(await backend.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: false, used: 600 });
+    expect(await backend.settle('spend', 600, 500, end)).toBe(500);
+    expect(await redis.hmget(`${prefix}b:${end}:spend`, 'used', 'reserved')).toEqual(['500', '0']);
+  });
+
+  it('gives back nothing for a request that settled before its budget was seeded again, and reserves the others', async () => {
+    const prefix = newPrefix();
+    const { backend } = open(prefix);
+    await backend.reserve('spend', 300, 1000, end);
+    await backend.reserve('spend', 300, 1000, end);
+    await restart(proxy, prefix);
+    await reconnected(backend);
+    // The first request ends before any request of the budget seeds it: what it spent counts, nothing is given back.
+    expect(await backend.settle('spend', 300, 200, end)).toBe(200);
+    // The ledger now holds it; the other request is in flight.
+    await backend.seedBudget('spend', 200, end);
+    expect(await backend.current('spend')).toBe(500);
+    expect(await backend.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: false, used: 500 });
+    await backend.settle('spend', 300, 300, end);
+    expect(await redis.hmget(`${prefix}b:${end}:spend`, 'used', 'reserved')).toEqual(['500', '0']);
+  });
+
+  it('has each instance reserve again what its own requests in flight hold, after the first seed', async () => {
+    const prefix = newPrefix();
+    const { backend: first } = open(prefix);
+    const { backend: second } = open(prefix);
+    await first.reserve('spend', 300, 1000, end);
+    await second.reserve('spend', 300, 1000, end);
+    await restart(proxy, prefix);
+    await reconnected(first);
+    await reconnected(second);
+    // The ledger holds 100 spent before; each instance seeds the budget before its next request counts.
+    await first.seedBudget('spend', 100, end);
+    await second.seedBudget('spend', 100, end);
+    expect(await first.current('spend')).toBe(700);
+    expect(await second.reserve('spend', 400, 1000, end)).toMatchObject({ allowed: false, used: 700 });
+    expect(await second.reserve('spend', 300, 1000, end)).toMatchObject({ allowed: true, used: 1000 });
+  });
+
+  it('takes again the concurrency slots its requests in flight held', async () => {
+    const prefix = newPrefix();
+    const { backend } = open(prefix);
+    const held = await backend.acquireSlot('concurrent', 1, 60_000);
+    expect(held.allowed).toBe(true);
+    await restart(proxy, prefix);
+    await reconnected(backend);
+    expect((await backend.acquireSlot('concurrent', 1, 60_000)).allowed).toBe(false);
+    await backend.releaseSlot('concurrent', held.slotId);
+    expect((await backend.acquireSlot('concurrent', 1, 60_000)).allowed).toBe(true);
+  });
+
+  it('reserves nothing twice when Redis kept its data (only the connection was lost)', async () => {
+    const prefix = newPrefix();
+    const { backend, onDataLost } = open(prefix);
+    await backend.reserve('spend', 600, 1000, end);
+    await restart(proxy, prefix, true);
+    await reconnected(backend);
+    await backend.seedBudget('spend', 0, end);
+    expect(onDataLost).not.toHaveBeenCalled();
+    expect(await backend.current('spend')).toBe(600);
+    await backend.settle('spend', 600, 600, end);
+    expect(await redis.hmget(`${prefix}b:${end}:spend`, 'used', 'reserved')).toEqual(['600', '0']);
+  });
+});
+
+describe.runIf(runRedis)('a quota guard with no ledger to read, whose Redis restarted with a request in flight', () => {
+  it('counts the request in flight against its caps and concurrency until it settles', async () => {
+    const proxy = await startRedisProxy();
+    const prefix = newPrefix();
+    // Wired as the gateway wires it; the connection comes back long after the guard is made.
+    const backend = new RedisBackend({ url: proxy.url, keyPrefix: prefix, leaseMs: 60_000, onReconnect: () => guard.recount() });
+    const policy = freezePolicy({ ...EMPTY_POLICY, project: { tokensPerDay: 1000, concurrentRequests: 2 } });
+    const limits = { policy, alerts: { thresholds: [1], webhookUrl: null }, stopped: false, stopReason: null, version: 1, updatedAt: null, updatedBy: null };
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ project: limits }));
+    const subject: QuotaSubject = { identity: { projectId: 'project', role: 'user' }, feature: undefined };
+    try {
+      const inFlight = await guard.admit(subject, { tokens: 600, costUsd: 0 });
+      await restart(proxy, prefix);
+      await expect.poll(() => backend.current('probe').then(() => true, () => false), { timeout: 5_000, interval: 50 }).toBe(true);
+      await expect(guard.admit(subject, { tokens: 600, costUsd: 0 })).rejects.toMatchObject({ code: 'quota_exceeded' });
+      const small = await guard.admit(subject, { tokens: 100, costUsd: 0 });
+      // Two at once: the one in flight holds its slot again.
+      await expect(guard.admit(subject, { tokens: 100, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+      await inFlight.settle({ tokens: 500, costUsd: 0, mayBeBilled: true });
+      await small.settle({ tokens: 50, costUsd: 0, mayBeBilled: true });
+      expect((await guard.consumption(subject)).find((status) => status.kind === 'tokensPerDay')).toMatchObject({ used: 550 });
+    } finally {
+      await guard.close();
+      await backend.close();
+      await proxy.close();
+    }
+  });
+});
+
+describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flight, with nothing kept on disk', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'insforge-ai-data-loss-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('refuses a request the cap has no room for beside the one in flight, as before the restart', async () => {
+    const proxy = await startRedisProxy();
+    const prefix = newPrefix();
+    const gateway = await startHarness({
+      database: join(directory, `ai-${randomUUID()}.db`),
+      usage: undefined,
+      ledger: { flushIntervalMs: 5 },
+      limits: { redisUrl: proxy.url, redisKeyPrefix: prefix },
+      // The instance's heartbeat writes its lease key every 200 ms: the test sees the connection is back by it.
+      instanceLeaseMs: 600,
+    });
+    const redis = new Redis(TEST_REDIS_URL);
+    const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
+    const chat = (content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] }) });
+    const tokensUsed = async () => {
+      const { data } = (await (await fetch(`${gateway.url}/api/ai/limits`, { headers })).json()) as { data: Array<{ kind: string; used: number }> };
+      return data.find((entry) => entry.kind === 'tokensPerDay')?.used ?? 0;
+    };
+    try {
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+      const { version } = (await (await fetch(`${gateway.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
+      // Each request's worst case (its prompt's bound and max_tokens) is about 670 tokens: one fits, two do not.
+      const policy = { project: { tokensPerDay: 1000 }, features: {}, users: { default: {}, overrides: {} } };
+      expect((await fetch(`${gateway.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy }) })).status).toBe(200);
+      gateway.emulator.addRule({ match: { contains: 'in flight' }, scenario: 'ttft=4000;tokens=600' });
+      gateway.emulator.addRule({ match: { contains: 'meanwhile' }, scenario: 'tokens=600' });
+      let inFlight = true;
+      const first = chat('the one in flight').finally(() => (inFlight = false));
+      await expect.poll(tokensUsed, { timeout: 5_000, interval: 50 }).toBeGreaterThan(500);
+      await proxy.cut();
+      await deleteRedisKeys(prefix);
+      await proxy.restore();
+      await expect.poll(async () => (await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000))[1].length, { timeout: 5_000, interval: 50 }).toBeGreaterThan(0);
+      const second = await chat('one more meanwhile');
+      expect(inFlight).toBe(true);
+      expect(second.status).toBe(402);
+      expect((await first).status).toBe(200);
+      await expect.poll(tokensUsed, { timeout: 5_000 }).toBeLessThanOrEqual(1000);
+    } finally {
+      redis.disconnect();
+      await gateway.close();
+      await proxy.close();
+    }
+  }, 30_000);
+});

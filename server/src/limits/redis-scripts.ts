@@ -1,0 +1,227 @@
+/**
+ * The Lua scripts of the Redis limits backend (`RedisBackend`), each run atomically by Redis: windows, concurrency
+ * slots, budgets and their instances' reservations, seeds, and the epoch that tells a Redis that lost its data.
+ */
+
+/**
+ * Windows: rate-limiter-flexible's increment script, changed so a request that would pass the limit is rejected
+ * without being counted, and a refund never takes a window below zero. ARGV: points, window seconds, limit.
+ */
+export const WINDOW_SCRIPT = `
+local points = tonumber(ARGV[1])
+local windowMs = 1000 * tonumber(ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 then
+  if points <= 0 then return {0, windowMs} end
+  if points > tonumber(ARGV[3]) then return {points, windowMs} end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', windowMs)
+  return {points, windowMs}
+end
+if ttl == -1 then
+  redis.call('PEXPIRE', KEYS[1], windowMs)
+  ttl = windowMs
+end
+local consumed = tonumber(redis.call('GET', KEYS[1]))
+if points > 0 and consumed + points > tonumber(ARGV[3]) then return {consumed + points, ttl} end
+if consumed + points < 0 then points = -consumed end
+return {redis.call('INCRBY', KEYS[1], string.format('%.0f', points)), ttl}
+`;
+
+/** Slots: drop expired members, then add one if fewer than the limit are held. ARGV: limit, ttlMs, slotId. */
+export const ACQUIRE_SLOT_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local held = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if held < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[3])
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+  held = held + 1
+  allowed = 1
+end
+local earliest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+return {allowed, held, tonumber(earliest) or now}
+`;
+
+/**
+ * Slots: pushes the expiry of slots held (by this instance) to so many ms from now. `XX`: a slot already released or
+ * expired is not added back (a beat); without it, slots Redis lost are taken again (see `onDataLost`). ARGV: pairs of
+ * ttlMs and slotId.
+ */
+export const slotsScript = (mode: 'XX' | 'NX') => `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local longest = 0
+for index = 1, #ARGV, 2 do
+  local ttl = tonumber(ARGV[index])
+  redis.call('ZADD', KEYS[1], '${mode}', string.format('%.0f', now + ttl), ARGV[index + 1])
+  if ttl > longest then longest = ttl end
+end
+if redis.call('PTTL', KEYS[1]) < longest then redis.call('PEXPIRE', KEYS[1], longest) end
+return 0
+`;
+
+/** Remembers the latest period a budget key was used in, so `current(key)` can find its hash. */
+const POINT_TO_PERIOD = `
+local function pointToPeriod(pointer, periodEnd, expireAt)
+  if tonumber(periodEnd) >= tonumber(redis.call('GET', pointer) or '0') then
+    redis.call('SET', pointer, periodEnd)
+    redis.call('PEXPIREAT', pointer, expireAt)
+  end
+end
+`;
+
+/**
+ * Budgets: check-and-add in one step; the reservation is this instance's (`r:<instance>`), and the instance keeps the
+ * budgets it holds something in (a set), so another can count them as spent should it stop. KEYS: hash, pointer,
+ * instance's budgets, instances. ARGV: amount, limit, periodEnd, expireAt, instance id, how long the sets live.
+ */
+export const RESERVE_SCRIPT = `${POINT_TO_PERIOD}
+pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
+local held = (tonumber(state[1]) or 0) + (tonumber(state[2]) or 0)
+if held + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, held} end
+redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+if tonumber(ARGV[1]) > 0 then
+  redis.call('HINCRBY', KEYS[1], 'r:' .. ARGV[5], ARGV[1])
+  redis.call('SADD', KEYS[3], KEYS[1])
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('SADD', KEYS[4], ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+end
+return {1, held + tonumber(ARGV[1])}
+`;
+
+/**
+ * Budgets: the reservation leaves this instance's part of `reserved` (never below zero) and `actual` is added to
+ * `used`. A part this instance no longer held was counted as spent when its lease lapsed (`lost`): the actual amount
+ * replaces it in `used`. Replies the new used + reserved. KEYS: hash, pointer, instance's budgets. ARGV: reserved,
+ * actual, periodEnd, expireAt, instance id.
+ */
+export const SETTLE_SCRIPT = `${POINT_TO_PERIOD}
+pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
+local reserved = tonumber(ARGV[1])
+local mine = 'r:' .. ARGV[5]
+local state = redis.call('HMGET', KEYS[1], 'reserved', mine)
+local held = tonumber(state[1]) or 0
+local own = tonumber(state[2]) or 0
+local release = math.min(held, own, reserved)
+if release > 0 then redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -release)) end
+if own > release then
+  redis.call('HINCRBY', KEYS[1], mine, string.format('%.0f', -release))
+elseif own > 0 or state[2] then
+  redis.call('HDEL', KEYS[1], mine)
+  redis.call('SREM', KEYS[3], KEYS[1])
+end
+local swept = 0
+if reserved > release then
+  local lost = tonumber(redis.call('HGET', KEYS[1], 'lost') or '0')
+  swept = math.min(lost, reserved - release)
+  if lost > swept then redis.call('HINCRBY', KEYS[1], 'lost', string.format('%.0f', -swept))
+  elseif lost > 0 then redis.call('HDEL', KEYS[1], 'lost') end
+end
+local used = redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', tonumber(ARGV[2]) - swept))
+if used < 0 then
+  redis.call('HSET', KEYS[1], 'used', 0)
+  used = 0
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return used + held - release
+`;
+
+/**
+ * An instance gone (its lease lapsed): what it held in one budget is counted as spent, and added to `lost` (the part
+ * of `used` that gone instances held) should it come back and settle. One field for all gone instances, not one each:
+ * a deployment that restarts often would otherwise leave a field per dead instance in every budget it held, for the
+ * rest of the period. Nothing when the lease is back. KEYS: hash, instance's budgets, its lease. ARGV: instance id.
+ * Replies what it moved, or -1.
+ */
+export const COUNT_GONE_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local mine = 'r:' .. ARGV[1]
+local own = tonumber(redis.call('HGET', KEYS[1], mine) or '0')
+if own > 0 then
+  local move = math.min(own, tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0'))
+  if move > 0 then
+    redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -move))
+    redis.call('HINCRBY', KEYS[1], 'used', string.format('%.0f', move))
+    redis.call('HINCRBY', KEYS[1], 'lost', string.format('%.0f', move))
+  end
+end
+redis.call('HDEL', KEYS[1], mine)
+redis.call('SREM', KEYS[2], KEYS[1])
+return own
+`;
+
+/** Forgets an instance whose lease lapsed and that holds nothing. KEYS: instances, its budgets, its lease. ARGV: its id. */
+export const FORGET_GONE_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('SCARD', KEYS[2]) > 0 then return 0 end
+redis.call('SREM', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
+ * Budgets: raises used so that used + reserved is at least the ledger's figure; never lowers it. Then, in the same step,
+ * reserves again what this instance held in flight when Redis lost its data (`restore`, 0 for none): after the seed,
+ * which would count less by what is reserved (the ledger does not hold requests in flight), and before any request is
+ * counted against the seeded counter. Replies 1 when it raised. KEYS: hash, pointer, instance's budgets, instances.
+ * ARGV: spent, periodEnd, expireAt, restore, instance id, how long the sets live.
+ */
+export const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}
+pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
+local used = tonumber(state[1]) or 0
+local missing = tonumber(ARGV[1]) - used - (tonumber(state[2]) or 0)
+local raised = 0
+if missing > 0 then
+  redis.call('HSET', KEYS[1], 'used', string.format('%.0f', used + missing))
+  raised = 1
+end
+local restore = tonumber(ARGV[4])
+if restore > 0 then
+  redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'r:' .. ARGV[5], ARGV[4])
+  redis.call('SADD', KEYS[3], KEYS[1])
+  redis.call('PEXPIRE', KEYS[3], ARGV[6])
+  redis.call('SADD', KEYS[4], ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+end
+if raised == 1 or restore > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
+return raised
+`;
+
+/**
+ * What this Redis's data is: a random value set once, with no expiry. Another value (or none) after a reconnect means
+ * Redis lost its data meanwhile; the first to see it gone sets a new one. KEYS: epoch. ARGV: a new value.
+ */
+export const EPOCH_SCRIPT = `
+local epoch = redis.call('GET', KEYS[1])
+if epoch then return epoch end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`;
+
+/** What a window, slot set and budget pointer hold now. KEYS: window, slots, pointer. */
+export const CURRENT_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local window = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slots = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
+return {window, slots, tonumber(redis.call('GET', KEYS[3]) or '0')}
+`;
+
+/** The scripts, as ioredis exposes them after `defineCommand`; they reply with arrays of integers. */
+export interface QuotaCommands {
+  quotaAcquireSlot(key: string, limit: number, ttlMs: number, slotId: string): Promise<[allowed: number, held: number, resetAt: number]>;
+  quotaRefreshSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
+  quotaRestoreSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
+  quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number): Promise<[allowed: number, used: number]>;
+  quotaSettle(hash: string, pointer: string, instanceBudgets: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string): Promise<number>;
+  quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
+  quotaForgetGone(instances: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
+  quotaCurrent(window: string, slots: string, pointer: string): Promise<[window: number, slots: number, periodEnd: number]>;
+  quotaSeedBudget(hash: string, pointer: string, instanceBudgets: string, instances: string, used: number, periodEnd: number, expireAt: number, restore: number, instanceId: string, setTtlMs: number): Promise<number>;
+  quotaEpoch(epoch: string, candidate: string): Promise<string>;
+}
