@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../store/migrations/index.js';
 import type { CliIo } from './cli-io.js';
@@ -38,6 +39,24 @@ describe('insforge-ai migrate', () => {
     expect(first).toEqual({ exitCode: 0, lines: [`created a new SQLite database at ${database}`, ...names.map((name) => `applied ${name}`), `${database}: applied ${names.length} migration${names.length === 1 ? '' : 's'}`] });
     const second = await cli(['migrate', '--database', database]);
     expect(second).toEqual({ exitCode: 0, lines: [`${database}: up to date, no migration to apply`] });
+  });
+
+  it('leaves a database a newer version migrated further as it is, and says so; refuses one migrated by another line of versions', async () => {
+    const database = join(directory, 'newer.db');
+    await cli(['migrate', '--database', database]);
+    const sqlite = new Database(database);
+    try {
+      sqlite.prepare("insert into insforge_ai_migrations (name, timestamp) values ('9999-from-a-newer-version', '2027-01-01T00:00:00.000Z')").run();
+      const ahead = await cli(['migrate', '--database', database]);
+      expect(ahead).toEqual({ exitCode: 0, lines: [`${database}: up to date, no migration to apply`, expect.stringMatching(/^note: a newer version .* \(9999-from-a-newer-version\)/)] });
+      // One that is not later than every migration this version knows is not a newer version's.
+      sqlite.prepare("insert into insforge_ai_migrations (name, timestamp) values ('0000-from-elsewhere', '2027-01-01T00:00:00.000Z')").run();
+      const elsewhere = await cli(['migrate', '--database', database]);
+      expect(elsewhere.exitCode).toBe(1);
+      expect(elsewhere.lines.join('\n')).toMatch(/does not know \(0000-from-elsewhere, 9999-from-a-newer-version\): another version migrated it/);
+    } finally {
+      sqlite.close();
+    }
   });
 
   it('fails with exit code 1 when the database cannot be opened', async () => {

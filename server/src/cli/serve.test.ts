@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
@@ -214,6 +215,22 @@ describe('insforge-ai serve and its database', () => {
     expect(wrongKey.text()).toContain(`(stored OpenRouter key ${masked}, which cannot be decrypted)`);
     expect(wrongKey.text()).toMatch(/warning: The stored OpenRouter key cannot be decrypted: .*INSFORGE_AI_PREVIOUS_ENCRYPTION_KEYS.* every AI request gets 503/);
     expect(wrongKey.text()).not.toContain(UPSTREAM_KEY);
+  });
+
+  it('starts on a database a newer version migrated further, and warns that this instance wants upgrading', async () => {
+    const database = join(directory, 'migrated-further.db');
+    await (await serve(['--port', '0', '--upstream', emulator.url, '--database', database], ENV, recordingIo())).close();
+    const sqlite = new Database(database);
+    sqlite.prepare("insert into insforge_ai_migrations (name, timestamp) values ('9999-from-a-newer-version', '2027-01-01T00:00:00.000Z')").run();
+    sqlite.close();
+    const io = recordingIo();
+    const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', database], ENV, io);
+    try {
+      expect(io.text()).toMatch(/a newer version of @insforge\/ai-server migrated this database further \(9999-from-a-newer-version\).*upgrade it/);
+      expect((await curlChat(server.url, 'Hello')).choices[0]?.message.content).toBeTruthy();
+    } finally {
+      await server.close();
+    }
   });
 
   it('starts with a features file whose blocklist pattern a stricter check now refuses, warning, and refuses only texts it cannot screen in time', async () => {
