@@ -111,6 +111,47 @@ describe('createAiFetchHandler', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('stops reading a body past the size limit instead of taking all of it into memory first', async () => {
+    const limited = createAiFetchHandler({ basePath: '/api/ai', features: FEATURES, clientKeys: [{ key: CLIENT_KEY }], database: ':memory:', usage: new MemoryUsageSink(), upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY }, maxBodyBytes: 64 * 1024 });
+    /** A body of 64 MB of JSON whitespace, made as it is read; `pulled` says how much of it was. */
+    const endless = () => {
+      const chunk = new Uint8Array(16 * 1024).fill(0x20);
+      const counter = { pulled: 0 };
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (counter.pulled >= 64 * 1024 * 1024) return controller.close();
+          counter.pulled += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+      return { counter, body };
+    };
+    const upload = (headers: Record<string, string>, body: ReadableStream<Uint8Array>) =>
+      limited(new Request('http://app.example/api/ai/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit));
+    try {
+      const unannounced = endless();
+      const refused = await upload({}, unannounced.body);
+      expect(refused.status).toBe(413);
+      expect(unannounced.counter.pulled).toBeLessThan(1024 * 1024);
+      const announced = endless();
+      const refusedAtOnce = await upload({ 'content-length': String(64 * 1024 * 1024) }, announced.body);
+      expect(refusedAtOnce.status).toBe(413);
+      expect(announced.counter.pulled).toBeLessThan(1024 * 1024);
+      // A body within the limit still arrives whole.
+      expect((await limited(chatRequest({}))).status).toBe(200);
+    } finally {
+      await limited.close(0);
+    }
+  });
+
+  it('signs file URLs for the address the request came to: its scheme, and its host when no Host header came', async () => {
+    const upload = (url: string, headers: Record<string, string> = {}) =>
+      handler(new Request(url, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'text/plain', ...headers }, body: 'hello' }));
+    const answered = async (response: Response) => ((await response.json()) as { url: string }).url;
+    expect(await answered(await upload('https://app.example/api/ai/api/ai/files'))).toMatch(/^https:\/\/app\.example\/api\/ai\/api\/ai\/files\/[0-9a-f]{64}\?expires=/);
+    expect(await answered(await upload('http://app.example:8080/api/ai/api/ai/files', { host: 'public.example' }))).toMatch(/^http:\/\/public\.example\/api\/ai\/api\/ai\/files\//);
+  });
+
   it('serves the official openai SDK through a Web-standard server, JSON and streamed', async () => {
     const { server, url } = await fetchServer(handler);
     try {

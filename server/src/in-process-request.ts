@@ -12,15 +12,37 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export async function bridge(app: NodeHandler, request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const socket = new Socket();
+  // The address the request came to is its URL's: over TLS when it is https (what `req.protocol` reads), at its host
+  // when no Host header came with it (the signed file URLs the gateway answers are built from both).
+  const socket = Object.assign(new Socket(), { encrypted: url.protocol === 'https:' });
   const req = new IncomingMessage(socket);
   req.method = request.method;
   req.url = `${url.pathname}${url.search}`;
-  req.headers = Object.fromEntries(request.headers);
-  const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
-  if (body && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) req.headers['content-length'] = String(body.byteLength);
-  if (body) req.push(body);
-  req.push(null);
+  req.headers = { host: url.host, ...Object.fromEntries(request.headers) };
+  // The body is read as the handler reads it, not first: the gateway's size limit then stops a body that passes it
+  // (as it stops one on a socket) instead of the whole upload landing in memory before anything looks at it.
+  const body = request.body?.getReader();
+  if (body && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) req.headers['transfer-encoding'] = 'chunked';
+  const bodyEnded = () => {
+    req.complete = true;
+    req.push(null);
+  };
+  if (!body) bodyEnded();
+  else {
+    const readMessage = req._read.bind(req);
+    req._read = (size) => {
+      // IncomingMessage's own first: it marks the message as being read, without which Readable asks for one chunk only.
+      readMessage(size);
+      body.read().then(
+        ({ done, value }) => {
+          if (closed) return;
+          if (done) bodyEnded();
+          else req.push(value);
+        },
+        (error: unknown) => req.destroy(error instanceof Error ? error : new Error('The request body could not be read.')),
+      );
+    };
+  }
 
   const res = new ServerResponse(req);
   let headed: (response: Response) => void = () => undefined;
@@ -35,6 +57,8 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
   const close = () => {
     if (closed) return;
     closed = true;
+    // What the handler left unread of the body (an answer that came before it, a 413) is not read at all.
+    if (body && !req.complete) void body.cancel().catch(() => undefined);
     res.emit('close');
     req.emit('close');
   };

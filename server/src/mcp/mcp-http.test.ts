@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -121,6 +122,18 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     // Another route keeps the gateway's error shape, with the same words.
     const chatNull = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: 'null' });
     expect([chatNull.status, ((await chatNull.json()) as { error: { message: string } }).error.message]).toEqual([400, 'The request body is JSON null; it must be a JSON object (or an array, where a route takes a batch).']);
+  });
+
+  it('calls the API with the caller\'s identity only: a compressed MCP request and its own conditions do not reach the tools\' calls', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'feature_set', arguments: { name: 'mcp-compressed', changes: { model: 'openai/gpt-4o-mini' } } } });
+    const response = await fetch(`${harness.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-encoding': 'gzip', 'if-match': '"41"', accept: 'application/json, text/event-stream' },
+      body: gzipSync(body),
+    });
+    const answer = (await response.json()) as { result: { isError?: boolean; structuredContent: Record<string, unknown> } };
+    expect(answer.result.isError).toBeUndefined();
+    expect(answer.result.structuredContent).toMatchObject({ name: 'mcp-compressed', version: 1 });
   });
 
   it('is for admins only', async () => {

@@ -12,8 +12,16 @@ const importMcp = () => Promise.all([import('@modelcontextprotocol/sdk/server/st
 let mcpModules: ReturnType<typeof importMcp> | undefined;
 const loadMcp = () => (mcpModules ??= importMcp());
 
-/** Headers of the MCP request that are about its own transport, not who the caller is. */
-const TRANSPORT_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'accept', 'accept-encoding', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id']);
+/**
+ * Headers of the MCP request that are about the request itself, not who the caller is: its transport, its body (a
+ * gzip `content-encoding` would have each tool's plain JSON body read as gzip) and its conditions (an `if-match` or
+ * `idempotency-key` meant for it would apply to every call its tools make).
+ */
+const TRANSPORT_HEADERS = new Set([
+  'host', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'content-length', 'content-type', 'content-encoding', 'content-language', 'transfer-encoding',
+  'accept', 'accept-encoding', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id',
+  'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since', 'if-range', 'range', 'idempotency-key', 'cache-control',
+]);
 
 /** The caller's own headers (authorization, cookies…), so each tool's API call identifies the same admin. */
 function identityHeaders(headers: IncomingHttpHeaders): Record<string, string> {

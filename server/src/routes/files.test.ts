@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { renderImage } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
@@ -124,6 +125,22 @@ describe('the file store routes', () => {
       expect({ candidate, status: response.status }).toEqual({ candidate, status: 404 });
       expect(((await response.json()) as ErrorBody).error.code).toBe('not_found');
     }
+  });
+
+  it('signs a URL at the address the request came to when it names no host (HTTP/1.0 sends no Host header)', async () => {
+    const { hostname, port } = new URL(harness.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.end(`POST /ai/api/ai/files HTTP/1.0\r\nAuthorization: Bearer ${CLIENT_KEY}\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello`);
+      });
+      let text = '';
+      socket.on('data', (data) => (text += data.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const { url } = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as UploadedFileResponse;
+    expect(url.startsWith(`${harness.url}/api/ai/files/`)).toBe(true);
+    expect((await read(url)).status).toBe(200);
   });
 
   it('answers 404, never 403, for another caller\'s file, and deletes only the caller\'s own reference', async () => {

@@ -39,7 +39,14 @@ const showsInline = (mediaType: string) => SHOWN_INLINE.has(mediaType) || mediaT
  * @example
  * requestBaseUrl(req); // 'https://app.example/ai' for a gateway mounted at /ai
  */
-export const requestBaseUrl = (req: Request): string => `${req.protocol}://${req.host}${req.baseUrl}`;
+export const requestBaseUrl = (req: Request): string => `${req.protocol}://${req.host ?? localAddressOf(req)}${req.baseUrl}`;
+
+/** The address and port a request without a Host header (HTTP/1.0 allows none) came to. */
+function localAddressOf(req: Request): string {
+  const { localAddress = 'localhost', localPort } = req.socket;
+  const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress;
+  return localPort === undefined ? host : `${host}:${localPort}`;
+}
 
 /** `attachment` or `inline`, with the name (ASCII fallback, then UTF-8) when the file has one. */
 function dispositionOf(file: StoredFile): string {

@@ -7,6 +7,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness } from '../../test/harness.js';
 import { createAiGateway, type AiGatewayOptions } from '../create-ai-gateway.js';
+import { healthRouter } from './health.js';
 import { KeyEncryption } from '../crypto/key-encryption.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
 
@@ -138,6 +139,35 @@ describe('GET /health/live', () => {
       expect(await gateway.get('/health/live')).toEqual({ status: 200, body: { status: 'ok', live: true } });
     } finally {
       await gateway.close();
+    }
+  });
+});
+
+describe('the OpenRouter check of GET /health', () => {
+  it('runs once for requests that come together, since anyone may ask and each would call OpenRouter', async () => {
+    let upstreamCalls = 0;
+    const ok = async () => undefined;
+    const router = healthRouter({
+      store: ok,
+      limits: ok,
+      providerKey: ok,
+      upstream: async () => {
+        upstreamCalls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return undefined;
+      },
+    });
+    const server = express().use(router).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+      const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(url)).status));
+      expect(statuses).toEqual(Array.from({ length: 20 }, () => 200));
+      expect((await fetch(url)).status).toBe(200);
+      expect(upstreamCalls).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
   });
 });

@@ -50,20 +50,29 @@ const PROBE_KEY = 'health:probe';
 export function healthRouter(checks: ReadinessChecks, extras: HealthExtras = {}): Router {
   const router = Router();
   let upstream: { at: number; check: HealthCheck } | undefined;
+  // The check under way: requests that come while it runs share it (anyone may ask, and each would call OpenRouter).
+  let upstreamChecking: Promise<HealthCheck> | undefined;
+  const upstreamCheck = (): HealthCheck | Promise<HealthCheck> => {
+    if (upstream && Date.now() - upstream.at <= UPSTREAM_CHECK_TTL_MS) return upstream.check;
+    upstreamChecking ??= run(checks.upstream).then((check) => {
+      upstream = { at: Date.now(), check };
+      upstreamChecking = undefined;
+      return check;
+    });
+    return upstreamChecking;
+  };
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'ok', live: true });
   });
   router.get('/health', async (_req, res) => {
-    const upstreamDue = !upstream || Date.now() - upstream.at > UPSTREAM_CHECK_TTL_MS;
-    const [store, limits, providerKey, fresh, openCircuits] = await Promise.all([
+    const [store, limits, providerKey, upstreamResult, openCircuits] = await Promise.all([
       run(checks.store),
       run(checks.limits),
       run(checks.providerKey),
-      upstreamDue ? run(checks.upstream) : undefined,
+      upstreamCheck(),
       extras.openCircuits?.().catch(() => []),
     ]);
-    if (fresh) upstream = { at: Date.now(), check: fresh };
-    const results = { store, upstream: fresh ?? upstream?.check ?? { status: 'unavailable', error: 'not checked yet' }, limits, providerKey } satisfies Record<keyof ReadinessChecks, HealthCheck>;
+    const results = { store, upstream: upstreamResult, limits, providerKey } satisfies Record<keyof ReadinessChecks, HealthCheck>;
     const ok = Object.values(results).every((check) => check.status === 'ok');
     res
       .status(ok ? 200 : 503)

@@ -1,4 +1,9 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { createAiGateway, type AiGateway } from '../create-ai-gateway.js';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
 import { MAX_JSON_DEPTH, scanJson } from './request-hygiene.js';
@@ -96,5 +101,47 @@ describe.each(DIALECTS)('NUL characters are refused with 400 on %s, the same as 
     expect((await send('GET', '/api/ai/conversations/abc%00def', undefined, asUser)).status).toBe(400);
     expect((await send('GET', '/api/ai/usage?feature=chat%00', undefined, asAdmin)).status).toBe(400);
     expect(harness.logs.filter((line) => line.includes('unhandled error'))).toEqual([]);
+  });
+});
+
+describe('a body the host app parsed before the gateway (express.json() in front of it)', () => {
+  const upstreamKey = generateKey();
+  let emulator: Emulator;
+  let gateway: AiGateway;
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    emulator = await startEmulator({ keys: [upstreamKey] });
+    gateway = createAiGateway({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], clientKeys: [{ key: CLIENT_KEY }], database: ':memory:', upstream: { baseUrl: emulator.url, apiKey: upstreamKey } });
+    const app = express();
+    app.use(express.json({ limit: '1mb' }));
+    app.use('/ai', gateway);
+    await gateway.ready;
+    server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ai`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    server?.close();
+    await gateway?.close();
+    await emulator?.close();
+  });
+
+  const post = async (path: string, body: string) => {
+    const response = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5_000) });
+    return { status: response.status, body: (await response.json()) as { error?: { message: string } } };
+  };
+
+  it('is taken as parsed on every route, hot or not, and still refused nested too deep or with a NUL', async () => {
+    expect((await post('/v1/chat/completions', JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }))).status).toBe(200);
+    expect((await post('/api/ai/conversations', JSON.stringify({ title: 'T' }))).status).toBe(201);
+    const deep = await post('/v1/chat/completions', `{"model":"chat","messages":[{"role":"user","content":${'['.repeat(500)}${']'.repeat(500)}}]}`);
+    expect([deep.status, deep.body.error?.message]).toEqual([400, `The request body's JSON nests more than ${MAX_JSON_DEPTH} levels deep; the gateway accepts at most ${MAX_JSON_DEPTH}.`]);
+    const nul = await post('/api/ai/conversations', JSON.stringify({ title: 'a\u0000b' }));
+    expect([nul.status, nul.body.error?.message]).toEqual([400, expect.stringContaining('NUL')]);
+    const nulKey = await post('/v1/chat/completions', JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }], metadata: { 'a\u0000': 'b' } }));
+    expect(nulKey.status).toBe(400);
   });
 });

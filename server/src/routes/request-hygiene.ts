@@ -1,6 +1,6 @@
 import express from 'express';
 import { GatewayError } from '../errors.js';
-import type { PlainHandler } from '../plain-http.js';
+import type { PlainHandler, PlainRequest } from '../plain-http.js';
 
 /** How deeply a request body's JSON may nest. Real requests (messages → content parts → JSON schemas) stay far below. */
 export const MAX_JSON_DEPTH = 64;
@@ -67,6 +67,32 @@ function checkJson(buffer: Buffer): void {
   if (nul) throw new GatewayError('invalid_request', NUL_MESSAGE);
 }
 
+/**
+ * The same checks on a body another parser read before the gateway (the host app's `express.json()` in front of it):
+ * nesting past `MAX_JSON_DEPTH` and NUL characters in strings and keys. The walk stops at the first level too deep.
+ */
+function checkParsedJson(value: unknown): void {
+  const visit = (item: unknown, depth: number): void => {
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) throw new GatewayError('invalid_request', NUL_MESSAGE);
+      return;
+    }
+    if (typeof item !== 'object' || item === null || ArrayBuffer.isView(item)) return;
+    if (depth > MAX_JSON_DEPTH) throw new GatewayError('invalid_request', `The request body's JSON nests more than ${MAX_JSON_DEPTH} levels deep; the gateway accepts at most ${MAX_JSON_DEPTH}.`);
+    for (const [key, child] of Object.entries(item)) {
+      visit(key, depth);
+      visit(child, depth + 1);
+    }
+  };
+  visit(value, 1);
+}
+
+/**
+ * Whether something before the gateway read the body already: a host app's body parser (Express 4's marks the
+ * request `_body`; Express 5's leaves it ended). Nothing more will come of it to read.
+ */
+const readBefore = (req: PlainRequest): boolean => (req as { _body?: boolean })._body === true || req.readableEnded;
+
 const EMPTY_OBJECT = Buffer.from('{}');
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 /** The first character of a JSON text after its whitespace (space, tab, line feed, carriage return). */
@@ -88,15 +114,26 @@ const notJson = (message: string, body: string) => Object.assign(new SyntaxError
  * `jsonBody` in front: the body every SDK sends — UTF-8 JSON, not compressed, with a length within the limit or
  * chunked — is read and parsed here with the same checks and the same errors, without the general parser's work per
  * request; any other body goes to `parser` (the gateway's `jsonBody`). A chunked body that passes the limit is refused
- * with 413 as soon as it does (Express's parser reads such a body to its end first, however long it goes on).
+ * with 413 as soon as it does (Express's parser reads such a body to its end first, however long it goes on). A body
+ * the host app's parser read already is taken as it parsed it, after the same checks.
  */
 export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler {
   return (req, res, next) => {
+    if (readBefore(req)) {
+      try {
+        checkParsedJson(req.body);
+      } catch (error) {
+        next(error);
+        return;
+      }
+      next();
+      return;
+    }
     const { headers } = req;
     const length = Number(headers['content-length']);
     const chunked = headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined && /^chunked$/i.test(headers['transfer-encoding']);
     const plain = PLAIN_JSON.test(headers['content-type'] ?? '') && headers['content-encoding'] === undefined && (chunked || headers['transfer-encoding'] === undefined);
-    if (!plain || (!chunked && (!Number.isSafeInteger(length) || length <= 0 || length > limit)) || (req as { _body?: boolean })._body) {
+    if (!plain || (!chunked && (!Number.isSafeInteger(length) || length <= 0 || length > limit))) {
       parser(req, res, next);
       return;
     }
