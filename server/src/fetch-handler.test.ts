@@ -5,8 +5,9 @@ import express4 from 'express4';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { listenMounted } from '../test/mounted-gateway.js';
 import { parseSseBody } from '../test/sse.js';
-import { createAiGateway, type AiGateway } from './create-ai-gateway.js';
+import { createAiGateway } from './create-ai-gateway.js';
 import { createAiFetchHandler, type AiFetchHandler } from './fetch-handler.js';
 import { MemoryUsageSink } from './usage/usage-record.js';
 
@@ -169,23 +170,15 @@ describe('createAiFetchHandler', () => {
 });
 
 describe('the router in an Express 4 app', () => {
-  let gateway: AiGateway;
-  let server: Server;
+  let host: Awaited<ReturnType<typeof listenMounted>> | undefined;
   let url: string;
   beforeAll(async () => {
-    gateway = createAiGateway({ features: FEATURES, clientKeys: [{ key: CLIENT_KEY, userId: 'user-4' }], database: ':memory:', usage, upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY } });
-    const app = express4();
-    app.use('/ai', gateway);
-    await gateway.ready;
-    server = await new Promise((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ai`;
+    const gateway = createAiGateway({ features: FEATURES, clientKeys: [{ key: CLIENT_KEY, userId: 'user-4' }], database: ':memory:', usage, upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY } });
+    host = await listenMounted(express4(), gateway);
+    url = host.url;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    server?.close();
-    await gateway?.close();
+    await host?.close();
   });
 
   it('serves JSON, streams, errors and a raw model route as under Express 5', async () => {

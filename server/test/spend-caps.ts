@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, type Harness } from './harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from './harness.js';
 
 const CLIENT_HEADERS = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
 const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -34,4 +34,15 @@ export async function spentToday(harness: Harness): Promise<number> {
 export async function worstCaseOf(harness: Harness, body: string): Promise<number> {
   const answer = await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers: CLIENT_HEADERS, body });
   return ((await answer.json()) as { estimate: { costUsd: number } }).estimate.costUsd;
+}
+
+/**
+ * A gateway writing its own ledger (a SQLite file named for the test) that counts its limits in Redis through
+ * `redisUrl` (a proxy a test cuts and restores), its heartbeat every 200 ms, so a test sees the connection is back by
+ * its lease key.
+ * @example
+ * const gateway = await gatewayCountingIn(proxy.url, prefix, join(directory, 'ai.db'));
+ */
+export function gatewayCountingIn(redisUrl: string, redisKeyPrefix: string, database: string): Promise<Harness> {
+  return startHarness({ database, usage: undefined, ledger: { flushIntervalMs: 5 }, limits: { redisUrl, redisKeyPrefix }, instanceLeaseMs: 600 });
 }

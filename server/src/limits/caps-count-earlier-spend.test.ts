@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { gatewayCountingIn } from '../../test/spend-caps.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy } from '../../test/redis-proxy.js';
@@ -126,14 +127,7 @@ describe('a gateway whose Redis restarted between two requests, with nothing kep
   it('counts again from the ledger what was spent before, so the cap holds after the restart', async () => {
     const proxy = await startRedisProxy();
     const prefix = `insforge-test:caps-restart:${randomUUID()}:`;
-    const gateway = await startHarness({
-      database: join(directory, `ai-${randomUUID()}.db`),
-      usage: undefined,
-      ledger: { flushIntervalMs: 5 },
-      limits: { redisUrl: proxy.url, redisKeyPrefix: prefix },
-      // The instance's heartbeat writes its lease key every 200 ms: the test sees the connection is back by it.
-      instanceLeaseMs: 600,
-    });
+    const gateway = await gatewayCountingIn(proxy.url, prefix, join(directory, `ai-${randomUUID()}.db`));
     const redis = new Redis(TEST_REDIS_URL);
     try {
       await setCaps(gateway, { spendPerDayUsd: 1 });

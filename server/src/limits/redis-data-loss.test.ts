@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness } from '../../test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY } from '../../test/harness.js';
+import { gatewayCountingIn } from '../../test/spend-caps.js';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
 import { freezePolicy, MemoryLimitPolicySource } from './limit-policy.js';
@@ -174,14 +175,7 @@ describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flig
   it('refuses a request the cap has no room for beside the one in flight, as before the restart', async () => {
     const proxy = await startRedisProxy();
     const prefix = newPrefix();
-    const gateway = await startHarness({
-      database: join(directory, `ai-${randomUUID()}.db`),
-      usage: undefined,
-      ledger: { flushIntervalMs: 5 },
-      limits: { redisUrl: proxy.url, redisKeyPrefix: prefix },
-      // The instance's heartbeat writes its lease key every 200 ms: the test sees the connection is back by it.
-      instanceLeaseMs: 600,
-    });
+    const gateway = await gatewayCountingIn(proxy.url, prefix, join(directory, `ai-${randomUUID()}.db`));
     const redis = new Redis(TEST_REDIS_URL);
     const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
     const chat = (content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] }) });

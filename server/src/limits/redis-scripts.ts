@@ -73,24 +73,32 @@ end
 `;
 
 /**
+ * Notes `amount` of a budget hash (KEYS[1]) as held by an instance: its part of `reserved`, the hash in its set of
+ * budgets (KEYS[3]) and itself in the set of instances (KEYS[4]), so another can count it as spent should it stop.
+ */
+const HOLD_FOR = `
+local function holdFor(instanceId, amount, setTtlMs)
+  redis.call('HINCRBY', KEYS[1], 'r:' .. instanceId, amount)
+  redis.call('SADD', KEYS[3], KEYS[1])
+  redis.call('PEXPIRE', KEYS[3], setTtlMs)
+  redis.call('SADD', KEYS[4], instanceId)
+  redis.call('PEXPIRE', KEYS[4], setTtlMs)
+end
+`;
+
+/**
  * Budgets: check-and-add in one step; the reservation is this instance's (`r:<instance>`), and the instance keeps the
  * budgets it holds something in (a set), so another can count them as spent should it stop. KEYS: hash, pointer,
  * instance's budgets, instances. ARGV: amount, limit, periodEnd, expireAt, instance id, how long the sets live.
  */
-export const RESERVE_SCRIPT = `${POINT_TO_PERIOD}
+export const RESERVE_SCRIPT = `${POINT_TO_PERIOD}${HOLD_FOR}
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
 local held = (tonumber(state[1]) or 0) + (tonumber(state[2]) or 0)
 if held + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, held} end
 redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-if tonumber(ARGV[1]) > 0 then
-  redis.call('HINCRBY', KEYS[1], 'r:' .. ARGV[5], ARGV[1])
-  redis.call('SADD', KEYS[3], KEYS[1])
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  redis.call('SADD', KEYS[4], ARGV[5])
-  redis.call('PEXPIRE', KEYS[4], ARGV[6])
-end
+if tonumber(ARGV[1]) > 0 then holdFor(ARGV[5], ARGV[1], ARGV[6]) end
 return {1, held + tonumber(ARGV[1])}
 `;
 
@@ -169,7 +177,7 @@ return 1
  * counted against the seeded counter. Replies 1 when it raised. KEYS: hash, pointer, instance's budgets, instances.
  * ARGV: spent, periodEnd, expireAt, restore, instance id, how long the sets live.
  */
-export const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}
+export const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}${HOLD_FOR}
 pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
 local used = tonumber(state[1]) or 0
@@ -182,11 +190,7 @@ end
 local restore = tonumber(ARGV[4])
 if restore > 0 then
   redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[4])
-  redis.call('HINCRBY', KEYS[1], 'r:' .. ARGV[5], ARGV[4])
-  redis.call('SADD', KEYS[3], KEYS[1])
-  redis.call('PEXPIRE', KEYS[3], ARGV[6])
-  redis.call('SADD', KEYS[4], ARGV[5])
-  redis.call('PEXPIRE', KEYS[4], ARGV[6])
+  holdFor(ARGV[5], ARGV[4], ARGV[6])
 end
 if raised == 1 or restore > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return raised

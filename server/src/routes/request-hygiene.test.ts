@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
-import { createAiGateway, type AiGateway } from '../create-ai-gateway.js';
+import { createAiGateway } from '../create-ai-gateway.js';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { listenMounted } from '../../test/mounted-gateway.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/databases.js';
 import { MAX_JSON_DEPTH, scanJson } from './request-hygiene.js';
 
@@ -107,25 +106,16 @@ describe.each(DIALECTS)('NUL characters are refused with 400 on %s, the same as 
 describe('a body the host app parsed before the gateway (express.json() in front of it)', () => {
   const upstreamKey = generateKey();
   let emulator: Emulator;
-  let gateway: AiGateway;
-  let server: Server;
+  let host: Awaited<ReturnType<typeof listenMounted>> | undefined;
   let url: string;
   beforeAll(async () => {
     emulator = await startEmulator({ keys: [upstreamKey] });
-    gateway = createAiGateway({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], clientKeys: [{ key: CLIENT_KEY }], database: ':memory:', upstream: { baseUrl: emulator.url, apiKey: upstreamKey } });
-    const app = express();
-    app.use(express.json({ limit: '1mb' }));
-    app.use('/ai', gateway);
-    await gateway.ready;
-    server = await new Promise((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ai`;
+    const gateway = createAiGateway({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], clientKeys: [{ key: CLIENT_KEY }], database: ':memory:', upstream: { baseUrl: emulator.url, apiKey: upstreamKey } });
+    host = await listenMounted(express().use(express.json({ limit: '1mb' })), gateway);
+    url = host.url;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    server?.close();
-    await gateway?.close();
+    await host?.close();
     await emulator?.close();
   });
 
