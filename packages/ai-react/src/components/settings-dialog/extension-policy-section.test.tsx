@@ -116,7 +116,7 @@ describe('SettingsDialog: what clients may add', () => {
     // The gateway applies what was saved: web search on every request, the provider order, and the refusals.
     expect((await chat({ messages: [{ role: 'user', content: 'Any tram news?' }] })).status).toBe(200);
     const sent = harness.emulator.generations({ kind: 'chat' }).at(-1)?.request as { tools?: Array<{ type: string }>; provider?: unknown; plugins?: unknown };
-    expect(sent.tools).toEqual([{ type: 'openrouter:web_search' }]);
+    expect(sent.tools).toEqual([{ type: 'openrouter:web_search', parameters: { max_uses: 10 } }]);
     expect(sent.plugins).toEqual([{ id: 'file-parser' }]);
     expect(sent.provider).toEqual({ allow_fallbacks: true, order: ['anthropic', 'google-vertex'], sort: 'price' });
     const audio = await chat({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }] }] });
