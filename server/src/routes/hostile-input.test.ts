@@ -131,16 +131,17 @@ describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => 
     }
   });
 
-  it('refuses a charset or content encoding it cannot read with 415, before authentication too', async () => {
-    for (const headers of [{}, asUser]) {
-      const latin1 = await raw('POST', '/v1/chat/completions', { ...headers, 'content-type': 'application/json; charset=latin1' }, chatBody);
-      expect(latin1.status).toBe(415);
-      expect(codeOf(latin1.body).code).toBe('unsupported_media_type');
-      const unknown = await raw('POST', '/v1/chat/completions', { ...headers, ...json, 'content-encoding': 'br-nope' }, chatBody);
-      expect(unknown.status).toBe(415);
-      const lying = await raw('POST', '/v1/chat/completions', { ...headers, ...json, 'content-encoding': 'gzip' }, chatBody);
-      expect(lying.status).toBe(400);
-      expect(codeOf(lying.body).code).toBe('invalid_request');
+  it('refuses a charset or content encoding it cannot read with 415; a caller without a key gets 401 before its body is looked at', async () => {
+    const latin1 = await raw('POST', '/v1/chat/completions', { ...asUser, 'content-type': 'application/json; charset=latin1' }, chatBody);
+    expect(latin1.status).toBe(415);
+    expect(codeOf(latin1.body).code).toBe('unsupported_media_type');
+    const unknown = await raw('POST', '/v1/chat/completions', { ...asUser, ...json, 'content-encoding': 'br-nope' }, chatBody);
+    expect(unknown.status).toBe(415);
+    const lying = await raw('POST', '/v1/chat/completions', { ...asUser, ...json, 'content-encoding': 'gzip' }, chatBody);
+    expect(lying.status).toBe(400);
+    expect(codeOf(lying.body).code).toBe('invalid_request');
+    for (const headers of [{ 'content-type': 'application/json; charset=latin1' }, { ...json, 'content-encoding': 'br-nope' }, { ...json, 'content-encoding': 'gzip' }]) {
+      expect((await raw('POST', '/v1/chat/completions', headers, chatBody)).status).toBe(401);
     }
     // A body that really is gzip is read.
     const gzip = await raw('POST', '/v1/chat/completions', { ...asUser, ...json, 'content-encoding': 'gzip' }, gzipSync(chatBody));
