@@ -8,8 +8,7 @@ import type { Span } from './window-spans.js';
  * NFKC folds them first. A letter keeps its case, as PII patterns read case; capital I look-alikes fold to `I` rather
  * than to confusables' `l`, as Latin `I` and `l` stay apart here.
  */
-const LOOKALIKES: ReadonlyMap<number, string> = new Map(
-  Object.entries({
+const LOOKALIKES: Readonly<Record<string, string>> = {
     // Cyrillic
     А: 'A', а: 'a', В: 'B', Е: 'E', е: 'e', ҽ: 'e', Ԍ: 'G', һ: 'h', Н: 'H', І: 'I', і: 'i', Ј: 'J', ј: 'j', К: 'K', Ӏ: 'l', ӏ: 'l',
     М: 'M', О: 'O', о: 'o', Р: 'P', р: 'p', ԛ: 'q', г: 'r', Ѕ: 'S', ѕ: 's', С: 'C', с: 'c', ԁ: 'd', Т: 'T', Ѵ: 'V', ѵ: 'v',
@@ -19,8 +18,7 @@ const LOOKALIKES: ReadonlyMap<number, string> = new Map(
     Ρ: 'P', ρ: 'p', Τ: 'T', υ: 'u', Υ: 'Y', γ: 'y', Χ: 'X', Ζ: 'Z',
     // Latin letters that pass for others
     ɑ: 'a', ɡ: 'g', ı: 'i', ɩ: 'i', ɪ: 'i', ȷ: 'j', ʋ: 'u', ɯ: 'w', ɣ: 'y', ʏ: 'y',
-  }).map(([letter, latin]) => [letter.codePointAt(0) ?? 0, latin]),
-);
+};
 
 /**
  * Latin letters NFD does not take apart, and what a reader reads them as: the letters drawn with a stroke or a bar
@@ -29,15 +27,16 @@ const LOOKALIKES: ReadonlyMap<number, string> = new Map(
  * them. A letter keeps its case. A ligature reads as two letters: a span of the view that takes one of them maps to the
  * whole ligature as sent.
  */
-const LETTER_FOLDS: ReadonlyMap<number, string> = new Map(
-  Object.entries({
+const LETTER_FOLDS: Readonly<Record<string, string>> = {
     ƀ: 'b', Ƀ: 'B', ȼ: 'c', Ȼ: 'C', đ: 'd', Đ: 'D', ð: 'd', Ð: 'D', ɇ: 'e', Ɇ: 'E', ǥ: 'g', Ǥ: 'G', ꞡ: 'g', Ꞡ: 'G',
     ħ: 'h', Ħ: 'H', ɨ: 'i', Ɨ: 'I', ɉ: 'j', Ɉ: 'J', ꝁ: 'k', Ꝁ: 'K', ꞣ: 'k', Ꞣ: 'K', ł: 'l', Ł: 'L', ƚ: 'l', Ƚ: 'L',
     ꞥ: 'n', Ꞥ: 'N', ø: 'o', Ø: 'O', ᵽ: 'p', Ᵽ: 'P', ꝑ: 'p', Ꝑ: 'P', ꝗ: 'q', Ꝗ: 'Q', ɍ: 'r', Ɍ: 'R', ꞧ: 'r', Ꞧ: 'R',
     ꞩ: 's', Ꞩ: 'S', ŧ: 't', Ŧ: 'T', ʉ: 'u', Ʉ: 'U', ɏ: 'y', Ɏ: 'Y', ƶ: 'z', Ƶ: 'Z',
     æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ß: 'ss', ẞ: 'SS',
-  }).map(([letter, latin]) => [letter.codePointAt(0) ?? 0, latin]),
-);
+};
+
+/** What `LOOKALIKES` and `LETTER_FOLDS` read each of their letters as, by code point. */
+const LATIN_READINGS: ReadonlyMap<number, string> = new Map(Object.entries({ ...LETTER_FOLDS, ...LOOKALIKES }).map(([letter, latin]) => [letter.codePointAt(0) ?? 0, latin]));
 
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
 const IGNORABLES = /\p{Default_Ignorable_Code_Point}/gu;
@@ -58,7 +57,7 @@ const withoutAccents = (text: string): string => text.normalize('NFD').replace(A
  * `LETTER_FOLDS`. A letter with an accent (`é`, which no fold above changes) is told by its canonical decomposition.
  * Every other code point is read as it is.
  */
-const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LOOKALIKES.keys(), ...LETTER_FOLDS.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
+const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LATIN_READINGS.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
 
 /** What the view does with a code point, learnt the first time it is met: `KNOWN`, and the flags that apply. */
 const KNOWN = 1;
@@ -107,7 +106,7 @@ function fold(text: string): string {
   for (const char of text) {
     const codePoint = char.codePointAt(0) ?? 0;
     if (codePoint < 0x80) folded += char;
-    else if (!IGNORABLE.test(char)) folded += LOOKALIKES.get(codePoint) ?? LETTER_FOLDS.get(codePoint) ?? char;
+    else if (!IGNORABLE.test(char)) folded += LATIN_READINGS.get(codePoint) ?? char;
   }
   return folded;
 }
