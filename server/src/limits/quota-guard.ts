@@ -49,13 +49,21 @@ interface BudgetCounter {
   period: Period;
   money: boolean;
   spend: SpendOf | undefined;
-  /** Until when the counter's seed from the ledger (`QuotaGuardOptions.spentSince`) stands; 0 before it. */
-  seededUntil: number;
-  /** The guard's recount (`QuotaGuard.recount`) that seed belongs to: an earlier one's no longer stands. */
-  seededIn: number;
-  /** The version of the project's limits that seed was made under (see `Seeding`). */
-  seededVersion: number;
+  /** The counter's seed from the ledger (`QuotaGuardOptions.spentSince`) in this process; `until` 0 before it. */
+  seeded: Seeded;
 }
+
+/**
+ * Until when a counter's seed stands, the guard's recount (`QuotaGuard.recount`) it belongs to, and the version of the
+ * project's limits it was made under (see `Seeding`): a seed of an earlier recount or version no longer stands.
+ */
+interface Seeded {
+  until: number;
+  recount: number;
+  version: number;
+}
+
+const NOT_SEEDED: Seeded = { until: 0, recount: 0, version: 0 };
 
 /**
  * A counter's seed from the ledger (`QuotaBackend.seedBudget`): done (until it is read again, a recount, or a change of
@@ -612,7 +620,8 @@ export class QuotaGuard {
       for (const kind of BUDGET_KINDS) {
         if (scope.settings[kind] === undefined) continue;
         const counter = budgetCounter(scope, kind, now);
-        if (now < counter.seededUntil && counter.seededIn === this.#recount && counter.seededVersion === version) continue;
+        const { seeded } = counter;
+        if (now < seeded.until && seeded.recount === this.#recount && seeded.version === version) continue;
         const seed = this.#seed(scope, counter, now, version);
         if (seed) (pending ??= []).push(seed);
       }
@@ -651,9 +660,7 @@ export class QuotaGuard {
     const known = this.#seedings.get(counter.key);
     const recount = this.#recount;
     if (known?.state === 'done' && now < known.until && known.recount === recount && known.version === version) {
-      counter.seededUntil = known.until;
-      counter.seededIn = recount;
-      counter.seededVersion = version;
+      counter.seeded = known;
       return undefined;
     }
     if (known?.state === 'running' && known.recount === recount && known.version === version) return known.wait;
@@ -663,9 +670,7 @@ export class QuotaGuard {
     const ledger = this.#spentReader(scope, counter.period, now, version);
     const read = ledger ?? (recount > 0 ? nothingSpent : undefined);
     if (read === undefined) {
-      counter.seededUntil = Number.POSITIVE_INFINITY;
-      counter.seededIn = recount;
-      counter.seededVersion = version;
+      counter.seeded = { until: Number.POSITIVE_INFINITY, recount, version };
       return undefined;
     }
     // A seed with no ledger read is never a first seed: its failure refuses no request.
@@ -683,11 +688,9 @@ export class QuotaGuard {
     this.#seedings.set(counter.key, { state: 'running', wait, first, recount, version });
     seed.then(
       () => {
-        const until = this.now() + this.seedRefreshMs;
-        this.#seedings.set(counter.key, { state: 'done', until, recount, version });
-        counter.seededUntil = until;
-        counter.seededIn = recount;
-        counter.seededVersion = version;
+        const done = { state: 'done', until: this.now() + this.seedRefreshMs, recount, version } as const;
+        this.#seedings.set(counter.key, done);
+        counter.seeded = done;
       },
       (error: unknown) => {
         // A refresh that failed is asked again later; the counter counts on meanwhile.
@@ -853,9 +856,7 @@ function budgetCounter(scope: Scope, kind: BudgetKind, now: number): BudgetCount
     period,
     money,
     spend: kind === 'tokensPerDay' || limitUsd === undefined ? undefined : { projectId: scope.projectId, scope: scope.scope, target: scope.target, kind, limitUsd, period: period.id, periodEnd: period.end },
-    seededUntil: 0,
-    seededIn: 0,
-    seededVersion: 0,
+    seeded: NOT_SEEDED,
   };
   scope.budgets[kind] = counter;
   return counter;
