@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SQLITE_PATH, migrateToLatest, newerMigrationsIn, openDatabase, type OpenDatabase } from '../store/database.js';
+import { DEFAULT_SQLITE_PATH, migrateToLatest, openDatabase, type OpenDatabase } from '../store/database.js';
 import { DatabaseConnectionError, parseDatabaseTarget } from '../store/database-target.js';
 import { migrationProvider } from '../store/migrations/index.js';
 import { withoutUrlCredentials } from '../url-credentials.js';
@@ -40,8 +40,9 @@ export async function migrateCommand(argv: readonly string[], env: CliEnvironmen
   }
   try {
     let results;
+    let newer: readonly string[] = [];
     try {
-      results = await migrateToLatest(database);
+      results = await migrateToLatest(database, { onNewer: (migrations) => (newer = migrations) });
     } catch (error) {
       // A connection or login failure names the server; a failing migration names itself.
       const message = error instanceof Error ? error.message : String(error);
@@ -52,7 +53,6 @@ export async function migrateCommand(argv: readonly string[], env: CliEnvironmen
     else if (applied.length > 0 && applied.length === (await migrationCount())) io.out(`created the InsForge AI tables in ${database.location}`);
     for (const migration of applied) io.out(`applied ${migration.migrationName}`);
     io.out(applied.length === 0 ? `${database.location}: up to date, no migration to apply` : `${database.location}: applied ${applied.length} migration${applied.length === 1 ? '' : 's'}`);
-    const newer = await newerMigrationsIn(database);
     if (newer.length > 0) io.err(`note: a newer version of @insforge/ai-server migrated this database further (${newer.join(', ')}); this version runs on the schema it knows`);
     return 0;
   } finally {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type MigrationResult, type SqliteDatabase as KyselySqlite } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type MigrationInfo, type MigrationResult, type SqliteDatabase as KyselySqlite } from 'kysely';
 import type pg from 'pg';
 import { connectionFailureOf, parseDatabaseTarget, postgresUserOf } from './database-target.js';
 import { migrationProvider } from './migrations/index.js';
@@ -103,25 +103,29 @@ const MIGRATION_TABLE = 'insforge_ai_migrations';
 /**
  * Runs every pending migration; throws with the failing migration's name. A database a newer version of the gateway
  * migrated further (during a rolling upgrade, an older instance restarting) is left as it is once it holds every
- * migration this version knows: `newerMigrationsIn` names what it has beyond them.
+ * migration this version knows; `onNewer` hears what it has beyond them.
  */
-export async function migrateToLatest(database: OpenDatabase): Promise<MigrationResult[]> {
+export async function migrateToLatest(database: OpenDatabase, options: { onNewer?: (migrations: readonly string[]) => void } = {}): Promise<MigrationResult[]> {
   const migrator = new Migrator({ db: database.db, provider: migrationProvider, migrationTableName: MIGRATION_TABLE, migrationLockTableName: 'insforge_ai_migration_lock' });
+  let known: readonly MigrationInfo[];
   let unknown: string[];
   try {
-    unknown = await newerMigrationsIn(database);
+    known = await migrator.getMigrations();
+    unknown = await unknownMigrationsIn(database, known);
   } catch (error) {
     const unreachable = connectionFailureOf(database.location, error, postgresUserOf(database.pool?.options.connectionString ?? ''));
     if (unreachable) throw unreachable;
     throw error;
   }
   if (unknown.length > 0) {
-    const known = await migrator.getMigrations();
     const pending = known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
     const latestKnown = known.at(-1)?.name ?? '';
     // Migrations only ever add: a schema that holds all this version knows serves it. One that lacks some of them, or
     // whose unknown ones are not all later, comes from another line of versions, which this one cannot tell apart.
-    if (pending.length === 0 && unknown.every((name) => name > latestKnown)) return [];
+    if (pending.length === 0 && unknown.every((name) => name > latestKnown)) {
+      options.onNewer?.(unknown);
+      return [];
+    }
     throw new Error(
       `the database holds migrations this version of @insforge/ai-server does not know (${unknown.join(', ')})${pending.length > 0 ? ` and lacks some it does (${pending.join(', ')})` : ''}: another version migrated it. Run the version that migrated it, or a newer one.`,
     );
@@ -138,17 +142,14 @@ export async function migrateToLatest(database: OpenDatabase): Promise<Migration
 }
 
 /**
- * The migrations the database has run that this version of the gateway does not know (a newer version ran them), in
- * order; none for a database not migrated yet.
- * @example
- * const newer = await newerMigrationsIn(database); // ['0014-…'] after a newer version migrated it
+ * The migrations the database has run that this version does not know (`known`: the migrator's view of its own), in
+ * order; none for a database that ran none of this version's (nor then any later one).
  */
-export async function newerMigrationsIn(database: OpenDatabase): Promise<string[]> {
-  const known = new Set(Object.keys(await migrationProvider.getMigrations()));
-  const tables = await database.db.introspection.getTables();
-  if (!tables.some((table) => table.name === MIGRATION_TABLE)) return [];
+async function unknownMigrationsIn(database: OpenDatabase, known: readonly MigrationInfo[]): Promise<string[]> {
+  if (!known.some((migration) => migration.executedAt !== undefined)) return [];
+  const names = new Set(known.map((migration) => migration.name));
   const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(database.db);
-  return rows.map((row) => row.name).filter((name) => !known.has(name)).sort();
+  return rows.map((row) => row.name).filter((name) => !names.has(name)).sort();
 }
 
 let pgLoaded: typeof pg | undefined;

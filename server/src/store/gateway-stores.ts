@@ -6,7 +6,7 @@ import { AuditLog } from './audit-log.js';
 import { ChangeNotifier } from './change-notifier.js';
 import { SqlClientKeyStore } from './client-key-store.js';
 import { SqlConversationStore, type ConversationLimits } from './conversation-store.js';
-import { migrateToLatest, newerMigrationsIn, openDatabase, type OpenDatabase } from './database.js';
+import { migrateToLatest, openDatabase, type OpenDatabase } from './database.js';
 import { DatabaseClock } from './database-clock.js';
 import { ProviderKeyStore } from './provider-key-store.js';
 import { SqlFeatureStore } from './sql-feature-store.js';
@@ -49,11 +49,9 @@ export interface StoresOptions {
 export async function openGatewayStores(options: StoresOptions): Promise<GatewayStores> {
   const database = typeof options.database === 'object' ? options.database : openDatabase(options.database);
   try {
-    await migrateToLatest(database);
-    const newer = await newerMigrationsIn(database);
-    if (newer.length > 0) {
-      options.logger?.warn(`a newer version of @insforge/ai-server migrated this database further (${newer.join(', ')}); this instance serves on the schema it knows: upgrade it`, { migrations: newer });
-    }
+    await migrateToLatest(database, {
+      onNewer: (newer) => options.logger?.warn(`a newer version of @insforge/ai-server migrated this database further (${newer.join(', ')}); this instance serves on the schema it knows: upgrade it`, { migrations: newer }),
+    });
     const clock = await DatabaseClock.start(database.db, database.dialect);
     const notifier = new ChangeNotifier(database.pool);
     await notifier.start();
