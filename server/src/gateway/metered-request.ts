@@ -428,8 +428,12 @@ export class MeteredRequest {
  */
 const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? withoutKeyShapes(value) : undefined);
 
-/** The tokens an estimate reserves, its prompt's apart from its output's (all output where it does not tell them apart). */
-function worstCaseTokensOf(estimate: QuotaEstimate | undefined): OpenRequest['worstCaseTokens'] {
+/**
+ * The tokens an estimate reserves, its prompt's apart from its output's (all output where it does not tell them apart).
+ * @example
+ * worstCaseTokensOf({ tokens: 1_200, promptTokens: 200, costUsd: 0.01 }); // { prompt: 200, completion: 1_000 }
+ */
+export function worstCaseTokensOf(estimate: QuotaEstimate | undefined): OpenRequest['worstCaseTokens'] {
   const tokens = estimate?.tokens ?? 0;
   const prompt = Math.min(estimate?.promptTokens ?? 0, tokens);
   return { prompt, completion: tokens - prompt };

@@ -3,6 +3,7 @@ import type { Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import { promptCharactersOf } from '../gateway/chat.js';
 import type { GatewayContext } from '../gateway/context.js';
+import { worstCaseTokensOf } from '../gateway/metered-request.js';
 import type { GenerationFigures, GenerationLookup } from '../usage/reconciler.js';
 import { newRequestId } from '../usage/request-id.js';
 import type { UsageRecord } from '../usage/usage-record.js';
@@ -271,15 +272,14 @@ export class JobRunner {
     const { job } = state;
     const body = requestOf(job.kind, item, state.options) as Record<string, unknown>;
     const planned = await estimateJobItem(this.context, state.identity, job.kind, JSON.parse(item.input), state.options).catch(() => undefined);
-    const tokens = planned?.estimate.tokens ?? 0;
-    const prompt = Math.min(planned?.estimate.promptTokens ?? 0, tokens);
+    const tokens = worstCaseTokensOf(planned?.estimate);
     return {
       ...lostItemRecordOf(job, item, requestId, planned?.feature),
       requestedModel: String(body['model'] ?? ''),
       status: 'error',
       errorCode: INSTANCE_LOST,
-      promptTokens: prompt,
-      completionTokens: tokens - prompt,
+      promptTokens: tokens.prompt,
+      completionTokens: tokens.completion,
       reasoningTokens: 0,
       // Without a plan (the feature changed since), an estimate from its prompt, priced by the ledger.
       ...(planned ? { costUsd: planned.estimate.costUsd, costBasis: 'worst_case' as const } : { promptCharacters: promptCharactersOf(body) }),
