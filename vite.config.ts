@@ -93,10 +93,24 @@ export default defineConfig({
           name: 'ai-server',
           root: sourceOf('./server'),
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['src/**/*-memory.test.ts'],
           environment: 'node',
           isolate: false,
           testTimeout: 20_000,
           passWithNoTests: true,
+        },
+      },
+      {
+        // What a test measures of its process's memory (Buffers count process-wide) must not count the servers and
+        // timers that the files run before it in a shared worker leave behind: each such file has a process of its own.
+        resolve: { alias },
+        test: {
+          name: 'ai-server-memory',
+          root: sourceOf('./server'),
+          include: ['src/**/*-memory.test.ts'],
+          environment: 'node',
+          isolate: true,
+          testTimeout: 20_000,
         },
       },
       {
