@@ -471,7 +471,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     redact,
     attachments: chatAttachments(files),
   };
-  const batchJobs = startBatchJobs(context, ready, options.jobs, { url: redisUrl, keyPrefix: options.limits?.redisKeyPrefix });
+  const batchJobs = startBatchJobs(context, ready, instance, options.jobs, { url: redisUrl, keyPrefix: options.limits?.redisKeyPrefix });
   // Remember the key in use so the logger can redact it even when it comes from a function.
   const apiKey = upstream.apiKey.bind(upstream);
   upstream.apiKey = async () => (currentKey = await apiKey());

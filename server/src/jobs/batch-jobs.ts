@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { GatewayContext } from '../gateway/context.js';
+import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { openRouterGenerations } from '../usage/reconciler.js';
 import { DatabaseJobQueue } from './database-job-queue.js';
+import { freeJobsOfGoneWorkers } from './job-lease.js';
 import type { JobQueue } from './job-queue.js';
 import { JobRunner } from './job-runner.js';
 import { JobService } from './job-service.js';
@@ -46,9 +48,15 @@ export interface BatchJobs {
  * Starts batch jobs once the database is open: jobs live in the gateway's database, and this instance works on them
  * through a queue: BullMQ when Redis is configured, else leases in the database.
  * @example
- * const jobs = startBatchJobs(context, ready, { itemsPerJob: 8 }, { redisUrl: process.env.REDIS_URL });
+ * const jobs = startBatchJobs(context, ready, instance, { itemsPerJob: 8 }, { redisUrl: process.env.REDIS_URL });
  */
-export function startBatchJobs(context: GatewayContext, ready: Promise<GatewayStores>, options: BatchJobOptions = {}, redis: { url?: string | undefined; keyPrefix?: string | undefined } = {}): BatchJobs {
+export function startBatchJobs(
+  context: GatewayContext,
+  ready: Promise<GatewayStores>,
+  instance: GatewayInstance,
+  options: BatchJobOptions = {},
+  redis: { url?: string | undefined; keyPrefix?: string | undefined } = {},
+): BatchJobs {
   let runner: JobRunner | undefined;
   let queue: JobQueue | undefined;
   let closing = false;
@@ -56,11 +64,16 @@ export function startBatchJobs(context: GatewayContext, ready: Promise<GatewaySt
     // Leases in the database's clock: an instance whose clock runs ahead does not take over jobs others still run.
     const store = new JobStore(stores.database.db, stores.clock.now);
     runner = new JobRunner(context, store, openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId)), options);
+    // A predecessor on this machine that was killed mid-job: its jobs go on now rather than once their leases lapse.
+    if (options.worker !== false) {
+      const freed = await freeJobsOfGoneWorkers(store, instance).catch((error: unknown) => void context.logger.warn('the jobs of workers gone from this machine could not be freed; they go on once their leases lapse', { error }));
+      if (freed) context.logger.info('jobs of a worker gone from this machine go on at once', { jobs: freed });
+    }
     // BullMQ (and its Redis client) load only where Redis is configured: a gateway without Redis never holds them.
     const BullJobQueue = redis.url ? (await import('./bull-job-queue.js')).BullJobQueue : undefined;
     queue = BullJobQueue && redis.url
-      ? new BullJobQueue({ store, logger: context.logger, redisUrl: redis.url, prefix: redis.keyPrefix ? `${redis.keyPrefix}jobs` : undefined, ...pick(options, ['concurrency', 'leaseMs', 'lockMs', 'retryDelayMs']) })
-      : new DatabaseJobQueue({ store, logger: context.logger, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
+      ? new BullJobQueue({ store, logger: context.logger, instance, redisUrl: redis.url, prefix: redis.keyPrefix ? `${redis.keyPrefix}jobs` : undefined, ...pick(options, ['concurrency', 'leaseMs', 'lockMs', 'retryDelayMs']) })
+      : new DatabaseJobQueue({ store, logger: context.logger, instance, ...pick(options, ['concurrency', 'leaseMs', 'pollMs']) });
     const work = runner;
     // Closed while BullMQ was loading: no worker starts (it would hold its Redis connections, and the process, open).
     if (options.worker !== false && !closing) queue.start((jobId, signal) => work.run(jobId, signal));

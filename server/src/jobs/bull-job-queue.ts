@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
 import { createRedisClient, isRedisUnavailableError } from '../net/redis-client.js';
+import { holdLease, workerIdOf } from './job-lease.js';
 import { JobQueueUnavailableError, type JobQueue, type JobWork } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 
@@ -30,6 +32,8 @@ export interface BullJobQueueOptions {
    * entries lost with Redis). Default: the lease.
    */
   sweepMs?: number | undefined;
+  /** The gateway instance the worker belongs to, named in the leases it holds (see `workerIdOf`). */
+  instance?: Pick<GatewayInstance, 'id'> | undefined;
 }
 
 const QUEUE_NAME = 'insforge-ai-jobs';
@@ -45,20 +49,21 @@ const OFFER_AGAIN_LIMIT = 1_000;
  * const queue = new BullJobQueue({ store, logger, redisUrl: process.env.REDIS_URL });
  */
 export class BullJobQueue implements JobQueue {
-  // The process id says which instance holds a job (in `batch_jobs.locked_by`).
-  readonly workerId = `bull-worker-${process.pid}-${randomUUID()}`;
+  /** Which instance holds a job (in `batch_jobs.locked_by`). */
+  readonly workerId: string;
   readonly #queue: Queue;
   /** The queue's own connection: adding a job fails on it at once while Redis is down, instead of waiting. */
   readonly #adding: Redis;
   readonly #connections: Redis[] = [];
   #worker: Worker | undefined;
-  readonly #aborts = new Set<AbortController>();
+  readonly #leases = new Set<{ abort(): void }>();
   /** Whether the first connection to Redis answered or failed: before, `enqueue` waits for it. */
   #firstAttempted = false;
   #offering = false;
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BullJobQueueOptions) {
+    this.workerId = workerIdOf('bull-worker', options.instance);
     // Never queued in the client nor retried: a job whose offer cannot reach Redis now is for the caller to handle.
     this.#adding = this.#connect({ maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.#adding.once('ready', () => (this.#firstAttempted = true)).once('error', () => (this.#firstAttempted = true));
@@ -105,6 +110,7 @@ export class BullJobQueue implements JobQueue {
         const { jobId } = bullJob.data;
         // Fetched while the worker was pausing: handed back, for another instance after the retry delay.
         if (this.#stopped) throw new Error('this instance is shutting down');
+        const claimedAt = performance.now();
         const claimed = await store.claimById(jobId, this.workerId, leaseMs);
         if (!claimed) {
           const job = await store.get(jobId);
@@ -112,16 +118,13 @@ export class BullJobQueue implements JobQueue {
           if (!job || job.status === 'completed' || job.status === 'cancelled' || job.status === 'paused') return;
           throw new Error('the job is held by another worker');
         }
-        const abort = new AbortController();
-        this.#aborts.add(abort);
-        const renew = setInterval(() => {
-          store.renew(jobId, this.workerId, leaseMs).then((held) => held || abort.abort(), () => undefined);
-        }, Math.max(50, Math.floor(leaseMs / 3)));
+        const lease = holdLease(store, jobId, this.workerId, leaseMs, this.options.logger, claimedAt);
+        this.#leases.add(lease);
         try {
-          await work(jobId, abort.signal);
+          await work(jobId, lease);
         } finally {
-          clearInterval(renew);
-          this.#aborts.delete(abort);
+          lease.end();
+          this.#leases.delete(lease);
           await store.release(jobId, this.workerId).catch(() => undefined);
         }
         const after = await store.get(jobId);
@@ -160,7 +163,7 @@ export class BullJobQueue implements JobQueue {
 
   async close(): Promise<void> {
     clearInterval(this.#sweep);
-    for (const abort of this.#aborts) abort.abort();
+    for (const lease of this.#leases) lease.abort();
     // With Redis gone, BullMQ's close would wait for it: after a grace, the connections are cut instead.
     const closed = Promise.all([this.#worker?.close(), this.#queue.close()]).catch(() => undefined);
     // The grace's timer goes once BullMQ closed: left running, it held the process open for the rest of the grace.

@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
+import { holdLease, workerIdOf } from './job-lease.js';
 import type { JobQueue, JobWork } from './job-queue.js';
 import type { JobStore } from './job-store.js';
 
@@ -12,6 +14,8 @@ export interface DatabaseJobQueueOptions {
   leaseMs?: number | undefined;
   /** How often idle workers look for jobs another instance created. Default 1 s. */
   pollMs?: number | undefined;
+  /** The gateway instance the worker belongs to, named in the leases it holds (see `workerIdOf`). */
+  instance?: Pick<GatewayInstance, 'id'> | undefined;
 }
 
 /**
@@ -23,16 +27,17 @@ export interface DatabaseJobQueueOptions {
  * queue.start((jobId, signal) => runner.run(jobId, signal));
  */
 export class DatabaseJobQueue implements JobQueue {
-  // The process id says which instance holds a job (in `batch_jobs.locked_by`).
-  readonly workerId = `db-worker-${process.pid}-${randomUUID()}`;
+  /** Which instance holds a job (in `batch_jobs.locked_by`). */
+  readonly workerId: string;
   readonly #options: { [K in 'concurrency' | 'leaseMs' | 'pollMs']-?: number };
-  readonly #working = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  readonly #working = new Map<string, { lease: { abort(): void }; done: Promise<void> }>();
   #work: JobWork | undefined;
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
   #closed = false;
 
   constructor(private readonly queue: DatabaseJobQueueOptions) {
+    this.workerId = workerIdOf('db-worker', queue.instance);
     this.#options = { concurrency: 2, leaseMs: 15_000, pollMs: 1_000, ...omitUndefined({ concurrency: queue.concurrency, leaseMs: queue.leaseMs, pollMs: queue.pollMs }) };
   }
 
@@ -55,7 +60,7 @@ export class DatabaseJobQueue implements JobQueue {
     this.#closed = true;
     clearTimeout(this.#timer);
     await this.#polling;
-    for (const { abort } of this.#working.values()) abort.abort();
+    for (const { lease } of this.#working.values()) lease.abort();
     await Promise.all([...this.#working.values()].map(({ done }) => done));
   }
 
@@ -80,35 +85,28 @@ export class DatabaseJobQueue implements JobQueue {
     if (!work) return;
     try {
       while (!this.#closed && this.#working.size < this.#options.concurrency) {
+        const claimedAt = performance.now();
         const job = await this.queue.store.claim(this.workerId, this.#options.leaseMs);
         if (!job) return;
-        this.#run(job.id, work);
+        this.#run(job.id, work, claimedAt);
       }
     } catch (error) {
       this.queue.logger.error('the job queue could not read the database', { error });
     }
   }
 
-  #run(jobId: string, work: JobWork): void {
-    const abort = new AbortController();
+  #run(jobId: string, work: JobWork, claimedAt: number): void {
     const { store, logger } = this.queue;
-    const renew = setInterval(() => {
-      store.renew(jobId, this.workerId, this.#options.leaseMs).then(
-        (held) => {
-          if (!held) abort.abort();
-        },
-        (error: unknown) => logger.warn('a job lease could not be renewed', { error, jobId }),
-      );
-    }, Math.max(50, Math.floor(this.#options.leaseMs / 3)));
-    const done = work(jobId, abort.signal)
+    const lease = holdLease(store, jobId, this.workerId, this.#options.leaseMs, logger, claimedAt);
+    const done = work(jobId, lease)
       .catch((error: unknown) => logger.error('a job failed in its worker', { error, jobId }))
       .finally(async () => {
-        clearInterval(renew);
+        lease.end();
         this.#working.delete(jobId);
         await store.release(jobId, this.workerId).catch(() => undefined);
         this.#wake();
       });
-    this.#working.set(jobId, { abort, done });
+    this.#working.set(jobId, { lease, done });
   }
 }
 

@@ -99,7 +99,7 @@ describe.each(IMPLEMENTATIONS)('job queue contract: $name', ({ database, make })
     const draining = queue();
     let release: () => void = () => undefined;
     const started: string[] = [];
-    draining.start(async (jobId, signal) => {
+    draining.start(async (jobId, { signal }) => {
       started.push(jobId);
       await new Promise<void>((resolve) => (release = resolve));
       expect(signal.aborted).toBe(false);
@@ -121,12 +121,29 @@ describe.each(IMPLEMENTATIONS)('job queue contract: $name', ({ database, make })
     await until(async () => (await store.get(second))?.status === 'completed');
   });
 
+  it('says a lease left unrenewed past its length is lost before any renewal answers (a process paused and resumed)', async () => {
+    const id = await newJob();
+    const only = queue();
+    const seen: boolean[] = [];
+    only.start(async (jobId, lease) => {
+      seen.push(lease.held());
+      // The event loop stands still, as in a process stopped (SIGSTOP) past its lease of 300 ms and then resumed.
+      const resumeAt = performance.now() + 450;
+      while (performance.now() < resumeAt);
+      seen.push(lease.held(), lease.signal.aborted);
+      await store.transition(jobId, ['queued', 'running'], 'completed');
+    });
+    await only.enqueue(id);
+    await until(() => seen.length === 3);
+    expect(seen).toEqual([true, false, true]);
+  });
+
   it('aborts the work in progress when it closes, and takes no job after', async () => {
     let aborted = false;
     const id = await newJob();
     const closing = queue();
     let started = false;
-    closing.start(async (_jobId, signal) => {
+    closing.start(async (_jobId, { signal }) => {
       started = true;
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
       aborted = true;

@@ -1,5 +1,15 @@
-/** Works on one job until it is done, paused or cancelled; `signal` aborts when the worker lost the job or closes. */
-export type JobWork = (jobId: string, signal: AbortSignal) => Promise<void>;
+/** A worker's hold on a job: `signal` aborts when the worker lost the job or closes. */
+export interface JobLease {
+  signal: AbortSignal;
+  /**
+   * Whether the lease is still this worker's, by this process's clock too: false (and `signal` aborted) once it was
+   * not renewed in time, as after the process was paused. Asked before each item the worker starts.
+   */
+  held(): boolean;
+}
+
+/** Works on one job until it is done, paused or cancelled, or its lease is lost. */
+export type JobWork = (jobId: string, lease: JobLease) => Promise<void>;
 
 /**
  * Which instance works on which job. The database holds every job's items and their state; a queue only hands

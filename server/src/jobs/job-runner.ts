@@ -10,6 +10,7 @@ import type { UsageRecord } from '../usage/usage-record.js';
 import { INSTANCE_LOST } from '../usage/open-requests.js';
 import { ItemFailure, runItem, type ItemAnswer } from './item-runner.js';
 import { estimateJobItem } from './job-service.js';
+import type { JobLease } from './job-queue.js';
 import type { ItemRow, JobRow, JobStore } from './job-store.js';
 import { parseSummary, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
 
@@ -87,8 +88,9 @@ export class JobRunner {
     this.#cancels.get(jobId)?.abort();
   }
 
-  /** Works on a job until it is completed, paused or cancelled, or `leaseSignal` says the worker lost it. */
-  async run(jobId: string, leaseSignal: AbortSignal): Promise<void> {
+  /** Works on a job until it is completed, paused or cancelled, or its `lease` is lost. */
+  async run(jobId: string, lease: JobLease): Promise<void> {
+    const leaseSignal = lease.signal;
     if (this.#closing) return;
     const job = await this.store.get(jobId);
     if (!job) return;
@@ -107,7 +109,7 @@ export class JobRunner {
       }, () => undefined);
     }, this.#options.statusPollMs);
     const identity: Identity = { projectId: job.project_id, role: job.role, ...(job.user_id ? { userId: job.user_id } : {}), ...(job.client_key_id ? { clientKeyId: job.client_key_id } : {}) };
-    const state: JobState = { job, identity, options: JSON.parse(job.options) as JobOptions, stop, cancel, itemSignal: AbortSignal.any([cancel.signal, leaseSignal]) };
+    const state: JobState = { job, identity, options: JSON.parse(job.options) as JobOptions, stop, cancel, itemSignal: AbortSignal.any([cancel.signal, leaseSignal]), lease };
     try {
       // At once: each may wait a while for OpenRouter to show its generation.
       await Promise.all((await this.store.running(jobId)).map((item) => this.#recover(state, item)));
@@ -128,7 +130,8 @@ export class JobRunner {
       const release = await this.#projectSlot(state.job.project_id, state.stop.signal);
       if (!release) return;
       try {
-        if (state.stop.signal.aborted || this.#closing) return;
+        // A lease not renewed in time may be another worker's already (this process was paused): no item starts on it.
+        if (state.stop.signal.aborted || this.#closing || !state.lease.held()) return;
         const item = await this.store.startNext(state.job.id);
         if (!item) return;
         await this.#runItem(state, item);
@@ -333,6 +336,7 @@ interface JobState {
   cancel: AbortController;
   /** Aborts items in flight: a cancel, or the worker lost the job. */
   itemSignal: AbortSignal;
+  lease: JobLease;
 }
 
 /** The request an item sends: its body as given, or the summarization chat of its article. */

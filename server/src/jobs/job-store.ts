@@ -253,6 +253,29 @@ export class JobStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Ends, as if they had lapsed, the live leases whose workers `isGone` says are gone: the next claim takes their jobs
+   * as it takes those of a worker that stopped renewing. A compare-and-set on the lease seen, so a lease renewed or
+   * taken meanwhile stays. Answers how many ended.
+   */
+  async expireLeases(isGone: (workerId: string) => boolean): Promise<number> {
+    const now = this.now();
+    const held = await this.db.selectFrom('batch_jobs').select(['id', 'locked_by', 'locked_until']).where('locked_until', '>=', now).execute();
+    let ended = 0;
+    for (const job of held) {
+      if (job.locked_by === null || job.locked_until === null || !isGone(job.locked_by)) continue;
+      const result = await this.db
+        .updateTable('batch_jobs')
+        .set({ locked_until: now - 1 })
+        .where('id', '=', job.id)
+        .where('locked_by', '=', job.locked_by)
+        .where('locked_until', '=', job.locked_until)
+        .executeTakeFirst();
+      ended += Number(result.numUpdatedRows);
+    }
+    return ended;
+  }
+
   async release(id: string, workerId: string): Promise<void> {
     await this.db.updateTable('batch_jobs').set({ locked_by: null, locked_until: null }).where('id', '=', id).where('locked_by', '=', workerId).execute();
   }

@@ -60,7 +60,7 @@ describe('batch jobs on two gateway processes (BullMQ on Redis, Postgres)', () =
     let holder: ServeProcess | undefined;
     await expect.poll(async () => {
       const row = await postgres.database.db.selectFrom('batch_jobs').select('locked_by').where('id', '=', id).executeTakeFirst();
-      holder = instances.find((instance) => row?.locked_by?.includes(`-${instance.child.pid}-`));
+      holder = instances.find((instance) => row?.locked_by?.includes(`:${instance.child.pid}:`));
       const view = await jobOf(instances[0] as ServeProcess, id);
       return holder !== undefined && view.progress.done >= 4 && view.progress.running > 0;
     }, { timeout: 20_000, interval: 25 }).toBe(true);
