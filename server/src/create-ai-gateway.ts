@@ -352,10 +352,12 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
           instanceId: instance.id,
           leaseMs: instanceLeaseMs,
           ...(options.limits?.redisKeyPrefix ? { keyPrefix: options.limits.redisKeyPrefix } : {}),
-          // A Redis that restarted between two requests lost its counters unnoticed: they are read again from the ledger.
-          onReconnect: () => quota.recount(),
-          // It restarted keeping nothing on disk: the counters are read again from the ledger, and what this instance's
-          // requests in flight reserved is reserved again with each counter's seed (the ledger does not hold them yet).
+          // A Redis that restarted between two requests lost its counters unnoticed: they are read again from the ledger
+          // (its rate windows too when the epoch says it lost its data: `onDataLost`).
+          onReconnect: () => quota.recount({ rateWindows: false }),
+          // It restarted keeping nothing on disk, or lost its data on a live connection: the counters, rate windows included,
+          // are read again from the ledger, and what this instance's requests in flight reserved is reserved again with
+          // each counter's seed (the ledger does not hold them yet).
           onDataLost: () => {
             logger.warn('Redis for limits lost its data: caps are counted again from the usage ledger and the requests in flight');
             quota.recount();
@@ -391,6 +393,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     ...(options.usage === undefined && {
       spentSince: async (scope: BudgetScope, from: number) => (await writtenLedger()).spentSince(scope, from),
       spentByCallerSince: async (projectId: string, from: number) => (await writtenLedger()).spentByCallerSince(projectId, from),
+      requestsSince: async (projectId: string, from: number) => (await writtenLedger()).requestsSince(projectId, from),
     }),
     // Counters outside this process can be lost while it runs (a Redis that keeps nothing on disk restarts).
     ...(!(quotaBackend instanceof MemoryBackend) && { seedRefreshMs: 5 * 60_000 }),

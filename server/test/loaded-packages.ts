@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import { createAiGateway } from '../src/index.js';
 
-const ON_DEMAND = ['ioredis', 'rate-limiter-flexible', 'bullmq', 'pg', '@modelcontextprotocol/sdk', 'better-sqlite3'];
+const ON_DEMAND = ['ioredis', 'bullmq', 'pg', '@modelcontextprotocol/sdk', 'better-sqlite3'];
 
 const folder = mkdtempSync(path.join(tmpdir(), 'insforge-loaded-'));
 const ADMIN_TOKEN = 'loaded-packages-admin-token';

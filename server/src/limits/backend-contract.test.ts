@@ -107,6 +107,22 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.consumeWindow(key, 1, 2, 1000)).toMatchObject({ allowed: true, used: 1 });
     });
 
+    it('seeds a window with what the ledger says, raising it only, until the time it is told', async () => {
+      const backend = open();
+      const key = uniqueKey('rps');
+      await backend.seedWindow(key, 3, 2000, Date.now() + 1000);
+      expect(await backend.consumeWindow(key, 1, 3, 2000)).toMatchObject({ allowed: false, used: 3 });
+      // Never lowered: a seed of less leaves the count as it is.
+      await backend.seedWindow(key, 1, 2000, Date.now() + 500);
+      expect(await backend.current(key)).toBe(3);
+      await sleep(1100);
+      expect(await backend.consumeWindow(key, 3, 3, 2000)).toMatchObject({ allowed: true, used: 3 });
+      // A window that counts more already keeps its count.
+      await backend.seedWindow(key, 2, 2000, Date.now() + 1000);
+      expect(await backend.current(key)).toBe(3);
+      await backend.seedWindow(uniqueKey('rps'), 0, 2000, Date.now() + 1000);
+    });
+
     it('refuses amounts and windows it cannot count (thrown at once, or rejected)', async () => {
       const backend = open();
       await expect(async () => backend.consumeWindow('k', -1, 10, 60_000)).rejects.toThrow(RangeError);

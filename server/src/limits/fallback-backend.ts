@@ -160,6 +160,12 @@ export class FallbackBackend implements QuotaBackend {
     return seeded?.answer ?? false;
   }
 
+  /** Seeds both, as `seedBudget` does. */
+  async seedWindow(key: string, used: number, windowMs: number, endsAt: number): Promise<void> {
+    await this.fallback.seedWindow(key, used, windowMs, endsAt);
+    await this.giveBack(() => this.primary.seedWindow(key, used, windowMs, endsAt));
+  }
+
   async current(key: string): Promise<number> {
     return this.check(
       () => this.primary.current(key),

@@ -111,6 +111,21 @@ export class MemoryBackend implements QuotaBackend {
     if (window) window.points -= Math.min(amount, window.points);
   }
 
+  seedWindow(key: string, used: number, windowMs: number, endsAt: number): void {
+    assertCount('used', used);
+    assertWindowMs(windowMs);
+    const now = this.sweep();
+    const until = Math.min(endsAt, now + windowMs);
+    if (used === 0 || until <= now) return;
+    const windows = this.windowsOf(windowMs);
+    const window = liveWindow(windows, key, now);
+    if (window === undefined) windows.set(key, { points: used, endsAt: until });
+    else {
+      window.points = Math.max(window.points, used);
+      window.endsAt = Math.max(window.endsAt, until);
+    }
+  }
+
   acquireSlot(key: string, limit: number, ttlMs: number): ConsumeResult & { slotId: string } {
     assertCount('limit', limit);
     assertPositiveMs('ttlMs', ttlMs);

@@ -402,6 +402,7 @@ describe('QuotaGuard when the shared backend goes down and comes back (fail-open
       reserve: (...args) => reach().reserve(...args),
       settle: (...args) => reach().settle(...args),
       seedBudget: (...args) => reach().seedBudget(...args),
+      seedWindow: (...args) => reach().seedWindow(...args),
       current: (...args) => reach().current(...args),
       close: () => shared.close(),
     };
@@ -436,5 +437,63 @@ describe('QuotaGuard when the shared backend goes down and comes back (fail-open
     await expect(guard.admit(subject, { tokens: 10, costUsd: 0.01 })).rejects.toMatchObject({ code: 'quota_exceeded' });
     await vi.waitFor(() => expect(shared.current(key)).toBe(1_000_000_000));
     await backend.close();
+  });
+});
+
+describe('QuotaGuard rate windows after the counters were lost', () => {
+  /** A backend whose counters can be lost at once (a Redis that lost its data), as a fresh one in their place. */
+  const losable = () => {
+    let counters = new MemoryBackend();
+    const backend: QuotaBackend = {
+      consumeWindow: (...args) => counters.consumeWindow(...args),
+      refundWindow: (...args) => counters.refundWindow(...args),
+      acquireSlot: (...args) => counters.acquireSlot(...args),
+      releaseSlot: (...args) => counters.releaseSlot(...args),
+      reserve: (...args) => counters.reserve(...args),
+      settle: (...args) => counters.settle(...args),
+      seedBudget: (...args) => counters.seedBudget(...args),
+      seedWindow: (...args) => counters.seedWindow(...args),
+      current: (...args) => counters.current(...args),
+      close: () => counters.close(),
+    };
+    return { backend, lose: () => (counters = new MemoryBackend()) };
+  };
+  const rated: ProjectLimits = { ...limits, policy: freezePolicy({ ...EMPTY_POLICY, project: { tokensPerMinute: 1000 }, users: { default: { requestsPerMinute: 2 }, overrides: {} } }) };
+  const asUser = (userId: string): QuotaSubject => ({ identity: { projectId: 'project-a', role: 'user', userId }, feature: undefined });
+
+  it('counts, from the ledger, what each scope took in the minute so far: no new quota in the same minute', async () => {
+    const { backend, lose } = losable();
+    const started = Date.now() - 10_000;
+    const requestsSince = vi.fn(async () => ({
+      project: { requests: 2, tokens: 900, firstAt: started },
+      features: new Map(),
+      callers: new Map([['u-1', { requests: 2, tokens: 900, firstAt: started }]]),
+    }));
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': rated }), { requestsSince });
+    await guard.admit(asUser('u-1'), { tokens: 450, costUsd: 0 });
+    await guard.admit(asUser('u-1'), { tokens: 450, costUsd: 0 });
+    lose();
+    guard.recount();
+    await expect(guard.admit(asUser('u-1'), { tokens: 10, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    // Another user has their own window, though the project's tokens of the minute count for them too.
+    await expect(guard.admit(asUser('u-2'), { tokens: 200, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded', message: expect.stringContaining('tokens per minute') });
+    await guard.admit(asUser('u-2'), { tokens: 100, costUsd: 0 });
+    // One read of the ledger served the project's scopes.
+    expect(requestsSince).toHaveBeenCalledTimes(1);
+    expect(requestsSince).toHaveBeenCalledWith('project-a', expect.any(Number));
+  });
+
+  it('reads nothing when only the connection came back, nor once the minute after the loss passed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { backend } = losable();
+    const requestsSince = vi.fn(async () => ({ project: { requests: 0, tokens: 0, firstAt: Date.now() }, features: new Map(), callers: new Map() }));
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': rated }), { requestsSince });
+    guard.recount({ rateWindows: false });
+    await guard.admit(asUser('u-1'), { tokens: 10, costUsd: 0 });
+    expect(requestsSince).not.toHaveBeenCalled();
+    guard.recount();
+    vi.setSystemTime(Date.now() + 60_000);
+    await guard.admit(asUser('u-1'), { tokens: 10, costUsd: 0 });
+    expect(requestsSince).not.toHaveBeenCalled();
   });
 });

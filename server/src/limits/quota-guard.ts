@@ -191,6 +191,20 @@ export interface BudgetScope {
   feature?: string;
 }
 
+/** What a scope's admitted requests took of a rate window: how many, their tokens, when the earliest started (epoch ms). */
+export interface RequestsUse {
+  requests: number;
+  tokens: number;
+  firstAt: number;
+}
+
+/** A project's admitted requests since a time, in all, by feature, and by caller (as `spentByCallerSince` names them). */
+export interface RecentRequests {
+  project: RequestsUse;
+  features: ReadonlyMap<string, RequestsUse>;
+  callers: ReadonlyMap<string, RequestsUse>;
+}
+
 /** Tokens (prompt + completion) and USD, as budgets count them. */
 export interface Spent {
   tokens: number;
@@ -213,6 +227,14 @@ export interface QuotaGuardOptions {
    * records once for every user). Without it, user caps count from when they start counting.
    */
   spentByCallerSince?: (projectId: string, from: number) => Promise<ReadonlyMap<string, Spent>>;
+  /**
+   * What a project's admitted requests took since a time (epoch ms), from the usage ledger and the notes of requests in
+   * flight: after a `recount` that may have lost the rate windows (a Redis that lost its data, counting that moved
+   * between Redis and the process), each scope's per-minute windows are seeded from it before its next request counts
+   * (`QuotaBackend.seedWindow`), so a client that used its quota does not get another in the same minute. Without it,
+   * rate windows start again from zero then.
+   */
+  requestsSince?: (projectId: string, from: number) => Promise<RecentRequests>;
   /**
    * How often a counter's seed is asked again, in the background, for counters that can be lost while this process
    * runs (a Redis that keeps nothing on disk restarts; a seed that reached only the fallback while Redis was down).
@@ -238,6 +260,11 @@ const SEEDINGS_LIMIT = 50_000;
  * seconds; past it, `onSeedFailure` decides.
  */
 const SEED_WAIT_MS = 5_000;
+/**
+ * How long one read of a project's recent requests serves its scopes' window seeds: a later scope reads again, since
+ * its window is a minute back from its own first request.
+ */
+const RECENT_READ_REUSE_MS = 1_000;
 /** Projects × periods whose callers' spend is kept; past it the memory starts over. */
 const CALLER_READS_LIMIT = 1_000;
 const BUDGET_KINDS: readonly BudgetKind[] = ['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd'];
@@ -271,9 +298,16 @@ export class QuotaGuard {
   readonly #callers = new Map<string, { end: number; readAt: number; recount: number; version: number; reading: Promise<ReadonlyMap<string, Spent>> }>();
   /** How many times `recount` was asked: a seed from before the latest one no longer stands. */
   #recount = 0;
+  /** When the rate windows may have been lost last (`recount`); they are seeded again for a window's length after. */
+  #windowsLostAt = Number.NEGATIVE_INFINITY;
+  /** The scopes whose rate windows were seeded since (by `Scope.base`): what their requests wait for, undefined once done. */
+  readonly #windowSeeds = new Map<string, Promise<void> | undefined>();
+  /** Each project's latest read of its recent requests (`requestsSince`) since the windows were lost. */
+  readonly #recentReads = new Map<string, { readAt: number; reading: Promise<RecentRequests> }>();
   private readonly onSpend: ((report: SpendReport) => void) | undefined;
   private readonly spentSince: QuotaGuardOptions['spentSince'];
   private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
+  private readonly requestsSince: QuotaGuardOptions['requestsSince'];
   private readonly onSeedFailure: BackendFailurePolicy;
   private readonly onSeedError: (error: unknown) => void;
   private readonly seedRefreshMs: number;
@@ -287,6 +321,7 @@ export class QuotaGuard {
     this.onSpend = options.onSpend;
     this.spentSince = options.spentSince;
     this.spentByCallerSince = options.spentByCallerSince;
+    this.requestsSince = options.requestsSince;
     this.onSeedFailure = options.onSeedFailure ?? 'fail-closed';
     this.onSeedError = options.onSeedError ?? (() => undefined);
     this.seedRefreshMs = options.seedRefreshMs ?? Number.POSITIVE_INFINITY;
@@ -299,13 +334,20 @@ export class QuotaGuard {
    * backend that comes back has not counted what fail-open counted in process meanwhile, and its fallback did not
    * count what was spent through it before; a seed only ever raises a counter (`QuotaBackend.seedBudget`). A shared
    * backend that lost its data reserves again, with a counter's seed, what this instance's requests in flight held in
-   * it (the ledger does not hold them yet): after a recount, counters are seeded even with no ledger to read.
+   * it (the ledger does not hold them yet): after a recount, counters are seeded even with no ledger to read. With
+   * `rateWindows` (the default), the per-minute windows may have been lost too, and for the next minute each scope's
+   * are seeded again before its next request counts (see `QuotaGuardOptions.requestsSince`); a connection that only came
+   * back passes false.
    *
    * @example
    * new FallbackBackend({ primary, onPrimaryStateChange: () => quota.recount() });
    */
-  recount(): void {
+  recount({ rateWindows = true }: { rateWindows?: boolean } = {}): void {
     this.#recount += 1;
+    if (!rateWindows || this.requestsSince === undefined) return;
+    this.#windowsLostAt = this.now();
+    this.#windowSeeds.clear();
+    this.#recentReads.clear();
   }
 
   async admit(subject: QuotaSubject, estimate: QuotaEstimate): Promise<Admission> {
@@ -625,6 +667,8 @@ export class QuotaGuard {
         const seed = this.#seed(scope, counter, now, version);
         if (seed) (pending ??= []).push(seed);
       }
+      const windows = this.#seedWindows(scope, now);
+      if (windows) (pending ??= []).push(windows);
     }
     if (pending === undefined) return undefined;
     return pending.length === 1 ? pending[0] : Promise.all(pending);
@@ -699,6 +743,50 @@ export class QuotaGuard {
       },
     );
     return wait;
+  }
+
+  /**
+   * Seeds a scope's per-minute windows from its requests of the last minute (`requestsSince`), once, within a minute of
+   * a `recount` that may have lost them; each window then holds what its requests took until a minute after the
+   * earliest of them (a window starts with its first request, so it ends no later than that). Answers what requests
+   * wait for (`SEED_WAIT_MS` at most; a failed read leaves the windows as they are, told to `onSeedError`).
+   */
+  #seedWindows(scope: Scope, now: number): Promise<void> | undefined {
+    const { requestsPerMinute, tokensPerMinute } = scope.settings;
+    if ((requestsPerMinute === undefined && tokensPerMinute === undefined) || now >= this.#windowsLostAt + MINUTE_MS) return undefined;
+    if (this.#windowSeeds.has(scope.base)) return this.#windowSeeds.get(scope.base);
+    const seed = (async () => {
+      const recent = await this.#recentRequests(scope.projectId, now);
+      const use = scope.scope === 'project' ? recent.project : scope.target === null ? undefined : (scope.scope === 'feature' ? recent.features : recent.callers).get(scope.target);
+      if (use === undefined || use.requests === 0) return;
+      const endsAt = use.firstAt + MINUTE_MS;
+      const seeds: Array<Awaitable<void>> = [];
+      if (requestsPerMinute !== undefined) seeds.push(this.backend.seedWindow(scope.keys.requestsPerMinute, use.requests, MINUTE_MS, endsAt));
+      if (tokensPerMinute !== undefined) seeds.push(this.backend.seedWindow(scope.keys.tokensPerMinute, Math.round(use.tokens), MINUTE_MS, endsAt));
+      await Promise.all(seeds);
+    })();
+    seed.catch((error: unknown) => this.onSeedError(error));
+    const wait = settledWithin(seed, SEED_WAIT_MS);
+    // Read again only after the next recount (which clears them), whether it was had or not: windows last a minute.
+    this.#windowSeeds.set(scope.base, wait);
+    void wait.then(() => {
+      if (this.#windowSeeds.get(scope.base) === wait) this.#windowSeeds.set(scope.base, undefined);
+    });
+    return wait;
+  }
+
+  /** A project's requests of the last minute, read once for all its scopes whose windows are seeded within a second. */
+  #recentRequests(projectId: string, now: number): Promise<RecentRequests> {
+    const requestsSince = this.requestsSince as NonNullable<QuotaGuardOptions['requestsSince']>;
+    const known = this.#recentReads.get(projectId);
+    if (known !== undefined && now - known.readAt < RECENT_READ_REUSE_MS) return known.reading;
+    const read = { readAt: now, reading: requestsSince(projectId, now - MINUTE_MS) };
+    this.#recentReads.set(projectId, read);
+    // A failed read is not kept: the next scope reads again.
+    read.reading.catch(() => {
+      if (this.#recentReads.get(projectId) === read) this.#recentReads.delete(projectId);
+    });
+    return read.reading;
   }
 
   /** How to read what a scope spent in a period from the ledger; undefined when the guard was given no way to. */

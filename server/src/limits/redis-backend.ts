@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RateLimiterRedis } from 'rate-limiter-flexible';
-import { createRedisClient, loadRateLimiterFlexible } from '../net/redis-client.js';
+import { createRedisClient } from '../net/redis-client.js';
 import { HeldReservations } from './held-reservations.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
-import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, SEED_BUDGET_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
+import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
 /** Redis could not be reached (refused, closed, timed out, failing over); the fallback wrapper acts on this error. */
@@ -32,10 +31,12 @@ export interface RedisBackendOptions {
    */
   onReconnect?: () => void;
   /**
-   * Redis came back without its data (it restarted keeping nothing on disk): told once this instance's concurrency
-   * slots are taken again, before any other call of this backend runs. Its budget reservations of requests still in
-   * flight are reserved again with each budget's next seed (`seedBudget`), after the seed, which the caller asks for
-   * (`QuotaGuard.recount`). Not told for a connection that was only lost, nor when Redis kept its data.
+   * Redis lost its data: it restarted keeping nothing on disk, or lost it while the connection stayed up (a `FLUSHALL`,
+   * a failover to an empty replica behind a proxy, the epoch evicted). Told once this instance's concurrency slots are
+   * taken again, before any other call of this backend runs (the call that found the loss runs again after it). Its
+   * budget reservations of requests still in flight are reserved again with each budget's next seed (`seedBudget`),
+   * after the seed, which the caller asks for (`QuotaGuard.recount`), as its rate windows' (`seedWindow`). Not told
+   * for a connection that was only lost, nor when Redis kept its data.
    */
   onDataLost?: () => void;
   /** Names this instance's reservations (see `leaseMs`); unique per instance. Default: a random id. */
@@ -57,13 +58,14 @@ const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BU
 
 /**
  * The shared `QuotaBackend`: every instance of the gateway that points at the same Redis and key prefix counts
- * against the same limits. Each call is one Lua script (windows through rate-limiter-flexible's `RateLimiterRedis`),
- * so concurrent requests on any number of instances never pass a limit together. When Redis cannot be reached,
- * calls fail fast with `BackendUnavailableError`; wrap the backend in a `FallbackBackend` to choose what happens.
+ * against the same limits. Each call is one Lua script, so concurrent requests on any number of instances never pass a
+ * limit together. When Redis cannot be reached, calls fail fast with `BackendUnavailableError`; wrap the backend in a
+ * `FallbackBackend` to choose what happens.
  * A reservation is its instance's, under a lease the instance renews with a heartbeat: when an instance stops
  * without settling what it reserved (killed, cut off past `leaseMs`, or closed), the others count it as spent, never
- * give it back, since OpenRouter may bill it. When Redis comes back without its data (see `onDataLost`), the instance
- * takes its slots again at once, and its budget reservations with each budget's next seed. Needs Redis ≥ 5.
+ * give it back, since OpenRouter may bill it. When Redis loses its data (see `onDataLost`), the instance takes its
+ * slots again at once, and its budget reservations with each budget's next seed; every script that admits a request
+ * checks the epoch first, so a loss is seen by the first request after it, reconnect or not. Needs Redis ≥ 5.
  *
  * @example
  * const backend = new RedisBackend({ url: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:quota:' });
@@ -74,9 +76,6 @@ export class RedisBackend implements QuotaBackend {
   private readonly keyPrefix: string;
   /** Settles at the first `ready` or connection error; until then a call waits instead of failing at once. */
   private readonly firstConnection: Promise<void>;
-  /** rate-limiter-flexible sets points and duration per limiter, so there is one per (limit, window). */
-  private readonly windowLimiters = new Map<string, RateLimiterRedis>();
-  private readonly limiters = loadRateLimiterFlexible();
   private readonly instanceId: string;
   private readonly leaseMs: number;
   private readonly heartbeat: NodeJS.Timeout;
@@ -116,10 +115,12 @@ export class RedisBackend implements QuotaBackend {
       enableOfflineQueue: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     });
-    client.defineCommand('quotaAcquireSlot', { numberOfKeys: 1, lua: ACQUIRE_SLOT_SCRIPT });
+    client.defineCommand('quotaWindow', { numberOfKeys: 2, lua: WINDOW_SCRIPT });
+    client.defineCommand('quotaSeedWindow', { numberOfKeys: 1, lua: SEED_WINDOW_SCRIPT });
+    client.defineCommand('quotaAcquireSlot', { numberOfKeys: 2, lua: ACQUIRE_SLOT_SCRIPT });
     client.defineCommand('quotaRefreshSlots', { numberOfKeys: 1, lua: slotsScript('XX') });
     client.defineCommand('quotaRestoreSlots', { numberOfKeys: 1, lua: slotsScript('NX') });
-    client.defineCommand('quotaReserve', { numberOfKeys: 4, lua: RESERVE_SCRIPT });
+    client.defineCommand('quotaReserve', { numberOfKeys: 5, lua: RESERVE_SCRIPT });
     client.defineCommand('quotaSettle', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
     client.defineCommand('quotaCountGone', { numberOfKeys: 3, lua: COUNT_GONE_SCRIPT });
     client.defineCommand('quotaForgetGone', { numberOfKeys: 3, lua: FORGET_GONE_SCRIPT });
@@ -156,26 +157,33 @@ export class RedisBackend implements QuotaBackend {
     assertCount('amount', amount);
     assertCount('limit', limit);
     assertWindowMs(windowMs);
-    const limiter = this.windowLimiter(limit, windowMs);
-    return this.call(async () => {
-      try {
-        const consumed = await limiter.consume(key, amount);
-        return { allowed: true, used: consumed.consumedPoints, limit, resetAt: Date.now() + consumed.msBeforeNext };
-      } catch (rejection) {
-        if (!(rejection instanceof this.limiters.RateLimiterRes)) throw rejection;
-        // The script reports what the total would have been; nothing was added.
-        return { allowed: false, used: rejection.consumedPoints - amount, limit, resetAt: Date.now() + rejection.msBeforeNext };
-      }
+    const window = this.windowKey(key);
+    return this.call(async (epoch) => {
+      const [consumed, ttlMs] = epochKept(await this.client.quotaWindow(window, this.epochKey(), amount, windowMs, limit, epoch));
+      const resetAt = Date.now() + ttlMs;
+      // A refusal reports what the total would have been; nothing was added.
+      return consumed <= limit ? { allowed: true, used: consumed, limit, resetAt } : { allowed: false, used: consumed - amount, limit, resetAt };
     });
   }
 
   async refundWindow(key: string, amount: number, windowMs: number): Promise<void> {
     assertCount('amount', amount);
     assertWindowMs(windowMs);
-    // A refund never checks the limit, so any limiter of this window length reaches the same Redis key.
-    const limiter = this.windowLimiter(Number.MAX_SAFE_INTEGER, windowMs);
+    if (amount === 0) return;
+    const window = this.windowKey(key);
+    return this.call(async (epoch) => {
+      epochKept(await this.client.quotaWindow(window, this.epochKey(), -amount, windowMs, Number.MAX_SAFE_INTEGER, epoch));
+    });
+  }
+
+  async seedWindow(key: string, used: number, windowMs: number, endsAt: number): Promise<void> {
+    assertCount('used', used);
+    assertWindowMs(windowMs);
+    const ttlMs = Math.min(windowMs, Math.ceil(endsAt - Date.now()));
+    if (used === 0 || !(ttlMs > 0)) return;
+    const window = this.windowKey(key);
     return this.call(async () => {
-      if (amount > 0) await limiter.reward(key, amount);
+      await this.client.quotaSeedWindow(window, used, ttlMs);
     });
   }
 
@@ -184,8 +192,8 @@ export class RedisBackend implements QuotaBackend {
     assertPositiveMs('ttlMs', ttlMs);
     const slotId = randomUUID();
     const slots = this.slotsKey(key);
-    return this.call(async () => {
-      const [allowed, used, resetAt] = await this.client.quotaAcquireSlot(slots, limit, Math.min(ttlMs, this.slotLeaseMs()), slotId);
+    return this.call(async (epoch) => {
+      const [allowed, used, resetAt] = epochKept(await this.client.quotaAcquireSlot(slots, this.epochKey(), limit, Math.min(ttlMs, this.slotLeaseMs()), slotId, epoch));
       if (allowed === 1) {
         const held = this.heldSlots.get(slots) ?? new Map<string, number>();
         held.set(slotId, Date.now() + ttlMs);
@@ -233,18 +241,22 @@ export class RedisBackend implements QuotaBackend {
     assertCount('limit', limit);
     assertPositiveMs('periodEnd', periodEnd);
     const hash = this.budgetKey(key, periodEnd);
-    return this.call(async () => {
-      const [allowed, used] = await this.client.quotaReserve(
-        hash,
-        this.periodPointerKey(key),
-        this.instanceBudgetsKey(this.instanceId),
-        this.instancesKey(),
-        amount,
-        limit,
-        periodEnd,
-        periodEnd + BUDGET_GRACE_MS,
-        this.instanceId,
-        INSTANCE_SET_TTL_MS,
+    return this.call(async (epoch) => {
+      const [allowed, used] = epochKept(
+        await this.client.quotaReserve(
+          hash,
+          this.periodPointerKey(key),
+          this.instanceBudgetsKey(this.instanceId),
+          this.instancesKey(),
+          this.epochKey(),
+          amount,
+          limit,
+          periodEnd,
+          periodEnd + BUDGET_GRACE_MS,
+          this.instanceId,
+          INSTANCE_SET_TTL_MS,
+          epoch,
+        ),
       );
       if (allowed === 1) this.heldReservations.reserved(hash, amount, periodEnd + BUDGET_GRACE_MS);
       return { allowed: allowed === 1, used, limit, resetAt: periodEnd };
@@ -325,6 +337,7 @@ export class RedisBackend implements QuotaBackend {
     this.beating ??= (async () => {
       try {
         await this.call(async () => {
+          await this.checkEpoch();
           await this.client.set(this.leaseKey(this.instanceId), '1', 'PX', this.leaseMs);
           await this.refreshSlots();
           const others = (await this.client.smembers(this.instancesKey())).filter((id) => id !== this.instanceId);
@@ -352,9 +365,11 @@ export class RedisBackend implements QuotaBackend {
   }
 
   /**
-   * Reads what Redis's data is (`EPOCH_SCRIPT`) once the connection is ready. When it is not what it was, Redis lost its
-   * data: this instance's slots are taken again, its budget reservations are to be reserved again with each budget's
-   * next seed, and `onDataLost` is told, all before another call runs. A read that failed is tried again by the next call.
+   * Reads what Redis's data is (`EPOCH_SCRIPT`) once the connection is ready, when a script found the epoch moved, and
+   * with each beat (so an instance that admits nothing still takes its slots again within a third of a lease). When it
+   * is not what it was, Redis lost its data: this instance's slots are taken again, its budget reservations are to be
+   * reserved again with each budget's next seed, and `onDataLost` is told, all before another call runs. A read that
+   * failed is tried again by the next call.
    */
   private checkEpoch(): Promise<void> {
     this.epochCheck ??= (async () => {
@@ -379,33 +394,30 @@ export class RedisBackend implements QuotaBackend {
     return this.epochCheck;
   }
 
-  /** Runs one Redis step, turning "cannot reach Redis" into `BackendUnavailableError` (other errors stay as they are). */
-  private async call<T>(step: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one Redis step with the epoch this instance last read, turning "cannot reach Redis" into
+   * `BackendUnavailableError` (other errors stay as they are). A step whose script found another epoch
+   * (`EpochMovedError`) changed nothing: the epoch is read again (the data-loss steps run when Redis lost its data,
+   * see `checkEpoch`), and the step runs again.
+   */
+  private async call<T>(step: (epoch: string) => Promise<T>): Promise<T> {
     if (this.client.status === 'wait' || this.client.status === 'connecting' || this.client.status === 'connect') {
       await this.firstConnection;
     }
     if (!this.epochChecked) await this.checkEpoch();
-    try {
-      return await step();
-    } catch (error) {
-      throw isUnavailableError(error) ? new BackendUnavailableError(`Redis is unreachable: ${messageOf(error)}`, { cause: error }) : error;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await step(this.epoch ?? '');
+      } catch (error) {
+        if (error instanceof EpochMovedError) {
+          // Only a Redis that loses its data again and again, or an epoch that cannot be read, gets here this often.
+          if (attempt === MAX_EPOCH_READS) throw new BackendUnavailableError('Redis keeps losing its data', { cause: error });
+          await this.checkEpoch();
+          continue;
+        }
+        throw isUnavailableError(error) ? new BackendUnavailableError(`Redis is unreachable: ${messageOf(error)}`, { cause: error }) : error;
+      }
     }
-  }
-
-  private windowLimiter(limit: number, windowMs: number): RateLimiterRedis {
-    const cacheKey = `${limit}:${windowMs}`;
-    let limiter = this.windowLimiters.get(cacheKey);
-    if (limiter === undefined) {
-      limiter = new this.limiters.RateLimiterRedis({
-        storeClient: this.client,
-        points: limit,
-        duration: windowMs / 1000,
-        keyPrefix: `${this.keyPrefix}w`,
-        customIncrTtlLuaScript: WINDOW_SCRIPT,
-      });
-      this.windowLimiters.set(cacheKey, limiter);
-    }
-    return limiter;
   }
 
   // Kinds get different namespaces (`w:`, `s:`, `b:`, `bp:`, `il:`, `ib:`), so one name can never be read as another kind.
@@ -444,6 +456,23 @@ export class RedisBackend implements QuotaBackend {
   private instancesKey(): string {
     return `${this.keyPrefix}quota-instances`;
   }
+}
+
+/** How many times one call reads the epoch again after its script found it moved, before it gives up. */
+const MAX_EPOCH_READS = 3;
+
+/** A script found another epoch than the instance's (`EPOCH_KEPT`) and changed nothing. */
+class EpochMovedError extends Error {
+  constructor() {
+    super('Redis lost its data since the epoch was last read');
+    this.name = 'EpochMovedError';
+  }
+}
+
+/** A script's reply, unless it is `EPOCH_KEPT`'s -1 (then `EpochMovedError`). */
+function epochKept<T>(reply: T | -1): T {
+  if (reply === -1) throw new EpochMovedError();
+  return reply;
 }
 
 function parseRedisUrl(url: string): string {

@@ -134,6 +134,54 @@ describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kep
   });
 });
 
+describe.runIf(runRedis)('a Redis backend whose Redis lost its data on a connection that stayed up (a flush, a failover, eviction)', () => {
+  const opened: RedisBackend[] = [];
+  const end = Date.now() + 3_600_000;
+  const open = (prefix: string) => {
+    const onDataLost = vi.fn();
+    const backend = new RedisBackend({ url: TEST_REDIS_URL, keyPrefix: prefix, leaseMs: 60_000, onDataLost });
+    opened.push(backend);
+    return { backend, onDataLost };
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((backend) => backend.close()));
+  });
+
+  it('sees the loss with the first request after it, and takes its slots and reservations again before that request counts', async () => {
+    const prefix = newPrefix();
+    const { backend, onDataLost } = open(prefix);
+    const held = await backend.acquireSlot('concurrent', 1, 60_000);
+    expect(await backend.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: true });
+    await deleteRedisKeys(prefix);
+    // The slot its request in flight holds is taken again before the next is counted.
+    expect((await backend.acquireSlot('concurrent', 1, 60_000)).allowed).toBe(false);
+    expect(onDataLost).toHaveBeenCalledTimes(1);
+    // The ledger holds nothing yet: the request is in flight.
+    await backend.seedBudget('spend', 0, end);
+    expect(await backend.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: false, used: 600 });
+    await backend.releaseSlot('concurrent', held.slotId);
+    expect(await backend.settle('spend', 600, 500, end)).toBe(500);
+    expect(onDataLost).toHaveBeenCalledTimes(1);
+  });
+
+  it('has every instance see the loss, including those that come after the first to find it', async () => {
+    const prefix = newPrefix();
+    const { backend: first, onDataLost: firstLost } = open(prefix);
+    const { backend: second, onDataLost: secondLost } = open(prefix);
+    await first.reserve('spend', 300, 1000, end);
+    await second.reserve('spend', 300, 1000, end);
+    await deleteRedisKeys(prefix);
+    // The first instance finds the epoch gone and sets a new one; the second finds one it never read.
+    await first.consumeWindow('rpm', 1, 10, 60_000);
+    await second.consumeWindow('rpm', 1, 10, 60_000);
+    expect(firstLost).toHaveBeenCalledTimes(1);
+    expect(secondLost).toHaveBeenCalledTimes(1);
+    await first.seedBudget('spend', 100, end);
+    await second.seedBudget('spend', 100, end);
+    expect(await first.reserve('spend', 301, 1000, end)).toMatchObject({ allowed: false, used: 700 });
+  });
+});
+
 describe.runIf(runRedis)('a quota guard with no ledger to read, whose Redis restarted with a request in flight', () => {
   it('counts the request in flight against its caps and concurrency until it settles', async () => {
     const proxy = await startRedisProxy();
@@ -207,6 +255,58 @@ describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flig
       redis.disconnect();
       await gateway.close();
       await proxy.close();
+    }
+  }, 30_000);
+});
+
+describe.runIf(runRedis)('a gateway whose Redis lost its data between two requests, on a connection that stayed up', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'insforge-ai-flush-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+  const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  /** A gateway counting in Redis under a prefix of its own, with `project` as its project's limits. */
+  const gatewayWith = async (project: Record<string, number>) => {
+    const prefix = newPrefix();
+    const gateway = await gatewayCountingIn(TEST_REDIS_URL, prefix, join(directory, `ai-${randomUUID()}.db`));
+    const { version } = (await (await fetch(`${gateway.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
+    const policy = { project, features: {}, users: { default: {}, overrides: {} } };
+    expect((await fetch(`${gateway.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy }) })).status).toBe(200);
+    gateway.emulator.addRule({ match: { contains: 'hello' }, scenario: 'tokens=600' });
+    const chat = () => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content: 'hello' }] }) });
+    return { gateway, prefix, chat };
+  };
+
+  it('keeps the daily token cap: the next request counts what the ledger holds, not an empty counter', async () => {
+    // Each request's worst case is about 670 tokens: after one that used 600, a second does not fit.
+    const { gateway, prefix, chat } = await gatewayWith({ tokensPerDay: 1000 });
+    try {
+      expect((await chat()).status).toBe(200);
+      await deleteRedisKeys(prefix);
+      const after = await chat();
+      expect(after.status).toBe(402);
+      await after.body?.cancel();
+    } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
+  it('keeps the per-minute request rate: a client that used the minute\'s requests gets no more in it', async () => {
+    const { gateway, prefix, chat } = await gatewayWith({ requestsPerMinute: 2 });
+    try {
+      expect((await chat()).status).toBe(200);
+      expect((await chat()).status).toBe(200);
+      await deleteRedisKeys(prefix);
+      const after = await chat();
+      expect(after.status).toBe(429);
+      expect(Number(after.headers.get('retry-after'))).toBeGreaterThan(0);
+      await after.body?.cancel();
+    } finally {
+      await gateway.close();
     }
   }, 30_000);
 });

@@ -4,12 +4,24 @@
  */
 
 /**
- * Windows: rate-limiter-flexible's increment script, changed so a request that would pass the limit is rejected
- * without being counted, and a refund never takes a window below zero. ARGV: points, window seconds, limit.
+ * What every admitting script checks first, in the same atomic step: that the epoch (the last key) still holds the value
+ * this instance last read (the last argument). Another value, or none, means Redis lost its data since (a flush, a
+ * failover to an empty replica, eviction): the script changes nothing and replies -1, and the instance runs its
+ * data-loss steps (see `onDataLost`) before it tries again. So a loss on a connection that stayed up is seen by the
+ * first request after it, with no round trip of its own.
  */
-export const WINDOW_SCRIPT = `
+const EPOCH_KEPT = `
+if redis.call('GET', KEYS[#KEYS]) ~= ARGV[#ARGV] then return -1 end
+`;
+
+/**
+ * Windows: a fixed window, counted from its first request, that rejects a request which would pass the limit without
+ * counting it, and never goes below zero on a refund (a negative amount). Replies the total (what it would have been,
+ * when rejected) and the ms left. KEYS: window, epoch. ARGV: points, window ms, limit, epoch.
+ */
+export const WINDOW_SCRIPT = `${EPOCH_KEPT}
 local points = tonumber(ARGV[1])
-local windowMs = 1000 * tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -2 then
   if points <= 0 then return {0, windowMs} end
@@ -27,8 +39,22 @@ if consumed + points < 0 then points = -consumed end
 return {redis.call('INCRBY', KEYS[1], string.format('%.0f', points)), ttl}
 `;
 
-/** Slots: drop expired members, then add one if fewer than the limit are held. ARGV: limit, ttlMs, slotId. */
-export const ACQUIRE_SLOT_SCRIPT = `
+/**
+ * Windows: raises a window to hold at least `used` for at least `ttlMs` more (what the ledger says its scope's requests
+ * took in it, after its count was lost); never lowers either. KEYS: window. ARGV: used, ttlMs.
+ */
+export const SEED_WINDOW_SCRIPT = `
+local used = tonumber(ARGV[1])
+local ttlMs = tonumber(ARGV[2])
+local consumed = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+if (consumed >= used and ttl >= ttlMs) or (used <= 0 and ttl == -2) then return 0 end
+redis.call('SET', KEYS[1], string.format('%.0f', math.max(consumed, used)), 'PX', math.max(ttl, ttlMs))
+return 1
+`;
+
+/** Slots: drop expired members, then add one if fewer than the limit are held. KEYS: slots, epoch. ARGV: limit, ttlMs, slotId, epoch. */
+export const ACQUIRE_SLOT_SCRIPT = `${EPOCH_KEPT}
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -89,9 +115,10 @@ end
 /**
  * Budgets: check-and-add in one step; the reservation is this instance's (`r:<instance>`), and the instance keeps the
  * budgets it holds something in (a set), so another can count them as spent should it stop. KEYS: hash, pointer,
- * instance's budgets, instances. ARGV: amount, limit, periodEnd, expireAt, instance id, how long the sets live.
+ * instance's budgets, instances, epoch. ARGV: amount, limit, periodEnd, expireAt, instance id, how long the sets live,
+ * epoch.
  */
-export const RESERVE_SCRIPT = `${POINT_TO_PERIOD}${HOLD_FOR}
+export const RESERVE_SCRIPT = `${EPOCH_KEPT}${POINT_TO_PERIOD}${HOLD_FOR}
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
 local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
 local held = (tonumber(state[1]) or 0) + (tonumber(state[2]) or 0)
@@ -216,12 +243,14 @@ local slots = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
 return {window, slots, tonumber(redis.call('GET', KEYS[3]) or '0')}
 `;
 
-/** The scripts, as ioredis exposes them after `defineCommand`; they reply with arrays of integers. */
+/** The scripts, as ioredis exposes them after `defineCommand`; they reply with arrays of integers, or -1 (`EPOCH_KEPT`). */
 export interface QuotaCommands {
-  quotaAcquireSlot(key: string, limit: number, ttlMs: number, slotId: string): Promise<[allowed: number, held: number, resetAt: number]>;
+  quotaWindow(key: string, epoch: string, points: number, windowMs: number, limit: number, epochValue: string): Promise<[consumed: number, ttlMs: number] | -1>;
+  quotaSeedWindow(key: string, used: number, ttlMs: number): Promise<number>;
+  quotaAcquireSlot(key: string, epoch: string, limit: number, ttlMs: number, slotId: string, epochValue: string): Promise<[allowed: number, held: number, resetAt: number] | -1>;
   quotaRefreshSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
   quotaRestoreSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
-  quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number): Promise<[allowed: number, used: number]>;
+  quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, epoch: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number, epochValue: string): Promise<[allowed: number, used: number] | -1>;
   quotaSettle(hash: string, pointer: string, instanceBudgets: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string): Promise<number>;
   quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
   quotaForgetGone(instances: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;

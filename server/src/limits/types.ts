@@ -82,6 +82,13 @@ export interface QuotaBackend {
    * same step and after the seed, what this instance's requests in flight held in the budget.
    */
   seedBudget(key: string, used: number, periodEnd: number): Awaitable<boolean>;
+  /**
+   * Seeds a window of `windowMs` with what the ledger says its scope's requests took in it (`used`), when its count may
+   * have been lost (a Redis that lost its data, counters that changed hands with fail-open): raises it to hold at least
+   * `used` until at least `endsAt` (epoch ms, a window at most from now), and never lowers either, so a client that
+   * used its quota does not get another within the same window.
+   */
+  seedWindow(key: string, used: number, windowMs: number, endsAt: number): Awaitable<void>;
   /** What a window, budget or slot set holds now (0 when unknown). */
   current(key: string): Awaitable<number>;
   close(): Awaitable<void>;

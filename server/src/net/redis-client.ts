@@ -1,12 +1,11 @@
 import { createRequire } from 'node:module';
 import type * as IoRedis from 'ioredis';
-import type * as RateLimiterFlexible from 'rate-limiter-flexible';
 
 const requireModule = createRequire(import.meta.url);
 
 /**
  * A Redis client. ioredis is loaded with the first one, so a gateway that uses no Redis (SQLite, one instance) never
- * holds it (with rate-limiter-flexible, 1.5 MB of live heap in an idle `insforge-ai serve`).
+ * holds it.
  *
  * @example
  * const client = createRedisClient('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
@@ -36,14 +35,4 @@ export function isRedisUnavailableError(error: unknown): boolean {
     if (cause.name === 'ReplyError' ? UNAVAILABLE_REPLY.test(cause.message) : UNREACHABLE_MESSAGES.has(cause.message)) return true;
   }
   return false;
-}
-
-/**
- * rate-limiter-flexible, loaded with the first Redis limits backend (the in-process limits do without it).
- *
- * @example
- * const { RateLimiterRedis } = loadRateLimiterFlexible();
- */
-export function loadRateLimiterFlexible(): typeof RateLimiterFlexible {
-  return requireModule('rate-limiter-flexible') as typeof RateLimiterFlexible;
 }

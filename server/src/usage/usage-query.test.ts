@@ -85,6 +85,28 @@ describe.each(DIALECTS)('usage queries on %s', (dialect) => {
     ]);
   });
 
+  it('reads what admitted requests took of a rate window, in all, by feature and by caller, with those still in flight', async () => {
+    const from = DAY_ONE + DAY;
+    // A request in flight has no record yet: its note counts at its worst case.
+    await test.database.db
+      .insertInto('open_requests')
+      .values({
+        id: 'in-flight', instance_id: 'i-1', project_id: 'p1', endpoint: 'chat', feature: 'code', user_id: null, client_key_id: 'k-1', requested_model: 'code', streamed: 1, job_id: null,
+        worst_case_usd: 0.02, worst_case_prompt_tokens: 400, worst_case_completion_tokens: 500, generation_id: null, started_at: from + 10,
+      })
+      .execute();
+    try {
+      const recent = await usage.requestsSince('p1', from);
+      // Day two's records but the rejected one (never admitted): code 300 tokens, its error 0, the cancelled chat 30.
+      expect(recent.project).toEqual({ requests: 4, tokens: 1_230, firstAt: from + 1 });
+      expect(Object.fromEntries(recent.features)).toEqual({ code: { requests: 3, tokens: 1_200, firstAt: from + 1 }, chat: { requests: 1, tokens: 30, firstAt: from + 3 } });
+      expect(Object.fromEntries(recent.callers)).toEqual({ u1: { requests: 3, tokens: 330, firstAt: from + 1 }, 'key:k-1': { requests: 1, tokens: 900, firstAt: from + 10 } });
+      expect((await usage.requestsSince('p1', from + DAY)).project.requests).toBe(0);
+    } finally {
+      await test.database.db.deleteFrom('open_requests').execute();
+    }
+  });
+
   it('lists newest first a page at a time, and filters by period, feature, model, user and status', async () => {
     const first = await usage.list({ projectId: 'p1' }, { limit: 3 });
     expect(first.entries.map((entry) => entry.status)).toEqual(['rejected', 'cancelled', 'error']);

@@ -23,6 +23,26 @@ export interface SpendScope {
   feature?: string | undefined;
 }
 
+/** What requests took of a rate window: how many, their tokens, and when the earliest started (epoch ms). */
+export interface RequestsUse {
+  requests: number;
+  tokens: number;
+  firstAt: number;
+}
+
+/** A project's requests since a time (`UsageQuery.requestsSince`): in all, by feature, and by caller. */
+export interface RecentRequests {
+  project: RequestsUse;
+  features: Map<string, RequestsUse>;
+  callers: Map<string, RequestsUse>;
+}
+
+function addUse(into: RequestsUse, use: RequestsUse): void {
+  into.requests += use.requests;
+  into.tokens += use.tokens;
+  into.firstAt = Math.min(into.firstAt, use.firstAt);
+}
+
 /** One record as the API and the CLI show it; times are epoch milliseconds. */
 export interface UsageEntry {
   id: string;
@@ -182,6 +202,36 @@ export class UsageQuery {
       if (known.tokens > 0 || known.costUsd > 0) spent.set(caller, known);
     }
     return spent;
+  }
+
+  /**
+   * What a project's admitted requests took since `from` (epoch ms), for its rate windows: every record but those
+   * refused before they were admitted (`rejected`), at its tokens, and every request still in flight (its note in
+   * `open_requests`) at its worst case, in one read, by feature and by caller (see `spentByCallerSince`), each with
+   * the time of its earliest request.
+   */
+  async requestsSince(projectId: string, from: number): Promise<RecentRequests> {
+    const { rows } = await sql<{ feature: string | null; user_id: string | null; client_key_id: string | null; requests: number | string; tokens: number | string | null; first_at: number | string }>`
+      select feature, user_id, client_key_id, count(*) as requests, sum(prompt_tokens + completion_tokens) as tokens, min(created_at) as first_at
+      from usage_records where project_id = ${projectId} and created_at >= ${from} and status <> 'rejected'
+      group by feature, user_id, client_key_id
+      union all
+      select feature, user_id, client_key_id, count(*) as requests, sum(worst_case_prompt_tokens + worst_case_completion_tokens) as tokens, min(started_at) as first_at
+      from open_requests where project_id = ${projectId} and started_at >= ${from}
+      group by feature, user_id, client_key_id`.execute(this.db);
+    const recent: RecentRequests = { project: { requests: 0, tokens: 0, firstAt: Number.POSITIVE_INFINITY }, features: new Map(), callers: new Map() };
+    const add = (into: Map<string, RequestsUse>, name: string, use: RequestsUse) => {
+      const known = into.get(name);
+      if (known === undefined) into.set(name, { ...use });
+      else addUse(known, use);
+    };
+    for (const row of rows) {
+      const use = { requests: Number(row.requests), tokens: Number(row.tokens ?? 0), firstAt: Number(row.first_at) };
+      addUse(recent.project, use);
+      if (row.feature !== null) add(recent.features, row.feature, use);
+      if (row.user_id !== null || row.client_key_id !== null) add(recent.callers, row.user_id ?? `key:${row.client_key_id ?? ''}`, use);
+    }
+    return recent;
   }
 
   /** Every matching record, newest first, read a page at a time (for CSV export of any size). */
