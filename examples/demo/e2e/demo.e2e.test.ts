@@ -220,8 +220,9 @@ describe.sequential('the demo that npm start serves', () => {
     // The new answer, not the one before it, has ended.
     await expect.poll(() => assistantMessages().count()).toBe(answers + 1);
     await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
-    // With the bound on its searches the gateway adds, so that caps reserve for each.
-    expect((await latestChatGeneration()).request).toMatchObject({ tools: expect.arrayContaining([{ type: 'openrouter:web_search', parameters: { max_uses: 10 } }]) });
+    // With the bound on its searches the gateway adds, so that caps reserve for each, on OpenRouter's engine, which
+    // keeps it where an OpenAI model's own search would not.
+    expect((await latestChatGeneration()).request).toMatchObject({ tools: expect.arrayContaining([{ type: 'openrouter:web_search', parameters: { max_uses: 10, engine: 'exa' } }]) });
     const sources = lastAnswer().getByRole('navigation', { name: 'Sources' });
     await expect.poll(() => sources.getByRole('link').count()).toBe(5);
     expect(await sources.getByRole('link').first().getAttribute('href')).toBe('https://example.org/oslo-night-trams/1');

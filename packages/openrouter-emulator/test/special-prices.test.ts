@@ -134,6 +134,18 @@ describe('the web search server tool', () => {
     const bounded = await ask({ model: `${claude.id}#searches=3`, max_tokens: 20, ...search({ max_uses: 1 }) });
     expect(bounded.cost).toBeCloseTo(tokensCost(claude, bounded) + 0.01, 12);
   });
+
+  it('OpenAI\'s and xAI\'s own search ignores max_uses (an alias\'s too); OpenRouter\'s engine keeps it', async () => {
+    for (const id of ['openai/gpt-5.4-mini', '~openai/gpt-mini-latest', 'x-ai/grok-4.3']) {
+      const model = listed.find((candidate) => candidate.id === id)!;
+      const native = await ask({ model: `${id}#searches=3`, max_tokens: 20, ...search({ max_uses: 1 }) });
+      expect(native.cost).toBeCloseTo(tokensCost(model, native) + 3 * priceOf(model, 'web_search'), 12);
+      expect(native.server_tool_use_details).toMatchObject({ web_search_requests: 3 });
+      const exa = await ask({ model: `${id}#searches=3`, max_tokens: 20, ...search({ max_uses: 1, engine: 'exa' }) });
+      expect(exa.cost).toBeCloseTo(tokensCost(model, exa) + 5 * 0.004, 12);
+      expect(exa.server_tool_use_details).toMatchObject({ web_search_requests: 1 });
+    }
+  });
 });
 
 describe('Llama Guard', () => {

@@ -1,6 +1,7 @@
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { GatewayError } from '../errors.js';
 import { boundWebSearches, DEFAULT_MAX_SEARCHES } from './attachment-estimate.js';
 
 // Attachments under a spend cap: the estimate prices what they hold (an image by its pixels, a PDF by its pages),
@@ -133,5 +134,49 @@ describe('boundWebSearches', () => {
     const beside = { tools: [{ type: 'openrouter:web_search', max_uses: 3 }, { type: 'openrouter:web_search', parameters: { max_uses: 0 } }] };
     boundWebSearches(beside);
     expect(beside.tools).toEqual([{ type: 'openrouter:web_search', max_uses: 3, parameters: { max_uses: 3 } }, { type: 'openrouter:web_search', parameters: { max_uses: 10 } }]);
+  });
+
+  it('leaves the engine to OpenRouter where every model the chat may land on keeps max_uses', () => {
+    const body = { tools: [{ type: 'openrouter:web_search', parameters: { engine: 'native', max_uses: 2 } }] };
+    boundWebSearches(body);
+    expect(body.tools).toEqual([{ type: 'openrouter:web_search', parameters: { engine: 'native', max_uses: 2 } }]);
+  });
+
+  it('runs the tool on Exa where OpenRouter would pick a model\'s own search that ignores max_uses', () => {
+    const tools = () => [{ type: 'openrouter:web_search' }, { type: 'openrouter:web_search', parameters: { engine: 'auto' } }, { type: 'openrouter:web_search', engine: 'auto', parameters: { max_uses: 2 } }];
+    const body = { tools: tools() };
+    boundWebSearches(body, 'openai/gpt-5.4-mini');
+    expect(body.tools).toEqual([
+      { type: 'openrouter:web_search', parameters: { max_uses: 10, engine: 'exa' } },
+      { type: 'openrouter:web_search', parameters: { max_uses: 10, engine: 'exa' } },
+      // Beside `type` too, wherever OpenRouter reads it.
+      { type: 'openrouter:web_search', engine: 'exa', parameters: { max_uses: 2, engine: 'exa' } },
+    ]);
+  });
+
+  it('keeps an engine of OpenRouter\'s own the client named, in parameters where it was beside type', () => {
+    const body = { tools: [{ type: 'openrouter:web_search', parameters: { engine: 'parallel' } }, { type: 'openrouter:web_search', engine: 'firecrawl' }] };
+    boundWebSearches(body, 'x-ai/grok-4.3');
+    expect(body.tools).toEqual([
+      { type: 'openrouter:web_search', parameters: { engine: 'parallel', max_uses: 10 } },
+      { type: 'openrouter:web_search', engine: 'firecrawl', parameters: { max_uses: 10, engine: 'firecrawl' } },
+    ]);
+  });
+
+  it('refuses the model\'s own search, or an engine it does not know, naming the tool\'s field', () => {
+    const refusal = (tools: unknown[]) => {
+      try {
+        boundWebSearches({ tools }, 'openrouter/auto');
+      } catch (error) {
+        return error instanceof GatewayError ? { status: error.status, code: error.code, param: error.options.param, message: error.message } : error;
+      }
+      return undefined;
+    };
+    const native = refusal([{ type: 'function', function: { name: 'f' } }, { type: 'openrouter:web_search', parameters: { engine: 'native' } }]);
+    expect(native).toMatchObject({ status: 400, code: 'web_search_unbounded', param: 'tools.1.parameters.engine' });
+    expect((native as { message: string }).message).toContain('"openrouter/auto"');
+    // Beside `type`, even with OpenRouter's default in `parameters`: OpenRouter may read either.
+    expect(refusal([{ type: 'openrouter:web_search', engine: 'native', parameters: { engine: 'auto' } }])).toMatchObject({ code: 'web_search_unbounded', param: 'tools.0.engine' });
+    expect(refusal([{ type: 'openrouter:web_search', parameters: { engine: 'Native' } }])).toMatchObject({ code: 'web_search_unbounded', param: 'tools.0.parameters.engine' });
   });
 });

@@ -1,4 +1,5 @@
 import { dataUrlBytes, imageInputTokens, imageSize, isDataUrl, pdfPageCount } from '@insforge/ai-protocol';
+import { GatewayError } from '../errors.js';
 import { isRecord } from '../records.js';
 
 /** Tokens assumed for an image whose size cannot be read here (a link): the most any image is billed. */
@@ -113,22 +114,65 @@ function webSearchSettingOf(tool: Record<string, unknown>, name: string): number
   return set.length > 0 ? Math.max(...set) : undefined;
 }
 
+/** OpenRouter's engines for the web search tool: each enforces `max_uses` itself. */
+const BOUNDED_ENGINES: ReadonlySet<unknown> = new Set(['exa', 'parallel', 'firecrawl', 'perplexity']);
+/** The engine a tool left to OpenRouter's choice is sent with where that choice may be a search past `max_uses`. */
+const BOUNDED_DEFAULT_ENGINE = 'exa';
+
+/** Whether a chat offers the `openrouter:web_search` server tool. */
+export const offersWebSearchTool = (body: Record<string, unknown>): boolean =>
+  Array.isArray(body['tools']) && body['tools'].some((tool: unknown) => isRecord(tool) && tool['type'] === 'openrouter:web_search');
+
+/**
+ * The engine the `tools[index]` web search tool is sent with when the chat may be served by `model`, whose own search
+ * ignores `max_uses`: `exa` for one left to OpenRouter's choice (no `engine`, or `"auto"`, which is the model's own
+ * search there), the client's where it names one of OpenRouter's engines. Any other (`"native"`) is a 400
+ * `web_search_unbounded`, before anything is sent. Read in `parameters`, where OpenRouter's schema has it, and beside
+ * `type`, as some clients send it: whichever OpenRouter reads must keep the bound.
+ */
+function boundedEngineOf(tool: Record<string, unknown>, index: number, model: string): unknown {
+  const parameters = isRecord(tool['parameters']) ? tool['parameters'] : {};
+  const set = [
+    { param: `tools.${index}.parameters.engine`, engine: parameters['engine'] },
+    { param: `tools.${index}.engine`, engine: tool['engine'] },
+  ].filter((setting) => setting.engine != null);
+  const unbounded = set.find((setting) => setting.engine !== 'auto' && !BOUNDED_ENGINES.has(setting.engine));
+  if (unbounded) {
+    const served = `"${model.slice(0, 120)}" (a model this chat may be served by)`;
+    const why = unbounded.engine === 'native'
+      ? `runs the model's own search, which on ${served} ignores max_uses`
+      : `is not an engine known to keep max_uses, and ${served} searches past it on its own`;
+    throw new GatewayError(
+      'web_search_unbounded',
+      `${unbounded.param}: ${String(JSON.stringify(unbounded.engine)).slice(0, 40)} ${why}, so its searches could be neither bounded nor reserved for. Leave the engine unset or "auto" (the gateway then sends "${BOUNDED_DEFAULT_ENGINE}"), or name one of OpenRouter's engines: ${[...BOUNDED_ENGINES].join(', ')}.`,
+      { param: unbounded.param },
+    );
+  }
+  return set.length === 0 || set.some((setting) => setting.engine === 'auto') ? BOUNDED_DEFAULT_ENGINE : (parameters['engine'] ?? tool['engine']);
+}
+
 /**
  * Bounds how often the `openrouter:web_search` server tool may search in one request: a tool sent without
  * `max_uses` gets `DEFAULT_MAX_SEARCHES`, which OpenRouter enforces on its own engines (Exa, Parallel, Firecrawl,
  * Perplexity) and forwards to Anthropic's native search; a client's own `max_uses` stands (the estimate counts it).
+ * Where the chat may be served by a model whose own search ignores it (`searchesPastMaxUses`, from
+ * `modelSearchingPastMaxUses`: any maker's but Anthropic's, a router), the tool runs on OpenRouter's engine: `exa` where
+ * the client named none (or `"auto"`), and a 400 `web_search_unbounded` where it named the model's own (`"native"`).
  * The body is changed in place.
  * @example
  * boundWebSearches(body); // tools: [{ type: 'openrouter:web_search', parameters: { max_uses: 10 } }]
+ * boundWebSearches(body, 'openai/gpt-5.4-mini'); // … parameters: { max_uses: 10, engine: 'exa' }
  */
-export function boundWebSearches(body: Record<string, unknown>): void {
+export function boundWebSearches(body: Record<string, unknown>, searchesPastMaxUses?: string): void {
   if (!Array.isArray(body['tools'])) return;
-  body['tools'] = body['tools'].map((tool: unknown) => {
+  body['tools'] = body['tools'].map((tool: unknown, index: number) => {
     if (!isRecord(tool) || tool['type'] !== 'openrouter:web_search') return tool;
     const parameters = isRecord(tool['parameters']) ? tool['parameters'] : {};
     // In `parameters`, where OpenRouter's schema has it, whatever the client wrote (one beside `type` is copied there).
     const bound = webSearchSettingOf(tool, 'max_uses') ?? DEFAULT_MAX_SEARCHES;
-    return parameters['max_uses'] === bound ? tool : { ...tool, parameters: { ...parameters, max_uses: bound } };
+    if (searchesPastMaxUses === undefined) return parameters['max_uses'] === bound ? tool : { ...tool, parameters: { ...parameters, max_uses: bound } };
+    const engine = boundedEngineOf(tool, index, searchesPastMaxUses);
+    return { ...tool, ...(tool['engine'] == null ? {} : { engine }), parameters: { ...parameters, max_uses: bound, engine } };
   });
 }
 
@@ -138,7 +182,8 @@ export function boundWebSearches(body: Record<string, unknown>): void {
  * the model calls it, up to its `max_uses` (`DEFAULT_MAX_SEARCHES` where the request sets none). A search runs on
  * OpenRouter's engine, its `max_results` (else OpenRouter's default of 5) at the per-result price, no more than
  * `max_total_results` (else 50) in all, or on the model's own engine at its price per search (the default for
- * Anthropic, OpenAI, Perplexity and xAI models): the dearer of the two. `web_search_options` has the model search
+ * Anthropic, OpenAI, Perplexity and xAI models, but for the server tool on the last three, which the gateway sends to
+ * OpenRouter's engine: `boundWebSearches`): the dearer of the two. `web_search_options` has the model search
  * natively, so it counts the dearest of that search, OpenAI's priciest (`NATIVE_SEARCH_USD`) and the results' fee. A
  * model that searches whether asked or not (`searchesUnasked`) adds its own search to one asked for through
  * OpenRouter's engine. 0 without a search.

@@ -2,9 +2,10 @@ import type { Identity } from '../auth/identity.js';
 import type { ChatRequest } from './chat-request.js';
 import type { GatewayContext } from './context.js';
 import type { MeteredRequest } from './metered-request.js';
-import { attachmentFactsOf, boundWebSearches, type AttachmentFacts } from './attachment-estimate.js';
-import { checkClientModels, clientModelsOf } from './client-models.js';
+import { attachmentFactsOf, boundWebSearches, offersWebSearchTool, type AttachmentFacts } from './attachment-estimate.js';
+import { checkClientModels, clientModelsOf, servedModelsOf } from './client-models.js';
 import { applyExtensionPolicy } from './extension-policy.js';
+import { modelSearchingPastMaxUses } from './model-facts.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
 import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
@@ -103,8 +104,10 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
   const system = target.feature.systemPrompt;
   const sent = system ? [{ role: 'system', content: system }, ...messages] : messages;
   const body: Record<string, unknown> = { ...params, ...extensions.options, messages: sent };
-  // The web search tool searches as often as the model likes: a bound the estimate can reserve for goes with it.
-  boundWebSearches(body);
+  // The web search tool searches as often as the model likes: a bound the estimate can reserve for goes with it, on an
+  // engine that keeps it (every model the chat may land on, fallbacks and routers too, as the estimate prices them).
+  const searchesPastMaxUses = offersWebSearchTool(body) ? modelSearchingPastMaxUses(servedModelsOf({ target, body })) : undefined;
+  boundWebSearches(body, searchesPastMaxUses);
   const { payloadCharacters, ...attachments } = attachmentFactsOf(messages);
   // A top-level `cache_control` marks the prompt's last cacheable block: a cache write, as one on a part is.
   if (body['cache_control'] != null) attachments.writesCache = true;

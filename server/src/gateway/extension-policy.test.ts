@@ -116,8 +116,9 @@ describe('the extension stage', () => {
     expect(allowed.json.choices?.[0]?.message.annotations).toHaveLength(2);
     const forced = await openai.chat.completions.create({ model: 'researcher', messages: [{ role: 'user', content: 'Oslo tram timetable' }] });
     expect((forced.choices[0]?.message.annotations ?? []).length).toBeGreaterThan(0);
-    // Sent with the bound on its searches that the spend caps reserve for.
-    expect(lastUpstreamRequest()?.['tools']).toEqual([{ type: 'openrouter:web_search', parameters: { max_uses: 10 } }]);
+    // Sent with the bound on its searches that the spend caps reserve for, on OpenRouter's engine, which keeps it where
+    // an OpenAI model's own search would not.
+    expect(lastUpstreamRequest()?.['tools']).toEqual([{ type: 'openrouter:web_search', parameters: { max_uses: 10, engine: 'exa' } }]);
     // The search's fee is in the cost the ledger records.
     const record = harness.usage.records.at(-1);
     expect(record?.costUsd).toBeGreaterThan(5 * 0.004);

@@ -65,6 +65,9 @@ const KINDS = {
 
 const NO_PRICES: TokenPrices = { prompt: 0, completion: 0, image: 0, cacheWrite: 0, reasoning: 0, audio: 0, inputImage: 0, request: 0, webSearch: 0 };
 
+/** Whether a price list is a router's: a price listed as variable (`openrouter/auto`'s `-1`), that of the model it picks. */
+const pricesVariably = (pricing: Record<string, unknown>) => Object.values(KINDS).some((kind) => Number(pricing[kind]) < 0);
+
 /**
  * Reads a price list. A price listed as variable (negative: `openrouter/auto`'s `-1`) or unreadable counts at the
  * dearest price any listed model has (`null` for a model the catalog does not list: every price is unknown); a price
@@ -73,7 +76,7 @@ const NO_PRICES: TokenPrices = { prompt: 0, completion: 0, image: 0, cacheWrite:
  * its list cannot name, so those count at the dearest too.
  */
 function priceListOf(pricing: Record<string, unknown> | null, dearest: Record<string, number> | null): PriceList {
-  const routes = pricing !== null && Object.values(KINDS).some((kind) => Number(pricing[kind]) < 0);
+  const routes = pricing !== null && pricesVariably(pricing);
   const read = (prices: Record<string, unknown> | null, kind: string, fallback: number) => {
     if (prices !== null && prices[kind] == null) return routes ? Math.max(fallback, dearest?.[kind] ?? 0) : fallback;
     const value = Number(prices?.[kind] ?? Number.NaN);
@@ -177,4 +180,26 @@ export async function modelFactsOf(context: GatewayContext, id: string, routing?
  */
 export function factsOf(context: GatewayContext, models: readonly string[], routing?: unknown): Promise<ModelFacts[]> {
   return Promise.all(models.map((id) => modelFactsOf(context, id, routing)));
+}
+
+/**
+ * Makers whose own web search keeps the `openrouter:web_search` tool's `max_uses`: OpenRouter forwards the bound to
+ * Anthropic's search alone. OpenAI's, xAI's and Perplexity's ignore it, Google's search has no such setting, and a
+ * router's pick is not known before it answers.
+ */
+const KEEPS_MAX_USES = ['anthropic/'];
+
+/**
+ * The first of the models a chat may be served by (`servedModelsOf`) whose own web search may run past the server
+ * tool's `max_uses`: any but a model whose maker's search is known to keep it (Anthropic's, or an alias of one,
+ * `~anthropic/claude-sonnet-latest`). Routers (`openrouter/auto`) count among them, as their pick may be any model.
+ * Undefined when none may. A model that has no search of its own runs the tool on OpenRouter's engine either way.
+ * @example
+ * modelSearchingPastMaxUses(['anthropic/claude-sonnet-4', 'openai/gpt-5.4-mini']); // 'openai/gpt-5.4-mini'
+ */
+export function modelSearchingPastMaxUses(models: readonly string[]): string | undefined {
+  return models.find((model) => {
+    const id = model.toLowerCase().replace(/^~/, '');
+    return !KEEPS_MAX_USES.some((maker) => id.startsWith(maker));
+  });
 }

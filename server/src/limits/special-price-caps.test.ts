@@ -37,6 +37,11 @@ const FEATURES: FeatureInput[] = [
   { name: 'claude', model: 'anthropic/claude-sonnet-4', params: { max_tokens: 10 }, extensions: { plugins: 'allow' } },
   { name: 'searcher', model: 'openai/gpt-4o-search-preview', params: { max_tokens: 10 } },
   { name: 'web-searcher', model: 'openai/gpt-4o-mini', params: { max_tokens: 10 }, extensions: { serverTools: { web_search: 'allow' } } },
+  // Models whose own search ($0.01 a search) runs the server tool unless told otherwise: OpenAI's ignores `max_uses`,
+  // Anthropic's keeps it; a router may pick either; a client's `models` may fall back to OpenAI's.
+  { name: 'gpt-searcher', model: 'openai/gpt-5.4-mini', params: { max_tokens: 10 }, extensions: { serverTools: { web_search: 'allow' } } },
+  { name: 'claude-searcher', model: 'anthropic/claude-sonnet-4', params: { max_tokens: 10 }, extensions: { serverTools: { web_search: 'allow' }, models: 'allow' } },
+  { name: 'routed-searcher', model: 'openrouter/auto', params: { max_tokens: 10 }, extensions: { serverTools: { web_search: 'allow' } } },
   { name: 'painter', model: 'google/gemini-2.5-flash-image', params: { max_tokens: 10 }, clientOverrides: { modalities: true } },
   // A free model: what a request costs is what its moderation call costs.
   { name: 'guarded', model: 'inclusionai/ling-3.0-flash:free', params: { max_tokens: 10 }, guardrails: [{ type: 'moderation', stage: 'input' }] },
@@ -47,9 +52,10 @@ afterEach(async () => {
   for (const harness of harnesses.splice(0)) await harness.close();
 });
 
-async function start(options: { maxRetries?: number } = {}): Promise<Harness> {
+async function start(options: { maxRetries?: number; allowRawModels?: boolean } = {}): Promise<Harness> {
   const harness = await startHarness({
     features: FEATURES,
+    ...(options.allowRawModels === undefined ? {} : { allowRawModels: options.allowRawModels }),
     emulator: { catalog: CATALOG, scenario: { replyTokens: 1_000, reasoningTokens: 150 } },
     ...(options.maxRetries === undefined ? {} : { retry: { maxRetries: options.maxRetries, baseDelayMs: 5, maxDelayMs: 20 } }),
   });
@@ -63,6 +69,8 @@ const chat = async (harness: Harness, body: Record<string, unknown>, extraHeader
   await response.arrayBuffer();
   return response.status;
 };
+/** The `openrouter:web_search` tool's parameters in a body the emulator received. */
+const sentWebSearch = (request: unknown) => ((request as { tools?: Array<{ type: string; parameters?: unknown }> } | undefined)?.tools ?? []).find((tool) => tool.type === 'openrouter:web_search')?.parameters;
 const ask = (model: string, content: unknown = 'What is the tallest mountain in Norway?', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content }], ...extra });
 
 /**
@@ -160,6 +168,19 @@ describe('a spend cap holds whatever a model bills beside its tokens', () => {
     expect(admitted).toBeGreaterThanOrEqual(2);
   });
 
+  it('a web search on a model whose own search ignores max_uses runs on OpenRouter\'s engine, which keeps it', async () => {
+    const harness = await start();
+    // OpenAI's own search would run all 50 searches the model wants ($0.50), past the ten `max_uses` reserves for.
+    harness.emulator.addRule({ match: { model: 'openai/gpt-5.4-mini' }, scenario: 'searches=50' });
+    const { one, worstCase, spent, cap, admitted } = await eightAtOnceUnderCap(harness, ask('gpt-searcher', 'Latest Oslo tram news?', { tools: [{ type: 'openrouter:web_search' }] }));
+    expect(spent).toBeLessThanOrEqual(cap);
+    expect(worstCase).toBeGreaterThanOrEqual(one);
+    expect(admitted).toBeGreaterThanOrEqual(2);
+    const last = harness.emulator.generations().at(-1);
+    expect(sentWebSearch(last?.request)).toEqual({ engine: 'exa', max_uses: 10 });
+    expect(last?.billed?.webSearchRequests).toBe(10);
+  });
+
   it('an image asked for in a chat is reserved at the image output price (Gemini 2.5 Flash Image: 12 times its completion price)', async () => {
     const harness = await start();
     const { one, worstCase, spent, cap, admitted } = await eightAtOnceUnderCap(harness, ask('painter', 'Draw a fjord.', { modalities: ['image', 'text'] }));
@@ -181,5 +202,58 @@ describe('a spend cap holds whatever a model bills beside its tokens', () => {
     expect(worstCase).toBeGreaterThanOrEqual(one);
     expect(spent).toBeLessThanOrEqual(cap);
     expect(admitted).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('the web search tool runs where max_uses holds', () => {
+  const searching = (model: string, parameters?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    ask(model, 'Latest Oslo tram news?', { tools: [parameters ? { type: 'openrouter:web_search', parameters } : { type: 'openrouter:web_search' }], ...extra });
+  const send = (harness: Harness, body: Record<string, unknown>) =>
+    fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) });
+
+  it('refuses a search pinned to a model\'s own engine that ignores max_uses before anything is sent, and records the refusal', async () => {
+    const harness = await start();
+    const body = searching('gpt-searcher', { engine: 'native' });
+    const response = await send(harness, body);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { message: string; type: string; code: string; param: string } };
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'web_search_unbounded', param: 'tools.0.parameters.engine' });
+    expect(error.message).toContain('openai/gpt-5.4-mini');
+    expect(harness.emulator.generations()).toHaveLength(0);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'rejected', errorCode: 'web_search_unbounded', attempts: 0, requestedModel: 'gpt-searcher' });
+    // The estimate answers as the chat would.
+    const estimate = await fetch(`${harness.url}/api/ai/estimate`, { method: 'POST', headers, body: JSON.stringify(body) });
+    expect(estimate.status).toBe(400);
+    expect(((await estimate.json()) as { error: { code: string } }).error.code).toBe('web_search_unbounded');
+  });
+
+  it('keeps an engine of OpenRouter\'s own the client named', async () => {
+    const harness = await start();
+    expect(await chat(harness, searching('gpt-searcher', { engine: 'parallel', max_uses: 2 }))).toBe(200);
+    expect(sentWebSearch(harness.emulator.generations().at(-1)?.request)).toEqual({ engine: 'parallel', max_uses: 2 });
+  });
+
+  it('leaves Anthropic\'s own search, which keeps max_uses, to OpenRouter, unless a fallback may be OpenAI\'s', async () => {
+    // Raw model ids allowed: a client's `models` may name any model the catalog lists.
+    const harness = await start({ allowRawModels: true });
+    expect(await chat(harness, searching('claude-searcher'))).toBe(200);
+    expect(sentWebSearch(harness.emulator.generations().at(-1)?.request)).toEqual({ max_uses: 10 });
+    expect(await chat(harness, searching('claude-searcher', { engine: 'native' }))).toBe(200);
+    expect(sentWebSearch(harness.emulator.generations().at(-1)?.request)).toEqual({ engine: 'native', max_uses: 10 });
+    // The client's `models` may fall back to OpenAI's model, whose own search ignores the bound.
+    expect(await chat(harness, searching('claude-searcher', undefined, { models: ['openai/gpt-5.4-mini'] }))).toBe(200);
+    expect(sentWebSearch(harness.emulator.generations().at(-1)?.request)).toEqual({ engine: 'exa', max_uses: 10 });
+    const generations = harness.emulator.generations().length;
+    const pinned = await send(harness, searching('claude-searcher', { engine: 'native' }, { models: ['openai/gpt-5.4-mini'] }));
+    expect(pinned.status).toBe(400);
+    expect(((await pinned.json()) as { error: { code: string } }).error.code).toBe('web_search_unbounded');
+    expect(harness.emulator.generations()).toHaveLength(generations);
+  });
+
+  it('runs a router\'s search on Exa, since the model it picks may be one whose search ignores max_uses', async () => {
+    const harness = await start();
+    expect(await chat(harness, searching('routed-searcher'))).toBe(200);
+    expect(sentWebSearch(harness.emulator.generations().at(-1)?.request)).toEqual({ engine: 'exa', max_uses: 10 });
+    expect((await send(harness, searching('routed-searcher', { engine: 'native' }))).status).toBe(400);
   });
 });

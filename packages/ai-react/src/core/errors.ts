@@ -63,6 +63,7 @@ const CODE_OF_GATEWAY_CODE: Record<GatewayErrorCode, AiErrorCode> = {
   invalid_request: 'invalid_request',
   invalid_parameter: 'invalid_request',
   parameter_not_allowed: 'invalid_request',
+  web_search_unbounded: 'invalid_request',
   context_length_exceeded: 'invalid_request',
   request_too_large: 'invalid_request',
   unsupported_media_type: 'invalid_request',

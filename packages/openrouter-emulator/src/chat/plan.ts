@@ -206,6 +206,9 @@ function webSearchResultsOf(body: Record<string, unknown>): number | undefined {
 /** Results OpenRouter's engines return across all of a request's searches when the tool does not say. */
 const DEFAULT_TOTAL_RESULTS = 50;
 
+/** Who makes a model: its id's author, an alias's (`~openai/gpt-latest`) that of the model it stands for. */
+const makerOf = (model: CatalogModel) => model.id.replace(/^~/, '').split('/')[0] ?? '';
+
 /**
  * How often the model searches in one request: the `openrouter:web_search` server tool as often as the `searches`
  * knob says, up to its `max_uses` where the engine honours it (OpenRouter's engines, and Anthropic's own search, to
@@ -216,7 +219,7 @@ function searchCountOf(body: Record<string, unknown>, model: CatalogModel, scena
   if (!tool) return 1;
   const settings = isRecord(tool['parameters']) ? tool['parameters'] : tool;
   const bound = settings['max_uses'];
-  const honoured = !onModelEngine || model.id.startsWith('anthropic/');
+  const honoured = !onModelEngine || makerOf(model) === 'anthropic';
   const wanted = scenario.searches ?? 1;
   return honoured && typeof bound === 'number' && Number.isInteger(bound) && bound >= 1 ? Math.min(wanted, bound) : wanted;
 }
@@ -246,8 +249,7 @@ function nativeSearchOf(body: Record<string, unknown>, model: CatalogModel, pric
   const tool = (Array.isArray(body['tools']) ? body['tools'].filter(isRecord) : []).find((candidate) => candidate['type'] === 'openrouter:web_search');
   const plugin = (Array.isArray(body['plugins']) ? body['plugins'].filter(isRecord) : []).find((candidate) => candidate['id'] === 'web');
   const engine = tool ? (isRecord(tool['parameters']) ? tool['parameters']['engine'] : tool['engine']) : plugin?.['engine'];
-  const author = model.id.split('/')[0] ?? '';
-  const onModelEngine = engine === 'native' || ((engine === undefined || engine === 'auto') && NATIVE_SEARCH_AUTHORS.has(author));
+  const onModelEngine = engine === 'native' || ((engine === undefined || engine === 'auto') && NATIVE_SEARCH_AUTHORS.has(makerOf(model)));
   const replacesResults = searchAsked && (onModelEngine || isRecord(body['web_search_options']));
   return { searches: always || replacesResults || isRecord(body['web_search_options']) ? 1 : 0, replacesResults, onModelEngine };
 }

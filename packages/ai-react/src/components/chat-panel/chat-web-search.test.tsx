@@ -50,8 +50,9 @@ describe('ChatPanel webSearch', () => {
     await user.click(toggle);
     expect(toggle.getAttribute('aria-pressed')).toBe('true');
     await ask(user, container, 'Night trams in Oslo');
-    // With the bound on its searches the gateway adds, so that caps reserve for each.
-    expect(upstreamTools()).toEqual([{ type: 'openrouter:web_search', parameters: { max_uses: 10 } }]);
+    // With the bound on its searches the gateway adds, so that caps reserve for each, on OpenRouter's engine, which
+    // keeps it where an OpenAI model's own search would not.
+    expect(upstreamTools()).toEqual([{ type: 'openrouter:web_search', parameters: { max_uses: 10, engine: 'exa' } }]);
     const sources = await screen.findByRole('navigation', { name: 'Sources' });
     expect(within(sources).getAllByRole('link').length).toBeGreaterThan(0);
     expect(within(sources).getAllByRole('link')[0]?.getAttribute('href')).toMatch(/^https:\/\/example\.org\/night-trams-in-oslo\/1$/);
