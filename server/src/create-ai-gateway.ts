@@ -95,7 +95,11 @@ export interface AiGatewayOptions {
    * survive restarts); a `FeatureStore` replaces the database for features.
    */
   features?: FeatureStore | FeatureInput[];
-  /** Maps the host app's session or JWT to an identity; bearer client keys are tried when it returns nothing. */
+  /**
+   * Maps the host app's session or JWT to an identity; bearer client keys are tried when it returns nothing. Asked
+   * before the body is read (`req.body` is the host's parse, else `undefined`); a hook that reads `req.body` then is
+   * asked again with the body (`Authenticate`).
+   */
   authenticate?: Authenticate;
   /** Bearer keys that authenticate clients (static list or a verifier backed by a database). */
   clientKeys?: StaticClientKey[] | ClientKeyVerifier;
@@ -490,16 +494,15 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   // JSON bodies as SDKs send them are read by the gateway's own reader; the rest by Express's parser.
   const parseBody = plainJsonBody(maxBodyBytes, jsonBody(maxBodyBytes));
-  const identifyCaller = identityMiddleware(context);
-  // Without a host hook a caller is known by its headers alone: it is identified before its body is read, so a request
-  // without a valid key is refused unparsed (10 MB of JSON is about 100 ms of CPU). A host's hook may read the body.
-  const readRequest = options.authenticate === undefined ? [identifyCaller, parseBody] : [parseBody, identifyCaller];
+  // The caller is identified before its body is read, so a request without a valid key is refused unparsed (10 MB of
+  // JSON is about 100 ms of CPU); only a host hook that reads `req.body` has the body read first.
+  const readRequest = identityMiddleware(context, parseBody);
   router.use(awaitReady);
   router.use(requestHygiene);
   const admitCall = (identity: Identity) => quota.admitCall(identity);
   // Before the identity middleware: a signed file URL is its own credential (an `<img src>` sends none).
   router.use(lazySignedFilesRouter(files, admitCall));
-  for (const handler of readRequest) router.use(handler);
+  router.use(readRequest);
   router.use(operationsRouter(operations, ready));
   router.use(mcpRouter(router));
   const hotRoutes = { 'POST /v1/chat/completions': chatCompletionsHandler(context), 'POST /v1/embeddings': embeddingsHandler(context) };
@@ -525,7 +528,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const errorHandlers = [mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
-  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, ...readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
+  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
   Object.defineProperty(gateway, 'router', { value: router });
   Object.defineProperty(gateway, 'context', { value: context });
   Object.defineProperty(gateway, 'ready', { value: started });

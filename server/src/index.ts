@@ -3,6 +3,7 @@ export type { AiGateway, AiGatewayOptions } from './create-ai-gateway.js';
 export { createAiFetchHandler } from './fetch-handler.js';
 export type { AiFetchHandler, AiFetchHandlerOptions } from './fetch-handler.js';
 export { hotRoutesListener } from './routes/hot-routes.js';
+export { continueOnRead } from './routes/continue-on-read.js';
 export { GatewayError } from './errors.js';
 export type { GatewayErrorCode, OpenAIErrorBody } from './errors.js';
 export type { Identity, Authenticate, ClientKeyVerifier, StaticClientKey } from './auth/identity.js';

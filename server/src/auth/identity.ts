@@ -12,7 +12,18 @@ export interface Identity {
   clientKeyId?: string;
 }
 
-/** Maps the host app's own session or JWT to an identity; `undefined` means "not signed in here". */
+/**
+ * Maps the host app's own session or JWT to an identity; `undefined` means "not signed in here". It is asked before
+ * the gateway reads the request's body, so that a caller nobody knows is refused without it: `req.body` is what the
+ * host app parsed in front of the gateway, else `undefined`. A hook that reads `req.body` while it is `undefined` is
+ * asked a second time, once the gateway has read the body, and that answer counts (the first one, or what it threw,
+ * does not); such a hook has every body read, an unknown caller's included.
+ * @example
+ * const authenticate: Authenticate = async (req) => {
+ *   const claims = await verifySessionToken(req.headers.authorization);
+ *   return claims && { projectId: 'default', userId: claims.sub, role: claims.admin ? 'admin' : 'user' };
+ * };
+ */
 export type Authenticate = (req: Request) => Identity | undefined | null | Promise<Identity | undefined | null>;
 
 /** Verifies bearer client keys (the built-in alternative to `authenticate`). */
@@ -59,12 +70,13 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 /**
  * The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. Without a hook, only
  * the request's headers are read, so a request that never went through Express (the hot routes of
- * `hotRoutesListener`) is identified the same way.
+ * `hotRoutesListener`) is identified the same way. `readBody`, given for a request whose body nothing has read yet,
+ * reads it: only when the hook looks at the body (`askHost`).
  */
-export async function identify(req: IncomingMessage, authenticate: Authenticate | undefined, keys: ClientKeyVerifier): Promise<Identity> {
+export async function identify(req: IncomingMessage, authenticate: Authenticate | undefined, keys: ClientKeyVerifier, readBody?: () => Promise<void>): Promise<Identity> {
   // The host's hook gets what its app gave the gateway: an Express request. Requests that skip Express
   // (`hotRoutesListener`: `insforge-ai serve`, the fetch handler) come only to a gateway without a hook.
-  const fromHost = authenticate ? await authenticate(req as Request) : undefined;
+  const fromHost = authenticate ? await askHost(req as Request, authenticate, readBody) : undefined;
   if (fromHost) {
     // The host often reads these from what the client sent (a header, a token's claims); a NUL could never be stored.
     if ([fromHost.projectId, fromHost.userId].some((id) => typeof id === 'string' && id.includes('\u0000'))) {
@@ -76,4 +88,39 @@ export async function identify(req: IncomingMessage, authenticate: Authenticate 
   const fromKey = token ? await keys.verify(token) : undefined;
   if (fromKey) return fromKey;
   throw new GatewayError('unauthorized', token ? 'The API key is not valid.' : 'Sign in or send an API key (Authorization: Bearer <key>).');
+}
+
+/**
+ * The host hook's answer, without reading the body for it when it does not look: a request whose body nothing read
+ * yet (`readBody` given: the host app ran no parser before the gateway) is shown to the hook with `req.body`
+ * undefined, and only when the hook read `req.body` (or failed after reading it) is the body read and the hook asked
+ * again, with the body. So a hook that reads headers or cookies costs an unknown caller nothing but the headers, and
+ * one that reads the body still gets it.
+ */
+async function askHost(req: Request, authenticate: Authenticate, readBody: (() => Promise<void>) | undefined): Promise<Identity | undefined | null> {
+  if (!readBody) return authenticate(req);
+  const before = Object.getOwnPropertyDescriptor(req, 'body');
+  let looked = false;
+  const get = () => {
+    looked = true;
+    return undefined;
+  };
+  // A hook that sets `req.body` keeps what it set.
+  const set = (value: unknown) => Object.defineProperty(req, 'body', { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(req, 'body', { get, set, enumerable: true, configurable: true });
+  let answer: Identity | undefined | null;
+  try {
+    answer = await authenticate(req);
+  } catch (error) {
+    // A hook that reads `req.body.token` fails on a body it was not given: it is asked again with it.
+    if (!looked) throw error;
+  } finally {
+    if (Object.getOwnPropertyDescriptor(req, 'body')?.get === get) {
+      if (before) Object.defineProperty(req, 'body', before);
+      else delete (req as { body?: unknown }).body;
+    }
+  }
+  if (!looked) return answer;
+  await readBody();
+  return authenticate(req);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { askToContinue } from '../../test/expect-continue.js';
 import { parseSseBody } from '../../test/sse.js';
 import { CliError } from './cli-error.js';
 import { serve, type ServeHandle } from './serve.js';
@@ -88,6 +89,14 @@ describe('insforge-ai serve: how long a client may take to send a request', () =
     } finally {
       rule.remove();
     }
+  });
+
+  it('answers a client that asks before sending its body (Expect: 100-continue) 401 or 413 before 100 Continue', async () => {
+    const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'asked first' }] });
+    const head = (headers: string, length: number) => `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n${headers}Content-Type: application/json\r\nContent-Length: ${length}\r\n`;
+    expect(await askToContinue(server.url, head('', body.length), body)).toEqual(['HTTP/1.1 401 Unauthorized']);
+    expect(await askToContinue(server.url, head(`Authorization: Bearer ${CLIENT_KEY}\r\n`, 11 * 1024 * 1024), body)).toEqual(['HTTP/1.1 413 Payload Too Large']);
+    expect(await askToContinue(server.url, head(`Authorization: Bearer ${CLIENT_KEY}\r\n`, body.length), body)).toEqual(['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
   });
 
   it('gives 20 s to headers and 120 s to the whole request by default, and refuses timeouts Node cannot take', async () => {

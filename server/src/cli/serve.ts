@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import express, { type Router } from 'express';
 import { createAiGateway, type AiGateway, type AiGatewayOptions } from '../create-ai-gateway.js';
 import type { Feature } from '../features/feature.js';
+import { continueOnRead } from '../routes/continue-on-read.js';
 import { hotRoutesListener } from '../routes/hot-routes.js';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
@@ -221,7 +222,9 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   app.disable('x-powered-by');
   app.use('/', gateway);
   // The server is the gateway alone: its hot routes run on node:http's own objects, everything else through the app.
-  const server = createServer(timeouts, hotRoutesListener(gateway, app));
+  const listener = hotRoutesListener(gateway, app);
+  // A client that asks before sending its body (`Expect: 100-continue`) hears 401 or 413 instead when that is the answer.
+  const server = createServer(timeouts, listener).on('checkContinue', continueOnRead(listener));
   try {
     await listen(server, port, host);
   } catch (error) {

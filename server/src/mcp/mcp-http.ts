@@ -38,7 +38,7 @@ function identityHeaders(headers: IncomingHttpHeaders): Record<string, string> {
  * instance can answer any request). Its tools call the gateway's API with the caller's own headers, so they see what
  * the caller may see. `GET` and `DELETE` (streams and sessions of stateful servers) answer 405.
  * @example
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  * router.use(mcpRouter(router));
  */
 export function mcpRouter(gateway: NodeHandler | Router): Router {

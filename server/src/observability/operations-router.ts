@@ -40,7 +40,7 @@ function periodOf(query: z.infer<typeof PerformanceQuery>): { from: number; to: 
  * tokens per second, error rate, cost per request by model over a window), `GET /api/ai/errors` (recent upstream
  * and gateway errors) and `GET /api/ai/admin/connections` (requests and streams in flight per instance).
  * @example
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  * router.use(operationsRouter(operations, ready));
  */
 export function operationsRouter(operations: GatewayOperations, ready: Promise<GatewayStores>): Router {

@@ -84,7 +84,7 @@ const toResponse = <C extends Conversation>(conversation: C): Omit<C, 'createdAt
  * `?attachments=reference`.
  *
  * @example
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  * router.use(conversationsRouter(stores.conversations, admitCall, new ConversationAttachments(files)));
  */
 export function conversationsRouter(store: ConversationStore, admitCall?: AdmitCall, attachments?: ConversationAttachments): Router {

@@ -117,7 +117,7 @@ function admitting(admitCall: AdmitCall | undefined, identity: Parameters<AdmitC
  *
  * @example
  * router.use(signedFilesRouter(files));
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  */
 export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router {
   const router = Router();
@@ -156,7 +156,7 @@ function uploadOf(req: Request): { bytes: Buffer; mediaType: string; name: strin
  * Mount it after the identity middleware.
  *
  * @example
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  * router.use(filesRouter(files, (identity) => quota.admitCall(identity)));
  */
 export function filesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router {

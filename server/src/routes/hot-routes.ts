@@ -67,7 +67,8 @@ export function withHotRoutes(router: RouterHandler, hot: HotRoutes): NodeHandle
  * @example
  * const app = express();
  * app.use('/', gateway);
- * createServer(hotRoutesListener(gateway, app)).listen(8080);
+ * const listener = hotRoutesListener(gateway, app);
+ * createServer(listener).on('checkContinue', continueOnRead(listener)).listen(8080);
  */
 export function hotRoutesListener(gateway: object, fallback: RequestListener, mountPath = '/'): RequestListener {
   const run = (gateway as { [RUN_WITHOUT_EXPRESS]?: PlainRunner })[RUN_WITHOUT_EXPRESS];

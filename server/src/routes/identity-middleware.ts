@@ -3,12 +3,25 @@ import { identify, type Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { PlainHandler, PlainResponse } from '../plain-http.js';
+import { bodyUnread } from './request-hygiene.js';
 
-/** Identifies the caller once per request (401 when nobody) and keeps the identity on `res.locals`. */
-export function identityMiddleware(context: GatewayContext): PlainHandler {
+/**
+ * Identifies the caller once per request (401 when nobody) and keeps the identity on `res.locals`, then reads the body
+ * (`parseBody`): a caller nobody knows is refused before its body is read, whatever it announces. Only a host
+ * `authenticate` hook that looks at `req.body` has the body read before it answers (`identify`).
+ * @example
+ * router.use(identityMiddleware(context, plainJsonBody(limit, jsonBody(limit))));
+ */
+export function identityMiddleware(context: GatewayContext, parseBody: PlainHandler): PlainHandler {
   return async (req, res, next) => {
-    res.locals['identity'] = await identify(req, context.authenticate, context.clientKeys);
-    next();
+    let read: Promise<void> | undefined;
+    // Only a host hook may want a body before the caller is known, and only one nothing has read yet needs reading.
+    const readBody = context.authenticate && bodyUnread(req)
+      ? () => (read ??= new Promise<void>((resolve, reject) => parseBody(req, res, (error?: unknown) => (error === undefined ? resolve() : reject(error)))))
+      : undefined;
+    res.locals['identity'] = await identify(req, context.authenticate, context.clientKeys, readBody);
+    if (read) next();
+    else parseBody(req, res, next);
   };
 }
 

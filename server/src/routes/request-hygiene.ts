@@ -93,6 +93,12 @@ function checkParsedJson(value: unknown): void {
  */
 const readBefore = (req: PlainRequest): boolean => (req as { _body?: boolean })._body === true || req.readableEnded;
 
+/**
+ * Whether the request has a body nothing has read yet: it announces one (type-is's test, by which Express's parsers
+ * skip a request) and no parser of the host app read it before the gateway.
+ */
+export const bodyUnread = (req: PlainRequest): boolean => !readBefore(req) && (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined);
+
 const EMPTY_OBJECT = Buffer.from('{}');
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 /** The first character of a JSON text after its whitespace (space, tab, line feed, carriage return). */

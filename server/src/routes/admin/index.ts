@@ -19,7 +19,7 @@ import { providerKeyRouter } from './provider-key.js';
  * the admin role, so mount it after the identity middleware.
  *
  * @example
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  * router.use(adminRouter(context, stores));
  */
 export function adminRouter(context: GatewayContext, stores: GatewayStores, webhooks: WebhookClient = createWebhookClient(), cache?: Pick<ResponseCache, 'purge'>): Router {

@@ -40,7 +40,7 @@ const TARGET = 'provider_key:openrouter';
  * `GET /key` first), delete, and test. No response, error or audit entry carries the key.
  *
  * @example
- * router.use(identityMiddleware(context));
+ * router.use(identityMiddleware(context, parseBody));
  * router.use(providerKeyRouter(context, providerKeys, audit));
  */
 export function providerKeyRouter(context: Pick<GatewayContext, 'upstream'>, store: ProviderKeyStore, audit: AuditLog): Router {
