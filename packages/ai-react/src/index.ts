@@ -4,6 +4,8 @@
 // Core: the client
 export { createAiClient } from './core/client.js';
 export type { AiClient } from './core/client.js';
+export type { ImagesApi } from './core/images-client.js';
+export type { ModelsApi } from './core/models-client.js';
 export type { AiClientOptions, RequestOptions } from './core/http-transport.js';
 export type { AdminApi, ClientKeysApi, FeaturesApi, ProviderKeyApi } from './core/admin-client.js';
 export type { ConversationInput, ConversationReplacement, ConversationsApi, RemoveRequestOptions, RemoteConversation, RemoteConversationSummary, RemoteMessage } from './core/conversations-client.js';

@@ -58,15 +58,19 @@ function foldReasoning(parts: AssistantMessagePart[], text: string, details: rea
 function foldToolCalls(parts: AssistantMessagePart[], deltas: readonly ToolCallDelta[]): void {
   const from = stepStart(parts);
   for (const delta of deltas) {
+    if (!isRecord(delta)) continue;
     const existing = parts.findIndex((part, position) => position >= from && part.type === 'tool-call' && !part.server && part.index === (delta.index ?? -1));
-    const piece = delta.function?.arguments ?? '';
+    const named = isRecord(delta.function) ? delta.function : {};
+    const piece = typeof named.arguments === 'string' ? named.arguments : '';
+    const id = typeof delta.id === 'string' ? delta.id : '';
+    const name = typeof named.name === 'string' ? named.name : '';
     const call = parts[existing];
     if (call?.type === 'tool-call') {
-      parts[existing] = { ...call, toolCallId: call.toolCallId || (delta.id ?? ''), name: call.name || (delta.function?.name ?? ''), input: call.input + piece };
+      parts[existing] = { ...call, toolCallId: call.toolCallId || id, name: call.name || name, input: call.input + piece };
       continue;
     }
     const index = typeof delta.index === 'number' ? delta.index : parts.filter((part, position) => position >= from && part.type === 'tool-call').length;
-    const part: MessageToolPart = { type: 'tool-call', toolCallId: delta.id ?? '', index, name: delta.function?.name ?? '', input: piece, state: 'input-streaming' };
+    const part: MessageToolPart = { type: 'tool-call', toolCallId: id, index, name, input: piece, state: 'input-streaming' };
     parts.push(part);
   }
 }

@@ -151,6 +151,22 @@ describe('reduceChatEvent', () => {
     expect(answer.parts.filter((part) => part.type === 'source')).toEqual([{ type: 'source', number: 1, url: 'https://a.example', title: 'A' }]);
   });
 
+  it('reads every field of a chunk as untrusted: entries and fields of the wrong type are skipped, never thrown on', () => {
+    const hostile = (value: unknown) => value as ChatCompletionChunk;
+    const answer = run([
+      hostile({ choices: [null, 5] }),
+      hostile({ model: { name: 'x' }, provider: 7, choices: [{ index: 0, delta: null, finish_reason: { reason: 'stop' } }], usage: { prompt_tokens: '5', completion_tokens: null, total_tokens: 'x' } }),
+      hostile({ choices: [{ index: 0, delta: { tool_calls: [null, { index: 0, id: 'call-1', function: { name: 'weather', arguments: '{"city":' } }, { index: 0, id: 9, function: { name: {}, arguments: 5 } }] } }] }),
+      hostile({ choices: [{ index: 0, delta: { images: [null, { image_url: null }, { image_url: { url: 5 } }], reasoning_details: [null, 5] } }] }),
+      ...content,
+      'done',
+    ]);
+    expect(answer).toMatchObject({ status: 'done', content: 'Hello there', usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0 }, images: [] });
+    // Only the well-formed chunks named a model and a provider; none gave a finish reason.
+    expect([answer.model, answer.provider, answer.finishReason]).toEqual(['openai/gpt-4o-mini', 'OpenAI', undefined]);
+    expect(answer.toolCalls).toEqual([{ index: 0, id: 'call-1', type: 'function', name: 'weather', arguments: '{"city":' }]);
+  });
+
   it('stays pending until something is produced', () => {
     expect(run([delta({ content: '' })]).status).toBe('pending');
     expect(run([delta({ content: '' })]).timing.firstTokenAt).toBeUndefined();

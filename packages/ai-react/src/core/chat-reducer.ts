@@ -3,17 +3,19 @@ import { isAnswerOver, type AssistantMessage, type TokenUsage } from './chat-mes
 import type { ChatStreamEvent } from './chat-stream.js';
 import type { ChatCompletionChunk, ChatCompletionDelta, CompletionUsage } from './chat-types.js';
 import { toAiError } from './errors.js';
+import { isRecord } from './json-records.js';
+
+/** A count the server sent, when it is one (a server may send a string, `null` or nothing). */
+const countOf = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 function toUsage(usage: CompletionUsage): TokenUsage {
-  const result: TokenUsage = {
-    promptTokens: usage.prompt_tokens ?? 0,
-    completionTokens: usage.completion_tokens ?? 0,
-    totalTokens: usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0),
-  };
-  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
-  if (typeof reasoning === 'number') result.reasoningTokens = reasoning;
-  const cached = usage.prompt_tokens_details?.cached_tokens;
-  if (typeof cached === 'number') result.cachedTokens = cached;
+  const promptTokens = countOf(usage.prompt_tokens) ?? 0;
+  const completionTokens = countOf(usage.completion_tokens) ?? 0;
+  const result: TokenUsage = { promptTokens, completionTokens, totalTokens: countOf(usage.total_tokens) ?? promptTokens + completionTokens };
+  const reasoning = countOf(usage.completion_tokens_details?.reasoning_tokens);
+  if (reasoning !== undefined) result.reasoningTokens = reasoning;
+  const cached = countOf(usage.prompt_tokens_details?.cached_tokens);
+  if (cached !== undefined) result.cachedTokens = cached;
   return result;
 }
 
@@ -31,18 +33,20 @@ const count = (parts: AssistantMessage['parts'], type: AssistantMessage['parts']
 
 /** A choice's delta, with the annotations a server put on its `message` instead (read the same way). */
 function withMessageAnnotations(choice: ChatCompletionChunk['choices'][number] | undefined): ChatCompletionDelta | undefined {
-  const late = choice?.message?.annotations;
-  if (!choice || !Array.isArray(late) || late.length === 0) return choice?.delta;
-  return { ...choice.delta, annotations: [...(Array.isArray(choice.delta?.annotations) ? choice.delta.annotations : []), ...late] };
+  const delta = isRecord(choice?.delta) ? choice.delta : undefined;
+  const late = isRecord(choice?.message) ? choice.message.annotations : undefined;
+  if (!choice || !Array.isArray(late) || late.length === 0) return delta;
+  return { ...delta, annotations: [...(Array.isArray(choice.delta?.annotations) ? choice.delta.annotations : []), ...late] };
 }
 
 function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: number): AssistantMessage {
   const next = { ...message };
   let changed = false;
   let produced = false;
-  if (chunk.model && chunk.model !== message.model) [next.model, changed] = [chunk.model, true];
-  if (chunk.provider && chunk.provider !== message.provider) [next.provider, changed] = [chunk.provider, true];
-  if (chunk.usage) {
+  // Every field is read as untrusted: a string where a string belongs, or nothing.
+  if (typeof chunk.model === 'string' && chunk.model && chunk.model !== message.model) [next.model, changed] = [chunk.model, true];
+  if (typeof chunk.provider === 'string' && chunk.provider && chunk.provider !== message.provider) [next.provider, changed] = [chunk.provider, true];
+  if (isRecord(chunk.usage)) {
     next.usage = toUsage(chunk.usage);
     if (typeof chunk.usage.cost === 'number') next.costUsd = chunk.usage.cost;
     // A web search that cited nothing still ran (and was billed): the usage is all the stream says of it.
@@ -51,7 +55,7 @@ function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: n
     changed = true;
   }
   // Only the first choice is an answer here (requests ask for one); other indexes would interleave.
-  const choice = chunk.choices.find((candidate) => (candidate.index ?? 0) === 0);
+  const choice = chunk.choices.find((candidate) => isRecord(candidate) && (candidate.index ?? 0) === 0);
   const delta = withMessageAnnotations(choice);
   if (delta) {
     const parts = foldDelta(next.parts, delta, at);
@@ -63,10 +67,10 @@ function applyChunk(message: AssistantMessage, chunk: ChatCompletionChunk, at: n
       if (typeof reasoning === 'string' && reasoning !== '') next.reasoning = count(parts, 'reasoning') === count(next.parts, 'reasoning') || message.reasoning === '' ? message.reasoning + reasoning : `${message.reasoning}\n\n${reasoning}`;
       [next.parts, produced] = [parts, true];
     }
-    const images = Array.isArray(delta.images) ? delta.images.map((image) => image.image_url?.url).filter((url): url is string => typeof url === 'string') : [];
+    const images = Array.isArray(delta.images) ? delta.images.map((image) => image?.image_url?.url).filter((url): url is string => typeof url === 'string') : [];
     if (images.length > 0) [next.images, produced] = [[...message.images, ...images], true];
   }
-  if (choice?.finish_reason) [next.finishReason, changed] = [choice.finish_reason, true];
+  if (typeof choice?.finish_reason === 'string' && choice.finish_reason) [next.finishReason, changed] = [choice.finish_reason, true];
   if (produced) {
     changed = true;
     if (message.status === 'pending') next.status = 'streaming';

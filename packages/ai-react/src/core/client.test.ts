@@ -145,6 +145,44 @@ describe('images and models', () => {
   });
 });
 
+describe('answers of the wrong shape', () => {
+  it('generates images from an answer of the wrong shape: items without a string URL or base64 left out, never thrown on', async () => {
+    const answers = [
+      { created: 'now', model: { id: 'x' }, data: [null, 5, { url: 5 }, { b64_json: 7 }, { url: 'https://a.example/i.png', revised_prompt: {} }], usage: { input_tokens: 'x', output_tokens: null } },
+      { data: { url: 'https://a.example/i.png' } },
+    ];
+    const hostile = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answers.shift())));
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createAiClient({ baseUrl: `http://127.0.0.1:${(hostile.address() as AddressInfo).port}` });
+      const result = await client.images.generate({ prompt: 'A lighthouse' });
+      expect(result).toEqual({ created: expect.any(Number), images: [{ url: 'https://a.example/i.png' }], usage: { inputTokens: 0, outputTokens: 0 } });
+      expect((await client.images.generate({ prompt: 'A lighthouse' })).images).toEqual([]);
+    } finally {
+      hostile.close();
+    }
+  });
+
+  it('lists the models of a list with entries of the wrong shape, and fails an answer that is no list as an AiError', async () => {
+    const lists = ['{"data":[null,{"id":5},{"id":"ok"}]}', '{"data":null}', 'null'];
+    const hostile = createServer((req, res) => {
+      // No admin catalog here: the client falls back on /v1/models.
+      if (req.url?.startsWith('/api/ai/models')) return res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"forbidden","message":"Admins only"}}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(lists.shift());
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createAiClient({ baseUrl: `http://127.0.0.1:${(hostile.address() as AddressInfo).port}` });
+      expect((await client.models.list()).map((model) => model.id)).toEqual(['ok']);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        expect(await failure(client.models.list())).toMatchObject({ code: 'unknown', message: 'The server answered /v1/models with something that is not a list.' });
+      }
+    } finally {
+      hostile.close();
+    }
+  });
+});
+
 describe('admin routes', () => {
   it('create, read, update with a version, history, restore, reset and remove a feature', async () => {
     const created = await admin.features.create({ name: 'core-test', model: 'openai/gpt-4o-mini', systemPrompt: 'One.' });

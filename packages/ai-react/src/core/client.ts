@@ -1,13 +1,14 @@
 import type { EstimateResponse } from '@insforge/ai-protocol';
-import { createAdminApi, type AdminApi } from './admin-client.js';
-import { streamChat, type ChatStreamOptions } from './chat-stream.js';
-import type { ChatCompletion, ChatCompletionRequest, GeneratedImage, ImageGenerationParams, ImageGenerationResult, ModelEntry, ModelListQuery } from './chat-types.js';
-import { createConversationsApi, type ConversationsApi } from './conversations-client.js';
-import { isAiError } from './errors.js';
+import type { AdminApi } from './admin-client.js';
+import { checkStreamLimits, streamChat, type ChatStreamOptions } from './chat-stream.js';
+import type { ChatCompletion, ChatCompletionRequest } from './chat-types.js';
+import type { ConversationsApi } from './conversations-client.js';
 import { createTransport, requestJson, type AiClientOptions, type RequestOptions } from './http-transport.js';
-import { fromCatalogModel, fromListedModel, type CatalogModel, type ListedModel } from './model-entries.js';
-import { createOperationsApi, type OperationsApi } from './operations-client.js';
-import { createJobsApi, type JobsApi } from './jobs-client.js';
+import type { ImagesApi } from './images-client.js';
+import type { JobsApi } from './jobs-client.js';
+import { lazyApi } from './lazy-api.js';
+import type { ModelsApi } from './models-client.js';
+import type { OperationsApi } from './operations-client.js';
 
 /** A typed client of the gateway: chat, images and models for everyone; admin routes and conversations too. */
 export interface AiClient extends AdminApi {
@@ -22,44 +23,13 @@ export interface AiClient extends AdminApi {
      */
     estimate(request: ChatCompletionRequest, options?: RequestOptions): Promise<EstimateResponse>;
   };
-  images: {
-    generate(params: ImageGenerationParams, options?: RequestOptions): Promise<ImageGenerationResult>;
-  };
-  models: {
-    /** The admin catalog (`/api/ai/models`) when allowed, else the caller's features (`/v1/models`). */
-    list(query?: ModelListQuery, options?: RequestOptions): Promise<ModelEntry[]>;
-  };
+  images: ImagesApi;
+  models: ModelsApi;
   conversations: ConversationsApi;
   /** Model health and recent errors, for admins. */
   operations: OperationsApi;
   /** Summaries of articles, and batch jobs of any feature's requests. */
   jobs: JobsApi;
-}
-
-interface ImagesResponse {
-  created?: number;
-  model?: string;
-  data?: Array<{ b64_json?: string; url?: string; revised_prompt?: string }>;
-  usage?: { input_tokens?: number; output_tokens?: number; cost?: number };
-}
-
-// OpenAI's b64_json has no media type: the first bytes tell PNG, JPEG, WebP and GIF apart.
-const SIGNATURES: Array<[string, string]> = [['iVBOR', 'image/png'], ['/9j/', 'image/jpeg'], ['UklGR', 'image/webp'], ['R0lGOD', 'image/gif']];
-const mediaTypeOf = (base64: string) => SIGNATURES.find(([prefix]) => base64.startsWith(prefix))?.[1] ?? 'image/png';
-
-function toImages(response: ImagesResponse): ImageGenerationResult {
-  const images = (response.data ?? []).flatMap((item): GeneratedImage[] => {
-    const url = item.url ?? (item.b64_json ? `data:${mediaTypeOf(item.b64_json)};base64,${item.b64_json}` : undefined);
-    if (!url) return [];
-    return [item.revised_prompt ? { url, revisedPrompt: item.revised_prompt } : { url }];
-  });
-  const result: ImageGenerationResult = { created: response.created ?? Math.floor(Date.now() / 1000), images };
-  if (response.model) result.model = response.model;
-  if (response.usage) {
-    result.usage = { inputTokens: response.usage.input_tokens ?? 0, outputTokens: response.usage.output_tokens ?? 0 };
-    if (typeof response.usage.cost === 'number') result.usage.costUsd = response.usage.cost;
-  }
-  return result;
 }
 
 /**
@@ -72,38 +42,32 @@ function toImages(response: ImagesResponse): ImageGenerationResult {
  */
 export function createAiClient(options: AiClientOptions): AiClient {
   const transport = createTransport(options);
+  const streamLimits: Pick<ChatStreamOptions, 'idleTimeoutMs' | 'maxEventBytes'> = { idleTimeoutMs: options.streamIdleTimeoutMs, maxEventBytes: options.maxStreamEventBytes };
+  checkStreamLimits(streamLimits);
   return {
     chat: {
       complete: (request, { signal } = {}) => requestJson(transport, '/v1/chat/completions', { body: { ...request, stream: false }, signal }),
-      stream: (request, streamOptions) => streamChat(transport, request, streamOptions),
+      stream: (request, streamOptions = {}) =>
+        streamChat(transport, request, { ...streamOptions, idleTimeoutMs: streamOptions.idleTimeoutMs ?? streamLimits.idleTimeoutMs, maxEventBytes: streamOptions.maxEventBytes ?? streamLimits.maxEventBytes }),
       estimate: (request, { signal } = {}) => requestJson(transport, '/api/ai/estimate', { body: { ...request, stream: false }, signal }),
     },
-    images: {
-      async generate({ feature, prompt, size, quality, n, style }, { signal } = {}) {
-        // b64_json rather than a URL: OpenAI's URLs expire within the hour, and a stored conversation keeps images.
-        const body = { model: feature ?? 'image', prompt, size, quality, n, style, response_format: 'b64_json' };
-        return toImages(await requestJson<ImagesResponse>(transport, '/v1/images/generations', { body, signal }));
-      },
-    },
-    models: {
-      async list({ modality, source = 'auto' } = {}, { signal } = {}) {
-        if (source !== 'features') {
-          try {
-            const catalog = await requestJson<{ data: CatalogModel[] }>(transport, '/api/ai/models', { query: { modality }, signal, admin: true });
-            return catalog.data.map(fromCatalogModel);
-          } catch (error) {
-            // A user (403) or a server without admin routes (404) gets what it may call instead.
-            if (source === 'catalog' || !isAiError(error) || !['forbidden', 'admin_unavailable', 'not_found'].includes(error.code)) throw error;
-          }
-        }
-        const list = await requestJson<{ data: ListedModel[] }>(transport, '/v1/models', { signal });
-        const entries = list.data.map(fromListedModel);
-        return modality ? entries.filter((entry) => entry.modalities.includes(modality)) : entries;
-      },
-    },
-    ...createAdminApi(transport),
-    conversations: createConversationsApi(transport),
-    operations: createOperationsApi(transport),
-    jobs: createJobsApi(transport),
+    // What a chat never calls loads on its first call, outside the chat's bundle.
+    images: lazyApi(async () => (await import('./images-client.js')).createImagesApi(transport)),
+    models: lazyApi(async () => (await import('./models-client.js')).createModelsApi(transport)),
+    ...adminOf(lazyApi(async () => (await import('./admin-client.js')).createAdminApi(transport))),
+    conversations: lazyApi(async () => (await import('./conversations-client.js')).createConversationsApi(transport)),
+    operations: lazyApi(async () => (await import('./operations-client.js')).createOperationsApi(transport)),
+    jobs: lazyApi(async () => (await import('./jobs-client.js')).createJobsApi(transport)),
   };
 }
+
+/** The admin routes' namespaces, each as the client's own member. */
+const adminOf = (admin: AdminApi): AdminApi => ({
+  features: admin.features,
+  providerKey: admin.providerKey,
+  clientKeys: admin.clientKeys,
+  audit: admin.audit,
+  usage: admin.usage,
+  limits: admin.limits,
+  cache: admin.cache,
+});

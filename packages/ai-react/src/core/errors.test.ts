@@ -129,4 +129,17 @@ describe('readAiError', () => {
     expect(await readAiError(html)).toMatchObject({ code: 'upstream_unavailable', status: 502 });
     expect(await readAiError(new Response('', { status: 404 }), { admin: true })).toMatchObject({ code: 'admin_unavailable' });
   });
+
+  it("reads a proxy's HTML error page by its title or its words, never its markup (an invalid_request shows it)", async () => {
+    const page = '<html><head><title>400 Bad Request</title></head><body><h1>Bad</h1><script>alert(1)</script></body></html>';
+    const titled = await readAiError(new Response(page, { status: 400, headers: { 'content-type': 'text/html' } }));
+    expect(titled).toMatchObject({ code: 'invalid_request', message: '400 Bad Request', userMessage: 'The request was not accepted: 400 Bad Request' });
+    const untitled = await readAiError(new Response('<center><h1>403 Forbidden</h1></center><hr><center>nginx</center>', { status: 403 }));
+    expect(untitled.message).toBe('403 Forbidden nginx');
+    expect((await readAiError(new Response('upstream connect error', { status: 503 }))).message).toBe('upstream connect error');
+  });
+
+  it('keeps the words of an error given as a string', () => {
+    expect(toAiError({ error: 'The provider exploded' }).message).toBe('The provider exploded');
+  });
 });

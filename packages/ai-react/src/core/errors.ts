@@ -279,7 +279,7 @@ export function toAiError(value: unknown, context: AiErrorContext = {}): AiError
   // OpenRouter sends its HTTP status as a numeric `code`, also inside a mid-stream error event.
   const status = context.status ?? (typeof rawCode === 'number' && rawCode >= 400 && rawCode < 600 ? rawCode : undefined);
   const serverCode = text(rawCode) ?? text(error['type']);
-  const message = text(error['message']) ?? text(body['message']) ?? (value instanceof Error ? value.message : status ? `The server answered ${status}.` : 'The request failed.');
+  const message = text(error['message']) ?? text(body['message']) ?? text(body['error']) ?? (value instanceof Error ? value.message : status ? `The server answered ${status}.` : 'The request failed.');
   let code = (serverCode === undefined ? undefined : codeOfServerCode(serverCode)) ?? codeOfStatus(status);
   if (code === 'unknown' && text(error['type']) === 'rate_limit_error') code = 'rate_limited';
   // On an admin route, only the gateway's own `not_found` for a record is a missing record. Its catch-all ("No
@@ -306,6 +306,17 @@ export function toAiError(value: unknown, context: AiErrorContext = {}): AiError
 }
 
 /**
+ * The message of an answer that is not JSON: a proxy's HTML error page by its title (or its text without the markup,
+ * which an `invalid_request` shows to the user), anything else as it is; at most 300 characters either way.
+ */
+function messageOfText(raw: string): string {
+  if (!/^\s*</.test(raw)) return raw.slice(0, 300);
+  const title = /<title[^>]*>([^<]*)</i.exec(raw.slice(0, 4096))?.[1];
+  const words = (title ?? raw.slice(0, 4096).replace(/<(script|style)[^>]*>[^<]*<\/\1>|<[^>]*>?/gi, ' ')).replace(/\s+/g, ' ').trim();
+  return (words === '' ? 'The server answered with a page that is not JSON.' : words).slice(0, 300);
+}
+
+/**
  * Reads a failed Response into an AiError (JSON body or not), keeping its status and `Retry-After`.
  *
  * @example
@@ -318,7 +329,7 @@ export async function readAiError(response: Response, options: { admin?: boolean
     try {
       body = JSON.parse(raw) as unknown;
     } catch {
-      body = raw.length > 0 ? { message: raw.slice(0, 300) } : undefined;
+      body = raw.length > 0 ? { message: messageOfText(raw) } : undefined;
     }
   } catch (error) {
     body = error;

@@ -10,6 +10,13 @@ export interface AiClientOptions {
   getHeaders?: () => Promise<Record<string, string>> | Record<string, string>;
   /** A fetch to use instead of the global one (tests, proxies, React Native). */
   fetch?: typeof fetch;
+  /**
+   * How long a chat stream may send nothing once its headers came before it fails as a `timeout` (a keep-alive
+   * comment counts); default 120 000 ms, `0` waits forever. A call's `idleTimeoutMs` overrides it.
+   */
+  streamIdleTimeoutMs?: number;
+  /** The most bytes one event of a chat stream may hold before the answer fails; default 32 MiB. */
+  maxStreamEventBytes?: number;
 }
 
 export interface RequestOptions {

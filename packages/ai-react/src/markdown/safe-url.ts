@@ -23,3 +23,18 @@ export function safeHref(url: string): string | undefined {
   if (colon !== -1 && !/[/?#]/.test(compact.slice(0, colon))) return undefined;
   return compact;
 }
+
+const IMAGE_DATA = /^data:image\//i;
+
+/**
+ * The URL to link an image's download to, or `undefined`: what `safeHref` allows, a `blob:` URL, or a `data:image/…`
+ * URL (generated images are data URLs). React 18 renders a `javascript:` href as it is, and a click runs it.
+ *
+ * @example
+ * safeImageHref('data:image/png;base64,iVBOR…'); // the same URL
+ * safeImageHref('javascript:alert(1)'); // undefined
+ */
+export function safeImageHref(url: string): string | undefined {
+  const compact = url.replace(IGNORED, '');
+  return IMAGE_DATA.test(compact) || /^blob:/i.test(compact) ? compact : safeHref(compact);
+}

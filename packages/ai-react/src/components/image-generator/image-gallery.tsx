@@ -6,6 +6,7 @@ import { CopyIcon } from '../../icons/copy-icon.js';
 import { DownloadIcon } from '../../icons/download-icon.js';
 import { ExpandIcon } from '../../icons/expand-icon.js';
 import { useCopyFeedback } from '../../markdown/copy-button.js';
+import { safeImageHref } from '../../markdown/safe-url.js';
 import { copyImage, imageFileName } from './image-file.js';
 import { slotClass, type ImageGeneratorClassNames } from './image-generator-classes.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
@@ -76,7 +77,7 @@ export function ImageGalleryItem({ image, index, count, prompt, labels, classNam
           picture
         )}
         <div className={slotClass('imageActions', { unstyled, classNames })}>
-          <a href={image.url} download={imageFileName(prompt, index, image.url)} aria-label={labels.downloadImage(index, count)} data-tooltip={labels.download} className={slotClass('download', { unstyled, classNames })}>
+          <a href={safeImageHref(image.url)} download={imageFileName(prompt, index, image.url)} aria-label={labels.downloadImage(index, count)} data-tooltip={labels.download} className={slotClass('download', { unstyled, classNames })}>
             <DownloadIcon />
           </a>
           <CopyImageButton url={image.url} index={index} count={count} labels={labels} classNames={classNames} unstyled={unstyled} />

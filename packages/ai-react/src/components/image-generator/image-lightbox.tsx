@@ -7,6 +7,7 @@ import { ChevronRightIcon } from '../../icons/chevron-right-icon.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { DownloadIcon } from '../../icons/download-icon.js';
 import { AiRoot } from '../../primitives/ai-root.js';
+import { safeImageHref } from '../../markdown/safe-url.js';
 import { imageFileName } from './image-file.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
 
@@ -59,7 +60,7 @@ export function ImageLightbox({ images, prompt, index, onIndexChange, returnFocu
               <>
                 <div className={own('__bar')}>
                   <Dialog.Title className={own('__title')}>{labels.imageOf(index, count)}</Dialog.Title>
-                  <a className={own('__button')} href={image.url} download={imageFileName(prompt, index, image.url)} aria-label={labels.downloadImage(index, count)} data-tooltip={labels.download}>
+                  <a className={own('__button')} href={safeImageHref(image.url)} download={imageFileName(prompt, index, image.url)} aria-label={labels.downloadImage(index, count)} data-tooltip={labels.download}>
                     <DownloadIcon size={18} />
                   </a>
                   <Dialog.Close className={own('__button')} aria-label={labels.close} data-tooltip={labels.close}>
