@@ -6,7 +6,7 @@ import type { ConversationsApi } from './conversations-client.js';
 import { createTransport, requestJson, type AiClientOptions, type RequestOptions } from './http-transport.js';
 import type { ImagesApi } from './images-client.js';
 import type { JobsApi } from './jobs-client.js';
-import { lazyApi } from './lazy-api.js';
+import { lazyApi, type ApiShape } from './lazy-api.js';
 import type { ModelsApi } from './models-client.js';
 import type { OperationsApi } from './operations-client.js';
 
@@ -32,6 +32,19 @@ export interface AiClient extends AdminApi {
   jobs: JobsApi;
 }
 
+// The methods of what loads on its first call (`lazyApi`): a method missing here is a type error.
+const ADMIN_SHAPE: ApiShape<AdminApi> = {
+  features: { list: true, get: true, create: true, update: true, remove: true, history: true, restore: true, reset: true, test: true },
+  providerKey: { get: true, set: true, remove: true, test: true },
+  clientKeys: { list: true, create: true, revoke: true },
+  audit: { list: true },
+  usage: { summary: true, csv: true },
+  limits: { get: true },
+  cache: { purge: true },
+};
+const CONVERSATIONS_SHAPE: ApiShape<ConversationsApi> = { list: true, get: true, create: true, rename: true, remove: true, append: true, replace: true };
+const JOBS_SHAPE: ApiShape<JobsApi> = { summarize: true, create: true, list: true, get: true, cancel: true };
+
 /**
  * Creates a client of an InsForge AI gateway (or, for chat, images and models, any OpenAI-compatible server).
  * One per provider instance: it holds no state besides its options.
@@ -52,22 +65,12 @@ export function createAiClient(options: AiClientOptions): AiClient {
       estimate: (request, { signal } = {}) => requestJson(transport, '/api/ai/estimate', { body: { ...request, stream: false }, signal }),
     },
     // What a chat never calls loads on its first call, outside the chat's bundle.
-    images: lazyApi(async () => (await import('./images-client.js')).createImagesApi(transport)),
-    models: lazyApi(async () => (await import('./models-client.js')).createModelsApi(transport)),
-    ...adminOf(lazyApi(async () => (await import('./admin-client.js')).createAdminApi(transport))),
-    conversations: lazyApi(async () => (await import('./conversations-client.js')).createConversationsApi(transport)),
-    operations: lazyApi(async () => (await import('./operations-client.js')).createOperationsApi(transport)),
-    jobs: lazyApi(async () => (await import('./jobs-client.js')).createJobsApi(transport)),
+    images: lazyApi(async () => (await import('./images-client.js')).createImagesApi(transport), { generate: true }),
+    models: lazyApi(async () => (await import('./models-client.js')).createModelsApi(transport), { list: true }),
+    ...lazyApi(async () => (await import('./admin-client.js')).createAdminApi(transport), ADMIN_SHAPE),
+    conversations: lazyApi(async () => (await import('./conversations-client.js')).createConversationsApi(transport), CONVERSATIONS_SHAPE),
+    operations: lazyApi(async () => (await import('./operations-client.js')).createOperationsApi(transport), { modelHealth: true, errors: true }),
+    jobs: lazyApi(async () => (await import('./jobs-client.js')).createJobsApi(transport), JOBS_SHAPE),
   };
 }
 
-/** The admin routes' namespaces, each as the client's own member. */
-const adminOf = (admin: AdminApi): AdminApi => ({
-  features: admin.features,
-  providerKey: admin.providerKey,
-  clientKeys: admin.clientKeys,
-  audit: admin.audit,
-  usage: admin.usage,
-  limits: admin.limits,
-  cache: admin.cache,
-});

@@ -1,37 +1,36 @@
 /**
- * An API whose code loads on its first call, for parts of the client most apps never call (the admin routes, batch
- * jobs, saved conversations): each member is an async method, or a namespace of them, so a call can wait for the
- * load and nothing about it changes but when the code arrives. Loaded once; a load that fails rejects that call, and
- * the next call tries again.
- * @example
- * const jobs = lazyApi(async () => (await import('./jobs-client.js')).createJobsApi(transport));
- * await jobs.get('job_1'); // loads jobs-client.js, then calls its `get`
+ * The members of an API whose every member is an async method (`true`) or a namespace of them: what `lazyApi` builds
+ * stand-ins for. A mapped type, so a method added to the API and not named here is a type error.
  */
-export function lazyApi<T extends object>(load: () => Promise<T>): T {
+export type ApiShape<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => Promise<unknown> ? true : ApiShape<T[K]> };
+
+/**
+ * An API whose code loads on its first call, for parts of the client most apps never call (images, models, the admin
+ * routes, batch jobs, saved conversations): each of its methods (`shape` names them) stands in for the loaded one,
+ * waits for the load, and calls it; nothing about a call changes but when the code arrives. Loaded once; a load that
+ * fails rejects that call, and the next call tries again.
+ * @example
+ * const operations = lazyApi(async () => (await import('./operations-client.js')).createOperationsApi(transport), { health: true, errors: true });
+ * await operations.health(); // loads operations-client.js, then calls its `health`
+ */
+export function lazyApi<T extends object>(load: () => Promise<T>, shape: ApiShape<T>): T {
   let loading: Promise<T> | undefined;
   const loaded = () =>
     (loading ??= load().catch((error: unknown) => {
       loading = undefined;
       throw error;
     }));
-  const at = (path: readonly string[]): unknown => {
-    const members = new Map<string, unknown>();
-    return new Proxy(() => undefined, {
-      // Members are named by strings; nothing else is one (a symbol, `then`: `await client.jobs` must not call it, or
-      // `toJSON`), so the client can be printed, compared and awaited as a plain object.
-      get: (_target, key) => {
-        if (typeof key !== 'string' || key === 'then' || key === 'toJSON') return undefined;
-        if (!members.has(key)) members.set(key, at([...path, key]));
-        return members.get(key);
-      },
-      apply: async (_target, _self, args: unknown[]) => {
-        let owner: unknown = await loaded();
-        for (const key of path.slice(0, -1)) owner = (owner as Record<string, unknown>)[key];
-        const method = (owner as Record<string, unknown>)[path[path.length - 1] as string];
-        if (typeof method !== 'function') throw new TypeError(`${path.join('.')} is not a method of this client`);
-        return (method as (...values: unknown[]) => unknown).apply(owner, args);
-      },
-    });
-  };
-  return at([]) as T;
+  const standInsOf = (members: Record<string, unknown>, path: readonly string[]): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(members).map(([name, member]) => {
+        if (member !== true) return [name, standInsOf(member as Record<string, unknown>, [...path, name])];
+        const method = async (...args: unknown[]) => {
+          let owner = (await loaded()) as Record<string, unknown>;
+          for (const key of path) owner = owner[key] as Record<string, unknown>;
+          return (owner[name] as (...values: unknown[]) => unknown).apply(owner, args);
+        };
+        return [name, method];
+      }),
+    );
+  return standInsOf(shape as Record<string, unknown>, []) as T;
 }
