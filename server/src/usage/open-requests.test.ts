@@ -99,8 +99,8 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     const ledger = newLedger();
     await ledger.start();
     const request = openRequest();
-    // SQLite: committed before `opened` returns, so before the request leaves; Postgres: written alongside the upstream
-    // call, which does not wait for it.
+    // SQLite, a request alone in its turn: committed before `opened` returns, so before the request leaves; Postgres:
+    // written alongside the upstream call, which does not wait for it.
     expect(ledger.inFlight?.opened(request)).toBeUndefined();
     if (dialect === 'sqlite') expect(await notes()).toHaveLength(1);
     await expect.poll(notes).toMatchObject([{ id: request.requestId, feature: 'chat', worst_case_usd: 0.0009, worst_case_prompt_tokens: 200, worst_case_completion_tokens: 1_000, generation_id: null }]);
@@ -110,6 +110,29 @@ describe.each(DIALECTS)('requests in flight on %s', (dialect) => {
     await ledger.flush();
     expect(await notes()).toEqual([]);
     expect(await records()).toMatchObject([{ id: request.requestId, status: 'ok', cost_source: 'upstream' }]);
+  });
+
+  it('writes the notes of every request that starts in one turn, however many, before any of them leaves', async () => {
+    const ledger = newLedger();
+    await ledger.start();
+    // On SQLite the first is committed at once, the rest in the next turn, together: more than one statement takes
+    // (64) go through Kysely's way.
+    const requests = Array.from({ length: 70 }, () => openRequest());
+    const waits = requests.map((request) => ledger.inFlight?.opened(request));
+    if (dialect === 'sqlite') {
+      expect(waits[0]).toBeUndefined();
+      expect(waits.slice(1).every((wait) => wait instanceof Promise)).toBe(true);
+      await Promise.all(waits);
+      expect(await notes()).toHaveLength(70);
+      // Once a turn's write holds one note alone, the next request alone in its turn is committed at once again.
+      await ledger.inFlight?.opened(openRequest());
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ledger.inFlight?.opened(openRequest())).toBeUndefined();
+      expect(await notes()).toHaveLength(72);
+    }
+    await Promise.all(waits);
+    await expect.poll(async () => (await notes()).length).toBeGreaterThanOrEqual(70);
+    for (const request of requests) expect((await notes()).some((note) => note.id === request.requestId)).toBe(true);
   });
 
   it('writes a generation named `soon` within a second, and none for a request whose record came first', async () => {

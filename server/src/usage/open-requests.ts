@@ -17,8 +17,9 @@ export interface OpenRequestsOptions {
   /** How long after its last heartbeat an instance is taken for gone; it beats three times as often. */
   leaseMs: number;
   /**
-   * SQLite's statements run at once (`OpenDatabase.statements`): a note is then written before `opened` returns, with
-   * no turn of the event loop. Without them (Postgres), notes are written in the next turn.
+   * SQLite's statements run at once (`OpenDatabase.statements`): a note of a request alone in its turn, its generation
+   * and a worst case it reserved again are then written before `opened`/`named`/`reserved` return, with no turn of the
+   * event loop. Without them (Postgres), notes are written in the next turn.
    */
   statements?: PromiseLike<SqliteStatements | undefined> | undefined;
   /** Hears of the records written for the requests of instances found gone (to reconcile those with a generation). */
@@ -48,6 +49,8 @@ const NAME_SOON_MS = 1_000;
 const NAME_NOW = 'update "open_requests" set "generation_id" = ? where "id" = ?';
 /** A request's whole worst case, once it reserved more than its note said, as SQLite runs it at once. */
 const RESERVED_NOW = 'update "open_requests" set "worst_case_usd" = ?, "worst_case_prompt_tokens" = ?, "worst_case_completion_tokens" = ?, "generation_id" = null where "id" = ?';
+/** The most notes one statement writes at once on SQLite (a turn with more goes through Kysely). */
+const NOTES_PER_INSERT = 64;
 /** Stand-ins written per insert when many requests of gone instances are recovered at once. */
 const RECOVERY_BATCH = 200;
 const RETRY_MIN_MS = 250;
@@ -66,11 +69,14 @@ function deferred(): Deferred {
 
 /**
  * The requests in flight of one instance, noted in the ledger's database (`open_requests`) so that a crash cannot
- * lose them, and the heartbeat that says the instance is alive (`gateway_instances`). On SQLite a note is committed
- * before `opened` returns (no round trip; a committed write survives a killed process in WAL mode), or, while a
- * transaction holds the connection, its request waits for it. On Postgres notes are written in the next turn of the
- * event loop, those of a turn in one insert, alongside the upstream calls: a few milliseconds behind them. The
- * ledger removes a note in the write that stores its request's record. Every
+ * lose them, and the heartbeat that says the instance is alive (`gateway_instances`). On SQLite a request waits for
+ * its note before it is sent (a committed write survives a killed process in WAL mode): one alone in its turn of the
+ * event loop is committed before `opened` returns (no round trip), or, while a transaction holds the connection, in
+ * the next turn; once two start in one turn, the notes of each turn go in one insert in the next, one commit for them
+ * all, until a turn holds one alone (a tenth off the CPU of a JSON chat at saturation: bench/findings.md, change 43).
+ * On Postgres notes are written in the next turn of the event loop, those of a turn in one insert, alongside the
+ * upstream calls: a few milliseconds behind them. The ledger removes a note in the write that
+ * stores its request's record. Every
  * instance turns the notes of instances whose heartbeat stopped (or that are gone from this machine) into records:
  * at the worst case their caps reserved (`worst_case`), or `estimated` at it until reconciled when OpenRouter had
  * named the generation and the request reserved nothing more (`reserved`).
@@ -85,9 +91,17 @@ export class OpenRequests implements InFlightLog {
   /** On SQLite a request waits for its note (`opened` answers the write); known once the database is open. */
   #waitForNotes = false;
   #insert: CompiledInsert<OpenRow> | undefined;
-  /** SQLite's statements run at once, and the note's insert as they run it. */
+  /** SQLite's statements, run at once. */
   #statements: SqliteStatements | undefined;
-  #insertNow: string | undefined;
+  /** The insert of one note, as SQLite runs it at once. */
+  #insertOne: string | undefined;
+  /**
+   * Whether notes wait for the next turn, to go in one commit with the others of theirs: from a turn in which a second
+   * request started, until a turn's write holds one note alone. Otherwise a note is committed before `opened` returns.
+   */
+  #batching = false;
+  /** Whether a note of this turn was committed at once (cleared in the next turn). */
+  #notedThisTurn = false;
   /** Requests noted whose record is not written yet. */
   readonly #open = new Set<string>();
   /** Notes and generation ids waiting to be written. */
@@ -124,7 +138,7 @@ export class OpenRequests implements InFlightLog {
       this.#insert = new CompiledInsert(db, OPEN_COLUMNS, openValuesOf, (builder, rows) => builder.insertInto('open_requests').values(rows).onConflict((conflict) => conflict.column('id').doNothing()));
       if (sqlite && this.#waitForNotes) {
         this.#statements = sqlite;
-        this.#insertNow = this.#insert.sql(1);
+        this.#insertOne = this.#insert.sql(1);
       }
     }, () => undefined);
   }
@@ -140,8 +154,16 @@ export class OpenRequests implements InFlightLog {
       generation_id: null,
       started_at: Math.round(request.startedAt),
     };
-    // SQLite, outside a transaction (which the statement would join): committed before this returns.
-    if (this.#writeNow(this.#insertNow, openValuesOf(note))) return undefined;
+    // One at a time, committed now (SQLite, outside a transaction, which the statement would join). Once two requests
+    // start in one turn, written in the next turn with every note of it: one commit for them all.
+    if (!this.#batching && this.#statements) {
+      if (this.#notedThisTurn) this.#batching = true;
+      else if (this.#writeNow(this.#insertOne, openValuesOf(note))) {
+        this.#notedThisTurn = true;
+        setImmediate(() => (this.#notedThisTurn = false));
+        return undefined;
+      }
+    }
     this.#notes.set(note.id, note);
     const written = this.#schedule();
     // While notes fail to be written, requests go on without waiting for theirs.
@@ -212,6 +234,21 @@ export class OpenRequests implements InFlightLog {
       this.#options.logger?.warn('a request in flight could not be noted at once; it is queued', { error });
       return false;
     }
+  }
+
+  /**
+   * Inserts a turn's notes at once on SQLite's own connection, in one statement (one commit), compiled once per count
+   * of rows. False where it cannot (Postgres, a transaction open on the connection, more notes than one statement
+   * takes, a value the insert cannot bind): Kysely's way then writes them.
+   */
+  #insertNow(notes: readonly OpenRow[]): boolean {
+    const statements = this.#statements;
+    const insert = this.#insert;
+    if (!statements || !insert || statements.inTransaction || notes.length > NOTES_PER_INSERT) return false;
+    const values = notes.flatMap(openValuesOf);
+    if (values.includes(undefined)) return false;
+    statements.run(insert.sql(notes.length), values);
+    return true;
   }
 
   /** Whether a request has a note that its record's write must remove. */
@@ -318,6 +355,8 @@ export class OpenRequests implements InFlightLog {
         try {
           await this.#write(notes, names, reserves);
           this.#failures = 0;
+          // A turn that started one request alone: the next ones are committed at once again.
+          if (notes.length <= 1) this.#batching = false;
         } catch (error) {
           // Kept while their records are not written, and tried again after a wait that grows with each failure.
           for (const note of notes) if (this.#open.has(note.id) && !this.#notes.has(note.id)) this.#notes.set(note.id, note);
@@ -346,7 +385,7 @@ export class OpenRequests implements InFlightLog {
   async #write(notes: OpenRow[], names: Array<[string, string]>, reserves: Array<[string, WorstCase]>): Promise<void> {
     const db = await this.#database;
     const insert = this.#insert as CompiledInsert<OpenRow>;
-    if (names.length === 0 && reserves.length === 0) return insert.run(notes);
+    if (names.length === 0 && reserves.length === 0) return this.#insertNow(notes) ? undefined : insert.run(notes);
     await db.transaction().execute(async (transaction) => {
       if (notes.length > 0) await insert.run(notes, transaction);
       if (names.length > 0) {
