@@ -403,7 +403,10 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     ...(!(quotaBackend instanceof MemoryBackend) && { seedRefreshMs: 5 * 60_000 }),
     // A cap whose counters cannot be seeded refuses (or admits) requests as one whose Redis is down does.
     onSeedFailure: options.limits?.onRedisFailure ?? 'fail-closed',
-    onSeedError: (error) => logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it is read again in 30 s', { error }),
+    onSeedError: (error, seed) =>
+      seed === 'windows'
+        ? logger.warn('the usage ledger could not be read to count the requests of the last minute after the limits lost their counts; the per-minute windows count on from what they hold', { error })
+        : logger.warn('the usage ledger could not be read to count what was spent before a cap counted; it is read again in 30 s', { error }),
   });
   const usage = startGatewayUsage(
     ready,

@@ -483,6 +483,19 @@ describe('QuotaGuard rate windows after the counters were lost', () => {
     expect(requestsSince).toHaveBeenCalledWith('project-a', expect.any(Number));
   });
 
+  it('tells a failed read of the last minute as the windows\' (they count on from what they hold), not as a budget\'s', async () => {
+    const { backend, lose } = losable();
+    const errors: Array<[unknown, string]> = [];
+    const requestsSince = vi.fn(async () => Promise.reject(new Error('ledger down')));
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': rated }), { requestsSince, onSeedError: (error, seed) => errors.push([error, seed]) });
+    lose();
+    guard.recount();
+    await guard.admit(asUser('u-1'), { tokens: 10, costUsd: 0 });
+    // Once for each scope whose windows it would have seeded (the project's and the user's).
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
+    for (const [error, seed] of errors) expect([(error as Error).message, seed]).toEqual(['ledger down', 'windows']);
+  });
+
   it('reads nothing when only the connection came back, nor once the minute after the loss passed', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { backend } = losable();

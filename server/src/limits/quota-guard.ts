@@ -246,8 +246,12 @@ export interface QuotaGuardOptions {
    * (default) answers 503, as when Redis is down; `fail-open` counts from what the counters hold.
    */
   onSeedFailure?: BackendFailurePolicy;
-  /** Told when a read of the ledger failed (it is tried again 30 s later). */
-  onSeedError?: (error: unknown) => void;
+  /**
+   * Told when a read of the ledger failed: for a budget's counter (`budget`: it is tried again 30 s later), or for the
+   * per-minute windows after their counts were lost (`windows`: they count on from what they hold, read again only
+   * after the next recount).
+   */
+  onSeedError?: (error: unknown, seed: 'budget' | 'windows') => void;
   now?: () => number;
 }
 
@@ -309,7 +313,7 @@ export class QuotaGuard {
   private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
   private readonly requestsSince: QuotaGuardOptions['requestsSince'];
   private readonly onSeedFailure: BackendFailurePolicy;
-  private readonly onSeedError: (error: unknown) => void;
+  private readonly onSeedError: (error: unknown, seed: 'budget' | 'windows') => void;
   private readonly seedRefreshMs: number;
   private readonly now: () => number;
 
@@ -739,7 +743,7 @@ export class QuotaGuard {
       (error: unknown) => {
         // A refresh that failed is asked again later; the counter counts on meanwhile.
         this.#seedings.set(counter.key, first ? { state: 'failed', retryAt: this.now() + SEED_RETRY_MS, error } : { state: 'done', until: this.now() + SEED_RETRY_MS, recount, version });
-        this.onSeedError(error);
+        this.onSeedError(error, 'budget');
       },
     );
     return wait;
@@ -765,7 +769,7 @@ export class QuotaGuard {
       if (tokensPerMinute !== undefined) seeds.push(this.backend.seedWindow(scope.keys.tokensPerMinute, Math.round(use.tokens), MINUTE_MS, endsAt));
       await Promise.all(seeds);
     })();
-    seed.catch((error: unknown) => this.onSeedError(error));
+    seed.catch((error: unknown) => this.onSeedError(error, 'windows'));
     const wait = settledWithin(seed, SEED_WAIT_MS);
     // Read again only after the next recount (which clears them), whether it was had or not: windows last a minute.
     this.#windowSeeds.set(scope.base, wait);
