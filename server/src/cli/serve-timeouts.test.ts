@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
-import { askToContinue } from '../../test/expect-continue.js';
+import { askToContinue } from '../../test/raw-http.js';
 import { parseSseBody } from '../../test/sse.js';
 import { CliError } from './cli-error.js';
 import { serve, type ServeHandle } from './serve.js';

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { askToContinue } from '../../test/expect-continue.js';
+import { askToContinue } from '../../test/raw-http.js';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { hotRoutesListener } from './hot-routes.js';
 import { continueOnRead } from './continue-on-read.js';

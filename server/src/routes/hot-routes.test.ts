@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import type { PlainErrorHandler, PlainHandler } from '../plain-http.js';
 import { hotRoutesListener } from '../index.js';
+import { answerToAnnouncedBody } from '../../test/raw-http.js';
 import { withHotRoutes } from './hot-routes.js';
 
 type Call = (req: object, res: object, next: (error?: unknown) => void) => void;
@@ -277,29 +278,9 @@ describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai s
 
   it('refuses a caller without a valid key before it reads the body, on the hot routes and through Express', async () => {
     // 10 MB announced, 1 KB sent: the answer comes without the rest, so none of it was waited for, nor parsed.
-    const statusOf = (url: string, path: string, authorization: string) =>
-      new Promise<string>((resolve, reject) => {
-        const { hostname, port, pathname } = new URL(url);
-        const socket = connect(Number(port), hostname, () => {
-          socket.write(`POST ${pathname.replace(/\/$/, '')}${path} HTTP/1.1\r\nHost: ${hostname}\r\n${authorization}Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"model":"chat","messages":[${'{"role":"user","content":"x"},'.repeat(35)}`);
-        });
-        let answer = '';
-        socket.on('data', (chunk: Buffer) => {
-          answer += chunk.toString('latin1');
-          if (answer.includes('\r\n')) {
-            socket.destroy();
-            resolve(answer.slice(0, answer.indexOf('\r\n')));
-          }
-        });
-        socket.on('error', reject);
-        socket.setTimeout(5_000, () => {
-          socket.destroy();
-          resolve('no answer before the body');
-        });
-      });
     for (const [url, path] of [[plainUrl, '/v1/chat/completions'], [harness.url, '/v1/chat/completions'], [harness.url, '/api/ai/conversations']] as const) {
-      expect(await statusOf(url, path, ''), `${url}${path}`).toBe('HTTP/1.1 401 Unauthorized');
-      expect(await statusOf(url, path, 'Authorization: Bearer ik_not_a_key_of_this_gateway\r\n'), `${url}${path}`).toBe('HTTP/1.1 401 Unauthorized');
+      expect(await answerToAnnouncedBody(url, 'POST', path, ''), `${url}${path}`).toBe('HTTP/1.1 401 Unauthorized');
+      expect(await answerToAnnouncedBody(url, 'POST', path, 'Authorization: Bearer ik_not_a_key_of_this_gateway\r\n'), `${url}${path}`).toBe('HTTP/1.1 401 Unauthorized');
     }
   });
 

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import express from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,37 +6,12 @@ import type { Authenticate, Identity } from '../auth/identity.js';
 import { createAiGateway } from '../create-ai-gateway.js';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { listenMounted } from '../../test/mounted-gateway.js';
+import { answerToAnnouncedBody } from '../../test/raw-http.js';
 
 /** The host's sign-in, as a session cookie or a JWT would give it: a user id and a role from headers. */
 const USER_HEADER = 'x-test-user';
 const ROLE_HEADER = 'x-test-role';
 const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hello' }], ...extra });
-
-/**
- * The status line of a request that announces a 10 MB body and sends its first kilobyte only: the answer can come
- * only from a gateway that did not wait for the rest of the body, so never parsed it.
- */
-function answerToAnnouncedBody(url: string, method: string, path: string, headers: string): Promise<string> {
-  const { hostname, port, pathname } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => {
-      socket.write(`${method} ${pathname}${path} HTTP/1.1\r\nHost: ${hostname}\r\n${headers}Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"model":"chat","messages":[${'{"role":"user","content":"x"},'.repeat(35)}`);
-    });
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => {
-      answer += chunk.toString('latin1');
-      if (answer.includes('\r\n')) {
-        socket.destroy();
-        resolve(answer.slice(0, answer.indexOf('\r\n')));
-      }
-    });
-    socket.on('error', reject);
-    socket.setTimeout(5_000, () => {
-      socket.destroy();
-      resolve('no answer before the body');
-    });
-  });
-}
 
 describe('a gateway with an authenticate hook', () => {
   let harness: Harness;

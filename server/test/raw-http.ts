@@ -1,6 +1,33 @@
 import { connect } from 'node:net';
 
 /**
+ * The status line of a request that announces a 10 MB JSON body and sends its first kilobyte only: the answer can
+ * come only from a gateway that did not wait for the rest of the body, so never parsed it (`no answer before the
+ * body` when none came within 5 s). `headers` are whole lines (`Authorization: …\r\n`), or empty.
+ */
+export function answerToAnnouncedBody(url: string, method: string, path: string, headers: string): Promise<string> {
+  const { hostname, port, pathname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`${method} ${pathname.replace(/\/$/, '')}${path} HTTP/1.1\r\nHost: ${hostname}\r\n${headers}Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"model":"chat","messages":[${'{"role":"user","content":"x"},'.repeat(35)}`);
+    });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+      if (answer.includes('\r\n')) {
+        socket.destroy();
+        resolve(answer.slice(0, answer.indexOf('\r\n')));
+      }
+    });
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => {
+      socket.destroy();
+      resolve('no answer before the body');
+    });
+  });
+}
+
+/**
  * Sends a request with `Expect: 100-continue` as a careful client does: the headers, then the body only after a
  * `100 Continue`. Resolves with the status line of each answer, in order (`timeout` when none came).
  */
