@@ -1,27 +1,15 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { scriptedServer } from '../../test/scripted-server.js';
 import type { ChatStreamEvent, ChatStreamOptions } from './chat-stream.js';
 import { createAiClient, type AiClient } from './client.js';
 import type { AiClientOptions } from './http-transport.js';
 
 // A gateway that misbehaves: each test answers the chat route its own way, as a broken server or proxy would.
 let answer: (res: ServerResponse) => void = (res) => res.end();
-const server = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => answer(res));
-});
-let baseUrl = '';
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+const gateway = scriptedServer((_req, res) => answer(res));
 
-const client = (options: Partial<AiClientOptions> = {}): AiClient => createAiClient({ baseUrl, ...options });
+const client = (options: Partial<AiClientOptions> = {}): AiClient => createAiClient({ baseUrl: gateway.baseUrl, ...options });
 const ask = { model: 'chat', messages: [{ role: 'user' as const, content: 'Hello' }] };
 const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
 const eventStream = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -1,8 +1,8 @@
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import { afterEach, expect, it } from 'vitest';
+import { scriptedServer } from '../../../test/scripted-server.js';
 import { createAiClient } from '../../core/client.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { ChatPanel } from './chat-panel.js';
@@ -10,21 +10,9 @@ import { ChatPanel } from './chat-panel.js';
 // A gateway (or a proxy in front of it) that misbehaves: the panel must end in an error it explains, with a way on.
 const nodeFetch = globalThis.fetch;
 const answers: Array<(res: ServerResponse) => void> = [];
-const server = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    if (!req.url?.startsWith('/v1/chat/completions')) return res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"No route","code":"not_found"}}');
-    answers.shift()?.(res);
-  });
-});
-let baseUrl = '';
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
+const gateway = scriptedServer((req, res) => {
+  if (!req.url?.startsWith('/v1/chat/completions')) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"No route","code":"not_found"}}');
+  answers.shift()?.(res);
 });
 afterEach(cleanup);
 
@@ -33,7 +21,7 @@ const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 
 
 async function ask(text: string) {
   const user = userEvent.setup();
-  const client = createAiClient({ baseUrl, fetch: nodeFetch, streamIdleTimeoutMs: 300 });
+  const client = createAiClient({ baseUrl: gateway.baseUrl, fetch: nodeFetch, streamIdleTimeoutMs: 300 });
   render(
     <AiProvider client={client}>
       <ChatPanel feature="chat" />
