@@ -140,7 +140,7 @@ function boundedEngineOf(tool: Record<string, unknown>, index: number, model: st
   if (unbounded) {
     const served = `"${model.slice(0, 120)}" (a model this chat may be served by)`;
     const why = unbounded.engine === 'native'
-      ? `runs the model's own search, which on ${served} ignores max_uses`
+      ? `runs the model's own search, which on ${served} does not keep max_uses`
       : `is not an engine known to keep max_uses, and ${served} searches past it on its own`;
     throw new GatewayError(
       'web_search_unbounded',

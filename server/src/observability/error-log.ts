@@ -48,7 +48,7 @@ const REASONS: Record<string, string> = {
   invalid_request: 'The request was not valid: its body, or the model provider refused its input.',
   invalid_parameter: 'A parameter was outside what the feature allows.',
   parameter_not_allowed: 'The request set a parameter the feature does not let clients set.',
-  web_search_unbounded: 'The request asked for a web search on a model\'s own engine, which on a model it may be served by ignores max_uses: its searches could not be bounded nor reserved for.',
+  web_search_unbounded: 'The request asked for a web search on a model\'s own engine, which on a model it may be served by does not keep max_uses: its searches could not be bounded nor reserved for.',
   context_length_exceeded: 'The conversation was longer than the model accepts.',
   request_too_large: 'The request body was larger than the gateway or the model accepts.',
   content_policy_violation: 'The model provider refused the input under its content policy.',
