@@ -125,7 +125,7 @@ export const offersWebSearchTool = (body: Record<string, unknown>): boolean =>
 
 /**
  * The engine the `tools[index]` web search tool is sent with when the chat may be served by `model`, whose own search
- * ignores `max_uses`: `exa` for one left to OpenRouter's choice (no `engine`, or `"auto"`, which is the model's own
+ * does not keep `max_uses`: `exa` for one left to OpenRouter's choice (no `engine`, or `"auto"`, which is the model's own
  * search there), the client's where it names one of OpenRouter's engines. Any other (`"native"`) is a 400
  * `web_search_unbounded`, before anything is sent. Read in `parameters`, where OpenRouter's schema has it, and beside
  * `type`, as some clients send it: whichever OpenRouter reads must keep the bound.
@@ -155,7 +155,7 @@ function boundedEngineOf(tool: Record<string, unknown>, index: number, model: st
  * Bounds how often the `openrouter:web_search` server tool may search in one request: a tool sent without
  * `max_uses` gets `DEFAULT_MAX_SEARCHES`, which OpenRouter enforces on its own engines (Exa, Parallel, Firecrawl,
  * Perplexity) and forwards to Anthropic's native search; a client's own `max_uses` stands (the estimate counts it).
- * Where the chat may be served by a model whose own search ignores it (`searchesPastMaxUses`, from
+ * Where the chat may be served by a model whose own search does not keep it (`searchesPastMaxUses`, from
  * `modelSearchingPastMaxUses`: any maker's but Anthropic's, a router), the tool runs on OpenRouter's engine: `exa` where
  * the client named none (or `"auto"`), and a 400 `web_search_unbounded` where it named the model's own (`"native"`).
  * The body is changed in place.
