@@ -119,6 +119,20 @@ const BOUNDED_ENGINES: ReadonlySet<unknown> = new Set(['exa', 'parallel', 'firec
 /** The engine a tool left to OpenRouter's choice is sent with where that choice may be a search past `max_uses`. */
 const BOUNDED_DEFAULT_ENGINE = 'exa';
 
+/**
+ * OpenRouter's engines whose searches cost no more than their results at `WEB_SEARCH_RESULT_USD` (Exa bills per result,
+ * Parallel $0.005 per search of up to 10, Firecrawl on the user's own key). Perplexity's is left out: its price per
+ * search is not published, so the model's own search price is counted for it as for `auto`.
+ */
+const RESULT_PRICED_ENGINES: ReadonlySet<unknown> = new Set(['exa', 'parallel', 'firecrawl']);
+
+/** Whether the web search tool runs on one of `RESULT_PRICED_ENGINES`, wherever OpenRouter reads its engine. */
+function runsOnResultEngine(tool: Record<string, unknown>): boolean {
+  const parameters = isRecord(tool['parameters']) ? tool['parameters'] : {};
+  const set = [parameters['engine'], tool['engine']].filter((engine) => engine != null);
+  return set.length > 0 && set.every((engine) => RESULT_PRICED_ENGINES.has(engine));
+}
+
 /** Whether a chat offers the `openrouter:web_search` server tool. */
 export const offersWebSearchTool = (body: Record<string, unknown>): boolean =>
   Array.isArray(body['tools']) && body['tools'].some((tool: unknown) => isRecord(tool) && tool['type'] === 'openrouter:web_search');
@@ -183,7 +197,8 @@ export function boundWebSearches(body: Record<string, unknown>, searchesPastMaxU
  * OpenRouter's engine, its `max_results` (else OpenRouter's default of 5) at the per-result price, no more than
  * `max_total_results` (else 50) in all, or on the model's own engine at its price per search (the default for
  * Anthropic, OpenAI, Perplexity and xAI models, but for the server tool on the last three, which the gateway sends to
- * OpenRouter's engine: `boundWebSearches`): the dearer of the two. `web_search_options` has the model search
+ * OpenRouter's engine: `boundWebSearches`): the dearer of the two, or the results alone for a tool on an engine billed
+ * by its results (`RESULT_PRICED_ENGINES`). `web_search_options` has the model search
  * natively, so it counts the dearest of that search, OpenAI's priciest (`NATIVE_SEARCH_USD`) and the results' fee. A
  * model that searches whether asked or not (`searchesUnasked`) adds its own search to one asked for through
  * OpenRouter's engine. 0 without a search.
@@ -199,7 +214,8 @@ export function webSearchFeeOf(body: Record<string, unknown>, nativeUsd: number,
   if (tool) {
     const searches = webSearchSettingOf(tool, 'max_uses') ?? DEFAULT_MAX_SEARCHES;
     const results = Math.min(searches * resultsOf(asked), webSearchSettingOf(tool, 'max_total_results') ?? DEFAULT_TOTAL_RESULTS);
-    searchFee = Math.max(results * WEB_SEARCH_RESULT_USD, searches * nativeUsd);
+    // On an engine of OpenRouter's own, results are what is billed (the model's own search is not run).
+    searchFee = Math.max(results * WEB_SEARCH_RESULT_USD, runsOnResultEngine(tool) ? 0 : searches * nativeUsd);
   } else if (plugin) searchFee = Math.max(resultsFee(asked), nativeUsd);
   if (options) return Math.max(searchFee, resultsFee(options['max_results'] ?? asked), NATIVE_SEARCH_USD, nativeUsd);
   return searchFee + (searchesUnasked ? nativeUsd : 0);

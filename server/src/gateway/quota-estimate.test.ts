@@ -207,6 +207,13 @@ describe('prices beside the prompt and completion', () => {
     expect(await costOf(contextWith({}), run(search({ max_uses: 30, max_results: 10, max_total_results: 200 })))).toBeCloseTo(120 + 200 * 0.004, 9);
     // The model's own engine bills each search at its price.
     expect(await costOf(contextWith({ web_search: '0.035' }), run(search({ max_uses: 4 })))).toBeCloseTo(120 + 4 * 0.035, 9);
+    expect(await costOf(contextWith({ web_search: '0.035' }), run(search({ max_uses: 4, engine: 'auto' })))).toBeCloseTo(120 + 4 * 0.035, 9);
+    // On an engine billed by its results (the one the gateway sends a tool to where the model's own search would not
+    // keep max_uses), the model's own search price is not counted; Perplexity's engine, unpriced, still counts it.
+    expect(await costOf(contextWith({ web_search: '0.035' }), run(search({ max_uses: 4, engine: 'exa' })))).toBeCloseTo(120 + 4 * 5 * 0.004, 9);
+    expect(await costOf(contextWith({ web_search: '0.035' }), run({ tools: [{ type: 'openrouter:web_search', engine: 'parallel', parameters: { max_uses: 4, engine: 'parallel' } }] }))).toBeCloseTo(120 + 4 * 5 * 0.004, 9);
+    expect(await costOf(contextWith({ web_search: '0.035' }), run({ tools: [{ type: 'openrouter:web_search', engine: 'native', parameters: { max_uses: 4, engine: 'exa' } }] }))).toBeCloseTo(120 + 4 * 0.035, 9);
+    expect(await costOf(contextWith({ web_search: '0.035' }), run(search({ max_uses: 4, engine: 'perplexity' })))).toBeCloseTo(120 + 4 * 0.035, 9);
     // The web plugin searches once.
     expect(await costOf(contextWith({}), run({ plugins: [{ id: 'web' }] }))).toBeCloseTo(120 + 5 * 0.004, 9);
   });
