@@ -181,6 +181,32 @@ describe('answers of the wrong shape', () => {
       hostile.close();
     }
   });
+
+  it('reads each field of a model entry by its type: a wrong one is left out or defaulted, never passed on to the UI', async () => {
+    const wrong = {
+      id: 'odd',
+      owned_by: 7,
+      details: { kind: 'tool', name: 12, model: ['x'], modality: 'sound', output_modalities: 'image', input_modalities: [1, 'image'], supported_parameters: { tools: true },
+        pricing: 'free', context_length: 'big', max_output_tokens: -1, fallback_models: [3, 'b/m'], accepts: { attachments: { image: { maxCount: 'two', maxBytes: 1 } }, serverTools: {}, options: {} } },
+    };
+    const catalog = { data: [{ id: 'a/m', name: null, modalities: 'text', architecture: 'text', top_provider: [], pricing: [1], supported_parameters: 'tools', context_length: Number.NaN }] };
+    const hostile = createServer((req, res) => {
+      const admin = req.url?.startsWith('/api/ai/models');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(admin ? catalog : { data: [wrong] }));
+    });
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = createAiClient({ baseUrl: `http://127.0.0.1:${(hostile.address() as AddressInfo).port}` });
+      expect(await client.models.list({ source: 'features' })).toEqual([
+        { id: 'odd', kind: 'model', name: 'odd', provider: 'openrouter', model: 'odd', modalities: ['text'], inputModalities: ['image'], outputModalities: [], pricing: {}, supportedParameters: [], fallbackModels: ['b/m'] },
+      ]);
+      expect(await client.models.list({ source: 'catalog' })).toEqual([
+        { id: 'a/m', kind: 'model', name: 'a/m', provider: 'a', model: 'a/m', modalities: ['text'], inputModalities: [], outputModalities: [], pricing: {}, supportedParameters: [] },
+      ]);
+    } finally {
+      hostile.close();
+    }
+  });
 });
 
 describe('admin routes', () => {

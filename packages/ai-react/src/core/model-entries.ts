@@ -1,5 +1,7 @@
 import { modalitiesOf, ownerOf, type CatalogEntry, type ModelDetails } from '@insforge/ai-protocol';
+import type { FeatureAccepts } from '@insforge/ai-protocol';
 import type { ModelEntry, ModelPricing } from './chat-types.js';
+import { isRecord } from './json-records.js';
 
 /**
  * OpenRouter's catalog model as `/api/ai/models` lists it (the protocol's `CatalogEntry`), read defensively: only
@@ -39,9 +41,28 @@ function toPricing(raw: Record<string, unknown> | null | undefined): ModelPricin
 
 const modalitiesFromOutputs = (outputs: string[]) => modalitiesOf({ architecture: { output_modalities: outputs } });
 
-function withLimits(entry: ModelEntry, contextLength: number | null | undefined, maxOutput: number | null | undefined): ModelEntry {
-  if (typeof contextLength === 'number') entry.contextLength = contextLength;
-  if (typeof maxOutput === 'number') entry.maxOutputTokens = maxOutput;
+// A server's answer is read field by field: a field of the wrong type is left out (or its default taken), so a picker,
+// a settings dialog or a composer never meets a number where it calls a string's or an array's methods.
+const textOr = (value: unknown, fallback: string): string => (typeof value === 'string' && value !== '' ? value : fallback);
+const textsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+const countOf = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
+const MODALITIES: ReadonlySet<unknown> = new Set(['text', 'image', 'embedding']);
+const modalitiesIn = (value: unknown): ModelEntry['modalities'] | undefined =>
+  Array.isArray(value) ? value.filter((item): item is ModelEntry['modalities'][number] => MODALITIES.has(item)) : undefined;
+
+/** What a feature takes, where every part has the protocol's shape; anything else counts as not said (the gateway checks on send). */
+function acceptsOf(value: unknown): FeatureAccepts | undefined {
+  if (!isRecord(value) || !isRecord(value['attachments']) || !isRecord(value['serverTools']) || !isRecord(value['options'])) return undefined;
+  const rules = Object.values(value['attachments']);
+  const wellFormed = rules.every((rule) => rule === false || (isRecord(rule) && countOf(rule['maxCount']) !== undefined && countOf(rule['maxBytes']) !== undefined && (rule['mimeTypes'] === undefined || textsOf(rule['mimeTypes']).length === (rule['mimeTypes'] as unknown[]).length)));
+  return wellFormed ? (value as unknown as FeatureAccepts) : undefined;
+}
+
+function withLimits(entry: ModelEntry, contextLength: unknown, maxOutput: unknown): ModelEntry {
+  const context = countOf(contextLength);
+  if (context !== undefined) entry.contextLength = context;
+  const output = countOf(maxOutput);
+  if (output !== undefined) entry.maxOutputTokens = output;
   return entry;
 }
 
@@ -52,20 +73,22 @@ function withLimits(entry: ModelEntry, contextLength: number | null | undefined,
  * const entries = catalog.data.map(fromCatalogModel);
  */
 export function fromCatalogModel(model: CatalogModel): ModelEntry {
-  const outputs = model.architecture?.output_modalities ?? [];
+  const architecture: Record<string, unknown> = isRecord(model.architecture) ? model.architecture : {};
+  const provider: Record<string, unknown> = isRecord(model.top_provider) ? model.top_provider : {};
+  const outputs = textsOf(architecture['output_modalities']);
   const entry: ModelEntry = {
     id: model.id,
     kind: 'model',
-    name: model.name ?? model.id,
+    name: textOr(model.name, model.id),
     provider: ownerOf(model.id),
     model: model.id,
-    modalities: model.modalities ?? modalitiesFromOutputs(outputs),
-    inputModalities: model.architecture?.input_modalities ?? [],
+    modalities: modalitiesIn(model.modalities) ?? modalitiesFromOutputs(outputs),
+    inputModalities: textsOf(architecture['input_modalities']),
     outputModalities: outputs,
-    pricing: toPricing(model.pricing),
-    supportedParameters: model.supported_parameters ?? [],
+    pricing: toPricing(isRecord(model.pricing) ? model.pricing : undefined),
+    supportedParameters: textsOf(model.supported_parameters),
   };
-  return withLimits(entry, model.context_length ?? model.top_provider?.context_length, model.top_provider?.max_completion_tokens);
+  return withLimits(entry, model.context_length ?? provider['context_length'], provider['max_completion_tokens']);
 }
 
 /**
@@ -75,22 +98,23 @@ export function fromCatalogModel(model: CatalogModel): ModelEntry {
  * const entries = list.data.map(fromListedModel);
  */
 export function fromListedModel(model: ListedModel): ModelEntry {
-  const details = model.details ?? {};
-  const served = details.model ?? model.id;
-  const outputs = details.output_modalities ?? [];
+  const details: Record<string, unknown> = isRecord(model.details) ? model.details : {};
+  const served = textOr(details['model'], model.id);
+  const outputs = textsOf(details['output_modalities']);
   const entry: ModelEntry = {
     id: model.id,
-    kind: details.kind ?? 'model',
-    name: details.name ?? model.id,
-    provider: ownerOf(served, model.owned_by),
+    kind: details['kind'] === 'feature' ? 'feature' : 'model',
+    name: textOr(details['name'], model.id),
+    provider: ownerOf(served, textOr(model.owned_by, 'openrouter')),
     model: served,
-    modalities: details.modality ? [details.modality] : modalitiesFromOutputs(outputs),
-    inputModalities: details.input_modalities ?? [],
+    modalities: MODALITIES.has(details['modality']) ? [details['modality'] as ModelEntry['modalities'][number]] : modalitiesFromOutputs(outputs),
+    inputModalities: textsOf(details['input_modalities']),
     outputModalities: outputs,
-    pricing: toPricing(details.pricing),
-    supportedParameters: details.supported_parameters ?? [],
+    pricing: toPricing(isRecord(details['pricing']) ? details['pricing'] : undefined),
+    supportedParameters: textsOf(details['supported_parameters']),
   };
-  if (details.fallback_models) entry.fallbackModels = details.fallback_models;
-  if (details.accepts) entry.accepts = details.accepts;
-  return withLimits(entry, details.context_length, details.max_output_tokens);
+  if (Array.isArray(details['fallback_models'])) entry.fallbackModels = textsOf(details['fallback_models']);
+  const accepts = acceptsOf(details['accepts']);
+  if (accepts) entry.accepts = accepts;
+  return withLimits(entry, details['context_length'], details['max_output_tokens']);
 }
