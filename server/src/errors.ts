@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { errorBody, GATEWAY_ERROR_STATUS, type ErrorMetadata, type GatewayErrorCode, type OpenAIErrorBody } from '@insforge/ai-protocol';
 import { isRedisUnavailableError } from './net/redis-client.js';
+import { lingerOnClose } from './net/lingering-close.js';
 import { sendJson, setHeaders, type PlainErrorHandler } from './plain-http.js';
 
 // The wire's error codes and body are the protocol's: the server and its clients compile against one definition.
@@ -77,8 +78,12 @@ export function unparsedBody(error: unknown): { json: boolean; message: string }
 export function sendGatewayError(res: ServerResponse, error: GatewayError): void {
   if (res.headersSent) return;
   // Answered before the body was read (a body the route does not take): Node would read all of it after the answer
-  // to keep the connection, however large it is announced; the connection closes instead.
-  if (res.req?.complete === false) res.setHeader('Connection', 'close');
+  // to keep the connection, however large it is announced; the connection closes instead, once the client could read
+  // the answer (`lingerOnClose`).
+  if (res.req?.complete === false) {
+    res.setHeader('Connection', 'close');
+    lingerOnClose(res);
+  }
   setHeaders(res, error.headers());
   sendJson(res, error.status, error.toBody());
 }

@@ -131,6 +131,44 @@ describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => 
     }
   });
 
+  it('lets a client that goes on sending a refused body read its 413, then closes within a bound however long it sends', async () => {
+    const small = await startHarness({ maxBodyBytes: 64 * 1024 });
+    try {
+      const url = new URL(`${small.url}/v1/chat/completions`);
+      for (let attempt = 0; attempt < 10; attempt++) {
+        // A client that writes a piece every millisecond and never stops: the answer must still reach it (not a
+        // reset that throws the answer away), and the connection must end though the body does not.
+        const outcome = await new Promise<{ status: number; error?: string; sent: number }>((resolve) => {
+          let sent = 0;
+          let status = 0;
+          const request = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: url.pathname, headers: { ...asUser, ...json, 'transfer-encoding': 'chunked' } }, (response) => {
+            status = response.statusCode ?? 0;
+            response.resume();
+          });
+          const timer = setInterval(() => {
+            if (request.destroyed) return clearInterval(timer);
+            request.write('x'.repeat(16 * 1024));
+            sent += 16 * 1024;
+          }, 1);
+          request.once('close', () => {
+            clearInterval(timer);
+            resolve({ status, sent });
+          });
+          request.on('error', (error: Error) => {
+            if (status === 0) resolve({ status, error: error.message, sent });
+          });
+          request.write('{"model":"chat","messages":[{"role":"user","content":"');
+        });
+        expect(outcome.error, `attempt ${attempt}`).toBeUndefined();
+        expect(outcome.status).toBe(413);
+        // Closed after at most the lingering budget (4 MB more, or 2 s): not the endless body read to its end.
+        expect(outcome.sent).toBeLessThan(64 * 1024 * 1024);
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('refuses a charset or content encoding it cannot read with 415; a caller without a key gets 401 before its body is looked at', async () => {
     const latin1 = await raw('POST', '/v1/chat/completions', { ...asUser, 'content-type': 'application/json; charset=latin1' }, chatBody);
     expect(latin1.status).toBe(415);
@@ -247,6 +285,62 @@ describe('hostile requests are 4xx in the OpenAI error shape, never 500', () => 
     expect(internalErrors()).toEqual([]);
     expect(harness.logs.filter((line) => /\n\s+at /.test(line) || line.includes('"stack"'))).toEqual([]);
   }, 120_000);
+});
+
+/** A JSON value of every kind and edge a field may be given in its place. */
+const FIELD_VALUES: unknown[] = [
+  null, true, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 2, '', 'x', '\u0000', '\ud800', 'a'.repeat(5_000), '1e999', [], [null], [{}], [[[1]]], {}, { a: 1 },
+  { constructor: 1 }, { type: 'text' }, { role: 'user', content: null }, { role: 'tool' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+  { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=' } }, { type: 'input_audio', input_audio: { data: 'AAAA', format: 'mp3' } },
+];
+
+/** `body` with one to three of its fields (at any depth) removed or given a value of `FIELD_VALUES`, as `random` picks. */
+function mutated(body: Record<string, unknown>, random: () => number): unknown {
+  const copy = structuredClone(body);
+  const fieldsOf = (value: unknown, path: string[]): string[][] =>
+    value !== null && typeof value === 'object' ? Object.entries(value).flatMap(([key, inner]) => [[...path, key], ...fieldsOf(inner, [...path, key])]) : [];
+  for (let change = Math.floor(random() * 3); change >= 0; change--) {
+    const fields = fieldsOf(copy, []);
+    const path = fields[Math.floor(random() * fields.length)];
+    if (!path) break;
+    const parent = path.slice(0, -1).reduce<Record<string, unknown>>((object, key) => object[key] as Record<string, unknown>, copy);
+    if (random() < 0.15) Reflect.deleteProperty(parent, path.at(-1)!);
+    else parent[path.at(-1)!] = structuredClone(FIELD_VALUES[Math.floor(random() * FIELD_VALUES.length)]);
+  }
+  return copy;
+}
+
+describe('a valid body with any of its fields changed is answered, never with a 5xx', () => {
+  // Each route's body with every field it reads, then 40 variants of it: one to three fields, at any depth, removed or
+  // of another type, size or edge value. Seeded, so a failure names a body that fails again.
+  const BODIES: Record<string, Record<string, unknown>> = {
+    '/v1/chat/completions': {
+      model: 'chat', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], max_tokens: 10, stream: true, temperature: 0.5, stop: ['x'], n: 1, seed: 1,
+      tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }, { type: 'openrouter:web_search', parameters: { max_uses: 2 } }], tool_choice: 'auto',
+      stream_options: { include_usage: true }, response_format: { type: 'json_object' }, reasoning: { effort: 'low' }, plugins: [{ id: 'web' }], provider: { order: ['openai'] },
+      models: ['openai/gpt-4o-mini'], user: 'u', logit_bias: { '1': 1 }, modalities: ['text'], web_search_options: {}, usage: { include: true }, prediction: { type: 'content', content: 'x' },
+    },
+    '/v1/embeddings': { model: 'embed', input: ['a', 'b'], encoding_format: 'float', dimensions: 8, user: 'u' },
+    '/v1/images/generations': { model: 'image', prompt: 'a cat', n: 1, size: '256x256', response_format: 'url', quality: 'standard', style: 'vivid' },
+    '/api/ai/chat/completion': { model: 'chat', messages: [{ role: 'user', content: 'hi', images: [{ url: 'data:image/png;base64,AAAA' }] }], stream: true, maxTokens: 10, tools: [], toolChoice: 'auto', reasoning: { effort: 'low' } },
+    '/api/ai/image/generation': { model: 'image', prompt: 'a cat', n: 1, size: '256x256' },
+    '/api/ai/estimate': { model: 'chat', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10, tools: [{ type: 'openrouter:web_search' }] },
+    '/api/ai/conversations': { title: 't', messages: [{ role: 'user', content: 'hi', parts: [{ type: 'text', text: 'hi' }] }] },
+    '/api/ai/files': { data: 'data:image/png;base64,iVBORw0KGgo=', name: 'a.png' },
+  };
+
+  it.each(Object.keys(BODIES))('POST %s', async (path) => {
+    let state = [...path].reduce((hash, character) => (hash * 31 + character.charCodeAt(0)) >>> 0, 7);
+    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const failures: string[] = [];
+    for (let variant = 0; variant < 40; variant++) {
+      const body = JSON.stringify(variant === 0 ? BODIES[path] : mutated(BODIES[path]!, random));
+      const { status, body: answer } = await raw('POST', path, { ...(variant % 2 === 0 ? asUser : asAdmin), ...json }, body);
+      if (status >= 500) failures.push(`${status} for ${body.slice(0, 300)}: ${answer.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(internalErrors()).toEqual([]);
+  }, 60_000);
 });
 
 describe('per-user limits use own properties only', () => {
