@@ -359,9 +359,10 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
           // A Redis that restarted between two requests lost its counters unnoticed: they are read again from the ledger
           // (its rate windows too when the epoch says it lost its data: `onDataLost`).
           onReconnect: () => quota.recount({ rateWindows: false }),
-          // It restarted keeping nothing on disk, or lost its data on a live connection: the counters, rate windows included,
-          // are read again from the ledger, and what this instance's requests in flight reserved is reserved again with
-          // each counter's seed (the ledger does not hold them yet).
+          // It restarted keeping nothing on disk, or lost its data on a live connection: what this instance's requests in
+          // flight reserved is reserved again (the ledger does not hold them yet), and the counters, rate windows included,
+          // are read again from the ledger, with other instances' requests in flight from their notes until they have
+          // reserved theirs again.
           onDataLost: () => {
             logger.warn('Redis for limits lost its data: caps are counted again from the usage ledger and the requests in flight');
             quota.recount();

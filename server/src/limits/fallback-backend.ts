@@ -154,9 +154,9 @@ export class FallbackBackend implements QuotaBackend {
    * answer; false while it is down (its counters get the spend with the seed asked again once it is back, see
    * `QuotaGuard.recount`).
    */
-  async seedBudget(key: string, used: number, periodEnd: number): Promise<boolean> {
+  async seedBudget(key: string, used: number, periodEnd: number, inFlight?: ReadonlyMap<string, number>): Promise<boolean> {
     await this.fallback.seedBudget(key, used, periodEnd);
-    const seeded = await this.giveBack(() => this.primary.seedBudget(key, used, periodEnd));
+    const seeded = await this.giveBack(() => this.primary.seedBudget(key, used, periodEnd, inFlight));
     return seeded?.answer ?? false;
   }
 

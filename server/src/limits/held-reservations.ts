@@ -1,3 +1,10 @@
+/** Where a held reservation's budget is: its period's end, its pointer (`current`), and when its hash expires. */
+export interface HeldBudget {
+  pointer: string;
+  periodEnd: number;
+  expireAt: number;
+}
+
 /**
  * What one instance holds reserved in shared budgets (by budget hash), so that what a Redis that keeps nothing on disk
  * loses in a restart can be reserved again: the reservations of requests still in flight, which the usage ledger does
@@ -7,21 +14,21 @@
  *
  * @example
  * const held = new HeldReservations();
- * held.reserved(hash, 600, expireAt);
+ * held.reserved(hash, 600, { pointer, periodEnd, expireAt });
  * held.lose(Date.now()); // Redis came back without its data
- * const again = held.takeLost(hash); // 600, reserved again with the counter's seed
+ * const again = held.takeAllLost(); // [{ hash, amount: 600, budget }], reserved again at once
  */
 export class HeldReservations {
   /** Reserved and not settled yet, with when its budget expires (an entry of a past period goes at the next loss). */
-  readonly #held = new Map<string, { amount: number; expireAt: number }>();
+  readonly #held = new Map<string, { amount: number; budget: HeldBudget }>();
   /** Of `#held`, what Redis lost and was not reserved again yet. */
   readonly #lost = new Map<string, number>();
 
   /** Redis took `amount` in the budget `hash`. */
-  reserved(hash: string, amount: number, expireAt: number): void {
+  reserved(hash: string, amount: number, budget: HeldBudget): void {
     if (amount <= 0) return;
     const entry = this.#held.get(hash);
-    if (entry === undefined) this.#held.set(hash, { amount, expireAt });
+    if (entry === undefined) this.#held.set(hash, { amount, budget });
     else entry.amount += amount;
   }
 
@@ -46,8 +53,8 @@ export class HeldReservations {
   /** Redis lost its data: everything held is to be reserved again. */
   lose(now: number): void {
     this.#lost.clear();
-    for (const [hash, { amount, expireAt }] of this.#held) {
-      if (expireAt <= now) this.#held.delete(hash);
+    for (const [hash, { amount, budget }] of this.#held) {
+      if (budget.expireAt <= now) this.#held.delete(hash);
       else this.#lost.set(hash, amount);
     }
   }
@@ -57,6 +64,17 @@ export class HeldReservations {
     const lost = this.#lost.get(hash);
     if (lost === undefined) return 0;
     this.#lost.delete(hash);
+    return lost;
+  }
+
+  /** Everything to reserve again now, budget by budget (the commands that do it are being sent). */
+  takeAllLost(): Array<{ hash: string; amount: number; budget: HeldBudget }> {
+    const lost: Array<{ hash: string; amount: number; budget: HeldBudget }> = [];
+    for (const [hash, amount] of this.#lost) {
+      const budget = this.#held.get(hash)?.budget;
+      if (budget !== undefined) lost.push({ hash, amount, budget });
+    }
+    this.#lost.clear();
     return lost;
   }
 

@@ -170,7 +170,8 @@ export class MemoryBackend implements QuotaBackend {
     return budget.used + budget.reserved;
   }
 
-  seedBudget(key: string, used: number, periodEnd: number): boolean {
+  /** In process: no other instance counts here, so requests in flight elsewhere (`_inFlight`) are left out. */
+  seedBudget(key: string, used: number, periodEnd: number, _inFlight?: ReadonlyMap<string, number>): boolean {
     assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
     const budget = this.budget(key, periodEnd);

@@ -209,6 +209,12 @@ export interface RecentRequests {
 export interface Spent {
   tokens: number;
   costUsd: number;
+  /**
+   * Besides: what requests still in flight hold at their worst case (their notes), by the gateway instance that holds
+   * them; a shared backend that lost its data counts those of instances that have not put theirs back yet
+   * (`QuotaBackend.seedBudget`). Absent where the ledger keeps no notes.
+   */
+  inFlight?: ReadonlyMap<string, Omit<Spent, 'inFlight'>>;
 }
 
 export interface QuotaGuardOptions {
@@ -337,8 +343,9 @@ export class QuotaGuard {
    * when the counters may hold less than the ledger says, since the backend that counts them changed. A shared
    * backend that comes back has not counted what fail-open counted in process meanwhile, and its fallback did not
    * count what was spent through it before; a seed only ever raises a counter (`QuotaBackend.seedBudget`). A shared
-   * backend that lost its data reserves again, with a counter's seed, what this instance's requests in flight held in
-   * it (the ledger does not hold them yet): after a recount, counters are seeded even with no ledger to read. With
+   * backend that lost its data reserves again what this instance's requests in flight held (the ledger does not hold
+   * them yet), and the seed counts other instances' from their notes until they have reserved theirs again: after a
+   * recount, counters are seeded even with no ledger to read. With
    * `rateWindows` (the default), the per-minute windows may have been lost too, and for the next minute each scope's
    * are seeded again before its next request counts (see `QuotaGuardOptions.requestsSince`); a connection that only came
    * back passes false.
@@ -725,8 +732,9 @@ export class QuotaGuard {
     const first = ledger !== undefined && (known === undefined || known.state === 'failed' || (known.state === 'running' && known.first));
     const seed = (async () => {
       const spent = await read();
-      const used = counter.money ? toNanoUsd(spent.costUsd) : Math.round(spent.tokens);
-      await this.backend.seedBudget(counter.key, used, counter.period.end);
+      const unitsOf = (figures: Omit<Spent, 'inFlight'>) => (counter.money ? toNanoUsd(figures.costUsd) : Math.round(figures.tokens));
+      const inFlight = spent.inFlight && new Map([...spent.inFlight].map(([instanceId, figures]) => [instanceId, unitsOf(figures)]));
+      await this.backend.seedBudget(counter.key, unitsOf(spent), counter.period.end, inFlight);
     })();
     // A periodic refresh is not waited for; one after a recount or a change of limits is, though neither its failure nor
     // its lateness refuses a request: the counter, seeded before, counts on.

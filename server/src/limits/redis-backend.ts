@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createRedisClient } from '../net/redis-client.js';
 import { HeldReservations } from './held-reservations.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
-import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
+import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, DROP_PUT_BACK_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, RESTORE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
 /** Redis could not be reached (refused, closed, timed out, failing over); the fallback wrapper acts on this error. */
@@ -32,11 +32,12 @@ export interface RedisBackendOptions {
   onReconnect?: () => void;
   /**
    * Redis lost its data: it restarted keeping nothing on disk, or lost it while the connection stayed up (a `FLUSHALL`,
-   * a failover to an empty replica behind a proxy, the epoch evicted). Told once this instance's concurrency slots are
-   * taken again, before any other call of this backend runs (the call that found the loss runs again after it). Its
-   * budget reservations of requests still in flight are reserved again with each budget's next seed (`seedBudget`),
-   * after the seed, which the caller asks for (`QuotaGuard.recount`), as its rate windows' (`seedWindow`). Not told
-   * for a connection that was only lost, nor when Redis kept its data.
+   * a failover to an empty replica behind a proxy, the epoch evicted). Told once this instance's budget reservations
+   * of requests still in flight and its concurrency slots are taken again, before any other call of this backend runs
+   * (the call that found the loss runs again after it); the caller then seeds the counters from its ledger
+   * (`QuotaGuard.recount`), rate windows included (`seedWindow`). An idle instance finds the loss with its next beat;
+   * until then, another instance's seeds count its requests in flight from their notes (`seedBudget`). Not told for a
+   * connection that was only lost, nor when Redis kept its data.
    */
   onDataLost?: () => void;
   /** Names this instance's reservations (see `leaseMs`); unique per instance. Default: a random id. */
@@ -64,8 +65,9 @@ const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BU
  * A reservation is its instance's, under a lease the instance renews with a heartbeat: when an instance stops
  * without settling what it reserved (killed, cut off past `leaseMs`, or closed), the others count it as spent, never
  * give it back, since OpenRouter may bill it. When Redis loses its data (see `onDataLost`), the instance takes its
- * slots again at once, and its budget reservations with each budget's next seed; every script that admits a request
- * checks the epoch first, so a loss is seen by the first request after it, reconnect or not. Needs Redis ≥ 5.
+ * budget reservations and slots again at once, and until an idle one has, the others' seeds count its requests in
+ * flight from their notes; every script that admits or seeds checks the epoch first, so a loss is seen by the first
+ * request after it, reconnect or not. Needs Redis ≥ 5.
  *
  * @example
  * const backend = new RedisBackend({ url: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:quota:' });
@@ -88,11 +90,16 @@ export class RedisBackend implements QuotaBackend {
   private readonly heldSlots = new Map<string, Map<string, number>>();
   /** This instance's budget reservations, to be reserved again should Redis lose them (see `onDataLost`). */
   private readonly heldReservations = new HeldReservations();
+  /**
+   * Until when this instance's seeds count other instances' requests in flight from their notes (`seedBudget`): two
+   * leases after it found Redis lost its data, by when every instance alive has put its own back (its beat finds the loss).
+   */
+  private countNotesUntil = 0;
   /** What Redis's data was when last read (`EPOCH_SCRIPT`); undefined before the first read. */
   private epoch: string | undefined;
   /** Whether the epoch was read since the connection was last ready: until it is, calls wait for the read. */
   private epochChecked = false;
-  private epochCheck: Promise<void> | undefined;
+  private epochCheck: Promise<boolean> | undefined;
   private readonly onDataLost: () => void;
 
   constructor(options: RedisBackendOptions) {
@@ -125,7 +132,9 @@ export class RedisBackend implements QuotaBackend {
     client.defineCommand('quotaCountGone', { numberOfKeys: 3, lua: COUNT_GONE_SCRIPT });
     client.defineCommand('quotaForgetGone', { numberOfKeys: 3, lua: FORGET_GONE_SCRIPT });
     client.defineCommand('quotaCurrent', { numberOfKeys: 3, lua: CURRENT_SCRIPT });
-    client.defineCommand('quotaSeedBudget', { numberOfKeys: 4, lua: SEED_BUDGET_SCRIPT });
+    client.defineCommand('quotaSeedBudget', { lua: SEED_BUDGET_SCRIPT });
+    client.defineCommand('quotaRestore', { numberOfKeys: 5, lua: RESTORE_SCRIPT });
+    client.defineCommand('quotaDropPutBack', { numberOfKeys: 1, lua: DROP_PUT_BACK_SCRIPT });
     client.defineCommand('quotaEpoch', { numberOfKeys: 1, lua: EPOCH_SCRIPT });
     this.onDataLost = options.onDataLost ?? (() => undefined);
     const onConnectionError = options.onConnectionError ?? (() => undefined);
@@ -258,7 +267,7 @@ export class RedisBackend implements QuotaBackend {
           epoch,
         ),
       );
-      if (allowed === 1) this.heldReservations.reserved(hash, amount, periodEnd + BUDGET_GRACE_MS);
+      if (allowed === 1) this.heldReservations.reserved(hash, amount, { pointer: this.periodPointerKey(key), periodEnd, expireAt: periodEnd + BUDGET_GRACE_MS });
       return { allowed: allowed === 1, used, limit, resetAt: periodEnd };
     });
   }
@@ -283,21 +292,55 @@ export class RedisBackend implements QuotaBackend {
     );
   }
 
-  async seedBudget(key: string, used: number, periodEnd: number): Promise<boolean> {
+  async seedBudget(key: string, used: number, periodEnd: number, inFlight?: ReadonlyMap<string, number>): Promise<boolean> {
     assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
     const hash = this.budgetKey(key, periodEnd);
-    return this.call(async () => {
+    // Other instances' requests in flight, from their notes, for a while after a loss only: otherwise every instance
+    // alive holds its own in Redis, and a gone one's were counted as spent when its lease lapsed.
+    const others: Array<[string, number]> = [];
+    if (inFlight !== undefined && Date.now() < this.countNotesUntil) {
+      for (const [instanceId, figure] of inFlight) if (instanceId !== this.instanceId && figure > 0) others.push([instanceId, Math.round(figure)]);
+    }
+    const keys = [hash, this.periodPointerKey(key), this.instanceBudgetsKey(this.instanceId), this.instancesKey(), ...others.flatMap(([id]) => [this.leaseKey(id), this.putBackKey(id)])];
+    return this.call(async (epoch) => {
       const restore = this.heldReservations.takeLost(hash);
       try {
-        const raised = await this.client.quotaSeedBudget(hash, this.periodPointerKey(key), this.instanceBudgetsKey(this.instanceId), this.instancesKey(), used, periodEnd, periodEnd + BUDGET_GRACE_MS, restore, this.instanceId, INSTANCE_SET_TTL_MS);
+        const raised = epochKept(
+          await this.client.quotaSeedBudget(keys.length + 1, ...keys, this.epochKey(), used, periodEnd, periodEnd + BUDGET_GRACE_MS, restore, this.instanceId, INSTANCE_SET_TTL_MS, ...others.flat(), epoch),
+        );
         return raised === 1;
       } catch (error) {
-        // Perhaps not run: reserved again with the next seed (at worst twice, which counts too much, never too little).
+        // Perhaps not run: reserved again later (once at most: `RESTORE_SCRIPT` marks what it put back).
         this.heldReservations.keepLost(hash, restore);
         throw error;
       }
     });
+  }
+
+  /**
+   * Puts back every budget reservation of this instance that Redis lost (see `checkEpoch`), each in one step; one that
+   * fails stays to be put back (with the next beat, or the budget's next seed), and the failure is thrown.
+   */
+  private async restoreReservations(epoch: string): Promise<void> {
+    for (const { hash, amount, budget } of this.heldReservations.takeAllLost()) {
+      try {
+        epochKept(
+          await this.client.quotaRestore(hash, budget.pointer, this.instanceBudgetsKey(this.instanceId), this.instancesKey(), this.epochKey(), amount, budget.periodEnd, budget.expireAt, this.instanceId, INSTANCE_SET_TTL_MS, epoch),
+        );
+      } catch (error) {
+        this.heldReservations.keepLost(hash, amount);
+        throw error;
+      }
+    }
+  }
+
+  /** Takes out what others put back for this instance from its notes where it held nothing (`DROP_PUT_BACK_SCRIPT`). */
+  private async dropPutBacks(): Promise<void> {
+    const putBack = this.putBackKey(this.instanceId);
+    const hashes = await this.client.smembers(putBack);
+    for (const hash of hashes) await this.client.quotaDropPutBack(hash, this.instanceId);
+    if (hashes.length > 0) await this.client.srem(putBack, ...hashes);
   }
 
   async current(key: string): Promise<number> {
@@ -337,7 +380,9 @@ export class RedisBackend implements QuotaBackend {
     this.beating ??= (async () => {
       try {
         await this.call(async () => {
-          await this.checkEpoch();
+          // Not before this instance's reservations are back: while it holds no lease in data that lost them, other
+          // instances count its requests in flight from their notes (`seedBudget`).
+          if (!(await this.checkEpoch())) return;
           await this.client.set(this.leaseKey(this.instanceId), '1', 'PX', this.leaseMs);
           await this.refreshSlots();
           const others = (await this.client.smembers(this.instancesKey())).filter((id) => id !== this.instanceId);
@@ -366,27 +411,33 @@ export class RedisBackend implements QuotaBackend {
 
   /**
    * Reads what Redis's data is (`EPOCH_SCRIPT`) once the connection is ready, when a script found the epoch moved, and
-   * with each beat (so an instance that admits nothing still takes its slots again within a third of a lease). When it
-   * is not what it was, Redis lost its data: this instance's slots are taken again, its budget reservations are to be
-   * reserved again with each budget's next seed, and `onDataLost` is told, all before another call runs. A read that
-   * failed is tried again by the next call.
+   * with each beat (so an instance that admits nothing still finds a loss within a third of a lease). When it is not
+   * what it was, Redis lost its data, and before another call runs: this instance's budget reservations are put back
+   * (each budget marks them back, so another instance's seed no longer counts them from their notes), then its lease
+   * renewed (no other instance counts its notes after that), its slots taken again, what others put back for it from
+   * notes where it held nothing taken out, and `onDataLost` told. A step that failed is run again by the next call (each
+   * is safe to run twice); answers whether the epoch is read and those steps done.
    */
-  private checkEpoch(): Promise<void> {
+  private checkEpoch(): Promise<boolean> {
     this.epochCheck ??= (async () => {
       try {
         const epoch = await this.client.quotaEpoch(this.epochKey(), randomUUID());
         const lost = this.epoch !== undefined && epoch !== this.epoch;
         if (lost) {
           this.heldReservations.lose(Date.now());
-          // The lease first: until its next beat, another instance would take this one for gone.
+          this.countNotesUntil = Date.now() + 2 * this.leaseMs;
+          await this.restoreReservations(epoch);
           await this.client.set(this.leaseKey(this.instanceId), '1', 'PX', this.leaseMs);
           await this.refreshSlots(true);
+          await this.dropPutBacks();
         }
         this.epoch = epoch;
         this.epochChecked = true;
         if (lost) this.onDataLost();
+        return true;
       } catch {
         // Redis went away again, or cannot serve yet: the next call reads it again.
+        return false;
       } finally {
         this.epochCheck = undefined;
       }
@@ -420,7 +471,7 @@ export class RedisBackend implements QuotaBackend {
     }
   }
 
-  // Kinds get different namespaces (`w:`, `s:`, `b:`, `bp:`, `il:`, `ib:`), so one name can never be read as another kind.
+  // Kinds get different namespaces (`w:`, `s:`, `b:`, `bp:`, `il:`, `ib:`, `ip:`), so one name can never be read as another kind.
   private windowKey(key: string): string {
     return `${this.keyPrefix}w:${key}`;
   }
@@ -444,6 +495,11 @@ export class RedisBackend implements QuotaBackend {
 
   private instanceBudgetsKey(instanceId: string): string {
     return `${this.keyPrefix}ib:${instanceId}`;
+  }
+
+  // The budgets another instance reserved an instance's requests in flight in, from their notes, after a loss.
+  private putBackKey(instanceId: string): string {
+    return `${this.keyPrefix}ip:${instanceId}`;
   }
 
   // What the data under the prefix is (see `checkEpoch`); not `epoch`, a name the rest of the gateway could use too.

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY } from '../../test/harness.js';
-import { gatewayCountingIn } from '../../test/spend-caps.js';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
+import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { gatewayCountingIn, setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
 import { freezePolicy, MemoryLimitPolicySource } from './limit-policy.js';
@@ -59,7 +61,7 @@ describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kep
     for (const prefix of prefixes) await deleteRedisKeys(prefix);
   });
 
-  it('reserves again what a request in flight held, with the budget\'s next seed, so no request passes the cap meanwhile', async () => {
+  it('reserves again what a request in flight held once it finds the loss, so no request passes the cap meanwhile', async () => {
     const prefix = newPrefix();
     const { backend, onDataLost } = open(prefix);
     expect(await backend.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: true });
@@ -74,15 +76,15 @@ describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kep
     expect(await redis.hmget(`${prefix}b:${end}:spend`, 'used', 'reserved')).toEqual(['500', '0']);
   });
 
-  it('gives back nothing for a request that settled before its budget was seeded again, and reserves the others', async () => {
+  it('puts back what its requests in flight held as soon as it finds the loss, before any seed, and settles them as before', async () => {
     const prefix = newPrefix();
     const { backend } = open(prefix);
     await backend.reserve('spend', 300, 1000, end);
     await backend.reserve('spend', 300, 1000, end);
     await restart(proxy, prefix);
     await reconnected(backend);
-    // The first request ends before any request of the budget seeds it: what it spent counts, nothing is given back.
-    expect(await backend.settle('spend', 300, 200, end)).toBe(200);
+    // The first request ends before any request of the budget seeds it: what it spent counts, beside the other in flight.
+    expect(await backend.settle('spend', 300, 200, end)).toBe(500);
     // The ledger now holds it; the other request is in flight.
     await backend.seedBudget('spend', 200, end);
     expect(await backend.current('spend')).toBe(500);
@@ -91,7 +93,7 @@ describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kep
     expect(await redis.hmget(`${prefix}b:${end}:spend`, 'used', 'reserved')).toEqual(['500', '0']);
   });
 
-  it('has each instance reserve again what its own requests in flight hold, after the first seed', async () => {
+  it('has each instance reserve again what its own requests in flight hold, and the first seed count the ledger beside them', async () => {
     const prefix = newPrefix();
     const { backend: first } = open(prefix);
     const { backend: second } = open(prefix);
@@ -137,9 +139,9 @@ describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kep
 describe.runIf(runRedis)('a Redis backend whose Redis lost its data on a connection that stayed up (a flush, a failover, eviction)', () => {
   const opened: RedisBackend[] = [];
   const end = Date.now() + 3_600_000;
-  const open = (prefix: string) => {
+  const open = (prefix: string, instanceId?: string) => {
     const onDataLost = vi.fn();
-    const backend = new RedisBackend({ url: TEST_REDIS_URL, keyPrefix: prefix, leaseMs: 60_000, onDataLost });
+    const backend = new RedisBackend({ url: TEST_REDIS_URL, keyPrefix: prefix, leaseMs: 60_000, onDataLost, ...(instanceId !== undefined && { instanceId }) });
     opened.push(backend);
     return { backend, onDataLost };
   };
@@ -162,6 +164,55 @@ describe.runIf(runRedis)('a Redis backend whose Redis lost its data on a connect
     await backend.releaseSlot('concurrent', held.slotId);
     expect(await backend.settle('spend', 600, 500, end)).toBe(500);
     expect(onDataLost).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts an idle instance\'s requests in flight from their notes until it puts its own back, then once', async () => {
+    const prefix = newPrefix();
+    const { backend: idle } = open(prefix, 'idle');
+    const { backend: other } = open(prefix, 'other');
+    expect(await idle.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: true });
+    await deleteRedisKeys(prefix);
+    // The other instance finds the loss and seeds the budget from the ledger: nothing spent, the idle one's note in flight.
+    await other.consumeWindow('rpm', 1, 10, 60_000);
+    await other.seedBudget('spend', 0, end, new Map([['idle', 600], ['other', 0]]));
+    expect(await other.reserve('spend', 600, 1000, end)).toMatchObject({ allowed: false, used: 600 });
+    // A seed again counts it no second time.
+    await other.seedBudget('spend', 0, end, new Map([['idle', 600]]));
+    expect(await other.current('spend')).toBe(600);
+    // The idle instance finds the loss (its beat, or here its next call): its own reservation replaces the note's.
+    await idle.consumeWindow('rpm', 1, 10, 60_000);
+    expect(await idle.current('spend')).toBe(600);
+    // Its lease is back: the notes are no longer counted for it.
+    await other.seedBudget('spend', 0, end, new Map([['idle', 600]]));
+    expect(await idle.settle('spend', 600, 500, end)).toBe(500);
+    expect(await other.current('spend')).toBe(500);
+  });
+
+  it('takes out what was counted from its notes where it held nothing, once it finds the loss', async () => {
+    const prefix = newPrefix();
+    const { backend: idle } = open(prefix, 'idle');
+    const { backend: other } = open(prefix, 'other');
+    // A note that outlived its settlement a moment (its record is about to be written): nothing held in Redis.
+    expect(await idle.reserve('spend', 300, 1000, end)).toMatchObject({ allowed: true });
+    await idle.settle('spend', 300, 300, end);
+    await deleteRedisKeys(prefix);
+    await other.consumeWindow('rpm', 1, 10, 60_000);
+    await other.seedBudget('spend', 0, end, new Map([['idle', 300]]));
+    expect(await other.current('spend')).toBe(300);
+    await idle.consumeWindow('rpm', 1, 10, 60_000);
+    expect(await other.current('spend')).toBe(0);
+    // The ledger holds the record now.
+    await other.seedBudget('spend', 300, end);
+    expect(await other.current('spend')).toBe(300);
+  });
+
+  it('counts no other instance\'s notes when it saw no loss', async () => {
+    const prefix = newPrefix();
+    const { backend: first } = open(prefix, 'first');
+    const { backend: second } = open(prefix, 'second');
+    await first.reserve('spend', 600, 1000, end);
+    await second.seedBudget('spend', 0, end, new Map([['first', 600], ['gone', 200]]));
+    expect(await second.current('spend')).toBe(600);
   });
 
   it('has every instance see the loss, including those that come after the first to find it', async () => {
@@ -307,6 +358,61 @@ describe.runIf(runRedis)('a gateway whose Redis lost its data between two reques
       await after.body?.cancel();
     } finally {
       await gateway.close();
+    }
+  }, 30_000);
+});
+
+describe.runIf(runRedis)('two gateways sharing Redis and a Postgres ledger, whose Redis lost its data while one had a request in flight', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    await database.database.close();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('refuses on the other instance what the cap has no room for beside the idle one\'s request in flight', async () => {
+    const prefix = newPrefix();
+    // A long lease: the idle instance's heartbeat does not come during the test, so only the seed can count its request.
+    const gatewayOf = () => startHarness({ database: database.url, usage: undefined, ledger: { flushIntervalMs: 5 }, limits: { redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix }, instanceLeaseMs: 60_000 });
+    const idle = await gatewayOf();
+    const other = await gatewayOf();
+    const notes = new pg.Client({ connectionString: database.url });
+    await notes.connect();
+    const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
+    const body = (content: string, maxTokens = 500) => JSON.stringify({ model: 'chat', max_tokens: maxTokens, messages: [{ role: 'user', content }] });
+    const chat = (gateway: Harness, content: string, maxTokens?: number) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: body(content, maxTokens) });
+    let first: Promise<Response> | undefined;
+    try {
+      // One request's worst case fits the cap; two do not.
+      const worstCase = await worstCaseOf(idle, body('the one in flight'));
+      const cap = 1.5 * worstCase;
+      await setSpendCap(idle, cap);
+      await expect.poll(async () => (await (await fetch(`${other.url}/api/ai/limits`, { headers })).json()) as unknown, { timeout: 5_000 }).toMatchObject({ data: [{ kind: 'spendPerDayUsd', limit: cap }] });
+      idle.emulator.addRule({ match: { contains: 'in flight' }, scenario: 'ttft=3000;tokens=400' });
+      other.emulator.addRule({ match: { contains: 'meanwhile' }, scenario: 'tokens=400' });
+      let inFlight = true;
+      first = chat(idle, 'the one in flight').finally(() => (inFlight = false));
+      // Its reservation is in Redis and its note in the shared database.
+      await expect.poll(async () => Number((await notes.query('select count(*) as n from open_requests')).rows[0].n), { timeout: 5_000, interval: 20 }).toBe(1);
+      await deleteRedisKeys(prefix);
+      const second = await chat(other, 'one more meanwhile');
+      expect(inFlight).toBe(true);
+      expect(second.status).toBe(402);
+      await second.body?.cancel();
+      expect((await first).status).toBe(200);
+      // Once the idle instance runs its data-loss steps (here with its next request, a small one), the request that was
+      // in flight counts once, at what it cost.
+      expect((await chat(idle, 'a small one after', 20)).status).toBe(200);
+      const billed = idle.emulator.billedTotal().cost + other.emulator.billedTotal().cost;
+      expect(billed).toBeLessThanOrEqual(cap);
+      await expect.poll(() => spentToday(other), { timeout: 5_000 }).toBeCloseTo(billed, 9);
+    } finally {
+      await first?.catch(() => undefined);
+      await notes.end();
+      await idle.close();
+      await other.close();
     }
   }, 30_000);
 });

@@ -198,29 +198,97 @@ return 1
 `;
 
 /**
- * Budgets: raises used so that used + reserved is at least the ledger's figure; never lowers it. Then, in the same step,
- * reserves again what this instance held in flight when Redis lost its data (`restore`, 0 for none): after the seed,
- * which would count less by what is reserved (the ledger does not hold requests in flight), and before any request is
- * counted against the seeded counter. Replies 1 when it raised. KEYS: hash, pointer, instance's budgets, instances.
- * ARGV: spent, periodEnd, expireAt, restore, instance id, how long the sets live.
+ * Puts an instance's reservations back in a budget (KEYS[1]) after Redis lost them, once per loss: `amount` (what it
+ * held in flight) replaces what another instance put back for it from its notes (`n:<instance>`, see
+ * `SEED_BUDGET_SCRIPT`), and `p:<instance>` says it is back, so that neither is counted again in this data. A budget that
+ * kept it (it outlived a loss of the epoch alone) is left as it is. `amount` is a string of an integer.
  */
-export const SEED_BUDGET_SCRIPT = `${POINT_TO_PERIOD}${HOLD_FOR}
+const RESTORE_OWN = `
+local function restoreOwn(instanceId, amount, setTtlMs)
+  if redis.call('HEXISTS', KEYS[1], 'p:' .. instanceId) == 1 then return end
+  local noted = tonumber(redis.call('HGET', KEYS[1], 'n:' .. instanceId) or '0')
+  local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
+  local restored = math.max(0, reserved - noted) + tonumber(amount)
+  if restored ~= reserved then redis.call('HSET', KEYS[1], 'reserved', string.format('%.0f', restored)) end
+  redis.call('HDEL', KEYS[1], 'n:' .. instanceId)
+  if tonumber(amount) > 0 then holdFor(instanceId, amount, setTtlMs) end
+  redis.call('HSET', KEYS[1], 'p:' .. instanceId, 1)
+end
+`;
+
+/**
+ * Budgets: raises used so that used + reserved is at least the ledger's figure; never lowers it. The first seed of a
+ * budget's hash (`seeded` absent: new, or Redis lost its data) raises used alone to it: what is reserved there then is
+ * requests in flight (put back after a loss, or admitted since), which the ledger does not hold, and must not stand for
+ * spend it does hold. Then, in the same step,
+ * reserves again what this instance held in flight when Redis lost its data (`restore`, 0 for none; see `RESTORE_OWN`):
+ * after the seed, which would count less by what is reserved (the ledger does not hold requests in flight), and before
+ * any request is counted against the seeded counter. Then, for each other instance with requests in flight (their
+ * notes in the ledger's database, at their worst case), that has not renewed its lease since Redis lost its data (idle,
+ * or gone) and whose reservations are not back in this budget, reserves its notes' figure in its stead (`n:<instance>`),
+ * and keeps this budget in the set of those it was put back in (`ip:<instance>`) until that instance puts its own back.
+ * Replies 1 when it raised. KEYS: hash, pointer, instance's budgets, instances, then each other instance's lease and set
+ * of budgets put back, epoch. ARGV: spent, periodEnd, expireAt, restore, instance id, how long the sets live, then each
+ * other instance's id and figure, epoch.
+ */
+export const SEED_BUDGET_SCRIPT = `${EPOCH_KEPT}${POINT_TO_PERIOD}${HOLD_FOR}${RESTORE_OWN}
 pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'used', 'reserved')
+local state = redis.call('HMGET', KEYS[1], 'used', 'reserved', 'seeded')
 local used = tonumber(state[1]) or 0
-local missing = tonumber(ARGV[1]) - used - (tonumber(state[2]) or 0)
+local missing = tonumber(ARGV[1]) - used
+if state[3] then missing = missing - (tonumber(state[2]) or 0) end
 local raised = 0
+local changed = false
+if not state[3] then
+  redis.call('HSET', KEYS[1], 'seeded', 1)
+  changed = true
+end
 if missing > 0 then
   redis.call('HSET', KEYS[1], 'used', string.format('%.0f', used + missing))
   raised = 1
+  changed = true
 end
-local restore = tonumber(ARGV[4])
-if restore > 0 then
-  redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[4])
-  holdFor(ARGV[5], ARGV[4], ARGV[6])
+if tonumber(ARGV[4]) > 0 or redis.call('HEXISTS', KEYS[1], 'n:' .. ARGV[5]) == 1 then
+  restoreOwn(ARGV[5], ARGV[4], ARGV[6])
+  changed = true
 end
-if raised == 1 or restore > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
+for index = 1, (#KEYS - 5) / 2 do
+  local instanceId = ARGV[5 + 2 * index]
+  local figure = ARGV[6 + 2 * index]
+  if tonumber(figure) > 0 and redis.call('EXISTS', KEYS[3 + 2 * index]) == 0
+    and redis.call('HEXISTS', KEYS[1], 'p:' .. instanceId) == 0 and redis.call('HEXISTS', KEYS[1], 'n:' .. instanceId) == 0 then
+    redis.call('HINCRBY', KEYS[1], 'reserved', figure)
+    redis.call('HSET', KEYS[1], 'n:' .. instanceId, figure)
+    redis.call('SADD', KEYS[4 + 2 * index], KEYS[1])
+    redis.call('PEXPIRE', KEYS[4 + 2 * index], ARGV[6])
+    changed = true
+  end
+end
+if changed then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return raised
+`;
+
+/**
+ * Budgets: puts this instance's reservations back in one budget at once after Redis lost its data (`RESTORE_OWN`), before
+ * any request of another instance can be counted past them there. KEYS: hash, pointer, instance's budgets, instances,
+ * epoch. ARGV: amount, periodEnd, expireAt, instance id, how long the sets live, epoch.
+ */
+export const RESTORE_SCRIPT = `${EPOCH_KEPT}${POINT_TO_PERIOD}${HOLD_FOR}${RESTORE_OWN}
+pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
+restoreOwn(ARGV[4], ARGV[1], ARGV[5])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 0
+`;
+
+/**
+ * Budgets: takes out what another instance put back for this one from its notes in a budget where this one held nothing
+ * (a request whose note outlived its settlement a moment, a cap set while it was in flight), once this one's own are
+ * back and its lease renewed (no other puts any back after). KEYS: hash. ARGV: instance id.
+ */
+export const DROP_PUT_BACK_SCRIPT = `${HOLD_FOR}${RESTORE_OWN}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+restoreOwn(ARGV[1], '0', 0)
+return 1
 `;
 
 /**
@@ -255,6 +323,9 @@ export interface QuotaCommands {
   quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
   quotaForgetGone(instances: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
   quotaCurrent(window: string, slots: string, pointer: string): Promise<[window: number, slots: number, periodEnd: number]>;
-  quotaSeedBudget(hash: string, pointer: string, instanceBudgets: string, instances: string, used: number, periodEnd: number, expireAt: number, restore: number, instanceId: string, setTtlMs: number): Promise<number>;
+  /** With the number of keys first: 5 + 2 for each other instance (see `SEED_BUDGET_SCRIPT`). */
+  quotaSeedBudget(numberOfKeys: number, ...keysAndArguments: Array<string | number>): Promise<number | -1>;
+  quotaRestore(hash: string, pointer: string, instanceBudgets: string, instances: string, epoch: string, amount: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number, epochValue: string): Promise<number | -1>;
+  quotaDropPutBack(hash: string, instanceId: string): Promise<number>;
   quotaEpoch(epoch: string, candidate: string): Promise<string>;
 }

@@ -79,9 +79,14 @@ export interface QuotaBackend {
    * once it ends) and holds an unsettled request at its estimate, which its reservation already holds. So it can be
    * asked again, by any number of instances, without counting anything twice. Answers whether it raised the budget.
    * A shared backend that lost its data (a Redis that keeps nothing on disk restarted) also reserves again, in the
-   * same step and after the seed, what this instance's requests in flight held in the budget.
+   * same step and after the seed, what this instance's requests in flight held in the budget; and, for a while after
+   * the loss, what other instances' requests in flight hold by their notes in the ledger (`inFlight`: by instance id,
+   * in the budget's units), for each instance that has not put its own back yet (an idle one finds the loss only with
+   * its next beat). An instance that puts its own back replaces what was counted for it, so nothing counts twice for
+   * long; until then, a request that ended may count both at its cost and at its worst case (stricter, never looser).
+   * An in-process backend counts no other instance's requests, and leaves `inFlight` out.
    */
-  seedBudget(key: string, used: number, periodEnd: number): Awaitable<boolean>;
+  seedBudget(key: string, used: number, periodEnd: number, inFlight?: ReadonlyMap<string, number>): Awaitable<boolean>;
   /**
    * Seeds a window of `windowMs` with what the ledger says its scope's requests took in it (`used`), when its count may
    * have been lost (a Redis that lost its data, counters that changed hands with fail-open): raises it to hold at least

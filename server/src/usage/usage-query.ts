@@ -37,6 +37,31 @@ export interface RecentRequests {
   callers: Map<string, RequestsUse>;
 }
 
+/** What a scope spent (tokens, USD), and what its requests in flight hold at their worst case, by gateway instance. */
+export interface SpentFigures {
+  tokens: number;
+  costUsd: number;
+  inFlight: Map<string, { tokens: number; costUsd: number }>;
+}
+
+/** Adds a row of records (no instance) or of notes in flight (its instance's) to `into`. */
+function addSpent(into: SpentFigures, instanceId: string | null, row: { tokens: number | string | null; cost_usd: number | string | null }): void {
+  const tokens = Number(row.tokens ?? 0);
+  const costUsd = Number(row.cost_usd ?? 0);
+  if (instanceId === null) {
+    into.tokens += tokens;
+    into.costUsd += costUsd;
+    return;
+  }
+  const known = into.inFlight.get(instanceId);
+  if (known === undefined) {
+    if (tokens > 0 || costUsd > 0) into.inFlight.set(instanceId, { tokens, costUsd });
+  } else {
+    known.tokens += tokens;
+    known.costUsd += costUsd;
+  }
+}
+
 function addUse(into: RequestsUse, use: RequestsUse): void {
   into.requests += use.requests;
   into.tokens += use.tokens;
@@ -173,34 +198,47 @@ export class UsageQuery {
     return { entries, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
   }
 
-  /** What a budget's scope spent since `from` (epoch ms): tokens (prompt + completion) and cost in USD, as the limits count them. */
-  async spentSince(scope: SpendScope, from: number): Promise<{ tokens: number; costUsd: number }> {
-    const parts: RawBuilder<unknown>[] = [sql`project_id = ${scope.projectId}`, sql`created_at >= ${from}`];
-    if (scope.feature !== undefined) parts.push(sql`feature = ${scope.feature}`);
-    const { rows } = await sql<{ tokens: number | string | null; cost_usd: number | string | null }>`
-      select sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
-      from usage_records where ${sql.join(parts, sql` and `)}`.execute(this.db);
-    const row = rows[0];
-    return { tokens: Number(row?.tokens ?? 0), costUsd: Number(row?.cost_usd ?? 0) };
+  /**
+   * What a budget's scope spent since `from` (epoch ms): tokens (prompt + completion) and cost in USD, as the limits
+   * count them; and apart, what its requests still in flight (their notes in `open_requests`) hold at their worst case,
+   * by the gateway instance that holds them. One read.
+   */
+  async spentSince(scope: SpendScope, from: number): Promise<SpentFigures> {
+    const feature = scope.feature === undefined ? sql`` : sql` and feature = ${scope.feature}`;
+    const { rows } = await sql<{ instance_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
+      select null as instance_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
+      from usage_records where project_id = ${scope.projectId} and created_at >= ${from}${feature}
+      union all
+      select instance_id, sum(worst_case_prompt_tokens + worst_case_completion_tokens) as tokens, sum(worst_case_usd) as cost_usd
+      from open_requests where project_id = ${scope.projectId} and started_at >= ${from}${feature}
+      group by instance_id`.execute(this.db);
+    const spent: SpentFigures = { tokens: 0, costUsd: 0, inFlight: new Map() };
+    for (const row of rows) addSpent(spent, row.instance_id, row);
+    return spent;
   }
 
   /**
    * What each caller of a project spent since `from` (epoch ms), in one read: by user id, and by `key:<id>` for a
-   * client key's calls without a user (as the limits name them). Callers who spent nothing are left out.
+   * client key's calls without a user (as the limits name them), each with its requests in flight apart (see
+   * `spentSince`). Callers who spent nothing and have nothing in flight are left out.
    */
-  async spentByCallerSince(projectId: string, from: number): Promise<Map<string, { tokens: number; costUsd: number }>> {
-    const { rows } = await sql<{ user_id: string | null; client_key_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
-      select user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
+  async spentByCallerSince(projectId: string, from: number): Promise<Map<string, SpentFigures>> {
+    const { rows } = await sql<{ instance_id: string | null; user_id: string | null; client_key_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
+      select null as instance_id, user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
       from usage_records where project_id = ${projectId} and created_at >= ${from} and (user_id is not null or client_key_id is not null)
-      group by user_id, client_key_id`.execute(this.db);
-    const spent = new Map<string, { tokens: number; costUsd: number }>();
+      group by user_id, client_key_id
+      union all
+      select instance_id, user_id, client_key_id, sum(worst_case_prompt_tokens + worst_case_completion_tokens) as tokens, sum(worst_case_usd) as cost_usd
+      from open_requests where project_id = ${projectId} and started_at >= ${from} and (user_id is not null or client_key_id is not null)
+      group by instance_id, user_id, client_key_id`.execute(this.db);
+    const spent = new Map<string, SpentFigures>();
     for (const row of rows) {
       const caller = row.user_id ?? `key:${row.client_key_id ?? ''}`;
-      const known = spent.get(caller) ?? { tokens: 0, costUsd: 0 };
-      known.tokens += Number(row.tokens ?? 0);
-      known.costUsd += Number(row.cost_usd ?? 0);
-      if (known.tokens > 0 || known.costUsd > 0) spent.set(caller, known);
+      let known = spent.get(caller);
+      if (known === undefined) spent.set(caller, (known = { tokens: 0, costUsd: 0, inFlight: new Map() }));
+      addSpent(known, row.instance_id, row);
     }
+    for (const [caller, known] of spent) if (known.tokens <= 0 && known.costUsd <= 0 && known.inFlight.size === 0) spent.delete(caller);
     return spent;
   }
 
