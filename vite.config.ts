@@ -43,7 +43,7 @@ const BROWSER_EXPECT = { poll: { timeout: 15_000, interval: 50 } };
 /** The jsdom tests of the React library. */
 const REACT_DOM_TESTS = ['src/react/**/*.test.ts', 'src/react/**/*.test.tsx', 'src/components/**/*.test.ts', 'src/components/**/*.test.tsx', 'src/markdown/**/*.test.ts', 'src/markdown/**/*.test.tsx', 'src/admin/**/*.test.ts', 'src/admin/**/*.test.tsx', 'src/primitives/**/*.test.tsx', 'src/icons/**/*.test.tsx'];
 /** Of those, the files that replace a module with `vi.mock`. */
-const MOCKING_MODULES = ['src/markdown/markdown.test.tsx'];
+const MOCKING_MODULES = ['src/markdown/markdown.test.tsx', 'src/markdown/markdown-streaming.test.tsx'];
 
 export default defineConfig({
   resolve: { alias },

@@ -1,17 +1,28 @@
 // The markdown renderer on hostile answers (see src/testing/hostile-markdown.ts): for each, the time to parse blocks
 // and inlines and to render to React's output at 100 KB and 400 KB, the growth between the two (4× is linear, 16× a
-// quadratic) and the goal of 50 ms at 100 KB. Prints figures; never fails. `--short` runs one round instead of five.
+// quadratic) and the goal of 50 ms at 100 KB. Then answers that are one block growing to 500 KB (a paragraph, a code
+// fence, a list, a table): the time of one streamed frame as the block grows, in jsdom (and with `--chromium`, in
+// Chromium, layout included). Prints figures; never fails. `--short` runs one round instead of five, and streams
+// 20 KB blocks.
 import { renderToString } from 'react-dom/server';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { JSDOM } from 'jsdom';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../../scripts/chromium.mjs';
 import { highlightCode, MAX_HIGHLIGHTED } from '../src/markdown/highlight-code.js';
 import { Markdown } from '../src/markdown/markdown.js';
 import { parseMarkdown } from '../src/markdown/parse-blocks.js';
 import { parseInline } from '../src/markdown/parse-inline.js';
 import { hostileMarkdown } from '../src/testing/hostile-markdown.js';
+import { longBlocks } from '../test/long-blocks.js';
+import type { StreamFrames } from './markdown-stream-frames.js';
 
 const GOAL_MS = 50;
 const SIZES = [100_000, 400_000] as const;
-const { values } = parseArgs({ options: { short: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, chromium: { type: 'boolean', default: false } } });
 const rounds = values.short ? 1 : 5;
 
 /** The fastest of `rounds` runs, in ms, after one warm-up run. */
@@ -66,3 +77,46 @@ for (const [name, language, code] of hostileCode) {
 }
 
 console.log(`\n${rows.length + hostileCode.length - missed} of ${rows.length + hostileCode.length} inputs met the goal. Among the ${rows.length} markdown answers, the largest growth for 4× the input was ${worstGrowth.toFixed(1)}× (linear is 4×, quadratic 16×). Where it is above 4×, the time steps up once between 200 and 400 KB; from 400 KB to 1.6 MB each doubling costs about twice the time.`);
+
+
+// Streaming: one block that grows. A frame's cost should follow what arrived, not the size of the block.
+const STREAM_SIZE = values.short ? 20_000 : 500_000;
+const STREAM_SIZES = [STREAM_SIZE / 5, STREAM_SIZE / 2, STREAM_SIZE];
+const kb = (size: number) => `${Math.round(size / 1000)} KB`;
+
+function streamTable(where: string, results: Array<[name: string, result: StreamFrames]>) {
+  console.log(`\nOne block streaming to ${kb(STREAM_SIZE)}, ${where}: the median of 5 frames of 200 characters at each size, and the whole answer rendered at once.\n`);
+  console.log(`| input | ${STREAM_SIZES.map((size) => `frame at ${kb(size)} (ms)`).join(' | ')} | at once (ms) | final HTML as at once |`);
+  console.log(`|---|${STREAM_SIZES.map(() => '---:|').join('')}---:|---|`);
+  for (const [name, result] of results) {
+    console.log(`| ${name} | ${result.frames.map((frame) => ms(frame.ms)).join(' | ')} | ${ms(result.oneShotMs)} | ${result.sameAsOneShot ? 'yes' : 'NO'} |`);
+  }
+}
+
+// jsdom's globals before react-dom loads: it decides at import whether there is a DOM.
+const dom = new JSDOM('<!doctype html><html><body></body></html>', { pretendToBeVisual: true });
+Object.assign(globalThis, { window: dom.window, document: dom.window.document, navigator: dom.window.navigator, HTMLElement: dom.window.HTMLElement, Node: dom.window.Node });
+const { measureStreamFrames } = await import('./markdown-stream-frames.js');
+streamTable(
+  'in jsdom (React and DOM updates, no layout)',
+  Object.entries(longBlocks(STREAM_SIZE)).map(([name, source]) => [name, measureStreamFrames(source, STREAM_SIZES)]),
+);
+
+if (values.chromium) {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const bundle = await build({ entryPoints: [path.join(here, 'markdown-stream-page.tsx')], bundle: true, minify: true, format: 'iife', platform: 'browser', target: 'es2022', jsx: 'automatic', define: { 'process.env.NODE_ENV': '"production"' }, write: false, logLevel: 'silent' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS });
+  try {
+    const results: Array<[string, StreamFrames]> = [];
+    for (const name of Object.keys(longBlocks(1))) {
+      const page = await browser.newPage();
+      await page.setContent('<!doctype html><html><body style="width:800px"></body></html>');
+      await page.addScriptTag({ content: bundle.outputFiles[0]?.text ?? '' });
+      results.push([name, await page.evaluate(([name, size, sizes]) => window.measureStreamFrames(name, size, sizes), [name, STREAM_SIZE, STREAM_SIZES] as const)]);
+      await page.close();
+    }
+    streamTable('in Chromium (production React, layout included)', results);
+  } finally {
+    await browser.close();
+  }
+}

@@ -30,9 +30,17 @@ export interface FrameBatcher {
   cancel(): void;
 }
 
+/** A run (with the renders it causes) that takes longer than this spaces out the next ones: half a 60 Hz frame. */
+export const RENDER_BUDGET_MS = 8;
+
+const clock = () => globalThis.performance?.now() ?? Date.now();
+
 /**
  * Coalesces updates to at most one per frame: while a stream delivers hundreds of tokens a second, subscribers (and
- * React renders) see one change per frame.
+ * React renders) see one change per frame. A run that costs more than `RENDER_BUDGET_MS` is followed by as long
+ * without one: however slow the renders get, the page keeps at least half of its time for input, scrolling and the
+ * stop button. The cost is measured to the end of the run's microtasks (where React renders a store update) and to
+ * the next frame (the browser's layout and paint of what changed: a long paragraph costs more there than in React).
  *
  * @example
  * const batch = createFrameBatcher(() => store.setState({ messages: working }));
@@ -41,13 +49,35 @@ export interface FrameBatcher {
  */
 export function createFrameBatcher(run: () => void, scheduler: FrameScheduler = animationFrameScheduler): FrameBatcher {
   let cancelFrame: (() => void) | undefined;
+  let cancelProbe: (() => void) | undefined;
+  /** Frames before this time pass without a run (a slow run was just done). */
+  let notBefore = 0;
+  const measured = (cost: number, now: number) => {
+    if (cost > RENDER_BUDGET_MS) notBefore = Math.max(notBefore, now + cost);
+  };
   const fire = () => {
     cancelFrame = undefined;
+    const started = clock();
+    notBefore = 0;
     run();
+    queueMicrotask(() => {
+      const now = clock();
+      measured(now - started, now);
+    });
+    cancelProbe?.();
+    cancelProbe = scheduler(() => {
+      cancelProbe = undefined;
+      const now = clock();
+      measured(now - started - FALLBACK_FRAME_MS, now);
+    });
+  };
+  const onFrame = () => {
+    if (clock() < notBefore) cancelFrame = scheduler(onFrame);
+    else fire();
   };
   return {
     schedule() {
-      cancelFrame ??= scheduler(fire);
+      cancelFrame ??= scheduler(onFrame);
     },
     flush() {
       if (!cancelFrame) return;
@@ -56,7 +86,8 @@ export function createFrameBatcher(run: () => void, scheduler: FrameScheduler = 
     },
     cancel() {
       cancelFrame?.();
-      cancelFrame = undefined;
+      cancelProbe?.();
+      cancelFrame = cancelProbe = undefined;
     },
   };
 }

@@ -7,7 +7,7 @@ import * as inline from './parse-inline.js';
 // Counts inline parses (one per rendered paragraph, heading or cell), to see which blocks render again.
 vi.mock('./parse-inline.js', async (importOriginal) => {
   const actual = await importOriginal<typeof inline>();
-  return { ...actual, parseInline: vi.fn(actual.parseInline) };
+  return { ...actual, parseInline: vi.fn(actual.parseInline), parseInlineParts: vi.fn(actual.parseInlineParts) };
 });
 
 afterEach(cleanup);
@@ -98,12 +98,13 @@ describe('Markdown', () => {
   });
 
   it('re-renders only the last block while text streams in', () => {
-    const parse = vi.mocked(inline.parseInline);
+    // Headings and cells are parsed with parseInline, paragraphs in parts (see segmentInline).
+    const parses = [vi.mocked(inline.parseInline), vi.mocked(inline.parseInlineParts)];
     const start = '# Title\n\nFirst paragraph.\n\nSecond paragraph.\n\nThe last one gro';
     const { container, rerender } = render(<Markdown source={start} />);
-    parse.mockClear();
+    for (const parse of parses) parse.mockClear();
     rerender(<Markdown source={`${start}ws`} />);
-    expect(parse.mock.calls.map(([text]) => text)).toEqual(['The last one grows']);
+    expect(parses.flatMap((parse) => parse.mock.calls.map(([text]) => text))).toEqual(['The last one grows']);
     expect(container.querySelectorAll('p')).toHaveLength(3);
   });
 

@@ -9,8 +9,9 @@ import { safeHref } from './safe-url.js';
 import { useCopyFeedback } from './copy-button.js';
 import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
-import { continueMarkdown, type MarkdownBlock, type MarkdownParse } from './parse-blocks.js';
-import { parseInline, type InlineNode } from './parse-inline.js';
+import { segmentInline, type InlineSegments } from './inline-segments.js';
+import { continueMarkdown, sameBlocks, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
+import { parseInline, type InlineNode, type InlinePart } from './parse-inline.js';
 
 /** The visible strings of rendered markdown (the code blocks' copy button). */
 export interface MarkdownLabels {
@@ -141,6 +142,22 @@ function renderInline(nodes: readonly InlineNode[], context: RenderContext): Rea
 
 const inline = (text: string, context: RenderContext) => renderInline(parseInline(text), context);
 
+/** A part of a paragraph's text (see `segmentInline`): rendered again only when it is a new part. */
+const InlinePartView = memo(function InlinePartView({ part, context }: { part: InlinePart; context: RenderContext }) {
+  return renderInline(part.nodes, context);
+});
+
+/**
+ * A paragraph's inline content, in parts that render as the whole text would: while a stream grows one long
+ * paragraph, each frame parses and renders its last part, not all of it.
+ */
+function ParagraphText({ text, context }: { text: string; context: RenderContext }) {
+  const [segments, setSegments] = useState<InlineSegments | undefined>(undefined);
+  const current = segments?.text === text ? segments : segmentInline(segments, text);
+  if (current !== segments) setSegments(current);
+  return current.parts.map((part, index) => <InlinePartView key={index} part={part} context={context} />);
+}
+
 function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: 'code' }>; context: RenderContext }) {
   const { labels, unstyled } = context;
   const tokens = useHighlighted(block.code, block.language, block.closed);
@@ -182,7 +199,15 @@ function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: '
 function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, tight = false): ReactNode {
   switch (block.type) {
     case 'paragraph':
-      return tight ? <span key={key}>{inline(block.text, context)}</span> : <p key={key}>{inline(block.text, context)}</p>;
+      return tight ? (
+        <span key={key}>
+          <ParagraphText text={block.text} context={context} />
+        </span>
+      ) : (
+        <p key={key}>
+          <ParagraphText text={block.text} context={context} />
+        </p>
+      );
     case 'heading':
       return createElement(`h${block.level}`, { key }, inline(block.text, context));
     case 'code':
@@ -192,7 +217,7 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
     case 'quote':
       return <blockquote key={key}>{block.children.map((child, index) => renderBlock(child, index, context))}</blockquote>;
     case 'list': {
-      const items = block.items.map((item, index) => <li key={index}>{item.map((child, at) => renderBlock(child, at, context, block.tight))}</li>);
+      const items = block.items.map((item, index) => <ListItem key={index} blocks={item} tight={block.tight} context={context} />);
       return block.ordered ? (
         <ol key={key} start={block.start === 1 ? undefined : block.start}>
           {items}
@@ -216,13 +241,7 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
             </thead>
             <tbody>
               {block.rows.map((row, rowIndex) => (
-                <tr key={rowIndex}>
-                  {row.map((cell, index) => (
-                    <td key={index} style={block.align[index] ? { textAlign: block.align[index] } : undefined}>
-                      {inline(cell, context)}
-                    </td>
-                  ))}
-                </tr>
+                <TableRow key={rowIndex} cells={row} align={block.align} context={context} />
               ))}
             </tbody>
           </table>
@@ -230,6 +249,32 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
       );
   }
 }
+
+/** A list item: while a stream grows a long list, the items already written are not rendered again. */
+const ListItem = memo(
+  function ListItem({ blocks, tight, context }: { blocks: readonly MarkdownBlock[]; tight: boolean; context: RenderContext }) {
+    return <li>{blocks.map((child, at) => renderBlock(child, at, context, tight))}</li>;
+  },
+  (previous, next) => previous.tight === next.tight && previous.context === next.context && sameBlocks(previous.blocks, next.blocks),
+);
+
+const sameStrings = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]) => a.length === b.length && a.every((value, index) => value === b[index]);
+
+/** A table body row: while a stream grows a long table, the rows already written are not rendered again. */
+const TableRow = memo(
+  function TableRow({ cells, align, context }: { cells: readonly string[]; align: readonly TableAlign[]; context: RenderContext }) {
+    return (
+      <tr>
+        {cells.map((cell, index) => (
+          <td key={index} style={align[index] ? { textAlign: align[index] } : undefined}>
+            {inline(cell, context)}
+          </td>
+        ))}
+      </tr>
+    );
+  },
+  (previous, next) => previous.context === next.context && sameStrings(previous.cells, next.cells) && sameStrings(previous.align, next.align),
+);
 
 /** One top-level block; it renders again only when its own source changed (streaming touches the last one). */
 const Block = memo(

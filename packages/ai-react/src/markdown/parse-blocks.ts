@@ -263,3 +263,31 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
   }
   return { source, blocks, starts };
 }
+
+const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a.length === b.length && a.every((value, index) => same(value, b[index] as T));
+const sameText = (a: string | undefined, b: string | undefined) => a === b;
+
+/** Whether two parsed blocks are equal, field by field (a list item parsed again each frame of a stream is a new object). */
+export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
+  switch (a.type) {
+    case 'paragraph':
+      return b.type === 'paragraph' && a.text === b.text;
+    case 'heading':
+      return b.type === 'heading' && a.level === b.level && a.text === b.text;
+    case 'code':
+      return b.type === 'code' && a.language === b.language && a.code === b.code && a.closed === b.closed;
+    case 'rule':
+      return b.type === 'rule';
+    case 'quote':
+      return b.type === 'quote' && sameBlocks(a.children, b.children);
+    case 'list':
+      return b.type === 'list' && a.ordered === b.ordered && a.start === b.start && a.tight === b.tight && sameList(a.items, b.items, sameBlocks);
+    case 'table':
+      return b.type === 'table' && sameList(a.align, b.align, sameText) && sameList(a.head, b.head, sameText) && sameList(a.rows, b.rows, (x, y) => sameList(x, y, sameText));
+  }
+}
+
+/** Whether two lists of blocks are equal (see `sameBlock`). */
+export function sameBlocks(a: readonly MarkdownBlock[], b: readonly MarkdownBlock[]): boolean {
+  return sameList(a, b, sameBlock);
+}

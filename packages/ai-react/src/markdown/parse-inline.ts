@@ -35,7 +35,24 @@ interface Scan {
   codeRuns?: Map<number, number[]>;
   /** The `]` matching each `[` (or -1), computed once per text with a stack. */
   labelClose?: Int32Array;
+  /**
+   * The furthest index that a search for a closer so far depended on, Infinity once one found none (text yet to
+   * come could close it). The parse of the text before a top-level position past it cannot change with what follows.
+   */
+  reach: number;
+  /**
+   * Where the text can be cut (see `parseInlineParts`), collected by the top level when asked, at least `cutSpacing`
+   * apart: the index in the text and the number of top-level nodes before it.
+   */
+  cuts?: Array<{ at: number; node: number }>;
+  cutSpacing?: number;
 }
+
+/** Records that the parse so far depended on the text up to `index` (-1: on all of it), and returns `result`. */
+const reaching = <T>(scan: Scan, index: number, result: T): T => {
+  scan.reach = Math.max(scan.reach, index < 0 ? Infinity : index);
+  return result;
+};
 
 const matchAt = (pattern: RegExp, text: string, at: number) => {
   pattern.lastIndex = at;
@@ -62,7 +79,7 @@ function findCodeClose(scan: Scan, from: number, length: number): number {
     scan.codeRuns = runs;
   }
   const starts = scan.codeRuns.get(length);
-  if (!starts) return -1;
+  if (!starts) return reaching(scan, -1, -1);
   let low = 0;
   let high = starts.length;
   while (low < high) {
@@ -70,7 +87,8 @@ function findCodeClose(scan: Scan, from: number, length: number): number {
     if ((starts[middle] as number) < from) low = middle + 1;
     else high = middle;
   }
-  return starts[low] ?? -1;
+  const close = starts[low] ?? -1;
+  return reaching(scan, close < 0 ? -1 : close + length, close);
 }
 
 /**
@@ -79,9 +97,9 @@ function findCodeClose(scan: Scan, from: number, length: number): number {
  */
 function findDelimiterClose(scan: Scan, from: number, char: string, length: number): number {
   const key = char.repeat(length);
-  if ((scan.failed.get(key) ?? Infinity) <= from) return -1;
+  if ((scan.failed.get(key) ?? Infinity) <= from) return reaching(scan, -1, -1);
   const known = scan.found.get(key);
-  if (known && known.from <= from && from < known.at) return known.at;
+  if (known && known.from <= from && from < known.at) return reaching(scan, known.at + length, known.at);
   const { text } = scan;
   for (let at = from; at < text.length; ) {
     const current = text[at];
@@ -96,7 +114,7 @@ function findDelimiterClose(scan: Scan, from: number, char: string, length: numb
       const after = text[at + run] ?? '';
       if (run === length && at > from && !SPACE.test(text[at - 1] ?? ' ') && !(char === '_' && WORD.test(after))) {
         scan.found.set(key, { from, at });
-        return at;
+        return reaching(scan, at + length, at);
       }
       at += run;
     } else {
@@ -104,7 +122,7 @@ function findDelimiterClose(scan: Scan, from: number, char: string, length: numb
     }
   }
   scan.failed.set(key, from);
-  return -1;
+  return reaching(scan, -1, -1);
 }
 
 /** The index of the `]` matching the `[` at `open`, or -1: one pass with a stack, so a flood of `[` stays linear. */
@@ -121,7 +139,8 @@ function findLabelClose(scan: Scan, open: number): number {
     }
     scan.labelClose = closes;
   }
-  return scan.labelClose[open] ?? -1;
+  const close = scan.labelClose[open] ?? -1;
+  return reaching(scan, close, close);
 }
 
 const isSpace = (char: string | undefined) => char !== undefined && SPACE.test(char);
@@ -203,9 +222,16 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
   const inner = (from: number, to: number, link = inLink) => (depth >= MAX_DEPTH ? [text.slice(from, to)] : parse(scan, from, to, depth + 1, link));
   let at = start;
   let autolink: RegExpExecArray | null;
+  let nextCut = start + (scan.cutSpacing ?? 0);
   while (at < end) {
     const char = text[at] as string;
     const next = text[at + 1] ?? '';
+    if (scan.cuts && depth === 0 && at >= nextCut && scan.reach < at && isSpace(text[at - 1]) && WORD.test(char)) {
+      if (buffer !== '') nodes.push(buffer);
+      buffer = '';
+      scan.cuts.push({ at, node: nodes.length });
+      nextCut = at + (scan.cutSpacing ?? 0);
+    }
     if (char === '\\' && next === '\n') {
       push({ type: 'break' });
       at += 2;
@@ -246,6 +272,8 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
       const open = char === '!' ? at + 1 : at;
       const close = inLink ? -1 : findLabelClose(scan, open);
       const destination = close === -1 || close >= end ? undefined : readDestination(text, close + 1);
+      // A destination that did not parse may still, once more text arrives (an unclosed title); one that did ends at its `)`.
+      if (close !== -1 && close < end) reaching(scan, destination ? destination.end - 1 : text[close + 1] === '(' ? -1 : close + 1, undefined);
       if (!destination || destination.end > end) {
         const citation = char === '[' && !inLink ? matchAt(CITATION, text, at) : null;
         if (citation && at + citation[0].length <= end) {
@@ -292,5 +320,33 @@ function parse(scan: Scan, start: number, end: number, depth: number, inLink: bo
  * // [{ type: 'strong', children: ['Hi'] }, ' ', { type: 'link', href: 'https://example.com', children: ['docs'] }]
  */
 export function parseInline(text: string): InlineNode[] {
-  return parse({ text, failed: new Map(), found: new Map() }, 0, text.length, 0, false);
+  return parse({ text, failed: new Map(), found: new Map(), reach: -1 }, 0, text.length, 0, false);
+}
+
+/** A part of a text cut by `parseInlineParts`, with its nodes. */
+export interface InlinePart {
+  text: string;
+  nodes: InlineNode[];
+}
+
+/**
+ * Parses `text` in parts whose nodes are those that parsing each part on its own gives, and joined (with the text
+ * either side of a cut as two strings) those of the whole. A cut falls after a space and before a letter or digit,
+ * where nothing opened before it closes after it, and nothing before it still waits for a closer that more text
+ * could bring (an unclosed `*`, backtick or `[`): so a cut found while a stream grows the text stays a cut of the
+ * final text. Cuts are taken greedily, the first `spacing` or more into the text, each next one `spacing` or more
+ * after the last.
+ *
+ * @example
+ * parseInlineParts('One **two** three. Four *five', 5).map((part) => part.text);
+ * // ['One **two** ', 'three. ', 'Four *five']: no cut after `*five`, which may yet be closed
+ */
+export function parseInlineParts(text: string, spacing: number): InlinePart[] {
+  const cuts: Array<{ at: number; node: number }> = [];
+  const nodes = parse({ text, failed: new Map(), found: new Map(), reach: -1, cuts, cutSpacing: spacing }, 0, text.length, 0, false);
+  const ends = [...cuts, { at: text.length, node: nodes.length }];
+  return ends.map((end, index) => {
+    const start = ends[index - 1] ?? { at: 0, node: 0 };
+    return { text: text.slice(start.at, end.at), nodes: nodes.slice(start.node, end.node) };
+  });
 }

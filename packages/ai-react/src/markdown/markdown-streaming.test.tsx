@@ -1,0 +1,74 @@
+import { render } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { longBlocks } from '../../test/long-blocks.js';
+import type * as Segments from './inline-segments.js';
+import { Markdown, type MarkdownCitation } from './markdown.js';
+
+// `whole` renders each paragraph in one part, as the renderer did before paragraphs were cut: the reference.
+let whole = false;
+vi.mock('./inline-segments.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof Segments>();
+  return { ...actual, segmentInline: (previous: Segments.InlineSegments | undefined, text: string) => actual.segmentInline(previous, text, whole ? Infinity : 1000) };
+});
+
+const citations: MarkdownCitation[] = [
+  { number: 1, url: 'https://example.com/one', title: 'One' },
+  { number: 2, url: 'https://example.com/two' },
+];
+
+/** The DOM as a list of nodes, text nodes included one by one: two adjacent text nodes differ from one. */
+function nodesOf(node: Node): unknown {
+  if (node.nodeType === Node.TEXT_NODE) return node.nodeValue;
+  const element = node as Element;
+  return [element.tagName, ...Array.from(element.attributes, (attribute) => `${attribute.name}=${attribute.value}`), ...Array.from(node.childNodes, nodesOf)];
+}
+
+function renderOnce(source: string) {
+  const { container, unmount } = render(<Markdown source={source} citations={citations} />);
+  const result = { html: container.innerHTML, nodes: nodesOf(container) };
+  unmount();
+  return result;
+}
+
+const filler = 'Words go on and on here, sentence after sentence. '.repeat(30);
+const mixed = [
+  '## A long answer',
+  `${filler}*Emphasis that spans. ${filler}until here* and **strong [1]** and \`code. span\` [2]. ${filler}[a link. with dots](https://example.com/x) then ${filler}`,
+  `- ${filler}\n- second ${filler}`,
+  '| a | b |\n|---|---|\n| one | two |',
+  `> ${filler}`,
+  '```ts\nconst a = 1;\n```',
+  `Last paragraph ${filler}*an opener never closed ${filler}`,
+].join('\n\n');
+const inputs: Record<string, string> = { ...longBlocks(12_000), 'a mixed answer': mixed };
+
+describe('Markdown, streamed', () => {
+  for (const [name, source] of Object.entries(inputs)) {
+    it(`ends ${name} with the DOM of a render at once, and the HTML of paragraphs rendered whole`, () => {
+      const { container, rerender } = render(<Markdown source="" citations={citations} />);
+      // Chunks of 1 to 700 characters, the same each run.
+      for (let length = 0, step = 0; length < source.length; step++) {
+        length = Math.min(source.length, length + 1 + ((step * 7919) % 700));
+        rerender(<Markdown source={source.slice(0, length)} citations={citations} />);
+        // Now and then, the frame shows what a render of that text at once shows: nothing left over from earlier frames.
+        if (step % 10 === 0) expect(container.innerHTML).toBe(renderOnce(source.slice(0, length)).html);
+      }
+      const streamed = { html: container.innerHTML, nodes: nodesOf(container) };
+      expect(streamed).toEqual(renderOnce(source));
+      whole = true;
+      try {
+        expect(streamed.html).toBe(renderOnce(source).html);
+      } finally {
+        whole = false;
+      }
+    });
+  }
+
+  it('cuts the long paragraphs of that answer in parts (more text nodes, the same HTML)', () => {
+    const { container } = render(<Markdown source={mixed} citations={citations} />);
+    const paragraph = container.querySelectorAll('p')[0] as HTMLParagraphElement;
+    expect(Array.from(paragraph.childNodes).filter((node) => node.nodeType === Node.TEXT_NODE).length).toBeGreaterThan(5);
+    expect(paragraph.querySelector('em')?.textContent).toMatch(/^Emphasis that spans\. .*until here$/);
+    expect(paragraph.querySelector('sup[data-citation="1"]')).not.toBeNull();
+  });
+});
