@@ -68,7 +68,7 @@ export type {
 // Core: streaming and the message model
 export type { ChatStreamEvent, ChatStreamOptions } from './core/chat-stream.js';
 export { reduceChatEvent } from './core/chat-reducer.js';
-export { answerParts, createAssistantMessage, restoreMessages, shownAnswer, userMessageParts } from './core/chat-messages.js';
+export { answerParts, createAssistantMessage, cutShortReason, restoreMessages, shownAnswer, userMessageParts } from './core/chat-messages.js';
 export { toRequestMessages } from './core/request-messages.js';
 export { answerText, foldDelta, settleParts, WEB_SEARCH_TOOL, withServerSearch } from './core/answer-parts.js';
 export { jsonSchemaOf, toolDefinitions } from './core/tool-calls.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerParts, restoreMessages, shownAnswer, userMessageParts, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
+import { answerParts, cutShortReason, restoreMessages, shownAnswer, userMessageParts, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
 import { toRequestMessages } from './request-messages.js';
 
 // A conversation exactly as version 0.2 saved it, before messages had parts: JSON from storage, typed loosely.
@@ -61,5 +61,21 @@ describe('restoreMessages', () => {
     expect(again[1]).toBe(current[1]);
     const legacy = (saved[1] as AssistantTurn).versions[1];
     expect(legacy && answerParts(legacy)).toHaveLength(4);
+  });
+});
+
+describe('cutShortReason', () => {
+  const answer = (status: 'done' | 'stopped' | 'streaming', finishReason?: string) =>
+    ({ id: 'a', role: 'assistant', status, parts: [], content: 'Half a sen', reasoning: '', toolCalls: [], images: [], timing: { startedAt: 0, deltas: 1 }, ...(finishReason ? { finishReason } : {}) }) as const;
+
+  it("names a complete answer's length limit or content filter, and nothing for one the model finished or that is not over", () => {
+    expect(cutShortReason(answer('done', 'length'))).toBe('lengthLimit');
+    expect(cutShortReason(answer('done', 'max_tokens'))).toBe('lengthLimit');
+    expect(cutShortReason(answer('done', 'content_filter'))).toBe('contentFilter');
+    expect(cutShortReason(answer('done', 'stop'))).toBeUndefined();
+    expect(cutShortReason(answer('done', 'toString'))).toBeUndefined();
+    expect(cutShortReason(answer('done'))).toBeUndefined();
+    expect(cutShortReason(answer('streaming', 'length'))).toBeUndefined();
+    expect(cutShortReason(answer('stopped', 'length'))).toBeUndefined();
   });
 });

@@ -148,6 +148,20 @@ export function isAnswerOver(answer: AssistantMessage): boolean {
   return answer.status === 'done' || answer.status === 'stopped' || answer.status === 'error';
 }
 
+/** Finish reasons of an answer that ended before the model was done: at its length limit, or stopped by a filter. */
+const CUT_SHORT: Readonly<Record<string, 'lengthLimit' | 'contentFilter'>> = { length: 'lengthLimit', max_tokens: 'lengthLimit', content_filter: 'contentFilter' };
+
+/**
+ * Why a complete answer stops before the model was done, as the label that says so: `lengthLimit` (it reached its
+ * `max_tokens`) or `contentFilter` (the provider's filter ended it); undefined for one the model finished.
+ *
+ * @example
+ * const reason = cutShortReason(answer); // 'lengthLimit' for finish_reason "length"
+ */
+export function cutShortReason(answer: AssistantMessage): 'lengthLimit' | 'contentFilter' | undefined {
+  return answer.status === 'done' && answer.finishReason && Object.hasOwn(CUT_SHORT, answer.finishReason) ? CUT_SHORT[answer.finishReason] : undefined;
+}
+
 /**
  * Messages as read back from storage: an answer saved while it was still arriving (the page closed mid-stream) is
  * shown as stopped, since nothing will finish it; stopped and failed answers stay as they were. Answers saved before

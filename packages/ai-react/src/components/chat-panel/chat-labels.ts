@@ -85,6 +85,10 @@ export interface ChatLabels extends MarkdownLabels {
   failed: string;
   /** Marks an answer a failure cut off after it had started: its partial text stays above this. */
   interrupted: string;
+  /** Marks an answer that ended at its length limit (`finish_reason: "length"`) rather than where the model was done. */
+  lengthLimit: string;
+  /** Marks an answer the provider's content filter stopped (`finish_reason: "content_filter"`). */
+  contentFilter: string;
   /** Announced while an answer is generated, and when it is complete. */
   generating: string;
   answerComplete: string;
@@ -187,6 +191,8 @@ export const defaultChatLabels: ChatLabels = {
   stopped: 'Stopped',
   failed: 'No answer: the request failed.',
   interrupted: 'The answer was cut off: the request failed.',
+  lengthLimit: 'The answer stops here: it reached its length limit.',
+  contentFilter: "The answer stops here: the provider's content filter ended it.",
   generating: 'Generating…',
   answerComplete: 'Answer complete',
   jumpToLatest: 'Jump to latest',

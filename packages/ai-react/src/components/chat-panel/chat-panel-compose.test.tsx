@@ -36,6 +36,26 @@ describe('ChatPanel: composed from primitives', () => {
     expect(within(answer).queryByText('No answer: the request failed.')).toBeNull();
   });
 
+  it('an answer that reached its length limit says it stops there, and so does the status region; one the model finished says nothing', async () => {
+    const features = [{ name: 'chat', model: 'openai/gpt-4o-mini', params: { max_tokens: 8 } }, { name: 'long', model: 'openai/gpt-4o-mini', params: { max_tokens: 4_000 } }];
+    const { user, container, rerender } = renderPanel({}, { pacing: instant, replyTokens: 60, features });
+    await user.type(composer(), 'Tell me everything{Enter}');
+    await waitForAnswer(container);
+    const cut = lastAnswer(container)!;
+    const note = within(cut).getByText('The answer stops here: it reached its length limit.');
+    expect(note.getAttribute('data-finish')).toBe('length');
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('The answer stops here: it reached its length limit.'));
+    rerender(
+      <AiProvider client={mockClient({ pacing: instant, replyTokens: 60, features })} storage={memoryStorage()}>
+        <ChatPanel feature="long" />
+      </AiProvider>,
+    );
+    await user.type(composer(), 'Tell me a little{Enter}');
+    await waitForAnswer(container);
+    expect(within(lastAnswer(container)!).queryByText(/The answer stops here/)).toBeNull();
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Answer complete'));
+  });
+
   it('editing a message keeps the earlier branch: ‹ 1/2 › on the message brings the earlier turns back', async () => {
     const { user, container } = renderPanel();
     await user.type(composer(), 'First{Enter}');

@@ -1,6 +1,6 @@
 'use client';
 import { forwardRef, useEffect, useRef, useState, type SubmitEvent, type HTMLAttributes, type ReactNode } from 'react';
-import { answerParts, isAnswerOver } from '../../core/chat-messages.js';
+import { answerParts, cutShortReason, isAnswerOver } from '../../core/chat-messages.js';
 import type { MessageReasoningPart } from '../../core/message-parts.js';
 import { Markdown } from '../../markdown/markdown.js';
 import { isSendKey } from '../composer/send-key.js';
@@ -105,8 +105,10 @@ export const MessageReasoning = forwardRef<HTMLDivElement, Omit<ReasoningBlockPr
 });
 
 /**
- * Says how an answer ended when it did not end well: "Stopped", "No answer: the request failed", or, when a
- * failure cut an answer that had started, that it was cut off (the partial text stays above it).
+ * Says how an answer ended when it did not end well: "Stopped", "No answer: the request failed", when a failure cut
+ * an answer that had started, that it was cut off (the partial text stays above it), and for an answer that ended
+ * at its length limit or was stopped by the provider's content filter, that it stops there (`data-finish` names the
+ * reason) — an answer cut mid-sentence would otherwise look whole.
  *
  * @example
  * <Message.Status />
@@ -114,6 +116,14 @@ export const MessageReasoning = forwardRef<HTMLDivElement, Omit<ReasoningBlockPr
 export const MessageStatus = forwardRef<HTMLParagraphElement, HTMLAttributes<HTMLParagraphElement>>(function MessageStatus(props, ref) {
   const { labels } = useThreadContext('Message.Status');
   const answer = answerOf(useMessage('Message.Status'));
+  const cutShort = answer && cutShortReason(answer);
+  if (cutShort && answer) {
+    return (
+      <p ref={ref} data-status={answer.status} data-finish={answer.finishReason} {...props}>
+        {labels[cutShort]}
+      </p>
+    );
+  }
   if (answer?.status !== 'stopped' && answer?.status !== 'error') return null;
   const text = answer.status === 'stopped' ? labels.stopped : answer.content === '' ? labels.failed : labels.interrupted;
   return (
