@@ -42,9 +42,9 @@ describe('ChatPanel: composed from primitives', () => {
     await user.type(composer(), 'Tell me everything{Enter}');
     await waitForAnswer(container);
     const cut = lastAnswer(container)!;
-    const note = within(cut).getByText('The answer stops here: it reached its length limit.');
+    const note = within(cut).getByText('Stopped at the length limit.');
     expect(note.getAttribute('data-finish')).toBe('length');
-    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('The answer stops here: it reached its length limit.'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Stopped at the length limit.'));
     rerender(
       <AiProvider client={mockClient({ pacing: instant, replyTokens: 60, features })} storage={memoryStorage()}>
         <ChatPanel feature="long" />
@@ -52,7 +52,7 @@ describe('ChatPanel: composed from primitives', () => {
     );
     await user.type(composer(), 'Tell me a little{Enter}');
     await waitForAnswer(container);
-    expect(within(lastAnswer(container)!).queryByText(/The answer stops here/)).toBeNull();
+    expect(within(lastAnswer(container)!).queryByText(/Stopped at the length limit/)).toBeNull();
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Answer complete'));
   });
 
