@@ -1,6 +1,7 @@
 import { render } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { longBlocks } from '../../test/long-blocks.js';
+import { randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
 import type * as Segments from './inline-segments.js';
 import { Markdown, type MarkdownCitation } from './markdown.js';
 
@@ -40,7 +41,16 @@ const mixed = [
   '```ts\nconst a = 1;\n```',
   `Last paragraph ${filler}*an opener never closed ${filler}`,
 ].join('\n\n');
-const inputs: Record<string, string> = { ...longBlocks(12_000), 'a mixed answer': mixed };
+const nestedItem = (index: number) => `${index + 1}. Step ${index} with **bold**\n   - a nested point\n   - another, that goes\non lazily\n\n   \`\`\`sh\n   run ${index}\n   \`\`\`\n`;
+const randomLines = seededRandom(9);
+const inputs: Record<string, string> = {
+  ...longBlocks(12_000),
+  'a mixed answer': mixed,
+  'a long loose list of nested items, lazy lines and code': Array.from({ length: 120 }, (_, index) => nestedItem(index)).join(''),
+  'a long tight list that a blank line turns loose at the end': `${'- a short item\n'.repeat(300)}\n- the last item`,
+  'a long table followed by a list': `| a | b |\n|:--|--:|\n${'| cell | *more* |\n'.repeat(300)}- after`,
+  'random lists and tables': Array.from({ length: 8 }, () => randomListsAndTables(randomLines, 120)).join('\n'),
+};
 
 describe('Markdown, streamed', () => {
   for (const [name, source] of Object.entries(inputs)) {

@@ -217,7 +217,7 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
     case 'quote':
       return <blockquote key={key}>{block.children.map((child, index) => renderBlock(child, index, context))}</blockquote>;
     case 'list': {
-      const items = block.items.map((item, index) => <ListItem key={index} blocks={item} tight={block.tight} context={context} />);
+      const items = groupStarts(block.items.length).map((from) => <ListItemGroup key={from} items={block.items} from={from} tight={block.tight} context={context} />);
       return block.ordered ? (
         <ol key={key} start={block.start === 1 ? undefined : block.start}>
           {items}
@@ -240,8 +240,8 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
               </tr>
             </thead>
             <tbody>
-              {block.rows.map((row, rowIndex) => (
-                <TableRow key={rowIndex} cells={row} align={block.align} context={context} />
+              {groupStarts(block.rows.length).map((from) => (
+                <TableRowGroup key={from} rows={block.rows} from={from} align={block.align} context={context} />
               ))}
             </tbody>
           </table>
@@ -258,7 +258,7 @@ const ListItem = memo(
   (previous, next) => previous.tight === next.tight && previous.context === next.context && sameBlocks(previous.blocks, next.blocks),
 );
 
-const sameStrings = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]) => a.length === b.length && a.every((value, index) => value === b[index]);
+const sameStrings = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]) => a === b || a.length === b.length && a.every((value, index) => value === b[index]);
 
 /** A table body row: while a stream grows a long table, the rows already written are not rendered again. */
 const TableRow = memo(
@@ -274,6 +274,36 @@ const TableRow = memo(
     );
   },
   (previous, next) => previous.context === next.context && sameStrings(previous.cells, next.cells) && sameStrings(previous.align, next.align),
+);
+
+/**
+ * How many list items or table rows render as a group: while a stream grows a long list, a frame compares the
+ * groups and renders the last one, instead of going through every item.
+ */
+const GROUP_SIZE = 64;
+
+const groupStarts = (count: number) => Array.from({ length: Math.ceil(count / GROUP_SIZE) }, (_, index) => index * GROUP_SIZE);
+
+/** Whether the group of `a` and `b` starting at `from` holds the same entries. */
+function sameGroup<T>(a: readonly T[], b: readonly T[], from: number, same: (x: T, y: T) => boolean): boolean {
+  const end = Math.min(a.length, from + GROUP_SIZE);
+  if (end !== Math.min(b.length, from + GROUP_SIZE)) return false;
+  for (let index = from; index < end; index++) if (!same(a[index] as T, b[index] as T)) return false;
+  return true;
+}
+
+const ListItemGroup = memo(
+  function ListItemGroup({ items, from, tight, context }: { items: readonly (readonly MarkdownBlock[])[]; from: number; tight: boolean; context: RenderContext }) {
+    return items.slice(from, from + GROUP_SIZE).map((item, index) => <ListItem key={index} blocks={item} tight={tight} context={context} />);
+  },
+  (previous, next) => previous.from === next.from && previous.tight === next.tight && previous.context === next.context && sameGroup(previous.items, next.items, next.from, sameBlocks),
+);
+
+const TableRowGroup = memo(
+  function TableRowGroup({ rows, from, align, context }: { rows: readonly (readonly string[])[]; from: number; align: readonly TableAlign[]; context: RenderContext }) {
+    return rows.slice(from, from + GROUP_SIZE).map((row, index) => <TableRow key={index} cells={row} align={align} context={context} />);
+  },
+  (previous, next) => previous.from === next.from && previous.context === next.context && sameStrings(previous.align, next.align) && sameGroup(previous.rows, next.rows, next.from, sameStrings),
 );
 
 /** One top-level block; it renders again only when its own source changed (streaming touches the last one). */

@@ -112,26 +112,61 @@ function parseFence(lines: readonly string[], at: number, match: RegExpExecArray
   return { block: { type: 'code', language, code: body.join('\n'), closed: false }, end };
 }
 
-function parseList(lines: readonly string[], at: number, first: RegExpExecArray, depth: number): { block: MarkdownBlock; end: number } {
+/**
+ * Where the parse of a top-level list or table can be taken up again on a longer text: its state before line `line`,
+ * a line that is final (see `Resumes`). A list resumes at the start of an item: the items before it never change
+ * (each line goes to the last item), and whether the list is tight is a flag carried on.
+ */
+type Resume = { line: number; raw: string } & ({ type: 'list'; tight: boolean; blankBefore: boolean; items: MarkdownBlock[][] } | { type: 'table'; rows: string[][] });
+
+/**
+ * Lines `at` to `to` joined, from `known` lines `at` to `known.line` already joined: a growing block's source is not
+ * joined again each frame (a concatenation of strings is cheap until it is read).
+ */
+function joinLines(lines: readonly string[], at: number, to: number, known: { line: number; raw: string } | undefined): string {
+  if (!known || known.line > to || known.line === at) return lines.slice(at, to).join('\n');
+  return known.line === to ? known.raw : `${known.raw}\n${lines.slice(known.line, to).join('\n')}`;
+}
+
+/**
+ * The resumes of a stream's top-level lists and tables, by their first line: those of the last parse (`previous`),
+ * and those of this one (`next`), which may start at lines up to `last`: that line and those before it are final (a
+ * settled line break ends each), as they must be, since deciding a line can read the next (a delimiter row).
+ */
+interface Resumes {
+  previous: ReadonlyMap<number, Resume> | undefined;
+  next: Map<number, Resume>;
+  last: number;
+}
+
+function parseList(lines: readonly string[], at: number, first: RegExpExecArray, depth: number, resumes?: Resumes): { block: MarkdownBlock; end: number; raw?: string } {
   const baseIndent = (first[1] ?? '').length;
   const marker = first[2] ?? '-';
   const ordered = /\d/.test(marker);
   const kind = ordered ? marker.at(-1) : marker;
+  const resumed = resumes?.previous?.get(at);
+  const taken = resumed?.type === 'list' ? resumed : undefined;
+  // The items parsed by an earlier frame, then the lines of those read now.
+  const done = taken ? taken.items : [];
   const items: string[][] = [];
-  let tight = true;
+  let tight = taken ? taken.tight : true;
   let contentOffset = 0;
-  let end = at;
-  let blankBefore = false;
+  let end = taken ? taken.line : at;
+  let blankBefore = taken ? taken.blankBefore : false;
+  let hasText = false;
+  let checkpoint = taken && { line: taken.line, tight: taken.tight, blankBefore: taken.blankBefore, count: done.length };
   for (; end < lines.length; end++) {
     const line = lines[end] ?? '';
     const item = RULE.test(line) ? null : LIST_ITEM.exec(line);
     const itemIndent = item ? (item[1] ?? '').length : 0;
     if (item && itemIndent <= baseIndent + 1 && (ordered ? /\d/.test(item[2] ?? '') && item[2]?.at(-1) === kind : item[2] === kind)) {
       // A sibling item.
-      if (blankBefore && items.length > 0) tight = false;
+      if (resumes && end <= resumes.last) checkpoint = { line: end, tight, blankBefore, count: done.length + items.length };
+      if (blankBefore && done.length + items.length > 0) tight = false;
       const spaces = (item[3] ?? ' ').length;
       contentOffset = itemIndent + (item[2] ?? '').length + (spaces > 4 || item[4] === undefined ? 1 : spaces);
       items.push([item[4] ?? '']);
+      hasText = item[4] !== undefined && !BLANK.test(item[4]);
       blankBefore = false;
       continue;
     }
@@ -144,13 +179,14 @@ function parseList(lines: readonly string[], at: number, first: RegExpExecArray,
     const indent = indentOf(line);
     if (indent >= Math.min(contentOffset, baseIndent + 2)) {
       // Inside the item (lenient: two spaces of nesting are enough, as models often write).
-      if (blankBefore && current.some((text) => !BLANK.test(text))) tight = false;
+      if (blankBefore && hasText) tight = false;
       current.push(line.slice(Math.min(indent, contentOffset)));
     } else if (!blankBefore && !interrupts(lines, end) && !LIST_ITEM.test(line)) {
       current.push(line.trim()); // a lazy continuation of the item's paragraph
     } else {
       break;
     }
+    hasText = true;
     blankBefore = false;
   }
   // Blank lines after the last item belong to what follows.
@@ -159,13 +195,41 @@ function parseList(lines: readonly string[], at: number, first: RegExpExecArray,
     (items.at(-1) as string[]).pop();
   }
   const start = ordered ? Number.parseInt(marker, 10) : 1;
-  return { block: { type: 'list', ordered, start, tight, items: items.map((item) => parseLines(item, depth + 1).map((entry) => entry.block)) }, end };
+  const parsed = done.concat(items.map((item) => parseLines(item, depth + 1).map((entry) => entry.block)));
+  const block: MarkdownBlock = { type: 'list', ordered, start, tight, items: parsed };
+  if (!resumes || !checkpoint) return { block, end };
+  const raw = joinLines(lines, at, checkpoint.line, taken);
+  resumes.next.set(at, { type: 'list', line: checkpoint.line, raw, tight: checkpoint.tight, blankBefore: checkpoint.blankBefore, items: parsed.slice(0, checkpoint.count) });
+  return { block, end, raw: joinLines(lines, at, end, { line: checkpoint.line, raw }) };
 }
 
-/** Parses lines into blocks, each with the index of the line after it. */
-function parseLines(lines: readonly string[], depth = 0): Array<{ block: MarkdownBlock; start: number; end: number }> {
-  const blocks: Array<{ block: MarkdownBlock; start: number; end: number }> = [];
-  let at = 0;
+function parseTable(lines: readonly string[], at: number, table: { align: TableAlign[]; head: string[] }, resumes?: Resumes): { block: MarkdownBlock; end: number; raw?: string } {
+  const resumed = resumes?.previous?.get(at);
+  const taken = resumed?.type === 'table' ? resumed : undefined;
+  // Rows never change once the lines after them are final: an earlier frame's rows are kept.
+  const added: string[][] = [];
+  let end = taken ? taken.line : at + 2;
+  while (end < lines.length && !BLANK.test(lines[end] ?? '') && (lines[end] ?? '').includes('|') && !interrupts(lines, end)) {
+    const cells = splitRow(lines[end] ?? '');
+    added.push(table.head.map((_, index) => cells[index] ?? ''));
+    end++;
+  }
+  const rows = taken ? taken.rows.concat(added) : added;
+  const block: MarkdownBlock = { type: 'table', ...table, rows };
+  const line = resumes ? Math.min(end, resumes.last) : 0;
+  if (!resumes || line < at + 2) return { block, end };
+  const raw = joinLines(lines, at, line, taken);
+  resumes.next.set(at, { type: 'table', line, raw, rows: rows.slice(0, line - at - 2) });
+  return { block, end, raw: joinLines(lines, at, end, { line, raw }) };
+}
+
+/**
+ * Parses lines from `from` into blocks, each with its first line and the line after it. `resumes` are for the top
+ * level of a stream: its lists and tables are taken up where an earlier frame left them.
+ */
+function parseLines(lines: readonly string[], depth = 0, from = 0, resumes?: Resumes): Array<{ block: MarkdownBlock; start: number; end: number; raw?: string | undefined }> {
+  const blocks: Array<{ block: MarkdownBlock; start: number; end: number; raw?: string | undefined }> = [];
+  let at = from;
   while (at < lines.length) {
     const line = lines[at] ?? '';
     const start = at;
@@ -173,8 +237,8 @@ function parseLines(lines: readonly string[], depth = 0): Array<{ block: Markdow
       at++;
       continue;
     }
-    const add = (block: MarkdownBlock, end: number) => {
-      blocks.push({ block, start, end });
+    const add = (block: MarkdownBlock, end: number, raw?: string) => {
+      blocks.push({ block, start, end, raw });
       at = end;
     };
     const fence = FENCE.exec(line);
@@ -199,17 +263,11 @@ function parseLines(lines: readonly string[], depth = 0): Array<{ block: Markdow
       }
       add({ type: 'quote', children: parseLines(quoted, depth + 1).map((entry) => entry.block) }, end);
     } else if (depth < MAX_DEPTH && item && (item[1] ?? '').length < 4) {
-      const parsed = parseList(lines, at, item, depth);
-      add(parsed.block, parsed.end);
+      const parsed = parseList(lines, at, item, depth, resumes);
+      add(parsed.block, parsed.end, parsed.raw);
     } else if (table) {
-      let end = at + 2;
-      const rows: string[][] = [];
-      while (end < lines.length && !BLANK.test(lines[end] ?? '') && (lines[end] ?? '').includes('|') && !interrupts(lines, end)) {
-        const cells = splitRow(lines[end] ?? '');
-        rows.push(table.head.map((_, index) => cells[index] ?? ''));
-        end++;
-      }
-      add({ type: 'table', ...table, rows }, end);
+      const parsed = parseTable(lines, at, table, resumes);
+      add(parsed.block, parsed.end, parsed.raw);
     } else {
       let end = at + 1;
       while (end < lines.length && !BLANK.test(lines[end] ?? '') && !interrupts(lines, end)) end++;
@@ -241,27 +299,56 @@ export interface MarkdownParse {
 // Leading tabs count as four spaces each, as CommonMark's tab stops mostly do.
 const toLines = (source: string) => source.replace(/\r\n?/g, '\n').split('\n').map((line) => line.replace(/^\t+/, (tabs) => '    '.repeat(tabs.length)));
 
+/** What a parse keeps for the next frame of its stream, beside what it shows. */
+interface ParseState {
+  lines: string[];
+  /** How many lines are final: each ends in a line break that more text cannot change. */
+  settled: number;
+  /** Where the text after them starts. */
+  tail: number;
+  resumes: ReadonlyMap<number, Resume>;
+}
+
+const states = new WeakMap<MarkdownParse, ParseState>();
+
+/** The offset after the last line break of `source` that more text cannot change (a last `\r` may become `\r\n`). */
+function settledTail(source: string): number {
+  const end = source.endsWith('\r') ? source.length - 2 : source.length - 1;
+  return Math.max(source.lastIndexOf('\n', end), source.lastIndexOf('\r', end)) + 1;
+}
+
+const lineBreaks = (text: string) => text.replace(/\r\n?/g, '\n').split('\n').length - 1;
+
 /**
  * Parses `source`, reusing a parse of text it continues (a stream's previous frame): only the last two blocks are
  * parsed again, since text added at the end can change only the block it extends and, through its first line, the
- * one before (a `#` that becomes `#a` is no heading but the paragraph's next line). Earlier blocks keep their
- * objects, so their rendering is skipped too. Any other `previous` is ignored.
+ * one before (a `#` that becomes `#a` is no heading but the paragraph's next line). A list or table among them is
+ * taken up at its last item or row that more text can still change, so a frame costs what arrived, not the block.
+ * Earlier blocks keep their objects, so their rendering is skipped too. Any other `previous` is ignored.
  *
  * @example
  * let parse = continueMarkdown(undefined, 'Hello');
  * parse = continueMarkdown(parse, 'Hello, world\n\n- one'); // parse.blocks: paragraph, list
  */
 export function continueMarkdown(previous: MarkdownParse | undefined, source: string): MarkdownParse {
-  const lines = toLines(source);
-  const keep = previous && source.startsWith(previous.source) ? Math.max(0, previous.blocks.length - 2) : 0;
-  const from = keep > 0 ? (previous?.starts[keep] as number) : 0;
-  const blocks = previous ? previous.blocks.slice(0, keep) : [];
-  const starts = previous ? previous.starts.slice(0, keep) : [];
-  for (const { block, start, end } of parseLines(lines.slice(from))) {
-    blocks.push({ block, raw: lines.slice(from + start, from + end).join('\n') });
-    starts.push(from + start);
+  const state = previous && source.startsWith(previous.source) ? states.get(previous) : undefined;
+  const from = state?.tail ?? 0;
+  // Only the text after the last settled line break is split again.
+  const lines = state ? state.lines.slice(0, state.settled).concat(toLines(source.slice(from))) : toLines(source);
+  const tail = settledTail(source);
+  const settled = (state?.settled ?? 0) + lineBreaks(source.slice(from, tail));
+  const keep = state && previous ? Math.max(0, previous.blocks.length - 2) : 0;
+  const blocks = previous && state ? previous.blocks.slice(0, keep) : [];
+  const starts = previous && state ? previous.starts.slice(0, keep) : [];
+  // A resume's line and the one before it must be final: deciding a line can read the next.
+  const resumes: Resumes = { previous: state?.resumes, next: new Map(), last: settled - 1 };
+  for (const { block, start, end, raw } of parseLines(lines, 0, keep > 0 ? (previous?.starts[keep] as number) : 0, resumes)) {
+    blocks.push({ block, raw: raw ?? lines.slice(start, end).join('\n') });
+    starts.push(start);
   }
-  return { source, blocks, starts };
+  const parse = { source, blocks, starts };
+  states.set(parse, { lines, settled, tail, resumes: resumes.next });
+  return parse;
 }
 
 const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a.length === b.length && a.every((value, index) => same(value, b[index] as T));
@@ -269,6 +356,7 @@ const sameText = (a: string | undefined, b: string | undefined) => a === b;
 
 /** Whether two parsed blocks are equal, field by field (a list item parsed again each frame of a stream is a new object). */
 export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
+  if (a === b) return true;
   switch (a.type) {
     case 'paragraph':
       return b.type === 'paragraph' && a.text === b.text;
@@ -289,5 +377,5 @@ export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
 
 /** Whether two lists of blocks are equal (see `sameBlock`). */
 export function sameBlocks(a: readonly MarkdownBlock[], b: readonly MarkdownBlock[]): boolean {
-  return sameList(a, b, sameBlock);
+  return a === b || sameList(a, b, sameBlock);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { continueMarkdown, parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
 import { parseInline } from './parse-inline.js';
 import { safeHref, safeImageHref } from './safe-url.js';
+import { randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
 
 const blocks = (source: string): MarkdownBlock[] => parseMarkdown(source).map((entry) => entry.block);
 
@@ -240,5 +241,55 @@ describe('continueMarkdown', () => {
   it('starts over when the text is not a continuation (an edit, another version)', () => {
     const first = continueMarkdown(undefined, 'One\n\nTwo\n\nThree');
     expect(continueMarkdown(first, 'Uno\n\nTwo').blocks).toEqual(parseMarkdown('Uno\n\nTwo'));
+  });
+});
+
+describe('continueMarkdown on lists and tables', () => {
+  /** Streams `source` in chunks of 1 to `most` characters, checking every frame against a parse at once. */
+  function expectStreamedAsAtOnce(source: string, next: () => number, most: number) {
+    let parse = continueMarkdown(undefined, '');
+    for (let end = 0; end < source.length; ) {
+      end = Math.min(source.length, end + 1 + Math.floor(next() * most));
+      const text = source.slice(0, end);
+      parse = continueMarkdown(parse, text);
+      expect(parse.blocks, JSON.stringify(text)).toEqual(parseMarkdown(text));
+    }
+  }
+
+  it('gives the blocks of a parse at once at every frame, on thousands of random lists and tables', () => {
+    const next = seededRandom(3);
+    for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomListsAndTables(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40);
+  });
+
+  it('gives the blocks of a parse at once on long random lists and tables, in large chunks', () => {
+    const next = seededRandom(5);
+    for (let round = 0; round < 20; round++) expectStreamedAsAtOnce(randomListsAndTables(next, 400), next, 200);
+  });
+
+  const list = (count: number) => Array.from({ length: count }, (_, index) => `- item ${index}\n  more of ${index}`).join('\n');
+
+  it('keeps the items of a growing list that can no longer change, and turns it loose when a blank line comes', () => {
+    const first = continueMarkdown(undefined, list(50));
+    const next = continueMarkdown(first, `${list(50)}\n- item 50`);
+    const [before, after] = [first.blocks[0]?.block, next.blocks[0]?.block];
+    if (before?.type !== 'list' || after?.type !== 'list') throw new Error('expected lists');
+    // Every item but the last is kept: the last one's lines may still change.
+    expect(after.items.slice(0, 49).every((item, index) => item === before.items[index])).toBe(true);
+    expect(after.items).toHaveLength(51);
+    const loose = continueMarkdown(continueMarkdown(next, `${list(50)}\n- item 50\n\n`), `${list(50)}\n- item 50\n\n- item 51`);
+    expect(loose.blocks).toEqual(parseMarkdown(`${list(50)}\n- item 50\n\n- item 51`));
+    expect(loose.blocks[0]?.block).toMatchObject({ type: 'list', tight: false });
+  });
+
+  it('keeps the rows of a growing table, and ends it where a row is followed by a delimiter row', () => {
+    const rows = Array.from({ length: 50 }, (_, index) => `| ${index} | cell ${index} |`).join('\n');
+    const first = continueMarkdown(undefined, `| a | b |\n|---|---|\n${rows}`);
+    const next = continueMarkdown(first, `| a | b |\n|---|---|\n${rows}\n| 50 | cell 50 |`);
+    const [before, after] = [first.blocks[0]?.block, next.blocks[0]?.block];
+    if (before?.type !== 'table' || after?.type !== 'table') throw new Error('expected tables');
+    // Every row but the last two: the last line may still change, and so decide whether the one before is a row.
+    expect(after.rows.slice(0, 48).every((row, index) => row === before.rows[index])).toBe(true);
+    const split = `| a | b |\n|---|---|\n${rows}\n| c | d |\n|---|---|\n| e | f |`;
+    expect(continueMarkdown(next, split).blocks).toEqual(parseMarkdown(split));
   });
 });
