@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: every check this repository has, in order, stopping at the first failure. Steps that need nothing from
-// each other (the linters, typechecks, package checks and the Storybook build) run side by side, one per core.
+// `npm test`: every check this repository has, in order, stopping at the first failure. The checks before the tests
+// (the linters, typechecks, the build, package checks and the Storybook build) run side by side, one per core, each
+// as soon as the steps it needs have passed.
 // Extra arguments go to vitest: `npm test -- emulator` runs only the tests whose path matches "emulator".
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,27 +17,36 @@ mkdirSync(path.dirname(vitestReport), { recursive: true });
 rmSync(vitestReport, { force: true });
 
 /**
- * @typedef {{ name: string, file: string, args: string[], env?: Record<string, string> }} Step
- *   a name and the command it runs; add a step by adding a line
- * @typedef {{ together: Step[] }} Group steps that need nothing from each other, run side by side (as many at once
- *   as the machine has cores), each one's output printed whole when it ends
+ * @typedef {{ name: string, file: string, args: string[], env?: Record<string, string>, after?: Step[] }} Step
+ *   a name and the command it runs; in a group, `after` names the steps of that group it needs to have passed
+ * @typedef {{ together: Step[] }} Group steps run side by side (as many at once as the machine has cores), each
+ *   started as soon as a core is free and its `after` steps passed, earlier ones first; each one's output is printed
+ *   whole when it ends
  */
 
+const build = pnpm('build packages (pnpm -r build)', ['-r', 'build']);
+const typecheck = bin('typecheck (tsc -b)', 'tsc', ['-b']);
 /** @type {Array<Step | Group>} */
 const plan = [
-  { together: [bin('lint (eslint)', 'eslint', ['.']), bin('typecheck (tsc -b)', 'tsc', ['-b'])] },
-  pnpm('build packages (pnpm -r build)', ['-r', 'build']),
   {
+    // In order of what to start first when a core is free: the build first, since four steps wait for it, then the
+    // longest. (As two groups, lint and typecheck, then the build, then the rest, a core sat idle twice.)
     together: [
-      // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium, built the way their
-      // global setup builds it (skipped when up to date; under its lock; swapped in whole), so vitest reuses it.
-      node('storybook build (static, no server, no key)', ['--input-type=module', '-e', storybookScript()]),
+      build,
+      typecheck,
       // What each package would publish: publint and Are the Types Wrong on its packed tarball.
-      node('package checks (publint, attw)', [path.join(repoRoot, 'scripts/check-packages.mjs')]),
-      // The demo imports the packages as an app would, through their built `exports`, so it is checked after the build.
-      bin('typecheck the demo app', 'tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit']),
-      bin("typecheck the README examples' runner", 'tsc', ['-p', 'examples/readme/tsconfig.json']),
-      bin('typecheck the benchmark', 'tsc', ['-p', 'bench/tsconfig.json']),
+      after([build], node('package checks (publint, attw)', [path.join(repoRoot, 'scripts/check-packages.mjs')])),
+      bin('lint (eslint)', 'eslint', ['.']),
+      // The README runner, the benchmark and the demo import the packages as an app would, through their built
+      // `exports`. The first two also import the packages' sources, which they read as the declarations `tsc -b`
+      // emitted (project references), so they run after it.
+      after([build, typecheck], bin("typecheck the README examples' runner", 'tsc', ['-b', 'examples/readme/tsconfig.json'])),
+      after([build, typecheck], bin('typecheck the benchmark', 'tsc', ['-b', 'bench/tsconfig.json'])),
+      // The static Storybook the browser tests (vitest project ai-react-browser) open in Chromium, built the way their
+      // global setup builds it (skipped when up to date; under its lock; swapped in whole), so vitest reuses it. It is
+      // built from the sources (workspace aliases), so it needs no package build.
+      node('storybook build (static, no server, no key)', ['--input-type=module', '-e', storybookScript()]),
+      after([build], bin('typecheck the demo app', 'tsc', ['-p', 'examples/demo/tsconfig.json', '--noEmit'])),
     ],
   },
   bin('unit and integration tests (vitest run)', 'vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...vitestArgs]),
@@ -80,15 +90,36 @@ async function runStep(step, { capture }) {
 }
 
 /**
- * Runs steps side by side, as many at once as there are cores; after a failure it starts no more of them and waits
- * for those running. Returns the first failed step's name.
+ * Runs steps side by side, as many at once as there are cores: a free core takes the first step whose `after` steps
+ * have passed. After a failure it starts no more of them and waits for those running. Returns the first failed
+ * step's name.
  * @param {Step[]} group @returns {Promise<string | undefined>}
  */
 async function runTogether(group) {
-  const queue = [...group];
+  const pending = [...group];
+  /** @type {Set<Step>} */
+  const passed = new Set();
+  let running = 0;
   let firstFailed;
+  /** @type {Array<() => void>} */
+  const waiting = [];
   const lane = async () => {
-    for (let step = queue.shift(); step && !firstFailed; step = queue.shift()) firstFailed = (await runStep(step, { capture: true })) ?? firstFailed;
+    while (pending.length > 0 && !firstFailed) {
+      const index = pending.findIndex((step) => (step.after ?? []).every((needed) => passed.has(needed)));
+      if (index === -1) {
+        if (running === 0) throw new Error(`"${pending[0]?.name}" waits for a step that is not in its group`);
+        // Until a running step ends: it may be the one the next step needs.
+        await new Promise((resolve) => waiting.push(() => resolve(undefined)));
+        continue;
+      }
+      const [step] = pending.splice(index, 1);
+      running += 1;
+      const failedStep = await runStep(/** @type {Step} */ (step), { capture: true });
+      running -= 1;
+      if (failedStep) firstFailed ??= failedStep;
+      else passed.add(/** @type {Step} */ (step));
+      for (const wake of waiting.splice(0)) wake();
+    }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), group.length)) }, lane));
   return firstFailed;
@@ -122,6 +153,11 @@ function bin(name, tool, args) {
 function pnpm(name, args) {
   const { command, prefixArgs } = resolvePnpm();
   return { name, file: command, args: [...prefixArgs, ...args], env: nativeBuildEnv() };
+}
+
+/** `step`, started in its group only once `needed` passed. @param {Step[]} needed @param {Step} step @returns {Step} */
+function after(needed, step) {
+  return { ...step, after: needed };
 }
 
 /** The current Node. @param {string} name @param {string[]} args @returns {Step} */

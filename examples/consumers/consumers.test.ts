@@ -56,23 +56,53 @@ function appEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs a command in an app folder; fails the test with its output when it exits non-zero. */
-function run(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: appEnv(env as Record<string, string>), maxBuffer: 64 * 1024 * 1024 });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${path.basename(cwd)} (exit ${result.status}):\n${output.slice(-6_000)}`);
-  return output;
+/**
+ * Runs a command without blocking the event loop (packs, installs and builds run side by side); resolves with its
+ * standard output, rejects with its output when it exits non-zero.
+ */
+function spawnAsync(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env });
+    let stdout = '';
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => {
+      stdout += data.toString();
+      output += data.toString();
+    });
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} failed in ${path.basename(cwd)} (exit ${code}):\n${output.slice(-6_000)}`))));
+  });
 }
 
-/** The same command, without blocking the event loop (installs run side by side). */
-function runAsync(cwd: string, command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: appEnv() });
-    let output = '';
-    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed in ${path.basename(cwd)} (exit ${code}):\n${output.slice(-6_000)}`))));
-  });
+/** Runs a command in an app folder, in the app's environment (appEnv) with `extra` set. */
+async function run(cwd: string, command: string, args: string[], extra: Record<string, string> = {}): Promise<void> {
+  await spawnAsync(cwd, command, args, appEnv(extra));
+}
+
+/**
+ * Each app's typecheck and build, started as soon as its own install ends rather than after every install and every
+ * earlier app's tests: the SQLite app's install compiles better-sqlite3 from source (no prebuilt binary can be
+ * downloaded here) for a minute or more, which the other apps' builds fill. The builds run one at a time, in the order
+ * their installs end, so this file keeps to about two processes at once beside the other test files.
+ */
+const builds = new Map<string, Promise<void>>();
+let lastBuild: Promise<unknown> = Promise.resolve();
+function startBuild(app: ConsumerApp): void {
+  const build = lastBuild.then(() => typecheckAndBuild(app));
+  // Its test awaits it and reports its failure; until then a rejection is not unhandled.
+  build.catch(() => {});
+  builds.set(app.name, build);
+  lastBuild = build.catch(() => {});
+}
+
+async function typecheckAndBuild(app: ConsumerApp): Promise<void> {
+  const folder = path.join(work, app.name);
+  const databaseUrl = app.database === 'postgres' ? await createPostgresDatabase() : undefined;
+  if (databaseUrl) process.env[`CONSUMER_DB_${app.name}`] = databaseUrl;
+  if (app.name !== 'nextjs') await run(folder, 'npm', ['run', 'typecheck']);
+  // next build typechecks with the app's tsconfig (strict, skipLibCheck false) before it builds.
+  await run(folder, 'npm', ['run', 'build'], { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), NEXT_TELEMETRY_DISABLED: '1' });
 }
 
 async function createPostgresDatabase(): Promise<string> {
@@ -93,13 +123,15 @@ beforeAll(async () => {
   }
   mkdirSync(path.join(work, 'tarballs'), { recursive: true });
   const tarballs: Record<string, string> = {};
-  for (const [name, directory] of Object.entries(PACKAGES)) {
-    const { command, prefixArgs } = resolvePnpm();
-    const pack = spawnSync(command, [...prefixArgs, 'pack', '--json', '--pack-destination', path.join(work, 'tarballs')], { cwd: path.join(repoRoot, directory), encoding: 'utf8' });
-    if (pack.status !== 0) throw new Error(`pnpm pack failed in ${directory}:\n${pack.stderr}`);
-    const packed = JSON.parse(pack.stdout) as { filename: string };
-    tarballs[name] = path.resolve(work, 'tarballs', packed.filename);
-  }
+  // Packed side by side: each pack is mostly the package manager starting.
+  await Promise.all(
+    Object.entries(PACKAGES).map(async ([name, directory]) => {
+      const { command, prefixArgs } = resolvePnpm();
+      const output = await spawnAsync(path.join(repoRoot, directory), command, [...prefixArgs, 'pack', '--json', '--pack-destination', path.join(work, 'tarballs')], process.env);
+      const packed = JSON.parse(output) as { filename: string };
+      tarballs[name] = path.resolve(work, 'tarballs', packed.filename);
+    }),
+  );
   for (const app of APPS) {
     const folder = path.join(work, app.name);
     cpSync(app.source, folder, { recursive: true, filter: (file) => !/[\\/](node_modules|\.next|dist|dist-server)$/.test(file) });
@@ -111,12 +143,14 @@ beforeAll(async () => {
     writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
   }
   const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
-  await Promise.all(APPS.map((app) => runAsync(path.join(work, app.name), 'npm', install)));
+  await Promise.all(APPS.map((app) => run(path.join(work, app.name), 'npm', install).then(() => startBuild(app))));
   emulator = await startEmulator({ keys: [upstreamKey], scenario: { tokensPerSecond: 200 } });
   browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS, headless: true });
 }, 600_000);
 
 afterAll(async () => {
+  // A build still running when an install failed: let it end before its folder and database go.
+  await Promise.allSettled(builds.values());
   await browser?.close();
   await emulator?.close();
   if (databases.length > 0) {
@@ -149,11 +183,10 @@ describe.each(APPS)('a fresh $name app with the packed packages', (app) => {
   });
 
   it('typechecks under strict with skipLibCheck false, and builds', async () => {
-    const databaseUrl = app.database === 'postgres' ? await createPostgresDatabase() : undefined;
-    if (databaseUrl) process.env[`CONSUMER_DB_${app.name}`] = databaseUrl;
-    if (app.name !== 'nextjs') run(folder(), 'npm', ['run', 'typecheck']);
-    // next build typechecks with the app's tsconfig (strict, skipLibCheck false) before it builds.
-    run(folder(), 'npm', ['run', 'build'], { ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), NEXT_TELEMETRY_DISABLED: '1' });
+    // Started when the app's install ended (startBuild).
+    const build = builds.get(app.name);
+    if (!build) throw new Error(`${app.name} was never built: its install did not finish`);
+    await build;
   }, 300_000);
 
   it('streams an answer into ChatPanel in Chromium, through the gateway, from the emulator', async () => {
