@@ -10,7 +10,7 @@ import { useCopyFeedback } from './copy-button.js';
 import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
 import { segmentInline, type InlineSegments } from './inline-segments.js';
-import { continueMarkdown, sameBlocks, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
+import { continueMarkdown, sameBlocks, sameStrings, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
 import { parseInline, type InlineNode, type InlinePart } from './parse-inline.js';
 
 /** The visible strings of rendered markdown (the code blocks' copy button). */
@@ -257,8 +257,6 @@ const ListItem = memo(
   },
   (previous, next) => previous.tight === next.tight && previous.context === next.context && sameBlocks(previous.blocks, next.blocks),
 );
-
-const sameStrings = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]) => a === b || a.length === b.length && a.every((value, index) => value === b[index]);
 
 /** A table body row: while a stream grows a long table, the rows already written are not rendered again. */
 const TableRow = memo(

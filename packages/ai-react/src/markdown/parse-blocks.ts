@@ -351,8 +351,12 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
   return parse;
 }
 
-const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a.length === b.length && a.every((value, index) => same(value, b[index] as T));
+/** Whether two lists hold equal entries, in order (the same list object is equal at once). */
+const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a === b || (a.length === b.length && a.every((value, index) => same(value, b[index] as T)));
 const sameText = (a: string | undefined, b: string | undefined) => a === b;
+
+/** Whether two lists of strings are equal, entry by entry (table cells, column alignments). */
+export const sameStrings = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean => sameList(a, b, sameText);
 
 /** Whether two parsed blocks are equal, field by field (a list item parsed again each frame of a stream is a new object). */
 export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
@@ -371,11 +375,11 @@ export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
     case 'list':
       return b.type === 'list' && a.ordered === b.ordered && a.start === b.start && a.tight === b.tight && sameList(a.items, b.items, sameBlocks);
     case 'table':
-      return b.type === 'table' && sameList(a.align, b.align, sameText) && sameList(a.head, b.head, sameText) && sameList(a.rows, b.rows, (x, y) => sameList(x, y, sameText));
+      return b.type === 'table' && sameList(a.align, b.align, sameText) && sameList(a.head, b.head, sameText) && sameList(a.rows, b.rows, sameStrings);
   }
 }
 
 /** Whether two lists of blocks are equal (see `sameBlock`). */
 export function sameBlocks(a: readonly MarkdownBlock[], b: readonly MarkdownBlock[]): boolean {
-  return a === b || sameList(a, b, sameBlock);
+  return sameList(a, b, sameBlock);
 }
