@@ -1,30 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { TokenCounts } from './billing.js';
 
 export type GenerationKind = 'chat' | 'embeddings' | 'images';
 export type GenerationStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'dropped';
 
-export interface BilledUsage {
-  promptTokens: number;
-  completionTokens: number;
-  reasoningTokens: number;
-  imageTokens: number;
-  /** Web search results billed (absent when the request searched nothing). */
-  webSearchResults?: number;
-  /** Searches on the model's own engine billed (absent when none). */
-  webSearches?: number;
-  /** Searches run, on any engine (absent when none): what `server_tool_use.web_search_requests` reports. */
-  webSearchRequests?: number;
-  /** Prompt tokens (of `promptTokens`) of input audio (absent when none). */
-  audioTokens?: number;
-  /** Input images billed per image (absent when none). */
-  inputImages?: number;
-  /** PDF pages billed to the OCR engine (absent when none). */
-  ocrPages?: number;
-  /** Prompt tokens (of `promptTokens`) of input video (absent when none). */
-  videoTokens?: number;
-  /** Prompt tokens read from and written to the provider's cache. */
-  cachedTokens?: number;
-  cacheWriteTokens?: number;
+/** What a generation was billed: its counts (absent optional ones were none) and what they cost. */
+export interface BilledUsage extends TokenCounts {
   /** What the cache saved against the prompt price (negative when a write cost more). */
   cacheDiscount?: number;
   /** USD charged to the key. */

@@ -8,15 +8,7 @@ export function fullCounts(plan: ChatPlan): TokenCounts {
     completionTokens: plan.completionTokens,
     reasoningTokens: plan.reasoningPieces.length,
     imageTokens: plan.images.length * IMAGE_OUTPUT_TOKENS,
-    ...(plan.webSearchResults > 0 ? { webSearchResults: plan.webSearchResults } : {}),
-    ...(plan.webSearches > 0 ? { webSearches: plan.webSearches } : {}),
-    ...(plan.webSearchRequests > 0 ? { webSearchRequests: plan.webSearchRequests } : {}),
-    ...(plan.audioTokens > 0 ? { audioTokens: plan.audioTokens } : {}),
-    ...(plan.inputImages > 0 ? { inputImages: plan.inputImages } : {}),
-    ...(plan.ocrPages > 0 ? { ocrPages: plan.ocrPages } : {}),
-    ...(plan.videoTokens > 0 ? { videoTokens: plan.videoTokens } : {}),
-    ...(plan.cachedTokens > 0 ? { cachedTokens: plan.cachedTokens } : {}),
-    ...(plan.cacheWriteTokens > 0 ? { cacheWriteTokens: plan.cacheWriteTokens } : {}),
+    ...billedExtras(plan),
   };
 }
 
@@ -28,14 +20,15 @@ export function sentCounts(plan: ChatPlan, tokensSent: number, imagesSent: boole
     completionTokens: tokensSent + imageTokens,
     reasoningTokens: Math.min(tokensSent, plan.reasoningPieces.length),
     imageTokens,
-    ...(plan.webSearchResults > 0 ? { webSearchResults: plan.webSearchResults } : {}),
-    ...(plan.webSearches > 0 ? { webSearches: plan.webSearches } : {}),
-    ...(plan.webSearchRequests > 0 ? { webSearchRequests: plan.webSearchRequests } : {}),
-    ...(plan.audioTokens > 0 ? { audioTokens: plan.audioTokens } : {}),
-    ...(plan.inputImages > 0 ? { inputImages: plan.inputImages } : {}),
-    ...(plan.ocrPages > 0 ? { ocrPages: plan.ocrPages } : {}),
-    ...(plan.videoTokens > 0 ? { videoTokens: plan.videoTokens } : {}),
-    ...(plan.cachedTokens > 0 ? { cachedTokens: plan.cachedTokens } : {}),
-    ...(plan.cacheWriteTokens > 0 ? { cacheWriteTokens: plan.cacheWriteTokens } : {}),
+    ...billedExtras(plan),
   };
 }
+
+/** The counts besides the token totals, owed whole by an answer cut short too (the prompt's parts and the searches come before its first token); those above zero only. */
+function billedExtras(plan: ChatPlan): Partial<TokenCounts> {
+  const extras: Partial<TokenCounts> = {};
+  for (const name of EXTRA_COUNTS) if (plan[name] > 0) extras[name] = plan[name];
+  return extras;
+}
+
+const EXTRA_COUNTS = ['webSearchResults', 'webSearches', 'webSearchRequests', 'audioTokens', 'inputImages', 'ocrPages', 'videoTokens', 'cachedTokens', 'cacheWriteTokens'] as const;
