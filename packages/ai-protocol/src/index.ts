@@ -8,3 +8,4 @@ export type { AttachmentKind, AttachmentRule, CatalogEntry, ExtensionAccess, Ext
 export { dataUrlBytes, imageInputTokens, imageSize, imageTypeOf, isDataUrl, pdfPageCount } from './attachments.js';
 export { llamaGuardPrompt } from './moderation-prompt.js';
 export type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationMessageBody, ConversationPageBody, ConversationRemoveQuery, ConversationSaveRequest, ConversationSummaryBody, WriteOrder } from './conversations.js';
+export type { CircuitInfo, CircuitState, GatewayErrorClass, GatewayErrorEntry, ModelHealthReport, ModelHealthWindow, ModelPerformance } from './operations.js';

@@ -12,7 +12,7 @@ const protocolFile = (name: string) => path.join(repoRoot, 'packages/ai-protocol
 
 /** Where each side builds or reads the protocol's shapes: the programs start there and follow the imports. */
 const SIDES = {
-  server: { tsconfig: 'server/tsconfig.json', roots: ['server/src/routes/limits.ts', 'server/src/limits/quota-guard.ts', 'server/src/errors.ts', 'server/src/routes/conversations.ts'] },
+  server: { tsconfig: 'server/tsconfig.json', roots: ['server/src/routes/limits.ts', 'server/src/limits/quota-guard.ts', 'server/src/errors.ts', 'server/src/routes/conversations.ts', 'server/src/observability/operations-router.ts'] },
   client: {
     tsconfig: 'packages/ai-react/tsconfig.json',
     roots: [
@@ -21,6 +21,8 @@ const SIDES = {
       'packages/ai-react/src/testing/mock-gateway.ts',
       'packages/ai-react/src/core/storage/server-storage.ts',
       'packages/ai-react/src/core/chat-controller.ts',
+      'packages/ai-react/src/admin/model-health.tsx',
+      'packages/ai-react/src/admin/errors-table.tsx',
       // The mock's `?raw` imports, declared for the bundler.
       'packages/ai-react/src/testing/raw-imports.d.ts',
     ],
@@ -115,5 +117,15 @@ describe('the protocol types', () => {
     expectErrorsIn('server', sent, ['server/src/routes/conversations.ts']);
     // The chat numbers its writes; the storages pass the order through as the protocol types it.
     expectErrorsIn('client', sent, ['packages/ai-react/src/core/chat-controller.ts']);
+  }, 120_000);
+
+  it("a model's figure or an error's class that changes breaks the report that builds it and the admin widget that shows it", () => {
+    const figure = edit('operations.ts', '  costPerRequestUsd: number | null;', '  costPerRequestUsd: string | null;');
+    expectErrorsIn('server', figure, ['server/src/observability/model-performance.ts']);
+    expectErrorsIn('client', figure, ['packages/ai-react/src/admin/model-health.tsx']);
+    // A class the error log files entries under that the wire no longer has.
+    const errorClass = edit('operations.ts', " | 'rate_limit'", '');
+    expectErrorsIn('server', errorClass, ['server/src/observability/error-log.ts']);
+    expectErrorsIn('client', errorClass, ['packages/ai-react/src/admin/errors-table.tsx']);
   }, 120_000);
 });

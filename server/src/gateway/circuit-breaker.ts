@@ -1,8 +1,9 @@
+import type { CircuitState } from '@insforge/ai-protocol';
 import type { UpstreamFailure } from '../upstream/upstream-errors.js';
 import type { AttemptObserver, AttemptOutcome } from './with-fallbacks.js';
 
 /** A circuit's state: `closed` (calls pass), `open` (calls skip it), `half_open` (one probe at a time may pass). */
-export type CircuitState = 'closed' | 'open' | 'half_open';
+export type { CircuitState };
 
 /** What a store keeps per circuit; times are epoch milliseconds, 0 when unset. */
 export interface CircuitRecord {

@@ -1,7 +1,8 @@
+import type { GatewayErrorClass } from '@insforge/ai-protocol';
 import type { Redis } from 'ioredis';
 
-/** What kind of failure an entry is, for filtering: the model provider's, a timeout, a limit, the request's own, or ours. */
-export type ErrorClass = 'upstream' | 'timeout' | 'rate_limit' | 'limit' | 'request' | 'auth' | 'internal';
+/** What kind of failure an entry is, for filtering (the wire's classes). */
+export type ErrorClass = GatewayErrorClass;
 
 /**
  * One failure: a call to OpenRouter that failed (`attempt`, perhaps retried or replaced by a fallback) or a request

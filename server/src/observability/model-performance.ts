@@ -1,25 +1,9 @@
+import type { ModelPerformance } from '@insforge/ai-protocol';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 
-/** How one model served a project over a window, from the usage ledger. */
-export interface ModelPerformance {
-  model: string;
-  provider: string | null;
-  /** Requests that reached the model (answered or failed; cancelled and refused ones are apart). */
-  requests: number;
-  errors: number;
-  cancelled: number;
-  /** errors / requests; null without requests. */
-  errorRate: number | null;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  timeToFirstTokenP50Ms: number | null;
-  timeToFirstTokenP95Ms: number | null;
-  /** Median of each answer's completion tokens over the time after its first token (the whole latency when not streamed). */
-  tokensPerSecond: number | null;
-  costUsd: number;
-  costPerRequestUsd: number | null;
-}
+/** How one model served a project over a window, from the usage ledger (the wire's shape). */
+export type { ModelPerformance };
 
 /** The most rows one report reads; a window with more is summarised from its latest rows. */
 const MAX_ROWS = 200_000;

@@ -1,3 +1,4 @@
+import type { GatewayErrorEntry, ModelHealthReport } from '@insforge/ai-protocol';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
@@ -67,7 +68,7 @@ export function operationsRouter(operations: GatewayOperations, ready: Promise<G
         const circuit = circuits.find((entry) => entry.scope === 'model' && entry.name === model.model);
         return { ...model, circuit: circuit?.state ?? 'closed' };
       }),
-    });
+    } satisfies ModelHealthReport);
   });
 
   router.get('/api/ai/models/performance', ...admin, async (req, res) => {
@@ -80,7 +81,7 @@ export function operationsRouter(operations: GatewayOperations, ready: Promise<G
   router.get('/api/ai/errors', ...admin, async (req, res) => {
     const query = parseRequest(ErrorsQuery, req.query);
     const entries = await operations.errorLog.recent({ projectId: identityOf(res).projectId, limit: query.limit ?? 100, class: query.class });
-    res.set('cache-control', 'no-store').json({ data: entries.map(({ projectId: _projectId, ...entry }) => ({ ...entry, at: isoTime(entry.at) })) });
+    res.set('cache-control', 'no-store').json({ data: entries.map(({ projectId: _projectId, ...entry }): GatewayErrorEntry => ({ ...entry, at: isoTime(entry.at) })) });
   });
 
   router.get('/api/ai/errors/:requestId', ...admin, async (req, res) => {
