@@ -5,6 +5,10 @@ import { rolldown, type OutputChunk } from 'rolldown';
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = '\0size-entry.ts';
 
+/** The budgets, gzipped: what an app pays for `useChat` (the client and the chat controller), and for ChatPanel. */
+export const USE_CHAT_CORE_GOAL = 12 * 1024;
+export const CHAT_PANEL_GOAL = 35 * 1024;
+
 export interface BundleMeasure {
   /** What loads with the import: the entry chunk and the chunks it imports statically, before anything on demand. */
   minifiedBytes: number;
