@@ -26,7 +26,6 @@ export interface BundleSize {
   missing?: string;
 }
 
-export { CHAT_PANEL_GOAL, USE_CHAT_CORE_GOAL };
 
 /** Each ready-made component, imported alone from the entry that exports it (what an app pays for using one). */
 const COMPONENTS: ReadonlyArray<{ name: string; from: string }> = [
