@@ -66,8 +66,9 @@ describe('GET /api/ai/errors', () => {
     const first = await start(shared);
     const second = await start(shared);
     expect((await chat(first, 'x', { model: 'no-such-feature' })).status).toBe(400);
-    const { body } = await adminGet<{ data: ErrorEntry[] }>(second, '/api/ai/errors');
-    expect(body.data[0]).toMatchObject({ requestId: first.usage.records.at(-1)!.requestId, code: 'model_not_found' });
+    // The log is written beside the answer, not before it: the other instance lists the entry once it has landed.
+    const listed = async () => (await adminGet<{ data: ErrorEntry[] }>(second, '/api/ai/errors')).body.data[0];
+    await expect.poll(listed).toMatchObject({ requestId: first.usage.records.at(-1)!.requestId, code: 'model_not_found' });
   });
 });
 
