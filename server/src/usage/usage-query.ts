@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { RecentRequests, RequestsUse } from '../limits/quota-guard.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
 import type { GuardrailDecision } from './usage-record.js';
 
@@ -21,20 +22,6 @@ export interface UsageFilter {
 export interface SpendScope {
   projectId: string;
   feature?: string | undefined;
-}
-
-/** What requests took of a rate window: how many, their tokens, and when the earliest started (epoch ms). */
-export interface RequestsUse {
-  requests: number;
-  tokens: number;
-  firstAt: number;
-}
-
-/** A project's requests since a time (`UsageQuery.requestsSince`): in all, by feature, and by caller. */
-export interface RecentRequests {
-  project: RequestsUse;
-  features: Map<string, RequestsUse>;
-  callers: Map<string, RequestsUse>;
 }
 
 /** What a scope spent (tokens, USD), and what its requests in flight hold at their worst case, by gateway instance. */
@@ -257,7 +244,9 @@ export class UsageQuery {
       select feature, user_id, client_key_id, count(*) as requests, sum(worst_case_prompt_tokens + worst_case_completion_tokens) as tokens, min(started_at) as first_at
       from open_requests where project_id = ${projectId} and started_at >= ${from}
       group by feature, user_id, client_key_id`.execute(this.db);
-    const recent: RecentRequests = { project: { requests: 0, tokens: 0, firstAt: Number.POSITIVE_INFINITY }, features: new Map(), callers: new Map() };
+    const project: RequestsUse = { requests: 0, tokens: 0, firstAt: Number.POSITIVE_INFINITY };
+    const features = new Map<string, RequestsUse>();
+    const callers = new Map<string, RequestsUse>();
     const add = (into: Map<string, RequestsUse>, name: string, use: RequestsUse) => {
       const known = into.get(name);
       if (known === undefined) into.set(name, { ...use });
@@ -265,11 +254,11 @@ export class UsageQuery {
     };
     for (const row of rows) {
       const use = { requests: Number(row.requests), tokens: Number(row.tokens ?? 0), firstAt: Number(row.first_at) };
-      addUse(recent.project, use);
-      if (row.feature !== null) add(recent.features, row.feature, use);
-      if (row.user_id !== null || row.client_key_id !== null) add(recent.callers, row.user_id ?? `key:${row.client_key_id ?? ''}`, use);
+      addUse(project, use);
+      if (row.feature !== null) add(features, row.feature, use);
+      if (row.user_id !== null || row.client_key_id !== null) add(callers, row.user_id ?? `key:${row.client_key_id ?? ''}`, use);
     }
-    return recent;
+    return { project, features, callers };
   }
 
   /** Every matching record, newest first, read a page at a time (for CSV export of any size). */
