@@ -7,7 +7,9 @@ import type { DegradationAlert } from '../observability/degradation-alerts.js';
 
 const PRIMARY = 'openai/gpt-4o-mini';
 const FALLBACK = 'anthropic/claude-sonnet-4';
-const OPEN_MS = 400;
+// Long enough that a loaded machine still checks the open circuit before it turns half-open; the recovery waits only
+// for the time the gateway says the probe may go (`retryAt`).
+const OPEN_MS = 2_500;
 
 const harnesses: Harness[] = [];
 afterEach(async () => {
@@ -67,7 +69,9 @@ describe('circuit breakers on the fallback path', () => {
 
     // Recovered: after the open time one probe reaches it, succeeds, and the circuit closes.
     harness.emulator.clearRules();
-    await delay(OPEN_MS + 20);
+    const retryAt = Date.parse(String((health['circuits'] as Array<{ name: string; retryAt: string }>).find((circuit) => circuit.name === PRIMARY)?.retryAt));
+    expect(retryAt).toBeGreaterThan(Date.now());
+    await delay(retryAt - Date.now() + 20);
     const probe = await ask(harness, 'probe');
     expect(probe.record).toMatchObject({ servedModel: PRIMARY, attempts: 1 });
     expect(calls(harness, PRIMARY)).toBe(3);
