@@ -1,9 +1,9 @@
 // The markdown renderer on hostile answers (see src/testing/hostile-markdown.ts): for each, the time to parse blocks
 // and inlines and to render to React's output at 100 KB and 400 KB, the growth between the two (4× is linear, 16× a
 // quadratic) and the goal of 50 ms at 100 KB. Then answers that are one block growing to 500 KB (a paragraph, a code
-// fence, a list, a table): the time of one streamed frame as the block grows, in jsdom (and with `--chromium`, in
-// Chromium, layout included). Prints figures; never fails. `--short` runs one round instead of five, and streams
-// 20 KB blocks.
+// fence, a list, a table, a block quote): the time of one streamed frame at 20 KB (a long answer), 100 KB and 500 KB,
+// in jsdom (and with `--chromium`, in Chromium with the package's stylesheet, layout included). Prints figures; never
+// fails. `--short` runs one round instead of five, and streams 20 KB blocks.
 import { renderToString } from 'react-dom/server';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { parseInline } from '../src/markdown/parse-inline.js';
 import { hostileMarkdown } from '../src/testing/hostile-markdown.js';
 import { longBlocks } from '../test/long-blocks.js';
 import type { StreamFrames } from './markdown-stream-frames.js';
+import { composeStylesheet } from './stylesheet.mjs';
 
 const GOAL_MS = 50;
 const SIZES = [100_000, 400_000] as const;
@@ -81,7 +82,7 @@ console.log(`\n${rows.length + hostileCode.length - missed} of ${rows.length + h
 
 // Streaming: one block that grows. A frame's cost should follow what arrived, not the size of the block.
 const STREAM_SIZE = values.short ? 20_000 : 500_000;
-const STREAM_SIZES = [STREAM_SIZE / 5, STREAM_SIZE / 2, STREAM_SIZE];
+const STREAM_SIZES = values.short ? [STREAM_SIZE / 5, STREAM_SIZE / 2, STREAM_SIZE] : [STREAM_SIZE / 25, STREAM_SIZE / 5, STREAM_SIZE];
 const kb = (size: number) => `${Math.round(size / 1000)} KB`;
 
 function streamTable(where: string, results: Array<[name: string, result: StreamFrames]>) {
@@ -111,11 +112,13 @@ if (values.chromium) {
     for (const name of Object.keys(longBlocks(1))) {
       const page = await browser.newPage();
       await page.setContent('<!doctype html><html><body style="width:800px"></body></html>');
+      // The package's stylesheet, as a page has it: it lays a code block's groups of lines out as blocks of their own.
+      await page.addStyleTag({ content: composeStylesheet().css });
       await page.addScriptTag({ content: bundle.outputFiles[0]?.text ?? '' });
       results.push([name, await page.evaluate(([name, size, sizes]) => window.measureStreamFrames(name, size, sizes), [name, STREAM_SIZE, STREAM_SIZES] as const)]);
       await page.close();
     }
-    streamTable('in Chromium (production React, layout included)', results);
+    streamTable('in Chromium (production React, the stylesheet, layout included)', results);
   } finally {
     await browser.close();
   }

@@ -62,3 +62,62 @@ export function randomListsAndTables(next: () => number, count: number): string 
   }
   return text;
 }
+
+// Lines that make code fences and block quotes change shape as they stream: fences of backticks and tildes, of three
+// and four characters, with and without a language, closing fences too short or of the other kind, half-arrived
+// fences; quoted lines, lazy lines, quotes in quotes, quoted lists, tables and fences, fences in list items; code
+// that opens a comment or a string across lines; delimiter rows that stop being one as they grow.
+const FENCE_AND_QUOTE_LINES = [
+  '```ts',
+  '```',
+  '````',
+  '```` js',
+  '~~~',
+  '~~~python',
+  '~~',
+  '``',
+  '   ```',
+  '    ```',
+  '``` not `a` fence',
+  '/* a comment that opens',
+  'closes */ const a = "x";',
+  'const s = `template',
+  '"""',
+  '    indented code',
+  '> quoted',
+  '>',
+  '> > deeper',
+  '> - quoted item',
+  '> ```js',
+  '> ```',
+  '> ~~~',
+  '> | a | b |',
+  '> |---|---|',
+  '> |---|---| that stops being a delimiter row',
+  '| a | b |',
+  '|---|---|',
+  '|---|---| that stops being a delimiter row',
+  'lazy line',
+  '- item',
+  '  ```sh',
+  '  run it',
+  '  ```',
+  '# Heading',
+  '',
+  '',
+];
+
+/**
+ * A markdown answer of `count` random lines, mostly code fences and block quotes, each `\n` sometimes `\r\n`.
+ *
+ * @example
+ * randomFencesAndQuotes(seededRandom(1), 40); // '> quoted\n```ts\n/* a comment that opens…'
+ */
+export function randomFencesAndQuotes(next: () => number, count: number): string {
+  let text = '';
+  for (let index = 0; index < count; index++) {
+    if (index > 0) text += next() < 0.1 ? '\r\n' : '\n';
+    text += FENCE_AND_QUOTE_LINES[Math.floor(next() * FENCE_AND_QUOTE_LINES.length)] as string;
+  }
+  return text;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fastestMs } from '../testing/time-growth.js';
-import { highlightCode, MAX_HIGHLIGHTED, type Token } from './highlight-code.js';
+import { highlightCode, highlightLineGroups, MAX_HIGHLIGHTED, type Token } from './highlight-code.js';
 
 const kinds = (tokens: Token[] | undefined, kind: string) => (tokens ?? []).filter(([tokenKind]) => tokenKind === kind).map(([, text]) => text);
 
@@ -41,5 +41,19 @@ describe('highlightCode', () => {
       const took = fastestMs(() => highlightCode(code, language));
       expect(took, `${language} took ${took.toFixed(1)} ms`).toBeLessThan(500);
     }
+  });
+});
+
+describe('highlightLineGroups', () => {
+  it('cuts the tokens of the whole code after every n line breaks, a comment or string open across a cut keeping its kind', () => {
+    const code = ['const a = 1;', '/* a comment', 'across lines */ let b = 1;', 'let c = `a template', 'string`;'].join('\n');
+    const groups = highlightLineGroups(code, 'ts', 2) ?? [];
+    expect(groups.map((group) => group.map(([, text]) => text).join(''))).toEqual(['const a = 1;\n/* a comment\n', 'across lines */ let b = 1;\nlet c = `a template\n', 'string`;']);
+    expect(groups[0]?.at(-1)).toEqual(['comment', '/* a comment\n']);
+    expect(groups[1]?.[0]).toEqual(['comment', 'across lines */']);
+    expect(groups[1]?.at(-1)).toEqual(['string', '`a template\n']);
+    expect(groups[2]?.[0]).toEqual(['string', 'string`']);
+    expect(groups.flat().map(([, text]) => text).join('')).toBe(highlightCode(code, 'ts')?.map(([, text]) => text).join(''));
+    expect(highlightLineGroups(code, 'klingon', 2)).toBeUndefined();
   });
 });

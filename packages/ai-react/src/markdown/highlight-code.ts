@@ -235,3 +235,30 @@ export function highlightCode(code: string, language: string): Token[] | undefin
   if (grammar === undefined || code.length > MAX_HIGHLIGHTED) return undefined;
   return grammar === 'markup' ? highlightMarkup(code) : highlightWith(code, GRAMMARS[grammar] as Grammar);
 }
+
+/**
+ * The code as tokens (see `highlightCode`), cut after every `lines` line breaks as a code block renders its lines in
+ * groups; a token across a cut is two of its kind. A one-pass highlight of the whole code: a comment or string open
+ * across a cut is coloured as it would be uncut.
+ *
+ * @example
+ * highlightLineGroups('a\nb', 'ts', 1); // [[[undefined, 'a\n']], [[undefined, 'b']]]
+ */
+export function highlightLineGroups(code: string, language: string, lines: number): Token[][] | undefined {
+  const tokens = highlightCode(code, language);
+  if (!tokens) return undefined;
+  const groups: Token[][] = [[]];
+  let count = 0;
+  for (const [kind, text] of tokens) {
+    let at = 0;
+    for (let end = text.indexOf('\n') + 1; end > 0; end = text.indexOf('\n', end) + 1) {
+      if (++count % lines === 0) {
+        (groups.at(-1) as Token[]).push([kind, text.slice(at, end)]);
+        groups.push([]);
+        at = end;
+      }
+    }
+    if (at < text.length) (groups.at(-1) as Token[]).push([kind, text.slice(at)]);
+  }
+  return groups;
+}

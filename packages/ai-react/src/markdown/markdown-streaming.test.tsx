@@ -1,7 +1,7 @@
-import { render } from '@testing-library/react';
+import { act, render, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { longBlocks } from '../../test/long-blocks.js';
-import { randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
+import { randomFencesAndQuotes, randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
 import type * as Segments from './inline-segments.js';
 import { Markdown, type MarkdownCitation } from './markdown.js';
 
@@ -50,6 +50,7 @@ const inputs: Record<string, string> = {
   'a long tight list that a blank line turns loose at the end': `${'- a short item\n'.repeat(300)}\n- the last item`,
   'a long table followed by a list': `| a | b |\n|:--|--:|\n${'| cell | *more* |\n'.repeat(300)}- after`,
   'random lists and tables': Array.from({ length: 8 }, () => randomListsAndTables(randomLines, 120)).join('\n'),
+  'random fences and quotes': Array.from({ length: 8 }, () => randomFencesAndQuotes(randomLines, 120)).join('\n'),
 };
 
 describe('Markdown, streamed', () => {
@@ -73,6 +74,35 @@ describe('Markdown, streamed', () => {
       }
     });
   }
+
+  it('renders a growing code block in groups of lines, keeping the groups already written', () => {
+    const code = Array.from({ length: 150 }, (_, index) => `const line_${index} = ${index};`).join('\n');
+    const { container, rerender } = render(<Markdown source={`\`\`\`ts\n${code}`} />);
+    const groups = () => Array.from(container.querySelectorAll('pre > code > span'));
+    const [first, second] = groups();
+    rerender(<Markdown source={`\`\`\`ts\n${code}\nconst more = 1;`} />);
+    expect(groups()).toHaveLength(3);
+    expect(groups()[0]).toBe(first);
+    expect(groups()[1]).toBe(second);
+    expect(groups()[0]?.textContent?.split('\n')).toHaveLength(65);
+    expect(container.querySelector('pre')?.textContent).toBe(`${code}\nconst more = 1;`);
+  });
+
+  it('highlights a long code block that streamed as one rendered at once, a comment across groups of lines included', async () => {
+    const lines = Array.from({ length: 140 }, (_, index) => (index === 62 ? '/* a comment' : index === 66 ? 'that ends */ let template = `a' : index === 130 ? 'string` + 1;' : `call(${index}, "text");`));
+    const source = `\`\`\`ts\n${lines.join('\n')}\n\`\`\``;
+    const { container, rerender } = render(<Markdown source="" />);
+    for (let length = 0; length < source.length; length += 97) rerender(<Markdown source={source.slice(0, length)} />);
+    rerender(<Markdown source={source} />);
+    await waitFor(() => expect(container.querySelector('[data-highlighted]')).not.toBeNull());
+    const once = render(<Markdown source={source} />);
+    await waitFor(() => expect(once.container.querySelector('[data-highlighted]')).not.toBeNull());
+    await act(() => new Promise((resolve) => setTimeout(resolve, 10)));
+    expect(nodesOf(container)).toEqual(nodesOf(once.container));
+    const comments = Array.from(container.querySelectorAll('[data-token="comment"]'), (token) => token.textContent);
+    expect(comments).toEqual(['/* a comment\ncall(63, "text");\n', 'call(64, "text");\ncall(65, "text");\nthat ends */']);
+    expect(container.querySelector('pre')?.textContent).toBe(lines.join('\n'));
+  });
 
   it('cuts the long paragraphs of that answer in parts (more text nodes, the same HTML)', () => {
     const { container } = render(<Markdown source={mixed} citations={citations} />);

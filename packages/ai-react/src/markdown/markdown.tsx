@@ -10,7 +10,7 @@ import { useCopyFeedback } from './copy-button.js';
 import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
 import { segmentInline, type InlineSegments } from './inline-segments.js';
-import { continueMarkdown, sameBlocks, sameStrings, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
+import { CODE_GROUP_LINES, codeLineGroups, continueMarkdown, sameBlock, sameBlocks, sameStrings, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
 import { parseInline, type InlineNode, type InlinePart } from './parse-inline.js';
 
 /** The visible strings of rendered markdown (the code blocks' copy button). */
@@ -48,18 +48,19 @@ type Highlighter = typeof HighlightModule;
 let highlighter: Promise<Highlighter> | undefined;
 
 /**
- * The code's tokens once the highlighter is loaded (a dynamic import, the first time a complete block shows), or
- * undefined meanwhile, while the block still streams, and for languages it does not know: the code shows plain.
+ * The code's tokens, in the groups of lines it renders in, once the highlighter is loaded (a dynamic import, the first
+ * time a complete block shows), or undefined meanwhile, while the block still streams, and for languages it does not
+ * know: the code shows plain.
  */
-function useHighlighted(code: string, language: string, complete: boolean): Token[] | undefined {
-  const [result, setResult] = useState<{ code: string; language: string; tokens: Token[] | undefined }>();
+function useHighlighted(code: string, language: string, complete: boolean): Token[][] | undefined {
+  const [result, setResult] = useState<{ code: string; language: string; tokens: Token[][] | undefined }>();
   useEffect(() => {
     if (!complete || language === '') return;
     let live = true;
     highlighter ??= import('./highlight-code.js');
     highlighter.then(
       (module) => {
-        if (live) setResult({ code, language, tokens: module.highlightCode(code, language) });
+        if (live) setResult({ code, language, tokens: module.highlightLineGroups(code, language, CODE_GROUP_LINES) });
       },
       () => {
         // A chunk that failed to load (offline) leaves the code plain, and the next block tries again.
@@ -158,9 +159,21 @@ function ParagraphText({ text, context }: { text: string; context: RenderContext
   return current.parts.map((part, index) => <InlinePartView key={index} part={part} context={context} />);
 }
 
+/**
+ * A group of a code block's lines, plain or as tokens, a block of its own (see the stylesheet): while a long block
+ * streams, the groups already written are neither rendered nor laid out again.
+ */
+const CodeGroup = memo(
+  function CodeGroup({ lines, last, tokens }: { lines: readonly string[]; last: boolean; tokens: readonly Token[] | undefined }) {
+    return <span>{tokens ? tokens.map(([kind, text], index) => (kind ? <span key={index} data-token={kind}>{text}</span> : text)) : lines.join('\n') + (last ? '' : '\n')}</span>;
+  },
+  (previous, next) => previous.last === next.last && previous.tokens === next.tokens && sameStrings(previous.lines, next.lines),
+);
+
 function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: 'code' }>; context: RenderContext }) {
   const { labels, unstyled } = context;
   const tokens = useHighlighted(block.code, block.language, block.closed);
+  const groups = codeLineGroups(block);
   const [wrap, setWrap] = useState(false);
   const copy = useCopyFeedback();
   const copyLabel = copy.state === 'copied' ? labels.copied : copy.state === 'failed' ? labels.copyFailed : labels.copyCode;
@@ -190,7 +203,11 @@ function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: '
       </div>
       {/* Focusable, so a long line can be scrolled with the keyboard. */}
       <pre tabIndex={0}>
-        <code>{tokens ? tokens.map(([kind, text], index) => (kind ? <span key={index} data-token={kind}>{text}</span> : text)) : block.code}</code>
+        <code>
+          {groups.map((lines, index) => (
+            <CodeGroup key={index} lines={lines} last={index === groups.length - 1} tokens={tokens?.[index]} />
+          ))}
+        </code>
       </pre>
     </div>
   );
@@ -215,9 +232,11 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
     case 'rule':
       return <hr key={key} />;
     case 'quote':
-      return <blockquote key={key}>{block.children.map((child, index) => renderBlock(child, index, context))}</blockquote>;
+      return (
+        <blockquote key={key}>{renderGroups(block.children, sameBlock, [context], (child, index) => renderBlock(child, index, context))}</blockquote>
+      );
     case 'list': {
-      const items = groupStarts(block.items.length).map((from) => <ListItemGroup key={from} items={block.items} from={from} tight={block.tight} context={context} />);
+      const items = renderGroups(block.items, sameBlocks, [context, block.tight], (item, index) => <ListItem key={index} blocks={item} tight={block.tight} context={context} />);
       return block.ordered ? (
         <ol key={key} start={block.start === 1 ? undefined : block.start}>
           {items}
@@ -240,9 +259,7 @@ function renderBlock(block: MarkdownBlock, key: number, context: RenderContext, 
               </tr>
             </thead>
             <tbody>
-              {groupStarts(block.rows.length).map((from) => (
-                <TableRowGroup key={from} rows={block.rows} from={from} align={block.align} context={context} />
-              ))}
+              {renderGroups(block.rows, sameStrings, [context, ...block.align], (row, index) => <TableRow key={index} cells={row} align={block.align} context={context} />)}
             </tbody>
           </table>
         </div>
@@ -290,19 +307,19 @@ function sameGroup<T>(a: readonly T[], b: readonly T[], from: number, same: (x: 
   return true;
 }
 
-const ListItemGroup = memo(
-  function ListItemGroup({ items, from, tight, context }: { items: readonly (readonly MarkdownBlock[])[]; from: number; tight: boolean; context: RenderContext }) {
-    return items.slice(from, from + GROUP_SIZE).map((item, index) => <ListItem key={index} blocks={item} tight={tight} context={context} />);
+/**
+ * List items, table rows or quoted blocks from `from`, rendered again only when one of them changed (`same`) or one
+ * of `deps` did: while a stream grows a long list, a frame compares the groups and renders the last one.
+ */
+const Group = memo(
+  function Group({ entries, from, render }: { entries: readonly unknown[]; from: number; same: (a: never, b: never) => boolean; deps: readonly unknown[]; render: (entry: never, index: number) => ReactNode }) {
+    return entries.slice(from, from + GROUP_SIZE).map((entry, index) => render(entry as never, index));
   },
-  (previous, next) => previous.from === next.from && previous.tight === next.tight && previous.context === next.context && sameGroup(previous.items, next.items, next.from, sameBlocks),
+  (previous, next) => previous.from === next.from && sameStrings(previous.deps, next.deps) && sameGroup(previous.entries, next.entries, next.from, next.same as (a: unknown, b: unknown) => boolean),
 );
 
-const TableRowGroup = memo(
-  function TableRowGroup({ rows, from, align, context }: { rows: readonly (readonly string[])[]; from: number; align: readonly TableAlign[]; context: RenderContext }) {
-    return rows.slice(from, from + GROUP_SIZE).map((row, index) => <TableRow key={index} cells={row} align={align} context={context} />);
-  },
-  (previous, next) => previous.from === next.from && previous.context === next.context && sameStrings(previous.align, next.align) && sameGroup(previous.rows, next.rows, next.from, sameStrings),
-);
+const renderGroups = <T,>(entries: readonly T[], same: (a: T, b: T) => boolean, deps: readonly unknown[], render: (entry: T, index: number) => ReactNode) =>
+  groupStarts(entries.length).map((from) => <Group key={from} entries={entries} from={from} same={same} deps={deps} render={render} />);
 
 /** One top-level block; it renders again only when its own source changed (streaming touches the last one). */
 const Block = memo(

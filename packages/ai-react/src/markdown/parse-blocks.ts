@@ -95,29 +95,114 @@ const interrupts = (lines: readonly string[], at: number) => {
   return listStarts || FENCE.test(line) || readHeading(line) !== undefined || RULE.test(line) || QUOTE.test(line) || tableAt(lines, at) !== undefined;
 };
 
-function parseFence(lines: readonly string[], at: number, match: RegExpExecArray): { block: MarkdownBlock; end: number } {
-  const indent = (match[1] ?? '').length;
-  const fence = match[2] ?? '```';
-  const language = (match[3] ?? '').trim().split(/\s+/)[0] ?? '';
-  const closing = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`);
-  const body: string[] = [];
-  let end = at + 1;
-  for (; end < lines.length; end++) {
-    const line = lines[end] ?? '';
-    if (closing.test(line)) return { block: { type: 'code', language, code: body.join('\n'), closed: true }, end: end + 1 };
-    body.push(line.slice(Math.min(indent, indentOf(line))));
+/** How many lines of code make a group: the unit in which a growing code block is kept and rendered. */
+export const CODE_GROUP_LINES = 64;
+
+type LineGroups = readonly (readonly string[])[];
+const codeGroups = new WeakMap<MarkdownBlock, LineGroups>();
+
+/** `groups` with `more` lines after them, in new groups of `CODE_GROUP_LINES`; the full groups stay shared. */
+function appendLines(groups: LineGroups, more: readonly string[]): LineGroups {
+  if (more.length === 0) return groups;
+  const next = groups.slice();
+  let last = (groups.at(-1)?.length ?? CODE_GROUP_LINES) < CODE_GROUP_LINES ? (next.pop() as string[]).slice() : [];
+  for (const line of more) {
+    if (last.length === CODE_GROUP_LINES) {
+      next.push(last);
+      last = [];
+    }
+    last.push(line);
   }
-  // Still arriving: a last line of only fence characters is the closing fence half-way in; do not show it.
-  if (body.length > 0 && new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}+[ \\t]*$`).test(body.at(-1) ?? '')) body.pop();
-  return { block: { type: 'code', language, code: body.join('\n'), closed: false }, end };
+  next.push(last);
+  return next;
 }
 
 /**
- * Where the parse of a top-level list or table can be taken up again on a longer text: its state before line `line`,
- * a line that is final (see `Resumes`). A list resumes at the start of an item: the items before it never change
- * (each line goes to the last item), and whether the list is tight is a flag carried on.
+ * A code block's lines in groups of `CODE_GROUP_LINES`. Those of a parsed block are kept, not split again: while a
+ * long block streams, its code is a concatenation of what arrived, which would cost the whole block to read.
+ *
+ * @example
+ * codeLineGroups(parseMarkdown('```\na\nb\n```')[0].block); // [['a', 'b']]
  */
-type Resume = { line: number; raw: string } & ({ type: 'list'; tight: boolean; blankBefore: boolean; items: MarkdownBlock[][] } | { type: 'table'; rows: string[][] });
+export function codeLineGroups(block: Extract<MarkdownBlock, { type: 'code' }>): LineGroups {
+  return codeGroups.get(block) ?? [block.code.split('\n')];
+}
+
+function parseFence(lines: readonly string[], at: number, match: RegExpExecArray, resumes?: Resumes): Parsed {
+  const indent = (match[1] ?? '').length;
+  const fence = match[2] ?? '```';
+  const language = (match[3] ?? '').trim().split(/\s+/)[0] ?? '';
+  const char = fence[0] === '`' ? '`' : '~';
+  const closing = new RegExp(`^ {0,3}${char}{${fence.length},}[ \\t]*$`);
+  const taken = resumed(resumes, at, 'code');
+  // The body lines of an earlier frame are kept (in groups, and joined in `code`), then the lines read now.
+  const from = taken ? taken.line : at + 1;
+  const body: string[] = [];
+  let end = from;
+  while (end < lines.length && !closing.test(lines[end] ?? '')) {
+    const line = lines[end++] ?? '';
+    body.push(line.slice(Math.min(indent, indentOf(line))));
+  }
+  const closed = end < lines.length;
+  // Still arriving: a last line of only fence characters is the closing fence half-way in; do not show it.
+  if (!closed && new RegExp(`^ {0,3}${char}+[ \\t]*$`).test(body.at(-1) ?? '')) body.pop();
+  const line = resumes ? Math.min(end, resumes.last) : 0;
+  const final = body.slice(0, Math.max(0, line - from));
+  const groups = appendLines(taken?.groups ?? [], final);
+  const block: MarkdownBlock = { type: 'code', language, code: joinCode(taken?.code, body) ?? '', closed };
+  codeGroups.set(block, appendLines(groups, body.slice(final.length)));
+  const after = closed ? end + 1 : end;
+  return resumable(lines, at, block, after, line, resumes, taken, () => ({ type: 'code', groups, code: joinCode(taken?.code, final) }));
+}
+
+/** Code lines joined after `known`, the lines before them joined (undefined when there are none). */
+const joinCode = (known: string | undefined, more: readonly string[]) => (more.length === 0 ? known : known === undefined ? more.join('\n') : `${known}\n${more.join('\n')}`);
+
+/**
+ * Where the parse of a block of a stream can be taken up again on a longer text: its state before line `line`, a line
+ * that is final (see `Resumes`). A list resumes at the start of an item: the items before it never change (each line
+ * goes to the last item), and whether the list is tight is a flag carried on. A code fence keeps its body lines
+ * joined. A quote keeps its final lines and the parse of them, which resumes in turn (see `continueLines`).
+ */
+type Resume = { line: number; raw: string } & (
+  | { type: 'list'; tight: boolean; blankBefore: boolean; items: MarkdownBlock[][] }
+  | { type: 'table'; rows: string[][] }
+  | { type: 'code'; groups: LineGroups; code: string | undefined }
+  | { type: 'quote'; quoted: string[]; parse: LinesParse }
+);
+
+/** A block parsed from lines: its first line, the line after it, and its source when a resume has it joined. */
+interface Parsed {
+  block: MarkdownBlock;
+  start?: number;
+  end: number;
+  raw?: string | undefined;
+}
+
+/** A parse of lines of which the first `settled` were final, with the resumes of its blocks (see `continueLines`). */
+interface LinesParse {
+  entries: Parsed[];
+  settled: number;
+  resumes: ReadonlyMap<number, Resume>;
+}
+
+const resumed = <T extends Resume['type']>(resumes: Resumes | undefined, at: number, type: T) => {
+  const resume = resumes?.previous?.get(at);
+  return resume?.type === type ? (resume as Extract<Resume, { type: T }>) : undefined;
+};
+
+/**
+ * A block parsed from line `at` to `end`, with its resume at `line` (a final line after `at`; none when it is not):
+ * `state` is its state there. Its source is joined from the resume's, so a growing block's is not joined again.
+ */
+function resumable(lines: readonly string[], at: number, block: MarkdownBlock, end: number, line: number, resumes: Resumes | undefined, taken: Resume | undefined, state: () => DistributiveOmit<Resume, 'line' | 'raw'>): Parsed {
+  if (!resumes || line <= at) return { block, end };
+  const raw = joinLines(lines, at, line, taken);
+  resumes.next.set(at, { ...state(), line, raw } as Resume);
+  return { block, end, raw: joinLines(lines, at, end, { line, raw }) };
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
  * Lines `at` to `to` joined, from `known` lines `at` to `known.line` already joined: a growing block's source is not
@@ -129,7 +214,7 @@ function joinLines(lines: readonly string[], at: number, to: number, known: { li
 }
 
 /**
- * The resumes of a stream's top-level lists and tables, by their first line: those of the last parse (`previous`),
+ * The resumes of a stream's lists, tables, code fences and quotes, by their first line: those of the last parse (`previous`),
  * and those of this one (`next`), which may start at lines up to `last`: that line and those before it are final (a
  * settled line break ends each), as they must be, since deciding a line can read the next (a delimiter row).
  */
@@ -139,13 +224,12 @@ interface Resumes {
   last: number;
 }
 
-function parseList(lines: readonly string[], at: number, first: RegExpExecArray, depth: number, resumes?: Resumes): { block: MarkdownBlock; end: number; raw?: string } {
+function parseList(lines: readonly string[], at: number, first: RegExpExecArray, depth: number, resumes?: Resumes): Parsed {
   const baseIndent = (first[1] ?? '').length;
   const marker = first[2] ?? '-';
   const ordered = /\d/.test(marker);
   const kind = ordered ? marker.at(-1) : marker;
-  const resumed = resumes?.previous?.get(at);
-  const taken = resumed?.type === 'list' ? resumed : undefined;
+  const taken = resumed(resumes, at, 'list');
   // The items parsed by an earlier frame, then the lines of those read now.
   const done = taken ? taken.items : [];
   const items: string[][] = [];
@@ -197,15 +281,11 @@ function parseList(lines: readonly string[], at: number, first: RegExpExecArray,
   const start = ordered ? Number.parseInt(marker, 10) : 1;
   const parsed = done.concat(items.map((item) => parseLines(item, depth + 1).map((entry) => entry.block)));
   const block: MarkdownBlock = { type: 'list', ordered, start, tight, items: parsed };
-  if (!resumes || !checkpoint) return { block, end };
-  const raw = joinLines(lines, at, checkpoint.line, taken);
-  resumes.next.set(at, { type: 'list', line: checkpoint.line, raw, tight: checkpoint.tight, blankBefore: checkpoint.blankBefore, items: parsed.slice(0, checkpoint.count) });
-  return { block, end, raw: joinLines(lines, at, end, { line: checkpoint.line, raw }) };
+  return resumable(lines, at, block, end, checkpoint?.line ?? at, resumes, taken, () => ({ type: 'list', tight: checkpoint?.tight ?? true, blankBefore: checkpoint?.blankBefore ?? false, items: parsed.slice(0, checkpoint?.count) }));
 }
 
-function parseTable(lines: readonly string[], at: number, table: { align: TableAlign[]; head: string[] }, resumes?: Resumes): { block: MarkdownBlock; end: number; raw?: string } {
-  const resumed = resumes?.previous?.get(at);
-  const taken = resumed?.type === 'table' ? resumed : undefined;
+function parseTable(lines: readonly string[], at: number, table: { align: TableAlign[]; head: string[] }, resumes?: Resumes): Parsed {
+  const taken = resumed(resumes, at, 'table');
   // Rows never change once the lines after them are final: an earlier frame's rows are kept.
   const added: string[][] = [];
   let end = taken ? taken.line : at + 2;
@@ -217,18 +297,55 @@ function parseTable(lines: readonly string[], at: number, table: { align: TableA
   const rows = taken ? taken.rows.concat(added) : added;
   const block: MarkdownBlock = { type: 'table', ...table, rows };
   const line = resumes ? Math.min(end, resumes.last) : 0;
-  if (!resumes || line < at + 2) return { block, end };
-  const raw = joinLines(lines, at, line, taken);
-  resumes.next.set(at, { type: 'table', line, raw, rows: rows.slice(0, line - at - 2) });
-  return { block, end, raw: joinLines(lines, at, end, { line, raw }) };
+  // Not before the first row: the header and delimiter rows are read again.
+  return resumable(lines, at, block, end, line < at + 2 ? at : line, resumes, taken, () => ({ type: 'table', rows: rows.slice(0, line - at - 2) }));
 }
 
 /**
- * Parses lines from `from` into blocks, each with its first line and the line after it. `resumes` are for the top
- * level of a stream: its lists and tables are taken up where an earlier frame left them.
+ * A block quote from line `at`: its lines without their `>` (lazy lines as they are), parsed as markdown. In a stream,
+ * it takes up the lines an earlier frame found final, and their parse.
  */
-function parseLines(lines: readonly string[], depth = 0, from = 0, resumes?: Resumes): Array<{ block: MarkdownBlock; start: number; end: number; raw?: string | undefined }> {
-  const blocks: Array<{ block: MarkdownBlock; start: number; end: number; raw?: string | undefined }> = [];
+function parseQuote(lines: readonly string[], at: number, depth: number, resumes?: Resumes): Parsed {
+  const taken = resumed(resumes, at, 'quote');
+  const quoted = taken ? taken.quoted.slice() : [];
+  // A quoted line is final when the line after it is: whether it is quoted can depend on that one (a delimiter row).
+  const last = resumes ? resumes.last : -1;
+  let settled = 0;
+  let end = taken ? taken.line : at;
+  for (; end < lines.length; end++) {
+    if (end === last) settled = quoted.length;
+    const match = QUOTE.exec(lines[end] ?? '');
+    if (match) quoted.push(match[1] ?? '');
+    else if (!BLANK.test(lines[end] ?? '') && !BLANK.test(quoted.at(-1) ?? '') && !interrupts(lines, end)) quoted.push(lines[end] ?? '');
+    else break;
+  }
+  if (end <= last) settled = quoted.length;
+  const parse = continueLines(quoted, settled, depth + 1, taken?.parse);
+  const block: MarkdownBlock = { type: 'quote', children: parse.entries.map((entry) => entry.block) };
+  const line = Math.min(end, last);
+  return resumable(lines, at, block, end, line, resumes, taken, () => ({ type: 'quote', quoted: quoted.slice(0, settled), parse }));
+}
+
+/**
+ * Parses `lines`, the first `settled` of them final, taking up `previous`, a parse of the same lines as far as its
+ * final ones went: its blocks that only final lines decided are kept (deciding a block reads at most the first two
+ * lines of the next), the others parsed again, their lists, tables, fences and quotes resumed.
+ */
+function continueLines(lines: readonly string[], settled: number, depth: number, previous: LinesParse | undefined): LinesParse {
+  const old = previous?.entries ?? [];
+  let keep = old.length - 1;
+  while (keep > 0 && (old[keep]?.start ?? 0) + 2 > (previous?.settled ?? 0)) keep--;
+  const resumes: Resumes = { previous: previous?.resumes, next: new Map(), last: settled - 1 };
+  const entries = keep > 0 ? old.slice(0, keep).concat(parseLines(lines, depth, old[keep]?.start, resumes)) : parseLines(lines, depth, 0, resumes);
+  return { entries, settled, resumes: resumes.next };
+}
+
+/**
+ * Parses lines from `from` into blocks, each with its first line and the line after it. `resumes` are for a stream:
+ * its lists, tables, fences and quotes are taken up where an earlier frame left them.
+ */
+function parseLines(lines: readonly string[], depth = 0, from = 0, resumes?: Resumes): Array<Parsed & { start: number }> {
+  const blocks: Array<Parsed & { start: number }> = [];
   let at = from;
   while (at < lines.length) {
     const line = lines[at] ?? '';
@@ -246,22 +363,15 @@ function parseLines(lines: readonly string[], depth = 0, from = 0, resumes?: Res
     const item = LIST_ITEM.exec(line);
     const table = tableAt(lines, at);
     if (fence && !(fence[2]?.startsWith('`') && fence[3]?.includes('`'))) {
-      const parsed = parseFence(lines, at, fence);
-      add(parsed.block, parsed.end);
+      const parsed = parseFence(lines, at, fence, resumes);
+      add(parsed.block, parsed.end, parsed.raw);
     } else if (heading) {
       add({ type: 'heading', ...heading }, at + 1);
     } else if (RULE.test(line)) {
       add({ type: 'rule' }, at + 1);
     } else if (depth < MAX_DEPTH && QUOTE.test(line)) {
-      const quoted: string[] = [];
-      let end = at;
-      for (; end < lines.length; end++) {
-        const match = QUOTE.exec(lines[end] ?? '');
-        if (match) quoted.push(match[1] ?? '');
-        else if (!BLANK.test(lines[end] ?? '') && !BLANK.test(quoted.at(-1) ?? '') && !interrupts(lines, end)) quoted.push(lines[end] ?? '');
-        else break;
-      }
-      add({ type: 'quote', children: parseLines(quoted, depth + 1).map((entry) => entry.block) }, end);
+      const parsed = parseQuote(lines, at, depth, resumes);
+      add(parsed.block, parsed.end, parsed.raw);
     } else if (depth < MAX_DEPTH && item && (item[1] ?? '').length < 4) {
       const parsed = parseList(lines, at, item, depth, resumes);
       add(parsed.block, parsed.end, parsed.raw);
@@ -314,7 +424,10 @@ const states = new WeakMap<MarkdownParse, ParseState>();
 /** The offset after the last line break of `source` that more text cannot change (a last `\r` may become `\r\n`). */
 function settledTail(source: string): number {
   const end = source.endsWith('\r') ? source.length - 2 : source.length - 1;
-  return Math.max(source.lastIndexOf('\n', end), source.lastIndexOf('\r', end)) + 1;
+  const newline = source.lastIndexOf('\n', end);
+  // A lone `\r` breaks a line too; only one after the last `\n` is looked for (not through the whole text).
+  const carriage = source.slice(newline + 1, end + 1).lastIndexOf('\r');
+  return (carriage === -1 ? newline : newline + 1 + carriage) + 1;
 }
 
 const lineBreaks = (text: string) => text.replace(/\r\n?/g, '\n').split('\n').length - 1;
@@ -331,7 +444,8 @@ const lineBreaks = (text: string) => text.replace(/\r\n?/g, '\n').split('\n').le
  * parse = continueMarkdown(parse, 'Hello, world\n\n- one'); // parse.blocks: paragraph, list
  */
 export function continueMarkdown(previous: MarkdownParse | undefined, source: string): MarkdownParse {
-  const state = previous && source.startsWith(previous.source) ? states.get(previous) : undefined;
+  // Compared as a slice: `startsWith` reads one character at a time, a cost each frame of a long answer.
+  const state = previous && source.slice(0, previous.source.length) === previous.source ? states.get(previous) : undefined;
   const from = state?.tail ?? 0;
   // Only the text after the last settled line break is split again.
   const lines = state ? state.lines.slice(0, state.settled).concat(toLines(source.slice(from))) : toLines(source);
@@ -355,8 +469,8 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
 const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a === b || (a.length === b.length && a.every((value, index) => same(value, b[index] as T)));
 const sameText = (a: string | undefined, b: string | undefined) => a === b;
 
-/** Whether two lists of strings are equal, entry by entry (table cells, column alignments). */
-export const sameStrings = (a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean => sameList(a, b, sameText);
+/** Whether two lists hold the same values, entry by entry (table cells, column alignments). */
+export const sameStrings = <T>(a: readonly T[], b: readonly T[]): boolean => sameList(a, b, Object.is);
 
 /** Whether two parsed blocks are equal, field by field (a list item parsed again each frame of a stream is a new object). */
 export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { continueMarkdown, parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
+import { codeLineGroups, continueMarkdown, parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
 import { parseInline } from './parse-inline.js';
 import { safeHref, safeImageHref } from './safe-url.js';
-import { randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
+import { randomFencesAndQuotes, randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
 
 const blocks = (source: string): MarkdownBlock[] => parseMarkdown(source).map((entry) => entry.block);
 
@@ -244,18 +244,32 @@ describe('continueMarkdown', () => {
   });
 });
 
-describe('continueMarkdown on lists and tables', () => {
-  /** Streams `source` in chunks of 1 to `most` characters, checking every frame against a parse at once. */
-  function expectStreamedAsAtOnce(source: string, next: () => number, most: number) {
-    let parse = continueMarkdown(undefined, '');
-    for (let end = 0; end < source.length; ) {
-      end = Math.min(source.length, end + 1 + Math.floor(next() * most));
-      const text = source.slice(0, end);
-      parse = continueMarkdown(parse, text);
-      expect(parse.blocks, JSON.stringify(text)).toEqual(parseMarkdown(text));
-    }
-  }
+/** The blocks with each code block's lines as its parse keeps them (they must join to its code). */
+const withCodeLines = (blocks: readonly MarkdownBlock[]): unknown[] =>
+  blocks.map((block) =>
+    block.type === 'code'
+      ? { ...block, lines: codeLineGroups(block) }
+      : block.type === 'quote'
+        ? { ...block, children: withCodeLines(block.children) }
+        : block.type === 'list'
+          ? { ...block, items: block.items.map(withCodeLines) }
+          : block,
+  );
 
+/** Streams `source` in chunks of 1 to `most` characters, checking every frame against a parse at once (and its code lines). */
+function expectStreamedAsAtOnce(source: string, next: () => number, most: number, codeLines = false) {
+  let parse = continueMarkdown(undefined, '');
+  for (let end = 0; end < source.length; ) {
+    end = Math.min(source.length, end + 1 + Math.floor(next() * most));
+    const text = source.slice(0, end);
+    parse = continueMarkdown(parse, text);
+    const once = parseMarkdown(text);
+    expect(parse.blocks, JSON.stringify(text)).toEqual(once);
+    if (codeLines) expect(withCodeLines(parse.blocks.map((entry) => entry.block)), JSON.stringify(text)).toEqual(withCodeLines(once.map((entry) => entry.block)));
+  }
+}
+
+describe('continueMarkdown on lists and tables', () => {
   it('gives the blocks of a parse at once at every frame, on thousands of random lists and tables', () => {
     const next = seededRandom(3);
     for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomListsAndTables(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40);
@@ -291,5 +305,45 @@ describe('continueMarkdown on lists and tables', () => {
     expect(after.rows.slice(0, 48).every((row, index) => row === before.rows[index])).toBe(true);
     const split = `| a | b |\n|---|---|\n${rows}\n| c | d |\n|---|---|\n| e | f |`;
     expect(continueMarkdown(next, split).blocks).toEqual(parseMarkdown(split));
+  });
+});
+
+describe('continueMarkdown on code fences and block quotes', () => {
+  it('gives the blocks of a parse at once at every frame, on thousands of random fences and quotes', () => {
+    const next = seededRandom(7);
+    for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomFencesAndQuotes(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40, true);
+  });
+
+  it('gives the blocks of a parse at once on long random fences and quotes, in large chunks', () => {
+    const next = seededRandom(11);
+    for (let round = 0; round < 20; round++) expectStreamedAsAtOnce(randomFencesAndQuotes(next, 400), next, 200, true);
+  });
+
+  const code = (count: number) => Array.from({ length: count }, (_, index) => `line ${index}`).join('\n');
+
+  it('keeps the full groups of lines of a growing code fence, and shows its code whole', () => {
+    const first = continueMarkdown(undefined, `\`\`\`ts\n${code(200)}`);
+    const next = continueMarkdown(first, `\`\`\`ts\n${code(200)}\nline 200`);
+    const [before, after] = [first.blocks[0]?.block, next.blocks[0]?.block];
+    if (before?.type !== 'code' || after?.type !== 'code') throw new Error('expected code');
+    expect(after.code).toBe(`${code(200)}\nline 200`);
+    const [groupsBefore, groupsAfter] = [codeLineGroups(before), codeLineGroups(after)];
+    expect(groupsAfter.map((group) => group.length)).toEqual([64, 64, 64, 9]);
+    expect(groupsAfter.slice(0, 3).every((group, index) => group === groupsBefore[index])).toBe(true);
+    const closed = continueMarkdown(next, `\`\`\`ts\n${code(200)}\nline 200\n\`\`\`\n\nAfter.`);
+    expect(closed.blocks.map((entry) => entry.block)).toEqual([{ type: 'code', language: 'ts', code: `${code(200)}\nline 200`, closed: true }, { type: 'paragraph', text: 'After.' }]);
+  });
+
+  it('keeps the blocks of a growing quote that can no longer change, and ends it where a line is no longer quoted', () => {
+    const quote = Array.from({ length: 50 }, (_, index) => `> paragraph ${index}\n>`).join('\n');
+    const first = continueMarkdown(undefined, quote);
+    const next = continueMarkdown(first, `${quote}\n> paragraph 50`);
+    const [before, after] = [first.blocks[0]?.block, next.blocks[0]?.block];
+    if (before?.type !== 'quote' || after?.type !== 'quote') throw new Error('expected quotes');
+    expect(after.children).toHaveLength(51);
+    expect(after.children.slice(0, 48).every((child, index) => child === before.children[index])).toBe(true);
+    // A lazy line continues the last paragraph; a table after it ends the quote.
+    const lazy = `${quote}\n> paragraph 50\nlazy | line\n|---|---|`;
+    expect(continueMarkdown(continueMarkdown(next, `${quote}\n> paragraph 50\nlazy | line`), lazy).blocks).toEqual(parseMarkdown(lazy));
   });
 });
