@@ -54,7 +54,7 @@ const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
 /** How long and how hard each section runs. */
 const plan = short
-  ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, perKind: { connections: 16, durationSeconds: 1, rounds: 1 }, streamSteps: [10, 40], settleMs: 150, serveSettleMs: 500, profileMs: 0, warmup: 3 }
+  ? { sequential: 15, sequentialWarmup: 2, c64: 1, heavy: 100, cHeavy: 1, concurrentWarmup: 0, saturationMs: 600, saturationRounds: 1, workers: 64, perKind: { connections: 16, durationSeconds: 0.5, rounds: 1 }, streamSteps: [10, 40], settleMs: 150, serveSettleMs: 500, profileMs: 0, warmup: 3 }
   : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, perKind: { connections: 64, durationSeconds: 5, rounds: 3 }, streamSteps: [100, 500], settleMs: 1_000, serveSettleMs: 30_000, profileMs: 10_000, warmup: 20 };
 /** ChatPanel in Chromium: answers at 1,000 and at 50 tokens/s, then typing into a 1,000-message conversation. */
 const chromiumPlan: ChromiumPlan = short

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the pnpm version this repository is pinned to, without assuming pnpm is installed globally.
 // A global `pnpm` is used only when it is exactly the pinned version; otherwise npm fetches the pinned
-// version once into its own cache (`npm exec --yes pnpm@X -- …`), which needs nothing but Node and npm.
+// version once into its own cache (`npm exec --yes pnpm@X`), which needs nothing but Node and npm, and that copy is
+// started directly.
 //
 //   node scripts/pnpm.mjs install            # same as `pnpm install`, with the pinned pnpm
 //   import { runPnpm } from './pnpm.mjs';    # from other scripts
@@ -9,6 +10,7 @@
 // Set INSFORGE_FORCE_NPM_EXEC=1 to skip the global pnpm (this is how a machine without one is tested).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,11 +30,42 @@ export function resolvePnpm() {
   if (resolved) return resolved;
   if (!process.env.INSFORGE_FORCE_NPM_EXEC && globalPnpmVersion() === PNPM_VERSION) {
     resolved = { command: 'pnpm', prefixArgs: [], description: `pnpm ${PNPM_VERSION} (global)` };
+    return resolved;
+  }
+  const fetched = fetchedPnpm();
+  if (fetched) {
+    resolved = { command: fetched, prefixArgs: [], description: `pnpm ${PNPM_VERSION} (fetched by npm exec)` };
   } else {
     resolved = { ...npmCommand(), description: `pnpm ${PNPM_VERSION} (via npm exec)` };
     resolved.prefixArgs.push('exec', '--yes', `pnpm@${PNPM_VERSION}`, '--');
   }
   return resolved;
+}
+
+/** Where the pnpm that npm fetched is, once found; the processes this one starts inherit it. */
+const FETCHED_PNPM_ENV = 'INSFORGE_FETCHED_PNPM';
+
+/**
+ * The pinned pnpm that `npm exec` fetched into its cache, found once and then started directly: `npm exec` first
+ * reads the whole dependency tree of the folder it runs in, which in this workspace costs seconds of CPU on every
+ * call. The lookup runs outside the workspace, where there is no tree to read. Not on Windows, where `.bin` holds
+ * command shims rather than the program.
+ * @returns {string | undefined}
+ */
+function fetchedPnpm() {
+  if (isWindows) return undefined;
+  const known = process.env[FETCHED_PNPM_ENV];
+  if (known && pnpmVersion(known) === PNPM_VERSION) return known;
+  const { command, prefixArgs } = npmCommand();
+  const lookup = spawnSync(command, [...prefixArgs, 'exec', '--yes', `--package=pnpm@${PNPM_VERSION}`, '-c', 'command -v pnpm'], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const found = lookup.status === 0 ? lookup.stdout.trim().split('\n').at(-1) : undefined;
+  if (!found || pnpmVersion(found) !== PNPM_VERSION) return undefined;
+  process.env[FETCHED_PNPM_ENV] = found;
+  return found;
 }
 
 /**
@@ -70,7 +103,12 @@ export function nativeBuildEnv() {
 }
 
 function globalPnpmVersion() {
-  const result = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: isWindows, stdio: ['ignore', 'pipe', 'ignore'] });
+  return pnpmVersion('pnpm');
+}
+
+/** @param {string} command @returns {string | undefined} */
+function pnpmVersion(command) {
+  const result = spawnSync(command, ['--version'], { encoding: 'utf8', shell: isWindows, stdio: ['ignore', 'pipe', 'ignore'] });
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 

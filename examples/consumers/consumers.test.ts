@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,8 +83,8 @@ async function run(cwd: string, command: string, args: string[], extra: Record<s
 
 /**
  * Each app's typecheck and build, started as soon as its own install ends rather than after every install and every
- * earlier app's tests: the SQLite app's install compiles better-sqlite3 from source (no prebuilt binary can be
- * downloaded here) for a minute or more, which the other apps' builds fill. The builds run one at a time, in the order
+ * earlier app's tests: the installs take different times (a fresh Next.js app installs the most), and the first
+ * builds fill the others' waits. The builds run one at a time, in the order
  * their installs end, so this file keeps to about two processes at once beside the other test files.
  */
 const builds = new Map<string, Promise<void>>();
@@ -117,6 +118,30 @@ async function createPostgresDatabase(): Promise<string> {
   return url.toString();
 }
 
+/** The workspace's better-sqlite3: its folder (built by the workspace's install) and version. */
+function workspaceSqlite(): { folder: string; version: string } {
+  const manifest = createRequire(path.join(repoRoot, 'server', 'package.json')).resolve('better-sqlite3/package.json');
+  return { folder: path.dirname(manifest), version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version };
+}
+
+/**
+ * better-sqlite3's install script takes a prebuilt binary where it can (`prebuild-install`, from the project's
+ * releases) and compiles SQLite from source otherwise, a minute or more of CPU. No release can be downloaded here, so
+ * the binary the workspace's install built is offered as that prebuilt (the file name `prebuild-install` looks for,
+ * in the folder its `local_prebuilds` setting names): the app's install still runs the package's install script, and
+ * compiles only if that binary does not fit. Returns the environment of the installs.
+ */
+async function sqlitePrebuild(): Promise<Record<string, string>> {
+  const { folder, version } = workspaceSqlite();
+  const binary = 'build/Release/better_sqlite3.node';
+  if (!existsSync(path.join(folder, binary))) return {};
+  const prebuilds = path.join(work, 'prebuilds');
+  mkdirSync(prebuilds, { recursive: true });
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await spawnAsync(folder, 'tar', ['-czf', path.join(prebuilds, name), binary], process.env);
+  return { npm_config_better_sqlite3_local_prebuilds: prebuilds };
+}
+
 beforeAll(async () => {
   for (const directory of Object.values(PACKAGES)) {
     if (!existsSync(path.join(repoRoot, directory, 'dist'))) throw new Error(`${directory}/dist is missing: build the packages first (npm run build)`);
@@ -140,10 +165,13 @@ beforeAll(async () => {
     // tarball for their `^0.2.0`.
     const manifest = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     for (const [name, tarball] of Object.entries(tarballs)) if (manifest.dependencies[`@insforge/${name}`] || name === 'ai-protocol') manifest.dependencies[`@insforge/${name}`] = `file:${tarball}`;
+    // The SQLite driver at the version the workspace builds and tests, whose binary sqlitePrebuild() offers.
+    if (manifest.dependencies['better-sqlite3']) manifest.dependencies['better-sqlite3'] = workspaceSqlite().version;
     writeFileSync(path.join(folder, 'package.json'), JSON.stringify(manifest, null, 2));
   }
   const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
-  await Promise.all(APPS.map((app) => run(path.join(work, app.name), 'npm', install).then(() => startBuild(app))));
+  const prebuilds = await sqlitePrebuild();
+  await Promise.all(APPS.map((app) => run(path.join(work, app.name), 'npm', install, prebuilds).then(() => startBuild(app))));
   emulator = await startEmulator({ keys: [upstreamKey], scenario: { tokensPerSecond: 200 } });
   browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE, args: CHROMIUM_ARGS, headless: true });
 }, 600_000);

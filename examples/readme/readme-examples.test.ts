@@ -3,13 +3,14 @@
 // marker without a runner, fails the first test. Examples run the way a reader would run them: TypeScript files with
 // tsx from a folder whose package.json has the dependencies an app would have (so `@insforge/*` are the built
 // packages), React examples bundled with esbuild and opened in Chromium, shell blocks in bash with `npx` finding the
-// packages' commands. The only changes made to an example are the ports it names (so runs never collide) and, for
-// the hooks example, a page that renders the component it exports.
+// packages' commands in an app folder installed as a reader's is (readerApp). The only changes made to an example are
+// the ports it names (so runs never collide) and, for the hooks example, a page that renders the component it exports.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { build } from 'esbuild';
@@ -18,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAiGateway } from '@insforge/ai-server';
 import { startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../scripts/chromium.mjs';
+import { resolvePnpm } from '../../scripts/pnpm.mjs';
 import { cleanEnv, freePort, stopProcessGroup, waitForOutput } from '../../scripts/processes.mjs';
 
 const HERE = import.meta.dirname;
@@ -105,6 +107,29 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
 }
 
 
+/**
+ * An app folder as `npm install` leaves a reader's, for the shell examples: this package's dependencies (the packages
+ * as they would be published, `files` only, and the rest of what they need at run time, nothing else), in one flat
+ * node_modules, outside the workspace, so nothing resolves from it. `npx` reads the whole dependency tree of the
+ * folder it runs in before it runs a command; in examples/readme, whose packages link into the workspace, that is
+ * thousands of packages and seconds of CPU per command. Installed by pnpm from its store (`deploy`: no registry, no
+ * compiling), while the examples before the shell ones run.
+ */
+let readerApp: Promise<string> | undefined;
+const readerAppFolder = path.join(tmpdir(), `insforge-readme-app-${process.pid}-${Date.now().toString(36)}`);
+function installReaderApp(): Promise<string> {
+  const { command, prefixArgs } = resolvePnpm();
+  const deploy = [...prefixArgs, '--filter', '@insforge/readme-examples', 'deploy', '--prod', '--offline', '--config.node-linker=hoisted', readerAppFolder];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, deploy, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve(readerAppFolder) : reject(new Error(`pnpm ${deploy.slice(prefixArgs.length).join(' ')} failed (exit ${code}):\n${output}`))));
+  });
+}
+
 let emulator: Emulator;
 let workDir: string;
 let browser: Browser | undefined;
@@ -112,9 +137,11 @@ let browser: Browser | undefined;
 let expressPort: number;
 
 beforeAll(async () => {
+  readerApp = installReaderApp();
+  // The shell examples await it and report its failure; until then a rejection is not unhandled.
+  readerApp.catch(() => {});
   emulator = await startEmulator({ keys: [UPSTREAM_KEY], scenario: { ttftMs: 20, tokensPerSecond: 2_000, replyTokens: 40 } });
-  // Inside examples/readme, so `@insforge/*`, express, openai and react resolve as in a reader's app, and `npx` finds
-  // `insforge-ai` and `openrouter-emulator` in its node_modules/.bin.
+  // Inside examples/readme, so `@insforge/*`, express, openai and react resolve as in a reader's app.
   mkdirSync(path.join(HERE, '.run'), { recursive: true });
   workDir = mkdtempSync(path.join(HERE, '.run', 'run-'));
 }, 60_000);
@@ -124,6 +151,9 @@ afterAll(async () => {
   await Promise.all(running.map((child) => stopProcessGroup(child)));
   await emulator?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
+  // After a deploy still running when a test failed has ended.
+  await readerApp?.catch(() => {});
+  rmSync(readerAppFolder, { recursive: true, force: true });
 });
 
 async function openBrowserPage(): Promise<Page> {
@@ -378,7 +408,8 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
   serve: async () => {
     const { code } = example('serve');
     const [emulatorPort, servePort] = [await freePort(), await freePort()];
-    const dir = mkdtempSync(path.join(workDir, 'serve-'));
+    // A folder in the reader's app: `npx` finds the app's packages from it.
+    const dir = mkdtempSync(path.join(await readerApp!, 'serve-'));
     const shell = run('bash', ['-c', withPorts(code, { 8787: emulatorPort, 8080: servePort })], { cwd: dir, env: cleanEnv({}) });
     try {
       expect(await shell.exited, shell.output()).toBe(0);
@@ -396,7 +427,7 @@ createRoot(document.getElementById('root')!).render(<AiProvider baseUrl="/ai" ge
 
   cli: async () => {
     const { code } = example('cli');
-    const dir = mkdtempSync(path.join(workDir, 'cli-'));
+    const dir = mkdtempSync(path.join(await readerApp!, 'cli-'));
     // "With the environment of the example above": the upstream and its key, as `serve` exported them.
     const shell = run('bash', ['-e', '-o', 'pipefail', '-c', code], { cwd: dir, env: cleanEnv({ OPENROUTER_BASE_URL: emulator.url, OPENROUTER_API_KEY: UPSTREAM_KEY }) });
     expect(await shell.exited, shell.output()).toBe(0);
