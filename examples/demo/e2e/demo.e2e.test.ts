@@ -261,7 +261,8 @@ describe.sequential('the demo that npm start serves', () => {
 
   /**
    * Deletes, from another page of the same person, the conversation whose answer streams here: `where` is another tab
-   * (this browser) or another device (a browser of its own). Resolves once that page's list no longer shows it.
+   * (this browser) or another device (a browser of its own). Resolves once that page's list no longer shows it and the
+   * gateway has deleted it (the list drops it before the gateway answers: a save of this page's answer must come after).
    */
   async function deleteElsewhere(where: 'tab' | 'device', title: string): Promise<{ other: Page; close: () => Promise<void> }> {
     const otherContext = where === 'tab' ? context : await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -271,6 +272,7 @@ describe.sequential('the demo that npm start serves', () => {
     const otherThreads = other.getByRole('navigation', { name: 'Chat conversations' });
     await otherThreads.getByRole('button', { name: `Delete “${title}”` }).click();
     await expect.poll(() => otherThreads.getByRole('button', { name: title, exact: true }).count()).toBe(0);
+    await expect.poll(async () => ((await (await fetch(`${demoUrl}/ai/api/ai/conversations?limit=100`, { headers: { 'x-demo-role': 'user' } })).json()) as { data: Array<{ title: string | null }> }).data.some((conversation) => conversation.title === title)).toBe(false);
     return { other, close: () => (where === 'tab' ? other.close() : otherContext.close()) };
   }
 
@@ -279,13 +281,16 @@ describe.sequential('the demo that npm start serves', () => {
       const threads = page.getByRole('navigation', { name: 'Chat conversations' });
       await threads.getByRole('button', { name: 'New chat' }).click();
       await expect.poll(() => assistantMessages().count()).toBe(0);
-      await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 30, replyTokens: 90, toolCalls: 'mentioned' } }) });
+      // Long enough (8 s) that the other page's delete reaches the gateway while it streams, on a loaded machine too.
+      await emulator('/defaults', { method: 'PUT', body: JSON.stringify({ scenario: { ttftMs: 50, tokensPerSecond: 30, replyTokens: 240, toolCalls: 'mentioned' } }) });
       const title = `An answer another ${where} deletes`;
       let elsewhere: Awaited<ReturnType<typeof deleteElsewhere>> | undefined;
       try {
         await send(title);
         await expect.poll(async () => (await lastAnswer().getAttribute('data-status')) === 'streaming', { timeout: 20_000 }).toBe(true);
         elsewhere = await deleteElsewhere(where, title);
+        // What the test is about: the conversation went while its answer streamed here.
+        if (where === 'device') expect(await lastAnswer().getAttribute('data-status')).toBe('streaming');
         // Another tab of this browser tells this one at once: the answer stops. Another device cannot: the answer ends,
         // and its save, which only continues a stored conversation, writes nothing.
         await expect.poll(() => lastAnswer().getAttribute('data-status'), { timeout: 20_000 }).toBe(where === 'tab' ? 'stopped' : 'done');

@@ -87,6 +87,7 @@ describe('SettingsDialog: the response cache', () => {
 });
 
 describe('SettingsDialog: guardrails', () => {
+  // Many clicks in jsdom against a real gateway: past 20 s on a machine at load 10 and more (it asserts no time).
   it('adds personal data redaction and a blocklist; a pattern the gateway refuses is shown under its field; the saved guardrails apply', async () => {
     const events = renderDialog('guarded');
     const guardrails = await waitFor(() => section('guardrails'));
@@ -122,7 +123,7 @@ describe('SettingsDialog: guardrails', () => {
     const [probe] = harness.emulator.generations({ kind: 'chat' }).slice(-1);
     expect(JSON.stringify(probe?.request)).toContain('[REDACTED_EMAIL]');
     await expect(user.chat.complete({ model: 'guarded', messages: [{ role: 'user', content: 'Is PROMO42 valid?' }] })).rejects.toMatchObject({ guardrail: expect.any(String), userMessage: 'We keep this chat about Acme.' });
-  });
+  }, 60_000);
 
   it('reorders with the keyboard, keeping focus on the guardrail that moved and announcing where it went', async () => {
     const events = renderDialog('ordered');
