@@ -101,7 +101,14 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
     all += text;
   });
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (all += text));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A command that cannot start at all (not found) exits with nothing: its error is in the output.
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', (error) => {
+      all += String(error);
+      resolve(null);
+    });
+  });
   running.push(child);
   return { child, output: () => all, stdout: () => stdout, exited };
 }
@@ -120,13 +127,10 @@ const readerAppFolder = path.join(tmpdir(), `insforge-readme-app-${process.pid}-
 function installReaderApp(): Promise<string> {
   const { command, prefixArgs } = resolvePnpm();
   const deploy = [...prefixArgs, '--filter', '@insforge/readme-examples', 'deploy', '--prod', '--offline', '--config.node-linker=hoisted', readerAppFolder];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, deploy, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(readerAppFolder) : reject(new Error(`pnpm ${deploy.slice(prefixArgs.length).join(' ')} failed (exit ${code}):\n${output}`))));
+  const pnpm = run(command, deploy, { cwd: REPO_ROOT, env: process.env });
+  return pnpm.exited.then((code) => {
+    if (code !== 0) throw new Error(`pnpm ${deploy.slice(prefixArgs.length).join(' ')} failed (exit ${code}):\n${pnpm.output()}`);
+    return readerAppFolder;
   });
 }
 

@@ -55,10 +55,15 @@ const LINES = [
  * randomListsAndTables(seededRandom(1), 40); // '- item\n  - nested\n\n| a | b |…'
  */
 export function randomListsAndTables(next: () => number, count: number): string {
+  return randomLines(LINES, next, count);
+}
+
+/** `count` lines drawn from `lines`, joined by `\n`, sometimes `\r\n`. */
+function randomLines(lines: readonly string[], next: () => number, count: number): string {
   let text = '';
   for (let index = 0; index < count; index++) {
     if (index > 0) text += next() < 0.1 ? '\r\n' : '\n';
-    text += LINES[Math.floor(next() * LINES.length)] as string;
+    text += lines[Math.floor(next() * lines.length)] as string;
   }
   return text;
 }
@@ -114,10 +119,5 @@ const FENCE_AND_QUOTE_LINES = [
  * randomFencesAndQuotes(seededRandom(1), 40); // '> quoted\n```ts\n/* a comment that opens…'
  */
 export function randomFencesAndQuotes(next: () => number, count: number): string {
-  let text = '';
-  for (let index = 0; index < count; index++) {
-    if (index > 0) text += next() < 0.1 ? '\r\n' : '\n';
-    text += FENCE_AND_QUOTE_LINES[Math.floor(next() * FENCE_AND_QUOTE_LINES.length)] as string;
-  }
-  return text;
+  return randomLines(FENCE_AND_QUOTE_LINES, next, count);
 }
