@@ -350,7 +350,8 @@ export type { StickToBottom } from './components/chat-panel/use-stick-to-bottom.
 export { defaultChatLabels } from './components/chat-panel/chat-labels.js';
 export type { ChatLabels } from './components/chat-panel/chat-labels.js';
 export { Markdown } from './markdown/markdown.js';
-export type { MarkdownCitation, MarkdownLabels, MarkdownProps } from './markdown/markdown.js';
+export type { MarkdownCitation, MarkdownProps } from './markdown/markdown.js';
+export type { MarkdownLabels } from './markdown/markdown-labels.js';
 export { CopyButton } from './markdown/copy-button.js';
 export type { CopyButtonProps, CopyState } from './markdown/copy-button.js';
 export { continueMarkdown, parseMarkdown } from './markdown/parse-blocks.js';

@@ -248,7 +248,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     if (active) run = undefined;
     const messages = replaceAnswer(store.getState().messages, current.turnId, current.answer);
     const failed = current.answer.status === 'error';
-    const error = failed ? (current.error ?? AiError.fromJSON(current.answer.error ?? { code: 'unknown', message: 'The answer failed.', userMessage: 'Something went wrong; try again.', retryable: false })) : undefined;
+    const error = failed ? (current.error ?? (current.answer.error ? AiError.fromJSON(current.answer.error) : new AiError({ code: 'unknown', message: 'The answer failed.', retryable: false }))) : undefined;
     store.setState(active ? { messages, status: failed ? 'error' : 'ready', error, updatedAt: now() } : { messages });
     persist();
     if (error) onError?.(error);

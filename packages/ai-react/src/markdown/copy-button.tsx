@@ -1,5 +1,8 @@
 'use client';
 import { useEffect, useRef, useState, type ButtonHTMLAttributes } from 'react';
+import { CheckIcon } from '../icons/check-icon.js';
+import { CopyIcon } from '../icons/copy-icon.js';
+import { WarningIcon } from '../icons/warning-icon.js';
 
 export type CopyState = 'idle' | 'copied' | 'failed';
 
@@ -15,10 +18,10 @@ export interface CopyButtonProps extends Omit<ButtonHTMLAttributes<HTMLButtonEle
 export interface CopyFeedback {
   /** `'copied'` or `'failed'` once the last write settled, back to `'idle'` a moment later. */
   state: CopyState;
-  /** Shows an outcome now, and starts the timer that puts the state back to idle. */
-  settle: (outcome: Exclude<CopyState, 'idle'>) => void;
   /** Shows the outcome of a clipboard write when it settles. */
   track: (write: Promise<unknown>) => void;
+  /** Writes `text` to the clipboard and shows the outcome; without a clipboard (not a secure context), a failure. */
+  copyText: (text: string) => void;
 }
 
 /**
@@ -26,8 +29,8 @@ export interface CopyFeedback {
  * click, so a write slower than `resetAfterMs` still shows its outcome, and for as long.
  *
  * @example
- * const { state, track } = useCopyFeedback();
- * <button data-state={state} onClick={() => track(navigator.clipboard.writeText(text))}>{state === 'copied' ? 'Copied' : 'Copy'}</button>
+ * const { state, copyText } = useCopyFeedback();
+ * <button data-state={state} onClick={() => copyText(text)}>{state === 'copied' ? 'Copied' : 'Copy'}</button>
  */
 export function useCopyFeedback(resetAfterMs = 2000): CopyFeedback {
   const [state, setState] = useState<CopyState>('idle');
@@ -53,7 +56,18 @@ export function useCopyFeedback(resetAfterMs = 2000): CopyFeedback {
       () => settle('failed'),
     );
   };
-  return { state, settle, track };
+  const copyText = (text: string) => {
+    const clipboard = globalThis.navigator?.clipboard as Clipboard | undefined;
+    // The clipboard exists only in secure contexts; elsewhere, say so instead of pretending.
+    if (!clipboard) settle('failed');
+    else track(clipboard.writeText(text));
+  };
+  return { state, track, copyText };
+}
+
+/** A copy button's icon: a check once copied, a warning when the clipboard refused, else two sheets. */
+export function CopyStateIcon({ state }: { state: CopyState }) {
+  return state === 'copied' ? <CheckIcon /> : state === 'failed' ? <WarningIcon /> : <CopyIcon />;
 }
 
 /**
@@ -64,7 +78,7 @@ export function useCopyFeedback(resetAfterMs = 2000): CopyFeedback {
  * <CopyButton value={code} className="ia-code-copy" />
  */
 export function CopyButton({ value, labels, resetAfterMs = 2000, onClick, ...props }: CopyButtonProps) {
-  const { state, settle, track } = useCopyFeedback(resetAfterMs);
+  const { state, copyText } = useCopyFeedback(resetAfterMs);
   const text = state === 'copied' ? (labels?.copied ?? 'Copied') : state === 'failed' ? (labels?.copyFailed ?? 'Copy failed') : (labels?.copy ?? 'Copy');
   return (
     <button
@@ -72,11 +86,7 @@ export function CopyButton({ value, labels, resetAfterMs = 2000, onClick, ...pro
       data-state={state}
       onClick={(event) => {
         onClick?.(event);
-        if (event.defaultPrevented) return;
-        const clipboard = globalThis.navigator?.clipboard as Clipboard | undefined;
-        // The clipboard exists only in secure contexts; elsewhere, say so instead of pretending.
-        if (!clipboard) return settle('failed');
-        track(clipboard.writeText(typeof value === 'function' ? value() : value));
+        if (!event.defaultPrevented) copyText(typeof value === 'function' ? value() : value);
       }}
       {...props}
     >

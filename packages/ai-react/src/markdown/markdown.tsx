@@ -1,32 +1,15 @@
 'use client';
 import { createElement, memo, useEffect, useMemo, useState, type HTMLAttributes, type ReactNode } from 'react';
-import { CheckIcon } from '../icons/check-icon.js';
-import { CopyIcon } from '../icons/copy-icon.js';
-import { WarningIcon } from '../icons/warning-icon.js';
 import { WrapIcon } from '../icons/wrap-icon.js';
 import { classes } from '../primitives/ai-root.js';
 import { safeHref } from './safe-url.js';
-import { useCopyFeedback } from './copy-button.js';
+import { CopyStateIcon, useCopyFeedback } from './copy-button.js';
 import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
 import { segmentInline, type InlineSegments } from './inline-segments.js';
+import { defaultMarkdownLabels, type MarkdownLabels } from './markdown-labels.js';
 import { CODE_GROUP_LINES, codeLineGroups, continueMarkdown, sameBlock, sameBlocks, sameStrings, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
 import { parseInline, type InlineNode, type InlinePart } from './parse-inline.js';
-
-/** The visible strings of rendered markdown (the code blocks' copy button). */
-export interface MarkdownLabels {
-  copyCode: string;
-  copied: string;
-  copyFailed: string;
-  /** The toggle that wraps a code block's long lines. */
-  wrapLines: string;
-  /** The language label of a code block whose fence names none. */
-  plainText: string;
-  /** The accessible name of a citation marker `[n]`: its number and its source's title (or host). */
-  citation: (number: number, title: string) => string;
-}
-
-const DEFAULT_LABELS: MarkdownLabels = { copyCode: 'Copy', copied: 'Copied', copyFailed: 'Copy failed', wrapLines: 'Wrap lines', plainText: 'text', citation: (number, title) => `Source ${number}: ${title}` };
 
 /** A source that `[n]` markers in the text link to (an answer's `url_citation`s, numbered). */
 export interface MarkdownCitation {
@@ -191,14 +174,9 @@ function CodeBlock({ block, context }: { block: Extract<MarkdownBlock, { type: '
           aria-label={copyLabel}
           data-tooltip={copyLabel}
           data-state={copy.state}
-          onClick={() => {
-            const clipboard = globalThis.navigator?.clipboard as Clipboard | undefined;
-            // The clipboard exists only in secure contexts; elsewhere, say so instead of pretending.
-            if (!clipboard) return copy.settle('failed');
-            copy.track(clipboard.writeText(block.code));
-          }}
+          onClick={() => copy.copyText(block.code)}
         >
-          {copy.state === 'copied' ? <CheckIcon /> : copy.state === 'failed' ? <WarningIcon /> : <CopyIcon />}
+          <CopyStateIcon state={copy.state} />
         </button>
       </div>
       {/* Focusable, so a long line can be scrolled with the keyboard. */}
@@ -339,13 +317,13 @@ const Block = memo(
  * @example
  * <Markdown source={answer.content} />
  */
-export const Markdown = memo(function Markdown({ source, labels, unstyled, citations, className, ...props }: MarkdownProps) {
+export const Markdown = /* @__PURE__ */ memo(function Markdown({ source, labels, unstyled, citations, className, ...props }: MarkdownProps) {
   // While a stream grows the text, each frame continues the last parse instead of parsing everything again.
   const [parsed, setParsed] = useState<MarkdownParse | undefined>(undefined);
   const current = parsed?.source === source ? parsed : continueMarkdown(parsed, source);
   if (current !== parsed) setParsed(current);
   const blocks = current.blocks;
-  const { copyCode, copied, copyFailed, wrapLines, plainText, citation } = { ...DEFAULT_LABELS, ...labels };
+  const { copyCode, copied, copyFailed, wrapLines, plainText, citation } = { ...defaultMarkdownLabels, ...labels };
   const context = useMemo<RenderContext>(
     () => ({ labels: { copyCode, copied, copyFailed, wrapLines, plainText, citation }, unstyled, citations: citations && citations.length > 0 ? new Map(citations.map((entry) => [entry.number, entry])) : undefined }),
     [copyCode, copied, copyFailed, wrapLines, plainText, citation, unstyled, citations],

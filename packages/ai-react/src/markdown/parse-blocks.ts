@@ -467,7 +467,6 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
 
 /** Whether two lists hold equal entries, in order (the same list object is equal at once). */
 const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a === b || (a.length === b.length && a.every((value, index) => same(value, b[index] as T)));
-const sameText = (a: string | undefined, b: string | undefined) => a === b;
 
 /** Whether two lists hold the same values, entry by entry (table cells, column alignments). */
 export const sameStrings = <T>(a: readonly T[], b: readonly T[]): boolean => sameList(a, b, Object.is);
@@ -489,7 +488,7 @@ export function sameBlock(a: MarkdownBlock, b: MarkdownBlock): boolean {
     case 'list':
       return b.type === 'list' && a.ordered === b.ordered && a.start === b.start && a.tight === b.tight && sameList(a.items, b.items, sameBlocks);
     case 'table':
-      return b.type === 'table' && sameList(a.align, b.align, sameText) && sameList(a.head, b.head, sameText) && sameList(a.rows, b.rows, sameStrings);
+      return b.type === 'table' && sameStrings(a.align, b.align) && sameStrings(a.head, b.head) && sameList(a.rows, b.rows, sameStrings);
   }
 }
 

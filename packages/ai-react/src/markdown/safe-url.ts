@@ -6,6 +6,16 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 const ALLOWED_SCHEMES = new Set(['http', 'https', 'mailto']);
 
 /**
+ * The URL without what browsers ignore in it (ASCII control characters and whitespace): what they read a scheme from.
+ *
+ * @example
+ * compactUrl('java\tscript:alert(1)'); // "javascript:alert(1)"
+ */
+export function compactUrl(url: string): string {
+  return url.replace(IGNORED, '');
+}
+
+/**
  * The URL to link to, or `undefined` when it must not be a link: only http(s), mailto and relative URLs pass;
  * `javascript:`, `data:`, `vbscript:` and every other scheme do not.
  *
@@ -14,7 +24,7 @@ const ALLOWED_SCHEMES = new Set(['http', 'https', 'mailto']);
  * safeHref('JaVa\tScRiPt:alert(1)'); // undefined
  */
 export function safeHref(url: string): string | undefined {
-  const compact = url.replace(IGNORED, '');
+  const compact = compactUrl(url);
   if (compact === '') return undefined;
   const scheme = SCHEME.exec(compact)?.[1];
   if (scheme !== undefined) return ALLOWED_SCHEMES.has(scheme.toLowerCase()) ? compact : undefined;
@@ -22,19 +32,4 @@ export function safeHref(url: string): string | undefined {
   const colon = compact.indexOf(':');
   if (colon !== -1 && !/[/?#]/.test(compact.slice(0, colon))) return undefined;
   return compact;
-}
-
-const IMAGE_DATA = /^data:image\//i;
-
-/**
- * The URL to link an image's download to, or `undefined`: what `safeHref` allows, a `blob:` URL, or a `data:image/…`
- * URL (generated images are data URLs). React 18 renders a `javascript:` href as it is, and a click runs it.
- *
- * @example
- * safeImageHref('data:image/png;base64,iVBOR…'); // the same URL
- * safeImageHref('javascript:alert(1)'); // undefined
- */
-export function safeImageHref(url: string): string | undefined {
-  const compact = url.replace(IGNORED, '');
-  return IMAGE_DATA.test(compact) || /^blob:/i.test(compact) ? compact : safeHref(compact);
 }

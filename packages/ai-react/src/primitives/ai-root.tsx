@@ -14,7 +14,7 @@ export interface AiRootProps extends HTMLAttributes<HTMLDivElement> {
  * The root element of every component: it carries `data-insforge-ai` (which scopes the design tokens) and the
  * theme. Props spread last, so an app can override any attribute.
  */
-export const AiRoot = forwardRef<HTMLDivElement, AiRootProps>(function AiRoot({ theme = 'system', unstyled = false, ...props }, ref) {
+export const AiRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, AiRootProps>(function AiRoot({ theme = 'system', unstyled = false, ...props }, ref) {
   return <div ref={ref} data-insforge-ai="" data-theme={theme} data-unstyled={unstyled ? '' : undefined} {...props} />;
 });
 

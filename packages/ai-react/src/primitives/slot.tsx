@@ -43,7 +43,7 @@ function refOf(element: ReactElement): Ref<unknown> | undefined {
  * @example
  * <Composer.Send asChild><MyButton>Go</MyButton></Composer.Send>
  */
-export const Slot = forwardRef<HTMLElement, HTMLAttributes<HTMLElement> & { children?: ReactNode }>(function Slot({ children, ...props }, ref) {
+export const Slot = /* @__PURE__ */ forwardRef<HTMLElement, HTMLAttributes<HTMLElement> & { children?: ReactNode }>(function Slot({ children, ...props }, ref) {
   const child = Children.only(children);
   if (!isValidElement(child)) throw new Error('`asChild` needs a single element child');
   const childRef = refOf(child);

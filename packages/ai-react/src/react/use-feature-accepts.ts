@@ -3,7 +3,7 @@ import type { FeatureAccepts } from '@insforge/ai-protocol';
 import { useMemo } from 'react';
 import { acceptedByModel } from '../core/attachments.js';
 import { useAiContext } from './ai-provider.js';
-import { useModels } from './use-models.js';
+import { useModelList } from './use-models.js';
 
 /**
  * What a feature (default the provider's) takes beyond text (attachments by kind, size and type; server tools), from the gateway's
@@ -15,9 +15,9 @@ import { useModels } from './use-models.js';
  */
 export function useFeatureAccepts(feature: string | undefined, enabled = true): FeatureAccepts | undefined {
   const { defaults } = useAiContext('useFeatureAccepts');
-  const { models } = useModels({ source: 'features' });
+  const features = useModelList({ source: 'features' }).data;
   const name = feature ?? defaults.feature ?? 'chat';
-  const entry = models.find((candidate) => candidate.kind === 'feature' && candidate.id === name);
+  const entry = features?.find((candidate) => candidate.kind === 'feature' && candidate.id === name);
   const accepts = useMemo(() => (entry ? acceptedByModel(entry.accepts, entry.inputModalities) : undefined), [entry]);
   return enabled ? accepts : undefined;
 }

@@ -1,7 +1,6 @@
 'use client';
 import { useEffect, useState } from 'react';
-
-const sameInputs = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((value, index) => Object.is(value, b[index]));
+import { shallowEqualArrays } from './use-store-selector.js';
 
 /**
  * One object per mounted component (TanStack Query's observer, zustand's per-provider store): created on the
@@ -14,7 +13,7 @@ const sameInputs = (a: readonly unknown[], b: readonly unknown[]) => a.length ==
 export function useInstance<T>(inputs: readonly unknown[], create: () => T, dispose?: (instance: T) => void): T {
   const [held, setHeld] = useState(() => ({ inputs, instance: create() }));
   let current = held;
-  if (!sameInputs(held.inputs, inputs)) {
+  if (!shallowEqualArrays(held.inputs, inputs)) {
     // React's "adjust state while rendering": this render is thrown away and redone with the new instance.
     current = { inputs, instance: create() };
     setHeld(current);

@@ -4,7 +4,7 @@ import { selectModels, type CatalogState, type ModelSort } from '../core/catalog
 import type { ModelEntry, ModelListQuery } from '../core/chat-types.js';
 import type { AiError } from '../core/errors.js';
 import { useAiContext } from './ai-provider.js';
-import { useQuery } from './use-query.js';
+import { useQuery, type UseQueryResult } from './use-query.js';
 
 export interface UseModelsOptions {
   /** Only models (or features) of this modality. */
@@ -34,11 +34,8 @@ export interface UseModelsResult {
  * const { models, status } = useModels({ modality: 'text', search, sort: 'price' });
  */
 export function useModels(options: UseModelsOptions = {}): UseModelsResult {
-  const { client } = useAiContext('useModels');
-  const { modality, source, search, sort } = options;
-  const query: ModelListQuery = { ...(modality ? { modality } : {}), ...(source ? { source } : {}) };
-  // One entry per source and modality: two pickers with different filters each show their own list.
-  const { data, status, error, refresh } = useQuery(['models', source ?? 'auto', modality ?? null], (signal) => client.models.list(query, { signal }));
+  const { search, sort } = options;
+  const { data, status, error, refresh } = useModelList(options);
   const loaded = data ?? EMPTY;
   const models = useMemo(() => selectModels(loaded, { ...(search ? { search } : {}), ...(sort ? { sort } : {}) }), [loaded, search, sort]);
   const refreshed = useCallback(async () => void (await refresh()), [refresh]);
@@ -46,3 +43,16 @@ export function useModels(options: UseModelsOptions = {}): UseModelsResult {
 }
 
 const EMPTY: readonly ModelEntry[] = [];
+
+/**
+ * The list `useModels` searches and sorts, as the server sent it: one entry of the provider's query cache per source
+ * and modality, so two pickers with different filters each show their own list.
+ *
+ * @example
+ * const features = useModelList({ source: 'features' }).data ?? [];
+ */
+export function useModelList({ modality, source }: Pick<UseModelsOptions, 'modality' | 'source'>): UseQueryResult<ModelEntry[]> {
+  const { client } = useAiContext('useModels');
+  const query: ModelListQuery = { ...(modality ? { modality } : {}), ...(source ? { source } : {}) };
+  return useQuery(['models', source ?? 'auto', modality ?? null], (signal) => client.models.list(query, { signal }));
+}

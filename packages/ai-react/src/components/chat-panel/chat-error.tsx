@@ -62,41 +62,29 @@ export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement
   const wait = useCountdown(shown?.retryAfter ?? 0, shown);
   if (!shown) return null;
   const action = chatErrorAction(shown);
+  // One button for the action that helps: try again (held while a rate limit's wait counts down), or start over.
+  const retry = action === 'retry';
   return (
     <div role="alert" data-code={shown.code} data-action={action} {...props} className={classNameOf('error', 'ia-chat-error', className)}>
       <p>{labels.errorMessage(shown)}</p>
-      {action === 'retry' ? (
+      {retry || action === 'new-conversation' ? (
         <div className={classNameOf('actions', 'ia-chat-actions')}>
           <button
             type="button"
             className={classNameOf('button', 'ia-chat-button')}
-            disabled={wait > 0}
+            disabled={retry && wait > 0}
             onClick={() => {
-              void chat.regenerate();
+              void (retry ? chat.regenerate() : chat.clear());
               focusComposer();
             }}
           >
-            {labels.tryAgain}
+            {retry ? labels.tryAgain : labels.newConversation}
           </button>
-          {wait > 0 ? (
+          {retry && wait > 0 ? (
             <span aria-hidden="true" data-state="waiting">
               {labels.retryIn(wait)}
             </span>
           ) : null}
-        </div>
-      ) : null}
-      {action === 'new-conversation' ? (
-        <div className={classNameOf('actions', 'ia-chat-actions')}>
-          <button
-            type="button"
-            className={classNameOf('button', 'ia-chat-button')}
-            onClick={() => {
-              void chat.clear();
-              focusComposer();
-            }}
-          >
-            {labels.newConversation}
-          </button>
         </div>
       ) : null}
     </div>

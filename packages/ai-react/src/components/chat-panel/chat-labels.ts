@@ -1,7 +1,7 @@
 import { byteSize, type AttachmentRefusal } from '../../core/attachments.js';
 import type { ToolCallState } from '../../core/message-parts.js';
 import type { AiError } from '../../core/errors.js';
-import type { MarkdownLabels } from '../../markdown/markdown.js';
+import { defaultMarkdownLabels, type MarkdownLabels } from '../../markdown/markdown-labels.js';
 
 /** Every visible (and screen-reader) string of ChatPanel; pass some of them as `labels` to translate or reword. */
 export interface ChatLabels extends MarkdownLabels {
@@ -116,6 +116,7 @@ export interface ChatLabels extends MarkdownLabels {
 
 /** The English defaults. */
 export const defaultChatLabels: ChatLabels = {
+  ...defaultMarkdownLabels,
   message: 'Message',
   send: 'Send',
   stop: 'Stop',
@@ -123,12 +124,6 @@ export const defaultChatLabels: ChatLabels = {
   copy: 'Copy',
   goodAnswer: 'Good answer',
   badAnswer: 'Bad answer',
-  copyCode: 'Copy',
-  copied: 'Copied',
-  copyFailed: 'Copy failed',
-  wrapLines: 'Wrap lines',
-  plainText: 'text',
-  citation: (number, title) => `Source ${number}: ${title}`,
   edit: 'Edit',
   editMessage: 'Edit message',
   cancel: 'Cancel',

@@ -1,13 +1,11 @@
 'use client';
 import type { ReactNode } from 'react';
-import { CheckIcon } from '../../icons/check-icon.js';
-import { CopyIcon } from '../../icons/copy-icon.js';
 import { EditIcon } from '../../icons/edit-icon.js';
 import { RegenerateIcon } from '../../icons/regenerate-icon.js';
 import { SparklesIcon } from '../../icons/sparkles-icon.js';
 import { ThumbsDownIcon } from '../../icons/thumbs-down-icon.js';
 import { ThumbsUpIcon } from '../../icons/thumbs-up-icon.js';
-import { WarningIcon } from '../../icons/warning-icon.js';
+import { CopyStateIcon } from '../../markdown/copy-button.js';
 import { ActionBarCopy, ActionBarEdit, ActionBarFeedback, ActionBarRegenerate, ActionBarRoot } from '../../primitives/action-bar/action-bar.js';
 import { answerOf, useMessage, useMessageContext } from '../../primitives/message/message-context.js';
 import { MessageParts, type MessagePartComponents } from '../../primitives/message/message-part-list.js';
@@ -100,7 +98,7 @@ export function ChatAssistantMessage() {
             defaults={
               <>
                 <ActionBarRoot className={className('actions', 'ia-chat-action-bar')} onFeedbackChange={onFeedback && answer ? (value) => onFeedback(value, answer) : undefined}>
-                  <ActionBarCopy className={icon}>{(state) => (state === 'copied' ? <CheckIcon /> : state === 'failed' ? <WarningIcon /> : <CopyIcon />)}</ActionBarCopy>
+                  <ActionBarCopy className={icon}>{(state) => <CopyStateIcon state={state} />}</ActionBarCopy>
                   <ActionBarRegenerate className={icon}>
                     <RegenerateIcon />
                   </ActionBarRegenerate>

@@ -99,7 +99,7 @@ const components = { UserMessage: ChatUserMessage, AssistantMessage: ChatAssista
  * @example
  * <AiProvider baseUrl="/ai"><ChatPanel feature="support" placeholder="Ask about your order…" /></AiProvider>
  */
-export const ChatPanel = forwardRef<HTMLDivElement, ChatPanelProps>(function ChatPanel(
+export const ChatPanel = /* @__PURE__ */ forwardRef<HTMLDivElement, ChatPanelProps>(function ChatPanel(
   { feature, conversationId, identity, initialMessages, params, onFinish, onError, labels, classNames, unstyled = false, className, placeholder, title, suggestions, emptyState, renderMessageActions, pageSize, userName, onFeedback, onConversationIdChange, tools, maxSteps, toolComponents, attachments = true, showBudget = false, webSearch = false, ...props },
   ref,
 ) {

@@ -1,3 +1,5 @@
+import { compactUrl, safeHref } from '../../markdown/safe-url.js';
+
 /** The file extension of an image URL's type (`data:image/jpeg;…` → `jpg`), else `png`. */
 function extensionOf(url: string): string {
   const type = /^data:image\/([a-z0-9.+-]+)[;,]/i.exec(url)?.[1]?.toLowerCase() ?? /\.(png|jpe?g|webp|gif)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
@@ -44,4 +46,19 @@ export async function copyImage(url: string, clipboard: Clipboard | undefined = 
   }
   await clipboard.writeText(url);
   return 'link';
+}
+
+const IMAGE_DATA = /^data:image\//i;
+
+/**
+ * The URL to link an image's download to, or `undefined`: what `safeHref` allows, a `blob:` URL, or a `data:image/…`
+ * URL (generated images are data URLs). React 18 renders a `javascript:` href as it is, and a click runs it.
+ *
+ * @example
+ * safeImageHref('data:image/png;base64,iVBOR…'); // the same URL
+ * safeImageHref('javascript:alert(1)'); // undefined
+ */
+export function safeImageHref(url: string): string | undefined {
+  const compact = compactUrl(url);
+  return IMAGE_DATA.test(compact) || /^blob:/i.test(compact) ? compact : safeHref(compact);
 }

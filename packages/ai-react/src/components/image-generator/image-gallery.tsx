@@ -6,8 +6,7 @@ import { CopyIcon } from '../../icons/copy-icon.js';
 import { DownloadIcon } from '../../icons/download-icon.js';
 import { ExpandIcon } from '../../icons/expand-icon.js';
 import { useCopyFeedback } from '../../markdown/copy-button.js';
-import { safeImageHref } from '../../markdown/safe-url.js';
-import { copyImage, imageFileName } from './image-file.js';
+import { copyImage, imageFileName, safeImageHref } from './image-file.js';
 import { slotClass, type ImageGeneratorClassNames } from './image-generator-classes.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
 

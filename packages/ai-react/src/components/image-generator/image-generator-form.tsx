@@ -16,7 +16,7 @@ const COUNTS = [1, 2, 3, 4] as const;
  * @example
  * <ImageGenerator.Form onSubmit={(event) => { if (!allowed) event.preventDefault(); }}>…</ImageGenerator.Form>
  */
-export const ImageGeneratorForm = forwardRef<HTMLFormElement, ComponentPropsWithoutRef<'form'>>(function ImageGeneratorForm({ onSubmit, className, ...props }, ref) {
+export const ImageGeneratorForm = /* @__PURE__ */ forwardRef<HTMLFormElement, ComponentPropsWithoutRef<'form'>>(function ImageGeneratorForm({ onSubmit, className, ...props }, ref) {
   const { submit, pending, unstyled, classNames } = useImageGeneratorContext('ImageGenerator.Form');
   return (
     <form
@@ -39,7 +39,7 @@ export const ImageGeneratorForm = forwardRef<HTMLFormElement, ComponentPropsWith
  * @example
  * <ImageGenerator.Prompt rows={4} />
  */
-export const ImageGeneratorPrompt = forwardRef<HTMLTextAreaElement, ComponentPropsWithoutRef<'textarea'>>(function ImageGeneratorPrompt({ onKeyDown, onChange, className, ...props }, ref) {
+export const ImageGeneratorPrompt = /* @__PURE__ */ forwardRef<HTMLTextAreaElement, ComponentPropsWithoutRef<'textarea'>>(function ImageGeneratorPrompt({ onKeyDown, onChange, className, ...props }, ref) {
   const { prompt, setPrompt, promptRef, labels, unstyled, classNames } = useImageGeneratorContext('ImageGenerator.Prompt');
   const id = useId();
   return (
@@ -131,7 +131,7 @@ export interface ImageGeneratorGenerateProps extends ComponentPropsWithoutRef<'b
  * @example
  * <ImageGenerator.Generate asChild><MyButton>Draw it</MyButton></ImageGenerator.Generate>
  */
-export const ImageGeneratorGenerate = forwardRef<HTMLButtonElement, ImageGeneratorGenerateProps>(function ImageGeneratorGenerate({ asChild, children, className, ...props }, ref) {
+export const ImageGeneratorGenerate = /* @__PURE__ */ forwardRef<HTMLButtonElement, ImageGeneratorGenerateProps>(function ImageGeneratorGenerate({ asChild, children, className, ...props }, ref) {
   const { pending, prompt, labels, unstyled, classNames } = useImageGeneratorContext('ImageGenerator.Generate');
   const blocked = pending || !prompt.trim();
   const shared = { type: 'submit' as const, 'aria-disabled': blocked ? ('true' as const) : undefined, 'data-state': pending ? 'pending' : blocked ? 'blocked' : 'ready', ...props, className: slotClass('generate', { unstyled, classNames }, className) };

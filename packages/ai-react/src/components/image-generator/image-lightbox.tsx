@@ -7,8 +7,7 @@ import { ChevronRightIcon } from '../../icons/chevron-right-icon.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { DownloadIcon } from '../../icons/download-icon.js';
 import { AiRoot } from '../../primitives/ai-root.js';
-import { safeImageHref } from '../../markdown/safe-url.js';
-import { imageFileName } from './image-file.js';
+import { imageFileName, safeImageHref } from './image-file.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
 
 export interface ImageLightboxProps {

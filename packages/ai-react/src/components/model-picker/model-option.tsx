@@ -53,7 +53,7 @@ export interface ModelOptionProps {
  * transparent to the pointer, and are the option's description: axe's label-content-name-mismatch wants every
  * text inside an option to be part of its name.
  */
-export const ModelOption = memo(function ModelOption(props: ModelOptionProps): ReactNode {
+export const ModelOption = /* @__PURE__ */ memo(function ModelOption(props: ModelOptionProps): ReactNode {
   const { id, model, index, setSize, active, checked, style, labels, classNames, unstyled, onSelect, onHighlight } = props;
   const free = isFreeModel(model);
   const state = checked ? 'checked' : 'unchecked';

@@ -32,7 +32,7 @@ const numberOrUndefined = (value: string) => (value === '' ? undefined : Number(
  * Modality, provider, price ceiling, minimum context and sort, as native selects (the most accessible control).
  * Memoised: a keystroke in the search re-renders the list, not these.
  */
-export const ModelPickerFilters = memo(function ModelPickerFilters(props: ModelPickerFiltersProps): ReactNode {
+export const ModelPickerFilters = /* @__PURE__ */ memo(function ModelPickerFilters(props: ModelPickerFiltersProps): ReactNode {
   const { filters, onFiltersChange, sort, onSortChange, providers, showModality, priceCeilings, contextFloors, labels, classNames, unstyled } = props;
   const filterClass = classes(unstyled, 'ia-model-picker__filter', classNames?.filter);
   const set = (patch: ModelPickerFilterValues) => onFiltersChange({ ...filters, ...patch });

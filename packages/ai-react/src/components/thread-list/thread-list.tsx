@@ -92,7 +92,7 @@ function Item({ conversation, active, labels, className, onSelect, onRename, onR
  * <ThreadList activeId={id} onSelect={setId} onNewChat={() => setId(crypto.randomUUID())} />
  * <ChatPanel conversationId={id} />
  */
-export const ThreadList = forwardRef<HTMLDivElement, ThreadListProps>(function ThreadList({ activeId, onSelect, onNewChat, identity, feature, labels: givenLabels, classNames, unstyled = false, className, ...props }, ref) {
+export const ThreadList = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadListProps>(function ThreadList({ activeId, onSelect, onNewChat, identity, feature, labels: givenLabels, classNames, unstyled = false, className, ...props }, ref) {
   const labels = { ...defaultThreadListLabels, ...givenLabels };
   const cls = (slot: ThreadListSlot, own: string, extra?: string) => classes(unstyled, own, classNames?.[slot], extra);
   const { conversations: all, loaded, error, rename, remove } = useConversations({ identity });

@@ -31,7 +31,7 @@ export interface ActionBarRootProps extends HTMLAttributes<HTMLDivElement> {
  * @example
  * <ActionBar.Root onFeedbackChange={(value) => track(value)}><ActionBar.Copy /><ActionBar.Feedback value="up" /></ActionBar.Root>
  */
-export const ActionBarRoot = forwardRef<HTMLDivElement, ActionBarRootProps>(function ActionBarRoot({ asChild, feedback, defaultFeedback, onFeedbackChange, ...props }, ref) {
+export const ActionBarRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, ActionBarRootProps>(function ActionBarRoot({ asChild, feedback, defaultFeedback, onFeedbackChange, ...props }, ref) {
   const [value, setValue] = useControllableState<Feedback | undefined>({ value: feedback, defaultValue: defaultFeedback, onChange: onFeedbackChange });
   const Element = asChild ? Slot : 'div';
   return (
@@ -57,10 +57,10 @@ export interface ActionBarCopyProps extends Omit<ButtonProps, 'children'> {
  * @example
  * <ActionBar.Copy>{(state) => (state === 'copied' ? <CheckIcon /> : <CopyIcon />)}</ActionBar.Copy>
  */
-export const ActionBarCopy = forwardRef<HTMLButtonElement, ActionBarCopyProps>(function ActionBarCopy({ asChild, onClick, children, ...props }, ref) {
+export const ActionBarCopy = /* @__PURE__ */ forwardRef<HTMLButtonElement, ActionBarCopyProps>(function ActionBarCopy({ asChild, onClick, children, ...props }, ref) {
   const { labels } = useThreadContext('ActionBar.Copy');
   const message = useMessage('ActionBar.Copy');
-  const { state, settle, track } = useCopyFeedback();
+  const { state, copyText } = useCopyFeedback();
   const text = message?.role === 'user' ? message.content : (answerOf(message)?.content ?? '');
   if (text === '') return null;
   const label = state === 'copied' ? labels.copied : state === 'failed' ? labels.copyFailed : labels.copy;
@@ -74,12 +74,7 @@ export const ActionBarCopy = forwardRef<HTMLButtonElement, ActionBarCopyProps>(f
       data-state={state}
       data-action="copy"
       {...props}
-      onClick={composeEventHandlers(onClick, () => {
-        const clipboard = globalThis.navigator?.clipboard as Clipboard | undefined;
-        // The clipboard exists only in secure contexts; elsewhere, say so instead of pretending.
-        if (!clipboard) return settle('failed');
-        track(clipboard.writeText(text));
-      })}
+      onClick={composeEventHandlers(onClick, () => copyText(text))}
     >
       {typeof children === 'function' ? children(state) : children}
     </Element>
@@ -92,7 +87,7 @@ export const ActionBarCopy = forwardRef<HTMLButtonElement, ActionBarCopyProps>(f
  * @example
  * <ActionBar.Regenerate><RegenerateIcon /></ActionBar.Regenerate>
  */
-export const ActionBarRegenerate = forwardRef<HTMLButtonElement, ButtonProps>(function ActionBarRegenerate({ asChild, onClick, ...props }, ref) {
+export const ActionBarRegenerate = /* @__PURE__ */ forwardRef<HTMLButtonElement, ButtonProps>(function ActionBarRegenerate({ asChild, onClick, ...props }, ref) {
   const { chat, labels, focusComposer } = useThreadContext('ActionBar.Regenerate');
   const { isLast } = useMessageContext('ActionBar.Regenerate');
   const message = useMessage('ActionBar.Regenerate');
@@ -120,7 +115,7 @@ export const ActionBarRegenerate = forwardRef<HTMLButtonElement, ButtonProps>(fu
  * @example
  * <ActionBar.Edit><EditIcon /></ActionBar.Edit>
  */
-export const ActionBarEdit = forwardRef<HTMLButtonElement, ButtonProps>(function ActionBarEdit({ asChild, onClick, ...props }, ref) {
+export const ActionBarEdit = /* @__PURE__ */ forwardRef<HTMLButtonElement, ButtonProps>(function ActionBarEdit({ asChild, onClick, ...props }, ref) {
   const { labels } = useThreadContext('ActionBar.Edit');
   const { editing, setEditing, returnFocus } = useMessageContext('ActionBar.Edit');
   const message = useMessage('ActionBar.Edit');
@@ -158,7 +153,7 @@ export interface ActionBarFeedbackProps extends ButtonProps {
  * @example
  * <ActionBar.Feedback value="up"><ThumbsUpIcon /></ActionBar.Feedback>
  */
-export const ActionBarFeedback = forwardRef<HTMLButtonElement, ActionBarFeedbackProps>(function ActionBarFeedback({ asChild, value, onClick, ...props }, ref) {
+export const ActionBarFeedback = /* @__PURE__ */ forwardRef<HTMLButtonElement, ActionBarFeedbackProps>(function ActionBarFeedback({ asChild, value, onClick, ...props }, ref) {
   const { labels } = useThreadContext('ActionBar.Feedback');
   const { feedback, setFeedback } = useActionBarContext('ActionBar.Feedback');
   const message = useMessage('ActionBar.Feedback');

@@ -27,7 +27,7 @@ export interface BranchPickerRootProps extends HTMLAttributes<HTMLDivElement> {
  * @example
  * <BranchPicker.Root><BranchPicker.Previous /><BranchPicker.Count /><BranchPicker.Next /></BranchPicker.Root>
  */
-export const BranchPickerRoot = forwardRef<HTMLDivElement, BranchPickerRootProps>(function BranchPickerRoot({ asChild, forceMount, ...props }, ref) {
+export const BranchPickerRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, BranchPickerRootProps>(function BranchPickerRoot({ asChild, forceMount, ...props }, ref) {
   const { labels } = useThreadContext('BranchPicker.Root');
   const { total } = useVersions('BranchPicker.Root');
   if (total <= 1 && !forceMount) return null;
@@ -63,9 +63,9 @@ function createStep(part: string, direction: -1 | 1) {
 }
 
 /** Shows the previous version; disabled on the first. */
-export const BranchPickerPrevious = createStep('BranchPicker.Previous', -1);
+export const BranchPickerPrevious = /* @__PURE__ */ createStep('BranchPicker.Previous', -1);
 /** Shows the next version; disabled on the last. */
-export const BranchPickerNext = createStep('BranchPicker.Next', 1);
+export const BranchPickerNext = /* @__PURE__ */ createStep('BranchPicker.Next', 1);
 
 /**
  * "1 / 2" (the `versionCount` label).
@@ -73,7 +73,7 @@ export const BranchPickerNext = createStep('BranchPicker.Next', 1);
  * @example
  * <BranchPicker.Count />
  */
-export const BranchPickerCount = forwardRef<HTMLSpanElement, HTMLAttributes<HTMLSpanElement>>(function BranchPickerCount(props, ref) {
+export const BranchPickerCount = /* @__PURE__ */ forwardRef<HTMLSpanElement, HTMLAttributes<HTMLSpanElement>>(function BranchPickerCount(props, ref) {
   const { labels } = useThreadContext('BranchPicker.Count');
   const { current, total } = useVersions('BranchPicker.Count');
   return (

@@ -3,6 +3,7 @@ import { forwardRef, useMemo, type HTMLAttributes } from 'react';
 import type { MessageBudget } from '../../core/message-budget.js';
 import type { MessageFilePart } from '../../core/message-parts.js';
 import { useMessageBudget, type UseMessageBudgetOptions, type UseMessageBudgetResult } from '../../react/use-message-budget.js';
+import { classes } from '../ai-root.js';
 import { useComposer } from '../composer/composer.js';
 import { isBusy, useThreadSelector } from '../thread/thread-context.js';
 import { useShallowStable } from '../use-shallow-stable.js';
@@ -46,9 +47,8 @@ const ComposerBudgetView = forwardRef<HTMLDivElement, Omit<ComposerBudgetProps, 
   const stable = useShallowStable(labels);
   const merged = useMemo(() => ({ ...defaultComposerBudgetLabels, ...stable }), [stable]);
   const { summary, message } = composerBudgetText(budget, merged, new Date());
-  const classes = [unstyled ? '' : 'ia-composer-budget', className ?? ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div ref={ref} data-part="budget" data-state={budget.status} data-pending={budget.pending ? '' : undefined} data-limit={budget.limit?.kind} className={classes} {...props}>
+    <div ref={ref} data-part="budget" data-state={budget.status} data-pending={budget.pending ? '' : undefined} data-limit={budget.limit?.kind} className={classes(unstyled, 'ia-composer-budget', className)} {...props}>
       {summary && <span data-part="budget-summary">{summary}</span>}
       {/* Always mounted, so a screen reader hears the warning when it appears; quiet while all is well. */}
       <span role="status" aria-live="polite" data-part="budget-message">
@@ -77,6 +77,6 @@ const ComposerBudgetOfComposer = forwardRef<HTMLDivElement, Omit<ComposerBudgetP
  *   <Composer.Send />
  * </Composer.Root>
  */
-export const ComposerBudget = forwardRef<HTMLDivElement, ComposerBudgetProps>(function ComposerBudget({ budget, feature, options, ...props }, ref) {
+export const ComposerBudget = /* @__PURE__ */ forwardRef<HTMLDivElement, ComposerBudgetProps>(function ComposerBudget({ budget, feature, options, ...props }, ref) {
   return budget ? <ComposerBudgetView ref={ref} budget={budget} {...props} /> : <ComposerBudgetOfComposer ref={ref} feature={feature} options={options} {...props} />;
 });

@@ -14,7 +14,7 @@ import { useComposerContext } from './composer.js';
  * @example
  * <Composer.AttachButton><PaperclipIcon /></Composer.AttachButton>
  */
-export const ComposerAttachButton = forwardRef<HTMLButtonElement, ButtonHTMLAttributes<HTMLButtonElement>>(function ComposerAttachButton({ onClick, ...props }, ref) {
+export const ComposerAttachButton = /* @__PURE__ */ forwardRef<HTMLButtonElement, ButtonHTMLAttributes<HTMLButtonElement>>(function ComposerAttachButton({ onClick, ...props }, ref) {
   const { labels } = useThreadContext('Composer.AttachButton');
   const { attachments, accepts, busy } = useComposerContext('Composer.AttachButton');
   const input = useRef<HTMLInputElement | null>(null);
@@ -57,7 +57,7 @@ export const ComposerAttachButton = forwardRef<HTMLButtonElement, ButtonHTMLAttr
  * @example
  * <Composer.AttachmentList className="my-attachments" />
  */
-export const ComposerAttachmentList = forwardRef<HTMLUListElement, HTMLAttributes<HTMLUListElement>>(function ComposerAttachmentList(props, ref) {
+export const ComposerAttachmentList = /* @__PURE__ */ forwardRef<HTMLUListElement, HTMLAttributes<HTMLUListElement>>(function ComposerAttachmentList(props, ref) {
   const { labels } = useThreadContext('Composer.AttachmentList');
   const { attachments } = useComposerContext('Composer.AttachmentList');
   if (attachments.drafts.length === 0) return null;

@@ -42,7 +42,7 @@ export interface ComposerRootProps extends FormHTMLAttributes<HTMLFormElement> {
  * @example
  * <Composer.Root onSubmit={(event) => { if (!allowed) event.preventDefault(); }}><Composer.Input /><Composer.Send /></Composer.Root>
  */
-export const ComposerRoot = forwardRef<HTMLFormElement, ComposerRootProps>(function ComposerRoot({ asChild, value, defaultValue = '', onValueChange, onSubmit, accepts, onDragOver, onDragLeave, onDrop, ...props }, ref) {
+export const ComposerRoot = /* @__PURE__ */ forwardRef<HTMLFormElement, ComposerRootProps>(function ComposerRoot({ asChild, value, defaultValue = '', onValueChange, onSubmit, accepts, onDragOver, onDragLeave, onDrop, ...props }, ref) {
   const { chat, focusComposer, fillComposer } = useThreadContext('Composer.Root');
   const busy = useThreadSelector('Composer.Root', (state) => isBusy(state.status));
   const [text, setText] = useControllableState({ value, defaultValue, onChange: onValueChange });
@@ -106,7 +106,7 @@ export interface ComposerInputProps extends Omit<TextareaHTMLAttributes<HTMLText
  * @example
  * <Composer.Input placeholder="Ask anything…" />
  */
-export const ComposerInput = forwardRef<HTMLTextAreaElement, ComposerInputProps>(function ComposerInput({ maxHeight = 200, onChange, onKeyDown, onPaste, ...props }, ref) {
+export const ComposerInput = /* @__PURE__ */ forwardRef<HTMLTextAreaElement, ComposerInputProps>(function ComposerInput({ maxHeight = 200, onChange, onKeyDown, onPaste, ...props }, ref) {
   const { chat, labels, composerRef, editors } = useThreadContext('Composer.Input');
   const { text, setText, attachments, accepts } = useComposerContext('Composer.Input');
   const own = useRef<HTMLTextAreaElement | null>(null);
@@ -164,7 +164,7 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
  * @example
  * <Composer.Send asChild><MyButton>Go</MyButton></Composer.Send>
  */
-export const ComposerSend = forwardRef<HTMLButtonElement, ButtonProps>(function ComposerSend({ asChild, forceMount, ...props }, ref) {
+export const ComposerSend = /* @__PURE__ */ forwardRef<HTMLButtonElement, ButtonProps>(function ComposerSend({ asChild, forceMount, ...props }, ref) {
   const { labels } = useThreadContext('Composer.Send');
   const { text, busy, attachments } = useComposerContext('Composer.Send');
   if (busy && !forceMount) return null;
@@ -181,7 +181,7 @@ export const ComposerSend = forwardRef<HTMLButtonElement, ButtonProps>(function 
  * @example
  * <Composer.Stop><StopIcon /></Composer.Stop>
  */
-export const ComposerStop = forwardRef<HTMLButtonElement, Omit<ButtonProps, 'forceMount'>>(function ComposerStop({ asChild, onClick, ...props }, ref) {
+export const ComposerStop = /* @__PURE__ */ forwardRef<HTMLButtonElement, Omit<ButtonProps, 'forceMount'>>(function ComposerStop({ asChild, onClick, ...props }, ref) {
   const { chat, labels, focusComposer } = useThreadContext('Composer.Stop');
   const { busy } = useComposerContext('Composer.Stop');
   if (!busy) return null;
@@ -208,7 +208,7 @@ export const ComposerStop = forwardRef<HTMLButtonElement, Omit<ButtonProps, 'for
  * @example
  * <Composer.Attachments>{files.map((file) => <Chip key={file.name} file={file} />)}</Composer.Attachments>
  */
-export const ComposerAttachments = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement> & { asChild?: boolean | undefined }>(function ComposerAttachments({ asChild, ...props }, ref) {
+export const ComposerAttachments = /* @__PURE__ */ forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement> & { asChild?: boolean | undefined }>(function ComposerAttachments({ asChild, ...props }, ref) {
   useComposerContext('Composer.Attachments');
   const Element = asChild ? Slot : 'div';
   return <Element ref={ref} data-part="attachments" {...props} />;

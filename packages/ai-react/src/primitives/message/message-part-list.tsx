@@ -107,7 +107,7 @@ function runsOf(parts: readonly AssistantMessagePart[]): Run[] {
  * @example
  * <Message.Parts toolComponents={{ get_weather: WeatherCard }} components={{ Reasoning: MyReasoning }} />
  */
-export const MessageParts = forwardRef<HTMLDivElement, MessagePartsProps>(function MessageParts({ asChild, components, toolComponents, partClassNames, thinking, unstyled, ...props }, ref) {
+export const MessageParts = /* @__PURE__ */ forwardRef<HTMLDivElement, MessagePartsProps>(function MessageParts({ asChild, components, toolComponents, partClassNames, thinking, unstyled, ...props }, ref) {
   const { chat, labels } = useThreadContext('Message.Parts');
   const answer = answerOf(useMessage('Message.Parts'));
   const parts = answer ? answerParts(answer) : [];

@@ -22,7 +22,7 @@ interface PartProps extends HTMLAttributes<HTMLElement> {
  * @example
  * <Message.Root><Message.Content /><Message.Actions>…</Message.Actions></Message.Root>
  */
-export const MessageRoot = forwardRef<HTMLLIElement, HTMLAttributes<HTMLLIElement> & { asChild?: boolean | undefined }>(function MessageRoot({ asChild, children, ...props }, ref) {
+export const MessageRoot = /* @__PURE__ */ forwardRef<HTMLLIElement, HTMLAttributes<HTMLLIElement> & { asChild?: boolean | undefined }>(function MessageRoot({ asChild, children, ...props }, ref) {
   const { labels } = useThreadContext('Message.Root');
   const { isLast, editing } = useMessageContext('Message.Root');
   const message = useMessage('Message.Root');
@@ -56,7 +56,7 @@ export interface MessageContentProps extends HTMLAttributes<HTMLDivElement> {
  * @example
  * <Message.Content className="my-content" />
  */
-export const MessageContent = forwardRef<HTMLDivElement, MessageContentProps>(function MessageContent({ unstyled, thinking, ...props }, ref) {
+export const MessageContent = /* @__PURE__ */ forwardRef<HTMLDivElement, MessageContentProps>(function MessageContent({ unstyled, thinking, ...props }, ref) {
   const { labels } = useThreadContext('Message.Content');
   const { editing } = useMessageContext('Message.Content');
   const message = useMessage('Message.Content');
@@ -87,7 +87,7 @@ export const MessageContent = forwardRef<HTMLDivElement, MessageContentProps>(fu
  * @example
  * <Message.Reasoning />
  */
-export const MessageReasoning = forwardRef<HTMLDivElement, Omit<ReasoningBlockProps, 'part' | 'thinking'>>(function MessageReasoning(props, ref) {
+export const MessageReasoning = /* @__PURE__ */ forwardRef<HTMLDivElement, Omit<ReasoningBlockProps, 'part' | 'thinking'>>(function MessageReasoning(props, ref) {
   const answer = answerOf(useMessage('Message.Reasoning'));
   const parts = answer ? answerParts(answer).filter((part): part is MessageReasoningPart => part.type === 'reasoning') : [];
   if (!answer || parts.length === 0) return null;
@@ -113,7 +113,7 @@ export const MessageReasoning = forwardRef<HTMLDivElement, Omit<ReasoningBlockPr
  * @example
  * <Message.Status />
  */
-export const MessageStatus = forwardRef<HTMLParagraphElement, HTMLAttributes<HTMLParagraphElement>>(function MessageStatus(props, ref) {
+export const MessageStatus = /* @__PURE__ */ forwardRef<HTMLParagraphElement, HTMLAttributes<HTMLParagraphElement>>(function MessageStatus(props, ref) {
   const { labels } = useThreadContext('Message.Status');
   const answer = answerOf(useMessage('Message.Status'));
   const cutShort = answer && cutShortReason(answer);
@@ -140,7 +140,7 @@ export const MessageStatus = forwardRef<HTMLParagraphElement, HTMLAttributes<HTM
  * @example
  * <Message.Actions><ActionBar.Copy /><ActionBar.Regenerate /></Message.Actions>
  */
-export const MessageActions = forwardRef<HTMLDivElement, PartProps>(function MessageActions({ asChild, ...props }, ref) {
+export const MessageActions = /* @__PURE__ */ forwardRef<HTMLDivElement, PartProps>(function MessageActions({ asChild, ...props }, ref) {
   const { isLast, editing } = useMessageContext('Message.Actions');
   const message = useMessage('Message.Actions');
   const answer = answerOf(message);
@@ -161,7 +161,7 @@ export interface MessageAvatarProps extends HTMLAttributes<HTMLSpanElement> {
  * @example
  * <Message.Avatar name="Ada" />
  */
-export const MessageAvatar = forwardRef<HTMLSpanElement, MessageAvatarProps>(function MessageAvatar({ name, children, ...props }, ref) {
+export const MessageAvatar = /* @__PURE__ */ forwardRef<HTMLSpanElement, MessageAvatarProps>(function MessageAvatar({ name, children, ...props }, ref) {
   const message = useMessage('Message.Avatar');
   return (
     <span ref={ref} aria-hidden="true" data-role={message?.role} {...props}>
@@ -184,7 +184,7 @@ export interface MessageEditorProps extends HTMLAttributes<HTMLFormElement> {
  * @example
  * <Message.Editor />
  */
-export const MessageEditor = forwardRef<HTMLFormElement, MessageEditorProps>(function MessageEditor({ inputClassName, buttonClassName, primaryButtonClassName, onSubmit, ...props }, ref) {
+export const MessageEditor = /* @__PURE__ */ forwardRef<HTMLFormElement, MessageEditorProps>(function MessageEditor({ inputClassName, buttonClassName, primaryButtonClassName, onSubmit, ...props }, ref) {
   const { chat, labels, focusComposer } = useThreadContext('Message.Editor');
   const { id, editing, setEditing, returnFocus } = useMessageContext('Message.Editor');
   const message = useMessage('Message.Editor');

@@ -30,7 +30,7 @@ export interface MessageToolCallsProps extends HTMLAttributes<HTMLDivElement> {
  * @example
  * <Message.ToolCalls components={{ get_weather: WeatherCard }} />
  */
-export const MessageToolCalls = forwardRef<HTMLDivElement, MessageToolCallsProps>(function MessageToolCalls({ components, cardClassName, ...props }, ref) {
+export const MessageToolCalls = /* @__PURE__ */ forwardRef<HTMLDivElement, MessageToolCallsProps>(function MessageToolCalls({ components, cardClassName, ...props }, ref) {
   const { chat } = useThreadContext('Message.ToolCalls');
   const answer = answerOf(useMessage('Message.ToolCalls'));
   const parts = answer ? answerParts(answer) : [];
@@ -55,7 +55,7 @@ export const MessageToolCalls = forwardRef<HTMLDivElement, MessageToolCallsProps
  * @example
  * <Message.Sources />
  */
-export const MessageSources = forwardRef<HTMLElement, HTMLAttributes<HTMLElement>>(function MessageSources(props, ref) {
+export const MessageSources = /* @__PURE__ */ forwardRef<HTMLElement, HTMLAttributes<HTMLElement>>(function MessageSources(props, ref) {
   const { labels } = useThreadContext('Message.Sources');
   const answer = answerOf(useMessage('Message.Sources'));
   const sources = answer ? answerParts(answer).filter((part): part is MessageSourcePart => part.type === 'source') : [];
@@ -116,7 +116,7 @@ function kindWord(file: MessageFilePart, labels: { audio: string; file: string }
  * @example
  * <Message.Attachments onOpenImage={(index, images) => setLightbox({ index, images })} />
  */
-export const MessageAttachments = forwardRef<HTMLUListElement, MessageAttachmentsProps>(function MessageAttachments({ onOpenImage, ...props }, ref) {
+export const MessageAttachments = /* @__PURE__ */ forwardRef<HTMLUListElement, MessageAttachmentsProps>(function MessageAttachments({ onOpenImage, ...props }, ref) {
   const { labels } = useThreadContext('Message.Attachments');
   const message = useMessage('Message.Attachments');
   const files = message?.role === 'user' ? userMessageParts(message).filter((part): part is MessageFilePart => part.type === 'file') : [];
@@ -164,7 +164,7 @@ export const MessageAttachments = forwardRef<HTMLUListElement, MessageAttachment
  * @example
  * <Message.Images />
  */
-export const MessageImages = forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(function MessageImages(props, ref) {
+export const MessageImages = /* @__PURE__ */ forwardRef<HTMLDivElement, HTMLAttributes<HTMLDivElement>>(function MessageImages(props, ref) {
   const { labels } = useThreadContext('Message.Images');
   const answer = answerOf(useMessage('Message.Images'));
   const images = answer ? answerParts(answer).filter((part): part is MessageImagePart => part.type === 'image') : [];

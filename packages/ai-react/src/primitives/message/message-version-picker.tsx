@@ -17,7 +17,7 @@ export interface MessageVersionPickerProps extends BranchPickerRootProps {
  * @example
  * <Message.VersionPicker />
  */
-export const MessageVersionPicker = forwardRef<HTMLDivElement, MessageVersionPickerProps>(function MessageVersionPicker({ buttonClassName, countClassName, ...props }, ref) {
+export const MessageVersionPicker = /* @__PURE__ */ forwardRef<HTMLDivElement, MessageVersionPickerProps>(function MessageVersionPicker({ buttonClassName, countClassName, ...props }, ref) {
   return (
     <BranchPickerRoot ref={ref} {...props}>
       <BranchPickerPrevious className={buttonClassName}>

@@ -31,25 +31,26 @@ const secondsOf = (part: MessageReasoningPart) => (part.startedAt !== undefined 
  * @example
  * <ReasoningBlock part={part} thinking={answer.status === 'streaming' && isLastPart} />
  */
-export const ReasoningBlock = forwardRef<HTMLDivElement, ReasoningBlockProps>(function ReasoningBlock({ part, thinking = false, open, onOpenChange, triggerClassName, contentClassName, children, ...props }, ref) {
+export const ReasoningBlock = /* @__PURE__ */ forwardRef<HTMLDivElement, ReasoningBlockProps>(function ReasoningBlock({ part, thinking = false, open, onOpenChange, triggerClassName, contentClassName, children, ...props }, ref) {
   const { labels } = useThreadContext('ReasoningBlock');
   // What the user chose; until they choose, the block follows the model (open while it thinks).
   const [chosen, setChosen] = useState<boolean | undefined>(undefined);
   const contentId = useId();
   const seconds = secondsOf(part);
+  const thinkingText = <span data-shimmer="">{labels.thinking}</span>;
   const hidden = part.text.trim() === '';
   if (hidden) {
     // Nothing to unfold: encrypted reasoning (or none yet) is one line.
     return (
       <div ref={ref} data-part="reasoning" data-status={thinking ? 'thinking' : 'hidden'} {...props}>
         <p className={triggerClassName} data-part="reasoning-summary">
-          {thinking ? <span data-shimmer="">{labels.thinking}</span> : labels.reasoningHidden(seconds)}
+          {thinking ? thinkingText : labels.reasoningHidden(seconds)}
         </p>
       </div>
     );
   }
   const shown = open ?? chosen ?? thinking;
-  const summary = thinking ? <span data-shimmer="">{labels.thinking}</span> : seconds !== undefined ? labels.thoughtFor(seconds) : labels.reasoning;
+  const summary = thinking ? thinkingText : seconds !== undefined ? labels.thoughtFor(seconds) : labels.reasoning;
   return (
     <div ref={ref} data-part="reasoning" data-state={shown ? 'open' : 'closed'} data-status={thinking ? 'thinking' : 'done'} {...props}>
       <button

@@ -56,7 +56,8 @@ function SourceLinks({ sources }: { sources: readonly MessageSourcePart[] }) {
     <ol data-part="tool-sources">
       {sources.map((source) => {
         const href = safeHref(source.url);
-        const title = source.title ?? hostOf(source.url);
+        const host = hostOf(source.url);
+        const title = source.title ?? host;
         return (
           <li key={source.number} value={source.number}>
             {href ? (
@@ -66,7 +67,7 @@ function SourceLinks({ sources }: { sources: readonly MessageSourcePart[] }) {
             ) : (
               <span>{title}</span>
             )}
-            <span data-part="source-host">{hostOf(source.url)}</span>
+            <span data-part="source-host">{host}</span>
           </li>
         );
       })}

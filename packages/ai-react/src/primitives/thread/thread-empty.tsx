@@ -15,7 +15,7 @@ export interface ThreadEmptyProps extends HTMLAttributes<HTMLDivElement> {
  * @example
  * <Thread.Empty><h2>How can I help?</h2><Thread.Suggestion prompt="Summarize my week" /></Thread.Empty>
  */
-export const ThreadEmpty = forwardRef<HTMLDivElement, ThreadEmptyProps>(function ThreadEmpty({ asChild, ...props }, ref) {
+export const ThreadEmpty = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadEmptyProps>(function ThreadEmpty({ asChild, ...props }, ref) {
   const empty = useThreadSelector('Thread.Empty', (state) => state.loaded && state.messages.length === 0);
   if (!empty) return null;
   const Element = asChild ? Slot : 'div';
@@ -36,7 +36,7 @@ export interface ThreadSuggestionProps extends ButtonHTMLAttributes<HTMLButtonEl
  * @example
  * <Thread.Suggestion prompt="What can you do?" />
  */
-export const ThreadSuggestion = forwardRef<HTMLButtonElement, ThreadSuggestionProps>(function ThreadSuggestion({ prompt, method = 'send', asChild, onClick, children, ...props }, ref) {
+export const ThreadSuggestion = /* @__PURE__ */ forwardRef<HTMLButtonElement, ThreadSuggestionProps>(function ThreadSuggestion({ prompt, method = 'send', asChild, onClick, children, ...props }, ref) {
   const { chat, fillComposer, focusComposer } = useThreadContext('Thread.Suggestion');
   const Element = asChild ? Slot : 'button';
   return (

@@ -48,7 +48,7 @@ const Item = memo(function Item({ id, index, isLast, Component }: { id: string; 
  * @example
  * <Thread.Messages components={{ UserMessage: MyUserMessage, AssistantMessage: MyAssistantMessage }} />
  */
-export const ThreadMessages = forwardRef<HTMLOListElement, ThreadMessagesProps>(function ThreadMessages({ components, pageSize = 60, showEarlierClassName, ...props }, ref) {
+export const ThreadMessages = /* @__PURE__ */ forwardRef<HTMLOListElement, ThreadMessagesProps>(function ThreadMessages({ components, pageSize = 60, showEarlierClassName, ...props }, ref) {
   const { labels } = useThreadContext('Thread.Messages');
   const keys = useThreadSelector('Thread.Messages', (state) => idsOf(state.messages), shallowEqualArrays);
   const busy = useThreadSelector('Thread.Messages', (state) => isBusy(state.status));

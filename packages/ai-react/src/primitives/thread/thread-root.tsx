@@ -45,7 +45,7 @@ function ThreadStatus({ asChild, onKeyDown, value, rootRef, ...props }: Omit<Thr
  * const chat = useChatRuntime({ feature: 'support' });
  * <Thread.Root chat={chat}><Thread.Viewport><Thread.Messages components={…} /></Thread.Viewport><Composer.Root>…</Composer.Root></Thread.Root>
  */
-export const ThreadRoot = forwardRef<HTMLDivElement, ThreadRootProps>(function ThreadRoot({ chat, labels, ...props }, ref) {
+export const ThreadRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadRootProps>(function ThreadRoot({ chat, labels, ...props }, ref) {
   const composerRef = useRef<HTMLTextAreaElement | null>(null);
   const [editors] = useState(() => new Map<string, () => void>());
   const fillComposer = useRef<((text: string) => void) | undefined>(undefined);

@@ -19,7 +19,7 @@ export interface ThreadViewportProps extends HTMLAttributes<HTMLDivElement> {
  * @example
  * <Thread.Viewport><Thread.Messages components={{ UserMessage, AssistantMessage }} /><Thread.ScrollToBottom /></Thread.Viewport>
  */
-export const ThreadViewport = forwardRef<HTMLDivElement, ThreadViewportProps>(function ThreadViewport({ asChild, onScroll, onWheel, ...props }, ref) {
+export const ThreadViewport = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadViewportProps>(function ThreadViewport({ asChild, onScroll, onWheel, ...props }, ref) {
   const { labels } = useThreadContext('Thread.Viewport');
   const messages = useThreadSelector('Thread.Viewport', (state) => state.messages);
   const busy = useThreadSelector('Thread.Viewport', (state) => isBusy(state.status));
@@ -61,7 +61,7 @@ export interface ThreadScrollToBottomProps extends ButtonHTMLAttributes<HTMLButt
  * @example
  * <Thread.ScrollToBottom><ArrowDownIcon /></Thread.ScrollToBottom>
  */
-export const ThreadScrollToBottom = forwardRef<HTMLButtonElement, ThreadScrollToBottomProps>(function ThreadScrollToBottom({ asChild, forceMount, onClick, children, ...props }, ref) {
+export const ThreadScrollToBottom = /* @__PURE__ */ forwardRef<HTMLButtonElement, ThreadScrollToBottomProps>(function ThreadScrollToBottom({ asChild, forceMount, onClick, children, ...props }, ref) {
   const { labels, focusComposer } = useThreadContext('Thread.ScrollToBottom');
   const stick = useViewportContext('Thread.ScrollToBottom');
   if (!stick.detached && !forceMount) return null;
