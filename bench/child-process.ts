@@ -41,16 +41,16 @@ export async function bundleEntry(entry: string, from: { root: string; name: str
 /**
  * Our gateway as it was at `commit`, for a before-and-after run: checks the commit out beside the working tree (a
  * detached git worktree), bundles its bench/gateway-server.ts and hands `use` the bundle, labelled with the commit's
- * short name; the checkout is removed afterwards, whatever happens. With `serverFromWorkingTree`, the working tree's
+ * short name (`commit`); the checkout is removed afterwards, whatever happens. With `serverFromWorkingTree`, the working tree's
  * bench/gateway-server.ts runs the base's code, so both builds are set up the same way.
  */
-export async function withBaseBuild<T>(commit: string, options: { serverFromWorkingTree?: boolean }, use: (base: { label: string; bundle: string }) => Promise<T>): Promise<T> {
+export async function withBaseBuild<T>(commit: string, options: { serverFromWorkingTree?: boolean }, use: (base: { label: string; bundle: string; commit: string }) => Promise<T>): Promise<T> {
   const checkout = mkdtempSync(path.join(tmpdir(), 'insforge-base-'));
   try {
     execFileSync('git', ['worktree', 'add', '--detach', checkout, commit], { cwd: repoRoot, stdio: 'ignore' });
     const short = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
     if (options.serverFromWorkingTree) copyFileSync(path.join(repoRoot, 'bench', 'gateway-server.ts'), path.join(checkout, 'bench', 'gateway-server.ts'));
-    return await use({ label: `base ${short}`, bundle: await bundleEntry('gateway-server.ts', { root: checkout, name: 'gateway-server-base' }) });
+    return await use({ label: `base ${short}`, commit: short, bundle: await bundleEntry('gateway-server.ts', { root: checkout, name: `gateway-server-${short}` }) });
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', checkout], { cwd: repoRoot, stdio: 'ignore' });
     rmSync(checkout, { recursive: true, force: true });

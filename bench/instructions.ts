@@ -14,6 +14,11 @@
  *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
  *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
  *   npm run bench:instructions -- --base HEAD~1 --keep-dumps /tmp/dumps   # each process's dump, for callgrind_annotate
+ *   npm run bench:instructions -- --base 0292ce1 --head 90a0667,cfa89a2,HEAD --pairs 1   # commits in place of the working tree
+ *
+ * With `--head`, each commit it names is counted beside the base in every pair instead of the working tree: a series
+ * along the history in one run, to find which commits made a path dearer (each process runs on its own, so a series
+ * of n commits takes about n/2 times a pair's time on two cores).
  *
  * Both builds run the working tree's bench/gateway-server.ts (the base's own server code), so the way they are set
  * up is the same.
@@ -30,6 +35,7 @@ import { buildRequest, REQUEST_KINDS, type RequestKind, type TargetAddress } fro
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
+    head: { type: 'string' },
     kind: { type: 'string', default: 'chat' },
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '1600' },
@@ -40,7 +46,7 @@ const { values } = parseArgs({
 const kind = values.kind as RequestKind;
 const [requests, warmup, pairs] = [Number(values.requests), Number(values.warmup), Number(values.pairs)];
 if (!values.base || !REQUEST_KINDS.includes(kind) || ![requests, warmup, pairs].every((value) => Number.isInteger(value) && value > 0)) {
-  console.error('usage: npm run bench:instructions -- --base <commit> [--kind chat|stream|embed] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
+  console.error('usage: npm run bench:instructions -- --base <commit> [--head <commit>[,<commit>…]] [--kind chat|stream|embed] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
   process.exit(2);
 }
 for (const tool of ['valgrind', 'callgrind_control']) {
@@ -143,34 +149,59 @@ async function countPerRequest(target: Target & { outFile: string; keepAs: strin
   return { total: count.total / requests, running: count.running / requests, collecting: count.collecting / requests };
 }
 
+interface Build {
+  label: string;
+  bundle: string;
+}
+
+/** The builds of the commits `--head` names, each checked out and bundled beside the working tree, for `use`. */
+async function withHeadBuilds<T>(commits: string[], use: (builds: Build[]) => Promise<T>, built: Build[] = []): Promise<T> {
+  const [commit, ...rest] = commits;
+  if (commit === undefined) return use(built);
+  return withBaseBuild(commit, { serverFromWorkingTree: true }, (build) => withHeadBuilds(rest, use, [...built, { label: build.commit, bundle: build.bundle }]));
+}
+
 if (values['keep-dumps']) mkdirSync(values['keep-dumps'], { recursive: true });
-await withBaseBuild(values.base, { serverFromWorkingTree: true }, async (base) => {
+const heads = values.head?.split(',').filter(Boolean) ?? [];
+await withBaseBuild(values.base, { serverFromWorkingTree: true }, (base) => withHeadBuilds(heads, async (headBuilds) => {
   const workspace = new BenchWorkspace();
   try {
-    const builds = [base, { label: 'working tree', bundle: await workspace.bundle('gateway-server.ts') }];
+    const afters = headBuilds.length > 0 ? headBuilds : [{ label: 'working tree', bundle: await workspace.bundle('gateway-server.ts') }];
+    const builds: Build[] = [base, ...afters];
     const emulator = await startEmulatorProcess(workspace);
     const pairsText = `${pairs} pair${pairs === 1 ? '' : 's'}`;
     console.log(`${kind}: ${pairsText}, each build counting ${requests} requests one at a time after ${warmup}, side by side`);
-    const ratios: Array<Pick<Count, 'total' | 'running'>> = [];
+    const ratios = afters.map(() => [] as Array<Pick<Count, 'total' | 'running'>>);
     const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en-US')}k`;
+    const parts = (count: Count) => `${thousands(count.total)} (${thousands(count.running)} outside V8's compilers, ${thousands(count.collecting)} collecting garbage)`;
     for (let pair = 0; pair < pairs; pair += 1) {
       // Which build starts first alternates, as which core or cache it meets first might.
       const order = pair % 2 === 0 ? builds : [...builds].reverse();
-      const targets = await Promise.all(order.map((build, index) => startCounted(workspace, emulator, build.bundle, `${pair}-${index}`)));
-      const counts = await Promise.all(targets.map((target, index) => countPerRequest({ ...target, keepAs: `pair-${pair + 1}-${order[index] === base ? 'base' : 'working-tree'}` })));
-      const [before, after] = pair % 2 === 0 ? counts : [...counts].reverse();
-      if (before === undefined || after === undefined) throw new Error('a pair measured nothing');
-      const ratio = { total: after.total / before.total, running: after.running / before.running };
-      ratios.push(ratio);
-      const parts = (count: Count) => `${thousands(count.total)} (${thousands(count.running)} outside V8's compilers, ${thousands(count.collecting)} collecting garbage)`;
-      console.log(`  pair ${pair + 1}: ${base.label} ${parts(before)}, working tree ${parts(after)} instructions per request: ${ratio.total.toFixed(3)}× (${ratio.running.toFixed(3)}×)`);
+      // Started one after another (under callgrind a start takes a minute of CPU: many at once miss the ready timeout
+      // on two cores), then counted side by side.
+      const targets: Array<Awaited<ReturnType<typeof startCounted>>> = [];
+      for (const [index, build] of order.entries()) targets.push(await startCounted(workspace, emulator, build.bundle, `${pair}-${index}`));
+      const counted = await Promise.all(targets.map((target, index) => countPerRequest({ ...target, keepAs: `pair-${pair + 1}-${order[index] === base ? 'base' : (order[index]?.label ?? '').replace(' ', '-')}` })));
+      const countOf = new Map(order.map((build, index) => [build, counted[index]]));
+      const before = countOf.get(base);
+      if (before === undefined) throw new Error('a pair measured nothing');
+      console.log(`  pair ${pair + 1}: ${base.label} ${parts(before)} instructions per request`);
+      afters.forEach((build, index) => {
+        const after = countOf.get(build);
+        if (after === undefined) throw new Error(`${build.label} measured nothing`);
+        const ratio = { total: after.total / before.total, running: after.running / before.running };
+        ratios[index]?.push(ratio);
+        console.log(`    ${build.label} ${parts(after)}: ${ratio.total.toFixed(3)}× (${ratio.running.toFixed(3)}×)`);
+      });
     }
-    for (const [part, label] of [['total', 'instructions'], ['running', 'instructions outside V8\'s compilers']] as const) {
-      const values = ratios.map((ratio) => ratio[part]);
-      console.log(`  after/before: ${median(values).toFixed(3)}× ${label} per ${kind} (median of ${pairsText}; ${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}×)`);
-    }
+    afters.forEach((build, index) => {
+      for (const [part, label] of [['total', 'instructions'], ['running', 'instructions outside V8\'s compilers']] as const) {
+        const values = (ratios[index] ?? []).map((ratio) => ratio[part]);
+        console.log(`  ${build.label}/${base.label}: ${median(values).toFixed(3)}× ${label} per ${kind} (median of ${pairsText}; ${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}×)`);
+      }
+    });
   } finally {
     await stopAllChildren();
     workspace.close();
   }
-});
+}));

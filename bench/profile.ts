@@ -14,6 +14,7 @@ import { buildRequest, REQUEST_KINDS, type RequestKind } from './workload.js';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -38,12 +39,30 @@ export interface ProfileResult {
   functions: ProfileEntry[];
   /** Self time in the gateway's own source files, by file. */
   ourFiles: ProfileEntry[];
+  /** Self time of the functions `callers` names, by the stack that called them (innermost first). */
+  stacks: ProfileEntry[];
 }
 
-export async function profileOurGateway(workspace: BenchWorkspace, emulator: Emulator, workers: number, durationMs: number, kinds: readonly RequestKind[] = REQUEST_KINDS): Promise<ProfileResult> {
+export async function profileOurGateway(
+  workspace: BenchWorkspace,
+  emulator: Emulator,
+  workers: number,
+  durationMs: number,
+  options: {
+    /** The request kinds of the loop, in turn. Default all. */
+    kinds?: readonly RequestKind[];
+    /** How our gateway runs (`without: ['express']`: as `insforge-ai serve`). Default mounted in Express. */
+    gateway?: Parameters<typeof startOurGateway>[3];
+    /** How many functions to list. Default 15. */
+    top?: number;
+    /** Functions (their `name — file:line` label) whose self time is also listed by the stacks that called them. */
+    callers?: RegExp;
+  } = {},
+): Promise<ProfileResult> {
+  const { kinds = REQUEST_KINDS, gateway = {}, top = 15, callers } = options;
   const directory = workspace.fresh('cpu-profile');
   mkdirSync(directory);
-  const target = await startOurGateway(workspace, emulator, ['--cpu-prof', `--cpu-prof-dir=${directory}`, '--cpu-prof-interval=250']);
+  const target = await startOurGateway(workspace, emulator, ['--cpu-prof', `--cpu-prof-dir=${directory}`, '--cpu-prof-interval=250'], gateway);
   let requests: number;
   try {
     const specs = kinds.map((kind) => buildRequest(target.address, kind));
@@ -56,28 +75,44 @@ export async function profileOurGateway(workspace: BenchWorkspace, emulator: Emu
   const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('the gateway wrote no CPU profile');
   const profile = JSON.parse(readFileSync(path.join(directory, file), 'utf8')) as CpuProfile;
-  return summarize(profile, requests);
+  return summarize(profile, requests, top, callers);
 }
 
-function summarize(profile: CpuProfile, requests: number): ProfileResult {
+/** How many frames of a caller's stack are shown, the function itself included. */
+const STACK_FRAMES = 7;
+
+function summarize(profile: CpuProfile, requests: number, top: number, callers?: RegExp): ProfileResult {
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
   const maps = new Map<string, SourceMap | undefined>();
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
   const ourFiles = new Map<string, number>();
+  const stacks = new Map<string, number>();
+  const parents = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
+  const labelOf = (node: ProfileNode) => {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    const source = originalSource(url, lineNumber, columnNumber, maps);
+    return { source, label: `${functionName || '(anonymous)'} — ${shortPath(source.file)}${source.line === undefined ? '' : `:${source.line + 1}`}` };
+  };
   let busyUs = 0;
   for (const node of profile.nodes) {
     const us = selfUs.get(node.id) ?? 0;
     if (us === 0) continue;
-    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    const { functionName } = node.callFrame;
     if (functionName === '(idle)') continue;
     busyUs += us;
-    const source = originalSource(url, lineNumber, columnNumber, maps);
+    const { source, label } = labelOf(node);
     const area = areaOf(functionName, source);
     areas.set(area, (areas.get(area) ?? 0) + us);
-    const label = `${functionName || '(anonymous)'} — ${shortPath(source.file)}${source.line === undefined ? '' : `:${source.line + 1}`}`;
     functions.set(label, (functions.get(label) ?? 0) + us);
+    if (callers?.test(label)) {
+      const frames = [label];
+      for (let parent = parents.get(node.id); parent && frames.length < STACK_FRAMES; parent = parents.get(parent.id)) frames.push(labelOf(parent).label);
+      const stack = frames.join('\n      ← ');
+      stacks.set(stack, (stacks.get(stack) ?? 0) + us);
+    }
     if (area.startsWith('ours:')) {
       const ourFile = shortPath(source.file);
       ourFiles.set(ourFile, (ourFiles.get(ourFile) ?? 0) + us);
@@ -93,8 +128,9 @@ function summarize(profile: CpuProfile, requests: number): ProfileResult {
     durationMs: (profile.endTime - profile.startTime) / 1000,
     busyMsPerRequest: busyUs / 1000 / Math.max(1, requests),
     areas: entries(areas, 14),
-    functions: entries(functions, Number(process.env["BENCH_PROFILE_TOP"] ?? 15)),
+    functions: entries(functions, top),
     ourFiles: entries(ourFiles, 12),
+    stacks: entries(stacks, 8),
   };
 }
 

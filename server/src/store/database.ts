@@ -31,6 +31,8 @@ export interface SqliteStatements {
   /** Whether a transaction is open on the connection: a statement run now would join it (Kysely's way waits instead). */
   readonly inTransaction: boolean;
   run(sql: string, parameters: readonly unknown[]): void;
+  /** Runs the statements in order, in one transaction (one commit) when there are several. */
+  runAll(statements: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>): void;
 }
 
 export { DEFAULT_SQLITE_PATH } from './database-target.js';
@@ -64,12 +66,18 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
   sqlite.pragma('foreign_keys = ON');
   const database = preparedOnce(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const runEach = (list: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>) => {
+    for (const { sql, parameters } of list) (database.prepare(sql) as SqliteDatabase.Statement).run(parameters);
+  };
+  // Made once: better-sqlite3 builds a transaction function's wrapper anew on every `transaction()` call.
+  const runInOne = sqlite.transaction(runEach);
   const statements: SqliteStatements = {
     get inTransaction() {
       return sqlite.inTransaction;
     },
     // The values as one array: better-sqlite3 binds its items in order, without a spread's iteration.
     run: (sql, parameters) => void (database.prepare(sql) as SqliteDatabase.Statement).run(parameters),
+    runAll: (list) => (list.length === 1 ? runEach(list) : runInOne(list)),
   };
   return { db, dialect: 'sqlite', location: file, pool: undefined, statements, close: () => db.destroy() };
 }

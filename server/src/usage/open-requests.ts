@@ -3,7 +3,7 @@ import { isGoneProcess, type GatewayInstance } from '../gateway-instance.js';
 import type { GatewayLogger } from '../logger.js';
 import type { SqliteStatements } from '../store/database.js';
 import type { Database, OpenRequestTable, UsageRecordTable } from '../store/schema.js';
-import { CompiledInsert } from './compiled-insert.js';
+import { CompiledBatch } from './compiled-batch.js';
 import type { InFlightLog, OpenRequest, WorstCase } from './usage-record.js';
 
 type OpenRow = Insertable<OpenRequestTable>;
@@ -49,7 +49,7 @@ const NAME_SOON_MS = 1_000;
 const NAME_NOW = 'update "open_requests" set "generation_id" = ? where "id" = ?';
 /** A request's whole worst case, once it reserved more than its note said, as SQLite runs it at once. */
 const RESERVED_NOW = 'update "open_requests" set "worst_case_usd" = ?, "worst_case_prompt_tokens" = ?, "worst_case_completion_tokens" = ?, "generation_id" = null where "id" = ?';
-/** The most notes one statement writes at once on SQLite (a turn with more goes through Kysely). */
+/** The most notes one insert writes (a turn with more writes several, in one transaction). */
 const NOTES_PER_INSERT = 64;
 /** Stand-ins written per insert when many requests of gone instances are recovered at once. */
 const RECOVERY_BATCH = 200;
@@ -90,7 +90,7 @@ export class OpenRequests implements InFlightLog {
     Pick<OpenRequestsOptions, 'logger' | 'onRecovered' | 'onInstancesGone' | 'onInstancesAlive'>;
   /** On SQLite a request waits for its note (`opened` answers the write); known once the database is open. */
   #waitForNotes = false;
-  #insert: CompiledInsert<OpenRow> | undefined;
+  #insert: CompiledBatch<OpenRow> | undefined;
   /** SQLite's statements, run at once. */
   #statements: SqliteStatements | undefined;
   /** The insert of one note, as SQLite runs it at once. */
@@ -135,7 +135,7 @@ export class OpenRequests implements InFlightLog {
     const ready = Promise.all([database, statements]);
     ready.then(([db, sqlite]) => {
       this.#waitForNotes = db.getExecutor().adapter instanceof SqliteAdapter;
-      this.#insert = new CompiledInsert(db, OPEN_COLUMNS, openValuesOf, (builder, rows) => builder.insertInto('open_requests').values(rows).onConflict((conflict) => conflict.column('id').doNothing()));
+      this.#insert = new CompiledBatch(db, OPEN_COLUMNS, openValuesOf, (builder, rows) => builder.insertInto('open_requests').values(rows).onConflict((conflict) => conflict.column('id').doNothing()), NOTES_PER_INSERT);
       if (sqlite && this.#waitForNotes) {
         this.#statements = sqlite;
         this.#insertOne = this.#insert.sql(1);
@@ -146,13 +146,15 @@ export class OpenRequests implements InFlightLog {
   opened(request: OpenRequest): Promise<void> | undefined {
     if (this.#closed) return undefined;
     this.#open.add(request.requestId);
+    // The spreads last: V8 builds a literal's properties that follow a spread in its runtime, one call each, on every
+    // request (bench/findings.md, change 50).
     const note: OpenRow = {
       id: request.requestId,
       instance_id: this.#options.instance.id,
-      ...requestColumnsOf(request),
-      ...worstCaseColumnsOf(request),
       generation_id: null,
       started_at: Math.round(request.startedAt),
+      ...requestColumnsOf(request),
+      ...worstCaseColumnsOf(request),
     };
     // One at a time, committed now (SQLite, outside a transaction, which the statement would join). Once two requests
     // start in one turn, written in the next turn with every note of it: one commit for them all.
@@ -237,17 +239,16 @@ export class OpenRequests implements InFlightLog {
   }
 
   /**
-   * Inserts a turn's notes at once on SQLite's own connection, in one statement (one commit), compiled once per count
-   * of rows. False where it cannot (Postgres, a transaction open on the connection, more notes than one statement
-   * takes, a value the insert cannot bind): Kysely's way then writes them.
+   * Inserts a turn's notes at once on SQLite's own connection, in one commit, by statements compiled once per count of
+   * rows. False where it cannot (Postgres, a transaction open on the connection, a value the insert cannot bind):
+   * Kysely's way then writes them.
    */
   #insertNow(notes: readonly OpenRow[]): boolean {
     const statements = this.#statements;
-    const insert = this.#insert;
-    if (!statements || !insert || statements.inTransaction || notes.length > NOTES_PER_INSERT) return false;
-    const values = notes.flatMap(openValuesOf);
-    if (values.includes(undefined)) return false;
-    statements.run(insert.sql(notes.length), values);
+    if (!statements || !this.#insert || statements.inTransaction) return false;
+    const batch = this.#insert.statements(notes);
+    if (batch === undefined) return false;
+    statements.runAll(batch);
     return true;
   }
 
@@ -384,7 +385,7 @@ export class OpenRequests implements InFlightLog {
 
   async #write(notes: OpenRow[], names: Array<[string, string]>, reserves: Array<[string, WorstCase]>): Promise<void> {
     const db = await this.#database;
-    const insert = this.#insert as CompiledInsert<OpenRow>;
+    const insert = this.#insert as CompiledBatch<OpenRow>;
     if (names.length === 0 && reserves.length === 0) return this.#insertNow(notes) ? undefined : insert.run(notes);
     await db.transaction().execute(async (transaction) => {
       if (notes.length > 0) await insert.run(notes, transaction);
