@@ -1,7 +1,8 @@
 /**
  * Answers that are one block, as a stream builds them: one paragraph without a blank line, one code fence, one list,
- * one table and one block quote, each about `size` characters. Shared by the streaming markdown benchmark and its
- * tests: while such a block grows, every frame touches it.
+ * one table, one block quote, and a list whose last item holds a nested list or a quote that grows; then a plain
+ * answer of many short blocks. Each is about `size` characters. Shared by the streaming markdown benchmark and its
+ * tests: while such a block grows, every frame touches it (and in the plain answer, every frame adds lines to many).
  */
 export function longBlocks(size: number): Record<string, string> {
   const fill = (unit: (index: number) => string, prefix = '', suffix = '') => {
@@ -26,11 +27,17 @@ export function longBlocks(size: number): Record<string, string> {
     ][index % 4] as string;
   // A quote of paragraphs, with a lazy line (no `>`) now and then and a short list.
   const quoteLine = (index: number) => (index % 9 === 8 ? '>\n> - a quoted point\n> - another\n>\n' : index % 9 === 4 ? `${sentence(index)}\n` : `> ${sentence(index)}\n`);
+  // About the first fiftieth: a list whose last item then grows.
+  const items = `${Array.from({ length: Math.ceil(size / 1500) }, (_, index) => `- item ${index} with **bold** words\n`).join('')}- the last item\n`;
+  const plain = (index: number) => (index % 12 === 0 ? `## Part ${index}\n\n` : index % 12 === 6 ? `- ${sentence(index)}\n- point ${index}\n- another point\n\n` : `${sentence(index)}${sentence(index + 1)}\n\n`);
   return {
     'one paragraph': fill(sentence),
     'one code fence': fill(codeLine, '```ts\n', '```'),
     'one list': fill((index) => `- item ${index} with **bold** words and \`code\`\n`),
     'one table': fill((index) => `| ${index} | **cell** ${index} | \`code\` |\n`, '| n | text | code |\n|---|---|---|\n'),
     'one block quote': fill(quoteLine),
+    'a nested list growing in a list': fill((index) => `  - nested ${index} with **bold** words and \`code\`\n`, items),
+    'a quote growing in a list item': fill((index) => quoteLine(index).replace(/^(?!$)/gm, '  '), items),
+    'a plain answer': fill(plain),
   };
 }

@@ -121,3 +121,57 @@ const FENCE_AND_QUOTE_LINES = [
 export function randomFencesAndQuotes(next: () => number, count: number): string {
   return randomLines(FENCE_AND_QUOTE_LINES, next, count);
 }
+
+// Lines that make the contents of list items change shape as they stream: nested items of each marker kind, two and
+// three levels deep, quotes in items (lazy lines, quoted items, quotes in quotes), fences and tables in items, blank
+// lines (an item turns loose, or the list ends), lazy lines, and lines that end the list.
+const ITEM_CONTENT_LINES = [
+  '- item',
+  '- item with **bold',
+  '1. one',
+  '2) two',
+  '* star',
+  '-',
+  '  - nested',
+  '  - nested with `code',
+  '  * nested star',
+  '  1. nested one',
+  '    - deeper',
+  '     - deeper by five',
+  '\t- tabbed nested',
+  '  > quoted in the item',
+  '  >',
+  '  > > deeper quote',
+  '  > - quoted item',
+  '  >   - quoted nested item',
+  '    > quote in a nested item',
+  '  ```ts',
+  '  const a = 1;',
+  '  ```',
+  '    ```',
+  '  | a | b |',
+  '  |---|---|',
+  '  text of the item',
+  '   more of the item',
+  '      indented deeper',
+  'lazy line',
+  'bold** closed',
+  '> quoted',
+  '# Heading',
+  '---',
+  'Plain paragraph',
+  '',
+  '',
+  '',
+];
+
+/**
+ * A markdown answer of `count` random lines, mostly list items holding nested lists, quotes and fences, each `\n`
+ * sometimes `\r\n`.
+ *
+ * @example
+ * randomItemContents(seededRandom(1), 40); // '- item\n  - nested\n  > quoted in the item…'
+ */
+export function randomItemContents(next: () => number, count: number): string {
+  return randomLines(ITEM_CONTENT_LINES, next, count);
+}

@@ -1,7 +1,7 @@
 import { act, render, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { longBlocks } from '../../test/long-blocks.js';
-import { randomFencesAndQuotes, randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
+import { randomFencesAndQuotes, randomItemContents, randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
 import type * as Segments from './inline-segments.js';
 import { Markdown, type MarkdownCitation } from './markdown.js';
 
@@ -51,6 +51,7 @@ const inputs: Record<string, string> = {
   'a long table followed by a list': `| a | b |\n|:--|--:|\n${'| cell | *more* |\n'.repeat(300)}- after`,
   'random lists and tables': Array.from({ length: 8 }, () => randomListsAndTables(randomLines, 120)).join('\n'),
   'random fences and quotes': Array.from({ length: 8 }, () => randomFencesAndQuotes(randomLines, 120)).join('\n'),
+  'random list items holding lists, quotes and fences': Array.from({ length: 8 }, () => randomItemContents(randomLines, 120)).join('\n'),
 };
 
 describe('Markdown, streamed', () => {

@@ -160,16 +160,57 @@ const joinCode = (known: string | undefined, more: readonly string[]) => (more.l
 
 /**
  * Where the parse of a block of a stream can be taken up again on a longer text: its state before line `line`, a line
- * that is final (see `Resumes`). A list resumes at the start of an item: the items before it never change (each line
- * goes to the last item), and whether the list is tight is a flag carried on. A code fence keeps its body lines
- * joined. A quote keeps its final lines and the parse of them, which resumes in turn (see `continueLines`).
+ * that is final (see `Resumes`). A list keeps its items before the last (each line goes to the last item, so they never
+ * change) and its state, and its last item as a quote keeps its contents. A code fence keeps its body lines joined. A
+ * quote keeps its final lines and the parse of them, which resumes in turn (see `continueLines`).
  */
 type Resume = { line: number; raw: string } & (
-  | { type: 'list'; tight: boolean; blankBefore: boolean; items: MarkdownBlock[][] }
+  | ({ type: 'list'; items: MarkdownBlock[][]; parse: LinesParse } & ListState)
   | { type: 'table'; rows: string[][] }
   | { type: 'code'; groups: LineGroups; code: string | undefined }
-  | { type: 'quote'; quoted: string[]; parse: LinesParse }
+  | { type: 'quote'; quoted: FinalLines; parse: LinesParse }
 );
+
+/**
+ * A list's state before a line: whether it is tight so far, and its last item's: its lines, the blank lines after
+ * them (they go in the item only if more of it follows), and what decides where its next line goes.
+ */
+interface ListState {
+  tight: boolean;
+  blankBefore: boolean;
+  lines: FinalLines;
+  blanks: number;
+  hasText: boolean;
+  contentOffset: number;
+}
+
+/**
+ * The final lines of a frame of a stream: the first `count` of `lines`, an array the frames share. A frame that goes
+ * on from the newest one pushes its lines onto it (copying them each frame would cost the whole answer); one that goes
+ * on from an older frame (the same frame rendered twice) copies them.
+ */
+interface FinalLines {
+  lines: string[];
+  count: number;
+}
+
+/** How many lines of each shared array are final: no frame changes those. */
+const finalCounts = new WeakMap<string[], number>();
+
+/** The final lines of `known`, as an array to push more onto (see `FinalLines`). */
+function reopen(known: FinalLines | undefined): string[] {
+  if (!known) return [];
+  const { lines, count } = known;
+  if (finalCounts.get(lines) !== count) return lines.slice(0, count);
+  lines.length = count;
+  return lines;
+}
+
+/** The first `count` of `lines` as final. */
+function settle(lines: string[], count: number): FinalLines {
+  finalCounts.set(lines, count);
+  return { lines, count };
+}
 
 /** A block parsed from lines: its first line, the line after it, and its source when a resume has it joined. */
 interface Parsed {
@@ -197,9 +238,10 @@ const resumed = <T extends Resume['type']>(resumes: Resumes | undefined, at: num
  */
 function resumable(lines: readonly string[], at: number, block: MarkdownBlock, end: number, line: number, resumes: Resumes | undefined, taken: Resume | undefined, state: () => DistributiveOmit<Resume, 'line' | 'raw'>): Parsed {
   if (!resumes || line <= at) return { block, end };
-  const raw = joinLines(lines, at, line, taken);
+  // Inside a quote or a list item, a block's source is never read: it is not joined.
+  const raw = resumes.inner ? '' : joinLines(lines, at, line, taken);
   resumes.next.set(at, { ...state(), line, raw } as Resume);
-  return { block, end, raw: joinLines(lines, at, end, { line, raw }) };
+  return { block, end, raw: resumes.inner ? undefined : joinLines(lines, at, end, { line, raw }) };
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -216,12 +258,14 @@ function joinLines(lines: readonly string[], at: number, to: number, known: { li
 /**
  * The resumes of a stream's lists, tables, code fences and quotes, by their first line: those of the last parse (`previous`),
  * and those of this one (`next`), which may start at lines up to `last`: that line and those before it are final (a
- * settled line break ends each), as they must be, since deciding a line can read the next (a delimiter row).
+ * settled line break ends each), as they must be, since deciding a line can read the next (a delimiter row). A list's
+ * may start after `last` when that line starts an item: deciding that reads no other line.
  */
 interface Resumes {
   previous: ReadonlyMap<number, Resume> | undefined;
   next: Map<number, Resume>;
   last: number;
+  inner?: boolean;
 }
 
 function parseList(lines: readonly string[], at: number, first: RegExpExecArray, depth: number, resumes?: Resumes): Parsed {
@@ -230,58 +274,58 @@ function parseList(lines: readonly string[], at: number, first: RegExpExecArray,
   const ordered = /\d/.test(marker);
   const kind = ordered ? marker.at(-1) : marker;
   const taken = resumed(resumes, at, 'list');
-  // The items parsed by an earlier frame, then the lines of those read now.
+  // The items parsed by an earlier frame, then the lines of those read now, the first the one it left open.
   const done = taken ? taken.items : [];
-  const items: string[][] = [];
-  let tight = taken ? taken.tight : true;
-  let contentOffset = 0;
-  let end = taken ? taken.line : at;
-  let blankBefore = taken ? taken.blankBefore : false;
-  let hasText = false;
-  let checkpoint = taken && { line: taken.line, tight: taken.tight, blankBefore: taken.blankBefore, count: done.length };
+  const items: string[][] = taken ? [reopen(taken.lines)] : [];
+  let { tight, blankBefore, blanks, hasText, contentOffset, line: end } = taken ?? { tight: true, blankBefore: false, blanks: 0, hasText: false, contentOffset: 0, line: at };
+  const last = resumes ? resumes.last : -1;
+  // The state before the last final line (or the end, when the list ends before it; or after it, when it starts an
+  // item, which reads no other line), for the next frame; until then, the one taken up.
+  const state = (line: number) => ({ line, tight, blankBefore, blanks, hasText, contentOffset, index: items.length - 1, count: items.at(-1)?.length ?? 0 });
+  let checkpoint = taken && state(end);
   for (; end < lines.length; end++) {
+    if (end === last) checkpoint = state(end);
     const line = lines[end] ?? '';
+    if (BLANK.test(line)) {
+      blanks++;
+      blankBefore = true;
+      continue;
+    }
     const item = RULE.test(line) ? null : LIST_ITEM.exec(line);
     const itemIndent = item ? (item[1] ?? '').length : 0;
-    if (item && itemIndent <= baseIndent + 1 && (ordered ? /\d/.test(item[2] ?? '') && item[2]?.at(-1) === kind : item[2] === kind)) {
-      // A sibling item.
-      if (resumes && end <= resumes.last) checkpoint = { line: end, tight, blankBefore, count: done.length + items.length };
+    const sibling = item && itemIndent <= baseIndent + 1 && (ordered ? /\d/.test(item[2] ?? '') && item[2]?.at(-1) === kind : item[2] === kind);
+    const indent = sibling ? 0 : indentOf(line);
+    // Inside the item (lenient: two spaces of nesting are enough, as models often write), or a lazy continuation of its paragraph.
+    const inside = indent >= Math.min(contentOffset, baseIndent + 2);
+    if (!sibling && !inside && (blankBefore || interrupts(lines, end) || LIST_ITEM.test(line))) break;
+    for (; blanks > 0; blanks--) items.at(-1)?.push('');
+    if (sibling) {
       if (blankBefore && done.length + items.length > 0) tight = false;
       const spaces = (item[3] ?? ' ').length;
       contentOffset = itemIndent + (item[2] ?? '').length + (spaces > 4 || item[4] === undefined ? 1 : spaces);
       items.push([item[4] ?? '']);
       hasText = item[4] !== undefined && !BLANK.test(item[4]);
-      blankBefore = false;
-      continue;
-    }
-    const current = items.at(-1) as string[];
-    if (BLANK.test(line)) {
-      current.push('');
-      blankBefore = true;
-      continue;
-    }
-    const indent = indentOf(line);
-    if (indent >= Math.min(contentOffset, baseIndent + 2)) {
-      // Inside the item (lenient: two spaces of nesting are enough, as models often write).
-      if (blankBefore && hasText) tight = false;
-      current.push(line.slice(Math.min(indent, contentOffset)));
-    } else if (!blankBefore && !interrupts(lines, end) && !LIST_ITEM.test(line)) {
-      current.push(line.trim()); // a lazy continuation of the item's paragraph
     } else {
-      break;
+      if (inside && blankBefore && hasText) tight = false;
+      items.at(-1)?.push(inside ? line.slice(Math.min(indent, contentOffset)) : line.trim());
+      hasText = true;
     }
-    hasText = true;
     blankBefore = false;
+    if (sibling && end === last) checkpoint = state(end + 1);
   }
-  // Blank lines after the last item belong to what follows.
-  while (end > at && BLANK.test(lines[end - 1] ?? '')) {
-    end--;
-    (items.at(-1) as string[]).pop();
-  }
+  const cut = end <= last ? state(end) : checkpoint;
+  end -= blanks;
   const start = ordered ? Number.parseInt(marker, 10) : 1;
-  const parsed = done.concat(items.map((item) => parseLines(item, depth + 1).map((entry) => entry.block)));
+  // The item open at the checkpoint is parsed for the next frame to take up; the one an earlier frame left open, from there.
+  const parses = items.map((item, index) => {
+    const isOpen = index === cut?.index;
+    return isOpen || (index === 0 && taken) ? continueLines(item, isOpen ? cut.count : 0, depth + 1, index === 0 ? taken?.parse : undefined) : undefined;
+  });
+  const parsed = done.concat(items.map((item, index) => (parses[index]?.entries ?? parseLines(item, depth + 1)).map((entry) => entry.block)));
   const block: MarkdownBlock = { type: 'list', ordered, start, tight, items: parsed };
-  return resumable(lines, at, block, end, checkpoint?.line ?? at, resumes, taken, () => ({ type: 'list', tight: checkpoint?.tight ?? true, blankBefore: checkpoint?.blankBefore ?? false, items: parsed.slice(0, checkpoint?.count) }));
+  const parse = cut && parses[cut.index];
+  if (!cut || !parse) return { block, end };
+  return resumable(lines, at, block, end, cut.line, resumes, taken, () => ({ type: 'list', ...cut, items: parsed.slice(0, done.length + cut.index), lines: settle(items[cut.index] as string[], cut.count), parse }));
 }
 
 function parseTable(lines: readonly string[], at: number, table: { align: TableAlign[]; head: string[] }, resumes?: Resumes): Parsed {
@@ -307,7 +351,7 @@ function parseTable(lines: readonly string[], at: number, table: { align: TableA
  */
 function parseQuote(lines: readonly string[], at: number, depth: number, resumes?: Resumes): Parsed {
   const taken = resumed(resumes, at, 'quote');
-  const quoted = taken ? taken.quoted.slice() : [];
+  const quoted = reopen(taken?.quoted);
   // A quoted line is final when the line after it is: whether it is quoted can depend on that one (a delimiter row).
   const last = resumes ? resumes.last : -1;
   let settled = 0;
@@ -323,7 +367,7 @@ function parseQuote(lines: readonly string[], at: number, depth: number, resumes
   const parse = continueLines(quoted, settled, depth + 1, taken?.parse);
   const block: MarkdownBlock = { type: 'quote', children: parse.entries.map((entry) => entry.block) };
   const line = Math.min(end, last);
-  return resumable(lines, at, block, end, line, resumes, taken, () => ({ type: 'quote', quoted: quoted.slice(0, settled), parse }));
+  return resumable(lines, at, block, end, line, resumes, taken, () => ({ type: 'quote', quoted: settle(quoted, settled), parse }));
 }
 
 /**
@@ -335,7 +379,7 @@ function continueLines(lines: readonly string[], settled: number, depth: number,
   const old = previous?.entries ?? [];
   let keep = old.length - 1;
   while (keep > 0 && (old[keep]?.start ?? 0) + 2 > (previous?.settled ?? 0)) keep--;
-  const resumes: Resumes = { previous: previous?.resumes, next: new Map(), last: settled - 1 };
+  const resumes: Resumes = { previous: previous?.resumes, next: new Map(), last: settled - 1, inner: true };
   const entries = keep > 0 ? old.slice(0, keep).concat(parseLines(lines, depth, old[keep]?.start, resumes)) : parseLines(lines, depth, 0, resumes);
   return { entries, settled, resumes: resumes.next };
 }
@@ -389,13 +433,15 @@ function parseLines(lines: readonly string[], depth = 0, from = 0, resumes?: Res
 
 /**
  * Parses markdown into top-level blocks, each with its source. Tolerant of text still arriving: an unclosed
- * code fence is a code block in progress (`closed: false`), and unclosed emphasis stays text.
+ * code fence is a code block in progress (`closed: false`), and unclosed emphasis stays text. The blocks are those
+ * `continueMarkdown` gives, without the state it keeps for the next frame of a stream.
  *
  * @example
  * parseMarkdown('# Title\n\n- one\n- two').map((entry) => entry.block.type); // ['heading', 'list']
  */
 export function parseMarkdown(source: string): SourceBlock[] {
-  return continueMarkdown(undefined, source).blocks;
+  const lines = toLines(source);
+  return parseLines(lines).map(({ block, start, end }) => ({ block, raw: lines.slice(start, end).join('\n') }));
 }
 
 /** A parse that the next, longer text of a stream can continue from (see `continueMarkdown`). */
@@ -411,9 +457,8 @@ const toLines = (source: string) => source.replace(/\r\n?/g, '\n').split('\n').m
 
 /** What a parse keeps for the next frame of its stream, beside what it shows. */
 interface ParseState {
-  lines: string[];
-  /** How many lines are final: each ends in a line break that more text cannot change. */
-  settled: number;
+  /** The final lines: each ends in a line break that more text cannot change. */
+  lines: FinalLines;
   /** Where the text after them starts. */
   tail: number;
   resumes: ReadonlyMap<number, Resume>;
@@ -435,9 +480,10 @@ const lineBreaks = (text: string) => text.replace(/\r\n?/g, '\n').split('\n').le
 /**
  * Parses `source`, reusing a parse of text it continues (a stream's previous frame): only the last two blocks are
  * parsed again, since text added at the end can change only the block it extends and, through its first line, the
- * one before (a `#` that becomes `#a` is no heading but the paragraph's next line). A list or table among them is
- * taken up at its last item or row that more text can still change, so a frame costs what arrived, not the block.
- * Earlier blocks keep their objects, so their rendering is skipped too. Any other `previous` is ignored.
+ * one before (a `#` that becomes `#a` is no heading but the paragraph's next line). A list, table, fence or quote among
+ * them is taken up at its last line that more text can still change (a list inside its last item, whose contents
+ * resume in turn), so a frame costs what arrived, not the block. Earlier blocks keep their objects, so their rendering
+ * is skipped too. Any other `previous` is ignored.
  *
  * @example
  * let parse = continueMarkdown(undefined, 'Hello');
@@ -447,10 +493,12 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
   // Compared as a slice: `startsWith` reads one character at a time, a cost each frame of a long answer.
   const state = previous && source.slice(0, previous.source.length) === previous.source ? states.get(previous) : undefined;
   const from = state?.tail ?? 0;
-  // Only the text after the last settled line break is split again.
-  const lines = state ? state.lines.slice(0, state.settled).concat(toLines(source.slice(from))) : toLines(source);
+  // Only the text after the last settled line break is split again, its lines put after the final ones.
+  const more = toLines(source.slice(from));
+  const lines = state ? reopen(state.lines) : more;
+  if (state) for (const line of more) lines.push(line);
   const tail = settledTail(source);
-  const settled = (state?.settled ?? 0) + lineBreaks(source.slice(from, tail));
+  const settled = (state?.lines.count ?? 0) + lineBreaks(source.slice(from, tail));
   const keep = state && previous ? Math.max(0, previous.blocks.length - 2) : 0;
   const blocks = previous && state ? previous.blocks.slice(0, keep) : [];
   const starts = previous && state ? previous.starts.slice(0, keep) : [];
@@ -461,7 +509,7 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
     starts.push(start);
   }
   const parse = { source, blocks, starts };
-  states.set(parse, { lines, settled, tail, resumes: resumes.next });
+  states.set(parse, { lines: settle(lines, settled), tail, resumes: resumes.next });
   return parse;
 }
 

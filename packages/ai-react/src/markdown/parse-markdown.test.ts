@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { codeLineGroups, continueMarkdown, parseMarkdown, type MarkdownBlock } from './parse-blocks.js';
+import { codeLineGroups, continueMarkdown, parseMarkdown, type MarkdownBlock, type MarkdownParse } from './parse-blocks.js';
 import { parseInline } from './parse-inline.js';
 import { safeHref } from './safe-url.js';
-import { randomFencesAndQuotes, randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
+import { randomFencesAndQuotes, randomItemContents, randomListsAndTables, seededRandom } from '../../test/random-lists-and-tables.js';
 
+/** The random streams parsed at every frame: thousands of frames, half a minute on a loaded machine; they assert no time. */
+const EVERY_FRAME_MS = 60_000;
 const blocks = (source: string): MarkdownBlock[] => parseMarkdown(source).map((entry) => entry.block);
 
 describe('parseMarkdown: blocks', () => {
@@ -263,7 +265,7 @@ describe('continueMarkdown on lists and tables', () => {
   it('gives the blocks of a parse at once at every frame, on thousands of random lists and tables', () => {
     const next = seededRandom(3);
     for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomListsAndTables(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40);
-  });
+  }, EVERY_FRAME_MS);
 
   it('gives the blocks of a parse at once on long random lists and tables, in large chunks', () => {
     const next = seededRandom(5);
@@ -302,7 +304,7 @@ describe('continueMarkdown on code fences and block quotes', () => {
   it('gives the blocks of a parse at once at every frame, on thousands of random fences and quotes', () => {
     const next = seededRandom(7);
     for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomFencesAndQuotes(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40, true);
-  });
+  }, EVERY_FRAME_MS);
 
   it('gives the blocks of a parse at once on long random fences and quotes, in large chunks', () => {
     const next = seededRandom(11);
@@ -335,5 +337,94 @@ describe('continueMarkdown on code fences and block quotes', () => {
     // A lazy line continues the last paragraph; a table after it ends the quote.
     const lazy = `${quote}\n> paragraph 50\nlazy | line\n|---|---|`;
     expect(continueMarkdown(continueMarkdown(next, `${quote}\n> paragraph 50\nlazy | line`), lazy).blocks).toEqual(parseMarkdown(lazy));
+  });
+});
+
+describe('continueMarkdown on lists and quotes inside list items', () => {
+  it('gives the blocks of a parse at once at every frame, on hundreds of random list items holding lists, quotes and fences', () => {
+    const next = seededRandom(13);
+    for (let round = 0; round < 200; round++) expectStreamedAsAtOnce(randomItemContents(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40, true);
+  }, EVERY_FRAME_MS);
+
+  it('gives the blocks of a parse at once on long answers of every kind of block, in large chunks', () => {
+    const next = seededRandom(17);
+    const kinds = [randomItemContents, randomListsAndTables, randomFencesAndQuotes];
+    for (let round = 0; round < 6; round++) {
+      const parts = Array.from({ length: 6 }, () => (kinds[Math.floor(next() * kinds.length)] as typeof randomItemContents)(next, 200));
+      expectStreamedAsAtOnce(parts.join('\n'), next, 300, true);
+    }
+  });
+
+  it('continues an older parse as well as the newest (a frame rendered twice, a caller going back)', () => {
+    const next = seededRandom(19);
+    const parses = [continueMarkdown(undefined, '')];
+    for (let step = 0; step < 1500; step++) {
+      // Mostly the newest parse, else one of the last few, continued by text that need not be what followed it.
+      const from = parses[next() < 0.5 ? parses.length - 1 : Math.max(0, parses.length - 1 - Math.floor(next() * 5))] as MarkdownParse;
+      const more = `\n${randomItemContents(next, 3)}`.slice(0, 1 + Math.floor(next() * 60));
+      const parse = continueMarkdown(from, from.source + more);
+      expect(parse.blocks, JSON.stringify(parse.source)).toEqual(parseMarkdown(parse.source));
+      parses.push(parse);
+      // Now and then, a new answer.
+      if (parse.source.length > 3000) parses.push(continueMarkdown(undefined, ''));
+    }
+  });
+
+  const nested = (count: number) => Array.from({ length: count }, (_, index) => `  - nested ${index}`).join('\n');
+  const listOf = (block: MarkdownBlock | undefined) => {
+    if (block?.type !== 'list') throw new Error('expected a list');
+    return block;
+  };
+
+  it('keeps the items of a nested list growing in the last item, and the items before that one', () => {
+    const text = `- one\n- two\n- last\n${nested(100)}`;
+    const first = continueMarkdown(undefined, text);
+    const next = continueMarkdown(first, `${text}\n  - nested 100`);
+    const [before, after] = [listOf(first.blocks[0]?.block), listOf(next.blocks[0]?.block)];
+    expect(after.items.slice(0, 2).every((item, index) => item === before.items[index])).toBe(true);
+    const [nestedBefore, nestedAfter] = [listOf(before.items[2]?.[1]), listOf(after.items[2]?.[1])];
+    expect(nestedAfter.items).toHaveLength(101);
+    // Every nested item but the last three: the one open at the last final line, and those after it.
+    expect(nestedAfter.items.slice(0, 97).every((item, index) => item === nestedBefore.items[index])).toBe(true);
+    expect(after.items[2]?.[0]).toBe(before.items[2]?.[0]);
+    expect(next.blocks).toEqual(parseMarkdown(`${text}\n  - nested 100`));
+    // A sibling of the outer list ends the nested one; a line of neither ends both.
+    for (const end of ['\n- after', '\n\n- after', '\n\nafter', '\n  after', '\n\n  after']) {
+      expect(continueMarkdown(next, `${text}\n  - nested 100${end}`).blocks).toEqual(parseMarkdown(`${text}\n  - nested 100${end}`));
+    }
+  });
+
+  it('keeps the items of a list while the first line of its last item grows, frame after frame', () => {
+    const list = Array.from({ length: 50 }, (_, index) => `- item ${index}`).join('\n');
+    const first = continueMarkdown(undefined, `${list}\n- item 50`);
+    let parse = first;
+    for (let words = 1; words <= 4; words++) {
+      parse = continueMarkdown(parse, `${list}\n- item 50${' more'.repeat(words)}`);
+      const [before, after] = [listOf(first.blocks[0]?.block), listOf(parse.blocks[0]?.block)];
+      // Every item but the one left open at the last final line (item 49), and item 50.
+      expect(after.items.slice(0, 49).every((item, index) => item === before.items[index]), `${words} words`).toBe(true);
+    }
+  });
+
+  it('keeps the blocks of a quote growing in the last item', () => {
+    const quote = Array.from({ length: 50 }, (_, index) => `  > paragraph ${index}\n  >`).join('\n');
+    const text = `- one\n- last\n${quote}`;
+    const first = continueMarkdown(undefined, text);
+    const next = continueMarkdown(first, `${text}\n  > paragraph 50`);
+    const [before, after] = [first.blocks[0]?.block, next.blocks[0]?.block].map((block) => listOf(block).items[1]?.[1]);
+    if (before?.type !== 'quote' || after?.type !== 'quote') throw new Error('expected quotes');
+    expect(after.children).toHaveLength(51);
+    // One fewer than at the top level: whether the item's last final line stays in it can depend on the next.
+    expect(after.children.slice(0, 47).every((child, index) => child === before.children[index])).toBe(true);
+    expect(next.blocks).toEqual(parseMarkdown(`${text}\n  > paragraph 50`));
+  });
+
+  it('puts the blank lines after the last item in it only when more of it follows', () => {
+    const next = seededRandom(23);
+    // An unclosed fence shows the blank lines that end up in its item; chunks of one character stop after each.
+    for (const source of ['- a\n  ```\n  code\n\n\n- b', '- a\n  ```\n  code\n\n\nafter', '- a\n  ```\n  code\n\n\n  more', '- a\n  - b\n\n\n  c\n\nd']) {
+      expectStreamedAsAtOnce(source, next, 1, true);
+    }
+    expect(blocks('- a\n  ```\n  code\n\n\n- b')[0]).toMatchObject({ items: [[{ type: 'paragraph', text: 'a' }, { type: 'code', code: 'code\n\n' }], [{ type: 'paragraph', text: 'b' }]] });
   });
 });
