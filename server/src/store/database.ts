@@ -66,8 +66,10 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
   sqlite.pragma('foreign_keys = ON');
   const database = preparedOnce(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  // The values as one array: better-sqlite3 binds its items in order, without a spread's iteration.
+  const run = (sql: string, parameters: readonly unknown[]) => void (database.prepare(sql) as SqliteDatabase.Statement).run(parameters);
   const runEach = (list: ReadonlyArray<{ sql: string; parameters: readonly unknown[] }>) => {
-    for (const { sql, parameters } of list) (database.prepare(sql) as SqliteDatabase.Statement).run(parameters);
+    for (const { sql, parameters } of list) run(sql, parameters);
   };
   // Made once: better-sqlite3 builds a transaction function's wrapper anew on every `transaction()` call.
   const runInOne = sqlite.transaction(runEach);
@@ -75,8 +77,7 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
     get inTransaction() {
       return sqlite.inTransaction;
     },
-    // The values as one array: better-sqlite3 binds its items in order, without a spread's iteration.
-    run: (sql, parameters) => void (database.prepare(sql) as SqliteDatabase.Statement).run(parameters),
+    run,
     runAll: (list) => (list.length === 1 ? runEach(list) : runInOne(list)),
   };
   return { db, dialect: 'sqlite', location: file, pool: undefined, statements, close: () => db.destroy() };

@@ -142,6 +142,11 @@ function ledgerInsert(db: Kysely<Database>): CompiledBatch<UsageRow> {
   );
 }
 
+/** The delete of the in-flight notes of rows' requests, compiled once per count of rows (`CompiledBatch`). */
+function notesRemoval(db: Kysely<Database>): CompiledBatch<Pick<UsageRow, 'id'>> {
+  return new CompiledBatch<Pick<UsageRow, 'id'>>(db, ['id'], (row) => [row.id], (builder, rows) => builder.deleteFrom('open_requests').where('id', 'in', rows.map((row) => row.id)));
+}
+
 /** How far back a start looks for records still waiting for OpenRouter's figures (left by a process that stopped). */
 const RESUME_WINDOW_MS = 3 * 24 * 60 * 60_000;
 /** How long the generation of a request lost with its instance is looked for: OpenRouter may show it late. */
@@ -410,7 +415,7 @@ export class UsageLedger implements UsageSink {
     if (!open || noted.length === 0) return insert.run(rows);
     const ids = noted.map((row) => row.id);
     await open.settled(ids);
-    const removeNotes = (this.#removeNotes ??= new CompiledBatch<Pick<UsageRow, 'id'>>(db, ['id'], (row) => [row.id], (builder, batch) => builder.deleteFrom('open_requests').where('id', 'in', batch.map((row) => row.id))));
+    const removeNotes = (this.#removeNotes ??= notesRemoval(db));
     await db.transaction().execute(async (transaction) => {
       await insert.run(rows, transaction);
       await removeNotes.run(noted, transaction);

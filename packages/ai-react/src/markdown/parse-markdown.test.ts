@@ -261,10 +261,18 @@ function expectStreamedAsAtOnce(source: string, next: () => number, most: number
   }
 }
 
+/**
+ * Streams `rounds` random answers of 4–33 lines of `fixture` in frames of random sizes (one character at most in every
+ * third round, else up to 40), each frame's parse checked against a parse at once.
+ */
+function expectRandomFramesAsAtOnce(fixture: (next: () => number, count: number) => string, seed: number, rounds: number, codeLines = false) {
+  const next = seededRandom(seed);
+  for (let round = 0; round < rounds; round++) expectStreamedAsAtOnce(fixture(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40, codeLines);
+}
+
 describe('continueMarkdown on lists and tables', () => {
   it('gives the blocks of a parse at once at every frame, on thousands of random lists and tables', () => {
-    const next = seededRandom(3);
-    for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomListsAndTables(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40);
+    expectRandomFramesAsAtOnce(randomListsAndTables, 3, 500);
   }, EVERY_FRAME_MS);
 
   it('gives the blocks of a parse at once on long random lists and tables, in large chunks', () => {
@@ -302,8 +310,7 @@ describe('continueMarkdown on lists and tables', () => {
 
 describe('continueMarkdown on code fences and block quotes', () => {
   it('gives the blocks of a parse at once at every frame, on thousands of random fences and quotes', () => {
-    const next = seededRandom(7);
-    for (let round = 0; round < 500; round++) expectStreamedAsAtOnce(randomFencesAndQuotes(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40, true);
+    expectRandomFramesAsAtOnce(randomFencesAndQuotes, 7, 500, true);
   }, EVERY_FRAME_MS);
 
   it('gives the blocks of a parse at once on long random fences and quotes, in large chunks', () => {
@@ -342,8 +349,7 @@ describe('continueMarkdown on code fences and block quotes', () => {
 
 describe('continueMarkdown on lists and quotes inside list items', () => {
   it('gives the blocks of a parse at once at every frame, on hundreds of random list items holding lists, quotes and fences', () => {
-    const next = seededRandom(13);
-    for (let round = 0; round < 200; round++) expectStreamedAsAtOnce(randomItemContents(next, 4 + Math.floor(next() * 30)), next, round % 3 === 0 ? 1 : 40, true);
+    expectRandomFramesAsAtOnce(randomItemContents, 13, 200, true);
   }, EVERY_FRAME_MS);
 
   it('gives the blocks of a parse at once on long answers of every kind of block, in large chunks', () => {
