@@ -2,12 +2,39 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HOSTILE_REPLY } from '../testing/mock-replies.js';
 import { Markdown } from './markdown.js';
+import type * as Blocks from './parse-blocks.js';
 import * as inline from './parse-inline.js';
 
 // Counts inline parses (one per rendered paragraph, heading or cell), to see which blocks render again.
 vi.mock('./parse-inline.js', async (importOriginal) => {
   const actual = await importOriginal<typeof inline>();
   return { ...actual, parseInline: vi.fn(actual.parseInline), parseInlineParts: vi.fn(actual.parseInlineParts) };
+});
+
+// Counts the top-level blocks a frame hands to React: each block element made reads its entry's `block` once.
+let blockReads = 0;
+vi.mock('./parse-blocks.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof Blocks>();
+  const counted = new WeakSet<Blocks.SourceBlock>();
+  const counting = (entry: Blocks.SourceBlock): Blocks.SourceBlock => {
+    if (counted.has(entry)) return entry;
+    const wrapped = {
+      raw: entry.raw,
+      get block() {
+        blockReads++;
+        return entry.block;
+      },
+    };
+    counted.add(wrapped);
+    return wrapped;
+  };
+  // The entries of the parse a frame continues are kept as they are (the next parse takes them from it): wrapped once.
+  const continueMarkdown: typeof actual.continueMarkdown = (previous, source) => {
+    const parse = actual.continueMarkdown(previous, source);
+    parse.blocks = parse.blocks.map(counting);
+    return parse;
+  };
+  return { ...actual, continueMarkdown };
 });
 
 afterEach(cleanup);
@@ -106,6 +133,38 @@ describe('Markdown', () => {
     rerender(<Markdown source={`${start}ws`} />);
     expect(parses.flatMap((parse) => parse.mock.calls.map(([text]) => text))).toEqual(['The last one grows']);
     expect(container.querySelectorAll('p')).toHaveLength(3);
+  });
+
+  it('goes through the last group of a long answer\'s blocks each frame, not through all 3,000', () => {
+    const answer = Array.from({ length: 3000 }, (_, index) => (index % 10 === 0 ? `## Part ${index}` : `Paragraph ${index}.`)).join('\n\n');
+    const { container, rerender } = render(<Markdown source={answer} />);
+    let source = answer;
+    // A block that grows, then new blocks: a group fills up and the next one starts.
+    for (const more of [' More', ' words.', '\n\nA new paragraph.', '\n\n- a list', '\n- that grows', ...Array.from({ length: 70 }, (_, index) => `\n\nAdded ${index}.`)]) {
+      source += more;
+      blockReads = 0;
+      rerender(<Markdown source={source} />);
+      // The groups of 64 that a frame's last two blocks are in: every block rendered before went through all 3,000.
+      expect(blockReads).toBeLessThanOrEqual(128);
+    }
+    expect(container.querySelectorAll('p')).toHaveLength(2700 + 71);
+    expect(container.innerHTML).toBe(render(<Markdown source={source} />).container.innerHTML);
+  });
+
+  it('keeps earlier blocks\' elements and state while an answer grows past their group', () => {
+    const paragraphs = (from: number, count: number) => Array.from({ length: count }, (_, index) => `\n\nParagraph ${from + index}.`).join('');
+    let source = `Intro.\n\n\`\`\`\nplain\n\`\`\`${paragraphs(0, 40)}`;
+    const { container, rerender } = render(<Markdown source={source} />);
+    const [intro, code] = [container.querySelector('p'), container.querySelector('.ia-code')];
+    fireEvent.click(screen.getByRole('button', { name: 'Wrap lines' }));
+    for (let from = 40; from < 200; from += 10) {
+      source += paragraphs(from, 10);
+      rerender(<Markdown source={source} />);
+    }
+    expect(container.querySelectorAll('p')).toHaveLength(201);
+    expect(container.querySelector('p')).toBe(intro);
+    expect(container.querySelector('.ia-code')).toBe(code);
+    expect(code?.hasAttribute('data-wrap')).toBe(true);
   });
 
   describe('code blocks', () => {

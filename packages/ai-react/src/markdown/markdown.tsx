@@ -8,7 +8,7 @@ import type * as HighlightModule from './highlight-code.js';
 import type { Token } from './highlight-code.js';
 import { segmentInline, type InlineSegments } from './inline-segments.js';
 import { defaultMarkdownLabels, type MarkdownLabels } from './markdown-labels.js';
-import { CODE_GROUP_LINES, codeLineGroups, continueMarkdown, sameBlock, sameBlocks, sameStrings, type MarkdownBlock, type MarkdownParse, type TableAlign } from './parse-blocks.js';
+import { CODE_GROUP_LINES, codeLineGroups, continueMarkdown, sameBlock, sameBlocks, sameStrings, type MarkdownBlock, type MarkdownParse, type SourceBlock, type TableAlign } from './parse-blocks.js';
 import { parseInline, type InlineNode, type InlinePart } from './parse-inline.js';
 
 /** A source that `[n]` markers in the text link to (an answer's `url_citation`s, numbered). */
@@ -270,8 +270,8 @@ const TableRow = memo(
 );
 
 /**
- * How many list items or table rows render as a group: while a stream grows a long list, a frame compares the
- * groups and renders the last one, instead of going through every item.
+ * How many top-level blocks, list items or table rows render as a group: while a stream grows a long answer or list,
+ * a frame compares the groups and renders the last one, instead of going through every block or item.
  */
 const GROUP_SIZE = 64;
 
@@ -286,8 +286,9 @@ function sameGroup<T>(a: readonly T[], b: readonly T[], from: number, same: (x: 
 }
 
 /**
- * List items, table rows or quoted blocks from `from`, rendered again only when one of them changed (`same`) or one
- * of `deps` did: while a stream grows a long list, a frame compares the groups and renders the last one.
+ * Top-level blocks, list items, table rows or quoted blocks from `from`, rendered again only when one of them changed
+ * (`same`) or one of `deps` did: while a stream grows a long answer or list, a frame compares the groups and renders
+ * the last one.
  */
 const Group = memo(
   function Group({ entries, from, render }: { entries: readonly unknown[]; from: number; same: (a: never, b: never) => boolean; deps: readonly unknown[]; render: (entry: never, index: number) => ReactNode }) {
@@ -307,12 +308,15 @@ const Block = memo(
   (previous, next) => previous.raw === next.raw && previous.context === next.context,
 );
 
+/** Whether two top-level blocks render the same: a block a stream's earlier frame parsed is the same object at once. */
+const sameSource = (a: SourceBlock, b: SourceBlock) => a === b || a.raw === b.raw;
+
 /**
  * Markdown rendered to React elements, never to an HTML string: raw HTML shows as text, links keep only
  * http(s), mailto and relative URLs, images become links. Paragraphs, headings, emphasis, strikethrough, code
  * (fenced, with a Copy button), lists, GFM tables, quotes, and `[n]` citations linked to `citations` (superscript
  * links through the same URL policy). While text streams in, only the last block renders
- * again, and half-written syntax stays text until it is complete.
+ * again (earlier ones are compared in groups, not one by one), and half-written syntax stays text until it is complete.
  *
  * @example
  * <Markdown source={answer.content} />
@@ -330,7 +334,9 @@ export const Markdown = /* @__PURE__ */ memo(function Markdown({ source, labels,
   );
   return (
     <div className={classes(unstyled, 'ia-markdown', className)} {...props}>
-      {blocks.map((entry, index) => (
+      {/* In groups that keep their place as blocks are added (fragments, no element): a frame of a long answer goes
+          through the groups and the last one's blocks, not through every block. */}
+      {renderGroups(blocks, sameSource, [context], (entry, index) => (
         <Block key={index} block={entry.block} raw={entry.raw} context={context} />
       ))}
     </div>
