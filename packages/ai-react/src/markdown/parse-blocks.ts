@@ -441,8 +441,11 @@ function parseLines(lines: readonly string[], depth = 0, from = 0, resumes?: Res
  */
 export function parseMarkdown(source: string): SourceBlock[] {
   const lines = toLines(source);
-  return parseLines(lines).map(({ block, start, end }) => ({ block, raw: lines.slice(start, end).join('\n') }));
+  return parseLines(lines).map((entry) => sourceBlock(lines, entry));
 }
+
+/** A top-level block and its source: the one a resume joined, or its lines joined. */
+const sourceBlock = (lines: readonly string[], { block, start, end, raw }: { block: MarkdownBlock; start: number; end: number; raw?: string | undefined }): SourceBlock => ({ block, raw: raw ?? joinLines(lines, start, end, undefined) });
 
 /** A parse that the next, longer text of a stream can continue from (see `continueMarkdown`). */
 export interface MarkdownParse {
@@ -504,9 +507,9 @@ export function continueMarkdown(previous: MarkdownParse | undefined, source: st
   const starts = previous && state ? previous.starts.slice(0, keep) : [];
   // A resume's line and the one before it must be final: deciding a line can read the next.
   const resumes: Resumes = { previous: state?.resumes, next: new Map(), last: settled - 1 };
-  for (const { block, start, end, raw } of parseLines(lines, 0, keep > 0 ? (previous?.starts[keep] as number) : 0, resumes)) {
-    blocks.push({ block, raw: raw ?? lines.slice(start, end).join('\n') });
-    starts.push(start);
+  for (const entry of parseLines(lines, 0, keep > 0 ? (previous?.starts[keep] as number) : 0, resumes)) {
+    blocks.push(sourceBlock(lines, entry));
+    starts.push(entry.start);
   }
   const parse = { source, blocks, starts };
   states.set(parse, { lines: settle(lines, settled), tail, resumes: resumes.next });
