@@ -17,8 +17,7 @@ const alias = workspaceAliases;
 const LONGEST_FIRST = [
   'examples/consumers/consumers.test.ts',
   'examples/readme/readme-examples.test.ts',
-  'packages/ai-react/test/browser/stories-axe.browser.test.ts',
-  'packages/ai-react/test/browser/stories-layout.browser.test.ts',
+  'packages/ai-react/test/browser/stories.browser.test.ts',
   'examples/demo/e2e/demo.e2e.test.ts',
 ];
 

@@ -10,6 +10,9 @@ export { waitForStory };
 
 export type StoryTheme = 'light' | 'dark';
 
+/** The viewport a story opens at unless asked otherwise. */
+export const STORY_VIEWPORT = { width: 1024, height: 768 } as const;
+
 export interface OpenStoryOptions {
   /** The `theme` global (and prefers-color-scheme to match); default: the story's own (`parameters.theme`, else light). */
   theme?: StoryTheme;
@@ -77,7 +80,7 @@ export function hasStory(id: string): boolean {
 export async function openStory(id: string, options: OpenStoryOptions = {}): Promise<Page> {
   if (!hasStory(id)) throw new Error(`No story "${id}" in storybook-static/index.json (stories: ${listStories().map((entry) => entry.id).join(', ')}).`);
   const context = await (await browser()).newContext({
-    viewport: options.viewport ?? { width: 1024, height: 768 },
+    viewport: options.viewport ?? STORY_VIEWPORT,
     colorScheme: options.theme ?? 'light',
     reducedMotion: 'reduce',
   });
@@ -143,7 +146,7 @@ export function createStoryPagePool({ theme, size = 2 }: { theme: StoryTheme; si
     if (page) return { page, fresh: false };
     if (created < size) {
       created += 1;
-      const context = await (await browser()).newContext({ viewport: { width: 1024, height: 768 }, colorScheme: theme, reducedMotion: 'reduce' });
+      const context = await (await browser()).newContext({ viewport: STORY_VIEWPORT, colorScheme: theme, reducedMotion: 'reduce' });
       contexts.push(context);
       const fresh = await context.newPage();
       recordErrors(fresh);
