@@ -53,4 +53,15 @@ describe('attachment facts', () => {
     expect(isDataUrl('https://example.org/data:x')).toBe(false);
     expect(isDataUrl('dat')).toBe(false);
   });
+
+  it('reads a percent-encoded data URL byte for byte: escapes that are no UTF-8 (an image) are its bytes, and nothing throws', () => {
+    const png = bytes([0x89], 'PNG\r\n\x1a\n', u32(13), 'IHDR', u32(640), u32(480), [8, 6, 0, 0, 0]);
+    const escaped = `data:image/png,${Array.from(png, (byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')}`;
+    expect(() => dataUrlBytes(escaped)).not.toThrow();
+    expect(Array.from(dataUrlBytes(escaped)!.bytes)).toEqual(Array.from(png));
+    expect(imageSize(dataUrlBytes(escaped)!.bytes)).toEqual({ width: 640, height: 480 });
+    expect(Array.from(dataUrlBytes('data:application/octet-stream,%FF%e2%82')!.bytes)).toEqual([0xff, 0xe2, 0x82]);
+    // A `%` that starts no escape is itself, and text around escapes is its UTF-8.
+    expect(new TextDecoder().decode(dataUrlBytes('data:text/plain,100%_%zz é%21')!.bytes)).toBe('100%_%zz é!');
+  });
 });

@@ -20,8 +20,29 @@ export function dataUrlBytes(url: string): { mimeType: string; bytes: Uint8Array
   const header = url.slice(5, comma);
   const payload = url.slice(comma + 1);
   const mimeType = (header.split(';')[0] ?? '').toLowerCase();
-  if (!/;base64/i.test(header)) return { mimeType, bytes: new TextEncoder().encode(decodeURIComponent(payload)) };
-  return { mimeType, bytes: base64Decode(payload) };
+  return { mimeType, bytes: /;base64/i.test(header) ? base64Decode(payload) : percentDecode(payload) };
+}
+
+/**
+ * The bytes of a percent-encoded payload (RFC 2397): each `%XX` is its byte, whatever bytes follow (a PNG's `%89` is
+ * no UTF-8), and any other character its UTF-8.
+ */
+function percentDecode(text: string): Uint8Array {
+  const encoder = new TextEncoder();
+  // A UTF-16 code unit is at most 3 bytes of UTF-8, an escape of 3 characters 1 byte.
+  const bytes = new Uint8Array(text.length * 3);
+  let length = 0;
+  let plain = 0;
+  for (let index = text.indexOf('%'); index >= 0; index = text.indexOf('%', index + 1)) {
+    const escaped = text.slice(index + 1, index + 3);
+    if (!/^[0-9a-f]{2}$/i.test(escaped)) continue;
+    length += encoder.encodeInto(text.slice(plain, index), bytes.subarray(length)).written;
+    bytes[length++] = Number.parseInt(escaped, 16);
+    plain = index + 3;
+    index += 2;
+  }
+  length += encoder.encodeInto(text.slice(plain), bytes.subarray(length)).written;
+  return bytes.slice(0, length);
 }
 
 function base64Decode(text: string): Uint8Array {

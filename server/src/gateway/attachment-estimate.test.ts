@@ -70,6 +70,20 @@ describe('attachments under a spend cap', () => {
     });
   }
 
+  it('a percent-encoded image (a data URL without ;base64) is priced by its pixels like its base64, never a 500', async () => {
+    const image = renderImage({ prompt: 'a tram at dusk', width: 512, height: 512, seed: 4 });
+    const asked = (url: string) => [{ role: 'user', content: [{ type: 'text', text: 'What is in this?' }, { type: 'image_url', image_url: { url } }] }];
+    const escaped = `data:image/png,${Array.from(image, (byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')}`;
+    const estimated = await post('/api/ai/estimate', { model: 'vision', messages: asked(escaped) });
+    expect(estimated.status, JSON.stringify(estimated.json)).toBe(200);
+    const asBase64 = await post('/api/ai/estimate', { model: 'vision', messages: asked(`data:image/png;base64,${image.toString('base64')}`) });
+    // The same pixels, and a header shorter by `;base64` (its characters are prompt text).
+    const tokens = (answer: typeof estimated) => (answer.json['estimate'] as { tokens: number }).tokens;
+    expect(tokens(estimated)).toBe(tokens(asBase64) - ';base64'.length);
+    const answered = await post('/v1/chat/completions', { model: 'vision', messages: asked(escaped) });
+    expect(answered.status, JSON.stringify(answered.json)).toBe(200);
+  });
+
   it('a prompt-cache write (dearer than the prompt) stays within its reservation, and a read costs less', async () => {
     const messages = [
       { role: 'system', content: [{ type: 'text', text: 'Tram facts. '.repeat(1_500), cache_control: { type: 'ephemeral' } }] },
