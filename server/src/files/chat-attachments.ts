@@ -5,7 +5,7 @@ import type { AttachmentReferences } from '../gateway/attachment-references.js';
 import type { ChatMessage } from '../gateway/chat-request.js';
 import { attachmentSlots } from './attachment-slots.js';
 import { parseFileReference, parseSignedFileUrl } from './file-urls.js';
-import { inlineFile, type GatewayFiles } from './gateway-files.js';
+import { inlinerWithin, type GatewayFiles } from './gateway-files.js';
 
 /** The file a message string names: a reference (`insforge-file:<id>`) or one of the gateway's signed URLs. */
 function namedFile(value: string): { id: string; header: string | undefined } | undefined {
@@ -29,6 +29,7 @@ export function chatAttachments(files: GatewayFiles | Promise<GatewayFiles>): At
       const { store } = await files;
       const owner = ownerOf(identity);
       const copy = structuredClone(messages);
+      const inline = inlinerWithin(store.limits.maxBytesPerOwner, 'name each file once, or send fewer');
       const read = new Map<string, Awaited<ReturnType<typeof store.read>>>();
       for (const slot of attachmentSlots(copy, 'messages')) {
         const named = namedFile(slot.value);
@@ -38,7 +39,7 @@ export function chatAttachments(files: GatewayFiles | Promise<GatewayFiles>): At
         if (!file) {
           throw new GatewayError('invalid_parameter', `${slot.path}: the gateway's file store holds no file ${named.id.slice(0, 12)}… of yours (it was deleted, or it is not yours); send the file itself.`, { param: slot.path });
         }
-        slot.set(inlineFile(file, slot.form, named.header));
+        slot.set(inline(file, slot.form, named.header, slot.path));
       }
       return copy;
     },

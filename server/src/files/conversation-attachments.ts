@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import { attachmentSlots } from './attachment-slots.js';
 import { conversationHolder, fileTooLarge, type FileOwner } from './file-store.js';
 import { fileReference, parseFileReference, parseSignedFileUrl } from './file-urls.js';
-import { inlineBytesOf, inlineFile, type GatewayFiles } from './gateway-files.js';
+import { inlineBytesOf, inlinerWithin, type GatewayFiles } from './gateway-files.js';
 
 type Message = { id: string } & Record<string, unknown>;
 
@@ -101,13 +101,15 @@ export class ConversationAttachments {
 
   /**
    * Stored messages as a client reads them: each reference as the data URL (or base64) it replaced, or as a signed
-   * URL. A reference to a file the owner deleted stays as it is stored.
+   * URL. A reference to a file the owner deleted stays as it is stored. Inline, the files come to at most the owner's
+   * file cap (each counted every time it is named): past it, a 413 naming the part.
    */
   async present<M extends Message>(owner: FileOwner, messages: readonly M[], view: AttachmentView, requestBase: string): Promise<M[]> {
     const slots = attachmentSlots(messages, 'messages').filter((slot) => parseFileReference(slot.value));
     if (slots.length === 0) return [...messages];
     const copy = structuredClone(messages) as M[];
     const files = new Map<string, Awaited<ReturnType<GatewayFiles['store']['read']>>>();
+    const inline = inlinerWithin(this.files.store.limits.maxBytesPerOwner, 'read it with ?attachments=reference, or a smaller limit');
     for (const slot of attachmentSlots(copy, 'messages')) {
       const reference = parseFileReference(slot.value);
       if (!reference) continue;
@@ -117,7 +119,7 @@ export class ConversationAttachments {
       }
       if (!files.has(reference.id)) files.set(reference.id, await this.files.store.read(owner, reference.id));
       const file = files.get(reference.id);
-      if (file) slot.set(inlineFile(file, slot.form, reference.header));
+      if (file) slot.set(inline(file, slot.form, reference.header, slot.path));
     }
     return copy;
   }

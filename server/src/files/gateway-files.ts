@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { KeyEncryption } from '../crypto/key-encryption.js';
+import { GatewayError } from '../errors.js';
 import type { Database } from '../store/schema.js';
 import { canonicalBase64, base64DataUrl } from './data-urls.js';
-import { DEFAULT_FILE_LIMITS, mediaTypeOf, type FileOwner, type FileStore, type StoredFile } from './file-store.js';
+import { DEFAULT_FILE_LIMITS, formatBytes, mediaTypeOf, type FileOwner, type FileStore, type StoredFile } from './file-store.js';
 import { fileUrlKeys } from './file-url-keys.js';
 import { FileUrlSigner, SIGNED_URL_TTL, type SignedFileUrl } from './file-urls.js';
 import { FolderBytes } from './folder-bytes.js';
@@ -46,6 +47,27 @@ export function inlineFile(file: StoredFile & { bytes: Buffer }, form: 'url' | '
   const base64 = file.bytes.toString('base64');
   if (header !== undefined) return `data:${header},${base64}`;
   return form === 'base64' ? base64 : `data:${file.mediaType};base64,${base64}`;
+}
+
+/**
+ * `inlineFile` for one request or one read, within `maxBytes` of files in all (the owner's file cap), each file
+ * counted every time it is named: a few bytes of references repeating one file would otherwise make the gateway
+ * build gigabytes of base64. A request naming each of its owner's files once always fits. Past it, a 413 naming the
+ * part, before anything of that file is built; `remedy` says what the caller can do instead.
+ *
+ * @example
+ * const inline = inlinerWithin(store.limits.maxBytesPerOwner, 'name each file once');
+ * slot.set(inline(file, slot.form, undefined, slot.path));
+ */
+export function inlinerWithin(maxBytes: number, remedy: string): (file: StoredFile & { bytes: Buffer }, form: 'url' | 'base64', header: string | undefined, path: string) => string {
+  let inlined = 0;
+  return (file, form, header, path) => {
+    inlined += file.bytes.byteLength;
+    if (inlined > maxBytes) {
+      throw new GatewayError('request_too_large', `${path}: the files named here come to more than ${formatBytes(maxBytes)}, the most one caller may hold (a file counts each time it is named); ${remedy}.`, { param: path });
+    }
+    return inlineFile(file, form, header);
+  };
 }
 
 /**

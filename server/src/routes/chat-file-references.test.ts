@@ -93,3 +93,27 @@ describe('a chat request names files of the store instead of carrying them', () 
     }
   });
 });
+
+describe('the files a chat request names are bounded by what their owner may hold', () => {
+  it('refuses a request that names a file again and again past the owner\'s file cap with a 413 naming the part, before building it', async () => {
+    // A few bytes of references stood for gigabytes of base64, all built before the policy counted a single part.
+    const capped = await startHarness({ files: { maxBytesPerOwner: 1024 * 1024 }, features: [...DEFAULT_FEATURES, { name: 'many', model: 'openai/gpt-4o-mini', extensions: { attachments: { image: { maxCount: 100 } } } }] });
+    try {
+      const image = Buffer.concat([renderImage({ prompt: 'a tram', width: 16, height: 16 }), Buffer.alloc(300 * 1024, 1)]);
+      const stored = (await (await fetch(`${capped.url}/api/ai/files`, { method: 'POST', headers: headers(), body: JSON.stringify({ data: `data:image/png;base64,${image.toString('base64')}` }) })).json()) as UploadedFileResponse;
+      const ask = async (times: number) => {
+        const content = Array.from({ length: times }, () => ({ type: 'image_url', image_url: { url: `insforge-file:${stored.id}` } }));
+        const response = await fetch(`${capped.url}/v1/chat/completions`, { method: 'POST', headers: headers(), body: JSON.stringify({ model: 'many', messages: [{ role: 'user', content }] }) });
+        return { status: response.status, body: (await response.json()) as ErrorBody };
+      };
+      // Three times is 900 KB, within the owner's 1 MB: sent.
+      expect((await ask(3)).status).toBe(200);
+      const refused = await ask(50);
+      expect(refused.status).toBe(413);
+      expect(refused.body.error).toMatchObject({ code: 'request_too_large', param: 'messages.0.content.3.image_url.url' });
+      expect(refused.body.error.message).toContain('1 MB');
+    } finally {
+      await capped.close();
+    }
+  });
+});

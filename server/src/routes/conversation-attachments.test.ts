@@ -172,3 +172,39 @@ describe('attachments of saved conversations rest in the file store', () => {
     }
   });
 });
+
+describe('a conversation read back inline is bounded by what its owner may hold', () => {
+  it('answers a page whose references name a file past the owner\'s file cap with a 413, and serves it with signed URLs', async () => {
+    // A 64 KB message of references read back inline stood for gigabytes of base64: a 500 (no string that long) or
+    // the gateway's memory.
+    const capped = await startHarness({ files: { maxBytesPerOwner: 1024 * 1024 } });
+    try {
+      const read = async (path: string) => {
+        const response = await fetch(`${capped.url}/api/ai/conversations${path}`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+        return { status: response.status, body: (await response.json()) as ConversationBody & ErrorBody };
+      };
+      const bytes = randomBytes(300 * 1024);
+      const url = dataUrl('application/octet-stream', bytes);
+      const saved = await fetch(`${capped.url}/api/ai/conversations/echo`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: JSON.stringify({ messages: [{ id: 'u1', role: 'user', parts: [{ type: 'file', url }] }] }) });
+      expect(saved.status).toBe(201);
+      const id = new URL(partsOf((await read('/echo?attachments=reference')).body.messages[0])[0]!.url!).pathname.split('/').at(-1)!;
+      // Three messages name it once each: 900 KB inline, within the cap.
+      const named = (count: number) => Array.from({ length: count }, (_, index) => ({ id: `m${index}`, role: 'user', parts: [{ type: 'file', url: `insforge-file:${id}` }] }));
+      const put = async (count: number) => (await fetch(`${capped.url}/api/ai/conversations/echo`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: JSON.stringify({ messages: named(count) }) })).status;
+      expect(await put(3)).toBe(200);
+      const within = await read('/echo');
+      expect(within.status).toBe(200);
+      expect(within.body.messages.map((message) => partsOf(message)[0]?.url === url)).toEqual([true, true, true]);
+      expect(await put(40)).toBe(200);
+      const refused = await read('/echo');
+      expect(refused.status).toBe(413);
+      expect(refused.body.error).toMatchObject({ code: 'request_too_large', param: 'messages.3.parts.0.url' });
+      expect(refused.body.error.message).toContain('attachments=reference');
+      const referenced = await read('/echo?attachments=reference');
+      expect(referenced.status).toBe(200);
+      expect(referenced.body.messages).toHaveLength(40);
+    } finally {
+      await capped.close();
+    }
+  });
+});
