@@ -33,6 +33,15 @@ describe.each(DIALECTS)('JobStore on %s', (dialect) => {
     expect(plan).toContain('usage_records_job_generation');
   });
 
+  it('retries only the failed items named, and names past every position (however large) name none, on every database', async () => {
+    // Positions are `integer` columns: Postgres refused a larger number in the query, a 500.
+    const store = new JobStore((await database()).db);
+    const job = await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{ n: 1 }], worstCaseUsd: 0 });
+    await store.fail((await store.startNext(job.id))!, { code: 'upstream_error', message: 'failed' });
+    expect(await store.retryFailed(job.id, [2 ** 31, Number.MAX_SAFE_INTEGER])).toBe(0);
+    expect(await store.retryFailed(job.id, [0, 2 ** 31])).toBe(1);
+  });
+
   it('creates a job of a given id once, and withdraws a job only while no worker has taken it', async () => {
     const store = new JobStore((await database()).db);
     const fields = { identity: { projectId: 'p', role: 'user' as const, userId: 'u' }, kind: 'chat' as const, options: {}, items: [{ n: 1 }, { n: 2 }], worstCaseUsd: 0 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Identity } from '../auth/identity.js';
-import type { BatchJobItemTable, BatchJobTable, Database } from '../store/schema.js';
+import { INTEGER_MAX, type BatchJobItemTable, type BatchJobTable, type Database } from '../store/schema.js';
 
 export type JobKind = BatchJobTable['kind'];
 export type JobStatus = BatchJobTable['status'];
@@ -392,7 +392,9 @@ export class JobStore {
       .set({ status: 'pending', attempts: 0, error: null, error_code: null, sent_at: null, generation_id: null, updated_at: this.now() })
       .where('job_id', '=', jobId)
       .where('status', '=', 'failed');
-    if (positions) query = query.where('position', 'in', positions.length > 0 ? [...positions] : [-1]);
+    // A position past what the column holds names no item.
+    const named = positions?.filter((position) => position <= INTEGER_MAX);
+    if (named) query = query.where('position', 'in', named.length > 0 ? named : [-1]);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);
   }

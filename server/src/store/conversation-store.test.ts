@@ -91,6 +91,15 @@ describe.each(DIALECTS)('conversation store contract on %s', (dialect) => {
     await store.remove(alice, 'full');
   });
 
+  it('answers the latest page for a `before` past every position, however large, on every database', async () => {
+    // Positions are `integer` columns: Postgres refused a larger number in the query, a 500 for any client.
+    await store.create(alice, { id: 'paged', messages: [message('p1'), message('p2')] });
+    for (const before of [2 ** 31 - 1, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      expect(await store.get(alice, 'paged', { before }), String(before)).toMatchObject({ messages: [message('p1'), message('p2')], earlier: null });
+    }
+    await store.remove(alice, 'paged');
+  });
+
   it('saves a whole conversation: creates it, then replaces its messages and keeps what the save leaves out', async () => {
     const first = await store.save(alice, 'saved', { title: 'Draft', feature: 'code', messages: [message('s1'), message('s2')] });
     expect(first.created).toBe(true);

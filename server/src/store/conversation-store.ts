@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WriteOrder } from '@insforge/ai-protocol';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { GatewayError } from '../errors.js';
-import type { Database } from './schema.js';
+import { INTEGER_MAX, type Database } from './schema.js';
 
 /** Whose conversations: one project's caller, by kind (`user:<id>`, `key:<client key id>` or `anonymous`). */
 export interface ConversationOwner {
@@ -157,7 +157,8 @@ export class SqlConversationStore implements ConversationStore {
       const row = await trx.selectFrom('conversations').selectAll().where('project_id', '=', owner.projectId).where('owner', '=', owner.owner).where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
       let query = trx.selectFrom('conversation_messages').select(['position', 'body']).where('conversation_key', '=', row.key);
-      if (page.before !== undefined) query = query.where('position', '<', page.before);
+      // A `before` past every position a column can hold is past them all: the latest page.
+      if (page.before !== undefined && page.before <= INTEGER_MAX) query = query.where('position', '<', page.before);
       const rows = (await query.orderBy('position', 'desc').limit(limit).execute()).reverse();
       const first = rows[0];
       return {

@@ -1,6 +1,12 @@
 import type { ColumnType } from 'kysely';
 
 /**
+ * The largest value of an `integer` column (Postgres's int4, which positions use): a query comparing one with a
+ * larger number fails on Postgres, though no row can hold it, so a store leaves such numbers out of its queries.
+ */
+export const INTEGER_MAX = 2_147_483_647;
+
+/**
  * The tables, as one Kysely schema over SQLite and Postgres. Times are epoch milliseconds (`bigint`), JSON is
  * text, booleans are 0/1: the types both databases store the same way, so one query layer serves both.
  */
