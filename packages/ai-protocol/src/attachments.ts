@@ -24,10 +24,12 @@ export function dataUrlBytes(url: string): { mimeType: string; bytes: Uint8Array
 }
 
 /**
- * The bytes of a percent-encoded payload (RFC 2397): each `%XX` is its byte, whatever bytes follow (a PNG's `%89` is
- * no UTF-8), and any other character its UTF-8.
+ * The bytes of percent-encoded text (a `data:` URL's payload, RFC 2397, or a link): each `%XX` is its byte, whatever
+ * bytes follow (a PNG's `%89` is no UTF-8), and any other character, a `%` that starts no escape included, its UTF-8.
+ * @example
+ * percentDecode('hi%21%89'); // Uint8Array [0x68, 0x69, 0x21, 0x89]
  */
-function percentDecode(text: string): Uint8Array {
+export function percentDecode(text: string): Uint8Array {
   const encoder = new TextEncoder();
   // A UTF-16 code unit is at most 3 bytes of UTF-8, an escape of 3 characters 1 byte.
   const bytes = new Uint8Array(text.length * 3);

@@ -5,7 +5,7 @@ export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from './errors.
 export type { EstimateResponse, LimitKind, LimitScope, LimitStatus, LimitsResponse } from './limits.js';
 export { acceptedByModel, catalogEntries, listedFeature, listedModel, modalitiesOf, ownerOf } from './models.js';
 export type { AttachmentKind, AttachmentRule, CatalogEntry, ExtensionAccess, ExtensionPolicy, CatalogResponse, FeatureAccepts, ListedFeature, ListedModel, ModelDetails, ModelList, Modality, OpenRouterModel } from './models.js';
-export { dataUrlBytes, imageInputTokens, imageSize, imageTypeOf, isDataUrl, pdfPageCount } from './attachments.js';
+export { dataUrlBytes, imageInputTokens, imageSize, imageTypeOf, isDataUrl, pdfPageCount, percentDecode } from './attachments.js';
 export { llamaGuardPrompt } from './moderation-prompt.js';
 export type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationMessageBody, ConversationPageBody, ConversationRemoveQuery, ConversationSaveRequest, ConversationSummaryBody, WriteOrder } from './conversations.js';
 export type { CircuitInfo, CircuitState, GatewayErrorClass, GatewayErrorEntry, ModelHealthReport, ModelHealthWindow, ModelPerformance } from './operations.js';

@@ -1,4 +1,4 @@
-import { isDataUrl } from '@insforge/ai-protocol';
+import { isDataUrl, percentDecode } from '@insforge/ai-protocol';
 import { mediaTypeOf } from './file-store.js';
 
 /** The longest data URL header the store takes (`image/png;name=…;base64`). */
@@ -72,9 +72,8 @@ export function decodeDataUrl(value: string): { mediaType: string; bytes: Buffer
     if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return { problem: 'is not valid base64 after its comma' };
     return { mediaType, bytes: Buffer.from(compact, 'base64') };
   }
-  try {
-    return { mediaType, bytes: Buffer.from(decodeURIComponent(payload), 'utf8') };
-  } catch {
-    return { problem: 'is not valid percent-encoding after its comma' };
-  }
+  // Each `%XX` is its byte, as RFC 2397 has it (a PNG's `%89` is no UTF-8), and as a chat's attachment is read; a `%`
+  // that starts no escape is a malformed URL.
+  if (/%(?![0-9a-f]{2})/i.test(payload)) return { problem: 'is not valid percent-encoding after its comma (a % must start an escape such as %2F)' };
+  return { mediaType, bytes: Buffer.from(percentDecode(payload)) };
 }

@@ -1,4 +1,4 @@
-import { isDataUrl } from '@insforge/ai-protocol';
+import { isDataUrl, percentDecode } from '@insforge/ai-protocol';
 
 /**
  * Media types a model reads as text: `text/*` and the structured text formats (JSON, XML, YAML, CSV, scripts…),
@@ -9,11 +9,6 @@ const TEXT_LIKE = /^(?:text\/[\w.+-]+|application\/(?:[\w.-]+\+)?(?:json|xml|yam
 
 /** Charsets whose text is written back as UTF-8 unchanged: UTF-8 and its ASCII subset. */
 const UTF8_LABELS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
-
-/** The bytes of a percent-encoded payload: each `%XX` its byte, any other character its UTF-8. */
-function percentDecoded(payload: string): Buffer {
-  return Buffer.concat(payload.split(/(%[0-9a-f]{2})/i).map((piece) => (/^%[0-9a-f]{2}$/i.test(piece) ? Buffer.of(Number.parseInt(piece.slice(1), 16)) : Buffer.from(piece, 'utf8'))));
-}
 
 /** The text a `data:` URL of a text-like media type holds, and how to give a changed text back in its place. */
 export interface DataUrlText {
@@ -41,7 +36,7 @@ export function dataUrlText(url: unknown): DataUrlText | undefined {
   const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/^"|"$/g, '') ?? 'utf-8';
   const payload = url.slice(comma + 1);
   // Read leniently, as a provider's decoder does: base64 skips what is not in its alphabet.
-  const bytes = base64 ? Buffer.from(payload, 'base64') : percentDecoded(payload);
+  const bytes = base64 ? Buffer.from(payload, 'base64') : Buffer.from(percentDecode(payload));
   const prefix = url.slice(0, comma + 1);
   const encode = (text: string) => prefix + (base64 ? Buffer.from(text, 'utf8').toString('base64') : encodeURIComponent(text));
   if (UTF8_LABELS.has(charset)) {
@@ -73,5 +68,5 @@ export function linkText(url: unknown): string | undefined {
   if (typeof url !== 'string' || !LINK.test(url)) return undefined;
   const query = url.indexOf('?');
   const spelled = query < 0 ? url : url.slice(0, query) + url.slice(query).replaceAll('+', ' ');
-  return spelled.includes('%') ? new TextDecoder('utf-8').decode(percentDecoded(spelled)) : spelled;
+  return spelled.includes('%') ? new TextDecoder('utf-8').decode(percentDecode(spelled)) : spelled;
 }

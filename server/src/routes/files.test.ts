@@ -94,6 +94,16 @@ describe('the file store routes', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
+  it('takes a percent-encoded data URL byte for byte, escapes that are no UTF-8 included, as the same file as its bytes', async () => {
+    const bytes = Buffer.concat([Buffer.from([0x89, 0x00, 0xff]), Buffer.from('PNG ok/é', 'utf8')]);
+    const spelled = `data:application/octet-stream,%89%00%FFPNG%20ok/${encodeURIComponent('é')}`;
+    const asJson = await upload(JSON.stringify({ data: spelled }), 'application/json');
+    const asBytes = await upload(bytes, 'application/octet-stream');
+    expect([asJson.status, asBytes.status]).toEqual([201, 201]);
+    expect(asJson.body.id).toBe(asBytes.body.id);
+    expect(Buffer.from(await (await read(asJson.body.id, asUser())).arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
   it('serves a signed URL without credentials, and answers 404 for a bad, expired or altered one', async () => {
     const { body } = await upload(PNG, 'image/png');
     const signed = await read(body.url);
