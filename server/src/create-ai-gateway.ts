@@ -28,6 +28,7 @@ import { embeddingsHandler } from './routes/embeddings.js';
 import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
+import { recordRefusedBodies } from './routes/refused-bodies.js';
 import { jsonBody, plainJsonBody, requestHygiene } from './routes/request-hygiene.js';
 import { withHotRoutes } from './routes/hot-routes.js';
 import { lazyLimitsRouter } from './routes/limits.js';
@@ -529,7 +530,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
-  const errorHandlers = [mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
+  const errorHandlers = [recordRefusedBodies(lifecycle), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
   const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });

@@ -1,11 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import type { PlainErrorHandler, PlainHandler } from '../plain-http.js';
-import { hotRoutesListener } from '../index.js';
+import { listenThrough } from '../../test/hot-routes-server.js';
 import { answerToAnnouncedBody } from '../../test/raw-http.js';
 import { withHotRoutes } from './hot-routes.js';
 
@@ -127,36 +124,6 @@ describe('the hot routes in the gateway', () => {
     expect(outcomes).toEqual({ plain: 200, 'byte order mark': 200, 'leading whitespace': 200, charset: 200, 'not an object': 400, 'a string': 400, malformed: 400, 'too deep': 400, NUL: 400, empty: 400, 'latin-1': 415, gzip: 200, 'vendor JSON type': 400 });
   });
 });
-
-/**
- * A server of `hotRoutesListener` with the gateway mounted in an Express app at `mountPath`, as `serve` builds one;
- * `listenerMount` is the same mount as the listener is told it (it may be written otherwise).
- */
-async function listenThrough(gateway: Harness['gateway'], mountPath = '/', listenerMount = mountPath): Promise<{ url: string; toExpress: string[]; close(): Promise<void> }> {
-  /** Requests the listener handed to the Express app. */
-  const toExpress: string[] = [];
-  const app = express();
-  app.use(mountPath, gateway);
-  const server: Server = createServer(
-    hotRoutesListener(
-      gateway,
-      (req, res) => {
-        toExpress.push(`${req.method} ${req.url}`);
-        app(req, res);
-      },
-      listenerMount,
-    ),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    toExpress,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe('the hot routes on node:http alone (hotRoutesListener, as insforge-ai serve runs them)', () => {
   let harness: Harness;

@@ -3,6 +3,7 @@ import { identify, type Identity } from '../auth/identity.js';
 import { GatewayError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { PlainHandler, PlainResponse } from '../plain-http.js';
+import { markRefusedBody } from './refused-bodies.js';
 import { bodyUnread } from './request-hygiene.js';
 
 /**
@@ -21,7 +22,13 @@ export function identityMiddleware(context: GatewayContext, parseBody: PlainHand
       : undefined;
     res.locals['identity'] = await identify(req, context.authenticate, context.clientKeys, readBody);
     if (read) next();
-    else parseBody(req, res, next);
+    else {
+      parseBody(req, res, (error?: unknown) => {
+        // A known caller's body refused: a metered route still owes it a record (`recordRefusedBodies`).
+        if (error !== undefined) markRefusedBody(res, error);
+        next(error);
+      });
+    }
   };
 }
 
