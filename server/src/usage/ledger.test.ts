@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { createTestDatabase, DIALECTS, TEST_POSTGRES_URL, type TestDatabase } from '../../test/databases.js';
+import type { DialectName } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import { OpenRouterClient } from '../upstream/openrouter-client.js';
 import { UsageLedger } from './ledger.js';
@@ -96,6 +97,39 @@ async function cancelledStream(content: string): Promise<string> {
   abort.abort();
   await emulator.waitForGeneration(id);
   return id;
+}
+
+/**
+ * Makes the test database answer reads but refuse every write until the function it returns is called: SQLite full
+ * (its pages capped where they are, every free byte taken), Postgres a read-only server (as a standby after a failover).
+ */
+async function refuseWrites(dialect: DialectName, test: TestDatabase): Promise<() => Promise<void>> {
+  const { db } = test.database;
+  if (dialect === 'sqlite') {
+    await sql`create table filler (bytes blob)`.execute(db);
+    const { rows: pages } = await sql<{ page_count: number }>`pragma page_count`.execute(db);
+    await sql.raw(`pragma max_page_count = ${pages[0]!.page_count}`).execute(db);
+    for (const size of [4_000, 500, 20]) {
+      for (let full = false; !full; ) full = await sql`insert into filler values (randomblob(${size}))`.execute(db).then(() => false, () => true);
+    }
+    return async () => {
+      await sql`pragma max_page_count = 1073741823`.execute(db);
+      await sql`drop table filler`.execute(db);
+    };
+  }
+  const name = new URL(test.url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  // Sessions read their database's settings when they start: end those open, and the pool's next ones are read-only.
+  const reconnectWith = async (setting: string) => {
+    await admin.query(`ALTER DATABASE ${name} ${setting}`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+  };
+  await reconnectWith('SET default_transaction_read_only = on');
+  return async () => {
+    await reconnectWith('RESET default_transaction_read_only');
+    await admin.end();
+  };
 }
 
 describe.each(DIALECTS)('usage ledger on %s', (dialect) => {
@@ -220,6 +254,29 @@ describe.each(DIALECTS)('usage ledger on %s', (dialect) => {
     await vi.waitFor(() => expect(ledger.stats()).toMatchObject({ buffered: 0, written: 1_000 }), { timeout: 5_000 });
     const ids = (await rows()).map((row) => row.id);
     expect(new Set(ids)).toEqual(new Set(records.map((record) => record.requestId)));
+  });
+
+  it('keeps every record while the database answers but takes no writes (a full disk, a read-only standby), and writes them once it does', async () => {
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const ledger = newLedger({ logger });
+    // More than the table's free room holds.
+    const records = Array.from({ length: 100 }, () => usageRecord());
+    const allowWrites = await refuseWrites(dialect, test);
+    try {
+      for (const record of records) ledger.record(record);
+      // What fitted is written (a full SQLite has room left in its pages); the rest waits through every retry.
+      await vi.waitFor(() => {
+        const { buffered, written, dropped, writeFailures } = ledger.stats();
+        expect({ kept: buffered + written, dropped }).toEqual({ kept: 100, dropped: 0 });
+        expect(buffered).toBeGreaterThan(0);
+        expect(writeFailures).toBeGreaterThanOrEqual(4);
+      }, { timeout: 10_000 });
+    } finally {
+      await allowWrites();
+    }
+    await vi.waitFor(() => expect(ledger.stats()).toMatchObject({ buffered: 0, written: 100, dropped: 0 }), { timeout: 5_000 });
+    expect(new Set((await rows()).map((row) => row.id))).toEqual(new Set(records.map((record) => record.requestId)));
+    expect(logger.error).not.toHaveBeenCalled();
   });
 
   it('keeps at most `maxBuffered` records during an outage and counts the ones it drops', async () => {

@@ -161,6 +161,15 @@ async function isReachable(db: Kysely<Database>): Promise<boolean> {
   }
 }
 
+/**
+ * Whether a failed write blames the row written rather than the database: Postgres's data exceptions (`22…`) and
+ * integrity constraint violations (`23…`), SQLite's constraint, type and size errors.
+ */
+function blamesTheRow(error: unknown): boolean {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (/^2[23][0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/.test(code));
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
@@ -423,24 +432,38 @@ export class UsageLedger implements UsageSink {
     open.written(ids);
   }
 
-  /** Writes a refused batch row by row, so one bad record cannot hold back the others; it is dropped after 3 refusals. */
+  /**
+   * Writes a refused batch row by row, so one bad record cannot hold back the others; it is dropped after 3 refusals.
+   * A row is refused when its error blames it (a constraint, a value), or when a row after it is written: a database
+   * that answers but takes no writes (a full disk, a read-only standby after a failover) fails every row alike, and
+   * that is an outage to wait out, not a bad record.
+   */
   async #insertOneByOne(db: Kysely<Database>, insert: CompiledBatch<UsageRow>, batch: Pending[], rows: UsageRow[], batchError: unknown): Promise<void> {
-    const kept: Pending[] = [];
+    const settled = new Set<Pending>();
+    const refuse = (entry: Pending, row: UsageRow, error: unknown) => {
+      entry.refusals = (entry.refusals ?? 0) + 1;
+      if (entry.refusals < 3) return;
+      settled.add(entry);
+      this.#dropped += 1;
+      this.#open?.forget(row.id);
+      this.#logger?.error('usage ledger dropped a record the database refuses', { requestId: row.id, error });
+    };
+    // Rows failed since the last one written, with their errors: refused only once a later row is written.
+    let unproven: Array<{ entry: Pending; row: UsageRow; error: unknown }> = [];
     for (const [index, entry] of batch.entries()) {
       const row = rows[index] as UsageRow;
       try {
         await this.#store(db, insert, [row]);
         this.#wrote([row], [entry]);
+        settled.add(entry);
+        for (const failed of unproven) refuse(failed.entry, failed.row, failed.error);
+        unproven = [];
       } catch (error) {
-        entry.refusals = (entry.refusals ?? 0) + 1;
-        if (entry.refusals < 3) kept.push(entry);
-        else {
-          this.#dropped += 1;
-          this.#open?.forget(row.id);
-          this.#logger?.error('usage ledger dropped a record the database refuses', { requestId: row.id, error });
-        }
+        if (blamesTheRow(error)) refuse(entry, row, error);
+        else unproven.push({ entry, row, error });
       }
     }
+    const kept = batch.filter((entry) => !settled.has(entry));
     this.#pending.splice(0, batch.length, ...kept);
     // Back off before trying the kept ones again, as after any failed write.
     if (kept.length > 0) throw batchError;
