@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,30 @@ describe('insforge-ai migrate', () => {
     expect(result.lines[0]).toMatch(/^insforge-ai migrate: could not connect to postgres:\/\/127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
     expect(result.lines.join('\n')).not.toMatch(/hunter2pass|migration/);
   });
+
+  it('gives up on a server that takes the connection but never answers, after 10 s or the URL\'s connect_timeout, and prints no password', async () => {
+    // A host that answers nothing (a proxy whose database is gone, a port of another service, a hung server).
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const timed = async (url: string) => {
+        const started = performance.now();
+        return { ...(await cli(['migrate', '--database', url])), seconds: (performance.now() - started) / 1_000 };
+      };
+      const byDefault = await timed(`postgres://nobody:hunter2pass@127.0.0.1:${port}/test`);
+      expect(byDefault.exitCode).toBe(1);
+      expect(byDefault.lines[0]).toMatch(new RegExp(`^insforge-ai migrate: could not connect to postgres://127\\.0\\.0\\.1:${port}/test: .*timeout`));
+      expect(byDefault.seconds).toBeGreaterThan(9);
+      expect(byDefault.seconds).toBeLessThan(15);
+      const set = await timed(`postgres://nobody:hunter2pass@127.0.0.1:${port}/test?connect_timeout=1`);
+      expect(set.lines[0]).toMatch(/could not connect to .*timeout/);
+      expect(set.seconds).toBeLessThan(5);
+      expect([...byDefault.lines, ...set.lines].join('\n')).not.toContain('hunter2pass');
+    } finally {
+      silent.close();
+    }
+  }, 30_000);
 
   it('calls a refused login "login failed"', async () => {
     const result = await cli(['migrate', '--database', postgres('/test', 'insforge_ai_no_such_role:hunter2pass@')]);

@@ -45,7 +45,7 @@ export { DEFAULT_SQLITE_PATH } from './database-target.js';
 export function openDatabase(url?: string, options: { poolSize?: number; create?: boolean } = {}): OpenDatabase {
   const target = parseDatabaseTarget(url);
   if (target.dialect === 'postgres') {
-    const pool = new (loadPg().Pool)({ connectionString: target.url, max: options.poolSize ?? 10 });
+    const pool = new (loadPg().Pool)({ connectionString: target.url, max: options.poolSize ?? 10, connectionTimeoutMillis: connectTimeoutMsOf(target.url) });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     // Nor may a checked-out one (pg-pool listens only to idle clients): its query fails, and the pool drops it on release.
@@ -81,6 +81,16 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
     runAll: (list) => (list.length === 1 ? runEach(list) : runInOne(list)),
   };
   return { db, dialect: 'sqlite', location: file, pool: undefined, statements, close: () => db.destroy() };
+}
+
+/**
+ * How long a Postgres connection may take to be made and answer: the URL's `connect_timeout` (seconds; 0 waits for
+ * ever, as libpq reads it, which node-postgres does not), else 10 s. Without one, a server that takes the connection
+ * but never answers (a proxy whose database is gone, a hung server) would hold a start, or a command, for ever.
+ */
+function connectTimeoutMsOf(url: string): number {
+  const seconds = Number(new URL(url).searchParams.get('connect_timeout') ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1_000) : 10_000;
 }
 
 /** How many distinct statements a SQLite database keeps prepared (the usage ledger's inserts alone take up to 200). */
