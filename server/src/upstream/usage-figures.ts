@@ -20,12 +20,21 @@ export function usageFigures(usage: unknown): UsageFigures {
     cost?: unknown;
     completion_tokens_details?: { reasoning_tokens?: unknown } | null;
   };
-  const number = (field: unknown) => (typeof field === 'number' && field > 0 ? Math.min(Math.round(field), Number.MAX_SAFE_INTEGER) : 0);
   const figures: UsageFigures = {
-    promptTokens: number(value.prompt_tokens),
-    completionTokens: number(value.completion_tokens),
-    reasoningTokens: number(value.completion_tokens_details?.reasoning_tokens),
+    promptTokens: tokenCount(value.prompt_tokens),
+    completionTokens: tokenCount(value.completion_tokens),
+    reasoningTokens: tokenCount(value.completion_tokens_details?.reasoning_tokens),
   };
-  if (typeof value.cost === 'number' && Number.isFinite(value.cost) && value.cost >= 0) figures.costUsd = value.cost;
+  if (isCost(value.cost)) figures.costUsd = value.cost;
   return figures;
+}
+
+/** A token count an upstream reported, as limits and the ledger can count it: 0 unless a positive number, rounded. */
+export function tokenCount(field: unknown): number {
+  return typeof field === 'number' && field > 0 ? Math.min(Math.round(field), Number.MAX_SAFE_INTEGER) : 0;
+}
+
+/** Whether an upstream's cost can be taken as one: a finite number, not negative. */
+export function isCost(field: unknown): field is number {
+  return typeof field === 'number' && Number.isFinite(field) && field >= 0;
 }

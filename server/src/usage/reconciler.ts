@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GatewayLogger } from '../logger.js';
 import type { OpenRouterClient } from '../upstream/openrouter-client.js';
+import { isCost, tokenCount } from '../upstream/usage-figures.js';
 
 /** A record whose cost is an estimate, and the generation that holds the real one. */
 export interface ReconcileJob {
@@ -189,7 +190,8 @@ const generationResponse = z.object({
 
 /**
  * Looks generations up on OpenRouter with the project's own key (a generation is visible only to the key that
- * ran it): 404 is `pending`, 408/429/5xx and transport errors are retried, other statuses are `failed`.
+ * ran it): 404 is `pending`, 408/429/5xx and transport errors are retried, other statuses are `failed`, and so is an
+ * answer whose cost is negative; token counts read as an answer's usage does (negative as 0, fractional rounded).
  * @example
  * const lookup = openRouterGenerations(context.upstream, (projectId) => context.upstreamKey(projectId));
  */
@@ -204,13 +206,14 @@ export function openRouterGenerations(upstream: OpenRouterClient, upstreamKey: (
       return 'failed';
     }
     const parsed = generationResponse.safeParse(await response.body.json());
-    if (!parsed.success) return 'failed';
+    // Figures not trusted to be well formed, as an answer's usage: a cost that is no cost is none (the worst case stands).
+    if (!parsed.success || !isCost(parsed.data.data.total_cost)) return 'failed';
     const data = parsed.data.data;
     return {
       costUsd: data.total_cost,
-      promptTokens: data.native_tokens_prompt ?? data.tokens_prompt ?? 0,
-      completionTokens: data.native_tokens_completion ?? data.tokens_completion ?? 0,
-      reasoningTokens: data.native_tokens_reasoning ?? 0,
+      promptTokens: tokenCount(data.native_tokens_prompt ?? data.tokens_prompt),
+      completionTokens: tokenCount(data.native_tokens_completion ?? data.tokens_completion),
+      reasoningTokens: tokenCount(data.native_tokens_reasoning),
     };
   };
 }
