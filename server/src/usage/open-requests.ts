@@ -320,8 +320,10 @@ export class OpenRequests implements InFlightLog {
       await (this.#writing ??= this.#drain());
     }
     const { id } = this.#options.instance;
+    // A database that never opened holds nothing of this instance: there is nothing to close, nor to warn about.
+    const db = await Promise.resolve(this.#database).catch(() => undefined);
+    if (db === undefined) return;
     try {
-      const db = await this.#database;
       // A request still open here never handed its record over (the host closed without draining): it stays noted.
       if (everythingWritten && this.#open.size === 0 && this.#notes.size === 0) {
         await db.deleteFrom('open_requests').where('instance_id', '=', id).execute();
