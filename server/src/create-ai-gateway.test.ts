@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { useTemporaryDirectory } from '../test/temporary-directory.js';
 import { createAiGateway, type AiGatewayOptions } from './create-ai-gateway.js';
+
+const inDirectory = useTemporaryDirectory('insforge-ai-options-');
 
 describe('createAiGateway options', () => {
   // A JavaScript caller has no compiler to catch a misspelt option: ignored, the gateway would start without the key.
@@ -14,5 +18,16 @@ describe('createAiGateway options', () => {
     const gateway = createAiGateway({ database: ':memory:', upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: () => 'sk-or-v1-abc', referer: 'https://acme.example', title: 'Acme', timeouts: { connectMs: 1_000 }, http2: false }, encryption: null, heartbeatMs: 1_000 });
     await gateway.ready;
     await gateway.close();
+  });
+
+  it('refuses a Redis URL it cannot read without printing its password, before it opens the database, and fails nothing later', async () => {
+    const database = inDirectory('never.db');
+    for (const redisUrl of ['redis://:hunter2pass@127.0.0.1:notaport', 'localhost:6379']) {
+      expect(() => createAiGateway({ database, limits: { redisUrl } })).toThrow(TypeError);
+      expect(() => createAiGateway({ database, limits: { redisUrl } })).not.toThrow(/hunter2pass/);
+    }
+    // What a throw left half made would fail once the database opened (an unhandled error fails this test run).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(existsSync(database)).toBe(false);
   });
 });

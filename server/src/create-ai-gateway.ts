@@ -322,33 +322,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const seedFeatures = seeds.map((seed) => seed.feature);
   // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
   const encryption = options.encryption === undefined ? KeyEncryption.fromEnvironment(process.env) : options.encryption;
-  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
-  // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
-  ready.then(
-    (stores) => (context.databaseLocation = stores.database.location),
-    (error: unknown) => logger.error('the gateway database could not be opened', { error }),
-  );
-  const files = ready.then((stores) => openGatewayFiles(stores.database.db, options.files, encryption ?? undefined));
-  // A database that did not open is logged above; a file store that did not open on one that did, here.
-  files.catch((error: unknown) => ready.then(() => logger.error('the file store could not be opened', { error }), () => undefined));
-  const customFeatures = options.features !== undefined && !Array.isArray(options.features) ? options.features : undefined;
-  const features: FeatureStore = customFeatures ?? {
-    get: async (projectId, name) => (await ready).features.get(projectId, name),
-    list: async (projectId) => (await ready).features.list(projectId),
-    put: async (projectId, feature) => (await ready).features.put(projectId, feature),
-  };
-  const storedKeys: ClientKeyVerifier = { verify: async (token) => (await ready).clientKeys.verify(token) };
-  // Tried in order: the listed keys, the host's verifier, then the keys stored in the database.
-  const lookups: ClientKeyVerifier[] = [fromList, ...(keyVerifier ? [keyVerifier] : []), storedKeys];
-  const clientKeys: ClientKeyVerifier = {
-    async verify(token) {
-      for (const verifier of lookups) {
-        const identity = await verifier.verify(token);
-        if (identity) return identity;
-      }
-      return undefined;
-    },
-  };
+  // Before the database opens: a Redis URL it cannot read is refused with nothing opened.
   const redisUrl = options.limits?.redisUrl ?? process.env['REDIS_URL'];
   const quotaBackend: QuotaBackend = options.limits?.backend ?? (redisUrl
     ? new FallbackBackend({
@@ -378,6 +352,30 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
         },
       })
     : new MemoryBackend());
+  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
+  // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
+  ready.catch((error: unknown) => logger.error('the gateway database could not be opened', { error }));
+  const files = ready.then((stores) => openGatewayFiles(stores.database.db, options.files, encryption ?? undefined));
+  // A database that did not open is logged above; a file store that did not open on one that did, here.
+  files.catch((error: unknown) => ready.then(() => logger.error('the file store could not be opened', { error }), () => undefined));
+  const customFeatures = options.features !== undefined && !Array.isArray(options.features) ? options.features : undefined;
+  const features: FeatureStore = customFeatures ?? {
+    get: async (projectId, name) => (await ready).features.get(projectId, name),
+    list: async (projectId) => (await ready).features.list(projectId),
+    put: async (projectId, feature) => (await ready).features.put(projectId, feature),
+  };
+  const storedKeys: ClientKeyVerifier = { verify: async (token) => (await ready).clientKeys.verify(token) };
+  // Tried in order: the listed keys, the host's verifier, then the keys stored in the database.
+  const lookups: ClientKeyVerifier[] = [fromList, ...(keyVerifier ? [keyVerifier] : []), storedKeys];
+  const clientKeys: ClientKeyVerifier = {
+    async verify(token) {
+      for (const verifier of lookups) {
+        const identity = await verifier.verify(token);
+        if (identity) return identity;
+      }
+      return undefined;
+    },
+  };
   const sharing = new InstancesSharingLimits(quotaBackend instanceof MemoryBackend, logger);
   const webhooks = createWebhookClient(options.webhooks);
   const alerts = new BudgetAlertDispatcher({
@@ -483,6 +481,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     redact,
     attachments: chatAttachments(files),
   };
+  // Once the context exists: an option refused before it must leave no callback that reaches for it.
+  ready.then((stores) => (context.databaseLocation = stores.database.location), () => undefined);
   const batchJobs = startBatchJobs(context, ready, instance, options.jobs, { url: redisUrl, keyPrefix: options.limits?.redisKeyPrefix });
   // Remember the key in use so the logger can redact it even when it comes from a function.
   const apiKey = upstream.apiKey.bind(upstream);
