@@ -129,9 +129,8 @@ export class SqlFeatureStore implements FeatureStore {
   async update(projectId: string, idOrName: string, input: Feature, expectedVersion: number, actor: string, action: 'update' | 'restore' | 'reset' = 'update'): Promise<FeatureRecord> {
     const feature = checkedFeature(input);
     const current = await this.#require(projectId, idOrName);
-    if (feature.name !== current.feature.name && (await this.record(projectId, feature.name))) {
-      throw new GatewayError('version_conflict', `A feature named "${feature.name}" already exists.`, { param: 'name' });
-    }
+    const renamed = feature.name !== current.feature.name;
+    if (renamed) await this.#refuseTakenName(projectId, feature.name);
     const now = Date.now();
     const updated = await this.db.transaction().execute(async (trx) => {
       const result = await trx
@@ -145,6 +144,10 @@ export class SqlFeatureStore implements FeatureStore {
       await this.#addVersion(trx, row, action, actor);
       await this.audit.record({ projectId, actor, action: `feature.${action}`, target: `feature:${feature.name}`, before: current.feature, after: feature }, trx);
       return row;
+    }).catch(async (error: unknown) => {
+      // Another save took the name between the check above and this one (the names' unique constraint refused it).
+      if (renamed) await this.#refuseTakenName(projectId, feature.name);
+      throw error;
     });
     if (!updated) {
       const latest = await this.#require(projectId, current.id);
@@ -216,6 +219,11 @@ export class SqlFeatureStore implements FeatureStore {
     const record = await this.record(projectId, idOrName);
     if (!record) throw new GatewayError('not_found', `No feature "${idOrName}" in this project.`, { param: 'id' });
     return record;
+  }
+
+  /** A 409 naming `name` when a feature of the project already has it. */
+  async #refuseTakenName(projectId: string, name: string): Promise<void> {
+    if (await this.record(projectId, name)) throw new GatewayError('version_conflict', `A feature named "${name}" already exists.`, { param: 'name' });
   }
 
   async #addVersion(trx: Transaction<Database>, row: Row, action: FeatureVersionTable['action'], actor: string): Promise<void> {

@@ -71,6 +71,14 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
     expect((await features.get('p1', 'chat'))?.systemPrompt).not.toBe('Seeded again.');
   });
 
+  it('answers renames racing each other to one name with 409 for all but one, never a database error', async () => {
+    const names = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8'];
+    const records = await Promise.all(names.map((name) => features.create('p3', { ...chat, name }, 'alice')));
+    const outcomes = await Promise.all(records.map((record) => features.update('p3', record.id, { ...chat, name: 'renamed' }, record.version, 'bob').then(() => 'saved', (error: unknown) => error)));
+    expect(outcomes.filter((outcome) => outcome === 'saved')).toHaveLength(1);
+    for (const outcome of outcomes.filter((outcome) => outcome !== 'saved')) expect(outcome).toMatchObject({ code: 'version_conflict', status: 409, message: 'A feature named "renamed" already exists.' });
+  });
+
   it('refuses an invalid feature with a 400 naming the field', async () => {
     const invalid = { ...chat, params: { temperature: 7 } } as unknown as typeof chat;
     await expect(features.update('p1', 'chat', invalid, 1, 'x')).rejects.toMatchObject({ code: 'invalid_parameter', status: 400, message: expect.stringContaining('params.temperature') });
