@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { useTemporaryDirectory } from '../test/temporary-directory.js';
 import { createAiGateway, type AiGatewayOptions } from './create-ai-gateway.js';
@@ -20,14 +21,23 @@ describe('createAiGateway options', () => {
     await gateway.close();
   });
 
-  it('refuses a Redis URL it cannot read without printing its password, before it opens the database, and fails nothing later', async () => {
+  it('refuses a Redis URL it cannot read or a webhook timeout of 0 before it opens the database, prints no password, and fails nothing later', async () => {
     const database = inDirectory('never.db');
-    for (const redisUrl of ['redis://:hunter2pass@127.0.0.1:notaport', 'localhost:6379']) {
-      expect(() => createAiGateway({ database, limits: { redisUrl } })).toThrow(TypeError);
-      expect(() => createAiGateway({ database, limits: { redisUrl } })).not.toThrow(/hunter2pass/);
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      for (const redisUrl of ['redis://:hunter2pass@127.0.0.1:notaport', 'localhost:6379', 'notaurl://:hunter2pass@cache.internal', 'redis://user:hunter2pass@[cache']) {
+        expect(() => createAiGateway({ database, limits: { redisUrl } })).toThrow(TypeError);
+        expect(() => createAiGateway({ database, limits: { redisUrl } })).not.toThrow(/hunter2pass/);
+      }
+      expect(() => createAiGateway({ database, webhooks: { timeoutMs: 0 } })).toThrow(TypeError);
+      // What a throw left half made would fail once the database opened, where no caller can catch it.
+      await delay(200);
+      expect(existsSync(database)).toBe(false);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
     }
-    // What a throw left half made would fail once the database opened (an unhandled error fails this test run).
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(existsSync(database)).toBe(false);
   });
 });

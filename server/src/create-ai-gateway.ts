@@ -322,7 +322,9 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   const seedFeatures = seeds.map((seed) => seed.feature);
   // Read once, here: a malformed master key stops the gateway at start, not at the first key save.
   const encryption = options.encryption === undefined ? KeyEncryption.fromEnvironment(process.env) : options.encryption;
-  // Before the database opens: a Redis URL it cannot read is refused with nothing opened.
+  // Before the database opens: an option still refused here (a Redis URL it cannot read, a webhook timeout of 0)
+  // throws with nothing opened.
+  const webhooks = createWebhookClient(options.webhooks);
   const redisUrl = options.limits?.redisUrl ?? process.env['REDIS_URL'];
   const quotaBackend: QuotaBackend = options.limits?.backend ?? (redisUrl
     ? new FallbackBackend({
@@ -377,7 +379,6 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     },
   };
   const sharing = new InstancesSharingLimits(quotaBackend instanceof MemoryBackend, logger);
-  const webhooks = createWebhookClient(options.webhooks);
   const alerts = new BudgetAlertDispatcher({
     backend: quotaBackend,
     policies: async () => (await ready).limits,
