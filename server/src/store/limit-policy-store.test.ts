@@ -97,6 +97,19 @@ describe.each(DIALECTS)('LimitPolicyStore on %s, on the instance that saves', (d
     expect((await store.get(projectId)).policy.project).toEqual({ requestsPerMinute: 3 });
   });
 
+  it('saves an emergency stop whatever else is saved at the same moment: it names no version to conflict with', async () => {
+    const { store } = await instance(await database());
+    const projectId = randomUUID();
+    await store.save(projectId, { policy: { project: { requestsPerMinute: 5 }, features: {}, users: { default: {}, overrides: {} } } }, 0, 'alice');
+    const policy = { project: { requestsPerMinute: 6 }, features: {}, users: { default: {}, overrides: {} } };
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 4 }, (_, index) => store.setStopped(projectId, true, `stop ${index}`, 'bob')),
+      store.save(projectId, { policy }, 1, 'alice'),
+    ]);
+    expect(outcomes.slice(0, 4).map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : 'stopped'))).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    expect((await store.get(projectId)).stopped).toBe(true);
+  });
+
   it('serves limits that cannot be changed in place: a change is a save', async () => {
     const { store } = await instance(await database());
     const projectId = randomUUID();

@@ -8,6 +8,8 @@ import { NotifiedCache, type StoreCacheOptions } from './notified-cache.js';
 import type { Database } from './schema.js';
 
 const CACHE_TTL_MS = 2_000;
+/** How many times an emergency stop is saved again over saves that landed first. */
+const STOP_ATTEMPTS = 20;
 
 /**
  * Each project's limits, alert settings and emergency stop, read on every request through a cache that a change on
@@ -60,8 +62,16 @@ export class LimitPolicyStore implements LimitPolicySource {
 
   /** Stops (or restarts) all AI traffic of a project at once. */
   async setStopped(projectId: string, stopped: boolean, reason: string | null, actor: string): Promise<ProjectLimits> {
-    const current = await this.#read(projectId);
-    return this.#write(projectId, current.version, actor, stopped ? 'emergency_stop.on' : 'emergency_stop.off', (limits) => ({ ...limits, stopped, stopReason: stopped ? reason : null }));
+    // A stop names no version: another save landing first is no conflict, so it is applied again over the newest
+    // limits. Each lost attempt is another write that landed, so a few tries pass all but a flood of saves.
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#read(projectId);
+      try {
+        return await this.#write(projectId, current.version, actor, stopped ? 'emergency_stop.on' : 'emergency_stop.off', (limits) => ({ ...limits, stopped, stopReason: stopped ? reason : null }));
+      } catch (error) {
+        if (!(error instanceof GatewayError && error.code === 'version_conflict') || attempt === STOP_ATTEMPTS) throw error;
+      }
+    }
   }
 
   close(): void {
