@@ -24,6 +24,15 @@ describe('usage series', () => {
     expect(dailySeries(undefined, 'requests', 0)).toEqual([]);
   });
 
+  it('labels every day with its whole date, however far the period lies: one bar per day, never one label for many', () => {
+    const days = (from: string, to: string) => dailySeries({ from, to, groupBy: ['day'], groups: [] }, 'requests', 0).map((bar) => bar.label);
+    expect(days('+010000-01-30T12:00:00.000Z', '+010000-02-02T00:00:00.000Z')).toEqual(['+010000-01-30', '+010000-01-31', '+010000-02-01', '+010000-02-02']);
+    expect(days('-000001-12-31T00:00:00.000Z', '-000001-12-31T23:00:00.000Z')).toEqual(['-000001-12-31']);
+    const last = days('+275760-09-01T00:00:00.000Z', '+275760-09-13T00:00:00.000Z');
+    expect(new Set(last).size).toBe(last.length);
+    expect(last.at(-1)).toBe('+275760-09-13');
+  });
+
   it('reads a group defensively', () => {
     expect(usageRowOf({ model: null, requests: 2, costUsd: Number.NaN }, 'model')).toMatchObject({ key: null, requests: 2, costUsd: 0, totalTokens: 0, latencyP50Ms: null });
   });

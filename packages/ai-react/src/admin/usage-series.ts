@@ -54,7 +54,8 @@ export function usageRowsOf(groups: readonly UsageFigures[], dimension: string):
 }
 
 const DAY_MS = 86_400_000;
-const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
+// The date before the `T`: a year past 9999 or before 0 has six digits and a sign (`+010000-01-30`), so no fixed length.
+const dayOf = (time: number) => new Date(time).toISOString().split('T', 1)[0] ?? '';
 
 /**
  * A bar per day of the summary's period (days without requests as zero), from a summary grouped by `day`.
