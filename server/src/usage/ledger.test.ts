@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { createTestDatabase, DIALECTS, TEST_POSTGRES_URL, type TestDatabase } from '../../test/databases.js';
 import type { DialectName } from '../store/database.js';
-import type { Database } from '../store/schema.js';
+import { INTEGER_MAX, type Database } from '../store/schema.js';
 import { OpenRouterClient } from '../upstream/openrouter-client.js';
 import { UsageLedger } from './ledger.js';
 import { openRouterGenerations, type GenerationLookup } from './reconciler.js';
@@ -196,6 +196,16 @@ describe.each(DIALECTS)('usage ledger on %s', (dialect) => {
     expect(cancelled).toMatchObject({ status: 'cancelled', cost_source: 'estimated' });
     expect(cancelled!.cost_usd).toBeCloseTo(100 * PRICES.prompt + 50 * PRICES.completion, 15);
     expect(rejected).toMatchObject({ status: 'rejected', cost_source: 'estimated', cost_usd: 0 });
+  });
+
+  it('keeps a record whose upstream claimed more tokens than a column holds, at the most the column holds', async () => {
+    const ledger = newLedger();
+    const claimed = usageRecord({ promptTokens: 5e9, completionTokens: 2 ** 31, reasoningTokens: Number.MAX_SAFE_INTEGER });
+    ledger.record(claimed);
+    await ledger.flush();
+    expect(ledger.stats()).toMatchObject({ written: 1, dropped: 0 });
+    const [row] = await rows();
+    expect(row).toMatchObject({ id: claimed.requestId, prompt_tokens: INTEGER_MAX, completion_tokens: INTEGER_MAX, reasoning_tokens: INTEGER_MAX });
   });
 
   it('writes the same row through a plugin that rewrites each insert, and a value left out as its column default', async () => {

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { GatewayLogger } from '../logger.js';
-import type { Database, UsageRecordTable } from '../store/schema.js';
+import { INTEGER_MAX, type Database, type UsageRecordTable } from '../store/schema.js';
 import { CompiledBatch } from './compiled-batch.js';
 import { estimateCost, type ModelPrices, type PriceLookup } from './estimate.js';
 import { INSTANCE_LOST, OpenRequests, requestColumnsOf, type OpenRequestsOptions } from './open-requests.js';
@@ -146,6 +146,13 @@ function ledgerInsert(db: Kysely<Database>): CompiledBatch<UsageRow> {
 function notesRemoval(db: Kysely<Database>): CompiledBatch<Pick<UsageRow, 'id'>> {
   return new CompiledBatch<Pick<UsageRow, 'id'>>(db, ['id'], (row) => [row.id], (builder, rows) => builder.deleteFrom('open_requests').where('id', 'in', rows.map((row) => row.id)));
 }
+
+/**
+ * A token count as the ledger's integer columns hold it: rounded, and at most `INTEGER_MAX`. No answer has two
+ * billion tokens, but an upstream may say so (or a request's attempts may add up past it), and Postgres would refuse
+ * the row for it: the record would be lost over a figure it can still show as the most its column holds.
+ */
+const tokenColumn = (count: number): number => Math.min(Math.round(count), INTEGER_MAX);
 
 /** How far back a start looks for records still waiting for OpenRouter's figures (left by a process that stopped). */
 const RESUME_WINDOW_MS = 3 * 24 * 60 * 60_000;
@@ -499,9 +506,9 @@ export class UsageLedger implements UsageSink {
             ...(cost && {
               cost_usd: cost.figures.costUsd,
               cost_source: cost.source,
-              prompt_tokens: cost.figures.promptTokens,
-              completion_tokens: cost.figures.completionTokens,
-              reasoning_tokens: cost.figures.reasoningTokens,
+              prompt_tokens: tokenColumn(cost.figures.promptTokens),
+              completion_tokens: tokenColumn(cost.figures.completionTokens),
+              reasoning_tokens: tokenColumn(cost.figures.reasoningTokens),
             }),
             ...(guardrailCostUsd !== undefined && { guardrail_cost_usd: guardrailCostUsd }),
             reconciled_at: at,
@@ -620,9 +627,9 @@ export class UsageLedger implements UsageSink {
       provider: record.provider ?? null,
       generation_id: record.generationId ?? null,
       status: record.status,
-      prompt_tokens: Math.round(tokens.promptTokens),
-      completion_tokens: Math.round(tokens.completionTokens),
-      reasoning_tokens: Math.round(tokens.reasoningTokens),
+      prompt_tokens: tokenColumn(tokens.promptTokens),
+      completion_tokens: tokenColumn(tokens.completionTokens),
+      reasoning_tokens: tokenColumn(tokens.reasoningTokens),
       image_count: record.imageCount ?? null,
       image_resolution: record.imageResolution ?? null,
       cost_usd: costUsd,
