@@ -226,6 +226,57 @@ describe('createChatController', () => {
   });
 });
 
+describe('a saved conversation that could not be read', () => {
+  /** Memory storage holding a conversation of two exchanges, whose reads fail while `failing`. */
+  async function unreadableStorage() {
+    const inner = memoryStorage();
+    const first = chat({ storage: inner, conversationId: 'kept' });
+    await first.send('One');
+    await first.send('Two');
+    await first.persisted();
+    first.dispose();
+    const reads = { failing: true };
+    const storage: ConversationStorage = {
+      ...inner,
+      load: async (id) => {
+        if (reads.failing) throw new TypeError('fetch failed');
+        return inner.load(id);
+      },
+    };
+    return { inner, storage, reads };
+  }
+  const contents = (messages: readonly ConversationMessage[] | undefined) => (messages ?? []).map((message) => (message.role === 'user' ? message.content : shownAnswer(message).status));
+
+  it('is read again when the chat is next used, and a message sent then follows it instead of replacing it', async () => {
+    const { inner, storage, reads } = await unreadableStorage();
+    const controller = chat({ storage, conversationId: 'kept' });
+    await controller.ready;
+    expect(controller.store.getState()).toMatchObject({ loaded: true, messages: [], storageError: { code: 'offline' } });
+    reads.failing = false;
+    await controller.send('Three');
+    await controller.persisted();
+    expect(contents(controller.store.getState().messages)).toEqual(['One', 'done', 'Two', 'done', 'Three', 'done']);
+    expect(contents((await inner.load('kept'))?.messages)).toEqual(['One', 'done', 'Two', 'done', 'Three', 'done']);
+    expect(controller.store.getState().storageError).toBeUndefined();
+  });
+
+  it('is never written over while it cannot be read; what was said meanwhile follows it once it can', async () => {
+    const { inner, storage, reads } = await unreadableStorage();
+    const controller = chat({ storage, conversationId: 'kept' });
+    await controller.send('Meanwhile');
+    await controller.persisted();
+    expect(contents(controller.store.getState().messages)).toEqual(['Meanwhile', 'done']);
+    expect(controller.store.getState().storageError).toMatchObject({ code: 'offline' });
+    expect(contents((await inner.load('kept'))?.messages)).toEqual(['One', 'done', 'Two', 'done']);
+    reads.failing = false;
+    await controller.send('Later');
+    await controller.persisted();
+    const all = ['One', 'done', 'Two', 'done', 'Meanwhile', 'done', 'Later', 'done'];
+    expect(contents(controller.store.getState().messages)).toEqual(all);
+    expect(contents((await inner.load('kept'))?.messages)).toEqual(all);
+  });
+});
+
 describe('the page going away', () => {
   afterEach(() => vi.unstubAllGlobals());
 

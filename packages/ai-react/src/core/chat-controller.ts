@@ -182,7 +182,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   // One write at a time, in order: a slow early save never lands after a later one. One already overtaken by the write
   // sent as the page went away is not sent.
   const queueWrite = (target: ConversationStorage, latest: StorageWrite) => {
-    if (removedElsewhere) return;
+    if (removedElsewhere || unread) return;
     writing = true;
     const sequence = ++saves.asked;
     saves.latest = latest;
@@ -213,14 +213,23 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   });
 
   let loading: Promise<void> | undefined;
+  // The saved conversation could not be read (storage offline, failing): the chat writes nothing, since a save would
+  // replace what it could not read, and reads it again when next used.
+  let unread = false;
   const ready = (): Promise<void> => (loading ??= restore());
   const restore = async () => {
     if (!restoring) return;
     try {
       const saved = await storage.load(store.getState().id);
       stored = saved !== undefined;
-      if (saved) store.setState({ title: saved.title, createdAt: saved.createdAt, updatedAt: saved.updatedAt, messages: restoreMessages(saved.messages) });
+      // What was said while it could not be read follows it (past the initial messages, shown where nothing is saved).
+      const since = unread ? store.getState().messages.slice(options.initialMessages?.length ?? 0) : [];
+      if (saved) store.setState({ title: saved.title, createdAt: saved.createdAt, updatedAt: saved.updatedAt, messages: [...restoreMessages(saved.messages), ...since] });
+      if (unread) store.setState({ storageError: undefined });
+      unread = false;
     } catch (error) {
+      unread = true;
+      loading = undefined;
       storageFailed(error);
     } finally {
       store.setState({ loaded: true });
