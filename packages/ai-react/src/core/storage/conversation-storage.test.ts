@@ -230,6 +230,20 @@ describe('localStorageAdapter', () => {
     expect((await storage.list()).map((summary) => summary.id)).toEqual([saved.id]);
   });
 
+  it('lists and loads around keys under its prefix that hold JSON of another shape, instead of failing on them', async () => {
+    const web = mapStorage();
+    const others: Array<[string, string]> = [['array', '[]'], ['number', '42'], ['empty', '{}'], ['no-messages', '{"id":"no-messages","messages":null}']];
+    for (const [id, text] of others) web.setItem(`acme:${id}`, text);
+    const storage = localStorageAdapter({ prefix: 'acme:', storage: web });
+    const saved = conversation();
+    await storage.save(saved);
+    expect((await storage.list()).map((summary) => summary.id)).toEqual([saved.id]);
+    expect(await storage.load('empty')).toBeUndefined();
+    const controller = createChatController({ client, feature: 'chat', storage, conversationId: 'no-messages' });
+    await controller.ready;
+    expect(controller.store.getState()).toMatchObject({ messages: [], storageError: undefined });
+  });
+
   it('is an empty store that keeps nothing where there is no localStorage (server rendering)', async () => {
     const storage = localStorageAdapter();
     await storage.save(conversation());

@@ -79,7 +79,9 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): C
     const text = storage()?.getItem(key);
     if (!text) return undefined;
     try {
-      return JSON.parse(text) as StoredConversation;
+      const conversation = JSON.parse(text) as Partial<StoredConversation> | null;
+      // Another script wrote this key with other JSON: it is not a conversation either.
+      return Array.isArray(conversation?.messages) ? (conversation as StoredConversation) : undefined;
     } catch {
       // Another script wrote this key, or it was cut short: it is not a conversation we can show.
       return undefined;
