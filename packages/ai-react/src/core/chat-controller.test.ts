@@ -226,7 +226,7 @@ describe('createChatController', () => {
   });
 });
 
-describe('a saved conversation that could not be read', () => {
+describe('opening a saved conversation', () => {
   /** Memory storage holding a conversation of two exchanges, whose reads fail while `failing`. */
   async function unreadableStorage() {
     const inner = memoryStorage();
@@ -258,6 +258,47 @@ describe('a saved conversation that could not be read', () => {
     expect(contents(controller.store.getState().messages)).toEqual(['One', 'done', 'Two', 'done', 'Three', 'done']);
     expect(contents((await inner.load('kept'))?.messages)).toEqual(['One', 'done', 'Two', 'done', 'Three', 'done']);
     expect(controller.store.getState().storageError).toBeUndefined();
+  });
+
+  it('waits for the saves another chat of the page still has on the way, so their answer is not lost', async () => {
+    const inner = memoryStorage();
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    // A slow storage (a server): every save waits until the test opens it.
+    const storage: ConversationStorage = { ...inner, save: async (conversation, options) => opened.then(() => inner.save(conversation, options)) };
+    const left = chat({ storage, conversationId: 'kept' });
+    await left.send('One');
+    // The chat goes (the user opened another conversation) with its saves on the way; the user comes back to it.
+    left.dispose();
+    const back = chat({ storage, conversationId: 'kept' });
+    const reading = back.ready;
+    setTimeout(open, 20);
+    await reading;
+    expect(contents(back.store.getState().messages)).toEqual(['One', 'done']);
+    await back.send('Two');
+    await back.persisted();
+    expect(contents((await inner.load('kept'))?.messages)).toEqual(['One', 'done', 'Two', 'done']);
+  });
+
+  it('opens after a few seconds when a save of the other chat never answers', async () => {
+    const inner = memoryStorage();
+    const storage: ConversationStorage = { ...inner, save: () => new Promise(() => {}) };
+    const left = chat({ storage, conversationId: 'hung' });
+    await left.send('One');
+    left.dispose();
+    vi.useFakeTimers();
+    try {
+      const back = chat({ storage, conversationId: 'hung' });
+      let opened = false;
+      void back.ready.then(() => (opened = true));
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(opened).toBe(false);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(opened).toBe(true);
+      expect(back.store.getState().loaded).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('is never written over while it cannot be read; what was said meanwhile follows it once it can', async () => {

@@ -21,7 +21,7 @@ import { createConversationStore, replaceAnswer, selectTurnVersion, titleFrom, t
 import { AiError, toAiError } from './errors.js';
 import { createFrameBatcher, type FrameBatcher, type FrameScheduler } from './frame-scheduler.js';
 import type { ConversationStorage } from './storage/conversation-storage.js';
-import { notifyStorageChanged, registerWriter, type ConversationWriter } from './storage/storage-events.js';
+import { notifyStorageChanged, registerWriter, writesSettled, type ConversationWriter } from './storage/storage-events.js';
 import type { ToolLoop } from './tool-loop.js';
 
 /** What a chat sends with every request beside its messages. */
@@ -160,6 +160,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       });
       return savesIt;
     },
+    settled: () => saving,
   };
   const write = async (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
     saves.sent = Math.max(saves.sent, sequence);
@@ -220,6 +221,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   const restore = async () => {
     if (!restoring) return;
     try {
+      // Another chat of the page that showed it (the one this replaces, when the user comes back) may still be saving it.
+      await writesSettled(storage, store.getState().id);
       const saved = await storage.load(store.getState().id);
       stored = saved !== undefined;
       // What was said while it could not be read follows it (past the initial messages, shown where nothing is saved).

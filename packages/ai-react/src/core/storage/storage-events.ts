@@ -58,6 +58,8 @@ export interface ConversationWriter {
    * written the conversation): its copy is the latest, so the caller need not save one it read.
    */
   retitle(title: string | null): boolean;
+  /** Settles once the writes the chat already queued are written (or failed). */
+  settled(): Promise<void>;
 }
 
 // Held weakly, through an object the chat keeps (its store): a chat that is never disposed (one React created and
@@ -107,6 +109,20 @@ function writersOf(storage: ConversationStorage, id: string): ConversationWriter
  */
 export async function stopWriters(storage: ConversationStorage, id: string): Promise<void> {
   await Promise.all(writersOf(storage, id).map((writer) => writer.stopWriting()));
+}
+
+/**
+ * Waits for the writes that the chats showing conversation `id` of this storage (through any view of it) already
+ * queued: a chat opening it then reads what they wrote, not a copy their last save is about to replace. At most
+ * `waitMs`: a save that never answers does not keep the chat from opening.
+ *
+ * @example
+ * await writesSettled(storage, id); const saved = await storage.load(id);
+ */
+export async function writesSettled(storage: ConversationStorage, id: string, waitMs = 5_000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([Promise.all(writersOf(storage, id).map((writer) => writer.settled())), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
 }
 
 /**
