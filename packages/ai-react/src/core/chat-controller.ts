@@ -179,6 +179,8 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       }
     }
     saves.written = Math.max(saves.written, sequence);
+    // Each save is the whole conversation: once one is written, nothing is left unsaved.
+    if (store.getState().storageError) store.setState({ storageError: undefined });
   };
   // One write at a time, in order: a slow early save never lands after a later one. One already overtaken by the write
   // sent as the page went away is not sent.

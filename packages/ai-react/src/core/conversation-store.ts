@@ -20,7 +20,7 @@ export interface ConversationState {
   error: AiError | undefined;
   /** False until the saved conversation was read from storage. */
   loaded: boolean;
-  /** The last failure to load or save the conversation; the chat itself keeps working. */
+  /** The last failure to load or save the conversation, until a later load or save succeeds; the chat itself keeps working. */
   storageError: AiError | undefined;
 }
 

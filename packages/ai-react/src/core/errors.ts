@@ -251,6 +251,8 @@ function fromThrown(thrown: unknown): AiError | undefined {
   const message = text(thrown['message']) ?? String(thrown);
   if (name === 'AbortError') return new AiError({ code: 'aborted', message: 'The request was aborted.', cause: thrown });
   if (name === 'TimeoutError') return new AiError({ code: 'timeout', message: 'The request timed out.', cause: thrown });
+  // localStorage refusing a save: no retry helps until something is deleted.
+  if (name === 'QuotaExceededError') return new AiError({ code: 'unknown', message, userMessage: "The browser's storage is full; delete some conversations.", cause: thrown });
   // fetch rejects with a TypeError when no answer came at all: "Failed to fetch" (Chrome), "NetworkError…"
   // (Firefox), "Load failed" (Safari), "fetch failed" (Node).
   if (thrown instanceof TypeError && /fetch|network|load failed/i.test(message)) {

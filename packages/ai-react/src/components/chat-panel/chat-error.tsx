@@ -60,7 +60,15 @@ export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement
   const { className: classNameOf } = useChatPanelContext('ChatError');
   const shown = useThreadSelector('ChatError', (state) => (state.status === 'error' ? state.error : undefined));
   const wait = useCountdown(shown?.retryAfter ?? 0, shown);
-  if (!shown) return null;
+  // Saves failing (storage full, the server refusing): the chat goes on, but a reload would lose what is not saved.
+  const unsaved = useThreadSelector('ChatError', (state) => state.storageError);
+  if (!shown) {
+    return unsaved ? (
+      <div role="alert" data-code={unsaved.code} data-action="none" {...props} className={classNameOf('error', 'ia-chat-error', className)}>
+        <p>{labels.storageErrorMessage(unsaved)}</p>
+      </div>
+    ) : null;
+  }
   const action = chatErrorAction(shown);
   // One button for the action that helps: try again (held while a rate limit's wait counts down), or start over.
   const retry = action === 'retry';

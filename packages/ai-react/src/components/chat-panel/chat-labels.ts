@@ -112,6 +112,8 @@ export interface ChatLabels extends MarkdownLabels {
   /** Next to the disabled "Try again" button while the wait of a rate limit runs. */
   retryIn: (seconds: number) => string;
   newConversation: string;
+  /** Shown while the conversation cannot be saved or read (`storageError`); default "This conversation is not saved." and why. */
+  storageErrorMessage: (error: AiError) => string;
 }
 
 /** The English defaults. */
@@ -206,4 +208,5 @@ export const defaultChatLabels: ChatLabels = {
   tryAgain: 'Try again',
   retryIn: (seconds) => `You can try again in ${seconds} s.`,
   newConversation: 'New conversation',
+  storageErrorMessage: (error) => `This conversation is not saved. ${error.userMessage}`,
 };

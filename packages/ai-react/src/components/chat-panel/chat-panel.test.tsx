@@ -327,6 +327,21 @@ describe('ChatPanel: errors in plain words, with the action to take', () => {
     expect(alert.textContent).toMatch(/administrator/);
   });
 
+  it('a conversation the storage refuses says it is not saved, with the storage\'s reason, until a save goes through', async () => {
+    const inner = memoryStorage();
+    let full = true;
+    const storage = { ...inner, save: async (...args: Parameters<typeof inner.save>) => (full ? Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError')) : inner.save(...args)) };
+    const { user, container } = renderPanel({}, { storage });
+    await send(user, 'Hello');
+    await waitForAnswer(container);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe("This conversation is not saved. The browser's storage is full; delete some conversations.");
+    full = false;
+    await send(user, 'Again');
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(await inner.list()).toHaveLength(1);
+  });
+
   it('error text is a label too', async () => {
     const { user } = renderPanel({ labels: { errorMessage: (error) => `Fehler: ${error.code}` } }, { baseUrl: 'http://127.0.0.1:9/ai' });
     await send(user, 'Hello');
