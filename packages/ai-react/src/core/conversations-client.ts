@@ -1,5 +1,6 @@
 import type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationMessageBody, ConversationPageBody, ConversationSaveRequest, ConversationSummaryBody, WriteOrder } from '@insforge/ai-protocol';
 import type { ConversationSummary } from './chat-messages.js';
+import { AiError } from './errors.js';
 import { requestJson, type RequestOptions, type Transport } from './http-transport.js';
 
 /** A stored message: any JSON object with a string `id`, kept and returned as sent. */
@@ -76,6 +77,11 @@ export function createConversationsApi(transport: Transport): ConversationsApi {
       for (let before = earlier; typeof before === 'number'; ) {
         const page = await requestJson<Page>(transport, one(id), { query: { before, limit: MESSAGE_PAGE }, signal: options.signal });
         messages.unshift(...page.messages);
+        // Each page starts before the last: a server (or a proxy dropping the query) that answers otherwise would be
+        // asked for ever, and a conversation read in part would be saved back in part.
+        if (page.earlier !== null && !(Number.isInteger(page.earlier) && page.earlier >= 0 && page.earlier < before)) {
+          throw new AiError({ code: 'unknown', message: `The server answered the pages of conversation "${id}" out of order; it was not read.` });
+        }
         before = page.earlier;
       }
       return readTimes({ ...first, messages });

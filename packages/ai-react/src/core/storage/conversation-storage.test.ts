@@ -262,6 +262,20 @@ describe('serverStorage', () => {
     expect(loaded?.messages.map((entry) => entry.id)).toEqual(long.messages.map((entry) => entry.id));
   });
 
+  it('fails to load, after one page, a conversation whose server answers every page as the latest (a proxy that drops the query)', async () => {
+    let requests = 0;
+    const page = { id: 'looping', title: null, feature: 'chat', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', messageCount: 450, earlier: 250 };
+    const ignoresBefore: typeof fetch = async () => {
+      // A safety net for this test: without the fix, the client asks for ever.
+      if (++requests > 20) throw new TypeError('fetch failed: asked too often');
+      return Response.json({ ...page, messages: [{ id: `latest-${requests}`, role: 'user', content: 'Hi', createdAt: 1 }] });
+    };
+    const storage = serverStorage(createAiClient({ baseUrl: 'http://gateway.test', fetch: ignoresBefore }));
+    const failure = await storage.load('looping').then(() => undefined, (error: unknown) => error);
+    expect(requests).toBe(2);
+    expect(isAiError(failure) && failure.message).toMatch(/pages/);
+  });
+
   it('keeps each user\'s conversations apart', async () => {
     const saved = conversation();
     await serverStorage(client).save(saved);
