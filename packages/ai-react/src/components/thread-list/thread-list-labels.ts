@@ -15,6 +15,8 @@ export interface ThreadListLabels {
   noMatch: string;
   /** When the storage could not be read. */
   failed: string;
+  /** The button beside `failed` that reads the list again. */
+  tryAgain: string;
 }
 
 /** The English defaults. */
@@ -29,4 +31,5 @@ export const defaultThreadListLabels: ThreadListLabels = {
   empty: 'No conversations yet.',
   noMatch: 'No conversation matches.',
   failed: 'The conversations could not be loaded.',
+  tryAgain: 'Try again',
 };

@@ -155,4 +155,23 @@ describe('ThreadList', () => {
     );
     await waitFor(() => expect(titles()).toEqual(['Reverse a string']));
   });
+
+  it('a list that could not be read says so, not that there are no conversations, and "Try again" reads it again', async () => {
+    const stored = memoryStorage([saved('lisbon', 'Plan a trip to Lisbon', 1)]);
+    let down = true;
+    const storage = { ...stored, list: async () => (down ? Promise.reject(new TypeError('fetch failed')) : stored.list()) };
+    const user = userEvent.setup();
+    render(
+      <AiProvider client={mockClient()} storage={storage}>
+        <ThreadList onSelect={() => undefined} />
+      </AiProvider>,
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The conversations could not be loaded.');
+    expect(screen.queryByText('No conversations yet.')).toBeNull();
+    down = false;
+    await user.click(within(alert).getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
 });

@@ -95,7 +95,7 @@ function Item({ conversation, active, labels, className, onSelect, onRename, onR
 export const ThreadList = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadListProps>(function ThreadList({ activeId, onSelect, onNewChat, identity, feature, labels: givenLabels, classNames, unstyled = false, className, ...props }, ref) {
   const labels = { ...defaultThreadListLabels, ...givenLabels };
   const cls = (slot: ThreadListSlot, own: string, extra?: string) => classes(unstyled, own, classNames?.[slot], extra);
-  const { conversations: all, loaded, error, rename, remove } = useConversations({ identity });
+  const { conversations: all, loaded, error, refresh, rename, remove } = useConversations({ identity });
   const conversations = feature === undefined ? all : all.filter((conversation) => conversation.feature === feature);
   const [query, setQuery] = useState('');
   const deferred = useDeferredValue(query.trim().toLowerCase());
@@ -130,8 +130,17 @@ export const ThreadList = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadListP
           <input type="search" aria-label={labels.search} placeholder={labels.search} value={query} onChange={(event) => setQuery(event.target.value)} />
         </label>
       </div>
-      {error ? <p className={cls('list', 'ia-thread-note')} role="alert">{labels.failed}</p> : null}
-      {loaded && shown.length === 0 ? <p className={cls('list', 'ia-thread-note')}>{deferred === '' ? labels.empty : labels.noMatch}</p> : null}
+      {error ? (
+        <p className={cls('list', 'ia-thread-note')} role="alert">
+          {labels.failed}{' '}
+          <button type="button" className={cls('button', 'ia-chat-button')} onClick={() => void refresh()}>
+            {labels.tryAgain}
+          </button>
+        </p>
+      ) : loaded && shown.length === 0 ? (
+        // Not beside a failure: a list that could not be read is not an empty one.
+        <p className={cls('list', 'ia-thread-note')}>{deferred === '' ? labels.empty : labels.noMatch}</p>
+      ) : null}
       <ul className={cls('list', 'ia-thread-items')} aria-label={labels.conversations} aria-busy={!loaded}>
         {shown.map((conversation, index) => (
           <Item
