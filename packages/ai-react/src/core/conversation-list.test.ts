@@ -53,4 +53,13 @@ describe('createConversationList', () => {
     expect(list.store.getState().conversations.map((summary) => summary.title)).toEqual(['Plan a trip to Lisbon']);
     list.dispose();
   });
+
+  it('puts back a conversation whose delete failed, and says which action failed', async () => {
+    const stored = memoryStorage([conversation('a', 'Kept', 1)]);
+    const list = createConversationList({ ...stored, remove: () => Promise.reject(new TypeError('fetch failed')) });
+    await settle();
+    await list.remove('a');
+    expect(list.store.getState()).toMatchObject({ conversations: [{ id: 'a' }], failedAction: 'remove', error: { code: 'offline' } });
+    list.dispose();
+  });
 });

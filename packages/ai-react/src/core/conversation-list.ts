@@ -11,6 +11,8 @@ export interface ConversationListState {
   loaded: boolean;
   /** The last failure to list, rename or delete; the list keeps what it had. */
   error: AiError | undefined;
+  /** What `error` failed to do: read the list, rename or delete a conversation. */
+  failedAction: 'list' | 'rename' | 'remove' | undefined;
 }
 
 export interface ConversationList {
@@ -34,21 +36,21 @@ export interface ConversationList {
  * list.store.subscribe(({ conversations }) => render(conversations));
  */
 export function createConversationList(storage: ConversationStorage, source: ConversationStorage = storage): ConversationList {
-  const store = createStore<ConversationListState>()(() => ({ conversations: [], loaded: false, error: undefined }));
+  const store = createStore<ConversationListState>()(() => ({ conversations: [], loaded: false, error: undefined, failedAction: undefined }));
   let reading = 0;
   /** Conversations being removed: deleted from the list already, whatever a read meanwhile says. */
   const removing = new Set<string>();
-  const failed = (error: unknown) => store.setState({ error: toAiError(error) });
+  const failed = (error: unknown, failedAction: ConversationListState['failedAction']) => store.setState({ error: toAiError(error), failedAction });
   const refresh = async () => {
     // Only the latest read lands: a slow early answer never replaces a newer list.
     const ticket = ++reading;
     try {
       const listed = await storage.list();
       const conversations = removing.size === 0 ? listed : listed.filter((conversation) => !removing.has(conversation.id));
-      if (ticket === reading) store.setState({ conversations, loaded: true, error: undefined });
+      if (ticket === reading) store.setState({ conversations, loaded: true, error: undefined, failedAction: undefined });
     } catch (error) {
       if (ticket === reading) store.setState({ loaded: true });
-      failed(error);
+      failed(error, 'list');
     }
   };
   const unsubscribe = subscribeToStorage(source, () => void refresh());
@@ -69,7 +71,7 @@ export function createConversationList(storage: ConversationStorage, source: Con
         }
         notifyStorageChanged(storage);
       } catch (error) {
-        failed(error);
+        failed(error, 'rename');
       }
     },
     async remove(id) {
@@ -84,8 +86,9 @@ export function createConversationList(storage: ConversationStorage, source: Con
         notifyStorageChanged(storage);
       } catch (error) {
         removing.delete(id);
-        failed(error);
+        // The read that puts the conversation back would clear the failure: it is told after.
         await refresh();
+        failed(error, 'remove');
       }
     },
     dispose: unsubscribe,

@@ -1,6 +1,6 @@
 'use client';
 import type { ConversationSummary } from '../core/chat-messages.js';
-import { createConversationList, type ConversationList } from '../core/conversation-list.js';
+import { createConversationList, type ConversationList, type ConversationListState } from '../core/conversation-list.js';
 import type { AiError } from '../core/errors.js';
 import { useAiContext } from './ai-provider.js';
 import { useScopedStorage } from './use-chat-runtime.js';
@@ -12,6 +12,8 @@ export interface UseConversationsResult {
   conversations: readonly ConversationSummary[];
   loaded: boolean;
   error: AiError | undefined;
+  /** What `error` failed to do: read the list, rename or delete a conversation. */
+  failedAction: ConversationListState['failedAction'];
   refresh: ConversationList['refresh'];
   rename: ConversationList['rename'];
   remove: ConversationList['remove'];
@@ -28,6 +30,6 @@ export function useConversations(options: { identity?: string | undefined } = {}
   const { storage: shared } = useAiContext('useConversations');
   const storage = useScopedStorage(shared, options.identity);
   const list = useInstance([storage, shared], () => createConversationList(storage, shared), (created) => created.dispose());
-  const { conversations, loaded, error } = useStoreState(list.store);
-  return { conversations, loaded, error, refresh: list.refresh, rename: list.rename, remove: list.remove };
+  const { conversations, loaded, error, failedAction } = useStoreState(list.store);
+  return { conversations, loaded, error, failedAction, refresh: list.refresh, rename: list.rename, remove: list.remove };
 }

@@ -17,6 +17,9 @@ export interface ThreadListLabels {
   failed: string;
   /** The button beside `failed` that reads the list again. */
   tryAgain: string;
+  /** When a rename or a delete failed (the list shows the conversation as it is stored). */
+  renameFailed: string;
+  removeFailed: string;
 }
 
 /** The English defaults. */
@@ -32,4 +35,6 @@ export const defaultThreadListLabels: ThreadListLabels = {
   noMatch: 'No conversation matches.',
   failed: 'The conversations could not be loaded.',
   tryAgain: 'Try again',
+  renameFailed: 'The conversation could not be renamed.',
+  removeFailed: 'The conversation could not be deleted.',
 };

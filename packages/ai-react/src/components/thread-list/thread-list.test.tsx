@@ -167,11 +167,26 @@ describe('ThreadList', () => {
       </AiProvider>,
     );
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('The conversations could not be loaded.');
+    expect(alert.textContent).toBe('The conversations could not be loaded. You appear to be offline; check your connection and try again. Try again');
     expect(screen.queryByText('No conversations yet.')).toBeNull();
     down = false;
     await user.click(within(alert).getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
     expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('a delete that fails puts the conversation back and says it could not be deleted, and why', async () => {
+    const stored = memoryStorage([saved('lisbon', 'Plan a trip to Lisbon', 1)]);
+    const user = userEvent.setup();
+    render(
+      <AiProvider client={mockClient()} storage={{ ...stored, remove: () => Promise.reject(new TypeError('fetch failed')) }}>
+        <ThreadList onSelect={() => undefined} />
+      </AiProvider>,
+    );
+    await waitFor(() => expect(titles()).toEqual(['Plan a trip to Lisbon']));
+    await user.click(screen.getByRole('button', { name: 'Delete “Plan a trip to Lisbon”' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('The conversation could not be deleted. You appear to be offline; check your connection and try again.');
+    expect(titles()).toEqual(['Plan a trip to Lisbon']);
   });
 });

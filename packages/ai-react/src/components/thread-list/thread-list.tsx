@@ -95,7 +95,7 @@ function Item({ conversation, active, labels, className, onSelect, onRename, onR
 export const ThreadList = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadListProps>(function ThreadList({ activeId, onSelect, onNewChat, identity, feature, labels: givenLabels, classNames, unstyled = false, className, ...props }, ref) {
   const labels = { ...defaultThreadListLabels, ...givenLabels };
   const cls = (slot: ThreadListSlot, own: string, extra?: string) => classes(unstyled, own, classNames?.[slot], extra);
-  const { conversations: all, loaded, error, refresh, rename, remove } = useConversations({ identity });
+  const { conversations: all, loaded, error, failedAction, refresh, rename, remove } = useConversations({ identity });
   const conversations = feature === undefined ? all : all.filter((conversation) => conversation.feature === feature);
   const [query, setQuery] = useState('');
   const deferred = useDeferredValue(query.trim().toLowerCase());
@@ -132,10 +132,15 @@ export const ThreadList = /* @__PURE__ */ forwardRef<HTMLDivElement, ThreadListP
       </div>
       {error ? (
         <p className={cls('list', 'ia-thread-note')} role="alert">
-          {labels.failed}{' '}
-          <button type="button" className={cls('button', 'ia-chat-button')} onClick={() => void refresh()}>
-            {labels.tryAgain}
-          </button>
+          {failedAction === 'remove' ? labels.removeFailed : failedAction === 'rename' ? labels.renameFailed : labels.failed} {error.userMessage}
+          {failedAction === 'list' ? (
+            <>
+              {' '}
+              <button type="button" className={cls('button', 'ia-chat-button')} onClick={() => void refresh()}>
+                {labels.tryAgain}
+              </button>
+            </>
+          ) : null}
         </p>
       ) : loaded && shown.length === 0 ? (
         // Not beside a failure: a list that could not be read is not an empty one.
