@@ -47,4 +47,14 @@ describe('createImageStore', () => {
     store.getState().clear();
     expect(store.getState()).toMatchObject({ generations: [], status: 'ready' });
   });
+
+  it('fails a generation a server answers without an image (an empty body, null, no data), instead of showing nothing as done', async () => {
+    for (const body of ['', 'null', '{"data":[]}']) {
+      const answering: typeof fetch = async () => new Response(body, { headers: { 'content-type': 'application/json' } });
+      const store = createImageStore({ client: createAiClient({ baseUrl: 'http://images.test', fetch: answering }) });
+      const generation = await store.getState().generate({ prompt: 'A red kite' });
+      expect(generation, body).toMatchObject({ status: 'error', error: { code: 'upstream_unavailable', message: 'The server answered with no image.', retryable: true } });
+      expect(store.getState().status).toBe('error');
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createId } from './chat-messages.js';
 import type { GeneratedImage, ImageGenerationParams } from './chat-types.js';
 import type { AiClient } from './client.js';
-import { toAiError, type AiError } from './errors.js';
+import { AiError, toAiError } from './errors.js';
 
 export type ImageGenerationStatus = 'pending' | 'done' | 'error' | 'cancelled';
 
@@ -75,6 +75,8 @@ export function createImageStore(options: ImageStoreOptions): StoreApi<ImageStat
         set({ generations, ...statusOf(generations) });
         try {
           const result = await client.images.generate({ ...params, feature }, { signal: abort.signal });
+          // A server that answers without an image (the gateway itself calls that an upstream error) must not look done.
+          if (result.images.length === 0) throw new AiError({ code: 'upstream_unavailable', message: 'The server answered with no image.' });
           const patch: Partial<ImageGeneration> = { status: 'done', images: result.images };
           if (result.model) patch.model = result.model;
           if (result.usage?.costUsd !== undefined) patch.costUsd = result.usage.costUsd;

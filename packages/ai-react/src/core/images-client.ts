@@ -19,7 +19,9 @@ const SIGNATURES: Array<[string, string]> = [['iVBOR', 'image/png'], ['/9j/', 'i
 const mediaTypeOf = (base64: string) => SIGNATURES.find(([prefix]) => base64.startsWith(prefix))?.[1] ?? 'image/png';
 
 /** The answer read as untrusted: an item without a string URL or base64 is left out, a field of the wrong type ignored. */
-function toImages(response: ImagesResponse): ImageGenerationResult {
+function toImages(answer: ImagesResponse | null | undefined): ImageGenerationResult {
+  // An empty body, or JSON that is no object: no images.
+  const response: ImagesResponse = isRecord(answer) ? answer : {};
   const images = (Array.isArray(response.data) ? response.data : []).flatMap((item): GeneratedImage[] => {
     if (!isRecord(item)) return [];
     const url = typeof item.url === 'string' && item.url ? item.url : typeof item.b64_json === 'string' && item.b64_json ? `data:${mediaTypeOf(item.b64_json)};base64,${item.b64_json}` : undefined;
