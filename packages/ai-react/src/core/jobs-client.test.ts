@@ -98,3 +98,17 @@ describe('summarizing articles', () => {
     expect(harness.emulator.generations().filter((generation) => JSON.stringify(generation.request).includes('answered-at-once'))).toHaveLength(1);
   });
 });
+
+describe('reading a job', () => {
+  it('fails, as an AiError, an answer that is no job (a JSON error sent with a 200, an object without status and progress)', async () => {
+    const answers = ['{"error":{"message":"The jobs service is down.","code":"service_unavailable"}}', '{}', '{"id":"j1","status":"running"}', 'null'];
+    const answering: typeof fetch = async () => new Response(answers.shift(), { headers: { 'content-type': 'application/json' } });
+    const client = createAiClient({ baseUrl: 'http://jobs.test', fetch: answering });
+    const down = await client.jobs.get('j1').catch((error: unknown) => error);
+    expect(isAiError(down) && [down.code, down.message]).toEqual(['upstream_unavailable', 'The jobs service is down.']);
+    for (let index = 0; index < 3; index += 1) {
+      const failure = await client.jobs.get('j1').catch((error: unknown) => error);
+      expect(isAiError(failure) && failure.message).toBe('The server answered job "j1" with something that is not a job.');
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { createId } from './chat-messages.js';
 import { AiError, toAiError } from './errors.js';
 import { requestJson, type RequestOptions, type Transport } from './http-transport.js';
+import { isRecord } from './json-records.js';
 
 /** An article to summarize. */
 export interface ArticleInput {
@@ -148,6 +149,16 @@ function waitUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise
 }
 
 /**
+ * A job as a server answered it, checked before a UI reads it: a JSON error sent with a 200 is that error, and an
+ * answer without a job's status and progress is no job.
+ */
+function readJob(answer: unknown, id: string): AiJob {
+  if (isRecord(answer) && answer['error']) throw toAiError(answer);
+  if (!isRecord(answer) || typeof answer['status'] !== 'string' || !isRecord(answer['progress'])) throw new AiError({ code: 'unknown', message: `The server answered job "${id}" with something that is not a job.` });
+  return answer as unknown as AiJob;
+}
+
+/**
  * The batch jobs and summarization routes (`/api/ai/summarize`, `/api/ai/jobs…`). Each creation carries an
  * `Idempotency-Key` (`CreateJobOptions`), so the client's own retries never make a second job.
  *
@@ -162,7 +173,7 @@ export function createJobsApi(transport: Transport): JobsApi {
     summarize: (request, options = {}) => sendCreation(transport, '/api/ai/summarize', request, options, request.batch === true),
     create: (request, options = {}) => sendCreation(transport, '/api/ai/jobs', request, options, true),
     list: async ({ signal } = {}) => (await requestJson<{ data: AiJob[] }>(transport, '/api/ai/jobs', { signal })).data,
-    get: (id, { signal } = {}) => requestJson(transport, path(id), { signal }),
-    cancel: (id, { signal } = {}) => requestJson(transport, `${path(id)}/cancel`, { method: 'POST', body: {}, signal }),
+    get: async (id, { signal } = {}) => readJob(await requestJson(transport, path(id), { signal }), id),
+    cancel: async (id, { signal } = {}) => readJob(await requestJson(transport, `${path(id)}/cancel`, { method: 'POST', body: {}, signal }), id),
   };
 }
