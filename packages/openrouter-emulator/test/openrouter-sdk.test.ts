@@ -162,6 +162,27 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     }
   });
 
+  it('lists a model\'s endpoints through endpoints.list, each with its tool choice support and uptimes', async () => {
+    const { data } = await client.endpoints.list({ author: 'openai', slug: 'gpt-4o-mini' });
+    expect(data.id).toBe(MODEL);
+    expect(data.endpoints.length).toBeGreaterThan(0);
+    for (const endpoint of data.endpoints) {
+      expect(endpoint.supportsToolChoice).toEqual({ auto: true, none: true, required: true, function: true });
+      expect(endpoint.uptimeLast5m).toBeGreaterThan(90);
+      expect(endpoint.uptimeLast1d).toBeGreaterThan(90);
+    }
+    const embedding = await client.endpoints.list({ author: 'openai', slug: 'text-embedding-3-small' });
+    expect(embedding.data.endpoints[0]?.supportsToolChoice).toEqual({ auto: false, none: false, required: false, function: false });
+  });
+
+  it('lists the image models through images.listModels, each with its parameters and where its endpoints are', async () => {
+    const { data } = await client.images.listModels();
+    const flux = data.find((model) => model.id === 'black-forest-labs/flux.2-pro');
+    expect(flux).toMatchObject({ endpoints: '/api/v1/models/black-forest-labs/flux.2-pro/endpoints', supportsStreaming: true });
+    expect(flux?.supportedParameters['seed']).toMatchObject({ type: 'range' });
+    expect(flux?.architecture.outputModalities).toContain('image');
+  });
+
   it('returns deterministic float embeddings of the requested dimensions', async () => {
     const generate = async (input: string | string[], dimensions?: number) => {
       const response = await client.embeddings.generate({ requestBody: { model: EMBEDDING_MODEL, input, encodingFormat: 'float', ...(dimensions ? { dimensions } : {}) } });

@@ -166,6 +166,16 @@ describe('ModelCatalog', () => {
     expect(snapshot.byId.get('echo/models')).toMatchObject({ description: 'sent with Bearer [redacted]' });
   });
 
+  it('reads the parameters of the Image API\'s models, listed as a record of what each takes, as their names', async () => {
+    const snapshot = await catalogEchoing((path) =>
+      path === '/images/models'
+        ? JSON.stringify({ data: [{ id: 'maker/painter', endpoints: '/api/v1/models/maker/painter/endpoints', supported_parameters: { seed: { type: 'range', min: 0, max: 9 }, aspect_ratio: { type: 'enum', values: ['1:1'] } }, supports_streaming: true }] })
+        : JSON.stringify({ data: [{ id: `listed${path}`, supported_parameters: ['tools'] }] }),
+    );
+    expect(snapshot.byId.get('maker/painter')?.supported_parameters).toEqual(['seed', 'aspect_ratio']);
+    expect(snapshot.byId.get('listed/models')?.supported_parameters).toEqual(['tools']);
+  });
+
   it('lists no model with the key spelled in \\u escapes, as a JSON writer that escapes everything sends it', async () => {
     const escaped = [...ECHOED_KEY].map((character) => `\\u00${character.charCodeAt(0).toString(16)}`).join('');
     const snapshot = await catalogEchoing((path) => `{"data":[{"id":"echo${path}","description":"sent with Bearer ${escaped}"}]}`);

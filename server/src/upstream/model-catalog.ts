@@ -17,6 +17,16 @@ export interface CatalogSnapshot {
 }
 
 /**
+ * The model with its `supported_parameters` as a list of names, as `/models` gives them: the Image API's
+ * `/images/models` gives a record of what each parameter takes (`{ seed: { type: 'range', … } }`) instead.
+ */
+function withParameterNames(model: UpstreamModel): UpstreamModel {
+  const parameters: unknown = model.supported_parameters;
+  if (parameters === undefined || Array.isArray(parameters)) return model;
+  return { ...model, supported_parameters: typeof parameters === 'object' && parameters !== null ? Object.keys(parameters) : [] };
+}
+
+/**
  * OpenRouter's catalog (chat, embedding and image models), cached for `ttlMs`. Once the copy is older than that,
  * callers keep getting it while one background fetch replaces it (stale-while-revalidate); only the very first
  * callers wait for `/models`. When a refresh fails, the last good copy keeps being served.
@@ -114,7 +124,7 @@ export class ModelCatalog {
           const text = (sentKey ? sentKey.replaceInBytes(bytes) : bytes).toString('utf8');
           const list = JSON.parse(text) as { data?: UpstreamModel[] };
           if (sentKey && SentKey.mayEscapeIn(text)) sentKey.cleanParsed(list);
-          return list.data ?? [];
+          return (list.data ?? []).map(withParameterNames);
         } catch (error) {
           if (index === 0) throw error;
           return [];

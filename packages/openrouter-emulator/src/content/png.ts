@@ -290,7 +290,7 @@ export function parseImageSize(size: string): { width: number; height: number } 
   return inRange(width) && inRange(height) ? { width, height } : undefined;
 }
 
-const ASPECT_RATIOS: Readonly<Record<string, readonly [number, number]>> = {
+export const ASPECT_RATIOS: Readonly<Record<string, readonly [number, number]>> = {
   '1:1': [1, 1],
   '2:3': [2, 3],
   '3:2': [3, 2],
@@ -303,7 +303,7 @@ const ASPECT_RATIOS: Readonly<Record<string, readonly [number, number]>> = {
   '21:9': [21, 9],
 };
 
-const LONG_SIDE_BY_IMAGE_SIZE: Readonly<Record<string, number>> = { '1K': 1024, '2K': 2048, '4K': 4096 };
+export const LONG_SIDE_BY_IMAGE_SIZE: Readonly<Record<string, number>> = { '1K': 1024, '2K': 2048, '4K': 4096 };
 
 /**
  * Pixel size for OpenRouter's `image_config` (`aspect_ratio`, `image_size`): the long side is 1024/2048/4096 for

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { providerFigures, providerPricing, providersForModel } from '../catalog/providers.js';
 import type { CatalogModel, ModelKind } from '../catalog/types.js';
+import { ASPECT_RATIOS, LONG_SIDE_BY_IMAGE_SIZE } from '../content/png.js';
 import type { EmulatorContext } from '../context.js';
 import { EmulatorHttpError, sendJson } from '../http.js';
 
@@ -26,7 +27,26 @@ export function handleModels(context: EmulatorContext, res: ServerResponse, quer
       (inputs.length === 0 || inputs.some((modality) => model.architecture.input_modalities.includes(modality))) &&
       (outputs.length === 0 || outputs.includes('all') || outputs.some((modality) => model.architecture.output_modalities.includes(modality))),
   );
-  sendJson(res, 200, { data, total_count: data.length, links: { next: null } });
+  sendJson(res, 200, { data: kind === 'image' ? data.map(imageListing) : data, total_count: data.length, links: { next: null } });
+}
+
+/** What each parameter of an image model takes, as the Image API's listing describes it (`image_config` is two). */
+const IMAGE_PARAMETERS: Readonly<Record<string, Record<string, unknown>>> = {
+  seed: { seed: { type: 'range', min: 0, max: 2_147_483_647 } },
+  image_config: { aspect_ratio: { type: 'enum', values: Object.keys(ASPECT_RATIOS) }, image_size: { type: 'enum', values: Object.keys(LONG_SIDE_BY_IMAGE_SIZE) } },
+};
+
+/**
+ * An image model as `GET /images/models` lists it: its parameters as a record of what each takes (not a list of names
+ * as `/models` gives), where its endpoints are, and whether it streams; its prices and the rest as in the catalog.
+ */
+function imageListing(model: CatalogModel): Record<string, unknown> {
+  return {
+    ...model,
+    endpoints: `/api/v1/models/${model.id}/endpoints`,
+    supported_parameters: Object.assign({}, ...model.supported_parameters.map((name) => IMAGE_PARAMETERS[name] ?? { [name]: { type: 'boolean' } })) as Record<string, unknown>,
+    supports_streaming: true,
+  };
 }
 
 /**
@@ -37,6 +57,7 @@ export function handleModels(context: EmulatorContext, res: ServerResponse, quer
 export function handleModelEndpoints(context: EmulatorContext, res: ServerResponse, slug: string): void {
   const model = context.catalog.find(slug);
   if (!model) throw new EmulatorHttpError(404, `Model ${slug} not found`);
+  const tools = model.supported_parameters.includes('tool_choice');
   const endpoints = providersForModel(model.id).map((provider, index) => {
     const { throughput, latency } = providerFigures(provider);
     return {
@@ -52,10 +73,13 @@ export function handleModelEndpoints(context: EmulatorContext, res: ServerRespon
       max_prompt_tokens: null,
       supported_parameters: model.supported_parameters,
       status: 0,
+      uptime_last_5m: 100 - index * 0.5,
       uptime_last_30m: 99.9 - index * 0.4,
+      uptime_last_1d: 99.8 - index * 0.3,
       latency_last_30m: { p50: latency, p75: Math.round(latency * 1.4), p90: Math.round(latency * 2), p99: Math.round(latency * 4) },
       throughput_last_30m: { p50: throughput, p75: Math.round(throughput * 0.85), p90: Math.round(throughput * 0.7), p99: Math.round(throughput * 0.4) },
       supports_implicit_caching: false,
+      supports_tool_choice: { auto: tools, none: tools, required: tools, function: tools },
     };
   });
   const { id, name, created, description, architecture } = model;
