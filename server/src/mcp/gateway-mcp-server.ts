@@ -17,6 +17,13 @@ const usageFilter = {
   status: z.enum(USAGE_STATUSES).optional().describe('only requests that ended this way'),
 };
 
+/**
+ * An id or name that goes into the API's path: `.` and `..` would be read as steps of the path, not as a name
+ * (`configurations/.` is the list of every feature), so they are refused as the arguments they are.
+ */
+const pathSegment = (description: string) =>
+  z.string().min(1).refine((value) => value !== '.' && value !== '..', 'not "." or "..", which would be read as a step of the API\'s path').describe(description);
+
 /** A tool's answer: the API's JSON as structured content, and the same as text for clients that read only text. */
 function answer(value: unknown): CallToolResult {
   return {
@@ -77,7 +84,7 @@ export function createGatewayMcpServer(api: GatewayApi, version = '0.2.0'): McpS
   server.registerTool('request_explain', {
     title: 'Why a request failed',
     description: 'Why a request failed or was refused, by the request id its client got (the x-request-id header of every AI response) or the usage records show: its code, class, a reason an operator can act on, and its upstream errors. Same as GET /api/ai/errors/{requestId}.',
-    inputSchema: { requestId: z.string().min(1).describe('the request id') },
+    inputSchema: { requestId: pathSegment('the request id') },
   }, tool(async ({ requestId }) => api.get(`/api/ai/errors/${encodeURIComponent(requestId)}`)));
 
   server.registerTool('features_list', {
@@ -89,13 +96,13 @@ export function createGatewayMcpServer(api: GatewayApi, version = '0.2.0'): McpS
   server.registerTool('feature_get', {
     title: 'One feature',
     description: 'One feature by id or name, with its version. Same as GET /api/ai/configurations/{id}.',
-    inputSchema: { id: z.string().min(1).describe('the feature\'s id or name') },
+    inputSchema: { id: pathSegment('the feature\'s id or name') },
   }, tool(async ({ id }) => api.get(`/api/ai/configurations/${encodeURIComponent(id)}`)));
 
   server.registerTool('feature_history', {
     title: 'A feature\'s versions',
     description: 'Every saved version of a feature, newest first, with who saved it. Same as GET /api/ai/configurations/{id}/history.',
-    inputSchema: { id: z.string().min(1).describe('the feature\'s id or name') },
+    inputSchema: { id: pathSegment('the feature\'s id or name') },
   }, tool(async ({ id }) => api.get(`/api/ai/configurations/${encodeURIComponent(id)}/history`)));
 
   server.registerTool('feature_set', {
@@ -103,7 +110,7 @@ export function createGatewayMcpServer(api: GatewayApi, version = '0.2.0'): McpS
     description:
       'Creates the feature when no feature has this name, else changes the given fields of it (the rest stay), checked against the version you read so a concurrent change is not overwritten; audited. Fields: model, fallbackModels, systemPrompt, params, clientOverrides, modality… Same as POST or PATCH /api/ai/configurations.',
     inputSchema: {
-      name: z.string().min(1).describe('the feature\'s name (or id, to change one)'),
+      name: pathSegment('the feature\'s name (or id, to change one)'),
       changes: z.record(z.string(), z.unknown()).describe('the fields to set, e.g. {"model":"openai/gpt-4o-mini","params":{"max_tokens":512}}'),
       version: z.number().int().positive().optional().describe('the version you read (required to change an existing feature)'),
     },

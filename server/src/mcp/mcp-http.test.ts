@@ -97,6 +97,20 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     expect(unknownResource).toBeInstanceOf(McpError);
   });
 
+  it('refuses an id of "." or "..", which the API\'s path would read as a step, instead of answering another route (the list of every feature)', async () => {
+    for (const [name, args] of [
+      ['feature_get', { id: '.' }],
+      ['feature_history', { id: '..' }],
+      ['request_explain', { requestId: '.' }],
+      ['feature_set', { name: '.', changes: { systemPrompt: 'x' }, version: 1 }],
+    ] as const) {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result.isError, name).toBe(true);
+      expect(result.structuredContent, name).toBeUndefined();
+      expect((result.content as { text: string }[])[0]?.text, name).toMatch(/Invalid arguments for tool .*not "\." or "\.\."/);
+    }
+  });
+
   it('stops and restarts the project, reads the resources, and shows model health', async () => {
     expect(structured(await client.callTool({ name: 'emergency_stop', arguments: { stopped: true, reason: 'drill' } }))).toMatchObject({ stopped: true, stopReason: 'drill' });
     expect((await chat('while stopped')).status).toBe(503);
