@@ -56,7 +56,7 @@ import type { UsageRecord, UsageSink } from './usage/usage-record.js';
 import { UsageQuery } from './usage/usage-query.js';
 import { GatewayOperations, operationsOptionsSchema, type OperationsOptions } from './observability/gateway-operations.js';
 import { operationsRouter } from './observability/operations-router.js';
-import { mcpBodyErrorHandler, mcpRouter } from './mcp/mcp-http.js';
+import { isMcpMessage, mcpBodyErrorHandler, mcpRouter } from './mcp/mcp-http.js';
 import type { DegradationAlert } from './observability/degradation-alerts.js';
 import { MemoryCacheStore, type CacheStore } from './cache/cache-store.js';
 import { ProviderPins } from './cache/provider-pins.js';
@@ -499,7 +499,11 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   };
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   // JSON bodies as SDKs send them are read by the gateway's own reader; the rest by Express's parser.
-  const parseBody = plainJsonBody(maxBodyBytes, jsonBody(maxBodyBytes));
+  const gatewayBody = plainJsonBody(maxBodyBytes, jsonBody(maxBodyBytes));
+  // MCP's tools send their arguments to the API, which refuses a NUL there as a tool error (as over stdio); refused
+  // here, the whole message would be an HTTP 400 no MCP client reads as an answer.
+  const mcpBody = plainJsonBody(maxBodyBytes, jsonBody(maxBodyBytes, { nul: 'pass' }), { nul: 'pass' });
+  const parseBody: PlainHandler = (req, res, next) => (isMcpMessage(req) ? mcpBody : gatewayBody)(req, res, next);
   // The caller is identified before its body is read, so a request without a valid key is refused unparsed (10 MB of
   // JSON is about 100 ms of CPU); only a host hook that reads `req.body` has the body read first.
   const readRequest = identityMiddleware(context, parseBody);

@@ -150,6 +150,21 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     expect(answer.result.structuredContent).toMatchObject({ name: 'mcp-compressed', version: 1 });
   });
 
+  it('answers a NUL character in a tool\'s arguments with a tool error giving the API\'s refusal, as over stdio, not a transport error', async () => {
+    for (const [name, args] of [
+      ['usage_summary', { user: 'a\u0000b' }],
+      ['feature_set', { name: 'mcp-nul', changes: { model: 'openai/gpt-4o-mini', systemPrompt: 'a\u0000b' } }],
+    ] as const) {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result, name).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringContaining('NUL characters (\\u0000) are not accepted') }] });
+      expect(structured(result)['error'], name).toMatchObject({ status: 400, code: 'invalid_request' });
+    }
+    expect((await api('/api/ai/configurations/mcp-nul')).status).toBe(404);
+    // Other routes still refuse such a body before reading it.
+    const chatNul = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'a\u0000b' }] }) });
+    expect(chatNul.status).toBe(400);
+  });
+
   it('is for admins only', async () => {
     const response = await fetch(`${harness.url}/mcp`, {
       method: 'POST',

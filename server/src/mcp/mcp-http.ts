@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { requireAdmin } from '../routes/identity-middleware.js';
 import type { NodeHandler } from '../in-process-request.js';
 import { unparsedBody } from '../errors.js';
-import { sendJson, type PlainErrorHandler } from '../plain-http.js';
+import { sendJson, type PlainErrorHandler, type PlainRequest } from '../plain-http.js';
 
 export const MCP_PATH = '/mcp';
 
@@ -61,14 +61,16 @@ export function mcpRouter(gateway: NodeHandler | Router): Router {
   return router;
 }
 
+/** Whether the request is an MCP message (`POST /mcp`), whose body the MCP server answers for in JSON-RPC. */
+export const isMcpMessage = (req: Pick<PlainRequest, 'method' | 'url'>): boolean => req.method === 'POST' && (req.url ?? '').split('?', 1)[0] === MCP_PATH;
+
 /**
  * A `POST /mcp` body the JSON parser refused, answered as JSON-RPC 2.0 says (id null, HTTP 400 as the SDK's transport
  * answers its own): not JSON is -32700 parse error, JSON that is no object or array (`null`) -32600 invalid request,
  * each saying what is wrong. Any other error, and any other path, goes on to the gateway's error handler.
  */
 export const mcpBodyErrorHandler: PlainErrorHandler = (error, req, res, next) => {
-  const path = (req.url ?? '').split('?', 1)[0];
-  if (path !== MCP_PATH || req.method !== 'POST' || (error as { type?: unknown } | null)?.type !== 'entity.parse.failed' || res.headersSent) return next(error);
+  if (!isMcpMessage(req) || (error as { type?: unknown } | null)?.type !== 'entity.parse.failed' || res.headersSent) return next(error);
   const { json, message } = unparsedBody(error);
   sendJson(res, 400, { jsonrpc: '2.0', id: null, error: json ? { code: -32600, message: `Invalid Request: ${message}` } : { code: -32700, message: `Parse error: ${message}` } });
 };

@@ -42,12 +42,20 @@ const tooLarge = (message: string) => Object.assign(new Error(message), { status
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 
 /**
+ * What a body parser refuses besides JSON it cannot read: with `nul: 'pass'` a NUL character goes through, for a route
+ * whose own handler refuses it in its answer's protocol (MCP, whose tools' API calls refuse it as tool errors).
+ */
+export interface JsonBodyOptions {
+  nul?: 'refuse' | 'pass';
+}
+
+/**
  * The gateway's JSON body parser: Express's, with every failure a 4xx (unsupported charset or encoding 415, a body
  * that does not decode or parse 400, too large 413) and, before parsing, a refusal of JSON nested deeper than
  * `MAX_JSON_DEPTH` and of NUL characters.
  */
-export function jsonBody(limit: number): PlainHandler {
-  const parse = express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer) });
+export function jsonBody(limit: number, options: JsonBodyOptions = {}): PlainHandler {
+  const parse = express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer, options) });
   return (req, res, next) => {
     // A body announced larger than the limit is refused at once: Express's parser would read (and drop) all of it
     // first, however long the client takes to send it. The connection closes with the answer (`sendGatewayError`).
@@ -61,20 +69,20 @@ export function jsonBody(limit: number): PlainHandler {
 }
 
 /** The checks before parsing: nesting depth and NUL characters. */
-function checkJson(buffer: Buffer): void {
+function checkJson(buffer: Buffer, options: JsonBodyOptions): void {
   const { depth, nul } = scanJson(buffer);
   if (depth > MAX_JSON_DEPTH) throw new GatewayError('invalid_request', `The request body's JSON nests ${depth} levels deep; the gateway accepts at most ${MAX_JSON_DEPTH}.`);
-  if (nul) throw new GatewayError('invalid_request', NUL_MESSAGE);
+  if (nul && options.nul !== 'pass') throw new GatewayError('invalid_request', NUL_MESSAGE);
 }
 
 /**
  * The same checks on a body another parser read before the gateway (the host app's `express.json()` in front of it):
  * nesting past `MAX_JSON_DEPTH` and NUL characters in strings and keys. The walk stops at the first level too deep.
  */
-function checkParsedJson(value: unknown): void {
+function checkParsedJson(value: unknown, options: JsonBodyOptions): void {
   const visit = (item: unknown, depth: number): void => {
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) throw new GatewayError('invalid_request', NUL_MESSAGE);
+      if (options.nul !== 'pass' && item.includes('\u0000')) throw new GatewayError('invalid_request', NUL_MESSAGE);
       return;
     }
     if (typeof item !== 'object' || item === null || ArrayBuffer.isView(item)) return;
@@ -123,11 +131,11 @@ const notJson = (message: string, body: string) => Object.assign(new SyntaxError
  * with 413 as soon as it does (Express's parser reads such a body to its end first, however long it goes on). A body
  * the host app's parser read already is taken as it parsed it, after the same checks.
  */
-export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler {
+export function plainJsonBody(limit: number, parser: PlainHandler, options: JsonBodyOptions = {}): PlainHandler {
   return (req, res, next) => {
     if (readBefore(req)) {
       try {
-        checkParsedJson(req.body);
+        checkParsedJson(req.body, options);
       } catch (error) {
         next(error);
         return;
@@ -161,7 +169,7 @@ export function plainJsonBody(limit: number, parser: PlainHandler): PlainHandler
         // An empty (chunked) body reads as `{}`, as Express's parser reads it.
         if (received === 0) chunks.push(EMPTY_OBJECT);
         const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-        checkJson(bytes);
+        checkJson(bytes, options);
         const text = (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes).toString('utf8');
         const first = firstSignificant(text);
         if (first !== '{' && first !== '[') throw notJson('The request body must be a JSON object or array.', text);
