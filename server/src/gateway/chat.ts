@@ -93,7 +93,8 @@ async function withUpstreamKey(context: GatewayContext, prepared: PreparedChat):
 async function preparedChatFor(context: GatewayContext, identity: Identity, target: Target, incoming: ChatRequest): Promise<PreparedChat> {
   // The attachment stage first: the extension policy and the estimate judge the files that will be sent.
   const request = context.attachments ? { ...incoming, messages: await context.attachments.resolve(identity, incoming.messages) } : incoming;
-  const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, max_completion_tokens: _max, reasoning_effort: effort, ...asked } = request;
+  // `max_completion_tokens` stays: the parameter policy reads it as `max_tokens`, under the same ceiling.
+  const { model: _model, messages, stream: _stream, stream_options: streamOptions, user, reasoning_effort: effort, ...asked } = request;
   const extensions = applyExtensionPolicy(target.feature, request);
   await checkClientModels(context, identity, target.feature, clientModelsOf(extensions.options));
   const { plugins: _plugins, provider: _provider, models: _models, transforms: _transforms, ...rest } = asked;

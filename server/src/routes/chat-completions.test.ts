@@ -72,6 +72,17 @@ describe('POST /v1/chat/completions', () => {
     const request = harness.emulator.probe(completion.id)!.request as Record<string, unknown>;
     expect(request).toMatchObject({ model: 'openai/gpt-4o-mini', temperature: 0.5, max_tokens: 512, stream: false });
   });
+
+  it('caps the answer at max_completion_tokens, the name the openai SDK uses, as at max_tokens, within the feature\'s ceiling', async () => {
+    const capped = await openai.chat.completions.create({ model: 'chat', max_completion_tokens: 5, messages: [{ role: 'user', content: 'Tell me about rivers' }] });
+    expect(capped.choices[0]?.finish_reason).toBe('length');
+    expect(capped.usage?.completion_tokens).toBe(5);
+    expect(harness.emulator.probe(capped.id)!.request).toMatchObject({ max_tokens: 5 });
+    const clamped = await openai.chat.completions.create({ model: 'chat', max_completion_tokens: 5000, messages: [{ role: 'user', content: 'clamp' }] });
+    const request = harness.emulator.probe(clamped.id)!.request as Record<string, unknown>;
+    expect(request).toMatchObject({ max_tokens: 512 });
+    expect(request).not.toHaveProperty('max_completion_tokens');
+  });
 });
 
 describe('GET /health', () => {
