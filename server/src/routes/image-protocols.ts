@@ -13,6 +13,9 @@ export const imageGenerationSchema = z.object({
   style: z.enum(['vivid', 'natural']).nullish(),
   response_format: z.enum(['b64_json', 'url']).nullish(),
   user: z.string().max(256).nullish(),
+  // Refused, not dropped: the openai SDK reads an answer to `stream: true` as events, and a JSON body as none at all
+  // (an image billed, and nothing to show for it).
+  stream: z.literal(false, { error: 'the gateway answers images as one JSON body; leave stream out or send false' }).nullish(),
 });
 
 export const openAIImageProtocol: ImageProtocol = {

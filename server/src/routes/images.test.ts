@@ -161,6 +161,19 @@ describe('POST /v1/images/generations errors', () => {
     expect(harness.usage.records.slice(before).map((record) => `${record.endpoint}:${record.status}`)).toEqual(Array(8).fill('images:rejected'));
   });
 
+  it('refuses stream: true with a 400 naming stream that the openai SDK throws, instead of a JSON body its stream reader reads as no events', async () => {
+    const refusal = await openai.images.generate({ model: 'image', prompt: 'a cat', stream: true, partial_images: 1 }).then(async (stream) => {
+      const events: unknown[] = [];
+      for await (const event of stream) events.push(event);
+      return events;
+    }, (error: unknown) => error);
+    expect(refusal).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refusal).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'stream' });
+    expect((refusal as Error).message).toContain('one JSON body');
+    const unstreamed = await openai.images.generate({ model: 'image', prompt: 'a cat', stream: false });
+    expect(unstreamed.data).toHaveLength(1);
+  });
+
   it('rejects a feature of another modality and an unknown model', async () => {
     const chat = await openai.images.generate({ model: 'chat', prompt: 'x' }).catch((caught: unknown) => caught);
     expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
