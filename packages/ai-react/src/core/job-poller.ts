@@ -17,9 +17,13 @@ export interface JobPoller {
   dispose(): void;
 }
 
+/** Failed reads that the next tick would fail again the same way: no such job (or not the caller's), a bad id, no access. */
+const ENDS_POLLING: ReadonlySet<AiError['code']> = new Set(['not_found', 'forbidden', 'unauthorized', 'invalid_request']);
+
 /**
  * Follows one batch job: reads it every `intervalMs` while it is queued, running or paused, and stops once it is
- * completed or cancelled. A failed read is kept in the state and tried again at the next tick.
+ * completed or cancelled. A failed read is kept in the state and tried again at the next tick, unless reading again
+ * cannot help (a job that does not exist, no access): then polling stops until `refresh()` is called.
  *
  * @example
  * const poller = createJobPoller(client.jobs, jobId);
@@ -31,8 +35,8 @@ export function createJobPoller(api: JobsApi, id: string, intervalMs = 1_000): J
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
     clearTimeout(timer);
-    const { job } = store.getState();
-    if (abort.signal.aborted || (job && isFinishedJob(job))) return;
+    const { job, error } = store.getState();
+    if (abort.signal.aborted || (job && isFinishedJob(job)) || (error && ENDS_POLLING.has(error.code))) return;
     timer = setTimeout(() => void refresh(), intervalMs);
   };
   const refresh = async () => {
