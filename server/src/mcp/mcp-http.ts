@@ -61,8 +61,13 @@ export function mcpRouter(gateway: NodeHandler | Router): Router {
   return router;
 }
 
-/** Whether the request is an MCP message (`POST /mcp`), whose body the MCP server answers for in JSON-RPC. */
-export const isMcpMessage = (req: Pick<PlainRequest, 'method' | 'url'>): boolean => req.method === 'POST' && (req.url ?? '').split('?', 1)[0] === MCP_PATH;
+const MCP_PATH_WITH_QUERY = `${MCP_PATH}?`;
+
+/**
+ * Whether the request is an MCP message (`POST /mcp`), whose body the MCP server answers for in JSON-RPC. Asked of
+ * every request's body, so it compares the URL in place rather than splitting it.
+ */
+export const isMcpMessage = (req: Pick<PlainRequest, 'method' | 'url'>): boolean => req.method === 'POST' && req.url !== undefined && (req.url === MCP_PATH || req.url.startsWith(MCP_PATH_WITH_QUERY));
 
 /**
  * A `POST /mcp` body the JSON parser refused, answered as JSON-RPC 2.0 says (id null, HTTP 400 as the SDK's transport

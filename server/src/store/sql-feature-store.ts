@@ -118,7 +118,7 @@ export class SqlFeatureStore implements FeatureStore {
         await this.audit.record({ projectId, actor, action: `feature.${action}`, target: `feature:${feature.name}`, before: null, after: feature }, trx);
       });
     } catch (error) {
-      if (await this.record(projectId, feature.name)) throw new GatewayError('version_conflict', `A feature named "${feature.name}" already exists.`, { param: 'name' });
+      await this.#refuseTakenName(projectId, feature.name);
       throw error;
     }
     await this.#changed(projectId);
