@@ -1,7 +1,8 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import { memoryStorage } from '../../core/storage/conversation-storage.js';
+import { AiError } from '../../core/errors.js';
+import { memoryStorage, type ConversationStorage } from '../../core/storage/conversation-storage.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { mockClient } from '../../testing/mock-gateway.js';
 import { ChatPanel } from '../chat-panel/chat-panel.js';
@@ -24,9 +25,15 @@ const stored = [
   ],
 }));
 
+/** A storage that cannot be reached: every read and write fails, as a server storage does while the network is down. */
+function unreachable(storage: ConversationStorage): ConversationStorage {
+  const offline = () => Promise.reject(new AiError({ code: 'offline', message: 'The conversations cannot be reached (story).' }));
+  return { ...storage, load: offline, save: offline, remove: offline, list: offline };
+}
+
 /** The conversation list beside a chat, as an app lays them out (the list collapses above the chat when narrow). */
-function ChatWithHistory() {
-  const [storage] = useState(() => memoryStorage(stored));
+function ChatWithHistory({ storageFails = false }: { storageFails?: boolean }) {
+  const [storage] = useState(() => (storageFails ? unreachable(memoryStorage(stored)) : memoryStorage(stored)));
   const [client] = useState(() => mockClient({ pacing: { ttftMs: 200, tokensPerSecond: 80 } }));
   const [id, setId] = useState('trip');
   return (
@@ -57,5 +64,15 @@ export const Searching: Story = {
     const canvas = within(canvasElement);
     await userEvent.type(await canvas.findByRole('searchbox', { name: 'Search conversations' }), 'lisbon');
     await waitFor(() => expect(within(canvas.getByRole('list', { name: 'Conversations' })).getAllByRole('listitem')).toHaveLength(1));
+  },
+};
+
+/** The storage cannot be reached: the list says so with a way to try again, and the chat says it is not saved. */
+export const StorageUnavailable: Story = {
+  args: { storageFails: true },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('button', { name: 'Try again' });
+    await waitFor(() => expect(canvas.getByText(/This conversation is not saved/)).toBeInTheDocument());
   },
 };
