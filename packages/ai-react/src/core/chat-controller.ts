@@ -3,6 +3,7 @@ import {
   createAssistantMessage,
   createId,
   isAnswerOver,
+  isAtRest,
   restoreMessages,
   shownAnswer,
   type AssistantMessage,
@@ -161,6 +162,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       return savesIt;
     },
     settled: () => saving,
+    changedElsewhere: () => void rereadAtRest(),
   };
   const write = async (target: ConversationStorage, sequence: number, latest: StorageWrite, unloading: boolean) => {
     saves.sent = Math.max(saves.sent, sequence);
@@ -239,6 +241,19 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     } finally {
       store.setState({ loaded: true });
     }
+  };
+  // Another tab saved the conversation. At rest (no answer coming, the load done, its own writes written), the chat
+  // shows that tab's copy, so its next save carries them; busy, it keeps its own, and its next save wins. A copy
+  // whose answer is still coming there is skipped: that tab saves it again when the answer ends.
+  const rereadAtRest = async () => {
+    await saving;
+    const shown = store.getState();
+    if (run || !shown.loaded || unread || removedElsewhere || !storage) return;
+    const saved = await storage.load(shown.id).catch(() => undefined);
+    const current = store.getState();
+    if (!saved || run || current.messages !== shown.messages || current.title !== shown.title || !isAtRest(saved.messages)) return;
+    store.setState({ title: saved.title, updatedAt: saved.updatedAt, messages: saved.messages });
+    stored = true;
   };
   const subscribe = store.subscribe;
   store.subscribe = (listener) => {

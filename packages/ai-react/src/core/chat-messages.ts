@@ -183,6 +183,17 @@ export function restoreMessages(messages: readonly ConversationMessage[]): Conve
   });
 }
 
+/**
+ * Whether every answer of these stored messages (in every branch) is over and has its parts: what a tab saves while an
+ * answer is still arriving is not.
+ *
+ * @example
+ * if (isAtRest(saved.messages)) show(saved);
+ */
+export function isAtRest(messages: readonly ConversationMessage[]): boolean {
+  return !messages.some(needsRestoring);
+}
+
 function needsRestoring(message: ConversationMessage): boolean {
   if (message.role === 'user') return message.branches?.some((branch) => branch.following.some(needsRestoring)) ?? false;
   return !message.versions.every((answer) => isAnswerOver(answer) && Array.isArray(answer.parts));

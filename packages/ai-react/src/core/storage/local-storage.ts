@@ -34,7 +34,7 @@ let hearingOtherTabs = false;
 /**
  * Another tab of the same origin changed `localStorage` (the browser tells every other page): a conversation it
  * removed stops being written by the chats showing it here, so their next save (the answer they were streaming) does
- * not bring it back; lists of conversations read again.
+ * not bring it back; one it saved is read again by the chats at rest showing it; lists of conversations read again.
  */
 function onStorageEvent(event: StorageEvent): void {
   for (const heard of adapters) {
@@ -46,11 +46,10 @@ function onStorageEvent(event: StorageEvent): void {
     const storage = heard.storage();
     if (event.storageArea !== storage) continue;
     // `key` is null when the other tab cleared the whole storage.
-    if (event.key !== null && !event.key.startsWith(heard.prefix)) continue;
-    const removed = event.key === null
-      ? idsBeingWritten(adapter).filter((id) => storage?.getItem(heard.prefix + id) === null)
-      : event.newValue === null ? [event.key.slice(heard.prefix.length)] : [];
-    heardFromOtherTab(adapter, removed);
+    if (event.key === null) heardFromOtherTab(adapter, idsBeingWritten(adapter).filter((id) => storage?.getItem(heard.prefix + id) === null));
+    else if (!event.key.startsWith(heard.prefix)) continue;
+    else if (event.newValue === null) heardFromOtherTab(adapter, [event.key.slice(heard.prefix.length)]);
+    else heardFromOtherTab(adapter, [], [event.key.slice(heard.prefix.length)]);
   }
 }
 

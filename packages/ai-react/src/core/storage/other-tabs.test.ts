@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import { createChatController } from '../chat-controller.js';
-import { shownAnswer, type AssistantTurn } from '../chat-messages.js';
+import { shownAnswer, type AssistantTurn, type ConversationMessage, type StoredConversation } from '../chat-messages.js';
 import { createAiClient, type AiClient } from '../client.js';
 import { createConversationList } from '../conversation-list.js';
 import { localStorageAdapter } from './local-storage.js';
@@ -92,6 +92,68 @@ describe('a conversation removed in another tab', () => {
   });
 });
 
+/** What another tab's save does here: the key takes its copy, and the browser tells this page. */
+function savedByAnotherTab(key: string, conversation: StoredConversation): void {
+  const oldValue = localStorage.getItem(key);
+  const newValue = JSON.stringify(conversation);
+  localStorage.setItem(key, newValue);
+  window.dispatchEvent(new StorageEvent('storage', { key, oldValue, newValue, storageArea: localStorage }));
+}
+
+/** The texts of the user's messages, in order. */
+const questions = (messages: readonly ConversationMessage[]) => messages.flatMap((message) => (message.role === 'user' ? [message.content] : []));
+
+describe('a conversation saved in another tab', () => {
+  it('is shown here when the chat is at rest, so its next save keeps the other tab\'s messages', async () => {
+    const storage = localStorageAdapter({ prefix: 'tabs-d:' });
+    const controller = createChatController({ client, feature: 'chat', storage });
+    const { id } = controller.store.getState();
+    const key = `tabs-d:${id}`;
+    await controller.send('First question');
+    await controller.persisted();
+
+    // The other tab opened the same conversation and asked its own question, which it saved with its answer.
+    const there = await storage.load(id);
+    const answered = there!.messages.at(-1) as AssistantTurn;
+    savedByAnotherTab(key, {
+      ...there!,
+      updatedAt: there!.updatedAt + 1,
+      messages: [...there!.messages, { id: 'u-there', role: 'user', content: 'Asked in the other tab', createdAt: 1 }, { ...answered, id: 't-there' }],
+    });
+    await until(() => questions(controller.store.getState().messages).length === 2);
+
+    await controller.send('Asked here afterwards');
+    await controller.persisted();
+    expect(questions((await storage.load(id))!.messages)).toEqual(['First question', 'Asked in the other tab', 'Asked here afterwards']);
+    controller.dispose();
+  });
+
+  it('leaves a chat answering alone (its save wins), and skips a copy whose answer is still coming there', async () => {
+    const storage = localStorageAdapter({ prefix: 'tabs-e:' });
+    const controller = createChatController({ client, feature: 'chat', storage });
+    const { id } = controller.store.getState();
+    const key = `tabs-e:${id}`;
+    const sending = controller.send('Tell me an endless tale');
+    await until(() => lastAnswer(controller).content.length > 20 && localStorage.getItem(key) !== null);
+    const copy = JSON.parse(localStorage.getItem(key)!) as StoredConversation;
+    savedByAnotherTab(key, { ...copy, title: 'Renamed while answering', messages: copy.messages.slice(0, 1) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lastAnswer(controller).status).toBe('streaming');
+    controller.stop();
+    await sending;
+    await controller.persisted();
+    expect(controller.store.getState().messages).toHaveLength(2);
+
+    // The other tab's copy with its answer still arriving: this chat keeps what it shows.
+    const pending = JSON.parse(localStorage.getItem(key)!) as StoredConversation;
+    const turn = pending.messages[1] as AssistantTurn;
+    savedByAnotherTab(key, { ...pending, messages: [...pending.messages, { id: 'u-2', role: 'user', content: 'More', createdAt: 2 }, { ...turn, id: 't-2', versions: [{ ...turn.versions[0]!, status: 'streaming' }] }] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(controller.store.getState().messages).toHaveLength(2);
+    controller.dispose();
+  });
+});
+
 describe('serverStorage across the tabs of one origin', () => {
   it("tells the other tabs what it saves and removes, and stops an answer here when another tab removes its conversation", async () => {
     const otherTab = new BroadcastChannel(SERVER_STORAGE_CHANNEL);
@@ -128,6 +190,25 @@ describe('serverStorage across the tabs of one origin', () => {
       await storage.remove(id);
       await until(() => told.some((message) => JSON.stringify(message) === JSON.stringify({ type: 'removed', id })));
       list.dispose();
+      controller.dispose();
+    } finally {
+      otherTab.close();
+    }
+  });
+
+  it('shows what another tab saved, once told, in a chat at rest', async () => {
+    const otherTab = new BroadcastChannel(SERVER_STORAGE_CHANNEL);
+    try {
+      const storage = serverStorage(client);
+      const controller = createChatController({ client, feature: 'chat', storage });
+      const { id } = controller.store.getState();
+      await controller.send('First question');
+      await controller.persisted();
+
+      const there = (await storage.load(id))!;
+      await storage.save({ ...there, messages: [...there.messages, { id: 'u-there', role: 'user', content: 'Asked in the other tab', createdAt: 1 }, { ...(there.messages[1] as AssistantTurn), id: 't-there' }] });
+      otherTab.postMessage({ type: 'saved', id });
+      await until(() => questions(controller.store.getState().messages).length === 2);
       controller.dispose();
     } finally {
       otherTab.close();

@@ -53,7 +53,8 @@ function otherTabs(): BroadcastChannel | undefined {
     for (const reference of heard) {
       const adapter = reference.deref();
       if (!adapter) heard.delete(reference);
-      else heardFromOtherTab(adapter, event.data.type === 'removed' ? [event.data.id] : []);
+      else if (event.data.type === 'removed') heardFromOtherTab(adapter, [event.data.id]);
+      else heardFromOtherTab(adapter, [], [event.data.id]);
     }
   });
   return channel;

@@ -60,6 +60,11 @@ export interface ConversationWriter {
   retitle(title: string | null): boolean;
   /** Settles once the writes the chat already queued are written (or failed). */
   settled(): Promise<void>;
+  /**
+   * Another tab saved the conversation: a chat at rest reads it again, so what it saves next carries that tab's
+   * messages instead of replacing them.
+   */
+  changedElsewhere(): void;
 }
 
 // Held weakly, through an object the chat keeps (its store): a chat that is never disposed (one React created and
@@ -146,11 +151,13 @@ export function retitleThroughWriters(storage: ConversationStorage, id: string, 
 
 /**
  * What another tab did to this storage's conversations, as this page hears it: the chats showing one it removed stop
- * writing it (an answer streaming into it stops, and nothing saves it back), then lists read again.
+ * writing it (an answer streaming into it stops, and nothing saves it back), the chats showing one it saved read it
+ * again when at rest, then lists read again.
  *
  * @example
- * heardFromOtherTab(storage, [removedId]);
+ * heardFromOtherTab(storage, [removedId], [savedId]);
  */
-export function heardFromOtherTab(storage: ConversationStorage, removed: readonly string[]): void {
+export function heardFromOtherTab(storage: ConversationStorage, removed: readonly string[], saved: readonly string[] = []): void {
+  for (const id of saved) for (const writer of writersOf(storage, id)) writer.changedElsewhere();
   void Promise.all(removed.map((id) => stopWriters(storage, id))).then(() => notifyStorageChanged(storage));
 }
