@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { AiError } from '../../core/errors.js';
 import { memoryStorage, type ConversationStorage } from '../../core/storage/conversation-storage.js';
+import type { AiTheme } from '../../primitives/ai-root.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { mockClient } from '../../testing/mock-gateway.js';
 import { ChatPanel } from '../chat-panel/chat-panel.js';
@@ -32,15 +33,15 @@ function unreachable(storage: ConversationStorage): ConversationStorage {
 }
 
 /** The conversation list beside a chat, as an app lays them out (the list collapses above the chat when narrow). */
-function ChatWithHistory({ storageFails = false }: { storageFails?: boolean }) {
+function ChatWithHistory({ storageFails = false, theme = 'system' }: { storageFails?: boolean; theme?: AiTheme }) {
   const [storage] = useState(() => (storageFails ? unreachable(memoryStorage(stored)) : memoryStorage(stored)));
   const [client] = useState(() => mockClient({ pacing: { ttftMs: 200, tokensPerSecond: 80 } }));
   const [id, setId] = useState('trip');
   return (
     <AiProvider client={client} storage={storage}>
       <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(min(100%, 260px), 1fr))', gap: 0, height: 'calc(100vh - 32px)' }}>
-        <ThreadList activeId={id} onSelect={setId} onNewChat={() => setId(`chat-${Date.now()}`)} style={{ maxHeight: 'calc(100vh - 32px)' }} />
-        <ChatPanel conversationId={id} onConversationIdChange={setId} style={{ gridColumn: 'span 2', minHeight: 480 }} />
+        <ThreadList theme={theme} activeId={id} onSelect={setId} onNewChat={() => setId(`chat-${Date.now()}`)} style={{ maxHeight: 'calc(100vh - 32px)' }} />
+        <ChatPanel theme={theme} conversationId={id} onConversationIdChange={setId} style={{ gridColumn: 'span 2', minHeight: 480 }} />
       </div>
     </AiProvider>
   );

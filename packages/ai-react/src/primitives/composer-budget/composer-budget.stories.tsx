@@ -4,17 +4,17 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ArrowUpIcon } from '../../icons/arrow-up-icon.js';
 import { messageBudgetOf, type MessageBudget } from '../../core/message-budget.js';
 import { useChatRuntime } from '../../react/use-chat-runtime.js';
-import { AiRoot } from '../ai-root.js';
+import { AiRoot, type AiTheme } from '../ai-root.js';
 import * as Composer from '../composer/composer-parts.js';
 import * as Thread from '../thread/thread.js';
 import { ComposerBudget } from './composer-budget.js';
 
 /** A composer styled as ChatPanel's, with the budget line in its toolbar. */
-function BudgetComposer() {
+function BudgetComposer({ theme = 'system' }: { theme?: AiTheme }) {
   const chat = useChatRuntime({ feature: 'chat' });
   return (
     <Thread.Root chat={chat} asChild>
-      <AiRoot className="ia-chat" style={{ maxWidth: 720, margin: '0 auto' }}>
+      <AiRoot theme={theme} className="ia-chat" style={{ maxWidth: 720, margin: '0 auto' }}>
         <div className="ia-chat-footer">
           <Composer.Root className="ia-chat-composer">
             <Composer.Input className="ia-chat-input" placeholder="Ask anything" />

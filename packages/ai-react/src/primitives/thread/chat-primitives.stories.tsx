@@ -11,7 +11,7 @@ import { SparklesIcon } from '../../icons/sparkles-icon.js';
 import { StopIcon } from '../../icons/stop-icon.js';
 import { useChatRuntime } from '../../react/use-chat-runtime.js';
 import * as ActionBar from '../action-bar/action-bar-parts.js';
-import { AiRoot } from '../ai-root.js';
+import { AiRoot, type AiTheme } from '../ai-root.js';
 import * as Composer from '../composer/composer-parts.js';
 import * as Message from '../message/message.js';
 import { ModelInfo } from '../model-info.js';
@@ -23,11 +23,11 @@ import * as Thread from './thread.js';
  * parts: swap any of them. The custom composer has an extra button and its own send button (`asChild`); the
  * answers have a custom "Quote" action next to the usual ones.
  */
-function CustomChat({ initialMessages, children }: { initialMessages?: ConversationMessage[] | undefined; children?: ReactNode }) {
+function CustomChat({ initialMessages, children, theme = 'system' }: { initialMessages?: ConversationMessage[] | undefined; children?: ReactNode; theme?: AiTheme }) {
   const chat = useChatRuntime({ feature: 'chat', ...(initialMessages ? { initialMessages } : {}) });
   return (
     <Thread.Root chat={chat} asChild>
-      <AiRoot className="ia-chat" style={{ height: 'calc(100vh - 32px)' }}>
+      <AiRoot theme={theme} className="ia-chat" style={{ height: 'calc(100vh - 32px)' }}>
         <Thread.Viewport className="ia-chat-log">
           <Thread.Empty className="ia-chat-empty">
             <h2 className="ia-chat-empty-title">Built from primitives</h2>
