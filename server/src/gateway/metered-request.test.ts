@@ -109,6 +109,31 @@ describe('caps hold when clients cancel', () => {
     expect(billedTokens()).toBeLessThanOrEqual(cap);
   });
 
+  it('a request cancelled while it waits to retry counts nothing: its refused attempt was not billed and nothing else was sent', async () => {
+    harness.emulator.reset();
+    await setPolicy({ project: { spendPerDayUsd: 1 } });
+    harness.emulator.addRule({ match: { contains: 'wait to retry' }, scenario: 'status=503;retry-after=2' });
+    const spentToday = async () => {
+      const limits = (await (await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { data: Array<{ kind: string; used: number }> };
+      return limits.data.find((limit) => limit.kind === 'spendPerDayUsd')?.used;
+    };
+    const before = await spentToday();
+    const abort = new AbortController();
+    const response = chat({ model: 'code', max_tokens: 100, messages: [{ role: 'user', content: 'wait to retry' }] }, { signal: abort.signal }).catch(() => undefined);
+    // The 503 comes at once: the gateway then waits out its Retry-After before the next attempt.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    abort.abort();
+    await response;
+    await waitUntil(() => harness.usage.records.at(-1)?.status === 'cancelled');
+    expect(generationCount()).toBe(0);
+    const record = harness.usage.records.at(-1)!;
+    expect(record.costBasis).toBeUndefined();
+    expect(record.costUsd ?? 0).toBe(0);
+    // Its reservation is given back whole once settled.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await spentToday()).toBe(before);
+  });
+
   it('counts tools and schemas in the worst case: 380 KB of tool definitions do not slip under a spend cap', async () => {
     await setPolicy({ features: { code: { spendPerDayUsd: 0.05 } } });
     const description = 'x'.repeat(3_800);

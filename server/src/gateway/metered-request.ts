@@ -170,6 +170,8 @@ export class MeteredRequest {
   #named: string | undefined;
   /** How many of `failedGenerations` the attempts after them have reserved for (see `attempt`). */
   #reservedAgain = 0;
+  /** Whether an attempt is out with OpenRouter (sent, and not failed on its own): aborting it may leave it billed. */
+  #attemptOut = false;
   /** What its own calls beyond the answer reserved past the estimate (`reserveMore`). */
   #reservedMoreUsd = 0;
   readonly #abort = new AbortController();
@@ -232,6 +234,12 @@ export class MeteredRequest {
   /** Counts one upstream attempt (a retry or a fallback is another). */
   attempt(): void {
     this.attempts += 1;
+    this.#attemptOut = true;
+  }
+
+  /** The last attempt failed on its own (`AttemptPreparer.attemptFailed`): a cancel now leaves nothing billed behind. */
+  attemptFailed(): void {
+    this.#attemptOut = false;
   }
 
   /**
@@ -353,8 +361,9 @@ export class MeteredRequest {
     // What the upstream named is a string or nothing: any other JSON there would cost the record its row.
     const generationId = 'generationId' in result ? textOf(result.generationId) : undefined;
     // Reached OpenRouter and may have been billed: a generation id says so, an answer does, and so does an abort
-    // mid-call. An answer without cost or id keeps its worst case (there is nothing to reconcile it with).
-    const mayBeBilled = this.attempts > 0 && result.status !== 'rejected' && (generationId !== undefined || result.status === 'ok' || this.signal.aborted);
+    // mid-call (not one before the first attempt left, nor while waiting to retry after a refusal). An answer
+    // without cost or id keeps its worst case (there is nothing to reconcile it with).
+    const mayBeBilled = this.attempts > 0 && result.status !== 'rejected' && (generationId !== undefined || result.status === 'ok' || (this.signal.aborted && this.#attemptOut));
     // The real cost can never be known (no generation to ask): the worst case stands, and the record says so.
     const worstCase = mayBeBilled && figures.costUsd === undefined && generationId === undefined && this.estimate !== undefined;
     const record: UsageRecord = {

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { DEFAULT_RETRY_POLICY, withFallbacks } from './with-fallbacks.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -70,5 +71,14 @@ describe('retries and fallback', () => {
     const { status, record } = await send('bad request');
     expect(status).toBe(400);
     expect(record).toMatchObject({ status: 'error', attempts: 1, errorCode: 'invalid_request' });
+  });
+
+  it('sends no attempt once the request was cancelled before it left (during its preparation)', async () => {
+    const cancel = new AbortController();
+    const sent: string[] = [];
+    const preparer = { beforeAttempt: () => Promise.resolve().then(() => cancel.abort()) };
+    const run = withFallbacks([PRIMARY, FALLBACK], DEFAULT_RETRY_POLICY, cancel.signal, async ({ model }) => void sent.push(model), {}, preparer);
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(sent).toEqual([]);
   });
 });

@@ -37,6 +37,11 @@ export interface AttemptObserver {
 export interface AttemptPreparer {
   /** Resolves when the attempt may start; throws (a cap's refusal) when it may not, which ends the request. */
   beforeAttempt(): Promise<void> | undefined;
+  /**
+   * The attempt ended in a failure of its own (a refusal, an error, no answer), not by the request's abort: nothing
+   * of it is left with OpenRouter, so a cancel from here on (during the backoff) cancels nothing billed.
+   */
+  attemptFailed?(): void;
 }
 
 /**
@@ -60,6 +65,8 @@ export async function withFallbacks<T>(
     for (let retry = 0; retry <= policy.maxRetries; retry += 1) {
       const prepared = preparer?.beforeAttempt();
       if (prepared) await prepared;
+      // Cancelled before this attempt left (during the stages before it, its preparation or the backoff): it is not sent.
+      signal.throwIfAborted();
       if (observer.admits && !(await observer.admits(model))) {
         skipped = true;
         break;
@@ -73,6 +80,7 @@ export async function withFallbacks<T>(
         const failure = error instanceof UpstreamTransportError ? classifyTransportError(error) : error;
         ended?.({ ok: false, aborted: signal.aborted, failure: failure instanceof UpstreamFailure ? failure : undefined });
         if (signal.aborted) throw error;
+        preparer?.attemptFailed?.();
         if (!(failure instanceof UpstreamFailure)) throw error;
         lastFailure = failure;
         if (!failure.retryable && !failure.tryFallback) throw failure.error;
