@@ -48,6 +48,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   sendJsonText(res, status, JSON.stringify(body));
 }
 
+/**
+ * Calls `listener` when the response closes (the client hung up, or the answer ended), or at once when it closed
+ * already: a client may hang up while a stage before this one awaits (an `authenticate` hook, a key lookup), and a
+ * response emits 'close' only once.
+ * @example
+ * whenClosed(res, () => admission.release());
+ */
+export function whenClosed(res: ServerResponse, listener: () => void): void {
+  if (res.closed) listener();
+  // `on`, not `once`: it closes once, and `once` would keep a wrapper for every open stream.
+  else res.on('close', listener);
+}
+
 /** Passes a request on (no argument) or an error to the next error handler (Express's `next`). */
 export type Next = (error?: unknown) => void;
 /** A handler of the hot path: Express calls it as a `RequestHandler`, the hot-route dispatcher on node:http alone. */

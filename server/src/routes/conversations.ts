@@ -9,6 +9,7 @@ import { parseRequest } from '../gateway/chat-request.js';
 import { CONVERSATION_LIMITS, type Conversation, type ConversationMessage, type ConversationMessagesPage, type ConversationOwner, type ConversationStore, type ConversationSummary } from '../store/conversation-store.js';
 import type { AttachmentView, ConversationAttachments } from '../files/conversation-attachments.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
+import { whenClosed } from '../plain-http.js';
 import { requestBaseUrl } from './files.js';
 import { identityOf } from './identity-middleware.js';
 import { isoTime } from './iso-time.js';
@@ -96,7 +97,7 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
     router.use(path, async (_req, res, next) => {
       const admission = await admitCall(identityOf(res));
       res.set(admission.headers);
-      res.once('close', admission.release);
+      whenClosed(res, admission.release);
       next();
     });
   }

@@ -7,6 +7,7 @@ import { FILE_ID, fileTooLarge, formatBytes, mediaTypeOf, UPLOAD_HOLDER, type St
 import { FILES_PATH, signedQueryOf } from '../files/file-urls.js';
 import type { GatewayFiles } from '../files/gateway-files.js';
 import { parseRequest } from '../gateway/chat-request.js';
+import { whenClosed } from '../plain-http.js';
 import type { AdmitCall } from './conversations.js';
 import { identityOf } from './identity-middleware.js';
 import { lazyRouter } from './lazy-router.js';
@@ -106,7 +107,7 @@ function admitting(admitCall: AdmitCall | undefined, identity: Parameters<AdmitC
   if (!admitCall) return undefined;
   return admitCall(identity).then((admission) => {
     res.set(admission.headers);
-    res.once('close', admission.release);
+    whenClosed(res, admission.release);
   });
 }
 

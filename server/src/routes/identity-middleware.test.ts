@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import type { Authenticate, Identity } from '../auth/identity.js';
 import { createAiGateway } from '../create-ai-gateway.js';
-import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { listenMounted } from '../../test/mounted-gateway.js';
 import { answerToAnnouncedBody } from '../../test/raw-http.js';
 
@@ -162,5 +162,53 @@ describe.each([
     expect(bodiesSeen).toEqual([...(hostParses ? [] : [undefined]), { title: 'T' }]);
     // Nobody in the body or the headers: 401.
     expect((await fetch(`${host?.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody() })).status).toBe(401);
+  });
+});
+
+describe('a caller that hangs up while the hook identifies it', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    // A session store that takes its time: the caller is gone by the time it answers.
+    harness = await startHarness({
+      authenticate: async (req) => {
+        // Asked again once the gateway read the body (it reads it here), as a hook that looks there is.
+        if (req.body !== undefined) await new Promise((resolve) => setTimeout(resolve, 300));
+        const user = req.headers[USER_HEADER];
+        return typeof user === 'string' ? { projectId: 'default', userId: user, role: 'user' } : undefined;
+      },
+    });
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+  /** Sends the whole request, then hangs up before the hook has answered. */
+  const hangUp = async (path: string, init: RequestInit) => {
+    const abort = new AbortController();
+    const sent = fetch(`${harness.url}${path}`, { ...init, headers: { [USER_HEADER]: 'gone', 'content-type': 'application/json' }, signal: abort.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    abort.abort();
+    await sent;
+  };
+
+  it('sends nothing to OpenRouter for it, and records it as cancelled', async () => {
+    harness.emulator.addRule({ match: { contains: 'hello' }, scenario: 'tps=50;tokens=100' });
+    await hangUp('/v1/chat/completions', { method: 'POST', body: chatBody({ stream: true }) });
+    await expect.poll(() => harness.usage.records.length, { timeout: 5_000 }).toBe(1);
+    expect(harness.usage.records[0]).toMatchObject({ status: 'cancelled', attempts: 0, userId: 'gone' });
+    expect(harness.emulator.generations()).toEqual([]);
+  });
+
+  it('gives back the slot it took of the caller\'s concurrent requests', async () => {
+    const saved = await fetch(`${harness.url}/api/ai/limits/policy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 0, policy: { project: {}, features: {}, users: { default: { concurrentRequests: 1 }, overrides: {} } } }),
+    });
+    expect(saved.status).toBe(200);
+    await hangUp('/api/ai/conversations', { method: 'POST', body: JSON.stringify({ title: 'gone' }) });
+    // The hook answers, then the call is admitted for nobody.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const next = await fetch(`${harness.url}/api/ai/conversations`, { headers: { [USER_HEADER]: 'gone' } });
+    expect(next.status).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
 import type { MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
-import { setHeaders, type PlainHandler, type PlainRequest } from '../plain-http.js';
+import { setHeaders, whenClosed, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import { identityOf } from './identity-middleware.js';
 
 /**
@@ -16,9 +16,8 @@ export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(li
   const { quota, beforeForward = [] } = lifecycle.ports;
   return async (req, res) => {
     const meter = lifecycle.begin(identityOf(res), route.endpoint);
-    // The client hung up before its answer ended (not when it ends normally). A response closes once: `on` spares
-    // each open stream the wrapper `once` keeps.
-    res.on('close', () => {
+    // The client hung up before its answer ended (not when it ends normally), perhaps before this handler began.
+    whenClosed(res, () => {
       if (!res.writableEnded) meter.callerLeft();
     });
     // The id of the usage record and the error log: what a client quotes when it asks why a request failed.
@@ -65,9 +64,8 @@ export function modelFieldOf(body: unknown, fallback: string): string {
 /** Aborts when the client hangs up before the response ended (not when it ends normally). */
 export function clientGoneSignal(res: ServerResponse): AbortSignal {
   const gone = new AbortController();
-  const onClose = () => {
+  whenClosed(res, () => {
     if (!res.writableEnded) gone.abort();
-  };
-  res.once('close', onClose);
+  });
   return gone.signal;
 }
