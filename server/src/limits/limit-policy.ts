@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import { isMaskedWebhookUrl, maskWebhookUrl } from '../net/safe-webhook.js';
 import { EMPTY_POLICY, MAX_SPEND_CAP_USD, type LimitPolicy } from './types.js';
 
 const positive = z.number().positive();
@@ -43,6 +45,27 @@ export const budgetAlertsSchema = z
   })
   .strict();
 export type BudgetAlerts = z.infer<typeof budgetAlertsSchema>;
+
+/**
+ * Alert settings as an admin reads them and the audit log keeps them: the webhook URL's path and query may hold the
+ * receiver's token, so it is write-only and shows as its scheme and host (`https://hooks.example.com/…`).
+ * @example
+ * shownBudgetAlerts({ thresholds: [1], webhookUrl: 'https://hooks.example.com/T0/B0/secret' }); // { thresholds: [1], webhookUrl: 'https://hooks.example.com/…' }
+ */
+export function shownBudgetAlerts(alerts: BudgetAlerts): BudgetAlerts {
+  return { ...alerts, webhookUrl: alerts.webhookUrl === null ? null : maskWebhookUrl(alerts.webhookUrl) };
+}
+
+/**
+ * The alert settings to store when an admin sends `sent` over `saved`: the webhook URL in the shown form of the saved
+ * one keeps the saved URL (a read, edited and saved back policy does not lose it); another shown form is refused
+ * rather than stored as an address.
+ */
+export function budgetAlertsToSave(saved: BudgetAlerts, sent: BudgetAlerts): BudgetAlerts {
+  if (sent.webhookUrl === null || !isMaskedWebhookUrl(sent.webhookUrl)) return sent;
+  if (saved.webhookUrl !== null && maskWebhookUrl(saved.webhookUrl) === sent.webhookUrl) return { ...sent, webhookUrl: saved.webhookUrl };
+  throw new GatewayError('invalid_parameter', `alerts.webhookUrl: ${sent.webhookUrl} is a shortened URL that is not this project's webhook; send the whole URL to change it, or null to remove it.`, { param: 'alerts.webhookUrl' });
+}
 
 export interface ProjectLimits {
   policy: LimitPolicy;

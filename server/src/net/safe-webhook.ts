@@ -55,6 +55,32 @@ export interface WebhookClient {
   post(url: string, payload: unknown): Promise<WebhookResponse>;
 }
 
+/** What stands for the hidden part of a webhook URL when it is shown. */
+const HIDDEN_PART = '…';
+
+/**
+ * A webhook URL as it may be shown, logged or audited: its scheme, host and port, with `…` for a path, query or
+ * fragment (where receivers such as Slack put their token) and no user name or password. A URL with nothing past its
+ * host comes back whole.
+ * @example
+ * maskWebhookUrl('https://hooks.example.com/T000/B000/XXXX'); // 'https://hooks.example.com/…'
+ */
+export function maskWebhookUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return HIDDEN_PART;
+  }
+  const hidden = parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '';
+  return `${parsed.protocol}//${parsed.host}/${hidden ? HIDDEN_PART : ''}`;
+}
+
+/** Whether a URL is in the form `maskWebhookUrl` shows (sent back by an admin who only read it), not an address. */
+export function isMaskedWebhookUrl(url: string): boolean {
+  return url.endsWith(`/${HIDDEN_PART}`);
+}
+
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024;
 

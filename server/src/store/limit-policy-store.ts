@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { GatewayError } from '../errors.js';
-import { budgetAlertsSchema, DEFAULT_PROJECT_LIMITS, freezePolicy, limitPolicySchema, type BudgetAlerts, type LimitPolicySource, type ProjectLimits } from '../limits/limit-policy.js';
+import { budgetAlertsSchema, budgetAlertsToSave, DEFAULT_PROJECT_LIMITS, freezePolicy, limitPolicySchema, type BudgetAlerts, type LimitPolicySource, type ProjectLimits, shownBudgetAlerts } from '../limits/limit-policy.js';
 import type { LimitPolicy } from '../limits/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
@@ -55,9 +55,16 @@ export class LimitPolicyStore implements LimitPolicySource {
       : DEFAULT_PROJECT_LIMITS;
   }
 
-  /** Saves limits and alert settings if `expectedVersion` is current (0 for a project never configured); 409 otherwise. */
+  /**
+   * Saves limits and alert settings if `expectedVersion` is current (0 for a project never configured); 409 otherwise.
+   * A webhook URL sent back in the form it is shown in keeps the saved one.
+   */
   async save(projectId: string, change: { policy?: LimitPolicy; alerts?: BudgetAlerts }, expectedVersion: number, actor: string): Promise<ProjectLimits> {
-    return this.#write(projectId, expectedVersion, actor, 'limits.update', (current) => ({ ...current, ...change }));
+    return this.#write(projectId, expectedVersion, actor, 'limits.update', (current) => ({
+      ...current,
+      ...change,
+      ...(change.alerts ? { alerts: budgetAlertsToSave(current.alerts, change.alerts) } : {}),
+    }));
   }
 
   /** Stops (or restarts) all AI traffic of a project at once. */
@@ -108,7 +115,7 @@ export class LimitPolicyStore implements LimitPolicySource {
         : await trx.updateTable('limit_policies').set(row).where('project_id', '=', projectId).where('version', '=', current.version).executeTakeFirst();
       const count = 'numInsertedOrUpdatedRows' in result ? Number(result.numInsertedOrUpdatedRows ?? 0) : Number(result.numUpdatedRows);
       if (count !== 1) return false;
-      const summary = (limits: ProjectLimits) => ({ policy: limits.policy, alerts: limits.alerts, stopped: limits.stopped, stopReason: limits.stopReason });
+      const summary = (limits: ProjectLimits) => ({ policy: limits.policy, alerts: shownBudgetAlerts(limits.alerts), stopped: limits.stopped, stopReason: limits.stopReason });
       await this.audit.record({ projectId, actor, action, target: `project:${projectId}`, before: summary(current), after: summary(next) }, trx);
       return true;
     });

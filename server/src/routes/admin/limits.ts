@@ -2,9 +2,9 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseRequest } from '../../gateway/chat-request.js';
 import { GatewayError } from '../../errors.js';
-import { budgetAlertsSchema, limitPolicySchema, type ProjectLimits } from '../../limits/limit-policy.js';
+import { budgetAlertsSchema, limitPolicySchema, shownBudgetAlerts, type ProjectLimits } from '../../limits/limit-policy.js';
 import type { LimitPolicyStore } from '../../store/limit-policy-store.js';
-import { WebhookError, type WebhookClient } from '../../net/safe-webhook.js';
+import { isMaskedWebhookUrl, WebhookError, type WebhookClient } from '../../net/safe-webhook.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
 import { isoTime } from '../iso-time.js';
 import { adminActor } from './admin-actor.js';
@@ -20,7 +20,7 @@ const stopSchema = z.object({ stopped: z.boolean(), reason: z.string().trim().ma
 
 const view = (limits: ProjectLimits) => ({
   policy: limits.policy,
-  alerts: limits.alerts,
+  alerts: shownBudgetAlerts(limits.alerts),
   stopped: limits.stopped,
   stopReason: limits.stopReason,
   version: limits.version,
@@ -32,7 +32,8 @@ const view = (limits: ProjectLimits) => ({
  * `GET|PUT /api/ai/limits/policy`: the project's limits (project, per feature, per user with a default and
  * overrides) and budget alert settings, saved with a version check. `POST /api/ai/emergency-stop`: stops or
  * restarts all AI traffic of the project at once. Both audited. A budget alert webhook URL is checked where it leads
- * (after DNS) before it is saved: one that reaches this gateway's own network is a 400.
+ * (after DNS) before it is saved: one that reaches this gateway's own network is a 400. It is write-only: answers
+ * show its scheme and host (`https://hooks.example.com/…`), and that form sent back keeps it.
  */
 export function limitsAdminRouter(limits: LimitPolicyStore, webhooks: WebhookClient): Router {
   const router = Router();
@@ -44,7 +45,8 @@ export function limitsAdminRouter(limits: LimitPolicyStore, webhooks: WebhookCli
   router.put('/api/ai/limits/policy', async (req, res) => {
     const identity = identityOf(res);
     const body = parseRequest(saveSchema, req.body);
-    if (body.alerts?.webhookUrl) await checkWebhookUrl(webhooks, body.alerts.webhookUrl);
+    // The shown form of the saved URL keeps it (checked when it was saved); the store refuses any other shown form.
+    if (body.alerts?.webhookUrl && !isMaskedWebhookUrl(body.alerts.webhookUrl)) await checkWebhookUrl(webhooks, body.alerts.webhookUrl);
     const change = { ...(body.policy ? { policy: body.policy } : {}), ...(body.alerts ? { alerts: body.alerts } : {}) };
     res.json(view(await limits.save(identity.projectId, change, body.version, adminActor(identity))));
   });
