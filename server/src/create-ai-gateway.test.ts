@@ -27,7 +27,7 @@ describe('createAiGateway options', () => {
     const record = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', record);
     try {
-      for (const redisUrl of ['redis://:hunter2pass@127.0.0.1:notaport', 'localhost:6379', 'notaurl://:hunter2pass@cache.internal', 'redis://user:hunter2pass@[cache']) {
+      for (const redisUrl of ['redis://:hunter2pass@127.0.0.1:notaport', 'localhost:6379', 'notaurl://:hunter2pass@cache.internal', 'redis://user:hunter2pass@[cache', 'redis://:hunter2pass/Zm9v+YmFy@cache.internal:6379']) {
         expect(() => createAiGateway({ database, limits: { redisUrl } })).toThrow(TypeError);
         expect(() => createAiGateway({ database, limits: { redisUrl } })).not.toThrow(/hunter2pass/);
       }

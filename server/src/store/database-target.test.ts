@@ -20,6 +20,13 @@ describe('parseDatabaseTarget', () => {
     expect(() => parseDatabaseTarget('file:ai.db')).toThrow('unsupported database "file:"');
     expect(() => parseDatabaseTarget('redis://cache')).toThrow('unsupported database "redis:"');
   });
+
+  it('refuses a URL it cannot read without repeating the password in it (a base64 one holds / and +, unencoded)', () => {
+    for (const setting of ['postgres://app:hunter2/Zm9v+YmFy==@db.internal:5432/ai', 'postgres://app:hunter2#pass@db/ai', 'mysql://root:hunter2?pass@db/ai']) {
+      expect(() => parseDatabaseTarget(setting)).toThrow();
+      expect(() => parseDatabaseTarget(setting)).not.toThrow(/hunter2/);
+    }
+  });
 });
 
 describe('connectionFailureOf', () => {
