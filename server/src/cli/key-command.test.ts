@@ -185,6 +185,17 @@ describe('insforge-ai key without a stored key', () => {
     expect((await cli(database, ['set', GOOD_KEY])).err).toContain('never taken from the command line');
   });
 
+  it('refuses an upstream URL that is not http(s) without printing the password in it', async () => {
+    const database = join(directory, 'upstream.db');
+    for (const [argv, env] of [[['--upstream', 'ftp://proxy:hunter2pass@proxy.internal/api/v1'], {}], [[], { OPENROUTER_BASE_URL: 'https://proxy:hunter2/pass@proxy.internal/api/v1' }]] as const) {
+      const out: string[] = [];
+      const result = await runCli(['key', 'test', '--database', database, ...argv], { OPENROUTER_API_KEY: ENVIRONMENT_KEY, ...env }, { out: (line) => out.push(line), err: (line) => out.push(line) });
+      expect(result).toBe(2);
+      expect(out.join('\n')).toContain('must be an http(s) URL, got "');
+      expect(out.join('\n')).not.toContain('hunter2');
+    }
+  });
+
   it('refuses empty or several-line input on stdin', async () => {
     const database = join(directory, 'stdin.db');
     expect(await cli(database, ['set'], { stdin: '\n' })).toMatchObject({ exitCode: 1, err: expect.stringContaining('no key on stdin') });

@@ -4,6 +4,7 @@ import type { GatewayStores } from '../store/gateway-stores.js';
 import { maskProviderKey, ProviderKeyStore, type RotationReport } from '../store/provider-key-store.js';
 import { validateOpenRouterKey, type KeyFacts } from '../upstream/key-validation.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient } from '../upstream/openrouter-client.js';
+import { withoutUrlCredentials } from '../url-credentials.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { encryptionFrom, STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores, type StoreTarget } from './cli-stores.js';
@@ -214,7 +215,7 @@ function upstreamUrl(flag: string | undefined, env: CliEnvironment): string {
   } catch {
     url = undefined;
   }
-  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw usageError(`${source} must be an http(s) URL, got "${text}"`);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw usageError(`${source} must be an http(s) URL, got "${withoutUrlCredentials(text)}"`);
   return text.replace(/\/+$/, '');
 }
 

@@ -143,6 +143,12 @@ describe('insforge-ai serve: refusing to start', () => {
     expect(await failure(['serve', '--prot', '80'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('unknown option --prot') });
     expect(await failure(['serve', '--port', 'eighty'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('--port must be a port number') });
     expect(await failure(['serve', '--upstream', 'openrouter.ai'])).toMatchObject({ exitCode: 2, output: expect.stringContaining('--upstream must be an http(s) URL') });
+    // The URL's password stays out of the message, for a URL of another scheme or one a password with a `/` breaks.
+    for (const upstream of ['ftp://proxy:hunter2pass@proxy.internal/api/v1', 'https://proxy:hunter2/pass@proxy.internal/api/v1']) {
+      const refused = await failure(['serve', '--upstream', upstream]);
+      expect(refused).toMatchObject({ exitCode: 2, output: expect.stringContaining('--upstream must be an http(s) URL') });
+      expect(refused.output).not.toContain('hunter2');
+    }
     expect(await failure(['serve'], { ...ENV, PORT: '99999' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('PORT must be a port number') });
     expect(await failure(['serve', '--port', '0'], { INSFORGE_AI_ADMIN_TOKEN: 'short' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('INSFORGE_AI_ADMIN_TOKEN must be at least 16') });
   });

@@ -261,7 +261,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const metricsUrl = metricsServer ? `http://${displayHost(metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
 
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
-  io.out(`  upstream      ${withoutCredentials(upstreamUrl)} (${upstreamKey.banner}${values['upstream-http2'] ? '; HTTP/2 offered' : ''})`);
+  io.out(`  upstream      ${withoutUrlCredentials(upstreamUrl)} (${upstreamKey.banner}${values['upstream-http2'] ? '; HTTP/2 offered' : ''})`);
   io.out(`  features      ${served.length > 0 ? served.map((feature) => `${feature.name} (${feature.modality}: ${feature.model})`).join(', ') : 'none'}`);
   io.out(`  database      ${newDatabaseFile !== undefined ? `${newDatabaseFile} (created just now)` : (gateway.context.databaseLocation ?? 'custom')}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
@@ -389,18 +389,10 @@ function parseHttpUrl(text: string, source: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw usageError(`${source} must be an http(s) URL, got "${text}"`);
+    throw usageError(`${source} must be an http(s) URL, got "${withoutUrlCredentials(text)}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${source} must be an http(s) URL, got "${text}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`${source} must be an http(s) URL, got "${withoutUrlCredentials(text)}"`);
   return text;
-}
-
-function withoutCredentials(text: string): string {
-  const url = new URL(text);
-  if (!url.username && !url.password) return text;
-  url.username = '';
-  url.password = '';
-  return url.toString();
 }
 
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '[::]';
