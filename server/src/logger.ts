@@ -79,7 +79,13 @@ function brokenSecretPattern(patterns: Map<string, RegExp>, secret: string): Reg
  */
 export function redactingLogger(inner: GatewayLogger, secrets: () => Array<string | undefined>): GatewayLogger {
   const redact = secretRedactor(secrets);
-  const clean = (fields?: Record<string, unknown>) => (fields ? (JSON.parse(redact(JSON.stringify(fields, errorReplacer))) as Record<string, unknown>) : undefined);
+  // Each string is redacted before JSON escapes it (a written `\n` becomes `\\n`, a quote `\"`, and the secret would no
+  // longer be found); the JSON text once more after, for a secret in a field's name.
+  const replacer = (key: string, value: unknown) => {
+    const replaced = errorReplacer(key, value);
+    return typeof replaced === 'string' ? redact(replaced) : replaced;
+  };
+  const clean = (fields?: Record<string, unknown>) => (fields ? (JSON.parse(redact(JSON.stringify(fields, replacer))) as Record<string, unknown>) : undefined);
   const wrap = (level: keyof GatewayLogger) => (message: string, fields?: Record<string, unknown>) => {
     const cleaned = clean(fields);
     inner[level](redact(message), ...(cleaned ? [cleaned] : []));

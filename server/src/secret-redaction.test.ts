@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../test/harness.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
-import { secretRedactor } from './logger.js';
+import { redactingLogger, secretRedactor } from './logger.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -114,5 +114,19 @@ describe('secretRedactor', () => {
     expect(redact('line 0123456789abcdef0123\n456789abcdef')).toBe('line [redacted]');
     // A key shape takes its dashes and underscores with it, so no tail of one is left.
     expect(secretRedactor(() => [])('bad sk-or-v1-emulator-key_2 here')).toBe('bad [redacted] here');
+  });
+});
+
+describe('redactingLogger', () => {
+  it('removes a secret broken by a written line break, or next to a quote, from the fields as from the message', () => {
+    const key = 'sk-or-v1-0123456789abcdef0123456789abcdef';
+    const lines: string[] = [];
+    const record = (message: string, fields?: Record<string, unknown>) => void lines.push(`${message} ${JSON.stringify(fields)}`);
+    const logger = redactingLogger({ info: record, warn: record, error: record }, () => [key, 'admin"token\\0123456789']);
+    const broken = 'upstream said: bad key 0123456789abcdef0123\\n456789abcdef';
+    logger.error(broken, { error: new Error(broken), detail: { text: broken }, quoted: 'token admin"token\\0123456789' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/0123456789abcdef0123|456789abcdef|admin\\?"token/);
+    expect(lines[0]).toContain('upstream said: bad key [redacted]');
   });
 });
