@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { useTemporaryDirectory } from '../test/temporary-directory.js';
@@ -38,6 +39,33 @@ describe('createAiGateway options', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', record);
+    }
+  });
+
+  // A host that catches the error and tries again would otherwise keep one Redis connection per try, and a process
+  // whose only mistake was a misspelt policy would never exit.
+  it('refuses a limits or conversations option it cannot use before it connects to Redis or opens the database', async () => {
+    const database = inDirectory('never.db');
+    let connections = 0;
+    const redis = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => redis.listen(0, '127.0.0.1', resolve));
+    const redisUrl = `redis://127.0.0.1:${(redis.address() as AddressInfo).port}`;
+    try {
+      const refused: [AiGatewayOptions, string][] = [
+        [{ limits: { redisUrl, onRedisFailure: 'fail-opne' as 'fail-open' } }, 'createAiGateway: limits.onRedisFailure: '],
+        [{ limits: { redisUrl, redisKeyPrefix: 7 as unknown as string } }, 'createAiGateway: limits.redisKeyPrefix: '],
+        [{ conversations: { conversationsPerOwner: -1 } }, 'createAiGateway: conversations.conversationsPerOwner: '],
+        [{ conversations: { messageBytes: Number.NaN } }, 'createAiGateway: conversations.messageBytes: '],
+      ];
+      for (const [options, message] of refused) expect(() => createAiGateway({ database, ...options })).toThrow(message);
+      await delay(300);
+      expect(connections).toBe(0);
+      expect(existsSync(database)).toBe(false);
+    } finally {
+      await new Promise((resolve) => redis.close(resolve));
     }
   });
 });

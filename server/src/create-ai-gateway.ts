@@ -238,6 +238,21 @@ const optionsSchema = z.object({
   catalogTtlMs: z.number().int().nonnegative().optional(),
   retry: z.object({ maxRetries: z.number().int().min(0).max(10), baseDelayMs: z.number().nonnegative(), maxDelayMs: z.number().nonnegative(), maxRetryAfterMs: z.number().nonnegative() }).partial().optional(),
   defaultProjectId: z.string().min(1).optional(),
+  // Checked here, before anything connects: a policy refused once the Redis client exists would leave it open.
+  limits: z
+    .object({
+      redisUrl: z.string().min(1).optional(),
+      redisKeyPrefix: z.string().optional(),
+      onRedisFailure: z.enum(['fail-closed', 'fail-open']).optional(),
+      backend: z.custom<QuotaBackend>((value) => typeof value === 'object' && value !== null, 'backend must be a QuotaBackend').optional(),
+    })
+    .strict()
+    .optional(),
+  conversations: z
+    .object({ conversationsPerOwner: z.number().int().positive(), messagesPerConversation: z.number().int().positive(), messageBytes: z.number().int().positive(), bytesPerOwner: z.number().int().positive() })
+    .partial()
+    .strict()
+    .optional(),
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
   ledger: usageLedgerSettingsSchema.optional(),
   operations: operationsOptionsSchema.optional(),
