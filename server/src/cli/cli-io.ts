@@ -9,9 +9,34 @@ export interface CliIo {
 }
 
 export const processIo: CliIo = {
-  out: (line) => void process.stdout.write(`${line}\n`),
-  err: (line) => void process.stderr.write(`${line}\n`),
+  out: (line) => writeLine(process.stdout, line),
+  err: (line) => writeLine(process.stderr, line),
 };
+
+/** What a write fails with once nothing reads the stream: a closed terminal (EIO), a closed pipe (`| head`: EPIPE). */
+const READER_GONE_CODES: ReadonlySet<string> = new Set(['EIO', 'EPIPE', 'ECONNRESET']);
+
+function writeLine(stream: NodeJS.WriteStream, line: string): void {
+  // A stream whose reader went away is destroyed; what would have been written there has nowhere else to go.
+  if (!stream.destroyed) stream.write(`${line}\n`);
+}
+
+/**
+ * Lets the process outlive its stdout and stderr: once their reader is gone (the terminal closed, which also sends
+ * SIGHUP, or the pipe's reader exited), what is written there is dropped. Without it the first such write is an
+ * uncaught error that ends the process, in the middle of the shutdown that writes the usage records. Any other
+ * error of the streams still ends it.
+ *
+ * @example
+ * keepRunningWithoutOutput(); // in the CLI's entry point, before anything is written
+ */
+export function keepRunningWithoutOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === undefined || !READER_GONE_CODES.has(error.code)) throw error;
+    });
+  }
+}
 
 /** The gateway's logs as JSON lines on the error stream; info only when `verbose`. */
 export function jsonLinesLogger(io: CliIo, verbose: boolean): GatewayLogger {

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-import { processIo } from './cli-io.js';
+import { keepRunningWithoutOutput, processIo } from './cli-io.js';
 import { runCli } from './run.js';
 
 /** How long a second signal waits for the records of the requests it ends before quitting anyway. */
 const FORCED_STOP_MS = 10_000;
 
+/** The exit code of a stop a second signal forced: 128 + the signal's number. */
+const FORCED_EXIT_CODES: Readonly<Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+keepRunningWithoutOutput();
 const result = await runCli(process.argv.slice(2), process.env, processIo);
 if (typeof result === 'number') {
   process.exitCode = result;
@@ -20,9 +24,9 @@ if (typeof result === 'number') {
         process.exit(1);
       },
     );
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: keyof typeof FORCED_EXIT_CODES) => {
     signals += 1;
-    const forcedCode = signal === 'SIGINT' ? 130 : 143;
+    const forcedCode = FORCED_EXIT_CODES[signal];
     if (signals === 1) {
       processIo.err(`${signal}: shutting down (${result.stopping ? `${result.stopping}; ` : ''}press Ctrl-C again to force)`);
       void exitOnceStopped(result.close());
@@ -40,6 +44,7 @@ if (typeof result === 'number') {
       process.exit(forcedCode);
     }
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // SIGHUP (the terminal closed, a supervisor asking to stop) stops as SIGTERM does: its default action would end the
+  // process at once, without the records of the requests in flight.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
 }

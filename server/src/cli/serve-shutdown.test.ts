@@ -69,6 +69,38 @@ describe('insforge-ai serve on SIGTERM', () => {
     }
   }, 30_000);
 
+  // A closed terminal sends SIGHUP and takes stdout and stderr with it: the shutdown then must neither be skipped (the
+  // default action of SIGHUP ends the process at once, leaving no records) nor crash on its first write (EPIPE, EIO).
+  it('on SIGHUP with its terminal gone shuts down as on SIGTERM: streams end with an error event, every request is recorded, exit 0', async () => {
+    const featuresFile = join(directory, 'features-hangup.json');
+    await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
+    const databaseFile = join(directory, 'ai-hangup.db');
+    const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5', '--verbose'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
+    try {
+      emulator.addRule({ match: { contains: 'hung up' }, scenario: 'tps=10;tokens=500' });
+      const stream = await fetch(`${serve.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'a long answer, then the terminal hung up' }] }),
+      });
+      expect(stream.status).toBe(200);
+      const body = stream.text();
+      serve.child.stdout?.destroy();
+      serve.child.stderr?.destroy();
+      const exited = serve.stop('SIGHUP');
+      expect(parseSseBody(await body).events.at(-1)).toMatchObject({ error: { code: 'service_unavailable' } });
+      expect(await exited).toBe(0);
+      const database = new Database(databaseFile, { readonly: true });
+      try {
+        expect(database.prepare('select status, streamed, error_code from usage_records').all()).toEqual([{ status: 'error', streamed: 1, error_code: 'service_unavailable' }]);
+      } finally {
+        database.close();
+      }
+    } finally {
+      if (serve.child.exitCode === null) serve.child.kill('SIGKILL');
+    }
+  }, 30_000);
+
   it('on a second signal ends every request in flight at once, still with an error event and a record, and exits 143', async () => {
     const featuresFile = join(directory, 'features-twice.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
