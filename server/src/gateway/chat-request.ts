@@ -160,12 +160,17 @@ export function parseChatRequest(body: unknown): ChatRequest {
   return parseRequest(chatRequestSchema, body);
 }
 
-/** Validates a request body with a schema; the first problem becomes a 400 naming the parameter. */
+/**
+ * Validates a request body with a schema; the first problem becomes a 400 naming the parameter. A field a strict
+ * schema does not know is named too: dropped, it would leave the client thinking it had been applied.
+ */
 export function parseRequest<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const param = issue?.path.map(String).join('.') || undefined;
-  const message = issue ? `${param ? `${param}: ` : ''}${issue.message}` : 'The request body is not valid.';
+  const unknownField = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const param = [...(issue?.path ?? []), ...(unknownField === undefined ? [] : [unknownField])].map(String).join('.') || undefined;
+  const reason = unknownField === undefined ? issue?.message : 'not a field this endpoint takes; rather than ignore it, the gateway sent nothing';
+  const message = reason ? `${param ? `${param}: ` : ''}${reason}` : 'The request body is not valid.';
   throw new GatewayError(body === undefined || typeof body !== 'object' ? 'invalid_request' : 'invalid_parameter', message, param ? { param } : {});
 }

@@ -12,6 +12,18 @@ export const imageSizeSchema = z
   .regex(/^\d{2,4}x\d{2,4}$/, 'size must look like 1024x1024')
   .refine((size) => size.split('x').every((side) => Number(side) >= 64 && Number(side) <= 4096), 'each side of size must be 64 to 4096 pixels');
 
+/** The qualities OpenAI's clients send: the gpt-image models' four, and DALL·E 3's `standard` and `hd`. */
+export const IMAGE_QUALITIES = ['auto', 'low', 'medium', 'high', 'standard', 'hd'] as const;
+export type ImageQuality = (typeof IMAGE_QUALITIES)[number];
+
+/**
+ * A quality in OpenRouter's words (`auto`, `low`, `medium`, `high`): DALL·E 3's `standard` and `hd` are its `medium`
+ * and `high`, as OpenRouter would not know them.
+ */
+export function openRouterQuality(quality: ImageQuality): 'auto' | 'low' | 'medium' | 'high' {
+  return quality === 'standard' ? 'medium' : quality === 'hd' ? 'high' : quality;
+}
+
 /** An image request after each protocol's parsing: what the core needs, in one shape. */
 export interface ImageGenerationRequest {
   /** A feature name, or a raw model id where the project allows it. */
@@ -19,8 +31,13 @@ export interface ImageGenerationRequest {
   prompt: string;
   n: number;
   size: string;
-  quality?: 'standard' | 'hd';
+  /** In OpenRouter's words (`openRouterQuality`). */
+  quality?: 'auto' | 'low' | 'medium' | 'high';
   style?: 'vivid' | 'natural';
+  /** The gpt-image models' options, sent as OpenRouter names them (its providers without the knob ignore them). */
+  background?: 'auto' | 'transparent' | 'opaque';
+  outputFormat?: 'png' | 'jpeg' | 'webp';
+  outputCompression?: number;
   /** How the OpenAI route returns each image; InsForge's route always wants data URLs. */
   responseFormat: 'b64_json' | 'url';
   user?: string;

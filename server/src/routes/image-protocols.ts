@@ -1,22 +1,34 @@
 import { z } from 'zod';
 import { parseRequest } from '../gateway/chat-request.js';
-import { DEFAULT_IMAGE_FEATURE, DEFAULT_IMAGE_SIZE, imageDataUrl, imageSizeSchema, type ImageGenerationRequest, type ImageProtocol } from '../gateway/image-request.js';
+import { DEFAULT_IMAGE_FEATURE, DEFAULT_IMAGE_SIZE, IMAGE_QUALITIES, imageDataUrl, imageSizeSchema, openRouterQuality, type ImageGenerationRequest, type ImageProtocol } from '../gateway/image-request.js';
 import { usageFigures } from '../upstream/usage-figures.js';
 
-/** OpenAI's images request; fields not named here never reach OpenRouter. */
-export const imageGenerationSchema = z.object({
-  prompt: z.string().trim().min(1, 'prompt is required').max(32_000),
-  model: z.string().min(1).nullish(),
-  n: z.number().int().min(1).max(4).nullish(),
-  size: imageSizeSchema.nullish(),
-  quality: z.enum(['standard', 'hd']).nullish(),
-  style: z.enum(['vivid', 'natural']).nullish(),
-  response_format: z.enum(['b64_json', 'url']).nullish(),
-  user: z.string().max(256).nullish(),
-  // Refused, not dropped: the openai SDK reads an answer to `stream: true` as events, and a JSON body as none at all
-  // (an image billed, and nothing to show for it).
-  stream: z.literal(false, { error: 'the gateway answers images as one JSON body; leave stream out or send false' }).nullish(),
-});
+/**
+ * OpenAI's images request. Each field is sent to OpenRouter in its words or refused, never dropped: a field not
+ * named here is refused with a 400 naming it (an image generated without it would be billed all the same).
+ */
+export const imageGenerationSchema = z
+  .object({
+    prompt: z.string().trim().min(1, 'prompt is required').max(32_000),
+    model: z.string().min(1).nullish(),
+    n: z.number().int().min(1).max(4).nullish(),
+    size: imageSizeSchema.nullish(),
+    quality: z.enum(IMAGE_QUALITIES).nullish(),
+    style: z.enum(['vivid', 'natural']).nullish(),
+    background: z.enum(['auto', 'transparent', 'opaque']).nullish(),
+    // The formats the gateway can read back (SVG, which some OpenRouter models draw, is not a picture it gives).
+    output_format: z.enum(['png', 'jpeg', 'webp']).nullish(),
+    output_compression: z.number().int().min(0).max(100).nullish(),
+    // OpenRouter's images API has no moderation setting: only the default can be honoured.
+    moderation: z.literal('auto', { error: 'OpenRouter takes no moderation setting for images; leave moderation out or send "auto"' }).nullish(),
+    response_format: z.enum(['b64_json', 'url']).nullish(),
+    user: z.string().max(256).nullish(),
+    // Refused, not dropped: the openai SDK reads an answer to `stream: true` as events, and a JSON body as none at all
+    // (an image billed, and nothing to show for it).
+    stream: z.literal(false, { error: 'the gateway answers images as one JSON body; leave stream out or send false' }).nullish(),
+    partial_images: z.literal(0, { error: 'partial images come only in a stream, which the gateway does not send; leave partial_images out' }).nullish(),
+  })
+  .strict();
 
 export const openAIImageProtocol: ImageProtocol = {
   toRequest(body) {
@@ -28,8 +40,11 @@ export const openAIImageProtocol: ImageProtocol = {
       size: parsed.size ?? DEFAULT_IMAGE_SIZE,
       responseFormat: parsed.response_format ?? 'b64_json',
     };
-    if (parsed.quality) request.quality = parsed.quality;
+    if (parsed.quality) request.quality = openRouterQuality(parsed.quality);
     if (parsed.style) request.style = parsed.style;
+    if (parsed.background) request.background = parsed.background;
+    if (parsed.output_format) request.outputFormat = parsed.output_format;
+    if (typeof parsed.output_compression === 'number') request.outputCompression = parsed.output_compression;
     if (parsed.user) request.user = parsed.user;
     return request;
   },
@@ -74,7 +89,7 @@ export const insforgeImageProtocol: ImageProtocol = {
       size: parsed.size ?? DEFAULT_IMAGE_SIZE,
       responseFormat: 'url',
     };
-    if (parsed.quality) request.quality = parsed.quality;
+    if (parsed.quality) request.quality = openRouterQuality(parsed.quality);
     if (parsed.style) request.style = parsed.style;
     return request;
   },

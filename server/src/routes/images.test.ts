@@ -61,8 +61,21 @@ describe('POST /v1/images/generations', () => {
     const [record] = harness.usage.records.slice(before);
     expect(record).toMatchObject({ requestedModel: 'image', feature: 'image', imageCount: 1, imageResolution: '1792x1024' });
     const upstream = upstreamRequestOf(record?.generationId);
-    expect(upstream).toMatchObject({ prompt: image?.revised_prompt, quality: 'hd', n: 1 });
+    // OpenRouter's quality is auto, low, medium or high: DALL·E 3's hd is its high.
+    expect(upstream).toMatchObject({ prompt: image?.revised_prompt, quality: 'high', n: 1 });
     expect(upstream).not.toHaveProperty('response_format');
+  });
+
+  // What the gpt-image models take besides DALL·E's fields: each reaches OpenRouter in its own words, or is refused.
+  it('sends background, output_format, output_compression and quality as OpenRouter takes them', async () => {
+    const before = harness.usage.records.length;
+    const response = await openai.images.generate({ prompt: 'a paper crane', background: 'transparent', output_format: 'webp', output_compression: 80, quality: 'low', moderation: 'auto', partial_images: 0 });
+    expect(response.data).toHaveLength(1);
+    const standard = await openai.images.generate({ prompt: 'a paper boat', quality: 'standard', output_format: 'png' });
+    expect(standard.data).toHaveLength(1);
+    const [first, second] = harness.usage.records.slice(before);
+    expect(upstreamRequestOf(first?.generationId)).toEqual({ model: 'black-forest-labs/flux.2-pro', prompt: 'a paper crane', n: 1, size: '1024x1024', user: 'user-1', background: 'transparent', output_format: 'webp', output_compression: 80, quality: 'low' });
+    expect(upstreamRequestOf(second?.generationId)).toMatchObject({ quality: 'medium', output_format: 'png' });
   });
 
   it('refuses response_format url with a 413 before generating when the caller\'s files are at their cap, and never loses an image it paid for', async () => {
@@ -159,6 +172,29 @@ describe('POST /v1/images/generations errors', () => {
       expect(((await response.json()) as { error: { param: string; code: string } }).error).toMatchObject({ param, code: 'invalid_parameter' });
     }
     expect(harness.usage.records.slice(before).map((record) => `${record.endpoint}:${record.status}`)).toEqual(Array(8).fill('images:rejected'));
+  });
+
+  // Ignored, each would cost an image that is not the one asked for: a moderation level OpenRouter has no field for,
+  // partial images of a stream the gateway does not send, a field no images API has (a typo of one that does).
+  it('refuses a field it would not send on with a 400 naming it, before anything is generated', async () => {
+    const before = harness.usage.records.length;
+    const generations = harness.emulator.generations().length;
+    for (const [body, param] of [
+      [{ prompt: 'x', moderation: 'low' }, 'moderation'],
+      [{ prompt: 'x', partial_images: 2 }, 'partial_images'],
+      [{ prompt: 'x', output_compression: 101 }, 'output_compression'],
+      [{ prompt: 'x', output_format: 'svg' }, 'output_format'],
+      [{ prompt: 'x', backgorund: 'transparent' }, 'backgorund'],
+      [{ prompt: 'x', aspect_ratio: '16:9' }, 'aspect_ratio'],
+    ] as const) {
+      const response = await post(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      const { error } = (await response.json()) as { error: { param: string; code: string; message: string } };
+      expect(error, JSON.stringify(body)).toMatchObject({ param, code: 'invalid_parameter' });
+      expect(error.message.startsWith(`${param}: `)).toBe(true);
+    }
+    expect(harness.usage.records.slice(before).map((record) => record.status)).toEqual(Array(6).fill('rejected'));
+    expect(harness.emulator.generations()).toHaveLength(generations);
   });
 
   it('refuses stream: true with a 400 naming stream that the openai SDK throws, instead of a JSON body its stream reader reads as no events', async () => {

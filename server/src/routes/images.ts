@@ -46,6 +46,9 @@ export function imageRoute(context: GatewayContext, protocol: ImageProtocol, sto
       const prompt = request.style ? `${request.prompt}\n\n${STYLE_SUFFIX[request.style]}` : request.prompt;
       const body: Record<string, unknown> = { prompt, n: request.n, size: request.size };
       if (request.quality) body['quality'] = request.quality;
+      if (request.background) body['background'] = request.background;
+      if (request.outputFormat) body['output_format'] = request.outputFormat;
+      if (request.outputCompression !== undefined) body['output_compression'] = request.outputCompression;
       const endUser = meter.identity.userId ?? request.user;
       if (endUser) body['user'] = endUser;
       Object.assign(body, target.feature.params.extra);

@@ -175,7 +175,7 @@ describe('POST /api/ai/image/generation', () => {
     expect(body.usage).toMatchObject({ imageCount: 2, promptTokens: expect.any(Number), completionTokens: expect.any(Number) });
     const [record] = harness.usage.records.slice(before);
     expect(record).toMatchObject({ endpoint: 'images', status: 'ok', feature: 'image', imageCount: 2, imageResolution: '512x512', promptTokens: body.usage.promptTokens });
-    expect(upstreamRequestOf(record?.generationId)).toMatchObject({ n: 2, size: '512x512', quality: 'hd', prompt: expect.stringMatching(/^a paper boat\n\nStyle: natural/) });
+    expect(upstreamRequestOf(record?.generationId)).toMatchObject({ n: 2, size: '512x512', quality: 'high', prompt: expect.stringMatching(/^a paper boat\n\nStyle: natural/) });
   });
 
   it('answers invalid input with a 400 naming the parameter', async () => {
