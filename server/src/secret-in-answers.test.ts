@@ -78,6 +78,8 @@ afterEach(() => {
 const post = (path: string, body: Record<string, unknown>, token = CLIENT_KEY) =>
   fetch(`${harness.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const chatBody = (stream: boolean) => ({ model: 'chat', stream, messages: [{ role: 'user', content: 'What did I send?' }], stream_options: stream ? { include_usage: true } : undefined });
+/** The chat body for a route: InsForge's takes no `stream_options`, OpenAI's field. */
+const chatBodyFor = (path: string, stream: boolean) => (path.startsWith('/v1') ? chatBody(stream) : { model: 'chat', stream, messages: [{ role: 'user', content: 'What did I send?' }] });
 /** The record of the request that was sent last, once the sink has it. */
 async function recordAfter(count: number): Promise<UsageRecord> {
   await expect.poll(() => harness.usage.records.length).toBeGreaterThan(count);
@@ -116,7 +118,7 @@ describe('a successful answer that repeats the key the gateway sent', () => {
     { name: 'InsForge chat', path: '/api/ai/chat/completion' },
   ])('$name stream: the key in a piece of text, whole in one read or split across two, reaches the client as [redacted]', async ({ path }) => {
     const before = harness.usage.records.length;
-    const response = await post(path, chatBody(true));
+    const response = await post(path, chatBodyFor(path, true));
     const body = await response.text();
     expect(response.status).toBe(200);
     expect(body).not.toContain(echoed);
@@ -252,7 +254,7 @@ describe('the key spelled otherwise than as the bytes it was sent as', () => {
   ])('$name stream: the key repeated $size characters per event (text a client joins) reaches it as [redacted], less at most 3 characters of its secret', async ({ path, size }) => {
     scripted = (at, body) => (at === '/chat/completions' && body.stream ? streamOf([{ role: 'assistant', content: 'You sent: ' }, ...piecesOf(`Bearer ${echoed} as asked.`, size).map((content) => ({ content }))]) : undefined);
     const before = harness.usage.records.length;
-    const response = await post(path, chatBody(true));
+    const response = await post(path, chatBodyFor(path, true));
     const body = await response.text();
     expect(response.status).toBe(200);
     const text = streamedText(body);

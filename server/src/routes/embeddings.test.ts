@@ -62,10 +62,25 @@ describe('POST /v1/embeddings', () => {
   });
 
   it('sends only known fields upstream', async () => {
-    const response = await post({ model: 'embed', input: 'allow list', encoding_format: 'float', provider: { only: ['x'] }, secret_field: 1 });
+    const response = await post({ model: 'embed', input: 'allow list', encoding_format: 'float' });
     expect(response.status).toBe(200);
     const probe = harness.emulator.probe(((await response.json()) as { id: string }).id)!;
     expect(Object.keys(probe.request as object).sort()).toEqual(['encoding_format', 'input', 'model', 'user']);
+  });
+
+  // Dropped, `provider: { only: [...] }` would send the text to a provider the client had excluded, and `input_type`
+  // would embed a query as a document, each without a word.
+  it('refuses a field it would not send on with a 400 naming it, before anything is embedded', async () => {
+    const before = harness.emulator.generations().length;
+    for (const [body, param] of [
+      [{ model: 'embed', input: 'x', provider: { only: ['x'] } }, 'provider'],
+      [{ model: 'embed', input: 'x', input_type: 'query' }, 'input_type'],
+    ] as const) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: { param: string; code: string } }).error).toMatchObject({ param, code: 'invalid_parameter' });
+    }
+    expect(harness.emulator.generations()).toHaveLength(before);
   });
 
   it('records usage for the embeddings endpoint', async () => {

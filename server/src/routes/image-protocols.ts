@@ -68,8 +68,11 @@ export const openAIImageProtocol: ImageProtocol = {
   },
 };
 
-/** `POST /api/ai/image/generation` . */
-export const insforgeImageSchema = z.object({
+/**
+ * `POST /api/ai/image/generation`. A field not named here (the reference `images` InsForge's SDK can send) is refused
+ * with a 400 naming it: an image made without it would be billed all the same.
+ */
+export const insforgeImageSchema = z.strictObject({
   model: z.string().min(1).optional(),
   prompt: z.string().trim().min(1, 'prompt is required').max(32_000),
   size: imageSizeSchema.optional(),

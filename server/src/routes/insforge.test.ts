@@ -1,6 +1,6 @@
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -148,6 +148,42 @@ describe('POST /api/ai/chat/completion', () => {
     }
   });
 
+  // InsForge's SDK sends these; dropped, a user who asked for a web search got an answer from the model's memory.
+  it('sends webSearch, fileParser, thinking and parallelToolCalls as OpenRouter names them', async () => {
+    const research = await startHarness({ features: [...DEFAULT_FEATURES, { name: 'research', model: 'openai/gpt-4o-mini', extensions: { pluginsById: { web: 'allow', 'file-parser': 'allow' } } }] });
+    try {
+      const before = research.usage.records.length;
+      const response = await fetch(`${research.url}/api/ai/chat/completion`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'research', messages: [{ role: 'user', content: 'news?' }], webSearch: { enabled: true, engine: 'exa', maxResults: 3, searchPrompt: 'Sources:' }, fileParser: { enabled: true, pdf: { engine: 'pdf-text' } }, thinking: true, parallelToolCalls: false }),
+      });
+      expect(response.status).toBe(200);
+      const [record] = research.usage.records.slice(before);
+      expect(research.emulator.probe(record!.generationId!)!.request).toMatchObject({
+        plugins: [{ id: 'web', engine: 'exa', max_results: 3, search_prompt: 'Sources:' }, { id: 'file-parser', pdf: { engine: 'pdf-text' } }],
+        reasoning: { enabled: true },
+        parallel_tool_calls: false,
+      });
+    } finally {
+      await research.close();
+    }
+  });
+
+  it('refuses a webSearch the feature does not allow and a field it does not take, rather than answer without them', async () => {
+    const before = harness.emulator.generations().length;
+    const search = await post('/api/ai/chat/completion', { model: 'chat', messages: [{ role: 'user', content: 'news?' }], webSearch: { enabled: true } });
+    expect(search.status).toBe(400);
+    expect(await search.json()).toMatchObject({ error: { code: 'parameter_not_allowed' } });
+    const unknown = await post('/api/ai/chat/completion', { model: 'chat', messages: [{ role: 'user', content: 'x' }], maxTokenz: 10 });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'invalid_parameter', param: 'maxTokenz' } });
+    expect(harness.emulator.generations()).toHaveLength(before);
+    // Turned off, they ask for nothing: the request goes through as without them.
+    const off = await post('/api/ai/chat/completion', { model: 'chat', messages: [{ role: 'user', content: 'x' }], webSearch: { enabled: false }, fileParser: { enabled: false }, thinking: false });
+    expect(off.status).toBe(200);
+  });
+
   it('answers an unknown model with 400 model_not_found and no identity with 401', async () => {
     const unknown = await post('/api/ai/chat/completion', { model: 'anthropic/claude-3.5-haiku', messages: [{ role: 'user', content: 'x' }] });
     expect(unknown.status).toBe(400);
@@ -183,6 +219,9 @@ describe('POST /api/ai/image/generation', () => {
       [{}, 'prompt'],
       [{ prompt: 'x', numImages: 5 }, 'numImages'],
       [{ prompt: 'x', size: 'huge' }, 'size'],
+      // InsForge's SDK sends reference images this way; the gateway generates from the prompt alone.
+      [{ prompt: 'x', images: [{ url: 'https://example.com/a.png' }] }, 'images'],
+      [{ prompt: 'x', n: 2 }, 'n'],
     ] as const) {
       const response = await post('/api/ai/image/generation', body);
       expect(response.status).toBe(400);

@@ -24,8 +24,11 @@ const insforgeMessage = z.object({
   reasoning_details: z.array(z.object({ type: z.string() }).passthrough()).max(256).optional(),
 });
 
-/** `POST /api/ai/chat/completion` (seed 000); fields not named here are dropped. */
-export const insforgeChatSchema = z.object({
+/**
+ * `POST /api/ai/chat/completion`. A field not named here is refused with a 400 naming it: dropped, the client would
+ * take the answer for one made with it.
+ */
+export const insforgeChatSchema = z.strictObject({
   model: z.string().min(1, 'model names a feature (e.g. "chat") or a model id'),
   messages: z.array(insforgeMessage).min(1, 'messages must hold at least one message').max(10_000),
   stream: z.boolean().optional(),
@@ -38,7 +41,29 @@ export const insforgeChatSchema = z.object({
   tools: z.array(z.object({ type: z.string() }).passthrough()).max(128).optional(),
   toolChoice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function') }).passthrough()]).optional(),
   reasoning: z.object({}).passthrough().optional(),
+  // InsForge's plugin switches and thinking mode, sent as OpenRouter's `plugins` and `reasoning` (the feature's
+  // extension and parameter policies apply).
+  webSearch: z.strictObject({ enabled: z.boolean(), engine: z.enum(['native', 'exa']).optional(), maxResults: z.number().int().min(1).max(10).optional(), searchPrompt: z.string().max(4_000).optional() }).optional(),
+  fileParser: z.strictObject({ enabled: z.boolean(), pdf: z.strictObject({ engine: z.enum(['pdf-text', 'mistral-ocr', 'native']).optional() }).optional() }).optional(),
+  thinking: z.boolean().optional(),
+  parallelToolCalls: z.boolean().optional(),
 });
+
+/** InsForge's `webSearch` and `fileParser`, switched on, as OpenRouter's `web` and `file-parser` plugins. */
+function pluginsOf(parsed: z.infer<typeof insforgeChatSchema>): Array<Record<string, unknown>> {
+  const plugins: Array<Record<string, unknown>> = [];
+  const { webSearch, fileParser } = parsed;
+  if (webSearch?.enabled) {
+    plugins.push({
+      id: 'web',
+      ...(webSearch.engine !== undefined && { engine: webSearch.engine }),
+      ...(webSearch.maxResults !== undefined && { max_results: webSearch.maxResults }),
+      ...(webSearch.searchPrompt !== undefined && { search_prompt: webSearch.searchPrompt }),
+    });
+  }
+  if (fileParser?.enabled) plugins.push({ id: 'file-parser', ...(fileParser.pdf?.engine !== undefined && { pdf: { engine: fileParser.pdf.engine } }) });
+  return plugins;
+}
 
 function toChatMessage(message: z.infer<typeof insforgeMessage>): ChatMessage {
   const { images, content, ...rest } = message;
@@ -70,6 +95,11 @@ export const insforgeChatProtocol: ChatProtocol = {
     if (parsed.tools !== undefined) request['tools'] = parsed.tools;
     if (parsed.toolChoice !== undefined) request['tool_choice'] = parsed.toolChoice;
     if (parsed.reasoning !== undefined) request['reasoning'] = parsed.reasoning;
+    // `thinking: true` is InsForge's switch for reasoning; `false` asks for the model's default, as InsForge's does.
+    else if (parsed.thinking) request['reasoning'] = { enabled: true };
+    if (parsed.parallelToolCalls !== undefined) request['parallel_tool_calls'] = parsed.parallelToolCalls;
+    const plugins = pluginsOf(parsed);
+    if (plugins.length > 0) request['plugins'] = plugins;
     return parseRequest(chatRequestSchema, request);
   },
   streamFormat: () => insforgeStreamFormat(),
@@ -85,7 +115,7 @@ export const insforgeChatProtocol: ChatProtocol = {
 };
 
 /** The chat request's parameter names, as an InsForge client spelled them. */
-const INSFORGE_PARAMETER_NAMES: Record<string, string> = { max_tokens: 'maxTokens', top_p: 'topP', tool_choice: 'toolChoice' };
+const INSFORGE_PARAMETER_NAMES: Record<string, string> = { max_tokens: 'maxTokens', top_p: 'topP', tool_choice: 'toolChoice', parallel_tool_calls: 'parallelToolCalls' };
 
 /**
  * `POST /api/ai/chat/completion`: the chat route with InsForge's protocol. The feature's parameter policy names
