@@ -335,6 +335,22 @@ describe('OpenRouter\'s other request fields: each sent under the feature\'s pol
     expect(harness.emulator.generations()).toHaveLength(generations);
   });
 
+  // Never sent on, they used to be dropped: the model answered in text, and a client waiting for a function call
+  // read the answer as the model's choice not to call one.
+  it('refuses OpenAI\'s legacy functions and function_call, naming each and the tools that replace them', async () => {
+    const generations = harness.emulator.generations().length;
+    for (const [field, value] of [
+      ['functions', [{ name: 'lookup', parameters: { type: 'object', properties: {} } }]],
+      ['function_call', 'auto'],
+    ] as const) {
+      const refused = await chat({ ...ask, [field]: value });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: 'parameter_not_allowed', param: field });
+      expect(refused.json.error?.message).toMatch(/tools/);
+    }
+    expect(harness.emulator.generations()).toHaveLength(generations);
+  });
+
   it('sends web_search_options, route and a top-level cache_control only where the feature allows what they qualify', async () => {
     for (const [field, value] of [['web_search_options', { search_context_size: 'low' }], ['route', 'fallback']] as const) {
       // `healing` allows neither web search nor `models` (`chat` allows web search by an earlier test's change).

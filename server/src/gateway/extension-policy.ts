@@ -23,13 +23,16 @@ function pluginRule(policy: ExtensionPolicy | undefined, id: string): 'allow' | 
 
 /**
  * OpenRouter's documented request options that no feature lets a client send, each with why: they would replace
- * what the feature decides (its model, system prompt, routing) or show what it keeps from clients.
+ * what the feature decides (its model, system prompt, routing) or show what it keeps from clients. And OpenAI's
+ * legacy function calling, which OpenRouter does not take: dropped, the model would answer in text.
  */
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   preset: 'an OpenRouter preset brings its own model, system prompt and parameters, which are the feature\'s to set',
   debug: 'it echoes the request sent upstream, the feature\'s system prompt with it',
   max_price: 'a price ceiling picks among providers, which is provider routing: send it as provider.max_price where the feature allows `provider`',
   prompt: 'the gateway takes `messages`, after the feature\'s system prompt',
+  functions: 'OpenAI\'s legacy function calling is not sent on: send each function as a tool (`tools: [{ type: "function", function }]`)',
+  function_call: 'OpenAI\'s legacy function calling is not sent on: send the functions as `tools` and this as `tool_choice`',
 };
 
 /** Web search, in any of OpenRouter's forms (the server tool, the `web` plugin), is allowed for the feature's clients. */
