@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationProvider } from '../store/migrations/index.js';
 import type { CliIo } from './cli-io.js';
@@ -59,6 +63,35 @@ describe('insforge-ai migrate', () => {
       sqlite.close();
     }
   });
+
+  // Two instances starting on one new SQLite file (or `migrate` run beside `serve`) migrate it at once.
+  it('waits for another process migrating the same SQLite file, then applies only what it left', async () => {
+    const file = join(directory, 'shared.db');
+    const migrations = await migrationProvider.getMigrations();
+    const names = Object.keys(migrations);
+    // This test is the other process: it ran the first migrations and is in the middle of the next one.
+    const connection = new Database(file);
+    connection.pragma('journal_mode = WAL');
+    const other = new Kysely<unknown>({ dialect: new SqliteDialect({ database: connection }) });
+    try {
+      await new Migrator({ db: other, provider: migrationProvider, migrationTableName: 'insforge_ai_migrations', migrationLockTableName: 'insforge_ai_migration_lock' }).migrateTo(names[5]!);
+      await sql`begin immediate`.execute(other);
+      await migrations[names[6]!]!.up(other);
+      await sql`insert into insforge_ai_migrations (name, timestamp) values (${names[6]}, ${new Date().toISOString()})`.execute(other);
+      // The built CLI, a process of its own: it reads the database while the other process's migration is under way.
+      const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+      const command = new Promise<{ code: number; output: string }>((resolve) => {
+        execFile(process.execPath, [main, 'migrate', '--database', file], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, output: stdout + stderr }));
+      });
+      await delay(2_000);
+      await sql`commit`.execute(other);
+      const { code, output } = await command;
+      expect(output).toBe(`${names.slice(7).map((name) => `applied ${name}\n`).join('')}${file}: applied ${names.length - 7} migrations\n`);
+      expect(code).toBe(0);
+    } finally {
+      await other.destroy();
+    }
+  }, 15_000);
 
   it('fails with exit code 1 when the database cannot be opened', async () => {
     const file = join(directory, 'a-file');

@@ -59,10 +59,11 @@ export function openDatabase(url?: string, options: { poolSize?: number; create?
   if (file !== ':memory:' && !create && !existsSync(file)) throw new Error(`there is no database at ${path.resolve(file)}`);
   if (file !== ':memory:' && create) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new (loadSqliteDriver())(file, { fileMustExist: !create });
+  // First: switching to WAL waits for another process holding the file (another instance starting) instead of failing.
+  sqlite.pragma('busy_timeout = 5000');
   // WAL survives a killed process with every committed write; NORMAL sync is durable except on power loss.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const database = preparedOnce(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
@@ -125,12 +126,31 @@ const MIGRATION_TABLE = 'insforge_ai_migrations';
  * migration this version knows; `onNewer` hears what it has beyond them.
  */
 export async function migrateToLatest(database: OpenDatabase, options: { onNewer?: (migrations: readonly string[]) => void } = {}): Promise<MigrationResult[]> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider, migrationTableName: MIGRATION_TABLE, migrationLockTableName: 'insforge_ai_migration_lock' });
+  if (database.dialect !== 'sqlite') return migrateWith(database.db, database, options);
+  // Kysely takes no lock on SQLite (it assumes one connection): two processes starting on one new file (two instances,
+  // `migrate` beside `serve`) would each run what the other was running, and one would fail. The whole run holds
+  // SQLite's write lock instead; the other waits for it (busy_timeout), then finds nothing left to do.
+  return database.db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const results = await migrateWith(connection, database, options, { inTransaction: true });
+      await sql`commit`.execute(connection);
+      return results;
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** `migrateToLatest` on `db` (the database's, or one SQLite connection already in a transaction). */
+async function migrateWith(db: Kysely<Database>, database: OpenDatabase, options: { onNewer?: (migrations: readonly string[]) => void }, { inTransaction = false } = {}): Promise<MigrationResult[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: MIGRATION_TABLE, migrationLockTableName: 'insforge_ai_migration_lock', disableTransactions: inTransaction });
   let known: readonly MigrationInfo[];
   let unknown: string[];
   try {
     known = await migrator.getMigrations();
-    unknown = await unknownMigrationsIn(database, known);
+    unknown = await unknownMigrationsIn(db, known);
   } catch (error) {
     const unreachable = connectionFailureOf(database.location, error, postgresUserOf(database.pool?.options.connectionString ?? ''));
     if (unreachable) throw unreachable;
@@ -164,10 +184,10 @@ export async function migrateToLatest(database: OpenDatabase, options: { onNewer
  * The migrations the database has run that this version does not know (`known`: the migrator's view of its own), in
  * order; none for a database that ran none of this version's (nor then any later one).
  */
-async function unknownMigrationsIn(database: OpenDatabase, known: readonly MigrationInfo[]): Promise<string[]> {
+async function unknownMigrationsIn(db: Kysely<Database>, known: readonly MigrationInfo[]): Promise<string[]> {
   if (!known.some((migration) => migration.executedAt !== undefined)) return [];
   const names = new Set(known.map((migration) => migration.name));
-  const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(database.db);
+  const { rows } = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
   return rows.map((row) => row.name).filter((name) => !names.has(name)).sort();
 }
 
