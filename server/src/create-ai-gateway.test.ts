@@ -44,7 +44,7 @@ describe('createAiGateway options', () => {
 
   // A host that catches the error and tries again would otherwise keep one Redis connection per try, and a process
   // whose only mistake was a misspelt policy would never exit.
-  it('refuses a limits or conversations option it cannot use before it connects to Redis or opens the database', async () => {
+  it('refuses a limits, cache or conversations option it cannot use before it connects to Redis or opens the database', async () => {
     const database = inDirectory('never.db');
     let connections = 0;
     const redis = createServer((socket) => {
@@ -59,8 +59,14 @@ describe('createAiGateway options', () => {
         [{ limits: { redisUrl, redisKeyPrefix: 7 as unknown as string } }, 'createAiGateway: limits.redisKeyPrefix: '],
         [{ conversations: { conversationsPerOwner: -1 } }, 'createAiGateway: conversations.conversationsPerOwner: '],
         [{ conversations: { messageBytes: Number.NaN } }, 'createAiGateway: conversations.messageBytes: '],
+        // The cache's own Redis: ioredis would throw its "Invalid URL" once the database and the limits' Redis were open.
+        [{ limits: { redisUrl }, cache: { redisUrl: 'redis://:hunter2pass@127.0.0.1:notaport' } }, 'createAiGateway: cache.redisUrl: '],
+        [{ limits: { redisUrl }, cache: { redisUrl: 'http://127.0.0.1:6379' } }, 'createAiGateway: cache.redisUrl: '],
       ];
-      for (const [options, message] of refused) expect(() => createAiGateway({ database, ...options })).toThrow(message);
+      for (const [options, message] of refused) {
+        expect(() => createAiGateway({ database, ...options })).toThrow(message);
+        expect(() => createAiGateway({ database, ...options })).not.toThrow(/hunter2pass/);
+      }
       await delay(300);
       expect(connections).toBe(0);
       expect(existsSync(database)).toBe(false);

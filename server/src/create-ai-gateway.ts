@@ -10,6 +10,7 @@ import { KeyEncryption } from './crypto/key-encryption.js';
 import { DEFAULT_INSTANCE_LEASE_MS, newGatewayInstance } from './gateway-instance.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
 import { createWebhookClient, type WebhookClientOptions } from './net/safe-webhook.js';
+import { redisUrlProblem } from './net/redis-client.js';
 import { InstancesSharingLimits } from './limits/instances-sharing-limits.js';
 import { MemoryBackend } from './limits/memory-backend.js';
 import { QuotaGuard, type BudgetScope } from './limits/quota-guard.js';
@@ -220,6 +221,12 @@ function unknownOption(options: AiGatewayOptions): string | undefined {
   return unknown(options, OPTION_NAMES, '') ?? (options.upstream && typeof options.upstream === 'object' ? unknown(options.upstream, UPSTREAM_OPTION_NAMES, 'upstream.') : undefined);
 }
 
+/** A Redis URL, refused (without its password) before any client or the database opens. */
+const redisUrlSchema = z.string().superRefine((url, context) => {
+  const problem = redisUrlProblem(url);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
+
 const optionsSchema = z.object({
   upstream: z
     .object({
@@ -241,7 +248,7 @@ const optionsSchema = z.object({
   // Checked here, before anything connects: a policy refused once the Redis client exists would leave it open.
   limits: z
     .object({
-      redisUrl: z.string().min(1).optional(),
+      redisUrl: redisUrlSchema.optional(),
       redisKeyPrefix: z.string().optional(),
       onRedisFailure: z.enum(['fail-closed', 'fail-open']).optional(),
       backend: z.custom<QuotaBackend>((value) => typeof value === 'object' && value !== null, 'backend must be a QuotaBackend').optional(),
@@ -256,7 +263,7 @@ const optionsSchema = z.object({
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
   ledger: usageLedgerSettingsSchema.optional(),
   operations: operationsOptionsSchema.optional(),
-  cache: z.object({ redisUrl: z.string().min(1).optional(), redisKeyPrefix: z.string().optional(), maxBytes: z.number().int().positive().optional() }).passthrough().optional(),
+  cache: z.object({ redisUrl: redisUrlSchema.optional(), redisKeyPrefix: z.string().optional(), maxBytes: z.number().int().positive().optional() }).passthrough().optional(),
   guardrails: z
     .array(z.object({ name: z.string().min(1).max(64), stage: z.enum(['input', 'output']), check: z.custom<() => unknown>((value) => typeof value === 'function', 'check must be a function') }))
     .optional(),

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '../net/redis-client.js';
+import { createRedisClient, redisUrlProblem } from '../net/redis-client.js';
 import type { CacheStore } from './cache-store.js';
 
 export interface RedisCacheStoreOptions {
@@ -30,6 +30,8 @@ export class RedisCacheStore implements CacheStore {
   readonly #prefix: string;
 
   constructor(options: RedisCacheStoreOptions) {
+    const problem = redisUrlProblem(options.url);
+    if (problem !== undefined) throw new TypeError(`RedisCacheStore: url ${problem}.`);
     this.#prefix = options.keyPrefix ?? DEFAULT_CACHE_KEY_PREFIX;
     this.#client = createRedisClient(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 1_000 });
     // Errors reach each call; an unhandled 'error' event would crash the process.

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '../net/redis-client.js';
+import { createRedisClient, redisUrlProblem } from '../net/redis-client.js';
 import { HeldReservations } from './held-reservations.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
 import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, DROP_PUT_BACK_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, RESTORE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
-import { withoutUrlCredentials } from '../url-credentials.js';
 
 /** Redis could not be reached (refused, closed, timed out, failing over); the fallback wrapper acts on this error. */
 export class BackendUnavailableError extends Error {
@@ -533,15 +532,8 @@ function epochKept<T>(reply: T | -1): T {
 }
 
 function parseRedisUrl(url: string): string {
-  // The URL as it may be shown: its password reaches no message.
-  const refused = () => new TypeError(`RedisBackend: url must be a redis:// or rediss:// URL (got ${JSON.stringify(withoutUrlCredentials(url))}).`);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw refused();
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw refused();
+  const problem = redisUrlProblem(url);
+  if (problem !== undefined) throw new TypeError(`RedisBackend: url ${problem}.`);
   return url;
 }
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as IoRedis from 'ioredis';
+import { withoutUrlCredentials } from '../url-credentials.js';
 
 const requireModule = createRequire(import.meta.url);
 
@@ -13,6 +14,25 @@ const requireModule = createRequire(import.meta.url);
 export function createRedisClient(url: string, options: Omit<IoRedis.RedisOptions, 'replyMapping'>): IoRedis.Redis {
   const { Redis } = requireModule('ioredis') as typeof IoRedis;
   return new Redis(url, options);
+}
+
+/**
+ * Why `url` is no Redis URL the gateway takes (`redis://` or `rediss://`, parseable), or undefined when it is one; the
+ * reason shows the URL without its password. Checked before a client exists: ioredis would throw its own "Invalid URL"
+ * only when one is made, or read `http://host` as a Redis address.
+ *
+ * @example
+ * redisUrlProblem('localhost:6379'); // 'must be a redis:// or rediss:// URL (got "localhost:6379")'
+ */
+export function redisUrlProblem(url: string): string | undefined {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const readable = parsed !== undefined && (parsed.protocol === 'redis:' || parsed.protocol === 'rediss:');
+  return readable ? undefined : `must be a redis:// or rediss:// URL (got ${JSON.stringify(withoutUrlCredentials(url))})`;
 }
 
 /** ioredis' messages for a command that never reached Redis, or got no answer in time. */
