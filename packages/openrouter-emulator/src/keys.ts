@@ -9,6 +9,8 @@ export interface KeyOptions {
   /** USD already spent when the key is created. */
   usage?: number;
   isFreeTier?: boolean;
+  /** A management key: reads the account (`/credits`), as OpenRouter's management keys do. */
+  management?: boolean;
 }
 
 /** An account key and what it has spent; amounts in USD. */
@@ -21,7 +23,11 @@ export interface KeyAccount {
   usageWeekly: number;
   usageMonthly: number;
   isFreeTier: boolean;
+  isManagementKey: boolean;
 }
+
+/** USD bought on the emulated account unless the options say otherwise. */
+export const DEFAULT_PURCHASED_CREDITS = 100;
 
 /** Makes a key in OpenRouter's format. */
 export function generateKey(): string {
@@ -37,6 +43,9 @@ export function maskKey(key: string): string {
 export class KeyRegistry {
   readonly #accounts = new Map<string, KeyAccount>();
 
+  /** @param purchasedCredits USD bought on the account, `total_credits` of `GET /credits`. */
+  constructor(readonly purchasedCredits = DEFAULT_PURCHASED_CREDITS) {}
+
   add(options: KeyOptions = {}): KeyAccount {
     const key = options.key ?? generateKey();
     const usage = options.usage ?? 0;
@@ -49,6 +58,7 @@ export class KeyRegistry {
       usageWeekly: usage,
       usageMonthly: usage,
       isFreeTier: options.isFreeTier ?? false,
+      isManagementKey: options.management ?? false,
     };
     this.#accounts.set(key, account);
     return account;
@@ -79,6 +89,13 @@ export class KeyRegistry {
     account.usageMonthly += cost;
   }
 
+  /** The `data` of `GET /credits`: what the account bought, and what all its keys spent. */
+  credits() {
+    let totalUsage = 0;
+    for (const account of this.#accounts.values()) totalUsage += account.usage;
+    return { total_credits: this.purchasedCredits, total_usage: totalUsage };
+  }
+
   /** The `data` of `GET /key`. */
   describe(account: KeyAccount) {
     const remaining = account.limit === null ? null : this.remaining(account);
@@ -97,7 +114,7 @@ export class KeyRegistry {
       byok_usage_weekly: 0,
       byok_usage_monthly: 0,
       is_free_tier: account.isFreeTier,
-      is_management_key: false,
+      is_management_key: account.isManagementKey,
       is_provisioning_key: false,
       expires_at: null,
       allowed_data_regions: ['global'],

@@ -6,7 +6,7 @@ import { scenarioOfRequest, type EmulatorContext, type ScenarioRule } from './co
 import { GenerationStore, type GenerationKind, type GenerationProbe, type GenerationStatus } from './generations.js';
 import { EmulatorHttpError, sendError, sendJson } from './http.js';
 import { KeyRegistry, type KeyAccount, type KeyOptions } from './keys.js';
-import { handleGeneration, handleKey } from './routes/account.js';
+import { handleCredits, handleGeneration, handleKey } from './routes/account.js';
 import { handleChatCompletions } from './routes/chat-completions.js';
 import { addRule, handleControl, type RuleInput } from './routes/control.js';
 import { handleEmbeddings } from './routes/embeddings.js';
@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   host?: string;
   /** Accepted keys: secrets, or key options with credit limits. Default: one fresh unlimited key. */
   keys?: Array<string | KeyOptions>;
+  /** USD bought on the account, which `GET /credits` reports to a management key. Default 100. */
+  credits?: number;
   /** Scenario under every request, e.g. `{ ttftMs: 300, tokensPerSecond: 40 }` or `'ttft=300;tps=40'`. */
   scenario?: Scenario | string;
   /** Replace the shipped model catalog. */
@@ -72,7 +74,7 @@ export interface Emulator {
 }
 
 function createContext(options: EmulatorOptions): EmulatorContext {
-  const keys = new KeyRegistry();
+  const keys = new KeyRegistry(options.credits);
   for (const key of options.keys ?? [{}]) keys.add(typeof key === 'string' ? { key } : key);
   const defaults = typeof options.scenario === 'string' ? parseScenario(options.scenario) : (options.scenario ?? {});
   return {
@@ -114,6 +116,7 @@ async function route(context: EmulatorContext, req: IncomingMessage, res: Server
   if (get && endpoint === '/embeddings/models') return handleModels(context, res, url.searchParams, 'embedding');
   if (get && endpoint === '/images/models') return handleModels(context, res, url.searchParams, 'image');
   if (get && (endpoint === '/key' || endpoint === '/auth/key')) return handleKey(context, req, res);
+  if (get && endpoint === '/credits') return handleCredits(context, req, res);
   if (get && endpoint === '/generation') return handleGeneration(context, req, res, url.searchParams);
   const endpoints = /^\/models\/(.+)\/endpoints$/.exec(endpoint);
   if (get && endpoints?.[1]) return handleModelEndpoints(context, res, decodeURIComponent(endpoints[1]));

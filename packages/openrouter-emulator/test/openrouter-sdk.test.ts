@@ -3,6 +3,7 @@ import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
 import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
 import {
   BadRequestResponseError,
+  ForbiddenResponseError,
   OpenRouterError,
   PaymentRequiredResponseError,
   TooManyRequestsResponseError,
@@ -217,6 +218,21 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     const account = emulator.addKey({ limit: 5, label: 'sdk-test' });
     const { data } = await clientWithKey(account.key).apiKeys.getCurrentKeyMetadata();
     expect(data).toMatchObject({ label: 'sdk-test', limit: 5, limitRemaining: 5, usage: 0, isFreeTier: false, isManagementKey: false });
+  });
+
+  it('reads the account\'s credits through credits.getCredits with a management key, and refuses an inference key', async () => {
+    const spender = emulator.addKey({ limit: 1 });
+    await clientWithKey(spender.key).chat.send({ chatRequest: { model: MODEL, messages: user('Count my spend') } });
+    const management = emulator.addKey({ management: true });
+    const { data } = await clientWithKey(management.key).credits.getCredits();
+    expect(data.totalCredits).toBe(100);
+    expect(data.totalUsage).toBeGreaterThan(0);
+    expect(data.totalUsage).toBeCloseTo(emulator.billedTotal().cost, 12);
+    const key = await clientWithKey(management.key).apiKeys.getCurrentKeyMetadata();
+    expect(key.data.isManagementKey).toBe(true);
+    const error = await rejectionOf(clientWithKey(spender.key).credits.getCredits());
+    expect(error).toBeInstanceOf(ForbiddenResponseError);
+    expect((error as ForbiddenResponseError).error.code).toBe(403);
   });
 
   it('reads a finished generation through generations.getGeneration', async () => {

@@ -9,6 +9,13 @@ export function handleKey(context: EmulatorContext, req: IncomingMessage, res: S
   sendJson(res, 200, { data: context.keys.describe(account) });
 }
 
+/** `GET /credits`: the account's purchased credits and total spend, for a management key only (403 for any other). */
+export function handleCredits(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): void {
+  const account = authenticate(context, req);
+  if (!account.isManagementKey) throw new EmulatorHttpError(403, 'Only management keys can fetch credits');
+  sendJson(res, 200, { data: context.keys.credits() });
+}
+
 const API_TYPES = { chat: 'completions', embeddings: 'embeddings', images: 'images' } as const;
 
 /** The `data` of `GET /generation` for a finished generation. */
