@@ -97,6 +97,30 @@ describe('openai SDK: chat completions', () => {
     expect(usage.cost).toBeCloseTo(expectedCost(MODEL, usage), 15);
   });
 
+  it('returns logprobs for each token of the answer, JSON and streamed, when the model supports them', async () => {
+    const request = { model: MODEL, seed: 3, logprobs: true, top_logprobs: 2, messages: [{ role: 'user' as const, content: 'Name a river' }] };
+    const json = await client.chat.completions.create(request);
+    const choice = json.choices[0];
+    const tokens = choice?.logprobs?.content ?? [];
+    expect(tokens.length).toBe(json.usage?.completion_tokens);
+    expect(tokens.map((entry) => entry.token).join('')).toBe(choice?.message.content);
+    for (const entry of tokens) {
+      expect(entry.logprob).toBeLessThanOrEqual(0);
+      expect(entry.bytes).toEqual([...Buffer.from(entry.token)]);
+      expect(entry.top_logprobs).toHaveLength(2);
+      expect(entry.top_logprobs[0]).toMatchObject({ token: entry.token, logprob: entry.logprob });
+      expect(entry.top_logprobs[1]?.logprob).toBeLessThanOrEqual(entry.logprob);
+    }
+    const streamed: Array<{ token: string; logprob: number }> = [];
+    for await (const chunk of await client.chat.completions.create({ ...request, stream: true })) {
+      const delta = chunk.choices[0];
+      if (delta?.delta.content) streamed.push(...(delta.logprobs?.content ?? []));
+    }
+    expect(streamed).toEqual(tokens);
+    const unsupported = await client.chat.completions.create({ ...request, model: 'openai/gpt-4.1' });
+    expect(unsupported.choices[0]?.logprobs).toBeNull();
+  });
+
   it('reads usage from a form B chunk with no choices', async () => {
     const stream = await client.chat.completions.create(
       { model: MODEL, stream: true, messages: [{ role: 'user', content: 'Summarise the history of tea' }] },

@@ -1,3 +1,4 @@
+import { tokenLogprob } from './logprobs.js';
 import type { ChatPlan } from './plan.js';
 import { reasoningDeltaOf } from './reasoning-details.js';
 
@@ -20,14 +21,16 @@ export class ChunkWriter {
     this.#meta = `"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${model},"provider":${provider}`;
   }
 
-  #choice(delta: string, finish: string | null, native: string | null): string {
+  #choice(delta: string, finish: string | null, native: string | null, logprobs = 'null'): string {
     const finishText = finish === null ? 'null' : JSON.stringify(finish);
     const nativeText = native === null ? 'null' : JSON.stringify(native);
-    return `${this.#prefix}${delta},"finish_reason":${finishText},"native_finish_reason":${nativeText},"logprobs":null}]}`;
+    return `${this.#prefix}${delta},"finish_reason":${finishText},"native_finish_reason":${nativeText},"logprobs":${logprobs}}]}`;
   }
 
-  content(piece: string): string {
-    return this.#choice(`{"role":"assistant","content":${JSON.stringify(piece)}}`, null, null);
+  /** A token of the answer at its `position`, with its logprobs when the request asked for them. */
+  content(piece: string, position: number): string {
+    const logprobs = this.plan.logprobs === undefined ? undefined : `{"content":[${JSON.stringify(tokenLogprob(piece, position, this.plan.logprobs))}],"refusal":null}`;
+    return this.#choice(`{"role":"assistant","content":${JSON.stringify(piece)}}`, null, null, logprobs);
   }
 
   reasoning(piece: string): string {

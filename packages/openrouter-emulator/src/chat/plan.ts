@@ -11,6 +11,7 @@ import { composeReasoning, composeReply, quote } from '../content/reply.js';
 import { sampleFromSchema } from '../content/structured.js';
 import { contentText, countPromptTokens, countTokens, isRecord, splitTokens } from '../content/tokens.js';
 import { EmulatorHttpError } from '../http.js';
+import { logprobsAsked } from './logprobs.js';
 import { readAttachments } from './attachments.js';
 import { promptCacheUse } from './prompt-cache.js';
 import { healedContent, structuredContent } from './structured-output.js';
@@ -77,6 +78,8 @@ export interface ChatPlan {
   cacheWriteTokens: number;
   finishReason: 'stop' | 'length' | 'tool_calls';
   nativeFinishReason: string;
+  /** Alternatives per token of `logprobs` (0 for the token alone), or undefined when none are sent. */
+  logprobs: number | undefined;
   /** Completion tokens of the whole answer, reasoning and images included. */
   completionTokens: number;
 }
@@ -427,6 +430,7 @@ export function planChat(
     ...cache,
     finishReason: finish,
     nativeFinishReason: provider.nativeFinish[finish],
+    logprobs: logprobsAsked(body, model.supported_parameters),
     completionTokens: reasoningPieces.length + contentTokens + toolTokens + images.length * IMAGE_OUTPUT_TOKENS,
   };
 }

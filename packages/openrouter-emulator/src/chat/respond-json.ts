@@ -6,6 +6,7 @@ import { dropConnection, errorEnvelope, errorTypeFor, sendJson } from '../http.j
 import { ConnectionWatch, tokenDueAt } from '../pacing.js';
 import { errorMessage, type Scenario } from '../scenario.js';
 import { fullCounts, sentCounts } from './billing-counts.js';
+import { tokenLogprob } from './logprobs.js';
 import { IMAGE_OUTPUT_TOKENS, type ChatPlan } from './plan.js';
 import { reasoningDetailsOf } from './reasoning-details.js';
 
@@ -29,6 +30,7 @@ export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
     }));
   }
   if (plan.citations.length > 0) message['annotations'] = plan.citations.map(({ url, title, content, start_index, end_index }) => ({ type: 'url_citation', url_citation: { url, title, content, start_index, end_index } }));
+  const logprobs = plan.logprobs === undefined ? null : { content: plan.contentPieces.map((piece, position) => tokenLogprob(piece, position, plan.logprobs ?? 0)), refusal: null };
   if (plan.images.length > 0) message['images'] = plan.images.map((url, index) => ({ type: 'image_url', image_url: { url }, index }));
   return {
     id,
@@ -37,7 +39,7 @@ export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
     model: plan.model.id,
     provider: plan.provider.name,
     system_fingerprint: `fp_${id.slice(-10).toLowerCase()}`,
-    choices: [{ index: 0, logprobs: null, finish_reason: plan.finishReason, native_finish_reason: plan.nativeFinishReason, message }],
+    choices: [{ index: 0, logprobs, finish_reason: plan.finishReason, native_finish_reason: plan.nativeFinishReason, message }],
     usage,
   };
 }

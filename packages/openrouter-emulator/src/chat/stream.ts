@@ -22,7 +22,7 @@ function* streamSteps(plan: ChatPlan, writer: ChunkWriter): Generator<StreamStep
   const seal = plan.reasoningHidden || plan.reasoningPieces.length === 0 ? [] : reasoningSealOf(plan.reasoningStyle, plan.reasoningPieces.join(''), plan.provider.name);
   if (seal.length > 0) yield { data: writer.reasoningSeal(seal), tokens: 0 };
   if (plan.images.length > 0) yield { data: writer.images(plan.images), tokens: 0, images: true };
-  for (const piece of plan.contentPieces) yield { data: writer.content(piece), tokens: 1 };
+  for (const [position, piece] of plan.contentPieces.entries()) yield { data: writer.content(piece, position), tokens: 1 };
   if (plan.citations.length > 0) yield { data: writer.annotations(plan.citations), tokens: 0 };
   for (const [index, call] of plan.toolCalls.entries()) {
     yield { data: writer.toolCallStart(index, call.id, call.name), tokens: 1 };
