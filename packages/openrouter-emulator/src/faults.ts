@@ -22,6 +22,7 @@ const MESSAGES: Record<number, string> = {
 
 /** The error a `status=` scenario answers with, shaped like OpenRouter's for that status. */
 export function faultError(status: number, model: string, provider: string, retryAfterSeconds: number | undefined, scenario: Scenario = {}): EmulatorHttpError {
+  if (status === 403) return moderationError(model, provider, '');
   const message = errorMessage(MESSAGES[status] ?? `Error ${status}`, scenario);
   const headers: Record<string, string> = {};
   const metadata: Record<string, unknown> = { error_type: errorTypeFor(status) };

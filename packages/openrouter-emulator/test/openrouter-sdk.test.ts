@@ -282,6 +282,15 @@ describe('OpenRouter SDK: typed errors', () => {
     expect((error as PaymentRequiredResponseError).message).toMatch(/You requested up to 10000 tokens, but can only afford \d+\./);
   });
 
+  it('403 is a ForbiddenResponseError in the words and metadata of a moderation refusal', async () => {
+    const error = await rejectionOf(send(client, {}, { [SCENARIO]: 'status=403' }));
+    expect(error).toBeInstanceOf(ForbiddenResponseError);
+    const forbidden = error as ForbiddenResponseError;
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.message).toBe(`${MODEL} requires moderation on OpenAI. Your input was flagged for "harassment". No credits were charged.`);
+    expect(forbidden.error.metadata).toEqual({ reasons: ['harassment'], flagged_input: 'Hello', provider_name: 'OpenAI', model_slug: MODEL });
+  });
+
   it('429 is a TooManyRequestsResponseError with Retry-After and retry metadata', async () => {
     const error = await rejectionOf(send(client, {}, { [SCENARIO]: 'status=429;retry-after=2' }));
     expect(error).toBeInstanceOf(TooManyRequestsResponseError);

@@ -39,8 +39,9 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
   const provider = providerFor(body, model, scenario);
 
   if (scenario.stallMs && scenario.stallAfter === undefined) await sleep(scenario.stallMs);
+  // A 403 on a chat is OpenRouter's moderation refusal, quoting the flagged message.
+  if (scenario.moderation || scenario.failStatus === 403) throw moderationError(model.id, provider, matchText('chat', body));
   if (scenario.failStatus) throw faultError(scenario.failStatus, model.id, provider, scenario.retryAfterSeconds, scenario);
-  if (scenario.moderation) throw moderationError(model.id, provider, matchText('chat', body));
   if (body['stream'] !== true && sendMalformed(res, scenario)) return;
 
   const promptTokens = countPromptTokens(body['messages'] as unknown[], body['tools'], scenario.tokenizer);
