@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import type { OpenDatabase } from '../store/database.js';
 import { newRequestId } from '../usage/request-id.js';
@@ -275,3 +275,36 @@ describe('the emergency stop and an admin resume', () => {
   });
 });
 
+describe('an item whose result the database cannot take at once', () => {
+  it('keeps the answer it was billed for once the database is back, instead of failing the item', async () => {
+    const save = JobStore.prototype.complete;
+    let refused = 0;
+    // The database drops the first write of the item's result, as a Postgres restarting or failing over does.
+    const blip = vi.spyOn(JobStore.prototype, 'complete').mockImplementation(async function (this: JobStore, ...args) {
+      if (refused++ === 0) throw new Error('Connection terminated unexpectedly');
+      return save.apply(this, args);
+    });
+    try {
+      const created = await call('POST', '/api/ai/jobs', { type: 'chat', items: [chatItem('finished during a database blip')] });
+      expect(created.status).toBe(202);
+      const id = created.body['id'] as string;
+      const done = await until(async () => {
+        const summary = await store.summary(id);
+        return summary?.job.status === 'completed' ? summary : undefined;
+      });
+      expect(done.counts).toMatchObject({ done: 1, failed: 0 });
+      const [item] = await store.items(id);
+      expect(item).toMatchObject({ status: 'done', error_code: null });
+      expect(JSON.parse(item?.output ?? 'null')).toMatchObject({ content: expect.any(String) });
+      // Answered once, billed once, one record.
+      expect(harness.emulator.generations().filter((generation) => generation.id === item?.generation_id)).toHaveLength(1);
+      const rows = await until(async () => {
+        const found = await database.db.selectFrom('usage_records').selectAll().where('job_id', '=', id).execute();
+        return found.length > 0 ? found : undefined;
+      });
+      expect(rows).toHaveLength(1);
+    } finally {
+      blip.mockRestore();
+    }
+  });
+});

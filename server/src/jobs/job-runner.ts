@@ -11,7 +11,7 @@ import { INSTANCE_LOST } from '../usage/open-requests.js';
 import { ItemFailure, runItem, type ItemAnswer } from './item-runner.js';
 import { estimateJobItem } from './job-service.js';
 import type { JobLease } from './job-queue.js';
-import type { ItemRow, JobRow, JobStore } from './job-store.js';
+import type { ItemResult, ItemRow, JobRow, JobStore } from './job-store.js';
 import { parseSummary, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
 
 export interface JobRunnerOptions {
@@ -42,9 +42,12 @@ const TRANSIENT = new Set(['upstream_error', 'upstream_timeout', 'upstream_strea
 export const BILLED_WITHOUT_ANSWER = 'The worker died after OpenRouter billed this item; it is not retried so it is never billed twice: retry it explicitly.';
 export const MAYBE_BILLED = 'The worker died after sending this item, and whether OpenRouter billed it cannot be checked; it is not retried so it is never billed twice: retry it explicitly.';
 
-/** The first wait between two lookups of a lost item's generation, doubled after each, and the longest. */
-const LOOKUP_FIRST_WAIT_MS = 500;
-const LOOKUP_MAX_WAIT_MS = 8_000;
+/**
+ * The first wait between two tries of what may answer later (a lost item's generation OpenRouter does not show yet,
+ * a result the database refused), doubled after each, and the longest.
+ */
+const FIRST_WAIT_MS = 500;
+const MAX_WAIT_MS = 8_000;
 
 /**
  * Works through one job's items on this instance: each item goes through the metered lifecycle with the job's id;
@@ -153,8 +156,7 @@ export class JobRunner {
           sent: (requestId) => this.store.markSent(item, requestId),
           generation: (id) => this.store.markGeneration(item, id),
         });
-        await this.store.complete(item, { ...answer, output: outputOf(job.kind, item, state.options, answer) });
-        return;
+        return await this.#saveResult(state, item, { ...answer, output: outputOf(job.kind, item, state.options, answer) });
       } catch (thrown) {
         const failure = thrown instanceof ItemFailure ? thrown : undefined;
         // A summary that does not match its schema is the model's failure, worth another attempt.
@@ -184,6 +186,23 @@ export class JobRunner {
         if (!error) this.context.logger.error('a job item failed', { error: thrown, jobId: job.id, position: item.position });
         await this.store.fail(item, { code, message, requestId: failure?.requestId });
         return;
+      }
+    }
+  }
+
+  /**
+   * Saves a finished item's result. Its answer is billed and in hand, so a database that refuses the write for a
+   * moment (restarting, failing over) is asked again while this worker holds the job. A worker that loses the job
+   * first leaves the item running: the next one settles it through its generation, never billing it twice.
+   */
+  async #saveResult(state: JobState, item: ItemRow, result: ItemResult): Promise<void> {
+    for (let waitMs = FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, MAX_WAIT_MS)) {
+      try {
+        return await this.store.complete(item, result);
+      } catch (error) {
+        const holding = !state.stop.signal.aborted && state.lease.held();
+        this.context.logger.warn(holding ? 'the result of a job item could not be saved; it is saved again in a moment' : 'the result of a job item could not be saved; the next worker on its job settles it', { error, jobId: state.job.id, position: item.position });
+        if (!holding || !(await this.#wait(waitMs, state.stop.signal))) return;
       }
     }
   }
@@ -229,7 +248,7 @@ export class JobRunner {
    */
   async #lostGeneration(state: JobState, item: ItemRow, generationId: string): Promise<GenerationFigures | 'unknown' | 'stopped'> {
     const deadline = Date.now() + this.#options.generationWaitMs;
-    for (let waitMs = LOOKUP_FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, LOOKUP_MAX_WAIT_MS)) {
+    for (let waitMs = FIRST_WAIT_MS; ; waitMs = Math.min(waitMs * 2, MAX_WAIT_MS)) {
       if (state.cancel.signal.aborted) return 'unknown';
       if (state.stop.signal.aborted) return 'stopped';
       // A thrown error (a 5xx, a timeout) is asked again, like a 404 while OpenRouter's record lags.
