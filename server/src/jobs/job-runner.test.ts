@@ -308,3 +308,24 @@ describe('an item whose result the database cannot take at once', () => {
     }
   });
 });
+
+describe('an item that keeps failing', () => {
+  it('is tried maxAttempts times (3), each attempt one ledger record, and says so in its attempts', async () => {
+    const unreadable = harness.emulator.addRule({ match: { kind: 'embeddings' }, scenario: { malformed: 'object' } });
+    try {
+      const created = await call('POST', '/api/ai/jobs', { type: 'embeddings', items: [{ model: 'embed', input: 'unreadable every time' }] });
+      expect(created.status).toBe(202);
+      const id = created.body['id'] as string;
+      await until(async () => (await store.get(id))?.status === 'completed', 20_000);
+      const [item] = await store.items(id);
+      expect(item).toMatchObject({ status: 'failed', error_code: 'upstream_error', attempts: 3 });
+      const rows = await until(async () => {
+        const found = await database.db.selectFrom('usage_records').selectAll().where('job_id', '=', id).execute();
+        return found.length >= 3 ? found : undefined;
+      });
+      expect(rows).toHaveLength(3);
+    } finally {
+      unreadable.remove();
+    }
+  }, 30_000);
+});

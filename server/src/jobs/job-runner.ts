@@ -144,9 +144,9 @@ export class JobRunner {
     }
   }
 
-  async #runItem(state: JobState, item: ItemRow): Promise<void> {
+  async #runItem(state: JobState, started: ItemRow): Promise<void> {
     const { job } = state;
-    let attempt = item.attempts;
+    let item = started;
     for (;;) {
       try {
         const body = requestOf(job.kind, item, state.options);
@@ -176,10 +176,13 @@ export class JobRunner {
           state.stop.abort();
           return;
         }
-        attempt += 1;
         const code = error?.code ?? 'internal_error';
-        if (TRANSIENT.has(code) && attempt < this.#options.maxAttempts) {
-          if (await this.#wait(Math.min(30_000, this.#options.backoffMs * 2 ** (attempt - 1)), state.stop.signal)) continue;
+        // `attempts` counts the attempt that just failed: the item was started (or started again) with it.
+        if (TRANSIENT.has(code) && item.attempts < this.#options.maxAttempts) {
+          if (await this.#wait(Math.min(30_000, this.#options.backoffMs * 2 ** (item.attempts - 1)), state.stop.signal)) {
+            item = await this.store.startAgain(item);
+            continue;
+          }
           return void (await this.store.requeue(item, true));
         }
         const message = error ? this.context.redact(error.message) : 'The item failed in the gateway.';

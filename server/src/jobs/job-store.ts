@@ -304,6 +304,16 @@ export class JobStore {
     return undefined;
   }
 
+  /**
+   * Starts another attempt of an item its worker tries again in place (a transient failure, after its backoff):
+   * counted as `startNext` counts one, and with no trace of the failed attempt's request, whose record the ledger holds.
+   */
+  async startAgain(item: ItemRow): Promise<ItemRow> {
+    const again = { attempts: item.attempts + 1, sent_at: null, generation_id: null };
+    await this.#updateItem(item, ['running'], again);
+    return { ...item, ...again };
+  }
+
   /** Items a worker was running when it died (the job's lease expired with them still running). */
   async running(jobId: string): Promise<ItemRow[]> {
     return this.db.selectFrom('batch_job_items').selectAll().where('job_id', '=', jobId).where('status', '=', 'running').orderBy('position').execute();
