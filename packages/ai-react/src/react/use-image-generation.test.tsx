@@ -44,8 +44,8 @@ describe('useImageGeneration', () => {
     for (const image of result.current.images) expect(image.url).toMatch(/^data:image\/(png|jpeg|webp);base64,/);
     expect(result.current.generations).toEqual([generation]);
     const [probe] = harness.emulator.generations({ kind: 'images' }).slice(-1);
-    // The gateway passes the style on in the prompt (OpenRouter's image models have no `style`).
-    expect(probe!.request).toMatchObject({ n: 2, size: '1024x1024', quality: 'hd', prompt: expect.stringMatching(/^A lighthouse at dusk[\s\S]*natural/) });
+    // The gateway passes the style on in the prompt (OpenRouter's image models have no `style`), and OpenAI's hd as high.
+    expect(probe!.request).toMatchObject({ n: 2, size: '1024x1024', quality: 'high', prompt: expect.stringMatching(/^A lighthouse at dusk[\s\S]*natural/) });
   });
 
   it('cancel aborts the request, and the gateway ends the upstream generation', async () => {

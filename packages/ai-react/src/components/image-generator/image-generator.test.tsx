@@ -99,7 +99,8 @@ describe('ImageGenerator', () => {
     expect(download.getAttribute('download')).toBe('a-lighthouse-at-dusk-2.png');
     expect(images[1]!.getAttribute('src')).toBe(download.getAttribute('href'));
     const [probe] = harness.emulator.generations({ kind: 'images' }).slice(-1);
-    expect(probe!.request).toMatchObject({ n: 2, size: '1536x1024', quality: 'hd', prompt: expect.stringMatching(/^A lighthouse at dusk[\s\S]*natural/) });
+    // OpenAI's hd, as OpenRouter names it.
+    expect(probe!.request).toMatchObject({ n: 2, size: '1536x1024', quality: 'high', prompt: expect.stringMatching(/^A lighthouse at dusk[\s\S]*natural/) });
     expect(onGenerationEnd).toHaveBeenCalledWith(expect.objectContaining({ status: 'done', images: expect.any(Array) }));
 
     // Copy puts the image on the clipboard (its URL where the browser has no ClipboardItem, as jsdom).
