@@ -159,10 +159,15 @@ export class JobStore {
     return this.db.selectFrom('batch_jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** A project's jobs, newest first; only one user's when `userId` is given. */
-  async list(filter: { projectId: string; userId?: string | null | undefined; limit: number }): Promise<JobRow[]> {
+  /**
+   * A project's jobs, newest first; with `owner`, only those of one user, or of one client key among the jobs of no
+   * user (the filter comes before the limit, so a page holds as many of the caller's jobs as it asks for).
+   */
+  async list(filter: { projectId: string; owner?: { userId: string } | { clientKeyId: string }; limit: number }): Promise<JobRow[]> {
     let query = this.db.selectFrom('batch_jobs').selectAll().where('project_id', '=', filter.projectId);
-    if (filter.userId !== undefined) query = filter.userId === null ? query.where('user_id', 'is', null) : query.where('user_id', '=', filter.userId);
+    const { owner } = filter;
+    if (owner && 'userId' in owner) query = query.where('user_id', '=', owner.userId);
+    else if (owner) query = query.where('user_id', 'is', null).where('client_key_id', '=', owner.clientKeyId);
     return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).execute();
   }
 

@@ -6,12 +6,15 @@ import { startRedisProxy } from '../../test/redis-proxy.js';
 import type { LimitPolicy } from '../limits/types.js';
 
 const USER_TWO_KEY = 'ik_test_client_key_second_user_01';
+// Keys of no user (a server's, a script's): each sees the jobs it made.
+const SERVICE_KEY = 'ik_test_client_key_service_no_user';
+const OTHER_SERVICE_KEY = 'ik_test_client_key_other_service_1';
 let harness: Harness;
 
 beforeAll(async () => {
   harness = await startHarness({
     features: [...DEFAULT_FEATURES, { name: 'summarize', model: 'openai/gpt-4o-mini', systemPrompt: 'You summarize news for Acme.', params: { max_tokens: 300 } }],
-    clientKeys: [{ key: CLIENT_KEY, userId: 'user-1' }, { key: USER_TWO_KEY, userId: 'user-2' }],
+    clientKeys: [{ key: CLIENT_KEY, userId: 'user-1' }, { key: USER_TWO_KEY, userId: 'user-2' }, { key: SERVICE_KEY, id: 'service' }, { key: OTHER_SERVICE_KEY, id: 'other-service' }],
     jobs: { itemsPerJob: 4, backoffMs: 10, pauseRecheckMs: 200, statusPollMs: 50, pollMs: 50 },
   });
 });
@@ -184,6 +187,18 @@ describe('jobs of requests', () => {
     expect((await call('GET', '/api/ai/jobs/not-a-uuid')).status).toBe(404);
     expect((await call('POST', `/api/ai/jobs/${id}/resume`)).status).toBe(403);
     await waitForJob(id, ['completed']);
+  });
+
+  it("lists a key's own jobs by the page it asks for, however many newer jobs other keys of no user made", async () => {
+    const job = (input: string) => ({ type: 'embeddings', items: [{ model: 'embed', input }] });
+    const own = await call('POST', '/api/ai/jobs', job('the service'), SERVICE_KEY);
+    expect(own.status).toBe(202);
+    const others = [await call('POST', '/api/ai/jobs', job('another service'), OTHER_SERVICE_KEY), await call('POST', '/api/ai/jobs', job('another service again'), OTHER_SERVICE_KEY)];
+    const listed = await call('GET', '/api/ai/jobs?limit=1', undefined, SERVICE_KEY);
+    expect(listed.body.data.map((entry: { id: string }) => entry.id)).toEqual([own.body.id]);
+    const theirs = await call('GET', '/api/ai/jobs?limit=5', undefined, OTHER_SERVICE_KEY);
+    expect(theirs.body.data.map((entry: { id: string }) => entry.id).sort()).toEqual(others.map((created) => created.body.id as string).sort());
+    for (const created of [own, ...others]) await waitForJob(created.body.id as string, ['completed'], 30_000, ADMIN_TOKEN);
   });
 });
 

@@ -79,6 +79,16 @@ function canSee(identity: Identity, job: JobRow): boolean {
   return job.client_key_id !== null && job.client_key_id === (identity.clientKeyId ?? null);
 }
 
+/**
+ * Whose jobs a caller lists, as `canSee` lets it: an admin every job of the project (undefined), a user its own, a
+ * key of no user the jobs it made without one; a caller with neither sees none (null).
+ */
+function ownerOfListed(identity: Identity): { userId: string } | { clientKeyId: string } | undefined | null {
+  if (identity.role === 'admin') return undefined;
+  if (identity.userId !== undefined) return { userId: identity.userId };
+  return identity.clientKeyId !== undefined ? { clientKeyId: identity.clientKeyId } : null;
+}
+
 const CSV_COLUMNS = ['index', 'id', 'status', 'summary', 'key_points', 'sentiment', 'sentiment_score', 'content', 'model', 'prompt_tokens', 'completion_tokens', 'cost_usd', 'error_code', 'error'];
 
 /** A job's results as CSV (RFC 4180): one row per item, with its summary, answer or error. */
@@ -150,7 +160,8 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
   router.get(JOBS_PATH, async (req, res) => {
     const query = parseRequest(listQuery, req.query);
     const identity = identityOf(res);
-    const rows = await service.store.list({ projectId: identity.projectId, ...(identity.role === 'admin' ? {} : { userId: identity.userId ?? null }), limit: query.limit ?? 50 });
+    const owner = ownerOfListed(identity);
+    const rows = owner === null ? [] : await service.store.list({ projectId: identity.projectId, ...(owner ? { owner } : {}), limit: query.limit ?? 50 });
     const visible = rows.filter((job) => canSee(identity, job));
     res.json({ data: await Promise.all(visible.map(async (job) => jobResponse(await summaryOf(job)))) });
   });
