@@ -34,6 +34,20 @@ export class GatewayError extends Error {
 }
 
 /**
+ * A client's error (4xx) named as an enclosing request names the field: its `param`, and the `param: ` its message
+ * starts with, become `rename(param)`. Anything else is returned as it is.
+ * @example
+ * throw renameParam(error, (param) => `items.${index}${param ? `.${param}` : ''}`);
+ */
+export function renameParam(error: unknown, rename: (param: string | undefined) => string): unknown {
+  if (!(error instanceof GatewayError) || error.status >= 500) return error;
+  const own = error.options.param;
+  const param = rename(own);
+  const message = own !== undefined && error.message.startsWith(`${own}: `) ? error.message.slice(`${own}: `.length) : error.message;
+  return new GatewayError(error.code, `${param}: ${message}`, { ...error.options, param });
+}
+
+/**
  * Any thrown value as a GatewayError: an unknown failure is a 500 whose message says nothing internal, and Redis out of
  * reach (the cache, the error log, the circuits, the job queue, wherever a route met it) a 503 to try again.
  */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError, renameParam } from '../errors.js';
 import { prepareChat } from '../gateway/chat.js';
 import { parseChatRequest, parseRequest } from '../gateway/chat-request.js';
 import type { GatewayContext } from '../gateway/context.js';
@@ -11,7 +11,7 @@ import { embeddingsRequestSchema } from '../gateway/embeddings-request.js';
 import { JobQueueUnavailableError, type JobQueue } from './job-queue.js';
 import type { JobOptions, JobRunner } from './job-runner.js';
 import type { JobKind, JobRow, JobStore, JobSummary } from './job-store.js';
-import { summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
+import { inSummarizeRequest, summarizeChatBody, type Article, type SummarizeOptions } from './summarize-request.js';
 
 /** The caps a job's worst case is checked against when it is created: those counted per day or month. */
 const BUDGET_KINDS = new Set<LimitStatus['kind']>(['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd']);
@@ -45,7 +45,7 @@ export class JobService {
     const total: QuotaEstimate = { tokens: 0, costUsd: 0 };
     for (const [index, item] of items.entries()) {
       const { feature, estimate } = await estimateJobItem(this.context, identity, kind, item, options).catch((error: unknown) => {
-        throw inItem(error, kind === 'summarize' ? 'articles' : 'items', index);
+        throw inItem(error, kind, index);
       });
       const sum = byFeature.get(feature) ?? { tokens: 0, costUsd: 0 };
       sum.tokens += estimate.tokens;
@@ -167,10 +167,7 @@ export function idempotentJobId(identity: Identity, key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** An item's 400, naming the item: `items.3.messages: …`. */
-function inItem(error: unknown, list: string, index: number): unknown {
-  if (!(error instanceof GatewayError) || error.status >= 500) return error;
-  const param = `${list}.${index}${error.options.param ? `.${error.options.param}` : ''}`;
-  const message = error.message.startsWith(`${error.options.param}: `) ? error.message.slice(`${error.options.param}: `.length) : error.message;
-  return new GatewayError(error.code, `${param}: ${message}`, { ...error.options, param });
+/** An item's 400, naming the item: `items.3.messages: …` (a summary's: `articles.3.…`, or `options.feature`). */
+function inItem(error: unknown, kind: JobKind, index: number): unknown {
+  return kind === 'summarize' ? inSummarizeRequest(error, index) : renameParam(error, (param) => `items.${index}${param ? `.${param}` : ''}`);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
+import { GatewayError, renameParam } from '../errors.js';
 
 /** Characters of one article's content the API accepts (about 25,000 tokens). */
 export const MAX_ARTICLE_CHARACTERS = 100_000;
@@ -74,6 +74,14 @@ export function summarySchema(options: SummarizeOptions): Record<string, unknown
 function summaryInstruction(options: SummarizeOptions): string {
   const style = { bullet_points: 'as bullet points, one line each starting with "- "', paragraph: 'as one paragraph', structured: 'as short sections: context, what happened, why it matters' }[options.summary_style];
   return `At most ${SUMMARY_WORDS[options.summary_length]} words, ${style}, in the language "${options.language}".`;
+}
+
+/**
+ * `error` about a summary's chat body in the words of the summarize request: the body's `model` is the request's
+ * `options.feature`, and any other field is the article's at `index` (`articles.<index>.<param>`).
+ */
+export function inSummarizeRequest(error: unknown, index: number): unknown {
+  return renameParam(error, (param) => (param === 'model' ? 'options.feature' : `articles.${index}${param ? `.${param}` : ''}`));
 }
 
 /** The chat body that summarizes one article through a feature (its system prompt and policy apply as for chat). */

@@ -7,7 +7,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { ItemFailure, runItem } from '../jobs/item-runner.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { ItemRow, JobRow, JobSummary } from '../jobs/job-store.js';
-import { MAX_INLINE_ARTICLES, MAX_JOB_ITEMS, parseSummary, summarizeChatBody, summarizeRequestSchema } from '../jobs/summarize-request.js';
+import { MAX_INLINE_ARTICLES, MAX_JOB_ITEMS, inSummarizeRequest, parseSummary, summarizeChatBody, summarizeRequestSchema } from '../jobs/summarize-request.js';
 import { identityOf, requireAdmin } from './identity-middleware.js';
 import { isoTime } from './iso-time.js';
 import { lazyRouter } from './lazy-router.js';
@@ -138,8 +138,7 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
         return { id: article.id, ...parseSummary(String(answer.content), request.options), model: answer.model ?? null, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUsd: answer.costUsd ?? null };
       } catch (error) {
         // A single article's refusal is the answer's status, as for one chat request.
-        if (request.articles.length === 1 && error instanceof ItemFailure) throw error.error;
-        if (request.articles.length === 1) throw error;
+        if (request.articles.length === 1) throw inSummarizeRequest(error instanceof ItemFailure ? error.error : error, 0);
         const failure = error instanceof ItemFailure ? error.error : error instanceof GatewayError ? error : new GatewayError('internal_error', 'The summary failed in the gateway.');
         return { id: article.id, error: { code: failure.code, message: context.redact(failure.message) } };
       }
