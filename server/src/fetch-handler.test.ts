@@ -104,6 +104,35 @@ describe('createAiFetchHandler', () => {
     await expect.poll(() => usage.records.at(-1)?.status).toBe('cancelled');
   });
 
+  it('a request whose client goes away while the hook identifies it sends nothing upstream and is recorded as cancelled', async () => {
+    const records = new MemoryUsageSink();
+    const slow = createAiFetchHandler({
+      basePath: '/api/ai',
+      features: FEATURES,
+      // A session store that takes its time: the caller is gone by the time it answers.
+      authenticate: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { projectId: 'default', userId: 'gone', role: 'user' };
+      },
+      database: ':memory:',
+      usage: records,
+      upstream: { baseUrl: emulator.url, apiKey: UPSTREAM_KEY },
+    });
+    try {
+      const before = emulator.generations().length;
+      const abort = new AbortController();
+      const answered = slow(chatRequest({ stream: true, messages: [{ role: 'user', content: 'gone before identified' }] }, { signal: abort.signal }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      abort.abort();
+      await answered.catch(() => undefined);
+      await expect.poll(() => records.records.length, { timeout: 5_000 }).toBe(1);
+      expect(records.records[0]).toMatchObject({ status: 'cancelled', attempts: 0, userId: 'gone' });
+      expect(emulator.generations()).toHaveLength(before);
+    } finally {
+      await slow.close(0);
+    }
+  });
+
   it('answers errors in the OpenAI shape with their real status, and unknown routes with 404', async () => {
     const unauthorized = await handler(new Request('http://app.example/api/ai/v1/models'));
     expect(unauthorized.status).toBe(401);

@@ -46,7 +46,11 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
 
   const res = new ServerResponse(req);
   let headed: (response: Response) => void = () => undefined;
-  const head = new Promise<Response>((resolve) => (headed = resolve));
+  let refused: (reason: unknown) => void = () => undefined;
+  const head = new Promise<Response>((resolve, reject) => {
+    headed = resolve;
+    refused = reject;
+  });
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let ended = false;
   let closed = false;
@@ -57,10 +61,16 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
   const close = () => {
     if (closed) return;
     closed = true;
-    // What the handler left unread of the body (an answer that came before it, a 413) is not read at all.
-    if (body && !req.complete) void body.cancel().catch(() => undefined);
+    // What the handler left unread of the body (an answer that came before it, a 413) is not read at all; a handler
+    // still to read it learns, as from a socket, that the client went away.
+    if (body && !req.complete) {
+      void body.cancel().catch(() => undefined);
+      req.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    }
     res.emit('close');
     req.emit('close');
+    // Gone before its answer began: the caller is told as `fetch` tells it, and nothing waits for a head for ever.
+    if (!headSent) refused(request.signal.reason ?? new DOMException('The request was aborted.', 'AbortError'));
   };
   request.signal.addEventListener('abort', close);
   const sendHead = () => {
@@ -83,6 +93,8 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
   // The response's own writing methods, replaced: its bytes become the body of the Response instead of a socket's.
   Object.defineProperties(res, {
     headersSent: { get: () => headSent },
+    // Read by the gateway to see a client that went away before a handler began (as `closed` of a socket's response).
+    closed: { get: () => closed },
     writableEnded: { get: () => ended },
     writeHead: {
       value(status: number, ...rest: unknown[]) {

@@ -212,3 +212,31 @@ describe('a caller that hangs up while the hook identifies it', () => {
     expect(next.status).toBe(200);
   });
 });
+
+describe('a caller that hangs up while a hook that reads no body identifies it', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    // The hook looks at a header only, and takes its time: the body is read after it, from a request already closed.
+    harness = await startHarness({
+      authenticate: async (req) => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const user = req.headers[USER_HEADER];
+        return typeof user === 'string' ? { projectId: 'default', userId: user, role: 'user' } : undefined;
+      },
+    });
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('is recorded as cancelled, once, and nothing is sent to OpenRouter', async () => {
+    const abort = new AbortController();
+    const sent = fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { [USER_HEADER]: 'gone', 'content-type': 'application/json' }, body: chatBody({ stream: true }), signal: abort.signal }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    abort.abort();
+    await sent;
+    await expect.poll(() => harness.usage.records.length, { timeout: 5_000 }).toBe(1);
+    expect(harness.usage.records[0]).toMatchObject({ status: 'cancelled', attempts: 0, userId: 'gone', endpoint: 'chat' });
+    expect(harness.emulator.generations()).toEqual([]);
+  });
+});

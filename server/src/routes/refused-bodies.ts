@@ -24,7 +24,7 @@ export function markRefusedBody(res: PlainResponse, error: unknown): void {
 /**
  * The record of a request to a metered route whose body was refused before the route could read it (not JSON, nested
  * too deep, too large, an encoding the gateway does not read): such a request is still one, rejected while it was
- * parsed, and it leaves one record like any other. A caller nobody knows was refused before its body was read, and
+ * parsed, and it leaves one record like any other; one whose client went away before its body ended is cancelled. A caller nobody knows was refused before its body was read, and
  * leaves none, as for every route. The error goes on to the handlers that answer it.
  * @example
  * router.use(recordRefusedBodies(lifecycle), gatewayErrorHandler(log, redact));
@@ -35,7 +35,8 @@ export function recordRefusedBodies(lifecycle: RequestLifecycle): PlainErrorHand
     const endpoint = req.method === 'POST' ? METERED_PATHS.get(gatewayPathOf(req)) : undefined;
     if (identity && endpoint && res.locals[REFUSED_BODY] === error) {
       try {
-        lifecycle.begin(identity, endpoint).finish({ status: 'rejected', errorCode: toGatewayError(error).code });
+        const gone = (error as { type?: unknown } | null)?.type === 'request.aborted';
+        lifecycle.begin(identity, endpoint).finish(gone ? { status: 'cancelled' } : { status: 'rejected', errorCode: toGatewayError(error).code });
       } catch {
         // A gateway shutting down takes no new request, and this one is answered with its own error all the same.
       }

@@ -54,9 +54,20 @@ export interface JsonBodyOptions {
  * that does not decode or parse 400, too large 413) and, before parsing, a refusal of JSON nested deeper than
  * `MAX_JSON_DEPTH` and of NUL characters.
  */
+/**
+ * The error of a body whose client went away before it ended, as Express's parser gives it (a 400 nobody reads;
+ * `recordRefusedBodies` records the request as cancelled).
+ */
+export const clientWentAway = (): Error => Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' });
+
 export function jsonBody(limit: number, options: JsonBodyOptions = {}): PlainHandler {
   const parse = express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer, options) });
   return (req, res, next) => {
+    // Gone before anything read its body (while a hook identified it): nothing more will come, nor any event saying so.
+    if (req.destroyed) {
+      next(clientWentAway());
+      return;
+    }
     // A body announced larger than the limit is refused at once: Express's parser would read (and drop) all of it
     // first, however long the client takes to send it. The connection closes with the answer (`sendGatewayError`).
     const length = Number(req.headers['content-length']);
@@ -143,6 +154,10 @@ export function plainJsonBody(limit: number, parser: PlainHandler, options: Json
       next();
       return;
     }
+    if (req.destroyed) {
+      next(clientWentAway());
+      return;
+    }
     const { headers } = req;
     const length = Number(headers['content-length']);
     const chunked = headers['transfer-encoding'] !== undefined && headers['content-length'] === undefined && /^chunked$/i.test(headers['transfer-encoding']);
@@ -189,7 +204,7 @@ export function plainJsonBody(limit: number, parser: PlainHandler, options: Json
     // The client went away before its body ended: the same 400 Express's parser gives (nobody reads it).
     const onGone = () => {
       stop();
-      next(Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' }));
+      next(clientWentAway());
     };
     const stop = () => {
       req.off('data', onData);
