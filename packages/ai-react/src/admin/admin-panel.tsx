@@ -18,7 +18,7 @@ export type AdminPanelState = 'loading' | 'refreshing' | 'ready' | 'error';
 export interface AdminPanelProps {
   cx: SlotClasses<AdminPanelSlot>;
   unstyled: boolean | undefined;
-  theme: AiTheme;
+  theme: AiTheme | undefined;
   state: AdminPanelState;
   /** Added to the root's built-in class names (the panel's own block name). */
   rootClass?: string | undefined;

@@ -30,7 +30,7 @@ const CLASSES: readonly ClassFilter[] = ['all', 'upstream', 'timeout', 'rate_lim
  * <ErrorsTable limit={100} />
  */
 export function ErrorsTable(props: ErrorsTableProps): ReactNode {
-  const { classNames, unstyled, theme = 'system' } = props;
+  const { classNames, unstyled, theme } = props;
   const labels = useMemo(() => ({ ...DEFAULT_ERRORS_TABLE_LABELS, ...props.labels }), [props.labels]);
   const [errorClass, setErrorClass] = useState<ClassFilter>('all');
   const { errors, status, error, refresh } = useGatewayErrors({ limit: props.limit ?? 50, class: errorClass === 'all' ? undefined : errorClass });

@@ -34,7 +34,7 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
  * <FeatureHistory feature="chat" />
  */
 export function FeatureHistory(props: FeatureHistoryProps): ReactNode {
-  const { feature, onRestored, classNames, unstyled, theme = 'system' } = props;
+  const { feature, onRestored, classNames, unstyled, theme } = props;
   const labels = useMemo(() => ({ ...defaultFeatureHistoryLabels, ...props.labels }), [props.labels]);
   const settings = useFeatureSettings(feature);
   const { history, config, status, error } = settings;

@@ -35,7 +35,7 @@ const WINDOWS: readonly ModelHealthWindow[] = ['15m', '1h', '24h', '7d', '30d'];
  * <ModelHealth defaultWindow="24h" />
  */
 export function ModelHealth(props: ModelHealthProps): ReactNode {
-  const { classNames, unstyled, theme = 'system' } = props;
+  const { classNames, unstyled, theme } = props;
   const labels = useMemo(() => ({ ...DEFAULT_MODEL_HEALTH_LABELS, ...props.labels }), [props.labels]);
   const [window, setWindow] = useControllableState({ value: props.window, defaultValue: props.defaultWindow ?? '1h', onChange: props.onWindowChange });
   const { report, status, error, refresh } = useModelHealth({ window, refreshMs: props.refreshMs ?? 30_000 });

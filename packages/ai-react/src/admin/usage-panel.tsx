@@ -47,7 +47,7 @@ const PERIODS: readonly UsagePeriod[] = ['day', 'week', 'month'];
  * <UsagePanel defaultPeriod="month" />
  */
 export function UsagePanel(props: UsagePanelProps): ReactNode {
-  const { classNames, unstyled, theme = 'system' } = props;
+  const { classNames, unstyled, theme } = props;
   const { client } = useAiContext('UsagePanel');
   const labels = useMemo(() => ({ ...defaultUsagePanelLabels, ...props.labels }), [props.labels]);
   const [period, setPeriod] = useControllableState({ value: props.period, defaultValue: props.defaultPeriod ?? 'week', onChange: props.onPeriodChange });

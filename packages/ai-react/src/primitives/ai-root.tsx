@@ -1,21 +1,33 @@
 'use client';
-import { forwardRef, type HTMLAttributes } from 'react';
+import { createContext, forwardRef, useContext, type HTMLAttributes } from 'react';
 
 export type AiTheme = 'light' | 'dark' | 'system';
 
 export interface AiRootProps extends HTMLAttributes<HTMLDivElement> {
-  /** Light, dark, or the system preference (default). */
-  theme?: AiTheme;
+  /**
+   * Light, dark, or the system preference. Left out, a root takes the theme of the root it is in (a dialog's, through
+   * its portal too), and `system` when it is in none.
+   */
+  theme?: AiTheme | undefined;
   /** Drops the component's own classes, for apps that style everything themselves. */
   unstyled?: boolean;
 }
 
+/** The theme of the root a root is in: a component inside another (its dialog, its popover) takes it when given none. */
+const EnclosingTheme = /* @__PURE__ */ createContext<AiTheme>('system');
+
 /**
  * The root element of every component: it carries `data-insforge-ai` (which scopes the design tokens) and the
- * theme. Props spread last, so an app can override any attribute.
+ * theme, its own or the enclosing root's. Props spread last, so an app can override any attribute.
  */
-export const AiRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, AiRootProps>(function AiRoot({ theme = 'system', unstyled = false, ...props }, ref) {
-  return <div ref={ref} data-insforge-ai="" data-theme={theme} data-unstyled={unstyled ? '' : undefined} {...props} />;
+export const AiRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, AiRootProps>(function AiRoot({ theme, unstyled = false, ...props }, ref) {
+  const enclosing = useContext(EnclosingTheme);
+  const shown = theme ?? enclosing;
+  return (
+    <EnclosingTheme.Provider value={shown}>
+      <div ref={ref} data-insforge-ai="" data-theme={shown} data-unstyled={unstyled ? '' : undefined} {...props} />
+    </EnclosingTheme.Provider>
+  );
 });
 
 /** Joins class names, skipping empty ones; with `unstyled`, the component's own classes are dropped. */

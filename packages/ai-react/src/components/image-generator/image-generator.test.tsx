@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { CLIENT_KEY, startHarness, type Harness } from '@insforge/ai-server/testing';
 import extraModels from '@insforge/openrouter-emulator/data/extra-models.json' with { type: 'json' };
 import chatModels from '@insforge/openrouter-emulator/data/openrouter-models.json' with { type: 'json' };
+import { AiRoot } from '../../primitives/ai-root.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { GenerationProgress } from './generation-progress.js';
 import { imageFileName } from './image-file.js';
@@ -301,6 +302,29 @@ describe('ImageGallery', () => {
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Enlarge image 3 of 3' }));
   });
 
+
+  it("opens the lightbox in the theme of the component it is in, through its portal, on a device whose theme differs", async () => {
+    const user = userEvent.setup();
+    render(
+      <AiRoot theme="dark">
+        <ImageGallery images={[{ url: 'data:image/png;base64,iVBORw0KGgo=' }]} prompt="A lighthouse at dusk" />
+      </AiRoot>,
+    );
+    await user.click(screen.getByRole('button', { name: 'Enlarge image 1 of 1' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Image 1 of 1' });
+    expect(dialog.closest('[data-insforge-ai]')?.getAttribute('data-theme')).toBe('dark');
+    // Its own theme, given, wins over the one it is in; none anywhere is the system's.
+    cleanup();
+    render(
+      <AiRoot theme="dark">
+        <AiRoot theme="light" data-testid="light" />
+      </AiRoot>,
+    );
+    expect(screen.getByTestId('light').getAttribute('data-theme')).toBe('light');
+    cleanup();
+    render(<AiRoot data-testid="alone" />);
+    expect(screen.getByTestId('alone').getAttribute('data-theme')).toBe('system');
+  });
 
   it('draws each tile with renderItem, keeping the enlarge button and the lightbox of the default tile', async () => {
     const user = userEvent.setup();

@@ -22,7 +22,7 @@ export type SettingsDialogSlot =
 export interface SettingsDialogContextValue {
   labels: SettingsDialogLabels;
   /** Passed on to the components the dialog embeds (the ModelPicker). */
-  theme: AiTheme;
+  theme: AiTheme | undefined;
   unstyled: boolean;
   /** The class names of a slot: the component's own (`ia-…`, dropped when unstyled) and the app's. */
   className(slot: SettingsDialogSlot, own: string, ...extra: Array<string | false | undefined>): string | undefined;

@@ -79,7 +79,7 @@ const [SettingsDialogStateContext, useSettingsDialogState] = createScopedContext
  * </SettingsDialog.Root>
  */
 export function SettingsDialogRoot(props: SettingsDialogRootProps): ReactNode {
-  const { features, onSaved, labels: givenLabels, classNames, unstyled, theme = 'system', children } = props;
+  const { features, onSaved, labels: givenLabels, classNames, unstyled, theme, children } = props;
   const [open, setOpen] = useControllableState({ value: props.open, defaultValue: props.defaultOpen ?? false, onChange: props.onOpenChange });
   const [feature, setFeature] = useControllableState({ value: props.feature, defaultValue: props.defaultFeature ?? features?.[0] ?? '', onChange: props.onFeatureChange });
   const [dirty, setDirty] = useState(false);

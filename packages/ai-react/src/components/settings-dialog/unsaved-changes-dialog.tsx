@@ -18,7 +18,7 @@ export function UnsavedChangesDialog({ open, theme, unstyled, onKeepEditing, onD
   return (
     <Dialog.Root open={open} onOpenChange={(next) => !next && onKeepEditing()}>
       <Dialog.Portal>
-        <AiRoot theme={theme ?? 'system'} unstyled={unstyled ?? false}>
+        <AiRoot theme={theme} unstyled={unstyled ?? false}>
           <Dialog.Overlay className={className('overlay', 'ia-settings__overlay', 'ia-settings__overlay--confirm')} />
           <Dialog.Content role="alertdialog" className={className('content', 'ia-settings__confirm')}>
             <Dialog.Title className={className('title', 'ia-settings__title')}>{labels.unsavedTitle}</Dialog.Title>
