@@ -126,7 +126,7 @@ export interface AiGatewayOptions {
    * (loopback, RFC 1918, CGNAT, ULA, link-local) for a trusted deployment; cloud metadata addresses stay refused.
    */
   webhooks?: WebhookClientOptions;
-  /** The project of identities that do not name one. Default `"default"`. */
+  /** The project of identities that do not name one, whose admins alone read the gateway-wide `/metrics`. Default `"default"`. */
   defaultProjectId?: string;
   /** Whether requests may name raw OpenRouter model ids besides features (per project with a function). Default false. */
   allowRawModels?: RawModelPolicy;
@@ -535,7 +535,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   // Before the identity middleware: a signed file URL is its own credential (an `<img src>` sends none).
   router.use(lazySignedFilesRouter(files, admitCall));
   router.use(readRequest);
-  router.use(operationsRouter(operations, ready));
+  router.use(operationsRouter(operations, ready, defaultProjectId));
   router.use(mcpRouter(router));
   const hotRoutes = { 'POST /v1/chat/completions': chatCompletionsHandler(context), 'POST /v1/embeddings': embeddingsHandler(context) };
   router.post('/v1/chat/completions', hotRoutes['POST /v1/chat/completions']);

@@ -93,6 +93,23 @@ describe('GET /api/ai/admin/connections', () => {
   });
 });
 
+describe('gateway-wide views', () => {
+  it('are for the admins of the default project only: an admin of another project gets a 403, not every project\'s features, spend and traffic', async () => {
+    const otherAdmin = 'ik_operations_other_project_admin_0123';
+    const harness = await start({ clientKeys: [{ key: CLIENT_KEY, userId: 'user-1' }, { key: otherAdmin, projectId: 'tenant-b', role: 'admin' }] });
+    expect((await chat(harness, 'the default project\'s traffic')).status).toBe(200);
+    for (const path of ['/metrics', '/api/ai/admin/connections']) {
+      const refused = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${otherAdmin}` } });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).not.toContain('feature="chat"');
+      expect((await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+    }
+    // The views of one project's own traffic stay open to its admins.
+    expect((await adminGet(harness, '/api/ai/errors', otherAdmin)).status).toBe(200);
+    expect((await adminGet(harness, '/api/ai/models/performance', otherAdmin)).status).toBe(200);
+  });
+});
+
 describe('GET /api/ai/models/performance', () => {
   it('summarises latency, time to first token, tokens per second, error rate and cost per request by model from the ledger', async () => {
     const harness = await start({ usage: undefined, ledger: { flushIntervalMs: 5 }, retry: { maxRetries: 0 } });

@@ -3,7 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
-import { identityOf, requireAdmin } from '../routes/identity-middleware.js';
+import { identityOf, requireAdmin, requireAdminOf } from '../routes/identity-middleware.js';
 import { isoTime } from '../routes/iso-time.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { parseTime } from '../usage/usage-query.js';
@@ -39,16 +39,19 @@ function periodOf(query: z.infer<typeof PerformanceQuery>): { from: number; to: 
  * The operations API, for admins: `GET /metrics` (Prometheus), `GET /api/ai/models/health` (circuits and each
  * model's recent latency and error rate), `GET /api/ai/models/performance` (p50/p95 latency, time to first token,
  * tokens per second, error rate, cost per request by model over a window), `GET /api/ai/errors` (recent upstream
- * and gateway errors) and `GET /api/ai/admin/connections` (requests and streams in flight per instance).
+ * and gateway errors) and `GET /api/ai/admin/connections` (requests and streams in flight per instance). The
+ * metrics and the connections span every project, so only admins of `defaultProjectId` read them.
  * @example
  * router.use(identityMiddleware(context, parseBody));
- * router.use(operationsRouter(operations, ready));
+ * router.use(operationsRouter(operations, ready, 'default'));
  */
-export function operationsRouter(operations: GatewayOperations, ready: Promise<GatewayStores>): Router {
+export function operationsRouter(operations: GatewayOperations, ready: Promise<GatewayStores>, defaultProjectId: string): Router {
   const router = Router();
   const admin: RequestHandler[] = [requireAdmin];
+  // The metrics and the instances count every project's requests, features and spend: for the operator's project.
+  const operator: RequestHandler[] = [requireAdminOf(defaultProjectId)];
 
-  router.get('/metrics', ...admin, async (_req, res) => {
+  router.get('/metrics', ...operator, async (_req, res) => {
     res.status(200).set('content-type', operations.metrics.contentType).set('cache-control', 'no-store').send(await operations.metrics.text());
   });
 
@@ -113,7 +116,7 @@ export function operationsRouter(operations: GatewayOperations, ready: Promise<G
     });
   });
 
-  router.get('/api/ai/admin/connections', ...admin, async (_req, res) => {
+  router.get('/api/ai/admin/connections', ...operator, async (_req, res) => {
     const { instances, shared } = await operations.connections.list();
     const total = (field: 'requestsInFlight' | 'streamsInFlight') => instances.reduce((sum, instance) => sum + instance[field], 0);
     res.set('cache-control', 'no-store').json({

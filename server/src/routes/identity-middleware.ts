@@ -43,3 +43,17 @@ export const requireAdmin: RequestHandler = (_req, res, next) => {
   if (identityOf(res).role !== 'admin') throw new GatewayError('forbidden', 'This needs the admin role.');
   next();
 };
+
+/**
+ * 403 for callers who are not admins of `projectId`: for what spans every project the gateway serves (its metrics,
+ * its instances), which one project's admins must not read.
+ * @example
+ * router.get('/metrics', requireAdminOf(defaultProjectId), metricsHandler);
+ */
+export function requireAdminOf(projectId: string): RequestHandler {
+  return (_req, res, next) => {
+    const identity = identityOf(res);
+    if (identity.role !== 'admin' || identity.projectId !== projectId) throw new GatewayError('forbidden', `This spans every project: it needs the admin role in the project "${projectId}".`);
+    next();
+  };
+}
