@@ -22,6 +22,7 @@ const FEATURES: FeatureInput[] = [
   { name: 'signed-reasoning-pii', model: 'anthropic/claude-sonnet-4', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'answer-paths', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', patterns: ['c:\\\\windows\\\\system32'] }] },
   { name: 'bounded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'size', maxMessages: 2, maxInputCharacters: 200 }] },
+  { name: 'safe-embeddings', modality: 'embedding', model: 'openai/text-embedding-3-small', guardrails: [{ type: 'pii', mode: 'redact', kinds: ['email'] }, { type: 'blocklist', words: ['gore'] }] },
   { name: 'safe-images', modality: 'image', model: 'black-forest-labs/flux.2-pro', guardrails: [{ type: 'pii', mode: 'redact', kinds: ['email'] }, { type: 'blocklist', words: ['gore'] }] },
 ];
 
@@ -278,6 +279,23 @@ describe('guardrails', () => {
     const [generation] = harness.emulator.generations({ kind: 'images' });
     expect(JSON.stringify(generation?.request)).toContain('A postcard addressed to [REDACTED_EMAIL]');
     expect(JSON.stringify(generation?.request)).not.toContain('ada@example.com');
+  });
+
+  it('check embeddings inputs, and refuse token arrays they cannot read, before anything is embedded', async () => {
+    const embed = (input: unknown, model = 'safe-embeddings') =>
+      fetch(`${harness.url}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, input, encoding_format: 'float' }) });
+    expect((await embed(['a quiet scene', 'a scene of gore'])).status).toBe(403);
+    // Token ids spell any text (here they could spell the blocked word or an address): no guardrail can read them.
+    const tokens = await embed([[70, 461], [1, 2, 3]]);
+    expect(tokens.status).toBe(400);
+    expect(((await tokens.json()) as { error: unknown }).error).toMatchObject({ code: 'invalid_parameter', param: 'input', metadata: { source: 'guardrail' } });
+    expect(lastRecord()).toMatchObject({ errorCode: 'invalid_parameter', guardrails: [{ name: 'pii', stage: 'input', verdict: 'block' }] });
+    expect(harness.emulator.generations({ kind: 'embeddings' })).toHaveLength(0);
+    // Every feature runs the host's input hook, which cannot read them either.
+    expect((await embed([1, 2, 3], 'embed')).status).toBe(400);
+    expect(harness.emulator.generations({ kind: 'embeddings' })).toHaveLength(0);
+    expect((await embed('reach me at ada@example.com')).status).toBe(200);
+    expect(JSON.stringify(harness.emulator.generations({ kind: 'embeddings' })[0]?.request)).toContain('reach me at [REDACTED_EMAIL]');
   });
 
   it('run the host app\'s guardrail hooks on every feature', async () => {

@@ -226,9 +226,14 @@ async function screened<T>(read: () => Promise<T>, meter: MeteredRequest, check:
 }
 
 async function checkInput(checks: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): Promise<void> {
-  const { slots, messageCount } = textSlotsOf(request);
+  const { slots, messageCount, unreadable } = textSlotsOf(request);
   for (const check of checks) {
     if (!check.stages.has('input')) continue;
+    // What a rule or a judge cannot read would reach the model unscreened: it is refused, as the client can send text.
+    if (unreadable !== undefined && (check.rule || check.judge)) {
+      decide(meter, check, 'input', 'block');
+      throw new GatewayError('invalid_parameter', `The guardrail "${check.name}" of this feature reads text, so ${unreadable} must be text, not token ids.`, { param: unreadable, metadata: { source: 'guardrail', guardrail: check.name } });
+    }
     if (check.bounds) {
       const { maxMessages, maxInputCharacters } = check.bounds;
       const characters = slots.reduce((sum, slot) => sum + slot.text.length, 0);

@@ -240,9 +240,10 @@ export function answerSlots(choice: Json): TextSlot[] {
  * server tools (a web search's `search_prompt`); each embeddings input; an image prompt. The feature's own system
  * prompt is left out: it is the server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`:
  * labels OpenRouter keeps for its logs and never shows the model; and `web_search_options`, settings of the search,
- * not text of the prompt.
+ * not text of the prompt. `unreadable` names the parameter that holds what no text check can read: an embeddings
+ * input of token ids.
  */
-export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
+export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number; unreadable?: string } {
   const slots: TextSlot[] = [];
   const body = request.body;
   if (request.kind === 'images') {
@@ -253,7 +254,9 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
     const input = body['input'];
     if (typeof input === 'string') slotAt(slots, body, 'input');
     else if (Array.isArray(input)) input.forEach((_item: unknown, index) => slotAt(slots, input, index));
-    return { slots, messageCount: 0 };
+    // Token ids spell any text, in the tokenizer of whichever model reads them; the gateway has none to read them with.
+    const tokens = Array.isArray(input) && input.some((item) => typeof item !== 'string');
+    return tokens ? { slots, messageCount: 0, unreadable: 'input' } : { slots, messageCount: 0 };
   }
   const messages = Array.isArray(body['messages']) ? (body['messages'] as Json[]) : [];
   const systemPrompt = request.feature?.systemPrompt;
