@@ -51,13 +51,26 @@ const NOT_ASCII = /[^\p{ASCII}]/u;
 const ACCENTS = /(?![\u3099\u309a])[\p{Script=Inherited}\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]/gu;
 /** A text in NFKC without its `ACCENTS`: decomposed, the accents dropped, composed again. */
 const withoutAccents = (text: string): string => text.normalize('NFD').replace(ACCENTS, '').normalize('NFC');
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/**
+ * The ASCII digit a decimal digit of another script (Arabic-Indic `٤`, Devanagari `४`, Thai `๔`…) is read as: a model
+ * reads a number in any of them, and NFKC leaves them as they are. Unicode encodes each script's digits as a run of
+ * ten from 0 to 9 (runs may follow each other), so a digit's value is its distance from the start of its run, mod 10.
+ */
+function asciiDigitOf(codePoint: number): string {
+  let start = codePoint;
+  while (start > 0 && DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start -= 1;
+  return String((codePoint - start) % 10);
+}
+
 /**
  * Code points the view may change or join to the one before: those NFKC and case folding change (the invisible ones
- * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before), look-alikes and
- * `LETTER_FOLDS`. A letter with an accent (`é`, which no fold above changes) is told by its canonical decomposition.
- * Every other code point is read as it is.
+ * among them), marks, Hangul vowel and final jamo (NFKC composes them with the syllable before), look-alikes,
+ * `LETTER_FOLDS` and decimal digits. A letter with an accent (`é`, which no fold above changes) is told by its
+ * canonical decomposition. Every other code point is read as it is.
  */
-const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LATIN_READINGS.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
+const MAY_CHANGE = new RegExp(`[\\p{Changes_When_NFKC_Casefolded}\\p{M}\\p{Nd}\\u1160-\\u11ff\\ud7b0-\\ud7ff\\uff9e\\uff9f${[...LATIN_READINGS.keys()].map((codePoint) => String.fromCodePoint(codePoint)).join('')}]`, 'u');
 
 /** What the view does with a code point, learnt the first time it is met: `KNOWN`, and the flags that apply. */
 const KNOWN = 1;
@@ -98,14 +111,15 @@ function flagsOf(codePoint: number): number {
 const readAs = (character: string): string => fold(withoutAccents(character.normalize('NFKC')));
 
 /**
- * A text already in NFKC with its invisible code points dropped, its look-alike letters made Latin and its
- * `LETTER_FOLDS` folded.
+ * A text already in NFKC with its invisible code points dropped, its look-alike letters made Latin, its
+ * `LETTER_FOLDS` folded and its digits of other scripts made ASCII.
  */
 function fold(text: string): string {
   let folded = '';
   for (const char of text) {
     const codePoint = char.codePointAt(0) ?? 0;
     if (codePoint < 0x80) folded += char;
+    else if (DECIMAL_DIGIT.test(char)) folded += asciiDigitOf(codePoint);
     else if (!IGNORABLE.test(char)) folded += LATIN_READINGS.get(codePoint) ?? char;
   }
   return folded;
@@ -124,8 +138,8 @@ const asSent = (span: Span): Span => span;
  * The text as a guardrail matches it: Unicode default-ignorable code points (zero-width spaces and joiners, the soft
  * hyphen, the word joiner, variation selectors, bidirectional controls, tag characters) dropped, compatibility forms
  * folded by NFKC (fullwidth letters, ligatures, circled and mathematical letters), `ACCENTS` dropped (`café` and
- * `cafe` + U+0301 are `cafe`), `LOOKALIKES` made Latin and `LETTER_FOLDS` folded (`cøcaine` is `cocaine`); case is
- * left to the rules (blocklists match case-insensitively). This is applied to each character (a base and the marks
+ * `cafe` + U+0301 are `cafe`), `LOOKALIKES` made Latin, `LETTER_FOLDS` folded (`cøcaine` is `cocaine`) and digits
+ * of other scripts read as ASCII (`٤١` is `41`); case is left to the rules (blocklists match case-insensitively). This is applied to each character (a base and the marks
  * that follow it, invisible code points between them dropped), which gives what it gives the whole text; spans of the
  * view map back to whole characters of the text as sent (a letter with all its marks), an invisible code point inside
  * a span with them. A text of ASCII only, or that nothing changes, is its own view.

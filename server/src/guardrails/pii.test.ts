@@ -35,6 +35,17 @@ describe('PII detection', () => {
     expect(kindsIn('key sk-or-v1-０１２３４５６７８９abcdef0123456789abcdef')).toEqual(['secret']);
   });
 
+  it('finds card and phone numbers written in the digits of another script, and redacts all of it', () => {
+    // A model reads Arabic-Indic, Devanagari or Thai digits as the number they spell, and may write it back in ASCII.
+    expect(redactPii('card ٤١١١ ١١١١ ١١١١ ١١١١.', ['card'])).toEqual({ text: 'card [REDACTED_CARD].', count: 1 });
+    expect(redactPii('card ४१११-११११-११११-११११.', ['card'])).toEqual({ text: 'card [REDACTED_CARD].', count: 1 });
+    expect(redactPii('card ๔๑๑๑ ๑๑๑๑ ๑๑๑๑ ๑๑๑๑.', ['card'])).toEqual({ text: 'card [REDACTED_CARD].', count: 1 });
+    expect(redactPii('call +١ ٢٠٢ ٥٥٥ ٠١٩٩ today', ['phone'])).toEqual({ text: 'call [REDACTED_PHONE] today', count: 1 });
+    // Digits of astral scripts (Osmanya) map back to whole characters as sent.
+    expect(redactPii('card 𐒤𐒡𐒡𐒡 𐒡𐒡𐒡𐒡 𐒡𐒡𐒡𐒡 𐒡𐒡𐒡𐒡.', ['card'])).toEqual({ text: 'card [REDACTED_CARD].', count: 1 });
+    expect(findPii('٤١١١ ١١١١ ١١١١ ١١١٢', ['card'])).toEqual([]);
+  });
+
   it('stays fast on a long hostile input', () => {
     const hostile = `${'1 '.repeat(50_000)}${'a@'.repeat(50_000)}`;
     const started = performance.now();
