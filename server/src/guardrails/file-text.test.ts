@@ -14,8 +14,19 @@ describe('the text of a data URL', () => {
 
   it('reads another charset, or bytes that are not UTF-8, without rewriting them', () => {
     const latin1 = dataUrlText(`data:text/plain;charset=iso-8859-1;base64,${Buffer.from('café', 'latin1').toString('base64')}`);
-    expect(latin1).toEqual({ text: 'café', rewrite: undefined });
+    expect(latin1).toEqual({ text: 'café\ncaf\ufffd', rewrite: undefined });
     expect(dataUrlText(`data:text/plain;base64,${Buffer.from([0x61, 0xff, 0x62]).toString('base64')}`)).toEqual({ text: 'a\ufffdb', rewrite: undefined });
+  });
+
+  it('reads a file in another charset as UTF-8 too, as a provider that ignores the label reads it', () => {
+    // UTF-8 bytes labelled UTF-16: decoded as labelled they are CJK, which no rule matches; decoded as UTF-8, a word.
+    const mislabelled = dataUrlText(`data:text/plain;charset=utf-16le;base64,${Buffer.from('the nightingale!').toString('base64')}`);
+    expect(mislabelled?.text).toContain('the nightingale!');
+    expect(mislabelled?.rewrite).toBeUndefined();
+    const cyrillic = dataUrlText(`data:text/plain;charset=windows-1252;base64,${Buffer.from('nightingаle').toString('base64')}`);
+    expect(cyrillic?.text).toContain('nightingаle');
+    // Where both readings agree (ASCII), the text is read once.
+    expect(dataUrlText(`data:text/plain;charset=iso-8859-1;base64,${Buffer.from('plain').toString('base64')}`)?.text).toBe('plain');
   });
 
   it('reads nothing of a PDF, an image, a link or what is not a data URL', () => {

@@ -19,8 +19,8 @@ export interface DataUrlText {
 
 /**
  * Reads the text of a `data:` URL whose media type a model reads as text (`text/plain`, `application/json`…), base64
- * or percent-encoded, in its charset (UTF-8 unless it names another); undefined for a link, another media type, or a
- * payload that cannot be decoded.
+ * or percent-encoded, in its charset (UTF-8 unless it names another, and then as UTF-8 as well, on a line of its own,
+ * where that reads otherwise); undefined for a link, another media type, or a payload that cannot be decoded.
  * @example
  * dataUrlText('data:text/plain;base64,aGk=')?.text; // 'hi'
  * dataUrlText('data:application/pdf;base64,JVBERi0='); // undefined: a PDF is not text the gateway can read
@@ -47,12 +47,17 @@ export function dataUrlText(url: unknown): DataUrlText | undefined {
       return { text: new TextDecoder('utf-8').decode(bytes), rewrite: undefined };
     }
   }
+  let labelled: string;
   try {
-    return { text: new TextDecoder(charset).decode(bytes), rewrite: undefined };
+    labelled = new TextDecoder(charset).decode(bytes);
   } catch {
     // A charset the runtime does not know: read as Latin-1, which maps every byte, so nothing hides in it unread.
-    return { text: bytes.toString('latin1'), rewrite: undefined };
+    labelled = bytes.toString('latin1');
   }
+  // A provider may ignore the label and read UTF-8 (as most do): UTF-8 bytes labelled UTF-16 would otherwise be
+  // screened as CJK text the model never reads. Both readings are screened where they differ.
+  const asUtf8 = new TextDecoder('utf-8').decode(bytes);
+  return { text: asUtf8 === labelled ? labelled : `${labelled}\n${asUtf8}`, rewrite: undefined };
 }
 
 const LINK = /^https?:\/\//i;
