@@ -139,8 +139,9 @@ const asSent = (span: Span): Span => span;
  * hyphen, the word joiner, variation selectors, bidirectional controls, tag characters) dropped, compatibility forms
  * folded by NFKC (fullwidth letters, ligatures, circled and mathematical letters), `ACCENTS` dropped (`café` and
  * `cafe` + U+0301 are `cafe`), `LOOKALIKES` made Latin, `LETTER_FOLDS` folded (`cøcaine` is `cocaine`) and digits
- * of other scripts read as ASCII (`٤١` is `41`); case is left to the rules (blocklists match case-insensitively). This is applied to each character (a base and the marks
- * that follow it, invisible code points between them dropped), which gives what it gives the whole text; spans of the
+ * of other scripts read as ASCII (`٤١` is `41`); case is left to the rules (blocklists match case-insensitively).
+ * This is applied to each character (a base and the marks that follow it, invisible code points between them
+ * dropped), which gives what it gives the whole text; spans of the
  * view map back to whole characters of the text as sent (a letter with all its marks), an invisible code point inside
  * a span with them. A text of ASCII only, or that nothing changes, is its own view.
  * @example
