@@ -3,6 +3,7 @@ import { toGatewayError } from '../errors.js';
 import type { RequestLifecycle } from '../gateway/metered-request.js';
 import type { PlainErrorHandler, PlainRequest, PlainResponse } from '../plain-http.js';
 import type { UsageRecord } from '../usage/usage-record.js';
+import { isClientGone } from './request-hygiene.js';
 
 /** Where `res.locals` keeps the error the body reader refused a request's body with. */
 const REFUSED_BODY = 'refusedBody';
@@ -24,8 +25,9 @@ export function markRefusedBody(res: PlainResponse, error: unknown): void {
 /**
  * The record of a request to a metered route whose body was refused before the route could read it (not JSON, nested
  * too deep, too large, an encoding the gateway does not read): such a request is still one, rejected while it was
- * parsed, and it leaves one record like any other; one whose client went away before its body ended is cancelled. A caller nobody knows was refused before its body was read, and
- * leaves none, as for every route. The error goes on to the handlers that answer it.
+ * parsed, and it leaves one record like any other; one whose client went away before its body ended is cancelled. A
+ * caller nobody knows was refused before its body was read, and leaves none, as for every route. The error goes on to
+ * the handlers that answer it.
  * @example
  * router.use(recordRefusedBodies(lifecycle), gatewayErrorHandler(log, redact));
  */
@@ -35,8 +37,7 @@ export function recordRefusedBodies(lifecycle: RequestLifecycle): PlainErrorHand
     const endpoint = req.method === 'POST' ? METERED_PATHS.get(gatewayPathOf(req)) : undefined;
     if (identity && endpoint && res.locals[REFUSED_BODY] === error) {
       try {
-        const gone = (error as { type?: unknown } | null)?.type === 'request.aborted';
-        lifecycle.begin(identity, endpoint).finish(gone ? { status: 'cancelled' } : { status: 'rejected', errorCode: toGatewayError(error).code });
+        lifecycle.begin(identity, endpoint).finish(isClientGone(error) ? { status: 'cancelled' } : { status: 'rejected', errorCode: toGatewayError(error).code });
       } catch {
         // A gateway shutting down takes no new request, and this one is answered with its own error all the same.
       }

@@ -49,25 +49,26 @@ export interface JsonBodyOptions {
   nul?: 'refuse' | 'pass';
 }
 
+/** The type Express's parser gives the error of a body whose client went away before it ended. */
+const CLIENT_GONE = 'request.aborted';
+
+/** That error, as Express's parser gives it: a 400 nobody reads. */
+const clientWentAway = (): Error => Object.assign(new Error('request aborted'), { status: 400, type: CLIENT_GONE });
+
+/**
+ * Whether a body reader's error says the client went away before the body ended (this module's readers, or Express's
+ * parser behind them): `recordRefusedBodies` records such a request as cancelled, not rejected.
+ */
+export const isClientGone = (error: unknown): boolean => (error as { type?: unknown } | null)?.type === CLIENT_GONE;
+
 /**
  * The gateway's JSON body parser: Express's, with every failure a 4xx (unsupported charset or encoding 415, a body
  * that does not decode or parse 400, too large 413) and, before parsing, a refusal of JSON nested deeper than
  * `MAX_JSON_DEPTH` and of NUL characters.
  */
-/**
- * The error of a body whose client went away before it ended, as Express's parser gives it (a 400 nobody reads;
- * `recordRefusedBodies` records the request as cancelled).
- */
-export const clientWentAway = (): Error => Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' });
-
 export function jsonBody(limit: number, options: JsonBodyOptions = {}): PlainHandler {
   const parse = express.json({ limit, verify: (_req, _res, buffer) => checkJson(buffer, options) });
   return (req, res, next) => {
-    // Gone before anything read its body (while a hook identified it): nothing more will come, nor any event saying so.
-    if (req.destroyed) {
-      next(clientWentAway());
-      return;
-    }
     // A body announced larger than the limit is refused at once: Express's parser would read (and drop) all of it
     // first, however long the client takes to send it. The connection closes with the answer (`sendGatewayError`).
     const length = Number(req.headers['content-length']);
@@ -154,6 +155,8 @@ export function plainJsonBody(limit: number, parser: PlainHandler, options: Json
       next();
       return;
     }
+    // Gone before anything read its body (while a hook identified it): nothing more will come, nor any event saying
+    // so, here or in the parser behind this one.
     if (req.destroyed) {
       next(clientWentAway());
       return;
