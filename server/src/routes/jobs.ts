@@ -137,9 +137,11 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
         const answer = await runItem(context, identity, 'chat', summarizeChatBody(article, request.options), { jobId: undefined, signal, sent: async () => undefined, generation: async () => undefined });
         return { id: article.id, ...parseSummary(String(answer.content), request.options), model: answer.model ?? null, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUsd: answer.costUsd ?? null };
       } catch (error) {
-        // A single article's refusal is the answer's status, as for one chat request.
-        if (request.articles.length === 1) throw inSummarizeRequest(error instanceof ItemFailure ? error.error : error, 0);
-        const failure = error instanceof ItemFailure ? error.error : error instanceof GatewayError ? error : new GatewayError('internal_error', 'The summary failed in the gateway.');
+        // A single article's refusal is the answer's status, as for one chat request; one about a field of the article's
+        // request names it as the summarize request does (its `model` is `options.feature`).
+        const refused = error instanceof ItemFailure ? error.error : error;
+        if (request.articles.length === 1) throw refused instanceof GatewayError && refused.options.param !== undefined ? inSummarizeRequest(refused, 0) : refused;
+        const failure = refused instanceof GatewayError ? refused : new GatewayError('internal_error', 'The summary failed in the gateway.');
         return { id: article.id, error: { code: failure.code, message: context.redact(failure.message) } };
       }
     }));
