@@ -22,12 +22,12 @@ const entryOf = (token: string, logprob: number) => ({ token, logprob, bytes: [.
  */
 export function tokenLogprob(token: string, position: number, top: number): TokenLogprob {
   const random = createRandom(`${position}\u0000${token}`);
-  const logprob = -Math.round(random() * 2_000_000) / 1_000_000;
-  const alternatives = [entryOf(token, logprob)];
-  let previous = logprob;
+  const chosen = entryOf(token, -Math.round(random() * 2_000_000) / 1_000_000);
+  const alternatives = [chosen];
+  let previous = chosen.logprob;
   for (let rank = 1; rank < top; rank++) {
     previous -= 0.5 + Math.round(random() * 4_000_000) / 1_000_000;
     alternatives.push(entryOf(`${token.trimEnd()}${'#'.repeat(rank)}`, previous));
   }
-  return { ...entryOf(token, logprob), top_logprobs: alternatives.slice(0, top) };
+  return { ...chosen, top_logprobs: alternatives.slice(0, top) };
 }
