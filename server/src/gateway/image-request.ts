@@ -16,11 +16,14 @@ export const imageSizeSchema = z
 export const IMAGE_QUALITIES = ['auto', 'low', 'medium', 'high', 'standard', 'hd'] as const;
 export type ImageQuality = (typeof IMAGE_QUALITIES)[number];
 
+/** The qualities OpenRouter's images API knows. */
+export type OpenRouterImageQuality = 'auto' | 'low' | 'medium' | 'high';
+
 /**
- * A quality in OpenRouter's words (`auto`, `low`, `medium`, `high`): DALL·E 3's `standard` and `hd` are its `medium`
- * and `high`, as OpenRouter would not know them.
+ * A quality in OpenRouter's words: DALL·E 3's `standard` and `hd` are its `medium` and `high`, as OpenRouter would not
+ * know them.
  */
-export function openRouterQuality(quality: ImageQuality): 'auto' | 'low' | 'medium' | 'high' {
+export function openRouterQuality(quality: ImageQuality): OpenRouterImageQuality {
   return quality === 'standard' ? 'medium' : quality === 'hd' ? 'high' : quality;
 }
 
@@ -32,7 +35,7 @@ export interface ImageGenerationRequest {
   n: number;
   size: string;
   /** In OpenRouter's words (`openRouterQuality`). */
-  quality?: 'auto' | 'low' | 'medium' | 'high';
+  quality?: OpenRouterImageQuality;
   style?: 'vivid' | 'natural';
   /** The gpt-image models' options, sent as OpenRouter names them (its providers without the knob ignore them). */
   background?: 'auto' | 'transparent' | 'opaque';
