@@ -1,8 +1,21 @@
 import { expect } from 'vitest';
+import type { LimitPolicy } from '../src/limits/types.js';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from './harness.js';
 
 const CLIENT_HEADERS = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
 const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+
+/**
+ * Sets the project's limits through the admin API: those given, none other (over whatever version is saved).
+ * @example
+ * await setLimitPolicy(harness, { users: { default: { concurrentRequests: 1 }, overrides: {} } });
+ */
+export async function setLimitPolicy(harness: Harness, limits: Partial<LimitPolicy>): Promise<void> {
+  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: ADMIN_HEADERS })).json()) as { version: number };
+  const policy = { project: {}, features: {}, users: { default: {}, overrides: {} }, ...limits };
+  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers: ADMIN_HEADERS, body: JSON.stringify({ version, policy }) });
+  expect(saved.status).toBe(200);
+}
 
 /**
  * Sets the project's daily spend cap, and no other limit, through the admin API.
@@ -10,10 +23,7 @@ const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 
  * await setSpendCap(harness, 0.01);
  */
 export async function setSpendCap(harness: Harness, spendPerDayUsd: number): Promise<void> {
-  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: ADMIN_HEADERS })).json()) as { version: number };
-  const policy = { project: { spendPerDayUsd }, features: {}, users: { default: {}, overrides: {} } };
-  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers: ADMIN_HEADERS, body: JSON.stringify({ version, policy }) });
-  expect(saved.status).toBe(200);
+  await setLimitPolicy(harness, { project: { spendPerDayUsd } });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startHarness, type Harness } from '../../test/harness.js';
+import { setLimitPolicy } from '../../test/spend-caps.js';
 
 // Two callers whose ids are the same string: a signed-in user "shared", and a client key whose id is "shared".
 const USER_KEY = 'ik_conversations_user_0123456789';
@@ -27,12 +28,7 @@ describe('the conversations API', () => {
   });
 
   it('counts against the caller’s requests per minute like an AI call: 429 with Retry-After', async () => {
-    const saved = await fetch(`${harness.url}/api/ai/limits/policy`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version: 0, policy: { project: {}, features: {}, users: { default: { requestsPerMinute: 3 }, overrides: {} } } }),
-    });
-    expect(saved.status).toBe(200);
+    await setLimitPolicy(harness, { users: { default: { requestsPerMinute: 3 }, overrides: {} } });
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let index = 0; index < 4; index += 1) {

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import type { Authenticate, Identity } from '../auth/identity.js';
 import { createAiGateway } from '../create-ai-gateway.js';
-import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import { listenMounted } from '../../test/mounted-gateway.js';
 import { answerToAnnouncedBody } from '../../test/raw-http.js';
+import { setLimitPolicy } from '../../test/spend-caps.js';
 
 /** The host's sign-in, as a session cookie or a JWT would give it: a user id and a role from headers. */
 const USER_HEADER = 'x-test-user';
@@ -199,12 +200,7 @@ describe('a caller that hangs up while the hook identifies it', () => {
   });
 
   it('gives back the slot it took of the caller\'s concurrent requests', async () => {
-    const saved = await fetch(`${harness.url}/api/ai/limits/policy`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ version: 0, policy: { project: {}, features: {}, users: { default: { concurrentRequests: 1 }, overrides: {} } } }),
-    });
-    expect(saved.status).toBe(200);
+    await setLimitPolicy(harness, { users: { default: { concurrentRequests: 1 }, overrides: {} } });
     await hangUp('/api/ai/conversations', { method: 'POST', body: JSON.stringify({ title: 'gone' }) });
     // The hook answers, then the call is admitted for nobody.
     await new Promise((resolve) => setTimeout(resolve, 400));
