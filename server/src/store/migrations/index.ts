@@ -12,6 +12,7 @@ import { conversationRemovals } from './0010-conversation-removals.js';
 import { jobGenerationIndex } from './0011-job-generation-index.js';
 import { openRequests } from './0012-open-requests.js';
 import { openRequestTokens } from './0013-open-request-tokens.js';
+import { auditWebhookUrls } from './0014-audit-webhook-urls.js';
 
 /** Every migration, in order; names sort in the order they run. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-job-generation-index': jobGenerationIndex,
   '0012-open-requests': openRequests,
   '0013-open-request-tokens': openRequestTokens,
+  '0014-audit-webhook-urls': auditWebhookUrls,
 };
 
 export const migrationProvider: MigrationProvider = {
