@@ -1,12 +1,13 @@
 /**
  * The page bench/chromium.ts opens in Chromium: ChatPanel talking to our gateway, inside a React `<Profiler>` that
  * counts commits. The benchmark drives the page with Playwright and reads its probes through `window.chatBench`:
- * commits and frames while an answer streams, and keystroke-to-paint latency while typing. Bundled for the browser
+ * commits and frames while an answer streams, and keystroke-to-paint latency while typing. With `view: 'models'` the
+ * page is a ModelPicker over the gateway's whole catalog instead, typed into the same way. Bundled for the browser
  * with React's profiling build (a production build whose `<Profiler>` still reports).
  */
 import { Profiler, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { AiProvider, ChatPanel, memoryStorage, type AssistantMessage } from '../packages/ai-react/src/index.ts';
+import { AiProvider, ChatPanel, memoryStorage, ModelPicker, useModels, type AssistantMessage } from '../packages/ai-react/src/index.ts';
 import { sampleConversation } from '../packages/ai-react/src/components/chat-panel/sample-conversation.ts';
 
 /** What bench/chromium.ts puts in the page before its script runs. */
@@ -16,6 +17,8 @@ export interface ChatBenchConfig {
   headers: Record<string, string>;
   /** How many messages the conversation starts with (sampleConversation). */
   messages: number;
+  /** ChatPanel (the default), or a ModelPicker over the admin catalog (`headers` then carry an admin's credentials). */
+  view?: 'chat' | 'models';
 }
 
 export interface StreamProbe {
@@ -41,8 +44,10 @@ export interface TypingProbe {
 }
 
 export interface ChatBench {
-  /** Resolves once the panel's first commit was painted, with the time from the script's start. */
+  /** Resolves once the panel's first commit was painted (the picker's: once its catalog is loaded), with the time from the script's start. */
   mounted: Promise<{ mountMs: number }>;
+  /** The picker's models, once loaded; 0 for ChatPanel. */
+  models(): number;
   /** Starts counting; call right before sending a message. */
   startStream(): void;
   /** Resolves when the answer finished (or failed) and its last commit is painted. */
@@ -67,8 +72,32 @@ const afterNextPaint = () => new Promise<void>((resolve) => requestAnimationFram
 let resolveMounted: (value: { mountMs: number }) => void = () => undefined;
 const mounted = new Promise<{ mountMs: number }>((resolve) => (resolveMounted = resolve));
 
+let modelCount = 0;
 let finished: ((answer: AssistantMessage | undefined) => void) | undefined;
 let stream: { commits: number; nestedUpdates: number; startedAt: number; frames: number; answer: Promise<AssistantMessage | undefined> } | undefined;
+
+const paintedOnce = () => void afterNextPaint().then(() => resolveMounted({ mountMs: performance.now() - scriptStartedAt }));
+
+/** The catalog as the picker reads it, so the page knows when it is loaded (the provider shares one request). */
+function CatalogReady() {
+  const { models, status } = useModels({ source: 'catalog' });
+  if (status === 'ready' && modelCount === 0) {
+    modelCount = models.length;
+    paintedOnce();
+  }
+  return null;
+}
+
+function Picker() {
+  return (
+    <AiProvider baseUrl={config.baseUrl} headers={config.headers}>
+      <Profiler id="model-picker" onRender={() => (commits += 1)}>
+        <CatalogReady />
+        <ModelPicker source="catalog" />
+      </Profiler>
+    </AiProvider>
+  );
+}
 
 function App() {
   // Read once: the conversation is built before the first render, as an app restoring a chat would.
@@ -81,7 +110,7 @@ function App() {
         onRender={(_id, phase) => {
           commits += 1;
           if (phase === 'nested-update') nestedUpdates += 1;
-          if (phase === 'mount') void afterNextPaint().then(() => resolveMounted({ mountMs: performance.now() - scriptStartedAt }));
+          if (phase === 'mount') paintedOnce();
         }}
       >
         <ChatPanel
@@ -112,6 +141,7 @@ const TYPING_EVENTS = new Set(['keydown', 'keypress', 'keyup', 'beforeinput', 'i
 
 window.chatBench = {
   mounted,
+  models: () => modelCount,
   startStream() {
     const answer = new Promise<AssistantMessage | undefined>((resolve) => (finished = resolve));
     stream = { commits, nestedUpdates, startedAt: performance.now(), frames: 0, answer };
@@ -165,4 +195,4 @@ window.chatBench = {
 
 const container = document.getElementById('root');
 if (!container) throw new Error('the page has no #root');
-createRoot(container).render(<App />);
+createRoot(container).render(config.view === 'models' ? <Picker /> : <App />);

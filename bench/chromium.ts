@@ -1,7 +1,7 @@
 /**
  * ChatPanel in Chromium (issue 9, item 4), against a fresh process of our gateway and the bench's emulator:
- * React commits per streamed token, at a fast and at a human pace, and the latency of each keystroke while typing
- * in a 1,000-message conversation. The page (bench/chromium-page.tsx) is bundled with esbuild using React's
+ * React commits per streamed token, at a fast and at a human pace, the latency of each keystroke while typing
+ * in a 1,000-message conversation, and while typing searches into a ModelPicker over the gateway's whole catalog. The page (bench/chromium-page.tsx) is bundled with esbuild using React's
  * profiling build and served on the gateway's own origin (Playwright answers its two URLs), so the panel calls the
  * gateway as an app on that origin would.
  */
@@ -12,7 +12,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { ChatBenchConfig, StreamProbe, TypingProbe } from './chromium-page.js';
 import { repoRoot, sleep } from './child-process.js';
 import { percentile } from './load.js';
-import { startOurGateway, type BenchWorkspace, type Emulator } from './targets.js';
+import { ADMIN_HEADERS, startOurGateway, type BenchWorkspace, type Emulator } from './targets.js';
 import { composeStylesheet } from '../packages/ai-react/scripts/stylesheet.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../scripts/chromium.mjs';
 
@@ -29,6 +29,8 @@ export interface ChromiumPlan {
   typedCharacters: number;
   /** Delay between keystrokes (Playwright's `keyboard.type`). */
   keystrokeDelayMs: number;
+  /** Searches typed into the ModelPicker, each cleared before the next (Ctrl+A, Backspace). */
+  pickerSearches: string[];
 }
 
 export interface StreamFigures {
@@ -64,7 +66,20 @@ export interface TypingFigures {
   longestEventMs: number;
 }
 
-export type ChromiumResult = { version: string; streams: StreamFigures[]; typing: TypingFigures } | { skipped: string };
+/** Typing searches into the ModelPicker: keystroke-to-paint latency over the whole catalog. */
+export interface PickerFigures {
+  models: number;
+  searches: string[];
+  keystrokes: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  commitsPerKeystroke: number;
+  slowInteractions: number;
+  longestEventMs: number;
+}
+
+export type ChromiumResult = { version: string; streams: StreamFigures[]; typing: TypingFigures; picker?: PickerFigures } | { skipped: string };
 
 /** The emulator rule each stream's message carries, e.g. `[bench-chromium-tps1000-tokens500]`. */
 const markerOf = (stream: { tokensPerSecond: number; tokens: number }) => `[bench-chromium-tps${stream.tokensPerSecond}-tokens${stream.tokens}]`;
@@ -94,7 +109,8 @@ export async function measureChromium(workspace: BenchWorkspace, emulator: Emula
       const isScript = route.request().url().endsWith('.js');
       return route.fulfill({ status: 200, contentType: isScript ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8', body: isScript ? script : html });
     });
-    const pageConfig = (messages: number): ChatBenchConfig => ({ baseUrl: gateway.address.baseUrl.replace(/\/v1$/, ''), headers: gateway.address.headers, messages });
+    const baseUrl = gateway.address.baseUrl.replace(/\/v1$/, '');
+    const pageConfig = (messages: number): ChatBenchConfig => ({ baseUrl, headers: gateway.address.headers, messages });
 
     const streams: StreamFigures[] = [];
     const streamPage = await openPage(context, `${origin}/bench/chat-panel.html`, pageConfig(0));
@@ -105,7 +121,11 @@ export async function measureChromium(workspace: BenchWorkspace, emulator: Emula
     const typing = await measureTyping(typingPage, plan);
     // The user agent string says only the major version; the DevTools protocol has the full one.
     const { product } = await (await context.newCDPSession(typingPage)).send('Browser.getVersion');
-    return { version: product.replace(/^(Headless)?Chrome\//, ''), streams, typing };
+    await typingPage.close();
+
+    const pickerPage = await openPage(context, `${origin}/bench/chat-panel.html`, { baseUrl, headers: { ...ADMIN_HEADERS }, messages: 0, view: 'models' });
+    const picker = await measurePicker(pickerPage, plan);
+    return { version: product.replace(/^(Headless)?Chrome\//, ''), streams, typing, picker };
   } finally {
     await context?.close();
     await gateway.child.stop();
@@ -156,15 +176,34 @@ async function measureTyping(page: Page, plan: ChromiumPlan): Promise<TypingFigu
   await composer.click();
   await page.evaluate(() => window.chatBench.startTyping());
   await page.keyboard.type(TYPED_TEXT.repeat(Math.ceil(plan.typedCharacters / TYPED_TEXT.length)).slice(0, plan.typedCharacters), { delay: plan.keystrokeDelayMs });
-  // The last keystroke's paint, and Event Timing entries (delivered after it).
-  await sleep(250);
-  const probe: TypingProbe = await page.evaluate(() => window.chatBench.stopTyping());
-  const slowInteractions = new Set(probe.slowEvents.map((entry) => entry.interactionId).filter((id) => id > 0));
   return {
     messages: plan.conversationMessages,
     shownMessages: Math.min(SHOWN_MESSAGES, plan.conversationMessages),
     mountMs,
     keystrokeDelayMs: plan.keystrokeDelayMs,
+    ...(await keystrokeFigures(page)),
+  };
+}
+
+async function measurePicker(page: Page, plan: ChromiumPlan): Promise<PickerFigures> {
+  const models = await page.evaluate(() => window.chatBench.models());
+  await page.getByRole('combobox', { name: 'Model' }).click();
+  await page.evaluate(() => window.chatBench.startTyping());
+  for (const search of plan.pickerSearches) {
+    await page.keyboard.type(search, { delay: plan.keystrokeDelayMs });
+    await page.keyboard.press('Control+A', { delay: plan.keystrokeDelayMs });
+    await page.keyboard.press('Backspace', { delay: plan.keystrokeDelayMs });
+  }
+  return { models, searches: plan.pickerSearches, ...(await keystrokeFigures(page)) };
+}
+
+/** Stops the page's typing probe once the last keystroke has painted, and sums it up. */
+async function keystrokeFigures(page: Page): Promise<Pick<TypingFigures, 'keystrokes' | 'p50Ms' | 'p95Ms' | 'maxMs' | 'commitsPerKeystroke' | 'slowInteractions' | 'longestEventMs'>> {
+  // The last keystroke's paint, and Event Timing entries (delivered after it).
+  await sleep(250);
+  const probe: TypingProbe = await page.evaluate(() => window.chatBench.stopTyping());
+  const slowInteractions = new Set(probe.slowEvents.map((entry) => entry.interactionId).filter((id) => id > 0));
+  return {
     keystrokes: probe.keystrokes,
     p50Ms: percentile(probe.latenciesMs, 50),
     p95Ms: percentile(probe.latenciesMs, 95),

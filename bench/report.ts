@@ -2,7 +2,7 @@
  * Turns the figures into the report: markdown tables (printed as they are, and written to docs/benchmarks.md), and
  * where each goal of issues 9 and 21 stands. Asserts nothing.
  */
-import type { ChromiumResult, StreamFigures, TypingFigures } from './chromium.js';
+import type { ChromiumResult, PickerFigures, StreamFigures, TypingFigures } from './chromium.js';
 import type { CacheHitResult, CachePath } from './cache-hits.js';
 import type { BundleSize } from './client-size.js';
 import type { LatencyRun } from './latency.js';
@@ -278,9 +278,11 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     const why = chromium?.skipped ?? 'not measured in this run';
     goals.push({ goal: CHROMIUM_GOALS.commits, figure: why, status: 'not measured' });
     goals.push({ goal: CHROMIUM_GOALS.typing, figure: why, status: 'not measured' });
+    goals.push({ goal: CHROMIUM_GOALS.picker, figure: why, status: 'not measured' });
   } else {
     goals.push({ goal: CHROMIUM_GOALS.commits, figure: chromium.streams.map((stream) => `${commitsFigure(stream)} at ${count(stream.tokensPerSecond)} tokens/s`).join('; '), status: 'reported' });
     goals.push({ goal: CHROMIUM_GOALS.typing, figure: typingFigure(chromium.typing), status: 'reported' });
+    goals.push({ goal: CHROMIUM_GOALS.picker, figure: chromium.picker ? pickerFigure(chromium.picker) : 'not measured in this run', status: chromium.picker ? 'reported' : 'not measured' });
   }
   return goals;
 }
@@ -288,12 +290,16 @@ export function evaluateGoals(results: BenchResults): Goal[] {
 const CHROMIUM_GOALS = {
   commits: 'Chromium: commits per streamed token',
   typing: 'Chromium: input latency while typing in a 1,000-message conversation',
+  picker: 'Chromium: input latency while searching the model catalog in ModelPicker',
 };
 
 const count = (value: number) => value.toLocaleString('en-US');
 const commitsFigure = (stream: StreamFigures) => `${stream.commitsPerToken.toFixed(3)} (${stream.commits} commits in ${stream.frames} frames for ${stream.streamedTokens} tokens)`;
 const typingFigure = (typing: TypingFigures) =>
   `p50 ${ms(typing.p50Ms, 1)} / p95 ${ms(typing.p95Ms, 1)} / max ${ms(typing.maxMs, 1)} over ${typing.keystrokes} keystrokes (the latest ${typing.shownMessages} of ${count(typing.messages)} messages shown, ChatPanel's default)`;
+
+const pickerFigure = (picker: PickerFigures) =>
+  `p50 ${ms(picker.p50Ms, 1)} / p95 ${ms(picker.p95Ms, 1)} / max ${ms(picker.maxMs, 1)} over ${picker.keystrokes} keystrokes (${count(picker.models)} models)`;
 
 function chromiumSection(chromium: ChromiumResult | undefined): string {
   if (!chromium || 'skipped' in chromium) return `In Chromium (issue 9, item 4): ${chromium?.skipped ?? 'not measured in this run'}.`;
@@ -310,6 +316,13 @@ function chromiumSection(chromium: ChromiumResult | undefined): string {
       ['keystrokes with an Event Timing entry of 16 ms or more', `${typing.slowInteractions} of ${typing.keystrokes}${typing.slowInteractions ? ` (longest ${ms(typing.longestEventMs, 0)})` : ''}`],
       ['commits per keystroke', typing.commitsPerKeystroke.toFixed(2)],
       [`opening the ${count(typing.messages)}-message conversation`, `${ms(typing.mountMs, 0)} from the page script's start to the panel's first paint`],
+      ...(chromium.picker
+        ? [
+            [`input latency while searching ${count(chromium.picker.models)} models in ModelPicker`, `**${pickerFigure(chromium.picker)}**; ${chromium.picker.searches.map((search) => `"${search}"`).join(', ')}, each cleared with Ctrl+A and Backspace`],
+            ['ModelPicker: keystrokes with an Event Timing entry of 16 ms or more', `${chromium.picker.slowInteractions} of ${chromium.picker.keystrokes}${chromium.picker.slowInteractions ? ` (longest ${ms(chromium.picker.longestEventMs, 0)})` : ''}`],
+            ['ModelPicker: commits per keystroke', chromium.picker.commitsPerKeystroke.toFixed(2)],
+          ]
+        : []),
     ]) +
     '\n\nCommits are counted from pressing Enter to the answer\'s last paint, so the commits of sending (the user message, the status changes) are included; a streamed token is a content delta the client received. ' +
     'A keystroke\'s latency runs from its `keydown` event\'s timestamp to the first task after the next animation frame (`requestAnimationFrame` then `setTimeout`), i.e. to the paint that shows it; ' +

@@ -58,8 +58,8 @@ const plan = short
   : { sequential: 300, sequentialWarmup: 20, c64: 20, heavy: 500, cHeavy: 6, concurrentWarmup: 1, saturationMs: 5_000, saturationRounds: 3, workers: 64, perKind: { connections: 64, durationSeconds: 5, rounds: 3 }, streamSteps: [100, 500], settleMs: 1_000, serveSettleMs: 30_000, profileMs: 10_000, warmup: 20 };
 /** ChatPanel in Chromium: answers at 1,000 and at 50 tokens/s, then typing into a 1,000-message conversation. */
 const chromiumPlan: ChromiumPlan = short
-  ? { streams: [{ tokensPerSecond: 1_000, tokens: 200, runs: 1 }, { tokensPerSecond: 50, tokens: 25, runs: 1 }], conversationMessages: 1_000, typedCharacters: 20, keystrokeDelayMs: 40 }
-  : { streams: [{ tokensPerSecond: 1_000, tokens: 500, runs: 3 }, { tokensPerSecond: 50, tokens: 500, runs: 1 }], conversationMessages: 1_000, typedCharacters: 100, keystrokeDelayMs: 80 };
+  ? { streams: [{ tokensPerSecond: 1_000, tokens: 200, runs: 1 }, { tokensPerSecond: 50, tokens: 25, runs: 1 }], conversationMessages: 1_000, typedCharacters: 20, keystrokeDelayMs: 40, pickerSearches: ['gemini'] }
+  : { streams: [{ tokensPerSecond: 1_000, tokens: 500, runs: 3 }, { tokensPerSecond: 50, tokens: 500, runs: 1 }], conversationMessages: 1_000, typedCharacters: 100, keystrokeDelayMs: 80, pickerSearches: ['gemini flash', 'claude sonnet', 'gpt mini', 'llama'] };
 /** Cache hits beside misses: sequential requests per path, then a closed loop per path. */
 const cachePlan = short ? { iterations: 20, workers: 16, durationMs: 400 } : { iterations: 300, workers: 64, durationMs: 5_000 };
 const soakPlan = short
@@ -215,7 +215,8 @@ async function main(): Promise<BenchResults> {
       [
         'Chromium',
         `answers of ${chromiumPlan.streams.map((stream) => `${stream.tokens} tokens at ${stream.tokensPerSecond.toLocaleString('en-US')} tokens/s (${stream.runs}×)`).join(' and ')}; ` +
-          `${chromiumPlan.typedCharacters} characters typed ${chromiumPlan.keystrokeDelayMs} ms apart into a ${chromiumPlan.conversationMessages.toLocaleString('en-US')}-message conversation`,
+          `${chromiumPlan.typedCharacters} characters typed ${chromiumPlan.keystrokeDelayMs} ms apart into a ${chromiumPlan.conversationMessages.toLocaleString('en-US')}-message conversation; ` +
+          `searches typed as fast into ModelPicker over the whole catalog (${chromiumPlan.pickerSearches.map((search) => `"${search}"`).join(', ')}, each cleared with Ctrl+A and Backspace)`,
       ],
     ],
     unavailable,

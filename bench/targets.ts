@@ -49,6 +49,8 @@ export interface Emulator {
 
 const CLIENT_KEY = 'ik_bench_client_key_0123456789';
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+/** The headers of an admin of our gateway (its admin token), e.g. to read the whole model catalog. */
+export const ADMIN_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 /** Workspace for logs, bundles' output names and the gateway's SQLite files; removed by `close()`. */
 export class BenchWorkspace {

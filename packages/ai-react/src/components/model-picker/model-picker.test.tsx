@@ -408,29 +408,27 @@ describe('ModelPicker', () => {
 });
 
 describe('ModelCombobox on 400+ models', () => {
-  it('typing a character costs less than a frame, and renders only the rows in view', async () => {
+  // How long a keystroke takes is measured in Chromium by the benchmark (`npm run bench`, "searching the model
+  // catalog in ModelPicker"), not timed here: what keeps it short is that a keystroke renders only the rows in view.
+  it('typing renders only the rows in view, whatever the catalog holds', async () => {
     const models = await loadCatalog();
     // More than the real catalog: every model again under a second provider.
     const many = [...models, ...models.slice(0, 100).map((model) => ({ ...model, id: `copy-${model.id}`, provider: `copy-${model.provider}` }))];
     expect(many.length).toBeGreaterThanOrEqual(400);
     render(<ModelCombobox models={many} defaultOpen />);
     const input = screen.getByRole('combobox', { name: 'Model' });
-    const keystroke = (value: string) => {
-      const started = performance.now();
-      act(() => {
-        fireEvent.change(input, { target: { value } });
-      });
-      return performance.now() - started;
+    const typeWords = (words: string) => {
+      for (let end = 1; end <= words.length; end += 1) {
+        act(() => {
+          fireEvent.change(input, { target: { value: words.slice(0, end) } });
+        });
+        expect(listOptions().length).toBeLessThan(30);
+      }
     };
-    const typeWords = (words: string) => [...words].map((_, index) => keystroke(words.slice(0, index + 1)));
-    // Warm up (the first renders compile the code paths), then time each keystroke of two words; the median, as a
-    // garbage collection can land on any one keystroke.
+    typeWords('g');
+    expect(listOptions().length).toBeGreaterThan(0);
     typeWords('gemini flash');
-    typeWords('claude opus');
-    const times = typeWords('gemini flash').sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)]!;
-    expect(median).toBeLessThan(16);
-    expect(listOptions().length).toBeLessThan(30);
+    expect(listOptions().length).toBeGreaterThan(0);
     expect(shownIds().every((id) => id.includes('gemini') && id.includes('flash'))).toBe(true);
   });
 });
