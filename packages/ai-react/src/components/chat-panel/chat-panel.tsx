@@ -1,5 +1,5 @@
 'use client';
-import { forwardRef, useMemo, useState, type ReactNode } from 'react';
+import { forwardRef, lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { createId, type AssistantMessage } from '../../core/chat-messages.js';
 import { ArrowDownIcon } from '../../icons/arrow-down-icon.js';
 import { PlusIcon } from '../../icons/plus-icon.js';
@@ -15,7 +15,6 @@ import type { UseChatOptions } from '../../react/use-chat.js';
 import { useChatRuntime } from '../../react/use-chat-runtime.js';
 import { useFeatureAccepts } from '../../react/use-feature-accepts.js';
 import { ChatAnnouncer } from './chat-announcer.js';
-import { ComposerBudget } from '../../primitives/composer-budget/composer-budget.js';
 import { ChatComposer } from './chat-composer.js';
 import { ChatWebSearchToggle } from './chat-web-search.js';
 import { ChatEmptyState } from './chat-empty-state.js';
@@ -24,6 +23,9 @@ import type { ChatLabels } from './chat-labels.js';
 import { ChatAssistantMessage, ChatUserMessage } from './chat-message-views.js';
 import type { ToolComponents } from '../../primitives/message/message-tools.js';
 import { ChatPanelContext, useChatPanelContext, type ChatClassNames, type ChatPanelContextValue, type RenderMessageActions } from './chat-panel-context.js';
+
+// Off by default, and its figures come from a request anyway: the budget line's code loads with its first estimate.
+const ComposerBudget = lazy(() => import('../../primitives/composer-budget/composer-budget.js').then((module) => ({ default: module.ComposerBudget })));
 
 export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, UseChatOptions {
   labels?: Partial<ChatLabels> | undefined;
@@ -150,7 +152,11 @@ export const ChatPanel = /* @__PURE__ */ forwardRef<HTMLDivElement, ChatPanelPro
               tools={
                 <>
                   {searchable && <ChatWebSearchToggle on={searching} onChange={setSearching} />}
-                  {showBudget && <ComposerBudget feature={feature} unstyled={unstyled} className={cls('budget', 'ia-chat-budget')} />}
+                  {showBudget && (
+                    <Suspense fallback={null}>
+                      <ComposerBudget feature={feature} unstyled={unstyled} className={cls('budget', 'ia-chat-budget')} />
+                    </Suspense>
+                  )}
                 </>
               }
             />
