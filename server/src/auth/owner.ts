@@ -31,3 +31,19 @@ export function identityOfOwner(owner: Owner): Identity {
   else if (owner.owner.startsWith('key:')) identity.clientKeyId = owner.owner.slice('key:'.length);
   return identity;
 }
+
+/**
+ * How the per-user limits name a caller: its user id, or `key:<id>` for a client key's calls without a user. A user
+ * id that itself begins with `key:` or `user:` is named `user:<id>`, so no user shares the counters or the override
+ * of a client key (a user `key:mobile` is `user:key:mobile`, the key `mobile` is `key:mobile`), nor of another user.
+ * Undefined for a caller with neither (the admin token).
+ *
+ * @example
+ * limitsCallerOf('u-42', undefined); // 'u-42'
+ * limitsCallerOf(undefined, 'mobile'); // 'key:mobile'
+ * limitsCallerOf('key:mobile', undefined); // 'user:key:mobile'
+ */
+export function limitsCallerOf(userId: string | null | undefined, clientKeyId: string | null | undefined): string | undefined {
+  if (userId !== null && userId !== undefined) return userId.startsWith('key:') || userId.startsWith('user:') ? `user:${userId}` : userId;
+  return clientKeyId !== null && clientKeyId !== undefined ? `key:${clientKeyId}` : undefined;
+}

@@ -510,3 +510,24 @@ describe('QuotaGuard rate windows after the counters were lost', () => {
     expect(requestsSince).not.toHaveBeenCalled();
   });
 });
+
+describe('QuotaGuard per-user scopes', () => {
+  it('never lets a user whose id looks like a client key share that key’s counters or override', async () => {
+    const perCaller: ProjectLimits = { ...limits, policy: { ...EMPTY_POLICY, users: { default: { requestsPerMinute: 1 }, overrides: { 'key:mobile': { requestsPerMinute: 3 } } } } };
+    const backend = new MemoryBackend();
+    const guard = new QuotaGuard(backend, async () => new MemoryLimitPolicySource({ 'project-a': perCaller }));
+    const caller = (identity: Partial<QuotaSubject['identity']>): QuotaSubject => ({ identity: { projectId: 'project-a', role: 'user', ...identity }, feature: undefined });
+    const key = caller({ clientKeyId: 'mobile' });
+    const lookalike = caller({ userId: 'key:mobile' });
+    const sameName = caller({ userId: 'user:key:mobile' });
+
+    // The key's override (3 a minute) is the key's alone: the user `key:mobile` has the default of 1.
+    await guard.admit(lookalike, { tokens: 1, costUsd: 0 });
+    await expect(guard.admit(lookalike, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    // …and neither the user's request nor its refusal took from the key's minute, nor from the user `user:key:mobile`.
+    for (let request = 0; request < 3; request += 1) await guard.admit(key, { tokens: 1, costUsd: 0 });
+    await expect(guard.admit(key, { tokens: 1, costUsd: 0 })).rejects.toMatchObject({ code: 'rate_limit_exceeded' });
+    await guard.admit(sameName, { tokens: 1, costUsd: 0 });
+    await backend.close();
+  });
+});

@@ -1,5 +1,6 @@
 import type { LimitStatus } from '@insforge/ai-protocol';
 import type { Identity } from '../auth/identity.js';
+import { limitsCallerOf } from '../auth/owner.js';
 import { GatewayError } from '../errors.js';
 import type { LimitPolicySource } from './limit-policy.js';
 import { dayPeriod, monthPeriod, type Period } from './periods.js';
@@ -913,7 +914,7 @@ const SCOPE_CACHE_LIMIT = 10_000;
  * that may still change in place (a host's own object in `MemoryLimitPolicySource`) is read anew every time.
  */
 function applicableScopes(policy: LimitPolicy, subject: QuotaSubject): Scope[] {
-  const user = subject.identity.userId ?? (subject.identity.clientKeyId ? `key:${subject.identity.clientKeyId}` : undefined);
+  const user = limitsCallerOf(subject.identity.userId, subject.identity.clientKeyId || undefined);
   if (!Object.isFrozen(policy)) return scopesOf(policy, subject.identity.projectId, subject.feature, user);
   const key = JSON.stringify([subject.identity.projectId, subject.feature ?? null, user ?? null]);
   let bySubject = scopeCache.get(policy);

@@ -107,6 +107,19 @@ describe.each(DIALECTS)('usage queries on %s', (dialect) => {
     }
   });
 
+  it('names a user whose id looks like a client key apart from that key, as the limits do', async () => {
+    // A project of its own: the key `k-1` without a user, and a user whose id is `key:k-1`.
+    await test.database.db.insertInto('usage_records').values([
+      usageRow({ project_id: 'p4', user_id: null, client_key_id: 'k-1', prompt_tokens: 10, completion_tokens: 0, cost_usd: 0.001, created_at: DAY_ONE + 1 }),
+      usageRow({ project_id: 'p4', user_id: 'key:k-1', client_key_id: 'k-2', prompt_tokens: 20, completion_tokens: 0, cost_usd: 0.002, created_at: DAY_ONE + 2 }),
+    ]).execute();
+    const spent = await usage.spentByCallerSince('p4', DAY_ONE);
+    expect([...spent].map(([caller, figures]) => [caller, figures.tokens])).toEqual(expect.arrayContaining([['key:k-1', 10], ['user:key:k-1', 20]]));
+    expect(spent.size).toBe(2);
+    const recent = await usage.requestsSince('p4', DAY_ONE);
+    expect(Object.fromEntries([...recent.callers].map(([caller, use]) => [caller, use.tokens]))).toEqual({ 'key:k-1': 10, 'user:key:k-1': 20 });
+  });
+
   it('lists newest first a page at a time, and filters by period, feature, model, user and status', async () => {
     const first = await usage.list({ projectId: 'p1' }, { limit: 3 });
     expect(first.entries.map((entry) => entry.status)).toEqual(['rejected', 'cancelled', 'error']);

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import { limitsCallerOf } from '../auth/owner.js';
 import type { RecentRequests, RequestsUse } from '../limits/quota-guard.js';
 import type { Database, UsageRecordTable } from '../store/schema.js';
 import type { GuardrailDecision } from './usage-record.js';
@@ -205,8 +206,8 @@ export class UsageQuery {
   }
 
   /**
-   * What each caller of a project spent since `from` (epoch ms), in one read: by user id, and by `key:<id>` for a
-   * client key's calls without a user (as the limits name them), each with its requests in flight apart (see
+   * What each caller of a project spent since `from` (epoch ms), in one read, by caller as the limits name them
+   * (`limitsCallerOf`: the user id, or `key:<id>` for a client key's calls without a user), each with its requests in flight apart (see
    * `spentSince`). Callers who spent nothing and have nothing in flight are left out.
    */
   async spentByCallerSince(projectId: string, from: number): Promise<Map<string, SpentFigures>> {
@@ -220,7 +221,8 @@ export class UsageQuery {
       group by instance_id, user_id, client_key_id`.execute(this.db);
     const spent = new Map<string, SpentFigures>();
     for (const row of rows) {
-      const caller = row.user_id ?? `key:${row.client_key_id ?? ''}`;
+      const caller = limitsCallerOf(row.user_id, row.client_key_id);
+      if (caller === undefined) continue;
       let known = spent.get(caller);
       if (known === undefined) spent.set(caller, (known = { tokens: 0, costUsd: 0, inFlight: new Map() }));
       addSpent(known, row.instance_id, row);
@@ -256,7 +258,8 @@ export class UsageQuery {
       const use = { requests: Number(row.requests), tokens: Number(row.tokens ?? 0), firstAt: Number(row.first_at) };
       addUse(project, use);
       if (row.feature !== null) add(features, row.feature, use);
-      if (row.user_id !== null || row.client_key_id !== null) add(callers, row.user_id ?? `key:${row.client_key_id ?? ''}`, use);
+      const caller = limitsCallerOf(row.user_id, row.client_key_id);
+      if (caller !== undefined) add(callers, caller, use);
     }
     return { project, features, callers };
   }
