@@ -51,6 +51,17 @@ export function authenticate(context: EmulatorContext, req: IncomingMessage): Ke
   return account;
 }
 
+/**
+ * The account of an inference request (chat, embeddings, images). A management key administers keys and credits but
+ * cannot run models: OpenRouter answers it as a key of no user, 401 `User not found.`, before reading the request.
+ * @example const account = authenticateInference(context, req); // throws 401 for a management key
+ */
+export function authenticateInference(context: EmulatorContext, req: IncomingMessage): KeyAccount {
+  const account = authenticate(context, req);
+  if (account.isManagementKey) throw new EmulatorHttpError(401, 'User not found.');
+  return account;
+}
+
 /** The text a rule's `contains` is matched against. */
 export function matchText(kind: GenerationKind, body: Record<string, unknown>): string {
   if (kind === 'chat' && Array.isArray(body['messages'])) {

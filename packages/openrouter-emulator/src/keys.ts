@@ -9,7 +9,7 @@ export interface KeyOptions {
   /** USD already spent when the key is created. */
   usage?: number;
   isFreeTier?: boolean;
-  /** A management key: reads the account (`/credits`), as OpenRouter's management keys do. */
+  /** A management key: reads the account (`/credits`) but runs no model (chat, embeddings and images answer 401), as on OpenRouter. */
   management?: boolean;
 }
 
@@ -115,7 +115,7 @@ export class KeyRegistry {
       byok_usage_monthly: 0,
       is_free_tier: account.isFreeTier,
       is_management_key: account.isManagementKey,
-      is_provisioning_key: false,
+      is_provisioning_key: account.isManagementKey,
       expires_at: null,
       allowed_data_regions: ['global'],
       creator_user_id: null,

@@ -181,6 +181,25 @@ describe('keys and credit', () => {
     expect(unknown.status).toBe(401);
   });
 
+  it('refuses a management key on chat, embeddings and images with 401 User not found., and serves it /key and /credits', async () => {
+    const management = emulator.addKey({ management: true });
+    const inference = [
+      ['/chat/completions', chatBody('hi')],
+      ['/chat/completions', chatBody('hi', { stream: true })],
+      ['/embeddings', { model: 'openai/text-embedding-3-small', input: 'hi' }],
+      ['/images', { model: 'black-forest-labs/flux.2-pro', prompt: 'a kite' }],
+    ] as const;
+    for (const [path, body] of inference) {
+      const refused = await post(emulator, path, body, {}, management.key);
+      expect(refused.status).toBe(401);
+      expect(await json(refused)).toEqual({ error: { code: 401, message: 'User not found.' } });
+    }
+    expect(emulator.generations().some((probe) => probe.keyLabel === management.label)).toBe(false);
+    const read = (path: string) => fetch(`${emulator.url}${path}`, { headers: { authorization: `Bearer ${management.key}` } });
+    expect((await json(await read('/key'))).data.is_management_key).toBe(true);
+    expect((await read('/credits')).status).toBe(200);
+  });
+
   it('answers 402 at zero credit and when max_tokens exceeds what the credit covers', async () => {
     const broke = emulator.addKey({ limit: 0 });
     const zero = await post(emulator, '/chat/completions', chatBody('hi'), {}, broke.key);

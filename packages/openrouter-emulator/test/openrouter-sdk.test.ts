@@ -220,7 +220,7 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     expect(data).toMatchObject({ label: 'sdk-test', limit: 5, limitRemaining: 5, usage: 0, isFreeTier: false, isManagementKey: false });
   });
 
-  it('reads the account\'s credits through credits.getCredits with a management key, and refuses an inference key', async () => {
+  it('reads the account\'s credits through credits.getCredits with a management key, which cannot chat, and refuses an inference key', async () => {
     const spender = emulator.addKey({ limit: 1 });
     await clientWithKey(spender.key).chat.send({ chatRequest: { model: MODEL, messages: user('Count my spend') } });
     const management = emulator.addKey({ management: true });
@@ -230,6 +230,9 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     expect(data.totalUsage).toBeCloseTo(emulator.billedTotal().cost, 12);
     const key = await clientWithKey(management.key).apiKeys.getCurrentKeyMetadata();
     expect(key.data.isManagementKey).toBe(true);
+    const refused = await rejectionOf(clientWithKey(management.key).chat.send({ chatRequest: { model: MODEL, messages: user('Run a model') } }));
+    expect(refused).toBeInstanceOf(UnauthorizedResponseError);
+    expect((refused as UnauthorizedResponseError).error).toMatchObject({ code: 401, message: 'User not found.' });
     const error = await rejectionOf(clientWithKey(spender.key).credits.getCredits());
     expect(error).toBeInstanceOf(ForbiddenResponseError);
     expect((error as ForbiddenResponseError).error.code).toBe(403);

@@ -5,7 +5,7 @@ import { planChat, providerFor, resolveChatModel } from '../chat/plan.js';
 import { respondJson } from '../chat/respond-json.js';
 import { streamChat } from '../chat/stream.js';
 import { validateChatRequest } from '../chat/validate.js';
-import { attributionHeaders, authenticate, matchText, resolveScenario, type EmulatorContext } from '../context.js';
+import { attributionHeaders, authenticateInference, matchText, resolveScenario, type EmulatorContext } from '../context.js';
 import { countPromptTokens } from '../content/tokens.js';
 import { checkCredit, faultError, moderationError, sendMalformed } from '../faults.js';
 import { generationId } from '../generations.js';
@@ -18,7 +18,7 @@ const FALLS_BACK = new Set([408, 429, 500, 502, 503, 524, 529]);
 
 /** `POST /api/v1/chat/completions`: JSON or SSE, at the pace and with the faults the scenario asks for. */
 export async function handleChatCompletions(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const account = authenticate(context, req);
+  const account = authenticateInference(context, req);
   const body = await readJsonBody(req);
   validateChatRequest(body);
   const fallbacks = Array.isArray(body['models']) ? (body['models'] as string[]) : [];

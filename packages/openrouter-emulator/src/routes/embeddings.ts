@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bill } from '../billing.js';
 import { pricesFor } from '../catalog/catalog.js';
 import { providerPricing, providersForModel } from '../catalog/providers.js';
-import { attributionHeaders, authenticate, resolveScenario, type EmulatorContext } from '../context.js';
+import { attributionHeaders, authenticateInference, resolveScenario, type EmulatorContext } from '../context.js';
 import { countTokens } from '../content/tokens.js';
 import { embedText, embedTokens, encodeEmbedding } from '../content/vectors.js';
 import { checkCredit, faultError, sendMalformed } from '../faults.js';
@@ -28,7 +28,7 @@ function parseInput(input: unknown): EmbeddingInput[] {
 
 /** `POST /api/v1/embeddings`: deterministic unit vectors, float or base64, billed at the catalog price. */
 export async function handleEmbeddings(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const account = authenticate(context, req);
+  const account = authenticateInference(context, req);
   const body = await readJsonBody(req);
   if (typeof body['model'] !== 'string') throw new EmulatorHttpError(400, 'model is required', { param: 'model' });
   const { model: requested, scenario } = resolveScenario(context, req, 'embeddings', body, body['model'], account);

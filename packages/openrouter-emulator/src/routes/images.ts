@@ -4,7 +4,7 @@ import { pricesFor } from '../catalog/catalog.js';
 import { providerPricing, providersForModel } from '../catalog/providers.js';
 import type { CatalogModel } from '../catalog/types.js';
 import { IMAGE_OUTPUT_TOKENS } from '../chat/plan.js';
-import { attributionHeaders, authenticate, resolveScenario, type EmulatorContext } from '../context.js';
+import { attributionHeaders, authenticateInference, resolveScenario, type EmulatorContext } from '../context.js';
 import { parseImageSize, renderImage, sizeForAspectRatio } from '../content/png.js';
 import { countTokens } from '../content/tokens.js';
 import { checkCredit, faultError, sendMalformed } from '../faults.js';
@@ -40,7 +40,7 @@ function imageSize(body: Record<string, unknown>): { width: number; height: numb
  * Billing is all-or-nothing: a failed or cancelled generation costs nothing.
  */
 export async function handleImages(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const account = authenticate(context, req);
+  const account = authenticateInference(context, req);
   const body = await readJsonBody(req);
   if (typeof body['model'] !== 'string') throw new EmulatorHttpError(400, 'model is required', { param: 'model' });
   if (typeof body['prompt'] !== 'string' || body['prompt'].trim() === '') throw new EmulatorHttpError(400, 'prompt is required', { param: 'prompt' });
