@@ -11,7 +11,7 @@ import { handleChatCompletions } from './routes/chat-completions.js';
 import { addRule, handleControl, type RuleInput } from './routes/control.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleImages } from './routes/images.js';
-import { handleModelEndpoints, handleModels } from './routes/models.js';
+import { handleModelEndpoints, handleModels, handleModelsCount, handleUserModels } from './routes/models.js';
 import { parseScenario, type Scenario } from './scenario.js';
 import { createSelfSignedCertificate, type SelfSignedCertificate } from './tls-certificate.js';
 
@@ -113,6 +113,8 @@ async function route(context: EmulatorContext, req: IncomingMessage, res: Server
   if (post && endpoint === '/embeddings') return handleEmbeddings(context, req, res);
   if (post && endpoint === '/images') return handleImages(context, req, res);
   if (get && endpoint === '/models') return handleModels(context, res, url.searchParams, 'chat');
+  if (get && endpoint === '/models/count') return handleModelsCount(context, res, url.searchParams);
+  if (get && endpoint === '/models/user') return handleUserModels(context, req, res, url.searchParams);
   if (get && endpoint === '/embeddings/models') return handleModels(context, res, url.searchParams, 'embedding');
   if (get && endpoint === '/images/models') return handleModels(context, res, url.searchParams, 'image');
   if (get && (endpoint === '/key' || endpoint === '/auth/key')) return handleKey(context, req, res);

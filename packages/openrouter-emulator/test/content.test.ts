@@ -194,6 +194,29 @@ describe('catalog routes', () => {
     expect(images.data.map((model: { id: string }) => model.id)).toEqual(expect.arrayContaining(['google/gemini-2.5-flash-image', 'black-forest-labs/flux.2-pro']));
   });
 
+  it('counts in /models/count the models /models lists under the same filters', async () => {
+    expect(await get('/models/count')).toEqual({ data: { count: 345 } });
+    for (const filter of ['output_modalities=image', 'output_modalities=all', 'supported_parameters=tools&input_modalities=image']) {
+      expect((await get(`/models/count?${filter}`)).data.count).toBe((await get(`/models?${filter}`)).data.length);
+    }
+  });
+
+  it('lists the key\'s models in /models/user, a page at a time when limit is given, and needs a key', async () => {
+    const asUser = (query = '', key = emulator.apiKey) => fetch(`${emulator.url}/models/user${query}`, { headers: { authorization: `Bearer ${key}` } });
+    const everything = await get('/models');
+    const whole = await json(await asUser());
+    expect(whole).toEqual({ data: everything.data, total_count: 345, links: { next: null } });
+    const first = await json(await asUser('?output_modalities=text&limit=200'));
+    expect(first.data).toEqual(everything.data.slice(0, 200));
+    expect(first.links.next).toBe('/api/v1/models/user?output_modalities=text&limit=200&offset=200');
+    const second = await json(await fetch(`${emulator.origin}${first.links.next}`, { headers: { authorization: `Bearer ${emulator.apiKey}` } }));
+    expect(second).toEqual({ data: everything.data.slice(200), total_count: 345, links: { next: null } });
+    expect((await json(await asUser('?output_modalities=embeddings'))).data.map((model: { id: string }) => model.id)).toContain('openai/text-embedding-3-small');
+    expect((await asUser('?limit=0')).status).toBe(400);
+    expect((await asUser('', 'sk-or-v1-unknown')).status).toBe(401);
+    expect((await fetch(`${emulator.url}/models/user`)).status).toBe(401);
+  });
+
   it('lists a model\'s endpoints by id or canonical slug', async () => {
     const byId = await get('/models/anthropic/claude-opus-5-fast/endpoints');
     const bySlug = await get('/models/anthropic/claude-opus-5-fast-20260723/endpoints');

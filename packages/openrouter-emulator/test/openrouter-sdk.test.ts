@@ -163,6 +163,19 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     }
   });
 
+  it('counts the catalog through models.count and pages the key\'s models through models.listForUser', async () => {
+    const { data } = await client.models.count();
+    expect(data.count).toBe(345);
+    const pages = [];
+    for await (const page of await client.models.listForUser({ bearer: emulator.apiKey }, { limit: 200 })) pages.push(page.result);
+    expect(pages.map((page) => page.data.length)).toEqual([200, 145]);
+    expect(pages[0]?.totalCount).toBe(345);
+    const listed = (await client.models.list()).result.data.map((model) => model.id);
+    expect(pages.flatMap((page) => page.data.map((model) => model.id))).toEqual(listed);
+    const refused = await rejectionOf(client.models.listForUser({ bearer: 'sk-or-v1-unknown' }));
+    expect(refused).toBeInstanceOf(UnauthorizedResponseError);
+  });
+
   it('lists a model\'s endpoints through endpoints.list, each with its tool choice support and uptimes', async () => {
     const { data } = await client.endpoints.list({ author: 'openai', slug: 'gpt-4o-mini' });
     expect(data.id).toBe(MODEL);

@@ -1,8 +1,8 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { providerFigures, providerPricing, providersForModel } from '../catalog/providers.js';
 import type { CatalogModel, ModelKind } from '../catalog/types.js';
 import { ASPECT_RATIOS, LONG_SIDE_BY_IMAGE_SIZE } from '../content/png.js';
-import type { EmulatorContext } from '../context.js';
+import { authenticate, type EmulatorContext } from '../context.js';
 import { EmulatorHttpError, sendJson } from '../http.js';
 
 function listParam(query: URLSearchParams, name: string): string[] {
@@ -10,10 +10,11 @@ function listParam(query: URLSearchParams, name: string): string[] {
 }
 
 /**
- * `GET /models` with OpenRouter's filters: `supported_parameters` (all listed), `input_modalities` and
- * `output_modalities` (any listed; `output_modalities=all` includes embedding and image-only models).
+ * The models `GET /models` lists for `kind`, with OpenRouter's filters: `supported_parameters` (all listed),
+ * `input_modalities` and `output_modalities` (any listed; `output_modalities=all` includes embedding and image-only
+ * models).
  */
-export function handleModels(context: EmulatorContext, res: ServerResponse, query: URLSearchParams, kind: ModelKind): void {
+function listModels(context: EmulatorContext, query: URLSearchParams, kind: ModelKind): CatalogModel[] {
   const parameters = listParam(query, 'supported_parameters');
   const inputs = listParam(query, 'input_modalities');
   const outputs = listParam(query, 'output_modalities');
@@ -21,13 +22,57 @@ export function handleModels(context: EmulatorContext, res: ServerResponse, quer
   if (kind === 'chat' && outputs.length > 0) {
     models = outputs.includes('all') ? context.catalog.all() : [...models, ...context.catalog.list('image'), ...context.catalog.list('embedding')];
   }
-  const data = models.filter(
+  return models.filter(
     (model) =>
       parameters.every((parameter) => model.supported_parameters.includes(parameter)) &&
       (inputs.length === 0 || inputs.some((modality) => model.architecture.input_modalities.includes(modality))) &&
       (outputs.length === 0 || outputs.includes('all') || outputs.some((modality) => model.architecture.output_modalities.includes(modality))),
   );
+}
+
+/** `GET /models`, `/embeddings/models` and `/images/models`: every model of `kind` the filters keep, in one page. */
+export function handleModels(context: EmulatorContext, res: ServerResponse, query: URLSearchParams, kind: ModelKind): void {
+  const data = listModels(context, query, kind);
   sendJson(res, 200, { data: kind === 'image' ? data.map(imageListing) : data, total_count: data.length, links: { next: null } });
+}
+
+/** `GET /models/count`: `{ data: { count } }`, how many models `GET /models` lists under the same filters. */
+export function handleModelsCount(context: EmulatorContext, res: ServerResponse, query: URLSearchParams): void {
+  sendJson(res, 200, { data: { count: listModels(context, query, 'chat').length } });
+}
+
+/** Most models one page of `GET /models/user` holds. */
+const MAX_PAGE_SIZE = 1000;
+
+/** A paging parameter: absent, or an integer from `min` to `max`; a 400 naming it otherwise. */
+function pagingParam(query: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const text = query.get(name);
+  if (text === null || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new EmulatorHttpError(400, `${name} must be an integer from ${min} to ${max}`, { param: name });
+  return value;
+}
+
+/**
+ * `GET /models/user`: the models the key's account may use, filtered by its provider preferences and guardrails. The
+ * emulated account has none, so these are the models of `GET /models` under the same filters; a key is required.
+ * `offset` and `limit` (up to 1,000) page them, and `links.next` points to the next page while one is left.
+ */
+export function handleUserModels(context: EmulatorContext, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  authenticate(context, req);
+  const limit = pagingParam(query, 'limit', 1, MAX_PAGE_SIZE);
+  const offset = pagingParam(query, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+  const models = listModels(context, query, 'chat');
+  // Without offset and limit the whole list is one page, as OpenRouter answers.
+  const end = limit === undefined ? models.length : offset + limit;
+  let next: string | null = null;
+  if (limit !== undefined && end < models.length) {
+    const page = new URLSearchParams(query);
+    page.set('offset', String(end));
+    page.set('limit', String(limit));
+    next = `/api/v1/models/user?${page.toString()}`;
+  }
+  sendJson(res, 200, { data: models.slice(offset, end), total_count: models.length, links: { next } });
 }
 
 /** What each parameter of an image model takes, as the Image API's listing describes it (`image_config` is two). */
