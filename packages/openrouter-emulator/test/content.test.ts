@@ -1,3 +1,4 @@
+import { imageSize, imageTypeOf } from '@insforge/ai-protocol';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../src/index.js';
@@ -159,6 +160,28 @@ describe('images endpoint', () => {
     expect(result.data[0].media_type).toBe('image/png');
     expect(result.usage.cost).toBeGreaterThan(0);
     expect(result.data[0].b64_json).not.toBe(result.data[1].b64_json);
+  });
+
+  it('encodes JPEG and WebP as output_format asks, named by media_type, JPEG at output_compression\'s quality', async () => {
+    const generate = async (extra: Record<string, unknown>) => json(await post(emulator, '/images', { model: 'black-forest-labs/flux.2-pro', prompt: 'a lighthouse', size: '96x64', ...extra }));
+    for (const [format, mediaType] of [['jpeg', 'image/jpeg'], ['webp', 'image/webp'], ['png', 'image/png']] as const) {
+      const [image] = (await generate({ output_format: format })).data;
+      const bytes = Buffer.from(image.b64_json, 'base64');
+      expect(image.media_type).toBe(mediaType);
+      expect(imageTypeOf(bytes)).toBe(mediaType);
+      expect(imageSize(bytes)).toEqual({ width: 96, height: 64 });
+    }
+    const fine = Buffer.from((await generate({ output_format: 'jpeg' })).data[0].b64_json, 'base64');
+    const coarse = Buffer.from((await generate({ output_format: 'jpeg', output_compression: 10 })).data[0].b64_json, 'base64');
+    expect(coarse.length).toBeLessThan(fine.length);
+    const streamed = parseSse(await (await post(emulator, '/images', { model: 'black-forest-labs/flux.2-pro', prompt: 'a lighthouse', size: '32x32', output_format: 'webp', stream: true })).text());
+    expect(streamed.chunks.map((event) => imageTypeOf(Buffer.from(event.b64_json, 'base64')))).toEqual(['image/webp', 'image/webp']);
+    expect(streamed.chunks.map((event) => event.media_type)).toEqual(['image/webp', 'image/webp']);
+    for (const [field, value] of [['output_format', 'gif'], ['output_compression', 101]] as const) {
+      const refused = await post(emulator, '/images', { model: 'black-forest-labs/flux.2-pro', prompt: 'a lighthouse', [field]: value });
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).error.metadata).toEqual({ param: field });
+    }
   });
 
   it('streams partial and completed image events, then [DONE]', async () => {

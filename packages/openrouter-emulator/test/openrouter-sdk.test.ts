@@ -1,3 +1,4 @@
+import { imageTypeOf } from '@insforge/ai-protocol';
 import { OpenRouter } from '@openrouter/sdk';
 import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
 import type { ChatResult, ChatStreamChunk } from '@openrouter/sdk/models';
@@ -195,6 +196,16 @@ describe('OpenRouter SDK: models, embeddings, account', () => {
     expect(flux).toMatchObject({ endpoints: '/api/v1/models/black-forest-labs/flux.2-pro/endpoints', supportsStreaming: true });
     expect(flux?.supportedParameters['seed']).toMatchObject({ type: 'range' });
     expect(flux?.architecture.outputModalities).toContain('image');
+  });
+
+  it('generates images in the output format asked through images.generate, named by their media type', async () => {
+    for (const [outputFormat, mediaType] of [['webp', 'image/webp'], ['jpeg', 'image/jpeg']] as const) {
+      const response = await client.images.generate({ imageGenerationRequest: { model: 'black-forest-labs/flux.2-pro', prompt: 'a paper crane', size: '64x64', outputFormat, outputCompression: 80 } });
+      if (response instanceof EventStream) throw new Error('expected a JSON answer, got a stream');
+      const [image] = response.data;
+      expect(image?.mediaType).toBe(mediaType);
+      expect(imageTypeOf(Buffer.from(image?.b64Json ?? '', 'base64'))).toBe(mediaType);
+    }
   });
 
   it('returns deterministic float embeddings of the requested dimensions', async () => {

@@ -132,6 +132,15 @@ export interface RenderImageOptions {
  * @example renderImage({ prompt: 'a red fox', width: 512, height: 512, progress: 0.5 }) // top half drawn
  */
 export function renderImage(options: RenderImageOptions): Buffer {
+  return encodePng(options.width, options.height, renderPixels(options));
+}
+
+/**
+ * The pixels {@link renderImage} draws, as packed 8-bit RGB (row-major, `width * height * 3` bytes), for an encoder
+ * of another format.
+ * @example encodeJpeg(64, 64, renderPixels({ prompt: 'a red fox', width: 64, height: 64 }), 90)
+ */
+export function renderPixels(options: RenderImageOptions): Uint8Array {
   const { prompt, width, height, seed = 0, progress = 1 } = options;
   assertDimension('width', width);
   assertDimension('height', height);
@@ -171,7 +180,7 @@ export function renderImage(options: RenderImageOptions): Buffer {
   paintRidge(pixels, width, height, drawnRows, random, 0.72, mix(skyTop, [0, 0, 0], 0.55));
 
   pixels.fill(PENDING_GREY, drawnRows * width * 3);
-  return encodePng(width, height, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+  return new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
 }
 
 function paintSky(

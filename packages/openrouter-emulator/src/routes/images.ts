@@ -5,7 +5,8 @@ import { providerPricing, providersForModel } from '../catalog/providers.js';
 import type { CatalogModel } from '../catalog/types.js';
 import { IMAGE_OUTPUT_TOKENS } from '../chat/plan.js';
 import { attributionHeaders, authenticateInference, resolveScenario, type EmulatorContext } from '../context.js';
-import { parseImageSize, renderImage, sizeForAspectRatio } from '../content/png.js';
+import { DEFAULT_OUTPUT_COMPRESSION, IMAGE_FORMATS, IMAGE_MEDIA_TYPES, encodeImage, type ImageFormat } from '../content/image-format.js';
+import { parseImageSize, renderPixels, sizeForAspectRatio } from '../content/png.js';
 import { countTokens } from '../content/tokens.js';
 import { checkCredit, faultError, sendMalformed } from '../faults.js';
 import { generationId, now } from '../generations.js';
@@ -35,8 +36,28 @@ function imageSize(body: Record<string, unknown>): { width: number; height: numb
   return sizeForAspectRatio(body['aspect_ratio'] as string | undefined, body['image_size'] as string | undefined);
 }
 
+/** The request's `output_format` (PNG when absent); a 400 for any other value. */
+function outputFormat(body: Record<string, unknown>): ImageFormat {
+  const format = body['output_format'];
+  if (format === undefined || format === null) return 'png';
+  const known = IMAGE_FORMATS.find((candidate) => candidate === format);
+  if (!known) throw new EmulatorHttpError(400, `output_format must be one of ${IMAGE_FORMATS.join(', ')}`, { param: 'output_format' });
+  return known;
+}
+
+/** The request's `output_compression`, an integer from 0 to 100 (100 when absent); a 400 otherwise. */
+function outputCompression(body: Record<string, unknown>): number {
+  const compression = body['output_compression'];
+  if (compression === undefined || compression === null) return DEFAULT_OUTPUT_COMPRESSION;
+  if (!Number.isInteger(compression) || (compression as number) < 0 || (compression as number) > 100) {
+    throw new EmulatorHttpError(400, 'output_compression must be an integer from 0 to 100', { param: 'output_compression' });
+  }
+  return compression as number;
+}
+
 /**
- * `POST /api/v1/images`: real PNGs of the requested size, as JSON or as `image_generation.*` events.
+ * `POST /api/v1/images`: real images of the requested size, PNG, JPEG or WebP as `output_format` asks, as JSON or
+ * as `image_generation.*` events.
  * Billing is all-or-nothing: a failed or cancelled generation costs nothing.
  */
 export async function handleImages(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -50,6 +71,9 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
   const count = body['n'] ?? 1;
   if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 10) throw new EmulatorHttpError(400, 'n must be an integer from 1 to 10', { param: 'n' });
   const { width, height } = imageSize(body);
+  const format = outputFormat(body);
+  const compression = outputCompression(body);
+  const mediaType = IMAGE_MEDIA_TYPES[format];
   const seed = Number.isInteger(body['seed']) ? (body['seed'] as number) : 0;
   const provider = scenario.provider ?? providersForModel(model.id)[0] ?? 'OpenAI';
   if (scenario.stallMs) await sleep(scenario.stallMs);
@@ -88,7 +112,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
     cost: cost.cost,
     completion_tokens_details: { image_tokens: imageTokens },
   };
-  const render = (index: number, progress = 1) => renderImage({ prompt, width, height, seed: seed + index, progress }).toString('base64');
+  const render = (index: number, progress = 1) => encodeImage(format, width, height, renderPixels({ prompt, width, height, seed: seed + index, progress }), compression).toString('base64');
   const perImageMs = scenario.ttftMs ?? 0;
   const created = Math.floor(Date.now() / 1000);
 
@@ -101,7 +125,7 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
       context.generations.finish(probe, 'failed', nothing, delay);
       throw new EmulatorHttpError(502, 'Provider returned error', { error_type: 'provider_unavailable', provider_name: provider }, { 'x-generation-id': id });
     }
-    const data = Array.from({ length: count as number }, (_, index) => ({ b64_json: render(index), media_type: 'image/png' }));
+    const data = Array.from({ length: count as number }, (_, index) => ({ b64_json: render(index), media_type: mediaType }));
     probe.tokensSent = imageTokens;
     probe.firstByteAt = now();
     sendJson(res, 200, { created, data, usage }, { 'x-generation-id': id });
@@ -122,10 +146,10 @@ export async function handleImages(context: EmulatorContext, req: IncomingMessag
       return;
     }
     if (!(await watch.pause(perImageMs / 2))) break;
-    send('image_generation.partial_image', { index, partial_image_index: 0, b64_json: render(index, 0.5), media_type: 'image/png', created, size: `${width}x${height}` });
+    send('image_generation.partial_image', { index, partial_image_index: 0, b64_json: render(index, 0.5), media_type: mediaType, created, size: `${width}x${height}` });
     probe.firstByteAt ??= now();
     if (!(await watch.pause(perImageMs / 2))) break;
-    send('image_generation.completed', { index, b64_json: render(index), media_type: 'image/png', created, size: `${width}x${height}`, ...(index === (count as number) - 1 ? { usage } : {}) });
+    send('image_generation.completed', { index, b64_json: render(index), media_type: mediaType, created, size: `${width}x${height}`, ...(index === (count as number) - 1 ? { usage } : {}) });
     probe.tokensSent += imageTokensFor(width, height);
   }
   if (watch.closed) {
