@@ -2,6 +2,8 @@
 // quantization tables of ITU T.81 Annex K scaled by quality as libjpeg scales them, and its example Huffman tables,
 // so any decoder reads the file without the encoder having to count symbols first.
 
+import { ByteSink } from './byte-sink.js';
+
 /** The natural (row-major) index of each zig-zag position of an 8×8 block. */
 const ZIGZAG = [
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
@@ -77,8 +79,7 @@ const COSINES = Float64Array.from({ length: 64 }, (_, index) => {
 
 /** Writes bits most significant first, with a 0x00 after every 0xFF byte, as entropy-coded JPEG data needs. */
 class JpegBitWriter {
-  #bytes = new Uint8Array(1 << 16);
-  #length = 0;
+  readonly #sink = new ByteSink();
   #buffer = 0;
   #count = 0;
 
@@ -89,8 +90,8 @@ class JpegBitWriter {
     while (this.#count >= 8) {
       this.#count -= 8;
       const byte = (this.#buffer >>> this.#count) & 0xff;
-      this.#push(byte);
-      if (byte === 0xff) this.#push(0);
+      this.#sink.push(byte);
+      if (byte === 0xff) this.#sink.push(0);
     }
     this.#buffer &= (1 << this.#count) - 1;
   }
@@ -98,17 +99,9 @@ class JpegBitWriter {
   /** Pads the last byte with 1 bits and returns the bytes. */
   finish(): Uint8Array {
     if (this.#count > 0) this.write(0x7f, 8 - this.#count);
-    return this.#bytes.subarray(0, this.#length);
+    return this.#sink.bytes();
   }
 
-  #push(byte: number): void {
-    if (this.#length === this.#bytes.length) {
-      const grown = new Uint8Array(this.#bytes.length * 2);
-      grown.set(this.#bytes);
-      this.#bytes = grown;
-    }
-    this.#bytes[this.#length++] = byte;
-  }
 }
 
 /** The bit count of a coefficient's magnitude (its JPEG "category"), and its bits as T.81 F.1.2.1 writes them. */

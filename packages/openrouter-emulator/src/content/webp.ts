@@ -3,6 +3,8 @@
 // shapes, so the residuals are mostly 0 and ±1), then writes each pixel's residuals as literals under Huffman codes
 // built from their counts: no back references and no colour cache, which keeps it short at some cost in size.
 
+import { ByteSink } from './byte-sink.js';
+
 const SUBTRACT_GREEN_TRANSFORM = 2;
 const PREDICTOR_TRANSFORM = 0;
 /** Predictor blocks of 512×512 pixels (the largest VP8L allows): one mode for all of them. */
@@ -18,8 +20,7 @@ const CODE_LENGTH_ORDER = [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12,
 
 /** Writes bits least significant first, as VP8L reads them. */
 class LsbBitWriter {
-  #bytes = new Uint8Array(1 << 16);
-  #length = 0;
+  readonly #sink = new ByteSink();
   #buffer = 0;
   #count = 0;
 
@@ -28,27 +29,19 @@ class LsbBitWriter {
     this.#buffer |= (value & ((1 << bits) - 1)) << this.#count;
     this.#count += bits;
     while (this.#count >= 8) {
-      this.#push(this.#buffer & 0xff);
+      this.#sink.push(this.#buffer & 0xff);
       this.#buffer >>>= 8;
       this.#count -= 8;
     }
   }
 
   finish(): Uint8Array {
-    if (this.#count > 0) this.#push(this.#buffer & 0xff);
+    if (this.#count > 0) this.#sink.push(this.#buffer & 0xff);
     this.#buffer = 0;
     this.#count = 0;
-    return this.#bytes.subarray(0, this.#length);
+    return this.#sink.bytes();
   }
 
-  #push(byte: number): void {
-    if (this.#length === this.#bytes.length) {
-      const grown = new Uint8Array(this.#bytes.length * 2);
-      grown.set(this.#bytes);
-      this.#bytes = grown;
-    }
-    this.#bytes[this.#length++] = byte;
-  }
 }
 
 /** Huffman code lengths for `counts`, none longer than `limit`: rare symbols are counted as more common until they fit. */
