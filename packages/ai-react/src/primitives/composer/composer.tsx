@@ -176,7 +176,7 @@ export const ComposerSend = /* @__PURE__ */ forwardRef<HTMLButtonElement, Button
 
 /**
  * Stops the answer on its way (the gateway ends the model's generation) and gives focus back to the textbox; shown
- * only then.
+ * only then (the focus goes to the textbox too when the answer ends while Stop has it).
  *
  * @example
  * <Composer.Stop><StopIcon /></Composer.Stop>
@@ -184,11 +184,17 @@ export const ComposerSend = /* @__PURE__ */ forwardRef<HTMLButtonElement, Button
 export const ComposerStop = /* @__PURE__ */ forwardRef<HTMLButtonElement, Omit<ButtonProps, 'forceMount'>>(function ComposerStop({ asChild, onClick, ...props }, ref) {
   const { chat, labels, focusComposer } = useThreadContext('Composer.Stop');
   const { busy } = useComposerContext('Composer.Stop');
+  const own = useRef<HTMLButtonElement | null>(null);
+  // Read before the commit takes the button away: an answer that ends while Stop has the focus would drop it on the page.
+  const focused = !busy && own.current?.contains(document.activeElement);
+  useLayoutEffect(() => {
+    if (focused) focusComposer();
+  });
   if (!busy) return null;
   const Element = asChild ? Slot : 'button';
   return (
     <Element
-      ref={ref}
+      ref={composeRefs(ref, own)}
       type="button"
       aria-label={labels.stop}
       data-tooltip={labels.stop}

@@ -87,6 +87,18 @@ describe('Thread primitives', () => {
     expect({ composer: commits.get('composer') ?? 0, earlier: earlier.map((id) => commits.get(id) ?? 0) }).toEqual({ composer: 0, earlier: [0, 0] });
   });
 
+  it('an answer that ends while Stop has the focus gives the focus to the textbox, not to the page', async () => {
+    const user = userEvent.setup();
+    renderChat({ pacing: { ttftMs: 0, tokensPerSecond: 400 }, replyTokens: 40 });
+    await user.type(input(), 'Question{Enter}');
+    const stop = await screen.findByRole('button', { name: 'Stop' });
+    // A keyboard user tabs to Stop and waits there.
+    stop.focus();
+    await settled();
+    expect(screen.queryByRole('button', { name: 'Stop' })).toBeNull();
+    expect(document.activeElement).toBe(input());
+  });
+
   it("Composer.Root's onSubmit cancels the send with preventDefault, and the text stays", async () => {
     const onSubmit = vi.fn((event: { preventDefault(): void }) => event.preventDefault());
     const user = userEvent.setup();
