@@ -86,6 +86,17 @@ describe('ChatPanel: message parts', () => {
     await waitFor(() => expect(document.activeElement).toBe(within(files).getByRole('button', { name: 'Vergrößern: after.png' })));
   });
 
+  it('removing an attached file with the keyboard gives the focus to the textbox, not to the page', async () => {
+    const { user, container } = renderPanel({});
+    await screen.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });
+    const picker = container.querySelector<HTMLInputElement>('input[type="file"]')!;
+    await user.upload(picker, [new File(['%PDF-1.4'], 'a.pdf', { type: 'application/pdf' }), new File(['%PDF-1.4'], 'b.pdf', { type: 'application/pdf' })]);
+    screen.getByRole('button', { name: 'Remove a.pdf' }).focus();
+    await user.keyboard('{Enter}');
+    expect(screen.queryByRole('button', { name: 'Remove a.pdf' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
+  });
+
   it('links citations, folds reasoning, lists sources, and passes axe with every part on screen', async () => {
     renderPanel({ initialMessages: messages });
     expect((await screen.findByRole('link', { name: 'Source 1: Drafts' })).getAttribute('href')).toBe('https://design.example/drafts');

@@ -51,14 +51,14 @@ export const ComposerAttachButton = /* @__PURE__ */ forwardRef<HTMLButtonElement
 
 /**
  * The attached files: an image's preview or a file chip with name and size, progress while a file is read, a
- * remove button each, and for a file the feature refuses, the reason (announced) — Send stays disabled until it is
- * removed. Nothing without files.
+ * remove button each (which gives the focus to the textbox), and for a file the feature refuses, the reason
+ * (announced) — Send stays disabled until it is removed. Nothing without files.
  *
  * @example
  * <Composer.AttachmentList className="my-attachments" />
  */
 export const ComposerAttachmentList = /* @__PURE__ */ forwardRef<HTMLUListElement, HTMLAttributes<HTMLUListElement>>(function ComposerAttachmentList(props, ref) {
-  const { labels } = useThreadContext('Composer.AttachmentList');
+  const { labels, focusComposer } = useThreadContext('Composer.AttachmentList');
   const { attachments } = useComposerContext('Composer.AttachmentList');
   if (attachments.drafts.length === 0) return null;
   return (
@@ -75,7 +75,16 @@ export const ComposerAttachmentList = /* @__PURE__ */ forwardRef<HTMLUListElemen
                 {draft.refusal ? labels.attachmentRefused(draft.refusal) : labels.attachmentFailed}
               </span>
             ) : null}
-            <button type="button" data-action="remove" aria-label={labels.removeAttachment(draft.name || labels.file)} onClick={() => attachments.remove(draft.id)}>
+            <button
+              type="button"
+              data-action="remove"
+              aria-label={labels.removeAttachment(draft.name || labels.file)}
+              onClick={() => {
+                // The button goes with its file: the focus goes to the textbox instead of falling to the page.
+                attachments.remove(draft.id);
+                focusComposer();
+              }}
+            >
               <CloseIcon size={14} />
             </button>
           </li>
