@@ -212,6 +212,20 @@ describe('ToolCallCard', () => {
     expect(within(card).queryByRole('button', { name: 'Approve' })).toBeNull();
   });
 
+  it('shows the arguments to approve as they run: bidi controls and invisible characters are written out, not obeyed', async () => {
+    // Shown raw, "report\u202Efdp.exe" reads "reportexe.pdf", and the tag characters a model reads stay invisible.
+    const input = JSON.stringify({ file: 'report\u202Efdp.exe', to: 'alice\u200B@example.com', note: 'ok\u{E0041}\u2028x' });
+    const tools: ChatTools = { send_file: { parameters: { type: 'object' }, needsApproval: true, execute: () => 'sent' } };
+    renderParts(conversation([call('send_file', 'awaiting-approval', { input })]), { tools });
+    const card = await screen.findByRole('group', { name: 'Tool call: send_file' });
+    const shown = card.querySelector('pre')?.textContent ?? '';
+    expect(shown).not.toMatch(/[\p{Cf}\u2028\u2029]/u);
+    expect(shown).toContain('"file": "report\\u202efdp.exe"');
+    expect(shown).toContain('"to": "alice\\u200b@example.com"');
+    // Still JSON, and the same arguments.
+    expect(JSON.parse(shown)).toEqual(JSON.parse(input));
+  });
+
   it('is denied with Space: the tool never runs and the card says so', async () => {
     const execute = vi.fn(() => 'never');
     const tools: ChatTools = { create_ticket: { parameters: { type: 'object' }, needsApproval: true, execute } };
