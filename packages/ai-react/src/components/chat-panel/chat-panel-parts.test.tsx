@@ -7,7 +7,7 @@ import { memoryStorage } from '../../core/storage/conversation-storage.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { mockClient } from '../../testing/mock-gateway.js';
 import { ChatPanel, type ChatPanelProps } from './chat-panel.js';
-import { sampleAnswer } from './sample-conversation.js';
+import { sampleAnswer, sampleConversation } from './sample-conversation.js';
 
 afterEach(cleanup);
 
@@ -95,6 +95,17 @@ describe('ChatPanel: message parts', () => {
     await user.keyboard('{Enter}');
     expect(screen.queryByRole('button', { name: 'Remove a.pdf' })).toBeNull();
     expect(document.activeElement).toBe(screen.getByRole('textbox', { name: 'Message' }));
+  });
+
+  it('the last "Show earlier messages", pressed with the keyboard, leaves the focus on the conversation, not on the page', async () => {
+    const { user } = renderPanel({ initialMessages: sampleConversation(5), pageSize: 2 });
+    const earlier = screen.getByRole('button', { name: 'Show earlier messages' });
+    earlier.focus();
+    await user.keyboard('{Enter}');
+    expect(document.activeElement).toBe(earlier);
+    await user.keyboard('{Enter}');
+    expect(screen.queryByRole('button', { name: 'Show earlier messages' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole('region', { name: 'Conversation' }));
   });
 
   it('links citations, folds reasoning, lists sources, and passes axe with every part on screen', async () => {

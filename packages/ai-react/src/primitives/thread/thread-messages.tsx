@@ -60,6 +60,8 @@ export const ThreadMessages = /* @__PURE__ */ forwardRef<HTMLOListElement, Threa
   const loadEarlier = () => {
     const element = scrollRef.current;
     fromBottom.current = element ? element.scrollHeight - element.scrollTop : undefined;
+    // The last page takes the button away: a keyboard user's focus goes to the conversation instead of the page.
+    if (start <= pageSize && earlierButton.current === document.activeElement) element?.focus();
     showEarlier();
   };
   useLayoutEffect(() => {
