@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createAssistantMessage, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
+import { createAssistantMessage, userMessageParts, type AssistantTurn, type ConversationMessage, type UserMessage } from './chat-messages.js';
+import type { MessageFilePart } from './message-parts.js';
 import { editUserMessage, selectMessageBranch, versionsOf } from './message-branches.js';
+import { toRequestMessages } from './request-messages.js';
 
 const user = (id: string, content: string): UserMessage => ({ id, role: 'user', content, createdAt: 1 });
 const turn = (id: string, content: string): AssistantTurn => ({ id, role: 'assistant', versions: [{ ...createAssistantMessage(`${id}-a`, 1), status: 'done', content }], selected: 0 });
@@ -35,6 +37,21 @@ describe('branching edits', () => {
     const edited = editUserMessage(conversation, 2, 'Short', 5, turn('t4', ''));
     expect(edited[0]).toBe(conversation[0]);
     expect(edited[1]).toBe(conversation[1]);
+  });
+
+  it('sends the text an edit or another branch shows with the files of a message that has them, not its first text', () => {
+    const pdf: MessageFilePart = { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'brief.pdf', size: 8, url: 'data:application/pdf;base64,JVBERi0xLjQK' };
+    const withFile: UserMessage = { ...user('u1', 'Summarize this'), parts: [{ type: 'text', text: 'Summarize this' }, pdf] };
+    const sentText = (messages: readonly ConversationMessage[]) => {
+      const content = toRequestMessages(messages.slice(0, 1))[0]?.content;
+      return Array.isArray(content) ? content.flatMap((part) => (part.type === 'text' ? [part.text] : [])) : [content];
+    };
+    const edited = editUserMessage([withFile, turn('t1', 'A summary')], 0, 'Translate this', 5, turn('t2', ''));
+    expect(sentText(edited)).toEqual(['Translate this']);
+    expect(userMessageParts(edited[0] as UserMessage)).toEqual([{ type: 'text', text: 'Translate this' }, pdf]);
+    expect(sentText(selectMessageBranch(edited, 'u1', 0))).toEqual(['Summarize this']);
+    // An edit down to no text sends the file alone.
+    expect(sentText(editUserMessage(edited, 0, '', 6, turn('t3', '')))).toEqual([]);
   });
 
   it('changes nothing for a branch that does not exist or is shown', () => {

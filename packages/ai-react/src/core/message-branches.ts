@@ -8,6 +8,15 @@ function branchesOf(message: UserMessage): { branches: MessageBranch[]; shown: n
 }
 
 /**
+ * The message showing `content`: with files, its text part too, as the parts are what a request sends (an edit must
+ * not show the new text and send the old).
+ */
+function withText(message: UserMessage, content: string, createdAt: number): UserMessage {
+  const files = message.parts?.filter((part) => part.type !== 'text');
+  return { ...message, content, createdAt, ...(files && { parts: content.trim() ? [{ type: 'text', text: content }, ...files] : files }) };
+}
+
+/**
  * The conversation after editing the user message at `index`: the message shows `text`, followed by `turn` (the new
  * answer to come), and the earlier text with everything that followed it stays as another branch of the message.
  * Pure; the same message id is kept, so the message stays where it is on screen.
@@ -21,7 +30,7 @@ export function editUserMessage(messages: readonly ConversationMessage[], index:
   const { branches, shown } = branchesOf(message);
   branches[shown] = { content: message.content, createdAt: message.createdAt, following: messages.slice(index + 1) };
   branches.push({ content: text, createdAt, following: [] });
-  const edited: UserMessage = { ...message, content: text, createdAt, branches, branch: branches.length - 1 };
+  const edited: UserMessage = { ...withText(message, text, createdAt), branches, branch: branches.length - 1 };
   return [...messages.slice(0, index), edited, turn];
 }
 
@@ -42,7 +51,7 @@ export function selectMessageBranch(messages: readonly ConversationMessage[], me
   branches[shown] = { content: message.content, createdAt: message.createdAt, following: messages.slice(index + 1) };
   const next = branches[target] as MessageBranch;
   branches[target] = { ...next, following: [] };
-  return [...messages.slice(0, index), { ...message, content: next.content, createdAt: next.createdAt, branches, branch: target }, ...next.following];
+  return [...messages.slice(0, index), { ...withText(message, next.content, next.createdAt), branches, branch: target }, ...next.following];
 }
 
 /**
