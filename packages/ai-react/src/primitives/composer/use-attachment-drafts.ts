@@ -1,7 +1,7 @@
 'use client';
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { FeatureAccepts } from '@insforge/ai-protocol';
-import { attachmentKindOf, attachmentRefusal, type AttachmentRefusal } from '../../core/attachments.js';
+import { attachmentKindOf, attachmentRefusal, readAttachment, type AttachmentRefusal } from '../../core/attachments.js';
 import type { AttachmentKind, MessageFilePart } from '../../core/message-parts.js';
 
 /** A file in the composer before it is sent: being read, ready, or refused with the rule it breaks. */
@@ -51,9 +51,7 @@ export function useAttachmentDrafts(accepts: FeatureAccepts | undefined): Attach
         const draft: AttachmentDraft = { id: `attachment-${sequence}`, name: file.name, size: file.size, mediaType: file.type || 'application/octet-stream', kind, status: refusal ? 'refused' : 'reading', ...(refusal ? { refusal } : {}) };
         added.push(draft);
         if (refusal) continue;
-        // Loaded on demand: a chat nobody attaches a file to does not carry the reader.
-        import('../../core/read-attachment.js')
-          .then((reader) => reader.readAttachment(file, (progress) => update(draft.id, { progress })))
+        readAttachment(file, (progress) => update(draft.id, { progress }))
           .then((part) => update(draft.id, { status: 'ready', part, progress: 1 }))
           .catch(() => update(draft.id, { status: 'failed' }));
       }
