@@ -133,10 +133,10 @@ describe('summarize jobs', () => {
     expect(extra.status).toBe(400);
     const none = await call('POST', '/api/ai/summarize', { articles: [] });
     expect(none.status).toBe(400);
-    // The feature is an option of the request, not a field of each article (with several articles answered at once,
-    // each article's summary carries the error instead).
-    for (const batch of [false, true]) {
-      const missing = await call('POST', '/api/ai/summarize', { articles: articles(batch ? 2 : 1), options: { feature: 'no-such-feature' }, batch });
+    // The feature is an option of the request, not a field of each article: one article, several answered at once, or
+    // a job, the request is refused naming it.
+    for (const [count, batch] of [[1, false], [2, false], [2, true]] as const) {
+      const missing = await call('POST', '/api/ai/summarize', { articles: articles(count), options: { feature: 'no-such-feature' }, batch });
       expect(missing.status).toBe(400);
       expect(missing.body.error.param).toBe('options.feature');
       expect(missing.body.error.message).toMatch(/^options\.feature: .*no-such-feature/);

@@ -132,20 +132,25 @@ export function jobsRouter(context: GatewayContext, service: JobService): Router
       return;
     }
     const signal = clientGoneSignal(res);
+    const refusals: unknown[] = [];
     const summaries = await Promise.all(request.articles.map(async (article) => {
       try {
         const answer = await runItem(context, identity, 'chat', summarizeChatBody(article, request.options), { jobId: undefined, signal, sent: async () => undefined, generation: async () => undefined });
         return { id: article.id, ...parseSummary(String(answer.content), request.options), model: answer.model ?? null, promptTokens: answer.promptTokens, completionTokens: answer.completionTokens, costUsd: answer.costUsd ?? null };
       } catch (error) {
-        // A single article's refusal is the answer's status, as for one chat request; one about a field of the article's
-        // request names it as the summarize request does (its `model` is `options.feature`).
         const refused = error instanceof ItemFailure ? error.error : error;
-        if (request.articles.length === 1) throw refused instanceof GatewayError && refused.options.param !== undefined ? inSummarizeRequest(refused, 0) : refused;
+        refusals.push(refused);
         const failure = refused instanceof GatewayError ? refused : new GatewayError('internal_error', 'The summary failed in the gateway.');
         return { id: article.id, error: { code: failure.code, message: context.redact(failure.message) } };
       }
     }));
     if (signal.aborted) return;
+    const [first] = refusals;
+    // A single article's refusal is the answer's status, as for one chat request; so is the feature's refusal of every
+    // article (`options.feature`, the request's and not an article's). One about a field of the article's request
+    // names it as the summarize request does (its `model` is `options.feature`).
+    if (request.articles.length === 1 && first !== undefined) throw first instanceof GatewayError && first.options.param !== undefined ? inSummarizeRequest(first, 0) : first;
+    if (refusals.length === request.articles.length && refusals.every((refused) => refused instanceof GatewayError && refused.options.param === 'model')) throw inSummarizeRequest(first, 0);
     res.json({ summaries });
   });
 
