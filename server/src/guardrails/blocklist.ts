@@ -1,6 +1,6 @@
 import { parsePattern } from '../features/pattern-syntax.js';
 import type { BlocklistWorker } from './blocklist-worker.js';
-import { matchingView, matchingWordSource } from './matching-view.js';
+import { matchingView, matchingWordOpenings, matchingWordSource } from './matching-view.js';
 import { windowSpans, type Span } from './window-spans.js';
 
 /**
@@ -22,6 +22,12 @@ const SLICE_MS = 10;
 export interface Blocklist {
   find(text: string): Promise<Span[]>;
   redact(text: string): Promise<string>;
+  /**
+   * Where the suffix of a text starts that could still become one of the words (a start of one, or one a letter may
+   * yet lengthen into another word), in the text as sent; the text's length when none could. Patterns are not
+   * foreseen: a pattern's match is caught once it is whole. Absent when the list has no words.
+   */
+  holdFrom?(text: string): number;
 }
 
 /**
@@ -55,7 +61,25 @@ export function compileBlocklist(words: readonly string[], patterns: readonly st
     const viewSpans = [...wordSpans, ...patternSpans];
     return mergeSpans([...(folded ? viewSpans.map((span) => view.original(span)) : viewSpans), ...patternSpansAsSent]);
   };
-  return { find, redact: async (text) => redactSpans(text, await find(text)) };
+  const blocklist: Blocklist = { find, redact: async (text) => redactSpans(text, await find(text)) };
+  if (wordPattern) blocklist.holdFrom = wordHoldFrom(words);
+  return blocklist;
+}
+
+/**
+ * `Blocklist.holdFrom` for words: the earliest start of a word, at the start of a word of the text, that runs to its
+ * end. Only the last characters a word can span are read (and one before, for the lookbehind).
+ */
+function wordHoldFrom(words: readonly string[]): (text: string) => number {
+  const openings = words.map(matchingWordOpenings).filter((opening) => opening.source !== '');
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${openings.map((opening) => opening.source).join('|')})$`, 'iu');
+  const reach = Math.max(...openings.map((opening) => opening.length)) + 1;
+  return (text) => {
+    const view = matchingView(text);
+    const from = Math.max(0, view.text.length - reach);
+    const start = pattern.exec(view.text.slice(from))?.index;
+    return start === undefined ? text.length : view.original({ start: from + start, end: view.text.length }).start;
+  };
 }
 
 /** Whether a pattern uses `^`, `$`, `\b` or `\B`, which judge the characters around a match (none past a window's end). */

@@ -260,7 +260,26 @@ function originalOf(moved: readonly number[]): (span: Span) => Span {
  * new RegExp(matchingWordSource('νερο'), 'iu').test(matchingView('ΝΕΡΟ').text); // true
  */
 export function matchingWordSource(word: string): string {
+  return wordCharacters(word).map((character) => character.source).join('');
+}
+
+/**
+ * The source of a regular expression that matches any start of a word as `matchingWordSource` reads it, all of it
+ * included (`n(?:i(?:g…)?)?`), with the number of characters of the view it spans at most: what a stream holds back
+ * at the end of a text while the word could still be coming.
+ * @example
+ * new RegExp(`${matchingWordOpenings('night').source}$`, 'iu').test('say NIG'); // true
+ */
+export function matchingWordOpenings(word: string): { source: string; length: number } {
+  const characters = wordCharacters(word);
   let source = '';
+  for (let index = characters.length - 1; index >= 0; index -= 1) source = `${characters[index]?.source ?? ''}${source === '' ? '' : `(?:${source})?`}`;
+  return { source, length: characters.reduce((sum, character) => sum + character.length, 0) };
+}
+
+/** Each character of a word as the view reads it (see `matchingWordSource`): its source, and its longest form's length. */
+function wordCharacters(word: string): Array<{ source: string; length: number }> {
+  const characters: Array<{ source: string; length: number }> = [];
   // As the view reads a text, but with look-alikes kept, to fold each case of them.
   for (const char of withoutAccents(word.replace(IGNORABLES, '').normalize('NFKC'))) {
     const forms = new Map<string, string>();
@@ -271,9 +290,10 @@ export function matchingWordSource(word: string): string {
       if (!forms.has(folded.toLowerCase())) forms.set(folded.toLowerCase(), folded);
     }
     const escaped = [...forms.values()].map(escapeRegExp);
-    source += escaped.length === 1 ? escaped[0] : `(?:${escaped.join('|')})`;
+    const length = Math.max(1, ...[...forms.values()].map((form) => form.length));
+    characters.push({ source: escaped.length === 1 ? (escaped[0] ?? '') : `(?:${escaped.join('|')})`, length });
   }
-  return source;
+  return characters;
 }
 
 /** Escapes a text for use inside a regular expression. */

@@ -30,6 +30,40 @@ const PATTERNS: Record<PiiKind, RegExp> = {
   ),
 };
 
+/** A regular expression source that matches any non-empty start of `literal`, or all of it then `rest`. */
+function openings(literal: string, rest = ''): string {
+  let source = rest;
+  for (let index = literal.length - 1; index >= 0; index -= 1) source = `${literal[index]?.replace(/[-[\]\\^$.*+?()|{}]/g, '\\$&') ?? ''}${source === '' ? '' : `(?:${source})?`}`;
+  return source;
+}
+
+/** The digits, separators and parentheses a phone number may go on with after its area code. */
+const PHONE_REST = String.raw`(?:\d{1,4}(?:[ .-]?\d{0,4})?)?`;
+
+/**
+ * For each kind, what the end of a text (as `findPii` reads it) is while more text could still make it a match or
+ * change one: a start of the pattern, or a match that could go on (a card of 16 digits may get a 17th and fail its
+ * check, an address may get another label). Each matches from the earliest such start, so what a stream holds back
+ * is the shortest suffix that holds them all. Secrets go on without a bound; `holdFrom`'s caller bounds what it holds.
+ */
+const UNDECIDED: Record<PiiKind, RegExp> = {
+  email: /[A-Za-z0-9._%+-]{1,64}(?:@[A-Za-z0-9.-]{0,600})?$/,
+  phone: new RegExp(String.raw`(?:\+(?:\d{1,3}[ .-]?)?)?(?:\(\d{0,4}|\(\d{2,4}\)[ .-]?${PHONE_REST}|\d{1,4}|\d{2,4}[ .-]${PHONE_REST})?$`),
+  card: /\b\d(?:[ -]?\d){0,18}[ -]?$/,
+  iban: /\b[A-Z](?:[A-Z](?:\d(?:\d(?: ?[A-Z0-9]){0,30} ?)?)?)?$/,
+  secret: new RegExp(
+    `(?:${[
+      openings('sk', '-[A-Za-z0-9_-]*'),
+      openings('AKIA', '[0-9A-Z]{0,15}'),
+      openings('AIza', '[0-9A-Za-z_-]{0,34}'),
+      `g(?:h(?:[pousr](?:_[A-Za-z0-9]*)?)?)?`,
+      `x(?:o(?:x(?:[abpr](?:-[A-Za-z0-9-]*)?)?)?)?`,
+      openings('ik', '_[A-Za-z0-9_]*'),
+      openings('-----BEGIN ', '[A-Z ]{0,31}-{0,4}'),
+    ].join('|')})$`,
+  ),
+};
+
 /** The Luhn checksum every payment card number passes (and most random digit runs fail). */
 export function passesLuhn(digits: string): boolean {
   let sum = 0;
@@ -138,4 +172,22 @@ export function redactPii(text: string, kinds: readonly PiiKind[]): { text: stri
     at = match.end;
   }
   return { text: result + text.slice(at), count: matches.length };
+}
+
+/**
+ * Where the suffix of a text starts that more text could still make (or change) into a match of one of the kinds
+ * (`UNDECIDED`), in the text as sent; the text's length when nothing at its end could. A stream holds that suffix
+ * back until what follows decides it.
+ * @example
+ * piiHoldFrom('card 4111 1111', ['card']); // 5: the digits could go on into a card number
+ * piiHoldFrom('card 4111 1111.', ['card']); // 15: a full stop ends them
+ */
+export function piiHoldFrom(text: string, kinds: readonly PiiKind[]): number {
+  const view = matchingView(text);
+  let from = view.text.length;
+  for (const kind of kinds) {
+    const start = UNDECIDED[kind].exec(view.text)?.index;
+    if (start !== undefined && start < from) from = start;
+  }
+  return from === view.text.length ? text.length : view.original({ start: from, end: view.text.length }).start;
 }
