@@ -1,6 +1,6 @@
 import { GatewayError, redactedError, sendGatewayError } from '../errors.js';
 import { DEFAULT_CACHE_TTL_SECONDS } from '../features/feature-policies.js';
-import type { ForwardResult, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
+import { endTaps, passTaps, type ForwardResult, type ForwardStage, type MeteredRequest, type OutgoingRequest, type RouteExchange } from '../gateway/metered-request.js';
 import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
 import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
@@ -193,10 +193,12 @@ export class ResponseCache {
           for (; writing.written < flight.chunks.length; writing.written += 1) {
             const chunk = unbilledChunk(flight.chunks[writing.written] as UpstreamChunk);
             // This request's own output guardrails judge what it is sent, as they would its own answer.
-            const refused = await refusalOf(() => tapChunks(meter, [chunk], false));
-            if (refused) return refuse(refused, writing);
-            const text = format.chunk(chunk, JSON.stringify(chunk));
-            if (text !== undefined) commit(res).write(text);
+            const judged = await judgedChunks(meter, [chunk], false);
+            if (judged instanceof GatewayError) return refuse(judged, writing);
+            for (const own of judged) {
+              const text = format.chunk(own, JSON.stringify(own));
+              if (text !== undefined) commit(res).write(text);
+            }
           }
         }
         if (flight.state === 'ok') {
@@ -235,10 +237,10 @@ export class ResponseCache {
       const chunks = form.chunks.map(unbilledChunk);
       // A follower of a JSON request has nothing yet: it gets the whole stream rebuilt from the body.
       const from = answer.chunks ? writing.written : 0;
-      const refused = await refusalOf(() => tapChunks(meter, chunks.slice(from), true));
-      if (refused) return refuse(refused, writing);
+      const judged = await judgedChunks(meter, chunks.slice(from), true);
+      if (judged instanceof GatewayError) return refuse(judged, writing);
       let text = '';
-      for (const chunk of chunks.slice(from)) text += format.chunk(chunk, JSON.stringify(chunk)) ?? '';
+      for (const chunk of judged) text += format.chunk(chunk, JSON.stringify(chunk)) ?? '';
       commit(res).end(text + format.end(summaryOfChunks(chunks)));
     } else if (!form.stream) {
       // A tap may rewrite the answer (a redaction): it gets this request's own copy.
@@ -247,7 +249,7 @@ export class ResponseCache {
       const refused = await refusalOf(async () => {
         for (const tap of meter.answerTaps) await tap.body?.(body);
       });
-      if (refused) return refuse(refused, writing);
+      if (refused instanceof GatewayError) return refuse(refused, writing);
       sendJson(res, 200, exchange.toJson ? exchange.toJson(plan, body) : body);
     }
     meter.recordFields.cacheHit = true;
@@ -286,18 +288,26 @@ interface Writing {
   written: number;
 }
 
-/** Shows chunks of an answer written again to the request's taps, in order, and that it ended when `ends`. */
-async function tapChunks(meter: MeteredRequest, chunks: readonly UpstreamChunk[], ends: boolean): Promise<void> {
-  if (meter.answerTaps.length === 0) return;
-  for (const chunk of chunks) for (const tap of meter.answerTaps) await tap.chunk?.(chunk);
-  if (ends) for (const tap of meter.answerTaps) await tap.streamEnd?.();
+/**
+ * Shows chunks of an answer written again to the request's taps, in order, and that it ended when `ends`: the chunks
+ * to write, as the taps made them (an output guardrail holds back or redacts text as in a fresh stream), or the
+ * error a tap refused them with.
+ */
+async function judgedChunks(meter: MeteredRequest, chunks: readonly UpstreamChunk[], ends: boolean): Promise<UpstreamChunk[] | GatewayError> {
+  const taps = meter.answerTaps;
+  if (taps.length === 0) return [...chunks];
+  return refusalOf(async () => {
+    const judged: UpstreamChunk[] = [];
+    for (const chunk of chunks) judged.push((await passTaps(taps, chunk)) ?? chunk);
+    if (ends) judged.push(...(await endTaps(taps)));
+    return judged;
+  });
 }
 
-/** The error a tap refused an answer with (an output guardrail's), or undefined when it let it through. */
-async function refusalOf(run: () => Promise<void>): Promise<GatewayError | undefined> {
+/** What a tap-run answers, or the error a tap refused the answer with (an output guardrail's). */
+async function refusalOf<T>(run: () => Promise<T>): Promise<T | GatewayError> {
   try {
-    await run();
-    return undefined;
+    return await run();
   } catch (error) {
     if (error instanceof GatewayError) return error;
     throw error;

@@ -76,20 +76,50 @@ export interface RouteExchange<Plan> {
  * before the text is written: throwing a `GatewayError` refuses it (a stream then ends with that error event).
  */
 export interface AnswerTap {
-  /** Each chunk of a stream, in order, before it is written. */
-  chunk?(chunk: UpstreamChunk): void | Promise<void>;
+  /**
+   * Each chunk of a stream, in order, before it is written; returns the chunk to write in its place when it changed
+   * its text (held part of it back, or sent held text with it), as a copy: the chunk it is given may be shared.
+   */
+  chunk?(chunk: UpstreamChunk): UpstreamChunk | undefined | Promise<UpstreamChunk | undefined>;
   /**
    * True when the tap reads nothing in a plain piece of text (text only: no usage, finish, tool calls or reasoning;
    * never the first chunk): such chunks may then pass unparsed and it sees only the others. A tap that reads the
    * text (a guardrail, the cache) leaves it unset.
    */
   skipsPlainText?: boolean;
-  /** Before the closing events of a complete stream are written. */
-  streamEnd?(): void | Promise<void>;
+  /** Before the closing events of a complete stream are written; returns chunks to write before them (text it held). */
+  streamEnd?(): UpstreamChunk[] | undefined | Promise<UpstreamChunk[] | undefined>;
   /** A complete JSON answer, before it is written. */
   body?(body: Record<string, unknown>): void | Promise<void>;
   /** The request's outcome, once (the answer written or failed). */
   finished?(result: ForwardResult | { status: 'rejected'; errorCode: string }): void;
+}
+
+/**
+ * Shows a chunk to the taps from `from` on, in order, each given what the one before it made of it; the chunk to
+ * write in its place when one of them changed it (see `AnswerTap.chunk`), else undefined.
+ * @example
+ * const rewritten = await passTaps(meter.answerTaps, chunk);
+ * write(format.chunk(rewritten ?? chunk, rewritten ? JSON.stringify(rewritten) : raw));
+ */
+export async function passTaps(taps: readonly AnswerTap[], chunk: UpstreamChunk, from = 0): Promise<UpstreamChunk | undefined> {
+  let rewritten: UpstreamChunk | undefined;
+  for (let index = from; index < taps.length; index += 1) rewritten = (await taps[index]?.chunk?.(rewritten ?? chunk)) ?? rewritten;
+  return rewritten;
+}
+
+/**
+ * Tells the taps a stream is complete: the chunks to write before its closing events (what a tap held back until
+ * the end), each shown to the taps after the one that answered it.
+ * @example
+ * for (const chunk of await endTaps(meter.answerTaps)) write(format.chunk(chunk, JSON.stringify(chunk)));
+ */
+export async function endTaps(taps: readonly AnswerTap[]): Promise<UpstreamChunk[]> {
+  const last: UpstreamChunk[] = [];
+  for (const [index, tap] of taps.entries()) {
+    for (const chunk of (await tap.streamEnd?.()) ?? []) last.push((await passTaps(taps, chunk, index + 1)) ?? chunk);
+  }
+  return last;
 }
 
 /**

@@ -58,17 +58,16 @@ describe('guardrails on disguised text', () => {
     }
   });
 
-  it('stop a streamed answer before the last piece of a disguised word is sent, in block and redact mode', async () => {
-    for (const model of ['answer-block', 'answer-redact']) {
-      for (const [disguise, written] of DISGUISES) {
-        const response = await chat({ model, stream: true, messages: user(`Say ${written} twice.`) });
-        const sse = parseSseBody(await response.text());
-        expect(sse.events.at(-1), `${model}: ${disguise}`).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
-        const sent = contentOf(sse.events);
-        // The answer quotes the question: it was stopped inside the word, whose pieces came in several chunks.
-        expect(sent, `${model}: ${disguise}`).toContain('You asked: "Say ');
-        expect(sent).not.toContain(written);
-      }
+  it('stop a streamed answer before any piece of a disguised word is sent, or star it out whole in redact mode', async () => {
+    for (const [disguise, written] of DISGUISES) {
+      const blocked = parseSseBody(await (await chat({ model: 'answer-block', stream: true, messages: user(`Say ${written} twice.`) })).text());
+      expect(blocked.events.at(-1), disguise).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
+      // The answer quotes the question: its start, up to the word, whose pieces came in several chunks, was held back.
+      expect(contentOf(blocked.events), disguise).toMatch(/You asked: "Say $/);
+      const redacted = parseSseBody(await (await chat({ model: 'answer-redact', stream: true, messages: user(`Say ${written} twice.`) })).text());
+      expect(redacted.done, disguise).toBe(true);
+      expect(contentOf(redacted.events), disguise).toContain(`You asked: "Say ${'*'.repeat(written.length)} twice."`);
+      expect(contentOf(redacted.events)).not.toContain(written);
     }
   });
 

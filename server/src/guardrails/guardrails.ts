@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors.js';
 import { MODERATION_CALLS, PII_KINDS, type GuardrailConfig } from '../features/feature-policies.js';
 import type { AnswerTap, ForwardStage, MeteredRequest, OutgoingRequest, RouteExchange } from '../gateway/metered-request.js';
+import type { UpstreamChunk } from '../gateway/stream-proxy.js';
 import type { GatewayLogger } from '../logger.js';
 import type { PlainResponse } from '../plain-http.js';
 import { isRecord } from '../records.js';
@@ -9,7 +10,8 @@ import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
 import { ModerationAllowance } from './moderation-allowance.js';
 import { matchingView, viewLength } from './matching-view.js';
-import { findPii, redactPii } from './pii.js';
+import { decidePiece, HeldTexts, holdsAt, type DecidedPiece, type Rule } from './held-text.js';
+import { findPii, piiHoldFrom, redactPii } from './pii.js';
 import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, textSlotsOf, type TextSlot } from './text-slots.js';
 
 type Stage = 'input' | 'output';
@@ -71,19 +73,6 @@ const WHOLE = '';
  */
 const MODEL_EVERY = MODERATION_CALLS.everyCharacters;
 const MODEL_WINDOW = MODERATION_CALLS.windowCharacters;
-
-type Spans = Array<{ start: number; end: number }>;
-
-/**
- * A rule over text (PII, blocklist): where it matches, the text with its matches redacted, and what it does. A
- * blocklist answers asynchronously: it reads words in slices that let the event loop run between them, and runs
- * patterns in its worker thread, which may refuse a text with a `PatternBudgetError`.
- */
-interface Rule {
-  find(text: string): Spans | Promise<Spans>;
-  redact(text: string): string | Promise<string>;
-  mode: 'block' | 'redact';
-}
 
 /** One guardrail of a request, normalized: a rule over text (PII, blocklist), a bound, or an asynchronous check. */
 interface Check {
@@ -155,7 +144,7 @@ export class Guardrails {
     switch (config.type) {
       case 'pii': {
         const kinds = config.kinds ?? PII_KINDS;
-        return { name, stages: stagesOf(config.stage), message: config.message, rule: { find: (text) => findPii(text, kinds), redact: (text) => redactPii(text, kinds).text, mode: config.mode } };
+        return { name, stages: stagesOf(config.stage), message: config.message, rule: { find: (text) => findPii(text, kinds), redact: (text) => redactPii(text, kinds).text, holdFrom: (text) => piiHoldFrom(text, kinds), mode: config.mode } };
       }
       case 'blocklist': {
         // The worker takes turns between projects, and drops a text whose request is gone.
@@ -166,7 +155,9 @@ export class Guardrails {
         });
         const find = async (text: string) => (blocklist ? logged(blocklist.find(text)) : []);
         const redact = async (text: string) => (blocklist ? logged(blocklist.redact(text)) : text);
-        return { name, stages: stagesOf(config.stage), message: config.message, rule: { find, redact, mode: config.mode } };
+        const rule: Rule = { find, redact, mode: config.mode };
+        if (blocklist?.holdFrom) rule.holdFrom = blocklist.holdFrom;
+        return { name, stages: stagesOf(config.stage), message: config.message, rule };
       }
       case 'size':
         return { name, stages: new Set(['input']), message: config.message, bounds: { maxInputCharacters: config.maxInputCharacters, maxMessages: config.maxMessages } };
@@ -320,9 +311,14 @@ function lastCharacters(text: string, characters: number): string | undefined {
  * audio transcript, tool calls' names and arguments, and the tokens of `logprobs`. A JSON answer is checked whole (a
  * rule in `redact` mode rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
  * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
- * comes whole, such as a name or a citation, on its own), so a match is stopped before its last piece is sent (a
- * stream cannot take back what it sent, so `redact` blocks there); a window that would take more than
- * `UNITS_PER_CHARACTER` code units as sent for each of its characters ends the stream with the first rule's error.
+ * comes whole, such as a name or a citation, on its own). In the content, refusal and reasoning (its text and
+ * details), the end of what came that could still grow into a match (`Rule.holdFrom`: digits that could become a
+ * card, the start of a blocked word) is held back until the next piece decides it, the choice finishes (its finish
+ * chunk carries it) or the stream ends (`streamEnd` answers chunks that carry it); a match there is refused or, in
+ * `redact` mode, redacted whole, and the chunk is sent rewritten (a copy). Elsewhere (tool-call arguments, tokens,
+ * whole texts), a match is stopped before its last piece is sent (a stream cannot take back what it sent, so
+ * `redact` blocks there). A window that would take more than `UNITS_PER_CHARACTER` code units as sent for each of
+ * its characters ends the stream with the first rule's error.
  * Tool-call arguments are read raw and, as `slotMatches` reads a JSON answer's, decoded: each string they hold on its
  * own window, so an escape (`\\`, `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on
  * the latest `MODEL_WINDOW` of all of them but the tokens (which spell the rest again), and once more at the end:
@@ -361,15 +357,39 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     if (window === undefined) throw blocked(meter, ruled, 'output', request);
     tails.set(key, window);
   };
-  /** Runs the rules on a new piece of a text after the window kept of it, so only a match that ends in it counts. */
-  const screen = async (key: string, piece: string) => {
-    const window = tails.get(key) ?? '';
-    const text = window + piece;
-    for (const check of checks) {
-      const rule = check.rule;
-      if (rule && (await screened(async () => rule.find(text), meter, check, 'output')).some((span) => span.end > window.length)) throw blocked(meter, check, 'output', request);
+  const rules = checks.filter((check): check is Check & { rule: Rule } => check.rule !== undefined);
+  const find = async (check: Check & { rule: Rule }, text: string) => screened(async () => check.rule.find(text), meter, check, 'output');
+  /** What is held back of each text that could still grow into a match, and how to send it later. */
+  const held = new HeldTexts();
+  /**
+   * What may be sent of a decided piece: its decided text with each match redacted, where its rule redacts and the
+   * text can be rewritten (`rewritable`); any other match refuses the stream, as does one that starts in text sent.
+   */
+  const settle = async ({ text, decided, matches }: DecidedPiece<Check & { rule: Rule }>, sent: number, rewritable: boolean) => {
+    let sendable = '';
+    let at = sent;
+    for (const { by: check, span } of matches) {
+      const matched = text.slice(span.start, span.end);
+      const redacted = span.start >= at && rewritable && check.rule.mode === 'redact' ? await screened(async () => check.rule.redact(matched), meter, check, 'output') : matched;
+      if (redacted === matched) throw blocked(meter, check, 'output', request);
+      decide(meter, check, 'output', 'redact');
+      sendable += text.slice(at, span.start) + redacted;
+      at = span.end;
     }
-    keep(key, text);
+    return sendable + text.slice(at, decided);
+  };
+  /**
+   * Runs the rules on a new piece of a text after the window kept of it and what was held back of it, so only a match
+   * that ends after the window counts; the text to send now in its place (`settle`). With `holds`, the end that could
+   * still grow into a match is held back (`decidePiece`) until a later piece, or the end of the text (`final`).
+   */
+  const screen = async (key: string, piece: string, options: { holds: boolean; final: boolean; rewritable: boolean }) => {
+    const window = tails.get(key) ?? '';
+    const decided = await decidePiece(rules, window, held.get(key) + piece, options, find);
+    const sendable = await settle(decided, window.length, options.rewritable);
+    held.set(key, decided.text.slice(decided.decided));
+    keep(key, decided.text.slice(0, decided.decided));
+    return sendable;
   };
   /** The decoders of the tool calls' arguments, by choice and call. */
   const decoders = new Map<string, JsonStringDecoder>();
@@ -380,16 +400,15 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     const stringKey = `${key}:decoded`;
     for (const run of decoder.write(piece)) {
       if (run.opens) tails.delete(stringKey);
-      if (run.escaped && run.text !== '') await screen(stringKey, run.text);
+      if (run.escaped && run.text !== '') await screen(stringKey, run.text, { holds: false, final: false, rewritable: false });
       else keep(stringKey, (tails.get(stringKey) ?? '') + run.text);
     }
   };
   /**
-   * Screens a new piece of a text of the answer at its place (`WHOLE` for a text that comes whole) and adds it to the
-   * transcript the model and host checks read, unless it is tokens that spell the rest.
+   * Adds a new piece of a text of the answer to the transcript the model and host checks read, unless it is tokens
+   * that spell the rest.
    */
-  const take = async (place: string, piece: string, tokens: boolean) => {
-    await screen(place, piece);
+  const transcribe = (place: string, piece: string, tokens: boolean) => {
     if (!judged || tokens) return;
     transcript += transcriptKey === undefined || (place !== WHOLE && transcriptKey === place) ? piece : `\n\n${piece}`;
     transcriptKey = place;
@@ -399,23 +418,71 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     }
     unjudged += viewLength(piece);
   };
+  /**
+   * Screens one choice of a chunk: the text to send in place of each of its slots that changed (held back, joined to
+   * what was held, redacted), by slot, and the held texts of places it does not carry that its finish sends.
+   */
+  const screenChoice = async (choice: Record<string, unknown>, at: number) => {
+    const final = typeof choice['finish_reason'] === 'string' && choice['finish_reason'] !== '';
+    const rewrites = new Map<number, string>();
+    const carried: Array<[place: string, text: string]> = [];
+    const seen = new Set<string>();
+    for (const [index, slot] of answerSlots(choice).entries()) {
+      const place = slot.place === undefined ? WHOLE : `${at}:${slot.place}`;
+      if (slot.rewrite === 'json') await screenDecoded(place, slot.text);
+      const holds = ruled !== undefined && slot.rewrite === 'text' && holdsAt(slot.place);
+      // What was held of a place whose next piece cannot carry it (a signed reasoning detail) goes before it.
+      const before = !holds && place !== WHOLE ? held.get(place) : '';
+      if (before !== '') {
+        held.set(place, '');
+        carried.push([slot.place ?? '', await screen(place, before, { holds: false, final: true, rewritable: true })]);
+      }
+      if (ruled) {
+        const sendable = await screen(place, slot.text, { holds, final, rewritable: holds });
+        if (sendable !== slot.text) rewrites.set(index, sendable);
+      }
+      transcribe(place, slot.text, slot.tokens === true);
+      seen.add(place);
+    }
+    if (final) {
+      for (const key of held.keysOf(at)) if (!seen.has(key)) carried.push([key.slice(`${at}:`.length), await screen(key, '', { holds: false, final: true, rewritable: true })]);
+    }
+    return rewrites.size > 0 || carried.length > 0 ? { rewrites, carried } : undefined;
+  };
   return {
     async chunk(chunk) {
-      for (const choice of chunk.choices ?? []) {
+      if (ruled) held.remember(chunk);
+      const choices = chunk.choices ?? [];
+      let rewritten: UpstreamChunk | undefined;
+      for (const [position, choice] of choices.entries()) {
         const at = choice.index ?? 0;
-        for (const slot of answerSlots(choice)) {
-          const place = slot.place === undefined ? WHOLE : `${at}:${slot.place}`;
-          if (slot.rewrite === 'json') await screenDecoded(place, slot.text);
-          await take(place, slot.text, slot.tokens === true);
-        }
+        const changes = await screenChoice(choice, at);
+        if (!changes) continue;
+        // The chunk may be shared (a cached or coalesced answer): the text sent in its place is written in a copy.
+        rewritten ??= structuredClone(chunk);
+        const own = rewritten.choices?.[position];
+        if (!own) continue;
+        const slots = answerSlots(own);
+        for (const [index, text] of changes.rewrites) slots[index]?.replace(text);
+        own.delta ??= {};
+        for (const [place, text] of changes.carried) if (text !== '') held.carry(own.delta, at, place, text);
       }
       if (unjudged >= MODEL_EVERY) {
         unjudged = 0;
         await judge(judgedWindow());
       }
+      return rewritten;
     },
     async streamEnd() {
+      // What is still held is decided now that no more text comes, and sent before the stream's closing events.
+      const last = new Map<number, Array<[string, string]>>();
+      for (const [choice, places] of held.takeAll()) {
+        const sendable: Array<[string, string]> = [];
+        for (const [place, text] of places) sendable.push([place, await screen(`${choice}:${place}`, text, { holds: false, final: true, rewritable: true })]);
+        last.set(choice, sendable);
+      }
       if (unjudged > 0) await judge(judgedWindow());
+      return last.size > 0 ? (held.chunksOf(last) as UpstreamChunk[]) : undefined;
     },
     async body(body) {
       const choices = Array.isArray(body['choices']) ? (body['choices'] as unknown[]) : [];

@@ -74,11 +74,11 @@ describe('the window of a streamed answer', () => {
     ['combining accents', '\u0301'],
   ];
 
-  it.each(PADDINGS)('stops a blocked word padded inside with 300 %s before its last piece is sent', async (name, padding) => {
+  it.each(PADDINGS)('stops a blocked word padded inside with 300 %s before any piece of it is sent', async (name, padding) => {
     const { content, last } = await streamed(`inside ${name}`, ['Say night', ...padded(padding, 300), 'ingale now.']);
     expect(last).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
-    expect(content).toContain('Say night');
-    expect(content).not.toContain('ingale');
+    // The start of the word, and the padding after it, were held back until the word was whole.
+    expect(content).toBe('Say ');
   });
 
   it('ends a stream with the guardrail\'s error once its window would hold more than its bound of code points as sent', async () => {
