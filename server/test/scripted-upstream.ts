@@ -56,3 +56,15 @@ export async function startScriptedUpstream(script: (request: { method: string; 
     }),
   };
 }
+
+/**
+ * The last message's text of a chat completion request a scripted upstream received, or undefined for any other
+ * request: what a script picks its answer by.
+ * @example
+ * startScriptedUpstream((request) => { const asked = lastChatMessage(request); return asked === undefined ? undefined : answerTo(asked); }, relay);
+ */
+export function lastChatMessage({ method, path, body }: { method: string; path: string; body: Buffer }): string | undefined {
+  if (method !== 'POST' || path !== '/chat/completions') return undefined;
+  const request = JSON.parse(body.toString('utf8')) as { messages: Array<{ content: string }> };
+  return request.messages.at(-1)?.content ?? '';
+}

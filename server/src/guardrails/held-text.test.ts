@@ -3,7 +3,7 @@ import { streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
-import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
+import { lastChatMessage, startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
 import { parseSseBody } from '../../test/sse.js';
 import type { FeatureInput } from '../features/feature.js';
 
@@ -27,10 +27,10 @@ const answers = new Map<string, { pieces: string[]; finish: boolean }>();
 let harness: Harness;
 let upstream: ScriptedUpstream;
 beforeAll(async () => {
-  upstream = await startScriptedUpstream(({ method, path, body }) => {
-    if (method !== 'POST' || path !== '/chat/completions') return undefined;
-    const request = JSON.parse(body.toString('utf8')) as { messages: Array<{ content: string }> };
-    const { pieces, finish } = answers.get(request.messages.at(-1)?.content ?? '') ?? { pieces: ['Fine.'], finish: true };
+  upstream = await startScriptedUpstream((request) => {
+    const asked = lastChatMessage(request);
+    if (asked === undefined) return undefined;
+    const { pieces, finish } = answers.get(asked) ?? { pieces: ['Fine.'], finish: true };
     const content = pieces.map((piece) => event({ content: piece }));
     return {
       headers: { 'content-type': 'text/event-stream' },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
-import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
+import { lastChatMessage, startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
 import { parseSseBody } from '../../test/sse.js';
 import type { FeatureInput } from '../features/feature.js';
 
@@ -34,10 +34,10 @@ const answers = new Map<string, string[]>();
 let harness: Harness;
 let upstream: ScriptedUpstream;
 beforeAll(async () => {
-  upstream = await startScriptedUpstream(({ method, path, body }) => {
-    if (method !== 'POST' || path !== '/chat/completions') return undefined;
-    const request = JSON.parse(body.toString('utf8')) as { messages: Array<{ content: string }> };
-    const pieces = answers.get(request.messages.at(-1)?.content ?? '') ?? ['Fine.'];
+  upstream = await startScriptedUpstream((request) => {
+    const asked = lastChatMessage(request);
+    if (asked === undefined) return undefined;
+    const pieces = answers.get(asked) ?? ['Fine.'];
     return {
       headers: { 'content-type': 'text/event-stream' },
       reads: [event({ role: 'assistant', content: '' }), ...pieces.map((content) => event({ content })), `${event({}, 'stop')}data: [DONE]\n\n`],
