@@ -154,6 +154,24 @@ describe('guardrails', () => {
     expect(lastRecord()?.guardrails).toEqual([{ name: 'pii', stage: 'output', verdict: 'redact' }]);
   });
 
+  it('refuse a stream with logprobs where a rule reads the answer, before anything is sent: its tokens would show what the rule holds back', async () => {
+    for (const [body, param] of [[{ logprobs: true }, 'logprobs'], [{ logprobs: true, top_logprobs: 3 }, 'logprobs'], [{ top_logprobs: 2 }, 'top_logprobs']] as const) {
+      const response = await chat({ model: 'answer-pii', stream: true, ...body, messages: user('Repeat bob@example.org back to me') });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_parameter', param, metadata: { source: 'guardrail', guardrail: 'pii' } } });
+      expect(lastRecord()).toMatchObject({ status: 'error', errorCode: 'invalid_parameter', guardrails: [{ name: 'pii', stage: 'output', verdict: 'block' }] });
+    }
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(0);
+    // A JSON answer is read whole, its tokens too: one that spells the address is refused, not sent.
+    const json = await chat({ model: 'answer-pii', logprobs: true, messages: user('Repeat bob@example.org back to me') });
+    expect(json.status).toBe(403);
+    expect(JSON.stringify(await json.json())).not.toContain('bob@example.org');
+    // Without a rule on the answer a stream carries them; `logprobs: false` asks for none.
+    expect((await chat({ model: 'answer-pii', stream: true, logprobs: false, messages: user('Hello') })).status).toBe(200);
+    const plain = parseSseBody(await (await chat({ model: 'chat', stream: true, logprobs: true, messages: user('Hello') })).text());
+    expect(plain.events.some((event) => (event['choices'] as Array<{ logprobs?: unknown }> | undefined)?.[0]?.logprobs)).toBe(true);
+  });
+
   it('block a word of an output blocklist in the reasoning of a JSON answer', async () => {
     const response = await chat({ model: 'reasoning-words', seed: 7, reasoning: { max_tokens: 300 }, messages: user('Tell me about apples.') });
     expect(response.status).toBe(403);

@@ -117,8 +117,10 @@ export class Guardrails {
     // The client's texts are gathered only when a check reads them.
     if (checks.some((check) => check.stages.has('input'))) await checkInput(checks, request, meter);
     const output = checks.filter((check) => check.stages.has('output'));
+    if (output.length === 0 || request.kind !== 'chat') return undefined;
+    if (meter.streamed) refuseStreamedTokens(output, request, meter);
     // The answer is judged, not the prompt: the tap, which lives as long as the stream, keeps no body.
-    if (output.length > 0 && request.kind === 'chat') meter.answerTaps.push(outputTap(output, { ...request, body: {} }, meter));
+    meter.answerTaps.push(outputTap(output, { ...request, body: {} }, meter));
     return undefined;
   }
 
@@ -246,6 +248,20 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
   }
 }
 
+/**
+ * A stream that would carry `logprobs` past a rule of the answer is refused before anything is sent: each chunk's
+ * tokens spell its text again, and a stream cannot hold them back with the text that could still grow into a match
+ * (a JSON answer is read whole, tokens included, and refused when they match).
+ */
+function refuseStreamedTokens(output: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): void {
+  const { logprobs, top_logprobs: top } = request.body;
+  const param = logprobs === true ? 'logprobs' : typeof top === 'number' && top > 0 ? 'top_logprobs' : undefined;
+  const check = output.find((candidate) => candidate.rule);
+  if (param === undefined || check === undefined) return;
+  decide(meter, check, 'output', 'block');
+  throw new GatewayError('invalid_parameter', `The guardrail "${check.name}" of this feature reads the answer, so a stream cannot carry ${param}: its tokens would show text the guardrail holds back. Ask without streaming, or without ${param}.`, { param, metadata: { source: 'guardrail', guardrail: check.name } });
+}
+
 /** True when a rule matches a slot: its text, and for tool-call arguments the strings their JSON decodes to. */
 async function slotMatches(rule: Rule, slot: TextSlot): Promise<boolean> {
   if ((await rule.find(slot.text)).length > 0) return true;
@@ -308,7 +324,7 @@ function lastCharacters(text: string, characters: number): string | undefined {
 /**
  * The answer's checks, on every text of it the client reads (`answerSlots`, the same for a JSON answer's message and a
  * stream's delta): the content, refusal, reasoning (`reasoning` and the text of `reasoning_details`), citations,
- * audio transcript, tool calls' names and arguments, and the tokens of `logprobs`. A JSON answer is checked whole (a
+ * audio transcript, tool calls' names and arguments, and the tokens of `logprobs` (a stream may carry none: `refuseStreamedTokens`). A JSON answer is checked whole (a
  * rule in `redact` mode rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
  * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
  * comes whole, such as a name or a citation, on its own). In the content, refusal and reasoning (its text and
