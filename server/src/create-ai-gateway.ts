@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { staticClientKeys, type Authenticate, type ClientKeyVerifier, type Identity, type StaticClientKey } from './auth/identity.js';
 import { gatewayErrorHandler, GatewayError } from './errors.js';
@@ -538,13 +538,17 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(operationsRouter(operations, ready, defaultProjectId));
   router.use(mcpRouter(router));
   const hotRoutes = { 'POST /v1/chat/completions': chatCompletionsHandler(context), 'POST /v1/embeddings': embeddingsHandler(context) };
-  router.post('/v1/chat/completions', hotRoutes['POST /v1/chat/completions']);
-  router.post('/v1/embeddings', hotRoutes['POST /v1/embeddings']);
+  // The metered routes, each with its ledger endpoint: a body refused before its route read it is still recorded.
+  const meteredRoutes: ReadonlyArray<[path: string, endpoint: UsageRecord['endpoint'], handler: PlainHandler | RequestHandler]> = [
+    ['/v1/chat/completions', 'chat', hotRoutes['POST /v1/chat/completions']],
+    ['/v1/embeddings', 'embeddings', hotRoutes['POST /v1/embeddings']],
+    ['/v1/images/generations', 'images', imageGenerationHandler(context, openAIImageProtocol, generatedImageStore(files))],
+    ['/api/ai/chat/completion', 'chat', insforgeChatHandler(context)],
+    ['/api/ai/image/generation', 'images', insforgeImageHandler(context)],
+  ];
+  for (const [path, , handler] of meteredRoutes) router.post(path, handler);
   router.get('/v1/models', listModelsHandler(context));
   router.get('/v1/models/*id', retrieveModelHandler(context));
-  router.post('/v1/images/generations', imageGenerationHandler(context, openAIImageProtocol, generatedImageStore(files)));
-  router.post('/api/ai/chat/completion', insforgeChatHandler(context));
-  router.post('/api/ai/image/generation', insforgeImageHandler(context));
   // Conversation calls count against the caller's rate limits like AI calls (never against spend or the stop).
   const conversationFiles = files.then((opened) => new ConversationAttachments(opened));
   conversationFiles.catch(() => undefined);
@@ -557,7 +561,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use((req) => {
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
-  const errorHandlers = [recordRefusedBodies(lifecycle), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
+  const errorHandlers = [recordRefusedBodies(lifecycle, new Map(meteredRoutes.map(([path, endpoint]) => [path, endpoint]))), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
   const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });

@@ -8,14 +8,8 @@ import { isClientGone } from './request-hygiene.js';
 /** Where `res.locals` keeps the error the body reader refused a request's body with. */
 const REFUSED_BODY = 'refusedBody';
 
-/** The metered routes by their path below the gateway's mount, as the router matches them (any case, a trailing slash). */
-const METERED_PATHS = new Map<string, UsageRecord['endpoint']>([
-  ['/v1/chat/completions', 'chat'],
-  ['/api/ai/chat/completion', 'chat'],
-  ['/v1/embeddings', 'embeddings'],
-  ['/v1/images/generations', 'images'],
-  ['/api/ai/image/generation', 'images'],
-]);
+/** The metered routes by their path below the gateway's mount, as the router registers them (`POST` each). */
+export type MeteredPaths = ReadonlyMap<string, UsageRecord['endpoint']>;
 
 /** Marks `error` as the one the body reader refused this request's body with (`recordRefusedBodies` reads it). */
 export function markRefusedBody(res: PlainResponse, error: unknown): void {
@@ -29,12 +23,12 @@ export function markRefusedBody(res: PlainResponse, error: unknown): void {
  * caller nobody knows was refused before its body was read, and leaves none, as for every route. The error goes on to
  * the handlers that answer it.
  * @example
- * router.use(recordRefusedBodies(lifecycle), gatewayErrorHandler(log, redact));
+ * router.use(recordRefusedBodies(lifecycle, new Map([['/v1/embeddings', 'embeddings']])), gatewayErrorHandler(log, redact));
  */
-export function recordRefusedBodies(lifecycle: RequestLifecycle): PlainErrorHandler {
+export function recordRefusedBodies(lifecycle: RequestLifecycle, meteredPaths: MeteredPaths): PlainErrorHandler {
   return (error, req, res, next) => {
     const identity = res.locals['identity'] as Identity | undefined;
-    const endpoint = req.method === 'POST' ? METERED_PATHS.get(gatewayPathOf(req)) : undefined;
+    const endpoint = req.method === 'POST' ? meteredPaths.get(gatewayPathOf(req, meteredPaths)) : undefined;
     if (identity && endpoint && res.locals[REFUSED_BODY] === error) {
       try {
         lifecycle.begin(identity, endpoint).finish(isClientGone(error) ? { status: 'cancelled' } : { status: 'rejected', errorCode: toGatewayError(error).code });
@@ -51,11 +45,11 @@ export function recordRefusedBodies(lifecycle: RequestLifecycle): PlainErrorHand
  * below the mount) when it gave one; on node:http alone the hot routes are served at the root or below a mount, so the
  * metered path is the URL's end.
  */
-function gatewayPathOf(req: PlainRequest): string {
+function gatewayPathOf(req: PlainRequest, meteredPaths: MeteredPaths): string {
   const expressPath = (req as { path?: unknown }).path;
   const raw = typeof expressPath === 'string' ? expressPath : (req.url ?? '').split('?')[0] ?? '';
   const path = raw.toLowerCase().replace(/\/+$/, '');
-  if (METERED_PATHS.has(path)) return path;
-  for (const metered of METERED_PATHS.keys()) if (path.endsWith(metered)) return metered;
+  if (meteredPaths.has(path)) return path;
+  for (const metered of meteredPaths.keys()) if (path.endsWith(metered)) return metered;
   return path;
 }
