@@ -555,7 +555,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(lazyConversationsRouter(ready, admitCall, conversationFiles));
   router.use(lazyFilesRouter(files, admitCall));
   router.use(lazyLimitsRouter(context, ready));
-  router.use(lazyAdminRouter(context, ready, webhooks, responseCache));
+  router.use(lazyAdminRouter(context, ready, defaultProjectId, webhooks, responseCache));
   router.use(lazyUsageRouter(ready));
   router.use(lazyJobsRouter(context, batchJobs.service));
   router.use((req) => {

@@ -53,7 +53,7 @@ function routesOf(router: Router): string[] {
 
 describe('the admin API needs the admin role on every route', () => {
   it('lists every route the admin router serves', async () => {
-    const router = adminRouter(harness.gateway.context, await harness.gateway.ready);
+    const router = adminRouter(harness.gateway.context, await harness.gateway.ready, 'default');
     expect(routesOf(router).sort()).toEqual(ADMIN_ROUTES.map((route) => `${route.method} ${route.path}`).sort());
   });
 

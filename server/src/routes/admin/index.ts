@@ -22,13 +22,13 @@ import { providerKeyRouter } from './provider-key.js';
  * router.use(identityMiddleware(context, parseBody));
  * router.use(adminRouter(context, stores));
  */
-export function adminRouter(context: GatewayContext, stores: GatewayStores, webhooks: WebhookClient = createWebhookClient(), cache?: Pick<ResponseCache, 'purge'>): Router {
+export function adminRouter(context: GatewayContext, stores: GatewayStores, hostProjectId: string, webhooks: WebhookClient = createWebhookClient(), cache?: Pick<ResponseCache, 'purge'>): Router {
   const router = Router();
   router.use(catalogRouter(context));
   router.use(liveTestRouter(context, stores.features, stores.audit));
   router.use(configurationsRouter(stores.features));
   router.use(clientKeysRouter(stores.clientKeys));
-  router.use(providerKeyRouter(context, stores.providerKeys, stores.audit));
+  router.use(providerKeyRouter(context, stores.providerKeys, stores.audit, hostProjectId));
   router.use(auditRouter(stores.audit));
   router.use(limitsAdminRouter(stores.limits, webhooks));
   if (cache) router.use(cacheAdminRouter(cache, stores.features, stores.audit));
@@ -42,6 +42,6 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores, webh
  * @example
  * router.use(lazyAdminRouter(context, ready));
  */
-export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>, webhooks?: WebhookClient, cache?: Pick<ResponseCache, 'purge'>): RequestHandler {
-  return lazyRouter(ready, (stores) => adminRouter(context, stores, webhooks, cache));
+export function lazyAdminRouter(context: GatewayContext, ready: Promise<GatewayStores>, hostProjectId: string, webhooks?: WebhookClient, cache?: Pick<ResponseCache, 'purge'>): RequestHandler {
+  return lazyRouter(ready, (stores) => adminRouter(context, stores, hostProjectId, webhooks, cache));
 }

@@ -16,6 +16,8 @@ import { providerKeyRouter, type ProviderKeyState } from './provider-key.js';
 
 const TIMEOUTS = { connectMs: 2_000, firstByteMs: 5_000, betweenChunksMs: 5_000 };
 const PATH = '/api/ai/provider-key';
+/** The host's project: its admins see the facts of the gateway's own key. */
+const HOST_PROJECT = 'project-1';
 
 interface App {
   url: string;
@@ -48,7 +50,7 @@ async function startApp(options: { encryption: KeyEncryption | undefined; baseUr
       if (role === 'admin' || role === 'user') res.locals['identity'] = { projectId: req.header('x-project') ?? 'project-1', role, userId: `${role}-1` } satisfies Identity;
       next();
     })
-    .use(providerKeyRouter({ upstream }, store, audit))
+    .use(providerKeyRouter({ upstream }, store, audit, HOST_PROJECT))
     .use(gatewayErrorHandler((error) => logs.push(String(error))))
     .listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -168,7 +170,10 @@ describe('the provider key routes', () => {
     const project = randomUUID();
     const fallback = await call('POST', `${PATH}/test`, { role: 'admin', project });
     expect(fallback.status).toBe(200);
-    expect(fallback.body).toMatchObject({ valid: true, source: 'environment', masked: maskProviderKey(environmentKey), limit: null, limitRemaining: null });
+    // The gateway's key is the host's: another project's admin learns only that it works, not what it spent.
+    expect(fallback.body).toEqual({ valid: true, configured: true, source: 'environment', masked: maskProviderKey(environmentKey), validatedAt: expect.any(String) });
+    const host = await call('POST', `${PATH}/test`, { role: 'admin', project: HOST_PROJECT });
+    expect(host.body).toMatchObject({ valid: true, source: 'environment', masked: maskProviderKey(environmentKey), limit: null, limitRemaining: null, usage: expect.any(Number) });
 
     const key = goodKey();
     await call('PUT', PATH, { role: 'admin', project, body: { key } });

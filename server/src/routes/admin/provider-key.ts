@@ -37,13 +37,15 @@ const TARGET = 'provider_key:openrouter';
 
 /**
  * The admin routes of the project's OpenRouter key: read (masked), set or replace (validated with OpenRouter's
- * `GET /key` first), delete, and test. No response, error or audit entry carries the key.
+ * `GET /key` first), delete, and test. No response, error or audit entry carries the key. The gateway's own key (the
+ * fallback of a project that stores none) is the host's: testing it tells the admins of `hostProjectId` its label,
+ * limit and usage (every project's spend through it), and the admins of other projects only whether it works.
  *
  * @example
  * router.use(identityMiddleware(context, parseBody));
- * router.use(providerKeyRouter(context, providerKeys, audit));
+ * router.use(providerKeyRouter(context, providerKeys, audit, 'default'));
  */
-export function providerKeyRouter(context: Pick<GatewayContext, 'upstream'>, store: ProviderKeyStore, audit: AuditLog): Router {
+export function providerKeyRouter(context: Pick<GatewayContext, 'upstream'>, store: ProviderKeyStore, audit: AuditLog, hostProjectId: string): Router {
   const router = Router();
 
   /** The gateway-wide key (options or `OPENROUTER_API_KEY`), or undefined when there is none. */
@@ -115,7 +117,8 @@ export function providerKeyRouter(context: Pick<GatewayContext, 'upstream'>, sto
     const validatedAt = Date.now();
     if (stored) await store.updateFacts(identity.projectId, facts, validatedAt);
     await audit.record({ projectId: identity.projectId, actor: adminActor(identity), action: 'provider_key.test', target: TARGET, before: null, after: { source, masked, valid: true } });
-    const state: ProviderKeyState & { valid: true } = { valid: true, configured: true, source, masked, ...facts, validatedAt: isoTime(validatedAt) };
+    const shown = stored || identity.projectId === hostProjectId ? facts : {};
+    const state: ProviderKeyState & { valid: true } = { valid: true, configured: true, source, masked, ...shown, validatedAt: isoTime(validatedAt) };
     res.json(state);
   });
 
