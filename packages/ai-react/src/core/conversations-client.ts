@@ -48,10 +48,12 @@ type Timed = { createdAt: string | number; updatedAt: string | number };
 /** Messages asked for per page when reading a long conversation back (the server's largest page). */
 const MESSAGE_PAGE = 200;
 
-const epoch = (value: string | number): number => (typeof value === 'number' ? value : Date.parse(value));
+// NaN for a time that is not one (a server answering another shape): readers of the summary decide what it becomes.
+const epoch = (value: unknown): number => (typeof value === 'number' ? value : Date.parse(String(value)));
 
 function readTimes<T extends Timed>(value: T): Omit<T, keyof Timed> & { createdAt: number; updatedAt: number } {
-  return { ...value, createdAt: epoch(value.createdAt), updatedAt: epoch(value.updatedAt) };
+  // An entry that is not an object (null in a list) reads as one without fields, instead of failing the whole list.
+  return { ...value, createdAt: epoch(value?.createdAt), updatedAt: epoch(value?.updatedAt) };
 }
 
 /**

@@ -1,9 +1,10 @@
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import { userEvent } from '@testing-library/user-event';
 import { useState } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredConversation } from '../../core/chat-messages.js';
 import { memoryStorage } from '../../core/storage/conversation-storage.js';
+import { localStorageAdapter } from '../../core/storage/local-storage.js';
 import { scopedStorage } from '../../core/storage/scoped-storage.js';
 import { AiProvider } from '../../react/ai-provider.js';
 import { mockClient } from '../../testing/mock-gateway.js';
@@ -188,5 +189,34 @@ describe('ThreadList', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('The conversation could not be deleted. You appear to be offline; check your connection and try again.');
     expect(titles()).toEqual(['Plan a trip to Lisbon']);
+  });
+});
+
+describe('ThreadList and ChatPanel over conversations stored in another shape', () => {
+  const prefix = 'insforge-ai:conversation:';
+  const text = (id: string, value: string) => ({ id, role: 'assistant', status: 'done', parts: [null, { type: 'text', text: value }, { type: 'chart' }], content: value, reasoning: '', toolCalls: [], images: [], timing: { startedAt: 1, deltas: 1 } });
+  const stored: Record<string, unknown> = {
+    // Written by another version, another script, or cut short: the valid parts show, the rest is left out.
+    odd: { id: 'odd', title: { text: 'Trip' }, feature: 'chat', createdAt: 3, updatedAt: 3, messages: [null, { id: 'odd-u', role: 'user', content: 'Plan a trip to Porto', createdAt: 3, parts: [null, { type: 'text', text: 'Plan a trip to Porto' }] }, { role: 'user', content: 'No id' }, { id: 'odd-t', role: 'assistant', selected: 0, versions: [text('odd-a', 'Porto in three days.')] }, { id: 'odd-n', role: 'user', content: 42, createdAt: 3 }, { id: 'odd-v', role: 'assistant', versions: {} }] },
+    foreign: { messages: { not: 'a list' } },
+    lisbon: saved('lisbon', 'Plan a trip to Lisbon', 1),
+  };
+  beforeEach(() => {
+    for (const [id, value] of Object.entries(stored)) localStorage.setItem(prefix + id, JSON.stringify(value));
+    localStorage.setItem(`${prefix}cut`, '{"id":"cut","messages":[{"id"');
+  });
+  afterEach(() => localStorage.clear());
+  const snapshot = () => Object.fromEntries(Array.from({ length: localStorage.length }, (_, index) => localStorage.key(index) ?? '').map((key) => [key, localStorage.getItem(key)]));
+
+  it('lists every conversation that can be shown, opens one with what can be shown of it, and writes nothing back', async () => {
+    const before = snapshot();
+    const { user } = renderChats(localStorageAdapter());
+    await waitFor(() => expect(titles()).toEqual(['New conversation', 'Plan a trip to Lisbon']));
+    await user.click(within(list()).getByRole('button', { name: 'New conversation' }));
+    await waitFor(() => expect(document.querySelector('li[data-role="assistant"]')?.textContent).toContain('Porto in three days.'));
+    expect([...document.querySelectorAll('li[data-role="user"]')].map((item) => item.textContent)).toEqual([expect.stringContaining('Plan a trip to Porto'), expect.any(String)]);
+    await openConversation(user, 'Plan a trip to Lisbon');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(snapshot()).toEqual(before);
   });
 });

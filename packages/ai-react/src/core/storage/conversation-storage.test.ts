@@ -244,6 +244,23 @@ describe('localStorageAdapter', () => {
     expect(controller.store.getState()).toMatchObject({ messages: [], storageError: undefined });
   });
 
+  it('lists and loads a conversation written in another shape with what can be shown, and writes nothing back', async () => {
+    const web = mapStorage();
+    const odd = { id: 'odd', title: { text: 'Trip' }, feature: 'chat', createdAt: 1, updatedAt: 3, messages: [null, { id: 'u1', role: 'user', content: 'Plan a trip', createdAt: 1, parts: [null, { type: 'text', text: 'Plan a trip' }] }] };
+    web.setItem('acme:odd', JSON.stringify(odd));
+    const storage = localStorageAdapter({ prefix: 'acme:', storage: web });
+    const saved = conversation();
+    await storage.save(saved);
+    const before = new Map(web.map);
+    expect(await storage.list()).toEqual([expect.objectContaining({ id: saved.id }), { id: 'odd', title: null, feature: 'chat', createdAt: 1, updatedAt: 3, messageCount: 1 }]);
+    expect((await storage.load('odd'))?.messages).toEqual([{ id: 'u1', role: 'user', content: 'Plan a trip', createdAt: 1, parts: [{ type: 'text', text: 'Plan a trip' }] }]);
+    const controller = createChatController({ client, feature: 'chat', storage, conversationId: 'odd' });
+    await controller.ready;
+    expect(controller.store.getState()).toMatchObject({ title: null, messages: [{ id: 'u1' }], storageError: undefined });
+    controller.dispose();
+    expect(web.map).toEqual(before);
+  });
+
   it('is an empty store that keeps nothing where there is no localStorage (server rendering)', async () => {
     const storage = localStorageAdapter();
     await storage.save(conversation());
@@ -260,6 +277,22 @@ describe('serverStorage', () => {
     await serverStorage(client).save(long);
     const loaded = await serverStorage(client).load(long.id);
     expect(loaded?.messages.map((entry) => entry.id)).toEqual(long.messages.map((entry) => entry.id));
+  });
+
+  it('lists and loads a conversation an older client saved in another shape with what can be shown', async () => {
+    const id = `odd-${Date.now()}`;
+    const messages = [{ id: 'u1', role: 'user', content: 'Plan a trip', createdAt: 1, parts: [null] }, { id: 't1', role: 'assistant', versions: 'none' }, { id: 'u2', role: 'user', text: 'Older shape' }];
+    await client.conversations.replace(id, { title: 'Odd', messages });
+    const loaded = await serverStorage(client).load(id);
+    expect(loaded?.messages).toEqual([{ id: 'u1', role: 'user', content: 'Plan a trip', createdAt: 1, parts: [] }, { id: 'u2', role: 'user', text: 'Older shape', content: '', createdAt: 0 }]);
+    expect((await serverStorage(client).list()).find((summary) => summary.id === id)).toMatchObject({ title: 'Odd', messageCount: 3 });
+    expect((await client.conversations.get(id)).messages).toEqual(messages);
+  });
+
+  it('lists around entries a server answers in another shape, instead of failing the whole list', async () => {
+    const listed = [null, { id: 'odd', title: { text: 'Trip' }, feature: 'chat', createdAt: 'not a date', updatedAt: '2026-01-01T00:00:00Z', messageCount: 2 }, { title: 'No id' }];
+    const storage = serverStorage(createAiClient({ baseUrl: 'http://gateway.test', fetch: async () => Response.json({ data: listed, next: null }) }));
+    expect(await storage.list()).toEqual([{ id: 'odd', title: null, feature: 'chat', createdAt: 0, updatedAt: Date.parse('2026-01-01T00:00:00Z'), messageCount: 2 }]);
   });
 
   it('fails to load, after one page, a conversation whose server answers every page as the latest (a proxy that drops the query)', async () => {

@@ -1,6 +1,7 @@
 import type { StoredConversation } from '../chat-messages.js';
 import { byUpdatedAtDescending, summarizeConversation, type ConversationStorage } from './conversation-storage.js';
 import { heardFromOtherTab, idsBeingWritten } from './storage-events.js';
+import { readStoredConversation } from './stored-conversation.js';
 
 /** The Web Storage methods the adapter uses (a Map-backed stub in tests, `sessionStorage` if preferred). */
 export type WebStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
@@ -78,9 +79,8 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions = {}): C
     const text = storage()?.getItem(key);
     if (!text) return undefined;
     try {
-      const conversation = JSON.parse(text) as Partial<StoredConversation> | null;
-      // Another script wrote this key with other JSON: it is not a conversation either.
-      return Array.isArray(conversation?.messages) ? (conversation as StoredConversation) : undefined;
+      // Another script, or another version of this library, may have written it: what cannot be shown is left out.
+      return readStoredConversation(JSON.parse(text), key.slice(prefix.length));
     } catch {
       // Another script wrote this key, or it was cut short: it is not a conversation we can show.
       return undefined;

@@ -4,6 +4,7 @@ import { AiError, isAiError } from '../errors.js';
 import type { RemoteMessage } from '../conversations-client.js';
 import type { ConversationStorage } from './conversation-storage.js';
 import { heardFromOtherTab } from './storage-events.js';
+import { readConversationSummary, readStoredConversation } from './stored-conversation.js';
 
 /** The page size the server allows at most: `list()` shows the 100 most recent conversations. */
 const LIST_LIMIT = 100;
@@ -85,8 +86,8 @@ export function serverStorage(client: Pick<AiClient, 'conversations'>): Conversa
   const adapter: ConversationStorage = {
     async load(id) {
       try {
-        const conversation = await api.get<RemoteMessage & ConversationMessage>(id);
-        return { ...conversation, messages: conversation.messages };
+        // A server keeps any JSON a client sent (an older version of this library): what cannot be shown is left out.
+        return readStoredConversation(await api.get(id), id);
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
@@ -114,7 +115,7 @@ export function serverStorage(client: Pick<AiClient, 'conversations'>): Conversa
       }
     },
     async list() {
-      return (await api.list({ limit: LIST_LIMIT })).data;
+      return (await api.list({ limit: LIST_LIMIT })).data.flatMap((summary) => readConversationSummary(summary) ?? []);
     },
   };
   if (otherTabs()) {
