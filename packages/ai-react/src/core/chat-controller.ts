@@ -127,7 +127,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
   let run: Run | undefined;
   let saving = Promise.resolve();
 
-  const storageFailed = (error: unknown) => store.setState({ storageError: toAiError(error) });
+  const storageFailed = (error: unknown, failedStorageAction: 'load' | 'save' = 'save') => store.setState({ storageError: toAiError(error), failedStorageAction });
   // This chat's writes (saves, and the removal that clearing it makes) are numbered (one writer per controller): the
   // latest asked for, the latest sent and the latest written, so the write sent as the page goes away knows whether
   // the latest one is written yet.
@@ -182,7 +182,7 @@ export function createChatController(options: ChatControllerOptions): ChatContro
     }
     saves.written = Math.max(saves.written, sequence);
     // Each save is the whole conversation: once one is written, nothing is left unsaved.
-    if (store.getState().storageError) store.setState({ storageError: undefined });
+    if (store.getState().storageError) store.setState({ storageError: undefined, failedStorageAction: undefined });
   };
   // One write at a time, in order: a slow early save never lands after a later one. One already overtaken by the write
   // sent as the page went away is not sent.
@@ -232,12 +232,12 @@ export function createChatController(options: ChatControllerOptions): ChatContro
       // What was said while it could not be read follows it (past the initial messages, shown where nothing is saved).
       const since = unread ? store.getState().messages.slice(options.initialMessages?.length ?? 0) : [];
       if (saved) store.setState({ title: saved.title, createdAt: saved.createdAt, updatedAt: saved.updatedAt, messages: [...restoreMessages(saved.messages), ...since] });
-      if (unread) store.setState({ storageError: undefined });
+      if (unread) store.setState({ storageError: undefined, failedStorageAction: undefined });
       unread = false;
     } catch (error) {
       unread = true;
       loading = undefined;
-      storageFailed(error);
+      storageFailed(error, 'load');
     } finally {
       store.setState({ loaded: true });
     }

@@ -22,6 +22,11 @@ export interface ConversationState {
   loaded: boolean;
   /** The last failure to load or save the conversation, until a later load or save succeeds; the chat itself keeps working. */
   storageError: AiError | undefined;
+  /**
+   * What `storageError` failed to do: read the saved conversation (nothing is written until it can be read, so what
+   * it holds is never replaced), or save it.
+   */
+  failedStorageAction: 'load' | 'save' | undefined;
 }
 
 export interface ConversationStoreInit {
@@ -54,6 +59,7 @@ export function createConversationStore(init: ConversationStoreInit): StoreApi<C
     error: undefined,
     loaded: init.loaded ?? true,
     storageError: undefined,
+    failedStorageAction: undefined,
   }));
 }
 

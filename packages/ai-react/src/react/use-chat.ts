@@ -48,6 +48,8 @@ export interface UseChatResult {
   loaded: boolean;
   /** The last failure to load or save the conversation; the chat keeps working. */
   storageError: AiError | undefined;
+  /** What `storageError` failed to do: read the saved conversation, or save it. */
+  failedStorageAction: 'load' | 'save' | undefined;
   send: ChatController['send'];
   stop: ChatController['stop'];
   regenerate: ChatController['regenerate'];
@@ -69,10 +71,10 @@ export interface UseChatResult {
  */
 export function useChat(options: UseChatOptions = {}): UseChatResult {
   const controller = useChatRuntime(options, 'useChat');
-  const { id, messages, status, error, loaded, storageError } = useStoreState(controller.store);
+  const { id, messages, status, error, loaded, storageError, failedStorageAction } = useStoreState(controller.store);
   const { send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput } = controller;
   return useMemo(
-    () => ({ id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput }),
-    [id, messages, status, error, loaded, storageError, send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput],
+    () => ({ id, messages, status, error, loaded, storageError, failedStorageAction, send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput }),
+    [id, messages, status, error, loaded, storageError, failedStorageAction, send, stop, regenerate, edit, clear, selectVersion, respondToApproval, addToolOutput],
   );
 }

@@ -61,11 +61,13 @@ export function ChatError({ className, ...props }: HTMLAttributes<HTMLDivElement
   const shown = useThreadSelector('ChatError', (state) => (state.status === 'error' ? state.error : undefined));
   const wait = useCountdown(shown?.retryAfter ?? 0, shown);
   // Saves failing (storage full, the server refusing): the chat goes on, but a reload would lose what is not saved.
+  // A conversation that could not be read says so instead: before anything is sent, there is nothing unsaved yet.
   const unsaved = useThreadSelector('ChatError', (state) => state.storageError);
+  const unread = useThreadSelector('ChatError', (state) => state.failedStorageAction === 'load');
   if (!shown) {
     return unsaved ? (
-      <div role="alert" data-code={unsaved.code} data-action="none" {...props} className={classNameOf('error', 'ia-chat-error', className)}>
-        <p>{labels.storageErrorMessage(unsaved)}</p>
+      <div role="alert" data-code={unsaved.code} data-action="none" data-storage={unread ? 'load' : 'save'} {...props} className={classNameOf('error', 'ia-chat-error', className)}>
+        <p>{unread ? labels.storageLoadErrorMessage(unsaved) : labels.storageErrorMessage(unsaved)}</p>
       </div>
     ) : null;
   }

@@ -112,8 +112,13 @@ export interface ChatLabels extends MarkdownLabels {
   /** Next to the disabled "Try again" button while the wait of a rate limit runs. */
   retryIn: (seconds: number) => string;
   newConversation: string;
-  /** Shown while the conversation cannot be saved or read (`storageError`); default "This conversation is not saved." and why. */
+  /** Shown while the conversation cannot be saved (`storageError`); default "This conversation is not saved." and why. */
   storageErrorMessage: (error: AiError) => string;
+  /**
+   * Shown while the saved conversation cannot be read (`failedStorageAction: 'load'`): nothing is written until it can
+   * be, so what it holds is not replaced; default "This conversation could not be loaded…" and why.
+   */
+  storageLoadErrorMessage: (error: AiError) => string;
 }
 
 /** The English defaults. */
@@ -209,4 +214,5 @@ export const defaultChatLabels: ChatLabels = {
   retryIn: (seconds) => `You can try again in ${seconds} s.`,
   newConversation: 'New conversation',
   storageErrorMessage: (error) => `This conversation is not saved. ${error.userMessage}`,
+  storageLoadErrorMessage: (error) => `This conversation could not be loaded, and new messages are not saved until it can be. ${error.userMessage}`,
 };

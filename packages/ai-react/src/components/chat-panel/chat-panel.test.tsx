@@ -342,6 +342,23 @@ describe('ChatPanel: errors in plain words, with the action to take', () => {
     expect(await inner.list()).toHaveLength(1);
   });
 
+  it('a conversation the storage cannot read says so before anything is typed, not that a message is unsaved, and passes axe', async () => {
+    const inner = memoryStorage([{ id: 'kept', title: 'Kept', feature: 'chat', createdAt: 1, updatedAt: 1, messages: [{ id: 'u1', role: 'user', content: 'Saved question', createdAt: 1 }] }]);
+    let reachable = false;
+    const storage = { ...inner, load: async (id: string) => (reachable ? inner.load(id) : Promise.reject(new TypeError('fetch failed'))) };
+    const { user } = renderPanel({ conversationId: 'kept' }, { storage });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('This conversation could not be loaded, and new messages are not saved until it can be. You appear to be offline; check your connection and try again.');
+    expect(alert.getAttribute('data-storage')).toBe('load');
+    const results = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false }, region: { enabled: false } } });
+    expect(results.violations.map((violation) => violation.id)).toEqual([]);
+    // Once it can be read, the chat shows it and the alert goes.
+    reachable = true;
+    await send(user, 'Hello');
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(screen.getByText('Saved question')).toBeTruthy();
+  });
+
   it('error text is a label too', async () => {
     const { user } = renderPanel({ labels: { errorMessage: (error) => `Fehler: ${error.code}` } }, { baseUrl: 'http://127.0.0.1:9/ai' });
     await send(user, 'Hello');

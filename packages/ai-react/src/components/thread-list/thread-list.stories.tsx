@@ -68,12 +68,12 @@ export const Searching: Story = {
   },
 };
 
-/** The storage cannot be reached: the list says so with a way to try again, and the chat says it is not saved. */
+/** The storage cannot be reached: the list says so with a way to try again, and the chat that it could not be loaded. */
 export const StorageUnavailable: Story = {
   args: { storageFails: true },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await canvas.findByRole('button', { name: 'Try again' });
-    await waitFor(() => expect(canvas.getByText(/This conversation is not saved/)).toBeInTheDocument());
+    await waitFor(() => expect(canvas.getByText(/This conversation could not be loaded/)).toBeInTheDocument());
   },
 };

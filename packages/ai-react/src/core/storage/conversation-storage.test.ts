@@ -414,6 +414,6 @@ describe('serverStorage', () => {
     await controller.send('Hello');
     await controller.persisted();
     expect(controller.store.getState().status).toBe('ready');
-    expect(controller.store.getState().storageError).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect(controller.store.getState()).toMatchObject({ storageError: { code: 'invalid_request', status: 400 }, failedStorageAction: 'save' });
   });
 });
