@@ -5,6 +5,7 @@ import { PaperclipIcon } from '../../icons/paperclip-icon.js';
 import { ComposerAttachButton, ComposerAttachmentList } from '../../primitives/composer/composer-attachments.js';
 import { StopIcon } from '../../icons/stop-icon.js';
 import { ComposerInput, ComposerRoot, ComposerSend, ComposerStop, type ComposerRootProps } from '../../primitives/composer/composer.js';
+import { useThreadContext } from '../../primitives/thread/thread-context.js';
 import { useChatPanelContext } from './chat-panel-context.js';
 
 export interface ChatComposerProps extends Omit<ComposerRootProps, 'children'> {
@@ -22,11 +23,12 @@ export interface ChatComposerProps extends Omit<ComposerRootProps, 'children'> {
  */
 export function ChatComposer({ placeholder, tools, className, ...props }: ChatComposerProps) {
   const { className: classNameOf } = useChatPanelContext('ChatComposer');
+  const { labels } = useThreadContext('ChatComposer');
   const round = classNameOf('button', 'ia-chat-button ia-chat-send');
   return (
     <ComposerRoot {...props} className={classNameOf('composer', 'ia-chat-composer', className)}>
       <ComposerAttachmentList className={classNameOf('attachments', 'ia-chat-attachment-drafts')} />
-      <ComposerInput className={classNameOf('input', 'ia-chat-input')} placeholder={placeholder} />
+      <ComposerInput className={classNameOf('input', 'ia-chat-input')} placeholder={placeholder ?? labels.placeholder} />
       <div className={classNameOf('actions', 'ia-chat-composer-toolbar')}>
         <div className={classNameOf('actions', 'ia-chat-composer-tools')}>
           <ComposerAttachButton className={classNameOf('button', 'ia-chat-button ia-chat-icon-button')}>

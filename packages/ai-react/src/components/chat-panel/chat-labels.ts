@@ -7,6 +7,8 @@ import { defaultMarkdownLabels, type MarkdownLabels } from '../../markdown/markd
 export interface ChatLabels extends MarkdownLabels {
   /** The composer's accessible name. */
   message: string;
+  /** The composer's placeholder (ChatPanel's `placeholder` replaces it). */
+  placeholder: string;
   send: string;
   stop: string;
   regenerate: string;
@@ -125,6 +127,7 @@ export interface ChatLabels extends MarkdownLabels {
 export const defaultChatLabels: ChatLabels = {
   ...defaultMarkdownLabels,
   message: 'Message',
+  placeholder: 'Write a message…',
   send: 'Send',
   stop: 'Stop',
   regenerate: 'Regenerate',

@@ -528,6 +528,14 @@ describe('ChatPanel: safety, accessibility, customisation', () => {
     expect(container.querySelector('[class*="ia-"]')).toBeNull();
   });
 
+  it('says what the composer is for without a placeholder of the app, in the placeholder label', () => {
+    const { unmount } = renderPanel();
+    expect(screen.getByRole('textbox', { name: 'Message' }).getAttribute('placeholder')).toBe('Write a message…');
+    unmount();
+    renderPanel({ labels: { placeholder: 'Schreib etwas…' } });
+    expect(screen.getByRole('textbox', { name: 'Message' }).getAttribute('placeholder')).toBe('Schreib etwas…');
+  });
+
   it('a part outside ChatPanel says where it belongs', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     expect(() => render(<ChatComposer />)).toThrow('`ChatComposer` must be used within `ChatPanel`');

@@ -30,7 +30,7 @@ const ComposerBudget = lazy(() => import('../../primitives/composer-budget/compo
 export interface ChatPanelProps extends Omit<AiRootProps, 'onError' | 'title'>, UseChatOptions {
   labels?: Partial<ChatLabels> | undefined;
   classNames?: ChatClassNames | undefined;
-  /** The composer's placeholder (its accessible name stays the `message` label). */
+  /** The composer's placeholder (default: the `placeholder` label, "Write a message…"); its accessible name stays the `message` label. */
   placeholder?: string | undefined;
   /** The empty conversation's heading: the feature's name or a greeting (default the `emptyTitle` label). */
   title?: ReactNode;
