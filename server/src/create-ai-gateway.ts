@@ -559,6 +559,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   router.use(lazyUsageRouter(ready));
   router.use(lazyJobsRouter(context, batchJobs.service));
   router.use((req) => {
+    // SDKs that default to OpenAI's Responses API (the AI SDK's `openai(…)`, `client.responses`) land here.
+    if (/^\/v1\/responses(\/|$)/i.test(req.path)) throw new GatewayError('not_found', `No route ${req.method} ${req.path}: this gateway serves OpenAI's Chat Completions, not its Responses API. Send the conversation to POST /v1/chat/completions (the OpenAI SDK's client.chat.completions.create; with the AI SDK, @ai-sdk/openai-compatible or openai.chat(…)).`);
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
   const errorHandlers = [recordRefusedBodies(lifecycle, new Map(meteredRoutes.map(([path, endpoint]) => [path, endpoint]))), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];

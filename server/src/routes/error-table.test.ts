@@ -37,6 +37,15 @@ describe('the error table: every failure is an OpenAI error body with its real s
     expect(await errorOf(missing)).toMatchObject({ code: 'invalid_parameter', param: 'messages' });
   });
 
+  it('404 naming chat completions for a client of the Responses API, which the gateway does not serve', async () => {
+    const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const generated = harness.emulator.generations({ kind: 'chat' }).length;
+    const refused = await client.responses.create({ model: 'code', input: 'Hello' }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((refused as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/not its Responses API.*POST \/v1\/chat\/completions/);
+    expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(generated);
+  });
+
   it('400 naming the parameter for a value out of the feature\'s bounds, or one it does not allow', async () => {
     const hot = await chat(ask('x', { temperature: 1.5 }));
     expect(hot.status).toBe(400);
