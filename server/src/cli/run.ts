@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { secretRedactor } from '../logger.js';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import { CliError } from './cli-error.js';
 import { processIo, type CliIo } from './cli-io.js';
@@ -43,6 +44,12 @@ const COMMANDS = new Map<string, Command>([
 
 const HELP_FLAGS = new Set(['-h', '--help']);
 
+/** The variables whose values are secrets: an error message that quotes an argument never shows one of them. */
+const SECRET_VARIABLES = ['OPENROUTER_API_KEY', 'INSFORGE_AI_CLIENT_KEY', 'INSFORGE_AI_ADMIN_TOKEN', 'INSFORGE_AI_ENCRYPTION_KEY', 'INSFORGE_AI_PREVIOUS_ENCRYPTION_KEYS'];
+
+/** A client key as `keys create` makes it (`ik_` and 32 characters), or a shorter one of the same shape. */
+const CLIENT_KEY_SHAPE = /\bik_[A-Za-z0-9_-]{16,}/g;
+
 export function usage(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length)) + 2;
   return `insforge-ai — the InsForge AI gateway: an OpenAI-compatible API in front of OpenRouter, with per-feature policy
@@ -65,6 +72,7 @@ Run "insforge-ai <command> --help" for a command's options; "insforge-ai --versi
  * const result = await runCli(['serve', '--port', '0'], process.env);
  */
 export async function runCli(argv: readonly string[], env: CliEnvironment, io: CliIo = processIo): Promise<number | RunningCommand> {
+  const fail = failureReporter(io, env);
   const [name, ...rest] = argv;
   if (name === undefined) {
     io.err(usage());
@@ -81,12 +89,12 @@ export async function runCli(argv: readonly string[], env: CliEnvironment, io: C
   if (name === 'help') {
     const topic = rest[0];
     const command = topic === undefined ? undefined : COMMANDS.get(topic);
-    if (topic !== undefined && !command) return unknownCommand(topic, io);
+    if (topic !== undefined && !command) return fail(unknownCommand(topic), 2);
     io.out(command ? (await command.load()).usage : usage());
     return 0;
   }
   const command = COMMANDS.get(name);
-  if (!command) return name.startsWith('-') ? fail(`unknown option ${name}`, 2, undefined, io) : unknownCommand(name, io);
+  if (!command) return fail(name.startsWith('-') ? `unknown option ${name}` : unknownCommand(name), 2);
   try {
     const loaded = await command.load();
     // Help wins over everything else on the line, so `serve --port x --help` still shows help.
@@ -96,19 +104,25 @@ export async function runCli(argv: readonly string[], env: CliEnvironment, io: C
     }
     return await loaded.run(rest, env, io);
   } catch (error) {
-    if (error instanceof CliError) return fail(error.message, error.exitCode, name, io);
-    return fail(error instanceof Error ? error.message : String(error), 1, name, io);
+    if (error instanceof CliError) return fail(error.message, error.exitCode, name);
+    return fail(error instanceof Error ? error.message : String(error), 1, name);
   }
 }
 
-function unknownCommand(name: string, io: CliIo): number {
-  return fail(`unknown command "${name}"; the commands are: ${[...COMMANDS.keys()].join(', ')}`, 2, undefined, io);
-}
+const unknownCommand = (name: string) => `unknown command "${name}"; the commands are: ${[...COMMANDS.keys()].join(', ')}`;
 
-function fail(message: string, exitCode: number, command: string | undefined, io: CliIo): number {
-  io.err(`insforge-ai${command ? ` ${command}` : ''}: ${message}`);
-  if (exitCode === 2) io.err(`Run "insforge-ai${command ? ` ${command}` : ''} --help" for usage.`);
-  return exitCode;
+/**
+ * Writes a failure as one line (and the pointer to --help for a wrong invocation) and returns its exit code. Messages
+ * quote arguments ("unexpected \"…\"") and a key typed in the wrong place (`key test sk-or-…`) must not reach the
+ * terminal's scrollback or a CI log, so keys and the values of secret variables are redacted.
+ */
+function failureReporter(io: CliIo, env: CliEnvironment): (message: string, exitCode: number, command?: string) => number {
+  const redact = secretRedactor(() => SECRET_VARIABLES.flatMap((name) => env[name]?.split(',') ?? []));
+  return (message, exitCode, command) => {
+    io.err(`insforge-ai${command ? ` ${command}` : ''}: ${redact(message).replace(CLIENT_KEY_SHAPE, '[redacted]')}`);
+    if (exitCode === 2) io.err(`Run "insforge-ai${command ? ` ${command}` : ''} --help" for usage.`);
+    return exitCode;
+  };
 }
 
 async function version(): Promise<string> {
