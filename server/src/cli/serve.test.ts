@@ -153,6 +153,15 @@ describe('insforge-ai serve: refusing to start', () => {
     expect(await failure(['serve', '--port', '0'], { INSFORGE_AI_ADMIN_TOKEN: 'short' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('INSFORGE_AI_ADMIN_TOKEN must be at least 16') });
   });
 
+  it('refuses an empty --host or --metrics-host instead of listening on every interface', async () => {
+    // Node binds an empty host to every interface: `--host "$HOST"` with HOST unset would expose the gateway.
+    for (const argv of [['--host', ''], ['--host', '  '], ['--metrics-port', '0', '--metrics-host', '']]) {
+      const { exitCode, output } = await failure(['serve', '--port', '0', '--database', ':memory:', ...argv]);
+      expect(exitCode, argv.join(' ')).toBe(2);
+      expect(output).toMatch(/--(metrics-)?host must name an interface/);
+    }
+  });
+
   it('shows help with exit code 0', async () => {
     const io = recordingIo();
     expect(await runCli(['serve', '--help'], {}, io)).toBe(0);

@@ -151,7 +151,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   }
   const setting = (name: string) => (env[name] === '' ? undefined : env[name]);
   const port = parsePort(values.port ?? setting('PORT'), values.port !== undefined ? '--port' : 'PORT');
-  const host = values.host ?? DEFAULT_HOST;
+  const host = parseHost(values.host, '--host') ?? DEFAULT_HOST;
   const upstreamUrl = parseHttpUrl(values.upstream ?? setting('OPENROUTER_BASE_URL') ?? OPENROUTER_BASE_URL, values.upstream !== undefined ? '--upstream' : 'OPENROUTER_BASE_URL');
   const referer = values.referer ?? setting('OPENROUTER_REFERER');
   const title = values.title ?? setting('OPENROUTER_TITLE');
@@ -178,7 +178,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const timeouts = serverTimeoutsOf(values['headers-timeout'], values['request-timeout']);
   const instanceLeaseMs = parseSeconds(values['instance-lease'], '--instance-lease');
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port'], '--metrics-port');
-  const metricsHost = values['metrics-host'] ?? host;
+  const metricsHost = parseHost(values['metrics-host'], '--metrics-host') ?? host;
 
   const options: AiGatewayOptions = {
     upstream: {
@@ -382,6 +382,12 @@ function parsePort(text: string | undefined, source: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(port >= 0 && port <= 65_535)) throw usageError(`${source} must be a port number from 0 to 65535, got "${text}"`);
   return port;
+}
+
+/** An interface to bind; an empty one is refused, as Node would bind it to every interface. */
+function parseHost(text: string | undefined, source: string): string | undefined {
+  if (text !== undefined && text.trim() === '') throw usageError(`${source} must name an interface (127.0.0.1, ::1, or 0.0.0.0 for every interface), got an empty value`);
+  return text;
 }
 
 function parseHttpUrl(text: string, source: string): string {
