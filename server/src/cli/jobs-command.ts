@@ -5,7 +5,7 @@ import type { CliIo } from './cli-io.js';
 import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores, type StoreTarget } from './cli-stores.js';
 import type { CliEnvironment } from './serve.js';
 import { expectPositionals, parseCommandArgs, runSubcommand } from './subcommand.js';
-import { formatTable, formatTime } from './text-table.js';
+import { formatTable, formatTime, printable } from './text-table.js';
 
 export const JOBS_USAGE = `Usage: insforge-ai jobs <list|show|cancel|results> [options]
 
@@ -62,7 +62,7 @@ async function show(argv: readonly string[], env: CliEnvironment, io: CliIo): Pr
   });
   if (!summary) throw new CliError(`No job ${id} in project "${target.projectId}".`, 1);
   const { job, counts, costUsd } = summary;
-  io.out(`Job ${job.id} (${job.kind}): ${job.status}${job.status_reason ? ` — ${job.status_reason}` : ''}`);
+  io.out(printable(`Job ${job.id} (${job.kind}): ${job.status}${job.status_reason ? ` — ${job.status_reason}` : ''}`));
   io.out(`Items: ${job.total} — ${counts.done} done, ${counts.failed} failed, ${counts.running} running, ${counts.pending} waiting, ${counts.cancelled} cancelled`);
   io.out(`Cost so far: ${usd(costUsd)} (worst case ${usd(job.worst_case_usd)})`);
   io.out(`Created ${formatTime(job.created_at)}, updated ${formatTime(job.updated_at)}${job.finished_at ? `, finished ${formatTime(job.finished_at)}` : ''}`);

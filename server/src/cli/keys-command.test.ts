@@ -108,4 +108,25 @@ describe('insforge-ai keys', () => {
     expect((await cli(['keys', 'list'])).out.length).toBe(before);
     expect(await cli(['keys', 'create', '--label', 'x'.repeat(200)])).toMatchObject({ exitCode: 0 });
   });
+
+  it('shows control characters in a label as escapes, so a label cannot forge a row or drive the terminal', async () => {
+    // A project admin names keys through the admin API; the operator reads them here.
+    const forged = 'intern\n00000000-0000-0000-0000-000000000000  all good  ik_fake…  user  2026-01-01 00:00:00Z  -  -';
+    const stores = await openGatewayStores({ database, defaultProjectId: 'hostile' });
+    let created: string;
+    try {
+      created = (await stores.clientKeys.create('hostile', { label: forged, userId: 'u\u001b[2K\rroot' }, 'admin')).record.id;
+      await stores.clientKeys.create('hostile', { label: 'report\u202Efdp.exe\u0007' }, 'admin');
+    } finally {
+      await stores.close();
+    }
+    const list = await cli(['keys', 'list', '--project', 'hostile']);
+    expect(list.out).toHaveLength(3);
+    for (const line of list.out) expect(line).not.toMatch(/[\p{Cc}\u202e]/u);
+    expect(list.out.join('\n')).toContain('intern\\n00000000-');
+    expect(list.out.join('\n')).toContain('u\\u001b[2K\\rroot');
+    expect(list.out.join('\n')).toContain('report\\u202efdp.exe\\u0007');
+    const revoked = await cli(['keys', 'revoke', created, '--project', 'hostile']);
+    expect(revoked.out).toEqual([expect.stringContaining('("intern\\n00000000-')]);
+  });
 });

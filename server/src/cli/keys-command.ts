@@ -5,7 +5,7 @@ import type { CliIo } from './cli-io.js';
 import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores } from './cli-stores.js';
 import type { CliEnvironment } from './serve.js';
 import { expectPositionals, parseCommandArgs, runSubcommand } from './subcommand.js';
-import { formatTable, formatTime } from './text-table.js';
+import { formatTable, formatTime, printable } from './text-table.js';
 
 export const KEYS_USAGE = `Usage: insforge-ai keys <create|list|revoke> [options]
 
@@ -50,7 +50,7 @@ async function create(argv: readonly string[], env: CliEnvironment, io: CliIo): 
   const { key, record } = await withGatewayStores(target, (stores) =>
     stores.clientKeys.create(target.projectId, { label, role, ...(values.user !== undefined ? { userId: values.user } : {}) }, ACTOR),
   );
-  io.err(`Created client key ${record.id} ("${record.label}", role ${record.role}${record.userId ? `, user ${record.userId}` : ''}, project "${target.projectId}"):`);
+  io.err(printable(`Created client key ${record.id} ("${record.label}", role ${record.role}${record.userId ? `, user ${record.userId}` : ''}, project "${target.projectId}"):`));
   io.out(key);
   io.err('Copy it now: only its hash is stored, so it will not be shown again.');
   return 0;
@@ -84,6 +84,6 @@ async function revoke(argv: readonly string[], env: CliEnvironment, io: CliIo): 
     }
   });
   const already = record.revokedAt !== null && record.revokedAt < startedAt;
-  io.out(already ? `Client key ${record.id} ("${record.label}") was already revoked at ${formatTime(record.revokedAt)}.` : `Revoked client key ${record.id} ("${record.label}", ${record.prefix}…).`);
+  io.out(printable(already ? `Client key ${record.id} ("${record.label}") was already revoked at ${formatTime(record.revokedAt)}.` : `Revoked client key ${record.id} ("${record.label}", ${record.prefix}…).`));
   return 0;
 }
