@@ -79,4 +79,12 @@ describe('insforge-ai cache purge', () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.err).toContain('no feature "nope" in project "default"');
   });
+
+  it('names the Redis it could not reach, without its password', async () => {
+    const down = await cli(['purge', '--redis', 'redis://:hunter2pass@127.0.0.1:1/0']);
+    expect(down.exitCode).toBe(1);
+    expect(down.err).toMatch(/^insforge-ai cache: could not reach Redis at redis:\/\/127\.0\.0\.1:1\/0 \(.+\); check --redis or REDIS_URL$/);
+    expect(down.err).not.toContain('hunter2pass');
+    expect(down.out).toBe('');
+  });
 });

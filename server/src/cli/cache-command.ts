@@ -1,5 +1,7 @@
 import { cacheScopeOf } from '../cache/canonical-key.js';
 import { cacheKeyPrefixFor, RedisCacheStore } from '../cache/redis-cache-store.js';
+import { isRedisUnavailableError } from '../net/redis-client.js';
+import { withoutUrlCredentials } from '../url-credentials.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { STORE_OPTIONS, STORE_OPTIONS_HELP, storeTarget, withGatewayStores } from './cli-stores.js';
@@ -42,7 +44,11 @@ async function purge(argv: readonly string[], env: CliEnvironment, io: CliIo): P
     if (feature !== undefined && !(await stores.features.get(target.projectId, feature))) throw new CliError(`no feature "${feature}" in project "${target.projectId}" (see "insforge-ai features list")`, 1);
     const store = new RedisCacheStore({ url: redisUrl, keyPrefix: cacheKeyPrefixFor(values['redis-prefix']), commandTimeoutMs: 10_000 });
     try {
-      const count = await store.deletePrefix(cacheScopeOf(target.projectId, feature));
+      const count = await store.deletePrefix(cacheScopeOf(target.projectId, feature)).catch((error: unknown) => {
+        // ioredis' own words ("Reached the max retries per request limit") name neither Redis nor where it is.
+        if (!isRedisUnavailableError(error)) throw error;
+        throw new CliError(`could not reach Redis at ${withoutUrlCredentials(redisUrl)} (refused, or no answer within 10 s); check --redis or REDIS_URL`, 1, { cause: error });
+      });
       await stores.audit.record({ projectId: target.projectId, actor: 'cli', action: 'cache.purge', target: feature === undefined ? 'cache' : `feature:${feature}`, before: null, after: { purged: count } });
       return count;
     } finally {
