@@ -48,3 +48,36 @@ export function jsonLinesLogger(io: CliIo, verbose: boolean): GatewayLogger {
     error: (message, fields) => write('error', message, fields),
   };
 }
+
+/** A logger that holds its error lines until the command knows whether it started; see `heldErrorsLogger`. */
+export interface HeldErrorsLogger extends GatewayLogger {
+  /** Started: writes the held error lines, and every later one at once. */
+  release(): void;
+  /** Did not start, and the command reports why itself: the held lines are dropped. */
+  discard(): void;
+}
+
+/**
+ * Holds the error lines of `inner` while a command starts: a failure to start (a database that refuses) is reported by
+ * the command as one line, and the gateway's own log of it, a JSON line with a stack trace, would say it again.
+ * Warnings and info pass at once.
+ * @example
+ * const logger = heldErrorsLogger(jsonLinesLogger(io, false));
+ * await gateway.ready.then(() => logger.release(), () => logger.discard());
+ */
+export function heldErrorsLogger(inner: GatewayLogger): HeldErrorsLogger {
+  let held: Array<[string, Record<string, unknown> | undefined]> | undefined = [];
+  return {
+    info: (message, fields) => inner.info(message, fields),
+    warn: (message, fields) => inner.warn(message, fields),
+    error: (message, fields) => (held ? held.push([message, fields]) : inner.error(message, fields)),
+    release() {
+      const lines = held ?? [];
+      held = undefined;
+      for (const [message, fields] of lines) inner.error(message, fields);
+    },
+    discard() {
+      held = undefined;
+    },
+  };
+}

@@ -277,10 +277,11 @@ describe('insforge-ai serve and its database', () => {
     expect(readdirSync(process.cwd())).toEqual(before);
   });
 
-  it('calls an unreachable Postgres server "could not connect", without the password', async () => {
+  it('calls an unreachable Postgres server "could not connect" in one line, without the password', async () => {
     const io = recordingIo();
     expect(await runCli(['serve', '--port', '0', '--upstream', emulator.url, '--database', 'postgres://nobody:hunter2pass@127.0.0.1:1/ai'], ENV, io)).toBe(1);
-    expect(io.text()).toMatch(/insforge-ai serve: could not connect to postgres:\/\/127\.0\.0\.1:1\/ai: .*ECONNREFUSED/);
+    // One line, said once: not again as a JSON log line with a stack trace.
+    expect(io.lines).toEqual([expect.stringMatching(/^insforge-ai serve: could not connect to postgres:\/\/127\.0\.0\.1:1\/ai: .*ECONNREFUSED/)]);
     expect(io.text()).not.toMatch(/hunter2pass|migration/);
     // Nothing was ever in flight: no warning sends the operator looking for requests another instance must record.
     expect(io.text()).not.toMatch(/in flight/);

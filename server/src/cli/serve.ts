@@ -14,7 +14,7 @@ import { DatabaseConnectionError, parseDatabaseTarget, type DatabaseTarget } fro
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
 import { withoutUrlCredentials } from '../url-credentials.js';
 import { CliError, toUsageError, usageError } from './cli-error.js';
-import { jsonLinesLogger, processIo, type CliIo } from './cli-io.js';
+import { heldErrorsLogger, jsonLinesLogger, processIo, type CliIo } from './cli-io.js';
 import { DEFAULT_PROJECT_ID, encryptionFrom } from './cli-stores.js';
 import { loadFeaturesFile } from './features-file.js';
 
@@ -179,6 +179,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const instanceLeaseMs = parseSeconds(values['instance-lease'], '--instance-lease');
   const metricsPort = values['metrics-port'] === undefined ? undefined : parsePort(values['metrics-port'], '--metrics-port');
   const metricsHost = parseHost(values['metrics-host'], '--metrics-host') ?? host;
+  const logger = heldErrorsLogger(jsonLinesLogger(io, values.verbose ?? false));
 
   const options: AiGatewayOptions = {
     upstream: {
@@ -199,7 +200,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     allowRawModels,
     ...(deadlineMs !== undefined ? { requestDeadlineMs: Math.max(1, deadlineMs) } : {}),
     ...(instanceLeaseMs !== undefined ? { instanceLeaseMs: Math.max(300, instanceLeaseMs) } : {}),
-    logger: jsonLinesLogger(io, values.verbose ?? false),
+    logger,
     jobs: jobOptionsOf(values),
   };
   let gateway: AiGateway;
@@ -213,11 +214,13 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   try {
     stores = await gateway.ready;
   } catch (error) {
+    logger.discard();
     await gateway.close();
     const message = error instanceof Error ? error.message : String(error);
     // A connection or login failure already names the server; never a password either way.
     throw new CliError(withoutUrlCredentials(error instanceof DatabaseConnectionError ? message : `cannot open the database ${databaseTarget.location}: ${message}`), 1, { cause: error });
   }
+  logger.release();
   const app = express();
   app.disable('x-powered-by');
   app.use('/', gateway);
