@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
+import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
 import { serve, type ServeHandle } from './serve.js';
@@ -178,6 +179,31 @@ describe('insforge-ai serve without a client key', () => {
       expect(io.text()).toMatch(/warning: INSFORGE_AI_CLIENT_KEY is not set .* no client can call the API/);
       const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(response.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('insforge-ai serve with keys made by "keys create"', () => {
+  it('counts them on start instead of warning that no client can call it, and they are let in', async () => {
+    const database = join(directory, 'stored-keys.db');
+    const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
+    let key: string;
+    try {
+      key = (await stores.clientKeys.create('default', { label: 'web app' }, 'cli')).key;
+      const revoked = await stores.clientKeys.create('acme', { label: 'old' }, 'cli');
+      await stores.clientKeys.revoke('acme', revoked.record.id, 'cli');
+    } finally {
+      await stores.close();
+    }
+    const io = recordingIo();
+    const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', database], { OPENROUTER_API_KEY: UPSTREAM_KEY }, io);
+    try {
+      expect(io.text()).not.toMatch(/no client can call the API/);
+      expect(io.lines).toContain('  stored keys   1 client key in the database (insforge-ai keys list)');
+      const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Hi' }] }) });
+      expect(response.status).toBe(200);
     } finally {
       await server.close();
     }

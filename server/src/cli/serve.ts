@@ -261,6 +261,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   // What the gateway serves: the database's features (those of --features among them) and its stored key, if any.
   const served = await stores.features.list(DEFAULT_PROJECT_ID).catch(() => features);
   const upstreamKey = await upstreamKeyOf(stores, apiKey);
+  // Keys made with `keys create` (or the admin API) let clients in as well as INSFORGE_AI_CLIENT_KEY.
+  const storedKeys = await stores.clientKeys.activeCount().catch(() => 0);
   const metricsUrl = metricsServer ? `http://${displayHost(metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
 
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
@@ -271,6 +273,7 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`  timeouts      ${timeouts.headersTimeout / 1000} s for a request's headers, ${timeouts.requestTimeout / 1000} s for the whole request (answers are not bounded)`);
   if (metricsUrl) io.out(`  metrics       ${metricsUrl} (no token: keep this port private)`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
+  if (storedKeys > 0) io.out(`  stored keys   ${storedKeys} client key${storedKeys === 1 ? '' : 's'} in the database (insforge-ai keys list)`);
   io.out('Routes:');
   for (const route of listRoutes(gateway.router)) io.out(`  ${route.method.padEnd(6)} ${route.path}`);
   const chatFeature = served.find((feature) => feature.modality === 'text');
@@ -279,8 +282,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   }
 
   if (upstreamKey.warning) io.err(`warning: ${upstreamKey.warning}`);
-  if (!clientKey) {
-    io.err(`warning: INSFORGE_AI_CLIENT_KEY is not set and the standalone server has no authenticate hook, so ${adminToken ? 'only the admin token' : 'no client'} can call the API (everything else gets 401).`);
+  if (!clientKey && storedKeys === 0) {
+    io.err(`warning: INSFORGE_AI_CLIENT_KEY is not set and the standalone server has no authenticate hook, and no key is stored (insforge-ai keys create), so ${adminToken ? 'only the admin token' : 'no client'} can call the API (everything else gets 401).`);
   }
   if (served.length === 0) io.err(`warning: no features loaded (--features FILE)${allowRawModels ? '; clients can only name raw model ids' : ' and raw model ids are not allowed, so every model request gets 400 model_not_found'}.`);
 

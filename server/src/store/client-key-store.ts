@@ -84,6 +84,12 @@ export class SqlClientKeyStore implements ClientKeyVerifier {
     return rows.map(toRecord);
   }
 
+  /** How many keys are not revoked, in every project: whether any client can call a gateway that has no static key. */
+  async activeCount(): Promise<number> {
+    const row = await this.db.selectFrom('client_keys').select((eb) => eb.fn.countAll<number | string | bigint>().as('count')).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   async revoke(projectId: string, id: string, actor: string): Promise<ClientKeyRecord> {
     const row = await this.db.selectFrom('client_keys').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
     if (!row) throw new GatewayError('not_found', `No client key ${id} in this project.`, { param: 'id' });
