@@ -18,7 +18,8 @@ shown once, when it is created.
                                    most 200 characters, a user id at most 256
   insforge-ai keys list            a table of the project's keys (never the keys): id, label, prefix, role,
                                    created, last used, revoked
-  insforge-ai keys revoke ID       revokes a key; requests with it get 401 from then on
+  insforge-ai keys revoke ID       revokes a key; requests with it get 401 from then on (a gateway on Postgres
+                                   hears it at once, one on SQLite within 5 seconds)
 
 Options:
 ${STORE_OPTIONS_HELP}
