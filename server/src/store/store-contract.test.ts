@@ -93,12 +93,14 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   it('stores client keys as hashes, verifies them, and refuses revoked ones', async () => {
     const { key, record } = await keys.create('p1', { label: 'mobile app', userId: 'u-9' }, 'alice');
     expect(key.startsWith(record.prefix)).toBe(true);
+    expect(await keys.activeCount()).toBe(1);
     expect(await keys.verify(key)).toEqual({ projectId: 'p1', role: 'user', userId: 'u-9', clientKeyId: record.id });
     expect(await keys.verify(`${key}x`)).toBeUndefined();
     const rows = await test.database.db.selectFrom('client_keys').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(key);
     await keys.revoke('p1', record.id, 'alice');
     expect(await keys.verify(key)).toBeUndefined();
+    expect(await keys.activeCount()).toBe(0);
     expect((await keys.list('p1'))[0]?.revokedAt).toEqual(expect.any(Number));
   });
 
