@@ -202,6 +202,8 @@ describe('ThreadList and ChatPanel over conversations stored in another shape', 
     lisbon: saved('lisbon', 'Plan a trip to Lisbon', 1),
   };
   beforeEach(() => {
+    // The project's files share one page: what another file's chats left in localStorage is not this test's.
+    localStorage.clear();
     for (const [id, value] of Object.entries(stored)) localStorage.setItem(prefix + id, JSON.stringify(value));
     localStorage.setItem(`${prefix}cut`, '{"id":"cut","messages":[{"id"');
   });
