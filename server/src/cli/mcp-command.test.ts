@@ -85,6 +85,18 @@ describe('insforge-ai mcp (stdio)', () => {
     }
   });
 
+  it('answers every request written before its stdin closes, then exits 0 (a client that writes its requests and ends its input)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'mcp', '--database', database], { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? root }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const answers: Array<{ id: number }> = [];
+    createInterface({ input: child.stdout }).on('line', (line) => answers.push(JSON.parse(line) as { id: number }));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const ids = [1, 2, 3, 4, 5, 6];
+    child.stdin.end(ids.map((id) => `${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'usage_summary', arguments: { groupBy: ['day', 'model'] } } })}\n`).join(''));
+    expect(await exited).toBe(0);
+    expect(answers.map((answer) => answer.id).sort()).toEqual(ids);
+    expect(answers).toEqual(ids.map(() => expect.objectContaining({ result: expect.objectContaining({ structuredContent: expect.objectContaining({ totals: expect.any(Object) }) }) })));
+  });
+
   it('refuses a database that does not exist, as every command but migrate and serve does', async () => {
     const lines: string[] = [];
     const missing = path.join(folder, 'missing.db');

@@ -21,6 +21,9 @@ ${STORE_OPTIONS_HELP}
   --verbose        info-level logs on stderr as well as warnings and errors
   -h, --help       show this help`;
 
+/** How long requests still being answered when stdin ends may take before the process exits without them. */
+const STDIN_END_GRACE_MS = 30_000;
+
 /**
  * `insforge-ai mcp`: the MCP server on stdin/stdout over an existing gateway database. Its tools call the gateway's
  * API in-process as an admin of `--project`, with a token made for this process only.
@@ -50,11 +53,12 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
     throw new CliError(error instanceof Error ? error.message : String(error), 1, { cause: error });
   }
   // The MCP SDK loads when this command runs, not with every other command of the CLI.
-  const [{ StdioServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }, { connectGatewayMcp }] = await Promise.all([
+  const [{ StdioServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }, { connectGatewayMcp }, { trackUnansweredRequests }] = await Promise.all([
     import('@modelcontextprotocol/sdk/server/stdio.js'),
     import('../mcp/gateway-api.js'),
     import('../mcp/gateway-mcp-server.js'),
     import('../mcp/json-rpc-edges.js'),
+    import('../mcp/unanswered-requests.js'),
   ]);
   const server = createGatewayMcpServer(inProcessGatewayApi(gateway.router, { authorization: `Bearer ${token}` }));
   const transport = new StdioServerTransport();
@@ -64,9 +68,10 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
       await server.close();
       await gateway.close();
     })());
-  // The client closing our stdin is how an MCP host ends a stdio server.
-  process.stdin.once('end', () => void close().then(() => process.exit(0)));
   await connectGatewayMcp(server, transport, { answerUnreadableLines: true });
+  const unanswered = trackUnansweredRequests(transport);
+  // The client closing our stdin is how an MCP host ends a stdio server; what it asked before that is answered first.
+  process.stdin.once('end', () => void unanswered.answered(STDIN_END_GRACE_MS).then(close).then(() => process.exit(0)));
   io.err(`insforge-ai mcp: serving project "${target.projectId}" over stdio`);
   return { close };
 }
