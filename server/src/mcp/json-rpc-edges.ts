@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ClientRequestSchema, ErrorCode, isJSONRPCRequest, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { ClientRequestSchema, ErrorCode, isJSONRPCRequest, JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 
 /** The schema of each request a client may send, by method: what the SDK checks a request against before its handler. */
 const REQUEST_SCHEMAS = new Map(ClientRequestSchema.options.map((schema) => [schema.shape.method.value as string, schema]));
@@ -13,6 +14,33 @@ function paramsProblem(message: JSONRPCMessage): string | undefined {
   if (!issue) return undefined;
   const where = issue.path.map(String).join('.') || 'params';
   return `Invalid params for ${message.method}: ${where}: ${issue.message}`;
+}
+
+/** What a message must be, in the words of every -32600 answer to one that is not. */
+const NOT_A_MESSAGE = 'not a JSON-RPC 2.0 message (an object with "jsonrpc": "2.0" and a "method", or a response)';
+
+/**
+ * What makes a parsed HTTP body no JSON-RPC message or batch, in words, or undefined when it is one. The SDK's HTTP
+ * transport answers such a body -32700 parse error, though it parsed; JSON-RPC 2.0 says -32600 invalid request, as
+ * for an empty batch (which the SDK answers 202, nothing) and a batch whose requests share an id (whose answers the
+ * SDK matches by id, so one of them went unanswered).
+ * @example
+ * invalidRequestProblem([]); // 'the batch is empty; send at least one message'
+ */
+export function invalidRequestProblem(body: unknown): string | undefined {
+  if (!Array.isArray(body)) return JSONRPCMessageSchema.safeParse(body).success ? undefined : `the body is JSON but ${NOT_A_MESSAGE}.`;
+  if (body.length === 0) return 'the batch is empty; send at least one message.';
+  // The SDK's transport refuses a longer batch (-32600) before reading any of it: neither is this read.
+  if (body.length > MAX_BATCH_SIZE) return undefined;
+  const requestIds = new Map<RequestId, number>();
+  for (const [index, item] of body.entries()) {
+    if (!JSONRPCMessageSchema.safeParse(item).success) return `item ${index} of the batch is ${NOT_A_MESSAGE}.`;
+    if (!isJSONRPCRequest(item)) continue;
+    const first = requestIds.get(item.id);
+    if (first !== undefined) return `items ${first} and ${index} of the batch are requests with the same id (${JSON.stringify(item.id)}); each request needs an id of its own.`;
+    requestIds.set(item.id, index);
+  }
+  return undefined;
 }
 
 /**
@@ -48,7 +76,7 @@ export async function connectGatewayMcp(server: McpServer, transport: Transport,
     const answer = error instanceof SyntaxError
       ? errorAnswer(null, ErrorCode.ParseError, `Parse error: a line is not JSON (${error.message})`)
       : error.name === 'ZodError'
-        ? errorAnswer(null, ErrorCode.InvalidRequest, 'Invalid Request: a line is JSON but not a JSON-RPC 2.0 message (an object with "jsonrpc": "2.0" and a "method", or a response).')
+        ? errorAnswer(null, ErrorCode.InvalidRequest, `Invalid Request: a line is JSON but ${NOT_A_MESSAGE}.`)
         : undefined;
     if (answer) void transport.send(answer).catch(() => undefined);
   };

@@ -138,6 +138,32 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     expect([chatNull.status, ((await chatNull.json()) as { error: { message: string } }).error.message]).toEqual([400, 'The request body is JSON null; it must be a JSON object (or an array, where a route takes a batch).']);
   });
 
+  it('answers JSON that is no JSON-RPC 2.0 message with -32600 invalid request, not -32700 parse error, and an empty batch too', async () => {
+    const post = async (body: unknown) => {
+      const response = await fetch(`${harness.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { id: unknown; error: { code: number; message: string } } };
+    };
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+    for (const [label, body, problem] of [
+      ['version 1.0', { ...ping, jsonrpc: '1.0' }, /^Invalid Request: the body is JSON but not a JSON-RPC 2\.0 message/],
+      ['no version', { id: 1, method: 'ping' }, /not a JSON-RPC 2\.0 message/],
+      ['a null id', { ...ping, id: null }, /not a JSON-RPC 2\.0 message/],
+      ['a method that is a number', { ...ping, method: 42 }, /not a JSON-RPC 2\.0 message/],
+      ['params that are a string', { ...ping, params: 'x' }, /not a JSON-RPC 2\.0 message/],
+      ['an empty batch', [], /^Invalid Request: the batch is empty/],
+      ['a batch with a number in it', [ping, 42], /^Invalid Request: item 1 of the batch is not a JSON-RPC 2\.0 message/],
+      ['a batch whose requests share an id', [ping, { ...ping, method: 'tools/list' }], /^Invalid Request: items 0 and 1 of the batch are requests with the same id \(1\)/],
+    ] as const) {
+      const answer = await post(body);
+      expect(answer.status, label).toBe(400);
+      expect(answer.body, label).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(problem) } });
+    }
+    expect(await post(Array.from({ length: 101 }, (_, id) => ({ ...ping, id })))).toMatchObject({ status: 400, body: { id: null, error: { code: -32600, message: 'Invalid Request: Batch must not exceed 100 messages' } } });
+    // A batch of messages the SDK takes is still answered whole.
+    const batch = await post([ping, { jsonrpc: '2.0', method: 'notifications/initialized' }, { ...ping, id: 2 }]);
+    expect(batch).toMatchObject({ status: 200, body: [{ id: 1, result: {} }, { id: 2, result: {} }] });
+  });
+
   it('calls the API with the caller\'s identity only: a compressed MCP request and its own conditions do not reach the tools\' calls', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'feature_set', arguments: { name: 'mcp-compressed', changes: { model: 'openai/gpt-4o-mini' } } } });
     const response = await fetch(`${harness.url}/mcp`, {

@@ -44,7 +44,9 @@ function identityHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 export function mcpRouter(gateway: NodeHandler | Router): Router {
   const router = Router();
   router.post(MCP_PATH, requireAdmin, async (req, res) => {
-    const [{ StreamableHTTPServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }, { connectGatewayMcp }] = await loadMcp();
+    const [{ StreamableHTTPServerTransport }, { inProcessGatewayApi }, { createGatewayMcpServer }, { connectGatewayMcp, invalidRequestProblem }] = await loadMcp();
+    const problem = invalidRequestProblem(req.body);
+    if (problem !== undefined) return void res.status(400).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Invalid Request: ${problem}` } });
     const server = createGatewayMcpServer(inProcessGatewayApi(gateway, identityHeaders(req.headers)));
     // No session id generator: stateless.
     const transport = new StreamableHTTPServerTransport({ enableJsonResponse: true });
