@@ -88,8 +88,11 @@ export function unparsedBody(error: unknown): { json: boolean; message: string }
   }
 }
 
-/** Sends an error with its real status and headers; never a 200, never after headers went out. */
-export function sendGatewayError(res: ServerResponse, error: GatewayError): void {
+/**
+ * Sends an error with its real status and headers; never a 200, never after headers went out. `body` replaces the
+ * OpenAI error body where a route answers in a protocol of its own (MCP's JSON-RPC).
+ */
+export function sendGatewayError(res: ServerResponse, error: GatewayError, body: unknown = error.toBody()): void {
   if (res.headersSent) return;
   // Answered before the body was read (a body the route does not take): Node would read all of it after the answer
   // to keep the connection, however large it is announced; the connection closes instead, once the client could read
@@ -99,7 +102,7 @@ export function sendGatewayError(res: ServerResponse, error: GatewayError): void
     lingerOnClose(res);
   }
   setHeaders(res, error.headers());
-  sendJson(res, error.status, error.toBody());
+  sendJson(res, error.status, body);
 }
 
 /** The same error with every secret removed from its message (an upstream's text may repeat what it was sent). */

@@ -164,6 +164,19 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     expect(batch).toMatchObject({ status: 200, body: [{ id: 1, result: {} }, { id: 2, result: {} }] });
   });
 
+  it('answers a body the gateway refuses to read (too large, nested too deep) in JSON-RPC, with the gateway\'s status and words', async () => {
+    const post = async (body: string) => {
+      const response = await fetch(`${harness.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const call = (argumentsJson: string) => `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"usage_summary","arguments":${argumentsJson}}}`;
+    expect(await post(call(JSON.stringify({ user: 'x'.repeat(11 * 1024 * 1024) })))).toEqual({ status: 413, body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: The request body is too large.' } } });
+    expect(await post(call(`{"user":${'['.repeat(100)}${']'.repeat(100)}}`))).toEqual({ status: 400, body: { jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringMatching(/^Invalid Request: The request body's JSON nests \d+ levels deep; the gateway accepts at most 64\.$/) } } });
+    // Who may call is still answered as the gateway answers it everywhere.
+    const forbidden = await fetch(`${harness.url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: call('{}') });
+    expect([forbidden.status, ((await forbidden.json()) as { error: { code: string } }).error.code]).toEqual([403, 'forbidden']);
+  });
+
   it('calls the API with the caller\'s identity only: a compressed MCP request and its own conditions do not reach the tools\' calls', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'feature_set', arguments: { name: 'mcp-compressed', changes: { model: 'openai/gpt-4o-mini' } } } });
     const response = await fetch(`${harness.url}/mcp`, {

@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Router } from 'express';
 import { requireAdmin } from '../routes/identity-middleware.js';
 import type { NodeHandler } from '../in-process-request.js';
-import { unparsedBody } from '../errors.js';
-import { sendJson, type PlainErrorHandler, type PlainRequest } from '../plain-http.js';
+import { sendGatewayError, toGatewayError, unparsedBody, type GatewayErrorCode } from '../errors.js';
+import type { PlainErrorHandler, PlainRequest } from '../plain-http.js';
 
 export const MCP_PATH = '/mcp';
 
@@ -71,13 +71,19 @@ const MCP_PATH_WITH_QUERY = `${MCP_PATH}?`;
  */
 export const isMcpMessage = (req: Pick<PlainRequest, 'method' | 'url'>): boolean => req.method === 'POST' && req.url !== undefined && (req.url === MCP_PATH || req.url.startsWith(MCP_PATH_WITH_QUERY));
 
+/** The refusals of a request's body before any route read it: what an MCP client must get as JSON-RPC to read them. */
+const BODY_REFUSALS: ReadonlySet<GatewayErrorCode> = new Set(['invalid_request', 'request_too_large', 'unsupported_media_type']);
+
 /**
- * A `POST /mcp` body the JSON parser refused, answered as JSON-RPC 2.0 says (id null, HTTP 400 as the SDK's transport
- * answers its own): not JSON is -32700 parse error, JSON that is no object or array (`null`) -32600 invalid request,
- * each saying what is wrong. Any other error, and any other path, goes on to the gateway's error handler.
+ * A `POST /mcp` body the gateway refused to read, answered as JSON-RPC 2.0 says (id null, with the gateway's HTTP
+ * status, as the SDK's transport answers its own): not JSON is -32700 parse error; JSON that is no object or array
+ * (`null`), a body too large, nested too deep or not UTF-8 -32600 invalid request, each with the gateway's words.
+ * Any other error (who may call), and any other path, goes on to the gateway's error handler.
  */
 export const mcpBodyErrorHandler: PlainErrorHandler = (error, req, res, next) => {
-  if (!isMcpMessage(req) || (error as { type?: unknown } | null)?.type !== 'entity.parse.failed' || res.headersSent) return next(error);
-  const { json, message } = unparsedBody(error);
-  sendJson(res, 400, { jsonrpc: '2.0', id: null, error: json ? { code: -32600, message: `Invalid Request: ${message}` } : { code: -32700, message: `Parse error: ${message}` } });
+  if (!isMcpMessage(req) || res.headersSent) return next(error);
+  const refusal = toGatewayError(error);
+  if (!BODY_REFUSALS.has(refusal.code)) return next(error);
+  const notJson = (error as { type?: unknown } | null)?.type === 'entity.parse.failed' && !unparsedBody(error).json;
+  sendGatewayError(res, refusal, { jsonrpc: '2.0', id: null, error: notJson ? { code: -32700, message: `Parse error: ${refusal.message}` } : { code: -32600, message: `Invalid Request: ${refusal.message}` } });
 };
