@@ -49,6 +49,14 @@ describe('the MCP server at the edges of JSON-RPC 2.0', () => {
     expect(await ask(call(9, { name: 'features_list' }))).toMatchObject({ id: 9, result: { structuredContent: { path: '/api/ai/configurations' } } });
   });
 
+  it('answers resources/read of a URI that is no URL with -32602 invalid params, not -32603 internal error', async () => {
+    const { ask } = await stdioServer();
+    for (const [id, uri] of [[4, 'not a url'], [5, '__proto__'], [6, '']] as const) {
+      expect(await ask(JSON.stringify({ jsonrpc: '2.0', id, method: 'resources/read', params: { uri } }))).toEqual({ jsonrpc: '2.0', id, error: { code: -32602, message: `Invalid params for resources/read: params.uri: ${JSON.stringify(uri)} is not a URI (a resource's URI is like insforge-ai://features)` } });
+    }
+    expect(await ask(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'resources/read', params: { uri: 'insforge-ai://features' } }))).toMatchObject({ id: 7, result: { contents: [{ uri: 'insforge-ai://features' }] } });
+  });
+
   it('answers a stdio line that is not JSON with -32700, and JSON that is no JSON-RPC message with -32600, id null', async () => {
     const { ask } = await stdioServer();
     expect(await ask('this is not json')).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringMatching(/^Parse error: a line is not JSON/) } });

@@ -6,14 +6,21 @@ import { ClientRequestSchema, ErrorCode, isJSONRPCRequest, JSONRPCMessageSchema,
 /** The schema of each request a client may send, by method: what the SDK checks a request against before its handler. */
 const REQUEST_SCHEMAS = new Map(ClientRequestSchema.options.map((schema) => [schema.shape.method.value as string, schema]));
 
+/**
+ * What the SDK's handlers check of params their schema takes, by method, in words: they throw a bare error for it,
+ * which the SDK answers -32603 internal error (`new URL("not a url")` is "Invalid URL").
+ */
+const HANDLER_CHECKS = new Map<string, (params: Record<string, unknown>) => string | undefined>([
+  ['resources/read', ({ uri }) => (URL.canParse(String(uri)) ? undefined : `params.uri: ${JSON.stringify(uri)} is not a URI (a resource's URI is like insforge-ai://features)`)],
+]);
+
 /** `"params.arguments: expected an object…"`: the first problem of a request's params, in words. */
 function paramsProblem(message: JSONRPCMessage): string | undefined {
   if (!isJSONRPCRequest(message)) return undefined;
   const result = REQUEST_SCHEMAS.get(message.method)?.safeParse(message);
   const issue = result && !result.success ? result.error.issues[0] : undefined;
-  if (!issue) return undefined;
-  const where = issue.path.map(String).join('.') || 'params';
-  return `Invalid params for ${message.method}: ${where}: ${issue.message}`;
+  const problem = issue ? `${issue.path.map(String).join('.') || 'params'}: ${issue.message}` : result && HANDLER_CHECKS.get(message.method)?.(message.params ?? {});
+  return problem ? `Invalid params for ${message.method}: ${problem}` : undefined;
 }
 
 /** What a message must be, in the words of every -32600 answer to one that is not. */
@@ -53,7 +60,7 @@ const errorAnswer = (id: RequestId | null, code: number, message: string) => ({ 
  * Connects the gateway's MCP server to a transport, answering the malformed messages the SDK (1.32) answers wrongly
  * or not at all, as JSON-RPC 2.0 says: a request whose params its method's schema refuses (`"arguments": null`) gets
  * -32602 invalid params with the problem in words, where the SDK answers -32603 internal error with a dump of zod's
- * issues; with `answerUnreadableLines` (stdio, where the SDK only logs them), a line that is not JSON gets -32700
+ * issues, and so does a resources/read of a URI that is no URL (the SDK's -32603 "Invalid URL"); with `answerUnreadableLines` (stdio, where the SDK only logs them), a line that is not JSON gets -32700
  * parse error and JSON that is not a JSON-RPC message gets -32600 invalid request, each with id null. Over HTTP the
  * SDK's transport answers those itself.
  * @example
