@@ -111,6 +111,23 @@ describe('the MCP server over streamable HTTP at /mcp', () => {
     }
   });
 
+  it('refuses an argument a tool does not take, naming it, instead of answering as if it were not there (a misspelt filter read every record)', async () => {
+    for (const [name, args, unknown] of [
+      ['usage_list', { feautre: 'chat' }, 'feautre'],
+      ['features_list', { name: 'chat' }, 'name'],
+      ['emergency_stop', { stopped: false, resaon: 'drill' }, 'resaon'],
+      ['feature_set', { name: 'mcp-strict', changes: { model: 'openai/gpt-4o-mini' }, verison: 1 }, 'verison'],
+    ] as const) {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result.isError, name).toBe(true);
+      expect((result.content as { text: string }[])[0]?.text, name).toMatch(new RegExp(`Invalid arguments for tool ${name}: .*"${unknown}"`));
+    }
+    expect((await api('/api/ai/configurations/mcp-strict')).status).toBe(404);
+    // Each tool's input schema says so to the client.
+    const { tools } = await client.listTools();
+    for (const tool of tools) expect(tool.inputSchema, tool.name).toMatchObject({ type: 'object', additionalProperties: false });
+  });
+
   it('stops and restarts the project, reads the resources, and shows model health', async () => {
     expect(structured(await client.callTool({ name: 'emergency_stop', arguments: { stopped: true, reason: 'drill' } }))).toMatchObject({ stopped: true, stopReason: 'drill' });
     expect((await chat('while stopped')).status).toBe(503);
