@@ -97,6 +97,20 @@ describe('insforge-ai mcp (stdio)', () => {
     expect(answers).toEqual(ids.map(() => expect.objectContaining({ result: expect.objectContaining({ structuredContent: expect.objectContaining({ totals: expect.any(Object) }) }) })));
   });
 
+  it('reads a last line that has no newline when its stdin closes: answers it when it is a message, -32700 when it was cut short', async () => {
+    const answersTo = async (input: string) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'mcp', '--database', database], { cwd: root, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? root }, stdio: ['pipe', 'pipe', 'ignore'] });
+      const answers: unknown[] = [];
+      createInterface({ input: child.stdout }).on('line', (line) => answers.push(JSON.parse(line)));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.stdin.end(input);
+      return { code: await exited, answers };
+    };
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    expect(await answersTo(`${ping}\n${ping.replace('"id":1', '"id":2')}`)).toEqual({ code: 0, answers: [{ jsonrpc: '2.0', id: 1, result: {} }, { jsonrpc: '2.0', id: 2, result: {} }] });
+    expect(await answersTo('{"jsonrpc":"2.0","id":3,"meth')).toEqual({ code: 0, answers: [expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) })] });
+  });
+
   it('refuses a database that does not exist, as every command but migrate and serve does', async () => {
     const lines: string[] = [];
     const missing = path.join(folder, 'missing.db');

@@ -23,6 +23,7 @@ ${STORE_OPTIONS_HELP}
 
 /** How long requests still being answered when stdin ends may take before the process exits without them. */
 const STDIN_END_GRACE_MS = 30_000;
+const NEWLINE = 0x0a;
 
 /**
  * `insforge-ai mcp`: the MCP server on stdin/stdout over an existing gateway database. Its tools call the gateway's
@@ -70,8 +71,18 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
     })());
   await connectGatewayMcp(server, transport, { answerUnreadableLines: true });
   const unanswered = trackUnansweredRequests(transport);
+  // Whether the input so far ends inside a line, which the SDK's reader (a message at each newline) holds back.
+  let endsInsideLine = false;
+  process.stdin.on('data', (chunk: Buffer) => {
+    if (chunk.length > 0) endsInsideLine = chunk[chunk.length - 1] !== NEWLINE;
+  });
   // The client closing our stdin is how an MCP host ends a stdio server; what it asked before that is answered first.
-  process.stdin.once('end', () => void unanswered.answered(STDIN_END_GRACE_MS).then(close).then(() => process.exit(0)));
+  process.stdin.once('end', () => {
+    // A last line without its newline (`printf '%s' "$message" | insforge-ai mcp`) is read as a line: answered as a
+    // message, or -32700 when it was cut short, rather than dropped without a word.
+    if (endsInsideLine) process.stdin.emit('data', Buffer.from('\n'));
+    void unanswered.answered(STDIN_END_GRACE_MS).then(close).then(() => process.exit(0));
+  });
   io.err(`insforge-ai mcp: serving project "${target.projectId}" over stdio`);
   return { close };
 }
