@@ -329,3 +329,19 @@ describe('an item that keeps failing', () => {
     }
   }, 30_000);
 });
+
+describe('an item OpenRouter keeps rate limiting', () => {
+  it('is tried maxAttempts times, then kept in the dead-letter list, never retried forever', async () => {
+    const limited = harness.emulator.addRule({ match: { contains: 'rate limited every time' }, scenario: { failStatus: 429, retryAfterSeconds: 0 } });
+    try {
+      const created = await call('POST', '/api/ai/jobs', { type: 'chat', items: [chatItem('rate limited every time')] });
+      expect(created.status).toBe(202);
+      const id = created.body['id'] as string;
+      await until(async () => (await store.get(id))?.status === 'completed', 20_000);
+      const [item] = await store.items(id);
+      expect(item).toMatchObject({ status: 'failed', error_code: 'rate_limit_exceeded', attempts: 3 });
+    } finally {
+      limited.remove();
+    }
+  }, 30_000);
+});

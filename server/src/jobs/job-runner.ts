@@ -36,8 +36,8 @@ export interface JobRunnerOptions {
   generationWaitMs?: number | undefined;
 }
 
-/** Errors worth trying an item again for: the upstream failed or timed out, or answered something unreadable. */
-const TRANSIENT = new Set(['upstream_error', 'upstream_timeout', 'upstream_stream_truncated', 'upstream_model_unavailable', 'service_unavailable']);
+/** Errors worth trying an item again for: the upstream failed, timed out, rate limited it, or answered something unreadable. */
+const TRANSIENT = new Set(['rate_limit_exceeded', 'upstream_error', 'upstream_timeout', 'upstream_stream_truncated', 'upstream_model_unavailable', 'service_unavailable']);
 
 export const BILLED_WITHOUT_ANSWER = 'The worker died after OpenRouter billed this item; it is not retried so it is never billed twice: retry it explicitly.';
 export const MAYBE_BILLED = 'The worker died after sending this item, and whether OpenRouter billed it cannot be checked; it is not retried so it is never billed twice: retry it explicitly.';
@@ -164,9 +164,11 @@ export class JobRunner {
         if (state.cancel.signal.aborted) return void (await this.store.cancelItem(item, failure?.requestId));
         // The worker lost the job (or the gateway is closing): the item stays running for the next worker to settle.
         if (state.itemSignal.aborted || (this.#closing && error?.code === 'service_unavailable' && !failure?.admitted)) return;
-        if (error?.code === 'rate_limit_exceeded') {
-          const waitMs = Math.min(this.#options.maxRateLimitWaitMs, Math.max(100, (error.options.retryAfterSeconds ?? 1) * 1000));
-          if (await this.#wait(waitMs, state.stop.signal)) continue;
+        const rateLimitWaitMs = error?.code === 'rate_limit_exceeded' ? Math.min(this.#options.maxRateLimitWaitMs, Math.max(100, (error.options.retryAfterSeconds ?? 1) * 1000)) : 0;
+        // The gateway's own rate limit refused it before it was sent: it waits its turn, however often. OpenRouter's
+        // 429 is an attempt like a 5xx's (tried again after its Retry-After, up to maxAttempts), never retried forever.
+        if (rateLimitWaitMs > 0 && !failure?.admitted) {
+          if (await this.#wait(rateLimitWaitMs, state.stop.signal)) continue;
           return void (await this.store.requeue(item, false));
         }
         if (failure && !failure.admitted && (error?.code === 'quota_exceeded' || error?.code === 'service_unavailable')) {
@@ -179,7 +181,7 @@ export class JobRunner {
         const code = error?.code ?? 'internal_error';
         // `attempts` counts the attempt that just failed: the item was started (or started again) with it.
         if (TRANSIENT.has(code) && item.attempts < this.#options.maxAttempts) {
-          if (await this.#wait(Math.min(30_000, this.#options.backoffMs * 2 ** (item.attempts - 1)), state.stop.signal)) {
+          if (await this.#wait(Math.max(rateLimitWaitMs, Math.min(30_000, this.#options.backoffMs * 2 ** (item.attempts - 1))), state.stop.signal)) {
             item = await this.store.startAgain(item);
             continue;
           }
