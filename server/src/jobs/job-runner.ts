@@ -168,8 +168,11 @@ export class JobRunner {
         // The gateway's own rate limit refused it before it was sent: it waits its turn, however often. OpenRouter's
         // 429 is an attempt like a 5xx's (tried again after its Retry-After, up to maxAttempts), never retried forever.
         if (rateLimitWaitMs > 0 && !failure?.admitted) {
-          if (await this.#wait(rateLimitWaitMs, state.stop.signal)) continue;
-          return void (await this.store.requeue(item, false));
+          if (!(await this.#wait(rateLimitWaitMs, state.stop.signal))) return void (await this.store.requeue(item, false));
+          const again = await this.store.startAgain(item, false);
+          if (!again) return;
+          item = again;
+          continue;
         }
         if (failure && !failure.admitted && (error?.code === 'quota_exceeded' || error?.code === 'service_unavailable')) {
           // A spend cap or the emergency stop: nothing was sent; the whole job waits, and tries again later.
@@ -182,7 +185,10 @@ export class JobRunner {
         // `attempts` counts the attempt that just failed: the item was started (or started again) with it.
         if (TRANSIENT.has(code) && item.attempts < this.#options.maxAttempts) {
           if (await this.#wait(Math.max(rateLimitWaitMs, Math.min(30_000, this.#options.backoffMs * 2 ** (item.attempts - 1))), state.stop.signal)) {
-            item = await this.store.startAgain(item);
+            const again = await this.store.startAgain(item);
+            // Cancelled on another instance while it waited (this one sees that at its next look): never sent again.
+            if (!again) return;
+            item = again;
             continue;
           }
           return void (await this.store.requeue(item, true));

@@ -312,11 +312,11 @@ export class JobStore {
   /**
    * Starts another attempt of an item its worker tries again in place (a transient failure, after its backoff):
    * counted as `startNext` counts one, and with no trace of the failed attempt's request, whose record the ledger holds.
+   * Undefined when the item is not running any more (its job was cancelled on another instance meanwhile): not sent.
    */
-  async startAgain(item: ItemRow): Promise<ItemRow> {
-    const again = { attempts: item.attempts + 1, sent_at: null, generation_id: null };
-    await this.#updateItem(item, ['running'], again);
-    return { ...item, ...again };
+  async startAgain(item: ItemRow, countAttempt = true): Promise<ItemRow | undefined> {
+    const again = { attempts: item.attempts + (countAttempt ? 1 : 0), sent_at: null, generation_id: null };
+    return (await this.#updateItem(item, ['running'], again)) ? { ...item, ...again } : undefined;
   }
 
   /** Items a worker was running when it died (the job's lease expired with them still running). */
