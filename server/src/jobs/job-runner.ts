@@ -184,6 +184,8 @@ export class JobRunner {
         const code = error?.code ?? 'internal_error';
         // `attempts` counts the attempt that just failed: the item was started (or started again) with it.
         if (TRANSIENT.has(code) && item.attempts < this.#options.maxAttempts) {
+          // Killed while it waits, this worker leaves the item to be run again, not failed as maybe billed.
+          await this.store.endAttempt(item);
           if (await this.#wait(Math.max(rateLimitWaitMs, Math.min(30_000, this.#options.backoffMs * 2 ** (item.attempts - 1))), state.stop.signal)) {
             const again = await this.store.startAgain(item);
             // Cancelled on another instance while it waited (this one sees that at its next look): never sent again.

@@ -319,6 +319,15 @@ export class JobStore {
     return (await this.#updateItem(item, ['running'], again)) ? { ...item, ...again } : undefined;
   }
 
+  /**
+   * Marks an item between two attempts (its worker waits to try it again): none of its requests is in flight, so a
+   * worker taking over after a crash runs it again, as this one would have. The failed attempt's record, or the note
+   * that becomes it, holds what that attempt cost.
+   */
+  async endAttempt(item: ItemRow): Promise<void> {
+    await this.#updateItem(item, ['running'], { sent_at: null, generation_id: null });
+  }
+
   /** Items a worker was running when it died (the job's lease expired with them still running). */
   async running(jobId: string): Promise<ItemRow[]> {
     return this.db.selectFrom('batch_job_items').selectAll().where('job_id', '=', jobId).where('status', '=', 'running').orderBy('position').execute();

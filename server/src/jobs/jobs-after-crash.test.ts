@@ -15,9 +15,11 @@ let directory: string;
 let features: string;
 const running: ServeProcess[] = [];
 let postgres: TestDatabase | undefined;
+/** The emulator's line per request: `POST /api/v1/chat/completions 502 3ms`. */
+const requestLines: string[] = [];
 
 beforeAll(async () => {
-  emulator = await startEmulator({ keys: [upstreamKey] });
+  emulator = await startEmulator({ keys: [upstreamKey], log: (line) => requestLines.push(line) });
   directory = mkdtempSync(path.join(tmpdir(), 'insforge-jobs-crash-'));
   features = path.join(directory, 'features.json');
   writeFileSync(features, JSON.stringify([{ name: 'summarize', model: 'openai/gpt-4o-mini', params: { max_tokens: 200 } }]));
@@ -82,6 +84,33 @@ describe('batch jobs of insforge-ai serve after a crash or a pause', () => {
     expect(job.progress.done + job.progress.failed).toBe(8);
     await second.stop();
   }, 90_000);
+
+  it('on SQLite: runs again an item whose process was killed while it waited to try it again, instead of failing it as maybe billed', async () => {
+    const tag = `backoff-${randomBytes(4).toString('hex')}`;
+    const database = path.join(directory, 'backoff.db');
+    const args = ['--job-lease', '60'];
+    const first = await serve(database, args);
+    // Every call fails with a 502 (the gateway tries three times), and the item waits a second before its next attempt.
+    const failing = emulator.addRule({ match: { contains: tag }, scenario: { failStatus: 502 } });
+    const failed = () => requestLines.filter((line) => line.startsWith('POST /api/v1/chat/completions 502')).length;
+    const before = failed();
+    const created = await fetch(`${first.url}/api/ai/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'summarize', articles: [{ id: 'a0', content: `${tag}: the ferry timetable changes next week.` }], options: { summary_length: 'short' } }),
+    });
+    const id = ((await created.json()) as { id: string }).id;
+    await expect.poll(() => failed() - before, { timeout: 10_000, interval: 5 }).toBe(3);
+    // Well into its wait: the attempt has failed in the worker too.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await first.stop('SIGKILL');
+    failing.remove();
+
+    const second = await serve(database, args);
+    await expect.poll(async () => (await jobOf(second, id)).status, { timeout: 20_000, interval: 100 }).toBe('completed');
+    expect((await jobOf(second, id)).progress).toMatchObject({ done: 1, failed: 0 });
+    await second.stop();
+  }, 60_000);
 
   // On Postgres a lease's renewal is a round trip: a process resumed after a pause reads the answers of its items
   // before the database says its lease is gone, and would start the next ones on a job another instance now runs.
