@@ -243,6 +243,23 @@ describe('cancelling a job whose worker died', () => {
   });
 });
 
+describe('cancelling a job whose every item has finished', () => {
+  it('answers that it is completed, as it is, instead of calling it cancelled', async () => {
+    const job = await store.create({ identity: { projectId: 'default', role: 'user', userId: 'user-1', clientKeyId: 'ck' }, kind: 'chat', options: {}, items: [chatItem('answered'), chatItem('failed for good')], worstCaseUsd: 1 });
+    // Its worker saved the last item's result and has yet to mark the job completed (or died just then).
+    await database.db.updateTable('batch_jobs').set({ status: 'running', locked_by: 'busy-worker', locked_until: Date.now() + 60_000 }).where('id', '=', job.id).execute();
+    await database.db.updateTable('batch_job_items').set({ status: 'done', attempts: 1, output: JSON.stringify({ content: 'hi' }) }).where('job_id', '=', job.id).where('position', '=', 0).execute();
+    await database.db.updateTable('batch_job_items').set({ status: 'failed', attempts: 1, error_code: 'invalid_request', error: 'No.' }).where('job_id', '=', job.id).where('position', '=', 1).execute();
+
+    const refused = await call('POST', `/api/ai/jobs/${job.id}/cancel`);
+    expect(refused.status).toBe(409);
+    expect((refused.body['error'] as { message: string }).message).toBe('The job is completed and cannot be cancelled.');
+    const shown = await call('GET', `/api/ai/jobs/${job.id}`);
+    expect(shown.body).toMatchObject({ status: 'completed', progress: { done: 1, failed: 1, cancelled: 0 } });
+    expect(shown.body['finishedAt']).not.toBeNull();
+  });
+});
+
 describe('the emergency stop and an admin resume', () => {
   it('pauses a job while AI traffic is stopped, with the reason, and an admin resumes it once the stop is lifted', async () => {
     const stop = (stopped: boolean) => call('POST', '/api/ai/emergency-stop', stopped ? { stopped, reason: 'Incident 42' } : { stopped }, ADMIN_TOKEN);

@@ -88,8 +88,9 @@ export class JobService {
 
   /** Stops a job: items not started are cancelled at once, and those in flight are aborted upstream. */
   async cancel(job: JobRow): Promise<void> {
-    const cancelled = await this.store.transition(job.id, ['queued', 'running', 'paused'], 'cancelled', 'Cancelled.');
-    if (!cancelled) throw new GatewayError('version_conflict', `The job is ${job.status} and cannot be cancelled.`);
+    const outcome = await this.store.cancel(job.id);
+    if (outcome === 'finished') throw new GatewayError('version_conflict', 'The job is completed and cannot be cancelled.');
+    if (outcome === 'not-cancellable') throw new GatewayError('version_conflict', `The job is ${job.status} and cannot be cancelled.`);
     await this.store.cancelUnfinished(job.id);
     this.runner.cancelLocal(job.id);
   }

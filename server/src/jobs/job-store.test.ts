@@ -42,6 +42,18 @@ describe.each(DIALECTS)('JobStore on %s', (dialect) => {
     expect(await store.retryFailed(job.id, [0, 2 ** 31])).toBe(1);
   });
 
+  it('cancels a job with an item unfinished, and marks completed one whose every item finished, on every database', async () => {
+    const store = new JobStore((await database()).db);
+    const fields = { identity: { projectId: 'p', role: 'user' as const, userId: 'u' }, kind: 'chat' as const, options: {}, items: [{ n: 1 }], worstCaseUsd: 0 };
+    const unfinished = await store.create(fields);
+    expect(await store.cancel(unfinished.id)).toBe('cancelled');
+    expect(await store.cancel(unfinished.id)).toBe('not-cancellable');
+    const finished = await store.create(fields);
+    await store.complete((await store.startNext(finished.id))!, { output: 'hi', requestId: undefined, generationId: undefined, model: undefined, promptTokens: 1, completionTokens: 1, costUsd: 0 });
+    expect(await store.cancel(finished.id)).toBe('finished');
+    expect(await store.get(finished.id)).toMatchObject({ status: 'completed', status_reason: null });
+  });
+
   it('creates a job of a given id once, and withdraws a job only while no worker has taken it', async () => {
     const store = new JobStore((await database()).db);
     const fields = { identity: { projectId: 'p', role: 'user' as const, userId: 'u' }, kind: 'chat' as const, options: {}, items: [{ n: 1 }, { n: 2 }], worstCaseUsd: 0 };

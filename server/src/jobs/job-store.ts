@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Identity } from '../auth/identity.js';
 import { INTEGER_MAX, type BatchJobItemTable, type BatchJobTable, type Database } from '../store/schema.js';
 
@@ -285,16 +285,32 @@ export class JobStore {
     await this.db.updateTable('batch_jobs').set({ locked_by: null, locked_until: null }).where('id', '=', id).where('locked_by', '=', workerId).execute();
   }
 
+  /**
+   * Cancels a job with work left: queued, running or paused, with an item not finished. `finished` when every item has
+   * (its worker had yet to mark it completed, or died first): it is marked completed instead. `not-cancellable`
+   * when it was completed or cancelled already.
+   */
+  async cancel(id: string): Promise<'cancelled' | 'finished' | 'not-cancellable'> {
+    const unfinished = this.db.selectFrom('batch_job_items').select('position').where('job_id', '=', id).where('status', 'in', ['pending', 'running']);
+    if (await this.#transitionWhere(id, ['queued', 'running', 'paused'], 'cancelled', 'Cancelled.', (eb) => eb.exists(unfinished))) return 'cancelled';
+    return (await this.#transitionWhere(id, ['queued', 'running', 'paused'], 'completed', null, (eb) => eb.not(eb.exists(unfinished)))) ? 'finished' : 'not-cancellable';
+  }
+
   /** Moves a job to `status` if it is in one of `from`; false when it was not (cancelled meanwhile, say). */
   async transition(id: string, from: readonly JobStatus[], status: JobStatus, reason: string | null = null, pausedUntil: number | null = null): Promise<boolean> {
+    return this.#transitionWhere(id, from, status, reason, undefined, pausedUntil);
+  }
+
+  async #transitionWhere(id: string, from: readonly JobStatus[], status: JobStatus, reason: string | null, condition: ((eb: ExpressionBuilder<Database, 'batch_jobs'>) => Expression<SqlBool>) | undefined, pausedUntil: number | null = null): Promise<boolean> {
     const now = this.now();
     const finished = status === 'completed' || status === 'cancelled';
-    const result = await this.db
+    let query = this.db
       .updateTable('batch_jobs')
       .set({ status, status_reason: reason, paused_until: pausedUntil, updated_at: now, ...(finished ? { finished_at: now } : {}) })
       .where('id', '=', id)
-      .where('status', 'in', [...from])
-      .executeTakeFirst();
+      .where('status', 'in', [...from]);
+    if (condition) query = query.where(condition);
+    const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
