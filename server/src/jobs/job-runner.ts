@@ -337,9 +337,17 @@ export class JobRunner {
       if (signal.aborted) return undefined;
       await new Promise<void>((resolve) => {
         const waiters = this.#slotWaiters.get(projectId) ?? [];
-        waiters.push(resolve);
+        // Woken by a slot let go, or stopped: either way it leaves the line, so a slot let go later wakes a live waiter
+        // (another job's), not this one's stale place.
+        const wake = () => {
+          signal.removeEventListener('abort', wake);
+          const at = waiters.indexOf(wake);
+          if (at !== -1) waiters.splice(at, 1);
+          resolve();
+        };
+        waiters.push(wake);
         this.#slotWaiters.set(projectId, waiters);
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
     if (signal.aborted) return undefined;
