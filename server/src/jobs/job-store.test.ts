@@ -42,6 +42,17 @@ describe.each(DIALECTS)('JobStore on %s', (dialect) => {
     expect(await store.retryFailed(job.id, [0, 2 ** 31])).toBe(1);
   });
 
+  it('puts no failed item of a cancelled job back in line (a retry that read the job before it was cancelled)', async () => {
+    const store = new JobStore((await database()).db);
+    const job = await store.create({ identity: { projectId: 'p', role: 'user', userId: 'u' }, kind: 'chat', options: {}, items: [{ n: 1 }, { n: 2 }], worstCaseUsd: 0 });
+    await store.fail((await store.startNext(job.id))!, { code: 'upstream_error', message: 'failed' });
+    await store.transition(job.id, ['queued'], 'paused', 'A cap.');
+    expect(await store.cancel(job.id)).toBe('cancelled');
+    await store.cancelUnfinished(job.id);
+    expect(await store.retryFailed(job.id)).toBe(0);
+    expect((await store.items(job.id)).map((item) => item.status)).toEqual(['failed', 'cancelled']);
+  });
+
   it('cancels a job with an item unfinished, and marks completed one whose every item finished, on every database', async () => {
     const store = new JobStore((await database()).db);
     const fields = { identity: { projectId: 'p', role: 'user' as const, userId: 'u' }, kind: 'chat' as const, options: {}, items: [{ n: 1 }], worstCaseUsd: 0 };

@@ -425,13 +425,17 @@ export class JobStore {
     return Number(result.numUpdatedRows);
   }
 
-  /** Puts failed items (all, or the listed positions) back in line with a fresh attempt count; returns how many. */
+  /**
+   * Puts failed items (all, or the listed positions) back in line with a fresh attempt count; returns how many. None of
+   * a cancelled job's (cancelled after its caller read it): no worker would run them, and they would stay pending.
+   */
   async retryFailed(jobId: string, positions?: readonly number[]): Promise<number> {
     let query = this.db
       .updateTable('batch_job_items')
       .set({ status: 'pending', attempts: 0, error: null, error_code: null, sent_at: null, generation_id: null, updated_at: this.now() })
       .where('job_id', '=', jobId)
-      .where('status', '=', 'failed');
+      .where('status', '=', 'failed')
+      .where((eb) => eb.exists(eb.selectFrom('batch_jobs').select('id').where('id', '=', jobId).where('status', '!=', 'cancelled')));
     // A position past what the column holds names no item.
     const named = positions?.filter((position) => position <= INTEGER_MAX);
     if (named) query = query.where('position', 'in', named.length > 0 ? named : [-1]);
