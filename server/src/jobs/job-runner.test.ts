@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 import type { OpenDatabase } from '../store/database.js';
 import { newRequestId } from '../usage/request-id.js';
-import { BILLED_WITHOUT_ANSWER, MAYBE_BILLED } from './job-runner.js';
+import { BILLED_WITHOUT_ANSWER, JobRunner, MAYBE_BILLED } from './job-runner.js';
 import { JobStore } from './job-store.js';
 
 let harness: Harness;
@@ -361,4 +361,25 @@ describe('an item OpenRouter keeps rate limiting', () => {
       limited.remove();
     }
   }, 30_000);
+});
+
+describe('a worker whose lease lapsed while an item waited to be tried again', () => {
+  it('sends it no more: the worker that took the job over runs it', async () => {
+    const failing = harness.emulator.addRule({ match: { contains: 'waited past its lease' }, scenario: { failStatus: 502 } });
+    try {
+      const job = await store.create({ identity: { projectId: 'default', role: 'user', userId: 'user-1' }, kind: 'chat', options: {}, items: [chatItem('waited past its lease')], worstCaseUsd: 1 });
+      const runner = new JobRunner(harness.gateway.context, store, async () => 'pending', { backoffMs: 300 });
+      // No renewal has said so yet, but by this process's clock the lease is gone (it was paused while the item waited).
+      let held = true;
+      const running = runner.run(job.id, { signal: new AbortController().signal, held: () => held });
+      const records = () => database.db.selectFrom('usage_records').select('id').where('job_id', '=', job.id).execute();
+      await until(async () => (await records()).length === 1);
+      held = false;
+      await running;
+      expect(await records()).toHaveLength(1);
+      expect(await store.items(job.id)).toMatchObject([{ status: 'running', attempts: 1 }]);
+    } finally {
+      failing.remove();
+    }
+  });
 });

@@ -169,7 +169,7 @@ export class JobRunner {
         // 429 is an attempt like a 5xx's (tried again after its Retry-After, up to maxAttempts), never retried forever.
         if (rateLimitWaitMs > 0 && !failure?.admitted) {
           if (!(await this.#wait(rateLimitWaitMs, state.stop.signal))) return void (await this.store.requeue(item, false));
-          const again = await this.store.startAgain(item, false);
+          const again = await this.#startAgain(state, item, false);
           if (!again) return;
           item = again;
           continue;
@@ -187,8 +187,7 @@ export class JobRunner {
           // Killed while it waits, this worker leaves the item to be run again, not failed as maybe billed.
           await this.store.endAttempt(item);
           if (await this.#wait(Math.max(rateLimitWaitMs, Math.min(30_000, this.#options.backoffMs * 2 ** (item.attempts - 1))), state.stop.signal)) {
-            const again = await this.store.startAgain(item);
-            // Cancelled on another instance while it waited (this one sees that at its next look): never sent again.
+            const again = await this.#startAgain(state, item, true);
             if (!again) return;
             item = again;
             continue;
@@ -201,6 +200,16 @@ export class JobRunner {
         return;
       }
     }
+  }
+
+  /**
+   * The next attempt of an item that waited (a backoff, a rate limit), or undefined when it must not be sent: the job
+   * was cancelled on another instance (this one sees that at its next look), or this worker's lease lapsed meanwhile
+   * (its process was paused), so the worker that took the job over runs the item.
+   */
+  async #startAgain(state: JobState, item: ItemRow, countAttempt: boolean): Promise<ItemRow | undefined> {
+    if (!state.lease.held()) return undefined;
+    return this.store.startAgain(item, countAttempt);
   }
 
   /**
