@@ -40,7 +40,7 @@ export class JobService {
   async create(identity: Identity, kind: JobKind, items: readonly unknown[], options: JobOptions = {}, { idempotencyKey }: { idempotencyKey?: string | undefined } = {}): Promise<JobSummary> {
     const keyedId = idempotencyKey === undefined ? undefined : idempotentJobId(identity, idempotencyKey);
     const earlier = keyedId === undefined ? undefined : await this.#sameJob(keyedId, kind, items, options);
-    if (earlier) return earlier;
+    if (earlier) return this.#queuedOnce(earlier.job.id);
     const byFeature = new Map<string | undefined, QuotaEstimate>();
     const total: QuotaEstimate = { tokens: 0, costUsd: 0 };
     for (const [index, item] of items.entries()) {
@@ -73,17 +73,41 @@ export class JobService {
     }
     const fields = { identity, kind, items, options: { ...options }, worstCaseUsd: total.costUsd };
     const job = keyedId === undefined ? await this.store.create(fields) : await this.store.createOnce(fields, keyedId);
-    // Created meanwhile by the same request sent twice at once.
-    if (!job) return (await this.#sameJob(keyedId as string, kind, items, options)) as JobSummary;
+    // Created meanwhile by the same request sent twice at once (withdrawn since, if its queue refused it).
+    if (!job) {
+      const same = await this.#sameJob(keyedId as string, kind, items, options);
+      if (!same) throw queueUnavailable(undefined);
+      return this.#queuedOnce(same.job.id);
+    }
     try {
       await this.queue.enqueue(job.id);
     } catch (error) {
       // A worker took it meanwhile (the queue had it after all): it runs, and the caller is told so.
       if (!(await this.store.withdraw(job.id))) return (await this.store.summary(job.id)) as JobSummary;
       if (!(error instanceof JobQueueUnavailableError)) throw error;
-      throw new GatewayError('service_unavailable', 'The job could not be queued: the job queue (Redis) cannot be reached right now. It was not created and will not run; send it again in a moment.', { cause: error, retryAfterSeconds: 5 });
+      throw queueUnavailable(error);
     }
     return (await this.store.summary(job.id)) as JobSummary;
+  }
+
+  /**
+   * The job an idempotency key created, for the request sent again. One no worker has taken yet may be a creation
+   * still waiting for its queue, which withdraws the job if the queue refuses it: so it is offered again here, and
+   * the queue's refusal (or the job withdrawn meanwhile) is this request's 503 too, never a 202 for a job that is gone.
+   */
+  async #queuedOnce(id: string): Promise<JobSummary> {
+    const found = await this.store.summary(id);
+    if (found && (found.job.status !== 'queued' || found.job.locked_by !== null)) return found;
+    try {
+      if (found) await this.queue.enqueue(id);
+    } catch (error) {
+      if (!(error instanceof JobQueueUnavailableError)) throw error;
+      // Its first creation may still keep it (its queue took it before going away): the caller sends its key again.
+      throw new GatewayError('service_unavailable', 'The job queue (Redis) cannot be reached right now, so whether the job of this Idempotency-Key is kept is not settled yet; send the request again in a moment, with the same key.', { cause: error, retryAfterSeconds: 5 });
+    }
+    const summary = await this.store.summary(id);
+    if (!summary) throw queueUnavailable(undefined);
+    return summary;
   }
 
   /** Stops a job: items not started are cancelled at once, and those in flight are aborted upstream. */
@@ -139,6 +163,11 @@ export class JobService {
     return this.store.summary(id);
   }
 
+}
+
+/** A job its queue could not take: not kept, so it never runs behind its caller's back. */
+function queueUnavailable(cause: JobQueueUnavailableError | undefined): GatewayError {
+  return new GatewayError('service_unavailable', 'The job could not be queued: the job queue (Redis) cannot be reached right now. It was not created and will not run; send it again in a moment.', { cause, retryAfterSeconds: 5 });
 }
 
 /**
