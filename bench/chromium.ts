@@ -50,12 +50,8 @@ export interface StreamFigures {
   failed: number;
 }
 
-export interface TypingFigures {
-  messages: number;
-  shownMessages: number;
-  /** From the page script's start to the first commit of the panel painted. */
-  mountMs: number;
-  keystrokeDelayMs: number;
+/** Keystroke to paint while typing, over one page's keystrokes. */
+export interface KeystrokeFigures {
   keystrokes: number;
   p50Ms: number;
   p95Ms: number;
@@ -66,17 +62,18 @@ export interface TypingFigures {
   longestEventMs: number;
 }
 
+export interface TypingFigures extends KeystrokeFigures {
+  messages: number;
+  shownMessages: number;
+  /** From the page script's start to the first commit of the panel painted. */
+  mountMs: number;
+  keystrokeDelayMs: number;
+}
+
 /** Typing searches into the ModelPicker: keystroke-to-paint latency over the whole catalog. */
-export interface PickerFigures {
+export interface PickerFigures extends KeystrokeFigures {
   models: number;
   searches: string[];
-  keystrokes: number;
-  p50Ms: number;
-  p95Ms: number;
-  maxMs: number;
-  commitsPerKeystroke: number;
-  slowInteractions: number;
-  longestEventMs: number;
 }
 
 export type ChromiumResult = { version: string; streams: StreamFigures[]; typing: TypingFigures; picker?: PickerFigures } | { skipped: string };
@@ -198,7 +195,7 @@ async function measurePicker(page: Page, plan: ChromiumPlan): Promise<PickerFigu
 }
 
 /** Stops the page's typing probe once the last keystroke has painted, and sums it up. */
-async function keystrokeFigures(page: Page): Promise<Pick<TypingFigures, 'keystrokes' | 'p50Ms' | 'p95Ms' | 'maxMs' | 'commitsPerKeystroke' | 'slowInteractions' | 'longestEventMs'>> {
+async function keystrokeFigures(page: Page): Promise<KeystrokeFigures> {
   // The last keystroke's paint, and Event Timing entries (delivered after it).
   await sleep(250);
   const probe: TypingProbe = await page.evaluate(() => window.chatBench.stopTyping());
