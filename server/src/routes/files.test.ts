@@ -182,6 +182,20 @@ describe('the file store routes', () => {
     }
   });
 
+  it('serves an audio type a browser would render as XML, or one no player reads, as a download', async () => {
+    const xhtml = '<x xmlns="http://www.w3.org/1999/xhtml"><h1>Sign in again</h1><img src="https://attacker.example/p.png"/></x>';
+    for (const type of ['audio/x+xml', 'audio/svg+xml', 'audio/x-unknown']) {
+      const { body } = await upload(xhtml, type);
+      for (const response of [await read(body.id, asUser()), await read(body.url)]) {
+        expect({ type, disposition: response.headers.get('content-disposition') }).toEqual({ type, disposition: 'attachment' });
+      }
+    }
+    for (const type of ['audio/mpeg', 'audio/wav', 'audio/ogg', 'audio/webm', 'audio/mp4', 'audio/flac']) {
+      const { body } = await upload(randomBytes(64), type);
+      expect({ type, disposition: (await read(body.url)).headers.get('content-disposition') }).toEqual({ type, disposition: 'inline' });
+    }
+  });
+
   it('refuses a file past the file cap and an owner past theirs with a clear 413', async () => {
     const tooBig = await upload(randomBytes(1_001), 'image/png', { on: small });
     expect(tooBig.status).toBe(413);

@@ -29,9 +29,16 @@ const FileName = z
 const JsonUpload = z.object({ data: z.string({ error: 'data is a data: URL (data:<media type>;base64,<bytes>)' }), name: FileName.optional() });
 const RawUploadQuery = z.object({ name: FileName.optional() });
 
-/** Types a browser shows without running anything: raster images, PDFs, audio. Anything else is a download. */
-const SHOWN_INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'application/pdf']);
-const showsInline = (mediaType: string) => SHOWN_INLINE.has(mediaType) || mediaType.startsWith('audio/');
+/**
+ * Types a browser shows without running anything: raster images, PDFs, audio. Anything else is a download. Audio is
+ * listed type by type: a browser renders any `+xml` type as an XML document (`audio/x+xml` holding XHTML is a page).
+ */
+const SHOWN_INLINE = new Set([
+  ...['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/bmp', 'application/pdf'],
+  ...['audio/mpeg', 'audio/mp3', 'audio/mp4', 'audio/m4a', 'audio/x-m4a', 'audio/aac', 'audio/wav', 'audio/wave', 'audio/x-wav', 'audio/vnd.wave'],
+  ...['audio/ogg', 'audio/opus', 'audio/webm', 'audio/flac', 'audio/x-flac', 'audio/aiff', 'audio/x-aiff'],
+]);
+const showsInline = (mediaType: string) => SHOWN_INLINE.has(mediaType);
 
 /**
  * Where the gateway is reached, as the browser that sent `req` reached it: protocol, host and the mount path (behind
