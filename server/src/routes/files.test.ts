@@ -196,6 +196,20 @@ describe('the file store routes', () => {
     }
   });
 
+  it('names any file in Content-Disposition as RFC 6266 and 5987 have it: quotes, apostrophes, parentheses and non-ASCII included', async () => {
+    const cases: Array<[string, string]> = [
+      ['say "hi".png', `inline; filename="say _hi_.png"; filename*=UTF-8''say%20%22hi%22.png`],
+      ["it's (1)*.png", `inline; filename="it's (1)*.png"; filename*=UTF-8''it%27s%20%281%29%2A.png`],
+      ['résumé 简历.png', `inline; filename="r_sum_ __.png"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E7%AE%80%E5%8E%86.png`],
+    ];
+    for (const [name, disposition] of cases) {
+      const { status, body } = await upload(JSON.stringify({ data: `data:image/png;base64,${randomBytes(30).toString('base64')}`, name }), 'application/json');
+      expect(status).toBe(201);
+      const response = await read(body.url);
+      expect({ name, status: response.status, disposition: response.headers.get('content-disposition') }).toEqual({ name, status: 200, disposition });
+    }
+  });
+
   it('refuses a file past the file cap and an owner past theirs with a clear 413', async () => {
     const tooBig = await upload(randomBytes(1_001), 'image/png', { on: small });
     expect(tooBig.status).toBe(413);

@@ -61,8 +61,17 @@ function dispositionOf(file: StoredFile): string {
   const kind = showsInline(file.mediaType) ? 'inline' : 'attachment';
   if (!file.name) return kind;
   const ascii = file.name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`;
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${rfc5987ValueOf(file.name)}`;
 }
+
+/**
+ * A name as RFC 5987's `value-chars`: UTF-8, percent-encoded beyond `attr-char`. encodeURIComponent leaves `'()*`
+ * bare, and a `'` there ends the value early for a strict parser.
+ *
+ * @example
+ * rfc5987ValueOf("it's.png"); // 'it%27s.png'
+ */
+const rfc5987ValueOf = (name: string): string => encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * Writes a stored file: its type as stored, never sniffed, in a sandbox (no script runs on the gateway's origin, even
