@@ -20,6 +20,8 @@ afterAll(async () => {
 
 type ErrorBody = { error: { message: string; code: string; param: string | null } };
 const PNG = renderImage({ prompt: 'a harbour', width: 32, height: 24 });
+/** The CSP every file is served under: no script, no form, no request of its own (inline styles for media pages). */
+const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 async function upload(body: Buffer | string, contentType: string, options: { key?: string; on?: Harness; query?: string } = {}) {
   const { key = CLIENT_KEY, on = harness, query = '' } = options;
@@ -43,7 +45,7 @@ describe('the file store routes', () => {
     expect(Object.fromEntries(['content-type', 'x-content-type-options', 'content-security-policy', 'content-disposition', 'cache-control', 'etag'].map((name) => [name, response.headers.get(name)]))).toEqual({
       'content-type': 'image/png',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': 'sandbox',
+      'content-security-policy': FILE_POLICY,
       'content-disposition': `inline; filename="harbour.png"; filename*=UTF-8''harbour.png`,
       'cache-control': 'private, max-age=31536000, immutable',
       etag: `"${uploaded.body.id}"`,
@@ -177,7 +179,7 @@ describe('the file store routes', () => {
         expect(response.headers.get('content-type')).toBe(type);
         expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="x\.html"/);
         expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-        expect(response.headers.get('content-security-policy')).toBe('sandbox');
+        expect(response.headers.get('content-security-policy')).toBe(FILE_POLICY);
       }
     }
   });
@@ -208,6 +210,25 @@ describe('the file store routes', () => {
       const response = await read(body.url);
       expect({ name, status: response.status, disposition: response.headers.get('content-disposition') }).toEqual({ name, status: 200, disposition });
     }
+  });
+
+  it('serves every answer for a file, HEAD, 206 and 304 included, under a CSP that loads nothing', async () => {
+    const { body } = await upload(PNG, 'image/png');
+    const answers = {
+      signedIn: await read(body.id, asUser()),
+      signed: await read(body.url),
+      head: await fetch(body.url, { method: 'HEAD' }),
+      range: await read(body.url, { range: 'bytes=0-9' }),
+      revalidated: await read(body.url, { 'if-none-match': `"${body.id}"`, 'cache-control': 'max-age=0' }),
+    };
+    const seen = Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('content-security-policy'), response.headers.get('x-content-type-options')]]));
+    expect(seen).toEqual({
+      signedIn: [200, FILE_POLICY, 'nosniff'],
+      signed: [200, FILE_POLICY, 'nosniff'],
+      head: [200, FILE_POLICY, 'nosniff'],
+      range: [206, FILE_POLICY, 'nosniff'],
+      revalidated: [304, FILE_POLICY, 'nosniff'],
+    });
   });
 
   it('refuses a file past the file cap and an owner past theirs with a clear 413', async () => {

@@ -74,16 +74,23 @@ function dispositionOf(file: StoredFile): string {
 const rfc5987ValueOf = (name: string): string => encodeURIComponent(name).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
- * Writes a stored file: its type as stored, never sniffed, in a sandbox (no script runs on the gateway's origin, even
- * from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately for good, since a file
- * id is its content's hash; a single byte range when asked (audio players seek with them).
+ * The CSP of every file: a sandbox (no script, form or popup) that loads nothing either, so even a file a browser
+ * renders against its disposition is no page on the gateway's origin (the host app's); inline styles only, which
+ * browsers' own image and media pages use.
+ */
+const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+/**
+ * Writes a stored file: its type as stored, never sniffed, in a sandbox that loads nothing (no script runs on the
+ * gateway's origin, even from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately
+ * for good, since a file id is its content's hash; a single byte range when asked (audio players seek with them).
  */
 function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }): void {
   // Not `res.set`, which would add a charset the uploader never gave.
   res.setHeader('Content-Type', file.mediaType);
   res.set({
     'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': 'sandbox',
+    'Content-Security-Policy': FILE_POLICY,
     'Content-Disposition': dispositionOf(file),
     'Cache-Control': 'private, max-age=31536000, immutable',
     ETag: `"${file.id}"`,
