@@ -212,7 +212,7 @@ describe('the file store routes', () => {
     }
   });
 
-  it('serves every answer for a file, HEAD, 206 and 304 included, under a CSP that loads nothing', async () => {
+  it('serves every answer for a file, HEAD, 206 and 304 included, under a CSP that loads nothing, embeddable cross-site only by a signed URL', async () => {
     const { body } = await upload(PNG, 'image/png');
     const answers = {
       signedIn: await read(body.id, asUser()),
@@ -221,13 +221,14 @@ describe('the file store routes', () => {
       range: await read(body.url, { range: 'bytes=0-9' }),
       revalidated: await read(body.url, { 'if-none-match': `"${body.id}"`, 'cache-control': 'max-age=0' }),
     };
-    const seen = Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('content-security-policy'), response.headers.get('x-content-type-options')]]));
+    const seen = Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('content-security-policy'), response.headers.get('x-content-type-options'), response.headers.get('cross-origin-resource-policy')]]));
     expect(seen).toEqual({
-      signedIn: [200, FILE_POLICY, 'nosniff'],
-      signed: [200, FILE_POLICY, 'nosniff'],
-      head: [200, FILE_POLICY, 'nosniff'],
-      range: [206, FILE_POLICY, 'nosniff'],
-      revalidated: [304, FILE_POLICY, 'nosniff'],
+      // An <img> on another site may show a signed URL (whoever has it may read it), never a signed-in read.
+      signedIn: [200, FILE_POLICY, 'nosniff', 'same-site'],
+      signed: [200, FILE_POLICY, 'nosniff', 'cross-origin'],
+      head: [200, FILE_POLICY, 'nosniff', 'cross-origin'],
+      range: [206, FILE_POLICY, 'nosniff', 'cross-origin'],
+      revalidated: [304, FILE_POLICY, 'nosniff', 'cross-origin'],
     });
   });
 

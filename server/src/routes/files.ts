@@ -81,16 +81,23 @@ const rfc5987ValueOf = (name: string): string => encodeURIComponent(name).replac
 const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 /**
+ * Who may embed a file (`Cross-Origin-Resource-Policy`): a signed URL anyone (whoever has it may read it anyway); a
+ * signed-in read only the same site, so another site's `<img>` riding the caller's cookies learns nothing of it.
+ */
+type Embedders = 'cross-origin' | 'same-site';
+
+/**
  * Writes a stored file: its type as stored, never sniffed, in a sandbox that loads nothing (no script runs on the
  * gateway's origin, even from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately
  * for good, since a file id is its content's hash; a single byte range when asked (audio players seek with them).
  */
-function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }): void {
+function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }, embedders: Embedders): void {
   // Not `res.set`, which would add a charset the uploader never gave.
   res.setHeader('Content-Type', file.mediaType);
   res.set({
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': FILE_POLICY,
+    'Cross-Origin-Resource-Policy': embedders,
     'Content-Disposition': dispositionOf(file),
     'Cache-Control': 'private, max-age=31536000, immutable',
     ETag: `"${file.id}"`,
@@ -154,7 +161,7 @@ export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): R
     await admitting(admitCall, identityOfOwner(owner), res);
     const file = await files.store.read(owner, id);
     if (!file) throw notFound(id);
-    sendFile(req, res, file);
+    sendFile(req, res, file, 'cross-origin');
   });
   return router;
 }
@@ -209,7 +216,7 @@ export function filesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router 
   router.get(`${FILES_PATH}/:id`, async (req, res) => {
     const file = await files.store.read(owner(res), req.params.id);
     if (!file) throw notFound(req.params.id);
-    sendFile(req, res, file);
+    sendFile(req, res, file, 'same-site');
   });
 
   router.delete(`${FILES_PATH}/:id`, async (req, res) => {
