@@ -232,6 +232,18 @@ describe('the file store routes', () => {
     });
   });
 
+  it('lets the browser keep a signed URL\'s file no longer than the URL works', async () => {
+    const { body } = await upload(PNG, 'image/png');
+    const expires = Number(new URL(body.url).searchParams.get('expires'));
+    const left = expires - Date.now() / 1000;
+    const cacheControl = (await read(body.url)).headers.get('cache-control') ?? '';
+    const maxAge = Number(/max-age=(\d+)/.exec(cacheControl)?.[1]);
+    expect(cacheControl).toMatch(/^private, max-age=\d+, immutable$/);
+    expect(maxAge).toBeGreaterThan(left - 5);
+    expect(maxAge).toBeLessThanOrEqual(Math.ceil(left));
+    expect((await read(body.id, asUser())).headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+  });
+
   it('refuses a file past the file cap and an owner past theirs with a clear 413', async () => {
     const tooBig = await upload(randomBytes(1_001), 'image/png', { on: small });
     expect(tooBig.status).toBe(413);

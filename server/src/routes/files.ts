@@ -86,12 +86,16 @@ const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
  */
 type Embedders = 'cross-origin' | 'same-site';
 
+/** How long a browser may keep a file: for good (its id is its content's hash), or until a signed URL expires. */
+const FOR_GOOD_SECONDS = 31_536_000;
+
 /**
  * Writes a stored file: its type as stored, never sniffed, in a sandbox that loads nothing (no script runs on the
  * gateway's origin, even from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately
- * for good, since a file id is its content's hash; a single byte range when asked (audio players seek with them).
+ * for good, since a file id is its content's hash, but no longer than `maxAgeSeconds` (a signed URL's life, so the
+ * browser's copy does not outlive it); a single byte range when asked (audio players seek with them).
  */
-function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }, embedders: Embedders): void {
+function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }, embedders: Embedders, maxAgeSeconds = FOR_GOOD_SECONDS): void {
   // Not `res.set`, which would add a charset the uploader never gave.
   res.setHeader('Content-Type', file.mediaType);
   res.set({
@@ -99,7 +103,7 @@ function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffe
     'Content-Security-Policy': FILE_POLICY,
     'Cross-Origin-Resource-Policy': embedders,
     'Content-Disposition': dispositionOf(file),
-    'Cache-Control': 'private, max-age=31536000, immutable',
+    'Cache-Control': `private, max-age=${Math.max(0, Math.min(FOR_GOOD_SECONDS, Math.floor(maxAgeSeconds)))}, immutable`,
     ETag: `"${file.id}"`,
   });
   if (req.fresh) {
@@ -157,11 +161,11 @@ export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): R
     const { id } = req.params;
     const signed = signedQueryOf({ expires: req.query['expires'], signature: req.query['signature'] });
     const owner = signed && FILE_ID.test(id) ? await files.signedOwner({ id, ...signed }) : undefined;
-    if (!owner) throw notFound(id);
+    if (!owner || !signed) throw notFound(id);
     await admitting(admitCall, identityOfOwner(owner), res);
     const file = await files.store.read(owner, id);
     if (!file) throw notFound(id);
-    sendFile(req, res, file, 'cross-origin');
+    sendFile(req, res, file, 'cross-origin', signed.expires - Date.now() / 1000);
   });
   return router;
 }
