@@ -80,30 +80,37 @@ const rfc5987ValueOf = (name: string): string => encodeURIComponent(name).replac
  */
 const FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
-/**
- * Who may embed a file (`Cross-Origin-Resource-Policy`): a signed URL anyone (whoever has it may read it anyway); a
- * signed-in read only the same site, so another site's `<img>` riding the caller's cookies learns nothing of it.
- */
-type Embedders = 'cross-origin' | 'same-site';
+/** How a file was reached: through a signed URL (`expires` in seconds, as signed) or by its signed-in owner. */
+type FileAccess = { signedUntil: number } | 'signed-in';
 
-/** How long a browser may keep a file: for good (its id is its content's hash), or until a signed URL expires. */
+/** The longest a browser keeps a file: its id is its content's hash, so the bytes at a URL never change. */
 const FOR_GOOD_SECONDS = 31_536_000;
+
+/**
+ * Who may embed a file and how long the browser keeps it. A signed URL: any site (whoever has it may read it
+ * anyway), kept until it expires and no longer. A signed-in read: the same site only, so another site's `<img>`
+ * riding the caller's cookies learns nothing of it; checked with the gateway before each reuse (a 304), since a kept
+ * copy would open without credentials in the same browser (another user, after sign-out).
+ */
+function accessHeadersOf(access: FileAccess): { 'Cross-Origin-Resource-Policy': string; 'Cache-Control': string } {
+  if (access === 'signed-in') return { 'Cross-Origin-Resource-Policy': 'same-site', 'Cache-Control': 'private, no-cache' };
+  const maxAge = Math.max(0, Math.min(FOR_GOOD_SECONDS, Math.floor(access.signedUntil - Date.now() / 1000)));
+  return { 'Cross-Origin-Resource-Policy': 'cross-origin', 'Cache-Control': `private, max-age=${maxAge}, immutable` };
+}
 
 /**
  * Writes a stored file: its type as stored, never sniffed, in a sandbox that loads nothing (no script runs on the
  * gateway's origin, even from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately
- * for good, since a file id is its content's hash, but no longer than `maxAgeSeconds` (a signed URL's life, so the
- * browser's copy does not outlive it); a single byte range when asked (audio players seek with them).
+ * as `accessHeadersOf` says; a single byte range when asked (audio players seek with them).
  */
-function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }, embedders: Embedders, maxAgeSeconds = FOR_GOOD_SECONDS): void {
+function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }, access: FileAccess): void {
   // Not `res.set`, which would add a charset the uploader never gave.
   res.setHeader('Content-Type', file.mediaType);
   res.set({
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': FILE_POLICY,
-    'Cross-Origin-Resource-Policy': embedders,
     'Content-Disposition': dispositionOf(file),
-    'Cache-Control': `private, max-age=${Math.max(0, Math.min(FOR_GOOD_SECONDS, Math.floor(maxAgeSeconds)))}, immutable`,
+    ...accessHeadersOf(access),
     ETag: `"${file.id}"`,
   });
   if (req.fresh) {
@@ -165,7 +172,7 @@ export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): R
     await admitting(admitCall, identityOfOwner(owner), res);
     const file = await files.store.read(owner, id);
     if (!file) throw notFound(id);
-    sendFile(req, res, file, 'cross-origin', signed.expires - Date.now() / 1000);
+    sendFile(req, res, file, { signedUntil: signed.expires });
   });
   return router;
 }
@@ -220,7 +227,7 @@ export function filesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router 
   router.get(`${FILES_PATH}/:id`, async (req, res) => {
     const file = await files.store.read(owner(res), req.params.id);
     if (!file) throw notFound(req.params.id);
-    sendFile(req, res, file, 'same-site');
+    sendFile(req, res, file, 'signed-in');
   });
 
   router.delete(`${FILES_PATH}/:id`, async (req, res) => {
