@@ -25,7 +25,8 @@ const FileName = z
   .string()
   .min(1, 'name must not be empty')
   .max(255, 'name is at most 255 characters')
-  .regex(/^[^\p{Cc}/\\]+$/u, 'name must not contain control characters or slashes');
+  // A lone surrogate cannot be stored as UTF-8: the name read back would not be the one the upload answered.
+  .regex(/^[^\p{Cc}\p{Surrogate}/\\]+$/u, 'name must not contain control characters, slashes or a lone UTF-16 surrogate');
 const JsonUpload = z.object({ data: z.string({ error: 'data is a data: URL (data:<media type>;base64,<bytes>)' }), name: FileName.optional() });
 const RawUploadQuery = z.object({ name: FileName.optional() });
 
