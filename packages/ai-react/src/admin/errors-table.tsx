@@ -5,6 +5,7 @@ import type { AiTheme } from '../primitives/ai-root.js';
 import { AdminPanel, ColumnHeaders, ScrollableTable, SelectField, slotClasses } from './admin-panel.js';
 import { useGatewayErrors } from '../react/use-gateway-errors.js';
 import { DEFAULT_ERRORS_TABLE_LABELS, type ErrorsTableLabels } from './operations-labels.js';
+import { VisibleName } from './visible-name.js';
 
 /** The parts of the errors table an app can add class names to. */
 export type ErrorsTableSlot = 'root' | 'header' | 'title' | 'controls' | 'input' | 'button' | 'table' | 'status' | 'error';
@@ -64,13 +65,19 @@ export function ErrorsTable(props: ErrorsTableProps): ReactNode {
                   <th scope="row">{labels.formatTime(entry.at)}</th>
                   <td>{labels.classes[entry.class]}</td>
                   <td>
-                    <code>{entry.code}</code>
+                    <code>
+                      <VisibleName name={entry.code} />
+                    </code>
                   </td>
                   <td>{labels.kinds[entry.kind]}</td>
-                  <td>{entry.model}</td>
-                  <td>{entry.feature ?? labels.none}</td>
                   <td>
-                    <code>{entry.requestId}</code>
+                    <VisibleName name={entry.model} />
+                  </td>
+                  <td>{entry.feature === null ? labels.none : <VisibleName name={entry.feature} />}</td>
+                  <td>
+                    <code>
+                      <VisibleName name={entry.requestId} />
+                    </code>
                   </td>
                 </tr>
               ))}

@@ -54,7 +54,7 @@ describe('ModelHealth', () => {
   it('shows the open circuit of the failing model and each model\'s requests and error rate from the ledger', async () => {
     renderAs(ADMIN_TOKEN, <ModelHealth refreshMs={0} />);
     const region = await screen.findByRole('region', { name: 'Model health' });
-    const circuit = await within(region).findByText(PRIMARY, { selector: 'strong' });
+    const circuit = await within(region).findByText(PRIMARY, { selector: 'strong bdi' });
     expect(circuit.closest('li')?.getAttribute('data-state')).toBe('open');
     expect(circuit.closest('li')?.textContent).toMatch(/Open\s+Model openai\/gpt-4o-mini — probe at/);
     const table = await within(region).findByRole('table', { name: 'Latency, errors and cost by model' });

@@ -6,6 +6,7 @@ import { useControllableState } from '../primitives/use-controllable-state.js';
 import { AdminPanel, ColumnHeaders, ScrollableTable, SelectField, slotClasses } from './admin-panel.js';
 import { useModelHealth } from '../react/use-model-health.js';
 import { DEFAULT_MODEL_HEALTH_LABELS, type ModelHealthLabels } from './operations-labels.js';
+import { VisibleName } from './visible-name.js';
 
 /** The parts of the model health panel an app can add class names to. */
 export type ModelHealthSlot = 'root' | 'header' | 'title' | 'controls' | 'input' | 'button' | 'circuits' | 'table' | 'status' | 'error';
@@ -71,7 +72,9 @@ export function ModelHealth(props: ModelHealthProps): ReactNode {
                   <span className={unstyled ? undefined : 'ia-model-health__badge'} data-state={circuit.state}>
                     {labels.circuitStates[circuit.state]}
                   </span>{' '}
-                  {labels.scopes[circuit.scope]} <strong>{circuit.name}</strong>
+                  {labels.scopes[circuit.scope]} <strong>
+                    <VisibleName name={circuit.name} />
+                  </strong>
                   {circuit.retryAt && <> — {labels.retryAt(labels.formatTime(circuit.retryAt))}</>}
                 </li>
               ))}
@@ -87,8 +90,10 @@ export function ModelHealth(props: ModelHealthProps): ReactNode {
                 <tbody>
                   {report.models.map((row) => (
                     <tr key={`${row.model}\u0000${row.provider ?? ''}`} data-model={row.model} data-circuit={row.circuit}>
-                      <th scope="row">{row.model}</th>
-                      <td>{row.provider ?? labels.none}</td>
+                      <th scope="row">
+                        <VisibleName name={row.model} />
+                      </th>
+                      <td>{row.provider === null ? labels.none : <VisibleName name={row.provider} />}</td>
                       <td>
                         <span className={unstyled ? undefined : 'ia-model-health__badge'} data-state={row.circuit}>
                           {labels.circuitStates[row.circuit]}

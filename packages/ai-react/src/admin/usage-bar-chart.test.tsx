@@ -40,7 +40,7 @@ describe('UsageBarChart', () => {
     const rows = [...container.querySelectorAll('.ia-usage-chart__row')];
     expect(rows.map((row) => row.getAttribute('data-tooltip'))).toEqual(['anthropic/claude-sonnet-4: $2', 'Not served: $0']);
     const label = rows[0]!.querySelector('.ia-usage-chart__label')!;
-    expect(label.innerHTML).toBe('anthropic/<wbr>claude-sonnet-4');
+    expect(label.innerHTML).toBe('<bdi>anthropic/<wbr>claude-sonnet-4</bdi>');
     expect((rows[0]!.querySelector('.ia-usage-chart__bar') as HTMLElement).style.inlineSize).toBe('100%');
     expect((rows[1]!.querySelector('.ia-usage-chart__bar') as HTMLElement).style.inlineSize).toBe('0%');
     expect(screen.getByRole('img', { name: 'Cost by model 2 bars' })).toBeTruthy();

@@ -1,8 +1,10 @@
 'use client';
-import { Fragment, useId, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
+import { showInvisibleCharacters } from '../core/invisible-characters.js';
 import { classes } from '../primitives/ai-root.js';
 import { visuallyHidden } from '../primitives/visually-hidden.js';
 import type { BarDatum } from './usage-series.js';
+import { VisibleName } from './visible-name.js';
 
 export interface UsageBarChartProps {
   title: string;
@@ -16,24 +18,6 @@ export interface UsageBarChartProps {
   dataTable?: { summary: string; labelHeader: string; valueHeader: string } | undefined;
   className?: string | undefined;
   unstyled?: boolean | undefined;
-}
-
-/**
- * A name that may break after a slash (`anthropic/` `claude-sonnet-4`) but never inside a word.
- *
- * @example
- * breakableName('openai/gpt-4o'); // ['openai/', <wbr />, 'gpt-4o']
- */
-export function breakableName(name: string): ReactNode {
-  const parts = name.split(/(?<=\/)/);
-  return parts.length === 1
-    ? name
-    : parts.map((part, index) => (
-        <Fragment key={index}>
-          {index > 0 && <wbr />}
-          {part}
-        </Fragment>
-      ));
 }
 
 /**
@@ -62,8 +46,8 @@ export function UsageBarChart({ title, description, data, format, layout, dataTa
         {layout === 'rows' ? (
           <div className={own('ia-usage-chart__rows')}>
             {data.map((datum) => (
-              <div key={datum.label} className={own('ia-usage-chart__row')} data-tooltip={`${datum.label}: ${format(datum.value)}`}>
-                <span className={own('ia-usage-chart__label')}>{breakableName(datum.label)}</span>
+              <div key={datum.label} className={own('ia-usage-chart__row')} data-tooltip={`${showInvisibleCharacters(datum.label)}: ${format(datum.value)}`}>
+                <span className={own('ia-usage-chart__label')}><VisibleName name={datum.label} /></span>
                 <span className={own('ia-usage-chart__track')}>
                   <span className={own('ia-usage-chart__bar')} style={{ inlineSize: `${share(datum.value)}%` }} />
                 </span>
@@ -89,7 +73,9 @@ export function UsageBarChart({ title, description, data, format, layout, dataTa
             <tbody>
               {data.map((datum) => (
                 <tr key={datum.label}>
-                  <th scope="row">{datum.label}</th>
+                  <th scope="row">
+                    <VisibleName name={datum.label} />
+                  </th>
                   <td data-label={dataTable.valueHeader}>{format(datum.value)}</td>
                 </tr>
               ))}
@@ -117,7 +103,7 @@ function Columns({ data, format, share, max, own }: ColumnsProps): ReactNode {
       <span className={own('ia-usage-chart__max')}>{format(max)}</span>
       <div className={own('ia-usage-chart__columns')} style={{ gridTemplateColumns: `repeat(${Math.max(1, data.length)}, minmax(0, 1fr))` }}>
         {data.map((datum) => (
-          <span key={datum.label} className={own('ia-usage-chart__column')} data-tooltip={`${datum.label}: ${format(datum.value)}`}>
+          <span key={datum.label} className={own('ia-usage-chart__column')} data-tooltip={`${showInvisibleCharacters(datum.label)}: ${format(datum.value)}`}>
             <span className={own('ia-usage-chart__bar')} style={{ blockSize: `${share(datum.value)}%` }} />
           </span>
         ))}

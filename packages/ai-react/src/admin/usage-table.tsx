@@ -1,8 +1,8 @@
 'use client';
 import type { ReactNode } from 'react';
 import type { UsagePanelLabels } from './admin-labels.js';
-import { breakableName } from './usage-bar-chart.js';
 import type { UsageRow } from './usage-series.js';
+import { VisibleName } from './visible-name.js';
 
 export interface UsageTableProps {
   caption: string;
@@ -35,7 +35,7 @@ export function UsageTable({ caption, keyHeader, rows, labels, noneLabel = label
         {rows.map((row) => (
           <tr key={row.key ?? ''} data-key={row.key ?? ''}>
             <th scope="row" data-state={row.key === null ? 'none' : undefined}>
-              {row.key === null ? noneLabel : breakableName(row.key)}
+              {row.key === null ? noneLabel : <VisibleName name={row.key} />}
             </th>
             {/* Each cell names its column, for the card layout a narrow table turns into. */}
             <td data-label={labels.requests}>{labels.formatNumber(row.requests)}</td>

@@ -1,5 +1,6 @@
 'use client';
 import { useId, useRef, useState, type ReactNode } from 'react';
+import { showInvisibleCharacters } from '../../core/invisible-characters.js';
 import type { MessageSourcePart, ToolCallState } from '../../core/message-parts.js';
 import { BanIcon } from '../../icons/ban-icon.js';
 import { CheckIcon } from '../../icons/check-icon.js';
@@ -12,13 +13,6 @@ import { hostOf } from '../../markdown/markdown.js';
 import { safeHref } from '../../markdown/safe-url.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import type { ToolCallViewProps } from './tool-call-actions.js';
-
-/**
- * Bidi controls and invisible characters (format characters, line and paragraph separators) written out as `\uXXXX`,
- * each UTF-16 unit: shown raw, `report\u202Efdp.exe` reads "reportexe.pdf" on the card that asks to run it. In JSON
- * they only occur inside strings, so the text stays the same JSON.
- */
-const visible = (text: string) => text.replace(/[\p{Cf}\u2028\u2029]/gu, (char) => char.replace(/[^]/g, (unit) => `\\u${(unit.charCodeAt(0) + 0x10000).toString(16).slice(1)}`));
 
 /** The arguments as indented JSON, or as they came when they are not JSON (still streaming, or broken). */
 function prettyJson(text: string): string {
@@ -143,13 +137,13 @@ export function ToolCallCard({ part, approve, deny, sources, className, open, on
             <>
               <p data-part="tool-heading">{labels.toolArguments}</p>
               {/* Focusable: a long result scrolls with the keyboard. */}
-              <pre tabIndex={0}>{visible(prettyJson(part.input))}</pre>
+              <pre tabIndex={0}>{showInvisibleCharacters(prettyJson(part.input))}</pre>
             </>
           ) : null}
           {part.state === 'output-available' && part.output !== undefined && !webSearch ? (
             <>
               <p data-part="tool-heading">{labels.toolResult}</p>
-              <pre tabIndex={0}>{visible(resultText(part.output))}</pre>
+              <pre tabIndex={0}>{showInvisibleCharacters(resultText(part.output))}</pre>
             </>
           ) : null}
           {found.length > 0 ? <SourceLinks sources={found} /> : null}
