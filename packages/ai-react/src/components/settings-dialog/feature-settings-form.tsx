@@ -1,5 +1,5 @@
 'use client';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { FeatureConfig } from '../../core/admin-types.js';
 import { useFeatureSettings } from '../../react/use-feature-settings.js';
 import { useModels } from '../../react/use-models.js';
@@ -56,6 +56,13 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
   const [savedVersion, setSavedVersion] = useState<number>();
   const conflict = error?.code === 'conflict';
   const busy = status === 'saving' || status === 'loading';
+  // A save the gateway refused naming a field: the field shown invalid takes the focus (the Save button keeps it
+  // when no field on show is named, and the footer's alert says why).
+  const formRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (error?.param === undefined || conflict) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [error, conflict]);
 
   if (!draft || !config) {
     return status === 'error' && error ? (
@@ -112,7 +119,7 @@ export function FeatureSettingsForm({ feature, onDirtyChange, onSaved, children 
 
   return (
     <SettingsFormContext.Provider value={form}>
-      <div className="ia-settings__form" data-status={conflict ? 'conflict' : status} data-state={unsaved ? 'dirty' : 'saved'}>
+      <div ref={formRef} className="ia-settings__form" data-status={conflict ? 'conflict' : status} data-state={unsaved ? 'dirty' : 'saved'}>
         <div className={className('body', 'ia-settings__body')}>{children ?? <SettingsDefaultSections />}</div>
         <div className={className('footer', 'ia-settings__footer')}>
           {conflict && <ConflictNotice feature={feature} base={config} currentVersion={error?.currentVersion} busy={busy} onReloadTheirs={() => void reloadTheirs()} onKeepMine={() => void keepMine()} />}

@@ -88,7 +88,7 @@ describe('SettingsDialog: the response cache', () => {
 
 describe('SettingsDialog: guardrails', () => {
   // Many clicks in jsdom against a real gateway: past 20 s on a machine at load 10 and more (it asserts no time).
-  it('adds personal data redaction and a blocklist; a pattern the gateway refuses is shown under its field; the saved guardrails apply', async () => {
+  it('adds personal data redaction and a blocklist; a pattern the gateway refuses is shown under its field and focused; the saved guardrails apply', async () => {
     const events = renderDialog('guarded');
     const guardrails = await waitFor(() => section('guardrails'));
     expect(guardrails.textContent).toContain('No guardrails');
@@ -105,6 +105,8 @@ describe('SettingsDialog: guardrails', () => {
     await events.click(button('Save'));
     await waitFor(() => expect(patterns.getAttribute('aria-invalid')).toBe('true'));
     expect(describedBy(patterns)).toContain('the pattern "(a+)+$" is refused');
+    // The field the gateway named takes the focus, so a keyboard user is where the fix goes.
+    expect(document.activeElement).toBe(patterns);
     // The footer points at the field rather than repeating the gateway's message with its path.
     expect(within(dialog()).getAllByRole('alert').map((alert) => alert.textContent)).toContain('Fix the highlighted fields to save.');
 
