@@ -28,6 +28,38 @@ describe('createSettingsDraftStore', () => {
     expect(settings.getState()).toMatchObject({ version: 2, dirty: [], base: { version: 2 } });
   });
 
+  it('keeps an edit made while a save is on its way: it stays in the draft, dirty, over the saved version', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const client = { features: { ...admin.features, update: async (...args: Parameters<AiClient['features']['update']>) => (await held, admin.features.update(...args)) } };
+    const settings = createSettingsDraftStore({ client, feature: 'drafted' });
+    await settings.getState().load();
+    const version = settings.getState().version!;
+    settings.getState().change({ systemPrompt: 'Sent.' });
+    const saving = settings.getState().save();
+    settings.getState().change({ systemPrompt: 'Typed while saving.', params: { temperature: 0.1 } });
+    release();
+    expect((await saving)?.systemPrompt).toBe('Sent.');
+    expect(settings.getState()).toMatchObject({ version: version + 1, dirty: ['systemPrompt', 'params'], draft: { systemPrompt: 'Typed while saving.', params: { temperature: 0.1 } } });
+  });
+
+  it('sends one update when save is called again while a save is on its way', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let updates = 0;
+    const client = { features: { ...admin.features, update: async (...args: Parameters<AiClient['features']['update']>) => (updates++, await held, admin.features.update(...args)) } };
+    const settings = createSettingsDraftStore({ client, feature: 'drafted' });
+    await settings.getState().load();
+    settings.getState().change({ systemPrompt: 'Saved once.' });
+    const first = settings.getState().save();
+    const second = settings.getState().save();
+    release();
+    const [one, two] = await Promise.all([first, second]);
+    expect(updates).toBe(1);
+    expect(two).toEqual(one);
+    expect(settings.getState()).toMatchObject({ status: 'ready', error: undefined, dirty: [], draft: { systemPrompt: 'Saved once.' } });
+  });
+
   it('keeps the draft on a conflict, and keeps the edits over the newer version on reload', async () => {
     const mine = createSettingsDraftStore({ client: admin, feature: 'drafted' });
     await mine.getState().load();

@@ -82,21 +82,33 @@ function pick(draft: FeatureConfigFields, fields: readonly DraftField[]): Partia
 export function createSettingsDraftStore(options: { client: Pick<AiClient, 'features'>; feature: string }): StoreApi<SettingsDraftState> {
   const { client, feature } = options;
   return createStore<SettingsDraftState>()((set, get) => {
-    // A saved configuration becomes the base; the edits still dirty stay over it.
-    const adopt = (config: FeatureConfig, keepEdits: boolean) => {
-      const { draft, dirty } = get();
-      const next = keepEdits && draft ? { ...fieldsOf(config), ...pick(draft, dirty) } : fieldsOf(config);
+    // A saved configuration becomes the base; the edits in `keep` stay over it.
+    const adopt = (config: FeatureConfig, keep: readonly DraftField[]) => {
+      const { draft } = get();
+      const next = draft ? { ...fieldsOf(config), ...pick(draft, keep) } : fieldsOf(config);
       set({ base: config, draft: next, dirty: dirtyFields(fieldsOf(config), next), version: config.version, status: 'ready', error: undefined });
       return config;
     };
-    const write = async (action: () => Promise<FeatureConfig>, keepEdits: boolean) => {
+    // One write at a time: a second while one is on its way gets its answer (a second PUT with the same version
+    // would be refused as a conflict with the first). Edits made while it is on its way stay over what it saved.
+    let writing: Promise<FeatureConfig | undefined> | undefined;
+    const write = (action: () => Promise<FeatureConfig>) => {
+      if (writing) return writing;
+      const sent = get().draft;
       set({ status: 'saving', error: undefined });
-      try {
-        return adopt(await action(), keepEdits);
-      } catch (thrown) {
-        set({ status: 'error', error: toAiError(thrown, { admin: true }) });
-        return undefined;
-      }
+      writing = (async () => {
+        try {
+          const config = await action();
+          const { draft } = get();
+          return adopt(config, sent && draft ? FIELDS.filter((field) => !sameJson(sent[field], draft[field])) : []);
+        } catch (thrown) {
+          set({ status: 'error', error: toAiError(thrown, { admin: true }) });
+          return undefined;
+        } finally {
+          writing = undefined;
+        }
+      })();
+      return writing;
     };
     const requireVersion = () => {
       const { version } = get();
@@ -115,7 +127,7 @@ export function createSettingsDraftStore(options: { client: Pick<AiClient, 'feat
       async load() {
         set({ status: 'loading', error: undefined });
         try {
-          adopt(await client.features.get(feature), true);
+          adopt(await client.features.get(feature), get().dirty);
         } catch (thrown) {
           set({ status: 'error', error: toAiError(thrown, { admin: true }) });
         }
@@ -134,15 +146,15 @@ export function createSettingsDraftStore(options: { client: Pick<AiClient, 'feat
         const { draft, dirty } = get();
         if (!draft || dirty.length === 0) return Promise.resolve(get().base);
         const version = requireVersion();
-        return write(() => client.features.update(feature, { ...pick(draft, dirty), version }), false);
+        return write(() => client.features.update(feature, { ...pick(draft, dirty), version }));
       },
       reset() {
         const expectedVersion = requireVersion();
-        return write(() => client.features.reset(feature, { expectedVersion }), false);
+        return write(() => client.features.reset(feature, { expectedVersion }));
       },
       restore(version) {
         const expectedVersion = requireVersion();
-        return write(() => client.features.restore(feature, { version, expectedVersion }), false);
+        return write(() => client.features.restore(feature, { version, expectedVersion }));
       },
       async runTest(prompt) {
         const { draft, dirty } = get();
