@@ -26,6 +26,9 @@ export interface ModelHealthProps {
 
 const WINDOWS: readonly ModelHealthWindow[] = ['15m', '1h', '24h', '7d', '30d'];
 
+/** A figure as the formatters take it: a gateway of another version may send none, or a string; that reads "—", not a crash. */
+const figure = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
 /**
  * Model health for an admin: the circuit of each upstream model and provider (open ones first, with when they are
  * probed again), and per model its latency, time to first token, tokens per second, error rate and cost per request.
@@ -99,13 +102,13 @@ export function ModelHealth(props: ModelHealthProps): ReactNode {
                           {labels.circuitStates[row.circuit]}
                         </span>
                       </td>
-                      <td>{labels.formatNumber(row.requests)}</td>
-                      <td>{labels.formatPercent(row.errorRate)}</td>
-                      <td>{labels.formatMilliseconds(row.latencyP50Ms)}</td>
-                      <td>{labels.formatMilliseconds(row.latencyP95Ms)}</td>
-                      <td>{labels.formatMilliseconds(row.timeToFirstTokenP50Ms)}</td>
-                      <td>{labels.formatNumber(row.tokensPerSecond)}</td>
-                      <td>{labels.formatMoney(row.costPerRequestUsd)}</td>
+                      <td>{labels.formatNumber(figure(row.requests))}</td>
+                      <td>{labels.formatPercent(figure(row.errorRate))}</td>
+                      <td>{labels.formatMilliseconds(figure(row.latencyP50Ms))}</td>
+                      <td>{labels.formatMilliseconds(figure(row.latencyP95Ms))}</td>
+                      <td>{labels.formatMilliseconds(figure(row.timeToFirstTokenP50Ms))}</td>
+                      <td>{labels.formatNumber(figure(row.tokensPerSecond))}</td>
+                      <td>{labels.formatMoney(figure(row.costPerRequestUsd))}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -66,3 +66,15 @@ describe('names from the gateway in the admin panels', () => {
     expectShownPlainly(screen.getByRole('rowheader'), 'user-\u202Egnp.exe', 'user-\\u202egnp.exe');
   });
 });
+
+describe('figures from the gateway in the admin panels', () => {
+  it('ModelHealth shows a dash for a figure that is no number (a string, missing) instead of failing the page', async () => {
+    const row = { model: 'openai/gpt-4o-mini', provider: null, circuit: 'closed', requests: '12', errors: 0, cancelled: 0, errorRate: '0.5', latencyP50Ms: null, latencyP95Ms: 'slow', timeToFirstTokenP50Ms: null, timeToFirstTokenP95Ms: null, costUsd: 0 };
+    const report = { from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00Z', circuitBreakers: { enabled: false }, circuits: [], models: [row] };
+    renderWith({ '/api/ai/models/health': report }, <ModelHealth refreshMs={0} />);
+    const table = await screen.findByRole('table');
+    const cells = within(within(table).getAllByRole('row')[1]!).getAllByRole('cell');
+    // Provider, circuit, requests, error rate, p50, p95, first token, tokens/s, cost/request.
+    expect(cells.map((cell) => cell.textContent)).toEqual(['—', 'Closed', '—', '—', '—', '—', '—', '—', '—']);
+  });
+});
