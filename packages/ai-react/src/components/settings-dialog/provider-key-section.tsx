@@ -1,5 +1,5 @@
 'use client';
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useProviderKey } from '../../react/use-provider-key.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 import { SettingsSection } from './settings-section.js';
@@ -17,6 +17,19 @@ export function ProviderKeySection(): ReactNode {
   const [draft, setDraft] = useState('');
   const [outcome, setOutcome] = useState<Outcome>();
   const [confirmingRemove, setConfirmingRemove] = useState(false);
+  // The remove button and its confirmation take each other's place: the focus follows, or it falls to the dialog.
+  const fieldRef = useRef<HTMLInputElement>(null);
+  const removeRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const focusNext = useRef<'remove' | 'cancel' | undefined>(undefined);
+  useEffect(() => {
+    (focusNext.current === 'cancel' ? cancelRef : focusNext.current === 'remove' ? removeRef : undefined)?.current?.focus();
+    focusNext.current = undefined;
+  }, [confirmingRemove]);
+  const confirmRemove = (confirming: boolean, focus: 'remove' | 'cancel' | undefined) => {
+    focusNext.current = focus;
+    setConfirmingRemove(confirming);
+  };
   const busy = key.status === 'saving';
   const run = async (action: Outcome, call: () => Promise<unknown>) => {
     setOutcome(undefined);
@@ -60,6 +73,7 @@ export function ProviderKeySection(): ReactNode {
         </label>
         <div className="ia-settings__control-row">
           <input
+            ref={fieldRef}
             id={id}
             className={className('input', 'ia-settings__input')}
             type="password"
@@ -86,18 +100,20 @@ export function ProviderKeySection(): ReactNode {
                 className={button('ia-settings__button--danger')}
                 disabled={busy}
                 onClick={() => {
-                  setConfirmingRemove(false);
+                  // The remove button is disabled while the key goes, and then gone: the field for a new key is next.
+                  fieldRef.current?.focus();
+                  confirmRemove(false, undefined);
                   void run('remove', () => key.remove());
                 }}
               >
                 {labels.confirmRemoveKey}
               </button>
-              <button type="button" className={button()} onClick={() => setConfirmingRemove(false)}>
+              <button ref={cancelRef} type="button" className={button()} onClick={() => confirmRemove(false, 'remove')}>
                 {labels.cancel}
               </button>
             </>
           ) : (
-            <button type="button" className={button('ia-settings__button--danger')} disabled={busy} onClick={() => setConfirmingRemove(true)}>
+            <button ref={removeRef} type="button" className={button('ia-settings__button--danger')} disabled={busy} onClick={() => confirmRemove(true, 'cancel')}>
               {labels.removeKey}
             </button>
           ))}

@@ -335,7 +335,7 @@ describe('SettingsDialog', () => {
     await expectNoAxeViolations();
   });
 
-  it('sets the OpenRouter key: a refused key is explained plainly, a good one is shown masked, tested and removed', async () => {
+  it('sets the OpenRouter key: a refused key is explained plainly, a good one is shown masked, tested and removed, the focus kept', async () => {
     const { user } = renderDialog();
     await systemPrompt();
     const masked = (key: string) => `${key.slice(0, 6)}…${key.slice(-4)}`;
@@ -358,9 +358,17 @@ describe('SettingsDialog', () => {
 
     await user.click(button('Test key'));
     await waitFor(() => expect(within(dialog()).getByText('The key works.')).toBeTruthy());
-    await user.click(button('Remove key'));
+    // By keyboard: the focus goes to Cancel (not to the page as the button it was on goes), back on a cancel, and to
+    // the key field once the key is removed.
+    button('Remove key').focus();
+    await user.keyboard('{Enter}');
+    expect(document.activeElement).toBe(button('Cancel'));
+    await user.keyboard('{Enter}');
+    expect(document.activeElement).toBe(button('Remove key'));
+    await user.keyboard('{Enter}');
     await user.click(button('Yes, remove it'));
     await waitFor(() => expect(within(dialog()).getByText('The stored key is removed.')).toBeTruthy());
+    expect(document.activeElement).toBe(field);
     expect(within(dialog()).getByText(`Key in use: ${masked(harness.upstreamKey)}`)).toBeTruthy();
   });
 });
