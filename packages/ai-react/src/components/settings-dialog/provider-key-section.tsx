@@ -1,5 +1,6 @@
 'use client';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { showInvisibleCharacters } from '../../core/invisible-characters.js';
 import { useProviderKey } from '../../react/use-provider-key.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 import { SettingsSection } from './settings-section.js';
@@ -37,11 +38,12 @@ export function ProviderKeySection(): ReactNode {
     if (done !== undefined) setOutcome(action);
     return done;
   };
+  // The key's label is OpenRouter's, as its owner typed it: a bidi control in it would reorder the limit after it.
   const message =
     key.status === 'saving'
       ? labels.savingKey
       : outcome === 'set'
-        ? labels.keyAccepted(key.facts)
+        ? labels.keyAccepted(typeof key.facts.label === 'string' ? { ...key.facts, label: showInvisibleCharacters(key.facts.label) } : key.facts)
         : outcome === 'test' && key.facts.valid
           ? labels.keyWorks
           : outcome === 'remove'

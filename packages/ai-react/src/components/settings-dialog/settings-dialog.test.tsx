@@ -371,4 +371,14 @@ describe('SettingsDialog', () => {
     expect(document.activeElement).toBe(field);
     expect(within(dialog()).getByText(`Key in use: ${masked(harness.upstreamKey)}`)).toBeTruthy();
   });
+
+  it("writes out bidi controls in the label OpenRouter gives a key, so it cannot reorder the key's limit", async () => {
+    const { user } = renderDialog();
+    await systemPrompt();
+    const account = harness.emulator.addKey({ label: 'Team\u202E key', limit: 25 });
+    await user.type(screen.getByLabelText('New OpenRouter key'), account.key);
+    await user.click(button('Replace key'));
+    await waitFor(() => expect(within(dialog()).getByText('OpenRouter accepted the key "Team\\u202e key"; limit $25.00, $25.00 left.')).toBeTruthy());
+    await admin.providerKey.remove();
+  });
 });
