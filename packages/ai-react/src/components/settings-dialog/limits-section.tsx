@@ -18,7 +18,12 @@ function limitRowsOf(limits: AiLimits | undefined, feature: string): LimitStatus
   return data.filter((row) => row.scope !== 'feature' || row.target === feature);
 }
 
-const time = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// A server of another version may leave a figure or a time out (null, a string): "—", not a dialog that throws.
+const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : '—');
+const time = (iso: unknown) => {
+  const at = typeof iso === 'string' ? new Date(iso) : undefined;
+  return at && Number.isFinite(at.getTime()) ? at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+};
 
 /** A read-only summary of the limits that apply to the feature (they are edited through the limits policy). */
 export function LimitsSection({ feature }: { feature: string }): ReactNode {
@@ -52,7 +57,7 @@ export function LimitsSection({ feature }: { feature: string }): ReactNode {
                 <th scope="row">{labels.limitScopes[row.scope] ?? row.scope}</th>
                 <td>{labels.limitKinds[row.kind] ?? row.kind}</td>
                 <td>
-                  {row.used.toLocaleString('en-US')} / {row.limit.toLocaleString('en-US')}
+                  {count(row.used)} / {count(row.limit)}
                 </td>
                 <td>{row.kind === 'concurrentRequests' ? '—' : time(row.resetsAt)}</td>
               </tr>

@@ -381,4 +381,28 @@ describe('SettingsDialog', () => {
     await waitFor(() => expect(within(dialog()).getByText('OpenRouter accepted the key "Team\\u202e key"; limit $25.00, $25.00 left.')).toBeTruthy());
     await admin.providerKey.remove();
   });
+
+  it('shows a limit whose figures are missing ("—") among the others, and the dialog stays up', async () => {
+    const limits = {
+      stopped: false,
+      stopReason: null,
+      data: [
+        { scope: 'project', target: null, kind: 'tokensPerDay', limit: 100_000, used: 1_200, remaining: 98_800, resetsAt: '2026-01-02T00:00:00Z' },
+        { scope: 'user', target: null, kind: 'requestsPerMinute', limit: 60, used: null, remaining: null, resetsAt: null },
+      ],
+    };
+    // The gateway's answers, but for its limits.
+    const fetch: typeof globalThis.fetch = (input, init) =>
+      new URL(input instanceof Request ? input.url : String(input)).pathname.endsWith('/api/ai/limits') ? Promise.resolve(Response.json(limits)) : globalThis.fetch(input, init);
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={fetch}>
+        <SettingsDialog feature="support" defaultOpen />
+      </AiProvider>,
+    );
+    await systemPrompt();
+    const table = await waitFor(() => within(document.querySelector<HTMLElement>('[data-section="limits"]')!).getByRole('table'));
+    const [, project, user] = within(table).getAllByRole('row');
+    expect(within(project!).getAllByRole('cell').map((cell) => cell.textContent)).toEqual(['Tokens per day', '1,200 / 100,000', expect.stringMatching(/2026/)]);
+    expect(within(user!).getAllByRole('cell').map((cell) => cell.textContent)).toEqual(['Requests per minute', '— / 60', '—']);
+  });
 });
