@@ -61,15 +61,16 @@ export function ErrorsTable(props: ErrorsTableProps): ReactNode {
             <ColumnHeaders headers={[labels.time, labels.class, labels.code, labels.kind, labels.model, labels.feature, labels.requestId]} />
             <tbody>
               {errors.map((entry, index) => (
+                // A gateway of another version may send a class, a kind or a time this has no words for: shown as sent.
                 <tr key={`${entry.requestId}-${entry.kind}-${index}`} data-class={entry.class} data-code={entry.code}>
-                  <th scope="row">{labels.formatTime(entry.at)}</th>
-                  <td>{labels.classes[entry.class]}</td>
+                  <th scope="row">{Number.isFinite(Date.parse(entry.at)) ? labels.formatTime(entry.at) : <VisibleName name={String(entry.at)} />}</th>
+                  <td>{labels.classes[entry.class] ?? <VisibleName name={entry.class} />}</td>
                   <td>
                     <code>
                       <VisibleName name={entry.code} />
                     </code>
                   </td>
-                  <td>{labels.kinds[entry.kind]}</td>
+                  <td>{labels.kinds[entry.kind] ?? <VisibleName name={entry.kind} />}</td>
                   <td>
                     <VisibleName name={entry.model} />
                   </td>

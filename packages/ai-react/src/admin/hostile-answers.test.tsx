@@ -78,3 +78,13 @@ describe('figures from the gateway in the admin panels', () => {
     expect(cells.map((cell) => cell.textContent)).toEqual(['—', 'Closed', '—', '—', '—', '—', '—', '—', '—']);
   });
 });
+
+describe('words from a gateway of another version in the admin panels', () => {
+  it('ErrorsTable shows a class, a kind or a time it has no words for as the gateway sent it, not a blank or "Invalid Date"', async () => {
+    const entry = { at: 'yesterday', requestId: 'req_1', kind: 'retry', class: 'moderation', code: 'flagged', endpoint: '/v1/chat/completions', feature: null, model: 'openai/gpt-4o-mini' };
+    renderWith({ '/api/ai/errors': { data: [entry] } }, <ErrorsTable />);
+    const row = (await screen.findAllByRole('row'))[1]!;
+    expect(within(row).getByRole('rowheader').textContent).toBe('yesterday');
+    expect(within(row).getAllByRole('cell').map((cell) => cell.textContent)).toEqual(['moderation', 'flagged', 'retry', 'openai/gpt-4o-mini', '—', 'req_1']);
+  });
+});
