@@ -26,8 +26,11 @@ export interface ModelHealthProps {
 
 const WINDOWS: readonly ModelHealthWindow[] = ['15m', '1h', '24h', '7d', '30d'];
 
-/** A figure as the formatters take it: a gateway of another version may send none, or a string; that reads "—", not a crash. */
-const figure = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+/**
+ * A figure as the formatters take it: a gateway of another version may send none, or a string; that reads "—", not a
+ * crash. Typed as the protocol types the figures, so a change there still breaks this widget's compile.
+ */
+const figure = (value: number | null | undefined): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
 /**
  * Model health for an admin: the circuit of each upstream model and provider (open ones first, with when they are

@@ -18,9 +18,10 @@ function limitRowsOf(limits: AiLimits | undefined, feature: string): LimitStatus
   return data.filter((row) => row.scope !== 'feature' || row.target === feature);
 }
 
-// A server of another version may leave a figure or a time out (null, a string): "—", not a dialog that throws.
-const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : '—');
-const time = (iso: unknown) => {
+// A server of another version may leave a figure or a time out (null, a string): "—", not a dialog that throws. The
+// parameters are typed as the protocol types the fields, so a change there still breaks this compile.
+const count = (value: number | null | undefined) => (typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : '—');
+const time = (iso: string | null | undefined) => {
   const at = typeof iso === 'string' ? new Date(iso) : undefined;
   return at && Number.isFinite(at.getTime()) ? at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 };
