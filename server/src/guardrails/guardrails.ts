@@ -324,8 +324,9 @@ function lastCharacters(text: string, characters: number): string | undefined {
 /**
  * The answer's checks, on every text of it the client reads (`answerSlots`, the same for a JSON answer's message and a
  * stream's delta): the content, refusal, reasoning (`reasoning` and the text of `reasoning_details`), citations,
- * audio transcript, tool calls' names and arguments, and the tokens of `logprobs` (a stream may carry none: `refuseStreamedTokens`). A JSON answer is checked whole (a
- * rule in `redact` mode rewrites it, as `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
+ * audio transcript, tool calls' names and arguments, and the tokens of `logprobs` (which a stream under a rule never
+ * carries: `refuseStreamedTokens`). A JSON answer is checked whole (a rule in `redact` mode rewrites it, as
+ * `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
  * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
  * comes whole, such as a name or a citation, on its own). In the content, refusal and reasoning (its text and
  * details), the end of what came that could still grow into a match (`Rule.holdFrom`: digits that could become a

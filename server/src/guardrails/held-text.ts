@@ -100,7 +100,8 @@ export const holdsAt = (place: string | undefined): boolean => place !== undefin
 export class HeldTexts {
   readonly #texts = new Map<string, string>();
   readonly #details = new Map<string, Json>();
-  #head: Json = {};
+  /** The stream's latest chunk: its head is read off it only when held text is sent at the end. */
+  #last: Json = {};
 
   get size(): number {
     return this.#texts.size;
@@ -133,8 +134,7 @@ export class HeldTexts {
 
   /** Notes what a chunk of the stream tells about how to write held text later: its head, its reasoning details. */
   remember(chunk: Json): void {
-    const { choices: _choices, usage: _usage, ...head } = chunk;
-    this.#head = head;
+    this.#last = chunk;
     for (const choice of Array.isArray(chunk['choices']) ? (chunk['choices'] as Json[]) : []) {
       const details = (choice['delta'] as Json | undefined)?.['reasoning_details'];
       if (!Array.isArray(details)) continue;
@@ -159,10 +159,11 @@ export class HeldTexts {
 
   /** Chunks that carry the given texts, one per choice, with the stream's head: what is held, sent at its end. */
   chunksOf(texts: Map<number, Array<[place: string, text: string]>>): Json[] {
+    const { choices: _choices, usage: _usage, ...head } = this.#last;
     return [...texts].map(([choice, places]) => {
       const delta: Json = {};
       for (const [place, text] of places) if (text !== '') this.carry(delta, choice, place, text);
-      return { ...this.#head, choices: [{ index: choice, delta, finish_reason: null }] };
+      return { ...head, choices: [{ index: choice, delta, finish_reason: null }] };
     });
   }
 }

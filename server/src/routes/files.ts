@@ -39,7 +39,6 @@ const SHOWN_INLINE = new Set([
   ...['audio/mpeg', 'audio/mp3', 'audio/mp4', 'audio/m4a', 'audio/x-m4a', 'audio/aac', 'audio/wav', 'audio/wave', 'audio/x-wav', 'audio/vnd.wave'],
   ...['audio/ogg', 'audio/opus', 'audio/webm', 'audio/flac', 'audio/x-flac', 'audio/aiff', 'audio/x-aiff'],
 ]);
-const showsInline = (mediaType: string) => SHOWN_INLINE.has(mediaType);
 
 /**
  * Where the gateway is reached, as the browser that sent `req` reached it: protocol, host and the mount path (behind
@@ -59,7 +58,7 @@ function localAddressOf(req: Request): string {
 
 /** `attachment` or `inline`, with the name (ASCII fallback, then UTF-8) when the file has one. */
 function dispositionOf(file: StoredFile): string {
-  const kind = showsInline(file.mediaType) ? 'inline' : 'attachment';
+  const kind = SHOWN_INLINE.has(file.mediaType) ? 'inline' : 'attachment';
   if (!file.name) return kind;
   const ascii = file.name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${rfc5987ValueOf(file.name)}`;
