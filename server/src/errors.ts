@@ -7,6 +7,20 @@ import { sendJson, setHeaders, type PlainErrorHandler } from './plain-http.js';
 // The wire's error codes and body are the protocol's: the server and its clients compile against one definition.
 export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from '@insforge/ai-protocol';
 
+/**
+ * Failures that sending the same request again cannot cure until someone acts (an administrator, the user), though
+ * their status is one OpenAI's SDKs retry by default (409, 5xx): the gateway's key or credit, a model with no
+ * endpoint left after the fallbacks, a missing master key, a full conversation list, a stale version.
+ */
+const NOT_CURED_BY_RETRYING: ReadonlySet<GatewayErrorCode> = new Set<GatewayErrorCode>([
+  'upstream_auth',
+  'upstream_insufficient_credits',
+  'upstream_model_unavailable',
+  'encryption_key_missing',
+  'conversation_limit_exceeded',
+  'version_conflict',
+]);
+
 /** A failure with a stable code, mapped to its HTTP status and the OpenAI error shape in one place. */
 export class GatewayError extends Error {
   readonly status: number;
@@ -14,7 +28,8 @@ export class GatewayError extends Error {
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    readonly options: { param?: string; retryAfterSeconds?: number; headers?: Record<string, string>; metadata?: ErrorMetadata; cause?: unknown } = {},
+    /** `retryable: false` marks a failure that trying again cannot cure, whatever its code (an administrator's stop). */
+    readonly options: { param?: string; retryAfterSeconds?: number; retryable?: false; headers?: Record<string, string>; metadata?: ErrorMetadata; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
@@ -29,6 +44,8 @@ export class GatewayError extends Error {
   headers(): Record<string, string> {
     const headers = { ...this.options.headers };
     if (this.options.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(0, Math.ceil(this.options.retryAfterSeconds)));
+    // OpenAI's SDKs (and every SDK generated like them) obey this header before their own status rules.
+    if (this.options.retryable === false || NOT_CURED_BY_RETRYING.has(this.code)) headers['x-should-retry'] = 'false';
     return headers;
   }
 }

@@ -365,7 +365,7 @@ export class QuotaGuard {
   async admit(subject: QuotaSubject, estimate: QuotaEstimate): Promise<Admission> {
     const limits = await (await this.policies()).get(subject.identity.projectId);
     if (limits.stopped) {
-      throw new GatewayError('service_unavailable', `AI features are paused for this project by an administrator${limits.stopReason ? `: ${limits.stopReason}` : ''}.`);
+      throw new GatewayError('service_unavailable', `AI features are paused for this project by an administrator${limits.stopReason ? `: ${limits.stopReason}` : ''}.`, { retryable: false });
     }
     const scopes = applicableScopes(limits.policy, subject);
     if (scopes.length === 0) return NO_LIMITS;

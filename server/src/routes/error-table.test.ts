@@ -122,6 +122,43 @@ describe('the error table: every failure is an OpenAI error body with its real s
     expect((await errorOf(response)).code).toBe('upstream_timeout');
   });
 
+  it('tells the openai SDK not to send again a request that fails for good, and lets it retry one that may pass', async () => {
+    // The SDK retries 409 and 5xx twice by default unless `x-should-retry: false` says otherwise: three requests (and
+    // the gateway's own upstream retries under each) for an answer that cannot change until someone acts.
+    const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${harness.url}/v1`, maxRetries: 2 });
+    const attempts = async (content: string) => {
+      const before = harness.usage.records.length;
+      const error = await client.chat.completions.create({ model: 'code', messages: [{ role: 'user', content }] }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      await expect.poll(() => harness.usage.records.length).toBeGreaterThan(before);
+      return { error: error as InstanceType<typeof OpenAI.APIError>, requests: harness.usage.records.length - before };
+    };
+    harness.emulator.addRule({ match: { contains: 'no endpoint' }, scenario: 'status=404' });
+    const gone = await attempts('no endpoint');
+    expect(gone.error).toMatchObject({ status: 502, code: 'upstream_model_unavailable' });
+    expect(gone.error.headers?.get('x-should-retry')).toBe('false');
+    expect(gone.requests).toBe(1);
+
+    const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { version: number };
+    const stop = (stopped: boolean, at: number) => fetch(`${harness.url}/api/ai/emergency-stop`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ stopped, version: at }) });
+    const stopped = (await (await stop(true, version)).json()) as { version: number };
+    try {
+      const paused = await attempts('while paused');
+      expect(paused.error).toMatchObject({ status: 503 });
+      expect(paused.error.headers?.get('x-should-retry')).toBe('false');
+      expect(paused.requests).toBe(1);
+    } finally {
+      expect((await stop(false, stopped.version)).status).toBe(200);
+    }
+
+    // Two upstream failures: the gateway's one retry does not cure them, the SDK's request after its 502 is answered.
+    harness.emulator.addRule({ match: { contains: 'flaky' }, scenario: 'status=500', times: 2 });
+    const before = harness.usage.records.length;
+    const flaky = await client.chat.completions.create({ model: 'code', messages: [{ role: 'user', content: 'flaky' }] });
+    expect(flaky.choices[0]?.message.content).toContain('flaky');
+    await expect.poll(() => harness.usage.records.slice(before).map((record) => record.status)).toEqual(['error', 'ok']);
+  });
+
   it('records rejected and failed requests in the usage log too', async () => {
     await chat(ask('x', { temperature: 9 }));
     const rejected = harness.usage.records.filter((record) => record.status === 'rejected');
