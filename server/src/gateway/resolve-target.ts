@@ -23,6 +23,8 @@ export interface Target {
 }
 
 const MODALITY_ROUTES: Record<Modality, string> = { text: '/v1/chat/completions', image: '/v1/images/generations', embedding: '/v1/embeddings' };
+/** How a message names a feature of each modality: "a text feature", "an image feature". */
+const MODALITY_NAMES: Record<Modality, string> = { text: 'a text', image: 'an image', embedding: 'an embedding' };
 
 export async function rawModelsAllowed(policy: RawModelPolicy, projectId: string): Promise<boolean> {
   return typeof policy === 'function' ? policy(projectId) : policy;
@@ -36,7 +38,7 @@ export async function resolveTarget(resolver: TargetResolver, identity: Identity
   const feature = await resolver.features.get(identity.projectId, model);
   if (feature) {
     if (feature.modality !== modality) {
-      throw new GatewayError('invalid_request', `"${model}" is a ${feature.modality} feature; call ${MODALITY_ROUTES[feature.modality]} with it.`, { param: 'model' });
+      throw new GatewayError('invalid_request', `"${model}" is ${MODALITY_NAMES[feature.modality]} feature; call ${MODALITY_ROUTES[feature.modality]} with it.`, { param: 'model' });
     }
     if (!feature.roles.includes(identity.role)) {
       throw new GatewayError('forbidden', `The "${model}" feature is not available to your role.`, { param: 'model' });

@@ -18,6 +18,16 @@ const post = (body: unknown, key = CLIENT_KEY) =>
   fetch(`${harness.url}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('POST /v1/embeddings', () => {
+  it('400 naming the route of a feature of another modality, in plain words in the SDK\'s error message', async () => {
+    const embedding = await openai.chat.completions.create({ model: 'embed', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    expect(embedding).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((embedding as Error).message).toBe('400 "embed" is an embedding feature; call /v1/embeddings with it.');
+    const image = await openai.embeddings.create({ model: 'image', input: 'x' }).catch((error: unknown) => error);
+    expect((image as Error).message).toBe('400 "image" is an image feature; call /v1/images/generations with it.');
+    const text = await openai.embeddings.create({ model: 'chat', input: 'x' }).catch((error: unknown) => error);
+    expect((text as Error).message).toBe('400 "chat" is a text feature; call /v1/chat/completions with it.');
+  });
+
   it('answers float vectors through the feature, with the real model', async () => {
     const response = await openai.embeddings.create({ model: 'embed', input: 'the quick brown fox', encoding_format: 'float' });
     expect(response.model).toBe('openai/text-embedding-3-small');
