@@ -210,6 +210,57 @@ describe('insforge-ai serve with keys made by "keys create"', () => {
   });
 });
 
+describe('insforge-ai serve and Redis', () => {
+  const start = async (flags: string[], env: Record<string, string> = {}) => {
+    const io = recordingIo();
+    const server = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', ':memory:', ...flags], { ...ENV, ...env }, io);
+    return { io, server };
+  };
+
+  it('says limits are counted in this process without Redis', async () => {
+    const { io, server } = await start([]);
+    try {
+      expect(io.lines).toContain('  limits        counted in this process (give --redis to share them between instances)');
+      expect(io.text()).not.toMatch(/Redis/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('names the Redis it shares limits, the cache and batch jobs through, and that it answers', async () => {
+    const { io, server } = await start(['--redis', 'redis://127.0.0.1:6379', '--redis-prefix', 'serve-banner-test:']);
+    try {
+      expect(io.lines).toContain('  redis         redis://127.0.0.1:6379 for limits, the response cache and batch jobs (keys serve-banner-test:…), answering');
+      expect(io.text()).not.toMatch(/warning: Redis/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('starts when Redis does not answer, and says so in the banner and a warning with what clients get, without its password', async () => {
+    const { io, server } = await start([], { REDIS_URL: 'redis://:s3cret-redis-pw@127.0.0.1:1' });
+    try {
+      expect(io.lines).toContain('  redis         redis://127.0.0.1:1 for limits, the response cache and batch jobs (keys insforge-ai:quota:…), NOT answering');
+      expect(io.text()).toMatch(/warning: Redis at redis:\/\/127\.0\.0\.1:1 does not answer \(.+\)\. Until it does, requests under a limit get 503 \(--limits-on-redis-failure fail-closed\), answers are not cached and new batch jobs get 503\./);
+      expect(io.text()).not.toContain('s3cret-redis-pw');
+      // It serves all the same: this request is under no limit.
+      const response = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+      expect(response.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('says limits are counted in this process meanwhile when it fails open', async () => {
+    const { io, server } = await start(['--redis', 'redis://127.0.0.1:1', '--limits-on-redis-failure', 'fail-open']);
+    try {
+      expect(io.text()).toMatch(/Until it does, limits are counted in this process alone \(--limits-on-redis-failure fail-open\), answers are not cached and new batch jobs get 503\./);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('insforge-ai serve and its database', () => {
   it('says where it created a new database', async () => {
     const io = recordingIo();

@@ -11,6 +11,8 @@ import { hotRoutesListener } from '../routes/hot-routes.js';
 import { DEFAULT_SQLITE_PATH } from '../store/database.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import { DatabaseConnectionError, parseDatabaseTarget, type DatabaseTarget } from '../store/database-target.js';
+import { DEFAULT_REDIS_KEY_PREFIX } from '../limits/redis-backend.js';
+import { redisSilence } from '../net/redis-client.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
 import { withoutUrlCredentials } from '../url-credentials.js';
 import { CliError, toUsageError, usageError } from './cli-error.js';
@@ -263,6 +265,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const upstreamKey = await upstreamKeyOf(stores, apiKey);
   // Keys made with `keys create` (or the admin API) let clients in as well as INSFORGE_AI_CLIENT_KEY.
   const storedKeys = await stores.clientKeys.activeCount().catch(() => 0);
+  // Limits, the response cache and batch jobs go through Redis when it is set: whether it answers now is the banner's.
+  const redisSilent = redisUrl === undefined ? undefined : await redisSilence(redisUrl);
   const metricsUrl = metricsServer ? `http://${displayHost(metricsHost)}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
 
   io.out(`InsForge AI gateway listening on ${url}${isWildcard(host) ? ` (every interface of this machine)` : ''}`);
@@ -271,6 +275,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   io.out(`  database      ${newDatabaseFile !== undefined ? `${newDatabaseFile} (created just now)` : (gateway.context.databaseLocation ?? 'custom')}`);
   io.out(`  raw model ids ${allowRawModels ? 'allowed' : 'not allowed'}`);
   io.out(`  timeouts      ${timeouts.headersTimeout / 1000} s for a request's headers, ${timeouts.requestTimeout / 1000} s for the whole request (answers are not bounded)`);
+  if (redisUrl === undefined) io.out('  limits        counted in this process (give --redis to share them between instances)');
+  else io.out(`  redis         ${withoutUrlCredentials(redisUrl)} for limits, the response cache and batch jobs (keys ${values['redis-prefix'] || DEFAULT_REDIS_KEY_PREFIX}…), ${redisSilent === undefined ? 'answering' : 'NOT answering'}`);
   if (metricsUrl) io.out(`  metrics       ${metricsUrl} (no token: keep this port private)`);
   io.out(`  client key    ${clientKey ? 'set (INSFORGE_AI_CLIENT_KEY, role user)' : 'not set'}; admin token ${adminToken ? 'set' : 'not set'}`);
   if (storedKeys > 0) io.out(`  stored keys   ${storedKeys} client key${storedKeys === 1 ? '' : 's'} in the database (insforge-ai keys list)`);
@@ -284,6 +290,10 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   if (upstreamKey.warning) io.err(`warning: ${upstreamKey.warning}`);
   if (!clientKey && storedKeys === 0) {
     io.err(`warning: INSFORGE_AI_CLIENT_KEY is not set and the standalone server has no authenticate hook, and no key is stored (insforge-ai keys create), so ${adminToken ? 'only the admin token' : 'no client'} can call the API (everything else gets 401).`);
+  }
+  if (redisUrl !== undefined && redisSilent !== undefined) {
+    const limits = onRedisFailure === 'fail-closed' ? 'requests under a limit get 503' : 'limits are counted in this process alone';
+    io.err(`warning: Redis at ${withoutUrlCredentials(redisUrl)} does not answer (${redisSilent}). Until it does, ${limits} (--limits-on-redis-failure ${onRedisFailure}), answers are not cached and new batch jobs get 503.`);
   }
   if (served.length === 0) io.err(`warning: no features loaded (--features FILE)${allowRawModels ? '; clients can only name raw model ids' : ' and raw model ids are not allowed, so every model request gets 400 model_not_found'}.`);
 

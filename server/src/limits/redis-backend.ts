@@ -14,6 +14,9 @@ export class BackendUnavailableError extends Error {
   }
 }
 
+/** The prefix of the keys the gateway writes in Redis when none is given (limits; the cache and batch jobs derive theirs). */
+export const DEFAULT_REDIS_KEY_PREFIX = 'insforge-ai:quota:';
+
 export interface RedisBackendOptions {
   /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
   url: string;
@@ -104,7 +107,7 @@ export class RedisBackend implements QuotaBackend {
 
   constructor(options: RedisBackendOptions) {
     const url = parseRedisUrl(options.url);
-    this.keyPrefix = options.keyPrefix ?? 'insforge-ai:quota:';
+    this.keyPrefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     if (this.keyPrefix.length === 0) throw new TypeError('RedisBackend: keyPrefix must not be empty.');
     const connectTimeout = options.connectTimeoutMs ?? 1000;
     const commandTimeout = options.commandTimeoutMs ?? 1000;

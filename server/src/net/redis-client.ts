@@ -35,6 +35,28 @@ export function redisUrlProblem(url: string): string | undefined {
   return readable ? undefined : `must be a redis:// or rediss:// URL (got ${JSON.stringify(withoutUrlCredentials(url))})`;
 }
 
+/**
+ * Why Redis at `url` does not answer a PING within `timeoutMs` (connection refused, an unknown host, a wrong password,
+ * no answer in time), as ioredis says it; undefined when it answers. Tries once, and leaves no client behind.
+ *
+ * @example
+ * await redisSilence('redis://127.0.0.1:1'); // 'connect ECONNREFUSED 127.0.0.1:1'
+ */
+export async function redisSilence(url: string, timeoutMs = 2_000): Promise<string | undefined> {
+  const client = createRedisClient(url, { lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  // Failures are answered by the calls below; ioredis would also emit them as unhandled 'error' events.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** ioredis' messages for a command that never reached Redis, or got no answer in time. */
 const UNREACHABLE_MESSAGES = new Set(['Command timed out', 'Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false"]);
 /** Replies that mean "this Redis cannot serve now" (loading, a read-only replica, failing over) rather than a bug. */
