@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStore } from '../jobs/job-store.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
@@ -91,6 +92,32 @@ describe('insforge-ai keys', () => {
       expect(JSON.stringify(entries)).not.toContain(key);
     } finally {
       await stores.close();
+    }
+  });
+
+  it('cancels the batch jobs a revoked key created, and says how many', async () => {
+    const created = await cli(['keys', 'create', '--label', 'nightly script']);
+    const scriptKeyId = /client key (\S+) /.exec(created.err)![1]!;
+    const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
+    let jobIds: string[];
+    try {
+      const jobs = new JobStore(stores.database.db, stores.clock.now);
+      const make = (clientKeyId: string) => jobs.create({ identity: { projectId: 'default', role: 'user', clientKeyId }, kind: 'chat', options: {}, items: [{ model: 'chat', messages: [] }], worstCaseUsd: 0.01 });
+      jobIds = [(await make(scriptKeyId)).id, (await make(scriptKeyId)).id, (await make('another-key')).id];
+    } finally {
+      await stores.close();
+    }
+    const revoked = await cli(['keys', 'revoke', scriptKeyId]);
+    expect(revoked.exitCode).toBe(0);
+    expect(revoked.out).toEqual([expect.stringContaining(`Revoked client key ${scriptKeyId}`), 'Cancelled 2 batch jobs it created that had work left.']);
+    const after = await openGatewayStores({ database, defaultProjectId: 'default' });
+    try {
+      const jobs = new JobStore(after.database.db, after.clock.now);
+      const statuses = await Promise.all(jobIds.map(async (jobId) => (await jobs.get(jobId))?.status));
+      expect(statuses).toEqual(['cancelled', 'cancelled', 'queued']);
+      expect((await jobs.summary(jobIds[0]!))?.counts.cancelled).toBe(1);
+    } finally {
+      await after.close();
     }
   });
 

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.js';
+import { revokeClientKey } from '../jobs/revoke-client-key.js';
 import { CLIENT_KEY_LIMITS } from '../store/client-key-store.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
@@ -19,7 +20,8 @@ shown once, when it is created.
   insforge-ai keys list            a table of the project's keys (never the keys): id, label, prefix, role,
                                    created, last used, revoked
   insforge-ai keys revoke ID       revokes a key; requests with it get 401 from then on (a gateway on Postgres
-                                   hears it at once, one on SQLite within 5 seconds)
+                                   hears it at once, one on SQLite within 5 seconds), and the batch jobs it
+                                   created that have work left are cancelled
 
 Options:
 ${STORE_OPTIONS_HELP}
@@ -76,9 +78,9 @@ async function revoke(argv: readonly string[], env: CliEnvironment, io: CliIo): 
   const [id] = expectPositionals(positionals, ['id'], 'keys revoke') as [string];
   const target = storeTarget(values, env);
   const startedAt = Date.now();
-  const record = await withGatewayStores(target, async (stores) => {
+  const { record, cancelledJobs } = await withGatewayStores(target, async (stores) => {
     try {
-      return await stores.clientKeys.revoke(target.projectId, id, ACTOR);
+      return await revokeClientKey(stores, target.projectId, id, ACTOR);
     } catch (error) {
       if (error instanceof GatewayError && error.code === 'not_found') throw new CliError(`no client key ${id} in project "${target.projectId}" (see "insforge-ai keys list")`, 1, { cause: error });
       throw error;
@@ -86,5 +88,6 @@ async function revoke(argv: readonly string[], env: CliEnvironment, io: CliIo): 
   });
   const already = record.revokedAt !== null && record.revokedAt < startedAt;
   io.out(printable(already ? `Client key ${record.id} ("${record.label}") was already revoked at ${formatTime(record.revokedAt)}.` : `Revoked client key ${record.id} ("${record.label}", ${record.prefix}…).`));
+  if (cancelledJobs > 0) io.out(`Cancelled ${cancelledJobs} batch job${cancelledJobs === 1 ? '' : 's'} it created that had work left.`);
   return 0;
 }

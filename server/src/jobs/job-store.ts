@@ -290,10 +290,25 @@ export class JobStore {
    * (its worker had yet to mark it completed, or died first): it is marked completed instead. `not-cancellable`
    * when it was completed or cancelled already.
    */
-  async cancel(id: string): Promise<'cancelled' | 'finished' | 'not-cancellable'> {
+  async cancel(id: string, reason = 'Cancelled.'): Promise<'cancelled' | 'finished' | 'not-cancellable'> {
     const unfinished = this.db.selectFrom('batch_job_items').select('position').where('job_id', '=', id).where('status', 'in', ['pending', 'running']);
-    if (await this.#transitionWhere(id, ['queued', 'running', 'paused'], 'cancelled', 'Cancelled.', (eb) => eb.exists(unfinished))) return 'cancelled';
+    if (await this.#transitionWhere(id, ['queued', 'running', 'paused'], 'cancelled', reason, (eb) => eb.exists(unfinished))) return 'cancelled';
     return (await this.#transitionWhere(id, ['queued', 'running', 'paused'], 'completed', null, (eb) => eb.not(eb.exists(unfinished)))) ? 'finished' : 'not-cancellable';
+  }
+
+  /**
+   * Cancels the jobs a client key created that have work left, as `cancel` and `cancelUnfinished` cancel one, with
+   * `reason`; returns how many. The workers running them abort their items in flight at their next look.
+   */
+  async cancelOfClientKey(projectId: string, clientKeyId: string, reason: string): Promise<number> {
+    const jobs = await this.db.selectFrom('batch_jobs').select('id').where('project_id', '=', projectId).where('client_key_id', '=', clientKeyId).where('status', 'in', ['queued', 'running', 'paused']).execute();
+    let cancelled = 0;
+    for (const { id } of jobs) {
+      if ((await this.cancel(id, reason)) !== 'cancelled') continue;
+      await this.cancelUnfinished(id);
+      cancelled += 1;
+    }
+    return cancelled;
   }
 
   /** Moves a job to `status` if it is in one of `from`; false when it was not (cancelled meanwhile, say). */

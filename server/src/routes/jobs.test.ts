@@ -352,3 +352,34 @@ describe('cancelling a job', () => {
     expect(harness.usage.records.filter((record) => record.jobId === id).every((record) => record.status === 'cancelled')).toBe(true);
   });
 });
+
+describe('revoking the client key that created a job', () => {
+  it('cancels its jobs with work left, with the reason, and aborts their items in flight upstream; other keys’ jobs go on', async () => {
+    harness.emulator.addRule({ match: { contains: 'slow-revoke' }, scenario: 'tps=5;tokens=400' });
+    const made = await call('POST', '/api/ai/keys', { label: 'leaked script key' }, ADMIN_TOKEN);
+    expect(made.status).toBe(201);
+    const leaked = made.body.key as string;
+    const before = harness.emulator.generations().length;
+    const created = await call('POST', '/api/ai/jobs', { type: 'chat', items: Array.from({ length: 10 }, (_, index) => ({ model: 'chat', messages: [{ role: 'user', content: `slow-revoke ${index}` }] })) }, leaked);
+    expect(created.status).toBe(202);
+    const id = created.body.id as string;
+    const other = await call('POST', '/api/ai/jobs', { type: 'chat', items: [{ model: 'chat', messages: [{ role: 'user', content: 'quick' }] }] }, SERVICE_KEY);
+    const running = await waitFor(() => {
+      const generations = harness.emulator.generations({ status: 'running' }).filter((generation) => JSON.stringify(generation.request).includes('slow-revoke'));
+      return generations.length === 4 ? generations : undefined;
+    });
+    const revoked = await call('DELETE', `/api/ai/keys/${made.body.id as string}`, undefined, ADMIN_TOKEN);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.cancelledJobs).toBe(1);
+    const job = (await call('GET', `/api/ai/jobs/${id}`, undefined, ADMIN_TOKEN)).body;
+    expect(job.status).toBe('cancelled');
+    expect(job.statusReason).toBe('Cancelled: the client key that created this job was revoked.');
+    expect(job.progress.pending).toBe(0);
+    for (const generation of running) expect((await harness.emulator.waitForGeneration(generation.id)).clientClosed).toBe(true);
+    expect((await call('GET', `/api/ai/jobs/${id}`, undefined, leaked)).status).toBe(401);
+    // No item of it started after the revocation.
+    expect(harness.emulator.generations().filter((generation) => JSON.stringify(generation.request).includes('slow-revoke')).length).toBe(4);
+    expect(harness.emulator.generations().length - before).toBeLessThanOrEqual(5);
+    expect((await waitForJob(other.body.id as string, ['completed'], 30_000, SERVICE_KEY)).progress.done).toBe(1);
+  });
+});

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parseRequest } from '../../gateway/chat-request.js';
-import { CLIENT_KEY_LIMITS, type ClientKeyRecord, type SqlClientKeyStore } from '../../store/client-key-store.js';
+import { revokeClientKey } from '../../jobs/revoke-client-key.js';
+import { CLIENT_KEY_LIMITS, type ClientKeyRecord } from '../../store/client-key-store.js';
+import type { GatewayStores } from '../../store/gateway-stores.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
 import { isoTime } from '../iso-time.js';
 import { adminActor } from './admin-actor.js';
@@ -32,9 +34,10 @@ const toResponse = (record: ClientKeyRecord): ClientKeyResponse => ({
  * Client API keys of the project: create (the key is in that one response only), list, revoke.
  *
  * @example
- * router.use(clientKeysRouter(stores.clientKeys));
+ * router.use(clientKeysRouter(stores));
  */
-export function clientKeysRouter(keys: SqlClientKeyStore): Router {
+export function clientKeysRouter(stores: GatewayStores): Router {
+  const keys = stores.clientKeys;
   const router = Router();
   const path = '/api/ai/keys';
   // Every route below is for admins only: 403 for a user.
@@ -51,10 +54,12 @@ export function clientKeysRouter(keys: SqlClientKeyStore): Router {
     res.json({ data: (await keys.list(identityOf(res).projectId)).map(toResponse) });
   });
 
-  // Revoking keeps the record (label, last use) for the audit trail; the key stops authenticating at once.
+  // Revoking keeps the record (label, last use) for the audit trail; the key stops authenticating at once, and the
+  // batch jobs it created are cancelled (how many, in `cancelledJobs`).
   router.delete(`${path}/:id` as const, async (req, res) => {
     const identity = identityOf(res);
-    res.json(toResponse(await keys.revoke(identity.projectId, req.params.id, adminActor(identity))));
+    const { record, cancelledJobs } = await revokeClientKey(stores, identity.projectId, req.params.id, adminActor(identity));
+    res.json({ ...toResponse(record), cancelledJobs });
   });
 
   return router;

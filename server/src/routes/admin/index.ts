@@ -27,7 +27,7 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores, host
   router.use(catalogRouter(context));
   router.use(liveTestRouter(context, stores.features, stores.audit));
   router.use(configurationsRouter(stores.features));
-  router.use(clientKeysRouter(stores.clientKeys));
+  router.use(clientKeysRouter(stores));
   router.use(providerKeyRouter(context, stores.providerKeys, stores.audit, hostProjectId));
   router.use(auditRouter(stores.audit));
   router.use(limitsAdminRouter(stores.limits, webhooks));
