@@ -15,7 +15,7 @@ describe('signed file URLs', () => {
 
   it('serve one owner\'s file until they expire, and nothing else', () => {
     const url = signer.url('https://app.example/ai/', alice, id, NOW);
-    expect(url).toMatch(new RegExp(`^https://app\\.example/ai/api/ai/files/${id}\\?expires=\\d+&signature=[\\w-]{43}$`));
+    expect(url).toMatch(new RegExp(`^https://app\\.example/ai/api/ai/files/${id}\\?expires=\\d+&owner=[\\w-]+&signature=[\\w-]{43}$`));
     const signed = parseSignedFileUrl(url)!;
     expect(signed.id).toBe(id);
     expect(signed.expires * 1000).toBeGreaterThanOrEqual(NOW + 3_600_000);
@@ -27,6 +27,21 @@ describe('signed file URLs', () => {
     expect(signer.verify(alice, fileIdOf(Buffer.from('another')), signed, { now: NOW })).toBe(false);
     expect(signer.verify(alice, id, { ...signed, expires: signed.expires + 300 }, { now: NOW })).toBe(false);
     expect(new FileUrlSigner([randomBytes(32)]).verify(alice, id, signed, { now: NOW })).toBe(false);
+  });
+
+  it('name their owner sealed: readable by the gateway alone, and by no other gateway', () => {
+    const url = signer.url('https://a', alice, id, NOW);
+    const signed = parseSignedFileUrl(url)!;
+    expect(signer.ownerOf(signed.owner!)).toEqual(alice);
+    // Nothing of the owner shows, in any spelling a reader could undo.
+    for (const spelling of ['alice', 'p1', Buffer.from('alice').toString('base64url'), Buffer.from('"user:alice"').toString('base64url').slice(0, 8)]) expect(url).not.toContain(spelling);
+    expect(new FileUrlSigner([randomBytes(32)]).ownerOf(signed.owner!)).toBeUndefined();
+    const flipped = `${signed.owner![0] === 'A' ? 'B' : 'A'}${signed.owner!.slice(1)}`;
+    expect(signer.ownerOf(flipped)).toBeUndefined();
+    expect(signer.ownerOf('A'.repeat(60))).toBeUndefined();
+    // Another owner's URL of the same file seals another owner.
+    const bob = { ...alice, owner: 'user:bob' };
+    expect(parseSignedFileUrl(signer.url('https://a', bob, id, NOW))!.owner).not.toBe(signed.owner);
   });
 
   it('give the same URL for reads a few minutes apart, so a browser caches the file', () => {
@@ -51,6 +66,8 @@ describe('signed file URLs', () => {
       expect(parseSignedFileUrl(value)).toBeUndefined();
     }
     expect(parseSignedFileUrl(`/ai/api/ai/files/${id}?expires=12&signature=${'A'.repeat(43)}`)).toEqual({ id, expires: 12, signature: 'A'.repeat(43) });
+    expect(parseSignedFileUrl(`/ai/api/ai/files/${id}?expires=12&owner=${'B'.repeat(60)}&signature=${'A'.repeat(43)}`)).toEqual({ id, expires: 12, owner: 'B'.repeat(60), signature: 'A'.repeat(43) });
+    expect(parseSignedFileUrl(`/ai/api/ai/files/${id}?expires=12&owner=not*base64&signature=${'A'.repeat(43)}`)).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import { FILE_ID, type FileOwner } from './file-store.js';
 
 /**
@@ -38,10 +38,15 @@ export function parseFileReference(value: string): { id: string; header: string 
   return match?.[1] === undefined ? undefined : { id: match[1], header: match[2] };
 }
 
-/** A signed file URL's parts, read from any origin: `…/api/ai/files/<id>?expires=<seconds>&signature=<mac>`. */
+/**
+ * A signed file URL's parts, read from any origin: `…/api/ai/files/<id>?expires=<seconds>&owner=<sealed>&signature=<mac>`
+ * (URLs signed before they named their owner have no `owner`).
+ */
 export interface SignedFileUrl {
   id: string;
   expires: number;
+  /** The owner it was signed for, sealed (`FileUrlSigner.ownerOf` opens it). */
+  owner?: string | undefined;
   signature: string;
 }
 
@@ -60,15 +65,22 @@ export function parseSignedFileUrl(value: string): SignedFileUrl | undefined {
     return undefined;
   }
   const id = SIGNED_PATH.exec(url.pathname)?.[1];
-  const parts = signedQueryOf({ expires: url.searchParams.get('expires'), signature: url.searchParams.get('signature') });
+  const parts = signedQueryOf({ expires: url.searchParams.get('expires'), owner: url.searchParams.get('owner') ?? undefined, signature: url.searchParams.get('signature') });
   return id === undefined || parts === undefined ? undefined : { id, ...parts };
 }
 
-/** `expires` (whole seconds) and `signature` from a query, when both are there and well formed. */
-export function signedQueryOf(query: { expires?: unknown; signature?: unknown }): { expires: number; signature: string } | undefined {
-  const { expires, signature } = query;
+/** A sealed owner: base64url of a 12-byte nonce, the sealed project and owner ids (at most 256 each) and a 16-byte tag. */
+const SEALED_OWNER = /^[A-Za-z0-9_-]{40,1400}$/;
+
+/**
+ * `expires` (whole seconds), `signature` and, when there, `owner` from a query, when all are well formed (an `owner`
+ * given but malformed refuses the whole).
+ */
+export function signedQueryOf(query: { expires?: unknown; owner?: unknown; signature?: unknown }): Omit<SignedFileUrl, 'id'> | undefined {
+  const { expires, owner, signature } = query;
   if (typeof expires !== 'string' || !/^\d{1,12}$/.test(expires) || typeof signature !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return undefined;
-  return { expires: Number(expires), signature };
+  if (owner === undefined) return { expires: Number(expires), signature };
+  return typeof owner === 'string' && SEALED_OWNER.test(owner) ? { expires: Number(expires), owner, signature } : undefined;
 }
 
 /** How long a signed URL works: at least a minute, at most a week. */
@@ -79,7 +91,9 @@ const EXPIRY_STEP_SECONDS = 300;
 /**
  * Signs and checks file URLs: an HMAC-SHA256 over the project, the owner, the file id and the expiry, under keys
  * derived from the gateway's secret material. The first key signs; every key verifies (a rotated master key keeps
- * the URLs it signed working until they expire).
+ * the URLs it signed working until they expire). A URL names the owner it was signed for, sealed (AES-256-GCM under a
+ * key derived from the signing key, with a nonce derived from the owner, so the same owner's URLs stay the same and
+ * cache): a check opens it and computes one HMAC, however many owners hold the file, and the URL shows no user id.
  *
  * @example
  * const signer = new FileUrlSigner(keys);
@@ -88,11 +102,41 @@ const EXPIRY_STEP_SECONDS = 300;
 export class FileUrlSigner {
   readonly ttlSeconds: number;
   readonly #keys: readonly Buffer[];
+  /** The keys that seal owners, one per signing key, in the same order. */
+  readonly #sealKeys: readonly Buffer[];
 
   constructor(keys: readonly Buffer[], options: { ttlSeconds?: number | undefined } = {}) {
     if (keys.length === 0) throw new Error('FileUrlSigner needs at least one key.');
     this.#keys = keys;
+    this.#sealKeys = keys.map((key) => createHmac('sha256', key).update('file-url-owner/v1').digest());
     this.ttlSeconds = options.ttlSeconds ?? SIGNED_URL_TTL.default;
+  }
+
+  #seal(owner: FileOwner): string {
+    const key = this.#sealKeys[0] as Buffer;
+    const plain = Buffer.from(JSON.stringify([owner.projectId, owner.owner]));
+    const nonce = createHmac('sha256', key).update(plain).digest().subarray(0, 12);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    return Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString('base64url');
+  }
+
+  /** The owner a URL's `owner` parameter seals, or undefined when no key of this gateway sealed it. */
+  ownerOf(sealed: string): FileOwner | undefined {
+    const bytes = Buffer.from(sealed, 'base64url');
+    if (bytes.length < 12 + 16 + 2) return undefined;
+    for (const key of this.#sealKeys) {
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+      let plain: Buffer;
+      try {
+        plain = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+      } catch {
+        continue;
+      }
+      const parsed: unknown = JSON.parse(plain.toString('utf8'));
+      if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') return { projectId: parsed[0], owner: parsed[1] };
+    }
+    return undefined;
   }
 
   #mac(key: Buffer, owner: FileOwner, id: string, expires: number): Buffer {
@@ -104,7 +148,7 @@ export class FileUrlSigner {
   url(base: string, owner: FileOwner, id: string, now = Date.now()): string {
     const expires = Math.ceil((now / 1000 + this.ttlSeconds) / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS;
     const signature = this.#mac(this.#keys[0] as Buffer, owner, id, expires).toString('base64url');
-    return `${base.replace(/\/+$/, '')}${FILES_PATH}/${id}?expires=${expires}&signature=${signature}`;
+    return `${base.replace(/\/+$/, '')}${FILES_PATH}/${id}?expires=${expires}&owner=${this.#seal(owner)}&signature=${signature}`;
   }
 
   /** Whether the signature is this owner's for this file; an expired one is refused unless `ignoreExpiry`. */

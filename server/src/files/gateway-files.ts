@@ -85,6 +85,13 @@ export function inlineBytesOf(value: string, form: 'url' | 'base64', mediaType: 
 }
 
 /**
+ * The owners of a file a URL that names none is checked against: URLs signed before they named their owner, all
+ * expired a week after the upgrade. A file's first owners cover what those URLs were made for on a gateway whose files
+ * few owners share; checking them all would let a forged URL cost an HMAC per owner.
+ */
+const UNNAMED_OWNER_LOOKUP = 64;
+
+/**
  * The gateway's files: the store, the signer of their URLs, and where the gateway is reached. Built once the database
  * is open; routes, conversations and the chat's attachment stage share it.
  *
@@ -104,9 +111,17 @@ export class GatewayFiles {
     return this.signer.url(this.publicUrl ?? requestBase, owner, id);
   }
 
-  /** The owner a signed URL was made for, when it is valid, unexpired and the owner still holds the file. */
+  /**
+   * The owner a signed URL was made for, when it is valid and unexpired (whether that owner still holds the file is
+   * the read's to say). A URL signed before URLs named their owner (they last a week at most) is checked against the
+   * file's first `UNNAMED_OWNER_LOOKUP` owners only, so a forged one costs a bounded count of HMACs.
+   */
   async signedOwner(signed: SignedFileUrl): Promise<FileOwner | undefined> {
-    const owners = await this.store.owners(signed.id);
+    if (signed.owner !== undefined) {
+      const owner = this.signer.ownerOf(signed.owner);
+      return owner && this.signer.verify(owner, signed.id, signed) ? owner : undefined;
+    }
+    const owners = await this.store.owners(signed.id, UNNAMED_OWNER_LOOKUP);
     return owners.find((owner) => this.signer.verify(owner, signed.id, signed));
   }
 }

@@ -95,7 +95,7 @@ describe('attachments of saved conversations rest in the file store', () => {
     const urls = fileStrings(read.body).map((entry) => entry.replace(/^"[a-z_]+":"|"$/g, ''));
     const signed = urls.filter((url) => url.includes('/api/ai/files/'));
     expect(signed).toHaveLength(8);
-    for (const url of signed) expect(url).toMatch(new RegExp(`^${harness.url}/api/ai/files/[0-9a-f]{64}\\?expires=\\d+&signature=[\\w-]{43}$`));
+    for (const url of signed) expect(url).toMatch(new RegExp(`^${harness.url}/api/ai/files/[0-9a-f]{64}\\?expires=\\d+&owner=[\\w-]+&signature=[\\w-]{43}$`));
     const image = await fetch(signed[0]!);
     expect(image.status).toBe(200);
     expect(image.headers.get('content-type')).toBe('image/png');

@@ -166,7 +166,7 @@ export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): R
   router.get(`${FILES_PATH}/:id`, async (req, res, next) => {
     if (req.query['signature'] === undefined && req.query['expires'] === undefined) return next();
     const { id } = req.params;
-    const signed = signedQueryOf({ expires: req.query['expires'], signature: req.query['signature'] });
+    const signed = signedQueryOf({ expires: req.query['expires'], owner: req.query['owner'], signature: req.query['signature'] });
     const owner = signed && FILE_ID.test(id) ? await files.signedOwner({ id, ...signed }) : undefined;
     if (!owner || !signed) throw notFound(id);
     await admitting(admitCall, identityOfOwner(owner), res);

@@ -52,7 +52,7 @@ describe('POST /v1/images/generations', () => {
     const before = harness.usage.records.length;
     const response = await openai.images.generate({ prompt: 'a lighthouse at dusk', size: '1792x1024', quality: 'hd', style: 'vivid', response_format: 'url' });
     const [image] = response.data!;
-    expect(image?.url).toMatch(new RegExp(`^${harness.url}/api/ai/files/[0-9a-f]{64}\\?expires=\\d+&signature=[\\w-]{43}$`));
+    expect(image?.url).toMatch(new RegExp(`^${harness.url}/api/ai/files/[0-9a-f]{64}\\?expires=\\d+&owner=[\\w-]+&signature=[\\w-]{43}$`));
     // The URL works without credentials, as an <img src> would load it.
     const loaded = await fetch(image!.url!);
     expect(loaded.headers.get('content-type')).toBe('image/png');
