@@ -82,6 +82,23 @@ describe('caps hold when clients cancel', () => {
     expect(cancelled.at(-1)!.costUsd).toBeGreaterThan(0);
   });
 
+  it('a JSON chat cancelled after it reached OpenRouter is recorded with the tokens its token cap kept, so a cap seeded from the ledger counts them too', async () => {
+    harness.emulator.reset();
+    await setPolicy({ project: { tokensPerDay: 1_000_000 } });
+    harness.emulator.addRule({ match: { contains: 'cancel my tokens' }, scenario: 'ttft=1000' });
+    const counted = async () => ((await (await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { data: Array<{ kind: string; used: number }> }).data.find((limit) => limit.kind === 'tokensPerDay')?.used ?? 0;
+    const before = await counted();
+    expect(await abortOnceUpstream((signal) => chat({ model: 'code', max_tokens: 100, messages: [{ role: 'user', content: 'cancel my tokens' }] }, { signal }))).toBe('aborted');
+    await waitUntil(() => harness.emulator.generations({ status: 'running' }).length === 0);
+    // OpenRouter bills a JSON generation whole, cancelled or not.
+    expect(billedTokens()).toBeGreaterThan(0);
+    const record = harness.usage.records.findLast((entry) => entry.status === 'cancelled' && entry.requestedModel === 'code');
+    expect(record).toMatchObject({ costBasis: 'worst_case' });
+    const recorded = (record?.promptTokens ?? 0) + (record?.completionTokens ?? 0);
+    expect(recorded).toBeGreaterThanOrEqual(billedTokens());
+    expect(recorded).toBe((await counted()) - before);
+  });
+
   it('a stream cancelled mid-answer keeps its token reservation: cancelling cannot bypass a daily token cap', async () => {
     harness.emulator.reset();
     const cap = 2_000;

@@ -412,7 +412,14 @@ export class MeteredRequest {
     };
     // Only the fields that have a value: a record never carries a key set to undefined.
     defined(record, 'costUsd', worstCase ? this.estimate?.costUsd : figures.costUsd);
-    if (worstCase) record.costBasis = 'worst_case';
+    if (worstCase) {
+      record.costBasis = 'worst_case';
+      // The tokens stand at their worst case too, as the caps keep them: a token cap seeded from the ledger (a cap set
+      // later in the period, counters Redis lost) would otherwise count none of what OpenRouter may have made.
+      const tokens = worstCaseTokensOf(this.estimate);
+      record.promptTokens = Math.max(record.promptTokens, tokens.prompt);
+      record.completionTokens = Math.max(record.completionTokens, tokens.completion);
+    }
     defined(record, 'userId', this.identity.userId);
     defined(record, 'clientKeyId', this.identity.clientKeyId);
     defined(record, 'feature', this.feature);
