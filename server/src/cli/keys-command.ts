@@ -20,7 +20,7 @@ shown once, when it is created.
   insforge-ai keys list            a table of the project's keys (never the keys): id, label, prefix, role,
                                    created, last used, revoked
   insforge-ai keys revoke ID       revokes a key; requests with it get 401 from then on (a gateway on Postgres
-                                   hears it at once, one on SQLite within 5 seconds), and the batch jobs it
+                                   hears it within milliseconds, one on SQLite within 5 seconds), and the batch jobs it
                                    created that have work left are cancelled
 
 Options:
