@@ -33,4 +33,32 @@ describe('ChatPanel layout', () => {
     });
     expect(overflow).toEqual({ page: 0, log: 0 });
   });
+
+  it('on a phone a table too wide for the column scrolls with one-line rows, not a word per line in its text column', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--markdown-showcase', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    const table = page.locator('.ia-table').first();
+    await table.waitFor();
+    const { header, rows, scrolls } = await table.evaluate((box) => ({
+      header: box.querySelector('thead tr')!.getBoundingClientRect().height,
+      rows: [...box.querySelectorAll('tbody tr')].map((row) => row.getBoundingClientRect().height),
+      scrolls: box.scrollWidth > box.clientWidth,
+    }));
+    expect(scrolls).toBe(true);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const height of rows) expect(height).toBeLessThan(header * 1.25);
+  });
+
+  it('in forced-colours mode (Windows high contrast, which drops shadows) a keyboard focus still shows', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--conversation', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await page.emulateMedia({ forcedColors: 'active' });
+    await page.keyboard.press('Tab');
+    const button = page.getByRole('button', { name: 'New chat' });
+    await expect.poll(() => button.evaluate((element) => element === document.activeElement)).toBe(true);
+    const box = (await button.boundingBox())!;
+    const around = { x: box.x - 6, y: box.y - 6, width: box.width + 12, height: box.height + 12 };
+    const focused = await page.screenshot({ clip: around, animations: 'disabled' });
+    await button.evaluate((element) => element.blur());
+    const blurred = await page.screenshot({ clip: around, animations: 'disabled' });
+    expect(focused.equals(blurred), 'the focused button looks exactly like the unfocused one').toBe(false);
+  });
 });
