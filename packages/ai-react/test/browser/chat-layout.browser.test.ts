@@ -61,4 +61,19 @@ describe('ChatPanel layout', () => {
     const blurred = await page.screenshot({ clip: around, animations: 'disabled' });
     expect(focused.equals(blurred), 'the focused button looks exactly like the unfocused one').toBe(false);
   });
+
+  it('on a phone a dozen attached files scroll inside the composer, which leaves most of the screen to the conversation', async ({ onTestFinished }) => {
+    const viewport = { width: 390, height: 844 };
+    const page = await openStory('chatpanel--empty', { viewport, test: { onTestFinished } });
+    const files = Array.from({ length: 12 }, (_, index) => ({ name: `report-${index + 1}.pdf`, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') }));
+    await page.locator('.ia-chat-composer input[type="file"]').setInputFiles(files);
+    const chips = page.locator('.ia-chat-attachment-drafts > li');
+    await expect.poll(() => chips.count()).toBe(12);
+    const composer = (await page.locator('.ia-chat-composer').boundingBox())!;
+    expect(composer.height).toBeLessThan(viewport.height / 3);
+    // The last file can still be reached: its remove button scrolls into view.
+    const lastRemove = chips.last().getByRole('button');
+    await lastRemove.focus();
+    expect(await lastRemove.isVisible()).toBe(true);
+  });
 });
