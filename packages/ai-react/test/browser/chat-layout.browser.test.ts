@@ -76,4 +76,25 @@ describe('ChatPanel layout', () => {
     await lastRemove.focus();
     expect(await lastRemove.isVisible()).toBe(true);
   });
+
+  it('a right-to-left message reads from the right edge of its bubble, in a page written left to right', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--empty', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await page.getByRole('textbox', { name: 'Message' }).fill('مرحبا، كيف أضيف الدردشة إلى تطبيقي؟ أريد شرحا مفصلا مع أمثلة');
+    await page.keyboard.press('Enter');
+    const bubble = page.locator('li[data-role="user"] .ia-chat-content').first();
+    await bubble.waitFor();
+    const gaps = await bubble.evaluate((content) => {
+      const box = content.getBoundingClientRect();
+      const range = document.createRange();
+      range.selectNodeContents(content);
+      // The first line: a wrapped text of several direction runs has rectangles per run and line.
+      const rects = [...range.getClientRects()];
+      const top = Math.min(...rects.map((rect) => rect.top));
+      const line = rects.filter((rect) => rect.top < top + 4);
+      return { left: Math.min(...line.map((rect) => rect.left)) - box.left, right: box.right - Math.max(...line.map((rect) => rect.right)) };
+    });
+    // Padding on the right only: the text starts at the bubble's right edge.
+    expect(gaps.right).toBeLessThan(20);
+    expect(gaps.left).toBeGreaterThan(gaps.right);
+  });
 });
