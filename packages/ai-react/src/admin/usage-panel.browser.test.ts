@@ -66,4 +66,22 @@ describe('UsagePanel layout', () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(scroller.right + 0.5);
     expect(await midWordBreaks(byModel.locator('th[scope="row"]'))).toEqual([]);
   });
+
+  it('at 1280 px the Period and Chart controls have their labels above them, on one line, like a form row', async ({ onTestFinished }) => {
+    const page = await openStory('usagepanel--last-month', { viewport: { width: 1280, height: 800 }, test: { onTestFinished } });
+    await page.locator('.ia-usage__totals').waitFor();
+    const boxes = await page.evaluate(() => {
+      const period = document.querySelector('.ia-usage__header label')!;
+      const range = document.createRange();
+      range.selectNodeContents(period.firstChild!);
+      const box = (element: Element | Range) => {
+        const { top, bottom } = element.getBoundingClientRect();
+        return { top, bottom };
+      };
+      return { periodText: box(range), select: box(period.querySelector('select')!), chartText: box(document.querySelector('.ia-segmented__label')!), track: box(document.querySelector('.ia-segmented__track')!) };
+    });
+    expect(Math.abs(boxes.periodText.top - boxes.chartText.top)).toBeLessThan(4);
+    expect(boxes.periodText.bottom).toBeLessThanOrEqual(boxes.select.top);
+    expect(Math.abs(boxes.select.bottom - boxes.track.bottom)).toBeLessThan(4);
+  });
 });
