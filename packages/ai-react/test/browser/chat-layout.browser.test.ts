@@ -97,4 +97,11 @@ describe('ChatPanel layout', () => {
     expect(gaps.right).toBeLessThan(20);
     expect(gaps.left).toBeGreaterThan(gaps.right);
   });
+
+  it('on a phone the attach button keeps its square 32 px target beside a budget warning', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--with-budget', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await page.locator('.ia-chat-budget').waitFor();
+    const attach = (await page.getByRole('button', { name: 'Attach files' }).boundingBox())!;
+    expect({ width: Math.round(attach.width), height: Math.round(attach.height) }).toEqual({ width: 32, height: 32 });
+  });
 });
