@@ -104,4 +104,26 @@ describe('ChatPanel layout', () => {
     const attach = (await page.getByRole('button', { name: 'Attach files' }).boundingBox())!;
     expect({ width: Math.round(attach.width), height: Math.round(attach.height) }).toEqual({ width: 32, height: 32 });
   });
+
+  it('in a right-to-left page, a code block still reads left to right', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--conversation', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await page.evaluate(() => {
+      document.documentElement.dir = 'rtl';
+    });
+    const code = page.locator('.ia-code pre').first();
+    await code.waitFor();
+    const layout = await code.evaluate((pre) => {
+      const box = pre.getBoundingClientRect();
+      const { paddingLeft } = getComputedStyle(pre);
+      // The first line, "import { AiProvider, ChatPanel } from …": it starts at the block's left edge.
+      const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      const first = walker.nextNode()!;
+      range.setStart(first, 0);
+      range.setEnd(first, 1);
+      return { direction: getComputedStyle(pre).direction, indent: range.getBoundingClientRect().left - box.left - parseFloat(paddingLeft) };
+    });
+    expect(layout.direction).toBe('ltr');
+    expect(Math.abs(layout.indent)).toBeLessThan(2);
+  });
 });
