@@ -29,6 +29,20 @@ function sideFor(element: Element): 'top' | 'bottom' {
   return element.getBoundingClientRect().top - boundary < TOOLTIP_HEIGHT_PX ? 'bottom' : 'top';
 }
 
+/** The tooltip's widest (its max-width, min(320px, 80vw)). */
+const TOOLTIP_WIDTH_PX = 320;
+
+/**
+ * Centred on the button unless half its width would cross the window's edge (an answer's first button on a
+ * phone): then its left (or right) edge lines up with the button's.
+ */
+function alignFor(element: Element): 'left' | 'center' | 'right' {
+  const { left, width } = element.getBoundingClientRect();
+  const half = Math.min(TOOLTIP_WIDTH_PX, innerWidth * 0.8) / 2;
+  const center = left + width / 2;
+  return center < half ? 'left' : center + half > document.documentElement.clientWidth ? 'right' : 'center';
+}
+
 const costFormat = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 });
 const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
@@ -65,8 +79,8 @@ function ModelInfoView({ answer, triggerClassName, tooltipClassName, onPointerEn
   const [hovered, setHovered] = useState(false);
   const [focused, setFocused] = useState(false);
   const [dismissed, setDismissed] = useState(false);
-  const [side, setSide] = useState<'top' | 'bottom'>('top');
-  const place = (event: SyntheticEvent<Element>) => setSide(sideFor(event.currentTarget));
+  const [[side, align], setPlacement] = useState<['top' | 'bottom', 'left' | 'center' | 'right']>(['top', 'center']);
+  const place = (event: SyntheticEvent<Element>) => setPlacement([sideFor(event.currentTarget), alignFor(event.currentTarget)]);
   const id = useId();
   const open = (hovered || focused) && !dismissed;
   const state = open ? 'open' : 'closed';
@@ -110,7 +124,7 @@ function ModelInfoView({ answer, triggerClassName, tooltipClassName, onPointerEn
         <InfoIcon />
       </button>
       {open ? (
-        <div role="tooltip" id={id} className={tooltipClassName} data-state={state} data-side={side}>
+        <div role="tooltip" id={id} className={tooltipClassName} data-state={state} data-side={side} data-align={align}>
           <dl>
             {modelFacts(answer, labels).map(([term, value]) => (
               <div key={term}>

@@ -126,4 +126,20 @@ describe('ChatPanel layout', () => {
     expect(layout.direction).toBe('ltr');
     expect(Math.abs(layout.indent)).toBeLessThan(2);
   });
+
+  it('on a phone every answer\'s model info opens inside the screen, also for a button near its left edge', async ({ onTestFinished }) => {
+    const viewport = { width: 390, height: 844 };
+    const page = await openStory('chatpanel--conversation', { viewport, test: { onTestFinished } });
+    const buttons = page.getByRole('button', { name: 'Model info' });
+    await expect.poll(() => buttons.count()).toBeGreaterThan(1);
+    for (const button of await buttons.all()) {
+      await button.scrollIntoViewIfNeeded();
+      await button.focus();
+      const tooltip = page.getByRole('tooltip');
+      await tooltip.waitFor();
+      const box = (await tooltip.boundingBox())!;
+      expect({ left: box.x >= 0, right: box.x + box.width <= viewport.width }).toEqual({ left: true, right: true });
+      await button.blur();
+    }
+  });
 });
