@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openStory } from './story-page.js';
+import { colourAt, openStory } from './story-page.js';
 
 // Layout promises of ChatPanel that only a real browser can check.
 describe('ChatPanel layout', () => {
@@ -141,5 +141,26 @@ describe('ChatPanel layout', () => {
       expect({ left: box.x >= 0, right: box.x + box.width <= viewport.width }).toEqual({ left: true, right: true });
       await button.blur();
     }
+  });
+
+  it('in forced-colours mode a pressed "Good answer" and the user\'s bubble still show', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--with-feedback', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await page.emulateMedia({ forcedColors: 'active' });
+    const good = page.getByRole('button', { name: 'Good answer' }).last();
+    const bad = page.getByRole('button', { name: 'Bad answer' }).last();
+    await good.click();
+    await expect.poll(() => good.getAttribute('aria-pressed')).toBe('true');
+    await good.blur();
+    await page.mouse.move(0, 0);
+    // Just inside each button's corner: the pressed one's background differs from the other's.
+    const corner = async (button: typeof good) => {
+      const box = (await button.boundingBox())!;
+      return colourAt(page, { x: box.x + 4, y: box.y + box.height / 2 });
+    };
+    expect(await corner(good)).not.toBe(await corner(bad));
+    // The bubble's left edge is drawn: it differs from the page a few pixels further left.
+    const bubble = (await page.locator('li[data-role="user"] .ia-chat-content').last().boundingBox())!;
+    const middle = bubble.y + bubble.height / 2;
+    expect(await colourAt(page, { x: bubble.x, y: middle })).not.toBe(await colourAt(page, { x: bubble.x - 4, y: middle }));
   });
 });

@@ -236,3 +236,22 @@ export function formatViolations(violations: readonly AxeViolation[]): string {
     })
     .join('\n\n');
 }
+
+/**
+ * The colour drawn at a point of the page ("r,g,b,a"), read from a screenshot: what forced colours actually paint,
+ * which computed styles do not show.
+ *
+ * @example
+ * expect(await colourAt(page, { x: 10, y: 10 })).not.toBe('255,255,255,255');
+ */
+export async function colourAt(page: Page, point: { x: number; y: number }): Promise<string> {
+  const shot = await page.screenshot({ clip: { x: Math.round(point.x), y: Math.round(point.y), width: 1, height: 1 }, animations: 'disabled' });
+  return page.evaluate(async (png) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${png}`;
+    await image.decode();
+    const context = document.createElement('canvas').getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    return [...context.getImageData(0, 0, 1, 1).data].join(',');
+  }, shot.toString('base64'));
+}
