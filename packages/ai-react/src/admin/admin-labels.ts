@@ -4,7 +4,8 @@ import type { UsageMetric } from './usage-series.js';
 /** The periods the usage panel offers (the gateway's `period` values). */
 export type UsagePeriod = 'day' | 'week' | 'month';
 
-const money = (usd: number) => (usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(2)}`);
+// The sign before the dollar sign (a credit, a correction): `-$5.00`, not `$-5.0`.
+const money = (usd: number): string => (usd < 0 ? `-${money(-usd)}` : usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(2)}`);
 const whole = (value: number) => Math.round(value).toLocaleString('en-US');
 
 /** Every string the usage panel shows; pass some of them as `labels` to translate or reword. */

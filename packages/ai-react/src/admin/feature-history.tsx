@@ -5,6 +5,7 @@ import { AiRoot, classes, type AiTheme } from '../primitives/ai-root.js';
 import { useFeatureSettings } from '../react/use-feature-settings.js';
 import { defaultFeatureHistoryLabels, type FeatureHistoryLabels } from './admin-labels.js';
 import { describeConfigurationChange } from './configuration-changes.js';
+import { visibleNameText } from './visible-name.js';
 
 /** The parts of the history an app can add class names to. */
 export type FeatureHistorySlot = 'root' | 'title' | 'list' | 'entry' | 'changes' | 'button' | 'status' | 'error';
@@ -20,8 +21,11 @@ export interface FeatureHistoryProps {
   theme?: AiTheme | undefined;
 }
 
-/** A version seeded from the gateway's options was saved by no one (the store names its actor "seed"). */
-const actorOf = (entry: FeatureConfigVersion) => (entry.action === 'seed' ? undefined : entry.changedBy);
+/**
+ * A version seeded from the gateway's options was saved by no one (the store names its actor "seed"). Another actor is
+ * a name the host's sign-in gave (a user id): shown so it cannot pass for another, nor reorder the time after it.
+ */
+const actorOf = (entry: FeatureConfigVersion) => (entry.action === 'seed' ? undefined : visibleNameText(entry.changedBy));
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 

@@ -4,6 +4,7 @@ import type { GatewayErrorEntry, ModelHealthReport } from '@insforge/ai-protocol
 import { AiProvider } from '../react/ai-provider.js';
 import { DEFAULT_USAGE_PANEL_LABELS } from './admin-labels.js';
 import { ErrorsTable } from './errors-table.js';
+import { FeatureHistory } from './feature-history.js';
 import { ModelHealth } from './model-health.js';
 import { UsageTable } from './usage-table.js';
 
@@ -64,6 +65,28 @@ describe('names from the gateway in the admin panels', () => {
     const row = { key: 'user-\u202Egnp.exe', requests: 1, promptTokens: 1, completionTokens: 1, costUsd: 0, errors: 0, totalTokens: 2, latencyP50Ms: null };
     render(<UsageTable caption="By user" keyHeader="User" rows={[row]} labels={DEFAULT_USAGE_PANEL_LABELS} />);
     expectShownPlainly(screen.getByRole('rowheader'), 'user-\u202Egnp.exe', 'user-\\u202egnp.exe');
+  });
+});
+
+describe('who changed a feature, as FeatureHistory shows it', () => {
+  it('writes out bidi controls in the actor, isolated, so the name cannot reorder the time after it', async () => {
+    const configuration = { model: 'openai/gpt-4o-mini', systemPrompt: 'Answer briefly.', params: {} };
+    const config = { ...configuration, id: 'faq', name: 'faq', provider: 'openrouter', modelId: 'openai/gpt-4o-mini', version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin' };
+    const entry = { version: 1, action: 'create', changedBy: 'admin:\u202Enimda-eurt', changedAt: '2026-01-01T00:00:00Z', configuration };
+    renderWith({ '/api/ai/configurations/faq': config, '/api/ai/configurations/faq/history': { data: [entry] } }, <FeatureHistory feature="faq" />);
+    await screen.findByRole('heading', { name: 'Version 1' });
+    const meta = document.querySelector('.ia-history__meta')!;
+    expect(meta.textContent).not.toContain('\u202E');
+    expect(meta.textContent).toContain('by admin:\\u202enimda-eurt, ');
+  });
+
+  it('isolates an actor in a right-to-left script, so the time after it keeps its place', async () => {
+    const configuration = { model: 'openai/gpt-4o-mini', systemPrompt: 'Answer briefly.', params: {} };
+    const config = { ...configuration, id: 'faq', name: 'faq', provider: 'openrouter', modelId: 'openai/gpt-4o-mini', version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin' };
+    const entry = { version: 1, action: 'create', changedBy: 'admin:דנה', changedAt: '2026-01-01T00:00:00Z', configuration };
+    renderWith({ '/api/ai/configurations/faq': config, '/api/ai/configurations/faq/history': { data: [entry] } }, <FeatureHistory feature="faq" />);
+    await screen.findByRole('heading', { name: 'Version 1' });
+    expect(document.querySelector('.ia-history__meta')!.textContent).toContain('by \u2068admin:דנה\u2069, ');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultFeatureHistoryLabels } from './admin-labels.js';
+import { defaultSettingsDialogLabels } from '../components/settings-dialog/settings-dialog-labels.js';
+import { defaultFeatureHistoryLabels, defaultUsagePanelLabels } from './admin-labels.js';
 import { describeConfigurationChange } from './configuration-changes.js';
 import { dailySeries, usageRowOf } from './usage-series.js';
 
@@ -52,5 +53,15 @@ describe('configuration changes', () => {
       'Who may call it: admin, user → admin',
     ]);
     expect(describeConfigurationChange(base, { ...base, roles: ['user', 'admin'] }, defaultFeatureHistoryLabels)).toEqual(['Saved with no change.']);
+  });
+});
+
+describe('money as the admin widgets and the settings dialog show it', () => {
+  it('puts the sign before the dollar sign, as a credit or a key past its limit reads', () => {
+    const { formatMoney } = defaultUsagePanelLabels;
+    expect([formatMoney(0), formatMoney(0.004), formatMoney(12.5), formatMoney(-5), formatMoney(-0.004)]).toEqual(['$0', '$0.0040', '$12.50', '-$5.00', '-$0.0040']);
+    const accepted = (limitRemaining: number) => defaultSettingsDialogLabels.keyAccepted({ limit: 10, limitRemaining });
+    expect(accepted(-5)).toBe('OpenRouter accepted the key; limit $10.00, -$5.00 left.');
+    expect(accepted(0.5)).toBe('OpenRouter accepted the key; limit $10.00, $0.5000 left.');
   });
 });

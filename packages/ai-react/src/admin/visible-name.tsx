@@ -26,3 +26,18 @@ function breakableName(name: string): ReactNode {
 export function VisibleName({ name }: { name: string }): ReactNode {
   return <bdi>{breakableName(showInvisibleCharacters(name))}</bdi>;
 }
+
+/** Letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko… and their presentation forms). */
+const RIGHT_TO_LEFT = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+/**
+ * `VisibleName` for a name that goes into a sentence a label makes (a string, where no `<bdi>` fits): written out the
+ * same way and, when it holds right-to-left letters, between the Unicode isolates that do what `<bdi>` does.
+ *
+ * @example
+ * labels.by(visibleNameText(entry.changedBy), when);
+ */
+export function visibleNameText(name: string): string {
+  const shown = showInvisibleCharacters(name);
+  return RIGHT_TO_LEFT.test(shown) ? `\u2068${shown}\u2069` : shown;
+}

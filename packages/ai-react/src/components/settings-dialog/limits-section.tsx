@@ -40,7 +40,11 @@ export function LimitsSection({ feature }: { feature: string }): ReactNode {
           {labels.stopped(reason)}
         </p>
       )}
-      {status === 'error' && error && <p className={className('error', 'ia-settings__error')}>{error.userMessage}</p>}
+      {status === 'error' && error && (
+        <p role="alert" className={className('error', 'ia-settings__error')}>
+          {error.userMessage}
+        </p>
+      )}
       {status === 'ready' && rows.length === 0 && <p className="ia-settings__muted">{labels.noLimits}</p>}
       {rows.length > 0 && (
         <table className={className('table', 'ia-settings__table')}>

@@ -3,7 +3,8 @@ import type { CustomParameterMessages } from './custom-parameters.js';
 import type { ExtensionMode, ExtensionProblemMessages, ReasoningEffort } from './extension-policy.js';
 import type { NumericParameter, ParameterMessages } from './parameter-support.js';
 
-const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(value < 1 ? 4 : 2)}`;
+// The sign before the dollar sign (a key past its limit has a negative remainder): `-$5.00`, not `$-5.0000`.
+const usd = (value: number): string => (value < 0 ? `-${usd(-value)}` : `$${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(value < 1 ? 4 : 2)}`);
 const count = (value: number) => value.toLocaleString('en-US');
 
 /** Every string the settings dialog shows; pass some of them as `labels` to translate or reword. */

@@ -382,6 +382,22 @@ describe('SettingsDialog', () => {
     await admin.providerKey.remove();
   });
 
+  it('announces that the limits could not be read, in the limits section', async () => {
+    const fetch: typeof globalThis.fetch = (input, init) =>
+      new URL(input instanceof Request ? input.url : String(input)).pathname.endsWith('/api/ai/limits')
+        ? Promise.resolve(Response.json({ error: { message: 'The limits store is down.', type: 'server_error', code: 'service_unavailable' } }, { status: 503 }))
+        : globalThis.fetch(input, init);
+    render(
+      <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={fetch}>
+        <SettingsDialog feature="support" defaultOpen />
+      </AiProvider>,
+    );
+    await systemPrompt();
+    const section = document.querySelector<HTMLElement>('[data-section="limits"]')!;
+    const alert = await waitFor(() => within(section).getByRole('alert'));
+    expect(alert.textContent).not.toBe('');
+  });
+
   it('shows a limit whose figures are missing ("—") among the others, and the dialog stays up', async () => {
     const limits = {
       stopped: false,
