@@ -126,7 +126,11 @@ class ChatStream {
     this.#sawDone = opened.first === undefined;
     try {
       if (await this.#forwardStart(opened)) {
-        for await (const batch of opened.batches) if (!(await this.#forwardBatch(batch))) break;
+        for await (const batch of opened.batches) {
+          if (!(await this.#forwardBatch(batch))) break;
+          const backlog = this.clientCaughtUp();
+          if (backlog) await backlog;
+        }
       }
       // What a tap held back until the end (an output guardrail's undecided text) leaves before the closing events.
       if (this.#sawDone && this.meter.answerTaps.length > 0) for (const chunk of await endTaps(this.meter.answerTaps)) this.#send(chunk, undefined);
@@ -251,6 +255,16 @@ class ChatStream {
     if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
   }
 
+  /**
+   * Resolves once the client has taken what its connection holds beyond its buffer, or is gone; undefined while it
+   * keeps up. Meanwhile the upstream body is read no further, so a client that reads slowly (or not at all) leaves the
+   * rest of the answer upstream, not in the gateway's memory.
+   */
+  clientCaughtUp(): Promise<void> | undefined {
+    this.flushPending();
+    return untilDrained(this.res, this.meter.signal);
+  }
+
   flushPending(): void {
     const { res } = this;
     if (this.#pending !== '' && !res.writableEnded && !res.destroyed) writeAfterHeaders(res, this.#pending);
@@ -307,6 +321,25 @@ class ChatStream {
   }
 }
 
+/**
+ * Waits while a response holds more than its buffer's worth unsent (a client reading slower than the answer comes):
+ * until it drains, closes, or `signal` aborts (the deadline, a shutdown). Undefined when there is nothing to wait for.
+ */
+function untilDrained(res: ServerResponse, signal: AbortSignal): Promise<void> | undefined {
+  if (!res.writableNeedDrain || res.writableEnded || res.destroyed || signal.aborted) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+    signal.addEventListener('abort', done);
+  });
+}
+
 /** Module functions rather than a closure per stream: the timer and the tick get the stream as their argument. */
 const sendHeartbeat = (stream: ChatStream) => stream.heartbeat();
 const flushPendingOf = (stream: ChatStream) => stream.flushPending();
@@ -332,6 +365,10 @@ class PlainRuns implements RawEvents {
 
   textOf(data: string): readonly [start: number, end: number] | undefined {
     return this.plainChunks.textOf(data);
+  }
+
+  caughtUp(): Promise<void> | undefined {
+    return this.stream.clientCaughtUp();
   }
 }
 

@@ -21,6 +21,11 @@ export interface RawEvents {
   forward(bytes: Buffer, count: number): void;
   /** For an event of the kind its runs take, where its one piece of text lies in its data (see `KeyWatch.take`). */
   textOf?(data: string): readonly [start: number, end: number] | undefined;
+  /**
+   * Resolves once what it forwarded has left (undefined when nothing waits): the body is not read again before, so a
+   * slow reader of the forwarded runs holds the rest of the body back instead of it piling up in memory.
+   */
+  caughtUp?(): Promise<void> | undefined;
 }
 
 /** How `readSseBatches` reads a body. */
@@ -107,6 +112,8 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
       chunk = undefined;
       bytes = undefined;
       ready = undefined;
+      const backlog = raw?.caughtUp?.();
+      if (backlog) await backlog;
       open = false;
       read = await reads.next();
       if (read.done === true) break;

@@ -1,0 +1,106 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+
+// An answer far larger than every buffer between the upstream and a client (the sockets' kernel buffers are a few MB
+// each on loopback): a gateway that reads it all for a client that reads nothing holds all of it in memory.
+const ANSWER_BYTES = 96 * 1024 * 1024;
+const event = (text: string) =>
+  `data: ${JSON.stringify({ id: 'gen-slow-1', provider: 'OpenAI', model: 'openai/gpt-4o-mini', object: 'chat.completion.chunk', created: 1, choices: [{ index: 0, delta: { role: 'assistant', content: text }, finish_reason: null, native_finish_reason: null, logprobs: null }] })}\n\n`;
+// Events of 1 KiB, so that socket reads (64 KiB at most) mostly hold whole events, which leave without being parsed.
+const EVENT = event('x'.repeat(1024 - event('').length));
+const READ = Buffer.from(EVENT.repeat(64));
+
+/** How far the upstream got: bytes it handed to its socket, and whether it sent the whole answer. */
+interface UpstreamProgress {
+  sent: number;
+  finished: boolean;
+  /** Resolves once it sent everything, or once its socket has taken nothing for `quietMs` (the gateway stopped reading). */
+  settled(quietMs: number): Promise<'finished' | 'held back'>;
+}
+
+let harness: Harness;
+let upstream: Server;
+let progress: UpstreamProgress;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    void (async () => {
+      for await (const piece of req) void piece;
+      if (!req.url?.endsWith('/chat/completions')) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-generation-id': 'gen-slow-1' });
+      let lastProgress = performance.now();
+      progress.settled = (quietMs) => new Promise((resolve) => {
+        const check = setInterval(() => {
+          if (progress.finished) resolve('finished');
+          else if (performance.now() - lastProgress >= quietMs) resolve('held back');
+          else return;
+          clearInterval(check);
+        }, 20);
+      });
+      res.on('close', () => (lastProgress = performance.now()));
+      while (progress.sent < ANSWER_BYTES && !res.destroyed) {
+        const more = res.write(READ);
+        progress.sent += READ.length;
+        lastProgress = performance.now();
+        if (!more) await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off('drain', go);
+            res.off('close', go);
+            resolve();
+          };
+          res.on('drain', go);
+          res.on('close', go);
+        });
+        lastProgress = performance.now();
+      }
+      if (res.destroyed) return;
+      res.end('data: [DONE]\n\n');
+      progress.finished = true;
+    })();
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/api/v1`;
+  harness = await startHarness({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], upstream: { baseUrl } });
+});
+afterAll(async () => {
+  await harness.close();
+  upstream.closeAllConnections();
+  await new Promise((resolve) => upstream.close(resolve));
+});
+
+/** Sends a streaming request on a raw socket and never reads the answer. */
+function neverReadingClient(path: string, body: unknown) {
+  const url = new URL(harness.url);
+  const text = JSON.stringify(body);
+  const socket = connect(Number(url.port), url.hostname);
+  socket.on('error', () => undefined);
+  socket.write(`POST ${url.pathname.replace(/\/$/, '')}${path} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${CLIENT_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  socket.pause();
+  return socket;
+}
+
+describe('a client that does not read its stream', () => {
+  it.each([
+    ['the OpenAI route (events forwarded as they came)', '/v1/chat/completions', { model: 'chat', stream: true, messages: [{ role: 'user', content: 'say a lot' }] }],
+    ["InsForge's route (events written again)", '/api/ai/chat/completion', { model: 'chat', stream: true, messages: [{ role: 'user', content: 'say a lot' }] }],
+  ])('on %s leaves the rest of the answer upstream instead of reading it all into memory', async (_name, path, body) => {
+    progress = { sent: 0, finished: false, settled: async () => 'finished' };
+    const records = harness.usage.records.length;
+    const socket = neverReadingClient(path, body);
+    await expect.poll(() => progress.sent).toBeGreaterThan(0);
+    // The gateway stops reading once the client's connection is full: what left the upstream is what the sockets
+    // between hold, a small part of the answer.
+    expect(await progress.settled(1_000)).toBe('held back');
+    expect(progress.sent).toBeLessThan(ANSWER_BYTES / 2);
+    // The client that leaves still stops the upstream request and gets its record.
+    socket.destroy();
+    await expect.poll(() => harness.usage.records.length).toBe(records + 1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'cancelled' });
+  });
+});
