@@ -25,7 +25,15 @@ export interface FilesOptions {
    * request (its protocol, `Host` and the gateway's mount path; behind a proxy, set Express's `trust proxy`).
    */
   publicUrl?: string;
+  /**
+   * How many bytes of file answers may wait in memory for their clients at once, in bytes: a client that reads slowly,
+   * or not at all, holds its file's bytes until it has them. Past it a read is a 503 with Retry-After. Default 256 MB.
+   */
+  maxSendingBytes?: number;
 }
+
+/** `FilesOptions.maxSendingBytes` by default: 25 files of the largest size waiting for their clients at once. */
+export const DEFAULT_MAX_SENDING_BYTES = 256 * 1024 * 1024;
 
 export const filesOptionsSchema = z
   .object({
@@ -34,6 +42,7 @@ export const filesOptionsSchema = z
     maxBytesPerOwner: z.number().int().positive().optional(),
     signedUrlTtlSeconds: z.number().int().min(SIGNED_URL_TTL.min).max(SIGNED_URL_TTL.max).optional(),
     publicUrl: z.url().optional(),
+    maxSendingBytes: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -100,11 +109,32 @@ const UNNAMED_OWNER_LOOKUP = 64;
  * files.signedUrl(owner, id, 'https://app.example/ai');
  */
 export class GatewayFiles {
+  /** Bytes of file answers not yet taken by their clients (`sending`). */
+  #sendingBytes = 0;
+
   constructor(
     readonly store: FileStore,
     readonly signer: FileUrlSigner,
     private readonly publicUrl: string | undefined,
+    private readonly maxSendingBytes = DEFAULT_MAX_SENDING_BYTES,
   ) {}
+
+  /**
+   * Counts `bytes` of a file answer as waiting for its client until `release` (its response finished or closed);
+   * undefined, counting nothing, when they would take the file answers past `maxSendingBytes` (one alone always fits).
+   */
+  sending(bytes: number): { release(): void } | undefined {
+    if (this.#sendingBytes > 0 && this.#sendingBytes + bytes > this.maxSendingBytes) return undefined;
+    this.#sendingBytes += bytes;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#sendingBytes -= bytes;
+      },
+    };
+  }
 
   /** A URL that serves the file to anyone who has it until it expires; `requestBase` unless `publicUrl` is set. */
   signedUrl(owner: FileOwner, id: string, requestBase: string): string {
@@ -131,5 +161,5 @@ export async function openGatewayFiles(db: Kysely<Database>, options: FilesOptio
   const limits = { maxFileBytes: options.maxFileBytes ?? DEFAULT_FILE_LIMITS.maxFileBytes, maxBytesPerOwner: options.maxBytesPerOwner ?? DEFAULT_FILE_LIMITS.maxBytesPerOwner };
   const store = new SqlFileStore(db, { limits, folder: options.directory === undefined ? undefined : new FolderBytes(options.directory) });
   const signer = new FileUrlSigner(await fileUrlKeys(db, encryption), { ttlSeconds: options.signedUrlTtlSeconds });
-  return new GatewayFiles(store, signer, options.publicUrl?.replace(/\/+$/, ''));
+  return new GatewayFiles(store, signer, options.publicUrl?.replace(/\/+$/, ''), options.maxSendingBytes);
 }

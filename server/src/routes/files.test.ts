@@ -323,3 +323,39 @@ describe('hostile uploads and file ids are 4xx, never 500', () => {
     expect(internalErrors()).toEqual([]);
   });
 });
+
+describe('file answers waiting for clients that do not read them', () => {
+  let capped: Harness;
+  beforeAll(async () => {
+    capped = await startHarness({ files: { maxFileBytes: 8_000_000, maxBytesPerOwner: 50_000_000, maxSendingBytes: 20_000_000 } });
+  });
+  afterAll(() => capped?.close());
+
+  /** A GET of `url` on a raw socket that never reads the answer; resolves once the request is sent. */
+  const stalledGet = (url: string) =>
+    new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+      const target = new URL(url);
+      const socket = connect(Number(target.port), target.hostname, () => {
+        socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`, () => resolve(socket));
+      });
+      socket.on('error', reject);
+      socket.pause();
+    });
+
+  it('hold at most maxSendingBytes: past it a read is a 503 with Retry-After, and a client that leaves frees its share', async () => {
+    const bytes = randomBytes(8_000_000);
+    const uploaded = await upload(bytes, 'application/octet-stream', { on: capped });
+    expect(uploaded.status).toBe(201);
+    const url = uploaded.body.url;
+    const stalled = [await stalledGet(url), await stalledGet(url)];
+    // Both answers are taken (16 MB of 20 MB); the next would pass the cap.
+    await expect.poll(async () => (await read(url)).status, { timeout: 10_000 }).toBe(503);
+    const refused = await read(url);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('service_unavailable');
+    stalled[0]!.destroy();
+    await expect.poll(async () => (await read(url)).status, { timeout: 10_000 }).toBe(200);
+    stalled[1]!.destroy();
+  });
+});

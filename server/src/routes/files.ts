@@ -103,7 +103,13 @@ function accessHeadersOf(access: FileAccess): { 'Cross-Origin-Resource-Policy': 
  * gateway's origin, even from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately
  * as `accessHeadersOf` says; a single byte range when asked (audio players seek with them).
  */
-function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffer }, access: FileAccess): void {
+/**
+ * How long a file answer may wait without its client taking a byte before the connection is closed: its bytes count
+ * against `maxSendingBytes` until then.
+ */
+const STALLED_SEND_MS = 60_000;
+
+function sendFile(req: Request, res: Response, files: GatewayFiles, file: StoredFile & { bytes: Buffer }, access: FileAccess): void {
   // Not `res.set`, which would add a charset the uploader never gave.
   res.setHeader('Content-Type', file.mediaType);
   res.set({
@@ -117,8 +123,13 @@ function sendFile(req: Request, res: Response, file: StoredFile & { bytes: Buffe
     res.status(304).end();
     return;
   }
-  res.set('Accept-Ranges', 'bytes');
   const size = file.bytes.byteLength;
+  // A range's bytes keep the whole file's in memory: the file counts whole until its client has it, or leaves.
+  const sending = files.sending(size);
+  if (!sending) throw new GatewayError('service_unavailable', 'The gateway holds as many file answers waiting for their clients as it takes at once; try again in a moment.', { retryAfterSeconds: 2 });
+  whenClosed(res, sending.release);
+  res.setTimeout(STALLED_SEND_MS, () => res.destroy());
+  res.set('Accept-Ranges', 'bytes');
   // One byte range (what audio players ask for); a range that does not fit is a 416, several ranges get the whole file.
   const ranges = req.headers.range !== undefined && (req.headers['if-range'] === undefined || req.headers['if-range'] === `"${file.id}"`) ? req.range(size) : undefined;
   // A suffix longer than the file selects all of it (RFC 9110 §14.1.2), which the range parser refuses as unsatisfiable.
@@ -172,7 +183,7 @@ export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): R
     await admitting(admitCall, identityOfOwner(owner), res);
     const file = await files.store.read(owner, id);
     if (!file) throw notFound(id);
-    sendFile(req, res, file, { signedUntil: signed.expires });
+    sendFile(req, res, files, file, { signedUntil: signed.expires });
   });
   return router;
 }
@@ -227,7 +238,7 @@ export function filesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router 
   router.get(`${FILES_PATH}/:id`, async (req, res) => {
     const file = await files.store.read(owner(res), req.params.id);
     if (!file) throw notFound(req.params.id);
-    sendFile(req, res, file, 'signed-in');
+    sendFile(req, res, files, file, 'signed-in');
   });
 
   router.delete(`${FILES_PATH}/:id`, async (req, res) => {
