@@ -1,6 +1,9 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
+/** How many bytes of a Response's body may wait unread before writes say to wait (a socket's buffer, about). */
+const BODY_QUEUE_BYTES = 64 * 1024;
+
 /** A Node request handler, as an Express app or router is. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -54,10 +57,22 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let ended = false;
   let closed = false;
-  const stream = new ReadableStream<Uint8Array>({
-    start: (control) => void (controller = control),
-    cancel: () => close(),
-  });
+  /** Whether the body's queue held its fill when last written (`writableNeedDrain`): 'drain' comes once it is read. */
+  let needDrain = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start: (control) => void (controller = control),
+      // The reader took some: a handler waiting for the queue to empty (a stream holding the upstream back) goes on.
+      pull: () => {
+        if (!needDrain) return;
+        needDrain = false;
+        res.emit('drain');
+      },
+      cancel: () => close(),
+    },
+    // As a socket's buffer: past this many bytes unread, writes answer false and the stream waits for 'drain'.
+    { highWaterMark: BODY_QUEUE_BYTES, size: (chunk) => chunk.byteLength },
+  );
   const close = () => {
     if (closed) return;
     closed = true;
@@ -96,6 +111,7 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
     // Read by the gateway to see a client that went away before a handler began (as `closed` of a socket's response).
     closed: { get: () => closed },
     writableEnded: { get: () => ended },
+    writableNeedDrain: { get: () => needDrain && !closed && !ended },
     writeHead: {
       value(status: number, ...rest: unknown[]) {
         res.statusCode = status;
@@ -112,7 +128,8 @@ export async function bridge(app: NodeHandler, request: Request): Promise<Respon
         if (bytes && bytes.byteLength > 0 && !closed && !ended) controller.enqueue(bytes);
         const done = [encoding, callback].find((item) => typeof item === 'function') as (() => void) | undefined;
         done?.();
-        return true;
+        needDrain = !closed && !ended && (controller.desiredSize ?? 0) <= 0;
+        return !needDrain;
       },
     },
     end: {

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { createAiFetchHandler } from '../fetch-handler.js';
+import { MemoryUsageSink } from '../usage/usage-record.js';
 
 // An answer far larger than every buffer between the upstream and a client (the sockets' kernel buffers are a few MB
 // each on loopback): a gateway that reads it all for a client that reads nothing holds all of it in memory.
@@ -24,6 +26,7 @@ interface UpstreamProgress {
 let harness: Harness;
 let upstream: Server;
 let progress: UpstreamProgress;
+let upstreamBaseUrl: string;
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
@@ -66,6 +69,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/api/v1`;
+  upstreamBaseUrl = baseUrl;
   harness = await startHarness({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], upstream: { baseUrl } });
 });
 afterAll(async () => {
@@ -102,5 +106,32 @@ describe('a client that does not read its stream', () => {
     socket.destroy();
     await expect.poll(() => harness.usage.records.length).toBe(records + 1);
     expect(harness.usage.records.at(-1)).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('a Response of the fetch handler whose body nobody reads', () => {
+  it('leaves the rest of the answer upstream, and cancelling the body records the request as cancelled', async () => {
+    const usage = new MemoryUsageSink();
+    const handler = createAiFetchHandler({ basePath: '/api/ai', features: [{ name: 'chat', model: 'openai/gpt-4o-mini' }], clientKeys: [{ key: CLIENT_KEY }], database: ':memory:', usage, upstream: { baseUrl: upstreamBaseUrl, apiKey: 'sk-or-v1-test' } });
+    try {
+      progress = { sent: 0, finished: false, settled: async () => 'finished' };
+      const response = await handler(
+        new Request('http://app.example/api/ai/v1/chat/completions', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'say a lot' }] }),
+        }),
+      );
+      expect(response.status).toBe(200);
+      await expect.poll(() => progress.sent).toBeGreaterThan(0);
+      // Nothing reads the body: the bridge's queue fills, and the gateway stops reading the upstream.
+      expect(await progress.settled(1_000)).toBe('held back');
+      expect(progress.sent).toBeLessThan(ANSWER_BYTES / 2);
+      await response.body?.cancel();
+      await expect.poll(() => usage.records.length).toBe(1);
+      expect(usage.records[0]).toMatchObject({ status: 'cancelled' });
+    } finally {
+      await handler.close(0);
+    }
   });
 });
