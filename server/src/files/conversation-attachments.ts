@@ -102,25 +102,40 @@ export class ConversationAttachments {
   /**
    * Stored messages as a client reads them: each reference as the data URL (or base64) it replaced, or as a signed
    * URL. A reference to a file the owner deleted stays as it is stored. Inline, the files come to at most the owner's
-   * file cap (each counted every time it is named): past it, a 413 naming the part.
+   * file cap (each counted every time it is named): past it, a 413 naming the part. What it inlines counts with the
+   * file answers waiting for their clients (`GatewayFiles.startSending`, a 503 past its cap) until `held`'s release is
+   * called (when the answer has left), or at once without `held`.
    */
-  async present<M extends Message>(owner: FileOwner, messages: readonly M[], view: AttachmentView, requestBase: string): Promise<M[]> {
+  async present<M extends Message>(owner: FileOwner, messages: readonly M[], view: AttachmentView, requestBase: string, held?: (release: () => void) => void): Promise<M[]> {
     const slots = attachmentSlots(messages, 'messages').filter((slot) => parseFileReference(slot.value));
     if (slots.length === 0) return [...messages];
     const copy = structuredClone(messages) as M[];
     const files = new Map<string, Awaited<ReturnType<GatewayFiles['store']['read']>>>();
     const inline = inlinerWithin(this.files.store.limits.maxBytesPerOwner, 'read it with ?attachments=reference, or a smaller limit');
-    for (const slot of attachmentSlots(copy, 'messages')) {
-      const reference = parseFileReference(slot.value);
-      if (!reference) continue;
-      if (view === 'reference') {
-        slot.set(this.files.signedUrl(owner, reference.id, requestBase));
-        continue;
+    const sending: Array<{ release(): void }> = [];
+    const release = () => {
+      for (const handle of sending.splice(0)) handle.release();
+    };
+    try {
+      for (const slot of attachmentSlots(copy, 'messages')) {
+        const reference = parseFileReference(slot.value);
+        if (!reference) continue;
+        if (view === 'reference') {
+          slot.set(this.files.signedUrl(owner, reference.id, requestBase));
+          continue;
+        }
+        if (!files.has(reference.id)) files.set(reference.id, await this.files.store.read(owner, reference.id));
+        const file = files.get(reference.id);
+        if (!file) continue;
+        sending.push(this.files.startSending(file.bytes.byteLength));
+        slot.set(inline(file, slot.form, reference.header, slot.path));
       }
-      if (!files.has(reference.id)) files.set(reference.id, await this.files.store.read(owner, reference.id));
-      const file = files.get(reference.id);
-      if (file) slot.set(inline(file, slot.form, reference.header, slot.path));
+    } catch (error) {
+      release();
+      throw error;
     }
+    if (held) held(release);
+    else release();
     return copy;
   }
 }

@@ -120,11 +120,14 @@ export class GatewayFiles {
   ) {}
 
   /**
-   * Counts `bytes` of a file answer as waiting for its client until `release` (its response finished or closed);
-   * undefined, counting nothing, when they would take the file answers past `maxSendingBytes` (one alone always fits).
+   * Counts `bytes` of files an answer carries (a file, a conversation's inlined attachments) as waiting for its client
+   * until `release` (its response finished or closed). Past `maxSendingBytes` (one answer alone always fits) nothing is
+   * counted, and a 503 with Retry-After is thrown.
    */
-  sending(bytes: number): { release(): void } | undefined {
-    if (this.#sendingBytes > 0 && this.#sendingBytes + bytes > this.maxSendingBytes) return undefined;
+  startSending(bytes: number): { release(): void } {
+    if (this.#sendingBytes > 0 && this.#sendingBytes + bytes > this.maxSendingBytes) {
+      throw new GatewayError('service_unavailable', 'The gateway holds as many files waiting for their clients as it takes at once; try again in a moment.', { retryAfterSeconds: 2 });
+    }
     this.#sendingBytes += bytes;
     let released = false;
     return {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
@@ -206,5 +207,46 @@ describe('a conversation read back inline is bounded by what its owner may hold'
     } finally {
       await capped.close();
     }
+  });
+});
+
+describe('conversation reads that inline files for clients that do not read them', () => {
+  let capped: Harness;
+  beforeAll(async () => {
+    capped = await startHarness({ maxBodyBytes: 20_000_000, files: { maxFileBytes: 9_000_000, maxBytesPerOwner: 50_000_000, maxSendingBytes: 20_000_000 } });
+  });
+  afterAll(() => capped?.close());
+
+  /** A GET on a raw socket that never reads the answer; resolves once the request is sent. */
+  const stalledGet = (url: string, key: string) =>
+    new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+      const target = new URL(url);
+      const socket = connect(Number(target.port), target.hostname, () => {
+        socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${key}\r\n\r\n`, () => resolve(socket));
+      });
+      socket.on('error', reject);
+      socket.pause();
+    });
+
+  it('count the files they inline with the file answers: past maxSendingBytes a read is a 503, and a client that leaves frees its share', async () => {
+    const bytes = randomBytes(8_000_000);
+    const created = await fetch(`${capped.url}/api/ai/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+      body: JSON.stringify({ messages: [{ id: 'u1', role: 'user', parts: [{ type: 'file', kind: 'file', mediaType: 'application/octet-stream', size: bytes.length, url: dataUrl('application/octet-stream', bytes) }] }] }),
+    });
+    expect(created.status).toBe(201);
+    const url = `${capped.url}/api/ai/conversations/${((await created.json()) as { id: string }).id}`;
+    const read = () => fetch(url, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    const stalled = [await stalledGet(url, CLIENT_KEY), await stalledGet(url, CLIENT_KEY)];
+    await expect.poll(async () => (await read()).status, { timeout: 10_000 }).toBe(503);
+    const refused = await read();
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('service_unavailable');
+    // With references instead, nothing is inlined and nothing waits.
+    expect((await fetch(`${url}?attachments=reference`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).status).toBe(200);
+    stalled[0]!.destroy();
+    await expect.poll(async () => (await read()).status, { timeout: 10_000 }).toBe(200);
+    stalled[1]!.destroy();
   });
 });

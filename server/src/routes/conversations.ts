@@ -132,7 +132,8 @@ export function conversationsRouter(store: ConversationStore, admitCall?: AdmitC
   const toRead = <M extends ConversationMessage>(req: Request, res: Response, messages: M[], view: AttachmentView | undefined, sent?: M[]): Promise<M[]> => {
     if (!attachments) return Promise.resolve(messages);
     if (sent && view !== 'reference') return Promise.resolve(sent);
-    return attachments.present(owner(res), messages, view ?? 'inline', requestBaseUrl(req));
+    // What it inlines counts with the file answers waiting for their clients until this answer has left.
+    return attachments.present(owner(res), messages, view ?? 'inline', requestBaseUrl(req), (release) => whenClosed(res, release));
   };
 
   router.get(path, async (req, res) => {

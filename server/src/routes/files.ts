@@ -125,9 +125,7 @@ function sendFile(req: Request, res: Response, files: GatewayFiles, file: Stored
   }
   const size = file.bytes.byteLength;
   // A range's bytes keep the whole file's in memory: the file counts whole until its client has it, or leaves.
-  const sending = files.sending(size);
-  if (!sending) throw new GatewayError('service_unavailable', 'The gateway holds as many file answers waiting for their clients as it takes at once; try again in a moment.', { retryAfterSeconds: 2 });
-  whenClosed(res, sending.release);
+  whenClosed(res, files.startSending(size).release);
   res.setTimeout(STALLED_SEND_MS, () => res.destroy());
   res.set('Accept-Ranges', 'bytes');
   // One byte range (what audio players ask for); a range that does not fit is a 416, several ranges get the whole file.
