@@ -69,24 +69,24 @@ describe('names from the gateway in the admin panels', () => {
 });
 
 describe('who changed a feature, as FeatureHistory shows it', () => {
-  it('writes out bidi controls in the actor, isolated, so the name cannot reorder the time after it', async () => {
+  /** FeatureHistory of a feature whose one version `changedBy` saved; resolves to its "Created by …" line. */
+  async function historyLineBy(changedBy: string): Promise<string> {
     const configuration = { model: 'openai/gpt-4o-mini', systemPrompt: 'Answer briefly.', params: {} };
     const config = { ...configuration, id: 'faq', name: 'faq', provider: 'openrouter', modelId: 'openai/gpt-4o-mini', version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin' };
-    const entry = { version: 1, action: 'create', changedBy: 'admin:\u202Enimda-eurt', changedAt: '2026-01-01T00:00:00Z', configuration };
+    const entry = { version: 1, action: 'create', changedBy, changedAt: '2026-01-01T00:00:00Z', configuration };
     renderWith({ '/api/ai/configurations/faq': config, '/api/ai/configurations/faq/history': { data: [entry] } }, <FeatureHistory feature="faq" />);
     await screen.findByRole('heading', { name: 'Version 1' });
-    const meta = document.querySelector('.ia-history__meta')!;
-    expect(meta.textContent).not.toContain('\u202E');
-    expect(meta.textContent).toContain('by admin:\\u202enimda-eurt, ');
+    return document.querySelector('.ia-history__meta')!.textContent ?? '';
+  }
+
+  it('writes out bidi controls in the actor, so the name cannot reorder the time after it', async () => {
+    const line = await historyLineBy('admin:\u202Enimda-eurt');
+    expect(line).not.toContain('\u202E');
+    expect(line).toContain('by admin:\\u202enimda-eurt, ');
   });
 
   it('isolates an actor in a right-to-left script, so the time after it keeps its place', async () => {
-    const configuration = { model: 'openai/gpt-4o-mini', systemPrompt: 'Answer briefly.', params: {} };
-    const config = { ...configuration, id: 'faq', name: 'faq', provider: 'openrouter', modelId: 'openai/gpt-4o-mini', version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin' };
-    const entry = { version: 1, action: 'create', changedBy: 'admin:דנה', changedAt: '2026-01-01T00:00:00Z', configuration };
-    renderWith({ '/api/ai/configurations/faq': config, '/api/ai/configurations/faq/history': { data: [entry] } }, <FeatureHistory feature="faq" />);
-    await screen.findByRole('heading', { name: 'Version 1' });
-    expect(document.querySelector('.ia-history__meta')!.textContent).toContain('by \u2068admin:דנה\u2069, ');
+    expect(await historyLineBy('admin:דנה')).toContain('by \u2068admin:דנה\u2069, ');
   });
 });
 
