@@ -127,6 +127,26 @@ describe('ChatPanel layout', () => {
     expect(Math.abs(layout.indent)).toBeLessThan(2);
   });
 
+  it('in a right-to-left page, a closed reasoning block or tool call points its chevron to the left, where its text starts', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--message-parts', { viewport: { width: 1280, height: 800 }, test: { onTestFinished } });
+    const chevrons = page.locator(".ia-chat-reasoning[data-state='closed'] [data-part='chevron'], .ia-chat-tool-call [aria-expanded='false'] [data-part='chevron']");
+    await chevrons.first().waitFor();
+    /** Where each closed chevron points once its turn has settled: its right-pointing matrix's first row reads 0, -1. */
+    const pointing = () =>
+      chevrons.evaluateAll((elements) =>
+        elements.map((element) => {
+          const [, b] = getComputedStyle(element).transform.match(/matrix\(([^,]+), ([^,]+)/)?.slice(1).map(Number) ?? [];
+          return b === -1 ? 'right' : b === 1 ? 'left' : 'down';
+        }),
+      );
+    await expect.poll(pointing).toEqual(expect.arrayContaining(['right']));
+    expect(new Set(await pointing())).toEqual(new Set(['right']));
+    await page.evaluate(() => {
+      document.documentElement.dir = 'rtl';
+    });
+    await expect.poll(async () => new Set(await pointing())).toEqual(new Set(['left']));
+  });
+
   it('on a phone every answer\'s model info opens inside the screen, also for a button near its left edge', async ({ onTestFinished }) => {
     const viewport = { width: 390, height: 844 };
     const page = await openStory('chatpanel--conversation', { viewport, test: { onTestFinished } });
