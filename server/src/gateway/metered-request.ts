@@ -410,8 +410,10 @@ export class MeteredRequest {
       attempts: this.attempts,
       startedAt: new Date(Date.now() - (performance.now() - this.startedAt)),
     };
-    // Only the fields that have a value: a record never carries a key set to undefined.
-    defined(record, 'costUsd', worstCase ? this.estimate?.costUsd : figures.costUsd);
+    // Only the fields that have a value: a record never carries a key set to undefined. What OpenRouter could not
+    // have billed (nothing sent, or refused with an error status) costs nothing, rather than an estimate that no
+    // generation will ever reconcile.
+    defined(record, 'costUsd', worstCase ? this.estimate?.costUsd : (figures.costUsd ?? (mayBeBilled ? undefined : 0)));
     if (worstCase) {
       record.costBasis = 'worst_case';
       // The tokens stand at their worst case too, as the caps keep them: a token cap seeded from the ledger (a cap set
