@@ -23,6 +23,7 @@ describe('parseScenario', () => {
     expect(() => parseScenario('tps=-1')).toThrow(ScenarioError);
     expect(() => parseScenario('usage=c')).toThrow(/a\|b/);
     expect(() => parseScenario('status=200')).toThrow(/≥ 400/);
+    expect(() => parseScenario('status=600')).toThrow(/≤ 599/);
   });
 
   it('splits a model id from its scenario suffix', () => {

@@ -98,10 +98,13 @@ export class ScenarioError extends Error {}
 
 type Knob = { [K in keyof Scenario]-?: readonly [K, (value: string) => Scenario[K]] }[keyof Scenario];
 
-function integer(name: string, min = 0): (value: string) => number {
+function integer(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) throw new ScenarioError(`scenario knob "${name}" needs an integer ≥ ${min}, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `≥ ${min} and ≤ ${max}`;
+      throw new ScenarioError(`scenario knob "${name}" needs an integer ${range}, got "${value}"`);
+    }
     return parsed;
   };
 }
@@ -129,7 +132,8 @@ const KNOBS: Record<string, Knob> = {
   'comment-every': ['commentEvery', integer('comment-every', 1)],
   usage: ['usageForm', oneOf('usage', ['a', 'b'] as const)],
   tokens: ['replyTokens', integer('tokens', 1)],
-  status: ['failStatus', integer('status', 400)],
+  // An HTTP error status: Node refuses to write one past 599 (past 999 it throws, which took the emulator down).
+  status: ['failStatus', integer('status', 400, 599)],
   times: ['failTimes', integer('times', 1)],
   id: ['counterId', (value: string) => value],
   'retry-after': ['retryAfterSeconds', integer('retry-after')],
