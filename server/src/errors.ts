@@ -73,6 +73,9 @@ export function toGatewayError(error: unknown): GatewayError {
   if (isRedisUnavailableError(error)) {
     return new GatewayError('service_unavailable', 'The gateway cannot reach its shared store (Redis) right now. Please try again in a moment.', { cause: error, retryAfterSeconds: 5 });
   }
+  if (isDatabaseWriteRefused(error)) {
+    return new GatewayError('service_unavailable', 'The gateway cannot save anything right now: its database is full or read-only. Nothing was saved; please try again later.', { cause: error, retryAfterSeconds: 30 });
+  }
   const status = (error as { status?: unknown; type?: unknown } | null)?.status;
   const type = (error as { type?: unknown } | null)?.type;
   if (status === 413 || type === 'entity.too.large') return new GatewayError('request_too_large', 'The request body is too large.', { cause: error });
@@ -85,6 +88,16 @@ export function toGatewayError(error: unknown): GatewayError {
     return new GatewayError(status === 415 ? 'unsupported_media_type' : 'invalid_request', status === 415 ? 'The request body is in a format the gateway does not read.' : 'The request is malformed: its body or its path cannot be decoded.', { cause: error });
   }
   return new GatewayError('internal_error', 'The gateway failed to handle the request.', { cause: error });
+}
+
+/**
+ * A write the database refused for the operator to cure, not the request: SQLite's disk full or read-only file,
+ * Postgres's `disk_full` (53100) and `read_only_sql_transaction` (25006, a standby after a failover).
+ */
+function isDatabaseWriteRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return code === 'SQLITE_FULL' || code.startsWith('SQLITE_READONLY') || code === '53100' || code === '25006';
 }
 
 /** The JSON types a body that parses but is no object or array can be, as a message names them. */
@@ -136,7 +149,8 @@ export function gatewayErrorHandler(onInternalError: (error: unknown) => void, r
       return;
     }
     const gatewayError = toGatewayError(error);
-    if (gatewayError.code === 'internal_error') onInternalError(error);
+    // A database that refuses writes is the operator's to cure: the log says so, while the caller is told to wait.
+    if (gatewayError.code === 'internal_error' || isDatabaseWriteRefused(error)) onInternalError(error);
     sendGatewayError(res, redactedError(gatewayError, redact));
   };
 }

@@ -107,6 +107,9 @@ function preparedOnce(sqlite: SqliteDatabase.Database): KyselySqlite {
   return {
     close: () => sqlite.close(),
     prepare(sql) {
+      // SQLite ends a transaction itself when a write fails for want of room (SQLITE_FULL): Kysely's rollback would
+      // then throw "no transaction is active" in place of the error that says what happened.
+      if (sql === 'rollback' && !sqlite.inTransaction) return NOTHING_TO_ROLL_BACK;
       const kept = statements.get(sql);
       if (kept && !kept.busy) return kept;
       const statement = sqlite.prepare(sql);
@@ -117,6 +120,13 @@ function preparedOnce(sqlite: SqliteDatabase.Database): KyselySqlite {
     },
   };
 }
+
+const NOTHING_TO_ROLL_BACK = {
+  reader: false,
+  all: () => [],
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+  iterate: () => [][Symbol.iterator](),
+};
 
 const MIGRATION_TABLE = 'insforge_ai_migrations';
 
