@@ -30,7 +30,7 @@ import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
 import { recordRefusedBodies } from './routes/refused-bodies.js';
-import { jsonBody, plainJsonBody, requestHygiene } from './routes/request-hygiene.js';
+import { jsonBody, nonJsonBodyRefusal, plainJsonBody, requestHygiene } from './routes/request-hygiene.js';
 import { withHotRoutes } from './routes/hot-routes.js';
 import { lazyLimitsRouter } from './routes/limits.js';
 import { lazyAdminRouter } from './routes/admin/index.js';
@@ -43,6 +43,7 @@ import { filesOptionsSchema, openGatewayFiles, type FilesOptions } from './files
 import { ConversationAttachments } from './files/conversation-attachments.js';
 import { chatAttachments } from './files/chat-attachments.js';
 import { generatedImageStore } from './files/generated-images.js';
+import { isFileUpload } from './files/file-urls.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
 import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
@@ -525,7 +526,13 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   // MCP's tools send their arguments to the API, which refuses a NUL there as a tool error (as over stdio); refused
   // here, the whole message would be an HTTP 400 no MCP client reads as an answer.
   const mcpBody = plainJsonBody(maxBodyBytes, jsonBody(maxBodyBytes, { nul: 'pass' }), { nul: 'pass' });
-  const parseBody: PlainHandler = (req, res, next) => (isMcpMessage(req) ? mcpBody : gatewayBody)(req, res, next);
+  const parseBody: PlainHandler = (req, res, next) => {
+    if (isMcpMessage(req)) return mcpBody(req, res, next);
+    // Every route but a file upload (raw bytes of any type) reads JSON: another body would reach it as none at all.
+    const refused = isFileUpload(req) ? undefined : nonJsonBodyRefusal(req);
+    if (refused) return next(refused);
+    return gatewayBody(req, res, next);
+  };
   // The caller is identified before its body is read, so a request without a valid key is refused unparsed (10 MB of
   // JSON is about 100 ms of CPU); only a host hook that reads `req.body` has the body read first.
   const readRequest = identityMiddleware(context, parseBody);

@@ -10,6 +10,10 @@ export const FILE_REFERENCE_SCHEME = 'insforge-file:';
 /** Where the gateway serves a file, relative to its mount. */
 export const FILES_PATH = '/api/ai/files';
 
+/** Whether a request (its path relative to the mount) uploads a file: the one route whose body is any type. */
+export const isFileUpload = (req: { method?: string | undefined; url?: string | undefined }): boolean =>
+  req.method === 'POST' && req.url !== undefined && (req.url === FILES_PATH || req.url.startsWith(`${FILES_PATH}?`));
+
 /** The longest data URL header a reference keeps (`image/png;name=…;base64`). */
 const MAX_HEADER_LENGTH = 256;
 

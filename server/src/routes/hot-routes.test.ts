@@ -121,7 +121,7 @@ describe('the hot routes in the gateway', () => {
       expect(hot, name).toEqual(await answer('/v1/chat/completions/', body, headers));
       outcomes[name] = hot.status;
     }
-    expect(outcomes).toEqual({ plain: 200, 'byte order mark': 200, 'leading whitespace': 200, charset: 200, 'not an object': 400, 'a string': 400, malformed: 400, 'too deep': 400, NUL: 400, empty: 400, 'latin-1': 415, gzip: 200, 'vendor JSON type': 400 });
+    expect(outcomes).toEqual({ plain: 200, 'byte order mark': 200, 'leading whitespace': 200, charset: 200, 'not an object': 400, 'a string': 400, malformed: 400, 'too deep': 400, NUL: 400, empty: 400, 'latin-1': 415, gzip: 200, 'vendor JSON type': 415 });
   });
 });
 

@@ -119,6 +119,21 @@ const readBefore = (req: PlainRequest): boolean => (req as { _body?: boolean }).
  */
 export const bodyUnread = (req: PlainRequest): boolean => !readBefore(req) && (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined);
 
+/**
+ * A body a JSON route would find empty for its Content-Type (`curl -d` sends `application/x-www-form-urlencoded`),
+ * as a 415 naming the type it came as; undefined for a JSON body, a body read before, or none.
+ * @example
+ * const refused = nonJsonBodyRefusal(req);
+ * if (refused) return next(refused);
+ */
+export function nonJsonBodyRefusal(req: PlainRequest): GatewayError | undefined {
+  if (!bodyUnread(req) || req.headers['content-length'] === '0') return undefined;
+  const type = req.headers['content-type'];
+  if (type !== undefined && JSON_TYPE.test(type)) return undefined;
+  const cameAs = type ? `as ${(type.split(';')[0] ?? '').trim().slice(0, 100)}` : 'without a Content-Type';
+  return new GatewayError('unsupported_media_type', `The request body must be JSON, sent with Content-Type: application/json; it came ${cameAs}.`);
+}
+
 const EMPTY_OBJECT = Buffer.from('{}');
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 /** The first character of a JSON text after its whitespace (space, tab, line feed, carriage return). */
