@@ -25,6 +25,10 @@ beforeAll(async () => {
       usageRow({ project_id: 'default', feature: null, requested_model: 'openai/gpt-4o', served_model: 'openai/gpt-4o', status: 'cancelled', cost_source: 'estimated', cost_usd: 0.0001, created_at: now - 3 * DAY }),
       usageRow({ project_id: 'default', feature: 'chat', cost_usd: 9, created_at: now - 60 * DAY }),
       usageRow({ project_id: 'acme', feature: 'chat', cost_usd: 1, created_at: now - DAY / 2 }),
+      // Requests refused before they named a feature (a body that is not a request, an unknown model) and one served.
+      usageRow({ project_id: 'refusals', feature: null, requested_model: '', served_model: null, status: 'rejected', error_code: 'invalid_request', cost_usd: 0, prompt_tokens: 0, completion_tokens: 0, created_at: now - DAY / 2 }),
+      usageRow({ project_id: 'refusals', feature: null, requested_model: 'poetry', served_model: null, status: 'rejected', error_code: 'model_not_found', cost_usd: 0, prompt_tokens: 0, completion_tokens: 0, created_at: now - DAY / 2 }),
+      usageRow({ project_id: 'refusals', feature: 'chat', cost_usd: 0.0012, prompt_tokens: 1_000, completion_tokens: 500, created_at: now - DAY / 2 }),
     ])
     .execute();
   await stores.close();
@@ -47,14 +51,24 @@ describe('insforge-ai usage', () => {
     const { exitCode, out, err } = await cli(['--period', 'week']);
     expect(exitCode).toBe(0);
     expect(out).toEqual([
-      'FEATURE      MODEL                      REQUESTS  PROMPT TOKENS  COMPLETION TOKENS  COST (USD)  ERRORS',
-      'code         anthropic/claude-sonnet-4  1         12,000         3,000              $0.250000   0',
-      'chat         openai/gpt-4o-mini         2         1,000          500                $0.001200   1',
-      '(raw model)  openai/gpt-4o              1         10             20                 $0.000100   0',
-      'TOTAL                                   4         13,010         3,520              $0.251300   1',
+      'FEATURE      MODEL                      REQUESTS  PROMPT TOKENS  COMPLETION TOKENS  COST (USD)  ERRORS  REFUSED',
+      'code         anthropic/claude-sonnet-4  1         12,000         3,000              $0.250000   0       0',
+      'chat         openai/gpt-4o-mini         2         1,000          500                $0.001200   1       0',
+      '(raw model)  openai/gpt-4o              1         10             20                 $0.000100   0       0',
+      'TOTAL                                   4         13,010         3,520              $0.251300   1       0',
     ]);
     expect(err).toContain('Usage of project "default" from ');
     expect(err).toContain('1 of these requests have an estimated cost');
+  });
+
+  it('counts refused requests apart, and does not take those that named no feature for raw model ids', async () => {
+    const { out } = await cli(['--project', 'refusals', '--period', 'week']);
+    expect(out.map((line) => line.split(/\s{2,}/))).toEqual([
+      ['FEATURE', 'MODEL', 'REQUESTS', 'PROMPT TOKENS', 'COMPLETION TOKENS', 'COST (USD)', 'ERRORS', 'REFUSED'],
+      ['chat', 'openai/gpt-4o-mini', '1', '1,000', '500', '$0.001200', '0', '0'],
+      ['(no feature)', '-', '2', '0', '0', '$0.000000', '0', '2'],
+      ['TOTAL', '3', '1,000', '500', '$0.001200', '0', '2'],
+    ]);
   });
 
   it('takes a shorter period, a date range, and another project', async () => {

@@ -8,8 +8,8 @@ import { formatTable, formatTime } from './text-table.js';
 
 export const USAGE_COMMAND_USAGE = `Usage: insforge-ai usage [--period day|week|month|FROM..TO] [options]
 
-Prints the project's AI usage by feature and model: requests, tokens, cost in USD and errors, from the usage
-ledger the gateway writes.
+Prints the project's AI usage by feature and model: requests, tokens, cost in USD, errors and requests refused
+(invalid, over a limit, blocked), from the usage ledger the gateway writes.
 
 Options:
   --period P       day, week or month: the last 24 hours, 7 days or 30 days (default: month); or FROM..TO with
@@ -43,10 +43,13 @@ export async function usageCommand(argv: readonly string[], env: CliEnvironment,
     io.err('No requests in this period.');
     return 0;
   }
-  const cells = (totals: UsageTotals) => [count(totals.requests), count(totals.promptTokens), count(totals.completionTokens), usd(totals.costUsd), count(totals.errors)];
-  const rows = summary.groups.map((group) => [group.feature ?? '(raw model)', group.model ?? '-', ...cells(group)]);
+  const cells = (totals: UsageTotals) => [count(totals.requests), count(totals.promptTokens), count(totals.completionTokens), usd(totals.costUsd), count(totals.errors), count(totals.rejected)];
+  // Without a feature, a served model was asked for by its id; nothing served, the request never named a feature
+  // (refused before: a body that is no request, an unknown model).
+  const featureOf = (group: { feature?: string | null; model?: string | null }) => group.feature ?? (group.model ? '(raw model)' : '(no feature)');
+  const rows = summary.groups.map((group) => [featureOf(group), group.model ?? '-', ...cells(group)]);
   rows.push(['TOTAL', '', ...cells(summary.totals)]);
-  for (const line of formatTable(['FEATURE', 'MODEL', 'REQUESTS', 'PROMPT TOKENS', 'COMPLETION TOKENS', 'COST (USD)', 'ERRORS'], rows)) io.out(line);
+  for (const line of formatTable(['FEATURE', 'MODEL', 'REQUESTS', 'PROMPT TOKENS', 'COMPLETION TOKENS', 'COST (USD)', 'ERRORS', 'REFUSED'], rows)) io.out(line);
   if (summary.totals.estimatedCosts > 0) io.err(`${count(summary.totals.estimatedCosts)} of these requests have an estimated cost (OpenRouter's figure not yet, or never, known).`);
   return 0;
 }
