@@ -111,6 +111,32 @@ describe('insforge-ai mcp (stdio)', () => {
     expect(await answersTo('{"jsonrpc":"2.0","id":3,"meth')).toEqual({ code: 0, answers: [expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) })] });
   });
 
+  it('runs no batch job: an admin tool started on a laptop never sends a project\'s items with its own environment', async () => {
+    const jobsDatabase = path.join(folder, 'jobs.db');
+    const gateway = await startHarness({ database: jobsDatabase, jobs: { worker: false } });
+    try {
+      const created = await fetch(`${gateway.url}/api/ai/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'chat', items: [{ model: 'chat', messages: [{ role: 'user', content: 'queued for a worker' }] }] }),
+      });
+      expect(created.status).toBe(202);
+      const { id } = (await created.json()) as { id: string };
+      const { client } = await stdioClient(['--database', jobsDatabase]);
+      try {
+        expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      } finally {
+        await client.close();
+      }
+      const job = (await (await fetch(`${gateway.url}/api/ai/jobs/${id}`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { status: string; progress: { pending: number } };
+      expect(job).toMatchObject({ status: 'queued', progress: { pending: 1 } });
+      expect(gateway.emulator.generations()).toHaveLength(0);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('refuses a database that does not exist, as every command but migrate and serve does', async () => {
     const lines: string[] = [];
     const missing = path.join(folder, 'missing.db');

@@ -47,6 +47,9 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
       clientKeys: [{ key: token, role: 'admin', projectId: target.projectId, id: 'mcp-stdio' }],
       upstream: { baseUrl: env['OPENROUTER_BASE_URL'] || OPENROUTER_BASE_URL, apiKey: env['OPENROUTER_API_KEY'] ?? '' },
       limits: redisUrl ? { redisUrl } : {},
+      // An admin's tool, often started on a laptop against the shared database: it must not take the project's batch
+      // jobs and send their items with this environment's key (or none).
+      jobs: { worker: false },
       logger: jsonLinesLogger(io, values.verbose ?? false),
     });
     await gateway.ready;
