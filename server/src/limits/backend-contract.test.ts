@@ -60,6 +60,18 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.current(key)).toBe(10);
     });
 
+    it('tells when a window ends without starting one', async () => {
+      const backend = open();
+      const key = uniqueKey('rpm-ends');
+      expect(await backend.windowEndsAt(key, 60_000)).toBeUndefined();
+      await sleep(20);
+      const first = await backend.consumeWindow(key, 1, 10, 60_000);
+      const endsAt = await backend.windowEndsAt(key, 60_000);
+      expect(endsAt).toBeDefined();
+      expect(Math.abs(endsAt! - first.resetAt)).toBeLessThan(50);
+      expect(await backend.windowEndsAt(uniqueKey('rpm-other'), 60_000)).toBeUndefined();
+    });
+
     it('does not count a request that would pass the limit', async () => {
       const backend = open();
       const key = uniqueKey('tpm');

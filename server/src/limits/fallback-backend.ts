@@ -166,6 +166,13 @@ export class FallbackBackend implements QuotaBackend {
     await this.giveBack(() => this.primary.seedWindow(key, used, windowMs, endsAt));
   }
 
+  async windowEndsAt(key: string, windowMs: number): Promise<number | undefined> {
+    return this.check(
+      () => this.primary.windowEndsAt(key, windowMs),
+      () => this.fallback.windowEndsAt(key, windowMs),
+    );
+  }
+
   async current(key: string): Promise<number> {
     return this.check(
       () => this.primary.current(key),

@@ -112,6 +112,11 @@ export class MemoryBackend implements QuotaBackend {
     return { allowed: true, used: used + amount, limit, resetAt: window?.endsAt ?? now + windowMs };
   }
 
+  windowEndsAt(key: string, windowMs: number): number | undefined {
+    assertWindowMs(windowMs);
+    return liveWindow(this.windowsOf(windowMs), key, Date.now())?.endsAt;
+  }
+
   refundWindow(key: string, amount: number, windowMs: number): void {
     assertCount('amount', amount);
     assertWindowMs(windowMs);

@@ -403,6 +403,7 @@ describe('QuotaGuard when the shared backend goes down and comes back (fail-open
       settle: (...args) => reach().settle(...args),
       seedBudget: (...args) => reach().seedBudget(...args),
       seedWindow: (...args) => reach().seedWindow(...args),
+      windowEndsAt: (...args) => reach().windowEndsAt(...args),
       current: (...args) => reach().current(...args),
       close: () => shared.close(),
     };
@@ -453,6 +454,7 @@ describe('QuotaGuard rate windows after the counters were lost', () => {
       settle: (...args) => counters.settle(...args),
       seedBudget: (...args) => counters.seedBudget(...args),
       seedWindow: (...args) => counters.seedWindow(...args),
+      windowEndsAt: (...args) => counters.windowEndsAt(...args),
       current: (...args) => counters.current(...args),
       close: () => counters.close(),
     };

@@ -575,7 +575,7 @@ export class QuotaGuard {
     for (const scope of scopes) {
       for (const [kind, limit] of Object.entries(scope.settings) as Array<[LimitKind, number | undefined]>) {
         if (limit === undefined) continue;
-        const { key, resetsAt, money } = this.#counter(scope, kind, now);
+        const { key, resetsAt, money } = await this.#counter(scope, kind, now);
         const raw = await this.backend.current(key);
         const used = money ? fromNanoUsd(raw) : raw;
         // Counted in nano-dollars, so what is left carries no float noise ($0.0002 − $0.00009855 is 0.00010145).
@@ -586,11 +586,14 @@ export class QuotaGuard {
     return statuses;
   }
 
-  #counter(scope: Scope, kind: LimitKind, now: number): { key: string; resetsAt: number; money: boolean } {
+  async #counter(scope: Scope, kind: LimitKind, now: number): Promise<{ key: string; resetsAt: number; money: boolean }> {
     switch (kind) {
       case 'requestsPerMinute':
-      case 'tokensPerMinute':
-        return { key: scope.keys[kind], resetsAt: Math.ceil(now / MINUTE_MS) * MINUTE_MS, money: false };
+      case 'tokensPerMinute': {
+        // A window runs a minute from its first request (not to the clock's next minute); none live, the next starts one.
+        const key = scope.keys[kind];
+        return { key, resetsAt: (await this.backend.windowEndsAt(key, MINUTE_MS)) ?? now + MINUTE_MS, money: false };
+      }
       case 'concurrentRequests':
         return { key: scope.keys[kind], resetsAt: now, money: false };
       default: {

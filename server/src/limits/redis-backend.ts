@@ -178,6 +178,15 @@ export class RedisBackend implements QuotaBackend {
     });
   }
 
+  async windowEndsAt(key: string, windowMs: number): Promise<number | undefined> {
+    assertWindowMs(windowMs);
+    const window = this.windowKey(key);
+    return this.call(async () => {
+      const ttlMs = await this.client.pttl(window);
+      return ttlMs > 0 ? Date.now() + ttlMs : undefined;
+    });
+  }
+
   async refundWindow(key: string, amount: number, windowMs: number): Promise<void> {
     assertCount('amount', amount);
     assertWindowMs(windowMs);

@@ -94,6 +94,8 @@ export interface QuotaBackend {
    * used its quota does not get another within the same window.
    */
   seedWindow(key: string, used: number, windowMs: number, endsAt: number): Awaitable<void>;
+  /** When the live window of `windowMs` ends (epoch ms), or undefined when none is live; starts none. */
+  windowEndsAt(key: string, windowMs: number): Awaitable<number | undefined>;
   /** What a window, budget or slot set holds now (0 when unknown). */
   current(key: string): Awaitable<number>;
   close(): Awaitable<void>;
