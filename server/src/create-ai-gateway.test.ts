@@ -16,6 +16,16 @@ describe('createAiGateway options', () => {
     expect(() => createAiGateway(nested)).toThrow('createAiGateway: unknown option "upstream.baseURL"; the options are upstream.baseUrl, upstream.apiKey, upstream.referer, upstream.title, upstream.timeouts, upstream.http2, upstream.ca.');
   });
 
+  // `clientKeys: [{ key: process.env.CLIENT_KEY }]` with the variable unset, empty or pasted with a space: a key no
+  // client could ever send, which the gateway would otherwise take without a word (or fail on with Node's words).
+  it('refuses a client key no bearer header can carry, naming the entry', () => {
+    for (const key of [undefined, '', '  ', 'two words', 42]) {
+      const options = { database: ':memory:', clientKeys: [{ key: 'ik_fine_0123456789' }, { key }] } as AiGatewayOptions;
+      expect(() => createAiGateway(options), JSON.stringify(key)).toThrow(TypeError);
+      expect(() => createAiGateway(options), JSON.stringify(key)).toThrow(/^createAiGateway: clientKeys\.1\.key: /);
+    }
+  });
+
   it('takes every option it documents', async () => {
     const gateway = createAiGateway({ database: ':memory:', upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: () => 'sk-or-v1-abc', referer: 'https://acme.example', title: 'Acme', timeouts: { connectMs: 1_000 }, http2: false }, encryption: null, heartbeatMs: 1_000 });
     await gateway.ready;

@@ -228,6 +228,10 @@ const redisUrlSchema = z.string().superRefine((url, context) => {
   if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
 });
 
+const staticClientKeysSchema = z.array(
+  z.looseObject({ key: z.string('a key is a string (is the variable it is read from set?)').regex(/^\S+$/, 'a key is one or more characters without white space, as "Authorization: Bearer <key>" carries it') }),
+);
+
 const optionsSchema = z.object({
   upstream: z
     .object({
@@ -260,6 +264,17 @@ const optionsSchema = z.object({
     .object({ conversationsPerOwner: z.number().int().positive(), messagesPerConversation: z.number().int().positive(), messageBytes: z.number().int().positive(), bytesPerOwner: z.number().int().positive() })
     .partial()
     .strict()
+    .optional(),
+  // A key is sent as `Authorization: Bearer <key>`: one without characters, or with white space, could never be.
+  clientKeys: z
+    .unknown()
+    .superRefine((value, context) => {
+      if (!Array.isArray(value)) {
+        if (typeof (value as ClientKeyVerifier | null)?.verify !== 'function') context.addIssue({ code: 'custom', message: 'clientKeys is a list of { key } or a verifier with verify(token)' });
+        return;
+      }
+      for (const issue of staticClientKeysSchema.safeParse(value).error?.issues ?? []) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    })
     .optional(),
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
   ledger: usageLedgerSettingsSchema.optional(),
