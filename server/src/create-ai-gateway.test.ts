@@ -24,6 +24,7 @@ describe('createAiGateway options', () => {
       expect(() => createAiGateway(options), JSON.stringify(key)).toThrow(TypeError);
       expect(() => createAiGateway(options), JSON.stringify(key)).toThrow(/^createAiGateway: clientKeys\.1\.key: /);
     }
+    expect(() => createAiGateway({ database: ':memory:', adminToken: 'ik_admin_token_0123456789\n' })).toThrow(/^createAiGateway: adminToken: /);
   });
 
   it('takes every option it documents', async () => {

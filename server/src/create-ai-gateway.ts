@@ -276,7 +276,7 @@ const optionsSchema = z.object({
       for (const issue of staticClientKeysSchema.safeParse(value).error?.issues ?? []) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
     })
     .optional(),
-  adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
+  adminToken: z.string().min(16, 'adminToken must be at least 16 characters').regex(/^\S+$/, 'adminToken is one word without white space, as "Authorization: Bearer <token>" carries it').optional(),
   ledger: usageLedgerSettingsSchema.optional(),
   operations: operationsOptionsSchema.optional(),
   cache: z.object({ redisUrl: redisUrlSchema.optional(), redisKeyPrefix: z.string().optional(), maxBytes: z.number().int().positive().optional() }).passthrough().optional(),

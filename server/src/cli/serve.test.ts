@@ -152,6 +152,10 @@ describe('insforge-ai serve: refusing to start', () => {
     }
     expect(await failure(['serve'], { ...ENV, PORT: '99999' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('PORT must be a port number') });
     expect(await failure(['serve', '--port', '0'], { INSFORGE_AI_ADMIN_TOKEN: 'short' })).toMatchObject({ exitCode: 2, output: expect.stringContaining('INSFORGE_AI_ADMIN_TOKEN must be at least 16') });
+    // Read from a file with its newline, say: no client could send it, and every one would get 401.
+    for (const variable of ['INSFORGE_AI_CLIENT_KEY', 'INSFORGE_AI_ADMIN_TOKEN']) {
+      expect(await failure(['serve', '--port', '0'], { [variable]: 'ik_0123456789abcdef_key\n' })).toMatchObject({ exitCode: 2, output: expect.stringContaining(`${variable} must be one word without white space`) });
+    }
   });
 
   it('refuses an empty --host or --metrics-host instead of listening on every interface', async () => {

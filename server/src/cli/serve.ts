@@ -161,6 +161,10 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
   const clientKey = setting('INSFORGE_AI_CLIENT_KEY');
   const adminToken = setting('INSFORGE_AI_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16) throw usageError('INSFORGE_AI_ADMIN_TOKEN must be at least 16 characters long');
+  // A bearer header carries no white space: such a key (read from a file with its newline) would let no one in.
+  for (const [variable, value] of [['INSFORGE_AI_CLIENT_KEY', clientKey], ['INSFORGE_AI_ADMIN_TOKEN', adminToken]] as const) {
+    if (value !== undefined && !/^\S+$/.test(value)) throw usageError(`${variable} must be one word without white space, as "Authorization: Bearer <key>" carries it`);
+  }
   const features: Feature[] = values.features !== undefined ? await loadFeaturesFile(values.features) : [];
   const allowRawModels = values['allow-raw-models'] ?? false;
   const database = values.database ?? setting('DATABASE_URL');
