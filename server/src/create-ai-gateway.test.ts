@@ -27,6 +27,12 @@ describe('createAiGateway options', () => {
     expect(() => createAiGateway({ database: ':memory:', adminToken: 'ik_admin_token_0123456789\n' })).toThrow(/^createAiGateway: adminToken: /);
   });
 
+  it('refuses a database it cannot open (another scheme) when it is created, not later in a rejection nobody awaits', () => {
+    expect(() => createAiGateway({ database: 'mysql://app:hunter2pass@db.internal/ai' })).toThrow(TypeError);
+    expect(() => createAiGateway({ database: 'mysql://app:hunter2pass@db.internal/ai' })).toThrow(/^createAiGateway: database: unsupported database "mysql:"/);
+    expect(() => createAiGateway({ database: 'mysql://app:hunter2pass@db.internal/ai' })).not.toThrow(/hunter2pass/);
+  });
+
   it('takes every option it documents', async () => {
     const gateway = createAiGateway({ database: ':memory:', upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: () => 'sk-or-v1-abc', referer: 'https://acme.example', title: 'Acme', timeouts: { connectMs: 1_000 }, http2: false }, encryption: null, heartbeatMs: 1_000 });
     await gateway.ready;

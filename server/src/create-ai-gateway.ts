@@ -18,6 +18,7 @@ import { FallbackBackend } from './limits/fallback-backend.js';
 import { RedisBackend } from './limits/redis-backend.js';
 import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
 import type { OpenDatabase } from './store/database.js';
+import { parseDatabaseTarget } from './store/database-target.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import type { GatewayContext } from './gateway/context.js';
 import { consoleLogger, redactingLogger, secretRedactor, type GatewayLogger } from './logger.js';
@@ -232,7 +233,22 @@ const staticClientKeysSchema = z.array(
   z.looseObject({ key: z.string('a key is a string (is the variable it is read from set?)').regex(/^\S+$/, 'a key is one or more characters without white space, as "Authorization: Bearer <key>" carries it') }),
 );
 
+/** A database setting `openDatabase` can open: refused here, the error would come later from `ready`, or nowhere. */
+const databaseSchema = z.unknown().superRefine((setting, context) => {
+  if (typeof setting === 'object' && setting !== null) return;
+  if (typeof setting !== 'string') {
+    context.addIssue({ code: 'custom', message: 'a postgres:// URL, a SQLite file path or an opened database' });
+    return;
+  }
+  try {
+    parseDatabaseTarget(setting);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
 const optionsSchema = z.object({
+  database: databaseSchema.optional(),
   upstream: z
     .object({
       baseUrl: z.url().optional(),
