@@ -409,7 +409,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       })
     : new MemoryBackend({ instanceId: instance.id }));
   const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
-  // Until the database is open, requests wait for it; a failure to open answers every request with a 500 and is logged.
+  // Until the database is open, requests wait for it; a failure to open answers every request with a 503 and is logged.
   ready.catch((error: unknown) => logger.error('the gateway database could not be opened', { error }));
   const files = ready.then((stores) => openGatewayFiles(stores.database.db, options.files, encryption ?? undefined));
   // A database that did not open is logged above; a file store that did not open on one that did, here.
@@ -548,7 +548,12 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   let opened = false;
   void started.then(() => (opened = true), () => undefined);
   const awaitReady: PlainHandler = async (_req, _res, next) => {
-    if (!opened) await started;
+    if (!opened) {
+      await started.catch((error: unknown) => {
+        // Logged once when it failed; the caller is told the service is down, not that the gateway broke.
+        throw new GatewayError('service_unavailable', 'The AI gateway could not open its database when it started, so it cannot serve requests until it is restarted with the database reachable.', { cause: error });
+      });
+    }
     next();
   };
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
