@@ -25,8 +25,8 @@ type Limits = { data: Array<{ kind: string; used: number; resetsAt: string }> };
 
 describe('GET /api/ai/limits for a per-minute limit', () => {
   it('names the reset a refused request is told to wait for, not the end of the clock minute', async () => {
-    // Well inside a clock minute, whose end is then far from the window's.
-    const inside = () => new Date().getUTCSeconds() >= 10 && new Date().getUTCSeconds() <= 40;
+    // Not at the turn of a clock minute, whose end would then be near the window's (at most a few seconds of waiting).
+    const inside = () => new Date().getUTCSeconds() >= 3 && new Date().getUTCSeconds() <= 56;
     while (!inside()) await new Promise((resolve) => setTimeout(resolve, 500));
     const before = await (await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json() as Limits;
     expect(before.data[0]).toMatchObject({ kind: 'requestsPerMinute', used: 0 });
