@@ -407,7 +407,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
           quota.recount();
         },
       })
-    : new MemoryBackend({ instanceId: instance.id }));
+    : new MemoryBackend());
   const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
   // Until the database is open, requests wait for it; a failure to open answers every request with a 503 and is logged.
   ready.catch((error: unknown) => logger.error('the gateway database could not be opened', { error }));

@@ -34,8 +34,6 @@ interface WindowState {
 interface BudgetState {
   used: number;
   reserved: number;
-  /** Whether it was seeded from the ledger yet (`seedBudget`). */
-  seeded: boolean;
 }
 
 /**
@@ -81,8 +79,6 @@ class HeldSlots {
  * if (!result.allowed) retryAfter(result.resetAt);
  */
 export class MemoryBackend implements QuotaBackend {
-  /** The gateway instance whose requests in flight a budget's first seed counts (`seedBudget`); none without it. */
-  private readonly instanceId: string | undefined;
   /**
    * Windows by length, then by key: a key always lands with the same length (a refund carries no limit, and a changed
    * limit must see earlier use). A window starts at its first consumption and lasts its length.
@@ -93,10 +89,6 @@ export class MemoryBackend implements QuotaBackend {
   private nextSlotId = 0;
   private readonly budgets = new Map<string, Map<number, BudgetState>>();
   private nextSweepAt = Date.now() + SWEEP_INTERVAL_MS;
-
-  constructor(options: { instanceId?: string } = {}) {
-    this.instanceId = options.instanceId;
-  }
 
   consumeWindow(key: string, amount: number, limit: number, windowMs: number): ConsumeResult {
     assertCount('amount', amount);
@@ -183,21 +175,14 @@ export class MemoryBackend implements QuotaBackend {
     return budget.used + budget.reserved;
   }
 
-  /**
-   * In process: no other instance counts here, so requests in flight elsewhere are left out of `inFlight`. This
-   * instance's own (by `instanceId`) count, at their worst case, with a budget's first seed: admitted before it existed
-   * (a cap just set), they hold nothing in it and will settle nothing in it, but for what is reserved there already.
-   */
-  seedBudget(key: string, used: number, periodEnd: number, inFlight?: ReadonlyMap<string, number>): boolean {
+  /** In process: no other instance counts here, so requests in flight elsewhere (`_inFlight`) are left out. */
+  seedBudget(key: string, used: number, periodEnd: number, _inFlight?: ReadonlyMap<string, number>): boolean {
     assertCount('used', used);
     assertPositiveMs('periodEnd', periodEnd);
     const budget = this.budget(key, periodEnd);
-    const own = !budget.seeded && this.instanceId !== undefined ? (inFlight?.get(this.instanceId) ?? 0) : 0;
-    budget.seeded = true;
-    const spent = used + Math.max(0, Math.round(own) - budget.reserved);
     const held = budget.used + budget.reserved;
-    if (spent <= held) return false;
-    budget.used += spent - held;
+    if (used <= held) return false;
+    budget.used += used - held;
     return true;
   }
 
@@ -247,7 +232,7 @@ export class MemoryBackend implements QuotaBackend {
     }
     let budget = periods.get(periodEnd);
     if (budget === undefined) {
-      budget = { used: 0, reserved: 0, seeded: false };
+      budget = { used: 0, reserved: 0 };
       periods.set(periodEnd, budget);
     }
     return budget;
