@@ -23,7 +23,7 @@ beforeAll(async () => {
   postgres = await createTestDatabase('postgres');
   directory = mkdtempSync(path.join(tmpdir(), 'insforge-multi-'));
   const features = path.join(directory, 'features.json');
-  writeFileSync(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }, { name: 'code', model: 'anthropic/claude-sonnet-4' }, { name: 'draft', model: 'anthropic/claude-sonnet-4' }]));
+  writeFileSync(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }, { name: 'code', model: 'anthropic/claude-sonnet-4' }]));
   const args = ['--upstream', emulator.url, '--database', postgres.url, '--redis', TEST_REDIS_URL, '--redis-prefix', prefix, '--features', features];
   const env = { OPENROUTER_API_KEY: upstreamKey, INSFORGE_AI_ADMIN_TOKEN: ADMIN, INSFORGE_AI_CLIENT_KEY: CLIENT };
   [one, two] = await Promise.all([startServeProcess(args, env), startServeProcess(args, env)]);
@@ -81,38 +81,5 @@ describe('limits shared by two gateway processes through Redis and Postgres', ()
     expect(statuses.filter((status) => status === 200).length, JSON.stringify([...new Set(bodies.map((body, index) => `${statuses[index]} ${body.slice(0, 300)}`))]) + one.output().slice(-3000) + two.output().slice(-3000)).toBeGreaterThanOrEqual(4);
     expect(statuses.filter((status) => status === 402).length).toBeGreaterThan(0);
     expect(emulator.billedTotal().cost).toBeLessThanOrEqual(cap);
-  }, 30_000);
-
-  it('counts the requests in flight on the other instance, admitted before a spend cap existed, once the cap is set', async () => {
-    emulator.reset();
-    const tag = `uncapped-${Date.now()}`;
-    emulator.addRule({ match: { contains: `${tag} slow` }, scenario: 'tokens=300;tps=60' });
-    emulator.addRule({ match: { contains: tag }, scenario: 'tokens=300' });
-    const saveLimits = async (features: Record<string, Record<string, number>>) => {
-      const current = (await (await fetch(`${one.url}/api/ai/limits/policy`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { version: number };
-      const response = await fetch(`${one.url}/api/ai/limits/policy`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ version: current.version, policy: { project: {}, features, users: { default: {}, overrides: {} } } }),
-      });
-      expect(response.status).toBe(200);
-      version = ((await response.json()) as { version: number }).version;
-    };
-    const generations = () => emulator.generations().filter((probe) => JSON.stringify(probe.request).includes(tag));
-    await saveLimits({});
-    // Four streams admitted on the second instance while the feature has no cap, each to spend about 0.0045 USD.
-    const slow = Array.from({ length: 4 }, (_, index) => chat(two, 'draft', `${tag} slow ${index}`, { max_tokens: 300, stream: true }).then((response) => response.text()));
-    await expect.poll(() => generations().filter((probe) => probe.status === 'running').length, { timeout: 10_000 }).toBe(4);
-    // Their notes are written alongside their upstream calls.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const cap = 0.03;
-    await saveLimits({ draft: { spendPerDayUsd: cap } });
-    const burst = await Promise.all(Array.from({ length: 10 }, (_, index) => chat(one, 'draft', `${tag} burst ${index}`, { max_tokens: 300 })));
-    await Promise.all(burst.map((response) => response.text()));
-    await Promise.all(slow);
-    await expect.poll(() => generations().every((probe) => probe.status !== 'running')).toBe(true);
-    expect(generations().filter((probe) => JSON.stringify(probe.request).includes('burst')).length).toBeGreaterThan(0);
-    const billed = generations().reduce((sum, probe) => sum + (probe.billed?.cost ?? 0), 0);
-    expect(billed).toBeLessThanOrEqual(cap);
   }, 30_000);
 });

@@ -311,20 +311,15 @@ export class RedisBackend implements QuotaBackend {
     // Other instances' requests in flight, from their notes, for a while after a loss only: otherwise every instance
     // alive holds its own in Redis, and a gone one's were counted as spent when its lease lapsed.
     const others: Array<[string, number]> = [];
-    // Otherwise every request in flight, on any instance, for a budget that did not exist yet (a cap just set): each was
-    // admitted without it, so none holds a reservation there (the script counts this in a new hash only).
-    let notes = 0;
     if (inFlight !== undefined && Date.now() < this.countNotesUntil) {
       for (const [instanceId, figure] of inFlight) if (instanceId !== this.instanceId && figure > 0) others.push([instanceId, Math.round(figure)]);
-    } else if (inFlight !== undefined) {
-      for (const figure of inFlight.values()) if (figure > 0) notes += Math.round(figure);
     }
     const keys = [hash, this.periodPointerKey(key), this.instanceBudgetsKey(this.instanceId), this.instancesKey(), ...others.flatMap(([id]) => [this.leaseKey(id), this.putBackKey(id)])];
     return this.call(async (epoch) => {
       const restore = this.heldReservations.takeLost(hash);
       try {
         const raised = epochKept(
-          await this.client.quotaSeedBudget(keys.length + 1, ...keys, this.epochKey(), used, periodEnd, periodEnd + BUDGET_GRACE_MS, restore, this.instanceId, INSTANCE_SET_TTL_MS, notes, ...others.flat(), epoch),
+          await this.client.quotaSeedBudget(keys.length + 1, ...keys, this.epochKey(), used, periodEnd, periodEnd + BUDGET_GRACE_MS, restore, this.instanceId, INSTANCE_SET_TTL_MS, ...others.flat(), epoch),
         );
         return raised === 1;
       } catch (error) {

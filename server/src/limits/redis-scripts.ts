@@ -220,10 +220,7 @@ end
  * Budgets: raises used so that used + reserved is at least the ledger's figure; never lowers it. The first seed of a
  * budget's hash (`seeded` absent: new, or Redis lost its data) raises used alone to it: what is reserved there then is
  * requests in flight (put back after a loss, or admitted since), which the ledger does not hold, and must not stand for
- * spend it does hold. The first seed of a new hash also counts as spent what every instance's requests in flight hold
- * at their worst case (`notes`, from their notes; 0 after a loss, whose own mechanism counts them below), but for what
- * is reserved there (requests admitted into it before any seed could be read, which have notes too): the others were
- * admitted before the budget existed (a cap just set), so none will settle in it. Then, in the same step,
+ * spend it does hold. Then, in the same step,
  * reserves again what this instance held in flight when Redis lost its data (`restore`, 0 for none; see `RESTORE_OWN`):
  * after the seed, which would count less by what is reserved (the ledger does not hold requests in flight), and before
  * any request is counted against the seeded counter. Then, for each other instance with requests in flight (their
@@ -231,19 +228,15 @@ end
  * or gone) and whose reservations are not back in this budget, reserves its notes' figure in its stead (`n:<instance>`),
  * and keeps this budget in the set of those it was put back in (`ip:<instance>`) until that instance puts its own back.
  * Replies 1 when it raised. KEYS: hash, pointer, instance's budgets, instances, then each other instance's lease and set
- * of budgets put back, epoch. ARGV: spent, periodEnd, expireAt, restore, instance id, how long the sets live, notes,
- * then each other instance's id and figure, epoch.
+ * of budgets put back, epoch. ARGV: spent, periodEnd, expireAt, restore, instance id, how long the sets live, then each
+ * other instance's id and figure, epoch.
  */
 export const SEED_BUDGET_SCRIPT = `${EPOCH_KEPT}${POINT_TO_PERIOD}${HOLD_FOR}${RESTORE_OWN}
 pointToPeriod(KEYS[2], ARGV[2], ARGV[3])
 local state = redis.call('HMGET', KEYS[1], 'used', 'reserved', 'seeded')
 local used = tonumber(state[1]) or 0
 local missing = tonumber(ARGV[1]) - used
-if state[3] then
-  missing = missing - (tonumber(state[2]) or 0)
-elseif tonumber(ARGV[7]) > 0 then
-  missing = missing + math.max(0, tonumber(ARGV[7]) - (tonumber(state[2]) or 0))
-end
+if state[3] then missing = missing - (tonumber(state[2]) or 0) end
 local raised = 0
 local changed = false
 if not state[3] then
@@ -260,8 +253,8 @@ if tonumber(ARGV[4]) > 0 or redis.call('HEXISTS', KEYS[1], 'n:' .. ARGV[5]) == 1
   changed = true
 end
 for index = 1, (#KEYS - 5) / 2 do
-  local instanceId = ARGV[6 + 2 * index]
-  local figure = ARGV[7 + 2 * index]
+  local instanceId = ARGV[5 + 2 * index]
+  local figure = ARGV[6 + 2 * index]
   if tonumber(figure) > 0 and redis.call('EXISTS', KEYS[3 + 2 * index]) == 0
     and redis.call('HEXISTS', KEYS[1], 'p:' .. instanceId) == 0 and redis.call('HEXISTS', KEYS[1], 'n:' .. instanceId) == 0 then
     redis.call('HINCRBY', KEYS[1], 'reserved', figure)
