@@ -61,6 +61,28 @@ export function whenClosed(res: ServerResponse, listener: () => void): void {
   else res.on('close', listener);
 }
 
+/**
+ * Waits while a response holds more than its buffer's worth unsent (a client reading slower than the answer comes):
+ * until it drains, closes, or `signal` aborts (the deadline, a shutdown). Undefined when there is nothing to wait for.
+ * @example
+ * const backlog = untilDrained(res, meter.signal);
+ * if (backlog) await backlog;
+ */
+export function untilDrained(res: ServerResponse, signal?: AbortSignal): Promise<void> | undefined {
+  if (!res.writableNeedDrain || res.writableEnded || res.destroyed || signal?.aborted) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+    signal?.addEventListener('abort', done);
+  });
+}
+
 /** Passes a request on (no argument) or an error to the next error handler (Express's `next`). */
 export type Next = (error?: unknown) => void;
 /** A handler of the hot path: Express calls it as a `RequestHandler`, the hot-route dispatcher on node:http alone. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
-import { setHeaders } from '../plain-http.js';
+import { setHeaders, untilDrained } from '../plain-http.js';
 import { toTransportError } from '../upstream/openrouter-client.js';
 import type { KeyWatch } from '../upstream/key-watch.js';
 import type { RawEvents, SseItem } from '../upstream/sse-events.js';
@@ -319,25 +319,6 @@ class ChatStream {
       ...(error ? { errorCode: error.code } : {}),
     };
   }
-}
-
-/**
- * Waits while a response holds more than its buffer's worth unsent (a client reading slower than the answer comes):
- * until it drains, closes, or `signal` aborts (the deadline, a shutdown). Undefined when there is nothing to wait for.
- */
-function untilDrained(res: ServerResponse, signal: AbortSignal): Promise<void> | undefined {
-  if (!res.writableNeedDrain || res.writableEnded || res.destroyed || signal.aborted) return undefined;
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-    signal.addEventListener('abort', done);
-  });
 }
 
 /** Module functions rather than a closure per stream: the timer and the tick get the stream as their argument. */
