@@ -2,6 +2,7 @@ import { Router, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { parseRequest } from '../gateway/chat-request.js';
+import { untilDrained } from '../plain-http.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import type { SqlFeatureStore } from '../store/sql-feature-store.js';
 import { parsePeriod, parseTime, reversedPeriodProblem, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
@@ -83,7 +84,9 @@ async function sendCsv(res: Response, rows: AsyncIterable<UsageEntry>): Promise<
       const response = toResponse(entry);
       chunk += line(CSV_COLUMNS.map((column) => response[column]));
       if (chunk.length < 64 * 1024) continue;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      if (!res.write(chunk)) await untilDrained(res);
+      // The client left: no more of the ledger is read for it (a 'drain' would never come).
+      if (res.destroyed) return;
       chunk = '';
     }
     res.end(chunk);
