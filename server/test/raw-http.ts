@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 /**
  * The status line of a request that announces a 10 MB JSON body and sends its first kilobyte only: the answer can
@@ -57,5 +57,23 @@ export function askToContinue(url: string, head: string, body: string): Promise<
       lines.push('timeout');
       done();
     });
+  });
+}
+
+/**
+ * Sends a request on a raw socket and never reads the answer (the socket is paused): a client that stalls, whose
+ * answer waits in the server. Resolves with the socket once the request is sent; destroy it to leave.
+ * `headers` are whole lines (`Authorization: …\r\n`); a `body` gets its Content-Length.
+ */
+export function neverReadingRequest(url: string, { method = 'GET', headers = '', body = '' }: { method?: string; headers?: string; body?: string } = {}): Promise<Socket> {
+  const target = new URL(url);
+  const length = body ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : '';
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname, () => {
+      socket.write(`${method} ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n${headers}${length}\r\n${body}`, () => resolve(socket));
+    });
+    // Before it is sent, a failure to connect; after, the reset of a socket destroyed on purpose.
+    socket.on('error', reject);
+    socket.pause();
   });
 }

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { neverReadingRequest } from '../../test/raw-http.js';
 import { createAiFetchHandler } from '../fetch-handler.js';
 import { MemoryUsageSink } from '../usage/usage-record.js';
 
@@ -78,17 +78,6 @@ afterAll(async () => {
   await new Promise((resolve) => upstream.close(resolve));
 });
 
-/** Sends a streaming request on a raw socket and never reads the answer. */
-function neverReadingClient(path: string, body: unknown) {
-  const url = new URL(harness.url);
-  const text = JSON.stringify(body);
-  const socket = connect(Number(url.port), url.hostname);
-  socket.on('error', () => undefined);
-  socket.write(`POST ${url.pathname.replace(/\/$/, '')}${path} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${CLIENT_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
-  socket.pause();
-  return socket;
-}
-
 describe('a client that does not read its stream', () => {
   it.each([
     ['the OpenAI route (events forwarded as they came)', '/v1/chat/completions', { model: 'chat', stream: true, messages: [{ role: 'user', content: 'say a lot' }] }],
@@ -96,7 +85,7 @@ describe('a client that does not read its stream', () => {
   ])('on %s leaves the rest of the answer upstream instead of reading it all into memory', async (_name, path, body) => {
     progress = { sent: 0, finished: false, settled: async () => 'finished' };
     const records = harness.usage.records.length;
-    const socket = neverReadingClient(path, body);
+    const socket = await neverReadingRequest(`${harness.url.replace(/\/$/, '')}${path}`, { method: 'POST', headers: `Authorization: Bearer ${CLIENT_KEY}\r\nContent-Type: application/json\r\n`, body: JSON.stringify(body) });
     await expect.poll(() => progress.sent).toBeGreaterThan(0);
     // The gateway stops reading once the client's connection is full: what left the upstream is what the sockets
     // between hold, a small part of the answer.

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import { renderImage, renderPdf } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { neverReadingRequest } from '../../test/raw-http.js';
 import type { ConversationBody } from '@insforge/ai-protocol';
 
 let harness: Harness;
@@ -217,17 +217,6 @@ describe('conversation reads that inline files for clients that do not read them
   });
   afterAll(() => capped?.close());
 
-  /** A GET on a raw socket that never reads the answer; resolves once the request is sent. */
-  const stalledGet = (url: string, key: string) =>
-    new Promise<ReturnType<typeof connect>>((resolve, reject) => {
-      const target = new URL(url);
-      const socket = connect(Number(target.port), target.hostname, () => {
-        socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${key}\r\n\r\n`, () => resolve(socket));
-      });
-      socket.on('error', reject);
-      socket.pause();
-    });
-
   it('count the files they inline with the file answers: past maxSendingBytes a read is a 503, and a client that leaves frees its share', async () => {
     const bytes = randomBytes(8_000_000);
     const created = await fetch(`${capped.url}/api/ai/conversations`, {
@@ -238,7 +227,8 @@ describe('conversation reads that inline files for clients that do not read them
     expect(created.status).toBe(201);
     const url = `${capped.url}/api/ai/conversations/${((await created.json()) as { id: string }).id}`;
     const read = () => fetch(url, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
-    const stalled = [await stalledGet(url, CLIENT_KEY), await stalledGet(url, CLIENT_KEY)];
+    const asUser = { headers: `Authorization: Bearer ${CLIENT_KEY}\r\n` };
+    const stalled = [await neverReadingRequest(url, asUser), await neverReadingRequest(url, asUser)];
     await expect.poll(async () => (await read()).status, { timeout: 10_000 }).toBe(503);
     const refused = await read();
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);

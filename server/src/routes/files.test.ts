@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { renderImage } from '@insforge/openrouter-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { neverReadingRequest } from '../../test/raw-http.js';
 import { FileUrlSigner } from '../files/file-urls.js';
 import type { UploadedFileResponse } from './files.js';
 
@@ -331,23 +332,12 @@ describe('file answers waiting for clients that do not read them', () => {
   });
   afterAll(() => capped?.close());
 
-  /** A GET of `url` on a raw socket that never reads the answer; resolves once the request is sent. */
-  const stalledGet = (url: string) =>
-    new Promise<ReturnType<typeof connect>>((resolve, reject) => {
-      const target = new URL(url);
-      const socket = connect(Number(target.port), target.hostname, () => {
-        socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`, () => resolve(socket));
-      });
-      socket.on('error', reject);
-      socket.pause();
-    });
-
   it('hold at most maxSendingBytes: past it a read is a 503 with Retry-After, and a client that leaves frees its share', async () => {
     const bytes = randomBytes(8_000_000);
     const uploaded = await upload(bytes, 'application/octet-stream', { on: capped });
     expect(uploaded.status).toBe(201);
     const url = uploaded.body.url;
-    const stalled = [await stalledGet(url), await stalledGet(url)];
+    const stalled = [await neverReadingRequest(url), await neverReadingRequest(url)];
     // Both answers are taken (16 MB of 20 MB); the next would pass the cap.
     await expect.poll(async () => (await read(url)).status, { timeout: 10_000 }).toBe(503);
     const refused = await read(url);

@@ -1,6 +1,6 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, startHarness, type Harness } from '../../test/harness.js';
+import { neverReadingRequest } from '../../test/raw-http.js';
 import { usageRow } from '../../test/usage-rows.js';
 import { UsageQuery } from '../usage/usage-query.js';
 
@@ -27,11 +27,7 @@ describe('a CSV export whose client leaves before reading it', () => {
       }
     });
     try {
-      const url = new URL(harness.url);
-      const socket = connect(Number(url.port), url.hostname);
-      socket.on('error', () => undefined);
-      socket.write(`GET ${url.pathname.replace(/\/$/, '')}/api/ai/usage.csv HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n\r\n`);
-      socket.pause();
+      const socket = await neverReadingRequest(`${harness.url.replace(/\/$/, '')}/api/ai/usage.csv`, { headers: `Authorization: Bearer ${ADMIN_TOKEN}\r\n` });
       await expect.poll(() => spy.mock.calls.length).toBe(1);
       // The export fills what the sockets hold, then waits for the client; the client leaves.
       await new Promise((resolve) => setTimeout(resolve, 500));
