@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { neverReadingRequest } from '../../test/raw-http.js';
 import { createAiFetchHandler } from '../fetch-handler.js';
+import { untilDrained } from '../plain-http.js';
 import { MemoryUsageSink } from '../usage/usage-record.js';
 
 // An answer far larger than every buffer between the upstream and a client (the sockets' kernel buffers are a few MB
@@ -48,18 +49,11 @@ beforeAll(async () => {
       });
       res.on('close', () => (lastProgress = performance.now()));
       while (progress.sent < ANSWER_BYTES && !res.destroyed) {
-        const more = res.write(READ);
+        res.write(READ);
         progress.sent += READ.length;
         lastProgress = performance.now();
-        if (!more) await new Promise<void>((resolve) => {
-          const go = () => {
-            res.off('drain', go);
-            res.off('close', go);
-            resolve();
-          };
-          res.on('drain', go);
-          res.on('close', go);
-        });
+        // Until the gateway takes more (or leaves), as the gateway itself waits for its clients.
+        await untilDrained(res);
         lastProgress = performance.now();
       }
       if (res.destroyed) return;
