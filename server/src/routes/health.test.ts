@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -168,6 +169,26 @@ describe('the OpenRouter check of GET /health', () => {
     } finally {
       server.closeAllConnections();
       server.close();
+    }
+  });
+
+  it('judges OpenRouter by its status and does not read the model list, which it does not need', async () => {
+    // An upstream that answers GET /models with 200 and a body that never ends: the status says it is reachable.
+    const upstream = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"data":[');
+      req.socket.on('close', () => res.destroy());
+    });
+    upstream.listen(0, '127.0.0.1');
+    await new Promise((resolve) => upstream.once('listening', resolve));
+    const gateway = await mounted({ database: ':memory:', upstream: { baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/api/v1`, apiKey: 'sk-or-v1-unused' } });
+    try {
+      const { body } = await gateway.get('/health');
+      expect(body.checks.upstream).toEqual({ status: 'ok' });
+    } finally {
+      await gateway.close();
+      upstream.closeAllConnections();
+      upstream.close();
     }
   });
 });

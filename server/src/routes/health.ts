@@ -104,7 +104,9 @@ export function gatewayReadinessChecks(sources: GatewayHealthSources): Readiness
     async upstream() {
       // Reachability only (the model list is public): an outage shows here even while the catalog serves its copy.
       const response = await sources.upstream.send('/models', { method: 'GET', apiKey: '', signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
-      await response.body.dump();
+      // The status is the answer: the list (about a megabyte on OpenRouter) is not read, so a body that stalls cannot
+      // hold the check and no probe downloads it.
+      response.body.destroy();
       if (response.status >= 500) throw new Error(`OpenRouter answered GET /models with ${response.status}`);
       return undefined;
     },
