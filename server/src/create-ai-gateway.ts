@@ -324,7 +324,10 @@ export interface AiGateway {
    * `close()` when the process is stopping.
    */
   drain(graceMs: number): Promise<void>;
-  /** Writes what the usage ledger holds, settles pending reservations and closes every connection it opened. */
+  /**
+   * Ends the requests still in flight as `drain(0)` does (each gets its record), writes what the usage ledger holds,
+   * settles pending reservations and closes every connection it opened.
+   */
   close(): Promise<void>;
 }
 
@@ -620,22 +623,27 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       return lifecycle.drain(graceMs);
     },
   });
-  Object.defineProperty(gateway, 'close', {
-    value: async () => {
-      await batchJobs.close();
-      await quota.close();
-      // The alerts those last settlements raise are checked against the backend before it closes.
-      await alerts.idle();
-      await quotaBackend.close();
-      await usage.close();
-      await operations.close();
-      await cacheStore.close();
-      await upstream.close();
-      await blocklistWorker.close();
-      await (await ready.catch(() => undefined))?.close();
-      instance.ended();
-    },
-  });
+  const closeEverything = async () => {
+    // Requests still running are ended as a drain ends them, and recorded, before the ledger closes: a host that
+    // calls close() alone loses no record (their notes would come back as worst cases at the next start).
+    batchJobs.stopTaking();
+    await lifecycle.drain(0);
+    await batchJobs.close();
+    await quota.close();
+    // The alerts those last settlements raise are checked against the backend before it closes.
+    await alerts.idle();
+    await quotaBackend.close();
+    await usage.close();
+    await operations.close();
+    await cacheStore.close();
+    await upstream.close();
+    await blocklistWorker.close();
+    await (await ready.catch(() => undefined))?.close();
+    instance.ended();
+  };
+  // A second call (a host's shutdown hook and a test's, say) waits for the first instead of closing things twice.
+  let closed: Promise<void> | undefined;
+  Object.defineProperty(gateway, 'close', { value: () => (closed ??= closeEverything()) });
   return gateway as unknown as AiGateway;
 }
 

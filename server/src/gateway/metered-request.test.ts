@@ -303,6 +303,28 @@ describe('deadline and shutdown', () => {
     const refused = await send({ messages: [{ role: 'user', content: 'after' }] });
     expect(refused.status).toBe(503);
   });
+
+  it('close without a drain first ends the requests still running and records each before the ledger closes', async () => {
+    const closing = await startHarness();
+    closing.emulator.addRule({ match: { contains: 'long' }, scenario: 'tps=10;tokens=400' });
+    try {
+      const slow = await fetch(`${closing.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'long answer' }] }),
+      });
+      expect(slow.status).toBe(200);
+      const reading = slow.text();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await closing.gateway.close();
+      const last = parseSseBody(await reading).events.at(-1) as { error?: { code: string } } | undefined;
+      expect(last?.error?.code).toBe('service_unavailable');
+      expect(closing.usage.records.at(-1)).toMatchObject({ status: 'error', errorCode: 'service_unavailable', streamed: true });
+      expect(closing.logs.filter((line) => line.startsWith('error'))).toEqual([]);
+    } finally {
+      await closing.close();
+    }
+  });
 });
 
 describe('what a request reserved in all, as its note in flight says', () => {
