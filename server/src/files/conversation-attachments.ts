@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import { attachmentSlots } from './attachment-slots.js';
 import { conversationHolder, fileTooLarge, type FileOwner } from './file-store.js';
 import { fileReference, parseFileReference, parseSignedFileUrl } from './file-urls.js';
-import { inlineBytesOf, inlinerWithin, type GatewayFiles } from './gateway-files.js';
+import { inlineBytesOf, inlineBytesWithin, inlineFile, type GatewayFiles } from './gateway-files.js';
 
 type Message = { id: string } & Record<string, unknown>;
 
@@ -104,31 +104,41 @@ export class ConversationAttachments {
    * URL. A reference to a file the owner deleted stays as it is stored. Inline, the files come to at most the owner's
    * file cap (each counted every time it is named): past it, a 413 naming the part. What it inlines counts with the
    * file answers waiting for their clients (`GatewayFiles.startSending`, a 503 past its cap) until `held`'s release is
-   * called (when the answer has left), or at once without `held`.
+   * called (when the answer has left), or at once without `held`. Both are checked from the files' sizes before any
+   * file is read: a refused read loads nothing into memory.
    */
   async present<M extends Message>(owner: FileOwner, messages: readonly M[], view: AttachmentView, requestBase: string, held?: (release: () => void) => void): Promise<M[]> {
-    const slots = attachmentSlots(messages, 'messages').filter((slot) => parseFileReference(slot.value));
-    if (slots.length === 0) return [...messages];
+    if (!attachmentSlots(messages, 'messages').some((slot) => parseFileReference(slot.value))) return [...messages];
     const copy = structuredClone(messages) as M[];
-    const files = new Map<string, Awaited<ReturnType<GatewayFiles['store']['read']>>>();
-    const inline = inlinerWithin(this.files.store.limits.maxBytesPerOwner, 'read it with ?attachments=reference, or a smaller limit');
-    const sending: Array<{ release(): void }> = [];
-    const release = () => {
-      for (const handle of sending.splice(0)) handle.release();
-    };
+    const named = attachmentSlots(copy, 'messages').flatMap((slot) => {
+      const reference = parseFileReference(slot.value);
+      return reference ? [{ slot, reference }] : [];
+    });
+    if (view === 'reference') {
+      for (const { slot, reference } of named) slot.set(this.files.signedUrl(owner, reference.id, requestBase));
+      return copy;
+    }
+    const { store } = this.files;
+    const known = new Map((await store.find(owner, named.map(({ reference }) => reference.id))).map((file) => [file.id, file]));
+    const count = inlineBytesWithin(store.limits.maxBytesPerOwner, 'read it with ?attachments=reference, or a smaller limit');
+    let bytes = 0;
+    for (const { slot, reference } of named) {
+      const size = known.get(reference.id)?.size;
+      if (size === undefined) continue;
+      count(size, slot.path);
+      bytes += size;
+    }
+    // One answer's files count together: alone it always fits, as a file answer does.
+    const sending = bytes > 0 ? this.files.startSending(bytes) : undefined;
+    const release = () => sending?.release();
     try {
-      for (const slot of attachmentSlots(copy, 'messages')) {
-        const reference = parseFileReference(slot.value);
-        if (!reference) continue;
-        if (view === 'reference') {
-          slot.set(this.files.signedUrl(owner, reference.id, requestBase));
-          continue;
-        }
-        if (!files.has(reference.id)) files.set(reference.id, await this.files.store.read(owner, reference.id));
-        const file = files.get(reference.id);
-        if (!file) continue;
-        sending.push(this.files.startSending(file.bytes.byteLength));
-        slot.set(inline(file, slot.form, reference.header, slot.path));
+      const read = new Map<string, Awaited<ReturnType<typeof store.read>>>();
+      for (const { slot, reference } of named) {
+        if (!known.has(reference.id)) continue;
+        if (!read.has(reference.id)) read.set(reference.id, await store.read(owner, reference.id));
+        // Deleted since it was found: left as it is stored, like a reference to a file deleted before.
+        const file = read.get(reference.id);
+        if (file) slot.set(inlineFile(file, slot.form, reference.header));
       }
     } catch (error) {
       release();

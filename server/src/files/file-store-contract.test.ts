@@ -76,6 +76,19 @@ describe.each(IMPLEMENTATIONS)('the file store on $name', ({ dialect, folder }) 
     expect(await store.owners(stored.id)).toEqual([alice]);
   });
 
+  it('finds the owner\'s files among ids without their bytes, each once, and none of another owner', async () => {
+    const { store } = await freshStore();
+    const first = await store.put(alice, { ...png(300), name: 'one.png' }, UPLOAD_HOLDER);
+    const second = await store.put(alice, png(500), UPLOAD_HOLDER);
+    const bobs = await store.put(bob, png(700), UPLOAD_HOLDER);
+    const found = await store.find(alice, [second.id, first.id, first.id, bobs.id, 'x', fileIdOf(randomBytes(8))]);
+    expect(found.sort((a, b) => a.size - b.size)).toEqual([first, second]);
+    expect(found.some((file) => 'bytes' in file)).toBe(false);
+    // Past one statement's batch of ids.
+    expect(await store.find(alice, [...Array.from({ length: 1_200 }, (_, index) => fileIdOf(Buffer.from(String(index)))), first.id])).toEqual([first]);
+    expect(await store.find(bob, [first.id])).toEqual([]);
+  });
+
   it('keeps a reference while anything holds it, and removes the blob (and its bytes) with its last owner', async () => {
     const { store, database, folder: own } = await freshStore();
     const file = png(1_000);

@@ -53,6 +53,8 @@ export interface FileStore {
   put(owner: FileOwner, file: NewFile, holder: string): Promise<StoredFile>;
   /** The file with its bytes, when the owner holds it. */
   read(owner: FileOwner, id: string): Promise<(StoredFile & { bytes: Buffer }) | undefined>;
+  /** The owner's files among `ids`, without their bytes: what reading them would cost, known before it does. */
+  find(owner: FileOwner, ids: readonly string[]): Promise<StoredFile[]>;
   /** Adds `holder` to files the owner already holds; answers the ids it now holds (others are ignored). */
   hold(owner: FileOwner, holder: string, ids: readonly string[]): Promise<string[]>;
   /** Lets `holder` go of every file but those in `keep`; a reference nothing holds any more is removed. */

@@ -69,13 +69,28 @@ export function inlineFile(file: StoredFile & { bytes: Buffer }, form: 'url' | '
  * slot.set(inline(file, slot.form, undefined, slot.path));
  */
 export function inlinerWithin(maxBytes: number, remedy: string): (file: StoredFile & { bytes: Buffer }, form: 'url' | 'base64', header: string | undefined, path: string) => string {
-  let inlined = 0;
+  const count = inlineBytesWithin(maxBytes, remedy);
   return (file, form, header, path) => {
-    inlined += file.bytes.byteLength;
+    count(file.bytes.byteLength, path);
+    return inlineFile(file, form, header);
+  };
+}
+
+/**
+ * The count behind `inlinerWithin`, for a caller that knows the files' sizes before it reads them: each call adds
+ * one naming of a file; past `maxBytes` in all, the same 413 naming the part.
+ *
+ * @example
+ * const count = inlineBytesWithin(store.limits.maxBytesPerOwner, 'read it with ?attachments=reference');
+ * for (const { file, path } of named) count(file.size, path);
+ */
+export function inlineBytesWithin(maxBytes: number, remedy: string): (bytes: number, path: string) => void {
+  let inlined = 0;
+  return (bytes, path) => {
+    inlined += bytes;
     if (inlined > maxBytes) {
       throw new GatewayError('request_too_large', `${path}: the files named here come to more than ${formatBytes(maxBytes)}, the most one caller may hold (a file counts each time it is named); ${remedy}.`, { param: path });
     }
-    return inlineFile(file, form, header);
   };
 }
 

@@ -8,6 +8,8 @@ type OwnerRow = Pick<Database['file_owners'], 'file_id' | 'media_type' | 'name' 
 
 /** Owners a signed URL's file is checked against, at most: far more than any file is shared by. */
 const OWNER_LOOKUP_LIMIT = 1_000;
+/** File ids one statement of `find` looks up. */
+const FIND_BATCH = 500;
 /** Tries of a put that raced a release of the same reference (each try sees the other's result). */
 const PUT_TRIES = 3;
 
@@ -75,6 +77,23 @@ export class SqlFileStore implements FileStore {
     const bytes = row.bytes ?? (await this.#folder?.read(owner.projectId, id));
     if (!bytes) return undefined;
     return { ...toStoredFile(row), bytes: Buffer.from(bytes) };
+  }
+
+  async find(owner: FileOwner, ids: readonly string[]): Promise<StoredFile[]> {
+    const wanted = [...new Set(ids)].filter((id) => FILE_ID.test(id));
+    const found: StoredFile[] = [];
+    // A batch at a time: a statement takes a bounded count of parameters (SQLite's is the smaller).
+    for (let start = 0; start < wanted.length; start += FIND_BATCH) {
+      const rows = await this.db
+        .selectFrom('file_owners')
+        .select(['file_id', 'media_type', 'name', 'size', 'created_at'])
+        .where('project_id', '=', owner.projectId)
+        .where('owner', '=', owner.owner)
+        .where('file_id', 'in', wanted.slice(start, start + FIND_BATCH))
+        .execute();
+      found.push(...rows.map(toStoredFile));
+    }
+    return found;
   }
 
   async hold(owner: FileOwner, holder: string, ids: readonly string[]): Promise<string[]> {
