@@ -11,7 +11,7 @@ describe('createAiGateway options', () => {
   // A JavaScript caller has no compiler to catch a misspelt option: ignored, the gateway would start without the key.
   it('refuses an option it does not know, naming it and the options there are', () => {
     const misspelt = { database: ':memory:', openRouterApiKey: 'sk-or-v1-abc' } as AiGatewayOptions;
-    expect(() => createAiGateway(misspelt)).toThrow(/^createAiGateway: unknown option "openRouterApiKey"; the options are upstream, database, features, .*jobs, instanceLeaseMs\.$/);
+    expect(() => createAiGateway(misspelt)).toThrow(/^createAiGateway: unknown option "openRouterApiKey"; the options are upstream, database, databaseRetry, features, .*jobs, instanceLeaseMs\.$/);
     const nested = { database: ':memory:', upstream: { baseURL: 'http://127.0.0.1:9/api/v1' } } as AiGatewayOptions;
     expect(() => createAiGateway(nested)).toThrow('createAiGateway: unknown option "upstream.baseURL"; the options are upstream.baseUrl, upstream.apiKey, upstream.referer, upstream.title, upstream.timeouts, upstream.http2, upstream.ca.');
   });
@@ -33,8 +33,14 @@ describe('createAiGateway options', () => {
     expect(() => createAiGateway({ database: 'mysql://app:hunter2pass@db.internal/ai' })).not.toThrow(/hunter2pass/);
   });
 
+  it('refuses database retry waits it cannot keep', () => {
+    expect(() => createAiGateway({ database: ':memory:', databaseRetry: { initialDelayMs: 60_000, maxDelayMs: 30_000 } })).toThrow('createAiGateway: databaseRetry: initialDelayMs is at most maxDelayMs');
+    expect(() => createAiGateway({ database: ':memory:', databaseRetry: { initialDelayMs: 0 } })).toThrow(/^createAiGateway: databaseRetry\.initialDelayMs: /);
+    expect(() => createAiGateway({ database: ':memory:', databaseRetry: true } as unknown as AiGatewayOptions)).toThrow(/^createAiGateway: databaseRetry: /);
+  });
+
   it('takes every option it documents', async () => {
-    const gateway = createAiGateway({ database: ':memory:', upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: () => 'sk-or-v1-abc', referer: 'https://acme.example', title: 'Acme', timeouts: { connectMs: 1_000 }, http2: false }, encryption: null, heartbeatMs: 1_000 });
+    const gateway = createAiGateway({ database: ':memory:', databaseRetry: { initialDelayMs: 500, maxDelayMs: 10_000 }, upstream: { baseUrl: 'http://127.0.0.1:9/api/v1', apiKey: () => 'sk-or-v1-abc', referer: 'https://acme.example', title: 'Acme', timeouts: { connectMs: 1_000 }, http2: false }, encryption: null, heartbeatMs: 1_000 });
     await gateway.ready;
     await gateway.close();
   });

@@ -20,6 +20,7 @@ import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
 import type { OpenDatabase } from './store/database.js';
 import { parseDatabaseTarget } from './store/database-target.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
+import { DEFAULT_DATABASE_RETRY, openWithRetry, type DatabaseRetryOptions, type OpeningState, type RetriedOpening } from './store/retried-opening.js';
 import type { GatewayContext } from './gateway/context.js';
 import { consoleLogger, redactingLogger, secretRedactor, type GatewayLogger } from './logger.js';
 import type { PlainHandler } from './plain-http.js';
@@ -94,6 +95,13 @@ export interface AiGatewayOptions {
    * Default: `DATABASE_URL`, else `./.insforge-ai/ai.db`. Migrations run at start.
    */
   database?: string | OpenDatabase;
+  /**
+   * When the database does not open at start (a Postgres started after the app): tried again after `initialDelayMs`,
+   * the wait doubling up to `maxDelayMs`, until it opens; requests are answered 503 `service_unavailable` (with
+   * `Retry-After`) meanwhile, and served once it opens. `false` tries once: every request is a 503 until a restart.
+   * An opened database (`database` given as one) is tried once. Default `{ initialDelayMs: 1000, maxDelayMs: 30000 }`.
+   */
+  databaseRetry?: DatabaseRetryOptions | false;
   /**
    * Features: a list is created in the default project where no feature of that name exists yet (so admin edits
    * survive restarts); a `FeatureStore` replaces the database for features.
@@ -205,7 +213,7 @@ export interface AiGatewayOptions {
 
 /** Every option's name, kept in step with `AiGatewayOptions` by the compiler: a misspelt option fails at once. */
 const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys({
-  upstream: true, database: true, features: true, authenticate: true, clientKeys: true, adminToken: true, encryption: true, limits: true,
+  upstream: true, database: true, databaseRetry: true, features: true, authenticate: true, clientKeys: true, adminToken: true, encryption: true, limits: true,
   onBudgetAlert: true, webhooks: true, defaultProjectId: true, allowRawModels: true, retry: true, heartbeatMs: true, requestDeadlineMs: true,
   conversations: true, files: true, maxBodyBytes: true, catalogTtlMs: true, usage: true, ledger: true, logger: true, operations: true,
   onRequestEnd: true, onDegradation: true, cache: true, guardrails: true, blocklistPatternBudgetMs: true, jobs: true, instanceLeaseMs: true,
@@ -249,6 +257,16 @@ const databaseSchema = z.unknown().superRefine((setting, context) => {
 
 const optionsSchema = z.object({
   database: databaseSchema.optional(),
+  databaseRetry: z
+    .union([
+      z.literal(false),
+      z
+        .object({ initialDelayMs: z.number().int().min(1), maxDelayMs: z.number().int().min(1) })
+        .partial()
+        .strict()
+        .refine((retry) => (retry.initialDelayMs ?? DEFAULT_DATABASE_RETRY.initialDelayMs) <= (retry.maxDelayMs ?? DEFAULT_DATABASE_RETRY.maxDelayMs), 'initialDelayMs is at most maxDelayMs'),
+    ])
+    .optional(),
   upstream: z
     .object({
       baseUrl: z.url().optional(),
@@ -308,7 +326,8 @@ const optionsSchema = z.object({
 /**
  * The gateway: a request handler any Express app (4 or 5) mounts with `app.use(path, gateway)` — typed with Node's own
  * request and response so it fits every Express version's types — with its context and stores for the CLI and tests.
- * `ready` settles once the database is migrated.
+ * `ready` resolves once the database is open and migrated (after as many tries as `databaseRetry` takes); it rejects
+ * when the database is not tried again (`databaseRetry: false`) or the gateway is closed before it opened.
  */
 export interface AiGateway {
   (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
@@ -411,9 +430,23 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
         },
       })
     : new MemoryBackend());
-  const ready = openGatewayStores({ database: options.database ?? process.env['DATABASE_URL'], defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger });
-  // Until the database is open, requests wait for it; a failure to open answers every request with a 503 and is logged.
-  ready.catch((error: unknown) => logger.error('the gateway database could not be opened', { error }));
+  const database = options.database ?? process.env['DATABASE_URL'];
+  // An opened database is closed by a try that fails: only one the gateway opens itself can be tried again.
+  const retry = options.databaseRetry === false || typeof database === 'object' ? false : { ...DEFAULT_DATABASE_RETRY, ...options.databaseRetry };
+  // Until the database is open, the first try's requests wait for it; after a failed try, every request is a 503.
+  let failedTries = 0;
+  const opening = openWithRetry(() => openGatewayStores({ database, defaultProjectId, seedFeatures, conversationLimits: options.conversations, encryption: encryption ?? undefined, logger }), {
+    retry,
+    onFailure: (error, tries, retryInMs) => {
+      failedTries = tries;
+      const next = retryInMs === undefined ? {} : { retryInSeconds: retryInMs / 1000 };
+      if (tries === 1) logger.error('the gateway database could not be opened', { error, ...next });
+      else logger.warn('the gateway database still cannot be opened', { error, tries, ...next });
+    },
+    discard: (stores) => stores.close(),
+  });
+  const ready = opening.opened;
+  ready.then(() => failedTries > 0 && logger.info('the gateway database is open: requests are served', { tries: failedTries + 1 }), () => undefined);
   const files = ready.then((stores) => openGatewayFiles(stores.database.db, options.files, encryption ?? undefined));
   // A database that did not open is logged above; a file store that did not open on one that did, here.
   files.catch((error: unknown) => ready.then(() => logger.error('the file store could not be opened', { error }), () => undefined));
@@ -547,14 +580,16 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   upstream.apiKey = async () => (currentKey = await apiKey());
 
   const router = Router();
-  router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId, limitsNote: () => sharing.note() }), { openCircuits: () => operations.openCircuits() }));
+  router.use(healthRouter(gatewayReadinessChecks({ stores: () => openedStores(opening), upstream, quota: quotaBackend, defaultProjectId, limitsNote: () => sharing.note() }), { openCircuits: () => operations.openCircuits() }));
   let opened = false;
   void started.then(() => (opened = true), () => undefined);
   const awaitReady: PlainHandler = async (_req, _res, next) => {
     if (!opened) {
+      const state = await opening.settled();
+      // Logged when it failed; the caller is told the service is down, not that the gateway broke.
+      if (state.status === 'failed') throw databaseUnavailable(state);
       await started.catch((error: unknown) => {
-        // Logged once when it failed; the caller is told the service is down, not that the gateway broke.
-        throw new GatewayError('service_unavailable', 'The AI gateway could not open its database when it started, so it cannot serve requests until it is restarted with the database reachable.', { cause: error });
+        throw new GatewayError('service_unavailable', 'The AI gateway could not start serving requests; its log says why.', { cause: error });
       });
     }
     next();
@@ -624,6 +659,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     },
   });
   const closeEverything = async () => {
+    // A database still being tried never opens now: whatever waits for it is told so.
+    opening.stop();
     // Requests still running are ended as a drain ends them, and recorded, before the ledger closes: a host that
     // calls close() alone loses no record (their notes would come back as worst cases at the next start).
     batchJobs.stopTaking();
@@ -645,6 +682,24 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
   let closed: Promise<void> | undefined;
   Object.defineProperty(gateway, 'close', { value: () => (closed ??= closeEverything()) });
   return gateway as unknown as AiGateway;
+}
+
+/** The 503 of a gateway whose database has not opened: when it tries again, or that only a restart tries again. */
+function databaseUnavailable(state: Extract<OpeningState<unknown>, { status: 'failed' }>): GatewayError {
+  if (state.retryAt === undefined) {
+    return new GatewayError('service_unavailable', 'The AI gateway could not open its database when it started, so it cannot serve requests until it is restarted with the database reachable.', { cause: state.error });
+  }
+  const seconds = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
+  return new GatewayError('service_unavailable', `The AI gateway cannot open its database yet; it tries again in ${seconds} s and serves requests once it opens.`, { cause: state.error, retryAfterSeconds: seconds });
+}
+
+/** The stores once open; at once, why not (and when the next try is), while they cannot open. */
+async function openedStores(opening: RetriedOpening<GatewayStores>): Promise<GatewayStores> {
+  const state = await opening.settled();
+  if (state.status === 'open') return state.value;
+  const reason = state.error instanceof Error ? state.error.message : String(state.error);
+  const next = state.retryAt === undefined ? 'it is not tried again until the gateway restarts' : `tried ${state.tries === 1 ? 'once' : `${state.tries} times`}, it is tried again in ${Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000))} s`;
+  throw new Error(`the database could not be opened (${reason}); ${next}`, { cause: state.error });
 }
 
 /** The model catalog, with each model's endpoints (its providers and their prices) kept as long as the catalog. */

@@ -29,3 +29,4 @@ export type { HostGuardrail, GuardrailContext, GuardrailVerdict } from './guardr
 export type { GuardrailDecision } from './usage/usage-record.js';
 export { KeyEncryption } from './crypto/key-encryption.js';
 export type { FilesOptions } from './files/gateway-files.js';
+export type { DatabaseRetryOptions } from './store/retried-opening.js';

@@ -43,6 +43,8 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
   try {
     gateway = createAiGateway({
       ...(target.database !== undefined ? { database: target.database } : {}),
+      // An admin's tool: a database it cannot open is an error to show now, not a wait.
+      databaseRetry: false,
       defaultProjectId: target.projectId,
       clientKeys: [{ key: token, role: 'admin', projectId: target.projectId, id: 'mcp-stdio' }],
       upstream: { baseUrl: env['OPENROUTER_BASE_URL'] || OPENROUTER_BASE_URL, apiKey: env['OPENROUTER_API_KEY'] ?? '' },

@@ -200,6 +200,8 @@ export async function serve(argv: readonly string[], env: CliEnvironment, io: Cl
     // The master key of the environment given (as every command reads it), not necessarily `process.env`'s.
     encryption: encryptionFrom(env) ?? null,
     ...(database !== undefined ? { database } : {}),
+    // A database that does not open stops the command (exit 1): the orchestrator restarts it, or the operator sees why.
+    databaseRetry: false,
     limits: { ...(redisUrl !== undefined ? { redisUrl } : {}), ...(values['redis-prefix'] ? { redisKeyPrefix: values['redis-prefix'] } : {}), onRedisFailure },
     clientKeys: clientKey !== undefined ? [{ key: clientKey, role: 'user', id: 'INSFORGE_AI_CLIENT_KEY' }] : [],
     ...(adminToken !== undefined ? { adminToken } : {}),

@@ -25,7 +25,8 @@ export interface HealthExtras {
 
 /** What the gateway's own readiness checks read. */
 export interface GatewayHealthSources {
-  ready: Promise<GatewayStores>;
+  /** The stores once open; rejects at once, with why, while they cannot open (a request would be a 503 then). */
+  stores: () => Promise<GatewayStores>;
   upstream: OpenRouterClient;
   quota: QuotaBackend;
   /** The project whose stored OpenRouter key must open for requests to succeed. */
@@ -45,7 +46,7 @@ const PROBE_KEY = 'health:probe';
  * most every 15 s), limits can be checked, and the default project's OpenRouter key can be used. 503 with each
  * failing check's reason when any AI request would fail; never a secret. Neither needs an identity.
  * @example
- * router.use(healthRouter(gatewayReadinessChecks({ ready, upstream, quota, defaultProjectId: 'default' })));
+ * router.use(healthRouter(gatewayReadinessChecks({ stores, upstream, quota, defaultProjectId: 'default' })));
  */
 export function healthRouter(checks: ReadinessChecks, extras: HealthExtras = {}): Router {
   const router = Router();
@@ -92,12 +93,12 @@ export function healthRouter(checks: ReadinessChecks, extras: HealthExtras = {})
  * The gateway's readiness checks: a query on its database, a `GET /models` answered by OpenRouter, a read of the
  * limits store (which fails when Redis is down under fail-closed), and the default project's stored key decrypting.
  * @example
- * healthRouter(gatewayReadinessChecks({ ready, upstream, quota: quotaBackend, defaultProjectId }));
+ * healthRouter(gatewayReadinessChecks({ stores, upstream, quota: quotaBackend, defaultProjectId }));
  */
 export function gatewayReadinessChecks(sources: GatewayHealthSources): ReadinessChecks {
   return {
     async store() {
-      const stores = await sources.ready;
+      const stores = await sources.stores();
       await stores.database.db.selectFrom('projects').select('id').limit(1).execute();
       return undefined;
     },
@@ -121,7 +122,7 @@ export function gatewayReadinessChecks(sources: GatewayHealthSources): Readiness
       return sources.limitsNote?.();
     },
     async providerKey() {
-      const stores = await sources.ready;
+      const stores = await sources.stores();
       // Throws `encryption_key_missing` with the variable to set when the stored key does not open.
       if (await stores.providerKeys.secret(sources.defaultProjectId)) return undefined;
       try {
