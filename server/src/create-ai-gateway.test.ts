@@ -27,6 +27,26 @@ describe('createAiGateway options', () => {
     expect(() => createAiGateway({ database: ':memory:', adminToken: 'ik_admin_token_0123456789\n' })).toThrow(/^createAiGateway: adminToken: /);
   });
 
+  // A JavaScript caller's `allowRawModels: 'yes'` (or an environment variable's 'false') would be truthy: raw
+  // model ids opened without the boolean that says so; a webhook policy of 'no' would open plain http.
+  it('refuses a boolean, number or callback option of the wrong type, naming it', () => {
+    const refused: [Record<string, unknown>, string][] = [
+      [{ allowRawModels: 'yes' }, 'createAiGateway: allowRawModels: '],
+      [{ allowRawModels: 'false' }, 'createAiGateway: allowRawModels: '],
+      [{ allowRawModels: 1 }, 'createAiGateway: allowRawModels: '],
+      [{ webhooks: { allowHttp: 'no' } }, 'createAiGateway: webhooks.allowHttp: '],
+      [{ webhooks: { allowPrivateAddresses: 1 } }, 'createAiGateway: webhooks.allowPrivateAddresses: '],
+      [{ webhooks: { timeoutMs: '5000' } }, 'createAiGateway: webhooks.timeoutMs: '],
+      [{ heartbeatMs: '15000' }, 'createAiGateway: heartbeatMs: '],
+      [{ onRequestEnd: 'log' }, 'createAiGateway: onRequestEnd: '],
+      [{ onBudgetAlert: true }, 'createAiGateway: onBudgetAlert: '],
+      [{ authenticate: {} }, 'createAiGateway: authenticate: '],
+    ];
+    for (const [option, message] of refused) {
+      expect(() => createAiGateway({ database: ':memory:', ...option } as AiGatewayOptions), JSON.stringify(option)).toThrow(message);
+    }
+  });
+
   it('refuses a database it cannot open (another scheme) when it is created, not later in a rejection nobody awaits', () => {
     expect(() => createAiGateway({ database: 'mysql://app:hunter2pass@db.internal/ai' })).toThrow(TypeError);
     expect(() => createAiGateway({ database: 'mysql://app:hunter2pass@db.internal/ai' })).toThrow(/^createAiGateway: database: unsupported database "mysql:"/);

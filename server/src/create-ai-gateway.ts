@@ -255,6 +255,9 @@ const databaseSchema = z.unknown().superRefine((setting, context) => {
   }
 });
 
+/** A callback option: anything else (a string, `true`) would fail only when it is first called, in a request. */
+const callback = (name: string) => z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', `${name} must be a function`);
+
 const optionsSchema = z.object({
   database: databaseSchema.optional(),
   databaseRetry: z
@@ -267,6 +270,24 @@ const optionsSchema = z.object({
         .refine((retry) => (retry.initialDelayMs ?? DEFAULT_DATABASE_RETRY.initialDelayMs) <= (retry.maxDelayMs ?? DEFAULT_DATABASE_RETRY.maxDelayMs), 'initialDelayMs is at most maxDelayMs'),
     ])
     .optional(),
+  // A string would be truthy ('false' too), opening raw model ids without the boolean that says so.
+  allowRawModels: z
+    .custom<RawModelPolicy>((value) => typeof value === 'boolean' || typeof value === 'function', 'allowRawModels must be true, false or a function (projectId) => boolean')
+    .optional(),
+  // Checked here rather than left to `createWebhookClient`: a policy of 'no' would be truthy, opening plain http.
+  webhooks: z
+    .object({
+      allowHttp: z.boolean('webhooks.allowHttp must be true or false').optional(),
+      allowPrivateAddresses: z.boolean('webhooks.allowPrivateAddresses must be true or false').optional(),
+      lookup: callback('webhooks.lookup').optional(),
+      timeoutMs: z.number().positive().optional(),
+      maxResponseBytes: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  authenticate: callback('authenticate').optional(),
+  onBudgetAlert: callback('onBudgetAlert').optional(),
+  onRequestEnd: callback('onRequestEnd').optional(),
+  onDegradation: callback('onDegradation').optional(),
   upstream: z
     .object({
       baseUrl: z.url().optional(),

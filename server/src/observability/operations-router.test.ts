@@ -137,6 +137,23 @@ describe('GET /api/ai/models/performance', () => {
   });
 });
 
+describe('the time range of /api/ai/models/performance and /api/ai/models/health', () => {
+  // A range that runs backwards reads nothing: a 200 with no rows would look like a quiet hour.
+  it('is refused with a 400 naming from and to when from is not before to', async () => {
+    const harness = await start();
+    for (const path of ['/api/ai/models/performance', '/api/ai/models/health']) {
+      const reversed = await adminGet<{ error: { message: string; type: string; param: string } }>(harness, `${path}?from=2026-03-01T00:00:00Z&to=2026-02-01T00:00:00Z`);
+      expect(reversed.status, path).toBe(400);
+      expect(reversed.body.error).toMatchObject({ type: 'invalid_request_error', param: 'from' });
+      expect(reversed.body.error.message).toBe('from (2026-03-01T00:00:00.000Z) is not before to (2026-02-01T00:00:00.000Z): the range runs backwards; swap from and to.');
+    }
+    const future = await adminGet<{ error: { message: string } }>(harness, '/api/ai/models/performance?from=2999-01-01');
+    expect(future.status).toBe(400);
+    expect(future.body.error.message).toMatch(/^from \(2999-01-01T00:00:00.000Z\) is not before to \(now, /);
+    expect((await adminGet(harness, '/api/ai/models/performance?from=2026-02-01&to=2026-03-01')).status).toBe(200);
+  });
+});
+
 describe('onRequestEnd', () => {
   it('receives every finished request\'s record, and a hook that throws changes nothing for the client', async () => {
     const ended: UsageRecord[] = [];

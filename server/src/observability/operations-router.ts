@@ -6,7 +6,7 @@ import { parseRequest } from '../gateway/chat-request.js';
 import { identityOf, requireAdmin, requireAdminOf } from '../routes/identity-middleware.js';
 import { isoTime } from '../routes/iso-time.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
-import { parseTime } from '../usage/usage-query.js';
+import { backwardsRangeProblem, parseTime } from '../usage/usage-query.js';
 import { errorClassOf, reasonOf, type ErrorClass } from './error-log.js';
 import type { GatewayOperations } from './gateway-operations.js';
 import { modelPerformance } from './model-performance.js';
@@ -29,10 +29,16 @@ export const PerformanceQuery = z.object({
 });
 const ErrorsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).optional(), class: z.enum(ERROR_CLASSES).optional() });
 
-/** `[from, to)` of a performance query: `from`/`to` when given, else the last `window` (default one hour). */
+/**
+ * `[from, to)` of a performance query: `from`/`to` when given, else the last `window` (default one hour); a 400
+ * naming `from` when it is not before `to` (now, when the query gives no `to`).
+ */
 function periodOf(query: z.infer<typeof PerformanceQuery>): { from: number; to: number } {
   const to = query.to ?? Date.now();
-  return { from: query.from ?? to - WINDOWS[query.window ?? '1h'], to };
+  const from = query.from ?? to - WINDOWS[query.window ?? '1h'];
+  const backwards = backwardsRangeProblem(from, to, query.to === undefined ? 'now' : 'given');
+  if (backwards) throw new GatewayError('invalid_parameter', backwards, { param: 'from' });
+  return { from, to };
 }
 
 /**

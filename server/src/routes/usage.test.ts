@@ -87,6 +87,11 @@ describe('the usage API', () => {
     const reversed = await get('/usage/summary?period=2027-01-01..2026-01-01');
     expect([reversed.status, reversed.body.error.param]).toEqual([400, 'period']);
     expect(JSON.stringify(reversed.body)).toContain('runs backwards: its end is before its start');
+    for (const path of ['/usage', '/usage/summary']) {
+      const backwards = await get(`${path}?from=2026-03-01&to=2026-02-01`);
+      expect([backwards.status, backwards.body.error.param], path).toEqual([400, 'from']);
+      expect(backwards.body.error.message).toContain('from (2026-03-01T00:00:00.000Z) is not before to (2026-02-02T00:00:00.000Z): the range runs backwards');
+    }
   });
 
   it('summarizes the last 30 days by default: requests, tokens, cost, errors and latency percentiles', async () => {

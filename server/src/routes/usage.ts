@@ -5,7 +5,7 @@ import { parseRequest } from '../gateway/chat-request.js';
 import { untilDrained } from '../plain-http.js';
 import type { GatewayStores } from '../store/gateway-stores.js';
 import type { SqlFeatureStore } from '../store/sql-feature-store.js';
-import { parsePeriod, parseTime, reversedPeriodProblem, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
+import { backwardsRangeProblem, parsePeriod, parseTime, reversedPeriodProblem, USAGE_DIMENSIONS, USAGE_STATUSES, UsageQuery, type UsageDimension, type UsageEntry, type UsageFilter } from '../usage/usage-query.js';
 import { identityOf, requireAdmin } from './identity-middleware.js';
 import { isoTime } from './iso-time.js';
 import { lazyRouter } from './lazy-router.js';
@@ -53,6 +53,8 @@ const SummaryQuery = FilterQuery.extend({ groupBy: groupBy.optional() });
 /** The filter a query names; `period` fills in `from`/`to` that are not given, `fallbackMs` a period when none is. */
 function filterOf(res: Response, query: z.infer<typeof FilterQuery>, fallbackMs?: number): UsageFilter {
   const from = query.from ?? query.period?.from ?? (query.to === undefined && query.period === undefined && fallbackMs !== undefined ? Date.now() - fallbackMs : undefined);
+  const backwards = backwardsRangeProblem(from, query.to ?? query.period?.to);
+  if (backwards) throw new GatewayError('invalid_parameter', backwards, { param: query.from === undefined ? 'period' : 'from' });
   return { projectId: identityOf(res).projectId, from, to: query.to ?? query.period?.to, feature: query.feature, model: query.model, userId: query.user, status: query.status };
 }
 

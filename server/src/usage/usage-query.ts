@@ -436,6 +436,21 @@ export function parsePeriod(text: string, now = Date.now()): { from?: number; to
 }
 
 /**
+ * Why a query's range is refused when its start is not before its end (undefined when it runs forward or has an open
+ * end): a range that runs backwards reads nothing, and a 200 with no rows would look like a quiet period. `to` is
+ * `'now'` where the query gave no end and the range ends now.
+ * @example
+ * backwardsRangeProblem(Date.parse('2026-03-01'), Date.parse('2026-02-01'));
+ * // 'from (2026-03-01T00:00:00.000Z) is not before to (2026-02-01T00:00:00.000Z): the range runs backwards; swap from and to.'
+ */
+export function backwardsRangeProblem(from: number | undefined, to: number | undefined, end: 'given' | 'now' = 'given'): string | undefined {
+  if (from === undefined || to === undefined || from < to) return undefined;
+  const start = `from (${new Date(from).toISOString()})`;
+  if (end === 'now') return `${start} is not before to (now, ${new Date(to).toISOString()}): the range runs backwards; give a from in the past, or a later to.`;
+  return `${start} is not before to (${new Date(to).toISOString()}): the range runs backwards; swap from and to.`;
+}
+
+/**
  * Why `parsePeriod` refuses a `FROM..TO` whose two ends read but whose end is not after its start; undefined for
  * any other text, which is refused (or not) for its format.
  * @example
