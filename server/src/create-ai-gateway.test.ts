@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { startHarness } from '../test/harness.js';
 import { useTemporaryDirectory } from '../test/temporary-directory.js';
 import { createAiGateway, type AiGatewayOptions } from './create-ai-gateway.js';
 
@@ -115,6 +116,29 @@ describe('createAiGateway options', () => {
       expect(existsSync(database)).toBe(false);
     } finally {
       await new Promise((resolve) => redis.close(resolve));
+    }
+  });
+});
+
+describe('features given at start', () => {
+  // They are the host's code or a file: refusing them would stop the gateway, so it says so once instead.
+  it('are served with one warning naming each model OpenRouter does not list, and the listed ids closest to it', async () => {
+    const harness = await startHarness({
+      features: [
+        { name: 'chat', model: 'openai/gpt-4o-mimi', fallbackModels: ['openai/gpt-4o:online', 'anthropic/claude-sonet-4'] },
+        { name: 'routed', model: 'openrouter/auto' },
+        { name: 'free', model: 'poolside/laguna-m.1:free' },
+      ],
+    });
+    try {
+      const warned = () => harness.logs.filter((line) => line.includes('OpenRouter lists'));
+      for (let tries = 0; tries < 200 && warned().length === 0; tries += 1) await delay(25);
+      expect(warned()).toHaveLength(1);
+      expect(warned()[0]).toContain('feature "chat": model "openai/gpt-4o-mimi" is not a model OpenRouter lists; did you mean "openai/gpt-4o-mini"');
+      expect(warned()[0]).toContain('feature "chat": fallbackModels.1 "anthropic/claude-sonet-4" is not a model OpenRouter lists; did you mean "anthropic/claude-sonnet-4"');
+      expect(warned()[0]).not.toMatch(/routed|laguna|gpt-4o:online/);
+    } finally {
+      await harness.close();
     }
   });
 });

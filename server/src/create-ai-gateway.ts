@@ -6,6 +6,7 @@ import { gatewayErrorHandler, GatewayError } from './errors.js';
 import type { FeatureInput } from './features/feature.js';
 import type { FeatureStore } from './features/feature-store.js';
 import { parseSeedFeature } from './features/feature.js';
+import { warnOfUnlistedModels } from './features/unlisted-seed-models.js';
 import { KeyEncryption } from './crypto/key-encryption.js';
 import { DEFAULT_INSTANCE_LEASE_MS, newGatewayInstance } from './gateway-instance.js';
 import { BudgetAlertDispatcher, type BudgetAlert } from './limits/budget-alerts.js';
@@ -593,6 +594,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     redact,
     attachments: chatAttachments(files),
   };
+  // Features given at start are the host's code or file: a model OpenRouter does not list is said once, not refused.
+  if (seedFeatures.length > 0) void warnOfUnlistedModels(context.catalog, seedFeatures, (message) => logger.warn(message));
   // Once the context exists: an option refused before it must leave no callback that reaches for it.
   ready.then((stores) => (context.databaseLocation = stores.database.location), () => undefined);
   const batchJobs = startBatchJobs(context, ready, instance, options.jobs, { url: redisUrl, keyPrefix: options.limits?.redisKeyPrefix });

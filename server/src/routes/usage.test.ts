@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-type ErrorBody = { error: { code: string; param: string | null } };
+type ErrorBody = { error: { code: string; message: string; param: string | null } };
 type Entry = { id: string; feature: string | null; userId: string | null; status: string; costUsd: number; costSource: string; createdAt: string };
 type Page = { data: Entry[]; next: string | null };
 type Summary = { from: string | null; to: string | null; groupBy: string[]; totals: UsageTotals; groups: Array<UsageTotals & Record<string, unknown>> };

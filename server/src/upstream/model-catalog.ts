@@ -1,4 +1,5 @@
 import { modalitiesOf, type OpenRouterModel } from '@insforge/ai-protocol';
+import { closestListedModels, isListedModel } from './listed-models.js';
 import type { ModelEndpoint, ModelEndpointSource } from './model-endpoints.js';
 import type { OpenRouterClient } from './openrouter-client.js';
 import { SentKey } from './sent-key.js';
@@ -60,6 +61,20 @@ export class ModelCatalog {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The ids among `ids` OpenRouter does not list (routing variants such as `:online` after a listed id count as
+   * listed), each with the listed ids closest to it; `null` when the catalog cannot be had, which refuses nothing.
+   */
+  async unlisted(ids: readonly string[]): Promise<Array<{ id: string; closest: string[] }> | null> {
+    let snapshot: CatalogSnapshot;
+    try {
+      snapshot = await this.snapshot();
+    } catch {
+      return null;
+    }
+    return [...new Set(ids)].filter((id) => !isListedModel(snapshot, id)).map((id) => ({ id, closest: closestListedModels(snapshot, id) }));
   }
 
   /**

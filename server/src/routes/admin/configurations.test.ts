@@ -145,4 +145,38 @@ describe('the configuration routes', () => {
     expect((await admin<{ data: ConfigurationVersion[] }>('GET', '/image/history')).body.data[0]!.action).toBe('reset');
     expect((await admin('POST', '/image/reset', { expectedVersion: changed.body.version })).status).toBe(409);
   });
+
+  // A typo in a model id would otherwise be saved, and every request to the feature would fail at OpenRouter.
+  it('400 naming a model OpenRouter does not list, with the listed ids closest to it; routers, variants and free models pass', async () => {
+    const typo = await admin('POST', '', { name: 'typo', model: 'openai/gpt-4o-mimi' });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toMatchObject({ code: 'invalid_parameter', param: 'model' });
+    expect(typo.body.error.message).toContain('model: "openai/gpt-4o-mimi" is not a model OpenRouter lists; did you mean "openai/gpt-4o-mini"');
+    expect((await admin('GET', '/typo')).status).toBe(404);
+    const { version } = (await admin('GET', '/chat')).body;
+    const fallback = await admin('PATCH', '/chat', { fallbackModels: ['openai/gpt-4o', 'anthropic/claude-sonet-4'], version });
+    expect(fallback.status).toBe(400);
+    expect(fallback.body.error.param).toBe('fallbackModels.1');
+    expect(fallback.body.error.message).toContain('"anthropic/claude-sonnet-4"');
+    expect((await admin('GET', '/chat')).body.version).toBe(version);
+    const routed = await admin('POST', '', { name: 'routed', model: 'openrouter/auto', fallbackModels: ['openai/gpt-4o:online', 'openai/gpt-4o-mini:nitro', '~anthropic/claude-sonnet-latest', 'poolside/laguna-m.1:free'] });
+    expect(routed.status).toBe(201);
+  });
+});
+
+describe('the configuration routes while the model catalog cannot be fetched', () => {
+  // OpenRouter being down must not stop an admin from saving: the model is checked again when requests run.
+  it('save a model the catalog cannot confirm', async () => {
+    const offline = await startHarness({ upstream: { baseUrl: 'http://127.0.0.1:9/api/v1' } });
+    try {
+      const response = await fetch(`${offline.url}/api/ai/configurations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ name: 'unchecked', model: 'openai/gpt-4o-mimi' }),
+      });
+      expect(response.status).toBe(201);
+    } finally {
+      await offline.close();
+    }
+  });
 });

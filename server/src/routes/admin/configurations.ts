@@ -2,7 +2,10 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { parseRequest } from '../../gateway/chat-request.js';
+import type { Feature } from '../../features/feature.js';
 import type { FeatureRecord, SqlFeatureStore } from '../../store/sql-feature-store.js';
+import { unlistedModelProblem } from '../../upstream/listed-models.js';
+import type { ModelCatalog } from '../../upstream/model-catalog.js';
 import { identityOf, requireAdmin } from '../identity-middleware.js';
 import { adminActor } from './admin-actor.js';
 import { configurationBodySchema, expectedVersionOf, featureFromBody, toConfigurationRecord, toConfigurationVersion } from './configuration-records.js';
@@ -17,16 +20,38 @@ function sendRecord(res: Response, record: FeatureRecord, status = 200): void {
   res.status(status).set('ETag', `"${record.version}"`).json(toConfigurationRecord(record));
 }
 
+/** How long a save waits for OpenRouter's catalog to check its models before it is saved unchecked. */
+const CATALOG_WAIT_MS = 5_000;
+
+/**
+ * A 400 naming the first model a save brings in (one the feature did not have) that OpenRouter does not list, with
+ * the listed ids closest to it: saved, every request to it would fail. A catalog that cannot be had (OpenRouter
+ * down or slow) refuses nothing, so admins are not blocked while it is.
+ */
+async function refuseUnlistedModels(catalog: Pick<ModelCatalog, 'unlisted'>, feature: Feature, before?: Feature): Promise<void> {
+  const kept = new Set(before ? [before.model, ...before.fallbackModels] : []);
+  const named: Array<[param: string, id: string]> = [['model', feature.model], ...feature.fallbackModels.map((id, index): [string, string] => [`fallbackModels.${index}`, id])];
+  const added = named.filter(([, id]) => !kept.has(id));
+  if (added.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, CATALOG_WAIT_MS, null)));
+  const unlisted = await Promise.race([catalog.unlisted(added.map(([, id]) => id)), late]).finally(() => clearTimeout(timer));
+  const first = added.map(([param, id]) => ({ param, found: unlisted?.find((entry) => entry.id === id) })).find(({ found }) => found !== undefined);
+  if (!first?.found) return;
+  throw new GatewayError('invalid_parameter', `${first.param}: ${unlistedModelProblem(first.found)} GET /api/ai/models lists the models there are.`, { param: first.param });
+}
+
 /**
  * The seeds' configuration routes over the project's features: list, read (by id or name), create, update (a
  * partial body merged over the saved configuration, with the version it was read at), delete, plus each
  * feature's history, restore and reset. A stale version is a 409 whose message and `x-current-version` header
- * carry the current one.
+ * carry the current one. With `catalog`, a create or update that brings in a model OpenRouter does not list is a
+ * 400 naming it.
  *
  * @example
- * router.use(configurationsRouter(stores.features));
+ * router.use(configurationsRouter(stores.features, context.catalog));
  */
-export function configurationsRouter(features: SqlFeatureStore): Router {
+export function configurationsRouter(features: SqlFeatureStore, catalog?: Pick<ModelCatalog, 'unlisted'>): Router {
   const router = Router();
   const one = `${CONFIGURATIONS_PATH}/:id` as const;
   // Every route below is for admins only: 403 for a user.
@@ -40,7 +65,9 @@ export function configurationsRouter(features: SqlFeatureStore): Router {
   router.post(CONFIGURATIONS_PATH, async (req, res) => {
     const identity = identityOf(res);
     const { fields } = parseRequest(configurationBodySchema, req.body);
-    const record = await features.create(identity.projectId, featureFromBody(fields), adminActor(identity));
+    const feature = featureFromBody(fields);
+    if (catalog) await refuseUnlistedModels(catalog, feature);
+    const record = await features.create(identity.projectId, feature, adminActor(identity));
     sendRecord(res, record, 201);
   });
 
@@ -54,6 +81,7 @@ export function configurationsRouter(features: SqlFeatureStore): Router {
     const expectedVersion = expectedVersionOf(req, version, 'version');
     const current = await requireRecord(features, identity.projectId, req.params.id);
     const feature = featureFromBody(fields, current.feature);
+    if (catalog) await refuseUnlistedModels(catalog, feature, current.feature);
     sendRecord(res, await features.update(identity.projectId, current.id, feature, expectedVersion, adminActor(identity)));
   });
 

@@ -26,7 +26,7 @@ export function adminRouter(context: GatewayContext, stores: GatewayStores, host
   const router = Router();
   router.use(catalogRouter(context));
   router.use(liveTestRouter(context, stores.features, stores.audit));
-  router.use(configurationsRouter(stores.features));
+  router.use(configurationsRouter(stores.features, context.catalog));
   router.use(clientKeysRouter(stores));
   router.use(providerKeyRouter(context, stores.providerKeys, stores.audit, hostProjectId));
   router.use(auditRouter(stores.audit));
