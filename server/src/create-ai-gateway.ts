@@ -378,6 +378,19 @@ export interface AiGateway {
  * app.use('/ai', createAiGateway({ features: [{ name: 'chat', model: 'openai/gpt-4o-mini', systemPrompt: 'Be brief.' }] }));
  */
 export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
+  return openGateway(options, { serving: true });
+}
+
+/**
+ * A gateway for an admin's tool (`insforge-ai mcp`) that calls its API in-process and serves no AI request of its
+ * own: it does not register as one of the instances on the database (the limits-sharing warning and `GET /health`
+ * would count it) nor report its connections to the others. Internal to the package: not exported by its index.
+ */
+export function createAdminToolGateway(options: AiGatewayOptions): AiGateway {
+  return openGateway(options, { serving: false });
+}
+
+function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean }): AiGateway {
   const unknown = unknownOption(options);
   if (unknown) throw new TypeError(`createAiGateway: ${unknown}.`);
   const parsed = optionsSchema.safeParse(options);
@@ -528,7 +541,8 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
       lookupGeneration: (job, signal) => openRouterGenerations(upstream, (projectId) => context.upstreamKey(projectId))(job, signal),
       onReconciled: (generationId, figures) => quota.settleCost(generationId, figures && { costUsd: figures.costUsd, tokens: figures.promptTokens + figures.completionTokens }),
     },
-    { sink: options.usage, settings: options.ledger, instance: { instance, leaseMs: instanceLeaseMs, onInstancesAlive: (count) => sharing.heard(count) }, logger },
+    // Only an instance that serves requests beats on the database: the others count it, and recover what it left.
+    { sink: options.usage, settings: options.ledger, instance: serving ? { instance, leaseMs: instanceLeaseMs, onInstancesAlive: (count) => sharing.heard(count) } : undefined, logger },
   );
   // Requests wait for the stores, and for the records of what an earlier process left in flight: a cap seeded from
   // the ledger then counts them.
@@ -543,6 +557,7 @@ export function createAiGateway(options: AiGatewayOptions = {}): AiGateway {
     redisKeyPrefix: options.limits?.redisKeyPrefix,
     requestsInFlight: () => lifecycle.inFlight,
     streamsInFlight: () => lifecycle.inFlightStreams,
+    reportConnections: serving,
     ledger: () => usage.ledger?.stats(),
     webhooks,
     logger,

@@ -137,6 +137,19 @@ describe('insforge-ai mcp (stdio)', () => {
     }
   });
 
+  // It serves no AI request: counted among the instances, it would have a gateway counting limits in its own process
+  // warn that two instances share the database, and GET /health say so, for as long as the admin's tool runs.
+  it('does not register as a gateway instance on the database it reads', async () => {
+    const { client } = await stdioClient(['--database', database]);
+    try {
+      expect((await client.callTool({ name: 'features_list', arguments: {} })).isError).toBeFalsy();
+      const instances = await (await harness.gateway.ready).database.db.selectFrom('gateway_instances').select('pid').execute();
+      expect(instances.map((instance) => instance.pid)).toEqual([process.pid]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a database that does not exist, as every command but migrate and serve does', async () => {
     const lines: string[] = [];
     const missing = path.join(folder, 'missing.db');

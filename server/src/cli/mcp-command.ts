@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createAiGateway, type AiGateway } from '../create-ai-gateway.js';
+import { createAdminToolGateway, type AiGateway } from '../create-ai-gateway.js';
 import { OPENROUTER_BASE_URL } from '../upstream/openrouter-client.js';
 import { CliError } from './cli-error.js';
 import { jsonLinesLogger, type CliIo } from './cli-io.js';
@@ -41,7 +41,8 @@ export async function mcpCommand(argv: readonly string[], env: CliEnvironment, i
   const redisUrl = values.redis ?? (env['REDIS_URL'] || undefined);
   let gateway: AiGateway;
   try {
-    gateway = createAiGateway({
+    // Not a serving instance: it must not count among the instances on the database, or report its connections.
+    gateway = createAdminToolGateway({
       ...(target.database !== undefined ? { database: target.database } : {}),
       // An admin's tool: a database it cannot open is an error to show now, not a wait.
       databaseRetry: false,

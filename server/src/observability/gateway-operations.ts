@@ -57,6 +57,8 @@ export interface GatewayOperationsPorts {
   redisKeyPrefix?: string | undefined;
   requestsInFlight: () => number;
   streamsInFlight: () => number;
+  /** Whether this instance reports its connections to the others (one that serves no request does not). Default true. */
+  reportConnections?: boolean;
   ledger: () => UsageLedgerStats | undefined;
   webhooks: WebhookClient;
   logger: GatewayLogger;
@@ -102,7 +104,7 @@ export class GatewayOperations {
           onStoreError: (error) => this.#storeFailed('circuit breakers', error),
         });
     this.errorLog = redis ? new RedisErrorLog(redis, `${prefix}errors:`) : new MemoryErrorLog();
-    this.connections = new InstanceConnections({ requestsInFlight: ports.requestsInFlight, streamsInFlight: ports.streamsInFlight, redis, keyPrefix: prefix });
+    this.connections = new InstanceConnections({ requestsInFlight: ports.requestsInFlight, streamsInFlight: ports.streamsInFlight, redis, keyPrefix: prefix, report: ports.reportConnections ?? true });
     this.metrics = new GatewayMetrics({
       requestsInFlight: ports.requestsInFlight,
       streamsInFlight: ports.streamsInFlight,

@@ -22,6 +22,8 @@ export interface InstanceConnectionsOptions {
   keyPrefix?: string;
   /** How often an instance reports. Default 5 s; an instance silent for three periods is gone. */
   reportEveryMs?: number;
+  /** Whether this instance reports itself (an admin's tool that serves no request only reads the others). Default true. */
+  report?: boolean;
 }
 
 /**
@@ -43,8 +45,8 @@ export class InstanceConnections {
   constructor(private readonly options: InstanceConnectionsOptions) {
     this.#key = `${options.keyPrefix ?? 'insforge-ai:'}instances`;
     this.#everyMs = options.reportEveryMs ?? 5_000;
-    if (options.redis) {
-      this.#client = options.redis;
+    this.#client = options.redis;
+    if (options.redis && options.report !== false) {
       this.#timer = setInterval(() => void this.report().catch(() => undefined), this.#everyMs);
       this.#timer.unref();
       void this.report().catch(() => undefined);
@@ -66,6 +68,7 @@ export class InstanceConnections {
 
   /** Writes this instance's figures to Redis (done on a timer; tests call it to report at once). */
   async report(): Promise<void> {
+    if (this.options.report === false) return;
     await this.#client?.hset(this.#key, this.instanceId, JSON.stringify(this.current()));
   }
 
@@ -95,7 +98,7 @@ export class InstanceConnections {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    if (!this.#client) return;
+    if (!this.#client || this.options.report === false) return;
     await this.#client.hdel(this.#key, this.instanceId).catch(() => undefined);
   }
 }
