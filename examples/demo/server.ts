@@ -2,6 +2,7 @@
 // for the host's own auth, the offline emulator as upstream when no OpenRouter key is set, and the built app at /.
 // Run from the repository root (`npm start`), so `./.insforge-ai/` is the same folder the gateway uses by default.
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
@@ -80,6 +81,17 @@ async function offlineUpstream(): Promise<Emulator | undefined> {
   return startEmulator({ scenario: { ttftMs: 400, tokensPerSecond: 30, replyTokens: 300, toolCalls: 'mentioned' } });
 }
 
+/**
+ * The URL that reaches the address the server listens on: IPv6 in brackets, and `localhost` for a wildcard
+ * (`0.0.0.0`, `::`), which is no address to open.
+ */
+function urlOf(address: ReturnType<Server['address']>): { url: string; everyInterface: boolean } {
+  if (address === null || typeof address === 'string') return { url: `http://${host}:${port}`, everyInterface: false };
+  const everyInterface = address.address === '0.0.0.0' || address.address === '::';
+  const shown = everyInterface ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { url: `http://${shown}:${address.port}`, everyInterface };
+}
+
 async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got "${process.env['PORT']}".`);
   ensureMasterKey();
@@ -106,15 +118,16 @@ async function main(): Promise<void> {
   await gateway.ready;
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const address = server.address();
-  const shownPort = typeof address === 'object' && address ? address.port : port;
+  const { url, everyInterface } = urlOf(server.address());
   if (emulator) {
     console.log('No OPENROUTER_API_KEY: answers come from the offline OpenRouter emulator.');
     // Its control API (/_emulator: generations with their upstream requests, rules, keys) is there for your tests.
     console.log(`Emulator: ${emulator.origin} (OpenRouter API at ${emulator.url}, control API at ${emulator.origin}/_emulator)`);
   }
   else console.log('Using OpenRouter with OPENROUTER_API_KEY.');
-  console.log(`Demo: http://127.0.0.1:${shownPort}`);
+  // The URL comes last: it is the line to open (and the one the end-to-end tests wait for).
+  if (everyInterface) console.log(`Listening on every interface of this machine (HOST=${host}): other machines reach the demo at this machine's address.`);
+  console.log(`Demo: ${url}`);
 
   let closing = false;
   const shutdown = async (signal: NodeJS.Signals) => {
