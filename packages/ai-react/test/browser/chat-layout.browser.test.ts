@@ -147,6 +147,35 @@ describe('ChatPanel layout', () => {
     await expect.poll(async () => new Set(await pointing())).toEqual(new Set(['left']));
   });
 
+  it('in a right-to-left page the version picker\'s arrows point away from its count, each to its own side', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel--conversation', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    const picker = page.getByRole('group', { name: 'Versions' }).last();
+    await picker.waitFor();
+    /** Each arrow's side of the count and the way it points on screen (its icon, mirrored or not by its transform). */
+    const arrows = () =>
+      picker.evaluate((group) => {
+        const count = group.querySelector('span')!.getBoundingClientRect();
+        return [...group.querySelectorAll('button')].map((button) => {
+          const icon = button.querySelector('svg')!;
+          // The icons: ChevronLeftIcon's path starts at "m15", ChevronRightIcon's at "m9".
+          const drawnLeft = icon.querySelector('path')!.getAttribute('d')!.startsWith('m15');
+          const mirrored = new DOMMatrix(getComputedStyle(icon).transform === 'none' ? undefined : getComputedStyle(icon).transform).a < 0;
+          const box = button.getBoundingClientRect();
+          return { side: box.right <= count.left ? 'left' : 'right', points: drawnLeft !== mirrored ? 'left' : 'right' };
+        });
+      });
+    const expected = [
+      { side: 'left', points: 'left' },
+      { side: 'right', points: 'right' },
+    ];
+    expect(await arrows()).toEqual(expected);
+    await page.evaluate(() => {
+      document.documentElement.dir = 'rtl';
+    });
+    // "Previous" now sits on the right: it points right, and "next" points left.
+    await expect.poll(async () => [...(await arrows())].sort((a, b) => a.side.localeCompare(b.side))).toEqual(expected);
+  });
+
   it('on a phone every answer\'s model info opens inside the screen, also for a button near its left edge', async ({ onTestFinished }) => {
     const viewport = { width: 390, height: 844 };
     const page = await openStory('chatpanel--conversation', { viewport, test: { onTestFinished } });
