@@ -20,6 +20,27 @@ export function byteSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** A character that belongs to the one before it: a combining mark (decomposed accents), a joiner, a skin tone. */
+const JOINS_PREVIOUS = /^[\p{M}\u200d\p{Emoji_Modifier}]/u;
+
+/**
+ * A file name in two, for a middle ellipsis: `start` may be shortened on screen, `end` (the extension and the
+ * `keep` characters before it) stays whole, so "quarterly-report-final-v1.pdf" and "…-v2.pdf" stay apart. A short
+ * name is all `end`. Never cuts a letter from its accent or an emoji from its modifiers.
+ *
+ * @example
+ * splitFileName('quarterly-report-final-v2.pdf'); // { start: 'quarterly-report-', end: 'final-v2.pdf' }
+ */
+export function splitFileName(name: string, keep = 8): { start: string; end: string } {
+  const characters = Array.from(name);
+  const dot = characters.lastIndexOf('.');
+  // "archive.tar.gz" keeps ".gz" and what comes before; a dot file (".env") or a long "extension" counts as name.
+  const extension = dot > 0 && characters.length - dot <= 10 ? characters.length - dot : 0;
+  let cut = Math.max(0, characters.length - extension - keep);
+  while (cut > 0 && (JOINS_PREVIOUS.test(characters[cut] ?? '') || characters[cut - 1] === '\u200d')) cut -= 1;
+  return { start: characters.slice(0, cut).join(''), end: characters.slice(cut).join('') };
+}
+
 /** Why a file cannot be attached, by rule, for the composer to word. */
 export type AttachmentRefusal =
   | { reason: 'kind'; kind: AttachmentKind }

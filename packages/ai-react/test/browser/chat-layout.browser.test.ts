@@ -77,6 +77,45 @@ describe('ChatPanel layout', () => {
     expect(await lastRemove.isVisible()).toBe(true);
   });
 
+  it('on a phone a long file name keeps its end and extension in sight, in the message and the composer, and screen readers get it whole', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel-parts--long-file-names', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    const names = page.locator('[data-part="file-name"]');
+    // Three in the message, four in the composer (the last, "q3.pdf", is short).
+    await expect.poll(() => names.count()).toBe(7);
+    const drawn = await names.evaluateAll((elements) =>
+      elements.map((name) => {
+        const chip = name.closest('li')!.getBoundingClientRect();
+        const box = name.getBoundingClientRect();
+        return {
+          name: name.getAttribute('title') ?? '',
+          // The end half is drawn whole (nothing overflows the name's box), and the box lies inside its chip.
+          cut: name.scrollWidth > name.clientWidth,
+          inChip: box.left >= chip.left && box.right <= chip.right,
+          end: parseFloat(getComputedStyle(name, '::after').width),
+        };
+      }),
+    );
+    for (const name of drawn) expect(name, name.name).toMatchObject({ cut: false, inChip: true });
+    for (const name of drawn) expect(name.end, name.name).toBeGreaterThan(20);
+    // The composer's files wrap inside it: nothing scrolls sideways.
+    const list = await page.locator('.ia-chat-attachment-drafts').evaluate((element) => element.scrollWidth - element.clientWidth);
+    expect(list).toBe(0);
+    // Chrome's accessibility tree: every whole name, none of the drawn halves.
+    const session = await page.context().newCDPSession(page);
+    const { nodes } = (await session.send('Accessibility.getFullAXTree')) as { nodes: Array<{ role?: { value?: string }; name?: { value?: string } }> };
+    const texts = nodes.filter((node) => node.role?.value === 'StaticText').map((node) => node.name?.value ?? '');
+    expect(texts).toEqual(expect.arrayContaining(drawn.map((name) => name.name)));
+    expect(texts.filter((text) => /^(quarterly-report-|final-v\d\.pdf)$/.test(text))).toEqual([]);
+  });
+
+  it('on a phone, files just attached come into sight: the reason a file is refused shows without scrolling', async ({ onTestFinished }) => {
+    const page = await openStory('chatpanel-parts--composer-attachments', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    const reason = page.locator('.ia-chat-attachment-drafts [data-part="attachment-reason"]');
+    await reason.waitFor();
+    const [list, box] = await Promise.all([page.locator('.ia-chat-attachment-drafts').boundingBox(), reason.boundingBox()]);
+    expect({ top: box!.y >= list!.y, bottom: box!.y + box!.height <= list!.y + list!.height + 0.5 }).toEqual({ top: true, bottom: true });
+  });
+
   it('a right-to-left message reads from the right edge of its bubble, in a page written left to right', async ({ onTestFinished }) => {
     const page = await openStory('chatpanel--empty', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
     await page.getByRole('textbox', { name: 'Message' }).fill('مرحبا، كيف أضيف الدردشة إلى تطبيقي؟ أريد شرحا مفصلا مع أمثلة');

@@ -252,3 +252,43 @@ export const ComposerAttachments: Story = {
     await expect(canvas.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(true);
   },
 };
+
+const PDF_URL = 'data:application/pdf;base64,JVBERi0xLjQK';
+const longNames: ConversationMessage[] = [
+  {
+    id: 'ln-u1',
+    role: 'user',
+    content: 'What changed between these two drafts?',
+    createdAt: 0,
+    parts: [
+      { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'quarterly-report-final-v1.pdf', size: 1_240_000, url: PDF_URL },
+      { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'quarterly-report-final-v2.pdf', size: 1_310_000, url: PDF_URL },
+      { type: 'file', kind: 'file', mediaType: 'text/csv', name: 'customer-survey-responses-2026-03.csv', size: 86_000, url: 'data:text/csv;base64,YQo=' },
+      { type: 'text', text: 'What changed between these two drafts?' },
+    ],
+  },
+  {
+    id: 'ln-t1',
+    role: 'assistant',
+    selected: 0,
+    versions: [sampleAnswer('ln-a1', 'The second draft moves the visitor numbers to the first page and adds the March survey results.')],
+  },
+];
+
+/**
+ * Long file names that differ only at the end: each chip keeps the end of the name and its extension in view and
+ * shortens the middle, in the message and in the composer; the whole name stays its text and its tooltip.
+ */
+export const LongFileNames: Story = {
+  args: { initialMessages: longNames },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });
+    const input = canvasElement.querySelector<HTMLInputElement>('input[type="file"]');
+    if (!input) throw new Error('The composer has no file input.');
+    const pdf = (name: string) => new File(['%PDF-1.4\n'], name, { type: 'application/pdf' });
+    const files = [pdf('quarterly-report-final-v2.pdf'), pdf('quarterly-report-final-v3.pdf'), await drawnPhoto('IMG_20260312_184455_panorama.png'), pdf('q3.pdf')];
+    await userEvent.upload(input, files);
+    await waitFor(() => expect(canvasElement.querySelectorAll('[data-part="attachment-drafts"] [data-status="ready"]')).toHaveLength(4));
+  },
+};

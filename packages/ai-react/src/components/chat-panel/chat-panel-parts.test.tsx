@@ -86,6 +86,28 @@ describe('ChatPanel: message parts', () => {
     await waitFor(() => expect(document.activeElement).toBe(within(files).getByRole('button', { name: 'Vergrößern: after.png' })));
   });
 
+  it('a long file name shows its end on screen, and stays whole for screen readers and in its tooltip, in the message and the composer', async () => {
+    const sent = 'quarterly-report-final-v1.pdf';
+    const attached = 'quarterly-report-final-v2.pdf';
+    const initialMessages: ConversationMessage[] = [{ id: 'u1', role: 'user', content: 'Compare', createdAt: 0, parts: [{ type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: sent, size: 1_240_000, url: 'data:application/pdf;base64,JVBERi0xLjQK' }, { type: 'text', text: 'Compare' }] }];
+    const { user, container } = renderPanel({ initialMessages });
+    await screen.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });
+    await user.upload(container.querySelector<HTMLInputElement>('input[type="file"]')!, new File(['%PDF-1.4'], attached, { type: 'application/pdf' }));
+    const names = [...container.querySelectorAll<HTMLElement>('[data-part="file-name"]')];
+    // What a screen reader reads and the tooltip: the whole name.
+    expect(names.map((name) => [name.textContent, name.title])).toEqual([
+      [sent, sent],
+      [attached, attached],
+    ]);
+    // What the stylesheet draws: a start it may shorten, then the end with the extension, which it keeps.
+    expect(names.map((name) => [name.dataset['start'], name.dataset['end']])).toEqual([
+      ['quarterly-report-', 'final-v1.pdf'],
+      ['quarterly-report-', 'final-v2.pdf'],
+    ]);
+    expect(screen.getByText(attached)).toBeTruthy();
+    expect(await violations()).toEqual([]);
+  });
+
   it('removing an attached file with the keyboard gives the focus to the textbox, not to the page', async () => {
     const { user, container } = renderPanel({});
     await screen.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });

@@ -1,8 +1,10 @@
 'use client';
-import { forwardRef, useRef, type ButtonHTMLAttributes, type HTMLAttributes } from 'react';
+import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type HTMLAttributes } from 'react';
 import { acceptAttribute, acceptsAttachments, byteSize } from '../../core/attachments.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { composeEventHandlers } from '../compose-event-handlers.js';
+import { FileName } from '../file-name.js';
+import { composeRefs } from '../slot.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import { visuallyHidden } from '../visually-hidden.js';
 import { useComposerContext } from './composer.js';
@@ -52,7 +54,8 @@ export const ComposerAttachButton = /* @__PURE__ */ forwardRef<HTMLButtonElement
 /**
  * The attached files: an image's preview or a file chip with name and size, progress while a file is read, a
  * remove button each (which gives the focus to the textbox), and for a file the feature refuses, the reason
- * (announced) — Send stays disabled until it is removed. Nothing without files.
+ * (announced) — Send stays disabled until it is removed. Scrolls to the newest files as they are added. Nothing without
+ * files.
  *
  * @example
  * <Composer.AttachmentList className="my-attachments" />
@@ -60,15 +63,24 @@ export const ComposerAttachButton = /* @__PURE__ */ forwardRef<HTMLButtonElement
 export const ComposerAttachmentList = /* @__PURE__ */ forwardRef<HTMLUListElement, HTMLAttributes<HTMLUListElement>>(function ComposerAttachmentList(props, ref) {
   const { labels, focusComposer } = useThreadContext('Composer.AttachmentList');
   const { attachments } = useComposerContext('Composer.AttachmentList');
-  if (attachments.drafts.length === 0) return null;
+  const list = useRef<HTMLUListElement | null>(null);
+  const count = attachments.drafts.length;
+  const shown = useRef(count);
+  useEffect(() => {
+    // Files just added: where the list scrolls (a few rows on a phone), the newest come into sight, with the reason
+    // of one refused.
+    if (count > shown.current && list.current) list.current.scrollTop = list.current.scrollHeight;
+    shown.current = count;
+  }, [count]);
+  if (count === 0) return null;
   return (
-    <ul ref={ref} data-part="attachment-drafts" aria-label={labels.attachments} {...props}>
+    <ul ref={composeRefs(ref, list)} data-part="attachment-drafts" aria-label={labels.attachments} {...props}>
       {attachments.drafts.map((draft) => {
         const refused = draft.status === 'refused' || draft.status === 'failed';
         return (
           <li key={draft.id} data-status={draft.status} data-kind={draft.kind}>
             {draft.kind === 'image' && draft.part ? <img src={draft.part.url} alt="" /> : <span data-part="file-kind">{draft.kind === 'pdf' ? 'PDF' : draft.kind === 'audio' ? labels.audio : labels.file}</span>}
-            <span data-part="file-name">{draft.name || labels.file}</span>
+            <FileName name={draft.name || labels.file} />
             <span data-part="file-size">{draft.status === 'reading' ? `${labels.readingAttachment} ${Math.round((draft.progress ?? 0) * 100)}%` : byteSize(draft.size)}</span>
             {refused ? (
               <span data-part="attachment-reason" role="alert">

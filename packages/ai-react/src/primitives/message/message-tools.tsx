@@ -6,6 +6,7 @@ import type { MessageFilePart, MessageImagePart, MessageSourcePart, MessageToolP
 import { FileIcon } from '../../icons/file-icon.js';
 import { hostOf } from '../../markdown/markdown.js';
 import { safeHref } from '../../markdown/safe-url.js';
+import { FileName } from '../file-name.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import { answerOf, useMessage } from './message-context.js';
 import { toolCallActions, type ToolComponents } from './tool-call-actions.js';
@@ -146,7 +147,7 @@ export const MessageAttachments = /* @__PURE__ */ forwardRef<HTMLUListElement, M
               <span data-part="file-icon">
                 <FileIcon size={18} />
               </span>
-              <span data-part="file-name">{name}</span>
+              <FileName name={name} />
               <span data-part="file-meta">
                 {kindWord(file, labels)} · {byteSize(file.size)}
               </span>
