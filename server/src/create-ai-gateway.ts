@@ -33,6 +33,7 @@ import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
 import { identityMiddleware } from './routes/identity-middleware.js';
 import { recordRefusedBodies } from './routes/refused-bodies.js';
+import { requestIdHeader } from './routes/request-id-header.js';
 import { jsonBody, nonJsonBodyRefusal, plainJsonBody, requestHygiene } from './routes/request-hygiene.js';
 import { withHotRoutes } from './routes/hot-routes.js';
 import { lazyLimitsRouter } from './routes/limits.js';
@@ -649,6 +650,8 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   // The caller is identified before its body is read, so a request without a valid key is refused unparsed (10 MB of
   // JSON is about 100 ms of CPU); only a host hook that reads `req.body` has the body read first.
   const readRequest = identityMiddleware(context, parseBody);
+  // Before anything that may answer, so that every answer carries its request id, a 401 or a 503 included.
+  router.use(requestIdHeader);
   router.use(awaitReady);
   router.use(requestHygiene);
   const admitCall = (identity: Identity) => quota.admitCall(identity);
@@ -686,7 +689,7 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   const errorHandlers = [recordRefusedBodies(lifecycle, new Map(meteredRoutes.map(([path, endpoint]) => [path, endpoint]))), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
-  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [awaitReady, requestHygiene, readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
+  const gateway = withHotRoutes(router, { routes: hotRoutes, before: [requestIdHeader, awaitReady, requestHygiene, readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });
   Object.defineProperty(gateway, 'router', { value: router });
   Object.defineProperty(gateway, 'context', { value: context });
   Object.defineProperty(gateway, 'ready', { value: started });

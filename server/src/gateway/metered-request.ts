@@ -159,6 +159,14 @@ export interface LifecyclePorts {
   observe?: (meter: MeteredRequest) => RequestObserver;
 }
 
+/** What a request is metered with beyond its caller and endpoint. */
+export interface MeterOptions {
+  /** Aborts when the caller is gone (a batch job was cancelled); an HTTP route calls `callerLeft()` instead. */
+  callerGone?: AbortSignal | undefined;
+  /** The id its answer already carries (`x-request-id`); a new one otherwise. */
+  requestId?: string | undefined;
+}
+
 /** Why a request was ended by the gateway rather than by its client. */
 type EndReason = 'deadline' | 'shutdown';
 
@@ -168,7 +176,8 @@ type EndReason = 'deadline' | 'shutdown';
  * once whatever happened.
  */
 export class MeteredRequest {
-  readonly requestId = newRequestId();
+  /** The id of the request's usage record, and of its answer (its `x-request-id` header). */
+  readonly requestId: string;
   readonly startedAt = performance.now();
   readonly signal: AbortSignal;
   /** The stage the request is in: `plan`, `estimate`, `admit`, an extra stage's name, or `forward`. */
@@ -209,20 +218,23 @@ export class MeteredRequest {
   #clientGone = false;
   #finished = false;
   #deadline: NodeJS.Timeout;
+  /**
+   * Aborts when the caller is gone (a batch job was cancelled). An HTTP route calls `callerLeft()` instead, which
+   * spares every request an AbortController of its own.
+   */
+  private readonly callerGone: AbortSignal | undefined;
   /** The listener on `callerGone`, made only when there is one: an HTTP request (most of them) needs none. */
   readonly #onCallerGone: (() => void) | undefined;
 
   constructor(
     readonly identity: Identity,
     readonly endpoint: UsageRecord['endpoint'],
-    /**
-     * Aborts when the caller is gone (a batch job was cancelled). An HTTP route calls `callerLeft()` instead, which
-     * spares every request an AbortController of its own.
-     */
-    private readonly callerGone: AbortSignal | undefined,
+    options: MeterOptions,
     private readonly ports: LifecyclePorts,
     private readonly onDone: (meter: MeteredRequest) => void,
   ) {
+    this.requestId = options.requestId ?? newRequestId();
+    const callerGone = (this.callerGone = options.callerGone);
     this.signal = this.#abort.signal;
     this.observer = ports.observe?.(this) ?? {};
     if (callerGone?.aborted) this.#callerIsGone();
@@ -505,9 +517,9 @@ export class RequestLifecycle {
   constructor(readonly ports: LifecyclePorts) {}
 
   /** Starts metering a request; once the gateway is shutting down, new requests get a 503 instead. */
-  begin(identity: Identity, endpoint: UsageRecord['endpoint'], callerGone?: AbortSignal): MeteredRequest {
+  begin(identity: Identity, endpoint: UsageRecord['endpoint'], options: MeterOptions = {}): MeteredRequest {
     if (this.#closing) throw new GatewayError('service_unavailable', 'The gateway is restarting; send the request again.', { retryAfterSeconds: 1 });
-    const meter = new MeteredRequest(identity, endpoint, callerGone, this.ports, (done) => {
+    const meter = new MeteredRequest(identity, endpoint, options, this.ports, (done) => {
       this.#inFlight.delete(done);
       if (this.#inFlight.size === 0) this.#drained?.();
     });

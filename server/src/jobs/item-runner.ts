@@ -61,7 +61,7 @@ export class ItemFailure extends Error {
  * generation id arrives with the headers and is persisted before the answer is read.
  */
 export async function runItem(context: GatewayContext, identity: Identity, kind: 'chat' | 'embeddings', body: unknown, hooks: ItemHooks): Promise<ItemAnswer> {
-  const meter = context.lifecycle.begin(identity, kind, hooks.signal);
+  const meter = context.lifecycle.begin(identity, kind, { callerGone: hooks.signal });
   if (hooks.jobId !== undefined) meter.recordFields.jobId = hooks.jobId;
   try {
     const route = kind === 'chat' ? chatItemRoute(context, hooks) : embeddingsItemRoute(context, hooks);

@@ -3,6 +3,7 @@ import { toGatewayError } from '../errors.js';
 import type { MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
 import { setHeaders, whenClosed, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import { identityOf } from './identity-middleware.js';
+import { requestIdOf } from './request-id-header.js';
 
 /**
  * The Express handler of a metered route. Its stages run in order — plan (parse, identify, feature policy), estimate
@@ -15,13 +16,14 @@ import { identityOf } from './identity-middleware.js';
 export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(lifecycle: RequestLifecycle, route: MeteredRoute<Plan, Req>): PlainHandler<Req> {
   const { quota, beforeForward = [] } = lifecycle.ports;
   return async (req, res) => {
-    const meter = lifecycle.begin(identityOf(res), route.endpoint);
+    const answeredAs = requestIdOf(res);
+    const meter = lifecycle.begin(identityOf(res), route.endpoint, { requestId: answeredAs });
     // The client hung up before its answer ended (not when it ends normally), perhaps before this handler began.
     whenClosed(res, () => {
       if (!res.writableEnded) meter.callerLeft();
     });
     // The id of the usage record and the error log: what a client quotes when it asks why a request failed.
-    res.setHeader('x-request-id', meter.requestId);
+    if (answeredAs === undefined) res.setHeader('x-request-id', meter.requestId);
     try {
       meter.stage = 'plan';
       const plan = await route.plan(req, meter);

@@ -4,6 +4,7 @@ import type { RequestLifecycle } from '../gateway/metered-request.js';
 import type { PlainErrorHandler, PlainRequest, PlainResponse } from '../plain-http.js';
 import type { UsageRecord } from '../usage/usage-record.js';
 import { isClientGone } from './request-hygiene.js';
+import { requestIdOf } from './request-id-header.js';
 
 /** Where `res.locals` keeps the error the body reader refused a request's body with. */
 const REFUSED_BODY = 'refusedBody';
@@ -31,7 +32,7 @@ export function recordRefusedBodies(lifecycle: RequestLifecycle, meteredPaths: M
     const endpoint = req.method === 'POST' ? meteredPaths.get(gatewayPathOf(req, meteredPaths)) : undefined;
     if (identity && endpoint && res.locals[REFUSED_BODY] === error) {
       try {
-        lifecycle.begin(identity, endpoint).finish(isClientGone(error) ? { status: 'cancelled' } : { status: 'rejected', errorCode: toGatewayError(error).code });
+        lifecycle.begin(identity, endpoint, { requestId: requestIdOf(res) }).finish(isClientGone(error) ? { status: 'cancelled' } : { status: 'rejected', errorCode: toGatewayError(error).code });
       } catch {
         // A gateway shutting down takes no new request, and this one is answered with its own error all the same.
       }
