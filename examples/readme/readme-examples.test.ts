@@ -312,6 +312,21 @@ const runners: Record<string, () => Promise<void>> = {
     expect(chats.some((generation) => JSON.stringify(generation.request).includes('"content":"You are the Acme assistant."'))).toBe(true);
   },
 
+  'openrouter-sdk': async () => {
+    await expressExample();
+    const { code } = example('openrouter-sdk');
+    const file = path.join(workDir, 'openrouter-sdk.ts');
+    writeFileSync(file, withPorts(code, { 3000: expressPort }));
+    const sdk = run(process.execPath, ['--import', 'tsx', file], { cwd: workDir, env: cleanEnv({}) });
+    expect(await sdk.exited, sdk.output()).toBe(0);
+    const lines = sdk.stdout().split('\n');
+    // Each feature under its name, with the name and context length of the model it serves.
+    const served = (feature: string, model: string) => `${feature}: ${emulator.catalog.find(model)?.name}, ${emulator.catalog.find(model)?.context_length} tokens`;
+    expect(lines.slice(0, 3).sort()).toEqual([served('chat', 'openai/gpt-4o-mini'), served('embed', 'openai/text-embedding-3-small'), served('image', 'black-forest-labs/flux.2-pro')]);
+    const answer = lines[3] ?? '';
+    expect(answer).toMatch(/^openai\/gpt-4o-mini \S/);
+  },
+
   'react-components': async () => {
     const { code } = example('react-components');
     const entry = path.join(workDir, 'react-components.tsx');

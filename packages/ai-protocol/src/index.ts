@@ -4,7 +4,7 @@ export { errorBody, errorTypeOf, GATEWAY_ERROR_CODES, GATEWAY_ERROR_STATUS } fro
 export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from './errors.js';
 export type { EstimateResponse, LimitKind, LimitScope, LimitStatus, LimitsResponse } from './limits.js';
 export { acceptedByModel, catalogEntries, listedFeature, listedModel, modalitiesOf, ownerOf } from './models.js';
-export type { AttachmentKind, AttachmentRule, CatalogEntry, ExtensionAccess, ExtensionPolicy, CatalogResponse, FeatureAccepts, ListedFeature, ListedModel, ModelDetails, ModelList, Modality, OpenRouterModel } from './models.js';
+export type { AttachmentKind, AttachmentRule, CatalogEntry, ExtensionAccess, ExtensionPolicy, CatalogResponse, FeatureAccepts, ListedFeature, ListedModel, ModelDetails, ModelList, Modality, OpenRouterListing, OpenRouterModel } from './models.js';
 export { dataUrlBytes, imageInputTokens, imageSize, imageTypeOf, isDataUrl, pdfPageCount, percentDecode } from './attachments.js';
 export { llamaGuardPrompt } from './moderation-prompt.js';
 export type { ConversationAppendResponse, ConversationBody, ConversationCreateRequest, ConversationListBody, ConversationMessageBody, ConversationPageBody, ConversationRemoveQuery, ConversationSaveRequest, ConversationSummaryBody, WriteOrder } from './conversations.js';

@@ -114,8 +114,33 @@ export function acceptedByModel(accepts: FeatureAccepts, inputModalities: readon
   return { ...accepts, attachments };
 }
 
-/** An OpenAI model object (`GET /v1/models`, `/v1/models/{id}`), with the gateway's `details` extension. */
-export interface ListedModel {
+/**
+ * OpenRouter's model object as its `/models` lists it, with every field its SDK (`@openrouter/sdk`) requires: what the
+ * catalog knows of the model, the rest filled in (`null`, `[]`, `-1` prices as OpenRouter lists a model without fixed
+ * prices, `is_moderated: false`). Further fields of the catalog's copy (description, knowledge cutoff…) pass through.
+ */
+export interface OpenRouterListing {
+  canonical_slug: string;
+  name: string;
+  created: number;
+  context_length: number | null;
+  architecture: { modality: string | null; input_modalities: string[]; output_modalities: string[]; [field: string]: unknown };
+  /** Strings of USD per token (per request or image for those keys). */
+  pricing: { prompt: string; completion: string; [key: string]: unknown };
+  top_provider: { is_moderated: boolean; context_length?: number | null; max_completion_tokens?: number | null };
+  per_request_limits: Record<string, unknown> | null;
+  default_parameters: Record<string, unknown> | null;
+  supported_parameters: string[];
+  supported_voices: string[] | null;
+  links: { details: string };
+  [field: string]: unknown;
+}
+
+/**
+ * A listed model: OpenAI's model object (`id`, `object`, `created`, `owned_by`) and OpenRouter's (`name`, `pricing`,
+ * `context_length`, `architecture`…) in one, so that both SDKs read it, with the gateway's `details` extension.
+ */
+export interface ListedModel extends OpenRouterListing {
   id: string;
   object: 'model';
   created: number;
@@ -123,10 +148,16 @@ export interface ListedModel {
   details: ModelDetails;
 }
 
-/** `GET /v1/models`: the caller's features, then (where the project allows raw ids) OpenRouter's catalog. */
+/**
+ * `GET /v1/models`: the caller's features, then (where the project allows raw ids) OpenRouter's catalog; OpenAI's list
+ * (`object`, `data`) with OpenRouter's paging fields (`total_count`, `links.next`).
+ */
 export interface ModelList {
   object: 'list';
   data: ListedModel[];
+  /** How many models there are in all, across pages. */
+  total_count: number;
+  links: { next: string | null };
 }
 
 /** A feature as `/v1/models` needs it. */
@@ -150,12 +181,37 @@ function catalogDetails(model: OpenRouterModel | undefined): Omit<ModelDetails, 
   };
 }
 
+/** OpenRouter's fields of the model `id` (the catalog's copy where it has one), each required one present. */
+function openRouterListing(id: string, model: OpenRouterModel | undefined): OpenRouterListing {
+  const { architecture, pricing, top_provider: topProvider } = model ?? {};
+  return {
+    ...model,
+    canonical_slug: typeof model?.['canonical_slug'] === 'string' ? model['canonical_slug'] : id,
+    name: model?.name ?? id,
+    created: model?.created ?? 0,
+    context_length: model?.context_length ?? topProvider?.context_length ?? null,
+    architecture: { modality: null, ...architecture, input_modalities: architecture?.input_modalities ?? [], output_modalities: architecture?.output_modalities ?? [] },
+    pricing: { prompt: '-1', completion: '-1', ...pricing },
+    top_provider: { is_moderated: false, ...topProvider },
+    per_request_limits: (model?.['per_request_limits'] as Record<string, unknown> | null | undefined) ?? null,
+    default_parameters: (model?.['default_parameters'] as Record<string, unknown> | null | undefined) ?? null,
+    supported_parameters: model?.supported_parameters ?? [],
+    supported_voices: (model?.['supported_voices'] as string[] | null | undefined) ?? null,
+    links: (model?.['links'] as { details: string } | undefined) ?? { details: `/api/v1/models/${id}/endpoints` },
+  };
+}
+
 /**
- * A feature as `/v1/models` lists it, with the details of the model it serves (`model` undefined when the catalog
- * does not know it or cannot be had: the details are null then).
+ * A feature as `/v1/models` lists it: the OpenRouter fields of the model it serves under the feature's name, and the
+ * details of that model (`model` undefined when the catalog does not know it or cannot be had: the details are null
+ * then, and the OpenRouter fields filled in).
+ *
+ * @example
+ * listedFeature({ name: 'chat', modality: 'text', model: 'openai/gpt-4o-mini', fallbackModels: [] }, catalog.byId.get('openai/gpt-4o-mini'));
  */
 export function listedFeature(feature: ListedFeature, model: OpenRouterModel | undefined): ListedModel {
   return {
+    ...openRouterListing(feature.model, model),
     id: feature.name,
     object: 'model',
     created: model?.created ?? 0,
@@ -174,6 +230,7 @@ export function listedFeature(feature: ListedFeature, model: OpenRouterModel | u
 /** A raw OpenRouter model as `/v1/models` lists it: it serves the first modality it can (text before image). */
 export function listedModel(model: OpenRouterModel): ListedModel {
   return {
+    ...openRouterListing(model.id, model),
     id: model.id,
     object: 'model',
     created: model.created ?? 0,

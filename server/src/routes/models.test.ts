@@ -22,12 +22,14 @@ async function listAll(client: OpenAI): Promise<ListedModel[]> {
 }
 
 describe('GET /v1/models', () => {
-  it('lists the project\'s features as models, with the details of the model each serves', async () => {
+  it('lists the project\'s features as models, with the OpenRouter fields and details of the model each serves', async () => {
     const models = await listAll(openai);
     expect(models.map((model) => model.id)).toEqual(DEFAULT_FEATURES.map((feature) => feature.name));
     const chat = models.find((model) => model.id === 'chat')!;
     const upstream = harness.emulator.catalog.find('openai/gpt-4o-mini')!;
+    // OpenRouter's model object of the model it serves (for the OpenRouter SDK) under the feature's name, OpenAI's fields.
     expect(chat).toEqual({
+      ...upstream,
       id: 'chat',
       object: 'model',
       created: upstream.created,
@@ -71,6 +73,15 @@ describe('GET /v1/models', () => {
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
       expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ code: 'not_found', type: 'invalid_request_error', message: expect.stringContaining(id) });
     }
+  });
+
+  it('pages the list by offset and limit, with the total and the next page\'s link, and refuses a limit that is no whole number', async () => {
+    const page = async (query: string) => fetch(`${harness.url}/v1/models?${query}`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    expect(await (await page('limit=2')).json()).toMatchObject({ data: [{ id: 'chat' }, { id: 'code' }], total_count: 4, links: { next: '/ai/v1/models?offset=2&limit=2' } });
+    expect(await (await page('offset=2&limit=2')).json()).toMatchObject({ data: [{ id: 'embed' }, { id: 'image' }], total_count: 4, links: { next: null } });
+    const refused = await page('limit=0');
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_parameter', param: 'limit' } });
   });
 
   it('answers 401 without a key', async () => {

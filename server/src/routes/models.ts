@@ -26,19 +26,42 @@ async function catalogOf(context: GatewayContext): Promise<CatalogSnapshot | und
   }
 }
 
+/** A paging parameter of the query: absent, or a whole number from `min` (400 naming it otherwise). */
+function pagingParameter(query: unknown, name: 'offset' | 'limit', min: number): number | undefined {
+  const raw = (query as Record<string, unknown> | undefined)?.[name];
+  if (raw === undefined) return undefined;
+  const value = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min)) throw new GatewayError('invalid_parameter', `${name} must be a whole number of at least ${min}.`, { param: name });
+  return value;
+}
+
 /**
- * `GET /v1/models`: the caller's project features as OpenAI models, each with the details of the model it serves,
- * then (where the project allows raw ids) OpenRouter's catalog. Features never depend on the upstream: when the
- * catalog cannot be had they are still listed, without details, and the raw models are left out.
+ * The page of `data` that `offset` and `limit` name (the whole list without them, as OpenRouter answers), with the
+ * total and the link to the next page. The OpenRouter SDK asks for the next page whenever one is as long as its
+ * limit, so a long list that ignored `offset` would be read again for ever.
+ */
+function modelPage(data: ListedModel[], query: unknown, path: string): ModelList {
+  const offset = pagingParameter(query, 'offset', 0) ?? 0;
+  const limit = pagingParameter(query, 'limit', 1);
+  const end = limit === undefined ? data.length : offset + limit;
+  const next = limit !== undefined && end < data.length ? `${path}?offset=${end}&limit=${limit}` : null;
+  return { object: 'list', data: data.slice(offset, end), total_count: data.length, links: { next } };
+}
+
+/**
+ * `GET /v1/models`: the caller's project features as models, each with the details of the model it serves, then
+ * (where the project allows raw ids) OpenRouter's catalog. Each entry reads as OpenAI's model object and as
+ * OpenRouter's, so both SDKs list them; `offset` and `limit` page the list. Features never depend on the upstream:
+ * when the catalog cannot be had they are still listed, without details, and the raw models are left out.
  */
 export function listModelsHandler(context: GatewayContext): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
     const { projectId, role } = identityOf(res);
     const [features, catalog, allowRaw] = await Promise.all([context.features.list(projectId), catalogOf(context), rawModelsAllowed(context.allowRawModels, projectId)]);
     // A feature the caller's role cannot use is not theirs to see.
     const data = features.filter((feature) => feature.roles.includes(role)).map((feature) => featureEntry(feature, catalog));
     if (allowRaw && catalog) data.push(...catalog.models.map(listedModel));
-    res.json({ object: 'list', data } satisfies ModelList);
+    res.json(modelPage(data, req.query, `${req.baseUrl}${req.path}`));
   };
 }
 

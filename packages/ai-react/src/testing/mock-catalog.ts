@@ -55,11 +55,11 @@ function acceptsOf(policy: ExtensionPolicy | undefined): FeatureAccepts {
   };
 }
 
-/** `GET /v1/models`: the project's features as OpenAI models with the gateway's `details`, then every raw model. */
+/** `GET /v1/models`: the project's features as models (OpenAI's and OpenRouter's fields, the gateway's `details`), then every raw model. */
 export function listedModels(catalog: MockCatalog, features: readonly FeatureConfig[], allowRawModels: boolean): ModelList {
   const data = features.map((feature) => listedFeature({ ...feature, accepts: acceptsOf(feature.extensions) }, catalog.byId.get(feature.model)));
   if (allowRawModels) data.push(...catalog.models.map(listedModel));
-  return { object: 'list', data };
+  return { object: 'list', data, total_count: data.length, links: { next: null } };
 }
 
 /** Output tokens OpenRouter bills per generated image (the emulator's figure). */
