@@ -77,9 +77,12 @@ describe('GET /api/ai/admin/connections', () => {
     const shared = { limits: { redisUrl: TEST_REDIS_URL, redisKeyPrefix: `${PREFIX}connections:` } };
     const first = await start(shared);
     const second = await start(shared);
-    first.emulator.addRule({ match: { contains: 'slow stream' }, scenario: 'ttft=600' });
+    // Long enough to stay in flight on a loaded machine while the other instance is asked.
+    first.emulator.addRule({ match: { contains: 'slow stream' }, scenario: 'ttft=3000' });
     const streaming = chat(first, 'slow stream', { stream: true });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (let tries = 0; tries < 250 && (await adminGet<{ streamsInFlight: number }>(first, '/api/ai/admin/connections')).body.streamsInFlight !== 1; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await first.gateway.operations.connections.report();
     const { status, body } = await adminGet<{ shared: boolean; streamsInFlight: number; instances: Array<{ instanceId: string; self: boolean; streamsInFlight: number }> }>(second, '/api/ai/admin/connections');
     expect(status).toBe(200);
