@@ -103,11 +103,12 @@ describe('attempts that fail after OpenRouter answered 200 count in the record a
   });
 
   it.each([false, true])('an attempt OpenRouter had whole but did not answer in time keeps its worst case, in the record and the cap (stream: %s)', async (stream) => {
-    const harness = await startHarness({ usage: undefined, retry: { maxRetries: 0 }, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } }, upstream: { timeouts: { firstByteMs: 300 } } });
+    const harness = await startHarness({ usage: undefined, retry: { maxRetries: 0 }, ledger: { reconcile: { firstDelayMs: 50, attempts: 6 } }, upstream: { timeouts: { firstByteMs: 1_000 } } });
     harnesses.push(harness);
     await setSpendCap(harness, 1);
-    // The first model sends nothing for a second (no headers: no generation id), the fallback answers.
-    harness.emulator.addRule({ match: { model: PRIMARY }, scenario: 'stall=1000' });
+    // The first model sends nothing for five seconds (no headers: no generation id), the fallback answers. The
+    // fallback's headers must come within the same timeout, so it is not cut fine for a loaded machine.
+    harness.emulator.addRule({ match: { model: PRIMARY }, scenario: 'stall=5000' });
     const response = await chat(harness, 'slow to start', stream);
     expect(response.status).toBe(200);
     await response.text();
