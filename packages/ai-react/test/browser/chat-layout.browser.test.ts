@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { colourAt, openStory } from './story-page.js';
 
@@ -213,6 +214,40 @@ describe('ChatPanel layout', () => {
     });
     // "Previous" now sits on the right: it points right, and "next" points left.
     await expect.poll(async () => [...(await arrows())].sort((a, b) => a.side.localeCompare(b.side))).toEqual(expected);
+  });
+
+  it('in a right-to-left page a file size keeps its number before its unit ("9 B"), in the composer and in a sent message', async ({ onTestFinished }) => {
+    /** For each size, whether its number is drawn left of its unit ("9 B") or right of it ("B 9"). */
+    const order = (page: Page, selector: string) =>
+      page.locator(selector).evaluateAll((elements) =>
+        elements.map((element) => {
+          const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+          const boxes: Array<{ character: string; left: number }> = [];
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let index = 0; index < node.textContent!.length; index += 1) {
+              const range = document.createRange();
+              range.setStart(node, index);
+              range.setEnd(node, index + 1);
+              boxes.push({ character: node.textContent![index]!, left: range.getBoundingClientRect().left });
+            }
+          }
+          const digit = boxes.find((box) => /\d/.test(box.character))!;
+          const unit = boxes.findLast((box) => box.character === 'B')!;
+          return `${element.textContent}: ${digit.left < unit.left ? 'number first' : 'unit first'}`;
+        }),
+      );
+    const rtl = (page: Page) =>
+      page.evaluate(() => {
+        document.documentElement.dir = 'rtl';
+      });
+    const composer = await openStory('chatpanel-parts--composer-attachments', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await rtl(composer);
+    const drafts = await order(composer, "[data-part='attachment-drafts'] [data-part='file-size']");
+    expect(drafts.length).toBeGreaterThan(1);
+    for (const size of drafts) expect(size).toMatch(/: number first$/);
+    const sent = await openStory('chatpanel-parts--user-attachments', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+    await rtl(sent);
+    expect(await order(sent, "[data-part='file-meta']")).toEqual(['PDF · 1.2 MB: number first']);
   });
 
   it('on a phone every answer\'s model info opens inside the screen, also for a button near its left edge', async ({ onTestFinished }) => {

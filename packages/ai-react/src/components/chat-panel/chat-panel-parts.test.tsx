@@ -79,7 +79,7 @@ describe('ChatPanel: message parts', () => {
     const { user } = renderPanel({ initialMessages: messages, labels: { openImage: (name) => `Vergrößern: ${name}` } });
     const files = await screen.findByRole('list', { name: 'Attachments' });
     expect(within(files).getByText('brief.pdf')).toBeTruthy();
-    expect(within(files).getByText('PDF · 1.2 MB')).toBeTruthy();
+    expect(files.querySelector('[data-part="file-meta"]')?.textContent).toBe('PDF · 1.2 MB');
     await user.click(within(files).getByRole('button', { name: 'Vergrößern: after.png' }));
     expect(await screen.findByRole('dialog', { name: 'Image 2 of 2' }, { timeout: 10_000 })).toBeTruthy();
     await user.keyboard('{Escape}');

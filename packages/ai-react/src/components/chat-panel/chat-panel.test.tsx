@@ -625,7 +625,7 @@ describe('ChatPanel: tools, sources and attachments', () => {
     const attachments = await screen.findByRole('list', { name: 'Attachments' });
     expect(within(attachments).getByRole('img', { name: 'pixel.png' })).toBeTruthy();
     expect(within(attachments).getByText('report.pdf')).toBeTruthy();
-    expect(within(attachments).getByText('PDF · 47 KB')).toBeTruthy();
+    expect(attachments.querySelector('[data-part="file-meta"]')?.textContent).toBe('PDF · 47 KB');
     expect(screen.getByText('Thought for 3 s')).toBeTruthy();
     const sources = screen.getByRole('navigation', { name: 'Sources' });
     expect(within(sources).getByRole('link', { name: /All about pixels/ }).getAttribute('href')).toBe('https://example.com/pixels');
@@ -658,6 +658,27 @@ describe('ChatPanel: attachments in the composer', () => {
     await user.click(screen.getByRole('button', { name: 'Remove voice.wav' }));
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Send' }).disabled).toBe(false);
     expect(attach).toBeTruthy();
+  });
+
+  it('in a right-to-left page a file size reads "9 B", number first, in the composer and in a sent message', async ({ onTestFinished }) => {
+    document.documentElement.dir = 'rtl';
+    onTestFinished(() => document.documentElement.removeAttribute('dir'));
+    const initialMessages: ChatPanelProps['initialMessages'] = [
+      { id: 'u1', role: 'user', content: 'What is in this?', createdAt: 0, parts: [{ type: 'text', text: 'What is in this?' }, { type: 'file', kind: 'pdf', mediaType: 'application/pdf', name: 'report.pdf', size: 48_213, url: 'data:application/pdf;base64,JVBERi0xLjQK' }] },
+    ];
+    const { user, container } = renderPanel({ initialMessages });
+    await screen.findByRole('button', { name: 'Attach files' }, { timeout: 10_000 });
+    await user.upload(fileInput(container), new File(['%PDF-1.4\n'], 'notes.pdf', { type: 'application/pdf' }));
+    const drafts = container.querySelector('[data-part="attachment-drafts"]') as HTMLElement;
+    await waitFor(() => expect(within(drafts).getByRole('listitem').getAttribute('data-status')).toBe('ready'));
+    const sent = container.querySelector('[data-part="attachments"]') as HTMLElement;
+    // The size is its own left-to-right island in the right-to-left chip: the number stays before its unit.
+    const direction = (element: Element | null) => (element ? getComputedStyle(element).direction : undefined);
+    for (const size of [within(drafts).getByText('9 B'), within(sent).getByText('47 KB')]) {
+      expect({ size: direction(size), chip: direction(size.parentElement) }).toEqual({ size: 'ltr', chip: 'rtl' });
+    }
+    expect(sent.querySelector('[data-part="file-meta"]')?.textContent).toBe('PDF · 47 KB');
+    expect(await violations()).toEqual([]);
   });
 
   it('sends a picked image with the text; the message shows it and the model received it', async () => {

@@ -303,6 +303,21 @@ describe('ImageGallery', () => {
   });
 
 
+  it('in a right-to-left page → goes to the previous image and ← to the next, as the buttons sit there', async ({ onTestFinished }) => {
+    document.documentElement.dir = 'rtl';
+    onTestFinished(() => document.documentElement.removeAttribute('dir'));
+    const user = userEvent.setup();
+    const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp' }, { url: 'data:image/png;base64,iVBORw0KGgqq' }];
+    render(<ImageGallery images={images} prompt="A lighthouse at dusk" />);
+    await user.click(screen.getByRole('button', { name: 'Enlarge image 1 of 3' }));
+    await screen.findByRole('dialog', { name: 'Image 1 of 3' });
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('dialog', { name: 'Image 3 of 3' })).toBeTruthy();
+    await user.keyboard('{ArrowLeft}{ArrowLeft}');
+    expect(screen.getByRole('dialog', { name: 'Image 2 of 3' })).toBeTruthy();
+    await expectNoAxeViolations(document.body);
+  });
+
   it("opens the lightbox in the theme of the component it is in, through its portal, on a device whose theme differs", async () => {
     const user = userEvent.setup();
     render(

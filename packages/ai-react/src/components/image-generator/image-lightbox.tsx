@@ -24,7 +24,8 @@ export interface ImageLightboxProps {
 
 /**
  * An image large, in an accessible dialog: Esc or the close button closes it and the focus goes back to the
- * image's tile; ← and → (and the two buttons) move between the generation's images.
+ * image's tile; ← and → (and the two buttons) move between the generation's images, → to the next one, or in a
+ * right-to-left page to the previous one (which sits on the right there).
  *
  * @example
  * <ImageLightbox images={images} prompt={prompt} index={open} onIndexChange={setOpen} />
@@ -46,8 +47,9 @@ export function ImageLightbox({ images, prompt, index, onIndexChange, returnFocu
             className={own('')}
             aria-describedby={undefined}
             onKeyDown={(event) => {
-              if (event.key === 'ArrowRight') go(1);
-              else if (event.key === 'ArrowLeft') go(-1);
+              // In a right-to-left page "previous" sits on the right: → goes back, as the buttons are drawn.
+              const forward = getComputedStyle(event.currentTarget).direction === 'rtl' ? 'ArrowLeft' : 'ArrowRight';
+              if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') go(event.key === forward ? 1 : -1);
             }}
             onCloseAutoFocus={(event) => {
               if (!returnFocus) return;

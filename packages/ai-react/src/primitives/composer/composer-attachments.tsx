@@ -1,7 +1,8 @@
 'use client';
 import { forwardRef, useEffect, useRef, type ButtonHTMLAttributes, type HTMLAttributes } from 'react';
-import { acceptAttribute, acceptsAttachments, byteSize } from '../../core/attachments.js';
+import { acceptAttribute, acceptsAttachments } from '../../core/attachments.js';
 import { CloseIcon } from '../../icons/close-icon.js';
+import { ByteSize } from '../byte-size.js';
 import { composeEventHandlers } from '../compose-event-handlers.js';
 import { FileName } from '../file-name.js';
 import { composeRefs } from '../slot.js';
@@ -81,7 +82,7 @@ export const ComposerAttachmentList = /* @__PURE__ */ forwardRef<HTMLUListElemen
           <li key={draft.id} data-status={draft.status} data-kind={draft.kind}>
             {draft.kind === 'image' && draft.part ? <img src={draft.part.url} alt="" /> : <span data-part="file-kind">{draft.kind === 'pdf' ? 'PDF' : draft.kind === 'audio' ? labels.audio : labels.file}</span>}
             <FileName name={draft.name || labels.file} />
-            <span data-part="file-size">{draft.status === 'reading' ? `${labels.readingAttachment} ${Math.round((draft.progress ?? 0) * 100)}%` : byteSize(draft.size)}</span>
+            <span data-part="file-size">{draft.status === 'reading' ? `${labels.readingAttachment} ${Math.round((draft.progress ?? 0) * 100)}%` : <ByteSize bytes={draft.size} />}</span>
             {refused ? (
               <span data-part="attachment-reason" role="alert">
                 {draft.refusal ? labels.attachmentRefused(draft.refusal) : labels.attachmentFailed}

@@ -1,11 +1,11 @@
 'use client';
 import { forwardRef, type HTMLAttributes } from 'react';
-import { byteSize } from '../../core/attachments.js';
 import { answerParts, userMessageParts } from '../../core/chat-messages.js';
 import type { MessageFilePart, MessageImagePart, MessageSourcePart, MessageToolPart } from '../../core/message-parts.js';
 import { FileIcon } from '../../icons/file-icon.js';
 import { hostOf } from '../../markdown/markdown.js';
 import { safeHref } from '../../markdown/safe-url.js';
+import { ByteSize } from '../byte-size.js';
 import { FileName } from '../file-name.js';
 import { useThreadContext } from '../thread/thread-context.js';
 import { answerOf, useMessage } from './message-context.js';
@@ -149,7 +149,7 @@ export const MessageAttachments = /* @__PURE__ */ forwardRef<HTMLUListElement, M
               </span>
               <FileName name={name} />
               <span data-part="file-meta">
-                {kindWord(file, labels)} · {byteSize(file.size)}
+                {kindWord(file, labels)} · <ByteSize bytes={file.size} />
               </span>
             </span>
           </li>
