@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { renderImage } from '@insforge/openrouter-emulator';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { neverReadingRequest } from '../../test/raw-http.js';
+import type { Identity } from '../auth/identity.js';
+import { gatewayErrorHandler } from '../errors.js';
+import { UPLOAD_HOLDER, type FileOwner, type StoredFile } from '../files/file-store.js';
 import { FileUrlSigner } from '../files/file-urls.js';
-import type { UploadedFileResponse } from './files.js';
+import { GatewayFiles } from '../files/gateway-files.js';
+import { SqlFileStore } from '../files/sql-file-store.js';
+import { openGatewayStores, type GatewayStores } from '../store/gateway-stores.js';
+import { filesRouter, signedFilesRouter, type UploadedFileResponse } from './files.js';
 
 let harness: Harness;
 let small: Harness;
@@ -347,5 +355,127 @@ describe('file answers waiting for clients that do not read them', () => {
     stalled[0]!.destroy();
     await expect.poll(async () => (await read(url)).status, { timeout: 10_000 }).toBe(200);
     stalled[1]!.destroy();
+  });
+});
+
+/** The file store, counting the reads that load a file's bytes into memory; `vanish` makes the next read find none. */
+class CountingFileStore extends SqlFileStore {
+  reads = 0;
+  vanish = false;
+
+  override async read(owner: FileOwner, id: string): Promise<(StoredFile & { bytes: Buffer }) | undefined> {
+    this.reads += 1;
+    if (this.vanish) {
+      this.vanish = false;
+      return undefined;
+    }
+    return super.read(owner, id);
+  }
+}
+
+describe('file answers and the sending budget', () => {
+  const MAX_SENDING_BYTES = 1_000_000;
+  const identity: Identity = { projectId: 'p1', userId: 'u1', role: 'user' };
+  const owner: FileOwner = { projectId: 'p1', owner: 'user:u1' };
+  const bytes = randomBytes(400_000);
+  let stores: GatewayStores;
+  let store: CountingFileStore;
+  let files: GatewayFiles;
+  let server: Server;
+  let signedInUrl: string;
+  let signedUrl: string;
+
+  beforeAll(async () => {
+    stores = await openGatewayStores({ database: ':memory:', defaultProjectId: 'p1' });
+    store = new CountingFileStore(stores.database.db, { limits: { maxFileBytes: 1_000_000, maxBytesPerOwner: 5_000_000 } });
+    files = new GatewayFiles(store, new FileUrlSigner([randomBytes(32)]), undefined, MAX_SENDING_BYTES);
+    const { id } = await store.put(owner, { bytes, mediaType: 'audio/wav' }, UPLOAD_HOLDER);
+    server = express()
+      .use(signedFilesRouter(files))
+      .use((_req, res, next) => {
+        res.locals['identity'] = identity;
+        next();
+      })
+      .use(filesRouter(files))
+      .use(gatewayErrorHandler(() => undefined))
+      .listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    signedInUrl = `${base}/api/ai/files/${id}`;
+    signedUrl = files.signedUrl(owner, id, base);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await stores?.close();
+  });
+
+  /** Runs `body` while other answers hold 900 KB of the 1 MB budget: a 400 KB file does not fit. */
+  async function whileBudgetHeld(body: () => Promise<void>): Promise<void> {
+    const waiting = files.startSending(900_000);
+    try {
+      store.reads = 0;
+      await body();
+    } finally {
+      waiting.release();
+    }
+  }
+  /** Whether every file answer has let its share go: only then does an answer of the whole budget fit beside them. */
+  const nothingHeld = () => {
+    files.startSending(MAX_SENDING_BYTES).release();
+    return true;
+  };
+
+  it('refuses a file with a 503 while other answers hold the budget, without reading it or giving the error its cache headers', async () => {
+    await whileBudgetHeld(async () => {
+      for (const url of [signedInUrl, signedUrl]) {
+        const refused = await fetch(url);
+        expect({ url, status: refused.status, reads: store.reads }).toEqual({ url, status: 503, reads: 0 });
+        expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect([refused.headers.get('cache-control'), refused.headers.get('etag'), refused.headers.get('content-disposition')]).toEqual([null, null, null]);
+        expect(((await refused.json()) as ErrorBody).error.code).toBe('service_unavailable');
+      }
+    });
+  });
+
+  it('answers a 304, a HEAD and a 416 from the file\'s details, reading and reserving nothing, while the budget is full', async () => {
+    await whileBudgetHeld(async () => {
+      for (const url of [signedInUrl, signedUrl]) {
+        const etag = `"${new URL(url).pathname.split('/').pop()}"`;
+        const revalidated = await fetch(url, { headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' } });
+        expect([revalidated.status, revalidated.headers.get('etag'), revalidated.headers.get('content-security-policy'), store.reads]).toEqual([304, etag, FILE_POLICY, 0]);
+        const head = await fetch(url, { method: 'HEAD' });
+        expect([head.status, head.headers.get('content-length'), head.headers.get('content-type'), head.headers.get('accept-ranges')]).toEqual([200, String(bytes.length), 'audio/wav', 'bytes']);
+        const headOfRange = await fetch(url, { method: 'HEAD', headers: { range: 'bytes=100-199' } });
+        expect([headOfRange.status, headOfRange.headers.get('content-range'), headOfRange.headers.get('content-length')]).toEqual([206, `bytes 100-199/${bytes.length}`, '100']);
+        expect((await fetch(url, { headers: { range: 'bytes=500000-' } })).status).toBe(416);
+      }
+      expect(store.reads).toBe(0);
+    });
+  });
+
+  it('reads a file once the budget has room, and lets its share go when the answer has left', async () => {
+    store.reads = 0;
+    const whole = await fetch(signedInUrl);
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    const part = await fetch(signedUrl, { headers: { range: 'bytes=-10' } });
+    expect([part.status, part.headers.get('content-range')]).toEqual([206, `bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`]);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(-10))).toBe(true);
+    expect(store.reads).toBe(2);
+    await expect.poll(nothingHeld, { timeout: 10_000 }).toBe(true);
+  });
+
+  it('answers 404 with none of the file\'s headers, and holds nothing, for a file deleted between its lookup and its read', async () => {
+    store.vanish = true;
+    const gone = await fetch(signedInUrl);
+    expect([gone.status, gone.headers.get('etag'), gone.headers.get('cache-control')]).toEqual([404, null, null]);
+    expect(((await gone.json()) as ErrorBody).error.code).toBe('not_found');
+    await expect.poll(nothingHeld, { timeout: 10_000 }).toBe(true);
+  });
+
+  it('answers 404 for a file the caller does not hold, reading nothing', async () => {
+    store.reads = 0;
+    expect((await fetch(`${signedInUrl.slice(0, -1)}${signedInUrl.endsWith('a') ? 'b' : 'a'}`)).status).toBe(404);
+    expect(store.reads).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { identityOfOwner, ownerOf } from '../auth/owner.js';
 import { GatewayError } from '../errors.js';
 import { decodeDataUrl } from '../files/data-urls.js';
-import { FILE_ID, fileTooLarge, formatBytes, mediaTypeOf, UPLOAD_HOLDER, type StoredFile } from '../files/file-store.js';
+import { FILE_ID, fileTooLarge, formatBytes, mediaTypeOf, UPLOAD_HOLDER, type FileOwner, type StoredFile } from '../files/file-store.js';
 import { FILES_PATH, signedQueryOf } from '../files/file-urls.js';
 import type { GatewayFiles } from '../files/gateway-files.js';
 import { parseRequest } from '../gateway/chat-request.js';
@@ -99,17 +99,90 @@ function accessHeadersOf(access: FileAccess): { 'Cross-Origin-Resource-Policy': 
 }
 
 /**
- * Writes a stored file: its type as stored, never sniffed, in a sandbox that loads nothing (no script runs on the
- * gateway's origin, even from an SVG or HTML someone uploaded, which downloads instead of showing); cached privately
- * as `accessHeadersOf` says; a single byte range when asked (audio players seek with them).
- */
-/**
  * How long a file answer may wait without its client taking a byte before the connection is closed: its bytes count
  * against `maxSendingBytes` until then.
  */
 const STALLED_SEND_MS = 60_000;
 
-function sendFile(req: Request, res: Response, files: GatewayFiles, file: StoredFile & { bytes: Buffer }, access: FileAccess): void {
+/** What a file answer is, decided from the file's size alone: its status, its own headers, and the bytes it carries. */
+interface FileAnswer {
+  status: 200 | 206 | 304 | 416;
+  headers: Record<string, string>;
+  /** The bytes sent, `end` included; none for a 304 or a 416. */
+  bytes?: { start: number; end: number };
+}
+
+/**
+ * The answer to a GET or HEAD for a file of `size` bytes: a 304 when the client's copy is current, else the whole
+ * file or the single byte range it asks for (audio players seek with them); a range that does not fit is a 416,
+ * several ranges get the whole file.
+ */
+function fileAnswerOf(req: Request, res: Response, size: number, etag: string): FileAnswer {
+  if (isFresh(req, res, etag)) return { status: 304, headers: {} };
+  const ranges = req.headers.range !== undefined && (req.headers['if-range'] === undefined || req.headers['if-range'] === etag) ? req.range(size) : undefined;
+  // A suffix longer than the file selects all of it (RFC 9110 §14.1.2), which the range parser refuses as unsatisfiable.
+  if (ranges === -1 && size > 0 && isSuffixRange(req.headers.range)) {
+    return { status: 206, headers: { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes 0-${size - 1}/${size}`, 'Content-Length': String(size) }, bytes: { start: 0, end: size - 1 } };
+  }
+  if (ranges === -1) return { status: 416, headers: { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes */${size}` } };
+  const range = Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0] : undefined;
+  if (range) {
+    return { status: 206, headers: { 'Accept-Ranges': 'bytes', 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) }, bytes: range };
+  }
+  return { status: 200, headers: { 'Accept-Ranges': 'bytes', 'Content-Length': String(size) }, bytes: { start: 0, end: size - 1 } };
+}
+
+/**
+ * Whether the client's copy is current (a matching If-None-Match). Express judges `req.fresh` by the answer's ETag,
+ * which is set only to ask: an error answered instead of the file carries none of the file's headers.
+ */
+function isFresh(req: Request, res: Response, etag: string): boolean {
+  res.setHeader('ETag', etag);
+  const fresh = req.fresh;
+  res.removeHeader('ETag');
+  return fresh;
+}
+
+/**
+ * Answers a file the owner holds (a 404 when they hold none): its type as stored, never sniffed, in a sandbox that
+ * loads nothing (no script runs on the gateway's origin, even from an SVG or HTML someone uploaded, which downloads
+ * instead of showing); cached privately as `accessHeadersOf` says. The answer is decided from the file's details:
+ * a 304, a 416 or a HEAD is answered without reading the bytes or counting them against `maxSendingBytes`. An answer
+ * that carries bytes counts the file's size first (a 503, with nothing read, past the budget), then reads them; the
+ * count is let go when the answer has left, its client has, or the read failed.
+ */
+async function answerFile(req: Request, res: Response, files: GatewayFiles, owner: FileOwner, id: string, access: FileAccess): Promise<void> {
+  const [file] = await files.store.find(owner, [id]);
+  if (!file) throw notFound(id);
+  const etag = `"${file.id}"`;
+  const answer = fileAnswerOf(req, res, file.size, etag);
+  if (!answer.bytes || req.method === 'HEAD') {
+    writeFileHead(res, file, etag, access, answer);
+    res.end();
+    return;
+  }
+  // A range's bytes keep the whole file's in memory: the file counts whole until its client has it, or leaves.
+  const sending = files.startSending(file.size);
+  whenClosed(res, sending.release);
+  let read: Awaited<ReturnType<typeof files.store.read>>;
+  try {
+    read = await files.store.read(owner, id);
+  } catch (error) {
+    sending.release();
+    throw error;
+  }
+  if (!read) {
+    // Deleted since it was found.
+    sending.release();
+    throw notFound(id);
+  }
+  res.setTimeout(STALLED_SEND_MS, () => res.destroy());
+  writeFileHead(res, file, etag, access, answer);
+  res.end(read.bytes.subarray(answer.bytes.start, answer.bytes.end + 1));
+}
+
+/** The status and headers of a file answer. */
+function writeFileHead(res: Response, file: StoredFile, etag: string, access: FileAccess, answer: FileAnswer): void {
   // Not `res.set`, which would add a charset the uploader never gave.
   res.setHeader('Content-Type', file.mediaType);
   res.set({
@@ -117,34 +190,10 @@ function sendFile(req: Request, res: Response, files: GatewayFiles, file: Stored
     'Content-Security-Policy': FILE_POLICY,
     'Content-Disposition': dispositionOf(file),
     ...accessHeadersOf(access),
-    ETag: `"${file.id}"`,
+    ETag: etag,
+    ...answer.headers,
   });
-  if (req.fresh) {
-    res.status(304).end();
-    return;
-  }
-  const size = file.bytes.byteLength;
-  // A range's bytes keep the whole file's in memory: the file counts whole until its client has it, or leaves.
-  whenClosed(res, files.startSending(size).release);
-  res.setTimeout(STALLED_SEND_MS, () => res.destroy());
-  res.set('Accept-Ranges', 'bytes');
-  // One byte range (what audio players ask for); a range that does not fit is a 416, several ranges get the whole file.
-  const ranges = req.headers.range !== undefined && (req.headers['if-range'] === undefined || req.headers['if-range'] === `"${file.id}"`) ? req.range(size) : undefined;
-  // A suffix longer than the file selects all of it (RFC 9110 §14.1.2), which the range parser refuses as unsatisfiable.
-  if (ranges === -1 && size > 0 && isSuffixRange(req.headers.range)) {
-    res.set({ 'Content-Range': `bytes 0-${size - 1}/${size}`, 'Content-Length': String(size) }).status(206).end(file.bytes);
-    return;
-  }
-  if (ranges === -1) {
-    res.set('Content-Range', `bytes */${size}`).status(416).end();
-    return;
-  }
-  const range = Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0] : undefined;
-  if (range) {
-    res.set({ 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) }).status(206).end(file.bytes.subarray(range.start, range.end + 1));
-    return;
-  }
-  res.set('Content-Length', String(size)).status(200).end(file.bytes);
+  res.status(answer.status);
 }
 
 /** `bytes=-N` with N > 0: the last N bytes, or the whole file when it is shorter. */
@@ -179,9 +228,7 @@ export function signedFilesRouter(files: GatewayFiles, admitCall?: AdmitCall): R
     const owner = signed && FILE_ID.test(id) ? await files.signedOwner({ id, ...signed }) : undefined;
     if (!owner || !signed) throw notFound(id);
     await admitting(admitCall, identityOfOwner(owner), res);
-    const file = await files.store.read(owner, id);
-    if (!file) throw notFound(id);
-    sendFile(req, res, files, file, { signedUntil: signed.expires });
+    await answerFile(req, res, files, owner, id, { signedUntil: signed.expires });
   });
   return router;
 }
@@ -234,9 +281,7 @@ export function filesRouter(files: GatewayFiles, admitCall?: AdmitCall): Router 
   });
 
   router.get(`${FILES_PATH}/:id`, async (req, res) => {
-    const file = await files.store.read(owner(res), req.params.id);
-    if (!file) throw notFound(req.params.id);
-    sendFile(req, res, files, file, 'signed-in');
+    await answerFile(req, res, files, owner(res), req.params.id, 'signed-in');
   });
 
   router.delete(`${FILES_PATH}/:id`, async (req, res) => {
