@@ -258,6 +258,20 @@ describe('the live test is metered like any request', () => {
   });
 });
 
+/** A stream of 400 tokens at 10 a second, its answer begun: what it will have read once it ends. */
+async function longStreamUnderWay(harness: Harness): Promise<{ reading: Promise<string> }> {
+  harness.emulator.addRule({ match: { contains: 'long' }, scenario: 'tps=10;tokens=400' });
+  const slow = await fetch(`${harness.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'long answer' }] }),
+  });
+  expect(slow.status).toBe(200);
+  const reading = slow.text();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return { reading };
+}
+
 describe('deadline and shutdown', () => {
   let local: Harness;
   beforeAll(async () => {
@@ -284,15 +298,7 @@ describe('deadline and shutdown', () => {
 
   it('drain ends the streams still running with an error event (no reset), records each, and refuses new requests', async () => {
     local.emulator.clearRules();
-    local.emulator.addRule({ match: { contains: 'long' }, scenario: 'tps=10;tokens=400' });
-    const slow = await fetch(`${local.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'long answer' }] }),
-    });
-    expect(slow.status).toBe(200);
-    const reading = slow.text();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { reading } = await longStreamUnderWay(local);
     const records = local.usage.records.length;
     await local.gateway.drain(50);
     const { events } = parseSseBody(await reading);
@@ -306,16 +312,8 @@ describe('deadline and shutdown', () => {
 
   it('close without a drain first ends the requests still running and records each before the ledger closes', async () => {
     const closing = await startHarness();
-    closing.emulator.addRule({ match: { contains: 'long' }, scenario: 'tps=10;tokens=400' });
     try {
-      const slow = await fetch(`${closing.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'chat', stream: true, messages: [{ role: 'user', content: 'long answer' }] }),
-      });
-      expect(slow.status).toBe(200);
-      const reading = slow.text();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const { reading } = await longStreamUnderWay(closing);
       await closing.gateway.close();
       const last = parseSseBody(await reading).events.at(-1) as { error?: { code: string } } | undefined;
       expect(last?.error?.code).toBe('service_unavailable');
