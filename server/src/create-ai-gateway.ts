@@ -49,7 +49,7 @@ import { chatAttachments } from './files/chat-attachments.js';
 import { generatedImageStore } from './files/generated-images.js';
 import { isFileUpload } from './files/file-urls.js';
 import { insforgeChatHandler, insforgeImageHandler } from './routes/insforge.js';
-import { listModelsHandler, retrieveModelHandler } from './routes/models.js';
+import { countModelsHandler, getModelHandler, listModelsForUserHandler, listModelsHandler, modelEndpointsHandler, retrieveModelHandler } from './routes/models.js';
 import { ModelCatalog } from './upstream/model-catalog.js';
 import { cachedModelEndpoints } from './model-endpoint-cache.js';
 import { OPENROUTER_BASE_URL, OpenRouterClient, type UpstreamTimeouts } from './upstream/openrouter-client.js';
@@ -671,7 +671,12 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   ];
   for (const [path, , handler] of meteredRoutes) router.post(path, handler);
   router.get('/v1/models', listModelsHandler(context));
+  // Before the catch-all of ids, each handing a real feature or model id of the same path on to it.
+  router.get('/v1/models/count', countModelsHandler(context));
+  router.get('/v1/models/user', listModelsForUserHandler(context));
+  router.get('/v1/models/*id/endpoints', modelEndpointsHandler(context));
   router.get('/v1/models/*id', retrieveModelHandler(context));
+  router.get('/v1/model/*id', getModelHandler(context));
   // Conversation calls count against the caller's rate limits like AI calls (never against spend or the stop).
   const conversationFiles = files.then((opened) => new ConversationAttachments(opened));
   conversationFiles.catch(() => undefined);

@@ -124,6 +124,24 @@ describe('GET /v1/models where the project allows raw model ids', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('answers the count, user and endpoints paths beside the ids, and features named count and user are still retrieved under their names', async () => {
+    const get = (path: string, url = raw.url) => fetch(`${url}/v1/models/${path}`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    expect(await (await get('count')).json()).toEqual({ data: { count: DEFAULT_FEATURES.length + raw.emulator.catalog.all().length } });
+    expect(await (await get('openai/gpt-4o-mini/endpoints')).json()).toMatchObject({ data: { id: 'openai/gpt-4o-mini', endpoints: expect.arrayContaining([expect.objectContaining({ model_id: 'openai/gpt-4o-mini' })]) } });
+    expect((await get('acme/not-a-model/endpoints')).status).toBe(404);
+    expect(await (await get('user?limit=1')).json()).toMatchObject({ data: [{ id: DEFAULT_FEATURES[0]!.name }], links: { next: '/ai/v1/models/user?offset=1&limit=1' } });
+    const named = await startHarness({ features: ['count', 'user'].map((name) => ({ name, model: 'openai/gpt-4o-mini' })) });
+    try {
+      const namedClient = new OpenAI({ baseURL: `${named.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+      for (const name of ['count', 'user']) {
+        expect((await namedClient.models.retrieve(name)) as unknown as ListedModel).toMatchObject({ id: name, details: { kind: 'feature', model: 'openai/gpt-4o-mini' } });
+      }
+      expect(await (await get('count/endpoints', named.url)).json()).toMatchObject({ data: { id: 'count' } });
+    } finally {
+      await named.close();
+    }
+  });
+
   it('applies the policy per project: another project sees only its own (no) features', async () => {
     const other = new OpenAI({ baseURL: `${raw.url}/v1`, apiKey: OTHER_PROJECT_KEY, maxRetries: 0 });
     expect(await listAll(other)).toEqual([]);

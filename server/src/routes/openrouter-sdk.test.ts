@@ -1,8 +1,8 @@
 import { OpenRouter } from '@openrouter/sdk';
 import { EventStream } from '@openrouter/sdk/lib/event-streams.js';
-import type { ChatResult, ChatStreamChunk, Model } from '@openrouter/sdk/models';
+import { modelResponseFromJSON, type ChatResult, type ChatStreamChunk, type Model } from '@openrouter/sdk/models';
 import { OpenRouterDefaultError, ResponseValidationError, type OpenRouterError } from '@openrouter/sdk/models/errors';
-import type { SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
+import { listEndpointsResponseFromJSON, type SendChatCompletionRequestResponse } from '@openrouter/sdk/models/operations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 
@@ -73,6 +73,67 @@ describe('OpenRouter SDK: models', () => {
     } finally {
       await raw.close();
     }
+  });
+});
+
+describe('OpenRouter SDK: one model, its endpoints and the count', () => {
+  let raw: Harness;
+  let rawClient: OpenRouter;
+  beforeAll(async () => {
+    raw = await startHarness({ allowRawModels: true });
+    rawClient = clientWithKey(CLIENT_KEY, raw.url);
+  });
+  afterAll(() => raw.close());
+
+  /** A GET of the gateway's answer, parsed with the SDK's own schema for it (a feature's name is one path segment). */
+  async function parsedGet<T>(url: string, parse: (json: string) => { ok: true; value: T } | { ok: false; error: unknown }): Promise<T> {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
+    expect(response.status).toBe(200);
+    const parsed = parse(await response.text());
+    if (!parsed.ok) throw parsed.error;
+    return parsed.value;
+  }
+
+  it('counts what the list holds for the caller: the features, and the raw models where the project allows them', async () => {
+    expect((await client.models.count()).data.count).toBe(DEFAULT_FEATURES.length);
+    expect((await rawClient.models.count()).data.count).toBe(DEFAULT_FEATURES.length + raw.emulator.catalog.all().length);
+  });
+
+  it('lists the models for the user as the list does, paged by the limit it asks for', async () => {
+    const pages: Model[][] = [];
+    for await (const page of await client.models.listForUser({ bearer: CLIENT_KEY }, { limit: 3 })) pages.push(page.result.data);
+    expect(pages.map((page) => page.length)).toEqual([3, 1]);
+    expect(pages.flat().map((model) => model.id)).toEqual(DEFAULT_FEATURES.map((feature) => feature.name));
+  });
+
+  it('gets one raw model by author and slug where the project allows them, and answers 404 where it does not', async () => {
+    const { data } = await rawClient.models.get({ author: 'anthropic', slug: 'claude-sonnet-4' });
+    const served = raw.emulator.catalog.find('anthropic/claude-sonnet-4')!;
+    expect(data).toMatchObject({ id: 'anthropic/claude-sonnet-4', name: served.name, contextLength: served.context_length });
+    const refused = await rejectionOf(client.models.get({ author: 'anthropic', slug: 'claude-sonnet-4' }));
+    expect((refused as OpenRouterError).statusCode).toBe(404);
+  });
+
+  it('gets a feature under its name, with the fields of the model it serves', async () => {
+    const { data } = await parsedGet(`${harness.url}/v1/model/chat`, modelResponseFromJSON);
+    expect(data).toMatchObject({ id: 'chat', canonicalSlug: 'openai/gpt-4o-mini', name: harness.emulator.catalog.find('openai/gpt-4o-mini')!.name });
+  });
+
+  it('lists a raw model\'s endpoints as OpenRouter lists them', async () => {
+    const { data } = await rawClient.endpoints.list({ author: 'openai', slug: 'gpt-4o-mini' });
+    const upstream = (await (await fetch(`${raw.emulator.url}/models/openai/gpt-4o-mini/endpoints`)).json()) as { data: { endpoints: Array<{ provider_name: string }> } };
+    expect(data.id).toBe('openai/gpt-4o-mini');
+    expect(data.endpoints.map((endpoint) => endpoint.providerName)).toEqual(upstream.data.endpoints.map((endpoint) => endpoint.provider_name));
+    expect(data.endpoints.every((endpoint) => endpoint.modelId === 'openai/gpt-4o-mini')).toBe(true);
+    const refused = await rejectionOf(client.endpoints.list({ author: 'openai', slug: 'gpt-4o-mini' }));
+    expect((refused as OpenRouterError).statusCode).toBe(404);
+  });
+
+  it('lists a feature\'s endpoints: those of the model it serves, under the feature\'s name', async () => {
+    const { data } = await parsedGet(`${harness.url}/v1/models/chat/endpoints`, listEndpointsResponseFromJSON);
+    expect(data.id).toBe('chat');
+    expect(data.endpoints.length).toBeGreaterThan(0);
+    expect(data.endpoints.every((endpoint) => endpoint.modelId === 'openai/gpt-4o-mini')).toBe(true);
   });
 });
 
