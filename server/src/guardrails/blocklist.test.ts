@@ -132,16 +132,14 @@ describe('blocklist', () => {
     const slow = compileBlocklist([], ['.*!'], patient, { owner: 'project-a' });
     const quick = compileBlocklist([], ['promo\\d+'], patient, { owner: 'project-b' });
     const long = 'a'.repeat(3_000_000);
-    const started = performance.now();
-    const longDone = slow?.find(long).then(() => performance.now() - started);
+    let longDone = false;
+    const screening = slow?.find(long).then(() => (longDone = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const asked = performance.now();
     expect(await quick?.find('use PROMO42')).toEqual([{ start: 4, end: 11 }]);
-    const quickMs = performance.now() - asked;
-    const longMs = await longDone;
-    expect(longMs).toBeGreaterThan(500);
-    // Relative, as a loaded machine stretches both: the short text waited a slice or two, not the long one's screening.
-    expect(quickMs).toBeLessThan(longMs! / 4);
+    // An order, not a time (a loaded machine stretches both): the short text was answered between the long one's slices.
+    expect(longDone).toBe(false);
+    await screening;
+    expect(longDone).toBe(true);
   });
 
   it('finds the same spans in a text screened in many slices as in one pass', async () => {
