@@ -19,7 +19,7 @@ import { FallbackBackend } from './limits/fallback-backend.js';
 import { RedisBackend } from './limits/redis-backend.js';
 import type { BackendFailurePolicy, QuotaBackend } from './limits/types.js';
 import type { OpenDatabase } from './store/database.js';
-import { parseDatabaseTarget } from './store/database-target.js';
+import { DatabaseConnectionError, parseDatabaseTarget } from './store/database-target.js';
 import { openGatewayStores, type GatewayStores } from './store/gateway-stores.js';
 import { DEFAULT_DATABASE_RETRY, openWithRetry, type DatabaseRetryOptions, type OpeningState, type RetriedOpening } from './store/retried-opening.js';
 import type { GatewayContext } from './gateway/context.js';
@@ -480,6 +480,9 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
       else logger.warn('the gateway database still cannot be opened', { error, tries, ...next });
     },
     discard: (stores) => stores.close(),
+    // Only a database that cannot be reached or logged into yet may come up later; a missing driver or a failed
+    // migration is for the operator, at once.
+    retryable: (error) => error instanceof DatabaseConnectionError,
   });
   const ready = opening.opened;
   ready.then(() => failedTries > 0 && logger.info('the gateway database is open: requests are served', { tries: failedTries + 1 }), () => undefined);

@@ -39,6 +39,19 @@ describe('an opening that fails', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('gives up at once on a failure that waiting cannot mend', async () => {
+    const waits: Array<number | undefined> = [];
+    const opening = openWithRetry(() => Promise.reject(new Error('The SQLite database needs the better-sqlite3 package')), {
+      retry: { initialDelayMs: 1_000, maxDelayMs: 8_000 },
+      onFailure: (_error, _tries, retryInMs) => waits.push(retryInMs),
+      discard: async () => undefined,
+      retryable: (error) => (error as Error).message.includes('ECONNREFUSED'),
+    });
+    await expect(opening.opened).rejects.toThrow('better-sqlite3');
+    expect(waits).toEqual([undefined]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('stopped while it waits, tries no more and fails', async () => {
     let tries = 0;
     const opening = openWithRetry(

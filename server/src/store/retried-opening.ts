@@ -47,6 +47,11 @@ export function openWithRetry<T>(
     onFailure(error: unknown, tries: number, retryInMs: number | undefined): void;
     /** Closes what a try opened after `stop()`. */
     discard(value: T): Promise<void>;
+    /**
+     * Whether a failure may pass with time (a database not up yet); one that cannot (a driver not installed, a
+     * migration that fails) gives up at once. Default: every failure is tried again.
+     */
+    retryable?(error: unknown): boolean;
   },
 ): RetriedOpening<T> {
   let state: OpeningState<T> = { status: 'opening' };
@@ -71,7 +76,7 @@ export function openWithRetry<T>(
       try {
         value = await open();
       } catch (error) {
-        const retryInMs = retry && !stopped ? delay : undefined;
+        const retryInMs = retry && !stopped && (options.retryable?.(error) ?? true) ? delay : undefined;
         state = { status: 'failed', error, tries, retryAt: retryInMs === undefined ? undefined : Date.now() + retryInMs };
         settle();
         options.onFailure(error, tries, retryInMs);
