@@ -1,5 +1,6 @@
 'use client';
-import { createContext, forwardRef, useContext, type HTMLAttributes } from 'react';
+import { createContext, forwardRef, useContext, useRef, type HTMLAttributes, type RefObject } from 'react';
+import { composeRefs } from './slot.js';
 
 export type AiTheme = 'light' | 'dark' | 'system';
 
@@ -16,6 +17,14 @@ export interface AiRootProps extends HTMLAttributes<HTMLDivElement> {
 /** The theme of the root a root is in: a component inside another (its dialog, its popover) takes it when given none. */
 const EnclosingTheme = /* @__PURE__ */ createContext<AiTheme>('system');
 
+/** The element of the root a root is in: a dialog drawn in a portal reads the direction it was opened in from it. */
+const EnclosingElement = /* @__PURE__ */ createContext<RefObject<HTMLDivElement | null> | undefined>(undefined);
+
+/** The element of the nearest enclosing root (undefined outside any), set once that root has mounted. */
+export function useEnclosingRootElement(): RefObject<HTMLDivElement | null> | undefined {
+  return useContext(EnclosingElement);
+}
+
 /**
  * The root element of every component: it carries `data-insforge-ai` (which scopes the design tokens) and the
  * theme, its own or the enclosing root's. Props spread last, so an app can override any attribute.
@@ -23,9 +32,12 @@ const EnclosingTheme = /* @__PURE__ */ createContext<AiTheme>('system');
 export const AiRoot = /* @__PURE__ */ forwardRef<HTMLDivElement, AiRootProps>(function AiRoot({ theme, unstyled = false, ...props }, ref) {
   const enclosing = useContext(EnclosingTheme);
   const shown = theme ?? enclosing;
+  const element = useRef<HTMLDivElement | null>(null);
   return (
     <EnclosingTheme.Provider value={shown}>
-      <div ref={ref} data-insforge-ai="" data-theme={shown} data-unstyled={unstyled ? '' : undefined} {...props} />
+      <EnclosingElement.Provider value={element}>
+        <div ref={composeRefs(ref, element)} data-insforge-ai="" data-theme={shown} data-unstyled={unstyled ? '' : undefined} {...props} />
+      </EnclosingElement.Provider>
     </EnclosingTheme.Provider>
   );
 });

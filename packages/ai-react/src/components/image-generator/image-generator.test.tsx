@@ -318,6 +318,24 @@ describe('ImageGallery', () => {
     await expectNoAxeViolations(document.body);
   });
 
+  it('opened inside a right-to-left wrapper, the lightbox in its portal is right to left too: → goes to the previous image', async () => {
+    const user = userEvent.setup();
+    const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp' }, { url: 'data:image/png;base64,iVBORw0KGgqq' }];
+    // In a component's root, and as a part alone (then the enlarged tile says the direction).
+    for (const gallery of [<AiRoot key="root"><ImageGallery images={images} prompt="A lighthouse at dusk" /></AiRoot>, <ImageGallery key="alone" images={images} prompt="A lighthouse at dusk" />]) {
+      render(<div dir="rtl">{gallery}</div>);
+      await user.click(screen.getByRole('button', { name: 'Enlarge image 1 of 3' }));
+      const dialog = await screen.findByRole('dialog', { name: 'Image 1 of 3' });
+      expect(getComputedStyle(dialog).direction).toBe('rtl');
+      await user.keyboard('{ArrowRight}');
+      expect(screen.getByRole('dialog', { name: 'Image 3 of 3' })).toBeTruthy();
+      await user.keyboard('{ArrowLeft}{ArrowLeft}');
+      expect(screen.getByRole('dialog', { name: 'Image 2 of 3' })).toBeTruthy();
+      await expectNoAxeViolations(document.body);
+      cleanup();
+    }
+  });
+
   it("opens the lightbox in the theme of the component it is in, through its portal, on a device whose theme differs", async () => {
     const user = userEvent.setup();
     render(

@@ -1,24 +1,27 @@
 import { expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
 import { openStory } from '../../../test/browser/story-page.js';
+
+/** Each arrow's name, the half of the screen it sits in and the way it points (its icon, mirrored or not). */
+function arrows(dialog: Locator) {
+  return dialog.evaluate((element) =>
+    [...element.querySelectorAll('button[data-side]')].map((button) => {
+      const icon = button.querySelector('svg')!;
+      // The icons: ChevronLeftIcon's path starts at "m15", ChevronRightIcon's at "m9".
+      const drawnLeft = icon.querySelector('path')!.getAttribute('d')!.startsWith('m15');
+      const transform = getComputedStyle(icon).transform;
+      const mirrored = new DOMMatrix(transform === 'none' ? undefined : transform).a < 0;
+      const box = button.getBoundingClientRect();
+      return { name: button.getAttribute('aria-label'), side: box.left + box.width / 2 < innerWidth / 2 ? 'left' : 'right', points: drawnLeft !== mirrored ? 'left' : 'right' };
+    }),
+  );
+}
 
 it('in a right-to-left page the lightbox puts "previous" on the right, pointing right, and "next" on the left, pointing left', async ({ onTestFinished }) => {
   const page = await openStory('imagegenerator--lightbox', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
-  /** Each arrow's name, the half of the screen it sits in and the way it points (its icon, mirrored or not). */
-  const arrows = () =>
-    dialog.evaluate((element) =>
-      [...element.querySelectorAll('button[data-side]')].map((button) => {
-        const icon = button.querySelector('svg')!;
-        // The icons: ChevronLeftIcon's path starts at "m15", ChevronRightIcon's at "m9".
-        const drawnLeft = icon.querySelector('path')!.getAttribute('d')!.startsWith('m15');
-        const transform = getComputedStyle(icon).transform;
-        const mirrored = new DOMMatrix(transform === 'none' ? undefined : transform).a < 0;
-        const box = button.getBoundingClientRect();
-        return { name: button.getAttribute('aria-label'), side: box.left + box.width / 2 < innerWidth / 2 ? 'left' : 'right', points: drawnLeft !== mirrored ? 'left' : 'right' };
-      }),
-    );
-  expect(await arrows()).toEqual([
+  expect(await arrows(dialog)).toEqual([
     { name: 'Previous image', side: 'left', points: 'left' },
     { name: 'Next image', side: 'right', points: 'right' },
   ]);
@@ -26,9 +29,27 @@ it('in a right-to-left page the lightbox puts "previous" on the right, pointing 
     document.documentElement.dir = 'rtl';
   });
   await expect
-    .poll(arrows)
+    .poll(() => arrows(dialog))
     .toEqual([
       { name: 'Previous image', side: 'right', points: 'right' },
       { name: 'Next image', side: 'left', points: 'left' },
     ]);
+});
+
+it('opened from an app whose own wrapper (not the page) is right to left, the lightbox in its portal is drawn and keyed right to left', async ({ onTestFinished }) => {
+  const page = await openStory('imagegenerator--lightbox', { viewport: { width: 390, height: 844 }, test: { onTestFinished } });
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await page.locator('[data-story-root]').evaluate((root) => root.setAttribute('dir', 'rtl'));
+  await page.getByRole('button', { name: 'Enlarge image 2 of 3' }).click();
+  await page.getByRole('dialog', { name: 'Image 2 of 3' }).waitFor();
+  expect(await page.evaluate(() => getComputedStyle(document.documentElement).direction)).toBe('ltr');
+  expect(await arrows(dialog)).toEqual([
+    { name: 'Previous image', side: 'right', points: 'right' },
+    { name: 'Next image', side: 'left', points: 'left' },
+  ]);
+  await page.keyboard.press('ArrowRight');
+  await page.getByRole('dialog', { name: 'Image 1 of 3' }).waitFor();
 });

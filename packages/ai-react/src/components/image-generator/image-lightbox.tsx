@@ -6,7 +6,8 @@ import { ChevronLeftIcon } from '../../icons/chevron-left-icon.js';
 import { ChevronRightIcon } from '../../icons/chevron-right-icon.js';
 import { CloseIcon } from '../../icons/close-icon.js';
 import { DownloadIcon } from '../../icons/download-icon.js';
-import { AiRoot } from '../../primitives/ai-root.js';
+import { PortalRoot } from '../../primitives/portal-root.js';
+import { arrowStep } from '../../primitives/reading-direction.js';
 import { imageFileName, safeImageHref } from './image-file.js';
 import { defaultImageGeneratorLabels, type ImageGeneratorLabels } from './image-generator-labels.js';
 
@@ -25,7 +26,8 @@ export interface ImageLightboxProps {
 /**
  * An image large, in an accessible dialog: Esc or the close button closes it and the focus goes back to the
  * image's tile; ← and → (and the two buttons) move between the generation's images, → to the next one, or in a
- * right-to-left page to the previous one (which sits on the right there).
+ * right-to-left page to the previous one (which sits on the right there). It is drawn in the direction of the
+ * component it is opened from (a `dir` on the app's wrapper reaches it through its portal).
  *
  * @example
  * <ImageLightbox images={images} prompt={prompt} index={open} onIndexChange={setOpen} />
@@ -41,15 +43,15 @@ export function ImageLightbox({ images, prompt, index, onIndexChange, returnFocu
   return (
     <Dialog.Root open={image !== undefined} onOpenChange={(open) => !open && onIndexChange(undefined)}>
       <Dialog.Portal>
-        <AiRoot unstyled={unstyled === true}>
+        <PortalRoot unstyled={unstyled === true}>
           <Dialog.Overlay className={own('__overlay')} />
           <Dialog.Content
             className={own('')}
             aria-describedby={undefined}
             onKeyDown={(event) => {
               // In a right-to-left page "previous" sits on the right: → goes back, as the buttons are drawn.
-              const forward = getComputedStyle(event.currentTarget).direction === 'rtl' ? 'ArrowLeft' : 'ArrowRight';
-              if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') go(event.key === forward ? 1 : -1);
+              const step = arrowStep(event.key, event.currentTarget);
+              if (step !== 0) go(step);
             }}
             onCloseAutoFocus={(event) => {
               if (!returnFocus) return;
@@ -85,7 +87,7 @@ export function ImageLightbox({ images, prompt, index, onIndexChange, returnFocu
               </>
             ) : null}
           </Dialog.Content>
-        </AiRoot>
+        </PortalRoot>
       </Dialog.Portal>
     </Dialog.Root>
   );

@@ -46,4 +46,29 @@ describe('SegmentedControl', () => {
     const results = await axe.run(document.body, { rules: { region: { enabled: false } } });
     expect(results.violations.map((violation) => violation.id)).toEqual([]);
   });
+
+  it('in a right-to-left wrapper → chooses the segment on its right (the previous one) and ← the one on its left, as native radios do', async () => {
+    const user = userEvent.setup();
+    render(
+      <div dir="rtl">
+        <Quality />
+      </div>,
+    );
+    const checked = () => screen.getAllByRole('radio').filter((radio) => radio.getAttribute('aria-checked') === 'true').map((radio) => radio.getAttribute('aria-label') ?? radio.textContent);
+    await user.click(screen.getByRole('radio', { name: 'Standard' }));
+    await user.keyboard('{ArrowRight}');
+    expect(checked()).toEqual(['Draft']);
+    expect(document.activeElement).toBe(screen.getByRole('radio', { name: 'Draft' }));
+    await user.keyboard('{ArrowRight}');
+    expect(checked()).toEqual(['HD']);
+    await user.keyboard('{ArrowLeft}');
+    expect(checked()).toEqual(['Draft']);
+    // Up and down do not depend on the direction: down is the next segment, up the previous.
+    await user.keyboard('{ArrowDown}');
+    expect(checked()).toEqual(['Standard']);
+    await user.keyboard('{ArrowUp}');
+    expect(checked()).toEqual(['Draft']);
+    const results = await axe.run(document.body, { rules: { region: { enabled: false } } });
+    expect(results.violations.map((violation) => violation.id)).toEqual([]);
+  });
 });

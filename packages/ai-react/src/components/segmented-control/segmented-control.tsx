@@ -1,6 +1,7 @@
 'use client';
 import { useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { classes } from '../../primitives/ai-root.js';
+import { arrowStep } from '../../primitives/reading-direction.js';
 
 export interface SegmentedOption<T extends string | number> {
   value: T;
@@ -23,7 +24,8 @@ export interface SegmentedControlProps<T extends string | number> {
 
 /**
  * A row of mutually exclusive choices (a radio group drawn as one control), for the few options a native select
- * would hide: arrows, Home and End move and choose, Tab leaves, and only the chosen segment is in the tab order.
+ * would hide: arrows, Home and End move and choose, Tab leaves, and only the chosen segment is in the tab order. In a
+ * right-to-left page → chooses the previous segment (the one on the right) and ← the next, as native radios do.
  *
  * @example
  * <SegmentedControl label="Quality" value={quality} onValueChange={setQuality} options={[{ value: 'standard', label: 'Standard' }, { value: 'hd', label: 'HD' }]} />
@@ -33,7 +35,8 @@ export function SegmentedControl<T extends string | number>({ label, value, opti
   const buttons = useRef<Array<HTMLButtonElement | null>>([]);
   const selected = Math.max(0, options.findIndex((option) => option.value === value));
   const move = (event: KeyboardEvent<HTMLDivElement>) => {
-    const step = event.key === 'ArrowRight' || event.key === 'ArrowDown' ? 1 : event.key === 'ArrowLeft' || event.key === 'ArrowUp' ? -1 : 0;
+    // → is the next segment left to right, the previous one right to left (where the options run from the right).
+    const step = arrowStep(event.key, event.currentTarget, { vertical: true });
     const target = event.key === 'Home' ? 0 : event.key === 'End' ? options.length - 1 : step === 0 ? -1 : (selected + step + options.length) % options.length;
     const option = options[target];
     if (target < 0 || option === undefined || disabled) return;

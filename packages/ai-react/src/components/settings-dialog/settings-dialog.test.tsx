@@ -88,6 +88,26 @@ describe('SettingsDialog', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
+  it('opened from a trigger inside a right-to-left wrapper, the dialog and its unsaved-changes question are right to left too', async () => {
+    const user = userEvent.setup();
+    render(
+      <div dir="rtl">
+        <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={globalThis.fetch}>
+          <SettingsDialog feature="composed" trigger={<button type="button">Settings</button>} />
+        </AiProvider>
+      </div>,
+    );
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
+    expect(getComputedStyle(dialog()).direction).toBe('rtl');
+    await user.type(await systemPrompt(), ' Be kind.');
+    await user.keyboard('{Escape}');
+    const confirm = await screen.findByRole('alertdialog', { name: 'Discard unsaved changes?' });
+    expect(getComputedStyle(confirm).direction).toBe('rtl');
+    await expectNoAxeViolations();
+    await user.click(within(confirm).getByRole('button', { name: 'Discard changes' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
   it('shows its trigger only to admins: a user the gateway refuses its admin routes never sees it', async () => {
     const statuses: number[] = [];
     const recording: typeof fetch = async (input, init) => {

@@ -1,8 +1,9 @@
 'use client';
 import * as Dialog from '@radix-ui/react-dialog';
-import { useCallback, useId, useMemo, useState, type ComponentPropsWithoutRef, type ReactElement, type ReactNode } from 'react';
+import { useCallback, useId, useMemo, useRef, useState, type ComponentPropsWithoutRef, type ReactElement, type ReactNode, type RefObject } from 'react';
 import type { FeatureConfig } from '../../core/admin-types.js';
-import { AiRoot, type AiTheme } from '../../primitives/ai-root.js';
+import type { AiTheme } from '../../primitives/ai-root.js';
+import { PortalRoot } from '../../primitives/portal-root.js';
 import { createScopedContext } from '../../primitives/create-scoped-context.js';
 import { useControllableState } from '../../primitives/use-controllable-state.js';
 import { useAdminAccess } from '../../react/use-admin-access.js';
@@ -64,6 +65,8 @@ interface SettingsDialogState {
   /** Switches feature, asking first when there are unsaved edits. */
   requestFeature(feature: string): void;
   onSaved: ((config: FeatureConfig) => void) | undefined;
+  /** The trigger's element: the dialog, in its portal, is drawn in the direction the trigger is. */
+  trigger: RefObject<HTMLButtonElement | null>;
 }
 
 const [SettingsDialogStateContext, useSettingsDialogState] = createScopedContext<SettingsDialogState>('SettingsDialog.Root');
@@ -84,6 +87,7 @@ export function SettingsDialogRoot(props: SettingsDialogRootProps): ReactNode {
   const [feature, setFeature] = useControllableState({ value: props.feature, defaultValue: props.defaultFeature ?? features?.[0] ?? '', onChange: props.onFeatureChange });
   const [dirty, setDirty] = useState(false);
   const [pending, setPending] = useState<Pending>();
+  const trigger = useRef<HTMLButtonElement | null>(null);
   const labels = useMemo(() => ({ ...defaultSettingsDialogLabels, ...givenLabels }), [givenLabels]);
   const context = useMemo<SettingsDialogContextValue>(() => ({ labels, theme, unstyled: unstyled ?? false, className: slotClassNames(unstyled, classNames) }), [labels, theme, unstyled, classNames]);
   useBeforeUnload(open && dirty, labels.beforeUnload);
@@ -95,7 +99,7 @@ export function SettingsDialogRoot(props: SettingsDialogRootProps): ReactNode {
     else setFeature(action.feature);
   };
   const request = (action: Pending) => (dirty ? setPending(action) : perform(action));
-  const state: SettingsDialogState = { feature, features, dirty, onDirtyChange, requestFeature: (next) => request({ kind: 'switch', feature: next }), onSaved };
+  const state: SettingsDialogState = { feature, features, dirty, onDirtyChange, requestFeature: (next) => request({ kind: 'switch', feature: next }), onSaved, trigger };
 
   return (
     <SettingsDialogContextProvider value={context}>
@@ -135,13 +139,13 @@ export interface SettingsDialogTriggerProps extends ComponentPropsWithoutRef<'bu
  * <SettingsDialog.Trigger asChild><button type="button">AI settings</button></SettingsDialog.Trigger>
  */
 export function SettingsDialogTrigger({ alwaysShow, ...props }: SettingsDialogTriggerProps): ReactNode {
-  useSettingsDialogState('SettingsDialog.Trigger');
-  return alwaysShow ? <Dialog.Trigger {...props} /> : <CheckedTrigger {...props} />;
+  const { trigger } = useSettingsDialogState('SettingsDialog.Trigger');
+  return alwaysShow ? <Dialog.Trigger ref={trigger} {...props} /> : <CheckedTrigger trigger={trigger} {...props} />;
 }
 
-function CheckedTrigger(props: Omit<SettingsDialogTriggerProps, 'alwaysShow'>): ReactNode {
+function CheckedTrigger({ trigger, ...props }: Omit<SettingsDialogTriggerProps, 'alwaysShow'> & { trigger: RefObject<HTMLButtonElement | null> }): ReactNode {
   const access = useAdminAccess();
-  return access === 'granted' ? <Dialog.Trigger {...props} /> : null;
+  return access === 'granted' ? <Dialog.Trigger ref={trigger} {...props} /> : null;
 }
 
 export interface SettingsDialogContentProps {
@@ -158,11 +162,11 @@ export interface SettingsDialogContentProps {
  */
 export function SettingsDialogContent({ children }: SettingsDialogContentProps): ReactNode {
   const { labels, className, theme, unstyled } = useSettingsDialogContext('SettingsDialog.Content');
-  const { feature, features, dirty, requestFeature } = useSettingsDialogState('SettingsDialog.Content');
+  const { feature, features, dirty, requestFeature, trigger } = useSettingsDialogState('SettingsDialog.Content');
   const switcherId = useId();
   return (
     <Dialog.Portal>
-      <AiRoot theme={theme} unstyled={unstyled}>
+      <PortalRoot theme={theme} unstyled={unstyled} directionFrom={() => trigger.current}>
         <Dialog.Overlay className={className('overlay', 'ia-settings__overlay')} />
         <Dialog.Content
           className={className('content', 'ia-settings')}
@@ -195,7 +199,7 @@ export function SettingsDialogContent({ children }: SettingsDialogContentProps):
           <Dialog.Description className="ia-settings__description">{labels.description}</Dialog.Description>
           {children ?? <SettingsDialogForm />}
         </Dialog.Content>
-      </AiRoot>
+      </PortalRoot>
     </Dialog.Portal>
   );
 }

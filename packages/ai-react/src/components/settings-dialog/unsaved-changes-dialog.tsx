@@ -1,7 +1,8 @@
 'use client';
 import * as Dialog from '@radix-ui/react-dialog';
 import type { ReactNode } from 'react';
-import { AiRoot, type AiTheme } from '../../primitives/ai-root.js';
+import type { AiTheme } from '../../primitives/ai-root.js';
+import { PortalRoot } from '../../primitives/portal-root.js';
 import { useSettingsDialogContext } from './settings-dialog-context.js';
 
 export interface UnsavedChangesDialogProps {
@@ -18,7 +19,8 @@ export function UnsavedChangesDialog({ open, theme, unstyled, onKeepEditing, onD
   return (
     <Dialog.Root open={open} onOpenChange={(next) => !next && onKeepEditing()}>
       <Dialog.Portal>
-        <AiRoot theme={theme} unstyled={unstyled ?? false}>
+        {/* Asked from the settings dialog (the focus is in it): drawn in its direction. */}
+        <PortalRoot theme={theme} unstyled={unstyled ?? false} directionFrom={() => document.activeElement}>
           <Dialog.Overlay className={className('overlay', 'ia-settings__overlay', 'ia-settings__overlay--confirm')} />
           <Dialog.Content role="alertdialog" className={className('content', 'ia-settings__confirm')}>
             <Dialog.Title className={className('title', 'ia-settings__title')}>{labels.unsavedTitle}</Dialog.Title>
@@ -34,7 +36,7 @@ export function UnsavedChangesDialog({ open, theme, unstyled, onKeepEditing, onD
               </button>
             </div>
           </Dialog.Content>
-        </AiRoot>
+        </PortalRoot>
       </Dialog.Portal>
     </Dialog.Root>
   );
