@@ -18,3 +18,18 @@ describe('features given at start', () => {
     await expect(store.put('default', (await store.get('default', 'guarded'))!)).rejects.toThrow(/is refused/);
   });
 });
+
+describe('reserved feature names', () => {
+  it('refuse a feature given at start named count or user in any case, naming the OpenRouter SDK path it would take', () => {
+    expect(() => parseSeedFeature({ name: 'count', model: 'openai/gpt-4o-mini' })).toThrow(/^invalid feature: name: "count" is reserved: GET \/v1\/models\/count is the OpenRouter SDK's models\.count/);
+    expect(() => parseSeedFeature({ name: 'USER', model: 'openai/gpt-4o-mini' })).toThrow(/^invalid feature: name: "USER" is reserved: GET \/v1\/models\/user is the OpenRouter SDK's models\.listForUser/);
+    expect(() => new MemoryFeatureStore({ default: [{ name: 'Count', model: 'openai/gpt-4o-mini' }] })).toThrow(/"Count" is reserved/);
+    expect(parseSeedFeature({ name: 'user-count', model: 'openai/gpt-4o-mini' }).feature.name).toBe('user-count');
+  });
+
+  it('are not created by a memory store\'s save', async () => {
+    const store = new MemoryFeatureStore();
+    await expect(store.put('default', { ...parseSeedFeature({ name: 'chat', model: 'openai/gpt-4o-mini' }).feature, name: 'User' })).rejects.toThrow(/"User" is reserved/);
+    expect(await store.list('default')).toEqual([]);
+  });
+});

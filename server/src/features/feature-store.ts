@@ -1,4 +1,4 @@
-import { parseFeature, parseSeedFeature, type Feature, type FeatureInput } from './feature.js';
+import { parseFeature, parseSeedFeature, reservedFeatureNameProblem, type Feature, type FeatureInput } from './feature.js';
 
 /** Where features live; the persistent stores implement the same three methods. */
 export interface FeatureStore {
@@ -9,7 +9,8 @@ export interface FeatureStore {
 
 /**
  * Features in memory, per project. The initial features are read as the gateway reads features given at start
- * (`parseSeedFeature`): a blocklist pattern the save check has since made stricter loads; `put` checks it.
+ * (`parseSeedFeature`): a blocklist pattern the save check has since made stricter loads; `put` checks it. Neither
+ * creates a feature under a reserved name (`RESERVED_FEATURE_NAMES`).
  */
 export class MemoryFeatureStore implements FeatureStore {
   readonly #projects = new Map<string, Map<string, Feature>>();
@@ -30,6 +31,8 @@ export class MemoryFeatureStore implements FeatureStore {
 
   async put(projectId: string, feature: Feature): Promise<Feature> {
     const parsed = parseFeature(feature);
+    const reserved = this.#project(projectId).has(parsed.name) ? undefined : reservedFeatureNameProblem(parsed.name);
+    if (reserved !== undefined) throw new Error(`invalid feature: name: ${reserved}`);
     this.#project(projectId).set(parsed.name, parsed);
     return parsed;
   }

@@ -103,6 +103,26 @@ export type FeatureInput = z.input<typeof featureSchema>;
 export type FeatureParams = z.infer<typeof featureParamsSchema>;
 export type Modality = Feature['modality'];
 
+/**
+ * Names no feature may be created or renamed to, in any case: `GET /v1/models/count` and `GET /v1/models/user` are the
+ * OpenRouter SDK's `models.count` and `models.listForUser`, and a project's feature of that name takes the path over
+ * (a feature stored under one before it was reserved keeps working; the gateway warns of it at start).
+ */
+export const RESERVED_FEATURE_NAMES = ['count', 'user'] as const;
+
+const RESERVED_FOR: Record<(typeof RESERVED_FEATURE_NAMES)[number], string> = { count: 'models.count', user: 'models.listForUser' };
+
+/**
+ * Why a new feature cannot take `name` (one of `RESERVED_FEATURE_NAMES`), or undefined when it can.
+ * @example
+ * reservedFeatureNameProblem('Count'); // '"Count" is reserved: GET /v1/models/count is the OpenRouter SDK's models.count, …'
+ */
+export function reservedFeatureNameProblem(name: string): string | undefined {
+  const reserved = RESERVED_FEATURE_NAMES.find((candidate) => candidate === name.toLowerCase());
+  if (reserved === undefined) return undefined;
+  return `"${name}" is reserved: GET /v1/models/${reserved} is the OpenRouter SDK's ${RESERVED_FOR[reserved]}, which a feature of that name would take over for its project; choose another name`;
+}
+
 /** Parses a feature, throwing a readable message naming the field at fault. */
 export function parseFeature(input: unknown): Feature {
   return parsedWith(featureSchema, input);
@@ -120,12 +140,16 @@ export function parseStoredFeature(input: unknown): Feature {
  * Parses a feature the gateway is given at start (`createAiGateway({ features })`, `serve --features`, a
  * `MemoryFeatureStore`'s initial features): as a stored feature, since the same file or code may have been written
  * under an older, looser pattern check. A blocklist pattern the check now refuses is a warning, not an error: it still
- * runs, under the blocklist worker's time budget. A pattern that is not a regular expression at all is still an error.
+ * runs, under the blocklist worker's time budget. A pattern that is not a regular expression at all is still an error,
+ * and so is a reserved name (`RESERVED_FEATURE_NAMES`): the feature would be created under it.
  * @example
  * const { feature, warnings } = parseSeedFeature({ name: 'chat', model: 'openai/gpt-4o-mini' }); // warnings: []
  */
 export function parseSeedFeature(input: unknown): { feature: Feature; warnings: string[] } {
   const feature = parseStoredFeature(input);
+  // Given at start, a feature is created where none of its name is stored: a reserved name is refused as a save's is.
+  const reserved = reservedFeatureNameProblem(feature.name);
+  if (reserved !== undefined) throw new Error(`invalid feature: name: ${reserved}`);
   const warnings = refusedPatterns(feature.guardrails).map(({ path, pattern, message }) => {
     try {
       new RegExp(pattern, 'giu');

@@ -1,8 +1,13 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, streamText } from 'ai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { parseFeature } from '../features/feature.js';
+import { openGatewayStores } from '../store/gateway-stores.js';
 import type { ListedModel } from './models.js';
 
 const OTHER_PROJECT_KEY = 'ik_test_other_project_key_0123';
@@ -130,15 +135,28 @@ describe('GET /v1/models where the project allows raw model ids', () => {
     expect(await (await get('openai/gpt-4o-mini/endpoints')).json()).toMatchObject({ data: { id: 'openai/gpt-4o-mini', endpoints: expect.arrayContaining([expect.objectContaining({ model_id: 'openai/gpt-4o-mini' })]) } });
     expect((await get('acme/not-a-model/endpoints')).status).toBe(404);
     expect(await (await get('user?limit=1')).json()).toMatchObject({ data: [{ id: DEFAULT_FEATURES[0]!.name }], links: { next: '/ai/v1/models/user?offset=1&limit=1' } });
-    const named = await startHarness({ features: ['count', 'user'].map((name) => ({ name, model: 'openai/gpt-4o-mini' })) });
+    // The names are reserved now: features stored under them before keep their paths.
+    const folder = mkdtempSync(join(tmpdir(), 'reserved-models-'));
+    const database = join(folder, 'ai.db');
+    const stored = await openGatewayStores({ database, defaultProjectId: 'default' });
+    for (const name of ['count', 'User']) {
+      const record = await stored.features.create('default', parseFeature({ name: 'placeholder', model: 'openai/gpt-4o-mini' }), 'alice');
+      await stored.database.db.updateTable('features').set({ name, config: JSON.stringify({ ...record.feature, name }) }).where('id', '=', record.id).execute();
+    }
+    await stored.close();
+    const named = await startHarness({ database, features: [] });
     try {
       const namedClient = new OpenAI({ baseURL: `${named.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
-      for (const name of ['count', 'user']) {
+      for (const name of ['count', 'User']) {
         expect((await namedClient.models.retrieve(name)) as unknown as ListedModel).toMatchObject({ id: name, details: { kind: 'feature', model: 'openai/gpt-4o-mini' } });
       }
       expect(await (await get('count/endpoints', named.url)).json()).toMatchObject({ data: { id: 'count' } });
+      // The lower-case path is the SDK's: no feature is named exactly `user`.
+      expect(await (await get('user', named.url)).json()).toMatchObject({ object: 'list', data: [{ id: 'User' }, { id: 'count' }] });
+      expect(named.logs.filter((line) => line.includes('/v1/models/count'))).toEqual([expect.stringMatching(/^warn features named like .*"User" in project "default", "count" in project "default".*rename them/)]);
     } finally {
       await named.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

@@ -71,12 +71,14 @@ export function listModelsHandler(context: GatewayContext): RequestHandler {
 }
 
 /**
- * A route of OpenRouter's under `/v1/models/{name}`: a project's feature of that name was retrievable under the path
- * first (`GET /v1/models/{id}`), so it keeps it, and the route answers every other caller.
+ * A route of OpenRouter's under `/v1/models/{name}`: a project's feature stored under the name as requested (the route
+ * matches it in any case) was retrievable under the path first (`GET /v1/models/{id}`), so it keeps it, and the route
+ * answers every other caller. No feature can be given such a name now (`RESERVED_FEATURE_NAMES`).
  */
-function besideFeatureNamed(context: GatewayContext, name: string, handler: RequestHandler): RequestHandler {
+function besideStoredFeature(context: GatewayContext, handler: RequestHandler): RequestHandler {
   return async (req, res, next) => {
     const { projectId, role } = identityOf(res);
+    const name = req.path.slice(req.path.lastIndexOf('/') + 1);
     if (await visibleFeature(context, projectId, role, name)) {
       next();
       return;
@@ -87,7 +89,7 @@ function besideFeatureNamed(context: GatewayContext, name: string, handler: Requ
 
 /** `GET /v1/models/count` (the OpenRouter SDK's `models.count`): how many models `GET /v1/models` lists for the caller. */
 export function countModelsHandler(context: GatewayContext): RequestHandler {
-  return besideFeatureNamed(context, 'count', async (_req, res) => {
+  return besideStoredFeature(context, async (_req, res) => {
     const { projectId, role } = identityOf(res);
     res.json({ data: { count: (await modelsOfCaller(context, projectId, role)).length } });
   });
@@ -98,7 +100,7 @@ export function countModelsHandler(context: GatewayContext): RequestHandler {
  * `GET /v1/models` lists, paged the same way.
  */
 export function listModelsForUserHandler(context: GatewayContext): RequestHandler {
-  return besideFeatureNamed(context, 'user', listModelsHandler(context));
+  return besideStoredFeature(context, listModelsHandler(context));
 }
 
 /** The id a `*id` wildcard matched: Express 5 gives it as its decoded path segments. */

@@ -45,6 +45,15 @@ export interface StoresOptions {
   logger?: GatewayLogger | undefined;
 }
 
+/**
+ * The warning for features stored under a name reserved since (`RESERVED_FEATURE_NAMES`): they keep working, but take
+ * the OpenRouter SDK's path of that name over for their project.
+ */
+function reservedNamesWarning(reserved: Array<{ projectId: string; name: string }>): string {
+  const named = reserved.map(({ projectId, name }) => `"${name}" in project "${projectId}"`).join(', ');
+  return `features named like the OpenRouter SDK's GET /v1/models/count and GET /v1/models/user (${named}) keep those paths for their projects, so there models.count and models.listForUser answer the feature; rename them (PATCH /api/ai/configurations/{id} with a new "name"), as no feature can be created under these names now`;
+}
+
 /** Opens the database, runs pending migrations, listens for other instances' changes and seeds features. */
 export async function openGatewayStores(options: StoresOptions): Promise<GatewayStores> {
   const database = typeof options.database === 'object' ? options.database : openDatabase(options.database);
@@ -71,6 +80,8 @@ export async function openGatewayStores(options: StoresOptions): Promise<Gateway
       .onConflict((conflict) => conflict.column('id').doNothing())
       .execute();
     if (options.seedFeatures?.length) await features.seed(options.defaultProjectId, options.seedFeatures);
+    const reserved = await features.reservedNamed();
+    if (reserved.length > 0) options.logger?.warn(reservedNamesWarning(reserved), { features: reserved });
     return {
       database,
       notifier,

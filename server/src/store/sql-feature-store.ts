@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { GatewayError } from '../errors.js';
-import { parseFeature, parseStoredFeature, type Feature } from '../features/feature.js';
+import { parseFeature, parseStoredFeature, RESERVED_FEATURE_NAMES, reservedFeatureNameProblem, type Feature } from '../features/feature.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import type { AuditLog } from './audit-log.js';
 import type { ChangeNotifier } from './change-notifier.js';
@@ -36,6 +36,12 @@ function checkedFeature(input: unknown): Feature {
   } catch (error) {
     throw new GatewayError('invalid_parameter', error instanceof Error ? error.message : 'invalid feature', { cause: error });
   }
+}
+
+/** A 400 when a save would give a feature a reserved name (see `RESERVED_FEATURE_NAMES`). */
+function refuseReservedName(name: string): void {
+  const problem = reservedFeatureNameProblem(name);
+  if (problem !== undefined) throw new GatewayError('invalid_parameter', `name: ${problem}`, { param: 'name' });
 }
 
 const toRecord = (row: Row): FeatureRecord => ({
@@ -109,6 +115,7 @@ export class SqlFeatureStore implements FeatureStore {
   async create(projectId: string, input: Feature, actor: string, action: 'create' | 'seed' = 'create'): Promise<FeatureRecord> {
     // A seed was read as the gateway reads features given at start (`parseSeedFeature`), like a stored one.
     const feature = action === 'seed' ? parseStoredFeature(input) : checkedFeature(input);
+    if (action !== 'seed') refuseReservedName(feature.name);
     const now = Date.now();
     const row: Row = { id: randomUUID(), project_id: projectId, name: feature.name, version: 1, config: JSON.stringify(feature), defaults: JSON.stringify(feature), created_at: now, updated_at: now, updated_by: actor };
     try {
@@ -130,6 +137,8 @@ export class SqlFeatureStore implements FeatureStore {
     const feature = checkedFeature(input);
     const current = await this.#require(projectId, idOrName);
     const renamed = feature.name !== current.feature.name;
+    // A feature stored under a name since reserved keeps it through its saves; none is given one.
+    if (renamed) refuseReservedName(feature.name);
     if (renamed) await this.#refuseTakenName(projectId, feature.name);
     const now = Date.now();
     const updated = await this.db.transaction().execute(async (trx) => {
@@ -167,6 +176,18 @@ export class SqlFeatureStore implements FeatureStore {
       await this.audit.record({ projectId, actor, action: 'feature.delete', target: `feature:${current.feature.name}`, before: current.feature, after: null }, trx);
     });
     await this.#changed(projectId);
+  }
+
+  /** The features of every project stored under a reserved name (see `RESERVED_FEATURE_NAMES`), in any case. */
+  async reservedNamed(): Promise<Array<{ projectId: string; name: string }>> {
+    const rows = await this.db
+      .selectFrom('features')
+      .select(['project_id', 'name'])
+      .where((eb) => eb(eb.fn<string>('lower', ['name']), 'in', [...RESERVED_FEATURE_NAMES]))
+      .orderBy('project_id')
+      .orderBy('name')
+      .execute();
+    return rows.map((row) => ({ projectId: row.project_id, name: row.name }));
   }
 
   /** Every saved version, newest first. */

@@ -47,4 +47,33 @@ describe.each(DIALECTS)('features saved under an older, looser rule (%s)', (dial
     const saved = await features.update('p1', 'chat', parseFeature({ name: 'chat', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', patterns: ['\\d+-\\d+'] }] }), fixed.version, 'alice');
     expect(saved.version).toBe(fixed.version + 1);
   });
+
+  it('keep a name since reserved (count, user) through their saves, but no feature is created or renamed to one', async () => {
+    const created = await features.create('p2', parseFeature({ name: 'counting', model: 'openai/gpt-4o-mini' }), 'alice');
+    // What an older release let a save write: a feature named `count`.
+    const old = JSON.stringify({ ...created.feature, name: 'count' });
+    await test.database.db.updateTable('features').set({ name: 'count', config: old }).where('id', '=', created.id).execute();
+    features.close();
+    features = new SqlFeatureStore(test.database.db, new AuditLog(test.database.db), notifier, { ttlMs: 60_000 });
+
+    expect(await features.get('p2', 'count')).toMatchObject({ name: 'count', model: 'openai/gpt-4o-mini' });
+    const saved = await features.update('p2', 'count', parseFeature({ name: 'count', model: 'openai/gpt-4o' }), created.version, 'alice');
+    expect(saved.feature).toMatchObject({ name: 'count', model: 'openai/gpt-4o' });
+    expect(await features.reservedNamed()).toEqual([{ projectId: 'p2', name: 'count' }]);
+
+    const refusals = [
+      features.create('p2', parseFeature({ name: 'User', model: 'openai/gpt-4o-mini' }), 'alice'),
+      features.update('p2', 'count', parseFeature({ name: 'COUNT', model: 'openai/gpt-4o' }), saved.version, 'alice'),
+      features.put('p3', parseFeature({ name: 'user', model: 'openai/gpt-4o-mini' })),
+    ];
+    for (const refused of refusals) {
+      await expect(refused).rejects.toBeInstanceOf(GatewayError);
+      await expect(refused).rejects.toMatchObject({ code: 'invalid_parameter', options: { param: 'name' }, message: expect.stringMatching(/^name: "(User|COUNT|user)" is reserved: GET \/v1\/models\/(user|count) is the OpenRouter SDK's models\.(listForUser|count)/) });
+    }
+    expect((await features.list('p2')).map((feature) => feature.name)).toEqual(['count']);
+    expect(await features.list('p3')).toEqual([]);
+    // Renamed away, it is an ordinary feature.
+    expect((await features.update('p2', 'count', parseFeature({ name: 'model-count', model: 'openai/gpt-4o' }), saved.version, 'alice')).feature.name).toBe('model-count');
+    expect(await features.reservedNamed()).toEqual([]);
+  });
 });

@@ -107,6 +107,18 @@ describe('the configuration routes', () => {
     await expect(openai.chat.completions.create({ model: 'summary', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 400 });
   });
 
+  it('refuses to create or rename a feature to count or user, in any case, naming the OpenRouter SDK path (400)', async () => {
+    const created = await admin('POST', '', { name: 'Count', model: 'openai/gpt-4o-mini' });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'invalid_parameter', param: 'name', message: expect.stringMatching(/^name: "Count" is reserved: GET \/v1\/models\/count is the OpenRouter SDK's models\.count/) });
+    const chat = await admin('GET', '/chat');
+    const renamed = await admin('PATCH', `/${chat.body.id}`, { name: 'user', version: chat.body.version });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.error).toMatchObject({ param: 'name', message: expect.stringContaining('models.listForUser') });
+    expect((await admin('GET', '/chat')).body.version).toBe(chat.body.version);
+    expect((await admin('GET', '/Count')).status).toBe(404);
+  });
+
   it('400 for a feature without a model', async () => {
     const response = await admin('POST', '', { name: 'nomodel' });
     expect(response.status).toBe(400);
