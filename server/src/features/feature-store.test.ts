@@ -20,11 +20,13 @@ describe('features given at start', () => {
 });
 
 describe('reserved feature names', () => {
-  it('refuse a feature given at start named count or user in any case, naming the OpenRouter SDK path it would take', () => {
-    expect(() => parseSeedFeature({ name: 'count', model: 'openai/gpt-4o-mini' })).toThrow(/^invalid feature: name: "count" is reserved: GET \/v1\/models\/count is the OpenRouter SDK's models\.count/);
-    expect(() => parseSeedFeature({ name: 'USER', model: 'openai/gpt-4o-mini' })).toThrow(/^invalid feature: name: "USER" is reserved: GET \/v1\/models\/user is the OpenRouter SDK's models\.listForUser/);
-    expect(() => new MemoryFeatureStore({ default: [{ name: 'Count', model: 'openai/gpt-4o-mini' }] })).toThrow(/"Count" is reserved/);
-    expect(parseSeedFeature({ name: 'user-count', model: 'openai/gpt-4o-mini' }).feature.name).toBe('user-count');
+  it('given at start, named count or user in any case, still load with a warning naming the OpenRouter SDK path they take', async () => {
+    const count = parseSeedFeature({ name: 'count', model: 'openai/gpt-4o-mini' });
+    expect(count.feature.name).toBe('count');
+    expect(count.warnings).toEqual([expect.stringMatching(/^feature "count" is reserved: GET \/v1\/models\/count is the OpenRouter SDK's models\.count.*It still runs under that name; rename it\.$/)]);
+    expect(parseSeedFeature({ name: 'USER', model: 'openai/gpt-4o-mini' }).warnings).toEqual([expect.stringMatching(/^feature "USER" is reserved: GET \/v1\/models\/user is the OpenRouter SDK's models\.listForUser/)]);
+    expect(await new MemoryFeatureStore({ default: [{ name: 'Count', model: 'openai/gpt-4o-mini' }] }).get('default', 'Count')).toMatchObject({ name: 'Count' });
+    expect(parseSeedFeature({ name: 'user-count', model: 'openai/gpt-4o-mini' }).warnings).toEqual([]);
   });
 
   it('are not created by a memory store\'s save', async () => {

@@ -140,16 +140,14 @@ export function parseStoredFeature(input: unknown): Feature {
  * Parses a feature the gateway is given at start (`createAiGateway({ features })`, `serve --features`, a
  * `MemoryFeatureStore`'s initial features): as a stored feature, since the same file or code may have been written
  * under an older, looser pattern check. A blocklist pattern the check now refuses is a warning, not an error: it still
- * runs, under the blocklist worker's time budget. A pattern that is not a regular expression at all is still an error,
- * and so is a reserved name (`RESERVED_FEATURE_NAMES`): the feature would be created under it.
+ * runs, under the blocklist worker's time budget. A pattern that is not a regular expression at all is still an error.
+ * A reserved name (`RESERVED_FEATURE_NAMES`) is a warning too: a project that listed it before it was reserved keeps
+ * starting, and the feature is created under it.
  * @example
  * const { feature, warnings } = parseSeedFeature({ name: 'chat', model: 'openai/gpt-4o-mini' }); // warnings: []
  */
 export function parseSeedFeature(input: unknown): { feature: Feature; warnings: string[] } {
   const feature = parseStoredFeature(input);
-  // Given at start, a feature is created where none of its name is stored: a reserved name is refused as a save's is.
-  const reserved = reservedFeatureNameProblem(feature.name);
-  if (reserved !== undefined) throw new Error(`invalid feature: name: ${reserved}`);
   const warnings = refusedPatterns(feature.guardrails).map(({ path, pattern, message }) => {
     try {
       new RegExp(pattern, 'giu');
@@ -158,6 +156,9 @@ export function parseSeedFeature(input: unknown): { feature: Feature; warnings: 
     }
     return `feature "${feature.name}": ${path.join('.')}: ${message}. It still runs, and a text it cannot screen within the blocklist pattern budget is refused with a 503; rewrite it, as saving the feature requires.`;
   });
+  // A project that listed it before the name was reserved keeps starting (and serving it); a save refuses the name.
+  const reserved = reservedFeatureNameProblem(feature.name);
+  if (reserved !== undefined) warnings.push(`feature ${reserved.replace(/; choose another name$/, '')}. It still runs under that name; rename it.`);
   return { feature, warnings };
 }
 
