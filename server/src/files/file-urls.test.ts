@@ -6,7 +6,7 @@ import { base64DataUrl } from './data-urls.js';
 import { fileIdOf, type FileOwner } from './file-store.js';
 import { FileUrlSigner, fileReference, parseFileReference, parseSignedFileUrl } from './file-urls.js';
 
-const alice: FileOwner = { projectId: 'p1', owner: 'user:alice' };
+const alice: FileOwner = { projectId: 'project-north', owner: 'user:alice' };
 const id = fileIdOf(Buffer.from('a photo'));
 const NOW = Date.UTC(2030, 0, 1);
 
@@ -34,7 +34,7 @@ describe('signed file URLs', () => {
     const signed = parseSignedFileUrl(url)!;
     expect(signer.ownerOf(signed.owner!)).toEqual(alice);
     // Nothing of the owner shows, in any spelling a reader could undo.
-    for (const spelling of ['alice', 'p1', Buffer.from('alice').toString('base64url'), Buffer.from('"user:alice"').toString('base64url').slice(0, 8)]) expect(url).not.toContain(spelling);
+    for (const spelling of ['alice', 'project-north', Buffer.from('alice').toString('base64url'), Buffer.from('"user:alice"').toString('base64url').slice(0, 8)]) expect(url).not.toContain(spelling);
     expect(new FileUrlSigner([randomBytes(32)]).ownerOf(signed.owner!)).toBeUndefined();
     const flipped = `${signed.owner![0] === 'A' ? 'B' : 'A'}${signed.owner!.slice(1)}`;
     expect(signer.ownerOf(flipped)).toBeUndefined();
