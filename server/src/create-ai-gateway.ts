@@ -734,12 +734,15 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   return gateway as unknown as AiGateway;
 }
 
+/** Whole seconds, at least one, until the next try of the database at `retryAt` (a time in ms). */
+const secondsUntil = (retryAt: number) => Math.max(1, Math.ceil((retryAt - Date.now()) / 1000));
+
 /** The 503 of a gateway whose database has not opened: when it tries again, or that only a restart tries again. */
 function databaseUnavailable(state: Extract<OpeningState<unknown>, { status: 'failed' }>): GatewayError {
   if (state.retryAt === undefined) {
     return new GatewayError('service_unavailable', 'The AI gateway could not open its database when it started, so it cannot serve requests until it is restarted with the database reachable.', { cause: state.error });
   }
-  const seconds = Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000));
+  const seconds = secondsUntil(state.retryAt);
   return new GatewayError('service_unavailable', `The AI gateway cannot open its database yet; it tries again in ${seconds} s and serves requests once it opens.`, { cause: state.error, retryAfterSeconds: seconds });
 }
 
@@ -748,7 +751,7 @@ async function openedStores(opening: RetriedOpening<GatewayStores>): Promise<Gat
   const state = await opening.settled();
   if (state.status === 'open') return state.value;
   const reason = state.error instanceof Error ? state.error.message : String(state.error);
-  const next = state.retryAt === undefined ? 'it is not tried again until the gateway restarts' : `tried ${state.tries === 1 ? 'once' : `${state.tries} times`}, it is tried again in ${Math.max(1, Math.ceil((state.retryAt - Date.now()) / 1000))} s`;
+  const next = state.retryAt === undefined ? 'it is not tried again until the gateway restarts' : `tried ${state.tries === 1 ? 'once' : `${state.tries} times`}, it is tried again in ${secondsUntil(state.retryAt)} s`;
   throw new Error(`the database could not be opened (${reason}); ${next}`, { cause: state.error });
 }
 

@@ -104,6 +104,16 @@ export type FeatureParams = z.infer<typeof featureParamsSchema>;
 export type Modality = Feature['modality'];
 
 /**
+ * The models a feature names, each with the field that names it (`model`, `fallbackModels.0`, …), in the order they
+ * are tried.
+ * @example
+ * modelFieldsOf(feature) // [{ field: 'model', id: 'openai/gpt-4o-mini' }, { field: 'fallbackModels.0', id: … }]
+ */
+export function modelFieldsOf(feature: Pick<Feature, 'model' | 'fallbackModels'>): Array<{ field: string; id: string }> {
+  return [{ field: 'model', id: feature.model }, ...feature.fallbackModels.map((id, index) => ({ field: `fallbackModels.${index}`, id }))];
+}
+
+/**
  * Names no feature may be created or renamed to, in any case: `GET /v1/models/count` and `GET /v1/models/user` are the
  * OpenRouter SDK's `models.count` and `models.listForUser`, and a project's feature of that name takes the path over
  * (a feature stored under one before it was reserved keeps working; the gateway warns of it at start).

@@ -1,6 +1,6 @@
 import { unlistedModelProblem } from '../upstream/listed-models.js';
 import type { ModelCatalog } from '../upstream/model-catalog.js';
-import type { Feature } from './feature.js';
+import { modelFieldsOf, type Feature } from './feature.js';
 
 /**
  * Says once, when OpenRouter's catalog can be had, which models of the features given at start (the host's code,
@@ -11,10 +11,7 @@ import type { Feature } from './feature.js';
  * void warnOfUnlistedModels(context.catalog, seedFeatures, (message) => logger.warn(message));
  */
 export async function warnOfUnlistedModels(catalog: Pick<ModelCatalog, 'unlisted'>, features: readonly Feature[], warn: (message: string) => void): Promise<void> {
-  const named = features.flatMap((feature) => [
-    { feature: feature.name, field: 'model', id: feature.model },
-    ...feature.fallbackModels.map((id, index) => ({ feature: feature.name, field: `fallbackModels.${index}`, id })),
-  ]);
+  const named = features.flatMap((feature) => modelFieldsOf(feature).map((model) => ({ feature: feature.name, ...model })));
   const unlisted = await catalog.unlisted(named.map(({ id }) => id)).catch(() => null);
   if (!unlisted || unlisted.length === 0) return;
   const problems = named.flatMap(({ feature, field, id }) => {

@@ -114,11 +114,13 @@ async function visibleFeature(context: GatewayContext, projectId: string, role: 
   return feature?.roles.includes(role) ? feature : undefined;
 }
 
+const catalogUnavailable = () => new GatewayError('upstream_error', 'The model catalog cannot be fetched from OpenRouter right now.');
+
 /** A raw model the catalog lists, where the project allows raw ids; 502 when the catalog cannot be had. */
 async function visibleRawModel(context: GatewayContext, projectId: string, id: string): Promise<UpstreamModel | undefined> {
   if (!(await rawModelsAllowed(context.allowRawModels, projectId))) return undefined;
   const model = await context.catalog.find(id);
-  if (model === null) throw new GatewayError('upstream_error', 'The model catalog cannot be fetched from OpenRouter right now.');
+  if (model === null) throw catalogUnavailable();
   return model;
 }
 
@@ -163,7 +165,7 @@ export function modelEndpointsHandler(context: GatewayContext): RequestHandler {
     const feature = await visibleFeature(context, projectId, role, id);
     const modelId = feature ? feature.model : id;
     const model = feature ? await context.catalog.find(modelId) : await visibleRawModel(context, projectId, id);
-    if (model === null) throw new GatewayError('upstream_error', 'The model catalog cannot be fetched from OpenRouter right now.');
+    if (model === null) throw catalogUnavailable();
     if (!model) {
       if (await visibleRawModel(context, projectId, `${id}/endpoints`)) {
         next();

@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { parseRequest } from '../../gateway/chat-request.js';
-import type { Feature } from '../../features/feature.js';
+import { modelFieldsOf, type Feature } from '../../features/feature.js';
 import type { FeatureRecord, SqlFeatureStore } from '../../store/sql-feature-store.js';
 import { unlistedModelProblem } from '../../upstream/listed-models.js';
 import type { ModelCatalog } from '../../upstream/model-catalog.js';
@@ -30,13 +30,12 @@ const CATALOG_WAIT_MS = 5_000;
  */
 async function refuseUnlistedModels(catalog: Pick<ModelCatalog, 'unlisted'>, feature: Feature, before?: Feature): Promise<void> {
   const kept = new Set(before ? [before.model, ...before.fallbackModels] : []);
-  const named: Array<[param: string, id: string]> = [['model', feature.model], ...feature.fallbackModels.map((id, index): [string, string] => [`fallbackModels.${index}`, id])];
-  const added = named.filter(([, id]) => !kept.has(id));
+  const added = modelFieldsOf(feature).filter(({ id }) => !kept.has(id));
   if (added.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, CATALOG_WAIT_MS, null)));
-  const unlisted = await Promise.race([catalog.unlisted(added.map(([, id]) => id)), late]).finally(() => clearTimeout(timer));
-  const first = added.map(([param, id]) => ({ param, found: unlisted?.find((entry) => entry.id === id) })).find(({ found }) => found !== undefined);
+  const unlisted = await Promise.race([catalog.unlisted(added.map(({ id }) => id)), late]).finally(() => clearTimeout(timer));
+  const first = added.map(({ field, id }) => ({ param: field, found: unlisted?.find((entry) => entry.id === id) })).find(({ found }) => found !== undefined);
   if (!first?.found) return;
   throw new GatewayError('invalid_parameter', `${first.param}: ${unlistedModelProblem(first.found)} GET /api/ai/models lists the models there are.`, { param: first.param });
 }
