@@ -34,6 +34,13 @@ beforeAll(async () => {
     });
     expect(response.status).toBe(200);
   }
+  // The ledger writes in the background: the panels read it once, so it must hold the three requests first.
+  const answered = async () => {
+    const response = await fetch(`${harness.url}/api/ai/models/performance?window=1h`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const { data } = (await response.json()) as { data: Array<{ model: string; requests: number }> };
+    return data.find((row) => row.model === FALLBACK)?.requests ?? 0;
+  };
+  for (let tries = 0; tries < 500 && (await answered()) < 3; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
 });
 afterAll(() => harness.close());
 afterEach(cleanup);
