@@ -61,9 +61,12 @@ class FallbackHoldings {
  * it cannot be reached, `fail-closed` refuses checks with a 503 `service_unavailable`, and `fail-open` answers
  * them from an in-process backend (limits then hold per instance). Each call tries the primary first, so the
  * wrapper goes back to it as soon as it answers again. Giving back (release, refund, settle) never fails because
- * the primary is down: its slots expire on their own and an unsettled reservation stays counted until its period
- * ends (fail-open also records the settled amount in the fallback). What fail-open took from the fallback is given
- * back to the fallback, even once the primary is back.
+ * the primary is down: its slots expire on their own, and a settlement or refund that never reached it is sent once it
+ * answers again (`RedisBackend`: once, and only into the data it was made in), so a reservation counts at its worst
+ * case only until then; one that may have reached it (its connection dropped, or no answer came in time) is not sent
+ * twice, and its reservation, if it was not taken, stays counted until its period ends. Fail-open also records the
+ * settled amount in the fallback. What fail-open took from the fallback is given back to the fallback, even once the
+ * primary is back.
  *
  * @example
  * const backend = new FallbackBackend({ primary: new RedisBackend({ url }), policy: 'fail-open' });
@@ -203,8 +206,8 @@ export class FallbackBackend implements QuotaBackend {
   }
 
   /**
-   * Gives something back to the primary, with its answer; `undefined` when it is down (what was given back then
-   * expires there on its own).
+   * Gives something back to the primary, with its answer; `undefined` when it is down (the primary sends it once it
+   * is back, or it expires there on its own).
    */
   private async giveBack<T>(onPrimary: () => Awaitable<T>): Promise<{ answer: T } | undefined> {
     try {

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import { createRedisClient, redisUrlProblem } from '../net/redis-client.js';
 import { HeldReservations } from './held-reservations.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
-import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, DROP_PUT_BACK_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, RESTORE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
+import { type PendingGiveBack, PendingGiveBacks } from './pending-give-backs.js';
+import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, DROP_PUT_BACK_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, LATE_REFUND_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, RESTORE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
 import type { ConsumeResult, QuotaBackend } from './types.js';
 
 /** Redis could not be reached (refused, closed, timed out, failing over); the fallback wrapper acts on this error. */
@@ -57,6 +58,12 @@ export interface RedisBackendOptions {
 /** How long the sets of instances and of the budgets each holds in live after their last use: past a month's budget. */
 const INSTANCE_SET_TTL_MS = 45 * 24 * 60 * 60 * 1000;
 
+/**
+ * How many settlements and refunds that could not reach Redis an instance keeps to send once it is back
+ * (`PendingGiveBacks`): past that, the oldest stay counted (a reservation at its worst case until its period ends).
+ */
+const MAX_PENDING_GIVE_BACKS = 10_000;
+
 /** Replies that mean "this Redis cannot serve now" rather than a bug in a script. */
 const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|NOREPLICAS)\b/;
 
@@ -70,7 +77,9 @@ const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BU
  * give it back, since OpenRouter may bill it. When Redis loses its data (see `onDataLost`), the instance takes its
  * budget reservations and slots again at once, and until an idle one has, the others' seeds count its requests in
  * flight from their notes; every script that admits or seeds checks the epoch first, so a loss is seen by the first
- * request after it, reconnect or not. Needs Redis ≥ 5.
+ * request after it, reconnect or not. A settlement or refund that certainly never reached Redis (it was unreachable) is
+ * kept in process (10,000 at most) and sent, once, before anything else once Redis answers again, unless Redis lost its
+ * data meanwhile (see `settle`). Needs Redis ≥ 5.
  *
  * @example
  * const backend = new RedisBackend({ url: 'redis://127.0.0.1:6379', keyPrefix: 'myapp:quota:' });
@@ -104,6 +113,9 @@ export class RedisBackend implements QuotaBackend {
   private epochChecked = false;
   private epochCheck: Promise<boolean> | undefined;
   private readonly onDataLost: () => void;
+  /** Settlements and refunds that never reached Redis, sent once it answers again (see `settle`, `refundWindow`). */
+  private readonly pendingGiveBacks = new PendingGiveBacks(MAX_PENDING_GIVE_BACKS);
+  private sendingPending: Promise<void> | undefined;
 
   constructor(options: RedisBackendOptions) {
     const url = parseRedisUrl(options.url);
@@ -127,11 +139,12 @@ export class RedisBackend implements QuotaBackend {
     });
     client.defineCommand('quotaWindow', { numberOfKeys: 2, lua: WINDOW_SCRIPT });
     client.defineCommand('quotaSeedWindow', { numberOfKeys: 1, lua: SEED_WINDOW_SCRIPT });
+    client.defineCommand('quotaLateRefund', { numberOfKeys: 2, lua: LATE_REFUND_SCRIPT });
     client.defineCommand('quotaAcquireSlot', { numberOfKeys: 2, lua: ACQUIRE_SLOT_SCRIPT });
     client.defineCommand('quotaRefreshSlots', { numberOfKeys: 1, lua: slotsScript('XX') });
     client.defineCommand('quotaRestoreSlots', { numberOfKeys: 1, lua: slotsScript('NX') });
     client.defineCommand('quotaReserve', { numberOfKeys: 5, lua: RESERVE_SCRIPT });
-    client.defineCommand('quotaSettle', { numberOfKeys: 3, lua: SETTLE_SCRIPT });
+    client.defineCommand('quotaSettle', { numberOfKeys: 4, lua: SETTLE_SCRIPT });
     client.defineCommand('quotaCountGone', { numberOfKeys: 3, lua: COUNT_GONE_SCRIPT });
     client.defineCommand('quotaForgetGone', { numberOfKeys: 3, lua: FORGET_GONE_SCRIPT });
     client.defineCommand('quotaCurrent', { numberOfKeys: 3, lua: CURRENT_SCRIPT });
@@ -187,14 +200,24 @@ export class RedisBackend implements QuotaBackend {
     });
   }
 
+  /** A refund that certainly never reached Redis is kept, and sent once it answers again, as a settlement is (`settle`). */
   async refundWindow(key: string, amount: number, windowMs: number): Promise<void> {
     assertCount('amount', amount);
     assertWindowMs(windowMs);
     if (amount === 0) return;
     const window = this.windowKey(key);
-    return this.call(async (epoch) => {
-      epochKept(await this.client.quotaWindow(window, this.epochKey(), -amount, windowMs, Number.MAX_SAFE_INTEGER, epoch));
-    });
+    let sentAt: number | undefined;
+    let sentIn: string | undefined;
+    try {
+      await this.call(async (epoch) => {
+        sentAt ??= Date.now();
+        sentIn = this.epoch;
+        epochKept(await this.client.quotaWindow(window, this.epochKey(), -amount, windowMs, Number.MAX_SAFE_INTEGER, epoch));
+      });
+    } catch (error) {
+      if (sentAt !== undefined && neverSent(error)) this.pendingGiveBacks.keep(window, { type: 'refund', amount, windowMs, keptAt: sentAt, epoch: sentIn });
+      throw error;
+    }
   }
 
   async seedWindow(key: string, used: number, windowMs: number, endsAt: number): Promise<void> {
@@ -284,24 +307,64 @@ export class RedisBackend implements QuotaBackend {
     });
   }
 
+  /**
+   * A settlement that certainly never reached Redis (it was unreachable) is kept, and sent once it answers again,
+   * before any other call, so the reservation is given back once, late, rather than counted until its period ends; one
+   * that may have reached it (the connection dropped, or no answer came in time) is not sent again. Either way the call
+   * fails with `BackendUnavailableError`.
+   */
   async settle(key: string, reserved: number, actual: number, periodEnd: number): Promise<number> {
     assertCount('reserved', reserved);
     assertCount('actual', actual);
     assertPositiveMs('periodEnd', periodEnd);
     const hash = this.budgetKey(key, periodEnd);
-    return this.call(() =>
-      this.client.quotaSettle(
-        hash,
-        this.periodPointerKey(key),
-        this.instanceBudgetsKey(this.instanceId),
+    const expireAt = periodEnd + BUDGET_GRACE_MS;
+    let part: number | undefined;
+    let sentIn: string | undefined;
+    try {
+      return await this.call(async () => {
         // What Redis lost of the reservation, and was not reserved again, is not there to give back.
-        this.heldReservations.settled(hash, reserved),
-        actual,
-        periodEnd,
-        periodEnd + BUDGET_GRACE_MS,
-        this.instanceId,
-      ),
-    );
+        part ??= this.heldReservations.settled(hash, reserved);
+        sentIn = this.epoch;
+        // Behind the budget's settlements still waiting, in the order they were made.
+        if (this.pendingGiveBacks.has(hash)) throw new NotSentError();
+        return await this.client.quotaSettle(hash, this.periodPointerKey(key), this.instanceBudgetsKey(this.instanceId), this.epochKey(), part, actual, periodEnd, expireAt, this.instanceId, '');
+      });
+    } catch (error) {
+      if (part !== undefined && neverSent(error)) {
+        this.pendingGiveBacks.keep(hash, { type: 'settle', reserved: part, actual, budget: { pointer: this.periodPointerKey(key), periodEnd, expireAt }, epoch: sentIn });
+      }
+      throw error;
+    }
+  }
+
+  /** Sends one settlement or refund of `key` (a budget's hash, a window) kept, in the data it was made in (else -1). */
+  private sendGiveBack(key: string, giveBack: PendingGiveBack & { epoch: string }): Promise<number> {
+    const { epoch } = giveBack;
+    if (giveBack.type === 'refund') return this.client.quotaLateRefund(key, this.epochKey(), giveBack.amount, giveBack.windowMs, Date.now() - giveBack.keptAt, epoch);
+    const { reserved, actual, budget } = giveBack;
+    return this.client.quotaSettle(key, budget.pointer, this.instanceBudgetsKey(this.instanceId), this.epochKey(), reserved, actual, budget.periodEnd, budget.expireAt, this.instanceId, epoch);
+  }
+
+  /**
+   * Sends what could not be given back to Redis, all at once in the order it was made, each only into the data it was
+   * made in (Redis lost its data since: the new counters never held it, and the ledger's seeds count what was spent);
+   * what again never reaches Redis is kept, in front. Never throws.
+   */
+  private sendPendingGiveBacks(): Promise<void> {
+    this.sendingPending ??= (async () => {
+      const taken = this.pendingGiveBacks.takeAll(Date.now()).filter((kept): kept is { key: string; giveBack: PendingGiveBack & { epoch: string } } => kept.giveBack.epoch !== undefined && kept.giveBack.epoch === this.epoch);
+      const answers = await Promise.allSettled(taken.map(({ key, giveBack }) => this.sendGiveBack(key, giveBack)));
+      this.pendingGiveBacks.putBack(
+        taken.filter((_, index) => {
+          const answer = answers[index];
+          return answer?.status === 'rejected' && neverSent(answer.reason);
+        }),
+      );
+    })().finally(() => {
+      this.sendingPending = undefined;
+    });
+    return this.sendingPending;
   }
 
   async seedBudget(key: string, used: number, periodEnd: number, inFlight?: ReadonlyMap<string, number>): Promise<boolean> {
@@ -376,6 +439,7 @@ export class RedisBackend implements QuotaBackend {
     await this.beating;
     if (this.client.status === 'ready') {
       try {
+        if (this.epochChecked) await this.sendPendingGiveBacks();
         await this.client.del(this.leaseKey(this.instanceId));
         await this.countGone(this.instanceId);
       } catch {
@@ -468,6 +532,7 @@ export class RedisBackend implements QuotaBackend {
       await this.firstConnection;
     }
     if (!this.epochChecked) await this.checkEpoch();
+    if ((this.pendingGiveBacks.size > 0 || this.sendingPending !== undefined) && this.epochChecked && this.client.status === 'ready') await this.sendPendingGiveBacks();
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await step(this.epoch ?? '');
@@ -536,6 +601,31 @@ class EpochMovedError extends Error {
     this.name = 'EpochMovedError';
   }
 }
+
+/** A settlement waits behind the budget's settlements that could not reach Redis: it was not sent. */
+class NotSentError extends Error {
+  constructor() {
+    super('Earlier settlements of this budget wait for Redis');
+    this.name = 'NotSentError';
+  }
+}
+
+/**
+ * Whether a failed call certainly changed nothing in Redis: the client refused to send it (no connection), Redis
+ * refused to run it (loading, a read-only replica), or it waited behind settlements that could not be sent. A call that
+ * timed out, or whose connection dropped, may have run.
+ */
+function neverSent(error: unknown): boolean {
+  let cause = error;
+  for (let depth = 0; depth < 3 && cause instanceof Error; depth += 1, cause = cause.cause) {
+    if (cause instanceof NotSentError || cause.message === NOT_WRITABLE) return true;
+    if (cause.name === 'ReplyError') return UNAVAILABLE_REPLY.test(cause.message);
+  }
+  return false;
+}
+
+/** ioredis' refusal to send a command without a connection (the offline queue is off). */
+const NOT_WRITABLE = "Stream isn't writeable and enableOfflineQueue options is false";
 
 /** A script's reply, unless it is `EPOCH_KEPT`'s -1 (then `EpochMovedError`). */
 function epochKept<T>(reply: T | -1): T {

@@ -40,6 +40,21 @@ return {redis.call('INCRBY', KEYS[1], string.format('%.0f', points)), ttl}
 `;
 
 /**
+ * Windows: a refund sent once Redis is back (`PendingGiveBacks`), in the data it was made in, and only to a window that
+ * was already there when it was made (at least `minAgeMs` old): one started since never counted what it gives back.
+ * Never below zero. Replies what it took off, or -1 in other data. KEYS: window, epoch. ARGV: points, window ms, min
+ * age ms, epoch.
+ */
+export const LATE_REFUND_SCRIPT = `${EPOCH_KEPT}
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 or tonumber(ARGV[2]) - ttl < tonumber(ARGV[3]) then return 0 end
+local points = math.min(tonumber(ARGV[1]), tonumber(redis.call('GET', KEYS[1])))
+if points <= 0 then return 0 end
+redis.call('DECRBY', KEYS[1], string.format('%.0f', points))
+return points
+`;
+
+/**
  * Windows: raises a window to hold at least `used` for at least `ttlMs` more (what the ledger says its scope's requests
  * took in it, after its count was lost); never lowers either. KEYS: window. ARGV: used, ttlMs.
  */
@@ -132,10 +147,13 @@ return {1, held + tonumber(ARGV[1])}
 /**
  * Budgets: the reservation leaves this instance's part of `reserved` (never below zero) and `actual` is added to
  * `used`. A part this instance no longer held was counted as spent when its lease lapsed (`lost`): the actual amount
- * replaces it in `used`. Replies the new used + reserved. KEYS: hash, pointer, instance's budgets. ARGV: reserved,
- * actual, periodEnd, expireAt, instance id.
+ * replaces it in `used`. A settlement sent late, once Redis is back (`PendingGiveBacks`), names the epoch it was made
+ * in (one sent as its request ends names none, and checks none): in other data the reservation is not there to give
+ * back, and it changes nothing (-1). Replies the new used + reserved. KEYS: hash, pointer, instance's budgets, epoch. ARGV:
+ * reserved, actual, periodEnd, expireAt, instance id, epoch (or empty).
  */
 export const SETTLE_SCRIPT = `${POINT_TO_PERIOD}
+if ARGV[6] ~= '' and redis.call('GET', KEYS[4]) ~= ARGV[6] then return -1 end
 pointToPeriod(KEYS[2], ARGV[3], ARGV[4])
 local reserved = tonumber(ARGV[1])
 local mine = 'r:' .. ARGV[5]
@@ -315,11 +333,12 @@ return {window, slots, tonumber(redis.call('GET', KEYS[3]) or '0')}
 export interface QuotaCommands {
   quotaWindow(key: string, epoch: string, points: number, windowMs: number, limit: number, epochValue: string): Promise<[consumed: number, ttlMs: number] | -1>;
   quotaSeedWindow(key: string, used: number, ttlMs: number): Promise<number>;
+  quotaLateRefund(key: string, epoch: string, points: number, windowMs: number, minAgeMs: number, epochValue: string): Promise<number>;
   quotaAcquireSlot(key: string, epoch: string, limit: number, ttlMs: number, slotId: string, epochValue: string): Promise<[allowed: number, held: number, resetAt: number] | -1>;
   quotaRefreshSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
   quotaRestoreSlots(key: string, ...ttlAndSlotIds: Array<number | string>): Promise<number>;
   quotaReserve(hash: string, pointer: string, instanceBudgets: string, instances: string, epoch: string, amount: number, limit: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number, epochValue: string): Promise<[allowed: number, used: number] | -1>;
-  quotaSettle(hash: string, pointer: string, instanceBudgets: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string): Promise<number>;
+  quotaSettle(hash: string, pointer: string, instanceBudgets: string, epoch: string, reserved: number, actual: number, periodEnd: number, expireAt: number, instanceId: string, epochValue: string): Promise<number | -1>;
   quotaCountGone(hash: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
   quotaForgetGone(instances: string, instanceBudgets: string, lease: string, instanceId: string): Promise<number>;
   quotaCurrent(window: string, slots: string, pointer: string): Promise<[window: number, slots: number, periodEnd: number]>;
