@@ -336,6 +336,28 @@ describe('ImageGallery', () => {
     }
   });
 
+  it('switches the open lightbox when the app switches its wrapper between left to right and right to left', async () => {
+    const user = userEvent.setup();
+    const images = [{ url: 'data:image/png;base64,iVBORw0KGgo=' }, { url: 'data:image/png;base64,iVBORw0KGgpp' }, { url: 'data:image/png;base64,iVBORw0KGgqq' }];
+    render(
+      <div data-testid="app">
+        <ImageGallery images={images} prompt="A lighthouse at dusk" />
+      </div>,
+    );
+    await user.click(screen.getByRole('button', { name: 'Enlarge image 1 of 3' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Image 1 of 3' });
+    expect(getComputedStyle(dialog).direction).toBe('ltr');
+    act(() => screen.getByTestId('app').setAttribute('dir', 'rtl'));
+    await waitFor(() => expect(getComputedStyle(dialog).direction).toBe('rtl'));
+    // Keyed right to left now: → goes to the previous image.
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('dialog', { name: 'Image 3 of 3' })).toBeTruthy();
+    act(() => screen.getByTestId('app').setAttribute('dir', 'ltr'));
+    await waitFor(() => expect(getComputedStyle(dialog).direction).toBe('ltr'));
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('dialog', { name: 'Image 1 of 3' })).toBeTruthy();
+  });
+
   it("opens the lightbox in the theme of the component it is in, through its portal, on a device whose theme differs", async () => {
     const user = userEvent.setup();
     render(

@@ -53,3 +53,36 @@ it('opened from an app whose own wrapper (not the page) is right to left, the li
   await page.keyboard.press('ArrowRight');
   await page.getByRole('dialog', { name: 'Image 1 of 3' }).waitFor();
 });
+
+/** How far each of the lightbox's controls stays from the left and right edges of the screen, in CSS pixels. */
+function clearances(dialog: Locator): Promise<Record<string, { left: number; right: number }>> {
+  return dialog.evaluate((element) =>
+    Object.fromEntries(
+      [...element.querySelectorAll('[aria-label]')].map((control) => {
+        const box = control.getBoundingClientRect();
+        return [control.getAttribute('aria-label'), { left: Math.round(box.left), right: Math.round(innerWidth - box.right) }];
+      }),
+    ),
+  );
+}
+
+it('keeps every control of the lightbox clear of a notch on either side of a landscape phone, left to right and right to left', async ({ onTestFinished }) => {
+  const page = await openStory('imagegenerator--lightbox', { viewport: { width: 844, height: 390 }, test: { onTestFinished } });
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const session = await page.context().newCDPSession(page);
+  const notch = 47;
+  for (const dir of ['ltr', 'rtl'] as const) {
+    await page.evaluate((value) => {
+      document.documentElement.dir = value;
+    }, dir);
+    for (const side of ['left', 'right'] as const) {
+      // The screen's safe areas, as a phone in landscape reports them: a notch on one side.
+      await session.send('Emulation.setSafeAreaInsetsOverride', { insets: { [side]: notch } });
+      await expect.poll(() => page.evaluate(() => getComputedStyle(document.querySelector('.ia-lightbox')!).direction)).toBe(dir);
+      const shown = await clearances(dialog);
+      expect(Object.keys(shown), `${dir}, notch on the ${side}`).toEqual(['Download image 2 of 3', 'Close', 'Previous image', 'Next image']);
+      for (const [name, clearance] of Object.entries(shown)) expect(clearance[side], `${name} (${dir}, notch on the ${side})`).toBeGreaterThanOrEqual(notch);
+    }
+  }
+});

@@ -108,6 +108,32 @@ describe('SettingsDialog', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
+  it('follows the app while open: a wrapper switched between right to left and left to right switches the dialog and its unsaved-changes question', async () => {
+    const user = userEvent.setup();
+    render(
+      <div dir="rtl" data-testid="app">
+        <AiProvider baseUrl={harness.url} headers={{ authorization: `Bearer ${ADMIN_TOKEN}` }} fetch={globalThis.fetch}>
+          <SettingsDialog feature="composed" trigger={<button type="button">Settings</button>} />
+        </AiProvider>
+      </div>,
+    );
+    const app = screen.getByTestId('app');
+    await user.click(await screen.findByRole('button', { name: 'Settings' }));
+    // Held on to: behind its unsaved-changes question the dialog is hidden from the accessibility tree.
+    const settings = dialog();
+    expect(getComputedStyle(settings).direction).toBe('rtl');
+    app.setAttribute('dir', 'ltr');
+    await waitFor(() => expect(getComputedStyle(settings).direction).toBe('ltr'));
+    await user.type(await systemPrompt(), ' Be kind.');
+    await user.keyboard('{Escape}');
+    const confirm = await screen.findByRole('alertdialog', { name: 'Discard unsaved changes?' });
+    expect(getComputedStyle(confirm).direction).toBe('ltr');
+    app.setAttribute('dir', 'rtl');
+    await waitFor(() => expect([getComputedStyle(settings).direction, getComputedStyle(confirm).direction]).toEqual(['rtl', 'rtl']));
+    await user.click(within(confirm).getByRole('button', { name: 'Discard changes' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+  });
+
   it('shows its trigger only to admins: a user the gateway refuses its admin routes never sees it', async () => {
     const statuses: number[] = [];
     const recording: typeof fetch = async (input, init) => {
