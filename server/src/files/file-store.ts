@@ -53,6 +53,11 @@ export interface FileStore {
   put(owner: FileOwner, file: NewFile, holder: string): Promise<StoredFile>;
   /** The file with its bytes, when the owner holds it. */
   read(owner: FileOwner, id: string): Promise<(StoredFile & { bytes: Buffer }) | undefined>;
+  /**
+   * The file as `read` would find it, without reading its bytes: undefined when the owner holds none or its bytes are
+   * gone, so an answer decided from its details (a HEAD, a 304) agrees with one that reads it.
+   */
+  findReadable(owner: FileOwner, id: string): Promise<StoredFile | undefined>;
   /** The owner's files among `ids`, without their bytes: what reading them would cost, known before it does. */
   find(owner: FileOwner, ids: readonly string[]): Promise<StoredFile[]>;
   /** Adds `holder` to files the owner already holds; answers the ids it now holds (others are ignored). */

@@ -50,6 +50,18 @@ export class FolderBytes {
     }
   }
 
+  /** Whether the bytes are there, asked of the file system without reading them. */
+  async has(projectId: string, id: string): Promise<boolean> {
+    try {
+      await stat(this.#pathOf(projectId, id));
+      return true;
+    } catch (error) {
+      // As `read`: only a missing file is no bytes; any other failure is the folder's, and says so.
+      if ((error as { code?: unknown } | null)?.code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
   async remove(projectId: string, id: string): Promise<void> {
     await rm(this.#pathOf(projectId, id), { force: true });
   }

@@ -65,18 +65,33 @@ export class SqlFileStore implements FileStore {
 
   async read(owner: FileOwner, id: string): Promise<(StoredFile & { bytes: Buffer }) | undefined> {
     if (!FILE_ID.test(id)) return undefined;
-    const row = await this.db
-      .selectFrom('file_owners as o')
-      .innerJoin('file_blobs as b', (join) => join.onRef('b.project_id', '=', 'o.project_id').onRef('b.id', '=', 'o.file_id'))
-      .select(['o.file_id', 'o.media_type', 'o.name', 'o.size', 'o.created_at', 'b.bytes'])
-      .where('o.project_id', '=', owner.projectId)
-      .where('o.owner', '=', owner.owner)
-      .where('o.file_id', '=', id)
-      .executeTakeFirst();
+    const row = await this.#heldBlob(owner, id).select('b.bytes').executeTakeFirst();
     if (!row) return undefined;
     const bytes = row.bytes ?? (await this.#folder?.read(owner.projectId, id));
     if (!bytes) return undefined;
     return { ...toStoredFile(row), bytes: Buffer.from(bytes) };
+  }
+
+  async findReadable(owner: FileOwner, id: string): Promise<StoredFile | undefined> {
+    if (!FILE_ID.test(id)) return undefined;
+    // Whether the column holds the bytes, not the bytes: the database answers it without loading them.
+    const row = await this.#heldBlob(owner, id)
+      .select((eb) => eb('b.bytes', 'is not', null).as('in_database'))
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (!row.in_database && !(await this.#folder?.has(owner.projectId, id))) return undefined;
+    return toStoredFile(row);
+  }
+
+  /** The owner's reference to a file joined to its blob, the reference's columns selected. */
+  #heldBlob(owner: FileOwner, id: string) {
+    return this.db
+      .selectFrom('file_owners as o')
+      .innerJoin('file_blobs as b', (join) => join.onRef('b.project_id', '=', 'o.project_id').onRef('b.id', '=', 'o.file_id'))
+      .select(['o.file_id', 'o.media_type', 'o.name', 'o.size', 'o.created_at'])
+      .where('o.project_id', '=', owner.projectId)
+      .where('o.owner', '=', owner.owner)
+      .where('o.file_id', '=', id);
   }
 
   async find(owner: FileOwner, ids: readonly string[]): Promise<StoredFile[]> {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { renderImage } from '@insforge/openrouter-emulator';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import type { Identity } from '../auth/identity.js';
 import { gatewayErrorHandler } from '../errors.js';
 import { UPLOAD_HOLDER, type FileOwner, type StoredFile } from '../files/file-store.js';
 import { FileUrlSigner } from '../files/file-urls.js';
+import { FolderBytes } from '../files/folder-bytes.js';
 import { GatewayFiles } from '../files/gateway-files.js';
 import { SqlFileStore } from '../files/sql-file-store.js';
 import { openGatewayStores, type GatewayStores } from '../store/gateway-stores.js';
@@ -477,5 +481,67 @@ describe('file answers and the sending budget', () => {
     store.reads = 0;
     expect((await fetch(`${signedInUrl.slice(0, -1)}${signedInUrl.endsWith('a') ? 'b' : 'a'}`)).status).toBe(404);
     expect(store.reads).toBe(0);
+  });
+});
+
+describe('a file whose bytes are gone from the storage folder', () => {
+  const identity: Identity = { projectId: 'p1', userId: 'u1', role: 'user' };
+  const owner: FileOwner = { projectId: 'p1', owner: 'user:u1' };
+  let directory: string;
+  let stores: GatewayStores;
+  let store: CountingFileStore;
+  let server: Server;
+  let signedInUrl: string;
+  let signedUrl: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'insforge-files-route-'));
+    stores = await openGatewayStores({ database: ':memory:', defaultProjectId: 'p1' });
+    store = new CountingFileStore(stores.database.db, { folder: new FolderBytes(directory) });
+    const files = new GatewayFiles(store, new FileUrlSigner([randomBytes(32)]), undefined);
+    const { id } = await store.put(owner, { bytes: PNG, mediaType: 'image/png' }, UPLOAD_HOLDER);
+    server = express()
+      .use(signedFilesRouter(files))
+      .use((_req, res, next) => {
+        res.locals['identity'] = identity;
+        next();
+      })
+      .use(filesRouter(files))
+      .use(gatewayErrorHandler(() => undefined))
+      .listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    signedInUrl = `${base}/api/ai/files/${id}`;
+    signedUrl = files.signedUrl(owner, id, base);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await stores?.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('answers a 304, a HEAD and a 416 as its GET does, a 404 without the file\'s headers, checking the folder without reading the bytes', async () => {
+    const url = signedInUrl;
+    const etag = `"${new URL(url).pathname.split('/').pop()}"`;
+    // While the bytes are there: the file's answers.
+    expect((await fetch(url, { headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' } })).status).toBe(304);
+    expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    await rm(directory, { recursive: true, force: true });
+    for (const address of [signedInUrl, signedUrl]) {
+      store.reads = 0;
+      const answers = {
+        revalidated: await fetch(address, { headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' } }),
+        head: await fetch(address, { method: 'HEAD' }),
+        headOfRange: await fetch(address, { method: 'HEAD', headers: { range: 'bytes=0-9' } }),
+        outOfRange: await fetch(address, { headers: { range: `bytes=${PNG.length + 10}-` } }),
+      };
+      const seen = Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('etag'), response.headers.get('cache-control'), response.headers.get('content-disposition')]]));
+      expect({ address, seen }).toEqual({ address, seen: Object.fromEntries(Object.keys(answers).map((name) => [name, [404, null, null, null]])) });
+      expect(((await answers.revalidated.json()) as ErrorBody).error.code).toBe('not_found');
+      expect(store.reads).toBe(0);
+      // And the GET they agree with.
+      const got = await fetch(address);
+      expect([got.status, ((await got.json()) as ErrorBody).error.code]).toEqual([404, 'not_found']);
+    }
   });
 });

@@ -146,13 +146,15 @@ function isFresh(req: Request, res: Response, etag: string): boolean {
 /**
  * Answers a file the owner holds (a 404 when they hold none): its type as stored, never sniffed, in a sandbox that
  * loads nothing (no script runs on the gateway's origin, even from an SVG or HTML someone uploaded, which downloads
- * instead of showing); cached privately as `accessHeadersOf` says. The answer is decided from the file's details:
- * a 304, a 416 or a HEAD is answered without reading the bytes or counting them against `maxSendingBytes`. An answer
+ * instead of showing); cached privately as `accessHeadersOf` says. The answer is decided from the file's details and
+ * whether its bytes are there (a 404 when they are gone, as its GET): a 304, a 416 or a HEAD is answered without
+ * reading the bytes or counting them against `maxSendingBytes`. An answer
  * that carries bytes counts the file's size first (a 503, with nothing read, past the budget), then reads them; the
  * count is let go when the answer has left, its client has, or the read failed.
  */
 async function answerFile(req: Request, res: Response, files: GatewayFiles, owner: FileOwner, id: string, access: FileAccess): Promise<void> {
-  const [file] = await files.store.find(owner, [id]);
+  // Checked for its bytes too: a 304 or a HEAD for bytes that are gone would promise what its GET cannot give.
+  const file = await files.store.findReadable(owner, id);
   if (!file) throw notFound(id);
   const etag = `"${file.id}"`;
   const answer = fileAnswerOf(req, res, file.size, etag);
