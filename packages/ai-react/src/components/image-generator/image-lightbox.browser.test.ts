@@ -86,3 +86,36 @@ it('keeps every control of the lightbox clear of a notch on either side of a lan
     }
   }
 });
+
+/** WCAG's contrast ratio between two sRGB colours given as 0–255 channels. */
+function contrast(a: readonly number[], b: readonly number[]): number {
+  const luminance = (rgb: readonly number[]) => {
+    const [r = 0, g = 0, b = 0] = rgb.map((channel) => {
+      const value = channel / 255;
+      return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+it('draws the focus ring of a lightbox control in a colour that stands out from its dark backdrop, in a light theme and a dark one', async ({ onTestFinished }) => {
+  for (const theme of ['light', 'dark'] as const) {
+    const page = await openStory('imagegenerator--lightbox', { viewport: { width: 390, height: 844 }, theme, test: { onTestFinished } });
+    const close = page.getByRole('dialog').getByRole('button', { name: 'Close' });
+    await close.focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Shift+Tab');
+    const rings = await close.evaluate((button) => {
+      // Every colour the focused control's ring is drawn in, as rgb(a) channels: its outline and its box-shadow.
+      const style = getComputedStyle(button);
+      const outline = style.outlineStyle === 'none' || style.outlineWidth === '0px' ? '' : style.outlineColor;
+      return [...`${outline} ${style.boxShadow}`.matchAll(/rgba?\(([^)]+)\)/g)].map((match) => (match[1] ?? '').split(/[ ,/]+/).filter(Boolean).map(Number));
+    });
+    expect(rings.length, `${theme}: a focused control draws a ring`).toBeGreaterThan(0);
+    // The backdrop is near black (rgb(9 9 11) at 94%): the ring's most visible colour must reach 3:1 against it.
+    const best = Math.max(...rings.map((ring) => ((ring[3] ?? 1) < 0.9 ? 0 : contrast(ring.slice(0, 3), [9, 9, 11]))));
+    expect(best, `${theme}: the focus ring's contrast against the backdrop`).toBeGreaterThanOrEqual(3);
+  }
+});
