@@ -528,7 +528,9 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
       spentSince: async (scope: BudgetScope, from: number) => (await writtenLedger()).spentSince(scope, from),
       spentByCallerSince: async (projectId: string, from: number) => (await writtenLedger()).spentByCallerSince(projectId, from),
       requestsSince: async (projectId: string, from: number) => (await writtenLedger()).requestsSince(projectId, from),
+      endedRequests: async (requestIds: readonly string[]) => (await writtenLedger()).endedRequests(requestIds),
     }),
+    instanceId: instance.id,
     // Counters outside this process can be lost while it runs (a Redis that keeps nothing on disk restarts).
     ...(!(quotaBackend instanceof MemoryBackend) && { seedRefreshMs: 5 * 60_000 }),
     // A cap whose counters cannot be seeded refuses (or admits) requests as one whose Redis is down does.

@@ -91,7 +91,7 @@ async function runMetered<Plan>(context: GatewayContext, meter: MeteredRequest, 
   meter.stage = 'estimate';
   meter.estimate = await route.estimate(plan, meter);
   meter.stage = 'admit';
-  meter.admission = await context.quota.admit({ identity: meter.identity, feature: meter.feature }, meter.estimate);
+  meter.admission = await context.quota.admit({ identity: meter.identity, feature: meter.feature, requestId: meter.requestId }, meter.estimate);
   for (const stage of beforeForward) {
     meter.stage = stage.name;
     const detached = detachedResponse();

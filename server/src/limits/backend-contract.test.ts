@@ -275,6 +275,33 @@ describe.each(implementations)('QuotaBackend contract: %s', (name, create, enabl
       expect(await backend.reserve(key, 961, 1000, next)).toMatchObject({ allowed: false, used: 40 });
     });
 
+    it('holds requests in flight that reserved nothing until they end, then counts what each cost, once', async () => {
+      const backend = open();
+      const key = uniqueKey('spend-day');
+      const end = periodEnd();
+      const hold = backend.holdUnreserved?.bind(backend);
+      const settleHeld = backend.settleUnreserved?.bind(backend);
+      if (hold === undefined || settleHeld === undefined) throw new Error(`${name} cannot hold requests in flight`);
+      await backend.seedBudget(key, 100, end);
+      const held = await hold(key, end, 1, [
+        { requestId: 'a', amount: 300 },
+        { requestId: 'b', amount: 200 },
+        { requestId: 'nothing', amount: 0 },
+      ]);
+      expect(Object.fromEntries(held)).toEqual({ a: 300, b: 200 });
+      // Held again (another seed read the same notes): nothing counts twice.
+      expect(Object.fromEntries(await hold(key, end, 1, [{ requestId: 'a', amount: 300 }]))).toEqual({ a: 300, b: 200 });
+      expect(await backend.current(key)).toBe(600);
+      expect(await backend.reserve(key, 401, 1000, end)).toMatchObject({ allowed: false, used: 600 });
+      await settleHeld(key, end, [{ requestId: 'a', actual: 120 }]);
+      await settleHeld(key, end, [{ requestId: 'a', actual: 120 }]);
+      expect(await backend.current(key)).toBe(420);
+      // A seed that read its note before it ended holds it no more.
+      expect(Object.fromEntries(await hold(key, end, 2, [{ requestId: 'a', amount: 300 }]))).toEqual({ b: 200 });
+      await settleHeld(key, end, [{ requestId: 'b', actual: 200 }]);
+      expect(await backend.current(key)).toBe(420);
+    });
+
     it('keeps each period apart', async () => {
       const backend = open();
       const key = uniqueKey('spend-month');

@@ -2,7 +2,7 @@ import { GatewayError } from '../errors.js';
 import { BUDGET_GRACE_MS, MemoryBackend } from './memory-backend.js';
 import { BackendUnavailableError } from './redis-backend.js';
 import type { Awaitable } from './steps.js';
-import type { BackendFailurePolicy, ConsumeResult, QuotaBackend } from './types.js';
+import type { BackendFailurePolicy, ConsumeResult, QuotaBackend, UnreservedRequest } from './types.js';
 
 /** Whether the shared backend answered the last call. */
 export type PrimaryState = 'up' | 'down';
@@ -174,6 +174,19 @@ export class FallbackBackend implements QuotaBackend {
       () => this.primary.windowEndsAt(key, windowMs),
       () => this.fallback.windowEndsAt(key, windowMs),
     );
+  }
+
+  /** Holds them in both, as `seedBudget` seeds both; answers the primary's answer, the fallback's while it is down. */
+  async holdUnreserved(key: string, periodEnd: number, version: number, requests: ReadonlyArray<UnreservedRequest>): Promise<ReadonlyMap<string, number>> {
+    const fallback = (await this.fallback.holdUnreserved?.(key, periodEnd, version, requests)) ?? new Map<string, number>();
+    const held = this.primary.holdUnreserved === undefined ? undefined : await this.giveBack(() => this.primary.holdUnreserved?.(key, periodEnd, version, requests) ?? new Map<string, number>());
+    return held?.answer ?? fallback;
+  }
+
+  /** Settles them in both. */
+  async settleUnreserved(key: string, periodEnd: number, ended: ReadonlyArray<{ requestId: string; actual: number }>): Promise<void> {
+    await this.fallback.settleUnreserved?.(key, periodEnd, ended);
+    await this.giveBack(() => this.primary.settleUnreserved?.(key, periodEnd, ended));
   }
 
   async current(key: string): Promise<number> {

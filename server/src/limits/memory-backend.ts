@@ -1,4 +1,4 @@
-import type { ConsumeResult, QuotaBackend } from './types.js';
+import type { ConsumeResult, QuotaBackend, UnreservedRequest } from './types.js';
 
 /** How long a budget outlives its period, so a request that straddles the period end still settles into it. */
 export const BUDGET_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -34,6 +34,10 @@ interface WindowState {
 interface BudgetState {
   used: number;
   reserved: number;
+  /** Of `reserved`, requests in flight held from their notes (`holdUnreserved`), by request id; made when first needed. */
+  unreserved?: Map<string, number>;
+  /** Requests held so and settled since: never held again. */
+  unreservedEnded?: Set<string>;
 }
 
 /**
@@ -184,6 +188,33 @@ export class MemoryBackend implements QuotaBackend {
     if (used <= held) return false;
     budget.used += used - held;
     return true;
+  }
+
+  /** In process: every request given is held, since none of another instance reserved here (`version` is left out). */
+  holdUnreserved(key: string, periodEnd: number, _version: number, requests: ReadonlyArray<UnreservedRequest>): ReadonlyMap<string, number> {
+    assertPositiveMs('periodEnd', periodEnd);
+    const budget = this.budget(key, periodEnd);
+    for (const { requestId, amount } of requests) {
+      assertCount('amount', amount);
+      if (amount === 0 || budget.unreserved?.has(requestId) || budget.unreservedEnded?.has(requestId)) continue;
+      (budget.unreserved ??= new Map()).set(requestId, amount);
+      budget.reserved += amount;
+    }
+    return new Map(budget.unreserved);
+  }
+
+  settleUnreserved(key: string, periodEnd: number, ended: ReadonlyArray<{ requestId: string; actual: number }>): void {
+    assertPositiveMs('periodEnd', periodEnd);
+    const budget = this.budget(key, periodEnd);
+    for (const { requestId, actual } of ended) {
+      assertCount('actual', actual);
+      const held = budget.unreserved?.get(requestId);
+      if (held === undefined) continue;
+      budget.unreserved?.delete(requestId);
+      (budget.unreservedEnded ??= new Set()).add(requestId);
+      budget.reserved = Math.max(0, budget.reserved - held);
+      budget.used += actual;
+    }
   }
 
   current(key: string): number {

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import type { LimitPolicySource } from './limit-policy.js';
 import { dayPeriod, monthPeriod, type Period } from './periods.js';
 import { isPending, runSteps, type Awaitable, type Steps } from './steps.js';
-import { fromNanoUsd, NANO_USD_PER_USD, toNanoUsd, type BackendFailurePolicy, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend } from './types.js';
+import { fromNanoUsd, NANO_USD_PER_USD, toNanoUsd, type BackendFailurePolicy, type ConsumeResult, type LimitKind, type LimitPolicy, type LimitSettings, type QuotaBackend, type UnreservedRequest } from './types.js';
 
 /** What a request may consume at most: it is reserved before forwarding and settled with the real figures. */
 export interface QuotaEstimate {
@@ -23,6 +23,11 @@ export interface QuotaEstimate {
 export interface QuotaSubject {
   identity: Identity;
   feature: string | undefined;
+  /**
+   * The request's id, as its note in flight and its usage record name it: a cap first set while it runs then knows
+   * whether it reserved in it (see `QuotaGuardOptions.endedRequests`).
+   */
+  requestId?: string | undefined;
 }
 
 /** One limit that applies to a caller, and where it stands: the protocol's shape, as `GET /api/ai/limits` reports it. */
@@ -215,7 +220,9 @@ export interface Spent {
    * them; a shared backend that lost its data counts those of instances that have not put theirs back yet
    * (`QuotaBackend.seedBudget`). Absent where the ledger keeps no notes.
    */
-  inFlight?: ReadonlyMap<string, Omit<Spent, 'inFlight'>>;
+  inFlight?: ReadonlyMap<string, Omit<Spent, 'inFlight' | 'open'>>;
+  /** The same one by one: each request in flight at its worst case, with the instance that runs it. */
+  open?: ReadonlyArray<{ requestId: string; instanceId: string; tokens: number; costUsd: number }>;
 }
 
 export interface QuotaGuardOptions {
@@ -242,6 +249,16 @@ export interface QuotaGuardOptions {
    * rate windows start again from zero then.
    */
   requestsSince?: (projectId: string, from: number) => Promise<RecentRequests>;
+  /**
+   * Which of these requests (noted in flight when read) ended, with what each cost as its usage record holds it; `null`
+   * for one still in flight. With it, a counter seeded for the first time or under a new version of the project's limits
+   * (a cap set, or set again, while requests ran) holds the requests in flight that reserved nothing in it
+   * (`Spent.open`) at their worst case, and is asked every `UNRESERVED_POLL_MS` which ended, to count what each cost in
+   * their stead (`QuotaBackend.holdUnreserved`). Without it, they count once the ledger holds them.
+   */
+  endedRequests?: (requestIds: readonly string[]) => Promise<ReadonlyMap<string, Omit<Spent, 'inFlight' | 'open'> | null>>;
+  /** The gateway instance this guard runs in, as notes of requests in flight name it (`Spent.open`); needed by `endedRequests`. */
+  instanceId?: string;
   /**
    * How often a counter's seed is asked again, in the background, for counters that can be lost while this process
    * runs (a Redis that keeps nothing on disk restarts; a seed that reached only the fallback while Redis was down).
@@ -279,6 +296,8 @@ const RECENT_READ_REUSE_MS = 1_000;
 /** Projects × periods whose callers' spend is kept; past it the memory starts over. */
 const CALLER_READS_LIMIT = 1_000;
 const BUDGET_KINDS: readonly BudgetKind[] = ['tokensPerDay', 'spendPerDayUsd', 'spendPerMonthUsd'];
+/** How often the requests held from their notes (`QuotaGuardOptions.endedRequests`) are asked whether they ended. */
+const UNRESERVED_POLL_MS = 250;
 
 const NO_LIMITS: Admission = { headers: {}, settle: async () => undefined, reserveAgain: async () => undefined, reserveMore: async () => undefined };
 
@@ -315,7 +334,21 @@ export class QuotaGuard {
   readonly #windowSeeds = new Map<string, Promise<void> | undefined>();
   /** Each project's latest read of its recent requests (`requestsSince`) since the windows were lost. */
   readonly #recentReads = new Map<string, { readAt: number; reading: Promise<RecentRequests> }>();
+  /**
+   * Admitted requests that hold budget reservations, by request id, until they settle (or, when a seed is reading the
+   * ledger, until no seed is): a seed then knows which requests in flight in its notes reserved in its counter.
+   */
+  readonly #reserving = new Map<string, Hold[]>();
+  /** Seeds reading the ledger now, and the requests that settled meanwhile (forgotten from `#reserving` after them). */
+  #reading = 0;
+  readonly #settledWhileReading: string[] = [];
+  /** Requests held in budgets from their notes (`holdUnreserved`) and not settled yet, by budget key. */
+  readonly #unreserved = new Map<string, { periodEnd: number; money: boolean; pending: Map<string, number> }>();
+  #unreservedPoll: NodeJS.Timeout | undefined;
+  #polling = false;
   private readonly onSpend: ((report: SpendReport) => void) | undefined;
+  private readonly endedRequests: QuotaGuardOptions['endedRequests'];
+  private readonly instanceId: string | undefined;
   private readonly spentSince: QuotaGuardOptions['spentSince'];
   private readonly spentByCallerSince: QuotaGuardOptions['spentByCallerSince'];
   private readonly requestsSince: QuotaGuardOptions['requestsSince'];
@@ -333,6 +366,8 @@ export class QuotaGuard {
     this.spentSince = options.spentSince;
     this.spentByCallerSince = options.spentByCallerSince;
     this.requestsSince = options.requestsSince;
+    this.endedRequests = options.endedRequests;
+    this.instanceId = options.instanceId;
     this.onSeedFailure = options.onSeedFailure ?? 'fail-closed';
     this.onSeedError = options.onSeedError ?? (() => undefined);
     this.seedRefreshMs = options.seedRefreshMs ?? Number.POSITIVE_INFINITY;
@@ -384,6 +419,9 @@ export class QuotaGuard {
       await runSteps(this.#takeAll(scopes, estimate, holds, headers));
     }
     const alertsFrom = Math.min(...limits.alerts.thresholds);
+    const { requestId } = subject;
+    const reserving = requestId !== undefined && holds.some((hold) => hold.type === 'budget');
+    if (reserving) this.#reserving.set(requestId, holds);
     // The worst cases reserved again for attempts after a failed generation (`reserveAgain`), one list each; made only
     // for the rare request that needs it.
     let again: Hold[][] | undefined;
@@ -393,6 +431,7 @@ export class QuotaGuard {
       settle: async (actual) => {
         if (settled) return;
         settled = true;
+        if (reserving) this.#forget(requestId);
         this.#settling += 1;
         try {
           const failed = actual.failedGenerations ?? [];
@@ -560,6 +599,10 @@ export class QuotaGuard {
    * reconciliation at its reserved worst case (on shutdown).
    */
   async close(): Promise<void> {
+    // What is held from notes stays at its worst case: the counters' next seed (a new process's first) counts again.
+    clearInterval(this.#unreservedPoll);
+    this.#unreservedPoll = undefined;
+    this.#unreserved.clear();
     if (this.#settling > 0) await new Promise<void>((resolve) => (this.#settled = resolve));
     await Promise.all([...this.#pendingCost.keys()].map((generationId) => this.settleCost(generationId, undefined)));
   }
@@ -734,11 +777,30 @@ export class QuotaGuard {
     }
     // A seed with no ledger read is never a first seed: its failure refuses no request.
     const first = ledger !== undefined && (known === undefined || known.state === 'failed' || (known.state === 'running' && known.first));
+    // The requests in flight its notes name reserved nothing in a counter that starts counting in this process, or under
+    // new limits (a cap set again), unless this process's own say otherwise (`#reserving`); after a recount, those held
+    // so before may be lost with Redis's data (held again; those still held are not held twice).
+    const holdNotes =
+      ledger !== undefined &&
+      this.endedRequests !== undefined &&
+      this.instanceId !== undefined &&
+      this.backend.holdUnreserved !== undefined &&
+      (first || (known !== undefined && known.state !== 'failed' && (known.version !== version || known.recount !== recount)));
     const seed = (async () => {
-      const spent = await read();
-      const unitsOf = (figures: Omit<Spent, 'inFlight'>) => (counter.money ? toNanoUsd(figures.costUsd) : Math.round(figures.tokens));
+      let spent: Spent;
+      let unreserved: UnreservedRequest[] | undefined;
+      this.#reading += 1;
+      try {
+        spent = await read();
+        if (holdNotes) unreserved = this.#unreservedOf(spent, counter);
+      } finally {
+        this.#doneReading();
+      }
+      const unitsOf = (figures: Omit<Spent, 'inFlight' | 'open'>) => (counter.money ? toNanoUsd(figures.costUsd) : Math.round(figures.tokens));
       const inFlight = spent.inFlight && new Map([...spent.inFlight].map(([instanceId, figures]) => [instanceId, unitsOf(figures)]));
       await this.backend.seedBudget(counter.key, unitsOf(spent), counter.period.end, inFlight);
+      // After the seed, which counts the ledger without them.
+      if (unreserved !== undefined) this.#awaitUnreserved(counter, await (this.backend.holdUnreserved as NonNullable<QuotaBackend['holdUnreserved']>)(counter.key, counter.period.end, version, unreserved));
     })();
     // A periodic refresh is not waited for; one after a recount or a change of limits is, though neither its failure nor
     // its lateness refuses a request: the counter, seeded before, counts on.
@@ -759,6 +821,81 @@ export class QuotaGuard {
       },
     );
     return wait;
+  }
+
+  /**
+   * The requests in flight by `spent`'s notes that reserved nothing in `counter`, at their worst case in its units:
+   * another instance's all (the backend checks whether that instance reserved there), this process's those whose
+   * admission holds no reservation in it.
+   */
+  #unreservedOf(spent: Spent, counter: BudgetCounter): UnreservedRequest[] {
+    const unreserved: UnreservedRequest[] = [];
+    for (const { requestId, instanceId, tokens, costUsd } of spent.open ?? []) {
+      const amount = counter.money ? toNanoUsd(costUsd) : Math.round(tokens);
+      if (!(amount > 0)) continue;
+      if (instanceId !== this.instanceId) unreserved.push({ requestId, amount, instanceId });
+      else if (!this.#reserving.get(requestId)?.some((hold) => hold.type === 'budget' && hold.key === counter.key)) unreserved.push({ requestId, amount });
+    }
+    return unreserved;
+  }
+
+  /** A request settled: forgotten by `#reserving`, once no seed is reading the ledger (whose notes may still name it). */
+  #forget(requestId: string): void {
+    // Past the bound (a read of the ledger that hangs), forgotten at once: a seed may then count one that reserved in
+    // its counter twice (too strict, never looser).
+    if (this.#reading === 0 || this.#settledWhileReading.length >= SEEDINGS_LIMIT) this.#reserving.delete(requestId);
+    else this.#settledWhileReading.push(requestId);
+  }
+
+  #doneReading(): void {
+    this.#reading -= 1;
+    if (this.#reading > 0) return;
+    for (const requestId of this.#settledWhileReading) this.#reserving.delete(requestId);
+    this.#settledWhileReading.length = 0;
+  }
+
+  /** Asks every `UNRESERVED_POLL_MS` whether the requests held in `counter` from their notes ended (see `#settleUnreserved`). */
+  #awaitUnreserved(counter: BudgetCounter, held: ReadonlyMap<string, number>): void {
+    if (held.size === 0) return;
+    const known = this.#unreserved.get(counter.key);
+    if (known === undefined) this.#unreserved.set(counter.key, { periodEnd: counter.period.end, money: counter.money, pending: new Map(held) });
+    else for (const [requestId, amount] of held) known.pending.set(requestId, amount);
+    if (this.#unreservedPoll !== undefined) return;
+    this.#unreservedPoll = setInterval(() => void this.#settleUnreserved(), UNRESERVED_POLL_MS);
+    this.#unreservedPoll.unref();
+  }
+
+  /**
+   * Counts what each request held from its notes cost, once its record is written (at its worst case when it left
+   * neither note nor record); a failed read or settlement is tried again with the next round.
+   */
+  async #settleUnreserved(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const ids = new Set<string>();
+      for (const { pending } of this.#unreserved.values()) for (const requestId of pending.keys()) ids.add(requestId);
+      const ended = await (this.endedRequests as NonNullable<QuotaGuardOptions['endedRequests']>)([...ids]);
+      for (const [key, { periodEnd, money, pending }] of this.#unreserved) {
+        const settled: Array<{ requestId: string; actual: number }> = [];
+        for (const [requestId, amount] of pending) {
+          const figures = ended.get(requestId);
+          if (figures === null) continue;
+          settled.push({ requestId, actual: figures === undefined ? amount : money ? toNanoUsd(figures.costUsd) : Math.round(figures.tokens) });
+        }
+        if (settled.length > 0) await this.backend.settleUnreserved?.(key, periodEnd, settled);
+        for (const { requestId } of settled) pending.delete(requestId);
+        if (pending.size === 0) this.#unreserved.delete(key);
+      }
+    } catch (error) {
+      this.onSeedError(error, 'budget');
+    } finally {
+      this.#polling = false;
+      if (this.#unreserved.size === 0) {
+        clearInterval(this.#unreservedPoll);
+        this.#unreservedPoll = undefined;
+      }
+    }
   }
 
   /**

@@ -4,8 +4,8 @@ import { createRedisClient, redisUrlProblem } from '../net/redis-client.js';
 import { HeldReservations } from './held-reservations.js';
 import { assertCount, assertPositiveMs, assertWindowMs, BUDGET_GRACE_MS } from './memory-backend.js';
 import { type PendingGiveBack, PendingGiveBacks } from './pending-give-backs.js';
-import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, DROP_PUT_BACK_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, LATE_REFUND_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, RESTORE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
-import type { ConsumeResult, QuotaBackend } from './types.js';
+import { ACQUIRE_SLOT_SCRIPT, COUNT_GONE_SCRIPT, CURRENT_SCRIPT, DROP_PUT_BACK_SCRIPT, EPOCH_SCRIPT, FORGET_GONE_SCRIPT, HOLD_UNRESERVED_SCRIPT, LATE_REFUND_SCRIPT, type QuotaCommands, RESERVE_SCRIPT, RESTORE_SCRIPT, SEED_BUDGET_SCRIPT, SEED_WINDOW_SCRIPT, SETTLE_SCRIPT, SETTLE_UNRESERVED_SCRIPT, slotsScript, WINDOW_SCRIPT } from './redis-scripts.js';
+import type { ConsumeResult, QuotaBackend, UnreservedRequest } from './types.js';
 
 /** Redis could not be reached (refused, closed, timed out, failing over); the fallback wrapper acts on this error. */
 export class BackendUnavailableError extends Error {
@@ -152,6 +152,8 @@ export class RedisBackend implements QuotaBackend {
     client.defineCommand('quotaRestore', { numberOfKeys: 5, lua: RESTORE_SCRIPT });
     client.defineCommand('quotaDropPutBack', { numberOfKeys: 1, lua: DROP_PUT_BACK_SCRIPT });
     client.defineCommand('quotaEpoch', { numberOfKeys: 1, lua: EPOCH_SCRIPT });
+    client.defineCommand('quotaHoldUnreserved', { numberOfKeys: 3, lua: HOLD_UNRESERVED_SCRIPT });
+    client.defineCommand('quotaSettleUnreserved', { numberOfKeys: 1, lua: SETTLE_UNRESERVED_SCRIPT });
     this.onDataLost = options.onDataLost ?? (() => undefined);
     const onConnectionError = options.onConnectionError ?? (() => undefined);
     client.on('error', (error: Error) => onConnectionError(error));
@@ -390,6 +392,40 @@ export class RedisBackend implements QuotaBackend {
         this.heldReservations.keepLost(hash, restore);
         throw error;
       }
+    });
+  }
+
+  async holdUnreserved(key: string, periodEnd: number, version: number, requests: ReadonlyArray<UnreservedRequest>): Promise<ReadonlyMap<string, number>> {
+    assertPositiveMs('periodEnd', periodEnd);
+    // For a while after a loss, other instances' requests in flight count from their notes as `seedBudget` puts them.
+    const afterLoss = Date.now() < this.countNotesUntil;
+    const triples: Array<string | number> = [];
+    for (const { requestId, amount, instanceId } of requests) {
+      assertCount('amount', amount);
+      const other = instanceId !== undefined && instanceId !== this.instanceId;
+      if (afterLoss && other) continue;
+      triples.push(requestId, amount, other ? instanceId : '');
+    }
+    const hash = this.budgetKey(key, periodEnd);
+    return this.call(async (epoch) => {
+      const pairs = epochKept(await this.client.quotaHoldUnreserved(hash, this.periodPointerKey(key), this.epochKey(), periodEnd, periodEnd + BUDGET_GRACE_MS, version, this.instanceId, ...triples, epoch));
+      const held = new Map<string, number>();
+      for (let index = 0; index + 1 < pairs.length; index += 2) held.set(pairs[index] as string, Number(pairs[index + 1]));
+      return held;
+    });
+  }
+
+  async settleUnreserved(key: string, periodEnd: number, ended: ReadonlyArray<{ requestId: string; actual: number }>): Promise<void> {
+    assertPositiveMs('periodEnd', periodEnd);
+    if (ended.length === 0) return;
+    const pairs: Array<string | number> = [];
+    for (const { requestId, actual } of ended) {
+      assertCount('actual', actual);
+      pairs.push(requestId, actual);
+    }
+    const hash = this.budgetKey(key, periodEnd);
+    return this.call(async () => {
+      await this.client.quotaSettleUnreserved(hash, periodEnd + BUDGET_GRACE_MS, ...pairs);
     });
   }
 

@@ -310,6 +310,65 @@ return 1
 `;
 
 /**
+ * Budgets: holds requests in flight that reserved nothing in a budget (see `QuotaBackend.holdUnreserved`), each under
+ * `o:<request>` and in `reserved`, unless held before or settled so (`oe:<request>`). Another instance's is held only
+ * while that instance holds nothing there (`r:<instance>`) and has not seeded the budget under this version of the
+ * project's limits or a later one (`sv:<instance>`, which this instance sets for itself here): after that, its requests
+ * may hold reservations of their own. Replies every request held and not settled, as pairs of id and amount. KEYS: hash,
+ * pointer, epoch. ARGV: periodEnd, expireAt, version, instance id, then triples of request id, amount and its instance
+ * ('' for this one), epoch.
+ */
+export const HOLD_UNRESERVED_SCRIPT = `${EPOCH_KEPT}${POINT_TO_PERIOD}
+pointToPeriod(KEYS[2], ARGV[1], ARGV[2])
+local version = tonumber(ARGV[3])
+local seededUnder = function(instanceId) return tonumber(redis.call('HGET', KEYS[1], 'sv:' .. instanceId) or '0') end
+if seededUnder(ARGV[4]) < version then redis.call('HSET', KEYS[1], 'sv:' .. ARGV[4], ARGV[3]) end
+for index = 5, #ARGV - 3, 3 do
+  local held = 'o:' .. ARGV[index]
+  local amount = ARGV[index + 1]
+  local instanceId = ARGV[index + 2]
+  local free = tonumber(amount) > 0 and redis.call('HEXISTS', KEYS[1], held) == 0 and redis.call('HEXISTS', KEYS[1], 'oe:' .. ARGV[index]) == 0
+  if free and instanceId ~= '' then
+    free = redis.call('HEXISTS', KEYS[1], 'r:' .. instanceId) == 0 and seededUnder(instanceId) < version
+  end
+  if free then
+    redis.call('HINCRBY', KEYS[1], 'reserved', amount)
+    redis.call('HSET', KEYS[1], held, amount)
+  end
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+local pending = {}
+local fields = redis.call('HGETALL', KEYS[1])
+for index = 1, #fields, 2 do
+  if string.sub(fields[index], 1, 2) == 'o:' then
+    pending[#pending + 1] = string.sub(fields[index], 3)
+    pending[#pending + 1] = fields[index + 1]
+  end
+end
+return pending
+`;
+
+/**
+ * Budgets: replaces what `HOLD_UNRESERVED_SCRIPT` held for requests that ended with what each cost, once each (`oe:`
+ * marks it settled). KEYS: hash. ARGV: expireAt, then pairs of request id and what it cost.
+ */
+export const SETTLE_UNRESERVED_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for index = 2, #ARGV, 2 do
+  local held = tonumber(redis.call('HGET', KEYS[1], 'o:' .. ARGV[index]) or '-1')
+  if held >= 0 then
+    local release = math.min(held, tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0'))
+    if release > 0 then redis.call('HINCRBY', KEYS[1], 'reserved', string.format('%.0f', -release)) end
+    redis.call('HINCRBY', KEYS[1], 'used', ARGV[index + 1])
+    redis.call('HDEL', KEYS[1], 'o:' .. ARGV[index])
+    redis.call('HSET', KEYS[1], 'oe:' .. ARGV[index], 1)
+  end
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return 0
+`;
+
+/**
  * What this Redis's data is: a random value set once, with no expiry. Another value (or none) after a reconnect means
  * Redis lost its data meanwhile; the first to see it gone sets a new one. KEYS: epoch. ARGV: a new value.
  */
@@ -347,4 +406,6 @@ export interface QuotaCommands {
   quotaRestore(hash: string, pointer: string, instanceBudgets: string, instances: string, epoch: string, amount: number, periodEnd: number, expireAt: number, instanceId: string, setTtlMs: number, epochValue: string): Promise<number | -1>;
   quotaDropPutBack(hash: string, instanceId: string): Promise<number>;
   quotaEpoch(epoch: string, candidate: string): Promise<string>;
+  quotaHoldUnreserved(hash: string, pointer: string, epoch: string, ...periodAndRequests: Array<string | number>): Promise<string[] | -1>;
+  quotaSettleUnreserved(hash: string, expireAt: number, ...ended: Array<string | number>): Promise<number>;
 }

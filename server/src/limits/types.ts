@@ -88,6 +88,22 @@ export interface QuotaBackend {
    */
   seedBudget(key: string, used: number, periodEnd: number, inFlight?: ReadonlyMap<string, number>): Awaitable<boolean>;
   /**
+   * Counts requests still in flight that reserved nothing in a budget (admitted before its cap counted: set or set again
+   * while they ran), from their notes in the ledger's database, at their worst case (`amount`, in the budget's units)
+   * until `settleUnreserved` brings what they cost: one step, after the seed that read their notes. A request held
+   * before, or settled so, is not held again. A shared backend holds another instance's (`instanceId` given) only while
+   * that instance holds nothing in the budget and has not seeded it under `version` of the project's limits or a later
+   * one (so none of its requests reserved in it); a request of this instance (`instanceId` absent) the caller checked.
+   * Answers every request held in the budget and not settled yet, with its amount. Optional: without it, such requests
+   * count once the ledger holds them (the counter's next seed).
+   */
+  holdUnreserved?(key: string, periodEnd: number, version: number, requests: ReadonlyArray<UnreservedRequest>): Awaitable<ReadonlyMap<string, number>>;
+  /**
+   * Replaces what `holdUnreserved` held for requests that ended with what each cost (`actual`, the budget's units, from
+   * its usage record), once per request, however many instances ask.
+   */
+  settleUnreserved?(key: string, periodEnd: number, ended: ReadonlyArray<{ requestId: string; actual: number }>): Awaitable<void>;
+  /**
    * Seeds a window of `windowMs` with what the ledger says its scope's requests took in it (`used`), when its count may
    * have been lost (a Redis that lost its data, counters that changed hands with fail-open): raises it to hold at least
    * `used` until at least `endsAt` (epoch ms, a window at most from now), and never lowers either, so a client that
@@ -99,6 +115,15 @@ export interface QuotaBackend {
   /** What a window, budget or slot set holds now (0 when unknown). */
   current(key: string): Awaitable<number>;
   close(): Awaitable<void>;
+}
+
+/** A request in flight that reserved nothing in a budget, by its note (see `QuotaBackend.holdUnreserved`). */
+export interface UnreservedRequest {
+  requestId: string;
+  /** Its worst case, in the budget's units. */
+  amount: number;
+  /** The instance that runs it, when not this one. */
+  instanceId?: string | undefined;
 }
 
 /** What the backend does when it cannot be reached: refuse requests (default) or fall back to an in-process backend. */

@@ -32,7 +32,7 @@ export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(li
       meter.stage = 'estimate';
       meter.estimate = await route.estimate(plan, meter);
       meter.stage = 'admit';
-      meter.admission = await quota.admit({ identity: meter.identity, feature: meter.feature }, meter.estimate);
+      meter.admission = await quota.admit({ identity: meter.identity, feature: meter.feature, requestId: meter.requestId }, meter.estimate);
       setHeaders(res, meter.admission.headers);
       for (const stage of beforeForward) {
         meter.stage = stage.name;

@@ -107,6 +107,36 @@ describe.each(DIALECTS)('usage queries on %s', (dialect) => {
     }
   });
 
+  it('reads what a scope spent with its requests in flight one by one, and which of them ended, at what cost', async () => {
+    const from = DAY_ONE + DAY;
+    const note = { project_id: 'p1', endpoint: 'chat', feature: 'code', user_id: 'u1', client_key_id: null, requested_model: 'code', streamed: 0, job_id: null, generation_id: null, started_at: from + 10 } as const;
+    await test.database.db
+      .insertInto('open_requests')
+      .values([
+        { ...note, id: 'running-1', instance_id: 'i-1', worst_case_usd: 0.02, worst_case_prompt_tokens: 400, worst_case_completion_tokens: 500 },
+        { ...note, id: 'running-2', instance_id: 'i-2', worst_case_usd: 0.03, worst_case_prompt_tokens: 100, worst_case_completion_tokens: 200 },
+      ])
+      .execute();
+    try {
+      const spent = await usage.spentSince({ projectId: 'p1', feature: 'code' }, from);
+      expect(spent.costUsd).toBeCloseTo(0.01, 9);
+      expect(Object.fromEntries(spent.inFlight)).toEqual({ 'i-1': { tokens: 900, costUsd: 0.02 }, 'i-2': { tokens: 300, costUsd: 0.03 } });
+      expect(spent.open.sort((a, b) => a.requestId.localeCompare(b.requestId))).toEqual([
+        { requestId: 'running-1', instanceId: 'i-1', tokens: 900, costUsd: 0.02 },
+        { requestId: 'running-2', instanceId: 'i-2', tokens: 300, costUsd: 0.03 },
+      ]);
+      expect((await usage.spentByCallerSince('p1', from)).get('u1')?.open).toHaveLength(2);
+      // One ended: its record is written and its note removed.
+      await test.database.db.deleteFrom('open_requests').where('id', '=', 'running-1').execute();
+      await test.database.db.insertInto('usage_records').values(usageRow({ id: 'running-1', feature: 'code', cost_usd: 0.004, guardrail_cost_usd: 0.001, prompt_tokens: 40, completion_tokens: 60, created_at: from + 20 })).execute();
+      const ended = await usage.endedRequests(['running-1', 'running-2', 'unknown']);
+      expect(Object.fromEntries(ended)).toEqual({ 'running-1': { tokens: 100, costUsd: 0.005 }, 'running-2': null });
+      await test.database.db.deleteFrom('usage_records').where('id', '=', 'running-1').execute();
+    } finally {
+      await test.database.db.deleteFrom('open_requests').execute();
+    }
+  });
+
   it('names a user whose id looks like a client key apart from that key, as the limits do', async () => {
     // A project of its own: the key `k-1` without a user, and a user whose id is `key:k-1`.
     await test.database.db.insertInto('usage_records').values([

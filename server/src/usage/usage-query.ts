@@ -25,22 +25,38 @@ export interface SpendScope {
   feature?: string | undefined;
 }
 
-/** What a scope spent (tokens, USD), and what its requests in flight hold at their worst case, by gateway instance. */
+/** What a request in flight holds at its worst case, by its note. */
+export interface OpenRequestFigures {
+  requestId: string;
+  instanceId: string;
+  tokens: number;
+  costUsd: number;
+}
+
+/**
+ * What a scope spent (tokens, USD), and what its requests in flight hold at their worst case: by gateway instance, and
+ * one by one.
+ */
 export interface SpentFigures {
   tokens: number;
   costUsd: number;
   inFlight: Map<string, { tokens: number; costUsd: number }>;
+  open: OpenRequestFigures[];
 }
 
-/** Adds a row of records (no instance) or of notes in flight (its instance's) to `into`. */
-function addSpent(into: SpentFigures, instanceId: string | null, row: { tokens: number | string | null; cost_usd: number | string | null }): void {
+type SpentRow = { request_id: string | null; instance_id: string | null; tokens: number | string | null; cost_usd: number | string | null };
+
+/** Adds a row of records (no instance) or a note of a request in flight (its instance's) to `into`. */
+function addSpent(into: SpentFigures, row: SpentRow): void {
   const tokens = Number(row.tokens ?? 0);
   const costUsd = Number(row.cost_usd ?? 0);
+  const instanceId = row.instance_id;
   if (instanceId === null) {
     into.tokens += tokens;
     into.costUsd += costUsd;
     return;
   }
+  if (row.request_id !== null) into.open.push({ requestId: row.request_id, instanceId, tokens, costUsd });
   const known = into.inFlight.get(instanceId);
   if (known === undefined) {
     if (tokens > 0 || costUsd > 0) into.inFlight.set(instanceId, { tokens, costUsd });
@@ -189,19 +205,18 @@ export class UsageQuery {
   /**
    * What a budget's scope spent since `from` (epoch ms): tokens (prompt + completion) and cost in USD, as the limits
    * count them; and apart, what its requests still in flight (their notes in `open_requests`) hold at their worst case,
-   * by the gateway instance that holds them. One read.
+   * by the gateway instance that holds them, and one by one. One read: a request is either in flight or recorded in it.
    */
   async spentSince(scope: SpendScope, from: number): Promise<SpentFigures> {
     const feature = scope.feature === undefined ? sql`` : sql` and feature = ${scope.feature}`;
-    const { rows } = await sql<{ instance_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
-      select null as instance_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
+    const { rows } = await sql<SpentRow>`
+      select null as request_id, null as instance_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
       from usage_records where project_id = ${scope.projectId} and created_at >= ${from}${feature}
       union all
-      select instance_id, sum(worst_case_prompt_tokens + worst_case_completion_tokens) as tokens, sum(worst_case_usd) as cost_usd
-      from open_requests where project_id = ${scope.projectId} and started_at >= ${from}${feature}
-      group by instance_id`.execute(this.db);
-    const spent: SpentFigures = { tokens: 0, costUsd: 0, inFlight: new Map() };
-    for (const row of rows) addSpent(spent, row.instance_id, row);
+      select id as request_id, instance_id, worst_case_prompt_tokens + worst_case_completion_tokens as tokens, worst_case_usd as cost_usd
+      from open_requests where project_id = ${scope.projectId} and started_at >= ${from}${feature}`.execute(this.db);
+    const spent: SpentFigures = { tokens: 0, costUsd: 0, inFlight: new Map(), open: [] };
+    for (const row of rows) addSpent(spent, row);
     return spent;
   }
 
@@ -211,24 +226,45 @@ export class UsageQuery {
    * `spentSince`). Callers who spent nothing and have nothing in flight are left out.
    */
   async spentByCallerSince(projectId: string, from: number): Promise<Map<string, SpentFigures>> {
-    const { rows } = await sql<{ instance_id: string | null; user_id: string | null; client_key_id: string | null; tokens: number | string | null; cost_usd: number | string | null }>`
-      select null as instance_id, user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
+    const { rows } = await sql<SpentRow & { user_id: string | null; client_key_id: string | null }>`
+      select null as request_id, null as instance_id, user_id, client_key_id, sum(prompt_tokens + completion_tokens) as tokens, sum(cost_usd + coalesce(guardrail_cost_usd, 0)) as cost_usd
       from usage_records where project_id = ${projectId} and created_at >= ${from} and (user_id is not null or client_key_id is not null)
       group by user_id, client_key_id
       union all
-      select instance_id, user_id, client_key_id, sum(worst_case_prompt_tokens + worst_case_completion_tokens) as tokens, sum(worst_case_usd) as cost_usd
-      from open_requests where project_id = ${projectId} and started_at >= ${from} and (user_id is not null or client_key_id is not null)
-      group by instance_id, user_id, client_key_id`.execute(this.db);
+      select id as request_id, instance_id, user_id, client_key_id, worst_case_prompt_tokens + worst_case_completion_tokens as tokens, worst_case_usd as cost_usd
+      from open_requests where project_id = ${projectId} and started_at >= ${from} and (user_id is not null or client_key_id is not null)`.execute(this.db);
     const spent = new Map<string, SpentFigures>();
     for (const row of rows) {
       const caller = limitsCallerOf(row.user_id, row.client_key_id);
       if (caller === undefined) continue;
       let known = spent.get(caller);
-      if (known === undefined) spent.set(caller, (known = { tokens: 0, costUsd: 0, inFlight: new Map() }));
-      addSpent(known, row.instance_id, row);
+      if (known === undefined) spent.set(caller, (known = { tokens: 0, costUsd: 0, inFlight: new Map(), open: [] }));
+      addSpent(known, row);
     }
     for (const [caller, known] of spent) if (known.tokens <= 0 && known.costUsd <= 0 && known.inFlight.size === 0) spent.delete(caller);
     return spent;
+  }
+
+  /**
+   * Which of these requests ended, with what each cost as its record holds it (tokens as the limits count them, USD with
+   * its guardrails' calls); `null` for one still in flight (its note is there). One read: a record is written in the
+   * same step that removes its note. A request with neither is left out.
+   */
+  async endedRequests(requestIds: readonly string[]): Promise<Map<string, { tokens: number; costUsd: number } | null>> {
+    const ended = new Map<string, { tokens: number; costUsd: number } | null>();
+    if (requestIds.length === 0) return ended;
+    const ids = sql.join(requestIds.map((id) => sql`${id}`));
+    const { rows } = await sql<{ id: string; open: number | string; tokens: number | string | null; cost_usd: number | string | null }>`
+      select id, 1 as open, null as tokens, null as cost_usd from open_requests where id in (${ids})
+      union all
+      select id, 0 as open, prompt_tokens + completion_tokens as tokens, cost_usd + coalesce(guardrail_cost_usd, 0) as cost_usd
+      from usage_records where id in (${ids})`.execute(this.db);
+    // A record wins over a note: a note written late (Postgres writes notes in the next turn) can outlive its record.
+    for (const row of rows) {
+      if (Number(row.open) === 0) ended.set(row.id, { tokens: Number(row.tokens ?? 0), costUsd: Number(row.cost_usd ?? 0) });
+      else if (!ended.has(row.id)) ended.set(row.id, null);
+    }
+    return ended;
   }
 
   /**
