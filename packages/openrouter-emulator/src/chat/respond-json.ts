@@ -44,6 +44,18 @@ export function completionBody(id: string, plan: ChatPlan, usage: unknown) {
   };
 }
 
+/** The bodies of a JSON answer: a whole one (given its usage) and one that failed inside a 200. */
+export interface JsonAnswerBodies {
+  answer(id: string, plan: ChatPlan, usage: ReturnType<typeof chatUsage>): unknown;
+  failed(id: string, plan: ChatPlan, code: number, message: string, scenario: Scenario): unknown;
+}
+
+/** Chat's: the `chat.completion`, or OpenRouter's error envelope. */
+export const CHAT_JSON_BODIES: JsonAnswerBodies = {
+  answer: completionBody,
+  failed: (_id, plan, code, message, scenario) => errorEnvelope(code, message, { error_type: errorTypeFor(code), provider_name: plan.provider.name }, scenario.stringErrorCode),
+};
+
 /**
  * Answers a non-streaming request after the time the whole answer takes at the scenario's pace. A client that
  * hangs up meanwhile is billed for the full answer, as OpenRouter's providers do for non-streaming requests,
@@ -55,6 +67,7 @@ export async function respondJson(
   plan: ChatPlan,
   probe: GenerationProbe,
   scenario: Scenario,
+  bodies: JsonAnswerBodies = CHAT_JSON_BODIES,
 ): Promise<void> {
   const watch = new ConnectionWatch(res, probe, context.generations);
   const delay = scenario.generationDelayMs ?? 0;
@@ -81,7 +94,7 @@ export async function respondJson(
     const code = scenario.errorCode ?? 502;
     probe.tokensSent = Math.min(tokens, scenario.errorAfter ?? 0);
     probe.finishReason = 'error';
-    const body = errorEnvelope(code, errorMessage('Provider returned error', scenario), { error_type: errorTypeFor(code), provider_name: plan.provider.name }, scenario.stringErrorCode);
+    const body = bodies.failed(probe.id, plan, code, errorMessage('Provider returned error', scenario), scenario);
     sendJson(res, 200, body, { 'x-generation-id': probe.id });
     context.generations.finish(probe, 'failed', bill(plan.prices, sentCounts(plan, probe.tokensSent, false)), delay);
     return;
@@ -91,6 +104,6 @@ export async function respondJson(
   probe.firstByteAt = now();
   probe.finishReason = plan.finishReason;
   probe.nativeFinishReason = plan.nativeFinishReason;
-  sendJson(res, 200, completionBody(probe.id, plan, chatUsage(plan.prices, billed)), { 'x-generation-id': probe.id });
+  sendJson(res, 200, bodies.answer(probe.id, plan, chatUsage(plan.prices, billed)), { 'x-generation-id': probe.id });
   context.generations.finish(probe, 'completed', billed, delay);
 }

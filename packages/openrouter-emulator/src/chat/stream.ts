@@ -11,13 +11,50 @@ import type { ChatPlan } from './plan.js';
 import { reasoningSealOf } from './reasoning-details.js';
 
 interface StreamStep {
-  /** The chunk JSON, or undefined for hidden reasoning that takes time and tokens but is not sent. */
+  /** The events' text, or undefined for hidden reasoning that takes time and tokens but is not sent. */
   data: string | undefined;
   tokens: number;
   images?: boolean;
 }
 
-function* streamSteps(plan: ChatPlan, writer: ChunkWriter): Generator<StreamStep> {
+/**
+ * What a stream writes at each step of a planned answer, as whole SSE events: chat's chunks (`chatStreamEvents`), or
+ * the Responses API's typed events. The pace, the faults and the billing are the stream's, the same for both.
+ */
+export interface StreamEvents {
+  /** Before the first token (the Responses API's `response.created`); chat sends nothing. */
+  start(): string;
+  reasoning(piece: string): string;
+  reasoningSeal(details: ReadonlyArray<Record<string, unknown>>): string;
+  images(urls: readonly string[]): string;
+  content(piece: string, position: number): string;
+  annotations(citations: ChatPlan['citations']): string;
+  toolCallStart(index: number, callId: string, name: string): string;
+  toolCallArguments(index: number, piece: string): string;
+  /** After the whole answer: the finish and the usage (OpenRouter's chat usage object, which a format may reshape). */
+  end(usage: ReturnType<typeof chatUsage>, scenario: Scenario): string;
+  /** The mid-stream error; the stream ends after it. */
+  error(code: number | string, message: string, errorType: string, retryAfterSeconds?: number): string;
+}
+
+/** Chat's chunks (`ChunkWriter`), each in its `data:` event; the usage chunk in the scenario's form, then `[DONE]`. */
+export function chatStreamEvents(id: string, plan: ChatPlan, created: number): StreamEvents {
+  const writer = new ChunkWriter(id, plan, created);
+  return {
+    start: () => '',
+    reasoning: (piece) => sseEvent(writer.reasoning(piece)),
+    reasoningSeal: (details) => sseEvent(writer.reasoningSeal(details)),
+    images: (urls) => sseEvent(writer.images(urls)),
+    content: (piece, position) => sseEvent(writer.content(piece, position)),
+    annotations: (citations) => sseEvent(writer.annotations(citations)),
+    toolCallStart: (index, callId, name) => sseEvent(writer.toolCallStart(index, callId, name)),
+    toolCallArguments: (index, piece) => sseEvent(writer.toolCallArguments(index, piece)),
+    end: (usage, scenario) => sseEvent(writer.finish()) + sseEvent(writer.usage(usage, scenario.usageForm ?? 'a')) + sseEvent('[DONE]'),
+    error: (code, message, errorType, retryAfterSeconds) => sseEvent(writer.error(code, message, errorType, retryAfterSeconds)),
+  };
+}
+
+function* streamSteps(plan: ChatPlan, writer: StreamEvents): Generator<StreamStep> {
   for (const piece of plan.reasoningPieces) yield { data: plan.reasoningHidden ? undefined : writer.reasoning(piece), tokens: 1 };
   const seal = plan.reasoningHidden || plan.reasoningPieces.length === 0 ? [] : reasoningSealOf(plan.reasoningStyle, plan.reasoningPieces.join(''), plan.provider.name);
   if (seal.length > 0) yield { data: writer.reasoningSeal(seal), tokens: 0 };
@@ -36,6 +73,7 @@ const FLUSH_BYTES = 16 * 1024;
 /**
  * Streams a planned answer as OpenRouter's SSE: a keep-alive comment first, one chunk per token at the
  * scenario's pace, the finish chunk, the usage chunk (form A or B), `[DONE]`; or the fault the scenario asks for.
+ * `format` writes the events (chat's chunks by default, or the Responses API's).
  */
 export async function streamChat(
   context: EmulatorContext,
@@ -43,16 +81,17 @@ export async function streamChat(
   plan: ChatPlan,
   probe: GenerationProbe,
   scenario: Scenario,
+  format: (id: string, plan: ChatPlan, created: number) => StreamEvents = chatStreamEvents,
 ): Promise<void> {
   const watch = new ConnectionWatch(res, probe, context.generations);
-  const writer = new ChunkWriter(probe.id, plan, Math.floor(Date.now() / 1000));
+  const writer = format(probe.id, plan, Math.floor(Date.now() / 1000));
   const delay = scenario.generationDelayMs ?? 0;
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
     'x-generation-id': probe.id,
   });
-  let pending = KEEP_ALIVE;
+  let pending = KEEP_ALIVE + writer.start();
   let events = 0;
   let tokenIndex = 0;
   let imagesSent = false;
@@ -93,7 +132,7 @@ export async function streamChat(
   /** Ends the stream with OpenRouter's error event (and `[DONE]` when the scenario asks), billing what was sent. */
   const fail = async () => {
     const code = scenario.errorCode ?? 502;
-    pending += sseEvent(writer.error(scenario.stringErrorCode ? 'server_error' : code, errorMessage(code === 429 ? 'Rate limit exceeded' : 'Provider returned error', scenario), errorTypeFor(code), code === 429 ? (scenario.retryAfterSeconds ?? 1) : undefined));
+    pending += writer.error(scenario.stringErrorCode ? 'server_error' : code, errorMessage(code === 429 ? 'Rate limit exceeded' : 'Provider returned error', scenario), errorTypeFor(code), code === 429 ? (scenario.retryAfterSeconds ?? 1) : undefined);
     if (scenario.doneAfterError) pending += sseEvent('[DONE]');
     await flush();
     res.end();
@@ -129,7 +168,7 @@ export async function streamChat(
     }
     if (watch.closed) break;
     if (step.data !== undefined) {
-      pending += sseEvent(step.data);
+      pending += step.data;
       events += 1;
       if (scenario.commentEvery && events % scenario.commentEvery === 0) pending += KEEP_ALIVE;
     }
@@ -147,9 +186,7 @@ export async function streamChat(
   probe.finishReason = plan.finishReason;
   probe.nativeFinishReason = plan.nativeFinishReason;
   const billed = bill(plan.prices, fullCounts(plan));
-  pending += sseEvent(writer.finish());
-  pending += sseEvent(writer.usage(chatUsage(plan.prices, billed), scenario.usageForm ?? 'a'));
-  pending += sseEvent('[DONE]');
+  pending += writer.end(chatUsage(plan.prices, billed), scenario);
   await flush();
   res.end();
   settle('completed', true);

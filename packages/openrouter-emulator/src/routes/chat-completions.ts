@@ -1,26 +1,43 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pricesFor } from '../catalog/catalog.js';
 import { providerPricing } from '../catalog/providers.js';
-import { planChat, providerFor, resolveChatModel } from '../chat/plan.js';
+import { planChat, providerFor, resolveChatModel, type ChatPlan } from '../chat/plan.js';
 import { respondJson } from '../chat/respond-json.js';
 import { streamChat } from '../chat/stream.js';
 import { validateChatRequest } from '../chat/validate.js';
 import { attributionHeaders, authenticateInference, matchText, resolveScenario, type EmulatorContext } from '../context.js';
 import { countPromptTokens } from '../content/tokens.js';
 import { checkCredit, faultError, moderationError, sendMalformed } from '../faults.js';
-import { generationId } from '../generations.js';
+import { generationId, type GenerationProbe } from '../generations.js';
+import type { KeyAccount } from '../keys.js';
 import { readJsonBody, sleep } from '../http.js';
-import { splitModelScenario } from '../scenario.js';
+import { splitModelScenario, type Scenario } from '../scenario.js';
 
 const DEFAULT_MODEL = 'openai/gpt-4o-mini';
 /** Failures after which OpenRouter tries the next of the `models`. */
 const FALLS_BACK = new Set([408, 429, 500, 502, 503, 524, 529]);
+
+/** How a chat's planned answer is written: chat's completion and chunks, or the Responses API's object and events. */
+export interface ChatAnswerFormat {
+  json(context: EmulatorContext, res: ServerResponse, plan: ChatPlan, probe: GenerationProbe, scenario: Scenario): Promise<void>;
+  stream(context: EmulatorContext, res: ServerResponse, plan: ChatPlan, probe: GenerationProbe, scenario: Scenario): Promise<void>;
+}
+
+const CHAT_FORMAT: ChatAnswerFormat = { json: respondJson, stream: (context, res, plan, probe, scenario) => streamChat(context, res, plan, probe, scenario) };
 
 /** `POST /api/v1/chat/completions`: JSON or SSE, at the pace and with the faults the scenario asks for. */
 export async function handleChatCompletions(context: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const account = authenticateInference(context, req);
   const body = await readJsonBody(req);
   validateChatRequest(body);
+  await serveChat(context, req, res, account, body, CHAT_FORMAT);
+}
+
+/**
+ * Serves a chat request already read and checked: its scenario (fallbacks among `models` included), its faults before
+ * the answer, the credit check, the plan, and the answer in `format`, billed to the key once it ends.
+ */
+export async function serveChat(context: EmulatorContext, req: IncomingMessage, res: ServerResponse, account: KeyAccount, body: Record<string, unknown>, format: ChatAnswerFormat): Promise<void> {
   const fallbacks = Array.isArray(body['models']) ? (body['models'] as string[]) : [];
   const rawModel = typeof body['model'] === 'string' ? body['model'] : (fallbacks[0] ?? DEFAULT_MODEL);
   const rawCandidates = [rawModel, ...fallbacks.filter((model) => model !== rawModel)];
@@ -70,8 +87,8 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
     if (probe.billed) context.keys.charge(account, probe.billed.cost);
   };
   try {
-    if (streamed) await streamChat(context, res, plan, probe, scenario);
-    else await respondJson(context, res, plan, probe, scenario);
+    if (streamed) await format.stream(context, res, plan, probe, scenario);
+    else await format.json(context, res, plan, probe, scenario);
   } finally {
     charge();
   }
