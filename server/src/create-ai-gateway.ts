@@ -28,6 +28,7 @@ import type { PlainHandler } from './plain-http.js';
 import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';
+import { responsesHandler } from './routes/responses.js';
 import { embeddingsHandler } from './routes/embeddings.js';
 import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
 import { keyFailureWithholder, revealToAdmins } from './routes/withheld-from-users.js';
@@ -670,6 +671,7 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   const meteredRoutes: ReadonlyArray<[path: string, endpoint: UsageRecord['endpoint'], handler: PlainHandler | RequestHandler]> = [
     ['/v1/chat/completions', 'chat', hotRoutes['POST /v1/chat/completions']],
     ['/v1/embeddings', 'embeddings', hotRoutes['POST /v1/embeddings']],
+    ['/v1/responses', 'chat', responsesHandler(context)],
     ['/v1/images/generations', 'images', imageGenerationHandler(context, openAIImageProtocol, generatedImageStore(files))],
     ['/api/ai/chat/completion', 'chat', insforgeChatHandler(context)],
     ['/api/ai/image/generation', 'images', insforgeImageHandler(context)],
@@ -692,8 +694,8 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   router.use(lazyUsageRouter(ready));
   router.use(lazyJobsRouter(context, batchJobs.service));
   router.use((req) => {
-    // SDKs that default to OpenAI's Responses API (the AI SDK's `openai(…)`, `client.responses`) land here.
-    if (/^\/v1\/responses(\/|$)/i.test(req.path)) throw new GatewayError('not_found', `No route ${req.method} ${req.path}: this gateway serves OpenAI's Chat Completions, not its Responses API. Send the conversation to POST /v1/chat/completions (the OpenAI SDK's client.chat.completions.create; with the AI SDK, @ai-sdk/openai-compatible or openai.chat(…)).`);
+    // The Responses API is served statelessly (POST /v1/responses): nothing is stored to fetch, cancel or delete.
+    if (/^\/v1\/responses\//i.test(req.path)) throw new GatewayError('not_found', `No route ${req.method} ${req.path}: responses are not stored (OpenRouter's Responses API is stateless), so none can be fetched, cancelled or deleted. Create one with POST /v1/responses, sending the whole conversation as input.`);
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
   const errorHandlers = [recordRefusedBodies(lifecycle, new Map(meteredRoutes.map(([path, endpoint]) => [path, endpoint]))), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];

@@ -23,6 +23,8 @@ export interface OpenedStream {
 
 /** What the reader of a stream (a client's route, a job item) does at each step of opening it. */
 export interface StreamOpening {
+  /** The API the stream is asked of: chat (the default), or the Responses API, whose events are typed. */
+  path?: '/chat/completions' | '/responses';
   /** The runs of plain events `readSseBatches` forwards as they came (a route's); absent, every event is an item. */
   raw?: RawEvents | undefined;
   /** Right before each attempt leaves, awaited: from here OpenRouter may bill it (a job item stores that it was sent). */
@@ -42,14 +44,14 @@ export interface StreamOpening {
  * @example
  * const opened = await openChatStream(context, run, meter, { answered: (id) => saveGeneration(id) });
  */
-export function openChatStream(context: GatewayContext, run: ChatRun, meter: MeteredRequest, opening: StreamOpening = {}): Promise<OpenedStream> {
+export function openChatStream(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'apiKey'>, meter: MeteredRequest, opening: StreamOpening = {}): Promise<OpenedStream> {
   const { signal } = meter;
   // An upstream that echoes the request's key (a debugging proxy) never gets it to the client, a tap or the record.
   const sentKey = SentKey.of(run.apiKey);
   return withFallbacks(run.target.models, context.retry, signal, async ({ model }) => {
     meter.attempt();
     await opening.sending?.();
-    const response = await sendAttempt(context, '/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey }, meter);
+    const response = await sendAttempt(context, opening.path ?? '/chat/completions', { body: { ...run.body, model, stream: true }, signal, apiKey: run.apiKey }, meter);
     if (response.status !== 200) throw classifyUpstreamError(response.status, await readUpstreamError(response), response.headers);
     const generationId = headerValue(response.headers, 'x-generation-id');
     let reading = false;
@@ -91,8 +93,21 @@ async function firstChunk(batches: AsyncGenerator<SseItem[]>): Promise<Pick<Open
       if (item.kind === 'comment') continue;
       if (item.data === '[DONE]') return { first: undefined, rest: [] };
       const chunk = JSON.parse(item.data) as UpstreamChunk;
-      if (chunk.error) throw classifyUpstreamError(statusOfErrorCode(chunk.error.code), chunk.error);
+      const error = streamErrorOf(chunk);
+      if (error) throw classifyUpstreamError(statusOfErrorCode(error.code), error);
       return { first: { chunk, raw: item.data }, rest: next.value.slice(index + 1) };
     }
   }
+}
+
+/**
+ * The error a stream's event carries, whichever API's: a chat chunk's `error`, or the Responses API's `error` event
+ * (`{type:"error", code, message}`) and `response.failed` (its response's `error`).
+ */
+export function streamErrorOf(chunk: UpstreamChunk): NonNullable<UpstreamChunk['error']> | undefined {
+  if (chunk.error) return chunk.error;
+  if (chunk['type'] === 'error') return { code: chunk['code'], message: chunk['message'] };
+  if (chunk['type'] !== 'response.failed') return undefined;
+  const failed = (chunk['response'] as { error?: UpstreamChunk['error'] | null } | undefined)?.error;
+  return failed ?? { code: 502, message: 'The model provider failed the response.' };
 }

@@ -6,7 +6,7 @@ import type { GatewayContext } from './context.js';
 import { withFallbacks, type AttemptObserver, type AttemptPreparer } from './with-fallbacks.js';
 
 export interface JsonPost<T> {
-  path: '/chat/completions' | '/embeddings' | '/images';
+  path: '/chat/completions' | '/responses' | '/embeddings' | '/images';
   /** Tried in order; the body gets each one as `model`. */
   models: readonly string[];
   body: Record<string, unknown>;
@@ -45,14 +45,15 @@ export interface JsonAnswer<T> {
 }
 
 /** The list every successful OpenRouter answer of a path carries; an answer without it is not OpenRouter's. */
-const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completions': 'choices', '/embeddings': 'data', '/images': 'data' };
+const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completions': 'choices', '/responses': 'output', '/embeddings': 'data', '/images': 'data' };
 
 /**
  * Posts a JSON request to OpenRouter through retries and fallbacks. A non-200 status, an error inside a 200, a
  * body that cannot be read and a body that is not what OpenRouter sends (an object with `choices` or `data`) all
- * count as failures of that attempt; the last is a 502 `upstream_error`, never a success.
+ * count as failures of that attempt; the last is a 502 `upstream_error`, never a success. (A response of the Responses
+ * API that failed carries its `error` the same way, beside `status: "failed"`.)
  */
-export async function postWithFallbacks<T extends { error?: { code?: unknown } | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
+export async function postWithFallbacks<T extends { error?: { code?: unknown } | null | undefined }>(context: GatewayContext, post: JsonPost<T>): Promise<JsonAnswer<T>> {
   const sentKey = SentKey.of(post.apiKey);
   return withFallbacks(post.models, context.retry, post.signal, async ({ model }) => {
     post.meter?.attempt();

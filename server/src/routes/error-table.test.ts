@@ -37,12 +37,12 @@ describe('the error table: every failure is an OpenAI error body with its real s
     expect(await errorOf(missing)).toMatchObject({ code: 'invalid_parameter', param: 'messages' });
   });
 
-  it('404 naming chat completions for a client of the Responses API, which the gateway does not serve', async () => {
+  it('404 saying responses are not stored for a client that fetches one, which a stateless gateway never keeps', async () => {
     const client = new OpenAI({ apiKey: CLIENT_KEY, baseURL: `${harness.url}/v1`, maxRetries: 0 });
     const generated = harness.emulator.generations({ kind: 'chat' }).length;
-    const refused = await client.responses.create({ model: 'code', input: 'Hello' }).catch((error: unknown) => error);
+    const refused = await client.responses.retrieve('resp_123').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((refused as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/not its Responses API.*POST \/v1\/chat\/completions/);
+    expect((refused as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/not stored.*POST \/v1\/responses/);
     expect(harness.emulator.generations({ kind: 'chat' })).toHaveLength(generated);
   });
 

@@ -8,7 +8,8 @@ export interface UsageFigures {
 }
 
 /**
- * Token counts and cost from an OpenRouter `usage` object (both chat and embeddings shapes). What an upstream says is
+ * Token counts and cost from an OpenRouter `usage` object (chat and embeddings shapes, and the Responses API's
+ * `input_tokens`, `output_tokens` and `output_tokens_details.reasoning_tokens`). What an upstream says is
  * not trusted to be well formed: a count that is not a number, or is negative, reads as 0, a fractional one is
  * rounded, and a cost that is negative or not finite reads as absent (so limits keep what they estimated and the
  * ledger asks OpenRouter for the real cost later).
@@ -19,11 +20,14 @@ export function usageFigures(usage: unknown): UsageFigures {
     completion_tokens?: unknown;
     cost?: unknown;
     completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+    input_tokens?: unknown;
+    output_tokens?: unknown;
+    output_tokens_details?: { reasoning_tokens?: unknown } | null;
   };
   const figures: UsageFigures = {
-    promptTokens: tokenCount(value.prompt_tokens),
-    completionTokens: tokenCount(value.completion_tokens),
-    reasoningTokens: tokenCount(value.completion_tokens_details?.reasoning_tokens),
+    promptTokens: tokenCount(value.prompt_tokens ?? value.input_tokens),
+    completionTokens: tokenCount(value.completion_tokens ?? value.output_tokens),
+    reasoningTokens: tokenCount(value.completion_tokens_details?.reasoning_tokens ?? value.output_tokens_details?.reasoning_tokens),
   };
   if (isCost(value.cost)) figures.costUsd = value.cost;
   return figures;

@@ -35,9 +35,10 @@ export async function handleChatCompletions(context: EmulatorContext, req: Incom
 
 /**
  * Serves a chat request already read and checked: its scenario (fallbacks among `models` included), its faults before
- * the answer, the credit check, the plan, and the answer in `format`, billed to the key once it ends.
+ * the answer, the credit check, the plan, and the answer in `format`, billed to the key once it ends. `sent` is the
+ * body as the client sent it, which the generation's probe keeps (a Responses request, read as `body`).
  */
-export async function serveChat(context: EmulatorContext, req: IncomingMessage, res: ServerResponse, account: KeyAccount, body: Record<string, unknown>, format: ChatAnswerFormat): Promise<void> {
+export async function serveChat(context: EmulatorContext, req: IncomingMessage, res: ServerResponse, account: KeyAccount, body: Record<string, unknown>, format: ChatAnswerFormat, sent = body): Promise<void> {
   const fallbacks = Array.isArray(body['models']) ? (body['models'] as string[]) : [];
   const rawModel = typeof body['model'] === 'string' ? body['model'] : (fallbacks[0] ?? DEFAULT_MODEL);
   const rawCandidates = [rawModel, ...fallbacks.filter((model) => model !== rawModel)];
@@ -76,7 +77,7 @@ export async function serveChat(context: EmulatorContext, req: IncomingMessage, 
     provider: plan.provider.name,
     keyLabel: account.label,
     streamed,
-    request: body,
+    request: sent,
     headers: attributionHeaders(req),
     scenario: { ...scenario },
     promptTokens: plan.promptTokens,

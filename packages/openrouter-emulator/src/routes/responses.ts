@@ -32,5 +32,5 @@ export async function handleResponses(context: EmulatorContext, req: IncomingMes
     json: (ctx, response, plan, probe, scenario) => respondJson(ctx, response, plan, probe, scenario, responseBodies(request)),
     stream: (ctx, response, plan, probe, scenario) => streamChat(ctx, response, plan, probe, scenario, (id, plan, created) => new ResponseEvents(id, plan, created, request)),
   };
-  await serveChat(context, req, res, account, chat, format);
+  await serveChat(context, req, res, account, chat, format, request);
 }

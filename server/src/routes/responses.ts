@@ -1,0 +1,43 @@
+import type { GatewayContext } from '../gateway/context.js';
+import type { MeteredRoute } from '../gateway/metered-request.js';
+import { estimateChat } from '../gateway/quota-estimate.js';
+import { parseResponsesRequest } from '../gateway/responses-request.js';
+import { completeResponses, estimateViewOf, prepareResponses, type ResponsesRun } from '../gateway/responses.js';
+import { proxyResponsesStream } from '../gateway/responses-stream.js';
+import { headerValue } from '../upstream/openrouter-client.js';
+import { sendJsonText, type PlainHandler } from '../plain-http.js';
+import { meteredHandler, modelFieldOf } from './metered-handler.js';
+
+/**
+ * A Responses API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent,
+ * the estimate is a chat's (its input, and `max_output_tokens` as `max_tokens`), and the answer's `usage`
+ * (`input_tokens`, `output_tokens`, OpenRouter's `cost`) settles it. No stage before forwarding (the response cache,
+ * guardrails) reads it: a feature with guardrails refuses it (`prepareResponses`).
+ */
+export function responsesRoute(context: GatewayContext): MeteredRoute<ResponsesRun> {
+  return {
+    endpoint: 'chat',
+    async plan(req, meter) {
+      meter.requestedModel = modelFieldOf(req.body, '');
+      const request = parseResponsesRequest(req.body);
+      meter.streamed = request.stream === true;
+      const run = await prepareResponses(context, meter.identity, request);
+      meter.feature = run.target.isFeature ? run.target.feature.name : undefined;
+      meter.promptCharacters = run.promptCharacters;
+      return run;
+    },
+    estimate: (run) => estimateChat(context, estimateViewOf(run)),
+    async forward(run, meter, res) {
+      if (meter.streamed) return proxyResponsesStream(context, run, meter, res);
+      const { result: response, raw, headers } = await completeResponses(context, run, meter);
+      // OpenRouter's response is OpenAI's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they came.
+      sendJsonText(res, 200, raw);
+      return { status: 'ok', usage: response.usage, servedModel: response.model, provider: response.provider, generationId: headerValue(headers, 'x-generation-id') ?? response.id };
+    },
+  };
+}
+
+/** `POST /v1/responses`: OpenAI's Responses API, served statelessly through OpenRouter's. */
+export function responsesHandler(context: GatewayContext): PlainHandler {
+  return meteredHandler(context.lifecycle, responsesRoute(context));
+}
