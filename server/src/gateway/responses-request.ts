@@ -48,6 +48,8 @@ export const responsesRequestSchema = z
     session_id: z.string().max(256).nullish(),
     store: z.boolean().nullish(),
     truncation: z.enum(['auto', 'disabled']).nullish(),
+    /** Extra output to include (`reasoning.encrypted_content`, which a stateless conversation hands back next turn). */
+    include: z.array(z.string().max(100)).max(20).nullish(),
   })
   .passthrough();
 

@@ -150,8 +150,9 @@ class ResponsesStream {
     return true;
   }
 
+  /** Once OpenRouter answered 200, a quiet stream (a long time to the first event) keeps the client's connection open. */
   #beat(): void {
-    if (this.#statusKnown && this.#committed && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
+    if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
   }
 
   #write(text: string): void {

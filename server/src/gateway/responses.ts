@@ -100,7 +100,7 @@ export async function prepareResponses(context: GatewayContext, identity: Identi
   if ((feature.guardrails?.length ?? 0) > 0) {
     throw new GatewayError('invalid_request', `The "${feature.name}" feature has guardrails, which the gateway runs on POST /v1/chat/completions; send this conversation there.`, { param: 'model' });
   }
-  const { model: _model, input, instructions, stream: _stream, max_output_tokens: maxOutputTokens, text, tools, tool_choice: toolChoice, user, store: _store, truncation: _truncation, ...asked } = request;
+  const { model: _model, input, instructions, stream: _stream, max_output_tokens: maxOutputTokens, text, tools, tool_choice: toolChoice, user, store: _store, truncation, include, ...asked } = request;
   const items: ResponsesInputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
   const messages = items.map(chatMessageOf);
   const checked = { ...asked, tools, messages };
@@ -137,6 +137,9 @@ export async function prepareResponses(context: GatewayContext, identity: Identi
     if (instructions) body['instructions'] = instructions;
     body['input'] = items;
   }
+  // What the answer carries and how a long input is cut: neither changes what may be billed beyond the estimate.
+  if (include != null) body['include'] = include;
+  if (truncation != null) body['truncation'] = truncation;
   // Nothing is stored upstream: OpenRouter's Responses API is stateless, and the gateway keeps no responses.
   body['store'] = false;
   const searchesPastMaxUses = offersWebSearchTool(body) ? modelSearchingPastMaxUses(servedModelsOf({ target, body })) : undefined;

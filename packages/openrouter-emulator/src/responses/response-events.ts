@@ -1,6 +1,6 @@
 import type { ChatPlan } from '../chat/plan.js';
 import type { StreamEvents } from '../chat/stream.js';
-import { finalStatusOf, functionCallItem, itemIds, messageItem, outputText, reasoningItem, responseObject, responsesUsage } from './response-object.js';
+import { finalStatusOf, functionCallItem, itemIds, messageItem, outputText, reasoningItem, responseErrorCode, responseObject, responsesUsage } from './response-object.js';
 
 /** The item a stream is writing, closed (its `.done` events) when the next begins or the answer ends. */
 type OpenItem =
@@ -139,7 +139,7 @@ export class ResponseEvents implements StreamEvents {
   }
 
   error(code: number | string, message: string): string {
-    const response = this.#response({ status: 'failed', output: [...this.#done], usage: null, error: { code, message } });
+    const response = this.#response({ status: 'failed', output: [...this.#done], usage: null, error: { code: responseErrorCode(code), message } });
     return this.#event('response.failed', { response });
   }
 }

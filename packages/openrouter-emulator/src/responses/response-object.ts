@@ -19,6 +19,12 @@ export function responsesUsage(usage: ChatUsage) {
   };
 }
 
+/**
+ * A failed response's `error.code`: the Responses API names its codes as OpenAI's do (a string), where chat's
+ * envelope carries the HTTP status.
+ */
+export const responseErrorCode = (status: number | string): string => (typeof status === 'string' ? status : status === 429 ? 'rate_limit_exceeded' : status === 408 ? 'timeout' : 'server_error');
+
 /** The ids of a response's output items, derived from its generation id so tests can predict them. */
 export const itemIds = (generation: string) => {
   const suffix = generation.slice(-16);
@@ -62,7 +68,7 @@ export function responseObject(
   plan: ChatPlan,
   request: Record<string, unknown>,
   createdAt: number,
-  state: { status: ResponseStatus; incomplete_details?: { reason: string } | null; output: unknown[]; usage: unknown; error?: { code: number | string; message: string } | null },
+  state: { status: ResponseStatus; incomplete_details?: { reason: string } | null; output: unknown[]; usage: unknown; error?: { code: string; message: string } | null },
 ) {
   const reasoning = isRecord(request['reasoning']) ? request['reasoning'] : null;
   return {

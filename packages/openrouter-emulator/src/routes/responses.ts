@@ -6,7 +6,7 @@ import { authenticateInference, type EmulatorContext } from '../context.js';
 import { readJsonBody } from '../http.js';
 import { chatOfResponsesRequest } from '../responses/chat-of-request.js';
 import { ResponseEvents } from '../responses/response-events.js';
-import { finalStatusOf, outputItemsOf, responseObject, responsesUsage } from '../responses/response-object.js';
+import { finalStatusOf, outputItemsOf, responseErrorCode, responseObject, responsesUsage } from '../responses/response-object.js';
 import { serveChat, type ChatAnswerFormat } from './chat-completions.js';
 
 /** The response objects of a JSON answer: whole, or failed inside a 200 (`error-body`, `error-after`). */
@@ -14,7 +14,7 @@ function responseBodies(request: Record<string, unknown>): JsonAnswerBodies {
   const createdAt = Math.floor(Date.now() / 1000);
   return {
     answer: (id, plan, usage) => responseObject(id, plan, request, createdAt, { ...finalStatusOf(plan), output: outputItemsOf(id, plan), usage: responsesUsage(usage) }),
-    failed: (id, plan, code, message, scenario) => responseObject(id, plan, request, createdAt, { status: 'failed', output: [], usage: null, error: { code: scenario.stringErrorCode ? 'server_error' : code, message } }),
+    failed: (id, plan, code, message) => responseObject(id, plan, request, createdAt, { status: 'failed', output: [], usage: null, error: { code: responseErrorCode(code), message } }),
   };
 }
 
