@@ -30,7 +30,7 @@ export interface ResponseObject {
 }
 
 /** A content part of a Responses message as the chat part the attachment policy and the estimate read. */
-function chatPartOf(part: Record<string, unknown>): Record<string, unknown> {
+function chatPartOf(part: Record<string, unknown>, at: string): Record<string, unknown> {
   switch (part['type']) {
     case 'input_text':
     case 'output_text':
@@ -38,10 +38,10 @@ function chatPartOf(part: Record<string, unknown>): Record<string, unknown> {
     case 'refusal':
       return { type: 'text', text: part['refusal'] };
     case 'input_image':
-      if (part['file_id'] != null || typeof part['image_url'] !== 'string') throw new GatewayError('invalid_parameter', 'input_image: send the image as image_url (a URL or a data URL); stored file ids are not read.', { param: 'image_url' });
+      if (part['file_id'] != null || typeof part['image_url'] !== 'string') throw new GatewayError('invalid_parameter', `${at}.image_url: send the image as a URL or a data URL; stored file ids are not read.`, { param: `${at}.image_url` });
       return { type: 'image_url', image_url: { url: part['image_url'] } };
     case 'input_file': {
-      if (part['file_id'] != null) throw new GatewayError('invalid_parameter', 'input_file: send the file as file_data (a data URL) or file_url; stored file ids are not read.', { param: 'file_id' });
+      if (part['file_id'] != null) throw new GatewayError('invalid_parameter', `${at}.file_id: send the file as file_data (a data URL) or file_url; stored file ids are not read.`, { param: `${at}.file_id` });
       const data = part['file_data'] ?? part['file_url'];
       return { type: 'file', file: { filename: part['filename'], file_data: data } };
     }
@@ -52,11 +52,12 @@ function chatPartOf(part: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** One input item as the chat message it amounts to, for the extension policy and the estimate (never sent). */
-function chatMessageOf(item: ResponsesInputItem): { content?: unknown } {
+function chatMessageOf(item: ResponsesInputItem, index: number): { content?: unknown } {
   // Function calls, their outputs and reasoning handed back are text the estimate counts in the body's JSON.
   if (!('role' in item) || typeof item.role !== 'string') return { content: null };
   const content: unknown = item['content'];
-  return { content: Array.isArray(content) ? content.map((part: unknown) => (isRecord(part) ? chatPartOf(part) : part)) : content };
+  if (!Array.isArray(content)) return { content };
+  return { content: content.map((part: unknown, partIndex) => (isRecord(part) ? chatPartOf(part, `input.${index}.content.${partIndex}`) : part)) };
 }
 
 /** A chat-shaped function tool (a feature's defaults) in the Responses API's flat shape; others as they are. */
@@ -102,7 +103,7 @@ export async function prepareResponses(context: GatewayContext, identity: Identi
   }
   const { model: _model, input, instructions, stream: _stream, max_output_tokens: maxOutputTokens, text, tools, tool_choice: toolChoice, user, store: _store, truncation, include, ...asked } = request;
   const items: ResponsesInputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
-  const messages = items.map(chatMessageOf);
+  const messages = items.map((item, index) => chatMessageOf(item, index));
   const checked = { ...asked, tools, messages };
   let extensions: ReturnType<typeof applyExtensionPolicy>;
   try {

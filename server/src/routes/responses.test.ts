@@ -192,6 +192,18 @@ describe('POST /v1/responses', () => {
     expect(unknownPart.status).toBe(400);
     expect(await unknownPart.json()).toMatchObject({ error: { param: 'input.0.content.0.type' } });
     expect((await post({ model: 'chat', input: 'x', max_output_tokens: 'many' })).status).toBe(400);
+    const storedFile = await post({ model: 'chat', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-123' }] }] });
+    expect(storedFile.status).toBe(400);
+    expect(await storedFile.json()).toMatchObject({ error: { param: 'input.0.content.0.file_id' } });
+  });
+
+  it('judges attachments by the feature\'s policy, as on chat', async () => {
+    const pixel = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const image = await openai.responses.create({ model: 'chat', input: [{ role: 'user', content: [{ type: 'input_text', text: 'what is this?' }, { type: 'input_image', image_url: pixel, detail: 'auto' }] }] });
+    expect(image.status).toBe('completed');
+    const video = await post({ model: 'chat', input: [{ role: 'user', content: [{ type: 'video_url', video_url: { url: 'https://example.com/a.mp4' } }] }] });
+    expect(video.status).toBe(400);
+    expect(await video.json()).toMatchObject({ error: { code: 'parameter_not_allowed', param: 'input.0.content.0' } });
   });
 
   it('refuses a feature with guardrails, which run on chat completions', async () => {
