@@ -10,7 +10,26 @@ const inputItem = z.union([
   z.object({ type: z.literal('function_call'), call_id: z.string(), name: z.string(), arguments: z.string() }).passthrough(),
   z.object({ type: z.literal('function_call_output'), call_id: z.string(), output: z.unknown() }).passthrough(),
   z.object({ type: z.literal('reasoning') }).passthrough(),
-]);
+], { error: 'an input item is a message (role and content), a function_call, a function_call_output or reasoning' });
+
+const inputText = z.string().min(1, 'input must not be empty');
+const inputList = z.array(inputItem).min(1, 'input must hold at least one item').max(10_000);
+
+/**
+ * `input`: a string or a list of items, judged by the one of the two it is, so an item that cannot be read is named by
+ * its place (`input.2`) rather than the whole field refused as neither (a union's error).
+ */
+const promptInput = z.unknown().transform((value, context): z.infer<typeof inputText> | z.infer<typeof inputList> => {
+  const schema = typeof value === 'string' ? inputText : Array.isArray(value) ? inputList : undefined;
+  if (schema === undefined) {
+    context.addIssue({ code: 'custom', message: 'the prompt: a string, or a list of input items (messages, function calls and their outputs)' });
+    return z.NEVER;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 /**
  * A Responses API request as clients send it (OpenAI's shape, plus OpenRouter's extensions); checked once at the
@@ -19,7 +38,7 @@ const inputItem = z.union([
 export const responsesRequestSchema = z
   .object({
     model: z.string().min(1, 'model names a feature (e.g. "chat") or a model id'),
-    input: z.union([z.string().min(1, 'input must not be empty'), z.array(inputItem).min(1, 'input must hold at least one item').max(10_000)]),
+    input: promptInput,
     instructions: z.string().nullish(),
     stream: z.boolean().optional(),
     max_output_tokens: z.number().int().positive().nullish(),

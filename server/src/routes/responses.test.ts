@@ -188,6 +188,12 @@ describe('POST /v1/responses', () => {
   it('refuses a request without input, or with an input item it cannot read, as a 400', async () => {
     const missing = await openai.responses.create({ model: 'chat' } as never).then(() => undefined, (error: unknown) => error);
     expect(missing).toBeInstanceOf(BadRequestError);
+    // Each refusal says what the field takes, not only that it is wrong.
+    expect((missing as BadRequestError).message).toMatch(/input: .*a string, or a list of input items/);
+    const oddItem = await post({ model: 'chat', input: [{ kind: 'note', text: 'x' }] });
+    expect(await oddItem.json()).toMatchObject({ error: { param: 'input.0', message: expect.stringMatching(/a message \(role and content\), a function_call, a function_call_output or reasoning/) } });
+    const notText = await post({ model: 'chat', input: 5 });
+    expect(await notText.json()).toMatchObject({ error: { param: 'input', message: expect.stringMatching(/a string, or a list of input items/) } });
     const unknownPart = await post({ model: 'chat', input: [{ role: 'user', content: [{ type: 'input_hologram', data: 'x' }] }] });
     expect(unknownPart.status).toBe(400);
     expect(await unknownPart.json()).toMatchObject({ error: { param: 'input.0.content.0.type' } });
