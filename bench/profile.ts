@@ -135,7 +135,7 @@ function summarize(profile: CpuProfile, requests: number, top: number, callers?:
 }
 
 /** Maps a profile position in the bundle back to its source file (and line); other URLs stay as they are. */
-function originalSource(url: string, line: number, column: number, maps: Map<string, SourceMap | undefined>): { file: string; line?: number } {
+export function originalSource(url: string, line: number, column: number, maps: Map<string, SourceMap | undefined>): { file: string; line?: number } {
   if (!url.startsWith('file://') || !url.includes('insforge-bench')) return { file: url };
   if (!maps.has(url)) {
     try {
@@ -152,7 +152,8 @@ function originalSource(url: string, line: number, column: number, maps: Map<str
   return { file, ...(entry.originalLine === undefined ? {} : { line: entry.originalLine }) };
 }
 
-function shortPath(file: string): string {
+/** A source file's path from its package or our folder (`undici/lib/…`, `server/src/…`). */
+export function shortPath(file: string): string {
   const packageMatch = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(file);
   if (packageMatch) return `${packageMatch[1]}/${packageMatch[2]}`;
   const ours = /(server\/src\/.*|bench\/.*|packages\/.*)$/.exec(file);
