@@ -114,3 +114,54 @@ describe('CircuitBreakers', () => {
     expect(errors).toHaveLength(2);
   });
 });
+
+describe('circuit breakers on a store in process', () => {
+  it('answer and count at once, without a promise per attempt, and still open a model and its provider', () => {
+    const events: CircuitEvent[] = [];
+    const breakers = new CircuitBreakers({ settings: { failureThreshold: 2, providerFailureThreshold: 3 }, now: () => 5_000, onChange: (event) => events.push(event) });
+    expect(breakers.admits('openai/gpt-4o-mini')).toBe(true);
+    expect(breakers.record('openai/gpt-4o-mini', { ok: true })).toBeUndefined();
+    expect(breakers.record('openai/gpt-4o-mini', serverError())).toBeUndefined();
+    breakers.record('openai/gpt-4o-mini', serverError());
+    expect(breakers.admits('openai/gpt-4o-mini')).toBe(false);
+    // The provider counted three failures of its models: every model of it is skipped.
+    breakers.record('openai/gpt-4o', serverError());
+    expect(breakers.admits('openai/gpt-4o')).toBe(false);
+    expect(breakers.admits('anthropic/claude-sonnet-4')).toBe(true);
+    expect(events.map((event) => `${event.scope}:${event.name}:${event.state}`)).toEqual(['model:openai/gpt-4o-mini:open', 'provider:openai:open']);
+  });
+
+  it('let calls through and report the error when the store throws, whether it answers at once or not', async () => {
+    const errors: unknown[] = [];
+    const failing = (answer: 'throw' | 'reject'): CircuitStore => {
+      const fail = () => {
+        if (answer === 'throw') throw new Error('store down');
+        return Promise.reject(new Error('store down'));
+      };
+      return { admit: fail, failure: fail, success: fail, list: async () => [], close: async () => undefined };
+    };
+    for (const answer of ['throw', 'reject'] as const) {
+      const breakers = new CircuitBreakers({ store: failing(answer), onStoreError: (error) => errors.push(error) });
+      expect(await breakers.admits('openai/gpt-4o-mini')).toBe(true);
+      await breakers.record('openai/gpt-4o-mini', serverError());
+      await breakers.record('openai/gpt-4o-mini', { ok: true });
+    }
+    expect(errors).toHaveLength(6);
+  });
+
+  it('ask a store over the network with promises, the provider after the model', async () => {
+    const asked: string[] = [];
+    const store: CircuitStore = {
+      admit: async (key) => (asked.push(key), key !== 'provider:mistralai'),
+      failure: async () => 'counted',
+      success: async () => false,
+      list: async () => [],
+      close: async () => undefined,
+    };
+    const breakers = new CircuitBreakers({ store });
+    const admitted = breakers.admits('mistralai/mistral-large');
+    expect(admitted).toBeInstanceOf(Promise);
+    expect(await admitted).toBe(false);
+    expect(asked).toEqual(['model:mistralai/mistral-large', 'provider:mistralai']);
+  });
+});
