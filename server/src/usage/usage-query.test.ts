@@ -137,6 +137,21 @@ describe.each(DIALECTS)('usage queries on %s', (dialect) => {
     }
   });
 
+  it('tells which of more requests than one query may name ended', async () => {
+    // 40,000 ids would bind 80,000 parameters in one query: past SQLite's 32,766 and Postgres' 65,535.
+    const unknown = Array.from({ length: 40_000 }, (_, index) => `unknown-${index}`);
+    const note = { project_id: 'p1', endpoint: 'chat', feature: 'chat', user_id: 'u1', client_key_id: null, requested_model: 'chat', streamed: 0, job_id: null, generation_id: null, started_at: DAY_ONE, instance_id: 'i-1', worst_case_usd: 0.02, worst_case_prompt_tokens: 400, worst_case_completion_tokens: 500 } as const;
+    await test.database.db.insertInto('open_requests').values([{ ...note, id: 'held-first' }, { ...note, id: 'held-last' }]).execute();
+    await test.database.db.insertInto('usage_records').values([usageRow({ id: 'ended-middle', cost_usd: 0.003, prompt_tokens: 10, completion_tokens: 20 }), usageRow({ id: 'ended-last', cost_usd: 0.004, prompt_tokens: 30, completion_tokens: 40 })]).execute();
+    try {
+      const ended = await usage.endedRequests(['held-first', ...unknown.slice(0, 20_000), 'ended-middle', ...unknown.slice(20_000), 'held-last', 'ended-last']);
+      expect(Object.fromEntries(ended)).toEqual({ 'held-first': null, 'ended-middle': { tokens: 30, costUsd: 0.003 }, 'held-last': null, 'ended-last': { tokens: 70, costUsd: 0.004 } });
+    } finally {
+      await test.database.db.deleteFrom('open_requests').execute();
+      await test.database.db.deleteFrom('usage_records').where('id', 'in', ['ended-middle', 'ended-last']).execute();
+    }
+  });
+
   it('names a user whose id looks like a client key apart from that key, as the limits do', async () => {
     // A project of its own: the key `k-1` without a user, and a user whose id is `key:k-1`.
     await test.database.db.insertInto('usage_records').values([

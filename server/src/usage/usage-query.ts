@@ -44,6 +44,9 @@ export interface SpentFigures {
   open: OpenRequestFigures[];
 }
 
+/** How many ids one read of `UsageQuery.endedRequests` names. */
+const ENDED_REQUESTS_PER_READ = 500;
+
 type SpentRow = { request_id: string | null; instance_id: string | null; tokens: number | string | null; cost_usd: number | string | null };
 
 /** Adds a row of records (no instance) or a note of a request in flight (its instance's) to `into`. */
@@ -247,22 +250,24 @@ export class UsageQuery {
 
   /**
    * Which of these requests ended, with what each cost as its record holds it (tokens as the limits count them, USD with
-   * its guardrails' calls); `null` for one still in flight (its note is there). One read: a record is written in the
-   * same step that removes its note. A request with neither is left out.
+   * its guardrails' calls); `null` for one still in flight (its note is there). Each id's note and record are read in
+   * one query, as a record is written in the same step that removes its note; the ids are read 500 at a time, as a
+   * database caps the parameters of one query (SQLite 32,766, Postgres 65,535). A request with neither is left out.
    */
   async endedRequests(requestIds: readonly string[]): Promise<Map<string, { tokens: number; costUsd: number } | null>> {
     const ended = new Map<string, { tokens: number; costUsd: number } | null>();
-    if (requestIds.length === 0) return ended;
-    const ids = sql.join(requestIds.map((id) => sql`${id}`));
-    const { rows } = await sql<{ id: string; open: number | string; tokens: number | string | null; cost_usd: number | string | null }>`
-      select id, 1 as open, null as tokens, null as cost_usd from open_requests where id in (${ids})
-      union all
-      select id, 0 as open, prompt_tokens + completion_tokens as tokens, cost_usd + coalesce(guardrail_cost_usd, 0) as cost_usd
-      from usage_records where id in (${ids})`.execute(this.db);
-    // A record wins over a note: a note written late (Postgres writes notes in the next turn) can outlive its record.
-    for (const row of rows) {
-      if (Number(row.open) === 0) ended.set(row.id, { tokens: Number(row.tokens ?? 0), costUsd: Number(row.cost_usd ?? 0) });
-      else if (!ended.has(row.id)) ended.set(row.id, null);
+    for (let start = 0; start < requestIds.length; start += ENDED_REQUESTS_PER_READ) {
+      const ids = sql.join(requestIds.slice(start, start + ENDED_REQUESTS_PER_READ).map((id) => sql`${id}`));
+      const { rows } = await sql<{ id: string; open: number | string; tokens: number | string | null; cost_usd: number | string | null }>`
+        select id, 1 as open, null as tokens, null as cost_usd from open_requests where id in (${ids})
+        union all
+        select id, 0 as open, prompt_tokens + completion_tokens as tokens, cost_usd + coalesce(guardrail_cost_usd, 0) as cost_usd
+        from usage_records where id in (${ids})`.execute(this.db);
+      // A record wins over a note: a note written late (Postgres writes notes in the next turn) can outlive its record.
+      for (const row of rows) {
+        if (Number(row.open) === 0) ended.set(row.id, { tokens: Number(row.tokens ?? 0), costUsd: Number(row.cost_usd ?? 0) });
+        else if (!ended.has(row.id)) ended.set(row.id, null);
+      }
     }
     return ended;
   }
