@@ -77,9 +77,11 @@ describe('rate limits (429)', () => {
 
   it('limits concurrent requests', async () => {
     await setPolicy({ users: { default: { concurrentRequests: 2 }, overrides: {} } });
-    harness.emulator.addRule({ match: { contains: 'slow' }, scenario: 'ttft=400' });
+    // Slow enough to stay in flight while the third is refused; the third is sent once both are admitted and upstream.
+    harness.emulator.addRule({ match: { contains: 'slow' }, scenario: 'ttft=1500' });
     const slow = [chat('slow one'), chat('slow two')];
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const slowRunning = () => harness.emulator.generations({ status: 'running' }).filter((generation) => JSON.stringify(generation.request).includes('slow')).length;
+    await expect.poll(slowRunning).toBe(2);
     const third = await chat('third');
     expect(third.status).toBe(429);
     expect((await errorOf(third)).message).toContain('2 at a time');
