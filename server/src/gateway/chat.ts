@@ -105,17 +105,7 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
   const system = target.feature.systemPrompt;
   const sent = system ? [{ role: 'system', content: system }, ...messages] : messages;
   const body: Record<string, unknown> = { ...params, ...extensions.options, messages: sent };
-  // The web search tool searches as often as the model likes: a bound the estimate can reserve for goes with it, on an
-  // engine that keeps it (every model the chat may land on, fallbacks and routers too, as the estimate prices them).
-  const searchesPastMaxUses = offersWebSearchTool(body) ? modelSearchingPastMaxUses(servedModelsOf({ target, body })) : undefined;
-  boundWebSearches(body, searchesPastMaxUses);
-  const { payloadCharacters, ...attachments } = attachmentFactsOf(messages);
-  // A top-level `cache_control` marks the prompt's last cacheable block: a cache write, as one on a part is.
-  if (body['cache_control'] != null) attachments.writesCache = true;
-  const endUser = identity.userId ?? user ?? undefined;
-  if (endUser) body['user'] = endUser;
-  // Measured once; the base64 of attachments is one byte a character.
-  const json = JSON.stringify(body);
+  const { promptCharacters, promptBytes, attachments } = finishBody(target, body, messages, identity.userId ?? user ?? undefined);
   return {
     identity,
     requestedModel: request.model,
@@ -124,10 +114,31 @@ async function preparedChatFor(context: GatewayContext, identity: Identity, targ
     // OpenRouter's `usage: { include: true }` asks for the same as OpenAI's `stream_options.include_usage`.
     includeUsage: streamOptions?.include_usage === true || request.usage?.include === true,
     startedAt: performance.now(),
-    promptCharacters: json.length - payloadCharacters,
-    promptBytes: Buffer.byteLength(json) - payloadCharacters,
+    promptCharacters,
+    promptBytes,
     attachments,
   };
+}
+
+/**
+ * What every text request's body gets last, whatever its protocol (chat, Responses): the web search tool's bound, the
+ * end user, and the sizes its estimate reads — the length of everything billed as prompt, in characters and UTF-8
+ * bytes, and what its attachments (`parts`: the messages or input items that carry them) may cost.
+ * @example
+ * const { promptBytes, attachments } = finishBody(target, body, messages, identity.userId);
+ */
+export function finishBody(target: Target, body: Record<string, unknown>, parts: readonly unknown[], endUser: string | undefined): Pick<ChatRun, 'promptCharacters' | 'promptBytes' | 'attachments'> {
+  // The web search tool searches as often as the model likes: a bound the estimate can reserve for goes with it, on an
+  // engine that keeps it (every model the request may land on, fallbacks and routers too, as the estimate prices them).
+  const searchesPastMaxUses = offersWebSearchTool(body) ? modelSearchingPastMaxUses(servedModelsOf({ target, body })) : undefined;
+  boundWebSearches(body, searchesPastMaxUses);
+  const { payloadCharacters, ...attachments } = attachmentFactsOf(parts);
+  // A top-level `cache_control` marks the prompt's last cacheable block: a cache write, as one on a part is.
+  if (body['cache_control'] != null) attachments.writesCache = true;
+  if (endUser) body['user'] = endUser;
+  // Measured once; the base64 of attachments is one byte a character.
+  const json = JSON.stringify(body);
+  return { promptCharacters: json.length - payloadCharacters, promptBytes: Buffer.byteLength(json) - payloadCharacters, attachments };
 }
 
 /**

@@ -153,7 +153,7 @@ describe('circuit breakers on a store in process', () => {
     const asked: string[] = [];
     const store: CircuitStore = {
       admit: async (key) => (asked.push(key), key !== 'provider:mistralai'),
-      failure: async () => 'counted',
+      failure: async () => 'counted' as const,
       success: async () => false,
       list: async () => [],
       close: async () => undefined,

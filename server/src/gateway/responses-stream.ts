@@ -1,14 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders, untilDrained } from '../plain-http.js';
-import { toTransportError } from '../upstream/openrouter-client.js';
 import type { SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
 import type { ResponsesRun } from './responses.js';
-import { SSE_HEADERS, type UpstreamChunk } from './stream-proxy.js';
+import { midAnswerFailure, SSE_HEADERS, type UpstreamChunk } from './stream-proxy.js';
 
 /** The events that end a Responses stream with its whole response (and its usage). */
 const TERMINAL = new Set(['response.completed', 'response.incomplete']);
@@ -94,11 +93,7 @@ class ResponsesStream {
         }
       }
     } catch (error) {
-      if (!signal.aborted) {
-        this.#failure = toTransportError(error).kind === 'timeout'
-          ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
-          : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
-      }
+      if (!signal.aborted) this.#failure = midAnswerFailure(error);
     } finally {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);

@@ -1,13 +1,11 @@
 import type { Identity } from '../auth/identity.js';
 import { GatewayError, renameParam } from '../errors.js';
 import { isRecord } from '../records.js';
-import { attachmentFactsOf, boundWebSearches, offersWebSearchTool } from './attachment-estimate.js';
-import type { ChatRun } from './chat.js';
-import { checkClientModels, clientModelsOf, servedModelsOf } from './client-models.js';
+import { finishBody, type ChatRun } from './chat.js';
+import { checkClientModels, clientModelsOf } from './client-models.js';
 import type { GatewayContext } from './context.js';
 import { applyExtensionPolicy } from './extension-policy.js';
 import type { MeteredRequest } from './metered-request.js';
-import { modelSearchingPastMaxUses } from './model-facts.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget } from './resolve-target.js';
 import type { ResponsesInputItem, ResponsesRequest } from './responses-request.js';
@@ -143,13 +141,7 @@ export async function prepareResponses(context: GatewayContext, identity: Identi
   if (truncation != null) body['truncation'] = truncation;
   // Nothing is stored upstream: OpenRouter's Responses API is stateless, and the gateway keeps no responses.
   body['store'] = false;
-  const searchesPastMaxUses = offersWebSearchTool(body) ? modelSearchingPastMaxUses(servedModelsOf({ target, body })) : undefined;
-  boundWebSearches(body, searchesPastMaxUses);
-  const { payloadCharacters, ...attachments } = attachmentFactsOf(messages);
-  if (body['cache_control'] != null) attachments.writesCache = true;
-  const endUser = identity.userId ?? user ?? undefined;
-  if (endUser) body['user'] = endUser;
-  const json = JSON.stringify(body);
+  const { promptCharacters, promptBytes, attachments } = finishBody(target, body, messages, identity.userId ?? user ?? undefined);
   const apiKey = await context.upstreamKey(identity.projectId);
   return {
     identity,
@@ -157,8 +149,8 @@ export async function prepareResponses(context: GatewayContext, identity: Identi
     target,
     body,
     startedAt: performance.now(),
-    promptCharacters: json.length - payloadCharacters,
-    promptBytes: Buffer.byteLength(json) - payloadCharacters,
+    promptCharacters,
+    promptBytes,
     attachments,
     apiKey,
   };

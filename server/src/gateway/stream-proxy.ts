@@ -137,11 +137,7 @@ class ChatStream {
     } catch (error) {
       // A tap refused the answer (an output guardrail): the stream ends with its error.
       if (error instanceof GatewayError) this.#failure = error;
-      else if (!signal.aborted) {
-        this.#failure = toTransportError(error).kind === 'timeout'
-          ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
-          : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
-      }
+      else if (!signal.aborted) this.#failure = midAnswerFailure(error);
     } finally {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);
@@ -351,6 +347,16 @@ class PlainRuns implements RawEvents {
   caughtUp(): Promise<void> | undefined {
     return this.stream.clientCaughtUp();
   }
+}
+
+/**
+ * What a stream that broke while reading the upstream's answer ends with: a stall past the between-chunks timeout, or a
+ * dropped connection (chat and Responses streams alike).
+ */
+export function midAnswerFailure(error: unknown): GatewayError {
+  return toTransportError(error).kind === 'timeout'
+    ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
+    : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
 }
 
 /**
