@@ -24,14 +24,11 @@ export type FailureEffect = 'counted' | 'opened' | 'reopened' | 'none';
  * method is one atomic step; `key` is `model:<id>` or `provider:<name>`.
  */
 export interface CircuitStore {
-  /**
-   * Whether a call may go through now; in half-open, the first caller becomes the probe (for `probeMs`) and the rest
-   * wait. A store in process answers at once (a value), one over the network with a promise; so do the two below.
-   */
-  admit(key: string, now: number, probeMs: number): boolean | Promise<boolean>;
-  failure(key: string, now: number, threshold: number, openMs: number): FailureEffect | Promise<FailureEffect>;
+  /** Whether a call may go through now; in half-open, the first caller becomes the probe (for `probeMs`) and the rest wait. */
+  admit(key: string, now: number, probeMs: number): Promise<boolean>;
+  failure(key: string, now: number, threshold: number, openMs: number): Promise<FailureEffect>;
   /** A success closes a half-open circuit (`true` when it did) and resets the count of failures. */
-  success(key: string, now: number): boolean | Promise<boolean>;
+  success(key: string, now: number): Promise<boolean>;
   /** Every circuit that has failed since the store started, with its record. */
   list(): Promise<Array<{ key: string; record: CircuitRecord }>>;
   close(): Promise<void>;
@@ -49,7 +46,7 @@ export function circuitStateOf(record: CircuitRecord, now: number): CircuitState
 export class MemoryCircuitStore implements CircuitStore {
   readonly #circuits = new Map<string, CircuitRecord>();
 
-  admit(key: string, now: number, probeMs: number): boolean {
+  async admit(key: string, now: number, probeMs: number): Promise<boolean> {
     const record = this.#circuits.get(key);
     if (!record || record.openUntil === 0) return true;
     if (now < record.openUntil || now < record.probeUntil) return false;
@@ -57,7 +54,7 @@ export class MemoryCircuitStore implements CircuitStore {
     return true;
   }
 
-  failure(key: string, now: number, threshold: number, openMs: number): FailureEffect {
+  async failure(key: string, now: number, threshold: number, openMs: number): Promise<FailureEffect> {
     const record = this.#circuits.get(key) ?? { ...CLOSED };
     this.#circuits.set(key, record);
     if (record.openUntil > 0) {
@@ -72,7 +69,7 @@ export class MemoryCircuitStore implements CircuitStore {
     return 'opened';
   }
 
-  success(key: string, now: number): boolean {
+  async success(key: string, now: number): Promise<boolean> {
     const record = this.#circuits.get(key);
     if (!record) return false;
     record.failures = 0;
@@ -99,16 +96,6 @@ export interface CircuitSettings {
   /** How long one probe holds a half-open circuit before another caller may probe. Default 60 s. */
   probeMs: number;
 }
-
-/** A model's circuit keys in a store, and its provider's name. */
-interface CircuitKeys {
-  model: string;
-  provider: string | undefined;
-  providerName: string | undefined;
-}
-
-/** How many models' circuit keys `CircuitBreakers` keeps made; past it, they are made again. */
-const KEYS_REMEMBERED = 1_000;
 
 export const DEFAULT_CIRCUIT_SETTINGS: CircuitSettings = { failureThreshold: 5, providerFailureThreshold: 15, openMs: 30_000, probeMs: 60_000 };
 
@@ -167,7 +154,6 @@ export class CircuitBreakers {
   readonly settings: CircuitSettings;
   readonly #store: CircuitStore;
   readonly #now: () => number;
-  readonly #keys = new Map<string, CircuitKeys>();
 
   constructor(private readonly options: CircuitBreakersOptions = {}) {
     this.settings = { ...DEFAULT_CIRCUIT_SETTINGS, ...options.settings };
@@ -175,68 +161,40 @@ export class CircuitBreakers {
     this.#now = options.now ?? Date.now;
   }
 
-  /**
-   * Whether `model` may be called now: its own circuit and its provider's must let it through. A value when the store
-   * answers at once (in process: no promise per request), else a promise.
-   */
-  admits(model: string): boolean | Promise<boolean> {
-    const { model: modelKey, provider: providerKey } = this.#keysOf(model);
+  /** Whether `model` may be called now: its own circuit and its provider's must let it through. */
+  async admits(model: string): Promise<boolean> {
     const now = this.#now();
     try {
-      const own = this.#store.admit(modelKey, now, this.settings.probeMs);
-      if (own instanceof Promise) return own.then((admitted) => admitted && (providerKey === undefined || this.#store.admit(providerKey, now, this.settings.probeMs))).catch((error: unknown) => this.#admitOnError(error));
-      if (!own || providerKey === undefined) return own;
-      const provider = this.#store.admit(providerKey, now, this.settings.probeMs);
-      return provider instanceof Promise ? provider.catch((error: unknown) => this.#admitOnError(error)) : provider;
+      if (!(await this.#store.admit(`model:${model}`, now, this.settings.probeMs))) return false;
+      const provider = providerOfModel(model);
+      return provider === undefined || (await this.#store.admit(`provider:${provider}`, now, this.settings.probeMs));
     } catch (error) {
-      return this.#admitOnError(error);
+      this.options.onStoreError?.(error);
+      return true;
     }
   }
 
-  /** A store that fails lets calls through (a circuit breaker must never be what stops traffic). */
-  #admitOnError(error: unknown): boolean {
-    this.options.onStoreError?.(error);
-    return true;
-  }
-
-  /** Counts how a call to `model` ended; settled at once with a store in process. */
-  record(model: string, outcome: AttemptOutcome): void | Promise<void> {
+  /** Counts how a call to `model` ended. */
+  async record(model: string, outcome: AttemptOutcome): Promise<void> {
     if (outcome.aborted) return;
     if (!outcome.ok && (!outcome.failure || !countsAgainstCircuit(outcome.failure))) return;
-    const keys = this.#keysOf(model);
+    const provider = providerOfModel(model);
+    const circuits: Array<[CircuitEvent['scope'], string, number]> = [['model', model, this.settings.failureThreshold]];
+    if (provider !== undefined) circuits.push(['provider', provider, this.settings.providerFailureThreshold]);
     const now = this.#now();
-    const one = (key: string, name: string, scope: CircuitEvent['scope'], threshold: number): void | Promise<void> => {
-      if (outcome.ok) {
-        const closed = this.#store.success(key, now);
-        const closedNow = (done: boolean) => void (done && this.#emit({ scope, name, state: 'closed', at: new Date(now) }));
-        return closed instanceof Promise ? closed.then(closedNow) : closedNow(closed);
-      }
-      const effect = this.#store.failure(key, now, threshold, this.settings.openMs);
-      const opened = (done: FailureEffect) => void ((done === 'opened' || done === 'reopened') && this.#emit({ scope, name, state: 'open', at: new Date(now) }));
-      return effect instanceof Promise ? effect.then(opened) : opened(effect);
-    };
     try {
-      const first = one(keys.model, model, 'model', this.settings.failureThreshold);
-      const providerName = keys.providerName;
-      const second = () => (keys.provider === undefined || providerName === undefined ? undefined : one(keys.provider, providerName, 'provider', this.settings.providerFailureThreshold));
-      if (first instanceof Promise) return first.then(second).then(undefined, (error: unknown) => this.options.onStoreError?.(error));
-      const last = second();
-      if (last instanceof Promise) return last.catch((error: unknown) => this.options.onStoreError?.(error));
+      for (const [scope, name, threshold] of circuits) {
+        const key = `${scope}:${name}`;
+        if (outcome.ok) {
+          if (await this.#store.success(key, now)) this.#emit({ scope, name, state: 'closed', at: new Date(now) });
+        } else {
+          const effect = await this.#store.failure(key, now, threshold, this.settings.openMs);
+          if (effect === 'opened' || effect === 'reopened') this.#emit({ scope, name, state: 'open', at: new Date(now) });
+        }
+      }
     } catch (error) {
       this.options.onStoreError?.(error);
     }
-  }
-
-  /** A model's circuit keys, made once per model (a bounded memory: ids a client names when raw models are allowed). */
-  #keysOf(model: string): CircuitKeys {
-    let keys = this.#keys.get(model);
-    if (keys === undefined) {
-      const provider = providerOfModel(model);
-      keys = { model: `model:${model}`, provider: provider === undefined ? undefined : `provider:${provider}`, providerName: provider };
-      if (this.#keys.size >= KEYS_REMEMBERED) this.#keys.clear();
-      this.#keys.set(model, keys);
-    }
-    return keys;
   }
 
   /** The attempt observer `withFallbacks` takes: skips models whose circuit is open and counts each attempt. */

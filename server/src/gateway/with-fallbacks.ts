@@ -67,9 +67,7 @@ export async function withFallbacks<T>(
       if (prepared) await prepared;
       // Cancelled before this attempt left (during the stages before it, its preparation or the backoff): it is not sent.
       signal.throwIfAborted();
-      // A store in process answers at once: no promise to wait for on each attempt.
-      const admitted = observer.admits?.(model) ?? true;
-      if (!(admitted instanceof Promise ? await admitted : admitted)) {
+      if (observer.admits && !(await observer.admits(model))) {
         skipped = true;
         break;
       }

@@ -135,9 +135,8 @@ export class GatewayOperations {
       // Either shape in one literal: a spread of the optional `admits` gave each request a hidden class of its own.
       attempts: breakers
         ? {
-            admits: (model: string) => {
-              const admitted = breakers.admits(model);
-              if (admitted instanceof Promise) return admitted.then((answer) => (answer || trace.skipped(model), answer));
+            admits: async (model: string) => {
+              const admitted = await breakers.admits(model);
               if (!admitted) trace.skipped(model);
               return admitted;
             },
