@@ -46,27 +46,33 @@ const cases = [
   { setting: 'a right-to-left page, the wrapper without a dir', pageDirection: 'rtl', wrapperDirection: undefined, app: 'rtl' },
 ] as const;
 
-for (const { setting, pageDirection, wrapperDirection, app } of cases) {
-  it(`in ${setting}, the version arrows point the way the nearest dir (${app}) reads`, async ({ onTestFinished }) => {
-    const page = await openStory('chatpanel--conversation', { test: { onTestFinished } });
-    await page.getByRole('group', { name: 'Versions' }).waitFor();
+// One page per story, its directions set case after case (each page costs seconds to open in Chromium).
+it('points the version arrows the way the nearest dir reads: an ltr wrapper in an rtl page, an rtl wrapper in an ltr page, an rtl page', async ({ onTestFinished }) => {
+  const page = await openStory('chatpanel--conversation', { test: { onTestFinished } });
+  await page.getByRole('group', { name: 'Versions' }).waitFor();
+  for (const { setting, pageDirection, wrapperDirection, app } of cases) {
     await setDirections(page, pageDirection, wrapperDirection);
     // "Previous" sits where the text starts, and points there.
     const expected = app === 'ltr' ? { 'Previous version': 'left', 'Next version': 'right' } : { 'Previous version': 'right', 'Next version': 'left' };
-    await expect.poll(() => pointing(page)).toEqual(expected);
-  });
+    await expect.poll(() => pointing(page), { message: setting }).toEqual(expected);
+  }
+});
 
-  it(`in ${setting}, a closed reasoning block or tool call points its chevron the way the nearest dir (${app}) reads`, async ({ onTestFinished }) => {
-    const page = await openStory('chatpanel--message-parts', { test: { onTestFinished } });
-    await page.getByRole('button', { name: /^Thought for/ }).waitFor();
+it('points a closed reasoning block\'s or tool call\'s chevron the way the nearest dir reads, in the same three settings', async ({ onTestFinished }) => {
+  const page = await openStory('chatpanel--message-parts', { test: { onTestFinished } });
+  await page.getByRole('button', { name: /^Thought for/ }).waitFor();
+  for (const { setting, pageDirection, wrapperDirection, app } of cases) {
     await setDirections(page, pageDirection, wrapperDirection);
     // Closed, a chevron points the way the line runs: right in a left-to-right app, left in a right-to-left one.
     const way = app === 'ltr' ? 'right' : 'left';
     await expect
-      .poll(async () => {
-        const shown = await pointing(page);
-        return { closed: Object.keys(shown).length, ways: [...new Set(Object.values(shown))] };
-      })
+      .poll(
+        async () => {
+          const shown = await pointing(page);
+          return { closed: Object.keys(shown).length, ways: [...new Set(Object.values(shown))] };
+        },
+        { message: setting },
+      )
       .toEqual({ closed: 3, ways: [way] });
-  });
-}
+  }
+});
