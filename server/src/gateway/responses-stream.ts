@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
+import type { GatewayError} from '../errors.js';
+import { redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders, untilDrained } from '../plain-http.js';
 import type { SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -7,7 +8,7 @@ import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
 import type { ResponsesRun } from './responses.js';
-import { midAnswerFailure, SSE_HEADERS, type UpstreamChunk } from './stream-proxy.js';
+import { midAnswerFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
 
 /** The events that end a Responses stream with its whole response (and its usage). */
 const TERMINAL = new Set(['response.completed', 'response.incomplete']);
@@ -98,12 +99,9 @@ class ResponsesStream {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);
     }
-    if (signal.aborted) {
-      const ended = this.meter.abortError();
-      if (!ended) return this.#result('cancelled', opened.generationId);
-      this.#failure = ended;
-    }
-    if (!this.#failure && !this.#complete) this.#failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
+    const ending = streamEnding(this.meter, this.#failure, this.#complete);
+    if (ending === 'cancelled') return this.#result('cancelled', opened.generationId);
+    this.#failure = ending;
     if (this.#failure) this.#fail(this.#failure);
     else this.res.end();
     return this.#result(this.#failure ? 'error' : 'ok', opened.generationId, this.#failure);

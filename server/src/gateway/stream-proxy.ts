@@ -142,12 +142,9 @@ class ChatStream {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);
     }
-    if (signal.aborted) {
-      const ended = this.meter.abortError();
-      if (!ended) return this.#result('cancelled', opened.generationId);
-      this.#failure = ended;
-    }
-    if (!this.#failure && !this.#sawDone) this.#failure = new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
+    const ending = streamEnding(this.meter, this.#failure, this.#sawDone);
+    if (ending === 'cancelled') return this.#result('cancelled', opened.generationId);
+    this.#failure = ending;
     if (this.#failure) this.#fail(this.#failure);
     else this.#end(this.format.end(this.#summary));
     return this.#result(this.#failure ? 'error' : 'ok', opened.generationId, this.#failure);
@@ -347,6 +344,17 @@ class PlainRuns implements RawEvents {
   caughtUp(): Promise<void> | undefined {
     return this.stream.clientCaughtUp();
   }
+}
+
+/**
+ * How a stream ended once the upstream's answer stopped being read: `cancelled` (its client left), the error it ends
+ * with (the gateway ended it, a failure met while reading, or an answer that never came to its end), or nothing (it is
+ * complete). Chat and Responses streams alike.
+ */
+export function streamEnding(meter: MeteredRequest, failure: GatewayError | undefined, complete: boolean): 'cancelled' | GatewayError | undefined {
+  if (meter.signal.aborted) return meter.abortError() ?? 'cancelled';
+  if (failure || complete) return failure;
+  return new GatewayError('upstream_stream_truncated', 'The model provider ended the answer without finishing it.');
 }
 
 /**
