@@ -273,6 +273,29 @@ describe('the file store routes', () => {
   });
 });
 
+/** The signed-in caller of the file routes `serveFile` serves, and the owner of its files. */
+const identity: Identity = { projectId: 'p1', userId: 'u1', role: 'user' };
+const owner: FileOwner = { projectId: 'p1', owner: 'user:u1' };
+
+/**
+ * The file routes alone in an app, as the gateway mounts them (signed URLs first, then the routes of the signed-in
+ * caller `identity`), and file `id`'s two URLs on it.
+ */
+async function serveFile(files: GatewayFiles, id: string): Promise<{ server: Server; signedInUrl: string; signedUrl: string }> {
+  const server = express()
+    .use(signedFilesRouter(files))
+    .use((_req, res, next) => {
+      res.locals['identity'] = identity;
+      next();
+    })
+    .use(filesRouter(files))
+    .use(gatewayErrorHandler(() => undefined))
+    .listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, signedInUrl: `${base}/api/ai/files/${id}`, signedUrl: files.signedUrl(owner, id, base) };
+}
+
 /** A raw request, so nothing (fetch) fixes up what the test sends: the path goes as written. */
 function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<{ status: number; body: string }> {
   const base = new URL(harness.url);
@@ -379,8 +402,6 @@ class CountingFileStore extends SqlFileStore {
 
 describe('file answers and the sending budget', () => {
   const MAX_SENDING_BYTES = 1_000_000;
-  const identity: Identity = { projectId: 'p1', userId: 'u1', role: 'user' };
-  const owner: FileOwner = { projectId: 'p1', owner: 'user:u1' };
   const bytes = randomBytes(400_000);
   let stores: GatewayStores;
   let store: CountingFileStore;
@@ -394,19 +415,7 @@ describe('file answers and the sending budget', () => {
     store = new CountingFileStore(stores.database.db, { limits: { maxFileBytes: 1_000_000, maxBytesPerOwner: 5_000_000 } });
     files = new GatewayFiles(store, new FileUrlSigner([randomBytes(32)]), undefined, MAX_SENDING_BYTES);
     const { id } = await store.put(owner, { bytes, mediaType: 'audio/wav' }, UPLOAD_HOLDER);
-    server = express()
-      .use(signedFilesRouter(files))
-      .use((_req, res, next) => {
-        res.locals['identity'] = identity;
-        next();
-      })
-      .use(filesRouter(files))
-      .use(gatewayErrorHandler(() => undefined))
-      .listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    signedInUrl = `${base}/api/ai/files/${id}`;
-    signedUrl = files.signedUrl(owner, id, base);
+    ({ server, signedInUrl, signedUrl } = await serveFile(files, id));
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
@@ -485,8 +494,6 @@ describe('file answers and the sending budget', () => {
 });
 
 describe('a file whose bytes are gone from the storage folder', () => {
-  const identity: Identity = { projectId: 'p1', userId: 'u1', role: 'user' };
-  const owner: FileOwner = { projectId: 'p1', owner: 'user:u1' };
   let directory: string;
   let stores: GatewayStores;
   let store: CountingFileStore;
@@ -500,19 +507,7 @@ describe('a file whose bytes are gone from the storage folder', () => {
     store = new CountingFileStore(stores.database.db, { folder: new FolderBytes(directory) });
     const files = new GatewayFiles(store, new FileUrlSigner([randomBytes(32)]), undefined);
     const { id } = await store.put(owner, { bytes: PNG, mediaType: 'image/png' }, UPLOAD_HOLDER);
-    server = express()
-      .use(signedFilesRouter(files))
-      .use((_req, res, next) => {
-        res.locals['identity'] = identity;
-        next();
-      })
-      .use(filesRouter(files))
-      .use(gatewayErrorHandler(() => undefined))
-      .listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    signedInUrl = `${base}/api/ai/files/${id}`;
-    signedUrl = files.signedUrl(owner, id, base);
+    ({ server, signedInUrl, signedUrl } = await serveFile(files, id));
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
