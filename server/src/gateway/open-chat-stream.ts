@@ -23,8 +23,8 @@ export interface OpenedStream {
 
 /** What the reader of a stream (a client's route, a job item) does at each step of opening it. */
 export interface StreamOpening {
-  /** The API the stream is asked of: chat (the default), or the Responses API, whose events are typed. */
-  path?: '/chat/completions' | '/responses';
+  /** The API the stream is asked of: chat (the default), or the Responses or Messages API, whose events are typed. */
+  path?: '/chat/completions' | '/responses' | '/messages';
   /** The runs of plain events `readSseBatches` forwards as they came (a route's); absent, every event is an item. */
   raw?: RawEvents | undefined;
   /** Right before each attempt leaves, awaited: from here OpenRouter may bill it (a job item stores that it was sent). */

@@ -1,0 +1,192 @@
+import type { ServerResponse } from 'node:http';
+import type { GatewayError } from '../errors.js';
+import { redactedError, sendGatewayError, toGatewayError } from '../errors.js';
+import { setHeaders, untilDrained } from '../plain-http.js';
+import type { SseItem } from '../upstream/sse-events.js';
+import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
+import type { ChatRun } from './chat.js';
+import type { GatewayContext } from './context.js';
+import type { ForwardResult, MeteredRequest } from './metered-request.js';
+import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
+import { midAnswerFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
+
+/** What one event of a typed stream says, read before it is forwarded. */
+export interface TypedEventFacts {
+  /** Answer text it carries (counted for an estimate when no usage arrives, and for the time to the first token). */
+  text?: string | undefined;
+  /** True when it completes the answer: nothing after it is read. */
+  terminal?: boolean;
+}
+
+/**
+ * What differs between the APIs whose streams are typed SSE events (`event: <type>` and its JSON), the Responses API's
+ * and the Messages API's: the path, what an event says, and how the gateway's own failure is written. One per stream.
+ */
+export interface TypedEventReader {
+  readonly path: '/responses' | '/messages';
+  /** Reads one event before it is forwarded, keeping what it says of the answer (usage, model, provider). */
+  read(event: UpstreamChunk, type: string | undefined): TypedEventFacts;
+  /** What the answer said of itself so far. */
+  summary(): { usage: unknown; model: string | undefined; provider: string | undefined };
+  /** The API's error event for a failure once the stream is committed (its message already redacted). */
+  errorEvent(error: GatewayError): string;
+  /** The error body of a failure before anything was sent, with its real status (absent: the OpenAI error body). */
+  errorBody?(error: GatewayError): unknown;
+}
+
+/**
+ * Streams a request of an API with typed events from OpenRouter to the client, each event forwarded as it came. Until
+ * the first event, upstream failures are retried and fall back to the next model, and a refusal is answered with its
+ * real status; afterwards nothing is retried. The stream is complete at the event the reader calls terminal, whose
+ * usage settles the request; an upstream error event, a stall or a connection that ends before it becomes the API's
+ * own error event, so no stream ends looking like success when it was not. A client that hangs up aborts the upstream
+ * request at once; a deadline or a shutdown ends the stream with an error event. Upstream keep-alives are dropped; the
+ * gateway's own heartbeats keep a quiet connection open.
+ */
+export function proxyTypedEventStream(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'apiKey' | 'startedAt'>, meter: MeteredRequest, res: ServerResponse, reader: TypedEventReader): Promise<ForwardResult> {
+  return new TypedEventStream(context, run, meter, res, reader).proxy();
+}
+
+class TypedEventStream {
+  #committed = false;
+  #statusKnown = false;
+  #lastWrite = performance.now();
+  #timeToFirstTokenMs: number | undefined;
+  #forwardedCharacters = 0;
+  #latestGenerationId: string | undefined;
+  #complete = false;
+  #failure: GatewayError | undefined;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly context: GatewayContext,
+    private readonly run: Pick<ChatRun, 'target' | 'body' | 'apiKey' | 'startedAt'>,
+    private readonly meter: MeteredRequest,
+    private readonly res: ServerResponse,
+    private readonly reader: TypedEventReader,
+  ) {
+    this.#heartbeat = setInterval(() => this.#beat(), context.heartbeatMs);
+  }
+
+  async proxy(): Promise<ForwardResult> {
+    const { signal } = this.meter;
+    let opened: OpenedStream;
+    try {
+      opened = await openChatStream(this.context, this.run, this.meter, {
+        path: this.reader.path,
+        answered: (generationId) => {
+          this.#statusKnown = true;
+          this.#latestGenerationId = generationId;
+        },
+        abandoned: () => {
+          this.#latestGenerationId = undefined;
+        },
+      });
+    } catch (error) {
+      clearInterval(this.#heartbeat);
+      if (signal.aborted) {
+        const ended = this.meter.abortError();
+        if (ended) this.#fail(ended);
+        return this.#result(ended ? 'error' : 'cancelled', this.#latestGenerationId, ended);
+      }
+      const failure = toGatewayError(error);
+      this.#fail(failure);
+      return this.#result('error', undefined, failure);
+    }
+    // Answered 200 with a first event: nothing is retried from here, so the prompt is not needed again.
+    this.run.body = {};
+    try {
+      const { first, rest } = opened;
+      opened.first = undefined;
+      opened.rest = [];
+      let going = first ? this.#forward(first.chunk, first.raw, undefined) : false;
+      if (going) going = this.#forwardBatch(rest);
+      if (going) {
+        for await (const batch of opened.batches) {
+          if (!this.#forwardBatch(batch)) break;
+          const backlog = untilDrained(this.res, signal);
+          if (backlog) await backlog;
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) this.#failure = midAnswerFailure(error);
+    } finally {
+      clearInterval(this.#heartbeat);
+      await opened.batches.return(undefined);
+    }
+    const ending = streamEnding(this.meter, this.#failure, this.#complete);
+    if (ending === 'cancelled') return this.#result('cancelled', opened.generationId);
+    this.#failure = ending;
+    if (this.#failure) this.#fail(this.#failure);
+    else this.res.end();
+    return this.#result(this.#failure ? 'error' : 'ok', opened.generationId, this.#failure);
+  }
+
+  /** Forwards one batch of items; false once the stream is over (its terminal event, `[DONE]` or an error). */
+  #forwardBatch(items: SseItem[]): boolean {
+    for (const item of items) {
+      if (item.kind === 'comment') continue;
+      if (item.data === '[DONE]') return false;
+      if (!this.#forward(JSON.parse(item.data) as UpstreamChunk, item.data, item.event)) return false;
+    }
+    return true;
+  }
+
+  /** Forwards one event; false once the stream is over. */
+  #forward(event: UpstreamChunk, raw: string, name: string | undefined): boolean {
+    const error = streamErrorOf(event);
+    if (error) {
+      this.#failure = classifyUpstreamError(statusOfErrorCode(error.code), error).error;
+      return false;
+    }
+    const type = typeof event['type'] === 'string' ? event['type'] : name;
+    const facts = this.reader.read(event, type);
+    if (facts.text !== undefined) {
+      this.#forwardedCharacters += facts.text.length;
+      this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
+    }
+    const data = raw.includes('\n') ? JSON.stringify(event) : raw;
+    this.#write(`${type === undefined ? '' : `event: ${type}\n`}data: ${data}\n\n`);
+    if (facts.terminal) {
+      this.#complete = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Once OpenRouter answered 200, a quiet stream (a long time to the first event) keeps the client's connection open. */
+  #beat(): void {
+    if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
+  }
+
+  #write(text: string): void {
+    if (!this.#committed) {
+      this.#committed = true;
+      this.res.statusCode = 200;
+      setHeaders(this.res, SSE_HEADERS);
+    }
+    this.#lastWrite = performance.now();
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.write(text);
+  }
+
+  /** Ends the response with an error: the API's error event once committed, else the real status. */
+  #fail(error: GatewayError): void {
+    const safe = redactedError(error, this.context.redact);
+    if (!this.#committed) return sendGatewayError(this.res, safe, this.reader.errorBody?.(safe) ?? safe.toBody());
+    if (!this.res.writableEnded && !this.res.destroyed) this.res.end(this.reader.errorEvent(safe));
+  }
+
+  #result(status: ForwardResult['status'], generationId: string | undefined, error?: GatewayError): ForwardResult {
+    const { usage, model, provider } = this.reader.summary();
+    return {
+      status,
+      usage,
+      servedModel: model,
+      provider,
+      generationId,
+      timeToFirstTokenMs: this.#timeToFirstTokenMs,
+      completionCharacters: this.#forwardedCharacters,
+      ...(error ? { errorCode: error.code } : {}),
+    };
+  }
+}
