@@ -11,6 +11,7 @@ import { handleChatCompletions } from './routes/chat-completions.js';
 import { addRule, handleControl, type RuleInput } from './routes/control.js';
 import { handleEmbeddings } from './routes/embeddings.js';
 import { handleImages } from './routes/images.js';
+import { handleMessages } from './routes/messages.js';
 import { handleResponses } from './routes/responses.js';
 import { handleModelEndpoints, handleModels, handleModelsCount, handleUserModels } from './routes/models.js';
 import { parseScenario, type Scenario } from './scenario.js';
@@ -112,6 +113,7 @@ async function route(context: EmulatorContext, req: IncomingMessage, res: Server
   const get = method === 'GET';
   if (post && endpoint === '/chat/completions') return handleChatCompletions(context, req, res);
   if (post && endpoint === '/responses') return handleResponses(context, req, res);
+  if (post && endpoint === '/messages') return handleMessages(context, req, res);
   if (post && endpoint === '/embeddings') return handleEmbeddings(context, req, res);
   if (post && endpoint === '/images') return handleImages(context, req, res);
   if (get && endpoint === '/models') return handleModels(context, res, url.searchParams, 'chat');
