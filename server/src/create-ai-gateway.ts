@@ -28,6 +28,7 @@ import type { PlainHandler } from './plain-http.js';
 import type { RawModelPolicy } from './gateway/resolve-target.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './gateway/with-fallbacks.js';
 import { chatCompletionsHandler } from './routes/chat-completions.js';
+import { messagesErrorBody, messagesHandler } from './routes/messages.js';
 import { responsesHandler } from './routes/responses.js';
 import { embeddingsHandler } from './routes/embeddings.js';
 import { gatewayReadinessChecks, healthRouter } from './routes/health.js';
@@ -672,6 +673,7 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
     ['/v1/chat/completions', 'chat', hotRoutes['POST /v1/chat/completions']],
     ['/v1/embeddings', 'embeddings', hotRoutes['POST /v1/embeddings']],
     ['/v1/responses', 'chat', responsesHandler(context)],
+    ['/v1/messages', 'chat', messagesHandler(context)],
     ['/v1/images/generations', 'images', imageGenerationHandler(context, openAIImageProtocol, generatedImageStore(files))],
     ['/api/ai/chat/completion', 'chat', insforgeChatHandler(context)],
     ['/api/ai/image/generation', 'images', insforgeImageHandler(context)],
@@ -696,9 +698,10 @@ function openGateway(options: AiGatewayOptions, { serving }: { serving: boolean 
   router.use((req) => {
     // The Responses API is served statelessly (POST /v1/responses): nothing is stored to fetch, cancel or delete.
     if (/^\/v1\/responses\//i.test(req.path)) throw new GatewayError('not_found', `No route ${req.method} ${req.path}: responses are not stored (OpenRouter's Responses API is stateless), so none can be fetched, cancelled or deleted. Create one with POST /v1/responses, sending the whole conversation as input.`);
+    if (/^\/v1\/messages\//i.test(req.path)) throw new GatewayError('not_found', `No route ${req.method} ${req.path}: of Anthropic's Messages API the gateway serves POST /v1/messages alone (no token counting, no message batches).`);
     throw new GatewayError('not_found', `No route ${req.method} ${req.path}.`);
   });
-  const errorHandlers = [recordRefusedBodies(lifecycle, new Map(meteredRoutes.map(([path, endpoint]) => [path, endpoint]))), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact)];
+  const errorHandlers = [recordRefusedBodies(lifecycle, new Map(meteredRoutes.map(([path, endpoint]) => [path, endpoint]))), mcpBodyErrorHandler, revealToAdmins, gatewayErrorHandler((error) => logger.error('unhandled error in a gateway route', { error }), redact, messagesErrorBody)];
   for (const handler of errorHandlers) router.use(handler);
   // The two routes nearly every request takes skip the router's walk; the same handlers, in the same order.
   const gateway = withHotRoutes(router, { routes: hotRoutes, before: [requestIdHeader, awaitReady, requestHygiene, readRequest], onError: errorHandlers, withoutExpress: options.authenticate === undefined });

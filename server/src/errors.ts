@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { errorBody, GATEWAY_ERROR_STATUS, type ErrorMetadata, type GatewayErrorCode, type OpenAIErrorBody } from '@insforge/ai-protocol';
 import { isRedisUnavailableError } from './net/redis-client.js';
 import { lingerOnClose } from './net/lingering-close.js';
-import { sendJson, setHeaders, type PlainErrorHandler } from './plain-http.js';
+import { sendJson, setHeaders, type PlainErrorHandler, type PlainRequest } from './plain-http.js';
 
 // The wire's error codes and body are the protocol's: the server and its clients compile against one definition.
 export type { ErrorMetadata, GatewayErrorCode, OpenAIErrorBody } from '@insforge/ai-protocol';
@@ -41,6 +41,15 @@ export class GatewayError extends Error {
     return errorBody(this.code, this.message, { param: this.options.param ?? null, ...(this.options.metadata ? { metadata: this.options.metadata } : {}) });
   }
 
+  /**
+   * The Anthropic Messages API's error body, for the route that speaks it: `{type:"error", error:{type, message}}`,
+   * the type Anthropic gives the status (`invalid_request_error`, `rate_limit_error`, `api_error`…), plus the gateway's
+   * stable `code` and `param`, which Anthropic's SDKs carry through on the error they throw.
+   */
+  toAnthropicBody(): AnthropicErrorBody {
+    return { type: 'error', error: { type: anthropicErrorType(this.status), message: this.message, code: this.code, param: this.options.param ?? null } };
+  }
+
   headers(): Record<string, string> {
     const headers = { ...this.options.headers };
     if (this.options.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(0, Math.ceil(this.options.retryAfterSeconds)));
@@ -49,6 +58,27 @@ export class GatewayError extends Error {
     return headers;
   }
 }
+
+/** An error as Anthropic's Messages API writes it (a response's body, or a stream's `error` event). */
+export interface AnthropicErrorBody {
+  type: 'error';
+  error: { type: string; message: string; code: GatewayErrorCode; param: string | null };
+}
+
+/** Anthropic's error types by HTTP status; another 5xx is an `api_error`. */
+const ANTHROPIC_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  503: 'overloaded_error',
+  504: 'timeout_error',
+};
+
+const anthropicErrorType = (status: number): string => ANTHROPIC_ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 
 /**
  * A client's error (4xx) named as an enclosing request names the field: its `param`, and the `param: ` its message
@@ -141,9 +171,16 @@ export function redactedError(error: GatewayError, redact: (text: string) => str
   return message === error.message ? error : new GatewayError(error.code, message, { ...error.options, cause: error });
 }
 
-/** The router's one error handler: everything thrown in a route ends here as an OpenAI error body. */
-export function gatewayErrorHandler(onInternalError: (error: unknown) => void, redact: (text: string) => string = (text) => text): PlainErrorHandler {
-  return (error, _req, res, next) => {
+/**
+ * The router's one error handler: everything thrown in a route ends here as an OpenAI error body, or as the body
+ * `bodyOf` gives for a route that speaks another protocol (Anthropic's Messages API).
+ */
+export function gatewayErrorHandler(
+  onInternalError: (error: unknown) => void,
+  redact: (text: string) => string = (text) => text,
+  bodyOf: (req: PlainRequest, error: GatewayError) => unknown = () => undefined,
+): PlainErrorHandler {
+  return (error, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
@@ -151,6 +188,7 @@ export function gatewayErrorHandler(onInternalError: (error: unknown) => void, r
     const gatewayError = toGatewayError(error);
     // A database that refuses writes is the operator's to cure: the log says so, while the caller is told to wait.
     if (gatewayError.code === 'internal_error' || isDatabaseWriteRefused(error)) onInternalError(error);
-    sendGatewayError(res, redactedError(gatewayError, redact));
+    const safe = redactedError(gatewayError, redact);
+    sendGatewayError(res, safe, bodyOf(req, safe) ?? safe.toBody());
   };
 }

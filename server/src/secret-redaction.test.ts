@@ -29,6 +29,7 @@ const chatBody = (text: string, stream: boolean) => ({ model: 'chat', stream, me
 const ROUTES: RouteCase[] = [
   { name: 'OpenAI chat', path: '/v1/chat/completions', body: chatBody, streams: true },
   { name: 'InsForge chat', path: '/api/ai/chat/completion', body: chatBody, streams: true },
+  { name: 'Anthropic messages', path: '/v1/messages', body: (text, stream) => ({ ...chatBody(text, stream), max_tokens: 100 }), streams: true },
   { name: 'embeddings', path: '/v1/embeddings', body: (text) => ({ model: 'embed', input: text }), streams: false, noErrorBody: true },
   { name: 'OpenAI images', path: '/v1/images/generations', body: (text) => ({ model: 'image', prompt: text }), streams: false },
   { name: 'InsForge images', path: '/api/ai/image/generation', body: (text) => ({ model: 'image', prompt: text }), streams: false },

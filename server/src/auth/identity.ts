@@ -68,7 +68,19 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 /**
- * The host's `authenticate` first, then bearer client keys; 401 when neither knows the caller. Without a hook, only
+ * The client key a request carries: its bearer token, else its `x-api-key` header, where Anthropic's clients (the AI
+ * SDK's Anthropic provider, older `@anthropic-ai/sdk` versions, tools configured with an Anthropic API key) send it.
+ */
+export function clientKeyOf(req: IncomingMessage): string | undefined {
+  const bearer = bearerToken(req);
+  if (bearer !== undefined) return bearer;
+  const header = req.headers['x-api-key'];
+  const key = typeof header === 'string' ? header.trim() : undefined;
+  return key && !/\s/.test(key) ? key : undefined;
+}
+
+/**
+ * The host's `authenticate` first, then client keys (a bearer token, or `x-api-key`); 401 when neither knows the caller. Without a hook, only
  * the request's headers are read, so a request that never went through Express (the hot routes of
  * `hotRoutesListener`) is identified the same way. `readBody`, given for a request whose body nothing has read yet,
  * reads it: only when the hook looks at the body (`askHost`).
@@ -84,7 +96,7 @@ export async function identify(req: IncomingMessage, authenticate: Authenticate 
     }
     return fromHost;
   }
-  const token = bearerToken(req);
+  const token = clientKeyOf(req);
   const fromKey = token ? await keys.verify(token) : undefined;
   if (fromKey) return fromKey;
   throw new GatewayError('unauthorized', token ? 'The API key is not valid.' : 'Sign in or send an API key (Authorization: Bearer <key>).');

@@ -101,11 +101,12 @@ async function firstChunk(batches: AsyncGenerator<SseItem[]>): Promise<Pick<Open
 }
 
 /**
- * The error a stream's event carries, whichever API's: a chat chunk's `error`, or the Responses API's `error` event
- * (`{type:"error", code, message}`) and `response.failed` (its response's `error`).
+ * The error a stream's event carries, whichever API's: a chat chunk's `error`, the Responses API's `error` event
+ * (`{type:"error", code, message}`) and `response.failed` (its response's `error`), or the Messages API's `error` event
+ * (`{type:"error", error:{type, message}}`, its type standing for the code).
  */
 export function streamErrorOf(chunk: UpstreamChunk): NonNullable<UpstreamChunk['error']> | undefined {
-  if (chunk.error) return chunk.error;
+  if (chunk.error) return chunk.error.code === undefined && typeof chunk.error.type === 'string' ? { ...chunk.error, code: chunk.error.type } : chunk.error;
   if (chunk['type'] === 'error') return { code: chunk['code'], message: chunk['message'] };
   if (chunk['type'] !== 'response.failed') return undefined;
   const failed = (chunk['response'] as { error?: UpstreamChunk['error'] | null } | undefined)?.error;

@@ -19,7 +19,7 @@ export interface UpstreamChunk {
   created?: number;
   choices?: Array<{ index?: number; delta?: Record<string, unknown>; finish_reason?: string | null }>;
   usage?: unknown;
-  error?: { code?: unknown; message?: unknown; metadata?: Record<string, unknown> };
+  error?: { code?: unknown; message?: unknown; type?: unknown; metadata?: Record<string, unknown> };
   [field: string]: unknown;
 }
 

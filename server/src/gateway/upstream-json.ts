@@ -6,7 +6,7 @@ import type { GatewayContext } from './context.js';
 import { withFallbacks, type AttemptObserver, type AttemptPreparer } from './with-fallbacks.js';
 
 export interface JsonPost<T> {
-  path: '/chat/completions' | '/responses' | '/embeddings' | '/images';
+  path: '/chat/completions' | '/responses' | '/messages' | '/embeddings' | '/images';
   /** Tried in order; the body gets each one as `model`. */
   models: readonly string[];
   body: Record<string, unknown>;
@@ -45,7 +45,7 @@ export interface JsonAnswer<T> {
 }
 
 /** The list every successful OpenRouter answer of a path carries; an answer without it is not OpenRouter's. */
-const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completions': 'choices', '/responses': 'output', '/embeddings': 'data', '/images': 'data' };
+const ANSWER_LIST: Record<JsonPost<unknown>['path'], string> = { '/chat/completions': 'choices', '/responses': 'output', '/messages': 'content', '/embeddings': 'data', '/images': 'data' };
 
 /**
  * Posts a JSON request to OpenRouter through retries and fallbacks. A non-200 status, an error inside a 200, a
@@ -78,7 +78,7 @@ export async function postWithFallbacks<T extends { error?: { code?: unknown } |
       }
       if (typeof result !== 'object' || result === null || Array.isArray(result)) throw malformedAnswer();
       if (sentKey && SentKey.mayEscapeIn(raw)) ({ result, raw } = withoutEscapedKey(sentKey, result, raw, post.skipVectors === true));
-      if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code), result.error as Record<string, unknown>);
+      if (result.error) throw classifyUpstreamError(statusOfErrorCode(result.error.code ?? (result.error as { type?: unknown }).type), result.error as Record<string, unknown>);
       if (!Array.isArray((result as Record<string, unknown>)[ANSWER_LIST[post.path]])) throw malformedAnswer();
       post.check?.(result);
       return { result, raw, model, headers: response.headers };

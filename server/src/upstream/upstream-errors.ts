@@ -97,9 +97,27 @@ export async function readUpstreamError(response: UpstreamResponse): Promise<Ups
   }
 }
 
-/** The HTTP-like status of an error delivered inside a 200 (`code` may be a number or a legacy string). */
+/** The statuses of the Messages API's error types, which its errors carry instead of a code. */
+const ANTHROPIC_ERROR_STATUS: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+/**
+ * The HTTP-like status of an error delivered inside a 200 (`code` may be a number or a legacy string, or the Messages
+ * API's error type).
+ */
 export function statusOfErrorCode(code: unknown): number {
   if (typeof code === 'number' && code >= 400 && code < 600) return code;
+  if (typeof code === 'string' && Object.hasOwn(ANTHROPIC_ERROR_STATUS, code)) return ANTHROPIC_ERROR_STATUS[code] as number;
   if (code === 'rate_limit_exceeded') return 429;
   if (code === 'invalid_api_key') return 401;
   if (code === 'insufficient_quota') return 402;

@@ -8,8 +8,9 @@ export interface UsageFigures {
 }
 
 /**
- * Token counts and cost from an OpenRouter `usage` object (chat and embeddings shapes, and the Responses API's
- * `input_tokens`, `output_tokens` and `output_tokens_details.reasoning_tokens`). What an upstream says is
+ * Token counts and cost from an OpenRouter `usage` object (chat and embeddings shapes, the Responses API's
+ * `input_tokens`, `output_tokens` and `output_tokens_details.reasoning_tokens`, and the Messages API's, whose prompt is
+ * `input_tokens` plus the tokens read from and written to the cache, which Anthropic counts apart). What an upstream says is
  * not trusted to be well formed: a count that is not a number, or is negative, reads as 0, a fractional one is
  * rounded, and a cost that is negative or not finite reads as absent (so limits keep what they estimated and the
  * ledger asks OpenRouter for the real cost later).
@@ -23,9 +24,12 @@ export function usageFigures(usage: unknown): UsageFigures {
     input_tokens?: unknown;
     output_tokens?: unknown;
     output_tokens_details?: { reasoning_tokens?: unknown } | null;
+    cache_read_input_tokens?: unknown;
+    cache_creation_input_tokens?: unknown;
   };
+  const cacheCounts = value.prompt_tokens === undefined ? tokenCount(value.cache_read_input_tokens) + tokenCount(value.cache_creation_input_tokens) : 0;
   const figures: UsageFigures = {
-    promptTokens: tokenCount(value.prompt_tokens ?? value.input_tokens),
+    promptTokens: Math.min(tokenCount(value.prompt_tokens ?? value.input_tokens) + cacheCounts, Number.MAX_SAFE_INTEGER),
     completionTokens: tokenCount(value.completion_tokens ?? value.output_tokens),
     reasoningTokens: tokenCount(value.completion_tokens_details?.reasoning_tokens ?? value.output_tokens_details?.reasoning_tokens),
   };

@@ -1,0 +1,60 @@
+import type { GatewayContext } from '../gateway/context.js';
+import { completeMessages, prepareMessages, type MessagesRun } from '../gateway/messages.js';
+import { parseMessagesRequest } from '../gateway/messages-request.js';
+import { proxyMessagesStream } from '../gateway/messages-stream.js';
+import type { MeteredRoute } from '../gateway/metered-request.js';
+import { estimateChat } from '../gateway/quota-estimate.js';
+import { headerValue } from '../upstream/openrouter-client.js';
+import { sendJsonText, type PlainHandler, type PlainRequest } from '../plain-http.js';
+import type { GatewayError } from '../errors.js';
+import { meteredHandler, modelFieldOf } from './metered-handler.js';
+
+/**
+ * A Messages API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent, the
+ * estimate is a chat's (its messages and system, and `max_tokens`, which counts thinking), and the answer's `usage`
+ * (`input_tokens` and the cache counts, `output_tokens`, OpenRouter's `cost`) settles it. No stage before forwarding
+ * (the response cache, guardrails) reads it: a feature with guardrails refuses it (`prepareMessages`).
+ */
+export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun> {
+  return {
+    endpoint: 'chat',
+    async plan(req, meter) {
+      meter.requestedModel = modelFieldOf(req.body, '');
+      const request = parseMessagesRequest(req.body);
+      meter.streamed = request.stream === true;
+      const run = await prepareMessages(context, meter.identity, request);
+      meter.feature = run.target.isFeature ? run.target.feature.name : undefined;
+      meter.promptCharacters = run.promptCharacters;
+      return run;
+    },
+    estimate: (run) => estimateChat(context, run),
+    async forward(run, meter, res) {
+      if (meter.streamed) return proxyMessagesStream(context, run, meter, res);
+      const { result: message, raw, headers } = await completeMessages(context, run, meter);
+      // OpenRouter's message is Anthropic's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they came.
+      sendJsonText(res, 200, raw);
+      return { status: 'ok', usage: message.usage, servedModel: message.model, provider: message.provider, generationId: headerValue(headers, 'x-generation-id') ?? message.id };
+    },
+  };
+}
+
+/** `POST /v1/messages`: Anthropic's Messages API, served through OpenRouter's. */
+export function messagesHandler(context: GatewayContext): PlainHandler {
+  const handler = meteredHandler(context.lifecycle, messagesRoute(context));
+  return (req, res, next) => {
+    // Anthropic's SDKs quote this header's id on every error they throw.
+    const requestId = res.getHeader('x-request-id');
+    if (requestId !== undefined) res.setHeader('request-id', requestId);
+    return handler(req, res, next);
+  };
+}
+
+/**
+ * The error body of a request to the Messages API's paths, whatever refused it (the route, a missing key, a body that
+ * is not JSON, a path below it the gateway does not serve): Anthropic's shape, which Anthropic's SDKs read; undefined for every other path.
+ */
+export function messagesErrorBody(req: PlainRequest, error: GatewayError): unknown {
+  const expressPath = (req as { path?: unknown }).path;
+  const path = typeof expressPath === 'string' ? expressPath : (req.url ?? '').split('?')[0];
+  return path !== undefined && /(^|\/)v1\/messages(\/|$)/i.test(path) ? error.toAnthropicBody() : undefined;
+}
