@@ -312,6 +312,23 @@ const runners: Record<string, () => Promise<void>> = {
     expect(chats.some((generation) => JSON.stringify(generation.request).includes('"content":"You are the Acme assistant."'))).toBe(true);
   },
 
+  'anthropic-sdk': async () => {
+    await expressExample();
+    const { code } = example('anthropic-sdk');
+    const file = path.join(workDir, 'anthropic-sdk.ts');
+    writeFileSync(file, withPorts(code, { 3000: expressPort }));
+    const before = emulator.generations({ kind: 'chat' }).length;
+    const sdk = run(process.execPath, ['--import', 'tsx', file], { cwd: workDir, env: cleanEnv({}) });
+    expect(await sdk.exited, sdk.output()).toBe(0);
+    const lines = sdk.stdout().trim().split('\n');
+    expect(lines[0]).toMatch(/^openai\/gpt-4o-mini \S/);
+    expect(lines.at(-1)).toBe('stop reason: end_turn');
+    // Two messages reached the emulator's Messages API, the feature's system prompt first in each.
+    const sent = emulator.generations({ kind: 'chat' }).slice(before).map((generation) => generation.request as { system?: Array<{ text: string }> });
+    expect(sent).toHaveLength(2);
+    for (const request of sent) expect(request.system?.[0]?.text).toBe('You are the Acme assistant.');
+  },
+
   'openrouter-sdk': async () => {
     await expressExample();
     const { code } = example('openrouter-sdk');
