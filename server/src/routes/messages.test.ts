@@ -189,6 +189,32 @@ describe('POST /v1/messages', () => {
     expect(record).toMatchObject({ status: 'rejected' });
   });
 
+  it('answers odd bodies with a 400, never a 500', async () => {
+    const base = { model: 'chat', max_tokens: 10 };
+    const bodies: unknown[] = [
+      null,
+      [],
+      { ...base, model: 5, messages: hello },
+      { ...base, messages: 'hi' },
+      { ...base, messages: [null] },
+      { ...base, messages: [{ role: 'user', content: [null, 5] }] },
+      { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: null }] }] },
+      { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', data: 5 } }] }] },
+      { ...base, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'x', content: [{ type: 'image', source: 'x' }] }] }] },
+      { ...base, system: [{ type: 'image' }], messages: hello },
+      { ...base, tools: [5], messages: hello },
+      { ...base, tool_choice: 'auto', messages: hello },
+      { ...base, metadata: 'x', messages: hello },
+      { ...base, thinking: { type: 'enabled' }, messages: hello },
+      { ...base, max_tokens: -1, messages: hello },
+    ];
+    for (const body of bodies) {
+      const response = await post(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(await response.json(), JSON.stringify(body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.any(String) } });
+    }
+  });
+
   it('answers a body that is not JSON, and a request without a key, in Anthropic\'s shape with their status', async () => {
     const notJson = await post('{"model": "chat", ');
     expect(notJson.status).toBe(400);
