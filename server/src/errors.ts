@@ -131,7 +131,7 @@ function isDatabaseWriteRefused(error: unknown): boolean {
 }
 
 /** The JSON types a body that parses but is no object or array can be, as a message names them. */
-const jsonKind = (value: unknown) => (value === null ? 'null' : typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : 'a boolean');
+const jsonKind = (value: unknown) => (value === null ? 'JSON null' : `a JSON ${typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : 'boolean'}`);
 
 /**
  * What is wrong with a body the JSON parser refused: not JSON at all, or JSON that is no object or array (`null`,
@@ -142,7 +142,7 @@ export function unparsedBody(error: unknown): { json: boolean; message: string }
   const notJson = { json: false, message: 'The request body is not valid JSON.' };
   if (typeof text !== 'string') return notJson;
   try {
-    return { json: true, message: `The request body is JSON ${jsonKind(JSON.parse(text))}; it must be a JSON object (or an array, where a route takes a batch).` };
+    return { json: true, message: `The request body is ${jsonKind(JSON.parse(text))}; it must be a JSON object (or an array, where a route takes a batch).` };
   } catch {
     return notJson;
   }

@@ -170,7 +170,12 @@ export function parseRequest<T extends z.ZodType>(schema: T, body: unknown): z.i
   const issue = result.error.issues[0];
   const unknownField = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const param = [...(issue?.path ?? []), ...(unknownField === undefined ? [] : [unknownField])].map(String).join('.') || undefined;
-  const reason = unknownField === undefined ? issue?.message : 'not a field this endpoint takes; rather than ignore it, the gateway sent nothing';
+  const notAnObject = param === undefined && issue?.code === 'invalid_type' && (body === null || typeof body !== 'object' || Array.isArray(body));
+  const reason = notAnObject
+    ? `The body must be a JSON object, not ${Array.isArray(body) ? 'an array' : body === null ? 'null' : `a ${typeof body}`}.`
+    : unknownField === undefined
+      ? issue?.message
+      : 'not a field this endpoint takes; rather than ignore it, the gateway sent nothing';
   const message = reason ? `${param ? `${param}: ` : ''}${reason}` : 'The request body is not valid.';
   throw new GatewayError(body === undefined || typeof body !== 'object' ? 'invalid_request' : 'invalid_parameter', message, param ? { param } : {});
 }

@@ -7,8 +7,8 @@ const textBlock = z.object({ type: z.literal('text'), text: z.string() }).passth
 /** A message: a role and its content, a string or a list of content blocks. */
 const message = z
   .object({
-    role: z.enum(['user', 'assistant'], { error: 'role: "user" or "assistant" (the system prompt is the top-level `system`)' }),
-    content: z.union([z.string(), z.array(contentBlock).max(10_000)], { error: 'content: a string, or a list of content blocks' }),
+    role: z.enum(['user', 'assistant'], { error: '"user" or "assistant" (the system prompt is the top-level `system`)' }),
+    content: z.union([z.string(), z.array(contentBlock).max(10_000)], { error: 'a string, or a list of content blocks' }),
   })
   .passthrough();
 
@@ -21,7 +21,7 @@ const thinking = z.union(
     z.object({ type: z.literal('disabled') }).passthrough(),
     z.object({ type: z.literal('adaptive') }).passthrough(),
   ],
-  { error: 'thinking: {type:"enabled", budget_tokens}, {type:"adaptive"} or {type:"disabled"}' },
+  { error: '{type:"enabled", budget_tokens}, {type:"adaptive"} or {type:"disabled"}' },
 );
 
 /** A client tool (`{name, description, input_schema}`), or a typed tool (`{type, name}`, the policy judges it). */
@@ -36,9 +36,9 @@ const tool = z.union([z.object({ name: z.string().min(1).max(128), input_schema:
 export const messagesRequestSchema = z
   .object({
     model: z.string({ error: 'model names a feature (e.g. "chat") or a model id' }).min(1, 'model names a feature (e.g. "chat") or a model id'),
-    max_tokens: z.number({ error: 'max_tokens is required: the most tokens the answer may have (a whole number)' }).int('max_tokens: a whole number of tokens').positive('max_tokens must be at least 1'),
-    messages: z.array(message, { error: 'messages: a list of {role, content} messages' }).min(1, 'messages must hold at least one message').max(10_000),
-    system: z.union([z.string(), z.array(textBlock).max(1_000)], { error: 'system: a string, or a list of text blocks' }).nullish(),
+    max_tokens: z.number({ error: 'required: the most tokens the answer may have (a whole number)' }).int('a whole number of tokens').positive('at least 1'),
+    messages: z.array(message, { error: 'a list of {role, content} messages' }).min(1, 'at least one message').max(10_000),
+    system: z.union([z.string(), z.array(textBlock).max(1_000)], { error: 'a string, or a list of text blocks' }).nullish(),
     stream: z.boolean().optional(),
     temperature: z.number().nullish(),
     top_p: z.number().nullish(),
@@ -46,9 +46,9 @@ export const messagesRequestSchema = z
     stop_sequences: z.array(z.string()).max(64).nullish(),
     tools: z.array(tool).max(128).nullish(),
     tool_choice: z
-      .object({ type: z.enum(['auto', 'any', 'tool', 'none'], { error: 'tool_choice.type: "auto", "any", "tool" or "none"' }), name: z.string().optional() })
+      .object({ type: z.enum(['auto', 'any', 'tool', 'none'], { error: '"auto", "any", "tool" or "none"' }), name: z.string().optional() })
       .passthrough()
-      .refine((choice) => choice.type !== 'tool' || typeof choice.name === 'string', { message: 'tool_choice.name: a choice of type "tool" names the tool', path: ['name'] })
+      .refine((choice) => choice.type !== 'tool' || typeof choice.name === 'string', { message: 'a choice of type "tool" names the tool', path: ['name'] })
       .nullish(),
     metadata: z.object({ user_id: z.string().max(256).nullish() }).passthrough().nullish(),
     thinking: thinking.nullish(),

@@ -44,3 +44,22 @@ describe('a JSON body sent under another Content-Type', () => {
     expect(list.status).toBe(200);
   });
 });
+
+describe('a JSON body that is not an object', () => {
+  it.each(['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/embeddings'])('%s answers 400 saying an array is not the object it takes', async (path) => {
+    const response = await post(path, '[1,2]', { 'content-type': 'application/json' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('The body must be a JSON object, not an array.');
+  });
+
+  it.each([
+    ['"hello"', 'a JSON string'],
+    ['42', 'a JSON number'],
+    ['true', 'a JSON boolean'],
+    ['null', 'JSON null'],
+  ])('a body of %s answers 400 naming it as %s', async (body, named) => {
+    const response = await post('/v1/chat/completions', body, { 'content-type': 'application/json' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain(`The request body is ${named}; it must be a JSON object`);
+  });
+});
