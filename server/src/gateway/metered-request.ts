@@ -26,6 +26,9 @@ export interface ForwardResult {
   imageCount?: number | undefined;
 }
 
+/** What a complete answer says of the generation that made it (`MeteredRequest.screenAnswer`). */
+export type AnswerFacts = Pick<ForwardResult, 'usage' | 'servedModel' | 'provider' | 'generationId'>;
+
 /**
  * A route in the metered lifecycle: it parses and plans (everything before the estimate), estimates the worst case,
  * and forwards (calls OpenRouter and writes the answer in its protocol). Admission, settlement and the usage record
@@ -213,6 +216,8 @@ export class MeteredRequest {
   #attemptOut = false;
   /** What its own calls beyond the answer reserved past the estimate (`reserveMore`). */
   #reservedMoreUsd = 0;
+  /** What a complete JSON answer said of its generation, once in hand (`screenAnswer`). */
+  #answer: AnswerFacts | undefined;
   readonly #abort = new AbortController();
   #endReason: EndReason | undefined;
   #clientGone = false;
@@ -372,6 +377,18 @@ export class MeteredRequest {
     this.failedGenerations.push(generationId === undefined ? null : (textOf(generationId) ?? null));
   }
 
+  /**
+   * Shows a complete JSON answer to the taps (an output guardrail may rewrite it, or refuse it by throwing), after
+   * keeping what it says of its generation: a refused answer was still made and billed, so its record and the caps
+   * count its usage and cost, and its generation id reconciles them, whatever ends the request after this.
+   * @example
+   * await meter.screenAnswer(completion, { usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id });
+   */
+  async screenAnswer(body: Record<string, unknown>, facts: AnswerFacts): Promise<void> {
+    this.#answer = facts;
+    for (const tap of this.answerTaps) await tap.body?.(body);
+  }
+
   /** Ends the request on the gateway's side: the upstream call is aborted and the client gets `abortError()`. */
   end(reason: EndReason): void {
     if (this.#finished || this.signal.aborted) return;
@@ -399,6 +416,8 @@ export class MeteredRequest {
     clearTimeout(this.#deadline);
     if (this.#onCallerGone) this.callerGone?.removeEventListener('abort', this.#onCallerGone);
     this.onDone(this);
+    // An answer made and then refused, or left by its client while it was screened: billed as it was made.
+    if (this.#answer && result.status !== 'ok' && result.status !== 'rejected') result = { ...this.#answer, ...result };
     const figures = usageFigures('usage' in result ? result.usage : undefined);
     // What the upstream named is a string or nothing: any other JSON there would cost the record its row.
     const generationId = 'generationId' in result ? textOf(result.generationId) : undefined;

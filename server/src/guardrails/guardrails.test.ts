@@ -179,6 +179,16 @@ describe('guardrails', () => {
     expect(lastRecord()?.guardrails).toEqual([{ name: 'blocklist', stage: 'output', verdict: 'block' }]);
   });
 
+  it('bill a JSON answer an output guardrail refused as it was made: its usage, cost and generation in the record', async () => {
+    const response = await chat({ model: 'answer-words', messages: user('Describe the island of Zanzibar.') });
+    expect(response.status).toBe(403);
+    const [generation] = harness.emulator.generations({ kind: 'chat' });
+    const record = lastRecord();
+    expect(record).toMatchObject({ status: 'error', errorCode: 'content_policy_violation', generationId: generation?.id, servedModel: 'openai/gpt-4o-mini' });
+    expect(record?.costUsd).toBeGreaterThan(0);
+    expect(record?.completionTokens).toBeGreaterThan(0);
+  });
+
   it('stop a stream before a blocked word of its reasoning is sent', async () => {
     const response = await chat({ model: 'reasoning-words', seed: 7, stream: true, reasoning: { max_tokens: 300 }, messages: user('Tell me about apples.') });
     const sse = parseSseBody(await response.text());

@@ -10,6 +10,7 @@ const FEATURES: FeatureInput[] = [
   ...DEFAULT_FEATURES,
   { name: 'moderated', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'moderation', stage: 'both' }] },
   { name: 'plain', model: 'openai/gpt-4o-mini' },
+  { name: 'answer-words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
 ];
 
 const inDirectory = useTemporaryDirectory('insforge-ai-moderation-');
@@ -51,6 +52,22 @@ describe('a moderation guardrail\'s own calls count against spend caps', () => {
       const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
       const line = metrics.split('\n').find((text) => text.startsWith('insforge_ai_guardrail_cost_usd_total{feature="moderated"}'));
       expect(Number(line?.split(' ').at(-1))).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('an answer an output guardrail refused counts what OpenRouter billed for it, JSON or streamed, so refusals never spend past a cap', async () => {
+    const harness = await gatewayOn(inDirectory('refused-answers.db'));
+    try {
+      await setSpendCap(harness, 1);
+      for (const stream of [false, true]) {
+        const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'answer-words', stream, messages: [{ role: 'user', content: 'Describe the island of Zanzibar.' }] }) });
+        if (stream) expect(parseSseBody(await response.text()).events.at(-1)).toMatchObject({ error: { code: 'content_policy_violation' } });
+        else expect(response.status).toBe(403);
+      }
+      expect(harness.emulator.billedTotal().cost).toBeGreaterThan(0);
+      await expect.poll(() => spentToday(harness), { timeout: 5_000, interval: 50 }).toBeCloseTo(harness.emulator.billedTotal().cost, 9);
     } finally {
       await harness.close();
     }

@@ -178,8 +178,9 @@ function embeddingsItemRoute(context: GatewayContext, hooks: ItemHooks): ItemRou
         meter,
         observer: meter.observer.attempts,
       });
-      for (const tap of meter.answerTaps) await tap.body?.(result as Record<string, unknown>);
-      return { result: { status: 'ok', usage: result.usage, servedModel: result.model, provider: result.provider, generationId: result.id }, content: result.data };
+      const facts = { usage: result.usage, servedModel: result.model, provider: result.provider, generationId: result.id };
+      await meter.screenAnswer(result as Record<string, unknown>, facts);
+      return { result: { status: 'ok', ...facts }, content: result.data };
     },
     replayed: (text) => (JSON.parse(text) as { data?: unknown }).data,
     exchange: {

@@ -41,12 +41,13 @@ export function chatRoute(context: GatewayContext, protocol: ChatProtocol): Mete
     async forward(run, meter, res) {
       if (meter.streamed) return proxyChatStream(context, run, meter, res, protocol.streamFormat(run));
       const { result: completion, raw } = await completeChat(context, run, meter);
-      for (const tap of meter.answerTaps) await tap.body?.(completion);
+      const facts = { usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
+      await meter.screenAnswer(completion, facts);
       // A tap may have changed the answer (an output guardrail's redaction): then it is serialized again.
       if (protocol.toJson) sendJson(res, 200, protocol.toJson(completion));
       else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, completion);
       else sendJsonText(res, 200, raw);
-      return { status: 'ok', usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
+      return { status: 'ok', ...facts };
     },
     exchange: {
       outgoing: (run) => ({ kind: 'chat', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),

@@ -60,10 +60,11 @@ export function embeddingsRoute(context: GatewayContext): MeteredRoute<Embedding
         observer: meter.observer.attempts,
         skipVectors: !meter.answerTaps.some((tap) => tap.body),
       });
-      for (const tap of meter.answerTaps) await tap.body?.(result);
+      const facts = { usage: result.usage, servedModel: result.model, provider: result.provider, generationId: result.id };
+      await meter.screenAnswer(result, facts);
       // Already OpenAI's shape: the bytes leave as they came, without being serialized again.
       sendJsonText(res, 200, raw);
-      return { status: 'ok', usage: result.usage, servedModel: result.model, provider: result.provider, generationId: result.id };
+      return { status: 'ok', ...facts };
     },
     exchange: {
       outgoing: (plan) => ({ kind: 'embeddings', feature: plan.feature, models: plan.models, body: plan.body, apiKey: plan.apiKey }),
