@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startHarness } from '../test/harness.js';
-import { GatewayError, toGatewayError, type GatewayErrorCode } from './errors.js';
+import { GatewayError, renameParam, toGatewayError, type GatewayErrorCode } from './errors.js';
 import { createRedisClient } from './net/redis-client.js';
 
 describe('GatewayError', () => {
@@ -30,6 +30,20 @@ describe('GatewayError', () => {
     const error = toGatewayError(new Error('ECONNRESET at /internal/path with secret'));
     expect(error.status).toBe(500);
     expect(error.message).toBe('The gateway failed to handle the request.');
+  });
+});
+
+describe('renameParam', () => {
+  const renamed = (message: string, param: string | undefined, to: string) => {
+    const error = renameParam(new GatewayError('invalid_parameter', message, param === undefined ? {} : { param }), () => to) as GatewayError;
+    return [error.message, error.options.param];
+  };
+
+  it('names the field once, however the message named it', () => {
+    expect(renamed('max_tokens must be at most 100.', 'max_tokens', 'max_tokens')).toEqual(['max_tokens must be at most 100.', 'max_tokens']);
+    expect(renamed('stop must hold at most 4 sequences.', 'stop', 'stop_sequences')).toEqual(['stop_sequences must hold at most 4 sequences.', 'stop_sequences']);
+    expect(renamed('temperature: a number from 0 to 2', 'temperature', 'items.3.temperature')).toEqual(['items.3.temperature: a number from 0 to 2', 'items.3.temperature']);
+    expect(renamed('Unknown model.', undefined, 'items.0')).toEqual(['items.0: Unknown model.', 'items.0']);
   });
 });
 

@@ -90,6 +90,9 @@ export function renameParam(error: unknown, rename: (param: string | undefined) 
   if (!(error instanceof GatewayError) || error.status >= 500) return error;
   const own = error.options.param;
   const param = rename(own);
+  if (param === own) return error;
+  // "stop must be…" becomes "stop_sequences must be…"; a message that names no field gets the new name before it.
+  if (own !== undefined && error.message.startsWith(`${own} `)) return new GatewayError(error.code, `${param}${error.message.slice(own.length)}`, { ...error.options, param });
   const message = own !== undefined && error.message.startsWith(`${own}: `) ? error.message.slice(`${own}: `.length) : error.message;
   return new GatewayError(error.code, `${param}: ${message}`, { ...error.options, param });
 }
