@@ -178,6 +178,8 @@ describe('prices beside the prompt and completion', () => {
   it('counts every output token at the reasoning price where it is dearer than the completion price', async () => {
     expect(await costOf(contextWith({ internal_reasoning: '5' }), run())).toBe(100 + 10 * 5);
     expect(await costOf(contextWith({ internal_reasoning: '5' }), run({ reasoning: { max_tokens: 20 } }))).toBe(100 + 30 * 5);
+    // The Messages API's thinking budget is the same budget.
+    expect(await costOf(contextWith({ internal_reasoning: '5' }), run({ thinking: { type: 'enabled', budget_tokens: 20 } }))).toBe(100 + 30 * 5);
     // A cheaper reasoning price leaves the completion price.
     expect(await costOf(contextWith({ internal_reasoning: '1' }), run())).toBe(100 + 10 * 2);
   });

@@ -45,9 +45,13 @@ function promptTokensOf(value: unknown): number {
  */
 const ANSWER_CHARACTERS_PER_TOKEN = 4;
 
-/** The reasoning budget a chat asks for (billed as output), 0 when it sets none. */
+/**
+ * The reasoning budget a chat asks for (billed as output), 0 when it sets none: chat's `reasoning.max_tokens`, or the
+ * Messages API's `thinking.budget_tokens`, counted on top of `max_tokens` as chat's is (a router may raise
+ * `max_tokens` to fit a budget past it).
+ */
 function reasoningBudgetOf(body: Record<string, unknown>): number {
-  const budget = (body['reasoning'] as { max_tokens?: unknown } | null | undefined)?.max_tokens;
+  const budget = (body['reasoning'] as { max_tokens?: unknown } | null | undefined)?.max_tokens ?? (body['thinking'] as { budget_tokens?: unknown } | null | undefined)?.budget_tokens;
   return typeof budget === 'number' && Number.isFinite(budget) && budget > 0 ? budget : 0;
 }
 
