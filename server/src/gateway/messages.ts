@@ -13,7 +13,8 @@ import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
 
 /**
  * A Messages API request after policy: where it goes and exactly what is sent (the model is set per attempt). The
- * same facts as a chat's, which its estimate reads the same way (`max_tokens` is the bound, thinking included).
+ * same facts as a chat's, which its estimate reads the same way (`max_tokens`, and a thinking budget as chat's
+ * reasoning budget).
  */
 export type MessagesRun = Omit<ChatRun, 'includeUsage'>;
 
