@@ -1,21 +1,25 @@
 import type { StreamSummary, UpstreamChunk } from '../gateway/stream-proxy.js';
 import { isRecord } from '../records.js';
 import { usageFigures } from '../upstream/usage-figures.js';
+import { responseEventsOf, responseOfEvents } from '../gateway/responses-events.js';
 import { assembleChunks, chunksFromCompletion, completionFromChunks } from './chat-answer-forms.js';
 
 /**
  * An answer as the cache keeps it: OpenRouter's JSON body, or the chunks of its stream (usage chunk included), as
  * they came. Either serves both kinds of request: a stream is rebuilt from a body and a body from a stream, whole
- * (see `answerAs`).
+ * (see `answerAs`). A Responses API answer (`responses`) is kept as its response object (`storedFormOf`), which its
+ * stream ends with whole, and its events are the stream's `chunks` while it runs; it is never served as a chat's,
+ * nor a chat's as one (the kind is part of the key).
  */
 export interface CachedAnswer {
-  kind: 'chat' | 'embeddings' | 'images';
+  kind: 'chat' | 'responses' | 'embeddings' | 'images';
   body?: Record<string, unknown>;
   chunks?: UpstreamChunk[];
 }
 
 /** OpenRouter's `usage` of an answer: the body's, else the last chunk that carried one. */
 export function usageOfAnswer(answer: CachedAnswer): unknown {
+  if (answer.kind === 'responses') return responseOf(answer)?.['usage'];
   if (answer.body) return answer.body['usage'];
   let usage: unknown;
   for (const chunk of answer.chunks ?? []) if (chunk.usage) usage = chunk.usage;
@@ -38,6 +42,14 @@ export type AnswerForm = { stream: true; chunks: UpstreamChunk[] } | { stream: f
  * if (!form) return miss();
  */
 export function answerAs(answer: CachedAnswer, stream: boolean): AnswerForm | undefined {
+  if (answer.kind === 'responses') {
+    if (stream) {
+      const chunks = answer.chunks ?? (answer.body ? responseEventsOf(answer.body) : undefined);
+      return chunks && { stream, chunks };
+    }
+    const body = responseOf(answer);
+    return body && { stream, body };
+  }
   if (stream) {
     const chunks = answer.chunks ?? (answer.body ? chunksFromCompletion(answer.body) : undefined);
     return chunks && { stream, chunks };
@@ -62,6 +74,13 @@ export function unbilledUsage(usage: unknown): unknown {
 /** Characters of answer text (`content`), as the ledger counts them for a completion. */
 export function contentCharactersOf(answer: CachedAnswer): number {
   let characters = 0;
+  if (answer.kind === 'responses') {
+    for (const item of outputOf(responseOf(answer))) {
+      const content = isRecord(item) && Array.isArray(item['content']) ? (item['content'] as unknown[]) : [];
+      for (const part of content) if (isRecord(part) && part['type'] === 'output_text' && typeof part['text'] === 'string') characters += part['text'].length;
+    }
+    return characters;
+  }
   for (const chunk of answer.chunks ?? []) {
     for (const choice of chunk.choices ?? []) if (typeof choice.delta?.['content'] === 'string') characters += choice.delta['content'].length;
   }
@@ -91,6 +110,12 @@ export function summaryOfChunks(chunks: readonly UpstreamChunk[]): StreamSummary
  * or that did not end by itself (cut at `max_tokens`, filtered, failed).
  */
 export function uncacheableReason(answer: CachedAnswer): string | undefined {
+  if (answer.kind === 'responses') {
+    const response = responseOf(answer);
+    if (!response) return 'no answer';
+    if (outputOf(response).some((item) => isRecord(item) && item['type'] === 'function_call')) return 'tool calls';
+    return response['status'] === 'completed' ? undefined : `status ${String(response['status'])}`;
+  }
   if (answer.kind !== 'chat') return undefined;
   const completion = answer.body ?? assembleChunks(answer.chunks ?? []).body;
   const choices = Array.isArray(completion['choices']) ? (completion['choices'] as Array<Record<string, unknown>>) : [];
@@ -101,4 +126,23 @@ export function uncacheableReason(answer: CachedAnswer): string | undefined {
   }
   for (const chunk of answer.chunks ?? []) if (chunk.choices?.some((choice) => choice.delta?.['tool_calls'] !== undefined)) return 'tool calls';
   return choices.length === 0 ? 'no answer' : undefined;
+}
+
+/** A Responses API answer's response object: the body, or the one its stream ended with. */
+function responseOf(answer: CachedAnswer): Record<string, unknown> | undefined {
+  return answer.body ?? responseOfEvents(answer.chunks ?? []);
+}
+
+const outputOf = (response: Record<string, unknown> | undefined): unknown[] => (Array.isArray(response?.['output']) ? (response['output'] as unknown[]) : []);
+
+/**
+ * The form an answer is stored in: as it came, but a Responses stream as the response it ended with (its events are
+ * written again from it, `responseEventsOf`, and its ids and sequence are the stream's own).
+ * @example
+ * store.set(key, JSON.stringify(storedFormOf(answer)), ttlMs);
+ */
+export function storedFormOf(answer: CachedAnswer): CachedAnswer {
+  if (answer.kind !== 'responses' || !answer.chunks) return answer;
+  const body = responseOfEvents(answer.chunks);
+  return body ? { kind: answer.kind, body } : answer;
 }

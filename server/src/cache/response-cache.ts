@@ -5,7 +5,8 @@ import { SSE_HEADERS, type UpstreamChunk } from '../gateway/stream-proxy.js';
 import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
 import { sendJson, setHeaders, type PlainResponse } from '../plain-http.js';
-import { answerAs, contentCharactersOf, costOfAnswer, summaryOfChunks, unbilledUsage, uncacheableReason, type AnswerForm, type CachedAnswer } from './cached-answer.js';
+import { isRecord } from '../records.js';
+import { answerAs, contentCharactersOf, costOfAnswer, storedFormOf, summaryOfChunks, unbilledUsage, uncacheableReason, type AnswerForm, type CachedAnswer } from './cached-answer.js';
 import type { CacheStore } from './cache-store.js';
 import { cacheKeyOf, cacheScopeOf } from './canonical-key.js';
 
@@ -25,7 +26,7 @@ export function cacheUseOf(request: OutgoingRequest, cacheControl: string | unde
   const settings = request.feature?.cache;
   // Images are not cached: each generation is meant to be new, and their answers are large.
   if (request.kind === 'images' || !request.feature || !(settings?.enabled ?? request.kind === 'embeddings')) return { use: false };
-  if (request.kind === 'chat' && request.body['temperature'] !== 0 && settings?.cacheNonDeterministic !== true) return { use: false, header: 'bypass' };
+  if ((request.kind === 'chat' || request.kind === 'responses') && request.body['temperature'] !== 0 && settings?.cacheNonDeterministic !== true) return { use: false, header: 'bypass' };
   const directives = new Set((cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim()));
   const read = !directives.has('no-cache');
   const write = !directives.has('no-store');
@@ -173,7 +174,7 @@ export class ResponseCache {
         flight.notify();
         const answer = flight.answer();
         if (result.status !== 'ok' || !use.write || meter.recordFields.guardrails?.length || uncacheableReason(answer)) return;
-        this.options.store.set(key, JSON.stringify(answer), use.ttlMs).catch((error: unknown) => this.options.logger.warn('the response cache could not store an answer', { error }));
+        this.options.store.set(key, JSON.stringify(storedFormOf(answer)), use.ttlMs).catch((error: unknown) => this.options.logger.warn('the response cache could not store an answer', { error }));
       },
     });
   }
@@ -256,7 +257,9 @@ export class ResponseCache {
     const saved = costOfAnswer(answer);
     if (saved !== undefined) meter.recordFields.costSavedUsd = saved;
     // Nothing was generated for this request: no tokens and no spend count against its limits.
-    const head = answer.body ?? answer.chunks?.[0] ?? {};
+    const first = answer.body ?? answer.chunks?.[0] ?? {};
+    // A Responses event names the model in its response.
+    const head = isRecord(first['response']) ? first['response'] : first;
     return {
       status: 'ok',
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0 },
@@ -325,8 +328,10 @@ function refuse(error: GatewayError, { meter, plan, exchange, res }: Writing): F
   return { status: 'error', errorCode: error.code };
 }
 
-/** A chunk as a hit writes it: its usage, if it carries one, billed nothing. */
+/** A chunk as a hit writes it: its usage (a Responses event's, in its response), if it carries one, billed nothing. */
 function unbilledChunk(chunk: UpstreamChunk): UpstreamChunk {
+  const response = chunk['response'];
+  if (isRecord(response) && response['usage'] != null) return { ...chunk, response: { ...response, usage: unbilledUsage(response['usage']) } };
   return chunk.usage === undefined ? chunk : { ...chunk, usage: unbilledUsage(chunk.usage) };
 }
 

@@ -96,9 +96,6 @@ const ceilingOf = (...values: unknown[]): number | undefined => {
 export async function prepareResponses(context: GatewayContext, identity: Identity, request: ResponsesRequest): Promise<ResponsesRun> {
   const target = await resolveTarget(context, identity, request.model, 'text');
   const { feature } = target;
-  if ((feature.guardrails?.length ?? 0) > 0) {
-    throw new GatewayError('invalid_request', `The "${feature.name}" feature has guardrails, which the gateway runs on POST /v1/chat/completions; send this conversation there.`, { param: 'model' });
-  }
   const { model: _model, input, instructions, stream: _stream, max_output_tokens: maxOutputTokens, text, tools, tool_choice: toolChoice, user, store: _store, truncation, include, ...asked } = request;
   const items: ResponsesInputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
   const messages = items.map((item, index) => chatMessageOf(item, index));

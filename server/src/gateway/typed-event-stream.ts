@@ -1,21 +1,31 @@
 import type { ServerResponse } from 'node:http';
-import type { GatewayError } from '../errors.js';
-import { redactedError, sendGatewayError, toGatewayError } from '../errors.js';
+import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders, untilDrained } from '../plain-http.js';
 import type { SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
 import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
-import type { ForwardResult, MeteredRequest } from './metered-request.js';
+import { passTaps, type ForwardResult, type MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
 import { midAnswerFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
 
 /** What one event of a typed stream says, read before it is forwarded. */
 export interface TypedEventFacts {
-  /** Answer text it carries (counted for an estimate when no usage arrives, and for the time to the first token). */
+  /**
+   * Answer text it carries (counted for an estimate when no usage arrives, and for the time to the first token), for
+   * a reader that does not write its events itself (`write`).
+   */
   text?: string | undefined;
   /** True when it completes the answer: nothing after it is read. */
   terminal?: boolean;
+}
+
+/** What is sent for one event, as a reader writes it (`TypedEventReader.write`). */
+export interface TypedEventWrite {
+  /** The text sent for it, or undefined to send nothing. */
+  text: string | undefined;
+  /** Characters of answer text it sends (counted for an estimate when no usage arrives, and for the time to the first token). */
+  characters?: number | undefined;
 }
 
 /**
@@ -24,8 +34,13 @@ export interface TypedEventFacts {
  */
 export interface TypedEventReader {
   readonly path: '/responses' | '/messages';
-  /** Reads one event before it is forwarded, keeping what it says of the answer (usage, model, provider). */
+  /** Reads one event as the upstream sent it, keeping what it says of the answer (usage, model, provider). */
   read(event: UpstreamChunk, type: string | undefined): TypedEventFacts;
+  /**
+   * Writes one event as the request's answer taps left it (`data`: its JSON, the upstream's text when no tap changed
+   * it). Absent, an event is sent as it came (`event: <type>` and its data), its answer text the one `read` found.
+   */
+  write?(event: UpstreamChunk, data: string): TypedEventWrite;
   /** What the answer said of itself so far. */
   summary(): { usage: unknown; model: string | undefined; provider: string | undefined };
   /** The API's error event for a failure once the stream is committed (its message already redacted). */
@@ -41,7 +56,9 @@ export interface TypedEventReader {
  * usage settles the request; an upstream error event, a stall or a connection that ends before it becomes the API's
  * own error event, so no stream ends looking like success when it was not. A client that hangs up aborts the upstream
  * request at once; a deadline or a shutdown ends the stream with an error event. Upstream keep-alives are dropped; the
- * gateway's own heartbeats keep a quiet connection open.
+ * gateway's own heartbeats keep a quiet connection open. The request's answer taps (output guardrails, the response
+ * cache, on a route whose stages read its API) see each event before it is written, as a chat's see its chunks: a tap
+ * may change an event, and one that refuses the answer ends the stream with its error.
  */
 export function proxyTypedEventStream(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'apiKey' | 'startedAt'>, meter: MeteredRequest, res: ServerResponse, reader: TypedEventReader): Promise<ForwardResult> {
   return new TypedEventStream(context, run, meter, res, reader).proxy();
@@ -99,17 +116,19 @@ class TypedEventStream {
       const { first, rest } = opened;
       opened.first = undefined;
       opened.rest = [];
-      let going = first ? this.#forward(first.chunk, first.raw, undefined) : false;
-      if (going) going = this.#forwardBatch(rest);
+      let going = first ? await this.#forward(first.chunk, first.raw, undefined) : false;
+      if (going) going = await this.#forwardBatch(rest);
       if (going) {
         for await (const batch of opened.batches) {
-          if (!this.#forwardBatch(batch)) break;
+          if (!(await this.#forwardBatch(batch))) break;
           const backlog = untilDrained(this.res, signal);
           if (backlog) await backlog;
         }
       }
     } catch (error) {
-      if (!signal.aborted) this.#failure = midAnswerFailure(error);
+      // A tap refused the answer (an output guardrail): the stream ends with its error.
+      if (error instanceof GatewayError) this.#failure = error;
+      else if (!signal.aborted) this.#failure = midAnswerFailure(error);
     } finally {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);
@@ -123,30 +142,36 @@ class TypedEventStream {
   }
 
   /** Forwards one batch of items; false once the stream is over (its terminal event, `[DONE]` or an error). */
-  #forwardBatch(items: SseItem[]): boolean {
+  async #forwardBatch(items: SseItem[]): Promise<boolean> {
     for (const item of items) {
       if (item.kind === 'comment') continue;
       if (item.data === '[DONE]') return false;
-      if (!this.#forward(JSON.parse(item.data) as UpstreamChunk, item.data, item.event)) return false;
+      if (!(await this.#forward(JSON.parse(item.data) as UpstreamChunk, item.data, item.event))) return false;
     }
     return true;
   }
 
-  /** Forwards one event; false once the stream is over. */
-  #forward(event: UpstreamChunk, raw: string, name: string | undefined): boolean {
+  /** Forwards one event, once the answer taps saw it (and maybe changed it); false once the stream is over. */
+  async #forward(upstreamEvent: UpstreamChunk, raw: string, name: string | undefined): Promise<boolean> {
+    // An event the upstream named only in its `event:` field is read (and written) under that name.
+    const event = typeof upstreamEvent['type'] === 'string' || name === undefined ? upstreamEvent : { type: name, ...upstreamEvent };
     const error = streamErrorOf(event);
     if (error) {
       this.#failure = classifyUpstreamError(statusOfErrorCode(error.code), error).error;
       return false;
     }
-    const type = typeof event['type'] === 'string' ? event['type'] : name;
+    const type = typeof event['type'] === 'string' ? event['type'] : undefined;
     const facts = this.reader.read(event, type);
-    if (facts.text !== undefined) {
-      this.#forwardedCharacters += facts.text.length;
+    const taps = this.meter.answerTaps;
+    const rewritten = taps.length > 0 ? await passTaps(taps, event) : undefined;
+    const written = rewritten ?? event;
+    const data = rewritten || event !== upstreamEvent || raw.includes('\n') ? JSON.stringify(written) : raw;
+    const sent = this.reader.write?.(written, data) ?? { text: `${type === undefined ? '' : `event: ${type}\n`}data: ${data}\n\n`, characters: facts.text?.length };
+    if (sent.characters !== undefined) {
+      this.#forwardedCharacters += sent.characters;
       this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
     }
-    const data = raw.includes('\n') ? JSON.stringify(event) : raw;
-    this.#write(`${type === undefined ? '' : `event: ${type}\n`}data: ${data}\n\n`);
+    if (sent.text !== undefined) this.#write(sent.text);
     if (facts.terminal) {
       this.#complete = true;
       return false;

@@ -126,16 +126,23 @@ function settingsSlots(settings: Json, slots: TextSlot[]): void {
  */
 function partSlots(part: Json, slots: TextSlot[], place: string): void {
   slotAt(slots, part, 'text', 'text', place);
-  const file = part['file'];
-  if (isRecord(file)) {
+  // A Responses `input_file` carries the file's fields on the part itself, a chat `file` part under `file`.
+  const file = isRecord(part['file']) ? part['file'] : part['type'] === 'input_file' ? part : undefined;
+  if (file) {
     slotAt(slots, file, 'filename');
     dataUrlSlot(slots, file, 'file_data');
     linkSlot(slots, file, 'file_data');
+    linkSlot(slots, file, 'file_url');
   }
-  if (isRecord(part['image_url'])) {
-    dataUrlSlot(slots, part['image_url'], 'url');
-    linkSlot(slots, part['image_url'], 'url');
+  // A chat image part holds `{ url }`, a Responses `input_image` the URL itself.
+  const image = isRecord(part['image_url']) ? { holder: part['image_url'], key: 'url' } : part['type'] === 'input_image' ? { holder: part, key: 'image_url' } : undefined;
+  if (image) {
+    dataUrlSlot(slots, image.holder, image.key);
+    linkSlot(slots, image.holder, image.key);
   }
+  // A Responses assistant turn's parts: a refusal, and the citations of its text.
+  if (part['type'] === 'refusal') slotAt(slots, part, 'refusal', 'text', place);
+  if (part['type'] === 'output_text' && Array.isArray(part['annotations'])) nestedSlots(part['annotations'], slots, (key) => (key === 'type' ? undefined : 'text'), { keys: false });
   // `input_video` carries its link under `video_url`, as `video_url` does.
   if (isRecord(part['video_url'])) linkSlot(slots, part['video_url'], 'url');
 }
@@ -240,7 +247,7 @@ export function answerSlots(choice: Json): TextSlot[] {
  * server tools (a web search's `search_prompt`); each embeddings input; an image prompt. The feature's own system
  * prompt is left out: it is the server's, not the client's. So are `metadata`, `session_id`, `trace` and `user`:
  * labels OpenRouter keeps for its logs and never shows the model; and `web_search_options`, settings of the search,
- * not text of the prompt. `unreadable` names the parameter that holds what no text check can read: an embeddings
+ * not text of the prompt. A Responses API request is read the same way (`responsesRequestSlots`). `unreadable` names the parameter that holds what no text check can read: an embeddings
  * input of token ids.
  */
 export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number; unreadable?: string } {
@@ -258,6 +265,7 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
     const tokens = Array.isArray(input) && input.some((item) => typeof item !== 'string');
     return tokens ? { slots, messageCount: 0, unreadable: 'input' } : { slots, messageCount: 0 };
   }
+  if (request.kind === 'responses') return responsesRequestSlots(request);
   const messages = Array.isArray(body['messages']) ? (body['messages'] as Json[]) : [];
   const systemPrompt = request.feature?.systemPrompt;
   let messageCount = 0;
@@ -266,18 +274,7 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
     messageCount += 1;
     if (isRecord(message)) messageSlots(message, slots);
   });
-  const tools = Array.isArray(body['tools']) ? (body['tools'] as unknown[]) : [];
-  for (const tool of tools) {
-    if (!isRecord(tool)) continue;
-    const fn = tool['function'];
-    if (!isRecord(fn)) {
-      settingsSlots(tool, slots);
-      continue;
-    }
-    slotAt(slots, fn, 'name', 'none');
-    slotAt(slots, fn, 'description');
-    schemaSlots(fn['parameters'], slots);
-  }
+  toolSlots(body, slots);
   const choice = body['tool_choice'];
   if (isRecord(choice) && isRecord(choice['function'])) slotAt(slots, choice['function'], 'name', 'none');
   // Stop sequences go to the provider with the prompt; it compares them exactly, so they are never rewritten.
@@ -285,14 +282,111 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
   if (typeof stop === 'string') slotAt(slots, body, 'stop', 'none');
   else if (Array.isArray(stop)) stop.forEach((_sequence: unknown, index) => slotAt(slots, stop, index, 'none'));
   const format = body['response_format'];
-  if (isRecord(format) && isRecord(format['json_schema'])) {
-    slotAt(slots, format['json_schema'], 'name', 'none');
-    slotAt(slots, format['json_schema'], 'description');
-    schemaSlots(format['json_schema']['schema'], slots);
-  }
+  if (isRecord(format) && isRecord(format['json_schema'])) functionSlots(format['json_schema'], 'schema', slots);
   if (isRecord(body['prediction'])) contentSlots(body['prediction'], slots);
+  pluginSlots(body, slots);
+  return { slots, messageCount };
+}
+
+/**
+ * The texts of a function (a tool's, or a `json_schema` format's, which has the same fields): its name, which is
+ * never rewritten, its description, and its schema (under `schemaKey`).
+ */
+function functionSlots(fn: Json, schemaKey: string, slots: TextSlot[]): void {
+  slotAt(slots, fn, 'name', 'none');
+  slotAt(slots, fn, 'description');
+  schemaSlots(fn[schemaKey], slots);
+}
+
+/** The texts of a request's tools: a chat function tool's (`{ function }`), a Responses one's (flat), a server tool's. */
+function toolSlots(body: Json, slots: TextSlot[]): void {
+  const tools = Array.isArray(body['tools']) ? (body['tools'] as unknown[]) : [];
+  for (const tool of tools) {
+    if (!isRecord(tool)) continue;
+    if (isRecord(tool['function'])) functionSlots(tool['function'], 'parameters', slots);
+    else if (tool['type'] === 'function') functionSlots(tool, 'parameters', slots);
+    else settingsSlots(tool, slots);
+  }
+}
+
+function pluginSlots(body: Json, slots: TextSlot[]): void {
   const plugins = Array.isArray(body['plugins']) ? (body['plugins'] as unknown[]) : [];
   for (const plugin of plugins) if (isRecord(plugin)) settingsSlots(plugin, slots);
+}
+
+/**
+ * The texts of one item of a Responses conversation, an input item the model reads or an output item the client
+ * reads, the same as a chat message's (`messageSlots`): a message's content (a string, or its parts: `input_text`,
+ * `output_text` with its citations, `refusal`, and the text of an `input_file` or `input_image`, see `partSlots`); a
+ * function call's name (never rewritten) and `arguments` (JSON); a function call's output; reasoning's summary and
+ * text (not rewritten where it carries `encrypted_content`, which a rewrite would no longer match).
+ * @example
+ * responsesItemSlots({ type: 'function_call', call_id: 'c1', name: 'f', arguments: '{"q":"x"}' }); // `none` for 'f', `json` for the arguments
+ */
+export function responsesItemSlots(item: Json, slots: TextSlot[] = []): TextSlot[] {
+  switch (item['type'] ?? 'message') {
+    case 'message':
+      contentSlots(item, slots);
+      break;
+    case 'function_call':
+      slotAt(slots, item, 'name', 'none');
+      slotAt(slots, item, 'arguments', 'json', 'tool:0');
+      break;
+    case 'function_call_output': {
+      const output = item['output'];
+      if (Array.isArray(output)) contentSlots({ content: output }, slots);
+      else slotAt(slots, item, 'output');
+      break;
+    }
+    case 'reasoning': {
+      const rewrite = typeof item['encrypted_content'] === 'string' && item['encrypted_content'] !== '' ? 'none' : 'text';
+      for (const key of ['summary', 'content']) {
+        const parts = item[key];
+        if (Array.isArray(parts)) parts.forEach((part: unknown) => isRecord(part) && slotAt(slots, part, 'text', rewrite, 'reasoning'));
+      }
+      break;
+    }
+    default:
+      // An item of a kind the gateway does not know carries its texts somewhere it cannot tell: every string of it.
+      nestedSlots(item, slots, (key) => (key === 'type' || key === 'id' ? undefined : 'none'), { keys: false });
+  }
+  return slots;
+}
+
+/** The texts of a Responses answer the client reads: those of each of its `output` items (`responsesItemSlots`). */
+export function responsesAnswerSlots(response: Json): TextSlot[] {
+  const slots: TextSlot[] = [];
+  const output = Array.isArray(response['output']) ? (response['output'] as unknown[]) : [];
+  for (const item of output) if (isRecord(item)) responsesItemSlots(item, slots);
+  return slots;
+}
+
+/**
+ * The texts a Responses API request sends that came from the client, as `textSlotsOf` reads a chat's: its
+ * `instructions` (unless they are the feature's system prompt) and each input item's (`responsesItemSlots`) count as
+ * messages; its function tools, the function `tool_choice` names, a `json_schema` text format's name, description and
+ * schema, and its plugins' strings are read as a chat's are.
+ */
+function responsesRequestSlots(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
+  const slots: TextSlot[] = [];
+  const body = request.body;
+  let messageCount = 0;
+  const instructions = body['instructions'];
+  if (typeof instructions === 'string' && instructions !== request.feature?.systemPrompt) {
+    messageCount += 1;
+    slotAt(slots, body, 'instructions', 'text', 'content');
+  }
+  const input = Array.isArray(body['input']) ? (body['input'] as unknown[]) : [];
+  for (const item of input) {
+    messageCount += 1;
+    if (isRecord(item)) responsesItemSlots(item, slots);
+  }
+  toolSlots(body, slots);
+  const choice = body['tool_choice'];
+  if (isRecord(choice) && typeof choice['name'] === 'string') slotAt(slots, choice, 'name', 'none');
+  const format = isRecord(body['text']) ? body['text']['format'] : undefined;
+  if (isRecord(format) && format['type'] === 'json_schema') functionSlots(format, 'schema', slots);
+  pluginSlots(body, slots);
   return { slots, messageCount };
 }
 

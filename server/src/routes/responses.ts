@@ -3,16 +3,18 @@ import type { MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
 import { parseResponsesRequest } from '../gateway/responses-request.js';
 import { completeResponses, estimateViewOf, prepareResponses, type ResponsesRun } from '../gateway/responses.js';
+import { responsesStreamFormatOf } from '../gateway/responses-events.js';
 import { proxyResponsesStream } from '../gateway/responses-stream.js';
 import { headerValue } from '../upstream/openrouter-client.js';
-import { sendJsonText, type PlainHandler } from '../plain-http.js';
+import { sendJson, sendJsonText, type PlainHandler } from '../plain-http.js';
 import { meteredHandler, modelFieldOf } from './metered-handler.js';
 
 /**
  * A Responses API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent,
  * the estimate is a chat's (its input, and `max_output_tokens` as `max_tokens`), and the answer's `usage`
- * (`input_tokens`, `output_tokens`, OpenRouter's `cost`) settles it. No stage before forwarding (the response cache,
- * guardrails) reads it: a feature with guardrails refuses it (`prepareResponses`).
+ * (`input_tokens`, `output_tokens`, OpenRouter's `cost`) settles it. The stages before forwarding read it as a chat
+ * of the Responses shape (`kind: 'responses'`): guardrails judge its input and its answer, and the response cache keeps
+ * its answers apart from chat's (the kind is part of the key) and writes a hit as JSON or as the Responses events.
  */
 export function responsesRoute(context: GatewayContext): MeteredRoute<ResponsesRun> {
   return {
@@ -30,9 +32,17 @@ export function responsesRoute(context: GatewayContext): MeteredRoute<ResponsesR
     async forward(run, meter, res) {
       if (meter.streamed) return proxyResponsesStream(context, run, meter, res);
       const { result: response, raw, headers } = await completeResponses(context, run, meter);
-      // OpenRouter's response is OpenAI's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they came.
-      sendJsonText(res, 200, raw);
-      return { status: 'ok', usage: response.usage, servedModel: response.model, provider: response.provider, generationId: headerValue(headers, 'x-generation-id') ?? response.id };
+      const facts = { usage: response.usage, servedModel: response.model, provider: response.provider, generationId: headerValue(headers, 'x-generation-id') ?? response.id };
+      await meter.screenAnswer(response, facts);
+      // OpenRouter's response is OpenAI's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they
+      // came, unless an output guardrail changed it (a redaction), which is serialized again.
+      if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, response);
+      else sendJsonText(res, 200, raw);
+      return { status: 'ok', ...facts };
+    },
+    exchange: {
+      outgoing: (run) => ({ kind: 'responses', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),
+      streamFormat: (run) => responsesStreamFormatOf(run),
     },
   };
 }
