@@ -53,15 +53,16 @@ function retryAfterOf(error: GatewayError): number | undefined {
  * How a Responses stream is written: each event as `event: <type>` and its data, forwarded as it came unless a stage
  * changed it. A `.done` event repeats the whole of its text: where that is more than its deltas carried (an output
  * guardrail held the end back until the text was decided), the rest is sent first as one more delta, and every event
- * after it is numbered on (`sequence_number`), so a client that joins the deltas reads what the `.done` event says.
+ * after it is numbered on (`sequence_number`), so a client that joins the deltas reads what the `.done` event says;
+ * a delta that carries nothing (all of it held) is left out, and the events after it numbered back.
  * A failure is the `error` event (`{type:"error", code, message, error:{…}}`), numbered after the last one, which
  * OpenAI's SDKs throw as an APIError. Stateful: one per stream (`responsesStreamFormatOf`).
  */
 export class ResponsesStreamFormat implements StreamFormat {
   /** The text the client read of each text of the answer, from its deltas. */
   readonly #sent = new Map<string, string>();
-  /** Events written beyond the upstream's: each later event's number moves by as many. */
-  #added = 0;
+  /** Events written beyond the upstream's, less those left out: each later event's number moves by as many. */
+  #shift = 0;
   /** The last `sequence_number` written. */
   #sequence = -1;
 
@@ -69,8 +70,14 @@ export class ResponsesStreamFormat implements StreamFormat {
     const type = typeof chunk['type'] === 'string' ? chunk['type'] : undefined;
     let text = '';
     const piece = responsesTextOf(chunk);
-    if (piece?.step === 'delta') this.#sent.set(piece.key, (this.#sent.get(piece.key) ?? '') + piece.text);
-    else if (piece?.step === 'done') {
+    if (piece?.step === 'delta') {
+      // A delta a guardrail held all of carries nothing: it is not sent, and the events after it are numbered back.
+      if (piece.text === '') {
+        if (typeof chunk['sequence_number'] === 'number') this.#shift -= 1;
+        return undefined;
+      }
+      this.#sent.set(piece.key, (this.#sent.get(piece.key) ?? '') + piece.text);
+    } else if (piece?.step === 'done') {
       const sent = this.#sent.get(piece.key) ?? '';
       if (piece.text.length > sent.length && piece.text.startsWith(sent)) {
         const { type: _type, sequence_number: sequence, [RESPONSES_TEXT_KINDS[piece.kind]]: _whole, ...at } = chunk;
@@ -78,15 +85,15 @@ export class ResponsesStreamFormat implements StreamFormat {
         this.#sent.set(piece.key, piece.text);
       }
     }
-    if (this.#added === 0 && typeof chunk['sequence_number'] === 'number') this.#sequence = chunk['sequence_number'];
-    const data = this.#added > 0 && typeof chunk['sequence_number'] === 'number' ? this.#event(chunk, false) : undefined;
+    if (this.#shift === 0 && typeof chunk['sequence_number'] === 'number') this.#sequence = chunk['sequence_number'];
+    const data = this.#shift !== 0 && typeof chunk['sequence_number'] === 'number' ? this.#event(chunk, false) : undefined;
     return text + (data ?? `${type === undefined ? '' : `event: ${type}\n`}data: ${raw.includes('\n') ? JSON.stringify(chunk) : raw}\n\n`);
   }
 
   /** An event written with its number moved past those the gateway added (`added`: one more, of its own). */
   #event(event: Json, added: boolean): string {
-    const sequence = typeof event['sequence_number'] === 'number' ? event['sequence_number'] + this.#added : this.#sequence + 1;
-    if (added) this.#added += 1;
+    const sequence = typeof event['sequence_number'] === 'number' ? event['sequence_number'] + this.#shift : this.#sequence + 1;
+    if (added) this.#shift += 1;
     this.#sequence = sequence;
     const type = typeof event['type'] === 'string' ? event['type'] : undefined;
     return `${type === undefined ? '' : `event: ${type}\n`}data: ${JSON.stringify({ ...event, sequence_number: sequence })}\n\n`;

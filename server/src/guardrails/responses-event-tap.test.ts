@@ -1,0 +1,111 @@
+import OpenAI, { APIError } from 'openai';
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { startScriptedUpstream, type ScriptedUpstream } from '../../test/scripted-upstream.js';
+import type { FeatureInput } from '../features/feature.js';
+
+// A Responses stream's text is judged on the same windows and holds as a chat's: the end of a text that could still
+// grow into a match is held back until its `.done` event decides it, and what the client reads — the deltas joined,
+// the `.done` events, the final response — is the text as the guardrails let it through.
+const FEATURES: FeatureInput[] = [
+  ...DEFAULT_FEATURES,
+  { name: 'emails', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
+  { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
+];
+
+const RESPONSE = { id: 'resp_held_1', object: 'response', created_at: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI' };
+const USAGE = { input_tokens: 5, output_tokens: 9, total_tokens: 14, cost: 0.0001, output_tokens_details: { reasoning_tokens: 0 }, input_tokens_details: { cached_tokens: 0 } };
+
+/** The events OpenRouter streams for one message whose text comes in `pieces` (none: the final events carry it only). */
+function eventsOf(pieces: string[], whole = pieces.join('')): string[] {
+  let sequence = 0;
+  const event = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload, sequence_number: sequence++ })}\n\n`;
+  const at = { item_id: 'msg_1', output_index: 0 };
+  const part = { type: 'output_text', text: whole, annotations: [] };
+  const item = { id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [part] };
+  return [
+    event('response.created', { response: { ...RESPONSE, status: 'in_progress', output: [], usage: null } }),
+    event('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }) + event('response.content_part.added', { ...at, content_index: 0, part: { ...part, text: '' } }),
+    ...pieces.map((piece) => event('response.output_text.delta', { ...at, content_index: 0, delta: piece, logprobs: [] })),
+    event('response.output_text.done', { ...at, content_index: 0, text: whole, logprobs: [] }) +
+      event('response.content_part.done', { ...at, content_index: 0, part }) +
+      event('response.output_item.done', { output_index: 0, item }) +
+      event('response.completed', { response: { ...RESPONSE, status: 'completed', output: [item], usage: USAGE } }),
+  ];
+}
+
+/** What the scripted upstream streams, by the request's input. */
+const answers = new Map<string, string[]>();
+
+let harness: Harness;
+let upstream: ScriptedUpstream;
+let openai: OpenAI;
+beforeAll(async () => {
+  upstream = await startScriptedUpstream((request) => {
+    if (request.path !== '/responses') return undefined;
+    const input = (JSON.parse(request.body.toString()) as { input: Array<{ content: string }> }).input.at(-1)?.content;
+    const reads = input === undefined ? undefined : answers.get(input);
+    return reads && { headers: { 'content-type': 'text/event-stream' }, reads, pauseMs: 1 };
+  }, () => harness.emulator.url);
+  harness = await startHarness({ features: FEATURES, upstream: { baseUrl: upstream.baseUrl } });
+  openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+});
+afterAll(async () => {
+  await harness.close();
+  await upstream.close();
+});
+
+/** Streams the scripted events for `name` through the gateway: what the client read. */
+async function streamed(model: string, name: string, reads: string[]) {
+  answers.set(name, reads);
+  const events: ResponseStreamEvent[] = [];
+  let text = '';
+  let failure: unknown;
+  try {
+    for await (const event of await openai.responses.create({ model, input: name, stream: true })) {
+      events.push(event);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+  } catch (error) {
+    failure = error;
+  }
+  return { events, text, failure };
+}
+
+describe('a guardrail on a Responses stream', () => {
+  it('holds the end of a text back until its done event, then sends it redacted as one more delta, numbered in order', async () => {
+    const { events, text, failure } = await streamed('emails', 'email split', eventsOf(['Write to ada@exa', 'mple.com']));
+    expect(failure).toBeUndefined();
+    expect(text).toBe('Write to [REDACTED_EMAIL]');
+    const types = events.map((event) => event.type);
+    // The address was held whole: the second upstream delta sent nothing; the gateway's delta precedes the done event.
+    expect(types.slice(types.indexOf('response.output_text.delta'))).toEqual(['response.output_text.delta', 'response.output_text.delta', 'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    const done = events.find((event) => event.type === 'response.output_text.done');
+    expect(done?.type === 'response.output_text.done' && done.text).toBe(text);
+    const completed = events.at(-1);
+    expect(completed?.type === 'response.completed' && completed.response.output).toEqual([expect.objectContaining({ content: [expect.objectContaining({ text })] })]);
+    expect(JSON.stringify(events)).not.toContain('ada@');
+  });
+
+  it('judges a text the final events carry whole when no delta carried it', async () => {
+    const { events, failure } = await streamed('emails', 'email whole', eventsOf([], 'Write to ada@example.com'));
+    expect(failure).toBeUndefined();
+    expect(JSON.stringify(events)).not.toContain('ada@');
+    const completed = events.at(-1);
+    expect(completed?.type === 'response.completed' && completed.response.output).toEqual([expect.objectContaining({ content: [expect.objectContaining({ text: 'Write to [REDACTED_EMAIL]' })] })]);
+  });
+
+  it('stops a blocked word split over deltas before any of it is sent, with one error event after the last, recorded once', async () => {
+    const before = harness.usage.records.length;
+    const { events, text, failure } = await streamed('words', 'word split', eventsOf(['The night', 'ingale sings']));
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).code).toBe('content_policy_violation');
+    expect(text).toBe('The ');
+    expect(events.some((event) => event.type === 'response.output_text.done' || event.type === 'response.completed')).toBe(false);
+    await expect.poll(() => harness.usage.records.length - before).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(harness.usage.records.slice(before)).toMatchObject([{ status: 'error', streamed: true, errorCode: 'content_policy_violation', completionCharacters: 'The '.length, guardrails: [{ name: 'blocklist', stage: 'output', verdict: 'block' }] }]);
+  });
+});
