@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
 const chatSlots = (body: Record<string, unknown>): TextSlot[] => textSlotsOf({ kind: 'chat', feature: undefined, models: [], body, apiKey: 'k' }).slots;
 const readable = (slots: TextSlot[]) => slots.map(({ text, rewrite }) => [text, rewrite]);
@@ -170,5 +170,52 @@ describe('text slots', () => {
       ['nightingale', 'logprobs:content', true],
       ['night\nday\n', 'logprobs:content:top', true],
     ]);
+  });
+
+  it('read a Responses API request as the chat it amounts to: the same texts, rewritten in the Responses body', () => {
+    const file = `data:text/plain;base64,${Buffer.from('a note').toString('base64')}`;
+    const schema = { type: 'object', properties: { q: { type: 'string', description: 'What to find.' } } };
+    const chat = {
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'Hello' }, { type: 'file', file: { filename: 'n.txt', file_data: file } }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'find', arguments: '{"q":"x"}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: 'found' },
+      ],
+      tools: [{ type: 'function', function: { name: 'find', description: 'Finds.', parameters: schema } }],
+      tool_choice: { type: 'function', function: { name: 'find' } },
+    };
+    const responses = {
+      instructions: 'Be brief.',
+      input: [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello' }, { type: 'input_file', filename: 'n.txt', file_data: file }, { type: 'input_image', image_url: 'https://example.com/a.png' }] },
+        { type: 'function_call', call_id: 'c1', name: 'find', arguments: '{"q":"x"}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'found' },
+      ],
+      tools: [{ type: 'function', name: 'find', description: 'Finds.', parameters: schema }],
+      tool_choice: { type: 'function', name: 'find' },
+    };
+    const read = textSlotsOf({ kind: 'responses', feature: undefined, models: [], body: responses, apiKey: 'k' });
+    const texts = (slots: TextSlot[]) => readable(slots).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(texts(read.slots)).toEqual(texts(chatSlots(chat)));
+    expect(read.messageCount).toBe(4);
+    read.slots.find((slot) => slot.text === 'a note')?.replace('[REDACTED]');
+    read.slots.find((slot) => slot.text === 'Be brief.')?.replace('Be short.');
+    expect(responses.input[0]?.content?.[1]).toEqual({ type: 'input_file', filename: 'n.txt', file_data: `data:text/plain;base64,${Buffer.from('[REDACTED]').toString('base64')}` });
+    expect(responses.instructions).toBe('Be short.');
+  });
+
+  it('leave out a feature\'s own system prompt in a Responses request\'s instructions, and read an answer\'s output items, its tokens too', () => {
+    const feature = { name: 'f', systemPrompt: 'You are Acme.' } as never;
+    const body = { instructions: 'You are Acme.', input: [{ type: 'message', role: 'system', content: 'Mine.' }, { role: 'user', content: 'Hi' }] };
+    expect(readable(textSlotsOf({ kind: 'responses', feature, models: [], body, apiKey: 'k' }).slots)).toEqual([['Mine.', 'text'], ['Hi', 'text']]);
+    const answer = {
+      output: [
+        { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Thought.' }], encrypted_content: 'opaque' },
+        { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Answer.', annotations: [{ type: 'url_citation', url: 'https://example.com/x', title: 'X' }], logprobs: [{ token: 'Answer.', logprob: 0, top_logprobs: [] }] }, { type: 'refusal', refusal: 'No.' }] },
+        { type: 'function_call', call_id: 'c2', name: 'find', arguments: '{"q":"y"}' },
+      ],
+    };
+    expect(readable(responsesAnswerSlots(answer))).toEqual([['Thought.', 'none'], ['Answer.', 'text'], ['https://example.com/x', 'text'], ['X', 'text'], ['Answer.', 'none'], ['No.', 'text'], ['find', 'none'], ['{"q":"y"}', 'json']]);
   });
 });

@@ -142,7 +142,11 @@ function partSlots(part: Json, slots: TextSlot[], place: string): void {
   }
   // A Responses assistant turn's parts: a refusal, and the citations of its text.
   if (part['type'] === 'refusal') slotAt(slots, part, 'refusal', 'text', place);
-  if (part['type'] === 'output_text' && Array.isArray(part['annotations'])) nestedSlots(part['annotations'], slots, (key) => (key === 'type' ? undefined : 'text'), { keys: false });
+  if (part['type'] === 'output_text') {
+    if (Array.isArray(part['annotations'])) nestedSlots(part['annotations'], slots, (key) => (key === 'type' ? undefined : 'text'), { keys: false });
+    // Its tokens, as a chat choice's `logprobs.content`.
+    if (Array.isArray(part['logprobs'])) logprobsSlots({ content: part['logprobs'] }, slots);
+  }
   // `input_video` carries its link under `video_url`, as `video_url` does.
   if (isRecord(part['video_url'])) linkSlot(slots, part['video_url'], 'url');
 }
