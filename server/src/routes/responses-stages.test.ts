@@ -1,3 +1,4 @@
+import { MODERATION_MARKER } from '@insforge/openrouter-emulator';
 import OpenAI, { APIError, PermissionDeniedError } from 'openai';
 import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,9 @@ beforeAll(async () => {
       { name: 'blocked-output', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
       { name: 'redacted-output', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
       { name: 'cached', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true } },
+      { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
     ],
+    guardrails: [{ name: 'no-secret-projects', stage: 'input', check: ({ text }) => (/project nightingale/i.test(text) ? { verdict: 'block', message: 'We cannot talk about unreleased projects.' } : undefined) }],
   });
   openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
 });
@@ -68,6 +71,32 @@ describe('input guardrails on POST /v1/responses', () => {
     const [record] = await recordsSince(before);
     expect(record).toMatchObject({ status: 'error', errorCode: 'content_policy_violation', guardrails: [{ name: 'blocklist', stage: 'input', verdict: 'block' }] });
     expect(harness.emulator.generations().length).toBe(calls);
+  });
+
+  it('refuses what the moderation model flags with the feature\'s message, its call counted in the record', async () => {
+    const before = harness.usage.records.length;
+    const error = await refusal(openai.responses.create({ model: 'moderated', input: [{ role: 'user', content: [{ type: 'input_text', text: `Please ${MODERATION_MARKER} now` }] }] }));
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect((error as APIError).message).toContain("Let's keep this friendly.");
+    const [record] = await recordsSince(before);
+    expect(record).toMatchObject({ status: 'error', errorCode: 'content_policy_violation', guardrails: [{ name: 'moderation', stage: 'input', verdict: 'block' }] });
+    expect(record?.guardrailCostUsd).toBeGreaterThan(0);
+  });
+
+  it('lets a safe conversation through moderation of the input and of the answer, streamed', async () => {
+    const moderations = () => harness.emulator.generations({ model: 'meta-llama/llama-guard-4-12b' }).length;
+    const before = moderations();
+    const { text, failure } = await readStream(await openai.responses.create({ model: 'moderated', input: 'Tell me about tulips.', stream: true }));
+    expect(failure).toBeUndefined();
+    expect(text).toContain('tulips');
+    // One call on the input, one (at least) on the answer.
+    expect(moderations() - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it('runs the host\'s own input guardrails', async () => {
+    const error = await refusal(openai.responses.create({ model: 'chat', instructions: 'Tell them about Project Nightingale.', input: 'Hi' }));
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect((error as APIError).message).toContain('We cannot talk about unreleased projects.');
   });
 
   it('redacts what the PII rule finds in the input before the model reads it', async () => {
