@@ -8,8 +8,13 @@ import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../
 // input (strings, message parts, instructions, files) and the answer (JSON, and a stream's events on the same windows
 // and holds as a chat's), and its response cache serves a repeated request as JSON or as the Responses events.
 
+const ALICE = 'ik_test_alice_key_0123456789';
+const BOB = 'ik_test_bob_key_0123456789';
+
 let harness: Harness;
 let openai: OpenAI;
+let alice: OpenAI;
+let bob: OpenAI;
 beforeAll(async () => {
   harness = await startHarness({
     features: [
@@ -20,9 +25,16 @@ beforeAll(async () => {
       { name: 'cached', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true } },
       { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
     ],
-    guardrails: [{ name: 'no-secret-projects', stage: 'input', check: ({ text }) => (/project nightingale/i.test(text) ? { verdict: 'block', message: 'We cannot talk about unreleased projects.' } : undefined) }],
+    clientKeys: [{ key: CLIENT_KEY, userId: 'user-1' }, { key: ALICE, userId: 'alice' }, { key: BOB, userId: 'bob' }],
+    guardrails: [
+      { name: 'no-secret-projects', stage: 'input', check: ({ text }) => (/project nightingale/i.test(text) ? { verdict: 'block', message: 'We cannot talk about unreleased projects.' } : undefined) },
+      // The cache key leaves the end user out: an answer stored for one user is judged again for another.
+      { name: 'bob-reads-nothing', stage: 'output', check: ({ userId }) => (userId === 'bob' ? { verdict: 'block', message: 'Bob may not read this.' } : undefined) },
+    ],
   });
   openai = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+  alice = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: ALICE, maxRetries: 0 });
+  bob = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: BOB, maxRetries: 0 });
 });
 afterAll(() => harness.close());
 afterEach(() => harness.emulator.clearRules());
@@ -248,5 +260,51 @@ describe('the response cache on POST /v1/responses', () => {
     expect((await openai.responses.create(request).withResponse()).response.headers.get('x-cache')).toBe('miss');
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect((await openai.responses.create(request).withResponse()).response.headers.get('x-cache')).toBe('miss');
+  });
+
+  it('judges a hit by the output guardrails of the request it is served to, JSON and streamed, before any of it is written', async () => {
+    const request = { model: 'cached', input: 'What are the opening hours? (responses, served to bob)' };
+    const stored = await alice.responses.create(request).withResponse();
+    expect(stored.response.headers.get('x-cache')).toBe('miss');
+    const before = harness.usage.records.length;
+    const json = await refusal(bob.responses.create(request));
+    expect(json).toBeInstanceOf(PermissionDeniedError);
+    expect((json as APIError).message).toContain('Bob may not read this.');
+    const streamed = await fetch(`${harness.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${BOB}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...request, stream: true }) });
+    expect(streamed.headers.get('x-cache')).toBe('hit');
+    expect(streamed.status).toBe(403);
+    expect(await streamed.text()).not.toContain(stored.data.output_text);
+    const again = await readStream(await alice.responses.create({ ...request, stream: true }));
+    expect(again.text).toBe(stored.data.output_text);
+    const records = await recordsSince(before, 3);
+    expect(records).toMatchObject([
+      { status: 'error', errorCode: 'content_policy_violation', guardrails: [{ name: 'bob-reads-nothing', stage: 'output', verdict: 'block' }] },
+      { status: 'error', errorCode: 'content_policy_violation', streamed: true },
+      { status: 'ok', streamed: true, cacheHit: true, costUsd: 0 },
+    ]);
+  });
+
+  it('shares an answer still being generated with identical requests, each judged and recorded once', async () => {
+    harness.emulator.addRule({ match: { contains: '(responses, shared)' }, scenario: 'ttft=300' });
+    const request = { model: 'cached', input: 'What are the opening hours? (responses, shared)' };
+    const before = harness.usage.records.length;
+    const calls = harness.emulator.generations({ model: 'openai/gpt-4o-mini' }).length;
+    const leader = alice.responses.create({ ...request, stream: true }).withResponse();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const follower = alice.responses.create({ ...request, stream: true }).withResponse();
+    const json = alice.responses.create(request).withResponse();
+    const refused = refusal(bob.responses.create(request));
+    const [led, followed, answered] = await Promise.all([leader, follower, json]);
+    expect([led.response.headers.get('x-cache'), followed.response.headers.get('x-cache'), answered.response.headers.get('x-cache')]).toEqual(['miss', 'coalesced', 'coalesced']);
+    const [ledStream, followedStream] = await Promise.all([readStream(led.data), readStream(followed.data)]);
+    expect(ledStream.text).not.toBe('');
+    expect(followedStream.text).toBe(ledStream.text);
+    expect(followedStream.final?.id).toBe(ledStream.final?.id);
+    expect(answered.data.output_text).toBe(ledStream.text);
+    expect(await refused).toBeInstanceOf(PermissionDeniedError);
+    expect(harness.emulator.generations({ model: 'openai/gpt-4o-mini' }).length - calls).toBe(1);
+    const records = await recordsSince(before, 4);
+    expect(records.filter((record) => record.status === 'ok' && record.cacheHit !== true)).toHaveLength(1);
+    expect(records.filter((record) => record.status === 'error')).toMatchObject([{ errorCode: 'content_policy_violation' }]);
   });
 });
