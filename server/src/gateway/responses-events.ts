@@ -59,8 +59,11 @@ function retryAfterOf(error: GatewayError): number | undefined {
  * OpenAI's SDKs throw as an APIError. Stateful: one per stream (`responsesStreamFormatOf`).
  */
 export class ResponsesStreamFormat implements StreamFormat {
-  /** The text the client read of each text of the answer, from its deltas. */
-  readonly #sent = new Map<string, string>();
+  /**
+   * How much the client read of each text of the answer, from its deltas (a length: a stream keeps no copy of its
+   * answer; a stage that changes a text sends its `.done` event with the text as sent, deltas and all).
+   */
+  readonly #sent = new Map<string, number>();
   /** Events written beyond the upstream's, less those left out: each later event's number moves by as many. */
   #shift = 0;
   /** The last `sequence_number` written. */
@@ -71,18 +74,19 @@ export class ResponsesStreamFormat implements StreamFormat {
     let text = '';
     const piece = responsesTextOf(chunk);
     if (piece?.step === 'delta') {
+      this.#sent.set(piece.key, (this.#sent.get(piece.key) ?? 0) + piece.text.length);
       // A delta a guardrail held all of carries nothing: it is not sent, and the events after it are numbered back.
       if (piece.text === '') {
         if (typeof chunk['sequence_number'] === 'number') this.#shift -= 1;
         return undefined;
       }
-      this.#sent.set(piece.key, (this.#sent.get(piece.key) ?? '') + piece.text);
     } else if (piece?.step === 'done') {
-      const sent = this.#sent.get(piece.key) ?? '';
-      if (piece.text.length > sent.length && piece.text.startsWith(sent)) {
+      const sent = this.#sent.get(piece.key);
+      this.#sent.delete(piece.key);
+      // Only a text that came in deltas gets one more: one that came whole (in its item) is not sent twice.
+      if (sent !== undefined && piece.text.length > sent) {
         const { type: _type, sequence_number: sequence, [RESPONSES_TEXT_KINDS[piece.kind]]: _whole, ...at } = chunk;
-        text += this.#event({ type: `response.${piece.kind}.delta`, ...at, delta: piece.text.slice(sent.length), ...(piece.kind === 'output_text' ? { logprobs: [] } : {}), sequence_number: sequence }, true);
-        this.#sent.set(piece.key, piece.text);
+        text += this.#event({ type: `response.${piece.kind}.delta`, ...at, delta: piece.text.slice(sent), ...(piece.kind === 'output_text' ? { logprobs: [] } : {}), sequence_number: sequence }, true);
       }
     }
     if (this.#shift === 0 && typeof chunk['sequence_number'] === 'number') this.#sequence = chunk['sequence_number'];

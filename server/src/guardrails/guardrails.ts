@@ -257,8 +257,10 @@ async function checkInput(checks: readonly Check[], request: OutgoingRequest, me
  * (a JSON answer is read whole, tokens included, and refused when they match).
  */
 function refuseStreamedTokens(output: readonly Check[], request: OutgoingRequest, meter: MeteredRequest): void {
-  const { logprobs, top_logprobs: top } = request.body;
-  const param = logprobs === true ? 'logprobs' : typeof top === 'number' && top > 0 ? 'top_logprobs' : undefined;
+  const { logprobs, top_logprobs: top, include } = request.body;
+  // A Responses request asks for them with `include` (`message.output_text.logprobs`).
+  const included = Array.isArray(include) && include.includes('message.output_text.logprobs');
+  const param = logprobs === true ? 'logprobs' : typeof top === 'number' && top > 0 ? 'top_logprobs' : included ? 'include' : undefined;
   const check = output.find((candidate) => candidate.rule);
   if (param === undefined || check === undefined) return;
   decide(meter, check, 'output', 'block');

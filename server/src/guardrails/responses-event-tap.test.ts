@@ -18,16 +18,17 @@ const RESPONSE = { id: 'resp_held_1', object: 'response', created_at: 1, model: 
 const USAGE = { input_tokens: 5, output_tokens: 9, total_tokens: 14, cost: 0.0001, output_tokens_details: { reasoning_tokens: 0 }, input_tokens_details: { cached_tokens: 0 } };
 
 /** The events OpenRouter streams for one message whose text comes in `pieces` (none: the final events carry it only). */
-function eventsOf(pieces: string[], whole = pieces.join('')): string[] {
+function eventsOf(pieces: string[], whole = pieces.join(''), annotations: unknown[] = []): string[] {
   let sequence = 0;
   const event = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload, sequence_number: sequence++ })}\n\n`;
   const at = { item_id: 'msg_1', output_index: 0 };
-  const part = { type: 'output_text', text: whole, annotations: [] };
+  const part = { type: 'output_text', text: whole, annotations };
   const item = { id: 'msg_1', type: 'message', role: 'assistant', status: 'completed', content: [part] };
   return [
     event('response.created', { response: { ...RESPONSE, status: 'in_progress', output: [], usage: null } }),
     event('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }) + event('response.content_part.added', { ...at, content_index: 0, part: { ...part, text: '' } }),
     ...pieces.map((piece) => event('response.output_text.delta', { ...at, content_index: 0, delta: piece, logprobs: [] })),
+    ...annotations.map((annotation, index) => event('response.output_text.annotation.added', { ...at, content_index: 0, annotation_index: index, annotation })),
     event('response.output_text.done', { ...at, content_index: 0, text: whole, logprobs: [] }) +
       event('response.content_part.done', { ...at, content_index: 0, part }) +
       event('response.output_item.done', { output_index: 0, item }) +
@@ -107,5 +108,23 @@ describe('a guardrail on a Responses stream', () => {
     await expect.poll(() => harness.usage.records.length - before).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(harness.usage.records.slice(before)).toMatchObject([{ status: 'error', streamed: true, errorCode: 'content_policy_violation', completionCharacters: 'The '.length, guardrails: [{ name: 'blocklist', stage: 'output', verdict: 'block' }] }]);
+  });
+
+  it('stops a stream at a citation the blocklist matches, before the citation is sent', async () => {
+    const citation = { type: 'url_citation', url: 'https://example.com/birds', title: 'The nightingale', start_index: 0, end_index: 5 };
+    const { events, failure } = await streamed('words', 'cited', eventsOf(['Birds sing.'], 'Birds sing.', [citation]));
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).code).toBe('content_policy_violation');
+    expect(JSON.stringify(events)).not.toContain('nightingale');
+  });
+
+  it('refuses a stream that asks for the tokens of its text where a rule reads the answer, before anything is sent', async () => {
+    const response = await fetch(`${harness.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'emails', input: 'tokens', stream: true, include: ['message.output_text.logprobs'] }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'invalid_parameter', param: 'include' } });
   });
 });

@@ -2,6 +2,7 @@ import type { AnswerTap } from '../gateway/metered-request.js';
 import { responsesTextKey, responsesTextOf, TERMINAL_RESPONSE_EVENTS, type ResponsesTextKind } from '../gateway/responses-events.js';
 import type { UpstreamChunk } from '../gateway/stream-proxy.js';
 import { isRecord } from '../records.js';
+import { responsesItemSlots } from './text-slots.js';
 
 type Json = Record<string, unknown>;
 
@@ -50,7 +51,9 @@ function textsOf(item: Json): TextAt[] {
  * client reads is the text as the tap let it through: a delta rewritten (held back, redacted), and the `.done` event,
  * its part, its item and the final response with the text as sent; the format (`ResponsesStreamFormat`) sends what a
  * `.done` adds to the deltas as one more delta. A text the final events carry that no delta did is judged whole there.
- * `response.completed` (or `incomplete`) ends the stream for the tap: its last checks run before it is written.
+ * Texts that come whole (a function's name, a citation) are screened on their own as the item or citation is
+ * announced, and again in the final events if they were not. `response.completed` (or `incomplete`) ends the stream
+ * for the tap: its last checks run before it is written.
  * @example
  * meter.answerTaps.push(responsesEventTap(outputTap(checks, request, meter)));
  */
@@ -80,8 +83,22 @@ export function responsesEventTap(chat: AnswerTap): AnswerTap {
     }
     return sent.get(key) ?? '';
   };
+  /** The texts of the answer that come whole (a function's name, a citation), each screened once. */
+  const wholes = new Set<string>();
+  /**
+   * Screens the texts of an output item that come whole, as the chat tap screens a chat delta's name or citations: on
+   * their own, and never rewritten (a stream cannot take back the item it announced), so a match stops the stream.
+   */
+  const screenWholes = async (item: Json) => {
+    for (const slot of responsesItemSlots(item)) {
+      if (slot.place !== undefined || wholes.has(slot.text)) continue;
+      wholes.add(slot.text);
+      await chat.chunk?.({ choices: [{ index: -1, delta: { name: slot.text }, finish_reason: null }] });
+    }
+  };
   /** An output item with each of its texts as sent, or undefined when none changed. */
   const itemAsSent = async (item: Json, outputIndex: unknown): Promise<Json | undefined> => {
+    await screenWholes(item);
     const copy = structuredClone(item);
     let changed = false;
     for (const { kind, partIndex, holder, field } of textsOf(copy)) {
@@ -116,6 +133,18 @@ export function responsesEventTap(chat: AnswerTap): AnswerTap {
         if (typeof part[field] !== 'string') return undefined;
         const whole = await decide(responsesTextKey(kind, event['output_index'], index), kind, part[field]);
         return whole === part[field] ? undefined : { ...event, part: { ...part, [field]: whole } };
+      }
+      if (type === 'response.output_item.added' && isRecord(event['item'])) {
+        await screenWholes(event['item']);
+        return undefined;
+      }
+      if (type === 'response.content_part.added' && isRecord(event['part'])) {
+        await screenWholes({ type: 'message', content: [{ ...event['part'], text: '' }] });
+        return undefined;
+      }
+      if (type === 'response.output_text.annotation.added' && isRecord(event['annotation'])) {
+        await screenWholes({ type: 'message', content: [{ type: 'output_text', text: '', annotations: [event['annotation']] }] });
+        return undefined;
       }
       if (type === 'response.output_item.done' && isRecord(event['item'])) {
         const item = await itemAsSent(event['item'], event['output_index']);
