@@ -6,6 +6,7 @@ import type { ResponsesRun } from './responses.js';
 import { responsesStreamFormatOf, TERMINAL_RESPONSE_EVENTS, type ResponsesStreamFormat } from './responses-events.js';
 import type { UpstreamChunk } from './stream-proxy.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader, type TypedEventWrite } from './typed-event-stream.js';
+
 /** The events whose `delta` is answer text, counted for an estimate when no usage arrives. */
 const TEXT_DELTAS = new Set(['response.output_text.delta', 'response.reasoning_text.delta', 'response.reasoning_summary_text.delta', 'response.refusal.delta', 'response.function_call_arguments.delta']);
 
