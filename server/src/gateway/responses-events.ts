@@ -68,6 +68,8 @@ export class ResponsesStreamFormat implements StreamFormat {
   #shift = 0;
   /** The last `sequence_number` written. */
   #sequence = -1;
+  /** Characters of answer text written in deltas, the gateway's own included (the record's `completionCharacters`). */
+  deltaCharacters = 0;
 
   chunk(chunk: UpstreamChunk, raw: string): string | undefined {
     const type = typeof chunk['type'] === 'string' ? chunk['type'] : undefined;
@@ -75,6 +77,7 @@ export class ResponsesStreamFormat implements StreamFormat {
     const piece = responsesTextOf(chunk);
     if (piece?.step === 'delta') {
       this.#sent.set(piece.key, (this.#sent.get(piece.key) ?? 0) + piece.text.length);
+      this.deltaCharacters += piece.text.length;
       // A delta a guardrail held all of carries nothing: it is not sent, and the events after it are numbered back.
       if (piece.text === '') {
         if (typeof chunk['sequence_number'] === 'number') this.#shift -= 1;
@@ -85,6 +88,7 @@ export class ResponsesStreamFormat implements StreamFormat {
       this.#sent.delete(piece.key);
       // Only a text that came in deltas gets one more: one that came whole (in its item) is not sent twice.
       if (sent !== undefined && piece.text.length > sent) {
+        this.deltaCharacters += piece.text.length - sent;
         const { type: _type, sequence_number: sequence, [RESPONSES_TEXT_KINDS[piece.kind]]: _whole, ...at } = chunk;
         text += this.#event({ type: `response.${piece.kind}.delta`, ...at, delta: piece.text.slice(sent), ...(piece.kind === 'output_text' ? { logprobs: [] } : {}), sequence_number: sequence }, true);
       }

@@ -7,9 +7,6 @@ import { responsesStreamFormatOf, TERMINAL_RESPONSE_EVENTS, type ResponsesStream
 import type { UpstreamChunk } from './stream-proxy.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader, type TypedEventWrite } from './typed-event-stream.js';
 
-/** The events whose `delta` is answer text, counted for an estimate when no usage arrives. */
-const TEXT_DELTAS = new Set(['response.output_text.delta', 'response.reasoning_text.delta', 'response.reasoning_summary_text.delta', 'response.refusal.delta', 'response.function_call_arguments.delta']);
-
 /**
  * Streams a Responses API request from OpenRouter to the client, its typed events forwarded as they came
  * (`event: <type>` and its data), as `proxyTypedEventStream` does. The stream is complete at `response.completed` (or
@@ -41,11 +38,15 @@ class ResponsesEventReader implements TypedEventReader {
     return { terminal };
   }
 
-  /** Through the format, which numbers the events after any it adds; the answer text is the deltas' as sent. */
+  /**
+   * Through the format, which numbers the events after any it adds. The answer text sent (counted for an estimate when
+   * no usage arrives) is the format's, which may send held text in a delta of its own before a `.done` event.
+   */
   write(event: UpstreamChunk, data: string): TypedEventWrite {
-    const type = typeof event['type'] === 'string' ? event['type'] : undefined;
-    const characters = type !== undefined && TEXT_DELTAS.has(type) && typeof event['delta'] === 'string' ? event['delta'].length : undefined;
-    return { text: this.format.chunk(event, data), characters };
+    const before = this.format.deltaCharacters;
+    const text = this.format.chunk(event, data);
+    const characters = this.format.deltaCharacters - before;
+    return { text, characters: characters > 0 ? characters : undefined };
   }
 
   summary() {

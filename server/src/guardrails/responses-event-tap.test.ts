@@ -76,6 +76,7 @@ async function streamed(model: string, name: string, reads: string[]) {
 
 describe('a guardrail on a Responses stream', () => {
   it('holds the end of a text back until its done event, then sends it redacted as one more delta, numbered in order', async () => {
+    const before = harness.usage.records.length;
     const { events, text, failure } = await streamed('emails', 'email split', eventsOf(['Write to ada@exa', 'mple.com']));
     expect(failure).toBeUndefined();
     expect(text).toBe('Write to [REDACTED_EMAIL]');
@@ -88,6 +89,9 @@ describe('a guardrail on a Responses stream', () => {
     const completed = events.at(-1);
     expect(completed?.type === 'response.completed' && completed.response.output).toEqual([expect.objectContaining({ content: [expect.objectContaining({ text })] })]);
     expect(JSON.stringify(events)).not.toContain('ada@');
+    // The record counts the characters the client was sent, the gateway's own delta included.
+    await expect.poll(() => harness.usage.records.length - before).toBe(1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'ok', completionCharacters: text.length, guardrails: [{ name: 'pii', stage: 'output', verdict: 'redact' }] });
   });
 
   it('judges a text the final events carry whole when no delta carried it', async () => {
