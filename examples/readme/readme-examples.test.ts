@@ -119,14 +119,16 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
  * as they would be published, `files` only, and the rest of what they need at run time, nothing else), in one flat
  * node_modules, outside the workspace, so nothing resolves from it. `npx` reads the whole dependency tree of the
  * folder it runs in before it runs a command; in examples/readme, whose packages link into the workspace, that is
- * thousands of packages and seconds of CPU per command. Installed by pnpm from its store (`deploy`: no registry, no
- * compiling), while the examples before the shell ones run.
+ * thousands of packages and seconds of CPU per command. Installed by pnpm from its store (`deploy`: no compiling),
+ * while the examples before the shell ones run. `--prefer-offline`, not `--offline`: pnpm checks the lockfile against
+ * its supply-chain policies from each package's full metadata, which the workspace's install may not have cached for
+ * every package (a fresh machine lacked `@stablelib/base64`'s), so what is missing is read from the registry.
  */
 let readerApp: Promise<string> | undefined;
 const readerAppFolder = path.join(tmpdir(), `insforge-readme-app-${process.pid}-${Date.now().toString(36)}`);
 function installReaderApp(): Promise<string> {
   const { command, prefixArgs } = resolvePnpm();
-  const deploy = [...prefixArgs, '--filter', '@insforge/readme-examples', 'deploy', '--prod', '--offline', '--config.node-linker=hoisted', readerAppFolder];
+  const deploy = [...prefixArgs, '--filter', '@insforge/readme-examples', 'deploy', '--prod', '--prefer-offline', '--config.node-linker=hoisted', readerAppFolder];
   const pnpm = run(command, deploy, { cwd: REPO_ROOT, env: process.env });
   return pnpm.exited.then((code) => {
     if (code !== 0) throw new Error(`pnpm ${deploy.slice(prefixArgs.length).join(' ')} failed (exit ${code}):\n${pnpm.output()}`);
