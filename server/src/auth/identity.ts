@@ -99,7 +99,7 @@ export async function identify(req: IncomingMessage, authenticate: Authenticate 
   const token = clientKeyOf(req);
   const fromKey = token ? await keys.verify(token) : undefined;
   if (fromKey) return fromKey;
-  throw new GatewayError('unauthorized', token ? 'The API key is not valid.' : 'Sign in or send an API key (Authorization: Bearer <key>).');
+  throw new GatewayError('unauthorized', token ? 'The API key is not valid.' : 'Sign in or send an API key (Authorization: Bearer <key>, or x-api-key: <key>).');
 }
 
 /**

@@ -34,7 +34,7 @@ export function identityMiddleware(context: GatewayContext, parseBody: PlainHand
 
 export function identityOf(res: Pick<PlainResponse, 'locals'>): Identity {
   const identity = res.locals['identity'] as Identity | undefined;
-  if (!identity) throw new GatewayError('unauthorized', 'Sign in or send an API key (Authorization: Bearer <key>).');
+  if (!identity) throw new GatewayError('unauthorized', 'Sign in or send an API key (Authorization: Bearer <key>, or x-api-key: <key>).');
   return identity;
 }
 

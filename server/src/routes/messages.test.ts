@@ -235,6 +235,10 @@ describe('POST /v1/messages', () => {
     expect(answered.status).toBe(200);
     expect(await answered.json()).toMatchObject({ type: 'message', role: 'assistant' });
     expect((await post({ model: 'chat', max_tokens: 50, messages: hello }, { 'x-api-key': 'ik_wrong' })).status).toBe(401);
+    // Without a key, the 401 names both places a key may go.
+    const keyless = await post({ model: 'chat', max_tokens: 50, messages: hello }, {});
+    expect(keyless.status).toBe(401);
+    expect(await keyless.json()).toMatchObject({ error: { type: 'authentication_error', message: expect.stringContaining('x-api-key') } });
   });
 
   it('judges attachments, images inside tool results included, by the feature\'s policy', async () => {
