@@ -6,7 +6,7 @@ import { estimateChat } from '../gateway/quota-estimate.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
 import { sendJson, sendJsonText, type PlainHandler } from '../plain-http.js';
-import { meteredHandler, modelFieldOf } from './metered-handler.js';
+import { meteredHandler, planChat } from './metered-handler.js';
 
 /** What differs between the OpenAI route and InsForge's: how the body is read and the answer written. */
 export interface ChatProtocol {
@@ -27,16 +27,7 @@ export const openAIProtocol: ChatProtocol = {
 export function chatRoute(context: GatewayContext, protocol: ChatProtocol): MeteredRoute<ChatRun> {
   return {
     endpoint: 'chat',
-    async plan(req, meter) {
-      meter.requestedModel = modelFieldOf(req.body, '');
-      const request = protocol.toRequest(req.body);
-      meter.requestedModel = request.model;
-      meter.streamed = request.stream === true;
-      const run = await prepareChat(context, meter.identity, request);
-      meter.feature = run.target.isFeature ? run.target.feature.name : undefined;
-      meter.promptCharacters = run.promptCharacters;
-      return run;
-    },
+    plan: (req, meter) => planChat(meter, req.body, (body) => protocol.toRequest(body), (request) => prepareChat(context, meter.identity, request)),
     estimate: (run) => estimateChat(context, run),
     async forward(run, meter, res) {
       if (meter.streamed) return proxyChatStream(context, run, meter, res, protocol.streamFormat(run));

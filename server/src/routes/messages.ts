@@ -7,33 +7,27 @@ import { estimateChat } from '../gateway/quota-estimate.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { sendJsonText, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import type { GatewayError } from '../errors.js';
-import { meteredHandler, modelFieldOf } from './metered-handler.js';
+import { meteredHandler, planChat } from './metered-handler.js';
 
 /**
  * A Messages API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent, the
- * estimate is a chat's (its messages and system, and `max_tokens`, which counts thinking), and the answer's `usage`
- * (`input_tokens` and the cache counts, `output_tokens`, OpenRouter's `cost`) settles it. No stage before forwarding
+ * estimate is a chat's (its messages and system, `max_tokens`, and a thinking budget as chat's reasoning budget), and
+ * the answer's `usage` (`input_tokens` and the cache counts, `output_tokens`, OpenRouter's `cost`) settles it. No stage before forwarding
  * (the response cache, guardrails) reads it: a feature with guardrails refuses it (`prepareMessages`).
  */
 export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun> {
   return {
     endpoint: 'chat',
-    async plan(req, meter) {
-      meter.requestedModel = modelFieldOf(req.body, '');
-      const request = parseMessagesRequest(req.body);
-      meter.streamed = request.stream === true;
-      const run = await prepareMessages(context, meter.identity, request);
-      meter.feature = run.target.isFeature ? run.target.feature.name : undefined;
-      meter.promptCharacters = run.promptCharacters;
-      return run;
-    },
+    plan: (req, meter) => planChat(meter, req.body, parseMessagesRequest, (request) => prepareMessages(context, meter.identity, request)),
     estimate: (run) => estimateChat(context, run),
     async forward(run, meter, res) {
       if (meter.streamed) return proxyMessagesStream(context, run, meter, res);
       const { result: message, raw, headers } = await completeMessages(context, run, meter);
+      const facts = { usage: message.usage, servedModel: message.model, provider: message.provider, generationId: headerValue(headers, 'x-generation-id') ?? message.id };
+      await meter.screenAnswer(message, facts);
       // OpenRouter's message is Anthropic's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they came.
       sendJsonText(res, 200, raw);
-      return { status: 'ok', usage: message.usage, servedModel: message.model, provider: message.provider, generationId: headerValue(headers, 'x-generation-id') ?? message.id };
+      return { status: 'ok', ...facts };
     },
   };
 }

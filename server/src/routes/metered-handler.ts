@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
-import type { MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
+import type { MeteredRequest, MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
+import type { Target } from '../gateway/resolve-target.js';
 import { setHeaders, whenClosed, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import { identityOf } from './identity-middleware.js';
 import { requestIdOf } from './request-id-header.js';
@@ -55,6 +56,29 @@ export function meteredHandler<Plan, Req extends PlainRequest = PlainRequest>(li
       if (!meter.finished) meter.finish({ status: 'error', errorCode: 'internal_error' });
     }
   };
+}
+
+/**
+ * The plan of a chat in any of its shapes (chat completions, Responses, Messages): the record names the model asked
+ * for before the body is read (so a request refused while parsing is recorded under it), then the body is parsed and
+ * the feature's policy applied, and the record learns whether it streams, its feature and the size of its prompt.
+ * @example
+ * plan: (req, meter) => planChat(meter, req.body, parseMessagesRequest, (request) => prepareMessages(context, meter.identity, request)),
+ */
+export async function planChat<Request extends { model: string; stream?: boolean | null | undefined }, Run extends { target: Target; promptCharacters: number }>(
+  meter: MeteredRequest,
+  body: unknown,
+  parse: (body: unknown) => Request,
+  prepare: (request: Request) => Promise<Run>,
+): Promise<Run> {
+  meter.requestedModel = modelFieldOf(body, '');
+  const request = parse(body);
+  meter.requestedModel = request.model;
+  meter.streamed = request.stream === true;
+  const run = await prepare(request);
+  meter.feature = run.target.isFeature ? run.target.feature.name : undefined;
+  meter.promptCharacters = run.promptCharacters;
+  return run;
 }
 
 /** The `model` field of a body not parsed yet, for the record of a request refused while parsing. */

@@ -7,7 +7,7 @@ import { responsesStreamFormatOf } from '../gateway/responses-events.js';
 import { proxyResponsesStream } from '../gateway/responses-stream.js';
 import { headerValue } from '../upstream/openrouter-client.js';
 import { sendJson, sendJsonText, type PlainHandler } from '../plain-http.js';
-import { meteredHandler, modelFieldOf } from './metered-handler.js';
+import { meteredHandler, planChat } from './metered-handler.js';
 
 /**
  * A Responses API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent,
@@ -19,15 +19,7 @@ import { meteredHandler, modelFieldOf } from './metered-handler.js';
 export function responsesRoute(context: GatewayContext): MeteredRoute<ResponsesRun> {
   return {
     endpoint: 'chat',
-    async plan(req, meter) {
-      meter.requestedModel = modelFieldOf(req.body, '');
-      const request = parseResponsesRequest(req.body);
-      meter.streamed = request.stream === true;
-      const run = await prepareResponses(context, meter.identity, request);
-      meter.feature = run.target.isFeature ? run.target.feature.name : undefined;
-      meter.promptCharacters = run.promptCharacters;
-      return run;
-    },
+    plan: (req, meter) => planChat(meter, req.body, parseResponsesRequest, (request) => prepareResponses(context, meter.identity, request)),
     estimate: (run) => estimateChat(context, estimateViewOf(run)),
     async forward(run, meter, res) {
       if (meter.streamed) return proxyResponsesStream(context, run, meter, res);
