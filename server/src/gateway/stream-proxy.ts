@@ -135,9 +135,7 @@ class ChatStream {
       // What a tap held back until the end (an output guardrail's undecided text) leaves before the closing events.
       if (this.#sawDone && this.meter.answerTaps.length > 0) for (const chunk of await endTaps(this.meter.answerTaps)) this.#send(chunk, undefined);
     } catch (error) {
-      // A tap refused the answer (an output guardrail): the stream ends with its error.
-      if (error instanceof GatewayError) this.#failure = error;
-      else if (!signal.aborted) this.#failure = midAnswerFailure(error);
+      this.#failure = midAnswerFailure(error);
     } finally {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);
@@ -358,10 +356,12 @@ export function streamEnding(meter: MeteredRequest, failure: GatewayError | unde
 }
 
 /**
- * What a stream that broke while reading the upstream's answer ends with: a stall past the between-chunks timeout, or a
- * dropped connection (chat and Responses streams alike).
+ * What a stream that broke while reading the upstream's answer ends with: a tap's refusal (an output guardrail) as it
+ * is, a stall past the between-chunks timeout, or a dropped connection (chat, Responses and Messages streams alike).
+ * Once its client left, `streamEnding` says `cancelled` whatever this said.
  */
 export function midAnswerFailure(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
   return toTransportError(error).kind === 'timeout'
     ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
     : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { GatewayError, redactedError, sendGatewayError, toGatewayError } from '../errors.js';
+import type { GatewayError } from '../errors.js';
+import { redactedError, sendGatewayError, toGatewayError } from '../errors.js';
 import { setHeaders, untilDrained } from '../plain-http.js';
 import type { SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -126,9 +127,7 @@ class TypedEventStream {
         }
       }
     } catch (error) {
-      // A tap refused the answer (an output guardrail): the stream ends with its error.
-      if (error instanceof GatewayError) this.#failure = error;
-      else if (!signal.aborted) this.#failure = midAnswerFailure(error);
+      this.#failure = midAnswerFailure(error);
     } finally {
       clearInterval(this.#heartbeat);
       await opened.batches.return(undefined);
