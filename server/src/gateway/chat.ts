@@ -8,7 +8,7 @@ import { applyExtensionPolicy } from './extension-policy.js';
 import { modelSearchingPastMaxUses } from './model-facts.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget, type Target } from './resolve-target.js';
-import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
+import { postWithFallbacks, type JsonAnswer, type UpstreamAnswer } from './upstream-json.js';
 
 /** A chat request after policy: where it goes and exactly what is sent (the model is set per attempt). */
 export interface ChatRun {
@@ -34,15 +34,8 @@ export interface ChatRun {
   apiKey: string;
 }
 
-/** The OpenRouter completion body; fields the gateway reads are typed, the rest pass through. */
-export interface UpstreamCompletion {
-  id: string;
-  model: string;
-  provider?: string;
-  usage?: unknown;
-  error?: { code?: unknown; message?: unknown } | undefined;
-  [field: string]: unknown;
-}
+/** The OpenRouter completion body. */
+export type UpstreamCompletion = UpstreamAnswer;
 
 /**
  * The size of what a chat sends as prompt, in characters of JSON: its whole body, so no billed part is missed (a

@@ -9,7 +9,7 @@ import type { MeteredRequest } from './metered-request.js';
 import type { MessagesMessage, MessagesRequest } from './messages-request.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget } from './resolve-target.js';
-import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
+import { postWithFallbacks, type JsonAnswer, type UpstreamAnswer } from './upstream-json.js';
 
 /**
  * A Messages API request after policy: where it goes and exactly what is sent (the model is set per attempt). The
@@ -18,16 +18,8 @@ import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
  */
 export type MessagesRun = Omit<ChatRun, 'includeUsage'>;
 
-/** OpenRouter's `message` object; fields the gateway reads are typed, the rest pass through. */
-export interface MessageObject {
-  id: string;
-  model: string;
-  provider?: string;
-  usage?: unknown;
-  /** Set on an error body (`{type:"error", error}`) answered inside a 200. */
-  error?: { code?: unknown; message?: unknown } | null | undefined;
-  [field: string]: unknown;
-}
+/** OpenRouter's `message` object (an error inside a 200 is `{type:"error", error}`). */
+export type MessageObject = UpstreamAnswer;
 
 /** A block's media source as the URL a chat part carries: a data URL for base64, the URL itself for a link. */
 function sourceUrlOf(source: unknown, at: string): string {

@@ -9,7 +9,7 @@ import type { MeteredRequest } from './metered-request.js';
 import { resolveParameters } from './parameter-policy.js';
 import { resolveTarget } from './resolve-target.js';
 import type { ResponsesInputItem, ResponsesRequest } from './responses-request.js';
-import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
+import { postWithFallbacks, type JsonAnswer, type UpstreamAnswer } from './upstream-json.js';
 
 /**
  * A Responses API request after policy: where it goes and exactly what is sent (the model is set per attempt). The
@@ -17,15 +17,8 @@ import { postWithFallbacks, type JsonAnswer } from './upstream-json.js';
  */
 export type ResponsesRun = Omit<ChatRun, 'includeUsage'>;
 
-/** OpenRouter's `response` object; fields the gateway reads are typed, the rest pass through. */
-export interface ResponseObject {
-  id: string;
-  model: string;
-  provider?: string;
-  usage?: unknown;
-  error?: { code?: unknown; message?: unknown } | null | undefined;
-  [field: string]: unknown;
-}
+/** OpenRouter's `response` object. */
+export type ResponseObject = UpstreamAnswer;
 
 /** A content part of a Responses message as the chat part the attachment policy and the estimate read. */
 function chatPartOf(part: Record<string, unknown>, at: string): Record<string, unknown> {

@@ -25,6 +25,19 @@ export interface JsonPost<T> {
   skipVectors?: boolean;
 }
 
+/**
+ * A JSON answer of OpenRouter's, whichever API's (a chat completion, a Responses `response`, a Messages `message`):
+ * the fields the gateway reads are typed, the rest pass through. `error` is set on an error body answered inside a 200.
+ */
+export interface UpstreamAnswer {
+  id: string;
+  model: string;
+  provider?: string;
+  usage?: unknown;
+  error?: { code?: unknown; message?: unknown } | null | undefined;
+  [field: string]: unknown;
+}
+
 /** What counts a request's upstream attempts (`MeteredRequest`): see its `attempt`, `beforeAttempt` and `failedAfterSending`. */
 export interface AttemptLog extends AttemptPreparer {
   attempt(): void;
