@@ -50,9 +50,16 @@ export class GatewayError extends Error {
     return { type: 'error', error: { type: anthropicErrorType(this.status), message: this.message, code: this.code, param: this.options.param ?? null } };
   }
 
+  /** Whole seconds to wait before trying again, when the error says: `Retry-After`, and a stream's error event's. */
+  get retryAfterWholeSeconds(): number | undefined {
+    const seconds = this.options.retryAfterSeconds;
+    return seconds === undefined ? undefined : Math.max(0, Math.ceil(seconds));
+  }
+
   headers(): Record<string, string> {
     const headers = { ...this.options.headers };
-    if (this.options.retryAfterSeconds !== undefined) headers['Retry-After'] = String(Math.max(0, Math.ceil(this.options.retryAfterSeconds)));
+    const retryAfter = this.retryAfterWholeSeconds;
+    if (retryAfter !== undefined) headers['Retry-After'] = String(retryAfter);
     // OpenAI's SDKs (and every SDK generated like them) obey this header before their own status rules.
     if (this.options.retryable === false || NOT_CURED_BY_RETRYING.has(this.code)) headers['x-should-retry'] = 'false';
     return headers;

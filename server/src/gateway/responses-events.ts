@@ -43,12 +43,6 @@ export function responsesTextKey(kind: ResponsesTextKind, outputIndex: unknown, 
   return `${kind}:${String(outputIndex ?? 0)}:${String(partIndex ?? 0)}`;
 }
 
-/** Whole seconds to wait before trying again, when the error says. */
-function retryAfterOf(error: GatewayError): number | undefined {
-  const seconds = error.options.retryAfterSeconds;
-  return seconds === undefined ? undefined : Math.max(0, Math.ceil(seconds));
-}
-
 /**
  * How a Responses stream is written: each event as `event: <type>` and its data, forwarded as it came unless a stage
  * changed it. A `.done` event repeats the whole of its text: where that is more than its deltas carried (an output
@@ -109,7 +103,7 @@ export class ResponsesStreamFormat implements StreamFormat {
 
   error(error: GatewayError): string {
     const body = error.toBody();
-    const retryAfter = retryAfterOf(error);
+    const retryAfter = error.retryAfterWholeSeconds;
     const event = {
       type: 'error',
       code: error.code,

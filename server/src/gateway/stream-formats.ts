@@ -4,12 +4,6 @@ import type { StreamFormat, UpstreamChunk } from './stream-proxy.js';
 
 const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 
-/** Whole seconds to wait before trying again, when the error says. */
-function retryAfterOf(error: GatewayError): number | undefined {
-  const seconds = error.options.retryAfterSeconds;
-  return seconds === undefined ? undefined : Math.max(0, Math.ceil(seconds));
-}
-
 /** True when a chunk carries nothing for the client: OpenRouter's form-A usage chunk once its usage is taken. */
 function isEmptyChunk(chunk: UpstreamChunk): boolean {
   const choices = chunk.choices ?? [];
@@ -46,7 +40,7 @@ function makeOpenAIStreamFormat(includeUsage: boolean): StreamFormat {
     error: (error: GatewayError) => {
       const body = error.toBody();
       // A client can count down before trying again, as the Retry-After header would have told it.
-      return event(retryAfterOf(error) === undefined ? body : { error: { ...body.error, retry_after: retryAfterOf(error) } });
+      return event(error.retryAfterWholeSeconds === undefined ? body : { error: { ...body.error, retry_after: error.retryAfterWholeSeconds } });
     },
     end(summary) {
       const usage = includeUsage && summary.usage
@@ -65,7 +59,7 @@ export function insforgeStreamFormat(): StreamFormat {
       return typeof content === 'string' && content !== '' ? event({ chunk: content }) : undefined;
     },
     error: (error: GatewayError) =>
-      event({ error: true, code: error.code, message: error.message, ...(retryAfterOf(error) === undefined ? {} : { retryAfter: retryAfterOf(error) }), ...(error.options.metadata ? { metadata: error.options.metadata } : {}) }),
+      event({ error: true, code: error.code, message: error.message, ...(error.retryAfterWholeSeconds === undefined ? {} : { retryAfter: error.retryAfterWholeSeconds }), ...(error.options.metadata ? { metadata: error.options.metadata } : {}) }),
     end(summary) {
       const figures = usageFigures(summary.usage);
       return event({
