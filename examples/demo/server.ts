@@ -134,10 +134,14 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     console.log(`${signal}: stopping the demo.`);
-    // Streams get a moment to finish; then open connections are cut so the process can exit.
-    const cut = setTimeout(() => server.closeAllConnections(), 5_000);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    clearTimeout(cut);
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Answers in flight get 5 s to finish; those still streaming then end with the gateway's error event (not a cut
+    // connection), each with its usage record.
+    await gateway.drain(5_000);
+    // What is left (a page or an asset still loading) is cut so the process can exit.
+    server.closeAllConnections();
+    await closed;
     await gateway.close();
     await emulator?.close();
     process.exit(0);
