@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { cacheScopeOf } from '../cache/canonical-key.js';
 import { cacheKeyPrefixFor, RedisCacheStore } from '../cache/redis-cache-store.js';
 import { parseFeature } from '../features/feature.js';
@@ -12,19 +10,17 @@ import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
 
 const LIMITS_PREFIX = `insforge-ai-test:cli-cache:${randomUUID()}:`;
-let directory: string;
 let database: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-cache-');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-cache-'));
-  database = join(directory, 'ai.db');
+  database = inDirectory('ai.db');
   const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
   for (const name of ['faq', 'docs']) await stores.features.create('default', parseFeature({ name, model: 'openai/gpt-4o-mini' }), 'test');
   await stores.close();
 });
 afterAll(async () => {
   await deleteRedisKeys(LIMITS_PREFIX);
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 async function cli(argv: string[], env: Record<string, string> = {}) {

@@ -1,11 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CliIo } from './cli-io.js';
 import { TEST_POSTGRES_URL } from '../../test/databases.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { runCli } from './run.js';
 
 const testServer = new URL(TEST_POSTGRES_URL);
@@ -14,13 +12,7 @@ const postgres = (database: string, login = testServer.username ? `${testServer.
 /** What messages call a database of the test server: never with a login. */
 const locationOf = (database: string) => `postgres://${testServer.host}${database}`;
 
-let directory: string;
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-stores-'));
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const inDirectory = useTemporaryDirectory('insforge-ai-stores-');
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
   const lines: string[] = [];
@@ -35,22 +27,22 @@ const COMMANDS = [['features', 'list'], ['features', 'get', 'chat'], ['keys', 'l
 
 describe('commands other than migrate and serve on a database that does not exist', () => {
   it.each(COMMANDS.map((command) => [command.join(' '), command]))('%s exits 1, says so and creates nothing', async (_name, command) => {
-    const missing = join(directory, 'typo', 'ai.db');
+    const missing = inDirectory('typo', 'ai.db');
     const result = await cli([...(command as string[]), '--database', missing]);
     expect(result.exitCode).toBe(1);
     expect(result.text).toContain(`there is no InsForge AI database at ${missing}`);
     expect(result.text).toContain('insforge-ai migrate');
-    expect(existsSync(join(directory, 'typo'))).toBe(false);
+    expect(existsSync(inDirectory('typo'))).toBe(false);
   });
 
   it('reads DATABASE_URL the same way', async () => {
-    const missing = join(directory, 'from-env.db');
+    const missing = inDirectory('from-env.db');
     expect(await cli(['features', 'list'], { DATABASE_URL: missing })).toMatchObject({ exitCode: 1, text: expect.stringContaining(`there is no InsForge AI database at ${missing}`) });
     expect(existsSync(missing)).toBe(false);
   });
 
   it('refuses a SQLite file that holds no gateway tables, and leaves it as it was', async () => {
-    const foreign = join(directory, 'another-app.db');
+    const foreign = inDirectory('another-app.db');
     const other = new SqliteDatabase(foreign);
     other.exec('create table notes (id integer primary key)');
     other.close();
@@ -93,7 +85,7 @@ describe('commands other than migrate and serve on a database that does not exis
   });
 
   it('works on a database that migrate created', async () => {
-    const database = join(directory, 'made.db');
+    const database = inDirectory('made.db');
     expect((await cli(['migrate', '--database', database])).exitCode).toBe(0);
     expect(await cli(['features', 'list', '--database', database])).toMatchObject({ exitCode: 0, text: expect.stringContaining('No features in project "default"') });
   });

@@ -1,27 +1,22 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIoWithStdin } from './cli-stdin.js';
 import { runCli } from './run.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const FEATURES = [
   { name: 'chat', model: 'openai/gpt-4o-mini', systemPrompt: 'You are the Acme assistant.', params: { temperature: 0.5 } },
   { name: 'vectors', modality: 'embedding', model: 'openai/text-embedding-3-small' },
 ];
 
-let directory: string;
 let database: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-features-');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-features-'));
-  database = join(directory, 'ai.db');
+  database = inDirectory('ai.db');
   // Only migrate and serve create a database; the other commands need one.
   await (await openGatewayStores({ database, defaultProjectId: 'default' })).close();
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 /** Runs `insforge-ai …` in process against the test database, with stdout, stderr and stdin of its own. */
@@ -40,7 +35,7 @@ async function cli(argv: string[], options: { stdin?: string; env?: Record<strin
 
 describe('insforge-ai features', () => {
   it('creates features from a file, then lists them in a table and gets one as JSON', async () => {
-    const file = join(directory, 'features.json');
+    const file = inDirectory('features.json');
     await writeFile(file, JSON.stringify(FEATURES));
     const set = await cli(['features', 'set', file]);
     expect(set).toMatchObject({ exitCode: 0, err: '' });
@@ -91,11 +86,11 @@ describe('insforge-ai features', () => {
     expect((await cli(['features', 'get', 'fresh'])).exitCode).toBe(1);
 
     expect(await cli(['features', 'set', '-'], { stdin: '{"name":' })).toMatchObject({ exitCode: 1, err: expect.stringContaining('stdin is not valid JSON') });
-    expect(await cli(['features', 'set', join(directory, 'absent.json')])).toMatchObject({ exitCode: 1, err: expect.stringContaining('no such file') });
+    expect(await cli(['features', 'set', inDirectory('absent.json')])).toMatchObject({ exitCode: 1, err: expect.stringContaining('no such file') });
   });
 
   it('keeps projects apart and takes --database over DATABASE_URL', async () => {
-    const other = join(directory, 'other.db');
+    const other = inDirectory('other.db');
     await (await openGatewayStores({ database: other, defaultProjectId: 'default' })).close();
     const feature = JSON.stringify({ name: 'acme-only', model: 'x/y' });
     expect((await cli(['features', 'set', '-', '--project', 'acme', '--database', other], { stdin: feature, env: { DATABASE_URL: database } })).exitCode).toBe(0);

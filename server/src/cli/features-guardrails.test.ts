@@ -1,21 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIoWithStdin } from './cli-stdin.js';
 import { runCli } from './run.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
-let directory: string;
 let database: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-guardrails-');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-guardrails-'));
-  database = join(directory, 'ai.db');
+  database = inDirectory('ai.db');
   await (await openGatewayStores({ database, defaultProjectId: 'default' })).close();
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 async function cli(argv: string[], stdin: string) {

@@ -1,20 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JobStore } from '../jobs/job-store.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
-let directory: string;
 let database: string;
 let finished: string;
 let waiting: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-jobs-');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-jobs-'));
-  database = join(directory, 'ai.db');
+  database = inDirectory('ai.db');
   const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
   const store = new JobStore(stores.database.db);
   const identity = { projectId: 'default', role: 'user' as const, userId: 'u1' };
@@ -31,9 +28,6 @@ beforeAll(async () => {
   waiting = (await store.create({ identity, kind: 'chat', options: {}, items: [{}, {}, {}], worstCaseUsd: 0 })).id;
   await store.create({ identity: { ...identity, projectId: 'acme' }, kind: 'chat', options: {}, items: [{}], worstCaseUsd: 0 });
   await stores.close();
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 async function cli(argv: string[]) {

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIoWithStdin } from './cli-stdin.js';
 import { runCli } from './run.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const GOOD_KEY = generateKey();
 const ENVIRONMENT_KEY = generateKey();
@@ -15,17 +14,15 @@ const OLD_MASTER = `old:${randomBytes(32).toString('base64')}`;
 const NEW_MASTER = `new:${randomBytes(32).toString('base64')}`;
 
 let emulator: Emulator;
-let directory: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-key-');
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [{ key: GOOD_KEY, label: 'Production', limit: 10, usage: 2.5 }, { key: ENVIRONMENT_KEY, label: 'From env' }] });
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-key-'));
   // Only migrate and serve create a database; the other commands need one.
-  for (const name of ['ai.db', 'empty.db', 'no-master.db', 'argv.db', 'stdin.db']) await (await openGatewayStores({ database: join(directory, name), defaultProjectId: 'default' })).close();
+  for (const name of ['ai.db', 'empty.db', 'no-master.db', 'argv.db', 'stdin.db']) await (await openGatewayStores({ database: inDirectory(name), defaultProjectId: 'default' })).close();
 });
 afterAll(async () => {
   await emulator?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 interface Run {
@@ -68,7 +65,7 @@ const rawDatabase = async (database: string) => Buffer.concat([await readFile(da
 describe('insforge-ai key set, show, test and rotate', () => {
   let database: string;
   beforeAll(() => {
-    database = join(directory, 'ai.db');
+    database = inDirectory('ai.db');
   });
 
   it('refuses a key OpenRouter rejects and stores nothing', async () => {
@@ -155,7 +152,7 @@ describe('insforge-ai key set, show, test and rotate', () => {
 
 describe('insforge-ai key without a stored key', () => {
   it('tests OPENROUTER_API_KEY when nothing is stored, and says so when there is no key at all', async () => {
-    const database = join(directory, 'empty.db');
+    const database = inDirectory('empty.db');
     const run = await cli(database, ['test'], { env: { OPENROUTER_API_KEY: ENVIRONMENT_KEY } });
     expect(run.exitCode).toBe(0);
     expect(run.out).toContain(`The OpenRouter key ${ENVIRONMENT_KEY.slice(0, 6)}…${ENVIRONMENT_KEY.slice(-4)} (OPENROUTER_API_KEY) is valid.`);
@@ -167,7 +164,7 @@ describe('insforge-ai key without a stored key', () => {
   });
 
   it('refuses to store without a master key, before reading the key', async () => {
-    const database = join(directory, 'no-master.db');
+    const database = inDirectory('no-master.db');
     const run = await cli(database, ['set'], { stdin: GOOD_KEY, env: {} });
     expect(run).toMatchObject({ exitCode: 1, readStdin: false });
     expect(run.err).toContain('INSFORGE_AI_ENCRYPTION_KEY is not set');
@@ -175,7 +172,7 @@ describe('insforge-ai key without a stored key', () => {
   });
 
   it('never takes the key from the command line, and never echoes it back', async () => {
-    const database = join(directory, 'argv.db');
+    const database = inDirectory('argv.db');
     for (const argv of [['set', GOOD_KEY], ['set', `--key=${GOOD_KEY}`], ['set', '--key', GOOD_KEY], [GOOD_KEY]]) {
       const run = await cli(database, argv);
       expect(run.exitCode, argv.join(' ')).toBe(2);
@@ -186,7 +183,7 @@ describe('insforge-ai key without a stored key', () => {
   });
 
   it('refuses an upstream URL that is not http(s) without printing the password in it', async () => {
-    const database = join(directory, 'upstream.db');
+    const database = inDirectory('upstream.db');
     for (const [argv, env] of [[['--upstream', 'ftp://proxy:hunter2pass@proxy.internal/api/v1'], {}], [[], { OPENROUTER_BASE_URL: 'https://proxy:hunter2/pass@proxy.internal/api/v1' }]] as const) {
       const out: string[] = [];
       const result = await runCli(['key', 'test', '--database', database, ...argv], { OPENROUTER_API_KEY: ENVIRONMENT_KEY, ...env }, { out: (line) => out.push(line), err: (line) => out.push(line) });
@@ -197,7 +194,7 @@ describe('insforge-ai key without a stored key', () => {
   });
 
   it('refuses empty or several-line input on stdin', async () => {
-    const database = join(directory, 'stdin.db');
+    const database = inDirectory('stdin.db');
     expect(await cli(database, ['set'], { stdin: '\n' })).toMatchObject({ exitCode: 1, err: expect.stringContaining('no key on stdin') });
     expect(await cli(database, ['set'], { stdin: `${GOOD_KEY}\n${GOOD_KEY}\n` })).toMatchObject({ exitCode: 1, err: expect.stringContaining('more than one word or line') });
   });

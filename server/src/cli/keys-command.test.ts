@@ -1,23 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JobStore } from '../jobs/job-store.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
-let directory: string;
 let database: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-keys-');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-keys-'));
-  database = join(directory, 'ai.db');
+  database = inDirectory('ai.db');
   // Only migrate and serve create a database; the other commands need one.
   await (await openGatewayStores({ database, defaultProjectId: 'default' })).close();
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 async function cli(argv: string[]) {

@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrationProvider } from '../store/migrations/index.js';
 import type { CliIo } from './cli-io.js';
 import { TEST_POSTGRES_URL } from '../../test/databases.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { runCli } from './run.js';
 
 const testServer = new URL(TEST_POSTGRES_URL);
@@ -19,14 +19,7 @@ const postgres = (database: string, login = testServer.username ? `${testServer.
 /** What messages call a database of the test server: never with a login. */
 const locationOf = (database: string) => `postgres://${testServer.host}${database}`;
 
-let directory: string;
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-migrate-'));
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const inDirectory = useTemporaryDirectory('insforge-ai-migrate-');
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
   const lines: string[] = [];
@@ -38,7 +31,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 
 describe('insforge-ai migrate', () => {
   it('creates a new database, says where, applies every migration, then says it is up to date', async () => {
-    const database = join(directory, 'nested', 'ai.db');
+    const database = inDirectory('nested', 'ai.db');
     const names = Object.keys(await migrationProvider.getMigrations());
     const first = await cli(['migrate'], { DATABASE_URL: database });
     expect(first).toEqual({ exitCode: 0, lines: [`created a new SQLite database at ${database}`, ...names.map((name) => `applied ${name}`), `${database}: applied ${names.length} migration${names.length === 1 ? '' : 's'}`] });
@@ -47,7 +40,7 @@ describe('insforge-ai migrate', () => {
   });
 
   it('leaves a database a newer version migrated further as it is, and says so; refuses one migrated by another line of versions', async () => {
-    const database = join(directory, 'newer.db');
+    const database = inDirectory('newer.db');
     await cli(['migrate', '--database', database]);
     const sqlite = new Database(database);
     try {
@@ -66,7 +59,7 @@ describe('insforge-ai migrate', () => {
 
   // Two instances starting on one new SQLite file (or `migrate` run beside `serve`) migrate it at once.
   it('waits for another process migrating the same SQLite file, then applies only what it left', async () => {
-    const file = join(directory, 'shared.db');
+    const file = inDirectory('shared.db');
     const migrations = await migrationProvider.getMigrations();
     const names = Object.keys(migrations);
     // This test is the other process: it ran the first migrations and is in the middle of the next one.
@@ -94,7 +87,7 @@ describe('insforge-ai migrate', () => {
   }, 15_000);
 
   it('fails with exit code 1 when the database cannot be opened', async () => {
-    const file = join(directory, 'a-file');
+    const file = inDirectory('a-file');
     await writeFile(file, 'not a directory');
     const result = await cli(['migrate', '--database', join(file, 'ai.db')]);
     expect(result.exitCode).toBe(1);

@@ -1,35 +1,32 @@
 import type { IncomingMessage } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { startServeProcess } from '../../test/serve-process.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const UPSTREAM_KEY = generateKey();
 const CLIENT_KEY = 'ik_http2_client_key_0123456789';
 
 let emulator: Emulator;
-let directory: string;
 const versions: string[] = [];
 
+const inDirectory = useTemporaryDirectory('insforge-ai-http2-');
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [UPSTREAM_KEY], tls: true });
   emulator.server.on('request', (request: IncomingMessage) => {
     if (request.method === 'POST') versions.push(request.httpVersion);
   });
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-http2-'));
 });
 afterAll(async () => {
   await emulator?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 describe('insforge-ai serve --upstream-http2', () => {
   it('reaches an https upstream over HTTP/2, trusting the certificates of NODE_EXTRA_CA_CERTS', async () => {
-    const featuresFile = join(directory, 'features.json');
+    const featuresFile = inDirectory('features.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
-    const caFile = join(directory, 'emulator-ca.pem');
+    const caFile = inDirectory('emulator-ca.pem');
     await writeFile(caFile, emulator.ca ?? '');
     const env = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY, NODE_EXTRA_CA_CERTS: caFile };
     const ask = (url: string) =>

@@ -1,23 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { serve, type ServeHandle } from './serve.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const UPSTREAM_KEY = generateKey();
 const CLIENT_KEY = 'ik_metrics_client_key_0123456789';
 const ENV = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY };
 
 let emulator: Emulator;
-let directory: string;
 let server: ServeHandle;
 const lines: string[] = [];
+const inDirectory = useTemporaryDirectory('insforge-ai-metrics-');
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [UPSTREAM_KEY] });
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-metrics-'));
-  const features = join(directory, 'features.json');
+  const features = inDirectory('features.json');
   await writeFile(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
   const io = { out: (line: string) => void lines.push(line), err: (line: string) => void lines.push(line) };
   server = await serve(['--port', '0', '--metrics-port', '0', '--upstream', emulator.url, '--features', features, '--database', ':memory:'], ENV, io);
@@ -25,7 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await emulator?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 describe('insforge-ai serve --metrics-port', () => {

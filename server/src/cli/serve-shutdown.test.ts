@@ -1,6 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
@@ -8,27 +6,26 @@ import pg from 'pg';
 import { createTestDatabase } from '../../test/databases.js';
 import { startServeProcess } from '../../test/serve-process.js';
 import { parseSseBody } from '../../test/sse.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const UPSTREAM_KEY = generateKey();
 const CLIENT_KEY = 'ik_shutdown_client_key_0123456789';
 
 let emulator: Emulator;
-let directory: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-shutdown-');
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [UPSTREAM_KEY] });
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-shutdown-'));
 });
 afterAll(async () => {
   await emulator?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 describe('insforge-ai serve on SIGTERM', () => {
   it('lets a stream run through the grace period, then ends it with an error event (no reset), records it and exits 0', async () => {
-    const featuresFile = join(directory, 'features.json');
+    const featuresFile = inDirectory('features.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
-    const databaseFile = join(directory, 'ai.db');
+    const databaseFile = inDirectory('ai.db');
     const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
     const { url } = serve;
     try {
@@ -72,9 +69,9 @@ describe('insforge-ai serve on SIGTERM', () => {
   // A closed terminal sends SIGHUP and takes stdout and stderr with it: the shutdown then must neither be skipped (the
   // default action of SIGHUP ends the process at once, leaving no records) nor crash on its first write (EPIPE, EIO).
   it('on SIGHUP with its terminal gone shuts down as on SIGTERM: streams end with an error event, every request is recorded, exit 0', async () => {
-    const featuresFile = join(directory, 'features-hangup.json');
+    const featuresFile = inDirectory('features-hangup.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
-    const databaseFile = join(directory, 'ai-hangup.db');
+    const databaseFile = inDirectory('ai-hangup.db');
     const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5', '--verbose'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
     try {
       emulator.addRule({ match: { contains: 'hung up' }, scenario: 'tps=10;tokens=500' });
@@ -102,9 +99,9 @@ describe('insforge-ai serve on SIGTERM', () => {
   }, 30_000);
 
   it('on a second signal ends every request in flight at once, still with an error event and a record, and exits 143', async () => {
-    const featuresFile = join(directory, 'features-twice.json');
+    const featuresFile = inDirectory('features-twice.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
-    const databaseFile = join(directory, 'ai-twice.db');
+    const databaseFile = inDirectory('ai-twice.db');
     // A grace period far longer than the test: only the second signal can end these requests in time.
     const serve = await startServeProcess(['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '600'], { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY });
     const { url } = serve;
@@ -145,9 +142,9 @@ describe('insforge-ai serve on SIGTERM', () => {
   }, 30_000);
 
   it('leaves cancelled streams waiting for their cost to the next start, which reconciles them once OpenRouter shows it', async () => {
-    const featuresFile = join(directory, 'features-resumed.json');
+    const featuresFile = inDirectory('features-resumed.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
-    const databaseFile = join(directory, 'ai-resumed.db');
+    const databaseFile = inDirectory('ai-resumed.db');
     const args = ['--upstream', emulator.url, '--features', featuresFile, '--database', databaseFile, '--shutdown-grace', '0.5'];
     const env = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY };
     // OpenRouter shows what the cancelled streams cost 4 s after they end: after the gateway stopped.
@@ -183,7 +180,7 @@ describe('insforge-ai serve on SIGTERM', () => {
   }, 40_000);
 
   it('on a second signal quits within 10 s even when the database hangs on a write', async () => {
-    const featuresFile = join(directory, 'features-hung.json');
+    const featuresFile = inDirectory('features-hung.json');
     await writeFile(featuresFile, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
     const database = await createTestDatabase('postgres');
     const locker = new pg.Client({ connectionString: database.url });

@@ -1,11 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { askToContinue } from '../../test/raw-http.js';
 import { parseSseBody } from '../../test/sse.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { CliError } from './cli-error.js';
 import { serve, type ServeHandle } from './serve.js';
 
@@ -17,23 +16,21 @@ const CLIENT_KEY = 'ik_timeouts_client_key_0123456789';
 const ENV = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY };
 
 let emulator: Emulator;
-let directory: string;
 let features: string;
 let server: ServeHandle;
 const lines: string[] = [];
 const io = { out: (line: string) => void lines.push(line), err: (line: string) => void lines.push(line) };
 
+const inDirectory = useTemporaryDirectory('insforge-ai-timeouts-');
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [UPSTREAM_KEY] });
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-timeouts-'));
-  features = join(directory, 'features.json');
+  features = inDirectory('features.json');
   await writeFile(features, JSON.stringify([{ name: 'chat', model: 'openai/gpt-4o-mini' }]));
   server = await serve(['--port', '0', '--upstream', emulator.url, '--features', features, '--database', ':memory:', '--request-timeout', '1', '--headers-timeout', '0.5'], ENV, io);
 });
 afterAll(async () => {
   await server?.close();
   await emulator?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 /** Opens a raw connection, sends `head`, then `drip` every 100 ms; resolves with the status line and when it closed. */

@@ -1,8 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -13,6 +11,7 @@ import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
 import { serve, type ServeHandle } from './serve.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const run = promisify(execFile);
 const UPSTREAM_KEY = generateKey();
@@ -24,18 +23,16 @@ const FEATURES = [
 const ENV = { OPENROUTER_API_KEY: UPSTREAM_KEY, INSFORGE_AI_CLIENT_KEY: CLIENT_KEY };
 
 let emulator: Emulator;
-let directory: string;
 let featuresFile: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-cli-');
 beforeAll(async () => {
   emulator = await startEmulator({ keys: [UPSTREAM_KEY] });
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-cli-'));
-  featuresFile = join(directory, 'features.json');
+  featuresFile = inDirectory('features.json');
   await writeFile(featuresFile, JSON.stringify(FEATURES));
 });
 afterAll(async () => {
   await emulator?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 function recordingIo(): CliIo & { out: (line: string) => void; lines: string[]; text: () => string } {
@@ -115,7 +112,7 @@ describe('insforge-ai serve: refusing to start', () => {
   }
 
   it('names the feature index and field of a bad features file, exit code 1', async () => {
-    const bad = join(directory, 'bad-features.json');
+    const bad = inDirectory('bad-features.json');
     await writeFile(bad, JSON.stringify([FEATURES[0], { name: 'code', model: 'x/y', params: { temperature: 7 } }]));
     const { exitCode, output } = await failure(['serve', '--port', '0', '--features', bad]);
     expect(exitCode).toBe(1);
@@ -129,13 +126,13 @@ describe('insforge-ai serve: refusing to start', () => {
       [JSON.stringify([FEATURES[0], FEATURES[0]]), /feature \[1\] is named "chat" like feature \[0\]/],
     ];
     for (const [text, message] of cases) {
-      const file = join(directory, 'case.json');
+      const file = inDirectory('case.json');
       await writeFile(file, text);
       const { exitCode, output } = await failure(['serve', '--port', '0', '--features', file]);
       expect(exitCode).toBe(1);
       expect(output).toMatch(message);
     }
-    const missing = await failure(['serve', '--features', join(directory, 'absent.json')]);
+    const missing = await failure(['serve', '--features', inDirectory('absent.json')]);
     expect(missing).toMatchObject({ exitCode: 1, output: expect.stringContaining('no such file') });
   });
 
@@ -191,7 +188,7 @@ describe('insforge-ai serve without a client key', () => {
 
 describe('insforge-ai serve with keys made by "keys create"', () => {
   it('counts them on start instead of warning that no client can call it, and they are let in', async () => {
-    const database = join(directory, 'stored-keys.db');
+    const database = inDirectory('stored-keys.db');
     const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
     let key: string;
     try {
@@ -268,7 +265,7 @@ describe('insforge-ai serve and Redis', () => {
 describe('insforge-ai serve and its database', () => {
   it('says where it created a new database', async () => {
     const io = recordingIo();
-    const database = join(directory, 'new', 'ai.db');
+    const database = inDirectory('new', 'ai.db');
     const server = await serve(['--port', '0', '--upstream', emulator.url, '--database', database], ENV, io);
     try {
       expect(io.lines).toContain(`  database      ${database} (created just now)`);
@@ -282,7 +279,7 @@ describe('insforge-ai serve and its database', () => {
   });
 
   it('says which features and which OpenRouter key it serves when they come from the database, not the command line', async () => {
-    const database = join(directory, 'stored.db');
+    const database = inDirectory('stored.db');
     const adminToken = 'ik_cli_admin_token_0123456789';
     const masterKey = Buffer.alloc(32, 7).toString('base64');
     const first = await serve(['--port', '0', '--upstream', emulator.url, '--features', featuresFile, '--database', database], { ...ENV, INSFORGE_AI_ADMIN_TOKEN: adminToken, INSFORGE_AI_ENCRYPTION_KEY: masterKey }, recordingIo());
@@ -314,7 +311,7 @@ describe('insforge-ai serve and its database', () => {
   });
 
   it('starts on a database a newer version migrated further, and warns that this instance wants upgrading', async () => {
-    const database = join(directory, 'migrated-further.db');
+    const database = inDirectory('migrated-further.db');
     await (await serve(['--port', '0', '--upstream', emulator.url, '--database', database], ENV, recordingIo())).close();
     const sqlite = new Database(database);
     sqlite.prepare("insert into insforge_ai_migrations (name, timestamp) values ('9999-from-a-newer-version', '2027-01-01T00:00:00.000Z')").run();
@@ -330,10 +327,10 @@ describe('insforge-ai serve and its database', () => {
   });
 
   it('starts with a features file whose blocklist pattern a stricter check now refuses, warning, and refuses only texts it cannot screen in time', async () => {
-    const file = join(directory, 'older-features.json');
+    const file = inDirectory('older-features.json');
     const older = [...FEATURES, { name: 'guarded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', patterns: ['secret\\d+', '(a{1,20}){1,20}!'] }] }];
     await writeFile(file, JSON.stringify(older));
-    const database = join(directory, 'older', 'ai.db');
+    const database = inDirectory('older', 'ai.db');
     // A fresh database (the feature is created from the file), then the same one again (it exists already).
     for (const start of ['created', 'existing']) {
       const io = recordingIo();

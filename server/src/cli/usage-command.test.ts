@@ -1,19 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { usageRow } from '../../test/usage-rows.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
 import type { CliIo } from './cli-io.js';
 import { runCli } from './run.js';
 
 const DAY = 86_400_000;
-let directory: string;
 let database: string;
 
+const inDirectory = useTemporaryDirectory('insforge-ai-usage-');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-usage-'));
-  database = join(directory, 'ai.db');
+  database = inDirectory('ai.db');
   const stores = await openGatewayStores({ database, defaultProjectId: 'default' });
   const now = Date.now();
   await stores.database.db
@@ -32,9 +29,6 @@ beforeAll(async () => {
     ])
     .execute();
   await stores.close();
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
 });
 
 async function cli(argv: string[]) {

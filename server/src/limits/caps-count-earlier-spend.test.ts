@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { gatewayCountingIn } from '../../test/spend-caps.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy } from '../../test/redis-proxy.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
-let directory: string;
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-caps-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const inDirectory = useTemporaryDirectory('insforge-ai-caps-');
 
 /** A gateway over `database` that writes its own ledger there (not the harness's in-memory sink). */
 const gatewayOn = (database: string) => startHarness({ database, usage: undefined });
@@ -41,7 +33,7 @@ const usedOf = async (harness: Harness) => {
 describe.each(['sqlite', 'postgres'] as const)('caps count what was spent before they counted (%s)', (kind) => {
   let database: TestDatabase | undefined;
   const open = async () => {
-    if (kind === 'sqlite') return join(directory, `ai-${Math.random().toString(36).slice(2)}.db`);
+    if (kind === 'sqlite') return inDirectory(`ai-${Math.random().toString(36).slice(2)}.db`);
     database = await createTestDatabase('postgres');
     await database.database.close();
     return database.url;
@@ -96,7 +88,7 @@ describe('a fail-open gateway whose Redis went away and came back', () => {
     const proxy = await startRedisProxy();
     const prefix = `insforge-test:caps-outage:${randomUUID()}:`;
     const gateway = await startHarness({
-      database: join(directory, `ai-${randomUUID()}.db`),
+      database: inDirectory(`ai-${randomUUID()}.db`),
       usage: undefined,
       ledger: { flushIntervalMs: 5 },
       limits: { redisUrl: proxy.url, redisKeyPrefix: prefix, onRedisFailure: 'fail-open' },
@@ -127,7 +119,7 @@ describe('a gateway whose Redis restarted between two requests, with nothing kep
   it('counts again from the ledger what was spent before, so the cap holds after the restart', async () => {
     const proxy = await startRedisProxy();
     const prefix = `insforge-test:caps-restart:${randomUUID()}:`;
-    const gateway = await gatewayCountingIn(proxy.url, prefix, join(directory, `ai-${randomUUID()}.db`));
+    const gateway = await gatewayCountingIn(proxy.url, prefix, inDirectory(`ai-${randomUUID()}.db`));
     const redis = new Redis(TEST_REDIS_URL);
     try {
       await setCaps(gateway, { spendPerDayUsd: 1 });

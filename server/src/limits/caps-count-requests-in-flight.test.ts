@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 /**
  * Requests still running when a cap is first set reserved nothing in it: the cap counts them at their worst case from
@@ -55,16 +53,10 @@ async function capSetWhileTwoRun(running: Harness, fresh: Harness): Promise<void
 }
 
 describe('a cap first set while requests run, counted in process', () => {
-  let directory: string;
-  beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'insforge-ai-in-flight-'));
-  });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const inDirectory = useTemporaryDirectory('insforge-ai-in-flight-');
 
   it('counts them at their worst case until they end, then at what they cost', async () => {
-    const gateway = await startHarness({ database: join(directory, `ai-${randomUUID()}.db`), usage: undefined, ledger: { flushIntervalMs: 5 } });
+    const gateway = await startHarness({ database: inDirectory(`ai-${randomUUID()}.db`), usage: undefined, ledger: { flushIntervalMs: 5 } });
     try {
       await capSetWhileTwoRun(gateway, gateway);
     } finally {

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY } from '../../test/harness.js';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
 import { gatewayCountingIn } from '../../test/spend-caps.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { PendingGiveBacks } from './pending-give-backs.js';
 import { BackendUnavailableError, RedisBackend } from './redis-backend.js';
 
@@ -209,18 +207,12 @@ describe.runIf(runRedis)('a Redis backend whose Redis cannot be reached when a r
 });
 
 describe.runIf(runRedis)('a gateway whose Redis was away when a request ended', () => {
-  let directory: string;
-  beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'insforge-ai-pending-settlements-'));
-  });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const inDirectory = useTemporaryDirectory('insforge-ai-pending-settlements-');
 
   it('gives its reservation back once Redis is back, so the daily cap counts only what the request used', async () => {
     const proxy = await startRedisProxy();
     const prefix = newPrefix();
-    const gateway = await gatewayCountingIn(proxy.url, prefix, join(directory, `ai-${randomUUID()}.db`));
+    const gateway = await gatewayCountingIn(proxy.url, prefix, inDirectory(`ai-${randomUUID()}.db`));
     const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
     const chat = (content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] }) });
     const tokensUsed = async () => {

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
@@ -10,6 +7,7 @@ import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/
 import { gatewayCountingIn, setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { freezePolicy, MemoryLimitPolicySource } from './limit-policy.js';
 import { QuotaGuard, type QuotaSubject } from './quota-guard.js';
 import { RedisBackend } from './redis-backend.js';
@@ -263,18 +261,12 @@ describe.runIf(runRedis)('a quota guard with no ledger to read, whose Redis rest
 });
 
 describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flight, with nothing kept on disk', () => {
-  let directory: string;
-  beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'insforge-ai-data-loss-'));
-  });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const inDirectory = useTemporaryDirectory('insforge-ai-data-loss-');
 
   it('refuses a request the cap has no room for beside the one in flight, as before the restart', async () => {
     const proxy = await startRedisProxy();
     const prefix = newPrefix();
-    const gateway = await gatewayCountingIn(proxy.url, prefix, join(directory, `ai-${randomUUID()}.db`));
+    const gateway = await gatewayCountingIn(proxy.url, prefix, inDirectory(`ai-${randomUUID()}.db`));
     const redis = new Redis(TEST_REDIS_URL);
     const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
     const chat = (content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] }) });
@@ -317,19 +309,13 @@ describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flig
 });
 
 describe.runIf(runRedis)('a gateway whose Redis lost its data between two requests, on a connection that stayed up', () => {
-  let directory: string;
-  beforeAll(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'insforge-ai-flush-'));
-  });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
-  });
+  const inDirectory = useTemporaryDirectory('insforge-ai-flush-');
   const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   /** A gateway counting in Redis under a prefix of its own, with `project` as its project's limits. */
   const gatewayWith = async (project: Record<string, number>) => {
     const prefix = newPrefix();
-    const gateway = await gatewayCountingIn(TEST_REDIS_URL, prefix, join(directory, `ai-${randomUUID()}.db`));
+    const gateway = await gatewayCountingIn(TEST_REDIS_URL, prefix, inDirectory(`ai-${randomUUID()}.db`));
     const { version } = (await (await fetch(`${gateway.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
     const policy = { project, features: {}, users: { default: {}, overrides: {} } };
     expect((await fetch(`${gateway.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy }) })).status).toBe(200);

@@ -1,23 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAiGateway } from '../create-ai-gateway.js';
 import { openDatabase } from '../store/database.js';
 import { UsageLedger } from './ledger.js';
 import { MemoryUsageSink, type UsageRecord } from './usage-record.js';
+import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const record = (): UsageRecord => ({ requestId: randomUUID(), endpoint: 'chat', projectId: 'default', requestedModel: 'chat', status: 'rejected', streamed: false, promptTokens: 0, completionTokens: 0, reasoningTokens: 0, latencyMs: 1, attempts: 0, startedAt: new Date() });
 
-let directory: string;
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'insforge-ai-ledger-'));
-});
-afterAll(async () => {
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+const inDirectory = useTemporaryDirectory('insforge-ai-ledger-');
 
 const countRows = async (file: string) => {
   const database = openDatabase(file);
@@ -30,7 +22,7 @@ const countRows = async (file: string) => {
 
 describe('the gateway and its usage ledger', () => {
   it('keeps records that arrive while the database opens, and writes them all on close', async () => {
-    const file = join(directory, 'early.db');
+    const file = inDirectory('early.db');
     const gateway = createAiGateway({ database: file, logger: quiet, encryption: null, ledger: { flushIntervalMs: 60_000, retentionDays: false } });
     expect(gateway.context.usage).toBeInstanceOf(UsageLedger);
     // Before `ready`: the database is still being opened and migrated.
