@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 
 /** The Redis server the limit tests use; CI and our machines run one on 127.0.0.1:6379. */
 export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -36,4 +38,24 @@ export async function deleteRedisKeys(prefix: string, url = TEST_REDIS_URL): Pro
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Redis key prefixes of the test file's own: each call answers a new one (`label`, a random id, `:`), and after the
+ * tests of the file (or of the `describe` it is called in) every key under the prefixes it handed out is deleted. A
+ * file that hands out none never connects, so it runs without a Redis.
+ * @example
+ * const newPrefix = useRedisKeyPrefixes('insforge-test:data-loss:');
+ * const gateway = await gatewayCountingIn(proxy.url, newPrefix(), inDirectory('ai.db'));
+ */
+export function useRedisKeyPrefixes(label: string, url = TEST_REDIS_URL): () => string {
+  const prefixes: string[] = [];
+  afterAll(async () => {
+    for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix, url);
+  });
+  return () => {
+    const prefix = `${label}${randomUUID()}:`;
+    prefixes.push(prefix);
+    return prefix;
+  };
 }

@@ -1,30 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
-import { gatewayCountingIn } from '../../test/spend-caps.js';
+import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { gatewayCountingIn, sendChat, setLimitPolicy } from '../../test/spend-caps.js';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { startRedisProxy } from '../../test/redis-proxy.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
+import type { LimitSettings } from './types.js';
 
 const inDirectory = useTemporaryDirectory('insforge-ai-caps-');
 
 /** A gateway over `database` that writes its own ledger there (not the harness's in-memory sink). */
 const gatewayOn = (database: string) => startHarness({ database, usage: undefined });
 
-const chat = (harness: Harness, content: string, maxTokens = 100) =>
-  fetch(`${harness.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'chat', max_tokens: maxTokens, messages: [{ role: 'user', content }] }),
-  });
-const setCaps = async (harness: Harness, project: Record<string, number>, everyUser: Record<string, number> = {}) => {
-  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-  const { version } = (await (await fetch(`${harness.url}/api/ai/limits/policy`, { headers })).json()) as { version: number };
-  const saved = await fetch(`${harness.url}/api/ai/limits/policy`, { method: 'PUT', headers, body: JSON.stringify({ version, policy: { project, features: {}, users: { default: everyUser, overrides: {} } } }) });
-  expect(saved.status).toBe(200);
-};
+const chat = (harness: Harness, content: string, maxTokens = 100) => sendChat(harness, content, maxTokens);
+const setCaps = (harness: Harness, project: LimitSettings, everyUser: LimitSettings = {}) => setLimitPolicy(harness, { project, users: { default: everyUser, overrides: {} } });
 const usedOf = async (harness: Harness) => {
   const { data } = (await (await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { data: Array<{ kind: string; used: number }> };
   return Object.fromEntries(data.map((entry) => [entry.kind, entry.used]));

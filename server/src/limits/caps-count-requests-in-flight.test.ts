@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
-import { setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
+import { chatBody, sendChat, setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 /**
@@ -13,8 +13,6 @@ import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 const redisReachable = await pingRedis(TEST_REDIS_URL);
 const runRedis = redisReachable || process.env.CI === 'true';
 const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
-const body = (content: string) => JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] });
-const chat = (gateway: Harness, content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: body(content) });
 const billed = (...gateways: Harness[]) => [...new Set(gateways)].reduce((total, gateway) => total + gateway.emulator.billedTotal().cost, 0);
 
 /**
@@ -22,20 +20,20 @@ const billed = (...gateways: Harness[]) => [...new Set(gateways)].reduce((total,
  * more, and checks that `fresh` refuses one more while they run, and that the cap counts what they cost once they end.
  */
 async function capSetWhileTwoRun(running: Harness, fresh: Harness): Promise<void> {
-  const worstCase = await worstCaseOf(running, body('one in flight'));
-  const bothWorstCases = worstCase + (await worstCaseOf(running, body('another in flight')));
+  const worstCase = await worstCaseOf(running, chatBody('one in flight'));
+  const bothWorstCases = worstCase + (await worstCaseOf(running, chatBody('another in flight')));
   running.emulator.addRule({ match: { contains: 'in flight' }, scenario: 'ttft=3000;tokens=200' });
   fresh.emulator.addRule({ match: { contains: 'meanwhile' }, scenario: 'tokens=200' });
   fresh.emulator.addRule({ match: { contains: 'after them' }, scenario: 'tokens=200' });
   let running2 = 2;
-  const inFlight = [chat(running, 'one in flight'), chat(running, 'another in flight')].map((answer) => answer.finally(() => (running2 -= 1)));
+  const inFlight = [sendChat(running, 'one in flight'), sendChat(running, 'another in flight')].map((answer) => answer.finally(() => (running2 -= 1)));
   try {
     await expect.poll(() => running.emulator.generations().length, { timeout: 5_000, interval: 20 }).toBe(2);
     // Room for the two at their worst case, not for a third beside them.
     const cap = 2.5 * worstCase;
     await setSpendCap(running, cap);
     await expect.poll(async () => (await (await fetch(`${fresh.url}/api/ai/limits`, { headers })).json()) as unknown, { timeout: 5_000 }).toMatchObject({ data: [{ kind: 'spendPerDayUsd', limit: cap }] });
-    const meanwhile = await chat(fresh, 'one more meanwhile');
+    const meanwhile = await sendChat(fresh, 'one more meanwhile');
     expect(running2).toBe(2);
     expect(meanwhile.status).toBe(402);
     await meanwhile.body?.cancel();
@@ -44,7 +42,7 @@ async function capSetWhileTwoRun(running: Harness, fresh: Harness): Promise<void
     // Once they end, the cap counts what they cost (less than their worst case), once: the third fits now.
     await expect.poll(() => spentToday(fresh), { timeout: 5_000, interval: 50 }).toBeCloseTo(billed(running, fresh), 9);
     expect(billed(running, fresh)).toBeLessThan(1.5 * worstCase);
-    expect((await chat(fresh, 'one after them')).status).toBe(200);
+    expect((await sendChat(fresh, 'one after them')).status).toBe(200);
     await expect.poll(() => spentToday(fresh), { timeout: 5_000, interval: 50 }).toBeCloseTo(billed(running, fresh), 9);
     expect(await spentToday(running)).toBeCloseTo(billed(running, fresh), 9);
   } finally {

@@ -1,25 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, CLIENT_KEY } from '../../test/harness.js';
-import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
+import { CLIENT_KEY } from '../../test/harness.js';
+import { deleteRedisKeys, pingRedis, TEST_REDIS_URL, useRedisKeyPrefixes } from '../../test/redis.js';
 import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
-import { gatewayCountingIn } from '../../test/spend-caps.js';
+import { gatewayCountingIn, limitUsed, sendChat, setLimitPolicy } from '../../test/spend-caps.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { PendingGiveBacks } from './pending-give-backs.js';
 import { BackendUnavailableError, RedisBackend } from './redis-backend.js';
 
 const redisReachable = await pingRedis(TEST_REDIS_URL);
 const runRedis = redisReachable || process.env.CI === 'true';
-const prefixes: string[] = [];
-const newPrefix = () => {
-  const prefix = `insforge-test:pending-settlements:${randomUUID()}:`;
-  prefixes.push(prefix);
-  return prefix;
-};
-afterAll(async () => {
-  if (redisReachable) for (const prefix of prefixes) await deleteRedisKeys(prefix);
-});
+const newPrefix = useRedisKeyPrefixes('insforge-test:pending-settlements:');
 
 describe('PendingGiveBacks', () => {
   const budget = (periodEnd: number) => ({ pointer: 'bp:spend', periodEnd, expireAt: periodEnd + 1000 });
@@ -213,22 +205,14 @@ describe.runIf(runRedis)('a gateway whose Redis was away when a request ended', 
     const proxy = await startRedisProxy();
     const prefix = newPrefix();
     const gateway = await gatewayCountingIn(proxy.url, prefix, inDirectory(`ai-${randomUUID()}.db`));
-    const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
-    const chat = (content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] }) });
-    const tokensUsed = async () => {
-      const { data } = (await (await fetch(`${gateway.url}/api/ai/limits`, { headers })).json()) as { data: Array<{ kind: string; used: number }> };
-      return data.find((entry) => entry.kind === 'tokensPerDay')?.used ?? 0;
-    };
+    const tokensUsed = () => limitUsed(gateway, 'tokensPerDay');
     try {
-      const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-      const { version } = (await (await fetch(`${gateway.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
       // Each request's worst case (its prompt's bound and max_tokens) is about 670 tokens: one fits, and a second only
       // beside what the first used, not beside its worst case.
-      const policy = { project: { tokensPerDay: 1000 }, features: {}, users: { default: {}, overrides: {} } };
-      expect((await fetch(`${gateway.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy }) })).status).toBe(200);
+      await setLimitPolicy(gateway, { project: { tokensPerDay: 1000 } });
       gateway.emulator.addRule({ match: { contains: 'during the outage' }, scenario: 'ttft=3000;tokens=20' });
       gateway.emulator.addRule({ match: { contains: 'after the outage' }, scenario: 'tokens=20' });
-      const first = chat('ends during the outage');
+      const first = sendChat(gateway, 'ends during the outage');
       await expect.poll(tokensUsed, { timeout: 10_000, interval: 50 }).toBeGreaterThan(500);
       await proxy.cut();
       const answer = await first;
@@ -237,9 +221,9 @@ describe.runIf(runRedis)('a gateway whose Redis was away when a request ended', 
       expect(usage.total_tokens).toBeLessThan(200);
       await proxy.restore();
       // Until its connection to Redis is back the gateway answers 503 (fail-closed) and counts nothing.
-      await expect.poll(async () => (await fetch(`${gateway.url}/api/ai/limits`, { headers })).status, { timeout: 5_000, interval: 50 }).toBe(200);
+      await expect.poll(async () => (await fetch(`${gateway.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).status, { timeout: 5_000, interval: 50 }).toBe(200);
       await expect.poll(tokensUsed, { timeout: 5_000, interval: 50 }).toBe(usage.total_tokens);
-      const second = await chat('one after the outage');
+      const second = await sendChat(gateway, 'one after the outage');
       expect(second.status).toBe(200);
       await second.body?.cancel();
     } finally {

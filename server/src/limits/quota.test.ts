@@ -2,6 +2,7 @@ import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { spentToday } from '../../test/spend-caps.js';
 import type { BudgetAlert } from './budget-alerts.js';
 import { MemoryBackend } from './memory-backend.js';
 import type { LimitPolicy } from './types.js';
@@ -137,7 +138,7 @@ describe('caps (402)', () => {
     expect(statuses.filter((status) => status === 402).length).toBeGreaterThan(0);
     await Promise.all(responses.map((response) => response.text()));
     expect(harness.emulator.billedTotal().cost).toBeLessThanOrEqual(cap);
-    await expect.poll(async () => ((await (await fetch(`${harness.url}/api/ai/limits`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } })).json()) as { data: Array<{ kind: string; used: number }> }).data.find((entry) => entry.kind === 'spendPerDayUsd')?.used).toBeCloseTo(harness.emulator.billedTotal().cost, 12);
+    await expect.poll(() => spentToday(harness)).toBeCloseTo(harness.emulator.billedTotal().cost, 12);
   });
 });
 

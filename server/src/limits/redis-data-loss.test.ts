@@ -3,15 +3,15 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../test/databases.js';
-import { ADMIN_TOKEN, CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
-import { gatewayCountingIn, setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
-import { deleteRedisKeys, pingRedis, TEST_REDIS_URL } from '../../test/redis.js';
+import { CLIENT_KEY, startHarness } from '../../test/harness.js';
+import { chatBody, gatewayCountingIn, limitUsed, sendChat, setLimitPolicy, setSpendCap, spentToday, worstCaseOf } from '../../test/spend-caps.js';
+import { deleteRedisKeys, pingRedis, TEST_REDIS_URL, useRedisKeyPrefixes } from '../../test/redis.js';
 import { startRedisProxy, type RedisProxy } from '../../test/redis-proxy.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { freezePolicy, MemoryLimitPolicySource } from './limit-policy.js';
 import { QuotaGuard, type QuotaSubject } from './quota-guard.js';
 import { RedisBackend } from './redis-backend.js';
-import { EMPTY_POLICY } from './types.js';
+import { EMPTY_POLICY, type LimitSettings } from './types.js';
 
 /**
  * A Redis that keeps nothing on disk restarts while requests are in flight: their reservations go with its data, and
@@ -20,12 +20,7 @@ import { EMPTY_POLICY } from './types.js';
  */
 const redisReachable = await pingRedis(TEST_REDIS_URL);
 const runRedis = redisReachable || process.env.CI === 'true';
-const prefixes: string[] = [];
-const newPrefix = () => {
-  const prefix = `insforge-test:data-loss:${randomUUID()}:`;
-  prefixes.push(prefix);
-  return prefix;
-};
+const newPrefix = useRedisKeyPrefixes('insforge-test:data-loss:');
 const restart = async (proxy: RedisProxy, prefix: string, keepData = false) => {
   await proxy.cut();
   if (!keepData) await deleteRedisKeys(prefix);
@@ -56,7 +51,6 @@ describe.runIf(runRedis)('a Redis backend whose Redis restarted with nothing kep
   afterAll(async () => {
     redis.disconnect();
     await proxy.close();
-    for (const prefix of prefixes) await deleteRedisKeys(prefix);
   });
 
   it('reserves again what a request in flight held once it finds the loss, so no request passes the cap meanwhile', async () => {
@@ -268,22 +262,14 @@ describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flig
     const prefix = newPrefix();
     const gateway = await gatewayCountingIn(proxy.url, prefix, inDirectory(`ai-${randomUUID()}.db`));
     const redis = new Redis(TEST_REDIS_URL);
-    const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
-    const chat = (content: string) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content }] }) });
-    const tokensUsed = async () => {
-      const { data } = (await (await fetch(`${gateway.url}/api/ai/limits`, { headers })).json()) as { data: Array<{ kind: string; used: number }> };
-      return data.find((entry) => entry.kind === 'tokensPerDay')?.used ?? 0;
-    };
+    const tokensUsed = () => limitUsed(gateway, 'tokensPerDay');
     try {
-      const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-      const { version } = (await (await fetch(`${gateway.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
       // Each request's worst case (its prompt's bound and max_tokens) is about 670 tokens: one fits, two do not.
-      const policy = { project: { tokensPerDay: 1000 }, features: {}, users: { default: {}, overrides: {} } };
-      expect((await fetch(`${gateway.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy }) })).status).toBe(200);
+      await setLimitPolicy(gateway, { project: { tokensPerDay: 1000 } });
       gateway.emulator.addRule({ match: { contains: 'in flight' }, scenario: 'ttft=4000;tokens=600' });
       gateway.emulator.addRule({ match: { contains: 'meanwhile' }, scenario: 'tokens=600' });
       let inFlight = true;
-      const first = chat('the one in flight').finally(() => (inFlight = false));
+      const first = sendChat(gateway, 'the one in flight').finally(() => (inFlight = false));
       await expect.poll(tokensUsed, { timeout: 5_000, interval: 50 }).toBeGreaterThan(500);
       await proxy.cut();
       await deleteRedisKeys(prefix);
@@ -291,10 +277,10 @@ describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flig
       await expect.poll(async () => (await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000))[1].length, { timeout: 5_000, interval: 50 }).toBeGreaterThan(0);
       // Until its connection to Redis is back the gateway answers 503 and counts nothing (once, on a loaded machine):
       // a client sends again, and then the cap must refuse it.
-      let second = await chat('one more meanwhile');
+      let second = await sendChat(gateway, 'one more meanwhile');
       for (let tries = 0; second.status === 503 && tries < 20; tries += 1) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        second = await chat('one more meanwhile');
+        second = await sendChat(gateway, 'one more meanwhile');
       }
       expect(inFlight).toBe(true);
       expect(second.status).toBe(402);
@@ -310,17 +296,13 @@ describe.runIf(runRedis)('a gateway whose Redis restarted with a request in flig
 
 describe.runIf(runRedis)('a gateway whose Redis lost its data between two requests, on a connection that stayed up', () => {
   const inDirectory = useTemporaryDirectory('insforge-ai-flush-');
-  const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
-  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   /** A gateway counting in Redis under a prefix of its own, with `project` as its project's limits. */
-  const gatewayWith = async (project: Record<string, number>) => {
+  const gatewayWith = async (project: LimitSettings) => {
     const prefix = newPrefix();
     const gateway = await gatewayCountingIn(TEST_REDIS_URL, prefix, inDirectory(`ai-${randomUUID()}.db`));
-    const { version } = (await (await fetch(`${gateway.url}/api/ai/limits/policy`, { headers: admin })).json()) as { version: number };
-    const policy = { project, features: {}, users: { default: {}, overrides: {} } };
-    expect((await fetch(`${gateway.url}/api/ai/limits/policy`, { method: 'PUT', headers: admin, body: JSON.stringify({ version, policy }) })).status).toBe(200);
+    await setLimitPolicy(gateway, { project });
     gateway.emulator.addRule({ match: { contains: 'hello' }, scenario: 'tokens=600' });
-    const chat = () => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'chat', max_tokens: 500, messages: [{ role: 'user', content: 'hello' }] }) });
+    const chat = () => sendChat(gateway, 'hello');
     return { gateway, prefix, chat };
   };
 
@@ -373,30 +355,28 @@ describe.runIf(runRedis)('two gateways sharing Redis and a Postgres ledger, whos
     const notes = new pg.Client({ connectionString: database.url });
     await notes.connect();
     const headers = { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' };
-    const body = (content: string, maxTokens = 500) => JSON.stringify({ model: 'chat', max_tokens: maxTokens, messages: [{ role: 'user', content }] });
-    const chat = (gateway: Harness, content: string, maxTokens?: number) => fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: body(content, maxTokens) });
     let first: Promise<Response> | undefined;
     try {
       // One request's worst case fits the cap; two do not.
-      const worstCase = await worstCaseOf(idle, body('the one in flight'));
+      const worstCase = await worstCaseOf(idle, chatBody('the one in flight'));
       const cap = 1.5 * worstCase;
       await setSpendCap(idle, cap);
       await expect.poll(async () => (await (await fetch(`${other.url}/api/ai/limits`, { headers })).json()) as unknown, { timeout: 5_000 }).toMatchObject({ data: [{ kind: 'spendPerDayUsd', limit: cap }] });
       idle.emulator.addRule({ match: { contains: 'in flight' }, scenario: 'ttft=3000;tokens=400' });
       other.emulator.addRule({ match: { contains: 'meanwhile' }, scenario: 'tokens=400' });
       let inFlight = true;
-      first = chat(idle, 'the one in flight').finally(() => (inFlight = false));
+      first = sendChat(idle, 'the one in flight').finally(() => (inFlight = false));
       // Its reservation is in Redis and its note in the shared database.
       await expect.poll(async () => Number((await notes.query('select count(*) as n from open_requests')).rows[0].n), { timeout: 5_000, interval: 20 }).toBe(1);
       await deleteRedisKeys(prefix);
-      const second = await chat(other, 'one more meanwhile');
+      const second = await sendChat(other, 'one more meanwhile');
       expect(inFlight).toBe(true);
       expect(second.status).toBe(402);
       await second.body?.cancel();
       expect((await first).status).toBe(200);
       // Once the idle instance runs its data-loss steps (here with its next request, a small one), the request that was
       // in flight counts once, at what it cost.
-      expect((await chat(idle, 'a small one after', 20)).status).toBe(200);
+      expect((await sendChat(idle, 'a small one after', 20)).status).toBe(200);
       const billed = idle.emulator.billedTotal().cost + other.emulator.billedTotal().cost;
       expect(billed).toBeLessThanOrEqual(cap);
       await expect.poll(() => spentToday(other), { timeout: 5_000 }).toBeCloseTo(billed, 9);
