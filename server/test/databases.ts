@@ -5,6 +5,26 @@ import { migrateToLatest, openDatabase, type DialectName, type OpenDatabase } fr
 /** The Postgres server the contract tests use; CI and our machines run one on 127.0.0.1:5432. */
 export const TEST_POSTGRES_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * A database of the test Postgres server by its path (`/name`), as a URL with `login` (`user:password@`; the test
+ * server's own user unless given), for tests of what the gateway says about a database it cannot use.
+ * @example
+ * await runCapturedCli(['usage', '--database', testPostgresUrl('/test', 'no_such_role:secret@')]);
+ */
+export function testPostgresUrl(database: string, login?: string): string {
+  const server = new URL(TEST_POSTGRES_URL);
+  return `postgres://${login ?? (server.username ? `${server.username}@` : '')}${server.host}${database}`;
+}
+
+/**
+ * How the gateway's messages name a database of the test Postgres server: never with a login.
+ * @example
+ * expect(run.lines[0]).toContain(`login failed for no_such_role at ${testPostgresLocation('/test')}`);
+ */
+export function testPostgresLocation(database: string): string {
+  return `postgres://${new URL(TEST_POSTGRES_URL).host}${database}`;
+}
+
 export interface TestDatabase {
   database: OpenDatabase;
   /** A URL other processes can open. */

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCapturedCli } from '../../test/captured-cli.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../test/redis.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { cacheScopeOf } from '../cache/canonical-key.js';
 import { cacheKeyPrefixFor, RedisCacheStore } from '../cache/redis-cache-store.js';
 import { parseFeature } from '../features/feature.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
-import type { CliIo } from './cli-io.js';
-import { runCli } from './run.js';
 
 const LIMITS_PREFIX = `insforge-ai-test:cli-cache:${randomUUID()}:`;
 let database: string;
@@ -24,12 +23,8 @@ afterAll(async () => {
 });
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const result = await runCli(['cache', ...argv, '--database', database], env, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, out: out.join('\n'), err: err.join('\n') };
+  const { exitCode, out, err } = await runCapturedCli(['cache', ...argv, '--database', database], env);
+  return { exitCode, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** What a gateway started with `serve --redis-prefix LIMITS_PREFIX` stores its cached answers under. */

@@ -1,25 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io.js';
-import { TEST_POSTGRES_URL } from '../../test/databases.js';
+import { runCapturedCli } from '../../test/captured-cli.js';
+import { testPostgresLocation, testPostgresUrl } from '../../test/databases.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
-import { runCli } from './run.js';
-
-const testServer = new URL(TEST_POSTGRES_URL);
-/** The test Postgres server with another database and login: `postgres('/db', 'user:password@')`. */
-const postgres = (database: string, login = testServer.username ? `${testServer.username}@` : '') => `postgres://${login}${testServer.host}${database}`;
-/** What messages call a database of the test server: never with a login. */
-const locationOf = (database: string) => `postgres://${testServer.host}${database}`;
 
 const inDirectory = useTemporaryDirectory('insforge-ai-stores-');
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
-  const lines: string[] = [];
-  const io: CliIo = { out: (line) => lines.push(line), err: (line) => lines.push(line) };
-  const result = await runCli(argv, env, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, text: lines.join('\n') };
+  const { exitCode, lines } = await runCapturedCli(argv, env);
+  return { exitCode, text: lines.join('\n') };
 }
 
 /** Commands that read or change an existing database; none of them may create one. */
@@ -73,14 +63,14 @@ describe('commands other than migrate and serve on a database that does not exis
   });
 
   it('says "could not connect" for a Postgres database that does not exist', async () => {
-    const result = await cli(['keys', 'list', '--database', postgres('/insforge_ai_no_such_database')]);
-    expect(result).toMatchObject({ exitCode: 1, text: expect.stringContaining(`could not connect to ${locationOf('/insforge_ai_no_such_database')}: database "insforge_ai_no_such_database" does not exist`) });
+    const result = await cli(['keys', 'list', '--database', testPostgresUrl('/insforge_ai_no_such_database')]);
+    expect(result).toMatchObject({ exitCode: 1, text: expect.stringContaining(`could not connect to ${testPostgresLocation('/insforge_ai_no_such_database')}: database "insforge_ai_no_such_database" does not exist`) });
   });
 
   it('says "login failed" for a Postgres login that is refused, without the password', async () => {
-    const result = await cli(['usage', '--database', postgres('/test', 'insforge_ai_no_such_role:hunter2pass@')]);
+    const result = await cli(['usage', '--database', testPostgresUrl('/test', 'insforge_ai_no_such_role:hunter2pass@')]);
     expect(result.exitCode).toBe(1);
-    expect(result.text).toContain(`login failed for insforge_ai_no_such_role at ${locationOf('/test')}: `);
+    expect(result.text).toContain(`login failed for insforge_ai_no_such_role at ${testPostgresLocation('/test')}: `);
     expect(result.text).not.toContain('hunter2pass');
   });
 

@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openGatewayStores } from '../store/gateway-stores.js';
-import type { CliIoWithStdin } from './cli-stdin.js';
-import { runCli } from './run.js';
+import { runCapturedCli } from '../../test/captured-cli.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const FEATURES = [
@@ -21,16 +20,8 @@ beforeAll(async () => {
 
 /** Runs `insforge-ai …` in process against the test database, with stdout, stderr and stdin of its own. */
 async function cli(argv: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIoWithStdin = {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    stdin: { isTerminal: false, readAll: async () => options.stdin ?? '', readHiddenLine: () => Promise.reject(new Error('no terminal in tests')) },
-  };
-  const result = await runCli(argv, options.env ?? { DATABASE_URL: database }, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, out: out.join('\n'), err: err.join('\n') };
+  const { exitCode, out, err } = await runCapturedCli(argv, options.env ?? { DATABASE_URL: database }, options.stdin);
+  return { exitCode, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('insforge-ai features', () => {

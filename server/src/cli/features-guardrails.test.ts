@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openGatewayStores } from '../store/gateway-stores.js';
-import type { CliIoWithStdin } from './cli-stdin.js';
-import { runCli } from './run.js';
+import { runCapturedCli } from '../../test/captured-cli.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 let database: string;
@@ -13,15 +12,8 @@ beforeAll(async () => {
 });
 
 async function cli(argv: string[], stdin: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIoWithStdin = {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    stdin: { isTerminal: false, readAll: async () => stdin, readHiddenLine: () => Promise.reject(new Error('no terminal in tests')) },
-  };
-  const result = await runCli(argv, { DATABASE_URL: database }, io);
-  return { exitCode: result, out: out.join('\n'), err: err.join('\n') };
+  const { exitCode, out, err } = await runCapturedCli(argv, { DATABASE_URL: database }, stdin);
+  return { exitCode, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('insforge-ai features set with a cache and guardrails', () => {

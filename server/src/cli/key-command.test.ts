@@ -4,8 +4,8 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey, startEmulator, type Emulator } from '@insforge/openrouter-emulator';
 import { openGatewayStores } from '../store/gateway-stores.js';
-import type { CliIoWithStdin } from './cli-stdin.js';
 import { runCli } from './run.js';
+import { runCapturedCli } from '../../test/captured-cli.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 const GOOD_KEY = generateKey();
@@ -25,40 +25,16 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-interface Run {
-  exitCode: number;
-  out: string;
-  err: string;
-  /** Whether the command read stdin at all. */
-  readStdin: boolean;
-}
-
 /** Runs `insforge-ai key …` in process against `database` (and the emulator), with `stdin` piped in. */
-async function cli(database: string, argv: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  let readStdin = false;
-  const io: CliIoWithStdin = {
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    stdin: {
-      isTerminal: false,
-      readAll: async () => {
-        readStdin = true;
-        return options.stdin ?? '';
-      },
-      readHiddenLine: () => Promise.reject(new Error('no terminal in tests')),
-    },
-  };
+async function cli(database: string, argv: string[], options: { stdin?: string; env?: Record<string, string> } = {}) {
   const env = options.env ?? { INSFORGE_AI_ENCRYPTION_KEY: OLD_MASTER };
   // Only set and test talk to OpenRouter; the other subcommands refuse --upstream as an unknown option.
   const upstream = argv[0] === 'set' || argv[0] === 'test' ? ['--upstream', emulator.url] : [];
-  const result = await runCli(['key', ...argv, '--database', database, ...upstream], env, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, out: out.join('\n'), err: err.join('\n'), readStdin };
+  const { exitCode, out, err, readStdin } = await runCapturedCli(['key', ...argv, '--database', database, ...upstream], env, options.stdin);
+  return { exitCode, out: out.join('\n'), err: err.join('\n'), readStdin };
 }
 
-const output = (run: Run) => `${run.out}\n${run.err}`;
+const output = (run: { out: string; err: string }) => `${run.out}\n${run.err}`;
 /** The raw bytes of the SQLite file and its write-ahead log, where a leaked key would show. */
 const rawDatabase = async (database: string) => Buffer.concat([await readFile(database), await readFile(`${database}-wal`).catch(() => Buffer.alloc(0))]).toString('latin1');
 

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JobStore } from '../jobs/job-store.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
-import type { CliIo } from './cli-io.js';
-import { runCli } from './run.js';
+import { runCapturedCli } from '../../test/captured-cli.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 
 let database: string;
@@ -15,12 +14,8 @@ beforeAll(async () => {
 });
 
 async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const result = await runCli([...argv, '--database', database], {}, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, out, err: err.join('\n') };
+  const { exitCode, out, err } = await runCapturedCli([...argv, '--database', database]);
+  return { exitCode, out, err: err.join('\n') };
 }
 
 /** Asks a fresh store (no cache) who a key belongs to, as a gateway would. */

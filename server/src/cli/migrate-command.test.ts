@@ -8,25 +8,15 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrationProvider } from '../store/migrations/index.js';
-import type { CliIo } from './cli-io.js';
-import { TEST_POSTGRES_URL } from '../../test/databases.js';
+import { runCapturedCli } from '../../test/captured-cli.js';
+import { testPostgresLocation, testPostgresUrl } from '../../test/databases.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
-import { runCli } from './run.js';
-
-const testServer = new URL(TEST_POSTGRES_URL);
-/** The test Postgres server with another database and login: `postgres('/db', 'user:password@')`. */
-const postgres = (database: string, login = testServer.username ? `${testServer.username}@` : '') => `postgres://${login}${testServer.host}${database}`;
-/** What messages call a database of the test server: never with a login. */
-const locationOf = (database: string) => `postgres://${testServer.host}${database}`;
 
 const inDirectory = useTemporaryDirectory('insforge-ai-migrate-');
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
-  const lines: string[] = [];
-  const io: CliIo = { out: (line) => lines.push(line), err: (line) => lines.push(line) };
-  const result = await runCli(argv, env, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, lines };
+  const { exitCode, lines } = await runCapturedCli(argv, env);
+  return { exitCode, lines };
 }
 
 describe('insforge-ai migrate', () => {
@@ -126,9 +116,9 @@ describe('insforge-ai migrate', () => {
   }, 30_000);
 
   it('calls a refused login "login failed"', async () => {
-    const result = await cli(['migrate', '--database', postgres('/test', 'insforge_ai_no_such_role:hunter2pass@')]);
+    const result = await cli(['migrate', '--database', testPostgresUrl('/test', 'insforge_ai_no_such_role:hunter2pass@')]);
     expect(result.exitCode).toBe(1);
-    expect(result.lines[0]).toContain(`insforge-ai migrate: login failed for insforge_ai_no_such_role at ${locationOf('/test')}: `);
+    expect(result.lines[0]).toContain(`insforge-ai migrate: login failed for insforge_ai_no_such_role at ${testPostgresLocation('/test')}: `);
     expect(result.lines.join('\n')).not.toContain('hunter2pass');
   });
 });

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCapturedCli } from '../../test/captured-cli.js';
 import { useTemporaryDirectory } from '../../test/temporary-directory.js';
 import { usageRow } from '../../test/usage-rows.js';
 import { openGatewayStores } from '../store/gateway-stores.js';
-import type { CliIo } from './cli-io.js';
-import { runCli } from './run.js';
 
 const DAY = 86_400_000;
 let database: string;
@@ -32,12 +31,8 @@ beforeAll(async () => {
 });
 
 async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (line) => out.push(line), err: (line) => err.push(line) };
-  const result = await runCli(['usage', ...argv, '--database', database], {}, io);
-  if (typeof result !== 'number') throw new Error('the command kept running');
-  return { exitCode: result, out, err: err.join('\n') };
+  const { exitCode, out, err } = await runCapturedCli(['usage', ...argv, '--database', database]);
+  return { exitCode, out, err: err.join('\n') };
 }
 
 describe('insforge-ai usage', () => {
