@@ -111,14 +111,9 @@ class ChatStream {
       opened = await this.#open();
     } catch (error) {
       clearInterval(this.#heartbeat);
-      if (signal.aborted) {
-        const ended = this.meter.abortError();
-        if (ended) this.#fail(ended);
-        return this.#result(ended ? 'error' : 'cancelled', this.#latestGenerationId, ended);
-      }
-      const gatewayError = toGatewayError(error);
-      this.#fail(gatewayError);
-      return this.#result('error', undefined, gatewayError);
+      const failure = openFailure(this.meter, error);
+      if (failure) this.#fail(failure);
+      return this.#result(failure ? 'error' : 'cancelled', signal.aborted ? this.#latestGenerationId : undefined, failure);
     }
 
     // Answered 200 with a first chunk: nothing is retried from here, so the prompt is not needed again.
@@ -342,6 +337,14 @@ class PlainRuns implements RawEvents {
   caughtUp(): Promise<void> | undefined {
     return this.stream.clientCaughtUp();
   }
+}
+
+/**
+ * What a stream that failed before its first event ends with: the failure, or nothing when its client left (then the
+ * record keeps the generation of the latest attempt, the request's own). Chat, Responses and Messages streams alike.
+ */
+export function openFailure(meter: MeteredRequest, error: unknown): GatewayError | undefined {
+  return meter.signal.aborted ? meter.abortError() : toGatewayError(error);
 }
 
 /**

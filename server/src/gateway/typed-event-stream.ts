@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../errors.js';
-import { redactedError, sendGatewayError, toGatewayError } from '../errors.js';
+import { redactedError, sendGatewayError } from '../errors.js';
 import { setHeaders, untilDrained } from '../plain-http.js';
 import type { SseItem } from '../upstream/sse-events.js';
 import { classifyUpstreamError, statusOfErrorCode } from '../upstream/upstream-errors.js';
@@ -8,7 +8,8 @@ import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 import { passTaps, type ForwardResult, type MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
-import { midAnswerFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
+import { midAnswerFailure, openFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
+import { RawTypedEvents, type RawTypedEvent, type RawTypedEventSink } from './typed-event-scan.js';
 
 /** What one event of a typed stream says, read before it is forwarded. */
 export interface TypedEventFacts {
@@ -48,6 +49,12 @@ export interface TypedEventReader {
   errorEvent(error: GatewayError): string;
   /** The error body of a failure before anything was sent, with its real status (absent: the OpenAI error body). */
   errorBody?(error: GatewayError): unknown;
+  /**
+   * When nothing taps the answer: takes an event that may leave as the bytes that came, unparsed (framed as `write`
+   * would send it), keeping what `read` and `write` would of it; returns its characters of answer text (more than 0),
+   * or undefined when it must be parsed instead. Absent, every event is parsed.
+   */
+  plain?(event: RawTypedEvent): number | undefined;
 }
 
 /**
@@ -59,14 +66,17 @@ export interface TypedEventReader {
  * request at once; a deadline or a shutdown ends the stream with an error event. Upstream keep-alives are dropped; the
  * gateway's own heartbeats keep a quiet connection open. The request's answer taps (output guardrails, the response
  * cache, on a route whose stages read its API) see each event before it is written, as a chat's see its chunks: a tap
- * may change an event, and one that refuses the answer ends the stream with its error.
+ * may change an event, and one that refuses the answer ends the stream with its error. With no tap, the events the
+ * reader takes (`TypedEventReader.plain`: the deltas of the answer's text) leave as the bytes that came, unparsed.
  */
 export function proxyTypedEventStream(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'apiKey' | 'startedAt'>, meter: MeteredRequest, res: ServerResponse, reader: TypedEventReader): Promise<ForwardResult> {
   return new TypedEventStream(context, run, meter, res, reader).proxy();
 }
 
-class TypedEventStream {
+class TypedEventStream implements RawTypedEventSink {
   #committed = false;
+  /** Set once the first event was sent: from there events may leave as they came. */
+  forwarding = false;
   #statusKnown = false;
   #lastWrite = performance.now();
   #timeToFirstTokenMs: number | undefined;
@@ -88,10 +98,12 @@ class TypedEventStream {
 
   async proxy(): Promise<ForwardResult> {
     const { signal } = this.meter;
+    const { reader } = this;
     let opened: OpenedStream;
     try {
       opened = await openChatStream(this.context, this.run, this.meter, {
-        path: this.reader.path,
+        path: reader.path,
+        raw: reader.plain && this.meter.answerTaps.length === 0 ? new RawTypedEvents((event) => reader.plain?.(event), this) : undefined,
         answered: (generationId) => {
           this.#statusKnown = true;
           this.#latestGenerationId = generationId;
@@ -102,14 +114,9 @@ class TypedEventStream {
       });
     } catch (error) {
       clearInterval(this.#heartbeat);
-      if (signal.aborted) {
-        const ended = this.meter.abortError();
-        if (ended) this.#fail(ended);
-        return this.#result(ended ? 'error' : 'cancelled', this.#latestGenerationId, ended);
-      }
-      const failure = toGatewayError(error);
-      this.#fail(failure);
-      return this.#result('error', undefined, failure);
+      const failure = openFailure(this.meter, error);
+      if (failure) this.#fail(failure);
+      return this.#result(failure ? 'error' : 'cancelled', signal.aborted ? this.#latestGenerationId : undefined, failure);
     }
     // Answered 200 with a first event: nothing is retried from here, so the prompt is not needed again.
     this.run.body = {};
@@ -118,6 +125,7 @@ class TypedEventStream {
       opened.first = undefined;
       opened.rest = [];
       let going = first ? await this.#forward(first.chunk, first.raw, undefined) : false;
+      this.forwarding = true;
       if (going) going = await this.#forwardBatch(rest);
       if (going) {
         for await (const batch of opened.batches) {
@@ -183,7 +191,18 @@ class TypedEventStream {
     if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
   }
 
-  #write(text: string): void {
+  /** A run of events the reader took as they came (see `RawTypedEvents`). */
+  forwardRaw(bytes: Buffer, characters: number): void {
+    this.#forwardedCharacters += characters;
+    this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
+    this.#write(bytes);
+  }
+
+  caughtUp(): Promise<void> | undefined {
+    return untilDrained(this.res, this.meter.signal);
+  }
+
+  #write(text: string | Buffer): void {
     if (!this.#committed) {
       this.#committed = true;
       this.res.statusCode = 200;
