@@ -13,6 +13,7 @@
  *
  *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
  *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
+ *   npm run bench:instructions -- --base main --kind responses-stream --requests 300 --pairs 1   # a Responses API stream
  *   npm run bench:instructions -- --base HEAD~1 --keep-dumps /tmp/dumps   # each process's dump, for callgrind_annotate
  *   npm run bench:instructions -- --base 0292ce1 --head 90a0667,cfa89a2,HEAD --pairs 1   # commits in place of the working tree
  *
@@ -30,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { stopAllChildren, withBaseBuild } from './child-process.js';
 import { median, timeRequest } from './load.js';
 import { BenchWorkspace, startEmulatorProcess, startOurGateway, type Emulator, type Target } from './targets.js';
-import { buildRequest, REQUEST_KINDS, type RequestKind, type TargetAddress } from './workload.js';
+import { ALL_REQUEST_KINDS, buildRequest, type RequestKind, type TargetAddress } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,8 +46,8 @@ const { values } = parseArgs({
 });
 const kind = values.kind as RequestKind;
 const [requests, warmup, pairs] = [Number(values.requests), Number(values.warmup), Number(values.pairs)];
-if (!values.base || !REQUEST_KINDS.includes(kind) || ![requests, warmup, pairs].every((value) => Number.isInteger(value) && value > 0)) {
-  console.error('usage: npm run bench:instructions -- --base <commit> [--head <commit>[,<commit>…]] [--kind chat|stream|embed] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
+if (!values.base || !ALL_REQUEST_KINDS.includes(kind) || ![requests, warmup, pairs].every((value) => Number.isInteger(value) && value > 0)) {
+  console.error('usage: npm run bench:instructions -- --base <commit> [--head <commit>[,<commit>…]] [--kind chat|stream|embed|responses-stream] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
   process.exit(2);
 }
 for (const tool of ['valgrind', 'callgrind_control']) {

@@ -25,6 +25,7 @@ export interface LatencyRun {
 const emptySamples = (): Record<RequestKind, KindSamples> => ({
   chat: { total: [], ttft: [], failed: 0 },
   stream: { total: [], ttft: [], failed: 0 },
+  'responses-stream': { total: [], ttft: [], failed: 0 },
   embed: { total: [], ttft: [], failed: 0 },
 });
 
