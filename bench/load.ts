@@ -26,6 +26,8 @@ export interface RunningRequest {
 }
 
 const CONTENT_MARK = '"content":"';
+/** A Responses stream ends with this event rather than `[DONE]`. */
+const RESPONSE_COMPLETED = 'event: response.completed\n';
 
 /** Sends one request; with `abortAfterContentChunks`, goes away after that many content chunks of a stream. */
 export function startRequest(spec: RequestSpec, options: { abortAfterContentChunks?: number } = {}): RunningRequest {
@@ -48,6 +50,7 @@ export function startRequest(spec: RequestSpec, options: { abortAfterContentChun
       let contentChunks = 0;
       let carry = '';
       let tail = '';
+      let completed = false;
       let bytes = 0;
       res.setEncoding('utf8');
       res.on('data', (text: string) => {
@@ -75,10 +78,11 @@ export function startRequest(spec: RequestSpec, options: { abortAfterContentChun
             return;
           }
         }
+        completed ||= spec.kind === 'responses-stream' && (tail + text).includes(RESPONSE_COMPLETED);
         tail = (tail + text).slice(-64);
       });
       res.on('end', () => {
-        const complete = streaming ? tail.includes('[DONE]') : bytes > 0;
+        const complete = streaming ? tail.includes('[DONE]') || completed : bytes > 0;
         finish({ ok: status === 200 && complete, status, ttftMs, ...(status === 200 && complete ? {} : { error: `status ${status}${complete ? '' : ', incomplete body'}` }) });
       });
       res.on('error', (error) => finish({ ok: aborted, status, ttftMs, error: error.message }));
