@@ -5,7 +5,6 @@ import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import type { MessagesRun } from './messages.js';
 import type { UpstreamChunk } from './stream-proxy.js';
-import { stringAfter, type RawTypedEvent } from './typed-event-scan.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader } from './typed-event-stream.js';
 
 /**
@@ -46,23 +45,6 @@ class MessagesEventReader implements TypedEventReader {
     return { terminal: type === 'message_stop' };
   }
 
-  /**
-   * Takes a `content_block_delta` of text, thinking or tool input (the bulk of a stream) as it came, its text counted
-   * as `read` would; every other event (the usage, the model, the end, an error) is parsed.
-   */
-  plain({ bytes, type, from, to, watch }: RawTypedEvent): number | undefined {
-    if (type !== 'content_block_delta') return undefined;
-    for (const [field, key] of DELTA_TEXTS) {
-      const text = stringAfter(bytes, key, from, to);
-      // The delta holds its text and nothing else (so no other of its fields is read first), and the event ends there.
-      if (!text || text.quote + 3 !== to || bytes[text.quote + 1] !== 125 || bytes[text.quote + 2] !== 125) continue;
-      // `text` is joined across events by a client: the sent key's watch follows it, as it does when it is parsed.
-      if (watch && field === 'text' && !watch.passesRaw(bytes, text.start, text.quote, field)) return undefined;
-      return text.length;
-    }
-    return undefined;
-  }
-
   summary() {
     return { usage: this.#usage, model: this.#model, provider: this.#provider };
   }
@@ -75,8 +57,3 @@ class MessagesEventReader implements TypedEventReader {
     return error.toAnthropicBody();
   }
 }
-
-const DELTA_TEXTS = (['text', 'thinking', 'partial_json'] as const).map((field) => {
-  const delta = { text: 'text_delta', thinking: 'thinking_delta', partial_json: 'input_json_delta' }[field];
-  return [field, Buffer.from(`"delta":{"type":"${delta}","${field}":"`)] as const;
-});

@@ -92,18 +92,6 @@ export class ResponsesStreamFormat implements StreamFormat {
     return text + (data ?? `${type === undefined ? '' : `event: ${type}\n`}data: ${raw.includes('\n') ? JSON.stringify(chunk) : raw}\n\n`);
   }
 
-  /**
-   * Notes a delta forwarded as it came, unparsed (`key`: its text's, `sequence`: its number's digits): as `chunk` would
-   * for it. False, noting nothing, while events are numbered anew: then it must be parsed and written by `chunk`.
-   */
-  plainDelta(key: string, characters: number, sequence: string | undefined): boolean {
-    if (this.#shift !== 0) return false;
-    this.#sent.set(key, (this.#sent.get(key) ?? 0) + characters);
-    this.deltaCharacters += characters;
-    if (sequence !== undefined) this.#sequence = Number(sequence);
-    return true;
-  }
-
   /** An event written with its number moved past those the gateway added (`added`: one more, of its own). */
   #event(event: Json, added: boolean): string {
     const sequence = typeof event['sequence_number'] === 'number' ? event['sequence_number'] + this.#shift : this.#sequence + 1;

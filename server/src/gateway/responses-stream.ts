@@ -3,9 +3,8 @@ import type { GatewayError } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import type { ResponsesRun } from './responses.js';
-import { RESPONSES_TEXT_KINDS, responsesStreamFormatOf, responsesTextKey, TERMINAL_RESPONSE_EVENTS, type ResponsesStreamFormat, type ResponsesTextKind } from './responses-events.js';
+import { responsesStreamFormatOf, TERMINAL_RESPONSE_EVENTS, type ResponsesStreamFormat } from './responses-events.js';
 import type { UpstreamChunk } from './stream-proxy.js';
-import { integerAfter, stringAfter, type RawTypedEvent } from './typed-event-scan.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader, type TypedEventWrite } from './typed-event-stream.js';
 
 /**
@@ -50,23 +49,6 @@ class ResponsesEventReader implements TypedEventReader {
     return { text, characters: characters > 0 ? characters : undefined };
   }
 
-  /**
-   * Takes a delta of answer text (`response.<kind>.delta`, the bulk of a stream) as it came: its text counted and its
-   * number kept, as `write` would. Every other event carries what must be read (the response, an error, a `.done`
-   * checked against its deltas) and is parsed.
-   */
-  plain({ bytes, type, from, to }: RawTypedEvent): number | undefined {
-    const kind = DELTA_KINDS.get(type);
-    if (kind === undefined) return undefined;
-    const text = stringAfter(bytes, DELTA, from, to);
-    const output = integerAfter(bytes, OUTPUT_INDEX, from, to);
-    const content = integerAfter(bytes, CONTENT_INDEX, from, to);
-    const part = content === undefined ? integerAfter(bytes, SUMMARY_INDEX, from, to) : content;
-    const sequence = integerAfter(bytes, SEQUENCE_NUMBER, from, to);
-    if (!text || output === null || part === null || sequence === null) return undefined;
-    return this.format.plainDelta(responsesTextKey(kind, output, part), text.length, sequence) ? text.length : undefined;
-  }
-
   summary() {
     return { usage: this.#usage, model: this.#model, provider: this.#provider };
   }
@@ -75,10 +57,3 @@ class ResponsesEventReader implements TypedEventReader {
     return this.format.error(error);
   }
 }
-
-const DELTA_KINDS: ReadonlyMap<string, ResponsesTextKind> = new Map(Object.keys(RESPONSES_TEXT_KINDS).map((kind) => [`response.${kind}.delta`, kind as ResponsesTextKind]));
-const DELTA = Buffer.from('"delta":"');
-const OUTPUT_INDEX = Buffer.from('"output_index":');
-const CONTENT_INDEX = Buffer.from('"content_index":');
-const SUMMARY_INDEX = Buffer.from('"summary_index":');
-const SEQUENCE_NUMBER = Buffer.from('"sequence_number":');

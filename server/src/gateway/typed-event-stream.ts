@@ -9,7 +9,6 @@ import type { GatewayContext } from './context.js';
 import { passTaps, type ForwardResult, type MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
 import { midAnswerFailure, openFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
-import { RawTypedEvents, type RawTypedEvent, type RawTypedEventSink } from './typed-event-scan.js';
 
 /** What one event of a typed stream says, read before it is forwarded. */
 export interface TypedEventFacts {
@@ -49,12 +48,6 @@ export interface TypedEventReader {
   errorEvent(error: GatewayError): string;
   /** The error body of a failure before anything was sent, with its real status (absent: the OpenAI error body). */
   errorBody?(error: GatewayError): unknown;
-  /**
-   * When nothing taps the answer: takes an event that may leave as the bytes that came, unparsed (framed as `write`
-   * would send it), keeping what `read` and `write` would of it; returns its characters of answer text (more than 0),
-   * or undefined when it must be parsed instead. Absent, every event is parsed.
-   */
-  plain?(event: RawTypedEvent): number | undefined;
 }
 
 /**
@@ -66,17 +59,14 @@ export interface TypedEventReader {
  * request at once; a deadline or a shutdown ends the stream with an error event. Upstream keep-alives are dropped; the
  * gateway's own heartbeats keep a quiet connection open. The request's answer taps (output guardrails, the response
  * cache, on a route whose stages read its API) see each event before it is written, as a chat's see its chunks: a tap
- * may change an event, and one that refuses the answer ends the stream with its error. With no tap, the events the
- * reader takes (`TypedEventReader.plain`: the deltas of the answer's text) leave as the bytes that came, unparsed.
+ * may change an event, and one that refuses the answer ends the stream with its error.
  */
 export function proxyTypedEventStream(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'apiKey' | 'startedAt'>, meter: MeteredRequest, res: ServerResponse, reader: TypedEventReader): Promise<ForwardResult> {
   return new TypedEventStream(context, run, meter, res, reader).proxy();
 }
 
-class TypedEventStream implements RawTypedEventSink {
+class TypedEventStream {
   #committed = false;
-  /** Set once the first event was sent: from there events may leave as they came. */
-  forwarding = false;
   #statusKnown = false;
   #lastWrite = performance.now();
   #timeToFirstTokenMs: number | undefined;
@@ -98,12 +88,10 @@ class TypedEventStream implements RawTypedEventSink {
 
   async proxy(): Promise<ForwardResult> {
     const { signal } = this.meter;
-    const { reader } = this;
     let opened: OpenedStream;
     try {
       opened = await openChatStream(this.context, this.run, this.meter, {
-        path: reader.path,
-        raw: reader.plain && this.meter.answerTaps.length === 0 ? new RawTypedEvents((event) => reader.plain?.(event), this) : undefined,
+        path: this.reader.path,
         answered: (generationId) => {
           this.#statusKnown = true;
           this.#latestGenerationId = generationId;
@@ -125,7 +113,6 @@ class TypedEventStream implements RawTypedEventSink {
       opened.first = undefined;
       opened.rest = [];
       let going = first ? await this.#forward(first.chunk, first.raw, undefined) : false;
-      this.forwarding = true;
       if (going) going = await this.#forwardBatch(rest);
       if (going) {
         for await (const batch of opened.batches) {
@@ -191,18 +178,7 @@ class TypedEventStream implements RawTypedEventSink {
     if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
   }
 
-  /** A run of events the reader took as they came (see `RawTypedEvents`). */
-  forwardRaw(bytes: Buffer, characters: number): void {
-    this.#forwardedCharacters += characters;
-    this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
-    this.#write(bytes);
-  }
-
-  caughtUp(): Promise<void> | undefined {
-    return untilDrained(this.res, this.meter.signal);
-  }
-
-  #write(text: string | Buffer): void {
+  #write(text: string): void {
     if (!this.#committed) {
       this.#committed = true;
       this.res.statusCode = 200;
