@@ -120,8 +120,17 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
       open = true;
       chunk = read.value;
       read = undefined;
-      if (typeof chunk === 'string' || !raw) {
-        parser.feed(typeof chunk === 'string' ? chunk : decode(chunk));
+      if (typeof chunk === 'string') {
+        parser.feed(chunk);
+      } else if (!raw) {
+        // The read's whole events (up to its last blank line) as one text, the rest through the decoder: a decoder's
+        // own UTF-8 conversion costs several times Node's (a Responses stream spent 4% of its work in it).
+        bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        const blank = bytes.lastIndexOf(BLANK_LINE);
+        const end = blank === -1 ? 0 : blank + BLANK_LINE.length;
+        if (end > 0) feed(bytes, 0, end, atBoundary);
+        if (end < bytes.length) feed(bytes, end, bytes.length, false);
+        atBoundary = end === bytes.length;
       } else {
         bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         let position = 0;
