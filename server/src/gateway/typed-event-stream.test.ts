@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 import { startScriptedUpstream, type ScriptedAnswer, type ScriptedUpstream } from '../../test/scripted-upstream.js';
 import { parseSseBody } from '../../test/sse.js';
@@ -58,6 +59,7 @@ const answers: Record<string, { path: string; reads: string[]; holdOpen?: boolea
   'responses error': { path: '/responses', reads: cutReads(responseEvents('error')) },
   'messages cut': { path: '/messages', reads: cutReads(messageEvents()) },
   'responses unended': { path: '/responses', reads: cutReads(responseEvents('completed'), true) },
+  'responses in one read': { path: '/responses', reads: [responseEvents('completed').join('')] },
   'responses held': { path: '/responses', reads: responseEvents('completed').slice(0, 5), holdOpen: true },
 };
 
@@ -139,5 +141,24 @@ describe('a typed stream with nothing to tap, read in cut-up pieces', () => {
       abort.abort();
     });
     expect(records[0]).toMatchObject({ status: 'cancelled', generationId: 'gen-typed-1' });
+  });
+});
+
+describe('a typed stream with nothing to tap, whose upstream sends its events in one read', () => {
+  it('writes the events of the read as one piece, not one piece of the socket write for each', async () => {
+    // The pieces of every socket write of this process (the upstream's, the gateway's, the client's) that carry a
+    // delta: the upstream's one read, and what the gateway made of it.
+    const write = vi.spyOn(Socket.prototype, '_write');
+    const writev = vi.spyOn(Socket.prototype, '_writev');
+    try {
+      let text = '';
+      await recordsOf(async () => (text = await (await post('/responses', 'responses in one read')).text()));
+      expect(text).toBe(responseEvents('completed').join(''));
+      const pieces = [...write.mock.calls.map(([data]) => data), ...writev.mock.calls.flatMap(([chunks]) => chunks.map(({ chunk }) => chunk))];
+      expect(pieces.filter((piece) => String(piece).includes('output_text.delta'))).toHaveLength(2);
+    } finally {
+      write.mockRestore();
+      writev.mockRestore();
+    }
   });
 });

@@ -74,6 +74,8 @@ class TypedEventStream {
   #latestGenerationId: string | undefined;
   #complete = false;
   #failure: GatewayError | undefined;
+  /** What a batch wrote so far, while its events are held to leave in one write (see `#forwardBatch`). */
+  #held: string | undefined;
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -135,8 +137,25 @@ class TypedEventStream {
     return this.#result(this.#failure ? 'error' : 'ok', opened.generationId, this.#failure);
   }
 
-  /** Forwards one batch of items; false once the stream is over (its terminal event, `[DONE]` or an error). */
+  /**
+   * Forwards one batch of items (one read of the upstream); false once the stream is over (its terminal event,
+   * `[DONE]` or an error). With no answer taps, the batch's events leave in one write: written one by one, each
+   * became three chunks of one socket write (chunked encoding), which Node converts one at a time. (A tap may wait,
+   * for a moderation call, say: the events before it are then not held back.)
+   */
   async #forwardBatch(items: SseItem[]): Promise<boolean> {
+    if (this.meter.answerTaps.length > 0 || items.length < 2) return this.#forwardEach(items);
+    this.#held = '';
+    try {
+      return await this.#forwardEach(items);
+    } finally {
+      const held = this.#held;
+      this.#held = undefined;
+      if (held !== '') this.#write(held);
+    }
+  }
+
+  async #forwardEach(items: SseItem[]): Promise<boolean> {
     for (const item of items) {
       if (item.kind === 'comment') continue;
       if (item.data === '[DONE]') return false;
@@ -179,6 +198,10 @@ class TypedEventStream {
   }
 
   #write(text: string): void {
+    if (this.#held !== undefined) {
+      this.#held += text;
+      return;
+    }
     if (!this.#committed) {
       this.#committed = true;
       this.res.statusCode = 200;
