@@ -74,8 +74,12 @@ class TypedEventStream {
   #latestGenerationId: string | undefined;
   #complete = false;
   #failure: GatewayError | undefined;
-  /** What a batch wrote so far, while its events are held to leave in one write (see `#forwardBatch`). */
-  #held: string | undefined;
+  /**
+   * What was written since the last write to the socket: the events of one read leave together on the next tick, as
+   * a chat stream's do. Written one by one, each event became three chunks of one socket write (chunked encoding),
+   * which Node converts one at a time.
+   */
+  #pending = '';
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -119,6 +123,8 @@ class TypedEventStream {
       if (going) {
         for await (const batch of opened.batches) {
           if (!(await this.#forwardBatch(batch))) break;
+          // What the batch wrote goes first, so that the client's backlog counts it.
+          this.flushPending();
           const backlog = untilDrained(this.res, signal);
           if (backlog) await backlog;
         }
@@ -133,29 +139,12 @@ class TypedEventStream {
     if (ending === 'cancelled') return this.#result('cancelled', opened.generationId);
     this.#failure = ending;
     if (this.#failure) this.#fail(this.#failure);
-    else this.res.end();
+    else this.#end('');
     return this.#result(this.#failure ? 'error' : 'ok', opened.generationId, this.#failure);
   }
 
-  /**
-   * Forwards one batch of items (one read of the upstream); false once the stream is over (its terminal event,
-   * `[DONE]` or an error). With no answer taps, the batch's events leave in one write: written one by one, each
-   * became three chunks of one socket write (chunked encoding), which Node converts one at a time. (A tap may wait,
-   * for a moderation call, say: the events before it are then not held back.)
-   */
+  /** Forwards one batch of items; false once the stream is over (its terminal event, `[DONE]` or an error). */
   async #forwardBatch(items: SseItem[]): Promise<boolean> {
-    if (this.meter.answerTaps.length > 0 || items.length < 2) return this.#forwardEach(items);
-    this.#held = '';
-    try {
-      return await this.#forwardEach(items);
-    } finally {
-      const held = this.#held;
-      this.#held = undefined;
-      if (held !== '') this.#write(held);
-    }
-  }
-
-  async #forwardEach(items: SseItem[]): Promise<boolean> {
     for (const item of items) {
       if (item.kind === 'comment') continue;
       if (item.data === '[DONE]') return false;
@@ -198,24 +187,33 @@ class TypedEventStream {
   }
 
   #write(text: string): void {
-    if (this.#held !== undefined) {
-      this.#held += text;
-      return;
-    }
     if (!this.#committed) {
       this.#committed = true;
       this.res.statusCode = 200;
       setHeaders(this.res, SSE_HEADERS);
     }
     this.#lastWrite = performance.now();
-    if (!this.res.writableEnded && !this.res.destroyed) this.res.write(text);
+    if (this.#pending === '') process.nextTick(flushPendingOf, this);
+    this.#pending += text;
+  }
+
+  flushPending(): void {
+    const { res } = this;
+    if (this.#pending !== '' && !res.writableEnded && !res.destroyed) res.write(this.#pending);
+    this.#pending = '';
   }
 
   /** Ends the response with an error: the API's error event once committed, else the real status. */
   #fail(error: GatewayError): void {
     const safe = redactedError(error, this.context.redact);
     if (!this.#committed) return sendGatewayError(this.res, safe, this.reader.errorBody?.(safe) ?? safe.toBody());
-    if (!this.res.writableEnded && !this.res.destroyed) this.res.end(this.reader.errorEvent(safe));
+    if (!this.res.writableEnded && !this.res.destroyed) this.#end(this.reader.errorEvent(safe));
+  }
+
+  #end(text: string): void {
+    const rest = this.#pending + text;
+    this.#pending = '';
+    this.res.end(rest);
   }
 
   #result(status: ForwardResult['status'], generationId: string | undefined, error?: GatewayError): ForwardResult {
@@ -232,3 +230,5 @@ class TypedEventStream {
     };
   }
 }
+
+const flushPendingOf = (stream: TypedEventStream) => stream.flushPending();
