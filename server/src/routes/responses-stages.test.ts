@@ -3,6 +3,7 @@ import OpenAI, { APIError, PermissionDeniedError } from 'openai';
 import type { Response, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
+import { recordsSince as settledRecordsSince } from '../../test/records.js';
 
 // The stages before forwarding on OpenAI's Responses API, as on chat completions: a feature's guardrails judge the
 // input (strings, message parts, instructions, files) and the answer (JSON, and a stream's events on the same windows
@@ -39,13 +40,7 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 afterEach(() => harness.emulator.clearRules());
 
-/** The records written since `before`, once there are `count` of them; none more arrives meanwhile. */
-async function recordsSince(before: number, count = 1) {
-  await expect.poll(() => harness.usage.records.length - before).toBe(count);
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  expect(harness.usage.records.length - before).toBe(count);
-  return harness.usage.records.slice(before);
-}
+const recordsSince = (before: number, count = 1) => settledRecordsSince(harness, before, count);
 
 /** What a client reads of a Responses stream: its events, the text of its deltas, and the error it ended with. */
 async function readStream(stream: AsyncIterable<ResponseStreamEvent>) {
