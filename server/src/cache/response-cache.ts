@@ -112,6 +112,8 @@ export class ResponseCache {
   async #run(meter: MeteredRequest, plan: unknown, res: PlainResponse, exchange: RouteExchange<unknown> | undefined): Promise<ForwardResult | undefined> {
     if (!exchange) return undefined;
     const outgoing = exchange.outgoing(plan);
+    // Messages API answers are not cached yet: a hit would need writing back as Anthropic's JSON and stream events.
+    if (outgoing.kind === 'messages') return undefined;
     const use = cacheUseOf(outgoing, res.req?.headers['cache-control']);
     // An input a guardrail changed is not the client's request: its answer is neither looked up nor kept.
     if (!use.use || meter.recordFields.guardrails?.some((decision) => decision.verdict === 'redact')) {

@@ -145,9 +145,6 @@ const MESSAGES_NAMES: Readonly<Record<string, string>> = { stop: 'stop_sequences
 export async function prepareMessages(context: GatewayContext, identity: Identity, request: MessagesRequest): Promise<MessagesRun> {
   const target = await resolveTarget(context, identity, request.model, 'text');
   const { feature } = target;
-  if ((feature.guardrails?.length ?? 0) > 0) {
-    throw new GatewayError('invalid_request', `The "${feature.name}" feature has guardrails, which the gateway runs on POST /v1/chat/completions; send this conversation there.`, { param: 'model' });
-  }
   const { model: _model, messages, system, stream: _stream, max_tokens: maxTokens, stop_sequences: stopSequences, tools, tool_choice: toolChoice, thinking, metadata, ...asked } = request;
   const { checked, nested } = checkedMessagesOf(messages, system);
   let extensions: ReturnType<typeof applyExtensionPolicy>;

@@ -51,8 +51,11 @@ export interface MeteredRoute<Plan, Req extends PlainRequest = PlainRequest> {
 
 /** What a request sends upstream, for the stages before forwarding: a stage may read it or change it in place. */
 export interface OutgoingRequest {
-  /** `responses` is a chat sent in the Responses API's shape (`input` items, `instructions`, flat tools). */
-  kind: 'chat' | 'responses' | 'embeddings' | 'images';
+  /**
+   * `responses` is a chat sent in the Responses API's shape (`input` items, `instructions`, flat tools); `messages` in
+   * Anthropic's Messages API's (`system`, content blocks, `input_schema` tools).
+   */
+  kind: 'chat' | 'responses' | 'messages' | 'embeddings' | 'images';
   /** The resolved feature (its settings), or undefined for a raw model id. */
   feature: Feature | undefined;
   /** The models tried in order. */

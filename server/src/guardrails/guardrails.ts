@@ -12,8 +12,9 @@ import { ModerationAllowance } from './moderation-allowance.js';
 import { matchingView, viewLength } from './matching-view.js';
 import { decidePiece, HeldTexts, holdsAt, type DecidedPiece, type Rule } from './held-text.js';
 import { findPii, piiHoldFrom, redactPii } from './pii.js';
+import { messagesEventTap } from './messages-event-tap.js';
 import { responsesEventTap } from './responses-event-tap.js';
-import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, messagesAnswerSlots, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
 type Stage = 'input' | 'output';
 
@@ -86,7 +87,7 @@ interface Check {
 }
 
 /** The request field whose size a bound refers to. */
-const PARAM_OF_TEXT: Record<OutgoingRequest['kind'], string> = { chat: 'messages', responses: 'input', embeddings: 'input', images: 'prompt' };
+const PARAM_OF_TEXT: Record<OutgoingRequest['kind'], string> = { chat: 'messages', responses: 'input', messages: 'messages', embeddings: 'input', images: 'prompt' };
 
 const stagesOf = (stage: 'input' | 'output' | 'both'): ReadonlySet<Stage> => new Set(stage === 'both' ? ['input', 'output'] : [stage]);
 
@@ -118,12 +119,12 @@ export class Guardrails {
     // The client's texts are gathered only when a check reads them.
     if (checks.some((check) => check.stages.has('input'))) await checkInput(checks, request, meter);
     const output = checks.filter((check) => check.stages.has('output'));
-    if (output.length === 0 || (request.kind !== 'chat' && request.kind !== 'responses')) return undefined;
+    if (output.length === 0 || (request.kind !== 'chat' && request.kind !== 'responses' && request.kind !== 'messages')) return undefined;
     if (meter.streamed) refuseStreamedTokens(output, request, meter);
     // The answer is judged, not the prompt: the tap, which lives as long as the stream, keeps no body.
     const tap = outputTap(output, { ...request, body: {} }, meter);
-    // A Responses stream's events are read by the same tap, each text of the answer as a chat choice of its own.
-    meter.answerTaps.push(request.kind === 'responses' ? responsesEventTap(tap) : tap);
+    // A Responses or Messages stream's events are read by the same tap, each text of the answer as a chat choice of its own.
+    meter.answerTaps.push(request.kind === 'responses' ? responsesEventTap(tap) : request.kind === 'messages' ? messagesEventTap(tap) : tap);
     return undefined;
   }
 
@@ -507,8 +508,9 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       return last.size > 0 ? (held.chunksOf(last) as UpstreamChunk[]) : undefined;
     },
     async body(body) {
-      // A chat completion's choices, each on its own; a Responses answer's output items, together.
-      const answers = request.kind === 'responses' ? [responsesAnswerSlots(body)] : (Array.isArray(body['choices']) ? (body['choices'] as unknown[]) : []).filter(isRecord).map(answerSlots);
+      // A chat completion's choices, each on its own; a Responses answer's output items, a Messages answer's content
+      // blocks, together.
+      const answers = request.kind === 'responses' ? [responsesAnswerSlots(body)] : request.kind === 'messages' ? [messagesAnswerSlots(body)] : (Array.isArray(body['choices']) ? (body['choices'] as unknown[]) : []).filter(isRecord).map(answerSlots);
       for (const slots of answers) {
         for (const check of checks) if (check.rule) await applyRule(check, check.rule, slots, 'output', meter, request);
         // Reasoning comes as `reasoning` and again as the text of its details: a model or host check reads it once.

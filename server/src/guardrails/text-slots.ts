@@ -270,6 +270,7 @@ export function textSlotsOf(request: OutgoingRequest): { slots: TextSlot[]; mess
     return tokens ? { slots, messageCount: 0, unreadable: 'input' } : { slots, messageCount: 0 };
   }
   if (request.kind === 'responses') return responsesRequestSlots(request);
+  if (request.kind === 'messages') return messagesRequestSlots(request);
   const messages = Array.isArray(body['messages']) ? (body['messages'] as Json[]) : [];
   const systemPrompt = request.feature?.systemPrompt;
   let messageCount = 0;
@@ -309,6 +310,8 @@ function toolSlots(body: Json, slots: TextSlot[]): void {
     if (!isRecord(tool)) continue;
     if (isRecord(tool['function'])) functionSlots(tool['function'], 'parameters', slots);
     else if (tool['type'] === 'function') functionSlots(tool, 'parameters', slots);
+    // An Anthropic client tool: `{ name, description, input_schema }`.
+    else if (isRecord(tool['input_schema'])) functionSlots(tool, 'input_schema', slots);
     else settingsSlots(tool, slots);
   }
 }
@@ -391,6 +394,94 @@ function responsesRequestSlots(request: OutgoingRequest): { slots: TextSlot[]; m
   const format = isRecord(body['text']) ? body['text']['format'] : undefined;
   if (isRecord(format) && format['type'] === 'json_schema') functionSlots(format, 'schema', slots);
   pluginSlots(body, slots);
+  return { slots, messageCount };
+}
+
+/**
+ * The texts of one content block of Anthropic's Messages API, a request's (the model reads it) or an answer's (the
+ * client reads it), as a chat part's are read (`partSlots`): a text block's text and the strings of its citations; a
+ * tool call's name (never rewritten) and the strings of its `input` (kept an object); a tool result's content (a
+ * string or blocks); thinking (not rewritten where it is signed); a document's text, its title and context, and the
+ * link of a document or an image given by URL. A block of a type the gateway does not know: every string of it,
+ * never rewritten.
+ * @example
+ * messagesBlockSlots({ type: 'tool_use', id: 't1', name: 'f', input: { q: 'x' } }, [], 'block:0'); // `none` for 'f', `text` for 'x'
+ */
+export function messagesBlockSlots(block: Json, slots: TextSlot[], place: string): TextSlot[] {
+  switch (block['type']) {
+    case 'text':
+      slotAt(slots, block, 'text', 'text', place);
+      if (Array.isArray(block['citations'])) nestedSlots(block['citations'], slots, (key) => (key === 'type' ? undefined : 'text'), { keys: false });
+      break;
+    case 'tool_use':
+    case 'server_tool_use':
+      slotAt(slots, block, 'name', 'none');
+      nestedSlots(block['input'], slots, () => 'text', { keys: false });
+      break;
+    case 'tool_result':
+      if (typeof block['content'] === 'string') slotAt(slots, block, 'content', 'text', place);
+      else if (Array.isArray(block['content'])) block['content'].forEach((inner: unknown, index) => isRecord(inner) && messagesBlockSlots(inner, slots, `${place}:${index}`));
+      break;
+    case 'thinking':
+      slotAt(slots, block, 'thinking', typeof block['signature'] === 'string' && block['signature'] !== '' ? 'none' : 'text', `${place}:thinking`);
+      break;
+    case 'redacted_thinking':
+      break;
+    case 'image':
+    case 'document': {
+      const source = isRecord(block['source']) ? block['source'] : {};
+      if (source['type'] === 'text') slotAt(slots, source, 'data');
+      if (source['type'] === 'content' && Array.isArray(source['content'])) source['content'].forEach((inner: unknown, index) => isRecord(inner) && messagesBlockSlots(inner, slots, `${place}:${index}`));
+      if (source['type'] === 'url') linkSlot(slots, source, 'url');
+      slotAt(slots, block, 'title');
+      slotAt(slots, block, 'context');
+      break;
+    }
+    default:
+      nestedSlots(block, slots, (key) => (key === 'type' || key === 'id' ? undefined : 'none'), { keys: false });
+  }
+  return slots;
+}
+
+/** The texts of a Messages API answer the client reads: those of each of its content blocks (`messagesBlockSlots`). */
+export function messagesAnswerSlots(message: Json): TextSlot[] {
+  const slots: TextSlot[] = [];
+  const content = Array.isArray(message['content']) ? (message['content'] as unknown[]) : [];
+  content.forEach((block, index) => isRecord(block) && messagesBlockSlots(block, slots, `block:${index}`));
+  return slots;
+}
+
+/**
+ * The texts an Anthropic Messages API request sends that came from the client, as `textSlotsOf` reads a chat's: its
+ * `system` (a string, or its blocks but the feature's own prompt, which comes first) and each message (a string, or
+ * its blocks, see `messagesBlockSlots`) count as messages; its tools (`input_schema` as a function's parameters, a
+ * typed tool's settings), the tool `tool_choice` names and its `stop_sequences` are read as a chat's are.
+ */
+function messagesRequestSlots(request: OutgoingRequest): { slots: TextSlot[]; messageCount: number } {
+  const slots: TextSlot[] = [];
+  const body = request.body;
+  let messageCount = 0;
+  const prompt = request.feature?.systemPrompt;
+  if (typeof body['system'] === 'string') {
+    messageCount += 1;
+    slotAt(slots, body, 'system', 'text', 'content');
+  } else if (Array.isArray(body['system'])) {
+    const blocks = (body['system'] as unknown[]).filter((block, index) => !(index === 0 && prompt && isRecord(block) && block['text'] === prompt));
+    if (blocks.length > 0) messageCount += 1;
+    blocks.forEach((block, index) => isRecord(block) && messagesBlockSlots(block, slots, `system:${index}`));
+  }
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as unknown[]) : [];
+  for (const message of messages) {
+    messageCount += 1;
+    if (!isRecord(message)) continue;
+    if (typeof message['content'] === 'string') slotAt(slots, message, 'content', 'text', 'content');
+    else if (Array.isArray(message['content'])) message['content'].forEach((block: unknown, index) => isRecord(block) && messagesBlockSlots(block, slots, `block:${index}`));
+  }
+  toolSlots(body, slots);
+  const choice = body['tool_choice'];
+  if (isRecord(choice) && typeof choice['name'] === 'string') slotAt(slots, choice, 'name', 'none');
+  const stop = body['stop_sequences'];
+  if (Array.isArray(stop)) stop.forEach((_sequence: unknown, index) => slotAt(slots, stop, index, 'none'));
   return { slots, messageCount };
 }
 

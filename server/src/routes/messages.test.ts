@@ -10,7 +10,7 @@ let harness: Harness;
 let anthropic: Anthropic;
 beforeAll(async () => {
   harness = await startHarness({
-    features: [...DEFAULT_FEATURES, { name: 'guarded', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] }],
+    features: DEFAULT_FEATURES,
   });
   // The SDK adds `/v1/messages` to its base URL: the gateway's mount.
   anthropic = new Anthropic({ baseURL: harness.url, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -257,12 +257,6 @@ describe('POST /v1/messages', () => {
     });
     expect(unknownInside.status).toBe(400);
     expect(await unknownInside.json()).toMatchObject({ error: { param: 'messages.2.content.0.content.1.type', message: expect.stringMatching(/"video" is not a content part/) } });
-  });
-
-  it('refuses a feature with guardrails, which run on chat completions', async () => {
-    const refused = await anthropic.messages.create({ model: 'guarded', max_tokens: 10, messages: hello }).then(() => undefined, (error: unknown) => error);
-    expect(refused).toBeInstanceOf(BadRequestError);
-    expect((refused as BadRequestError).message).toMatch(/guardrails.*\/v1\/chat\/completions/);
   });
 
   it('admits against the caps with the worst case of its messages and max_tokens', async () => {

@@ -5,15 +5,17 @@ import { proxyMessagesStream } from '../gateway/messages-stream.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
 import { headerValue } from '../upstream/openrouter-client.js';
-import { sendJsonText, type PlainHandler, type PlainRequest } from '../plain-http.js';
+import { sendJson, sendJsonText, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import type { GatewayError } from '../errors.js';
 import { meteredHandler, planChat } from './metered-handler.js';
 
 /**
  * A Messages API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent, the
  * estimate is a chat's (its messages and system, `max_tokens`, and a thinking budget as chat's reasoning budget), and
- * the answer's `usage` (`input_tokens` and the cache counts, `output_tokens`, OpenRouter's `cost`) settles it. No stage before forwarding
- * (the response cache, guardrails) reads it: a feature with guardrails refuses it (`prepareMessages`).
+ * the answer's `usage` (`input_tokens` and the cache counts, `output_tokens`, OpenRouter's `cost`) settles it. The
+ * stages before forwarding read it as a chat of the Messages shape (`kind: 'messages'`): guardrails judge its input
+ * (`system`, text blocks, tool results…) and its answer (JSON, or each block's deltas). The response cache does not
+ * serve it yet.
  */
 export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun> {
   return {
@@ -25,9 +27,14 @@ export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun
       const { result: message, raw, headers } = await completeMessages(context, run, meter);
       const facts = { usage: message.usage, servedModel: message.model, provider: message.provider, generationId: headerValue(headers, 'x-generation-id') ?? message.id };
       await meter.screenAnswer(message, facts);
-      // OpenRouter's message is Anthropic's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they came.
-      sendJsonText(res, 200, raw);
+      // OpenRouter's message is Anthropic's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they
+      // came, unless an output guardrail changed it (a redaction), which is serialized again.
+      if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, message);
+      else sendJsonText(res, 200, raw);
       return { status: 'ok', ...facts };
+    },
+    exchange: {
+      outgoing: (run) => ({ kind: 'messages', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),
     },
   };
 }
