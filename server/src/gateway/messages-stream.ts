@@ -30,7 +30,9 @@ function deltaTextOf(delta: unknown): string | undefined {
  * as one more delta before its block's `content_block_stop` (`HELD_DELTA`), or stop the stream with its error event.
  */
 export function proxyMessagesStream(context: GatewayContext, run: MessagesRun, meter: MeteredRequest, res: ServerResponse): Promise<ForwardResult> {
-  return proxyTypedEventStream(context, run, meter, res, new MessagesEventReader());
+  // Untapped, events are sent as they came, with no writer of the reader's own in the way.
+  const reader = meter.answerTaps.length > 0 ? new TappedMessagesEventReader() : new MessagesEventReader();
+  return proxyTypedEventStream(context, run, meter, res, reader);
 }
 
 class MessagesEventReader implements TypedEventReader {
@@ -56,6 +58,21 @@ class MessagesEventReader implements TypedEventReader {
     return { terminal: type === 'message_stop' };
   }
 
+  summary() {
+    return { usage: this.#usage, model: this.#model, provider: this.#provider };
+  }
+
+  errorEvent(error: GatewayError): string {
+    return `event: error\ndata: ${JSON.stringify(error.toAnthropicBody())}\n\n`;
+  }
+
+  errorBody(error: GatewayError): unknown {
+    return error.toAnthropicBody();
+  }
+}
+
+/** A reader of a stream whose answer taps may change its events (see `write`). */
+class TappedMessagesEventReader extends MessagesEventReader {
   /**
    * As it came, but for what a tap changed: a delta whose text it held all of is left out, and the text it held and
    * then let through is sent in a delta of its own before the block's stop.
@@ -73,17 +90,5 @@ class MessagesEventReader implements TypedEventReader {
       return { text: `event: content_block_delta\ndata: ${JSON.stringify(held)}\n\nevent: content_block_stop\ndata: ${JSON.stringify(stop)}\n\n`, characters: deltaTextOf(delta)?.length };
     }
     return { text: `${typeof type === 'string' ? `event: ${type}\n` : ''}data: ${data}\n\n` };
-  }
-
-  summary() {
-    return { usage: this.#usage, model: this.#model, provider: this.#provider };
-  }
-
-  errorEvent(error: GatewayError): string {
-    return `event: error\ndata: ${JSON.stringify(error.toAnthropicBody())}\n\n`;
-  }
-
-  errorBody(error: GatewayError): unknown {
-    return error.toAnthropicBody();
   }
 }
