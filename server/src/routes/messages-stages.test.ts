@@ -16,7 +16,7 @@ beforeAll(async () => {
     features: [
       ...DEFAULT_FEATURES,
       { name: 'screened-input', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'input', words: ['zanzibar'] }, { type: 'pii', stage: 'input', mode: 'redact', kinds: ['email'] }] },
-      { name: 'blocked-pii', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'input', mode: 'block', kinds: ['email'] }] },
+      { name: 'blocked-pii', model: 'openai/gpt-4o-mini', systemPrompt: 'Refer users to help@acme.example.', guardrails: [{ type: 'pii', stage: 'input', mode: 'block', kinds: ['email'] }] },
       { name: 'blocked-output', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['zanzibar'] }] },
       { name: 'redacted-output', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
       { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
@@ -89,6 +89,12 @@ describe('input guardrails on POST /v1/messages', () => {
       }),
     );
     expect(error).toBeInstanceOf(PermissionDeniedError);
+  });
+
+  it('leaves the feature\'s own system prompt, the first block of system, to the feature', async () => {
+    const message = await anthropic.messages.create({ model: 'blocked-pii', max_tokens: 64, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello' }] });
+    const sent = harness.emulator.probe(message.id)!.request as { system: unknown };
+    expect(sent.system).toEqual([{ type: 'text', text: 'Refer users to help@acme.example.' }, { type: 'text', text: 'Be brief.' }]);
   });
 
   it('refuses what the moderation model flags with the feature\'s message', async () => {
