@@ -22,6 +22,10 @@ beforeAll(async () => {
       { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
       { name: 'cached', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true } },
     ],
+    guardrails: [
+      { name: 'no-secret-projects', stage: 'input', check: ({ text }) => (/project nightingale/i.test(text) ? { verdict: 'block' } : undefined) },
+      { name: 'no-launch-dates', stage: 'output', check: ({ text }) => (/launch date/i.test(text) ? { verdict: 'block' } : undefined) },
+    ],
   });
   anthropic = new Anthropic({ baseURL: harness.url, apiKey: CLIENT_KEY, maxRetries: 0 });
 });
@@ -180,5 +184,18 @@ describe('the response cache on POST /v1/messages', () => {
     const first = await ask();
     const second = await ask();
     expect(second.id).not.toBe(first.id);
+  });
+});
+
+describe("the host's guardrails on POST /v1/messages", () => {
+  it('judge the input and the answer of every feature, as on chat completions', async () => {
+    const before = harness.usage.records.length;
+    const input = await refusal(anthropic.messages.create({ model: 'chat', max_tokens: 10, messages: [{ role: 'user', content: 'What is Project Nightingale?' }] }));
+    expect(input).toBeInstanceOf(PermissionDeniedError);
+    // The emulator's answer repeats the prompt's words: the output hook reads them in the answer.
+    const output = await refusal(anthropic.messages.create({ model: 'chat', max_tokens: 64, messages: [{ role: 'user', content: 'Say launch date' }] }));
+    expect(output).toBeInstanceOf(PermissionDeniedError);
+    const records = await recordsSince(before, 2);
+    expect(records.map((record) => record.guardrails)).toEqual([[{ name: 'no-secret-projects', stage: 'input', verdict: 'block' }], [{ name: 'no-launch-dates', stage: 'output', verdict: 'block' }]]);
   });
 });
