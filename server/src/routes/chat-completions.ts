@@ -5,8 +5,8 @@ import type { MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
 import { openAIStreamFormat } from '../gateway/stream-formats.js';
 import { proxyChatStream, type StreamFormat } from '../gateway/stream-proxy.js';
-import { sendJson, sendJsonText, type PlainHandler } from '../plain-http.js';
-import { meteredHandler, planChat } from './metered-handler.js';
+import type { PlainHandler } from '../plain-http.js';
+import { meteredHandler, planChat, sendScreenedAnswer } from './metered-handler.js';
 
 /** What differs between the OpenAI route and InsForge's: how the body is read and the answer written. */
 export interface ChatProtocol {
@@ -31,14 +31,9 @@ export function chatRoute(context: GatewayContext, protocol: ChatProtocol): Mete
     estimate: (run) => estimateChat(context, run),
     async forward(run, meter, res) {
       if (meter.streamed) return proxyChatStream(context, run, meter, res, protocol.streamFormat(run));
-      const { result: completion, raw } = await completeChat(context, run, meter);
-      const facts = { usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id };
-      await meter.screenAnswer(completion, facts);
-      // A tap may have changed the answer (an output guardrail's redaction): then it is serialized again.
-      if (protocol.toJson) sendJson(res, 200, protocol.toJson(completion));
-      else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, completion);
-      else sendJsonText(res, 200, raw);
-      return { status: 'ok', ...facts };
+      const answer = await completeChat(context, run, meter);
+      const { result: completion } = answer;
+      return sendScreenedAnswer(meter, res, answer, { usage: completion.usage, servedModel: completion.model, provider: completion.provider, generationId: completion.id }, protocol.toJson);
     },
     exchange: {
       outgoing: (run) => ({ kind: 'chat', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),

@@ -5,9 +5,9 @@ import { proxyMessagesStream } from '../gateway/messages-stream.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
 import { estimateChat } from '../gateway/quota-estimate.js';
 import { headerValue } from '../upstream/openrouter-client.js';
-import { sendJson, sendJsonText, type PlainHandler, type PlainRequest } from '../plain-http.js';
+import type { PlainHandler, PlainRequest } from '../plain-http.js';
 import type { GatewayError } from '../errors.js';
-import { meteredHandler, planChat } from './metered-handler.js';
+import { meteredHandler, planChat, sendScreenedAnswer } from './metered-handler.js';
 
 /**
  * A Messages API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent, the
@@ -24,14 +24,10 @@ export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun
     estimate: (run) => estimateChat(context, run),
     async forward(run, meter, res) {
       if (meter.streamed) return proxyMessagesStream(context, run, meter, res);
-      const { result: message, raw, headers } = await completeMessages(context, run, meter);
-      const facts = { usage: message.usage, servedModel: message.model, provider: message.provider, generationId: headerValue(headers, 'x-generation-id') ?? message.id };
-      await meter.screenAnswer(message, facts);
-      // OpenRouter's message is Anthropic's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they
-      // came, unless an output guardrail changed it (a redaction), which is serialized again.
-      if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, message);
-      else sendJsonText(res, 200, raw);
-      return { status: 'ok', ...facts };
+      const answer = await completeMessages(context, run, meter);
+      const { result: message } = answer;
+      // OpenRouter's message is Anthropic's shape (plus `provider` and `usage.cost`).
+      return sendScreenedAnswer(meter, res, answer, { usage: message.usage, servedModel: message.model, provider: message.provider, generationId: headerValue(answer.headers, 'x-generation-id') ?? message.id });
     },
     exchange: {
       outgoing: (run) => ({ kind: 'messages', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { toGatewayError } from '../errors.js';
-import type { MeteredRequest, MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
+import type { AnswerFacts, ForwardResult, MeteredRequest, MeteredRoute, RequestLifecycle } from '../gateway/metered-request.js';
 import type { Target } from '../gateway/resolve-target.js';
-import { setHeaders, whenClosed, type PlainHandler, type PlainRequest } from '../plain-http.js';
+import { sendJson, sendJsonText, setHeaders, whenClosed, type PlainHandler, type PlainRequest } from '../plain-http.js';
 import { identityOf } from './identity-middleware.js';
 import { requestIdOf } from './request-id-header.js';
 
@@ -94,4 +94,25 @@ export function clientGoneSignal(res: ServerResponse): AbortSignal {
     if (!res.writableEnded) gone.abort();
   });
   return gone.signal;
+}
+
+/**
+ * Answers a JSON request with OpenRouter's answer once the request's output guardrails judged it (`screenAnswer`,
+ * which first keeps what the answer says of its generation): its bytes as they came, unless a guardrail changed it (a
+ * redaction), which is serialized again; `toJson` writes it in the client's own shape instead.
+ * @example
+ * return sendScreenedAnswer(meter, res, { result: message, raw }, { usage: message.usage, servedModel: message.model, provider: message.provider, generationId: message.id });
+ */
+export async function sendScreenedAnswer<Answer extends Record<string, unknown>>(
+  meter: MeteredRequest,
+  res: ServerResponse,
+  { result, raw }: { result: Answer; raw: Buffer },
+  facts: AnswerFacts,
+  toJson?: (answer: Answer) => unknown,
+): Promise<ForwardResult> {
+  await meter.screenAnswer(result, facts);
+  if (toJson) sendJson(res, 200, toJson(result));
+  else if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, result);
+  else sendJsonText(res, 200, raw);
+  return { status: 'ok', ...facts };
 }

@@ -6,8 +6,8 @@ import { completeResponses, estimateViewOf, prepareResponses, type ResponsesRun 
 import { responsesStreamFormatOf } from '../gateway/responses-events.js';
 import { proxyResponsesStream } from '../gateway/responses-stream.js';
 import { headerValue } from '../upstream/openrouter-client.js';
-import { sendJson, sendJsonText, type PlainHandler } from '../plain-http.js';
-import { meteredHandler, planChat } from './metered-handler.js';
+import type { PlainHandler } from '../plain-http.js';
+import { meteredHandler, planChat, sendScreenedAnswer } from './metered-handler.js';
 
 /**
  * A Responses API request in the metered lifecycle, recorded as a chat: the feature's policy shapes what is sent,
@@ -23,14 +23,10 @@ export function responsesRoute(context: GatewayContext): MeteredRoute<ResponsesR
     estimate: (run) => estimateChat(context, estimateViewOf(run)),
     async forward(run, meter, res) {
       if (meter.streamed) return proxyResponsesStream(context, run, meter, res);
-      const { result: response, raw, headers } = await completeResponses(context, run, meter);
-      const facts = { usage: response.usage, servedModel: response.model, provider: response.provider, generationId: headerValue(headers, 'x-generation-id') ?? response.id };
-      await meter.screenAnswer(response, facts);
-      // OpenRouter's response is OpenAI's shape (plus `provider` and `usage.cost`): its bytes are forwarded as they
-      // came, unless an output guardrail changed it (a redaction), which is serialized again.
-      if (meter.recordFields.guardrails?.some((decision) => decision.stage === 'output')) sendJson(res, 200, response);
-      else sendJsonText(res, 200, raw);
-      return { status: 'ok', ...facts };
+      const answer = await completeResponses(context, run, meter);
+      const { result: response } = answer;
+      // OpenRouter's response is OpenAI's shape (plus `provider` and `usage.cost`).
+      return sendScreenedAnswer(meter, res, answer, { usage: response.usage, servedModel: response.model, provider: response.provider, generationId: headerValue(answer.headers, 'x-generation-id') ?? response.id });
     },
     exchange: {
       outgoing: (run) => ({ kind: 'responses', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),
