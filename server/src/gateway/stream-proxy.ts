@@ -80,8 +80,7 @@ class ChatStream {
   /** The generation of the latest attempt, known from its headers even if the client leaves before any chunk. */
   #latestGenerationId: string | undefined;
   readonly #summary: StreamSummary = { id: undefined, model: undefined, provider: undefined, created: undefined, usage: undefined };
-  /** Events parsed from one upstream read leave in one write (one HTTP chunk), not one write per token. */
-  #pending = '';
+  readonly #out: TickWriter;
   readonly #heartbeat: NodeJS.Timeout;
   /**
    * Plain pieces of text are read without a parse when nothing reads them (a guardrail, the cache), and leave as the
@@ -99,6 +98,7 @@ class ChatStream {
     private readonly res: ServerResponse,
     private readonly format: StreamFormat,
   ) {
+    this.#out = new TickWriter(res);
     this.#heartbeat = setInterval(sendHeartbeat, context.heartbeatMs, this);
     this.#plainChunks = format.plain && meter.answerTaps.every((tap) => tap.skipsPlainText === true) ? new PlainChunks() : undefined;
     this.#rawEvents = this.#plainChunks && format.plainAsSent ? new PlainRuns(this.#plainChunks, this) : undefined;
@@ -247,14 +247,8 @@ class ChatStream {
    * rest of the answer upstream, not in the gateway's memory.
    */
   clientCaughtUp(): Promise<void> | undefined {
-    this.flushPending();
+    this.#out.flush();
     return untilDrained(this.res, this.meter.signal);
-  }
-
-  flushPending(): void {
-    const { res } = this;
-    if (this.#pending !== '' && !res.writableEnded && !res.destroyed) writeAfterHeaders(res, this.#pending);
-    this.#pending = '';
   }
 
   #commit(): void {
@@ -267,23 +261,18 @@ class ChatStream {
   #write(text: string): void {
     this.#commit();
     this.#lastWrite = performance.now();
-    if (this.#pending === '') process.nextTick(flushPendingOf, this);
-    this.#pending += text;
+    this.#out.write(text);
   }
 
   /** A read of the upstream body forwarded as it came, after what is pending (so the order holds). */
   #writeBytes(bytes: Buffer): void {
     this.#commit();
     this.#lastWrite = performance.now();
-    this.flushPending();
-    const { res } = this;
-    if (!res.writableEnded && !res.destroyed) writeAfterHeaders(res, bytes);
+    this.#out.write(bytes);
   }
 
   #end(text: string): void {
-    const rest = this.#pending + text;
-    this.#pending = '';
-    this.res.end(rest);
+    this.#out.end(text);
   }
 
   /** Ends the response with an error: an event once committed, else the real status. */
@@ -309,7 +298,6 @@ class ChatStream {
 
 /** Module functions rather than a closure per stream: the timer and the tick get the stream as their argument. */
 const sendHeartbeat = (stream: ChatStream) => stream.heartbeat();
-const flushPendingOf = (stream: ChatStream) => stream.flushPending();
 
 /** The runs of plain events `readSseBatches` may forward as they came: those `PlainChunks` knows, to the stream. */
 class PlainRuns implements RawEvents {
@@ -369,6 +357,48 @@ export function midAnswerFailure(error: unknown): GatewayError {
     ? new GatewayError('upstream_timeout', 'The model stopped sending the answer mid-way.')
     : new GatewayError('upstream_stream_truncated', 'The connection to the model provider dropped mid-answer.');
 }
+
+/**
+ * A stream's writes to its response, gathered within a turn of the event loop and sent together on the next tick: the
+ * events parsed from one upstream read leave in one write, where a write each would become three chunks of the socket
+ * write (chunked encoding), each converted on its own. Bytes (a run forwarded as it came) go at once, after what is
+ * gathered, so the order holds.
+ * @example
+ * const out = new TickWriter(res);
+ * out.write('data: {…}\n\n'); // sent on the next tick, with what else is written in this one
+ * out.end('data: [DONE]\n\n');
+ */
+export class TickWriter {
+  #pending = '';
+
+  constructor(private readonly res: ServerResponse) {}
+
+  write(data: string | Buffer): void {
+    if (typeof data !== 'string') {
+      this.flush();
+      if (!this.res.writableEnded && !this.res.destroyed) writeAfterHeaders(this.res, data);
+      return;
+    }
+    if (this.#pending === '') process.nextTick(flushOf, this);
+    this.#pending += data;
+  }
+
+  /** Sends what is gathered now (before the client's backlog is read, say). */
+  flush(): void {
+    const { res } = this;
+    if (this.#pending !== '' && !res.writableEnded && !res.destroyed) writeAfterHeaders(res, this.#pending);
+    this.#pending = '';
+  }
+
+  /** Ends the response with what is gathered and `text`. */
+  end(text: string): void {
+    const rest = this.#pending + text;
+    this.#pending = '';
+    this.res.end(rest);
+  }
+}
+
+const flushOf = (writer: TickWriter) => writer.flush();
 
 /**
  * Writes to a stream's response; the first write sends the header block on its own, in the same packet (corked). Sent

@@ -8,7 +8,7 @@ import type { ChatRun } from './chat.js';
 import type { GatewayContext } from './context.js';
 import { passTaps, type ForwardResult, type MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
-import { midAnswerFailure, openFailure, SSE_HEADERS, streamEnding, type UpstreamChunk } from './stream-proxy.js';
+import { midAnswerFailure, openFailure, SSE_HEADERS, streamEnding, TickWriter, type UpstreamChunk } from './stream-proxy.js';
 
 /** What one event of a typed stream says, read before it is forwarded. */
 export interface TypedEventFacts {
@@ -74,12 +74,7 @@ class TypedEventStream {
   #latestGenerationId: string | undefined;
   #complete = false;
   #failure: GatewayError | undefined;
-  /**
-   * What was written since the last write to the socket: the events of one read leave together on the next tick, as
-   * a chat stream's do. Written one by one, each event became three chunks of one socket write (chunked encoding),
-   * which Node converts one at a time.
-   */
-  #pending = '';
+  readonly #out: TickWriter;
   readonly #heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -89,6 +84,7 @@ class TypedEventStream {
     private readonly res: ServerResponse,
     private readonly reader: TypedEventReader,
   ) {
+    this.#out = new TickWriter(res);
     this.#heartbeat = setInterval(() => this.#beat(), context.heartbeatMs);
   }
 
@@ -124,7 +120,7 @@ class TypedEventStream {
         for await (const batch of opened.batches) {
           if (!(await this.#forwardBatch(batch))) break;
           // What the batch wrote goes first, so that the client's backlog counts it.
-          this.flushPending();
+          this.#out.flush();
           const backlog = untilDrained(this.res, signal);
           if (backlog) await backlog;
         }
@@ -193,14 +189,7 @@ class TypedEventStream {
       setHeaders(this.res, SSE_HEADERS);
     }
     this.#lastWrite = performance.now();
-    if (this.#pending === '') process.nextTick(flushPendingOf, this);
-    this.#pending += text;
-  }
-
-  flushPending(): void {
-    const { res } = this;
-    if (this.#pending !== '' && !res.writableEnded && !res.destroyed) res.write(this.#pending);
-    this.#pending = '';
+    this.#out.write(text);
   }
 
   /** Ends the response with an error: the API's error event once committed, else the real status. */
@@ -211,9 +200,7 @@ class TypedEventStream {
   }
 
   #end(text: string): void {
-    const rest = this.#pending + text;
-    this.#pending = '';
-    this.res.end(rest);
+    this.#out.end(text);
   }
 
   #result(status: ForwardResult['status'], generationId: string | undefined, error?: GatewayError): ForwardResult {
@@ -230,5 +217,3 @@ class TypedEventStream {
     };
   }
 }
-
-const flushPendingOf = (stream: TypedEventStream) => stream.flushPending();
