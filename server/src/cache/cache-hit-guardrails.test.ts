@@ -89,6 +89,39 @@ describe('a cached answer', () => {
     expect(generations(question)).toHaveLength(1);
   });
 
+  it('passes them on POST /v1/messages, JSON and streamed, the refusal in Anthropic\'s shape', async () => {
+    const question = 'What are the opening hours? (a message served to bob)';
+    const message = (key: string, extra: Record<string, unknown> = {}) =>
+      fetch(`${harness.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'faq', max_tokens: 256, messages: [{ role: 'user', content: question }], ...extra }),
+      });
+    const stored = await message(ALICE);
+    expect(stored.headers.get('x-cache')).toBe('miss');
+    const answer = ((await stored.json()) as { content: Array<{ text: string }> }).content[0]?.text ?? '';
+    expect(answer).not.toBe('');
+
+    // The end user (`metadata.user_id`) is no part of the key: Bob's request is the hit Alice's stored, judged for Bob.
+    const json = await message(BOB);
+    expect(json.headers.get('x-cache')).toBe('hit');
+    expect(json.status).toBe(403);
+    expect(await json.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', code: 'content_policy_violation', message: 'Bob may not read this.' } });
+    const stream = await message(BOB, { stream: true });
+    expect(stream.headers.get('x-cache')).toBe('hit');
+    expect(stream.status).toBe(403);
+    expect(await stream.text()).not.toContain(answer);
+
+    const again = await message(ALICE, { stream: true });
+    expect(again.headers.get('x-cache')).toBe('hit');
+    const events = parseSseBody(await again.text()).events;
+    expect(events.at(-1)).toEqual({ type: 'message_stop' });
+    expect(events.map((event) => (event['delta'] as { text?: string } | undefined)?.text ?? '').join('')).toBe(answer);
+    expect(generations(question)).toHaveLength(1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'ok', cacheHit: true, costUsd: 0 });
+    expect(judged).toEqual(['alice', 'bob', 'bob', 'alice']);
+  });
+
   it('passes them in a batch job\'s item', async () => {
     const question = 'What are the opening hours? (bob\'s job)';
     expect((await ask(ALICE, question)).status).toBe(200);

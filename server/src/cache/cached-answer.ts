@@ -1,6 +1,7 @@
 import type { StreamSummary, UpstreamChunk } from '../gateway/stream-proxy.js';
 import { isRecord } from '../records.js';
 import { usageFigures } from '../upstream/usage-figures.js';
+import { eventsAsSent, messageEventsOf, messageOfEvents } from '../gateway/messages-events.js';
 import { responseEventsOf, responseOfEvents } from '../gateway/responses-events.js';
 import { assembleChunks, chunksFromCompletion, completionFromChunks } from './chat-answer-forms.js';
 
@@ -8,18 +9,19 @@ import { assembleChunks, chunksFromCompletion, completionFromChunks } from './ch
  * An answer as the cache keeps it: OpenRouter's JSON body, or the chunks of its stream (usage chunk included), as
  * they came. Either serves both kinds of request: a stream is rebuilt from a body and a body from a stream, whole
  * (see `answerAs`). A Responses API answer (`responses`) is kept as its response object (`storedFormOf`), which its
- * stream ends with whole, and its events are the stream's `chunks` while it runs; it is never served as a chat's,
- * nor a chat's as one (the kind is part of the key).
+ * stream ends with whole, and its events are the stream's `chunks` while it runs; a Messages API answer (`messages`) as
+ * its message, which its events add up to (`messageOfEvents`). Neither is ever served as a chat's, nor a chat's as
+ * one, nor one as the other (the kind is part of the key).
  */
 export interface CachedAnswer {
-  kind: 'chat' | 'responses' | 'embeddings' | 'images';
+  kind: 'chat' | 'responses' | 'messages' | 'embeddings' | 'images';
   body?: Record<string, unknown>;
   chunks?: UpstreamChunk[];
 }
 
 /** OpenRouter's `usage` of an answer: the body's, else the last chunk that carried one. */
 export function usageOfAnswer(answer: CachedAnswer): unknown {
-  if (answer.kind === 'responses') return responseOf(answer)?.['usage'];
+  if (answer.kind === 'responses' || answer.kind === 'messages') return wholeAnswerOf(answer)?.['usage'];
   if (answer.body) return answer.body['usage'];
   let usage: unknown;
   for (const chunk of answer.chunks ?? []) if (chunk.usage) usage = chunk.usage;
@@ -29,6 +31,14 @@ export function usageOfAnswer(answer: CachedAnswer): unknown {
 /** What the answer cost when it was generated, when OpenRouter said. */
 export function costOfAnswer(answer: CachedAnswer): number | undefined {
   return usageFigures(usageOfAnswer(answer)).costUsd;
+}
+
+/**
+ * The chunks a client read for one chunk of an answer as the request's taps left it: a Messages event an output
+ * guardrail changed may stand for none (a delta it held all of) or two (the text it held, before its block's stop).
+ */
+export function chunksAsSent(kind: CachedAnswer['kind'], chunk: UpstreamChunk): UpstreamChunk[] {
+  return kind === 'messages' ? eventsAsSent(chunk) : [chunk];
 }
 
 /** An answer in the form one request takes: a stream's chunks, or a JSON body. */
@@ -42,12 +52,12 @@ export type AnswerForm = { stream: true; chunks: UpstreamChunk[] } | { stream: f
  * if (!form) return miss();
  */
 export function answerAs(answer: CachedAnswer, stream: boolean): AnswerForm | undefined {
-  if (answer.kind === 'responses') {
+  if (answer.kind === 'responses' || answer.kind === 'messages') {
     if (stream) {
-      const chunks = answer.chunks ?? (answer.body ? responseEventsOf(answer.body) : undefined);
+      const chunks = answer.chunks ?? (answer.body ? (answer.kind === 'responses' ? responseEventsOf : messageEventsOf)(answer.body) : undefined);
       return chunks && { stream, chunks };
     }
-    const body = responseOf(answer);
+    const body = wholeAnswerOf(answer);
     return body && { stream, body };
   }
   if (stream) {
@@ -81,6 +91,10 @@ export function contentCharactersOf(answer: CachedAnswer): number {
     }
     return characters;
   }
+  if (answer.kind === 'messages') {
+    for (const block of contentOf(messageOf(answer))) if (isRecord(block) && block['type'] === 'text' && typeof block['text'] === 'string') characters += block['text'].length;
+    return characters;
+  }
   for (const chunk of answer.chunks ?? []) {
     for (const choice of chunk.choices ?? []) if (typeof choice.delta?.['content'] === 'string') characters += choice.delta['content'].length;
   }
@@ -105,11 +119,20 @@ export function summaryOfChunks(chunks: readonly UpstreamChunk[]): StreamSummary
   return summary;
 }
 
+/** The stop reasons of a message that ended by itself: its turn over, or at a stop sequence the request named. */
+const FINISHED_MESSAGE = new Set(['end_turn', 'stop_sequence']);
+
 /**
  * Why an answer must not be cached, or undefined when it may be: a chat answer that asks the client to run tools,
- * or that did not end by itself (cut at `max_tokens`, filtered, failed).
+ * or that did not end by itself (cut at `max_tokens`, filtered, refused, failed).
  */
 export function uncacheableReason(answer: CachedAnswer): string | undefined {
+  if (answer.kind === 'messages') {
+    const message = messageOf(answer);
+    if (message?.['type'] !== 'message') return 'no answer';
+    if (contentOf(message).some((block) => isRecord(block) && block['type'] === 'tool_use')) return 'tool calls';
+    return FINISHED_MESSAGE.has(String(message['stop_reason'])) ? undefined : `stop reason ${String(message['stop_reason'])}`;
+  }
   if (answer.kind === 'responses') {
     const response = responseOf(answer);
     if (!response) return 'no answer';
@@ -133,16 +156,29 @@ function responseOf(answer: CachedAnswer): Record<string, unknown> | undefined {
   return answer.body ?? responseOfEvents(answer.chunks ?? []);
 }
 
+/** A Messages API answer's message: the body, or the one its stream's events add up to. */
+function messageOf(answer: CachedAnswer): Record<string, unknown> | undefined {
+  return answer.body ?? messageOfEvents(answer.chunks ?? []);
+}
+
+/** The whole answer of an API whose stream is typed events: a Responses API answer's response, a message. */
+function wholeAnswerOf(answer: CachedAnswer): Record<string, unknown> | undefined {
+  return answer.kind === 'messages' ? messageOf(answer) : responseOf(answer);
+}
+
+const contentOf = (message: Record<string, unknown> | undefined): unknown[] => (Array.isArray(message?.['content']) ? (message['content'] as unknown[]) : []);
+
 const outputOf = (response: Record<string, unknown> | undefined): unknown[] => (Array.isArray(response?.['output']) ? (response['output'] as unknown[]) : []);
 
 /**
  * The form an answer is stored in: as it came, but a Responses stream as the response it ended with (its events are
- * written again from it, `responseEventsOf`, and its ids and sequence are the stream's own).
+ * written again from it, `responseEventsOf`, and its ids and sequence are the stream's own), and a Messages stream as
+ * the message it adds up to (written again with `messageEventsOf`).
  * @example
  * store.set(key, JSON.stringify(storedFormOf(answer)), ttlMs);
  */
 export function storedFormOf(answer: CachedAnswer): CachedAnswer {
-  if (answer.kind !== 'responses' || !answer.chunks) return answer;
-  const body = responseOfEvents(answer.chunks);
+  if ((answer.kind !== 'responses' && answer.kind !== 'messages') || !answer.chunks) return answer;
+  const body = wholeAnswerOf(answer);
   return body ? { kind: answer.kind, body } : answer;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OutgoingRequest } from '../gateway/metered-request.js';
+import { isRecord } from '../records.js';
 
 /**
  * JSON with every object's keys sorted and no whitespace: two values that differ only in key order or formatting
@@ -32,13 +33,19 @@ export function cacheScopeOf(projectId: string, featureName?: string | null): st
 /**
  * The cache key of a request: its scope (project and feature name), then a digest of the feature's whole
  * configuration (so any change to the feature, a new version, starts afresh), the models it tries and everything it
- * sends (parameters, messages and their parts, tools). The end user's id is left out: equal requests of two users
- * of one project share an answer.
+ * sends (parameters, messages and their parts, tools). The end user's id (`user`, the Messages API's
+ * `metadata.user_id`) is left out: equal requests of two users of one project share an answer.
  * @example
  * const key = cacheKeyOf('default', exchange.outgoing(plan));
  */
 export function cacheKeyOf(projectId: string, request: OutgoingRequest): string {
   const { user: _user, ...sent } = request.body;
+  const metadata = sent['metadata'];
+  if (request.kind === 'messages' && isRecord(metadata)) {
+    const { user_id: _userId, ...rest } = metadata;
+    if (Object.keys(rest).length > 0) sent['metadata'] = rest;
+    else delete sent['metadata'];
+  }
   const material = canonicalJson({ projectId, kind: request.kind, feature: request.feature ?? null, models: request.models, sent });
   return cacheScopeOf(projectId, request.feature?.name ?? null) + createHash('sha256').update(material).digest('hex');
 }

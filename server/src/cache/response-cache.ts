@@ -6,7 +6,7 @@ import { DEFAULT_GUARDRAIL_MESSAGE } from '../guardrails/guardrails.js';
 import type { GatewayLogger } from '../logger.js';
 import { sendJson, setHeaders, type PlainResponse } from '../plain-http.js';
 import { isRecord } from '../records.js';
-import { answerAs, contentCharactersOf, costOfAnswer, storedFormOf, summaryOfChunks, unbilledUsage, uncacheableReason, type AnswerForm, type CachedAnswer } from './cached-answer.js';
+import { answerAs, chunksAsSent, contentCharactersOf, costOfAnswer, storedFormOf, summaryOfChunks, unbilledUsage, uncacheableReason, type AnswerForm, type CachedAnswer } from './cached-answer.js';
 import type { CacheStore } from './cache-store.js';
 import { cacheKeyOf, cacheScopeOf } from './canonical-key.js';
 
@@ -26,7 +26,7 @@ export function cacheUseOf(request: OutgoingRequest, cacheControl: string | unde
   const settings = request.feature?.cache;
   // Images are not cached: each generation is meant to be new, and their answers are large.
   if (request.kind === 'images' || !request.feature || !(settings?.enabled ?? request.kind === 'embeddings')) return { use: false };
-  if ((request.kind === 'chat' || request.kind === 'responses') && request.body['temperature'] !== 0 && settings?.cacheNonDeterministic !== true) return { use: false, header: 'bypass' };
+  if ((request.kind === 'chat' || request.kind === 'responses' || request.kind === 'messages') && request.body['temperature'] !== 0 && settings?.cacheNonDeterministic !== true) return { use: false, header: 'bypass' };
   const directives = new Set((cacheControl ?? '').toLowerCase().split(',').map((part) => part.trim()));
   const read = !directives.has('no-cache');
   const write = !directives.has('no-store');
@@ -78,11 +78,12 @@ export interface ResponseCacheOptions {
 
 /**
  * The response cache as a stage before forwarding. A request whose feature caches is looked up by its canonical
- * key (see `cacheKeyOf`); a hit is written in the route's own protocol (a stream from a JSON answer and back, every
- * part of the message kept, else it is a miss), its usage 0 as nothing was billed, and recorded with cost 0 and the
- * cost it saved. A miss leads a flight: identical requests that arrive meanwhile join
- * it and receive its chunks as they come, and its caller leaving does not cancel them. A complete answer is
- * stored unless it failed, was cut off, asks for tool calls, or a guardrail changed the request or the answer.
+ * key (see `cacheKeyOf`); a hit is written in the route's own protocol (chat's, the Responses API's or the Messages
+ * API's; a stream from a JSON answer and back, every part of the message kept, else it is a miss), its usage 0 as
+ * nothing was billed, and recorded with cost 0 and the cost it saved. A miss leads a flight: identical requests that
+ * arrive meanwhile join it and receive its chunks as they come, and its caller leaving does not cancel them. A
+ * complete answer is stored unless it failed, was cut off, asks for tool calls, or a guardrail changed the request or
+ * the answer.
  * @example
  * const cache = new ResponseCache({ store: new MemoryCacheStore(), logger });
  * new RequestLifecycle({ ...ports, beforeForward: [cache.stage()] });
@@ -112,8 +113,6 @@ export class ResponseCache {
   async #run(meter: MeteredRequest, plan: unknown, res: PlainResponse, exchange: RouteExchange<unknown> | undefined): Promise<ForwardResult | undefined> {
     if (!exchange) return undefined;
     const outgoing = exchange.outgoing(plan);
-    // Messages API answers are not cached yet: a hit would need writing back as Anthropic's JSON and stream events.
-    if (outgoing.kind === 'messages') return undefined;
     const use = cacheUseOf(outgoing, res.req?.headers['cache-control']);
     // An input a guardrail changed is not the client's request: its answer is neither looked up nor kept.
     if (!use.use || meter.recordFields.guardrails?.some((decision) => decision.verdict === 'redact')) {
@@ -163,7 +162,7 @@ export class ResponseCache {
     if (use.read) this.#flights.set(key, flight);
     meter.answerTaps.push({
       chunk: (chunk) => {
-        flight.chunks.push(chunk);
+        flight.chunks.push(...chunksAsSent(kind, chunk));
         flight.notify();
       },
       body: (body) => {
@@ -260,8 +259,8 @@ export class ResponseCache {
     if (saved !== undefined) meter.recordFields.costSavedUsd = saved;
     // Nothing was generated for this request: no tokens and no spend count against its limits.
     const first = answer.body ?? answer.chunks?.[0] ?? {};
-    // A Responses event names the model in its response.
-    const head = isRecord(first['response']) ? first['response'] : first;
+    // A Responses event names the model in its response, a Messages stream in its first event's message.
+    const head = isRecord(first['response']) ? first['response'] : isRecord(first['message']) ? first['message'] : first;
     return {
       status: 'ok',
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost: 0 },
@@ -278,8 +277,8 @@ export class ResponseCache {
     const safe = this.options.redact ? redactedError(ended, this.options.redact) : ended;
     const format = meter.streamed ? exchange.streamFormat?.(plan) : undefined;
     if (res.headersSent && format) res.end(format.error(safe));
-    // Not yet answered: the same answer the leader gets (a shutdown's Retry-After included).
-    else sendGatewayError(res, safe);
+    // Not yet answered: the same answer the leader gets (a shutdown's Retry-After included), in the route's shape.
+    else sendGatewayError(res, safe, exchange.errorBody?.(safe));
     return { status: 'error', errorCode: ended.code };
   }
 }
@@ -330,10 +329,15 @@ function refuse(error: GatewayError, { meter, plan, exchange, res }: Writing): F
   return { status: 'error', errorCode: error.code };
 }
 
-/** A chunk as a hit writes it: its usage (a Responses event's, in its response), if it carries one, billed nothing. */
+/**
+ * A chunk as a hit writes it: its usage (a Responses event's, in its response; `message_start`'s, in its message), if
+ * it carries one, billed nothing.
+ */
 function unbilledChunk(chunk: UpstreamChunk): UpstreamChunk {
-  const response = chunk['response'];
-  if (isRecord(response) && response['usage'] != null) return { ...chunk, response: { ...response, usage: unbilledUsage(response['usage']) } };
+  for (const field of ['response', 'message']) {
+    const inner = chunk[field];
+    if (isRecord(inner) && inner['usage'] != null) return { ...chunk, [field]: { ...inner, usage: unbilledUsage(inner['usage']) } };
+  }
   return chunk.usage === undefined ? chunk : { ...chunk, usage: unbilledUsage(chunk.usage) };
 }
 

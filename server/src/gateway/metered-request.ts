@@ -76,6 +76,8 @@ export interface RouteExchange<Plan> {
   streamFormat?(plan: Plan): StreamFormat;
   /** The JSON answer for an OpenRouter body (a completion or embeddings); undefined sends the body as it is. */
   toJson?(plan: Plan, body: Record<string, unknown>): unknown;
+  /** The error body of a failure before anything was sent, in the route's protocol; undefined: the OpenAI error body. */
+  errorBody?(error: GatewayError): unknown;
 }
 
 /**

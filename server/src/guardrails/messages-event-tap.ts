@@ -1,5 +1,5 @@
 import type { AnswerTap } from '../gateway/metered-request.js';
-import { HELD_DELTA } from '../gateway/messages-stream.js';
+import { HELD_DELTA } from '../gateway/messages-events.js';
 import { isRecord } from '../records.js';
 import { TextChoices, typedEventTap, type AnswerTextKind } from './text-choices.js';
 import { messagesBlockSlots } from './text-slots.js';

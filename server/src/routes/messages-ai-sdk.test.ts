@@ -1,7 +1,7 @@
 import { createAnthropic, type AnthropicProvider } from '@ai-sdk/anthropic';
 import { generateText, streamText } from 'ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
+import { CLIENT_KEY, DEFAULT_FEATURES, startHarness, type Harness } from '../../test/harness.js';
 
 // The Vercel AI SDK's Anthropic provider pointed at the gateway as an app would point it:
 // `createAnthropic({ baseURL, apiKey })`, which sends the key as `x-api-key` to `${baseURL}/messages`. Every answer,
@@ -10,7 +10,7 @@ import { CLIENT_KEY, startHarness, type Harness } from '../../test/harness.js';
 let harness: Harness;
 let anthropic: AnthropicProvider;
 beforeAll(async () => {
-  harness = await startHarness();
+  harness = await startHarness({ features: [...DEFAULT_FEATURES, { name: 'cached', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true } }] });
   anthropic = createAnthropic({ baseURL: `${harness.url}/v1`, apiKey: CLIENT_KEY });
 });
 afterAll(() => harness.close());
@@ -47,6 +47,26 @@ describe('the AI SDK\'s Anthropic provider through POST /v1/messages', () => {
     const [record] = await recordsSince(before);
     expect(record).toMatchObject({ feature: 'chat', status: 'ok', streamed: true, generationId: (await result.response).id, promptTokens: usage.inputTokens, completionTokens: usage.outputTokens });
     expect(record?.completionTokens).toBeGreaterThan(0);
+  });
+
+  it('generateText and streamText read an answer from the response cache as they read a fresh one, its usage 0', async () => {
+    const prompt = 'Cached through the AI SDK';
+    const before = harness.usage.records.length;
+    const first = await generateText({ model: anthropic('cached'), prompt, maxRetries: 0 });
+    expect(first.response.headers?.['x-cache']).toBe('miss');
+    const hit = await generateText({ model: anthropic('cached'), prompt, maxRetries: 0 });
+    expect(hit.response.headers?.['x-cache']).toBe('hit');
+    expect(hit).toMatchObject({ text: first.text, finishReason: 'stop', response: { id: first.response.id, modelId: 'openai/gpt-4o-mini' }, usage: { inputTokens: 0, outputTokens: 0 } });
+
+    const streamed = streamText({ model: anthropic('cached'), prompt, maxRetries: 0 });
+    let text = '';
+    for await (const delta of streamed.textStream) text += delta;
+    expect(text).toBe(first.text);
+    expect(await streamed.finishReason).toBe('stop');
+    expect(await streamed.usage).toMatchObject({ inputTokens: 0, outputTokens: 0 });
+    expect((await streamed.response).headers?.['x-cache']).toBe('hit');
+    const records = await recordsSince(before, 3);
+    expect(records.map((record) => [record.streamed, record.cacheHit ?? false, record.costUsd === 0])).toEqual([[false, false, false], [false, true, true], [true, true, true]]);
   });
 
   it('streamText surfaces an upstream failure mid-answer as an error, recorded as one', async () => {

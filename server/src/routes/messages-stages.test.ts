@@ -7,7 +7,8 @@ import { recordsSince as settledRecordsSince } from '../../test/records.js';
 
 // The stages before forwarding on Anthropic's Messages API, as on chat completions and the Responses API: a feature's
 // guardrails judge the input (system, text blocks, tool results) and the answer (JSON, and a stream's text deltas on
-// the same windows and holds as a chat's). The response cache stays off for this route.
+// the same windows and holds as a chat's), and its response cache serves a repeated request as the message's JSON or as
+// its events.
 
 let harness: Harness;
 let anthropic: Anthropic;
@@ -21,6 +22,9 @@ beforeAll(async () => {
       { name: 'redacted-output', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
       { name: 'moderated', model: 'openai/gpt-4o-mini', guardrailMessage: "Let's keep this friendly.", guardrails: [{ type: 'moderation', stage: 'both' }] },
       { name: 'cached', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true } },
+      { name: 'cached-sampled', model: 'openai/gpt-4o-mini', params: { temperature: 0.9 }, cache: { enabled: true } },
+      { name: 'cached-thinker', model: 'anthropic/claude-sonnet-4', params: { temperature: 0 }, cache: { enabled: true } },
+      { name: 'cached-redacted', model: 'openai/gpt-4o-mini', params: { temperature: 0 }, cache: { enabled: true }, guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
     ],
     guardrails: [
       { name: 'no-secret-projects', stage: 'input', check: ({ text }) => (/project nightingale/i.test(text) ? { verdict: 'block' } : undefined) },
@@ -178,12 +182,125 @@ describe('output guardrails on POST /v1/messages', () => {
   });
 });
 
+/** Every number in a value (a usage object's counts and costs). */
+const numbersIn = (value: unknown): number[] =>
+  typeof value === 'number' ? [value] : value !== null && typeof value === 'object' ? Object.values(value).flatMap(numbersIn) : [];
+
+/** Asks for an answer fresh from OpenRouter: the cache neither read nor written. */
+const FRESH = { headers: { 'cache-control': 'no-cache, no-store' } };
+
 describe('the response cache on POST /v1/messages', () => {
-  it('stays off: a repeated request is answered by the model again', async () => {
-    const ask = () => anthropic.messages.create({ model: 'cached', max_tokens: 64, messages: [{ role: 'user', content: 'Cache me if you can' }] });
-    const first = await ask();
-    const second = await ask();
-    expect(second.id).not.toBe(first.id);
+  const ask = (question: string, fields: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}) => ({ model: 'cached', max_tokens: 256, messages: [{ role: 'user' as const, content: question }], ...fields });
+
+  it('serves a repeated request from the cache as JSON and as a stream the SDK reads, billed nothing, each recorded once as a hit', async () => {
+    const request = ask('What is the capital of France? (messages cache)');
+    const before = harness.usage.records.length;
+    const first = await anthropic.messages.create(request).withResponse();
+    expect(first.response.headers.get('x-cache')).toBe('miss');
+    const [stored] = await recordsSince(before);
+    expect(stored?.costUsd).toBeGreaterThan(0);
+    expect(stored?.cacheHit).toBeUndefined();
+
+    const generations = harness.emulator.generations().length;
+    const json = await anthropic.messages.create(request).withResponse();
+    expect(json.response.headers.get('x-cache')).toBe('hit');
+    expect(json.data).toEqual({ ...first.data, usage: json.data.usage });
+    expect(Object.keys(json.data.usage)).toEqual(Object.keys(first.data.usage));
+    expect(numbersIn(json.data.usage).every((value) => value === 0)).toBe(true);
+
+    const stream = anthropic.messages.stream(request);
+    const { response } = await stream.withResponse();
+    expect(response.headers.get('x-cache')).toBe('hit');
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const { events, text, failure } = await readStream(stream);
+    expect(failure).toBeUndefined();
+    expect(events.map((event) => event.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(text).toBe(textOf(first.data));
+    const final = await stream.finalMessage();
+    expect(final).toMatchObject({ id: first.data.id, model: first.data.model, content: first.data.content, stop_reason: 'end_turn', usage: { input_tokens: 0, output_tokens: 0 } });
+    expect(harness.emulator.generations().length).toBe(generations);
+
+    const records = await recordsSince(before, 3);
+    expect(records.slice(1)).toMatchObject([
+      { status: 'ok', streamed: false, cacheHit: true, costUsd: 0, attempts: 0, costSavedUsd: stored?.costUsd, servedModel: 'openai/gpt-4o-mini', promptTokens: 0, completionTokens: 0 },
+      { status: 'ok', streamed: true, cacheHit: true, costUsd: 0, attempts: 0, costSavedUsd: stored?.costUsd, servedModel: 'openai/gpt-4o-mini', promptTokens: 0, completionTokens: 0 },
+    ]);
+  });
+
+  it('stores a streamed answer, thinking and its signature included, which a JSON request is then served whole, and the stream again', async () => {
+    const request = { model: 'cached-thinker', max_tokens: 2048, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, messages: [{ role: 'user' as const, content: 'Name three rivers (messages, streamed first)' }] };
+    const streamed = anthropic.messages.stream(request);
+    const miss = await streamed.finalMessage();
+    expect(miss.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+    expect(miss.content[0]).toMatchObject({ signature: expect.stringMatching(/.+/) as string });
+    const generations = harness.emulator.generations().length;
+    await expect.poll(async () => (await anthropic.messages.create(request).withResponse()).response.headers.get('x-cache')).toBe('hit');
+    const json = await anthropic.messages.create(request);
+    expect(json).toMatchObject({ id: miss.id, content: miss.content, stop_reason: miss.stop_reason });
+    const again = anthropic.messages.stream(request);
+    expect((await again.withResponse()).response.headers.get('x-cache')).toBe('hit');
+    expect((await again.finalMessage()).content).toEqual(miss.content);
+    // A fresh answer to the same request has the same blocks: the hit dropped nothing.
+    const fresh = await anthropic.messages.create(request, FRESH);
+    expect(fresh.content.map((block) => block.type)).toEqual(json.content.map((block) => block.type));
+    expect(harness.emulator.generations().length - generations).toBe(1);
+  });
+
+  it('misses when a field differs, and never serves a chat completion\'s answer as a message (or back)', async () => {
+    const question = 'Tell me about lakes (messages keys)';
+    const status = async (fields: Partial<Anthropic.MessageCreateParamsNonStreaming>) => (await anthropic.messages.create(ask(question, fields)).withResponse()).response.headers.get('x-cache');
+    expect(await status({})).toBe('miss');
+    expect(await status({})).toBe('hit');
+    expect(await status({ max_tokens: 100 })).toBe('miss');
+    expect(await status({ system: 'Be brief.' })).toBe('miss');
+    expect(await status({ stop_sequences: ['END'] })).toBe('miss');
+    const chat = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'cached', max_tokens: 256, messages: [{ role: 'user', content: question }] }) });
+    expect(chat.headers.get('x-cache')).toBe('miss');
+    expect(((await chat.json()) as { object: string }).object).toBe('chat.completion');
+    expect(await status({})).toBe('hit');
+  });
+
+  it('bypasses the cache for a sampled request, as on chat completions', async () => {
+    const request = { ...ask('Write a slogan (messages sampled)'), model: 'cached-sampled' };
+    expect((await anthropic.messages.create(request).withResponse()).response.headers.get('x-cache')).toBe('bypass');
+    expect((await anthropic.messages.create(request).withResponse()).response.headers.get('x-cache')).toBe('bypass');
+  });
+
+  it.each([
+    ['an answer cut at max_tokens', ask('Explain the tides at length (messages truncated)', { max_tokens: 3 }), undefined],
+    ['an answer that calls a tool', ask('Weather in Oslo? (messages tool)', { tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }], tool_choice: { type: 'any' } }), undefined],
+    ['an answer a guardrail redacted', { ...ask('Repeat ada@example.com (messages redacted)'), model: 'cached-redacted' }, undefined],
+    ['an answer that failed mid-stream', ask('Tell me a story (messages fail midway)'), 'error-after=3'],
+  ])('keeps out %s', async (_name, request, scenario) => {
+    if (scenario) harness.emulator.addRule({ match: { contains: '(messages fail midway)' }, scenario });
+    const send = async () => {
+      if (!scenario) return (await anthropic.messages.create(request).withResponse()).response.headers.get('x-cache');
+      const { data, response } = await anthropic.messages.create({ ...request, stream: true }).withResponse();
+      expect((await readStream(data)).failure).toBeInstanceOf(APIError);
+      return response.headers.get('x-cache');
+    };
+    const generations = harness.emulator.generations().length;
+    expect(await send()).toBe('miss');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await send()).toBe('miss');
+    expect(harness.emulator.generations().length - generations).toBe(2);
+  });
+
+  it('shares an answer still being generated with identical requests, streamed and JSON, one generation', async () => {
+    harness.emulator.addRule({ match: { contains: '(messages, shared)' }, scenario: 'ttft=300' });
+    const request = ask('What are the opening hours? (messages, shared)');
+    const calls = harness.emulator.generations().length;
+    const leader = anthropic.messages.stream(request);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const follower = anthropic.messages.stream(request);
+    const json = anthropic.messages.create(request).withResponse();
+    const [led, followed, answered] = await Promise.all([leader.withResponse(), follower.withResponse(), json]);
+    expect([led.response.headers.get('x-cache'), followed.response.headers.get('x-cache'), answered.response.headers.get('x-cache')]).toEqual(['miss', 'coalesced', 'coalesced']);
+    const [ledMessage, followedMessage] = await Promise.all([leader.finalMessage(), follower.finalMessage()]);
+    expect(textOf(ledMessage)).not.toBe('');
+    expect(followedMessage).toMatchObject({ id: ledMessage.id, content: ledMessage.content, stop_reason: 'end_turn' });
+    expect(answered.data).toMatchObject({ id: ledMessage.id, content: ledMessage.content, stop_reason: 'end_turn', usage: { input_tokens: 0, output_tokens: 0 } });
+    expect(harness.emulator.generations().length - calls).toBe(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { GatewayContext } from '../gateway/context.js';
 import { completeMessages, prepareMessages, type MessagesRun } from '../gateway/messages.js';
+import { MESSAGES_STREAM_FORMAT } from '../gateway/messages-events.js';
 import { parseMessagesRequest } from '../gateway/messages-request.js';
 import { proxyMessagesStream } from '../gateway/messages-stream.js';
 import type { MeteredRoute } from '../gateway/metered-request.js';
@@ -14,8 +15,9 @@ import { meteredHandler, planChat, sendScreenedAnswer } from './metered-handler.
  * estimate is a chat's (its messages and system, `max_tokens`, and a thinking budget as chat's reasoning budget), and
  * the answer's `usage` (`input_tokens` and the cache counts, `output_tokens`, OpenRouter's `cost`) settles it. The
  * stages before forwarding read it as a chat of the Messages shape (`kind: 'messages'`): guardrails judge its input
- * (`system`, text blocks, tool results…) and its answer (JSON, or each block's deltas). The response cache does not
- * serve it yet.
+ * (`system`, text blocks, tool results…) and its answer (JSON, or each block's deltas), and the response cache keeps
+ * its answers apart from chat's and the Responses API's (the kind is part of the key) and writes a hit as the message's
+ * JSON or as its events.
  */
 export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun> {
   return {
@@ -31,6 +33,8 @@ export function messagesRoute(context: GatewayContext): MeteredRoute<MessagesRun
     },
     exchange: {
       outgoing: (run) => ({ kind: 'messages', feature: run.target.isFeature ? run.target.feature : undefined, models: run.target.models, body: run.body, apiKey: run.apiKey }),
+      streamFormat: () => MESSAGES_STREAM_FORMAT,
+      errorBody: (error) => error.toAnthropicBody(),
     },
   };
 }
