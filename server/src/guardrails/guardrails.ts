@@ -10,11 +10,12 @@ import { compileBlocklist } from './blocklist.js';
 import { PatternBudgetError, type BlocklistWorker } from './blocklist-worker.js';
 import { ModerationAllowance } from './moderation-allowance.js';
 import { matchingView, viewLength } from './matching-view.js';
-import { decidePiece, HeldTexts, holdsAt, type DecidedPiece, type Rule } from './held-text.js';
+import { argumentsAt, decidePiece, HeldTexts, holdsAt, type DecidedPiece, type Rule } from './held-text.js';
 import { findPii, piiHoldFrom, redactPii } from './pii.js';
 import { messagesEventTap } from './messages-event-tap.js';
 import { responsesEventTap } from './responses-event-tap.js';
-import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, messagesAnswerSlots, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+import { HeldArguments, jsonStringText, rawSliceOf } from './streamed-arguments.js';
+import { answerSlots, jsonStrings, mapJsonStrings, messagesAnswerSlots, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
 type Stage = 'input' | 'output';
 
@@ -334,16 +335,18 @@ function lastCharacters(text: string, characters: number): string | undefined {
  * carries: `refuseStreamedTokens`). A JSON answer is checked whole (a rule in `redact` mode rewrites it, as
  * `redactSlot` can). A stream is checked chunk by chunk, each text on its own:
  * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
- * comes whole, such as a name or a citation, on its own). In the content, refusal and reasoning (its text and
- * details), the end of what came that could still grow into a match (`Rule.holdFrom`: digits that could become a
- * card, the start of a blocked word) is held back until the next piece decides it, the choice finishes (its finish
- * chunk carries it) or the stream ends (`streamEnd` answers chunks that carry it); a match there is refused or, in
- * `redact` mode, redacted whole, and the chunk is sent rewritten (a copy). Elsewhere (tool-call arguments, tokens,
- * whole texts), a match is stopped before its last piece is sent (a stream cannot take back what it sent, so
- * `redact` blocks there). A window that would take more than `UNITS_PER_CHARACTER` code units as sent for each of
- * its characters ends the stream with the first rule's error.
- * Tool-call arguments are read raw and, as `slotMatches` reads a JSON answer's, decoded: each string they hold on its
- * own window, so an escape (`\\`, `\u0040`) hides nothing. Model and host checks run every `MODEL_EVERY` characters on
+ * comes whole, such as a name or a citation, on its own). In the content, refusal, reasoning (its text and details)
+ * and tool-call arguments, the end of what came that could still grow into a match (`Rule.holdFrom`: digits that
+ * could become a card, the start of a blocked word) is held back until the next piece decides it, the choice
+ * finishes (its finish chunk carries it) or the stream ends (`streamEnd` answers chunks that carry it); a match there
+ * is refused or, in `redact` mode, redacted whole, and the chunk is sent rewritten (a copy). Elsewhere (tokens, whole
+ * texts), a match is stopped before its last piece is sent (a stream cannot take back what it sent, so `redact`
+ * blocks there). A window that would take more than `UNITS_PER_CHARACTER` code units as sent for each of its
+ * characters ends the stream with the first rule's error.
+ * Tool-call arguments are read as `slotMatches` and `redactSlot` read a JSON answer's: first decoded, each string they
+ * hold on its own window, so an escape (`\\`, `\u0040`) hides nothing, and a match in a value redacted inside its
+ * string (`decideArguments`); then raw, where a match left (across the JSON's syntax, in a key or a number) refuses
+ * the stream. The arguments the client joins are JSON still. Model and host checks run every `MODEL_EVERY` characters on
  * the latest `MODEL_WINDOW` of all of them but the tokens (which spell the rest again), and once more at the end:
  * characters as the rules read them, so padding a reader does not see neither pushes text out of what they read nor
  * makes them run; a window that would take more than its bound of code units as sent ends the stream with the first
@@ -387,8 +390,10 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
   /**
    * What may be sent of a decided piece: its decided text with each match redacted, where its rule redacts and the
    * text can be rewritten (`rewritable`); any other match refuses the stream, as does one that starts in text sent.
+   * `written` writes it as it is sent where that differs from the text the rules read (a JSON string's escapes): the
+   * text between matches as it came, and each redaction encoded.
    */
-  const settle = async ({ text, decided, matches }: DecidedPiece<Check & { rule: Rule }>, sent: number, rewritable: boolean) => {
+  const settle = async ({ text, decided, matches }: DecidedPiece<Check & { rule: Rule }>, sent: number, rewritable: boolean, written = { slice: (from: number, to: number) => text.slice(from, to), encode: (redacted: string) => redacted }) => {
     let sendable = '';
     let at = sent;
     for (const { by: check, span } of matches) {
@@ -396,10 +401,10 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
       const redacted = span.start >= at && rewritable && check.rule.mode === 'redact' ? await screened(async () => check.rule.redact(matched), meter, check, 'output') : matched;
       if (redacted === matched) throw blocked(meter, check, 'output', request);
       decide(meter, check, 'output', 'redact');
-      sendable += text.slice(at, span.start) + redacted;
+      sendable += written.slice(at, span.start) + written.encode(redacted);
       at = span.end;
     }
-    return sendable + text.slice(at, decided);
+    return sendable + written.slice(at, decided);
   };
   /**
    * Runs the rules on a new piece of a text after the window kept of it and what was held back of it, so only a match
@@ -414,17 +419,48 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     keep(key, decided.text.slice(0, decided.decided));
     return sendable;
   };
-  /** The decoders of the tool calls' arguments, by choice and call. */
-  const decoders = new Map<string, JsonStringDecoder>();
-  /** Screens the decoded strings of a tool call's arguments (without an escape, a string is raw text `take` screens). */
-  const screenDecoded = async (key: string, piece: string) => {
-    let decoder = decoders.get(key);
-    if (!decoder) decoders.set(key, (decoder = new JsonStringDecoder()));
+  /** What is held back of each tool call's arguments on the strings they decode to, by choice and call. */
+  const heldArguments = new Map<string, HeldArguments>();
+  /**
+   * Decides a new piece of a tool call's arguments on the strings their JSON decodes to, as a client reads them once
+   * it joins and parses it (so an escape hides nothing): each string on its own window, as `screen` decides a text, the
+   * end of one that could still grow into a match held back until a later piece, or the end of the arguments
+   * (`final`), decides it. What is decided is returned to be sent, as raw JSON: as it came, but for each match in a
+   * value, redacted inside its string (JSON-escaped, so the arguments stay JSON) where its rule redacts; a match in a
+   * key refuses the stream, as `redactSlot` refuses a JSON answer's.
+   */
+  const decideArguments = async (key: string, piece: string, final: boolean) => {
+    let pending = heldArguments.get(key);
+    if (!pending) heldArguments.set(key, (pending = new HeldArguments()));
     const stringKey = `${key}:decoded`;
-    for (const run of decoder.write(piece)) {
+    const runs = pending.take(piece, final);
+    let sendable = '';
+    for (const [position, run] of runs.entries()) {
+      if ('syntax' in run) {
+        sendable += run.syntax;
+        continue;
+      }
       if (run.opens) tails.delete(stringKey);
-      if (run.escaped && run.text !== '') await screen(stringKey, run.text, { holds: false, final: false, rewritable: false });
-      else keep(stringKey, (tails.get(stringKey) ?? '') + run.text);
+      const window = tails.get(stringKey) ?? '';
+      const decided = await decidePiece(rules, window, run.text, { holds: true, final: final || run.closes }, find);
+      const written = { slice: (from: number, to: number) => rawSliceOf(run, from - window.length, to - window.length), encode: jsonStringText };
+      sendable += await settle(decided, window.length, !run.key, written);
+      keep(stringKey, decided.text.slice(0, decided.decided));
+      if (decided.decided < decided.text.length) {
+        pending.hold(run, decided.decided - window.length, runs.slice(position + 1));
+        break;
+      }
+    }
+    if (final) heldArguments.delete(key);
+    return sendable;
+  };
+  /**
+   * Decides the tool calls' arguments of a choice that no more comes of (all with `at` undefined: the stream ended),
+   * as `screen` will then decide what is held of them as raw JSON.
+   */
+  const finishArguments = async (at?: number) => {
+    for (const key of [...heldArguments.keys()]) {
+      if (at === undefined || key.startsWith(`${at}:`)) held.set(key, held.get(key) + (await decideArguments(key, '', true)));
     }
   };
   /**
@@ -452,8 +488,9 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     const seen = new Set<string>();
     for (const [index, slot] of answerSlots(choice).entries()) {
       const place = slot.place === undefined ? WHOLE : `${at}:${slot.place}`;
-      if (slot.rewrite === 'json') await screenDecoded(place, slot.text);
-      const holds = ruled !== undefined && slot.rewrite === 'text' && holdsAt(slot.place);
+      // Tool-call arguments are held back on the strings they decode to (`decideArguments`), then as raw JSON.
+      const json = slot.rewrite === 'json' && place !== WHOLE;
+      const holds = ruled !== undefined && ((slot.rewrite === 'text' && holdsAt(slot.place)) || json);
       // What was held of a place whose next piece cannot carry it (a signed reasoning detail) goes before it.
       const before = !holds && place !== WHOLE ? held.get(place) : '';
       if (before !== '') {
@@ -461,14 +498,20 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
         carried.push([slot.place ?? '', await screen(place, before, { holds: false, final: true, rewritable: true })]);
       }
       if (ruled) {
-        const sendable = await screen(place, slot.text, { holds, final, rewritable: holds });
+        // A match left in the raw JSON (across its syntax, in a number) cannot be redacted there: it refuses the stream.
+        const piece = json ? await decideArguments(place, slot.text, final) : slot.text;
+        const sendable = await screen(place, piece, { holds, final, rewritable: holds && !json });
         if (sendable !== slot.text) rewrites.set(index, sendable);
       }
       transcribe(place, slot.text, slot.tokens === true);
       seen.add(place);
     }
     if (final) {
-      for (const key of held.keysOf(at)) if (!seen.has(key)) carried.push([key.slice(`${at}:`.length), await screen(key, '', { holds: false, final: true, rewritable: true })]);
+      await finishArguments(at);
+      for (const key of held.keysOf(at)) {
+        const place = key.slice(`${at}:`.length);
+        if (!seen.has(key)) carried.push([place, await screen(key, '', { holds: false, final: true, rewritable: !argumentsAt(place) })]);
+      }
     }
     return rewrites.size > 0 || carried.length > 0 ? { rewrites, carried } : undefined;
   };
@@ -498,10 +541,11 @@ function outputTap(checks: readonly Check[], request: OutgoingRequest, meter: Me
     },
     async streamEnd() {
       // What is still held is decided now that no more text comes, and sent before the stream's closing events.
+      await finishArguments();
       const last = new Map<number, Array<[string, string]>>();
       for (const [choice, places] of held.takeAll()) {
         const sendable: Array<[string, string]> = [];
-        for (const [place, text] of places) sendable.push([place, await screen(`${choice}:${place}`, text, { holds: false, final: true, rewritable: true })]);
+        for (const [place, text] of places) sendable.push([place, await screen(`${choice}:${place}`, text, { holds: false, final: true, rewritable: !argumentsAt(place) })]);
         last.set(choice, sendable);
       }
       if (unjudged > 0) await judge(judgedWindow());

@@ -1,3 +1,4 @@
+import { isRecord } from '../records.js';
 import type { Span } from './window-spans.js';
 
 /**
@@ -83,11 +84,36 @@ export async function decidePiece<R extends { rule: Rule }>(
 
 type Json = Record<string, unknown>;
 
-/** The places of a delta whose text a stream may hold back: a later chunk can carry it in a field of the same name. */
+/**
+ * The places of a delta whose text a stream may hold back: a later chunk can carry it in a field of the same name. A
+ * tool call's arguments are held back too, on the strings they decode to (`argumentsAt`).
+ */
 const HOLDABLE = /^(?:content|refusal|reasoning|details:\d+(?::summary)?)$/;
 
 /** Whether text at a place of a delta (`TextSlot.place`) may be held back and carried by a later chunk. */
 export const holdsAt = (place: string | undefined): boolean => place !== undefined && HOLDABLE.test(place);
+
+/** The place of a delta that carries a tool call's arguments (`tool:0`): a later chunk carries them in `tool_calls`. */
+const ARGUMENTS = /^tool:(.+)$/;
+
+/** Whether a place of a delta holds a tool call's arguments: JSON, whose matches are redacted inside its strings. */
+export const argumentsAt = (place: string): boolean => ARGUMENTS.test(place);
+
+/**
+ * Writes held arguments of the tool call `index` into a delta: before the arguments the delta carries for the same
+ * call, or as a call of their own (its index and arguments, which a client appends to the call's by its index).
+ */
+function carryArguments(delta: Json, index: string, text: string): void {
+  const calls = Array.isArray(delta['tool_calls']) ? (delta['tool_calls'] as unknown[]) : [];
+  const call = calls.find((entry, position): entry is Json => isRecord(entry) && String(entry['index'] ?? position) === index);
+  if (call) {
+    const fn: Json = isRecord(call['function']) ? call['function'] : {};
+    call['function'] = fn;
+    fn['arguments'] = text + (typeof fn['arguments'] === 'string' ? fn['arguments'] : '');
+    return;
+  }
+  delta['tool_calls'] = [{ index: /^\d+$/.test(index) ? Number(index) : index, function: { arguments: text } }, ...calls];
+}
 
 /**
  * The text a stream holds back, by choice and place (`0:content`), and what it needs to send it later in OpenAI's
@@ -147,6 +173,11 @@ export class HeldTexts {
 
   /** Writes held text of a place into a delta, before what the delta holds there. */
   carry(delta: Json, choice: number, place: string, text: string): void {
+    const call = ARGUMENTS.exec(place);
+    if (call) {
+      carryArguments(delta, call[1] ?? '', text);
+      return;
+    }
     const detail = /^details:(\d+)(:summary)?$/.exec(place);
     if (!detail) {
       delta[place] = text + (typeof delta[place] === 'string' ? delta[place] : '');

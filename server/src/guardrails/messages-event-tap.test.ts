@@ -12,6 +12,7 @@ const FEATURES: FeatureInput[] = [
   ...DEFAULT_FEATURES,
   { name: 'emails', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
+  { name: 'emails-blocked', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'block', kinds: ['email'] }] },
 ];
 
 const MESSAGE = { id: 'msg_held_1', type: 'message', role: 'assistant', model: 'openai/gpt-4o-mini', provider: 'OpenAI', content: [], stop_reason: null, stop_sequence: null };
@@ -97,9 +98,35 @@ describe('a guardrail on a Messages stream', () => {
     expect(JSON.stringify(events)).not.toContain('nightingale');
   });
 
-  it('judges a tool call\'s streamed input as a chat\'s tool-call arguments: what a rule matches is not sent', async () => {
-    const { failure, events } = await streamed('emails', 'tool input', eventsOf(['{"to":"ada@example.com"}'], 'send'));
+  it('holds back and redacts an address split over a tool call\'s input deltas inside its string', async () => {
+    const before = harness.usage.records.length;
+    const { failure, events } = await streamed('emails', 'tool input', eventsOf(['{"to":"ad', 'a@exam', 'ple.com","subject":"Hi"}'], 'send'));
+    expect(failure).toBeUndefined();
+    // Every piece the client was sent, joined: JSON, the address redacted inside its string, no prefix of it sent.
+    const input = events.map((event) => (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta' ? event.delta.partial_json : '')).join('');
+    expect(input).toBe('{"to":"[REDACTED_EMAIL]","subject":"Hi"}');
+    expect(JSON.parse(input)).toEqual({ to: '[REDACTED_EMAIL]', subject: 'Hi' });
+    expect(events.map((event) => event.type)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    await expect.poll(() => harness.usage.records.length - before).toBe(1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'ok', guardrails: [{ name: 'pii', stage: 'output', verdict: 'redact' }] });
+  });
+
+  it('sends the held end of a tool call\'s input as one more delta before its block stops', async () => {
+    const { events } = await streamed('emails', 'tool input cut', eventsOf(['{"q":"Order for bob'], 'send'));
+    expect(events.slice(2, 5)).toEqual([
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"q":"Order for ' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: 'bob' } },
+      { type: 'content_block_stop', index: 0 },
+    ]);
+  });
+
+  it('refuses an address split over a tool call\'s input deltas in block mode before any of it is sent', async () => {
+    const before = harness.usage.records.length;
+    const { failure, events } = await streamed('emails-blocked', 'tool input blocked', eventsOf(['{"to":"ad', 'a@exam', 'ple.com"}'], 'send'));
     expect(failure).toBeInstanceOf(APIError);
-    expect(JSON.stringify(events)).not.toContain('ada@');
+    const input = events.map((event) => (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta' ? event.delta.partial_json : '')).join('');
+    expect(input).toBe('{"to":"');
+    await expect.poll(() => harness.usage.records.length - before).toBe(1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'error', streamed: true, errorCode: 'content_policy_violation', guardrails: [{ name: 'pii', stage: 'output', verdict: 'block' }] });
   });
 });

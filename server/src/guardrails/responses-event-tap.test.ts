@@ -12,6 +12,7 @@ const FEATURES: FeatureInput[] = [
   ...DEFAULT_FEATURES,
   { name: 'emails', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
+  { name: 'emails-blocked', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'block', kinds: ['email'] }] },
 ];
 
 const RESPONSE = { id: 'resp_held_1', object: 'response', created_at: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI' };
@@ -35,6 +36,24 @@ function eventsOf(pieces: string[], whole = pieces.join(''), annotations: unknow
       event('response.completed', { response: { ...RESPONSE, status: 'completed', output: [item], usage: USAGE } }),
   ];
 }
+
+/** The events OpenRouter streams for one function call whose arguments come in `pieces`. */
+function callEventsOf(pieces: string[]): string[] {
+  let sequence = 0;
+  const event = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload, sequence_number: sequence++ })}\n\n`;
+  const at = { item_id: 'fc_1', output_index: 0 };
+  const item = { id: 'fc_1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'send', arguments: pieces.join('') };
+  return [
+    event('response.created', { response: { ...RESPONSE, status: 'in_progress', output: [], usage: null } }) + event('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } }),
+    ...pieces.map((piece) => event('response.function_call_arguments.delta', { ...at, delta: piece })),
+    event('response.function_call_arguments.done', { ...at, arguments: item.arguments }) +
+      event('response.output_item.done', { output_index: 0, item }) +
+      event('response.completed', { response: { ...RESPONSE, status: 'completed', output: [item], usage: USAGE } }),
+  ];
+}
+
+/** The arguments of the function call a client joins from the deltas it read. */
+const argumentsOf = (events: ResponseStreamEvent[]) => events.map((event) => (event.type === 'response.function_call_arguments.delta' ? event.delta : '')).join('');
 
 /** What the scripted upstream streams, by the request's input. */
 const answers = new Map<string, string[]>();
@@ -92,6 +111,35 @@ describe('a guardrail on a Responses stream', () => {
     // The record counts the characters the client was sent, the gateway's own delta included.
     await expect.poll(() => harness.usage.records.length - before).toBe(1);
     expect(harness.usage.records.at(-1)).toMatchObject({ status: 'ok', completionCharacters: text.length, guardrails: [{ name: 'pii', stage: 'output', verdict: 'redact' }] });
+  });
+
+  it('holds back and redacts an address split over function-call argument deltas: the deltas, the done events and the response carry the same JSON', async () => {
+    const before = harness.usage.records.length;
+    const { events, failure } = await streamed('emails', 'call split', callEventsOf(['{"to":"ad', 'a@exam', 'ple.com","subject":"Hi"}']));
+    expect(failure).toBeUndefined();
+    // Every piece the client was sent, joined: JSON, the address redacted inside its string, no prefix of it sent.
+    const args = argumentsOf(events);
+    expect(args).toBe('{"to":"[REDACTED_EMAIL]","subject":"Hi"}');
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    const done = events.find((event) => event.type === 'response.function_call_arguments.done');
+    expect(done?.type === 'response.function_call_arguments.done' && done.arguments).toBe(args);
+    const item = events.find((event) => event.type === 'response.output_item.done');
+    expect(item?.type === 'response.output_item.done' && item.item).toMatchObject({ type: 'function_call', arguments: args });
+    const completed = events.at(-1);
+    expect(completed?.type === 'response.completed' && completed.response.output).toEqual([expect.objectContaining({ arguments: args })]);
+    expect(JSON.stringify(events)).not.toContain('example.com');
+    await expect.poll(() => harness.usage.records.length - before).toBe(1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'ok', guardrails: [{ name: 'pii', stage: 'output', verdict: 'redact' }] });
+  });
+
+  it('refuses an address split over function-call argument deltas in block mode before any of it is sent', async () => {
+    const before = harness.usage.records.length;
+    const { events, failure } = await streamed('emails-blocked', 'call blocked', callEventsOf(['{"to":"ad', 'a@exam', 'ple.com"}']));
+    expect(failure).toBeInstanceOf(APIError);
+    expect((failure as APIError).code).toBe('content_policy_violation');
+    expect(argumentsOf(events)).toBe('{"to":"');
+    await expect.poll(() => harness.usage.records.length - before).toBe(1);
+    expect(harness.usage.records.at(-1)).toMatchObject({ status: 'error', streamed: true, errorCode: 'content_policy_violation', guardrails: [{ name: 'pii', stage: 'output', verdict: 'block' }] });
   });
 
   it('judges a text the final events carry whole when no delta carried it', async () => {

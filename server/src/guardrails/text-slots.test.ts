@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerSlots, JsonStringDecoder, jsonStrings, mapJsonStrings, messageSlots, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
+import { answerSlots, jsonStrings, mapJsonStrings, messageSlots, responsesAnswerSlots, textSlotsOf, type TextSlot } from './text-slots.js';
 
 const chatSlots = (body: Record<string, unknown>): TextSlot[] => textSlotsOf({ kind: 'chat', feature: undefined, models: [], body, apiKey: 'k' }).slots;
 const readable = (slots: TextSlot[]) => slots.map(({ text, rewrite }) => [text, rewrite]);
@@ -70,36 +70,6 @@ describe('text slots', () => {
     const { slots } = textSlotsOf({ kind: 'chat', feature: undefined, models: [], body: parts, apiKey: 'k' } as never);
     slots[1]?.replace('[REDACTED]');
     expect(parts.prediction.content).toEqual([{ type: 'text', text: 'One.' }, { type: 'text', text: '[REDACTED]' }]);
-  });
-
-  it('decode the strings of JSON that comes in pieces as JSON.parse does, wherever a piece ends', () => {
-    const json = JSON.stringify({ 'k\\"ey': 'C:\\Windows\\System32', to: 'ada\u0040example.com', list: ['say "hi"\n', 5, 'é😀'] }).replace('@', '\\u0040').replace('😀', '\\ud83d\\ude00');
-    const expected = jsonStrings(json);
-    for (let cut = 0; cut <= json.length; cut++) {
-      for (const size of [1, 3, json.length]) {
-        const decoder = new JsonStringDecoder();
-        const strings: string[] = [];
-        const pieces = [json.slice(0, cut), ...(json.slice(cut).match(new RegExp(`[^]{1,${size}}`, 'g')) ?? [])];
-        for (const piece of pieces) {
-          for (const run of decoder.write(piece)) {
-            if (run.opens) strings.push(run.text);
-            else strings[strings.length - 1] += run.text;
-          }
-        }
-        expect(strings.sort()).toEqual([...(expected ?? [])].sort());
-      }
-    }
-  });
-
-  it('tell whether a string has held an escape, so a reader can skip what the raw text already shows', () => {
-    const decoder = new JsonStringDecoder();
-    expect(decoder.write('{"a":"plain","b":"x\\')).toEqual([
-      { text: 'a', opens: true, escaped: false },
-      { text: 'plain', opens: true, escaped: false },
-      { text: 'b', opens: true, escaped: false },
-      { text: 'x', opens: true, escaped: true },
-    ]);
-    expect(decoder.write('u0040y"}')).toEqual([{ text: '@y', opens: false, escaped: true }]);
   });
 
   it('read every string and key of tool parameters and of a json_schema, and the names of tools, rewriting only their prose', () => {
