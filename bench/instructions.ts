@@ -14,6 +14,7 @@
  *   npm run bench:instructions -- --base HEAD~1                                # JSON chat, 3 pairs of 1,000 requests
  *   npm run bench:instructions -- --base main --kind stream --requests 300 --pairs 5
  *   npm run bench:instructions -- --base main --kind responses-stream --requests 300 --pairs 1   # a Responses API stream
+ *   npm run bench:instructions -- --base main --kind messages-stream --requests 300 --pairs 1    # a Messages API stream
  *   npm run bench:instructions -- --base HEAD~1 --keep-dumps /tmp/dumps   # each process's dump, for callgrind_annotate
  *   npm run bench:instructions -- --base 0292ce1 --head 90a0667,cfa89a2,HEAD --pairs 1   # commits in place of the working tree
  *
@@ -47,7 +48,7 @@ const { values } = parseArgs({
 const kind = values.kind as RequestKind;
 const [requests, warmup, pairs] = [Number(values.requests), Number(values.warmup), Number(values.pairs)];
 if (!values.base || !ALL_REQUEST_KINDS.includes(kind) || ![requests, warmup, pairs].every((value) => Number.isInteger(value) && value > 0)) {
-  console.error('usage: npm run bench:instructions -- --base <commit> [--head <commit>[,<commit>…]] [--kind chat|stream|embed|responses-stream] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
+  console.error('usage: npm run bench:instructions -- --base <commit> [--head <commit>[,<commit>…]] [--kind chat|stream|embed|responses-stream|messages-stream] [--requests N] [--warmup N] [--pairs N] [--keep-dumps DIR]');
   process.exit(2);
 }
 for (const tool of ['valgrind', 'callgrind_control']) {

@@ -26,6 +26,7 @@ const emptySamples = (): Record<RequestKind, KindSamples> => ({
   chat: { total: [], ttft: [], failed: 0 },
   stream: { total: [], ttft: [], failed: 0 },
   'responses-stream': { total: [], ttft: [], failed: 0 },
+  'messages-stream': { total: [], ttft: [], failed: 0 },
   embed: { total: [], ttft: [], failed: 0 },
 });
 

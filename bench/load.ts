@@ -26,8 +26,8 @@ export interface RunningRequest {
 }
 
 const CONTENT_MARK = '"content":"';
-/** A Responses stream ends with this event rather than `[DONE]`. */
-const RESPONSE_COMPLETED = 'event: response.completed\n';
+/** Responses and Messages streams end with these events rather than `[DONE]`. */
+const LAST_EVENTS: Partial<Record<RequestSpec['kind'], string>> = { 'responses-stream': 'event: response.completed\n', 'messages-stream': 'event: message_stop\n' };
 
 /** Sends one request; with `abortAfterContentChunks`, goes away after that many content chunks of a stream. */
 export function startRequest(spec: RequestSpec, options: { abortAfterContentChunks?: number } = {}): RunningRequest {
@@ -78,7 +78,8 @@ export function startRequest(spec: RequestSpec, options: { abortAfterContentChun
             return;
           }
         }
-        completed ||= spec.kind === 'responses-stream' && (tail + text).includes(RESPONSE_COMPLETED);
+        const last = LAST_EVENTS[spec.kind];
+        completed ||= last !== undefined && (tail + text).includes(last);
         tail = (tail + text).slice(-64);
       });
       res.on('end', () => {

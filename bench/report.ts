@@ -56,7 +56,7 @@ export interface Goal {
 
 /** Whose memory per stream is measured: the gateways, and ours as `insforge-ai serve`. */
 export const MEMORY_TARGETS = [...GATEWAY_NAMES, 'serve'] as const;
-const KIND_LABELS: Record<RequestKind, string> = { chat: 'chat (JSON)', stream: 'chat stream, 200 tokens', embed: 'embeddings', 'responses-stream': 'Responses stream, 200 tokens' };
+const KIND_LABELS: Record<RequestKind, string> = { chat: 'chat (JSON)', stream: 'chat stream, 200 tokens', embed: 'embeddings', 'responses-stream': 'Responses stream, 200 tokens', 'messages-stream': 'Messages stream, 200 tokens' };
 
 export const ms = (value: number, digits = 2) => (Number.isFinite(value) ? `${value.toFixed(digits)} ms` : '—');
 const signedMs = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : '—');

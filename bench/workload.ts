@@ -2,10 +2,10 @@
  * The request mix every target receives, and the markers the emulator's rules key on. Targets other than ours get the
  * feature's system prompt in the request body, so the emulator does the same work whoever forwards the request.
  */
-export type RequestKind = 'chat' | 'stream' | 'embed' | 'responses-stream';
-/** The mix every target gets (a Responses stream is ours alone: `bench:instructions --kind responses-stream`). */
+export type RequestKind = 'chat' | 'stream' | 'embed' | 'responses-stream' | 'messages-stream';
+/** The mix every target gets (Responses and Messages streams are ours alone: `bench:instructions --kind responses-stream`). */
 export const REQUEST_KINDS: readonly RequestKind[] = ['chat', 'stream', 'embed'];
-export const ALL_REQUEST_KINDS: readonly RequestKind[] = [...REQUEST_KINDS, 'responses-stream'];
+export const ALL_REQUEST_KINDS: readonly RequestKind[] = [...REQUEST_KINDS, 'responses-stream', 'messages-stream'];
 
 export const SYSTEM_PROMPT = 'You are the Acme assistant. Answer briefly and plainly.';
 export const CHAT_MODEL = 'openai/gpt-4o-mini';
@@ -70,6 +70,11 @@ export function buildRequest(target: TargetAddress, kind: RequestKind, marker = 
     // The same answer as a chat stream's (the stream marker's 200 tokens), as typed Responses events.
     const body = JSON.stringify({ model: target.chatModel, ...(target.addsSystemPrompt ? {} : { instructions: SYSTEM_PROMPT }), input: `Tell me about gateways ${marker}`, stream: true });
     return { kind, url: new URL(`${target.baseUrl}/responses`), headers, body };
+  }
+  if (kind === 'messages-stream') {
+    // The same answer again, as Messages events (`max_tokens` is required, and above the answer's 200).
+    const body = JSON.stringify({ model: target.chatModel, max_tokens: 1024, ...(target.addsSystemPrompt ? {} : { system: SYSTEM_PROMPT }), messages: [{ role: 'user', content: `Tell me about gateways ${marker}` }], stream: true });
+    return { kind, url: new URL(`${target.baseUrl}/messages`), headers, body };
   }
   const user = kind === 'stream' ? `Tell me about gateways ${marker}` : 'Tell me about gateways';
   const messages = [...(target.addsSystemPrompt ? [] : [{ role: 'system', content: SYSTEM_PROMPT }]), { role: 'user', content: user }];
