@@ -93,6 +93,11 @@ function streamedText(body: string): string {
   }).join('');
 }
 
+/** The key's secret: what follows its public `sk-or-v1-`. */
+const secret = () => echoed.replace(/^sk-or-v1-/, '');
+/** Every character of `text` as a `\u` escape, as a JSON writer may send it. */
+const escaped = (text: string) => [...text].map((character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+
 describe('a successful answer that repeats the key the gateway sent', () => {
   it.each([
     { name: 'OpenAI chat', path: '/v1/chat/completions', body: chatBody(false), answer: 'You sent Authorization: Bearer [redacted]' },
@@ -210,10 +215,6 @@ describe('fields an answer names, as the record keeps them', () => {
 });
 
 describe('the key spelled otherwise than as the bytes it was sent as', () => {
-  /** The key's secret: what follows its public `sk-or-v1-`. */
-  const secret = () => echoed.replace(/^sk-or-v1-/, '');
-  /** Every character of `text` as a `\u` escape, as a JSON writer may send it. */
-  const escaped = (text: string) => [...text].map((character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
   const answerWith = (content: string): ScriptedAnswer => ({
     reads: [JSON.stringify({ id: 'gen-spelled', model: 'openai/gpt-4o-mini', object: 'chat.completion', created: 1, choices: [{ index: 0, message: { role: 'assistant', content: 'KEY' }, finish_reason: 'stop' }], usage: USAGE }).replace('KEY', content)],
   });
@@ -304,5 +305,70 @@ describe('the key spelled otherwise than as the bytes it was sent as', () => {
     expect(cleaned).not.toContain(secret());
     expect(cleaned).not.toContain(secret().slice(0, 30));
     expect(harness.logs.slice(logsBefore).join('\n').replace(/\\n|\s/g, '')).not.toContain(secret().slice(0, 30));
+  });
+});
+
+describe('a Responses or Messages stream with nothing to tap, whose deltas may leave as the bytes that came', () => {
+  const typed = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+  const headers = { 'content-type': 'text/event-stream' };
+  /** A Messages stream whose text deltas (`pieces`) come in one read, as a run the gateway may forward as it came. */
+  const messagesOf = (pieces: string[]): ScriptedAnswer => ({
+    headers,
+    pauseMs: 2,
+    reads: [
+      typed('message_start', { message: { id: 'msg-1', type: 'message', role: 'assistant', model: 'openai/gpt-4o-mini', content: [], usage: { input_tokens: 3, output_tokens: 1 } } }),
+      [typed('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }), ...pieces.map((text) => typed('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }))].join(''),
+      typed('content_block_stop', { index: 0 }) + typed('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }) + typed('message_stop', {}),
+    ],
+  });
+  /** The same for the Responses API. */
+  const responsesOf = (pieces: string[]): ScriptedAnswer => {
+    let sequence = 0;
+    const event = (type: string, payload: Record<string, unknown>) => typed(type, { ...payload, sequence_number: sequence++ });
+    const response = { id: 'resp-1', object: 'response', model: 'openai/gpt-4o-mini', output: [] };
+    const at = { item_id: 'msg-1', output_index: 0, content_index: 0 };
+    return {
+      headers,
+      pauseMs: 2,
+      reads: [
+        event('response.created', { response: { ...response, status: 'in_progress', usage: null } }),
+        [event('response.output_item.added', { output_index: 0, item: { id: 'msg-1', type: 'message', role: 'assistant', content: [] } }), ...pieces.map((delta) => event('response.output_text.delta', { ...at, delta, logprobs: [] }))].join(''),
+        event('response.completed', { response: { ...response, status: 'completed', usage: { input_tokens: 3, output_tokens: 5, total_tokens: 8 } } }),
+      ],
+    };
+  };
+  /** `answer` with the text KEY in its reads replaced by `key`, written as it is (escapes and all). */
+  const withKey = (answer: ScriptedAnswer, key: string): ScriptedAnswer => ({ ...answer, reads: answer.reads.map((read) => (typeof read === 'string' ? read.replace('KEY', key) : read)) });
+  const piecesOf = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, index) => text.slice(index * size, (index + 1) * size));
+  /** What a client joins of a typed stream's text deltas. */
+  const joinedText = (body: string) =>
+    parseSseBody(body)
+      .events.map((event) => (typeof event['delta'] === 'string' ? event['delta'] : ((event['delta'] as { text?: string } | undefined)?.text ?? '')))
+      .join('');
+  const send = async (path: '/v1/responses' | '/v1/messages') => {
+    const response = await post(path, path === '/v1/responses' ? { model: 'chat', stream: true, input: 'What did I send?' } : { model: 'chat', stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'What did I send?' }] });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+
+  it.each([
+    { path: '/v1/responses', upstream: '/responses', answer: responsesOf(['You sent: ', 'Bearer KEY', ' as asked.']), key: () => echoed, text: 'You sent: Bearer [redacted] as asked.' },
+    { path: '/v1/messages', upstream: '/messages', answer: messagesOf(['You sent: ', 'Bearer KEY', ' as asked.']), key: () => echoed, text: 'You sent: Bearer [redacted] as asked.' },
+    { path: '/v1/responses', upstream: '/responses', answer: responsesOf(['You sent: ', 'Bearer KEY', ' as asked.']), key: () => escaped(echoed), text: 'You sent: Bearer sk-or-v1-[redacted] as asked.' },
+    { path: '/v1/messages', upstream: '/messages', answer: messagesOf(['You sent: ', 'Bearer KEY', ' as asked.']), key: () => escaped(echoed), text: 'You sent: Bearer sk-or-v1-[redacted] as asked.' },
+  ] as const)('$path: the key whole in one delta among others, as bytes or as \\u escapes, reaches the client as [redacted] (its secret, when escaped)', async ({ path, upstream, answer, key, text }) => {
+    scripted = (at) => (at === upstream ? withKey(answer, key()) : undefined);
+    const before = harness.usage.records.length;
+    const body = await send(path);
+    expect(joinedText(body)).toBe(text);
+    expect(JSON.stringify(await recordAfter(before))).not.toContain(secret());
+  });
+
+  it.each([1, 5])('/v1/messages: the key repeated %i characters per text delta reaches the client as [redacted], less at most 3 characters of its secret', async (size) => {
+    scripted = (at) => (at === '/messages' ? messagesOf(['You sent: ', ...piecesOf(`Bearer ${echoed} as asked.`, size)]) : undefined);
+    const body = await send('/v1/messages');
+    const text = joinedText(body);
+    expect(text).toMatch(/^You sent: Bearer sk-or-v1-[0-9a-f]{0,3}\[redacted\] as asked\.$/);
+    expect(text).not.toContain(secret().slice(0, 4));
   });
 });

@@ -6,6 +6,7 @@ import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import type { MessagesRun } from './messages.js';
 import { deltaTextOf, HELD_DELTA, MESSAGES_STREAM_FORMAT } from './messages-events.js';
 import type { UpstreamChunk } from './stream-proxy.js';
+import { ByteSearch, stringAfter, type FoundString, type RawTypedEvent } from './typed-event-scan.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader, type TypedEventWrite } from './typed-event-stream.js';
 
 /**
@@ -25,6 +26,9 @@ export function proxyMessagesStream(context: GatewayContext, run: MessagesRun, m
 
 class MessagesEventReader implements TypedEventReader {
   readonly path = '/messages';
+  readonly #text: FoundString = { length: 0, quote: 0, start: 0 };
+  /** The field of the delta `plain` took last (`plainAgain`). */
+  #field: string | undefined;
   #usage: Record<string, unknown> | undefined;
   #model: string | undefined;
   #provider: string | undefined;
@@ -44,6 +48,32 @@ class MessagesEventReader implements TypedEventReader {
     }
     if (type === 'content_block_delta') return { text: deltaTextOf(event['delta']) };
     return { terminal: type === 'message_stop' };
+  }
+
+  /**
+   * Takes a `content_block_delta` of text, thinking or tool input (the bulk of a stream) as it came, its text counted
+   * as `read` would; every other event (the usage, the model, the end, an error) is parsed.
+   */
+  plain(event: RawTypedEvent): number | undefined {
+    const { bytes, type, from, to, watch } = event;
+    if (type !== 'content_block_delta') return undefined;
+    const text = this.#text;
+    for (const [field, key] of DELTA_TEXTS) {
+      // The delta holds its text and nothing else (so no other of its fields is read first), and the event ends there.
+      if (!stringAfter(bytes, key, from, to, text) || text.quote + 3 !== to || bytes[text.quote + 1] !== 125 || bytes[text.quote + 2] !== 125) continue;
+      // `text` is joined across events by a client: the sent key's watch follows it, as it does when it is parsed.
+      if (watch && field === 'text' && !watch.passesRaw(bytes, text.start, text.quote, field)) return undefined;
+      this.#field = field;
+      event.textStart = text.start;
+      event.textEnd = text.quote;
+      return text.length;
+    }
+    return undefined;
+  }
+
+  /** A delta that is the last one but for its text: of the same field, which the sent key's watch follows as `plain` does. */
+  plainAgain({ bytes, watch, textStart, textEnd }: RawTypedEvent): boolean {
+    return !watch || this.#field !== 'text' || watch.passesRaw(bytes, textStart, textEnd, 'text');
   }
 
   summary() {
@@ -73,3 +103,8 @@ class TappedMessagesEventReader extends MessagesEventReader {
     return { text };
   }
 }
+
+const DELTA_TEXTS = (['text', 'thinking', 'partial_json'] as const).map((field) => {
+  const delta = { text: 'text_delta', thinking: 'thinking_delta', partial_json: 'input_json_delta' }[field];
+  return [field, new ByteSearch(Buffer.from(`"delta":{"type":"${delta}","${field}":"`))] as const;
+});

@@ -92,6 +92,21 @@ export class ResponsesStreamFormat implements StreamFormat {
     return text + (data ?? `${type === undefined ? '' : `event: ${type}\n`}data: ${raw.includes('\n') ? JSON.stringify(chunk) : raw}\n\n`);
   }
 
+  /** True while events are numbered anew (the gateway added or left out one): then each is parsed and written by `chunk`. */
+  get renumbering(): boolean {
+    return this.#shift !== 0;
+  }
+
+  /**
+   * Notes deltas of one text (`key`) forwarded as they came, unparsed, as `chunk` would have: their characters, and
+   * the number of the last that had one (`sequence`; -1 for none).
+   */
+  plainDeltas(key: string, characters: number, sequence: number): void {
+    this.#sent.set(key, (this.#sent.get(key) ?? 0) + characters);
+    this.deltaCharacters += characters;
+    if (sequence !== -1) this.#sequence = sequence;
+  }
+
   /** An event written with its number moved past those the gateway added (`added`: one more, of its own). */
   #event(event: Json, added: boolean): string {
     const sequence = typeof event['sequence_number'] === 'number' ? event['sequence_number'] + this.#shift : this.#sequence + 1;

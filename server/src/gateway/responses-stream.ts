@@ -3,8 +3,9 @@ import type { GatewayError } from '../errors.js';
 import type { GatewayContext } from './context.js';
 import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import type { ResponsesRun } from './responses.js';
-import { responsesStreamFormatOf, TERMINAL_RESPONSE_EVENTS, type ResponsesStreamFormat } from './responses-events.js';
+import { RESPONSES_TEXT_KINDS, responsesStreamFormatOf, responsesTextKey, TERMINAL_RESPONSE_EVENTS, type ResponsesStreamFormat, type ResponsesTextKind } from './responses-events.js';
 import type { UpstreamChunk } from './stream-proxy.js';
+import { ByteSearch, integerAfter, stringAfter, type FoundString, type RawTypedEvent } from './typed-event-scan.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader, type TypedEventWrite } from './typed-event-stream.js';
 
 /**
@@ -25,6 +26,9 @@ class ResponsesEventReader implements TypedEventReader {
   #usage: unknown;
   #model: string | undefined;
   #provider: string | undefined;
+  /** What `plain` read of the run of deltas it takes, until it leaves (`plainForwarded`): one text, and its last number. */
+  readonly #run: { kind: ResponsesTextKind | undefined; output: number; part: number; characters: number; sequence: number } = { kind: undefined, output: -1, part: -1, characters: 0, sequence: -1 };
+  readonly #text: FoundString = { length: 0, quote: 0, start: 0 };
 
   /** `format`: the request's one format, which a stage answering in the stream's place (the cache) writes through too. */
   constructor(private readonly format: ResponsesStreamFormat) {}
@@ -49,6 +53,61 @@ class ResponsesEventReader implements TypedEventReader {
     return { text, characters: characters > 0 ? characters : undefined };
   }
 
+  /**
+   * Takes a delta of answer text (`response.<kind>.delta`, the bulk of a stream) as it came: its text counted and its
+   * number noted, as `write` would, for one text per run (an event of another ends it). Every other event carries what
+   * must be read (the response, an error, a `.done` checked against its deltas) and is parsed, as every event is while
+   * the format numbers events anew.
+   */
+  plain(event: RawTypedEvent): number | undefined {
+    const { bytes, type, from, to, first } = event;
+    const kind = DELTA_KINDS.get(type);
+    if (kind === undefined || this.format.renumbering) return undefined;
+    const text = this.#text;
+    if (!stringAfter(bytes, DELTA, from, to, text)) return undefined;
+    const output = integerAfter(bytes, OUTPUT_INDEX, from, to);
+    const content = integerAfter(bytes, CONTENT_INDEX, from, to);
+    const part = content === -1 ? integerAfter(bytes, SUMMARY_INDEX, from, to) : content;
+    const sequence = integerAfter(bytes, SEQUENCE_NUMBER, from, to);
+    if (output === -2 || part === -2 || sequence === -2) return undefined;
+    const run = this.#run;
+    if (first) {
+      run.kind = kind;
+      run.output = output;
+      run.part = part;
+      run.characters = 0;
+      run.sequence = -1;
+    } else if (run.kind !== kind || run.output !== output || run.part !== part) return undefined;
+    run.characters += text.length;
+    if (sequence !== -1) run.sequence = sequence;
+    event.textStart = text.start;
+    event.textEnd = text.quote;
+    // A number after the text may differ in the next delta, which is otherwise this one again (`plainAgain`).
+    const digits = sequence === -1 ? -1 : SEQUENCE_NUMBER.find(bytes, from) + SEQUENCE_NUMBER.needle.length;
+    if (digits > text.quote) {
+      event.numberStart = digits;
+      event.numberEnd = digits + String(sequence).length;
+    }
+    return text.length;
+  }
+
+  /** A delta that is the last one but for its text and number: of the same text, noted as `plain` notes one. */
+  plainAgain({ number }: RawTypedEvent, characters: number): boolean {
+    const run = this.#run;
+    run.characters += characters;
+    if (number !== -1) run.sequence = number;
+    return true;
+  }
+
+  /** The run `plain` took left: the format notes its deltas as it would have written them. */
+  plainForwarded(): void {
+    const run = this.#run;
+    if (run.kind === undefined) return;
+    // -1 (absent) stands for the index `responsesTextOf` reads as 0.
+    this.format.plainDeltas(responsesTextKey(run.kind, Math.max(run.output, 0), Math.max(run.part, 0)), run.characters, run.sequence);
+    run.kind = undefined;
+  }
+
   summary() {
     return { usage: this.#usage, model: this.#model, provider: this.#provider };
   }
@@ -57,3 +116,10 @@ class ResponsesEventReader implements TypedEventReader {
     return this.format.error(error);
   }
 }
+
+const DELTA_KINDS: ReadonlyMap<string, ResponsesTextKind> = new Map(Object.keys(RESPONSES_TEXT_KINDS).map((kind) => [`response.${kind}.delta`, kind as ResponsesTextKind]));
+const DELTA = new ByteSearch(Buffer.from('"delta":"'));
+const OUTPUT_INDEX = new ByteSearch(Buffer.from('"output_index":'));
+const CONTENT_INDEX = new ByteSearch(Buffer.from('"content_index":'));
+const SUMMARY_INDEX = new ByteSearch(Buffer.from('"summary_index":'));
+const SEQUENCE_NUMBER = new ByteSearch(Buffer.from('"sequence_number":'));

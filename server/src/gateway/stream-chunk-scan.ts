@@ -142,7 +142,7 @@ function stringLength(raw: string, from: number, to: number): number | undefined
 }
 
 /** Where a JSON string's text in bytes ends: the index of its closing quote, and its characters. */
-interface ScannedText {
+export interface ScannedText {
   length: number;
   quote: number;
 }
@@ -153,7 +153,7 @@ interface ScannedText {
  * control character or an escape cut by the end of the bytes. The bytes are valid UTF-8 (checked before):
  * continuation bytes add nothing, a four-byte character is two code units.
  */
-function scanUtf8String(bytes: Buffer, from: number, text: ScannedText): boolean {
+export function scanUtf8String(bytes: Buffer, from: number, text: ScannedText): boolean {
   let length = 0;
   for (let index = from; index < bytes.length; index += 1) {
     const byte = bytes[index] as number;

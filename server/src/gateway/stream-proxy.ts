@@ -362,7 +362,9 @@ export function midAnswerFailure(error: unknown): GatewayError {
  * A stream's writes to its response, gathered within a turn of the event loop and sent together on the next tick: the
  * events parsed from one upstream read leave in one write, where a write each would become three chunks of the socket
  * write (chunked encoding), each converted on its own. Bytes (a run forwarded as it came) go at once, after what is
- * gathered, so the order holds.
+ * gathered, so the order holds; with `gatherBytes` they are gathered too, and joined with the text around them into
+ * one write (a typed stream's runs of deltas lie between parsed events of the same read, where a chat stream's run is
+ * most of its read).
  * @example
  * const out = new TickWriter(res);
  * out.write('data: {…}\n\n'); // sent on the next tick, with what else is written in this one
@@ -370,31 +372,52 @@ export function midAnswerFailure(error: unknown): GatewayError {
  */
 export class TickWriter {
   #pending = '';
+  /** What is gathered before `#pending`, in order, once it holds bytes (`gatherBytes`); empty otherwise. */
+  #pieces: Array<string | Buffer> = [];
 
-  constructor(private readonly res: ServerResponse) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly gatherBytes = false,
+  ) {}
 
   write(data: string | Buffer): void {
-    if (typeof data !== 'string') {
+    if (typeof data !== 'string' && !this.gatherBytes) {
       this.flush();
       if (!this.res.writableEnded && !this.res.destroyed) writeAfterHeaders(this.res, data);
       return;
     }
-    if (this.#pending === '') process.nextTick(flushOf, this);
-    this.#pending += data;
+    if (this.#pending === '' && this.#pieces.length === 0) process.nextTick(flushOf, this);
+    if (typeof data === 'string') {
+      this.#pending += data;
+      return;
+    }
+    if (this.#pending !== '') this.#pieces.push(this.#pending);
+    this.#pending = '';
+    this.#pieces.push(data);
   }
 
   /** Sends what is gathered now (before the client's backlog is read, say). */
   flush(): void {
     const { res } = this;
-    if (this.#pending !== '' && !res.writableEnded && !res.destroyed) writeAfterHeaders(res, this.#pending);
-    this.#pending = '';
+    const data = this.#take('');
+    if (data !== '' && !res.writableEnded && !res.destroyed) writeAfterHeaders(res, data);
   }
 
   /** Ends the response with what is gathered and `text`. */
   end(text: string): void {
+    this.res.end(this.#take(text));
+  }
+
+  /** What is gathered, then `text`, as one string or one Buffer; nothing is gathered after. */
+  #take(text: string): string | Buffer {
     const rest = this.#pending + text;
     this.#pending = '';
-    this.res.end(rest);
+    if (this.#pieces.length === 0) return rest;
+    const pieces = this.#pieces;
+    this.#pieces = [];
+    if (rest !== '') pieces.push(rest);
+    if (pieces.length === 1) return pieces[0] as Buffer;
+    return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece) : piece)));
   }
 }
 

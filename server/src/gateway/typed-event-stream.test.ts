@@ -54,7 +54,40 @@ function cutReads(events: string[], unended = false): string[] {
   return pieces;
 }
 
+/** Where the event at `index` starts in the body `events` make. */
+const eventStart = (events: string[], index: number) => events.slice(0, index).join('').length;
+
+/**
+ * The events in reads cut where a run of deltas taken as they came could trip: inside the name of a delta in the
+ * middle of the run, inside the `event:` field of another, and between the two line ends after a third.
+ */
+function cutInsideRun(events: string[]): string[] {
+  const body = events.join('');
+  const cuts = [eventStart(events, 3) + 'event: res'.length, eventStart(events, 5) + 'eve'.length, eventStart(events, 6) - 1, body.length];
+  return cuts.map((cut, index) => body.slice(cuts[index - 1] ?? 0, cut));
+}
+
+/** A Messages answer of two text blocks, each of the texts' deltas. */
+const twoBlockMessageEvents = (): string[] => {
+  const events = messageEvents();
+  const block = (index: number) => [
+    typed('content_block_start', { index, content_block: { type: 'text', text: '' } }),
+    ...texts.map((text) => typed('content_block_delta', { index, delta: { type: 'text_delta', text } })),
+    typed('content_block_stop', { index }),
+  ];
+  return [events[0] ?? '', ...block(0), ...block(1), ...events.slice(-2)];
+};
+
+/** A Messages answer whose upstream fails after the deltas. */
+const failedMessageEvents = (): string[] => [...messageEvents().slice(0, 2 + texts.length), typed('error', { error: { type: 'api_error', message: 'The provider broke.' } })];
+
 const answers: Record<string, { path: string; reads: string[]; holdOpen?: boolean }> = {
+  'responses run cut': { path: '/responses', reads: cutInsideRun(responseEvents('completed')) },
+  'messages run cut': { path: '/messages', reads: cutInsideRun(messageEvents()) },
+  'responses failing in one read': { path: '/responses', reads: [responseEvents('error').join('')] },
+  'messages failing in one read': { path: '/messages', reads: [failedMessageEvents().join('')] },
+  'messages in two blocks': { path: '/messages', reads: [twoBlockMessageEvents().join('')] },
+  'messages unended': { path: '/messages', reads: cutReads(messageEvents(), true) },
   'responses cut': { path: '/responses', reads: cutReads(responseEvents('completed')) },
   'responses error': { path: '/responses', reads: cutReads(responseEvents('error')) },
   'messages cut': { path: '/messages', reads: cutReads(messageEvents()) },
@@ -156,6 +189,88 @@ describe('a typed stream with nothing to tap, whose upstream sends its events in
       expect(text).toBe(responseEvents('completed').join(''));
       const pieces = [...write.mock.calls.map(([data]) => data), ...writev.mock.calls.flatMap(([chunks]) => chunks.map(({ chunk }) => chunk))];
       expect(pieces.filter((piece) => String(piece).includes('output_text.delta'))).toHaveLength(2);
+    } finally {
+      write.mockRestore();
+      writev.mockRestore();
+    }
+  });
+});
+
+describe('a typed stream with nothing to tap, its deltas forwarded as the bytes that came', () => {
+  /** What `send` parsed of the deltas (JSON.parse calls on text that holds one). */
+  async function deltasParsedBy(send: () => Promise<unknown>): Promise<number> {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      await send();
+      return parse.mock.calls.filter(([text]) => typeof text === 'string' && /output_text\.delta|content_block_delta/.test(text)).length;
+    } finally {
+      parse.mockRestore();
+    }
+  }
+
+  it('parses none of the deltas of a read, Responses or Messages, and still counts their text', async () => {
+    let responses = '';
+    let messages = '';
+    let records: Awaited<ReturnType<typeof recordsOf>> = [];
+    const parsed = await deltasParsedBy(async () => {
+      records = [...(await recordsOf(async () => (responses = await (await post('/responses', 'responses in one read')).text()))), ...(await recordsOf(async () => (messages = await (await post('/messages', 'messages in two blocks')).text())))];
+    });
+    expect(parsed).toBe(0);
+    expect(responses).toBe(responseEvents('completed').join(''));
+    expect(messages).toBe(twoBlockMessageEvents().join(''));
+    expect(records[0]).toMatchObject({ status: 'ok', promptTokens: 7, completionTokens: 11, completionCharacters: characters });
+    expect(records[1]).toMatchObject({ status: 'ok', promptTokens: 6, completionTokens: 12, completionCharacters: 2 * characters });
+    expect(records[0]?.timeToFirstTokenMs).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['/responses', 'responses run cut', responseEvents('completed')],
+    ['/messages', 'messages run cut', messageEvents()],
+  ] as const)('%s: leaves byte for byte when reads cut inside a delta\'s name, its event field and its blank line', async (path, marker, events) => {
+    let text = '';
+    const [record] = await recordsOf(async () => (text = await (await post(path, marker)).text()));
+    expect(text).toBe(events.join(''));
+    expect(record).toMatchObject({ status: 'ok', servedModel: MODEL, completionCharacters: characters });
+  });
+
+  it('Responses: an upstream error event in the read of the deltas ends with its own error, numbered after the last delta', async () => {
+    let text = '';
+    const [record] = await recordsOf(async () => (text = await (await post('/responses', 'responses failing in one read')).text()));
+    const events = parseSseBody(text).events;
+    expect(text.startsWith(responseEvents('error').slice(0, -1).join(''))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'error', code: 'upstream_error', sequence_number: 2 + texts.length });
+    expect(events).toHaveLength(3 + texts.length);
+    expect(record).toMatchObject({ status: 'error', errorCode: 'upstream_error', completionCharacters: characters });
+  });
+
+  it('Messages: an upstream error event in the read of the deltas ends with the API\'s error event', async () => {
+    let text = '';
+    const [record] = await recordsOf(async () => (text = await (await post('/messages', 'messages failing in one read')).text()));
+    const events = parseSseBody(text).events;
+    expect(text.startsWith(failedMessageEvents().slice(0, -1).join(''))).toBe(true);
+    expect(events).toHaveLength(3 + texts.length);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+    expect(record).toMatchObject({ status: 'error', completionCharacters: characters });
+  });
+
+  it('Messages: never reads a last event the upstream did not end with a blank line: the answer counts as cut off', async () => {
+    let text = '';
+    const [record] = await recordsOf(async () => (text = await (await post('/messages', 'messages unended')).text()));
+    expect(text.startsWith(messageEvents().slice(0, -1).join(''))).toBe(true);
+    expect(parseSseBody(text).events.at(-1)).toMatchObject({ type: 'error', error: { type: expect.any(String) } });
+    expect(record).toMatchObject({ status: 'error', errorCode: 'upstream_stream_truncated', completionCharacters: characters });
+  });
+
+  it('writes a read whose runs of deltas lie between parsed events as one piece', async () => {
+    const write = vi.spyOn(Socket.prototype, '_write');
+    const writev = vi.spyOn(Socket.prototype, '_writev');
+    try {
+      let text = '';
+      await recordsOf(async () => (text = await (await post('/messages', 'messages in two blocks')).text()));
+      expect(text).toBe(twoBlockMessageEvents().join(''));
+      const pieces = [...write.mock.calls.map(([data]) => data), ...writev.mock.calls.flatMap(([chunks]) => chunks.map(({ chunk }) => chunk))];
+      // The upstream's one read, and the gateway's one write of it (not one for each run of deltas).
+      expect(pieces.filter((piece) => String(piece).includes('content_block_delta'))).toHaveLength(2);
     } finally {
       write.mockRestore();
       writev.mockRestore();

@@ -9,6 +9,7 @@ import type { GatewayContext } from './context.js';
 import { passTaps, type ForwardResult, type MeteredRequest } from './metered-request.js';
 import { openChatStream, streamErrorOf, type OpenedStream } from './open-chat-stream.js';
 import { midAnswerFailure, openFailure, SSE_HEADERS, streamEnding, TickWriter, type UpstreamChunk } from './stream-proxy.js';
+import { RawTypedEvents, type PlainTypedEvents, type RawTypedEventSink } from './typed-event-scan.js';
 
 /** What one event of a typed stream says, read before it is forwarded. */
 export interface TypedEventFacts {
@@ -33,7 +34,7 @@ export interface TypedEventWrite {
  * What differs between the APIs whose streams are typed SSE events (`event: <type>` and its JSON), the Responses API's
  * and the Messages API's: the path, what an event says, and how the gateway's own failure is written. One per stream.
  */
-export interface TypedEventReader {
+export interface TypedEventReader extends PlainTypedEvents {
   readonly path: '/responses' | '/messages';
   /** Reads one event as the upstream sent it, keeping what it says of the answer (usage, model, provider). */
   read(event: UpstreamChunk, type: string | undefined): TypedEventFacts;
@@ -59,14 +60,17 @@ export interface TypedEventReader {
  * request at once; a deadline or a shutdown ends the stream with an error event. Upstream keep-alives are dropped; the
  * gateway's own heartbeats keep a quiet connection open. The request's answer taps (output guardrails, the response
  * cache, on a route whose stages read its API) see each event before it is written, as a chat's see its chunks: a tap
- * may change an event, and one that refuses the answer ends the stream with its error.
+ * may change an event, and one that refuses the answer ends the stream with its error. With no tap, the events the
+ * reader takes (`TypedEventReader.plain`: the deltas of the answer's text) leave as the bytes that came, unparsed.
  */
 export function proxyTypedEventStream(context: GatewayContext, run: Pick<ChatRun, 'target' | 'body' | 'apiKey' | 'startedAt'>, meter: MeteredRequest, res: ServerResponse, reader: TypedEventReader): Promise<ForwardResult> {
   return new TypedEventStream(context, run, meter, res, reader).proxy();
 }
 
-class TypedEventStream {
+class TypedEventStream implements RawTypedEventSink {
   #committed = false;
+  /** Set once the first event was sent: from there events may leave as they came. */
+  forwarding = false;
   #statusKnown = false;
   #lastWrite = performance.now();
   #timeToFirstTokenMs: number | undefined;
@@ -84,16 +88,19 @@ class TypedEventStream {
     private readonly res: ServerResponse,
     private readonly reader: TypedEventReader,
   ) {
-    this.#out = new TickWriter(res);
+    this.#out = new TickWriter(res, true);
     this.#heartbeat = setInterval(() => this.#beat(), context.heartbeatMs);
   }
 
   async proxy(): Promise<ForwardResult> {
     const { signal } = this.meter;
+    const { reader } = this;
+    const raw = reader.plain && this.meter.answerTaps.length === 0 ? new RawTypedEvents(reader, this) : undefined;
     let opened: OpenedStream;
     try {
       opened = await openChatStream(this.context, this.run, this.meter, {
-        path: this.reader.path,
+        path: reader.path,
+        raw,
         answered: (generationId) => {
           this.#statusKnown = true;
           this.#latestGenerationId = generationId;
@@ -115,10 +122,14 @@ class TypedEventStream {
       opened.first = undefined;
       opened.rest = [];
       let going = first ? await this.#forward(first.chunk, first.raw, undefined) : false;
+      this.forwarding = true;
       if (going) going = await this.#forwardBatch(rest);
       if (going) {
         for await (const batch of opened.batches) {
           if (!(await this.#forwardBatch(batch))) break;
+          // With raw runs, the body's reader sends what was written and waits for the client before each read
+          // (`caughtUp`), so that a read's events, parsed and raw, leave in one write.
+          if (raw) continue;
           // What the batch wrote goes first, so that the client's backlog counts it.
           this.#out.flush();
           const backlog = untilDrained(this.res, signal);
@@ -182,7 +193,20 @@ class TypedEventStream {
     if (this.#statusKnown && performance.now() - this.#lastWrite >= this.context.heartbeatMs - 1 && !this.res.writableEnded) this.#write(': heartbeat\n\n');
   }
 
-  #write(text: string): void {
+  /** A run of events the reader took as they came (see `RawTypedEvents`). */
+  forwardRaw(bytes: Buffer, characters: number): void {
+    this.#forwardedCharacters += characters;
+    this.#timeToFirstTokenMs ??= performance.now() - this.run.startedAt;
+    this.#write(bytes);
+  }
+
+  /** What is gathered goes first, so that the client's backlog counts it (see `RawEvents.caughtUp`). */
+  caughtUp(): Promise<void> | undefined {
+    this.#out.flush();
+    return untilDrained(this.res, this.meter.signal);
+  }
+
+  #write(text: string | Buffer): void {
     if (!this.#committed) {
       this.#committed = true;
       this.res.statusCode = 200;

@@ -118,13 +118,14 @@ export class KeyWatch {
   }
 
   /**
-   * For a run of raw events: advances `content` over the JSON string text of one event (`bytes` from `start` to its
-   * closing quote at `end`) when that event may go on as it came, and says so; false (nothing advanced) when it must be
-   * parsed and taken instead (it holds, or completes, a piece of the secret). A text without the secret's first
-   * character or an escape, with nothing matched before it, passes after one look at each of its bytes.
+   * For a run of raw events: advances the field `name` (a chat's `content` unless told) over the JSON string text of one
+   * event (`bytes` from `start` to its closing quote at `end`) when that event may go on as it came, and says so; false
+   * (nothing advanced) when it must be parsed and taken instead (it holds, or completes, a piece of the secret). A text
+   * without the secret's first character or an escape, with nothing matched before it, passes after one look at each of
+   * its bytes.
    */
-  passesRaw(bytes: Buffer, start: number, end: number): boolean {
-    const field = this.#fieldNamed('content');
+  passesRaw(bytes: Buffer, start: number, end: number, name = 'content'): boolean {
+    const field = this.#fieldNamed(name);
     const first = this.#needle.charCodeAt(0);
     let state = field?.state ?? 0;
     let candidate = state > 0;
@@ -144,7 +145,7 @@ export class KeyWatch {
     if (state < 0 || state >= this.hold) return false;
     if (field) field.state = state;
     if (state === 0) this.#forget(field);
-    else if (!field) this.#fields.push({ name: 'content', state, parts: [] });
+    else if (!field) this.#fields.push({ name, state, parts: [] });
     return true;
   }
 

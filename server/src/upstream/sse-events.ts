@@ -15,6 +15,11 @@ export interface RawEvents {
    * down.
    */
   run(bytes: Buffer, from: number, watch?: KeyWatch): { end: number; count: number };
+  /**
+   * Whether it takes the event at `from` (a run starts there), from that event alone: absent, `run` is asked instead,
+   * and a run found before queued items are yielded is looked at again after them.
+   */
+  starts?(bytes: Buffer, from: number): boolean;
   /** True while it has yet to learn what to take: then the events parsed so far reach it before the next run. */
   readonly learning: boolean;
   /** Forwards a run it took (the reader's own writes of what came before are done). */
@@ -138,15 +143,17 @@ export async function* readSseBatches(body: AsyncIterable<Uint8Array | string>, 
           if (atBoundary && !watch?.holding) {
             // The watch sees the run that is forwarded, only: a run looked at before items are yielded is looked at again.
             const queued = queue.length > 0;
-            let run = raw.run(bytes, position, queued ? undefined : watch);
+            // With `raw.starts`, whether a run follows queued items is told from its first event rather than the run.
+            let run = queued && raw.starts ? undefined : raw.run(bytes, position, queued ? undefined : watch);
             // Items not yet yielded go first: now when a run follows them or they may teach `raw` what to take.
-            if (queued && (run.end > position || raw.learning)) {
+            if (queued && (raw.learning || (run === undefined ? raw.starts?.(bytes, position) === true : run.end > position))) {
               ready = queue;
               queue = [];
               yield ready;
               ready = undefined;
-              run = raw.run(bytes, position, watch);
+              run = undefined;
             }
+            run ??= raw.run(bytes, position, watch);
             if (run.end > position && !sentKey?.foundInBytes(bytes, position, run.end)) {
               forwardRun(raw, bytes, position, run.end, run.count);
               position = run.end;
