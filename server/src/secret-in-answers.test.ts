@@ -59,7 +59,11 @@ beforeAll(async () => {
   }, () => harness.emulator.url);
   // A chat feature without a fallback to a provider that signs its answers: no provider pin reads the stream, so its
   // plain chunks may leave as the bytes that came.
-  const features = DEFAULT_FEATURES.map((feature) => (feature.name === 'chat' ? { name: 'chat', model: 'openai/gpt-4o-mini' } : feature));
+  const features = [
+    ...DEFAULT_FEATURES.map((feature) => (feature.name === 'chat' ? { name: 'chat', model: 'openai/gpt-4o-mini' } : feature)),
+    // An output guardrail that never matches: its tap makes every event of a typed stream parsed, none forwarded raw.
+    { name: 'screened', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist' as const, stage: 'output' as const, words: ['zanzibar'] }] },
+  ];
   harness = await startHarness({ features, upstream: { baseUrl: upstream.baseUrl }, encryption: new KeyEncryption([{ id: 'k1', key: randomBytes(32) }]), jobs: { pollMs: 50 } });
   echoed = harness.upstreamKey;
 });
@@ -311,13 +315,19 @@ describe('the key spelled otherwise than as the bytes it was sent as', () => {
 describe('a Responses or Messages stream with nothing to tap, whose deltas may leave as the bytes that came', () => {
   const typed = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
   const headers = { 'content-type': 'text/event-stream' };
-  /** A Messages stream whose text deltas (`pieces`) come in one read, as a run the gateway may forward as it came. */
-  const messagesOf = (pieces: string[]): ScriptedAnswer => ({
+  /** How a Messages block of each kind starts, and the delta that carries a piece of it. */
+  const BLOCKS = {
+    text: { block: { type: 'text', text: '' }, delta: (text: string) => ({ type: 'text_delta', text }) },
+    thinking: { block: { type: 'thinking', thinking: '', signature: '' }, delta: (thinking: string) => ({ type: 'thinking_delta', thinking }) },
+    tool_use: { block: { type: 'tool_use', id: 'toolu_1', name: 'echo', input: {} }, delta: (partial_json: string) => ({ type: 'input_json_delta', partial_json }) },
+  };
+  /** A Messages stream whose block's deltas (`pieces`) come in one read, as a run the gateway may forward as it came. */
+  const messagesOf = (pieces: string[], kind: keyof typeof BLOCKS = 'text'): ScriptedAnswer => ({
     headers,
     pauseMs: 2,
     reads: [
       typed('message_start', { message: { id: 'msg-1', type: 'message', role: 'assistant', model: 'openai/gpt-4o-mini', content: [], usage: { input_tokens: 3, output_tokens: 1 } } }),
-      [typed('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }), ...pieces.map((text) => typed('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }))].join(''),
+      [typed('content_block_start', { index: 0, content_block: BLOCKS[kind].block }), ...pieces.map((text) => typed('content_block_delta', { index: 0, delta: BLOCKS[kind].delta(text) }))].join(''),
       typed('content_block_stop', { index: 0 }) + typed('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 5 } }) + typed('message_stop', {}),
     ],
   });
@@ -340,13 +350,18 @@ describe('a Responses or Messages stream with nothing to tap, whose deltas may l
   /** `answer` with the text KEY in its reads replaced by `key`, written as it is (escapes and all). */
   const withKey = (answer: ScriptedAnswer, key: string): ScriptedAnswer => ({ ...answer, reads: answer.reads.map((read) => (typeof read === 'string' ? read.replace('KEY', key) : read)) });
   const piecesOf = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, index) => text.slice(index * size, (index + 1) * size));
-  /** What a client joins of a typed stream's text deltas. */
+  /** What a client joins of a typed stream's deltas: a Responses delta's text, a Messages delta's text, thinking or tool input. */
   const joinedText = (body: string) =>
     parseSseBody(body)
-      .events.map((event) => (typeof event['delta'] === 'string' ? event['delta'] : ((event['delta'] as { text?: string } | undefined)?.text ?? '')))
+      .events.map((event) => {
+        const delta = event['delta'];
+        if (typeof delta === 'string') return delta;
+        const { text, thinking, partial_json: json } = (delta ?? {}) as { text?: string; thinking?: string; partial_json?: string };
+        return text ?? thinking ?? json ?? '';
+      })
       .join('');
-  const send = async (path: '/v1/responses' | '/v1/messages') => {
-    const response = await post(path, path === '/v1/responses' ? { model: 'chat', stream: true, input: 'What did I send?' } : { model: 'chat', stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'What did I send?' }] });
+  const send = async (path: '/v1/responses' | '/v1/messages', model = 'chat') => {
+    const response = await post(path, path === '/v1/responses' ? { model, stream: true, input: 'What did I send?' } : { model, stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'What did I send?' }] });
     expect(response.status).toBe(200);
     return response.text();
   };
@@ -364,9 +379,19 @@ describe('a Responses or Messages stream with nothing to tap, whose deltas may l
     expect(JSON.stringify(await recordAfter(before))).not.toContain(secret());
   });
 
-  it.each([1, 5])('/v1/messages: the key repeated %i characters per text delta reaches the client as [redacted], less at most 3 characters of its secret', async (size) => {
-    scripted = (at) => (at === '/messages' ? messagesOf(['You sent: ', ...piecesOf(`Bearer ${echoed} as asked.`, size)]) : undefined);
-    const body = await send('/v1/messages');
+  it.each([
+    { path: '/v1/messages', size: 1, kind: 'text', model: 'chat' },
+    { path: '/v1/messages', size: 5, kind: 'text', model: 'chat' },
+    { path: '/v1/messages', size: 3, kind: 'thinking', model: 'chat' },
+    { path: '/v1/messages', size: 3, kind: 'tool_use', model: 'chat' },
+    { path: '/v1/messages', size: 3, kind: 'thinking', model: 'screened' },
+    { path: '/v1/responses', size: 1, kind: 'text', model: 'chat' },
+    { path: '/v1/responses', size: 5, kind: 'text', model: 'chat' },
+    { path: '/v1/responses', size: 3, kind: 'text', model: 'screened' },
+  ] as const)('$path: the key repeated $size characters per $kind delta (feature $model) reaches the client as [redacted], less at most 3 characters of its secret', async ({ path, size, kind, model }) => {
+    const pieces = ['You sent: ', ...piecesOf(`Bearer ${echoed} as asked.`, size)];
+    scripted = (at) => (at === '/messages' && path === '/v1/messages' ? messagesOf(pieces, kind) : at === '/responses' && path === '/v1/responses' ? responsesOf(pieces) : undefined);
+    const body = await send(path, model);
     const text = joinedText(body);
     expect(text).toMatch(/^You sent: Bearer sk-or-v1-[0-9a-f]{0,3}\[redacted\] as asked\.$/);
     expect(text).not.toContain(secret().slice(0, 4));

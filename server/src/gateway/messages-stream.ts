@@ -61,8 +61,8 @@ class MessagesEventReader implements TypedEventReader {
     for (const [field, key] of DELTA_TEXTS) {
       // The delta holds its text and nothing else (so no other of its fields is read first), and the event ends there.
       if (!stringAfter(bytes, key, from, to, text) || text.quote + 3 !== to || bytes[text.quote + 1] !== 125 || bytes[text.quote + 2] !== 125) continue;
-      // `text` is joined across events by a client: the sent key's watch follows it, as it does when it is parsed.
-      if (watch && field === 'text' && !watch.passesRaw(bytes, text.start, text.quote, field)) return undefined;
+      // A client joins each of these across events: the sent key's watch follows it, as it does when it is parsed.
+      if (watch && !watch.passesRaw(bytes, text.start, text.quote, field)) return undefined;
       this.#field = field;
       event.textStart = text.start;
       event.textEnd = text.quote;
@@ -73,7 +73,7 @@ class MessagesEventReader implements TypedEventReader {
 
   /** A delta that is the last one but for its text: of the same field, which the sent key's watch follows as `plain` does. */
   plainAgain({ bytes, watch, textStart, textEnd }: RawTypedEvent): boolean {
-    return !watch || this.#field !== 'text' || watch.passesRaw(bytes, textStart, textEnd, 'text');
+    return !watch || this.#field === undefined || watch.passesRaw(bytes, textStart, textEnd, this.#field);
   }
 
   summary() {

@@ -60,7 +60,7 @@ class ResponsesEventReader implements TypedEventReader {
    * the format numbers events anew.
    */
   plain(event: RawTypedEvent): number | undefined {
-    const { bytes, type, from, to, first } = event;
+    const { bytes, type, from, to, first, watch } = event;
     const kind = DELTA_KINDS.get(type);
     if (kind === undefined || this.format.renumbering) return undefined;
     const text = this.#text;
@@ -71,13 +71,17 @@ class ResponsesEventReader implements TypedEventReader {
     const sequence = integerAfter(bytes, SEQUENCE_NUMBER, from, to);
     if (output === -2 || part === -2 || sequence === -2) return undefined;
     const run = this.#run;
+    if (!first && (run.kind !== kind || run.output !== output || run.part !== part)) return undefined;
+    // A client joins the deltas' text: the sent key's watch follows it, as it does when it is parsed. Asked last, as
+    // it advances when it lets the event go.
+    if (watch && !watch.passesRaw(bytes, text.start, text.quote, 'delta')) return undefined;
     if (first) {
       run.kind = kind;
       run.output = output;
       run.part = part;
       run.characters = 0;
       run.sequence = -1;
-    } else if (run.kind !== kind || run.output !== output || run.part !== part) return undefined;
+    }
     run.characters += text.length;
     if (sequence !== -1) run.sequence = sequence;
     event.textStart = text.start;
@@ -92,7 +96,8 @@ class ResponsesEventReader implements TypedEventReader {
   }
 
   /** A delta that is the last one but for its text and number: of the same text, noted as `plain` notes one. */
-  plainAgain({ number }: RawTypedEvent, characters: number): boolean {
+  plainAgain({ bytes, watch, textStart, textEnd, number }: RawTypedEvent, characters: number): boolean {
+    if (watch && !watch.passesRaw(bytes, textStart, textEnd, 'delta')) return false;
     const run = this.#run;
     run.characters += characters;
     if (number !== -1) run.sequence = number;

@@ -353,9 +353,11 @@ export class KeyWatch {
 
 /**
  * The fields whose values a client joins across a stream's events: message text, reasoning (and its details' text and
- * summaries), refusals, tool-call arguments, audio transcripts.
+ * summaries), refusals, tool-call arguments, audio transcripts; and in the typed streams, a Responses API delta's text
+ * (`delta`, a string there, where a chat chunk's `delta` is an object) and a Messages API delta's thinking and tool
+ * input (`thinking`, `partial_json`; its text is `text`).
  */
-const JOINED_FIELDS = ['content', 'reasoning', 'refusal', 'arguments', 'text', 'summary', 'transcript'];
+const JOINED_FIELDS = ['content', 'reasoning', 'refusal', 'arguments', 'text', 'summary', 'transcript', 'delta', 'thinking', 'partial_json'];
 
 function isJoinedField(data: string, start: number, end: number): boolean {
   const length = end - start;
