@@ -199,18 +199,13 @@ export class RawTypedEvents implements RawEvents {
     let position = text.quote;
     let number = -1;
     if (template.numberStart !== -1) {
-      // Up to the number, as the template's; then its digits, as `integerAfter` reads them.
+      // Up to the number, as the template's; then its digits, read as `integerAfter` reads them.
       if (!sameBytes(bytes, position, template.textEnd, template.numberStart)) return undefined;
       position += template.numberStart - template.textEnd;
-      const digits = position;
-      number = 0;
-      for (; position < bytes.length && position - digits < 16; position += 1) {
-        const digit = (bytes[position] as number) - 48;
-        if (digit < 0 || digit > 9) break;
-        number = number * 10 + digit;
-      }
-      if (position === digits || (position - digits > 1 && bytes[digits] === 48) || !Number.isSafeInteger(number)) return undefined;
-      event.numberStart = digits;
+      if (!DIGITS.read(bytes, position, bytes.length)) return undefined;
+      event.numberStart = position;
+      number = DIGITS.value;
+      position = DIGITS.end;
       event.numberEnd = position;
     }
     // The rest to the blank line, as the template's.
@@ -320,15 +315,32 @@ export function stringAfter(bytes: Buffer, key: ByteSearch, from: number, to: nu
 export function integerAfter(bytes: Buffer, key: ByteSearch, from: number, to: number): number {
   const at = key.find(bytes, from);
   if (!before(at, to)) return -1;
-  const start = at + key.needle.length;
-  let end = start;
-  let value = 0;
-  for (; end < to && end - start < 16; end += 1) {
-    const digit = (bytes[end] as number) - 48;
-    if (digit < 0 || digit > 9) break;
-    value = value * 10 + digit;
-  }
-  const next = bytes[end];
-  if (end === start || (end - start > 1 && bytes[start] === 48) || (next !== 44 /* , */ && next !== 125) /* } */ || !Number.isSafeInteger(value)) return -2;
-  return value;
+  if (!DIGITS.read(bytes, at + key.needle.length, to)) return -2;
+  const next = bytes[DIGITS.end];
+  return next === 44 /* , */ || next === 125 /* } */ ? DIGITS.value : -2;
 }
+
+/**
+ * The digits of an integer as `String` writes one up to 2^53 (no sign, no leading zero, 16 digits at most), read in
+ * place: `read` keeps the value and where the digits end, so that a caller needs no object of its own.
+ */
+class IntegerDigits {
+  value = 0;
+  end = 0;
+
+  /** True when the bytes from `start` (before `to`) begin with such an integer (what follows it is the caller's). */
+  read(bytes: Buffer, start: number, to: number): boolean {
+    let end = start;
+    let value = 0;
+    for (; end < to && end - start < 16; end += 1) {
+      const digit = (bytes[end] as number) - 48;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+    }
+    this.value = value;
+    this.end = end;
+    return end !== start && !(end - start > 1 && bytes[start] === 48) && Number.isSafeInteger(value);
+  }
+}
+
+const DIGITS = new IntegerDigits();
