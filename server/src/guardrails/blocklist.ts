@@ -1,6 +1,7 @@
 import { parsePattern } from '../features/pattern-syntax.js';
 import type { BlocklistWorker } from './blocklist-worker.js';
 import { matchingView, matchingWordOpenings, matchingWordSource } from './matching-view.js';
+import { patternHoldFrom } from './pattern-hold.js';
 import { windowSpans, type Span } from './window-spans.js';
 
 /**
@@ -23,9 +24,12 @@ export interface Blocklist {
   find(text: string): Promise<Span[]>;
   redact(text: string): Promise<string>;
   /**
-   * Where the suffix of a text starts that could still become one of the words (a start of one, or one a letter may
-   * yet lengthen into another word), in the text as sent; the text's length when none could. Patterns are not
-   * foreseen: a pattern's match is caught once it is whole. Absent when the list has no words.
+   * Where the suffix of a text starts that could still become a match, in the text as sent; the text's length when
+   * none could: a start of one of the words (or one a letter may yet lengthen into another word), and the start of
+   * what could still be, or be the beginning of, a match of one of the patterns (`patternHoldFrom`), in the text as
+   * sent and in its `matchingView`, as the patterns read both. A pattern is read over the text's last
+   * `BLOCKLIST_REACH` characters; one the automaton cannot hold (too large, or refused by `parsePattern`) holds all of
+   * them back. Absent when the list holds nothing to look for (words of invisible code points only).
    */
   holdFrom?(text: string): number;
 }
@@ -61,24 +65,33 @@ export function compileBlocklist(words: readonly string[], patterns: readonly st
     const viewSpans = [...wordSpans, ...patternSpans];
     return mergeSpans([...(folded ? viewSpans.map((span) => view.original(span)) : viewSpans), ...patternSpansAsSent]);
   };
+  const wordsHoldFrom = wordPattern ? wordHoldFrom(words) : undefined;
+  const patternsHoldFrom = patterns.length > 0 ? patternHoldFrom(patterns, BLOCKLIST_REACH) : undefined;
   const blocklist: Blocklist = { find, redact: async (text) => redactSpans(text, await find(text)) };
-  if (wordPattern) blocklist.holdFrom = wordHoldFrom(words);
+  if (!wordsHoldFrom && !patternsHoldFrom) return blocklist;
+  blocklist.holdFrom = (text: string) => {
+    const view = matchingView(text);
+    const asSent = patternsHoldFrom ? patternsHoldFrom(text) : text.length;
+    // Patterns read the view too, unless it is the text itself.
+    const inView = Math.min(wordsHoldFrom ? wordsHoldFrom(view.text) : view.text.length, patternsHoldFrom && view.text !== text ? patternsHoldFrom(view.text) : view.text.length);
+    return Math.min(asSent, inView === view.text.length ? text.length : view.original({ start: inView, end: view.text.length }).start);
+  };
   return blocklist;
 }
 
 /**
- * `Blocklist.holdFrom` for words: the earliest start of a word, at the start of a word of the text, that runs to its
- * end. Only the last characters a word can span are read (and one before, for the lookbehind).
+ * `Blocklist.holdFrom` for words, on a text's `matchingView`: the earliest start of a word, at the start of a word of
+ * the view, that runs to its end. Only the last characters a word can span are read (and one before, for the
+ * lookbehind).
  */
-function wordHoldFrom(words: readonly string[]): (text: string) => number {
+function wordHoldFrom(words: readonly string[]): (view: string) => number {
   const openings = words.map(matchingWordOpenings).filter((opening) => opening.source !== '');
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${openings.map((opening) => opening.source).join('|')})$`, 'iu');
   const reach = Math.max(...openings.map((opening) => opening.length)) + 1;
-  return (text) => {
-    const view = matchingView(text);
-    const from = Math.max(0, view.text.length - reach);
-    const start = pattern.exec(view.text.slice(from))?.index;
-    return start === undefined ? text.length : view.original({ start: from + start, end: view.text.length }).start;
+  return (view) => {
+    const from = Math.max(0, view.length - reach);
+    const start = pattern.exec(view.slice(from))?.index;
+    return start === undefined ? view.length : from + start;
   };
 }
 

@@ -337,8 +337,8 @@ function lastCharacters(text: string, characters: number): string | undefined {
  * rules see each new piece after the last `RULE_WINDOW` characters, as they read them, of the same text (a text that
  * comes whole, such as a name or a citation, on its own). In the content, refusal, reasoning (its text and details)
  * and tool-call arguments, the end of what came that could still grow into a match (`Rule.holdFrom`: digits that
- * could become a card, the start of a blocked word) is held back until the next piece decides it, the choice
- * finishes (its finish chunk carries it) or the stream ends (`streamEnd` answers chunks that carry it); a match there
+ * could become a card, the start of a blocked word or of a pattern's match) is held back until the next piece decides
+ * it, the choice finishes (its finish chunk carries it) or the stream ends (`streamEnd` answers chunks that carry it); a match there
  * is refused or, in `redact` mode, redacted whole, and the chunk is sent rewritten (a copy). Elsewhere (tokens, whole
  * texts), a match is stopped before its last piece is sent (a stream cannot take back what it sent, so `redact`
  * blocks there). A window that would take more than `UNITS_PER_CHARACTER` code units as sent for each of its

@@ -11,6 +11,7 @@ const FEATURES: FeatureInput[] = [
   ...DEFAULT_FEATURES,
   { name: 'pii-redact', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email', 'card'] }] },
   { name: 'pii-block', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'block', kinds: ['email'] }] },
+  { name: 'pattern-redact', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', mode: 'redact', patterns: ['project-\\d{4}'] }] },
 ];
 
 const HEAD = { id: 'gen-args-1', object: 'chat.completion.chunk', model: 'openai/gpt-4o-mini', provider: 'OpenAI', created: 1 };
@@ -77,6 +78,13 @@ describe('streamed tool-call arguments held back while they could become a match
     expect(args).toBe('{"to":"[REDACTED_EMAIL]","subject":"Hi"}');
     expect(JSON.parse(args)).toEqual({ to: '[REDACTED_EMAIL]', subject: 'Hi' });
     expect(record).toMatchObject({ status: 'ok', guardrails: [{ name: 'pii', stage: 'output', verdict: 'redact' }] });
+  });
+
+  it('stars out a blocklist pattern\'s match split over argument deltas inside its string, none of it sent before', async () => {
+    const { joined, done, events } = await streamed('pattern-redact', 'pattern in arguments', [opens(0), piece(0, '{"q":"see project-12'), piece(0, '34 now"}'), finish()]);
+    expect(done).toBe(true);
+    expect(joined.get('0:0')).toBe('{"q":"see ************ now"}');
+    expect(JSON.stringify(events)).not.toContain('project');
   });
 
   it('refuses an e-mail address split over argument deltas in block mode before any of it is sent', async () => {

@@ -15,6 +15,8 @@ const FEATURES: FeatureInput[] = [
   { name: 'pii-block', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'block' }] },
   { name: 'cards', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['card'] }] },
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', mode: 'redact', words: ['nightingale'] }] },
+  { name: 'pattern-block', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', patterns: ['project-\\d{4}'] }] },
+  { name: 'pattern-redact', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', mode: 'redact', patterns: ['project-\\d{4}'] }] },
 ];
 
 const HEAD = { id: 'gen-held-1', object: 'chat.completion.chunk', model: 'openai/gpt-4o-mini', provider: 'OpenAI', created: 1 };
@@ -116,6 +118,21 @@ describe('a streamed answer held back while it could become a match', () => {
     const { content, texts } = await streamed('words', characters('Hear the nightingale sing, nights long.'));
     expect(content).toBe('Hear the *********** sing, nights long.');
     expect(texts.join('|')).not.toMatch(/n\|i\|g/);
+  });
+
+  it('refuses a pattern\'s match split over two chunks before any of it is sent', async () => {
+    const { content, last, done } = await streamed('pattern-block', ['The code is project-12', '34, not more.']);
+    expect(done).toBe(false);
+    expect(last).toMatchObject({ error: { code: 'content_policy_violation', metadata: { guardrail: 'blocklist' } } });
+    expect(content).toBe('The code is ');
+  });
+
+  it('stars out a pattern\'s match split over chunks, none of it sent in clear, and lets a near miss through', async () => {
+    const { content, texts } = await streamed('pattern-redact', ['The code is project-12', '34, not ', 'project-12x.']);
+    expect(content).toBe('The code is ************, not project-12x.');
+    // The start of the match waited for the chunk that made it whole; the near miss waited for the one that undid it.
+    expect(texts.filter((text) => /project-12$|^34/.test(text))).toEqual([]);
+    expect(texts.filter((text) => text !== '')).toEqual(['The code is ', '************, not ', 'project-12x.']);
   });
 
   it('is read by the openai SDK and the AI SDK as the redacted text', async () => {

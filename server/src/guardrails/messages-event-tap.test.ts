@@ -13,6 +13,8 @@ const FEATURES: FeatureInput[] = [
   { name: 'emails', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
   { name: 'emails-blocked', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'block', kinds: ['email'] }] },
+  { name: 'pattern', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', patterns: ['project-\\d{4}'] }] },
+  { name: 'pattern-redact', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', mode: 'redact', patterns: ['project-\\d{4}'] }] },
 ];
 
 const MESSAGE = { id: 'msg_held_1', type: 'message', role: 'assistant', model: 'openai/gpt-4o-mini', provider: 'OpenAI', content: [], stop_reason: null, stop_sequence: null };
@@ -90,6 +92,16 @@ describe('a guardrail on a Messages stream', () => {
     await expect.poll(() => harness.usage.records.length - before).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(harness.usage.records.slice(before)).toMatchObject([{ status: 'error', streamed: true, errorCode: 'content_policy_violation', guardrails: [{ name: 'blocklist', stage: 'output', verdict: 'block' }] }]);
+  });
+
+  it('stops a pattern\'s match split over deltas before any of it is sent, or stars it out whole', async () => {
+    const blocked = await streamed('pattern', 'pattern split', eventsOf(['The code is project-12', '34 today']));
+    expect(blocked.failure).toBeInstanceOf(APIError);
+    expect(blocked.text).toBe('The code is ');
+    const redacted = await streamed('pattern-redact', 'pattern redacted', eventsOf(['The code is project-12', '34 today']));
+    expect(redacted.failure).toBeUndefined();
+    expect(redacted.text).toBe('The code is ************ today');
+    expect(JSON.stringify(redacted.events)).not.toContain('project');
   });
 
   it('stops a stream at a tool call whose name the blocklist matches, before the call is sent', async () => {

@@ -13,6 +13,8 @@ const FEATURES: FeatureInput[] = [
   { name: 'emails', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'redact', kinds: ['email'] }] },
   { name: 'words', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', words: ['nightingale'] }] },
   { name: 'emails-blocked', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'pii', stage: 'output', mode: 'block', kinds: ['email'] }] },
+  { name: 'pattern', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', patterns: ['project-\\d{4}'] }] },
+  { name: 'pattern-redact', model: 'openai/gpt-4o-mini', guardrails: [{ type: 'blocklist', stage: 'output', mode: 'redact', patterns: ['project-\\d{4}'] }] },
 ];
 
 const RESPONSE = { id: 'resp_held_1', object: 'response', created_at: 1, model: 'openai/gpt-4o-mini', provider: 'OpenAI' };
@@ -160,6 +162,19 @@ describe('a guardrail on a Responses stream', () => {
     await expect.poll(() => harness.usage.records.length - before).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(harness.usage.records.slice(before)).toMatchObject([{ status: 'error', streamed: true, errorCode: 'content_policy_violation', completionCharacters: 'The '.length, guardrails: [{ name: 'blocklist', stage: 'output', verdict: 'block' }] }]);
+  });
+
+  it('stops a pattern\'s match split over deltas before any of it is sent, or stars it out whole in the deltas and the done events', async () => {
+    const blocked = await streamed('pattern', 'pattern split', eventsOf(['The code is project-12', '34 today']));
+    expect(blocked.failure).toBeInstanceOf(APIError);
+    expect((blocked.failure as APIError).code).toBe('content_policy_violation');
+    expect(blocked.text).toBe('The code is ');
+    const redacted = await streamed('pattern-redact', 'pattern redacted', eventsOf(['The code is project-12', '34 today']));
+    expect(redacted.failure).toBeUndefined();
+    expect(redacted.text).toBe('The code is ************ today');
+    const done = redacted.events.find((event) => event.type === 'response.output_text.done');
+    expect(done?.type === 'response.output_text.done' && done.text).toBe(redacted.text);
+    expect(JSON.stringify(redacted.events)).not.toContain('project');
   });
 
   it('stops a stream at a citation the blocklist matches, before the citation is sent', async () => {
