@@ -77,6 +77,20 @@ describe('the hold of a blocklist\'s patterns on a streamed text', () => {
     expect(holdFrom(['\\Bing'], 'sing')).toBe(1);
   });
 
+  it('judges every character alike once it has forgotten the ones it read before (past a thousand distinct ones)', () => {
+    const hold = patternHoldFrom(['[\\u4e00-\\u9fff]{2}!'], BLOCKLIST_REACH);
+    // Two Han characters could begin a match: held. Each pair is new, so the characters remembered pass the limit.
+    for (let index = 0; index < 1_500; index += 1) {
+      const text = `ab ${String.fromCodePoint(0x4e00 + 2 * index, 0x4e01 + 2 * index)}`;
+      expect(hold(text), text).toBe(3);
+    }
+    // Other letters past ASCII, read after the table was cleared in their rows, are no start of a match.
+    for (let index = 0; index < 1_500; index += 1) {
+      const text = `ab ${String.fromCodePoint(0x0400 + index, 0x0401 + index)}`;
+      expect(hold(text), text).toBe(text.length);
+    }
+  });
+
   it('never holds for a match of no character', () => {
     expect(holdFrom(['x*'], 'abc')).toBe(3);
     expect(holdFrom(['x*'], 'abxx')).toBe(2);

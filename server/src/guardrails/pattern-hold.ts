@@ -7,8 +7,11 @@ import { parsePattern, type PatternNode } from '../features/pattern-syntax.js';
  */
 export const MOST_PATTERN_STATES = 1_000;
 
-/** How many code points' verdicts (which of the patterns' characters each one is) an automaton keeps, past ASCII. */
-const MOST_REMEMBERED = 4_096;
+/**
+ * How many code points' verdicts (which of the patterns' characters each one is) an automaton keeps, past ASCII: a
+ * byte per class each, in one table, so that the automata kept (`MOST_AUTOMATA`) hold a few MB at most.
+ */
+const MOST_REMEMBERED = 1_024;
 
 /**
  * The most states one reading of a text's tail visits (about 50 µs of work) before it stops and holds all the tail,
@@ -55,9 +58,12 @@ class PatternAutomaton {
   readonly #firsts: Int32Array | undefined;
   /** Each character class once, tested alone on one code point (`iu`, as the patterns run with `giu`). */
   readonly #classes: RegExp[];
-  /** By code point, which classes it is one of (0 not asked yet, 1 no, 2 yes): ASCII in an array, the rest in a map. */
-  readonly #asciiVerdicts: Uint8Array[];
-  readonly #otherVerdicts = new Map<number, Uint8Array>();
+  /**
+   * Which classes a code point is one of (0 not asked yet, 1 no, 2 yes), a row of a byte per class: ASCII in the first
+   * 128 rows, by code point, and the code points past it that `#rows` gives a row, after them.
+   */
+  readonly #verdicts: Uint8Array;
+  readonly #rows = new Map<number, number>();
   // Work space for one reading, reused: a state's mark is the number of the step that last reached it.
   readonly #marks: Int32Array;
   readonly #stack: Int32Array;
@@ -75,7 +81,7 @@ class PatternAutomaton {
     this.#other = Int32Array.from(other);
     this.#start = start;
     this.#classes = classes;
-    this.#asciiVerdicts = Array.from({ length: 128 }, () => new Uint8Array(classes.length));
+    this.#verdicts = new Uint8Array((128 + MOST_REMEMBERED) * classes.length);
     const size = kinds.length;
     this.#marks = new Int32Array(size);
     this.#stack = new Int32Array(2 * size + 2);
@@ -101,7 +107,7 @@ class PatternAutomaton {
     let count = 0;
     for (let at = from; at < length; ) {
       const codePoint = text.codePointAt(at) ?? 0;
-      const verdicts = this.#verdictsOf(codePoint);
+      const row = this.#rowOf(codePoint);
       const begun = at;
       // Found before this step's marks, which finding them would disturb.
       const firsts = this.#firsts ?? this.#firstsAt(text, begun);
@@ -112,13 +118,13 @@ class PatternAutomaton {
       // is its earliest.
       for (let index = 0; index < count; index += 1) {
         const state = listed[index] as number;
-        if (kinds[state] === CHARACTER && this.#matches(verdicts, other[state] as number, codePoint)) {
+        if (kinds[state] === CHARACTER && this.#matches(row, other[state] as number, codePoint)) {
           following = this.#close(nextListed, nextStarts, following, next[state] as number, starts[index] as number, text, at, step);
         }
       }
       for (let index = 0; index < firsts.length; index += 1) {
         const state = firsts[index] as number;
-        if (kinds[state] === CHARACTER && this.#matches(verdicts, other[state] as number, codePoint)) {
+        if (kinds[state] === CHARACTER && this.#matches(row, other[state] as number, codePoint)) {
           following = this.#close(nextListed, nextStarts, following, next[state] as number, begun, text, at, step);
         }
       }
@@ -201,23 +207,32 @@ class PatternAutomaton {
     return count;
   }
 
-  /** What is known of a code point: which classes it is one of, by class (0 not asked yet, 1 no, 2 yes). */
-  #verdictsOf(codePoint: number): Uint8Array {
-    if (codePoint < 128) return this.#asciiVerdicts[codePoint] as Uint8Array;
-    let verdicts = this.#otherVerdicts.get(codePoint);
-    if (verdicts) return verdicts;
-    if (this.#otherVerdicts.size >= MOST_REMEMBERED) this.#otherVerdicts.clear();
-    verdicts = new Uint8Array(this.#classes.length);
-    this.#otherVerdicts.set(codePoint, verdicts);
-    return verdicts;
+  /** Where a code point's verdicts start in `#verdicts`: its row, given one (and the others forgotten) when it had none. */
+  #rowOf(codePoint: number): number {
+    const width = this.#classes.length;
+    if (codePoint < 128) return codePoint * width;
+    let row = this.#rows.get(codePoint);
+    if (row === undefined) {
+      if (this.#rows.size >= MOST_REMEMBERED) {
+        this.#rows.clear();
+        this.#verdicts.fill(0, 128 * width);
+      }
+      row = 128 + this.#rows.size;
+      this.#rows.set(codePoint, row);
+    }
+    return row * width;
   }
 
-  /** Whether a code point is one of the character class `index`, asked of its regular expression once. */
-  #matches(verdicts: Uint8Array, index: number, codePoint: number): boolean {
-    const verdict = verdicts[index];
+  /**
+   * Whether a code point (whose verdicts start at `row`) is one of the character class `index`, asked of its regular
+   * expression once.
+   */
+  #matches(row: number, index: number, codePoint: number): boolean {
+    const verdicts = this.#verdicts;
+    const verdict = verdicts[row + index];
     if (verdict) return verdict === 2;
     const matches = (this.#classes[index] as RegExp).test(String.fromCodePoint(codePoint));
-    verdicts[index] = matches ? 2 : 1;
+    verdicts[row + index] = matches ? 2 : 1;
     return matches;
   }
 }
