@@ -1,7 +1,7 @@
 import { parsePattern } from '../features/pattern-syntax.js';
 import type { BlocklistWorker } from './blocklist-worker.js';
 import { matchingView, matchingWordOpenings, matchingWordSource } from './matching-view.js';
-import { patternHoldFrom } from './pattern-hold.js';
+import { MOST_VISITS, patternHoldFrom } from './pattern-hold.js';
 import { windowSpans, type Span } from './window-spans.js';
 
 /**
@@ -71,9 +71,11 @@ export function compileBlocklist(words: readonly string[], patterns: readonly st
   if (!wordsHoldFrom && !patternsHoldFrom) return blocklist;
   blocklist.holdFrom = (text: string) => {
     const view = matchingView(text);
-    const asSent = patternsHoldFrom ? patternsHoldFrom(text) : text.length;
+    // One budget for both readings of the patterns: a piece's hold costs about 60 µs at most, however it reads.
+    const budget = { visits: MOST_VISITS };
+    const asSent = patternsHoldFrom ? patternsHoldFrom(text, budget) : text.length;
     // Patterns read the view too, unless it is the text itself.
-    const inView = Math.min(wordsHoldFrom ? wordsHoldFrom(view.text) : view.text.length, patternsHoldFrom && view.text !== text ? patternsHoldFrom(view.text) : view.text.length);
+    const inView = Math.min(wordsHoldFrom ? wordsHoldFrom(view.text) : view.text.length, patternsHoldFrom && view.text !== text ? patternsHoldFrom(view.text, budget) : view.text.length);
     return Math.min(asSent, inView === view.text.length ? text.length : view.original({ start: inView, end: view.text.length }).start);
   };
   return blocklist;

@@ -3,7 +3,7 @@ import { seededText } from '../../test/seeded-text.js';
 import { BLOCKLIST_REACH, compileBlocklist } from './blocklist.js';
 import { BlocklistWorker } from './blocklist-worker.js';
 import { matchingView } from './matching-view.js';
-import { MOST_PATTERN_STATES, patternHoldFrom } from './pattern-hold.js';
+import { MOST_PATTERN_STATES, MOST_VISITS, patternHoldFrom } from './pattern-hold.js';
 
 const worker = new BlocklistWorker();
 afterAll(() => worker.close());
@@ -120,6 +120,19 @@ describe('the hold of a blocklist\'s patterns on a streamed text', () => {
     expect(holdFrom(['.{0,100}x'], text)).toBe(text.length - BLOCKLIST_REACH);
     // Only as many ways as a word has letters: read to the end.
     expect(holdFrom(['\\w{1,200}!'], text)).toBe(text.length);
+  });
+
+  it('spends one budget over the readings it is given: a reading that spends it all leaves the next none', () => {
+    const text = 'word '.repeat(100);
+    const budget = { visits: MOST_VISITS };
+    expect(patternHoldFrom(['[\\w.+-]+@[\\w-]+\\.[\\w.]+'], BLOCKLIST_REACH)(text, budget)).toBe(text.length);
+    expect(budget.visits).toBeGreaterThan(0);
+    expect(budget.visits).toBeLessThan(MOST_VISITS);
+    expect(patternHoldFrom(['.{0,100}x'], BLOCKLIST_REACH)(text, budget)).toBe(text.length - BLOCKLIST_REACH);
+    expect(budget.visits).toBe(0);
+    // Nothing left: the whole tail is held, where a budget of its own reads that no match can begin.
+    expect(patternHoldFrom(['project-\\d{4}'], BLOCKLIST_REACH)('nothing here', budget)).toBe(0);
+    expect(patternHoldFrom(['project-\\d{4}'], BLOCKLIST_REACH)('nothing here')).toBe('nothing here'.length);
   });
 
   it('never lets out a character of a match, wherever the text is cut inside it', () => {

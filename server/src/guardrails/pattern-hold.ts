@@ -14,11 +14,19 @@ export const MOST_PATTERN_STATES = 1_000;
 const MOST_REMEMBERED = 1_024;
 
 /**
- * The most states one reading of a text's tail visits (about 50 µs of work) before it stops and holds all the tail,
+ * The most states the readings of a piece of text visit (about 60 µs of work on this machine) before it stops and holds all the tail,
  * which is safe: ordinary patterns on ordinary text visit 2 to 10 per character, but one such as `.{0,100}x` keeps a
  * hundred ways open at every character, and `\w{1,200}!` as many as a word has letters.
  */
 export const MOST_VISITS = 8_192;
+
+/**
+ * The states the readings of one piece of text may still visit: one budget of `MOST_VISITS` for the text as sent and
+ * the text as the blocklist reads it, so that a piece costs about 60 µs at most however many readings it takes.
+ */
+export interface HoldBudget {
+  visits: number;
+}
 
 // What a state of the automaton does.
 /** Reads one character its class matches, then goes to `next`. */
@@ -72,7 +80,7 @@ class PatternAutomaton {
   readonly #firstsHere: Int32Array;
   readonly #scratchStarts: Int32Array;
   #step = 0;
-  /** States visited in the current reading, against `MOST_VISITS`. */
+  /** States visited in the current reading, against its budget. */
   #visits = 0;
 
   constructor(kinds: number[], next: number[], other: number[], start: number, classes: RegExp[]) {
@@ -95,14 +103,16 @@ class PatternAutomaton {
    * The earliest start, at or after `from`, of a way through the automaton still open at the text's end (in a state
    * that could read more, or that accepts): where the text could still be, or be the beginning of, a match. The
    * text's length when there is none. `$`, `\b` and `\B` are taken to hold at the end, where what follows is unknown.
-   * A reading that would visit more than `MOST_VISITS` states stops and answers `from`: all of the tail may be one.
+   * A reading that would visit more states than `budget` has left stops and answers `from`: all of the tail may be
+   * one. What it visited is taken from `budget`.
    */
-  holdFrom(text: string, from: number): number {
+  holdFrom(text: string, from: number, budget: HoldBudget): number {
     const { length } = text;
     const kinds = this.#kinds;
     const next = this.#next;
     const other = this.#other;
     this.#visits = 0;
+    const limit = budget.visits;
     let [listed, starts, nextListed, nextStarts] = this.#lists;
     let count = 0;
     for (let at = from; at < length; ) {
@@ -129,7 +139,10 @@ class PatternAutomaton {
         }
       }
       this.#visits += count + firsts.length;
-      if (this.#visits > MOST_VISITS) return from;
+      if (this.#visits > limit) {
+        budget.visits = 0;
+        return from;
+      }
       const swapped = listed;
       listed = nextListed;
       nextListed = swapped;
@@ -138,6 +151,7 @@ class PatternAutomaton {
       nextStarts = swappedStarts;
       count = following;
     }
+    budget.visits = limit - this.#visits;
     return count > 0 ? (starts[0] as number) : length;
   }
 
@@ -341,14 +355,15 @@ const MOST_AUTOMATA = 100;
  * of a match the automaton of the patterns is still inside of at the text's end; the text's length when none could.
  * Where being exact is hard it holds more rather than less: `$`, `\b` and `\B` hold at the end. A list whose automaton
  * would pass `MOST_PATTERN_STATES`, or with a pattern `parsePattern` refuses or a part of which does not compile
- * alone, holds the whole last `reach`, as does a reading that passes `MOST_VISITS`. The automaton is built once per
- * list of patterns; each character class is asked of its regular expression once per code point.
+ * alone, holds the whole last `reach`, as does a reading that passes what `budget` has left (by default `MOST_VISITS`
+ * for this text alone; the readings of one piece share one). The automaton is built once per list of patterns; each
+ * character class is asked of its regular expression once per code point.
  * @example
  * const holdFrom = patternHoldFrom(['project-\\d{4}'], 256);
  * holdFrom('see project-12'); // 4
  * holdFrom('see projects'); // 12
  */
-export function patternHoldFrom(patterns: readonly string[], reach: number): (text: string) => number {
+export function patternHoldFrom(patterns: readonly string[], reach: number): (text: string, budget?: HoldBudget) => number {
   const key = JSON.stringify(patterns);
   let automaton = automata.get(key);
   if (!automata.has(key)) {
@@ -363,5 +378,5 @@ export function patternHoldFrom(patterns: readonly string[], reach: number): (te
   }
   if (!automaton) return (text) => tailStart(text, reach);
   const read = automaton;
-  return (text) => read.holdFrom(text, tailStart(text, reach));
+  return (text, budget = { visits: MOST_VISITS }) => read.holdFrom(text, tailStart(text, reach), budget);
 }
