@@ -14,7 +14,7 @@ export const MOST_PATTERN_STATES = 1_000;
 const MOST_REMEMBERED = 1_024;
 
 /**
- * The most states the readings of a piece of text visit (about 60 µs of work on this machine) before it stops and holds all the tail,
+ * The most states the readings of a piece of text visit (about 60 µs of work) before they stop and hold all the tail,
  * which is safe: ordinary patterns on ordinary text visit 2 to 10 per character, but one such as `.{0,100}x` keeps a
  * hundred ways open at every character, and `\w{1,200}!` as many as a word has letters.
  */
