@@ -1,6 +1,6 @@
 import { parsePattern } from '../features/pattern-syntax.js';
 import type { BlocklistWorker } from './blocklist-worker.js';
-import { matchingView, matchingWordOpenings, matchingWordSource } from './matching-view.js';
+import { matchingView, matchingWordOpenings, matchingWordSource, type MatchingView } from './matching-view.js';
 import { MOST_VISITS, patternHoldFrom } from './pattern-hold.js';
 import { windowSpans, type Span } from './window-spans.js';
 
@@ -54,8 +54,18 @@ export function compileBlocklist(words: readonly string[], patterns: readonly st
   const sources = words.map(matchingWordSource).filter((source) => source !== '');
   const wordPattern = sources.length > 0 ? new RegExp(sources.map((source) => `(?<![\\p{L}\\p{N}])${source}(?![\\p{L}\\p{N}])`).join('|'), 'giu') : undefined;
   const workerPatterns = patterns.map((source) => ({ source, edgeSensitive: assertsAtEdges(source) }));
+  // A streamed piece's hold and its find read the same text one after the other: its view is made once.
+  let lastText: string | undefined;
+  let lastView: MatchingView | undefined;
+  const viewOf = (text: string): MatchingView => {
+    if (lastView === undefined || text !== lastText) {
+      lastText = text;
+      lastView = matchingView(text);
+    }
+    return lastView;
+  };
   const find = async (text: string) => {
-    const view = matchingView(text);
+    const view = viewOf(text);
     const folded = view.text !== text;
     const [wordSpans, patternSpans, patternSpansAsSent] = await Promise.all([
       wordPattern ? slicedSpans(wordPattern, view.text) : [],
@@ -70,7 +80,7 @@ export function compileBlocklist(words: readonly string[], patterns: readonly st
   const blocklist: Blocklist = { find, redact: async (text) => redactSpans(text, await find(text)) };
   if (!wordsHoldFrom && !patternsHoldFrom) return blocklist;
   blocklist.holdFrom = (text: string) => {
-    const view = matchingView(text);
+    const view = viewOf(text);
     // One budget for both readings of the patterns: a piece's hold costs about 60 µs at most, however it reads.
     const budget = { visits: MOST_VISITS };
     const asSent = patternsHoldFrom ? patternsHoldFrom(text, budget) : text.length;
