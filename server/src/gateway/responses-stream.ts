@@ -5,7 +5,7 @@ import type { ForwardResult, MeteredRequest } from './metered-request.js';
 import type { ResponsesRun } from './responses.js';
 import { RESPONSES_TEXT_KINDS, responsesStreamFormatOf, responsesTextKey, TERMINAL_RESPONSE_EVENTS, type ResponsesStreamFormat, type ResponsesTextKind } from './responses-events.js';
 import type { UpstreamChunk } from './stream-proxy.js';
-import { ByteSearch, integerAfter, stringAfter, type FoundString, type RawTypedEvent } from './typed-event-scan.js';
+import { ByteSearch, integerAfter, stringAfter, type FoundInteger, type FoundString, type RawTypedEvent } from './typed-event-scan.js';
 import { proxyTypedEventStream, type TypedEventFacts, type TypedEventReader, type TypedEventWrite } from './typed-event-stream.js';
 
 /**
@@ -29,6 +29,7 @@ class ResponsesEventReader implements TypedEventReader {
   /** What `plain` read of the run of deltas it takes, until it leaves (`plainForwarded`): one text, and its last number. */
   readonly #run: { kind: ResponsesTextKind | undefined; output: number; part: number; characters: number; sequence: number } = { kind: undefined, output: -1, part: -1, characters: 0, sequence: -1 };
   readonly #text: FoundString = { length: 0, quote: 0, start: 0 };
+  readonly #sequenceAt: FoundInteger = { start: 0, end: 0 };
 
   /** `format`: the request's one format, which a stage answering in the stream's place (the cache) writes through too. */
   constructor(private readonly format: ResponsesStreamFormat) {}
@@ -68,7 +69,7 @@ class ResponsesEventReader implements TypedEventReader {
     const output = integerAfter(bytes, OUTPUT_INDEX, from, to);
     const content = integerAfter(bytes, CONTENT_INDEX, from, to);
     const part = content === -1 ? integerAfter(bytes, SUMMARY_INDEX, from, to) : content;
-    const sequence = integerAfter(bytes, SEQUENCE_NUMBER, from, to);
+    const sequence = integerAfter(bytes, SEQUENCE_NUMBER, from, to, this.#sequenceAt);
     if (output === -2 || part === -2 || sequence === -2) return undefined;
     const run = this.#run;
     if (!first && (run.kind !== kind || run.output !== output || run.part !== part)) return undefined;
@@ -87,10 +88,9 @@ class ResponsesEventReader implements TypedEventReader {
     event.textStart = text.start;
     event.textEnd = text.quote;
     // A number after the text may differ in the next delta, which is otherwise this one again (`plainAgain`).
-    const digits = sequence === -1 ? -1 : SEQUENCE_NUMBER.find(bytes, from) + SEQUENCE_NUMBER.needle.length;
-    if (digits > text.quote) {
-      event.numberStart = digits;
-      event.numberEnd = digits + String(sequence).length;
+    if (sequence !== -1 && this.#sequenceAt.start > text.quote) {
+      event.numberStart = this.#sequenceAt.start;
+      event.numberEnd = this.#sequenceAt.end;
     }
     return text.length;
   }

@@ -307,17 +307,29 @@ export function stringAfter(bytes: Buffer, key: ByteSearch, from: number, to: nu
   return scanUtf8String(bytes, found.start, found) && found.quote < to && found.length > 0;
 }
 
+/** Where an integer's digits start and end in the bytes read (`integerAfter`). */
+export interface FoundInteger {
+  start: number;
+  end: number;
+}
+
 /**
  * The integer after `key` (a search whose needle is a `"name":`) in `[from, to)`, when it is written as `String` writes
  * a number up to 2^53 and followed by `,` or `}`; -1 when absent, -2 when it is something else (the event must then be
- * parsed).
+ * parsed). Where its digits are is written into `found`, when given, for an integer read.
  */
-export function integerAfter(bytes: Buffer, key: ByteSearch, from: number, to: number): number {
+export function integerAfter(bytes: Buffer, key: ByteSearch, from: number, to: number, found?: FoundInteger): number {
   const at = key.find(bytes, from);
   if (!before(at, to)) return -1;
-  if (!DIGITS.read(bytes, at + key.needle.length, to)) return -2;
+  const start = at + key.needle.length;
+  if (!DIGITS.read(bytes, start, to)) return -2;
   const next = bytes[DIGITS.end];
-  return next === 44 /* , */ || next === 125 /* } */ ? DIGITS.value : -2;
+  if (next !== 44 /* , */ && next !== 125 /* } */) return -2;
+  if (found) {
+    found.start = start;
+    found.end = DIGITS.end;
+  }
+  return DIGITS.value;
 }
 
 /**
